@@ -1,0 +1,64 @@
+# Ratsmappe — build, run and test.
+#
+#   make run    the server on the embedded default (SQLite + directory store)
+#   make test   everything CI runs: installs what the tests need, starts
+#               nothing by hand (tests start their own MinIO), runs all tests
+#               and a short fuzzing pass
+
+SHELL := /bin/bash
+GO ?= go
+DATA ?= data
+TOOLS := $(HOME)/.cache/ratsmappe-ci/bin
+MINIO := $(TOOLS)/minio
+# The MinIO server the S3 tests run against, pinned.
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+FUZZTIME ?= 20s
+
+.PHONY: run build test test-go fuzz deps deps-debian deps-minio bench
+
+run:
+	$(GO) run ./cmd/ratsmappe serve --data $(DATA)
+
+build:
+	$(GO) build -o bin/ratsmappe ./cmd/ratsmappe
+
+test: deps
+	$(MAKE) test-go fuzz
+
+test-go:
+	RATSMAPPE_TEST_MINIO_BIN=$(MINIO) $(GO) test -count=1 -timeout 40m ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
+
+deps: deps-debian deps-minio
+
+# Debian packages the tests use: pdftotext and qpdf (benchmark anchors and
+# test tools), tesseract with German data (OCR). Installed only when
+# missing, and only where we may (root); elsewhere the tests that need them
+# skip, except under CI=true, where they fail.
+deps-debian:
+	@missing=""; \
+	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu; do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "missing Debian packages:$$missing (run as root to install; dependent tests will skip)"; \
+		fi; \
+	fi
+
+# The pinned MinIO server, built once from the Go module proxy and cached
+# (the build takes minutes).
+deps-minio: $(MINIO)
+
+$(MINIO):
+	@echo "building MinIO $(MINIO_VERSION) (once; cached in $(TOOLS))"
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+bench:
+	$(GO) run ./bench/ingest

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/fsblob"
+	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
+	"github.com/ratsmappe/ratsmappe/documents/s3blob"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+)
+
+var errUsage = errors.New("usage")
+
+// Config is what every command that touches the data needs.
+type Config struct {
+	Data     string
+	Blobs    string // "fs" or "s3"; "" picks s3 when an S3 endpoint is set
+	LogLevel string
+
+	PDFWorkers  int
+	PDFTimeout  time.Duration
+	PDFMemoryMB int64
+	PDFMaxMB    int64
+	OCR         bool
+	WasmCache   string
+}
+
+// register adds the common flags to fs, with defaults from the
+// environment.
+func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
+	fs.StringVar(&c.Data, "data", envString("RATSMAPPE_DATA", "data"), "data directory (database, blobs, index, caches)")
+	fs.StringVar(&c.Blobs, "blobs", envString("RATSMAPPE_BLOBS", ""), `blob store: "fs" (in the data directory) or "s3" (RATSMAPPE_S3_*); default s3 if RATSMAPPE_S3_ENDPOINT is set`)
+	fs.StringVar(&c.LogLevel, "log-level", envString("RATSMAPPE_LOG_LEVEL", defaultLog), "log level: debug, info, warn, error")
+	fs.IntVar(&c.PDFWorkers, "pdf-workers", envInt("RATSMAPPE_PDF_WORKERS", 0), "PDF worker processes (0: one per CPU, at most 4)")
+	fs.DurationVar(&c.PDFTimeout, "pdf-timeout", envDuration("RATSMAPPE_PDF_TIMEOUT", 60*time.Second), "wall-clock deadline per PDF")
+	fs.Int64Var(&c.PDFMemoryMB, "pdf-memory-mb", int64(envInt("RATSMAPPE_PDF_MEMORY_MB", 1024)), "resident memory cap per PDF worker, MiB")
+	fs.Int64Var(&c.PDFMaxMB, "pdf-max-mb", int64(envInt("RATSMAPPE_PDF_MAX_MB", 200)), "largest PDF accepted, MB")
+	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
+	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine (default DATA/cache/wasm)")
+}
+
+func envString(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, ok := os.LookupEnv(key); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	if v, ok := os.LookupEnv(key); ok {
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(key); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// App is the opened data directory: database, blob store, PDF workers and
+// the document service on top.
+type App struct {
+	cfg  Config
+	Log  *slog.Logger
+	DB   *sql.DB
+	Docs *documents.Service
+	Pool *pdfworker.Pool
+
+	observe func(string, time.Duration)
+}
+
+// openApp opens (creating if needed) the data directory of cfg.
+func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(string, time.Duration)) (*App, error) {
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	a := &App{cfg: cfg, Log: log, observe: observe}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "ratsmappe.db"))
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
+		a.Close()
+		return nil, err
+	}
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("find own executable for the PDF workers: %w", err)
+	}
+	workers := cfg.PDFWorkers
+	wasmCache := cfg.WasmCache
+	if wasmCache == "" {
+		wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
+	}
+	pool, err := pdfworker.New(pdfworker.Config{
+		Command:      []string{exe, "pdf-worker"},
+		Workers:      workers,
+		Deadline:     cfg.PDFTimeout,
+		MemoryLimit:  cfg.PDFMemoryMB << 20,
+		MaxInputSize: cfg.PDFMaxMB * 1000 * 1000,
+		CacheDir:     wasmCache,
+		TempDir:      filepath.Join(cfg.Data, "tmp"),
+		OCR:          cfg.OCR,
+		Logger:       log,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Pool = pool
+	a.Docs = documents.NewService(documents.ServiceConfig{
+		Store:    documents.NewStore(db),
+		Blobs:    blobs,
+		Ingester: pool,
+		Logger:   log,
+		Observe:  observe,
+		Hook:     crashHook(),
+	})
+	return a, nil
+}
+
+func openBlobs(ctx context.Context, cfg Config) (documents.BlobStore, error) {
+	kind := cfg.Blobs
+	if kind == "" {
+		kind = "fs"
+		if os.Getenv("RATSMAPPE_S3_ENDPOINT") != "" {
+			kind = "s3"
+		}
+	}
+	switch kind {
+	case "fs":
+		return fsblob.Open(filepath.Join(cfg.Data, "blobs"))
+	case "s3":
+		c := s3blob.ConfigFromEnv()
+		if c.Endpoint == "" || c.Bucket == "" {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "S3 blob store: set RATSMAPPE_S3_ENDPOINT and RATSMAPPE_S3_BUCKET (and the access keys)")
+		}
+		return s3blob.Open(ctx, c)
+	default:
+		return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "unknown blob store %q: use fs or s3", kind)
+	}
+}
+
+// Close releases everything the App opened.
+func (a *App) Close() error {
+	var errs []error
+	if a.Pool != nil {
+		errs = append(errs, a.Pool.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// crashHook returns the upload hook that the crash-safety tests use: with
+// RATSMAPPE_TEST_CRASHPOINT=NAME the process kills itself with SIGKILL at
+// the named point of an upload, as a power cut or OOM kill would.
+func crashHook() func(string) {
+	point := os.Getenv("RATSMAPPE_TEST_CRASHPOINT")
+	if point == "" {
+		return nil
+	}
+	return func(p string) {
+		if p == point {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	}
+}
+
+// userMessage is what the CLI prints for err: the person-safe message of an
+// application error, the reason of a rejection, or the error text for a
+// failure of the tool itself (the operator running it needs the detail).
+func userMessage(err error) string {
+	var rej *documents.Rejection
+	if errors.As(err, &rej) {
+		return rej.Message
+	}
+	var e *ratsmappe.Error
+	if errors.As(err, &e) && e.Code != ratsmappe.EINTERNAL {
+		return e.Message
+	}
+	return strings.TrimSpace(err.Error())
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ratsmappe/ratsmappe/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, "info")
+	addr := fs.String("addr", envString("RATSMAPPE_ADDR", "localhost:8080"), "listen address")
+	unchecked := fs.Bool("unsafe-serve-files", envBool("RATSMAPPE_UNSAFE_SERVE_FILES", false),
+		"serve every version's PDF without access checks (local use only, until sign-in exists)")
+	sweepEvery := fs.Duration("sweep-interval", envDuration("RATSMAPPE_SWEEP_INTERVAL", time.Hour), "how often to remove unreferenced blobs (0: never)")
+	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ingests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ratsmappe_ingest_total",
+		Help: "PDF uploads by result: accepted, a rejection code, or error.",
+	}, []string{"result"})
+	durations := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ratsmappe_ingest_duration_seconds",
+		Help:    "Time to ingest and store one PDF upload, by result.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+	}, []string{"result"})
+	reg.MustRegister(ingests, durations)
+	observe := func(result string, d time.Duration) {
+		ingests.WithLabelValues(result).Inc()
+		durations.WithLabelValues(result).Observe(d.Seconds())
+	}
+
+	app, err := openApp(ctx, cfg, log, observe)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if *unchecked {
+		log.Warn("serving every PDF version without access checks (--unsafe-serve-files); do not expose this server")
+	}
+	handler := web.NewServer(web.Config{
+		Documents:           app.Docs,
+		DB:                  app.DB,
+		Logger:              log,
+		Registry:            reg,
+		ServeFilesUnchecked: *unchecked,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	// The address line is what scripts and tests wait for.
+	fmt.Fprintf(stdout, "ratsmappe listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "data", cfg.Data)
+
+	if *sweepEvery > 0 {
+		go func() {
+			t := time.NewTicker(*sweepEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if res, err := app.Docs.Sweep(ctx, *grace); err != nil {
+						log.Error("sweep", "err", err)
+					} else if res.Deleted > 0 {
+						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
+					}
+				}
+			}
+		}()
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("gc", flag.ContinueOnError)
+	cfg.register(fs, "warn")
+	grace := fs.Duration("grace", 24*time.Hour, "keep unreferenced blobs younger than this")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	res, err := app.Docs.Sweep(ctx, *grace)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d Blobs geprüft, %d nicht referenzierte entfernt\n", res.Checked, res.Deleted)
+	return nil
+}

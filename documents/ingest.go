@@ -1,0 +1,117 @@
+package documents
+
+import (
+	"context"
+	"fmt"
+)
+
+// Rejection codes: the closed set of reasons an uploaded file is refused.
+// They are part of the CLI's and the API's output; do not rename them.
+const (
+	RejectNotPDF        = "not_pdf"        // not a PDF at all (magic bytes)
+	RejectEmpty         = "empty"          // zero bytes, or a PDF without pages
+	RejectEncrypted     = "encrypted"      // needs a password to open
+	RejectTooLarge      = "too_large"      // over the configured input size
+	RejectDamaged       = "damaged"        // unreadable even after repair
+	RejectTimeout       = "timeout"        // over the per-file deadline
+	RejectResourceLimit = "resource_limit" // over the memory cap or a parser limit
+	RejectCrashed       = "parser_crashed" // the parser process died on this file
+)
+
+// Rejection is an uploaded file refused with a typed reason. Message and
+// MessageEN tell a person what happened and what to do; they never contain
+// internals. Err, if set, is the cause, for logs only.
+type Rejection struct {
+	Code      string
+	Message   string // German
+	MessageEN string // English
+	Err       error
+}
+
+func (r *Rejection) Error() string {
+	if r.Err != nil {
+		return fmt.Sprintf("rejected (%s): %s: %v", r.Code, r.MessageEN, r.Err)
+	}
+	return fmt.Sprintf("rejected (%s): %s", r.Code, r.MessageEN)
+}
+
+func (r *Rejection) Unwrap() error { return r.Err }
+
+// Reject returns the Rejection for code with its standard messages.
+func Reject(code string, cause error) *Rejection {
+	m, ok := rejectionMessages[code]
+	if !ok {
+		m = rejectionMessages[RejectDamaged]
+	}
+	return &Rejection{Code: code, Message: m[0], MessageEN: m[1], Err: cause}
+}
+
+var rejectionMessages = map[string][2]string{
+	RejectNotPDF: {
+		"Die Datei ist kein PDF. Bitte laden Sie ein PDF-Dokument hoch (z. B. über „Als PDF speichern“ oder „Drucken als PDF“).",
+		"The file is not a PDF. Please upload a PDF document (for example via “Save as PDF” or “Print to PDF”).",
+	},
+	RejectEmpty: {
+		"Die Datei ist leer oder enthält keine Seiten. Bitte prüfen Sie die Datei und laden Sie sie erneut hoch.",
+		"The file is empty or has no pages. Please check the file and upload it again.",
+	},
+	RejectEncrypted: {
+		"Das PDF ist mit einem Passwort geschützt. Bitte entfernen Sie den Passwortschutz und laden Sie es erneut hoch.",
+		"The PDF is password-protected. Please remove the password and upload it again.",
+	},
+	RejectTooLarge: {
+		"Die Datei ist zu groß. Bitte verkleinern Sie das PDF (z. B. Bilder mit geringerer Auflösung) oder teilen Sie es auf.",
+		"The file is too large. Please make the PDF smaller (for example with lower-resolution images) or split it.",
+	},
+	RejectDamaged: {
+		"Das PDF ist beschädigt und konnte nicht gelesen werden. Bitte erzeugen Sie es neu aus dem Ursprungsdokument und laden Sie es erneut hoch.",
+		"The PDF is damaged and could not be read. Please create it again from the source document and upload it again.",
+	},
+	RejectTimeout: {
+		"Die Verarbeitung des PDFs hat zu lange gedauert. Bitte erzeugen Sie es neu (z. B. „Drucken als PDF“) oder teilen Sie es auf.",
+		"Processing the PDF took too long. Please create it again (for example with “Print to PDF”) or split it.",
+	},
+	RejectResourceLimit: {
+		"Das PDF braucht zur Verarbeitung zu viel Speicher. Bitte erzeugen Sie es neu (z. B. „Drucken als PDF“) oder teilen Sie es auf.",
+		"The PDF needs too much memory to process. Please create it again (for example with “Print to PDF”) or split it.",
+	},
+	RejectCrashed: {
+		"Das PDF konnte nicht verarbeitet werden, es ist vermutlich beschädigt. Bitte erzeugen Sie es neu aus dem Ursprungsdokument und laden Sie es erneut hoch.",
+		"The PDF could not be processed; it is probably damaged. Please create it again from the source document and upload it again.",
+	},
+}
+
+// Page is one page of an ingested version.
+type Page struct {
+	Number int     // 1-based
+	Width  float64 // in PDF points (1/72 inch), after rotation
+	Height float64
+	Text   string // extracted text; "" if none
+	OCR    bool   // Text came from optical character recognition
+}
+
+// Ingested is what ingestion makes of one accepted PDF.
+type Ingested struct {
+	// RenditionPath is a temporary file holding the sanitized PDF that
+	// readers get. The caller owns it and removes it.
+	RenditionPath string
+	Pages         []Page
+	// Sanitized names what was removed, e.g. "OpenAction",
+	// "JavaScript", "Launch", "EmbeddedFile", "XFA"; each at most once.
+	Sanitized []string
+	// Repaired is true when the file had to be rewritten by pdfium
+	// before it could be parsed.
+	Repaired bool
+}
+
+// Ingester validates, sanitizes and extracts untrusted PDFs.
+//
+// Ingest reads the file at path (which the caller owns and keeps) and
+// returns the result for an accepted file, a *Rejection for a refused one,
+// or another error if ingestion itself failed (then the file may be tried
+// again). Ingest must survive anything the file does: implementations run
+// the parsers outside the calling process, under a deadline and a memory
+// cap. It is safe for concurrent use.
+type Ingester interface {
+	Ingest(ctx context.Context, path string) (*Ingested, error)
+}

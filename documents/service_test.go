@@ -1,0 +1,292 @@
+package documents_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/fsblob"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+)
+
+// fakeIngester stands in for the PDF worker pool, which has its own tests
+// (documents/pdfworker) and runs for real in the end-to-end tests of
+// cmd/ratsmappe. It accepts files that start with "%PDF-", makes one page
+// per form-feed-separated part, and writes the input with a marker
+// appended as the "sanitized" rendition.
+type fakeIngester struct{}
+
+func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		return nil, documents.Reject(documents.RejectNotPDF, nil)
+	}
+	out, err := os.CreateTemp("", "rendition-*.pdf")
+	if err != nil {
+		return nil, err
+	}
+	out.Write(b)
+	out.WriteString("\n%sanitized\n")
+	out.Close()
+	var pages []documents.Page
+	for i, t := range strings.Split(string(b[5:]), "\f") {
+		pages = append(pages, documents.Page{Number: i + 1, Width: 595, Height: 842, Text: t})
+	}
+	return &documents.Ingested{RenditionPath: out.Name(), Pages: pages, Sanitized: []string{"JavaScript"}}, nil
+}
+
+type env struct {
+	svc   *documents.Service
+	blobs *fsblob.Store
+	dir   string
+	now   time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{blobs: blobs, dir: dir, now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	e.svc = documents.NewService(documents.ServiceConfig{
+		Store: documents.NewStore(db), Blobs: blobs, Ingester: fakeIngester{},
+		Now: func() time.Time { return e.now },
+	})
+	return e
+}
+
+func (e *env) file(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func countBlobs(t *testing.T, bs documents.BlobStore) int {
+	t.Helper()
+	n := 0
+	if err := bs.List(context.Background(), func(documents.BlobInfo) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAddDocumentAndVersions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{
+		Path: e.file(t, "Vorlage_2025-0123.pdf", "%PDF-Seite eins\fSeite zwei"), Kind: documents.KindDraft, Uploader: "clerk",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.Document.Title, "Vorlage 2025-0123"; got != want {
+		t.Errorf("title = %q, want %q", got, want)
+	}
+	if got, want := a.Version.Number, 1; got != want {
+		t.Errorf("version = %d, want %d", got, want)
+	}
+	if got, want := a.Version.Pages, 2; got != want {
+		t.Errorf("pages = %d, want %d", got, want)
+	}
+	pages, err := e.svc.Store().FindPages(ctx, a.Document.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pages[1].Text, "Seite zwei"; got != want {
+		t.Errorf("page 2 text = %q, want %q", got, want)
+	}
+	// Both the original and the rendition are stored, and differ.
+	_, rc, err := e.svc.Open(ctx, a.Document.ID, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendition, _ := io.ReadAll(rc)
+	rc.Close()
+	_, rc, err = e.svc.Open(ctx, a.Document.ID, 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	original, _ := io.ReadAll(rc)
+	rc.Close()
+	if !strings.Contains(string(rendition), "%sanitized") || strings.Contains(string(original), "%sanitized") {
+		t.Errorf("rendition and original mixed up")
+	}
+
+	// A new version supersedes the old one, which stays readable.
+	e.now = e.now.Add(time.Hour)
+	b, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "v2.pdf", "%PDF-Neu"), Uploader: "clerk", Note: "Tippfehler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.Version.Number, 2; got != want {
+		t.Fatalf("version = %d, want %d", got, want)
+	}
+	vs, err := e.svc.Store().FindVersions(ctx, a.Document.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := vs[0].State+","+vs[1].State, "superseded,active"; got != want {
+		t.Errorf("states = %s, want %s", got, want)
+	}
+	if _, _, err := e.svc.Open(ctx, a.Document.ID, 1, false); err != nil {
+		t.Errorf("old version no longer readable: %v", err)
+	}
+
+	// The same bytes again make no new version.
+	_, err = e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "v2-again.pdf", "%PDF-Neu")})
+	if got, want := ratsmappe.ErrorCode(err), ratsmappe.ECONFLICT; got != want {
+		t.Errorf("identical upload: code %q, want %q", got, want)
+	}
+
+	// Withdrawing the current version falls back to the one before.
+	if err := e.svc.Withdraw(ctx, a.Document.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.svc.Store().FindDocumentByID(ctx, a.Document.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Current, 1; got != want {
+		t.Errorf("current after withdraw = %d, want %d", got, want)
+	}
+	v2, err := e.svc.Store().FindVersion(ctx, a.Document.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v2.State, documents.StateWithdrawn; got != want {
+		t.Errorf("state = %q, want %q", got, want)
+	}
+}
+
+func TestRejectedUploadStoresNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "brief.docx", "PK\x03\x04 not a pdf")})
+	var rej *documents.Rejection
+	if !errors.As(err, &rej) || rej.Code != documents.RejectNotPDF {
+		t.Fatalf("err = %v, want a not_pdf rejection", err)
+	}
+	if rej.Message == "" || rej.MessageEN == "" {
+		t.Errorf("rejection without a message for people")
+	}
+	docs, err := e.svc.Store().FindDocuments(ctx, documents.DocumentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(docs), 0; got != want {
+		t.Errorf("documents = %d, want %d", got, want)
+	}
+	if got, want := countBlobs(t, e.blobs), 0; got != want {
+		t.Errorf("blobs = %d, want %d", got, want)
+	}
+}
+
+func TestUnknownDocument(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.svc.AddVersion(ctx, 42, documents.Upload{Path: e.file(t, "x.pdf", "%PDF-x")})
+	if got, want := ratsmappe.ErrorCode(err), ratsmappe.ENOTFOUND; got != want {
+		t.Errorf("code = %q, want %q", got, want)
+	}
+	if _, err := e.svc.Store().FindVersion(ctx, 42, 0); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("FindVersion: %v, want not found", err)
+	}
+}
+
+// Versions, pages and documents cannot be changed or deleted behind the
+// service's back: the schema's triggers refuse it.
+func TestVersionsAreImmutable(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "a.pdf", "%PDF-a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := e.svc.Store().DB()
+	for _, q := range []string{
+		`UPDATE versions SET sha256 = '0000000000000000000000000000000000000000000000000000000000000000'`,
+		`UPDATE versions SET pages = 7`,
+		`DELETE FROM versions`,
+		`UPDATE pages SET text = 'manipuliert'`,
+		`DELETE FROM pages`,
+		`DELETE FROM documents`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: succeeded, want refused", q)
+		}
+	}
+	v, err := e.svc.Store().FindVersion(ctx, a.Document.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v.SHA256, a.Version.SHA256; got != want {
+		t.Errorf("sha256 changed: %s", got)
+	}
+}
+
+func TestSweep(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "a.pdf", "%PDF-behalten")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An orphan, as a crash between blob write and commit leaves one.
+	orphan := []byte("%PDF-verwaist")
+	key := sha(orphan)
+	if err := e.blobs.Put(ctx, key, bytes.NewReader(orphan), int64(len(orphan))); err != nil {
+		t.Fatal(err)
+	}
+	// Within the grace period nothing goes.
+	res, err := e.svc.Sweep(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Deleted, 0; got != want {
+		t.Errorf("deleted within grace = %d, want %d", got, want)
+	}
+	// Past it (the service's clock moves on) only the orphan goes.
+	e.now = time.Now().Add(2 * time.Hour)
+	res, err = e.svc.Sweep(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Deleted, 1; got != want {
+		t.Errorf("deleted = %d, want %d", got, want)
+	}
+	if _, err := e.blobs.Stat(ctx, key); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("orphan still there: %v", err)
+	}
+	for _, orig := range []bool{false, true} {
+		if _, rc, err := e.svc.Open(ctx, a.Document.ID, 1, orig); err != nil {
+			t.Errorf("referenced blob swept (original=%v): %v", orig, err)
+		} else {
+			rc.Close()
+		}
+	}
+}

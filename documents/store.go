@@ -1,0 +1,385 @@
+package documents
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+)
+
+// Store keeps document metadata in an SQL database (SQLite, opened by
+// documents/sqlite). All SQL of this package lives here.
+type Store struct {
+	db *sql.DB
+}
+
+// NewStore returns a Store on db, whose schema must have been migrated with
+// Migrations.
+func NewStore(db *sql.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying database handle.
+func (s *Store) DB() *sql.DB { return s.db }
+
+const timeLayout = time.RFC3339Nano
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+const documentColumns = `d.id, d.title, d.kind, d.file_name, d.created_at, d.created_by,
+	COALESCE((SELECT MAX(v.number) FROM versions v WHERE v.document_id = d.id AND v.state = 'active'), 0),
+	COALESCE((SELECT v.pages FROM versions v WHERE v.document_id = d.id AND v.state = 'active' ORDER BY v.number DESC LIMIT 1), 0)`
+
+func scanDocument(sc interface{ Scan(...any) error }) (*Document, error) {
+	var d Document
+	var created string
+	if err := sc.Scan(&d.ID, &d.Title, &d.Kind, &d.FileName, &created, &d.CreatedBy, &d.Current, &d.Pages); err != nil {
+		return nil, err
+	}
+	d.Created = parseTime(created)
+	return &d, nil
+}
+
+// FindDocumentByID returns the document with id, or an ENOTFOUND error.
+func (s *Store) FindDocumentByID(ctx context.Context, id int64) (*Document, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id = ?`, id)
+	d, err := scanDocument(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find document %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// FindDocuments returns the documents matching f, oldest first.
+func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Document, error) {
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "d.kind = ?")
+		args = append(args, f.Kind)
+	}
+	q := `SELECT ` + documentColumns + ` FROM documents d`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.id"
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find documents: %w", err)
+	}
+	defer rows.Close()
+	var docs []*Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find documents: %w", err)
+		}
+		docs = append(docs, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find documents: %w", err)
+	}
+	return docs, nil
+}
+
+const versionColumns = `v.document_id, v.number, v.sha256, v.size, v.original_sha256, v.original_size,
+	v.file_name, v.pages, v.state, v.note, v.uploader, v.created_at, v.state_changed_at, v.sanitized, v.repaired`
+
+func scanVersion(sc interface{ Scan(...any) error }) (*Version, error) {
+	var v Version
+	var created, changed, sanitized string
+	var repaired int
+	if err := sc.Scan(&v.DocumentID, &v.Number, &v.SHA256, &v.Size, &v.OriginalSHA256, &v.OriginalSize,
+		&v.FileName, &v.Pages, &v.State, &v.Note, &v.Uploader, &created, &changed, &sanitized, &repaired); err != nil {
+		return nil, err
+	}
+	v.Created, v.StateChanged = parseTime(created), parseTime(changed)
+	v.Repaired = repaired != 0
+	if err := json.Unmarshal([]byte(sanitized), &v.Sanitized); err != nil {
+		return nil, fmt.Errorf("version %d/%d: sanitized: %w", v.DocumentID, v.Number, err)
+	}
+	return &v, nil
+}
+
+// FindVersion returns version n of document id, with its page sizes and OCR
+// pages; n == 0 means the current version. It returns an ENOTFOUND error if
+// there is no such version.
+func (s *Store) FindVersion(ctx context.Context, id int64, n int) (*Version, error) {
+	var row *sql.Row
+	if n == 0 {
+		row = s.db.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions v
+			WHERE v.document_id = ? AND v.state = 'active' ORDER BY v.number DESC LIMIT 1`, id)
+	} else {
+		row = s.db.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions v
+			WHERE v.document_id = ? AND v.number = ?`, id, n)
+	}
+	v, err := scanVersion(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Version nicht gefunden.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find version %d/%d: %w", id, n, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT number, width, height, ocr FROM pages
+		WHERE document_id = ? AND version = ? ORDER BY number`, v.DocumentID, v.Number)
+	if err != nil {
+		return nil, fmt.Errorf("find version %d/%d: pages: %w", id, n, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var num, ocr int
+		var ps PageSize
+		if err := rows.Scan(&num, &ps.Width, &ps.Height, &ocr); err != nil {
+			return nil, fmt.Errorf("find version %d/%d: pages: %w", id, n, err)
+		}
+		v.PageSizes = append(v.PageSizes, ps)
+		if ocr != 0 {
+			v.OCRPages = append(v.OCRPages, num)
+		}
+	}
+	return v, rows.Err()
+}
+
+// FindVersions returns every version of document id, oldest first.
+func (s *Store) FindVersions(ctx context.Context, id int64) ([]*Version, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions v
+		WHERE v.document_id = ? ORDER BY v.number`, id)
+	if err != nil {
+		return nil, fmt.Errorf("find versions of %d: %w", id, err)
+	}
+	defer rows.Close()
+	var vs []*Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find versions of %d: %w", id, err)
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
+
+// FindPages returns the pages of version n of document id, in order.
+func (s *Store) FindPages(ctx context.Context, id int64, n int) ([]Page, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT number, width, height, text, ocr FROM pages
+		WHERE document_id = ? AND version = ? ORDER BY number`, id, n)
+	if err != nil {
+		return nil, fmt.Errorf("find pages of %d/%d: %w", id, n, err)
+	}
+	defer rows.Close()
+	var ps []Page
+	for rows.Next() {
+		var p Page
+		var ocr int
+		if err := rows.Scan(&p.Number, &p.Width, &p.Height, &p.Text, &ocr); err != nil {
+			return nil, fmt.Errorf("find pages of %d/%d: %w", id, n, err)
+		}
+		p.OCR = ocr != 0
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// addPending records that upload is about to write the blobs keys.
+func (s *Store) addPending(ctx context.Context, upload string, now time.Time, keys ...string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("pending blobs: %w", err)
+	}
+	defer tx.Rollback()
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pending_blobs (key, upload, created_at) VALUES (?, ?, ?)`,
+			k, upload, formatTime(now)); err != nil {
+			return fmt.Errorf("pending blobs: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// dropPending forgets the pending blobs of a failed upload.
+func (s *Store) dropPending(ctx context.Context, upload string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM pending_blobs WHERE upload = ?`, upload)
+	return err
+}
+
+// newVersion is everything commitVersion writes.
+type newVersion struct {
+	upload   string
+	doc      *Document // nil for a new version of docID
+	docID    int64
+	version  Version
+	pages    []Page
+	now      time.Time
+	onCommit func(tx *sql.Tx) error // optional, runs inside the transaction
+}
+
+// commitVersion writes a new document (if nv.doc is set) or a new version of
+// nv.docID, with its pages, supersedes the previous active versions, and
+// forgets the upload's pending blobs — all in one transaction. It returns
+// the document id and the version number.
+func (s *Store) commitVersion(ctx context.Context, nv *newVersion) (int64, int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	defer tx.Rollback()
+	now := formatTime(nv.now)
+	docID := nv.docID
+	if nv.doc != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO documents (title, kind, file_name, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?)`, nv.doc.Title, nv.doc.Kind, nv.doc.FileName, now, nv.doc.CreatedBy)
+		if err != nil {
+			return 0, 0, fmt.Errorf("commit version: insert document: %w", err)
+		}
+		if docID, err = res.LastInsertId(); err != nil {
+			return 0, 0, fmt.Errorf("commit version: %w", err)
+		}
+	} else {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents WHERE id = ?`, docID).Scan(&exists); err != nil {
+			return 0, 0, fmt.Errorf("commit version: %w", err)
+		}
+		if exists == 0 {
+			return 0, 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE document_id = ?`, docID).Scan(&n); err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE versions SET state = 'superseded', state_changed_at = ?
+		WHERE document_id = ? AND state = 'active'`, now, docID); err != nil {
+		return 0, 0, fmt.Errorf("commit version: supersede: %w", err)
+	}
+	v := nv.version
+	sanitized, err := json.Marshal(nonNil(v.Sanitized))
+	if err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO versions (document_id, number, sha256, size, original_sha256,
+		original_size, file_name, pages, state, note, uploader, created_at, state_changed_at, sanitized, repaired)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+		docID, n, v.SHA256, v.Size, v.OriginalSHA256, v.OriginalSize, v.FileName, len(nv.pages),
+		v.Note, v.Uploader, now, now, string(sanitized), boolInt(v.Repaired)); err != nil {
+		return 0, 0, fmt.Errorf("commit version: insert version: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO pages (document_id, version, number, width, height, text, ocr)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	defer stmt.Close()
+	for i, p := range nv.pages {
+		if _, err := stmt.ExecContext(ctx, docID, n, i+1, p.Width, p.Height, p.Text, boolInt(p.OCR)); err != nil {
+			return 0, 0, fmt.Errorf("commit version: insert page %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_blobs WHERE upload = ?`, nv.upload); err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	if nv.onCommit != nil {
+		if err := nv.onCommit(tx); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("commit version: %w", err)
+	}
+	return docID, n, nil
+}
+
+// WithdrawVersion marks version n of document id as withdrawn. It stays
+// stored and auditable. If it was the active version, the newest older
+// version that is not withdrawn becomes active again, so the document
+// falls back to what was valid before.
+func (s *Store) WithdrawVersion(ctx context.Context, id int64, n int, now time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("withdraw version: %w", err)
+	}
+	defer tx.Rollback()
+	var state string
+	err = tx.QueryRowContext(ctx, `SELECT state FROM versions WHERE document_id = ? AND number = ?`, id, n).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Version nicht gefunden.")
+	}
+	if err != nil {
+		return fmt.Errorf("withdraw version: %w", err)
+	}
+	if state == StateWithdrawn {
+		return nil
+	}
+	ts := formatTime(now)
+	if _, err := tx.ExecContext(ctx, `UPDATE versions SET state = 'withdrawn', state_changed_at = ?
+		WHERE document_id = ? AND number = ?`, ts, id, n); err != nil {
+		return fmt.Errorf("withdraw version: %w", err)
+	}
+	if state == StateActive {
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET state = 'active', state_changed_at = ?
+			WHERE document_id = ? AND number = (SELECT MAX(number) FROM versions
+				WHERE document_id = ? AND number < ? AND state != 'withdrawn')`, ts, id, id, n); err != nil {
+			return fmt.Errorf("withdraw version: reinstate previous: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// sweepBlob deletes the blob key through del if no version refers to it and
+// no upload younger than pendingSince has announced it. It holds the write
+// lock while it checks and deletes, so an upload cannot announce the key in
+// between. It reports whether the blob was deleted.
+func (s *Store) sweepBlob(ctx context.Context, key string, pendingSince time.Time, del func() error) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	// Pending rows of uploads that never finished are as old as the grace
+	// period: forget them, they protect nothing any more.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_blobs WHERE key = ? AND created_at < ?`,
+		key, formatTime(pendingSince)); err != nil {
+		return false, err
+	}
+	var refs int
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM versions WHERE sha256 = ?1 OR original_sha256 = ?1) +
+		(SELECT COUNT(*) FROM pending_blobs WHERE key = ?1)`, key).Scan(&refs); err != nil {
+		return false, err
+	}
+	if refs > 0 {
+		return false, tx.Commit()
+	}
+	if err := del(); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

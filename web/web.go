@@ -1,0 +1,201 @@
+// Package web serves Ratsmappe over HTTP: health and metrics endpoints, the
+// JSON API under /api/v1/ and, in later stages, the pages of the portal,
+// the clerk UI and the reader.
+//
+// Errors are mapped to HTTP statuses in one place (Error). A person never
+// sees an internal error's text, only "internal error" and a request ID.
+package web
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+)
+
+// Config configures a Server.
+type Config struct {
+	Documents *documents.Service
+	DB        *sql.DB
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry // metrics are served from it; may be nil
+	// ServeFilesUnchecked turns on the version file route without any
+	// visibility check. It exists for local use until the visibility
+	// policy of the sessions package guards the route; never enable it on
+	// a server the public can reach.
+	ServeFilesUnchecked bool
+}
+
+// Server is the HTTP handler of Ratsmappe.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	router chi.Router
+}
+
+// NewServer returns a Server with its routes.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(middleware.Recoverer)
+	r.Use(securityHeaders)
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	if cfg.Registry != nil {
+		r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	}
+	r.Route("/api/v1", func(r chi.Router) {
+		if cfg.ServeFilesUnchecked {
+			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
+		}
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+	})
+	s.router = r
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleReadyz answers 200 when the metadata database and the blob store
+// answer, 503 otherwise.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	check := map[string]string{}
+	ok := true
+	if err := s.cfg.DB.PingContext(ctx); err != nil {
+		check["database"], ok = "unavailable", false
+		s.log.Error("readyz: database", "err", err)
+	} else {
+		check["database"] = "ok"
+	}
+	// A Stat of a key that cannot exist exercises the blob store's
+	// connection without touching data.
+	const probe = "0000000000000000000000000000000000000000000000000000000000000000"
+	if _, err := s.cfg.Documents.Blobs().Stat(ctx, probe); err != nil && ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		check["blobs"], ok = "unavailable", false
+		s.log.Error("readyz: blobs", "err", err)
+	} else {
+		check["blobs"] = "ok"
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, check)
+}
+
+// handleVersionFile serves the sanitized PDF of one version, with range
+// requests, ETag (the content's SHA-256) and Last-Modified.
+func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
+	id, err1 := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	n, err2 := strconv.Atoi(chi.URLParam(r, "n"))
+	if err1 != nil || err2 != nil || id <= 0 || n <= 0 {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		return
+	}
+	ctx := r.Context()
+	v, err := s.cfg.Documents.Store().FindVersion(ctx, id, n)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
+	defer rs.Close()
+	h := w.Header()
+	h.Set("ETag", `"`+v.SHA256+`"`)
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", documents.ContentDisposition("inline", v.FileName))
+	h.Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", v.Created, rs)
+}
+
+// Error writes err as a JSON error response with the status its code maps
+// to. Internal errors are logged with the request ID and shown as
+// "internal error".
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := ratsmappe.ErrorCode(err)
+	msg := ratsmappe.ErrorMessage(err)
+	reqID := middleware.GetReqID(r.Context())
+	if code == ratsmappe.EINTERNAL {
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
+		msg = "internal error"
+	}
+	var rej *documents.Rejection
+	if errors.As(err, &rej) {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
+		return
+	}
+	body := map[string]string{"code": code, "message": msg}
+	if code == ratsmappe.EINTERNAL {
+		body["request_id"] = reqID
+	}
+	writeJSON(w, ErrorStatus(code), body)
+}
+
+// ErrorStatus maps an application error code to an HTTP status.
+func ErrorStatus(code string) int {
+	switch code {
+	case ratsmappe.EINVALID:
+		return http.StatusBadRequest
+	case ratsmappe.ENOTFOUND:
+		return http.StatusNotFound
+	case ratsmappe.ECONFLICT:
+		return http.StatusConflict
+	case ratsmappe.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case ratsmappe.EFORBIDDEN:
+		return http.StatusForbidden
+	case ratsmappe.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ratsmappe.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case ratsmappe.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
