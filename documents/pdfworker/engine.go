@@ -176,16 +176,21 @@ func isLimit(err error) bool {
 // process runs one job. It never panics: a Go panic anywhere becomes a
 // "damaged" rejection and a fresh PDFium instance for the next file.
 func (e *engine) process(ctx context.Context, j job) (r reply) {
+	size := 0
 	defer func() {
 		if p := recover(); p != nil {
 			e.reset()
 			r = rejectf(documents.RejectDamaged, "panic: %v", p)
 		}
-		// Give memory back between files: a long-lived worker should
-		// not keep the peak of its biggest file.
-		debug.FreeOSMemory()
+		// Give memory back after a big file: a long-lived worker should
+		// not keep the peak of its biggest file. (Not after every file:
+		// a forced collection costs more than a small file's work.)
+		if size > 16<<20 {
+			debug.FreeOSMemory()
+		}
 	}()
 	data, err := os.ReadFile(j.Input)
+	size = len(data)
 	if err != nil {
 		return rejectf(documents.RejectDamaged, "read input: %v", err)
 	}
@@ -324,16 +329,35 @@ func (e *engine) extract(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int
 		if sz, err := inst.GetPageSize(&requests.GetPageSize{Page: page}); err == nil {
 			pages[i].Width, pages[i].Height = round2(sz.Width), round2(sz.Height)
 		}
-		txt, err := inst.GetPageText(&requests.GetPageText{Page: page})
+		txt, err := pageText(inst, page)
 		if err != nil {
 			// A page whose text cannot be read keeps its place,
 			// without text.
 			e.cfg.Log.Debug("page text", "page", i+1, "err", err)
 			continue
 		}
-		pages[i].Text = cleanText(txt.Text)
+		pages[i].Text = cleanText(txt)
 	}
 	return pages
+}
+
+// pageText returns the text of page in one call into PDFium (go-pdfium's
+// GetPageText makes one call per character, several times slower).
+func pageText(inst pdfium.Pdfium, page requests.Page) (string, error) {
+	tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
+	if err != nil {
+		return "", err
+	}
+	defer inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+	n, err := inst.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: tp.TextPage})
+	if err != nil || n.Count <= 0 {
+		return "", err
+	}
+	t, err := inst.FPDFText_GetText(&requests.FPDFText_GetText{TextPage: tp.TextPage, StartIndex: 0, Count: n.Count})
+	if err != nil {
+		return "", err
+	}
+	return t.Text, nil
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
