@@ -149,24 +149,28 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 // to. Internal errors are logged with the request ID and shown as
 // "internal error".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	code := ratsmappe.ErrorCode(err)
-	msg := ratsmappe.ErrorMessage(err)
-	reqID := middleware.GetReqID(r.Context())
-	if code == ratsmappe.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
-		msg = "internal error"
-	}
 	var rej *documents.Rejection
 	if errors.As(err, &rej) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
 		return
 	}
-	body := map[string]string{"code": code, "message": msg}
-	if code == ratsmappe.EINTERNAL {
-		body["request_id"] = reqID
+	code := ratsmappe.ErrorCode(err)
+	switch code {
+	case ratsmappe.ENOTFOUND:
+		// One body for everything not found — and everything refused —
+		// so that a response never tells which it was.
+		writeJSON(w, http.StatusNotFound, notFoundBody)
+		return
+	case ratsmappe.EINTERNAL:
+		reqID := middleware.GetReqID(r.Context())
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"code": code, "message": "internal error", "request_id": reqID})
+		return
 	}
-	writeJSON(w, ErrorStatus(code), body)
+	writeJSON(w, ErrorStatus(code), map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)})
 }
+
+var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}
 
 // ErrorStatus maps an application error code to an HTTP status.
 func ErrorStatus(code string) int {
