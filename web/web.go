@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -43,19 +44,30 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	router chi.Router
+	assets *assets
+	views  *views
 }
 
-// NewServer returns a Server with its routes.
-func NewServer(cfg Config) *Server {
+// NewServer returns a Server with its routes. It fails only if the
+// embedded templates or assets are broken, which the tests catch.
+func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, fmt.Errorf("web: assets: %w", err)
+	}
+	if s.views, err = loadViews(s.assets); err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
 	}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	r.Use(securityHeaders)
 
+	r.Handle("/static/*", s.assets)
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 	if cfg.Registry != nil {
@@ -70,7 +82,7 @@ func NewServer(cfg Config) *Server {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 	})
 	s.router = r
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

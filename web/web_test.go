@@ -30,7 +30,11 @@ func newServer(t *testing.T, serveFiles bool) *httptest.Server {
 	}
 	// The blob store is the in-memory fake: these tests are about HTTP.
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory()})
-	srv := httptest.NewServer(web.NewServer(web.Config{Documents: svc, DB: db, ServeFilesUnchecked: serveFiles}))
+	h, err := web.NewServer(web.Config{Documents: svc, DB: db, ServeFilesUnchecked: serveFiles})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -101,7 +105,10 @@ func TestErrorStatus(t *testing.T) {
 // An internal error shows a person "internal error" and a request ID,
 // never the error's text.
 func TestInternalErrorHidesDetails(t *testing.T) {
-	s := web.NewServer(web.Config{})
+	s, err := web.NewServer(web.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/x", nil)
 	s.Error(rec, req, errors.New("sql: database is locked at /var/lib/secret.db"))

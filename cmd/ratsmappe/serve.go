@@ -55,13 +55,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *unchecked {
 		log.Warn("serving every PDF version without access checks (--unsafe-serve-files); do not expose this server")
 	}
-	handler := web.NewServer(web.Config{
+	handler, err := web.NewServer(web.Config{
 		Documents:           app.Docs,
 		DB:                  app.DB,
 		Logger:              log,
 		Registry:            reg,
 		ServeFilesUnchecked: *unchecked,
 	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

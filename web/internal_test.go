@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	l := newLimiter(3, 10*time.Minute, func() time.Time { return now })
+	for i := 0; i < 3; i++ {
+		if ok, _ := l.Allowed("anna"); !ok {
+			t.Fatalf("attempt %d refused", i+1)
+		}
+		l.Fail("anna")
+	}
+	ok, wait := l.Allowed("anna")
+	if ok || wait <= 0 || wait > 10*time.Minute {
+		t.Errorf("after 3 failures: allowed %v, wait %v", ok, wait)
+	}
+	if ok, _ := l.Allowed("bernd"); !ok {
+		t.Errorf("another key is limited too")
+	}
+	now = now.Add(11 * time.Minute)
+	if ok, _ := l.Allowed("anna"); !ok {
+		t.Errorf("still limited after the window")
+	}
+	l.Fail("anna")
+	l.Reset("anna")
+	if len(l.fails) != 0 {
+		t.Errorf("Reset kept state: %v", l.fails)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	c := newCSRF([]byte("0123456789abcdef0123456789abcdef"), func(*http.Request) bool { return false })
+	other := newCSRF([]byte("another key another key another "), func(*http.Request) bool { return false })
+
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/login", nil)
+	tok := c.Token(w, r)
+	cookie := w.Result().Cookies()[0]
+	if cookie.Name != "csrf" || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookie %+v", cookie)
+	}
+	post := func(cookieVal, form string) *http.Request {
+		r := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"csrf_token": {form}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookieVal != "" {
+			r.AddCookie(&http.Cookie{Name: "csrf", Value: cookieVal})
+		}
+		return r
+	}
+	if !c.Check(post(tok, tok)) {
+		t.Errorf("valid token refused")
+	}
+	forged := other.Token(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	for name, r := range map[string]*http.Request{
+		"no cookie":               post("", tok),
+		"no field":                post(tok, ""),
+		"mismatch":                post(tok, tok[:len(tok)-2]+"xx"),
+		"cookie signed elsewhere": post(forged, forged),
+	} {
+		if c.Check(r) {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
