@@ -62,3 +62,4 @@ $(MINIO):
 
 bench:
 	$(GO) run ./bench/ingest
+	$(GO) run ./bench/packet
