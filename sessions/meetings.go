@@ -1,0 +1,493 @@
+package sessions
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+)
+
+const meetingColumns = `id, organization_id, name, start, end, location, state, published_at, created, modified`
+
+func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
+	var m Meeting
+	var start, end, c, mod string
+	var pub sql.NullString
+	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod); err != nil {
+		return nil, err
+	}
+	m.Start, m.PublishedAt = parseTS(start), parseNull(pub)
+	if end != "" {
+		m.End = parseTS(end)
+	}
+	m.Created, m.Modified = parseTS(c), parseTS(mod)
+	return &m, nil
+}
+
+// CreateMeeting stores m as a draft (its PublishedAt is ignored) and sets
+// its ID.
+func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
+	if m.State == "" {
+		m.State = MeetingPlanned
+	}
+	if err := validMeeting(m); err != nil {
+		return err
+	}
+	now := s.now()
+	end := ""
+	if !m.End.IsZero() {
+		end = ts(m.End)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO meetings (organization_id, name, start, end, location, state, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.OrganizationID, m.Name, ts(m.Start), end, m.Location, m.State, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create meeting: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	m.PublishedAt = time.Time{}
+	m.Created, m.Modified = now, now
+	return nil
+}
+
+func validMeeting(m *Meeting) error {
+	switch m.State {
+	case MeetingPlanned, MeetingInvited, MeetingHeld, MeetingCancelled:
+	default:
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannter Sitzungsstatus %q.", m.State)
+	}
+	if strings.TrimSpace(m.Name) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Sitzung braucht einen Namen.")
+	}
+	if m.Start.IsZero() {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Sitzung braucht einen Beginn.")
+	}
+	if !m.End.IsZero() && m.End.Before(m.Start) {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Ende der Sitzung liegt vor ihrem Beginn.")
+	}
+	return nil
+}
+
+// MeetingUpdate holds the fields to change; nil fields stay.
+type MeetingUpdate struct {
+	Name     *string
+	Start    *time.Time
+	End      *time.Time
+	Location *string
+	State    *string
+}
+
+// UpdateMeeting changes meeting id.
+func (s *Store) UpdateMeeting(ctx context.Context, id int64, u MeetingUpdate) (*Meeting, error) {
+	m, err := s.meeting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Name != nil {
+		m.Name = *u.Name
+	}
+	if u.Start != nil {
+		m.Start = *u.Start
+	}
+	if u.End != nil {
+		m.End = *u.End
+	}
+	if u.Location != nil {
+		m.Location = *u.Location
+	}
+	if u.State != nil {
+		m.State = *u.State
+	}
+	if err := validMeeting(m); err != nil {
+		return nil, err
+	}
+	end := ""
+	if !m.End.IsZero() {
+		end = ts(m.End)
+	}
+	m.Modified = s.now()
+	if _, err := s.db.ExecContext(ctx, `UPDATE meetings SET name = ?, start = ?, end = ?, location = ?, state = ?, modified = ? WHERE id = ?`,
+		m.Name, ts(m.Start), end, m.Location, m.State, ts(m.Modified), id); err != nil {
+		return nil, fmt.Errorf("update meeting: %w", err)
+	}
+	return m, nil
+}
+
+// PublishMeeting makes the agenda of meeting id public at time at (now or
+// later: an embargo). Publishing again moves the time; Unpublish takes it
+// back to a draft.
+func (s *Store) PublishMeeting(ctx context.Context, id int64, at time.Time) error {
+	if at.IsZero() {
+		at = s.now()
+	}
+	return s.setPublished(ctx, id, ts(at))
+}
+
+// UnpublishMeeting makes the agenda of meeting id a draft again.
+func (s *Store) UnpublishMeeting(ctx context.Context, id int64) error {
+	return s.setPublished(ctx, id, nil)
+}
+
+func (s *Store) setPublished(ctx context.Context, id int64, v any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE meetings SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("publish meeting: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Sitzung")
+	}
+	return nil
+}
+
+// meeting reads a meeting without the policy (for internal use).
+func (s *Store) meeting(ctx context.Context, id int64) (*Meeting, error) {
+	m, err := scanMeeting(s.db.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Sitzung")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find meeting: %w", err)
+	}
+	return m, nil
+}
+
+// FindMeetingByID returns meeting id if v may see it, else ENOTFOUND.
+func (s *Store) FindMeetingByID(ctx context.Context, v Viewer, id int64) (*Meeting, error) {
+	m, err := s.meeting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if MeetingAccess(v, m.Facts(), s.now()) == None {
+		return nil, notFound("Sitzung")
+	}
+	return m, nil
+}
+
+// MeetingFilter selects meetings; zero fields do not filter.
+type MeetingFilter struct {
+	OrganizationID int64
+	From, To       time.Time // start in [From, To)
+	Descending     bool
+	Limit          int
+}
+
+// FindMeetings returns the meetings v may see, by start time.
+func (s *Store) FindMeetings(ctx context.Context, v Viewer, f MeetingFilter) ([]*Meeting, error) {
+	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1`
+	var args []any
+	if f.OrganizationID != 0 {
+		q += ` AND organization_id = ?`
+		args = append(args, f.OrganizationID)
+	}
+	if !f.From.IsZero() {
+		q += ` AND start >= ?`
+		args = append(args, ts(f.From))
+	}
+	if !f.To.IsZero() {
+		q += ` AND start < ?`
+		args = append(args, ts(f.To))
+	}
+	if !v.Staff() {
+		// The policy decides below; this only narrows what is read.
+		q += ` AND published_at IS NOT NULL`
+	}
+	if f.Descending {
+		q += ` ORDER BY start DESC, id DESC`
+	} else {
+		q += ` ORDER BY start, id`
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find meetings: %w", err)
+	}
+	defer rows.Close()
+	now := s.now()
+	var out []*Meeting
+	for rows.Next() {
+		m, err := scanMeeting(rows)
+		if err != nil {
+			return nil, err
+		}
+		if MeetingAccess(v, m.Facts(), now) == None {
+			continue
+		}
+		out = append(out, m)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, rows.Err()
+}
+
+// ---- agenda items ----
+
+const itemColumns = `id, meeting_id, number, position, public, title, public_title, result, resolution, late_at, withdrawn_at, created, modified`
+
+func scanItem(sc interface{ Scan(...any) error }) (*AgendaItem, error) {
+	var it AgendaItem
+	var pub int
+	var late, wd sql.NullString
+	var c, m string
+	if err := sc.Scan(&it.ID, &it.MeetingID, &it.Number, &it.Position, &pub, &it.Title, &it.PublicTitle, &it.Result, &it.Resolution, &late, &wd, &c, &m); err != nil {
+		return nil, err
+	}
+	it.Public = pub != 0
+	it.LateAt, it.WithdrawnAt = parseNull(late), parseNull(wd)
+	it.Created, it.Modified = parseTS(c), parseTS(m)
+	return &it, nil
+}
+
+// CreateAgendaItem appends it to its meeting's agenda and sets its ID and
+// position. An item added after the agenda was published is marked late
+// (nachgereicht). Public is taken as given — its zero value, and so the
+// default, is non-public.
+func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
+	if strings.TrimSpace(it.Title) == "" || strings.TrimSpace(it.Number) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Tagesordnungspunkt braucht eine Nummer und einen Titel.")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var pub sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT published_at FROM meetings WHERE id = ?`, it.MeetingID).Scan(&pub); errors.Is(err, sql.ErrNoRows) {
+		return notFound("Sitzung")
+	} else if err != nil {
+		return fmt.Errorf("create agenda item: %w", err)
+	}
+	now := s.now()
+	it.LateAt = time.Time{}
+	if p := parseNull(pub); !p.IsZero() && !now.Before(p) {
+		it.LateAt = now
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?`, it.MeetingID).Scan(&it.Position); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO agenda_items (meeting_id, number, position, public, title, public_title, result, resolution, late_at, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, it.MeetingID, it.Number, it.Position, b2i(it.Public), it.Title, it.PublicTitle,
+		it.Result, it.Resolution, nullTS(it.LateAt), ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create agenda item: %w", err)
+	}
+	it.ID, _ = res.LastInsertId()
+	it.Created, it.Modified = now, now
+	return tx.Commit()
+}
+
+// AgendaItemUpdate holds the fields to change; nil fields stay.
+type AgendaItemUpdate struct {
+	Number      *string
+	Title       *string
+	PublicTitle *string
+	Public      *bool
+	Result      *string
+	Resolution  *string
+}
+
+// UpdateAgendaItem changes item id.
+func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpdate) error {
+	var sets []string
+	var args []any
+	add := func(col string, v any) { sets = append(sets, col+" = ?"); args = append(args, v) }
+	if u.Number != nil {
+		add("number", *u.Number)
+	}
+	if u.Title != nil {
+		if strings.TrimSpace(*u.Title) == "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Titel darf nicht leer sein.")
+		}
+		add("title", *u.Title)
+	}
+	if u.PublicTitle != nil {
+		add("public_title", *u.PublicTitle)
+	}
+	if u.Public != nil {
+		add("public", b2i(*u.Public))
+	}
+	if u.Result != nil {
+		add("result", *u.Result)
+	}
+	if u.Resolution != nil {
+		add("resolution", *u.Resolution)
+	}
+	add("modified", ts(s.now()))
+	args = append(args, id)
+	res, err := s.db.ExecContext(ctx, `UPDATE agenda_items SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update agenda item: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Tagesordnungspunkt")
+	}
+	return nil
+}
+
+// ReorderAgenda sets the order of meeting's items to ids (every item of
+// the meeting exactly once).
+func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agenda_items WHERE meeting_id = ?`, meetingID).Scan(&n); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	if n != len(ids) || len(seen) != len(ids) {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die neue Reihenfolge muss jeden Tagesordnungspunkt der Sitzung genau einmal enthalten.")
+	}
+	now := ts(s.now())
+	for i, id := range ids {
+		res, err := tx.ExecContext(ctx, `UPDATE agenda_items SET position = ?, modified = ? WHERE id = ? AND meeting_id = ?`, i+1, now, id, meetingID)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Tagesordnungspunkt %d gehört nicht zu dieser Sitzung.", id)
+		}
+	}
+	return tx.Commit()
+}
+
+// WithdrawAgendaItem takes item id off the agenda; it stays stored.
+func (s *Store) WithdrawAgendaItem(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE agenda_items SET withdrawn_at = COALESCE(withdrawn_at, ?), modified = ? WHERE id = ?`,
+		ts(s.now()), ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("withdraw agenda item: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Tagesordnungspunkt")
+	}
+	return nil
+}
+
+// AddExclusion records that person is excluded from item (Befangenheit).
+// It takes effect for every read from now on.
+func (s *Store) AddExclusion(ctx context.Context, itemID, personID int64, reason string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO exclusions (agenda_item_id, person_id, reason, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (agenda_item_id, person_id) DO UPDATE SET reason = excluded.reason`, itemID, personID, reason, ts(s.now()))
+	if err != nil {
+		return fmt.Errorf("add exclusion: %w", err)
+	}
+	return nil
+}
+
+// RemoveExclusion lifts an exclusion.
+func (s *Store) RemoveExclusion(ctx context.Context, itemID, personID int64) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM exclusions WHERE agenda_item_id = ? AND person_id = ?`, itemID, personID)
+	return err
+}
+
+// items reads the items of a meeting with their exclusions, unfiltered.
+func (s *Store) items(ctx context.Context, where string, args ...any) ([]*AgendaItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+` FROM agenda_items WHERE `+where+` ORDER BY meeting_id, position, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find agenda items: %w", err)
+	}
+	var out []*AgendaItem
+	byID := map[int64]*AgendaItem{}
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, it)
+		byID[it.ID] = it
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ex, err := s.db.QueryContext(ctx, `SELECT e.agenda_item_id, e.person_id FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE `+prefixed(where, "a.")+``, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find exclusions: %w", err)
+	}
+	defer ex.Close()
+	for ex.Next() {
+		var item, person int64
+		if err := ex.Scan(&item, &person); err != nil {
+			return nil, err
+		}
+		if it := byID[item]; it != nil {
+			it.Excluded = append(it.Excluded, person)
+		}
+	}
+	return out, ex.Err()
+}
+
+// prefixed qualifies the column names of the simple where clauses used
+// with items ("meeting_id = ?", "id = ?") with a table alias.
+func prefixed(where, alias string) string {
+	for _, col := range []string{"meeting_id", "id"} {
+		if strings.HasPrefix(where, col+" ") {
+			return alias + where
+		}
+	}
+	return where
+}
+
+// FindAgenda returns the agenda of meeting id as v may see it: items in
+// order, each Full or reduced to a Stub; items v may not see are left out.
+// A meeting v may not see is ENOTFOUND.
+func (s *Store) FindAgenda(ctx context.Context, v Viewer, meetingID int64) (*Meeting, []*AgendaItem, error) {
+	m, err := s.FindMeetingByID(ctx, v, meetingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := s.items(ctx, "meeting_id = ?", meetingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	var out []*AgendaItem
+	for _, it := range all {
+		switch ItemAccess(v, it.Facts(m.Facts()), now) {
+		case Full:
+			it.Access = Full
+			out = append(out, it)
+		case Stub:
+			out = append(out, it.stub())
+		}
+	}
+	return m, out, nil
+}
+
+// FindAgendaItemByID returns item id as v may see it (Full or Stub), or
+// ENOTFOUND.
+func (s *Store) FindAgendaItemByID(ctx context.Context, v Viewer, id int64) (*AgendaItem, error) {
+	its, err := s.items(ctx, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(its) == 0 {
+		return nil, notFound("Tagesordnungspunkt")
+	}
+	it := its[0]
+	m, err := s.meeting(ctx, it.MeetingID)
+	if err != nil {
+		return nil, err
+	}
+	switch ItemAccess(v, it.Facts(m.Facts()), s.now()) {
+	case Full:
+		it.Access = Full
+		return it, nil
+	case Stub:
+		return it.stub(), nil
+	}
+	return nil, notFound("Tagesordnungspunkt")
+}

@@ -1,0 +1,308 @@
+package sessions
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+)
+
+// Store keeps the council's data in SQL (SQLite). Every Find… method takes
+// the Viewer it answers for and applies the visibility policy: an object
+// the viewer may not see is reported exactly like a missing one
+// (ENOTFOUND), and lists leave it out.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on db (migrated with documents' and this
+// package's Migrations). now is the clock, time.Now if nil; tests inject
+// their own to check publication at a set time.
+func NewStore(db *sql.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
+// Now returns the store's current time.
+func (s *Store) Now() time.Time { return s.now() }
+
+const timeLayout = time.RFC3339Nano
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTS stores a zero time as NULL.
+func nullTS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ts(t)
+}
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func parseNull(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
+	}
+	return parseTS(s.String)
+}
+
+func notFound(what string) error {
+	return ratsmappe.Errorf(ratsmappe.ENOTFOUND, "%s nicht gefunden.", what)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ---- bodies, organizations, persons, memberships, terms ----
+
+// CreateBody stores b and sets its ID.
+func (s *Store) CreateBody(ctx context.Context, b *Body) error {
+	if strings.TrimSpace(b.Name) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Körperschaft braucht einen Namen.")
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO bodies (name, short_name, website, created, modified) VALUES (?, ?, ?, ?, ?)`,
+		b.Name, b.ShortName, b.Website, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create body: %w", err)
+	}
+	b.ID, _ = res.LastInsertId()
+	b.Created, b.Modified = now, now
+	return nil
+}
+
+// FindBodies returns all bodies (public data).
+func (s *Store) FindBodies(ctx context.Context) ([]*Body, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, short_name, website, created, modified FROM bodies ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("find bodies: %w", err)
+	}
+	defer rows.Close()
+	var out []*Body
+	for rows.Next() {
+		var b Body
+		var c, m string
+		if err := rows.Scan(&b.ID, &b.Name, &b.ShortName, &b.Website, &c, &m); err != nil {
+			return nil, err
+		}
+		b.Created, b.Modified = parseTS(c), parseTS(m)
+		out = append(out, &b)
+	}
+	return out, rows.Err()
+}
+
+// CreateOrganization stores o and sets its ID.
+func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
+	switch o.Classification {
+	case ClassCouncil, ClassCommittee, ClassDistrictCouncil, ClassFaction, ClassOther:
+	default:
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Art von Gremium %q.", o.Classification)
+	}
+	if strings.TrimSpace(o.Name) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Gremium braucht einen Namen.")
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO organizations (body_id, name, short_name, classification, start_date, end_date, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.BodyID, o.Name, o.ShortName, o.Classification, o.StartDate, o.EndDate, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create organization: %w", err)
+	}
+	o.ID, _ = res.LastInsertId()
+	o.Created, o.Modified = now, now
+	return nil
+}
+
+// OrganizationFilter selects organizations; zero fields do not filter.
+type OrganizationFilter struct {
+	BodyID         int64
+	Classification string
+}
+
+// FindOrganizations returns organizations in name order (public data).
+func (s *Store) FindOrganizations(ctx context.Context, f OrganizationFilter) ([]*Organization, error) {
+	q := `SELECT id, body_id, name, short_name, classification, start_date, end_date, created, modified FROM organizations WHERE 1=1`
+	var args []any
+	if f.BodyID != 0 {
+		q += ` AND body_id = ?`
+		args = append(args, f.BodyID)
+	}
+	if f.Classification != "" {
+		q += ` AND classification = ?`
+		args = append(args, f.Classification)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY name, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find organizations: %w", err)
+	}
+	defer rows.Close()
+	var out []*Organization
+	for rows.Next() {
+		var o Organization
+		var c, m string
+		if err := rows.Scan(&o.ID, &o.BodyID, &o.Name, &o.ShortName, &o.Classification, &o.StartDate, &o.EndDate, &c, &m); err != nil {
+			return nil, err
+		}
+		o.Created, o.Modified = parseTS(c), parseTS(m)
+		out = append(out, &o)
+	}
+	return out, rows.Err()
+}
+
+// FindOrganizationByID returns organization id (public data).
+func (s *Store) FindOrganizationByID(ctx context.Context, id int64) (*Organization, error) {
+	var o Organization
+	var c, m string
+	err := s.db.QueryRowContext(ctx, `SELECT id, body_id, name, short_name, classification, start_date, end_date, created, modified
+		FROM organizations WHERE id = ?`, id).Scan(&o.ID, &o.BodyID, &o.Name, &o.ShortName, &o.Classification, &o.StartDate, &o.EndDate, &c, &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Gremium")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find organization: %w", err)
+	}
+	o.Created, o.Modified = parseTS(c), parseTS(m)
+	return &o, nil
+}
+
+// CreatePerson stores p and sets its ID.
+func (s *Store) CreatePerson(ctx context.Context, p *Person) error {
+	if strings.TrimSpace(p.FamilyName) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Person braucht einen Nachnamen.")
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO persons (body_id, given_name, family_name, title, form_of_address, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.BodyID, p.GivenName, p.FamilyName, p.Title, p.FormOfAddress, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create person: %w", err)
+	}
+	p.ID, _ = res.LastInsertId()
+	p.Created, p.Modified = now, now
+	return nil
+}
+
+// FindPersonByID returns person id.
+func (s *Store) FindPersonByID(ctx context.Context, id int64) (*Person, error) {
+	var p Person
+	var c, m string
+	err := s.db.QueryRowContext(ctx, `SELECT id, body_id, given_name, family_name, title, form_of_address, created, modified
+		FROM persons WHERE id = ?`, id).Scan(&p.ID, &p.BodyID, &p.GivenName, &p.FamilyName, &p.Title, &p.FormOfAddress, &c, &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Person")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find person: %w", err)
+	}
+	p.Created, p.Modified = parseTS(c), parseTS(m)
+	return &p, nil
+}
+
+// CreateMembership stores m and sets its ID.
+func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
+	now := s.now()
+	var onBehalf any
+	if m.OnBehalfOf != 0 {
+		onBehalf = m.OnBehalfOf
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), onBehalf, m.StartDate, m.EndDate, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create membership: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	m.Created, m.Modified = now, now
+	return nil
+}
+
+// FindMemberships returns the memberships of a person (personID != 0) or of
+// an organization (orgID != 0).
+func (s *Store) FindMemberships(ctx context.Context, personID, orgID int64) ([]*Membership, error) {
+	q := `SELECT id, person_id, organization_id, role, voting_right, COALESCE(on_behalf_of, 0), start_date, end_date, created, modified
+		FROM memberships WHERE (? = 0 OR person_id = ?) AND (? = 0 OR organization_id = ?) ORDER BY id`
+	rows, err := s.db.QueryContext(ctx, q, personID, personID, orgID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("find memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []*Membership
+	for rows.Next() {
+		var m Membership
+		var vr int
+		var c, mod string
+		if err := rows.Scan(&m.ID, &m.PersonID, &m.OrganizationID, &m.Role, &vr, &m.OnBehalfOf, &m.StartDate, &m.EndDate, &c, &mod); err != nil {
+			return nil, err
+		}
+		m.VotingRight = vr != 0
+		m.Created, m.Modified = parseTS(c), parseTS(mod)
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// CreateLegislativeTerm stores t and sets its ID.
+func (s *Store) CreateLegislativeTerm(ctx context.Context, t *LegislativeTerm) error {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO legislative_terms (body_id, name, start_date, end_date, created, modified) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.BodyID, t.Name, t.StartDate, t.EndDate, ts(now), ts(now))
+	if err != nil {
+		return fmt.Errorf("create legislative term: %w", err)
+	}
+	t.ID, _ = res.LastInsertId()
+	t.Created, t.Modified = now, now
+	return nil
+}
+
+// parseDate reads a YYYY-MM-DD date as the start of that day in Berlin.
+func parseDate(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, berlin)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+// ViewerFor returns the Viewer of an account: its role and, for a member
+// linked to a person, the person's memberships.
+func (s *Store) ViewerFor(ctx context.Context, a *Account) (Viewer, error) {
+	v := Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
+	if a.PersonID == 0 {
+		return v, nil
+	}
+	ms, err := s.FindMemberships(ctx, a.PersonID, 0)
+	if err != nil {
+		return Viewer{}, err
+	}
+	for _, m := range ms {
+		end := parseDate(m.EndDate)
+		if !end.IsZero() {
+			end = end.AddDate(0, 0, 1) // the end date is the last day
+		}
+		v.Memberships = append(v.Memberships, Period{OrganizationID: m.OrganizationID, Start: parseDate(m.StartDate), End: end})
+	}
+	return v, nil
+}
