@@ -17,7 +17,7 @@ type council struct {
 	clock   *clock
 	viewers map[string]sessions.Viewer
 
-	draft, embargoed, published            int64 // meetings
+	draft, embargoed, published              int64 // meetings
 	itemPublic, itemNonPublic, itemWithdrawn int64
 	docs                                     map[string]int64
 	paperPublic, paperNonPublic              int64
