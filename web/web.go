@@ -8,6 +8,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -24,19 +26,22 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // Config configures a Server.
 type Config struct {
 	Documents *documents.Service
+	Sessions  *sessions.Store
 	DB        *sql.DB
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // metrics are served from it; may be nil
-	// ServeFilesUnchecked turns on the version file route without any
-	// visibility check. It exists for local use until the visibility
-	// policy of the sessions package guards the route; never enable it on
-	// a server the public can reach.
-	ServeFilesUnchecked bool
+	// Key signs CSRF tokens; at least 32 random bytes, kept across
+	// restarts (cmd keeps it in the data directory).
+	Key []byte
+	// IdleTimeout and AbsoluteTimeout limit a sign-in; zero means the
+	// sessions package's defaults.
+	IdleTimeout, AbsoluteTimeout time.Duration
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -46,6 +51,9 @@ type Server struct {
 	router chi.Router
 	assets *assets
 	views  *views
+	csrf   *csrf
+
+	loginByName, loginByIP *limiter
 }
 
 // NewServer returns a Server with its routes. It fails only if the
@@ -62,10 +70,24 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.views, err = loadViews(s.assets); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
+	key := cfg.Key
+	if len(key) < 32 {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
+	s.csrf = newCSRF(key, secure)
+	// Five wrong passwords per account name, or fifty per address, in a
+	// quarter of an hour; then wait.
+	s.loginByName = newLimiter(5, 15*time.Minute, time.Now)
+	s.loginByIP = newLimiter(50, 15*time.Minute, time.Now)
+
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	r.Use(securityHeaders)
+	r.Use(http.NewCrossOriginProtection().Handler)
+	r.Use(s.authenticate)
+	r.Use(s.checkCSRF)
 
 	r.Handle("/static/*", s.assets)
 	r.Get("/healthz", s.handleHealthz)
@@ -73,11 +95,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Registry != nil {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	}
-	r.Route("/api/v1", func(r chi.Router) {
-		if cfg.ServeFilesUnchecked {
+	if cfg.Sessions != nil {
+		r.Get("/login", s.handleLoginPage)
+		r.Post("/login", s.handleLogin)
+		r.Post("/logout", s.handleLogout)
+		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
-		}
-	})
+		})
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 	})
@@ -133,7 +158,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleVersionFile serves the sanitized PDF of one version, with range
-// requests, ETag (the content's SHA-256) and Last-Modified.
+// requests, ETag (the content's SHA-256) and Last-Modified — if the viewer
+// may see it; otherwise it answers exactly like a version that does not
+// exist.
 func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	n, err2 := strconv.Atoi(chi.URLParam(r, "n"))
@@ -142,10 +169,37 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	viewer := viewerFrom(ctx)
+	acc, err := s.cfg.Sessions.DocumentAccess(ctx, viewer, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	v, err := s.cfg.Documents.Store().FindVersion(ctx, id, n)
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if sessions.VersionAccess(viewer, acc, v.State) != sessions.Full {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		return
+	}
+	// Public or not decides caching and the audit: what a citizen may
+	// see can be cached (revalidated by ETag every time, so a document
+	// that stops being public is never served from a cache); anything
+	// else is private, and reading it is recorded.
+	public, err := s.cfg.Sessions.DocumentAccess(ctx, sessions.Viewer{}, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cache := "private, no-store"
+	if public == sessions.Full && v.State != documents.StateWithdrawn {
+		cache = "public, no-cache"
+	} else if rg := r.Header.Get("Range"); r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
+		// Readers fetch a PDF in ranges; the first one counts as the read.
+		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: viewer.AccountID, Actor: viewer.Name,
+			Action: "document.read_nonpublic", ObjectType: "document", ObjectID: id, Details: fmt.Sprintf("version %d", n)})
 	}
 	rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
 	defer rs.Close()
@@ -153,7 +207,8 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+v.SHA256+`"`)
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Content-Disposition", documents.ContentDisposition("inline", v.FileName))
-	h.Set("Cache-Control", "private, no-store")
+	h.Set("Cache-Control", cache)
+	h.Add("Vary", "Cookie, Authorization")
 	http.ServeContent(w, r, "", v.Created, rs)
 }
 

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,10 +17,16 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
-func newServer(t *testing.T, serveFiles bool) *httptest.Server {
+type env struct {
+	srv      *httptest.Server
+	sessions *sessions.Store
+}
+
+func newServer(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -28,15 +37,19 @@ func newServer(t *testing.T, serveFiles bool) *httptest.Server {
 	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
 		t.Fatal(err)
 	}
+	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	st := sessions.NewStore(db, nil)
 	// The blob store is the in-memory fake: these tests are about HTTP.
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory()})
-	h, err := web.NewServer(web.Config{Documents: svc, DB: db, ServeFilesUnchecked: serveFiles})
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv
+	return &env{srv: srv, sessions: st}
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {
@@ -51,14 +64,14 @@ func get(t *testing.T, url string) (*http.Response, string) {
 }
 
 func TestHealth(t *testing.T) {
-	srv := newServer(t, false)
+	e := newServer(t)
 	for _, p := range []string{"/healthz", "/readyz"} {
-		resp, body := get(t, srv.URL+p)
+		resp, body := get(t, e.srv.URL+p)
 		if resp.StatusCode != 200 {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
 		}
 	}
-	resp, _ := get(t, srv.URL+"/healthz")
+	resp, _ := get(t, e.srv.URL+"/healthz")
 	for _, h := range []string{"X-Content-Type-Options", "Content-Security-Policy", "Referrer-Policy"} {
 		if resp.Header.Get(h) == "" {
 			t.Errorf("no %s header", h)
@@ -69,7 +82,7 @@ func TestHealth(t *testing.T) {
 // A route that does not exist, a document that does not exist and a
 // malformed id all answer the same 404 — nothing tells them apart.
 func TestNotFoundIsUniform(t *testing.T) {
-	srv := newServer(t, true)
+	e := newServer(t)
 	var first string
 	for _, p := range []string{
 		"/api/v1/documents/1/versions/1/file",
@@ -78,7 +91,7 @@ func TestNotFoundIsUniform(t *testing.T) {
 		"/api/v1/documents/-1/versions/0/file",
 		"/nonexistent",
 	} {
-		resp, body := get(t, srv.URL+p)
+		resp, body := get(t, e.srv.URL+p)
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", p, resp.StatusCode)
 		}
@@ -120,5 +133,176 @@ func TestInternalErrorHidesDetails(t *testing.T) {
 	s.Error(rec, req, documents.Reject(documents.RejectEncrypted, errors.New("pdfium: 4")))
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"code":"encrypted"`) || strings.Contains(rec.Body.String(), "pdfium") {
 		t.Errorf("rejection: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// browser is a client with a cookie jar that does not follow redirects.
+func browser(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func loginForm(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRE.FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no CSRF token in the login form")
+	}
+	return string(m[1])
+}
+
+func postLogin(t *testing.T, c *http.Client, base, token, name, pw string) *http.Response {
+	t.Helper()
+	resp, err := c.PostForm(base+"/login", url.Values{"csrf_token": {token}, "name": {name}, "password": {pw}, "next": {"/meetings"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestLogin(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort"); err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+
+	// Without the CSRF token: refused, no cookie.
+	resp, err := c.PostForm(e.srv.URL+"/login", url.Values{"name": {"amt"}, "password": {"ein gutes Passwort"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login without CSRF token: %d, want 403", resp.StatusCode)
+	}
+	// Wrong password.
+	if resp := postLogin(t, c, e.srv.URL, tok, "amt", "falsch"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d", resp.StatusCode)
+	}
+	// Right password: a See Other to next, and an auth cookie with the
+	// right flags.
+	resp = postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/meetings" {
+		t.Fatalf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var auth *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "auth" {
+			auth = ck
+		}
+	}
+	if auth == nil || !auth.HttpOnly || auth.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("auth cookie = %+v", auth)
+	}
+	if auth.Secure {
+		t.Errorf("auth cookie is Secure on plain localhost; the browser would drop it")
+	}
+	// The page now knows who is signed in.
+	resp, err = c.Get(e.srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "Abmelden") {
+		t.Errorf("signed-in page has no sign-out")
+	}
+	// Signing out ends the sign-in on the server, not only the cookie.
+	resp, err = c.PostForm(e.srv.URL+"/logout", url.Values{"csrf_token": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, err := e.sessions.ResolveSignIn(ctx, auth.Value, 1e12, 1e12); err == nil {
+		t.Errorf("sign-in still valid after logout")
+	}
+}
+
+// A token an attacker planted in the victim's browser is not promoted at
+// sign-in (session fixation).
+func TestNoSessionFixation(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	a := &sessions.Account{Name: "anna", Role: sessions.RoleMember}
+	if err := e.sessions.CreateAccount(ctx, a, "ein gutes Passwort"); err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	u, _ := url.Parse(e.srv.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "auth", Value: "planted-by-attacker", Path: "/"}})
+	tok := loginForm(t, c, e.srv.URL)
+	resp := postLogin(t, c, e.srv.URL, tok, "anna", "ein gutes Passwort")
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "auth" && ck.Value == "planted-by-attacker" {
+			t.Errorf("planted token kept")
+		}
+	}
+	if _, err := e.sessions.ResolveSignIn(ctx, "planted-by-attacker", 1e12, 1e12); err == nil {
+		t.Errorf("planted token became valid")
+	}
+}
+
+// After five wrong passwords for a name, even the right one is refused
+// for a while, with Retry-After.
+func TestLoginRateLimit(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "bernd", Role: sessions.RoleMember}, "ein gutes Passwort"); err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+	for i := 0; i < 5; i++ {
+		postLogin(t, c, e.srv.URL, tok, "bernd", "falsch")
+	}
+	resp := postLogin(t, c, e.srv.URL, tok, "bernd", "ein gutes Passwort")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("after 5 failures: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// A redirect after sign-in never leaves the site.
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "clara", Role: sessions.RoleMember}, "ein gutes Passwort")
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
+		c := browser(t)
+		tok := loginForm(t, c, e.srv.URL)
+		resp, err := c.PostForm(e.srv.URL+"/login", url.Values{"csrf_token": {tok}, "name": {"clara"}, "password": {"ein gutes Passwort"}, "next": {next}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); loc != "/" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+	}
+}
+
+// Bearer tokens authenticate scripts; a wrong one is refused outright.
+func TestBearerToken(t *testing.T) {
+	e := newServer(t)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/healthz", nil)
+	req.Header.Set("Authorization", "Bearer rm_wrong")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", resp.StatusCode)
 	}
 }

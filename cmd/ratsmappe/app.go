@@ -21,6 +21,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 var errUsage = errors.New("usage")
@@ -101,8 +102,9 @@ type App struct {
 	cfg  Config
 	Log  *slog.Logger
 	DB   *sql.DB
-	Docs *documents.Service
-	Pool *pdfworker.Pool
+	Docs     *documents.Service
+	Pool     *pdfworker.Pool
+	Sessions *sessions.Store
 
 	observe func(string, time.Duration)
 }
@@ -122,6 +124,11 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		a.Close()
 		return nil, err
 	}
+	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Sessions = sessions.NewStore(db, nil)
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		a.Close()

@@ -36,6 +36,9 @@ Usage:
   ratsmappe doc get ID [--version N] [--original] > out.pdf
   ratsmappe doc text ID [--version N]     print page texts, separated by form feeds
   ratsmappe doc withdraw ID N             withdraw a version (it stays stored)
+  ratsmappe user add --role admin|clerk|member NAME   (password on stdin)
+  ratsmappe user token NAME               print a new API token for NAME
+  ratsmappe user list|disable|enable|signout|passwd NAME
   ratsmappe gc [--grace D]                remove unreferenced blobs
   ratsmappe pdf-worker                    (internal) sandboxed PDF worker
 
@@ -54,6 +57,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runServe(ctx, args[1:], stdout, stderr)
 	case "doc":
 		err = runDoc(ctx, args[1:], stdin, stdout, stderr)
+	case "user":
+		err = runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "gc":
 		err = runGC(ctx, args[1:], stdout, stderr)
 	case "pdf-worker":

@@ -92,8 +92,15 @@ func (c *cli) command(ctx context.Context, args ...string) *exec.Cmd {
 // exit.
 func (c *cli) run(args ...string) string {
 	c.t.Helper()
+	return c.runIn("", args...)
+}
+
+// runIn is run with stdin.
+func (c *cli) runIn(stdin string, args ...string) string {
+	c.t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := c.command(context.Background(), args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		c.t.Fatalf("ratsmappe %s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr.String())
@@ -207,7 +214,9 @@ func TestDocWorkflow(t *testing.T) {
 }
 
 // The server answers health, readiness and metrics, and serves a version's
-// PDF with ranges and ETag when explicitly enabled — and not otherwise.
+// PDF with ranges and ETag to whoever may see it — here a clerk with an
+// API token — and to nobody else: a document on no agenda is the office's
+// alone.
 func TestServe(t *testing.T) {
 	files := corpus(t)
 	c := newCLI(t)
@@ -215,8 +224,10 @@ func TestServe(t *testing.T) {
 	if len(lines) != 1 || lines[0].Status != "accepted" {
 		t.Fatalf("doc add: %+v", lines)
 	}
+	c.runIn("ein sehr gutes Passwort\n", "user", "add", "--role", "clerk", "amt")
+	token := strings.TrimSpace(c.run("user", "token", "amt"))
 	for _, enabled := range []bool{false, true} {
-		base, stop := c.serve(t, fmt.Sprintf("--unsafe-serve-files=%v", enabled))
+		base, stop := c.serve(t)
 		for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 			resp, err := http.Get(base + p)
 			if err != nil {
@@ -234,6 +245,9 @@ func TestServe(t *testing.T) {
 		url := fmt.Sprintf("%s/api/v1/documents/%d/versions/1/file", base, lines[0].Document)
 		req, _ := http.NewRequest("GET", url, nil)
 		req.Header.Set("Range", "bytes=0-7")
+		if enabled {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +256,7 @@ func TestServe(t *testing.T) {
 		resp.Body.Close()
 		if !enabled {
 			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("file route without --unsafe-serve-files: %d, want 404", resp.StatusCode)
+				t.Errorf("file route for an anonymous viewer: %d, want 404", resp.StatusCode)
 			}
 			stop()
 			continue
@@ -260,8 +274,12 @@ func TestServe(t *testing.T) {
 		if resp.Header.Get("Last-Modified") == "" {
 			t.Errorf("no Last-Modified")
 		}
+		if got := resp.Header.Get("Cache-Control"); got != "private, no-store" {
+			t.Errorf("Cache-Control of a non-public document = %q", got)
+		}
 		req, _ = http.NewRequest("GET", url, nil)
 		req.Header.Set("If-None-Match", etag)
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err = http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +288,9 @@ func TestServe(t *testing.T) {
 		if got, want := resp.StatusCode, http.StatusNotModified; got != want {
 			t.Errorf("If-None-Match: %d, want %d", got, want)
 		}
-		resp, err = http.Get(fmt.Sprintf("%s/api/v1/documents/%d/versions/9/file", base, lines[0].Document))
+		req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/documents/%d/versions/9/file", base, lines[0].Document), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err = http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

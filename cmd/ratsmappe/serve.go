@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,8 +24,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.register(fs, "info")
 	addr := fs.String("addr", envString("RATSMAPPE_ADDR", "localhost:8080"), "listen address")
-	unchecked := fs.Bool("unsafe-serve-files", envBool("RATSMAPPE_UNSAFE_SERVE_FILES", false),
-		"serve every version's PDF without access checks (local use only, until sign-in exists)")
 	sweepEvery := fs.Duration("sweep-interval", envDuration("RATSMAPPE_SWEEP_INTERVAL", time.Hour), "how often to remove unreferenced blobs (0: never)")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
@@ -52,15 +53,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.Close()
-	if *unchecked {
-		log.Warn("serving every PDF version without access checks (--unsafe-serve-files); do not expose this server")
+	key, err := loadKey(cfg.Data)
+	if err != nil {
+		return err
 	}
 	handler, err := web.NewServer(web.Config{
-		Documents:           app.Docs,
-		DB:                  app.DB,
-		Logger:              log,
-		Registry:            reg,
-		ServeFilesUnchecked: *unchecked,
+		Documents: app.Docs,
+		Sessions:  app.Sessions,
+		DB:        app.DB,
+		Logger:    log,
+		Registry:  reg,
+		Key:       key,
 	})
 	if err != nil {
 		return err
@@ -114,6 +117,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// loadKey returns the server's secret key from DATA/secret.key, creating
+// it on first start, so that form tokens survive a restart.
+func loadKey(data string) ([]byte, error) {
+	p := filepath.Join(data, "secret.key")
+	b, err := os.ReadFile(p)
+	if err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", p, err)
+	}
+	return b, nil
 }
 
 func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {

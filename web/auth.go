@@ -1,0 +1,255 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// authCookie carries the sign-in token. ("session" means a council
+// session in this product; the cookie is called auth.)
+const authCookie = "auth"
+
+type viewerKey struct{}
+
+// viewerFrom returns the viewer of the request (anonymous if none).
+func viewerFrom(ctx context.Context) sessions.Viewer {
+	v, _ := ctx.Value(viewerKey{}).(sessions.Viewer)
+	return v
+}
+
+type bearerKey struct{}
+
+// byBearer reports whether the request authenticated with an API token
+// (and so is not a browser form).
+func byBearer(ctx context.Context) bool {
+	b, _ := ctx.Value(bearerKey{}).(bool)
+	return b
+}
+
+// secure reports whether cookies must be Secure: always, except for plain
+// HTTP on localhost, where developers and the demo run.
+func secure(r *http.Request) bool {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// authenticate resolves the viewer from a bearer token or the auth cookie.
+// A bad bearer token is an error (scripts must notice); a stale cookie
+// just means anonymous, and is cleared.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		st := s.cfg.Sessions
+		if st == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if h := r.Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Use Authorization: Bearer TOKEN."))
+				return
+			}
+			a, err := st.ResolveAPIToken(ctx, strings.TrimSpace(tok))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			v, err := st.ViewerFor(ctx, a)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			ctx = context.WithValue(ctx, viewerKey{}, v)
+			ctx = context.WithValue(ctx, bearerKey{}, true)
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		if c, err := r.Cookie(authCookie); err == nil && c.Value != "" {
+			a, err := st.ResolveSignIn(ctx, c.Value, s.cfg.idle(), s.cfg.absolute())
+			if err == nil {
+				v, err := st.ViewerFor(ctx, a)
+				if err != nil {
+					s.Error(w, r, err)
+					return
+				}
+				ctx = context.WithValue(ctx, viewerKey{}, v)
+			} else if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
+				s.clearAuth(w, r)
+			} else {
+				s.Error(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (c Config) idle() time.Duration {
+	if c.IdleTimeout > 0 {
+		return c.IdleTimeout
+	}
+	return sessions.DefaultIdleTimeout
+}
+
+func (c Config) absolute() time.Duration {
+	if c.AbsoluteTimeout > 0 {
+		return c.AbsoluteTimeout
+	}
+	return sessions.DefaultAbsoluteTimeout
+}
+
+func (s *Server) clearAuth(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// checkCSRF refuses state-changing browser requests without a valid form
+// token. Requests with an API token are not browser requests.
+func (s *Server) checkCSRF(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		if byBearer(r.Context()) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.csrf.Check(r) {
+			s.refuseCSRF(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "%s", translate(language(r), "error.csrf")))
+		return
+	}
+	p := &page{Title: translate(language(r), "error.csrf"), Error: translate(language(r), "error.csrf"), CSRF: s.csrf.Token(w, r)}
+	s.render(w, r, http.StatusForbidden, "error", p)
+}
+
+// newPage starts the data of a page for r.
+func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
+	v := viewerFrom(r.Context())
+	return &page{Lang: language(r), Title: title, CSRF: s.csrf.Token(w, r), User: v.Name}
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, translate(language(r), "login.title"))
+	p.Data = safeNext(r.URL.Query().Get("next"))
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+// clientIP is the address a request came from. Behind a reverse proxy,
+// configure it to set X-Real-IP; only a loopback peer is trusted for it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if real := strings.TrimSpace(r.Header.Get("X-Real-IP")); real != "" {
+			return real
+		}
+	}
+	return host
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := language(r)
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	fail := func(status int, msg string) {
+		p := s.newPage(w, r, translate(lang, "login.title"))
+		p.Error, p.Data = msg, next
+		s.render(w, r, status, "login", p)
+	}
+	ip := clientIP(r)
+	okName, wait1 := s.loginByName.Allowed(strings.ToLower(name))
+	okIP, wait2 := s.loginByIP.Allowed(ip)
+	if !okName || !okIP {
+		w.Header().Set("Retry-After", strconvSeconds(max(wait1, wait2)))
+		fail(http.StatusTooManyRequests, translate(lang, "login.limited"))
+		return
+	}
+	a, err := s.cfg.Sessions.Authenticate(ctx, name, password)
+	if err != nil {
+		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
+			s.loginByName.Fail(strings.ToLower(name))
+			s.loginByIP.Fail(ip)
+			s.log.Info("sign-in failed", "name", name, "ip", ip)
+			fail(http.StatusUnauthorized, translate(lang, "login.failed"))
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.loginByName.Reset(strings.ToLower(name))
+	// A new token at every sign-in: a token planted before (session
+	// fixation) is never promoted. The old one, if any, ends.
+	if c, err := r.Cookie(authCookie); err == nil {
+		s.cfg.Sessions.EndSignIn(ctx, c.Value)
+	}
+	tok, err := s.cfg.Sessions.StartSignIn(ctx, a.ID, r.UserAgent())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure(r),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.absolute().Seconds())})
+	s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: a.ID, Actor: a.DisplayName, Action: "account.sign_in", Details: ip})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	if c, err := r.Cookie(authCookie); err == nil {
+		s.cfg.Sessions.EndSignIn(ctx, c.Value)
+	}
+	if r.PostFormValue("everywhere") != "" && v.AccountID != 0 {
+		s.cfg.Sessions.EndAllSignIns(ctx, v.AccountID)
+		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: "account.sign_out_everywhere"})
+	}
+	s.clearAuth(w, r)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// safeNext keeps a redirect target on this site: a path, never a URL or a
+// protocol-relative "//host".
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func strconvSeconds(d time.Duration) string {
+	return strconv.Itoa(int(d.Seconds()) + 1)
+}
