@@ -99,9 +99,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // App is the opened data directory: database, blob store, PDF workers and
 // the document service on top.
 type App struct {
-	cfg  Config
-	Log  *slog.Logger
-	DB   *sql.DB
+	cfg      Config
+	Log      *slog.Logger
+	DB       *sql.DB
 	Docs     *documents.Service
 	Pool     *pdfworker.Pool
 	Sessions *sessions.Store
