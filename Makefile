@@ -1,6 +1,7 @@
 # Ratsmappe — build, run and test.
 #
-#   make run    the server on the embedded default (SQLite + directory store)
+#   make run    the server on the embedded default (SQLite + directory store),
+#               with the demo council loaded on first start
 #   make test   everything CI runs: installs what the tests need, starts
 #               nothing by hand (tests start their own MinIO), runs all tests
 #               and a short fuzzing pass
@@ -17,7 +18,7 @@ FUZZTIME ?= 20s
 .PHONY: run build test test-go fuzz deps deps-debian deps-minio bench
 
 run:
-	$(GO) run ./cmd/ratsmappe serve --data $(DATA)
+	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
 
 build:
 	$(GO) build -o bin/ratsmappe ./cmd/ratsmappe

@@ -199,7 +199,7 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("version added", "document", docID, "version", n, "pages", v.Pages, "sha256", sum, "sanitized", in.Sanitized)
+	s.log.Debug("version added", "document", docID, "version", n, "pages", v.Pages, "sha256", sum, "sanitized", in.Sanitized)
 	return &Added{Document: doc, Version: v, Sanitized: in.Sanitized, OCRPages: len(v.OCRPages)}, nil
 }
 

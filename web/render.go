@@ -88,11 +88,13 @@ func loadViews(a *assets) (*views, error) {
 		"static": a.URL,
 		"date": func(t time.Time, lang string) string {
 			if lang == "en" {
+				t = t.In(berlin)
 				return t.Format("2 January 2006")
 			}
+			t = t.In(berlin)
 			return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
 		},
-		"datetime": func(t time.Time) string { return t.Format("02.01.2006, 15:04") },
+		"datetime": func(t time.Time) string { return t.In(berlin).Format("02.01.2006, 15:04") },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {

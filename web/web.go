@@ -42,6 +42,8 @@ type Config struct {
 	// IdleTimeout and AbsoluteTimeout limit a sign-in; zero means the
 	// sessions package's defaults.
 	IdleTimeout, AbsoluteTimeout time.Duration
+	// PacketDir caches built session packets.
+	PacketDir string
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -99,8 +101,14 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/login", s.handleLoginPage)
 		r.Post("/login", s.handleLogin)
 		r.Post("/logout", s.handleLogout)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/meetings", http.StatusSeeOther) })
+		r.Get("/meetings", s.pageMeetings)
+		r.Get("/meetings/{id}", s.pageMeeting)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
+			r.Get("/meetings", s.apiMeetings)
+			r.Get("/meetings/{id}", s.apiMeeting)
+			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -238,6 +246,9 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}
+
+// requestID is the ID middleware.RequestID gave r, for logs and error pages.
+func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }
 
 // ErrorStatus maps an application error code to an HTTP status.
 func ErrorStatus(code string) int {

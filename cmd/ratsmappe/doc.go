@@ -51,7 +51,7 @@ func runDoc(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 // parse parses args into fs, printing usage errors to stderr.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return errUsage
 	}
 	return nil
@@ -501,29 +501,35 @@ func runDocWithdraw(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
-// reorder moves flags after positional arguments to the front, so that
-// "doc get 3 --version 2" works like "doc get --version 2 3".
-func reorder(args []string) []string {
+// reorder moves flags that come after positional arguments to the front,
+// so that "doc get 3 --version 2" works like "doc get --version 2 3". It
+// asks fs which flags are booleans (they take no separate value).
+func reorder(fs *flag.FlagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if strings.HasPrefix(a, "-") && a != "-" {
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(a) {
-				flags = append(flags, args[i+1])
-				i++
-			}
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
 			continue
 		}
-		pos = append(pos, a)
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
 	}
 	return append(flags, pos...)
-}
-
-func takesValue(flagName string) bool {
-	switch strings.TrimLeft(flagName, "-") {
-	case "original", "json", "ocr":
-		return false
-	}
-	return true
 }

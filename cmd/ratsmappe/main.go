@@ -28,7 +28,8 @@ func main() {
 const usage = `ratsmappe — paperless council sessions
 
 Usage:
-  ratsmappe serve [flags]                 run the HTTP server
+  ratsmappe serve [--demo] [flags]        run the HTTP server (--demo: load the demo council into an empty data directory first)
+  ratsmappe demo [--canary WORD] [--json] fill an empty data directory with a demo council
   ratsmappe doc add [flags] FILE|DIR...   add PDFs as new documents
   ratsmappe doc version [flags] ID FILE   add a new version of a document
   ratsmappe doc list [--json]             list documents
@@ -57,6 +58,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runServe(ctx, args[1:], stdout, stderr)
 	case "doc":
 		err = runDoc(ctx, args[1:], stdin, stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "gc":

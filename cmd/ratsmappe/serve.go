@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.register(fs, "info")
 	addr := fs.String("addr", envString("RATSMAPPE_ADDR", "localhost:8080"), "listen address")
 	sweepEvery := fs.Duration("sweep-interval", envDuration("RATSMAPPE_SWEEP_INTERVAL", time.Hour), "how often to remove unreferenced blobs (0: never)")
+	withDemo := fs.Bool("demo", envBool("RATSMAPPE_DEMO", false), "on first start (empty data directory), load the demo council")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -53,6 +55,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.Close()
+	if *withDemo {
+		bodies, err := app.Sessions.FindBodies(ctx)
+		if err != nil {
+			return err
+		}
+		if len(bodies) == 0 {
+			res, err := loadDemo(ctx, app, "", stderr)
+			if err != nil {
+				return err
+			}
+			printDemo(stdout, res)
+			// Written once, so the credentials can be found again.
+			if b, err := json.MarshalIndent(res.Accounts, "", "  "); err == nil {
+				os.WriteFile(filepath.Join(cfg.Data, "demo-accounts.json"), b, 0o600)
+				fmt.Fprintf(stdout, "(Die Anmeldungen stehen auch in %s.)\n\n", filepath.Join(cfg.Data, "demo-accounts.json"))
+			}
+		}
+	}
 	key, err := loadKey(cfg.Data)
 	if err != nil {
 		return err
@@ -64,6 +84,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Logger:    log,
 		Registry:  reg,
 		Key:       key,
+		PacketDir: filepath.Join(cfg.Data, "cache", "packets"),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,360 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/packet"
+)
+
+// agendaEntry is an agenda item with what the viewer may see of it.
+type agendaEntry struct {
+	Item      *sessions.AgendaItem `json:"-"`
+	ID        int64                `json:"id"`
+	Number    string               `json:"number"`
+	Title     string               `json:"title"`
+	Public    bool                 `json:"public"`
+	Stub      bool                 `json:"stub,omitempty"`
+	Late      *time.Time           `json:"late,omitempty"`
+	Result    string               `json:"result,omitempty"`
+	Documents []documentEntry      `json:"documents"`
+	Papers    []*paperEntry        `json:"papers,omitempty"`
+}
+
+type paperEntry struct {
+	ID        int64  `json:"id"`
+	Reference string `json:"reference"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+}
+
+type documentEntry struct {
+	ID      int64      `json:"id"`
+	Title   string     `json:"title"`
+	Role    string     `json:"role"`
+	Public  bool       `json:"public"`
+	Late    *time.Time `json:"late,omitempty"`
+	Version int        `json:"version"`
+	Pages   int        `json:"pages"`
+	URL     string     `json:"url"`
+	sha256  string
+	size    int64
+}
+
+type meetingView struct {
+	ID           int64           `json:"id"`
+	Name         string          `json:"name"`
+	Organization string          `json:"organization"`
+	Start        time.Time       `json:"start"`
+	End          *time.Time      `json:"end,omitempty"`
+	Location     string          `json:"location"`
+	State        string          `json:"state"`
+	Published    *time.Time      `json:"published,omitempty"`
+	Agenda       []agendaEntry   `json:"agenda,omitempty"`
+	Documents    []documentEntry `json:"documents,omitempty"`
+	Minutes      []documentEntry `json:"minutes,omitempty"`
+	PacketURL    string          `json:"packet_url,omitempty"`
+}
+
+func tptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) orgName(ctx context.Context, id int64) string {
+	if o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err == nil {
+		return o.Name
+	}
+	return ""
+}
+
+func (s *Server) meetingSummary(ctx context.Context, m *sessions.Meeting) meetingView {
+	return meetingView{ID: m.ID, Name: m.Name, Organization: s.orgName(ctx, m.OrganizationID), Start: m.Start, End: tptr(m.End),
+		Location: m.Location, State: m.State, Published: tptr(m.PublishedAt)}
+}
+
+// document describes one attached document at its current version, if the
+// viewer may see it.
+func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.Attachment) (documentEntry, bool) {
+	ver, err := s.cfg.Documents.Store().FindVersion(ctx, a.DocumentID, 0)
+	if err != nil {
+		return documentEntry{}, false
+	}
+	title := a.Title
+	if title == "" {
+		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, a.DocumentID); err == nil {
+			title = d.Title
+		}
+	}
+	return documentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: tptr(a.LateAt), Version: ver.Number,
+		Pages: ver.Pages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.DocumentID, ver.Number), sha256: ver.SHA256, size: ver.Size}, true
+}
+
+// meetingDetail gathers a meeting as v may see it: agenda, documents,
+// minutes — every piece through the policy.
+func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64) (*meetingView, error) {
+	st := s.cfg.Sessions
+	m, items, err := st.FindAgenda(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	mv := s.meetingSummary(ctx, m)
+	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
+	for _, it := range items {
+		e := agendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == sessions.Stub,
+			Late: tptr(it.LateAt), Documents: []documentEntry{}}
+		if it.Access == sessions.Full {
+			e.Result = it.Result
+			as, err := st.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range as {
+				if d, ok := s.document(ctx, v, a); ok {
+					e.Documents = append(e.Documents, d)
+				}
+			}
+			ps, err := st.FindPapersOfItem(ctx, v, it.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				e.Papers = append(e.Papers, &paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
+			}
+		}
+		mv.Agenda = append(mv.Agenda, e)
+	}
+	as, err := st.FindAttachments(ctx, v, sessions.AttachmentTarget{MeetingID: id})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if d, ok := s.document(ctx, v, a); ok {
+			mv.Documents = append(mv.Documents, d)
+		}
+	}
+	ms, err := st.FindMinutes(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, mi := range ms {
+		if d, ok := s.document(ctx, v, &sessions.Attachment{DocumentID: mi.DocumentID, Role: "minutes", Public: mi.Public}); ok {
+			mv.Minutes = append(mv.Minutes, d)
+		}
+	}
+	return &mv, nil
+}
+
+func idParam(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+var notFoundErr = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+
+func (s *Server) apiMeetings(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := sessions.MeetingFilter{}
+	q := r.URL.Query()
+	if o, err := strconv.ParseInt(q.Get("organization"), 10, 64); err == nil {
+		f.OrganizationID = o
+	}
+	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(key); v != "" {
+			t, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "%s: expected a date YYYY-MM-DD", key))
+				return
+			}
+			*dst = t
+		}
+	}
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, viewerFrom(ctx), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := []meetingView{}
+	for _, m := range ms {
+		out = append(out, s.meetingSummary(ctx, m))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	mv, err := s.meetingDetail(r.Context(), viewerFrom(r.Context()), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, mv)
+}
+
+// apiPacket serves the session packet of a meeting for whoever asks: the
+// public packet for citizens, a personal one for members (without the
+// items they are excluded from, watermarked with their name on
+// non-public pages), everything for the office.
+func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	v := viewerFrom(ctx)
+	mv, err := s.meetingDetail(ctx, v, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	bodies, _ := s.cfg.Sessions.FindBodies(ctx)
+	in := packet.Input{Organization: mv.Organization, Location: mv.Location, Start: mv.Start.In(berlin)}
+	if len(bodies) > 0 {
+		in.Body = bodies[0].Name
+	}
+	if v.AccountID != 0 {
+		in.Member = v.Name
+	}
+	blobs := s.cfg.Documents.Blobs()
+	for _, e := range mv.Agenda {
+		it := packet.Item{Number: e.Number, Title: e.Title, Public: e.Public}
+		if e.Stub {
+			// What a Stub shows is the public title; nothing else goes in.
+			it.Public, it.PublicTitle = false, e.Title
+		}
+		for _, d := range e.Documents {
+			d := d
+			it.Documents = append(it.Documents, packet.Doc{Title: d.Title, SHA256: d.sha256, Open: func() (io.ReadSeekCloser, error) {
+				return openBlob(ctx, blobs, d.sha256)
+			}})
+		}
+		in.Items = append(in.Items, it)
+	}
+	cache := &packet.Cache{Dir: s.cfg.PacketDir}
+	f, err := cache.GetOrBuild(ctx, in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(berlin).Format("2006-01-02"), mv.Organization)))
+	if v.AccountID != 0 {
+		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: "packet.read", ObjectType: "meeting", ObjectID: id})
+	}
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+func openBlob(ctx context.Context, bs documents.BlobStore, key string) (io.ReadSeekCloser, error) {
+	rc, err := bs.Get(ctx, key, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	if rsc, ok := rc.(io.ReadSeekCloser); ok {
+		return rsc, nil
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	return nopSeekCloser{bytes.NewReader(b)}, nil
+}
+
+type nopSeekCloser struct{ *bytes.Reader }
+
+func (nopSeekCloser) Close() error { return nil }
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+// ---- pages ----
+
+func (s *Server) pageMeetings(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	now := time.Now()
+	upcoming, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.Add(-12 * time.Hour)})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	past, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{To: now.Add(-12 * time.Hour), Descending: true, Limit: 50})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	conv := func(ms []*sessions.Meeting) []meetingView {
+		var out []meetingView
+		for _, m := range ms {
+			out = append(out, s.meetingSummary(ctx, m))
+		}
+		return out
+	}
+	p := s.newPage(w, r, translate(language(r), "nav.meetings"))
+	p.Data = map[string]any{"Upcoming": conv(upcoming), "Past": conv(past), "Staff": v.Staff()}
+	s.render(w, r, http.StatusOK, "meetings", p)
+}
+
+func (s *Server) pageMeeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	mv, err := s.meetingDetail(r.Context(), viewerFrom(r.Context()), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, mv.Name)
+	p.Data = mv
+	s.render(w, r, http.StatusOK, "meeting", p)
+}
+
+// pageError renders an error as a page, with the status the code maps to;
+// not-found and refused look the same.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := language(r)
+	code := ratsmappe.ErrorCode(err)
+	p := s.newPage(w, r, translate(lang, "error.notfound"))
+	switch code {
+	case ratsmappe.ENOTFOUND:
+	case ratsmappe.EINTERNAL:
+		p.RequestID = requestID(r)
+		s.log.Error("internal error", "path", r.URL.Path, "request_id", p.RequestID, "err", err)
+		p.Title, p.Error = "Fehler / Error", translate(lang, "error.internal")
+	default:
+		p.Title, p.Error = ratsmappe.ErrorMessage(err), ratsmappe.ErrorMessage(err)
+	}
+	s.render(w, r, ErrorStatus(code), "error", p)
+}
