@@ -1,12 +1,17 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 func TestLimiter(t *testing.T) {
@@ -68,5 +73,40 @@ func TestCSRF(t *testing.T) {
 		if c.Check(r) {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// Every route under /api/v1 is described in the OpenAPI document, with
+// its method.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	s, err := NewServer(Config{Sessions: &sessions.Store{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	n := 0
+	chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		p, ok := strings.CutPrefix(route, "/api/v1")
+		if !ok {
+			return nil
+		}
+		n++
+		ops, ok := doc.Paths[p]
+		if !ok {
+			t.Errorf("%s %s is not in openapi.json", method, route)
+			return nil
+		}
+		if _, ok := ops[strings.ToLower(method)]; !ok {
+			t.Errorf("%s %s: method not in openapi.json", method, route)
+		}
+		return nil
+	})
+	if n < 20 {
+		t.Errorf("only %d API routes walked", n)
 	}
 }

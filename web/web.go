@@ -44,6 +44,9 @@ type Config struct {
 	IdleTimeout, AbsoluteTimeout time.Duration
 	// PacketDir caches built session packets.
 	PacketDir string
+	// TempDir receives uploads; MaxUpload is the largest accepted.
+	TempDir   string
+	MaxUpload int64
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -109,6 +112,8 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/meetings", s.apiMeetings)
 			r.Get("/meetings/{id}", s.apiMeeting)
 			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
+			r.Get("/openapi.json", s.apiOpenAPI)
+			r.Group(s.clerkRoutes)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -306,3 +306,45 @@ func TestBearerToken(t *testing.T) {
 		t.Errorf("wrong token: %d, want 401", resp.StatusCode)
 	}
 }
+
+// A signed-in browser's API changes need the CSRF token too; a forged
+// request riding on the cookie is refused before it does anything.
+func TestAPICSRFWithCookie(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort")
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")
+	post := func(csrf string) int {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/meetings", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(""); got != http.StatusForbidden {
+		t.Errorf("without token: %d, want 403", got)
+	}
+	if got := post(tok); got != http.StatusBadRequest {
+		t.Errorf("with token: %d, want 400 (the empty meeting is invalid)", got)
+	}
+	// A request another site's page makes is refused even with a token.
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/meetings", strings.NewReader(`{}`))
+	req.Header.Set("X-CSRF-Token", tok)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site: %d, want 403", resp.StatusCode)
+	}
+}

@@ -85,6 +85,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Registry:  reg,
 		Key:       key,
 		PacketDir: filepath.Join(cfg.Data, "cache", "packets"),
+		TempDir:   filepath.Join(cfg.Data, "tmp"),
+		MaxUpload: cfg.PDFMaxMB * 1000 * 1000,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,726 @@
+package web
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// The council office's API: everything the clerk UI does. Every route
+// needs a clerk or admin; every change is written to the audit log.
+
+// staffOnly refuses anonymous viewers (401) and members (403).
+func (s *Server) staffOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		switch {
+		case v.AccountID == 0:
+			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
+		case !v.Staff():
+			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das darf nur das Ratsbüro."))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) clerkRoutes(r chi.Router) {
+	r.Use(s.staffOnly)
+	r.Post("/meetings", s.apiCreateMeeting)
+	r.Patch("/meetings/{id}", s.apiUpdateMeeting)
+	r.Post("/meetings/{id}/publish", s.apiPublish)
+	r.Post("/meetings/{id}/unpublish", s.apiUnpublish)
+	r.Post("/meetings/{id}/items", s.apiCreateItem)
+	r.Put("/meetings/{id}/order", s.apiReorder)
+	r.Post("/meetings/{id}/attachments", s.apiAttachToMeeting)
+	r.Post("/meetings/{id}/minutes", s.apiCreateMinutes)
+	r.Patch("/items/{id}", s.apiUpdateItem)
+	r.Post("/items/{id}/withdraw", s.apiWithdrawItem)
+	r.Post("/items/{id}/attachments", s.apiAttachToItem)
+	r.Post("/items/{id}/exclusions", s.apiAddExclusion)
+	r.Delete("/items/{id}/exclusions/{person}", s.apiRemoveExclusion)
+	r.Patch("/attachments/{id}", s.apiUpdateAttachment)
+	r.Post("/attachments/{id}/withdraw", s.apiWithdrawAttachment)
+	r.Post("/minutes/{id}/state", s.apiMinutesState)
+	r.Post("/papers", s.apiCreatePaper)
+	r.Post("/papers/{id}/consultations", s.apiConsult)
+	r.Post("/papers/{id}/attachments", s.apiAttachToPaper)
+	r.Post("/documents", s.apiUpload)
+	r.Post("/documents/{id}/versions", s.apiUploadVersion)
+	r.Post("/documents/{id}/versions/{n}/withdraw", s.apiWithdrawVersion)
+	r.Get("/organizations", s.apiOrganizations)
+	r.Get("/audit", s.apiAudit)
+}
+
+// decode reads a JSON body of at most 1 MiB into v, refusing unknown
+// fields, so that a typo is an error and not a silent no-op.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Anfrage: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+func (s *Server) audit(ctx context.Context, action, objType string, id int64, details string) {
+	v := viewerFrom(ctx)
+	if err := s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: action, ObjectType: objType, ObjectID: id, Details: details}); err != nil {
+		s.log.Error("audit", "err", err)
+	}
+}
+
+// apiTime parses an RFC 3339 time, or a local "2006-01-02T15:04" in
+// Europe/Berlin as the UI's datetime-local fields send it.
+func apiTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04", s, berlin); err == nil {
+		return t, nil
+	}
+	return time.Time{}, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Zeitangabe %q (erwartet z. B. 2026-03-12T17:00 oder RFC 3339).", s)
+}
+
+type meetingInput struct {
+	OrganizationID int64   `json:"organization_id"`
+	Name           *string `json:"name"`
+	Start          *string `json:"start"`
+	End            *string `json:"end"`
+	Location       *string `json:"location"`
+	State          *string `json:"state"`
+}
+
+func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
+	var in meetingInput
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	m := &sessions.Meeting{OrganizationID: in.OrganizationID}
+	if in.Name != nil {
+		m.Name = *in.Name
+	}
+	if in.Location != nil {
+		m.Location = *in.Location
+	}
+	if in.State != nil {
+		m.State = *in.State
+	}
+	var err error
+	if in.Start != nil {
+		if m.Start, err = apiTime(*in.Start); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if in.End != nil && *in.End != "" {
+		if m.End, err = apiTime(*in.End); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if _, err := s.cfg.Sessions.FindOrganizationByID(r.Context(), m.OrganizationID); err != nil {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Gremium %d.", m.OrganizationID))
+		return
+	}
+	if err := s.cfg.Sessions.CreateMeeting(r.Context(), m); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "meeting.create", "meeting", m.ID, m.Name)
+	writeJSON(w, http.StatusCreated, s.meetingSummary(r.Context(), m))
+}
+
+func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in meetingInput
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	u := sessions.MeetingUpdate{Name: in.Name, Location: in.Location, State: in.State}
+	for _, f := range []struct {
+		src *string
+		dst **time.Time
+	}{{in.Start, &u.Start}, {in.End, &u.End}} {
+		if f.src != nil {
+			t, err := apiTime(*f.src)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			*f.dst = &t
+		}
+	}
+	m, err := s.cfg.Sessions.UpdateMeeting(r.Context(), id, u)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "meeting.update", "meeting", id, "")
+	writeJSON(w, http.StatusOK, s.meetingSummary(r.Context(), m))
+}
+
+func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		At string `json:"at"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	at := time.Now()
+	if in.At != "" {
+		var err error
+		if at, err = apiTime(in.At); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if err := s.cfg.Sessions.PublishMeeting(r.Context(), id, at); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "meeting.publish", "meeting", id, at.UTC().Format(time.RFC3339))
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "published": at.UTC()})
+}
+
+func (s *Server) apiUnpublish(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	if err := s.cfg.Sessions.UnpublishMeeting(r.Context(), id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "meeting.unpublish", "meeting", id, "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type itemInput struct {
+	Number      *string `json:"number"`
+	Title       *string `json:"title"`
+	PublicTitle *string `json:"public_title"`
+	Public      *bool   `json:"public"`
+	Result      *string `json:"result"`
+	Resolution  *string `json:"resolution"`
+}
+
+func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in itemInput
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	it := &sessions.AgendaItem{MeetingID: id}
+	for src, dst := range map[*string]*string{in.Number: &it.Number, in.Title: &it.Title, in.PublicTitle: &it.PublicTitle, in.Result: &it.Result, in.Resolution: &it.Resolution} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	// New items are non-public unless the request says otherwise.
+	if in.Public != nil {
+		it.Public = *in.Public
+	}
+	if err := s.cfg.Sessions.CreateAgendaItem(r.Context(), it); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "item.create", "agenda_item", it.ID, it.Number)
+	writeJSON(w, http.StatusCreated, itemJSON(it))
+}
+
+func itemJSON(it *sessions.AgendaItem) map[string]any {
+	return map[string]any{"id": it.ID, "meeting_id": it.MeetingID, "number": it.Number, "position": it.Position, "title": it.Title,
+		"public_title": it.PublicTitle, "public": it.Public, "late": tptr(it.LateAt), "withdrawn": tptr(it.WithdrawnAt)}
+}
+
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in itemInput
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.cfg.Sessions.UpdateAgendaItem(r.Context(), id, sessions.AgendaItemUpdate{Number: in.Number, Title: in.Title,
+		PublicTitle: in.PublicTitle, Public: in.Public, Result: in.Result, Resolution: in.Resolution}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	details := ""
+	if in.Public != nil {
+		details = fmt.Sprintf("public=%v", *in.Public)
+	}
+	s.audit(r.Context(), "item.update", "agenda_item", id, details)
+	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), viewerFrom(r.Context()), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, itemJSON(it))
+}
+
+func (s *Server) apiWithdrawItem(w http.ResponseWriter, r *http.Request) {
+	s.simple(w, r, "item.withdraw", "agenda_item", s.cfg.Sessions.WithdrawAgendaItem)
+}
+
+func (s *Server) apiWithdrawAttachment(w http.ResponseWriter, r *http.Request) {
+	s.simple(w, r, "attachment.withdraw", "attachment", s.cfg.Sessions.WithdrawAttachment)
+}
+
+// simple runs a change on the object named by the id parameter.
+func (s *Server) simple(w http.ResponseWriter, r *http.Request, action, objType string, f func(context.Context, int64) error) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	if err := f(r.Context(), id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), action, objType, id, "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		Items []int64 `json:"items"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.cfg.Sessions.ReorderAgenda(r.Context(), id, in.Items); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "meeting.reorder", "meeting", id, "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type attachInput struct {
+	DocumentID int64  `json:"document_id"`
+	Title      string `json:"title"`
+	Role       string `json:"role"`
+	Public     *bool  `json:"public"`
+}
+
+func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Attachment) {
+	var in attachInput
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Documents.Store().FindDocumentByID(r.Context(), in.DocumentID); err != nil {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Dokument %d.", in.DocumentID))
+		return
+	}
+	a.DocumentID, a.Title, a.Role = in.DocumentID, in.Title, in.Role
+	if err := s.cfg.Sessions.Attach(r.Context(), a); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "attachment.create", "attachment", a.ID, fmt.Sprintf("document %d", a.DocumentID))
+	// Public only on explicit request, as a second step — and recorded.
+	if in.Public != nil && *in.Public {
+		if err := s.cfg.Sessions.SetAttachmentPublic(r.Context(), a.ID, true); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		a.Public = true
+		s.audit(r.Context(), "attachment.public", "attachment", a.ID, "public=true")
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": tptr(a.LateAt), "role": a.Role})
+}
+
+func (s *Server) apiAttachToItem(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	s.attach(w, r, &sessions.Attachment{AgendaItemID: id})
+}
+
+func (s *Server) apiAttachToMeeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	s.attach(w, r, &sessions.Attachment{MeetingID: id})
+}
+
+func (s *Server) apiAttachToPaper(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	s.attach(w, r, &sessions.Attachment{PaperID: id})
+}
+
+func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		Public *bool `json:"public"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if in.Public == nil {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Nichts zu ändern: erwartet {\"public\": true|false}."))
+		return
+	}
+	if err := s.cfg.Sessions.SetAttachmentPublic(r.Context(), id, *in.Public); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "attachment.public", "attachment", id, fmt.Sprintf("public=%v", *in.Public))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		PersonID int64  `json:"person_id"`
+		Reason   string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Sessions.FindPersonByID(r.Context(), in.PersonID); err != nil {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Person %d.", in.PersonID))
+		return
+	}
+	if err := s.cfg.Sessions.AddExclusion(r.Context(), id, in.PersonID, in.Reason); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "item.exclude", "agenda_item", id, fmt.Sprintf("person %d", in.PersonID))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := idParam(r, "id")
+	person, ok2 := idParam(r, "person")
+	if !ok1 || !ok2 {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	if err := s.cfg.Sessions.RemoveExclusion(r.Context(), id, person); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "item.unexclude", "agenda_item", id, fmt.Sprintf("person %d", person))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		DocumentID int64 `json:"document_id"`
+		Public     bool  `json:"public"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	m := &sessions.Minutes{MeetingID: id, DocumentID: in.DocumentID, Public: in.Public}
+	if err := s.cfg.Sessions.CreateMinutes(r.Context(), m); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "minutes.create", "minutes", m.ID, "")
+	writeJSON(w, http.StatusCreated, map[string]any{"id": m.ID, "state": m.State, "public": m.Public})
+}
+
+func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		State string `json:"state"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.cfg.Sessions.SetMinutesState(r.Context(), id, in.State); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "minutes."+in.State, "minutes", id, "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Reference  string `json:"reference"`
+		Name       string `json:"name"`
+		Type       string `json:"type"`
+		Date       string `json:"date"`
+		Originator string `json:"originator"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	bodies, err := s.cfg.Sessions.FindBodies(r.Context())
+	if err != nil || len(bodies) == 0 {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es ist noch keine Körperschaft angelegt."))
+		return
+	}
+	p := &sessions.Paper{BodyID: bodies[0].ID, Reference: in.Reference, Name: in.Name, Type: in.Type, Date: in.Date, Originator: in.Originator}
+	if err := s.cfg.Sessions.CreatePaper(r.Context(), p); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "paper.create", "paper", p.ID, p.Reference)
+	writeJSON(w, http.StatusCreated, paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
+}
+
+func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	var in struct {
+		AgendaItemID  int64  `json:"agenda_item_id"`
+		Role          string `json:"role"`
+		Authoritative bool   `json:"authoritative"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c := &sessions.Consultation{PaperID: id, AgendaItemID: in.AgendaItemID, Role: in.Role, Authoritative: in.Authoritative}
+	if err := s.cfg.Sessions.Consult(r.Context(), c); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "paper.consult", "paper", id, fmt.Sprintf("item %d", in.AgendaItemID))
+	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID})
+}
+
+// receiveUpload stores the "file" part of a multipart upload in a
+// temporary file; the caller removes it.
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, err error) {
+	limit := s.cfg.MaxUpload
+	if limit <= 0 {
+		limit = 200 * 1000 * 1000
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", "", ratsmappe.Errorf(ratsmappe.EINVALID, "Erwartet wird ein Formular-Upload (multipart/form-data) mit dem Feld „file“.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return "", "", ratsmappe.Errorf(ratsmappe.EINVALID, "Das Feld „file“ fehlt.")
+		}
+		if err != nil {
+			return "", "", uploadErr(err)
+		}
+		if part.FormName() != "file" {
+			// Other fields come as query parameters; skip.
+			continue
+		}
+		f, err := os.CreateTemp(s.cfg.TempDir, "upload-*.pdf")
+		if err != nil {
+			return "", "", err
+		}
+		if _, err := io.Copy(f, part); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return "", "", uploadErr(err)
+		}
+		if err := f.Close(); err != nil {
+			os.Remove(f.Name())
+			return "", "", err
+		}
+		return f.Name(), part.FileName(), nil
+	}
+}
+
+func uploadErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return documents.Reject(documents.RejectTooLarge, err)
+	}
+	return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Upload ist abgebrochen. Bitte versuchen Sie es erneut.")
+}
+
+type addedJSON struct {
+	Document  int64    `json:"document"`
+	Version   int      `json:"version"`
+	Pages     int      `json:"pages"`
+	SHA256    string   `json:"sha256"`
+	Sanitized []string `json:"sanitized"`
+	OCRPages  int      `json:"ocr_pages"`
+	URL       string   `json:"url"`
+}
+
+func addedOut(a *documents.Added) addedJSON {
+	san := a.Sanitized
+	if san == nil {
+		san = []string{}
+	}
+	return addedJSON{Document: a.Document.ID, Version: a.Version.Number, Pages: a.Version.Pages, SHA256: a.Version.SHA256, Sanitized: san,
+		OCRPages: a.OCRPages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.Document.ID, a.Version.Number)}
+}
+
+// apiUpload ingests a new document: POST /api/v1/documents?title=&kind=
+// with multipart field "file". A refused file answers 422 with the typed
+// reason in German and English.
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
+	path, name, err := s.receiveUpload(w, r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.Remove(path)
+	v := viewerFrom(r.Context())
+	q := r.URL.Query()
+	a, err := s.cfg.Documents.AddDocument(r.Context(), documents.Upload{Path: path, FileName: name, Title: q.Get("title"), Kind: q.Get("kind"), Uploader: v.Name})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "document.upload", "document", a.Document.ID, a.Version.SHA256)
+	writeJSON(w, http.StatusCreated, addedOut(a))
+}
+
+// apiUploadVersion ingests a new version: POST
+// /api/v1/documents/{id}/versions?note= with multipart field "file".
+func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	path, name, err := s.receiveUpload(w, r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.Remove(path)
+	v := viewerFrom(r.Context())
+	a, err := s.cfg.Documents.AddVersion(r.Context(), id, documents.Upload{Path: path, FileName: name, Uploader: v.Name, Note: r.URL.Query().Get("note")})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "document.version", "document", id, fmt.Sprintf("version %d", a.Version.Number))
+	writeJSON(w, http.StatusCreated, addedOut(a))
+}
+
+func (s *Server) apiWithdrawVersion(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := idParam(r, "id")
+	n, ok2 := idParam(r, "n")
+	if !ok1 || !ok2 {
+		s.Error(w, r, notFoundErr)
+		return
+	}
+	if err := s.cfg.Documents.Withdraw(r.Context(), id, int(n)); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "document.withdraw_version", "document", id, fmt.Sprintf("version %d", n))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
+	os, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := []map[string]any{}
+	for _, o := range os {
+		out = append(out, map[string]any{"id": o.ID, "name": o.Name, "short_name": o.ShortName, "classification": o.Classification})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// apiAudit shows the audit log to admins.
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	if viewerFrom(r.Context()).Role != sessions.RoleAdmin {
+		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
+		return
+	}
+	es, err := s.cfg.Sessions.FindAuditEntries(r.Context(), 500)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": es})
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(openAPI)
+}
