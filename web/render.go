@@ -94,6 +94,13 @@ func loadViews(a *assets) (*views, error) {
 			t = t.In(berlin)
 			return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
 		},
+		"list": func(s ...string) []string { return s },
+		"stateName": func(s string) string {
+			return map[string]string{"planned": "geplant", "invited": "eingeladen", "held": "durchgeführt", "cancelled": "abgesagt"}[s]
+		},
+		"minutesState": func(s string) string {
+			return map[string]string{"draft": "Entwurf", "approved": "genehmigt", "published": "veröffentlicht"}[s]
+		},
 		"datetime": func(t time.Time) string { return t.In(berlin).Format("02.01.2006, 15:04") },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
@@ -127,10 +134,12 @@ type page struct {
 	Title     string
 	CSRF      string
 	User      string // display name of who is signed in, "" for anonymous
+	Staff     bool   // the viewer works for the council office
 	Path      string
 	Data      any
 	Error     string
 	RequestID string
+	Scripts   []string // static scripts the page needs
 }
 
 // T translates key into the page's language.

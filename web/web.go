@@ -107,6 +107,8 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/meetings", http.StatusSeeOther) })
 		r.Get("/meetings", s.pageMeetings)
 		r.Get("/meetings/{id}", s.pageMeeting)
+		r.Get("/office", s.staffPage(s.pageOffice))
+		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 			r.Get("/meetings", s.apiMeetings)
