@@ -83,3 +83,14 @@ func cookieValue(r *http.Request, name string) string {
 	}
 	return ""
 }
+
+// rememberLanguage keeps a language chosen with ?lang= in a cookie, so
+// that the choice holds on the next pages.
+func rememberLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); supported(l) && cookieValue(r, "lang") != l {
+			http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: secure(r)})
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -90,6 +90,7 @@ func NewServer(cfg Config) (*Server, error) {
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	r.Use(securityHeaders)
+	r.Use(rememberLanguage)
 	r.Use(http.NewCrossOriginProtection().Handler)
 	r.Use(s.authenticate)
 	r.Use(s.checkCSRF)
