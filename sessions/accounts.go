@@ -436,3 +436,30 @@ func (s *Store) FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry,
 	}
 	return out, rows.Err()
 }
+
+// FindAccountByOIDC returns the account linked to an OpenID Connect
+// subject ("issuer|sub").
+func (s *Store) FindAccountByOIDC(ctx context.Context, subject string) (*Account, error) {
+	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE oidc_subject = ?`, subject))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Konto")
+	}
+	return a, err
+}
+
+// LinkOIDC links account id to an OpenID Connect subject, if the account
+// is not linked to another one yet.
+func (s *Store) LinkOIDC(ctx context.Context, id int64, subject string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET oidc_subject = ?, modified = ? WHERE id = ? AND (oidc_subject IS NULL OR oidc_subject = ?)`,
+		subject, ts(s.now()), id, subject)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Diese Anmeldung ist schon mit einem anderen Konto verbunden.")
+		}
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Das Konto ist schon mit einer anderen Anmeldung verbunden.")
+	}
+	return nil
+}

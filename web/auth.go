@@ -166,6 +166,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, translate(language(r), "login.title"))
 	p.Data = safeNext(r.URL.Query().Get("next"))
+	p.OIDC = s.oidc != nil
 	s.render(w, r, http.StatusOK, "login", p)
 }
 
@@ -216,6 +217,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.loginByName.Reset(strings.ToLower(name))
+	s.finishSignIn(w, r, a, next, "password")
+}
+
+// finishSignIn starts a sign-in for a, sets the auth cookie and sends the
+// browser on to next.
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a *sessions.Account, next, method string) {
+	ctx := r.Context()
 	// A new token at every sign-in: a token planted before (session
 	// fixation) is never promoted. The old one, if any, ends.
 	if c, err := r.Cookie(authCookie); err == nil {
@@ -228,8 +236,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.absolute().Seconds())})
-	s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: a.ID, Actor: a.DisplayName, Action: "account.sign_in", Details: ip})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: a.ID, Actor: a.DisplayName, Action: "account.sign_in", Details: method + " " + clientIP(r)})
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

@@ -26,6 +26,7 @@ var messages = map[string][2]string{
 	"login.name":           {"Benutzername", "User name"},
 	"login.password":       {"Passwort", "Password"},
 	"login.submit":         {"Anmelden", "Sign in"},
+	"login.sso":            {"Mit dem Konto der Stadtverwaltung anmelden", "Sign in with the city administration's account"},
 	"login.failed":         {"Benutzername oder Passwort ist falsch.", "User name or password is wrong."},
 	"login.limited":        {"Zu viele Fehlversuche. Bitte warten Sie einige Minuten und versuchen Sie es dann erneut.", "Too many failed attempts. Please wait a few minutes and try again."},
 	"error.csrf":           {"Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal.", "The form has expired. Please reload the page and submit it again."},

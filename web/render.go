@@ -140,6 +140,7 @@ type page struct {
 	Error     string
 	RequestID string
 	Scripts   []string // static scripts the page needs
+	OIDC      bool     // the login page offers single sign-on
 }
 
 // T translates key into the page's language.

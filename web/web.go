@@ -44,6 +44,9 @@ type Config struct {
 	IdleTimeout, AbsoluteTimeout time.Duration
 	// PacketDir caches built session packets.
 	PacketDir string
+	// OIDC, if its Issuer is set, adds sign-in through an OpenID
+	// Connect provider at /login/oidc.
+	OIDC OIDCConfig
 	// TempDir receives uploads; MaxUpload is the largest accepted.
 	TempDir   string
 	MaxUpload int64
@@ -57,6 +60,7 @@ type Server struct {
 	assets *assets
 	views  *views
 	csrf   *csrf
+	oidc   *oidcLogin
 
 	loginByName, loginByIP *limiter
 }
@@ -74,6 +78,14 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if s.views, err = loadViews(s.assets); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	if cfg.OIDC.Issuer != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.oidc, err = newOIDC(ctx, cfg.OIDC)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
 	}
 	key := cfg.Key
 	if len(key) < 32 {
@@ -105,6 +117,10 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/login", s.handleLoginPage)
 		r.Post("/login", s.handleLogin)
 		r.Post("/logout", s.handleLogout)
+		if s.oidc != nil {
+			r.Get("/login/oidc", s.handleOIDCStart)
+			r.Get("/login/oidc/callback", s.handleOIDCCallback)
+		}
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/meetings", http.StatusSeeOther) })
 		r.Get("/meetings", s.pageMeetings)
 		r.Get("/meetings/{id}", s.pageMeeting)

@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.register(fs, "info")
 	addr := fs.String("addr", envString("RATSMAPPE_ADDR", "localhost:8080"), "listen address")
 	sweepEvery := fs.Duration("sweep-interval", envDuration("RATSMAPPE_SWEEP_INTERVAL", time.Hour), "how often to remove unreferenced blobs (0: never)")
+	oidcIssuer := fs.String("oidc-issuer", envString("RATSMAPPE_OIDC_ISSUER", ""), "OpenID Connect issuer URL for single sign-on (with RATSMAPPE_OIDC_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URL)")
 	withDemo := fs.Bool("demo", envBool("RATSMAPPE_DEMO", false), "on first start (empty data directory), load the demo council")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
@@ -86,6 +87,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Key:       key,
 		PacketDir: filepath.Join(cfg.Data, "cache", "packets"),
 		TempDir:   filepath.Join(cfg.Data, "tmp"),
+		OIDC: web.OIDCConfig{
+			Issuer:       *oidcIssuer,
+			ClientID:     envString("RATSMAPPE_OIDC_CLIENT_ID", ""),
+			ClientSecret: envString("RATSMAPPE_OIDC_CLIENT_SECRET", ""),
+			RedirectURL:  envString("RATSMAPPE_OIDC_REDIRECT_URL", ""),
+		},
 		MaxUpload: cfg.PDFMaxMB * 1000 * 1000,
 	})
 	if err != nil {
