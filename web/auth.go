@@ -160,7 +160,7 @@ func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
 // newPage starts the data of a page for r.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	v := viewerFrom(r.Context())
-	return &page{Lang: language(r), Title: title, CSRF: s.csrf.Token(w, r), User: v.Name, Staff: v.Staff()}
+	return &page{Lang: language(r), Title: title, CSRF: s.csrf.Token(w, r), User: v.Name, Staff: v.Staff(), Admin: v.Role == sessions.RoleAdmin}
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -143,4 +144,69 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Scripts = []string{"office.js"}
 	s.render(w, r, http.StatusOK, "office_meeting", p)
+}
+
+type calendarDay struct {
+	Day      int
+	InMonth  bool
+	Today    bool
+	Meetings []officeMeeting
+}
+
+// pageOfficeCalendar shows a month of meetings as a calendar grid,
+// Monday first.
+func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	now := time.Now().In(berlin)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, berlin)
+	if m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("month"), berlin); err == nil {
+		month = m
+	}
+	first := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
+	last := month.AddDate(0, 1, 0)
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: last.AddDate(0, 0, 7)})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var weeks [][]calendarDay
+	for d := first; d.Before(last); {
+		var week []calendarDay
+		for i := 0; i < 7; i++ {
+			cd := calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: d.Year() == now.Year() && d.YearDay() == now.YearDay()}
+			for _, m := range ms {
+				ls := m.Start.In(berlin)
+				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
+					cd.Meetings = append(cd.Meetings, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now())})
+				}
+			}
+			week = append(week, cd)
+			d = d.AddDate(0, 0, 1)
+		}
+		weeks = append(weeks, week)
+	}
+	p := s.newPage(w, r, "Kalender")
+	p.Data = map[string]any{
+		"Month": germanMonths[month.Month()-1] + " " + fmt.Sprint(month.Year()),
+		"Prev":  month.AddDate(0, -1, 0).Format("2006-01"), "Next": month.AddDate(0, 1, 0).Format("2006-01"),
+		"Weeks": weeks,
+	}
+	s.render(w, r, http.StatusOK, "office_calendar", p)
+}
+
+// pageOfficeAudit shows the audit log to admins.
+func (s *Server) pageOfficeAudit(w http.ResponseWriter, r *http.Request) {
+	if viewerFrom(r.Context()).Role != sessions.RoleAdmin {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	es, err := s.cfg.Sessions.FindAuditEntries(r.Context(), 500)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, "Audit-Protokoll")
+	p.Data = es
+	s.render(w, r, http.StatusOK, "office_audit", p)
 }

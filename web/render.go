@@ -94,6 +94,12 @@ func loadViews(a *assets) (*views, error) {
 			t = t.In(berlin)
 			return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
 		},
+		"timeOnly": func(s string) string {
+			if i := strings.LastIndex(s, ", "); i >= 0 {
+				return s[i+2:]
+			}
+			return s
+		},
 		"list": func(s ...string) []string { return s },
 		"stateName": func(s string) string {
 			return map[string]string{"planned": "geplant", "invited": "eingeladen", "held": "durchgeführt", "cancelled": "abgesagt"}[s]
@@ -135,6 +141,7 @@ type page struct {
 	CSRF      string
 	User      string // display name of who is signed in, "" for anonymous
 	Staff     bool   // the viewer works for the council office
+	Admin     bool   // the viewer is an administrator
 	Path      string
 	Data      any
 	Error     string

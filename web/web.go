@@ -126,6 +126,8 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/meetings/{id}", s.pageMeeting)
 		r.Get("/office", s.staffPage(s.pageOffice))
 		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
+		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
+		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 			r.Get("/meetings", s.apiMeetings)

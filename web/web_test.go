@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -346,5 +348,63 @@ func TestAPICSRFWithCookie(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site: %d, want 403", resp.StatusCode)
+	}
+}
+
+// The office pages render for staff, do not exist for members, and send
+// anonymous visitors to sign in.
+func TestOfficePages(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	st := e.sessions
+	body := &sessions.Body{Name: "Stadt Test"}
+	st.CreateBody(ctx, body)
+	org := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	st.CreateOrganization(ctx, org)
+	m := &sessions.Meeting{OrganizationID: org.ID, Name: "1. Sitzung", Start: time.Now().Add(48 * time.Hour)}
+	if err := st.CreateMeeting(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Eröffnung", Public: true})
+	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Vertraulich"})
+	token := func(name string, role sessions.Role) string {
+		a := &sessions.Account{Name: name, Role: role}
+		if err := st.CreateAccount(ctx, a, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, tok, _ := st.CreateAPIToken(ctx, a.ID, "test")
+		return tok
+	}
+	clerk, admin, member := token("amt", sessions.RoleClerk), token("admin", sessions.RoleAdmin), token("anna", sessions.RoleMember)
+	get := func(tok, path string) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := browser(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	meeting := fmt.Sprintf("/office/meetings/%d", m.ID)
+	for _, tc := range []struct {
+		who, tok, path string
+		want           int
+	}{
+		{"clerk", clerk, "/office", 200},
+		{"clerk", clerk, meeting, 200},
+		{"clerk", clerk, "/office/calendar", 200},
+		{"clerk", clerk, "/office/calendar?month=2027-02", 200},
+		{"clerk", clerk, "/office/audit", 404},
+		{"admin", admin, "/office/audit", 200},
+		{"member", member, "/office", 404},
+		{"member", member, meeting, 404},
+		{"anonymous", "", "/office", 303},
+	} {
+		if got := get(tc.tok, tc.path); got != tc.want {
+			t.Errorf("%s GET %s: %d, want %d", tc.who, tc.path, got, tc.want)
+		}
 	}
 }

@@ -55,6 +55,9 @@ for (const form of document.querySelectorAll("form.api")) {
     if (button) button.disabled = true;
     try {
       const data = await call(form.dataset.method, form.dataset.action, formBody(form));
+      if (form.dataset.consult && data && data.id) {
+        await call("POST", form.dataset.consult.replace("{id}", data.id), { agenda_item_id: parseInt(form.dataset.item, 10), role: "Beratung" });
+      }
       if (form.dataset.then === "meeting" && data && data.id) {
         location.href = "/office/meetings/" + data.id;
       } else {
