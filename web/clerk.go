@@ -40,29 +40,42 @@ func (s *Server) staffOnly(next http.Handler) http.Handler {
 func (s *Server) clerkRoutes(r chi.Router) {
 	r.Use(s.staffOnly)
 	r.Post("/meetings", s.apiCreateMeeting)
-	r.Patch("/meetings/{id}", s.apiUpdateMeeting)
-	r.Post("/meetings/{id}/publish", s.apiPublish)
-	r.Post("/meetings/{id}/unpublish", s.apiUnpublish)
-	r.Post("/meetings/{id}/items", s.apiCreateItem)
-	r.Put("/meetings/{id}/order", s.apiReorder)
-	r.Post("/meetings/{id}/attachments", s.apiAttachToMeeting)
-	r.Post("/meetings/{id}/minutes", s.apiCreateMinutes)
-	r.Patch("/items/{id}", s.apiUpdateItem)
+	r.Patch("/meetings/{id}", s.withID(s.apiUpdateMeeting))
+	r.Post("/meetings/{id}/publish", s.withID(s.apiPublish))
+	r.Post("/meetings/{id}/unpublish", s.withID(s.apiUnpublish))
+	r.Post("/meetings/{id}/items", s.withID(s.apiCreateItem))
+	r.Put("/meetings/{id}/order", s.withID(s.apiReorder))
+	r.Post("/meetings/{id}/attachments", s.withID(s.apiAttachToMeeting))
+	r.Post("/meetings/{id}/minutes", s.withID(s.apiCreateMinutes))
+	r.Patch("/items/{id}", s.withID(s.apiUpdateItem))
 	r.Post("/items/{id}/withdraw", s.apiWithdrawItem)
-	r.Post("/items/{id}/attachments", s.apiAttachToItem)
-	r.Post("/items/{id}/exclusions", s.apiAddExclusion)
+	r.Post("/items/{id}/attachments", s.withID(s.apiAttachToItem))
+	r.Post("/items/{id}/exclusions", s.withID(s.apiAddExclusion))
 	r.Delete("/items/{id}/exclusions/{person}", s.apiRemoveExclusion)
-	r.Patch("/attachments/{id}", s.apiUpdateAttachment)
+	r.Patch("/attachments/{id}", s.withID(s.apiUpdateAttachment))
 	r.Post("/attachments/{id}/withdraw", s.apiWithdrawAttachment)
-	r.Post("/minutes/{id}/state", s.apiMinutesState)
+	r.Post("/minutes/{id}/state", s.withID(s.apiMinutesState))
 	r.Post("/papers", s.apiCreatePaper)
-	r.Post("/papers/{id}/consultations", s.apiConsult)
-	r.Post("/papers/{id}/attachments", s.apiAttachToPaper)
+	r.Post("/papers/{id}/consultations", s.withID(s.apiConsult))
+	r.Post("/papers/{id}/attachments", s.withID(s.apiAttachToPaper))
 	r.Post("/documents", s.apiUpload)
-	r.Post("/documents/{id}/versions", s.apiUploadVersion)
+	r.Post("/documents/{id}/versions", s.withID(s.apiUploadVersion))
 	r.Post("/documents/{id}/versions/{n}/withdraw", s.apiWithdrawVersion)
 	r.Get("/organizations", s.apiOrganizations)
 	r.Get("/audit", s.apiAudit)
+}
+
+// withID adapts a handler of the object named by the {id} parameter; a
+// malformed id answers like a missing object.
+func (s *Server) withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := idParam(r, "id")
+		if !ok {
+			s.Error(w, r, notFoundErr)
+			return
+		}
+		h(w, r, id)
+	}
 }
 
 // decode reads a JSON body of at most 1 MiB into v, refusing unknown
@@ -145,12 +158,7 @@ func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s.meetingSummary(r.Context(), m))
 }
 
-func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int64) {
 	var in meetingInput
 	if err := decode(r, &in); err != nil {
 		s.Error(w, r, err)
@@ -179,12 +187,7 @@ func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.meetingSummary(r.Context(), m))
 }
 
-func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		At string `json:"at"`
 	}
@@ -210,12 +213,7 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "published": at.UTC()})
 }
 
-func (s *Server) apiUnpublish(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiUnpublish(w http.ResponseWriter, r *http.Request, id int64) {
 	if err := s.cfg.Sessions.UnpublishMeeting(r.Context(), id); err != nil {
 		s.Error(w, r, err)
 		return
@@ -233,12 +231,7 @@ type itemInput struct {
 	Resolution  *string `json:"resolution"`
 }
 
-func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
 	if err := decode(r, &in); err != nil {
 		s.Error(w, r, err)
@@ -267,12 +260,7 @@ func itemJSON(it *sessions.AgendaItem) map[string]any {
 		"public_title": it.PublicTitle, "public": it.Public, "late": tptr(it.LateAt), "withdrawn": tptr(it.WithdrawnAt)}
 }
 
-func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
 	if err := decode(r, &in); err != nil {
 		s.Error(w, r, err)
@@ -319,12 +307,7 @@ func (s *Server) simple(w http.ResponseWriter, r *http.Request, action, objType 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Items []int64 `json:"items"`
 	}
@@ -375,39 +358,19 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Atta
 	writeJSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": tptr(a.LateAt), "role": a.Role})
 }
 
-func (s *Server) apiAttachToItem(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiAttachToItem(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{AgendaItemID: id})
 }
 
-func (s *Server) apiAttachToMeeting(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiAttachToMeeting(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{MeetingID: id})
 }
 
-func (s *Server) apiAttachToPaper(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiAttachToPaper(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{PaperID: id})
 }
 
-func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Public *bool `json:"public"`
 	}
@@ -427,12 +390,7 @@ func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		PersonID int64  `json:"person_id"`
 		Reason   string `json:"reason"`
@@ -468,12 +426,7 @@ func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		DocumentID int64 `json:"document_id"`
 		Public     bool  `json:"public"`
@@ -491,12 +444,7 @@ func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": m.ID, "state": m.State, "public": m.Public})
 }
 
-func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		State string `json:"state"`
 	}
@@ -538,12 +486,7 @@ func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
 }
 
-func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		AgendaItemID  int64  `json:"agenda_item_id"`
 		Role          string `json:"role"`
@@ -653,12 +596,7 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 
 // apiUploadVersion ingests a new version: POST
 // /api/v1/documents/{id}/versions?note= with multipart field "file".
-func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
-	if !ok {
-		s.Error(w, r, notFoundErr)
-		return
-	}
+func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request, id int64) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {
 		s.Error(w, r, err)
