@@ -34,14 +34,14 @@ type officeMeeting struct {
 	Status string // Entwurf, Sperrfrist, veröffentlicht
 }
 
-func meetingStatus(m *sessions.Meeting, now time.Time) string {
+func meetingStatus(m *sessions.Meeting, now time.Time, lang string) string {
 	switch {
 	case m.PublishedAt.IsZero():
-		return "Entwurf"
+		return translate(lang, "office.status_draft")
 	case now.Before(m.PublishedAt):
-		return "Sperrfrist bis " + m.PublishedAt.In(berlin).Format("02.01.2006, 15:04")
+		return translate(lang, "office.status_embargo") + " " + m.PublishedAt.In(berlin).Format("02.01.2006, 15:04")
 	}
-	return "veröffentlicht"
+	return translate(lang, "office.status_published")
 }
 
 func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +55,7 @@ func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
 	}
 	var list []officeMeeting
 	for _, m := range ms {
-		list = append(list, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, now)})
+		list = append(list, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, now, language(r))})
 	}
 	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(w, r, m.Name)
 	p.Data = map[string]any{
-		"Meeting": officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now())},
+		"Meeting": officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now(), language(r))},
 		"Start":   m.Start.In(berlin).Format("2006-01-02T15:04"),
 		"Items":   out, "Persons": persons, "Minutes": minutes,
 	}
@@ -178,7 +178,7 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 			for _, m := range ms {
 				ls := m.Start.In(berlin)
 				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
-					cd.Meetings = append(cd.Meetings, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now())})
+					cd.Meetings = append(cd.Meetings, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now(), language(r))})
 				}
 			}
 			week = append(week, cd)

@@ -101,11 +101,23 @@ func loadViews(a *assets) (*views, error) {
 			return s
 		},
 		"list": func(s ...string) []string { return s },
-		"stateName": func(s string) string {
+		"stateName": func(s, lang string) string {
+			if lang == "en" {
+				return s
+			}
 			return map[string]string{"planned": "geplant", "invited": "eingeladen", "held": "durchgeführt", "cancelled": "abgesagt"}[s]
 		},
-		"minutesState": func(s string) string {
+		"minutesState": func(s, lang string) string {
+			if lang == "en" {
+				return s
+			}
 			return map[string]string{"draft": "Entwurf", "approved": "genehmigt", "published": "veröffentlicht"}[s]
+		},
+		"weekdays": func(lang string) []string {
+			if lang == "en" {
+				return []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+			}
+			return []string{"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"}
 		},
 		"datetime": func(t time.Time) string { return t.In(berlin).Format("02.01.2006, 15:04") },
 	}

@@ -4,6 +4,15 @@
 "use strict";
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const en = document.documentElement.lang === "en";
+const t = {
+  error: en ? "Error" : "Fehler",
+  lost: en ? "The connection was lost. Please try again." : "Die Verbindung ist abgebrochen. Bitte versuchen Sie es erneut.",
+  uploading: en ? (n) => "Uploading and checking “" + n + "” …" : (n) => "Lade „" + n + "“ hoch und prüfe es …",
+  accepted: en ? (n, p) => "“" + n + "” accepted: " + p + " pages." : (n, p) => "„" + n + "“ angenommen: " + p + " Seiten.",
+  removed: en ? "Removed: " : "Entfernt: ",
+  rejected: en ? (n) => "“" + n + "” refused: " : (n) => "„" + n + "“ abgelehnt: ",
+};
 
 async function call(method, url, body) {
   const opts = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
@@ -15,7 +24,7 @@ async function call(method, url, body) {
   let data = null;
   try { data = await resp.json(); } catch (e) { /* 204 */ }
   if (!resp.ok) {
-    const msg = (data && data.message) || ("Fehler " + resp.status);
+    const msg = (data && (en && data.message_en || data.message)) || (t.error + " " + resp.status);
     throw new Error(msg);
   }
   return data;
@@ -98,9 +107,9 @@ function upload(url, file, progress) {
       let data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { /* empty */ }
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else reject(new Error((data && data.message) || ("Fehler " + xhr.status)));
+      else reject(new Error((data && (en && data.message_en || data.message)) || (t.error + " " + xhr.status)));
     };
-    xhr.onerror = () => reject(new Error("Die Verbindung ist abgebrochen. Bitte versuchen Sie es erneut."));
+    xhr.onerror = () => reject(new Error(t.lost));
     const fd = new FormData();
     fd.append("file", file);
     xhr.send(fd);
@@ -113,7 +122,7 @@ async function handleFiles(form, files) {
   progress.hidden = false;
   let ok = 0;
   for (const file of files) {
-    status.textContent = "Lade „" + file.name + "“ hoch und prüfe es …";
+    status.textContent = t.uploading(file.name);
     progress.value = 0;
     try {
       let url = form.dataset.upload;
@@ -128,11 +137,11 @@ async function handleFiles(form, files) {
         await call("POST", form.dataset.minutes, { document_id: added.document, public: !!(pub && pub.checked) });
       }
       ok++;
-      let msg = "„" + file.name + "“ angenommen: " + added.pages + " Seiten.";
-      if (added.sanitized && added.sanitized.length) msg += " Entfernt: " + added.sanitized.join(", ") + ".";
+      let msg = t.accepted(file.name, added.pages);
+      if (added.sanitized && added.sanitized.length) msg += " " + t.removed + added.sanitized.join(", ") + ".";
       status.textContent = msg;
     } catch (err) {
-      status.textContent = "„" + file.name + "“ abgelehnt: " + err.message;
+      status.textContent = t.rejected(file.name) + err.message;
       return;
     }
   }
