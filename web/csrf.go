@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"strings"
 )
 
 // CSRF protection has two layers. First, net/http's CrossOriginProtection
@@ -68,9 +69,11 @@ func (c *csrf) Check(r *http.Request) bool {
 	if err != nil || !c.valid(ck.Value) {
 		return false
 	}
-	form := r.PostFormValue("csrf_token")
-	if form == "" {
-		form = r.Header.Get("X-CSRF-Token")
+	// The header first: reading the form would consume a multipart body
+	// (an upload) that the handler still has to stream.
+	form := r.Header.Get("X-CSRF-Token")
+	if form == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		form = r.PostFormValue("csrf_token")
 	}
 	return subtle.ConstantTimeCompare([]byte(form), []byte(ck.Value)) == 1
 }

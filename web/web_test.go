@@ -43,8 +43,10 @@ func newServer(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)
-	// The blob store is the in-memory fake: these tests are about HTTP.
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory()})
+	// The blob store is the in-memory fake and the ingester refuses
+	// everything: these tests are about HTTP. Real uploads are tested end
+	// to end in cmd/ratsmappe.
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
 	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db})
 	if err != nil {
 		t.Fatal(err)
@@ -407,4 +409,37 @@ func TestOfficePages(t *testing.T) {
 			t.Errorf("%s GET %s: %d, want %d", tc.who, tc.path, got, tc.want)
 		}
 	}
+}
+
+// A browser upload (multipart, cookie, CSRF header) reaches the handler
+// with its body intact: the CSRF check must not consume it.
+func TestUploadWithCookieKeepsBody(t *testing.T) {
+	e := newServer(t)
+	ctx := context.Background()
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort")
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")
+	var buf strings.Builder
+	buf.WriteString("--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"brief.txt\"\r\nContent-Type: text/plain\r\n\r\nkein PDF\r\n--XYZ--\r\n")
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/documents", strings.NewReader(buf.String()))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XYZ")
+	req.Header.Set("X-CSRF-Token", tok)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The file arrived and was judged: not a PDF.
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "not_pdf") {
+		t.Errorf("upload: %d %s", resp.StatusCode, b)
+	}
+}
+
+// refuseAll is an ingester that refuses every file as not a PDF.
+type refuseAll struct{}
+
+func (refuseAll) Ingest(context.Context, string) (*documents.Ingested, error) {
+	return nil, documents.Reject(documents.RejectNotPDF, nil)
 }
