@@ -15,7 +15,7 @@ MINIO := $(TOOLS)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 FUZZTIME ?= 20s
 
-.PHONY: run build test test-go fuzz deps deps-debian deps-minio bench
+.PHONY: run build test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
 
 run:
 	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
@@ -24,23 +24,27 @@ build:
 	$(GO) build -o bin/ratsmappe ./cmd/ratsmappe
 
 test: deps
-	$(MAKE) test-go fuzz
+	$(MAKE) test-go test-browser fuzz
 
 test-go:
 	RATSMAPPE_TEST_MINIO_BIN=$(MINIO) $(GO) test -count=1 -timeout 40m ./...
 
+# Browser tests: real headless Chromium (Debian's) driven by playwright-core.
+test-browser:
+	npm test
+
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
 
-deps: deps-debian deps-minio
+deps: deps-debian deps-minio deps-node
 
 # Debian packages the tests use: pdftotext and qpdf (benchmark anchors and
-# test tools), tesseract with German data (OCR). Installed only when
+# test tools), tesseract with German data (OCR), Chromium (browser tests). Installed only when
 # missing, and only where we may (root); elsewhere the tests that need them
 # skip, except under CI=true, where they fail.
 deps-debian:
 	@missing=""; \
-	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu; do \
+	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu chromium; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -60,6 +64,12 @@ $(MINIO):
 	@echo "building MinIO $(MINIO_VERSION) (once; cached in $(TOOLS))"
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+# npm packages of the browser tests, exactly as package-lock.json pins them.
+deps-node: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 bench:
 	$(GO) run ./bench/ingest

@@ -1,0 +1,117 @@
+// Browser test of the council office's pages in real headless Chromium
+// (Debian's /usr/bin/chromium, driven by playwright-core): sign in, create
+// a meeting, add a public and a non-public item, upload a PDF by the file
+// field, reorder with the arrow buttons, publish — then a citizen sees the
+// public item and its document and only a stub of the other.
+//
+// The server is the real binary with the demo council on a free port.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = new URL("../../", import.meta.url).pathname;
+const shots = join(root, "web/e2e/screenshots");
+let server, base, data, browser;
+
+before(async () => {
+  const bin = join(mkdtempSync(join(tmpdir(), "rm-e2e-bin-")), "ratsmappe");
+  execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
+  data = mkdtempSync(join(tmpdir(), "rm-e2e-data-"));
+  server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 120000);
+    server.stdout.on("data", (b) => {
+      out += b;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+function account(name) {
+  return JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name);
+}
+
+function samplePDF() {
+  const dir = join(root, "../shared/corpus/karlsruhe/pdf");
+  if (!existsSync(dir)) throw new Error(dir + " is missing");
+  return join(dir, readdirSync(dir).filter((f) => f.endsWith(".pdf")).sort()[2]);
+}
+
+test("the office builds, fills and publishes a meeting; citizens see their share", async () => {
+  const page = await browser.newPage({ viewport: { width: 1024, height: 1366 }, locale: "de-DE" });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  await page.goto(base + "/login?next=/office");
+  await page.fill("#name", "ratsbuero");
+  await page.fill("#password", account("ratsbuero").password);
+  await page.click("form[action='/login'] button.primary");
+  await page.waitForURL("**/office");
+
+  await page.selectOption("#org", { label: "Bauausschuss" });
+  await page.fill("#mname", "Sondersitzung aus dem Browsertest");
+  await page.fill("#mstart", "2027-01-20T17:00");
+  await page.fill("#mloc", "Rathaus, Saal 2");
+  await page.click("form[data-then=meeting] button.primary");
+  await page.waitForURL("**/office/meetings/*");
+  const meetingID = page.url().split("/").pop();
+
+  const addItem = async (number, title, isPublic) => {
+    await page.fill("#ni-n", number);
+    await page.fill("#ni-t", title);
+    if (isPublic) await page.check("form[data-action$='/items'] input[name=public]");
+    await page.click("form[data-action$='/items'] button.primary");
+    await page.waitForSelector(`ol.agenda .title:has-text("${title}")`);
+  };
+  await addItem("Ö 1", "Neubau Feuerwache Nord", true);
+  await addItem("N 1", "Grundstücksankauf Müllerstraße", false);
+
+  // Upload to the public item through its file field; progress, then the
+  // document appears, non-public until released.
+  await page.click("ol.agenda li:first-child summary");
+  await page.setInputFiles("ol.agenda li:first-child form.upload.drop input[type=file]", samplePDF());
+  await page.waitForSelector("ol.agenda li:first-child .docs a", { state: "attached", timeout: 60000 });
+  await page.click("ol.agenda li:first-child summary");
+  await page.click("ol.agenda li:first-child .docs button:has-text('freigeben')");
+  await page.waitForSelector("ol.agenda li:first-child .docs .badge:text-is('öffentlich')", { state: "attached" });
+
+  // Reorder with the keyboard-friendly arrow button.
+  await page.click("ol.agenda li:nth-child(2) button.up");
+  await page.waitForTimeout(300);
+  await page.reload();
+  assert.equal((await page.textContent("ol.agenda li:first-child .number")).trim(), "N 1");
+  await page.screenshot({ path: join(shots, "office-meeting.png") });
+
+  await page.click("#h-pub ~ p button.primary");
+  await page.waitForSelector("strong:has-text('veröffentlicht')");
+  assert.deepEqual(errors, []);
+
+  // A citizen, in a fresh context without the office's cookie.
+  const citizen = await browser.newPage({ locale: "de-DE" });
+  await citizen.goto(base + "/meetings/" + meetingID);
+  const text = await citizen.textContent("main");
+  assert.match(text, /Neubau Feuerwache Nord/);
+  assert.doesNotMatch(text, /Müllerstraße/);
+  assert.match(text, /Nichtöffentlicher Tagesordnungspunkt/);
+  const link = await citizen.getAttribute("ol.agenda a[href*='/versions/']", "href");
+  const resp = await citizen.request.get(base + link);
+  assert.equal(resp.status(), 200);
+  assert.equal(resp.headers()["content-type"], "application/pdf");
+  await citizen.screenshot({ path: join(shots, "citizen-meeting.png") });
+});
