@@ -1,18 +1,30 @@
 // Package blobtest checks that a documents.BlobStore keeps the contract
 // written on that interface, and provides Memory, an in-memory fake that
 // keeps it too, for the tests of packages that consume a blob store.
+//
+// An implementation's tests call Run with a function that returns a new,
+// empty store:
+//
+//	func TestConformance(t *testing.T) {
+//		blobtest.Run(t, func(t *testing.T) documents.BlobStore {
+//			s, err := fsblob.Open(t.TempDir())
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			return s
+//		})
+//	}
 package blobtest
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -21,83 +33,87 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 )
 
-// Key returns the blob key of b.
+// Key returns the blob key of b: its lowercase hex SHA-256.
 func Key(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
-// Run runs the conformance suite against the stores newStore returns; each
-// subtest gets a new, empty store.
+// Run runs the conformance suite against the stores newStore returns. Each
+// subtest calls newStore once and expects a new, empty store; newStore
+// should fail or skip t itself when it cannot make one.
 func Run(t *testing.T, newStore func(t *testing.T) documents.BlobStore) {
-	ctx := context.Background()
-	put := func(t *testing.T, bs documents.BlobStore, b []byte) string {
-		t.Helper()
-		k := Key(b)
-		if err := bs.Put(ctx, k, bytes.NewReader(b), int64(len(b))); err != nil {
-			t.Fatalf("Put: %v", err)
-		}
-		return k
-	}
-	get := func(t *testing.T, bs documents.BlobStore, k string, off, n int64) ([]byte, error) {
-		t.Helper()
-		rc, err := bs.Get(ctx, k, off, n)
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		return io.ReadAll(rc)
-	}
-	code := ratsmappe.ErrorCode
-
 	t.Run("RoundTrip", func(t *testing.T) {
 		bs := newStore(t)
 		b := []byte("%PDF-1.7 Beschlussvorlage Radweg Durlacher Allee")
-		k := put(t, bs, b)
-		got, err := get(t, bs, k, 0, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, b) {
+		before := time.Now()
+		k := mustPut(t, bs, b)
+		if got := mustGet(t, bs, k, 0, -1); !bytes.Equal(got, b) {
 			t.Errorf("Get = %q, want %q", got, b)
 		}
-		info, err := bs.Stat(ctx, k)
+		info, err := bs.Stat(t.Context(), k)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := info.Size, int64(len(b)); got != want {
-			t.Errorf("Stat size = %d, want %d", got, want)
+			t.Fatalf("Stat: %v", err)
 		}
 		if got, want := info.Key, k; got != want {
 			t.Errorf("Stat key = %s, want %s", got, want)
 		}
-		if d := time.Since(info.Modified); d < -time.Minute || d > time.Hour {
-			t.Errorf("Stat modified = %v, not about now", info.Modified)
+		if got, want := info.Size, int64(len(b)); got != want {
+			t.Errorf("Stat size = %d, want %d", got, want)
+		}
+		// Object stores keep whole seconds; allow for that and for a
+		// server clock a little off.
+		if m := info.Modified; m.Before(before.Add(-time.Minute)) || m.After(time.Now().Add(time.Minute)) {
+			t.Errorf("Stat modified = %v, want about %v", m, before)
 		}
 	})
 
 	t.Run("Empty", func(t *testing.T) {
 		bs := newStore(t)
-		k := put(t, bs, nil)
-		got, err := get(t, bs, k, 0, -1)
-		if err != nil || len(got) != 0 {
-			t.Errorf("Get empty blob = %q, %v", got, err)
+		k := mustPut(t, bs, nil)
+		if got := mustGet(t, bs, k, 0, -1); len(got) != 0 {
+			t.Errorf("Get empty blob = %q", got)
+		}
+		info, err := bs.Stat(t.Context(), k)
+		if err != nil {
+			t.Fatalf("Stat: %v", err)
+		}
+		if got, want := info.Size, int64(0); got != want {
+			t.Errorf("Stat size = %d, want %d", got, want)
+		}
+	})
+
+	// Put reads from where r stands; it does not rewind a seekable reader.
+	t.Run("ReaderPosition", func(t *testing.T) {
+		bs := newStore(t)
+		b := []byte("Kopfzeile|Inhalt der Vorlage")
+		r := bytes.NewReader(b)
+		r.Seek(10, io.SeekStart)
+		k := Key(b[10:])
+		if err := bs.Put(t.Context(), k, r, int64(len(b)-10)); err != nil {
+			t.Fatalf("Put from a reader at offset 10: %v", err)
+		}
+		if got, want := mustGet(t, bs, k, 0, -1), b[10:]; !bytes.Equal(got, want) {
+			t.Errorf("Get = %q, want %q", got, want)
 		}
 	})
 
 	t.Run("Ranges", func(t *testing.T) {
 		bs := newStore(t)
 		b := []byte("0123456789abcdef")
-		k := put(t, bs, b)
+		k := mustPut(t, bs, b)
 		for _, tc := range []struct {
 			off, n int64
 			want   string
 		}{
+			{0, -1, "0123456789abcdef"},
 			{0, 4, "0123"},
 			{4, 3, "456"},
 			{10, -1, "abcdef"},
 			{15, 1, "f"},
 			{12, 100, "cdef"},
+			{4, math.MaxInt64, "456789abcdef"},
+			{3, 0, ""},
 			{16, -1, ""},
 			{16, 5, ""},
 		} {
@@ -110,11 +126,10 @@ func Run(t *testing.T, newStore func(t *testing.T) documents.BlobStore) {
 				t.Errorf("Get(%d, %d) = %q, want %q", tc.off, tc.n, got, tc.want)
 			}
 		}
-		if _, err := get(t, bs, k, 17, -1); code(err) != ratsmappe.EINVALID {
-			t.Errorf("Get past the end: %v, want %s", err, ratsmappe.EINVALID)
-		}
-		if _, err := get(t, bs, k, -1, 2); code(err) != ratsmappe.EINVALID {
-			t.Errorf("Get at negative offset: %v, want %s", err, ratsmappe.EINVALID)
+		for _, off := range []int64{17, 1000, -1} {
+			if _, err := get(t, bs, k, off, 2); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+				t.Errorf("Get(%d, 2) of a 16-byte blob: %v, want %s", off, err, ratsmappe.EINVALID)
+			}
 		}
 	})
 
@@ -122,29 +137,31 @@ func Run(t *testing.T, newStore func(t *testing.T) documents.BlobStore) {
 		bs := newStore(t)
 		b := []byte("echte Daten")
 		k := Key([]byte("andere Daten"))
-		if err := bs.Put(ctx, k, bytes.NewReader(b), int64(len(b))); code(err) != ratsmappe.EINVALID {
-			t.Errorf("Put with wrong key: %v, want %s", err, ratsmappe.EINVALID)
+		if err := bs.Put(t.Context(), k, bytes.NewReader(b), int64(len(b))); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+			t.Errorf("Put with the key of other content: %v, want %s", err, ratsmappe.EINVALID)
 		}
-		if _, err := bs.Stat(ctx, k); code(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("Stat after refused Put: %v, want %s", err, ratsmappe.ENOTFOUND)
-		}
-		if n := count(t, bs); n != 0 {
-			t.Errorf("List after refused Put: %d blobs, want 0", n)
-		}
+		wantAbsent(t, bs, k)
+		wantCount(t, bs, 0)
 	})
 
 	t.Run("WrongSize", func(t *testing.T) {
 		bs := newStore(t)
 		b := []byte("zwölf Zeichen")
 		k := Key(b)
-		for _, size := range []int64{int64(len(b)) - 1, int64(len(b)) + 1} {
-			if err := bs.Put(ctx, k, bytes.NewReader(b), size); code(err) != ratsmappe.EINVALID {
+		for _, size := range []int64{int64(len(b)) - 1, int64(len(b)) + 1, 0, -1} {
+			if err := bs.Put(t.Context(), k, bytes.NewReader(b), size); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 				t.Errorf("Put with size %d of %d: %v, want %s", size, len(b), err, ratsmappe.EINVALID)
 			}
 		}
-		if _, err := bs.Stat(ctx, k); code(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("Stat after refused Put: %v, want %s", err, ratsmappe.ENOTFOUND)
+		wantAbsent(t, bs, k)
+		// Key and size fit the first bytes, but r goes on: the content is
+		// longer than size, which is not silently cut off.
+		short := b[:len(b)-1]
+		if err := bs.Put(t.Context(), Key(short), bytes.NewReader(b), int64(len(short))); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+			t.Errorf("Put of a reader longer than size: %v, want %s", err, ratsmappe.EINVALID)
 		}
+		wantAbsent(t, bs, Key(short))
+		wantCount(t, bs, 0)
 	})
 
 	t.Run("FailingReader", func(t *testing.T) {
@@ -152,76 +169,106 @@ func Run(t *testing.T, newStore func(t *testing.T) documents.BlobStore) {
 		b := bytes.Repeat([]byte("x"), 100_000)
 		k := Key(b)
 		r := io.MultiReader(bytes.NewReader(b[:50_000]), errReader{})
-		if err := bs.Put(ctx, k, r, int64(len(b))); err == nil {
-			t.Fatalf("Put from a failing reader succeeded")
+		if err := bs.Put(t.Context(), k, r, int64(len(b))); err == nil {
+			t.Fatalf("Put from a reader that fails half-way succeeded")
 		}
-		if _, err := bs.Stat(ctx, k); code(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("Stat after failed Put: %v, want %s", err, ratsmappe.ENOTFOUND)
-		}
+		wantAbsent(t, bs, k)
+		wantCount(t, bs, 0)
 	})
 
 	t.Run("InvalidKeys", func(t *testing.T) {
 		bs := newStore(t)
 		valid := Key([]byte("x"))
-		for _, k := range []string{"", "abc", "../../etc/passwd", valid[:63], valid + "0",
+		for _, k := range []string{
+			"",
+			"abc",
+			valid[:63],
+			valid + "0",
 			"ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
-			"../" + valid[3:], valid[:60] + "/../"} {
-			if err := bs.Put(ctx, k, bytes.NewReader([]byte("x")), 1); code(err) != ratsmappe.EINVALID {
+			valid[:63] + "g",
+			"../x",
+			"../../etc/passwd",
+			"../" + valid[3:],
+			valid[:60] + "/../",
+			valid[:2] + "/" + valid[3:],
+		} {
+			if err := bs.Put(t.Context(), k, bytes.NewReader([]byte("x")), 1); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 				t.Errorf("Put(%q): %v, want %s", k, err, ratsmappe.EINVALID)
 			}
-			if _, err := bs.Get(ctx, k, 0, -1); code(err) != ratsmappe.EINVALID {
+			if _, err := bs.Get(t.Context(), k, 0, -1); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 				t.Errorf("Get(%q): %v, want %s", k, err, ratsmappe.EINVALID)
 			}
-			if _, err := bs.Stat(ctx, k); code(err) != ratsmappe.EINVALID {
+			if _, err := bs.Stat(t.Context(), k); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 				t.Errorf("Stat(%q): %v, want %s", k, err, ratsmappe.EINVALID)
 			}
-			if err := bs.Delete(ctx, k); code(err) != ratsmappe.EINVALID {
+			if err := bs.Delete(t.Context(), k); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 				t.Errorf("Delete(%q): %v, want %s", k, err, ratsmappe.EINVALID)
 			}
 		}
+		wantCount(t, bs, 0)
 	})
 
-	t.Run("Idempotent", func(t *testing.T) {
+	t.Run("PutAgain", func(t *testing.T) {
 		bs := newStore(t)
-		b := []byte("zweimal")
-		put(t, bs, b)
-		put(t, bs, b)
-		if n := count(t, bs); n != 1 {
-			t.Errorf("List: %d blobs, want 1", n)
+		b := []byte("zweimal eingereicht")
+		k := mustPut(t, bs, b)
+		first, err := bs.Stat(t.Context(), k)
+		if err != nil {
+			t.Fatalf("Stat: %v", err)
 		}
+		mustPut(t, bs, b)
+		again, err := bs.Stat(t.Context(), k)
+		if err != nil {
+			t.Fatalf("Stat: %v", err)
+		}
+		if !again.Modified.Equal(first.Modified) {
+			t.Errorf("Put of an existing key rewrote it: modified %v, was %v", again.Modified, first.Modified)
+		}
+		if got := mustGet(t, bs, k, 0, -1); !bytes.Equal(got, b) {
+			t.Errorf("Get = %q, want %q", got, b)
+		}
+		wantCount(t, bs, 1)
 	})
 
 	t.Run("Missing", func(t *testing.T) {
 		bs := newStore(t)
 		k := Key([]byte("nie gespeichert"))
-		if _, err := bs.Stat(ctx, k); code(err) != ratsmappe.ENOTFOUND {
+		if _, err := bs.Stat(t.Context(), k); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 			t.Errorf("Stat: %v, want %s", err, ratsmappe.ENOTFOUND)
 		}
-		if _, err := bs.Get(ctx, k, 0, -1); code(err) != ratsmappe.ENOTFOUND {
+		if _, err := bs.Get(t.Context(), k, 0, -1); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 			t.Errorf("Get: %v, want %s", err, ratsmappe.ENOTFOUND)
 		}
-		if err := bs.Delete(ctx, k); err != nil {
+		if _, err := bs.Get(t.Context(), k, 5, 10); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+			t.Errorf("Get of a range: %v, want %s", err, ratsmappe.ENOTFOUND)
+		}
+		if err := bs.Delete(t.Context(), k); err != nil {
 			t.Errorf("Delete of a missing key: %v", err)
 		}
 	})
 
 	t.Run("Delete", func(t *testing.T) {
 		bs := newStore(t)
-		keep := put(t, bs, []byte("bleibt"))
-		gone := put(t, bs, []byte("geht"))
-		if err := bs.Delete(ctx, gone); err != nil {
-			t.Fatal(err)
+		keep := mustPut(t, bs, []byte("bleibt"))
+		gone := mustPut(t, bs, []byte("geht"))
+		if err := bs.Delete(t.Context(), gone); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
-		if _, err := bs.Stat(ctx, gone); code(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("Stat after Delete: %v, want %s", err, ratsmappe.ENOTFOUND)
+		wantAbsent(t, bs, gone)
+		if _, err := bs.Get(t.Context(), gone, 0, -1); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+			t.Errorf("Get after Delete: %v, want %s", err, ratsmappe.ENOTFOUND)
 		}
-		if _, err := bs.Stat(ctx, keep); err != nil {
+		if err := bs.Delete(t.Context(), gone); err != nil {
+			t.Errorf("second Delete: %v", err)
+		}
+		if _, err := bs.Stat(t.Context(), keep); err != nil {
 			t.Errorf("Delete removed another blob: %v", err)
 		}
+		wantCount(t, bs, 1)
 		// A deleted key can be stored again.
-		put(t, bs, []byte("geht"))
-		if _, err := bs.Stat(ctx, gone); err != nil {
-			t.Errorf("Stat after Put again: %v", err)
+		mustPut(t, bs, []byte("geht"))
+		if got, want := string(mustGet(t, bs, gone, 0, -1)), "geht"; got != want {
+			t.Errorf("Get after Put again = %q, want %q", got, want)
 		}
 	})
 
@@ -230,203 +277,151 @@ func Run(t *testing.T, newStore func(t *testing.T) documents.BlobStore) {
 		want := map[string]int64{}
 		for i := 0; i < 25; i++ {
 			b := []byte(fmt.Sprintf("Blob Nummer %d", i))
-			want[put(t, bs, b)] = int64(len(b))
+			want[mustPut(t, bs, b)] = int64(len(b))
+		}
+		del := mustPut(t, bs, []byte("gelöscht"))
+		if err := bs.Delete(t.Context(), del); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 		got := map[string]int64{}
-		if err := bs.List(ctx, func(bi documents.BlobInfo) error {
+		if err := bs.List(t.Context(), func(bi documents.BlobInfo) error {
+			if _, dup := got[bi.Key]; dup {
+				t.Errorf("List: %s twice", bi.Key)
+			}
+			if bi.Modified.IsZero() {
+				t.Errorf("List: %s without modification time", bi.Key)
+			}
 			got[bi.Key] = bi.Size
 			return nil
 		}); err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != len(want) {
-			t.Errorf("List: %d blobs, want %d", len(got), len(want))
+			t.Fatalf("List: %v", err)
 		}
 		for k, n := range want {
-			if got[k] != n {
-				t.Errorf("List: %s has size %d, want %d", k, got[k], n)
+			if m, ok := got[k]; !ok {
+				t.Errorf("List: %s missing", k)
+			} else if m != n {
+				t.Errorf("List: %s has size %d, want %d", k, m, n)
+			}
+		}
+		for k := range got {
+			if _, ok := want[k]; !ok {
+				t.Errorf("List: %s was never stored or is deleted", k)
 			}
 		}
 		stop := errors.New("stop")
 		calls := 0
-		if err := bs.List(ctx, func(documents.BlobInfo) error { calls++; return stop }); !errors.Is(err, stop) {
-			t.Errorf("List did not return fn's error: %v", err)
+		if err := bs.List(t.Context(), func(documents.BlobInfo) error { calls++; return stop }); !errors.Is(err, stop) {
+			t.Errorf("List returned %v, want fn's error", err)
 		}
-		if calls != 1 {
-			t.Errorf("List went on after fn's error: %d calls", calls)
+		if got, want := calls, 1; got != want {
+			t.Errorf("List called fn %d times after fn's error, want %d", got, want)
 		}
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {
 		bs := newStore(t)
-		shared := bytes.Repeat([]byte("gemeinsam "), 10_000)
+		shared := bytes.Repeat([]byte("gemeinsam "), 50_000)
+		const n = 8
 		var wg sync.WaitGroup
-		errs := make(chan error, 16)
-		for i := 0; i < 8; i++ {
+		errs := make(chan error, 2*n)
+		for i := 0; i < n; i++ {
 			wg.Add(1)
-			go func(i int) {
+			go func() {
 				defer wg.Done()
 				own := []byte(fmt.Sprintf("eigener Blob %d", i))
 				for _, b := range [][]byte{shared, own} {
-					if err := bs.Put(ctx, Key(b), bytes.NewReader(b), int64(len(b))); err != nil {
+					if err := bs.Put(t.Context(), Key(b), bytes.NewReader(b), int64(len(b))); err != nil {
 						errs <- err
 					}
 				}
-			}(i)
+			}()
 		}
 		wg.Wait()
 		close(errs)
 		for err := range errs {
 			t.Errorf("concurrent Put: %v", err)
 		}
-		if n := count(t, bs); n != 9 {
-			t.Errorf("List: %d blobs, want 9", n)
+		wantCount(t, bs, n+1)
+		if got := mustGet(t, bs, Key(shared), 0, -1); !bytes.Equal(got, shared) {
+			t.Errorf("shared blob damaged by concurrent Puts: %d bytes, want %d", len(got), len(shared))
 		}
-		got, err := get(t, bs, Key(shared), 0, -1)
-		if err != nil || !bytes.Equal(got, shared) {
-			t.Errorf("shared blob damaged by concurrent Puts: %v", err)
+		for i := 0; i < n; i++ {
+			want := fmt.Sprintf("eigener Blob %d", i)
+			if got := string(mustGet(t, bs, Key([]byte(want)), 0, -1)); got != want {
+				t.Errorf("Get = %q, want %q", got, want)
+			}
 		}
 	})
 
+	// Large enough to cross the part size of S3 clients (16 MiB for
+	// minio-go), read from a reader that cannot seek, as an upload from
+	// the network would be.
 	t.Run("Large", func(t *testing.T) {
 		bs := newStore(t)
 		b := make([]byte, 17<<20+123)
 		rand.Read(b)
-		k := put(t, bs, b)
-		got, err := get(t, bs, k, 0, -1)
-		if err != nil || !bytes.Equal(got, b) {
-			t.Fatalf("large blob round trip failed: %v", err)
+		k := Key(b)
+		if err := bs.Put(t.Context(), k, struct{ io.Reader }{bytes.NewReader(b)}, int64(len(b))); err != nil {
+			t.Fatalf("Put: %v", err)
 		}
-		part, err := get(t, bs, k, 16<<20, 1<<20)
-		if err != nil || !bytes.Equal(part, b[16<<20:17<<20]) {
-			t.Errorf("large blob range failed: %v", err)
+		if got := mustGet(t, bs, k, 0, -1); !bytes.Equal(got, b) {
+			t.Fatalf("large blob damaged: got %d bytes (sha256 %s), want %d", len(got), Key(got), len(b))
+		}
+		if got, want := mustGet(t, bs, k, 16<<20, 1<<20), b[16<<20:17<<20]; !bytes.Equal(got, want) {
+			t.Errorf("range of large blob damaged")
+		}
+		if got, want := mustGet(t, bs, k, 17<<20, -1), b[17<<20:]; !bytes.Equal(got, want) {
+			t.Errorf("tail of large blob = %d bytes, want %d", len(got), len(want))
 		}
 	})
 }
 
-func count(t *testing.T, bs documents.BlobStore) int {
+func mustPut(t *testing.T, bs documents.BlobStore, b []byte) string {
+	t.Helper()
+	k := Key(b)
+	if err := bs.Put(t.Context(), k, bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	return k
+}
+
+func get(t *testing.T, bs documents.BlobStore, k string, off, n int64) ([]byte, error) {
+	t.Helper()
+	rc, err := bs.Get(t.Context(), k, off, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+func mustGet(t *testing.T, bs documents.BlobStore, k string, off, n int64) []byte {
+	t.Helper()
+	b, err := get(t, bs, k, off, n)
+	if err != nil {
+		t.Fatalf("Get(%d, %d): %v", off, n, err)
+	}
+	return b
+}
+
+func wantAbsent(t *testing.T, bs documents.BlobStore, k string) {
+	t.Helper()
+	if _, err := bs.Stat(t.Context(), k); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("Stat(%s): %v, want %s", k, err, ratsmappe.ENOTFOUND)
+	}
+}
+
+func wantCount(t *testing.T, bs documents.BlobStore, want int) {
 	t.Helper()
 	n := 0
-	if err := bs.List(context.Background(), func(documents.BlobInfo) error { n++; return nil }); err != nil {
-		t.Fatal(err)
+	if err := bs.List(t.Context(), func(documents.BlobInfo) error { n++; return nil }); err != nil {
+		t.Fatalf("List: %v", err)
 	}
-	return n
+	if n != want {
+		t.Errorf("List: %d blobs, want %d", n, want)
+	}
 }
 
 type errReader struct{}
 
-func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
-
-// Memory is an in-memory documents.BlobStore for tests. It keeps the whole
-// contract of the interface; the zero value is not usable, call NewMemory.
-type Memory struct {
-	mu    sync.Mutex
-	blobs map[string]memBlob
-}
-
-type memBlob struct {
-	data []byte
-	mod  time.Time
-}
-
-// NewMemory returns an empty Memory store.
-func NewMemory() *Memory { return &Memory{blobs: map[string]memBlob{}} }
-
-func invalidKey(k string) error {
-	return ratsmappe.Errorf(ratsmappe.EINVALID, "invalid blob key %q", k)
-}
-
-// Put implements documents.BlobStore.
-func (m *Memory) Put(ctx context.Context, key string, r io.Reader, size int64) error {
-	if !documents.ValidKey(key) {
-		return invalidKey(key)
-	}
-	b, err := io.ReadAll(io.LimitReader(r, size+1))
-	if err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
-	}
-	if int64(len(b)) != size || Key(b) != key {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "content does not match key %s and size %d", key, size)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.blobs[key]; !ok {
-		m.blobs[key] = memBlob{data: b, mod: time.Now()}
-	}
-	return nil
-}
-
-// Get implements documents.BlobStore.
-func (m *Memory) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if !documents.ValidKey(key) {
-		return nil, invalidKey(key)
-	}
-	m.mu.Lock()
-	b, ok := m.blobs[key]
-	m.mu.Unlock()
-	if !ok {
-		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "blob %s not found", key)
-	}
-	size := int64(len(b.data))
-	if offset < 0 || offset > size {
-		return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "offset %d outside blob of %d bytes", offset, size)
-	}
-	end := size
-	if length >= 0 && offset+length < size {
-		end = offset + length
-	}
-	return io.NopCloser(bytes.NewReader(b.data[offset:end])), nil
-}
-
-// Stat implements documents.BlobStore.
-func (m *Memory) Stat(ctx context.Context, key string) (documents.BlobInfo, error) {
-	if !documents.ValidKey(key) {
-		return documents.BlobInfo{}, invalidKey(key)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.blobs[key]
-	if !ok {
-		return documents.BlobInfo{}, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "blob %s not found", key)
-	}
-	return documents.BlobInfo{Key: key, Size: int64(len(b.data)), Modified: b.mod}, nil
-}
-
-// Delete implements documents.BlobStore.
-func (m *Memory) Delete(ctx context.Context, key string) error {
-	if !documents.ValidKey(key) {
-		return invalidKey(key)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.blobs, key)
-	return nil
-}
-
-// List implements documents.BlobStore.
-func (m *Memory) List(ctx context.Context, fn func(documents.BlobInfo) error) error {
-	m.mu.Lock()
-	infos := make([]documents.BlobInfo, 0, len(m.blobs))
-	for k, b := range m.blobs {
-		infos = append(infos, documents.BlobInfo{Key: k, Size: int64(len(b.data)), Modified: b.mod})
-	}
-	m.mu.Unlock()
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Key < infos[j].Key })
-	for _, bi := range infos {
-		if err := fn(bi); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// SetModified backdates (or postdates) a stored blob, so that tests of the
-// sweeper need not wait for its grace period.
-func (m *Memory) SetModified(key string, t time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if b, ok := m.blobs[key]; ok {
-		b.mod = t
-		m.blobs[key] = b
-	}
-}
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }

@@ -1,19 +1,31 @@
-// Package miniotest starts a real MinIO server for tests: the one named by
-// RATSMAPPE_TEST_S3_ENDPOINT if set, else the pinned binary that `make
-// deps-minio` builds, started on a free loopback port with a temporary
-// data directory.
+// Package miniotest gives tests a real S3 server: the one named by
+// RATSMAPPE_TEST_S3_ENDPOINT if that is set, else a MinIO server it starts
+// from the pinned binary that `make deps-minio` builds, listening on a free
+// loopback port with a temporary data directory.
+//
+// The server is started once per test binary, on the first Start; the
+// package's TestMain ends it:
+//
+//	func TestMain(m *testing.M) {
+//		code := m.Run()
+//		miniotest.Stop()
+//		os.Exit(code)
+//	}
 package miniotest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,140 +37,273 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
 )
 
+// readyTimeout bounds the wait for a started server to answer.
+const readyTimeout = 30 * time.Second
+
 var (
-	once     sync.Once
+	mu       sync.Mutex
+	started  bool
 	shared   s3blob.Config
 	startErr error
-	proc     *exec.Cmd
-	dataDir  string
+	srv      *server
 )
 
-// Binary returns the path of the MinIO server binary, or "".
-func Binary() string {
+// Binary returns the path of the MinIO server binary: the file named by
+// RATSMAPPE_TEST_MINIO_BIN, else minio in PATH, else
+// ~/.cache/ratsmappe-ci/bin/minio (where `make deps-minio` puts it) for
+// the current user or for root. It returns an error if there is none, or
+// if RATSMAPPE_TEST_MINIO_BIN names a file that does not exist.
+func Binary() (string, error) {
 	if p := os.Getenv("RATSMAPPE_TEST_MINIO_BIN"); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("RATSMAPPE_TEST_MINIO_BIN: %w", err)
 		}
+		return p, nil
 	}
 	if p, err := exec.LookPath("minio"); err == nil {
-		return p
+		return p, nil
 	}
+	var candidates []string
 	if home, err := os.UserHomeDir(); err == nil {
-		p := filepath.Join(home, ".cache", "ratsmappe-ci", "bin", "minio")
-		if _, err := os.Stat(p); err == nil {
-			return p
+		candidates = append(candidates, filepath.Join(home, ".cache", "ratsmappe-ci", "bin", "minio"))
+	}
+	candidates = append(candidates, "/root/.cache/ratsmappe-ci/bin/minio")
+	for _, p := range candidates {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
 		}
 	}
-	return ""
+	return "", errors.New("no minio binary: run `make deps-minio`, put minio in PATH, " +
+		"or set RATSMAPPE_TEST_MINIO_BIN or RATSMAPPE_TEST_S3_ENDPOINT")
 }
 
-// Start returns the configuration of a running MinIO server with a new,
-// not yet created bucket name. The server is shared by the tests of one
-// test binary; Stop (from TestMain) ends it. Without a server or binary
-// the test is skipped — but under CI=true it fails, since CI must test
-// against the real server.
+// Start returns the configuration of a running S3 server with a new bucket
+// name that no other test uses; the bucket itself does not exist yet. When
+// the test ends, the bucket and everything in it is removed.
+//
+// Without a server, or a binary to start one, the test is skipped — but
+// if CI=true it fails instead, since CI must test against the real
+// server.
 func Start(tb testing.TB) s3blob.Config {
 	tb.Helper()
-	once.Do(start)
-	if startErr != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("MinIO: %v", startErr)
-		}
-		tb.Skipf("MinIO: %v", startErr)
+	mu.Lock()
+	if !started {
+		started = true
+		shared, startErr = start()
 	}
-	c := shared
+	cfg, err := shared, startErr
+	mu.Unlock()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("S3 tests need MinIO under CI: %v", err)
+		}
+		tb.Skipf("skipping S3 test: %v", err)
+	}
 	var b [6]byte
 	rand.Read(b[:])
-	c.Bucket = "test-" + hex.EncodeToString(b[:])
+	cfg.Bucket = "ratsmappe-test-" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := removeBucket(ctx, Client(tb, cfg), cfg.Bucket); err != nil {
+			tb.Logf("remove test bucket %s: %v", cfg.Bucket, err)
+		}
+	})
+	return cfg
+}
+
+// Client returns a minio-go client for the server of cfg, for tests that
+// look into the bucket behind the store's back.
+func Client(tb testing.TB, cfg s3blob.Config) *minio.Client {
+	tb.Helper()
+	c, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:          cfg.TLS,
+		Region:          cfg.Region,
+		TrailingHeaders: true,
+	})
+	if err != nil {
+		tb.Fatalf("minio client: %v", err)
+	}
 	return c
 }
 
-func start() {
+// Stop ends the server Start began, if any, and removes its data; a later
+// Start begins a new one. It does not touch a server named by
+// RATSMAPPE_TEST_S3_ENDPOINT.
+func Stop() {
+	mu.Lock()
+	defer mu.Unlock()
+	if srv != nil {
+		srv.stop()
+		srv = nil
+	}
+	started, shared, startErr = false, s3blob.Config{}, nil
+}
+
+// removeBucket removes every version of every object in bucket, and the
+// bucket. A bucket that was never created is fine.
+func removeBucket(ctx context.Context, c *minio.Client, bucket string) error {
+	for oi := range c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if oi.Err != nil {
+			if minio.ToErrorResponse(oi.Err).Code == "NoSuchBucket" {
+				return nil
+			}
+			return oi.Err
+		}
+		if err := c.RemoveObject(ctx, bucket, oi.Key, minio.RemoveObjectOptions{VersionID: oi.VersionID}); err != nil {
+			return err
+		}
+	}
+	err := c.RemoveBucket(ctx, bucket)
+	if minio.ToErrorResponse(err).Code == "NoSuchBucket" {
+		return nil
+	}
+	return err
+}
+
+func start() (s3blob.Config, error) {
 	if ep := os.Getenv("RATSMAPPE_TEST_S3_ENDPOINT"); ep != "" {
-		shared = s3blob.Config{Endpoint: ep, AccessKey: os.Getenv("RATSMAPPE_TEST_S3_ACCESS_KEY"), SecretKey: os.Getenv("RATSMAPPE_TEST_S3_SECRET_KEY")}
-		return
+		tls, _ := strconv.ParseBool(os.Getenv("RATSMAPPE_TEST_S3_TLS"))
+		return s3blob.Config{
+			Endpoint:  ep,
+			AccessKey: os.Getenv("RATSMAPPE_TEST_S3_ACCESS_KEY"),
+			SecretKey: os.Getenv("RATSMAPPE_TEST_S3_SECRET_KEY"),
+			TLS:       tls,
+		}, nil
 	}
-	bin := Binary()
-	if bin == "" {
-		startErr = fmt.Errorf("no minio binary (run `make deps-minio`, or set RATSMAPPE_TEST_MINIO_BIN or RATSMAPPE_TEST_S3_ENDPOINT)")
-		return
+	bin, err := Binary()
+	if err != nil {
+		return s3blob.Config{}, err
 	}
+	s, err := launch(bin)
+	if err != nil {
+		return s3blob.Config{}, err
+	}
+	srv = s
+	return s.cfg, nil
+}
+
+// server is a MinIO process this package started.
+type server struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	dir  string        // holds the data directory and the log
+	log  string
+	cfg  s3blob.Config
+}
+
+func launch(bin string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		startErr = err
-		return
+		return nil, err
 	}
 	console, err := freeAddr()
 	if err != nil {
-		startErr = err
-		return
+		return nil, err
 	}
-	dataDir, err = os.MkdirTemp("", "minio-test-")
+	dir, err := os.MkdirTemp("", "ratsmappe-minio-")
 	if err != nil {
-		startErr = err
-		return
+		return nil, err
 	}
+	s := &server{dir: dir, log: filepath.Join(dir, "minio.log"), done: make(chan struct{})}
+	logf, err := os.Create(s.log)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer logf.Close() // the child has its own copy
 	user, pass := "ratsmappe-test", "ratsmappe-test-secret"
-	proc = exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, dataDir)
-	proc.Env = append(os.Environ(), "MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pass,
+	s.cmd = exec.Command(bin, "server", "--quiet",
+		"--address", addr, "--console-address", console, filepath.Join(dir, "data"))
+	s.cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pass,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
-	proc.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	proc.Stdout, proc.Stderr = os.Stderr, os.Stderr
-	if err := proc.Start(); err != nil {
-		startErr = fmt.Errorf("start %s: %w", bin, err)
-		return
+	s.cmd.SysProcAttr = sysProcAttr()
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/minio/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			Stop()
-			startErr = fmt.Errorf("server at %s not ready after 60 s", addr)
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	go func() {
+		s.cmd.Wait()
+		close(s.done)
+	}()
+	s.cfg = s3blob.Config{Endpoint: addr, AccessKey: user, SecretKey: pass}
+	if err := s.waitReady(); err != nil {
+		tail := s.logTail()
+		s.stop()
+		return nil, fmt.Errorf("minio at %s: %w; its log ends:\n%s", addr, err, tail)
 	}
-	// "Ready" comes before the server accepts requests under load; wait
-	// until a real request succeeds.
-	c, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4(user, pass, "")})
-	if err != nil {
-		Stop()
-		startErr = err
-		return
-	}
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := c.ListBuckets(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			Stop()
-			startErr = fmt.Errorf("server at %s does not answer: %v", addr, err)
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	shared = s3blob.Config{Endpoint: addr, AccessKey: user, SecretKey: pass}
+	return s, nil
 }
 
-// Stop ends the server Start began, if any, and removes its data.
-func Stop() {
-	if proc != nil && proc.Process != nil {
-		syscall.Kill(-proc.Process.Pid, syscall.SIGKILL)
-		proc.Wait()
-		proc = nil
+// waitReady waits until the health check passes and the server answers an
+// S3 request: "ready" can come before it accepts requests under load.
+func (s *server) waitReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	hc := &http.Client{Timeout: 2 * time.Second}
+	url := "http://" + s.cfg.Endpoint + "/minio/health/ready"
+	c, err := minio.New(s.cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.cfg.AccessKey, s.cfg.SecretKey, "")})
+	if err != nil {
+		return err
 	}
-	if dataDir != "" {
-		os.RemoveAll(dataDir)
+	var last error
+	for {
+		if last = probe(ctx, hc, url); last == nil {
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			_, last = c.ListBuckets(rctx)
+			rcancel()
+			if last == nil {
+				return nil
+			}
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("exited: %v", s.cmd.ProcessState)
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
+}
+
+func probe(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: %s", resp.Status)
+	}
+	return nil
+}
+
+// stop ends the server's process group: politely, then by force.
+func (s *server) stop() {
+	pgid := s.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-s.done
+	}
+	os.RemoveAll(s.dir)
+}
+
+func (s *server) logTail() string {
+	b, _ := os.ReadFile(s.log)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(bytes.TrimSpace(b))
 }
 
 func freeAddr() (string, error) {
