@@ -40,6 +40,8 @@ Usage:
   ratsmappe user add --role admin|clerk|member NAME   (password on stdin)
   ratsmappe user token NAME               print a new API token for NAME
   ratsmappe user list|disable|enable|signout|passwd NAME
+  ratsmappe backup DIR                    consistent backup (database snapshot + every blob) into a new DIR
+  ratsmappe restore [--data EMPTY] DIR    restore a backup into an empty data directory
   ratsmappe gc [--grace D]                remove unreferenced blobs
   ratsmappe pdf-worker                    (internal) sandboxed PDF worker
 
@@ -62,6 +64,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], stdin, stdout, stderr)
+	case "backup":
+		err = runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = runRestore(ctx, args[1:], stdout, stderr)
 	case "gc":
 		err = runGC(ctx, args[1:], stdout, stderr)
 	case "pdf-worker":
