@@ -40,7 +40,9 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns the PHC-style argon2id hash of password.
+// HashPassword returns the argon2id hash of password with a random 16-byte
+// salt, in the PHC string format that CheckPassword reads:
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key> (unpadded standard base64).
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
@@ -51,24 +53,30 @@ func HashPassword(password string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether password matches hash, in constant time.
+// CheckPassword reports whether password matches hash, a string made by
+// HashPassword (with these or other parameters). The keys are compared in
+// constant time. A malformed hash, or one whose parameters are out of
+// bounds (memory over 256 MiB, more than 20 passes, salt under 8 bytes),
+// matches nothing; it never panics.
 func CheckPassword(hash, password string) bool {
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false
 	}
-	var m uint32
-	var t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+	var m, t, p uint64
+	var rest string
+	if n, _ := fmt.Sscanf(parts[3]+"$", "m=%d,t=%d,p=%d%s", &m, &t, &p, &rest); n != 4 || rest != "$" {
+		return false
+	}
+	if t < 1 || t > 20 || p < 1 || p > 255 || m < 8*p || m > 256*1024 {
 		return false
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 || m > 1<<20 || t > 100 {
+	if err1 != nil || err2 != nil || len(salt) < 8 || len(want) < 16 || len(want) > 128 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -76,11 +84,29 @@ func CheckPassword(hash, password string) bool {
 // answer takes as long as for a wrong password.
 var dummyHash, _ = HashPassword("ratsmappe-dummy-password")
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
+// Password lengths accepted, in characters. The upper bound keeps a
+// request from making the server hash megabytes.
+const (
+	MinPasswordLength = 10
+	MaxPasswordLength = 512
+)
 
-// CreateAccount stores a (sets its ID) with password (empty: sign-in only
-// through OpenID Connect).
+func validPassword(password string) error {
+	n := len([]rune(password))
+	if n < MinPasswordLength {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Passwort muss mindestens %d Zeichen lang sein.", MinPasswordLength)
+	}
+	if n > MaxPasswordLength {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Passwort darf höchstens %d Zeichen lang sein.", MaxPasswordLength)
+	}
+	return nil
+}
+
+// CreateAccount stores a and sets its ID. An empty password makes an
+// account that cannot sign in with a password (for API tokens or a later
+// single sign-on). It returns EINVALID for a bad name, role or password,
+// ECONFLICT for a name taken in any case, and ENOTFOUND for a missing
+// person.
 func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) error {
 	a.Name = strings.TrimSpace(a.Name)
 	if a.Name == "" || strings.ContainsAny(a.Name, " \t\n/") {
@@ -94,8 +120,8 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) 
 	}
 	hash := ""
 	if password != "" {
-		if len([]rune(password)) < MinPasswordLength {
-			return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Passwort muss mindestens %d Zeichen lang sein.", MinPasswordLength)
+		if err := validPassword(password); err != nil {
+			return err
 		}
 		var err error
 		if hash, err = HashPassword(password); err != nil {
@@ -110,12 +136,16 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) 
 	res, err := s.db.ExecContext(ctx, `INSERT INTO accounts (name, display_name, role, person_id, password_hash, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Name, a.DisplayName, string(a.Role), person, hash, ts(now), ts(now))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Den Benutzernamen %q gibt es schon.", a.Name)
+		}
+		if isForeignKey(err) {
+			return notFound("Person")
 		}
 		return fmt.Errorf("create account: %w", err)
 	}
 	a.ID, _ = res.LastInsertId()
+	a.Disabled = false
 	a.Created = now
 	return nil
 }
@@ -132,25 +162,32 @@ func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 	return &a, nil
 }
 
-// FindAccountByID returns account id.
+// FindAccountByID returns account id, disabled or not, or ENOTFOUND.
 func (s *Store) FindAccountByID(ctx context.Context, id int64) (*Account, error) {
 	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Konto")
 	}
-	return a, err
+	if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	return a, nil
 }
 
-// FindAccountByName returns the account called name (any case).
+// FindAccountByName returns the account called name (any case), or
+// ENOTFOUND.
 func (s *Store) FindAccountByName(ctx context.Context, name string) (*Account, error) {
 	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE name = ?`, strings.TrimSpace(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Konto")
 	}
-	return a, err
+	if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	return a, nil
 }
 
-// FindAccounts returns every account.
+// FindAccounts returns every account, by name.
 func (s *Store) FindAccounts(ctx context.Context) ([]*Account, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY name`)
 	if err != nil {
@@ -168,6 +205,60 @@ func (s *Store) FindAccounts(ctx context.Context) ([]*Account, error) {
 	return out, rows.Err()
 }
 
+// FindAccountByOIDC returns the account linked to an OpenID Connect
+// subject (by convention "<issuer>|<sub>"), disabled or not, or ENOTFOUND.
+func (s *Store) FindAccountByOIDC(ctx context.Context, subject string) (*Account, error) {
+	if subject == "" {
+		return nil, notFound("Konto")
+	}
+	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE oidc_subject = ?`, subject))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Konto")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	return a, nil
+}
+
+// LinkOIDC links account accountID to an OpenID Connect subject, so that
+// FindAccountByOIDC finds it from then on. Linking the same pair again is
+// not an error. It returns ENOTFOUND for a missing account and ECONFLICT if
+// the subject belongs to another account or the account is linked to
+// another subject already — a link is never silently moved, since that
+// would hand the account to someone else.
+func (s *Store) LinkOIDC(ctx context.Context, accountID int64, subject string) error {
+	if strings.TrimSpace(subject) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Leere OpenID-Connect-Kennung.")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("link oidc: %w", err)
+	}
+	defer tx.Rollback()
+	var cur sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT oidc_subject FROM accounts WHERE id = ?`, accountID).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("Konto")
+	}
+	if err != nil {
+		return fmt.Errorf("link oidc: %w", err)
+	}
+	if cur.Valid && cur.String == subject {
+		return nil
+	}
+	if cur.Valid {
+		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Das Konto ist schon mit einer anderen Anmeldung verknüpft.")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET oidc_subject = ?, modified = ? WHERE id = ?`, subject, ts(s.now()), accountID); err != nil {
+		if isUnique(err) {
+			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Diese Anmeldung gehört schon zu einem anderen Konto.")
+		}
+		return fmt.Errorf("link oidc: %w", err)
+	}
+	return tx.Commit()
+}
+
 // ErrBadCredentials is returned for a wrong name or password, alike.
 var ErrBadCredentials = ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Benutzername oder Passwort ist falsch.")
 
@@ -178,13 +269,16 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*Accou
 	var hash string
 	var disabled sql.NullString
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM accounts WHERE name = ?`, strings.TrimSpace(name)).Scan(&id, &hash, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || hash == "" {
-		CheckPassword(dummyHash, password)
+	if len(password) > 4*MaxPasswordLength {
 		return nil, ErrBadCredentials
 	}
-	if err != nil {
+	err := s.db.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM accounts WHERE name = ?`, strings.TrimSpace(name)).Scan(&id, &hash, &disabled)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if err != nil || hash == "" {
+		CheckPassword(dummyHash, password)
+		return nil, ErrBadCredentials
 	}
 	if !CheckPassword(hash, password) || disabled.Valid {
 		return nil, ErrBadCredentials
@@ -192,23 +286,38 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*Accou
 	return s.FindAccountByID(ctx, id)
 }
 
-// SetPassword replaces account id's password and ends all its sign-ins.
+// SetPassword replaces account id's password and ends all its sign-ins,
+// in one transaction: whoever knew the old password is signed out. It
+// returns EINVALID for a bad password and ENOTFOUND for a missing account.
 func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
-	if len([]rune(password)) < MinPasswordLength {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Passwort muss mindestens %d Zeichen lang sein.", MinPasswordLength)
+	if err := validPassword(password); err != nil {
+		return err
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = ?, modified = ? WHERE id = ?`, hash, ts(s.now()), id); err != nil {
-		return err
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
 	}
-	return s.EndAllSignIns(ctx, id)
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = ?, modified = ? WHERE id = ?`, hash, ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Konto")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sign_ins WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return tx.Commit()
 }
 
-// DisableAccount disables account id: its sign-ins end and its API tokens
-// stop working at once.
+// DisableAccount disables account id: it cannot sign in, its sign-ins end
+// and its API tokens stop working at once (they stay stored, and work
+// again if the account is enabled). ENOTFOUND for a missing account.
 func (s *Store) DisableAccount(ctx context.Context, id int64) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -218,21 +327,28 @@ func (s *Store) DisableAccount(ctx context.Context, id int64) error {
 	now := ts(s.now())
 	res, err := tx.ExecContext(ctx, `UPDATE accounts SET disabled_at = COALESCE(disabled_at, ?), modified = ? WHERE id = ?`, now, now, id)
 	if err != nil {
-		return err
+		return fmt.Errorf("disable account: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("Konto")
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sign_ins WHERE account_id = ?`, id); err != nil {
-		return err
+		return fmt.Errorf("disable account: %w", err)
 	}
 	return tx.Commit()
 }
 
-// EnableAccount enables a disabled account again.
+// EnableAccount enables a disabled account again; its old sign-ins stay
+// ended. ENOTFOUND for a missing account.
 func (s *Store) EnableAccount(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE accounts SET disabled_at = NULL, modified = ? WHERE id = ?`, ts(s.now()), id)
-	return err
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET disabled_at = NULL, modified = ? WHERE id = ?`, ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("enable account: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Konto")
+	}
+	return nil
 }
 
 // ---- sign-ins (the auth cookie) ----
@@ -259,19 +375,77 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// StartSignIn creates a sign-in for account id and returns its secret
-// token, for the auth cookie. Only a hash of it is stored.
+// SignIn is one signed-in browser of an account (the auth cookie), as the
+// account's "where am I signed in" list shows it. Its secret token is
+// never stored; ID is the token's SHA-256, which identifies the sign-in
+// but cannot be used as a cookie.
+type SignIn struct {
+	ID        string
+	AccountID int64
+	Created   time.Time
+	LastSeen  time.Time
+	UserAgent string
+}
+
+// StartSignIn creates a sign-in for account accountID and returns its
+// secret token (32 random bytes, base64url) for the auth cookie. Only a
+// SHA-256 of the token is stored. A disabled or missing account gets
+// ErrBadCredentials.
 func (s *Store) StartSignIn(ctx context.Context, accountID int64, userAgent string) (string, error) {
 	token, hash := newToken()
 	now := ts(s.now())
 	if len(userAgent) > 200 {
-		userAgent = userAgent[:200]
+		userAgent = strings.ToValidUTF8(userAgent[:200], "")
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO sign_ins (token_hash, account_id, created, last_seen, user_agent) VALUES (?, ?, ?, ?, ?)`,
-		hash, accountID, now, now, userAgent); err != nil {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sign_ins (token_hash, account_id, created, last_seen, user_agent)
+		SELECT ?, id, ?, ?, ? FROM accounts WHERE id = ? AND disabled_at IS NULL`,
+		hash, now, now, userAgent, accountID)
+	if err != nil {
 		return "", fmt.Errorf("start sign-in: %w", err)
 	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", ErrBadCredentials
+	}
 	return token, nil
+}
+
+// FindSignIns returns the sign-ins of account accountID, most recently
+// seen first (expired ones that were not swept yet included).
+func (s *Store) FindSignIns(ctx context.Context, accountID int64) ([]*SignIn, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token_hash, account_id, created, last_seen, user_agent
+		FROM sign_ins WHERE account_id = ? ORDER BY last_seen DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("find sign-ins: %w", err)
+	}
+	defer rows.Close()
+	var out []*SignIn
+	for rows.Next() {
+		var si SignIn
+		var c, seen string
+		if err := rows.Scan(&si.ID, &si.AccountID, &c, &seen, &si.UserAgent); err != nil {
+			return nil, fmt.Errorf("find sign-ins: %w", err)
+		}
+		si.Created, si.LastSeen = parseTS(c), parseTS(seen)
+		out = append(out, &si)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find sign-ins: %w", err)
+	}
+	return out, nil
+}
+
+// EndSignInByID signs out one sign-in of account accountID chosen from
+// FindSignIns (another device of the same person). ENOTFOUND if the
+// account has no such sign-in.
+func (s *Store) EndSignInByID(ctx context.Context, accountID int64, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ? AND account_id = ?`, id, accountID)
+	if err != nil {
+		return fmt.Errorf("end sign-in: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Anmeldung")
+	}
+	return nil
 }
 
 // ErrSignedOut is returned for a token that is unknown, expired or belongs
@@ -280,11 +454,19 @@ var ErrSignedOut = ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie s
 
 // ResolveSignIn returns the account of a sign-in token if it is still
 // valid — not idle for longer than idle, not older than absolute, account
-// not disabled — and records that it was seen. An expired sign-in is
-// removed.
+// not disabled — and records that it was seen; zero durations mean
+// DefaultIdleTimeout and DefaultAbsoluteTimeout. Otherwise it returns
+// ErrSignedOut, and an expired sign-in is removed. last_seen is written at
+// most once a minute, so the idle limit is exact to a minute.
 func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute time.Duration) (*Account, error) {
 	if token == "" {
 		return nil, ErrSignedOut
+	}
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	if absolute <= 0 {
+		absolute = DefaultAbsoluteTimeout
 	}
 	hash := hashToken(token)
 	var id int64
@@ -300,27 +482,57 @@ func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute 
 	}
 	now := s.now()
 	if disabled || now.Sub(parseTS(seen)) > idle || now.Sub(parseTS(created)) > absolute {
-		s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ?`, hash)
+		// Best effort: an expired row is refused whether or not it goes.
+		_, _ = s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ?`, hash)
 		return nil, ErrSignedOut
 	}
 	// Writing last_seen on every request would make every page view a
 	// write; once a minute is precise enough for the idle timeout.
 	if now.Sub(parseTS(seen)) > time.Minute {
-		s.db.ExecContext(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash)
+		if _, err := s.db.ExecContext(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash); err != nil {
+			return nil, fmt.Errorf("resolve sign-in: %w", err)
+		}
 	}
 	return s.FindAccountByID(ctx, id)
 }
 
-// EndSignIn signs out one browser.
+// EndSignIn signs out the browser holding token; an unknown token is not
+// an error.
 func (s *Store) EndSignIn(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ?`, hashToken(token))
-	return err
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ?`, hashToken(token)); err != nil {
+		return fmt.Errorf("end sign-in: %w", err)
+	}
+	return nil
 }
 
-// EndAllSignIns signs account id out everywhere.
+// EndAllSignIns signs account accountID out everywhere ("sign out
+// everywhere"). API tokens are not affected; RevokeAPIToken revokes those.
 func (s *Store) EndAllSignIns(ctx context.Context, accountID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE account_id = ?`, accountID)
-	return err
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE account_id = ?`, accountID); err != nil {
+		return fmt.Errorf("end sign-ins: %w", err)
+	}
+	return nil
+}
+
+// SweepSignIns removes sign-ins that ResolveSignIn would refuse anyway —
+// idle for longer than idle or older than absolute (zero: the defaults) —
+// and returns how many. A server calls it now and then, so that sign-ins
+// never used again do not pile up.
+func (s *Store) SweepSignIns(ctx context.Context, idle, absolute time.Duration) (int64, error) {
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	if absolute <= 0 {
+		absolute = DefaultAbsoluteTimeout
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE last_seen < ? OR created < ?`,
+		ts(now.Add(-idle)), ts(now.Add(-absolute)))
+	if err != nil {
+		return 0, fmt.Errorf("sweep sign-ins: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // ---- API tokens ----
@@ -336,14 +548,24 @@ type APIToken struct {
 	Revoked   bool
 }
 
-// CreateAPIToken makes a named token for account id and returns its secret
-// (prefixed "rm_", for secret scanners) — shown only now.
+// CreateAPIToken makes a token called name for account accountID and
+// returns it with its secret — 32 random bytes, base64url, prefixed "rm_"
+// so that secret scanners recognise it. Only a SHA-256 of the secret is
+// stored; it is shown only now. It returns EINVALID for an empty name and
+// ENOTFOUND for a missing account.
 func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string) (*APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, "", ratsmappe.Errorf(ratsmappe.EINVALID, "Ein API-Token braucht eine Bezeichnung.")
+	}
 	token, _ := newToken()
 	token = "rm_" + token
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, created) VALUES (?, ?, ?, ?)`,
 		accountID, name, hashToken(token), ts(now))
+	if isForeignKey(err) {
+		return nil, "", notFound("Konto")
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("create token: %w", err)
 	}
@@ -352,8 +574,12 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string
 }
 
 // ResolveAPIToken returns the account of a bearer token that is not
-// revoked and whose account is not disabled.
+// revoked and whose account is not disabled, and records its use;
+// otherwise ErrSignedOut.
 func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, error) {
+	if token == "" {
+		return nil, ErrSignedOut
+	}
 	hash := hashToken(token)
 	var id, tokenID int64
 	err := s.db.QueryRowContext(ctx, `SELECT t.account_id, t.id FROM api_tokens t JOIN accounts a ON a.id = t.account_id
@@ -364,16 +590,44 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 	if err != nil {
 		return nil, fmt.Errorf("resolve token: %w", err)
 	}
-	s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, ts(s.now()), tokenID)
+	// Best effort: last_used is informational.
+	_, _ = s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, ts(s.now()), tokenID)
 	return s.FindAccountByID(ctx, id)
 }
 
-// RevokeAPIToken revokes token id of account accountID.
+// FindAPITokens returns the tokens of account accountID, revoked ones
+// included, oldest first — never their secrets.
+func (s *Store) FindAPITokens(ctx context.Context, accountID int64) ([]*APIToken, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, account_id, name, created, last_used, revoked_at IS NOT NULL
+		FROM api_tokens WHERE account_id = ? ORDER BY id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("find tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*APIToken
+	for rows.Next() {
+		var t APIToken
+		var c string
+		var used sql.NullString
+		if err := rows.Scan(&t.ID, &t.AccountID, &t.Name, &c, &used, &t.Revoked); err != nil {
+			return nil, fmt.Errorf("find tokens: %w", err)
+		}
+		t.Created, t.LastUsed = parseTS(c), parseNull(used)
+		out = append(out, &t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes token id of account accountID at once; it stays
+// listed as revoked. ENOTFOUND if the account has no such token.
 func (s *Store) RevokeAPIToken(ctx context.Context, accountID, id int64) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND account_id = ?`,
 		ts(s.now()), id, accountID)
 	if err != nil {
-		return err
+		return fmt.Errorf("revoke token: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("Token")
@@ -395,9 +649,14 @@ type AuditEntry struct {
 	Details    string
 }
 
-// Audit appends e to the audit log (append-only: the schema refuses
-// changes and deletions).
+// Audit appends e to the audit log; At defaults to now. The log is
+// append-only: the schema refuses changes and deletions. It returns
+// EINVALID for an entry without an action. The web layer writes an entry
+// for every change and for every read of a non-public document.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	if strings.TrimSpace(e.Action) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Protokolleintrag braucht eine Aktion.")
+	}
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
@@ -413,15 +672,61 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	return nil
 }
 
-// FindAuditEntries returns the newest limit entries, newest first.
+// FindAuditEntries returns the newest limit entries (limit <= 0: 100),
+// newest first. FindAuditEntriesFor filters.
 func (s *Store) FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry, error) {
-	if limit <= 0 {
-		limit = 100
+	return s.FindAuditEntriesFor(ctx, AuditFilter{Limit: limit})
+}
+
+// AuditFilter selects audit log entries; zero fields do not filter.
+type AuditFilter struct {
+	AccountID  int64  // who
+	Action     string // exact, e.g. "document.read_nonpublic"
+	ObjectType string // e.g. "document"
+	ObjectID   int64  // with ObjectType
+	From, To   time.Time
+	Offset     int
+	Limit      int // <= 0: 100
+}
+
+// FindAuditEntriesFor returns the entries matching f, newest first — for
+// example who read non-public document 42:
+// AuditFilter{Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 42}.
+func (s *Store) FindAuditEntriesFor(ctx context.Context, f AuditFilter) ([]*AuditEntry, error) {
+	q := `SELECT id, at, COALESCE(account_id, 0), actor, action, object_type, object_id, details FROM audit_log WHERE 1=1`
+	var args []any
+	if f.AccountID != 0 {
+		q += ` AND account_id = ?`
+		args = append(args, f.AccountID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, COALESCE(account_id, 0), actor, action, object_type, object_id, details
-		FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	if f.Action != "" {
+		q += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	if f.ObjectType != "" {
+		q += ` AND object_type = ?`
+		args = append(args, f.ObjectType)
+	}
+	if f.ObjectID != 0 {
+		q += ` AND object_id = ?`
+		args = append(args, f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, ts(f.From))
+	}
+	if !f.To.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, ts(f.To))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("find audit entries: %w", err)
 	}
 	defer rows.Close()
 	var out []*AuditEntry
@@ -429,37 +734,13 @@ func (s *Store) FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry,
 		var e AuditEntry
 		var at string
 		if err := rows.Scan(&e.ID, &at, &e.AccountID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.Details); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("find audit entries: %w", err)
 		}
 		e.At = parseTS(at)
 		out = append(out, &e)
 	}
-	return out, rows.Err()
-}
-
-// FindAccountByOIDC returns the account linked to an OpenID Connect
-// subject ("issuer|sub").
-func (s *Store) FindAccountByOIDC(ctx context.Context, subject string) (*Account, error) {
-	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE oidc_subject = ?`, subject))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Konto")
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find audit entries: %w", err)
 	}
-	return a, err
-}
-
-// LinkOIDC links account id to an OpenID Connect subject, if the account
-// is not linked to another one yet.
-func (s *Store) LinkOIDC(ctx context.Context, id int64, subject string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET oidc_subject = ?, modified = ? WHERE id = ? AND (oidc_subject IS NULL OR oidc_subject = ?)`,
-		subject, ts(s.now()), id, subject)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Diese Anmeldung ist schon mit einem anderen Konto verbunden.")
-		}
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Das Konto ist schon mit einer anderen Anmeldung verbunden.")
-	}
-	return nil
+	return out, nil
 }

@@ -28,8 +28,10 @@ func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
 	return &m, nil
 }
 
-// CreateMeeting stores m as a draft (its PublishedAt is ignored) and sets
-// its ID.
+// CreateMeeting stores m as a draft (its PublishedAt is ignored; see
+// PublishMeeting) and sets its ID. State defaults to MeetingPlanned. It
+// returns EINVALID for a meeting without name or start, an end before the
+// start or an unknown state, and ENOTFOUND for a missing organization.
 func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
 	if m.State == "" {
 		m.State = MeetingPlanned
@@ -44,6 +46,9 @@ func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO meetings (organization_id, name, start, end, location, state, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.OrganizationID, m.Name, ts(m.Start), end, m.Location, m.State, ts(now), ts(now))
+	if isForeignKey(err) {
+		return notFound("Gremium")
+	}
 	if err != nil {
 		return fmt.Errorf("create meeting: %w", err)
 	}
@@ -71,7 +76,8 @@ func validMeeting(m *Meeting) error {
 	return nil
 }
 
-// MeetingUpdate holds the fields to change; nil fields stay.
+// MeetingUpdate holds the fields of a meeting to change; nil fields stay.
+// Publication has its own methods (PublishMeeting, UnpublishMeeting).
 type MeetingUpdate struct {
 	Name     *string
 	Start    *time.Time
@@ -80,7 +86,8 @@ type MeetingUpdate struct {
 	State    *string
 }
 
-// UpdateMeeting changes meeting id.
+// UpdateMeeting changes meeting id and returns it; ENOTFOUND if it does not
+// exist, EINVALID as for CreateMeeting.
 func (s *Store) UpdateMeeting(ctx context.Context, id int64, u MeetingUpdate) (*Meeting, error) {
 	m, err := s.meeting(ctx, id)
 	if err != nil {
@@ -116,9 +123,12 @@ func (s *Store) UpdateMeeting(ctx context.Context, id int64, u MeetingUpdate) (*
 	return m, nil
 }
 
-// PublishMeeting makes the agenda of meeting id public at time at (now or
-// later: an embargo). Publishing again moves the time; Unpublish takes it
-// back to a draft.
+// PublishMeeting makes the agenda of meeting id public at time at: zero
+// means now, a time in the future is an embargo — until then the meeting
+// exists only for staff, and nothing added meanwhile is marked late.
+// Publishing again moves the time (also back into the future);
+// UnpublishMeeting makes it a draft again. ENOTFOUND if there is no such
+// meeting.
 func (s *Store) PublishMeeting(ctx context.Context, id int64, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
@@ -126,7 +136,8 @@ func (s *Store) PublishMeeting(ctx context.Context, id int64, at time.Time) erro
 	return s.setPublished(ctx, id, ts(at))
 }
 
-// UnpublishMeeting makes the agenda of meeting id a draft again.
+// UnpublishMeeting makes the agenda of meeting id a draft again; items
+// and attachments already marked late stay marked.
 func (s *Store) UnpublishMeeting(ctx context.Context, id int64) error {
 	return s.setPublished(ctx, id, nil)
 }
@@ -154,7 +165,8 @@ func (s *Store) meeting(ctx context.Context, id int64) (*Meeting, error) {
 	return m, nil
 }
 
-// FindMeetingByID returns meeting id if v may see it, else ENOTFOUND.
+// FindMeetingByID returns meeting id if v may see it (MeetingAccess), else
+// ENOTFOUND — the same error as for a meeting that does not exist.
 func (s *Store) FindMeetingByID(ctx context.Context, v Viewer, id int64) (*Meeting, error) {
 	m, err := s.meeting(ctx, id)
 	if err != nil {
@@ -171,10 +183,12 @@ type MeetingFilter struct {
 	OrganizationID int64
 	From, To       time.Time // start in [From, To)
 	Descending     bool
-	Limit          int
+	Offset         int // counted among the meetings the viewer sees
+	Limit          int // 0: no limit
 }
 
-// FindMeetings returns the meetings v may see, by start time.
+// FindMeetings returns the meetings matching f that v may see, by start
+// time. Offset and Limit count visible meetings only, so pages are full.
 func (s *Store) FindMeetings(ctx context.Context, v Viewer, f MeetingFilter) ([]*Meeting, error) {
 	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1`
 	var args []any
@@ -206,12 +220,17 @@ func (s *Store) FindMeetings(ctx context.Context, v Viewer, f MeetingFilter) ([]
 	defer rows.Close()
 	now := s.now()
 	var out []*Meeting
+	skip := f.Offset
 	for rows.Next() {
 		m, err := scanMeeting(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("find meetings: %w", err)
 		}
 		if MeetingAccess(v, m.Facts(), now) == None {
+			continue
+		}
+		if skip > 0 {
+			skip--
 			continue
 		}
 		out = append(out, m)
@@ -241,9 +260,11 @@ func scanItem(sc interface{ Scan(...any) error }) (*AgendaItem, error) {
 }
 
 // CreateAgendaItem appends it to its meeting's agenda and sets its ID and
-// position. An item added after the agenda was published is marked late
-// (nachgereicht). Public is taken as given — its zero value, and so the
-// default, is non-public.
+// Position. An item added once the agenda is published is marked late
+// (nachgereicht) with the time (LateAt). Public is taken as given: its
+// zero value, and so the default, is non-public; making an item public is
+// a deliberate act of the caller. It returns EINVALID without number or
+// title and ENOTFOUND for a missing meeting.
 func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	if strings.TrimSpace(it.Title) == "" || strings.TrimSpace(it.Number) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Tagesordnungspunkt braucht eine Nummer und einen Titel.")
@@ -278,7 +299,8 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	return tx.Commit()
 }
 
-// AgendaItemUpdate holds the fields to change; nil fields stay.
+// AgendaItemUpdate holds the fields of an agenda item to change; nil fields
+// stay.
 type AgendaItemUpdate struct {
 	Number      *string
 	Title       *string
@@ -288,12 +310,16 @@ type AgendaItemUpdate struct {
 	Resolution  *string
 }
 
-// UpdateAgendaItem changes item id.
+// UpdateAgendaItem changes item id; ENOTFOUND if it does not exist,
+// EINVALID for an empty number or title.
 func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpdate) error {
 	var sets []string
 	var args []any
 	add := func(col string, v any) { sets = append(sets, col+" = ?"); args = append(args, v) }
 	if u.Number != nil {
+		if strings.TrimSpace(*u.Number) == "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Nummer darf nicht leer sein.")
+		}
 		add("number", *u.Number)
 	}
 	if u.Title != nil {
@@ -326,8 +352,9 @@ func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpda
 	return nil
 }
 
-// ReorderAgenda sets the order of meeting's items to ids (every item of
-// the meeting exactly once).
+// ReorderAgenda sets the order (Position) of meeting meetingID's items to
+// the order of ids, which must name every item of the meeting exactly
+// once, withdrawn ones included (else EINVALID).
 func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -358,7 +385,11 @@ func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64)
 	return tx.Commit()
 }
 
-// WithdrawAgendaItem takes item id off the agenda; it stays stored.
+// WithdrawAgendaItem takes item id off the agenda. It stays stored and
+// staff still see it, marked by WithdrawnAt; for everyone else the item,
+// its attachments and the papers seen only through it disappear.
+// Withdrawing twice keeps the first time. ENOTFOUND if there is no such
+// item.
 func (s *Store) WithdrawAgendaItem(ctx context.Context, id int64) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE agenda_items SET withdrawn_at = COALESCE(withdrawn_at, ?), modified = ? WHERE id = ?`,
 		ts(s.now()), ts(s.now()), id)
@@ -371,21 +402,32 @@ func (s *Store) WithdrawAgendaItem(ctx context.Context, id int64) error {
 	return nil
 }
 
-// AddExclusion records that person is excluded from item (Befangenheit).
-// It takes effect for every read from now on.
+// AddExclusion records that person personID is excluded from agenda item
+// itemID (Befangenheit), with a reason for the office. It takes effect for
+// every read from the next one on: the item becomes a Stub for the person
+// (if non-public), its attachments, papers consulted on it, non-public
+// documents of its meeting and non-public minutes disappear for them.
+// Adding an exclusion again updates the reason. It returns ENOTFOUND for a
+// missing item or person.
 func (s *Store) AddExclusion(ctx context.Context, itemID, personID int64, reason string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO exclusions (agenda_item_id, person_id, reason, created) VALUES (?, ?, ?, ?)
 		ON CONFLICT (agenda_item_id, person_id) DO UPDATE SET reason = excluded.reason`, itemID, personID, reason, ts(s.now()))
+	if isForeignKey(err) {
+		return notFound("Tagesordnungspunkt oder Person")
+	}
 	if err != nil {
 		return fmt.Errorf("add exclusion: %w", err)
 	}
 	return nil
 }
 
-// RemoveExclusion lifts an exclusion.
+// RemoveExclusion lifts an exclusion; lifting one that does not exist is
+// not an error.
 func (s *Store) RemoveExclusion(ctx context.Context, itemID, personID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM exclusions WHERE agenda_item_id = ? AND person_id = ?`, itemID, personID)
-	return err
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM exclusions WHERE agenda_item_id = ? AND person_id = ?`, itemID, personID); err != nil {
+		return fmt.Errorf("remove exclusion: %w", err)
+	}
+	return nil
 }
 
 // items reads the items of a meeting with their exclusions, unfiltered.

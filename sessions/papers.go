@@ -11,70 +11,119 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 )
 
-// CreatePaper stores p and sets its ID. References are unique per body.
+// ---- papers ----
+
+const paperColumns = `id, body_id, reference, name, paper_type, date, originator, published_at, created, modified`
+
+func scanPaper(sc interface{ Scan(...any) error }) (*Paper, error) {
+	var p Paper
+	var pub sql.NullString
+	var c, m string
+	if err := sc.Scan(&p.ID, &p.BodyID, &p.Reference, &p.Name, &p.Type, &p.Date, &p.Originator, &pub, &c, &m); err != nil {
+		return nil, err
+	}
+	p.PublishedAt = parseNull(pub)
+	p.Created, p.Modified = parseTS(c), parseTS(m)
+	return &p, nil
+}
+
+// CreatePaper stores p, unpublished (its PublishedAt is ignored), and sets
+// its ID. It returns EINVALID without a reference or a name, and ECONFLICT
+// if the body already has a paper with that reference.
 func (s *Store) CreatePaper(ctx context.Context, p *Paper) error {
 	if strings.TrimSpace(p.Reference) == "" || strings.TrimSpace(p.Name) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Eine Vorlage braucht ein Aktenzeichen und einen Titel.")
+	}
+	if err := validDate("Datum", p.Date); err != nil {
+		return err
 	}
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO papers (body_id, reference, name, paper_type, date, originator, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.BodyID, p.Reference, p.Name, p.Type, p.Date, p.Originator, ts(now), ts(now))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es gibt schon eine Vorlage %s.", p.Reference)
+		}
+		if isForeignKey(err) {
+			return notFound("Körperschaft")
 		}
 		return fmt.Errorf("create paper: %w", err)
 	}
 	p.ID, _ = res.LastInsertId()
+	p.PublishedAt = time.Time{}
 	p.Created, p.Modified = now, now
 	return nil
 }
 
-func scanPaper(sc interface{ Scan(...any) error }) (*Paper, error) {
-	var p Paper
-	var c, m string
-	if err := sc.Scan(&p.ID, &p.BodyID, &p.Reference, &p.Name, &p.Type, &p.Date, &p.Originator, &c, &m); err != nil {
-		return nil, err
-	}
-	p.Created, p.Modified = parseTS(c), parseTS(m)
-	return &p, nil
+// PaperUpdate holds the fields of a paper to change; nil fields stay.
+type PaperUpdate struct {
+	Reference  *string
+	Name       *string
+	Type       *string
+	Date       *string
+	Originator *string
 }
 
-const paperColumns = `id, body_id, reference, name, paper_type, date, originator, created, modified`
-
-// Consult links paper to an agenda item and returns the consultation.
-func (s *Store) Consult(ctx context.Context, c *Consultation) error {
-	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`,
-		c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
+// UpdatePaper changes paper id and returns it. It returns ENOTFOUND for a
+// missing paper and ECONFLICT for a reference the body already uses.
+func (s *Store) UpdatePaper(ctx context.Context, id int64, u PaperUpdate) (*Paper, error) {
+	p, err := s.paper(ctx, id)
 	if err != nil {
-		return fmt.Errorf("consult: %w", err)
+		return nil, err
 	}
-	c.ID, _ = res.LastInsertId()
-	c.Created = now
+	for src, dst := range map[*string]*string{u.Reference: &p.Reference, u.Name: &p.Name, u.Type: &p.Type, u.Date: &p.Date, u.Originator: &p.Originator} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if strings.TrimSpace(p.Reference) == "" || strings.TrimSpace(p.Name) == "" {
+		return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "Eine Vorlage braucht ein Aktenzeichen und einen Titel.")
+	}
+	if err := validDate("Datum", p.Date); err != nil {
+		return nil, err
+	}
+	p.Modified = s.now()
+	if _, err := s.db.ExecContext(ctx, `UPDATE papers SET reference = ?, name = ?, paper_type = ?, date = ?, originator = ?, modified = ? WHERE id = ?`,
+		p.Reference, p.Name, p.Type, p.Date, p.Originator, ts(p.Modified), id); err != nil {
+		if isUnique(err) {
+			return nil, ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es gibt schon eine Vorlage %s.", p.Reference)
+		}
+		return nil, fmt.Errorf("update paper: %w", err)
+	}
+	return p, nil
+}
+
+// PublishPaper publishes paper id on its own, at time at (zero: now; a
+// time in the future is an embargo), whether or not it is on a published
+// agenda — for a motion that is public once submitted, say. Its public
+// attachments become visible with it; non-public ones stay hidden.
+func (s *Store) PublishPaper(ctx context.Context, id int64, at time.Time) error {
+	if at.IsZero() {
+		at = s.now()
+	}
+	return s.setPaperPublished(ctx, id, ts(at))
+}
+
+// UnpublishPaper takes back an explicit publication of paper id. A paper
+// consulted on a public item of a published agenda stays public through
+// that item.
+func (s *Store) UnpublishPaper(ctx context.Context, id int64) error {
+	return s.setPaperPublished(ctx, id, nil)
+}
+
+func (s *Store) setPaperPublished(ctx context.Context, id int64, v any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE papers SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("publish paper: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Vorlage")
+	}
 	return nil
 }
 
-// paperItems returns the facts of the agenda items paper id is consulted
-// on.
-func (s *Store) paperItems(ctx context.Context, paperID int64) ([]ItemFacts, error) {
-	its, err := s.items(ctx, "id IN (SELECT agenda_item_id FROM consultations WHERE paper_id = ?)", paperID)
-	if err != nil {
-		return nil, err
-	}
-	var out []ItemFacts
-	for _, it := range its {
-		m, err := s.meeting(ctx, it.MeetingID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it.Facts(m.Facts()))
-	}
-	return out, nil
-}
-
-// FindPaperByID returns paper id if v may see it, else ENOTFOUND.
-func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, error) {
+// paper reads a paper without the policy, for write paths.
+func (s *Store) paper(ctx context.Context, id int64) (*Paper, error) {
 	p, err := scanPaper(s.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Vorlage")
@@ -82,42 +131,164 @@ func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, 
 	if err != nil {
 		return nil, fmt.Errorf("find paper: %w", err)
 	}
-	items, err := s.paperItems(ctx, id)
+	return p, nil
+}
+
+// Consult links a paper to an agenda item where it is discussed and sets
+// c's ID. It returns ENOTFOUND if either does not exist and ECONFLICT if
+// they are linked already.
+func (s *Store) Consult(ctx context.Context, c *Consultation) error {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`,
+		c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
+	if err != nil {
+		if isUnique(err) {
+			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Die Vorlage ist diesem Tagesordnungspunkt schon zugeordnet.")
+		}
+		if isForeignKey(err) {
+			return notFound("Vorlage oder Tagesordnungspunkt")
+		}
+		return fmt.Errorf("consult: %w", err)
+	}
+	c.ID, _ = res.LastInsertId()
+	c.Created = now
+	return nil
+}
+
+// FindConsultations returns the consultations of paper paperID whose agenda
+// items v sees in full, oldest first; the paper itself must be visible to
+// v, else ENOTFOUND.
+func (s *Store) FindConsultations(ctx context.Context, v Viewer, paperID int64) ([]*Consultation, error) {
+	if _, err := s.FindPaperByID(ctx, v, paperID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, paper_id, agenda_item_id, role, authoritative, created
+		FROM consultations WHERE paper_id = ? ORDER BY id`, paperID)
+	if err != nil {
+		return nil, fmt.Errorf("find consultations: %w", err)
+	}
+	var all []*Consultation
+	var items []int64
+	for rows.Next() {
+		var c Consultation
+		var auth int
+		var created string
+		if err := rows.Scan(&c.ID, &c.PaperID, &c.AgendaItemID, &c.Role, &auth, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find consultations: %w", err)
+		}
+		c.Authoritative, c.Created = auth != 0, parseTS(created)
+		all = append(all, &c)
+		items = append(items, c.AgendaItemID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find consultations: %w", err)
+	}
+	g, err := s.loadGraph(ctx, nil, items, nil)
 	if err != nil {
 		return nil, err
 	}
-	if PaperAccess(v, items, s.now()) == None {
+	now := s.now()
+	var out []*Consultation
+	for _, c := range all {
+		if it, ok := g.itemFacts(c.AgendaItemID); ok && ItemAccess(v, it, now) == Full {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// PaperFilter selects papers for FindPapers; zero fields do not filter.
+type PaperFilter struct {
+	BodyID       int64
+	Reference    string // exact
+	AgendaItemID int64  // papers consulted on this item
+	Offset       int    // counted among the papers the viewer sees
+	Limit        int    // 0: no limit
+}
+
+// FindPapers returns the papers matching f that v may see, by reference.
+// Offset and Limit count visible papers only, so pages are full.
+func (s *Store) FindPapers(ctx context.Context, v Viewer, f PaperFilter) ([]*Paper, error) {
+	q := `SELECT ` + paperColumns + ` FROM papers WHERE 1=1`
+	var args []any
+	if f.BodyID != 0 {
+		q += ` AND body_id = ?`
+		args = append(args, f.BodyID)
+	}
+	if f.Reference != "" {
+		q += ` AND reference = ?`
+		args = append(args, f.Reference)
+	}
+	if f.AgendaItemID != 0 {
+		q += ` AND id IN (SELECT paper_id FROM consultations WHERE agenda_item_id = ?)`
+		args = append(args, f.AgendaItemID)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY reference, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find papers: %w", err)
+	}
+	var all []*Paper
+	var ids []int64
+	for rows.Next() {
+		p, err := scanPaper(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find papers: %w", err)
+		}
+		all = append(all, p)
+		ids = append(ids, p.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find papers: %w", err)
+	}
+	g, err := s.loadGraph(ctx, nil, nil, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []*Paper
+	skip := f.Offset
+	for _, p := range all {
+		pf, ok := g.paperFacts(p.ID)
+		if !ok || PaperAccess(v, pf, now) == None {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		out = append(out, p)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// FindPaperByID returns paper id if v may see it, else ENOTFOUND (the same
+// error as for a paper that does not exist).
+func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, error) {
+	p, err := s.paper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.loadGraph(ctx, nil, nil, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if pf, ok := g.paperFacts(id); !ok || PaperAccess(v, pf, s.now()) == None {
 		return nil, notFound("Vorlage")
 	}
 	return p, nil
 }
 
-// FindPapersOfItem returns the papers consulted on item id that v may see.
+// FindPapersOfItem returns the papers consulted on agenda item itemID that
+// v may see, by reference.
 func (s *Store) FindPapersOfItem(ctx context.Context, v Viewer, itemID int64) ([]*Paper, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM papers p JOIN consultations c ON c.paper_id = p.id
-		WHERE c.agenda_item_id = ? ORDER BY p.reference`, itemID)
-	if err != nil {
-		return nil, fmt.Errorf("find papers: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
-	var out []*Paper
-	for _, id := range ids {
-		p, err := s.FindPaperByID(ctx, v, id)
-		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return s.FindPapers(ctx, v, PaperFilter{AgendaItemID: itemID})
 }
 
 // ---- attachments ----
@@ -139,11 +310,14 @@ func scanAttachment(sc interface{ Scan(...any) error }) (*Attachment, error) {
 	return &a, nil
 }
 
-// Attach links a document to exactly one agenda item, paper or meeting.
-// The link is always created non-public — whatever a.Public says — so that
-// nothing, least of all a late attachment, goes public by default; use
-// SetAttachmentPublic. A link made after the meeting's agenda was
-// published is marked late (nachgereicht).
+// Attach links a document to exactly one agenda item, paper or meeting and
+// sets a's ID. The link is always created non-public — whatever a.Public
+// says — so that nothing, least of all a late attachment, goes public by
+// default; SetAttachmentPublic makes it public. A link made once the
+// agenda of its meeting is published (for a paper: once the paper or any
+// agenda it is on is published) is marked late (nachgereicht) with the
+// time. It returns EINVALID unless exactly one target is set, and
+// ENOTFOUND for a missing target or document.
 func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 	n := 0
 	for _, id := range []int64{a.AgendaItemID, a.PaperID, a.MeetingID} {
@@ -157,8 +331,18 @@ func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 	if a.Role == "" {
 		a.Role = RoleAttachment
 	}
+	switch a.Role {
+	case RoleMain, RoleAttachment, RoleAgenda, RoleInvitation:
+	default:
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Rolle %q für ein Dokument.", a.Role)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	defer tx.Rollback()
 	now := s.now()
-	published, err := s.attachTargetPublished(ctx, a)
+	published, err := attachTargetPublished(ctx, tx, a)
 	if err != nil {
 		return err
 	}
@@ -167,55 +351,81 @@ func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 		a.LateAt = now
 	}
 	a.Public = false
-	nz := func(id int64) any {
-		if id == 0 {
-			return nil
-		}
-		return id
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO attachments (document_id, agenda_item_id, paper_id, meeting_id, role, title, public, position, late_at, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, a.DocumentID, nz(a.AgendaItemID), nz(a.PaperID), nz(a.MeetingID), a.Role, a.Title,
+	a.WithdrawnAt = time.Time{}
+	res, err := tx.ExecContext(ctx, `INSERT INTO attachments (document_id, agenda_item_id, paper_id, meeting_id, role, title, public, position, late_at, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, a.DocumentID, nullID(a.AgendaItemID), nullID(a.PaperID), nullID(a.MeetingID), a.Role, a.Title,
 		a.Position, nullTS(a.LateAt), ts(now), ts(now))
 	if err != nil {
+		if isForeignKey(err) {
+			return notFound("Dokument")
+		}
 		return fmt.Errorf("attach: %w", err)
 	}
 	a.ID, _ = res.LastInsertId()
 	a.Created, a.Modified = now, now
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
 	return nil
 }
 
-// attachTargetPublished returns when the agenda of the meeting the
-// attachment belongs to was published (for papers: the earliest
-// publication among the meetings consulting it), zero if never.
-func (s *Store) attachTargetPublished(ctx context.Context, a *Attachment) (time.Time, error) {
-	var q string
+// attachTargetPublished returns when what a is attached to became public:
+// the publication of its meeting's agenda; for a paper the earliest of
+// its own publication and those of the agendas it is on. Zero if never.
+func attachTargetPublished(ctx context.Context, tx *sql.Tx, a *Attachment) (time.Time, error) {
+	var q, what string
 	var id int64
 	switch {
 	case a.AgendaItemID != 0:
-		q, id = `SELECT m.published_at FROM meetings m JOIN agenda_items i ON i.meeting_id = m.id WHERE i.id = ?`, a.AgendaItemID
+		q, id, what = `SELECT m.published_at FROM meetings m JOIN agenda_items i ON i.meeting_id = m.id WHERE i.id = ?`, a.AgendaItemID, "Tagesordnungspunkt"
 	case a.MeetingID != 0:
-		q, id = `SELECT published_at FROM meetings WHERE id = ?`, a.MeetingID
+		q, id, what = `SELECT published_at FROM meetings WHERE id = ?`, a.MeetingID, "Sitzung"
 	default:
-		q, id = `SELECT MIN(m.published_at) FROM meetings m JOIN agenda_items i ON i.meeting_id = m.id
-			JOIN consultations c ON c.agenda_item_id = i.id WHERE c.paper_id = ?`, a.PaperID
+		q, id, what = `SELECT p.published_at, (SELECT m.published_at FROM meetings m JOIN agenda_items i ON i.meeting_id = m.id
+			JOIN consultations c ON c.agenda_item_id = i.id WHERE c.paper_id = p.id AND m.published_at IS NOT NULL
+			ORDER BY m.published_at LIMIT 1) FROM papers p WHERE p.id = ?`, a.PaperID, "Vorlage"
 	}
-	var pub sql.NullString
-	err := s.db.QueryRowContext(ctx, q, id).Scan(&pub)
+	var pub, other sql.NullString
+	dest := []any{&pub}
+	if a.PaperID != 0 {
+		dest = append(dest, &other)
+	}
+	err := tx.QueryRowContext(ctx, q, id).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, notFound("Ziel")
+		return time.Time{}, notFound(what)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("attach: %w", err)
 	}
-	return parseNull(pub), nil
+	t, o := parseNull(pub), parseNull(other)
+	if t.IsZero() || (!o.IsZero() && o.Before(t)) {
+		t = o
+	}
+	return t, nil
 }
 
-// SetAttachmentPublic sets whether attachment id is public.
+// SetAttachmentPublic sets whether attachment id is public. Making a
+// withdrawn attachment public is refused (ECONFLICT): it stays withdrawn.
 func (s *Store) SetAttachmentPublic(ctx context.Context, id int64, public bool) error {
+	if public {
+		var withdrawn bool
+		err := s.db.QueryRowContext(ctx, `SELECT withdrawn_at IS NOT NULL FROM attachments WHERE id = ?`, id).Scan(&withdrawn)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("Anlage")
+		}
+		if err != nil {
+			return fmt.Errorf("update attachment: %w", err)
+		}
+		if withdrawn {
+			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Eine zurückgezogene Anlage kann nicht veröffentlicht werden.")
+		}
+	}
 	return s.updateAttachment(ctx, id, `public = ?`, b2i(public))
 }
 
-// WithdrawAttachment withdraws attachment id; it stays stored.
+// WithdrawAttachment withdraws attachment id: it stays stored, and staff
+// still see it (marked), but nobody else does. Withdrawing twice keeps the
+// first time.
 func (s *Store) WithdrawAttachment(ctx context.Context, id int64) error {
 	return s.updateAttachment(ctx, id, `withdrawn_at = COALESCE(withdrawn_at, ?)`, ts(s.now()))
 }
@@ -231,6 +441,7 @@ func (s *Store) updateAttachment(ctx context.Context, id int64, set string, v an
 	return nil
 }
 
+// attachments reads attachments without the policy.
 func (s *Store) attachments(ctx context.Context, where string, args ...any) ([]*Attachment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE `+where+` ORDER BY position, id`, args...)
 	if err != nil {
@@ -241,39 +452,14 @@ func (s *Store) attachments(ctx context.Context, where string, args ...any) ([]*
 	for rows.Next() {
 		a, err := scanAttachment(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("find attachments: %w", err)
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
-}
-
-// attachmentAccess decides v's access to one attachment.
-func (s *Store) attachmentAccess(ctx context.Context, v Viewer, a *Attachment, now time.Time) (Access, error) {
-	switch {
-	case a.AgendaItemID != 0:
-		its, err := s.items(ctx, "id = ?", a.AgendaItemID)
-		if err != nil || len(its) == 0 {
-			return None, err
-		}
-		m, err := s.meeting(ctx, its[0].MeetingID)
-		if err != nil {
-			return None, err
-		}
-		return ItemAttachmentAccess(v, its[0].Facts(m.Facts()), a.Facts(), now), nil
-	case a.MeetingID != 0:
-		m, err := s.meeting(ctx, a.MeetingID)
-		if err != nil {
-			return None, err
-		}
-		return MeetingAttachmentAccess(v, m.Facts(), a.Facts(), now), nil
-	default:
-		items, err := s.paperItems(ctx, a.PaperID)
-		if err != nil {
-			return None, err
-		}
-		return PaperAttachmentAccess(v, items, a.Facts(), now), nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find attachments: %w", err)
 	}
+	return out, nil
 }
 
 // AttachmentTarget names what attachments to list: exactly one field set.
@@ -281,7 +467,8 @@ type AttachmentTarget struct {
 	AgendaItemID, PaperID, MeetingID int64
 }
 
-// FindAttachments returns the attachments of target that v may see.
+// FindAttachments returns the attachments of target that v may see, in
+// order; staff get withdrawn ones too (marked by WithdrawnAt).
 func (s *Store) FindAttachments(ctx context.Context, v Viewer, t AttachmentTarget) ([]*Attachment, error) {
 	var all []*Attachment
 	var err error
@@ -296,162 +483,141 @@ func (s *Store) FindAttachments(ctx context.Context, v Viewer, t AttachmentTarge
 	if err != nil {
 		return nil, err
 	}
+	return s.visibleAttachments(ctx, v, all)
+}
+
+func (s *Store) visibleAttachments(ctx context.Context, v Viewer, all []*Attachment) ([]*Attachment, error) {
+	g, err := s.loadGraphFor(ctx, all, nil)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var out []*Attachment
 	for _, a := range all {
-		acc, err := s.attachmentAccess(ctx, v, a, now)
-		if err != nil {
-			return nil, err
-		}
-		if acc == Full {
+		if g.attachment(v, a, now) == Full {
 			out = append(out, a)
 		}
 	}
 	return out, nil
 }
 
+// FindAttachmentByID returns attachment id if v may see it, else
+// ENOTFOUND.
+func (s *Store) FindAttachmentByID(ctx context.Context, v Viewer, id int64) (*Attachment, error) {
+	all, err := s.attachments(ctx, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	vis, err := s.visibleAttachments(ctx, v, all)
+	if err != nil {
+		return nil, err
+	}
+	if len(vis) == 0 {
+		return nil, notFound("Anlage")
+	}
+	return vis[0], nil
+}
+
 // ---- minutes ----
 
-// CreateMinutes records document as (draft) minutes of a meeting.
+// CreateMinutes records document m.DocumentID as draft minutes of meeting
+// m.MeetingID — its public or its non-public part, as m.Public says — and
+// sets m's ID. It returns ENOTFOUND for a missing meeting or document.
 func (s *Store) CreateMinutes(ctx context.Context, m *Minutes) error {
 	now := s.now()
-	m.State, m.StateChanged = MinutesDraft, now
 	res, err := s.db.ExecContext(ctx, `INSERT INTO minutes (meeting_id, document_id, public, state, state_changed_at, created, modified)
 		VALUES (?, ?, ?, 'draft', ?, ?, ?)`, m.MeetingID, m.DocumentID, b2i(m.Public), ts(now), ts(now), ts(now))
 	if err != nil {
+		if isForeignKey(err) {
+			return notFound("Sitzung oder Dokument")
+		}
 		return fmt.Errorf("create minutes: %w", err)
 	}
 	m.ID, _ = res.LastInsertId()
+	m.State, m.StateChanged = MinutesDraft, now
 	m.Created, m.Modified = now, now
 	return nil
 }
 
-// SetMinutesState moves minutes id along draft → approved → published
-// (one step back is allowed for corrections; skipping is not).
+// SetMinutesState moves minutes id along draft → approved → published.
+// One step back is allowed, for corrections; skipping a step is refused
+// with ECONFLICT.
 func (s *Store) SetMinutesState(ctx context.Context, id int64, state string) error {
-	var cur string
-	if err := s.db.QueryRowContext(ctx, `SELECT state FROM minutes WHERE id = ?`, id).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
-		return notFound("Niederschrift")
-	} else if err != nil {
-		return err
-	}
 	order := map[string]int{MinutesDraft: 0, MinutesApproved: 1, MinutesPublished: 2}
 	to, ok := order[state]
 	if !ok {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannter Status %q.", state)
 	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set minutes state: %w", err)
+	}
+	defer tx.Rollback()
+	var cur string
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM minutes WHERE id = ?`, id).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
+		return notFound("Niederschrift")
+	} else if err != nil {
+		return fmt.Errorf("set minutes state: %w", err)
+	}
 	if d := to - order[cur]; d > 1 || d < -1 {
 		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Eine Niederschrift geht von Entwurf über genehmigt zu veröffentlicht; von %s nach %s geht es nicht direkt.", cur, state)
 	}
+	if cur == state {
+		return nil
+	}
 	now := ts(s.now())
-	_, err := s.db.ExecContext(ctx, `UPDATE minutes SET state = ?, state_changed_at = ?, modified = ? WHERE id = ?`, state, now, now, id)
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE minutes SET state = ?, state_changed_at = ?, modified = ? WHERE id = ?`, state, now, now, id); err != nil {
+		return fmt.Errorf("set minutes state: %w", err)
+	}
+	return tx.Commit()
 }
 
-func (s *Store) minutesFacts(ctx context.Context, m *Minutes, mt *Meeting) (MinutesFacts, error) {
-	f := MinutesFacts{Meeting: mt.Facts(), Public: m.Public, State: m.State}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.person_id FROM exclusions e JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id = ?`, mt.ID)
+// minutesWhere reads minutes without the policy.
+func (s *Store) minutesWhere(ctx context.Context, where string, args ...any) ([]*Minutes, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, meeting_id, document_id, public, state, state_changed_at, created, modified
+		FROM minutes WHERE `+where+` ORDER BY public DESC, id`, args...)
 	if err != nil {
-		return f, err
+		return nil, fmt.Errorf("find minutes: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var p int64
-		rows.Scan(&p)
-		f.Excluded = append(f.Excluded, p)
-	}
-	return f, rows.Err()
-}
-
-// FindMinutes returns the minutes of meeting id that v may see.
-func (s *Store) FindMinutes(ctx context.Context, v Viewer, meetingID int64) ([]*Minutes, error) {
-	mt, err := s.FindMeetingByID(ctx, v, meetingID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, meeting_id, document_id, public, state, state_changed_at, created, modified
-		FROM minutes WHERE meeting_id = ? ORDER BY public DESC, id`, meetingID)
-	if err != nil {
-		return nil, err
-	}
-	var all []*Minutes
+	var out []*Minutes
 	for rows.Next() {
 		var m Minutes
 		var pub int
 		var sc, c, mod string
 		if err := rows.Scan(&m.ID, &m.MeetingID, &m.DocumentID, &pub, &m.State, &sc, &c, &mod); err != nil {
-			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("find minutes: %w", err)
 		}
 		m.Public = pub != 0
 		m.StateChanged, m.Created, m.Modified = parseTS(sc), parseTS(c), parseTS(mod)
-		all = append(all, &m)
+		out = append(out, &m)
 	}
-	rows.Close()
-	now := s.now()
-	var out []*Minutes
-	for _, m := range all {
-		f, err := s.minutesFacts(ctx, m, mt)
-		if err != nil {
-			return nil, err
-		}
-		if MinutesAccess(v, f, now) == Full {
-			out = append(out, m)
-		}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find minutes: %w", err)
 	}
 	return out, nil
 }
 
-// ---- documents ----
-
-// DocumentAccess decides whether v may see document docID: Full if any of
-// its links (attachments, minutes) lets v see it. A document linked
-// nowhere exists only for staff. Every route that serves a document's
-// metadata, text or bytes asks this first; for a single version, combine
-// with VersionAccess.
-func (s *Store) DocumentAccess(ctx context.Context, v Viewer, docID int64) (Access, error) {
-	if v.Staff() {
-		return Full, nil
+// FindMinutes returns the minutes of meeting meetingID that v may see,
+// public part first. A meeting v may not see is ENOTFOUND.
+func (s *Store) FindMinutes(ctx context.Context, v Viewer, meetingID int64) ([]*Minutes, error) {
+	if _, err := s.FindMeetingByID(ctx, v, meetingID); err != nil {
+		return nil, err
+	}
+	all, err := s.minutesWhere(ctx, "meeting_id = ?", meetingID)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.loadGraphFor(ctx, nil, all)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
-	as, err := s.attachments(ctx, "document_id = ?", docID)
-	if err != nil {
-		return None, err
-	}
-	for _, a := range as {
-		acc, err := s.attachmentAccess(ctx, v, a, now)
-		if err != nil {
-			return None, err
-		}
-		if acc == Full {
-			return Full, nil
+	var out []*Minutes
+	for _, m := range all {
+		if g.minutes(v, m, now) == Full {
+			out = append(out, m)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, meeting_id, public, state FROM minutes WHERE document_id = ?`, docID)
-	if err != nil {
-		return None, err
-	}
-	var ms []*Minutes
-	for rows.Next() {
-		var m Minutes
-		var pub int
-		rows.Scan(&m.ID, &m.MeetingID, &pub, &m.State)
-		m.Public = pub != 0
-		ms = append(ms, &m)
-	}
-	rows.Close()
-	for _, m := range ms {
-		mt, err := s.meeting(ctx, m.MeetingID)
-		if err != nil {
-			return None, err
-		}
-		f, err := s.minutesFacts(ctx, m, mt)
-		if err != nil {
-			return None, err
-		}
-		if MinutesAccess(v, f, now) == Full {
-			return Full, nil
-		}
-	}
-	return None, nil
+	return out, nil
 }

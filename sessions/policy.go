@@ -1,6 +1,10 @@
 package sessions
 
-import "time"
+import (
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents"
+)
 
 // Role is what an account may do. Anonymous viewers have no role.
 type Role string
@@ -17,7 +21,8 @@ const (
 func ValidRole(r Role) bool { return r == RoleMember || r == RoleClerk || r == RoleAdmin }
 
 // Viewer is who asks: everything the visibility policy needs to know about
-// them. The zero Viewer is an anonymous citizen.
+// them. The zero Viewer is an anonymous citizen. Store.ViewerFor builds the
+// Viewer of an account.
 type Viewer struct {
 	AccountID   int64
 	PersonID    int64 // 0 if the account is not a person of the body
@@ -26,8 +31,8 @@ type Viewer struct {
 	Memberships []Period // the person's memberships, for the policy
 }
 
-// Period is a membership of a person in an organization from Start to End
-// (zero times: open).
+// Period is a membership of a person in an organization from Start
+// (inclusive) to End (exclusive); a zero time is open.
 type Period struct {
 	OrganizationID int64
 	Start, End     time.Time
@@ -38,7 +43,8 @@ type Period struct {
 func (v Viewer) Staff() bool { return v.Role == RoleClerk || v.Role == RoleAdmin }
 
 // MemberOf reports whether v was a member of organization org at time t.
-// Staff are members of nothing by this rule; they see everything anyway.
+// Only accounts with RoleMember that are linked to a person are members by
+// this rule; staff see everything anyway.
 func (v Viewer) MemberOf(org int64, t time.Time) bool {
 	if v.Role != RoleMember || v.PersonID == 0 {
 		return false
@@ -54,6 +60,19 @@ func (v Viewer) MemberOf(org int64, t time.Time) bool {
 			continue
 		}
 		return true
+	}
+	return false
+}
+
+// excludedFrom reports whether v's person is one of persons.
+func (v Viewer) excludedFrom(persons []int64) bool {
+	if v.PersonID == 0 {
+		return false
+	}
+	for _, p := range persons {
+		if p == v.PersonID {
+			return true
+		}
 	}
 	return false
 }
@@ -74,14 +93,30 @@ const (
 	Full
 )
 
+// String returns "none", "stub" or "full".
+func (a Access) String() string {
+	switch a {
+	case Stub:
+		return "stub"
+	case Full:
+		return "full"
+	}
+	return "none"
+}
+
 // MeetingFacts is what the policy needs to know about a meeting.
 type MeetingFacts struct {
 	OrganizationID int64
-	Start          time.Time
+	Start          time.Time // memberships count at this time
 	PublishedAt    time.Time // zero: the agenda is a draft
+	// Excluded lists the persons excluded from any item of the meeting.
+	// Only non-public documents of the whole meeting (minutes, a
+	// non-public invitation) need it, because they speak of every item.
+	Excluded []int64
 }
 
-// Published reports whether the meeting's agenda is public at now.
+// Published reports whether the meeting's agenda is public at now: it has
+// a publication time and that time has come.
 func (m MeetingFacts) Published(now time.Time) bool {
 	return !m.PublishedAt.IsZero() && !now.Before(m.PublishedAt)
 }
@@ -101,17 +136,25 @@ type AttachmentFacts struct {
 	Withdrawn bool
 }
 
-// MinutesFacts is what the policy needs to know about minutes.
-type MinutesFacts struct {
-	Meeting  MeetingFacts
-	Public   bool
-	State    string  // draft, approved, published
-	Excluded []int64 // persons excluded from any item of the meeting
+// PaperFacts is what the policy needs to know about a paper: whether the
+// office published it on its own, and the agenda items it is consulted
+// on.
+type PaperFacts struct {
+	PublishedAt time.Time // zero unless published explicitly
+	Items       []ItemFacts
 }
 
-// The policy. These functions are the only place that decides who may see
-// what; every read path — pages, API, OParl, files, search, feeds,
-// packets, sync — goes through them (Store's Find… methods apply them).
+// MinutesFacts is what the policy needs to know about minutes.
+type MinutesFacts struct {
+	Meeting MeetingFacts // with Excluded filled in
+	Public  bool
+	State   string // draft, approved, published
+}
+
+// The policy. The functions below are the only place that decides who may
+// see what; every read path — pages, API, OParl, files, search, feeds,
+// packets, sync — goes through them, directly or through the Store's
+// Find… methods, DocumentAccess, FilterDocuments and CanSeeVersion.
 
 // MeetingAccess decides whether v may see a meeting at now: staff always;
 // everyone else once its agenda is published (a draft or an embargoed
@@ -123,11 +166,19 @@ func MeetingAccess(v Viewer, m MeetingFacts, now time.Time) Access {
 	return None
 }
 
+// insider reports whether v sees agenda item it because of membership:
+// a member of the meeting's organization at the meeting's date who is not
+// excluded from the item. Insiders see non-public items and attachments.
+func insider(v Viewer, it ItemFacts) bool {
+	return v.MemberOf(it.Meeting.OrganizationID, it.Meeting.Start) && !v.excludedFrom(it.Excluded)
+}
+
 // ItemAccess decides how much of an agenda item v may see at now. Staff
-// see everything. For everyone else the meeting must be published and the
-// item not withdrawn. A public item is seen in full. A non-public item is
-// seen in full by members of the meeting's organization (at the meeting's
-// date) who are not excluded from it; everyone else sees a Stub.
+// see everything, withdrawn items included. For everyone else the meeting
+// must be published and the item not withdrawn. A public item is seen in
+// full. A non-public item is seen in full by insiders (members of the
+// meeting's organization at its date, not excluded from the item);
+// everyone else sees a Stub.
 func ItemAccess(v Viewer, it ItemFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -135,35 +186,16 @@ func ItemAccess(v Viewer, it ItemFacts, now time.Time) Access {
 	if MeetingAccess(v, it.Meeting, now) == None || it.Withdrawn {
 		return None
 	}
-	if it.Public {
-		return Full
-	}
-	if v.MemberOf(it.Meeting.OrganizationID, it.Meeting.Start) && !excluded(v, it.Excluded) {
+	if it.Public || insider(v, it) {
 		return Full
 	}
 	return Stub
 }
 
-// insider reports whether v sees the item because of membership (not
-// because it is public): then v also sees its non-public attachments.
-func insider(v Viewer, it ItemFacts) bool {
-	return v.MemberOf(it.Meeting.OrganizationID, it.Meeting.Start) && !excluded(v, it.Excluded)
-}
-
-func excluded(v Viewer, persons []int64) bool {
-	for _, p := range persons {
-		if v.PersonID != 0 && p == v.PersonID {
-			return true
-		}
-	}
-	return false
-}
-
 // ItemAttachmentAccess decides whether v may see a document attached to an
-// agenda item. Staff: always. Otherwise the item must be fully visible and
-// the attachment not withdrawn; then members of the organization (not
-// excluded) see every attachment, and everyone else only public
-// attachments of public items.
+// agenda item. Staff: always. Otherwise the item must be seen in full and
+// the attachment not withdrawn; then insiders see every attachment, and
+// everyone else only public attachments of public items.
 func ItemAttachmentAccess(v Viewer, it ItemFacts, a AttachmentFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -178,9 +210,11 @@ func ItemAttachmentAccess(v Viewer, it ItemFacts, a AttachmentFacts, now time.Ti
 }
 
 // MeetingAttachmentAccess decides whether v may see a document attached to
-// a meeting itself (agenda, invitation): staff always; others once the
-// agenda is published, if the attachment is public and not withdrawn, or
-// for members of the organization if it is not withdrawn.
+// a meeting itself (agenda, invitation). Staff: always. Otherwise the
+// meeting must be visible and the attachment not withdrawn; a public one
+// is then seen by everyone, a non-public one by members of the
+// organization at the meeting's date who are excluded from none of its
+// items — such a document speaks of every item.
 func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -188,21 +222,46 @@ func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now ti
 	if a.Withdrawn || MeetingAccess(v, m, now) == None {
 		return None
 	}
-	if a.Public || v.MemberOf(m.OrganizationID, m.Start) {
+	if a.Public || (v.MemberOf(m.OrganizationID, m.Start) && !v.excludedFrom(m.Excluded)) {
 		return Full
 	}
 	return None
 }
 
-// PaperAccess decides whether v may see a paper consulted on the given
-// agenda items: staff always; others if they see at least one of those
-// items in full. A paper on no agenda yet exists only for staff.
-func PaperAccess(v Viewer, items []ItemFacts, now time.Time) Access {
-	if v.Staff() {
+// paperExcluded reports whether v is excluded from any item p is
+// consulted on. Befangenheit concerns the matter, that is the paper, so an
+// exclusion from one consultation makes v an outsider for the paper
+// everywhere.
+func paperExcluded(v Viewer, p PaperFacts) bool {
+	for _, it := range p.Items {
+		if v.excludedFrom(it.Excluded) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicRoute reports whether a citizen sees item it in full at now: the
+// meeting is published and the item public and not withdrawn.
+func publicRoute(it ItemFacts, now time.Time) bool {
+	return it.Public && !it.Withdrawn && it.Meeting.Published(now)
+}
+
+// PaperAccess decides whether v may see a paper: staff always; everyone
+// once the office published it explicitly, or once it is consulted on a
+// public item of a published agenda; insiders of a non-public item it is
+// consulted on — unless they are excluded from any of its consultations.
+// A paper on no visible agenda and not published exists only for staff.
+func PaperAccess(v Viewer, p PaperFacts, now time.Time) Access {
+	if v.Staff() || (!p.PublishedAt.IsZero() && !now.Before(p.PublishedAt)) {
 		return Full
 	}
-	for _, it := range items {
-		if ItemAccess(v, it, now) == Full {
+	excluded := paperExcluded(v, p)
+	for _, it := range p.Items {
+		if publicRoute(it, now) {
+			return Full
+		}
+		if !excluded && ItemAccess(v, it, now) == Full {
 			return Full
 		}
 	}
@@ -210,32 +269,40 @@ func PaperAccess(v Viewer, items []ItemFacts, now time.Time) Access {
 }
 
 // PaperAttachmentAccess decides whether v may see a document attached to a
-// paper consulted on items: staff always; otherwise not withdrawn, and
-// either public on a paper v sees through a public item, or seen through
-// an item where v is an insider.
-func PaperAttachmentAccess(v Viewer, items []ItemFacts, a AttachmentFacts, now time.Time) Access {
+// paper (its main document or an attachment): staff always; otherwise the
+// paper must be visible and the attachment not withdrawn; a public
+// attachment is seen by everyone if the paper is published explicitly or
+// consulted on a public item of a published agenda; any attachment by
+// insiders of an item the paper is consulted on, unless excluded from any
+// of its consultations.
+func PaperAttachmentAccess(v Viewer, p PaperFacts, a AttachmentFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
 	}
-	if a.Withdrawn {
+	if a.Withdrawn || PaperAccess(v, p, now) == None {
 		return None
 	}
-	for _, it := range items {
-		if ItemAccess(v, it, now) != Full {
-			continue
+	if a.Public && !p.PublishedAt.IsZero() && !now.Before(p.PublishedAt) {
+		return Full
+	}
+	excluded := paperExcluded(v, p)
+	for _, it := range p.Items {
+		if a.Public && publicRoute(it, now) {
+			return Full
 		}
-		if insider(v, it) || (it.Public && a.Public) {
+		if !excluded && ItemAccess(v, it, now) == Full && insider(v, it) {
 			return Full
 		}
 	}
 	return None
 }
 
-// MinutesAccess decides whether v may see minutes: staff always; members
-// of the organization once they are approved — non-public minutes not to
-// a member excluded from any item of the meeting, since they record that
-// item too; everyone else once they are published and public — and only
-// if the meeting itself is visible.
+// MinutesAccess decides whether v may see minutes. Staff: always. Others
+// only if the meeting is visible; then everyone sees published public
+// minutes, and members of the organization at the meeting's date see
+// approved and published ones — non-public minutes not if they are
+// excluded from any item of the meeting, since the minutes record that
+// item too. Drafts exist only for staff.
 func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -247,7 +314,7 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 	case m.State == MinutesPublished && m.Public:
 		return Full
 	case (m.State == MinutesApproved || m.State == MinutesPublished) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
-		if !m.Public && excluded(v, m.Excluded) {
+		if !m.Public && v.excludedFrom(m.Meeting.Excluded) {
 			return None
 		}
 		return Full
@@ -255,14 +322,16 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 	return None
 }
 
-// VersionAccess decides whether v may see one version of a document that v
-// may see (docAccess): a withdrawn version only staff; a superseded one
-// follows its document.
+// VersionAccess decides whether v may see one version of a document given
+// v's access to the document (docAccess, from Store.DocumentAccess) and
+// the version's state (documents.StateActive, StateSuperseded,
+// StateWithdrawn): a withdrawn version only staff; an active or superseded
+// one follows its document.
 func VersionAccess(v Viewer, docAccess Access, versionState string) Access {
 	if v.Staff() {
 		return Full
 	}
-	if docAccess != Full || versionState == "withdrawn" {
+	if docAccess != Full || versionState == documents.StateWithdrawn {
 		return None
 	}
 	return Full

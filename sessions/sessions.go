@@ -1,20 +1,84 @@
 // Package sessions is the council's work: its body, organizations
 // (council, committees, district councils, factions), persons and their
-// memberships, meetings with agendas of public (Ö) and non-public (N)
-// items, papers and their consultations, documents attached to items,
-// papers and meetings, minutes — and the one visibility policy that
-// decides, for every read path of the product, who may see which of them
-// now (policy.go). Names follow OParl 1.1.
-//
-// Publication: an agenda is a draft until the office publishes it, now or
-// at a set time (an embargo). Agenda items and attachments added after
-// publication are marked as late (nachgereicht) with their date. New items
-// and new attachments are non-public until someone sets them public.
-// Withdrawing an item or an attachment keeps it stored.
+// memberships, legislative terms, meetings with agendas of public (Ö) and
+// non-public (N) items, papers and their consultations, documents attached
+// to items, papers and meetings, minutes — and the one visibility policy
+// that decides, for every read path of the product, who may see which of
+// them now. Names follow OParl 1.1 (Body, Organization, Person,
+// Membership, LegislativeTerm, Meeting, AgendaItem, Paper, Consultation;
+// an Attachment becomes a File; AgendaItem.Position is OParl's order,
+// Title its name, Resolution its resolutionText).
 //
 // Accounts, sign-ins (the auth cookie), API tokens and the audit log live
 // here too (accounts.go), because the viewer the policy needs is an
-// account with the memberships of its person.
+// account with the memberships of its person. A "session" in this product
+// is a council session; a signed-in browser is a SignIn.
+//
+// # Storage
+//
+// Store keeps everything in the SQLite database of package documents; the
+// schema is Migrations, applied with scope "sessions" after documents'
+// migrations, so that attachments and minutes can reference documents(id).
+// Documents and their versions belong to package documents; this package
+// only links to them. Times are stored as UTC text of fixed width, so text
+// order is time order. Store takes a clock, so that tests can move time.
+//
+// # Publication
+//
+//   - An agenda is a draft until the office publishes it (PublishMeeting),
+//     now or at a set time. Until that time has come — a draft or an
+//     embargo — the meeting and everything in it exist only for staff.
+//   - Agenda items and attachments added once the agenda is published are
+//     marked nachgereicht with their time (LateAt); those added during an
+//     embargo are not, since nobody outside the office has seen the agenda.
+//   - New attachments are always non-public, whatever the caller asks,
+//     until someone calls SetAttachmentPublic; a late attachment therefore
+//     never goes public by default. New agenda items are non-public unless
+//     created public explicitly.
+//   - Withdrawing an item or attachment (and, in package documents, a
+//     version) keeps it stored and auditable; staff still see it, marked.
+//   - A paper is public through a public item of a published agenda, or
+//     when the office publishes it on its own (PublishPaper).
+//   - Minutes move draft → approved → published, one step at a time.
+//
+// # Visibility
+//
+// The policy is in policy.go: pure functions of a Viewer (anonymous is the
+// zero value), small facts structs that every object produces, and the
+// time. Store's Find… methods, DocumentAccess, FilterDocuments and
+// CanSeeVersion apply it; nothing else decides. An object the viewer may
+// not see is reported exactly like a missing one (ENOTFOUND, same
+// message), and lists leave it out, so lists and single reads agree.
+//
+//   - Staff (clerk, admin) see everything: drafts, embargoed agendas,
+//     withdrawn items, attachments and versions, unlinked documents.
+//   - Everyone else sees a meeting once its agenda's publication time has
+//     passed, and nothing of it before.
+//   - In a published meeting, a public item is seen in full by everyone; a
+//     withdrawn item by nobody. A non-public item is seen in full by the
+//     insiders: accounts with role member whose person was a member of the
+//     meeting's organization at the meeting's start and is not excluded
+//     from the item (Befangenheit). Everyone else sees a Stub: number and
+//     public title (or StubTitle), never the real title or anything
+//     attached. An exclusion counts from the next read on.
+//   - An item's attachment: insiders see every attachment that is not
+//     withdrawn; everyone else only public, not withdrawn attachments of
+//     public items.
+//   - A meeting's own documents (agenda, invitation): public ones are seen
+//     by everyone once published; non-public ones by members of the
+//     organization excluded from none of the meeting's items.
+//   - A paper: by everyone if published explicitly or consulted on a public
+//     item of a published agenda; by insiders of any item it is consulted
+//     on, unless excluded from any of its consultations (the exclusion is
+//     about the matter). Its attachments: public ones wherever the paper is
+//     public; all by such insiders; withdrawn ones by nobody.
+//   - Minutes: published public minutes by everyone; approved and
+//     published minutes by members of the organization — non-public ones
+//     not by a member excluded from any item of the meeting; drafts by
+//     staff only.
+//   - A document is visible if any of its links (attachment or minutes)
+//     is; one linked nowhere only to staff. A version follows its
+//     document, superseded or not; a withdrawn version only staff see.
 package sessions
 
 import (
@@ -153,22 +217,26 @@ type Meeting struct {
 	Modified    time.Time
 }
 
-// Facts returns what the policy needs of m.
+// Facts returns what the policy needs of m, without the exclusions of its
+// items (MeetingFacts.Excluded).
 func (m *Meeting) Facts() MeetingFacts {
 	return MeetingFacts{OrganizationID: m.OrganizationID, Start: m.Start, PublishedAt: m.PublishedAt}
 }
+
+// Published reports whether m's agenda is public at now.
+func (m *Meeting) Published(now time.Time) bool { return m.Facts().Published(now) }
 
 // AgendaItem is one item of a meeting's agenda.
 type AgendaItem struct {
 	ID          int64
 	MeetingID   int64
-	Number      string // e.g. "Ö 3.1", "N 2"
-	Position    int    // order in the agenda, from 1
-	Public      bool
-	Title       string
-	PublicTitle string // what the public sees of a non-public item; may be ""
-	Result      string
-	Resolution  string
+	Number      string    // e.g. "Ö 3.1", "N 2"
+	Position    int       // OParl order: place in the agenda, from 1
+	Public      bool      // new items are non-public unless created public
+	Title       string    // OParl name
+	PublicTitle string    // what the public sees of a non-public item; may be ""
+	Result      string    // e.g. "einstimmig beschlossen"
+	Resolution  string    // OParl resolutionText
 	LateAt      time.Time // nachgereicht at; zero if on the agenda when published
 	WithdrawnAt time.Time // zero unless withdrawn
 	Excluded    []int64   // persons excluded (Befangenheit)
@@ -208,13 +276,17 @@ func (it *AgendaItem) stub() *AgendaItem {
 type Paper struct {
 	ID         int64
 	BodyID     int64
-	Reference  string // e.g. "2025/0123"
+	Reference  string // e.g. "2025/0123"; unique per body
 	Name       string
-	Type       string // e.g. "Beschlussvorlage", "Antrag"
+	Type       string // OParl paperType, e.g. "Beschlussvorlage", "Antrag"
 	Date       string // YYYY-MM-DD
-	Originator string
-	Created    time.Time
-	Modified   time.Time
+	Originator string // who submitted it: an office, a faction, persons
+	// PublishedAt is when the office published the paper on its own,
+	// independent of any agenda; zero if it did not. A paper is public
+	// anyway once it is consulted on a public item of a published agenda.
+	PublishedAt time.Time
+	Created     time.Time
+	Modified    time.Time
 }
 
 // Consultation links a paper to an agenda item where it is discussed.
@@ -227,23 +299,29 @@ type Consultation struct {
 	Created       time.Time
 }
 
-// Attachment is a document linked to exactly one agenda item, paper or
-// meeting, with the link's own visibility.
+// Attachment is a document (package documents) linked to exactly one
+// agenda item, paper or meeting, with the link's own visibility: the same
+// document can be public in one place and not in another. It becomes an
+// OParl File of that object (mainFile for RoleMain, auxiliaryFile for
+// RoleAttachment, invitation for RoleInvitation).
 type Attachment struct {
 	ID           int64
 	DocumentID   int64
-	AgendaItemID int64
+	AgendaItemID int64 // exactly one of AgendaItemID, PaperID, MeetingID is set
 	PaperID      int64
 	MeetingID    int64
 	Role         string
 	Title        string
-	Public       bool
+	Public       bool // false when created; see Store.Attach
 	Position     int
-	LateAt       time.Time
-	WithdrawnAt  time.Time
+	LateAt       time.Time // nachgereicht at; zero if attached before publication
+	WithdrawnAt  time.Time // zero unless withdrawn
 	Created      time.Time
 	Modified     time.Time
 }
+
+// Withdrawn reports whether the attachment was withdrawn.
+func (a *Attachment) Withdrawn() bool { return !a.WithdrawnAt.IsZero() }
 
 // Facts returns what the policy needs of a.
 func (a *Attachment) Facts() AttachmentFacts {

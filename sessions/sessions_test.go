@@ -1,13 +1,16 @@
 package sessions_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -17,6 +20,8 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
+// openStore opens a Store on a fresh SQLite file migrated like the real
+// binary does it: documents first, then sessions.
 func openStore(t *testing.T) (*sessions.Store, *sql.DB, *clock) {
 	t.Helper()
 	ctx := context.Background()
@@ -47,9 +52,67 @@ func newDocument(t *testing.T, db *sql.DB, title string) int64 {
 	return id
 }
 
+// fakeIngester stands in for the PDF worker pool, which has its own tests
+// in documents/pdfworker; the policy only cares about version states. It
+// accepts anything starting with "%PDF-" as a one-page file.
+type fakeIngester struct{}
+
+func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		return nil, documents.Reject(documents.RejectNotPDF, nil)
+	}
+	out, err := os.CreateTemp("", "rendition-*.pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	if _, err := out.Write(b); err != nil {
+		return nil, err
+	}
+	return &documents.Ingested{RenditionPath: out.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: string(b[5:])}}}, nil
+}
+
+// versionedDocument uploads a document with one version per content,
+// through the real documents.Service on the same database, and returns
+// its id.
+func versionedDocument(t *testing.T, db *sql.DB, contents ...string) (int64, *documents.Service) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: fakeIngester{}})
+	var id int64
+	for i, c := range contents {
+		p := filepath.Join(dir, "upload.pdf")
+		if err := os.WriteFile(p, []byte("%PDF-"+c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		u := documents.Upload{Path: p, FileName: "Vorlage.pdf", Uploader: "amt", Kind: documents.KindDraft}
+		if i == 0 {
+			a, err := svc.AddDocument(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = a.Document.ID
+		} else if _, err := svc.AddVersion(ctx, id, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id, svc
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

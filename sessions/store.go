@@ -11,10 +11,14 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 )
 
-// Store keeps the council's data in SQL (SQLite). Every Find… method takes
-// the Viewer it answers for and applies the visibility policy: an object
-// the viewer may not see is reported exactly like a missing one
-// (ENOTFOUND), and lists leave it out.
+// Store keeps the council's data in SQL (SQLite); all SQL of this package
+// is in its methods. Every Find… method for restricted objects — meetings,
+// agenda items, papers, consultations, attachments, minutes — takes the
+// Viewer it answers for and applies the visibility policy: an object the
+// viewer may not see is reported exactly like a missing one (ENOTFOUND),
+// and lists leave it out. Bodies, organizations, persons, memberships and
+// legislative terms are public data. Write methods do not check roles;
+// the web layer lets only staff call them.
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
@@ -33,7 +37,11 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 // Now returns the store's current time.
 func (s *Store) Now() time.Time { return s.now() }
 
-const timeLayout = time.RFC3339Nano
+// timeLayout writes times in UTC with a fixed number of fraction digits,
+// so that text order is time order and SQL can compare and sort them.
+// (RFC3339Nano drops trailing zeros: "…:00.5Z" would sort before "…:00Z".)
+// parseTS reads any RFC 3339 time.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
 
@@ -46,7 +54,7 @@ func nullTS(t time.Time) any {
 }
 
 func parseTS(s string) time.Time {
-	t, _ := time.Parse(timeLayout, s)
+	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
 
@@ -61,6 +69,49 @@ func notFound(what string) error {
 	return ratsmappe.Errorf(ratsmappe.ENOTFOUND, "%s nicht gefunden.", what)
 }
 
+// nullID stores a zero id as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// isUnique reports whether err is SQLite's UNIQUE constraint failure.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports whether err is SQLite's FOREIGN KEY constraint
+// failure: a referenced row does not exist.
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// validDate checks an OParl date field: "" or YYYY-MM-DD.
+func validDate(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "%s %q ist kein Datum der Form JJJJ-MM-TT.", field, v)
+	}
+	return nil
+}
+
+func validPeriod(start, end string) error {
+	if err := validDate("Beginn", start); err != nil {
+		return err
+	}
+	if err := validDate("Ende", end); err != nil {
+		return err
+	}
+	if start != "" && end != "" && end < start {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Ende liegt vor dem Beginn.")
+	}
+	return nil
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -70,7 +121,7 @@ func b2i(b bool) int {
 
 // ---- bodies, organizations, persons, memberships, terms ----
 
-// CreateBody stores b and sets its ID.
+// CreateBody stores b and sets its ID; EINVALID without a name.
 func (s *Store) CreateBody(ctx context.Context, b *Body) error {
 	if strings.TrimSpace(b.Name) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Körperschaft braucht einen Namen.")
@@ -86,7 +137,23 @@ func (s *Store) CreateBody(ctx context.Context, b *Body) error {
 	return nil
 }
 
-// FindBodies returns all bodies (public data).
+// FindBodyByID returns body id (public data), or ENOTFOUND.
+func (s *Store) FindBodyByID(ctx context.Context, id int64) (*Body, error) {
+	var b Body
+	var c, m string
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, short_name, website, created, modified FROM bodies WHERE id = ?`, id).
+		Scan(&b.ID, &b.Name, &b.ShortName, &b.Website, &c, &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Körperschaft")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find body: %w", err)
+	}
+	b.Created, b.Modified = parseTS(c), parseTS(m)
+	return &b, nil
+}
+
+// FindBodies returns all bodies (public data), oldest first.
 func (s *Store) FindBodies(ctx context.Context) ([]*Body, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, name, short_name, website, created, modified FROM bodies ORDER BY id`)
 	if err != nil {
@@ -106,7 +173,9 @@ func (s *Store) FindBodies(ctx context.Context) ([]*Body, error) {
 	return out, rows.Err()
 }
 
-// CreateOrganization stores o and sets its ID.
+// CreateOrganization stores o and sets its ID. It returns EINVALID for an
+// unknown classification, a missing name or bad dates, and ENOTFOUND for a
+// missing body.
 func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 	switch o.Classification {
 	case ClassCouncil, ClassCommittee, ClassDistrictCouncil, ClassFaction, ClassOther:
@@ -116,9 +185,15 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 	if strings.TrimSpace(o.Name) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Das Gremium braucht einen Namen.")
 	}
+	if err := validPeriod(o.StartDate, o.EndDate); err != nil {
+		return err
+	}
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO organizations (body_id, name, short_name, classification, start_date, end_date, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.BodyID, o.Name, o.ShortName, o.Classification, o.StartDate, o.EndDate, ts(now), ts(now))
+	if isForeignKey(err) {
+		return notFound("Körperschaft")
+	}
 	if err != nil {
 		return fmt.Errorf("create organization: %w", err)
 	}
@@ -133,7 +208,8 @@ type OrganizationFilter struct {
 	Classification string
 }
 
-// FindOrganizations returns organizations in name order (public data).
+// FindOrganizations returns the organizations matching f in name order
+// (public data).
 func (s *Store) FindOrganizations(ctx context.Context, f OrganizationFilter) ([]*Organization, error) {
 	q := `SELECT id, body_id, name, short_name, classification, start_date, end_date, created, modified FROM organizations WHERE 1=1`
 	var args []any
@@ -163,7 +239,8 @@ func (s *Store) FindOrganizations(ctx context.Context, f OrganizationFilter) ([]
 	return out, rows.Err()
 }
 
-// FindOrganizationByID returns organization id (public data).
+// FindOrganizationByID returns organization id (public data), or
+// ENOTFOUND.
 func (s *Store) FindOrganizationByID(ctx context.Context, id int64) (*Organization, error) {
 	var o Organization
 	var c, m string
@@ -179,7 +256,8 @@ func (s *Store) FindOrganizationByID(ctx context.Context, id int64) (*Organizati
 	return &o, nil
 }
 
-// CreatePerson stores p and sets its ID.
+// CreatePerson stores p and sets its ID; EINVALID without a family name,
+// ENOTFOUND for a missing body.
 func (s *Store) CreatePerson(ctx context.Context, p *Person) error {
 	if strings.TrimSpace(p.FamilyName) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Person braucht einen Nachnamen.")
@@ -187,6 +265,9 @@ func (s *Store) CreatePerson(ctx context.Context, p *Person) error {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO persons (body_id, given_name, family_name, title, form_of_address, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.BodyID, p.GivenName, p.FamilyName, p.Title, p.FormOfAddress, ts(now), ts(now))
+	if isForeignKey(err) {
+		return notFound("Körperschaft")
+	}
 	if err != nil {
 		return fmt.Errorf("create person: %w", err)
 	}
@@ -195,7 +276,8 @@ func (s *Store) CreatePerson(ctx context.Context, p *Person) error {
 	return nil
 }
 
-// FindPersonByID returns person id.
+// FindPersonByID returns person id (public data: council members are
+// public persons), or ENOTFOUND.
 func (s *Store) FindPersonByID(ctx context.Context, id int64) (*Person, error) {
 	var p Person
 	var c, m string
@@ -211,8 +293,14 @@ func (s *Store) FindPersonByID(ctx context.Context, id int64) (*Person, error) {
 	return &p, nil
 }
 
-// CreateMembership stores m and sets its ID.
+// CreateMembership stores m and sets its ID. StartDate and EndDate are
+// days (YYYY-MM-DD or "" for open); EndDate is the last day of the
+// membership. It returns EINVALID for bad dates and ENOTFOUND for a
+// missing person or organization.
 func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
+	if err := validPeriod(m.StartDate, m.EndDate); err != nil {
+		return err
+	}
 	now := s.now()
 	var onBehalf any
 	if m.OnBehalfOf != 0 {
@@ -220,6 +308,9 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), onBehalf, m.StartDate, m.EndDate, ts(now), ts(now))
+	if isForeignKey(err) {
+		return notFound("Person oder Gremium")
+	}
 	if err != nil {
 		return fmt.Errorf("create membership: %w", err)
 	}
@@ -228,8 +319,8 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	return nil
 }
 
-// FindMemberships returns the memberships of a person (personID != 0) or of
-// an organization (orgID != 0).
+// FindMemberships returns the memberships of a person (personID != 0),
+// of an organization (orgID != 0) or both, oldest first (public data).
 func (s *Store) FindMemberships(ctx context.Context, personID, orgID int64) ([]*Membership, error) {
 	q := `SELECT id, person_id, organization_id, role, voting_right, COALESCE(on_behalf_of, 0), start_date, end_date, created, modified
 		FROM memberships WHERE (? = 0 OR person_id = ?) AND (? = 0 OR organization_id = ?) ORDER BY id`
@@ -253,17 +344,92 @@ func (s *Store) FindMemberships(ctx context.Context, personID, orgID int64) ([]*
 	return out, rows.Err()
 }
 
-// CreateLegislativeTerm stores t and sets its ID.
+// CreateLegislativeTerm stores t and sets its ID. It returns EINVALID for
+// a missing name or bad dates and ENOTFOUND for a missing body.
 func (s *Store) CreateLegislativeTerm(ctx context.Context, t *LegislativeTerm) error {
+	if strings.TrimSpace(t.Name) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Wahlperiode braucht einen Namen.")
+	}
+	if err := validPeriod(t.StartDate, t.EndDate); err != nil {
+		return err
+	}
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO legislative_terms (body_id, name, start_date, end_date, created, modified) VALUES (?, ?, ?, ?, ?, ?)`,
 		t.BodyID, t.Name, t.StartDate, t.EndDate, ts(now), ts(now))
+	if isForeignKey(err) {
+		return notFound("Körperschaft")
+	}
 	if err != nil {
 		return fmt.Errorf("create legislative term: %w", err)
 	}
 	t.ID, _ = res.LastInsertId()
 	t.Created, t.Modified = now, now
 	return nil
+}
+
+// FindLegislativeTerms returns the legislative terms of body bodyID (all
+// bodies if 0) by start date (public data).
+func (s *Store) FindLegislativeTerms(ctx context.Context, bodyID int64) ([]*LegislativeTerm, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, body_id, name, start_date, end_date, created, modified
+		FROM legislative_terms WHERE (? = 0 OR body_id = ?) ORDER BY start_date, id`, bodyID, bodyID)
+	if err != nil {
+		return nil, fmt.Errorf("find legislative terms: %w", err)
+	}
+	defer rows.Close()
+	var out []*LegislativeTerm
+	for rows.Next() {
+		var t LegislativeTerm
+		var c, m string
+		if err := rows.Scan(&t.ID, &t.BodyID, &t.Name, &t.StartDate, &t.EndDate, &c, &m); err != nil {
+			return nil, fmt.Errorf("find legislative terms: %w", err)
+		}
+		t.Created, t.Modified = parseTS(c), parseTS(m)
+		out = append(out, &t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find legislative terms: %w", err)
+	}
+	return out, nil
+}
+
+// PersonFilter selects persons for FindPersons; zero fields do not filter.
+type PersonFilter struct {
+	BodyID         int64
+	OrganizationID int64 // persons with any membership in it, past or present
+}
+
+// FindPersons returns the persons matching f by family and given name
+// (public data).
+func (s *Store) FindPersons(ctx context.Context, f PersonFilter) ([]*Person, error) {
+	q := `SELECT id, body_id, given_name, family_name, title, form_of_address, created, modified FROM persons WHERE 1=1`
+	var args []any
+	if f.BodyID != 0 {
+		q += ` AND body_id = ?`
+		args = append(args, f.BodyID)
+	}
+	if f.OrganizationID != 0 {
+		q += ` AND id IN (SELECT person_id FROM memberships WHERE organization_id = ?)`
+		args = append(args, f.OrganizationID)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY family_name, given_name, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find persons: %w", err)
+	}
+	defer rows.Close()
+	var out []*Person
+	for rows.Next() {
+		var p Person
+		var c, m string
+		if err := rows.Scan(&p.ID, &p.BodyID, &p.GivenName, &p.FamilyName, &p.Title, &p.FormOfAddress, &c, &m); err != nil {
+			return nil, fmt.Errorf("find persons: %w", err)
+		}
+		p.Created, p.Modified = parseTS(c), parseTS(m)
+		out = append(out, &p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find persons: %w", err)
+	}
+	return out, nil
 }
 
 // parseDate reads a YYYY-MM-DD date as the start of that day in Berlin.
@@ -286,8 +452,11 @@ var berlin = func() *time.Location {
 	return l
 }()
 
-// ViewerFor returns the Viewer of an account: its role and, for a member
-// linked to a person, the person's memberships.
+// ViewerFor returns the Viewer of an account: its role and, for an account
+// linked to a person, the person's memberships as periods (the end date is
+// the last day, so the period ends at the following midnight in
+// Europe/Berlin). Callers build it anew for every request, so that a new
+// membership or exclusion counts at once.
 func (s *Store) ViewerFor(ctx context.Context, a *Account) (Viewer, error) {
 	v := Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
 	if a.PersonID == 0 {

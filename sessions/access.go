@@ -1,0 +1,315 @@
+package sessions
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// graph holds what the policy needs to decide on a set of attachments,
+// minutes and papers: their meetings (with the exclusions of all their
+// items), agenda items (with exclusions) and papers (with the items they
+// are consulted on). It is read in a fixed number of queries, however many
+// objects are decided, so that a search page or a feed costs no more than
+// a single file download. Every read path of attachments, papers, minutes
+// and documents decides through a graph; lists and single reads therefore
+// cannot disagree.
+type graph struct {
+	meetings map[int64]*Meeting
+	excluded map[int64][]int64 // meeting → persons excluded from any of its items
+	items    map[int64]*AgendaItem
+	papers   map[int64]*paperRow
+}
+
+type paperRow struct {
+	publishedAt sql.NullString
+	items       []int64
+}
+
+// idList encodes ids for `IN (SELECT value FROM json_each(?))`: one
+// parameter, whatever the number of ids.
+func idList(ids []int64) string {
+	if ids == nil {
+		ids = []int64{}
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+const inIDs = ` IN (SELECT value FROM json_each(?))`
+
+// loadGraph reads the facts behind the given meetings, agenda items and
+// papers.
+func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
+	g := &graph{meetings: map[int64]*Meeting{}, excluded: map[int64][]int64{}, items: map[int64]*AgendaItem{}, papers: map[int64]*paperRow{}}
+	if len(paperIDs) > 0 {
+		rows, err := s.db.QueryContext(ctx, `SELECT id, published_at FROM papers WHERE id`+inIDs, idList(paperIDs))
+		if err != nil {
+			return nil, fmt.Errorf("policy facts: papers: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			p := &paperRow{}
+			if err := rows.Scan(&id, &p.publishedAt); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("policy facts: papers: %w", err)
+			}
+			g.papers[id] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("policy facts: papers: %w", err)
+		}
+		rows, err = s.db.QueryContext(ctx, `SELECT paper_id, agenda_item_id FROM consultations WHERE paper_id`+inIDs, idList(paperIDs))
+		if err != nil {
+			return nil, fmt.Errorf("policy facts: consultations: %w", err)
+		}
+		for rows.Next() {
+			var paper, item int64
+			if err := rows.Scan(&paper, &item); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("policy facts: consultations: %w", err)
+			}
+			if p := g.papers[paper]; p != nil {
+				p.items = append(p.items, item)
+			}
+			itemIDs = append(itemIDs, item)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("policy facts: consultations: %w", err)
+		}
+	}
+	if len(itemIDs) > 0 {
+		its, err := s.items(ctx, "id"+inIDs, idList(itemIDs))
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range its {
+			g.items[it.ID] = it
+			meetingIDs = append(meetingIDs, it.MeetingID)
+		}
+	}
+	if len(meetingIDs) == 0 {
+		return g, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs, idList(meetingIDs))
+	if err != nil {
+		return nil, fmt.Errorf("policy facts: meetings: %w", err)
+	}
+	for rows.Next() {
+		m, err := scanMeeting(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("policy facts: meetings: %w", err)
+		}
+		g.meetings[m.ID] = m
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("policy facts: meetings: %w", err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT a.meeting_id, e.person_id FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs, idList(meetingIDs))
+	if err != nil {
+		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var meeting, person int64
+		if err := rows.Scan(&meeting, &person); err != nil {
+			return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+		}
+		g.excluded[meeting] = append(g.excluded[meeting], person)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+	}
+	return g, nil
+}
+
+// loadGraphFor reads the facts behind attachments and minutes.
+func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minutes) (*graph, error) {
+	var meetings, items, papers []int64
+	for _, a := range as {
+		switch {
+		case a.AgendaItemID != 0:
+			items = append(items, a.AgendaItemID)
+		case a.PaperID != 0:
+			papers = append(papers, a.PaperID)
+		default:
+			meetings = append(meetings, a.MeetingID)
+		}
+	}
+	for _, m := range ms {
+		meetings = append(meetings, m.MeetingID)
+	}
+	return s.loadGraph(ctx, meetings, items, papers)
+}
+
+func (g *graph) meetingFacts(id int64) (MeetingFacts, bool) {
+	m := g.meetings[id]
+	if m == nil {
+		return MeetingFacts{}, false
+	}
+	f := m.Facts()
+	f.Excluded = g.excluded[id]
+	return f, true
+}
+
+func (g *graph) itemFacts(id int64) (ItemFacts, bool) {
+	it := g.items[id]
+	if it == nil {
+		return ItemFacts{}, false
+	}
+	m, ok := g.meetingFacts(it.MeetingID)
+	if !ok {
+		return ItemFacts{}, false
+	}
+	return it.Facts(m), true
+}
+
+func (g *graph) paperFacts(id int64) (PaperFacts, bool) {
+	p := g.papers[id]
+	if p == nil {
+		return PaperFacts{}, false
+	}
+	f := PaperFacts{PublishedAt: parseNull(p.publishedAt)}
+	for _, item := range p.items {
+		if it, ok := g.itemFacts(item); ok {
+			f.Items = append(f.Items, it)
+		}
+	}
+	return f, true
+}
+
+// attachment decides v's access to a. A link whose target is missing from
+// the graph is None: deciding on incomplete facts would risk an exposure.
+func (g *graph) attachment(v Viewer, a *Attachment, now time.Time) Access {
+	switch {
+	case a.AgendaItemID != 0:
+		it, ok := g.itemFacts(a.AgendaItemID)
+		if !ok {
+			return None
+		}
+		return ItemAttachmentAccess(v, it, a.Facts(), now)
+	case a.PaperID != 0:
+		p, ok := g.paperFacts(a.PaperID)
+		if !ok {
+			return None
+		}
+		return PaperAttachmentAccess(v, p, a.Facts(), now)
+	default:
+		m, ok := g.meetingFacts(a.MeetingID)
+		if !ok {
+			return None
+		}
+		return MeetingAttachmentAccess(v, m, a.Facts(), now)
+	}
+}
+
+func (g *graph) minutes(v Viewer, m *Minutes, now time.Time) Access {
+	mf, ok := g.meetingFacts(m.MeetingID)
+	if !ok {
+		return None
+	}
+	return MinutesAccess(v, MinutesFacts{Meeting: mf, Public: m.Public, State: m.State}, now)
+}
+
+// documentAccess decides v's access to each of the documents ids: Full if
+// any of its links (attachments, minutes) lets v see it, None otherwise —
+// in particular for a document linked nowhere, unless v is staff.
+func (s *Store) documentAccess(ctx context.Context, v Viewer, ids []int64) (map[int64]Access, error) {
+	out := make(map[int64]Access, len(ids))
+	if v.Staff() {
+		for _, id := range ids {
+			out[id] = Full
+		}
+		return out, nil
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	as, err := s.attachments(ctx, "document_id"+inIDs, idList(ids))
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.minutesWhere(ctx, "document_id"+inIDs, idList(ids))
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.loadGraphFor(ctx, as, ms)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for _, a := range as {
+		if g.attachment(v, a, now) == Full {
+			out[a.DocumentID] = Full
+		}
+	}
+	for _, m := range ms {
+		if g.minutes(v, m, now) == Full {
+			out[m.DocumentID] = Full
+		}
+	}
+	return out, nil
+}
+
+// DocumentAccess decides whether v may see document docID (package
+// documents): Full if any of its links — an attachment of an agenda item,
+// paper or meeting, or minutes — lets v see it; None otherwise, also for a
+// document linked nowhere (staff see every document). Every route that
+// serves a document's metadata, text or bytes asks this, or
+// FilterDocuments or CanSeeVersion, first; for a single version, combine
+// the answer with VersionAccess.
+func (s *Store) DocumentAccess(ctx context.Context, v Viewer, docID int64) (Access, error) {
+	acc, err := s.documentAccess(ctx, v, []int64{docID})
+	if err != nil {
+		return None, err
+	}
+	return acc[docID], nil
+}
+
+// FilterDocuments returns those of the documents ids that v may see, in the
+// order given, by the same rule as DocumentAccess. Search hits, counts,
+// facets, feeds and sync lists pass their candidates through it, so that
+// they never include a document a single read would refuse. It reads a
+// fixed number of queries, however many ids there are.
+func (s *Store) FilterDocuments(ctx context.Context, v Viewer, ids []int64) ([]int64, error) {
+	acc, err := s.documentAccess(ctx, v, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if acc[id] == Full {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// CanSeeVersion reports whether v may see version n of document docID now:
+// the document must be visible to v (DocumentAccess) and the version must
+// exist and not be withdrawn, unless v is staff (VersionAccess). A
+// superseded version follows its document. It reads the version's state
+// from package documents' table in the same database.
+func (s *Store) CanSeeVersion(ctx context.Context, v Viewer, docID int64, n int) (bool, error) {
+	var state string
+	err := s.db.QueryRowContext(ctx, `SELECT state FROM versions WHERE document_id = ? AND number = ?`, docID, n).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("can see version %d/%d: %w", docID, n, err)
+	}
+	acc, err := s.DocumentAccess(ctx, v, docID)
+	if err != nil {
+		return false, err
+	}
+	return VersionAccess(v, acc, state) == Full, nil
+}
