@@ -21,6 +21,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/ratsmappe/ratsmappe/documents"
 )
@@ -28,17 +29,32 @@ import (
 var disableConfigDir sync.Once
 
 // engine does the work inside a worker process: one PDFium instance,
-// created on first use and reused for every file.
+// created once and reused for every file, recreated only after a failure
+// that may have left it in a bad state.
 type engine struct {
-	cfg  ServeConfig
-	pool pdfium.Pool
-	inst pdfium.Pdfium
-	ocr  *ocr
+	cfg    ServeConfig
+	mem    *wasmMemory
+	pool   pdfium.Pool
+	inst   pdfium.Pdfium
+	ocr    *ocr
+	broken bool // PDFium trapped during the current job
 }
 
 func newEngine(cfg ServeConfig) *engine {
+	// pdfcpu must neither read nor create a configuration directory in
+	// the worker: every call gets an explicit configuration.
 	disableConfigDir.Do(api.DisableConfigDir)
-	return &engine{cfg: cfg, ocr: newOCR(cfg.Log)}
+	e := &engine{cfg: cfg, mem: &wasmMemory{}}
+	if cfg.MemoryLimit > 0 {
+		// PDFium's linear memory may use half of the cap; a bigger need
+		// fails inside PDFium (a resource_limit for this file) before the
+		// parent's watchdog has to kill the process.
+		e.mem.limit = uint64(cfg.MemoryLimit / 2)
+	}
+	if cfg.Tesseract != "" {
+		e.ocr = &ocr{bin: cfg.Tesseract, lang: cfg.OCRLanguage}
+	}
+	return e
 }
 
 func (e *engine) instance() (pdfium.Pdfium, error) {
@@ -54,20 +70,14 @@ func (e *engine) instance() (pdfium.Pdfium, error) {
 		}
 		rc = rc.WithCompilationCache(cache)
 	}
-	if e.cfg.MemoryLimit > 0 {
-		// PDFium's linear memory may use half of the cap; a bigger need
-		// fails inside PDFium (an error for this file) before the
-		// watchdog has to kill the process.
-		pages := e.cfg.MemoryLimit / 2 / 65536
-		if pages > 65536 {
-			pages = 65536
-		}
-		rc = rc.WithMemoryLimitPages(uint32(pages))
-	}
+	// No WithMemoryLimitPages: the limit is enforced by e.mem, which then
+	// knows that it was hit.
 	pool, err := webassembly.Init(webassembly.Config{
+		Context:       experimental.WithMemoryAllocator(context.Background(), e.mem),
 		MinIdle:       1,
 		MaxIdle:       1,
 		MaxTotal:      1,
+		ReuseWorkers:  true,
 		FSConfig:      wazero.NewFSConfig(), // nothing of the host is mounted
 		RuntimeConfig: rc,
 		Stdout:        os.Stderr, // stdout is the reply channel
@@ -85,8 +95,7 @@ func (e *engine) instance() (pdfium.Pdfium, error) {
 	return inst, nil
 }
 
-// reset drops the PDFium instance after a failure that may have left it in
-// a bad state; the next file gets a fresh one.
+// reset drops the PDFium instance; the next file gets a fresh one.
 func (e *engine) reset() {
 	if e.inst != nil {
 		e.inst.Close()
@@ -102,10 +111,11 @@ func (e *engine) close() { e.reset() }
 // pdfcpuConfig is the explicit pdfcpu configuration for untrusted input:
 // relaxed validation (real-world files are rarely strictly valid), limits
 // well below pdfcpu's defaults but above what council documents need, no
-// optimisation (it rewrites content we want to keep as it is).
+// optimisation (it rewrites content we want to keep as it is), no network.
 func pdfcpuConfig() *model.Configuration {
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
+	conf.CheckFileNameExt = false
 	conf.Optimize = false
 	conf.OptimizeBeforeWriting = false
 	conf.OptimizeResourceDicts = false
@@ -113,12 +123,14 @@ func pdfcpuConfig() *model.Configuration {
 	conf.DecodeAllStreams = false
 	conf.PostProcessValidate = false
 	conf.ValidateLinks = false
+	conf.Offline = true
+	// Object streams keep renditions small; tests inflate streams to look
+	// inside.
 	conf.WriteObjectStream = true
 	conf.WriteXRefStream = true
-	conf.Offline = true
 	const mb = 1 << 20
 	conf.Limits = model.ResourceLimits{
-		MaxStreamBytes:       200 * mb,
+		MaxStreamBytes:       200 * mb, // no stream is larger than the largest input
 		MaxDecodeBytes:       256 * mb,
 		MaxImagePixels:       64 * mb,
 		MaxImageBytes:        256 * mb,
@@ -132,7 +144,8 @@ func pdfcpuConfig() *model.Configuration {
 }
 
 // readPDFCPU parses and validates b with pdfcpu, turning its panics into
-// errors.
+// errors. Validation is needed, not only a check: it completes the model
+// (the page tree above all) that pdfcpu's writer relies on.
 func readPDFCPU(b []byte) (ctx *model.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -149,6 +162,9 @@ func readPDFCPU(b []byte) (ctx *model.Context, err error) {
 	return ctx, nil
 }
 
+// writePDFCPU writes ctx to path. pdfcpu writes only the objects reachable
+// from the catalog, the info dictionary and the trailer, so what the
+// sanitizer unlinked is not in the output.
 func writePDFCPU(ctx *model.Context, path string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -173,14 +189,62 @@ func isLimit(err error) bool {
 		strings.Contains(s, "too large") || strings.Contains(s, "recursion")
 }
 
-// process runs one job. It never panics: a Go panic anywhere becomes a
-// "damaged" rejection and a fresh PDFium instance for the next file.
+// trapped reports whether err comes from the WebAssembly runtime rather
+// than from PDFium: a trap (unreachable, out-of-bounds access, PDFium's
+// abort on a failed allocation), an exit, or a recovered panic. The
+// instance may then be in a bad state.
+func trapped(err error) bool {
+	if err == nil {
+		return false
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return true
+	}
+	s := err.Error()
+	for _, sign := range []string{"wasm error", "wasm stack trace", "recovered by wazero", "panic occurred in", "module closed", "instance is closed"} {
+		if strings.Contains(s, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// check notes a trap in err and returns err.
+func (e *engine) check(err error) error {
+	if trapped(err) {
+		e.broken = true
+	}
+	return err
+}
+
+// process runs one job. It never panics, and a failure of PDFium or of
+// the runtime costs this file, not the next: the instance is recreated.
 func (e *engine) process(ctx context.Context, j job) (r reply) {
+	start := time.Now()
 	size := 0
+	e.broken = false
+	e.mem.exceeded.Store(false)
 	defer func() {
 		if p := recover(); p != nil {
+			e.broken = true
+			r = rejectf(documents.RejectCrashed, "panic: %v\n%s", p, debug.Stack())
+		}
+		switch {
+		case r.Code != "" && e.mem.exceeded.Load():
+			// PDFium's memory is at its limit: whatever failed, it
+			// failed for lack of memory. The instance keeps the memory,
+			// so the worker should go.
+			r = rejectf(documents.RejectResourceLimit, "PDFium memory limit of %d MiB: %s", e.mem.limit>>20, r.Detail)
+			r.Retire = true
+		case e.broken && r.Code != documents.RejectCrashed:
+			// PDFium trapped (abort, unreachable, out-of-bounds
+			// access): the parser crashed on this file, whatever step
+			// noticed it.
+			r = rejectf(documents.RejectCrashed, "PDFium trapped: %s", r.Detail)
+		}
+		if e.broken || e.mem.exceeded.Load() {
 			e.reset()
-			r = rejectf(documents.RejectDamaged, "panic: %v", p)
 		}
 		// Give memory back after a big file: a long-lived worker should
 		// not keep the peak of its biggest file. (Not after every file:
@@ -192,7 +256,7 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	data, err := os.ReadFile(j.Input)
 	size = len(data)
 	if err != nil {
-		return rejectf(documents.RejectDamaged, "read input: %v", err)
+		return reply{Error: fmt.Sprintf("read input: %v", err)}
 	}
 	if e.cfg.TestHooks && bytes.HasPrefix(data, []byte("%TESTHOOK:")) {
 		hook, _, _ := strings.Cut(string(data[len("%TESTHOOK:"):]), "\n")
@@ -203,10 +267,8 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	}
 	inst, err := e.instance()
 	if err != nil {
-		// Not the file's fault, but without PDFium nothing can be
-		// checked: refuse rather than pass it through unchecked.
-		e.reset()
-		return rejectf(documents.RejectCrashed, "%v", err)
+		// Not the file's fault: the parent may try again.
+		return reply{Error: err.Error(), Retire: true}
 	}
 
 	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
@@ -214,20 +276,26 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 		switch {
 		case errors.Is(err, pdfiumerrors.ErrPassword), errors.Is(err, pdfiumerrors.ErrSecurity):
 			return rejectf(documents.RejectEncrypted, "%v", err)
-		case isOOM(err):
-			e.reset()
-			return rejectf(documents.RejectResourceLimit, "%v", err)
+		case trapped(err):
+			e.broken = true
+			return rejectf(documents.RejectCrashed, "pdfium open: %v", err)
 		}
 		return rejectf(documents.RejectDamaged, "pdfium open: %v", err)
 	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	defer func() {
+		if !e.broken {
+			inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+		}
+	}()
 	pc, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
-	if err != nil {
+	if e.check(err) != nil {
 		return rejectf(documents.RejectDamaged, "page count: %v", err)
 	}
 	if pc.PageCount == 0 {
 		return rejectf(documents.RejectEmpty, "no pages")
 	}
+	// It opened without a password; if it is encrypted nevertheless, it
+	// has only an owner password (permissions). PDFium decrypts it.
 	encrypted := false
 	if sec, err := inst.FPDF_GetSecurityHandlerRevision(&requests.FPDF_GetSecurityHandlerRevision{Document: doc.Document}); err == nil && sec.SecurityHandlerRevision != -1 {
 		encrypted = true
@@ -240,13 +308,13 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	repaired := false
 	if !encrypted {
 		pctx, err = readPDFCPU(data)
-	}
-	if pctx == nil {
 		if err != nil && isLimit(err) {
 			return rejectf(documents.RejectResourceLimit, "pdfcpu: %v", err)
 		}
+	}
+	if pctx == nil {
 		fixed, serr := e.resave(inst, doc.Document)
-		if serr != nil {
+		if e.check(serr) != nil {
 			return rejectf(documents.RejectDamaged, "pdfcpu: %v; pdfium re-save: %v", err, serr)
 		}
 		repaired = !encrypted
@@ -255,11 +323,23 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 			if isLimit(err) {
 				return rejectf(documents.RejectResourceLimit, "pdfcpu after repair: %v", err)
 			}
+			// Such files break a rule pdfcpu holds to even when
+			// relaxed (a font encoding name, a key too new for the
+			// declared version, a page tree without counts). Writing
+			// them unvalidated loses their pages.
 			return rejectf(documents.RejectDamaged, "pdfcpu after repair: %v", err)
 		}
 	}
 	removed := sanitize(pctx)
+	if encrypted || pctx.Encrypt != nil {
+		// Never written back encrypted: readers get the plain file.
+		pctx.Encrypt, pctx.EncKey, pctx.E = nil, nil, nil
+		removed = appendSorted(removed, "Encryption")
+	}
 	if err := writePDFCPU(pctx, j.Output); err != nil {
+		if isLimit(err) {
+			return rejectf(documents.RejectResourceLimit, "write rendition: %v", err)
+		}
 		return rejectf(documents.RejectDamaged, "write rendition: %v", err)
 	}
 	pctx = nil
@@ -267,31 +347,50 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	// The rendition must open and have every page: nothing is lost
 	// silently. Its text is the original's — sanitizing changes no
 	// content stream — so it is read from the document already open.
-	if n, err := e.pageCount(inst, j.Output); err != nil {
+	if n, err := e.pageCount(inst, j.Output); e.check(err) != nil {
 		return rejectf(documents.RejectDamaged, "read rendition: %v", err)
 	} else if n != pc.PageCount {
 		return rejectf(documents.RejectDamaged, "rendition has %d pages, original %d", n, pc.PageCount)
 	}
 	pages := e.extract(inst, doc.Document, pc.PageCount)
-	if j.OCR {
-		e.ocrPages(ctx, inst, doc.Document, pages)
+	if e.broken {
+		return rejectf(documents.RejectCrashed, "PDFium trapped while extracting text")
 	}
-	return reply{Pages: pages, Sanitized: removed, Repaired: repaired}
+	ocrd := 0
+	if j.OCR && e.ocr != nil {
+		deadline := time.Time{}
+		if j.BudgetMS > 0 {
+			deadline = start.Add(time.Duration(j.BudgetMS) * time.Millisecond)
+		}
+		ocrd = e.ocrPages(ctx, inst, doc.Document, pages, deadline)
+	}
+	return reply{Pages: pages, Sanitized: removed, Repaired: repaired, OCRPages: ocrd}
 }
 
-func isOOM(err error) bool {
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "out of memory") || strings.Contains(s, "memory limit")
+func appendSorted(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	ss = append(ss, s)
+	for i := len(ss) - 1; i > 0 && ss[i] < ss[i-1]; i-- {
+		ss[i], ss[i-1] = ss[i-1], ss[i]
+	}
+	return ss
 }
 
 // resave writes doc through PDFium without encryption: PDFium reads much
-// broken input that pdfcpu refuses, and writes it back well-formed.
+// broken input that pdfcpu refuses, and writes it back well-formed. It
+// declares PDF 1.7, so that pdfcpu does not refuse features newer than a
+// file's (often wrong) header.
 func (e *engine) resave(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) ([]byte, error) {
 	var buf bytes.Buffer
-	_, err := inst.FPDF_SaveAsCopy(&requests.FPDF_SaveAsCopy{
-		Document:   doc,
-		Flags:      requests.SaveFlagRemoveSecurity,
-		FileWriter: &buf,
+	_, err := inst.FPDF_SaveWithVersion(&requests.FPDF_SaveWithVersion{
+		Document:    doc,
+		Flags:       requests.SaveFlagRemoveSecurity,
+		FileVersion: 17,
+		FileWriter:  &buf,
 	})
 	if err != nil {
 		return nil, err
@@ -320,17 +419,26 @@ func (e *engine) pageCount(inst pdfium.Pdfium, path string) (int, error) {
 	return pc.PageCount, nil
 }
 
-// extract reads the sizes and texts of the n pages of doc.
+// extract reads the sizes and texts of the n pages of doc. It stops at a
+// trap (e.broken).
 func (e *engine) extract(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int) []documents.Page {
 	pages := make([]documents.Page, n)
 	for i := range pages {
-		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
 		pages[i].Number = i + 1
-		if sz, err := inst.GetPageSize(&requests.GetPageSize{Page: page}); err == nil {
+	}
+	for i := range pages {
+		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
+		// Points, after /Rotate: PDFium swaps width and height of a
+		// page turned by 90° or 270°.
+		sz, err := inst.GetPageSize(&requests.GetPageSize{Page: page})
+		if e.check(err) == nil {
 			pages[i].Width, pages[i].Height = round2(sz.Width), round2(sz.Height)
 		}
 		txt, err := pageText(inst, page)
-		if err != nil {
+		if e.check(err) != nil {
+			if e.broken {
+				return pages
+			}
 			// A page whose text cannot be read keeps its place,
 			// without text.
 			e.cfg.Log.Debug("page text", "page", i+1, "err", err)
@@ -363,7 +471,7 @@ func pageText(inst pdfium.Pdfium, page requests.Page) (string, error) {
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
 // cleanText normalises PDFium's page text: \r\n line ends become \n, and
-// NUL and other control characters except \n, \t and \f are dropped.
+// NUL and other control characters except \n and \t are dropped.
 func cleanText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.Map(func(r rune) rune {
@@ -406,5 +514,12 @@ func testHook(what string) {
 		var f func(int) int
 		f = func(n int) int { return f(n+1) + 1 }
 		f(0)
+	case "exit-soon":
+		// Answer this job, then die while idle: the parent must notice
+		// before it hands the worker the next file.
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			os.Exit(4)
+		}()
 	}
 }

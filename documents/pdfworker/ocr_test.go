@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+
+	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
 )
 
 // needTool returns the path of a command the test needs, skipping the test
@@ -25,9 +28,11 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-// A scanned page — an image of text, no text layer — gets its text by
-// OCR, marked as such.
-func TestOCR(t *testing.T) {
+// scannedPDF returns a PDF of n pages that are only an image of text, as
+// a scanner makes them: the text PDF is rendered with pdftoppm and the
+// image wrapped into a new PDF with pdfcpu.
+func scannedPDF(t *testing.T, n int) string {
+	t.Helper()
 	needTool(t, "tesseract")
 	pdftoppm := needTool(t, "pdftoppm")
 	dir := t.TempDir()
@@ -39,16 +44,31 @@ func TestOCR(t *testing.T) {
 		stream("", "BT /F1 28 Tf 72 700 Td (Haushaltssatzung der Stadt) Tj 0 -40 Td (Niederschrift Gemeinderat) Tj ET"),
 	})
 	src := filepath.Join(dir, "text.pdf")
-	os.WriteFile(src, text, 0o644)
+	if err := os.WriteFile(src, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(pdftoppm, "-png", "-r", "150", "-singlefile", src, filepath.Join(dir, "scan")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
+	imgs := make([]string, n)
+	for i := range imgs {
+		imgs[i] = filepath.Join(dir, "scan.png")
+	}
 	scan := filepath.Join(dir, "scan.pdf")
-	if err := api.ImportImagesFile([]string{filepath.Join(dir, "scan.png")}, scan, nil, nil); err != nil {
+	if err := api.ImportImagesFile(imgs, scan, nil, nil); err != nil {
 		t.Fatalf("make image-only PDF: %v", err)
 	}
+	return scan
+}
 
+// A scanned page — an image of text, no text layer — gets its text by
+// OCR, marked as such.
+func TestOCR(t *testing.T) {
+	scan := scannedPDF(t, 1)
 	p := newPool(t, nil)
+	if !p.OCR() {
+		t.Fatal("tesseract is installed, but the pool does no OCR")
+	}
 	res, err := p.Ingest(context.Background(), scan)
 	if err != nil {
 		t.Fatal(err)
@@ -65,5 +85,34 @@ func TestOCR(t *testing.T) {
 		if !strings.Contains(pg.Text, w) {
 			t.Errorf("OCR text %q lacks %q", pg.Text, w)
 		}
+	}
+	if got, want := p.Stats().OCRPages, 1; got != want {
+		t.Errorf("Stats().OCRPages = %d, want %d", got, want)
+	}
+}
+
+// A scan longer than OCR can read within the file's deadline is still
+// accepted in time, with the text of the pages OCR got through.
+func TestOCRWithinDeadline(t *testing.T) {
+	const pages = 40
+	scan := scannedPDF(t, pages)
+	deadline := 6 * time.Second
+	p := newPool(t, func(c *pdfworker.Config) { c.Deadline = deadline })
+	// Had OCR run over, the pool would have killed the worker and
+	// refused the file with timeout.
+	res, err := p.Ingest(context.Background(), scan)
+	if err != nil {
+		t.Fatalf("got %s, want accepted", rejectionCode(err))
+	}
+	defer os.Remove(res.RenditionPath)
+	ocr := 0
+	for _, pg := range res.Pages {
+		if pg.OCR {
+			ocr++
+		}
+	}
+	t.Logf("%d of %d pages OCRed within %v", ocr, pages, deadline)
+	if ocr == 0 || len(res.Pages) != pages {
+		t.Errorf("%d pages, %d OCRed; want %d pages, some OCRed", len(res.Pages), ocr, pages)
 	}
 }

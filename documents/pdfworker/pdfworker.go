@@ -1,33 +1,7 @@
-// Package pdfworker ingests untrusted PDFs in sandboxed child processes.
-//
-// A Pool keeps a few long-lived worker processes — the same binary, run as
-// `ratsmappe pdf-worker`, which calls Serve — and sends each one file at a
-// time over a pipe. The parent enforces the limits from outside, where a
-// hostile file cannot interfere: a wall-clock deadline per file, a cap on
-// the worker's resident memory (a watchdog reads /proc/PID/status while the
-// file is processed), and a maximum input size checked before the file is
-// handed over. A worker that overruns is killed with SIGKILL; one that dies
-// (panic, stack overflow, out of memory) is replaced; either way only its
-// current file fails, with a typed documents.Rejection.
-//
-// Inside the worker (see Serve), the PDF is opened with PDFium compiled to
-// WebAssembly (go-pdfium on wazero, no cgo, no file system mounted), parsed
-// and validated by pdfcpu in relaxed mode with lowered resource limits,
-// repaired by re-saving through PDFium if pdfcpu cannot read it, stripped
-// of active content and rewritten; the text and size of every page are then
-// read back from the rewritten file with PDFium, and pages without text but
-// with content are OCRed with tesseract when it is installed.
-//
-// Encryption: a file that needs a password to open is refused (encrypted).
-// A file encrypted only against changes or printing (it opens with the
-// empty password) is accepted; its rendition is written without
-// encryption, since a council's published documents are meant to be read.
 package pdfworker
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,62 +13,85 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents"
 )
 
-// Config configures a Pool.
+// Config configures a Pool. Zero values mean the defaults.
 type Config struct {
 	// Command is the argv that starts a worker, e.g.
-	// {"/usr/bin/ratsmappe", "pdf-worker"}. The worker must call Serve.
+	// {"/usr/bin/ratsmappe", "pdf-worker"}. The worker must call Serve
+	// with ServeConfigFromEnv.
 	Command []string
-	// Env is added to the worker's environment.
+	// Env is added to the worker's environment (after the parent's).
 	Env []string
-	// Workers is the number of worker processes; 0 means one per CPU,
-	// at most 4.
+	// Workers is the number of worker processes; default min(2, NumCPU).
 	Workers int
-	// Deadline is the wall-clock limit per file; default 60 s.
+	// Deadline is the wall-clock limit per file, from the moment a worker
+	// takes it; default 60 s.
 	Deadline time.Duration
 	// MemoryLimit caps a worker's resident memory in bytes; default 1 GiB.
+	// A worker idles at about 60 MB and needs about 350 MB while it
+	// compiles PDFium into an empty CacheDir; half of the cap is the limit
+	// of PDFium's own memory, and a worker left above half of it after a
+	// file is replaced.
 	MemoryLimit int64
 	// MaxInputSize is the largest file accepted, in bytes; default 200 MB.
 	MaxInputSize int64
-	// CacheDir keeps PDFium's compiled WebAssembly between runs; required
-	// for fast start-up (without it every worker compiles for seconds).
+	// CacheDir keeps PDFium's compiled WebAssembly between runs. Without
+	// it every worker compiles PDFium at start (seconds of CPU); with it,
+	// the first worker on a machine does and the rest load it in ~0.1 s.
 	CacheDir string
 	// TempDir is where renditions are written; default os.TempDir().
 	TempDir string
-	// OCR enables OCR of pages without text, if tesseract is installed.
+	// OCR enables OCR of pages without text, if tesseract is installed;
+	// if it is not, New logs once that OCR is off.
 	OCR bool
-	// Logger receives the workers' own log lines; default slog.Default().
+	// Logger receives the pool's and the workers' log records; default
+	// slog.Default().
 	Logger *slog.Logger
 }
 
 // Stats counts what a Pool did.
 type Stats struct {
-	Files    map[string]int // by result: "accepted" or a rejection code
+	Files    map[string]int // by result: "accepted", a rejection code, or "error"
 	Started  int            // worker processes started
-	Killed   int            // workers killed for a deadline or the memory cap
-	Crashed  int            // workers that died on their own
-	PeakRSS  int64          // highest resident memory of any worker, bytes
-	MaxInput int64
+	Restarts int            // of those, started to replace a worker that was killed, died or retired
+	Killed   int            // workers killed for the deadline, the memory cap or a cancelled context
+	Crashed  int            // workers that died on their own while working on a file
+	Retired  int            // workers replaced after a file left them big or in doubt
+	OCRPages int            // pages whose text came from OCR
+	PeakRSS  int64          // highest resident memory of any worker, in bytes
 }
+
+// ErrClosed is returned by Ingest after Close.
+var ErrClosed = errors.New("pdfworker: pool closed")
+
+const (
+	// startTimeout bounds a worker's start, which without a warm cache
+	// includes compiling PDFium.
+	startTimeout = 2 * time.Minute
+	// watchInterval is how often a busy worker's memory is read.
+	watchInterval = 25 * time.Millisecond
+)
 
 // Pool is a set of PDF worker processes. It implements documents.Ingester
 // and is safe for concurrent use.
 type Pool struct {
-	cfg  Config
-	log  *slog.Logger
-	slot chan struct{} // one token per worker that may run
-	idle chan *worker
+	cfg       Config
+	log       *slog.Logger
+	tesseract string // "" = OCR off
+	ocrLang   string
+	slot      chan struct{} // one token per worker that may run
+	idle      chan *worker
 
-	mu     sync.Mutex
-	stats  Stats
-	closed bool
-	all    map[*worker]struct{}
-	nextID atomic.Uint64
+	mu      sync.Mutex
+	stats   Stats
+	replace int // workers lost and not yet replaced, for Stats.Restarts
+	closed  bool
+	all     map[*worker]struct{}
+	nextID  atomic.Uint64
 }
 
 var _ documents.Ingester = (*Pool)(nil)
@@ -105,7 +102,7 @@ func New(cfg Config) (*Pool, error) {
 		return nil, errors.New("pdfworker: no worker command")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = min(runtime.NumCPU(), 4)
+		cfg.Workers = min(2, runtime.NumCPU())
 	}
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 60 * time.Second
@@ -138,11 +135,53 @@ func New(cfg Config) (*Pool, error) {
 		all:  map[*worker]struct{}{},
 	}
 	p.stats.Files = map[string]int{}
+	if cfg.OCR {
+		p.tesseract, p.ocrLang = findTesseract(p.log)
+	}
 	return p, nil
+}
+
+// findTesseract returns tesseract's path and the language to use, or ""
+// after logging that OCR is off.
+func findTesseract(log *slog.Logger) (bin, lang string) {
+	bin, err := exec.LookPath("tesseract")
+	if err != nil {
+		log.Warn("OCR is off: tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-deu)")
+		return "", ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "--list-langs").CombinedOutput()
+	if err != nil {
+		log.Warn("OCR is off: tesseract does not run", "err", err)
+		return "", ""
+	}
+	langs := strings.Fields(string(out))
+	switch {
+	case contains(langs, "deu"):
+		return bin, "deu"
+	case contains(langs, "eng"):
+		log.Warn("OCR without German: tesseract-ocr-deu is not installed")
+		return bin, "eng"
+	}
+	log.Warn("OCR is off: tesseract has neither German nor English", "languages", langs)
+	return "", ""
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Workers returns the number of worker processes the pool runs at most.
 func (p *Pool) Workers() int { return p.cfg.Workers }
+
+// OCR reports whether the pool OCRs pages without text.
+func (p *Pool) OCR() bool { return p.tesseract != "" }
 
 // Stats returns a copy of the pool's counters.
 func (p *Pool) Stats() Stats {
@@ -156,28 +195,36 @@ func (p *Pool) Stats() Stats {
 	return s
 }
 
-func (p *Pool) count(result string) {
-	p.mu.Lock()
-	p.stats.Files[result]++
-	p.mu.Unlock()
-}
-
-// Ingest implements documents.Ingester.
+// Ingest implements documents.Ingester. Size, emptiness and the %PDF-
+// header are checked here; everything that parses the file runs in a
+// worker under the deadline and the memory cap. It returns ErrClosed after
+// Close and ctx.Err() (killing the file's worker) if ctx ends first.
 func (p *Pool) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
 	res, err := p.ingest(ctx, path)
 	var rej *documents.Rejection
+	p.mu.Lock()
 	switch {
 	case err == nil:
-		p.count("accepted")
+		p.stats.Files["accepted"]++
 	case errors.As(err, &rej):
-		p.count(rej.Code)
+		p.stats.Files[rej.Code]++
 	default:
-		p.count("error")
+		p.stats.Files["error"]++
 	}
+	p.mu.Unlock()
 	return res, err
 }
 
+func (p *Pool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
 func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	if p.isClosed() {
+		return nil, ErrClosed
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
@@ -203,18 +250,8 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 	}
 	defer func() { <-p.slot }()
 
-	var w *worker
-	select {
-	case w = <-p.idle:
-	default:
-		if w, err = p.start(); err != nil {
-			return nil, err
-		}
-	}
-
 	out, err := os.CreateTemp(p.cfg.TempDir, "rendition-*.pdf")
 	if err != nil {
-		p.release(w)
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
 	out.Close()
@@ -225,10 +262,35 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		}
 	}()
 
-	j := job{ID: p.nextID.Add(1), Input: path, Output: out.Name(), OCR: p.cfg.OCR}
-	r, err := p.run(ctx, w, j)
-	if err != nil {
-		return nil, err
+	j := job{
+		ID:       p.nextID.Add(1),
+		Input:    path,
+		Output:   out.Name(),
+		OCR:      p.tesseract != "",
+		BudgetMS: p.cfg.Deadline.Milliseconds(),
+	}
+	var r reply
+	for attempt := 0; ; attempt++ {
+		w, err := p.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var sent bool
+		r, sent, err = p.run(ctx, w, j)
+		switch {
+		case !sent && attempt == 0:
+			// The worker died before it got the file: not the file's
+			// fault; a fresh worker tries it.
+			continue
+		case !sent:
+			return nil, errors.New("pdfworker: two workers in a row died before taking the file")
+		case err != nil:
+			return nil, err
+		}
+		break
+	}
+	if r.Error != "" {
+		return nil, fmt.Errorf("pdfworker: %s", r.Error)
 	}
 	if r.Code != "" {
 		return nil, documents.Reject(r.Code, errors.New(r.Detail))
@@ -253,45 +315,82 @@ func checkMagic(path string) error {
 	return nil
 }
 
+// get returns an idle worker that is still alive, or starts one.
+func (p *Pool) get(ctx context.Context) (*worker, error) {
+	for {
+		select {
+		case w := <-p.idle:
+			if w.exited() {
+				p.lose(w, "died while idle")
+				continue
+			}
+			return w, nil
+		default:
+			return p.start(ctx)
+		}
+	}
+}
+
 // run sends j to w and waits for the reply under the deadline and the
 // memory cap. A worker that fails any of them is killed and not reused.
-func (p *Pool) run(ctx context.Context, w *worker, j job) (reply, error) {
+// sent is false if the worker could not even take the job.
+func (p *Pool) run(ctx context.Context, w *worker, j job) (r reply, sent bool, err error) {
 	if err := w.send(j); err != nil {
-		p.discard(w, "crashed")
-		return reply{}, documents.Reject(documents.RejectCrashed, fmt.Errorf("send job: %w", err))
+		p.lose(w, "died while idle")
+		return reply{}, false, nil
 	}
 	deadline := time.NewTimer(p.cfg.Deadline)
 	defer deadline.Stop()
-	watch := time.NewTicker(25 * time.Millisecond)
+	watch := time.NewTicker(watchInterval)
 	defer watch.Stop()
 	for {
 		select {
 		case r, ok := <-w.replies:
 			if !ok {
-				p.discard(w, "crashed")
-				return reply{}, documents.Reject(documents.RejectCrashed, fmt.Errorf("worker exited: %s", w.exitStatus()))
+				if p.isClosed() {
+					return reply{}, true, ErrClosed
+				}
+				p.notePeak(w.lastRSS)
+				p.discard(w, &p.stats.Crashed, "crashed")
+				return reply{}, true, documents.Reject(documents.RejectCrashed,
+					fmt.Errorf("worker exited: %s%s", w.exitStatus(), w.lastWords()))
 			}
 			if r.ID != j.ID {
-				p.discard(w, "crashed")
-				return reply{}, fmt.Errorf("pdfworker: reply %d to job %d", r.ID, j.ID)
+				p.discard(w, &p.stats.Crashed, "crashed")
+				return reply{}, true, documents.Reject(documents.RejectCrashed,
+					fmt.Errorf("reply %d to job %d", r.ID, j.ID))
 			}
-			p.notePeak(w.peakRSS())
-			p.release(w)
-			return r, nil
+			rss := w.rss()
+			p.notePeak(max(w.peakRSS(), rss))
+			p.mu.Lock()
+			p.stats.OCRPages += r.OCRPages
+			p.mu.Unlock()
+			switch {
+			case r.Retire:
+				p.discard(w, &p.stats.Retired, "retired: engine in doubt")
+			case rss > p.cfg.MemoryLimit/2:
+				// WebAssembly memory never shrinks: a worker that
+				// needed much for this file would start the next one
+				// close to the cap.
+				p.discard(w, &p.stats.Retired, fmt.Sprintf("retired: %d MiB resident", rss>>20))
+			default:
+				p.release(w)
+			}
+			return r, true, nil
 		case <-deadline.C:
-			p.discard(w, "killed")
-			return reply{}, documents.Reject(documents.RejectTimeout, fmt.Errorf("over %v", p.cfg.Deadline))
+			p.discard(w, &p.stats.Killed, "killed: deadline")
+			return reply{}, true, documents.Reject(documents.RejectTimeout, fmt.Errorf("over %v", p.cfg.Deadline))
 		case <-watch.C:
 			rss := w.rss()
-			p.notePeak(rss)
 			if rss > p.cfg.MemoryLimit {
-				p.discard(w, "killed")
-				return reply{}, documents.Reject(documents.RejectResourceLimit,
+				p.notePeak(rss)
+				p.discard(w, &p.stats.Killed, "killed: memory cap")
+				return reply{}, true, documents.Reject(documents.RejectResourceLimit,
 					fmt.Errorf("resident memory %d MiB over the cap of %d MiB", rss>>20, p.cfg.MemoryLimit>>20))
 			}
 		case <-ctx.Done():
-			p.discard(w, "killed")
-			return reply{}, ctx.Err()
+			p.discard(w, &p.stats.Killed, "killed: caller gave up")
+			return reply{}, true, ctx.Err()
 		}
 	}
 }
@@ -316,25 +415,37 @@ func (p *Pool) release(w *worker) {
 	select {
 	case p.idle <- w:
 	default:
-		w.kill()
+		p.discard(w, &p.stats.Retired, "retired: no room")
 	}
 }
 
-// discard kills w for good; why is "killed" or "crashed" for the stats.
-func (p *Pool) discard(w *worker, why string) {
+// discard kills w for good and counts it in counter (a field of p.stats).
+func (p *Pool) discard(w *worker, counter *int, why string) {
 	w.kill()
 	p.mu.Lock()
 	delete(p.all, w)
-	if why == "killed" {
-		p.stats.Killed++
-	} else {
-		p.stats.Crashed++
-	}
+	*counter++
+	p.replace++
 	p.mu.Unlock()
-	p.log.Warn("pdf worker "+why, "pid", w.pid(), "status", w.exitStatus())
+	if strings.HasPrefix(why, "retired") {
+		p.log.Info("pdf worker "+why, "pid", w.pid)
+	} else {
+		p.log.Warn("pdf worker "+why, "pid", w.pid, "status", w.exitStatus())
+	}
 }
 
-// Close kills every worker. Ingest calls after Close fail.
+// lose forgets a worker that died between files; it costs no file.
+func (p *Pool) lose(w *worker, why string) {
+	w.kill()
+	p.mu.Lock()
+	delete(p.all, w)
+	p.replace++
+	p.mu.Unlock()
+	p.log.Warn("pdf worker "+why, "pid", w.pid, "status", w.exitStatus())
+}
+
+// Close kills every worker and waits for them. Ingest calls after Close,
+// and those still running, fail with ErrClosed. It is safe to call twice.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	p.closed = true
@@ -350,138 +461,70 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// worker is one child process.
-type worker struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	replies chan reply
-	done    chan struct{} // closed when the process has been waited for
-	waitErr error
-	once    sync.Once
-}
-
-func (p *Pool) start() (*worker, error) {
+// start starts a worker and waits until its engine runs.
+func (p *Pool) start(ctx context.Context) (*worker, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, errors.New("pdfworker: pool closed")
+		return nil, ErrClosed
 	}
 	p.mu.Unlock()
-	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
-	cmd.Env = append(os.Environ(), p.cfg.Env...)
-	cmd.Env = append(cmd.Env,
-		"RATSMAPPE_PDF_WORKER_CACHE="+p.cfg.CacheDir,
-		"RATSMAPPE_PDF_WORKER_MEMORY="+strconv.FormatInt(p.cfg.MemoryLimit, 10),
-	)
-	// The worker dies with its parent, even on SIGKILL of the parent.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
+	env := []string{
+		envCache + "=" + p.cfg.CacheDir,
+		envMemory + "=" + strconv.FormatInt(p.cfg.MemoryLimit, 10),
+		envTesseract + "=" + p.tesseract,
+		envOCRLang + "=" + p.ocrLang,
+	}
+	w, err := startWorker(p.cfg.Command, append(env, p.cfg.Env...), p.log)
 	if err != nil {
-		return nil, fmt.Errorf("pdfworker: %w", err)
+		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("pdfworker: %w", err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("pdfworker: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("pdfworker: start %s: %w", p.cfg.Command[0], err)
-	}
-	w := &worker{cmd: cmd, stdin: stdin, replies: make(chan reply, 1), done: make(chan struct{})}
-	go func() {
-		defer close(w.replies)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 256<<20)
-		for sc.Scan() {
-			var r reply
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				p.log.Error("pdf worker: bad reply", "err", err)
-				return
-			}
-			w.replies <- r
-		}
-	}()
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		n := 0
-		for sc.Scan() {
-			// A hostile file can make a parser print a lot; keep the
-			// first lines of each worker, which say what went wrong.
-			if n++; n <= 200 {
-				p.log.Debug("pdf worker", "pid", cmd.Process.Pid, "line", sc.Text())
-			}
-		}
-	}()
-	go func() {
-		w.waitErr = cmd.Wait()
-		close(w.done)
-	}()
 	p.mu.Lock()
 	p.all[w] = struct{}{}
 	p.stats.Started++
+	if p.replace > 0 {
+		p.replace--
+		p.stats.Restarts++
+	}
+	closed := p.closed
 	p.mu.Unlock()
-	return w, nil
-}
-
-func (w *worker) send(j job) error {
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
+	if closed {
+		w.kill()
+		return nil, ErrClosed
 	}
-	_, err = w.stdin.Write(append(b, '\n'))
-	return err
-}
 
-func (w *worker) pid() int { return w.cmd.Process.Pid }
-
-func (w *worker) kill() {
-	w.once.Do(func() {
-		w.stdin.Close()
-		// The whole process group: tesseract too, if it runs.
-		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
-		w.cmd.Process.Kill()
-	})
-	select {
-	case <-w.done:
-	case <-time.After(5 * time.Second):
+	timeout := time.NewTimer(startTimeout)
+	defer timeout.Stop()
+	watch := time.NewTicker(watchInterval)
+	defer watch.Stop()
+	fail := func(err error) (*worker, error) {
+		w.kill()
+		p.mu.Lock()
+		delete(p.all, w)
+		p.mu.Unlock()
+		return nil, err
 	}
-}
-
-func (w *worker) exitStatus() string {
-	select {
-	case <-w.done:
-		if w.waitErr == nil {
-			return "exit 0"
-		}
-		return w.waitErr.Error()
-	case <-time.After(200 * time.Millisecond):
-		return "running"
-	}
-}
-
-// rss returns the worker's current resident memory in bytes, 0 if unknown.
-func (w *worker) rss() int64 { return procStatus(w.cmd.Process.Pid, "VmRSS:") }
-
-// peakRSS returns the highest resident memory the worker has had.
-func (w *worker) peakRSS() int64 { return procStatus(w.cmd.Process.Pid, "VmHWM:") }
-
-func procStatus(pid int, field string) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, field) {
-			f := strings.Fields(line[len(field):])
-			if len(f) >= 1 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10
+	for {
+		select {
+		case r, ok := <-w.replies:
+			switch {
+			case !ok:
+				return fail(fmt.Errorf("pdfworker: worker exited at start: %s%s", w.exitStatus(), w.lastWords()))
+			case r.Error != "":
+				return fail(fmt.Errorf("pdfworker: worker could not start: %s", r.Error))
+			case !r.Ready:
+				return fail(fmt.Errorf("pdfworker: worker sent %+v at start", r))
 			}
+			p.notePeak(w.peakRSS())
+			return w, nil
+		case <-watch.C:
+			if rss := w.rss(); rss > p.cfg.MemoryLimit {
+				return fail(fmt.Errorf("pdfworker: worker needs %d MiB to start, over the cap of %d MiB", rss>>20, p.cfg.MemoryLimit>>20))
+			}
+		case <-timeout.C:
+			return fail(fmt.Errorf("pdfworker: worker did not start within %v", startTimeout))
+		case <-ctx.Done():
+			return fail(ctx.Err())
 		}
 	}
-	return 0
 }

