@@ -11,6 +11,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/mmcdole/gofeed"
 )
 
 type demoResult struct {
@@ -83,6 +86,7 @@ func TestDemo(t *testing.T) {
 			}
 		}
 	}
+	checkFeeds(t, crawl)
 	t.Logf("anonymous crawl: %d requests, %d PDFs read, canary found 0 times", crawl.requests, crawl.pdfs)
 	if crawl.pdfs < 50 {
 		t.Errorf("only %d PDFs seen: the crawl did not reach the documents", crawl.pdfs)
@@ -195,4 +199,63 @@ func pdfText(t *testing.T, pdf string) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out) + pdf
+}
+
+// checkFeeds reads the calendars, Atom feeds and the sitemap as a
+// citizen's programs would: they parse, have content, and carry no
+// canary.
+func checkFeeds(t *testing.T, crawl *crawler) {
+	t.Helper()
+	cal := crawl.get("/calendar.ics")
+	crawl.check("/calendar.ics", cal)
+	c, err := ics.ParseCalendar(strings.NewReader(cal.body))
+	if err != nil {
+		t.Fatalf("calendar.ics does not parse: %v", err)
+	}
+	if len(c.Events()) < 10 {
+		t.Errorf("calendar has %d events", len(c.Events()))
+	}
+	uids := map[string]bool{}
+	for _, e := range c.Events() {
+		uid := e.Id()
+		if uids[uid] || uid == "" {
+			t.Errorf("event UID %q missing or repeated", uid)
+		}
+		uids[uid] = true
+		if e.GetProperty(ics.ComponentPropertyDtStart) == nil || e.GetProperty(ics.ComponentPropertySummary) == nil {
+			t.Errorf("event %s lacks DTSTART or SUMMARY", uid)
+		}
+	}
+	for _, p := range []string{"/feeds/documents.atom", "/organizations/2/documents.atom", "/organizations/3/calendar.ics"} {
+		r := crawl.get(p)
+		if r.status != 200 {
+			t.Errorf("%s: %d", p, r.status)
+			continue
+		}
+		crawl.check(p, r)
+		if strings.HasSuffix(p, ".atom") {
+			f, err := gofeed.NewParser().ParseString(r.body)
+			if err != nil {
+				t.Errorf("%s does not parse: %v", p, err)
+				continue
+			}
+			if f.FeedType != "atom" || len(f.Items) == 0 {
+				t.Errorf("%s: type %s, %d entries", p, f.FeedType, len(f.Items))
+			}
+			for _, it := range f.Items {
+				if it.Title == "" || it.Link == "" || it.GUID == "" || it.UpdatedParsed == nil {
+					t.Errorf("%s: incomplete entry %+v", p, it)
+					break
+				}
+			}
+		}
+	}
+	sm := crawl.get("/sitemap.xml")
+	crawl.check("/sitemap.xml", sm)
+	if !strings.Contains(sm.body, "<urlset") || !strings.Contains(sm.body, "/meetings/") {
+		t.Errorf("sitemap: %.200s", sm.body)
+	}
+	if missing := crawl.get("/organizations/999999/calendar.ics"); missing.status != 404 {
+		t.Errorf("calendar of a missing organization: %d", missing.status)
+	}
 }

@@ -1,0 +1,257 @@
+package web
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// Feeds for citizens: iCalendar (RFC 5545) of meetings, Atom (RFC 4287)
+// of new and changed public documents, and a sitemap. All of them are
+// built for the anonymous viewer, through the same policy as the pages.
+
+// baseURL is the absolute URL of this server as the request reached it.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) bodyName(ctx context.Context) string {
+	if bs, err := s.cfg.Sessions.FindBodies(ctx); err == nil && len(bs) > 0 {
+		return bs[0].Name
+	}
+	return "Ratsmappe"
+}
+
+// icalEscape escapes a TEXT value (RFC 5545, 3.3.11).
+func icalEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`).Replace(s)
+}
+
+// icalFold writes one content line, folded at 75 octets without splitting
+// a UTF-8 sequence, ended by CRLF.
+func icalFold(b *strings.Builder, line string) {
+	for len(line) > 75 {
+		cut := 75
+		for cut > 0 && line[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		b.WriteString(line[:cut])
+		b.WriteString("\r\n ")
+		line = line[cut:]
+	}
+	b.WriteString(line)
+	b.WriteString("\r\n")
+}
+
+const icalTime = "20060102T150405Z"
+
+// handleCalendar serves the public meetings — of one organization with
+// ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
+// UIDs are stable; SEQUENCE and LAST-MODIFIED change with every change of
+// a meeting, so calendar programs update their copy.
+func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := sessions.MeetingFilter{From: time.Now().AddDate(-1, 0, 0)}
+	name := s.bodyName(ctx)
+	if id, ok := idParam(r, "id"); ok {
+		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		f.OrganizationID, name = id, name+" – "+o.Name
+	}
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	base := baseURL(r)
+	var b strings.Builder
+	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+		"X-WR-CALNAME:" + icalEscape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
+		icalFold(&b, l)
+	}
+	for _, m := range ms {
+		end := m.End
+		if end.IsZero() {
+			end = m.Start.Add(3 * time.Hour)
+		}
+		status := "CONFIRMED"
+		if m.State == sessions.MeetingCancelled {
+			status = "CANCELLED"
+		}
+		org := s.orgName(ctx, m.OrganizationID)
+		for _, l := range []string{
+			"BEGIN:VEVENT",
+			fmt.Sprintf("UID:meeting-%d@%s", m.ID, r.Host),
+			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
+			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
+			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
+			"DTSTART:" + m.Start.UTC().Format(icalTime),
+			"DTEND:" + end.UTC().Format(icalTime),
+			"SUMMARY:" + icalEscape(m.Name),
+			"LOCATION:" + icalEscape(m.Location),
+			"DESCRIPTION:" + icalEscape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
+			fmt.Sprintf("URL:%s/meetings/%d", base, m.ID),
+			"STATUS:" + status,
+			"END:VEVENT",
+		} {
+			icalFold(&b, l)
+		}
+	}
+	icalFold(&b, "END:VCALENDAR")
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, no-cache")
+	w.Write([]byte(b.String()))
+}
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title   string      `xml:"title"`
+	ID      string      `xml:"id"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Author  atomAuthor  `xml:"author"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	Title   string     `xml:"title"`
+	ID      string     `xml:"id"`
+	Updated string     `xml:"updated"`
+	Links   []atomLink `xml:"link"`
+	Summary string     `xml:"summary"`
+}
+
+// handleDocumentsFeed serves an Atom feed of the public documents of the
+// last months' meetings — of one organization at
+// /organizations/{id}/documents.atom — newest first, late ones marked.
+func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	anon := sessions.Viewer{}
+	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
+	title := s.bodyName(ctx) + " – Neue Dokumente"
+	self := "/feeds/documents.atom"
+	if id, ok := idParam(r, "id"); ok {
+		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		f.OrganizationID, title = id, title+" – "+o.Name
+		self = fmt.Sprintf("/organizations/%d/documents.atom", id)
+	}
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, anon, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	base := baseURL(r)
+	type dated struct {
+		at time.Time
+		e  atomEntry
+	}
+	var entries []dated
+	for _, m := range ms {
+		mv, err := s.meetingDetail(ctx, anon, m.ID)
+		if err != nil {
+			continue
+		}
+		for _, it := range mv.Agenda {
+			ref := ""
+			if len(it.Papers) > 0 {
+				ref = it.Papers[0].Reference + " "
+			}
+			for _, d := range it.Documents {
+				v, err := s.cfg.Documents.Store().FindVersion(ctx, d.ID, d.Version)
+				if err != nil {
+					continue
+				}
+				t := ref + d.Title
+				if strings.HasPrefix(d.Title, ref) {
+					t = d.Title
+				}
+				if d.Late != nil {
+					t += " (Nachtrag)"
+				}
+				if d.Version > 1 {
+					t += fmt.Sprintf(" – Version %d", d.Version)
+				}
+				entries = append(entries, dated{v.Created, atomEntry{
+					Title:   t,
+					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", strings.Split(r.Host, ":")[0], d.ID, d.Version),
+					Updated: v.Created.UTC().Format(time.RFC3339),
+					Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
+						{Href: fmt.Sprintf("%s/meetings/%d", base, m.ID), Rel: "related", Type: "text/html"}},
+					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(berlin).Format("02.01.2006"), it.Number, it.Title),
+				}})
+			}
+		}
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.After(entries[j].at) })
+	if len(entries) > 100 {
+		entries = entries[:100]
+	}
+	feed := atomFeed{Title: title, ID: base + self, Author: atomAuthor{s.bodyName(ctx)},
+		Links: []atomLink{{Href: base + self, Rel: "self", Type: "application/atom+xml"}, {Href: base + "/meetings", Rel: "alternate", Type: "text/html"}}}
+	feed.Updated = time.Unix(0, 0).UTC().Format(time.RFC3339)
+	if len(entries) > 0 {
+		feed.Updated = entries[0].e.Updated
+	}
+	for _, e := range entries {
+		feed.Entries = append(feed.Entries, e.e)
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, no-cache")
+	w.Write([]byte(xml.Header))
+	enc := xml.NewEncoder(w)
+	enc.Indent("", " ")
+	enc.Encode(feed)
+}
+
+// handleSitemap lists the public pages for search engines.
+func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, sessions.MeetingFilter{})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	type url struct {
+		Loc     string `xml:"loc"`
+		LastMod string `xml:"lastmod,omitempty"`
+	}
+	type urlset struct {
+		XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+		URLs    []url    `xml:"url"`
+	}
+	base := baseURL(r)
+	set := urlset{URLs: []url{{Loc: base + "/meetings"}}}
+	for _, m := range ms {
+		set.URLs = append(set.URLs, url{Loc: fmt.Sprintf("%s/meetings/%d", base, m.ID), LastMod: m.Modified.UTC().Format("2006-01-02")})
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Write([]byte(xml.Header))
+	xml.NewEncoder(w).Encode(set)
+}
