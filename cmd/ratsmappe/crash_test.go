@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bufio"
 	"context"
 	"math/rand/v2"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -93,24 +95,48 @@ func TestKillWorker(t *testing.T) {
 	c := newCLI(t)
 	args := append([]string{"doc", "add", "--json", "--pdf-workers", "1"}, files[:6]...)
 	cmd := c.command(context.Background(), args...)
-	var out strings.Builder
-	cmd.Stdout = &out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
+	var out strings.Builder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			mu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+		}
+	}()
+	results := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(out.String(), "\n")
+	}
 	killed := false
 	deadline := time.Now().Add(60 * time.Second)
-	for !killed && time.Now().Before(deadline) {
-		for _, pid := range children(cmd.Process.Pid) {
-			// Wait until the worker is busy: it has read at least one
-			// job (its first output happens after the engine is up).
-			if strings.Contains(cmdline(pid), "pdf-worker") && busy(pid) {
-				syscall.Kill(pid, syscall.SIGKILL)
-				killed = true
+	finished := make(chan struct{})
+	go func() { <-done; close(finished) }()
+	for !killed && time.Now().Before(deadline) && !closed(finished) {
+		// Once a file is done the worker is past its start and busy with
+		// the next one: kill it in the middle of that file.
+		if results() >= 1 {
+			for _, pid := range children(cmd.Process.Pid) {
+				if strings.Contains(cmdline(pid), "pdf-worker") && busy(pid) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					killed = true
+				}
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
+	<-done
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("doc add exited with %v after a worker was killed; output:\n%s", err, out.String())
 	}
@@ -140,6 +166,15 @@ func TestKillWorker(t *testing.T) {
 	}
 }
 
+func closed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 func children(pid int) []int {
 	var out []int
 	tasks, _ := filepath.Glob(filepath.Join("/proc", itoa(pid), "task", "*", "children"))
@@ -163,15 +198,21 @@ func cmdline(pid int) string {
 	return strings.ReplaceAll(string(b), "\x00", " ")
 }
 
-// busy reports whether the process is using CPU right now (state R).
+// busy reports whether any thread of the process is running right now
+// (state R); a Go program's main thread may sleep while others work.
 func busy(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
-	if err != nil {
-		return false
+	stats, _ := filepath.Glob(filepath.Join("/proc", itoa(pid), "task", "*", "stat"))
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i > 0 && len(s) > i+2 && s[i+2] == 'R' {
+			return true
+		}
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && len(s) > i+2 && s[i+2] == 'R'
+	return false
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -273,6 +273,12 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 	for attempt := 0; ; attempt++ {
 		w, err := p.get(ctx)
 		if err != nil {
+			// A worker that dies while it starts (killed from outside,
+			// say) is not the file's fault either: one more try.
+			if attempt == 0 && !errors.Is(err, ErrClosed) && ctx.Err() == nil {
+				p.log.Warn("pdf worker failed to start; trying another", "err", err)
+				continue
+			}
 			return nil, err
 		}
 		var sent bool
