@@ -114,6 +114,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	}
 	if cfg.Sessions != nil {
+		s.oparlRoutes(r)
 		r.Get("/login", s.handleLoginPage)
 		r.Post("/login", s.handleLogin)
 		r.Post("/logout", s.handleLogout)

@@ -1,0 +1,381 @@
+package web
+
+// OParl 1.1 read API under /oparl/v1/ (entry: GET /oparl/v1/system).
+//
+// Everything here reads as the anonymous viewer (sessions.Viewer{}),
+// whoever asks: OParl is a public standard, the store's policy decides
+// what is public, and a response never depends on a cookie or token.
+//
+// Implemented: System, Body, Organization, Person, Membership,
+// LegislativeTerm, Meeting (with embedded AgendaItem, Location, files),
+// AgendaItem, Paper (with embedded Consultation and files), Consultation,
+// File (accessUrl inline, downloadUrl attachment, sha512Checksum, text),
+// Location (one per meeting with a location text). External lists: the
+// body's organization, person, meeting, paper, legislativeTermList,
+// membership and locationList, and an organization's meeting list; pages
+// of oparlPageSize, ordered by id, with created_since, created_until,
+// modified_since, modified_until, omit_internal and limit carried through
+// every link. CORS, ETag/If-None-Match on every JSON answer.
+//
+// Deleted objects: a meeting that was public once and is not any more
+// (unpublished) appears as {id, type, created, modified, deleted: true} in
+// meeting lists with modified_since, and at its own URL. "Public once" is
+// read from the audit log (meeting.publish with a time that had passed
+// before the next publish/unpublish of that meeting), so that a draft
+// never published is never revealed.
+//
+// Missing (known gaps): minutes as Meeting.resultsProtocol; the body's
+// agendaItem, consultation and file lists; AgendaItem.consultation;
+// deleted:true for withdrawn agenda items, attachments and papers that
+// stopped being public (they simply disappear); Person.status. Lists are
+// built in memory from the store's finders, then filtered and paged:
+// fine for a municipality's data, not for a decade of a big city.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// oparlPageSize is the default number of objects per list page; a client
+// may ask for fewer or more (up to oparlMaxPageSize) with limit.
+const (
+	oparlPageSize    = 50
+	oparlMaxPageSize = 200
+)
+
+const oparlSchema = "https://schema.oparl.org/1.1/"
+
+// oparlViewer is the only viewer OParl reads as: anonymous.
+var oparlViewer = sessions.Viewer{}
+
+// oparlRoutes registers the OParl API on r.
+func (s *Server) oparlRoutes(r chi.Router) {
+	r.Route("/oparl/v1", func(r chi.Router) {
+		r.Use(oparlCORS)
+		r.Options("/*", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, oparlBase(r)+"/system", http.StatusMovedPermanently)
+		})
+		r.Get("/system", s.oparlObject(s.oparlSystem))
+		r.Get("/body", s.oparlList(s.oparlBodies))
+		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
+		r.Get("/body/{id}/organization", s.oparlList(s.oparlOrganizations))
+		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
+		r.Get("/body/{id}/meeting", s.oparlList(s.oparlMeetings))
+		r.Get("/body/{id}/paper", s.oparlList(s.oparlPapers))
+		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
+		r.Get("/body/{id}/legislativeTerm", s.oparlList(s.oparlLegislativeTerms))
+		r.Get("/body/{id}/location", s.oparlList(s.oparlLocations))
+		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
+		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlMeetings))
+		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
+		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
+		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
+		r.Get("/meeting/{id}", s.oparlObject(s.oparlMeeting))
+		r.Get("/agendaItem/{id}", s.oparlObject(s.oparlAgendaItem))
+		r.Get("/paper/{id}", s.oparlObject(s.oparlPaper))
+		r.Get("/paper/{paper}/consultation/{id}", s.oparlObject(s.oparlConsultation))
+		r.Get("/file/{id}", s.oparlObject(s.oparlFile))
+		r.Get("/file/{id}/access", s.oparlFileBytes("inline"))
+		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
+		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		})
+	})
+}
+
+// oparlCORS lets any web page read the API (OParl 1.1, chapter CORS).
+func oparlCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since")
+		h.Set("Access-Control-Expose-Headers", "ETag")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// oparlBase is the absolute URL of the API root as the client reached it,
+// e.g. https://rat.example.org/oparl/v1. A proxy in front that ends TLS
+// says so with X-Forwarded-Proto.
+func oparlBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + "/oparl/v1"
+}
+
+// oparlQuery is a list request's filters, parsed and validated.
+type oparlQuery struct {
+	createdSince, createdUntil, modifiedSince, modifiedUntil time.Time
+	omitInternal                                             bool
+	page, limit                                              int
+	// params are the filter parameters as given, carried into every link.
+	params url.Values
+}
+
+func parseOParlQuery(r *http.Request) (*oparlQuery, error) {
+	q := &oparlQuery{page: 1, limit: oparlPageSize, params: url.Values{}}
+	in := r.URL.Query()
+	for _, f := range []struct {
+		name string
+		t    *time.Time
+	}{{"created_since", &q.createdSince}, {"created_until", &q.createdUntil},
+		{"modified_since", &q.modifiedSince}, {"modified_until", &q.modifiedUntil}} {
+		v := in.Get(f.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "%s ist keine vollständige Zeitangabe (yyyy-mm-ddThh:mm:ss±hh:mm).", f.name)
+		}
+		*f.t = t
+		q.params.Set(f.name, v)
+	}
+	if v := in.Get("omit_internal"); v != "" {
+		q.omitInternal = v == "true"
+		q.params.Set("omit_internal", v)
+	}
+	if v := in.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "limit ist keine positive Zahl.")
+		}
+		q.limit = min(n, oparlMaxPageSize)
+		q.params.Set("limit", strconv.Itoa(q.limit))
+	}
+	if v := in.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist keine positive Seitenzahl.")
+		}
+		q.page = n
+	}
+	return q, nil
+}
+
+// match reports whether an object with these times passes the filters.
+func (q *oparlQuery) match(created, modified time.Time) bool {
+	c, m := created.Truncate(time.Second), modified.Truncate(time.Second)
+	return (q.createdSince.IsZero() || !c.Before(q.createdSince)) &&
+		(q.createdUntil.IsZero() || !c.After(q.createdUntil)) &&
+		(q.modifiedSince.IsZero() || !m.Before(q.modifiedSince)) &&
+		(q.modifiedUntil.IsZero() || !m.After(q.modifiedUntil))
+}
+
+// pageURL is the canonical URL of page n of the list at path: filter
+// parameters sorted by name (url.Values.Encode), page last but only
+// after the first page.
+func (q *oparlQuery) pageURL(listURL string, n int) string {
+	v := url.Values{}
+	for k, vs := range q.params {
+		v[k] = vs
+	}
+	if n > 1 {
+		v.Set("page", strconv.Itoa(n))
+	}
+	if len(v) == 0 {
+		return listURL
+	}
+	return listURL + "?" + v.Encode()
+}
+
+// oparlItem is one object of a list, with the times the filters need and
+// the id that orders the list.
+type oparlItem struct {
+	id                int64
+	created, modified time.Time
+	deleted           bool
+	obj               any
+}
+
+// oparlLister returns all objects of one list as the anonymous viewer
+// sees them; deleted ones (marked) only if q asks with modified_since.
+type oparlLister func(r *http.Request, q *oparlQuery) ([]oparlItem, error)
+
+type oparlListPage struct {
+	Data       []any           `json:"data"`
+	Pagination oparlPagination `json:"pagination"`
+	Links      oparlLinks      `json:"links"`
+}
+
+type oparlPagination struct {
+	TotalElements   int `json:"totalElements"`
+	ElementsPerPage int `json:"elementsPerPage"`
+	CurrentPage     int `json:"currentPage"`
+	TotalPages      int `json:"totalPages"`
+}
+
+type oparlLinks struct {
+	First string `json:"first,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+	Self  string `json:"self,omitempty"`
+	Next  string `json:"next,omitempty"`
+	Last  string `json:"last,omitempty"`
+}
+
+// oparlList serves an external object list: filtered, ordered by id
+// (stable: ids never change), paged.
+func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := parseOParlQuery(r)
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		items, err := list(r, q)
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		var kept []oparlItem
+		for _, it := range items {
+			if q.match(it.created, it.modified) && (!it.deleted || !q.modifiedSince.IsZero()) {
+				kept = append(kept, it)
+			}
+		}
+		slices.SortStableFunc(kept, func(a, b oparlItem) int { return cmpInt64(a.id, b.id) })
+		pages := max(1, (len(kept)+q.limit-1)/q.limit)
+		if q.page > pages {
+			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
+			return
+		}
+		from := (q.page - 1) * q.limit
+		to := min(from+q.limit, len(kept))
+		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
+		p := oparlListPage{
+			Data:       make([]any, 0, to-from),
+			Pagination: oparlPagination{TotalElements: len(kept), ElementsPerPage: q.limit, CurrentPage: q.page, TotalPages: pages},
+			Links:      oparlLinks{First: q.pageURL(listURL, 1), Self: q.pageURL(listURL, q.page), Last: q.pageURL(listURL, pages)},
+		}
+		for _, it := range kept[from:to] {
+			p.Data = append(p.Data, it.obj)
+		}
+		if q.page > 1 {
+			p.Links.Prev = q.pageURL(listURL, q.page-1)
+		}
+		if q.page < pages {
+			p.Links.Next = q.pageURL(listURL, q.page+1)
+		}
+		writeOParl(w, r, p)
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// oparlObject serves one object.
+func (s *Server) oparlObject(get func(r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		obj, err := get(r)
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		writeOParl(w, r, obj)
+	}
+}
+
+// writeOParl writes v as JSON (UTF-8, no HTML escaping, as OParl asks)
+// with an ETag of its bytes, answering If-None-Match with 304. The data
+// is public and the same for everyone, so caches may keep it but must
+// revalidate: an object can stop being public at any time.
+func writeOParl(w http.ResponseWriter, r *http.Request, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, no-cache")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// etagMatches implements the weak comparison of If-None-Match.
+func etagMatches(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || tag == etag || tag == "W/"+etag {
+			return true
+		}
+	}
+	return false
+}
+
+// oparlError answers with an OParl Error object. As everywhere in web,
+// something the public may not see answers exactly like something that
+// does not exist, and an internal error shows only a request ID.
+func oparlError(s *Server, w http.ResponseWriter, r *http.Request, err error) {
+	code := ratsmappe.ErrorCode(err)
+	body := map[string]string{"type": oparlSchema + "Error"}
+	status := ErrorStatus(code)
+	switch code {
+	case ratsmappe.ENOTFOUND:
+		body["message"] = "Nicht gefunden."
+	case ratsmappe.EINTERNAL:
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r), "err", err)
+		body["message"] = "internal error"
+		body["debug"] = "request " + requestID(r)
+	default:
+		body["message"] = ratsmappe.ErrorMessage(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// oparlID reads the numeric URL parameter name; a malformed one (leading
+// zeros included: URLs are canonical) is not found.
+func oparlID(r *http.Request, name string) (int64, error) {
+	raw := chi.URLParam(r, name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
+		return 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return id, nil
+}

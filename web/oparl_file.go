@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// An OParl File is an attachment (sessions.Attachment): the link of a
+// document to an agenda item, paper or meeting, with that link's
+// visibility. Its bytes are the current version's sanitized rendition.
+
+type oparlFileObj struct {
+	ID             string   `json:"id"`
+	Type           string   `json:"type"`
+	Name           string   `json:"name,omitempty"`
+	FileName       string   `json:"fileName,omitempty"`
+	MimeType       string   `json:"mimeType"`
+	Date           string   `json:"date,omitempty"`
+	Size           int64    `json:"size"`
+	SHA512Checksum string   `json:"sha512Checksum,omitempty"`
+	Text           string   `json:"text,omitempty"`
+	AccessURL      string   `json:"accessUrl"`
+	DownloadURL    string   `json:"downloadUrl"`
+	Meeting        []string `json:"meeting,omitempty"`
+	AgendaItem     []string `json:"agendaItem,omitempty"`
+	Paper          []string `json:"paper,omitempty"`
+	Created        string   `json:"created"`
+	Modified       string   `json:"modified"`
+}
+
+// sha512Cache maps a rendition's SHA-256 to its SHA-512: blobs are
+// content-addressed and immutable, so an entry never goes stale.
+var sha512Cache sync.Map
+
+func (s *Server) oparlSHA512(ctx context.Context, sha256 string) (string, error) {
+	if v, ok := sha512Cache.Load(sha256); ok {
+		return v.(string), nil
+	}
+	rc, err := s.cfg.Documents.Blobs().Get(ctx, sha256, 0, -1)
+	if err != nil {
+		return "", fmt.Errorf("oparl sha512 %s: %w", sha256, err)
+	}
+	defer rc.Close()
+	h := sha512.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", fmt.Errorf("oparl sha512 %s: %w", sha256, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	sha512Cache.Store(sha256, sum)
+	return sum, nil
+}
+
+// oparlCurrent returns the version of a's document the public gets, or
+// ok=false if there is none (every version withdrawn, or not public).
+func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Version, bool, error) {
+	v, err := s.cfg.Documents.Store().FindVersion(ctx, docID, 0)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := s.cfg.Sessions.CanSeeVersion(ctx, oparlViewer, docID, v.Number)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// oparlFileOf builds the File of attachment a (which the caller found as
+// the anonymous viewer); nil if its document has no version the public
+// may read.
+func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment) (*oparlFileObj, time.Time, error) {
+	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
+	if err != nil || !ok {
+		return nil, time.Time{}, err
+	}
+	sum, err := s.oparlSHA512(ctx, v.SHA256)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	pages, err := s.cfg.Documents.Store().FindPages(ctx, a.DocumentID, v.Number)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	texts := make([]string, 0, len(pages))
+	for _, p := range pages {
+		texts = append(texts, p.Text)
+	}
+	id := u.of("file", a.ID)
+	modified := latest(a.Modified, v.Created)
+	f := &oparlFileObj{ID: id, Type: oparlSchema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
+		Date: v.Created.In(berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
+		Text:      strings.TrimSpace(strings.Join(texts, "\f")),
+		AccessURL: id + "/access", DownloadURL: id + "/download",
+		Created: oparlTime(a.Created), Modified: oparlTime(modified)}
+	switch {
+	case a.AgendaItemID != 0:
+		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
+	case a.PaperID != 0:
+		f.Paper = []string{u.of("paper", a.PaperID)}
+	case a.MeetingID != 0:
+		f.Meeting = []string{u.of("meeting", a.MeetingID)}
+	}
+	return f, modified, nil
+}
+
+func (s *Server) oparlFile(r *http.Request) (any, error) {
+	id, err := oparlID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlViewer, id)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := s.oparlFileOf(r.Context(), oparlURLs(oparlBase(r)), a)
+	if err == nil && f == nil {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return f, err
+}
+
+// oparlFileBytes serves a File's PDF with the given disposition: inline
+// for accessUrl (OParl forbids attachment there), attachment with the
+// file name for downloadUrl. Ranges, ETag (the SHA-256) and
+// Last-Modified as on the document file route.
+func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id, err := oparlID(r, "id")
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		a, err := s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, id)
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
+		if err == nil && !ok {
+			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+		}
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
+		defer rs.Close()
+		h := w.Header()
+		h.Set("ETag", `"`+v.SHA256+`"`)
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
+		h.Set("Cache-Control", "public, no-cache")
+		http.ServeContent(w, r, "", v.Created, rs)
+	}
+}

@@ -1,0 +1,558 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/web"
+)
+
+const oparlCanary = "KANARIENVOGEL"
+
+type oparlEnv struct {
+	srv      *httptest.Server
+	sessions *sessions.Store
+	base     string // .../oparl/v1
+}
+
+// newOParlServer serves the demo council (with a canary word in
+// everything non-public) on a real SQLite database. The blob store is the
+// in-memory fake and the ingester accepts every file as it is (one page,
+// with a fixed text): PDF workers cannot run in a unit test, and these
+// tests are about what the API emits. Each caller gets its own server, so
+// that tests that change data do not disturb others.
+func newOParlServer(t *testing.T) *oparlEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	st := sessions.NewStore(db, nil)
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
+	if _, err := demo.Load(ctx, svc, st, demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &oparlEnv{srv: srv, sessions: st, base: srv.URL + "/oparl/v1"}
+}
+
+// acceptAll is an ingester that accepts every file unchanged as its own
+// rendition, with one page whose text names the file's size.
+type acceptAll struct{ dir string }
+
+func (a acceptAll) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(a.dir, "rendition-*.pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		return nil, err
+	}
+	return &documents.Ingested{RenditionPath: f.Name(),
+		Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: fmt.Sprintf("Seite 1 (%d Bytes)", len(b))}}}, nil
+}
+
+// oparlSchemas compiles the OParl 1.1 schemas from ../shared/oparl/schema
+// (read in place, never copied into the repository), under their file
+// names (they name each other so), with formats asserted.
+func oparlSchemas(t *testing.T) map[string]*jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	c.RegisterFormat(&jsonschema.Format{Name: "url", Validate: func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an absolute http(s) URL", s)
+		}
+		return nil
+	}})
+	names, err := filepath.Glob("../../shared/oparl/schema/*.json")
+	if err == nil && len(names) == 0 && os.Getenv("CI") != "true" {
+		t.Skip("../shared/oparl/schema is missing")
+	}
+	if err != nil || len(names) != 12 {
+		t.Fatalf("schemas in ../shared/oparl/schema: %v %v", names, err)
+	}
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if err := c.AddResource(filepath.Base(n), doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := map[string]*jsonschema.Schema{}
+	for _, n := range names {
+		sch, err := c.Compile(filepath.Base(n))
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		out["https://schema.oparl.org/1.1/"+strings.TrimSuffix(filepath.Base(n), ".json")] = sch
+	}
+	return out
+}
+
+// crawler fetches every OParl URL it finds, from the system object on,
+// and checks each response.
+type crawler struct {
+	t       *testing.T
+	base    string
+	schemas map[string]*jsonschema.Schema
+	seen    map[string]bool
+	queue   []string
+	objects map[string]map[string]any // every object by id, embedded ones too
+	files   []map[string]any
+	raw     strings.Builder
+}
+
+func (c *crawler) fetch(u string) (any, http.Header) {
+	c.t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+		c.t.Errorf("GET %s: Access-Control-Allow-Origin %q", u, got)
+	}
+	if strings.Contains(string(b), `\u003c`) || strings.Contains(string(b), `\u0026`) {
+		c.t.Errorf("GET %s: HTML escaping in JSON", u)
+	}
+	c.raw.Write(b)
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", u, err)
+	}
+	return v, resp.Header
+}
+
+func (c *crawler) add(u string) {
+	if c.seen[u] || !strings.HasPrefix(u, c.base+"/") || strings.HasSuffix(u, "/access") || strings.HasSuffix(u, "/download") {
+		return
+	}
+	c.seen[u] = true
+	c.queue = append(c.queue, u)
+}
+
+func (c *crawler) run(start string) {
+	c.add(start)
+	for len(c.queue) > 0 {
+		u := c.queue[0]
+		c.queue = c.queue[1:]
+		v, _ := c.fetch(u)
+		obj, ok := v.(map[string]any)
+		if !ok {
+			c.t.Fatalf("%s: not an object", u)
+		}
+		if data, ok := obj["data"]; ok {
+			c.checkList(u, obj, data)
+			continue
+		}
+		if obj["id"] != u {
+			c.t.Errorf("GET %s: id %v", u, obj["id"])
+		}
+		c.check(u, obj)
+	}
+}
+
+func (c *crawler) checkList(u string, page map[string]any, data any) {
+	items, ok := data.([]any)
+	if !ok {
+		c.t.Fatalf("%s: data is not a list", u)
+	}
+	links, _ := page["links"].(map[string]any)
+	pag, _ := page["pagination"].(map[string]any)
+	if links == nil || pag == nil {
+		c.t.Fatalf("%s: no links or pagination", u)
+	}
+	if cur, total := pag["currentPage"], pag["totalPages"]; cur != total && links["next"] == nil {
+		c.t.Errorf("%s: page %v of %v without links.next", u, cur, total)
+	}
+	for _, it := range items {
+		o, _ := it.(map[string]any)
+		c.check(u, o)
+		if id, ok := o["id"].(string); ok {
+			c.add(id)
+		}
+	}
+	if next, ok := links["next"].(string); ok {
+		c.add(next)
+	}
+}
+
+// check validates o, and every object embedded in it, against the schema
+// of its type, checks the rules the schemas do not express (created and
+// modified everywhere, no null, no empty strings or lists), and queues
+// every OParl URL o names.
+func (c *crawler) check(where string, o map[string]any) {
+	c.t.Helper()
+	typ, _ := o["type"].(string)
+	sch := c.schemas[typ]
+	if sch == nil {
+		c.t.Errorf("%s: object of unknown type %q", where, typ)
+		return
+	}
+	if err := sch.Validate(o); err != nil {
+		c.t.Errorf("%s: %s %v does not match its schema: %v", where, typ, o["id"], err)
+	}
+	id, _ := o["id"].(string)
+	if o["deleted"] == true {
+		for k := range o {
+			if k != "id" && k != "type" && k != "created" && k != "modified" && k != "deleted" {
+				c.t.Errorf("%s: deleted %s has %s", where, id, k)
+			}
+		}
+	}
+	for _, k := range []string{"created", "modified"} {
+		if _, ok := o[k].(string); !ok {
+			c.t.Errorf("%s: %s without %s", where, id, k)
+		}
+	}
+	c.objects[id] = o
+	if typ == "https://schema.oparl.org/1.1/File" {
+		c.files = append(c.files, o)
+	}
+	for k, v := range o {
+		switch v := v.(type) {
+		case nil:
+			c.t.Errorf("%s: %s.%s is null", where, id, k)
+		case string:
+			if v == "" {
+				c.t.Errorf("%s: %s.%s is empty", where, id, k)
+			}
+			if k != "id" {
+				c.add(v)
+			}
+		case map[string]any:
+			c.check(where, v)
+		case []any:
+			if len(v) == 0 && k != "legislativeTerm" {
+				c.t.Errorf("%s: %s.%s is []", where, id, k)
+			}
+			for _, e := range v {
+				switch e := e.(type) {
+				case map[string]any:
+					c.check(where, e)
+				case string:
+					c.add(e)
+				}
+			}
+		}
+	}
+}
+
+func newCrawler(t *testing.T, base string) *crawler {
+	return &crawler{t: t, base: base, schemas: oparlSchemas(t), seen: map[string]bool{}, objects: map[string]map[string]any{}}
+}
+
+// TestOParlCrawl walks the whole API as a client would and validates
+// every object it emits; nothing non-public (the demo's canary word) may
+// appear anywhere, and every file's bytes match its metadata.
+func TestOParlCrawl(t *testing.T) {
+	e := newOParlServer(t)
+	c := newCrawler(t, e.base)
+	c.run(e.base + "/system")
+	count := map[string]int{}
+	for _, o := range c.objects {
+		count[strings.TrimPrefix(o["type"].(string), "https://schema.oparl.org/1.1/")]++
+	}
+	t.Logf("objects: %v", count)
+	for _, typ := range []string{"System", "Body", "Organization", "Person", "Membership", "LegislativeTerm", "Meeting", "AgendaItem", "Paper", "Consultation", "File", "Location"} {
+		if count[typ] == 0 {
+			t.Errorf("no %s reached", typ)
+		}
+	}
+	if strings.Contains(c.raw.String(), oparlCanary) {
+		t.Errorf("the API emits non-public data (canary %q)", oparlCanary)
+	}
+	for i, f := range c.files {
+		if i >= 20 {
+			break // the first few suffice; every File was schema-checked
+		}
+		access, _ := f["accessUrl"].(string)
+		resp, body := get(t, access)
+		if resp.StatusCode != 200 || strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("accessUrl %s: %d %q", access, resp.StatusCode, resp.Header.Get("Content-Disposition"))
+		}
+		sum := sha512.Sum512([]byte(body))
+		if got, want := hex.EncodeToString(sum[:]), f["sha512Checksum"]; got != want {
+			t.Errorf("%s: sha512 %s, File says %v", access, got, want)
+		}
+		if got, want := json.Number(fmt.Sprint(len(body))), f["size"]; got != want {
+			t.Errorf("%s: %v bytes, File says %v", access, got, want)
+		}
+		if f["text"] == nil || f["mimeType"] != "application/pdf" || f["date"] == nil {
+			t.Errorf("%s: text, mimeType or date missing", f["id"])
+		}
+		dl, _ := f["downloadUrl"].(string)
+		resp, _ = get(t, dl)
+		if cd := resp.Header.Get("Content-Disposition"); resp.StatusCode != 200 || !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, "filename=") {
+			t.Errorf("downloadUrl %s: %d %q", dl, resp.StatusCode, cd)
+		}
+	}
+}
+
+func getJSON(t *testing.T, u string) (map[string]any, *http.Response) {
+	t.Helper()
+	resp, body := get(t, u)
+	var v map[string]any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("GET %s: %d %v", u, resp.StatusCode, err)
+	}
+	return v, resp
+}
+
+func ids(t *testing.T, page map[string]any) []string {
+	t.Helper()
+	var out []string
+	for _, it := range page["data"].([]any) {
+		out = append(out, it.(map[string]any)["id"].(string))
+	}
+	return out
+}
+
+// TestOParlPaging pages through the meeting list in small pages with a
+// filter: every link keeps the filter, the pages together are exactly
+// the whole list in the same stable order, and only the last page has no
+// next link.
+func TestOParlPaging(t *testing.T) {
+	e := newOParlServer(t)
+	all, _ := getJSON(t, e.base+"/body/1/meeting?limit=200")
+	want := ids(t, all)
+	if len(want) < 7 {
+		t.Fatalf("only %d public meetings", len(want))
+	}
+	since := url.QueryEscape("2000-01-01T00:00:00+01:00")
+	u := e.base + "/body/1/meeting?created_since=" + since + "&limit=3"
+	var got []string
+	for n := 1; u != ""; n++ {
+		page, _ := getJSON(t, u)
+		got = append(got, ids(t, page)...)
+		links := page["links"].(map[string]any)
+		for k, l := range links {
+			if !strings.Contains(l.(string), "created_since="+since) || !strings.Contains(l.(string), "limit=3") {
+				t.Errorf("page %d: links.%s %s lost the filter", n, k, l)
+			}
+		}
+		next, _ := links["next"].(string)
+		if next == "" && len(got) != len(want) {
+			t.Fatalf("page %d has no next link after %d of %d", n, len(got), len(want))
+		}
+		u = next
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("paged:\n%v\nwhole list:\n%v", got, want)
+	}
+
+	future := url.QueryEscape(time.Now().Add(time.Hour).Format(time.RFC3339))
+	for _, q := range []string{"created_since=" + future, "modified_since=" + future, "created_until=2000-01-01T00%3A00%3A00%2B00%3A00"} {
+		page, _ := getJSON(t, e.base+"/body/1/paper?"+q)
+		if n := len(page["data"].([]any)); n != 0 {
+			t.Errorf("%s: %d papers", q, n)
+		}
+	}
+	resp, body := get(t, e.base+"/body/1/paper?created_since=gestern")
+	if resp.StatusCode != 400 || !strings.Contains(body, "https://schema.oparl.org/1.1/Error") {
+		t.Errorf("bad filter: %d %s", resp.StatusCode, body)
+	}
+	// omit_internal leaves out the embedded agenda.
+	page, _ := getJSON(t, e.base+"/body/1/meeting?omit_internal=true")
+	for _, m := range page["data"].([]any) {
+		if _, ok := m.(map[string]any)["agendaItem"]; ok {
+			t.Fatal("omit_internal=true: agendaItem still embedded")
+		}
+	}
+}
+
+// TestOParlHTTP checks CORS, conditional GET and not-found answers.
+func TestOParlHTTP(t *testing.T) {
+	e := newOParlServer(t)
+	resp, _ := get(t, e.base+"/meeting/999999")
+	if resp.StatusCode != 404 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("missing meeting: %d, CORS %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	resp, _ = get(t, e.base+"/body/01")
+	if resp.StatusCode != 404 {
+		t.Errorf("non-canonical /body/01: %d", resp.StatusCode)
+	}
+	sys, resp := getJSON(t, e.base+"/system")
+	etag := resp.Header.Get("ETag")
+	if etag == "" || sys["id"] != e.base+"/system" {
+		t.Fatalf("system: ETag %q, id %v", etag, sys["id"])
+	}
+	req, _ := http.NewRequest("GET", e.base+"/system", nil)
+	req.Header.Set("If-None-Match", etag)
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d", r2.StatusCode)
+	}
+	// The base URL follows the proxy's scheme.
+	req, _ = http.NewRequest("GET", e.base+"/system", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	r3, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r3.Body)
+	r3.Body.Close()
+	if !strings.Contains(string(b), `"id":"https://`) {
+		t.Errorf("behind TLS proxy: %s", b)
+	}
+}
+
+// TestOParlDeleted unpublishes a public meeting (as the office's
+// unpublish route does: store call plus audit entries) and checks the
+// soft delete: gone from plain lists, deleted:true with modified_since and
+// at its own URL; a draft meeting never published never shows.
+func TestOParlDeleted(t *testing.T) {
+	e := newOParlServer(t)
+	ctx := context.Background()
+	before := time.Now().Add(-time.Second).Truncate(time.Second)
+	page, _ := getJSON(t, e.base+"/body/1/meeting?limit=200")
+	first := page["data"].([]any)[0].(map[string]any)
+	id := first["id"].(string)
+	var mid int64
+	fmt.Sscanf(id[strings.LastIndex(id, "/")+1:], "%d", &mid)
+	m, err := e.sessions.FindMeetingByID(ctx, sessions.Viewer{}, mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.publish", ObjectType: "meeting", ObjectID: mid,
+		At: m.PublishedAt, Details: m.PublishedAt.UTC().Format(time.RFC3339)}))
+	oparlMust(t, e.sessions.UnpublishMeeting(ctx, mid))
+	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.unpublish", ObjectType: "meeting", ObjectID: mid}))
+	// A draft that was never public, unpublished again: must not show.
+	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	allMeetings, err := e.sessions.FindMeetings(ctx, staff, sessions.MeetingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var draft int64
+	for _, dm := range allMeetings {
+		if dm.PublishedAt.IsZero() && dm.ID != mid {
+			draft = dm.ID
+			break
+		}
+	}
+	if draft == 0 {
+		t.Fatal("the demo has no draft meeting")
+	}
+	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.unpublish", ObjectType: "meeting", ObjectID: draft}))
+
+	plain, _ := getJSON(t, e.base+"/body/1/meeting?limit=200")
+	if strings.Contains(strings.Join(ids(t, plain), " "), id+" ") || ids(t, plain)[0] == id {
+		t.Errorf("unpublished meeting still in the plain list")
+	}
+	since := url.QueryEscape(before.Format(time.RFC3339))
+	upd, _ := getJSON(t, e.base+"/body/1/meeting?limit=200&modified_since="+since)
+	var found map[string]any
+	for _, it := range upd["data"].([]any) {
+		o := it.(map[string]any)
+		if o["id"] == id {
+			found = o
+		}
+		if strings.HasSuffix(o["id"].(string), fmt.Sprintf("/meeting/%d", draft)) {
+			t.Errorf("never published meeting %d listed: %v", draft, o)
+		}
+	}
+	if found == nil || found["deleted"] != true || found["name"] != nil {
+		t.Errorf("modified_since: unpublished meeting is %v", found)
+	}
+	one, resp := getJSON(t, id)
+	if resp.StatusCode != 200 || one["deleted"] != true {
+		t.Errorf("GET %s: %d %v", id, resp.StatusCode, one)
+	}
+	resp, _ = get(t, fmt.Sprintf("%s/meeting/%d", e.base, draft))
+	if resp.StatusCode != 404 {
+		t.Errorf("draft meeting: %d", resp.StatusCode)
+	}
+	c := newCrawler(t, e.base)
+	c.check(id, one)
+}
+
+func oparlMust(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOParlSchemasRefuse makes sure the validation above is not vacuous:
+// the compiled schemas refuse what OParl forbids.
+func TestOParlSchemasRefuse(t *testing.T) {
+	schemas := oparlSchemas(t)
+	for _, tc := range []struct {
+		typ, doc string
+	}{
+		{"File", `{"id": "https://x.example/oparl/v1/file/1", "type": "https://schema.oparl.org/1.1/File"}`},                                               // no accessUrl
+		{"Meeting", `{"id": "https://x.example/oparl/v1/meeting/1", "type": "https://schema.oparl.org/1.1/Meeting", "start": "2025-01-02 18:00"}`},         // not a date-time
+		{"Body", `{"id": "https://x.example/oparl/v1/body/1", "type": "https://schema.oparl.org/1.1/Body", "name": "B"}`},                                  // lists missing
+		{"Paper", `{"id": "/oparl/v1/paper/1", "type": "https://schema.oparl.org/1.1/Paper"}`},                                                             // relative id
+		{"AgendaItem", `{"id": "https://x.example/oparl/v1/agendaItem/1", "type": "https://schema.oparl.org/1.1/AgendaItem", "order": 1, "public": "ja"}`}, // wrong type
+	} {
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemas["https://schema.oparl.org/1.1/"+tc.typ].Validate(v); err == nil {
+			t.Errorf("%s accepted: %s", tc.typ, tc.doc)
+		}
+	}
+}
