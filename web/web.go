@@ -122,7 +122,11 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/login/oidc", s.handleOIDCStart)
 			r.Get("/login/oidc/callback", s.handleOIDCCallback)
 		}
-		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/meetings", http.StatusSeeOther) })
+		r.Get("/", s.pageHome)
+		r.Get("/organizations", s.pageOrganizations)
+		r.Get("/organizations/{id}", s.pageOrganization)
+		r.Get("/papers/{id}", s.pagePaper)
+		r.Get("/documents/{id}", s.pageDocument)
 		r.Get("/meetings", s.pageMeetings)
 		r.Get("/meetings/{id}", s.pageMeeting)
 		r.Get("/calendar.ics", s.handleCalendar)
@@ -249,7 +253,11 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("ETag", `"`+v.SHA256+`"`)
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", documents.ContentDisposition("inline", v.FileName))
+	disposition := "inline"
+	if r.URL.Query().Get("download") != "" {
+		disposition = "attachment"
+	}
+	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
 	h.Set("Cache-Control", cache)
 	h.Add("Vary", "Cookie, Authorization")
 	http.ServeContent(w, r, "", v.Created, rs)

@@ -58,6 +58,8 @@ func TestDemo(t *testing.T) {
 	// answer exactly like ids that do not exist.
 	base, _ := c.serve(t)
 	crawl := newCrawler(t, base, "")
+	crawl.visit("/")
+	crawl.visit("/organizations")
 	crawl.visit("/meetings")
 	crawl.visit("/api/v1/meetings")
 	missingMeeting := crawl.get("/api/v1/meetings/999999")
@@ -161,6 +163,9 @@ func (c *crawler) visit(path string) {
 	}
 	c.seen[path] = true
 	r := c.get(path)
+	if r.status != 200 && !c.expectCanary {
+		c.t.Errorf("%s, linked from a page, answers %d", path, r.status)
+	}
 	c.check(path, r)
 	for _, m := range linkRE.FindAllStringSubmatch(r.body, -1) {
 		c.visit(m[1])

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// The portal: what citizens (and everyone else, with what they may see)
+// browse — start page, committees, papers, documents with their text.
+// Every page works without JavaScript.
+
+type newsItem struct {
+	Title, URL, Meeting string
+	At                  time.Time
+	Late                bool
+}
+
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	now := time.Now()
+	next, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.Add(-6 * time.Hour), Limit: 5})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	recent, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.AddDate(0, -2, 0), To: now.AddDate(0, 1, 0), Descending: true, Limit: 12})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var news []newsItem
+	for _, m := range recent {
+		mv, err := s.meetingDetail(ctx, v, m.ID)
+		if err != nil {
+			continue
+		}
+		for _, it := range mv.Agenda {
+			for _, d := range it.Documents {
+				ver, err := s.cfg.Documents.Store().FindVersion(ctx, d.ID, d.Version)
+				if err != nil {
+					continue
+				}
+				news = append(news, newsItem{Title: d.Title, URL: fmt.Sprintf("/documents/%d", d.ID), Meeting: mv.Name, At: ver.Created, Late: d.Late != nil})
+			}
+		}
+	}
+	sort.SliceStable(news, func(i, j int) bool { return news[i].At.After(news[j].At) })
+	if len(news) > 10 {
+		news = news[:10]
+	}
+	orgs, err := s.committees(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	conv := func(ms []*sessions.Meeting) []meetingView {
+		var out []meetingView
+		for _, m := range ms {
+			out = append(out, s.meetingSummary(ctx, m))
+		}
+		return out
+	}
+	p := s.newPage(w, r, s.bodyName(ctx))
+	p.Data = map[string]any{"Next": conv(next), "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
+	s.render(w, r, http.StatusOK, "home", p)
+}
+
+func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
+	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []*sessions.Organization
+	for _, o := range all {
+		if o.Classification != sessions.ClassFaction {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) pageOrganizations(w http.ResponseWriter, r *http.Request) {
+	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, translate(language(r), "portal.organizations"))
+	p.Data = all
+	s.render(w, r, http.StatusOK, "organizations", p)
+}
+
+type memberView struct {
+	Name, Role, Faction string
+}
+
+func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ms, err := s.cfg.Sessions.FindMemberships(ctx, 0, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	today := time.Now().Format("2006-01-02")
+	var members []memberView
+	for _, m := range ms {
+		if m.EndDate != "" && m.EndDate < today {
+			continue
+		}
+		p, err := s.cfg.Sessions.FindPersonByID(ctx, m.PersonID)
+		if err != nil {
+			continue
+		}
+		mv := memberView{Name: p.Name(), Role: m.Role}
+		if m.OnBehalfOf != 0 {
+			if f, err := s.cfg.Sessions.FindOrganizationByID(ctx, m.OnBehalfOf); err == nil {
+				mv.Faction = f.ShortName
+			}
+		}
+		members = append(members, mv)
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
+	v := viewerFrom(ctx)
+	now := time.Now()
+	upcoming, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{OrganizationID: id, From: now.Add(-6 * time.Hour)})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	past, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{OrganizationID: id, To: now.Add(-6 * time.Hour), Descending: true, Limit: 20})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var up, pa []meetingView
+	for _, m := range upcoming {
+		up = append(up, s.meetingSummary(ctx, m))
+	}
+	for _, m := range past {
+		pa = append(pa, s.meetingSummary(ctx, m))
+	}
+	p := s.newPage(w, r, o.Name)
+	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": up, "Past": pa}
+	s.render(w, r, http.StatusOK, "organization", p)
+}
+
+type consultationView struct {
+	Meeting   meetingView
+	Item      string
+	ItemTitle string
+}
+
+func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	paper, err := s.cfg.Sessions.FindPaperByID(ctx, v, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cs, err := s.cfg.Sessions.FindConsultations(ctx, v, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var history []consultationView
+	for _, c := range cs {
+		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, v, c.AgendaItemID)
+		if err != nil {
+			continue
+		}
+		m, err := s.cfg.Sessions.FindMeetingByID(ctx, v, it.MeetingID)
+		if err != nil {
+			continue
+		}
+		history = append(history, consultationView{Meeting: s.meetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
+	}
+	sort.Slice(history, func(i, j int) bool { return history[i].Meeting.Start.Before(history[j].Meeting.Start) })
+	var docs []documentEntry
+	as, err := s.cfg.Sessions.FindAttachments(ctx, v, sessions.AttachmentTarget{PaperID: id})
+	if err == nil {
+		for _, a := range as {
+			if d, ok := s.document(ctx, v, a); ok {
+				docs = append(docs, d)
+			}
+		}
+	}
+	// The documents of the items the paper is on.
+	for _, c := range cs {
+		as, err := s.cfg.Sessions.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
+		if err != nil {
+			continue
+		}
+		for _, a := range as {
+			if d, ok := s.document(ctx, v, a); ok {
+				docs = append(docs, d)
+			}
+		}
+	}
+	p := s.newPage(w, r, paper.Reference+" "+paper.Name)
+	p.Data = map[string]any{"Paper": paper, "History": history, "Documents": dedupe(docs)}
+	s.render(w, r, http.StatusOK, "paper", p)
+}
+
+func dedupe(ds []documentEntry) []documentEntry {
+	seen := map[int64]bool{}
+	var out []documentEntry
+	for _, d := range ds {
+		if !seen[d.ID] {
+			seen[d.ID] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+type versionView struct {
+	Number  int
+	Created time.Time
+	State   string
+	Pages   int
+	Size    int64
+	URL     string
+	Note    string
+}
+
+// pageDocument shows a document: its versions the viewer may see, the PDF
+// inline and for download, and the text of the current version as HTML —
+// readable without a PDF viewer, with a screen reader, at any zoom.
+func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, ok := idParam(r, "id")
+	if !ok {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if acc != sessions.Full {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	vs, err := s.cfg.Documents.Store().FindVersions(ctx, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var versions []versionView
+	for _, ver := range vs {
+		if sessions.VersionAccess(v, acc, ver.State) != sessions.Full {
+			continue
+		}
+		versions = append(versions, versionView{Number: ver.Number, Created: ver.Created, State: ver.State, Pages: ver.Pages, Size: ver.Size,
+			URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", id, ver.Number), Note: ver.Note})
+	}
+	if len(versions) == 0 {
+		s.pageError(w, r, notFoundErr)
+		return
+	}
+	sort.Slice(versions, func(i, j int) bool { return versions[i].Number > versions[j].Number })
+	current := versions[0]
+	var pages []documents.Page
+	if d.Current == current.Number {
+		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
+	}
+	p := s.newPage(w, r, d.Title)
+	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
+	s.render(w, r, http.StatusOK, "document", p)
+}
