@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +109,49 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	})
 	if n < 20 {
 		t.Errorf("only %d API routes walked", n)
+	}
+}
+
+// Under a flood the admission control answers every request: with the
+// page, or at once with 429 and Retry-After — never with an error, never
+// by hanging.
+func TestAdmission(t *testing.T) {
+	release := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write([]byte("ok"))
+	})
+	h := newAdmission(4, 4, 200*time.Millisecond).middleware(slow)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	const n = 40
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(srv.URL + "/meetings")
+			if err != nil {
+				codes <- -1
+				return
+			}
+			if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+				codes <- -2
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	time.Sleep(400 * time.Millisecond) // the queue's wait passes
+	close(release)
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] < 4 || count[429] < n-8 || count[200]+count[429] != n {
+		t.Errorf("answers %v: want the 4 running (and at most 4 queued) served, the rest 429", count)
 	}
 }

@@ -47,6 +47,11 @@ type Config struct {
 	// OIDC, if its Issuer is set, adds sign-in through an OpenID
 	// Connect provider at /login/oidc.
 	OIDC OIDCConfig
+	// MaxInFlight requests are served at a time (default 256); up to
+	// MaxQueue more wait up to QueueWait (default 1024, 3 s); the rest
+	// get 429 with Retry-After at once.
+	MaxInFlight, MaxQueue int
+	QueueWait             time.Duration
 	// TempDir receives uploads; MaxUpload is the largest accepted.
 	TempDir   string
 	MaxUpload int64
@@ -98,7 +103,18 @@ func NewServer(cfg Config) (*Server, error) {
 	s.loginByName = newLimiter(5, 15*time.Minute, time.Now)
 	s.loginByIP = newLimiter(50, 15*time.Minute, time.Now)
 
+	inFlight, queue, wait := cfg.MaxInFlight, cfg.MaxQueue, cfg.QueueWait
+	if inFlight <= 0 {
+		inFlight = 256
+	}
+	if queue <= 0 {
+		queue = 1024
+	}
+	if wait <= 0 {
+		wait = 3 * time.Second
+	}
 	r := chi.NewRouter()
+	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	r.Use(securityHeaders)
