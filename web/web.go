@@ -117,6 +117,8 @@ func NewServer(cfg Config) (*Server, error) {
 	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
+	// HEAD is answered by the GET handler, without the body.
+	r.Use(middleware.GetHead)
 	r.Use(securityHeaders)
 	r.Use(rememberLanguage)
 	r.Use(http.NewCrossOriginProtection().Handler)

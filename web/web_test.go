@@ -443,3 +443,19 @@ type refuseAll struct{}
 func (refuseAll) Ingest(context.Context, string) (*documents.Ingested, error) {
 	return nil, documents.Reject(documents.RejectNotPDF, nil)
 }
+
+// HEAD works wherever GET does (feed readers and link checkers use it).
+func TestHead(t *testing.T) {
+	e := newServer(t)
+	for _, p := range []string{"/healthz", "/meetings", "/oparl/v1/system", "/calendar.ics"} {
+		req, _ := http.NewRequest("HEAD", e.srv.URL+p, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("HEAD %s: %d", p, resp.StatusCode)
+		}
+	}
+}
