@@ -110,6 +110,7 @@ type PageSize struct {
 // filter.
 type DocumentFilter struct {
 	Kind   string
+	Newest bool // newest first (by id) instead of oldest first
 	Offset int
 	Limit  int // 0 means no limit
 }

@@ -74,6 +74,9 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY d.id"
+	if f.Newest {
+		q += " DESC"
+	}
 	if f.Limit > 0 {
 		q += " LIMIT ? OFFSET ?"
 		args = append(args, f.Limit, f.Offset)

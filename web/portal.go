@@ -29,30 +29,36 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	recent, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.AddDate(0, -2, 0), To: now.AddDate(0, 1, 0), Descending: true, Limit: 12})
+	// The newest documents the viewer may see: the newest documents
+	// first, filtered by the policy in one pass.
+	var news []newsItem
+	latest, err := s.cfg.Documents.Store().FindDocuments(ctx, documents.DocumentFilter{Newest: true, Limit: 200})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	var news []newsItem
-	for _, m := range recent {
-		mv, err := s.meetingDetail(ctx, v, m.ID)
-		if err != nil {
+	ids := make([]int64, len(latest))
+	for i, d := range latest {
+		ids[i] = d.ID
+	}
+	visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	byID := map[int64]*documents.Document{}
+	for _, d := range latest {
+		byID[d.ID] = d
+	}
+	for _, id := range visible {
+		d := byID[id]
+		if d.Current == 0 {
 			continue
 		}
-		for _, it := range mv.Agenda {
-			for _, d := range it.Documents {
-				ver, err := s.cfg.Documents.Store().FindVersion(ctx, d.ID, d.Version)
-				if err != nil {
-					continue
-				}
-				news = append(news, newsItem{Title: d.Title, URL: fmt.Sprintf("/documents/%d", d.ID), Meeting: mv.Name, At: ver.Created, Late: d.Late != nil})
-			}
+		news = append(news, newsItem{Title: d.Title, URL: fmt.Sprintf("/documents/%d", d.ID), At: d.Created})
+		if len(news) == 10 {
+			break
 		}
-	}
-	sort.SliceStable(news, func(i, j int) bool { return news[i].At.After(news[j].At) })
-	if len(news) > 10 {
-		news = news[:10]
 	}
 	orgs, err := s.committees(r)
 	if err != nil {
