@@ -35,6 +35,9 @@ test-browser:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
+	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON; do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=8s ./web/ || exit 1; \
+	done
 
 deps: deps-debian deps-minio deps-node
 
