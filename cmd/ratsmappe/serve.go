@@ -128,6 +128,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
 					}
+					if n := prunePackets(filepath.Join(cfg.Data, "cache", "packets"), 7*24*time.Hour); n > 0 {
+						log.Info("pruned session packets", "removed", n)
+					}
 				}
 			}
 		}()
@@ -186,4 +189,24 @@ func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d Blobs geprüft, %d nicht referenzierte entfernt\n", res.Checked, res.Deleted)
 	return nil
+}
+
+// prunePackets removes built session packets older than age: they are
+// rebuilt in well under a second when someone asks again, and packets of
+// changed inputs are never asked for again.
+func prunePackets(dir string, age time.Duration) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	cutoff := time.Now().Add(-age)
+	n := 0
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(cutoff) {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	return n
 }
