@@ -24,8 +24,10 @@ package web
 // before the next publish/unpublish of that meeting), so that a draft
 // never published is never revealed.
 //
-// Missing (known gaps): minutes as Meeting.resultsProtocol; the body's
-// agendaItem, consultation and file lists; AgendaItem.consultation;
+// Published public minutes are Meeting.resultsProtocol, as Files at
+// /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
+//
+// Missing (known gaps): the body's agendaItem, consultation and file lists; AgendaItem.consultation;
 // deleted:true for withdrawn agenda items, attachments and papers that
 // stopped being public (they simply disappear); Person.status. Lists are
 // built in memory from the store's finders, then filtered and paged:
@@ -70,6 +72,9 @@ func (s *Server) oparlRoutes(r chi.Router) {
 			http.Redirect(w, r, oparlBase(r)+"/system", http.StatusMovedPermanently)
 		})
 		r.Get("/system", s.oparlObject(s.oparlSystem))
+		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
+		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
+		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
 		r.Get("/body", s.oparlList(s.oparlBodies))
 		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
 		r.Get("/body/{id}/organization", s.oparlList(s.oparlOrganizations))

@@ -167,3 +167,88 @@ func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
 		http.ServeContent(w, r, "", v.Created, rs)
 	}
 }
+
+// oparlProtocolOf returns the public, published minutes of meeting mid as
+// a File — the one with id minutesID, or the first if minutesID is 0 —
+// or nil if the public sees none. Minutes are no attachments, so their
+// Files live at /oparl/v1/meeting/{mid}/protocol/{id}.
+func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesID int64) (*oparlFileObj, time.Time, error) {
+	ms, err := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mid)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	for _, m := range ms {
+		if minutesID != 0 && m.ID != minutesID {
+			continue
+		}
+		title := "Niederschrift"
+		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, m.DocumentID); err == nil {
+			title = d.Title
+		}
+		a := &sessions.Attachment{ID: m.ID, DocumentID: m.DocumentID, MeetingID: mid, Title: title, Public: true, Created: m.Created, Modified: m.Modified}
+		f, fm, err := s.oparlFileOf(ctx, u, a)
+		if err != nil || f == nil {
+			return f, fm, err
+		}
+		f.ID = u.of("meeting", mid) + "/protocol/" + id64(m.ID)
+		f.AccessURL, f.DownloadURL = f.ID+"/access", f.ID+"/download"
+		return f, fm, nil
+	}
+	return nil, time.Time{}, nil
+}
+
+func (s *Server) oparlProtocol(r *http.Request) (any, error) {
+	mid, err := oparlID(r, "mid")
+	if err != nil {
+		return nil, err
+	}
+	id, err := oparlID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := s.oparlProtocolOf(r.Context(), oparlURLs(oparlBase(r)), mid, id)
+	if err == nil && f == nil {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return f, err
+}
+
+// oparlProtocolBytes serves the minutes' PDF like oparlFileBytes.
+func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		f, err := s.oparlProtocol(r)
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		ms, _ := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mustID(r, "mid"))
+		var docID int64
+		for _, m := range ms {
+			if m.ID == mustID(r, "id") {
+				docID = m.DocumentID
+			}
+		}
+		v, ok, err := s.oparlCurrent(ctx, docID)
+		if err == nil && (!ok || f == nil) {
+			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+		}
+		if err != nil {
+			oparlError(s, w, r, err)
+			return
+		}
+		rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
+		defer rs.Close()
+		h := w.Header()
+		h.Set("ETag", `"`+v.SHA256+`"`)
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
+		h.Set("Cache-Control", "public, no-cache")
+		http.ServeContent(w, r, "", v.Created, rs)
+	}
+}
+
+func mustID(r *http.Request, name string) int64 {
+	id, _ := oparlID(r, name)
+	return id
+}

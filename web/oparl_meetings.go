@@ -48,6 +48,12 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 			o.AuxiliaryFile = append(o.AuxiliaryFile, f)
 		}
 	}
+	if f, fm, err := s.oparlProtocolOf(ctx, u, m.ID, 0); err != nil {
+		return nil, time.Time{}, err
+	} else if f != nil {
+		o.ResultsProtocol = f
+		modified = latest(modified, fm)
+	}
 	for _, it := range items {
 		ai, im, err := s.oparlAgendaItemOf(ctx, u, it)
 		if err != nil {

@@ -114,10 +114,12 @@ type oparlMeetingObj struct {
 	Invitation    *oparlFileObj        `json:"invitation,omitempty"`
 	AuxiliaryFile []*oparlFileObj      `json:"auxiliaryFile,omitempty"`
 	AgendaItem    []oparlAgendaItemObj `json:"agendaItem,omitempty"`
-	Web           string               `json:"web,omitempty"`
-	Created       string               `json:"created"`
-	Modified      string               `json:"modified"`
-	Deleted       bool                 `json:"deleted,omitempty"`
+	// ResultsProtocol is the published public minutes.
+	ResultsProtocol *oparlFileObj `json:"resultsProtocol,omitempty"`
+	Web             string        `json:"web,omitempty"`
+	Created         string        `json:"created"`
+	Modified        string        `json:"modified"`
+	Deleted         bool          `json:"deleted,omitempty"`
 }
 
 type oparlAgendaItemObj struct {
