@@ -157,14 +157,7 @@ func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
 			oparlError(s, w, r, err)
 			return
 		}
-		rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
-		defer rs.Close()
-		h := w.Header()
-		h.Set("ETag", `"`+v.SHA256+`"`)
-		h.Set("Content-Type", "application/pdf")
-		h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
-		h.Set("Cache-Control", "public, no-cache")
-		http.ServeContent(w, r, "", v.Created, rs)
+		s.servePDF(w, r, v, disposition, "public, no-cache")
 	}
 }
 
@@ -237,14 +230,7 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 			oparlError(s, w, r, err)
 			return
 		}
-		rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
-		defer rs.Close()
-		h := w.Header()
-		h.Set("ETag", `"`+v.SHA256+`"`)
-		h.Set("Content-Type", "application/pdf")
-		h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
-		h.Set("Cache-Control", "public, no-cache")
-		http.ServeContent(w, r, "", v.Created, rs)
+		s.servePDF(w, r, v, disposition, "public, no-cache")
 	}
 }
 

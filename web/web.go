@@ -266,18 +266,24 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: viewer.AccountID, Actor: viewer.Name,
 			Action: "document.read_nonpublic", ObjectType: "document", ObjectID: id, Details: fmt.Sprintf("version %d", n)})
 	}
-	rs := documents.NewBlobReadSeeker(ctx, s.cfg.Documents.Blobs(), v.SHA256, v.Size)
-	defer rs.Close()
-	h := w.Header()
-	h.Set("ETag", `"`+v.SHA256+`"`)
-	h.Set("Content-Type", "application/pdf")
 	disposition := "inline"
 	if r.URL.Query().Get("download") != "" {
 		disposition = "attachment"
 	}
+	w.Header().Add("Vary", "Cookie, Authorization")
+	s.servePDF(w, r, v, disposition, cache)
+}
+
+// servePDF serves the sanitized rendition of version v with range
+// requests, its SHA-256 as ETag and its upload time as Last-Modified.
+func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.Version, disposition, cacheControl string) {
+	rs := documents.NewBlobReadSeeker(r.Context(), s.cfg.Documents.Blobs(), v.SHA256, v.Size)
+	defer rs.Close()
+	h := w.Header()
+	h.Set("ETag", `"`+v.SHA256+`"`)
+	h.Set("Content-Type", "application/pdf")
 	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
-	h.Set("Cache-Control", cache)
-	h.Add("Vary", "Cookie, Authorization")
+	h.Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", v.Created, rs)
 }
 
