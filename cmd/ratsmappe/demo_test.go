@@ -21,9 +21,10 @@ type demoResult struct {
 		Name, Role, Password, Token string
 	}
 	Meetings []struct {
-		ID    int64
-		Name  string
-		State string
+		ID           int64
+		Name         string
+		Organization string
+		State        string
 	}
 	Documents int
 }
@@ -94,6 +95,30 @@ func TestDemo(t *testing.T) {
 		t.Errorf("only %d PDFs seen: the crawl did not reach the documents", crawl.pdfs)
 	}
 
+	// A member of other committees (bernd: Gemeinderat, Planungsausschuss,
+	// Umweltausschuss) crawls the meetings of the committees he is not on,
+	// their documents, papers and packets: no canary either.
+	var berndToken string
+	for _, a := range res.Accounts {
+		if a.Name == "bernd" {
+			berndToken = a.Token
+		}
+	}
+	his := map[string]bool{"Gemeinderat": true, "Planungsausschuss": true, "Ausschuss für Umwelt und Gesundheit": true}
+	member := newCrawler(t, base, berndToken)
+	member.scope = []string{"/meetings/", "/documents/", "/papers/", "/api/v1/meetings/", "/api/v1/documents/"}
+	for _, m := range res.Meetings {
+		if m.State == "published" && !his[m.Organization] {
+			member.visit(fmt.Sprintf("/meetings/%d", m.ID))
+			member.visit(fmt.Sprintf("/api/v1/meetings/%d", m.ID))
+			member.visit(fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID))
+		}
+	}
+	t.Logf("member of other committees: %d requests, %d PDFs read, canary found 0 times", member.requests, member.pdfs)
+	if member.requests < 100 {
+		t.Errorf("member's crawl made only %d requests", member.requests)
+	}
+
 	// The same crawl as the office does find the canary: it is in the
 	// data, and the crawler reaches it — so the zero above means something.
 	var clerk string
@@ -131,6 +156,7 @@ type crawler struct {
 
 	expectCanary bool // the office may see it: count, do not fail
 	found        int
+	scope        []string // if set, only paths with these prefixes are followed
 }
 
 func newCrawler(t *testing.T, base, token string) *crawler {
@@ -160,6 +186,15 @@ func (c *crawler) visit(path string) {
 	c.t.Helper()
 	if c.seen[path] || strings.HasPrefix(path, "/static/") || path == "/login" {
 		return
+	}
+	if c.scope != nil {
+		in := false
+		for _, p := range c.scope {
+			in = in || strings.HasPrefix(path, p)
+		}
+		if !in {
+			return
+		}
 	}
 	c.seen[path] = true
 	r := c.get(path)
