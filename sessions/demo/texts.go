@@ -154,10 +154,13 @@ var fillerSentences = []string{
 
 func fillers(r *rand.Rand, t topic, n int) []string {
 	var out []string
-	for i := 0; i < n; i++ {
+	// Sentences are drawn without repetition across the whole section.
+	order := r.Perm(len(fillerSentences))
+	for i := 0; i < n && len(order) > 0; i++ {
 		var sents []string
-		for j := 0; j < 2+r.IntN(3); j++ {
-			s := fillerSentences[r.IntN(len(fillerSentences))]
+		for j := 0; j < 2+r.IntN(2) && len(order) > 0; j++ {
+			s := fillerSentences[order[0]]
+			order = order[1:]
 			s = strings.ReplaceAll(s, "{n}", fmt.Sprint(12+r.IntN(300)))
 			s = strings.ReplaceAll(s, "{place}", t.Place)
 			sents = append(sents, s)
