@@ -1,0 +1,625 @@
+// Package bleve is the embedded search backend: a search.Index kept by
+// Bleve (scorch) in a directory on disk, with German analysis from package
+// search/german.
+//
+// Records are indexed with fields built here rather than through a Bleve
+// mapping, so that every text is analysed once by the German analyzer and
+// compounds are split by a vocabulary the index learns from the texts it
+// indexes (kept beside the index as vocabulary.txt). Queries are built
+// here too: each word of a query becomes a disjunction of its stem in the
+// text, its stem in the title, the conjunction of its compound parts and,
+// for words of five letters or more, a fuzzy match; words are combined
+// with AND. The viewer's filter is part of the query (see access.go), and
+// one pass over the matching pages groups them by document, counts the
+// facets and keeps the best pages, so that nothing a viewer may not see
+// is ever counted. Snippets are computed only for the hits returned.
+package bleve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/german"
+)
+
+// schema names the layout of the fields; an index written with another
+// layout is reported as unavailable, to be rebuilt.
+const schema = "ratsmappe-search-1"
+
+// Files and keys inside the directory.
+const (
+	indexDir       = "index"
+	vocabularyFile = "vocabulary.txt"
+	schemaKey      = "ratsmappe.schema"
+)
+
+// Options tune an index. The zero Options are the defaults.
+type Options struct {
+	// CacheEntries bounds the cache of query results, which every write
+	// empties. 0 means 4096; negative turns the cache off.
+	CacheEntries int
+	// BatchSize is how many records go into one Bleve batch. 0 means 2000.
+	BatchSize int
+}
+
+// Index is a search.Index on disk. It is safe for concurrent use.
+type Index struct {
+	dir  string
+	opts Options
+
+	vocab    *german.Vocabulary
+	analyzer *german.Analyzer
+
+	// mu guards idx, which Reset replaces; writeMu serializes writes, so
+	// that replacing a document's records is not interleaved with another
+	// write of the same document.
+	mu      sync.RWMutex
+	writeMu sync.Mutex
+	idx     blevesearch.Index
+	closed  bool
+
+	unpersisted atomic.Int64 // batches not yet on disk
+
+	generation atomic.Uint64 // counts writes, for caches
+	cache      *resultCache
+	views      *viewCache
+	columns    *columnCache
+	fuzzyMu    sync.Mutex
+	fuzzyCache map[string][]string // see fuzzy
+}
+
+var _ search.Index = (*Index)(nil)
+
+// Open opens the index in dir. It returns an error with code
+// ratsmappe.EUNAVAILABLE if there is no index in dir or it cannot be read
+// (damaged, or written by another version of this package); errors.Is(err,
+// fs.ErrNotExist) tells the first case. Either way the caller can Create a
+// new index and rebuild it.
+func Open(dir string, opts Options) (*Index, error) {
+	path := filepath.Join(dir, indexDir)
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, fs.ErrNotExist))
+		}
+		return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, err))
+	}
+	idx, err := openBleve(path)
+	if err != nil {
+		return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, err))
+	}
+	x := newIndex(dir, opts, idx)
+	if err := x.check(); err != nil {
+		idx.Close()
+		return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, err))
+	}
+	if err := x.loadVocabulary(); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Create makes a new, empty index in dir, removing any index there, and
+// opens it. The vocabulary learnt so far is kept.
+func Create(dir string, opts Options) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create search index: %w", err)
+	}
+	idx, err := createBleve(filepath.Join(dir, indexDir))
+	if err != nil {
+		return nil, err
+	}
+	x := newIndex(dir, opts, idx)
+	if err := x.markSchema(); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if err := x.loadVocabulary(); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// OpenOrCreate opens the index in dir, or creates an empty one if there
+// is none yet. A damaged index is reported (EUNAVAILABLE), not replaced.
+func OpenOrCreate(dir string, opts Options) (*Index, error) {
+	x, err := Open(dir, opts)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Create(dir, opts)
+	}
+	return x, err
+}
+
+func newIndex(dir string, opts Options, idx blevesearch.Index) *Index {
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = 4096
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 2000
+	}
+	v := german.NewVocabulary()
+	return &Index{
+		dir:        dir,
+		opts:       opts,
+		vocab:      v,
+		analyzer:   german.NewAnalyzer(v),
+		idx:        idx,
+		cache:      newResultCache(opts.CacheEntries),
+		views:      newViewCache(),
+		columns:    newColumnCache(),
+		fuzzyCache: make(map[string][]string),
+	}
+}
+
+// kvConfig is the scorch configuration. A batch returns before it is on
+// disk (unsafe_batch), so that the next batch is analysed while the last
+// one is written; Close waits until all are. The index is derived data: a
+// crash is answered by a rebuild, not by a slower write path.
+func kvConfig() map[string]interface{} {
+	return map[string]interface{}{
+		"unsafe_batch": true,
+	}
+}
+
+func createBleve(path string) (blevesearch.Index, error) {
+	if err := os.RemoveAll(path); err != nil {
+		return nil, fmt.Errorf("create search index: %w", err)
+	}
+	m := mapping.NewIndexMapping()
+	m.DefaultMapping.Dynamic = false
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	idx, err := blevesearch.NewUsing(path, m, "scorch", "scorch", kvConfig())
+	if err != nil {
+		return nil, fmt.Errorf("create search index: %w", err)
+	}
+	return idx, nil
+}
+
+// markSchema records the schema in a new index.
+func (x *Index) markSchema() error {
+	b := x.idx.NewBatch()
+	b.SetInternal([]byte(schemaKey), []byte(schema))
+	if err := x.apply(b); err != nil {
+		return fmt.Errorf("create search index: %w", err)
+	}
+	return nil
+}
+
+// apply applies a batch. Batches are not synced one by one (see
+// kvConfig); apply counts them until scorch reports them persisted, and
+// Close waits for that.
+func (x *Index) apply(b *blevesearch.Batch) error {
+	x.unpersisted.Add(1)
+	b.SetPersistedCallback(func(error) { x.unpersisted.Add(-1) })
+	if err := x.idx.Batch(b); err != nil {
+		// Whether the callback will still be called is unknown; Close
+		// waits for it only so long.
+		return err
+	}
+	return nil
+}
+
+// persistWait bounds how long Close waits for batches to reach the disk.
+const persistWait = time.Minute
+
+func (x *Index) waitPersisted() {
+	deadline := time.Now().Add(persistWait)
+	for x.unpersisted.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func openBleve(path string) (idx blevesearch.Index, err error) {
+	// A damaged index can make Bleve panic rather than fail.
+	defer func() {
+		if r := recover(); r != nil {
+			idx, err = nil, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return blevesearch.OpenUsing(path, kvConfig())
+}
+
+// check verifies that the index has this package's schema and that its
+// segments can be read.
+func (x *Index) check() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	v, err := x.idx.GetInternal([]byte(schemaKey))
+	if err != nil {
+		return err
+	}
+	if string(v) != schema {
+		return fmt.Errorf("schema %q, want %q", v, schema)
+	}
+	if _, err := x.idx.DocCount(); err != nil {
+		return err
+	}
+	r, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	// Reading every document ID touches every segment's dictionary.
+	d, err := r.FieldDict("_id")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			return nil
+		}
+	}
+}
+
+func (x *Index) loadVocabulary() error {
+	f, err := os.Open(filepath.Join(x.dir, vocabularyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open search vocabulary: %w", err)
+	}
+	defer f.Close()
+	if _, err := x.vocab.ReadFrom(f); err != nil {
+		// The vocabulary only improves splitting; a damaged one is
+		// dropped, not fatal.
+		x.vocab = german.NewVocabulary()
+		x.analyzer = german.NewAnalyzer(x.vocab)
+	}
+	return nil
+}
+
+// saveVocabulary writes the vocabulary atomically.
+func (x *Index) saveVocabulary() error {
+	tmp, err := os.CreateTemp(x.dir, vocabularyFile+".*")
+	if err != nil {
+		return fmt.Errorf("save search vocabulary: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := x.vocab.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save search vocabulary: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save search vocabulary: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(x.dir, vocabularyFile)); err != nil {
+		return fmt.Errorf("save search vocabulary: %w", err)
+	}
+	return nil
+}
+
+// Vocabulary returns the vocabulary the index splits compounds by.
+func (x *Index) Vocabulary() *german.Vocabulary { return x.vocab }
+
+// Learn adds the words of texts to the vocabulary without indexing them.
+// A bulk load that learns all its texts first splits the compounds of its
+// first records as well as those of its last; Index learns each batch
+// before indexing it anyway. Only public texts may be learnt: the
+// vocabulary decides how everybody's texts and queries are split.
+func (x *Index) Learn(texts ...string) { x.vocab.Learn(texts...) }
+
+// Close saves the vocabulary and closes the index.
+func (x *Index) Close() error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	verr := x.saveVocabulary()
+	x.waitPersisted()
+	if err := x.idx.Close(); err != nil {
+		return fmt.Errorf("close search index: %w", err)
+	}
+	return verr
+}
+
+// Reset removes every record: the index directory is replaced by an empty
+// index. The vocabulary is kept, so that a rebuild splits compounds well
+// from its first record on.
+func (x *Index) Reset(ctx context.Context) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return errClosed
+	}
+	x.waitPersisted()
+	x.idx.Close()
+	x.unpersisted.Store(0)
+	idx, err := createBleve(filepath.Join(x.dir, indexDir))
+	if err != nil {
+		// Nothing to search until a Reset succeeds.
+		x.idx = brokenIndex()
+		return search.Unavailable(err)
+	}
+	x.idx = idx
+	x.written()
+	if err := x.markSchema(); err != nil {
+		return search.Unavailable(err)
+	}
+	return x.saveVocabulary()
+}
+
+// brokenIndex stands in for an index that could not be recreated.
+func brokenIndex() blevesearch.Index {
+	idx, _ := blevesearch.NewMemOnly(mapping.NewIndexMapping())
+	idx.Close()
+	return idx
+}
+
+var errClosed = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Die Suche ist geschlossen.")
+
+// written is called after every write: cached results are stale.
+func (x *Index) written() {
+	x.generation.Add(1)
+	x.cache.clear()
+	x.views.clear()
+	x.fuzzyMu.Lock()
+	clear(x.fuzzyCache)
+	x.fuzzyMu.Unlock()
+}
+
+// Index implements search.Index.
+func (x *Index) Index(ctx context.Context, recs []search.Record) error {
+	for i := range recs {
+		if err := recs[i].Validate(); err != nil {
+			return err
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return errClosed
+	}
+	defer x.written()
+
+	// Cut recs into batches at document boundaries: all records of a
+	// document, and the removal of its old pages, go into one batch.
+	byDoc := make(map[int64][]*search.Record)
+	var order []int64
+	for i := range recs {
+		r := &recs[i]
+		if _, ok := byDoc[r.Document]; !ok {
+			order = append(order, r.Document)
+		}
+		byDoc[r.Document] = append(byDoc[r.Document], r)
+	}
+	var batches [][]int64
+	var docs []int64
+	n := 0
+	for i, d := range order {
+		docs = append(docs, d)
+		n += len(byDoc[d])
+		if n >= x.opts.BatchSize || i == len(order)-1 {
+			batches = append(batches, docs)
+			docs, n = nil, 0
+		}
+	}
+	// Two batches at a time: Bleve analyses a batch in parallel but
+	// builds its segment on one goroutine, so the next batch is analysed
+	// meanwhile. Batches hold distinct documents and may land in any
+	// order.
+	sem := make(chan struct{}, indexParallelism)
+	errs := make(chan error, len(batches))
+	var wg sync.WaitGroup
+	for _, docs := range batches {
+		if err := ctx.Err(); err != nil {
+			errs <- err
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(docs []int64) {
+			defer func() { <-sem; wg.Done() }()
+			if err := x.indexBatch(docs, byDoc); err != nil {
+				errs <- err
+			}
+		}(docs)
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// indexParallelism is how many batches are indexed at once.
+const indexParallelism = 2
+
+func (x *Index) indexBatch(docs []int64, byDoc map[int64][]*search.Record) error {
+	// The vocabulary learns from public records only: it decides how
+	// every text and query is split, and must not carry words from where
+	// a citizen may not look.
+	var texts []string
+	for _, d := range docs {
+		for _, r := range byDoc[d] {
+			if learnable(r) {
+				texts = append(texts, r.Text, r.Title)
+			}
+		}
+	}
+	x.vocab.Learn(texts...)
+
+	b := x.idx.NewBatch()
+	for _, d := range docs {
+		keep := make(map[string]bool)
+		for _, r := range byDoc[d] {
+			id := search.DocID(r.Document, r.Page)
+			keep[id] = true
+			if err := b.IndexAdvanced(x.document(r)); err != nil {
+				return fmt.Errorf("index document %d: %w", d, err)
+			}
+		}
+		old, err := x.pageIDs(d)
+		if err != nil {
+			return err
+		}
+		for _, id := range old {
+			if !keep[id] {
+				b.Delete(id)
+			}
+		}
+	}
+	if err := x.apply(b); err != nil {
+		return search.Unavailable(fmt.Errorf("index batch: %w", err))
+	}
+	return nil
+}
+
+// learnable reports whether the vocabulary may learn from r: it is public
+// and not under embargo.
+func learnable(r *search.Record) bool {
+	return r.Access.NotBefore.IsZero() && len(r.Access.Denied) == 0 && slices.Contains(r.Access.Principals, search.Public)
+}
+
+// pageIDs returns the IDs of the indexed pages of document d.
+func (x *Index) pageIDs(d int64) ([]string, error) {
+	dict, err := x.idx.FieldDictPrefix("_id", []byte(strconv.FormatInt(d, 10)+"-"))
+	if err != nil {
+		return nil, search.Unavailable(fmt.Errorf("pages of document %d: %w", d, err))
+	}
+	defer dict.Close()
+	var ids []string
+	for {
+		e, err := dict.Next()
+		if err != nil {
+			return nil, search.Unavailable(fmt.Errorf("pages of document %d: %w", d, err))
+		}
+		if e == nil {
+			return ids, nil
+		}
+		ids = append(ids, e.Term)
+	}
+}
+
+// Remove implements search.Index.
+func (x *Index) Remove(ctx context.Context, documents ...int64) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return errClosed
+	}
+	defer x.written()
+	b := x.idx.NewBatch()
+	for _, d := range documents {
+		ids, err := x.pageIDs(d)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			b.Delete(id)
+		}
+	}
+	if b.Size() == 0 {
+		return nil
+	}
+	if err := x.apply(b); err != nil {
+		return search.Unavailable(fmt.Errorf("remove documents: %w", err))
+	}
+	return nil
+}
+
+// reader opens a reader on the current snapshot of the index. The caller
+// holds x.mu.
+func (x *Index) reader() (index.IndexReader, error) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return nil, search.Unavailable(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, search.Unavailable(err)
+	}
+	return r, nil
+}
+
+// Stats describes an index for benchmarks and operators.
+type Stats struct {
+	Records uint64 // indexed pages
+	Bytes   int64  // size of the index directory
+	Words   int    // distinct words in the vocabulary
+}
+
+// Stats returns the index's size.
+func (x *Index) Stats() (Stats, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n, err := x.idx.DocCount()
+	if err != nil {
+		return Stats{}, search.Unavailable(err)
+	}
+	var size int64
+	filepath.WalkDir(filepath.Join(x.dir, indexDir), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+		return nil
+	})
+	return Stats{Records: n, Bytes: size, Words: x.vocab.Len()}, nil
+}
+
+// Compact merges the index's segments into one, which makes queries
+// faster after a bulk load. It blocks until done.
+func (x *Index) Compact(ctx context.Context) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return search.Unavailable(err)
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("compact search index: %w", err)
+	}
+	x.written()
+	return nil
+}
+
+// document builds the Bleve document of a record.
+func (x *Index) document(r *search.Record) *document.Document {
+	return buildDocument(x.analyzer, r)
+}

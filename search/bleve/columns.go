@@ -1,0 +1,160 @@
+package bleve
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Grouping pages by document and counting facets needs, for every
+// matching page, its document, page number and facet values. Reading them
+// from Bleve's doc values decompresses chunks on every query; columns keeps
+// them decoded in memory instead, per segment, since segments never
+// change. A new segment is decoded once, when a query first meets it.
+
+// facetFields are the fields counted as facets, in Result.Facets order.
+var facetFields = [3]string{fieldCommittee, fieldKind, fieldYear}
+
+// columns are the decoded doc values of one segment, by local document
+// number. Facet values are ordinals of the column cache's dictionary, 0
+// for none.
+type columns struct {
+	doc   []int64
+	page  []int32
+	facet [3][]uint32
+}
+
+// snapColumns are the columns of the segments of one snapshot, with the
+// global document number at which each segment starts.
+type snapColumns struct {
+	offsets []uint64
+	cols    []*columns
+}
+
+// locate returns the segment of global document number n, starting the
+// search at segment from (hits come in document-number order).
+func (s *snapColumns) locate(n uint64, from int) int {
+	i := from
+	for i+1 < len(s.offsets) && s.offsets[i+1] <= n {
+		i++
+	}
+	for i > 0 && s.offsets[i] > n {
+		i--
+	}
+	return i
+}
+
+type columnCache struct {
+	mu       sync.Mutex
+	segs     map[segment.Segment]*columns
+	snapshot index.IndexReader // compared, never used
+	current  *snapColumns
+	ids      map[string]uint32
+	names    []string // by ordinal; names[0] = ""
+}
+
+func newColumnCache() *columnCache {
+	return &columnCache{segs: make(map[segment.Segment]*columns), ids: make(map[string]uint32), names: []string{""}}
+}
+
+// name returns the facet value of ordinal o.
+func (c *columnCache) name(o uint32) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[o]
+}
+
+// forSnapshot returns the columns of snapshot r, or nil if r is not a
+// scorch snapshot (the caller then reads doc values).
+func (c *columnCache) forSnapshot(r index.IndexReader) (*snapColumns, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot == r && c.current != nil {
+		return c.current, nil
+	}
+	sc := &snapColumns{}
+	var running uint64
+	live := make(map[segment.Segment]bool)
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		live[seg] = true
+		cols := c.segs[seg]
+		if cols == nil {
+			var err error
+			cols, err = c.decode(seg)
+			if err != nil {
+				return nil, err
+			}
+			c.segs[seg] = cols
+		}
+		sc.offsets = append(sc.offsets, running)
+		sc.cols = append(sc.cols, cols)
+		running += seg.Count()
+	}
+	// Segments merged away are forgotten; a query still on an older
+	// snapshot decodes them again.
+	for seg := range c.segs {
+		if !live[seg] {
+			delete(c.segs, seg)
+		}
+	}
+	c.snapshot, c.current = r, sc
+	return sc, nil
+}
+
+// decode reads the doc values of every document of seg. The caller holds
+// c.mu.
+func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
+	n := int(seg.Count())
+	cols := &columns{doc: make([]int64, n), page: make([]int32, n)}
+	for i := range cols.facet {
+		cols.facet[i] = make([]uint32, n)
+	}
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return cols, nil
+	}
+	fields := []string{fieldDocPage, fieldCommittee, fieldKind, fieldYear}
+	var local int
+	visit := func(field string, term []byte) {
+		switch field {
+		case fieldDocPage:
+			d, p := parseDocPage(term)
+			cols.doc[local], cols.page[local] = d, int32(p)
+		case fieldCommittee:
+			cols.facet[0][local] = c.ordinal(term)
+		case fieldKind:
+			cols.facet[1][local] = c.ordinal(term)
+		case fieldYear:
+			cols.facet[2][local] = c.ordinal(term)
+		}
+	}
+	var state segment.DocVisitState
+	for local = 0; local < n; local++ {
+		var err error
+		state, err = dv.VisitDocValues(uint64(local), fields, visit, state)
+		if err != nil {
+			return nil, fmt.Errorf("decode doc values: %w", err)
+		}
+	}
+	return cols, nil
+}
+
+// ordinal returns the ordinal of a facet value, adding it if new. The
+// caller holds c.mu.
+func (c *columnCache) ordinal(term []byte) uint32 {
+	if o, ok := c.ids[string(term)]; ok {
+		return o
+	}
+	o := uint32(len(c.names))
+	c.ids[string(term)] = o
+	c.names = append(c.names, string(term))
+	return o
+}

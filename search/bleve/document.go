@@ -1,0 +1,205 @@
+package bleve
+
+import (
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/german"
+)
+
+// Fields of a record in the index.
+const (
+	fieldDocPage   = "dp"        // "document-page", doc values: grouping
+	fieldText      = "text"      // page text: stems, positions; stored
+	fieldWords     = "w"         // folded word \x00 word as written: suggestions
+	fieldTitle     = "title"     // stems of the title; stored
+	fieldRef       = "ref"       // paper reference, exact; stored
+	fieldACL       = "acl"       // Access.Principals
+	fieldDenied    = "deny"      // Access.Denied
+	fieldNotBefore = "nb"        // Access.NotBefore, unix seconds; absent if zero
+	fieldCommittee = "committee" // exact; doc values (facet); stored
+	fieldKind      = "kind"      // exact; doc values (facet); stored
+	fieldYear      = "year"      // of Date; doc values (facet)
+	fieldDate      = "date"      // unix seconds; stored
+	fieldMeeting   = "meeting"   // stored only
+	fieldVersion   = "version"   // stored only
+)
+
+const (
+	optKeyword   = index.IndexField
+	optFacet     = index.IndexField | index.StoreField | index.DocValues
+	optStoreOnly = index.StoreField
+)
+
+// buildDocument returns the Bleve document of r, with its text analysed
+// by a.
+func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
+	d := document.NewDocument(search.DocID(r.Document, r.Page))
+	keyword := func(name, value string, opts index.FieldIndexingOptions) {
+		d.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, nil))
+	}
+	keyword(fieldDocPage, search.DocID(r.Document, r.Page), index.IndexField|index.DocValues)
+
+	pa := &pageAnalysis{analyzer: a, text: r.Text}
+	d.AddField(document.NewTextFieldCustom(fieldText, nil, []byte(r.Text),
+		index.IndexField|index.StoreField|index.IncludeTermVectors, textStream{pa}))
+	d.AddField(document.NewTextFieldCustom(fieldWords, nil, nil, index.IndexField, wordStream{pa}))
+	// Title and reference are stored with every page, for the hit, but
+	// searched on page 1 only: a document found by its title opens on its
+	// first page, and only pages whose text matches are listed as matches.
+	findable := index.StoreField
+	if r.Page == 1 {
+		findable |= index.IndexField
+	}
+	d.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(r.Title), findable, titleAnalyzer{a}))
+	if r.Reference != "" {
+		keyword(fieldRef, r.Reference, findable)
+	}
+	for _, p := range r.Access.Principals {
+		keyword(fieldACL, p, optKeyword)
+	}
+	for _, p := range r.Access.Denied {
+		keyword(fieldDenied, p, optKeyword)
+	}
+	if !r.Access.NotBefore.IsZero() {
+		d.AddField(document.NewNumericFieldWithIndexingOptions(fieldNotBefore, nil,
+			float64(r.Access.NotBefore.Unix()), index.IndexField))
+	}
+	if r.Committee != "" {
+		keyword(fieldCommittee, r.Committee, optFacet)
+	}
+	if r.Kind != "" {
+		keyword(fieldKind, r.Kind, optFacet)
+	}
+	if !r.Date.IsZero() {
+		keyword(fieldYear, strconv.Itoa(r.Date.Year()), index.IndexField|index.DocValues)
+		d.AddField(document.NewNumericFieldWithIndexingOptions(fieldDate, nil,
+			float64(r.Date.Unix()), index.IndexField|index.StoreField))
+	}
+	if r.Meeting != "" {
+		keyword(fieldMeeting, r.Meeting, optStoreOnly)
+	}
+	keyword(fieldVersion, strconv.Itoa(r.Version), optStoreOnly)
+	return d
+}
+
+// pageAnalysis analyses a page's text once for the two fields made from
+// it, whichever Bleve analyses first.
+type pageAnalysis struct {
+	analyzer *german.Analyzer
+	text     string
+
+	once  sync.Once
+	terms analysis.TokenStream
+	words analysis.TokenStream
+}
+
+func (p *pageAnalysis) run() {
+	p.once.Do(func() {
+		// One backing array for all tokens of the page, and one for all
+		// their terms (Bleve keeps them until the segment is built).
+		toks := make([]analysis.Token, 0, len(p.text)/8)
+		var words []analysis.Token
+		buf := make([]byte, 0, len(p.text)*2)
+		term := func(parts ...string) []byte {
+			start := len(buf)
+			for _, s := range parts {
+				buf = append(buf, s...)
+			}
+			return buf[start:len(buf):len(buf)]
+		}
+		seen := make(map[string]bool)
+		p.analyzer.Analyze(p.text, func(t german.Token) {
+			toks = append(toks, analysis.Token{
+				Start:    t.Start,
+				End:      t.End,
+				Term:     term(t.Term),
+				Position: t.Position,
+				Type:     analysis.AlphaNumeric,
+			})
+			if t.Part {
+				return
+			}
+			// The word as written, unless it was joined across a line
+			// break.
+			surface := p.text[t.Start:t.End]
+			if len(surface) != len(t.Word) {
+				surface = t.Word
+			}
+			if seen[surface] || !suggestible(t.Folded) {
+				return
+			}
+			seen[surface] = true
+			words = append(words, analysis.Token{
+				Start:    t.Start,
+				End:      t.End,
+				Term:     term(t.Folded, "\x00", surface),
+				Position: len(words) + 1,
+				Type:     analysis.AlphaNumeric,
+			})
+		})
+		p.terms = streamOf(toks)
+		p.words = streamOf(words)
+	})
+}
+
+// suggestible reports whether a folded word is worth suggesting: letters
+// only, at least search.MinSuggestPrefix long.
+func suggestible(folded string) bool {
+	if utf8.RuneCountInString(folded) < search.MinSuggestPrefix {
+		return false
+	}
+	for i := 0; i < len(folded); i++ {
+		if c := folded[i]; c >= '0' && c <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func streamOf(toks []analysis.Token) analysis.TokenStream {
+	s := make(analysis.TokenStream, len(toks))
+	for i := range toks {
+		s[i] = &toks[i]
+	}
+	return s
+}
+
+// textStream is the analyzer of the text field of one page.
+type textStream struct{ p *pageAnalysis }
+
+func (s textStream) Analyze([]byte) analysis.TokenStream {
+	s.p.run()
+	return s.p.terms
+}
+
+// wordStream is the analyzer of the suggestion field of one page.
+type wordStream struct{ p *pageAnalysis }
+
+func (s wordStream) Analyze([]byte) analysis.TokenStream {
+	s.p.run()
+	return s.p.words
+}
+
+// titleAnalyzer analyses titles.
+type titleAnalyzer struct{ a *german.Analyzer }
+
+func (t titleAnalyzer) Analyze(b []byte) analysis.TokenStream {
+	var toks []analysis.Token
+	t.a.Analyze(string(b), func(tok german.Token) {
+		toks = append(toks, analysis.Token{
+			Start:    tok.Start,
+			End:      tok.End,
+			Term:     []byte(tok.Term),
+			Position: tok.Position,
+			Type:     analysis.AlphaNumeric,
+		})
+	})
+	return streamOf(toks)
+}

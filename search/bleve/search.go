@@ -1,0 +1,350 @@
+package bleve
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	rsearch "github.com/ratsmappe/ratsmappe/search"
+)
+
+// Search implements search.Index.
+func (x *Index) Search(ctx context.Context, q rsearch.Query) (*rsearch.Result, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return nil, errClosed
+	}
+	key, cacheable := x.searchKey(q)
+	if cacheable {
+		if r, ok := x.cache.get(key); ok {
+			return cloneResult(r.(*rsearch.Result)), nil
+		}
+	}
+	gen := x.generation.Load()
+	res, err := x.search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if cacheable {
+		x.cache.put(gen, x.generation.Load(), key, res)
+	}
+	return cloneResult(res), nil
+}
+
+func emptyResult() *rsearch.Result {
+	return &rsearch.Result{
+		Hits: []rsearch.Hit{},
+		Facets: []rsearch.Facet{
+			{Name: rsearch.FacetCommittee, Values: []rsearch.FacetValue{}},
+			{Name: rsearch.FacetKind, Values: []rsearch.FacetValue{}},
+			{Name: rsearch.FacetYear, Values: []rsearch.FacetValue{}},
+		},
+	}
+}
+
+func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Result, err error) {
+	defer func() {
+		// A damaged segment can make Bleve panic deep inside a search.
+		if r := recover(); r != nil {
+			res, err = nil, rsearch.Unavailable(fmt.Errorf("search: panic: %v", r))
+		}
+	}()
+	r, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	p, err := x.plan(r, q.Text)
+	if err != nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
+	}
+	if len(p.clauses) == 0 {
+		return emptyResult(), nil
+	}
+	must := append([]query.Query(nil), p.clauses...)
+	allow, deny := accessFilter(q.Viewer, q.Now)
+	if allow != nil {
+		must = append(must, allow)
+	}
+	must = append(must, userFilter(q.Filter)...)
+	var root query.Query = query.NewConjunctionQuery(must)
+	if deny != nil {
+		root = query.NewBooleanQuery([]query.Query{root}, nil, []query.Query{deny})
+	}
+
+	s, err := root.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "default"})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer s.Close()
+
+	c, err := x.collect(ctx, r, s, q.Offset+q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	res = emptyResult()
+	res.Total = len(c.groups)
+	for f := range res.Facets {
+		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
+	}
+	top := c.top()
+	if q.Offset < len(top) {
+		top = top[q.Offset:]
+	} else {
+		top = nil
+	}
+	var ids []uint64
+	for _, g := range top {
+		ids = append(ids, g.pages[0].id)
+	}
+	ms, err := matches(ctx, r, ids, &p)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range top {
+		h, err := x.hit(r, g, ms[g.pages[0].id])
+		if err != nil {
+			return nil, err
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	return res, nil
+}
+
+// pageHit is a matching page.
+type pageHit struct {
+	id    uint64 // internal document number in the snapshot
+	page  int
+	score float64
+}
+
+// group is a document with matching pages.
+type group struct {
+	doc     int64
+	pages   []pageHit // best first, at most MaxPages
+	matches int
+}
+
+func (g *group) best() float64 { return g.pages[0].score }
+
+// add inserts a page in score order, keeping at most MaxPages.
+func (g *group) add(p pageHit) {
+	g.matches++
+	i := len(g.pages)
+	for i > 0 && better(p, g.pages[i-1]) {
+		i--
+	}
+	if i >= rsearch.MaxPages {
+		return
+	}
+	if len(g.pages) < rsearch.MaxPages {
+		g.pages = append(g.pages, pageHit{})
+	}
+	copy(g.pages[i+1:], g.pages[i:])
+	g.pages[i] = p
+}
+
+func better(a, b pageHit) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.page < b.page
+}
+
+// collected is what one pass over the matching pages found.
+type collected struct {
+	groups []*group
+	n      int          // how many top groups are wanted
+	facets [3][]int     // documents by facet value ordinal
+	cache  *columnCache // for the names of the ordinals
+}
+
+// collect runs s to the end: it groups the matching pages by document,
+// keeps each document's best pages and counts each document once in the
+// facets.
+func (x *Index) collect(ctx context.Context, r index.IndexReader, s search.Searcher, n int) (*collected, error) {
+	sc, err := x.columns.forSnapshot(r)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if sc == nil {
+		return nil, fmt.Errorf("search: not a scorch index")
+	}
+	c := &collected{n: n, cache: x.columns}
+	byDoc := make(map[int64]*group)
+	sctx := &search.SearchContext{
+		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+		IndexReader:       r,
+	}
+	seg := 0
+	for i := 0; ; i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if dm == nil {
+			break
+		}
+		num := dm.IndexInternalID.Value()
+		seg = sc.locate(num, seg)
+		cols, local := sc.cols[seg], num-sc.offsets[seg]
+		doc := cols.doc[local]
+		g := byDoc[doc]
+		if g == nil {
+			g = &group{doc: doc}
+			byDoc[doc] = g
+			c.groups = append(c.groups, g)
+			for f := range cols.facet {
+				o := int(cols.facet[f][local])
+				for len(c.facets[f]) <= o {
+					c.facets[f] = append(c.facets[f], 0)
+				}
+				c.facets[f][o]++
+			}
+		}
+		g.add(pageHit{id: num, page: int(cols.page[local]), score: dm.Score})
+		sctx.DocumentMatchPool.Put(dm)
+	}
+	return c, nil
+}
+
+// parseDocPage parses a "document-page" term.
+func parseDocPage(b []byte) (doc int64, page int) {
+	i := 0
+	for ; i < len(b) && b[i] != '-'; i++ {
+		doc = doc*10 + int64(b[i]-'0')
+	}
+	for i++; i < len(b); i++ {
+		page = page*10 + int(b[i]-'0')
+	}
+	return doc, page
+}
+
+// facet returns the values of facet f with their counts.
+func (c *collected) facet(f int) []rsearch.FacetValue {
+	vs := []rsearch.FacetValue{}
+	for o, n := range c.facets[f] {
+		if o == 0 || n == 0 {
+			continue // no value
+		}
+		vs = append(vs, rsearch.FacetValue{Value: c.cache.name(uint32(o)), Count: n})
+	}
+	return vs
+}
+
+// top returns the best c.n groups, best first: by the score of their best
+// page, then by document number.
+func (c *collected) top() []*group {
+	h := &groupHeap{}
+	for _, g := range c.groups {
+		if h.Len() < c.n {
+			heap.Push(h, g)
+		} else if c.n > 0 && groupBetter(g, (*h)[0]) {
+			(*h)[0] = g
+			heap.Fix(h, 0)
+		}
+	}
+	out := make([]*group, h.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(h).(*group)
+	}
+	return out
+}
+
+func groupBetter(a, b *group) bool {
+	if a.best() != b.best() {
+		return a.best() > b.best()
+	}
+	return a.doc < b.doc
+}
+
+// groupHeap is a min-heap: the worst kept group on top.
+type groupHeap []*group
+
+func (h groupHeap) Len() int           { return len(h) }
+func (h groupHeap) Less(i, j int) bool { return groupBetter(h[j], h[i]) }
+func (h groupHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *groupHeap) Push(v any)        { *h = append(*h, v.(*group)) }
+func (h *groupHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// hit loads what a result shows of a group's document from its best page,
+// with a snippet around the matches ms on that page.
+func (x *Index) hit(r index.IndexReader, g *group, ms []rsearch.Match) (rsearch.Hit, error) {
+	best := g.pages[0]
+	ext, err := r.ExternalID(index.NewIndexInternalID(nil, best.id))
+	if err != nil {
+		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
+	}
+	d, err := r.Document(ext)
+	if err != nil {
+		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
+	}
+	h := rsearch.Hit{Document: g.doc, Page: best.page, Matches: g.matches}
+	for _, pg := range g.pages {
+		h.Pages = append(h.Pages, pg.page)
+	}
+	var text string
+	d.VisitFields(func(f index.Field) {
+		switch f.Name() {
+		case fieldText:
+			text = string(f.Value())
+		case fieldTitle:
+			h.Title = string(f.Value())
+		case fieldRef:
+			h.Reference = string(f.Value())
+		case fieldCommittee:
+			h.Committee = string(f.Value())
+		case fieldKind:
+			h.Kind = string(f.Value())
+		case fieldMeeting:
+			h.Meeting = string(f.Value())
+		case fieldVersion:
+			h.Version, _ = strconv.Atoi(string(f.Value()))
+		case fieldDate:
+			if nf, ok := f.(index.NumericField); ok {
+				if v, err := nf.Number(); err == nil {
+					h.Date = time.Unix(int64(v), 0).UTC()
+				}
+			}
+		}
+	})
+	h.Snippet = rsearch.MakeSnippet(text, ms)
+	return h, nil
+}
+
+// cloneResult copies r so that callers may change what they get without
+// changing the cache.
+func cloneResult(r *rsearch.Result) *rsearch.Result {
+	c := *r
+	c.Hits = append([]rsearch.Hit{}, r.Hits...)
+	for i := range c.Hits {
+		c.Hits[i].Pages = append([]int(nil), c.Hits[i].Pages...)
+		c.Hits[i].Snippet = append(rsearch.Snippet(nil), c.Hits[i].Snippet...)
+	}
+	c.Facets = append([]rsearch.Facet{}, r.Facets...)
+	for i := range c.Facets {
+		c.Facets[i].Values = append([]rsearch.FacetValue{}, c.Facets[i].Values...)
+	}
+	return &c
+}

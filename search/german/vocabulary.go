@@ -1,0 +1,405 @@
+package german
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// Vocabulary counts the words of the texts it has learnt, folded, and
+// splits compounds into words it knows. It starts with a built-in list of
+// common words of municipal German, so that the first texts indexed split
+// too; the more it learns, the better it splits.
+//
+// A Vocabulary is safe for concurrent use.
+type Vocabulary struct {
+	mu      sync.RWMutex
+	counts  map[string]uint32
+	total   uint64 // sum of counts
+	bumped  uint64 // total when version last changed
+	version atomic.Uint64
+}
+
+// growth is how much the vocabulary grows before Version changes: splits
+// depend on counts, but not so much that every text learnt should undo
+// what was computed before.
+const growth = 1.25
+
+// Decompounding limits.
+const (
+	// MinCompound is the shortest folded word, in bytes, that is tried as
+	// a compound.
+	MinCompound = 7
+	// MinPart is the shortest part of a compound.
+	MinPart = 3
+	// MinPartCount is how often a word must have been seen on its own to
+	// be a part.
+	MinPartCount = 3
+	maxParts     = 4
+	seedCount    = 20
+)
+
+//go:embed seed.txt
+var seedWords string
+
+// NewVocabulary returns a vocabulary that knows the built-in word list.
+func NewVocabulary() *Vocabulary {
+	v := &Vocabulary{counts: make(map[string]uint32)}
+	for _, line := range strings.Split(seedWords, "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, w := range strings.Fields(line) {
+			v.counts[Fold(w)] += seedCount
+			v.total += seedCount
+		}
+	}
+	v.bumped = v.total
+	return v
+}
+
+// Learn counts the words of texts.
+func (v *Vocabulary) Learn(texts ...string) {
+	local := make(map[string]uint32)
+	for _, t := range texts {
+		Words(t, func(w Word) {
+			if learnable(w.Text) {
+				local[w.Text]++
+			}
+		})
+	}
+	if len(local) == 0 {
+		return
+	}
+	// Fold once per distinct word, not per occurrence.
+	folded := make(map[string]uint32, len(local))
+	for w, n := range local {
+		folded[Fold(w)] += n
+	}
+	v.mu.Lock()
+	for w, n := range folded {
+		c := uint64(v.counts[w]) + uint64(n)
+		if c > math.MaxUint32 {
+			c = math.MaxUint32
+		}
+		v.total += c - uint64(v.counts[w])
+		v.counts[w] = uint32(c)
+	}
+	bump := float64(v.total) >= growth*float64(v.bumped)
+	if bump {
+		v.bumped = v.total
+	}
+	v.mu.Unlock()
+	if bump {
+		v.version.Add(1)
+	}
+}
+
+// learnable reports whether a lower-cased word is worth counting: letters
+// only, at least MinPart long.
+func learnable(w string) bool {
+	if len(w) < MinPart {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < utf8.RuneSelf && !(c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Count returns how often the folded word has been seen.
+func (v *Vocabulary) Count(folded string) int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return int(v.counts[folded])
+}
+
+// Len returns the number of distinct words known.
+func (v *Vocabulary) Len() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.counts)
+}
+
+// Version changes whenever the vocabulary has grown by a quarter since it
+// last changed: splits computed under one version may differ under the
+// next. (Between changes, splits may be computed from slightly older
+// counts.)
+func (v *Vocabulary) Version() uint64 { return v.version.Load() }
+
+// linking elements (Fugenelemente) that may follow a non-final part.
+var links = []string{"", "s", "es", "n", "en", "e", "er", "ens"}
+
+// inflections that may end the final part.
+var inflections = []string{"s", "es", "n", "en", "e", "er", "ern", "ns"}
+
+// Split returns the parts of a folded compound, folded, in order and
+// without linking elements, or nil if the word is not one: radwegebau
+// gives rad, weg, bau. It chooses, among all ways to cut the word into 2–4
+// known words (each at least MinPart long and seen at least MinPartCount
+// times, non-final ones optionally followed by a linking s, es, n, en, e,
+// er or ens), the one whose parts are most frequent by geometric mean,
+// and splits only if that mean exceeds the frequency of the whole word
+// (Koehn and Knight, 2003).
+func (v *Vocabulary) Split(folded string) []string {
+	if !splittable(folded) {
+		return nil
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	best := v.bestCut(folded)
+	var out []string
+	for _, p := range best.parts {
+		out = append(out, folded[p[0]:p[1]])
+	}
+	return out
+}
+
+// Parts returns what a compound is indexed by besides itself: the parts
+// of Split, the parts of long parts split again, and runs of adjacent
+// parts that are words of their own, so that Radweg finds Radwegebau:
+// radwegebau gives rad, radweg, weg, bau. It returns nil if the word is
+// not a compound.
+func (v *Vocabulary) Parts(folded string) []string {
+	if !splittable(folded) {
+		return nil
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.parts(folded, 0)
+}
+
+func splittable(folded string) bool {
+	if len(folded) < MinCompound {
+		return false
+	}
+	for i := 0; i < len(folded); i++ {
+		if c := folded[i]; c < utf8.RuneSelf && !(c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// bestCut returns the best cut of w, or a cut without parts.
+func (v *Vocabulary) bestCut(w string) cut {
+	s := splitter{v: v, w: w, memo: make(map[[2]int]cut)}
+	whole := float64(v.counts[w])
+	best := cut{score: math.Inf(-1)}
+	bestMean := 0.0
+	for k := 2; k <= maxParts; k++ {
+		c := s.best(0, k)
+		if len(c.parts) == 0 {
+			continue
+		}
+		mean := math.Exp(c.score / float64(k))
+		if mean > bestMean {
+			best, bestMean = c, mean
+		}
+	}
+	if len(best.parts) == 0 || bestMean <= whole {
+		return cut{}
+	}
+	best.s = &s
+	return best
+}
+
+func (v *Vocabulary) parts(w string, depth int) []string {
+	best := v.bestCut(w)
+	if len(best.parts) == 0 {
+		return nil
+	}
+	s := best.s
+	var out []string
+	add := func(p string) {
+		for _, x := range out {
+			if x == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	for i, p := range best.parts {
+		part := w[p[0]:p[1]]
+		add(part)
+		if depth == 0 && len(part) >= MinCompound {
+			for _, sub := range v.parts(part, 1) {
+				add(sub)
+			}
+		}
+		// Runs of adjacent parts that are words of their own: radweg in
+		// rad-weg-e-bau, so that Radweg finds Radwegebau.
+		for j := i + 1; j < len(best.parts); j++ {
+			if i == 0 && j == len(best.parts)-1 {
+				break
+			}
+			run := w[p[0]:best.parts[j][1]]
+			n := s.part(run)
+			if j == len(best.parts)-1 {
+				n = s.final(run)
+			}
+			if n > 0 {
+				add(run)
+			}
+		}
+	}
+	return out
+}
+
+// cut is a way to cut a suffix of the word: its parts as byte ranges of
+// the word (without linking elements) and the sum of the logarithms of
+// their counts.
+type cut struct {
+	parts [][2]int
+	score float64
+	s     *splitter
+}
+
+type splitter struct {
+	v    *Vocabulary
+	w    string
+	memo map[[2]int]cut
+}
+
+// best returns the best cut of w[i:] into exactly k parts (no parts if
+// there is none).
+func (s *splitter) best(i, k int) cut {
+	key := [2]int{i, k}
+	if c, ok := s.memo[key]; ok {
+		return c
+	}
+	rest := s.w[i:]
+	var res cut
+	if k == 1 {
+		if n := s.final(rest); n > 0 {
+			res = cut{parts: [][2]int{{i, len(s.w)}}, score: math.Log(float64(n))}
+		}
+		s.memo[key] = res
+		return res
+	}
+	res.score = math.Inf(-1)
+	for j := i + MinPart; j <= len(s.w)-MinPart*(k-1); j++ {
+		if !utf8.RuneStart(s.w[j]) {
+			continue
+		}
+		n := s.part(s.w[i:j])
+		if n == 0 {
+			continue
+		}
+		for _, l := range links {
+			if !strings.HasPrefix(s.w[j:], l) || j+len(l) > len(s.w)-MinPart*(k-1) {
+				continue
+			}
+			tail := s.best(j+len(l), k-1)
+			if len(tail.parts) == 0 {
+				continue
+			}
+			score := math.Log(float64(n)) + tail.score
+			if score > res.score {
+				res = cut{parts: append([][2]int{{i, j}}, tail.parts...), score: score}
+			}
+		}
+	}
+	if len(res.parts) == 0 {
+		res = cut{}
+	}
+	s.memo[key] = res
+	return res
+}
+
+// part returns the count of a non-final part, 0 if it cannot be one.
+func (s *splitter) part(p string) uint32 {
+	if len(p) < MinPart || IsStopWord(p) {
+		return 0
+	}
+	if n := s.v.counts[p]; n >= MinPartCount {
+		return n
+	}
+	return 0
+}
+
+// final returns the count of a final part, which may be inflected.
+func (s *splitter) final(p string) uint32 {
+	if n := s.part(p); n > 0 {
+		return n
+	}
+	for _, suf := range inflections {
+		if base, ok := strings.CutSuffix(p, suf); ok {
+			if n := s.part(base); n > 0 {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// WriteTo writes the vocabulary as lines of "word count", most frequent
+// first, for ReadFrom.
+func (v *Vocabulary) WriteTo(w io.Writer) (int64, error) {
+	v.mu.RLock()
+	words := make([]string, 0, len(v.counts))
+	for word := range v.counts {
+		words = append(words, word)
+	}
+	counts := make(map[string]uint32, len(v.counts))
+	for _, word := range words {
+		counts[word] = v.counts[word]
+	}
+	v.mu.RUnlock()
+	sort.Slice(words, func(i, j int) bool {
+		if counts[words[i]] != counts[words[j]] {
+			return counts[words[i]] > counts[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	bw := bufio.NewWriter(w)
+	var n int64
+	for _, word := range words {
+		m, err := fmt.Fprintf(bw, "%s %d\n", word, counts[word])
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, bw.Flush()
+}
+
+// ReadFrom adds the counts written by WriteTo to v.
+func (v *Vocabulary) ReadFrom(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	var n int64
+	add := make(map[string]uint32)
+	for sc.Scan() {
+		line := sc.Text()
+		n += int64(len(line)) + 1
+		word, count, ok := strings.Cut(line, " ")
+		c, err := strconv.ParseUint(count, 10, 32)
+		if !ok || err != nil || word == "" {
+			return n, fmt.Errorf("vocabulary: bad line %q", line)
+		}
+		add[word] += uint32(c)
+	}
+	if err := sc.Err(); err != nil {
+		return n, err
+	}
+	v.mu.Lock()
+	for w, c := range add {
+		v.counts[w] += c
+		v.total += uint64(c)
+	}
+	v.bumped = v.total
+	v.mu.Unlock()
+	v.version.Add(1)
+	return n, nil
+}
