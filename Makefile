@@ -77,3 +77,5 @@ node_modules/.package-lock.json: package.json package-lock.json
 bench:
 	$(GO) run ./bench/ingest
 	$(GO) run ./bench/packet
+	$(GO) run ./bench/search
+	$(GO) run ./bench/portal
