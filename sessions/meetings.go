@@ -133,22 +133,24 @@ func (s *Store) PublishMeeting(ctx context.Context, id int64, at time.Time) erro
 	if at.IsZero() {
 		at = s.now()
 	}
-	return s.setPublished(ctx, id, ts(at))
+	return s.setPublishedAt(ctx, "meetings", "Sitzung", id, ts(at))
 }
 
 // UnpublishMeeting makes the agenda of meeting id a draft again; items
 // and attachments already marked late stay marked.
 func (s *Store) UnpublishMeeting(ctx context.Context, id int64) error {
-	return s.setPublished(ctx, id, nil)
+	return s.setPublishedAt(ctx, "meetings", "Sitzung", id, nil)
 }
 
-func (s *Store) setPublished(ctx context.Context, id int64, v any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE meetings SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
+// setPublishedAt sets published_at (a time, or nil for "not published")
+// of row id of table — meetings or papers, named what in errors.
+func (s *Store) setPublishedAt(ctx context.Context, table, what string, id int64, v any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE `+table+` SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
 	if err != nil {
-		return fmt.Errorf("publish meeting: %w", err)
+		return fmt.Errorf("publish %s %d: %w", table, id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Sitzung")
+		return notFound(what)
 	}
 	return nil
 }

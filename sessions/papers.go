@@ -101,25 +101,14 @@ func (s *Store) PublishPaper(ctx context.Context, id int64, at time.Time) error 
 	if at.IsZero() {
 		at = s.now()
 	}
-	return s.setPaperPublished(ctx, id, ts(at))
+	return s.setPublishedAt(ctx, "papers", "Vorlage", id, ts(at))
 }
 
 // UnpublishPaper takes back an explicit publication of paper id. A paper
 // consulted on a public item of a published agenda stays public through
 // that item.
 func (s *Store) UnpublishPaper(ctx context.Context, id int64) error {
-	return s.setPaperPublished(ctx, id, nil)
-}
-
-func (s *Store) setPaperPublished(ctx context.Context, id int64, v any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE papers SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
-	if err != nil {
-		return fmt.Errorf("publish paper: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Vorlage")
-	}
-	return nil
+	return s.setPublishedAt(ctx, "papers", "Vorlage", id, nil)
 }
 
 // paper reads a paper without the policy, for write paths.

@@ -102,6 +102,22 @@ func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.At
 		Pages: ver.Pages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.DocumentID, ver.Number), sha256: ver.SHA256, size: ver.Size}, true
 }
 
+// documentsOf returns the documents attached to target that v may see,
+// each at its current version.
+func (s *Server) documentsOf(ctx context.Context, v sessions.Viewer, target sessions.AttachmentTarget) ([]documentEntry, error) {
+	as, err := s.cfg.Sessions.FindAttachments(ctx, v, target)
+	if err != nil {
+		return nil, err
+	}
+	out := []documentEntry{}
+	for _, a := range as {
+		if d, ok := s.document(ctx, v, a); ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // meetingDetail gathers a meeting as v may see it: agenda, documents,
 // minutes — every piece through the policy.
 func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64) (*meetingView, error) {
@@ -117,14 +133,8 @@ func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64)
 			Late: tptr(it.LateAt), Documents: []documentEntry{}}
 		if it.Access == sessions.Full {
 			e.Result = it.Result
-			as, err := st.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
-			if err != nil {
+			if e.Documents, err = s.documentsOf(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID}); err != nil {
 				return nil, err
-			}
-			for _, a := range as {
-				if d, ok := s.document(ctx, v, a); ok {
-					e.Documents = append(e.Documents, d)
-				}
 			}
 			ps, err := st.FindPapersOfItem(ctx, v, it.ID)
 			if err != nil {
@@ -136,14 +146,8 @@ func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64)
 		}
 		mv.Agenda = append(mv.Agenda, e)
 	}
-	as, err := st.FindAttachments(ctx, v, sessions.AttachmentTarget{MeetingID: id})
-	if err != nil {
+	if mv.Documents, err = s.documentsOf(ctx, v, sessions.AttachmentTarget{MeetingID: id}); err != nil {
 		return nil, err
-	}
-	for _, a := range as {
-		if d, ok := s.document(ctx, v, a); ok {
-			mv.Documents = append(mv.Documents, d)
-		}
 	}
 	ms, err := st.FindMinutes(ctx, v, id)
 	if err != nil {

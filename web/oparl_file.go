@@ -238,3 +238,31 @@ func mustID(r *http.Request, name string) int64 {
 	id, _ := oparlID(r, name)
 	return id
 }
+
+// attachedFile is an attachment the public sees with its File object.
+type attachedFile struct {
+	a *sessions.Attachment
+	f *oparlFileObj
+}
+
+// oparlFilesOf returns the Files of target's attachments the public sees,
+// and the latest time any of them changed.
+func (s *Server) oparlFilesOf(ctx context.Context, u oparlURLs, target sessions.AttachmentTarget) ([]attachedFile, time.Time, error) {
+	as, err := s.cfg.Sessions.FindAttachments(ctx, oparlViewer, target)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var out []attachedFile
+	var modified time.Time
+	for _, a := range as {
+		f, fm, err := s.oparlFileOf(ctx, u, a)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if f != nil {
+			out = append(out, attachedFile{a, f})
+			modified = latest(modified, fm)
+		}
+	}
+	return out, modified, nil
+}

@@ -29,19 +29,13 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 	if m.Location != "" {
 		o.Location = oparlLocationOf(u, m)
 	}
-	files, err := s.cfg.Sessions.FindAttachments(ctx, oparlViewer, sessions.AttachmentTarget{MeetingID: m.ID})
+	files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{MeetingID: m.ID})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	for _, a := range files {
-		f, fm, err := s.oparlFileOf(ctx, u, a)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if f == nil {
-			continue
-		}
-		modified = latest(modified, fm)
+	modified = latest(modified, fm)
+	for _, af := range files {
+		a, f := af.a, af.f
 		if a.Role == sessions.RoleInvitation && o.Invitation == nil {
 			o.Invitation = f
 		} else if !omitInternal {
@@ -78,19 +72,13 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *session
 	modified := it.Modified
 	if it.Access == sessions.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
-		files, err := s.cfg.Sessions.FindAttachments(ctx, oparlViewer, sessions.AttachmentTarget{AgendaItemID: it.ID})
+		files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: it.ID})
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		for _, a := range files {
-			f, fm, err := s.oparlFileOf(ctx, u, a)
-			if err != nil {
-				return nil, time.Time{}, err
-			}
-			if f != nil {
-				o.AuxiliaryFile = append(o.AuxiliaryFile, f)
-				modified = latest(modified, fm)
-			}
+		modified = latest(modified, fm)
+		for _, af := range files {
+			o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
 		}
 	}
 	o.Modified = oparlTime(modified)
@@ -348,19 +336,13 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Pape
 	o := &oparlPaperObj{ID: u.of("paper", p.ID), Type: oparlSchema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
 		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparlTime(p.Created)}
 	modified := p.Modified
-	files, err := s.cfg.Sessions.FindAttachments(ctx, oparlViewer, sessions.AttachmentTarget{PaperID: p.ID})
+	files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{PaperID: p.ID})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	for _, a := range files {
-		f, fm, err := s.oparlFileOf(ctx, u, a)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if f == nil {
-			continue
-		}
-		modified = latest(modified, fm)
+	modified = latest(modified, fm)
+	for _, af := range files {
+		a, f := af.a, af.f
 		if a.Role == sessions.RoleMain && o.MainFile == nil {
 			o.MainFile = f
 		} else if !omitInternal {

@@ -203,26 +203,19 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 		history = append(history, consultationView{Meeting: s.meetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
 	}
 	sort.Slice(history, func(i, j int) bool { return history[i].Meeting.Start.Before(history[j].Meeting.Start) })
-	var docs []documentEntry
-	as, err := s.cfg.Sessions.FindAttachments(ctx, v, sessions.AttachmentTarget{PaperID: id})
-	if err == nil {
-		for _, a := range as {
-			if d, ok := s.document(ctx, v, a); ok {
-				docs = append(docs, d)
-			}
-		}
-	}
-	// The documents of the items the paper is on.
+	// The paper's own documents, then those of the items it is on.
+	targets := []sessions.AttachmentTarget{{PaperID: id}}
 	for _, c := range cs {
-		as, err := s.cfg.Sessions.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
+		targets = append(targets, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
+	}
+	var docs []documentEntry
+	for _, t := range targets {
+		ds, err := s.documentsOf(ctx, v, t)
 		if err != nil {
-			continue
+			s.pageError(w, r, err)
+			return
 		}
-		for _, a := range as {
-			if d, ok := s.document(ctx, v, a); ok {
-				docs = append(docs, d)
-			}
-		}
+		docs = append(docs, ds...)
 	}
 	p := s.newPage(w, r, paper.Reference+" "+paper.Name)
 	p.Data = map[string]any{"Paper": paper, "History": history, "Documents": dedupe(docs)}

@@ -38,6 +38,19 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return nil
 	}
+	// withAccount opens the data directory and runs f on account NAME.
+	withAccount := func(f func(app *App, a *sessions.Account) error) error {
+		app, err := open()
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		a, err := app.Sessions.FindAccountByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		return f(app, a)
+	}
 	switch args[0] {
 	case "add":
 		if err := needName(); err != nil {
@@ -62,68 +75,50 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := needName(); err != nil {
 			return err
 		}
-		app, err := open()
-		if err != nil {
+		return withAccount(func(app *App, a *sessions.Account) error {
+			tok, secret, err := app.Sessions.CreateAPIToken(ctx, a.ID, *label)
+			if err != nil {
+				return err
+			}
+			app.Sessions.Audit(ctx, sessions.AuditEntry{Actor: "cli", Action: "token.create", ObjectType: "account", ObjectID: a.ID, Details: *label})
+			if *asJSON {
+				return json.NewEncoder(stdout).Encode(map[string]any{"id": tok.ID, "account": a.Name, "token": secret})
+			}
+			_, err = fmt.Fprintln(stdout, secret)
 			return err
-		}
-		defer app.Close()
-		a, err := app.Sessions.FindAccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		tok, secret, err := app.Sessions.CreateAPIToken(ctx, a.ID, *label)
-		if err != nil {
-			return err
-		}
-		app.Sessions.Audit(ctx, sessions.AuditEntry{Actor: "cli", Action: "token.create", ObjectType: "account", ObjectID: a.ID, Details: *label})
-		if *asJSON {
-			return json.NewEncoder(stdout).Encode(map[string]any{"id": tok.ID, "account": a.Name, "token": secret})
-		}
-		fmt.Fprintln(stdout, secret)
+		})
 	case "revoke":
 		if fs.NArg() != 2 {
 			fmt.Fprintln(stderr, "usage: ratsmappe user revoke NAME TOKEN-ID")
 			return errUsage
 		}
-		app, err := open()
-		if err != nil {
-			return err
-		}
-		defer app.Close()
-		a, err := app.Sessions.FindAccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
 		id, err := parseID(fs.Arg(1))
 		if err != nil {
 			return err
 		}
-		return app.Sessions.RevokeAPIToken(ctx, a.ID, id)
+		return withAccount(func(app *App, a *sessions.Account) error {
+			return app.Sessions.RevokeAPIToken(ctx, a.ID, id)
+		})
 	case "disable", "enable", "signout":
 		if err := needName(); err != nil {
 			return err
 		}
-		app, err := open()
-		if err != nil {
-			return err
-		}
-		defer app.Close()
-		a, err := app.Sessions.FindAccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		switch args[0] {
-		case "disable":
-			err = app.Sessions.DisableAccount(ctx, a.ID)
-		case "enable":
-			err = app.Sessions.EnableAccount(ctx, a.ID)
-		default:
-			err = app.Sessions.EndAllSignIns(ctx, a.ID)
-		}
-		if err != nil {
-			return err
-		}
-		app.Sessions.Audit(ctx, sessions.AuditEntry{Actor: "cli", Action: "account." + args[0], ObjectType: "account", ObjectID: a.ID})
+		return withAccount(func(app *App, a *sessions.Account) error {
+			var err error
+			switch args[0] {
+			case "disable":
+				err = app.Sessions.DisableAccount(ctx, a.ID)
+			case "enable":
+				err = app.Sessions.EnableAccount(ctx, a.ID)
+			default:
+				err = app.Sessions.EndAllSignIns(ctx, a.ID)
+			}
+			if err != nil {
+				return err
+			}
+			app.Sessions.Audit(ctx, sessions.AuditEntry{Actor: "cli", Action: "account." + args[0], ObjectType: "account", ObjectID: a.ID})
+			return nil
+		})
 	case "passwd":
 		if err := needName(); err != nil {
 			return err
@@ -132,16 +127,9 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		app, err := open()
-		if err != nil {
-			return err
-		}
-		defer app.Close()
-		a, err := app.Sessions.FindAccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		return app.Sessions.SetPassword(ctx, a.ID, pw)
+		return withAccount(func(app *App, a *sessions.Account) error {
+			return app.Sessions.SetPassword(ctx, a.ID, pw)
+		})
 	case "list":
 		app, err := open()
 		if err != nil {
