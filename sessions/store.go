@@ -467,11 +467,17 @@ func (s *Store) ViewerFor(ctx context.Context, a *Account) (Viewer, error) {
 		return Viewer{}, err
 	}
 	for _, m := range ms {
-		end := parseDate(m.EndDate)
-		if !end.IsZero() {
-			end = end.AddDate(0, 0, 1) // the end date is the last day
-		}
-		v.Memberships = append(v.Memberships, Period{OrganizationID: m.OrganizationID, Start: parseDate(m.StartDate), End: end})
+		v.Memberships = append(v.Memberships, period(m.OrganizationID, m.StartDate, m.EndDate))
 	}
 	return v, nil
+}
+
+// period returns the Period of a membership in org from start to end
+// (dates YYYY-MM-DD or ""); the end date is the last day.
+func period(org int64, start, end string) Period {
+	e := parseDate(end)
+	if !e.IsZero() {
+		e = e.AddDate(0, 0, 1)
+	}
+	return Period{OrganizationID: org, Start: parseDate(start), End: e}
 }
