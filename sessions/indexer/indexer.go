@@ -1,0 +1,451 @@
+// Package indexer keeps the search index in step with the database. SQL
+// triggers (Migrations, scope "indexer", applied after documents' and
+// sessions' migrations) write every document whose search records may
+// have changed into a durable outbox table, in the same transaction as the
+// change; the Indexer reads each such document's records from the
+// visibility policy (sessions.Store.SearchRecords), hands them to the
+// index, and deletes the outbox rows only after the index took them. A
+// crash at any point leaves rows behind, never a change the index misses.
+//
+// Searches go through the Indexer too: before it asks the index, it
+// applies whatever the outbox holds that is due, so that a depublished,
+// reclassified or excluded document is gone from hits, totals, facets,
+// snippets and suggestions at once, not when the worker gets to it. If
+// the outbox cannot be applied, or the index is missing or damaged (it is
+// then rebuilt in the background), searches answer with an EUNAVAILABLE
+// error — "temporarily unavailable" — and never with stale results.
+package indexer
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the outbox schema, to be applied with scope
+// "indexer" after the migrations of packages documents and sessions.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Config configures an Indexer.
+type Config struct {
+	DB    *sql.DB
+	Store *sessions.Store
+	// Open opens the index; with fresh it makes a new, empty one (for a
+	// rebuild), removing whatever is there.
+	Open func(ctx context.Context, fresh bool) (search.Index, error)
+	Log  *slog.Logger
+	// Now is the clock; nil means the Store's.
+	Now func() time.Time
+	// Batch is how many documents one index call takes; 0 means 50.
+	Batch int
+}
+
+// Indexer keeps one search index in step with the database and answers
+// searches from it. It is safe for concurrent use.
+type Indexer struct {
+	cfg Config
+
+	mu    sync.RWMutex
+	index search.Index // nil while unavailable
+	ready bool         // false while the index is rebuilt
+
+	drainMu    sync.Mutex
+	wake       chan struct{}
+	rebuilding atomic.Bool
+	wg         sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
+}
+
+// New returns an Indexer; Start opens the index.
+func New(cfg Config) *Indexer {
+	if cfg.Now == nil {
+		cfg.Now = cfg.Store.Now
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 50
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Indexer{cfg: cfg, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
+}
+
+// Start opens the index and starts the background worker. If the index
+// is missing or damaged, it is rebuilt in the background, and searches
+// answer "temporarily unavailable" until it is done.
+func (x *Indexer) Start() {
+	idx, err := x.cfg.Open(x.ctx, false)
+	if err != nil {
+		x.cfg.Log.Warn("search index unavailable, rebuilding", "err", err)
+		x.rebuild()
+	} else {
+		x.mu.Lock()
+		x.index, x.ready = idx, true
+		x.mu.Unlock()
+	}
+	x.wg.Add(1)
+	go x.run()
+}
+
+// Close stops the worker and closes the index.
+func (x *Indexer) Close() error {
+	x.cancel()
+	x.wg.Wait()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.index != nil {
+		err := x.index.Close()
+		x.index = nil
+		return err
+	}
+	return nil
+}
+
+// Wake tells the worker to look at the outbox now.
+func (x *Indexer) Wake() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the worker: it applies the outbox whenever woken, at the next
+// scheduled publication time, and every few seconds anyway (a trigger's
+// row is not announced to it).
+func (x *Indexer) run() {
+	defer x.wg.Done()
+	backoff := time.Second
+	for {
+		wait := 5 * time.Second
+		if x.available() {
+			if _, err := x.Drain(x.ctx); err != nil {
+				if x.ctx.Err() != nil {
+					return
+				}
+				x.cfg.Log.Error("search outbox", "err", err)
+				x.checkDamage(err)
+				wait, backoff = backoff, min(2*backoff, time.Minute)
+			} else {
+				backoff = time.Second
+				if next, err := x.nextDue(x.ctx); err == nil && !next.IsZero() {
+					wait = min(wait, max(next.Sub(x.cfg.Now()), 0))
+				}
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-x.ctx.Done():
+			t.Stop()
+			return
+		case <-x.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (x *Indexer) available() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.index != nil && x.ready
+}
+
+func (x *Indexer) current() (search.Index, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.index == nil || !x.ready {
+		return nil, search.Unavailable(errors.New("search index is being rebuilt"))
+	}
+	return x.index, nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// nextDue returns when the earliest row not yet due becomes due.
+func (x *Indexer) nextDue(ctx context.Context) (time.Time, error) {
+	var due sql.NullInt64
+	err := x.cfg.DB.QueryRowContext(ctx, `SELECT MIN(due) FROM search_outbox WHERE due > ?`, ms(x.cfg.Now())).Scan(&due)
+	if err != nil || !due.Valid {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(due.Int64), nil
+}
+
+// Pending reports whether the outbox holds rows that are due.
+func (x *Indexer) Pending(ctx context.Context) (bool, error) {
+	var n int
+	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE due <= ?)`, ms(x.cfg.Now())).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("search outbox: %w", err)
+	}
+	return n != 0, nil
+}
+
+// Drain applies every due row of the outbox to the index and returns the
+// number of documents indexed or removed.
+func (x *Indexer) Drain(ctx context.Context) (int, error) {
+	idx, err := x.current()
+	if err != nil {
+		return 0, err
+	}
+	return x.drain(ctx, idx, nil)
+}
+
+// drain applies due rows to idx in batches; progress, if not nil, is told
+// after each batch how many documents are done and how many rows are
+// left.
+func (x *Indexer) drain(ctx context.Context, idx search.Index, progress func(done, left int)) (int, error) {
+	x.drainMu.Lock()
+	defer x.drainMu.Unlock()
+	done := 0
+	for {
+		n, err := x.drainBatch(ctx, idx)
+		done += n
+		if err != nil || n == 0 {
+			return done, err
+		}
+		if progress != nil {
+			var left int
+			x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE due <= ?`, ms(x.cfg.Now())).Scan(&left)
+			progress(done, left)
+		}
+	}
+}
+
+// drainBatch indexes up to Batch documents of the outbox. The rows read
+// are deleted only after the index took the records; a row a trigger
+// writes meanwhile has a higher id and stays.
+func (x *Indexer) drainBatch(ctx context.Context, idx search.Index) (int, error) {
+	now := x.cfg.Now()
+	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE due <= ?
+		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), x.cfg.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	type row struct{ doc, maxID int64 }
+	var batch []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.doc, &r.maxID); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		batch = append(batch, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	var recs []search.Record
+	var gone []int64
+	later := map[int64]time.Time{}
+	for _, r := range batch {
+		rs, next, err := x.cfg.Store.SearchRecords(ctx, r.doc)
+		if err != nil {
+			return 0, err
+		}
+		if len(rs) == 0 {
+			gone = append(gone, r.doc)
+		}
+		recs = append(recs, rs...)
+		if !next.IsZero() {
+			later[r.doc] = next
+		}
+	}
+	if len(gone) > 0 {
+		if err := idx.Remove(ctx, gone...); err != nil {
+			return 0, err
+		}
+	}
+	if len(recs) > 0 {
+		if err := idx.Index(ctx, recs); err != nil {
+			return 0, err
+		}
+	}
+	tx, err := x.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	defer tx.Rollback()
+	for _, r := range batch {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE document_id = ? AND id <= ? AND due <= ?`, r.doc, r.maxID, ms(now)); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		if t, ok := later[r.doc]; ok {
+			// Computed again when its access changes next.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (document_id, due)
+				SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE document_id = ? AND due = ?)`,
+				r.doc, ms(t), r.doc, ms(t)); err != nil {
+				return 0, fmt.Errorf("search outbox: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	return len(batch), nil
+}
+
+// Reindex empties the index and indexes every document again from the
+// database, telling progress (if not nil) how far it got.
+func (x *Indexer) Reindex(ctx context.Context, idx search.Index, progress func(done, total int)) error {
+	if err := idx.Reset(ctx); err != nil {
+		return err
+	}
+	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (document_id) SELECT id FROM documents`); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	var total int
+	if err := x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE due <= ?`, ms(x.cfg.Now())).Scan(&total); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	if progress != nil {
+		progress(0, total)
+	}
+	_, err := x.drain(ctx, idx, func(done, left int) {
+		if progress != nil {
+			progress(done, max(total, done+left))
+		}
+	})
+	return err
+}
+
+// rebuild makes a fresh index and fills it in the background; searches
+// answer "unavailable" until it is done.
+func (x *Indexer) rebuild() {
+	if !x.rebuilding.CompareAndSwap(false, true) {
+		return
+	}
+	x.mu.Lock()
+	old := x.index
+	x.index, x.ready = nil, false
+	x.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		defer x.rebuilding.Store(false)
+		backoff := time.Second
+		for {
+			if err := x.rebuildOnce(); err == nil {
+				return
+			} else if x.ctx.Err() != nil {
+				return
+			} else {
+				x.cfg.Log.Error("search index rebuild", "err", err)
+			}
+			select {
+			case <-x.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Minute)
+		}
+	}()
+}
+
+func (x *Indexer) rebuildOnce() error {
+	start := time.Now()
+	idx, err := x.cfg.Open(x.ctx, true)
+	if err != nil {
+		return err
+	}
+	if err := x.Reindex(x.ctx, idx, nil); err != nil {
+		idx.Close()
+		return err
+	}
+	x.mu.Lock()
+	x.index, x.ready = idx, true
+	x.mu.Unlock()
+	x.cfg.Log.Info("search index rebuilt", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// checkDamage starts a rebuild if err says the index is damaged.
+func (x *Indexer) checkDamage(err error) {
+	if ratsmappe.ErrorCode(err) == ratsmappe.EUNAVAILABLE && x.available() {
+		x.rebuild()
+	}
+}
+
+// sync applies the due outbox rows before a search, so that the index
+// agrees with the database as of this moment.
+func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
+	idx, err := x.current()
+	if err != nil {
+		return nil, err
+	}
+	pending, err := x.Pending(ctx)
+	if err != nil {
+		return nil, search.Unavailable(err)
+	}
+	if pending {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := x.drain(ctx, idx, nil); err != nil {
+			x.checkDamage(err)
+			return nil, search.Unavailable(err)
+		}
+	}
+	return idx, nil
+}
+
+// Search answers q from the index, after applying the outbox. It returns
+// an EUNAVAILABLE error while the index cannot answer.
+func (x *Indexer) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	if q.Now.IsZero() {
+		q.Now = x.cfg.Now()
+	}
+	idx, err := x.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := idx.Search(ctx, q)
+	x.checkDamage(err)
+	return res, err
+}
+
+// Suggest completes q from the index, after applying the outbox.
+func (x *Indexer) Suggest(ctx context.Context, q search.SuggestQuery) ([]string, error) {
+	if q.Now.IsZero() {
+		q.Now = x.cfg.Now()
+	}
+	if len(strings.TrimSpace(q.Prefix)) == 0 {
+		return nil, nil
+	}
+	idx, err := x.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := idx.Suggest(ctx, q)
+	x.checkDamage(err)
+	return out, err
+}

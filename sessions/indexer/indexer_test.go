@@ -1,0 +1,327 @@
+package indexer_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/fsblob"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/bleve"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fakeIngester stands in for the PDF worker pool (tested in
+// documents/pdfworker): the text after "%PDF-" is the one page's text.
+type fakeIngester struct{}
+
+func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		return nil, documents.Reject(documents.RejectNotPDF, nil)
+	}
+	out, err := os.CreateTemp("", "rendition-*.pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	out.Write(b)
+	return &documents.Ingested{RenditionPath: out.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: string(b[5:])}}}, nil
+}
+
+// council is a committee with one member, a published meeting and a
+// public document on a public item.
+type council struct {
+	db      *sql.DB
+	store   *sessions.Store
+	docs    *documents.Service
+	clock   *clock
+	dir     string
+	meeting int64
+	item    int64
+	doc     int64
+	link    int64
+	anna    sessions.Viewer
+}
+
+func newCouncil(t *testing.T) *council {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
+	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	must(t, sqlite.Migrate(ctx, db, "indexer", indexer.Migrations()))
+	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	st := sessions.NewStore(db, clk.now)
+	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
+	must(t, err)
+	c := &council{db: db, store: st, clock: clk, dir: dir,
+		docs: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: fakeIngester{}})}
+	body := &sessions.Body{Name: "Stadt Musterstadt"}
+	must(t, st.CreateBody(ctx, body))
+	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	must(t, st.CreateOrganization(ctx, bau))
+	p := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
+	must(t, st.CreatePerson(ctx, p))
+	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau.ID, StartDate: "2024-01-01"}))
+	acc := &sessions.Account{Name: "anna", Role: sessions.RoleMember, PersonID: p.ID}
+	must(t, st.CreateAccount(ctx, acc, "ein langes Passwort"))
+	c.anna, err = st.ViewerFor(ctx, acc)
+	must(t, err)
+	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "5. Sitzung", Start: clk.t.Add(48 * time.Hour)}
+	must(t, st.CreateMeeting(ctx, m))
+	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Radweg", Public: true}
+	must(t, st.CreateAgendaItem(ctx, it))
+	c.meeting, c.item = m.ID, it.ID
+	c.doc = c.upload(t, "Der Radwegebau in der Kanalstraße beginnt im Mai.")
+	a := &sessions.Attachment{DocumentID: c.doc, AgendaItemID: it.ID}
+	must(t, st.Attach(ctx, a))
+	must(t, st.SetAttachmentPublic(ctx, a.ID, true))
+	c.link = a.ID
+	must(t, st.PublishMeeting(ctx, m.ID, clk.t.Add(-time.Hour)))
+	return c
+}
+
+func (c *council) upload(t *testing.T, text string) int64 {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "u.pdf")
+	must(t, os.WriteFile(p, []byte("%PDF-"+text), 0o644))
+	a, err := c.docs.AddDocument(context.Background(), documents.Upload{Path: p, FileName: "Vorlage.pdf", Uploader: "amt", Kind: documents.KindDraft})
+	must(t, err)
+	return a.Document.ID
+}
+
+func (c *council) indexer(t *testing.T, open func(ctx context.Context, fresh bool) (search.Index, error)) *indexer.Indexer {
+	t.Helper()
+	if open == nil {
+		open = c.bleve
+	}
+	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Open: open})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+func (c *council) bleve(ctx context.Context, fresh bool) (search.Index, error) {
+	dir := filepath.Join(c.dir, "search")
+	if fresh {
+		return bleve.Create(dir, bleve.Options{})
+	}
+	return bleve.OpenOrCreate(dir, bleve.Options{})
+}
+
+// hits returns the documents v finds for text, checking that the total
+// and the facets count exactly those.
+func hits(t *testing.T, x *indexer.Indexer, v sessions.Viewer, text string) []int64 {
+	t.Helper()
+	res, err := x.Search(context.Background(), search.Query{Text: text, Viewer: sessions.SearchViewer(v)})
+	must(t, err)
+	var out []int64
+	for _, h := range res.Hits {
+		out = append(out, h.Document)
+	}
+	if res.Total != len(out) {
+		t.Errorf("%q: total %d, hits %v", text, res.Total, out)
+	}
+	for _, f := range res.Facets {
+		n := 0
+		for _, v := range f.Values {
+			n += v.Count
+		}
+		if f.Name == search.FacetKind && n != len(out) {
+			t.Errorf("%q: facet %s counts %d, hits %v", text, f.Name, n, out)
+		}
+	}
+	return out
+}
+
+func want(t *testing.T, what string, got []int64, want ...int64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %v, want %v", what, got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: %v, want %v", what, got, want)
+		}
+	}
+}
+
+// A change reaches search results at the next query, not when the worker
+// gets to it: depublishing, reclassifying and an exclusion take effect at
+// once, hits, totals and facets alike.
+func TestChangesReachSearchAtOnce(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	x := c.indexer(t, nil)
+	citizen := sessions.Viewer{}
+	want(t, "published", hits(t, x, citizen, "Radwegebau"), c.doc)
+
+	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+	want(t, "depublished, citizen", hits(t, x, citizen, "Radwegebau"))
+	want(t, "depublished, member", hits(t, x, c.anna, "Radwegebau"))
+
+	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(-time.Minute)))
+	want(t, "published again", hits(t, x, citizen, "Radwegebau"), c.doc)
+
+	must(t, c.store.SetAttachmentPublic(ctx, c.link, false))
+	want(t, "reclassified, citizen", hits(t, x, citizen, "Radwegebau"))
+	want(t, "reclassified, member", hits(t, x, c.anna, "Radwegebau"), c.doc)
+
+	must(t, c.store.UpdateAgendaItem(ctx, c.item, sessions.AgendaItemUpdate{Public: ptr(false)}))
+	want(t, "non-public item, member", hits(t, x, c.anna, "Radwegebau"), c.doc)
+	must(t, c.store.AddExclusion(ctx, c.item, c.anna.PersonID, "befangen"))
+	want(t, "excluded member", hits(t, x, c.anna, "Radwegebau"))
+	must(t, c.store.RemoveExclusion(ctx, c.item, c.anna.PersonID))
+	want(t, "exclusion lifted", hits(t, x, c.anna, "Radwegebau"), c.doc)
+
+	// A new version replaces the text.
+	p := filepath.Join(t.TempDir(), "v2.pdf")
+	must(t, os.WriteFile(p, []byte("%PDF-Die Sanierung der Kanalstraße"), 0o644))
+	_, err := c.docs.AddVersion(ctx, c.doc, documents.Upload{Path: p, FileName: "Vorlage.pdf", Uploader: "amt", Kind: documents.KindDraft})
+	must(t, err)
+	want(t, "old text", hits(t, x, c.anna, "Radwegebau"))
+	want(t, "new text", hits(t, x, c.anna, "Sanierung"), c.doc)
+
+	var n int
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&n))
+	if n != 0 {
+		t.Errorf("outbox holds %d rows after the searches", n)
+	}
+}
+
+// An embargoed agenda is found from its publication time on, without
+// anybody touching the data.
+func TestEmbargoEnds(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(time.Hour)))
+	x := c.indexer(t, nil)
+	want(t, "embargoed", hits(t, x, sessions.Viewer{}, "Radwegebau"))
+	want(t, "embargoed, member", hits(t, x, c.anna, "Radwegebau"))
+	c.clock.add(2 * time.Hour)
+	want(t, "embargo over", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+}
+
+// failing is an index whose writes fail, as if the process died between
+// the database commit and the index update.
+type failing struct{ idx search.Index }
+
+var errCrash = errors.New("crash")
+
+func (f failing) Index(ctx context.Context, recs []search.Record) error { return errCrash }
+func (f failing) Remove(ctx context.Context, docs ...int64) error       { return errCrash }
+func (f failing) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	return f.idx.Search(ctx, q)
+}
+func (f failing) Suggest(ctx context.Context, q search.SuggestQuery) ([]string, error) {
+	return f.idx.Suggest(ctx, q)
+}
+func (f failing) Reset(ctx context.Context) error { return f.idx.Reset(ctx) }
+func (f failing) Close() error                    { return f.idx.Close() }
+
+// Outbox crash test: changes committed while the index could not take them
+// are in the outbox, and the index catches up after a restart.
+func TestCrashBetweenCommitAndIndex(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Open: func(ctx context.Context, fresh bool) (search.Index, error) {
+		idx, err := c.bleve(ctx, fresh)
+		if err != nil {
+			return nil, err
+		}
+		return failing{idx}, nil
+	}})
+	x.Start()
+	if _, err := x.Drain(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("drain with a failing index: %v", err)
+	}
+	second := c.upload(t, "Radwegebau am Marktplatz")
+	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	if _, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})}); ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
+		t.Errorf("search while the index cannot catch up: %v, want unavailable", err)
+	}
+	x.Close()
+
+	var n int
+	must(t, c.db.QueryRow(`SELECT COUNT(DISTINCT document_id) FROM search_outbox`).Scan(&n))
+	if n != 2 {
+		t.Errorf("outbox holds %d documents after the crash, want 2", n)
+	}
+	y := c.indexer(t, nil) // the restart
+	if _, err := y.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "after restart", hits(t, y, sessions.Viewer{}, "Radwegebau"), second, c.doc)
+}
+
+// A damaged index is rebuilt in the background; until then search says
+// it is unavailable.
+func TestDamagedIndexIsRebuilt(t *testing.T) {
+	c := newCouncil(t)
+	x := c.indexer(t, nil)
+	want(t, "before", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+	x.Close()
+	root := filepath.Join(c.dir, "search", "index")
+	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			os.WriteFile(p, []byte("kaputt"), 0o644)
+		}
+		return nil
+	})
+	y := c.indexer(t, nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := y.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})})
+		if err == nil {
+			break
+		}
+		if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
+			t.Fatalf("search on a damaged index: %v, want unavailable", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("index not rebuilt within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want(t, "after rebuild", hits(t, y, sessions.Viewer{}, "Radwegebau"), c.doc)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
