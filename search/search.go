@@ -194,6 +194,7 @@ type Query struct {
 // are alternatives.
 type Filter struct {
 	Committees []string
+	Meetings   []string // Record.Meeting, as shown to people
 	Kinds      []string
 	From, To   time.Time // Date in [From, To)
 }

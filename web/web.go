@@ -55,6 +55,8 @@ type Config struct {
 	// TempDir receives uploads; MaxUpload is the largest accepted.
 	TempDir   string
 	MaxUpload int64
+	// Search answers /search and /api/v1/search; nil: search unavailable.
+	Search Searcher
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -152,6 +154,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/feeds/documents.atom", s.handleDocumentsFeed)
 		r.Get("/organizations/{id}/documents.atom", s.handleDocumentsFeed)
 		r.Get("/sitemap.xml", s.handleSitemap)
+		s.searchRoutes(r)
 		r.Get("/office", s.staffPage(s.pageOffice))
 		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
 		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
@@ -162,6 +165,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/meetings/{id}", s.apiMeeting)
 			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
 			r.Get("/openapi.json", s.apiOpenAPI)
+			s.searchAPIRoutes(r)
 			r.Group(s.clerkRoutes)
 		})
 	}

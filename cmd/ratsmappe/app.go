@@ -22,6 +22,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 )
 
 var errUsage = errors.New("usage")
@@ -38,6 +39,8 @@ type Config struct {
 	PDFMaxMB    int64
 	OCR         bool
 	WasmCache   string
+
+	MeiliURL, MeiliKey string // Meilisearch instead of the embedded index
 }
 
 // register adds the common flags to fs, with defaults from the
@@ -51,6 +54,8 @@ func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.Int64Var(&c.PDFMemoryMB, "pdf-memory-mb", int64(envInt("RATSMAPPE_PDF_MEMORY_MB", 1024)), "resident memory cap per PDF worker, MiB")
 	fs.Int64Var(&c.PDFMaxMB, "pdf-max-mb", int64(envInt("RATSMAPPE_PDF_MAX_MB", 200)), "largest PDF accepted, MB")
 	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
+	fs.StringVar(&c.MeiliURL, "meili-url", envString("RATSMAPPE_MEILI_URL", ""), "Meilisearch server for search (default: the embedded index in DATA/search)")
+	fs.StringVar(&c.MeiliKey, "meili-key", envString("RATSMAPPE_MEILI_KEY", ""), "Meilisearch API key")
 	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine (default DATA/cache/wasm)")
 }
 
@@ -125,6 +130,11 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		a.Close()
+		return nil, err
+	}
+	// The search outbox's triggers watch the tables of both.
+	if err := sqlite.Migrate(ctx, db, "indexer", indexer.Migrations()); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -43,6 +43,7 @@ Usage:
   ratsmappe backup DIR                    consistent backup (database snapshot + every blob) into a new DIR
   ratsmappe restore [--data EMPTY] DIR    restore a backup into an empty data directory
   ratsmappe gc [--grace D]                remove unreferenced blobs
+  ratsmappe reindex                       rebuild the search index from the database (stop the server first when the index is embedded)
   ratsmappe pdf-worker                    (internal) sandboxed PDF worker
 
 Run "ratsmappe COMMAND -h" for the flags of a command.
@@ -68,6 +69,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		err = runRestore(ctx, args[1:], stdout, stderr)
+	case "reindex":
+		err = runReindex(ctx, args[1:], stdout, stderr)
 	case "gc":
 		err = runGC(ctx, args[1:], stdout, stderr)
 	case "pdf-worker":

@@ -74,6 +74,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
+	// The search index follows the database through the outbox; a
+	// missing or damaged index is rebuilt in the background while the
+	// rest of the server works.
+	searcher := newIndexer(app, cfg)
+	searcher.Start()
+	defer searcher.Close()
 	key, err := loadKey(cfg.Data)
 	if err != nil {
 		return err
@@ -94,6 +100,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			RedirectURL:  envString("RATSMAPPE_OIDC_REDIRECT_URL", ""),
 		},
 		MaxUpload: cfg.PDFMaxMB * 1000 * 1000,
+		Search:    searcher,
 	})
 	if err != nil {
 		return err

@@ -177,6 +177,8 @@ func (x *Index) searchKey(q search.Query) (string, bool) {
 	b.WriteString("\x1e")
 	b.WriteString(strings.Join(q.Filter.Kinds, "\x1f"))
 	b.WriteString("\x1e")
+	b.WriteString(strings.Join(q.Filter.Meetings, "\x1f"))
+	b.WriteString("\x1e")
 	for _, t := range []time.Time{q.Filter.From, q.Filter.To} {
 		if !t.IsZero() {
 			b.WriteString(strconv.FormatInt(t.Unix(), 10))

@@ -27,7 +27,7 @@ const (
 	fieldKind      = "kind"      // exact; doc values (facet); stored
 	fieldYear      = "year"      // of Date; doc values (facet)
 	fieldDate      = "date"      // unix seconds; stored
-	fieldMeeting   = "meeting"   // stored only
+	fieldMeeting   = "meeting"   // exact (filter); stored
 	fieldVersion   = "version"   // stored only
 )
 
@@ -83,7 +83,7 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 			float64(r.Date.Unix()), index.IndexField|index.StoreField))
 	}
 	if r.Meeting != "" {
-		keyword(fieldMeeting, r.Meeting, optStoreOnly)
+		keyword(fieldMeeting, r.Meeting, optKeyword|optStoreOnly)
 	}
 	keyword(fieldVersion, strconv.Itoa(r.Version), optStoreOnly)
 	return d

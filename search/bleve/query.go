@@ -260,6 +260,7 @@ func userFilter(f search.Filter) []query.Query {
 	}
 	anyOf(fieldCommittee, f.Committees)
 	anyOf(fieldKind, f.Kinds)
+	anyOf(fieldMeeting, f.Meetings)
 	if !f.From.IsZero() || !f.To.IsZero() {
 		var lo, hi *float64
 		if !f.From.IsZero() {

@@ -98,7 +98,7 @@ func settings() *meilisearch.Settings {
 	return &meilisearch.Settings{
 		SearchableAttributes: []string{"ref", "titleTerms", "terms", "parts"},
 		DisplayedAttributes:  []string{"*"},
-		FilterableAttributes: []string{"document", "acl", "denied", "notBefore", "committee", "kind", "year", "date", "words"},
+		FilterableAttributes: []string{"document", "acl", "denied", "notBefore", "committee", "meeting", "kind", "year", "date", "words"},
 		LocalizedAttributes: []*meilisearch.LocalizedAttributes{
 			{AttributePatterns: []string{"text", "terms", "parts", "title", "titleTerms", "words"}, Locales: []string{"deu"}},
 		},
@@ -352,6 +352,9 @@ func filter(v search.Viewer, now time.Time, f search.Filter) (string, bool) {
 	}
 	if len(f.Committees) > 0 {
 		clauses = append(clauses, "committee IN "+quoteAll(f.Committees))
+	}
+	if len(f.Meetings) > 0 {
+		clauses = append(clauses, "meeting IN "+quoteAll(f.Meetings))
 	}
 	if len(f.Kinds) > 0 {
 		clauses = append(clauses, "kind IN "+quoteAll(f.Kinds))

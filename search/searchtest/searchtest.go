@@ -399,6 +399,7 @@ func testFilters(t *testing.T, ix search.Index) {
 		{"to, exclusive", search.Filter{To: day(2025, 4, 2)}, []int64{101, 108}},
 		{"range and committee", search.Filter{From: day(2025, 1, 1), To: day(2025, 5, 21), Committees: []string{Buildings}}, []int64{102, 104, 106}},
 		{"unknown committee", search.Filter{Committees: []string{"Ältestenrat"}}, nil},
+		{"meeting", search.Filter{Meetings: []string{"Bauausschuss, 20.05.2025"}}, []int64{104, 106}},
 	}
 	for _, tt := range tests {
 		r := find(t, ix, search.Query{Text: "Haushalt", Viewer: staff, Filter: tt.filter, Limit: search.MaxLimit})

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/bleve"
+	"github.com/ratsmappe/ratsmappe/search/meili"
+	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+)
+
+// searchOpener returns how the configured search index is opened: the
+// Meilisearch server of cfg.MeiliURL, or the embedded Bleve index in
+// DATA/search. With fresh, the index is emptied for a rebuild. Opening
+// the Bleve index never creates it: a missing index is rebuilt from the
+// database like a damaged one.
+func searchOpener(cfg Config) func(ctx context.Context, fresh bool) (search.Index, error) {
+	if cfg.MeiliURL != "" {
+		return func(ctx context.Context, fresh bool) (search.Index, error) {
+			idx, err := meili.New(ctx, meili.Config{URL: cfg.MeiliURL, Key: cfg.MeiliKey})
+			if err != nil {
+				return nil, err
+			}
+			if fresh {
+				if err := idx.Reset(ctx); err != nil {
+					idx.Close()
+					return nil, err
+				}
+			}
+			return idx, nil
+		}
+	}
+	dir := filepath.Join(cfg.Data, "search")
+	return func(ctx context.Context, fresh bool) (search.Index, error) {
+		if fresh {
+			return bleve.Create(dir, bleve.Options{})
+		}
+		return bleve.Open(dir, bleve.Options{})
+	}
+}
+
+// newIndexer returns the indexer of app's database and the configured
+// index; the caller Starts it (serve) or calls Reindex (reindex).
+func newIndexer(app *App, cfg Config) *indexer.Indexer {
+	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log})
+}
+
+func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	cfg.register(fs, "warn")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	start := time.Now()
+	idx, err := searchOpener(cfg)(ctx, true)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr, "Suchindex")
+	x := newIndexer(app, cfg)
+	err = x.Reindex(ctx, idx, bar.update)
+	bar.done()
+	if cerr := idx.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Suchindex neu aufgebaut: %d Dokumente in %s\n", bar.n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progress draws a progress bar on a terminal, and a line per tenth on
+// anything else (a log file must not fill with carriage returns).
+type progress struct {
+	w     io.Writer
+	label string
+	tty   bool
+	n, of int
+	tenth int
+	drawn bool
+	last  time.Time
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	p := &progress{w: w, label: label}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done, total int) {
+	p.n, p.of = done, total
+	if p.tty {
+		if time.Since(p.last) < 100*time.Millisecond && done < total {
+			return
+		}
+		p.last = time.Now()
+		const width = 30
+		fill := width
+		if total > 0 {
+			fill = width * done / total
+		}
+		fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d Dokumente", p.label, strings.Repeat("#", fill), strings.Repeat(" ", width-fill), done, total)
+		p.drawn = true
+		return
+	}
+	if total > 0 && (done*10/total > p.tenth || done == total) && done > 0 {
+		p.tenth = done * 10 / total
+		fmt.Fprintf(p.w, "%s: %d/%d Dokumente\n", p.label, done, total)
+	}
+}
+
+func (p *progress) done() {
+	if p.tty && p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

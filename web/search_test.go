@@ -1,0 +1,178 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web"
+)
+
+// fakeSearcher stands in for the indexer, which is tested with a real
+// index in sessions/indexer and end to end in cmd/ratsmappe; here only
+// the HTTP side matters: what is asked and how the answer is shown.
+type fakeSearcher struct {
+	mu          sync.Mutex
+	last        search.Query
+	unavailable bool
+}
+
+func (f *fakeSearcher) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	f.mu.Lock()
+	f.last = q
+	f.mu.Unlock()
+	if f.unavailable {
+		return nil, search.Unavailable(nil)
+	}
+	return &search.Result{Total: 1, Hits: []search.Hit{{
+		Document: 7, Version: 2, Title: "Radwegebau Südstadt", Reference: "2025/0123", Committee: "Bauausschuss",
+		Meeting: "Bauausschuss, 02.04.2025", Date: time.Date(2025, 4, 2, 17, 0, 0, 0, time.UTC), Kind: "draft_resolution",
+		Page: 3, Pages: []int{3, 1}, Matches: 2, Snippet: search.Snippet{{Text: "Der "}, {Text: "Radweg", Mark: true}, {Text: " <neu>"}},
+	}}, Facets: []search.Facet{
+		{Name: search.FacetCommittee, Values: []search.FacetValue{{Value: "Bauausschuss", Count: 1}}},
+		{Name: search.FacetKind, Values: []search.FacetValue{{Value: "draft_resolution", Count: 1}}},
+		{Name: search.FacetYear, Values: []search.FacetValue{{Value: "2025", Count: 1}}},
+	}}, nil
+}
+
+func (f *fakeSearcher) Suggest(ctx context.Context, q search.SuggestQuery) ([]string, error) {
+	if f.unavailable {
+		return nil, search.Unavailable(nil)
+	}
+	return []string{"radwegebau"}, nil
+}
+
+func newSearchServer(t *testing.T, s web.Searcher) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
+	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: sessions.NewStore(db, nil), DB: db, Search: s})
+	must(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestSearchPage(t *testing.T) {
+	f := &fakeSearcher{}
+	srv := newSearchServer(t, f)
+	resp, body := get(t, srv.URL+"/search?q=Radweg&committee=Bauausschuss&kind=draft_resolution&from=2025-01-01&to=2025-12-31&meeting=Bauausschuss,+02.04.2025")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	for _, want := range []string{
+		`Der <mark>Radweg</mark> &lt;neu&gt;`,
+		`href="/api/v1/documents/7/versions/2/file#page=3"`, "Seite 3 öffnen",
+		`href="/documents/7#seite-3"`, `/api/v1/documents/7/versions/2/file#page=1`,
+		"2025/0123", "Beschlussvorlage", "Treffer 1 bis 1 von 1 Dokumenten",
+		`<option value="draft_resolution" selected>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("search page lacks %q", want)
+		}
+	}
+	q := f.last
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	if q.Text != "Radweg" || len(q.Filter.Committees) != 1 || q.Filter.Kinds[0] != "draft_resolution" ||
+		q.Filter.Meetings[0] != "Bauausschuss, 02.04.2025" ||
+		!q.Filter.From.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, berlin)) || !q.Filter.To.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, berlin)) {
+		t.Errorf("query %+v", q)
+	}
+	if got := q.Viewer.Principals; len(got) != 1 || got[0] != search.Public {
+		t.Errorf("anonymous viewer searches as %v", got)
+	}
+	_, body = get(t, srv.URL+"/search?q=Radweg&lang=en")
+	if !strings.Contains(body, "Open page 3") || !strings.Contains(body, "Draft resolution") {
+		t.Errorf("English search page lacks its texts")
+	}
+	// The search box is in every page's header but the search page's.
+	_, body = get(t, srv.URL+"/meetings")
+	if !strings.Contains(body, `action="/search"`) {
+		t.Errorf("no search box in the header")
+	}
+	resp, body = get(t, srv.URL+"/search?q=x&from=gestern")
+	if resp.StatusCode != 400 || !strings.Contains(body, "Ungültiges Datum") {
+		t.Errorf("bad date: %d", resp.StatusCode)
+	}
+}
+
+func TestSearchAPI(t *testing.T) {
+	srv := newSearchServer(t, &fakeSearcher{})
+	resp, body := get(t, srv.URL+"/api/v1/search?q=Radweg&limit=5")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	var res struct {
+		Total int
+		Hits  []struct {
+			Document    int64
+			Page        int
+			SnippetHTML string `json:"snippet_html"`
+			FileURL     string `json:"file_url"`
+		}
+		Facets map[string][]struct {
+			Value string
+			Count int
+		}
+	}
+	must(t, json.Unmarshal([]byte(body), &res))
+	if res.Total != 1 || res.Hits[0].Page != 3 || res.Hits[0].FileURL != "/api/v1/documents/7/versions/2/file#page=3" ||
+		res.Hits[0].SnippetHTML != "Der <mark>Radweg</mark> &lt;neu&gt;" || res.Facets["committee"][0].Value != "Bauausschuss" {
+		t.Errorf("answer %s", body)
+	}
+	resp, body = get(t, srv.URL+"/api/v1/search/suggest?q=radw")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"suggestions":["radwegebau"]`) {
+		t.Errorf("suggest: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = get(t, srv.URL+"/api/v1/search?q=x&limit=abc")
+	if resp.StatusCode != 400 {
+		t.Errorf("bad limit: %d", resp.StatusCode)
+	}
+}
+
+// An index that cannot answer makes search say so — 503 — while every
+// other page works.
+func TestSearchUnavailable(t *testing.T) {
+	for name, s := range map[string]web.Searcher{"unavailable": &fakeSearcher{unavailable: true}, "none": nil} {
+		srv := newSearchServer(t, s)
+		resp, body := get(t, srv.URL+"/search?q=Radweg")
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Suche vorübergehend nicht verfügbar") {
+			t.Errorf("%s: page %d", name, resp.StatusCode)
+		}
+		for _, p := range []string{"/api/v1/search?q=Radweg", "/api/v1/search/suggest?q=Radweg"} {
+			resp, body = get(t, srv.URL+p)
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, ratsmappe.EUNAVAILABLE) {
+				t.Errorf("%s: %s: %d %s", name, p, resp.StatusCode, body)
+			}
+		}
+		for _, p := range []string{"/", "/meetings", "/search"} {
+			if resp, _ := get(t, srv.URL+p); resp.StatusCode != 200 {
+				t.Errorf("%s: %s: %d", name, p, resp.StatusCode)
+			}
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
