@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/mmcdole/gofeed"
@@ -29,7 +31,9 @@ type demoResult struct {
 	Documents int
 }
 
-const canary = "KANARIENVOGEL7"
+// canary is letters only, so that suggestions would offer it if they
+// could (words with digits are never suggested).
+const canary = "KANARIENVOGELQX"
 
 // The demo council loads into an empty data directory, refuses a second
 // time, and its accounts work.
@@ -57,7 +61,7 @@ func TestDemo(t *testing.T) {
 	// A citizen crawls everything reachable, and asks for every meeting
 	// and document by id: the canary never appears, and refused ids
 	// answer exactly like ids that do not exist.
-	base, _ := c.serve(t)
+	base, stop := c.serve(t)
 	crawl := newCrawler(t, base, "")
 	crawl.visit("/")
 	crawl.visit("/organizations")
@@ -90,6 +94,9 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	checkFeeds(t, crawl)
+	waitForSearch(t, crawl)
+	checkSearchLeak(t, crawl, "", true)
+	checkSearchLeak(t, crawl, "&committee=Bauausschuss&kind=draft_resolution", false)
 	t.Logf("anonymous crawl: %d requests, %d PDFs read, canary found 0 times", crawl.requests, crawl.pdfs)
 	if crawl.pdfs < 50 {
 		t.Errorf("only %d PDFs seen: the crawl did not reach the documents", crawl.pdfs)
@@ -114,6 +121,18 @@ func TestDemo(t *testing.T) {
 			member.visit(fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID))
 		}
 	}
+	// His search over the committees he is not on finds the canary no
+	// more than a nonsense word. (Unfiltered, it rightly finds the
+	// non-public documents of his own committees.)
+	others := map[string]bool{}
+	for _, m := range res.Meetings {
+		if !his[m.Organization] {
+			others[m.Organization] = true
+		}
+	}
+	for org := range others {
+		checkSearchLeak(t, member, "&committee="+url.QueryEscape(org), false)
+	}
 	t.Logf("member of other committees: %d requests, %d PDFs read, canary found 0 times", member.requests, member.pdfs)
 	if member.requests < 100 {
 		t.Errorf("member's crawl made only %d requests", member.requests)
@@ -135,6 +154,147 @@ func TestDemo(t *testing.T) {
 	}
 	if office.found == 0 {
 		t.Errorf("the office's crawl never saw the canary: the leak test proves nothing")
+	}
+	// The office's search finds it, so the leak checks of search mean
+	// something too.
+	var found struct{ Total int }
+	r := office.get("/api/v1/search?q=" + canary)
+	if err := json.Unmarshal([]byte(r.body), &found); err != nil || found.Total == 0 {
+		t.Errorf("the office's search does not find the canary: %d %.200s", r.status, r.body)
+	}
+	if r := office.get("/api/v1/search/suggest?q=" + strings.ToLower(canary[:6])); !strings.Contains(strings.ToLower(r.body), strings.ToLower(canary[:9])) {
+		t.Errorf("the office is not offered the canary as a suggestion: %.200s", r.body)
+	}
+	checkIndexRepair(t, c, base, stop)
+}
+
+// nonsense is a word that occurs nowhere.
+const nonsense = "QUAPPWURZELBAUMX"
+
+// waitForSearch waits until the server's search index has been built
+// (the server builds it on first start, answering 503 meanwhile).
+func waitForSearch(t *testing.T, c *crawler) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r := c.get("/api/v1/search?q=Haushalt")
+		if r.status == 200 {
+			return
+		}
+		if r.status != 503 || !strings.Contains(r.body, "vorübergehend nicht verfügbar") {
+			t.Fatalf("search while the index is built: %d %.200s", r.status, r.body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("search index not built within 2 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var csrfRE = regexp.MustCompile(`(name="csrf-token" content|name="csrf_token" value)="[^"]*"`)
+
+// checkSearchLeak asks the search page, the search API and (with
+// suggest) the suggestions for the canary and for a nonsense word, with
+// the query string extra: the answers must be identical byte for byte,
+// once the word itself is blanked out. Hits, totals, facets, snippets and
+// suggestions are all in them.
+func checkSearchLeak(t *testing.T, c *crawler, extra string, suggest bool) {
+	t.Helper()
+	paths := []string{"/search?q=%s" + extra, "/search?lang=en&q=%s" + extra, "/api/v1/search?q=%s" + extra,
+		"/api/v1/search?limit=100&q=%%22%s%%22" + extra, "/search?page=2&q=%s" + extra}
+	if suggest {
+		paths = append(paths, "/api/v1/search/suggest?q=%s")
+	}
+	norm := func(body, word string) string {
+		for _, w := range []string{word, strings.ToLower(word), url.QueryEscape(word)} {
+			body = strings.ReplaceAll(body, w, "WORT")
+		}
+		return csrfRE.ReplaceAllString(body, "$1=\"\"")
+	}
+	for _, p := range paths {
+		p = strings.ReplaceAll(strings.ReplaceAll(p, "%%", "%"), "%s", "@")
+		a := c.get(strings.ReplaceAll(p, "@", canary))
+		b := c.get(strings.ReplaceAll(p, "@", nonsense))
+		if a.status != 200 || b.status != 200 {
+			t.Errorf("%s: status %d for the canary, %d for nonsense", p, a.status, b.status)
+		}
+		if na, nb := norm(a.body, canary), norm(b.body, nonsense); na != nb {
+			t.Errorf("LEAK: %s answers the canary unlike a nonsense word:\n%.600s\n---\n%.600s", strings.ReplaceAll(p, "@", canary), na, nb)
+		}
+	}
+	if suggest {
+		// Suggestions while typing the canary: prefixes of it against
+		// prefixes of the nonsense word.
+		for _, n := range []int{6, 9, len(canary) - 1} {
+			a := c.get("/api/v1/search/suggest?q=" + url.QueryEscape("haushalt "+strings.ToLower(canary[:n])))
+			b := c.get("/api/v1/search/suggest?q=" + url.QueryEscape("haushalt "+strings.ToLower(nonsense[:n])))
+			if a.status != 200 || a.body != b.body {
+				t.Errorf("LEAK: suggestions for %q: %d %s, for nonsense %s", canary[:n], a.status, a.body, b.body)
+			}
+		}
+	}
+}
+
+// checkIndexRepair damages the search index of the stopped server,
+// starts it again and checks that everything but search works at once,
+// that search says it is unavailable rather than answering wrongly, and
+// that the index is rebuilt to the same answers; then `ratsmappe
+// reindex` rebuilds it again from the database.
+func checkIndexRepair(t *testing.T, c *cli, base string, stop func()) {
+	t.Helper()
+	stop()
+	root := filepath.Join(c.data, "search", "index")
+	n := 0
+	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			os.WriteFile(p, []byte("kaputt"), 0o644)
+			n++
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatalf("no index files under %s", root)
+	}
+	base, stop = c.serve(t)
+	citizen := newCrawler(t, base, "")
+	if r := citizen.get("/meetings"); r.status != 200 {
+		t.Errorf("meetings with a damaged index: %d", r.status)
+	}
+	r := citizen.get("/api/v1/search?q=Haushalt&limit=20")
+	if r.status != 200 && r.status != 503 {
+		t.Errorf("search with a damaged index: %d %.200s", r.status, r.body)
+	}
+	waitForSearch(t, citizen)
+	// The first build learnt compounds while it went; a rebuild starts
+	// with all it learnt, so it may rank differently — but it answers.
+	rebuilt := citizen.get("/api/v1/search?q=Haushalt&limit=20")
+	var res struct{ Total int }
+	if json.Unmarshal([]byte(rebuilt.body), &res); rebuilt.status != 200 || res.Total == 0 {
+		t.Errorf("rebuilt index: %d %.300s", rebuilt.status, rebuilt.body)
+	}
+	stop()
+	var stdout, stderr strings.Builder
+	cmd := c.command(t.Context(), "reindex")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("reindex: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Suchindex neu aufgebaut") || !strings.Contains(stderr.String(), "Suchindex: ") {
+		t.Errorf("reindex said %q, progress %q", stdout.String(), stderr.String())
+	}
+	base, _ = c.serve(t)
+	citizen = newCrawler(t, base, "")
+	// Equal scores may come in another order; totals and facets agree.
+	type summary struct {
+		Total  int
+		Facets json.RawMessage
+	}
+	var a, b summary
+	after := citizen.get("/api/v1/search?q=Haushalt&limit=20")
+	json.Unmarshal([]byte(after.body), &a)
+	json.Unmarshal([]byte(rebuilt.body), &b)
+	if after.status != 200 || a.Total != b.Total || string(a.Facets) != string(b.Facets) {
+		t.Errorf("after reindex, unlike after the rebuild:\n%.300s\n---\n%.300s", after.body, rebuilt.body)
 	}
 }
 
