@@ -45,11 +45,45 @@ async function pages() {
   const meeting = api.data.find((m) => true);
   const detail = await (await fetch(base + "/api/v1/meetings/" + meeting.id)).json();
   const item = detail.agenda.find((i) => i.documents.length && i.papers);
+  await searchReady();
   return [
     "/", "/meetings", "/meetings/" + meeting.id, "/organizations", "/organizations/1",
     "/papers/" + item.papers[0].id, "/documents/" + item.documents[0].id, "/login", "/meetings/999999",
+    "/search", "/search?q=Haushalt", "/search?q=Haushalt&kind=draft_resolution&from=2020-01-01", "/search?q=Quappwurzelbaum",
   ];
 }
+
+// The server builds its search index on first start; until then search
+// answers 503.
+async function searchReady() {
+  for (let i = 0; i < 600; i++) {
+    if ((await fetch(base + "/api/v1/search?q=Haushalt")).ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("search index not built within a minute");
+}
+
+test("the search box suggests words while typing, and works without JavaScript", async () => {
+  await searchReady();
+  const context = await browser.newContext({ locale: "de-DE" });
+  const page = await context.newPage();
+  await page.goto(base + "/search");
+  await page.fill("#search-q", "Hausha");
+  await page.waitForFunction(() => document.querySelectorAll("#search-suggestions option").length > 0, null, { timeout: 10000 });
+  const first = await page.$eval("#search-suggestions option", (o) => o.value);
+  assert.match(first.toLowerCase(), /^hausha/);
+  await context.close();
+
+  const noJS = await browser.newContext({ locale: "de-DE", javaScriptEnabled: false });
+  const p2 = await noJS.newPage();
+  await p2.goto(base + "/");
+  await p2.fill("#header-q", "Haushalt");
+  await Promise.all([p2.waitForNavigation(), p2.press("#header-q", "Enter")]);
+  assert.match(p2.url(), /\/search\?q=Haushalt/);
+  const link = await p2.$eval("ol.hits a.button", (a) => a.getAttribute("href"));
+  assert.match(link, /^\/api\/v1\/documents\/\d+\/versions\/\d+\/file#page=\d+$/);
+  await noJS.close();
+});
 
 test("every portal page type has no axe-core violations (WCAG 2.1 AA)", async () => {
   const list = await pages();
