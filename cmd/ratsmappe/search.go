@@ -65,17 +65,9 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer app.Close()
 	start := time.Now()
-	idx, err := searchOpener(cfg)(ctx, true)
-	if err != nil {
-		return err
-	}
 	bar := newProgress(stderr, "Suchindex")
-	x := newIndexer(app, cfg)
-	err = x.Reindex(ctx, idx, bar.update)
+	err = newIndexer(app, cfg).Reindex(ctx, bar.update)
 	bar.done()
-	if cerr := idx.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,15 @@ func TestKillServerDuringWork(t *testing.T) {
 			t.Errorf("acknowledged document %d: %d after the kills", id, resp.StatusCode)
 		}
 	}
+	// The search index, killed as often, caught up with all of them: its
+	// writes are on disk before the outbox forgets them.
+	office := newCrawler(t, base, token)
+	waitForSearch(t, office)
+	var found struct{ Total int }
+	r := office.get("/api/v1/search?q=%22Kill-Test%22")
+	if err := json.Unmarshal([]byte(r.body), &found); err != nil || found.Total < len(acked) {
+		t.Errorf("search finds %d of %d acknowledged uploads after the kills: %d %.200s", found.Total, len(acked), r.status, r.body)
+	}
 	out := c.run("gc", "--grace", "0s")
 	checkConsistent(t, c.data)
 	t.Logf("%d kills, %d uploads acknowledged, %d lost; %s", kills, ops, lost, strings.TrimSpace(out))

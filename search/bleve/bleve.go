@@ -230,6 +230,21 @@ func (x *Index) waitPersisted() {
 	}
 }
 
+// Flush returns once every write that returned before it is on disk, so
+// that a caller may forget what it wrote (the indexer deletes its outbox
+// rows only then): Index and Remove return when a write is visible, not
+// when it is durable.
+func (x *Index) Flush(ctx context.Context) error {
+	for x.unpersisted.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 func openBleve(path string) (idx blevesearch.Index, err error) {
 	// A damaged index can make Bleve panic rather than fail.
 	defer func() {

@@ -288,6 +288,13 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index) (int, error)
 			return 0, err
 		}
 	}
+	// An index that makes writes durable after it returns (Bleve) must
+	// have them on disk before the rows that would repeat them go.
+	if f, ok := idx.(flusher); ok {
+		if err := f.Flush(ctx); err != nil {
+			return 0, err
+		}
+	}
 	tx, err := x.cfg.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("search outbox: %w", err)
@@ -312,15 +319,39 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index) (int, error)
 	return len(batch), nil
 }
 
-// Reindex empties the index and indexes every document again from the
-// database, telling progress (if not nil) how far it got.
-func (x *Indexer) Reindex(ctx context.Context, idx search.Index, progress func(done, total int)) error {
-	if err := idx.Reset(ctx); err != nil {
+// flusher is an index whose writes become durable after they return;
+// Flush waits until they are.
+type flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Reindex builds the index anew from the database, telling progress
+// (if not nil) how far it got. Every document is put into the outbox
+// before the old index is emptied, so that a crash at any point leaves
+// rows behind for whatever the new index lacks.
+func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) error {
+	idx, err := x.fresh(ctx)
+	if err != nil {
 		return err
 	}
-	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (document_id) SELECT id FROM documents`); err != nil {
-		return fmt.Errorf("reindex: %w", err)
+	err = x.fill(ctx, idx, progress)
+	if cerr := idx.Close(); err == nil {
+		err = cerr
 	}
+	return err
+}
+
+// fresh puts every document into the outbox and then opens a new, empty
+// index.
+func (x *Indexer) fresh(ctx context.Context) (search.Index, error) {
+	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (document_id) SELECT id FROM documents`); err != nil {
+		return nil, fmt.Errorf("reindex: %w", err)
+	}
+	return x.cfg.Open(ctx, true)
+}
+
+// fill drains the whole outbox into idx.
+func (x *Indexer) fill(ctx context.Context, idx search.Index, progress func(done, total int)) error {
 	var total int
 	if err := x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE due <= ?`, ms(x.cfg.Now())).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: %w", err)
@@ -374,11 +405,11 @@ func (x *Indexer) rebuild() {
 
 func (x *Indexer) rebuildOnce() error {
 	start := time.Now()
-	idx, err := x.cfg.Open(x.ctx, true)
+	idx, err := x.fresh(x.ctx)
 	if err != nil {
 		return err
 	}
-	if err := x.Reindex(x.ctx, idx, nil); err != nil {
+	if err := x.fill(x.ctx, idx, nil); err != nil {
 		idx.Close()
 		return err
 	}
