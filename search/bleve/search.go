@@ -73,15 +73,21 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 		return emptyResult(), nil
 	}
 	must := append([]query.Query(nil), p.clauses...)
-	allow, deny := accessFilter(q.Viewer, q.Now)
-	if allow != nil {
-		must = append(must, allow)
+	// The viewer's filter: the set of pages they may find in this
+	// snapshot, computed once per viewer and snapshot (nil for staff).
+	vk, err := x.viewerKey(q.Viewer, q.Now)
+	if err != nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
+	}
+	visible, err := x.visible(ctx, r, q.Viewer, q.Now, vk)
+	if err != nil {
+		return nil, err
+	}
+	if visible != nil {
+		must = append(must, visibleQuery{visible})
 	}
 	must = append(must, userFilter(q.Filter)...)
 	var root query.Query = query.NewConjunctionQuery(must)
-	if deny != nil {
-		root = query.NewBooleanQuery([]query.Query{root}, nil, []query.Query{deny})
-	}
 
 	s, err := root.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "default"})
 	if err != nil {
