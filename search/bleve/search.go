@@ -110,16 +110,8 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
-	var ids []uint64
 	for _, g := range top {
-		ids = append(ids, g.pages[0].id)
-	}
-	ms, err := matches(ctx, r, ids, &p)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range top {
-		h, err := x.hit(r, g, ms[g.pages[0].id])
+		h, err := x.hit(r, g, &p)
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +288,7 @@ func (h *groupHeap) Pop() any {
 
 // hit loads what a result shows of a group's document from its best page,
 // with a snippet around the matches ms on that page.
-func (x *Index) hit(r index.IndexReader, g *group, ms []rsearch.Match) (rsearch.Hit, error) {
+func (x *Index) hit(r index.IndexReader, g *group, p *plan) (rsearch.Hit, error) {
 	best := g.pages[0]
 	ext, err := r.ExternalID(index.NewIndexInternalID(nil, best.id))
 	if err != nil {
@@ -335,7 +327,7 @@ func (x *Index) hit(r index.IndexReader, g *group, ms []rsearch.Match) (rsearch.
 			}
 		}
 	})
-	h.Snippet = rsearch.MakeSnippet(text, ms)
+	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, p))
 	return h, nil
 }
 

@@ -1,56 +1,25 @@
 package bleve
 
 import (
-	"context"
-	"fmt"
 	"slices"
 
-	index "github.com/blevesearch/bleve_index_api"
-
 	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/german"
 )
 
-// matches returns, for each of the pages ids, where the terms p marks
-// occur in its text, read from the term vectors the index keeps: the words
-// need not be analysed again, and a compound matched by one of its parts
-// is marked whole.
-func matches(ctx context.Context, r index.IndexReader, ids []uint64, p *plan) (map[uint64][]search.Match, error) {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	terms := make([]string, 0, len(p.marks))
-	for t := range p.marks {
-		terms = append(terms, t)
-	}
-	slices.Sort(terms)
-	out := make(map[uint64][]search.Match)
-	var tfd index.TermFieldDoc
-	for _, t := range terms {
-		tfr, err := r.TermFieldReader(ctx, []byte(t), fieldText, false, false, true)
-		if err != nil {
-			return nil, fmt.Errorf("snippets: %w", err)
+// matches returns where the terms p marks occur in text, a hit's page, by
+// analysing the page again: for the few pages a result shows, that is far
+// cheaper than reading term vectors, which means walking the postings of
+// every marked term up to each page. A compound matched by one of its
+// parts is marked whole, since a part carries its compound's offsets.
+func (x *Index) matches(text string, p *plan) []search.Match {
+	var ms []search.Match
+	x.analyzer.Analyze(text, func(t german.Token) {
+		if p.marks[t.Term] {
+			ms = append(ms, search.Match{Start: t.Start, End: t.End, Term: t.Term})
 		}
-		for _, id := range ids {
-			d, err := tfr.Advance(index.NewIndexInternalID(nil, id), &tfd)
-			if err != nil {
-				tfr.Close()
-				return nil, fmt.Errorf("snippets: %w", err)
-			}
-			if d == nil {
-				break
-			}
-			if d.ID.Value() != id {
-				continue
-			}
-			for _, v := range d.Vectors {
-				out[id] = append(out[id], search.Match{Start: int(v.Start), End: int(v.End), Term: t})
-			}
-		}
-		tfr.Close()
-	}
-	for id, ms := range out {
-		slices.SortFunc(ms, func(a, b search.Match) int { return a.Start - b.Start })
-		// A compound matched by several parts is one match.
-		out[id] = slices.CompactFunc(ms, func(a, b search.Match) bool { return a.Start == b.Start })
-	}
-	return out, nil
+	})
+	slices.SortStableFunc(ms, func(a, b search.Match) int { return a.Start - b.Start })
+	// A compound matched by several parts is one match.
+	return slices.CompactFunc(ms, func(a, b search.Match) bool { return a.Start == b.Start })
 }
