@@ -133,6 +133,21 @@ func TestDemo(t *testing.T) {
 	for org := range others {
 		checkSearchLeak(t, member, "&committee="+url.QueryEscape(org), false)
 	}
+	// Unfiltered, he does find the non-public documents of his own
+	// committees — and only of those.
+	var own struct {
+		Total int
+		Hits  []struct{ Committee string }
+	}
+	mine := member.get("/api/v1/search?limit=100&q=" + canary)
+	if err := json.Unmarshal([]byte(mine.body), &own); err != nil || own.Total == 0 {
+		t.Errorf("a member does not find the non-public documents of his committees: %d %.200s", mine.status, mine.body)
+	}
+	for _, h := range own.Hits {
+		if !his[h.Committee] {
+			t.Errorf("LEAK: a member finds the canary in a document of %q", h.Committee)
+		}
+	}
 	t.Logf("member of other committees: %d requests, %d PDFs read, canary found 0 times", member.requests, member.pdfs)
 	if member.requests < 100 {
 		t.Errorf("member's crawl made only %d requests", member.requests)

@@ -141,7 +141,7 @@ func (x *Indexer) run() {
 	for {
 		wait := 5 * time.Second
 		if x.available() {
-			if _, err := x.Drain(x.ctx); err != nil {
+			if _, err := x.background(x.ctx); err != nil {
 				if x.ctx.Err() != nil {
 					return
 				}
@@ -212,6 +212,34 @@ func (x *Indexer) Drain(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return x.drain(ctx, idx, nil)
+}
+
+// background is the worker's Drain: it takes at most about half of a
+// core, pausing after each batch as long as the batch took, so that a
+// large backlog (after a migration or a crash during a rebuild) does not
+// starve the requests being served. Searches do not wait for it: they
+// drain at full speed what is due when they come (sync).
+func (x *Indexer) background(ctx context.Context) (int, error) {
+	idx, err := x.current()
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for {
+		start := time.Now()
+		x.drainMu.Lock()
+		n, err := x.drainBatch(ctx, idx)
+		x.drainMu.Unlock()
+		done += n
+		if err != nil || n == 0 {
+			return done, err
+		}
+		select {
+		case <-ctx.Done():
+			return done, ctx.Err()
+		case <-time.After(time.Since(start)):
+		}
+	}
 }
 
 // drain applies due rows to idx in batches; progress, if not nil, is told
