@@ -56,6 +56,12 @@ func (f *fakeSearcher) Suggest(ctx context.Context, q search.SuggestQuery) ([]st
 
 func newSearchServer(t *testing.T, s web.Searcher) *httptest.Server {
 	t.Helper()
+	srv, _ := newSearchServerStore(t, s)
+	return srv
+}
+
+func newSearchServerStore(t *testing.T, s web.Searcher) (*httptest.Server, *sessions.Store) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
@@ -63,11 +69,47 @@ func newSearchServer(t *testing.T, s web.Searcher) *httptest.Server {
 	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
 	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: sessions.NewStore(db, nil), DB: db, Search: s})
+	st := sessions.NewStore(db, nil)
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Search: s})
 	must(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, st
+}
+
+// A member searches with their person's principal besides the public
+// one, staff as staff: the index then admits what the policy admits them.
+func TestSearchViewers(t *testing.T) {
+	f := &fakeSearcher{}
+	srv, st := newSearchServerStore(t, f)
+	ctx := context.Background()
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, st.CreateBody(ctx, body))
+	p := &sessions.Person{BodyID: body.ID, FamilyName: "Beispiel"}
+	must(t, st.CreatePerson(ctx, p))
+	for _, tc := range []struct {
+		role sessions.Role
+		want []string
+	}{
+		{sessions.RoleMember, []string{search.Public, search.Person(p.ID)}},
+		{sessions.RoleClerk, []string{search.Staff}},
+	} {
+		a := &sessions.Account{Name: string(tc.role), Role: tc.role, PersonID: p.ID}
+		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))
+		_, token, err := st.CreateAPIToken(ctx, a.ID, "test")
+		must(t, err)
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/search?q=Radweg", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		f.mu.Lock()
+		got := f.last.Viewer.Principals
+		f.mu.Unlock()
+		if resp.StatusCode != 200 || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: %d, principals %v, want %v", tc.role, resp.StatusCode, got, tc.want)
+		}
+	}
 }
 
 func TestSearchPage(t *testing.T) {
