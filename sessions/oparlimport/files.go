@@ -60,6 +60,9 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 			if err := im.st.WithdrawAttachment(ctx, rec.LocalID); err != nil {
 				return err
 			}
+			if err := im.audit(ctx, "attachment.withdraw", "attachment", rec.LocalID, key); err != nil {
+				return err
+			}
 		} else if err := im.st.SetMinutesState(ctx, rec.LocalID, sessions.MinutesApproved); err != nil {
 			return err
 		}

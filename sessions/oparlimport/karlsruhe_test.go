@@ -259,6 +259,9 @@ func TestKarlsruhe(t *testing.T) {
 	if changed.Name != "Geänderter Titel der Vorlage" {
 		t.Errorf("changed paper: %q", changed.Name)
 	}
+	if es, err := e.st.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "meeting.unpublish"}); err != nil || len(es) != 1 || es[0].Actor != "OParl-Import" {
+		t.Errorf("audit log of the deletion: %v %+v", err, es)
+	}
 	ms2, _ := e.st.FindMeetings(ctx, anon, sessions.MeetingFilter{})
 	if len(ms2) != len(ms)-1 {
 		t.Errorf("after deleting one meeting at the source, %d public meetings, want %d", len(ms2), len(ms)-1)

@@ -485,6 +485,9 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			if err := im.st.UnpublishMeeting(ctx, rec.LocalID); err != nil {
 				return 0, err
 			}
+			if err := im.audit(ctx, "meeting.unpublish", "meeting", rec.LocalID, ext); err != nil {
+				return 0, err
+			}
 			im.count(im.res.Deleted, "meeting")
 			return rec.LocalID, im.save(ctx, "meeting", ext, rec.LocalID, m.Modified, true)
 		}
@@ -578,7 +581,11 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 	}
 	if rec == nil || rec.Deleted {
-		if err := im.st.PublishMeeting(ctx, mt.ID, time.Time{}); err != nil {
+		at := im.st.Now()
+		if err := im.st.PublishMeeting(ctx, mt.ID, at); err != nil {
+			return 0, err
+		}
+		if err := im.audit(ctx, "meeting.publish", "meeting", mt.ID, at.UTC().Format(time.RFC3339)); err != nil {
 			return 0, err
 		}
 	}
@@ -602,6 +609,9 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 	if a.Deleted.Value {
 		if rec != nil && !rec.Deleted {
 			if err := im.st.WithdrawAgendaItem(ctx, rec.LocalID); err != nil {
+				return err
+			}
+			if err := im.audit(ctx, "item.withdraw", "agenda_item", rec.LocalID, ext); err != nil {
 				return err
 			}
 			im.count(im.res.Deleted, "agenda_item")
@@ -673,6 +683,9 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			if err := im.st.UnpublishPaper(ctx, rec.LocalID); err != nil {
 				return 0, err
 			}
+			if err := im.audit(ctx, "paper.unpublish", "paper", rec.LocalID, ext); err != nil {
+				return 0, err
+			}
 			im.count(im.res.Deleted, "paper")
 			return rec.LocalID, im.save(ctx, "paper", ext, rec.LocalID, p.Modified, true)
 		}
@@ -720,7 +733,11 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		im.count(im.res.Created, "paper")
 	}
 	if rec == nil || rec.Deleted {
-		if err := im.st.PublishPaper(ctx, id, time.Time{}); err != nil {
+		at := im.st.Now()
+		if err := im.st.PublishPaper(ctx, id, at); err != nil {
+			return 0, err
+		}
+		if err := im.audit(ctx, "paper.publish", "paper", id, at.UTC().Format(time.RFC3339)); err != nil {
 			return 0, err
 		}
 	}
@@ -796,6 +813,13 @@ func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw
 	}
 	im.count(im.res.Created, "consultation")
 	return im.save(ctx, "consultation", ext, cs.ID, c.Modified, false)
+}
+
+// audit writes what the import changed in publication to the audit log,
+// as the office's own actions are (the OParl API reads publication
+// history from it for its soft deletes).
+func (im *importer) audit(ctx context.Context, action, objType string, id int64, details string) error {
+	return im.st.Audit(ctx, sessions.AuditEntry{Actor: "OParl-Import", Action: action, ObjectType: objType, ObjectID: id, Details: details})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

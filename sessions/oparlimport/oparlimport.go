@@ -301,6 +301,9 @@ func (im *importer) start(ctx context.Context, systemURL string) error {
 	if err := st.FinishOParlImport(ctx, im.run.ID); err != nil {
 		return err
 	}
+	if err := im.audit(ctx, "oparl.import", "oparl_import", im.run.ID, systemURL+": "+im.res.Summary()); err != nil {
+		return err
+	}
 	im.progressf("Fertig: %s", im.res.Summary())
 	return nil
 }
