@@ -291,16 +291,23 @@ func (s *Store) updateRow(ctx context.Context, what, q string, args ...any) erro
 	return nil
 }
 
-// FindPaperByReference returns the paper of body bodyID with reference
-// ref, without the policy (for the importer, which writes as staff), or
-// ENOTFOUND.
-func (s *Store) FindPaperByReference(ctx context.Context, bodyID int64, ref string) (*Paper, error) {
-	p, err := scanPaper(s.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE body_id = ? AND reference = ?`, bodyID, ref))
+// FindUnlinkedDocument returns the document whose first version was
+// uploaded by uploader as a file with SHA-256 originalSHA256 and that
+// nothing links to (no attachment, no minutes, no OParl record): what an
+// import leaves when it stops between ingesting a file and linking it.
+// ENOTFOUND if there is none.
+func (s *Store) FindUnlinkedDocument(ctx context.Context, uploader, originalSHA256 string) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT v.document_id FROM versions v WHERE v.number = 1 AND v.original_sha256 = ? AND v.uploader = ?
+		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.document_id = v.document_id)
+		AND NOT EXISTS (SELECT 1 FROM minutes m WHERE m.document_id = v.document_id)
+		AND NOT EXISTS (SELECT 1 FROM oparl_objects o WHERE o.kind = 'document' AND o.local_id = v.document_id)
+		ORDER BY v.document_id LIMIT 1`, originalSHA256, uploader).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Vorlage")
+		return 0, notFound("Dokument")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find paper: %w", err)
+		return 0, fmt.Errorf("find unlinked document: %w", err)
 	}
-	return p, nil
+	return id, nil
 }

@@ -13,9 +13,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -105,6 +107,48 @@ func TestImportOParlCommand(t *testing.T) {
 	}
 	if got := countRows(t, db, "versions"); got != docs {
 		t.Errorf("second import: %d versions for %d documents", got, docs)
+	}
+	checkConsistent(t, c.data)
+}
+
+// TestImportOParlCrash kills the importer (SIGKILL, as a power cut or
+// OOM kill would) right after it committed its first document, before
+// linking it, then runs it again: the second run continues the first and
+// nothing is there twice — no second document for the same file, no
+// document linked nowhere, one link per file and place.
+func TestImportOParlCrash(t *testing.T) {
+	dir := "../../../shared/corpus/karlsruhe"
+	if _, err := os.Stat(filepath.Join(dir, "papers.json")); err != nil {
+		t.Skip("../shared/corpus/karlsruhe is missing")
+	}
+	k, err := oparltest.NewKarlsruhe(dir, oparltest.Options{PaperFiles: 3, PageSize: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(k)
+	defer srv.Close()
+	c := newCLI(t)
+	c.env = []string{"RATSMAPPE_TEST_CRASHPOINT=committed"}
+	cmd := c.command(context.Background(), "import", "oparl", srv.URL+"/oparl/system")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("want the import killed at its first document, got %v\n%s", err, out)
+	}
+	c.env = nil
+	res := c.importOParl(srv.URL + "/oparl/system")
+	if !res.Complete || !res.Resumed {
+		t.Errorf("second run: %+v", res)
+	}
+	db := openDB(t, c.data)
+	files := k.Counts()["file"]
+	if got := countRows(t, db, "documents"); got != files {
+		t.Errorf("%d documents for %d files", got, files)
+	}
+	var unlinked, links int
+	db.QueryRow(`SELECT COUNT(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.document_id = d.id)`).Scan(&unlinked)
+	db.QueryRow(`SELECT COUNT(*) FROM oparl_objects WHERE kind = 'attachment'`).Scan(&links)
+	if unlinked != 0 || links != countRows(t, db, "attachments") {
+		t.Errorf("%d documents linked nowhere; %d attachments for %d recorded links", unlinked, countRows(t, db, "attachments"), links)
 	}
 	checkConsistent(t, c.data)
 }

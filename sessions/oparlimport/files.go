@@ -2,7 +2,10 @@ package oparlimport
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -83,6 +86,13 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		return nil
 	}
 	var local int64
+	if id, err := im.linked(ctx, kind, p, docID); err != nil {
+		return err
+	} else if id != 0 {
+		// Linked by a run that stopped before recording it.
+		im.count(im.res.Unchanged, kind)
+		return im.save(ctx, kind, key, id, f.Modified, false)
+	}
 	if kind == "minutes" {
 		m := &sessions.Minutes{MeetingID: p.target.MeetingID, DocumentID: docID, Public: true}
 		if err := im.st.CreateMinutes(ctx, m); err != nil {
@@ -153,8 +163,22 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		return 0, err
 	}
 	defer os.Remove(path)
+	if rec == nil {
+		// A run that stopped between ingesting this file and recording
+		// it left an unlinked document with these bytes: take it.
+		sum, err := sha256File(path)
+		if err != nil {
+			return 0, err
+		}
+		if id, err := im.st.FindUnlinkedDocument(ctx, uploader, sum); err == nil {
+			im.count(im.res.Unchanged, "document")
+			return id, im.save(ctx, "document", ext, id, f.Modified, false)
+		} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+			return 0, err
+		}
+	}
 	up := documents.Upload{Path: path, FileName: first(f.FileName, Str(lastSegment(u))), Title: first(f.Name, f.FileName),
-		Kind: documentKind(role), Uploader: "OParl-Import"}
+		Kind: documentKind(role), Uploader: uploader}
 	var added *documents.Added
 	if rec == nil {
 		added, err = im.cfg.Documents.AddDocument(ctx, up)
@@ -194,6 +218,49 @@ func (im *importer) reject(ctx context.Context, f *File, rej *documents.Rejectio
 	im.progressf("Datei %s abgelehnt (%s): %s", ext, rej.Code, rej.Message)
 	if rec != nil {
 		return rec.LocalID, nil
+	}
+	return 0, nil
+}
+
+// uploader names the importer as the uploader of every version it adds.
+const uploader = "OParl-Import"
+
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// linked returns the attachment (or minutes, for kind "minutes") that
+// already links document docID to p, or 0.
+func (im *importer) linked(ctx context.Context, kind string, p parent, docID int64) (int64, error) {
+	if kind == "minutes" {
+		ms, err := im.st.FindMinutes(ctx, staff, p.target.MeetingID)
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range ms {
+			if m.DocumentID == docID {
+				return m.ID, nil
+			}
+		}
+		return 0, nil
+	}
+	as, err := im.st.FindAttachments(ctx, staff, p.target)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range as {
+		if a.DocumentID == docID && !a.Withdrawn() {
+			return a.ID, nil
+		}
 	}
 	return 0, nil
 }

@@ -270,11 +270,11 @@ func TestKarlsruhe(t *testing.T) {
 
 func findPaper(t *testing.T, e *env, ref string) *sessions.Paper {
 	t.Helper()
-	p, err := e.st.FindPaperByReference(context.Background(), 1, ref)
-	if err != nil {
-		t.Fatalf("paper %s: %v", ref, err)
+	ps, err := e.st.FindPapers(context.Background(), sessions.Viewer{Role: sessions.RoleClerk}, sessions.PaperFilter{BodyID: 1, Reference: ref})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("paper %s: %v %v", ref, ps, err)
 	}
-	return p
+	return ps[0]
 }
 
 // cutAfter is a transport that fails every request after the first n,

@@ -523,13 +523,20 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	}
 	if rec != nil {
 		u := sessions.MeetingUpdate{Name: &mt.Name, Start: &mt.Start, End: &mt.End, Location: &mt.Location, State: &mt.State}
-		if _, err := im.st.UpdateMeeting(ctx, rec.LocalID, u); err != nil {
+		updated, err := im.st.UpdateMeeting(ctx, rec.LocalID, u)
+		if err != nil {
 			return 0, err
 		}
-		mt.ID = rec.LocalID
+		mt = updated
 		im.count(im.res.Updated, "meeting")
 	} else {
 		if err := im.st.CreateMeeting(ctx, mt); err != nil {
+			return 0, err
+		}
+		// Recorded at once, without the source's modified: if the run
+		// stops while the agenda and files come in, the next one finds
+		// the meeting and completes it instead of making another.
+		if err := im.save(ctx, "meeting", ext, mt.ID, "", false); err != nil {
 			return 0, err
 		}
 		im.count(im.res.Created, "meeting")
@@ -580,7 +587,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	if rec == nil || rec.Deleted {
+	if rec == nil || rec.Deleted || mt.PublishedAt.IsZero() {
 		at := im.st.Now()
 		if err := im.st.PublishMeeting(ctx, mt.ID, at); err != nil {
 			return 0, err
@@ -706,11 +713,13 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 	date := ParseDate(string(p.Date))
 	u := sessions.PaperUpdate{Reference: &ref, Name: &name, Type: (*string)(&p.PaperType), Date: &date}
 	var id int64
+	published := false
 	if rec != nil {
-		if _, err := im.st.UpdatePaper(ctx, rec.LocalID, u); err != nil {
+		updated, err := im.st.UpdatePaper(ctx, rec.LocalID, u)
+		if err != nil {
 			return 0, err
 		}
-		id = rec.LocalID
+		id, published = rec.LocalID, !updated.PublishedAt.IsZero()
 		im.count(im.res.Updated, "paper")
 	} else {
 		pp := &sessions.Paper{BodyID: bodyID, Reference: ref, Name: name, Type: string(p.PaperType), Date: date}
@@ -718,10 +727,14 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		if ratsmappe.ErrorCode(err) == ratsmappe.ECONFLICT {
 			// The reference exists already: a paper created by a run that
 			// broke off before recording it, or by hand. Take it over.
-			old, ferr := im.st.FindPaperByReference(ctx, bodyID, ref)
+			found, ferr := im.st.FindPapers(ctx, staff, sessions.PaperFilter{BodyID: bodyID, Reference: ref})
 			if ferr != nil {
 				return 0, ferr
 			}
+			if len(found) == 0 {
+				return 0, err
+			}
+			old := found[0]
 			if _, err = im.st.UpdatePaper(ctx, old.ID, u); err == nil {
 				pp.ID = old.ID
 			}
@@ -730,9 +743,13 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			return 0, err
 		}
 		id = pp.ID
+		// Recorded at once (see meeting).
+		if err := im.save(ctx, "paper", ext, id, "", false); err != nil {
+			return 0, err
+		}
 		im.count(im.res.Created, "paper")
 	}
-	if rec == nil || rec.Deleted {
+	if rec == nil || rec.Deleted || !published {
 		at := im.st.Now()
 		if err := im.st.PublishPaper(ctx, id, at); err != nil {
 			return 0, err
