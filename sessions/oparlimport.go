@@ -52,6 +52,17 @@ func (s *Store) SaveOParlObject(ctx context.Context, o *OParlObject) error {
 	return nil
 }
 
+// OParlMapped reports whether local object localID of kind is recorded
+// as imported.
+func (s *Store) OParlMapped(ctx context.Context, kind string, localID int64) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM oparl_objects WHERE kind = ? AND local_id = ?`, kind, localID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("oparl mapped: %w", err)
+	}
+	return n > 0, nil
+}
+
 // CountOParlObjects returns how many imported objects of each kind are
 // recorded.
 func (s *Store) CountOParlObjects(ctx context.Context) (map[string]int, error) {

@@ -326,3 +326,41 @@ func TestResume(t *testing.T) {
 		t.Errorf("resumed import:\n%v\nunbroken import:\n%v", got, want)
 	}
 }
+
+// TestAdoptsOrphans stands for a run killed between creating objects and
+// recording them: the store holds an organization, a paper, a meeting's
+// agenda item that no record names. The next import takes them over
+// instead of making them twice.
+func TestAdoptsOrphans(t *testing.T) {
+	k, system := corpus(t, oparltest.Options{PageSize: 200})
+	e := newEnv(t)
+	ctx := context.Background()
+	body := &sessions.Body{Name: "Stadt Karlsruhe"}
+	must(t, e.st.CreateBody(ctx, body))
+	org := k.Object(k.Meetings()[0])["organization"].([]any)[0].(string)
+	orgName := k.Object(org)["name"].(string)
+	must(t, e.st.CreateOrganization(ctx, &sessions.Organization{BodyID: body.ID, Name: orgName, Classification: sessions.ClassCommittee}))
+	paper := k.Object(k.Papers()[0])
+	must(t, e.st.CreatePaper(ctx, &sessions.Paper{BodyID: body.ID, Reference: paper["reference"].(string), Name: "halb importiert"}))
+	// The body itself was recorded (it is written before its lists).
+	must(t, e.st.SaveOParlObject(ctx, &sessions.OParlObject{Kind: "body", ExternalID: strings.TrimSuffix(system, "/system") + "/bodies/0001", LocalID: body.ID}))
+
+	if _, err := oparlimport.Run(ctx, e.config(t), system); err != nil {
+		t.Fatal(err)
+	}
+	served := k.Counts()
+	got := e.counts(t)
+	if got["organizations"] != served["organization"]+1 || got["papers"] != served["paper"] || got["bodies"] != 1 {
+		t.Errorf("after orphans: %v; served %v (+1 organization for meetings without one)", got, served)
+	}
+	if p := findPaper(t, e, paper["reference"].(string)); p.Name == "halb importiert" {
+		t.Errorf("orphan paper not updated: %+v", p)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

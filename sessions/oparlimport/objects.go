@@ -179,7 +179,10 @@ func (im *importer) organization(ctx context.Context, bodyID int64, raw json.Raw
 		org.ID = rec.LocalID
 		err = im.st.UpdateOrganization(ctx, org)
 		im.count(im.res.Updated, "organization")
-	} else {
+	} else if org.ID, err = im.orphanOrganization(ctx, org); err == nil && org.ID != 0 {
+		err = im.st.UpdateOrganization(ctx, org)
+		im.count(im.res.Created, "organization")
+	} else if err == nil {
 		err = im.st.CreateOrganization(ctx, org)
 		im.count(im.res.Created, "organization")
 	}
@@ -257,7 +260,10 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 			per.ID = rec.LocalID
 			err = im.st.UpdatePerson(ctx, per)
 			im.count(im.res.Updated, "person")
-		} else {
+		} else if per.ID, err = im.orphanPerson(ctx, per); err == nil && per.ID != 0 {
+			err = im.st.UpdatePerson(ctx, per)
+			im.count(im.res.Created, "person")
+		} else if err == nil {
 			err = im.st.CreatePerson(ctx, per)
 			im.count(im.res.Created, "person")
 		}
@@ -375,7 +381,10 @@ func (im *importer) membership(ctx context.Context, bodyID int64, raw json.RawMe
 		ms.ID = rec.LocalID
 		err = im.st.UpdateMembership(ctx, ms)
 		im.count(im.res.Updated, "membership")
-	} else {
+	} else if ms.ID, err = im.orphanMembership(ctx, ms); err == nil && ms.ID != 0 {
+		err = im.st.UpdateMembership(ctx, ms)
+		im.count(im.res.Created, "membership")
+	} else if err == nil {
 		err = im.st.CreateMembership(ctx, ms)
 		im.count(im.res.Created, "membership")
 	}
@@ -412,7 +421,10 @@ func (im *importer) term(ctx context.Context, bodyID int64, raw json.RawMessage)
 		lt.ID = rec.LocalID
 		err = im.st.UpdateLegislativeTerm(ctx, lt)
 		im.count(im.res.Updated, "legislative_term")
-	} else {
+	} else if lt.ID, err = im.orphanTerm(ctx, lt); err == nil && lt.ID != 0 {
+		err = im.st.UpdateLegislativeTerm(ctx, lt)
+		im.count(im.res.Created, "legislative_term")
+	} else if err == nil {
 		err = im.st.CreateLegislativeTerm(ctx, lt)
 		im.count(im.res.Created, "legislative_term")
 	}
@@ -652,7 +664,17 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 		} else {
 			it := &sessions.AgendaItem{MeetingID: meetingID, Number: number, Public: public, Title: title,
 				Result: string(a.Result), Resolution: string(a.ResolutionText)}
-			if err := im.st.CreateAgendaItem(ctx, it); err != nil {
+			orphan, err := im.orphanItem(ctx, it)
+			if err != nil {
+				return err
+			}
+			if orphan != 0 {
+				it.ID = orphan
+				err = im.st.UpdateAgendaItem(ctx, orphan, sessions.AgendaItemUpdate{Public: &public, Result: &it.Result, Resolution: &it.Resolution})
+			} else {
+				err = im.st.CreateAgendaItem(ctx, it)
+			}
+			if err != nil {
 				return err
 			}
 			id = it.ID
@@ -825,11 +847,108 @@ func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw
 	}
 	defer im.lock("consultation " + ext)()
 	cs := &sessions.Consultation{PaperID: paperID, AgendaItemID: item.LocalID, Role: string(c.Role), Authoritative: c.Authoritative.Value}
-	if err := im.st.Consult(ctx, cs); err != nil && ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+	if err := im.st.Consult(ctx, cs); ratsmappe.ErrorCode(err) == ratsmappe.ECONFLICT {
+		// Linked already (by a run that stopped before recording it).
+		all, err := im.st.FindConsultations(ctx, staff, paperID)
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if c.AgendaItemID == item.LocalID {
+				cs.ID = c.ID
+			}
+		}
+	} else if err != nil {
 		return err
 	}
 	im.count(im.res.Created, "consultation")
 	return im.save(ctx, "consultation", ext, cs.ID, c.Modified, false)
+}
+
+// A run that stops between creating an object and recording it (a
+// moment between two writes) leaves the object unrecorded. The next run
+// takes such an orphan over — an object of the same kind and the same
+// identifying fields that no record names — instead of making another.
+
+// orphan returns the first of ids that no record of kind names, or 0.
+func (im *importer) orphan(ctx context.Context, kind string, ids []int64) (int64, error) {
+	for _, id := range ids {
+		mapped, err := im.st.OParlMapped(ctx, kind, id)
+		if err != nil || !mapped {
+			return id, err
+		}
+	}
+	return 0, nil
+}
+
+func (im *importer) orphanOrganization(ctx context.Context, o *sessions.Organization) (int64, error) {
+	all, err := im.st.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: o.BodyID})
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for _, x := range all {
+		if x.Name == o.Name {
+			ids = append(ids, x.ID)
+		}
+	}
+	return im.orphan(ctx, "organization", ids)
+}
+
+func (im *importer) orphanPerson(ctx context.Context, p *sessions.Person) (int64, error) {
+	all, err := im.st.FindPersons(ctx, sessions.PersonFilter{BodyID: p.BodyID})
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for _, x := range all {
+		if x.FamilyName == p.FamilyName && x.GivenName == p.GivenName {
+			ids = append(ids, x.ID)
+		}
+	}
+	return im.orphan(ctx, "person", ids)
+}
+
+func (im *importer) orphanMembership(ctx context.Context, m *sessions.Membership) (int64, error) {
+	all, err := im.st.FindMemberships(ctx, m.PersonID, m.OrganizationID)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for _, x := range all {
+		if x.StartDate == m.StartDate && x.Role == m.Role {
+			ids = append(ids, x.ID)
+		}
+	}
+	return im.orphan(ctx, "membership", ids)
+}
+
+func (im *importer) orphanTerm(ctx context.Context, t *sessions.LegislativeTerm) (int64, error) {
+	all, err := im.st.FindLegislativeTerms(ctx, t.BodyID)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for _, x := range all {
+		if x.Name == t.Name {
+			ids = append(ids, x.ID)
+		}
+	}
+	return im.orphan(ctx, "legislative_term", ids)
+}
+
+func (im *importer) orphanItem(ctx context.Context, it *sessions.AgendaItem) (int64, error) {
+	_, all, err := im.st.FindAgenda(ctx, staff, it.MeetingID)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for _, x := range all {
+		if x.Number == it.Number && x.Title == it.Title && !x.Withdrawn() {
+			ids = append(ids, x.ID)
+		}
+	}
+	return im.orphan(ctx, "agenda_item", ids)
 }
 
 // audit writes what the import changed in publication to the audit log,
