@@ -560,11 +560,13 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		raw   json.RawMessage
 	}
 	var items []item
+	complete := true // every listed item was read
 	for i, r := range m.AgendaItem {
 		iraw, ok, err := im.object(ctx, r)
 		if err != nil {
 			return 0, err
 		}
+		complete = complete && ok
 		if ok {
 			var head AgendaItem
 			json.Unmarshal(iraw, &head)
@@ -576,10 +578,22 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 	}
 	sort.SliceStable(items, func(a, b int) bool { return items[a].order < items[b].order })
+	seen := map[int64]bool{}
 	for _, it := range items {
+		done := false
 		if err := im.handle(ctx, it.raw, func(ctx context.Context, raw json.RawMessage) error {
-			return im.agendaItem(ctx, mt.ID, ext, raw)
+			id, err := im.agendaItem(ctx, mt.ID, ext, raw)
+			seen[id], done = true, err == nil
+			return err
 		}); err != nil {
+			return 0, err
+		}
+		complete = complete && done
+	}
+	if rec != nil && complete {
+		// Items the source dropped from the agenda (servers before OParl
+		// 1.1 remove them instead of marking them deleted) are withdrawn.
+		if err := im.withdrawDropped(ctx, mt.ID, seen); err != nil {
 			return 0, err
 		}
 	}
@@ -611,10 +625,10 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	return mt.ID, im.save(ctx, "meeting", ext, mt.ID, m.Modified, false)
 }
 
-func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt string, raw json.RawMessage) error {
+func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt string, raw json.RawMessage) (int64, error) {
 	var a AgendaItem
 	if err := decodeObj(raw, &a); err != nil {
-		return err
+		return 0, err
 	}
 	ext := string(a.ID)
 	if ext == "" {
@@ -623,20 +637,23 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 	defer im.lock("agenda_item " + ext)()
 	rec, err := im.known(ctx, "agenda_item", ext)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if a.Deleted.Value {
 		if rec != nil && !rec.Deleted {
 			if err := im.st.WithdrawAgendaItem(ctx, rec.LocalID); err != nil {
-				return err
+				return 0, err
 			}
 			if err := im.audit(ctx, "item.withdraw", "agenda_item", rec.LocalID, ext); err != nil {
-				return err
+				return 0, err
 			}
 			im.count(im.res.Deleted, "agenda_item")
-			return im.save(ctx, "agenda_item", ext, rec.LocalID, a.Modified, true)
+			return rec.LocalID, im.save(ctx, "agenda_item", ext, rec.LocalID, a.Modified, true)
 		}
-		return nil
+		if rec != nil {
+			return rec.LocalID, nil
+		}
+		return 0, nil
 	}
 	// The source published the item in a public API: public unless it
 	// says public: false.
@@ -658,7 +675,7 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 			id = rec.LocalID
 			if err := im.st.UpdateAgendaItem(ctx, id, sessions.AgendaItemUpdate{Number: &number, Title: &title, Public: &public,
 				Result: (*string)(&a.Result), Resolution: (*string)(&a.ResolutionText)}); err != nil {
-				return err
+				return 0, err
 			}
 			im.count(im.res.Updated, "agenda_item")
 		} else {
@@ -666,7 +683,7 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 				Result: string(a.Result), Resolution: string(a.ResolutionText)}
 			orphan, err := im.orphanItem(ctx, it)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if orphan != 0 {
 				it.ID = orphan
@@ -675,22 +692,22 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 				err = im.st.CreateAgendaItem(ctx, it)
 			}
 			if err != nil {
-				return err
+				return 0, err
 			}
 			id = it.ID
 			im.count(im.res.Created, "agenda_item")
 		}
 		if err := im.save(ctx, "agenda_item", ext, id, a.Modified, false); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	parent := parent{ext: ext, target: sessions.AttachmentTarget{AgendaItemID: id}, public: public}
 	for i, r := range a.AuxiliaryFile {
 		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return id, nil
 }
 
 func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage) (int64, error) {
@@ -949,6 +966,34 @@ func (im *importer) orphanItem(ctx context.Context, it *sessions.AgendaItem) (in
 		}
 	}
 	return im.orphan(ctx, "agenda_item", ids)
+}
+
+// withdrawDropped withdraws the imported items of meeting meetingID that
+// are not in seen and not withdrawn yet.
+func (im *importer) withdrawDropped(ctx context.Context, meetingID int64, seen map[int64]bool) error {
+	_, all, err := im.st.FindAgenda(ctx, staff, meetingID)
+	if err != nil {
+		return err
+	}
+	for _, it := range all {
+		if seen[it.ID] || it.Withdrawn() {
+			continue
+		}
+		if mapped, err := im.st.OParlMapped(ctx, "agenda_item", it.ID); err != nil || !mapped {
+			if err != nil {
+				return err
+			}
+			continue // the office's own item
+		}
+		if err := im.st.WithdrawAgendaItem(ctx, it.ID); err != nil {
+			return err
+		}
+		if err := im.audit(ctx, "item.withdraw", "agenda_item", it.ID, "nicht mehr in der Tagesordnung der Quelle"); err != nil {
+			return err
+		}
+		im.count(im.res.Deleted, "agenda_item")
+	}
+	return nil
 }
 
 // audit writes what the import changed in publication to the audit log,
