@@ -108,6 +108,17 @@ func TestImportOParlCommand(t *testing.T) {
 	if got := countRows(t, db, "versions"); got != docs {
 		t.Errorf("second import: %d versions for %d documents", got, docs)
 	}
+	// --since in the future asks for nothing; --full sees everything
+	// again and changes nothing.
+	if later := c.importOParl(srv.URL+"/oparl/system", "--since", "2099-01-01"); !later.Complete || len(later.Created)+len(later.Updated) != 0 || !strings.HasPrefix(later.Since, "2099-01-01") {
+		t.Errorf("--since: %+v", later)
+	}
+	if full := c.importOParl(srv.URL+"/oparl/system", "--full"); !full.Complete || full.Since != "" || len(full.Created)+len(full.Updated) != 0 {
+		t.Errorf("--full: %+v", full)
+	}
+	if got := countRows(t, db, "versions"); got != docs {
+		t.Errorf("after --full: %d versions for %d documents", got, docs)
+	}
 	checkConsistent(t, c.data)
 }
 
@@ -332,4 +343,16 @@ func TestOParlRoundTrip(t *testing.T) {
 		t.Error("no files compared")
 	}
 	t.Logf("%d file hashes equal", checked)
+
+	// A second import of the unchanged source creates nothing.
+	rc.mu.Lock()
+	seenErrs := len(rc.errs)
+	rc.mu.Unlock()
+	again := dst.importOParl(front.URL + "/oparl/v1/system")
+	if !again.Complete || len(again.Created) != 0 || len(again.Updated) != 0 || len(again.Deleted) != 0 {
+		t.Errorf("second import of the demo: %+v", again)
+	}
+	for _, err := range rc.errs[seenErrs:] {
+		t.Errorf("schema violation: %v", err)
+	}
 }
