@@ -99,11 +99,8 @@ func (f *fetcher) do(ctx context.Context, url, accept string, read func(io.Reade
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var se *errStatus
-		retriable := !errors.Is(err, errTooLarge) && ratsmappe.ErrorCode(err) != ratsmappe.ETOOLARGE &&
-			(!errors.As(err, &se) || se.Status >= 500 || se.Status == http.StatusTooManyRequests || se.Status == http.StatusRequestTimeout)
 		last = err
-		if !retriable || attempt >= f.attempts {
+		if !retriable(err) || attempt >= f.attempts {
 			return last
 		}
 		d := wait
@@ -125,6 +122,21 @@ func (f *fetcher) do(ctx context.Context, url, accept string, read func(io.Reade
 	}
 }
 
+// retriable reports whether err may go away if asked again: a network
+// error, or an HTTP answer 5xx, 408 or 429. An invalid URL, a body over
+// the limit or any other answer stays as it is.
+func retriable(err error) bool {
+	var se *errStatus
+	var ae *ratsmappe.Error
+	switch {
+	case errors.As(err, &se):
+		return se.Status >= 500 || se.Status == http.StatusTooManyRequests || se.Status == http.StatusRequestTimeout
+	case errors.Is(err, errTooLarge), errors.As(err, &ae):
+		return false
+	}
+	return true
+}
+
 func (f *fetcher) once(ctx context.Context, url, accept string, read func(io.Reader) error) (time.Duration, error) {
 	select {
 	case f.sem <- struct{}{}:
@@ -133,8 +145,8 @@ func (f *fetcher) once(ctx context.Context, url, accept string, read func(io.Rea
 	}
 	defer func() { <-f.sem }()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige URL %q.", url)
+	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
+		return 0, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige URL %q: nur http und https werden abgerufen.", url)
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "Ratsmappe-OParl-Import/1")

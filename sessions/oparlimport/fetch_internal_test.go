@@ -55,6 +55,22 @@ func TestFetchRetries(t *testing.T) {
 	}
 }
 
+// TestFetchRefusesOtherSchemes: a source cannot make the importer read
+// files or other protocols; such a URL is refused at once, not retried.
+func TestFetchRefusesOtherSchemes(t *testing.T) {
+	calls := 0
+	f := &fetcher{hc: http.DefaultClient, sem: make(chan struct{}, 1), attempts: 5, backoff: time.Millisecond, maxWait: time.Millisecond,
+		maxBody: 1 << 20, retried: func(string, int, time.Duration, error) { calls++ }}
+	for _, u := range []string{"file:///etc/passwd", "ftp://example.org/a.pdf", "http:///nohost", "::"} {
+		if _, err := f.get(context.Background(), u); err == nil || !objectProblem(err) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if calls != 0 {
+		t.Errorf("%d retries of refused URLs", calls)
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	if got := retryAfter("7"); got != 7*time.Second {
 		t.Errorf("seconds: %v", got)
