@@ -88,13 +88,14 @@ type importResult struct {
 	Unchanged map[string]int         `json:"unchanged"`
 	Deleted   map[string]int         `json:"deleted"`
 	Requests  int                    `json:"requests"`
+	Unlinked  int                    `json:"unlinked_consultations"`
 	Rejected  []oparlimport.Rejected `json:"rejected"`
 	Skipped   []string               `json:"skipped"`
 }
 
 func importJSON(r *oparlimport.Result, err error) importResult {
 	out := importResult{Import: r.ImportID, Resumed: r.Resumed, Complete: err == nil, Created: r.Created, Updated: r.Updated,
-		Unchanged: r.Unchanged, Deleted: r.Deleted, Requests: r.Requests, Rejected: r.Rejected, Skipped: r.Skipped}
+		Unchanged: r.Unchanged, Deleted: r.Deleted, Requests: r.Requests, Unlinked: r.Unlinked, Rejected: r.Rejected, Skipped: r.Skipped}
 	if !r.Since.IsZero() {
 		out.Since = r.Since.Format(time.RFC3339)
 	}

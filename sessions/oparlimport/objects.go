@@ -859,7 +859,9 @@ func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw
 		}
 	}
 	if item == nil {
-		im.count(im.res.Unchanged, "consultation_without_item")
+		im.mu.Lock()
+		im.res.Unlinked++
+		im.mu.Unlock()
 		return nil
 	}
 	defer im.lock("consultation " + ext)()

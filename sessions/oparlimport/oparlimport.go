@@ -93,8 +93,11 @@ type Result struct {
 	Unchanged map[string]int
 	Deleted   map[string]int
 	Requests  int
-	Rejected  []Rejected // files the ingestion refused
-	Skipped   []string   // objects that could not be imported, with why
+	// Unlinked counts consultations of agenda items the source does not
+	// serve (real servers name meetings outside their lists).
+	Unlinked int
+	Rejected []Rejected // files the ingestion refused
+	Skipped  []string   // objects that could not be imported, with why
 }
 
 // Rejected is a file the ingestion refused.
@@ -325,7 +328,8 @@ func (r *Result) Summary() string {
 	for _, k := range names {
 		parts = append(parts, fmt.Sprintf("%s %d neu/%d geändert/%d unverändert/%d gelöscht", k, r.Created[k], r.Updated[k], r.Unchanged[k], r.Deleted[k]))
 	}
-	return fmt.Sprintf("%s; %d Anfragen, %d Dateien abgelehnt, %d übersprungen", strings.Join(parts, "; "), r.Requests, len(r.Rejected), len(r.Skipped))
+	return fmt.Sprintf("%s; %d Anfragen, %d Dateien abgelehnt, %d übersprungen, %d Beratungen ohne Tagesordnungspunkt",
+		strings.Join(parts, "; "), r.Requests, len(r.Rejected), len(r.Skipped), r.Unlinked)
 }
 
 // listURL adds modified_since to an external list's URL when the run is
