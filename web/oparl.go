@@ -28,11 +28,11 @@ package web
 // /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
 //
 // The body's agendaItem, consultation and file lists and the soft
-// deletes of agenda items and papers are in oparl_lists.go.
+// deletes of agenda items, files and papers are in oparl_lists.go.
 //
-// Missing (known gaps): AgendaItem.consultation; deleted:true for
-// attachments that stopped being public (they simply disappear);
-// Person.status. Lists are
+// Missing (known gaps): AgendaItem.consultation; deleted:true for a file
+// made non-public again (not withdrawn) and for files of papers public
+// only through agendas (they simply disappear); Person.status. Lists are
 // built in memory from the store's finders, then filtered and paged:
 // fine for a municipality's data, not for a decade of a big city.
 

@@ -21,7 +21,9 @@ import (
 // published, in a meeting the public still sees — the public saw it, so
 // its URL answers {deleted: true} and body-wide item lists with
 // modified_since carry it. An item withdrawn before publication never
-// shows. Deleted papers: a paper the audit log shows published on its
+// shows. Deleted files: a public attachment withdrawn after what it
+// hangs on (a public agenda item, a meeting, a paper published on its
+// own) became public, where the public still sees that. Deleted papers: a paper the audit log shows published on its
 // own (paper.publish, at a time that had passed before the next
 // paper.unpublish) that the public no longer sees.
 
@@ -106,12 +108,13 @@ func (s *Server) oparlWithdrawnItems(ctx context.Context, m *sessions.Meeting) (
 }
 
 // oparlDeletedObj is a soft-deleted object: id, type, created, modified
-// and deleted only — and an agenda item's order, which the schema
-// requires of every AgendaItem.
+// and deleted only — and what the schema requires of every object of
+// the type: an AgendaItem's order, a File's accessUrl (which answers 404).
 type oparlDeletedObj struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Order    *int   `json:"order,omitempty"`
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Order     *int   `json:"order,omitempty"`
+	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
 	Created  string `json:"created"`
 	Modified string `json:"modified"`
 	Deleted  bool   `json:"deleted"`
@@ -176,7 +179,7 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if err != nil {
 		return nil, err
 	}
-	_, objs, err := s.oparlPublicMeetings(r, bodyID)
+	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +218,110 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 		add(po.MainFile)
 		add(po.AuxiliaryFile...)
 	}
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	// Withdrawn files of everything public: meetings, their items, papers.
+	var targets []sessions.AttachmentTarget
+	for _, m := range ms {
+		targets = append(targets, sessions.AttachmentTarget{MeetingID: m.ID})
+		_, items, err := s.cfg.Sessions.FindAgenda(r.Context(), oparlViewer, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			targets = append(targets, sessions.AttachmentTarget{AgendaItemID: it.ID})
+		}
+	}
+	for _, p := range ps {
+		targets = append(targets, sessions.AttachmentTarget{PaperID: p.ID})
+	}
+	for _, t := range targets {
+		as, err := s.cfg.Sessions.FindAttachments(r.Context(), oparlStaff, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			ok, err := s.oparlFileWasPublic(r.Context(), a)
+			if err != nil {
+				return nil, err
+			}
+			if ok && !seen[u.of("file", a.ID)] {
+				seen[u.of("file", a.ID)] = true
+				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: a.Modified, deleted: true, obj: oparlDeletedFileObj(u, a)})
+			}
+		}
+	}
 	return out, nil
+}
+
+func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment) *oparlDeletedObj {
+	id := u.of("file", a.ID)
+	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
+		Modified: oparlTime(a.Modified), Deleted: true}
+}
+
+// oparlFileWasPublic reports whether attachment a (read as staff) was
+// withdrawn after the public could see it, on something the public still
+// sees.
+func (s *Server) oparlFileWasPublic(ctx context.Context, a *sessions.Attachment) (bool, error) {
+	if !a.Withdrawn() || !a.Public {
+		return false, nil
+	}
+	var since time.Time
+	gone := func(err error) (bool, error) {
+		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+			return false, nil
+		}
+		return false, err
+	}
+	switch {
+	case a.AgendaItemID != 0:
+		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, a.AgendaItemID)
+		if err != nil {
+			return gone(err)
+		}
+		if it.Access != sessions.Full || !it.Public {
+			return false, nil
+		}
+		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
+		if err != nil {
+			return gone(err)
+		}
+		since = m.PublishedAt
+	case a.MeetingID != 0:
+		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, a.MeetingID)
+		if err != nil {
+			return gone(err)
+		}
+		since = m.PublishedAt
+	default:
+		p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, a.PaperID)
+		if err != nil {
+			return gone(err)
+		}
+		if since = p.PublishedAt; since.IsZero() {
+			return false, nil // public through agendas only: when is not known
+		}
+	}
+	return a.WithdrawnAt.After(since), nil
+}
+
+// oparlDeletedFile returns the deleted stub of attachment id if the
+// public saw it before it was withdrawn; ENOTFOUND otherwise.
+func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
+	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlStaff, id)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.oparlFileWasPublic(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return oparlDeletedFileObj(oparlURLs(oparlBase(r)), a), nil
 }
 
 // oparlDepublishedPaper reports whether paper id is hidden from the

@@ -218,7 +218,8 @@ func (c *crawler) check(where string, o map[string]any) {
 	id, _ := o["id"].(string)
 	if o["deleted"] == true {
 		for k := range o {
-			if k != "id" && k != "type" && k != "created" && k != "modified" && k != "deleted" && (k != "order" || typ != "https://schema.oparl.org/1.1/AgendaItem") {
+			required := (k == "order" && typ == "https://schema.oparl.org/1.1/AgendaItem") || (k == "accessUrl" && typ == "https://schema.oparl.org/1.1/File")
+			if k != "id" && k != "type" && k != "created" && k != "modified" && k != "deleted" && !required {
 				c.t.Errorf("%s: deleted %s has %s", where, id, k)
 			}
 		}
@@ -525,8 +526,8 @@ func TestOParlSchemasRefuse(t *testing.T) {
 }
 
 // TestOParlSoftDeletes checks the body-wide item list and the soft
-// deletes of agenda items and papers: an item withdrawn after its agenda
-// was published and a paper published on its own and then unpublished
+// deletes of agenda items, files and papers: an item and a file withdrawn
+// after the agenda was published and a paper published on its own and then unpublished
 // leave the plain lists, appear as deleted:true (with nothing else) in
 // lists with modified_since and at their URLs; a paper whose publication
 // time never came never appears.
@@ -551,6 +552,23 @@ func TestOParlSoftDeletes(t *testing.T) {
 	fmt.Sscanf(itemURL[strings.LastIndex(itemURL, "/")+1:], "%d", &itemID)
 	oparlMust(t, e.sessions.WithdrawAgendaItem(ctx, itemID))
 
+	// A public file of a public agenda item (of another item).
+	filesPage, _ := getJSON(t, e.base+"/body/1/file?limit=200")
+	var fileURL string
+	for _, f := range filesPage["data"].([]any) {
+		o := f.(map[string]any)
+		if o["agendaItem"] != nil && o["agendaItem"].([]any)[0] != itemURL {
+			fileURL = o["id"].(string)
+			break
+		}
+	}
+	if fileURL == "" {
+		t.Fatal("no file of an agenda item in /body/1/file")
+	}
+	var fileID int64
+	fmt.Sscanf(fileURL[strings.LastIndex(fileURL, "/")+1:], "%d", &fileID)
+	oparlMust(t, e.sessions.WithdrawAttachment(ctx, fileID))
+
 	seen := &sessions.Paper{BodyID: 1, Reference: "2099/0001", Name: "Antrag, der öffentlich war"}
 	never := &sessions.Paper{BodyID: 1, Reference: "2099/0002", Name: "Antrag, der nie öffentlich war"}
 	for _, p := range []*sessions.Paper{seen, never} {
@@ -571,7 +589,7 @@ func TestOParlSoftDeletes(t *testing.T) {
 	c := newCrawler(t, e.base)
 	for _, tc := range []struct {
 		list, id string
-	}{{"/body/1/agendaItem", itemURL}, {"/body/1/paper", seenURL}} {
+	}{{"/body/1/agendaItem", itemURL}, {"/body/1/paper", seenURL}, {"/body/1/file", fileURL}} {
 		plain, _ := getJSON(t, e.base+tc.list+"?limit=200")
 		if slices.Contains(ids(t, plain), tc.id) {
 			t.Errorf("%s: deleted %s in the plain list", tc.list, tc.id)
