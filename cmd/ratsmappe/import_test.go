@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -351,6 +352,70 @@ func TestOParlRoundTrip(t *testing.T) {
 	again := dst.importOParl(front.URL + "/oparl/v1/system")
 	if !again.Complete || len(again.Created) != 0 || len(again.Updated) != 0 || len(again.Deleted) != 0 {
 		t.Errorf("second import of the demo: %+v", again)
+	}
+	for _, err := range rc.errs[seenErrs:] {
+		t.Errorf("schema violation: %v", err)
+	}
+
+	// The office takes things back at the source — unpublishes a
+	// meeting, withdraws an agenda item of another and a file of a third
+	// item —
+	// and the next incremental import takes them back here.
+	src.runIn("ein sehr gutes Passwort\n", "user", "add", "--role", "clerk", "rueckbau")
+	clerk := api{t: t, base: base, token: strings.TrimSpace(src.run("user", "token", "rueckbau"))}
+	oparl := func(path string) []map[string]any {
+		var page struct{ Data []map[string]any }
+		resp, err := http.Get(base + "/oparl/v1" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&page)
+		return page.Data
+	}
+	last := func(u any) string { s := u.(string); return s[strings.LastIndex(s, "/")+1:] }
+	var item, itemMeeting string
+	for _, it := range oparl("/body/1/agendaItem?limit=200") {
+		if it["public"] == true {
+			item, itemMeeting = last(it["id"]), last(it["meeting"])
+			break
+		}
+	}
+	var meeting string
+	for _, m := range oparl("/body/1/meeting?limit=200") {
+		if last(m["id"]) != itemMeeting {
+			meeting = last(m["id"])
+			break
+		}
+	}
+	var file string
+	for _, it := range oparl("/body/1/agendaItem?limit=200") {
+		if fs, ok := it["auxiliaryFile"].([]any); ok && last(it["id"]) != item && last(it["meeting"]) != meeting {
+			file = last(fs[0].(map[string]any)["id"])
+			break
+		}
+	}
+	if item == "" || meeting == "" || file == "" {
+		t.Fatalf("nothing to take back: item %q meeting %q file %q", item, meeting, file)
+	}
+	// The demo publishes its meetings without the office's audit trail,
+	// from which the OParl API learns that the public saw a meeting; the
+	// office's own publish writes it.
+	if got, _, raw := clerk.do("POST", "/api/v1/meetings/"+meeting+"/publish", map[string]any{}); got/100 != 2 {
+		t.Fatalf("publish: %d %s", got, raw)
+	}
+	clerk.must(204, "POST", "/api/v1/meetings/"+meeting+"/unpublish", nil)
+	for _, p := range []string{"/api/v1/items/" + item + "/withdraw", "/api/v1/attachments/" + file + "/withdraw"} {
+		if got, _, raw := clerk.do("POST", p, nil); got/100 != 2 {
+			t.Fatalf("POST %s: %d %s", p, got, raw)
+		}
+	}
+	back := dst.importOParl(front.URL + "/oparl/v1/system")
+	if !back.Complete || fmt.Sprint(back.Deleted) != "map[agenda_item:1 attachment:1 meeting:1]" {
+		t.Errorf("import after the office took back a meeting, an item and a file: deleted %v (%+v)", back.Deleted, back)
+	}
+	if ms2, err := st.FindMeetings(ctx, anon, sessions.MeetingFilter{}); err != nil || len(ms2) != len(ms)-1 {
+		t.Errorf("public meetings after the source unpublished one: %d, want %d (%v)", len(ms2), len(ms)-1, err)
 	}
 	for _, err := range rc.errs[seenErrs:] {
 		t.Errorf("schema violation: %v", err)

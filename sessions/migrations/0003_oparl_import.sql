@@ -53,3 +53,21 @@ CREATE TABLE oparl_rejections (
 	import_id   INTEGER NOT NULL,
 	at          TEXT NOT NULL
 ) STRICT;
+
+-- OParl (chapter "Gelöschte Objekte"): when an embedded object goes away,
+-- the objects it was embedded in change too, so that a client asking
+-- with modified_since learns of it. An agenda item withdrawn changes its
+-- meeting; an attachment withdrawn or made (non-)public changes the
+-- item, meeting or paper it hangs on.
+CREATE TRIGGER agenda_items_touch_meeting AFTER UPDATE OF withdrawn_at ON agenda_items
+WHEN OLD.withdrawn_at IS NOT NEW.withdrawn_at
+BEGIN
+	UPDATE meetings SET modified = NEW.modified WHERE id = NEW.meeting_id AND modified < NEW.modified;
+END;
+CREATE TRIGGER attachments_touch_parent AFTER UPDATE OF withdrawn_at, public ON attachments
+WHEN OLD.withdrawn_at IS NOT NEW.withdrawn_at OR OLD.public IS NOT NEW.public
+BEGIN
+	UPDATE agenda_items SET modified = NEW.modified WHERE id = NEW.agenda_item_id AND modified < NEW.modified;
+	UPDATE meetings SET modified = NEW.modified WHERE id = NEW.meeting_id AND modified < NEW.modified;
+	UPDATE papers SET modified = NEW.modified WHERE id = NEW.paper_id AND modified < NEW.modified;
+END;

@@ -25,6 +25,48 @@ type parent struct {
 	ext    string // its OParl id
 	target sessions.AttachmentTarget
 	public bool // the file is public there (the parent is public)
+	// seen collects the attachments the source still lists; complete is
+	// cleared when a listed file could not be read (then nothing is
+	// taken as dropped).
+	seen     map[int64]bool
+	complete *bool
+}
+
+func newParent(ext string, target sessions.AttachmentTarget, public bool) parent {
+	complete := true
+	return parent{ext: ext, target: target, public: public, seen: map[int64]bool{}, complete: &complete}
+}
+
+// withdrawDropped withdraws the imported attachments of p that the
+// source no longer lists, if all it lists was read.
+func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
+	if !*p.complete {
+		return nil
+	}
+	as, err := im.st.FindAttachments(ctx, staff, p.target)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if p.seen[a.ID] || a.Withdrawn() {
+			continue
+		}
+		mapped, err := im.st.OParlMapped(ctx, "attachment", a.ID)
+		if err != nil {
+			return err
+		}
+		if !mapped {
+			continue // the office's own attachment
+		}
+		if err := im.st.WithdrawAttachment(ctx, a.ID); err != nil {
+			return err
+		}
+		if err := im.audit(ctx, "attachment.withdraw", "attachment", a.ID, "nicht mehr bei "+p.ext); err != nil {
+			return err
+		}
+		im.count(im.res.Deleted, "attachment")
+	}
+	return nil
 }
 
 func (im *importer) file(ctx context.Context, r Ref, p parent, role string, position int) error {
@@ -33,11 +75,13 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		return err
 	}
 	if !ok {
+		*p.complete = false
 		im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
 		return nil
 	}
 	var f File
 	if err := decodeObj(raw, &f); err != nil {
+		*p.complete = false
 		im.skip("Datei %s: %v", r.ID, err)
 		return nil
 	}
@@ -45,6 +89,7 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		f.ID = Str(r.ID)
 	}
 	if f.ID == "" {
+		*p.complete = false
 		im.skip("Datei ohne id an %s", p.ext)
 		return nil
 	}
@@ -57,8 +102,12 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		defer im.lock(kind + " " + key)()
 		rec, err := im.known(ctx, kind, key)
 		if err != nil || rec == nil || rec.Deleted {
+			if rec != nil {
+				p.seen[rec.LocalID] = true
+			}
 			return err
 		}
+		p.seen[rec.LocalID] = true
 		if kind == "attachment" {
 			if err := im.st.WithdrawAttachment(ctx, rec.LocalID); err != nil {
 				return err
@@ -82,6 +131,7 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		return err
 	}
 	if rec != nil && !rec.Deleted {
+		p.seen[rec.LocalID] = true
 		im.count(im.res.Unchanged, kind)
 		return nil
 	}
@@ -90,6 +140,7 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		return err
 	} else if id != 0 {
 		// Linked by a run that stopped before recording it.
+		p.seen[id] = true
 		im.count(im.res.Unchanged, kind)
 		return im.save(ctx, kind, key, id, f.Modified, false)
 	}
@@ -117,6 +168,7 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		}
 		local = a.ID
 	}
+	p.seen[local] = true
 	im.count(im.res.Created, kind)
 	return im.save(ctx, kind, key, local, f.Modified, false)
 }

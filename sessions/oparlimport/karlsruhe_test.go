@@ -221,7 +221,13 @@ func TestKarlsruhe(t *testing.T) {
 
 	// One paper renamed, one meeting deleted, one item made non-public.
 	paperID := k.Papers()[0]
-	if !k.Change(paperID, func(o map[string]any) { o["name"] = "Geänderter Titel der Vorlage" }) {
+	changed := func(t *testing.T) *sessions.Paper { return findPaper(t, e, k.Object(paperID)["reference"].(string)) }
+	// It also loses its last file.
+	if !k.Change(paperID, func(o map[string]any) {
+		o["name"] = "Geänderter Titel der Vorlage"
+		fs := o["auxiliaryFile"].([]any)
+		o["auxiliaryFile"] = fs[:len(fs)-1]
+	}) {
 		t.Fatal("no paper to change")
 	}
 	deletedMeeting := k.Meetings()[len(k.Meetings())-1]
@@ -249,8 +255,12 @@ func TestKarlsruhe(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("third import: %s", res.Summary())
-	if fmt.Sprint(res.Updated) != "map[agenda_item:1 meeting:1 paper:1]" || fmt.Sprint(res.Deleted) != "map[agenda_item:1 meeting:1]" {
-		t.Errorf("third import: updated %v, deleted %v; want one paper, meeting and item updated, one meeting and one item deleted", res.Updated, res.Deleted)
+	if fmt.Sprint(res.Updated) != "map[agenda_item:1 meeting:1 paper:1]" || fmt.Sprint(res.Deleted) != "map[agenda_item:1 attachment:1 meeting:1]" {
+		t.Errorf("third import: updated %v, deleted %v; want one paper, meeting and item updated, one meeting, item and file deleted", res.Updated, res.Deleted)
+	}
+	if files, err := e.st.FindAttachments(ctx, anon, sessions.AttachmentTarget{PaperID: changed(t).ID}); err != nil || len(files) != 0 {
+		// The paper's first file was the broken one, its second dropped.
+		t.Errorf("public files of the changed paper: %d %v", len(files), err)
 	}
 	drec, err := e.st.FindOParlObject(ctx, "agenda_item", strings.Replace(dropped, "https://web1.karlsruhe.de", strings.TrimSuffix(system, "/oparl/system"), 1))
 	if err != nil {
@@ -269,9 +279,8 @@ func TestKarlsruhe(t *testing.T) {
 	if after := e.counts(t); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("third import changed counts:\n%v\n%v", before, after)
 	}
-	changed := findPaper(t, e, k.Object(paperID)["reference"].(string))
-	if changed.Name != "Geänderter Titel der Vorlage" {
-		t.Errorf("changed paper: %q", changed.Name)
+	if changed(t).Name != "Geänderter Titel der Vorlage" {
+		t.Errorf("changed paper: %q", changed(t).Name)
 	}
 	if es, err := e.st.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "meeting.unpublish"}); err != nil || len(es) != 1 || es[0].Actor != "OParl-Import" {
 		t.Errorf("audit log of the deletion: %v %+v", err, es)

@@ -597,7 +597,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	parent := parent{ext: ext, target: sessions.AttachmentTarget{MeetingID: mt.ID}, public: true}
+	parent := newParent(ext, sessions.AttachmentTarget{MeetingID: mt.ID}, true)
 	for i, r := range m.Invitation {
 		if err := im.file(ctx, r, parent, sessions.RoleInvitation, i); err != nil {
 			return 0, err
@@ -605,6 +605,11 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	}
 	for i, r := range m.AuxiliaryFile {
 		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+			return 0, err
+		}
+	}
+	if rec != nil {
+		if err := im.withdrawDroppedFiles(ctx, parent); err != nil {
 			return 0, err
 		}
 	}
@@ -701,9 +706,14 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 			return 0, err
 		}
 	}
-	parent := parent{ext: ext, target: sessions.AttachmentTarget{AgendaItemID: id}, public: public}
+	parent := newParent(ext, sessions.AttachmentTarget{AgendaItemID: id}, public)
 	for i, r := range a.AuxiliaryFile {
 		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+			return 0, err
+		}
+	}
+	if rec != nil {
+		if err := im.withdrawDroppedFiles(ctx, parent); err != nil {
 			return 0, err
 		}
 	}
@@ -797,7 +807,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			return 0, err
 		}
 	}
-	parent := parent{ext: ext, target: sessions.AttachmentTarget{PaperID: id}, public: true}
+	parent := newParent(ext, sessions.AttachmentTarget{PaperID: id}, true)
 	for i, r := range p.MainFile {
 		if err := im.file(ctx, r, parent, sessions.RoleMain, i); err != nil {
 			return 0, err
@@ -805,6 +815,11 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 	}
 	for i, r := range p.AuxiliaryFile {
 		if err := im.file(ctx, r, parent, sessions.RoleAttachment, len(p.MainFile)+i); err != nil {
+			return 0, err
+		}
+	}
+	if rec != nil {
+		if err := im.withdrawDroppedFiles(ctx, parent); err != nil {
 			return 0, err
 		}
 	}
