@@ -115,9 +115,9 @@ type oparlDeletedObj struct {
 	Type      string `json:"type"`
 	Order     *int   `json:"order,omitempty"`
 	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
-	Created  string `json:"created"`
-	Modified string `json:"modified"`
-	Deleted  bool   `json:"deleted"`
+	Created   string `json:"created"`
+	Modified  string `json:"modified"`
+	Deleted   bool   `json:"deleted"`
 }
 
 func oparlDeletedItem(u oparlURLs, it *sessions.AgendaItem) *oparlDeletedObj {
