@@ -328,8 +328,9 @@ func (r *Result) Summary() string {
 	for _, k := range names {
 		parts = append(parts, fmt.Sprintf("%s %d neu/%d geändert/%d unverändert/%d gelöscht", k, r.Created[k], r.Updated[k], r.Unchanged[k], r.Deleted[k]))
 	}
-	return fmt.Sprintf("%s; %d Anfragen, %d Dateien abgelehnt, %d übersprungen, %d Beratungen ohne Tagesordnungspunkt",
-		strings.Join(parts, "; "), r.Requests, len(r.Rejected), len(r.Skipped), r.Unlinked)
+	parts = append(parts, fmt.Sprintf("%d Anfragen, %d Dateien abgelehnt, %d übersprungen, %d Beratungen ohne Tagesordnungspunkt",
+		r.Requests, len(r.Rejected), len(r.Skipped), r.Unlinked))
+	return strings.Join(parts, "; ")
 }
 
 // listURL adds modified_since to an external list's URL when the run is
