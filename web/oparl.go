@@ -27,9 +27,12 @@ package web
 // Published public minutes are Meeting.resultsProtocol, as Files at
 // /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
 //
-// Missing (known gaps): the body's agendaItem, consultation and file lists; AgendaItem.consultation;
-// deleted:true for withdrawn agenda items, attachments and papers that
-// stopped being public (they simply disappear); Person.status. Lists are
+// The body's agendaItem, consultation and file lists and the soft
+// deletes of agenda items, files and papers are in oparl_lists.go.
+//
+// Missing (known gaps): AgendaItem.consultation; deleted:true for a file
+// made non-public again (not withdrawn) and for files of papers public
+// only through agendas (they simply disappear); Person.status. Lists are
 // built in memory from the store's finders, then filtered and paged:
 // fine for a municipality's data, not for a decade of a big city.
 
@@ -97,6 +100,7 @@ func (s *Server) oparlRoutes(r chi.Router) {
 		r.Get("/file/{id}/access", s.oparlFileBytes("inline"))
 		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
 		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
+		s.oparlListRoutes(r)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		})

@@ -122,6 +122,12 @@ func (s *Server) oparlFile(r *http.Request) (any, error) {
 		return nil, err
 	}
 	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlViewer, id)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		// Soft delete: a file the public saw keeps its URL.
+		if gone, derr := s.oparlDeletedFile(r, id); derr == nil {
+			return gone, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -289,6 +289,12 @@ func (s *Server) oparlAgendaItem(r *http.Request) (any, error) {
 		return nil, err
 	}
 	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), oparlViewer, id)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		// Soft delete: an item the public saw keeps its URL.
+		if gone, derr := s.oparlDeletedAgendaItem(r, id); derr == nil {
+			return gone, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -400,6 +406,16 @@ func (s *Server) oparlPapers(r *http.Request, q *oparlQuery) ([]oparlItem, error
 		}
 		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: mod, obj: o})
 	}
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	gone, err := s.oparlDepublishedPapers(r.Context(), bodyID, q.modifiedSince)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range gone {
+		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: p.Modified, deleted: true, obj: oparlDeletedPaper(u, p)})
+	}
 	return out, nil
 }
 
@@ -409,6 +425,16 @@ func (s *Server) oparlPaper(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p, err := s.cfg.Sessions.FindPaperByID(r.Context(), oparlViewer, id)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		// Soft delete: a paper the public saw keeps its URL.
+		gone, ok, derr := s.oparlDepublishedPaper(r.Context(), id)
+		if derr != nil {
+			return nil, derr
+		}
+		if ok {
+			return oparlDeletedPaper(oparlURLs(oparlBase(r)), gone), nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

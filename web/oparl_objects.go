@@ -42,6 +42,9 @@ type oparlBodyObj struct {
 	LegislativeTermList string                `json:"legislativeTermList"`
 	Membership          string                `json:"membership"`
 	LocationList        string                `json:"locationList"`
+	AgendaItem          string                `json:"agendaItem"`
+	Consultation        string                `json:"consultation"`
+	File                string                `json:"file"`
 	Created             string                `json:"created"`
 	Modified            string                `json:"modified"`
 }
@@ -244,6 +247,7 @@ func (s *Server) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Body
 		Website: b.Website, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
 		Paper: base + "/paper", LegislativeTerm: []oparlLegislativeObj{}, LegislativeTermList: base + "/legislativeTerm",
 		Membership: base + "/membership", LocationList: base + "/location",
+		AgendaItem: base + "/agendaItem", Consultation: base + "/consultation", File: base + "/file",
 		Created: oparlTime(b.Created)}
 	modified := b.Modified
 	for _, t := range terms {

@@ -1,0 +1,84 @@
+package oparlimport
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestFetchRetries checks which answers the importer retries: network
+// errors, 5xx, 408 and 429 (honouring Retry-After), not other 4xx.
+func TestFetchRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		statuses []int // answers in order; 200 after them
+		attempts int
+		wantErr  bool
+		wantHits int
+	}{
+		{"503 then ok", []int{503, 503}, 4, false, 3},
+		{"429 then ok", []int{429}, 4, false, 2},
+		{"500 until give up", []int{500, 500, 500, 500}, 3, true, 3},
+		{"404 not retried", []int{404}, 4, true, 1},
+		{"403 not retried", []int{403}, 4, true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(hits.Add(1))
+				if n <= len(tc.statuses) {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(tc.statuses[n-1])
+					return
+				}
+				w.Write([]byte(`{"data": []}`))
+			}))
+			defer srv.Close()
+			var retries []string
+			f := &fetcher{hc: srv.Client(), sem: make(chan struct{}, 1), attempts: tc.attempts, backoff: time.Millisecond, maxWait: 10 * time.Millisecond,
+				maxBody: 1 << 20, retried: func(u string, attempt int, wait time.Duration, cause error) { retries = append(retries, cause.Error()) }}
+			b, err := f.get(context.Background(), srv.URL+"/list")
+			if (err != nil) != tc.wantErr || int(hits.Load()) != tc.wantHits {
+				t.Fatalf("err %v, %d requests; want error %v, %d requests", err, hits.Load(), tc.wantErr, tc.wantHits)
+			}
+			if err == nil && !strings.Contains(string(b), "data") {
+				t.Errorf("body %q", b)
+			}
+			if len(retries) != tc.wantHits-1 {
+				t.Errorf("%d retries reported for %d requests", len(retries), tc.wantHits)
+			}
+		})
+	}
+}
+
+// TestFetchRefusesOtherSchemes: a source cannot make the importer read
+// files or other protocols; such a URL is refused at once, not retried.
+func TestFetchRefusesOtherSchemes(t *testing.T) {
+	calls := 0
+	f := &fetcher{hc: http.DefaultClient, sem: make(chan struct{}, 1), attempts: 5, backoff: time.Millisecond, maxWait: time.Millisecond,
+		maxBody: 1 << 20, retried: func(string, int, time.Duration, error) { calls++ }}
+	for _, u := range []string{"file:///etc/passwd", "ftp://example.org/a.pdf", "http:///nohost", "::"} {
+		if _, err := f.get(context.Background(), u); err == nil || !objectProblem(err) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if calls != 0 {
+		t.Errorf("%d retries of refused URLs", calls)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	if got := retryAfter("7"); got != 7*time.Second {
+		t.Errorf("seconds: %v", got)
+	}
+	if got := retryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)); got < 50*time.Second || got > time.Minute {
+		t.Errorf("date: %v", got)
+	}
+	if got := retryAfter("bald"); got != 0 {
+		t.Errorf("garbage: %v", got)
+	}
+}

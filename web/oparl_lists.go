@@ -1,0 +1,395 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// The body-wide lists OParl 1.1 makes mandatory besides the classic
+// ones (Body.agendaItem, Body.consultation, Body.file), and the soft
+// deletes of agenda items and papers.
+//
+// Deleted agenda items: an item withdrawn after its meeting's agenda was
+// published, in a meeting the public still sees — the public saw it, so
+// its URL answers {deleted: true} and body-wide item lists with
+// modified_since carry it. An item withdrawn before publication never
+// shows. Deleted files: a public attachment withdrawn after what it
+// hangs on (a public agenda item, a meeting, a paper published on its
+// own) became public, where the public still sees that. Deleted papers: a paper the audit log shows published on its
+// own (paper.publish, at a time that had passed before the next
+// paper.unpublish) that the public no longer sees.
+
+// oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
+func (s *Server) oparlListRoutes(r chi.Router) {
+	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlAgendaItems))
+	r.Get("/body/{id}/consultation", s.oparlList(s.oparlConsultations))
+	r.Get("/body/{id}/file", s.oparlList(s.oparlFiles))
+}
+
+// oparlPublicMeetings returns the meetings of body bodyID the public
+// sees, each with its OParl object.
+func (s *Server) oparlPublicMeetings(r *http.Request, bodyID int64) ([]*sessions.Meeting, []*oparlMeetingObj, error) {
+	ms, err := s.oparlMeetingsOf(r.Context(), bodyID, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := oparlURLs(oparlBase(r))
+	objs := make([]*oparlMeetingObj, 0, len(ms))
+	for _, m := range ms {
+		o, _, err := s.oparlMeetingOf(r.Context(), u, r, m, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		objs = append(objs, o)
+	}
+	return ms, objs, nil
+}
+
+func (s *Server) oparlAgendaItems(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+	bodyID, err := s.bodyParam(r)
+	if err != nil {
+		return nil, err
+	}
+	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []oparlItem
+	for _, o := range objs {
+		for i := range o.AgendaItem {
+			it := o.AgendaItem[i]
+			out = append(out, oparlItem{id: idOf(it.ID), created: mustTime(it.Created), modified: mustTime(it.Modified), obj: &it})
+		}
+	}
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	u := oparlURLs(oparlBase(r))
+	for _, m := range ms {
+		gone, err := s.oparlWithdrawnItems(r.Context(), m)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range gone {
+			out = append(out, oparlItem{id: it.ID, created: it.Created, modified: it.Modified, deleted: true, obj: oparlDeletedItem(u, it)})
+		}
+	}
+	return out, nil
+}
+
+// idOf is the numeric last segment of an OParl URL.
+func idOf(u string) int64 {
+	n, _ := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
+	return n
+}
+
+// oparlWithdrawnItems returns the items of meeting m (which the public
+// sees) that were withdrawn after its agenda was published.
+func (s *Server) oparlWithdrawnItems(ctx context.Context, m *sessions.Meeting) ([]*sessions.AgendaItem, error) {
+	_, all, err := s.cfg.Sessions.FindAgenda(ctx, oparlStaff, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*sessions.AgendaItem
+	for _, it := range all {
+		if it.Withdrawn() && it.WithdrawnAt.After(m.PublishedAt) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// oparlDeletedObj is a soft-deleted object: id, type, created, modified
+// and deleted only — and what the schema requires of every object of
+// the type: an AgendaItem's order, a File's accessUrl (which answers 404).
+type oparlDeletedObj struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Order     *int   `json:"order,omitempty"`
+	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
+	Created   string `json:"created"`
+	Modified  string `json:"modified"`
+	Deleted   bool   `json:"deleted"`
+}
+
+func oparlDeletedItem(u oparlURLs, it *sessions.AgendaItem) *oparlDeletedObj {
+	order := it.Position
+	return &oparlDeletedObj{ID: u.of("agendaItem", it.ID), Type: oparlSchema + "AgendaItem", Order: &order, Created: oparlTime(it.Created),
+		Modified: oparlTime(it.Modified), Deleted: true}
+}
+
+// oparlDeletedAgendaItem returns the deleted stub of item id if the
+// public saw it before it was withdrawn; ENOTFOUND otherwise.
+func (s *Server) oparlDeletedAgendaItem(r *http.Request, id int64) (any, error) {
+	ctx := r.Context()
+	it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlStaff, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
+	if err != nil {
+		return nil, err
+	}
+	if !it.Withdrawn() || !it.WithdrawnAt.After(m.PublishedAt) {
+		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return oparlDeletedItem(oparlURLs(oparlBase(r)), it), nil
+}
+
+func (s *Server) oparlConsultations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+	bodyID, err := s.bodyParam(r)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
+	if err != nil {
+		return nil, err
+	}
+	u := oparlURLs(oparlBase(r))
+	var out []oparlItem
+	for _, p := range ps {
+		cs, err := s.cfg.Sessions.FindConsultations(r.Context(), oparlViewer, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			o, err := s.oparlConsultationOf(r.Context(), u, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, oparlItem{id: c.ID, created: c.Created, modified: c.Created, obj: o})
+		}
+	}
+	return out, nil
+}
+
+// oparlFiles lists every File the public sees: of meetings (invitation,
+// auxiliary files, minutes), agenda items and papers, each once. Minutes
+// (at /meeting/{mid}/protocol/{id}) sort after attachments.
+func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+	bodyID, err := s.bodyParam(r)
+	if err != nil {
+		return nil, err
+	}
+	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []oparlItem
+	seen := map[string]bool{}
+	add := func(fs ...*oparlFileObj) {
+		for _, f := range fs {
+			if f == nil || seen[f.ID] {
+				continue
+			}
+			seen[f.ID] = true
+			id := idOf(f.ID)
+			if strings.Contains(f.ID, "/protocol/") {
+				id += 1 << 40
+			}
+			out = append(out, oparlItem{id: id, created: mustTime(f.Created), modified: mustTime(f.Modified), obj: f})
+		}
+	}
+	for _, o := range objs {
+		add(o.Invitation, o.ResultsProtocol)
+		add(o.AuxiliaryFile...)
+		for _, it := range o.AgendaItem {
+			add(it.AuxiliaryFile...)
+		}
+	}
+	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
+	if err != nil {
+		return nil, err
+	}
+	u := oparlURLs(oparlBase(r))
+	for _, p := range ps {
+		po, _, err := s.oparlPaperOf(r.Context(), u, p, false)
+		if err != nil {
+			return nil, err
+		}
+		add(po.MainFile)
+		add(po.AuxiliaryFile...)
+	}
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	// Withdrawn files of everything public: meetings, their items, papers.
+	var targets []sessions.AttachmentTarget
+	for _, m := range ms {
+		targets = append(targets, sessions.AttachmentTarget{MeetingID: m.ID})
+		_, items, err := s.cfg.Sessions.FindAgenda(r.Context(), oparlViewer, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			targets = append(targets, sessions.AttachmentTarget{AgendaItemID: it.ID})
+		}
+	}
+	for _, p := range ps {
+		targets = append(targets, sessions.AttachmentTarget{PaperID: p.ID})
+	}
+	for _, t := range targets {
+		as, err := s.cfg.Sessions.FindAttachments(r.Context(), oparlStaff, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			ok, err := s.oparlFileWasPublic(r.Context(), a)
+			if err != nil {
+				return nil, err
+			}
+			if ok && !seen[u.of("file", a.ID)] {
+				seen[u.of("file", a.ID)] = true
+				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: a.Modified, deleted: true, obj: oparlDeletedFileObj(u, a)})
+			}
+		}
+	}
+	return out, nil
+}
+
+func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment) *oparlDeletedObj {
+	id := u.of("file", a.ID)
+	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
+		Modified: oparlTime(a.Modified), Deleted: true}
+}
+
+// oparlFileWasPublic reports whether attachment a (read as staff) was
+// withdrawn after the public could see it, on something the public still
+// sees.
+func (s *Server) oparlFileWasPublic(ctx context.Context, a *sessions.Attachment) (bool, error) {
+	if !a.Withdrawn() || !a.Public {
+		return false, nil
+	}
+	var since time.Time
+	gone := func(err error) (bool, error) {
+		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+			return false, nil
+		}
+		return false, err
+	}
+	switch {
+	case a.AgendaItemID != 0:
+		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, a.AgendaItemID)
+		if err != nil {
+			return gone(err)
+		}
+		if it.Access != sessions.Full || !it.Public {
+			return false, nil
+		}
+		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
+		if err != nil {
+			return gone(err)
+		}
+		since = m.PublishedAt
+	case a.MeetingID != 0:
+		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, a.MeetingID)
+		if err != nil {
+			return gone(err)
+		}
+		since = m.PublishedAt
+	default:
+		p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, a.PaperID)
+		if err != nil {
+			return gone(err)
+		}
+		if since = p.PublishedAt; since.IsZero() {
+			return false, nil // public through agendas only: when is not known
+		}
+	}
+	return a.WithdrawnAt.After(since), nil
+}
+
+// oparlDeletedFile returns the deleted stub of attachment id if the
+// public saw it before it was withdrawn; ENOTFOUND otherwise.
+func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
+	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlStaff, id)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.oparlFileWasPublic(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	return oparlDeletedFileObj(oparlURLs(oparlBase(r)), a), nil
+}
+
+// oparlDepublishedPaper reports whether paper id is hidden from the
+// public now although the public saw it once, published on its own:
+// a paper.publish entry whose time had come before the paper's next
+// publish or unpublish. It returns the bare record for the stub.
+func (s *Server) oparlDepublishedPaper(ctx context.Context, id int64) (*sessions.Paper, bool, error) {
+	if _, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, id); err == nil {
+		return nil, false, nil
+	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		return nil, false, err
+	}
+	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{ObjectType: "paper", ObjectID: id, Limit: 10000})
+	if err != nil {
+		return nil, false, err
+	}
+	next := s.cfg.Sessions.Now()
+	public := false
+	for _, e := range es { // newest first
+		switch e.Action {
+		case "paper.publish":
+			if at, err := time.Parse(time.RFC3339, e.Details); err == nil && !at.After(next) {
+				public = true
+			}
+			next = e.At
+		case "paper.unpublish":
+			next = e.At
+		}
+	}
+	if !public {
+		return nil, false, nil
+	}
+	p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlStaff, id)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return p, true, nil
+}
+
+func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
+	return &oparlDeletedObj{ID: u.of("paper", p.ID), Type: oparlSchema + "Paper", Created: oparlTime(p.Created),
+		Modified: oparlTime(p.Modified), Deleted: true}
+}
+
+// oparlDepublishedPapers returns the papers of body bodyID unpublished
+// since since that the public had seen and no longer sees.
+func (s *Server) oparlDepublishedPapers(ctx context.Context, bodyID int64, since time.Time) ([]*sessions.Paper, error) {
+	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "paper.unpublish", ObjectType: "paper", From: since, Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	var out []*sessions.Paper
+	done := map[int64]bool{}
+	for _, e := range es {
+		if done[e.ObjectID] {
+			continue
+		}
+		done[e.ObjectID] = true
+		p, ok, err := s.oparlDepublishedPaper(ctx, e.ObjectID)
+		if err != nil {
+			return nil, err
+		}
+		if ok && p.BodyID == bodyID {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
