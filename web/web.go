@@ -163,6 +163,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
 			r.Get("/openapi.json", s.apiOpenAPI)
 			r.Group(s.clerkRoutes)
+			s.annotationRoutes(r)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
