@@ -34,6 +34,7 @@ type annotations struct {
 // /api/v1).
 func (s *Server) annotationRoutes(r chi.Router) {
 	a := s.annotationsAPI()
+	r.Get("/documents/{id}/diff", a.apiDiff)
 	r.Group(func(r chi.Router) {
 		r.Use(s.signedIn)
 		r.Get("/annotations", a.list)

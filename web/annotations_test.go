@@ -585,3 +585,38 @@ func TestAnnotationCarriedToNewVersion(t *testing.T) {
 		t.Fatalf("reads: %s", b)
 	}
 }
+
+// What changed: the JSON diff and the HTML page, for the member's
+// last-read version by default, refused like a missing document to whom
+// may not see it.
+func TestDocumentDiff(t *testing.T) {
+	e := newAnnEnv(t)
+	e.do("anna", "PUT", fmt.Sprintf("/api/v1/documents/%d/read", e.doc), map[string]int{"version": 1})
+	e.upload(e.doc, page1, strings.Replace(page2, "12,4", "13,1", 1))
+	s, b := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/diff", e.doc), nil)
+	var d struct {
+		From, To          int
+		Inserted, Deleted int
+		Pages             []annotate.PageDiff
+	}
+	must(t, json.Unmarshal(b, &d))
+	if s != 200 || d.From != 1 || d.To != 2 || d.Inserted != 1 || d.Deleted != 1 || d.Pages[0].Changed || !d.Pages[1].Changed {
+		t.Fatalf("diff: %d %s", s, b)
+	}
+	s, b = e.do("anna", "GET", fmt.Sprintf("/documents/%d/diff?from=1&to=2", e.doc), nil)
+	html := string(b)
+	if s != 200 || !strings.Contains(html, `<del><span class="visually-hidden">[Entfernt:] </span>12,4`) ||
+		!strings.Contains(html, `<ins><span class="visually-hidden">[Eingefügt:] </span>13,1`) {
+		t.Fatalf("diff page: %d %s", s, html)
+	}
+	for _, who := range []string{"", "dora"} {
+		for _, p := range []string{"/api/v1/documents/%d/diff", "/documents/%d/diff"} {
+			if s, _ := e.do(who, "GET", fmt.Sprintf(p, e.doc), nil); s != 404 {
+				t.Errorf("%q GET %s: %d", who, p, s)
+			}
+		}
+	}
+	if s, _ := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/diff?from=1&to=7", e.doc), nil); s != 404 {
+		t.Errorf("missing version: %d", s)
+	}
+}
