@@ -11,11 +11,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -618,5 +621,71 @@ func TestDocumentDiff(t *testing.T) {
 	}
 	if s, _ := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/diff?from=1&to=7", e.doc), nil); s != 404 {
 		t.Errorf("missing version: %d", s)
+	}
+}
+
+// "Meine Notizen": the member's highlights, notes and drawings come back
+// as real PDF annotations, read back from the exported file; the JSON is
+// a W3C AnnotationCollection of exactly the member's annotations.
+func TestAnnotationExport(t *testing.T) {
+	e := newAnnEnv(t)
+	src := fmt.Sprintf("/api/v1/documents/%d/versions/1", e.doc)
+	withRects := highlight(e.doc, 1, 1, "", "Neubau der Grundschule", "", "Markiert")
+	sel := withRects["target"].(map[string]any)["selector"].([]any)
+	withRects["target"].(map[string]any)["selector"] = append(sel, map[string]any{"type": "ratsmappe:RectSelector", "rects": [][4]float64{{62, 700, 300, 712}, {62, 686, 200, 698}}})
+	put(e, "anna", uuidA, withRects)
+	put(e, "anna", uuidB, highlight(e.doc, 1, 2, "", "12,4 Millionen Euro", "", ""))
+	put(e, "anna", uuidC, map[string]any{
+		"@context": annotate.Context, "type": "Annotation", "motivation": "drawing",
+		"body": map[string]any{"type": "ratsmappe:Ink", "strokes": []any{map[string]any{"points": [][2]float64{{100, 500}, {150, 520}, {200, 480}}, "width": 2, "color": "#0000ff"}}},
+		"target": map[string]any{"source": src, "selector": []any{map[string]any{"type": "FragmentSelector", "value": "page=1"}}},
+	})
+	put(e, "anna", "0b6f1a52-4a43-4b8e-9d55-3f3d2a1c0004", map[string]any{
+		"@context": annotate.Context, "type": "Annotation", "motivation": "commenting",
+		"body": map[string]any{"type": "TextualBody", "value": "Nachfragen im Ausschuss"},
+		"target": map[string]any{"source": src, "selector": []any{map[string]any{"type": "FragmentSelector", "value": "page=2"},
+			map[string]any{"type": "ratsmappe:PointSelector", "x": 400, "y": 300}}},
+	})
+	put(e, "bert", uuidA, highlight(e.doc, 1, 1, "", "Neubau", "", "Berts Notiz"))
+
+	s, b := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.pdf", e.doc), nil)
+	if s != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("export: %d %.200s", s, b)
+	}
+	if p := os.Getenv("ANNOTATE_EXPORT_DUMP"); p != "" {
+		os.WriteFile(p, b, 0o644)
+	}
+	got, err := pdfexport.Read(bytes.NewReader(b))
+	must(t, err)
+	var p1, p2 []string
+	for _, a := range got[1] {
+		p1 = append(p1, a[0]+":"+a[1])
+	}
+	for _, a := range got[2] {
+		p2 = append(p2, a[0]+":"+a[1])
+	}
+	sort.Strings(p1)
+	sort.Strings(p2)
+	want1 := []string{"Highlight:Markiert", "Ink:"}
+	want2 := []string{"Text:Nachfragen im Ausschuss", "Text:„12,4 Millionen Euro“"}
+	if !reflect.DeepEqual(p1, want1) || !reflect.DeepEqual(p2, want2) {
+		t.Fatalf("annotations read back:\npage 1 %q\npage 2 %q", p1, p2)
+	}
+	s, b = e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.json", e.doc), nil)
+	var coll struct {
+		Type  string `json:"type"`
+		Total int    `json:"total"`
+		First struct {
+			Items []annotate.Annotation `json:"items"`
+		} `json:"first"`
+	}
+	must(t, json.Unmarshal(b, &coll))
+	if s != 200 || coll.Type != "AnnotationCollection" || coll.Total != 4 || len(coll.First.Items) != 4 || strings.Contains(string(b), "Berts Notiz") {
+		t.Fatalf("json export: %d %s", s, b)
+	}
+	for _, who := range []string{"", "dora"} {
+		if s, _ := e.do(who, "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.pdf", e.doc), nil); s != map[string]int{"": 401, "dora": 404}[who] {
+			t.Errorf("%q export: %d", who, s)
+		}
 	}
 }
