@@ -637,7 +637,7 @@ func TestAnnotationExport(t *testing.T) {
 	put(e, "anna", uuidB, highlight(e.doc, 1, 2, "", "12,4 Millionen Euro", "", ""))
 	put(e, "anna", uuidC, map[string]any{
 		"@context": annotate.Context, "type": "Annotation", "motivation": "drawing",
-		"body": map[string]any{"type": "ratsmappe:Ink", "strokes": []any{map[string]any{"points": [][2]float64{{100, 500}, {150, 520}, {200, 480}}, "width": 2, "color": "#0000ff"}}},
+		"body":   map[string]any{"type": "ratsmappe:Ink", "strokes": []any{map[string]any{"points": [][2]float64{{100, 500}, {150, 520}, {200, 480}}, "width": 2, "color": "#0000ff"}}},
 		"target": map[string]any{"source": src, "selector": []any{map[string]any{"type": "FragmentSelector", "value": "page=1"}}},
 	})
 	put(e, "anna", "0b6f1a52-4a43-4b8e-9d55-3f3d2a1c0004", map[string]any{
