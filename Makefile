@@ -80,3 +80,4 @@ bench:
 	$(GO) run ./bench/packet
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
+	$(GO) run ./bench/reanchor
