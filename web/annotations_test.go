@@ -689,3 +689,41 @@ func TestAnnotationExport(t *testing.T) {
 		}
 	}
 }
+
+// The reader in the browser writes with the auth cookie: a write needs the
+// CSRF token like every other cookie-authenticated API write.
+func TestAnnotationCookieNeedsCSRF(t *testing.T) {
+	e := newAnnEnv(t)
+	ctx := context.Background()
+	a, err := e.st.FindAccountByName(ctx, "anna")
+	must(t, err)
+	must(t, e.st.SetPassword(ctx, a.ID, "ein gutes Passwort"))
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+	postLogin(t, c, e.srv.URL, tok, "anna", "ein gutes Passwort")
+	send := func(method, path, csrf string, body any) int {
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := c.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	hl := highlight(e.doc, 1, 1, "", "Neubau", "", "")
+	if got := send("PUT", "/api/v1/annotations/"+uuidA, "", hl); got != http.StatusForbidden {
+		t.Errorf("PUT without token: %d, want 403", got)
+	}
+	if got := send("PUT", "/api/v1/annotations/"+uuidA, tok, hl); got != http.StatusCreated {
+		t.Errorf("PUT with token: %d, want 201", got)
+	}
+	if got := send("DELETE", "/api/v1/annotations/"+uuidA, "", nil); got != http.StatusForbidden {
+		t.Errorf("DELETE without token: %d, want 403", got)
+	}
+	if got := send("GET", fmt.Sprintf("/api/v1/annotations?document=%d", e.doc), "", nil); got != http.StatusOK {
+		t.Errorf("GET with the cookie: %d", got)
+	}
+}
