@@ -482,16 +482,18 @@ type stale struct {
 // only, so a crash between a version's commit and its re-anchoring loses
 // nothing: the next run finds the same rows.
 func (s *Store) findStale(ctx context.Context, docID int64, limit int) ([]stale, error) {
-	q := `SELECT ` + prefixed("a.", rowColumns) + `, c.cur FROM annotations a
-		JOIN (SELECT document_id, MAX(number) AS cur FROM versions WHERE state = 'active' GROUP BY document_id) c
-		ON c.document_id = a.document_id
-		WHERE a.deleted = 0 AND a.anchor_version != c.cur`
+	// The current version is looked up per annotation through the
+	// versions primary key; documents without an active version (all
+	// withdrawn) have none, and their annotations stay where they are.
+	q := `SELECT * FROM (SELECT ` + prefixed("a.", rowColumns) + `,
+			(SELECT MAX(v.number) FROM versions v WHERE v.document_id = a.document_id AND v.state = 'active') AS cur
+		FROM annotations a WHERE a.deleted = 0`
 	args := []any{}
 	if docID != 0 {
 		q += ` AND a.document_id = ?`
 		args = append(args, docID)
 	}
-	q += ` ORDER BY a.document_id, a.seq LIMIT ?`
+	q += `) WHERE cur IS NOT NULL AND anchor_version != cur ORDER BY document_id, seq LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
