@@ -481,6 +481,17 @@ func TestAnnotationPrivacy(t *testing.T) {
 			}
 		})
 	}
+	// anna stops sharing: bert's device is told to drop its copy, and
+	// learns nothing else.
+	cur := e.changes("bert", "", 100).Next
+	sh["ratsmappe:shared"] = "private"
+	put(e, "anna", uuidB, sh)
+	if c := e.changes("bert", cur, 100); len(c.Changes) != 1 || !c.Changes[0].Deleted || c.Changes[0].Annotation != nil {
+		t.Fatalf("bert after unsharing: %+v", c)
+	}
+	if _, l := e.list("bert", e.doc); len(l.Items) != 0 {
+		t.Fatalf("bert still lists %d", len(l.Items))
+	}
 	// anna's annotations are untouched by all of it.
 	_, l := e.list("anna", e.doc)
 	if len(l.Items) != 3 {
