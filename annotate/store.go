@@ -106,7 +106,7 @@ func (r *row) annotation() (*Annotation, error) {
 // server fields.
 func stored(a *Annotation) string {
 	c := *a
-	c.ID, c.Created, c.Modified, c.Revision, c.Anchoring, c.SharedBy = "", "", "", 0, nil, nil
+	c.ID, c.Created, c.Modified, c.Revision, c.Anchoring, c.SharedBy, c.History = "", "", "", 0, nil, nil, nil
 	b, _ := json.Marshal(&c)
 	return string(b)
 }
@@ -370,11 +370,14 @@ func (s *Store) Revisions(ctx context.Context, account int64, uuid string) ([]*A
 
 // History is one anchoring of an annotation onto a version.
 type History struct {
-	FromVersion, Version int
-	State                string
-	Page, Start, End     int
-	Score                float64
-	At                   time.Time
+	FromVersion int       `json:"fromVersion"`
+	Version     int       `json:"version"`
+	State       string    `json:"state"`
+	Page        int       `json:"page"`
+	Start       int       `json:"start"`
+	End         int       `json:"end"`
+	Score       float64   `json:"score"`
+	At          time.Time `json:"at"`
 }
 
 // Anchorings returns the anchoring history of annotation uuid of account,

@@ -598,6 +598,13 @@ func TestAnnotationCarriedToNewVersion(t *testing.T) {
 	if q, _ := it.Quote(); q.Exact != "Die Kosten betragen nun 12,6 Millionen Euro" {
 		t.Fatalf("new quote %q", q.Exact)
 	}
+	// The old anchoring is on record.
+	_, b = e.do("anna", "GET", "/api/v1/annotations/"+uuidA, nil)
+	var one annotate.Annotation
+	must(t, json.Unmarshal(b, &one))
+	if len(one.History) != 1 || one.History[0].FromVersion != 1 || one.History[0].Version != 2 || one.History[0].Page != 3 {
+		t.Fatalf("history: %s", b)
+	}
 	_, b = e.do("anna", "GET", fmt.Sprintf("/api/v1/reads?documents=%d,%d", e.doc, e.public), nil)
 	if !strings.Contains(string(b), `"status":"changed"`) || !strings.Contains(string(b), `"status":"new"`) {
 		t.Fatalf("reads: %s", b)
