@@ -39,6 +39,7 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=8s ./web/ || exit 1; \
 	done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeOParl$$' -fuzztime=8s ./sessions/oparlimport/
+	$(GO) test -run='^$$' -fuzz='^FuzzAnnotation$$' -fuzztime=8s ./annotate/
 
 deps: deps-debian deps-minio deps-node
 
@@ -80,3 +81,4 @@ bench:
 	$(GO) run ./bench/packet
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
+	$(GO) run ./bench/reanchor

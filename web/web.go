@@ -147,6 +147,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/organizations/{id}", s.pageOrganization)
 		r.Get("/papers/{id}", s.pagePaper)
 		r.Get("/documents/{id}", s.pageDocument)
+		r.Get("/documents/{id}/diff", s.pageDiff)
 		r.Get("/meetings", s.pageMeetings)
 		r.Get("/meetings/{id}", s.pageMeeting)
 		r.Get("/calendar.ics", s.handleCalendar)
@@ -167,6 +168,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/openapi.json", s.apiOpenAPI)
 			s.searchAPIRoutes(r)
 			r.Group(s.clerkRoutes)
+			s.annotationRoutes(r)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -50,6 +50,7 @@ async function pages() {
     "/", "/meetings", "/meetings/" + meeting.id, "/organizations", "/organizations/1",
     "/papers/" + item.papers[0].id, "/documents/" + item.documents[0].id, "/login", "/meetings/999999",
     "/search", "/search?q=Haushalt", "/search?q=Haushalt&kind=draft_resolution&from=2020-01-01", "/search?q=Quappwurzelbaum",
+    "/documents/" + item.documents[0].id + "/diff?from=1",
   ];
 }
 
