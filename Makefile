@@ -68,14 +68,26 @@ $(MINIO):
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
-# npm packages of the browser tests, exactly as package-lock.json pins them.
-deps-node: node_modules/.package-lock.json
+# npm packages of the browser tests and of the reader, exactly as
+# package-lock.json pins them (optional native packages, which only PDF.js
+# under Node would use, are left out). PDF.js is copied into
+# web/reader/pdfjs/, which the server embeds; the copies are not committed.
+PDFJS := node_modules/pdfjs-dist
+deps-node: node_modules/.package-lock.json web/reader/pdfjs/pdf.min.mjs
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --omit=optional
+
+web/reader/pdfjs/pdf.min.mjs: node_modules/.package-lock.json
+	cp $(PDFJS)/build/pdf.worker.min.mjs web/reader/pdfjs/
+	rm -rf web/reader/pdfjs/cmaps web/reader/pdfjs/standard_fonts
+	cp -r $(PDFJS)/cmaps $(PDFJS)/standard_fonts web/reader/pdfjs/
+	cp $(PDFJS)/build/pdf.min.mjs web/reader/pdfjs/
 
 bench:
 	$(GO) run ./bench/ingest
 	$(GO) run ./bench/packet
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
+	$(MAKE) deps-node
+	node bench/reader/main.mjs

@@ -156,6 +156,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
 		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
 		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
+		s.readerRoutes(r)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 			r.Get("/meetings", s.apiMeetings)
@@ -163,6 +164,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
 			r.Get("/openapi.json", s.apiOpenAPI)
 			r.Group(s.clerkRoutes)
+			s.readerAPI(r)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
