@@ -139,7 +139,20 @@ async function pageMeetings() {
 
 // ---- agenda ----
 
-async function badges(d, meetingID) {
+// serverReads asks which versions the member last read on any device
+// (GET /api/v1/reads); the device's own record is the fallback.
+async function serverReads(ids) {
+  if (!navigator.onLine || !ids.length) return;
+  try {
+    const r = await api("/api/v1/reads?documents=" + ids.join(","));
+    for (const d of r.documents || []) {
+      const local = await store.get("reads", d.document);
+      if (d.lastRead && (!local || local.version < d.lastRead)) await store.put("reads", { document: d.document, version: d.lastRead, at: Date.now() });
+    }
+  } catch { /* the device's record */ }
+}
+
+async function badges(d) {
   const read = await store.get("reads", d.id);
   if (!read) return [h("span", { class: "badge new" }, t("badge_new"))];
   if (read.version < d.version) {
@@ -165,11 +178,12 @@ async function pageAgenda(id) {
   const m = manifest.meeting;
   document.title = m.name + " – Ratsmappe";
   const docsByID = new Map(manifest.documents.map((d) => [d.id, d]));
+  await serverReads(manifest.documents.map((d) => d.id));
   const docLink = async (d) => h("li", {},
     h("a", { href: `/reader/meetings/${id}/documents/${d.id}` }, d.title),
     " ", h("span", { class: "meta" }, t("version", d.version) + " · " + t("pages", d.pages) + " · " + fmtBytes(d.size)),
     d.late ? h("span", { class: "badge late" }, t("late")) : null,
-    ...(await badges(d, id)));
+    ...(await badges(d)));
 
   const progress = h("progress", { id: "progress", max: "1", value: "0", hidden: true, "aria-label": t("download") });
   const space = h("p", { id: "space", class: "meta" });
@@ -201,7 +215,7 @@ async function pageAgenda(id) {
   };
   const controls = h("div", { class: "offline-controls" });
   const renderControls = () => {
-    controls.replaceChildren(
+    controls.replaceChildren(...[
       stored
         ? h("span", { class: "badge offline" }, t("offline_ready"))
         : h("button", { type: "button", class: "primary", id: "make-offline", onclick: doSync }, t("offline_make")),
@@ -213,7 +227,7 @@ async function pageAgenda(id) {
         renderControls();
         showSpace();
       } }, t("offline_remove")) : null,
-    );
+    ].filter(Boolean));
   };
   renderControls();
 
@@ -236,7 +250,7 @@ async function pageAgenda(id) {
     h("section", { class: "offline", "aria-label": t("offline_make") }, controls, progress, info, space),
     h("h2", {}, t("agenda")),
     h("ol", { class: "agenda" }, items),
-    others.length ? [h("h2", {}, t("other_docs")), h("ul", { class: "docs" }, others)] : null,
+    ...(others.length ? [h("h2", {}, t("other_docs")), h("ul", { class: "docs" }, others)] : []),
   );
   showSpace();
   // A meeting kept on the device is brought up to date whenever it is

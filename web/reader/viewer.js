@@ -247,6 +247,7 @@ async function renderPage(p) {
     const page = await st.pdf.getPage(p.n);
     const vp1 = page.getViewport({ scale: 1 });
     p.size = { width: vp1.width, height: vp1.height };
+    p.vp1 = vp1;
     sizePage(p);
     const vp = page.getViewport({ scale });
     const ratio = Math.min(window.devicePixelRatio || 1, 2);
@@ -376,7 +377,10 @@ function anchorSel(anno, type) {
   return (Array.isArray(sels) ? sels : sels ? [sels] : []).find((s) => s.type === type);
 }
 
+// pageOf is the page of the open version an annotation sits on: where
+// the server re-anchored it, else where it was made.
 export function pageOf(anno) {
+  if (anno?.anchoring?.version === st.doc?.version && anno.anchoring.page) return anno.anchoring.page;
   const f = anchorSel(anno, "FragmentSelector");
   const m = /page=(\d+)/.exec(f?.value || "");
   return m ? +m[1] : 0;
@@ -404,20 +408,20 @@ async function loadAnnotations(localOnly) {
   document.body.dataset.annotations = String(st.annos.size);
 }
 
-function newAnnotation(motivation, page, extra, text) {
+function newAnnotation(motivation, page, extra, text, body) {
   const uuid = crypto.randomUUID ? crypto.randomUUID() : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
   const now = new Date().toISOString();
   return {
     "@context": "http://www.w3.org/ns/anno.jsonld",
-    id: "/api/v1/annotations/" + uuid,
+    id: "urn:uuid:" + uuid,
     type: "Annotation",
     motivation,
     created: now,
     modified: now,
-    body: text ? [{ type: "TextualBody", value: text, format: "text/plain", language: lang, purpose: "commenting" }] : [],
+    body: body || (text ? [{ type: "TextualBody", value: text, format: "text/plain", language: lang, purpose: "commenting" }] : []),
     target: {
       source: `/api/v1/documents/${st.doc.id}/versions/${st.doc.version}`,
-      selector: [{ type: "FragmentSelector", conformsTo: "http://tools.ietf.org/rfc/rfc3778", value: "page=" + page }, ...extra],
+      selector: [{ type: "FragmentSelector", conformsTo: "http://tools.ietf.org/rfc/rfc8118", value: "page=" + page }, ...extra],
     },
   };
 }
@@ -457,6 +461,7 @@ function selectionRange() {
   if (!p?.divs) return null;
   const offset = (node, off, isEnd) => {
     let span = (node.nodeType === 1 ? node : node.parentElement).closest(".textLayer span:not(.markedContent)");
+    if (span && node === span) off = off === 0 ? 0 : span.textContent.length;
     if (!span && node.nodeType === 1) {
       // A boundary between elements: the child at off, or the one before.
       const child = node.childNodes[isEnd ? off - 1 : off];
@@ -534,10 +539,15 @@ function updateBookmarkButton(n, force) {
   b.setAttribute("aria-pressed", String(on));
 }
 
-// Ink is stored in page coordinates: PDF points from the page's top left
-// corner (the viewport at scale 1), each point [x, y, pressure].
-function inkSelector(strokes, page) {
-  return { type: "InkSelector", page, width: Math.round(st.pages[page - 1].size.width), height: Math.round(st.pages[page - 1].size.height), strokes };
+// Ink and points are stored in PDF user space of the page (origin bottom
+// left, unit 1/72 inch), as the server and the PDF export expect; the
+// overlay draws in the page's top-left coordinates (the viewport at scale
+// 1). A stroke's pressure sets its width.
+const toPDF = (p, x, y) => p.vp1.convertToPdfPoint(x, y).map((v) => +v.toFixed(1));
+const fromPDF = (p, x, y) => p.vp1.convertToViewportPoint(x, y);
+
+function inkBody(p, s) {
+  return [{ type: "ratsmappe:Ink", strokes: [{ color: s.color, width: s.width, points: s.points.map((q) => toPDF(p, q[0], q[1])) }] }];
 }
 
 function inkPath(points) {
@@ -556,15 +566,16 @@ function attachPointer(p) {
   ov.addEventListener("pointerdown", async (e) => {
     if (st.tool === "note") {
       e.preventDefault();
-      const [x, y] = pt(e);
+      const [x, y] = toPDF(p, ...pt(e));
       const text = await askNote();
-      if (text) save(newAnnotation("commenting", p.n, [{ type: "PointSelector", x, y }], text));
+      if (text) save(newAnnotation("commenting", p.n, [{ type: "ratsmappe:PointSelector", x, y }], text));
       return;
     }
     if (st.tool !== "pen") return;
     e.preventDefault();
     ov.setPointerCapture(e.pointerId);
     stroke = { color: "#c0392b", width: 2, points: [pt(e)] };
+    if (e.pointerType === "touch" && !e.isPrimary) { stroke = null; return; }
     path = svg("path", { class: "ink live", d: inkPath(stroke.points), "stroke-width": "2" });
     ov.append(path);
   });
@@ -581,7 +592,7 @@ function attachPointer(p) {
     if (s.points.length < 2) return;
     const avg = s.points.reduce((a, q) => a + q[2], 0) / s.points.length;
     s.width = +(1 + 3 * avg).toFixed(1); // firmer pressure, thicker line
-    save(newAnnotation("highlighting", p.n, [inkSelector([s], p.n)]));
+    save(newAnnotation("drawing", p.n, [], "", inkBody(p, s)));
   };
   ov.addEventListener("pointerup", end);
   ov.addEventListener("pointercancel", end);
@@ -617,17 +628,19 @@ function drawAnnotations(p) {
     if (pageOf(a) !== p.n || stateOf(a) === "orphaned") continue;
     const g = svg("g", { class: "anno " + a.motivation + " " + stateOf(a), "data-uuid": uuid });
     const quote = anchorSel(a, "TextQuoteSelector");
-    const ink = anchorSel(a, "InkSelector");
-    const point = anchorSel(a, "PointSelector");
+    const ink = bodies(a).find((b) => b.type === "ratsmappe:Ink");
+    const point = anchorSel(a, "ratsmappe:PointSelector");
     if (quote) {
       const at = locate(p.text, quote, anchorSel(a, "TextPositionSelector"));
       if (at) for (const r of rectsFor(p, at.start, at.end)) g.append(svg("rect", { class: "hl", x: r.x, y: r.y, width: r.w, height: r.h }));
     }
     if (ink) {
-      for (const s of ink.strokes || []) g.append(svg("path", { class: "ink", d: inkPath(s.points || []), stroke: s.color || "#c0392b", "stroke-width": s.width || 2 }));
+      for (const s of ink.strokes || []) {
+        g.append(svg("path", { class: "ink", d: inkPath((s.points || []).map((q) => fromPDF(p, q[0], q[1]))), stroke: s.color || "#c0392b", "stroke-width": s.width || 2 }));
+      }
     }
     if (point || (a.motivation === "commenting" && !quote)) {
-      const x = point?.x ?? 12, y = point?.y ?? 12;
+      const [x, y] = point ? fromPDF(p, point.x, point.y) : [12, 12];
       g.append(svg("circle", { class: "pin", cx: x, cy: y, r: 7 }));
     }
     if (a.motivation === "commenting" && quote) {
@@ -641,11 +654,15 @@ function drawAnnotations(p) {
   }
 }
 
+function bodies(a) {
+  return Array.isArray(a.body) ? a.body : a.body ? [a.body] : [];
+}
+
 function describe(a) {
-  const kind = { highlighting: "kind_highlight", commenting: "kind_note", bookmarking: "kind_bookmark" }[a.motivation] || "kind_highlight";
-  const label = anchorSel(a, "InkSelector") ? t("kind_ink") : t(kind);
+  const kind = { highlighting: "kind_highlight", commenting: "kind_note", bookmarking: "kind_bookmark", drawing: "kind_ink" }[a.motivation] || "kind_highlight";
+  const label = t(kind);
   const quote = anchorSel(a, "TextQuoteSelector")?.exact;
-  const note = (Array.isArray(a.body) ? a.body : a.body ? [a.body] : []).map((b) => b.value).filter(Boolean).join(" ");
+  const note = bodies(a).map((b) => b.value).filter(Boolean).join(" ");
   return { label, quote, note };
 }
 
