@@ -165,6 +165,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/openapi.json", s.apiOpenAPI)
 			r.Group(s.clerkRoutes)
 			s.readerAPI(r)
+			s.annotationRoutes(r)
 		})
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

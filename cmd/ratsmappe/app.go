@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
@@ -125,6 +126,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -135,6 +136,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+
+	// Annotations move to new versions of their documents: the reader
+	// re-anchors a document's annotations when it asks for them, this
+	// catches up on everything else (and after a crash).
+	go annotate.NewReanchorer(annotate.NewStore(app.DB, nil), app.Docs.Store(), log).Run(ctx, 30*time.Second)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

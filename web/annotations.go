@@ -1,0 +1,476 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// The annotation sync API of the reader: personal W3C Web Annotations,
+// last-read tracking, what changed between versions, and the export.
+// Every route needs a signed-in account; every answer contains only the
+// caller's own annotations and those their current faction peers share,
+// on document versions the caller may see by the one policy.
+
+// annotations holds what the annotation routes share.
+type annotations struct {
+	s     *Server
+	store *annotate.Store
+	re    *annotate.Reanchorer
+}
+
+// annotationRoutes registers the annotation API on r (mounted at
+// /api/v1).
+func (s *Server) annotationRoutes(r chi.Router) {
+	a := s.annotationsAPI()
+	r.Group(func(r chi.Router) {
+		r.Use(s.signedIn)
+		r.Get("/annotations", a.list)
+		r.Get("/annotations/changes", a.changes)
+		r.Get("/annotations/{uuid}", a.get)
+		r.Put("/annotations/{uuid}", a.put)
+		r.Delete("/annotations/{uuid}", a.delete)
+		r.Get("/reads", a.reads)
+		r.Get("/documents/{id}/read", a.getRead)
+		r.Put("/documents/{id}/read", a.putRead)
+	})
+}
+
+func (s *Server) annotationsAPI() *annotations {
+	a := &annotations{s: s}
+	if s.cfg.DB != nil {
+		a.store = annotate.NewStore(s.cfg.DB, nil)
+		if s.cfg.Documents != nil {
+			a.re = annotate.NewReanchorer(a.store, s.cfg.Documents.Store(), s.log)
+		}
+	}
+	return a
+}
+
+// LastRead returns what account last read of each of the documents
+// docIDs (missing: never read). The reader's manifest uses it with
+// annotate.ReadStatus for its "neu" / "geändert" badges; the caller has
+// filtered docIDs through the policy.
+func (s *Server) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]annotate.Read, error) {
+	return annotate.NewStore(s.cfg.DB, nil).LastRead(ctx, account, docIDs)
+}
+
+// signedIn refuses anonymous callers with 401.
+func (s *Server) signedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if viewerFrom(r.Context()).AccountID == 0 {
+			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeInvalid answers a refused annotation with its reason.
+func (a *annotations) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var inv *annotate.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		status := http.StatusBadRequest
+		if inv.Reason == "too_large" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		writeJSON(w, status, map[string]string{"code": ratsmappe.EINVALID, "reason": inv.Reason, "message": inv.Message})
+	case errors.Is(err, annotate.ErrDeleted):
+		writeJSON(w, http.StatusConflict, map[string]string{"code": ratsmappe.ECONFLICT, "reason": "deleted", "message": ratsmappe.ErrorMessage(err)})
+	default:
+		a.s.Error(w, r, err)
+	}
+}
+
+// reader returns the caller as a reader of annotations: with their
+// current faction peers.
+func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
+	v := viewerFrom(ctx)
+	peers, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
+	if err != nil {
+		return annotate.Reader{}, err
+	}
+	return annotate.Reader{AccountID: v.AccountID, Peers: peers}, nil
+}
+
+// versionStates returns the states of document id's versions.
+func (a *annotations) versionStates(ctx context.Context, id int64) (map[int]string, error) {
+	vs, err := a.s.cfg.Documents.Store().FindVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]string, len(vs))
+	for _, v := range vs {
+		out[v.Number] = v.State
+	}
+	return out, nil
+}
+
+// visible reports which of the (document, version) pairs v may see.
+type docVersion struct {
+	doc int64
+	n   int
+}
+
+func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
+	v := viewerFrom(ctx)
+	for p := range pairs {
+		ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, p.doc, p.n)
+		if err != nil {
+			return err
+		}
+		pairs[p] = ok
+	}
+	return nil
+}
+
+func (a *annotations) reanchor(ctx context.Context, docID int64) {
+	if a.re == nil {
+		return
+	}
+	if _, err := a.re.Document(ctx, docID); err != nil {
+		a.s.log.Error("re-anchoring", "document", docID, "err", err)
+	}
+}
+
+func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	uuid := chi.URLParam(r, "uuid")
+	if !annotate.ValidUUID(uuid) {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, annotate.MaxSize+1))
+	if err != nil {
+		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Anfrage wurde abgebrochen."))
+		return
+	}
+	an, err := annotate.Parse(body)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if !ok {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	out, created, err := a.store.Put(ctx, v.AccountID, uuid, an)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	// A note made on an older version moves to the current one now.
+	a.reanchor(ctx, an.DocumentID)
+	if fresh, err := a.store.Find(ctx, v.AccountID, uuid); err == nil {
+		out = fresh
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, status, out)
+}
+
+func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	an, err := a.store.Find(ctx, v.AccountID, chi.URLParam(r, "uuid"))
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if !ok {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, an)
+}
+
+func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := a.store.Delete(ctx, viewerFrom(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// list answers GET /annotations?document=ID.
+func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, err := strconv.ParseInt(r.URL.Query().Get("document"), 10, 64)
+	if err != nil || id <= 0 {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if acc != sessions.Full {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	a.reanchor(ctx, id)
+	rd, err := a.reader(ctx)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	all, err := a.store.FindByDocument(ctx, rd, id)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	states, err := a.versionStates(ctx, id)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	items := []*annotate.Annotation{}
+	for _, an := range all {
+		if sessions.VersionAccess(v, acc, states[an.Version]) == sessions.Full {
+			items = append(items, an)
+		}
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"document": id, "current": doc.Current, "items": items})
+}
+
+// Cursors are opaque to clients: "c" and the sequence number in base 36,
+// base64url-encoded.
+func encodeCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(seq, 36)))
+}
+
+func decodeCursor(s string) (int64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'c' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b[1:]), 36, 64)
+	return n, err == nil && n >= 0
+}
+
+type changeJSON struct {
+	ID         string               `json:"id"`
+	Revision   int64                `json:"revision"`
+	Modified   string               `json:"modified"`
+	Deleted    bool                 `json:"deleted,omitempty"`
+	Withheld   bool                 `json:"withheld,omitempty"`
+	Document   int64                `json:"document,omitempty"`
+	Annotation *annotate.Annotation `json:"annotation,omitempty"`
+}
+
+// changes answers GET /annotations/changes?since=CURSOR&limit=N.
+func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	since, ok := decodeCursor(q.Get("since"))
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_cursor", "message": "Ungültiger Cursor."})
+		return
+	}
+	limit := 500
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_limit", "message": "limit muss zwischen 1 und 1000 liegen."})
+			return
+		}
+		limit = n
+	}
+	rd, err := a.reader(ctx)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	cs, next, more, err := a.store.Changes(ctx, rd, since, limit)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	pairs := map[docVersion]bool{}
+	for _, c := range cs {
+		if c.Annotation != nil {
+			pairs[docVersion{c.DocumentID, c.Version}] = false
+		}
+	}
+	if err := a.visible(ctx, pairs); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	out := make([]changeJSON, 0, len(cs))
+	for _, c := range cs {
+		j := changeJSON{ID: c.ID, Revision: c.Revision, Modified: c.Modified.UTC().Format(time.RFC3339Nano), Deleted: c.Deleted}
+		if c.Annotation != nil {
+			if pairs[docVersion{c.DocumentID, c.Version}] {
+				j.Document, j.Annotation = c.DocumentID, c.Annotation
+			} else {
+				// The document is no longer visible to the caller: the
+				// device drops its copy; nothing of it is shown.
+				j.Withheld = true
+			}
+		}
+		out = append(out, j)
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"changes": out, "next": encodeCursor(next), "more": more})
+}
+
+type readJSON struct {
+	Document int64      `json:"document"`
+	Current  int        `json:"current"`
+	LastRead *int       `json:"lastRead"`
+	ReadAt   *time.Time `json:"readAt,omitempty"`
+	Status   string     `json:"status"` // new, changed, read
+}
+
+func readStatus(id int64, current int, r annotate.Read, ok bool) readJSON {
+	j := readJSON{Document: id, Current: current, Status: annotate.ReadStatus(current, r, ok)}
+	if ok {
+		n, at := r.Version, r.At
+		j.LastRead, j.ReadAt = &n, &at
+	}
+	return j
+}
+
+func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, ok := idParam(r, "id")
+	if !ok {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != sessions.Full {
+		a.s.Error(w, r, orNotFound(err))
+		return
+	}
+	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	reads, err := a.store.LastRead(ctx, v.AccountID, []int64{id})
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	rd, ok := reads[id]
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, readStatus(id, doc.Current, rd, ok))
+}
+
+func orNotFound(err error) error {
+	if err != nil {
+		return err
+	}
+	return notFoundErr
+}
+
+func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, ok := idParam(r, "id")
+	if !ok {
+		a.s.Error(w, r, notFoundErr)
+		return
+	}
+	var body struct {
+		Version int `json:"version"`
+	}
+	if err := decode(r, &body); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	if body.Version < 1 {
+		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "version fehlt."))
+		return
+	}
+	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, body.Version); err != nil || !ok {
+		a.s.Error(w, r, orNotFound(err))
+		return
+	}
+	if err := a.store.SetRead(ctx, v.AccountID, id, body.Version); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reads answers GET /reads?documents=1,2,3 for the reader's badges; the
+// documents the caller may not see are left out.
+func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	var ids []int64
+	for _, f := range strings.Split(r.URL.Query().Get("documents"), ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 || len(ids) >= 1000 {
+			a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "documents muss eine Liste von höchstens 1000 Dokumentnummern sein."))
+			return
+		}
+		ids = append(ids, id)
+	}
+	ids, err := a.s.cfg.Sessions.FilterDocuments(ctx, v, ids)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	reads, err := a.store.LastRead(ctx, v.AccountID, ids)
+	if err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	out := []readJSON{}
+	for _, id := range ids {
+		doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
+		if err != nil {
+			a.s.Error(w, r, err)
+			return
+		}
+		rd, ok := reads[id]
+		out = append(out, readStatus(id, doc.Current, rd, ok))
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+}
