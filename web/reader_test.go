@@ -268,3 +268,29 @@ func TestReaderManifest(t *testing.T) {
 		t.Errorf("missing meeting: %d", code)
 	}
 }
+
+// The reader's scripts travel compressed to browsers that take gzip, and
+// as they are to anything else.
+func TestReaderFilesGzip(t *testing.T) {
+	e := newServer(t)
+	for _, gz := range []bool{true, false} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/reader/files/app.js", nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip, br")
+		} else {
+			req.Header.Set("Accept-Encoding", "identity")
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Encoding") == "gzip"; got != gz {
+			t.Errorf("Accept-Encoding gzip=%v: Content-Encoding %q", gz, resp.Header.Get("Content-Encoding"))
+		}
+		if !gz && !bytes.Contains(b, []byte("import")) {
+			t.Errorf("identity: not the script")
+		}
+	}
+}
