@@ -90,9 +90,12 @@ async function signedIn(opts = {}) {
   await cdp.send("Network.enable");
   // Count what crosses the wire, per request.
   const bytes = new Map();
-  cdp.on("Network.responseReceived", (e) => bytes.set(e.requestId, { url: e.response.url, n: 0 }));
-  cdp.on("Network.loadingFinished", (e) => { if (bytes.has(e.requestId)) bytes.get(e.requestId).n = e.encodedDataLength; });
-  cdp.on("Network.loadingFailed", (e) => bytes.delete(e.requestId));
+  // (Bytes as they arrive, so that a request cancelled early — PDF.js
+  // stops its first full request once it knows ranges work — counts
+  // what it moved.)
+  cdp.on("Network.responseReceived", (e) => bytes.set(e.requestId, { url: e.response.url, n: 0, got: 0 }));
+  cdp.on("Network.dataReceived", (e) => { const b = bytes.get(e.requestId); if (b) b.got += e.encodedDataLength; });
+  cdp.on("Network.loadingFinished", (e) => { const b = bytes.get(e.requestId); if (b) b.n = e.encodedDataLength; });
   return { context, page, cdp, bytes };
 }
 
@@ -118,9 +121,11 @@ async function firstPage(warm) {
   const wall = Date.now() - start;
   const since = Number(await page.evaluate(() => document.body.dataset.firstPage)); // ms since navigation start
   let pdf = 0, all = 0;
-  for (const { url, n } of bytes.values()) {
-    all += n;
-    if (url.includes(`/documents/${bigNow.id}/versions/`)) pdf += n;
+  await page.waitForTimeout(300);
+  if (process.env.DEBUG) console.error([...bytes.values()].filter((b) => b.url.includes("/versions/")).map((b) => b.got));
+  for (const { url, n, got } of bytes.values()) {
+    all += Math.max(n, got);
+    if (url.includes(`/documents/${bigNow.id}/versions/`)) pdf += Math.max(n, got);
   }
   await context.close();
   return { ms: Math.min(wall, since || wall), pdf, all };
@@ -151,8 +156,9 @@ const s0 = Date.now();
 await page.click("#sync-offline");
 await page.waitForFunction(() => document.body.dataset.lastSyncBytes !== undefined, null, { timeout: 120000 });
 const syncMs = Date.now() - s0;
+await page.waitForTimeout(300);
 let moved = 0;
-for (const { url, n } of bytes.values()) if (url.includes("/api/")) moved += n;
+for (const { url, n, got } of bytes.values()) if (url.includes("/api/")) moved += Math.max(n, got);
 if (process.env.DEBUG) console.error([...bytes.values()], await page.evaluate(() => document.body.dataset.lastSyncBytes), await page.textContent("#offline-info"));
 await context.close();
 await browser.close();

@@ -22,6 +22,30 @@ function svg(tag, attrs) {
   return el;
 }
 
+// RangeTransport feeds PDF.js byte ranges of a file of known length.
+class RangeTransport extends pdfjs.PDFDataRangeTransport {
+  constructor(url, length) {
+    super(length, null);
+    this.url = url;
+    this.ctrl = new AbortController();
+  }
+
+  requestDataRange(begin, end) {
+    fetch(this.url, { credentials: "same-origin", headers: { Range: `bytes=${begin}-${end - 1}` }, signal: this.ctrl.signal })
+      .then(async (r) => {
+        if (r.status !== 206 && r.status !== 200) throw new Error(this.url + ": " + r.status);
+        let buf = new Uint8Array(await r.arrayBuffer());
+        if (r.status === 200) buf = buf.subarray(begin, end); // a server without ranges
+        this.onDataRange(begin, buf);
+      })
+      .catch(() => { if (!this.ctrl.signal.aborted) say(t("error")); });
+  }
+
+  abort() {
+    this.ctrl.abort();
+  }
+}
+
 // ---- opening ----
 
 export async function open(meetingID, docID, { main, header }) {
@@ -58,8 +82,10 @@ export async function open(meetingID, docID, { main, header }) {
   if (cached) {
     params.data = new Uint8Array(await cached.arrayBuffer());
   } else {
-    // Only what the first pages need: PDF.js asks for byte ranges.
-    Object.assign(params, { url: doc.url, disableAutoFetch: true, disableStream: true, rangeChunkSize: 65536 });
+    // Only what the pages on screen need, in byte ranges. The manifest
+    // knows the file's length, so no first full request is started (and
+    // cancelled) just to learn it.
+    Object.assign(params, { range: new RangeTransport(doc.url, doc.size), disableAutoFetch: true, disableStream: true, rangeChunkSize: 65536 });
   }
   try {
     st.pdf = await pdfjs.getDocument(params).promise;
