@@ -38,6 +38,7 @@ fuzz:
 	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON; do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=8s ./web/ || exit 1; \
 	done
+	$(GO) test -run='^$$' -fuzz='^FuzzAnnotation$$' -fuzztime=8s ./annotate/
 
 deps: deps-debian deps-minio deps-node
 
@@ -89,5 +90,6 @@ bench:
 	$(GO) run ./bench/packet
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
+	$(GO) run ./bench/reanchor
 	$(MAKE) deps-node
 	node bench/reader/main.mjs

@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"math"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -231,7 +232,7 @@ func (t *Text) approx(pages []int, exact string) []candidate {
 		seen := map[int]bool{}
 		for pn, pat := range pats {
 			pk := len(pat) / 3
-			for _, end := range myers(pat, norm, pk) {
+			for _, end := range bestEnds(myers(pat, norm, pk), 3) {
 				// The window where the whole quote could lie.
 				var lo, hi int
 				if pn == 0 {
@@ -423,12 +424,26 @@ func levenshtein(a, b string) int {
 	return prev[len(b)]
 }
 
+// bestEnds returns the ends of the n hits with the fewest errors: aligning
+// the whole quote is the expensive step, and a page rarely holds more
+// than one place worth it.
+func bestEnds(hits []hit, n int) []int {
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].errors < hits[j].errors })
+	var ends []int
+	for i := 0; i < len(hits) && i < n; i++ {
+		ends = append(ends, hits[i].end)
+	}
+	return ends
+}
+
+type hit struct{ end, errors int }
+
 // myers returns the end offsets (exclusive) in text where pattern (1 to 64
 // bytes) matches with at most k errors, one per run of matching ends (the
-// end with the fewest errors). It is Myers' bit-vector algorithm for
+// end with the fewest errors), with their errors. It is Myers' bit-vector algorithm for
 // approximate string matching (Myers 1999; Hyyrö's formulation): one pass
 // over text, a few word operations per byte.
-func myers(pattern, text string, k int) []int {
+func myers(pattern, text string, k int) []hit {
 	m := len(pattern)
 	if m == 0 || m > 64 {
 		return nil
@@ -440,7 +455,7 @@ func myers(pattern, text string, k int) []int {
 	pv, mv := ^uint64(0), uint64(0)
 	score := m
 	last := uint64(1) << (m - 1)
-	var ends []int
+	var ends []hit
 	bestEnd, bestScore := -1, k+1
 	for j := 0; j < len(text); j++ {
 		eq := peq[text[j]]
@@ -462,12 +477,12 @@ func myers(pattern, text string, k int) []int {
 				bestEnd, bestScore = j+1, score
 			}
 		} else if bestEnd >= 0 {
-			ends = append(ends, bestEnd)
+			ends = append(ends, hit{bestEnd, bestScore})
 			bestEnd, bestScore = -1, k+1
 		}
 	}
 	if bestEnd >= 0 {
-		ends = append(ends, bestEnd)
+		ends = append(ends, hit{bestEnd, bestScore})
 	}
 	return ends
 }

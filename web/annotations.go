@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +17,8 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
+	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -34,6 +39,7 @@ type annotations struct {
 // /api/v1).
 func (s *Server) annotationRoutes(r chi.Router) {
 	a := s.annotationsAPI()
+	r.Get("/documents/{id}/diff", a.apiDiff)
 	r.Group(func(r chi.Router) {
 		r.Use(s.signedIn)
 		r.Get("/annotations", a.list)
@@ -42,6 +48,8 @@ func (s *Server) annotationRoutes(r chi.Router) {
 		r.Put("/annotations/{uuid}", a.put)
 		r.Delete("/annotations/{uuid}", a.delete)
 		r.Get("/reads", a.reads)
+		r.Get("/documents/{id}/versions/{n}/annotations.json", a.exportJSON)
+		r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.exportPDF)
 		r.Get("/documents/{id}/read", a.getRead)
 		r.Put("/documents/{id}/read", a.putRead)
 	})
@@ -473,4 +481,88 @@ func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+}
+
+// exportVersion checks that the caller may see version {n} of document
+// {id} and returns it with the caller's own annotations on it (after
+// moving any still on older versions).
+func (a *annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
+	ctx := r.Context()
+	v := viewerFrom(ctx)
+	id, ok1 := idParam(r, "id")
+	n, ok2 := idParam(r, "n")
+	if !ok1 || !ok2 || n > 1<<30 {
+		a.s.Error(w, r, notFoundErr)
+		return nil, nil, false
+	}
+	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, int(n)); err != nil || !ok {
+		a.s.Error(w, r, orNotFound(err))
+		return nil, nil, false
+	}
+	ver, err := a.s.cfg.Documents.Store().FindVersion(ctx, id, int(n))
+	if err != nil {
+		a.s.Error(w, r, err)
+		return nil, nil, false
+	}
+	a.reanchor(ctx, id)
+	anns, err := a.store.OwnByVersion(ctx, v.AccountID, id, int(n))
+	if err != nil {
+		a.s.Error(w, r, err)
+		return nil, nil, false
+	}
+	a.s.audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
+	return ver, anns, true
+}
+
+// exportJSON answers the caller's annotations on a version as a W3C
+// AnnotationCollection with one page.
+func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
+	ver, anns, ok := a.exportVersion(w, r)
+	if !ok {
+		return
+	}
+	if anns == nil {
+		anns = []*annotate.Annotation{}
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Disposition", documents.ContentDisposition("attachment", strings.TrimSuffix(ver.FileName, path.Ext(ver.FileName))+"-notizen.json"))
+	src := annotate.Source(ver.DocumentID, ver.Number)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"@context": annotate.Context,
+		"id":       src + "/annotations.json",
+		"type":     "AnnotationCollection",
+		"label":    fmt.Sprintf("Meine Notizen – %s, Fassung %d", ver.FileName, ver.Number),
+		"total":    len(anns),
+		"first": map[string]any{
+			"type":       "AnnotationPage",
+			"startIndex": 0,
+			"items":      anns,
+		},
+	})
+}
+
+// exportPDF answers the version's PDF with the caller's annotations in it.
+func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
+	ver, anns, ok := a.exportVersion(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	pages := make([]pdfexport.Page, len(ver.PageSizes))
+	for i, p := range ver.PageSizes {
+		pages[i] = pdfexport.Page{Width: p.Width, Height: p.Height}
+	}
+	rs := documents.NewBlobReadSeeker(ctx, a.s.cfg.Documents.Blobs(), ver.SHA256, ver.Size)
+	defer rs.Close()
+	var buf bytes.Buffer
+	if err := pdfexport.Write(ctx, rs, &buf, anns, pages, viewerFrom(ctx).Name); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Disposition", documents.ContentDisposition("attachment", strings.TrimSuffix(ver.FileName, path.Ext(ver.FileName))+"-notizen.pdf"))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Write(buf.Bytes())
 }

@@ -11,11 +11,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -583,5 +586,144 @@ func TestAnnotationCarriedToNewVersion(t *testing.T) {
 	_, b = e.do("anna", "GET", fmt.Sprintf("/api/v1/reads?documents=%d,%d", e.doc, e.public), nil)
 	if !strings.Contains(string(b), `"status":"changed"`) || !strings.Contains(string(b), `"status":"new"`) {
 		t.Fatalf("reads: %s", b)
+	}
+}
+
+// What changed: the JSON diff and the HTML page, for the member's
+// last-read version by default, refused like a missing document to whom
+// may not see it.
+func TestDocumentDiff(t *testing.T) {
+	e := newAnnEnv(t)
+	e.do("anna", "PUT", fmt.Sprintf("/api/v1/documents/%d/read", e.doc), map[string]int{"version": 1})
+	e.upload(e.doc, page1, strings.Replace(page2, "12,4", "13,1", 1))
+	s, b := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/diff", e.doc), nil)
+	var d struct {
+		From, To          int
+		Inserted, Deleted int
+		Pages             []annotate.PageDiff
+	}
+	must(t, json.Unmarshal(b, &d))
+	if s != 200 || d.From != 1 || d.To != 2 || d.Inserted != 1 || d.Deleted != 1 || d.Pages[0].Changed || !d.Pages[1].Changed {
+		t.Fatalf("diff: %d %s", s, b)
+	}
+	s, b = e.do("anna", "GET", fmt.Sprintf("/documents/%d/diff?from=1&to=2", e.doc), nil)
+	html := string(b)
+	if s != 200 || !strings.Contains(html, `<del><span class="visually-hidden">[Entfernt:] </span>12,4`) ||
+		!strings.Contains(html, `<ins><span class="visually-hidden">[Eingefügt:] </span>13,1`) {
+		t.Fatalf("diff page: %d %s", s, html)
+	}
+	for _, who := range []string{"", "dora"} {
+		for _, p := range []string{"/api/v1/documents/%d/diff", "/documents/%d/diff"} {
+			if s, _ := e.do(who, "GET", fmt.Sprintf(p, e.doc), nil); s != 404 {
+				t.Errorf("%q GET %s: %d", who, p, s)
+			}
+		}
+	}
+	if s, _ := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/diff?from=1&to=7", e.doc), nil); s != 404 {
+		t.Errorf("missing version: %d", s)
+	}
+}
+
+// "Meine Notizen": the member's highlights, notes and drawings come back
+// as real PDF annotations, read back from the exported file; the JSON is
+// a W3C AnnotationCollection of exactly the member's annotations.
+func TestAnnotationExport(t *testing.T) {
+	e := newAnnEnv(t)
+	src := fmt.Sprintf("/api/v1/documents/%d/versions/1", e.doc)
+	withRects := highlight(e.doc, 1, 1, "", "Neubau der Grundschule", "", "Markiert")
+	sel := withRects["target"].(map[string]any)["selector"].([]any)
+	withRects["target"].(map[string]any)["selector"] = append(sel, map[string]any{"type": "ratsmappe:RectSelector", "rects": [][4]float64{{62, 700, 300, 712}, {62, 686, 200, 698}}})
+	put(e, "anna", uuidA, withRects)
+	put(e, "anna", uuidB, highlight(e.doc, 1, 2, "", "12,4 Millionen Euro", "", ""))
+	put(e, "anna", uuidC, map[string]any{
+		"@context": annotate.Context, "type": "Annotation", "motivation": "drawing",
+		"body":   map[string]any{"type": "ratsmappe:Ink", "strokes": []any{map[string]any{"points": [][2]float64{{100, 500}, {150, 520}, {200, 480}}, "width": 2, "color": "#0000ff"}}},
+		"target": map[string]any{"source": src, "selector": []any{map[string]any{"type": "FragmentSelector", "value": "page=1"}}},
+	})
+	put(e, "anna", "0b6f1a52-4a43-4b8e-9d55-3f3d2a1c0004", map[string]any{
+		"@context": annotate.Context, "type": "Annotation", "motivation": "commenting",
+		"body": map[string]any{"type": "TextualBody", "value": "Nachfragen im Ausschuss"},
+		"target": map[string]any{"source": src, "selector": []any{map[string]any{"type": "FragmentSelector", "value": "page=2"},
+			map[string]any{"type": "ratsmappe:PointSelector", "x": 400, "y": 300}}},
+	})
+	put(e, "bert", uuidA, highlight(e.doc, 1, 1, "", "Neubau", "", "Berts Notiz"))
+
+	s, b := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.pdf", e.doc), nil)
+	if s != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("export: %d %.200s", s, b)
+	}
+	if p := os.Getenv("ANNOTATE_EXPORT_DUMP"); p != "" {
+		os.WriteFile(p, b, 0o644)
+	}
+	got, err := pdfexport.Read(bytes.NewReader(b))
+	must(t, err)
+	var p1, p2 []string
+	for _, a := range got[1] {
+		p1 = append(p1, a[0]+":"+a[1])
+	}
+	for _, a := range got[2] {
+		p2 = append(p2, a[0]+":"+a[1])
+	}
+	sort.Strings(p1)
+	sort.Strings(p2)
+	want1 := []string{"Highlight:Markiert", "Ink:"}
+	want2 := []string{"Text:Nachfragen im Ausschuss", "Text:„12,4 Millionen Euro“"}
+	if !reflect.DeepEqual(p1, want1) || !reflect.DeepEqual(p2, want2) {
+		t.Fatalf("annotations read back:\npage 1 %q\npage 2 %q", p1, p2)
+	}
+	s, b = e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.json", e.doc), nil)
+	var coll struct {
+		Type  string `json:"type"`
+		Total int    `json:"total"`
+		First struct {
+			Items []annotate.Annotation `json:"items"`
+		} `json:"first"`
+	}
+	must(t, json.Unmarshal(b, &coll))
+	if s != 200 || coll.Type != "AnnotationCollection" || coll.Total != 4 || len(coll.First.Items) != 4 || strings.Contains(string(b), "Berts Notiz") {
+		t.Fatalf("json export: %d %s", s, b)
+	}
+	for _, who := range []string{"", "dora"} {
+		if s, _ := e.do(who, "GET", fmt.Sprintf("/api/v1/documents/%d/versions/1/annotations.pdf", e.doc), nil); s != map[string]int{"": 401, "dora": 404}[who] {
+			t.Errorf("%q export: %d", who, s)
+		}
+	}
+}
+
+// The reader in the browser writes with the auth cookie: a write needs the
+// CSRF token like every other cookie-authenticated API write.
+func TestAnnotationCookieNeedsCSRF(t *testing.T) {
+	e := newAnnEnv(t)
+	ctx := context.Background()
+	a, err := e.st.FindAccountByName(ctx, "anna")
+	must(t, err)
+	must(t, e.st.SetPassword(ctx, a.ID, "ein gutes Passwort"))
+	c := browser(t)
+	tok := loginForm(t, c, e.srv.URL)
+	postLogin(t, c, e.srv.URL, tok, "anna", "ein gutes Passwort")
+	send := func(method, path, csrf string, body any) int {
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := c.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	hl := highlight(e.doc, 1, 1, "", "Neubau", "", "")
+	if got := send("PUT", "/api/v1/annotations/"+uuidA, "", hl); got != http.StatusForbidden {
+		t.Errorf("PUT without token: %d, want 403", got)
+	}
+	if got := send("PUT", "/api/v1/annotations/"+uuidA, tok, hl); got != http.StatusCreated {
+		t.Errorf("PUT with token: %d, want 201", got)
+	}
+	if got := send("DELETE", "/api/v1/annotations/"+uuidA, "", nil); got != http.StatusForbidden {
+		t.Errorf("DELETE without token: %d, want 403", got)
+	}
+	if got := send("GET", fmt.Sprintf("/api/v1/annotations?document=%d", e.doc), "", nil); got != http.StatusOK {
+		t.Errorf("GET with the cookie: %d", got)
 	}
 }

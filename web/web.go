@@ -145,6 +145,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/organizations/{id}", s.pageOrganization)
 		r.Get("/papers/{id}", s.pagePaper)
 		r.Get("/documents/{id}", s.pageDocument)
+		r.Get("/documents/{id}/diff", s.pageDiff)
 		r.Get("/meetings", s.pageMeetings)
 		r.Get("/meetings/{id}", s.pageMeeting)
 		r.Get("/calendar.ics", s.handleCalendar)
