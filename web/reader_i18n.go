@@ -78,6 +78,9 @@ var readerMessages = map[string][2]string{
 	"reader.close":          {"Schließen", "Close"},
 	"reader.portal":         {"Zum Portal", "To the portal"},
 	"reader.language":       {"English", "Deutsch"},
+	"reader.export_pdf":     {"Meine Notizen als PDF", "My notes as PDF"},
+	"reader.export_json":    {"als JSON", "as JSON"},
+	"reader.shared_by":      {"geteilt von %1", "shared by %1"},
 }
 
 func init() {

@@ -197,6 +197,11 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   const n = await page.locator("#page-1 .overlay g.highlighting").count();
   assert.equal(n, 2, "both highlights show on the new version");
   await page.screenshot({ path: join(shots, "reader-8-new-version.png") });
+  // "Meine Notizen" as a PDF, from the link in the side panel.
+  const exportURL = await page.getAttribute("a[href$='/annotations.pdf']", "href");
+  const exported = await page.request.get(base + exportURL);
+  assert.equal(exported.status(), 200);
+  assert.equal(exported.headers()["content-type"], "application/pdf");
   assert.deepEqual(errors, []);
   await context.close();
 });

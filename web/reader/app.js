@@ -80,6 +80,7 @@ export async function sync() {
     const m = await api("/api/v1/reader/me");
     me.csrf = m.csrf;
     await store.flush(m.csrf);
+    await store.pull();
   } catch { /* stays queued */ }
   return updatePending();
 }

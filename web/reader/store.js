@@ -131,6 +131,30 @@ export async function flush(csrf) {
   return { sent, left: (await all("queue")).length };
 }
 
+// pull brings the device's copy of all the member's annotations (and
+// those shared with her faction) up to date from the server's change feed,
+// so that notes made on another device are there offline too. A change
+// the device still has a queued write for is skipped: the queued write is
+// newer and will be sent.
+export async function pull() {
+  const queued = new Set((await all("queue")).map((q) => q.uuid));
+  let cursor = (await get("kv", "cursor"))?.value || "";
+  for (let i = 0; i < 100; i++) {
+    const resp = await fetch("/api/v1/annotations/changes?since=" + encodeURIComponent(cursor), { credentials: "same-origin" });
+    if (!resp.ok) return;
+    const r = await resp.json();
+    for (const c of r.changes || []) {
+      const uuid = uuidOf(c);
+      if (queued.has(uuid)) continue;
+      if (c.deleted || c.withheld || !c.annotation) await del("annotations", uuid);
+      else await put("annotations", { uuid, document: c.document || docOf(c.annotation).document, anno: c.annotation, deleted: false });
+    }
+    cursor = r.next || cursor;
+    await put("kv", { key: "cursor", value: cursor });
+    if (!r.more) return;
+  }
+}
+
 // ---- offline copies of meetings ----
 
 // syncMeeting brings the device's copy of a meeting up to its manifest:

@@ -100,6 +100,11 @@ export async function open(meetingID, docID, { main, header }) {
   buildPages();
   document.getElementById("page-count").textContent = t("page_of", st.pdf.numPages);
   document.getElementById("page-input").max = st.pdf.numPages;
+  const read = await store.get("reads", doc.id);
+  if (read && read.version < doc.version) {
+    document.querySelector(".toolbar .doc-title").append(" ",
+      h("a", { class: "badge changed", href: `/documents/${doc.id}/diff?from=${read.version}&to=${doc.version}` }, t("badge_changed") + " – " + t("show_changes")));
+  }
   await loadAnnotations();
   markRead();
   st.scroller.addEventListener("scroll", onScroll, { passive: true });
@@ -165,7 +170,9 @@ function toolbar() {
 function sidebar() {
   return h("aside", { id: "sidebar", class: "sidebar", hidden: true, "aria-label": t("thumbs") },
     h("div", { id: "results", class: "results", role: "region", "aria-label": t("search"), "aria-live": "polite" }),
-    h("section", { "aria-labelledby": "h-annos" }, h("h2", { id: "h-annos" }, t("annotations")), h("ul", { id: "anno-list", class: "anno-list" })),
+    h("section", { "aria-labelledby": "h-annos" }, h("h2", { id: "h-annos" }, t("annotations")), h("ul", { id: "anno-list", class: "anno-list" }),
+      h("p", {}, h("a", { href: `/api/v1/documents/${st.doc.id}/versions/${st.doc.version}/annotations.pdf`, download: "" }, t("export_pdf")), " · ",
+        h("a", { href: `/api/v1/documents/${st.doc.id}/versions/${st.doc.version}/annotations.json`, download: "" }, t("export_json")))),
     h("h2", {}, t("thumbs")),
     h("ol", { id: "thumbs", class: "thumbs" }),
   );
@@ -708,6 +715,7 @@ function listAnnotations() {
       state !== "anchored" ? h("span", { class: "badge " + state }, t("state_" + state)) : null,
       d.quote ? h("q", {}, d.quote) : null,
       d.note ? h("p", {}, d.note) : null,
-      h("button", { type: "button", class: "link danger", "aria-label": t("delete") + ": " + d.label + " " + (d.quote || d.note || ""), onclick: () => remove(uuid) }, t("delete")));
+      a["ratsmappe:sharedBy"] ? h("span", { class: "meta" }, t("shared_by", a["ratsmappe:sharedBy"].name || "")) :
+        h("button", { type: "button", class: "link danger", "aria-label": t("delete") + ": " + d.label + " " + (d.quote || d.note || ""), onclick: () => remove(uuid) }, t("delete")));
   }));
 }
