@@ -50,11 +50,13 @@ type readerFiles struct {
 	shell   *template.Template
 }
 
-func loadReader() (*readerFiles, error) {
+// loadReader reads the reader's files from fsys (the embedded directory,
+// whose root holds "reader/").
+func loadReader(fsys fs.FS) (*readerFiles, error) {
 	rf := &readerFiles{files: map[string][]byte{}, gzipped: map[string][]byte{}, etags: map[string]string{}}
 	all := sha256.New()
 	var names []string
-	err := fs.WalkDir(readerFS, "reader", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, "reader", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -66,7 +68,7 @@ func loadReader() (*readerFiles, error) {
 	}
 	sort.Strings(names)
 	for _, p := range names {
-		b, err := readerFS.ReadFile(p)
+		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return nil, err
 		}
@@ -89,13 +91,13 @@ func loadReader() (*readerFiles, error) {
 	}
 	rf.release = hex.EncodeToString(all.Sum(nil)[:6])
 	_, rf.pdfjs = rf.files["pdfjs/pdf.min.mjs"]
-	rf.shell, err = template.New("shell.html").ParseFS(readerFS, "reader/shell.html")
+	rf.shell, err = template.New("shell.html").ParseFS(fsys, "reader/shell.html")
 	return rf, err
 }
 
 // readerRoutes registers the reader's pages and files.
 func (s *Server) readerRoutes(r chi.Router) {
-	rf, err := loadReader()
+	rf, err := loadReader(readerFS)
 	if err != nil {
 		// The embedded files are part of the binary; tests catch this.
 		panic("web: reader: " + err.Error())
