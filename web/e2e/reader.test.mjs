@@ -61,8 +61,9 @@ async function pick() {
   for (const m of ms) {
     const { status, body: man } = await apiAs("anna", `/api/v1/reader/meetings/${m.id}/manifest`);
     if (status !== 200) continue;
-    const doc = man.documents.find((d) => d.item && d.pages >= 1);
-    if (doc && man.documents.length >= 2) return { meeting: m.id, doc, manifest: man };
+    const closed = man.agenda.find((it) => !it.public && it.documents.length);
+    const doc = man.documents.find((d) => d.item && d.pages >= 1 && d.item.id !== closed?.id);
+    if (doc && closed) return { meeting: m.id, doc, manifest: man, closed };
   }
   throw new Error("no meeting of Anna's with documents");
 }
@@ -89,7 +90,7 @@ async function annotations(doc) {
 }
 
 test("a member reads, annotates, works offline and keeps her highlights on a new version", async (t) => {
-  const { meeting, doc } = await pick();
+  const { meeting, doc, closed } = await pick();
   // The annotation API comes from the annotate branch; without it the
   // steps that need the server's copy are skipped (and say so).
   const paths = (await (await fetch(base + "/api/v1/openapi.json")).json()).paths;
@@ -178,6 +179,25 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   const after = await annotations(doc.id);
   assert.equal(after.length, 3);
   assert.ok(after.some((a) => a.target.selector.some((s) => s.exact === offlineQuote)), "the offline highlight is on the server");
+
+  // The office records that Anna is excluded from a non-public item: the
+  // next sync removes its documents from her device.
+  const closedURL = (id) => page.evaluate(async (id) => {
+    for (const k of await caches.keys()) {
+      for (const req of await (await caches.open(k)).keys()) if (req.url.includes(`/documents/${id}/versions/`)) return true;
+    }
+    return false;
+  }, id);
+  assert.ok(await closedURL(closed.documents[0]), "the non-public document is on the device");
+  const ex = await apiAs("ratsbuero", `/api/v1/items/${closed.id}/exclusions`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ person_id: account("anna").person_id, reason: "Befangenheit (Browsertest)" }),
+  });
+  assert.equal(ex.status, 204);
+  await page.goto(base + "/reader/meetings/" + meeting);
+  await page.waitForSelector("body[data-ready]");
+  await page.waitForFunction(() => document.body.dataset.lastSyncBytes !== undefined);
+  assert.equal(await closedURL(closed.documents[0]), false, "the excluded item's document is gone from the device");
+  assert.equal(await page.locator(`#item-${closed.id} ul.docs`).count(), 0);
 
   // The office uploads a new version with a paragraph inserted before the
   // highlighted line; the highlight moves to it.
