@@ -15,13 +15,19 @@ MINIO := $(TOOLS)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 FUZZTIME ?= 20s
 
-.PHONY: run build test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
+.PHONY: run build reader-deps test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
 
-run:
+run: reader-deps
 	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
 
-build:
+build: reader-deps
 	$(GO) build -o bin/ratsmappe ./cmd/ratsmappe
+
+# The reader embeds PDF.js from npm; without npm the server still builds,
+# and the reader says that its components are missing.
+reader-deps:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory deps-node; \
+	else echo "npm not found: the reader at /reader/ will lack PDF.js"; fi
 
 test: deps
 	$(MAKE) test-go test-browser fuzz
