@@ -46,7 +46,8 @@ type readerFiles struct {
 	gzipped map[string][]byte // the same, gzip-compressed, for text files
 	etags   map[string]string
 	release string
-	pdfjs   bool // PDF.js was copied in before the build
+	pdfjs   bool   // PDF.js was copied in before the build
+	fonts   []byte // JSON list of PDF.js's standard font URLs, for the service worker
 	shell   *template.Template
 }
 
@@ -90,6 +91,13 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 		all.Write(sum[:])
 	}
 	rf.release = hex.EncodeToString(all.Sum(nil)[:6])
+	fonts := []string{}
+	for _, p := range names {
+		if strings.HasPrefix(p, "reader/pdfjs/standard_fonts/") && (strings.HasSuffix(p, ".pfb") || strings.HasSuffix(p, ".ttf")) {
+			fonts = append(fonts, "/reader/files/"+strings.TrimPrefix(p, "reader/"))
+		}
+	}
+	rf.fonts, _ = json.Marshal(fonts)
 	_, rf.pdfjs = rf.files["pdfjs/pdf.min.mjs"]
 	rf.shell, err = template.New("shell.html").ParseFS(fsys, "reader/shell.html")
 	return rf, err
@@ -114,6 +122,7 @@ func (s *Server) readerRoutes(r chi.Router) {
 		// The release goes into the worker, so that a new release is a new
 		// worker with a new cache of the shell.
 		b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
+		b = bytes.ReplaceAll(b, []byte("__FONTS__"), rf.fonts)
 		h := w.Header()
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")

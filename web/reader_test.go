@@ -170,8 +170,8 @@ func TestReaderShell(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d", p, resp.StatusCode, want)
 		}
-		if p == "/reader/sw.js" && strings.Contains(body, "__RELEASE__") {
-			t.Errorf("sw.js: release tag not filled in")
+		if p == "/reader/sw.js" && (strings.Contains(body, "__RELEASE__") || strings.Contains(body, "__FONTS__")) {
+			t.Errorf("sw.js: release tag or font list not filled in")
 		}
 	}
 	// The reader's API answers only a signed-in account.

@@ -17,6 +17,9 @@ const CORE = [
   "/reader/files/manifest.webmanifest",
   "/reader/files/pdfjs/pdf.min.mjs",
   "/reader/files/pdfjs/pdf.worker.min.mjs",
+  // PDF.js's standard fonts (the server fills in the list): documents
+  // that do not embed Helvetica or Times render offline as they do online.
+  ...__FONTS__,
 ];
 
 self.addEventListener("install", (e) => {
