@@ -31,8 +31,13 @@ export function h(tag, attrs, ...children) {
 const main = document.getElementById("main");
 const statusEl = document.getElementById("status");
 
+let sayTimer = 0;
+
+// say announces msg (a live region) and shows it for a few seconds.
 export function say(msg) {
   statusEl.textContent = msg;
+  clearTimeout(sayTimer);
+  sayTimer = setTimeout(() => { statusEl.textContent = ""; }, 5000);
 }
 
 export let me = null;
