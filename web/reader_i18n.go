@@ -78,6 +78,7 @@ var readerMessages = map[string][2]string{
 	"reader.close":          {"Schließen", "Close"},
 	"reader.portal":         {"Zum Portal", "To the portal"},
 	"reader.language":       {"English", "Deutsch"},
+	"reader.too_long":       {"Die Auswahl ist zu lang für eine Markierung.", "The selection is too long for a highlight."},
 	"reader.export_pdf":     {"Meine Notizen als PDF", "My notes as PDF"},
 	"reader.export_json":    {"als JSON", "as JSON"},
 	"reader.shared_by":      {"geteilt von %1", "shared by %1"},

@@ -12,6 +12,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { makePDF } from "./minipdf.mjs";
 
@@ -84,6 +85,18 @@ async function selectSpan(page, n) {
   }, n);
 }
 
+// pdfText returns a PDF's bytes with its compressed streams (object
+// streams included) inflated, to look for objects in it.
+function pdfText(buf) {
+  let out = buf.toString("latin1");
+  for (const m of out.matchAll(/stream\r?\n/g)) {
+    const start = m.index + m[0].length;
+    const end = out.indexOf("endstream", start);
+    try { out += inflateSync(buf.subarray(start, end)).toString("latin1"); } catch { /* not deflated */ }
+  }
+  return out;
+}
+
 async function annotations(doc) {
   const { status, body } = await apiAs("anna", "/api/v1/annotations?document=" + doc);
   return status === 200 ? body.items || body.data || [] : null;
@@ -146,6 +159,14 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
     const onServer = await annotations(doc.id);
     assert.equal(onServer.length, 2, "the highlight and the stroke are on the server");
     assert.ok(onServer.some((a) => a.motivation === "highlighting" && a.target.selector.some((s) => s.type === "TextQuoteSelector" && s.exact === quote)));
+    // "Meine Notizen" as a PDF, from the link in the side panel.
+    const exportURL = await page.getAttribute("a[href$='/annotations.pdf']", "href");
+    const exported = await page.request.get(base + exportURL);
+    assert.equal(exported.status(), 200);
+    assert.equal(exported.headers()["content-type"], "application/pdf");
+    const exportedText = pdfText(await exported.body());
+    assert.match(exportedText, /\/Highlight/, "the highlights are real PDF highlight annotations");
+    assert.match(exportedText, /\/Ink/, "the stroke is a real PDF ink annotation");
   }
 
   // Offline: keep the meeting on the device, lose the network, read and
@@ -217,11 +238,7 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   const n = await page.locator("#page-1 .overlay g.highlighting").count();
   assert.equal(n, 2, "both highlights show on the new version");
   await page.screenshot({ path: join(shots, "reader-8-new-version.png") });
-  // "Meine Notizen" as a PDF, from the link in the side panel.
-  const exportURL = await page.getAttribute("a[href$='/annotations.pdf']", "href");
-  const exported = await page.request.get(base + exportURL);
-  assert.equal(exported.status(), 200);
-  assert.equal(exported.headers()["content-type"], "application/pdf");
+
   assert.deepEqual(errors, []);
   await context.close();
 });

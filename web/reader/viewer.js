@@ -524,12 +524,25 @@ async function fromSelection(motivation) {
     say(t("select_first"));
     return;
   }
+  const quote = selectors(s.p.text, s.start, s.end);
+  if (new TextEncoder().encode(quote[0].exact).length > 4000) {
+    say(t("too_long"));
+    return;
+  }
+  // Rectangles in PDF user space, so that the export can write a real
+  // PDF highlight.
+  const rects = rectsFor(s.p, s.start, s.end).slice(0, 500).map((r) => {
+    const [x0, y0] = toPDF(s.p, r.x, r.y + r.h);
+    const [x1, y1] = toPDF(s.p, r.x + r.w, r.y);
+    return [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)];
+  });
+  if (rects.length) quote.push({ type: "ratsmappe:RectSelector", rects });
   let text = "";
   if (motivation === "commenting") {
     text = await askNote();
     if (!text) return;
   }
-  const anno = newAnnotation(motivation, s.p.n, selectors(s.p.text, s.start, s.end), text);
+  const anno = newAnnotation(motivation, s.p.n, quote, text);
   document.getSelection().removeAllRanges();
   onSelection();
   await save(anno);
@@ -583,6 +596,22 @@ function inkBody(p, s) {
   return [{ type: "ratsmappe:Ink", strokes: [{ color: s.color, width: s.width, points: s.points.map((q) => toPDF(p, q[0], q[1])) }] }];
 }
 
+// nearestQuote returns the quote and position selectors of the text line
+// nearest to (x, y) in PDF user space: ink and point notes move with that
+// text to a new version (the server looks it up, as for highlights).
+function nearestQuote(p, x, y) {
+  let best = -1, dist = Infinity;
+  p.items.forEach((it, i) => {
+    if (!it.transform || it.str.trim().length < 8) return;
+    const x0 = it.transform[4], y0 = it.transform[5];
+    const dx = Math.max(x0 - x, 0, x - (x0 + (it.width || 0)));
+    const dy = Math.max(y0 - y, 0, y - (y0 + (it.height || 0)));
+    const d = Math.hypot(dx, dy);
+    if (d < dist) { dist = d; best = i; }
+  });
+  return best < 0 ? [] : selectors(p.text, p.starts[best], p.starts[best] + p.items[best].str.length);
+}
+
 function inkPath(points) {
   return points.map((pt, i) => (i ? "L" : "M") + pt[0].toFixed(1) + " " + pt[1].toFixed(1)).join(" ");
 }
@@ -601,7 +630,7 @@ function attachPointer(p) {
       e.preventDefault();
       const [x, y] = toPDF(p, ...pt(e));
       const text = await askNote();
-      if (text) save(newAnnotation("commenting", p.n, [{ type: "ratsmappe:PointSelector", x, y }], text));
+      if (text) save(newAnnotation("commenting", p.n, [{ type: "ratsmappe:PointSelector", x, y }, ...nearestQuote(p, x, y)], text));
       return;
     }
     if (st.tool !== "pen") return;
@@ -625,7 +654,9 @@ function attachPointer(p) {
     if (s.points.length < 2) return;
     const avg = s.points.reduce((a, q) => a + q[2], 0) / s.points.length;
     s.width = +(1 + 3 * avg).toFixed(1); // firmer pressure, thicker line
-    save(newAnnotation("drawing", p.n, [], "", inkBody(p, s)));
+    const body = inkBody(p, s);
+    const [x, y] = body[0].strokes[0].points[0];
+    save(newAnnotation("drawing", p.n, nearestQuote(p, x, y), "", body));
   };
   ov.addEventListener("pointerup", end);
   ov.addEventListener("pointercancel", end);
@@ -663,7 +694,8 @@ function drawAnnotations(p) {
     const quote = anchorSel(a, "TextQuoteSelector");
     const ink = bodies(a).find((b) => b.type === "ratsmappe:Ink");
     const point = anchorSel(a, "ratsmappe:PointSelector");
-    if (quote) {
+    // A drawing's or point note's quote only anchors it; it is not marked.
+    if (quote && a.motivation !== "drawing" && !point) {
       const at = locate(p.text, quote, anchorSel(a, "TextPositionSelector"));
       if (at) for (const r of rectsFor(p, at.start, at.end)) g.append(svg("rect", { class: "hl", x: r.x, y: r.y, width: r.w, height: r.h }));
     }
@@ -676,7 +708,7 @@ function drawAnnotations(p) {
       const [x, y] = point ? fromPDF(p, point.x, point.y) : [12, 12];
       g.append(svg("circle", { class: "pin", cx: x, cy: y, r: 7 }));
     }
-    if (a.motivation === "commenting" && quote) {
+    if (a.motivation === "commenting" && quote && !point) {
       const first = g.querySelector("rect");
       if (first) g.append(svg("circle", { class: "pin", cx: +first.getAttribute("x"), cy: +first.getAttribute("y"), r: 5 }));
     }
