@@ -239,6 +239,16 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   assert.equal(n, 2, "both highlights show on the new version");
   await page.screenshot({ path: join(shots, "reader-8-new-version.png") });
 
+
+  // Signing out from the reader leaves nothing of hers on the tablet.
+  await page.goto(base + "/reader/meetings/" + meeting);
+  await page.waitForSelector("body[data-ready]");
+  await page.click("form.signout button");
+  await page.waitForURL(base + "/");
+  const left = await page.evaluate(async () =>
+    (await caches.keys()).filter((k) => k.startsWith("ratsmappe-docs-")).length +
+    (await indexedDB.databases()).filter((d) => d.name.startsWith("ratsmappe-reader-")).length);
+  assert.equal(left, 0, "offline copies and notes are gone after signing out");
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -111,7 +111,27 @@ function header(...crumbs) {
     h("span", { id: "netstate", class: "net" }),
     h("span", { id: "pending", class: "pending" }),
     h("a", { href: "?lang=" + (lang === "en" ? "de" : "en"), hreflang: lang === "en" ? "de" : "en", lang: lang === "en" ? "de" : "en" }, t("language")),
+    h("form", { method: "post", action: "/logout", class: "signout", onsubmit: signOut },
+      h("input", { type: "hidden", name: "csrf_token", value: me?.csrf || "" }),
+      h("button", { type: "submit", class: "link" }, t("signout"))),
   );
+}
+
+// signOut leaves nothing of the member on the device: her offline copies,
+// notes and queue are deleted before the sign-out is sent. Unsent notes
+// are sent first; if that is not possible, she is asked.
+async function signOut(e) {
+  e.preventDefault();
+  const form = e.target;
+  if (!navigator.onLine) {
+    say(t("signout_offline"));
+    return;
+  }
+  if ((await sync()) > 0 && !confirm(t("signout_unsent"))) return;
+  form.elements.csrf_token.value = me.csrf;
+  await store.wipe();
+  localStorage.removeItem("ratsmappe-me");
+  form.submit();
 }
 
 // ---- meeting list ----

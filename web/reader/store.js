@@ -209,6 +209,18 @@ export async function removeMeeting(id) {
   for (const d of m.documents) if (!keep.has(d.url)) await cache.delete(d.url);
 }
 
+// wipe deletes the account's database and document cache.
+export async function wipe() {
+  const db = await open();
+  db.close();
+  dbp = null;
+  await caches.delete(docsCacheName());
+  await new Promise((resolve) => {
+    const r = indexedDB.deleteDatabase("ratsmappe-reader-" + account);
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
+}
+
 export async function cachedFile(url) {
   const cache = await caches.open(docsCacheName());
   return cache.match(url);
