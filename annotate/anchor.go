@@ -1,9 +1,11 @@
 package annotate
 
 import (
+	"index/suffixarray"
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -14,6 +16,13 @@ import (
 // with a map back to code-point offsets in the page text.
 type Text struct {
 	pages []pageText
+
+	// A suffix array over all pages (joined by NUL bytes, which no
+	// normalized text contains) finds a quote, or pieces of it, in
+	// O(m log n) instead of scanning every page; built on first use.
+	once   sync.Once
+	index  *suffixarray.Index
+	starts []int // offset of each page in the joined text
 }
 
 type pageText struct {
@@ -29,6 +38,32 @@ func NewText(pages []string) *Text {
 		t.pages[i] = preparePage(p)
 	}
 	return t
+}
+
+func (t *Text) buildIndex() {
+	t.once.Do(func() {
+		var b strings.Builder
+		t.starts = make([]int, len(t.pages))
+		for i, p := range t.pages {
+			t.starts[i] = b.Len()
+			b.WriteString(p.norm)
+			b.WriteByte(0)
+		}
+		t.index = suffixarray.New([]byte(b.String()))
+	})
+}
+
+// occurrences returns (page index, offset in the page's norm) of every
+// occurrence of s.
+func (t *Text) occurrences(s string) [][2]int {
+	t.buildIndex()
+	offs := t.index.Lookup([]byte(s), -1)
+	out := make([][2]int, 0, len(offs))
+	for _, o := range offs {
+		pi := sort.SearchInts(t.starts, o+1) - 1
+		out = append(out, [2]int{pi, o - t.starts[pi]})
+	}
+	return out
 }
 
 // Pages returns the number of pages.
@@ -129,17 +164,18 @@ func (t *Text) Anchor(q Quote) Match {
 	order := t.pageOrder(q.Page)
 
 	var cands []candidate
-	for _, pi := range order {
-		norm := t.pages[pi].norm
-		for off := 0; len(cands) < 100; {
-			i := strings.Index(norm[off:], exact)
-			if i < 0 {
-				break
-			}
-			start := off + i
-			cands = append(cands, candidate{page: pi + 1, start: start, end: start + len(exact)})
-			off = start + 1
-		}
+	occ := t.occurrences(exact)
+	if len(occ) > 100 {
+		// A phrase found everywhere: keep the occurrences nearest the
+		// old page.
+		sort.Slice(occ, func(i, j int) bool {
+			di, dj := abs(occ[i][0]+1-q.Page), abs(occ[j][0]+1-q.Page)
+			return di < dj || di == dj && (occ[i][0] < occ[j][0] || occ[i][0] == occ[j][0] && occ[i][1] < occ[j][1])
+		})
+		occ = occ[:100]
+	}
+	for _, o := range occ {
+		cands = append(cands, candidate{page: o[0] + 1, start: o[1], end: o[1] + len(exact)})
 	}
 	var best *candidate
 	if len(cands) > 0 {
@@ -162,7 +198,7 @@ func (t *Text) Anchor(q Quote) Match {
 		best = t.best(cands, q, prefix, suffix, len(exact))
 	}
 	if best == nil || best.quote < anchoredQuote || best.context < anchoredContxt {
-		if more := t.approx(order[len(near):], exact); len(more) > 0 {
+		if more := t.approx(t.sharing(order[len(near):], exact), exact); len(more) > 0 {
 			cands = append(cands, more...)
 			best = t.best(cands, q, prefix, suffix, len(exact))
 		}
@@ -255,6 +291,44 @@ func (t *Text) approx(pages []int, exact string) []candidate {
 		}
 	}
 	return out
+}
+
+// chunk is the length of the pieces of a quote that sharing looks for.
+const chunk = 12
+
+// sharing returns those of pages that contain at least one piece of exact
+// (cut into pieces of 12 bytes) verbatim. Far from the old page, only
+// they are searched approximately: an edit that leaves no 12 bytes of a
+// quote intact anywhere leaves little worth anchoring to, and the full
+// approximate scan of every page is what costs time.
+func (t *Text) sharing(pages []int, exact string) []int {
+	var pieces []string
+	for i := 0; i+chunk <= len(exact); i += chunk {
+		pieces = append(pieces, exact[i:i+chunk])
+	}
+	if len(exact)%chunk != 0 && len(exact) >= chunk {
+		pieces = append(pieces, exact[len(exact)-chunk:])
+	}
+	has := map[int]bool{}
+	for _, p := range pieces {
+		for _, o := range t.occurrences(p) {
+			has[o[0]] = true
+		}
+	}
+	var out []int
+	for _, pi := range pages {
+		if has[pi] {
+			out = append(out, pi)
+		}
+	}
+	return out
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // best scores the candidates and returns the best one.

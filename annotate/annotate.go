@@ -85,6 +85,9 @@ type Annotation struct {
 	Revision  int64      `json:"ratsmappe:revision,omitempty"`
 	Anchoring *Anchoring `json:"anchoring,omitempty"`
 	SharedBy  *SharedBy  `json:"ratsmappe:sharedBy,omitempty"`
+	// History lists earlier anchorings, oldest first; only
+	// GET /annotations/{uuid} fills it.
+	History []History `json:"ratsmappe:history,omitempty"`
 
 	// BaseRevision is the revision the client's edit started from
 	// (ratsmappe:baseRevision); 0 if none. It decides only whether a PUT

@@ -65,6 +65,7 @@ type input struct {
 	Revision  json.RawMessage `json:"ratsmappe:revision"`
 	Anchoring json.RawMessage `json:"anchoring"`
 	SharedBy  json.RawMessage `json:"ratsmappe:sharedBy"`
+	History   json.RawMessage `json:"ratsmappe:history"`
 }
 
 type inputTarget struct {

@@ -106,7 +106,7 @@ func (r *row) annotation() (*Annotation, error) {
 // server fields.
 func stored(a *Annotation) string {
 	c := *a
-	c.ID, c.Created, c.Modified, c.Revision, c.Anchoring, c.SharedBy = "", "", "", 0, nil, nil
+	c.ID, c.Created, c.Modified, c.Revision, c.Anchoring, c.SharedBy, c.History = "", "", "", 0, nil, nil, nil
 	b, _ := json.Marshal(&c)
 	return string(b)
 }
@@ -370,11 +370,14 @@ func (s *Store) Revisions(ctx context.Context, account int64, uuid string) ([]*A
 
 // History is one anchoring of an annotation onto a version.
 type History struct {
-	FromVersion, Version int
-	State                string
-	Page, Start, End     int
-	Score                float64
-	At                   time.Time
+	FromVersion int       `json:"fromVersion"`
+	Version     int       `json:"version"`
+	State       string    `json:"state"`
+	Page        int       `json:"page"`
+	Start       int       `json:"start"`
+	End         int       `json:"end"`
+	Score       float64   `json:"score"`
+	At          time.Time `json:"at"`
 }
 
 // Anchorings returns the anchoring history of annotation uuid of account,
@@ -482,16 +485,18 @@ type stale struct {
 // only, so a crash between a version's commit and its re-anchoring loses
 // nothing: the next run finds the same rows.
 func (s *Store) findStale(ctx context.Context, docID int64, limit int) ([]stale, error) {
-	q := `SELECT ` + prefixed("a.", rowColumns) + `, c.cur FROM annotations a
-		JOIN (SELECT document_id, MAX(number) AS cur FROM versions WHERE state = 'active' GROUP BY document_id) c
-		ON c.document_id = a.document_id
-		WHERE a.deleted = 0 AND a.anchor_version != c.cur`
+	// The current version is looked up per annotation through the
+	// versions primary key; documents without an active version (all
+	// withdrawn) have none, and their annotations stay where they are.
+	q := `SELECT * FROM (SELECT ` + prefixed("a.", rowColumns) + `,
+			(SELECT MAX(v.number) FROM versions v WHERE v.document_id = a.document_id AND v.state = 'active') AS cur
+		FROM annotations a WHERE a.deleted = 0`
 	args := []any{}
 	if docID != 0 {
 		q += ` AND a.document_id = ?`
 		args = append(args, docID)
 	}
-	q += ` ORDER BY a.document_id, a.seq LIMIT ?`
+	q += `) WHERE cur IS NOT NULL AND anchor_version != cur ORDER BY document_id, seq LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -215,6 +215,10 @@ func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, notFoundErr)
 		return
 	}
+	if an.History, err = a.store.Anchorings(ctx, v.AccountID, chi.URLParam(r, "uuid")); err != nil {
+		a.s.Error(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	writeJSON(w, http.StatusOK, an)
 }

@@ -68,6 +68,8 @@ type annEnv struct {
 	tokens map[string]string // role → bearer token
 	doc    int64             // on a non-public item of the council: members of the council see it
 	public int64             // on a public item: everyone sees it
+	item   int64             // the non-public item doc is attached to
+	person map[string]int64  // account name → person id
 }
 
 var page1 = "Beschlussvorlage 2026/0042. Neubau der Grundschule am Lindenplatz. Der Gemeinderat beschließt den Neubau der Grundschule mit vier Zügen."
@@ -92,7 +94,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: pagesIngester{dir: dir}})
-	e := &annEnv{t: t, st: st, svc: svc, dir: dir, tokens: map[string]string{}}
+	e := &annEnv{t: t, st: st, svc: svc, dir: dir, tokens: map[string]string{}, person: map[string]int64{}}
 
 	body := &sessions.Body{Name: "Stadt Lindenau"}
 	must(t, st.CreateBody(ctx, body))
@@ -111,6 +113,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 				must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: o, Role: "Mitglied", StartDate: "2024-01-01"}))
 			}
 			person = p.ID
+			e.person[name] = p.ID
 		}
 		a := &sessions.Account{Name: name, DisplayName: name + " Beispiel", Role: role, PersonID: person}
 		must(t, st.CreateAccount(ctx, a, ""))
@@ -129,6 +132,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 	must(t, st.CreateMeeting(ctx, m))
 	secret := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Grundstück"}
 	must(t, st.CreateAgendaItem(ctx, secret))
+	e.item = secret.ID
 	open := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Schule", Public: true}
 	must(t, st.CreateAgendaItem(ctx, open))
 	e.doc = e.upload(0, page1, page2)
@@ -477,6 +481,17 @@ func TestAnnotationPrivacy(t *testing.T) {
 			}
 		})
 	}
+	// anna stops sharing: bert's device is told to drop its copy, and
+	// learns nothing else.
+	cur := e.changes("bert", "", 100).Next
+	sh["ratsmappe:shared"] = "private"
+	put(e, "anna", uuidB, sh)
+	if c := e.changes("bert", cur, 100); len(c.Changes) != 1 || !c.Changes[0].Deleted || c.Changes[0].Annotation != nil {
+		t.Fatalf("bert after unsharing: %+v", c)
+	}
+	if _, l := e.list("bert", e.doc); len(l.Items) != 0 {
+		t.Fatalf("bert still lists %d", len(l.Items))
+	}
 	// anna's annotations are untouched by all of it.
 	_, l := e.list("anna", e.doc)
 	if len(l.Items) != 3 {
@@ -582,6 +597,13 @@ func TestAnnotationCarriedToNewVersion(t *testing.T) {
 	}
 	if q, _ := it.Quote(); q.Exact != "Die Kosten betragen nun 12,6 Millionen Euro" {
 		t.Fatalf("new quote %q", q.Exact)
+	}
+	// The old anchoring is on record.
+	_, b = e.do("anna", "GET", "/api/v1/annotations/"+uuidA, nil)
+	var one annotate.Annotation
+	must(t, json.Unmarshal(b, &one))
+	if len(one.History) != 1 || one.History[0].FromVersion != 1 || one.History[0].Version != 2 || one.History[0].Page != 3 {
+		t.Fatalf("history: %s", b)
 	}
 	_, b = e.do("anna", "GET", fmt.Sprintf("/api/v1/reads?documents=%d,%d", e.doc, e.public), nil)
 	if !strings.Contains(string(b), `"status":"changed"`) || !strings.Contains(string(b), `"status":"new"`) {
@@ -725,5 +747,41 @@ func TestAnnotationCookieNeedsCSRF(t *testing.T) {
 	}
 	if got := send("GET", fmt.Sprintf("/api/v1/annotations?document=%d", e.doc), "", nil); got != http.StatusOK {
 		t.Errorf("GET with the cookie: %d", got)
+	}
+}
+
+// A member excluded from the item (Befangenheit) no longer gets their own
+// annotations on its document: not listed, withheld in the changes, not
+// writable — and they come back when the exclusion is lifted.
+func TestAnnotationsFollowDocumentVisibility(t *testing.T) {
+	e := newAnnEnv(t)
+	ctx := context.Background()
+	const note = "Eigene Notiz zum Grundstück"
+	put(e, "anna", uuidA, highlight(e.doc, 1, 1, "", "Neubau", "", note))
+	must(t, e.st.AddExclusion(ctx, e.item, e.person["anna"], "befangen"))
+	if s, _ := e.list("anna", e.doc); s != 404 {
+		t.Fatalf("list of a document anna may no longer see: %d", s)
+	}
+	c := e.changes("anna", "", 100)
+	if len(c.Changes) != 1 || !c.Changes[0].Withheld || c.Changes[0].Annotation != nil {
+		t.Fatalf("changes: %+v", c)
+	}
+	if _, b := e.do("anna", "GET", "/api/v1/annotations/changes", nil); strings.Contains(string(b), note) {
+		t.Fatal("changes show the note on a hidden document")
+	}
+	if s, _ := e.do("anna", "GET", "/api/v1/annotations/"+uuidA, nil); s != 404 {
+		t.Fatalf("GET: %d", s)
+	}
+	if s, _ := put(e, "anna", uuidB, highlight(e.doc, 1, 1, "", "Neubau", "", "neu")); s != 404 {
+		t.Fatalf("PUT on a hidden document: %d", s)
+	}
+	for _, p := range []string{"versions/1/annotations.json", "versions/1/annotations.pdf", "diff", "read"} {
+		if s, _ := e.do("anna", "GET", fmt.Sprintf("/api/v1/documents/%d/%s", e.doc, p), nil); s != 404 {
+			t.Fatalf("GET %s: %d", p, s)
+		}
+	}
+	must(t, e.st.RemoveExclusion(ctx, e.item, e.person["anna"]))
+	if _, l := e.list("anna", e.doc); len(l.Items) != 1 || l.Items[0].Note() != note {
+		t.Fatalf("after the exclusion ends: %+v", l.Items)
 	}
 }

@@ -49,6 +49,7 @@ async function pages() {
   return [
     "/", "/meetings", "/meetings/" + meeting.id, "/organizations", "/organizations/1",
     "/papers/" + item.papers[0].id, "/documents/" + item.documents[0].id, "/login", "/meetings/999999",
+    "/documents/" + item.documents[0].id + "/diff?from=1",
   ];
 }
 
