@@ -69,7 +69,7 @@ var readerMessages = map[string][2]string{
 	"reader.save":            {"Speichern", "Save"},
 	"reader.cancel":          {"Abbrechen", "Cancel"},
 	"reader.note_prompt":     {"Ihre Notiz", "Your note"},
-	"reader.select_first":    {"Bitte zuerst Text auf einer Seite auswählen.", "Please select text on a page first."},
+	"reader.select_first":    {"Bitte zuerst Text auswählen oder im Dokument suchen.", "Please select text or search the document first."},
 	"reader.saved":           {"Gespeichert.", "Saved."},
 	"reader.error":           {"Das hat nicht geklappt. Bitte erneut versuchen.", "That did not work. Please try again."},
 	"reader.signed_out":      {"Bitte erneut anmelden.", "Please sign in again."},

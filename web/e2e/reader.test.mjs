@@ -240,6 +240,18 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   await page.screenshot({ path: join(shots, "reader-8-new-version.png") });
 
 
+  // With the keyboard alone: search, then highlight the hit shown.
+  await page.focus("#q");
+  await page.keyboard.type("Nachtrag der Verwaltung");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#hit-count");
+  await page.focus("#highlight");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll("#page-1 .overlay g.highlighting").length === 3);
+  await page.waitForSelector("body[data-pending='0']");
+  assert.ok((await annotations(doc.id)).some((a) => a.target.selector.some((s) => s.exact === "Nachtrag der Verwaltung")), "the keyboard highlight is on the server");
+  await page.screenshot({ path: join(shots, "reader-9-keyboard-highlight.png") });
+
   // Signing out from the reader leaves nothing of hers on the tablet.
   await page.goto(base + "/reader/meetings/" + meeting);
   await page.waitForSelector("body[data-ready]");

@@ -393,6 +393,7 @@ async function search(q) {
 function clearMarks() {
   for (const el of document.querySelectorAll(".overlay .hit")) el.remove();
   st.mark = null;
+  onSelection();
 }
 
 async function showHit(p, m) {
@@ -401,6 +402,7 @@ async function showHit(p, m) {
   goTo(p.n);
   await renderPage(p);
   drawAnnotations(p);
+  onSelection();
 }
 
 // ---- annotations ----
@@ -512,14 +514,23 @@ function selectionRange() {
   return { p, start, end };
 }
 
+// currentRange is the text to highlight: the selection, or else the
+// search hit shown — the way to highlight with a keyboard alone.
+function currentRange() {
+  const s = selectionRange();
+  if (s) return s;
+  const p = st.mark && st.pages[st.mark.n - 1];
+  return p?.divs ? { p, start: st.mark.start, end: st.mark.end } : null;
+}
+
 function onSelection() {
-  const ok = !!selectionRange();
+  const ok = !!currentRange();
   document.getElementById("highlight").disabled = !ok;
   document.getElementById("note-text").disabled = !ok;
 }
 
 async function fromSelection(motivation) {
-  const s = selectionRange();
+  const s = currentRange();
   if (!s) {
     say(t("select_first"));
     return;
@@ -544,7 +555,7 @@ async function fromSelection(motivation) {
   }
   const anno = newAnnotation(motivation, s.p.n, quote, text);
   document.getSelection().removeAllRanges();
-  onSelection();
+  clearMarks();
   await save(anno);
 }
 
