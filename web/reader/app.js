@@ -289,6 +289,8 @@ async function pageAgenda(id) {
 
 async function start() {
   if (!document.body.dataset.pdfjs) return; // the shell says what is missing
+  // The viewer (and PDF.js) load while we ask who is signed in.
+  const viewerP = /\/documents\/\d+$/.test(location.pathname) ? import("./viewer.js") : null;
   try {
     me = await who();
   } catch {
@@ -303,7 +305,7 @@ async function start() {
   const p = location.pathname;
   let m;
   if ((m = /^\/reader\/meetings\/(\d+)\/documents\/(\d+)$/.exec(p))) {
-    const viewer = await import("./viewer.js");
+    const viewer = await viewerP;
     await viewer.open(+m[1], +m[2], { main, header });
   } else if ((m = /^\/reader\/meetings\/(\d+)$/.exec(p))) {
     await pageAgenda(+m[1]);

@@ -7,6 +7,8 @@ import { pageText, selectors, locate, find } from "./anchor.js";
 import { t, h, api, say, me, sync, lang } from "./app.js";
 
 pdfjs.GlobalWorkerOptions.workerSrc = "/reader/files/pdfjs/pdf.worker.min.mjs";
+// Started at once, so that the worker loads while the manifest is asked for.
+const worker = new pdfjs.PDFWorker({ name: "reader" });
 
 const SVG = "http://www.w3.org/2000/svg";
 const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4];
@@ -72,6 +74,7 @@ export async function open(meetingID, docID, { main, header }) {
 
   const cached = await store.cachedFile(doc.url);
   const params = {
+    worker,
     isEvalSupported: false, // never, whatever the file says
     enableXfa: false,
     cMapUrl: "/reader/files/pdfjs/cmaps/",
