@@ -101,19 +101,28 @@ test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () =>
       ["/reader/meetings/" + meeting, null],
       [`/reader/meetings/${meeting}/documents/${doc.id}`, "#thumbs-toggle"],
       [`/reader/meetings/${meeting}/documents/${doc.id}`, "#night"],
+      // The note dialog, opened from a search hit.
+      [`/reader/meetings/${meeting}/documents/${doc.id}`, async () => {
+        await page.fill("#q", "der");
+        await page.press("#q", "Enter");
+        await page.waitForSelector("#note-text:not([disabled])");
+        await page.click("#note-text");
+        await page.waitForSelector("dialog[open] textarea");
+      }],
     ];
     for (const [path, click] of views) {
       for (const width of [1280, 390]) {
         await page.setViewportSize({ width, height: 900 });
         await page.goto(base + path);
         await page.waitForSelector("body[data-ready]");
-        if (click) await page.click(click);
+        if (typeof click === "function") await click();
+        else if (click) await page.click(click);
         await page.waitForTimeout(300);
         await page.addScriptTag({ content: axeSource });
         const result = await page.evaluate(async () =>
           await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
         const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-        assert.deepEqual(found, [], `${path} ${click || ""} (${lang}, ${width}px)`);
+        assert.deepEqual(found, [], `${path} ${typeof click === "string" ? click : click ? "note dialog" : ""} (${lang}, ${width}px)`);
         assert.ok(result.passes.length > 10, `axe checked almost nothing on ${path}`);
       }
     }
