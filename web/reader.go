@@ -243,6 +243,9 @@ type manifestEntry struct {
 	URL     string        `json:"url"`
 	Item    *manifestItem `json:"item,omitempty"`
 	Late    *time.Time    `json:"late,omitempty"`
+	// LastRead is the version the caller last read on any device (absent:
+	// never), for the badges "neu" and "geändert seit Ihrem letzten Lesen".
+	LastRead *int `json:"last_read,omitempty"`
 }
 
 type manifestItem struct {
@@ -296,8 +299,22 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 	for _, d := range mv.Minutes {
 		add(d, nil)
 	}
-	for _, d := range docs {
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
 		total += d.Size
+		ids[i] = d.ID
+	}
+	// The documents listed are those the policy let through above.
+	reads, err := s.LastRead(ctx, v.AccountID, ids)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for i := range docs {
+		if rd, ok := reads[docs[i].ID]; ok {
+			n := rd.Version
+			docs[i].LastRead = &n
+		}
 	}
 	agenda := []map[string]any{}
 	for _, e := range mv.Agenda {

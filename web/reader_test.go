@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -45,6 +46,9 @@ func newReaderServer(t *testing.T) *readerEnv {
 		t.Fatal(err)
 	}
 	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)
@@ -96,12 +100,13 @@ type manifest struct {
 		Public bool  `json:"public"`
 	} `json:"agenda"`
 	Documents []struct {
-		ID      int64  `json:"id"`
-		Version int    `json:"version"`
-		SHA256  string `json:"sha256"`
-		Size    int64  `json:"size"`
-		URL     string `json:"url"`
-		Item    *struct {
+		ID       int64  `json:"id"`
+		Version  int    `json:"version"`
+		SHA256   string `json:"sha256"`
+		Size     int64  `json:"size"`
+		URL      string `json:"url"`
+		LastRead *int   `json:"last_read"`
+		Item     *struct {
 			ID int64 `json:"id"`
 		} `json:"item"`
 	} `json:"documents"`
@@ -263,6 +268,18 @@ func TestReaderManifest(t *testing.T) {
 			t.Errorf("document %d still listed for Anna after her exclusion from item %d", doc, item)
 		}
 	}
+	// What Anna read, on any device, comes with the manifest.
+	if resp, b := e.do(t, "PUT", "anna", fmt.Sprintf("/api/v1/documents/%d/read", ma.Documents[0].ID), map[string]any{"version": ma.Documents[0].Version}); resp.StatusCode != 204 {
+		t.Fatalf("read: %d %s", resp.StatusCode, b)
+	}
+	_, ma = e.manifest(t, "anna", meeting)
+	if got := ma.Documents[0].LastRead; got == nil || *got != ma.Documents[0].Version {
+		t.Errorf("last_read = %v, want %d", got, ma.Documents[0].Version)
+	}
+	if ma.Documents[1].LastRead != nil {
+		t.Errorf("an unread document has last_read %d", *ma.Documents[1].LastRead)
+	}
+
 	// A meeting nobody signed in may see yet answers like a missing one.
 	if code, _ := e.manifest(t, "anna", 999999); code != 404 {
 		t.Errorf("missing meeting: %d", code)

@@ -165,17 +165,14 @@ async function pageMeetings() {
 
 // ---- agenda ----
 
-// serverReads asks which versions the member last read on any device
-// (GET /api/v1/reads); the device's own record is the fallback.
-async function serverReads(ids) {
-  if (!navigator.onLine || !ids.length) return;
-  try {
-    const r = await api("/api/v1/reads?documents=" + ids.join(","));
-    for (const d of r.documents || []) {
-      const local = await store.get("reads", d.document);
-      if (d.lastRead && (!local || local.version < d.lastRead)) await store.put("reads", { document: d.document, version: d.lastRead, at: Date.now() });
-    }
-  } catch { /* the device's record */ }
+// adoptReads takes the versions the member last read on any device, as
+// the manifest lists them, into the device's record.
+async function adoptReads(manifest) {
+  for (const d of manifest.documents) {
+    if (!d.last_read) continue;
+    const local = await store.get("reads", d.id);
+    if (!local || local.version < d.last_read) await store.put("reads", { document: d.id, version: d.last_read, at: Date.now() });
+  }
 }
 
 async function badges(d) {
@@ -204,7 +201,7 @@ async function pageAgenda(id) {
   const m = manifest.meeting;
   document.title = m.name + " – Ratsmappe";
   const docsByID = new Map(manifest.documents.map((d) => [d.id, d]));
-  await serverReads(manifest.documents.map((d) => d.id));
+  await adoptReads(manifest);
   const docLink = async (d) => h("li", {},
     h("a", { href: `/reader/meetings/${id}/documents/${d.id}` }, d.title),
     " ", h("span", { class: "meta" }, t("version", d.version) + " · " + t("pages", d.pages) + " · " + fmtBytes(d.size)),
