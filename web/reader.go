@@ -144,6 +144,8 @@ func (s *Server) readerRoutes(r chi.Router) {
 			h.Set("Content-Type", "text/javascript; charset=utf-8")
 		case ".svg":
 			h.Set("Content-Type", "image/svg+xml")
+		case ".png":
+			h.Set("Content-Type", "image/png")
 		case ".webmanifest":
 			h.Set("Content-Type", "application/manifest+json")
 		case ".bcmap", ".pfb", ".ttf":

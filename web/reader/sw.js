@@ -14,6 +14,7 @@ const CORE = [
   "/reader/files/anchor.js",
   "/reader/files/reader.css",
   "/reader/files/icon.svg",
+  "/reader/files/icon-192.png",
   "/reader/files/manifest.webmanifest",
   "/reader/files/pdfjs/pdf.min.mjs",
   "/reader/files/pdfjs/pdf.worker.min.mjs",
