@@ -32,6 +32,7 @@ var readerMessages = map[string][2]string{
 	"reader.badge_changed":   {"geändert seit Ihrem letzten Lesen", "changed since you last read it"},
 	"reader.show_changes":    {"Änderungen ansehen", "Show changes"},
 	"reader.version":         {"Fassung %1", "Version %1"},
+	"reader.page_one":        {"1 Seite", "1 page"},
 	"reader.pages":           {"%1 Seiten", "%1 pages"},
 	"reader.page":            {"Seite", "Page"},
 	"reader.page_of":         {"von %1", "of %1"},

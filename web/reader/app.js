@@ -204,7 +204,7 @@ async function pageAgenda(id) {
   await adoptReads(manifest);
   const docLink = async (d) => h("li", {},
     h("a", { href: `/reader/meetings/${id}/documents/${d.id}` }, d.title),
-    " ", h("span", { class: "meta" }, t("version", d.version) + " · " + t("pages", d.pages) + " · " + fmtBytes(d.size)),
+    " ", h("span", { class: "meta" }, t("version", d.version) + " · " + (d.pages === 1 ? t("page_one") : t("pages", d.pages)) + " · " + fmtBytes(d.size)),
     d.late ? h("span", { class: "badge late" }, t("late")) : null,
     ...(await badges(d)));
 
