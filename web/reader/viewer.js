@@ -216,7 +216,6 @@ function showZoom() {
 }
 
 function zoom(dir) {
-  const i = ZOOMS.findIndex((z) => z >= st.scale - 0.01);
   let next = dir > 0 ? ZOOMS.find((z) => z > st.scale + 0.01) : [...ZOOMS].reverse().find((z) => z < st.scale - 0.01);
   if (next === undefined) next = ZOOMS[dir > 0 ? ZOOMS.length - 1 : 0];
   const page = current();
@@ -225,7 +224,6 @@ function zoom(dir) {
   showZoom();
   relayout();
   goTo(page);
-  void i;
 }
 
 function buildPages() {
@@ -242,7 +240,23 @@ function buildPages() {
   st.observer = new IntersectionObserver((entries) => {
     for (const e of entries) if (e.isIntersecting) renderPage(st.pages[+e.target.dataset.page - 1]);
   }, { root: st.scroller, rootMargin: "50% 0px" });
-  for (const p of st.pages) st.observer.observe(p.div);
+  // Pages far from the screen give their canvas back: a 500-page
+  // document read to the end must not hold 500 bitmaps.
+  st.unloader = new IntersectionObserver((entries) => {
+    for (const e of entries) if (!e.isIntersecting) unload(st.pages[+e.target.dataset.page - 1]);
+  }, { root: st.scroller, rootMargin: "300% 0px" });
+  for (const p of st.pages) {
+    st.observer.observe(p.div);
+    st.unloader.observe(p.div);
+  }
+}
+
+function unload(p) {
+  if (!p.rendered || p.rendering) return;
+  p.div.replaceChildren();
+  p.rendered = 0;
+  p.overlay = p.textDiv = p.divs = null;
+  st.pdf.getPage(p.n).then((page) => page.cleanup()).catch(() => {});
 }
 
 function sizePage(p) {
@@ -680,6 +694,7 @@ function attachPointer(p) {
 // of the page's text, from the text layer's spans.
 function rectsFor(p, start, end) {
   const out = [];
+  if (!p.divs) return out;
   const base = p.div.getBoundingClientRect();
   const k = p.size.width / base.width;
   for (let i = 0; i < p.items.length; i++) {
