@@ -252,6 +252,19 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   assert.ok((await annotations(doc.id)).some((a) => a.target.selector.some((s) => s.exact === "Nachtrag der Verwaltung")), "the keyboard highlight is on the server");
   await page.screenshot({ path: join(shots, "reader-9-keyboard-highlight.png") });
 
+  // "Vom Gerät entfernen" deletes the meeting's copies.
+  await page.goto(base + "/reader/meetings/" + meeting);
+  await page.waitForSelector("body[data-ready]");
+  await page.waitForFunction(() => document.body.dataset.lastSyncBytes !== undefined);
+  await page.click("#remove-offline");
+  await page.waitForSelector("#make-offline");
+  const kept = await page.evaluate(async () => {
+    let n = 0;
+    for (const k of await caches.keys()) if (k.startsWith("ratsmappe-docs-")) n += (await (await caches.open(k)).keys()).length;
+    return n;
+  });
+  assert.equal(kept, 0, "no document of the meeting is left on the device");
+
   // Signing out from the reader leaves nothing of hers on the tablet.
   await page.goto(base + "/reader/meetings/" + meeting);
   await page.waitForSelector("body[data-ready]");

@@ -90,7 +90,9 @@ export async function sync() {
   return updatePending();
 }
 
-async function updatePending() {
+// updatePending shows how many writes wait to be sent (and keeps the
+// count in body[data-pending] for tests).
+export async function updatePending() {
   const n = (await store.all("queue")).length;
   const el = document.getElementById("pending");
   if (el) el.textContent = n ? t("pending", n) : "";

@@ -4,7 +4,7 @@
 import * as pdfjs from "./pdfjs/pdf.min.mjs";
 import * as store from "./store.js";
 import { pageText, selectors, locate, find } from "./anchor.js";
-import { t, h, api, say, me, sync, lang } from "./app.js";
+import { t, h, api, say, me, sync, lang, updatePending } from "./app.js";
 
 pdfjs.GlobalWorkerOptions.workerSrc = "/reader/files/pdfjs/pdf.worker.min.mjs";
 // Started at once, so that the worker loads while the manifest is asked for.
@@ -480,6 +480,7 @@ function newAnnotation(motivation, page, extra, text, body) {
 
 async function save(anno) {
   await store.saveAnnotation(anno);
+  await updatePending();
   st.annos.set(store.uuidOf(anno), anno);
   const p = st.pages[pageOf(anno) - 1];
   if (p?.rendered) drawAnnotations(p);
@@ -493,6 +494,7 @@ async function remove(uuid) {
   const anno = st.annos.get(uuid);
   st.annos.delete(uuid);
   await store.deleteAnnotation(uuid, st.doc.id);
+  await updatePending();
   const p = st.pages[pageOf(anno) - 1];
   if (p?.rendered) drawAnnotations(p);
   listAnnotations();
