@@ -287,6 +287,7 @@ async function pageAgenda(id) {
 // ---- start ----
 
 async function start() {
+  document.body.classList.toggle("night", localStorage.getItem("ratsmappe-night") === "1");
   if (!document.body.dataset.pdfjs) return; // the shell says what is missing
   // The viewer (and PDF.js) load while we ask who is signed in.
   const viewerP = /\/documents\/\d+$/.test(location.pathname) ? import("./viewer.js") : null;
