@@ -66,6 +66,7 @@ var readerMessages = map[string][2]string{
 	"reader.kind_bookmark":   {"Lesezeichen", "Bookmark"},
 	"reader.state_review":    {"bitte prüfen", "please check"},
 	"reader.state_orphaned":  {"Text nicht mehr gefunden", "text no longer found"},
+	"reader.edit":            {"Bearbeiten", "Edit"},
 	"reader.delete":          {"Löschen", "Delete"},
 	"reader.save":            {"Speichern", "Save"},
 	"reader.cancel":          {"Abbrechen", "Cancel"},

@@ -252,6 +252,25 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   assert.ok((await annotations(doc.id)).some((a) => a.target.selector.some((s) => s.exact === "Nachtrag der Verwaltung")), "the keyboard highlight is on the server");
   await page.screenshot({ path: join(shots, "reader-9-keyboard-highlight.png") });
 
+  // A note at a point, then its text changed from the list.
+  await page.click("#tool-note");
+  const nbox = await page.locator("#page-1 .overlay").boundingBox();
+  await page.mouse.click(nbox.x + 300, nbox.y + 600);
+  await page.fill("dialog[open] textarea", "Im Ausschuss nachfragen");
+  await page.click("#note-save");
+  await page.click("#tool-read");
+  if (await page.locator("#sidebar").isHidden()) await page.click("#thumbs-toggle");
+  await page.click("#anno-list button:has-text('Bearbeiten')");
+  await page.fill("dialog[open] textarea", "Im Ausschuss nach den Kosten fragen");
+  await page.click("#note-save");
+  await page.waitForSelector("#anno-list p:has-text('nach den Kosten fragen')");
+  await page.waitForSelector("body[data-pending='0']");
+  await page.screenshot({ path: join(shots, "reader-10-note.png") });
+  const notes = (await annotations(doc.id)).filter((a) => a.motivation === "commenting");
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].body[0].value, "Im Ausschuss nach den Kosten fragen");
+  assert.ok(notes[0].target.selector.some((s) => s.type === "ratsmappe:PointSelector"));
+
   // "Vom Gerät entfernen" deletes the meeting's copies.
   await page.goto(base + "/reader/meetings/" + meeting);
   await page.waitForSelector("body[data-ready]");

@@ -600,6 +600,20 @@ function askNote(initial = "") {
   });
 }
 
+// editNote changes a note's text. The edit names the revision it started
+// from, so that the server can tell it from a stale device's write.
+async function editNote(uuid) {
+  const a = st.annos.get(uuid);
+  const old = bodies(a).find((b) => b.type === "TextualBody");
+  const text = await askNote(old?.value || "");
+  if (!text || text === old?.value) return;
+  const edited = structuredClone(a);
+  edited.body = bodies(a).map((b) => (b === old ? { ...b, value: text } : b));
+  edited.modified = new Date().toISOString();
+  if (a["ratsmappe:revision"]) edited["ratsmappe:baseRevision"] = a["ratsmappe:revision"];
+  await save(edited);
+}
+
 function toggleBookmark() {
   const n = current();
   const existing = [...st.annos.values()].find((a) => a.motivation === "bookmarking" && pageOf(a) === n);
@@ -757,7 +771,9 @@ function bodies(a) {
 function describe(a) {
   const kind = { highlighting: "kind_highlight", commenting: "kind_note", bookmarking: "kind_bookmark", drawing: "kind_ink" }[a.motivation] || "kind_highlight";
   const label = t(kind);
-  const quote = anchorSel(a, "TextQuoteSelector")?.exact;
+  // A drawing's or point note's quote only anchors it; it is not shown.
+  const anchorOnly = a.motivation === "drawing" || anchorSel(a, "ratsmappe:PointSelector");
+  const quote = anchorOnly ? "" : anchorSel(a, "TextQuoteSelector")?.exact;
   const note = bodies(a).map((b) => b.value).filter(Boolean).join(" ");
   return { label, quote, note };
 }
@@ -778,6 +794,7 @@ function listAnnotations() {
       state !== "anchored" ? h("span", { class: "badge " + state }, t("state_" + state)) : null,
       d.quote ? h("q", {}, d.quote) : null,
       d.note ? h("p", {}, d.note) : null,
+      d.note && !a["ratsmappe:sharedBy"] ? h("button", { type: "button", class: "link", "aria-label": t("edit") + ": " + d.note, onclick: () => editNote(uuid) }, t("edit")) : null,
       a["ratsmappe:sharedBy"] ? h("span", { class: "meta" }, t("shared_by", a["ratsmappe:sharedBy"].name || "")) :
         h("button", { type: "button", class: "link danger", "aria-label": t("delete") + ": " + d.label + " " + (d.quote || d.note || ""), onclick: () => remove(uuid) }, t("delete")));
   }));
