@@ -1,7 +1,8 @@
 // Service worker of the reader (scope /reader/). It keeps the app shell
-// so that the reader opens without network, and answers requests for the
-// PDF files of meetings made available offline from the device's cache
-// (the app puts them there; see store.js). The server replaces the
+// so that the reader opens without network. The PDF files of meetings
+// made available offline are not its business: the app reads them from
+// the signed-in account's own cache (store.js), so that no request of one
+// account is ever answered from another's copies. The server replaces the
 // release tag below with a hash of the reader's files, so that every new
 // release installs a new worker with a fresh shell.
 const RELEASE = "__RELEASE__";
@@ -40,8 +41,6 @@ self.addEventListener("activate", (e) => {
   })());
 });
 
-const isFile = (p) => /^\/api\/v1\/documents\/\d+\/versions\/\d+\/file$/.test(p);
-
 self.addEventListener("fetch", (e) => {
   const req = e.request;
   if (req.method !== "GET") return;
@@ -66,41 +65,4 @@ self.addEventListener("fetch", (e) => {
     })());
     return;
   }
-  if (isFile(url.pathname) && !url.search) {
-    // A document the member made available offline. Cache first, with
-    // byte ranges cut from the kept file, so that PDF.js can read it as
-    // it would from the server.
-    e.respondWith((async () => {
-      const keys = await caches.keys();
-      for (const k of keys) {
-        if (!k.startsWith("ratsmappe-docs-")) continue;
-        const hit = await (await caches.open(k)).match(url.pathname);
-        if (hit) return ranged(req, hit);
-      }
-      return fetch(req);
-    })());
-  }
 });
-
-async function ranged(req, resp) {
-  const range = req.headers.get("Range");
-  if (!range) return resp;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  const blob = await resp.blob();
-  if (!m) return resp;
-  let start = m[1] === "" ? blob.size - Number(m[2]) : Number(m[1]);
-  let end = m[1] === "" || m[2] === "" ? blob.size - 1 : Math.min(Number(m[2]), blob.size - 1);
-  if (start < 0) start = 0;
-  if (start > end || start >= blob.size) {
-    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${blob.size}` } });
-  }
-  return new Response(blob.slice(start, end + 1), {
-    status: 206,
-    headers: {
-      "Content-Type": "application/pdf",
-      "Content-Range": `bytes ${start}-${end}/${blob.size}`,
-      "Content-Length": String(end - start + 1),
-      "Accept-Ranges": "bytes",
-    },
-  });
-}
