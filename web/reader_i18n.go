@@ -7,7 +7,7 @@ var readerMessages = map[string][2]string{
 	"reader.title":           {"Ratsmappe – Leseansicht", "Ratsmappe – Reader"},
 	"reader.loading":         {"Wird geladen …", "Loading …"},
 	"reader.missing":         {"Reader-Komponenten fehlen, bitte `make` ausführen.", "Reader components are missing, please run `make`."},
-	"reader.meetings":        {"Meine Sitzungen", "My meetings"},
+	"reader.meetings":        {"Sitzungen", "Meetings"},
 	"reader.upcoming":        {"Kommende Sitzungen", "Upcoming meetings"},
 	"reader.past":            {"Vergangene Sitzungen", "Past meetings"},
 	"reader.none":            {"Keine Sitzungen.", "No meetings."},
