@@ -237,6 +237,16 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   await page.waitForSelector("#page-1 .overlay g.highlighting rect.hl");
   const n = await page.locator("#page-1 .overlay g.highlighting").count();
   assert.equal(n, 2, "both highlights show on the new version");
+  // Nothing is lost: whatever the server could not place is listed with
+  // its state.
+  await page.click("#thumbs-toggle");
+  const onNew = await annotations(doc.id);
+  assert.equal(await page.locator("#anno-list li.anno-item").count(), onNew.length);
+  for (const a of onNew.filter((a) => a.anchoring?.state && a.anchoring.state !== "anchored")) {
+    const uuid = a.id.replace("urn:uuid:", "");
+    assert.equal(await page.locator(`#anno-list li[data-uuid='${uuid}'] .badge.${a.anchoring.state}`).count(), 1);
+  }
+  await page.click("#thumbs-toggle");
   await page.screenshot({ path: join(shots, "reader-8-new-version.png") });
 
 
