@@ -22,11 +22,11 @@ import (
 )
 
 // The reader is the members' tablet app under /reader/: one HTML shell
-// for every reader path (the script routes by location), its scripts,
-// a service worker with scope /reader/ that keeps the shell and the
-// documents of meetings made available offline, and PDF.js, copied from
-// the pinned npm package by `make deps-node` into reader/pdfjs/ (not
-// committed; without it the shell says how to get it).
+// for every reader path (the script routes by location), its scripts, a
+// service worker with scope /reader/ that keeps the shell (the app keeps
+// the documents of meetings made available offline itself, per account),
+// and PDF.js, copied from the pinned npm package by `make deps-node` into
+// reader/pdfjs/ (not committed; without it the shell says how to get it).
 
 //go:embed reader
 var readerFS embed.FS
