@@ -280,6 +280,25 @@ func TestReaderManifest(t *testing.T) {
 		t.Errorf("an unread document has last_read %d", *ma.Documents[1].LastRead)
 	}
 
+	// The files answer byte ranges: the reader opens a long document by
+	// the pages it shows, not by the whole file.
+	d := ma.Documents[0]
+	req, _ := http.NewRequest("GET", e.srv.URL+d.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["anna"])
+	req.Header.Set("Range", "bytes=0-9")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || len(b) != 10 || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 0-9/%d", d.Size) {
+		t.Errorf("range request: %d, %d bytes, Content-Range %q", resp.StatusCode, len(b), resp.Header.Get("Content-Range"))
+	}
+	if resp, _ := e.do(t, "HEAD", "anna", d.URL, nil); resp.Header.Get("Accept-Ranges") != "bytes" {
+		t.Errorf("Accept-Ranges = %q", resp.Header.Get("Accept-Ranges"))
+	}
+
 	// A meeting nobody signed in may see yet answers like a missing one.
 	if code, _ := e.manifest(t, "anna", 999999); code != 404 {
 		t.Errorf("missing meeting: %d", code)
