@@ -306,3 +306,47 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a long document: page jump, thumbnails, search across pages, zoom; far pages give their canvas back", async () => {
+  const { meeting, manifest, doc: first } = await pick();
+  const doc = manifest.documents.find((d) => d.id !== first.id);
+  const pdf = makePDF(Array.from({ length: 60 }, (_, i) => [`Seite ${i + 1} der langen Vorlage`, `Kennziffer K-${1000 + i}`]));
+  const form = new FormData();
+  form.append("file", new Blob([pdf], { type: "application/pdf" }), "lang.pdf");
+  assert.equal((await apiAs("ratsbuero", `/api/v1/documents/${doc.id}/versions`, { method: "POST", body: form })).status, 201);
+
+  const context = await browser.newContext({ viewport: { width: 1024, height: 1366 }, locale: "de-DE" });
+  const page = await context.newPage();
+  await page.goto(base + "/login?next=/reader/");
+  await page.fill("#name", "anna");
+  await page.fill("#password", account("anna").password);
+  await page.click("form[action='/login'] button.primary");
+  await page.waitForURL("**/reader/");
+  await page.goto(base + `/reader/meetings/${meeting}/documents/${doc.id}`);
+  await page.waitForSelector("body[data-ready][data-first-page]");
+  assert.equal(await page.textContent("#page-count"), "von 60");
+
+  await page.fill("#page-input", "40");
+  await page.press("#page-input", "Enter");
+  await page.waitForSelector("#page-40 canvas");
+  await page.waitForFunction(() => document.querySelector("#page-input").value === "40");
+
+  await page.click("#thumbs-toggle");
+  assert.equal(await page.locator("#thumbs li").count(), 60);
+  await page.click("#thumbs li:nth-child(7) button");
+  await page.waitForSelector("#page-7 canvas");
+
+  await page.fill("#q", "K-1041");
+  await page.press("#q", "Enter");
+  await page.waitForSelector("#hit-count");
+  assert.equal(await page.textContent("#hit-count"), "1 Treffer");
+  await page.waitForSelector("#page-42 .overlay rect.hit");
+
+  const before = await page.textContent("#zoom-level");
+  await page.click("#zoom-in");
+  assert.notEqual(await page.textContent("#zoom-level"), before);
+  await page.waitForSelector("#page-42 canvas");
+  assert.ok(await page.locator(".pages canvas").count() <= 12, "only pages near the screen keep a canvas");
+  await page.screenshot({ path: join(shots, "reader-11-long-document.png") });
+  await context.close();
+});
