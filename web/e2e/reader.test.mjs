@@ -335,6 +335,8 @@ test("a long document: page jump, thumbnails, search across pages, zoom; far pag
   assert.equal(await page.locator("#thumbs li").count(), 60);
   await page.click("#thumbs li:nth-child(7) button");
   await page.waitForSelector("#page-7 canvas");
+  await page.waitForSelector("#thumbs li:nth-child(7) canvas");
+  assert.equal(await page.locator("#thumbs li:nth-child(7) canvas").count(), 1, "one thumbnail per page");
 
   await page.fill("#q", "K-1041");
   await page.press("#q", "Enter");

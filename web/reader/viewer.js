@@ -363,9 +363,13 @@ function buildThumbs() {
   const ol = document.getElementById("thumbs");
   if (ol.childElementCount) return;
   const io = new IntersectionObserver(async (entries) => {
-    for (const e of entries) {
-      if (!e.isIntersecting) continue;
+    // Claimed at once: the next callback may come while these render.
+    const todo = entries.filter((e) => e.isIntersecting && !e.target.dataset.thumb);
+    for (const e of todo) {
       io.unobserve(e.target);
+      e.target.dataset.thumb = "1";
+    }
+    for (const e of todo) {
       const n = +e.target.dataset.page;
       const page = await st.pdf.getPage(n);
       const vp = page.getViewport({ scale: 120 / page.getViewport({ scale: 1 }).width });
