@@ -15,13 +15,19 @@ MINIO := $(TOOLS)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 FUZZTIME ?= 20s
 
-.PHONY: run build test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
+.PHONY: run build reader-deps test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
 
-run:
+run: reader-deps
 	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
 
-build:
+build: reader-deps
 	$(GO) build -o bin/ratsmappe ./cmd/ratsmappe
+
+# The reader embeds PDF.js from npm; without npm the server still builds,
+# and the reader says that its components are missing.
+reader-deps:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory deps-node; \
+	else echo "npm not found: the reader at /reader/ will lack PDF.js"; fi
 
 test: deps
 	$(MAKE) test-go test-browser fuzz
@@ -70,11 +76,21 @@ $(MINIO):
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
-# npm packages of the browser tests, exactly as package-lock.json pins them.
-deps-node: node_modules/.package-lock.json
+# npm packages of the browser tests and of the reader, exactly as
+# package-lock.json pins them (optional native packages, which only PDF.js
+# under Node would use, are left out). PDF.js is copied into
+# web/reader/pdfjs/, which the server embeds; the copies are not committed.
+PDFJS := node_modules/pdfjs-dist
+deps-node: node_modules/.package-lock.json web/reader/pdfjs/pdf.min.mjs
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --omit=optional
+
+web/reader/pdfjs/pdf.min.mjs: node_modules/.package-lock.json
+	cp $(PDFJS)/build/pdf.worker.min.mjs web/reader/pdfjs/
+	rm -rf web/reader/pdfjs/cmaps web/reader/pdfjs/standard_fonts
+	cp -r $(PDFJS)/cmaps $(PDFJS)/standard_fonts web/reader/pdfjs/
+	cp $(PDFJS)/build/pdf.min.mjs web/reader/pdfjs/
 
 bench:
 	$(GO) run ./bench/ingest
@@ -82,3 +98,5 @@ bench:
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
 	$(GO) run ./bench/reanchor
+	$(MAKE) deps-node
+	node bench/reader/main.mjs

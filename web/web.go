@@ -160,6 +160,7 @@ func NewServer(cfg Config) (*Server, error) {
 		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
 		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
 		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
+		s.readerRoutes(r)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 			r.Get("/meetings", s.apiMeetings)
@@ -168,6 +169,7 @@ func NewServer(cfg Config) (*Server, error) {
 			r.Get("/openapi.json", s.apiOpenAPI)
 			s.searchAPIRoutes(r)
 			r.Group(s.clerkRoutes)
+			s.readerAPI(r)
 			s.annotationRoutes(r)
 		})
 	}

@@ -12,12 +12,13 @@ import { chromium } from "playwright-core";
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const root = new URL("../../", import.meta.url).pathname;
-let server, base, browser;
+let server, base, browser, dataDir;
 
 before(async () => {
   const bin = join(mkdtempSync(join(tmpdir(), "rm-a11y-bin-")), "ratsmappe");
   execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
   const data = mkdtempSync(join(tmpdir(), "rm-a11y-data-"));
+  dataDir = data;
   server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
   base = await new Promise((resolve, reject) => {
     let out = "";
@@ -101,6 +102,61 @@ test("every portal page type has no axe-core violations (WCAG 2.1 AA)", async ()
           await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
         const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
         assert.deepEqual(found, [], `${path} (${lang}, ${width}px)`);
+        assert.ok(result.passes.length > 10, `axe checked almost nothing on ${path}`);
+      }
+    }
+    await context.close();
+  }
+});
+
+// The reader's pages — meeting list, agenda, a document with its side
+// panel open, in day and night mode — signed in as a demo member.
+test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () => {
+  const data = JSON.parse(readFileSync(join(dataDir, "demo-accounts.json"), "utf8"));
+  const anna = data.find((a) => a.name === "anna");
+  const auth = { Authorization: "Bearer " + anna.token };
+  const meetings = (await (await fetch(base + "/api/v1/meetings", { headers: auth })).json()).data;
+  let meeting, doc;
+  for (const m of meetings) {
+    const man = await (await fetch(base + `/api/v1/reader/meetings/${m.id}/manifest`, { headers: auth })).json();
+    doc = man.documents?.find((d) => d.item);
+    if (doc) { meeting = m.id; break; }
+  }
+  for (const lang of ["de-DE", "en-US"]) {
+    const context = await browser.newContext({ locale: lang, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(base + "/login?next=/reader/");
+    await page.fill("#name", "anna");
+    await page.fill("#password", anna.password);
+    await page.click("form[action='/login'] button.primary");
+    await page.waitForURL("**/reader/");
+    const views = [
+      ["/reader/", null],
+      ["/reader/meetings/" + meeting, null],
+      [`/reader/meetings/${meeting}/documents/${doc.id}`, "#thumbs-toggle"],
+      [`/reader/meetings/${meeting}/documents/${doc.id}`, "#night"],
+      // The note dialog, opened from a search hit.
+      [`/reader/meetings/${meeting}/documents/${doc.id}`, async () => {
+        await page.fill("#q", "der");
+        await page.press("#q", "Enter");
+        await page.waitForSelector("#note-text:not([disabled])");
+        await page.click("#note-text");
+        await page.waitForSelector("dialog[open] textarea");
+      }],
+    ];
+    for (const [path, click] of views) {
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(base + path);
+        await page.waitForSelector("body[data-ready]");
+        if (typeof click === "function") await click();
+        else if (click) await page.click(click);
+        await page.waitForTimeout(300);
+        await page.addScriptTag({ content: axeSource });
+        const result = await page.evaluate(async () =>
+          await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+        const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+        assert.deepEqual(found, [], `${path} ${typeof click === "string" ? click : click ? "note dialog" : ""} (${lang}, ${width}px)`);
         assert.ok(result.passes.length > 10, `axe checked almost nothing on ${path}`);
       }
     }

@@ -1,0 +1,320 @@
+// The reader app: meeting list → agenda → document. Every reader path is
+// served the same shell; this script routes by location. Online it reads
+// the JSON API (which applies the visibility policy); offline it reads the
+// copies kept on the device (store.js).
+import * as store from "./store.js";
+
+const texts = JSON.parse(document.getElementById("reader-texts").textContent || "{}");
+export const lang = document.documentElement.lang || "de";
+
+// t returns the text of key with %1, %2 … replaced by args.
+export function t(key, ...args) {
+  let s = texts[key] ?? key;
+  args.forEach((a, i) => { s = s.replace("%" + (i + 1), a); });
+  return s;
+}
+
+// h builds an element: h("a", {href: "/x", class: "c"}, "text", child…).
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+const main = document.getElementById("main");
+const statusEl = document.getElementById("status");
+
+let sayTimer = 0;
+
+// say announces msg (a live region) and shows it for a few seconds.
+export function say(msg) {
+  statusEl.textContent = msg;
+  clearTimeout(sayTimer);
+  sayTimer = setTimeout(() => { statusEl.textContent = ""; }, 5000);
+}
+
+export let me = null;
+
+export function fmtBytes(n) {
+  const u = ["B", "KB", "MB", "GB"];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return n.toLocaleString(lang, { maximumFractionDigits: i ? 1 : 0 }) + " " + u[i];
+}
+
+const fmtDate = (s) => new Date(s).toLocaleString(lang === "en" ? "en-GB" : "de-DE", {
+  weekday: "short", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin",
+});
+
+export async function api(path, opts = {}) {
+  const resp = await fetch(path, { credentials: "same-origin", ...opts, headers: { Accept: "application/json", ...(opts.headers || {}) } });
+  if (resp.status === 401) {
+    location.href = "/login?next=" + encodeURIComponent(location.pathname);
+    throw new Error("signed out");
+  }
+  if (!resp.ok) throw Object.assign(new Error(path + ": " + resp.status), { status: resp.status });
+  return resp.json();
+}
+
+// who returns the signed-in account, from the server when online (and
+// remembered for offline use).
+async function who() {
+  try {
+    const m = await api("/api/v1/reader/me");
+    localStorage.setItem("ratsmappe-me", JSON.stringify({ account: m.account, name: m.name }));
+    return m;
+  } catch (e) {
+    if (e.message === "signed out") throw e;
+    const m = JSON.parse(localStorage.getItem("ratsmappe-me") || "null");
+    if (!m) throw e;
+    return { ...m, csrf: "", offline: true };
+  }
+}
+
+// sync sends the queued annotation writes with a fresh CSRF token.
+export async function sync() {
+  if (!navigator.onLine) return updatePending();
+  try {
+    const m = await api("/api/v1/reader/me");
+    me.csrf = m.csrf;
+    await store.flush(m.csrf);
+    await store.pull();
+  } catch { /* stays queued */ }
+  return updatePending();
+}
+
+// updatePending shows how many writes wait to be sent (and keeps the
+// count in body[data-pending] for tests).
+export async function updatePending() {
+  const n = (await store.all("queue")).length;
+  const el = document.getElementById("pending");
+  if (el) el.textContent = n ? t("pending", n) : "";
+  document.body.dataset.pending = String(n);
+  document.dispatchEvent(new CustomEvent("reader:synced", { detail: n }));
+  return n;
+}
+
+function offlineBanner() {
+  document.body.classList.toggle("offline", !navigator.onLine);
+  const el = document.getElementById("netstate");
+  if (el) el.textContent = navigator.onLine ? "" : t("is_offline");
+}
+
+function header(...crumbs) {
+  return h("header", { class: "bar" },
+    h("nav", { "aria-label": t("back_meetings") }, crumbs),
+    h("span", { id: "netstate", class: "net" }),
+    h("span", { id: "pending", class: "pending" }),
+    h("a", { href: "?lang=" + (lang === "en" ? "de" : "en"), hreflang: lang === "en" ? "de" : "en", lang: lang === "en" ? "de" : "en" }, t("language")),
+    h("form", { method: "post", action: "/logout", class: "signout", onsubmit: signOut },
+      h("input", { type: "hidden", name: "csrf_token", value: me?.csrf || "" }),
+      h("button", { type: "submit", class: "link" }, t("signout"))),
+  );
+}
+
+// signOut leaves nothing of the member on the device: her offline copies,
+// notes and queue are deleted before the sign-out is sent. Unsent notes
+// are sent first; if that is not possible, she is asked.
+async function signOut(e) {
+  e.preventDefault();
+  const form = e.target;
+  if (!navigator.onLine) {
+    say(t("signout_offline"));
+    return;
+  }
+  if ((await sync()) > 0 && !confirm(t("signout_unsent"))) return;
+  form.elements.csrf_token.value = me.csrf;
+  await store.wipe();
+  localStorage.removeItem("ratsmappe-me");
+  form.submit();
+}
+
+// ---- meeting list ----
+
+async function pageMeetings() {
+  document.title = t("meetings") + " – Ratsmappe";
+  const stored = await store.all("meetings");
+  const offlineIDs = new Set(stored.map((m) => m.meeting.id));
+  let meetings;
+  try {
+    meetings = (await api("/api/v1/meetings")).data;
+  } catch (e) {
+    if (e.message === "signed out") return;
+    meetings = stored.map((m) => m.meeting);
+  }
+  const now = Date.now() - 12 * 3600e3;
+  const upcoming = meetings.filter((m) => new Date(m.start) >= now).sort((a, b) => new Date(a.start) - new Date(b.start));
+  const past = meetings.filter((m) => new Date(m.start) < now).sort((a, b) => new Date(b.start) - new Date(a.start)).slice(0, 30);
+  const list = (ms) => ms.length ? h("ul", { class: "meetings" }, ms.map((m) => h("li", {},
+    h("a", { href: "/reader/meetings/" + m.id }, h("span", { class: "name" }, m.name)),
+    h("span", { class: "when" }, fmtDate(m.start) + (m.location ? " · " + m.location : "")),
+    offlineIDs.has(m.id) ? h("span", { class: "badge offline" }, t("offline_ready")) : null,
+  ))) : h("p", {}, t("none"));
+  main.replaceChildren(
+    header(h("a", { href: "/" }, t("portal"))),
+    h("h1", {}, t("meetings")),
+    h("section", { "aria-labelledby": "h-up" }, h("h2", { id: "h-up" }, t("upcoming")), list(upcoming)),
+    h("section", { "aria-labelledby": "h-past" }, h("h2", { id: "h-past" }, t("past")), list(past)),
+  );
+}
+
+// ---- agenda ----
+
+// adoptReads takes the versions the member last read on any device, as
+// the manifest lists them, into the device's record.
+async function adoptReads(manifest) {
+  for (const d of manifest.documents) {
+    if (!d.last_read) continue;
+    const local = await store.get("reads", d.id);
+    if (!local || local.version < d.last_read) await store.put("reads", { document: d.id, version: d.last_read, at: Date.now() });
+  }
+}
+
+async function badges(d) {
+  const read = await store.get("reads", d.id);
+  if (!read) return [h("span", { class: "badge new" }, t("badge_new"))];
+  if (read.version < d.version) {
+    return [h("a", { class: "badge changed", href: `/documents/${d.id}/diff?from=${read.version}&to=${d.version}` }, t("badge_changed"))];
+  }
+  return [];
+}
+
+async function pageAgenda(id) {
+  let manifest = null;
+  let stored = await store.get("meetings", id);
+  try {
+    manifest = await api(`/api/v1/reader/meetings/${id}/manifest`);
+  } catch (e) {
+    if (e.message === "signed out") return;
+    if (e.status === 404) stored && await store.removeMeeting(id);
+    manifest = e.status === 404 ? null : stored;
+  }
+  if (!manifest) {
+    main.replaceChildren(header(h("a", { href: "/reader/" }, t("back_meetings"))), h("h1", {}, t("not_offline")));
+    return;
+  }
+  const m = manifest.meeting;
+  document.title = m.name + " – Ratsmappe";
+  const docsByID = new Map(manifest.documents.map((d) => [d.id, d]));
+  await adoptReads(manifest);
+  const docLink = async (d) => h("li", {},
+    h("a", { href: `/reader/meetings/${id}/documents/${d.id}` }, d.title),
+    " ", h("span", { class: "meta" }, t("version", d.version) + " · " + (d.pages === 1 ? t("page_one") : t("pages", d.pages)) + " · " + fmtBytes(d.size)),
+    d.late ? h("span", { class: "badge late" }, t("late")) : null,
+    ...(await badges(d)));
+
+  const progress = h("progress", { id: "progress", max: "1", value: "0", hidden: true, "aria-label": t("download") });
+  const space = h("p", { id: "space", class: "meta" });
+  const info = h("p", { id: "offline-info", role: "status" });
+  const showSpace = async () => {
+    if (!navigator.storage?.estimate) return;
+    const est = await navigator.storage.estimate();
+    space.textContent = t("space", fmtBytes(est.usage || 0), fmtBytes(est.quota || 0));
+  };
+  const doSync = async () => {
+    if (!navigator.onLine) return;
+    progress.hidden = false;
+    progress.value = 0;
+    try {
+      const fresh = await api(`/api/v1/reader/meetings/${id}/manifest`);
+      const moved = await store.syncMeeting(fresh, (done, total) => {
+        progress.max = Math.max(total, 1);
+        progress.value = done;
+      });
+      progress.value = progress.max;
+      info.textContent = t("offline_done", fresh.documents.length, fmtBytes(moved));
+      document.body.dataset.lastSyncBytes = String(moved);
+      stored = fresh;
+      renderControls();
+    } catch (e) {
+      info.textContent = t("error");
+    }
+    showSpace();
+  };
+  const controls = h("div", { class: "offline-controls" });
+  const renderControls = () => {
+    controls.replaceChildren(...[
+      stored
+        ? h("span", { class: "badge offline" }, t("offline_ready"))
+        : h("button", { type: "button", class: "primary", id: "make-offline", onclick: doSync }, t("offline_make")),
+      stored ? h("button", { type: "button", id: "sync-offline", onclick: doSync }, t("offline_sync")) : null,
+      stored ? h("button", { type: "button", id: "remove-offline", onclick: async () => {
+        await store.removeMeeting(id);
+        stored = null;
+        info.textContent = t("removed");
+        renderControls();
+        showSpace();
+      } }, t("offline_remove")) : null,
+    ].filter(Boolean));
+  };
+  renderControls();
+
+  const items = [];
+  for (const it of manifest.agenda) {
+    const docs = [];
+    for (const did of it.documents) if (docsByID.has(did)) docs.push(await docLink(docsByID.get(did)));
+    items.push(h("li", { id: "item-" + it.id, tabindex: "-1" },
+      h("span", { class: "number" }, it.number), " ",
+      h("span", { class: "title" }, it.title),
+      !it.public ? h("span", { class: "badge np" }, t("nonpublic")) : null,
+      docs.length ? h("ul", { class: "docs" }, docs) : null));
+  }
+  const others = [];
+  for (const d of manifest.documents) if (!d.item) others.push(await docLink(d));
+  main.replaceChildren(
+    header(h("a", { href: "/reader/" }, t("back_meetings"))),
+    h("h1", {}, m.name),
+    h("p", { class: "meta" }, fmtDate(m.start) + (m.location ? " · " + m.location : "")),
+    h("section", { class: "offline", "aria-label": t("offline_make") }, controls, progress, info, space),
+    h("h2", {}, t("agenda")),
+    h("ol", { class: "agenda" }, items),
+    ...(others.length ? [h("h2", {}, t("other_docs")), h("ul", { class: "docs" }, others)] : []),
+  );
+  showSpace();
+  // A meeting kept on the device is brought up to date whenever it is
+  // opened online: only changed versions travel.
+  if (stored && navigator.onLine) doSync();
+  if (location.hash) document.getElementById(location.hash.slice(1))?.focus();
+}
+
+// ---- start ----
+
+async function start() {
+  document.body.classList.toggle("night", localStorage.getItem("ratsmappe-night") === "1");
+  if (!document.body.dataset.pdfjs) return; // the shell says what is missing
+  // The viewer (and PDF.js) load while we ask who is signed in.
+  const viewerP = /\/documents\/\d+$/.test(location.pathname) ? import("./viewer.js") : null;
+  try {
+    me = await who();
+  } catch {
+    return;
+  }
+  store.setAccount(me.account);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/reader/sw.js", { scope: "/reader/" }).catch(() => {});
+  }
+  window.addEventListener("online", () => { offlineBanner(); sync(); });
+  window.addEventListener("offline", offlineBanner);
+  const p = location.pathname;
+  let m;
+  if ((m = /^\/reader\/meetings\/(\d+)\/documents\/(\d+)$/.exec(p))) {
+    const viewer = await viewerP;
+    await viewer.open(+m[1], +m[2], { main, header });
+  } else if ((m = /^\/reader\/meetings\/(\d+)$/.exec(p))) {
+    await pageAgenda(+m[1]);
+  } else {
+    await pageMeetings();
+  }
+  offlineBanner();
+  await sync();
+  document.body.dataset.ready = "1";
+}
+
+start();
