@@ -143,7 +143,7 @@ func enumerate(t *testing.T, data string) *dbIDs {
 		ORDER BY a.id LIMIT 1`).Scan(&ids.publicDoc)
 	// The demo's leak cases are all there.
 	for what, q := range map[string]string{
-		"embargoed meeting":   `SELECT COUNT(*) FROM meetings WHERE published_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')`,
+		"embargoed meeting":    `SELECT COUNT(*) FROM meetings WHERE published_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')`,
 		"withdrawn attachment": `SELECT COUNT(*) FROM attachments WHERE withdrawn_at IS NOT NULL AND public = 1`,
 		"superseded version withdrawn": `SELECT COUNT(*) FROM versions v WHERE v.state = 'withdrawn'
 			AND EXISTS (SELECT 1 FROM versions w WHERE w.document_id = v.document_id AND w.number > v.number AND w.state = 'active')`,
