@@ -29,6 +29,7 @@ var excludedWord = demo.ExcludedWord(canary)
 // committees each belongs to.
 type dbIDs struct {
 	documents, meetings, items, papers, files []int64
+	organizations, persons                    []int64
 	versions                                  [][2]int64 // document, number
 	minutes, consultations                    [][2]int64 // meeting or paper, id
 	max                                       int64
@@ -80,6 +81,8 @@ func enumerate(t *testing.T, data string) *dbIDs {
 		return out
 	}
 	ids.documents = list(`SELECT id FROM documents ORDER BY id`)
+	ids.organizations = list(`SELECT id FROM organizations ORDER BY id`)
+	ids.persons = list(`SELECT id FROM persons ORDER BY id`)
 	ids.meetings = list(`SELECT id FROM meetings ORDER BY id`)
 	ids.items = list(`SELECT id FROM agenda_items ORDER BY id`)
 	ids.papers = list(`SELECT id FROM papers ORDER BY id`)
@@ -88,8 +91,9 @@ func enumerate(t *testing.T, data string) *dbIDs {
 	ids.minutes = pairs(`SELECT meeting_id, id FROM minutes ORDER BY id`)
 	ids.consultations = pairs(`SELECT paper_id, id FROM consultations ORDER BY id`)
 	orgOf := map[string]string{
-		"meeting": `SELECT m.id, o.name FROM meetings m JOIN organizations o ON o.id = m.organization_id`,
-		"item":    `SELECT i.id, o.name FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id JOIN organizations o ON o.id = m.organization_id`,
+		"organization": `SELECT id, name FROM organizations`,
+		"meeting":      `SELECT m.id, o.name FROM meetings m JOIN organizations o ON o.id = m.organization_id`,
+		"item":         `SELECT i.id, o.name FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id JOIN organizations o ON o.id = m.organization_id`,
 		"paper": `SELECT c.paper_id, o.name FROM consultations c JOIN agenda_items i ON i.id = c.agenda_item_id
 			JOIN meetings m ON m.id = i.meeting_id JOIN organizations o ON o.id = m.organization_id`,
 		"consultation": `SELECT c.id, o.name FROM consultations c JOIN agenda_items i ON i.id = c.agenda_item_id
@@ -253,6 +257,9 @@ func (c *crawler) probe(ids *dbIDs, exempt func(kind string, id int64) bool) (re
 		{"minutes", []string{"/oparl/v1/meeting/%[1]d/protocol/%[2]d", "/oparl/v1/meeting/%[1]d/protocol/%[2]d/access",
 			"/oparl/v1/meeting/%[1]d/protocol/%[2]d/download"}, ids.minutes},
 		{"consultation", []string{"/oparl/v1/paper/%[1]d/consultation/%[2]d"}, ids.consultations},
+		{"organization", []string{"/organizations/%[1]d", "/organizations/%[1]d/calendar.ics", "/organizations/%[1]d/documents.atom",
+			"/oparl/v1/organization/%[1]d", "/oparl/v1/organization/%[1]d/meeting"}, single(ids.organizations)},
+		{"person", []string{"/oparl/v1/person/%[1]d"}, single(ids.persons)},
 	}
 	for _, r := range routes {
 		for _, tmpl := range r.paths {
@@ -265,6 +272,10 @@ func (c *crawler) probe(ids *dbIDs, exempt func(kind string, id int64) bool) (re
 				p := fmt.Sprintf(tmpl, id[0], id[1], id[1]-1)
 				got := c.fetch(p)
 				if got.status == 200 {
+					if c.ok == nil {
+						c.ok = map[string]int{}
+					}
+					c.ok[tmpl]++
 					// which object decides: the second id of a pair
 					// names the object but for versions (the document)
 					obj := id[1]
