@@ -7,7 +7,11 @@
 //
 // With a canary word, every non-public item title and every document a
 // citizen may not see (yet) carries that word, so that leak tests can look
-// for it on every channel.
+// for it on every channel: the items of draft and embargoed agendas,
+// non-public items, papers, attachments and minutes, an attachment the
+// office withdrew after publication, a first version withdrawn after a
+// clean second one replaced it, and — with ExcludedWord — the items a
+// member is excluded from.
 package demo
 
 import (
