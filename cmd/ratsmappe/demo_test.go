@@ -174,6 +174,10 @@ func TestDemo(t *testing.T) {
 	for _, p := range []string{"/api/v1/annotations/changes", "/api/v1/reads", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/"} {
 		member.check(p, member.get(p))
 	}
+	// OParl reads as the public whoever asks; a token widens nothing.
+	if n, _ := member.crawlOParl("2000-01-01T00:00:00Z"); n != since {
+		t.Errorf("OParl with a member's token: %d objects, anonymous %d", n, since)
+	}
 	t.Logf("member of other committees: %d requests (%d refused ids), %d PDFs read, canary found %d times", member.requests, refused, member.pdfs, member.found)
 	if member.requests < 100 {
 		t.Errorf("member's crawl made only %d requests", member.requests)
@@ -198,6 +202,9 @@ func TestDemo(t *testing.T) {
 	refused = excluded.probe(ids, nil)
 	for _, p := range []string{"/api/v1/annotations/changes", "/api/v1/reads", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/"} {
 		excluded.check(p, excluded.get(p))
+	}
+	if n, _ := excluded.crawlOParl("2000-01-01T00:00:00Z"); n != since {
+		t.Errorf("OParl with a member's token: %d objects, anonymous %d", n, since)
 	}
 	// Her probe reached every channel: each route answered her for
 	// some id (but the minutes of draft meetings' protocols, which the
