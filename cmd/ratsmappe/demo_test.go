@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -61,7 +62,13 @@ func TestDemo(t *testing.T) {
 	// A citizen crawls everything reachable, and asks for every meeting
 	// and document by id: the canary never appears, and refused ids
 	// answer exactly like ids that do not exist.
+	ids := enumerate(t, c.data)
 	base, stop := c.serve(t)
+	tokens := map[string]string{}
+	for _, a := range res.Accounts {
+		tokens[a.Name] = a.Token
+	}
+	annotateCanary(t, base, tokens["anna"], ids)
 	crawl := newCrawler(t, base, "")
 	crawl.visit("/")
 	crawl.visit("/organizations")
@@ -97,7 +104,14 @@ func TestDemo(t *testing.T) {
 	waitForSearch(t, crawl)
 	checkSearchLeak(t, crawl, "", true)
 	checkSearchLeak(t, crawl, "&committee=Bauausschuss&kind=draft_resolution", false)
-	t.Logf("anonymous crawl: %d requests, %d PDFs read, canary found 0 times", crawl.requests, crawl.pdfs)
+	refused := crawl.probe(ids, nil)
+	objects, _ := crawl.crawlOParl("")
+	since, deleted := crawl.crawlOParl("2000-01-01T00:00:00Z")
+	if objects == 0 || since < objects || deleted == 0 {
+		t.Errorf("OParl: %d objects, %d with modified_since of which %d deleted: want the deleted ones too", objects, since, deleted)
+	}
+	t.Logf("anonymous crawl: %d requests (%d refused ids, all like missing ones; OParl %d objects, %d with modified_since, %d deleted), %d PDFs read, canary found %d times",
+		crawl.requests, refused, objects, since, deleted, crawl.pdfs, crawl.found)
 	if crawl.pdfs < 50 {
 		t.Errorf("only %d PDFs seen: the crawl did not reach the documents", crawl.pdfs)
 	}
@@ -148,9 +162,66 @@ func TestDemo(t *testing.T) {
 			t.Errorf("LEAK: a member finds the canary in a document of %q", h.Committee)
 		}
 	}
-	t.Logf("member of other committees: %d requests, %d PDFs read, canary found 0 times", member.requests, member.pdfs)
+	member.scope = nil
+	refused = member.probe(ids, func(kind string, id int64) bool {
+		for n := range ids.org[kind][id] {
+			if his[n] {
+				return true
+			}
+		}
+		return false
+	})
+	for _, p := range []string{"/api/v1/annotations/changes", "/api/v1/reads", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/"} {
+		member.check(p, member.get(p))
+	}
+	// OParl reads as the public whoever asks; a token widens nothing.
+	if n, _ := member.crawlOParl("2000-01-01T00:00:00Z"); n != since {
+		t.Errorf("OParl with a member's token: %d objects, anonymous %d", n, since)
+	}
+	t.Logf("member of other committees: %d requests (%d refused ids), %d PDFs read, canary found %d times", member.requests, refused, member.pdfs, member.found)
 	if member.requests < 100 {
 		t.Errorf("member's crawl made only %d requests", member.requests)
+	}
+
+	// clara sits on the Bauausschuss and is excluded from one of its
+	// non-public items in every meeting: she crawls her committees'
+	// meetings, asks for every id, searches, syncs annotations; the word
+	// of the items she is excluded from never appears.
+	hers := map[string]bool{"Gemeinderat": true, "Bauausschuss": true, "Ausschuss für Bildung und Soziales": true}
+	excluded := newCrawler(t, base, tokens["clara"])
+	excluded.word = excludedWord
+	excluded.scope = []string{"/meetings/", "/documents/", "/papers/", "/api/v1/meetings/", "/api/v1/documents/"}
+	for _, m := range res.Meetings {
+		if m.State == "published" && hers[m.Organization] {
+			excluded.visit(fmt.Sprintf("/meetings/%d", m.ID))
+			excluded.visit(fmt.Sprintf("/api/v1/meetings/%d", m.ID))
+			excluded.visit(fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID))
+		}
+	}
+	excluded.scope = nil
+	refused = excluded.probe(ids, nil)
+	for _, p := range []string{"/api/v1/annotations/changes", "/api/v1/reads", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/"} {
+		excluded.check(p, excluded.get(p))
+	}
+	if n, _ := excluded.crawlOParl("2000-01-01T00:00:00Z"); n != since {
+		t.Errorf("OParl with a member's token: %d objects, anonymous %d", n, since)
+	}
+	// Her probe reached every channel: each route answered her for
+	// some id (but the minutes of draft meetings' protocols, which the
+	// demo has none of unpublished).
+	for _, tmpl := range []string{"/api/v1/reader/meetings/%[1]d/manifest", "/api/v1/annotations?document=%[1]d",
+		"/api/v1/documents/%[1]d/versions/%[2]d/annotations.json", "/api/v1/documents/%[1]d/versions/%[2]d/annotations.pdf",
+		"/api/v1/meetings/%[1]d/packet.pdf", "/oparl/v1/file/%[1]d/access", "/documents/%[1]d/diff?from=%[3]d&to=%[2]d"} {
+		if excluded.ok[tmpl] == 0 {
+			t.Errorf("the excluded member's probe never got an answer from %s", tmpl)
+		}
+	}
+	nonsenseLong := nonsense + "ZIRBELNUSS"
+	checkSearchLeakOf(t, excluded, excludedWord, nonsenseLong, "", true, []int{len(canary) + 2, len(excludedWord) - 1})
+	checkSearchLeakOf(t, excluded, excludedWord, nonsenseLong, "&committee=Bauausschuss", false, nil)
+	t.Logf("excluded member: %d requests (%d refused ids), %d PDFs read, excluded item's word found %d times", excluded.requests, refused, excluded.pdfs, excluded.found)
+	if excluded.requests < 100 {
+		t.Errorf("excluded member's crawl made only %d requests", excluded.requests)
 	}
 
 	// The same crawl as the office does find the canary: it is in the
@@ -169,6 +240,16 @@ func TestDemo(t *testing.T) {
 	}
 	if office.found == 0 {
 		t.Errorf("the office's crawl never saw the canary: the leak test proves nothing")
+	}
+	// The excluded item's word and anna's notes are there to be found.
+	if r := office.get(fmt.Sprintf("/documents/%d", ids.excludedDoc)); !strings.Contains(r.body, excludedWord) {
+		t.Errorf("the office does not see the excluded item's word in document %d: %d", ids.excludedDoc, r.status)
+	}
+	for _, doc := range []int64{ids.publicDoc, ids.excludedDoc} {
+		anna := newCrawler(t, base, tokens["anna"])
+		if r := anna.get(fmt.Sprintf("/api/v1/annotations?document=%d", doc)); !strings.Contains(r.body, excludedWord) {
+			t.Errorf("anna does not read her own note on document %d: %d %.200s", doc, r.status, r.body)
+		}
 	}
 	// The office's search finds it, so the leak checks of search mean
 	// something too.
@@ -215,6 +296,13 @@ var csrfRE = regexp.MustCompile(`(name="csrf-token" content|name="csrf_token" va
 // suggestions are all in them.
 func checkSearchLeak(t *testing.T, c *crawler, extra string, suggest bool) {
 	t.Helper()
+	checkSearchLeakOf(t, c, canary, nonsense, extra, suggest, []int{6, 9, len(canary) - 1})
+}
+
+// checkSearchLeakOf is checkSearchLeak for word against nonsense (at
+// least as long), suggestions for its prefixes of lengths prefixes.
+func checkSearchLeakOf(t *testing.T, c *crawler, canary, nonsense, extra string, suggest bool, prefixes []int) {
+	t.Helper()
 	paths := []string{"/search?q=%s" + extra, "/search?lang=en&q=%s" + extra, "/api/v1/search?q=%s" + extra,
 		"/api/v1/search?limit=100&q=%%22%s%%22" + extra, "/search?page=2&q=%s" + extra}
 	if suggest {
@@ -240,7 +328,7 @@ func checkSearchLeak(t *testing.T, c *crawler, extra string, suggest bool) {
 	if suggest {
 		// Suggestions while typing the canary: prefixes of it against
 		// prefixes of the nonsense word.
-		for _, n := range []int{6, 9, len(canary) - 1} {
+		for _, n := range prefixes {
 			a := c.get("/api/v1/search/suggest?q=" + url.QueryEscape("haushalt "+strings.ToLower(canary[:n])))
 			b := c.get("/api/v1/search/suggest?q=" + url.QueryEscape("haushalt "+strings.ToLower(nonsense[:n])))
 			if a.status != 200 || a.body != b.body {
@@ -331,7 +419,9 @@ type crawler struct {
 
 	expectCanary bool // the office may see it: count, do not fail
 	found        int
-	scope        []string // if set, only paths with these prefixes are followed
+	scope        []string       // if set, only paths with these prefixes are followed
+	word         string         // what must not appear; canary if ""
+	ok           map[string]int // probe: answers 200 per route
 }
 
 func newCrawler(t *testing.T, base, token string) *crawler {
@@ -387,9 +477,9 @@ func (c *crawler) check(path string, r response) {
 	text := r.body
 	if strings.HasPrefix(r.ctype, "application/pdf") {
 		c.pdfs++
-		text = pdfText(c.t, r.body)
+		text = cachedPDFText(c.t, r.body)
 	}
-	if strings.Contains(text, canary) {
+	if strings.Contains(text, cmp.Or(c.word, canary)) {
 		c.found++
 		if !c.expectCanary {
 			c.t.Errorf("LEAK: %s shows the canary", path)

@@ -7,11 +7,16 @@
 //
 // With a canary word, every non-public item title and every document a
 // citizen may not see (yet) carries that word, so that leak tests can look
-// for it on every channel.
+// for it on every channel: the items of draft and embargoed agendas,
+// non-public items, papers, attachments and minutes, an attachment the
+// office withdrew after publication, a first version withdrawn after a
+// clean second one replaced it, and — with ExcludedWord — the items a
+// member is excluded from.
 package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -113,6 +118,21 @@ type gen struct {
 
 	jobs []*docJob // documents to make, in phase 2
 	tmp  string
+
+	// the leak cases made once each, on the first published meeting
+	withdrawnDone, supersededDone bool
+}
+
+// ExcludedWord is the word the demo puts, with a canary, in the items a
+// member is excluded from (and in their documents and papers), instead
+// of the canary alone: it contains the canary, so that whoever may not
+// see non-public items finds it as the canary, and a member of the
+// committee who is excluded from the item can be checked for it alone.
+func ExcludedWord(canary string) string {
+	if canary == "" {
+		return ""
+	}
+	return canary + "BEFANGEN"
 }
 
 // docJob is one PDF to generate and ingest, and what to do with it.
@@ -124,6 +144,9 @@ type docJob struct {
 	// versions are later versions' blocks (with change notes)
 	versions []versionJob
 	docID    int64
+	// withdrawFirst: the office withdraws version 1 once version 2 is
+	// in (it carried what it must not).
+	withdrawFirst bool
 }
 
 type versionJob struct {
@@ -423,6 +446,22 @@ func (g *gen) agenda(p *meetingPlan) error {
 				blocks: []string{"# Vertrauliche Angebotsauswertung", "Diese Anlage ist nichtöffentlich. Sie enthält die Angebotspreise der Bieter. " + g.opt.Canary}}
 			ip.docs, ip.public = append(ip.docs, conf), append(ip.public, false)
 		}
+		if g.opt.Canary != "" && !secret && !g.withdrawnDone {
+			// An attachment published and then withdrawn by the office.
+			g.withdrawnDone = true
+			wd := &docJob{title: ref + " Anlage 2 – Zurückgezogene Fassung " + g.opt.Canary, kind: documents.KindAttachment, header: "Stadt Lindenau · " + p.org.Name,
+				blocks: []string{"# Zurückgezogene Anlage", "Diese Anlage wurde veröffentlicht und danach zurückgezogen. " + g.opt.Canary}}
+			ip.docs, ip.public = append(ip.docs, wd), append(ip.public, true)
+			ip.withdrawDoc = len(ip.docs)
+		} else if g.opt.Canary != "" && !secret && !g.supersededDone && len(main.versions) == 0 {
+			// Version 1 went out with what it must not carry; version 2
+			// replaced it and the office withdrew version 1.
+			g.supersededDone = true
+			clean := main.blocks
+			main.blocks = append(append([]string{}, clean...), "# Angebotspreise (versehentlich beigefügt)", "Vertrauliche Angebotspreise der Bieter. "+g.opt.Canary)
+			main.versions = append(main.versions, versionJob{note: "Versehentlich beigefügte Angebotspreise entfernt", blocks: clean})
+			main.withdrawFirst = true
+		}
 		if err := add(ip); err != nil {
 			return err
 		}
@@ -432,9 +471,14 @@ func (g *gen) agenda(p *meetingPlan) error {
 		for i := 0; i < 1+g.r.IntN(2); i++ {
 			t := nonPublicTopics[g.r.IntN(len(nonPublicTopics))]
 			ref := g.nextRef()
+			exclude := i == 0 && p.org.Name == "Bauausschuss"
+			word := g.opt.Canary
+			if exclude {
+				word = ExcludedWord(g.opt.Canary)
+			}
 			title := t.Title
-			if g.opt.Canary != "" {
-				title += " " + g.opt.Canary
+			if word != "" {
+				title += " " + word
 			}
 			paper := &sessions.Paper{BodyID: g.body.ID, Reference: ref, Name: title, Type: t.Kind, Date: p.m.Start.AddDate(0, 0, -14).Format("2006-01-02"), Originator: "Bürgermeisteramt"}
 			if err := g.st.CreatePaper(g.ctx, paper); err != nil {
@@ -442,8 +486,8 @@ func (g *gen) agenda(p *meetingPlan) error {
 			}
 			ip := itemPlan{
 				it:    &sessions.AgendaItem{MeetingID: p.m.ID, Number: fmt.Sprintf("N %d", i+1), Title: title, PublicTitle: publicTitle(t), Public: false},
-				paper: paper, docs: []*docJob{g.paperDoc(t, ref, p.org.Name, g.opt.Canary)}, public: []bool{false},
-				exclude: i == 0 && p.org.Name == "Bauausschuss",
+				paper: paper, docs: []*docJob{g.paperDoc(t, ref, p.org.Name, word)}, public: []bool{false},
+				exclude: exclude,
 			}
 			if err := add(ip); err != nil {
 				return err
@@ -500,6 +544,13 @@ func (g *gen) minutesText(p *meetingPlan, nonPublic bool) []string {
 	}
 	for _, ip := range p.items {
 		if ip.it.Public == nonPublic {
+			continue
+		}
+		if ip.exclude {
+			// Members excluded from an item read the minutes of the
+			// meeting: the item is minuted apart.
+			b = append(b, "# "+ip.it.Number+" "+cmp.Or(ip.it.PublicTitle, "Nichtöffentliche Angelegenheit"),
+				"Beratung und Beschluss in Abwesenheit eines befangenen Mitglieds; gesonderte Niederschrift.")
 			continue
 		}
 		b = append(b, "# "+ip.it.Number+" "+ip.it.Title)
@@ -595,6 +646,11 @@ func (g *gen) upload(j *docJob, tick func()) error {
 		}
 		tick()
 	}
+	if j.withdrawFirst {
+		if err := g.docs.Withdraw(g.ctx, j.docID, 1); err != nil {
+			return fmt.Errorf("demo withdraw of %q: %w", j.title, err)
+		}
+	}
 	return nil
 }
 
@@ -619,6 +675,7 @@ func fileName(title string) string {
 func (g *gen) finish(p *meetingPlan) error {
 	ctx, st := g.ctx, g.st
 	clara := g.persons[2].ID
+	var withdraw []int64 // attachments withdrawn after publication
 	for _, ip := range p.items {
 		if ip.paper != nil {
 			if err := st.Consult(ctx, &sessions.Consultation{PaperID: ip.paper.ID, AgendaItemID: ip.it.ID, Role: "Entscheidung", Authoritative: true}); err != nil {
@@ -638,6 +695,9 @@ func (g *gen) finish(p *meetingPlan) error {
 					return err
 				}
 			}
+			if ip.withdrawDoc == i+1 {
+				withdraw = append(withdraw, a.ID)
+			}
 		}
 		if ip.exclude {
 			if err := st.AddExclusion(ctx, ip.it.ID, clara, "Persönliche Beteiligung (§ 18 GemO)"); err != nil {
@@ -652,6 +712,11 @@ func (g *gen) finish(p *meetingPlan) error {
 	}
 	if err := st.PublishMeeting(ctx, p.m.ID, p.publishAt); err != nil {
 		return err
+	}
+	for _, id := range withdraw {
+		if err := st.WithdrawAttachment(ctx, id); err != nil {
+			return err
+		}
 	}
 	if p.late != nil {
 		if err := st.CreateAgendaItem(ctx, p.late.it); err != nil {
