@@ -113,6 +113,10 @@ func NewServer(cfg Config) (*Server, error) {
 	if wait <= 0 {
 		wait = 3 * time.Second
 	}
+	publicCache, err := s.newPublicCache()
+	if err != nil {
+		return nil, err
+	}
 	r := chi.NewRouter()
 	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
@@ -124,6 +128,7 @@ func NewServer(cfg Config) (*Server, error) {
 	r.Use(http.NewCrossOriginProtection().Handler)
 	r.Use(s.authenticate)
 	r.Use(s.checkCSRF)
+	r.Use(publicCache)
 
 	r.Handle("/static/*", s.assets)
 	r.Get("/healthz", s.handleHealthz)
