@@ -112,6 +112,8 @@ type publicCache struct {
 
 	// nextPub is the earliest publication time after nextPubAt's clock
 	// reading, valid for generation nextPubGen.
+	files fileDecisions
+
 	pubMu      sync.Mutex
 	nextPubGen int64
 	nextPubAt  time.Time
@@ -144,7 +146,8 @@ func (s *Server) newPublicCache() (func(http.Handler) http.Handler, error) {
 	if err := sqlite.Migrate(ctx, s.cfg.DB, "web", Migrations()); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	return newPublicCache(s.cfg.DB, s.cfg.Sessions.Now).middleware, nil
+	s.pub = newPublicCache(s.cfg.DB, s.cfg.Sessions.Now)
+	return s.pub.middleware, nil
 }
 
 // nextPublication returns the earliest publication time of a meeting or a

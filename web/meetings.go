@@ -99,7 +99,7 @@ func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.At
 		}
 	}
 	return documentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: tptr(a.LateAt), Version: ver.Number,
-		Pages: ver.Pages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.DocumentID, ver.Number), sha256: ver.SHA256, size: ver.Size}, true
+		Pages: ver.Pages, URL: documentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
 }
 
 // documentsOf returns the documents attached to target that v may see,

@@ -66,6 +66,7 @@ type Server struct {
 	views  *views
 	csrf   *csrf
 	oidc   *oidcLogin
+	pub    *publicCache // nil without a database
 
 	loginByName, loginByIP *limiter
 }
@@ -138,6 +139,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.Sessions != nil {
 		s.oparlRoutes(r)
+		s.fileRoutes(r)
 		r.Get("/login", s.handleLoginPage)
 		r.Post("/login", s.handleLogin)
 		r.Post("/logout", s.handleLogout)
