@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -251,8 +252,11 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Items = append(in.Items, it)
 	}
-	cache := &packet.Cache{Dir: s.cfg.PacketDir}
-	f, err := cache.GetOrBuild(ctx, in)
+	f, err := s.packets.open(ctx, in)
+	if errors.Is(err, errPacketBusy) {
+		tooBusy(w, r)
+		return
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

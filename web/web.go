@@ -55,18 +55,22 @@ type Config struct {
 	// TempDir receives uploads; MaxUpload is the largest accepted.
 	TempDir   string
 	MaxUpload int64
+	// BodyTimeout bounds the time to receive a request body other than
+	// an upload (default 20 s); see limits.go.
+	BodyTimeout time.Duration
 }
 
 // Server is the HTTP handler of Ratsmappe.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	router chi.Router
-	assets *assets
-	views  *views
-	csrf   *csrf
-	oidc   *oidcLogin
-	pub    *publicCache // nil without a database
+	cfg     Config
+	log     *slog.Logger
+	router  chi.Router
+	assets  *assets
+	views   *views
+	csrf    *csrf
+	oidc    *oidcLogin
+	pub     *publicCache // nil without a database
+	packets *packets
 
 	loginByName, loginByIP *limiter
 }
@@ -74,7 +78,7 @@ type Server struct {
 // NewServer returns a Server with its routes. It fails only if the
 // embedded templates or assets are broken, which the tests catch.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -119,12 +123,14 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	r := chi.NewRouter()
+	// First, so that every answer — a 429 too — carries them.
+	r.Use(securityHeaders)
 	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	// HEAD is answered by the GET handler, without the body.
 	r.Use(middleware.GetHead)
-	r.Use(securityHeaders)
+	r.Use(s.limitBodies)
 	r.Use(rememberLanguage)
 	r.Use(http.NewCrossOriginProtection().Handler)
 	r.Use(s.authenticate)
@@ -300,7 +306,11 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	var rej *documents.Rejection
 	if errors.As(err, &rej) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
+		status := http.StatusUnprocessableEntity
+		if rej.Code == documents.RejectTooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
+		writeJSON(w, status, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
 		return
 	}
 	code := ratsmappe.ErrorCode(err)
