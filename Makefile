@@ -79,3 +79,4 @@ bench:
 	$(GO) run ./bench/packet
 	$(GO) run ./bench/search
 	$(GO) run ./bench/portal
+	$(GO) run ./bench/burst
