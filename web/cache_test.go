@@ -54,6 +54,7 @@ type cacheEnv struct {
 	org, person, item, attachment int64
 	published, draft, embargoed   int64
 	doc                           int64
+	embargoEnd                    time.Time // when meeting embargoed becomes public
 }
 
 func newCacheEnv(t *testing.T) *cacheEnv {
@@ -99,7 +100,8 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 	must(t, st.PublishMeeting(ctx, e.published, now.Add(-time.Hour)))
 	e.draft = meeting("Sitzung Bravo")
 	e.embargoed = meeting("Sitzung Charlie")
-	must(t, st.PublishMeeting(ctx, e.embargoed, now.Add(time.Hour)))
+	e.embargoEnd = now.Add(time.Hour)
+	must(t, st.PublishMeeting(ctx, e.embargoed, e.embargoEnd))
 
 	h, err := web.NewServer(web.Config{Documents: e.docs, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
 	must(t, err)
@@ -290,12 +292,32 @@ func TestCacheInvalidation(t *testing.T) {
 		t.Errorf("write by another process: not shown")
 	}
 
+	// A paper the office publishes on its own at a set time: it appears
+	// in the OParl paper list the second that time comes.
+	paper := &sessions.Paper{BodyID: 1, Reference: "2026/0042", Name: "Antrag Stadtbäume", Type: "Antrag"}
+	must(t, e.st.CreatePaper(ctx, paper))
+	must(t, e.st.PublishPaper(ctx, paper.ID, e.clock.Now().Add(10*time.Minute)))
+	e.clock.Add(10*time.Minute - time.Second)
+	if r, b := e.fetch(t, "/oparl/v1/body/1/paper"); r.StatusCode != 200 || strings.Contains(b, "Stadtbäume") {
+		t.Fatalf("paper list before the paper's publication: %d, listed %v", r.StatusCode, strings.Contains(b, "Stadtbäume"))
+	}
+	if r, _ := e.fetch(t, "/oparl/v1/body/1/paper"); r.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("paper list not cached")
+	}
+	e.clock.Add(time.Second)
+	if !has("/oparl/v1/body/1/paper", "Stadtbäume") {
+		t.Errorf("paper publication time passed: not listed")
+	}
+	if r, _ := e.fetch(t, fmt.Sprintf("/papers/%d", paper.ID)); r.StatusCode != 200 {
+		t.Errorf("paper publication time passed: paper page %d", r.StatusCode)
+	}
+
 	// The embargo ends: no write, only time.
 	warm()
 	if has("/meetings", "Sitzung Charlie") {
 		t.Fatalf("embargoed meeting listed before its time")
 	}
-	e.clock.Add(time.Hour - time.Second)
+	e.clock.Add(e.embargoEnd.Sub(e.clock.Now()) - time.Second)
 	if has("/meetings", "Sitzung Charlie") {
 		t.Errorf("embargoed meeting listed a second before its time")
 	}
