@@ -62,21 +62,23 @@ type Config struct {
 
 // Server is the HTTP handler of Ratsmappe.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	router  chi.Router
-	assets  *assets
-	views   *views
-	csrf    *csrf
-	oidc    *oidcLogin
-	pub     *publicCache // nil without a database
-	packets *packets
+	cfg    Config
+	log    *slog.Logger
+	router chi.Router
+	assets *assets
+	views  *views
+	csrf   *csrf
+	oidc   *oidcLogin
 
 	loginByName, loginByIP *limiter
+
+	pub     *publicCache // nil without a database
+	packets *packets
 }
 
-// NewServer returns a Server with its routes. It fails only if the
-// embedded templates or assets are broken, which the tests catch.
+// NewServer returns a Server with its routes, applying the migrations of
+// scope "web" to cfg.DB. It fails if the embedded templates or assets are
+// broken, which the tests catch, or if the migrations fail.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
 	if s.log == nil {
