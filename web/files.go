@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -76,7 +78,56 @@ func (s *Server) handlePublicFile(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same bytes for everyone: no Vary.
 	w.Header().Del("Vary")
-	s.servePDF(w, r, v, disposition, "public, max-age=31536000, immutable")
+	b, err := s.pub.fileBytes(r.Context(), s.cfg.Documents.Blobs(), v)
+	if err != nil || b == nil {
+		s.servePDF(w, r, v, disposition, "public, max-age=31536000, immutable")
+		return
+	}
+	h := w.Header()
+	h.Set("ETag", `"`+v.SHA256+`"`)
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", v.Created, bytes.NewReader(b))
+}
+
+// Small public files are kept in memory: they are what a crowd downloads
+// at once, and their bytes can never change. Bigger ones stream from the
+// blob store.
+const (
+	fileMemMax   = 1 << 20
+	fileMemTotal = 64 << 20
+)
+
+// fileBytes returns the bytes of public version v from memory, reading
+// them once; nil (and no error) for a file too big to keep.
+func (c *publicCache) fileBytes(ctx context.Context, bs documents.BlobStore, v *documents.Version) ([]byte, error) {
+	if v.Size > fileMemMax {
+		return nil, nil
+	}
+	c.files.mu.Lock()
+	b, ok := c.files.bytes[v.SHA256]
+	c.files.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	rc, err := bs.Get(ctx, v.SHA256, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err = io.ReadAll(io.LimitReader(rc, fileMemMax+1))
+	if err != nil || int64(len(b)) != v.Size {
+		return nil, err
+	}
+	c.files.mu.Lock()
+	defer c.files.mu.Unlock()
+	if c.files.bytes == nil || c.files.size+len(b) > fileMemTotal {
+		c.files.bytes, c.files.size = map[string][]byte{}, 0
+	}
+	c.files.bytes[v.SHA256] = b
+	c.files.size += len(b)
+	return b, nil
 }
 
 // fileDecision is whether the rendition with a SHA-256 is public (v) or
@@ -88,8 +139,10 @@ type fileDecision struct {
 }
 
 type fileDecisions struct {
-	mu sync.Mutex
-	m  map[string]fileDecision
+	mu    sync.Mutex
+	m     map[string]fileDecision
+	bytes map[string][]byte // content by SHA-256, see fileBytes
+	size  int
 }
 
 // publicVersion returns the oldest version with rendition sha that an
