@@ -426,6 +426,7 @@ type generation struct {
 	mu      sync.Mutex
 	running bool
 	next    *genRound // the round that starts after the running one
+	start   chan *genRound
 }
 
 type genRound struct {
@@ -437,8 +438,15 @@ type genRound struct {
 const generationQuery = `SELECT n FROM publication_generation WHERE id = 1`
 
 func newGeneration(db *sql.DB) *generation {
-	g := &generation{db: db}
+	g := &generation{db: db, start: make(chan *genRound)}
 	g.stmt, _ = db.Prepare(generationQuery) // on error, run queries unprepared
+	// One long-lived reader: a goroutine per round would grow a fresh
+	// stack for SQLite's deep calls every time.
+	go func() {
+		for round := range g.start {
+			g.run(round)
+		}
+	}()
 	return g
 }
 
@@ -452,7 +460,7 @@ func (g *generation) read(ctx context.Context) (int64, error) {
 		g.running = true
 		g.next = nil
 		g.mu.Unlock()
-		go g.run(round)
+		g.start <- round
 	} else {
 		g.mu.Unlock()
 	}

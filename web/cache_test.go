@@ -46,6 +46,7 @@ func (c *testClock) Add(d time.Duration) {
 // meeting, a member account.
 type cacheEnv struct {
 	srv                           *httptest.Server
+	h                             http.Handler
 	st                            *sessions.Store
 	docs                          *documents.Service
 	db                            *sql.DB
@@ -57,7 +58,7 @@ type cacheEnv struct {
 	embargoEnd                    time.Time // when meeting embargoed becomes public
 }
 
-func newCacheEnv(t *testing.T) *cacheEnv {
+func newCacheEnv(t testing.TB) *cacheEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -105,13 +106,14 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 
 	h, err := web.NewServer(web.Config{Documents: e.docs, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
 	must(t, err)
+	e.h = h
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
 }
 
 // upload adds a document (id 0) or a new version of it, with distinct bytes.
-func (e *cacheEnv) upload(t *testing.T, id int64, title string) int64 {
+func (e *cacheEnv) upload(t testing.TB, id int64, title string) int64 {
 	t.Helper()
 	f := filepath.Join(e.dir, fmt.Sprintf("up-%d.pdf", time.Now().UnixNano()))
 	must(t, os.WriteFile(f, []byte(fmt.Sprintf("%%PDF-1.7 %s %d\n", title, time.Now().UnixNano())), 0o600))
@@ -126,7 +128,7 @@ func (e *cacheEnv) upload(t *testing.T, id int64, title string) int64 {
 	return added.Document.ID
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -370,4 +372,21 @@ func TestCacheNeverForSignedIn(t *testing.T) {
 			t.Errorf("%s: a citizen sees what the member saw", p)
 		}
 	}
+}
+
+// BenchmarkCachedPage is the cost of answering a cached start page, the
+// whole middleware chain included, without the network.
+func BenchmarkCachedPage(b *testing.B) {
+	e := newCacheEnv(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", "/", nil)
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatalf("%d", w.Code)
+			}
+		}
+	})
 }
