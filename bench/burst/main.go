@@ -7,7 +7,8 @@
 // It builds and starts the real server (./cmd/ratsmappe serve --demo) on
 // loopback, finds the sustainable load by raising (×1.5) the rate at which
 // citizens arrive (open loop) until p99 passes 100 ms or anything but
-// 200/304 comes back, publishes a
+// 200/304 comes back (a failing step is tried once more, the machine may
+// be shared), publishes a
 // draft agenda through the API as the council office, and then offers
 // citizens' requests open-loop (arrivals at a fixed rate, not waiting for
 // each other) at 1× and 10× the sustainable rate. It reports req/s, p50 and
@@ -104,14 +105,24 @@ func main() {
 	fmt.Printf("%10s %10s %9s %9s %8s %6s %6s %9s\n", "offered/s", "answered/s", "p50", "p99", "429", "5xx", "errors", "not sent")
 	var best *stats
 	bestRate := 0.0
+	retried := false
 	for rate := 250.0; rate <= 100000; rate = math.Round(rate * 1.5) {
 		ctx, cancel := context.WithTimeout(context.Background(), *step)
 		s := openLoop(ctx, client, mix, rate)
 		cancel()
 		fmt.Printf("%10.0f %10.0f %9s %9s %8d %6d %6d %9d\n", rate, s.rps(), s.pct(50), s.pct(99), s.codes[429], s.status5xx(), s.errs, s.notSent)
 		if s.pct(99) > *maxP99 || s.codes[429] > 0 || s.status5xx() > 0 || s.errs > 0 || s.other() > 0 || s.notSent > 0 || s.rps() < 0.9*rate {
+			// Once more: on a shared machine another job's burst can
+			// spoil one step.
+			if !retried {
+				retried = true
+				rate = math.Round(rate / 1.5)
+				time.Sleep(2 * time.Second)
+				continue
+			}
 			break
 		}
+		retried = false
 		best, bestRate = s, rate
 		time.Sleep(time.Second) // let the previous step's connections settle
 	}
