@@ -22,7 +22,9 @@ import (
 
 const packetWait = 10 * time.Second
 
-var packetBuilders = max(2, runtime.NumCPU())
+// packetBuilders leaves half the cores to everyone else: at the moment
+// of publication citizens arrive too.
+var packetBuilders = max(1, runtime.NumCPU()/2)
 
 // errPacketBusy means the packet is not built and no builder was free.
 var errPacketBusy = errors.New("all packet builders busy")
