@@ -36,9 +36,9 @@ test-browser:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
 	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON FuzzOParlQuery FuzzRequestHeaders FuzzLoginForm FuzzICalFold; do \
-		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=5s ./web/ || exit 1; \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=4s ./web/ || exit 1; \
 	done
-	$(GO) test -run='^$$' -fuzz='^FuzzRequest$$' -fuzztime=10s ./web/
+	$(GO) test -run='^$$' -fuzz='^FuzzRequest$$' -fuzztime=8s ./web/
 	$(GO) test -run='^$$' -fuzz='^FuzzQueryParse$$' -fuzztime=5s ./search/
 
 deps: deps-debian deps-minio deps-node
