@@ -41,11 +41,13 @@ test-browser:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
-	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON; do \
-		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=8s ./web/ || exit 1; \
+	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON FuzzOParlQuery FuzzRequestHeaders FuzzLoginForm FuzzICalFold; do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=4s ./web/ || exit 1; \
 	done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeOParl$$' -fuzztime=8s ./sessions/oparlimport/
 	$(GO) test -run='^$$' -fuzz='^FuzzAnnotation$$' -fuzztime=8s ./annotate/
+	$(GO) test -run='^$$' -fuzz='^FuzzRequest$$' -fuzztime=8s ./web/
+	$(GO) test -run='^$$' -fuzz='^FuzzQueryParse$$' -fuzztime=5s ./search/
 
 deps: deps-debian deps-minio deps-node
 
@@ -100,3 +102,4 @@ bench:
 	$(GO) run ./bench/reanchor
 	$(MAKE) deps-node
 	node bench/reader/main.mjs
+	$(GO) run ./bench/burst

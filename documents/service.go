@@ -306,8 +306,16 @@ func cleanFileName(name string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case r < 0x20 || r == 0x7f:
 			return -1
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			// Bidi overrides make "rechnung\u202Efdp.exe" look like a PDF.
+			return -1
+		case strings.ContainsRune(`"*:<>?|`, r):
+			// Not allowed in Windows file names, and a quote confuses naive
+			// parsers of Content-Disposition.
+			return '_'
 		}
 		return r
 	}, name)

@@ -177,6 +177,27 @@ func (s *Store) FindVersions(ctx context.Context, id int64) ([]*Version, error) 
 	return vs, rows.Err()
 }
 
+// FindVersionsBySHA256 returns every version whose rendition has the
+// given SHA-256 (hex), oldest first; none is not an error. The same bytes
+// can be a version of several documents.
+func (s *Store) FindVersionsBySHA256(ctx context.Context, sha256 string) ([]*Version, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions v
+		WHERE v.sha256 = ? ORDER BY v.created_at, v.document_id, v.number`, sha256)
+	if err != nil {
+		return nil, fmt.Errorf("find versions by content: %w", err)
+	}
+	defer rows.Close()
+	var vs []*Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find versions by content: %w", err)
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
+
 // FindPages returns the pages of version n of document id, in order.
 func (s *Store) FindPages(ctx context.Context, id int64, n int) ([]Page, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT number, width, height, text, ocr FROM pages

@@ -150,12 +150,6 @@ func newAnnEnv(t *testing.T) *annEnv {
 	return e
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // upload adds a document (id 0) or a version with the given page texts.
 func (e *annEnv) upload(id int64, pages ...string) int64 {

@@ -157,14 +157,23 @@ func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusForbidden, "error", p)
 }
 
-// newPage starts the data of a page for r.
+// newPage starts the data of a page for r. Only a signed-in viewer's
+// pages carry a form token (for signing out, and the office's script):
+// an anonymous page is the same for every citizen and so can be cached —
+// pages with a form for anonymous viewers (sign-in) set p.CSRF
+// themselves.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	v := viewerFrom(r.Context())
-	return &page{Lang: language(r), Title: title, CSRF: s.csrf.Token(w, r), User: v.Name, Staff: v.Staff(), Admin: v.Role == sessions.RoleAdmin}
+	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == sessions.RoleAdmin}
+	if v.AccountID != 0 {
+		p.CSRF = s.csrf.Token(w, r)
+	}
+	return p
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, translate(language(r), "login.title"))
+	p.CSRF = s.csrf.Token(w, r)
 	p.Data = safeNext(r.URL.Query().Get("next"))
 	p.OIDC = s.oidc != nil
 	s.render(w, r, http.StatusOK, "login", p)
@@ -193,6 +202,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	fail := func(status int, msg string) {
 		p := s.newPage(w, r, translate(lang, "login.title"))
+		p.CSRF = s.csrf.Token(w, r)
 		p.Error, p.Data = msg, next
 		s.render(w, r, status, "login", p)
 	}

@@ -79,11 +79,17 @@ func (s *Server) withID(h func(http.ResponseWriter, *http.Request, int64)) http.
 }
 
 // decode reads a JSON body of at most 1 MiB into v, refusing unknown
-// fields, so that a typo is an error and not a silent no-op.
+// fields, so that a typo is an error and not a silent no-op. A longer body
+// is ETOOLARGE (limitBodies wraps it; the LimitReader is for callers
+// without it).
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxJSONBody+1))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ratsmappe.Errorf(ratsmappe.ETOOLARGE, "Die Anfrage ist zu groß. / The request is too large.")
+		}
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Anfrage: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
@@ -575,7 +581,7 @@ func addedOut(a *documents.Added) addedJSON {
 
 // apiUpload ingests a new document: POST /api/v1/documents?title=&kind=
 // with multipart field "file". A refused file answers 422 with the typed
-// reason in German and English.
+// reason in German and English (413 for too_large).
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {

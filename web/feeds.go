@@ -37,17 +37,25 @@ func icalEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`).Replace(s)
 }
 
-// icalFold writes one content line, folded at 75 octets without splitting
-// a UTF-8 sequence, ended by CRLF.
+// icalFold writes one content line, folded so that no physical line has
+// more than 75 octets (a continuation's leading space counts), without
+// splitting a UTF-8 sequence, ended by CRLF.
 func icalFold(b *strings.Builder, line string) {
-	for len(line) > 75 {
-		cut := 75
+	limit := 75
+	for len(line) > limit {
+		cut := limit
 		for cut > 0 && line[cut]&0xC0 == 0x80 {
 			cut--
+		}
+		if cut == 0 {
+			// Only continuation bytes (not UTF-8): cut anywhere rather
+			// than loop for ever.
+			cut = limit
 		}
 		b.WriteString(line[:cut])
 		b.WriteString("\r\n ")
 		line = line[cut:]
+		limit = 74
 	}
 	b.WriteString(line)
 	b.WriteString("\r\n")

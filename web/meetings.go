@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -99,7 +100,7 @@ func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.At
 		}
 	}
 	return documentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: tptr(a.LateAt), Version: ver.Number,
-		Pages: ver.Pages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.DocumentID, ver.Number), sha256: ver.SHA256, size: ver.Size}, true
+		Pages: ver.Pages, URL: documentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
 }
 
 // documentsOf returns the documents attached to target that v may see,
@@ -251,8 +252,11 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Items = append(in.Items, it)
 	}
-	cache := &packet.Cache{Dir: s.cfg.PacketDir}
-	f, err := cache.GetOrBuild(ctx, in)
+	f, err := s.packets.open(ctx, in)
+	if errors.Is(err, errPacketBusy) {
+		tooBusy(w, r)
+		return
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

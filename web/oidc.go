@@ -76,6 +76,7 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string, err error) {
 		s.log.Info("OIDC sign-in failed", "reason", msg, "err", err)
 		p := s.newPage(w, r, translate(lang, "login.title"))
+		p.CSRF = s.csrf.Token(w, r)
 		p.Error, p.Data = msg, "/"
 		s.render(w, r, http.StatusUnauthorized, "login", p)
 	}

@@ -280,7 +280,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		versions = append(versions, versionView{Number: ver.Number, Created: ver.Created, State: ver.State, Pages: ver.Pages, Size: ver.Size,
-			URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", id, ver.Number), Note: ver.Note})
+			URL: documentURL(v, id, ver), Note: ver.Note})
 	}
 	if len(versions) == 0 {
 		s.pageError(w, r, notFoundErr)

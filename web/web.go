@@ -57,6 +57,10 @@ type Config struct {
 	MaxUpload int64
 	// Search answers /search and /api/v1/search; nil: search unavailable.
 	Search Searcher
+
+	// BodyTimeout bounds the time to receive a request body other than
+	// an upload (default 20 s); see limits.go.
+	BodyTimeout time.Duration
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -70,12 +74,16 @@ type Server struct {
 	oidc   *oidcLogin
 
 	loginByName, loginByIP *limiter
+
+	pub     *publicCache // nil without a database
+	packets *packets
 }
 
-// NewServer returns a Server with its routes. It fails only if the
-// embedded templates or assets are broken, which the tests catch.
+// NewServer returns a Server with its routes, applying the migrations of
+// scope "web" to cfg.DB. It fails if the embedded templates or assets are
+// broken, which the tests catch, or if the migrations fail.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -115,17 +123,24 @@ func NewServer(cfg Config) (*Server, error) {
 	if wait <= 0 {
 		wait = 3 * time.Second
 	}
+	publicCache, err := s.newPublicCache()
+	if err != nil {
+		return nil, err
+	}
 	r := chi.NewRouter()
+	// First, so that every answer — a 429 too — carries them.
+	r.Use(securityHeaders)
 	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
 	// HEAD is answered by the GET handler, without the body.
 	r.Use(middleware.GetHead)
-	r.Use(securityHeaders)
+	r.Use(s.limitBodies)
 	r.Use(rememberLanguage)
 	r.Use(http.NewCrossOriginProtection().Handler)
 	r.Use(s.authenticate)
 	r.Use(s.checkCSRF)
+	r.Use(publicCache)
 
 	r.Handle("/static/*", s.assets)
 	r.Get("/healthz", s.handleHealthz)
@@ -135,6 +150,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.Sessions != nil {
 		s.oparlRoutes(r)
+		s.fileRoutes(r)
 		r.Get("/login", s.handleLoginPage)
 		r.Post("/login", s.handleLogin)
 		r.Post("/logout", s.handleLogout)
@@ -301,7 +317,11 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	var rej *documents.Rejection
 	if errors.As(err, &rej) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
+		status := http.StatusUnprocessableEntity
+		if rej.Code == documents.RejectTooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
+		writeJSON(w, status, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
 		return
 	}
 	code := ratsmappe.ErrorCode(err)

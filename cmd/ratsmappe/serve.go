@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sweepEvery := fs.Duration("sweep-interval", envDuration("RATSMAPPE_SWEEP_INTERVAL", time.Hour), "how often to remove unreferenced blobs (0: never)")
 	oidcIssuer := fs.String("oidc-issuer", envString("RATSMAPPE_OIDC_ISSUER", ""), "OpenID Connect issuer URL for single sign-on (with RATSMAPPE_OIDC_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URL)")
 	withDemo := fs.Bool("demo", envBool("RATSMAPPE_DEMO", false), "on first start (empty data directory), load the demo council")
+	headerTimeout := fs.Duration("read-header-timeout", envDuration("RATSMAPPE_READ_HEADER_TIMEOUT", 10*time.Second), "time a client has to send its request headers (slowloris)")
+	bodyTimeout := fs.Duration("body-timeout", envDuration("RATSMAPPE_BODY_TIMEOUT", 20*time.Second), "time a client has to send a request body other than an upload")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -100,8 +102,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ClientSecret: envString("RATSMAPPE_OIDC_CLIENT_SECRET", ""),
 			RedirectURL:  envString("RATSMAPPE_OIDC_REDIRECT_URL", ""),
 		},
-		MaxUpload: cfg.PDFMaxMB * 1000 * 1000,
-		Search:    searcher,
+		MaxUpload:   cfg.PDFMaxMB * 1000 * 1000,
+		Search:      searcher,
+		BodyTimeout: *bodyTimeout,
 	})
 	if err != nil {
 		return err
@@ -110,9 +113,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	// A client gets headerTimeout for its headers and the body limits of
+	// web (limits.go); ReadTimeout bounds an upload of the largest PDF
+	// over a slow line, WriteTimeout a packet download.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: *headerTimeout,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      10 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -109,7 +109,7 @@ test("the office builds, fills and publishes a meeting; citizens see their share
   assert.match(text, /Neubau Feuerwache Nord/);
   assert.doesNotMatch(text, /Müllerstraße/);
   assert.match(text, /Nichtöffentlicher Tagesordnungspunkt/);
-  const link = await citizen.getAttribute("ol.agenda a[href*='/versions/']", "href");
+  const link = await citizen.getAttribute("ol.agenda a[href^='/files/']", "href");
   const resp = await citizen.request.get(base + link);
   assert.equal(resp.status(), 200);
   assert.equal(resp.headers()["content-type"], "application/pdf");

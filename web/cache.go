@@ -1,0 +1,494 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+)
+
+// The public-response cache. What an anonymous citizen sees is the same for
+// every anonymous citizen, so the rendered body of a portal page, an OParl
+// answer, a feed or the sitemap is built once and served from memory until
+// something public changes. Two things change it:
+//
+//   - data: every table public output is built from has triggers that bump
+//     publication_generation.n in the transaction of the change
+//     (migrations/0001_publication_generation.sql). Each request reads the
+//     generation after it arrived; an entry built under another generation
+//     is never served. So a publication, a depublication, a new version or
+//     a withdrawal shows in the very next response, whichever process
+//     wrote it.
+//   - time: an agenda or paper with a publication time in the future
+//     (embargo) becomes public when that time passes, without any write.
+//     An entry expires no later than the earliest such time after it was
+//     built, read with the store's clock, the one the policy uses.
+//
+// Presentation that depends on the wall clock alone (the split into next
+// and past meetings, today's members) is refreshed after cacheMaxAge.
+//
+// Only anonymous requests are cached: any auth cookie (even a stale one)
+// or Authorization header bypasses the cache, and those responses are
+// private, no-store. Responses carry a strong ETag (SHA-256 of the body)
+// and answer If-None-Match with 304; Cache-Control is public, no-cache, so
+// browsers and proxies revalidate every time and never show a stale
+// visibility either.
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the schema migrations of package web (scope "web"):
+// the publication generation and its triggers. They need the tables of
+// documents and sessions; NewServer applies them.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+const (
+	cacheMaxAge     = time.Minute
+	cacheMaxEntries = 4096
+	cacheMaxBody    = 2 << 20  // bodies above this are not cached
+	cacheMaxBytes   = 64 << 20 // all bodies together
+)
+
+// cacheable reports whether the response to a GET of path is the same for
+// every anonymous viewer and worth keeping: the portal pages, OParl
+// objects and lists (not file bytes), feeds, calendars and the sitemap,
+// and the public meeting API.
+func cacheable(path string) bool {
+	switch path {
+	case "/", "/meetings", "/organizations", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/api/v1/meetings":
+		return true
+	}
+	for _, p := range []string{"/meetings/", "/organizations/", "/papers/", "/documents/", "/oparl/v1/", "/api/v1/meetings/"} {
+		if strings.HasPrefix(path, p) {
+			return !strings.HasSuffix(path, "/access") && !strings.HasSuffix(path, "/download") && !strings.HasSuffix(path, ".pdf")
+		}
+	}
+	return false
+}
+
+// anonymous reports whether r carries no credentials at all.
+func anonymous(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return false
+	}
+	_, err := r.Cookie(authCookie)
+	return err != nil
+}
+
+type cacheEntry struct {
+	gen     int64
+	expires time.Time
+	header  http.Header
+	body    []byte
+	etag    string
+}
+
+// publicCache holds the cached responses and tracks the generation.
+type publicCache struct {
+	db  *sql.DB
+	now func() time.Time
+	gen *generation
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+	bytes   int
+	flights map[string]*flight
+
+	// nextPub is the earliest publication time after nextPubAt's clock
+	// reading, valid for generation nextPubGen.
+	files fileDecisions
+
+	pubMu      sync.Mutex
+	nextPubGen int64
+	nextPubAt  time.Time
+	nextPub    time.Time
+}
+
+type flight struct {
+	done  chan struct{}
+	entry *cacheEntry // nil if the response was not cacheable
+}
+
+func newPublicCache(db *sql.DB, now func() time.Time) *publicCache {
+	return &publicCache{db: db, now: now, gen: newGeneration(db), entries: map[string]*cacheEntry{}, flights: map[string]*flight{}}
+}
+
+// newPublicCache applies the migrations of scope "web" and returns the
+// cache's middleware; without a database (tests of single handlers) it
+// only marks responses private.
+func (s *Server) newPublicCache() (func(http.Handler) http.Handler, error) {
+	if s.cfg.DB == nil || s.cfg.Sessions == nil {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Cache-Control", "private, no-store")
+				next.ServeHTTP(w, r)
+			})
+		}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := sqlite.Migrate(ctx, s.cfg.DB, "web", Migrations()); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.pub = newPublicCache(s.cfg.DB, s.cfg.Sessions.Now)
+	return s.pub.middleware, nil
+}
+
+// nextPublication returns the earliest publication time of a meeting or a
+// paper after now; zero if there is none. It is computed once per
+// generation and clock passing it.
+func (c *publicCache) nextPublication(ctx context.Context, gen int64, now time.Time) (time.Time, error) {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	if c.nextPubGen == gen && !now.Before(c.nextPubAt) && (c.nextPub.IsZero() || now.Before(c.nextPub)) {
+		return c.nextPub, nil
+	}
+	// Times are fixed-width RFC 3339 text in UTC; a bound two seconds
+	// back, at second precision, compares below every later stored
+	// value whatever its fraction. The exact comparison is done here.
+	bound := now.Add(-2 * time.Second).UTC().Format(time.RFC3339)
+	rows, err := c.db.QueryContext(ctx, `SELECT published_at FROM meetings WHERE published_at >= ?1
+		UNION ALL SELECT published_at FROM papers WHERE published_at >= ?1 ORDER BY 1 LIMIT 100`, bound)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next publication: %w", err)
+	}
+	defer rows.Close()
+	var next time.Time
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return time.Time{}, fmt.Errorf("next publication: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || !t.After(now) {
+			continue
+		}
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return time.Time{}, fmt.Errorf("next publication: %w", err)
+	}
+	c.nextPubGen, c.nextPubAt, c.nextPub = gen, now, next
+	return next, nil
+}
+
+func (c *publicCache) lookup(key string, gen int64, now time.Time) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil {
+		return nil
+	}
+	if e.gen != gen || !now.Before(e.expires) {
+		delete(c.entries, key)
+		c.bytes -= len(e.body)
+		return nil
+	}
+	return e
+}
+
+func (c *publicCache) store(key string, e *cacheEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.entries[key]; old != nil {
+		c.bytes -= len(old.body)
+	}
+	// Full: forget about a quarter, at random (map order), old
+	// generations first.
+	if len(c.entries) >= cacheMaxEntries || c.bytes+len(e.body) > cacheMaxBytes {
+		n := len(c.entries) / 4
+		for k, x := range c.entries {
+			if x.gen != e.gen || n > 0 {
+				delete(c.entries, k)
+				c.bytes -= len(x.body)
+				n--
+			}
+		}
+	}
+	c.entries[key] = e
+	c.bytes += len(e.body)
+}
+
+// middleware serves anonymous GETs of cacheable paths from the cache and
+// marks every other response private, no-store unless its handler says
+// otherwise (public files, static assets).
+func (c *publicCache) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !cacheable(r.URL.Path) || !anonymous(r) {
+			h := w.Header()
+			h.Set("Cache-Control", "private, no-store")
+			h.Add("Vary", "Cookie, Authorization")
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		gen, err := c.gen.read(ctx)
+		if err != nil {
+			// Without the generation nothing cached can be trusted.
+			w.Header().Set("Cache-Control", "private, no-store")
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := c.now()
+		key := cacheKey(r)
+		e := c.lookup(key, gen, now)
+		// X-Cache tells operators (and the tests) whether the cache works.
+		w.Header().Set("X-Cache", "hit")
+		if e == nil {
+			w.Header().Set("X-Cache", "miss")
+			e = c.fill(w, r, next, key, gen, now)
+			if e == nil {
+				return // answered by the handler, uncached
+			}
+		}
+		serveEntry(w, r, e)
+	})
+}
+
+// fill builds the entry for key under generation gen: one request builds
+// it, concurrent ones for the same key and generation wait for it. It
+// returns nil after answering w itself when the response is not
+// cacheable.
+func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Handler, key string, gen int64, now time.Time) *cacheEntry {
+	fk := fmt.Sprintf("%d\x00%s", gen, key)
+	c.mu.Lock()
+	if f := c.flights[fk]; f != nil {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-r.Context().Done():
+			return nil
+		}
+		if f.entry != nil && now.Before(f.entry.expires) {
+			return f.entry
+		}
+		// The leader's response was not cacheable: build our own.
+		return c.render(w, r, next, gen, now)
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[fk] = f
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.flights, fk)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.entry = c.render(w, r, next, gen, now)
+	if f.entry != nil {
+		c.store(key, f.entry)
+	}
+	return f.entry
+}
+
+// render runs the handler into memory. A 200 without cookies becomes an
+// entry (returned, not yet served); anything else is passed on to w as it
+// is, and render returns nil.
+func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.Handler, gen int64, now time.Time) *cacheEntry {
+	// The handler must build the full response: conditions are checked
+	// against the entry.
+	r2 := r.Clone(r.Context())
+	// A HEAD is built as the GET it stands for: handlers (ServeContent)
+	// leave the body out of a HEAD, and the entry serves both.
+	r2.Method = http.MethodGet
+	for _, h := range []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"} {
+		r2.Header.Del(h)
+	}
+	rec := &recorder{header: http.Header{}}
+	next.ServeHTTP(rec, r2)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	pub, err := c.nextPublication(r.Context(), gen, now)
+	ok := err == nil && rec.status == http.StatusOK && len(rec.header.Values("Set-Cookie")) == 0 &&
+		rec.body.Len() <= cacheMaxBody && !strings.HasPrefix(rec.header.Get("Content-Type"), "application/pdf")
+	if !ok {
+		dst := w.Header()
+		dst.Del("X-Cache")
+		for k, v := range rec.header {
+			dst[k] = v
+		}
+		if dst.Get("Cache-Control") == "" || rec.status != http.StatusOK {
+			dst.Set("Cache-Control", "private, no-store")
+		}
+		w.WriteHeader(rec.status)
+		w.Write(rec.body.Bytes())
+		return nil
+	}
+	expires := now.Add(cacheMaxAge)
+	if !pub.IsZero() && pub.Before(expires) {
+		expires = pub
+	}
+	h := rec.header.Clone()
+	for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Date", "Content-Length"} {
+		h.Del(k)
+	}
+	sum := sha256.Sum256(rec.body.Bytes())
+	return &cacheEntry{gen: gen, expires: expires, header: h, body: bytes.Clone(rec.body.Bytes()),
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:24]) + `"`}
+}
+
+// serveEntry answers r from e, with 304 if the client has it already.
+func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
+	h := w.Header()
+	for k, v := range e.header {
+		h[k] = v
+	}
+	h.Set("ETag", e.etag)
+	h.Set("Cache-Control", "public, no-cache")
+	h.Set("Vary", "Cookie, Authorization, Accept-Language")
+	if etagMatch(r.Header.Get("If-None-Match"), e.etag) {
+		for _, k := range []string{"Content-Type", "Content-Length", "Content-Language", "Content-Disposition"} {
+			h.Del(k)
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", fmt.Sprint(len(e.body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(e.body)
+	}
+}
+
+// etagMatch implements the weak comparison of If-None-Match (RFC 9110,
+// 13.1.2): a list of entity tags or "*".
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// cacheKey is everything an anonymous response depends on: path and
+// query, the language the request gets, and the scheme and host the
+// absolute URLs of feeds and OParl are built from.
+func cacheKey(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return strings.Join([]string{scheme, r.Header.Get("X-Forwarded-Proto"), r.Host, r.URL.Path, r.URL.RawQuery, language(r)}, "\x00")
+}
+
+// recorder keeps a handler's response in memory.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+// generation reads publication_generation.n. Reads are coalesced: a
+// request waits for a read that started after it arrived (so it sees
+// every commit before its arrival), and all requests waiting meanwhile
+// share that one read — under load, one query per query time instead of
+// one per request.
+type generation struct {
+	db   *sql.DB
+	stmt *sql.Stmt // prepared once: the query runs thousands of times a second
+
+	mu      sync.Mutex
+	running bool
+	next    *genRound // the round that starts after the running one
+	start   chan *genRound
+}
+
+type genRound struct {
+	done chan struct{}
+	n    int64
+	err  error
+}
+
+const generationQuery = `SELECT n FROM publication_generation WHERE id = 1`
+
+func newGeneration(db *sql.DB) *generation {
+	g := &generation{db: db, start: make(chan *genRound)}
+	g.stmt, _ = db.Prepare(generationQuery) // on error, run queries unprepared
+	// One long-lived reader: a goroutine per round would grow a fresh
+	// stack for SQLite's deep calls every time.
+	go func() {
+		for round := range g.start {
+			g.run(round)
+		}
+	}()
+	return g
+}
+
+func (g *generation) read(ctx context.Context) (int64, error) {
+	g.mu.Lock()
+	if g.next == nil {
+		g.next = &genRound{done: make(chan struct{})}
+	}
+	round := g.next
+	if !g.running {
+		g.running = true
+		g.next = nil
+		g.mu.Unlock()
+		g.start <- round
+	} else {
+		g.mu.Unlock()
+	}
+	select {
+	case <-round.done:
+		return round.n, round.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// run reads the generation for round, then for each round that gathered
+// waiters meanwhile, until none is left.
+func (g *generation) run(round *genRound) {
+	for round != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if g.stmt != nil {
+			round.err = g.stmt.QueryRowContext(ctx).Scan(&round.n)
+		} else {
+			round.err = g.db.QueryRowContext(ctx, generationQuery).Scan(&round.n)
+		}
+		cancel()
+		close(round.done)
+		g.mu.Lock()
+		round, g.next = g.next, nil
+		if round == nil {
+			g.running = false
+		}
+		g.mu.Unlock()
+	}
+}
