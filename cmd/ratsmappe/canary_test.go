@@ -31,8 +31,11 @@ type dbIDs struct {
 	documents, meetings, items, papers, files []int64
 	organizations, persons                    []int64
 	versions                                  [][2]int64 // document, number
-	minutes, consultations                    [][2]int64 // meeting or paper, id
-	max                                       int64
+	// hashes are the SHA-256 of every rendition and every original, with
+	// the document they belong to
+	hashes                 []hashOf
+	minutes, consultations [][2]int64 // meeting or paper, id
+	max                    int64
 	// org[kind][id] are the names of the committees the object belongs to
 	org map[string]map[int64]map[string]bool
 	// excludedDoc is a document of an item clara is excluded from (of a
@@ -89,6 +92,18 @@ func enumerate(t *testing.T, data string) *dbIDs {
 	ids.files = list(`SELECT id FROM attachments ORDER BY id`)
 	ids.versions = pairs(`SELECT document_id, number FROM versions ORDER BY document_id, number`)
 	ids.minutes = pairs(`SELECT meeting_id, id FROM minutes ORDER BY id`)
+	{
+		rows, err := db.QueryContext(ctx, `SELECT document_id, sha256 FROM versions UNION SELECT document_id, original_sha256 FROM versions ORDER BY 1, 2`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var h hashOf
+			rows.Scan(&h.document, &h.sha)
+			ids.hashes = append(ids.hashes, h)
+		}
+		rows.Close()
+	}
 	ids.consultations = pairs(`SELECT paper_id, id FROM consultations ORDER BY id`)
 	orgOf := map[string]string{
 		"organization": `SELECT id, name FROM organizations`,
@@ -163,6 +178,12 @@ func enumerate(t *testing.T, data string) *dbIDs {
 			len(ids.documents), len(ids.versions), len(ids.files), len(ids.minutes), ids.excludedDoc, ids.publicDoc)
 	}
 	return ids
+}
+
+// hashOf is a content hash of one of a document's versions.
+type hashOf struct {
+	document int64
+	sha      string
 }
 
 // fullResponse is a response with the headers that may tell ids apart.
@@ -292,6 +313,31 @@ func (c *crawler) probe(ids *dbIDs, exempt func(kind string, id int64) bool) (re
 					c.t.Errorf("LEAK: %s answers unlike an id that does not exist:\n%.500s\n---\n%.500s", p, fp, want)
 				}
 			}
+		}
+	}
+	// Public files at content-addressed URLs: every rendition and every
+	// original the database holds, against a hash that exists nowhere.
+	ref := c.fetch("/files/" + strings.Repeat("0", 64) + ".pdf")
+	if ref.status == 200 {
+		c.t.Errorf("/files answers 200 for a hash that does not exist")
+	}
+	want := fingerprint(ref)
+	for _, h := range ids.hashes {
+		p := "/files/" + h.sha + ".pdf"
+		got := c.fetch(p)
+		if got.status == 200 {
+			if c.ok == nil {
+				c.ok = map[string]int{}
+			}
+			c.ok["/files/{sha256}.pdf"]++
+			if exempt == nil || !exempt("document", h.document) {
+				c.check(p, response{got.status, got.body, got.header.Get("Content-Type")})
+			}
+			continue
+		}
+		refused++
+		if fp := fingerprint(got); fp != want {
+			c.t.Errorf("LEAK: %s answers unlike a hash that does not exist:\n%.500s\n---\n%.500s", p, fp, want)
 		}
 	}
 	return refused
