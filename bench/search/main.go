@@ -15,6 +15,9 @@
 // cache, as popular queries are).
 //
 //	go run ./bench/search [-records 100000] [-duration 10s]
+//
+// To profile the query side without indexing again, build ours once with
+// -keep DIR and measure it with -reuse DIR -skip-plain -cpuprofile FILE.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"sync"
@@ -59,6 +63,9 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each concurrency level runs")
 	batch := flag.Int("batch", 5000, "records per Index call")
 	skipPlain := flag.Bool("skip-plain", false, "measure only ours")
+	reuse := flag.String("reuse", "", "directory of an index of ours built by an earlier run with -keep: skip indexing ours")
+	keep := flag.String("keep", "", "build ours in this directory and keep it (for -reuse)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the uncached citizen queries to this file")
 	flag.Parse()
 
 	files, err := searchtest.LoadKarlsruhe(*corpus)
@@ -102,7 +109,17 @@ func main() {
 		defer plainIx.idx.Close()
 	}
 	oursDir := filepath.Join(tmp, "ours")
-	oursIndex := indexOurs(oursDir, recs, *batch)
+	if *keep != "" {
+		oursDir = *keep
+	}
+	var oursIndex indexFigures
+	if *reuse != "" {
+		oursDir = *reuse
+		oursIndex = indexFigures{took: time.Nanosecond, cpu: time.Nanosecond, size: dirSize(oursDir)}
+		fmt.Printf("ours reused from %s: indexing figures not measured\n", oursDir)
+	} else {
+		oursIndex = indexOurs(oursDir, recs, *batch)
+	}
 
 	fmt.Printf("%-34s %10s %10s %12s %10s %14s %10s\n", "indexing", "records", "seconds", "records/s", "CPU s", "records/CPU s", "size MB")
 	row := func(name string, f indexFigures) {
@@ -155,6 +172,15 @@ func main() {
 		}
 	}
 	for _, r := range runs {
+		if r.name == "ours, citizen, no cache" && *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			measure(r)
+			pprof.StopCPUProfile()
+			check(f.Close())
+			continue
+		}
 		measure(r)
 	}
 	recallCold := recall(func(q string) ([]int64, error) { return oursTop(cold, citizen, now, q) })
