@@ -1,8 +1,6 @@
 package bleve
 
 import (
-	"slices"
-
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/german"
 )
@@ -12,14 +10,35 @@ import (
 // cheaper than reading term vectors, which means walking the postings of
 // every marked term up to each page. A compound matched by one of its
 // parts is marked whole, since a part carries its compound's offsets.
-func (x *Index) matches(text string, p *plan) []search.Match {
+//
+// It gives what analysing the text token by token would (a word is
+// marked by the first of its terms, stem then parts, that p marks), but
+// it looks each distinct word up once: a page repeats its articles,
+// conjunctions and key words often, and the analyzer's cache is large and
+// shared, while memo is small and the caller's own.
+func (x *Index) matches(text string, p *plan, memo map[string]string) []search.Match {
 	var ms []search.Match
-	x.analyzer.Analyze(text, func(t german.Token) {
-		if p.marks[t.Term] {
-			ms = append(ms, search.Match{Start: t.Start, End: t.End, Term: t.Term})
+	german.Words(text, func(w german.Word) {
+		mark, ok := memo[w.Text]
+		if !ok {
+			t := x.analyzer.Terms(w.Text)
+			if t.Stem != "" {
+				if p.marks[t.Stem] {
+					mark = t.Stem
+				} else {
+					for _, part := range t.Parts {
+						if p.marks[part] {
+							mark = part
+							break
+						}
+					}
+				}
+			}
+			memo[w.Text] = mark
+		}
+		if mark != "" {
+			ms = append(ms, search.Match{Start: w.Start, End: w.End, Term: mark})
 		}
 	})
-	slices.SortStableFunc(ms, func(a, b search.Match) int { return a.Start - b.Start })
-	// A compound matched by several parts is one match.
-	return slices.CompactFunc(ms, func(a, b search.Match) bool { return a.Start == b.Start })
+	return ms
 }
