@@ -31,8 +31,13 @@ func (x *Index) Search(ctx context.Context, q rsearch.Query) (*rsearch.Result, e
 			return cloneResult(r.(*rsearch.Result)), nil
 		}
 	}
+	release, err := x.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
 	gen := x.generation.Load()
 	res, err := x.search(ctx, q)
+	release()
 	if err != nil {
 		return nil, err
 	}
