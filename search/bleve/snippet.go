@@ -15,13 +15,14 @@ import (
 // marked by the first of its terms, stem then parts, that p marks), but
 // it looks each distinct word up once: a page repeats its articles,
 // conjunctions and key words often, and the analyzer's cache is large and
-// shared, while memo is small and the caller's own.
+// shared, while memo is small and the caller's own. memo is keyed by the
+// word as written, so that a repeated word is not even lower-cased again.
 func (x *Index) matches(text string, p *plan, memo map[string]string) []search.Match {
 	var ms []search.Match
-	german.Words(text, func(w german.Word) {
+	german.WordsAsWritten(text, func(w german.Word) {
 		mark, ok := memo[w.Text]
 		if !ok {
-			t := x.analyzer.Terms(w.Text)
+			t := x.analyzer.Word(w.Text)
 			if t.Stem != "" {
 				if p.marks[t.Stem] {
 					mark = t.Stem

@@ -71,12 +71,6 @@ func (a *Analyzer) Word(word string) Terms {
 	return a.current().get(a.vocab, lower(word))
 }
 
-// Terms returns the terms of a lower-cased word (Word.Text), as Analyze
-// finds them.
-func (a *Analyzer) Terms(lowered string) Terms {
-	return a.current().get(a.vocab, lowered)
-}
-
 func (a *Analyzer) current() *wordCache {
 	v := a.vocab.Version()
 	c := a.cache.Load()

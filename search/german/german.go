@@ -35,6 +35,16 @@ type Word struct {
 
 // Words calls fn for every word of text, in order.
 func Words(text string, fn func(Word)) {
+	words(text, true, fn)
+}
+
+// WordsAsWritten is Words without lower-casing: Word.Text is the word as
+// written (Analyzer.Word takes it as it is).
+func WordsAsWritten(text string, fn func(Word)) {
+	words(text, false, fn)
+}
+
+func words(text string, lowerCase bool, fn func(Word)) {
 	i := 0
 	for i < len(text) {
 		// Skip to the start of a word.
@@ -95,7 +105,10 @@ func Words(text string, fn func(Word)) {
 			w = joined
 		}
 		if len(w) <= MaxWordLength {
-			fn(Word{Text: lower(w), Start: start, End: end})
+			if lowerCase {
+				w = lower(w)
+			}
+			fn(Word{Text: w, Start: start, End: end})
 		}
 		i = end
 	}
