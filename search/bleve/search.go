@@ -115,9 +115,9 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
-	memo := make(map[string]string, 1024) // see matches
+	ss := newSnippetState(&p)
 	for _, g := range top {
-		h, err := x.hit(r, g, &p, memo)
+		h, err := x.hit(r, g, ss)
 		if err != nil {
 			return nil, err
 		}
@@ -294,7 +294,7 @@ func (h *groupHeap) Pop() any {
 
 // hit loads what a result shows of a group's document from its best page,
 // with a snippet around the matches ms on that page.
-func (x *Index) hit(r index.IndexReader, g *group, p *plan, memo map[string]string) (rsearch.Hit, error) {
+func (x *Index) hit(r index.IndexReader, g *group, ss *snippetState) (rsearch.Hit, error) {
 	best := g.pages[0]
 	ext, err := r.ExternalID(index.NewIndexInternalID(nil, best.id))
 	if err != nil {
@@ -333,7 +333,7 @@ func (x *Index) hit(r index.IndexReader, g *group, p *plan, memo map[string]stri
 			}
 		}
 	})
-	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, p, memo))
+	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, ss))
 	return h, nil
 }
 

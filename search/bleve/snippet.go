@@ -1,9 +1,30 @@
 package bleve
 
 import (
+	"slices"
+
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/german"
 )
+
+// snippetState is what the snippets of one query share.
+type snippetState struct {
+	p *plan
+	// marks are the keys of p.marks.
+	marks []string
+	// memo remembers the mark of each word looked up, by the word as
+	// written ("" for none).
+	memo map[string]string
+}
+
+func newSnippetState(p *plan) *snippetState {
+	s := &snippetState{p: p, memo: make(map[string]string, 1024)}
+	for m := range p.marks {
+		s.marks = append(s.marks, m)
+	}
+	slices.Sort(s.marks)
+	return s
+}
 
 // matches returns where the terms p marks occur in text, a hit's page, by
 // analysing the page again: for the few pages a result shows, that is far
@@ -13,33 +34,78 @@ import (
 //
 // It gives what analysing the text token by token would (a word is
 // marked by the first of its terms, stem then parts, that p marks), but
-// it looks each distinct word up once: a page repeats its articles,
-// conjunctions and key words often, and the analyzer's cache is large and
-// shared, while memo is small and the caller's own. memo is keyed by the
-// word as written, so that a repeated word is not even lower-cased again.
-func (x *Index) matches(text string, p *plan, memo map[string]string) []search.Match {
+// cheaper: the analyzer's cache is large and shared, and a lookup for
+// every word of ten pages was most of an uncached query. A plain ASCII
+// word none of whose pieces is a mark cannot carry one (its terms are
+// pieces of it, german.PlainASCII), which rules out most words without
+// a lookup; the others are looked up once per distinct word as written.
+func (x *Index) matches(text string, s *snippetState) []search.Match {
 	var ms []search.Match
 	german.WordsAsWritten(text, func(w german.Word) {
-		mark, ok := memo[w.Text]
+		if !mayCarry(w.Text, s.marks) {
+			return
+		}
+		mark, ok := s.memo[w.Text]
 		if !ok {
 			t := x.analyzer.Word(w.Text)
 			if t.Stem != "" {
-				if p.marks[t.Stem] {
+				if s.p.marks[t.Stem] {
 					mark = t.Stem
 				} else {
 					for _, part := range t.Parts {
-						if p.marks[part] {
+						if s.p.marks[part] {
 							mark = part
 							break
 						}
 					}
 				}
 			}
-			memo[w.Text] = mark
+			s.memo[w.Text] = mark
 		}
 		if mark != "" {
 			ms = append(ms, search.Match{Start: w.Start, End: w.End, Term: mark})
 		}
 	})
 	return ms
+}
+
+// mayCarry reports whether word, as written, may have one of marks (lower
+// case) among its terms: false only if it is plain ASCII and no mark is a
+// piece of it, ignoring case.
+func mayCarry(word string, marks []string) bool {
+	for _, m := range marks {
+		if containsFold(word, m) {
+			return true
+		}
+	}
+	return !german.PlainASCII(word)
+}
+
+// containsFold reports whether lower-case m occurs in s, ASCII letters of
+// s compared without case.
+func containsFold(s, m string) bool {
+	if len(m) == 0 {
+		return true
+	}
+	first := m[0]
+	for i := 0; i+len(m) <= len(s); i++ {
+		if lowerASCII(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(m) && lowerASCII(s[i+j]) == m[j] {
+			j++
+		}
+		if j == len(m) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -227,12 +227,30 @@ const (
 	blocked // after a diphthong's second vowel or q, i, y: keep e
 )
 
+// PlainASCII reports whether Fold(word) is word with its ASCII letters
+// lower-cased: word is ASCII and has no umlaut spelled with e. The terms
+// of such a word (its stem and its compound parts) are then pieces of it:
+// parts are cut from the folded word and the stemmer only removes
+// endings.
+func PlainASCII(word string) bool {
+	for i := 0; i < len(word); i++ {
+		if word[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return !foldsASCII(word)
+}
+
 // foldsASCII reports whether Fold changes a lower-case ASCII word: whether
-// it has an e that is an umlaut's.
+// it has an e that is an umlaut's. Upper-case letters count as lower-case.
 func foldsASCII(word string) bool {
 	state := plain
 	for i := 0; i < len(word); i++ {
-		switch word[i] {
+		c := word[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A' // for PlainASCII
+		}
+		switch c {
 		case 'a', 'o':
 			state = vowel
 		case 'u':
