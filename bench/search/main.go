@@ -66,6 +66,7 @@ func main() {
 	reuse := flag.String("reuse", "", "directory of an index of ours built by an earlier run with -keep: skip indexing ours")
 	keep := flag.String("keep", "", "build ours in this directory and keep it (for -reuse)")
 	concurrency := flag.Int("concurrency", 0, "queries ours computes at once (bleve.Options.Concurrency: 0 = cores, -1 = unbounded)")
+	indexProfile := flag.String("indexprofile", "", "write a CPU profile of indexing ours to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the uncached citizen queries to this file")
 	flag.Parse()
 
@@ -119,7 +120,16 @@ func main() {
 		oursIndex = indexFigures{took: time.Nanosecond, cpu: time.Nanosecond, size: dirSize(oursDir)}
 		fmt.Printf("ours reused from %s: indexing figures not measured\n", oursDir)
 	} else {
+		if *indexProfile != "" {
+			f, err := os.Create(*indexProfile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			defer f.Close()
+		}
 		oursIndex = indexOurs(oursDir, recs, *batch)
+		if *indexProfile != "" {
+			pprof.StopCPUProfile()
+		}
 	}
 
 	fmt.Printf("%-34s %10s %10s %12s %10s %14s %10s\n", "indexing", "records", "seconds", "records/s", "CPU s", "records/CPU s", "size MB")
