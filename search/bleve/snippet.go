@@ -15,12 +15,23 @@ type snippetState struct {
 	// memo remembers the mark of each word looked up, by the word as
 	// written ("" for none).
 	memo map[string]string
+	// starts has a bit for the first two bytes of every mark, so that
+	// mayCarry compares marks only where one may begin; short is set if a
+	// mark is shorter than two bytes (then every place is compared).
+	starts *[1 << 16 / 64]uint64
+	short  bool
 }
 
 func newSnippetState(p *plan) *snippetState {
-	s := &snippetState{p: p, memo: make(map[string]string, 1024)}
+	s := &snippetState{p: p, memo: make(map[string]string, 1024), starts: new([1 << 16 / 64]uint64)}
 	for m := range p.marks {
 		s.marks = append(s.marks, m)
+		if len(m) < 2 {
+			s.short = true
+			continue
+		}
+		b := uint16(m[0])<<8 | uint16(m[1])
+		s.starts[b/64] |= 1 << (b % 64)
 	}
 	slices.Sort(s.marks)
 	return s
@@ -42,7 +53,7 @@ func newSnippetState(p *plan) *snippetState {
 func (x *Index) matches(text string, s *snippetState) []search.Match {
 	var ms []search.Match
 	german.WordsAsWritten(text, func(w german.Word) {
-		if !mayCarry(w.Text, s.marks) {
+		if !s.mayCarry(w.Text) {
 			return
 		}
 		mark, ok := s.memo[w.Text]
@@ -69,16 +80,41 @@ func (x *Index) matches(text string, s *snippetState) []search.Match {
 	return ms
 }
 
-// mayCarry reports whether word, as written, may have one of marks (lower
-// case) among its terms: false only if it is plain ASCII and no mark is a
-// piece of it, ignoring case.
-func mayCarry(word string, marks []string) bool {
-	for _, m := range marks {
-		if containsFold(word, m) {
-			return true
+// mayCarry reports whether word, as written, may have one of s's marks
+// (lower case) among its terms: false only if it is plain ASCII and no
+// mark is a piece of it, ignoring case.
+func (s *snippetState) mayCarry(word string) bool {
+	if s.short {
+		for _, m := range s.marks {
+			if containsFold(word, m) {
+				return true
+			}
+		}
+		return !german.PlainASCII(word)
+	}
+	for i := 0; i+1 < len(word); i++ {
+		b := uint16(lowerASCII(word[i]))<<8 | uint16(lowerASCII(word[i+1]))
+		if s.starts[b/64]&(1<<(b%64)) == 0 {
+			continue
+		}
+		for _, m := range s.marks {
+			if len(m) <= len(word)-i && hasPrefixFold(word[i:], m) {
+				return true
+			}
 		}
 	}
 	return !german.PlainASCII(word)
+}
+
+// hasPrefixFold reports whether s begins with lower-case m, ASCII letters
+// of s compared without case; len(s) >= len(m).
+func hasPrefixFold(s, m string) bool {
+	for j := 0; j < len(m); j++ {
+		if lowerASCII(s[j]) != m[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // containsFold reports whether lower-case m occurs in s, ASCII letters of
