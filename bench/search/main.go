@@ -15,6 +15,9 @@
 // cache, as popular queries are).
 //
 //	go run ./bench/search [-records 100000] [-duration 10s]
+//
+// To profile the query side without indexing again, build ours once with
+// -keep DIR and measure it with -reuse DIR -skip-plain -cpuprofile FILE.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"sync"
@@ -59,6 +63,11 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each concurrency level runs")
 	batch := flag.Int("batch", 5000, "records per Index call")
 	skipPlain := flag.Bool("skip-plain", false, "measure only ours")
+	reuse := flag.String("reuse", "", "directory of an index of ours built by an earlier run with -keep: skip indexing ours")
+	keep := flag.String("keep", "", "build ours in this directory and keep it (for -reuse)")
+	concurrency := flag.Int("concurrency", 0, "queries ours computes at once (bleve.Options.Concurrency: 0 = cores, -1 = unbounded)")
+	indexProfile := flag.String("indexprofile", "", "write a CPU profile of indexing ours to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the uncached citizen queries to this file")
 	flag.Parse()
 
 	files, err := searchtest.LoadKarlsruhe(*corpus)
@@ -102,7 +111,26 @@ func main() {
 		defer plainIx.idx.Close()
 	}
 	oursDir := filepath.Join(tmp, "ours")
-	oursIndex := indexOurs(oursDir, recs, *batch)
+	if *keep != "" {
+		oursDir = *keep
+	}
+	var oursIndex indexFigures
+	if *reuse != "" {
+		oursDir = *reuse
+		oursIndex = indexFigures{took: time.Nanosecond, cpu: time.Nanosecond, size: dirSize(oursDir)}
+		fmt.Printf("ours reused from %s: indexing figures not measured\n", oursDir)
+	} else {
+		if *indexProfile != "" {
+			f, err := os.Create(*indexProfile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			defer f.Close()
+		}
+		oursIndex = indexOurs(oursDir, recs, *batch)
+		if *indexProfile != "" {
+			pprof.StopCPUProfile()
+		}
+	}
 
 	fmt.Printf("%-34s %10s %10s %12s %10s %14s %10s\n", "indexing", "records", "seconds", "records/s", "CPU s", "records/CPU s", "size MB")
 	row := func(name string, f indexFigures) {
@@ -123,7 +151,7 @@ func main() {
 	member := search.Viewer{Principals: []string{search.Public, search.Org(2), search.Person(1)}}
 	staff := search.Viewer{Principals: []string{search.Staff}}
 
-	cold, err := bleve.Open(oursDir, bleve.Options{CacheEntries: -1})
+	cold, err := bleve.Open(oursDir, bleve.Options{CacheEntries: -1, Concurrency: *concurrency})
 	check(err)
 	type run struct {
 		name string
@@ -144,23 +172,32 @@ func main() {
 		run{"ours, member, no cache", oursFn(cold, member)},
 		run{"ours, staff, no cache", oursFn(cold, staff)},
 	)
-	fmt.Printf("%-30s %5s %8s %9s %9s %9s\n", "queries", "conc.", "queries", "p50 ms", "p99 ms", "q/s")
+	fmt.Printf("%-30s %5s %8s %9s %9s %9s %9s\n", "queries", "conc.", "queries", "p50 ms", "p99 ms", "q/s", "q/CPU s")
 	results := make(map[string]map[int]levelFigures)
 	measure := func(r run) {
 		results[r.name] = make(map[int]levelFigures)
 		for _, c := range []int{1, 8, 32} {
 			f := runLevel(r.fn, queries, c, *duration)
 			results[r.name][c] = f
-			fmt.Printf("%-30s %5d %8d %9.2f %9.2f %9.0f\n", r.name, c, f.n, ms(f.p50), ms(f.p99), f.qps)
+			fmt.Printf("%-30s %5d %8d %9.2f %9.2f %9.0f %9.0f\n", r.name, c, f.n, ms(f.p50), ms(f.p99), f.qps, f.perCPU)
 		}
 	}
 	for _, r := range runs {
+		if r.name == "ours, citizen, no cache" && *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			measure(r)
+			pprof.StopCPUProfile()
+			check(f.Close())
+			continue
+		}
 		measure(r)
 	}
 	recallCold := recall(func(q string) ([]int64, error) { return oursTop(cold, citizen, now, q) })
 	check(cold.Close())
 
-	warm, err := bleve.Open(oursDir, bleve.Options{})
+	warm, err := bleve.Open(oursDir, bleve.Options{Concurrency: *concurrency})
 	check(err)
 	defer warm.Close()
 	measure(run{"ours, citizen, cache", oursFn(warm, citizen)})
@@ -169,7 +206,7 @@ func main() {
 
 	if plainIx != nil {
 		p, o, w := results["plain Bleve, public filter"], results["ours, citizen, no cache"], results["ours, citizen, cache"]
-		fmt.Printf("throughput ours/plain at concurrency 8: %.1f× without cache, %.1f× with cache (goal ≥ 5×)\n", o[8].qps/p[8].qps, w[8].qps/p[8].qps)
+		fmt.Printf("throughput ours/plain at concurrency 8: %.1f× without cache, %.1f× with cache (goal ≥ 5×); per CPU second %.1f× without cache\n", o[8].qps/p[8].qps, w[8].qps/p[8].qps, o[8].perCPU/p[8].perCPU)
 		fmt.Printf("p50 at concurrency 1: ours %.2f ms without cache, %.2f ms with cache (goal ≤ 5 ms); plain %.2f ms\n", ms(o[1].p50), ms(w[1].p50), ms(p[1].p50))
 		fmt.Printf("p99 at concurrency 32: ours %.2f ms without cache, %.2f ms with cache (goal ≤ 100 ms); plain %.2f ms\n", ms(o[32].p99), ms(w[32].p99), ms(p[32].p99))
 		a, s := results["plain Bleve, no filter"], results["ours, staff, no cache"]
@@ -385,6 +422,9 @@ type levelFigures struct {
 	n        int
 	p50, p99 time.Duration
 	qps      float64
+	// perCPU is queries per CPU second of the process: the machine is
+	// shared, and other work slows the wall clock.
+	perCPU float64
 }
 
 // runLevel runs fn over queries with c workers for d and returns latency
@@ -394,7 +434,7 @@ func runLevel(fn func(string) error, queries []string, c int, d time.Duration) l
 	var mu sync.Mutex
 	var lat []time.Duration
 	deadline := time.Now().Add(d)
-	start := time.Now()
+	start, c0 := time.Now(), cpu()
 	var wg sync.WaitGroup
 	for w := 0; w < c; w++ {
 		wg.Add(1)
@@ -413,13 +453,13 @@ func runLevel(fn func(string) error, queries []string, c int, d time.Duration) l
 		}()
 	}
 	wg.Wait()
-	took := time.Since(start)
+	took, used := time.Since(start), cpu()-c0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
 		i := int(math.Ceil(p*float64(len(lat)))) - 1
 		return lat[max(0, min(i, len(lat)-1))]
 	}
-	return levelFigures{n: len(lat), p50: pct(0.5), p99: pct(0.99), qps: float64(len(lat)) / took.Seconds()}
+	return levelFigures{n: len(lat), p50: pct(0.5), p99: pct(0.99), qps: float64(len(lat)) / took.Seconds(), perCPU: float64(len(lat)) / used.Seconds()}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -58,6 +59,10 @@ type Options struct {
 	CacheEntries int
 	// BatchSize is how many records go into one Bleve batch. 0 means 2000.
 	BatchSize int
+	// Concurrency bounds how many searches and suggestions are computed
+	// at once (answers from the cache are not bounded). 0 means
+	// GOMAXPROCS; negative means no bound.
+	Concurrency int
 }
 
 // Index is a search.Index on disk. It is safe for concurrent use.
@@ -84,6 +89,10 @@ type Index struct {
 	columns    *columnCache
 	fuzzyMu    sync.Mutex
 	fuzzyCache map[string][]string // see fuzzy
+
+	// running bounds the queries computed at once (Options.Concurrency);
+	// nil means unbounded.
+	running chan struct{}
 }
 
 var _ search.Index = (*Index)(nil)
@@ -156,8 +165,16 @@ func newIndex(dir string, opts Options, idx blevesearch.Index) *Index {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 2000
 	}
+	var running chan struct{}
+	switch {
+	case opts.Concurrency == 0:
+		running = make(chan struct{}, runtime.GOMAXPROCS(0))
+	case opts.Concurrency > 0:
+		running = make(chan struct{}, opts.Concurrency)
+	}
 	v := german.NewVocabulary()
 	return &Index{
+		running:    running,
 		dir:        dir,
 		opts:       opts,
 		vocab:      v,
@@ -585,6 +602,30 @@ func (x *Index) reader() (index.IndexReader, error) {
 		return nil, search.Unavailable(err)
 	}
 	return r, nil
+}
+
+// acquire waits until a query may be computed: no more run at once than
+// the machine has cores. A query is CPU-bound from start to end, so more
+// at once only share the cores: every query then takes as long as all of
+// them, and an expensive one many times its own time. Queued, each runs
+// at full speed, the queue is served in order, and the tail latency under
+// load is the queue's length, not the slowest query's time multiplied.
+// The returned func releases; it is nil with err when ctx ends first.
+func (x *Index) acquire(ctx context.Context) (release func(), err error) {
+	if x.running == nil {
+		return func() {}, nil
+	}
+	select {
+	case x.running <- struct{}{}:
+		return func() { <-x.running }, nil
+	default:
+	}
+	select {
+	case x.running <- struct{}{}:
+		return func() { <-x.running }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Stats describes an index for benchmarks and operators.

@@ -31,8 +31,13 @@ func (x *Index) Search(ctx context.Context, q rsearch.Query) (*rsearch.Result, e
 			return cloneResult(r.(*rsearch.Result)), nil
 		}
 	}
+	release, err := x.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
 	gen := x.generation.Load()
 	res, err := x.search(ctx, q)
+	release()
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +115,9 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
+	ss := newSnippetState(&p)
 	for _, g := range top {
-		h, err := x.hit(r, g, &p)
+		h, err := x.hit(r, g, ss)
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +294,7 @@ func (h *groupHeap) Pop() any {
 
 // hit loads what a result shows of a group's document from its best page,
 // with a snippet around the matches ms on that page.
-func (x *Index) hit(r index.IndexReader, g *group, p *plan) (rsearch.Hit, error) {
+func (x *Index) hit(r index.IndexReader, g *group, ss *snippetState) (rsearch.Hit, error) {
 	best := g.pages[0]
 	ext, err := r.ExternalID(index.NewIndexInternalID(nil, best.id))
 	if err != nil {
@@ -327,7 +333,7 @@ func (x *Index) hit(r index.IndexReader, g *group, p *plan) (rsearch.Hit, error)
 			}
 		}
 	})
-	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, p))
+	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, ss))
 	return h, nil
 }
 

@@ -50,8 +50,13 @@ func (x *Index) Suggest(ctx context.Context, q rsearch.SuggestQuery) (out []stri
 	if v, ok := x.cache.get(key); ok {
 		words = v.([]string)
 	} else {
+		release, err := x.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
 		gen := x.generation.Load()
 		words, err = x.suggest(ctx, q, folded, vk)
+		release()
 		if err != nil {
 			return nil, err
 		}

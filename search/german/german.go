@@ -35,6 +35,16 @@ type Word struct {
 
 // Words calls fn for every word of text, in order.
 func Words(text string, fn func(Word)) {
+	words(text, true, fn)
+}
+
+// WordsAsWritten is Words without lower-casing: Word.Text is the word as
+// written (Analyzer.Word takes it as it is).
+func WordsAsWritten(text string, fn func(Word)) {
+	words(text, false, fn)
+}
+
+func words(text string, lowerCase bool, fn func(Word)) {
 	i := 0
 	for i < len(text) {
 		// Skip to the start of a word.
@@ -95,7 +105,10 @@ func Words(text string, fn func(Word)) {
 			w = joined
 		}
 		if len(w) <= MaxWordLength {
-			fn(Word{Text: lower(w), Start: start, End: end})
+			if lowerCase {
+				w = lower(w)
+			}
+			fn(Word{Text: w, Start: start, End: end})
 		}
 		i = end
 	}
@@ -214,12 +227,30 @@ const (
 	blocked // after a diphthong's second vowel or q, i, y: keep e
 )
 
+// PlainASCII reports whether Fold(word) is word with its ASCII letters
+// lower-cased: word is ASCII and has no umlaut spelled with e. The terms
+// of such a word (its stem and its compound parts) are then pieces of it:
+// parts are cut from the folded word and the stemmer only removes
+// endings.
+func PlainASCII(word string) bool {
+	for i := 0; i < len(word); i++ {
+		if word[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return !foldsASCII(word)
+}
+
 // foldsASCII reports whether Fold changes a lower-case ASCII word: whether
-// it has an e that is an umlaut's.
+// it has an e that is an umlaut's. Upper-case letters count as lower-case.
 func foldsASCII(word string) bool {
 	state := plain
 	for i := 0; i < len(word); i++ {
-		switch word[i] {
+		c := word[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A' // for PlainASCII
+		}
+		switch c {
 		case 'a', 'o':
 			state = vowel
 		case 'u':

@@ -392,7 +392,22 @@ func (x *Indexer) fill(ctx context.Context, idx search.Index, progress func(done
 			progress(done, max(total, done+left))
 		}
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// A bulk load leaves many segments; queries walk each of them.
+	if c, ok := idx.(compacter); ok {
+		if err := c.Compact(ctx); err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+	}
+	return nil
+}
+
+// compacter is an index that can merge its storage after a bulk load to
+// answer queries faster (search/bleve: one segment).
+type compacter interface {
+	Compact(ctx context.Context) error
 }
 
 // rebuild makes a fresh index and fills it in the background; searches

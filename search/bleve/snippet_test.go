@@ -1,0 +1,93 @@
+package bleve
+
+import (
+	"errors"
+	"io/fs"
+	"slices"
+	"testing"
+
+	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/german"
+	"github.com/ratsmappe/ratsmappe/search/searchtest"
+)
+
+// matches must find exactly what analysing each page token by token
+// finds, for marks of every kind (stems, compound parts, numbers) on real
+// pages: this checks that a plain ASCII word's terms are pieces of it,
+// which mayCarry relies on, for every word of the pages.
+func TestMatchesAsAnalysis(t *testing.T) {
+	files, err := searchtest.LoadKarlsruhe(searchtest.KarlsruheDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("corpus not found: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) > 400 {
+		files = files[:400]
+	}
+	v := german.NewVocabulary()
+	for _, f := range files {
+		v.Learn(f.Pages...)
+	}
+	x := &Index{vocab: v, analyzer: german.NewAnalyzer(v)}
+
+	// Every plain ASCII word: its terms are pieces of it.
+	seen := make(map[string]bool)
+	var marks []string
+	for _, f := range files {
+		for _, pg := range f.Pages {
+			german.WordsAsWritten(pg, func(w german.Word) {
+				if seen[w.Text] {
+					return
+				}
+				seen[w.Text] = true
+				tm := x.analyzer.Word(w.Text)
+				if tm.Stem == "" {
+					return
+				}
+				if len(seen)%97 == 0 {
+					marks = append(marks, tm.Stem)
+					marks = append(marks, tm.Parts...)
+				}
+				if !german.PlainASCII(w.Text) {
+					return
+				}
+				for _, term := range append([]string{tm.Stem}, tm.Parts...) {
+					if !containsFold(w.Text, term) {
+						t.Errorf("term %q of plain ASCII word %q is not a piece of it", term, w.Text)
+					}
+				}
+			})
+		}
+	}
+
+	// The matches of every page, for sets of those marks.
+	for i := 0; i+8 <= len(marks); i += 8 {
+		p := &plan{marks: make(map[string]bool)}
+		for _, m := range marks[i : i+8] {
+			p.marks[m] = true
+		}
+		ss := newSnippetState(p)
+		f := files[(i/8)%len(files)]
+		for _, pg := range f.Pages {
+			got := x.matches(pg, ss)
+			want := analysed(x.analyzer, pg, p)
+			if !slices.Equal(got, want) {
+				t.Fatalf("matches of %v in a page of file %d:\n got %v\nwant %v", marks[i:i+8], f.ID, got, want)
+			}
+		}
+	}
+}
+
+// analysed is matches the slow way: every token of the text analysed.
+func analysed(a *german.Analyzer, text string, p *plan) []search.Match {
+	var ms []search.Match
+	a.Analyze(text, func(t german.Token) {
+		if p.marks[t.Term] {
+			ms = append(ms, search.Match{Start: t.Start, End: t.End, Term: t.Term})
+		}
+	})
+	slices.SortStableFunc(ms, func(a, b search.Match) int { return a.Start - b.Start })
+	return slices.CompactFunc(ms, func(a, b search.Match) bool { return a.Start == b.Start })
+}
