@@ -48,6 +48,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzAnnotation$$' -fuzztime=8s ./annotate/
 	$(GO) test -run='^$$' -fuzz='^FuzzRequest$$' -fuzztime=8s ./web/
 	$(GO) test -run='^$$' -fuzz='^FuzzQueryParse$$' -fuzztime=5s ./search/
+	$(GO) test -run='^$$' -fuzz='^FuzzAnalyze$$' -fuzztime=4s ./search/german/
+	$(GO) test -run='^$$' -fuzz='^FuzzBuildDocument$$' -fuzztime=4s ./sessions/packet/
 
 deps: deps-debian deps-minio deps-node
 

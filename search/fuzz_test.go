@@ -22,7 +22,7 @@ var referenceRE = regexp.MustCompile(`^[0-9]{4}/[0-9]{4,5}$`)
 func FuzzQueryParse(f *testing.F) {
 	for _, s := range []string{
 		`Haushalt 2026`, `"Neubau Feuerwache"`, `„Radweg Nord“ 2025/123`, `»Kita« «x»`, `"offen`, `2025/0123 2025/123456 12/3`,
-		"a\u00a0b\tc\nd", `„“"”»«`, "\xff\xfe", `Straßenausbaubeiträge-Satzung!!`, ``, `   `,
+		"a\u00a0b\tc\nd", `„“"”»«`, `"a b`, "„x“ 2025/1", "»«", "\xff\xfe", `Straßenausbaubeiträge-Satzung!!`, ``, `   `,
 	} {
 		f.Add(s)
 	}

@@ -141,17 +141,3 @@ func TestRecordValidate(t *testing.T) {
 		}
 	}
 }
-
-func FuzzParse(f *testing.F) {
-	for _, s := range []string{`"a b`, "„x“ 2025/1", "»«", "\xff"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p := search.Parse(s)
-		for _, w := range append(p.Words, p.Phrases...) {
-			if w == "" {
-				t.Fatalf("Parse(%q) has an empty word or phrase", s)
-			}
-		}
-	})
-}
