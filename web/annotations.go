@@ -563,6 +563,11 @@ func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, err)
 		return
 	}
+	// The export hands out the document's bytes as well as the notes: a
+	// read like the file route's, besides the export entry.
+	if !publicVersionState(a.s.anonymousAccess(ctx, ver.DocumentID), ver.State) {
+		a.s.audit(ctx, "document.read_nonpublic", "document", ver.DocumentID, fmt.Sprintf("version %d, annotations.pdf", ver.Number))
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Cache-Control", "private, no-store")

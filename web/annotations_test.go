@@ -69,6 +69,7 @@ type annEnv struct {
 	doc    int64             // on a non-public item of the council: members of the council see it
 	public int64             // on a public item: everyone sees it
 	item   int64             // the non-public item doc is attached to
+	meet   *sessions.Meeting // the published meeting with both items
 	person map[string]int64  // account name → person id
 }
 
@@ -130,6 +131,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 
 	m := &sessions.Meeting{OrganizationID: rat, Name: "Sitzung", Start: time.Now().Add(48 * time.Hour)}
 	must(t, st.CreateMeeting(ctx, m))
+	e.meet = m
 	secret := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Grundstück"}
 	must(t, st.CreateAgendaItem(ctx, secret))
 	e.item = secret.ID
@@ -143,7 +145,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 	must(t, st.SetAttachmentPublic(ctx, a.ID, true))
 	must(t, st.PublishMeeting(ctx, m.ID, time.Now().Add(-time.Hour)))
 
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, PacketDir: filepath.Join(dir, "packets"), Logger: slog.New(slog.DiscardHandler)})
 	must(t, err)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,9 +69,11 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 	}
 	dv := &diffView{ID: id, Title: doc.Title}
 	visible := map[int]bool{}
+	states := map[int]string{}
 	for _, ver := range vs {
 		if sessions.VersionAccess(v, acc, ver.State) == sessions.Full {
 			visible[ver.Number] = true
+			states[ver.Number] = ver.State
 			dv.Versions = append(dv.Versions, ver.Number)
 		}
 	}
@@ -114,6 +117,11 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 		return nil, err
 	}
 	dv.DiffResult = annotate.Diff(older, newer)
+	if signedIn(v) {
+		if pub := s.anonymousAccess(ctx, id); !publicVersionState(pub, states[dv.From]) || !publicVersionState(pub, states[dv.To]) {
+			s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("versions %d–%d, diff", dv.From, dv.To))
+		}
+	}
 	for _, p := range dv.Pages {
 		if !p.Changed {
 			dv.Unchanged = append(dv.Unchanged, p.Page)

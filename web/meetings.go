@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -238,6 +239,8 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 		in.Member = v.Name
 	}
 	blobs := s.cfg.Documents.Blobs()
+	var nonPublic []string // the documents in the packet a citizen's packet lacks
+	unpublished := mv.Published == nil || mv.Published.After(time.Now())
 	for _, e := range mv.Agenda {
 		it := packet.Item{Number: e.Number, Title: e.Title, Public: e.Public}
 		if e.Stub {
@@ -246,6 +249,9 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, d := range e.Documents {
 			d := d
+			if unpublished || !it.Public || !d.Public {
+				nonPublic = append(nonPublic, fmt.Sprintf("document %d version %d", d.ID, d.Version))
+			}
 			it.Documents = append(it.Documents, packet.Doc{Title: d.Title, SHA256: d.sha256, Open: func() (io.ReadSeekCloser, error) {
 				return openBlob(ctx, blobs, d.sha256)
 			}})
@@ -271,8 +277,9 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(berlin).Format("2006-01-02"), mv.Organization)))
-	if v.AccountID != 0 {
-		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: "packet.read", ObjectType: "meeting", ObjectID: id})
+	if rg := r.Header.Get("Range"); len(nonPublic) > 0 && signedIn(v) && r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
+		// As for files: of a reader's range requests, the first counts.
+		s.audit(ctx, "packet.read_nonpublic", "meeting", id, strings.Join(nonPublic, ", "))
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }

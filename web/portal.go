@@ -292,6 +292,9 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	if d.Current == current.Number {
 		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
 	}
+	if signedIn(v) && !publicVersionState(s.anonymousAccess(ctx, id), current.State) {
+		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
+	}
 	p := s.newPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
 	s.render(w, r, http.StatusOK, "document", p)

@@ -283,12 +283,11 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cache := "private, no-store"
-	if public == sessions.Full && v.State != documents.StateWithdrawn {
+	if publicVersionState(public, v.State) {
 		cache = "public, no-cache"
 	} else if rg := r.Header.Get("Range"); r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
 		// Readers fetch a PDF in ranges; the first one counts as the read.
-		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: viewer.AccountID, Actor: viewer.Name,
-			Action: "document.read_nonpublic", ObjectType: "document", ObjectID: id, Details: fmt.Sprintf("version %d", n)})
+		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
 	}
 	disposition := "inline"
 	if r.URL.Query().Get("download") != "" {

@@ -9,18 +9,41 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 )
 
 // A backup restored into an empty data directory has every document,
-// every version and every blob, byte for byte.
+// every version and every blob, byte for byte, and every annotation, as
+// the API answers it; the search index is rebuilt there.
 func TestBackupRestore(t *testing.T) {
 	files := corpus(t)
 	c := newCLI(t)
-	c.run("demo")
+	var demo struct {
+		Accounts []struct{ Name, Role, Token string }
+	}
+	if err := json.Unmarshal([]byte(c.run("demo", "--json")), &demo); err != nil {
+		t.Fatal(err)
+	}
 	lines := parseLines(t, c.run("doc", "add", "--json", files[0], files[1]))
 	c.run("doc", "version", "--note", "neu", jsonID(lines[0]), files[2])
+
+	// Annotations through the real server, which keeps running while the
+	// backup is made: what it wrote may still sit in the WAL.
+	base, _ := c.serve(t) // stopped by the test's cleanup
+	var members []string
+	tok := map[string]string{}
+	for _, a := range demo.Accounts {
+		tok[a.Name] = a.Token
+		if a.Role == "member" {
+			members = append(members, a.Name)
+		}
+	}
+	docs := writeAnnotations(t, api{t, base, tok["anna"]}, api{t, base, tok[members[len(members)-1]]})
+	before := annotationState(t, base, tok, members, docs)
+	cursor := changesCursor(t, api{t, base, tok["anna"]})
+
 	backup := filepath.Join(t.TempDir(), "sicherung")
 	if out := c.run("backup", backup); !strings.Contains(out, "Sicherung in") {
 		t.Fatalf("backup: %s", out)
@@ -59,6 +82,50 @@ func TestBackupRestore(t *testing.T) {
 	}
 	t.Logf("%d versions compared, %d files byte for byte", len(a), checked)
 
+	// Every annotation — revision, body, anchoring, sharing, tombstone —
+	// and every read mark comes back byte for byte through the API of a
+	// server on the restored directory, and a sync cursor handed out
+	// before the backup still works there.
+	rbase, rstop := restored.serve(t)
+	after := annotationState(t, rbase, tok, members, docs)
+	if len(after) != len(before) {
+		t.Fatalf("annotation answers: %d before, %d after restore", len(before), len(after))
+	}
+	for k, want := range before {
+		if got := after[k]; got != want {
+			t.Errorf("%s after restore:\n got %s\nwant %s", k, got, want)
+		}
+	}
+	anna := api{t, rbase, tok["anna"]}
+	if _, m, raw := anna.do("GET", "/api/v1/annotations/changes?since="+cursor, nil); len(m["changes"].([]any)) != 0 || m["next"] != cursor {
+		t.Errorf("changes since the cursor of before the backup: %s", raw)
+	}
+	anna.must(201, "PUT", "/api/v1/annotations/7c2e9d41-5b6a-4f1e-9c3d-0000000000ff", annotationBody(docs[0], "Nach der Wiederherstellung", ""))
+	if _, m, raw := anna.do("GET", "/api/v1/annotations/changes?since="+cursor, nil); len(m["changes"].([]any)) != 1 || !strings.Contains(raw, "Nach der Wiederherstellung") {
+		t.Errorf("a change after restore, since the old cursor: %s", raw)
+	}
+	t.Logf("%d annotation answers compared", len(before))
+
+	// The search index is not in the backup — it is derived from the
+	// database — and the restored server rebuilds it: the same query
+	// finds as much there as on the original.
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var orig, rest struct{ Total int }
+		s1, _, raw1 := api{t, base, ""}.do("GET", "/api/v1/search?q=Haushalt", nil)
+		s2, _, raw2 := api{t, rbase, ""}.do("GET", "/api/v1/search?q=Haushalt", nil)
+		json.Unmarshal([]byte(raw1), &orig)
+		json.Unmarshal([]byte(raw2), &rest)
+		if s1 == 200 && s2 == 200 && orig.Total > 0 && orig.Total == rest.Total {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("search after restore: original %d %.200s, restored %d %.200s", s1, raw1, s2, raw2)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	rstop()
+
 	// Restoring over existing data is refused; a damaged backup is noticed.
 	if err := restored.command(t.Context(), "restore", backup).Run(); err == nil {
 		t.Errorf("restore over existing data succeeded")
@@ -93,6 +160,120 @@ func versionHashes(t *testing.T, data string) []string {
 		out = append(out, fmt.Sprintf("%d/%d %s %s %s", d, n, s1, s2, st))
 	}
 	return out
+}
+
+// Annotation UUIDs of the backup test.
+const (
+	annPrivate = "7c2e9d41-5b6a-4f1e-9c3d-000000000001"
+	annShared  = "7c2e9d41-5b6a-4f1e-9c3d-000000000002"
+	annDeleted = "7c2e9d41-5b6a-4f1e-9c3d-000000000003"
+	annEdited  = "7c2e9d41-5b6a-4f1e-9c3d-000000000004"
+	annOther   = "7c2e9d41-5b6a-4f1e-9c3d-000000000005"
+)
+
+func annotationBody(doc int64, note, shared string) map[string]any {
+	a := map[string]any{
+		"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation", "motivation": "commenting",
+		"body": map[string]any{"type": "TextualBody", "value": note},
+		"target": map[string]any{"source": fmt.Sprintf("/api/v1/documents/%d/versions/1", doc), "selector": []any{
+			map[string]any{"type": "FragmentSelector", "value": "page=1"},
+			map[string]any{"type": "ratsmappe:PointSelector", "x": 120, "y": 400},
+		}},
+	}
+	if shared != "" {
+		a["ratsmappe:shared"] = shared
+	}
+	return a
+}
+
+// writeAnnotations has anna write a private note, a faction-shared one, one
+// she edits and one she deletes (a tombstone), and another member one
+// note, on public documents of the demo council; it returns the documents.
+func writeAnnotations(t *testing.T, anna, other api) []int64 {
+	t.Helper()
+	var docs []int64
+	for _, m := range anna.must(200, "GET", "/api/v1/meetings", nil)["data"].([]any) {
+		detail := anna.must(200, "GET", fmt.Sprintf("/api/v1/meetings/%d", int64(m.(map[string]any)["id"].(float64))), nil)
+		agenda, _ := detail["agenda"].([]any)
+		for _, e := range agenda {
+			ds, _ := e.(map[string]any)["documents"].([]any)
+			for _, d := range ds {
+				if d := d.(map[string]any); d["public"] == true && d["version"] == 1.0 && len(docs) < 2 {
+					docs = append(docs, int64(d["id"].(float64)))
+				}
+			}
+		}
+		if len(docs) == 2 {
+			break
+		}
+	}
+	if len(docs) < 2 {
+		t.Fatalf("no public documents in the demo: %v", docs)
+	}
+	anna.must(201, "PUT", "/api/v1/annotations/"+annPrivate, annotationBody(docs[0], "Privat: nachfragen", ""))
+	anna.must(201, "PUT", "/api/v1/annotations/"+annShared, annotationBody(docs[0], "Für die Fraktion", "faction"))
+	anna.must(201, "PUT", "/api/v1/annotations/"+annEdited, annotationBody(docs[1], "Erste Fassung", ""))
+	anna.must(200, "PUT", "/api/v1/annotations/"+annEdited, annotationBody(docs[1], "Zweite Fassung", "faction"))
+	anna.must(201, "PUT", "/api/v1/annotations/"+annDeleted, annotationBody(docs[1], "Gleich weg", ""))
+	if s, _, raw := anna.do("DELETE", "/api/v1/annotations/"+annDeleted, nil); s != 204 && s != 200 {
+		t.Fatalf("delete: %d %s", s, raw)
+	}
+	other.must(201, "PUT", "/api/v1/annotations/"+annOther, annotationBody(docs[1], "Andere Notiz", ""))
+	anna.must(204, "PUT", fmt.Sprintf("/api/v1/documents/%d/read", docs[0]), map[string]any{"version": 1})
+	return docs
+}
+
+// annotationState is every annotation answer the members get, raw: the
+// full change feed (with tombstones), the list per document, each
+// annotation by id and the read marks.
+func annotationState(t *testing.T, base string, tok map[string]string, members []string, docs []int64) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, who := range members {
+		a := api{t, base, tok[who]}
+		since := ""
+		for page := 0; ; page++ {
+			s, m, raw := a.do("GET", "/api/v1/annotations/changes?limit=2&since="+since, nil)
+			if s != 200 {
+				t.Fatalf("%s changes: %d %s", who, s, raw)
+			}
+			out[fmt.Sprintf("%s changes %d", who, page)] = raw
+			if m["more"] != true {
+				break
+			}
+			since = m["next"].(string)
+		}
+		for _, d := range docs {
+			_, _, raw := a.do("GET", fmt.Sprintf("/api/v1/annotations?document=%d", d), nil)
+			out[fmt.Sprintf("%s list %d", who, d)] = raw
+			_, _, raw = a.do("GET", fmt.Sprintf("/api/v1/documents/%d/read", d), nil)
+			out[fmt.Sprintf("%s read %d", who, d)] = raw
+		}
+		for _, id := range []string{annPrivate, annShared, annDeleted, annEdited, annOther} {
+			s, _, raw := a.do("GET", "/api/v1/annotations/"+id, nil)
+			out[fmt.Sprintf("%s get %s", who, id)] = fmt.Sprint(s, " ", raw)
+		}
+	}
+	for k, v := range out {
+		out[k] = strings.ReplaceAll(v, base, "BASE")
+	}
+	if !strings.Contains(out["anna get "+annEdited], "Zweite Fassung") || !strings.Contains(out["anna changes 0"]+out["anna changes 1"]+out["anna changes 2"], annDeleted) {
+		t.Fatalf("annotations before the backup: %v", out)
+	}
+	return out
+}
+
+// changesCursor is where anna's change feed ends now.
+func changesCursor(t *testing.T, anna api) string {
+	t.Helper()
+	since := ""
+	for {
+		m := anna.must(200, "GET", "/api/v1/annotations/changes?since="+since, nil)
+		since = m["next"].(string)
+		if m["more"] != true {
+			return since
+		}
+	}
 }
 
 func sum(s string) string {
