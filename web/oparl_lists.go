@@ -179,7 +179,7 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if err != nil {
 		return nil, err
 	}
-	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
+	_, objs, err := s.oparlPublicMeetings(r, bodyID)
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +221,35 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	// Withdrawn files of everything public: meetings, their items, papers.
+	// Files the public saw once and sees no more: of every meeting, item
+	// and paper of the body, whatever they look like now.
+	gone, err := s.oparlGoneFiles(r.Context(), oparlURLs(oparlBase(r)), bodyID, seen)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, gone...), nil
+}
+
+// oparlGoneFiles returns the deleted stubs of the attachments of body
+// bodyID (of its meetings, their items, its papers) that the public saw
+// at some earlier time and does not see now; skip holds the File URLs
+// the public sees.
+func (s *Server) oparlGoneFiles(ctx context.Context, u oparlURLs, bodyID int64, skip map[string]bool) ([]oparlItem, error) {
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, oparlStaff, sessions.MeetingFilter{})
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.oparlOrgsOfBody(ctx, bodyID)
+	if err != nil {
+		return nil, err
+	}
 	var targets []sessions.AttachmentTarget
 	for _, m := range ms {
+		if !orgs[m.OrganizationID] {
+			continue
+		}
 		targets = append(targets, sessions.AttachmentTarget{MeetingID: m.ID})
-		_, items, err := s.cfg.Sessions.FindAgenda(r.Context(), oparlViewer, m.ID)
+		_, items, err := s.cfg.Sessions.FindAgenda(ctx, oparlStaff, m.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -233,95 +257,76 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 			targets = append(targets, sessions.AttachmentTarget{AgendaItemID: it.ID})
 		}
 	}
+	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range ps {
 		targets = append(targets, sessions.AttachmentTarget{PaperID: p.ID})
 	}
+	h := s.newOParlHistory(ctx)
+	h.urls = u
+	var out []oparlItem
 	for _, t := range targets {
-		as, err := s.cfg.Sessions.FindAttachments(r.Context(), oparlStaff, t)
+		as, err := s.cfg.Sessions.FindAttachments(ctx, oparlStaff, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range as {
-			ok, err := s.oparlFileWasPublic(r.Context(), a)
+			if skip[u.of("file", a.ID)] {
+				continue
+			}
+			stub, err := s.oparlGoneFile(h, a)
 			if err != nil {
 				return nil, err
 			}
-			if ok && !seen[u.of("file", a.ID)] {
-				seen[u.of("file", a.ID)] = true
-				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: a.Modified, deleted: true, obj: oparlDeletedFileObj(u, a)})
+			if stub != nil {
+				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: mustTime(stub.Modified), deleted: true, obj: stub})
 			}
 		}
 	}
 	return out, nil
 }
 
-func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment) *oparlDeletedObj {
-	id := u.of("file", a.ID)
-	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
-		Modified: oparlTime(a.Modified), Deleted: true}
+// oparlGoneFile returns the deleted stub of attachment a (read as
+// staff) if the public saw it at some earlier time and does not see it
+// now; nil otherwise.
+func (s *Server) oparlGoneFile(h *oparlHistory, a *sessions.Attachment) (*oparlDeletedObj, error) {
+	if _, err := s.cfg.Sessions.FindAttachmentByID(h.ctx, oparlViewer, a.ID); err == nil {
+		return nil, nil // the public sees it
+	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		return nil, err
+	}
+	when, ok, err := h.fileGone(a)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return oparlDeletedFileObj(h.urls, a, when), nil
 }
 
-// oparlFileWasPublic reports whether attachment a (read as staff) was
-// withdrawn after the public could see it, on something the public still
-// sees.
-func (s *Server) oparlFileWasPublic(ctx context.Context, a *sessions.Attachment) (bool, error) {
-	if !a.Withdrawn() || !a.Public {
-		return false, nil
-	}
-	var since time.Time
-	gone := func(err error) (bool, error) {
-		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-			return false, nil
-		}
-		return false, err
-	}
-	switch {
-	case a.AgendaItemID != 0:
-		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, a.AgendaItemID)
-		if err != nil {
-			return gone(err)
-		}
-		if it.Access != sessions.Full || !it.Public {
-			return false, nil
-		}
-		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
-		if err != nil {
-			return gone(err)
-		}
-		since = m.PublishedAt
-	case a.MeetingID != 0:
-		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, a.MeetingID)
-		if err != nil {
-			return gone(err)
-		}
-		since = m.PublishedAt
-	default:
-		p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, a.PaperID)
-		if err != nil {
-			return gone(err)
-		}
-		if since = p.PublishedAt; since.IsZero() {
-			return false, nil // public through agendas only: when is not known
-		}
-	}
-	return a.WithdrawnAt.After(since), nil
+func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment, modified time.Time) *oparlDeletedObj {
+	id := u.of("file", a.ID)
+	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
+		Modified: oparlTime(modified), Deleted: true}
 }
 
 // oparlDeletedFile returns the deleted stub of attachment id if the
-// public saw it before it was withdrawn; ENOTFOUND otherwise.
+// public saw it once and does not now; ENOTFOUND otherwise.
 func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
 	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlStaff, id)
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.oparlFileWasPublic(r.Context(), a)
+	h := s.newOParlHistory(r.Context())
+	h.urls = oparlURLs(oparlBase(r))
+	stub, err := s.oparlGoneFile(h, a)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if stub == nil {
 		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 	}
-	return oparlDeletedFileObj(oparlURLs(oparlBase(r)), a), nil
+	return stub, nil
 }
 
 // oparlDepublishedPaper reports whether paper id is hidden from the
