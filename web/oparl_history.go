@@ -131,24 +131,20 @@ func published(es []*sessions.AuditEntry, prefix string, current time.Time) span
 }
 
 // flagged returns the spans in which a boolean flag recorded by entries
-// action with details "public=true|false" held, starting at created;
-// without entries the current value counts since created.
+// action with details "public=true|false" held, starting at created.
+// Agenda items and attachments are non-public when created unless the
+// office's routes record public=true right away, so with entries the
+// flag starts false — a public=false with nothing before it never makes
+// an object that was never public look public. Without entries (data
+// loaded or imported directly) the current value counts since created.
 func flagged(es []*sessions.AuditEntry, action string, created time.Time, current bool) spans {
-	var changes []*sessions.AuditEntry
-	for _, e := range es {
-		if e.Action == action && (e.Details == "public=true" || e.Details == "public=false") {
-			changes = append(changes, e)
-		}
-	}
-	if len(changes) == 0 {
-		if current {
-			return spans{{from: created}}
-		}
-		return nil
-	}
 	var out spans
-	on, from := changes[0].Details == "public=false", created // the first change changed something
-	for _, e := range changes {
+	on, from, any := false, created, false
+	for _, e := range es {
+		if e.Action != action || (e.Details != "public=true" && e.Details != "public=false") {
+			continue
+		}
+		any = true
 		now := e.Details == "public=true"
 		switch {
 		case now && !on:
@@ -157,6 +153,9 @@ func flagged(es []*sessions.AuditEntry, action string, created time.Time, curren
 			out = append(out, span{from, e.At})
 		}
 		on = now
+	}
+	if !any {
+		on = current
 	}
 	if on {
 		out = append(out, span{from: from})
