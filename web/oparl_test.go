@@ -286,6 +286,29 @@ func TestOParlCrawl(t *testing.T) {
 	if strings.Contains(c.raw.String(), oparlCanary) {
 		t.Errorf("the API emits non-public data (canary %q)", oparlCanary)
 	}
+	// AgendaItem.consultation and Consultation.agendaItem point at each
+	// other (1:1 in the schema).
+	links := 0
+	for id, o := range c.objects {
+		switch o["type"] {
+		case "https://schema.oparl.org/1.1/AgendaItem":
+			if cu, ok := o["consultation"].(string); ok {
+				links++
+				if co := c.objects[cu]; co == nil || co["agendaItem"] != id {
+					t.Errorf("%s.consultation %s points back to %v", id, cu, co["agendaItem"])
+				}
+			}
+		case "https://schema.oparl.org/1.1/Consultation":
+			if iu, ok := o["agendaItem"].(string); ok {
+				if it := c.objects[iu]; it == nil || it["consultation"] != id {
+					t.Errorf("%s.agendaItem %s has consultation %v", id, iu, it["consultation"])
+				}
+			}
+		}
+	}
+	if links == 0 {
+		t.Errorf("no AgendaItem links its consultation")
+	}
 	for i, f := range c.files {
 		if i >= 20 {
 			break // the first few suffice; every File was schema-checked
