@@ -21,11 +21,11 @@ import (
 // published, in a meeting the public still sees — the public saw it, so
 // its URL answers {deleted: true} and body-wide item lists with
 // modified_since carry it. An item withdrawn before publication never
-// shows. Deleted files: a public attachment withdrawn after what it
-// hangs on (a public agenda item, a meeting, a paper published on its
-// own) became public, where the public still sees that. Deleted papers: a paper the audit log shows published on its
-// own (paper.publish, at a time that had passed before the next
-// paper.unpublish) that the public no longer sees.
+// shows. Deleted files: every attachment the public could see at some
+// earlier time and cannot see now, by the policy over time
+// (oparl_history.go). Deleted papers: a paper the audit log shows
+// published on its own (paper.publish, at a time that had passed before
+// the next paper.unpublish) that the public no longer sees.
 
 // oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
 func (s *Server) oparlListRoutes(r chi.Router) {
