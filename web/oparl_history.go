@@ -257,21 +257,52 @@ func (h *oparlHistory) fileGone(a *sessions.Attachment) (time.Time, bool, error)
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	when, seen := h.ended(att.and(parent), a.Modified)
+	return when, seen, nil
+}
+
+// paperGone reports whether paper id is hidden from the public now
+// although the public saw it at some earlier time; it returns the bare
+// record with Modified set to the time it disappeared.
+func (h *oparlHistory) paperGone(id int64) (*sessions.Paper, bool, error) {
+	if _, err := h.s.cfg.Sessions.FindPaperByID(h.ctx, oparlViewer, id); err == nil {
+		return nil, false, nil
+	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		return nil, false, err
+	}
+	sp, err := h.paper(id)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := h.s.cfg.Sessions.FindPaperByID(h.ctx, oparlStaff, id)
+	if err != nil {
+		return nil, false, err
+	}
+	when, seen := h.ended(sp, p.Modified)
+	if !seen {
+		return nil, false, nil
+	}
+	p.Modified = when
+	return p, true, nil
+}
+
+// ended reports whether any of sp began before now, and when the last
+// of them ended — not before modified, the record's own time, which
+// also stands in for an end the log did not record.
+func (h *oparlHistory) ended(sp spans, modified time.Time) (time.Time, bool) {
 	now := h.s.cfg.Sessions.Now()
-	var when time.Time
-	seen := false
-	for _, sp := range att.and(parent) {
-		if !sp.from.Before(now) {
+	when, seen := modified, false
+	for _, x := range sp {
+		if !x.from.Before(now) {
 			continue // an embargo that has not ended
 		}
 		seen = true
-		if sp.to.IsZero() || sp.to.After(now) {
-			// The log says public until now, the policy says not: a change
-			// the log did not record. Its time is the record's.
-			when = latest(when, a.Modified)
-		} else {
-			when = latest(when, sp.to)
+		if !x.to.IsZero() && !x.to.After(now) {
+			when = latest(when, x.to)
 		}
 	}
-	return latest(when, a.Modified), seen, nil
+	return when, seen
 }

@@ -330,43 +330,12 @@ func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
 }
 
 // oparlDepublishedPaper reports whether paper id is hidden from the
-// public now although the public saw it once, published on its own:
-// a paper.publish entry whose time had come before the paper's next
-// publish or unpublish. It returns the bare record for the stub.
+// public now although the public could see it at some earlier time —
+// published on its own, or consulted on an item the public saw — by the
+// policy over time (oparl_history.go). It returns the bare record for
+// the stub, its Modified the time the paper disappeared.
 func (s *Server) oparlDepublishedPaper(ctx context.Context, id int64) (*sessions.Paper, bool, error) {
-	if _, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, id); err == nil {
-		return nil, false, nil
-	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-		return nil, false, err
-	}
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{ObjectType: "paper", ObjectID: id, Limit: 10000})
-	if err != nil {
-		return nil, false, err
-	}
-	next := s.cfg.Sessions.Now()
-	public := false
-	for _, e := range es { // newest first
-		switch e.Action {
-		case "paper.publish":
-			if at, err := time.Parse(time.RFC3339, e.Details); err == nil && !at.After(next) {
-				public = true
-			}
-			next = e.At
-		case "paper.unpublish":
-			next = e.At
-		}
-	}
-	if !public {
-		return nil, false, nil
-	}
-	p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlStaff, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return p, true, nil
+	return s.newOParlHistory(ctx).paperGone(id)
 }
 
 func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
@@ -374,26 +343,22 @@ func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
 		Modified: oparlTime(p.Modified), Deleted: true}
 }
 
-// oparlDepublishedPapers returns the papers of body bodyID unpublished
-// since since that the public had seen and no longer sees.
+// oparlDepublishedPapers returns the papers of body bodyID the public
+// could see once and sees no more, gone since since.
 func (s *Server) oparlDepublishedPapers(ctx context.Context, bodyID int64, since time.Time) ([]*sessions.Paper, error) {
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "paper.unpublish", ObjectType: "paper", From: since, Limit: 10000})
+	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
 	if err != nil {
 		return nil, err
 	}
+	h := s.newOParlHistory(ctx)
 	var out []*sessions.Paper
-	done := map[int64]bool{}
-	for _, e := range es {
-		if done[e.ObjectID] {
-			continue
-		}
-		done[e.ObjectID] = true
-		p, ok, err := s.oparlDepublishedPaper(ctx, e.ObjectID)
+	for _, p := range ps {
+		gone, ok, err := h.paperGone(p.ID)
 		if err != nil {
 			return nil, err
 		}
-		if ok && p.BodyID == bodyID {
-			out = append(out, p)
+		if ok && !gone.Modified.Before(since) {
+			out = append(out, gone)
 		}
 	}
 	return out, nil

@@ -667,7 +667,8 @@ func lastID(u string) int64 {
 // list, deleted:true (only the allowed fields, its modified the time of
 // the change) with modified_since and at its URL, and its access and
 // download URLs answer byte for byte like those of a file that does not
-// exist. A non-public attachment that was never public answers exactly
+// exist. The paper public only through the withdrawn items is deleted
+// too. A non-public attachment that was never public answers exactly
 // like a missing one, with or without modified_since.
 func TestOParlFilesGone(t *testing.T) {
 	e := newOParlServer(t)
@@ -849,6 +850,23 @@ func TestOParlFilesGone(t *testing.T) {
 				t.Errorf("GET %s%s: %d, differs from a missing file: %v", f, tc[0], resp.StatusCode, body != tc[1])
 			}
 		}
+	}
+	// The paper itself, public only through the withdrawn items: gone
+	// too, and deleted:true with modified_since.
+	paperURL := fmt.Sprintf("%s/paper/%d", e.base, paperID)
+	if plainPapers, _ := getJSON(t, e.base+"/body/1/paper?limit=200"); slices.Contains(ids(t, plainPapers), paperURL) {
+		t.Errorf("%s still in the plain paper list", paperURL)
+	}
+	updPapers, _ := getJSON(t, e.base+"/body/1/paper?limit=200"+since)
+	var gonePaper map[string]any
+	for _, o := range updPapers["data"].([]any) {
+		c.check("/body/1/paper?modified_since", o.(map[string]any))
+		if o := o.(map[string]any); o["id"] == paperURL {
+			gonePaper = o
+		}
+	}
+	if gonePaper == nil || gonePaper["deleted"] != true || len(gonePaper) != 5 {
+		t.Errorf("paper public through withdrawn items, with modified_since: %v", gonePaper)
 	}
 	if never == 0 {
 		t.Fatal("the demo has no non-public attachment on a public item")
