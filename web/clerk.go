@@ -258,6 +258,9 @@ func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64)
 		return
 	}
 	s.audit(r.Context(), "item.create", "agenda_item", it.ID, it.Number)
+	if it.Public { // recorded, so that the history of the flag is complete (OParl soft deletes)
+		s.audit(r.Context(), "item.update", "agenda_item", it.ID, "public=true")
+	}
 	writeJSON(w, http.StatusCreated, itemJSON(it))
 }
 

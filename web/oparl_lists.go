@@ -21,11 +21,11 @@ import (
 // published, in a meeting the public still sees — the public saw it, so
 // its URL answers {deleted: true} and body-wide item lists with
 // modified_since carry it. An item withdrawn before publication never
-// shows. Deleted files: a public attachment withdrawn after what it
-// hangs on (a public agenda item, a meeting, a paper published on its
-// own) became public, where the public still sees that. Deleted papers: a paper the audit log shows published on its
-// own (paper.publish, at a time that had passed before the next
-// paper.unpublish) that the public no longer sees.
+// shows. Deleted files: every attachment the public could see at some
+// earlier time and cannot see now, by the policy over time
+// (oparl_history.go). Deleted papers: a paper the audit log shows
+// published on its own (paper.publish, at a time that had passed before
+// the next paper.unpublish) that the public no longer sees.
 
 // oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
 func (s *Server) oparlListRoutes(r chi.Router) {
@@ -179,7 +179,7 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if err != nil {
 		return nil, err
 	}
-	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
+	_, objs, err := s.oparlPublicMeetings(r, bodyID)
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +221,35 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	// Withdrawn files of everything public: meetings, their items, papers.
+	// Files the public saw once and sees no more: of every meeting, item
+	// and paper of the body, whatever they look like now.
+	gone, err := s.oparlGoneFiles(r.Context(), oparlURLs(oparlBase(r)), bodyID, seen)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, gone...), nil
+}
+
+// oparlGoneFiles returns the deleted stubs of the attachments of body
+// bodyID (of its meetings, their items, its papers) that the public saw
+// at some earlier time and does not see now; skip holds the File URLs
+// the public sees.
+func (s *Server) oparlGoneFiles(ctx context.Context, u oparlURLs, bodyID int64, skip map[string]bool) ([]oparlItem, error) {
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, oparlStaff, sessions.MeetingFilter{})
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.oparlOrgsOfBody(ctx, bodyID)
+	if err != nil {
+		return nil, err
+	}
 	var targets []sessions.AttachmentTarget
 	for _, m := range ms {
+		if !orgs[m.OrganizationID] {
+			continue
+		}
 		targets = append(targets, sessions.AttachmentTarget{MeetingID: m.ID})
-		_, items, err := s.cfg.Sessions.FindAgenda(r.Context(), oparlViewer, m.ID)
+		_, items, err := s.cfg.Sessions.FindAgenda(ctx, oparlStaff, m.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -233,135 +257,85 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 			targets = append(targets, sessions.AttachmentTarget{AgendaItemID: it.ID})
 		}
 	}
+	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range ps {
 		targets = append(targets, sessions.AttachmentTarget{PaperID: p.ID})
 	}
+	h := s.newOParlHistory(ctx)
+	h.urls = u
+	var out []oparlItem
 	for _, t := range targets {
-		as, err := s.cfg.Sessions.FindAttachments(r.Context(), oparlStaff, t)
+		as, err := s.cfg.Sessions.FindAttachments(ctx, oparlStaff, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range as {
-			ok, err := s.oparlFileWasPublic(r.Context(), a)
+			if skip[u.of("file", a.ID)] {
+				continue
+			}
+			stub, err := s.oparlGoneFile(h, a)
 			if err != nil {
 				return nil, err
 			}
-			if ok && !seen[u.of("file", a.ID)] {
-				seen[u.of("file", a.ID)] = true
-				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: a.Modified, deleted: true, obj: oparlDeletedFileObj(u, a)})
+			if stub != nil {
+				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: mustTime(stub.Modified), deleted: true, obj: stub})
 			}
 		}
 	}
 	return out, nil
 }
 
-func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment) *oparlDeletedObj {
-	id := u.of("file", a.ID)
-	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
-		Modified: oparlTime(a.Modified), Deleted: true}
+// oparlGoneFile returns the deleted stub of attachment a (read as
+// staff) if the public saw it at some earlier time and does not see it
+// now; nil otherwise.
+func (s *Server) oparlGoneFile(h *oparlHistory, a *sessions.Attachment) (*oparlDeletedObj, error) {
+	if _, err := s.cfg.Sessions.FindAttachmentByID(h.ctx, oparlViewer, a.ID); err == nil {
+		return nil, nil // the public sees it
+	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		return nil, err
+	}
+	when, ok, err := h.fileGone(a)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return oparlDeletedFileObj(h.urls, a, when), nil
 }
 
-// oparlFileWasPublic reports whether attachment a (read as staff) was
-// withdrawn after the public could see it, on something the public still
-// sees.
-func (s *Server) oparlFileWasPublic(ctx context.Context, a *sessions.Attachment) (bool, error) {
-	if !a.Withdrawn() || !a.Public {
-		return false, nil
-	}
-	var since time.Time
-	gone := func(err error) (bool, error) {
-		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-			return false, nil
-		}
-		return false, err
-	}
-	switch {
-	case a.AgendaItemID != 0:
-		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, a.AgendaItemID)
-		if err != nil {
-			return gone(err)
-		}
-		if it.Access != sessions.Full || !it.Public {
-			return false, nil
-		}
-		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
-		if err != nil {
-			return gone(err)
-		}
-		since = m.PublishedAt
-	case a.MeetingID != 0:
-		m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, a.MeetingID)
-		if err != nil {
-			return gone(err)
-		}
-		since = m.PublishedAt
-	default:
-		p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, a.PaperID)
-		if err != nil {
-			return gone(err)
-		}
-		if since = p.PublishedAt; since.IsZero() {
-			return false, nil // public through agendas only: when is not known
-		}
-	}
-	return a.WithdrawnAt.After(since), nil
+func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment, modified time.Time) *oparlDeletedObj {
+	id := u.of("file", a.ID)
+	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
+		Modified: oparlTime(modified), Deleted: true}
 }
 
 // oparlDeletedFile returns the deleted stub of attachment id if the
-// public saw it before it was withdrawn; ENOTFOUND otherwise.
+// public saw it once and does not now; ENOTFOUND otherwise.
 func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
 	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlStaff, id)
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.oparlFileWasPublic(r.Context(), a)
+	h := s.newOParlHistory(r.Context())
+	h.urls = oparlURLs(oparlBase(r))
+	stub, err := s.oparlGoneFile(h, a)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if stub == nil {
 		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 	}
-	return oparlDeletedFileObj(oparlURLs(oparlBase(r)), a), nil
+	return stub, nil
 }
 
 // oparlDepublishedPaper reports whether paper id is hidden from the
-// public now although the public saw it once, published on its own:
-// a paper.publish entry whose time had come before the paper's next
-// publish or unpublish. It returns the bare record for the stub.
+// public now although the public could see it at some earlier time —
+// published on its own, or consulted on an item the public saw — by the
+// policy over time (oparl_history.go). It returns the bare record for
+// the stub, its Modified the time the paper disappeared.
 func (s *Server) oparlDepublishedPaper(ctx context.Context, id int64) (*sessions.Paper, bool, error) {
-	if _, err := s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, id); err == nil {
-		return nil, false, nil
-	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-		return nil, false, err
-	}
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{ObjectType: "paper", ObjectID: id, Limit: 10000})
-	if err != nil {
-		return nil, false, err
-	}
-	next := s.cfg.Sessions.Now()
-	public := false
-	for _, e := range es { // newest first
-		switch e.Action {
-		case "paper.publish":
-			if at, err := time.Parse(time.RFC3339, e.Details); err == nil && !at.After(next) {
-				public = true
-			}
-			next = e.At
-		case "paper.unpublish":
-			next = e.At
-		}
-	}
-	if !public {
-		return nil, false, nil
-	}
-	p, err := s.cfg.Sessions.FindPaperByID(ctx, oparlStaff, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return p, true, nil
+	return s.newOParlHistory(ctx).paperGone(id)
 }
 
 func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
@@ -369,26 +343,22 @@ func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
 		Modified: oparlTime(p.Modified), Deleted: true}
 }
 
-// oparlDepublishedPapers returns the papers of body bodyID unpublished
-// since since that the public had seen and no longer sees.
+// oparlDepublishedPapers returns the papers of body bodyID the public
+// could see once and sees no more, gone since since.
 func (s *Server) oparlDepublishedPapers(ctx context.Context, bodyID int64, since time.Time) ([]*sessions.Paper, error) {
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "paper.unpublish", ObjectType: "paper", From: since, Limit: 10000})
+	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
 	if err != nil {
 		return nil, err
 	}
+	h := s.newOParlHistory(ctx)
 	var out []*sessions.Paper
-	done := map[int64]bool{}
-	for _, e := range es {
-		if done[e.ObjectID] {
-			continue
-		}
-		done[e.ObjectID] = true
-		p, ok, err := s.oparlDepublishedPaper(ctx, e.ObjectID)
+	for _, p := range ps {
+		gone, ok, err := h.paperGone(p.ID)
 		if err != nil {
 			return nil, err
 		}
-		if ok && p.BodyID == bodyID {
-			out = append(out, p)
+		if ok && !gone.Modified.Before(since) {
+			out = append(out, gone)
 		}
 	}
 	return out, nil

@@ -72,6 +72,14 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *session
 	modified := it.Modified
 	if it.Access == sessions.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
+		c, err := s.oparlConsultationOfItem(ctx, it.ID)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if c != nil {
+			o.Consultation = u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)
+			modified = latest(modified, c.Created)
+		}
 		files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: it.ID})
 		if err != nil {
 			return nil, time.Time{}, err
@@ -83,6 +91,30 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *session
 	}
 	o.Modified = oparlTime(modified)
 	return o, modified, nil
+}
+
+// oparlConsultationOfItem returns the consultation of a paper on item
+// itemID the public sees (the first, if several papers are on the item:
+// OParl links one), or nil. It is the same consultation the paper lists,
+// so AgendaItem.consultation and Consultation.agendaItem agree.
+func (s *Server) oparlConsultationOfItem(ctx context.Context, itemID int64) (*sessions.Consultation, error) {
+	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: itemID})
+	if err != nil {
+		return nil, err
+	}
+	var first *sessions.Consultation
+	for _, p := range ps {
+		cs, err := s.cfg.Sessions.FindConsultations(ctx, oparlViewer, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.AgendaItemID == itemID && (first == nil || c.ID < first.ID) {
+				first = c
+			}
+		}
+	}
+	return first, nil
 }
 
 func oparlLocationOf(u oparlURLs, m *sessions.Meeting) *oparlLocationObj {

@@ -135,6 +135,7 @@ type oparlAgendaItemObj struct {
 	Public         bool            `json:"public"`
 	Result         string          `json:"result,omitempty"`
 	ResolutionText string          `json:"resolutionText,omitempty"`
+	Consultation   string          `json:"consultation,omitempty"`
 	AuxiliaryFile  []*oparlFileObj `json:"auxiliaryFile,omitempty"`
 	Created        string          `json:"created"`
 	Modified       string          `json:"modified"`

@@ -286,6 +286,29 @@ func TestOParlCrawl(t *testing.T) {
 	if strings.Contains(c.raw.String(), oparlCanary) {
 		t.Errorf("the API emits non-public data (canary %q)", oparlCanary)
 	}
+	// AgendaItem.consultation and Consultation.agendaItem point at each
+	// other (1:1 in the schema).
+	links := 0
+	for id, o := range c.objects {
+		switch o["type"] {
+		case "https://schema.oparl.org/1.1/AgendaItem":
+			if cu, ok := o["consultation"].(string); ok {
+				links++
+				if co := c.objects[cu]; co == nil || co["agendaItem"] != id {
+					t.Errorf("%s.consultation %s points back to %v", id, cu, co["agendaItem"])
+				}
+			}
+		case "https://schema.oparl.org/1.1/Consultation":
+			if iu, ok := o["agendaItem"].(string); ok {
+				if it := c.objects[iu]; it == nil || it["consultation"] != id {
+					t.Errorf("%s.agendaItem %s has consultation %v", id, iu, it["consultation"])
+				}
+			}
+		}
+	}
+	if links == 0 {
+		t.Errorf("no AgendaItem links its consultation")
+	}
 	for i, f := range c.files {
 		if i >= 20 {
 			break // the first few suffice; every File was schema-checked
@@ -625,5 +648,236 @@ func TestOParlSoftDeletes(t *testing.T) {
 		if resp.StatusCode != 200 || len(page["data"].([]any)) == 0 {
 			t.Errorf("%s: %d, %d objects", l, resp.StatusCode, len(page["data"].([]any)))
 		}
+	}
+}
+
+// lastID is the numeric last segment of an OParl URL.
+func lastID(u string) int64 {
+	var id int64
+	fmt.Sscanf(u[strings.LastIndex(u, "/")+1:], "%d", &id)
+	return id
+}
+
+// TestOParlFilesGone checks the soft deletes of Files that follow from
+// the visibility policy over time (the office's routes write the audit
+// entries the test writes here): a public attachment made non-public, a
+// file of an item made non-public, a file of a meeting unpublished, and
+// a file of a paper public only through an agenda item that is
+// withdrawn. Each is listed before; afterwards it is gone from the plain
+// list, deleted:true (only the allowed fields, its modified the time of
+// the change) with modified_since and at its URL, and its access and
+// download URLs answer byte for byte like those of a file that does not
+// exist. The paper public only through the withdrawn items is deleted
+// too. A non-public attachment that was never public answers exactly
+// like a missing one, with or without modified_since.
+func TestOParlFilesGone(t *testing.T) {
+	e := newOParlServer(t)
+	ctx := context.Background()
+	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	audit := func(action, typ string, id int64, details string) {
+		t.Helper()
+		oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: action, ObjectType: typ, ObjectID: id, Details: details}))
+	}
+	meetingOfItem := func(u string) int64 {
+		it, err := e.sessions.FindAgendaItemByID(ctx, staff, lastID(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.MeetingID
+	}
+	before := time.Now().Add(-time.Second).Truncate(time.Second)
+	since := "&modified_since=" + url.QueryEscape(before.Format(time.RFC3339))
+
+	// Two files of two different public items, listed now.
+	page, _ := getJSON(t, e.base+"/body/1/file?limit=500")
+	var flagFile, itemFile, flagItem, hiddenItem string
+	usedMeetings := map[int64]bool{}
+	for _, f := range page["data"].([]any) {
+		o := f.(map[string]any)
+		if o["agendaItem"] == nil {
+			continue
+		}
+		id, it := o["id"].(string), o["agendaItem"].([]any)[0].(string)
+		switch {
+		case flagFile == "":
+			flagFile, flagItem = id, it
+			usedMeetings[meetingOfItem(it)] = true
+		case itemFile == "" && it != flagItem && !usedMeetings[meetingOfItem(it)]:
+			itemFile, hiddenItem = id, it
+			usedMeetings[meetingOfItem(it)] = true
+		}
+	}
+	if flagFile == "" || itemFile == "" {
+		t.Fatalf("the demo lacks public files of items: %q %q", flagFile, itemFile)
+	}
+	doc, err := e.sessions.FindAttachmentByID(ctx, staff, lastID(flagFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo attaches to items only: a public file of a public meeting
+	// of its own, and one of a paper public only through its agenda items.
+	var meetingID int64
+	ms, _ := getJSON(t, e.base+"/body/1/meeting?limit=200")
+	for _, o := range ms["data"].([]any) {
+		if m := lastID(o.(map[string]any)["id"].(string)); !usedMeetings[m] && meetingID == 0 {
+			meetingID = m
+		}
+	}
+	var paperID int64
+	var routeItems []int64
+	ps, _ := getJSON(t, e.base+"/body/1/paper?limit=200")
+	for _, o := range ps["data"].([]any) {
+		p, err := e.sessions.FindPaperByID(ctx, staff, lastID(o.(map[string]any)["id"].(string)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := e.sessions.FindConsultations(ctx, staff, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := p.PublishedAt.IsZero() && len(cs) > 0
+		for _, c := range cs {
+			it, err := e.sessions.FindAgendaItemByID(ctx, staff, c.AgendaItemID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok = ok && !usedMeetings[it.MeetingID] && it.MeetingID != meetingID
+		}
+		if ok {
+			paperID = p.ID
+			for _, c := range cs {
+				routeItems = append(routeItems, c.AgendaItemID)
+			}
+			break
+		}
+	}
+	if meetingID == 0 || paperID == 0 {
+		t.Fatalf("no meeting (%d) or paper public through agendas only (%d) to attach to", meetingID, paperID)
+	}
+	ma := &sessions.Attachment{DocumentID: doc.DocumentID, MeetingID: meetingID, Title: "Einladung"}
+	pa := &sessions.Attachment{DocumentID: doc.DocumentID, PaperID: paperID, Role: sessions.RoleMain, Title: "Vorlage"}
+	for _, a := range []*sessions.Attachment{ma, pa} {
+		oparlMust(t, e.sessions.Attach(ctx, a))
+		oparlMust(t, e.sessions.SetAttachmentPublic(ctx, a.ID, true))
+		audit("attachment.public", "attachment", a.ID, "public=true")
+	}
+	meetingFile, paperFile := fmt.Sprintf("%s/file/%d", e.base, ma.ID), fmt.Sprintf("%s/file/%d", e.base, pa.ID)
+	page, _ = getJSON(t, e.base+"/body/1/file?limit=500")
+	for _, f := range []string{flagFile, itemFile, meetingFile, paperFile} {
+		if !slices.Contains(ids(t, page), f) {
+			t.Fatalf("%s is not listed before the change", f)
+		}
+	}
+	// A non-public attachment of a public item: never seen by the public.
+	var never int64
+	as, err := e.sessions.FindAttachments(ctx, staff, sessions.AttachmentTarget{AgendaItemID: lastID(flagItem)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if !a.Public && !a.Withdrawn() {
+			never = a.ID
+		}
+	}
+
+	// The history the office's routes would have recorded for the demo's
+	// public item and attachment (the demo loads through the store).
+	for _, f := range []struct {
+		action, typ string
+		id          int64
+	}{{"attachment.public", "attachment", lastID(flagFile)}, {"item.update", "agenda_item", lastID(hiddenItem)}} {
+		oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: f.action, ObjectType: f.typ, ObjectID: f.id,
+			At: time.Now().Add(-48 * time.Hour), Details: "public=true"}))
+	}
+	// The changes, as the office's routes make them.
+	oparlMust(t, e.sessions.SetAttachmentPublic(ctx, lastID(flagFile), false))
+	audit("attachment.public", "attachment", lastID(flagFile), "public=false")
+	hidden := false
+	oparlMust(t, e.sessions.UpdateAgendaItem(ctx, lastID(hiddenItem), sessions.AgendaItemUpdate{Public: &hidden}))
+	audit("item.update", "agenda_item", lastID(hiddenItem), "public=false")
+	m, err := e.sessions.FindMeetingByID(ctx, staff, meetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.publish", ObjectType: "meeting", ObjectID: meetingID,
+		At: m.PublishedAt, Details: m.PublishedAt.UTC().Format(time.RFC3339)}))
+	oparlMust(t, e.sessions.UnpublishMeeting(ctx, meetingID))
+	audit("meeting.unpublish", "meeting", meetingID, "")
+	for _, it := range routeItems {
+		oparlMust(t, e.sessions.WithdrawAgendaItem(ctx, it))
+		audit("item.withdraw", "agenda_item", it, "")
+	}
+	if never != 0 { // public=false again: still never public
+		oparlMust(t, e.sessions.SetAttachmentPublic(ctx, never, false))
+		audit("attachment.public", "attachment", never, "public=false")
+	}
+
+	missing := e.base + "/file/987654321"
+	_, missingBody := get(t, missing)
+	_, missingAccess := get(t, missing+"/access")
+	_, missingDownload := get(t, missing+"/download")
+	plain, _ := getJSON(t, e.base+"/body/1/file?limit=500")
+	upd, _ := getJSON(t, e.base+"/body/1/file?limit=500"+since)
+	c := newCrawler(t, e.base)
+	for _, o := range upd["data"].([]any) {
+		c.check("/body/1/file?modified_since", o.(map[string]any))
+	}
+	for _, f := range []string{flagFile, itemFile, meetingFile, paperFile} {
+		if slices.Contains(ids(t, plain), f) {
+			t.Errorf("%s still in the plain list", f)
+		}
+		var found map[string]any
+		for _, o := range upd["data"].([]any) {
+			if o := o.(map[string]any); o["id"] == f {
+				found = o
+			}
+		}
+		if found == nil || found["deleted"] != true || found["name"] != nil || found["text"] != nil {
+			t.Errorf("%s with modified_since: %v", f, found)
+			continue
+		}
+		if mod, err := time.Parse(time.RFC3339, found["modified"].(string)); err != nil || mod.Before(before) {
+			t.Errorf("%s: modified %v is not the time of the change", f, found["modified"])
+		}
+		one, resp := getJSON(t, f)
+		if resp.StatusCode != 200 || one["deleted"] != true || len(one) != 6 {
+			t.Errorf("GET %s: %d %v", f, resp.StatusCode, one)
+		}
+		c.check(f, one)
+		for _, tc := range [][2]string{{"/access", missingAccess}, {"/download", missingDownload}} {
+			resp, body := get(t, f+tc[0])
+			if resp.StatusCode != 404 || body != tc[1] {
+				t.Errorf("GET %s%s: %d, differs from a missing file: %v", f, tc[0], resp.StatusCode, body != tc[1])
+			}
+		}
+	}
+	// The paper itself, public only through the withdrawn items: gone
+	// too, and deleted:true with modified_since.
+	paperURL := fmt.Sprintf("%s/paper/%d", e.base, paperID)
+	if plainPapers, _ := getJSON(t, e.base+"/body/1/paper?limit=200"); slices.Contains(ids(t, plainPapers), paperURL) {
+		t.Errorf("%s still in the plain paper list", paperURL)
+	}
+	updPapers, _ := getJSON(t, e.base+"/body/1/paper?limit=200"+since)
+	var gonePaper map[string]any
+	for _, o := range updPapers["data"].([]any) {
+		c.check("/body/1/paper?modified_since", o.(map[string]any))
+		if o := o.(map[string]any); o["id"] == paperURL {
+			gonePaper = o
+		}
+	}
+	if gonePaper == nil || gonePaper["deleted"] != true || len(gonePaper) != 5 {
+		t.Errorf("paper public through withdrawn items, with modified_since: %v", gonePaper)
+	}
+	if never == 0 {
+		t.Fatal("the demo has no non-public attachment on a public item")
+	}
+	neverURL := fmt.Sprintf("%s/file/%d", e.base, never)
+	for _, l := range []map[string]any{plain, upd} {
+		if slices.Contains(ids(t, l), neverURL) {
+			t.Errorf("never public file %s listed", neverURL)
+		}
+	}
+	if resp, body := get(t, neverURL); resp.StatusCode != 404 || body != strings.ReplaceAll(missingBody, "987654321", fmt.Sprint(never)) && body != missingBody {
+		t.Errorf("never public file: %d %q, missing: %q", resp.StatusCode, body, missingBody)
 	}
 }
