@@ -14,13 +14,11 @@
 // It runs the real binary with the demo council and Debian's Chromium.
 //
 //	make deps-node && node bench/reader/main.mjs [--pages 500] [--image-kb 40]
-import { spawn, execFileSync } from "node:child_process";
 import net from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { makePDF } from "../../web/e2e/minipdf.mjs";
+import { startDemo, launchChromium } from "../../web/e2e/demo.mjs";
 
 const arg = (name, def) => {
   const i = process.argv.indexOf("--" + name);
@@ -30,22 +28,8 @@ const PAGES = arg("pages", 500);
 const IMAGE = arg("image-kb", 40) * 1000;
 const RATE = 20e6 / 8 / 1000; // bytes per ms, each way
 const ONE_WAY = 20; // ms
-const root = new URL("../../", import.meta.url).pathname;
 
-const tmp = mkdtempSync(join(tmpdir(), "bench-reader-"));
-const bin = join(tmp, "ratsmappe");
-execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
-const data = join(tmp, "data");
-const server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
-const base = await new Promise((resolve, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error("server did not start")), 300000);
-  server.stdout.on("data", (b) => {
-    out += b;
-    const m = out.match(/listening on (http:\/\/\S+)/);
-    if (m) { clearTimeout(timer); resolve(m[1]); }
-  });
-});
+const { server, base, bin, data, account: acc } = await startDemo({ timeout: 300000, stderr: "ignore" });
 
 // The link: a TCP relay in front of the server. While shaping, each
 // direction is one 20 Mbit/s pipe shared by all connections, and every
@@ -72,8 +56,6 @@ const front = net.createServer((c) => {
 });
 await new Promise((r) => front.listen(0, "127.0.0.1", r));
 const via = `http://127.0.0.1:${front.address().port}`;
-const accounts = JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8"));
-const acc = (n) => accounts.find((a) => a.name === n);
 const api = async (who, path, opts = {}) => {
   const r = await fetch(base + path, { ...opts, headers: { Authorization: "Bearer " + acc(who).token, ...(opts.headers || {}) } });
   if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
@@ -103,10 +85,7 @@ process.stderr.write(`ingested in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
 man = await api("anna", `/api/v1/reader/meetings/${meeting}/manifest`);
 const bigNow = man.documents.find((d) => d.id === big.id);
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 
 async function signedIn(opts = {}) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 1366 }, locale: "de-DE", ...opts });
@@ -185,7 +164,8 @@ await context.close();
 await browser.close();
 front.close();
 server.kill();
-rmSync(tmp, { recursive: true, force: true });
+rmSync(data, { recursive: true, force: true });
+rmSync(dirname(bin), { recursive: true, force: true });
 
 const mb = (n) => (n / 1e6).toFixed(2) + " MB";
 const ok = (b) => (b ? "met" : "MISSED");

@@ -2,37 +2,17 @@
 // checked with axe-core in real headless Chromium: zero violations.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { startDemo, launchChromium } from "./demo.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const root = new URL("../../", import.meta.url).pathname;
-let server, base, browser, dataDir;
+let server, base, browser, account;
 
 before(async () => {
-  const bin = join(mkdtempSync(join(tmpdir(), "rm-a11y-bin-")), "ratsmappe");
-  execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
-  const data = mkdtempSync(join(tmpdir(), "rm-a11y-data-"));
-  dataDir = data;
-  server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("server did not start")), 120000);
-    server.stdout.on("data", (b) => {
-      out += b;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ({ server, base, account } = await startDemo());
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -112,8 +92,7 @@ test("every portal page type has no axe-core violations (WCAG 2.1 AA)", async ()
 // The reader's pages — meeting list, agenda, a document with its side
 // panel open, in day and night mode — signed in as a demo member.
 test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () => {
-  const data = JSON.parse(readFileSync(join(dataDir, "demo-accounts.json"), "utf8"));
-  const anna = data.find((a) => a.name === "anna");
+  const anna = account("anna");
   const auth = { Authorization: "Bearer " + anna.token };
   const meetings = (await (await fetch(base + "/api/v1/meetings", { headers: auth })).json()).data;
   let meeting, doc;

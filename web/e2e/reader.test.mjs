@@ -8,36 +8,18 @@
 // of each step is kept in web/e2e/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { chromium } from "playwright-core";
 import { makePDF } from "./minipdf.mjs";
+import { root, startDemo, launchChromium } from "./demo.mjs";
 
-const root = new URL("../../", import.meta.url).pathname;
 const shots = join(root, "web/e2e/screenshots");
-let server, base, data, browser;
+let server, base, account, browser;
 
 before(async () => {
-  const bin = join(mkdtempSync(join(tmpdir(), "rm-e2e-bin-")), "ratsmappe");
-  execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
-  data = mkdtempSync(join(tmpdir(), "rm-e2e-data-"));
-  server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 120000);
-    server.stdout.on("data", (b) => {
-      out += b;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ({ server, base, account } = await startDemo());
+  browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });
 
@@ -46,9 +28,6 @@ after(async () => {
   server?.kill();
 });
 
-function account(name) {
-  return JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name);
-}
 
 async function apiAs(name, path, opts = {}) {
   const resp = await fetch(base + path, { ...opts, headers: { Authorization: "Bearer " + account(name).token, ...(opts.headers || {}) } });

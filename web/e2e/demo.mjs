@@ -1,0 +1,45 @@
+// The real binary with the demo council on a free port, and Debian's
+// Chromium: what every browser test and the reader benchmark start with.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const root = new URL("../../", import.meta.url).pathname;
+
+// startDemo builds ./cmd/ratsmappe, serves the demo council from a fresh
+// data directory and resolves when the server prints its address (within
+// timeout ms). stderr is the server's log destination ("inherit" or
+// "ignore").
+export async function startDemo({ timeout = 120000, stderr = "inherit" } = {}) {
+  const bin = join(mkdtempSync(join(tmpdir(), "rm-e2e-bin-")), "ratsmappe");
+  execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
+  const data = mkdtempSync(join(tmpdir(), "rm-e2e-data-"));
+  const server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", stderr] });
+  const base = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), timeout);
+    server.stdout.on("data", (b) => {
+      out += b;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  return {
+    server,
+    bin,
+    base,
+    data,
+    // account returns the demo account called name (with its API token).
+    account: (name) => JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name),
+  };
+}
+
+// launchChromium starts Debian's Chromium headless, as the tests need it.
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
