@@ -30,16 +30,16 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
 )
 
 type account struct {
@@ -53,25 +53,12 @@ func main() {
 	maxP99 := flag.Duration("max-p99", 100*time.Millisecond, "p99 above which a load is not sustainable")
 	flag.Parse()
 
-	tmp, err := os.MkdirTemp("", "bench-burst-")
-	check(err)
-	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "ratsmappe")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ratsmappe")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
-	data := filepath.Join(tmp, "data")
-	addr := freeAddr()
-	srv := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", addr, "--log-level", "error")
-	srv.Stdout = io.Discard
 	var serverLog strings.Builder
-	srv.Stderr = &serverLog
-	check(srv.Start())
-	var exited atomic.Bool
-	go func() { srv.Wait(); exited.Store(true) }()
-	defer srv.Process.Kill()
-	base := "http://" + addr
-	waitUp(base)
+	demo, err := demoserver.Start(&serverLog, 5*time.Minute)
+	check(err)
+	defer demo.Stop()
+	base, data := demo.Base, demo.Data
+	baseURL = base
 
 	var accounts []account
 	b, err := os.ReadFile(filepath.Join(data, "demo-accounts.json"))
@@ -109,7 +96,7 @@ func main() {
 	}
 	mix := citizenMix(client, base, pub, search)
 
-	fmt.Printf("publication burst, demo council, loopback, %d cores (shared with the load generator)\n\n", nprocs())
+	fmt.Printf("publication burst, demo council, loopback, %d cores (shared with the load generator)\n\n", runtime.NumCPU())
 	fmt.Println("1. sustainable load: citizens arriving open-loop at a rising rate, until p99 >", *maxP99, "or anything but 200/304")
 	fmt.Printf("%10s %10s %9s %9s %8s %6s %6s %9s\n", "offered/s", "answered/s", "p50", "p99", "429", "5xx", "errors", "not sent")
 	var best *stats
@@ -179,12 +166,12 @@ func main() {
 		if s.missingRetryAfter+msync.missingRetryAfter > 0 {
 			fmt.Printf("  %d answers 429 without Retry-After\n", s.missingRetryAfter+msync.missingRetryAfter)
 		}
-		if exited.Load() || status(client, base+"/healthz", "") != 200 {
+		if demo.Exited() || status(client, base+"/healthz", "") != 200 {
 			crashes++
 			break
 		}
 	}
-	fmt.Printf("\ncrashes: %d (server %s)\n", crashes, map[bool]string{true: "exited", false: "alive, /healthz 200"}[exited.Load()])
+	fmt.Printf("\ncrashes: %d (server %s)\n", crashes, map[bool]string{true: "exited", false: "alive, /healthz 200"}[demo.Exited()])
 	fmt.Println("goal (issue 7): under 10× the sustainable load every answer is correct or 429 with Retry-After; 0 × 5xx, 0 crashes")
 	if strings.TrimSpace(serverLog.String()) != "" {
 		fmt.Printf("\nserver log:\n%s\n", tail(serverLog.String(), 20))
@@ -453,33 +440,6 @@ func getJSON(c *http.Client, url string, v any) {
 		check(fmt.Errorf("%s: %d", url, resp.StatusCode))
 	}
 	check(json.NewDecoder(resp.Body).Decode(v))
-}
-
-func waitUp(base string) {
-	baseURL = base
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	check(fmt.Errorf("server did not start"))
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func nprocs() int {
-	out, _ := exec.Command("nproc").Output()
-	var n int
-	fmt.Sscan(string(out), &n)
-	return n
 }
 
 func tail(s string, n int) string {

@@ -17,12 +17,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
 )
 
 func main() {
@@ -31,20 +32,10 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each reports the best round and the spread, because the machine may be shared")
 	flag.Parse()
 
-	tmp, err := os.MkdirTemp("", "bench-portal-")
+	demo, err := demoserver.Start(os.Stderr, 3*time.Minute)
 	check(err)
-	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "ratsmappe")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ratsmappe")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
-	addr := freeAddr()
-	srv := exec.Command(bin, "serve", "--demo", "--data", filepath.Join(tmp, "data"), "--addr", addr, "--log-level", "error")
-	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
-	check(srv.Start())
-	defer srv.Process.Kill()
-	base := "http://" + addr
-	waitUp(base)
+	defer demo.Stop()
+	base := demo.Base
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2}}
 	var meetings struct {
@@ -121,7 +112,7 @@ func main() {
 			}
 		}
 	}
-	fmt.Printf("demo council, %d clients, %v per target and round, best of %d rounds, loopback, %d cores\n", *conc, *duration, *rounds, nprocs())
+	fmt.Printf("demo council, %d clients, %v per target and round, best of %d rounds, loopback, %d cores\n", *conc, *duration, *rounds, runtime.NumCPU())
 	fmt.Printf("(load generator, server and bare handler share the cores; other work on the machine shows as spread)\n\n")
 	fmt.Printf("%-58s %8s | %8s %15s %8s %8s %6s | %8s %8s | %6s %s\n", "target", "bytes", "req/s", "spread", "p50", "p99", "errors", "bare/s", "bare p99", "% bare", "goal")
 	for _, w := range rows {
@@ -239,32 +230,6 @@ func fetch(c *http.Client, url string) ([]byte, string) {
 func getJSON(c *http.Client, url string, v any) {
 	b, _ := fetch(c, url)
 	check(json.Unmarshal(b, v))
-}
-
-func waitUp(base string) {
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	check(fmt.Errorf("server did not start"))
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func nprocs() int {
-	out, _ := exec.Command("nproc").Output()
-	var n int
-	fmt.Sscan(string(out), &n)
-	return n
 }
 
 func check(err error) {
