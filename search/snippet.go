@@ -106,21 +106,58 @@ func spaceAt(text string, i int) bool {
 // collapse turns every run of white space (and soft hyphens) into one
 // space, keeping a leading or trailing one.
 func collapse(s string) string {
-	var b strings.Builder
+	// Most passages have nothing to change: no white space but single
+	// ASCII spaces, and no byte that may begin a Unicode space or soft
+	// hyphen (C2: U+0085, U+00A0, U+00AD; E1, E2, E3: the others).
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		switch c := s[i]; c {
+		case '\t', '\n', '\v', '\f', '\r', 0xC2, 0xE1, 0xE2, 0xE3:
+			plain = false
+		case ' ':
+			plain = i == 0 || s[i-1] != ' '
+		}
+	}
+	if plain && utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
 	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u00ad' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		size := 1
+		isSpace := false
+		if c < utf8.RuneSelf {
+			isSpace = c == ' ' || c >= '\t' && c <= '\r'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			isSpace = unicode.IsSpace(r) || r == '\u00ad'
+			if r == utf8.RuneError && size == 1 {
+				// Invalid UTF-8 is shown as U+FFFD, as ranging over
+				// the string would.
+				if space {
+					b = append(b, ' ')
+					space = false
+				}
+				b = utf8.AppendRune(b, r)
+				i += size
+				continue
+			}
+		}
+		if isSpace {
 			space = true
-			continue
+		} else {
+			if space {
+				b = append(b, ' ')
+				space = false
+			}
+			b = append(b, s[i:i+size]...)
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
+		i += size
 	}
 	if space {
-		b.WriteByte(' ')
+		b = append(b, ' ')
 	}
-	return b.String()
+	return string(b)
 }

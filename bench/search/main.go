@@ -11,8 +11,11 @@
 // match query with a public-flag filter, HTML highlighting and one facet.
 // Ours answers with everything on: grouping by document, three facets,
 // snippets, the viewer's filter. It is measured with its result cache
-// off (every query computed) and on (repeated queries answered from the
-// cache, as popular queries are).
+// off (every query computed; the term cache, which keeps each term's
+// frequencies per segment, warms up as the queries repeat), with both
+// caches off (every query decodes its terms' postings), and with the
+// result cache on (repeated queries answered from the cache, as popular
+// queries are).
 //
 //	go run ./bench/search [-records 100000] [-duration 10s]
 //
@@ -202,6 +205,14 @@ func main() {
 	recallCold := recall(func(q string) ([]int64, error) { return oursTop(cold, citizen, now, q) })
 	check(cold.Close())
 
+	// Without the term cache as well: every query decodes the postings
+	// of each of its terms, as the first query after a write to a segment
+	// does.
+	coldest, err := bleve.Open(oursDir, bleve.Options{CacheEntries: -1, TermCacheBytes: -1, Concurrency: *concurrency})
+	check(err)
+	measure(run{"ours, citizen, no caches", oursFn(coldest, citizen)})
+	check(coldest.Close())
+
 	warm, err := bleve.Open(oursDir, bleve.Options{Concurrency: *concurrency})
 	check(err)
 	defer warm.Close()
@@ -282,8 +293,15 @@ func indexOurs(dir string, recs []search.Record, batch int) indexFigures {
 			x.Learn(r.Text)
 		}
 	}
-	for i := 0; i < len(recs); i += batch {
-		check(x.Index(context.Background(), recs[i:min(i+batch, len(recs))]))
+	// An Index call replaces a document's pages: a document's records
+	// must not be split between two calls.
+	for i := 0; i < len(recs); {
+		j := min(i+batch, len(recs))
+		for j < len(recs) && recs[j].Document == recs[j-1].Document {
+			j++
+		}
+		check(x.Index(context.Background(), recs[i:j]))
+		i = j
 	}
 	check(x.Compact(context.Background()))
 	check(x.Close())

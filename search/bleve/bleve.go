@@ -5,14 +5,16 @@
 // Records are indexed with fields built here rather than through a Bleve
 // mapping, so that every text is analysed once by the German analyzer and
 // compounds are split by a vocabulary the index learns from the texts it
-// indexes (kept beside the index as vocabulary.txt). Queries are built
-// here too: each word of a query becomes a disjunction of its stem in the
-// text, its stem in the title, the conjunction of its compound parts and,
-// for words of five letters or more, a fuzzy match; words are combined
-// with AND. The viewer's filter is part of the query (see access.go), and
-// one pass over the matching pages groups them by document, counts the
-// facets and keeps the best pages, so that nothing a viewer may not see
-// is ever counted. Snippets are computed only for the hits returned.
+// indexes (kept beside the index as vocabulary.txt). Queries are planned
+// here too (query.go): each word of a query becomes a disjunction of its
+// stem in the text, its stem in the title, the conjunction of its
+// compound parts and, for words of five letters or more, fuzzy matches;
+// words are combined with AND. Queries run on Bleve's segments directly,
+// as operations on roaring bitmaps of postings (engine.go): the viewer's
+// visible pages are one more set in the intersection, before anything is
+// scored, grouped by document or counted in a facet, so that nothing a
+// viewer may not see is ever counted. Snippets are computed only for the
+// hits returned, from each page's stored analysis (snippet.go).
 package bleve
 
 import (
@@ -43,7 +45,7 @@ import (
 
 // schema names the layout of the fields; an index written with another
 // layout is reported as unavailable, to be rebuilt.
-const schema = "ratsmappe-search-1"
+const schema = "ratsmappe-search-2"
 
 // Files and keys inside the directory.
 const (
@@ -59,6 +61,9 @@ type Options struct {
 	CacheEntries int
 	// BatchSize is how many records go into one Bleve batch. 0 means 2000.
 	BatchSize int
+	// TermCacheBytes bounds the cache of terms' frequencies by segment
+	// (see tfCache). 0 means 128 MiB; negative turns it off.
+	TermCacheBytes int
 	// Concurrency bounds how many searches and suggestions are computed
 	// at once (answers from the cache are not bounded). 0 means
 	// GOMAXPROCS; negative means no bound.
@@ -87,6 +92,8 @@ type Index struct {
 	cache      *resultCache
 	views      *viewCache
 	columns    *columnCache
+	slots      slotPool
+	tfs        *tfCache
 	fuzzyMu    sync.Mutex
 	fuzzyCache map[string][]string // see fuzzy
 
@@ -165,6 +172,9 @@ func newIndex(dir string, opts Options, idx blevesearch.Index) *Index {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 2000
 	}
+	if opts.TermCacheBytes == 0 {
+		opts.TermCacheBytes = 128 << 20
+	}
 	var running chan struct{}
 	switch {
 	case opts.Concurrency == 0:
@@ -183,6 +193,7 @@ func newIndex(dir string, opts Options, idx blevesearch.Index) *Index {
 		cache:      newResultCache(opts.CacheEntries),
 		views:      newViewCache(),
 		columns:    newColumnCache(),
+		tfs:        newTFCache(opts.TermCacheBytes),
 		fuzzyCache: make(map[string][]string),
 	}
 }
@@ -399,6 +410,7 @@ func (x *Index) Reset(ctx context.Context) error {
 		return search.Unavailable(err)
 	}
 	x.idx = idx
+	x.tfs.clear()
 	x.written()
 	if err := x.markSchema(); err != nil {
 		return search.Unavailable(err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	"github.com/blevesearch/bleve/v2/numeric"
 	index "github.com/blevesearch/bleve_index_api"
@@ -77,7 +78,7 @@ type viewCache struct {
 	mu       sync.Mutex
 	embargo  []int64 // sorted unix seconds; nil: not loaded
 	loaded   bool
-	visible  map[string]visibleSet
+	visible  map[string]*visibleSet
 	maxViews int
 }
 
@@ -86,10 +87,13 @@ type viewCache struct {
 type visibleSet struct {
 	snapshot index.IndexReader // compared, never used
 	bm       *roaring64.Bitmap
+	// segs are the same pages by segment of the snapshot, by local
+	// document number.
+	segs []*roaring.Bitmap
 }
 
 func newViewCache() *viewCache {
-	return &viewCache{visible: make(map[string]visibleSet), maxViews: 64}
+	return &viewCache{visible: make(map[string]*visibleSet), maxViews: 64}
 }
 
 func (v *viewCache) clear() {

@@ -2,6 +2,8 @@ package bleve
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -25,7 +27,15 @@ type columns struct {
 	doc   []int64
 	page  []int32
 	facet [3][]uint32
+	// ord is the document's ordinal in the column cache (dense, over all
+	// segments), so that a query groups pages by an array index.
+	ord []int32
+	// date is Record.Date in unix seconds, noDate if none.
+	date []int64
 }
+
+// noDate marks a page without a date.
+const noDate = math.MinInt64
 
 // snapColumns are the columns of the segments of one snapshot, with the
 // global document number at which each segment starts.
@@ -54,10 +64,18 @@ type columnCache struct {
 	current  *snapColumns
 	ids      map[string]uint32
 	names    []string // by ordinal; names[0] = ""
+	docOrds  map[int64]int32
 }
 
 func newColumnCache() *columnCache {
-	return &columnCache{segs: make(map[segment.Segment]*columns), ids: make(map[string]uint32), names: []string{""}}
+	return &columnCache{segs: make(map[segment.Segment]*columns), ids: make(map[string]uint32), names: []string{""}, docOrds: make(map[int64]int32)}
+}
+
+// documents returns how many document ordinals there are.
+func (c *columnCache) documents() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.docOrds)
 }
 
 // name returns the facet value of ordinal o.
@@ -113,7 +131,7 @@ func (c *columnCache) forSnapshot(r index.IndexReader) (*snapColumns, error) {
 // c.mu.
 func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	n := int(seg.Count())
-	cols := &columns{doc: make([]int64, n), page: make([]int32, n)}
+	cols := &columns{doc: make([]int64, n), page: make([]int32, n), ord: make([]int32, n), date: make([]int64, n)}
 	for i := range cols.facet {
 		cols.facet[i] = make([]uint32, n)
 	}
@@ -121,13 +139,23 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	if !ok {
 		return cols, nil
 	}
-	fields := []string{fieldDocPage, fieldCommittee, fieldKind, fieldYear}
+	fields := []string{fieldDocPage, fieldCommittee, fieldKind, fieldYear, fieldDay}
 	var local int
 	visit := func(field string, term []byte) {
 		switch field {
 		case fieldDocPage:
 			d, p := parseDocPage(term)
 			cols.doc[local], cols.page[local] = d, int32(p)
+			o, ok := c.docOrds[d]
+			if !ok {
+				o = int32(len(c.docOrds))
+				c.docOrds[d] = o
+			}
+			cols.ord[local] = o
+		case fieldDay:
+			if v, err := strconv.ParseInt(string(term), 10, 64); err == nil {
+				cols.date[local] = v
+			}
 		case fieldCommittee:
 			cols.facet[0][local] = c.ordinal(term)
 		case fieldKind:
@@ -138,6 +166,7 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	}
 	var state segment.DocVisitState
 	for local = 0; local < n; local++ {
+		cols.date[local] = noDate
 		var err error
 		state, err = dv.VisitDocValues(uint64(local), fields, visit, state)
 		if err != nil {

@@ -18,6 +18,7 @@ const (
 	fieldDocPage   = "dp"        // "document-page", doc values: grouping
 	fieldText      = "text"      // page text: stems, positions; stored
 	fieldWords     = "w"         // folded word \x00 word as written: suggestions
+	fieldAnalysis  = "tv"        // the text's tokens, encoded (snippet.go); stored only
 	fieldTitle     = "title"     // stems of the title; stored
 	fieldRef       = "ref"       // paper reference, exact; stored
 	fieldACL       = "acl"       // Access.Principals
@@ -27,6 +28,7 @@ const (
 	fieldKind      = "kind"      // exact; doc values (facet); stored
 	fieldYear      = "year"      // of Date; doc values (facet)
 	fieldDate      = "date"      // unix seconds; stored
+	fieldDay       = "day"       // unix seconds of Date, decimal; doc values (date filter, hits)
 	fieldMeeting   = "meeting"   // exact (filter); stored
 	fieldVersion   = "version"   // stored only
 )
@@ -50,6 +52,7 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 	d.AddField(document.NewTextFieldCustom(fieldText, nil, []byte(r.Text),
 		index.IndexField|index.StoreField|index.IncludeTermVectors, textStream{pa}))
 	d.AddField(document.NewTextFieldCustom(fieldWords, nil, nil, index.IndexField, wordStream{pa}))
+	d.AddField(analysisField{document.NewTextFieldCustom(fieldAnalysis, nil, nil, index.StoreField, nil), pa})
 	// Title and reference are stored with every page, for the hit, but
 	// searched on page 1 only: a document found by its title opens on its
 	// first page, and only pages whose text matches are listed as matches.
@@ -81,6 +84,7 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 		keyword(fieldYear, strconv.Itoa(r.Date.Year()), index.IndexField|index.DocValues)
 		d.AddField(document.NewNumericFieldWithIndexingOptions(fieldDate, nil,
 			float64(r.Date.Unix()), index.IndexField|index.StoreField))
+		keyword(fieldDay, strconv.FormatInt(r.Date.Unix(), 10), index.IndexField|index.DocValues)
 	}
 	if r.Meeting != "" {
 		keyword(fieldMeeting, r.Meeting, optKeyword|optStoreOnly)
@@ -98,6 +102,7 @@ type pageAnalysis struct {
 	once  sync.Once
 	terms analysis.TokenStream
 	words analysis.TokenStream
+	enc   []byte // encodeAnalysis
 }
 
 func (p *pageAnalysis) run() {
@@ -115,7 +120,11 @@ func (p *pageAnalysis) run() {
 			return buf[start:len(buf):len(buf)]
 		}
 		seen := make(map[string]bool)
+		enc := make([]byte, 0, len(p.text))
+		var prev german.Token
 		p.analyzer.Analyze(p.text, func(t german.Token) {
+			enc = appendToken(enc, t, prev)
+			prev = t
 			toks = append(toks, analysis.Token{
 				Start:    t.Start,
 				End:      t.End,
@@ -146,6 +155,7 @@ func (p *pageAnalysis) run() {
 		})
 		p.terms = streamOf(toks)
 		p.words = streamOf(words)
+		p.enc = enc
 	})
 }
 
@@ -169,6 +179,18 @@ func streamOf(toks []analysis.Token) analysis.TokenStream {
 		s[i] = &toks[i]
 	}
 	return s
+}
+
+// analysisField is the stored field of a page's encoded analysis, made
+// when Bleve asks for its value.
+type analysisField struct {
+	*document.TextField
+	p *pageAnalysis
+}
+
+func (f analysisField) Value() []byte {
+	f.p.run()
+	return f.p.enc
 }
 
 // textStream is the analyzer of the text field of one page.

@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,12 +34,54 @@ const (
 	fuzzyMin2 = 9
 )
 
-// plan is a query text made ready for Bleve.
+// plan is a query text made ready for the engine (engine.go).
 type plan struct {
 	// clauses must all match (AND); none means nothing to search for.
-	clauses []query.Query
+	clauses []clause
 	// marks are the terms of the text field a snippet marks.
 	marks map[string]bool
+}
+
+// A clause matches a page if one of its alternatives does (OR).
+type clause []alt
+
+// An alt is one way a clause can match: a term of a field, all of
+// several terms of the text field (a compound's parts), or a phrase of
+// the text field.
+type alt struct {
+	kind  altKind
+	field string
+	// terms are the term (altTerm), the parts (altAll), or every term of
+	// the phrase's slots (altPhrase): the terms a match scores by.
+	terms []string
+	// slots are the phrase's terms by position from its first; an empty
+	// slot (a stop word) matches any word.
+	slots [][]string
+	boost float64
+}
+
+type altKind uint8
+
+const (
+	altTerm altKind = iota
+	altAll
+	altPhrase
+)
+
+func termAlt(field, t string, boost float64) alt {
+	return alt{kind: altTerm, field: field, terms: []string{t}, boost: boost}
+}
+
+func phraseAlt(slots [][]string, boost float64) alt {
+	a := alt{kind: altPhrase, field: fieldText, slots: slots, boost: boost}
+	for _, s := range slots {
+		for _, t := range s {
+			if !slices.Contains(a.terms, t) {
+				a.terms = append(a.terms, t)
+			}
+		}
+	}
+	return a
 }
 
 // plan turns a query text into clauses; r expands fuzzy terms.
@@ -66,7 +109,7 @@ func (x *Index) plan(r index.IndexReader, text string) (p plan, err error) {
 }
 
 // wordClause returns the clause of one word as typed, nil for a stop word.
-func (x *Index) wordClause(r index.IndexReader, w string, p *plan) (query.Query, error) {
+func (x *Index) wordClause(r index.IndexReader, w string, p *plan) (clause, error) {
 	var toks []german.Token
 	x.analyzer.Analyze(w, func(t german.Token) { toks = append(toks, t) })
 	if len(toks) == 0 {
@@ -78,19 +121,17 @@ func (x *Index) wordClause(r index.IndexReader, w string, p *plan) (query.Query,
 	}
 	t := x.analyzer.Word(toks[0].Word)
 	p.marks[t.Stem] = true
-	alts := []query.Query{
-		term(fieldText, t.Stem, boostText),
-		term(fieldTitle, t.Stem, boostTitle),
+	alts := clause{
+		termAlt(fieldText, t.Stem, boostText),
+		termAlt(fieldTitle, t.Stem, boostTitle),
 	}
 	if len(t.Cover) > 1 {
-		var parts []query.Query
+		parts := alt{kind: altAll, field: fieldText, boost: boostParts}
 		for _, c := range t.Cover {
-			parts = append(parts, term(fieldText, c, 1))
+			parts.terms = append(parts.terms, c)
 			p.marks[c] = true
 		}
-		cq := query.NewConjunctionQuery(parts)
-		cq.SetBoost(boostParts)
-		alts = append(alts, cq)
+		alts = append(alts, parts)
 	}
 	if n := utf8.RuneCountInString(t.Folded); n >= fuzzyMin && !hasDigit(t.Folded) {
 		d := 1
@@ -102,11 +143,11 @@ func (x *Index) wordClause(r index.IndexReader, w string, p *plan) (query.Query,
 			return nil, err
 		}
 		for _, n := range near {
-			alts = append(alts, term(fieldText, n, boostFuzzy))
+			alts = append(alts, termAlt(fieldText, n, boostFuzzy))
 			p.marks[n] = true
 		}
 	}
-	return query.NewDisjunctionQuery(alts), nil
+	return alts, nil
 }
 
 // fuzzy returns the terms of the text field at most d edits from stem
@@ -155,7 +196,7 @@ const maxFuzzyCache = 1 << 14
 
 // phraseClause returns the clause of a phrase: its words at consecutive
 // positions (stop words leave gaps), a compound's parts standing in for it.
-func (x *Index) phraseClause(ph string, p *plan) query.Query {
+func (x *Index) phraseClause(ph string, p *plan) clause {
 	var slots [][]string
 	first := 0
 	x.analyzer.Analyze(ph, func(t german.Token) {
@@ -173,30 +214,30 @@ func (x *Index) phraseClause(ph string, p *plan) query.Query {
 	case len(slots) == 0:
 		return nil
 	case len(slots) == 1:
-		var alts []query.Query
+		var alts clause
 		for _, t := range slots[0] {
-			alts = append(alts, term(fieldText, t, boostText), term(fieldTitle, t, boostTitle))
+			alts = append(alts, termAlt(fieldText, t, boostText), termAlt(fieldTitle, t, boostTitle))
 		}
-		return query.NewDisjunctionQuery(alts)
+		return alts
 	}
-	return query.NewMultiPhraseQuery(slots, fieldText)
+	return clause{phraseAlt(slots, boostText)}
 }
 
 // referenceClause finds a paper by its reference, and pages that cite it.
-func referenceClause(ref string, p *plan) query.Query {
+func referenceClause(ref string, p *plan) clause {
 	year, num, _ := strings.Cut(ref, "/")
 	short := strings.TrimLeft(num, "0")
 	p.marks[year] = true
 	p.marks[num] = true
-	alts := []query.Query{
-		term(fieldRef, ref, boostRef),
-		query.NewPhraseQuery([]string{year, num}, fieldText),
+	alts := clause{
+		termAlt(fieldRef, ref, boostRef),
+		phraseAlt([][]string{{year}, {num}}, boostText),
 	}
 	if short != num && short != "" {
 		p.marks[short] = true
-		alts = append(alts, query.NewPhraseQuery([]string{year, short}, fieldText))
+		alts = append(alts, phraseAlt([][]string{{year}, {short}}, boostText))
 	}
-	return query.NewDisjunctionQuery(alts)
+	return alts
 }
 
 func term(field, t string, boost float64) query.Query {
@@ -243,39 +284,3 @@ func accessFilter(v search.Viewer, now time.Time) (must, mustNot query.Query) {
 	return must, query.NewDisjunctionQuery(deny)
 }
 
-// userFilter returns the clauses of a search.Filter.
-func userFilter(f search.Filter) []query.Query {
-	var qs []query.Query
-	anyOf := func(field string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		var alts []query.Query
-		for _, v := range values {
-			alts = append(alts, term(field, v, boostFilter))
-		}
-		d := query.NewDisjunctionQuery(alts)
-		d.SetBoost(boostFilter)
-		qs = append(qs, d)
-	}
-	anyOf(fieldCommittee, f.Committees)
-	anyOf(fieldKind, f.Kinds)
-	anyOf(fieldMeeting, f.Meetings)
-	if !f.From.IsZero() || !f.To.IsZero() {
-		var lo, hi *float64
-		if !f.From.IsZero() {
-			v := float64(f.From.Unix())
-			lo = &v
-		}
-		if !f.To.IsZero() {
-			v := float64(f.To.Unix())
-			hi = &v
-		}
-		inc, exc := true, false
-		r := query.NewNumericRangeInclusiveQuery(lo, hi, &inc, &exc)
-		r.SetField(fieldDate)
-		r.SetBoost(boostFilter)
-		qs = append(qs, r)
-	}
-	return qs
-}

@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
 )
@@ -70,6 +68,10 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 		return nil, err
 	}
 	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: not a scorch index"))
+	}
 	p, err := x.plan(r, q.Text)
 	if err != nil {
 		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
@@ -77,30 +79,21 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if len(p.clauses) == 0 {
 		return emptyResult(), nil
 	}
-	must := append([]query.Query(nil), p.clauses...)
-	// The viewer's filter: the set of pages they may find in this
-	// snapshot, computed once per viewer and snapshot (nil for staff).
+	sc, err := x.columns.forSnapshot(r)
+	if err != nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
+	}
+	// The viewer's filter: the pages they may find in this snapshot,
+	// computed once per viewer and snapshot (nil for staff).
 	vk, err := x.viewerKey(q.Viewer, q.Now)
 	if err != nil {
 		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
 	}
-	visible, err := x.visible(ctx, r, q.Viewer, q.Now, vk)
+	vis, err := x.visibleSet(ctx, r, q.Viewer, q.Now, vk)
 	if err != nil {
 		return nil, err
 	}
-	if visible != nil {
-		must = append(must, visibleQuery{visible})
-	}
-	must = append(must, userFilter(q.Filter)...)
-	var root query.Query = query.NewConjunctionQuery(must)
-
-	s, err := root.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "default"})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer s.Close()
-
-	c, err := x.collect(ctx, r, s, q.Offset+q.Limit)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +110,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	}
 	ss := newSnippetState(&p)
 	for _, g := range top {
-		h, err := x.hit(r, g, ss)
+		h, err := x.hit(snap, sc, g, ss)
 		if err != nil {
 			return nil, err
 		}
@@ -136,6 +129,7 @@ type pageHit struct {
 // group is a document with matching pages.
 type group struct {
 	doc     int64
+	ord     int32     // the document's ordinal in the column cache
 	pages   []pageHit // best first, at most MaxPages
 	matches int
 }
@@ -172,60 +166,6 @@ type collected struct {
 	n      int          // how many top groups are wanted
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
-}
-
-// collect runs s to the end: it groups the matching pages by document,
-// keeps each document's best pages and counts each document once in the
-// facets.
-func (x *Index) collect(ctx context.Context, r index.IndexReader, s search.Searcher, n int) (*collected, error) {
-	sc, err := x.columns.forSnapshot(r)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	if sc == nil {
-		return nil, fmt.Errorf("search: not a scorch index")
-	}
-	c := &collected{n: n, cache: x.columns}
-	byDoc := make(map[int64]*group)
-	sctx := &search.SearchContext{
-		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
-		IndexReader:       r,
-	}
-	seg := 0
-	for i := 0; ; i++ {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		if dm == nil {
-			break
-		}
-		num := dm.IndexInternalID.Value()
-		seg = sc.locate(num, seg)
-		cols, local := sc.cols[seg], num-sc.offsets[seg]
-		doc := cols.doc[local]
-		g := byDoc[doc]
-		if g == nil {
-			g = &group{doc: doc}
-			byDoc[doc] = g
-			c.groups = append(c.groups, g)
-			for f := range cols.facet {
-				o := int(cols.facet[f][local])
-				for len(c.facets[f]) <= o {
-					c.facets[f] = append(c.facets[f], 0)
-				}
-				c.facets[f][o]++
-			}
-		}
-		g.add(pageHit{id: num, page: int(cols.page[local]), score: dm.Score})
-		sctx.DocumentMatchPool.Put(dm)
-	}
-	return c, nil
 }
 
 // parseDocPage parses a "document-page" term.
@@ -293,47 +233,45 @@ func (h *groupHeap) Pop() any {
 }
 
 // hit loads what a result shows of a group's document from its best page,
-// with a snippet around the matches ms on that page.
-func (x *Index) hit(r index.IndexReader, g *group, ss *snippetState) (rsearch.Hit, error) {
+// with a snippet around the matches on that page.
+func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, ss *snippetState) (rsearch.Hit, error) {
 	best := g.pages[0]
-	ext, err := r.ExternalID(index.NewIndexInternalID(nil, best.id))
-	if err != nil {
-		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
-	}
-	d, err := r.Document(ext)
-	if err != nil {
-		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
-	}
+	si := sc.locate(best.id, 0)
+	local := best.id - sc.offsets[si]
 	h := rsearch.Hit{Document: g.doc, Page: best.page, Matches: g.matches}
 	for _, pg := range g.pages {
 		h.Pages = append(h.Pages, pg.page)
 	}
+	if d := sc.cols[si].date[local]; d != noDate {
+		h.Date = time.Unix(d, 0).UTC()
+	}
 	var text string
-	d.VisitFields(func(f index.Field) {
-		switch f.Name() {
+	var enc []byte
+	err := snap.Segments()[si].Segment().VisitStoredFields(local, func(field string, _ byte, value []byte, _ []uint64) bool {
+		switch field {
 		case fieldText:
-			text = string(f.Value())
+			text = string(value)
+		case fieldAnalysis:
+			enc = append(enc[:0], value...)
 		case fieldTitle:
-			h.Title = string(f.Value())
+			h.Title = string(value)
 		case fieldRef:
-			h.Reference = string(f.Value())
+			h.Reference = string(value)
 		case fieldCommittee:
-			h.Committee = string(f.Value())
+			h.Committee = string(value)
 		case fieldKind:
-			h.Kind = string(f.Value())
+			h.Kind = string(value)
 		case fieldMeeting:
-			h.Meeting = string(f.Value())
+			h.Meeting = string(value)
 		case fieldVersion:
-			h.Version, _ = strconv.Atoi(string(f.Value()))
-		case fieldDate:
-			if nf, ok := f.(index.NumericField); ok {
-				if v, err := nf.Number(); err == nil {
-					h.Date = time.Unix(int64(v), 0).UTC()
-				}
-			}
+			h.Version, _ = strconv.Atoi(string(value))
 		}
+		return true
 	})
-	h.Snippet = rsearch.MakeSnippet(text, x.matches(text, ss))
+	if err != nil {
+		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
+	}
+	h.Snippet = rsearch.MakeSnippet(text, ss.matches(enc))
 	return h, nil
 }
 

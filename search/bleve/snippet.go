@@ -1,147 +1,136 @@
 package bleve
 
 import (
-	"slices"
+	"encoding/binary"
 
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/german"
 )
 
+// Snippets need to know where on a hit's page the query's terms occur.
+// Analysing the page again for every hit was most of an uncached query,
+// and Bleve's term vectors are found only by walking each term's
+// postings up to the page. Instead, every page stores its analysis in a
+// compact form beside its text (the "tv" field): for each token, in text
+// order, where its word starts (as a delta), the word's length, whether
+// the token is a compound's part, its position (as a delta; stop words
+// leave gaps) and a 32-bit hash of its term. A hit's
+// matches are then one pass over that field, comparing hashes with the
+// hashes of the query's marks. Two terms with the same hash could mark a
+// word a snippet should not mark (about one chance in 10⁶ per page with
+// 20 marks); a snippet only shows text of a page the viewer may find
+// anyway, so such a mistake can mislead the eye but never leak.
+
+// appendToken appends token t of a page's analysis to the encoded
+// analysis b; prev is the previous token.
+func appendToken(b []byte, t, prev german.Token) []byte {
+	part := uint64(0)
+	if t.Part {
+		part = 1
+	}
+	b = binary.AppendUvarint(b, uint64(t.Start-prev.Start)<<1|part)
+	b = binary.AppendUvarint(b, uint64(t.End-t.Start))
+	b = binary.AppendUvarint(b, uint64(t.Position-prev.Position))
+	return binary.LittleEndian.AppendUint32(b, termHash(t.Term))
+}
+
+// token is a decoded token of an encoded analysis.
+type token struct {
+	start, end, position int
+	hash                 uint32
+}
+
+// nextToken decodes the token at the start of enc, given the previous
+// one, and returns the rest of enc; ok is false at the end or where enc
+// is damaged.
+func nextToken(enc []byte, prev token) (t token, rest []byte, ok bool) {
+	d, n := binary.Uvarint(enc)
+	if n <= 0 {
+		return t, nil, false
+	}
+	enc = enc[n:]
+	l, n := binary.Uvarint(enc)
+	if n <= 0 {
+		return t, nil, false
+	}
+	enc = enc[n:]
+	pd, n := binary.Uvarint(enc)
+	if n <= 0 || len(enc) < n+4 {
+		return t, nil, false
+	}
+	t.start = prev.start + int(d>>1)
+	t.end = t.start + int(l)
+	t.position = prev.position + int(pd)
+	t.hash = binary.LittleEndian.Uint32(enc[n:])
+	return t, enc[n+4:], true
+}
+
+// termHash is FNV-1a.
+func termHash(term string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(term); i++ {
+		h ^= uint32(term[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// encodeAnalysis returns the encoded analysis of text, as stored.
+func encodeAnalysis(a *german.Analyzer, text string) []byte {
+	var b []byte
+	var prev german.Token
+	a.Analyze(text, func(t german.Token) {
+		b = appendToken(b, t, prev)
+		prev = t
+	})
+	return b
+}
+
 // snippetState is what the snippets of one query share.
 type snippetState struct {
-	p *plan
-	// marks are the keys of p.marks.
-	marks []string
-	// memo remembers the mark of each word looked up, by the word as
-	// written ("" for none).
-	memo map[string]string
-	// starts has a bit for the first two bytes of every mark, so that
-	// mayCarry compares marks only where one may begin; short is set if a
-	// mark is shorter than two bytes (then every place is compared).
-	starts *[1 << 16 / 64]uint64
-	short  bool
+	// marks are the plan's marks by hash.
+	marks map[uint32]string
+	// filter has a bit for the low 16 bits of every mark's hash.
+	filter *[1 << 16 / 64]uint64
 }
 
 func newSnippetState(p *plan) *snippetState {
-	s := &snippetState{p: p, memo: make(map[string]string, 1024), starts: new([1 << 16 / 64]uint64)}
+	s := &snippetState{marks: make(map[uint32]string, len(p.marks)), filter: new([1 << 16 / 64]uint64)}
 	for m := range p.marks {
-		s.marks = append(s.marks, m)
-		if len(m) < 2 {
-			s.short = true
-			continue
-		}
-		b := uint16(m[0])<<8 | uint16(m[1])
-		s.starts[b/64] |= 1 << (b % 64)
+		h := termHash(m)
+		s.marks[h] = m
+		s.filter[(h&0xffff)/64] |= 1 << (h & 63)
 	}
-	slices.Sort(s.marks)
 	return s
 }
 
-// matches returns where the terms p marks occur in text, a hit's page, by
-// analysing the page again: for the few pages a result shows, that is far
-// cheaper than reading term vectors, which means walking the postings of
-// every marked term up to each page. A compound matched by one of its
-// parts is marked whole, since a part carries its compound's offsets.
-//
-// It gives what analysing the text token by token would (a word is
-// marked by the first of its terms, stem then parts, that p marks), but
-// cheaper: the analyzer's cache is large and shared, and a lookup for
-// every word of ten pages was most of an uncached query. A plain ASCII
-// word none of whose pieces is a mark cannot carry one (its terms are
-// pieces of it, german.PlainASCII), which rules out most words without
-// a lookup; the others are looked up once per distinct word as written.
-func (x *Index) matches(text string, s *snippetState) []search.Match {
+func (s *snippetState) mark(h uint32) (string, bool) {
+	if s.filter[(h&0xffff)/64]&(1<<(h&63)) == 0 {
+		return "", false
+	}
+	m, ok := s.marks[h]
+	return m, ok
+}
+
+// matches returns where the terms s marks occur on a page, from the
+// page's encoded analysis: a word is marked by the first of its terms,
+// stem then parts, that is a mark, and a compound matched by a part is
+// marked whole. A damaged encoding ends the list where it is damaged.
+func (s *snippetState) matches(enc []byte) []search.Match {
 	var ms []search.Match
-	german.WordsAsWritten(text, func(w german.Word) {
-		if !s.mayCarry(w.Text) {
-			return
+	var t token
+	marked := -1 // start of the word last marked
+	for {
+		var ok bool
+		if t, enc, ok = nextToken(enc, t); !ok {
+			return ms
 		}
-		mark, ok := s.memo[w.Text]
-		if !ok {
-			t := x.analyzer.Word(w.Text)
-			if t.Stem != "" {
-				if s.p.marks[t.Stem] {
-					mark = t.Stem
-				} else {
-					for _, part := range t.Parts {
-						if s.p.marks[part] {
-							mark = part
-							break
-						}
-					}
-				}
-			}
-			s.memo[w.Text] = mark
+		if t.start == marked {
+			continue // a part of a word already marked
 		}
-		if mark != "" {
-			ms = append(ms, search.Match{Start: w.Start, End: w.End, Term: mark})
-		}
-	})
-	return ms
-}
-
-// mayCarry reports whether word, as written, may have one of s's marks
-// (lower case) among its terms: false only if it is plain ASCII and no
-// mark is a piece of it, ignoring case.
-func (s *snippetState) mayCarry(word string) bool {
-	if s.short {
-		for _, m := range s.marks {
-			if containsFold(word, m) {
-				return true
-			}
-		}
-		return !german.PlainASCII(word)
-	}
-	for i := 0; i+1 < len(word); i++ {
-		b := uint16(lowerASCII(word[i]))<<8 | uint16(lowerASCII(word[i+1]))
-		if s.starts[b/64]&(1<<(b%64)) == 0 {
-			continue
-		}
-		for _, m := range s.marks {
-			if len(m) <= len(word)-i && hasPrefixFold(word[i:], m) {
-				return true
-			}
+		if m, ok := s.mark(t.hash); ok {
+			ms = append(ms, search.Match{Start: t.start, End: t.end, Term: m})
+			marked = t.start
 		}
 	}
-	return !german.PlainASCII(word)
-}
-
-// hasPrefixFold reports whether s begins with lower-case m, ASCII letters
-// of s compared without case; len(s) >= len(m).
-func hasPrefixFold(s, m string) bool {
-	for j := 0; j < len(m); j++ {
-		if lowerASCII(s[j]) != m[j] {
-			return false
-		}
-	}
-	return true
-}
-
-// containsFold reports whether lower-case m occurs in s, ASCII letters of
-// s compared without case.
-func containsFold(s, m string) bool {
-	if len(m) == 0 {
-		return true
-	}
-	first := m[0]
-	for i := 0; i+len(m) <= len(s); i++ {
-		if lowerASCII(s[i]) != first {
-			continue
-		}
-		j := 1
-		for j < len(m) && lowerASCII(s[i+j]) == m[j] {
-			j++
-		}
-		if j == len(m) {
-			return true
-		}
-	}
-	return false
-}
-
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }

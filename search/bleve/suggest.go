@@ -10,7 +10,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -205,9 +207,20 @@ func countVisible(ctx context.Context, r index.IndexReader, term string, visible
 	}
 }
 
-// visible returns the set of pages v may find at now (nil for staff: all),
-// cached per viewer key until the next write.
+// visible returns the pages viewer v may find at now in snapshot r, by
+// global document number; nil for staff, who see everything.
 func (x *Index) visible(ctx context.Context, r index.IndexReader, v rsearch.Viewer, now time.Time, vk string) (*roaring64.Bitmap, error) {
+	s, err := x.visibleSet(ctx, r, v, now, vk)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return s.bm, nil
+}
+
+// visibleSet returns the pages viewer v may find at now in snapshot r,
+// by global document number and by segment; nil for staff. vk is v's
+// viewerKey.
+func (x *Index) visibleSet(ctx context.Context, r index.IndexReader, v rsearch.Viewer, now time.Time, vk string) (*visibleSet, error) {
 	if v.IsStaff() {
 		return nil, nil
 	}
@@ -217,7 +230,7 @@ func (x *Index) visible(ctx context.Context, r index.IndexReader, v rsearch.View
 	e, ok := x.views.visible[vk]
 	x.views.mu.Unlock()
 	if ok && e.snapshot == r {
-		return e.bm, nil
+		return e, nil
 	}
 	allow, deny := accessFilter(v, now)
 	var q query.Query = allow
@@ -245,11 +258,35 @@ func (x *Index) visible(ctx context.Context, r index.IndexReader, v rsearch.View
 		bm.Add(dm.IndexInternalID.Value())
 		sctx.DocumentMatchPool.Put(dm)
 	}
+	e = &visibleSet{snapshot: r, bm: bm}
+	if snap, ok := r.(*scorch.IndexSnapshot); ok {
+		// The same pages by segment, as the engine intersects them.
+		it := bm.Iterator()
+		var off uint64
+		buf := make([]uint32, 0, 4096)
+		for _, ss := range snap.Segments() {
+			n := ss.Segment().Count()
+			seg := roaring.New()
+			it.AdvanceIfNeeded(off)
+			for it.HasNext() && it.PeekNext() < off+n {
+				buf = append(buf, uint32(it.Next()-off))
+				if len(buf) == cap(buf) {
+					seg.AddMany(buf)
+					buf = buf[:0]
+				}
+			}
+			seg.AddMany(buf)
+			buf = buf[:0]
+			seg.RunOptimize()
+			e.segs = append(e.segs, seg)
+			off += n
+		}
+	}
 	x.views.mu.Lock()
 	if len(x.views.visible) >= x.views.maxViews {
 		clear(x.views.visible)
 	}
-	x.views.visible[vk] = visibleSet{snapshot: r, bm: bm}
+	x.views.visible[vk] = e
 	x.views.mu.Unlock()
-	return bm, nil
+	return e, nil
 }

@@ -244,6 +244,20 @@ func PlainASCII(word string) bool {
 // foldsASCII reports whether Fold changes a lower-case ASCII word: whether
 // it has an e that is an umlaut's. Upper-case letters count as lower-case.
 func foldsASCII(word string) bool {
+	// An umlaut's e follows an a, o or u: most words have none of those
+	// pairs, and are answered by this scan alone.
+	pair := false
+	for i := 1; i < len(word); i++ {
+		if word[i]|0x20 == 'e' {
+			if p := word[i-1] | 0x20; p == 'a' || p == 'o' || p == 'u' {
+				pair = true
+				break
+			}
+		}
+	}
+	if !pair {
+		return false
+	}
 	state := plain
 	for i := 0; i < len(word); i++ {
 		c := word[i]

@@ -1,0 +1,747 @@
+package bleve
+
+// The query engine. Bleve's searchers walk every matching page one by
+// one through a tree of term, disjunction and conjunction searchers, each
+// step allocating and scoring a match; with the viewer's filter as one
+// more searcher, most of an uncached query went into that walk. The
+// engine works on Bleve's segments directly instead:
+//
+//  1. Per segment, each clause's pages are the union of its
+//     alternatives' postings bitmaps (roaring), a compound's parts their
+//     intersection, a phrase the intersection of its terms checked for
+//     consecutive positions. The pages of the query are the intersection
+//     of its clauses, of the viewer's visible pages (a bitmap per viewer
+//     and snapshot), of the user's filters and of the segment's live
+//     pages: set operations on compressed bitmaps, not a walk.
+//  2. Only the pages left are scored, by walking each alternative's
+//     postings (frequency and norm) over them, with Bleve's own formula:
+//     a term scores boost·idf²·√tf·norm, a clause the sum of its
+//     matching alternatives times the share of them that match
+//     (Bleve's coord), a page the sum of its clauses.
+//  3. One pass groups the pages by document through the column cache's
+//     document ordinals (an array, not a map), counts each document once
+//     in the facets and keeps its best pages.
+//
+// What the viewer may not see is removed in step 1, before anything is
+// counted, scored or shown.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	rsearch "github.com/ratsmappe/ratsmappe/search"
+)
+
+// termKey names a term of a field.
+type termKey struct{ field, term string }
+
+// terms returns the distinct terms the plan and the filter f look up.
+func (p *plan) terms(f rsearch.Filter) []termKey {
+	var keys []termKey
+	add := func(k termKey) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, c := range p.clauses {
+		for _, a := range c {
+			for _, t := range a.terms {
+				add(termKey{a.field, t})
+			}
+		}
+	}
+	for _, v := range f.Committees {
+		add(termKey{fieldCommittee, v})
+	}
+	for _, v := range f.Kinds {
+		add(termKey{fieldKind, v})
+	}
+	for _, v := range f.Meetings {
+		add(termKey{fieldMeeting, v})
+	}
+	return keys
+}
+
+// segQuery is a query's state in one segment.
+type segQuery struct {
+	seg   segment.Segment
+	dicts map[string]segment.TermDictionary
+	terms map[termKey]*termTF
+	// alts are the pages of each alternative, by clause and alternative.
+	alts [][]*roaring.Bitmap
+}
+
+// postings returns the postings list of term k in the segment.
+func (s *segQuery) postings(k termKey) (segment.PostingsList, error) {
+	d, ok := s.dicts[k.field]
+	if !ok {
+		var err error
+		if d, err = s.seg.Dictionary(k.field); err != nil {
+			return nil, err
+		}
+		s.dicts[k.field] = d
+	}
+	return d.PostingsList([]byte(k.term), nil, nil)
+}
+
+// bitmap returns the pages of term k in the segment. It must not be
+// changed: it is the term cache's.
+func (s *segQuery) bitmap(k termKey) *roaring.Bitmap {
+	if t := s.terms[k]; t != nil {
+		return t.bm
+	}
+	return roaring.New()
+}
+
+// anyOf returns the pages with one of the terms of field (owned).
+func (s *segQuery) anyOf(field string, terms []string) *roaring.Bitmap {
+	bms := make([]*roaring.Bitmap, 0, len(terms))
+	for _, t := range terms {
+		bms = append(bms, s.bitmap(termKey{field, t}))
+	}
+	return roaring.FastOr(bms...)
+}
+
+// altBitmap returns the pages alternative a matches (not to be changed).
+func (s *segQuery) altBitmap(a *alt, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	switch a.kind {
+	case altTerm:
+		return s.bitmap(termKey{a.field, a.terms[0]}), nil
+	case altAll:
+		bms := make([]*roaring.Bitmap, 0, len(a.terms))
+		for _, t := range a.terms {
+			bms = append(bms, s.bitmap(termKey{a.field, t}))
+		}
+		return roaring.FastAnd(bms...), nil
+	}
+	// A phrase: pages with a term of every slot, then positions checked.
+	var bms []*roaring.Bitmap
+	for _, slot := range a.slots {
+		if len(slot) > 0 {
+			bms = append(bms, s.anyOf(a.field, slot))
+		}
+	}
+	if within != nil {
+		bms = append(bms, within)
+	}
+	cand := roaring.FastAnd(bms...)
+	if cand.IsEmpty() {
+		return cand, nil
+	}
+	if cand.GetCardinality() <= fewCandidates {
+		return s.verifyPhraseStored(a, cand)
+	}
+	return s.verifyPhrase(a, cand)
+}
+
+// verifyPhrase returns the pages of cand on which a's slots occur at
+// consecutive positions.
+func (s *segQuery) verifyPhrase(a *alt, cand *roaring.Bitmap) (*roaring.Bitmap, error) {
+	// An iterator's last posting is kept: Advance moves past it, and the
+	// next candidate may be that very page.
+	type iter struct {
+		it   segment.PostingsIterator
+		cur  segment.Posting
+		done bool
+	}
+	slots := make([][]*iter, len(a.slots))
+	for i, slot := range a.slots {
+		for _, t := range slot {
+			k := termKey{a.field, t}
+			if tf := s.terms[k]; tf == nil || len(tf.docs) == 0 {
+				continue
+			}
+			pl, err := s.postings(k)
+			if err != nil {
+				return nil, err
+			}
+			slots[i] = append(slots[i], &iter{it: pl.Iterator(true, false, true, nil)})
+		}
+	}
+	out := roaring.New()
+	positions := make([][]uint64, len(a.slots))
+	it := cand.Iterator()
+	for it.HasNext() {
+		d := uint64(it.Next())
+		for i := range slots {
+			positions[i] = positions[i][:0]
+			for _, pi := range slots[i] {
+				if pi.done {
+					continue
+				}
+				if pi.cur == nil || pi.cur.Number() < d {
+					p, err := pi.it.Advance(d)
+					if err != nil {
+						return nil, err
+					}
+					if p == nil {
+						pi.done = true
+						continue
+					}
+					pi.cur = p
+				}
+				if pi.cur.Number() != d {
+					continue
+				}
+				for _, l := range pi.cur.Locations() {
+					positions[i] = append(positions[i], l.Pos())
+				}
+			}
+		}
+		if consecutive(positions, a.slots) {
+			out.Add(uint32(d))
+		}
+	}
+	return out, nil
+}
+
+// fewCandidates is up to how many candidate pages a phrase is checked
+// on their stored analysis (snippet.go) rather than on the postings'
+// positions: zap finds a page's positions only by decoding the postings
+// before it, which for a common word costs more than reading a few
+// pages.
+const fewCandidates = 64
+
+// verifyPhraseStored is verifyPhrase from the pages' stored analysis. A
+// term is recognised by its hash there, so a page could match by a
+// collision of hashes at exactly the right position among pages that
+// have every word of the phrase: far less likely than a typo.
+func (s *segQuery) verifyPhraseStored(a *alt, cand *roaring.Bitmap) (*roaring.Bitmap, error) {
+	slotOf := make(map[uint32][]int)
+	for i, slot := range a.slots {
+		for _, t := range slot {
+			h := termHash(t)
+			slotOf[h] = append(slotOf[h], i)
+		}
+	}
+	out := roaring.New()
+	positions := make([][]uint64, len(a.slots))
+	it := cand.Iterator()
+	for it.HasNext() {
+		d := it.Next()
+		for i := range positions {
+			positions[i] = positions[i][:0]
+		}
+		// The value is zap's buffer, valid only during the call.
+		err := s.seg.VisitStoredFields(uint64(d), func(field string, _ byte, enc []byte, _ []uint64) bool {
+			if field != fieldAnalysis {
+				return true
+			}
+			var t token
+			for {
+				var ok bool
+				if t, enc, ok = nextToken(enc, t); !ok {
+					return false
+				}
+				for _, i := range slotOf[t.hash] {
+					positions[i] = append(positions[i], uint64(t.position))
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if consecutive(positions, a.slots) {
+			out.Add(d)
+		}
+	}
+	return out, nil
+}
+
+// consecutive reports whether some position p has, for every slot i that
+// is not empty, p+i among positions[i].
+func consecutive(positions [][]uint64, slots [][]string) bool {
+	first := 0
+	for first < len(slots) && len(slots[first]) == 0 {
+		first++
+	}
+	if first == len(slots) {
+		return false
+	}
+	for _, p0 := range positions[first] {
+		start := int64(p0) - int64(first)
+		ok := true
+		for i := first + 1; i < len(slots) && ok; i++ {
+			if len(slots[i]) == 0 {
+				continue
+			}
+			ok = slices.Contains(positions[i], uint64(start+int64(i)))
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// execute runs plan p in snapshot snap for a viewer whose visible pages
+// are vis (nil: everything), with the user's filter f, and collects the
+// matching pages. n is how many top groups are wanted.
+func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int) (*collected, error) {
+	segs := snap.Segments()
+	keys := p.terms(f)
+
+	// Every term's pages in every segment, and the number of pages each
+	// term occurs on, for its weight.
+	queries := make([]*segQuery, len(segs))
+	df := make(map[termKey]uint64, len(keys))
+	for i, ss := range segs {
+		sq := &segQuery{seg: ss.Segment(), dicts: make(map[string]segment.TermDictionary), terms: make(map[termKey]*termTF, len(keys))}
+		for _, k := range keys {
+			t, err := x.tfs.get(sq, k)
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			sq.terms[k] = t
+			df[k] += uint64(len(t.docs))
+		}
+		queries[i] = sq
+	}
+	docCount, err := snap.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	weight := func(k termKey, boost float64) float64 {
+		idf := 1 + math.Log(float64(docCount)/float64(df[k]+1))
+		return boost * idf * idf
+	}
+
+	c := &collected{n: n, cache: x.columns}
+	slots := x.slots.get(x.columns.documents())
+	defer x.slots.put(slots, c)
+	var sc1 scoring
+	for i, ss := range segs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sq := queries[i]
+		m, err := x.matchSegment(sq, ss, p, vis, i, f)
+		if err != nil {
+			return nil, err
+		}
+		if m == nil || m.IsEmpty() {
+			continue
+		}
+		cols := sc.cols[i]
+		if !f.From.IsZero() || !f.To.IsZero() {
+			m = dateFilter(m, cols, f)
+		}
+		docs := m.ToArray()
+		scores, err := sc1.score(sq, p, m, docs, weight)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		off := sc.offsets[i]
+		for j, local := range docs {
+			o := cols.ord[local]
+			gi := slots[o]
+			if gi == 0 {
+				g := &group{doc: cols.doc[local], ord: o}
+				c.groups = append(c.groups, g)
+				gi = int32(len(c.groups))
+				slots[o] = gi
+				for fi := range cols.facet {
+					v := int(cols.facet[fi][local])
+					for len(c.facets[fi]) <= v {
+						c.facets[fi] = append(c.facets[fi], 0)
+					}
+					c.facets[fi][v]++
+				}
+			}
+			c.groups[gi-1].add(pageHit{id: off + uint64(local), page: int(cols.page[local]), score: scores[j]})
+		}
+	}
+	return c, nil
+}
+
+// matchSegment returns the pages of segment i that match p, are visible
+// and live and pass the filter's terms (owned by the caller), nil for
+// none. Clauses with a phrase are evaluated last, on the pages the
+// others left: checking positions is the expensive part.
+func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, vis *visibleSet, i int, f rsearch.Filter) (*roaring.Bitmap, error) {
+	var sets []*roaring.Bitmap
+	if vis != nil {
+		v := vis.segs[i]
+		if v == nil || v.IsEmpty() {
+			return nil, nil
+		}
+		sets = append(sets, v)
+	}
+	sq.alts = make([][]*roaring.Bitmap, len(p.clauses))
+	var phrased, plain []int
+	size := make([]uint64, len(p.clauses))
+	for ci, cl := range p.clauses {
+		if slices.ContainsFunc(cl, func(a alt) bool { return a.kind == altPhrase }) {
+			phrased = append(phrased, ci)
+			continue
+		}
+		// A compound's parts are intersected later, within the pages
+		// left; its size is estimated by its rarest part.
+		bms := make([]*roaring.Bitmap, len(cl))
+		for ai := range cl {
+			if cl[ai].kind == altAll {
+				least := uint64(math.MaxUint64)
+				for _, t := range cl[ai].terms {
+					least = min(least, sq.bitmap(termKey{cl[ai].field, t}).GetCardinality())
+				}
+				size[ci] += least
+				continue
+			}
+			bm, err := sq.altBitmap(&cl[ai], nil)
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			bms[ai] = bm
+			size[ci] += bm.GetCardinality()
+		}
+		sq.alts[ci] = bms
+		plain = append(plain, ci)
+	}
+	for _, filter := range []struct {
+		field  string
+		values []string
+	}{{fieldCommittee, f.Committees}, {fieldKind, f.Kinds}, {fieldMeeting, f.Meetings}} {
+		if len(filter.values) > 0 {
+			sets = append(sets, sq.anyOf(filter.field, filter.values))
+		}
+	}
+	// Smallest first: every intersection is then at most that small, and
+	// a clause's alternatives are intersected with the pages left before
+	// they are joined, rather than joined whole.
+	slices.SortFunc(sets, func(a, b *roaring.Bitmap) int {
+		return cmpUint(a.GetCardinality(), b.GetCardinality())
+	})
+	slices.SortFunc(plain, func(a, b int) int { return cmpUint(size[a], size[b]) })
+	var m *roaring.Bitmap
+	switch {
+	case len(sets) > 0 && (len(plain) == 0 || sets[0].GetCardinality() <= size[plain[0]]):
+		m = sets[0].Clone()
+		sets = sets[1:]
+	case len(plain) > 0:
+		sq.allWithin(p.clauses[plain[0]], plain[0], nil)
+		m = roaring.FastOr(sq.alts[plain[0]]...)
+		plain = plain[1:]
+	default:
+		m = roaring.New()
+		m.AddRange(0, sq.seg.Count())
+	}
+	if d := ss.Deleted(); d != nil {
+		m.AndNot(d)
+	}
+	for _, s := range sets {
+		if m.IsEmpty() {
+			return m, nil
+		}
+		m.And(s)
+	}
+	for _, ci := range plain {
+		if m.IsEmpty() {
+			return m, nil
+		}
+		sq.allWithin(p.clauses[ci], ci, m)
+		alts := sq.alts[ci]
+		if len(alts) == 1 {
+			m.And(alts[0])
+			continue
+		}
+		parts := make([]*roaring.Bitmap, 0, len(alts))
+		for _, a := range alts {
+			if in := roaring.And(m, a); !in.IsEmpty() {
+				parts = append(parts, in)
+			}
+		}
+		m = roaring.FastOr(parts...)
+	}
+	for _, ci := range phrased {
+		if m.IsEmpty() {
+			break
+		}
+		bm, err := sq.clauseBitmap(ci, p.clauses[ci], m)
+		if err != nil {
+			return nil, err
+		}
+		m.And(bm)
+	}
+	return m, nil
+}
+
+// allWithin sets the pages of clause ci's compound parts alternatives:
+// the pages of within (everything if nil) with all the parts.
+func (s *segQuery) allWithin(cl clause, ci int, within *roaring.Bitmap) {
+	for ai, a := range cl {
+		if a.kind != altAll {
+			continue
+		}
+		bms := make([]*roaring.Bitmap, 0, len(a.terms)+1)
+		if within != nil {
+			bms = append(bms, within)
+		}
+		for _, t := range a.terms {
+			bms = append(bms, s.bitmap(termKey{a.field, t}))
+		}
+		s.alts[ci][ai] = roaring.FastAnd(bms...)
+	}
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// clauseBitmap returns the pages clause ci matches (not to be changed),
+// and keeps its alternatives' pages for scoring. A phrase is checked
+// only on pages in within, if not nil.
+func (s *segQuery) clauseBitmap(ci int, cl clause, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	bms := make([]*roaring.Bitmap, len(cl))
+	for ai := range cl {
+		bm, err := s.altBitmap(&cl[ai], within)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		bms[ai] = bm
+	}
+	s.alts[ci] = bms
+	if len(bms) == 1 {
+		return bms[0], nil
+	}
+	return roaring.FastOr(bms...), nil
+}
+
+// dateFilter returns the pages of m whose date is in [f.From, f.To).
+func dateFilter(m *roaring.Bitmap, cols *columns, f rsearch.Filter) *roaring.Bitmap {
+	lo, hi := int64(math.MinInt64+1), int64(math.MaxInt64)
+	if !f.From.IsZero() {
+		lo = f.From.Unix()
+	}
+	if !f.To.IsZero() {
+		hi = f.To.Unix()
+	}
+	out := roaring.New()
+	it := m.Iterator()
+	for it.HasNext() {
+		d := it.Next()
+		if v := cols.date[d]; v != noDate && v >= lo && v < hi {
+			out.Add(d)
+		}
+	}
+	return out
+}
+
+// scoring holds a query's buffers.
+type scoring struct {
+	scores, sum []float64
+	count       []uint16
+}
+
+// score returns the scores of docs (the pages of m, in order) in segment
+// sq: for each clause, the sum of the scores of its alternatives that
+// match, times the share of alternatives that match.
+func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32, weight func(termKey, float64) float64) ([]float64, error) {
+	n := len(docs)
+	s.scores = grow(s.scores, n)
+	s.sum = grow(s.sum, n)
+	if cap(s.count) < n {
+		s.count = make([]uint16, n)
+	}
+	s.count = s.count[:n]
+	clear(s.scores)
+	for ci, cl := range p.clauses {
+		clear(s.sum)
+		clear(s.count)
+		for ai := range cl {
+			a := &cl[ai]
+			in := roaring.And(m, sq.alts[ci][ai])
+			if in.IsEmpty() {
+				continue
+			}
+			// The pages of m this alternative matches.
+			j := 0
+			iter := in.Iterator()
+			for iter.HasNext() {
+				d := iter.Next()
+				for docs[j] < d {
+					j++
+				}
+				s.count[j]++
+			}
+			if a.boost == 0 {
+				continue
+			}
+			for _, t := range a.terms {
+				k := termKey{a.field, t}
+				tf := sq.terms[k]
+				if tf == nil || len(tf.docs) == 0 {
+					continue
+				}
+				w := weight(k, a.boost)
+				j, p := 0, 0
+				iter := in.Iterator()
+				for iter.HasNext() {
+					d := iter.Next()
+					p = tf.seek(p, d)
+					if p == len(tf.docs) {
+						break
+					}
+					if tf.docs[p] != d {
+						continue
+					}
+					for docs[j] < d {
+						j++
+					}
+					s.sum[j] += w * float64(tf.vals[p])
+				}
+			}
+		}
+		for j := range n {
+			if s.count[j] > 0 {
+				s.scores[j] += s.sum[j] * float64(s.count[j]) / float64(len(cl))
+			}
+		}
+	}
+	return s.scores, nil
+}
+
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+// slotPool lends queries an array from document ordinal to group (index
+// + 1; 0 for none), cleared by put.
+type slotPool struct{ p sync.Pool }
+
+func (s *slotPool) get(n int) []int32 {
+	if v, ok := s.p.Get().(*[]int32); ok && len(*v) >= n {
+		return *v
+	}
+	return make([]int32, n+n/4+1024)
+}
+
+// put returns slots, clearing the entries of c's groups' documents.
+func (s *slotPool) put(slots []int32, c *collected) {
+	for _, g := range c.groups {
+		slots[g.ord] = 0
+	}
+	s.p.Put(&slots)
+}
+
+// tfCache keeps, per segment and term, the pages the term occurs on with
+// √tf·norm of each, so that a query scores its pages by looking them up
+// instead of walking the term's postings: zap finds a page's frequency
+// only by decoding the postings before it, which for a common word is
+// most of an uncached query. Segments never change, so an entry is
+// valid as long as its segment lives; the cache is emptied when it
+// outgrows its budget, and when the index is replaced (Reset).
+type tfCache struct {
+	mu    sync.Mutex
+	m     map[tfKey]*termTF
+	bytes int
+	max   int
+}
+
+type tfKey struct {
+	seg segment.Segment // compared, never used
+	termKey
+}
+
+// termTF is a term's pages in a segment, ascending, with √tf·norm, and
+// the same pages as a bitmap (not to be changed).
+type termTF struct {
+	docs []uint32
+	vals []float32
+	bm   *roaring.Bitmap
+}
+
+func newTFCache(max int) *tfCache {
+	return &tfCache{m: make(map[tfKey]*termTF), max: max}
+}
+
+func (c *tfCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.bytes = 0
+}
+
+// get returns term k's entry in segment sq, decoding its postings if it
+// is not cached.
+func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
+	key := tfKey{sq.seg, k}
+	c.mu.Lock()
+	t := c.m[key]
+	c.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	t = &termTF{}
+	pl, err := sq.postings(k)
+	if err != nil {
+		return nil, err
+	}
+	if pl.Count() > 0 {
+		n := int(pl.Count())
+		t.docs, t.vals = make([]uint32, 0, n), make([]float32, 0, n)
+		it := pl.Iterator(true, true, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				break
+			}
+			t.docs = append(t.docs, uint32(p.Number()))
+			t.vals = append(t.vals, float32(math.Sqrt(float64(p.Frequency()))*p.Norm()))
+		}
+	}
+	t.bm = roaring.BitmapOf(t.docs...)
+	t.bm.RunOptimize()
+	size := 8*len(t.docs) + int(t.bm.GetSizeInBytes()) + 64 + len(k.field) + len(k.term)
+	if c.max < 0 {
+		return t, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bytes+size > c.max {
+		clear(c.m)
+		c.bytes = 0
+	}
+	if _, ok := c.m[key]; !ok {
+		c.m[key] = t
+		c.bytes += size
+	}
+	return t, nil
+}
+
+// seek returns the first index at or after from whose page is at least d
+// (len(t.docs) if none), galloping: pages are looked up in order.
+func (t *termTF) seek(from int, d uint32) int {
+	if from >= len(t.docs) || t.docs[from] >= d {
+		return from
+	}
+	step := 1
+	lo, hi := from, from+1
+	for hi < len(t.docs) && t.docs[hi] < d {
+		lo = hi
+		step *= 2
+		hi = from + step
+	}
+	hi = min(hi, len(t.docs))
+	// t.docs[lo] < d; the answer is in (lo, hi].
+	return lo + 1 + sort.Search(hi-lo-1, func(i int) bool { return t.docs[lo+1+i] >= d })
+}
