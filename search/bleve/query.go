@@ -283,4 +283,3 @@ func accessFilter(v search.Viewer, now time.Time) (must, mustNot query.Query) {
 	must.(*query.DisjunctionQuery).SetBoost(boostFilter)
 	return must, query.NewDisjunctionQuery(deny)
 }
-
