@@ -32,7 +32,6 @@ import (
 	"time"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -45,7 +44,7 @@ import (
 
 // schema names the layout of the fields; an index written with another
 // layout is reported as unavailable, to be rebuilt.
-const schema = "ratsmappe-search-2"
+const schema = "ratsmappe-search-3"
 
 // Files and keys inside the directory.
 const (
@@ -87,6 +86,9 @@ type Index struct {
 	closed  bool
 
 	unpersisted atomic.Int64 // batches not yet on disk
+	// bulk is set while idx is open with the merge plan of a bulk load
+	// (see kvConfig), until Compact; guarded by mu.
+	bulk bool
 
 	generation atomic.Uint64 // counts writes, for caches
 	cache      *resultCache
@@ -144,6 +146,7 @@ func Create(dir string, opts Options) (*Index, error) {
 		return nil, err
 	}
 	x := newIndex(dir, opts, idx)
+	x.bulk = true
 	if err := x.markSchema(); err != nil {
 		idx.Close()
 		return nil, err
@@ -202,10 +205,23 @@ func newIndex(dir string, opts Options, idx blevesearch.Index) *Index {
 // disk (unsafe_batch), so that the next batch is analysed while the last
 // one is written; Close waits until all are. The index is derived data: a
 // crash is answered by a rebuild, not by a slower write path.
-func kvConfig() map[string]interface{} {
-	return map[string]interface{}{
+//
+// A new index is filled in bulk (Create, Reset: a rebuild) and then
+// compacted into one segment; merging the batches' segments into ever
+// larger ones meanwhile only writes every record several times before
+// the final merge writes it again. So a new index is opened with a merge
+// plan that merges far less often (bulk), and Compact reopens it with Bleve's
+// default plan once it has merged everything into one segment.
+func kvConfig(bulk bool) map[string]interface{} {
+	c := map[string]interface{}{
 		"unsafe_batch": true,
 	}
+	if bulk {
+		// Merges are put off, not stopped: a rebuild that indexes in
+		// small batches must not keep thousands of segment files open.
+		c["scorchMergePlanOptions"] = map[string]interface{}{"MaxSegmentsPerTier": 64}
+	}
+	return c
 }
 
 func createBleve(path string) (blevesearch.Index, error) {
@@ -217,7 +233,7 @@ func createBleve(path string) (blevesearch.Index, error) {
 	m.IndexDynamic = false
 	m.StoreDynamic = false
 	m.DocValuesDynamic = false
-	idx, err := blevesearch.NewUsing(path, m, "scorch", "scorch", kvConfig())
+	idx, err := blevesearch.NewUsing(path, m, "scorch", "scorch", kvConfig(true))
 	if err != nil {
 		return nil, fmt.Errorf("create search index: %w", err)
 	}
@@ -280,7 +296,7 @@ func openBleve(path string) (idx blevesearch.Index, err error) {
 			idx, err = nil, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return blevesearch.OpenUsing(path, kvConfig())
+	return blevesearch.OpenUsing(path, kvConfig(false))
 }
 
 // check verifies that the index has this package's schema and that its
@@ -410,6 +426,7 @@ func (x *Index) Reset(ctx context.Context) error {
 		return search.Unavailable(err)
 	}
 	x.idx = idx
+	x.bulk = true
 	x.tfs.clear()
 	x.written()
 	if err := x.markSchema(); err != nil {
@@ -525,9 +542,8 @@ func (x *Index) indexBatch(docs []int64, byDoc map[int64][]*search.Record) error
 	for _, d := range docs {
 		keep := make(map[string]bool)
 		for _, r := range byDoc[d] {
-			id := search.DocID(r.Document, r.Page)
-			keep[id] = true
-			if err := b.IndexAdvanced(x.document(r)); err != nil {
+			keep[search.DocID(r.Document, r.Page)] = true
+			if err := b.IndexAdvanced(buildDocument(x.analyzer, r)); err != nil {
 				return fmt.Errorf("index document %d: %w", d, err)
 			}
 		}
@@ -668,8 +684,43 @@ func (x *Index) Stats() (Stats, error) {
 }
 
 // Compact merges the index's segments into one, which makes queries
-// faster after a bulk load. It blocks until done.
+// faster after a bulk load. It blocks until done. After a bulk load
+// (Create, Reset) it reopens the index with Bleve's default merging.
 func (x *Index) Compact(ctx context.Context) error {
+	if err := x.forceMerge(ctx); err != nil {
+		return err
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.bulk || x.closed {
+		return nil
+	}
+	x.bulk = false
+	x.waitPersisted()
+	if err := x.idx.Close(); err != nil {
+		x.idx = brokenIndex()
+		return search.Unavailable(fmt.Errorf("compact search index: %w", err))
+	}
+	x.unpersisted.Store(0)
+	idx, err := openBleve(filepath.Join(x.dir, indexDir))
+	if err != nil {
+		x.idx = brokenIndex()
+		return search.Unavailable(fmt.Errorf("compact search index: %w", err))
+	}
+	x.idx = idx
+	x.written()
+	x.tfs.clear()
+	x.columns = newColumnCache()
+	return nil
+}
+
+func (x *Index) forceMerge(ctx context.Context) error {
+	// Only segments on disk are merged: wait for the batches.
+	if err := x.Flush(ctx); err != nil {
+		return err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	adv, err := x.idx.Advanced()
@@ -680,14 +731,37 @@ func (x *Index) Compact(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
-		return fmt.Errorf("compact search index: %w", err)
+	// One merge of all segments: Bleve's single-segment plan merges ten
+	// at a time, and one round of it leaves a bulk load's fifty segments
+	// as six.
+	opts := mergeplan.SingleSegmentMergePlanOptions
+	opts.SegmentsPerMergeTask = 1 << 16
+	for round := 0; round < 3; round++ {
+		if err := s.ForceMerge(ctx, &opts); err != nil {
+			return fmt.Errorf("compact search index: %w", err)
+		}
+		n, err := segments(s)
+		if err != nil {
+			return search.Unavailable(err)
+		}
+		if n <= 1 {
+			break
+		}
 	}
 	x.written()
 	return nil
 }
 
-// document builds the Bleve document of a record.
-func (x *Index) document(r *search.Record) *document.Document {
-	return buildDocument(x.analyzer, r)
+// segments returns how many segments the index's current snapshot has.
+func segments(s *scorch.Scorch) (int, error) {
+	r, err := s.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, nil
+	}
+	return len(snap.Segments()), nil
 }

@@ -135,39 +135,42 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	for i := range cols.facet {
 		cols.facet[i] = make([]uint32, n)
 	}
-	dv, ok := seg.(segment.DocValueVisitable)
-	if !ok {
-		return cols, nil
-	}
-	fields := []string{fieldDocPage, fieldCommittee, fieldKind, fieldYear, fieldDay}
+	dv, _ := seg.(segment.DocValueVisitable)
+	fields := []string{fieldCommittee, fieldKind, fieldYear, fieldDay}
 	var local int
 	visit := func(field string, term []byte) {
 		switch field {
-		case fieldDocPage:
-			d, p := parseDocPage(term)
-			cols.doc[local], cols.page[local] = d, int32(p)
-			o, ok := c.docOrds[d]
-			if !ok {
-				o = int32(len(c.docOrds))
-				c.docOrds[d] = o
-			}
-			cols.ord[local] = o
-		case fieldDay:
-			if v, err := strconv.ParseInt(string(term), 10, 64); err == nil {
-				cols.date[local] = v
-			}
 		case fieldCommittee:
 			cols.facet[0][local] = c.ordinal(term)
 		case fieldKind:
 			cols.facet[1][local] = c.ordinal(term)
 		case fieldYear:
 			cols.facet[2][local] = c.ordinal(term)
+		case fieldDay:
+			if v, err := strconv.ParseInt(string(term), 10, 64); err == nil {
+				cols.date[local] = v
+			}
 		}
 	}
 	var state segment.DocVisitState
 	for local = 0; local < n; local++ {
 		cols.date[local] = noDate
-		var err error
+		// The record's ID is "document-page" (search.DocID).
+		id, err := seg.DocID(uint64(local))
+		if err != nil {
+			return nil, fmt.Errorf("decode document id: %w", err)
+		}
+		d, p := parseDocPage(id)
+		cols.doc[local], cols.page[local] = d, int32(p)
+		o, ok := c.docOrds[d]
+		if !ok {
+			o = int32(len(c.docOrds))
+			c.docOrds[d] = o
+		}
+		cols.ord[local] = o
+		if dv == nil {
+			continue
+		}
 		state, err = dv.VisitDocValues(uint64(local), fields, visit, state)
 		if err != nil {
 			return nil, fmt.Errorf("decode doc values: %w", err)

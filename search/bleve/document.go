@@ -3,7 +3,6 @@ package bleve
 import (
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
@@ -15,9 +14,7 @@ import (
 
 // Fields of a record in the index.
 const (
-	fieldDocPage   = "dp"        // "document-page", doc values: grouping
 	fieldText      = "text"      // page text: stems, positions; stored
-	fieldWords     = "w"         // folded word \x00 word as written: suggestions
 	fieldAnalysis  = "tv"        // the text's tokens, encoded (snippet.go); stored only
 	fieldTitle     = "title"     // stems of the title; stored
 	fieldRef       = "ref"       // paper reference, exact; stored
@@ -27,7 +24,6 @@ const (
 	fieldCommittee = "committee" // exact; doc values (facet); stored
 	fieldKind      = "kind"      // exact; doc values (facet); stored
 	fieldYear      = "year"      // of Date; doc values (facet)
-	fieldDate      = "date"      // unix seconds; stored
 	fieldDay       = "day"       // unix seconds of Date, decimal; doc values (date filter, hits)
 	fieldMeeting   = "meeting"   // exact (filter); stored
 	fieldVersion   = "version"   // stored only
@@ -42,16 +38,14 @@ const (
 // buildDocument returns the Bleve document of r, with its text analysed
 // by a.
 func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
+	pa := &pageAnalysis{analyzer: a, text: r.Text}
 	d := document.NewDocument(search.DocID(r.Document, r.Page))
 	keyword := func(name, value string, opts index.FieldIndexingOptions) {
 		d.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, nil))
 	}
-	keyword(fieldDocPage, search.DocID(r.Document, r.Page), index.IndexField|index.DocValues)
 
-	pa := &pageAnalysis{analyzer: a, text: r.Text}
 	d.AddField(document.NewTextFieldCustom(fieldText, nil, []byte(r.Text),
 		index.IndexField|index.StoreField|index.IncludeTermVectors, textStream{pa}))
-	d.AddField(document.NewTextFieldCustom(fieldWords, nil, nil, index.IndexField, wordStream{pa}))
 	d.AddField(analysisField{document.NewTextFieldCustom(fieldAnalysis, nil, nil, index.StoreField, nil), pa})
 	// Title and reference are stored with every page, for the hit, but
 	// searched on page 1 only: a document found by its title opens on its
@@ -60,7 +54,7 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 	if r.Page == 1 {
 		findable |= index.IndexField
 	}
-	d.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(r.Title), findable, titleAnalyzer{a}))
+	d.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(r.Title), findable, titleAnalyzer{pa.analyzer}))
 	if r.Reference != "" {
 		keyword(fieldRef, r.Reference, findable)
 	}
@@ -82,8 +76,6 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 	}
 	if !r.Date.IsZero() {
 		keyword(fieldYear, strconv.Itoa(r.Date.Year()), index.IndexField|index.DocValues)
-		d.AddField(document.NewNumericFieldWithIndexingOptions(fieldDate, nil,
-			float64(r.Date.Unix()), index.IndexField|index.StoreField))
 		keyword(fieldDay, strconv.FormatInt(r.Date.Unix(), 10), index.IndexField|index.DocValues)
 	}
 	if r.Meeting != "" {
@@ -94,14 +86,13 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 }
 
 // pageAnalysis analyses a page's text once for the two fields made from
-// it, whichever Bleve analyses first.
+// it (the text's terms, the stored analysis), whichever Bleve asks first.
 type pageAnalysis struct {
 	analyzer *german.Analyzer
 	text     string
 
 	once  sync.Once
 	terms analysis.TokenStream
-	words analysis.TokenStream
 	enc   []byte // encodeAnalysis
 }
 
@@ -110,67 +101,29 @@ func (p *pageAnalysis) run() {
 		// One backing array for all tokens of the page, and one for all
 		// their terms (Bleve keeps them until the segment is built).
 		toks := make([]analysis.Token, 0, len(p.text)/8)
-		var words []analysis.Token
 		buf := make([]byte, 0, len(p.text)*2)
-		term := func(parts ...string) []byte {
+		term := func(t string) []byte {
 			start := len(buf)
-			for _, s := range parts {
-				buf = append(buf, s...)
-			}
+			buf = append(buf, t...)
 			return buf[start:len(buf):len(buf)]
 		}
-		seen := make(map[string]bool)
 		enc := make([]byte, 0, len(p.text))
 		var prev german.Token
 		p.analyzer.Analyze(p.text, func(t german.Token) {
 			enc = appendToken(enc, t, prev)
 			prev = t
+			// Positions are kept for phrases; byte offsets are not
+			// (snippets read the stored analysis), so they are left 0,
+			// which zap encodes in a byte each.
 			toks = append(toks, analysis.Token{
-				Start:    t.Start,
-				End:      t.End,
 				Term:     term(t.Term),
 				Position: t.Position,
 				Type:     analysis.AlphaNumeric,
 			})
-			if t.Part {
-				return
-			}
-			// The word as written, unless it was joined across a line
-			// break.
-			surface := p.text[t.Start:t.End]
-			if len(surface) != len(t.Word) {
-				surface = t.Word
-			}
-			if seen[surface] || !suggestible(t.Folded) {
-				return
-			}
-			seen[surface] = true
-			words = append(words, analysis.Token{
-				Start:    t.Start,
-				End:      t.End,
-				Term:     term(t.Folded, "\x00", surface),
-				Position: len(words) + 1,
-				Type:     analysis.AlphaNumeric,
-			})
 		})
 		p.terms = streamOf(toks)
-		p.words = streamOf(words)
 		p.enc = enc
 	})
-}
-
-// suggestible reports whether a folded word is worth suggesting: letters
-// only, at least search.MinSuggestPrefix long.
-func suggestible(folded string) bool {
-	if utf8.RuneCountInString(folded) < search.MinSuggestPrefix {
-		return false
-	}
-	for i := 0; i < len(folded); i++ {
-		if c := folded[i]; c >= '0' && c <= '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func streamOf(toks []analysis.Token) analysis.TokenStream {
@@ -199,14 +152,6 @@ type textStream struct{ p *pageAnalysis }
 func (s textStream) Analyze([]byte) analysis.TokenStream {
 	s.p.run()
 	return s.p.terms
-}
-
-// wordStream is the analyzer of the suggestion field of one page.
-type wordStream struct{ p *pageAnalysis }
-
-func (s wordStream) Analyze([]byte) analysis.TokenStream {
-	s.p.run()
-	return s.p.words
 }
 
 // titleAnalyzer analyses titles.

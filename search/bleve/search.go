@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
@@ -39,9 +41,10 @@ func (x *Index) Search(ctx context.Context, q rsearch.Query) (*rsearch.Result, e
 	if err != nil {
 		return nil, err
 	}
-	if cacheable {
-		x.cache.put(gen, x.generation.Load(), key, res)
+	if !cacheable || x.opts.CacheEntries < 0 {
+		return res, nil
 	}
+	x.cache.put(gen, x.generation.Load(), key, res)
 	return cloneResult(res), nil
 }
 
@@ -109,6 +112,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 		top = nil
 	}
 	ss := newSnippetState(&p)
+	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for _, g := range top {
 		h, err := x.hit(snap, sc, g, ss)
 		if err != nil {
@@ -245,14 +249,21 @@ func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, ss *s
 	if d := sc.cols[si].date[local]; d != noDate {
 		h.Date = time.Unix(d, 0).UTC()
 	}
-	var text string
-	var enc []byte
+	// Values are zap's buffer, valid only during the call: the snippet is
+	// cut there, and what it keeps is copied.
+	// Zap stores fields in the order of their names, so the text comes
+	// before its analysis: the snippet is cut when the analysis comes.
+	var text []byte
+	cut := false
 	err := snap.Segments()[si].Segment().VisitStoredFields(local, func(field string, _ byte, value []byte, _ []uint64) bool {
 		switch field {
 		case fieldText:
-			text = string(value)
+			text = value
 		case fieldAnalysis:
-			enc = append(enc[:0], value...)
+			if text != nil {
+				h.Snippet = snippet(unsafe.String(unsafe.SliceData(text), len(text)), ss.matches(value))
+				cut = true
+			}
 		case fieldTitle:
 			h.Title = string(value)
 		case fieldRef:
@@ -271,8 +282,30 @@ func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, ss *s
 	if err != nil {
 		return rsearch.Hit{}, fmt.Errorf("search: %w", err)
 	}
-	h.Snippet = rsearch.MakeSnippet(text, ss.matches(enc))
+	if !cut {
+		// No analysis after the text (not written so by this package):
+		// the start of the page, without marks.
+		err = snap.Segments()[si].Segment().VisitStoredFields(local, func(field string, _ byte, value []byte, _ []uint64) bool {
+			if field == fieldText {
+				h.Snippet = snippet(unsafe.String(unsafe.SliceData(value), len(value)), nil)
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return rsearch.Hit{}, fmt.Errorf("search: %w", err)
+		}
+	}
 	return h, nil
+}
+
+// snippet is rsearch.MakeSnippet with its text copied out of text.
+func snippet(text string, ms []rsearch.Match) rsearch.Snippet {
+	sn := rsearch.MakeSnippet(text, ms)
+	for i := range sn {
+		sn[i].Text = strings.Clone(sn[i].Text)
+	}
+	return sn
 }
 
 // cloneResult copies r so that callers may change what they get without

@@ -37,6 +37,7 @@ func appendToken(b []byte, t, prev german.Token) []byte {
 // token is a decoded token of an encoded analysis.
 type token struct {
 	start, end, position int
+	part                 bool
 	hash                 uint32
 }
 
@@ -44,25 +45,34 @@ type token struct {
 // one, and returns the rest of enc; ok is false at the end or where enc
 // is damaged.
 func nextToken(enc []byte, prev token) (t token, rest []byte, ok bool) {
-	d, n := binary.Uvarint(enc)
+	d, n := uvarint(enc)
 	if n <= 0 {
 		return t, nil, false
 	}
 	enc = enc[n:]
-	l, n := binary.Uvarint(enc)
+	l, n := uvarint(enc)
 	if n <= 0 {
 		return t, nil, false
 	}
 	enc = enc[n:]
-	pd, n := binary.Uvarint(enc)
+	pd, n := uvarint(enc)
 	if n <= 0 || len(enc) < n+4 {
 		return t, nil, false
 	}
 	t.start = prev.start + int(d>>1)
+	t.part = d&1 == 1
 	t.end = t.start + int(l)
 	t.position = prev.position + int(pd)
 	t.hash = binary.LittleEndian.Uint32(enc[n:])
 	return t, enc[n+4:], true
+}
+
+// uvarint is binary.Uvarint with the one-byte case inline.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return binary.Uvarint(b)
 }
 
 // termHash is FNV-1a.
@@ -117,20 +127,40 @@ func (s *snippetState) mark(h uint32) (string, bool) {
 // stem then parts, that is a mark, and a compound matched by a part is
 // marked whole. A damaged encoding ends the list where it is damaged.
 func (s *snippetState) matches(enc []byte) []search.Match {
-	var ms []search.Match
-	var t token
+	// nextToken's decoding, inline: this loop runs over every token of
+	// every shown page.
+	ms := make([]search.Match, 0, 16)
+	start := 0
 	marked := -1 // start of the word last marked
-	for {
-		var ok bool
-		if t, enc, ok = nextToken(enc, t); !ok {
-			return ms
+	i := 0
+	for i < len(enc) {
+		d, n := uvarint(enc[i:])
+		if n <= 0 {
+			break
 		}
-		if t.start == marked {
+		i += n
+		l, n := uvarint(enc[i:])
+		if n <= 0 {
+			break
+		}
+		i += n
+		for i < len(enc) && enc[i] >= 0x80 { // the position's delta
+			i++
+		}
+		i++
+		if i+4 > len(enc) {
+			break
+		}
+		h := binary.LittleEndian.Uint32(enc[i:])
+		i += 4
+		start += int(d >> 1)
+		if start == marked {
 			continue // a part of a word already marked
 		}
-		if m, ok := s.mark(t.hash); ok {
-			ms = append(ms, search.Match{Start: t.start, End: t.end, Term: m})
-			marked = t.start
+		if m, ok := s.mark(h); ok {
+			ms = append(ms, search.Match{Start: start, End: start + int(l), Term: m})
+			marked = start
 		}
 	}
+	return ms
 }

@@ -23,11 +23,12 @@ import (
 
 // Suggest implements search.Index. It completes the last word with words
 // as written in the pages the viewer may find, ranked by how many of
-// those pages contain them. Every candidate word is counted only over the
-// viewer's pages (candidates are visited in order of an upper bound of
-// that count, and the visit stops once no further word can make the
-// list), so that a word that occurs only where the viewer may not look is
-// never suggested, nor does it push another word out.
+// those pages contain their term (see suggest). Every candidate is
+// counted only over the viewer's pages (candidates are visited in order
+// of an upper bound of that count, and the visit stops once no further
+// word can make the list), so that a word that occurs only where the
+// viewer may not look is never suggested, nor does it push another word
+// out.
 func (x *Index) Suggest(ctx context.Context, q rsearch.SuggestQuery) (out []string, err error) {
 	q, err = q.Normalize()
 	if err != nil {
@@ -80,15 +81,30 @@ func splitLast(s string) (head, last string) {
 	return head, last
 }
 
-// candidate is a folded word and its spellings in the dictionary.
+// candidate is a term of the text field a suggestion may complete to.
 type candidate struct {
-	folded   string
-	terms    []string // dictionary terms: folded \x00 as written
-	bound    uint64   // sum of their document counts: at least the visible count
-	count    int      // pages the viewer may find that contain it
-	spelling string   // the most frequent spelling among those pages
+	term  string
+	bound uint64   // pages with the term: at least the visible count
+	count int      // pages the viewer may find with the term
+	pages []uint64 // the first of those pages, for its spelling
 }
 
+// spellingPages is up to how many of a candidate's visible pages are
+// read for its spelling; reading stops after spellingMinPages if a
+// spelling was found.
+const (
+	spellingPages    = 8
+	spellingMinPages = 2
+)
+
+// suggest completes the folded prefix with terms of the text field:
+// stems and compound parts that begin with it, and stems it begins with
+// (a word typed out, "gebuhren", has the stem "gebuhr"). Each is counted
+// over the viewer's pages and shown as it is most often written, as a
+// word of its own with that stem, on the first of those pages: the
+// spelling is read from text the viewer may read. Suggestions need no
+// field of their own: a field of every word as written was a fifth of
+// the cost of indexing.
 func (x *Index) suggest(ctx context.Context, q rsearch.SuggestQuery, folded, vk string) (words []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -104,33 +120,35 @@ func (x *Index) suggest(ctx context.Context, q rsearch.SuggestQuery, folded, vk 
 	if err != nil {
 		return nil, err
 	}
-	dict, err := r.FieldDictPrefix(fieldWords, []byte(folded))
+	var cands []*candidate
+	dict, err := r.FieldDictPrefix(fieldText, []byte(folded))
 	if err != nil {
 		return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
 	}
-	defer dict.Close()
-	byFolded := make(map[string]*candidate)
-	var cands []*candidate
 	for {
 		e, err := dict.Next()
 		if err != nil {
+			dict.Close()
 			return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
 		}
 		if e == nil {
 			break
 		}
-		f, _, ok := strings.Cut(e.Term, "\x00")
-		if !ok {
+		cands = append(cands, &candidate{term: e.Term, bound: e.Count})
+	}
+	dict.Close()
+	for k := len(folded) - 1; k >= len(folded)-4 && utf8.RuneCountInString(folded[:max(k, 0)]) >= rsearch.MinSuggestPrefix; k-- {
+		if !utf8.RuneStart(folded[k]) {
 			continue
 		}
-		c := byFolded[f]
-		if c == nil {
-			c = &candidate{folded: f}
-			byFolded[f] = c
-			cands = append(cands, c)
+		tfr, err := r.TermFieldReader(ctx, []byte(folded[:k]), fieldText, false, false, false)
+		if err != nil {
+			return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
 		}
-		c.terms = append(c.terms, e.Term)
-		c.bound += e.Count
+		if n := tfr.Count(); n > 0 {
+			cands = append(cands, &candidate{term: folded[:k], bound: n})
+		}
+		tfr.Close()
 	}
 	slices.SortFunc(cands, func(a, b *candidate) int {
 		if a.bound != b.bound {
@@ -139,7 +157,7 @@ func (x *Index) suggest(ctx context.Context, q rsearch.SuggestQuery, folded, vk 
 			}
 			return 1
 		}
-		return strings.Compare(a.folded, b.folded)
+		return strings.Compare(a.term, b.term)
 	})
 	var found []*candidate
 	var tfd index.TermFieldDoc
@@ -154,17 +172,8 @@ func (x *Index) suggest(ctx context.Context, q rsearch.SuggestQuery, folded, vk 
 		if len(found) >= q.Limit && int(c.bound) < found[q.Limit-1].count {
 			break
 		}
-		bestSpelling := 0
-		for _, t := range c.terms {
-			n, err := countVisible(ctx, r, t, visible, &tfd)
-			if err != nil {
-				return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
-			}
-			c.count += n
-			_, spelling, _ := strings.Cut(t, "\x00")
-			if n > bestSpelling || n == bestSpelling && n > 0 && spelling < c.spelling {
-				bestSpelling, c.spelling = n, spelling
-			}
+		if err := countVisible(ctx, r, c, visible, &tfd); err != nil {
+			return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
 		}
 		if c.count == 0 {
 			continue
@@ -174,35 +183,116 @@ func (x *Index) suggest(ctx context.Context, q rsearch.SuggestQuery, folded, vk 
 			if a.count != b.count {
 				return b.count - a.count
 			}
-			return strings.Compare(a.folded, b.folded)
+			return strings.Compare(a.term, b.term)
 		})
 	}
+	sc, err := x.columns.forSnapshot(r)
+	if err != nil || sc == nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("suggest: %v", err))
+	}
+	snap := r.(*scorch.IndexSnapshot)
 	words = []string{}
-	for i := 0; i < len(found) && i < q.Limit; i++ {
-		words = append(words, found[i].spelling)
+	for _, c := range found {
+		if len(words) == q.Limit {
+			break
+		}
+		w, err := x.spelling(snap, sc, c, folded)
+		if err != nil {
+			return nil, rsearch.Unavailable(fmt.Errorf("suggest: %w", err))
+		}
+		if w != "" && !slices.Contains(words, w) {
+			words = append(words, w)
+		}
 	}
 	return words, nil
 }
 
-// countVisible counts the pages with term in the suggestion field that
-// are in visible (all pages if visible is nil).
-func countVisible(ctx context.Context, r index.IndexReader, term string, visible *roaring64.Bitmap, tfd *index.TermFieldDoc) (int, error) {
-	tfr, err := r.TermFieldReader(ctx, []byte(term), fieldWords, false, false, false)
+// spelling returns how c's term is most often written as a word of its
+// own that begins with folded, on the first of c's pages; "" if it is
+// not (a term seen there only as a part of compounds). The words are
+// found by the pages' stored analysis (snippet.go): a token of the term
+// that is not a part, whose word is then checked by the analyzer.
+func (x *Index) spelling(snap *scorch.IndexSnapshot, sc *snapColumns, c *candidate, folded string) (string, error) {
+	counts := make(map[string]int)
+	checked := make(map[string]bool)
+	h := termHash(c.term)
+	segs := snap.Segments()
+	for i, n := range c.pages {
+		if i >= spellingMinPages && len(counts) > 0 {
+			break
+		}
+		si := sc.locate(n, 0)
+		var text string
+		var words [][2]int
+		err := segs[si].Segment().VisitStoredFields(n-sc.offsets[si], func(field string, _ byte, value []byte, _ []uint64) bool {
+			switch field {
+			case fieldText:
+				text = string(value)
+			case fieldAnalysis:
+				// The value is zap's buffer, valid only during the call.
+				var t token
+				enc := value
+				for {
+					var ok bool
+					if t, enc, ok = nextToken(enc, t); !ok {
+						break
+					}
+					if t.hash == h && !t.part {
+						words = append(words, [2]int{t.start, t.end})
+					}
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, w := range words {
+			if w[1] > len(text) {
+				continue
+			}
+			surface := text[w[0]:w[1]]
+			ok, seen := checked[surface]
+			if !seen {
+				tm := x.analyzer.Word(surface)
+				ok = tm.Stem == c.term && strings.HasPrefix(tm.Folded, folded)
+				checked[surface] = ok
+			}
+			if ok {
+				counts[surface]++
+			}
+		}
+	}
+	best, most := "", 0
+	for w, n := range counts {
+		if n > most || n == most && w < best {
+			best, most = w, n
+		}
+	}
+	return best, nil
+}
+
+// countVisible counts c's pages in visible (all pages if visible is nil)
+// and keeps the first few.
+func countVisible(ctx context.Context, r index.IndexReader, c *candidate, visible *roaring64.Bitmap, tfd *index.TermFieldDoc) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(c.term), fieldText, false, false, false)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer tfr.Close()
-	n := 0
 	for {
 		d, err := tfr.Next(tfd)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if d == nil {
-			return n, nil
+			return nil
 		}
-		if visible == nil || visible.Contains(d.ID.Value()) {
-			n++
+		if n := d.ID.Value(); visible == nil || visible.Contains(n) {
+			c.count++
+			if len(c.pages) < spellingPages {
+				c.pages = append(c.pages, n)
+			}
 		}
 	}
 }
