@@ -40,16 +40,16 @@ test-browser:
 	npm test
 
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) ./documents/pdfworker/
+	GO=$(GO) .ci/fuzz.sh FuzzIngest ./documents/pdfworker/ $(FUZZTIME)
 	for f in FuzzSafeNext FuzzContentDisposition FuzzDecodeJSON FuzzOParlQuery FuzzRequestHeaders FuzzLoginForm FuzzICalFold; do \
-		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=4s ./web/ || exit 1; \
+		GO=$(GO) .ci/fuzz.sh $$f ./web/ 4s || exit 1; \
 	done
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeOParl$$' -fuzztime=8s ./sessions/oparlimport/
-	$(GO) test -run='^$$' -fuzz='^FuzzAnnotation$$' -fuzztime=8s ./annotate/
-	$(GO) test -run='^$$' -fuzz='^FuzzRequest$$' -fuzztime=8s ./web/
-	$(GO) test -run='^$$' -fuzz='^FuzzQueryParse$$' -fuzztime=5s ./search/
-	$(GO) test -run='^$$' -fuzz='^FuzzAnalyze$$' -fuzztime=4s ./search/german/
-	$(GO) test -run='^$$' -fuzz='^FuzzBuildDocument$$' -fuzztime=4s ./sessions/packet/
+	GO=$(GO) .ci/fuzz.sh FuzzDecodeOParl ./sessions/oparlimport/ 8s
+	GO=$(GO) .ci/fuzz.sh FuzzAnnotation ./annotate/ 8s
+	GO=$(GO) .ci/fuzz.sh FuzzRequest ./web/ 8s
+	GO=$(GO) .ci/fuzz.sh FuzzQueryParse ./search/ 5s
+	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s
+	GO=$(GO) .ci/fuzz.sh FuzzBuildDocument ./sessions/packet/ 4s
 
 deps: deps-debian deps-minio deps-node
 

@@ -59,6 +59,11 @@ type Config struct {
 	Now func() time.Time
 	// Batch is how many documents one index call takes; 0 means 50.
 	Batch int
+	// FillBatch is how many documents one index call takes while a
+	// rebuild fills a new index, where nothing waits for each call and
+	// larger calls let the index build its segments in parallel and
+	// merge fewer of them; 0 means Batch if that is set, else 500.
+	FillBatch int
 }
 
 // Indexer keeps one search index in step with the database and answers
@@ -82,6 +87,12 @@ type Indexer struct {
 func New(cfg Config) *Indexer {
 	if cfg.Now == nil {
 		cfg.Now = cfg.Store.Now
+	}
+	if cfg.FillBatch == 0 {
+		cfg.FillBatch = cfg.Batch
+		if cfg.FillBatch == 0 {
+			cfg.FillBatch = 500
+		}
 	}
 	if cfg.Batch == 0 {
 		cfg.Batch = 50
@@ -211,7 +222,7 @@ func (x *Indexer) Drain(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return x.drain(ctx, idx, nil)
+	return x.drain(ctx, idx, x.cfg.Batch, nil)
 }
 
 // background is the worker's Drain: it takes at most about half of a
@@ -228,7 +239,7 @@ func (x *Indexer) background(ctx context.Context) (int, error) {
 	for {
 		start := time.Now()
 		x.drainMu.Lock()
-		n, err := x.drainBatch(ctx, idx)
+		n, err := x.drainBatch(ctx, idx, x.cfg.Batch)
 		x.drainMu.Unlock()
 		done += n
 		if err != nil || n == 0 {
@@ -245,12 +256,12 @@ func (x *Indexer) background(ctx context.Context) (int, error) {
 // drain applies due rows to idx in batches; progress, if not nil, is told
 // after each batch how many documents are done and how many rows are
 // left.
-func (x *Indexer) drain(ctx context.Context, idx search.Index, progress func(done, left int)) (int, error) {
+func (x *Indexer) drain(ctx context.Context, idx search.Index, batch int, progress func(done, left int)) (int, error) {
 	x.drainMu.Lock()
 	defer x.drainMu.Unlock()
 	done := 0
 	for {
-		n, err := x.drainBatch(ctx, idx)
+		n, err := x.drainBatch(ctx, idx, batch)
 		done += n
 		if err != nil || n == 0 {
 			return done, err
@@ -263,13 +274,13 @@ func (x *Indexer) drain(ctx context.Context, idx search.Index, progress func(don
 	}
 }
 
-// drainBatch indexes up to Batch documents of the outbox. The rows read
+// drainBatch indexes up to limit documents of the outbox. The rows read
 // are deleted only after the index took the records; a row a trigger
 // writes meanwhile has a higher id and stays.
-func (x *Indexer) drainBatch(ctx context.Context, idx search.Index) (int, error) {
+func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (int, error) {
 	now := x.cfg.Now()
 	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE due <= ?
-		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), x.cfg.Batch)
+		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return 0, fmt.Errorf("search outbox: %w", err)
 	}
@@ -387,7 +398,7 @@ func (x *Indexer) fill(ctx context.Context, idx search.Index, progress func(done
 	if progress != nil {
 		progress(0, total)
 	}
-	_, err := x.drain(ctx, idx, func(done, left int) {
+	_, err := x.drain(ctx, idx, x.cfg.FillBatch, func(done, left int) {
 		if progress != nil {
 			progress(done, max(total, done+left))
 		}
@@ -484,7 +495,7 @@ func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
 	if pending {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		if _, err := x.drain(ctx, idx, nil); err != nil {
+		if _, err := x.drain(ctx, idx, x.cfg.Batch, nil); err != nil {
 			x.checkDamage(err)
 			return nil, search.Unavailable(err)
 		}
