@@ -156,7 +156,7 @@ func (s *segQuery) verifyPhrase(a *alt, cand *roaring.Bitmap) (*roaring.Bitmap, 
 	for i, slot := range a.slots {
 		for _, t := range slot {
 			k := termKey{a.field, t}
-			if tf := s.terms[k]; tf == nil || len(tf.docs) == 0 {
+			if tf := s.terms[k]; tf == nil || tf.n == 0 {
 				continue
 			}
 			pl, err := s.postings(k)
@@ -301,7 +301,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 				return nil, fmt.Errorf("search: %w", err)
 			}
 			sq.terms[k] = t
-			df[k] += uint64(len(t.docs))
+			df[k] += uint64(t.n)
 		}
 		queries[i] = sq
 	}
@@ -583,8 +583,11 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 			for _, t := range a.terms {
 				k := termKey{a.field, t}
 				tf := sq.terms[k]
-				if tf == nil || len(tf.docs) == 0 {
+				if tf == nil || tf.n == 0 {
 					continue
+				}
+				if err := tf.decode(sq, k); err != nil {
+					return nil, err
 				}
 				w := weight(k, a.boost)
 				j, p := 0, 0
@@ -659,12 +662,19 @@ type tfKey struct {
 	termKey
 }
 
-// termTF is a term's pages in a segment, ascending, with √tf·norm, and
-// the same pages as a bitmap (not to be changed).
+// termTF is a term's pages in a segment as a bitmap (not to be changed),
+// and, decoded when a query first scores by the term, the same pages
+// ascending with √tf·norm of each. Matching needs only the bitmap, which
+// zap keeps ready: a term that only narrows a query (a typo expansion
+// that matches nothing the other words match) is never decoded.
 type termTF struct {
+	bm *roaring.Bitmap
+	n  int // pages
+
+	once sync.Once
+	err  error
 	docs []uint32
 	vals []float32
-	bm   *roaring.Bitmap
 }
 
 func newTFCache(max int) *tfCache {
@@ -678,8 +688,8 @@ func (c *tfCache) clear() {
 	c.bytes = 0
 }
 
-// get returns term k's entry in segment sq, decoding its postings if it
-// is not cached.
+// get returns term k's entry in segment sq, reading its postings bitmap
+// if it is not cached.
 func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
 	key := tfKey{sq.seg, k}
 	c.mu.Lock()
@@ -688,30 +698,39 @@ func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
 	if t != nil {
 		return t, nil
 	}
-	t = &termTF{}
 	pl, err := sq.postings(k)
 	if err != nil {
 		return nil, err
 	}
-	if pl.Count() > 0 {
-		n := int(pl.Count())
-		t.docs, t.vals = make([]uint32, 0, n), make([]float32, 0, n)
-		it := pl.Iterator(true, true, false, nil)
-		for {
-			p, err := it.Next()
-			if err != nil {
-				return nil, err
+	t = &termTF{bm: roaring.New()}
+	if n := pl.Count(); n > 0 {
+		t.n = int(n)
+		it := pl.Iterator(false, false, false, nil)
+		o, ok := it.(segment.OptimizablePostingsIterator)
+		switch {
+		case ok && o.ActualBitmap() != nil:
+			// zap's bitmap lives in the segment's file: copied.
+			t.bm = o.ActualBitmap().Clone()
+		case ok:
+			if d, ok := o.DocNum1Hit(); ok {
+				t.bm.Add(uint32(d))
 			}
-			if p == nil {
-				break
+		default:
+			for {
+				p, err := it.Next()
+				if err != nil {
+					return nil, err
+				}
+				if p == nil {
+					break
+				}
+				t.bm.Add(uint32(p.Number()))
 			}
-			t.docs = append(t.docs, uint32(p.Number()))
-			t.vals = append(t.vals, float32(math.Sqrt(float64(p.Frequency()))*p.Norm()))
 		}
+		t.bm.RunOptimize()
 	}
-	t.bm = roaring.BitmapOf(t.docs...)
-	t.bm.RunOptimize()
-	size := 8*len(t.docs) + int(t.bm.GetSizeInBytes()) + 64 + len(k.field) + len(k.term)
+	// The frequencies, once decoded, take 8 bytes a page.
+	size := 8*t.n + int(t.bm.GetSizeInBytes()) + 128 + len(k.field) + len(k.term)
 	if c.max < 0 {
 		return t, nil
 	}
@@ -721,11 +740,43 @@ func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
 		clear(c.m)
 		c.bytes = 0
 	}
-	if _, ok := c.m[key]; !ok {
-		c.m[key] = t
-		c.bytes += size
+	if old, ok := c.m[key]; ok {
+		return old, nil
 	}
+	c.m[key] = t
+	c.bytes += size
 	return t, nil
+}
+
+// decode decodes t's frequencies from term k's postings in segment sq,
+// once.
+func (t *termTF) decode(sq *segQuery, k termKey) error {
+	t.once.Do(func() {
+		if t.n == 0 {
+			return
+		}
+		pl, err := sq.postings(k)
+		if err != nil {
+			t.err = err
+			return
+		}
+		docs, vals := make([]uint32, 0, t.n), make([]float32, 0, t.n)
+		it := pl.Iterator(true, true, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				t.err = err
+				return
+			}
+			if p == nil {
+				break
+			}
+			docs = append(docs, uint32(p.Number()))
+			vals = append(vals, float32(math.Sqrt(float64(p.Frequency()))*p.Norm()))
+		}
+		t.docs, t.vals = docs, vals
+	})
+	return t.err
 }
 
 // seek returns the first index at or after from whose page is at least d
