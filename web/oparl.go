@@ -38,6 +38,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -263,7 +264,7 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 				kept = append(kept, it)
 			}
 		}
-		slices.SortStableFunc(kept, func(a, b oparlItem) int { return cmpInt64(a.id, b.id) })
+		slices.SortStableFunc(kept, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
 		pages := max(1, (len(kept)+q.limit-1)/q.limit)
 		if q.page > pages {
 			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
@@ -288,16 +289,6 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 		}
 		writeOParl(w, r, p)
 	}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // oparlObject serves one object.

@@ -54,7 +54,7 @@ func buildDocument(a *german.Analyzer, r *search.Record) *document.Document {
 	if r.Page == 1 {
 		findable |= index.IndexField
 	}
-	d.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(r.Title), findable, titleAnalyzer{pa.analyzer}))
+	d.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(r.Title), findable, titleAnalyzer{a}))
 	if r.Reference != "" {
 		keyword(fieldRef, r.Reference, findable)
 	}
@@ -93,7 +93,7 @@ type pageAnalysis struct {
 
 	once  sync.Once
 	terms analysis.TokenStream
-	enc   []byte // encodeAnalysis
+	enc   []byte // the stored analysis (snippet.go)
 }
 
 func (p *pageAnalysis) run() {

@@ -26,6 +26,7 @@ package bleve
 // counted, scored or shown.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -110,13 +111,18 @@ func (s *segQuery) anyOf(field string, terms []string) *roaring.Bitmap {
 	return roaring.FastOr(bms...)
 }
 
-// altBitmap returns the pages alternative a matches (not to be changed).
+// altBitmap returns the pages alternative a matches (not to be changed);
+// a compound's parts and a phrase only among the pages of within, if not
+// nil.
 func (s *segQuery) altBitmap(a *alt, within *roaring.Bitmap) (*roaring.Bitmap, error) {
 	switch a.kind {
 	case altTerm:
 		return s.bitmap(termKey{a.field, a.terms[0]}), nil
 	case altAll:
-		bms := make([]*roaring.Bitmap, 0, len(a.terms))
+		bms := make([]*roaring.Bitmap, 0, len(a.terms)+1)
+		if within != nil {
+			bms = append(bms, within)
+		}
 		for _, t := range a.terms {
 			bms = append(bms, s.bitmap(termKey{a.field, t}))
 		}
@@ -417,9 +423,9 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 	// a clause's alternatives are intersected with the pages left before
 	// they are joined, rather than joined whole.
 	slices.SortFunc(sets, func(a, b *roaring.Bitmap) int {
-		return cmpUint(a.GetCardinality(), b.GetCardinality())
+		return cmp.Compare(a.GetCardinality(), b.GetCardinality())
 	})
-	slices.SortFunc(plain, func(a, b int) int { return cmpUint(size[a], size[b]) })
+	slices.SortFunc(plain, func(a, b int) int { return cmp.Compare(size[a], size[b]) })
 	var m *roaring.Bitmap
 	switch {
 	case len(sets) > 0 && (len(plain) == 0 || sets[0].GetCardinality() <= size[plain[0]]):
@@ -477,28 +483,10 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 // the pages of within (everything if nil) with all the parts.
 func (s *segQuery) allWithin(cl clause, ci int, within *roaring.Bitmap) {
 	for ai, a := range cl {
-		if a.kind != altAll {
-			continue
+		if a.kind == altAll {
+			s.alts[ci][ai], _ = s.altBitmap(&cl[ai], within) // no error without a phrase
 		}
-		bms := make([]*roaring.Bitmap, 0, len(a.terms)+1)
-		if within != nil {
-			bms = append(bms, within)
-		}
-		for _, t := range a.terms {
-			bms = append(bms, s.bitmap(termKey{a.field, t}))
-		}
-		s.alts[ci][ai] = roaring.FastAnd(bms...)
 	}
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // clauseBitmap returns the pages clause ci matches (not to be changed),

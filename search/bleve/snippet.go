@@ -85,17 +85,6 @@ func termHash(term string) uint32 {
 	return h
 }
 
-// encodeAnalysis returns the encoded analysis of text, as stored.
-func encodeAnalysis(a *german.Analyzer, text string) []byte {
-	var b []byte
-	var prev german.Token
-	a.Analyze(text, func(t german.Token) {
-		b = appendToken(b, t, prev)
-		prev = t
-	})
-	return b
-}
-
 // snippetState is what the snippets of one query share.
 type snippetState struct {
 	// marks are the plan's marks by hash.

@@ -62,7 +62,9 @@ func TestMatchesAsAnalysis(t *testing.T) {
 		ss := newSnippetState(p)
 		f := files[(i/8)%len(files)]
 		for _, pg := range f.Pages {
-			got := ss.matches(encodeAnalysis(x.analyzer, pg))
+			pa := &pageAnalysis{analyzer: x.analyzer, text: pg}
+			pa.run()
+			got := ss.matches(pa.enc)
 			want := analysed(x.analyzer, pg, p)
 			if !slices.Equal(got, want) {
 				t.Fatalf("matches of %v in a page of file %d:\n got %v\nwant %v", marks[i:i+8], f.ID, got, want)
