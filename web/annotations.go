@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"net/http"
 	"path"
@@ -19,7 +20,6 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // The annotation sync API of the reader: personal W3C Web Annotations,
@@ -246,7 +246,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, err)
 		return
 	}
-	if acc != sessions.Full {
+	if acc != access.Full {
 		a.s.Error(w, r, notFoundErr)
 		return
 	}
@@ -273,7 +273,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []*annotate.Annotation{}
 	for _, an := range all {
-		if sessions.VersionAccess(v, acc, states[an.Version]) == sessions.Full {
+		if access.VersionAccess(v, acc, states[an.Version] == documents.StateWithdrawn) == access.Full {
 			items = append(items, an)
 		}
 	}
@@ -390,7 +390,7 @@ func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, notFoundErr)
 		return
 	}
-	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != sessions.Full {
+	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != access.Full {
 		a.s.Error(w, r, orNotFound(err))
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"log/slog"
 	"net/http"
@@ -105,7 +106,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 		return o.ID
 	}
 	rat, gruene, union := org("Gemeinderat", sessions.ClassCouncil), org("Grüne", sessions.ClassFaction), org("Union", sessions.ClassFaction)
-	account := func(name string, role sessions.Role, orgs ...int64) {
+	account := func(name string, role access.Role, orgs ...int64) {
 		var person int64
 		if len(orgs) > 0 {
 			p := &sessions.Person{BodyID: body.ID, GivenName: name, FamilyName: "Beispiel"}
@@ -122,12 +123,12 @@ func newAnnEnv(t *testing.T) *annEnv {
 		must(t, err)
 		e.tokens[name] = tok
 	}
-	account("anna", sessions.RoleMember, rat, gruene)
-	account("bert", sessions.RoleMember, rat, gruene)
-	account("carl", sessions.RoleMember, rat, union)
-	account("dora", sessions.RoleMember, gruene)
-	account("clerk", sessions.RoleClerk)
-	account("admin", sessions.RoleAdmin)
+	account("anna", access.RoleMember, rat, gruene)
+	account("bert", access.RoleMember, rat, gruene)
+	account("carl", access.RoleMember, rat, union)
+	account("dora", access.RoleMember, gruene)
+	account("clerk", access.RoleClerk)
+	account("admin", access.RoleAdmin)
 
 	m := &sessions.Meeting{OrganizationID: rat, Name: "Sitzung", Start: time.Now().Add(48 * time.Hour)}
 	must(t, st.CreateMeeting(ctx, m))
@@ -151,7 +152,6 @@ func newAnnEnv(t *testing.T) *annEnv {
 	t.Cleanup(e.srv.Close)
 	return e
 }
-
 
 // upload adds a document (id 0) or a version with the given page texts.
 func (e *annEnv) upload(id int64, pages ...string) int64 {

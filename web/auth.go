@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/ratsmappe/ratsmappe/access"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,8 +21,8 @@ const authCookie = "auth"
 type viewerKey struct{}
 
 // viewerFrom returns the viewer of the request (anonymous if none).
-func viewerFrom(ctx context.Context) sessions.Viewer {
-	v, _ := ctx.Value(viewerKey{}).(sessions.Viewer)
+func viewerFrom(ctx context.Context) access.Viewer {
+	v, _ := ctx.Value(viewerKey{}).(access.Viewer)
 	return v
 }
 
@@ -164,7 +165,7 @@ func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
 // themselves.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	v := viewerFrom(r.Context())
-	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == sessions.RoleAdmin}
+	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin}
 	if v.AccountID != 0 {
 		p.CSRF = s.csrf.Token(w, r)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"log/slog"
 	"net/http"
@@ -81,7 +82,7 @@ func newCacheEnv(t testing.TB) *cacheEnv {
 	must(t, st.CreatePerson(ctx, p))
 	e.person = p.ID
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, Role: "Mitglied", VotingRight: true, StartDate: "2020-01-01"}))
-	must(t, st.CreateAccount(ctx, &sessions.Account{Name: "anna", DisplayName: "Anna Beispiel", Role: sessions.RoleMember, PersonID: p.ID}, "ein gutes Passwort"))
+	must(t, st.CreateAccount(ctx, &sessions.Account{Name: "anna", DisplayName: "Anna Beispiel", Role: access.RoleMember, PersonID: p.ID}, "ein gutes Passwort"))
 
 	now := e.clock.Now()
 	meeting := func(name string) int64 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"net/http"
 	"os"
@@ -652,7 +653,7 @@ func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
 
 // apiAudit shows the audit log to admins.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	if viewerFrom(r.Context()).Role != sessions.RoleAdmin {
+	if viewerFrom(r.Context()).Role != access.RoleAdmin {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
 		return
 	}

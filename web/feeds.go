@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"sort"
 	"strings"
@@ -79,7 +80,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		}
 		f.OrganizationID, name = id, name+" – "+o.Name
 	}
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, f)
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -157,7 +158,7 @@ type atomEntry struct {
 // /organizations/{id}/documents.atom — newest first, late ones marked.
 func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	anon := sessions.Viewer{}
+	anon := access.Viewer{}
 	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
 	title := s.bodyName(ctx) + " – Neue Dokumente"
 	self := "/feeds/documents.atom"
@@ -241,7 +242,7 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 // handleSitemap lists the public pages for search engines.
 func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, sessions.MeetingFilter{})
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, sessions.MeetingFilter{})
 	if err != nil {
 		s.Error(w, r, err)
 		return

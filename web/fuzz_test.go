@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -134,7 +135,7 @@ func fuzzServer(f *testing.F) *Server {
 		}
 	}
 	st := sessions.NewStore(db, nil)
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: sessions.RoleMember}, "ein gutes Passwort"); err != nil {
+	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {
 		f.Fatal(err)
 	}
 	s, err := NewServer(Config{Sessions: st, DB: db, Documents: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db)}),

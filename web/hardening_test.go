@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"mime"
 	"net/http"
@@ -189,7 +190,7 @@ func postLoginNext(t *testing.T, c *http.Client, base, token, name, pw, next str
 func TestSessionFixationWithValidToken(t *testing.T) {
 	e := newCacheEnv(t)
 	ctx := context.Background()
-	must(t, e.st.CreateAccount(ctx, &sessions.Account{Name: "mallory", DisplayName: "Mallory", Role: sessions.RoleMember}, "ein böses Passwort"))
+	must(t, e.st.CreateAccount(ctx, &sessions.Account{Name: "mallory", DisplayName: "Mallory", Role: access.RoleMember}, "ein böses Passwort"))
 	attacker := browser(t)
 	tok := loginForm(t, attacker, e.srv.URL)
 	resp := postLogin(t, attacker, e.srv.URL, tok, "mallory", "ein böses Passwort")

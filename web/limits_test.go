@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"log/slog"
 	"net"
@@ -30,7 +31,7 @@ func newLimitServer(t *testing.T, cfg web.Config) (*httptest.Server, string) {
 	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
 	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "amt", Role: sessions.RoleClerk}
+	a := &sessions.Account{Name: "amt", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, "ein gutes Passwort"))
 	_, tok, err := st.CreateAPIToken(ctx, a.ID, "test")
 	must(t, err)

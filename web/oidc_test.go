@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -102,7 +103,7 @@ func TestOIDCSignIn(t *testing.T) {
 	sqlite.Migrate(ctx, db, "documents", documents.Migrations())
 	sqlite.Migrate(ctx, db, "sessions", sessions.Migrations())
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}
 	if err := st.CreateAccount(ctx, a, ""); err != nil {
 		t.Fatal(err)
 	}

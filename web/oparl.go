@@ -2,7 +2,7 @@ package web
 
 // OParl 1.1 read API under /oparl/v1/ (entry: GET /oparl/v1/system).
 //
-// Everything here reads as the anonymous viewer (sessions.Viewer{}),
+// Everything here reads as the anonymous viewer (access.Viewer{}),
 // whoever asks: OParl is a public standard, the store's policy decides
 // what is public, and a response never depends on a cookie or token.
 //
@@ -42,6 +42,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,7 +53,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -65,7 +65,7 @@ const (
 const oparlSchema = "https://schema.oparl.org/1.1/"
 
 // oparlViewer is the only viewer OParl reads as: anonymous.
-var oparlViewer = sessions.Viewer{}
+var oparlViewer = access.Viewer{}
 
 // oparlRoutes registers the OParl API on r.
 func (s *Server) oparlRoutes(r chi.Router) {

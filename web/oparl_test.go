@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"log/slog"
 	"net/http"
@@ -461,7 +462,7 @@ func TestOParlDeleted(t *testing.T) {
 	id := first["id"].(string)
 	var mid int64
 	fmt.Sscanf(id[strings.LastIndex(id, "/")+1:], "%d", &mid)
-	m, err := e.sessions.FindMeetingByID(ctx, sessions.Viewer{}, mid)
+	m, err := e.sessions.FindMeetingByID(ctx, access.Viewer{}, mid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +471,7 @@ func TestOParlDeleted(t *testing.T) {
 	oparlMust(t, e.sessions.UnpublishMeeting(ctx, mid))
 	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.unpublish", ObjectType: "meeting", ObjectID: mid}))
 	// A draft that was never public, unpublished again: must not show.
-	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	staff := access.Viewer{Role: access.RoleClerk}
 	allMeetings, err := e.sessions.FindMeetings(ctx, staff, sessions.MeetingFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -673,7 +674,7 @@ func lastID(u string) int64 {
 func TestOParlFilesGone(t *testing.T) {
 	e := newOParlServer(t)
 	ctx := context.Background()
-	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	staff := access.Viewer{Role: access.RoleClerk}
 	audit := func(action, typ string, id int64, details string) {
 		t.Helper()
 		oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: action, ObjectType: typ, ObjectID: id, Details: details}))

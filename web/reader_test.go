@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"log/slog"
 	"net/http"
@@ -142,7 +143,7 @@ func TestReaderShell(t *testing.T) {
 		t.Errorf("redirect to %q, want %q", got, want)
 	}
 	ctx := context.Background()
-	a := &sessions.Account{Name: "rita", DisplayName: "Rita Rat", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "rita", DisplayName: "Rita Rat", Role: access.RoleMember}
 	if err := e.sessions.CreateAccount(ctx, a, "ein-langes-passwort"); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -269,7 +270,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if sessions.VersionAccess(viewer, acc, v.State) != sessions.Full {
+	if access.VersionAccess(viewer, acc, v.State == documents.StateWithdrawn) != access.Full {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
@@ -277,7 +278,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	// see can be cached (revalidated by ETag every time, so a document
 	// that stops being public is never served from a cache); anything
 	// else is private, and reading it is recorded.
-	public, err := s.cfg.Sessions.DocumentAccess(ctx, sessions.Viewer{}, id)
+	public, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -176,7 +177,7 @@ func postLogin(t *testing.T, c *http.Client, base, token, name, pw string) *http
 func TestLogin(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort"); err != nil {
+	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
 	c := browser(t)
@@ -239,7 +240,7 @@ func TestLogin(t *testing.T) {
 func TestNoSessionFixation(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
 	if err := e.sessions.CreateAccount(ctx, a, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +264,7 @@ func TestNoSessionFixation(t *testing.T) {
 func TestLoginRateLimit(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "bernd", Role: sessions.RoleMember}, "ein gutes Passwort"); err != nil {
+	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "bernd", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
 	c := browser(t)
@@ -281,7 +282,7 @@ func TestLoginRateLimit(t *testing.T) {
 func TestLoginRedirectStaysOnSite(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "clara", Role: sessions.RoleMember}, "ein gutes Passwort")
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "clara", Role: access.RoleMember}, "ein gutes Passwort")
 	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
 		c := browser(t)
 		tok := loginForm(t, c, e.srv.URL)
@@ -316,7 +317,7 @@ func TestBearerToken(t *testing.T) {
 func TestAPICSRFWithCookie(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort")
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
 	c := browser(t)
 	tok := loginForm(t, c, e.srv.URL)
 	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")
@@ -369,7 +370,7 @@ func TestOfficePages(t *testing.T) {
 	}
 	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Eröffnung", Public: true})
 	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Vertraulich"})
-	token := func(name string, role sessions.Role) string {
+	token := func(name string, role access.Role) string {
 		a := &sessions.Account{Name: name, Role: role}
 		if err := st.CreateAccount(ctx, a, ""); err != nil {
 			t.Fatal(err)
@@ -377,7 +378,7 @@ func TestOfficePages(t *testing.T) {
 		_, tok, _ := st.CreateAPIToken(ctx, a.ID, "test")
 		return tok
 	}
-	clerk, admin, member := token("amt", sessions.RoleClerk), token("admin", sessions.RoleAdmin), token("anna", sessions.RoleMember)
+	clerk, admin, member := token("amt", access.RoleClerk), token("admin", access.RoleAdmin), token("anna", access.RoleMember)
 	get := func(tok, path string) int {
 		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
 		if tok != "" {
@@ -416,7 +417,7 @@ func TestOfficePages(t *testing.T) {
 func TestUploadWithCookieKeepsBody(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: sessions.RoleClerk}, "ein gutes Passwort")
+	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
 	c := browser(t)
 	tok := loginForm(t, c, e.srv.URL)
 	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -281,7 +282,7 @@ func TestOParlRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, dst.data)
 	st := sessions.NewStore(db, nil)
-	anon := sessions.Viewer{}
+	anon := access.Viewer{}
 	ms, err := st.FindMeetings(ctx, anon, sessions.MeetingFilter{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/ratsmappe/ratsmappe/access"
 	"os"
 	"path/filepath"
 	"sync"
@@ -66,7 +67,7 @@ type council struct {
 	item    int64
 	doc     int64
 	link    int64
-	anna    sessions.Viewer
+	anna    access.Viewer
 }
 
 func newCouncil(t *testing.T) *council {
@@ -92,7 +93,7 @@ func newCouncil(t *testing.T) *council {
 	p := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
 	must(t, st.CreatePerson(ctx, p))
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau.ID, StartDate: "2024-01-01"}))
-	acc := &sessions.Account{Name: "anna", Role: sessions.RoleMember, PersonID: p.ID}
+	acc := &sessions.Account{Name: "anna", Role: access.RoleMember, PersonID: p.ID}
 	must(t, st.CreateAccount(ctx, acc, "ein langes Passwort"))
 	c.anna, err = st.ViewerFor(ctx, acc)
 	must(t, err)
@@ -140,9 +141,9 @@ func (c *council) bleve(ctx context.Context, fresh bool) (search.Index, error) {
 
 // hits returns the documents v finds for text, checking that the total
 // and the facets count exactly those.
-func hits(t *testing.T, x *indexer.Indexer, v sessions.Viewer, text string) []int64 {
+func hits(t *testing.T, x *indexer.Indexer, v access.Viewer, text string) []int64 {
 	t.Helper()
-	res, err := x.Search(context.Background(), search.Query{Text: text, Viewer: sessions.SearchViewer(v)})
+	res, err := x.Search(context.Background(), search.Query{Text: text, Viewer: access.SearchViewer(v)})
 	must(t, err)
 	var out []int64
 	for _, h := range res.Hits {
@@ -182,7 +183,7 @@ func TestChangesReachSearchAtOnce(t *testing.T) {
 	c := newCouncil(t)
 	ctx := context.Background()
 	x := c.indexer(t, nil)
-	citizen := sessions.Viewer{}
+	citizen := access.Viewer{}
 	want(t, "published", hits(t, x, citizen, "Radwegebau"), c.doc)
 
 	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
@@ -225,10 +226,10 @@ func TestEmbargoEnds(t *testing.T) {
 	ctx := context.Background()
 	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(time.Hour)))
 	x := c.indexer(t, nil)
-	want(t, "embargoed", hits(t, x, sessions.Viewer{}, "Radwegebau"))
+	want(t, "embargoed", hits(t, x, access.Viewer{}, "Radwegebau"))
 	want(t, "embargoed, member", hits(t, x, c.anna, "Radwegebau"))
 	c.clock.add(2 * time.Hour)
-	want(t, "embargo over", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "embargo over", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
 }
 
 // failing is an index whose writes fail, as if the process died between
@@ -268,7 +269,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
 	must(t, c.store.Attach(ctx, a))
 	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
-	if _, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})}); ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
+	if _, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})}); ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
 		t.Errorf("search while the index cannot catch up: %v, want unavailable", err)
 	}
 	x.Close()
@@ -282,7 +283,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 	if _, err := y.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want(t, "after restart", hits(t, y, sessions.Viewer{}, "Radwegebau"), second, c.doc)
+	want(t, "after restart", hits(t, y, access.Viewer{}, "Radwegebau"), second, c.doc)
 }
 
 // A damaged index is rebuilt in the background; until then search says
@@ -290,7 +291,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 func TestDamagedIndexIsRebuilt(t *testing.T) {
 	c := newCouncil(t)
 	x := c.indexer(t, nil)
-	want(t, "before", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "before", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
 	x.Close()
 	root := filepath.Join(c.dir, "search", "index")
 	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
@@ -302,7 +303,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 	y := c.indexer(t, nil)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, err := y.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})})
+		_, err := y.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
 		if err == nil {
 			break
 		}
@@ -314,7 +315,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	want(t, "after rebuild", hits(t, y, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "after rebuild", hits(t, y, access.Viewer{}, "Radwegebau"), c.doc)
 }
 
 func must(t *testing.T, err error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/access"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -170,7 +171,7 @@ func TestKarlsruhe(t *testing.T) {
 	}
 
 	// Sample fields, as the public sees them.
-	anon := sessions.Viewer{}
+	anon := access.Viewer{}
 	p := findPaper(t, e, "2023/0425")
 	if p.Type != "Beschlussvorlage" || p.Date != "2024-01-15" || !strings.HasPrefix(p.Name, "Konzeptbeschluss: Variantenentscheidung") {
 		t.Errorf("paper 2023/0425: %+v", p)
@@ -273,7 +274,7 @@ func TestKarlsruhe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it, err := e.st.FindAgendaItemByID(ctx, anon, rec.LocalID); err != nil || it.Access != sessions.Stub || it.Title != sessions.StubTitle {
+	if it, err := e.st.FindAgendaItemByID(ctx, anon, rec.LocalID); err != nil || it.Access != access.Stub || it.Title != sessions.StubTitle {
 		t.Errorf("item made non-public at the source: %v %+v", err, it)
 	}
 	if after := e.counts(t); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -293,7 +294,7 @@ func TestKarlsruhe(t *testing.T) {
 
 func findPaper(t *testing.T, e *env, ref string) *sessions.Paper {
 	t.Helper()
-	ps, err := e.st.FindPapers(context.Background(), sessions.Viewer{Role: sessions.RoleClerk}, sessions.PaperFilter{BodyID: 1, Reference: ref})
+	ps, err := e.st.FindPapers(context.Background(), access.Viewer{Role: access.RoleClerk}, sessions.PaperFilter{BodyID: 1, Reference: ref})
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("paper %s: %v %v", ref, ps, err)
 	}

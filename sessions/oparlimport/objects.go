@@ -3,6 +3,7 @@ package oparlimport
 import (
 	"context"
 	"encoding/json"
+	"github.com/ratsmappe/ratsmappe/access"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 )
 
 // staff is how the importer reads what it wrote: it writes as the office.
-var staff = sessions.Viewer{Name: "OParl-Import", Role: sessions.RoleClerk}
+var staff = access.Viewer{Name: "OParl-Import", Role: access.RoleClerk}
 
 // body imports one body and then its lists: organizations, persons and
 // legislative terms side by side, then memberships, meetings and papers

@@ -1,9 +1,16 @@
-package sessions
+// Package access decides what a viewer may see. It owns the viewer, the
+// facts a decision needs, the rule itself and its mapping to the search
+// index's principals. Every channel — pages, JSON API, OParl, files, search,
+// feeds, packets, sync, annotations, exports — asks it, directly or through
+// the domain stores that load the facts and pass them in; nothing else in
+// the code base decides visibility. It knows no HTTP and no storage: the
+// domain (package sessions) records the facts and hands them to the rule.
+package access
 
 import (
 	"time"
 
-	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/search"
 )
 
 // Role is what an account may do. Anonymous viewers have no role.
@@ -148,12 +155,14 @@ type PaperFacts struct {
 type MinutesFacts struct {
 	Meeting MeetingFacts // with Excluded filled in
 	Public  bool
-	State   string // draft, approved, published
+	// Approved: the council approved them (approved or published);
+	// Published: the office published them. Drafts are neither.
+	Approved, Published bool
 }
 
-// The policy. The functions below are the only place that decides who may
+// The rule. The functions below are the only place that decides who may
 // see what; every read path — pages, API, OParl, files, search, feeds,
-// packets, sync — goes through them, directly or through the Store's
+// packets, sync — goes through them, directly or through sessions.Store's
 // Find… methods, DocumentAccess, FilterDocuments and CanSeeVersion.
 
 // MeetingAccess decides whether v may see a meeting at now: staff always;
@@ -311,9 +320,9 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 		return None
 	}
 	switch {
-	case m.State == MinutesPublished && m.Public:
+	case m.Published && m.Public:
 		return Full
-	case (m.State == MinutesApproved || m.State == MinutesPublished) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
+	case (m.Approved || m.Published) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
 		if !m.Public && v.excludedFrom(m.Meeting.Excluded) {
 			return None
 		}
@@ -323,16 +332,29 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 }
 
 // VersionAccess decides whether v may see one version of a document given
-// v's access to the document (docAccess, from Store.DocumentAccess) and
-// the version's state (documents.StateActive, StateSuperseded,
-// StateWithdrawn): a withdrawn version only staff; an active or superseded
-// one follows its document.
-func VersionAccess(v Viewer, docAccess Access, versionState string) Access {
+// v's access to the document (docAccess, from sessions.Store.DocumentAccess)
+// and whether the version is withdrawn: a withdrawn version only staff; an
+// active or superseded one follows its document.
+func VersionAccess(v Viewer, docAccess Access, withdrawn bool) Access {
 	if v.Staff() {
 		return Full
 	}
-	if docAccess != Full || versionState == documents.StateWithdrawn {
+	if docAccess != Full || withdrawn {
 		return None
 	}
 	return Full
+}
+
+// SearchViewer returns the principals v holds in the search index: staff
+// hold search.Staff; a member account linked to a person holds
+// search.Public and search.Person of that person; everyone else
+// search.Public.
+func SearchViewer(v Viewer) search.Viewer {
+	switch {
+	case v.Staff():
+		return search.Viewer{Principals: []string{search.Staff}}
+	case v.Role == RoleMember && v.PersonID != 0:
+		return search.Viewer{Principals: []string{search.Public, search.Person(v.PersonID)}}
+	}
+	return search.Viewer{Principals: []string{search.Public}}
 }
