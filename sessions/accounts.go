@@ -10,13 +10,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/argon2"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // Account is a way to sign in: a person of the council office, a council

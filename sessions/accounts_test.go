@@ -2,12 +2,12 @@ package sessions_test
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 

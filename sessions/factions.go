@@ -3,6 +3,7 @@ package sessions
 import (
 	"context"
 	"fmt"
+
 	"github.com/ratsmappe/ratsmappe/access"
 )
 

@@ -2,10 +2,10 @@ package sessions_test
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"reflect"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 

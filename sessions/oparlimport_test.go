@@ -2,11 +2,11 @@ package sessions_test
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 

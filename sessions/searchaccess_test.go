@@ -2,10 +2,10 @@ package sessions_test
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )

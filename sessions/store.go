@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // Store keeps the council's data in SQL (SQLite); all SQL of this package

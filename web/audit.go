@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 )

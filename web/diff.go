@@ -3,14 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/documents"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/documents"
 )
 
 // What changed between two versions of a document: a word diff page by

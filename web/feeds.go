@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 

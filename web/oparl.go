@@ -42,7 +42,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"net/url"
 	"slices"
@@ -53,6 +52,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // oparlPageSize is the default number of objects per list page; a client

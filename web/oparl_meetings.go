@@ -2,12 +2,12 @@ package web
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 

@@ -2,11 +2,11 @@ package web
 
 import (
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
 	"sort"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )

@@ -2,13 +2,14 @@ package web
 
 import (
 	"context"
-	"github.com/ratsmappe/ratsmappe/access"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // A build made before `make` copied PDF.js in still builds and serves a

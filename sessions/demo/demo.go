@@ -20,7 +20,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"log/slog"
 	mrand "math/rand/v2"
 	"os"
@@ -30,6 +29,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 	"github.com/ratsmappe/ratsmappe/sessions"

@@ -3,7 +3,6 @@ package oparlimport
 import (
 	"context"
 	"encoding/json"
-	"github.com/ratsmappe/ratsmappe/access"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
