@@ -116,7 +116,8 @@ type MeetingFacts struct {
 	OrganizationID int64
 	Start          time.Time // memberships count at this time
 	PublishedAt    time.Time // zero: the agenda is a draft
-	// Excluded lists the persons excluded from any item of the meeting.
+	// Excluded lists the persons excluded from any item of the meeting
+	// (ItemFacts.Excluded, so exclusions that follow the matter count).
 	// Only non-public documents of the whole meeting (minutes, a
 	// non-public invitation) need it, because they speak of every item.
 	Excluded []int64
@@ -133,7 +134,11 @@ type ItemFacts struct {
 	Meeting   MeetingFacts
 	Public    bool
 	Withdrawn bool
-	Excluded  []int64 // persons excluded from the item (Befangenheit)
+	// Excluded lists the persons excluded from the item: those whose
+	// exclusion (Befangenheit) is recorded on it, and — because an
+	// exclusion follows the matter — those excluded from any item that
+	// consults a paper this item consults, in whatever meeting.
+	Excluded []int64
 }
 
 // AttachmentFacts is what the policy needs to know about a document's link
@@ -144,11 +149,14 @@ type AttachmentFacts struct {
 }
 
 // PaperFacts is what the policy needs to know about a paper: whether the
-// office published it on its own, and the agenda items it is consulted
-// on.
+// office published it on its own, the agenda items it is consulted on, and
+// the persons excluded from any of those items.
 type PaperFacts struct {
 	PublishedAt time.Time // zero unless published explicitly
 	Items       []ItemFacts
+	// Excluded lists the persons whose exclusion (Befangenheit) is
+	// recorded on any item the paper is consulted on: the matter.
+	Excluded []int64
 }
 
 // MinutesFacts is what the policy needs to know about minutes.
@@ -240,14 +248,10 @@ func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now ti
 // paperExcluded reports whether v is excluded from any item p is
 // consulted on. Befangenheit concerns the matter, that is the paper, so an
 // exclusion from one consultation makes v an outsider for the paper
-// everywhere.
+// everywhere — and, through ItemFacts.Excluded, for every item that
+// consults it and every document of the paper and of those items.
 func paperExcluded(v Viewer, p PaperFacts) bool {
-	for _, it := range p.Items {
-		if v.excludedFrom(it.Excluded) {
-			return true
-		}
-	}
-	return false
+	return v.excludedFrom(p.Excluded)
 }
 
 // publicRoute reports whether a citizen sees item it in full at now: the

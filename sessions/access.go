@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"time"
 )
 
 // graph holds what the policy needs to decide on a set of attachments,
@@ -29,6 +30,7 @@ type graph struct {
 type paperRow struct {
 	publishedAt sql.NullString
 	items       []int64
+	excluded    []int64 // persons excluded from any item consulting the paper
 }
 
 // idList encodes ids for `IN (SELECT value FROM json_each(?))`: one
@@ -84,6 +86,25 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
+		rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
+			JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(paperIDs))
+		if err != nil {
+			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+		}
+		for rows.Next() {
+			var paper, person int64
+			if err := rows.Scan(&paper, &person); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+			}
+			if p := g.papers[paper]; p != nil {
+				p.excluded = append(p.excluded, person)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+		}
 	}
 	if len(itemIDs) > 0 {
 		its, err := s.items(ctx, "id"+inIDs, idList(itemIDs))
@@ -114,8 +135,15 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("policy facts: meetings: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT a.meeting_id, e.person_id FROM exclusions e
-		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs, idList(meetingIDs))
+	// Persons excluded from any item of the meetings: recorded on the item,
+	// or on another item consulting a paper the item consults (the matter).
+	rows, err = s.db.QueryContext(ctx, `SELECT a.meeting_id, e.person_id FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs+`
+		UNION SELECT a.meeting_id, e.person_id FROM agenda_items a
+		JOIN consultations mine ON mine.agenda_item_id = a.id
+		JOIN consultations other ON other.paper_id = mine.paper_id
+		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+		WHERE a.meeting_id`+inIDs, idList(meetingIDs), idList(meetingIDs))
 	if err != nil {
 		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
 	}
@@ -179,7 +207,7 @@ func (g *graph) paperFacts(id int64) (access.PaperFacts, bool) {
 	if p == nil {
 		return access.PaperFacts{}, false
 	}
-	f := access.PaperFacts{PublishedAt: parseNull(p.publishedAt)}
+	f := access.PaperFacts{PublishedAt: parseNull(p.publishedAt), Excluded: p.excluded}
 	for _, item := range p.items {
 		if it, ok := g.itemFacts(item); ok {
 			f.Items = append(f.Items, it)

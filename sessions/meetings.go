@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 const meetingColumns = `id, organization_id, name, start, end, location, state, published_at, created, modified`
@@ -472,7 +473,41 @@ func (s *Store) items(ctx context.Context, where string, args ...any) ([]*Agenda
 			it.Excluded = append(it.Excluded, person)
 		}
 	}
-	return out, ex.Err()
+	if err := ex.Err(); err != nil {
+		return nil, fmt.Errorf("find exclusions: %w", err)
+	}
+	return out, s.excludedByMatter(ctx, byID)
+}
+
+// excludedByMatter fills in ExcludedByMatter of the items byID: the
+// persons whose exclusion is recorded on another item consulting a paper
+// that the item consults, in whatever meeting. An exclusion follows the
+// matter (docs/decisions.md), so the paper that brought them to both
+// agendas makes them outsiders of both items.
+func (s *Store) excludedByMatter(ctx context.Context, byID map[int64]*AgendaItem) error {
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT mine.agenda_item_id, e.person_id
+		FROM consultations mine
+		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
+		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+		WHERE mine.agenda_item_id`+inIDs+` ORDER BY 1, 2`, idList(ids))
+	if err != nil {
+		return fmt.Errorf("find exclusions by matter: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var item, person int64
+		if err := rows.Scan(&item, &person); err != nil {
+			return fmt.Errorf("find exclusions by matter: %w", err)
+		}
+		if it := byID[item]; it != nil && !slices.Contains(it.Excluded, person) {
+			it.ExcludedByMatter = append(it.ExcludedByMatter, person)
+		}
+	}
+	return rows.Err()
 }
 
 // prefixed qualifies the column names of the simple where clauses used

@@ -83,9 +83,11 @@ package sessions
 
 import (
 	"embed"
-	"github.com/ratsmappe/ratsmappe/access"
 	"io/fs"
+	"slices"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 //go:embed migrations/*.sql
@@ -240,9 +242,13 @@ type AgendaItem struct {
 	Resolution  string    // OParl resolutionText
 	LateAt      time.Time // nachgereicht at; zero if on the agenda when published
 	WithdrawnAt time.Time // zero unless withdrawn
-	Excluded    []int64   // persons excluded (Befangenheit)
-	Created     time.Time
-	Modified    time.Time
+	Excluded    []int64   // persons whose exclusion (Befangenheit) is recorded on this item
+	// ExcludedByMatter lists the persons excluded from another item that
+	// consults a paper this item consults: an exclusion follows the
+	// matter, so they are excluded from this item too (not in Excluded).
+	ExcludedByMatter []int64
+	Created          time.Time
+	Modified         time.Time
 
 	// Access is what the viewer it was found for may see: Full, or Stub
 	// — then Title is the public title and everything else is empty.
@@ -257,7 +263,8 @@ func (it *AgendaItem) Withdrawn() bool { return !it.WithdrawnAt.IsZero() }
 
 // Facts returns what the policy needs of it, in meeting m.
 func (it *AgendaItem) Facts(m access.MeetingFacts) access.ItemFacts {
-	return access.ItemFacts{Meeting: m, Public: it.Public, Withdrawn: it.Withdrawn(), Excluded: it.Excluded}
+	return access.ItemFacts{Meeting: m, Public: it.Public, Withdrawn: it.Withdrawn(),
+		Excluded: append(slices.Clip(it.Excluded), it.ExcludedByMatter...)}
 }
 
 // StubTitle is shown for a non-public item without a public title.

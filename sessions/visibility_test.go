@@ -3,12 +3,12 @@ package sessions_test
 import (
 	"context"
 	"fmt"
-	"github.com/ratsmappe/ratsmappe/access"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -277,13 +277,17 @@ func TestVisibility(t *testing.T) {
 		{"document of draft agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("draft doc")},
 		{"document of embargoed agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("embargoed doc")},
 		{"public document, published", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc")},
-		{"non-public document on public item", [6]access.Access{N, F, N, F, F, F}, c.doc("non-public doc on public item")},
+		// The excluded member is excluded from the public item too: it
+		// consults paper 2026/0003, as does the item she is excluded from
+		// (the exclusion follows the matter), so she sees only what the
+		// public sees of it.
+		{"non-public document on public item", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc on public item")},
 		{"document on non-public item", [6]access.Access{N, F, N, N, F, F}, c.doc("doc on non-public item")},
 		{"document on withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.doc("doc on withdrawn item")},
 		{"withdrawn attachment", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn doc")},
 		{"withdrawn attachment of a paper", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn paper doc")},
 		{"withdrawn attachment of a meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn meeting doc")},
-		{"late attachment (non-public by default)", [6]access.Access{N, F, N, F, F, F}, c.doc("late doc")},
+		{"late attachment (non-public by default)", [6]access.Access{N, F, N, N, F, F}, c.doc("late doc")},
 		{"late attachment set public", [6]access.Access{F, F, F, F, F, F}, c.doc("late doc set public")},
 		{"public invitation of the meeting", [6]access.Access{F, F, F, F, F, F}, c.doc("meeting invitation")},
 		{"non-public document of the meeting", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public meeting doc")},

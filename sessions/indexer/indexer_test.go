@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"github.com/ratsmappe/ratsmappe/access"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -217,6 +217,62 @@ func TestChangesReachSearchAtOnce(t *testing.T) {
 	if n != 0 {
 		t.Errorf("outbox holds %d rows after the searches", n)
 	}
+}
+
+// An exclusion follows the matter into the index: excluded on the
+// committee's item that consults a paper, a member no longer finds the
+// non-public document of the council's item that consults the same paper,
+// and finds it again once the exclusion is lifted — with no rebuild.
+func TestExclusionFollowsTheMatterInSearch(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	x := c.indexer(t, nil)
+	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.t.Add(96 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, m))
+	councilItem := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Grundstück"}
+	must(t, c.store.CreateAgendaItem(ctx, councilItem))
+	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.t.Add(-time.Minute)))
+	doc := c.upload(t, "Der Kaufpreis für das Flurstück beträgt vertraulich viel.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: doc, AgendaItemID: councilItem.ID}))
+	// The meeting's own non-public document speaks of every item, the
+	// one of the matter too.
+	meetingDoc := c.upload(t, "Die Einladung zur Sitzung nennt das Flurstück.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: meetingDoc, MeetingID: m.ID, Role: sessions.RoleInvitation}))
+	want(t, "member before, meeting", hits(t, x, c.anna, "Einladung"), meetingDoc)
+	paper := &sessions.Paper{BodyID: 1, Reference: "2026/0100", Name: "Flurstück", Type: "Beschlussvorlage"}
+	must(t, c.store.CreatePaper(ctx, paper))
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: councilItem.ID}))
+	want(t, "member before", hits(t, x, c.anna, "Kaufpreis"), doc)
+
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: c.item}))
+	must(t, c.store.AddExclusion(ctx, c.item, c.anna.PersonID, "befangen"))
+	want(t, "excluded on the other item of the paper", hits(t, x, c.anna, "Kaufpreis"))
+	want(t, "excluded, the meeting's own document", hits(t, x, c.anna, "Einladung"))
+	must(t, c.store.RemoveExclusion(ctx, c.item, c.anna.PersonID))
+	want(t, "exclusion lifted", hits(t, x, c.anna, "Kaufpreis"), doc)
+	want(t, "exclusion lifted, the meeting's own document", hits(t, x, c.anna, "Einladung"), meetingDoc)
+
+	// The exclusion recorded first, the consultation that brings another
+	// item into the matter afterwards: the same answer.
+	must(t, c.store.AddExclusion(ctx, c.item, c.anna.PersonID, "befangen"))
+	item2 := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 2", Title: "Pacht"}
+	must(t, c.store.CreateAgendaItem(ctx, item2))
+	doc2 := c.upload(t, "Die Pachthöhe bleibt vertraulich.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: doc2, AgendaItemID: item2.ID}))
+	other := &sessions.Paper{BodyID: 1, Reference: "2026/0101", Name: "Pacht", Type: "Beschlussvorlage"}
+	must(t, c.store.CreatePaper(ctx, other))
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: other.ID, AgendaItemID: c.item}))
+	want(t, "another matter", hits(t, x, c.anna, "Pachthöhe"), doc2)
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: other.ID, AgendaItemID: item2.ID}))
+	want(t, "after the consultation joined the matter", hits(t, x, c.anna, "Pachthöhe"))
+	want(t, "after the consultation, the meeting's own document", hits(t, x, c.anna, "Einladung"))
+}
+
+func (c *council) orgOf(t *testing.T, meeting int64) int64 {
+	t.Helper()
+	m, err := c.store.FindMeetingByID(context.Background(), access.Viewer{Role: access.RoleClerk}, meeting)
+	must(t, err)
+	return m.OrganizationID
 }
 
 // An embargoed agenda is found from its publication time on, without
