@@ -207,4 +207,9 @@ type Change struct {
 	DocumentID int64
 	Version    int
 	Annotation *Annotation // nil for a tombstone
+	// Peer: the change is of an annotation a faction peer shares (or
+	// shared), not of the reader's own. Whoever serves it must leave it
+	// out entirely where the reader may not see its document: not even
+	// its ID, time or tombstone may tell them that it exists.
+	Peer bool
 }

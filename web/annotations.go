@@ -339,7 +339,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 	}
 	pairs := map[docVersion]bool{}
 	for _, c := range cs {
-		if c.Annotation != nil {
+		if c.Annotation != nil || c.Peer {
 			pairs[docVersion{c.DocumentID, c.Version}] = false
 		}
 	}
@@ -349,6 +349,12 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]changeJSON, 0, len(cs))
 	for _, c := range cs {
+		if c.Peer && !pairs[docVersion{c.DocumentID, c.Version}] {
+			// A peer's annotation, or its tombstone, on a document the
+			// caller may not see: nothing of it, not even that it exists.
+			// A device that kept it drops it with the document.
+			continue
+		}
 		j := changeJSON{ID: c.ID, Revision: c.Revision, Modified: c.Modified.UTC().Format(time.RFC3339Nano), Deleted: c.Deleted}
 		if c.Annotation != nil {
 			if pairs[docVersion{c.DocumentID, c.Version}] {

@@ -439,6 +439,11 @@ func TestAnnotationPrivacy(t *testing.T) {
 			if strings.Contains(string(b), secret) || strings.Contains(string(b), uuidA) {
 				t.Fatalf("changes show the private note: %s", b)
 			}
+			// A faction peer who may not see the document (dora) learns
+			// nothing of the note shared on it: not its ID, not its time.
+			if !sees && (strings.Contains(string(b), uuidB) || strings.Contains(string(b), uuidC)) {
+				t.Fatalf("changes mention an annotation on a document %s may not read: %s", who, b)
+			}
 			if got := strings.Contains(string(b), shared); got != sees {
 				t.Fatalf("changes: shared note shown = %v: %s", got, b)
 			}
@@ -779,5 +784,27 @@ func TestAnnotationsFollowDocumentVisibility(t *testing.T) {
 	must(t, e.st.RemoveExclusion(ctx, e.item, e.person["anna"]))
 	if _, l := e.list("anna", e.doc); len(l.Items) != 1 || l.Items[0].Note() != note {
 		t.Fatalf("after the exclusion ends: %+v", l.Items)
+	}
+}
+
+// A peer's tombstone is a mention too: when anna stops sharing a note and
+// then deletes it, a faction peer who may not see the document (dora)
+// still learns nothing of it, while bert, who sees it, gets the tombstone.
+func TestAnnotationChangesHideTombstonesOfHiddenDocuments(t *testing.T) {
+	e := newAnnEnv(t)
+	sh := highlight(e.doc, 1, 2, "", "12,4 Millionen Euro", "", "Für die Fraktion")
+	sh["ratsmappe:shared"] = "faction"
+	if s, _ := put(e, "anna", uuidB, sh); s != 201 {
+		t.Fatal(s)
+	}
+	if s, _ := e.do("anna", "DELETE", "/api/v1/annotations/"+uuidB, nil); s != 204 {
+		t.Fatalf("DELETE: %d", s)
+	}
+	if _, b := e.do("dora", "GET", "/api/v1/annotations/changes", nil); strings.Contains(string(b), uuidB) {
+		t.Fatalf("dora's changes mention the deleted note: %s", b)
+	}
+	c := e.changes("bert", "", 100)
+	if len(c.Changes) != 1 || !strings.HasSuffix(c.Changes[0].ID, uuidB) || !c.Changes[0].Deleted {
+		t.Fatalf("bert's changes: %+v", c.Changes)
 	}
 }
