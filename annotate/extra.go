@@ -19,7 +19,7 @@ import (
 // which the W3C Web Annotation Data Model gives for PDF; each as http
 // and https.
 var pdfFragment = map[string]bool{
-	PDFFragment:                         true,
+	PDFFragment:                          true,
 	"https://tools.ietf.org/rfc/rfc8118": true,
 	"http://tools.ietf.org/rfc/rfc3778":  true,
 	"https://tools.ietf.org/rfc/rfc3778": true,
@@ -157,7 +157,7 @@ func (a Annotation) MarshalJSON() ([]byte, error) {
 		}
 	}
 	slices.Sort(keys)
-	buf := bytes.NewBuffer(b[:len(b)-1:len(b)-1])
+	buf := bytes.NewBuffer(b[:len(b)-1])
 	for _, k := range keys {
 		name, _ := json.Marshal(k)
 		buf.WriteByte(',')
