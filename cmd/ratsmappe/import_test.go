@@ -40,6 +40,9 @@ type importOut struct {
 		File, Code string
 	} `json:"rejected"`
 	Skipped []string `json:"skipped"`
+	Refused []struct {
+		URL, Via, Host, Message string
+	} `json:"refused_urls"`
 }
 
 func (c *cli) importOParl(url string, args ...string) importOut {
@@ -121,6 +124,45 @@ func TestImportOParlCommand(t *testing.T) {
 		t.Errorf("after --full: %d versions for %d documents", got, docs)
 	}
 	checkConsistent(t, c.data)
+}
+
+// TestImportOParlOtherHost: `import oparl` fetches only from the System
+// URL's origin — the report lists each URL it did not fetch and why —
+// and, once the other host is allowed (--allow-host, or
+// RATSMAPPE_IMPORT_ALLOW_HOSTS), the next run brings what was left out.
+// A run past its --deadline stops with a readable error.
+func TestImportOParlOtherHost(t *testing.T) {
+	h, err := oparltest.NewTwoHosts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	c := newCLI(t)
+	first := c.importOParl(h.System())
+	if !first.Complete || len(first.Refused) != oparltest.Refusals || h.OtherHits.Load() != 0 || first.Created["paper"] != 1 {
+		t.Fatalf("first import (%d requests to the other host): %+v", h.OtherHits.Load(), first)
+	}
+	for _, r := range first.Refused {
+		if r.Host != h.OtherHost() || !strings.Contains(r.Message, "anderen Host") {
+			t.Errorf("refusal %+v", r)
+		}
+	}
+	cmd := c.command(context.Background(), "import", "oparl", "--deadline", "1ns", h.System())
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "Frist von 1ns") {
+		t.Errorf("past the deadline: %v\n%s", err, out)
+	}
+	c.env = []string{"RATSMAPPE_IMPORT_ALLOW_HOSTS=files.example.org," + h.OtherHost()}
+	second := c.importOParl(h.System())
+	if !second.Complete || len(second.Refused) != 0 || second.Created["document"] != 3 || second.Created["agenda_item"] != 1 {
+		t.Errorf("with the other host allowed: %+v", second)
+	}
+	// The flag replaces the environment's list: the second page of
+	// meetings, on the other host, is not fetched again (what is already
+	// imported stays).
+	third := c.importOParl(h.System(), "--allow-host", "files.example.org")
+	if !third.Complete || len(third.Refused) != 1 || !strings.Contains(third.Refused[0].URL, "meetings?page=2") || len(third.Created)+len(third.Deleted) != 0 {
+		t.Errorf("--allow-host without the other host: %+v", third)
+	}
 }
 
 // TestImportOParlCrash kills the importer (SIGKILL, as a power cut or

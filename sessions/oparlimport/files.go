@@ -76,7 +76,11 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 	}
 	if !ok {
 		*p.complete = false
-		im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+		if _, refused := im.refused.Load(r.ID); refused {
+			im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
+		} else {
+			im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+		}
 		return nil
 	}
 	var f File
@@ -199,14 +203,12 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		return 0, nil
 	}
 	path, err := im.f.download(ctx, u, im.cfg.TempDir, im.cfg.MaxFileSize)
-	im.mu.Lock()
-	im.res.Requests++
-	im.mu.Unlock()
+	im.fetched(ctx, err)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return im.reject(ctx, f, documents.Reject(documents.RejectTooLarge, nil), rec)
 	case isNotFound(err) || objectProblem(err):
-		im.skip("Datei %s: %v", ext, err)
+		im.skip("Datei %s: %s", ext, userMessage(err))
 		if rec != nil {
 			return rec.LocalID, nil
 		}
