@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -79,14 +78,7 @@ func countRows(t *testing.T, db *sql.DB, table string) int {
 // second run asks only for what changed and creates nothing. Only the
 // files of the first 4 papers are served, to keep it fast on 2 cores.
 func TestImportOParlCommand(t *testing.T) {
-	dir := "../../../shared/corpus/karlsruhe"
-	if _, err := os.Stat(filepath.Join(dir, "papers.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("../shared/corpus/karlsruhe is missing")
-		}
-		t.Skip("../shared/corpus/karlsruhe is missing")
-	}
-	k, err := oparltest.NewKarlsruhe(dir, oparltest.Options{PaperFiles: 4, Quirks: true, PageSize: 200})
+	k, err := oparltest.NewKarlsruhe(oparltest.SharedDir(t, "corpus/karlsruhe"), oparltest.Options{PaperFiles: 4, Quirks: true, PageSize: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +163,7 @@ func TestImportOParlOtherHost(t *testing.T) {
 // nothing is there twice — no second document for the same file, no
 // document linked nowhere, one link per file and place.
 func TestImportOParlCrash(t *testing.T) {
-	dir := "../../../shared/corpus/karlsruhe"
-	if _, err := os.Stat(filepath.Join(dir, "papers.json")); err != nil {
-		t.Skip("../shared/corpus/karlsruhe is missing")
-	}
-	k, err := oparltest.NewKarlsruhe(dir, oparltest.Options{PaperFiles: 3, PageSize: 200})
+	k, err := oparltest.NewKarlsruhe(oparltest.SharedDir(t, "corpus/karlsruhe"), oparltest.Options{PaperFiles: 3, PageSize: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,11 +272,8 @@ func (rc *recorder) modify(resp *http.Response) error {
 // the OParl schemas; the public objects arrive in the same numbers; every
 // file arrives with the bytes the source's sha512Checksum names.
 func TestOParlRoundTrip(t *testing.T) {
-	schemas, err := oparltest.LoadSchemas("../../../shared/oparl/schema")
+	schemas, err := oparltest.LoadSchemas(oparltest.SharedDir(t, "oparl/schema"))
 	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skip(err)
-		}
 		t.Fatal(err)
 	}
 	src := newCLI(t)
