@@ -12,17 +12,23 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 )
 
+func twoHosts(t *testing.T) *oparltest.TwoHosts {
+	t.Helper()
+	h, err := oparltest.NewTwoHosts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
 // TestOtherHosts: a source whose object URLs, redirects and list pages
 // lead to another host cannot make the importer fetch from there — each
 // such URL is reported with what and why, the rest imported — until the
 // other host is allowed; then the next run brings what was left out (the
 // objects that needed it were not recorded as complete).
 func TestOtherHosts(t *testing.T) {
-	h, err := oparltest.NewTwoHosts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := twoHosts(t)
 	e := newEnv(t)
 	ctx := context.Background()
 	res, err := oparlimport.Run(ctx, e.config(t), h.System())
@@ -77,11 +83,7 @@ func TestOtherHosts(t *testing.T) {
 
 // TestAllowHosts: what --allow-host accepts, and what it lets through.
 func TestAllowHosts(t *testing.T) {
-	h, err := oparltest.NewTwoHosts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := twoHosts(t)
 	e := newEnv(t)
 	for _, bad := range []string{"https://files.example.org/pfad", "ftp://files.example.org", "files.example.org/x", "user@host", ":8080"} {
 		cfg := e.config(t)
@@ -108,15 +110,11 @@ func TestAllowHosts(t *testing.T) {
 // TestDeadline: a run that reaches its deadline stops with a readable
 // error, and the next continues it.
 func TestDeadline(t *testing.T) {
-	h, err := oparltest.NewTwoHosts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := twoHosts(t)
 	e := newEnv(t)
 	cfg := e.config(t)
 	cfg.Deadline = time.Nanosecond
-	_, err = oparlimport.Run(context.Background(), cfg, h.System())
+	_, err := oparlimport.Run(context.Background(), cfg, h.System())
 	if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE || !strings.Contains(ratsmappe.ErrorMessage(err), "Frist von 1ns") || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("past the deadline: %v", err)
 	}
