@@ -22,6 +22,12 @@
 // locally: a meeting is unpublished, a paper unpublished, an agenda item
 // or file withdrawn — kept and auditable, as everything here.
 //
+// It fetches only from the source's origin (scheme, host and port of the
+// System URL) and the hosts Config.AllowHosts adds: an object URL, file
+// URL or redirect elsewhere is not fetched but reported (HostError,
+// Result.Refused), and what needed it is skipped. Config.Deadline bounds
+// a run.
+//
 // This package speaks HTTP to the source; it is the adapter of the
 // sessions domain to OParl servers.
 package oparlimport
