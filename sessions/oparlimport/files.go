@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -195,6 +196,13 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		return 0, nil // refused before, unchanged since: reported then
 	}
 	u := first(f.DownloadURL, f.AccessURL)
+	if pu, err := url.Parse(u); err == nil && f.AccessURL != "" && !im.f.hosts.allows(pu) {
+		// Many systems name a download host of their own; the access
+		// URL may still be on the source's.
+		if pa, err := url.Parse(string(f.AccessURL)); err == nil && im.f.hosts.allows(pa) {
+			u = string(f.AccessURL)
+		}
+	}
 	if u == "" {
 		im.skip("Datei %s hat weder downloadUrl noch accessUrl", ext)
 		if rec != nil {

@@ -17,15 +17,15 @@ import (
 // TwoHosts is a small OParl source whose objects lead to a second host,
 // as a source (or an attacker who controls one) can: an organization, a
 // file and the second page of the meeting list are on Other, an agenda
-// item and a file download redirect there. Everything else — the
-// System, its body, one meeting and one paper with a file — is on
-// Source, and a redirect within Source (the paper list) must still be
-// followed.
+// item and a file download redirect there, and one file's downloadUrl is
+// there while its accessUrl is on Source. Everything else — the System,
+// its body, one meeting and one paper with a file — is on Source, and a
+// redirect within Source (the paper list) must still be followed.
 //
 // Without Other allowed, an import gets the meeting (without its
-// organization, agenda item and three files) and the paper with its
-// file; with Other allowed, 2 meetings, 1 organization, 1 agenda item, 1
-// paper and 4 documents.
+// organization, agenda item and two of its three files) and the paper
+// with its file; with Other allowed, 2 meetings, 1 organization, 1
+// agenda item, 1 paper and 4 documents.
 type TwoHosts struct {
 	Source, Other *httptest.Server
 	// OtherHits counts the requests that reached Other.
@@ -33,10 +33,10 @@ type TwoHosts struct {
 }
 
 // Refusals is how many URLs an import refuses when Other is not allowed:
-// the organization, the agenda item (a redirect), the two file objects
-// or downloads on Other, the download that redirects there, and the
-// second page of the meeting list.
-const Refusals = 6
+// the organization, the agenda item (a redirect), the file object on
+// Other, the download that redirects there, and the second page of the
+// meeting list.
+const Refusals = 5
 
 // NewTwoHosts starts both servers: Source on 127.0.0.1 and Other on
 // 127.0.0.2 (another loopback address), or on another port of 127.0.0.1
@@ -99,8 +99,12 @@ func (h *TwoHosts) serve(w http.ResponseWriter, r *http.Request, pdfs map[string
 		}
 		return map[string]any{"data": data, "links": links, "pagination": map[string]any{}}
 	}
-	file := func(id, download string) map[string]any {
-		return obj("File", map[string]any{"id": id, "name": "Anlage", "fileName": "anlage.pdf", "mimeType": "application/pdf", "downloadUrl": download})
+	file := func(id, download, access string) map[string]any {
+		f := obj("File", map[string]any{"id": id, "name": "Anlage", "fileName": "anlage.pdf", "mimeType": "application/pdf", "downloadUrl": download})
+		if access != "" {
+			f["accessUrl"] = access
+		}
+		return f
 	}
 	var answer any
 	switch p := r.URL.Path; {
@@ -114,8 +118,8 @@ func (h *TwoHosts) serve(w http.ResponseWriter, r *http.Request, pdfs map[string
 			"id": s + "/oparl/meeting/1", "name": "Sitzung des Gemeinderats", "start": "2026-11-03T17:00:00+01:00",
 			"organization":  []any{o + "/oparl/organization/1"},
 			"agendaItem":    []any{s + "/oparl/agendaitem/1"},
-			"invitation":    []any{file(s+"/oparl/file/3", s+"/files/3.pdf")},
-			"auxiliaryFile": []any{o + "/oparl/file/1", file(s+"/oparl/file/2", o+"/files/2.pdf")},
+			"invitation":    []any{file(s+"/oparl/file/3", s+"/files/3.pdf", "")},
+			"auxiliaryFile": []any{o + "/oparl/file/1", file(s+"/oparl/file/2", o+"/files/2.pdf", s+"/files/2.pdf")},
 		}))
 	case other && p == "/oparl/body/1/meetings":
 		answer = list("", obj("Meeting", map[string]any{"id": o + "/oparl/meeting/2", "name": "Sitzung des Bauausschusses",
@@ -128,15 +132,15 @@ func (h *TwoHosts) serve(w http.ResponseWriter, r *http.Request, pdfs map[string
 		return
 	case !other && p == "/oparl/papers":
 		answer = list("", obj("Paper", map[string]any{"id": s + "/oparl/paper/1", "name": "Neubau der Grundschule", "reference": "2026/0001",
-			"mainFile": []any{file(s+"/oparl/file/4", s+"/files/4.pdf")}}))
+			"mainFile": []any{file(s+"/oparl/file/4", s+"/files/4.pdf", "")}}))
 	case other && p == "/oparl/organization/1":
 		answer = obj("Organization", map[string]any{"id": o + p, "name": "Hauptausschuss", "classification": "Ausschuss"})
 	case other && p == "/oparl/agendaitem/1":
 		answer = obj("AgendaItem", map[string]any{"id": s + p, "meeting": s + "/oparl/meeting/1", "number": "Ö 1", "order": 1,
 			"name": "Bericht der Verwaltung", "public": true})
 	case other && p == "/oparl/file/1":
-		answer = file(o+p, o+"/files/1.pdf")
-	case other && pdfs[p] != nil && p != "/files/4.pdf", !other && p == "/files/4.pdf":
+		answer = file(o+p, o+"/files/1.pdf", "")
+	case other && (p == "/files/1.pdf" || p == "/files/3.pdf"), !other && (p == "/files/2.pdf" || p == "/files/4.pdf"):
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Write(pdfs[p])
 		return
