@@ -530,7 +530,7 @@ func TestAnnotationValidation(t *testing.T) {
 		reason string
 	}{
 		{"not json", "{", 400, "malformed_json"},
-		{"unknown field", func() any { a := ok(); a["evil"] = 1; return a }(), 400, "unknown_field"},
+		{"unknown field of ours", func() any { a := ok(); a["ratsmappe:evil"] = 1; return a }(), 400, "unknown_field"},
 		{"wrong context", func() any { a := ok(); a["@context"] = "http://example.org"; return a }(), 400, "bad_context"},
 		{"motivation", func() any { a := ok(); a["motivation"] = "editing"; return a }(), 400, "bad_motivation"},
 		{"source elsewhere", func() any {

@@ -39,17 +39,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const corpusDir = "../../../shared/corpus/karlsruhe"
-
 func corpus(t *testing.T, opt oparltest.Options) (*oparltest.Server, string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(corpusDir, "papers.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("../shared/corpus/karlsruhe is missing")
-		}
-		t.Skip("../shared/corpus/karlsruhe is missing")
-	}
-	k, err := oparltest.NewKarlsruhe(corpusDir, opt)
+	k, err := oparltest.NewKarlsruhe(oparltest.SharedDir(t, "corpus/karlsruhe"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
