@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -186,5 +187,29 @@ func raiseOpenFiles(t *testing.T, n uint64) {
 	lim.Cur = min(n, lim.Max)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < n {
 		t.Skipf("cannot open %d files (limit %d): %v", n, lim.Cur, err)
+	}
+}
+
+// serve --public-url fixes the absolute URLs whatever Host a request
+// names; --trusted-proxies is checked at start.
+func TestServePublicURL(t *testing.T) {
+	c := newCLI(t)
+	base, _ := c.serve(t, "--public-url", "https://rat.example.org", "--trusted-proxies", "127.0.0.1,::1")
+	req, _ := http.NewRequest("GET", base+"/oparl/v1/system", nil)
+	req.Host = "evil.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"id":"https://rat.example.org/oparl/v1/system"`) || strings.Contains(string(b), "evil.example") {
+		t.Errorf("system with a forged Host: %d %.300s", resp.StatusCode, b)
+	}
+	var stderr strings.Builder
+	cmd := c.command(context.Background(), "serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "proxy.example")
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "proxy.example") {
+		t.Errorf("a bad --trusted-proxies: %v %s", err, stderr.String())
 	}
 }
