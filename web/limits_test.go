@@ -143,3 +143,55 @@ func TestSlowBodyCutOff(t *testing.T) {
 		t.Errorf("healthz after the slow client: %v", err)
 	}
 }
+
+// An upload must keep a minimum rate once its start has passed: one that
+// trickles is cut off with 400 and a closed connection, one that streams
+// at full speed is taken however long the start (here 300 ms) was.
+func TestUploadMinimumRate(t *testing.T) {
+	srv, tok := newLimitServer(t, web.Config{BodyTimeout: 300 * time.Millisecond, MaxUpload: 10 << 20})
+	part := "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF"
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	must(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /api/v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "+tok+
+		"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n"+part)
+	must(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 100; i++ { // 10 s at one byte per 100 ms
+			if _, err := conn.Write([]byte("a")); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(8 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer while the upload trickled: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("trickled upload: %d, want 400", resp.StatusCode)
+	}
+	select {
+	case <-done:
+		t.Errorf("the server waited for the whole trickled upload")
+	default:
+	}
+
+	// 3 MB at loopback speed: far above the minimum rate.
+	body := part + strings.Repeat("a", 3<<20) + "\r\n--x--\r\n"
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/documents", strings.NewReader(body))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	r2, err := http.DefaultClient.Do(req)
+	must(t, err)
+	b, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	// The test's ingester refuses every file: the upload arrived whole.
+	if r2.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "not_pdf") {
+		t.Errorf("fast upload: %d %.200s, want the ingester's refusal", r2.StatusCode, b)
+	}
+}
