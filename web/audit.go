@@ -9,7 +9,9 @@ import (
 
 // Reads of non-public content are written to the audit log: one entry
 // per request that hands a signed-in viewer (member or staff) the text or
-// bytes of a document version an anonymous citizen could not see. The
+// bytes of a document version an anonymous citizen could not see —
+// whatever its method or range: a HEAD and every range of a reader's
+// fetches count. The
 // actions are "document.read_nonpublic" (file, document page, diff,
 // annotated PDF export; object: the document, details: the version) and
 // "packet.read_nonpublic" (object: the meeting, details: the non-public

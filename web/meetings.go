@@ -278,8 +278,8 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(berlin).Format("2006-01-02"), mv.Organization)))
-	if rg := r.Header.Get("Range"); len(nonPublic) > 0 && signedIn(v) && r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
-		// As for files: of a reader's range requests, the first counts.
+	if len(nonPublic) > 0 && signedIn(v) {
+		// As for files: every request, whatever its method or range.
 		s.audit(ctx, "packet.read_nonpublic", "meeting", id, strings.Join(nonPublic, ", "))
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)

@@ -120,19 +120,9 @@ func oparlCORS(next http.Handler) http.Handler {
 	})
 }
 
-// oparlBase is the absolute URL of the API root as the client reached it,
-// e.g. https://rat.example.org/oparl/v1. A proxy in front that ends TLS
-// says so with X-Forwarded-Proto.
-func oparlBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + "/oparl/v1"
-}
+// oparlBase is the absolute URL of the API root, e.g.
+// https://rat.example.org/oparl/v1 (see baseURL).
+func oparlBase(r *http.Request) string { return baseURL(r) + "/oparl/v1" }
 
 // oparlQuery is a list request's filters, parsed and validated.
 type oparlQuery struct {

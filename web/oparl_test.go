@@ -64,7 +64,9 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	if _, err := demo.Load(ctx, svc, st, demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
+	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
+	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +437,7 @@ func TestOParlHTTP(t *testing.T) {
 	if r2.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d", r2.StatusCode)
 	}
-	// The base URL follows the proxy's scheme.
+	// The base URL follows a trusted proxy's scheme.
 	req, _ = http.NewRequest("GET", e.base+"/system", nil)
 	req.Header.Set("X-Forwarded-Proto", "https")
 	r3, err := http.DefaultClient.Do(req)
