@@ -26,7 +26,8 @@ type Config struct {
 	Command []string
 	// Env is added to the worker's environment (after the parent's).
 	Env []string
-	// Workers is the number of worker processes; default min(2, NumCPU).
+	// Workers is the number of worker processes; default one per CPU, at
+	// most 4 (what --pdf-workers 0 promises).
 	Workers int
 	// Deadline is the wall-clock limit per file, from the moment a worker
 	// takes it; default 60 s.
@@ -114,7 +115,7 @@ func New(cfg Config) (*Pool, error) {
 		return nil, errors.New("pdfworker: no worker command")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = min(2, runtime.NumCPU())
+		cfg.Workers = min(4, runtime.NumCPU())
 	}
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 60 * time.Second
