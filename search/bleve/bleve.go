@@ -44,7 +44,7 @@ import (
 
 // schema names the layout of the fields; an index written with another
 // layout is reported as unavailable, to be rebuilt.
-const schema = "ratsmappe-search-3"
+const schema = "ratsmappe-search-4"
 
 // Files and keys inside the directory.
 const (

@@ -78,9 +78,10 @@ func TestStopWords(t *testing.T) {
 }
 
 // vocabulary returns a vocabulary that has learnt a little council
-// German.
+// German, without a word list (see compound_test.go for splitting by
+// one).
 func vocabulary() *german.Vocabulary {
-	v := german.NewVocabulary()
+	v := german.NewVocabularyWith(nil)
 	v.Learn(strings.Repeat("Die Gemeinde erhebt Beiträge für den Ausbau der Straßen. Der Beitrag ist hoch. "+
 		"Der Radweg und der Weg zum Rad. Der Bau beginnt. Die Sitzung des Gemeinderats. ", 5))
 	return v

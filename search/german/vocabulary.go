@@ -16,11 +16,13 @@ import (
 
 // Vocabulary counts the words of the texts it has learnt, folded, and
 // splits compounds into words it knows. It starts with a built-in list of
-// common words of municipal German, so that the first texts indexed split
-// too; the more it learns, the better it splits.
+// common words of municipal German and a Dictionary of all German words,
+// so that the first texts indexed split too; the more it learns, the
+// better it splits.
 //
 // A Vocabulary is safe for concurrent use.
 type Vocabulary struct {
+	dict    func() *Dictionary
 	mu      sync.RWMutex
 	counts  map[string]uint32
 	total   uint64 // sum of counts
@@ -45,14 +47,32 @@ const (
 	MinPartCount = 3
 	maxParts     = 4
 	seedCount    = 20
+	// DictionaryCount is how often a word of the Dictionary counts as
+	// seen besides what was learnt: enough to split a compound that was
+	// never seen on its own parts (the whole word's count is what was
+	// learnt only), not so much that a word seen often as a whole (the
+	// words of the built-in list count seedCount) splits by it.
+	DictionaryCount = 10
 )
 
 //go:embed seed.txt
 var seedWords string
 
-// NewVocabulary returns a vocabulary that knows the built-in word list.
+// NewVocabulary returns a vocabulary that knows the built-in word list
+// and splits by SystemDictionary, read when it first splits a word.
 func NewVocabulary() *Vocabulary {
-	v := &Vocabulary{counts: make(map[string]uint32)}
+	go SystemDictionary() // read it while the caller starts up
+	return newVocabulary(SystemDictionary)
+}
+
+// NewVocabularyWith returns a vocabulary that knows the built-in word
+// list and splits by d; nil d means by learnt words only.
+func NewVocabularyWith(d *Dictionary) *Vocabulary {
+	return newVocabulary(func() *Dictionary { return d })
+}
+
+func newVocabulary(dict func() *Dictionary) *Vocabulary {
+	v := &Vocabulary{dict: dict, counts: make(map[string]uint32)}
 	for _, line := range strings.Split(seedWords, "\n") {
 		if strings.HasPrefix(line, "#") {
 			continue
@@ -191,27 +211,25 @@ func splittable(folded string) bool {
 	return true
 }
 
-// bestCut returns the best cut of w, or a cut without parts.
+// bestCut returns the best cut of w, or a cut without parts: of the cuts
+// into the fewest parts whose parts are more frequent than the whole word
+// by geometric mean, the one with the highest mean. Fewest parts first,
+// because a word list knows no frequencies: by mean alone, short words
+// that happen to fit (beruf-saus-bildung) would beat the right cut into
+// longer words (beruf-ausbildung); the parts of long parts are split
+// again by Parts.
 func (v *Vocabulary) bestCut(w string) cut {
-	s := splitter{v: v, w: w, memo: make(map[[2]int]cut)}
+	s := splitter{v: v, d: v.dict(), w: w, memo: make(map[[2]int]cut)}
 	whole := float64(v.counts[w])
-	best := cut{score: math.Inf(-1)}
-	bestMean := 0.0
 	for k := 2; k <= maxParts; k++ {
 		c := s.best(0, k)
-		if len(c.parts) == 0 {
+		if len(c.parts) == 0 || math.Exp(c.score/float64(k)) <= whole {
 			continue
 		}
-		mean := math.Exp(c.score / float64(k))
-		if mean > bestMean {
-			best, bestMean = c, mean
-		}
+		c.s = &s
+		return c
 	}
-	if len(best.parts) == 0 || bestMean <= whole {
-		return cut{}
-	}
-	best.s = &s
-	return best
+	return cut{}
 }
 
 func (v *Vocabulary) parts(w string, depth int) []string {
@@ -232,6 +250,13 @@ func (v *Vocabulary) parts(w string, depth int) []string {
 	for i, p := range best.parts {
 		part := w[p[0]:p[1]]
 		add(part)
+		if i == len(best.parts)-1 {
+			// The stemmer may stem an inflected form apart from its
+			// word (systems: system, but system: syst).
+			if b := s.base(part); b != "" {
+				add(b)
+			}
+		}
 		if depth == 0 && len(part) >= MinCompound {
 			for _, sub := range v.parts(part, 1) {
 				add(sub)
@@ -267,6 +292,7 @@ type cut struct {
 
 type splitter struct {
 	v    *Vocabulary
+	d    *Dictionary
 	w    string
 	memo map[[2]int]cut
 }
@@ -317,28 +343,53 @@ func (s *splitter) best(i, k int) cut {
 	return res
 }
 
-// part returns the count of a non-final part, 0 if it cannot be one.
+// part returns the count of a non-final part, 0 if it cannot be one: how
+// often it was learnt (if at least MinPartCount times), plus
+// DictionaryCount if the dictionary has it.
 func (s *splitter) part(p string) uint32 {
 	if len(p) < MinPart || IsStopWord(p) {
 		return 0
 	}
-	if n := s.v.counts[p]; n >= MinPartCount {
-		return n
+	n := s.learnt(p)
+	if s.d.part(p) {
+		n += DictionaryCount
 	}
-	return 0
+	return n
 }
 
-// final returns the count of a final part, which may be inflected.
+// final returns the count of a final part, which may be inflected: its
+// own or that of its uninflected form (see base), plus DictionaryCount if
+// it is a form of a noun of the dictionary.
 func (s *splitter) final(p string) uint32 {
-	if n := s.part(p); n > 0 {
-		return n
+	if len(p) < MinPart || IsStopWord(p) {
+		return 0
 	}
+	n := s.learnt(p)
+	b := s.base(p)
+	if n == 0 && b != "" {
+		n = s.learnt(b)
+	}
+	if s.d.head(p) || b != "" && s.d.head(b) || s.d.inflectedHead(p) {
+		n += DictionaryCount
+	}
+	return n
+}
+
+// base returns the uninflected form of a final part, a word learnt or a
+// noun of the dictionary (systems: system; beitrags: beitrag), or "".
+func (s *splitter) base(p string) string {
 	for _, suf := range inflections {
-		if base, ok := strings.CutSuffix(p, suf); ok {
-			if n := s.part(base); n > 0 {
-				return n
-			}
+		if b, ok := strings.CutSuffix(p, suf); ok && len(b) >= MinPart && !IsStopWord(b) && (s.learnt(b) > 0 || s.d.head(b)) {
+			return b
 		}
+	}
+	return ""
+}
+
+// learnt returns how often p was learnt, 0 if less than MinPartCount.
+func (s *splitter) learnt(p string) uint32 {
+	if n := s.v.counts[p]; n >= MinPartCount {
+		return n
 	}
 	return 0
 }
