@@ -175,9 +175,10 @@ func (v *Vocabulary) Split(folded string) []string {
 	if !splittable(folded) {
 		return nil
 	}
+	d := v.dict() // before the lock: the first call reads the word list
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	best := v.bestCut(folded)
+	best := v.bestCut(folded, d)
 	var out []string
 	for _, p := range best.parts {
 		out = append(out, folded[p[0]:p[1]])
@@ -194,9 +195,10 @@ func (v *Vocabulary) Parts(folded string) []string {
 	if !splittable(folded) {
 		return nil
 	}
+	d := v.dict()
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return v.parts(folded, 0)
+	return v.parts(folded, d, 0)
 }
 
 func splittable(folded string) bool {
@@ -218,8 +220,8 @@ func splittable(folded string) bool {
 // that happen to fit (beruf-saus-bildung) would beat the right cut into
 // longer words (beruf-ausbildung); the parts of long parts are split
 // again by Parts.
-func (v *Vocabulary) bestCut(w string) cut {
-	s := splitter{v: v, d: v.dict(), w: w, memo: make(map[[2]int]cut)}
+func (v *Vocabulary) bestCut(w string, d *Dictionary) cut {
+	s := splitter{v: v, d: d, w: w, memo: make(map[[2]int]cut)}
 	whole := float64(v.counts[w])
 	for k := 2; k <= maxParts; k++ {
 		c := s.best(0, k)
@@ -232,8 +234,8 @@ func (v *Vocabulary) bestCut(w string) cut {
 	return cut{}
 }
 
-func (v *Vocabulary) parts(w string, depth int) []string {
-	best := v.bestCut(w)
+func (v *Vocabulary) parts(w string, d *Dictionary, depth int) []string {
+	best := v.bestCut(w, d)
 	if len(best.parts) == 0 {
 		return nil
 	}
@@ -258,7 +260,7 @@ func (v *Vocabulary) parts(w string, depth int) []string {
 			}
 		}
 		if depth == 0 && len(part) >= MinCompound {
-			for _, sub := range v.parts(part, 1) {
+			for _, sub := range v.parts(part, d, 1) {
 				add(sub)
 			}
 		}
