@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/bits"
 	"os"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -27,6 +28,12 @@ const WordListPath = "/usr/share/dict/ngerman"
 // short parts that matter (Amt, Bad, Bau, Rad, Rat, Weg) are in the
 // built-in list.
 const MinDictionaryPart = 4
+
+// MinDictionaryHead is the shortest word, in bytes folded, that ends a
+// compound by the list alone: the list's short nouns end too many words
+// that are not compounds (Karls-ruhe, verfüg-bare); the short heads that
+// matter (Amt, Haus, Plan, Weg, Zeit) are in the built-in list.
+const MinDictionaryHead = 5
 
 // Dictionary is a list of German words, folded, as a compact set: 8 bytes
 // a word, with a flag for nouns. It knows no frequencies; a Vocabulary
@@ -113,11 +120,14 @@ func (d *Dictionary) lookup(w, suffix string) uint64 {
 	if d == nil || len(d.slots) == 0 {
 		return 0
 	}
-	var h maphash.Hash
-	h.SetSeed(d.seed)
-	h.WriteString(w)
-	h.WriteString(suffix)
-	return d.slots[d.find(h.Sum64())] & ^slotHash
+	var h uint64
+	if suffix == "" {
+		h = maphash.String(d.seed, w)
+	} else {
+		var buf [2 * MaxWordLength]byte
+		h = maphash.Bytes(d.seed, append(append(buf[:0], w...), suffix...))
+	}
+	return d.slots[d.find(h)] & ^slotHash
 }
 
 // Has reports whether the folded word is in the list.
@@ -145,26 +155,35 @@ func (d *Dictionary) part(p string) bool {
 // a noun, in any of its forms (the list has them all), but not one that
 // is also a suffix (Land-schaft).
 func (d *Dictionary) head(p string) bool {
-	return len(p) >= MinDictionaryPart && !suffix(p) && d.lookup(p, "")&slotNoun != 0
+	return len(p) >= MinDictionaryHead && !suffix(p) && d.lookup(p, "")&slotNoun != 0
 }
 
-// suffix reports whether the folded noun p is also a suffix that makes
-// nouns of other words (Land-schaft, Gesell-schaft), not the head of a
-// compound.
+// suffix reports whether the folded noun p is also an ending that makes
+// words of other words, so that the list alone does not make it a head:
+// Land-schaft, folg-ende (folgende), Mill-ionen, best-ehen (bestehen),
+// Rege-lungen (Regelungen), wich-tiger, Kombi-nation.
+// Learnt words still do (Jahres-ende, seen in texts).
 func suffix(p string) bool {
-	return p == "schaft" || p == "schaften"
+	switch p {
+	case "schaft", "schaften", "ende", "enden", "ionen", "ehen", "lunge", "lungen", "tiger", "nation":
+		return true
+	}
+	return false
 }
 
 // inflectedHead reports whether the folded word p is a noun that the list
 // has only in other forms: Klasse (Klassen), Bescheid (Bescheids).
 func (d *Dictionary) inflectedHead(p string) bool {
-	if len(p) < MinDictionaryPart || suffix(p) {
+	if len(p) < MinDictionaryHead || suffix(p) {
 		return false
 	}
-	for _, suf := range []string{"n", "en", "s", "es"} {
-		if d.lookup(p, suf)&slotNoun != 0 {
-			return true
-		}
+	if d.lookup(p, "s")&slotNoun != 0 || d.lookup(p, "es")&slotNoun != 0 {
+		return true
+	}
+	// A plural in n only after e, el or er (Klasse-n, Regel-n), so that
+	// lung is not taken for Lunge by Lungen.
+	if strings.HasSuffix(p, "e") || strings.HasSuffix(p, "el") || strings.HasSuffix(p, "er") {
+		return d.lookup(p, "n")&slotNoun != 0
 	}
 	return false
 }

@@ -220,6 +220,10 @@ func splittable(folded string) bool {
 // that happen to fit (beruf-saus-bildung) would beat the right cut into
 // longer words (beruf-ausbildung); the parts of long parts are split
 // again by Parts.
+//
+// A word that is more frequent than its parts (Oberbürgermeister,
+// Stellplätze in council texts) is still cut if the dictionary alone can
+// cut it: a word list knows its words, where frequencies only guess.
 func (v *Vocabulary) bestCut(w string, d *Dictionary) cut {
 	s := splitter{v: v, d: d, w: w, memo: make(map[[2]int]cut)}
 	whole := float64(v.counts[w])
@@ -230,6 +234,17 @@ func (v *Vocabulary) bestCut(w string, d *Dictionary) cut {
 		}
 		c.s = &s
 		return c
+	}
+	if d == nil || whole == 0 {
+		return cut{}
+	}
+	ds := s // shares what is known of the pieces
+	ds.dictOnly, ds.memo = true, make(map[[2]int]cut)
+	for k := 2; k <= maxParts; k++ {
+		if c := ds.best(0, k); len(c.parts) > 0 {
+			c.s = &s
+			return c
+		}
 	}
 	return cut{}
 }
@@ -293,10 +308,14 @@ type cut struct {
 }
 
 type splitter struct {
-	v    *Vocabulary
-	d    *Dictionary
-	w    string
-	memo map[[2]int]cut
+	v *Vocabulary
+	d *Dictionary
+	// dictOnly counts the dictionary's words only.
+	dictOnly bool
+	// known is the evidence of w[i:j] at i*(len(w)+1)+j.
+	known []evidence
+	w     string
+	memo  map[[2]int]cut
 }
 
 // best returns the best cut of w[i:] into exactly k parts (no parts if
@@ -306,10 +325,9 @@ func (s *splitter) best(i, k int) cut {
 	if c, ok := s.memo[key]; ok {
 		return c
 	}
-	rest := s.w[i:]
 	var res cut
 	if k == 1 {
-		if n := s.final(rest); n > 0 {
+		if n := s.finalAt(i, len(s.w)); n > 0 {
 			res = cut{parts: [][2]int{{i, len(s.w)}}, score: math.Log(float64(n))}
 		}
 		s.memo[key] = res
@@ -320,7 +338,7 @@ func (s *splitter) best(i, k int) cut {
 		if !utf8.RuneStart(s.w[j]) {
 			continue
 		}
-		n := s.part(s.w[i:j])
+		n := s.partAt(i, j)
 		if n == 0 {
 			continue
 		}
@@ -348,33 +366,71 @@ func (s *splitter) best(i, k int) cut {
 // part returns the count of a non-final part, 0 if it cannot be one: how
 // often it was learnt (if at least MinPartCount times), plus
 // DictionaryCount if the dictionary has it.
-func (s *splitter) part(p string) uint32 {
-	if len(p) < MinPart || IsStopWord(p) {
-		return 0
+func (s *splitter) part(p string) uint32 { return s.count(s.evidence(p, false), false) }
+
+// final returns the count of a final part, which may be inflected: its
+// own or that of its uninflected form (see base), plus DictionaryCount if
+// it is a form of a noun of the dictionary.
+func (s *splitter) final(p string) uint32 { return s.count(s.evidence(p, true), true) }
+
+// partAt and finalAt are part and final of w[i:j], whose evidence is
+// looked up once per word (only final pieces, w[i:], as final parts).
+func (s *splitter) partAt(i, j int) uint32  { return s.count(s.evidenceAt(i, j), false) }
+func (s *splitter) finalAt(i, j int) uint32 { return s.count(s.evidenceAt(i, j), true) }
+
+// evidence is what the vocabulary and the dictionary know of a piece of
+// the word.
+type evidence struct {
+	known               bool
+	part, final         uint32 // learnt counts
+	dictPart, dictFinal bool
+}
+
+func (s *splitter) count(e evidence, final bool) uint32 {
+	n, dict := e.part, e.dictPart
+	if final {
+		n, dict = e.final, e.dictFinal
 	}
-	n := s.learnt(p)
-	if s.d.part(p) {
+	if s.dictOnly {
+		n = 0
+	}
+	if dict {
 		n += DictionaryCount
 	}
 	return n
 }
 
-// final returns the count of a final part, which may be inflected: its
-// own or that of its uninflected form (see base), plus DictionaryCount if
-// it is a form of a noun of the dictionary.
-func (s *splitter) final(p string) uint32 {
+func (s *splitter) evidenceAt(i, j int) evidence {
+	if s.known == nil {
+		s.known = make([]evidence, (len(s.w)+1)*(len(s.w)+1))
+	}
+	e := &s.known[i*(len(s.w)+1)+j]
+	if !e.known {
+		*e = s.evidence(s.w[i:j], j == len(s.w))
+	}
+	return *e
+}
+
+func (s *splitter) evidence(p string, final bool) evidence {
+	e := evidence{known: true}
 	if len(p) < MinPart || IsStopWord(p) {
-		return 0
+		return e
 	}
-	n := s.learnt(p)
-	b := s.base(p)
-	if n == 0 && b != "" {
-		n = s.learnt(b)
+	e.part = s.learnt(p)
+	e.dictPart = s.d.part(p)
+	if !final {
+		return e
 	}
-	if s.d.head(p) || b != "" && s.d.head(b) || s.d.inflectedHead(p) {
-		n += DictionaryCount
+	e.final = e.part
+	e.dictFinal = s.d.head(p)
+	if e.final == 0 || !e.dictFinal {
+		b := s.base(p)
+		if e.final == 0 && b != "" {
+			e.final = s.learnt(b)
+		}
+		e.dictFinal = e.dictFinal || b != "" && s.d.head(b) || s.d.inflectedHead(p)
 	}
-	return n
+	return e
 }
 
 // base returns the uninflected form of a final part, a word learnt or a
