@@ -48,10 +48,10 @@ const (
 	maxParts     = 4
 	seedCount    = 20
 	// DictionaryCount is how often a word of the Dictionary counts as
-	// seen besides what was learnt: enough to split a compound that was
-	// never seen on its own parts (the whole word's count is what was
-	// learnt only), not so much that a word seen often as a whole (the
-	// words of the built-in list count seedCount) splits by it.
+	// seen besides what was learnt: enough to split a compound whose
+	// parts were never seen (the whole word counts what was learnt only),
+	// less than a word of the built-in list (seedCount), so that the
+	// learnt and built-in words decide between cuts.
 	DictionaryCount = 10
 )
 
