@@ -4,7 +4,8 @@
 // (replica 0 public, the others for committee members, under embargo,
 // with an excluded person, or for staff only), indexing rate, index size,
 // query latency p50/p99 and throughput at concurrency 1, 8 and 32 for the
-// relevance queries and more, and recall@10 on the relevance set.
+// relevance queries and more, recall@10 on the relevance set, and the
+// recall of compound queries on the judged compound set (compounds.go).
 //
 // The plain index is what one gets from Bleve's documentation: the German
 // analyzer, text stored with term vectors, the default _all field, a
