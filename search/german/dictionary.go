@@ -191,18 +191,22 @@ func (d *Dictionary) inflectedHead(p string) bool {
 // SystemDictionary returns the word list at WordListPath, read once, on
 // first use; nil, with a line in the log, if it cannot be read: compounds
 // are then split by learnt words alone.
-var SystemDictionary = sync.OnceValue(func() *Dictionary {
-	d, err := readDictionaryFile(WordListPath)
+var SystemDictionary = sync.OnceValue(func() *Dictionary { return loadWordList(WordListPath) })
+
+// loadWordList reads the word list at path; nil, with a line in the log,
+// if it cannot.
+func loadWordList(path string) *Dictionary {
+	d, err := readDictionaryFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			slog.Warn("German word list missing: compounds are split by learnt words only (install Debian's wngerman)", "path", WordListPath)
+			slog.Warn("German word list missing: compounds are split by learnt words only (install Debian's wngerman)", "path", path)
 		} else {
-			slog.Warn("German word list unreadable: compounds are split by learnt words only", "path", WordListPath, "err", err)
+			slog.Warn("German word list unreadable: compounds are split by learnt words only", "path", path, "err", err)
 		}
 		return nil
 	}
 	return d
-})
+}
 
 // letters reports whether the folded word has only the letters a–z.
 func letters(f string) bool {
