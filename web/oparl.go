@@ -64,6 +64,36 @@ const (
 
 const oparlSchema = "https://schema.oparl.org/1.1/"
 
+// OParlConfig is what the OParl API says about the body that the
+// database does not hold. Empty fields are left out of the answers.
+type OParlConfig struct {
+	// AGS is the body's Amtlicher Gemeindeschlüssel (Body.ags): eight
+	// digits.
+	AGS string
+	// License is the URL of the license the data are published under
+	// (System.license and Body.license), e.g.
+	// https://creativecommons.org/licenses/by/4.0/.
+	License string
+}
+
+// validate refuses an AGS that is not eight digits and a license that is
+// not an absolute http(s) URL, so that a typo in the configuration stops
+// the start instead of reaching every mirror.
+func (c OParlConfig) validate() error {
+	if c.AGS != "" {
+		if len(c.AGS) != 8 || strings.Trim(c.AGS, "0123456789") != "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Amtliche Gemeindeschlüssel (AGS) hat acht Ziffern, nicht %q. / The AGS has eight digits.", c.AGS)
+		}
+	}
+	if c.License != "" {
+		u, err := url.Parse(c.License)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Lizenz ist als vollständige URL anzugeben, nicht %q. / The license must be an absolute URL.", c.License)
+		}
+	}
+	return nil
+}
+
 // oparlViewer is the only viewer OParl reads as: anonymous.
 var oparlViewer = access.Viewer{}
 
@@ -102,10 +132,19 @@ func (s *Server) oparlRoutes(r chi.Router) {
 		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
 		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
 		s.oparlListRoutes(r)
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
-		})
+		r.NotFound(s.oparlNotFound)
+		// The OPTIONS route above matches every path, so chi would answer
+		// any other method on an unknown path 405 with an empty body; an
+		// unknown path is missing, whatever the method.
+		r.MethodNotAllowed(s.oparlNotFound)
 	})
+	r.HandleFunc("/oparl", s.oparlNotFound)
+	r.With(oparlCORS).HandleFunc("/oparl/*", s.oparlNotFound)
+}
+
+// oparlNotFound answers an unknown path with OParl's Error object, 404.
+func (s *Server) oparlNotFound(w http.ResponseWriter, r *http.Request) {
+	oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 }
 
 // oparlCORS lets any web page read the API (OParl 1.1, chapter CORS).

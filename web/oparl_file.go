@@ -108,6 +108,17 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 	switch {
 	case a.AgendaItemID != 0:
 		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
+		if a.Role == sessions.RoleMain || a.Role == sessions.RoleAttachment {
+			// The papers consulted on the item list this File too
+			// (oparlPaperOf), so it names them back.
+			ps, err := s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: a.AgendaItemID})
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			for _, p := range ps {
+				f.Paper = append(f.Paper, u.of("paper", p.ID))
+			}
+		}
 	case a.PaperID != 0:
 		f.Paper = []string{u.of("paper", a.PaperID)}
 	case a.MeetingID != 0:

@@ -392,6 +392,33 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Pape
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	// The office attaches a paper's documents to the paper or to the
+	// agenda items it is consulted on (the Vorlage travels with the item
+	// of the committee and of the council); a mirror finds them at the
+	// paper either way. The same File is then both the item's and the
+	// paper's, once.
+	seen := map[string]bool{}
+	for _, af := range files {
+		seen[af.f.ID] = true
+	}
+	for _, c := range cs {
+		itemFiles, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		for _, af := range itemFiles {
+			if seen[af.f.ID] || (af.a.Role != sessions.RoleMain && af.a.Role != sessions.RoleAttachment) {
+				continue
+			}
+			seen[af.f.ID] = true
+			modified = latest(modified, fm)
+			if af.a.Role == sessions.RoleMain && o.MainFile == nil {
+				o.MainFile = af.f
+			} else if !omitInternal {
+				o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
+			}
+		}
+	}
 	for _, c := range cs {
 		co, err := s.oparlConsultationOf(ctx, u, c)
 		if err != nil {

@@ -62,6 +62,10 @@ type Config struct {
 	// BodyTimeout bounds the time to receive a request body other than
 	// an upload (default 20 s); see limits.go.
 	BodyTimeout time.Duration
+
+	// OParl holds what the OParl API says about the body that the
+	// database does not know; see OParlConfig.
+	OParl OParlConfig
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -94,6 +98,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if s.views, err = loadViews(s.assets); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	if err := cfg.OParl.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.OIDC.Issuer != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	withDemo := fs.Bool("demo", envBool("RATSMAPPE_DEMO", false), "on first start (empty data directory), load the demo council")
 	headerTimeout := fs.Duration("read-header-timeout", envDuration("RATSMAPPE_READ_HEADER_TIMEOUT", 10*time.Second), "time a client has to send its request headers (slowloris)")
 	bodyTimeout := fs.Duration("body-timeout", envDuration("RATSMAPPE_BODY_TIMEOUT", 20*time.Second), "time a client has to send a request body other than an upload")
+	oparlAGS := fs.String("oparl-ags", envString("RATSMAPPE_OPARL_AGS", ""), "the body's Amtlicher Gemeindeschlüssel (8 digits), shown as Body.ags in OParl")
+	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -105,6 +107,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxUpload:   cfg.PDFMaxMB * 1000 * 1000,
 		Search:      searcher,
 		BodyTimeout: *bodyTimeout,
+		OParl:       web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
 	})
 	if err != nil {
 		return err
