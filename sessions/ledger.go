@@ -1,0 +1,323 @@
+package sessions
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+)
+
+// The domain's side of the publication ledger (access/ledger.go): every
+// mutation that can change what anyone may see calls recordLedger inside
+// its transaction with the objects it touched. recordLedger widens them
+// to every object whose public state can follow from the change — a
+// meeting: its location, agenda items, their attachments, consultations
+// and papers, its own attachments and minutes; a paper: its attachments
+// and consultations — loads their facts in the same transaction, decides
+// the anonymous viewer's access with the rule functions of package
+// access at now and at each future publication time involved, and lets
+// access.RecordPublic append the transitions.
+//
+// The facts are read through the transaction (the store's other readers
+// use the pool, which would not see the uncommitted change); they are the
+// same columns and the same Facts methods the policy's graph uses.
+
+// ledgerScope is what a mutation touched.
+type ledgerScope struct {
+	meetings, papers, attachments, minutes []int64
+	// entries are rows of other kinds (exclusions, memberships,
+	// versions), recorded as they are.
+	entries []access.Entry
+}
+
+// querier is what the ledger's fact loading needs: *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query on q and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+type consultationLink struct{ id, paper, item int64 }
+
+func scanLink(sc interface{ Scan(...any) error }) (consultationLink, error) {
+	var c consultationLink
+	err := sc.Scan(&c.id, &c.paper, &c.item)
+	return c, err
+}
+
+type paperPublished struct {
+	id  int64
+	row *paperRow
+}
+
+func scanPaperPublished(sc interface{ Scan(...any) error }) (paperPublished, error) {
+	p := paperPublished{row: &paperRow{}}
+	err := sc.Scan(&p.id, &p.row.publishedAt)
+	return p, err
+}
+
+func scanID(sc interface{ Scan(...any) error }) (int64, error) {
+	var id int64
+	err := sc.Scan(&id)
+	return id, err
+}
+
+// recordLedger records the public transitions sc can cause, and sc's
+// other entries, inside tx.
+func (s *Store) recordLedger(ctx context.Context, tx *sql.Tx, sc ledgerScope) error {
+	now := s.now()
+	for _, e := range sc.entries {
+		if err := access.Record(ctx, tx, now, e); err != nil {
+			return err
+		}
+	}
+	states, err := s.publicStates(ctx, tx, sc, now)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return access.RecordPublic(ctx, tx, now, states)
+}
+
+// publicStates decides the anonymous viewer's access to every object sc
+// can affect, at now and at every later publication time involved.
+func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now time.Time) (map[access.Object][]access.StateAt, error) {
+	ms := idList(sc.meetings)
+	// The objects in scope.
+	items, err := queryAll(ctx, q, scanItem, `SELECT `+itemColumns+` FROM agenda_items WHERE meeting_id`+inIDs, ms)
+	if err != nil {
+		return nil, err
+	}
+	itemIDs := make([]int64, 0, len(items))
+	for _, it := range items {
+		itemIDs = append(itemIDs, it.ID)
+	}
+	papers := slices.Clone(sc.papers)
+	onItems, err := queryAll(ctx, q, scanID, `SELECT DISTINCT paper_id FROM consultations WHERE agenda_item_id`+inIDs, idList(itemIDs))
+	if err != nil {
+		return nil, err
+	}
+	papers = append(papers, onItems...)
+	atts, err := queryAll(ctx, q, scanAttachment, `SELECT `+attachmentColumns+` FROM attachments WHERE id`+inIDs+
+		` OR meeting_id`+inIDs+` OR agenda_item_id`+inIDs+` OR paper_id`+inIDs,
+		idList(sc.attachments), ms, idList(itemIDs), idList(papers))
+	if err != nil {
+		return nil, err
+	}
+	mins, err := queryAll(ctx, q, scanMinutes, `SELECT `+minutesColumns+` FROM minutes WHERE id`+inIDs+` OR meeting_id`+inIDs,
+		idList(sc.minutes), ms)
+	if err != nil {
+		return nil, err
+	}
+	// The facts behind them: every paper's consultations, every item's
+	// meeting.
+	for _, a := range atts {
+		if a.PaperID != 0 {
+			papers = append(papers, a.PaperID)
+		}
+	}
+	links, err := queryAll(ctx, q, scanLink, `SELECT id, paper_id, agenda_item_id FROM consultations WHERE paper_id`+inIDs, idList(papers))
+	if err != nil {
+		return nil, err
+	}
+	g := &graph{meetings: map[int64]*Meeting{}, excluded: map[int64][]int64{}, items: map[int64]*AgendaItem{}, papers: map[int64]*paperRow{}}
+	rows, err := queryAll(ctx, q, scanPaperPublished, `SELECT id, published_at FROM papers WHERE id`+inIDs, idList(papers))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range rows {
+		g.papers[p.id] = p.row
+	}
+	var more []int64
+	for _, c := range links {
+		if p := g.papers[c.paper]; p != nil {
+			p.items = append(p.items, c.item)
+		}
+		more = append(more, c.item)
+	}
+	for _, a := range atts {
+		if a.AgendaItemID != 0 {
+			more = append(more, a.AgendaItemID)
+		}
+	}
+	extra, err := queryAll(ctx, q, scanItem, `SELECT `+itemColumns+` FROM agenda_items WHERE id`+inIDs, idList(more))
+	if err != nil {
+		return nil, err
+	}
+	meetingIDs := slices.Clone(sc.meetings)
+	for _, it := range append(items, extra...) {
+		g.items[it.ID] = it
+		meetingIDs = append(meetingIDs, it.MeetingID)
+	}
+	for _, a := range atts {
+		if a.MeetingID != 0 {
+			meetingIDs = append(meetingIDs, a.MeetingID)
+		}
+	}
+	for _, m := range mins {
+		meetingIDs = append(meetingIDs, m.MeetingID)
+	}
+	meetings, err := queryAll(ctx, q, scanMeeting, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs, idList(meetingIDs))
+	if err != nil {
+		return nil, err
+	}
+	// The times at which the public view will change by itself: the
+	// publications still to come.
+	instants := []time.Time{now}
+	for _, m := range meetings {
+		g.meetings[m.ID] = m
+		if m.PublishedAt.After(now) {
+			instants = append(instants, m.PublishedAt)
+		}
+	}
+	for _, p := range g.papers {
+		if t := parseNull(p.publishedAt); t.After(now) {
+			instants = append(instants, t)
+		}
+	}
+	slices.SortFunc(instants, func(a, b time.Time) int { return a.Compare(b) })
+	instants = slices.CompactFunc(instants, time.Time.Equal)
+
+	anon := access.Viewer{}
+	out := map[access.Object][]access.StateAt{}
+	add := func(typ string, id int64, public func(t time.Time) bool) {
+		o := access.Object{Type: typ, ID: id}
+		if _, done := out[o]; done {
+			return
+		}
+		sts := make([]access.StateAt, 0, len(instants))
+		for _, t := range instants {
+			sts = append(sts, access.StateAt{At: t, Public: public(t)})
+		}
+		out[o] = sts
+	}
+	for _, id := range sc.meetings {
+		m := g.meetings[id]
+		if m == nil {
+			continue
+		}
+		add(access.ObjMeeting, id, func(t time.Time) bool { return access.MeetingAccess(anon, m.Facts(), t) == access.Full })
+		add(access.ObjLocation, id, func(t time.Time) bool {
+			return m.Location != "" && access.MeetingAccess(anon, m.Facts(), t) == access.Full
+		})
+	}
+	for _, it := range items {
+		f, ok := g.itemFacts(it.ID)
+		if !ok {
+			continue
+		}
+		// A non-public item's Stub is an OParl AgendaItem too.
+		add(access.ObjAgendaItem, it.ID, func(t time.Time) bool { return access.ItemAccess(anon, f, t) != access.None })
+	}
+	for _, id := range papers {
+		f, ok := g.paperFacts(id)
+		if !ok {
+			continue
+		}
+		add(access.ObjPaper, id, func(t time.Time) bool { return access.PaperAccess(anon, f, t) == access.Full })
+	}
+	for _, c := range links {
+		p, pok := g.paperFacts(c.paper)
+		it, iok := g.itemFacts(c.item)
+		if !pok || !iok {
+			continue
+		}
+		add(access.ObjConsultation, c.id, func(t time.Time) bool {
+			return access.PaperAccess(anon, p, t) == access.Full && access.ItemAccess(anon, it, t) == access.Full
+		})
+	}
+	for _, a := range atts {
+		add(access.ObjAttachment, a.ID, func(t time.Time) bool { return g.attachment(anon, a, t) == access.Full })
+	}
+	for _, m := range mins {
+		add(access.ObjMinutes, m.ID, func(t time.Time) bool { return g.minutes(anon, m, t) == access.Full })
+	}
+	return out, nil
+}
+
+// SeedLedger records the public state of every object once, for a
+// database that predates the ledger: objects public now get a row at
+// now; what left the public view before the upgrade is not known and
+// gets no stub. It does nothing if the ledger was seeded before, so cmd
+// runs it at every start after the migrations.
+func (s *Store) SeedLedger(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("seed ledger: %w", err)
+	}
+	defer tx.Rollback()
+	seeded, err := queryAll(ctx, tx, scanID, `SELECT seq FROM ledger WHERE kind = 'seed' LIMIT 1`)
+	if err != nil {
+		return fmt.Errorf("seed ledger: %w", err)
+	}
+	if len(seeded) > 0 {
+		return nil
+	}
+	var sc ledgerScope
+	if sc.meetings, err = queryAll(ctx, tx, scanID, `SELECT id FROM meetings`); err != nil {
+		return fmt.Errorf("seed ledger: %w", err)
+	}
+	if sc.papers, err = queryAll(ctx, tx, scanID, `SELECT id FROM papers`); err != nil {
+		return fmt.Errorf("seed ledger: %w", err)
+	}
+	sc.entries = []access.Entry{{Kind: "seed", Object: access.Object{Type: "ledger"}}}
+	if err := s.recordLedger(ctx, tx, sc); err != nil {
+		return fmt.Errorf("seed ledger: %w", err)
+	}
+	return tx.Commit()
+}
+
+// inTx runs fn in a transaction and, before committing, records in the
+// ledger what fn says it touched.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) (ledgerScope, error)) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	sc, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	if err := s.recordLedger(ctx, tx, sc); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// LedgerStatuses returns the public status (access.Statuses) of objects
+// of type typ — all that were ever public if ids is nil — at now.
+func (s *Store) LedgerStatuses(ctx context.Context, typ string, ids []int64) (map[int64]access.Status, error) {
+	return access.Statuses(ctx, s.db, typ, ids, s.now())
+}
+
+// LedgerEntries returns the ledger rows of kind (all if empty) in effect
+// now whose time is at or after since (access.Entries).
+func (s *Store) LedgerEntries(ctx context.Context, kind string, since time.Time) ([]access.Entry, error) {
+	return access.Entries(ctx, s.db, kind, since, s.now())
+}
+
+// membershipScope records a membership created or changed: it changes
+// what its person may see (access.Viewer.MemberOf), not the public view.
+func membershipScope(id int64, m *Membership) ledgerScope {
+	return ledgerScope{entries: []access.Entry{{Kind: access.KindMembership, Object: access.Object{Type: access.ObjMembership, ID: id},
+		PersonID: m.PersonID, Detail: fmt.Sprintf("organization=%d start=%s end=%s", m.OrganizationID, m.StartDate, m.EndDate)}}}
+}
