@@ -321,3 +321,117 @@ func membershipScope(id int64, m *Membership) ledgerScope {
 	return ledgerScope{entries: []access.Entry{{Kind: access.KindMembership, Object: access.Object{Type: access.ObjMembership, ID: id},
 		PersonID: m.PersonID, Detail: fmt.Sprintf("organization=%d start=%s end=%s", m.OrganizationID, m.StartDate, m.EndDate)}}}
 }
+
+// GoneObject is an object that left the public view: the ledger shows it
+// public once and not now. It carries what its OParl stub and the lists
+// that show it need.
+type GoneObject struct {
+	Type           string // an access.Obj… constant
+	ID             int64
+	Created, Gone  time.Time // Gone: when it left the public view
+	BodyID         int64
+	OrganizationID int64 // of its meeting, if it belongs to one
+	MeetingID      int64 // its meeting, if any (the meeting itself for a meeting or location)
+	PaperID        int64 // its paper, if any (the paper itself for a paper)
+	Position       int   // an agenda item's order
+}
+
+// goneDetails reads, per object type, what GoneObject needs; the ids are
+// the query's only parameter.
+var goneDetails = map[string]string{
+	access.ObjMeeting: `SELECT m.id, m.created, o.body_id, m.organization_id, m.id, 0, 0
+		FROM meetings m JOIN organizations o ON o.id = m.organization_id WHERE m.id`,
+	access.ObjLocation: `SELECT m.id, m.created, o.body_id, m.organization_id, m.id, 0, 0
+		FROM meetings m JOIN organizations o ON o.id = m.organization_id WHERE m.id`,
+	access.ObjAgendaItem: `SELECT a.id, a.created, o.body_id, m.organization_id, m.id, 0, a.position
+		FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id JOIN organizations o ON o.id = m.organization_id WHERE a.id`,
+	access.ObjConsultation: `SELECT c.id, c.created, p.body_id, 0, 0, c.paper_id, 0
+		FROM consultations c JOIN papers p ON p.id = c.paper_id WHERE c.id`,
+	access.ObjPaper: `SELECT id, created, body_id, 0, 0, id, 0 FROM papers WHERE id`,
+	access.ObjAttachment: `SELECT a.id, a.created, COALESCE(o.body_id, p.body_id, 0), COALESCE(m.organization_id, 0),
+			COALESCE(m.id, 0), COALESCE(a.paper_id, 0), 0
+		FROM attachments a LEFT JOIN agenda_items i ON i.id = a.agenda_item_id
+		LEFT JOIN meetings m ON m.id = COALESCE(a.meeting_id, i.meeting_id)
+		LEFT JOIN organizations o ON o.id = m.organization_id
+		LEFT JOIN papers p ON p.id = a.paper_id WHERE a.id`,
+	access.ObjMinutes: `SELECT mi.id, mi.created, o.body_id, m.organization_id, m.id, 0, 0
+		FROM minutes mi JOIN meetings m ON m.id = mi.meeting_id JOIN organizations o ON o.id = m.organization_id WHERE mi.id`,
+}
+
+// FindGone returns the objects of type typ (an access.Obj… constant of a
+// public object) that left the public view — object id only, or all if
+// id is 0. An object that was never public is never among them.
+func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObject, error) {
+	q, ok := goneDetails[typ]
+	if !ok {
+		return nil, fmt.Errorf("find gone: unknown object type %q", typ)
+	}
+	var ids []int64
+	if id != 0 {
+		ids = []int64{id}
+	}
+	st, err := access.Statuses(ctx, s.db, typ, ids, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var gone []int64
+	for id, x := range st {
+		if x.Gone() {
+			gone = append(gone, id)
+		}
+	}
+	out, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (GoneObject, error) {
+		g := GoneObject{Type: typ}
+		var created string
+		err := sc.Scan(&g.ID, &created, &g.BodyID, &g.OrganizationID, &g.MeetingID, &g.PaperID, &g.Position)
+		g.Created, g.Gone = parseTS(created), st[g.ID].Last
+		return g, err
+	}, q+inIDs, idList(gone))
+	if err != nil {
+		return nil, fmt.Errorf("find gone %s: %w", typ, err)
+	}
+	slices.SortFunc(out, func(a, b GoneObject) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// touchedQueries read the time of the last public transition, in effect
+// now, of an object or anything OParl embeds in it (OParl 1.1, 2.8: an
+// object whose embedded object appears or is deleted counts as modified).
+// Parameters: ?1 the object's id, ?2 now.
+var touchedQueries = map[string]string{
+	access.ObjMeeting: `(object_type IN ('meeting', 'location') AND object_id = ?1)
+		OR (object_type = 'agenda_item' AND object_id IN (SELECT id FROM agenda_items WHERE meeting_id = ?1))
+		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE meeting_id = ?1
+			OR agenda_item_id IN (SELECT id FROM agenda_items WHERE meeting_id = ?1)))
+		OR (object_type = 'consultation' AND object_id IN (SELECT c.id FROM consultations c
+			JOIN agenda_items a ON a.id = c.agenda_item_id WHERE a.meeting_id = ?1))
+		OR (object_type = 'minutes' AND object_id IN (SELECT id FROM minutes WHERE meeting_id = ?1))`,
+	access.ObjAgendaItem: `(object_type = 'agenda_item' AND object_id = ?1)
+		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE agenda_item_id = ?1))
+		OR (object_type = 'consultation' AND object_id IN (SELECT id FROM consultations WHERE agenda_item_id = ?1))`,
+	access.ObjPaper: `(object_type = 'paper' AND object_id = ?1)
+		OR (object_type = 'consultation' AND object_id IN (SELECT id FROM consultations WHERE paper_id = ?1))
+		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE paper_id = ?1
+			OR agenda_item_id IN (SELECT agenda_item_id FROM consultations WHERE paper_id = ?1)))`,
+}
+
+// PublicTouched returns when object id of type typ, or an object embedded
+// in it, last entered or left the public view (zero if never). OParl adds
+// it to the object's modified, so that a mirror syncing with
+// modified_since fetches what an unpublication, a publication or an
+// embargo's end changed even though no row of the object itself changed.
+func (s *Store) PublicTouched(ctx context.Context, typ string, id int64) (time.Time, error) {
+	cond, ok := touchedQueries[typ]
+	if !ok {
+		cond = `object_type = '` + typ + `' AND object_id = ?1`
+		if _, known := goneDetails[typ]; !known {
+			return time.Time{}, fmt.Errorf("public touched: unknown object type %q", typ)
+		}
+	}
+	var at sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(at) FROM ledger WHERE kind = 'public' AND at <= ?2 AND (`+cond+`)`,
+		id, ts(s.now())).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("public touched %s %d: %w", typ, id, err)
+	}
+	return parseNull(at), nil
+}
