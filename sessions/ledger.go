@@ -179,22 +179,12 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 	if err != nil {
 		return nil, err
 	}
-	// The times at which the public view will change by itself: the
-	// publications still to come.
-	instants := []time.Time{now}
 	for _, m := range meetings {
 		g.meetings[m.ID] = m
-		if m.PublishedAt.After(now) {
-			instants = append(instants, m.PublishedAt)
-		}
 	}
-	for _, p := range g.papers {
-		if t := parseNull(p.publishedAt); t.After(now) {
-			instants = append(instants, t)
-		}
-	}
-	slices.SortFunc(instants, func(a, b time.Time) int { return a.Compare(b) })
-	instants = slices.CompactFunc(instants, time.Time.Equal)
+	// The public view changes by itself at the publications still to
+	// come.
+	instants := append([]time.Time{now}, g.publicationsAfter(now)...)
 
 	anon := access.Viewer{}
 	out := map[access.Object][]access.StateAt{}
@@ -434,4 +424,23 @@ func (s *Store) PublicTouched(ctx context.Context, typ string, id int64) (time.T
 		return time.Time{}, fmt.Errorf("public touched %s %d: %w", typ, id, err)
 	}
 	return parseNull(at), nil
+}
+
+// publicationsAfter returns the publication times of g's meetings and
+// papers after now, in order, each once: the only moments at which the
+// rule's answers on g change without a write.
+func (g *graph) publicationsAfter(now time.Time) []time.Time {
+	var times []time.Time
+	for _, m := range g.meetings {
+		if m.PublishedAt.After(now) {
+			times = append(times, m.PublishedAt)
+		}
+	}
+	for _, p := range g.papers {
+		if t := parseNull(p.publishedAt); t.After(now) {
+			times = append(times, t)
+		}
+	}
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	return slices.CompactFunc(times, time.Time.Equal)
 }

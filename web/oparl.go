@@ -17,24 +17,20 @@ package web
 // modified_since, modified_until, omit_internal and limit carried through
 // every link. CORS, ETag/If-None-Match on every JSON answer.
 //
-// Deleted objects: a meeting that was public once and is not any more
-// (unpublished) appears as {id, type, created, modified, deleted: true} in
-// meeting lists with modified_since, and at its own URL. "Public once" is
-// read from the audit log (meeting.publish with a time that had passed
-// before the next publish/unpublish of that meeting), so that a draft
-// never published is never revealed.
+// Deleted objects: every object that was public once and is not any more
+// answers as {id, type, created, modified, deleted: true} at its URL and in
+// its lists with modified_since; "public once" is read from the
+// publication ledger (oparl_deleted.go), never from the audit log.
 //
 // Published public minutes are Meeting.resultsProtocol, as Files at
 // /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
 //
-// The body's agendaItem, consultation and file lists and the soft
-// deletes of agenda items, files and papers are in oparl_lists.go.
+// The body's agendaItem, consultation and file lists are in
+// oparl_lists.go.
 //
-// Missing (known gaps): AgendaItem.consultation; deleted:true for a file
-// made non-public again (not withdrawn) and for files of papers public
-// only through agendas (they simply disappear); Person.status. Lists are
-// built in memory from the store's finders, then filtered and paged:
-// fine for a municipality's data, not for a decade of a big city.
+// Missing (known gaps): Person.status. Lists are built in memory from the
+// store's finders, then filtered and paged: fine for a municipality's
+// data, not for a decade of a big city.
 
 import (
 	"bytes"

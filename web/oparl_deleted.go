@@ -34,11 +34,6 @@ type oparlDeletedObj struct {
 	Deleted   bool   `json:"deleted"`
 }
 
-// oparlStaff reads what the anonymous viewer may not see, for deleted
-// stubs and their parents only, after the ledger has shown that the
-// public saw the object.
-var oparlStaff = access.Viewer{Role: access.RoleClerk}
-
 // oparlGoneURL is the URL of a gone object, as it had while public.
 func oparlGoneURL(u oparlURLs, g sessions.GoneObject) (url, typ string) {
 	switch g.Type {
