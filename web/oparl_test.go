@@ -21,6 +21,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -925,5 +926,15 @@ func TestOParlFilesGone(t *testing.T) {
 	}
 	if resp, body := get(t, neverURL); resp.StatusCode != 404 || body != strings.ReplaceAll(missingBody, "987654321", fmt.Sprint(never)) && body != missingBody {
 		t.Errorf("never public file: %d %q, missing: %q", resp.StatusCode, body, missingBody)
+	}
+}
+
+// A mistyped AGS or license stops the start instead of reaching every
+// mirror.
+func TestOParlConfigRefused(t *testing.T) {
+	for _, c := range []web.OParlConfig{{AGS: "0731500"}, {AGS: "0731500x"}, {License: "CC-BY 4.0"}, {License: "ftp://example.org/l"}} {
+		if _, err := web.NewServer(web.Config{OParl: c, Logger: slog.New(slog.DiscardHandler)}); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+			t.Errorf("%+v: %v, want EINVALID", c, err)
+		}
 	}
 }
