@@ -109,3 +109,49 @@ func TestLedgerFollowsTheRule(t *testing.T) {
 		t.Errorf("lifted exclusion in the ledger: %+v", es)
 	}
 }
+
+// A database from before the ledger gets the objects public now recorded
+// once, at the upgrade; a second start changes nothing, and what was
+// never public stays unrecorded.
+func TestSeedLedger(t *testing.T) {
+	st, db, clk := openStore(t)
+	ctx := context.Background()
+	body := &sessions.Body{Name: "Stadt Musterstadt"}
+	must(t, st.CreateBody(ctx, body))
+	org := &sessions.Organization{BodyID: body.ID, Name: "Rat", Classification: sessions.ClassCouncil}
+	must(t, st.CreateOrganization(ctx, org))
+	public := &sessions.Meeting{OrganizationID: org.ID, Name: "Ratssitzung", Start: clk.t, Location: "Rathaus"}
+	draft := &sessions.Meeting{OrganizationID: org.ID, Name: "Entwurf", Start: clk.t}
+	must(t, st.CreateMeeting(ctx, public))
+	must(t, st.CreateMeeting(ctx, draft))
+	it := &sessions.AgendaItem{MeetingID: public.ID, Number: "Ö 1", Title: "Haushalt", Public: true}
+	must(t, st.CreateAgendaItem(ctx, it))
+	a := &sessions.Attachment{AgendaItemID: it.ID, DocumentID: newDocument(t, db, "Haushaltsplan")}
+	must(t, st.Attach(ctx, a))
+	must(t, st.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, st.PublishMeeting(ctx, public.ID, time.Time{}))
+	// The database as it was before the ledger.
+	if _, err := db.ExecContext(ctx, `DELETE FROM ledger`); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(time.Hour)
+	must(t, st.SeedLedger(ctx))
+	must(t, st.SeedLedger(ctx))
+	for _, c := range []struct {
+		typ  string
+		ids  []int64
+		want int
+	}{{access.ObjMeeting, []int64{public.ID, draft.ID}, 1}, {access.ObjLocation, []int64{public.ID, draft.ID}, 1},
+		{access.ObjAgendaItem, []int64{it.ID}, 1}, {access.ObjAttachment, []int64{a.ID}, 1}} {
+		s, err := st.LedgerStatuses(ctx, c.typ, c.ids)
+		must(t, err)
+		if len(s) != c.want || !s[c.ids[0]].Public || !s[c.ids[0]].Last.Equal(clk.t) {
+			t.Errorf("%s after seeding: %+v, want %d public since %v", c.typ, s, c.want, clk.t)
+		}
+	}
+	var rows int
+	must(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger`).Scan(&rows))
+	if rows != 5 { // four objects and the seed marker
+		t.Errorf("%d ledger rows after seeding twice, want 5", rows)
+	}
+}
