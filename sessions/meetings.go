@@ -118,8 +118,13 @@ func (s *Store) UpdateMeeting(ctx context.Context, id int64, u MeetingUpdate) (*
 		end = ts(m.End)
 	}
 	m.Modified = s.now()
-	if _, err := s.db.ExecContext(ctx, `UPDATE meetings SET name = ?, start = ?, end = ?, location = ?, state = ?, modified = ? WHERE id = ?`,
-		m.Name, ts(m.Start), end, m.Location, m.State, ts(m.Modified), id); err != nil {
+	err = s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		// The location appears or disappears with its text.
+		_, err := tx.ExecContext(ctx, `UPDATE meetings SET name = ?, start = ?, end = ?, location = ?, state = ?, modified = ? WHERE id = ?`,
+			m.Name, ts(m.Start), end, m.Location, m.State, ts(m.Modified), id)
+		return ledgerScope{meetings: []int64{id}}, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("update meeting: %w", err)
 	}
 	return m, nil
@@ -147,14 +152,19 @@ func (s *Store) UnpublishMeeting(ctx context.Context, id int64) error {
 // setPublishedAt sets published_at (a time, or nil for "not published")
 // of row id of table — meetings or papers, named what in errors.
 func (s *Store) setPublishedAt(ctx context.Context, table, what string, id int64, v any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE `+table+` SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
-	if err != nil {
-		return fmt.Errorf("publish %s %d: %w", table, id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound(what)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET published_at = ?, modified = ? WHERE id = ?`, v, ts(s.now()), id)
+		if err != nil {
+			return ledgerScope{}, fmt.Errorf("publish %s %d: %w", table, id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, notFound(what)
+		}
+		if table == "papers" {
+			return ledgerScope{papers: []int64{id}}, nil
+		}
+		return ledgerScope{meetings: []int64{id}}, nil
+	})
 }
 
 // meeting reads a meeting without the policy (for internal use).
@@ -300,6 +310,9 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	}
 	it.ID, _ = res.LastInsertId()
 	it.Created, it.Modified = now, now
+	if err := s.recordLedger(ctx, tx, ledgerScope{meetings: []int64{it.MeetingID}}); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -346,14 +359,26 @@ func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpda
 	}
 	add("modified", ts(s.now()))
 	args = append(args, id)
-	res, err := s.db.ExecContext(ctx, `UPDATE agenda_items SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
-	if err != nil {
-		return fmt.Errorf("update agenda item: %w", err)
+	return s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE agenda_items SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+		if err != nil {
+			return ledgerScope{}, fmt.Errorf("update agenda item: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, notFound("Tagesordnungspunkt")
+		}
+		return s.itemScope(ctx, tx, id)
+	})
+}
+
+// itemScope is the ledger scope of a change to agenda item id: its
+// meeting, whose papers and files follow the item.
+func (s *Store) itemScope(ctx context.Context, tx *sql.Tx, id int64) (ledgerScope, error) {
+	var mid int64
+	if err := tx.QueryRowContext(ctx, `SELECT meeting_id FROM agenda_items WHERE id = ?`, id).Scan(&mid); err != nil {
+		return ledgerScope{}, fmt.Errorf("ledger scope of item %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Tagesordnungspunkt")
-	}
-	return nil
+	return ledgerScope{meetings: []int64{mid}}, nil
 }
 
 // ReorderAgenda sets the order (Position) of meeting meetingID's items to
@@ -395,15 +420,17 @@ func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64)
 // Withdrawing twice keeps the first time. ENOTFOUND if there is no such
 // item.
 func (s *Store) WithdrawAgendaItem(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE agenda_items SET withdrawn_at = COALESCE(withdrawn_at, ?), modified = ? WHERE id = ?`,
-		ts(s.now()), ts(s.now()), id)
-	if err != nil {
-		return fmt.Errorf("withdraw agenda item: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Tagesordnungspunkt")
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE agenda_items SET withdrawn_at = COALESCE(withdrawn_at, ?), modified = ? WHERE id = ?`,
+			ts(s.now()), ts(s.now()), id)
+		if err != nil {
+			return ledgerScope{}, fmt.Errorf("withdraw agenda item: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, notFound("Tagesordnungspunkt")
+		}
+		return s.itemScope(ctx, tx, id)
+	})
 }
 
 // AddExclusion records that person personID is excluded from agenda item
@@ -414,8 +441,11 @@ func (s *Store) WithdrawAgendaItem(ctx context.Context, id int64) error {
 // Adding an exclusion again updates the reason. It returns ENOTFOUND for a
 // missing item or person.
 func (s *Store) AddExclusion(ctx context.Context, itemID, personID int64, reason string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO exclusions (agenda_item_id, person_id, reason, created) VALUES (?, ?, ?, ?)
+	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO exclusions (agenda_item_id, person_id, reason, created) VALUES (?, ?, ?, ?)
 		ON CONFLICT (agenda_item_id, person_id) DO UPDATE SET reason = excluded.reason`, itemID, personID, reason, ts(s.now()))
+		return exclusionScope(itemID, personID, true), err
+	})
 	if isForeignKey(err) {
 		return notFound("Tagesordnungspunkt oder Person")
 	}
@@ -428,10 +458,28 @@ func (s *Store) AddExclusion(ctx context.Context, itemID, personID int64, reason
 // RemoveExclusion lifts an exclusion; lifting one that does not exist is
 // not an error.
 func (s *Store) RemoveExclusion(ctx context.Context, itemID, personID int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM exclusions WHERE agenda_item_id = ? AND person_id = ?`, itemID, personID); err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM exclusions WHERE agenda_item_id = ? AND person_id = ?`, itemID, personID)
+		if err != nil {
+			return ledgerScope{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, nil // nothing lifted, nothing to record
+		}
+		return exclusionScope(itemID, personID, false), nil
+	})
+	if err != nil {
 		return fmt.Errorf("remove exclusion: %w", err)
 	}
 	return nil
+}
+
+// exclusionScope records an exclusion added or lifted. It changes no
+// public state (the public never sees what an exclusion hides), only
+// what a member may see; the row is for channels that follow members.
+func exclusionScope(itemID, personID int64, added bool) ledgerScope {
+	return ledgerScope{entries: []access.Entry{{Kind: access.KindExclusion,
+		Object: access.Object{Type: access.ObjAgendaItem, ID: itemID}, PersonID: personID, Public: added}}}
 }
 
 // items reads the items of a meeting with their exclusions, unfiltered.

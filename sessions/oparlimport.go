@@ -266,9 +266,18 @@ func (s *Store) UpdateMembership(ctx context.Context, m *Membership) error {
 		return err
 	}
 	m.Modified = s.now()
-	err := s.updateRow(ctx, "Mitgliedschaft", `UPDATE memberships SET person_id = ?, organization_id = ?, role = ?, voting_right = ?, on_behalf_of = ?,
+	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE memberships SET person_id = ?, organization_id = ?, role = ?, voting_right = ?, on_behalf_of = ?,
 		start_date = ?, end_date = ?, modified = ? WHERE id = ?`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), nullID(m.OnBehalfOf),
-		m.StartDate, m.EndDate, ts(m.Modified), m.ID)
+			m.StartDate, m.EndDate, ts(m.Modified), m.ID)
+		if err != nil {
+			return ledgerScope{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, notFound("Mitgliedschaft")
+		}
+		return membershipScope(m.ID, m), nil
+	})
 	if isForeignKey(err) {
 		return notFound("Person oder Gremium")
 	}

@@ -129,8 +129,15 @@ func (s *Store) paper(ctx context.Context, id int64) (*Paper, error) {
 // they are linked already.
 func (s *Store) Consult(ctx context.Context, c *Consultation) error {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`,
-		c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		var err error
+		res, err = tx.ExecContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`,
+			c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
+		// The paper, its files and the new consultation may go public
+		// through the item.
+		return ledgerScope{papers: []int64{c.PaperID}}, err
+	})
 	if err != nil {
 		if isUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Die Vorlage ist diesem Tagesordnungspunkt schon zugeordnet.")
@@ -421,14 +428,16 @@ func (s *Store) WithdrawAttachment(ctx context.Context, id int64) error {
 }
 
 func (s *Store) updateAttachment(ctx context.Context, id int64, set string, v any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE attachments SET `+set+`, modified = ? WHERE id = ?`, v, ts(s.now()), id)
-	if err != nil {
-		return fmt.Errorf("update attachment: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Anlage")
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE attachments SET `+set+`, modified = ? WHERE id = ?`, v, ts(s.now()), id)
+		if err != nil {
+			return ledgerScope{}, fmt.Errorf("update attachment: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ledgerScope{}, notFound("Anlage")
+		}
+		return ledgerScope{attachments: []int64{id}}, nil
+	})
 }
 
 // attachments reads attachments without the policy.
@@ -559,33 +568,33 @@ func (s *Store) SetMinutesState(ctx context.Context, id int64, state string) err
 	if _, err := tx.ExecContext(ctx, `UPDATE minutes SET state = ?, state_changed_at = ?, modified = ? WHERE id = ?`, state, now, now, id); err != nil {
 		return fmt.Errorf("set minutes state: %w", err)
 	}
+	if err := s.recordLedger(ctx, tx, ledgerScope{minutes: []int64{id}}); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
 // minutesWhere reads minutes without the policy.
 func (s *Store) minutesWhere(ctx context.Context, where string, args ...any) ([]*Minutes, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, meeting_id, document_id, public, state, state_changed_at, created, modified
-		FROM minutes WHERE `+where+` ORDER BY public DESC, id`, args...)
+	out, err := queryAll(ctx, s.db, scanMinutes, `SELECT `+minutesColumns+` FROM minutes WHERE `+where+` ORDER BY public DESC, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find minutes: %w", err)
 	}
-	defer rows.Close()
-	var out []*Minutes
-	for rows.Next() {
-		var m Minutes
-		var pub int
-		var sc, c, mod string
-		if err := rows.Scan(&m.ID, &m.MeetingID, &m.DocumentID, &pub, &m.State, &sc, &c, &mod); err != nil {
-			return nil, fmt.Errorf("find minutes: %w", err)
-		}
-		m.Public = pub != 0
-		m.StateChanged, m.Created, m.Modified = parseTS(sc), parseTS(c), parseTS(mod)
-		out = append(out, &m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find minutes: %w", err)
-	}
 	return out, nil
+}
+
+const minutesColumns = `id, meeting_id, document_id, public, state, state_changed_at, created, modified`
+
+func scanMinutes(sc interface{ Scan(...any) error }) (*Minutes, error) {
+	var m Minutes
+	var pub int
+	var changed, c, mod string
+	if err := sc.Scan(&m.ID, &m.MeetingID, &m.DocumentID, &pub, &m.State, &changed, &c, &mod); err != nil {
+		return nil, err
+	}
+	m.Public = pub != 0
+	m.StateChanged, m.Created, m.Modified = parseTS(changed), parseTS(c), parseTS(mod)
+	return &m, nil
 }
 
 // FindMinutes returns the minutes of meeting meetingID that v may see,

@@ -190,19 +190,7 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 	// Publication times still to come are the only moments the answers
 	// can change.
 	now := s.now()
-	var times []time.Time
-	for _, m := range g.meetings {
-		if m.PublishedAt.After(now) {
-			times = append(times, m.PublishedAt)
-		}
-	}
-	for _, p := range g.papers {
-		if t := parseNull(p.publishedAt); t.After(now) {
-			times = append(times, t)
-		}
-	}
-	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	times = slices.CompactFunc(times, func(a, b time.Time) bool { return a.Equal(b) })
+	times := g.publicationsAfter(now)
 
 	at, notBefore := now, time.Time{}
 	var best *link

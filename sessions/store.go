@@ -307,8 +307,17 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	if m.OnBehalfOf != 0 {
 		onBehalf = m.OnBehalfOf
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		var err error
+		res, err = tx.ExecContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), onBehalf, m.StartDate, m.EndDate, ts(now), ts(now))
+		if err != nil {
+			return ledgerScope{}, err
+		}
+		id, _ := res.LastInsertId()
+		return membershipScope(id, m), nil
+	})
 	if isForeignKey(err) {
 		return notFound("Person oder Gremium")
 	}

@@ -17,24 +17,20 @@ package web
 // modified_since, modified_until, omit_internal and limit carried through
 // every link. CORS, ETag/If-None-Match on every JSON answer.
 //
-// Deleted objects: a meeting that was public once and is not any more
-// (unpublished) appears as {id, type, created, modified, deleted: true} in
-// meeting lists with modified_since, and at its own URL. "Public once" is
-// read from the audit log (meeting.publish with a time that had passed
-// before the next publish/unpublish of that meeting), so that a draft
-// never published is never revealed.
+// Deleted objects: every object that was public once and is not any more
+// answers as {id, type, created, modified, deleted: true} at its URL and in
+// its lists with modified_since; "public once" is read from the
+// publication ledger (oparl_deleted.go), never from the audit log.
 //
 // Published public minutes are Meeting.resultsProtocol, as Files at
 // /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
 //
-// The body's agendaItem, consultation and file lists and the soft
-// deletes of agenda items, files and papers are in oparl_lists.go.
+// The body's agendaItem, consultation and file lists are in
+// oparl_lists.go.
 //
-// Missing (known gaps): AgendaItem.consultation; deleted:true for a file
-// made non-public again (not withdrawn) and for files of papers public
-// only through agendas (they simply disappear); Person.status. Lists are
-// built in memory from the store's finders, then filtered and paged:
-// fine for a municipality's data, not for a decade of a big city.
+// Missing (known gaps): Person.status. Lists are built in memory from the
+// store's finders, then filtered and paged: fine for a municipality's
+// data, not for a decade of a big city.
 
 import (
 	"bytes"
@@ -63,6 +59,36 @@ const (
 )
 
 const oparlSchema = "https://schema.oparl.org/1.1/"
+
+// OParlConfig is what the OParl API says about the body that the
+// database does not hold. Empty fields are left out of the answers.
+type OParlConfig struct {
+	// AGS is the body's Amtlicher Gemeindeschlüssel (Body.ags): eight
+	// digits.
+	AGS string
+	// License is the URL of the license the data are published under
+	// (System.license and Body.license), e.g.
+	// https://creativecommons.org/licenses/by/4.0/.
+	License string
+}
+
+// validate refuses an AGS that is not eight digits and a license that is
+// not an absolute http(s) URL, so that a typo in the configuration stops
+// the start instead of reaching every mirror.
+func (c OParlConfig) validate() error {
+	if c.AGS != "" {
+		if len(c.AGS) != 8 || strings.Trim(c.AGS, "0123456789") != "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Amtliche Gemeindeschlüssel (AGS) hat acht Ziffern, nicht %q. / The AGS has eight digits.", c.AGS)
+		}
+	}
+	if c.License != "" {
+		u, err := url.Parse(c.License)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Lizenz ist als vollständige URL anzugeben, nicht %q. / The license must be an absolute URL.", c.License)
+		}
+	}
+	return nil
+}
 
 // oparlViewer is the only viewer OParl reads as: anonymous.
 var oparlViewer = access.Viewer{}
@@ -102,10 +128,19 @@ func (s *Server) oparlRoutes(r chi.Router) {
 		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
 		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
 		s.oparlListRoutes(r)
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
-		})
+		r.NotFound(s.oparlNotFound)
+		// The OPTIONS route above matches every path, so chi would answer
+		// any other method on an unknown path 405 with an empty body; an
+		// unknown path is missing, whatever the method.
+		r.MethodNotAllowed(s.oparlNotFound)
 	})
+	r.HandleFunc("/oparl", s.oparlNotFound)
+	r.With(oparlCORS).HandleFunc("/oparl/*", s.oparlNotFound)
+}
+
+// oparlNotFound answers an unknown path with OParl's Error object, 404.
+func (s *Server) oparlNotFound(w http.ResponseWriter, r *http.Request) {
+	oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 }
 
 // oparlCORS lets any web page read the API (OParl 1.1, chapter CORS).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -81,7 +82,9 @@ func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Vers
 // oparlFileOf builds the File of attachment a (which the caller found as
 // the anonymous viewer); nil if its document has no version the public
 // may read.
-func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment) (*oparlFileObj, time.Time, error) {
+// typ is the ledger's type of a: access.ObjAttachment, or
+// access.ObjMinutes for minutes dressed as an attachment.
+func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparlFileObj, time.Time, error) {
 	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
 	if err != nil || !ok {
 		return nil, time.Time{}, err
@@ -99,7 +102,10 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 		texts = append(texts, p.Text)
 	}
 	id := u.of("file", a.ID)
-	modified := latest(a.Modified, v.Created)
+	modified, err := s.oparlTouched(ctx, typ, a.ID, latest(a.Modified, v.Created))
+	if err != nil {
+		return nil, time.Time{}, err
+	}
 	f := &oparlFileObj{ID: id, Type: oparlSchema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
 		Date: v.Created.In(berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
 		Text:      strings.TrimSpace(strings.Join(texts, "\f")),
@@ -108,6 +114,17 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 	switch {
 	case a.AgendaItemID != 0:
 		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
+		if a.Role == sessions.RoleMain || a.Role == sessions.RoleAttachment {
+			// The papers consulted on the item list this File too
+			// (oparlPaperOf), so it names them back.
+			ps, err := s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: a.AgendaItemID})
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			for _, p := range ps {
+				f.Paper = append(f.Paper, u.of("paper", p.ID))
+			}
+		}
 	case a.PaperID != 0:
 		f.Paper = []string{u.of("paper", a.PaperID)}
 	case a.MeetingID != 0:
@@ -122,16 +139,10 @@ func (s *Server) oparlFile(r *http.Request) (any, error) {
 		return nil, err
 	}
 	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlViewer, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		// Soft delete: a file the public saw keeps its URL.
-		if gone, derr := s.oparlDeletedFile(r, id); derr == nil {
-			return gone, nil
-		}
-	}
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjAttachment, id, err)
 	}
-	f, _, err := s.oparlFileOf(r.Context(), oparlURLs(oparlBase(r)), a)
+	f, _, err := s.oparlFileOf(r.Context(), oparlURLs(oparlBase(r)), a, access.ObjAttachment)
 	if err == nil && f == nil {
 		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 	}
@@ -185,7 +196,7 @@ func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesI
 			title = d.Title
 		}
 		a := &sessions.Attachment{ID: m.ID, DocumentID: m.DocumentID, MeetingID: mid, Title: title, Public: true, Created: m.Created, Modified: m.Modified}
-		f, fm, err := s.oparlFileOf(ctx, u, a)
+		f, fm, err := s.oparlFileOf(ctx, u, a, access.ObjMinutes)
 		if err != nil || f == nil {
 			return f, fm, err
 		}
@@ -209,7 +220,10 @@ func (s *Server) oparlProtocol(r *http.Request) (any, error) {
 	if err == nil && f == nil {
 		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 	}
-	return f, err
+	if err != nil {
+		return s.oparlGoneOne(r, access.ObjMinutes, id, err)
+	}
+	return f, nil
 }
 
 // oparlProtocolBytes serves the minutes' PDF like oparlFileBytes.
@@ -217,6 +231,9 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		f, err := s.oparlProtocol(r)
+		if _, file := f.(*oparlFileObj); err == nil && !file {
+			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.") // a deleted stub has no bytes
+		}
 		if err != nil {
 			oparlError(s, w, r, err)
 			return
@@ -261,7 +278,7 @@ func (s *Server) oparlFilesOf(ctx context.Context, u oparlURLs, target sessions.
 	var out []attachedFile
 	var modified time.Time
 	for _, a := range as {
-		f, fm, err := s.oparlFileOf(ctx, u, a)
+		f, fm, err := s.oparlFileOf(ctx, u, a, access.ObjAttachment)
 		if err != nil {
 			return nil, time.Time{}, err
 		}

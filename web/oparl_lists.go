@@ -1,31 +1,19 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // The body-wide lists OParl 1.1 makes mandatory besides the classic
-// ones (Body.agendaItem, Body.consultation, Body.file), and the soft
-// deletes of agenda items and papers.
-//
-// Deleted agenda items: an item withdrawn after its meeting's agenda was
-// published, in a meeting the public still sees — the public saw it, so
-// its URL answers {deleted: true} and body-wide item lists with
-// modified_since carry it. An item withdrawn before publication never
-// shows. Deleted files: every attachment the public could see at some
-// earlier time and cannot see now, by the policy over time
-// (oparl_history.go). Deleted papers: a paper the audit log shows
-// published on its own (paper.publish, at a time that had passed before
-// the next paper.unpublish) that the public no longer sees.
+// ones (Body.agendaItem, Body.consultation, Body.file). Their deleted
+// stubs come from the publication ledger (oparl_deleted.go).
 
 // oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
 func (s *Server) oparlListRoutes(r chi.Router) {
@@ -58,7 +46,7 @@ func (s *Server) oparlAgendaItems(r *http.Request, q *oparlQuery) ([]oparlItem, 
 	if err != nil {
 		return nil, err
 	}
-	ms, objs, err := s.oparlPublicMeetings(r, bodyID)
+	_, objs, err := s.oparlPublicMeetings(r, bodyID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,76 +60,18 @@ func (s *Server) oparlAgendaItems(r *http.Request, q *oparlQuery) ([]oparlItem, 
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	u := oparlURLs(oparlBase(r))
-	for _, m := range ms {
-		gone, err := s.oparlWithdrawnItems(r.Context(), m)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range gone {
-			out = append(out, oparlItem{id: it.ID, created: it.Created, modified: it.Modified, deleted: true, obj: oparlDeletedItem(u, it)})
-		}
+	seen := map[int64]bool{}
+	for _, it := range out {
+		seen[it.id] = true
 	}
-	return out, nil
+	gone, err := s.oparlGoneList(r.Context(), oparlURLs(oparlBase(r)), access.ObjAgendaItem, bodyID, 0, seen, 0)
+	return append(out, gone...), err
 }
 
 // idOf is the numeric last segment of an OParl URL.
 func idOf(u string) int64 {
 	n, _ := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
 	return n
-}
-
-// oparlWithdrawnItems returns the items of meeting m (which the public
-// sees) that were withdrawn after its agenda was published.
-func (s *Server) oparlWithdrawnItems(ctx context.Context, m *sessions.Meeting) ([]*sessions.AgendaItem, error) {
-	_, all, err := s.cfg.Sessions.FindAgenda(ctx, oparlStaff, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*sessions.AgendaItem
-	for _, it := range all {
-		if it.Withdrawn() && it.WithdrawnAt.After(m.PublishedAt) {
-			out = append(out, it)
-		}
-	}
-	return out, nil
-}
-
-// oparlDeletedObj is a soft-deleted object: id, type, created, modified
-// and deleted only — and what the schema requires of every object of
-// the type: an AgendaItem's order, a File's accessUrl (which answers 404).
-type oparlDeletedObj struct {
-	ID        string `json:"id"`
-	Type      string `json:"type"`
-	Order     *int   `json:"order,omitempty"`
-	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
-	Created   string `json:"created"`
-	Modified  string `json:"modified"`
-	Deleted   bool   `json:"deleted"`
-}
-
-func oparlDeletedItem(u oparlURLs, it *sessions.AgendaItem) *oparlDeletedObj {
-	order := it.Position
-	return &oparlDeletedObj{ID: u.of("agendaItem", it.ID), Type: oparlSchema + "AgendaItem", Order: &order, Created: oparlTime(it.Created),
-		Modified: oparlTime(it.Modified), Deleted: true}
-}
-
-// oparlDeletedAgendaItem returns the deleted stub of item id if the
-// public saw it before it was withdrawn; ENOTFOUND otherwise.
-func (s *Server) oparlDeletedAgendaItem(r *http.Request, id int64) (any, error) {
-	ctx := r.Context()
-	it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlStaff, id)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
-	if err != nil {
-		return nil, err
-	}
-	if !it.Withdrawn() || !it.WithdrawnAt.After(m.PublishedAt) {
-		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-	}
-	return oparlDeletedItem(oparlURLs(oparlBase(r)), it), nil
 }
 
 func (s *Server) oparlConsultations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
@@ -165,10 +95,18 @@ func (s *Server) oparlConsultations(r *http.Request, q *oparlQuery) ([]oparlItem
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, oparlItem{id: c.ID, created: c.Created, modified: c.Created, obj: o})
+			out = append(out, oparlItem{id: c.ID, created: c.Created, modified: mustTime(o.Modified), obj: o})
 		}
 	}
-	return out, nil
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	seen := map[int64]bool{}
+	for _, it := range out {
+		seen[it.id] = true
+	}
+	gone, err := s.oparlGoneList(r.Context(), u, access.ObjConsultation, bodyID, 0, seen, 0)
+	return append(out, gone...), err
 }
 
 // oparlFiles lists every File the public sees: of meetings (invitation,
@@ -221,145 +159,25 @@ func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error)
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	// Files the public saw once and sees no more: of every meeting, item
-	// and paper of the body, whatever they look like now.
-	gone, err := s.oparlGoneFiles(r.Context(), oparlURLs(oparlBase(r)), bodyID, seen)
+	// Files the public saw once and sees no more: attachments, then
+	// minutes (at their own URLs, after the attachments in the order).
+	skip := map[int64]bool{}
+	for id := range seen {
+		if !strings.Contains(id, "/protocol/") {
+			skip[idOf(id)] = true
+		}
+	}
+	gone, err := s.oparlGoneList(r.Context(), u, access.ObjAttachment, bodyID, 0, skip, 0)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, gone...), nil
-}
-
-// oparlGoneFiles returns the deleted stubs of the attachments of body
-// bodyID (of its meetings, their items, its papers) that the public saw
-// at some earlier time and does not see now; skip holds the File URLs
-// the public sees.
-func (s *Server) oparlGoneFiles(ctx context.Context, u oparlURLs, bodyID int64, skip map[string]bool) ([]oparlItem, error) {
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, oparlStaff, sessions.MeetingFilter{})
-	if err != nil {
-		return nil, err
-	}
-	orgs, err := s.oparlOrgsOfBody(ctx, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var targets []sessions.AttachmentTarget
-	for _, m := range ms {
-		if !orgs[m.OrganizationID] {
-			continue
-		}
-		targets = append(targets, sessions.AttachmentTarget{MeetingID: m.ID})
-		_, items, err := s.cfg.Sessions.FindAgenda(ctx, oparlStaff, m.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			targets = append(targets, sessions.AttachmentTarget{AgendaItemID: it.ID})
+	out = append(out, gone...)
+	skip = map[int64]bool{}
+	for id := range seen {
+		if strings.Contains(id, "/protocol/") {
+			skip[idOf(id)] = true
 		}
 	}
-	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps {
-		targets = append(targets, sessions.AttachmentTarget{PaperID: p.ID})
-	}
-	h := s.newOParlHistory(ctx)
-	h.urls = u
-	var out []oparlItem
-	for _, t := range targets {
-		as, err := s.cfg.Sessions.FindAttachments(ctx, oparlStaff, t)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range as {
-			if skip[u.of("file", a.ID)] {
-				continue
-			}
-			stub, err := s.oparlGoneFile(h, a)
-			if err != nil {
-				return nil, err
-			}
-			if stub != nil {
-				out = append(out, oparlItem{id: a.ID, created: a.Created, modified: mustTime(stub.Modified), deleted: true, obj: stub})
-			}
-		}
-	}
-	return out, nil
-}
-
-// oparlGoneFile returns the deleted stub of attachment a (read as
-// staff) if the public saw it at some earlier time and does not see it
-// now; nil otherwise.
-func (s *Server) oparlGoneFile(h *oparlHistory, a *sessions.Attachment) (*oparlDeletedObj, error) {
-	if _, err := s.cfg.Sessions.FindAttachmentByID(h.ctx, oparlViewer, a.ID); err == nil {
-		return nil, nil // the public sees it
-	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-		return nil, err
-	}
-	when, ok, err := h.fileGone(a)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return oparlDeletedFileObj(h.urls, a, when), nil
-}
-
-func oparlDeletedFileObj(u oparlURLs, a *sessions.Attachment, modified time.Time) *oparlDeletedObj {
-	id := u.of("file", a.ID)
-	return &oparlDeletedObj{ID: id, Type: oparlSchema + "File", AccessURL: id + "/access", Created: oparlTime(a.Created),
-		Modified: oparlTime(modified), Deleted: true}
-}
-
-// oparlDeletedFile returns the deleted stub of attachment id if the
-// public saw it once and does not now; ENOTFOUND otherwise.
-func (s *Server) oparlDeletedFile(r *http.Request, id int64) (any, error) {
-	a, err := s.cfg.Sessions.FindAttachmentByID(r.Context(), oparlStaff, id)
-	if err != nil {
-		return nil, err
-	}
-	h := s.newOParlHistory(r.Context())
-	h.urls = oparlURLs(oparlBase(r))
-	stub, err := s.oparlGoneFile(h, a)
-	if err != nil {
-		return nil, err
-	}
-	if stub == nil {
-		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-	}
-	return stub, nil
-}
-
-// oparlDepublishedPaper reports whether paper id is hidden from the
-// public now although the public could see it at some earlier time —
-// published on its own, or consulted on an item the public saw — by the
-// policy over time (oparl_history.go). It returns the bare record for
-// the stub, its Modified the time the paper disappeared.
-func (s *Server) oparlDepublishedPaper(ctx context.Context, id int64) (*sessions.Paper, bool, error) {
-	return s.newOParlHistory(ctx).paperGone(id)
-}
-
-func oparlDeletedPaper(u oparlURLs, p *sessions.Paper) *oparlDeletedObj {
-	return &oparlDeletedObj{ID: u.of("paper", p.ID), Type: oparlSchema + "Paper", Created: oparlTime(p.Created),
-		Modified: oparlTime(p.Modified), Deleted: true}
-}
-
-// oparlDepublishedPapers returns the papers of body bodyID the public
-// could see once and sees no more, gone since since.
-func (s *Server) oparlDepublishedPapers(ctx context.Context, bodyID int64, since time.Time) ([]*sessions.Paper, error) {
-	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlStaff, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	h := s.newOParlHistory(ctx)
-	var out []*sessions.Paper
-	for _, p := range ps {
-		gone, ok, err := h.paperGone(p.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ok && !gone.Modified.Before(since) {
-			out = append(out, gone)
-		}
-	}
-	return out, nil
+	gone, err = s.oparlGoneList(r.Context(), u, access.ObjMinutes, bodyID, 0, skip, 1<<40)
+	return append(out, gone...), err
 }

@@ -28,7 +28,11 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 		Created: oparlTime(m.Created)}
 	modified := m.Modified
 	if m.Location != "" {
-		o.Location = oparlLocationOf(u, m)
+		loc, err := s.oparlLocationOf(ctx, u, m)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		o.Location = loc
 	}
 	files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{MeetingID: m.ID})
 	if err != nil {
@@ -58,6 +62,9 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 		if !omitInternal {
 			o.AgendaItem = append(o.AgendaItem, *ai)
 		}
+	}
+	if modified, err = s.oparlTouched(ctx, access.ObjMeeting, m.ID, modified); err != nil {
+		return nil, time.Time{}, err
 	}
 	o.Modified = oparlTime(modified)
 	return o, modified, nil
@@ -90,6 +97,10 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *session
 			o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
 		}
 	}
+	modified, err := s.oparlTouched(ctx, access.ObjAgendaItem, it.ID, modified)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
 	o.Modified = oparlTime(modified)
 	return o, modified, nil
 }
@@ -118,9 +129,14 @@ func (s *Server) oparlConsultationOfItem(ctx context.Context, itemID int64) (*se
 	return first, nil
 }
 
-func oparlLocationOf(u oparlURLs, m *sessions.Meeting) *oparlLocationObj {
+// oparlLocationOf is the Location of meeting m (which has a location).
+func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, m *sessions.Meeting) (*oparlLocationObj, error) {
+	modified, err := s.oparlTouched(ctx, access.ObjLocation, m.ID, m.Modified)
+	if err != nil {
+		return nil, err
+	}
 	return &oparlLocationObj{ID: u.of("location", m.ID), Type: oparlSchema + "Location", Description: m.Location,
-		Meetings: []string{u.of("meeting", m.ID)}, Created: oparlTime(m.Created), Modified: oparlTime(m.Modified)}
+		Meetings: []string{u.of("meeting", m.ID)}, Created: oparlTime(m.Created), Modified: oparlTime(modified)}, nil
 }
 
 // oparlMeetingsOf returns the meetings the public sees, of body bodyID or
@@ -194,101 +210,8 @@ func (s *Server) oparlMeetings(r *http.Request, q *oparlQuery) ([]oparlItem, err
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	gone, err := s.oparlDepublishedMeetings(ctx, q.modifiedSince)
-	if err != nil {
-		return nil, err
-	}
-	var orgs map[int64]bool
-	if bodyID != 0 {
-		if orgs, err = s.oparlOrgsOfBody(ctx, bodyID); err != nil {
-			return nil, err
-		}
-	}
-	for _, m := range gone {
-		if seen[m.ID] || (orgID != 0 && m.OrganizationID != orgID) || (bodyID != 0 && !orgs[m.OrganizationID]) {
-			continue
-		}
-		seen[m.ID] = true
-		out = append(out, oparlItem{id: m.ID, created: m.Created, modified: m.Modified, deleted: true, obj: oparlDeletedMeeting(u, m)})
-	}
-	return out, nil
-}
-
-func oparlDeletedMeeting(u oparlURLs, m *sessions.Meeting) *oparlMeetingObj {
-	return &oparlMeetingObj{ID: u.of("meeting", m.ID), Type: oparlSchema + "Meeting", Created: oparlTime(m.Created),
-		Modified: oparlTime(m.Modified), Deleted: true}
-}
-
-// oparlStaff reads the bare record of a meeting that was public once and
-// is not any more, for its deleted stub (id, type, created, modified). It
-// is the only read here that is not anonymous, and it is used only after
-// the audit log shows that the public has seen the meeting.
-var oparlStaff = access.Viewer{Role: access.RoleClerk}
-
-// oparlDepublishedMeetings returns the meetings unpublished since since
-// that the public had seen and no longer sees.
-func (s *Server) oparlDepublishedMeetings(ctx context.Context, since time.Time) ([]*sessions.Meeting, error) {
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{Action: "meeting.unpublish", ObjectType: "meeting", From: since, Limit: 10000})
-	if err != nil {
-		return nil, err
-	}
-	var out []*sessions.Meeting
-	done := map[int64]bool{}
-	for _, e := range es {
-		if done[e.ObjectID] {
-			continue
-		}
-		done[e.ObjectID] = true
-		m, ok, err := s.oparlDepublished(ctx, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, m)
-		}
-	}
-	return out, nil
-}
-
-// oparlDepublished reports whether meeting id is hidden from the public
-// now although the public saw it once: a meeting.publish entry in the
-// audit log whose publication time came before the meeting's next
-// publish or unpublish. A draft never published, or an embargo lifted
-// before it ended, never shows.
-func (s *Server) oparlDepublished(ctx context.Context, id int64) (*sessions.Meeting, bool, error) {
-	if _, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, id); err == nil {
-		return nil, false, nil
-	} else if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-		return nil, false, err
-	}
-	es, err := s.cfg.Sessions.FindAuditEntriesFor(ctx, sessions.AuditFilter{ObjectType: "meeting", ObjectID: id, Limit: 10000})
-	if err != nil {
-		return nil, false, err
-	}
-	next := s.cfg.Sessions.Now()
-	public := false
-	for _, e := range es { // newest first
-		switch e.Action {
-		case "meeting.publish":
-			if at, err := time.Parse(time.RFC3339, e.Details); err == nil && !at.After(next) {
-				public = true
-			}
-			next = e.At
-		case "meeting.unpublish":
-			next = e.At
-		}
-	}
-	if !public {
-		return nil, false, nil
-	}
-	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlStaff, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return m, true, nil
+	gone, err := s.oparlGoneList(ctx, u, access.ObjMeeting, bodyID, orgID, seen, 0)
+	return append(out, gone...), err
 }
 
 func (s *Server) oparlMeeting(r *http.Request) (any, error) {
@@ -299,18 +222,8 @@ func (s *Server) oparlMeeting(r *http.Request) (any, error) {
 	}
 	u := oparlURLs(oparlBase(r))
 	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		// Soft delete: a meeting the public saw keeps its URL.
-		gone, ok, derr := s.oparlDepublished(ctx, id)
-		if derr != nil {
-			return nil, derr
-		}
-		if ok {
-			return oparlDeletedMeeting(u, gone), nil
-		}
-	}
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjMeeting, id, err)
 	}
 	o, _, err := s.oparlMeetingOf(ctx, u, r, m, false)
 	return o, err
@@ -322,14 +235,8 @@ func (s *Server) oparlAgendaItem(r *http.Request) (any, error) {
 		return nil, err
 	}
 	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), oparlViewer, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		// Soft delete: an item the public saw keeps its URL.
-		if gone, derr := s.oparlDeletedAgendaItem(r, id); derr == nil {
-			return gone, nil
-		}
-	}
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjAgendaItem, id, err)
 	}
 	o, _, err := s.oparlAgendaItemOf(r.Context(), oparlURLs(oparlBase(r)), it)
 	return o, err
@@ -341,13 +248,13 @@ func (s *Server) oparlLocation(r *http.Request) (any, error) {
 		return nil, err
 	}
 	m, err := s.cfg.Sessions.FindMeetingByID(r.Context(), oparlViewer, id)
+	if err == nil && m.Location == "" {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjLocation, id, err)
 	}
-	if m.Location == "" {
-		return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-	}
-	return oparlLocationOf(oparlURLs(oparlBase(r)), m), nil
+	return s.oparlLocationOf(r.Context(), oparlURLs(oparlBase(r)), m)
 }
 
 func (s *Server) oparlLocations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
@@ -361,12 +268,22 @@ func (s *Server) oparlLocations(r *http.Request, q *oparlQuery) ([]oparlItem, er
 	}
 	u := oparlURLs(oparlBase(r))
 	var out []oparlItem
+	seen := map[int64]bool{}
 	for _, m := range ms {
 		if m.Location != "" {
-			out = append(out, oparlItem{id: m.ID, created: m.Created, modified: m.Modified, obj: oparlLocationOf(u, m)})
+			loc, err := s.oparlLocationOf(r.Context(), u, m)
+			if err != nil {
+				return nil, err
+			}
+			seen[m.ID] = true
+			out = append(out, oparlItem{id: m.ID, created: m.Created, modified: mustTime(loc.Modified), obj: loc})
 		}
 	}
-	return out, nil
+	if q.modifiedSince.IsZero() {
+		return out, nil
+	}
+	gone, err := s.oparlGoneList(r.Context(), u, access.ObjLocation, bodyID, 0, seen, 0)
+	return append(out, gone...), err
 }
 
 // ---- papers and consultations ----
@@ -392,13 +309,44 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Pape
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	// The office attaches a paper's documents to the paper or to the
+	// agenda items it is consulted on (the Vorlage travels with the item
+	// of the committee and of the council); a mirror finds them at the
+	// paper either way. The same File is then both the item's and the
+	// paper's, once.
+	seen := map[string]bool{}
+	for _, af := range files {
+		seen[af.f.ID] = true
+	}
+	for _, c := range cs {
+		itemFiles, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		for _, af := range itemFiles {
+			if seen[af.f.ID] || (af.a.Role != sessions.RoleMain && af.a.Role != sessions.RoleAttachment) {
+				continue
+			}
+			seen[af.f.ID] = true
+			modified = latest(modified, fm)
+			if af.a.Role == sessions.RoleMain && o.MainFile == nil {
+				o.MainFile = af.f
+			} else if !omitInternal {
+				o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
+			}
+		}
+	}
 	for _, c := range cs {
 		co, err := s.oparlConsultationOf(ctx, u, c)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		modified = latest(modified, c.Created)
+		modified = latest(modified, mustTime(co.Modified))
 		o.Consultation = append(o.Consultation, *co)
+	}
+	modified, err = s.oparlTouched(ctx, access.ObjPaper, p.ID, modified)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	o.Modified = oparlTime(modified)
 	return o, modified, nil
@@ -407,7 +355,12 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Pape
 func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, c *sessions.Consultation) (*oparlConsultationObj, error) {
 	o := &oparlConsultationObj{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparlSchema + "Consultation",
 		Paper: u.of("paper", c.PaperID), AgendaItem: u.of("agendaItem", c.AgendaItemID), Authoritative: c.Authoritative,
-		Role: c.Role, Created: oparlTime(c.Created), Modified: oparlTime(c.Created)}
+		Role: c.Role, Created: oparlTime(c.Created)}
+	modified, err := s.oparlTouched(ctx, access.ObjConsultation, c.ID, c.Created)
+	if err != nil {
+		return nil, err
+	}
+	o.Modified = oparlTime(modified)
 	it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, c.AgendaItemID)
 	if err != nil {
 		return nil, err
@@ -442,14 +395,12 @@ func (s *Server) oparlPapers(r *http.Request, q *oparlQuery) ([]oparlItem, error
 	if q.modifiedSince.IsZero() {
 		return out, nil
 	}
-	gone, err := s.oparlDepublishedPapers(r.Context(), bodyID, q.modifiedSince)
-	if err != nil {
-		return nil, err
+	seen := map[int64]bool{}
+	for _, it := range out {
+		seen[it.id] = true
 	}
-	for _, p := range gone {
-		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: p.Modified, deleted: true, obj: oparlDeletedPaper(u, p)})
-	}
-	return out, nil
+	gone, err := s.oparlGoneList(r.Context(), u, access.ObjPaper, bodyID, 0, seen, 0)
+	return append(out, gone...), err
 }
 
 func (s *Server) oparlPaper(r *http.Request) (any, error) {
@@ -458,18 +409,8 @@ func (s *Server) oparlPaper(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p, err := s.cfg.Sessions.FindPaperByID(r.Context(), oparlViewer, id)
-	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		// Soft delete: a paper the public saw keeps its URL.
-		gone, ok, derr := s.oparlDepublishedPaper(r.Context(), id)
-		if derr != nil {
-			return nil, derr
-		}
-		if ok {
-			return oparlDeletedPaper(oparlURLs(oparlBase(r)), gone), nil
-		}
-	}
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjPaper, id, err)
 	}
 	o, _, err := s.oparlPaperOf(r.Context(), oparlURLs(oparlBase(r)), p, false)
 	return o, err
@@ -486,12 +427,12 @@ func (s *Server) oparlConsultation(r *http.Request) (any, error) {
 	}
 	cs, err := s.cfg.Sessions.FindConsultations(r.Context(), oparlViewer, pid)
 	if err != nil {
-		return nil, err
+		return s.oparlGoneOne(r, access.ObjConsultation, id, err)
 	}
 	for _, c := range cs {
 		if c.ID == id {
 			return s.oparlConsultationOf(r.Context(), oparlURLs(oparlBase(r)), c)
 		}
 	}
-	return nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	return s.oparlGoneOne(r, access.ObjConsultation, id, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 }

@@ -22,6 +22,7 @@ type oparlSystemObj struct {
 	Name         string `json:"name"`
 	Website      string `json:"website,omitempty"`
 	Product      string `json:"product"`
+	License      string `json:"license,omitempty"`
 	Created      string `json:"created"`
 	Modified     string `json:"modified"`
 	Web          string `json:"web,omitempty"`
@@ -34,6 +35,8 @@ type oparlBodyObj struct {
 	Name                string                `json:"name"`
 	ShortName           string                `json:"shortName,omitempty"`
 	Website             string                `json:"website,omitempty"`
+	AGS                 string                `json:"ags,omitempty"`
+	License             string                `json:"license,omitempty"`
 	Organization        string                `json:"organization"`
 	Person              string                `json:"person"`
 	Meeting             string                `json:"meeting"`
@@ -213,7 +216,8 @@ func (s *Server) oparlSystem(r *http.Request) (any, error) {
 		return nil, err
 	}
 	sys := oparlSystemObj{ID: string(u) + "/system", Type: oparlSchema + "System", OParlVersion: "https://schema.oparl.org/1.1/",
-		Body: string(u) + "/body", Name: "Ratsmappe", Product: "https://github.com/ratsmappe/ratsmappe"}
+		Body: string(u) + "/body", Name: "Ratsmappe", Product: "https://github.com/ratsmappe/ratsmappe",
+		License: s.cfg.OParl.License}
 	var created, modified time.Time
 	for i, b := range bodies {
 		if i == 0 {
@@ -245,7 +249,7 @@ func (s *Server) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Body
 	}
 	base := u.of("body", b.ID)
 	o := &oparlBodyObj{ID: base, Type: oparlSchema + "Body", System: string(u) + "/system", Name: b.Name, ShortName: b.ShortName,
-		Website: b.Website, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
+		Website: b.Website, AGS: s.cfg.OParl.AGS, License: s.cfg.OParl.License, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
 		Paper: base + "/paper", LegislativeTerm: []oparlLegislativeObj{}, LegislativeTermList: base + "/legislativeTerm",
 		Membership: base + "/membership", LocationList: base + "/location",
 		AgendaItem: base + "/agendaItem", Consultation: base + "/consultation", File: base + "/file",

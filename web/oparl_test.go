@@ -20,6 +20,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
@@ -30,7 +31,11 @@ import (
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
-const oparlCanary = "KANARIENVOGEL"
+const (
+	oparlCanary  = "KANARIENVOGEL"
+	oparlAGS     = "07315000"
+	oparlLicense = "https://creativecommons.org/licenses/by/4.0/"
+)
 
 type oparlEnv struct {
 	srv      *httptest.Server
@@ -66,7 +71,8 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	}
 	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
 	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies})
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
+		OParl: web.OParlConfig{AGS: oparlAGS, License: oparlLicense}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +318,38 @@ func TestOParlCrawl(t *testing.T) {
 	if links == 0 {
 		t.Errorf("no AgendaItem links its consultation")
 	}
+	// Mirrors download a paper's documents from Paper.mainFile and
+	// auxiliaryFile; each such File names its paper back.
+	withMain := 0
+	for id, o := range c.objects {
+		switch o["type"] {
+		case "https://schema.oparl.org/1.1/Paper":
+			if o["deleted"] == true {
+				continue
+			}
+			fs, _ := o["auxiliaryFile"].([]any)
+			if mf, ok := o["mainFile"]; ok {
+				withMain++
+				fs = append(fs, mf)
+			}
+			for _, f := range fs {
+				fid, _ := f.(map[string]any)["id"].(string)
+				if back, _ := c.objects[fid]["paper"].([]any); !slices.Contains(back, any(id)) {
+					t.Errorf("%s lists File %s, whose paper is %v", id, fid, back)
+				}
+			}
+		case "https://schema.oparl.org/1.1/System", "https://schema.oparl.org/1.1/Body":
+			if o["license"] != oparlLicense {
+				t.Errorf("%s: license %v", id, o["license"])
+			}
+			if o["type"] == "https://schema.oparl.org/1.1/Body" && o["ags"] != oparlAGS {
+				t.Errorf("%s: ags %v", id, o["ags"])
+			}
+		}
+	}
+	if withMain == 0 {
+		t.Errorf("no Paper has a mainFile")
+	}
 	for i, f := range c.files {
 		if i >= 20 {
 			break // the first few suffice; every File was schema-checked
@@ -421,6 +459,14 @@ func TestOParlHTTP(t *testing.T) {
 	resp, _ = get(t, e.base+"/body/01")
 	if resp.StatusCode != 404 {
 		t.Errorf("non-canonical /body/01: %d", resp.StatusCode)
+	}
+	// Unknown paths are missing, with OParl's Error object, whatever the
+	// method (chi would say 405 with an empty body).
+	for _, u := range []string{e.base + "/nonsense", e.base + "/body/1/nonsense", e.base + "/meeting/1/x/y", e.srv.URL + "/oparl/v2/system", e.srv.URL + "/oparl"} {
+		resp, body := get(t, u)
+		if resp.StatusCode != 404 || !strings.Contains(body, `"type":"https://schema.oparl.org/1.1/Error"`) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("GET %s: %d %q %s", u, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
 	}
 	sys, resp := getJSON(t, e.base+"/system")
 	etag := resp.Header.Get("ETag")
@@ -882,5 +928,15 @@ func TestOParlFilesGone(t *testing.T) {
 	}
 	if resp, body := get(t, neverURL); resp.StatusCode != 404 || body != strings.ReplaceAll(missingBody, "987654321", fmt.Sprint(never)) && body != missingBody {
 		t.Errorf("never public file: %d %q, missing: %q", resp.StatusCode, body, missingBody)
+	}
+}
+
+// A mistyped AGS or license stops the start instead of reaching every
+// mirror.
+func TestOParlConfigRefused(t *testing.T) {
+	for _, c := range []web.OParlConfig{{AGS: "0731500"}, {AGS: "0731500x"}, {License: "CC-BY 4.0"}, {License: "ftp://example.org/l"}} {
+		if _, err := web.NewServer(web.Config{OParl: c, Logger: slog.New(slog.DiscardHandler)}); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+			t.Errorf("%+v: %v, want EINVALID", c, err)
+		}
 	}
 }

@@ -69,6 +69,9 @@ type Config struct {
 	// PublicURL, e.g. https://rat.example.org, is what every absolute
 	// URL is built from; empty: the request's Host (see proxy.go).
 	PublicURL string
+	// OParl holds what the OParl API says about the body that the
+	// database does not know; see OParlConfig.
+	OParl OParlConfig
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -105,6 +108,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if s.views, err = loadViews(s.assets); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	if err := cfg.OParl.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.OIDC.Issuer != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -146,6 +146,12 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	a.Sessions = sessions.NewStore(db, nil)
+	// A database from before the publication ledger gets its public state
+	// recorded once; afterwards this reads one row.
+	if err := a.Sessions.SeedLedger(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		a.Close()

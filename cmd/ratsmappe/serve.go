@@ -33,6 +33,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bodyTimeout := fs.Duration("body-timeout", envDuration("RATSMAPPE_BODY_TIMEOUT", 20*time.Second), "time a client has to send a request body (a sign-in at most 5 s; an upload instead must keep a minimum rate)")
 	trusted := fs.String("trusted-proxies", envString("RATSMAPPE_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto count (default: none)")
 	publicURL := fs.String("public-url", envString("RATSMAPPE_PUBLIC_URL", ""), "the URL citizens reach this server at, e.g. https://rat.example.org; every absolute URL (OParl, feeds, calendar, sitemap) is built from it")
+	oparlAGS := fs.String("oparl-ags", envString("RATSMAPPE_OPARL_AGS", ""), "the body's Amtlicher Gemeindeschlüssel (8 digits), shown as Body.ags in OParl")
+	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -116,6 +118,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		BodyTimeout:    *bodyTimeout,
 		TrustedProxies: proxies,
 		PublicURL:      *publicURL,
+		OParl:          web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,157 @@
+package sessions_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// agreeWithLedger checks that the ledger's public state of every meeting,
+// agenda item, paper and attachment of the test council equals what the
+// store's readers give a citizen now: the ledger records the rule's
+// answers as they change, so the two never disagree.
+func agreeWithLedger(t *testing.T, c *council, when string) {
+	t.Helper()
+	ctx := context.Background()
+	anon := access.Viewer{}
+	check := func(typ string, ids []int64, visible func(id int64) bool) {
+		t.Helper()
+		st, err := c.store.LedgerStatuses(ctx, typ, ids)
+		must(t, err)
+		for _, id := range ids {
+			if got, want := st[id].Public, visible(id); got != want {
+				t.Errorf("%s: %s %d: ledger says public=%v, the readers %v", when, typ, id, got, want)
+			}
+		}
+	}
+	check(access.ObjMeeting, c.meetingIDs, func(id int64) bool { _, err := c.store.FindMeetingByID(ctx, anon, id); return err == nil })
+	check(access.ObjAgendaItem, c.itemIDs, func(id int64) bool { _, err := c.store.FindAgendaItemByID(ctx, anon, id); return err == nil })
+	check(access.ObjPaper, c.paperIDs, func(id int64) bool { _, err := c.store.FindPaperByID(ctx, anon, id); return err == nil })
+	check(access.ObjAttachment, c.attachmentIDs, func(id int64) bool { _, err := c.store.FindAttachmentByID(ctx, anon, id); return err == nil })
+	check(access.ObjMinutes, []int64{c.minutesPublic, c.minutesNonPublic, c.minutesDraft}, func(id int64) bool {
+		ms, err := c.store.FindMinutes(ctx, anon, c.published)
+		for _, m := range ms {
+			if err == nil && m.ID == id {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// The ledger follows every change of the public view, including the ones
+// a set time causes: an embargo ends without anyone writing, and an
+// embargo lifted before its end leaves no trace.
+func TestLedgerFollowsTheRule(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	agreeWithLedger(t, c, "after setup")
+
+	st, err := c.store.LedgerStatuses(ctx, access.ObjMeeting, []int64{c.draft, c.embargoed, c.published})
+	must(t, err)
+	if _, ok := st[c.draft]; ok {
+		t.Errorf("the draft meeting, never public, has a ledger status: %+v", st[c.draft])
+	}
+	if _, ok := st[c.embargoed]; ok {
+		t.Errorf("the embargoed meeting counts before its time: %+v", st[c.embargoed])
+	}
+
+	c.clock.t = c.clock.t.Add(time.Hour)
+	agreeWithLedger(t, c, "after the embargo")
+	st, err = c.store.LedgerStatuses(ctx, access.ObjMeeting, []int64{c.embargoed})
+	must(t, err)
+	if s := st[c.embargoed]; !s.Public || !s.Last.Equal(c.clock.t) {
+		t.Errorf("embargoed meeting after its time: %+v, want public since %v", s, c.clock.t)
+	}
+
+	// Unpublish: everything of the meeting leaves the public view.
+	c.clock.t = c.clock.t.Add(time.Minute)
+	must(t, c.store.UnpublishMeeting(ctx, c.published))
+	agreeWithLedger(t, c, "after unpublishing")
+	st, err = c.store.LedgerStatuses(ctx, access.ObjAgendaItem, []int64{c.itemPublic, c.itemWithdrawn})
+	must(t, err)
+	if s := st[c.itemPublic]; !s.Gone() || !s.Last.Equal(c.clock.t) {
+		t.Errorf("public item of the unpublished meeting: %+v, want gone at %v", s, c.clock.t)
+	}
+	if _, ok := st[c.itemWithdrawn]; ok {
+		t.Errorf("an item withdrawn before publication was public once: %+v", st[c.itemWithdrawn])
+	}
+
+	// An embargo set and lifted before its time leaves the state as it was.
+	gone := st[c.itemPublic]
+	must(t, c.store.PublishMeeting(ctx, c.published, c.clock.t.Add(time.Hour)))
+	must(t, c.store.UnpublishMeeting(ctx, c.published))
+	c.clock.t = c.clock.t.Add(2 * time.Hour)
+	st, err = c.store.LedgerStatuses(ctx, access.ObjAgendaItem, []int64{c.itemPublic})
+	must(t, err)
+	if st[c.itemPublic] != gone {
+		t.Errorf("a lifted embargo changed the ledger: %+v, was %+v", st[c.itemPublic], gone)
+	}
+	agreeWithLedger(t, c, "after a lifted embargo")
+
+	// Republished, with item flags and attachments changed.
+	must(t, c.store.PublishMeeting(ctx, c.published, time.Time{}))
+	must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{Public: ptr(true)}))
+	must(t, c.store.SetAttachmentPublic(ctx, c.attachments["public doc"], false))
+	must(t, c.store.WithdrawAgendaItem(ctx, c.itemLate))
+	must(t, c.store.SetMinutesState(ctx, c.minutesPublic, sessions.MinutesApproved))
+	agreeWithLedger(t, c, "after republishing")
+
+	// Exclusions and memberships are recorded, with a precise time.
+	since := c.clock.t
+	must(t, c.store.RemoveExclusion(ctx, c.itemNonPublic, c.persons["Clara"]))
+	es, err := c.store.LedgerEntries(ctx, access.KindExclusion, since)
+	must(t, err)
+	if len(es) != 1 || es[0].Public || es[0].PersonID != c.persons["Clara"] || !es[0].At.Equal(since) {
+		t.Errorf("lifted exclusion in the ledger: %+v", es)
+	}
+}
+
+// A database from before the ledger gets the objects public now recorded
+// once, at the upgrade; a second start changes nothing, and what was
+// never public stays unrecorded.
+func TestSeedLedger(t *testing.T) {
+	st, db, clk := openStore(t)
+	ctx := context.Background()
+	body := &sessions.Body{Name: "Stadt Musterstadt"}
+	must(t, st.CreateBody(ctx, body))
+	org := &sessions.Organization{BodyID: body.ID, Name: "Rat", Classification: sessions.ClassCouncil}
+	must(t, st.CreateOrganization(ctx, org))
+	public := &sessions.Meeting{OrganizationID: org.ID, Name: "Ratssitzung", Start: clk.t, Location: "Rathaus"}
+	draft := &sessions.Meeting{OrganizationID: org.ID, Name: "Entwurf", Start: clk.t}
+	must(t, st.CreateMeeting(ctx, public))
+	must(t, st.CreateMeeting(ctx, draft))
+	it := &sessions.AgendaItem{MeetingID: public.ID, Number: "Ö 1", Title: "Haushalt", Public: true}
+	must(t, st.CreateAgendaItem(ctx, it))
+	a := &sessions.Attachment{AgendaItemID: it.ID, DocumentID: newDocument(t, db, "Haushaltsplan")}
+	must(t, st.Attach(ctx, a))
+	must(t, st.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, st.PublishMeeting(ctx, public.ID, time.Time{}))
+	// The database as it was before the ledger.
+	if _, err := db.ExecContext(ctx, `DELETE FROM ledger`); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(time.Hour)
+	must(t, st.SeedLedger(ctx))
+	must(t, st.SeedLedger(ctx))
+	for _, c := range []struct {
+		typ  string
+		ids  []int64
+		want int
+	}{{access.ObjMeeting, []int64{public.ID, draft.ID}, 1}, {access.ObjLocation, []int64{public.ID, draft.ID}, 1},
+		{access.ObjAgendaItem, []int64{it.ID}, 1}, {access.ObjAttachment, []int64{a.ID}, 1}} {
+		s, err := st.LedgerStatuses(ctx, c.typ, c.ids)
+		must(t, err)
+		if len(s) != c.want || !s[c.ids[0]].Public || !s[c.ids[0]].Last.Equal(clk.t) {
+			t.Errorf("%s after seeding: %+v, want %d public since %v", c.typ, s, c.want, clk.t)
+		}
+	}
+	var rows int
+	must(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger`).Scan(&rows))
+	if rows != 5 { // four objects and the seed marker
+		t.Errorf("%d ledger rows after seeding twice, want 5", rows)
+	}
+}

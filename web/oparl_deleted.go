@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// Deleted objects (OParl 1.1, 2.8). An object the public saw and sees no
+// more — a meeting unpublished, an item withdrawn or made non-public, a
+// file made non-public, minutes taken back, a paper no longer on any
+// public agenda — answers at its URL with a stub {id, type, created,
+// modified, deleted: true}, modified the time it left, and appears so in
+// its lists when the client asks with modified_since. The store's
+// publication ledger (access/ledger.go) says what the public saw and
+// when: it is recorded with every change, in its transaction, so an
+// object that was never public never gets a stub (it answers 404 like
+// any missing id), and one that becomes public again is served in full.
+
+// oparlDeletedObj is a soft-deleted object: id, type, created, modified
+// and deleted only — and what the schema requires of every object of
+// the type: an AgendaItem's order, a File's accessUrl (which answers 404).
+type oparlDeletedObj struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Order     *int   `json:"order,omitempty"`
+	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
+	Created   string `json:"created"`
+	Modified  string `json:"modified"`
+	Deleted   bool   `json:"deleted"`
+}
+
+// oparlGoneURL is the URL of a gone object, as it had while public.
+func oparlGoneURL(u oparlURLs, g sessions.GoneObject) (url, typ string) {
+	switch g.Type {
+	case access.ObjMeeting:
+		return u.of("meeting", g.ID), "Meeting"
+	case access.ObjLocation:
+		return u.of("location", g.ID), "Location"
+	case access.ObjAgendaItem:
+		return u.of("agendaItem", g.ID), "AgendaItem"
+	case access.ObjConsultation:
+		return u.of("paper", g.PaperID) + "/consultation/" + id64(g.ID), "Consultation"
+	case access.ObjPaper:
+		return u.of("paper", g.ID), "Paper"
+	case access.ObjMinutes:
+		return u.of("meeting", g.MeetingID) + "/protocol/" + id64(g.ID), "File"
+	}
+	return u.of("file", g.ID), "File"
+}
+
+// oparlStub is the deleted stub of g.
+func oparlStub(u oparlURLs, g sessions.GoneObject) *oparlDeletedObj {
+	id, typ := oparlGoneURL(u, g)
+	o := &oparlDeletedObj{ID: id, Type: oparlSchema + typ, Created: oparlTime(g.Created), Modified: oparlTime(g.Gone), Deleted: true}
+	switch typ {
+	case "AgendaItem":
+		order := g.Position
+		o.Order = &order
+	case "File":
+		o.AccessURL = id + "/access"
+	}
+	return o
+}
+
+// oparlGoneOne answers a direct request for an object the public may not
+// see (err, ENOTFOUND, from the anonymous read): the deleted stub if the
+// public saw it at url once, else err. url is the path the client asked
+// for, so that a consultation or minutes under another parent stay
+// missing.
+func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) (any, error) {
+	if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		return nil, err
+	}
+	gone, gerr := s.cfg.Sessions.FindGone(r.Context(), typ, id)
+	if gerr != nil {
+		return nil, gerr
+	}
+	u := oparlURLs(oparlBase(r))
+	for _, g := range gone {
+		if url, _ := oparlGoneURL(u, g); url == string(u)+r.URL.Path[len("/oparl/v1"):] {
+			return oparlStub(u, g), nil
+		}
+	}
+	return nil, err
+}
+
+// oparlGoneList returns the deleted stubs of type typ for a list (only
+// asked with modified_since, whose filter oparlList applies to their
+// modified): those of body bodyID, or of organization orgID if not 0,
+// except the ids in skip (the public sees them after all). idOffset
+// moves the ids in the list's order (minutes after attachments).
+func (s *Server) oparlGoneList(ctx context.Context, u oparlURLs, typ string, bodyID, orgID int64, skip map[int64]bool, idOffset int64) ([]oparlItem, error) {
+	gone, err := s.cfg.Sessions.FindGone(ctx, typ, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []oparlItem
+	for _, g := range gone {
+		if skip[g.ID] || (bodyID != 0 && g.BodyID != bodyID) || (orgID != 0 && g.OrganizationID != orgID) {
+			continue
+		}
+		out = append(out, oparlItem{id: g.ID + idOffset, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, g)})
+	}
+	return out, nil
+}
+
+// oparlTouched returns modified raised to the last time object id of
+// type typ, or anything embedded in it, entered or left the public view.
+func (s *Server) oparlTouched(ctx context.Context, typ string, id int64, modified time.Time) (time.Time, error) {
+	t, err := s.cfg.Sessions.PublicTouched(ctx, typ, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return latest(modified, t), nil
+}
