@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"github.com/ratsmappe/ratsmappe/access"
 	"net/http"
@@ -260,7 +261,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, notFoundErr)
 		return
 	}
-	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	acc, err := s.documentAccess(ctx, v, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -303,4 +304,17 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
 	s.render(w, r, http.StatusOK, "document", p)
+}
+
+// documentAccess is v's access to document id for the routes that serve
+// one document: a document that could not be visible to v at all
+// (sessions.DocumentCandidate) is None after the same one query that
+// finds a missing id missing, so that refused and missing cost the same;
+// for the rest DocumentAccess decides.
+func (s *Server) documentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
+	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
+	if err != nil || !ok {
+		return access.None, err
+	}
+	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
 }
