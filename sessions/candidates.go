@@ -50,14 +50,65 @@ const paperCouldShow = `(p.published_at <= ?2 OR EXISTS (SELECT 1 FROM consultat
 func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
 	cond := paperCouldShow
 	if v.Staff() {
-		cond = "?2 = ?2 AND ?3 = ?3" // binds the same arguments
+		cond = staffCandidate
 	}
+	return s.candidate(ctx, v, "paper", `SELECT EXISTS (SELECT 1 FROM papers p WHERE p.id = ?1 AND `+cond+`)`, id)
+}
+
+// attachmentCouldShow is the condition on attachment a under which v
+// could see it: not withdrawn, and its item, paper or meeting could show
+// it — an item v could see in full whose attachment is public on a public
+// item or of v's organization, a paper v could see, a published meeting
+// whose attachment is public or of v's organization.
+const attachmentCouldShow = `a.withdrawn_at IS NULL AND (
+	(a.agenda_item_id IS NOT NULL AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
+		WHERE i.id = a.agenda_item_id AND ` + itemCouldShow + `
+		AND ((i.public = 1 AND a.public = 1) OR m.organization_id IN (SELECT value FROM json_each(?3)))))
+	OR (a.paper_id IS NOT NULL AND EXISTS (SELECT 1 FROM papers p WHERE p.id = a.paper_id AND ` + paperCouldShow + `))
+	OR (a.meeting_id IS NOT NULL AND EXISTS (SELECT 1 FROM meetings m WHERE m.id = a.meeting_id AND m.published_at <= ?2
+		AND (a.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3))))))`
+
+// minutesCouldShow is the condition on minutes mi under which v could see
+// them: the meeting published, and the minutes published and public, or
+// approved (or published) and of v's organization.
+const minutesCouldShow = `EXISTS (SELECT 1 FROM meetings m WHERE m.id = mi.meeting_id AND m.published_at <= ?2
+	AND ((mi.state = 'published' AND mi.public = 1)
+		OR (mi.state IN ('approved', 'published') AND m.organization_id IN (SELECT value FROM json_each(?3)))))`
+
+// candidate runs a candidate query (?1 id, ?2 now, ?3 v's organizations).
+func (s *Store) candidate(ctx context.Context, v access.Viewer, what, q string, id int64) (bool, error) {
 	var ok bool
-	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM papers p WHERE p.id = ?1 AND `+cond+`)`, id, ts(s.now()), memberOrgs(v)).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("paper candidate %d: %w", id, err)
+	if err := s.db.QueryRowContext(ctx, q, id, ts(s.now()), memberOrgs(v)).Scan(&ok); err != nil {
+		return false, fmt.Errorf("%s candidate %d: %w", what, id, err)
 	}
 	return ok, nil
+}
+
+// staffCandidate binds the arguments of a candidate query for staff,
+// who may see whatever exists.
+const staffCandidate = "?2 = ?2 AND ?3 = ?3"
+
+// attachmentCandidate reports whether attachment id exists and could be
+// visible to v, in one query.
+func (s *Store) attachmentCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
+	cond := attachmentCouldShow
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	return s.candidate(ctx, v, "attachment", `SELECT EXISTS (SELECT 1 FROM attachments a WHERE a.id = ?1 AND `+cond+`)`, id)
+}
+
+// itemCandidate reports whether agenda item id exists and v could see it
+// at all (in full or as a stub): for everyone but staff its meeting must
+// be published and the item not withdrawn — ItemAccess's whole condition
+// for None.
+func (s *Store) itemCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
+	cond := `i.withdrawn_at IS NULL AND m.published_at <= ?2 AND ?3 = ?3`
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	return s.candidate(ctx, v, "agenda item", `SELECT EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
+		WHERE i.id = ?1 AND `+cond+`)`, id)
 }
 
 // DocumentCandidate reports whether document docID is linked somewhere
@@ -69,30 +120,8 @@ func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (
 // Staff: whether the document exists at all.
 func (s *Store) DocumentCandidate(ctx context.Context, v access.Viewer, docID int64) (bool, error) {
 	if v.Staff() {
-		var n int
-		err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents WHERE id = ?`, docID).Scan(&n)
-		if err != nil {
-			return false, fmt.Errorf("document candidate %d: %w", docID, err)
-		}
-		return n > 0, nil
+		return s.candidate(ctx, v, "document", `SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1 AND `+staffCandidate+`)`, docID)
 	}
-	now, orgs := ts(s.now()), memberOrgs(v)
-	q := `SELECT EXISTS (SELECT 1 FROM attachments a
-			JOIN agenda_items i ON i.id = a.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
-			WHERE a.document_id = ?1 AND a.withdrawn_at IS NULL AND ` + itemCouldShow + `
-			AND ((i.public = 1 AND a.public = 1) OR m.organization_id IN (SELECT value FROM json_each(?3))))
-		OR EXISTS (SELECT 1 FROM attachments a JOIN papers p ON p.id = a.paper_id
-			WHERE a.document_id = ?1 AND a.withdrawn_at IS NULL AND ` + paperCouldShow + `)
-		OR EXISTS (SELECT 1 FROM attachments a JOIN meetings m ON m.id = a.meeting_id
-			WHERE a.document_id = ?1 AND a.withdrawn_at IS NULL AND m.published_at <= ?2
-			AND (a.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3))))
-		OR EXISTS (SELECT 1 FROM minutes mi JOIN meetings m ON m.id = mi.meeting_id
-			WHERE mi.document_id = ?1 AND m.published_at <= ?2
-			AND ((mi.state = 'published' AND mi.public = 1)
-				OR (mi.state IN ('approved', 'published') AND m.organization_id IN (SELECT value FROM json_each(?3)))))`
-	var ok bool
-	if err := s.db.QueryRowContext(ctx, q, docID, now, orgs).Scan(&ok); err != nil {
-		return false, fmt.Errorf("document candidate %d: %w", docID, err)
-	}
-	return ok, nil
+	return s.candidate(ctx, v, "document", `SELECT EXISTS (SELECT 1 FROM attachments a WHERE a.document_id = ?1 AND `+attachmentCouldShow+`)
+		OR EXISTS (SELECT 1 FROM minutes mi WHERE mi.document_id = ?1 AND `+minutesCouldShow+`)`, docID)
 }

@@ -550,8 +550,14 @@ func (s *Store) FindAgenda(ctx context.Context, v access.Viewer, meetingID int64
 }
 
 // FindAgendaItemByID returns item id as v may see it (Full or Stub), or
-// ENOTFOUND.
+// ENOTFOUND; an item v cannot see at all is refused by the same single
+// query that finds a missing id missing (itemCandidate).
 func (s *Store) FindAgendaItemByID(ctx context.Context, v access.Viewer, id int64) (*AgendaItem, error) {
+	if ok, err := s.itemCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Tagesordnungspunkt")
+	}
 	its, err := s.items(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err

@@ -499,8 +499,14 @@ func (s *Store) visibleAttachments(ctx context.Context, v access.Viewer, all []*
 }
 
 // FindAttachmentByID returns attachment id if v may see it, else
-// ENOTFOUND.
+// ENOTFOUND; one that could not be visible to v at all is refused by the
+// same single query that finds a missing id missing (attachmentCandidate).
 func (s *Store) FindAttachmentByID(ctx context.Context, v access.Viewer, id int64) (*Attachment, error) {
+	if ok, err := s.attachmentCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Anlage")
+	}
 	all, err := s.attachments(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err
