@@ -23,9 +23,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
 	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 )
 
 // route is one single-object route: its family (API, pages, OParl), its
@@ -60,15 +58,10 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	demo, err := demoserver.Start(os.Stderr, 5*time.Minute)
+	demo, err := measure.StartDemo(ctx)
 	check(err)
 	defer demo.Stop()
-	accounts, err := measure.Accounts(demo.Data)
-	check(err)
-	db, err := sqlite.Open(ctx, measure.Database(demo.Data))
-	check(err)
-	defer db.Close()
-	c := measure.NewClient(demo.Base)
+	accounts, db, c := demo.Accounts, demo.DB, demo.Client
 
 	viewers := []struct{ name, token string }{{"citizen", ""}, {"clara (excluded)", accounts["clara"].Token}}
 	fmt.Printf("refused vs missing ids, demo council, loopback, %d cores, %d rounds, median time to last byte\n\n", runtime.NumCPU(), *rounds)

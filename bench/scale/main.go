@@ -32,9 +32,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
 	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 )
 
 type target struct {
@@ -50,16 +48,11 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	demo, err := demoserver.Start(os.Stderr, 5*time.Minute)
+	demo, err := measure.StartDemo(ctx)
 	check(err)
 	defer demo.Stop()
-	accounts, err := measure.Accounts(demo.Data)
-	check(err)
-	tokens := map[string]string{"citizen": "", "member": accounts["anna"].Token, "office": accounts["ratsbuero"].Token}
-	c := measure.NewClient(demo.Base)
-	db, err := sqlite.Open(ctx, measure.Database(demo.Data))
-	check(err)
-	defer db.Close()
+	db, c := demo.DB, demo.Client
+	tokens := map[string]string{"citizen": "", "member": demo.Accounts["anna"].Token, "office": demo.Accounts["ratsbuero"].Token}
 
 	targets := listTargets(c)
 	publish := republisher(c, tokens["office"])

@@ -4,6 +4,8 @@
 package measure
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +14,9 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 )
 
 // Account is a demo sign-in as `serve --demo` writes it to
@@ -37,8 +42,38 @@ func Accounts(data string) (map[string]Account, error) {
 	return out, nil
 }
 
-// Database is the demo server's SQLite file.
-func Database(data string) string { return filepath.Join(data, "ratsmappe.db") }
+// Demo is a running demo server with its accounts, its database (opened
+// beside the server, for reading ids and for growing it) and a client.
+type Demo struct {
+	*demoserver.Server
+	Accounts map[string]Account
+	DB       *sql.DB
+	Client   *Client
+}
+
+// StartDemo starts the demo server (see demoserver.Start) and opens what a
+// benchmark needs of it. Stop ends it.
+func StartDemo(ctx context.Context) (*Demo, error) {
+	srv, err := demoserver.Start(os.Stderr, 5*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	d := &Demo{Server: srv, Client: NewClient(srv.Base)}
+	if d.Accounts, err = Accounts(srv.Data); err == nil {
+		d.DB, err = sqlite.Open(ctx, filepath.Join(srv.Data, "ratsmappe.db"))
+	}
+	if err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Stop closes the database and stops the server.
+func (d *Demo) Stop() {
+	d.DB.Close()
+	d.Server.Stop()
+}
 
 // Client does timed GETs against one server.
 type Client struct {
