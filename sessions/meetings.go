@@ -180,16 +180,43 @@ func (s *Store) meeting(ctx context.Context, id int64) (*Meeting, error) {
 }
 
 // FindMeetingByID returns meeting id if v may see it (MeetingAccess), else
-// ENOTFOUND — the same error as for a meeting that does not exist.
+// ENOTFOUND — the same error as for a meeting that does not exist. The
+// rule's condition is part of the query, so that a refused id costs the
+// same one indexed lookup as a missing one and answers by the same path
+// ("no row"); the rule is asked again on the row, as everywhere.
 func (s *Store) FindMeetingByID(ctx context.Context, v access.Viewer, id int64) (*Meeting, error) {
-	m, err := s.meeting(ctx, id)
-	if err != nil {
-		return nil, err
+	now := s.now()
+	vis, args := meetingVisible(v, now)
+	m, err := scanMeeting(s.db.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`+vis, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Sitzung")
 	}
-	if access.MeetingAccess(v, m.Facts(), s.now()) == access.None {
+	if err != nil {
+		return nil, fmt.Errorf("find meeting: %w", err)
+	}
+	if access.MeetingAccess(v, m.Facts(), now) == access.None {
 		return nil, notFound("Sitzung")
 	}
 	return m, nil
+}
+
+// meetingVisible is MeetingAccess as an SQL condition on table meetings
+// (" AND …", with its arguments): staff see every meeting, everyone else
+// those whose agenda was published at or before now. Timestamps are
+// stored in one fixed-width UTC layout (ts), so comparing the strings
+// compares the times.
+func meetingVisible(v access.Viewer, now time.Time) (string, []any) {
+	if v.Staff() {
+		return "", nil
+	}
+	return ` AND published_at IS NOT NULL AND published_at <= ?`, []any{ts(now)}
+}
+
+// MeetingCursor is a position in a list of meetings ordered by start and
+// id: a page continues after (or, descending, before) it.
+type MeetingCursor struct {
+	Start time.Time
+	ID    int64
 }
 
 // MeetingFilter selects meetings; zero fields do not filter.
@@ -197,15 +224,21 @@ type MeetingFilter struct {
 	OrganizationID int64
 	From, To       time.Time // start in [From, To)
 	Descending     bool
-	Offset         int // counted among the meetings the viewer sees
-	Limit          int // 0: no limit
+	// After continues a list after this meeting in the list's order
+	// (keyset pagination: a page costs the same wherever it is).
+	After  *MeetingCursor
+	Offset int // counted among the meetings the viewer sees
+	Limit  int // 0: no limit
 }
 
 // FindMeetings returns the meetings matching f that v may see, by start
-// time. Offset and Limit count visible meetings only, so pages are full.
+// time and id. The rule is part of the query (meetingVisible), so Offset,
+// Limit and After count visible meetings only and pages are full; a page
+// reads only its own rows.
 func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilter) ([]*Meeting, error) {
-	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1`
-	var args []any
+	now := s.now()
+	vis, args := meetingVisible(v, now)
+	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1` + vis
 	if f.OrganizationID != 0 {
 		q += ` AND organization_id = ?`
 		args = append(args, f.OrganizationID)
@@ -218,39 +251,43 @@ func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilt
 		q += ` AND start < ?`
 		args = append(args, ts(f.To))
 	}
-	if !v.Staff() {
-		// The policy decides below; this only narrows what is read.
-		q += ` AND published_at IS NOT NULL`
+	if c := f.After; c != nil {
+		if f.Descending {
+			q += ` AND (start, id) < (?, ?)`
+		} else {
+			q += ` AND (start, id) > (?, ?)`
+		}
+		args = append(args, ts(c.Start), c.ID)
 	}
 	if f.Descending {
 		q += ` ORDER BY start DESC, id DESC`
 	} else {
 		q += ` ORDER BY start, id`
 	}
+	if f.Limit > 0 || f.Offset > 0 {
+		limit := f.Limit
+		if limit <= 0 {
+			limit = -1
+		}
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, max(f.Offset, 0))
+	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find meetings: %w", err)
 	}
 	defer rows.Close()
-	now := s.now()
 	var out []*Meeting
-	skip := f.Offset
 	for rows.Next() {
 		m, err := scanMeeting(rows)
 		if err != nil {
 			return nil, fmt.Errorf("find meetings: %w", err)
 		}
+		// The query applied the rule; asking it again keeps one decider.
 		if access.MeetingAccess(v, m.Facts(), now) == access.None {
 			continue
 		}
-		if skip > 0 {
-			skip--
-			continue
-		}
 		out = append(out, m)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
 	}
 	return out, rows.Err()
 }
@@ -596,8 +633,14 @@ func (s *Store) FindAgenda(ctx context.Context, v access.Viewer, meetingID int64
 }
 
 // FindAgendaItemByID returns item id as v may see it (Full or Stub), or
-// ENOTFOUND.
+// ENOTFOUND; an item v cannot see at all is refused by the same single
+// query that finds a missing id missing (itemCandidate).
 func (s *Store) FindAgendaItemByID(ctx context.Context, v access.Viewer, id int64) (*AgendaItem, error) {
+	if ok, err := s.itemCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Tagesordnungspunkt")
+	}
 	its, err := s.items(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err

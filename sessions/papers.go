@@ -266,8 +266,15 @@ func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) 
 }
 
 // FindPaperByID returns paper id if v may see it, else ENOTFOUND (the same
-// error as for a paper that does not exist).
+// error as for a paper that does not exist). A paper that could not be
+// visible to v at all is refused by the same single query that finds a
+// missing id missing (paperCandidate), so that both cost the same.
 func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
+	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Vorlage")
+	}
 	p, err := s.paper(ctx, id)
 	if err != nil {
 		return nil, err
@@ -501,8 +508,14 @@ func (s *Store) visibleAttachments(ctx context.Context, v access.Viewer, all []*
 }
 
 // FindAttachmentByID returns attachment id if v may see it, else
-// ENOTFOUND.
+// ENOTFOUND; one that could not be visible to v at all is refused by the
+// same single query that finds a missing id missing (attachmentCandidate).
 func (s *Store) FindAttachmentByID(ctx context.Context, v access.Viewer, id int64) (*Attachment, error) {
+	if ok, err := s.attachmentCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Anlage")
+	}
 	all, err := s.attachments(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err

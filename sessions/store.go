@@ -207,6 +207,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 type OrganizationFilter struct {
 	BodyID         int64
 	Classification string
+	IDs            []int64 // nil: any; else only these (a page's meetings' organizations, in one query)
 }
 
 // FindOrganizations returns the organizations matching f in name order
@@ -221,6 +222,10 @@ func (s *Store) FindOrganizations(ctx context.Context, f OrganizationFilter) ([]
 	if f.Classification != "" {
 		q += ` AND classification = ?`
 		args = append(args, f.Classification)
+	}
+	if f.IDs != nil {
+		q += ` AND id` + inIDs
+		args = append(args, idList(f.IDs))
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY name, id`, args...)
 	if err != nil {

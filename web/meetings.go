@@ -83,8 +83,14 @@ func (s *Server) orgName(ctx context.Context, id int64) string {
 	return ""
 }
 
+// meetingSummary describes one meeting; lists use meetingSummaries, which
+// reads the organizations of a whole page at once.
 func (s *Server) meetingSummary(ctx context.Context, m *sessions.Meeting) meetingView {
-	return meetingView{ID: m.ID, Name: m.Name, Organization: s.orgName(ctx, m.OrganizationID), Start: m.Start, End: tptr(m.End),
+	return summary(m, s.orgName(ctx, m.OrganizationID))
+}
+
+func summary(m *sessions.Meeting, org string) meetingView {
+	return meetingView{ID: m.ID, Name: m.Name, Organization: org, Start: m.Start, End: tptr(m.End),
 		Location: m.Location, State: m.State, Published: tptr(m.PublishedAt)}
 }
 
@@ -171,33 +177,36 @@ func idParam(r *http.Request, name string) (int64, bool) {
 
 var notFoundErr = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 
+// apiMeetings lists the meetings the caller may see, by start, a page at a
+// time: `limit` (default 50, at most 200) and `cursor` from the previous
+// answer's `next` link, which is null on the last page.
 func (s *Server) apiMeetings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f := sessions.MeetingFilter{}
-	q := r.URL.Query()
-	if o, err := strconv.ParseInt(q.Get("organization"), 10, 64); err == nil {
-		f.OrganizationID = o
-	}
-	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(key); v != "" {
-			t, err := time.Parse("2006-01-02", v)
-			if err != nil {
-				s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "%s: expected a date YYYY-MM-DD", key))
-				return
-			}
-			*dst = t
-		}
-	}
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, viewerFrom(ctx), f)
+	f, err := meetingFilterFrom(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	out := []meetingView{}
-	for _, m := range ms {
-		out = append(out, s.meetingSummary(ctx, m))
+	p, err := parseMeetingPage(r, apiMeetingLimits)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out, err := s.meetingSummaries(ctx, ms)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	body := map[string]any{"data": out, "next": nil}
+	if next != "" {
+		body["next"] = withCursor(r, "/api/v1/meetings", next)
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {
@@ -315,30 +324,72 @@ var berlin = func() *time.Location {
 
 // ---- pages ----
 
-func (s *Server) pageMeetings(w http.ResponseWriter, r *http.Request) {
+// meetingList is one bounded list of meetings on a page, with the link to
+// its continuation ("" on its last page).
+type meetingList struct {
+	Meetings []meetingView
+	Next     string
+}
+
+// pageMeetingList reads one page of the meetings f selects for v from p,
+// with the link that continues it on path.
+func (s *Server) pageMeetingList(r *http.Request, path string, f sessions.MeetingFilter, p meetingPage) (meetingList, error) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	now := time.Now()
-	upcoming, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.Add(-12 * time.Hour)})
+	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	if err != nil {
+		return meetingList{}, err
+	}
+	l := meetingList{}
+	if l.Meetings, err = s.meetingSummaries(ctx, ms); err != nil {
+		return l, err
+	}
+	if next != "" {
+		l.Next = withCursor(r, path, next)
+	}
+	return l, nil
+}
+
+// pageMeetings shows a bounded window: the next upcoming meetings and the
+// most recent past ones, each with a link to more ("Weitere Sitzungen",
+// "Frühere Sitzungen"). With a cursor it shows the continuation of one of
+// the two lists. `organization` narrows to one committee, `limit` sets the
+// window (default 20, at most 100).
+func (s *Server) pageMeetings(w http.ResponseWriter, r *http.Request) {
+	f, err := meetingFilterFrom(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	past, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{To: now.Add(-12 * time.Hour), Descending: true, Limit: 50})
+	p, err := parseMeetingPage(r, portalMeetingLimits)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	conv := func(ms []*sessions.Meeting) []meetingView {
-		var out []meetingView
-		for _, m := range ms {
-			out = append(out, s.meetingSummary(ctx, m))
+	data := map[string]any{"Staff": viewerFrom(r.Context()).Staff()}
+	if p.After != nil {
+		l, err := s.pageMeetingList(r, "/meetings", f, p)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
 		}
-		return out
+		data["More"], data["Earlier"] = l, p.Descending
+	} else {
+		cut := time.Now().Add(-12 * time.Hour)
+		up, err := s.pageMeetingList(r, "/meetings", f, boundary(cut, false, p.Limit))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		past, err := s.pageMeetingList(r, "/meetings", f, boundary(cut, true, p.Limit))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["Upcoming"], data["Past"] = up, past
 	}
-	p := s.newPage(w, r, translate(language(r), "nav.meetings"))
-	p.Data = map[string]any{"Upcoming": conv(upcoming), "Past": conv(past), "Staff": v.Staff()}
-	s.render(w, r, http.StatusOK, "meetings", p)
+	pg := s.newPage(w, r, translate(language(r), "nav.meetings"))
+	pg.Data = data
+	s.render(w, r, http.StatusOK, "meetings", pg)
 }
 
 func (s *Server) pageMeeting(w http.ResponseWriter, r *http.Request) {

@@ -45,18 +45,64 @@ func meetingStatus(m *sessions.Meeting, now time.Time, lang string) string {
 	return translate(lang, "office.status_published")
 }
 
+// officeMeetings reads one page of meetings for the office's lists, each
+// with its publication status, and the link that continues it on path.
+func (s *Server) officeMeetings(r *http.Request, path string, f sessions.MeetingFilter, p meetingPage) ([]officeMeeting, string, error) {
+	ctx := r.Context()
+	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	if err != nil {
+		return nil, "", err
+	}
+	views, err := s.meetingSummaries(ctx, ms)
+	if err != nil {
+		return nil, "", err
+	}
+	now, lang := time.Now(), language(r)
+	list := make([]officeMeeting, len(ms))
+	for i, m := range ms {
+		list[i] = officeMeeting{views[i], meetingStatus(m, now, lang)}
+	}
+	if next != "" {
+		next = withCursor(r, path, next)
+	}
+	return list, next, nil
+}
+
+// pageOffice shows the office a bounded window of meetings — from two
+// months ago on, 50 at a time (`limit`, at most 200) — with links to the
+// next ones ("Weitere Sitzungen") and to those before the window
+// ("Frühere Sitzungen"); the calendar shows any month.
 func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	now := time.Now()
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.AddDate(0, -2, 0)})
+	f, err := meetingFilterFrom(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	var list []officeMeeting
-	for _, m := range ms {
-		list = append(list, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, now, language(r))})
+	p, err := parseMeetingPage(r, officeMeetingLimits)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	earlier := ""
+	if p.After == nil {
+		cut := time.Now().AddDate(0, -2, 0)
+		// A link to the meetings before the window, if there are any.
+		back := boundary(cut, true, 1)
+		before, _, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, back)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(before) > 0 {
+			earlier = withCursor(r, "/office", encodeMeetingCursor(*back.After, true))
+		}
+		p = boundary(cut, false, p.Limit)
+	}
+	list, next, err := s.officeMeetings(r, "/office", f, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
 	if err != nil {
@@ -69,10 +115,11 @@ func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
 			bodies = append(bodies, o)
 		}
 	}
-	p := s.newPage(w, r, "Ratsbüro")
-	p.Data = map[string]any{"Meetings": list, "Organizations": bodies}
-	p.Scripts = []string{"office.js"}
-	s.render(w, r, http.StatusOK, "office", p)
+	pg := s.newPage(w, r, "Ratsbüro")
+	pg.Data = map[string]any{"Meetings": list, "Organizations": bodies, "Next": next, "Earlier": earlier,
+		"Descending": p.Descending, "Continued": r.URL.Query().Get("cursor") != ""}
+	pg.Scripts = []string{"office.js"}
+	s.render(w, r, http.StatusOK, "office", pg)
 }
 
 type officeItem struct {
@@ -171,15 +218,20 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	views, err := s.meetingSummaries(ctx, ms)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	var weeks [][]calendarDay
 	for d := first; d.Before(last); {
 		var week []calendarDay
 		for i := 0; i < 7; i++ {
 			cd := calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: d.Year() == now.Year() && d.YearDay() == now.YearDay()}
-			for _, m := range ms {
+			for i, m := range ms {
 				ls := m.Start.In(berlin)
 				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
-					cd.Meetings = append(cd.Meetings, officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now(), language(r))})
+					cd.Meetings = append(cd.Meetings, officeMeeting{views[i], meetingStatus(m, time.Now(), language(r))})
 				}
 			}
 			week = append(week, cd)

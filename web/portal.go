@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -66,15 +69,13 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	conv := func(ms []*sessions.Meeting) []meetingView {
-		var out []meetingView
-		for _, m := range ms {
-			out = append(out, s.meetingSummary(ctx, m))
-		}
-		return out
+	nextViews, err := s.meetingSummaries(ctx, next)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	p := s.newPage(w, r, s.bodyName(ctx))
-	p.Data = map[string]any{"Next": conv(next), "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
+	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
 	s.render(w, r, http.StatusOK, "home", p)
 }
 
@@ -143,27 +144,31 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 		members = append(members, mv)
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
-	v := viewerFrom(ctx)
-	now := time.Now()
-	upcoming, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{OrganizationID: id, From: now.Add(-6 * time.Hour)})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	past, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{OrganizationID: id, To: now.Add(-6 * time.Hour), Descending: true, Limit: 20})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	var up, pa []meetingView
-	for _, m := range upcoming {
-		up = append(up, s.meetingSummary(ctx, m))
-	}
-	for _, m := range past {
-		pa = append(pa, s.meetingSummary(ctx, m))
+	// A bounded window of the committee's meetings; the links continue
+	// on /meetings, narrowed to the committee.
+	f := sessions.MeetingFilter{OrganizationID: id}
+	cut := time.Now().Add(-6 * time.Hour)
+	q := url.Values{"organization": {strconv.FormatInt(id, 10)}}
+	lists := map[string]meetingList{}
+	for key, desc := range map[string]bool{"Upcoming": false, "Past": true} {
+		ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, boundary(cut, desc, portalMeetingLimits.def))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		l := meetingList{}
+		if l.Meetings, err = s.meetingSummaries(ctx, ms); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if next != "" {
+			q.Set("cursor", next)
+			l.Next = "/meetings?" + q.Encode()
+		}
+		lists[key] = l
 	}
 	p := s.newPage(w, r, o.Name)
-	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": up, "Past": pa}
+	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": lists["Upcoming"], "Past": lists["Past"]}
 	s.render(w, r, http.StatusOK, "organization", p)
 }
 
@@ -256,7 +261,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, notFoundErr)
 		return
 	}
-	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	acc, err := s.documentAccess(ctx, v, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -299,4 +304,17 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
 	s.render(w, r, http.StatusOK, "document", p)
+}
+
+// documentAccess is v's access to document id for the routes that serve
+// one document: a document that could not be visible to v at all
+// (sessions.DocumentCandidate) is None after the same one query that
+// finds a missing id missing, so that refused and missing cost the same;
+// for the rest DocumentAccess decides.
+func (s *Server) documentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
+	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
+	if err != nil || !ok {
+		return access.None, err
+	}
+	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
 }

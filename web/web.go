@@ -283,9 +283,13 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	viewer := viewerFrom(ctx)
-	acc, err := s.cfg.Sessions.DocumentAccess(ctx, viewer, id)
+	acc, err := s.documentAccess(ctx, viewer, id)
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	if acc != access.Full {
+		s.Error(w, r, notFoundErr)
 		return
 	}
 	v, err := s.cfg.Documents.Store().FindVersion(ctx, id, n)

@@ -405,7 +405,8 @@ func publishedMeeting(c *http.Client, base string) int64 {
 
 // draftMeeting returns a meeting the office has not published yet.
 func draftMeeting(c *http.Client, base, token string) int64 {
-	req, _ := http.NewRequest("GET", base+"/api/v1/meetings", nil)
+	// Drafts lie ahead: the newest meetings first.
+	req, _ := http.NewRequest("GET", base+"/api/v1/meetings?order=desc", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := c.Do(req)
 	check(err)

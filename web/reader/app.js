@@ -144,7 +144,18 @@ async function pageMeetings() {
   const offlineIDs = new Set(stored.map((m) => m.meeting.id));
   let meetings;
   try {
-    meetings = (await api("/api/v1/meetings")).data;
+    // Two bounded pages instead of every meeting: the upcoming ones from
+    // (about) yesterday on, and the most recent past ones, newest first.
+    // Dates are whole days, so each side takes a day's margin.
+    const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+    const cut = Date.now() - 12 * 3600e3;
+    const [up, past] = await Promise.all([
+      api(`/api/v1/meetings?from=${day(cut - 24 * 3600e3)}&limit=200`),
+      api(`/api/v1/meetings?to=${day(cut + 48 * 3600e3)}&order=desc&limit=40`),
+    ]);
+    const byID = new Map();
+    for (const m of [...up.data, ...past.data]) byID.set(m.id, m);
+    meetings = [...byID.values()];
   } catch (e) {
     if (e.message === "signed out") return;
     meetings = stored.map((m) => m.meeting);

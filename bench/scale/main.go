@@ -1,0 +1,328 @@
+// Command scale measures whether a list costs one page, not the whole
+// list: it starts the demo council as a user would (the real binary,
+// `serve --demo`), times the first page of every list route — portal,
+// JSON API, office and OParl, as a citizen, a member and the office — then
+// grows the council to 50 times its size and times them again. Per route
+// it prints the cold time (the first request after a publication, which
+// empties the portal's cache) and the warm time (the median of the
+// requests after it; both once the search index has caught up), at 1x and
+// at 50x, and the factor between them
+// (goals: OParl pages cold at most 100 ms at 50x; no route slower by more
+// than 2x).
+//
+// The council grows by direct inserts into the server's SQLite file while
+// it runs (the API would take many minutes on a shared machine): every
+// meeting with its agenda items, exclusions, papers and consultations is
+// copied 49 times, each copy a week earlier than the one before, with the
+// same publication state. Documents and their attachments are not copied
+// (no new PDFs), so file lists do not grow.
+//
+//	go run ./bench/scale [-factor 50] [-warm 10] [-cold 2]
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
+)
+
+type target struct {
+	name, path, who string
+}
+
+type timing struct{ cold, warm time.Duration }
+
+func main() {
+	factor := flag.Int("factor", 50, "how many times the demo council grows")
+	warmN := flag.Int("warm", 10, "warm requests per route (median)")
+	coldN := flag.Int("cold", 2, "cold requests per route, each after a publication (median)")
+	flag.Parse()
+	ctx := context.Background()
+
+	demo, err := measure.StartDemo(ctx)
+	check(err)
+	defer demo.Stop()
+	db, c := demo.DB, demo.Client
+	tokens := map[string]string{"citizen": "", "member": demo.Accounts["anna"].Token, "office": demo.Accounts["ratsbuero"].Token}
+
+	targets := listTargets(c)
+	publish := republisher(c, tokens["office"])
+	pub := func() { publish(); settle(db) }
+	settle(db)
+	before := map[string]timing{}
+	counts := func() string {
+		var m, i, p int
+		db.QueryRow(`SELECT (SELECT COUNT(*) FROM meetings), (SELECT COUNT(*) FROM agenda_items), (SELECT COUNT(*) FROM papers)`).Scan(&m, &i, &p)
+		return fmt.Sprintf("%d meetings, %d agenda items, %d papers", m, i, p)
+	}
+	fmt.Printf("list routes, demo council, loopback, %d cores; cold: first request after a publication (median of %d), warm: median of %d\n\n", runtime.NumCPU(), *coldN, *warmN)
+	fmt.Println("1x:", counts())
+	// One request to every route first: the first request a fresh process
+	// serves (templates, SQLite's page cache) is not what "cold" means here.
+	for _, t := range targets {
+		c.Get(t.path, tokens[t.who])
+	}
+	for _, t := range targets {
+		before[t.name] = measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+	}
+	start := time.Now()
+	check(grow(ctx, db, *factor))
+	grown := time.Since(start)
+	settle(db)
+	fmt.Printf("%dx: %s (grown in %v by direct inserts; search index caught up after %v)\n\n", *factor, counts(), grown.Round(time.Second), (time.Since(start) - grown).Round(time.Second))
+
+	fmt.Printf("%-34s %-8s %10s %10s %10s %10s %7s %7s\n", "route (first page)", "viewer", "cold 1x", "warm 1x", fmt.Sprintf("cold %dx", *factor), fmt.Sprintf("warm %dx", *factor), "cold ×", "warm ×")
+	var worst float64
+	var worstName string
+	oparlCold := time.Duration(0)
+	for _, t := range targets {
+		a := before[t.name]
+		b := measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+		fc, fw := float64(b.cold)/float64(a.cold), float64(b.warm)/float64(a.warm)
+		for _, f := range []float64{fc, fw} {
+			if f > worst {
+				worst, worstName = f, t.name
+			}
+		}
+		if strings.HasPrefix(t.name, "OParl") {
+			oparlCold = max(oparlCold, b.cold)
+		}
+		fmt.Printf("%-34s %-8s %10s %10s %10s %10s %6.1fx %6.1fx\n", t.name, t.who, measure.Ms(a.cold), measure.Ms(a.warm), measure.Ms(b.cold), measure.Ms(b.warm), fc, fw)
+	}
+	fmt.Printf("\nslowest OParl page cold at %dx: %s (goal: at most 100 ms)\n", *factor, measure.Ms(oparlCold))
+	fmt.Printf("largest growth 1x → %dx: %.1fx, %s (goal: at most 2x)\n", *factor, worst, worstName)
+}
+
+// listTargets are the first pages of every list route; the OParl lists are
+// found by following the body's links, as a harvester does.
+func listTargets(c *measure.Client) []target {
+	ts := []target{
+		{"start page", "/", "citizen"},
+		{"meetings page", "/meetings", "citizen"},
+		{"meetings page", "/meetings", "member"},
+		{"committee page", "/organizations/2", "citizen"},
+		{"API meetings", "/api/v1/meetings", "citizen"},
+		{"API meetings", "/api/v1/meetings", "member"},
+		{"API meetings", "/api/v1/meetings", "office"},
+		{"office", "/office", "office"},
+		{"office calendar", "/office/calendar", "office"},
+	}
+	for i := range ts {
+		ts[i].name = ts[i].name + " (" + ts[i].who + ")"
+	}
+	status, b, _, err := c.Get("/oparl/v1/body", "")
+	check(err)
+	if status != 200 {
+		check(fmt.Errorf("/oparl/v1/body: %d", status))
+	}
+	var bodies struct{ Data []map[string]any }
+	check(json.Unmarshal(b, &bodies))
+	if len(bodies.Data) == 0 {
+		check(fmt.Errorf("no OParl body"))
+	}
+	for _, key := range []string{"organization", "person", "meeting", "paper", "agendaItem", "consultation", "file", "membership", "locationList"} {
+		if u, ok := bodies.Data[0][key].(string); ok {
+			ts = append(ts, target{"OParl " + key, strings.TrimPrefix(u, c.Base), "citizen"})
+		}
+	}
+	return ts
+}
+
+// republisher returns a function that makes a real publication through the
+// API — the office publishes a published meeting again at its own
+// publication time, which changes nothing anyone sees but is a
+// publication all the same (the portal's cache starts over).
+func republisher(c *measure.Client, office string) func() {
+	status, b, _, err := c.Get("/api/v1/meetings?limit=1", "")
+	check(err)
+	var ms struct {
+		Data []struct {
+			ID        int64
+			Published time.Time
+		}
+	}
+	check(json.Unmarshal(b, &ms))
+	if status != 200 || len(ms.Data) == 0 {
+		check(fmt.Errorf("no published meeting (%d)", status))
+	}
+	m := ms.Data[0]
+	body := fmt.Sprintf(`{"at": %q}`, m.Published.Format(time.RFC3339Nano))
+	return func() {
+		req, err := newPost(c.Base+fmt.Sprintf("/api/v1/meetings/%d/publish", m.ID), office, body)
+		check(err)
+		resp, err := c.HTTP.Do(req)
+		check(err)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			check(fmt.Errorf("publish: %d", resp.StatusCode))
+		}
+	}
+}
+
+// settle waits until the search index has caught up with the database (its
+// outbox is empty), up to three minutes, so that a measurement does not
+// share the machine with the indexer's work after a change.
+func settle(db *sql.DB) {
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&n); err != nil || n == 0 {
+			return
+		}
+	}
+}
+
+// measureRoute times t cold (after a publication) and warm.
+func measureRoute(c *measure.Client, t target, token string, publish func(), coldN, warmN int) timing {
+	get := func() time.Duration {
+		status, _, d, err := c.Get(t.path, token)
+		check(err)
+		if status != 200 {
+			check(fmt.Errorf("%s as %s: %d", t.path, t.who, status))
+		}
+		return d
+	}
+	var cold, warm []time.Duration
+	for i := 0; i < coldN; i++ {
+		publish()
+		cold = append(cold, get())
+	}
+	if measure.Median(cold) > 5*time.Second {
+		warmN = min(warmN, 2) // a route that slow is not measured for minutes
+	}
+	for i := 0; i < warmN; i++ {
+		warm = append(warm, get())
+	}
+	return timing{measure.Median(cold), measure.Median(warm)}
+}
+
+// grow copies every meeting with its agenda, exclusions, papers and
+// consultations factor-1 times, copy k shifted k weeks back, in one
+// transaction.
+func grow(ctx context.Context, db *sql.DB, factor int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	type row = []any
+	read := func(q string, n int) ([]row, error) {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []row
+		for rows.Next() {
+			r := make(row, n)
+			ptrs := make([]any, n)
+			for i := range r {
+				ptrs[i] = &r[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	meetings, err := read(`SELECT id, organization_id, name, start, end, location, state, published_at, created, modified FROM meetings`, 10)
+	if err != nil {
+		return err
+	}
+	items, err := read(`SELECT id, meeting_id, number, position, public, title, public_title, result, resolution, late_at, withdrawn_at, created, modified FROM agenda_items`, 13)
+	if err != nil {
+		return err
+	}
+	papers, err := read(`SELECT id, body_id, reference, name, paper_type, date, originator, published_at, created, modified FROM papers`, 10)
+	if err != nil {
+		return err
+	}
+	consultations, err := read(`SELECT paper_id, agenda_item_id, role, authoritative, created FROM consultations`, 5)
+	if err != nil {
+		return err
+	}
+	exclusions, err := read(`SELECT agenda_item_id, person_id, reason, created FROM exclusions`, 4)
+	if err != nil {
+		return err
+	}
+	insMeeting, _ := tx.PrepareContext(ctx, `INSERT INTO meetings (organization_id, name, start, end, location, state, published_at, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insItem, _ := tx.PrepareContext(ctx, `INSERT INTO agenda_items (meeting_id, number, position, public, title, public_title, result, resolution, late_at, withdrawn_at, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insPaper, _ := tx.PrepareContext(ctx, `INSERT INTO papers (body_id, reference, name, paper_type, date, originator, published_at, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insCons, _ := tx.PrepareContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`)
+	insExcl, err := tx.PrepareContext(ctx, `INSERT INTO exclusions (agenda_item_id, person_id, reason, created) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	for k := 1; k < factor; k++ {
+		shift := func(v any) any {
+			s, ok := v.(string)
+			if !ok || s == "" {
+				return v
+			}
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return v
+			}
+			return t.AddDate(0, 0, -7*k).UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+		}
+		newMeeting, newItem, newPaper := map[int64]int64{}, map[int64]int64{}, map[int64]int64{}
+		for _, m := range meetings {
+			res, err := insMeeting.ExecContext(ctx, m[1], fmt.Sprintf("%s (%d)", m[2], k), shift(m[3]), shift(m[4]), m[5], m[6], shift(m[7]), m[8], m[9])
+			if err != nil {
+				return fmt.Errorf("meeting: %w", err)
+			}
+			newMeeting[m[0].(int64)], _ = res.LastInsertId()
+		}
+		for _, it := range items {
+			res, err := insItem.ExecContext(ctx, newMeeting[it[1].(int64)], it[2], it[3], it[4], it[5], it[6], it[7], it[8], shift(it[9]), shift(it[10]), it[11], it[12])
+			if err != nil {
+				return fmt.Errorf("agenda item: %w", err)
+			}
+			newItem[it[0].(int64)], _ = res.LastInsertId()
+		}
+		for _, p := range papers {
+			res, err := insPaper.ExecContext(ctx, p[1], fmt.Sprintf("%s-%d", p[2], k), p[3], p[4], p[5], p[6], shift(p[7]), p[8], p[9])
+			if err != nil {
+				return fmt.Errorf("paper: %w", err)
+			}
+			newPaper[p[0].(int64)], _ = res.LastInsertId()
+		}
+		for _, c := range consultations {
+			if _, err := insCons.ExecContext(ctx, newPaper[c[0].(int64)], newItem[c[1].(int64)], c[2], c[3], c[4]); err != nil {
+				return fmt.Errorf("consultation: %w", err)
+			}
+		}
+		for _, e := range exclusions {
+			if _, err := insExcl.ExecContext(ctx, newItem[e[0].(int64)], e[1], e[2], e[3]); err != nil {
+				return fmt.Errorf("exclusion: %w", err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+func newPost(url, token, body string) (*http.Request, error) {
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}

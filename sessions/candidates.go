@@ -1,0 +1,127 @@
+package sessions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ratsmappe/ratsmappe/access"
+)
+
+// Candidates: a refused id must cost what a missing one costs, or the
+// response time counts hidden objects. A single read therefore first asks
+// one indexed query whether the object could be visible to the viewer at
+// all — a necessary condition of the rule in package access, written in
+// SQL — so that an object that fails it is "no row" exactly like an id
+// that does not exist; only candidates go on to the facts and the rule,
+// which decides. The conditions must stay supersets of the rule: they may
+// let through what the rule then refuses, never hold back what it allows
+// (TestCandidatesCoverTheRule compares them for every viewer and object).
+
+// memberOrgs returns the organizations v is (or was) a member of, as a
+// json_each list for the candidate queries; the rule checks the dates.
+func memberOrgs(v access.Viewer) string {
+	var ids []int64
+	if v.Role == access.RoleMember && v.PersonID != 0 {
+		for _, p := range v.Memberships {
+			ids = append(ids, p.OrganizationID)
+		}
+	}
+	return idList(ids)
+}
+
+// The candidate queries bind ?1 to the object's id, ?2 to now and ?3 to
+// the viewer's organizations (memberOrgs).
+
+// itemCouldShow is the condition on agenda item i of meeting m under which
+// v could see i in full: the meeting published by now, the item not
+// withdrawn, and public or of an organization v is a member of.
+const itemCouldShow = `i.withdrawn_at IS NULL AND m.published_at <= ?2
+	AND (i.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3)))`
+
+// paperCouldShow is the condition on paper p under which v could see it:
+// published explicitly by now, or consulted on an item v could see in
+// full.
+const paperCouldShow = `(p.published_at <= ?2 OR EXISTS (SELECT 1 FROM consultations c
+	JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
+	WHERE c.paper_id = p.id AND ` + itemCouldShow + `))`
+
+// paperCandidate reports whether paper id exists and could be visible to v
+// (staff: whether it exists), in one query.
+func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
+	cond := paperCouldShow
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	return s.candidate(ctx, v, "paper", `SELECT EXISTS (SELECT 1 FROM papers p WHERE p.id = ?1 AND `+cond+`)`, id)
+}
+
+// attachmentCouldShow is the condition on attachment a under which v
+// could see it: not withdrawn, and its item, paper or meeting could show
+// it — an item v could see in full whose attachment is public on a public
+// item or of v's organization, a paper v could see, a published meeting
+// whose attachment is public or of v's organization.
+const attachmentCouldShow = `a.withdrawn_at IS NULL AND (
+	(a.agenda_item_id IS NOT NULL AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
+		WHERE i.id = a.agenda_item_id AND ` + itemCouldShow + `
+		AND ((i.public = 1 AND a.public = 1) OR m.organization_id IN (SELECT value FROM json_each(?3)))))
+	OR (a.paper_id IS NOT NULL AND EXISTS (SELECT 1 FROM papers p WHERE p.id = a.paper_id AND ` + paperCouldShow + `))
+	OR (a.meeting_id IS NOT NULL AND EXISTS (SELECT 1 FROM meetings m WHERE m.id = a.meeting_id AND m.published_at <= ?2
+		AND (a.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3))))))`
+
+// minutesCouldShow is the condition on minutes mi under which v could see
+// them: the meeting published, and the minutes published and public, or
+// approved (or published) and of v's organization.
+const minutesCouldShow = `EXISTS (SELECT 1 FROM meetings m WHERE m.id = mi.meeting_id AND m.published_at <= ?2
+	AND ((mi.state = 'published' AND mi.public = 1)
+		OR (mi.state IN ('approved', 'published') AND m.organization_id IN (SELECT value FROM json_each(?3)))))`
+
+// candidate runs a candidate query (?1 id, ?2 now, ?3 v's organizations).
+func (s *Store) candidate(ctx context.Context, v access.Viewer, what, q string, id int64) (bool, error) {
+	var ok bool
+	if err := s.db.QueryRowContext(ctx, q, id, ts(s.now()), memberOrgs(v)).Scan(&ok); err != nil {
+		return false, fmt.Errorf("%s candidate %d: %w", what, id, err)
+	}
+	return ok, nil
+}
+
+// staffCandidate binds the arguments of a candidate query for staff,
+// who may see whatever exists.
+const staffCandidate = "?2 = ?2 AND ?3 = ?3"
+
+// attachmentCandidate reports whether attachment id exists and could be
+// visible to v, in one query.
+func (s *Store) attachmentCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
+	cond := attachmentCouldShow
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	return s.candidate(ctx, v, "attachment", `SELECT EXISTS (SELECT 1 FROM attachments a WHERE a.id = ?1 AND `+cond+`)`, id)
+}
+
+// itemCandidate reports whether agenda item id exists and v could see it
+// at all (in full or as a stub): for everyone but staff its meeting must
+// be published and the item not withdrawn — ItemAccess's whole condition
+// for None.
+func (s *Store) itemCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
+	cond := `i.withdrawn_at IS NULL AND m.published_at <= ?2 AND ?3 = ?3`
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	return s.candidate(ctx, v, "agenda item", `SELECT EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
+		WHERE i.id = ?1 AND `+cond+`)`, id)
+}
+
+// DocumentCandidate reports whether document docID is linked somewhere
+// (an attachment or minutes) in a way that could let v see it — a
+// necessary condition of DocumentAccess, read in one indexed query. Routes
+// that serve one document ask it first and answer a document that fails it
+// exactly as a missing one, without loading any facts, so that refused and
+// missing cost the same; for those that pass, DocumentAccess decides.
+// Staff: whether the document exists at all.
+func (s *Store) DocumentCandidate(ctx context.Context, v access.Viewer, docID int64) (bool, error) {
+	if v.Staff() {
+		return s.candidate(ctx, v, "document", `SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1 AND `+staffCandidate+`)`, docID)
+	}
+	return s.candidate(ctx, v, "document", `SELECT EXISTS (SELECT 1 FROM attachments a WHERE a.document_id = ?1 AND `+attachmentCouldShow+`)
+		OR EXISTS (SELECT 1 FROM minutes mi WHERE mi.document_id = ?1 AND `+minutesCouldShow+`)`, docID)
+}

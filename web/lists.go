@@ -1,0 +1,212 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// Lists of meetings (JSON API, portal, office) are read a page at a time:
+// `limit` (how many; a default and a maximum per surface) and `cursor` (an
+// opaque position from the previous page's "next" link). A page reads only
+// its own rows (keyset pagination in SQL, sessions.MeetingFilter.After) and
+// the organizations of its meetings in one more query, so its cost does not
+// grow with the number of meetings.
+
+// listLimits are the default and the maximum page size of a surface.
+type listLimits struct{ def, max int }
+
+var (
+	apiMeetingLimits    = listLimits{def: 50, max: 200}
+	portalMeetingLimits = listLimits{def: 20, max: 100}
+	officeMeetingLimits = listLimits{def: 50, max: 200}
+)
+
+// meetingPage is where a page of meetings starts and how long it is.
+type meetingPage struct {
+	Limit int
+	// After is the cursor's position; nil on a first page.
+	After      *sessions.MeetingCursor
+	Descending bool
+}
+
+// cursorVersion prefixes every cursor, so that a later format can refuse
+// (or read) an old one knowingly.
+const cursorVersion = "m1"
+
+// encodeMeetingCursor makes the opaque cursor that continues a list after the
+// position (start, id), in ascending or descending order of start.
+func encodeMeetingCursor(c sessions.MeetingCursor, desc bool) string {
+	dir := "a"
+	if desc {
+		dir = "d"
+	}
+	raw := cursorVersion + "|" + dir + "|" + c.Start.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(c.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func errBadCursor() error {
+	return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter cursor: bitte den Link „next“ einer vorigen Antwort unverändert verwenden. / Invalid cursor: use the next link of a previous answer unchanged.")
+}
+
+// decodeMeetingCursor reads a cursor made by encodeMeetingCursor; EINVALID otherwise.
+func decodeMeetingCursor(s string) (sessions.MeetingCursor, bool, error) {
+	var c sessions.MeetingCursor
+	if len(s) > 100 {
+		return c, false, errBadCursor()
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, false, errBadCursor()
+	}
+	parts := strings.Split(string(b), "|")
+	if len(parts) != 4 || parts[0] != cursorVersion || (parts[1] != "a" && parts[1] != "d") {
+		return c, false, errBadCursor()
+	}
+	start, err1 := time.Parse(time.RFC3339Nano, parts[2])
+	id, err2 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil || id < 0 {
+		return c, false, errBadCursor()
+	}
+	c.Start, c.ID = start.UTC(), id
+	return c, parts[1] == "d", nil
+}
+
+// parseMeetingPage reads `limit`, `order` and `cursor` of r within lim: a
+// missing limit is lim.def; order is asc (by start, the default) or desc; a
+// limit that is not a whole number from 1 to lim.max, another order, or a
+// cursor this server did not make (or made for the other order) is
+// EINVALID (400, with a message that says what to send).
+func parseMeetingPage(r *http.Request, lim listLimits) (meetingPage, error) {
+	q := r.URL.Query()
+	p := meetingPage{Limit: lim.def}
+	switch q.Get("order") {
+	case "", "asc":
+	case "desc":
+		p.Descending = true
+	default:
+		return p, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter order: erwartet asc oder desc. / Invalid order: expected asc or desc.")
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > lim.max {
+			return p, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter limit: erwartet eine ganze Zahl von 1 bis %d. / Invalid limit: expected a whole number from 1 to %d.", lim.max, lim.max)
+		}
+		p.Limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		c, desc, err := decodeMeetingCursor(s)
+		if err != nil {
+			return p, err
+		}
+		if q.Has("order") && desc != p.Descending {
+			return p, errBadCursor()
+		}
+		p.After, p.Descending = &c, desc
+	}
+	return p, nil
+}
+
+// findMeetingPage reads one page of the meetings f selects for v, starting
+// at p, and returns them with the cursor of the next page ("" on the last
+// page). It reads one row more than the page to know whether there is a
+// next one.
+func (s *Server) findMeetingPage(ctx context.Context, v access.Viewer, f sessions.MeetingFilter, p meetingPage) ([]*sessions.Meeting, string, error) {
+	f.After, f.Descending, f.Limit, f.Offset = p.After, p.Descending, p.Limit+1, 0
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(ms) <= p.Limit {
+		return ms, "", nil
+	}
+	ms = ms[:p.Limit]
+	last := ms[len(ms)-1]
+	return ms, encodeMeetingCursor(sessions.MeetingCursor{Start: last.Start, ID: last.ID}, p.Descending), nil
+}
+
+// boundary is a page that starts at time t: ascending, the meetings that
+// start at or after t; descending, those that start before t. Meeting ids
+// are positive, so id 0 sits before every meeting starting at t.
+func boundary(t time.Time, desc bool, limit int) meetingPage {
+	return meetingPage{Limit: limit, After: &sessions.MeetingCursor{Start: t}, Descending: desc}
+}
+
+// withCursor returns path with r's query, the cursor set to cursor (and
+// the language left to the cookie).
+func withCursor(r *http.Request, path, cursor string) string {
+	q := url.Values{}
+	for k, vs := range r.URL.Query() {
+		if k != "cursor" && k != "lang" {
+			q[k] = vs
+		}
+	}
+	q.Set("cursor", cursor)
+	return path + "?" + q.Encode()
+}
+
+// meetingSummaries describes ms for lists, with their organizations' names
+// read in one query for the whole page.
+func (s *Server) meetingSummaries(ctx context.Context, ms []*sessions.Meeting) ([]meetingView, error) {
+	out := make([]meetingView, 0, len(ms))
+	if len(ms) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.OrganizationID)
+	}
+	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(orgs))
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	for _, m := range ms {
+		out = append(out, summary(m, names[m.OrganizationID]))
+	}
+	return out, nil
+}
+
+// meetingFilterFrom reads the filters of a meeting list from r's query:
+// `organization` (an id), `from` and `to` (dates YYYY-MM-DD, start in
+// [from, to)); anything else malformed is EINVALID.
+func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
+	var f sessions.MeetingFilter
+	q := r.URL.Query()
+	if o := q.Get("organization"); o != "" {
+		id, err := strconv.ParseInt(o, 10, 64)
+		if err != nil || id < 1 {
+			return f, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter organization: erwartet die Nummer eines Gremiums. / Invalid organization: expected an organization id.")
+		}
+		f.OrganizationID = id
+	}
+	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(key); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, berlin)
+			if err != nil {
+				return f, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter %s: erwartet ein Datum JJJJ-MM-TT. / Invalid %s: expected a date YYYY-MM-DD.", key, key)
+			}
+			*dst = t
+		}
+	}
+	return f, nil
+}
+
+// With returns a copy of p with other data, for a sub-template that
+// renders part of a page (a table of meetings) and still translates.
+func (p *page) With(data any) *page {
+	c := *p
+	c.Data = data
+	return &c
+}
