@@ -40,6 +40,7 @@ type Config struct {
 	PDFMaxMB    int64
 	OCR         bool
 	WasmCache   string
+	PDFUser     string
 
 	MeiliURL, MeiliKey string // Meilisearch instead of the embedded index
 }
@@ -57,7 +58,8 @@ func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
 	fs.StringVar(&c.MeiliURL, "meili-url", envString("RATSMAPPE_MEILI_URL", ""), "Meilisearch server for search (default: the embedded index in DATA/search)")
 	fs.StringVar(&c.MeiliKey, "meili-key", envString("RATSMAPPE_MEILI_KEY", ""), "Meilisearch API key")
-	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine (default DATA/cache/wasm)")
+	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine, shared by all data directories (default: the user's cache directory, ~/.cache/ratsmappe/pdfium-…)")
+	fs.StringVar(&c.PDFUser, "pdf-worker-user", envString("RATSMAPPE_PDF_WORKER_USER", "nobody"), `user the PDF workers run as when ratsmappe runs as root (name or uid[:gid]; "root" keeps root)`)
 }
 
 func envString(key, def string) string {
@@ -157,7 +159,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 	workers := cfg.PDFWorkers
 	wasmCache := cfg.WasmCache
 	if wasmCache == "" {
-		wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
+		if wasmCache, err = pdfworker.DefaultCacheDir(); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	pool, err := pdfworker.New(pdfworker.Config{
 		Command:      []string{exe, "pdf-worker"},
@@ -166,6 +171,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		MemoryLimit:  cfg.PDFMemoryMB << 20,
 		MaxInputSize: cfg.PDFMaxMB * 1000 * 1000,
 		CacheDir:     wasmCache,
+		User:         cfg.PDFUser,
 		TempDir:      filepath.Join(cfg.Data, "tmp"),
 		OCR:          cfg.OCR,
 		Logger:       log,

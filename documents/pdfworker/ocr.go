@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -156,8 +155,8 @@ func (o *ocr) run(ctx context.Context, pgm []byte, dpi int, timeout time.Duratio
 	}
 	cmd := exec.CommandContext(ctx, o.bin, args...)
 	cmd.Stdin = bytes.NewReader(pgm)
-	// One thread: the pool already runs one worker per core.
-	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	// Its own environment, not the worker's: nothing but its settings.
+	cmd.Env = ocrEnv()
 	// tesseract stays in the worker's process group, which the parent
 	// kills as a whole, and dies with the worker.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
