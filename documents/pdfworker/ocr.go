@@ -50,14 +50,12 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		if strings.TrimSpace(pages[i].Text) != "" {
 			continue
 		}
-		timeout := ocrTimeout
-		if !deadline.IsZero() {
-			left := time.Until(deadline) - ocrReserve
-			if left < time.Second {
-				e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
-				break
-			}
-			timeout = min(timeout, left)
+		// The time left is measured again after rendering, which takes
+		// a while on a loaded machine.
+		timeout, ok := ocrTimeLeft(deadline)
+		if !ok {
+			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
+			break
 		}
 		if !e.hasImage(inst, doc, i) {
 			continue
@@ -66,6 +64,10 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		if err != nil {
 			e.cfg.Log.Warn("OCR: render", "page", i+1, "err", err)
 			continue
+		}
+		if timeout, ok = ocrTimeLeft(deadline); !ok {
+			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
+			break
 		}
 		text, err := e.ocr.run(ctx, pgm, dpi, timeout)
 		if err != nil {
@@ -78,6 +80,16 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		}
 	}
 	return done
+}
+
+// ocrTimeLeft returns the time tesseract may take on a page before
+// deadline (zero: no deadline), false if too little is left.
+func ocrTimeLeft(deadline time.Time) (time.Duration, bool) {
+	if deadline.IsZero() {
+		return ocrTimeout, true
+	}
+	left := time.Until(deadline) - ocrReserve
+	return min(ocrTimeout, left), left >= time.Second
 }
 
 // hasImage reports whether page i shows an image or a form XObject (which
