@@ -8,7 +8,6 @@ import (
 	"math"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	pdfium "github.com/klippa-app/go-pdfium"
@@ -171,7 +170,7 @@ func (o *ocr) run(ctx context.Context, pgm []byte, dpi int, timeout time.Duratio
 	cmd.Env = ocrEnv()
 	// tesseract stays in the worker's process group, which the parent
 	// kills as a whole, and dies with the worker.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = ocrProcAttr()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

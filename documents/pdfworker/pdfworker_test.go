@@ -27,7 +27,7 @@ import (
 const childEnv = "RATSMAPPE_PDF_WORKER_CHILD"
 
 func TestMain(m *testing.M) {
-	if cache := os.Getenv(probeEnv); cache != "" {
+	if cache := os.Getenv(probeEnv); cache != "" && probeSandbox != nil {
 		probeSandbox(cache)
 	}
 	if os.Getenv(childEnv) == "1" {
@@ -51,6 +51,12 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// probeEnv makes the test binary a sandbox probe, which runs
+// probeSandbox instead of the tests (where the system has a sandbox).
+const probeEnv = "RATSMAPPE_PDF_WORKER_PROBE"
+
+var probeSandbox func(cache string)
 
 // workerBinary is the test binary as the workers start it.
 var workerBinary = os.Args[0]

@@ -99,6 +99,11 @@ func sysProcAttr(id *identity, newNet bool) *syscall.SysProcAttr {
 	return a
 }
 
+// ocrProcAttr starts tesseract to die with its worker.
+func ocrProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
 // canNewNet reports whether the pool may give workers their own network
 // namespace: it needs CAP_SYS_ADMIN, which root has (outside of most
 // container runtimes' default profiles, where the start then fails with

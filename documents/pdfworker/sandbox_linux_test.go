@@ -120,14 +120,13 @@ func statusField(status, name string) string {
 	return ""
 }
 
-// probeEnv makes the test binary a sandbox probe (see probeSandbox).
-const probeEnv = "RATSMAPPE_PDF_WORKER_PROBE"
+func init() { probeSandbox = probe }
 
-// probeSandbox runs in a child of the test: it confines itself exactly
-// as a worker does, with its current directory as the worker's directory
-// and the directory in probeEnv as the cache, and reports what it can
-// still do, one line per attempt.
-func probeSandbox(cache string) {
+// probe runs in a child of the test: it confines itself exactly as a
+// worker does, with its current directory as the worker's directory and
+// the directory in probeEnv as the cache, and reports what it can still
+// do, one line per attempt.
+func probe(cache string) {
 	err := func() error {
 		if _, err := pdfworker.EnforceSandbox(pdfworker.ServeConfig{CacheDir: cache}); err != nil {
 			return err

@@ -1,0 +1,35 @@
+//go:build !linux
+
+package pdfworker
+
+import (
+	"os"
+	"syscall"
+)
+
+// On systems other than Linux a worker is a plain child process: it gets
+// the empty environment and its own directory, but no other confinement.
+
+type identity struct{ uid, gid uint32 }
+
+func workerIdentity(string) (*identity, error) { return nil, nil }
+
+func (id *identity) chown(string) error    { return nil }
+func (id *identity) fchown(*os.File) error { return nil }
+
+func sysProcAttr(*identity, bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+func ocrProcAttr() *syscall.SysProcAttr { return nil }
+
+func canNewNet() bool { return false }
+
+const workerMaxProcs = 0
+
+func enforceSandbox(ServeConfig) (string, error) { return "nothing (not Linux)", nil }
+
+func loneFile(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return st.Mode().IsRegular() && ok && sys.Nlink == 1
+}
