@@ -54,12 +54,14 @@ fuzz:
 deps: deps-debian deps-minio deps-node
 
 # Debian packages the tests use: pdftotext and qpdf (benchmark anchors and
-# test tools), tesseract with German data (OCR), Chromium (browser tests). Installed only when
+# test tools), tesseract with German data (OCR), Chromium (browser tests),
+# wngerman (the German word list compounds are split by; the binary reads
+# /usr/share/dict/ngerman at run time and works without it). Installed only when
 # missing, and only where we may (root); elsewhere the tests that need them
 # skip, except under CI=true, where they fail.
 deps-debian:
 	@missing=""; \
-	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu chromium; do \
+	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu chromium wngerman; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \

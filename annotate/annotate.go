@@ -15,6 +15,7 @@ package annotate
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
 	"time"
 )
@@ -54,6 +55,8 @@ const (
 	TextualBody          = "TextualBody"
 	InkBody              = "ratsmappe:Ink"
 	// PDFFragment is the conformsTo of a page FragmentSelector (RFC 8118).
+	// Parse also takes RFC 3778, which RFC 8118 updates and the W3C Web
+	// Annotation Data Model names for PDF, and normalizes it to this.
 	PDFFragment = "http://tools.ietf.org/rfc/rfc8118"
 )
 
@@ -88,6 +91,13 @@ type Annotation struct {
 	// History lists earlier anchorings, oldest first; only
 	// GET /annotations/{uuid} fills it.
 	History []History `json:"ratsmappe:history,omitempty"`
+
+	// Extra holds the properties of the annotation this package does not
+	// know (another client's generator, rights, its own x-… fields …),
+	// kept as the client sent them (compact JSON) and given back on read.
+	// None of them names a property above or one of ours (see Parse), so
+	// they cannot override the server's fields.
+	Extra map[string]json.RawMessage `json:"-"`
 
 	// BaseRevision is the revision the client's edit started from
 	// (ratsmappe:baseRevision); 0 if none. It decides only whether a PUT
@@ -207,4 +217,9 @@ type Change struct {
 	DocumentID int64
 	Version    int
 	Annotation *Annotation // nil for a tombstone
+	// Peer: the change is of an annotation a faction peer shares (or
+	// shared), not of the reader's own. Whoever serves it must leave it
+	// out entirely where the reader may not see its document: not even
+	// its ID, time or tombstone may tell them that it exists.
+	Peer bool
 }

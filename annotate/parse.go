@@ -27,6 +27,8 @@ const (
 	MaxCoordinate  = 100000
 	MaxStrokeWidth = 100
 	MaxPage        = 100000
+	MaxExtra       = 64  // properties kept in Annotation.Extra
+	MaxExtraName   = 200 // bytes of such a property's name
 )
 
 // InvalidError is why Parse refused an annotation: Reason is a stable
@@ -47,13 +49,15 @@ func invalid(reason, format string, args ...any) error {
 }
 
 // input is the JSON a client may send. Server-owned fields are accepted
-// (so that a client can send back what it got) and ignored.
+// (so that a client can send back what it got) and ignored; any other
+// property is kept in Annotation.Extra (see extras).
 type input struct {
 	Context      json.RawMessage `json:"@context"`
 	ID           string          `json:"id"`
 	Type         json.RawMessage `json:"type"`
 	Motivation   json.RawMessage `json:"motivation"`
 	Body         json.RawMessage `json:"body"`
+	BodyValue    *string         `json:"bodyValue"` // W3C's short form of one TextualBody
 	Target       json.RawMessage `json:"target"`
 	Shared       *string         `json:"ratsmappe:shared"`
 	BaseRevision *int64          `json:"ratsmappe:baseRevision"`
@@ -61,7 +65,6 @@ type input struct {
 	Created   json.RawMessage `json:"created"`
 	Modified  json.RawMessage `json:"modified"`
 	Creator   json.RawMessage `json:"creator"`
-	Generator json.RawMessage `json:"generator"`
 	Revision  json.RawMessage `json:"ratsmappe:revision"`
 	Anchoring json.RawMessage `json:"anchoring"`
 	SharedBy  json.RawMessage `json:"ratsmappe:sharedBy"`
@@ -139,9 +142,15 @@ func oneOrMany(raw json.RawMessage) ([]json.RawMessage, bool) {
 	return nil, false
 }
 
-func strict(raw []byte, v any) error {
+func strict(raw []byte, v any) error { return decode(raw, v, true) }
+
+// decode reads one JSON value into v, refusing trailing data and, if
+// strict, unknown fields.
+func decode(raw []byte, v any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
@@ -181,10 +190,14 @@ func Parse(data []byte) (*Annotation, error) {
 		return nil, invalid("malformed_json", "Die Anmerkung ist kein gültiges UTF-8.")
 	}
 	var in input
-	if err := strict(data, &in); err != nil {
+	if err := decode(data, &in, false); err != nil {
 		return nil, decodeErr("malformed_json", "Die Anmerkung", err)
 	}
 	a := &Annotation{Context: Context, Type: "Annotation"}
+	var err error
+	if a.Extra, err = extras(data); err != nil {
+		return nil, err
+	}
 	if !validContext(in.Context) {
 		return nil, invalid("bad_context", "@context muss %q sein.", Context)
 	}
@@ -192,8 +205,8 @@ func Parse(data []byte) (*Annotation, error) {
 	if json.Unmarshal(in.Type, &typ) != nil || typ != "Annotation" {
 		return nil, invalid("bad_type", "type muss \"Annotation\" sein.")
 	}
-	if json.Unmarshal(in.Motivation, &a.Motivation) != nil {
-		return nil, invalid("bad_motivation", "motivation fehlt.")
+	if a.Motivation = motivation(in.Motivation); a.Motivation == "" {
+		return nil, invalid("bad_motivation", "motivation fehlt oder nennt mehrere Motivationen.")
 	}
 	switch a.Motivation {
 	case Highlighting, Commenting, Bookmarking, Drawing:
@@ -220,6 +233,12 @@ func Parse(data []byte) (*Annotation, error) {
 			return nil, invalid("bad_revision", "ratsmappe:baseRevision darf nicht negativ sein.")
 		}
 		a.BaseRevision = *in.BaseRevision
+	}
+	if in.BodyValue != nil {
+		if len(in.Body) > 0 {
+			return nil, invalid("bad_body", "body und bodyValue schließen sich aus.")
+		}
+		in.Body, _ = json.Marshal(Body{Type: TextualBody, Value: *in.BodyValue})
 	}
 	if err := parseBodies(a, in.Body); err != nil {
 		return nil, err
@@ -340,8 +359,7 @@ func parseTarget(a *Annotation, raw json.RawMessage) error {
 		switch s.Type {
 		case FragmentSelector:
 			_, pok := pageOf(s.Value)
-			ok = pok && (s.ConformsTo == "" || s.ConformsTo == PDFFragment || s.ConformsTo == "https://tools.ietf.org/rfc/rfc8118") &&
-				only(s, "value", "conformsTo")
+			ok = pok && (s.ConformsTo == "" || pdfFragment[s.ConformsTo]) && only(s, "value", "conformsTo")
 			s.ConformsTo = PDFFragment
 		case TextQuoteSelector:
 			ok = s.Exact != "" && only(s, "exact", "prefix", "suffix")

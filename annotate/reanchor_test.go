@@ -2,6 +2,7 @@ package annotate_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -47,15 +48,13 @@ func mustParse(t *testing.T, s string) *annotate.Annotation {
 	return a
 }
 
-// Annotations move to a new version even if the server stopped between
-// the upload and the re-anchoring: staleness is read from the database.
-// Ink and point notes move with the text near them or with their page;
-// the anchoring history and every revision are kept; withdrawing the new
-// version brings them back.
-func TestReanchorAfterRestart(t *testing.T) {
+// openDocuments opens (and migrates) the SQLite file with a document
+// service over it; upload adds a document of text pages (id 0) or a
+// new version of document id.
+func openDocuments(t *testing.T, file string) (db *sql.DB, upload func(id int64, pages ...string) int64) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "t.db")
+	dir := filepath.Dir(file)
 	db, err := sqlite.Open(ctx, file)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +70,8 @@ func TestReanchorAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: textIngester{dir}})
-	upload := func(id int64, pages ...string) int64 {
+	return db, func(id int64, pages ...string) int64 {
+		t.Helper()
 		p := filepath.Join(dir, "u.txt")
 		os.WriteFile(p, []byte(strings.Join(pages, "\f")), 0o644)
 		u := documents.Upload{Path: p, FileName: "v.pdf", Uploader: "amt"}
@@ -87,6 +87,17 @@ func TestReanchorAfterRestart(t *testing.T) {
 		}
 		return id
 	}
+}
+
+// Annotations move to a new version even if the server stopped between
+// the upload and the re-anchoring: staleness is read from the database.
+// Ink and point notes move with the text near them or with their page;
+// the anchoring history and every revision are kept; withdrawing the new
+// version brings them back.
+func TestReanchorAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "t.db")
+	db, upload := openDocuments(t, file)
 	doc := upload(0, p1, p2, p3)
 	st := annotate.NewStore(db, nil)
 	const me = 7
@@ -114,7 +125,7 @@ func TestReanchorAfterRestart(t *testing.T) {
 	upload(doc, "Deckblatt\n\nGeänderte Fassung", p1, p2, p3)
 	// The server "crashed" before re-anchoring: start afresh on the file.
 	db.Close()
-	db, err = sqlite.Open(ctx, file)
+	db, err := sqlite.Open(ctx, file)
 	if err != nil {
 		t.Fatal(err)
 	}

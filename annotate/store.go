@@ -321,6 +321,7 @@ func (s *Store) Changes(ctx context.Context, r Reader, since int64, limit int) (
 		c := Change{Seq: row.seq, ID: ID(row.uuid), Revision: row.revision, Modified: parseTime(row.modified),
 			DocumentID: row.docID, Version: row.version}
 		own := row.account == r.AccountID
+		c.Peer = !own
 		if row.deleted || (!own && !row.shared) {
 			c.Deleted = true
 		} else {

@@ -3,6 +3,8 @@ package documents
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Rejection codes: the closed set of reasons an uploaded file is refused.
@@ -78,6 +80,66 @@ var rejectionMessages = map[string][2]string{
 	RejectCrashed: {
 		"Das PDF konnte nicht verarbeitet werden, es ist vermutlich beschädigt. Bitte erzeugen Sie es neu aus dem Ursprungsdokument und laden Sie es erneut hoch.",
 		"The PDF could not be processed; it is probably damaged. Please create it again from the source document and upload it again.",
+	},
+}
+
+// Limits that a file can exceed. Each is refused with
+// RejectResourceLimit, but with a message that names the limit and what
+// to do about it (see RejectLimit).
+const (
+	LimitPages        = "pages"         // more pages than allowed
+	LimitImagePixels  = "image_pixels"  // an image larger than allowed, in pixels
+	LimitDecodedBytes = "decoded_bytes" // streams that decompress to more than allowed
+)
+
+// RejectLimit returns the RejectResourceLimit rejection of a file over
+// limit (one of the Limit constants), whose allowed maximum is max (pages,
+// pixels or bytes). An unknown limit gets the standard message of
+// RejectResourceLimit.
+func RejectLimit(limit string, max int64, cause error) *Rejection {
+	m, ok := limitMessages[limit]
+	if !ok {
+		return Reject(RejectResourceLimit, cause)
+	}
+	n := max
+	switch limit {
+	case LimitImagePixels:
+		n = max / 1_000_000 // megapixels
+	case LimitDecodedBytes:
+		n = max / 1_000_000 // MB
+	}
+	return &Rejection{Code: RejectResourceLimit,
+		Message:   fmt.Sprintf(m[0], groupDigits(n, '.')),
+		MessageEN: fmt.Sprintf(m[1], groupDigits(n, ',')),
+		Err:       cause}
+}
+
+// groupDigits writes n with sep between groups of three digits, as
+// 10.000 (German) or 10,000 (English).
+func groupDigits(n int64, sep byte) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(sep)
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+var limitMessages = map[string][2]string{
+	LimitPages: {
+		"Das PDF hat mehr als %s Seiten. Bitte teilen Sie es in mehrere Dateien auf und laden Sie diese einzeln hoch.",
+		"The PDF has more than %s pages. Please split it into several files and upload them one by one.",
+	},
+	LimitImagePixels: {
+		"Das PDF enthält ein Bild mit mehr als %s Megapixeln. Bitte verringern Sie die Auflösung der Bilder (z. B. beim Scannen 300 dpi) und laden Sie es erneut hoch.",
+		"The PDF contains an image of more than %s megapixels. Please lower the resolution of its images (for example scan at 300 dpi) and upload it again.",
+	},
+	LimitDecodedBytes: {
+		"Die Inhalte des PDFs sind entpackt größer als %s MB. Bitte erzeugen Sie es neu (z. B. „Drucken als PDF“) oder teilen Sie es auf.",
+		"Unpacked, the contents of the PDF exceed %s MB. Please create it again (for example with “Print to PDF”) or split it.",
 	},
 }
 

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
 )
 
 // graph holds what the policy needs to decide on a set of attachments,
@@ -27,6 +30,7 @@ type graph struct {
 type paperRow struct {
 	publishedAt sql.NullString
 	items       []int64
+	excluded    []int64 // persons excluded from any item consulting the paper
 }
 
 // idList encodes ids for `IN (SELECT value FROM json_each(?))`: one
@@ -82,6 +86,25 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
+		rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
+			JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(paperIDs))
+		if err != nil {
+			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+		}
+		for rows.Next() {
+			var paper, person int64
+			if err := rows.Scan(&paper, &person); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+			}
+			if p := g.papers[paper]; p != nil {
+				p.excluded = append(p.excluded, person)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+		}
 	}
 	if len(itemIDs) > 0 {
 		its, err := s.items(ctx, "id"+inIDs, idList(itemIDs))
@@ -112,8 +135,15 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("policy facts: meetings: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT a.meeting_id, e.person_id FROM exclusions e
-		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs, idList(meetingIDs))
+	// Persons excluded from any item of the meetings: recorded on the item,
+	// or on another item consulting a paper the item consults (the matter).
+	rows, err = s.db.QueryContext(ctx, `SELECT a.meeting_id, e.person_id FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs+`
+		UNION SELECT a.meeting_id, e.person_id FROM agenda_items a
+		JOIN consultations mine ON mine.agenda_item_id = a.id
+		JOIN consultations other ON other.paper_id = mine.paper_id
+		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+		WHERE a.meeting_id`+inIDs, idList(meetingIDs), idList(meetingIDs))
 	if err != nil {
 		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
 	}
@@ -150,34 +180,34 @@ func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minute
 	return s.loadGraph(ctx, meetings, items, papers)
 }
 
-func (g *graph) meetingFacts(id int64) (MeetingFacts, bool) {
+func (g *graph) meetingFacts(id int64) (access.MeetingFacts, bool) {
 	m := g.meetings[id]
 	if m == nil {
-		return MeetingFacts{}, false
+		return access.MeetingFacts{}, false
 	}
 	f := m.Facts()
 	f.Excluded = g.excluded[id]
 	return f, true
 }
 
-func (g *graph) itemFacts(id int64) (ItemFacts, bool) {
+func (g *graph) itemFacts(id int64) (access.ItemFacts, bool) {
 	it := g.items[id]
 	if it == nil {
-		return ItemFacts{}, false
+		return access.ItemFacts{}, false
 	}
 	m, ok := g.meetingFacts(it.MeetingID)
 	if !ok {
-		return ItemFacts{}, false
+		return access.ItemFacts{}, false
 	}
 	return it.Facts(m), true
 }
 
-func (g *graph) paperFacts(id int64) (PaperFacts, bool) {
+func (g *graph) paperFacts(id int64) (access.PaperFacts, bool) {
 	p := g.papers[id]
 	if p == nil {
-		return PaperFacts{}, false
+		return access.PaperFacts{}, false
 	}
-	f := PaperFacts{PublishedAt: parseNull(p.publishedAt)}
+	f := access.PaperFacts{PublishedAt: parseNull(p.publishedAt), Excluded: p.excluded}
 	for _, item := range p.items {
 		if it, ok := g.itemFacts(item); ok {
 			f.Items = append(f.Items, it)
@@ -188,45 +218,46 @@ func (g *graph) paperFacts(id int64) (PaperFacts, bool) {
 
 // attachment decides v's access to a. A link whose target is missing from
 // the graph is None: deciding on incomplete facts would risk an exposure.
-func (g *graph) attachment(v Viewer, a *Attachment, now time.Time) Access {
+func (g *graph) attachment(v access.Viewer, a *Attachment, now time.Time) access.Access {
 	switch {
 	case a.AgendaItemID != 0:
 		it, ok := g.itemFacts(a.AgendaItemID)
 		if !ok {
-			return None
+			return access.None
 		}
-		return ItemAttachmentAccess(v, it, a.Facts(), now)
+		return access.ItemAttachmentAccess(v, it, a.Facts(), now)
 	case a.PaperID != 0:
 		p, ok := g.paperFacts(a.PaperID)
 		if !ok {
-			return None
+			return access.None
 		}
-		return PaperAttachmentAccess(v, p, a.Facts(), now)
+		return access.PaperAttachmentAccess(v, p, a.Facts(), now)
 	default:
 		m, ok := g.meetingFacts(a.MeetingID)
 		if !ok {
-			return None
+			return access.None
 		}
-		return MeetingAttachmentAccess(v, m, a.Facts(), now)
+		return access.MeetingAttachmentAccess(v, m, a.Facts(), now)
 	}
 }
 
-func (g *graph) minutes(v Viewer, m *Minutes, now time.Time) Access {
+func (g *graph) minutes(v access.Viewer, m *Minutes, now time.Time) access.Access {
 	mf, ok := g.meetingFacts(m.MeetingID)
 	if !ok {
-		return None
+		return access.None
 	}
-	return MinutesAccess(v, MinutesFacts{Meeting: mf, Public: m.Public, State: m.State}, now)
+	return access.MinutesAccess(v, access.MinutesFacts{Meeting: mf, Public: m.Public,
+		Approved: m.State == MinutesApproved || m.State == MinutesPublished, Published: m.State == MinutesPublished}, now)
 }
 
 // documentAccess decides v's access to each of the documents ids: Full if
 // any of its links (attachments, minutes) lets v see it, None otherwise —
 // in particular for a document linked nowhere, unless v is staff.
-func (s *Store) documentAccess(ctx context.Context, v Viewer, ids []int64) (map[int64]Access, error) {
-	out := make(map[int64]Access, len(ids))
+func (s *Store) documentAccess(ctx context.Context, v access.Viewer, ids []int64) (map[int64]access.Access, error) {
+	out := make(map[int64]access.Access, len(ids))
 	if v.Staff() {
 		for _, id := range ids {
-			out[id] = Full
+			out[id] = access.Full
 		}
 		return out, nil
 	}
@@ -247,13 +278,13 @@ func (s *Store) documentAccess(ctx context.Context, v Viewer, ids []int64) (map[
 	}
 	now := s.now()
 	for _, a := range as {
-		if g.attachment(v, a, now) == Full {
-			out[a.DocumentID] = Full
+		if g.attachment(v, a, now) == access.Full {
+			out[a.DocumentID] = access.Full
 		}
 	}
 	for _, m := range ms {
-		if g.minutes(v, m, now) == Full {
-			out[m.DocumentID] = Full
+		if g.minutes(v, m, now) == access.Full {
+			out[m.DocumentID] = access.Full
 		}
 	}
 	return out, nil
@@ -266,10 +297,10 @@ func (s *Store) documentAccess(ctx context.Context, v Viewer, ids []int64) (map[
 // serves a document's metadata, text or bytes asks this, or
 // FilterDocuments or CanSeeVersion, first; for a single version, combine
 // the answer with VersionAccess.
-func (s *Store) DocumentAccess(ctx context.Context, v Viewer, docID int64) (Access, error) {
+func (s *Store) DocumentAccess(ctx context.Context, v access.Viewer, docID int64) (access.Access, error) {
 	acc, err := s.documentAccess(ctx, v, []int64{docID})
 	if err != nil {
-		return None, err
+		return access.None, err
 	}
 	return acc[docID], nil
 }
@@ -279,14 +310,14 @@ func (s *Store) DocumentAccess(ctx context.Context, v Viewer, docID int64) (Acce
 // facets, feeds and sync lists pass their candidates through it, so that
 // they never include a document a single read would refuse. It reads a
 // fixed number of queries, however many ids there are.
-func (s *Store) FilterDocuments(ctx context.Context, v Viewer, ids []int64) ([]int64, error) {
+func (s *Store) FilterDocuments(ctx context.Context, v access.Viewer, ids []int64) ([]int64, error) {
 	acc, err := s.documentAccess(ctx, v, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]int64, 0, len(ids))
 	for _, id := range ids {
-		if acc[id] == Full {
+		if acc[id] == access.Full {
 			out = append(out, id)
 		}
 	}
@@ -298,7 +329,7 @@ func (s *Store) FilterDocuments(ctx context.Context, v Viewer, ids []int64) ([]i
 // exist and not be withdrawn, unless v is staff (VersionAccess). A
 // superseded version follows its document. It reads the version's state
 // from package documents' table in the same database.
-func (s *Store) CanSeeVersion(ctx context.Context, v Viewer, docID int64, n int) (bool, error) {
+func (s *Store) CanSeeVersion(ctx context.Context, v access.Viewer, docID int64, n int) (bool, error) {
 	var state string
 	err := s.db.QueryRowContext(ctx, `SELECT state FROM versions WHERE document_id = ? AND number = ?`, docID, n).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -311,5 +342,5 @@ func (s *Store) CanSeeVersion(ctx context.Context, v Viewer, docID int64, n int)
 	if err != nil {
 		return false, err
 	}
-	return VersionAccess(v, acc, state) == Full, nil
+	return access.VersionAccess(v, acc, state == documents.StateWithdrawn) == access.Full, nil
 }

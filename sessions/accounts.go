@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // Account is a way to sign in: a person of the council office, a council
@@ -24,7 +25,7 @@ type Account struct {
 	ID          int64
 	Name        string // sign-in name, unique regardless of case
 	DisplayName string
-	Role        Role
+	Role        access.Role
 	PersonID    int64 // the council member's Person, 0 if none
 	Disabled    bool
 	Created     time.Time
@@ -112,7 +113,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) 
 	if a.Name == "" || strings.ContainsAny(a.Name, " \t\n/") {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Benutzername darf nicht leer sein und keine Leer- oder Schrägstriche enthalten.")
 	}
-	if !ValidRole(a.Role) {
+	if !access.ValidRole(a.Role) {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Rolle %q: admin, clerk oder member.", a.Role)
 	}
 	if a.DisplayName == "" {
@@ -158,7 +159,7 @@ func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 	if err := sc.Scan(&a.ID, &a.Name, &a.DisplayName, &role, &a.PersonID, &a.Disabled, &c); err != nil {
 		return nil, err
 	}
-	a.Role, a.Created = Role(role), parseTS(c)
+	a.Role, a.Created = access.Role(role), parseTS(c)
 	return &a, nil
 }
 

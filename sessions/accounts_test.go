@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -75,9 +76,9 @@ func FuzzCheckPassword(f *testing.F) {
 func TestSignIn(t *testing.T) {
 	st, _, clk := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: sessions.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: access.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
 		t.Errorf("duplicate name (other case): %v", err)
 	}
 	for _, tc := range []struct {
@@ -85,16 +86,16 @@ func TestSignIn(t *testing.T) {
 		a    sessions.Account
 		pw   string
 	}{
-		{"short password", sessions.Account{Name: "kurz", Role: sessions.RoleClerk}, "kurz"},
-		{"long password", sessions.Account{Name: "lang", Role: sessions.RoleClerk}, strings.Repeat("x", sessions.MaxPasswordLength+1)},
+		{"short password", sessions.Account{Name: "kurz", Role: access.RoleClerk}, "kurz"},
+		{"long password", sessions.Account{Name: "lang", Role: access.RoleClerk}, strings.Repeat("x", sessions.MaxPasswordLength+1)},
 		{"unknown role", sessions.Account{Name: "chef", Role: "boss"}, ""},
-		{"blank in name", sessions.Account{Name: "an na", Role: sessions.RoleMember}, ""},
+		{"blank in name", sessions.Account{Name: "an na", Role: access.RoleMember}, ""},
 	} {
 		if err := st.CreateAccount(ctx, &tc.a, tc.pw); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 			t.Errorf("%s: %v, want invalid", tc.name, err)
 		}
 	}
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "geist", Role: sessions.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+	if err := st.CreateAccount(ctx, &sessions.Account{Name: "geist", Role: access.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Errorf("account of a missing person: %v", err)
 	}
 
@@ -177,7 +178,7 @@ func TestSignIn(t *testing.T) {
 func TestSetPasswordEndsSignIns(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "altes Passwort 1"))
 	tok, err := st.StartSignIn(ctx, a.ID, "")
 	must(t, err)
@@ -200,7 +201,7 @@ func TestSetPasswordEndsSignIns(t *testing.T) {
 func TestSweepSignIns(t *testing.T) {
 	st, _, clk := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, ""))
 	old, _ := st.StartSignIn(ctx, a.ID, "alt")
 	clk.t = clk.t.Add(2 * time.Hour)
@@ -222,7 +223,7 @@ func TestSweepSignIns(t *testing.T) {
 func TestDisableAccount(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "bernd", Role: sessions.RoleClerk}
+	a := &sessions.Account{Name: "bernd", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
 	tok, err := st.StartSignIn(ctx, a.ID, "")
 	must(t, err)
@@ -263,7 +264,7 @@ func TestDisableAccount(t *testing.T) {
 func TestAPITokenRevocation(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "skript", Role: sessions.RoleClerk}
+	a := &sessions.Account{Name: "skript", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, ""))
 	tok, secret, err := st.CreateAPIToken(ctx, a.ID, "Import")
 	must(t, err)
@@ -309,8 +310,8 @@ func TestAPITokenRevocation(t *testing.T) {
 func TestOIDCLink(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: sessions.RoleMember}
-	b := &sessions.Account{Name: "bernd", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
+	b := &sessions.Account{Name: "bernd", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, ""))
 	must(t, st.CreateAccount(ctx, b, ""))
 	const sub = "https://login.example|1234"

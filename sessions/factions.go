@@ -3,6 +3,8 @@ package sessions
 import (
 	"context"
 	"fmt"
+
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // FactionPeers returns the accounts (id → display name) that share a
@@ -12,9 +14,9 @@ import (
 // a person have no peers. Annotations shared "with the faction" are shown
 // to exactly these accounts, so that leaving a faction ends the sharing at
 // once, both ways.
-func (s *Store) FactionPeers(ctx context.Context, v Viewer) (map[int64]string, error) {
+func (s *Store) FactionPeers(ctx context.Context, v access.Viewer) (map[int64]string, error) {
 	peers := map[int64]string{}
-	if v.Role != RoleMember || v.PersonID == 0 {
+	if v.Role != access.RoleMember || v.PersonID == 0 {
 		return peers, nil
 	}
 	now := s.now()

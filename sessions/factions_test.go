@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -23,7 +24,7 @@ func TestFactionPeers(t *testing.T) {
 	}
 	gruene, union, rat := org("Grüne", sessions.ClassFaction), org("Union", sessions.ClassFaction), org("Rat", sessions.ClassCouncil)
 	ids := map[string]int64{}
-	account := func(name string, role sessions.Role, memberships ...sessions.Membership) *sessions.Account {
+	account := func(name string, role access.Role, memberships ...sessions.Membership) *sessions.Account {
 		p := &sessions.Person{BodyID: body.ID, GivenName: name, FamilyName: "B"}
 		must(t, st.CreatePerson(ctx, p))
 		for _, m := range memberships {
@@ -35,13 +36,13 @@ func TestFactionPeers(t *testing.T) {
 		ids[name] = a.ID
 		return a
 	}
-	anna := account("anna", sessions.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2024-01-01"}, sessions.Membership{OrganizationID: rat})
-	account("bert", sessions.RoleMember, sessions.Membership{OrganizationID: gruene})
-	account("carl", sessions.RoleMember, sessions.Membership{OrganizationID: union}, sessions.Membership{OrganizationID: rat})
-	account("former", sessions.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2020-01-01", EndDate: "2026-03-09"})
-	account("future", sessions.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2026-04-01"})
-	account("clerk", sessions.RoleClerk, sessions.Membership{OrganizationID: gruene})
-	off := account("off", sessions.RoleMember, sessions.Membership{OrganizationID: gruene})
+	anna := account("anna", access.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2024-01-01"}, sessions.Membership{OrganizationID: rat})
+	account("bert", access.RoleMember, sessions.Membership{OrganizationID: gruene})
+	account("carl", access.RoleMember, sessions.Membership{OrganizationID: union}, sessions.Membership{OrganizationID: rat})
+	account("former", access.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2020-01-01", EndDate: "2026-03-09"})
+	account("future", access.RoleMember, sessions.Membership{OrganizationID: gruene, StartDate: "2026-04-01"})
+	account("clerk", access.RoleClerk, sessions.Membership{OrganizationID: gruene})
+	off := account("off", access.RoleMember, sessions.Membership{OrganizationID: gruene})
 	must(t, st.DisableAccount(ctx, off.ID))
 
 	v, err := st.ViewerFor(ctx, anna)
@@ -52,7 +53,7 @@ func TestFactionPeers(t *testing.T) {
 		t.Fatalf("peers of anna on %s: %v (ids %v)", clk.t, got, ids)
 	}
 	// anna leaves the faction: no peers any more.
-	var left []sessions.Period
+	var left []access.Period
 	for _, m := range v.Memberships {
 		if m.OrganizationID != gruene {
 			left = append(left, m)

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 const meetingColumns = `id, organization_id, name, start, end, location, state, published_at, created, modified`
@@ -169,12 +171,12 @@ func (s *Store) meeting(ctx context.Context, id int64) (*Meeting, error) {
 
 // FindMeetingByID returns meeting id if v may see it (MeetingAccess), else
 // ENOTFOUND — the same error as for a meeting that does not exist.
-func (s *Store) FindMeetingByID(ctx context.Context, v Viewer, id int64) (*Meeting, error) {
+func (s *Store) FindMeetingByID(ctx context.Context, v access.Viewer, id int64) (*Meeting, error) {
 	m, err := s.meeting(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if MeetingAccess(v, m.Facts(), s.now()) == None {
+	if access.MeetingAccess(v, m.Facts(), s.now()) == access.None {
 		return nil, notFound("Sitzung")
 	}
 	return m, nil
@@ -191,7 +193,7 @@ type MeetingFilter struct {
 
 // FindMeetings returns the meetings matching f that v may see, by start
 // time. Offset and Limit count visible meetings only, so pages are full.
-func (s *Store) FindMeetings(ctx context.Context, v Viewer, f MeetingFilter) ([]*Meeting, error) {
+func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilter) ([]*Meeting, error) {
 	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1`
 	var args []any
 	if f.OrganizationID != 0 {
@@ -228,7 +230,7 @@ func (s *Store) FindMeetings(ctx context.Context, v Viewer, f MeetingFilter) ([]
 		if err != nil {
 			return nil, fmt.Errorf("find meetings: %w", err)
 		}
-		if MeetingAccess(v, m.Facts(), now) == None {
+		if access.MeetingAccess(v, m.Facts(), now) == access.None {
 			continue
 		}
 		if skip > 0 {
@@ -471,7 +473,41 @@ func (s *Store) items(ctx context.Context, where string, args ...any) ([]*Agenda
 			it.Excluded = append(it.Excluded, person)
 		}
 	}
-	return out, ex.Err()
+	if err := ex.Err(); err != nil {
+		return nil, fmt.Errorf("find exclusions: %w", err)
+	}
+	return out, s.excludedByMatter(ctx, byID)
+}
+
+// excludedByMatter fills in ExcludedByMatter of the items byID: the
+// persons whose exclusion is recorded on another item consulting a paper
+// that the item consults, in whatever meeting. An exclusion follows the
+// matter (docs/decisions.md), so the paper that brought them to both
+// agendas makes them outsiders of both items.
+func (s *Store) excludedByMatter(ctx context.Context, byID map[int64]*AgendaItem) error {
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT mine.agenda_item_id, e.person_id
+		FROM consultations mine
+		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
+		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+		WHERE mine.agenda_item_id`+inIDs+` ORDER BY 1, 2`, idList(ids))
+	if err != nil {
+		return fmt.Errorf("find exclusions by matter: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var item, person int64
+		if err := rows.Scan(&item, &person); err != nil {
+			return fmt.Errorf("find exclusions by matter: %w", err)
+		}
+		if it := byID[item]; it != nil && !slices.Contains(it.Excluded, person) {
+			it.ExcludedByMatter = append(it.ExcludedByMatter, person)
+		}
+	}
+	return rows.Err()
 }
 
 // prefixed qualifies the column names of the simple where clauses used
@@ -488,7 +524,7 @@ func prefixed(where, alias string) string {
 // FindAgenda returns the agenda of meeting id as v may see it: items in
 // order, each Full or reduced to a Stub; items v may not see are left out.
 // A meeting v may not see is ENOTFOUND.
-func (s *Store) FindAgenda(ctx context.Context, v Viewer, meetingID int64) (*Meeting, []*AgendaItem, error) {
+func (s *Store) FindAgenda(ctx context.Context, v access.Viewer, meetingID int64) (*Meeting, []*AgendaItem, error) {
 	m, err := s.FindMeetingByID(ctx, v, meetingID)
 	if err != nil {
 		return nil, nil, err
@@ -500,11 +536,11 @@ func (s *Store) FindAgenda(ctx context.Context, v Viewer, meetingID int64) (*Mee
 	now := s.now()
 	var out []*AgendaItem
 	for _, it := range all {
-		switch ItemAccess(v, it.Facts(m.Facts()), now) {
-		case Full:
-			it.Access = Full
+		switch access.ItemAccess(v, it.Facts(m.Facts()), now) {
+		case access.Full:
+			it.Access = access.Full
 			out = append(out, it)
-		case Stub:
+		case access.Stub:
 			out = append(out, it.stub())
 		}
 	}
@@ -513,7 +549,7 @@ func (s *Store) FindAgenda(ctx context.Context, v Viewer, meetingID int64) (*Mee
 
 // FindAgendaItemByID returns item id as v may see it (Full or Stub), or
 // ENOTFOUND.
-func (s *Store) FindAgendaItemByID(ctx context.Context, v Viewer, id int64) (*AgendaItem, error) {
+func (s *Store) FindAgendaItemByID(ctx context.Context, v access.Viewer, id int64) (*AgendaItem, error) {
 	its, err := s.items(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -526,11 +562,11 @@ func (s *Store) FindAgendaItemByID(ctx context.Context, v Viewer, id int64) (*Ag
 	if err != nil {
 		return nil, err
 	}
-	switch ItemAccess(v, it.Facts(m.Facts()), s.now()) {
-	case Full:
-		it.Access = Full
+	switch access.ItemAccess(v, it.Facts(m.Facts()), s.now()) {
+	case access.Full:
+		it.Access = access.Full
 		return it, nil
-	case Stub:
+	case access.Stub:
 		return it.stub(), nil
 	}
 	return nil, notFound("Tagesordnungspunkt")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -81,7 +82,7 @@ func TestWithdrawTouchesContainer(t *testing.T) {
 	must(t, st.CreatePaper(ctx, p))
 	a := &sessions.Attachment{DocumentID: newDocument(t, db, "Anlage"), PaperID: p.ID}
 	must(t, st.Attach(ctx, a))
-	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	staff := access.Viewer{Role: access.RoleClerk}
 
 	c.t = c.t.Add(time.Hour)
 	must(t, st.WithdrawAgendaItem(ctx, it.ID))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // ---- papers ----
@@ -147,7 +148,7 @@ func (s *Store) Consult(ctx context.Context, c *Consultation) error {
 // FindConsultations returns the consultations of paper paperID whose agenda
 // items v sees in full, oldest first; the paper itself must be visible to
 // v, else ENOTFOUND.
-func (s *Store) FindConsultations(ctx context.Context, v Viewer, paperID int64) ([]*Consultation, error) {
+func (s *Store) FindConsultations(ctx context.Context, v access.Viewer, paperID int64) ([]*Consultation, error) {
 	if _, err := s.FindPaperByID(ctx, v, paperID); err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func (s *Store) FindConsultations(ctx context.Context, v Viewer, paperID int64) 
 	now := s.now()
 	var out []*Consultation
 	for _, c := range all {
-		if it, ok := g.itemFacts(c.AgendaItemID); ok && ItemAccess(v, it, now) == Full {
+		if it, ok := g.itemFacts(c.AgendaItemID); ok && access.ItemAccess(v, it, now) == access.Full {
 			out = append(out, c)
 		}
 	}
@@ -199,7 +200,7 @@ type PaperFilter struct {
 
 // FindPapers returns the papers matching f that v may see, by reference.
 // Offset and Limit count visible papers only, so pages are full.
-func (s *Store) FindPapers(ctx context.Context, v Viewer, f PaperFilter) ([]*Paper, error) {
+func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) ([]*Paper, error) {
 	q := `SELECT ` + paperColumns + ` FROM papers WHERE 1=1`
 	var args []any
 	if f.BodyID != 0 {
@@ -242,7 +243,7 @@ func (s *Store) FindPapers(ctx context.Context, v Viewer, f PaperFilter) ([]*Pap
 	skip := f.Offset
 	for _, p := range all {
 		pf, ok := g.paperFacts(p.ID)
-		if !ok || PaperAccess(v, pf, now) == None {
+		if !ok || access.PaperAccess(v, pf, now) == access.None {
 			continue
 		}
 		if skip > 0 {
@@ -259,7 +260,7 @@ func (s *Store) FindPapers(ctx context.Context, v Viewer, f PaperFilter) ([]*Pap
 
 // FindPaperByID returns paper id if v may see it, else ENOTFOUND (the same
 // error as for a paper that does not exist).
-func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, error) {
+func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
 	p, err := s.paper(ctx, id)
 	if err != nil {
 		return nil, err
@@ -268,7 +269,7 @@ func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, 
 	if err != nil {
 		return nil, err
 	}
-	if pf, ok := g.paperFacts(id); !ok || PaperAccess(v, pf, s.now()) == None {
+	if pf, ok := g.paperFacts(id); !ok || access.PaperAccess(v, pf, s.now()) == access.None {
 		return nil, notFound("Vorlage")
 	}
 	return p, nil
@@ -276,7 +277,7 @@ func (s *Store) FindPaperByID(ctx context.Context, v Viewer, id int64) (*Paper, 
 
 // FindPapersOfItem returns the papers consulted on agenda item itemID that
 // v may see, by reference.
-func (s *Store) FindPapersOfItem(ctx context.Context, v Viewer, itemID int64) ([]*Paper, error) {
+func (s *Store) FindPapersOfItem(ctx context.Context, v access.Viewer, itemID int64) ([]*Paper, error) {
 	return s.FindPapers(ctx, v, PaperFilter{AgendaItemID: itemID})
 }
 
@@ -458,7 +459,7 @@ type AttachmentTarget struct {
 
 // FindAttachments returns the attachments of target that v may see, in
 // order; staff get withdrawn ones too (marked by WithdrawnAt).
-func (s *Store) FindAttachments(ctx context.Context, v Viewer, t AttachmentTarget) ([]*Attachment, error) {
+func (s *Store) FindAttachments(ctx context.Context, v access.Viewer, t AttachmentTarget) ([]*Attachment, error) {
 	var all []*Attachment
 	var err error
 	switch {
@@ -475,7 +476,7 @@ func (s *Store) FindAttachments(ctx context.Context, v Viewer, t AttachmentTarge
 	return s.visibleAttachments(ctx, v, all)
 }
 
-func (s *Store) visibleAttachments(ctx context.Context, v Viewer, all []*Attachment) ([]*Attachment, error) {
+func (s *Store) visibleAttachments(ctx context.Context, v access.Viewer, all []*Attachment) ([]*Attachment, error) {
 	g, err := s.loadGraphFor(ctx, all, nil)
 	if err != nil {
 		return nil, err
@@ -483,7 +484,7 @@ func (s *Store) visibleAttachments(ctx context.Context, v Viewer, all []*Attachm
 	now := s.now()
 	var out []*Attachment
 	for _, a := range all {
-		if g.attachment(v, a, now) == Full {
+		if g.attachment(v, a, now) == access.Full {
 			out = append(out, a)
 		}
 	}
@@ -492,7 +493,7 @@ func (s *Store) visibleAttachments(ctx context.Context, v Viewer, all []*Attachm
 
 // FindAttachmentByID returns attachment id if v may see it, else
 // ENOTFOUND.
-func (s *Store) FindAttachmentByID(ctx context.Context, v Viewer, id int64) (*Attachment, error) {
+func (s *Store) FindAttachmentByID(ctx context.Context, v access.Viewer, id int64) (*Attachment, error) {
 	all, err := s.attachments(ctx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -589,7 +590,7 @@ func (s *Store) minutesWhere(ctx context.Context, where string, args ...any) ([]
 
 // FindMinutes returns the minutes of meeting meetingID that v may see,
 // public part first. A meeting v may not see is ENOTFOUND.
-func (s *Store) FindMinutes(ctx context.Context, v Viewer, meetingID int64) ([]*Minutes, error) {
+func (s *Store) FindMinutes(ctx context.Context, v access.Viewer, meetingID int64) ([]*Minutes, error) {
 	if _, err := s.FindMeetingByID(ctx, v, meetingID); err != nil {
 		return nil, err
 	}
@@ -604,7 +605,7 @@ func (s *Store) FindMinutes(ctx context.Context, v Viewer, meetingID int64) ([]*
 	now := s.now()
 	var out []*Minutes
 	for _, m := range all {
-		if g.minutes(v, m, now) == Full {
+		if g.minutes(v, m, now) == access.Full {
 			out = append(out, m)
 		}
 	}

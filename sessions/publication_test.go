@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -18,7 +19,7 @@ func TestPublicationAtSetTime(t *testing.T) {
 	if _, err := c.store.FindMeetingByID(ctx, anon, c.embargoed); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Fatalf("before the embargo: %v", err)
 	}
-	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != sessions.None {
+	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != access.None {
 		t.Fatalf("document visible before the embargo")
 	}
 	c.clock.t = c.clock.t.Add(59*time.Minute + 59*time.Second)
@@ -29,7 +30,7 @@ func TestPublicationAtSetTime(t *testing.T) {
 	if _, err := c.store.FindMeetingByID(ctx, anon, c.embargoed); err != nil {
 		t.Fatalf("not visible when the embargo ends: %v", err)
 	}
-	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != sessions.Full {
+	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != access.Full {
 		t.Errorf("public document not visible after the embargo")
 	}
 	ms, err := c.store.FindMeetings(ctx, anon, sessions.MeetingFilter{})
@@ -42,7 +43,7 @@ func TestPublicationAtSetTime(t *testing.T) {
 	if _, err := c.store.FindMeetingByID(ctx, anon, c.embargoed); err == nil {
 		t.Errorf("still visible after unpublishing")
 	}
-	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != sessions.None {
+	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["embargoed doc"]); acc != access.None {
 		t.Errorf("document still visible after unpublishing")
 	}
 	if err := c.store.PublishMeeting(ctx, 999999, time.Time{}); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
@@ -66,7 +67,7 @@ func TestPaperPublicationAtSetTime(t *testing.T) {
 	if !p.PublishedAt.Equal(c.clock.t) {
 		t.Errorf("PublishedAt = %v, want %v", p.PublishedAt, c.clock.t)
 	}
-	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["public doc of embargoed paper"]); acc != sessions.Full {
+	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["public doc of embargoed paper"]); acc != access.Full {
 		t.Errorf("public document of the paper not visible after its publication")
 	}
 	// Attached after the paper's publication: late, non-public.
@@ -75,7 +76,7 @@ func TestPaperPublicationAtSetTime(t *testing.T) {
 	if !a.Late() || a.Public {
 		t.Errorf("attachment to a published paper: late %v public %v", a.Late(), a.Public)
 	}
-	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["unlinked doc"]); acc != sessions.None {
+	if acc, _ := c.store.DocumentAccess(ctx, anon, c.docs["unlinked doc"]); acc != access.None {
 		t.Errorf("late attachment of a published paper is visible")
 	}
 	must(t, c.store.UnpublishPaper(ctx, id))
@@ -197,34 +198,38 @@ func TestExclusionImmediate(t *testing.T) {
 	c := newCouncil(t)
 	ctx := context.Background()
 	anna := c.viewers["member"]
-	hidden := []string{"doc on non-public item", "non-public minutes", "non-public meeting doc", "non-public paper doc", "non-public doc of paper on both"}
+	// The public item consults paper 2026/0003 too, which the non-public
+	// item also consults: the exclusion follows that matter to the public
+	// item, whose non-public attachments only insiders see.
+	hidden := []string{"doc on non-public item", "non-public minutes", "non-public meeting doc", "non-public paper doc", "non-public doc of paper on both",
+		"non-public doc on public item"}
 	for _, name := range hidden {
-		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != sessions.Full {
+		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != access.Full {
 			t.Fatalf("member does not see %s before the exclusion", name)
 		}
 	}
 	must(t, c.store.AddExclusion(ctx, c.itemNonPublic, anna.PersonID, "Befangen"))
 	it, err := c.store.FindAgendaItemByID(ctx, anna, c.itemNonPublic)
 	must(t, err)
-	if it.Access != sessions.Stub || it.Title == "Geheimer Titel N 1" {
+	if it.Access != access.Stub || it.Title == "Geheimer Titel N 1" {
 		t.Errorf("excluded member still sees the item: %+v", it)
 	}
 	for _, name := range hidden {
-		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != sessions.None {
+		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != access.None {
 			t.Errorf("excluded member still sees %s", name)
 		}
 	}
 	if _, err := c.store.FindPaperByID(ctx, anna, c.papers["2026/0002"]); err == nil {
 		t.Errorf("excluded member still sees the paper of the item")
 	}
-	for _, name := range []string{"public doc", "non-public doc on public item", "public doc of paper on both"} {
-		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != sessions.Full {
+	for _, name := range []string{"public doc", "public doc of paper on both"} {
+		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != access.Full {
 			t.Errorf("exclusion hid %s", name)
 		}
 	}
 	must(t, c.store.RemoveExclusion(ctx, c.itemNonPublic, anna.PersonID))
 	for _, name := range hidden {
-		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != sessions.Full {
+		if acc, _ := c.store.DocumentAccess(ctx, anna, c.docs[name]); acc != access.Full {
 			t.Errorf("lifting the exclusion did not restore %s", name)
 		}
 	}
@@ -237,7 +242,7 @@ func TestMinutesWorkflow(t *testing.T) {
 	c := newCouncil(t)
 	ctx := context.Background()
 	must(t, c.store.SetMinutesState(ctx, c.minutesNonPublic, sessions.MinutesDraft))
-	if acc, _ := c.store.DocumentAccess(ctx, c.viewers["member"], c.docs["non-public minutes"]); acc != sessions.None {
+	if acc, _ := c.store.DocumentAccess(ctx, c.viewers["member"], c.docs["non-public minutes"]); acc != access.None {
 		t.Errorf("member sees minutes taken back to draft")
 	}
 	if err := c.store.SetMinutesState(ctx, c.minutesDraft, sessions.MinutesPublished); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {

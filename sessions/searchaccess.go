@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/search"
 )
 
@@ -33,20 +34,6 @@ import (
 // adds viewers — so an Access computed now stays exact until the next
 // publication time among the document's meetings and papers; SearchRecords
 // reports that time, and the indexer computes the records again then.
-
-// SearchViewer returns the principals v holds in the search index: staff
-// hold search.Staff; a member account linked to a person holds
-// search.Public and search.Person of that person; everyone else
-// search.Public.
-func SearchViewer(v Viewer) search.Viewer {
-	switch {
-	case v.Staff():
-		return search.Viewer{Principals: []string{search.Staff}}
-	case v.Role == RoleMember && v.PersonID != 0:
-		return search.Viewer{Principals: []string{search.Public, search.Person(v.PersonID)}}
-	}
-	return search.Viewer{Principals: []string{search.Public}}
-}
 
 // SearchRecords returns the search records of document docID — one per
 // page of its current version, with the Access the policy gives it now —
@@ -182,15 +169,15 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 	for _, m := range ms {
 		links = append(links, link{m: m})
 	}
-	sees := func(v Viewer, l link, t time.Time) bool {
+	sees := func(v access.Viewer, l link, t time.Time) bool {
 		if l.a != nil {
-			return g.attachment(v, l.a, t) == Full
+			return g.attachment(v, l.a, t) == access.Full
 		}
-		return g.minutes(v, l.m, t) == Full
+		return g.minutes(v, l.m, t) == access.Full
 	}
 	// audience returns who sees l at t: the public, and the candidates.
 	audience := func(l link, t time.Time) (bool, []int64) {
-		pub := sees(Viewer{}, l, t)
+		pub := sees(access.Viewer{}, l, t)
 		var persons []int64
 		for _, c := range candidates {
 			if sees(c, l, t) {
@@ -297,7 +284,7 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 // accounts whose answers about g's objects can differ from the public's:
 // the members of g's organizations (at any time) and the persons excluded
 // from any of g's items.
-func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]Viewer, error) {
+func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]access.Viewer, error) {
 	var orgs, excluded []int64
 	for _, m := range g.meetings {
 		orgs = append(orgs, m.OrganizationID)
@@ -318,8 +305,8 @@ func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]Viewer, error
 		return nil, fmt.Errorf("search access: memberships: %w", err)
 	}
 	defer rows.Close()
-	byPerson := map[int64]*Viewer{}
-	var out []Viewer
+	byPerson := map[int64]*access.Viewer{}
+	var out []access.Viewer
 	for rows.Next() {
 		var person, org int64
 		var start, end string
@@ -328,7 +315,7 @@ func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]Viewer, error
 		}
 		v := byPerson[person]
 		if v == nil {
-			v = &Viewer{PersonID: person, Role: RoleMember}
+			v = &access.Viewer{PersonID: person, Role: access.RoleMember}
 			byPerson[person] = v
 		}
 		v.Memberships = append(v.Memberships, period(org, start, end))
@@ -339,24 +326,24 @@ func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]Viewer, error
 	// Excluded persons without any membership are asked all the same.
 	for _, p := range excluded {
 		if byPerson[p] == nil {
-			byPerson[p] = &Viewer{PersonID: p, Role: RoleMember}
+			byPerson[p] = &access.Viewer{PersonID: p, Role: access.RoleMember}
 		}
 	}
 	for _, v := range byPerson {
 		out = append(out, *v)
 	}
-	slices.SortFunc(out, func(a, b Viewer) int { return int(a.PersonID - b.PersonID) })
+	slices.SortFunc(out, func(a, b access.Viewer) int { return int(a.PersonID - b.PersonID) })
 	return out, nil
 }
 
 // linkMeta describes the document by link l for a result: its meeting
 // and committee, and a paper reference — the paper's only if everyone in
 // the audience (the public if pub, else persons) may see that paper at t.
-func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[int64][]int64, candidates []Viewer, pub bool, persons []int64, t time.Time) (recordMeta, error) {
+func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[int64][]int64, candidates []access.Viewer, pub bool, persons []int64, t time.Time) (recordMeta, error) {
 	var meta recordMeta
-	var audience []Viewer
+	var audience []access.Viewer
 	if pub {
-		audience = []Viewer{{}}
+		audience = []access.Viewer{{}}
 	} else {
 		for _, c := range candidates {
 			if slices.Contains(persons, c.PersonID) {
@@ -370,7 +357,7 @@ func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[i
 			return false
 		}
 		for _, v := range audience {
-			if PaperAccess(v, f, t) != Full {
+			if access.PaperAccess(v, f, t) != access.Full {
 				return false
 			}
 		}

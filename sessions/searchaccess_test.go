@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -30,24 +31,24 @@ func TestSearchAccessAgreesWithPolicy(t *testing.T) {
 			bau = o.ID
 		}
 	}
-	member := func(name, start, end string) sessions.Viewer {
+	member := func(name, start, end string) access.Viewer {
 		p := &sessions.Person{BodyID: bodies[0].ID, GivenName: name, FamilyName: "Beispiel"}
 		must(t, c.store.CreatePerson(ctx, p))
 		must(t, c.store.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau, StartDate: start, EndDate: end}))
-		a := &sessions.Account{Name: name, Role: sessions.RoleMember, PersonID: p.ID}
+		a := &sessions.Account{Name: name, Role: access.RoleMember, PersonID: p.ID}
 		must(t, c.store.CreateAccount(ctx, a, "ein langes Passwort"))
 		v, err := c.store.ViewerFor(ctx, a)
 		must(t, err)
 		return v
 	}
-	viewers := map[string]sessions.Viewer{}
+	viewers := map[string]access.Viewer{}
 	for k, v := range c.viewers {
 		viewers[k] = v
 	}
 	viewers["former member"] = member("dora", "2020-01-01", "2026-03-11")
 	viewers["future member"] = member("emil", "2026-03-13", "")
 	viewers["member on the meeting's day"] = member("fritz", "2026-03-12", "2026-03-12")
-	viewers["member account without person"] = sessions.Viewer{AccountID: 99, Role: sessions.RoleMember}
+	viewers["member account without person"] = access.Viewer{AccountID: 99, Role: access.RoleMember}
 
 	start := c.clock.t
 	computed := map[string]search.Access{}
@@ -66,12 +67,12 @@ func TestSearchAccessAgreesWithPolicy(t *testing.T) {
 			for role, v := range viewers {
 				want, err := c.store.DocumentAccess(ctx, v, id)
 				must(t, err)
-				sv := sessions.SearchViewer(v)
-				if got := acc.Allows(sv, now); got != (want == sessions.Full) {
+				sv := access.SearchViewer(v)
+				if got := acc.Allows(sv, now); got != (want == access.Full) {
 					t.Errorf("%s / %s at +%v: index allows %v, policy says %v (access %+v)", name, role, shift, got, want, acc)
 				}
 				if stillExact {
-					if got := old.Allows(sv, now); got != (want == sessions.Full) {
+					if got := old.Allows(sv, now); got != (want == access.Full) {
 						t.Errorf("%s / %s at +%v: access computed earlier allows %v, policy says %v (access %+v, exact until %v)", name, role, shift, got, want, old, until[name])
 					}
 				}

@@ -84,7 +84,10 @@ package sessions
 import (
 	"embed"
 	"io/fs"
+	"slices"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 //go:embed migrations/*.sql
@@ -219,8 +222,8 @@ type Meeting struct {
 
 // Facts returns what the policy needs of m, without the exclusions of its
 // items (MeetingFacts.Excluded).
-func (m *Meeting) Facts() MeetingFacts {
-	return MeetingFacts{OrganizationID: m.OrganizationID, Start: m.Start, PublishedAt: m.PublishedAt}
+func (m *Meeting) Facts() access.MeetingFacts {
+	return access.MeetingFacts{OrganizationID: m.OrganizationID, Start: m.Start, PublishedAt: m.PublishedAt}
 }
 
 // Published reports whether m's agenda is public at now.
@@ -239,13 +242,17 @@ type AgendaItem struct {
 	Resolution  string    // OParl resolutionText
 	LateAt      time.Time // nachgereicht at; zero if on the agenda when published
 	WithdrawnAt time.Time // zero unless withdrawn
-	Excluded    []int64   // persons excluded (Befangenheit)
-	Created     time.Time
-	Modified    time.Time
+	Excluded    []int64   // persons whose exclusion (Befangenheit) is recorded on this item
+	// ExcludedByMatter lists the persons excluded from another item that
+	// consults a paper this item consults: an exclusion follows the
+	// matter, so they are excluded from this item too (not in Excluded).
+	ExcludedByMatter []int64
+	Created          time.Time
+	Modified         time.Time
 
 	// Access is what the viewer it was found for may see: Full, or Stub
 	// — then Title is the public title and everything else is empty.
-	Access Access
+	Access access.Access
 }
 
 // Late reports whether the item was added after the agenda was published.
@@ -255,8 +262,9 @@ func (it *AgendaItem) Late() bool { return !it.LateAt.IsZero() }
 func (it *AgendaItem) Withdrawn() bool { return !it.WithdrawnAt.IsZero() }
 
 // Facts returns what the policy needs of it, in meeting m.
-func (it *AgendaItem) Facts(m MeetingFacts) ItemFacts {
-	return ItemFacts{Meeting: m, Public: it.Public, Withdrawn: it.Withdrawn(), Excluded: it.Excluded}
+func (it *AgendaItem) Facts(m access.MeetingFacts) access.ItemFacts {
+	return access.ItemFacts{Meeting: m, Public: it.Public, Withdrawn: it.Withdrawn(),
+		Excluded: append(slices.Clip(it.Excluded), it.ExcludedByMatter...)}
 }
 
 // StubTitle is shown for a non-public item without a public title.
@@ -269,7 +277,7 @@ func (it *AgendaItem) stub() *AgendaItem {
 		title = StubTitle
 	}
 	return &AgendaItem{ID: it.ID, MeetingID: it.MeetingID, Number: it.Number, Position: it.Position,
-		Title: title, Created: it.Created, Modified: it.Modified, Access: Stub}
+		Title: title, Created: it.Created, Modified: it.Modified, Access: access.Stub}
 }
 
 // Paper is a motion, draft resolution, inquiry or report (Vorlage).
@@ -324,8 +332,8 @@ type Attachment struct {
 func (a *Attachment) Withdrawn() bool { return !a.WithdrawnAt.IsZero() }
 
 // Facts returns what the policy needs of a.
-func (a *Attachment) Facts() AttachmentFacts {
-	return AttachmentFacts{Public: a.Public, Withdrawn: !a.WithdrawnAt.IsZero()}
+func (a *Attachment) Facts() access.AttachmentFacts {
+	return access.AttachmentFacts{Public: a.Public, Withdrawn: !a.WithdrawnAt.IsZero()}
 }
 
 // Late reports whether the attachment was added after publication.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // Store keeps the council's data in SQL (SQLite); all SQL of this package
@@ -457,14 +458,14 @@ var berlin = func() *time.Location {
 // the last day, so the period ends at the following midnight in
 // Europe/Berlin). Callers build it anew for every request, so that a new
 // membership or exclusion counts at once.
-func (s *Store) ViewerFor(ctx context.Context, a *Account) (Viewer, error) {
-	v := Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
+func (s *Store) ViewerFor(ctx context.Context, a *Account) (access.Viewer, error) {
+	v := access.Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
 	if a.PersonID == 0 {
 		return v, nil
 	}
 	ms, err := s.FindMemberships(ctx, a.PersonID, 0)
 	if err != nil {
-		return Viewer{}, err
+		return access.Viewer{}, err
 	}
 	for _, m := range ms {
 		v.Memberships = append(v.Memberships, period(m.OrganizationID, m.StartDate, m.EndDate))
@@ -474,10 +475,10 @@ func (s *Store) ViewerFor(ctx context.Context, a *Account) (Viewer, error) {
 
 // period returns the Period of a membership in org from start to end
 // (dates YYYY-MM-DD or ""); the end date is the last day.
-func period(org int64, start, end string) Period {
+func period(org int64, start, end string) access.Period {
 	e := parseDate(end)
 	if !e.IsZero() {
 		e = e.AddDate(0, 0, 1)
 	}
-	return Period{OrganizationID: org, Start: parseDate(start), End: e}
+	return access.Period{OrganizationID: org, Start: parseDate(start), End: e}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -18,7 +19,7 @@ type council struct {
 	store   *sessions.Store
 	clock   *clock
 	docSvc  *documents.Service
-	viewers map[string]sessions.Viewer
+	viewers map[string]access.Viewer
 	persons map[string]int64
 
 	draft, embargoed, published                   int64 // meetings of the Bauausschuss
@@ -41,7 +42,7 @@ func newCouncil(t *testing.T) *council {
 	ctx := context.Background()
 	st, db, clk := openStore(t)
 	c := &council{store: st, clock: clk, docs: map[string]int64{}, attachments: map[string]int64{}, papers: map[string]int64{},
-		viewers: map[string]sessions.Viewer{}, persons: map[string]int64{}}
+		viewers: map[string]access.Viewer{}, persons: map[string]int64{}}
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
 	must(t, st.CreateBody(ctx, body))
 	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
@@ -57,19 +58,19 @@ func newCouncil(t *testing.T) *council {
 		return p.ID
 	}
 	anna, bernd, clara := person("Anna", bau.ID), person("Bernd", kultur.ID), person("Clara", bau.ID)
-	account := func(name string, role sessions.Role, personID int64) sessions.Viewer {
+	account := func(name string, role access.Role, personID int64) access.Viewer {
 		a := &sessions.Account{Name: name, Role: role, PersonID: personID}
 		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))
 		v, err := st.ViewerFor(ctx, a)
 		must(t, err)
 		return v
 	}
-	c.viewers["anonymous"] = sessions.Viewer{}
-	c.viewers["member"] = account("anna", sessions.RoleMember, anna)
-	c.viewers["other member"] = account("bernd", sessions.RoleMember, bernd)
-	c.viewers["excluded member"] = account("clara", sessions.RoleMember, clara)
-	c.viewers["clerk"] = account("amt", sessions.RoleClerk, 0)
-	c.viewers["admin"] = account("admin", sessions.RoleAdmin, 0)
+	c.viewers["anonymous"] = access.Viewer{}
+	c.viewers["member"] = account("anna", access.RoleMember, anna)
+	c.viewers["other member"] = account("bernd", access.RoleMember, bernd)
+	c.viewers["excluded member"] = account("clara", access.RoleMember, clara)
+	c.viewers["clerk"] = account("amt", access.RoleClerk, 0)
+	c.viewers["admin"] = account("admin", access.RoleAdmin, 0)
 
 	now := clk.t
 	meeting := func(name string) int64 {
@@ -196,17 +197,17 @@ func newCouncil(t *testing.T) *council {
 }
 
 // probe asks the store what a viewer gets of one object.
-type probe func(v sessions.Viewer) (sessions.Access, error)
+type probe func(v access.Viewer) (access.Access, error)
 
 func (c *council) meeting(id int64) probe {
-	return func(v sessions.Viewer) (sessions.Access, error) {
+	return func(v access.Viewer) (access.Access, error) {
 		_, err := c.store.FindMeetingByID(context.Background(), v, id)
 		return accessOf(err)
 	}
 }
 
 func (c *council) item(id int64) probe {
-	return func(v sessions.Viewer) (sessions.Access, error) {
+	return func(v access.Viewer) (access.Access, error) {
 		it, err := c.store.FindAgendaItemByID(context.Background(), v, id)
 		if err != nil {
 			return accessOf(err)
@@ -216,104 +217,108 @@ func (c *council) item(id int64) probe {
 }
 
 func (c *council) doc(name string) probe {
-	return func(v sessions.Viewer) (sessions.Access, error) {
+	return func(v access.Viewer) (access.Access, error) {
 		id, ok := c.docs[name]
 		if !ok {
-			return sessions.None, fmt.Errorf("no document %q", name)
+			return access.None, fmt.Errorf("no document %q", name)
 		}
 		return c.store.DocumentAccess(context.Background(), v, id)
 	}
 }
 
 func (c *council) paper(ref string) probe {
-	return func(v sessions.Viewer) (sessions.Access, error) {
+	return func(v access.Viewer) (access.Access, error) {
 		_, err := c.store.FindPaperByID(context.Background(), v, c.papers[ref])
 		return accessOf(err)
 	}
 }
 
 func (c *council) version(docID int64, n int) probe {
-	return func(v sessions.Viewer) (sessions.Access, error) {
+	return func(v access.Viewer) (access.Access, error) {
 		ok, err := c.store.CanSeeVersion(context.Background(), v, docID, n)
 		if ok {
-			return sessions.Full, err
+			return access.Full, err
 		}
-		return sessions.None, err
+		return access.None, err
 	}
 }
 
-func accessOf(err error) (sessions.Access, error) {
+func accessOf(err error) (access.Access, error) {
 	switch ratsmappe.ErrorCode(err) {
 	case "":
-		return sessions.Full, nil
+		return access.Full, nil
 	case ratsmappe.ENOTFOUND:
-		return sessions.None, nil
+		return access.None, nil
 	}
-	return sessions.None, err
+	return access.None, err
 }
 
 // Every role × every object state, through the store's read paths.
 func TestVisibility(t *testing.T) {
 	c := newCouncil(t)
-	const F, S, N = sessions.Full, sessions.Stub, sessions.None
+	const F, S, N = access.Full, access.Stub, access.None
 	// Columns follow roles: anonymous, member, other member, excluded
 	// member, clerk, admin.
 	for _, r := range []struct {
 		name string
-		want [6]sessions.Access
+		want [6]access.Access
 		get  probe
 	}{
-		{"draft meeting", [6]sessions.Access{N, N, N, N, F, F}, c.meeting(c.draft)},
-		{"embargoed meeting", [6]sessions.Access{N, N, N, N, F, F}, c.meeting(c.embargoed)},
-		{"published meeting", [6]sessions.Access{F, F, F, F, F, F}, c.meeting(c.published)},
+		{"draft meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.draft)},
+		{"embargoed meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.embargoed)},
+		{"published meeting", [6]access.Access{F, F, F, F, F, F}, c.meeting(c.published)},
 
-		{"public item", [6]sessions.Access{F, F, F, F, F, F}, c.item(c.itemPublic)},
-		{"non-public item", [6]sessions.Access{S, F, S, S, F, F}, c.item(c.itemNonPublic)},
-		{"withdrawn item", [6]sessions.Access{N, N, N, N, F, F}, c.item(c.itemWithdrawn)},
-		{"nachgereicht public item", [6]sessions.Access{F, F, F, F, F, F}, c.item(c.itemLate)},
-		{"nachgereicht non-public item", [6]sessions.Access{S, F, S, F, F, F}, c.item(c.itemLateNonPublic)},
+		{"public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemPublic)},
+		{"non-public item", [6]access.Access{S, F, S, S, F, F}, c.item(c.itemNonPublic)},
+		{"withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.item(c.itemWithdrawn)},
+		{"nachgereicht public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemLate)},
+		{"nachgereicht non-public item", [6]access.Access{S, F, S, F, F, F}, c.item(c.itemLateNonPublic)},
 
-		{"document of draft agenda", [6]sessions.Access{N, N, N, N, F, F}, c.doc("draft doc")},
-		{"document of embargoed agenda", [6]sessions.Access{N, N, N, N, F, F}, c.doc("embargoed doc")},
-		{"public document, published", [6]sessions.Access{F, F, F, F, F, F}, c.doc("public doc")},
-		{"non-public document on public item", [6]sessions.Access{N, F, N, F, F, F}, c.doc("non-public doc on public item")},
-		{"document on non-public item", [6]sessions.Access{N, F, N, N, F, F}, c.doc("doc on non-public item")},
-		{"document on withdrawn item", [6]sessions.Access{N, N, N, N, F, F}, c.doc("doc on withdrawn item")},
-		{"withdrawn attachment", [6]sessions.Access{N, N, N, N, F, F}, c.doc("withdrawn doc")},
-		{"withdrawn attachment of a paper", [6]sessions.Access{N, N, N, N, F, F}, c.doc("withdrawn paper doc")},
-		{"withdrawn attachment of a meeting", [6]sessions.Access{N, N, N, N, F, F}, c.doc("withdrawn meeting doc")},
-		{"late attachment (non-public by default)", [6]sessions.Access{N, F, N, F, F, F}, c.doc("late doc")},
-		{"late attachment set public", [6]sessions.Access{F, F, F, F, F, F}, c.doc("late doc set public")},
-		{"public invitation of the meeting", [6]sessions.Access{F, F, F, F, F, F}, c.doc("meeting invitation")},
-		{"non-public document of the meeting", [6]sessions.Access{N, F, N, N, F, F}, c.doc("non-public meeting doc")},
-		{"non-public document of a draft meeting", [6]sessions.Access{N, N, N, N, F, F}, c.doc("non-public doc of a draft meeting")},
-		{"document linked nowhere", [6]sessions.Access{N, N, N, N, F, F}, c.doc("unlinked doc")},
+		{"document of draft agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("draft doc")},
+		{"document of embargoed agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("embargoed doc")},
+		{"public document, published", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc")},
+		// The excluded member is excluded from the public item too: it
+		// consults paper 2026/0003, as does the item she is excluded from
+		// (the exclusion follows the matter), so she sees only what the
+		// public sees of it.
+		{"non-public document on public item", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc on public item")},
+		{"document on non-public item", [6]access.Access{N, F, N, N, F, F}, c.doc("doc on non-public item")},
+		{"document on withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.doc("doc on withdrawn item")},
+		{"withdrawn attachment", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn doc")},
+		{"withdrawn attachment of a paper", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn paper doc")},
+		{"withdrawn attachment of a meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn meeting doc")},
+		{"late attachment (non-public by default)", [6]access.Access{N, F, N, N, F, F}, c.doc("late doc")},
+		{"late attachment set public", [6]access.Access{F, F, F, F, F, F}, c.doc("late doc set public")},
+		{"public invitation of the meeting", [6]access.Access{F, F, F, F, F, F}, c.doc("meeting invitation")},
+		{"non-public document of the meeting", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public meeting doc")},
+		{"non-public document of a draft meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of a draft meeting")},
+		{"document linked nowhere", [6]access.Access{N, N, N, N, F, F}, c.doc("unlinked doc")},
 
-		{"paper on public item", [6]sessions.Access{F, F, F, F, F, F}, c.paper("2026/0001")},
-		{"paper on non-public item", [6]sessions.Access{N, F, N, N, F, F}, c.paper("2026/0002")},
-		{"paper on public and non-public item", [6]sessions.Access{F, F, F, F, F, F}, c.paper("2026/0003")},
-		{"paper published on its own", [6]sessions.Access{F, F, F, F, F, F}, c.paper("2026/0004")},
-		{"paper embargoed on its own", [6]sessions.Access{N, N, N, N, F, F}, c.paper("2026/0005")},
-		{"paper on no agenda, unpublished", [6]sessions.Access{N, N, N, N, F, F}, c.paper("2026/0006")},
-		{"public document of paper", [6]sessions.Access{F, F, F, F, F, F}, c.doc("public paper doc")},
-		{"document of non-public paper", [6]sessions.Access{N, F, N, N, F, F}, c.doc("non-public paper doc")},
-		{"public document of paper on both", [6]sessions.Access{F, F, F, F, F, F}, c.doc("public doc of paper on both")},
-		{"non-public document of paper on both", [6]sessions.Access{N, F, N, N, F, F}, c.doc("non-public doc of paper on both")},
-		{"public document of published paper", [6]sessions.Access{F, F, F, F, F, F}, c.doc("public doc of published paper")},
-		{"non-public document of published paper", [6]sessions.Access{N, N, N, N, F, F}, c.doc("non-public doc of published paper")},
-		{"public document of embargoed paper", [6]sessions.Access{N, N, N, N, F, F}, c.doc("public doc of embargoed paper")},
-		{"public document of unpublished paper", [6]sessions.Access{N, N, N, N, F, F}, c.doc("public doc of unpublished paper")},
+		{"paper on public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0001")},
+		{"paper on non-public item", [6]access.Access{N, F, N, N, F, F}, c.paper("2026/0002")},
+		{"paper on public and non-public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0003")},
+		{"paper published on its own", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0004")},
+		{"paper embargoed on its own", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0005")},
+		{"paper on no agenda, unpublished", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0006")},
+		{"public document of paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public paper doc")},
+		{"document of non-public paper", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public paper doc")},
+		{"public document of paper on both", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of paper on both")},
+		{"non-public document of paper on both", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc of paper on both")},
+		{"public document of published paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of published paper")},
+		{"non-public document of published paper", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of published paper")},
+		{"public document of embargoed paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of embargoed paper")},
+		{"public document of unpublished paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of unpublished paper")},
 
-		{"published public minutes", [6]sessions.Access{F, F, F, F, F, F}, c.doc("public minutes")},
-		{"approved non-public minutes", [6]sessions.Access{N, F, N, N, F, F}, c.doc("non-public minutes")},
-		{"draft minutes", [6]sessions.Access{N, N, N, N, F, F}, c.doc("draft minutes")},
+		{"published public minutes", [6]access.Access{F, F, F, F, F, F}, c.doc("public minutes")},
+		{"approved non-public minutes", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public minutes")},
+		{"draft minutes", [6]access.Access{N, N, N, N, F, F}, c.doc("draft minutes")},
 
-		{"superseded version of public document", [6]sessions.Access{F, F, F, F, F, F}, c.version(c.versioned, 1)},
-		{"withdrawn version of public document", [6]sessions.Access{N, N, N, N, F, F}, c.version(c.versioned, 2)},
-		{"current version of public document", [6]sessions.Access{F, F, F, F, F, F}, c.version(c.versioned, 3)},
-		{"version that does not exist", [6]sessions.Access{N, N, N, N, N, N}, c.version(c.versioned, 4)},
-		{"superseded version of non-public document", [6]sessions.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 1)},
-		{"current version of non-public document", [6]sessions.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 2)},
+		{"superseded version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 1)},
+		{"withdrawn version of public document", [6]access.Access{N, N, N, N, F, F}, c.version(c.versioned, 2)},
+		{"current version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 3)},
+		{"version that does not exist", [6]access.Access{N, N, N, N, N, N}, c.version(c.versioned, 4)},
+		{"superseded version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 1)},
+		{"current version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 2)},
 	} {
 		for i, role := range roles {
 			got, err := r.get(c.viewers[role])
@@ -331,32 +336,32 @@ func TestVisibility(t *testing.T) {
 // together: membership periods and exclusions on minutes.
 func TestMembershipPeriod(t *testing.T) {
 	at := time.Date(2026, 3, 12, 17, 0, 0, 0, time.UTC)
-	facts := sessions.ItemFacts{Meeting: sessions.MeetingFacts{OrganizationID: 1, Start: at, PublishedAt: at.Add(-72 * time.Hour)}}
+	facts := access.ItemFacts{Meeting: access.MeetingFacts{OrganizationID: 1, Start: at, PublishedAt: at.Add(-72 * time.Hour)}}
 	now := at.Add(time.Hour)
 	for _, tc := range []struct {
 		name       string
 		start, end time.Time
-		role       sessions.Role
-		want       sessions.Access
+		role       access.Role
+		want       access.Access
 	}{
-		{"open", time.Time{}, time.Time{}, sessions.RoleMember, sessions.Full},
-		{"joined before", at.AddDate(-1, 0, 0), time.Time{}, sessions.RoleMember, sessions.Full},
-		{"joined that very moment", at, time.Time{}, sessions.RoleMember, sessions.Full},
-		{"joined after", at.AddDate(0, 0, 1), time.Time{}, sessions.RoleMember, sessions.Stub},
-		{"left before", at.AddDate(-2, 0, 0), at.AddDate(0, 0, -1), sessions.RoleMember, sessions.Stub},
-		{"left that very moment", at.AddDate(-2, 0, 0), at, sessions.RoleMember, sessions.Stub},
-		{"left after", at.AddDate(-2, 0, 0), at.AddDate(0, 0, 1), sessions.RoleMember, sessions.Full},
-		{"member with role anonymous", time.Time{}, time.Time{}, sessions.RoleAnonymous, sessions.Stub},
+		{"open", time.Time{}, time.Time{}, access.RoleMember, access.Full},
+		{"joined before", at.AddDate(-1, 0, 0), time.Time{}, access.RoleMember, access.Full},
+		{"joined that very moment", at, time.Time{}, access.RoleMember, access.Full},
+		{"joined after", at.AddDate(0, 0, 1), time.Time{}, access.RoleMember, access.Stub},
+		{"left before", at.AddDate(-2, 0, 0), at.AddDate(0, 0, -1), access.RoleMember, access.Stub},
+		{"left that very moment", at.AddDate(-2, 0, 0), at, access.RoleMember, access.Stub},
+		{"left after", at.AddDate(-2, 0, 0), at.AddDate(0, 0, 1), access.RoleMember, access.Full},
+		{"member with role anonymous", time.Time{}, time.Time{}, access.RoleAnonymous, access.Stub},
 	} {
-		v := sessions.Viewer{AccountID: 1, PersonID: 7, Role: tc.role,
-			Memberships: []sessions.Period{{OrganizationID: 1, Start: tc.start, End: tc.end}}}
-		if got := sessions.ItemAccess(v, facts, now); got != tc.want {
+		v := access.Viewer{AccountID: 1, PersonID: 7, Role: tc.role,
+			Memberships: []access.Period{{OrganizationID: 1, Start: tc.start, End: tc.end}}}
+		if got := access.ItemAccess(v, facts, now); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	// A member account without a person is no member of anything.
-	v := sessions.Viewer{AccountID: 1, Role: sessions.RoleMember, Memberships: []sessions.Period{{OrganizationID: 1}}}
-	if got := sessions.ItemAccess(v, facts, now); got != sessions.Stub {
+	v := access.Viewer{AccountID: 1, Role: access.RoleMember, Memberships: []access.Period{{OrganizationID: 1}}}
+	if got := access.ItemAccess(v, facts, now); got != access.Stub {
 		t.Errorf("member without person: %v, want stub", got)
 	}
 }
@@ -373,7 +378,7 @@ func TestViewerForEndDate(t *testing.T) {
 	p := &sessions.Person{BodyID: body.ID, FamilyName: "Muster"}
 	must(t, st.CreatePerson(ctx, p))
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, StartDate: "2020-05-01", EndDate: "2026-04-30"}))
-	a := &sessions.Account{Name: "muster", Role: sessions.RoleMember, PersonID: p.ID}
+	a := &sessions.Account{Name: "muster", Role: access.RoleMember, PersonID: p.ID}
 	must(t, st.CreateAccount(ctx, a, ""))
 	v, err := st.ViewerFor(ctx, a)
 	must(t, err)
@@ -433,7 +438,7 @@ func TestStubHidesTitle(t *testing.T) {
 	var numbers []string
 	for _, it := range items {
 		numbers = append(numbers, it.Number)
-		if it.Access == sessions.Stub {
+		if it.Access == access.Stub {
 			if it.Title != sessions.StubTitle || it.Result != "" || it.Resolution != "" || it.Excluded != nil || it.PublicTitle != "" {
 				t.Errorf("stub %s carries more than number and public title: %+v", it.Number, it)
 			}
@@ -513,7 +518,7 @@ func TestListsAgreeWithReads(t *testing.T) {
 			for _, id := range listedAttachments {
 				a, err := c.store.FindAttachmentByID(ctx, v, id)
 				must(t, err)
-				if acc, err := c.store.DocumentAccess(ctx, v, a.DocumentID); err != nil || acc != sessions.Full {
+				if acc, err := c.store.DocumentAccess(ctx, v, a.DocumentID); err != nil || acc != access.Full {
 					t.Errorf("%s: attachment %d listed, document %d refused", where, id, a.DocumentID)
 				}
 			}
@@ -523,13 +528,13 @@ func TestListsAgreeWithReads(t *testing.T) {
 			agree(t, where+": documents", visible, c.allDocs, func(id int64) bool {
 				acc, err := c.store.DocumentAccess(ctx, v, id)
 				must(t, err)
-				return acc == sessions.Full
+				return acc == access.Full
 			})
 
 			mins, err := c.store.FindMinutes(ctx, v, c.published)
 			must(t, err)
 			for _, m := range mins {
-				if acc, _ := c.store.DocumentAccess(ctx, v, m.DocumentID); acc != sessions.Full {
+				if acc, _ := c.store.DocumentAccess(ctx, v, m.DocumentID); acc != access.Full {
 					t.Errorf("%s: minutes %d listed, document refused", where, m.ID)
 				}
 			}

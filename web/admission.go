@@ -7,19 +7,52 @@ import (
 )
 
 // admission keeps the server answering under a flood — the moment an
-// agenda is published and everybody arrives at once. At most inFlight
-// requests run at a time; up to queue more wait, each for at most wait;
-// anything beyond is answered at once with 429 and Retry-After, which
-// costs almost nothing. So overload shows as polite refusals, never as
-// timeouts, memory exhaustion or 5xx. Health checks skip the line.
+// agenda is published and everybody arrives at once. Requests wait in one
+// of three lanes, each with its own budget, so that one crowd never
+// starves another:
+//
+//   - citizens' reads (anonymous GET, HEAD, OPTIONS): inFlight at a time,
+//     up to queue more wait up to wait;
+//   - anonymous writes (sign-in forms and everything else an anonymous
+//     client sends a body with): a small budget of their own, so that
+//     neither slow writers nor a flood of sign-ins can refuse a citizen's
+//     page;
+//   - signed-in members and staff (a sign-in verified by authenticate,
+//     which runs before admission; a forged cookie verifies as anonymous):
+//     their own budget, which waits longer rather than refusing — a
+//     member fetching the packet before the session must not lose to the
+//     crowd.
+//
+// Anything beyond a lane's queue is answered at once with 429 and
+// Retry-After, which costs almost nothing. So overload shows as polite
+// refusals, never as timeouts, memory exhaustion or 5xx. A request holds
+// its slot while its handler works, not while its body arrives: bodies are
+// read before admission (limits.go). Health checks skip the line.
 type admission struct {
+	readers, writers, members *lane
+}
+
+// lane is one budget: slots running, queue waiting for up to wait.
+type lane struct {
 	slots chan struct{}
 	queue chan struct{}
 	wait  time.Duration
 }
 
+func newLane(inFlight, queue int, wait time.Duration) *lane {
+	return &lane{slots: make(chan struct{}, inFlight), queue: make(chan struct{}, queue), wait: wait}
+}
+
+// newAdmission sizes the citizens' lane by inFlight, queue and wait and
+// the others from it: anonymous writes get a sixteenth of its slots (at
+// least 4), signed-in viewers a quarter (at least 16) and a wait of at
+// least 10 s.
 func newAdmission(inFlight, queue int, wait time.Duration) *admission {
-	return &admission{slots: make(chan struct{}, inFlight), queue: make(chan struct{}, queue), wait: wait}
+	return &admission{
+		readers: newLane(inFlight, queue, wait),
+		writers: newLane(max(4, inFlight/16), max(16, queue/16), wait),
+		members: newLane(max(16, inFlight/4), max(64, queue/4), max(wait, 10*time.Second)),
+	}
 }
 
 func (a *admission) middleware(next http.Handler) http.Handler {
@@ -28,34 +61,55 @@ func (a *admission) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		select {
-		case a.slots <- struct{}{}:
-		default:
-			select {
-			case a.queue <- struct{}{}:
-			default:
-				tooBusy(w, r)
-				return
-			}
-			t := time.NewTimer(a.wait)
-			select {
-			case a.slots <- struct{}{}:
-				t.Stop()
-				<-a.queue
-			case <-t.C:
-				<-a.queue
-				tooBusy(w, r)
-				return
-			case <-r.Context().Done():
-				t.Stop()
-				<-a.queue
-				return
-			}
+		l := a.readers
+		switch {
+		case signedIn(viewerFrom(r.Context())):
+			l = a.members
+		case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
+			l = a.writers
 		}
-		defer func() { <-a.slots }()
-		next.ServeHTTP(w, r)
+		l.serve(w, r, next)
 	})
 }
+
+// serve runs next in a slot of l, waiting in l's queue if it must.
+func (l *lane) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if !l.acquire(w, r) {
+		return
+	}
+	defer l.release()
+	next.ServeHTTP(w, r)
+}
+
+// acquire takes a slot of l, waiting in l's queue if it must; if it
+// cannot, it has answered r (429, or nothing to a client that left) and
+// returns false.
+func (l *lane) acquire(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case l.queue <- struct{}{}:
+	default:
+		tooBusy(w, r)
+		return false
+	}
+	defer func() { <-l.queue }()
+	t := time.NewTimer(l.wait)
+	defer t.Stop()
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		tooBusy(w, r)
+	case <-r.Context().Done():
+	}
+	return false
+}
+
+func (l *lane) release() { <-l.slots }
 
 func tooBusy(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "2")

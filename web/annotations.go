@@ -16,10 +16,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // The annotation sync API of the reader: personal W3C Web Annotations,
@@ -246,7 +246,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, err)
 		return
 	}
-	if acc != sessions.Full {
+	if acc != access.Full {
 		a.s.Error(w, r, notFoundErr)
 		return
 	}
@@ -273,7 +273,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []*annotate.Annotation{}
 	for _, an := range all {
-		if sessions.VersionAccess(v, acc, states[an.Version]) == sessions.Full {
+		if access.VersionAccess(v, acc, states[an.Version] == documents.StateWithdrawn) == access.Full {
 			items = append(items, an)
 		}
 	}
@@ -339,7 +339,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 	}
 	pairs := map[docVersion]bool{}
 	for _, c := range cs {
-		if c.Annotation != nil {
+		if c.Annotation != nil || c.Peer {
 			pairs[docVersion{c.DocumentID, c.Version}] = false
 		}
 	}
@@ -349,6 +349,12 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]changeJSON, 0, len(cs))
 	for _, c := range cs {
+		if c.Peer && !pairs[docVersion{c.DocumentID, c.Version}] {
+			// A peer's annotation, or its tombstone, on a document the
+			// caller may not see: nothing of it, not even that it exists.
+			// A device that kept it drops it with the document.
+			continue
+		}
 		j := changeJSON{ID: c.ID, Revision: c.Revision, Modified: c.Modified.UTC().Format(time.RFC3339Nano), Deleted: c.Deleted}
 		if c.Annotation != nil {
 			if pairs[docVersion{c.DocumentID, c.Version}] {
@@ -390,7 +396,7 @@ func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
 		a.s.Error(w, r, notFoundErr)
 		return
 	}
-	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != sessions.Full {
+	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != access.Full {
 		a.s.Error(w, r, orNotFound(err))
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -105,7 +106,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 		return o.ID
 	}
 	rat, gruene, union := org("Gemeinderat", sessions.ClassCouncil), org("Grüne", sessions.ClassFaction), org("Union", sessions.ClassFaction)
-	account := func(name string, role sessions.Role, orgs ...int64) {
+	account := func(name string, role access.Role, orgs ...int64) {
 		var person int64
 		if len(orgs) > 0 {
 			p := &sessions.Person{BodyID: body.ID, GivenName: name, FamilyName: "Beispiel"}
@@ -122,12 +123,12 @@ func newAnnEnv(t *testing.T) *annEnv {
 		must(t, err)
 		e.tokens[name] = tok
 	}
-	account("anna", sessions.RoleMember, rat, gruene)
-	account("bert", sessions.RoleMember, rat, gruene)
-	account("carl", sessions.RoleMember, rat, union)
-	account("dora", sessions.RoleMember, gruene)
-	account("clerk", sessions.RoleClerk)
-	account("admin", sessions.RoleAdmin)
+	account("anna", access.RoleMember, rat, gruene)
+	account("bert", access.RoleMember, rat, gruene)
+	account("carl", access.RoleMember, rat, union)
+	account("dora", access.RoleMember, gruene)
+	account("clerk", access.RoleClerk)
+	account("admin", access.RoleAdmin)
 
 	m := &sessions.Meeting{OrganizationID: rat, Name: "Sitzung", Start: time.Now().Add(48 * time.Hour)}
 	must(t, st.CreateMeeting(ctx, m))
@@ -151,7 +152,6 @@ func newAnnEnv(t *testing.T) *annEnv {
 	t.Cleanup(e.srv.Close)
 	return e
 }
-
 
 // upload adds a document (id 0) or a version with the given page texts.
 func (e *annEnv) upload(id int64, pages ...string) int64 {
@@ -439,6 +439,11 @@ func TestAnnotationPrivacy(t *testing.T) {
 			if strings.Contains(string(b), secret) || strings.Contains(string(b), uuidA) {
 				t.Fatalf("changes show the private note: %s", b)
 			}
+			// A faction peer who may not see the document (dora) learns
+			// nothing of the note shared on it: not its ID, not its time.
+			if !sees && (strings.Contains(string(b), uuidB) || strings.Contains(string(b), uuidC)) {
+				t.Fatalf("changes mention an annotation on a document %s may not read: %s", who, b)
+			}
 			if got := strings.Contains(string(b), shared); got != sees {
 				t.Fatalf("changes: shared note shown = %v: %s", got, b)
 			}
@@ -525,7 +530,7 @@ func TestAnnotationValidation(t *testing.T) {
 		reason string
 	}{
 		{"not json", "{", 400, "malformed_json"},
-		{"unknown field", func() any { a := ok(); a["evil"] = 1; return a }(), 400, "unknown_field"},
+		{"unknown field of ours", func() any { a := ok(); a["ratsmappe:evil"] = 1; return a }(), 400, "unknown_field"},
 		{"wrong context", func() any { a := ok(); a["@context"] = "http://example.org"; return a }(), 400, "bad_context"},
 		{"motivation", func() any { a := ok(); a["motivation"] = "editing"; return a }(), 400, "bad_motivation"},
 		{"source elsewhere", func() any {
@@ -779,5 +784,27 @@ func TestAnnotationsFollowDocumentVisibility(t *testing.T) {
 	must(t, e.st.RemoveExclusion(ctx, e.item, e.person["anna"]))
 	if _, l := e.list("anna", e.doc); len(l.Items) != 1 || l.Items[0].Note() != note {
 		t.Fatalf("after the exclusion ends: %+v", l.Items)
+	}
+}
+
+// A peer's tombstone is a mention too: when anna stops sharing a note and
+// then deletes it, a faction peer who may not see the document (dora)
+// still learns nothing of it, while bert, who sees it, gets the tombstone.
+func TestAnnotationChangesHideTombstonesOfHiddenDocuments(t *testing.T) {
+	e := newAnnEnv(t)
+	sh := highlight(e.doc, 1, 2, "", "12,4 Millionen Euro", "", "Für die Fraktion")
+	sh["ratsmappe:shared"] = "faction"
+	if s, _ := put(e, "anna", uuidB, sh); s != 201 {
+		t.Fatal(s)
+	}
+	if s, _ := e.do("anna", "DELETE", "/api/v1/annotations/"+uuidB, nil); s != 204 {
+		t.Fatalf("DELETE: %d", s)
+	}
+	if _, b := e.do("dora", "GET", "/api/v1/annotations/changes", nil); strings.Contains(string(b), uuidB) {
+		t.Fatalf("dora's changes mention the deleted note: %s", b)
+	}
+	c := e.changes("bert", "", 100)
+	if len(c.Changes) != 1 || !strings.HasSuffix(c.Changes[0].ID, uuidB) || !c.Changes[0].Deleted {
+		t.Fatalf("bert's changes: %+v", c.Changes)
 	}
 }

@@ -3,12 +3,15 @@ package web
 import (
 	"context"
 
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
 )
 
 // Reads of non-public content are written to the audit log: one entry
 // per request that hands a signed-in viewer (member or staff) the text or
-// bytes of a document version an anonymous citizen could not see. The
+// bytes of a document version an anonymous citizen could not see —
+// whatever its method or range: a HEAD and every range of a reader's
+// fetches count. The
 // actions are "document.read_nonpublic" (file, document page, diff,
 // annotated PDF export; object: the document, details: the version) and
 // "packet.read_nonpublic" (object: the meeting, details: the non-public
@@ -16,23 +19,23 @@ import (
 // check; search hits, lists and metadata are not content reads.
 
 // signedIn reports whether v is someone other than the anonymous citizen.
-func signedIn(v sessions.Viewer) bool {
-	return v.AccountID != 0 || v.Role != sessions.RoleAnonymous
+func signedIn(v access.Viewer) bool {
+	return v.AccountID != 0 || v.Role != access.RoleAnonymous
 }
 
 // anonymousAccess is what an anonymous citizen may see of document id:
 // the one policy asked for the zero Viewer. An error counts as None, so
 // that a failing check records the read rather than hides it.
-func (s *Server) anonymousAccess(ctx context.Context, id int64) sessions.Access {
-	acc, err := s.cfg.Sessions.DocumentAccess(ctx, sessions.Viewer{}, id)
+func (s *Server) anonymousAccess(ctx context.Context, id int64) access.Access {
+	acc, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
-		return sessions.None
+		return access.None
 	}
 	return acc
 }
 
 // publicVersionState reports whether a version in state of a document
 // the anonymous citizen has acc to is public.
-func publicVersionState(acc sessions.Access, state string) bool {
-	return sessions.VersionAccess(sessions.Viewer{}, acc, state) == sessions.Full
+func publicVersionState(acc access.Access, state string) bool {
+	return access.VersionAccess(access.Viewer{}, acc, state == documents.StateWithdrawn) == access.Full
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -45,15 +46,16 @@ func TestAuditNonPublicReads(t *testing.T) {
 		path                  func(id int64) string
 		secret, public        int64 // objects: non-public and public
 		anon                  int   // status of the anonymous request for secret
+		ranged                bool  // served with ranges and HEAD, which count too
 	}
 	doc := func(f string) func(int64) string { return func(id int64) string { return fmt.Sprintf(f, id) } }
 	routes := []route{
-		{"file", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/versions/2/file"), e.doc, e.public, 404},
-		{"document page", "document.read_nonpublic", "document", doc("/documents/%d"), e.doc, e.public, 404},
-		{"diff page", "document.read_nonpublic", "document", doc("/documents/%d/diff?from=1&to=2"), e.doc, e.public, 404},
-		{"diff API", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/diff?from=1&to=2"), e.doc, e.public, 404},
-		{"annotated export", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/versions/1/annotations.pdf"), e.doc, e.public, 401},
-		{"packet", "packet.read_nonpublic", "meeting", doc("/api/v1/meetings/%d/packet.pdf"), e.meet.ID, pubMeet.ID, 200},
+		{"file", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/versions/2/file"), e.doc, e.public, 404, true},
+		{"document page", "document.read_nonpublic", "document", doc("/documents/%d"), e.doc, e.public, 404, false},
+		{"diff page", "document.read_nonpublic", "document", doc("/documents/%d/diff?from=1&to=2"), e.doc, e.public, 404, false},
+		{"diff API", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/diff?from=1&to=2"), e.doc, e.public, 404, false},
+		{"annotated export", "document.read_nonpublic", "document", doc("/api/v1/documents/%d/versions/1/annotations.pdf"), e.doc, e.public, 401, false},
+		{"packet", "packet.read_nonpublic", "meeting", doc("/api/v1/meetings/%d/packet.pdf"), e.meet.ID, pubMeet.ID, 200, true},
 	}
 	for _, rt := range routes {
 		t.Run(rt.name, func(t *testing.T) {
@@ -83,6 +85,40 @@ func TestAuditNonPublicReads(t *testing.T) {
 					t.Fatalf("%s: entry %+v", who, x)
 				}
 				before++
+				if !rt.ranged {
+					continue
+				}
+				// A HEAD and a range in the middle are reads too: one
+				// entry each, as for the whole file; of public ones none.
+				for _, c := range []struct{ method, rng string }{{"HEAD", ""}, {"GET", "bytes=5-9"}, {"GET", "bytes=0-3"}} {
+					for _, pub := range []bool{true, false} {
+						id := rt.secret
+						if pub {
+							id = rt.public
+						}
+						req, _ := http.NewRequest(c.method, e.srv.URL+rt.path(id), nil)
+						req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+						if c.rng != "" {
+							req.Header.Set("Range", c.rng)
+						}
+						resp, err := http.DefaultClient.Do(req)
+						must(t, err)
+						resp.Body.Close()
+						if want := map[string]int{"": 200, "bytes=5-9": 206, "bytes=0-3": 206}[c.rng]; resp.StatusCode != want {
+							t.Fatalf("%s %s %s (public %v): %d, want %d", who, c.method, c.rng, pub, resp.StatusCode, want)
+						}
+						want := before
+						if !pub {
+							want++
+						}
+						if es := reads(); len(es) != want {
+							t.Fatalf("%s %s %q (public %v): %d entries, want %d", who, c.method, c.rng, pub, len(es)-before, want-before)
+						} else if !pub && (es[0].Action != rt.action || es[0].ObjectID != rt.secret) {
+							t.Fatalf("%s %s %q: entry %+v", who, c.method, c.rng, es[0])
+						}
+						before = want
+					}
+				}
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -20,8 +21,8 @@ const authCookie = "auth"
 type viewerKey struct{}
 
 // viewerFrom returns the viewer of the request (anonymous if none).
-func viewerFrom(ctx context.Context) sessions.Viewer {
-	v, _ := ctx.Value(viewerKey{}).(sessions.Viewer)
+func viewerFrom(ctx context.Context) access.Viewer {
+	v, _ := ctx.Value(viewerKey{}).(access.Viewer)
 	return v
 }
 
@@ -37,7 +38,7 @@ func byBearer(ctx context.Context) bool {
 // secure reports whether cookies must be Secure: always, except for plain
 // HTTP on localhost, where developers and the demo run.
 func secure(r *http.Request) bool {
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if viaHTTPS(r) {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.Host)
@@ -54,53 +55,79 @@ func secure(r *http.Request) bool {
 // authenticate resolves the viewer from a bearer token or the auth cookie.
 // A bad bearer token is an error (scripts must notice); a stale cookie
 // just means anonymous, and is cleared.
+//
+// It runs before admission, which gives signed-in viewers a lane of their
+// own. So that forged credentials cannot crowd out real ones there,
+// checking a credential the server has not seen valid in the last minute
+// takes a slot of a small lane of its own (s.verify); a credential seen
+// valid recently (s.known) skips that lane — it is still checked in full.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
 		st := s.cfg.Sessions
 		if st == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
+		tok, bearer := "", false
 		if h := r.Header.Get("Authorization"); h != "" {
-			tok, ok := strings.CutPrefix(h, "Bearer ")
+			t, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
 				s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Use Authorization: Bearer TOKEN."))
 				return
 			}
-			a, err := st.ResolveAPIToken(ctx, strings.TrimSpace(tok))
-			if err != nil {
-				s.Error(w, r, err)
-				return
-			}
-			v, err := st.ViewerFor(ctx, a)
-			if err != nil {
-				s.Error(w, r, err)
-				return
-			}
-			ctx = context.WithValue(ctx, viewerKey{}, v)
-			ctx = context.WithValue(ctx, bearerKey{}, true)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			tok, bearer = strings.TrimSpace(t), true
+		} else if c, err := r.Cookie(authCookie); err == nil && c.Value != "" {
+			tok = c.Value
+		}
+		if tok == "" {
+			next.ServeHTTP(w, r)
 			return
 		}
-		if c, err := r.Cookie(authCookie); err == nil && c.Value != "" {
-			a, err := st.ResolveSignIn(ctx, c.Value, s.cfg.idle(), s.cfg.absolute())
-			if err == nil {
-				v, err := st.ViewerFor(ctx, a)
-				if err != nil {
-					s.Error(w, r, err)
-					return
-				}
-				ctx = context.WithValue(ctx, viewerKey{}, v)
-			} else if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
-				s.clearAuth(w, r)
-			} else {
-				s.Error(w, r, err)
-				return
-			}
+		known := s.known.has(tok)
+		if !known && !s.verify.acquire(w, r) {
+			return
+		}
+		ctx, err := s.signedInContext(w, r, tok, bearer)
+		if !known {
+			s.verify.release()
+		}
+		if err != nil {
+			s.Error(w, r, err)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// signedInContext returns r's context with the viewer whose credential tok
+// is (a bearer token or the auth cookie's value). A stale cookie is
+// cleared and means anonymous; a bad bearer token is an error.
+func (s *Server) signedInContext(w http.ResponseWriter, r *http.Request, tok string, bearer bool) (context.Context, error) {
+	ctx, st := r.Context(), s.cfg.Sessions
+	var a *sessions.Account
+	var err error
+	if bearer {
+		a, err = st.ResolveAPIToken(ctx, tok)
+	} else {
+		a, err = st.ResolveSignIn(ctx, tok, s.cfg.idle(), s.cfg.absolute())
+	}
+	if !bearer && ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
+		s.clearAuth(w, r)
+		return ctx, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := st.ViewerFor(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	s.known.add(tok)
+	ctx = context.WithValue(ctx, viewerKey{}, v)
+	if bearer {
+		ctx = context.WithValue(ctx, bearerKey{}, true)
+	}
+	return ctx, nil
 }
 
 func (c Config) idle() time.Duration {
@@ -164,7 +191,7 @@ func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
 // themselves.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	v := viewerFrom(r.Context())
-	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == sessions.RoleAdmin}
+	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin}
 	if v.AccountID != 0 {
 		p.CSRF = s.csrf.Token(w, r)
 	}
@@ -177,21 +204,6 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	p.Data = safeNext(r.URL.Query().Get("next"))
 	p.OIDC = s.oidc != nil
 	s.render(w, r, http.StatusOK, "login", p)
-}
-
-// clientIP is the address a request came from. Behind a reverse proxy,
-// configure it to set X-Real-IP; only a loopback peer is trusted for it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		if real := strings.TrimSpace(r.Header.Get("X-Real-IP")); real != "" {
-			return real
-		}
-	}
-	return host
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -207,18 +219,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "login", p)
 	}
 	ip := clientIP(r)
-	okName, wait1 := s.loginByName.Allowed(strings.ToLower(name))
-	okIP, wait2 := s.loginByIP.Allowed(ip)
-	if !okName || !okIP {
-		w.Header().Set("Retry-After", strconvSeconds(max(wait1, wait2)))
+	if wait := s.signIns.Wait(name, ip); wait > 0 {
+		w.Header().Set("Retry-After", strconvSeconds(wait))
 		fail(http.StatusTooManyRequests, translate(lang, "login.limited"))
 		return
 	}
 	a, err := s.cfg.Sessions.Authenticate(ctx, name, password)
 	if err != nil {
 		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
-			s.loginByName.Fail(strings.ToLower(name))
-			s.loginByIP.Fail(ip)
+			s.signIns.Fail(name, ip)
 			s.log.Info("sign-in failed", "name", name, "ip", ip)
 			fail(http.StatusUnauthorized, translate(lang, "login.failed"))
 			return
@@ -226,7 +235,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.loginByName.Reset(strings.ToLower(name))
+	s.signIns.Succeed(name, ip)
 	s.finishSignIn(w, r, a, next, "password")
 }
 

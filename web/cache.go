@@ -382,14 +382,10 @@ func etagMatch(header, etag string) bool {
 }
 
 // cacheKey is everything an anonymous response depends on: path and
-// query, the language the request gets, and the scheme and host the
-// absolute URLs of feeds and OParl are built from.
+// query, the language the request gets, and the base URL the absolute
+// URLs of feeds and OParl are built from.
 func cacheKey(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return strings.Join([]string{scheme, r.Header.Get("X-Forwarded-Proto"), r.Host, r.URL.Path, r.URL.RawQuery, language(r)}, "\x00")
+	return strings.Join([]string{baseURL(r), r.URL.Path, r.URL.RawQuery, language(r)}, "\x00")
 }
 
 // recorder keeps a handler's response in memory.

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -652,7 +653,7 @@ func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
 
 // apiAudit shows the audit log to admins.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	if viewerFrom(r.Context()).Role != sessions.RoleAdmin {
+	if viewerFrom(r.Context()).Role != access.RoleAdmin {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
 		return
 	}

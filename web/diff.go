@@ -8,8 +8,9 @@ import (
 	"strings"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/documents"
 )
 
 // What changed between two versions of a document: a word diff page by
@@ -56,7 +57,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 	if err != nil {
 		return nil, err
 	}
-	if acc != sessions.Full {
+	if acc != access.Full {
 		return nil, notFoundErr
 	}
 	doc, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
@@ -71,7 +72,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 	visible := map[int]bool{}
 	states := map[int]string{}
 	for _, ver := range vs {
-		if sessions.VersionAccess(v, acc, ver.State) == sessions.Full {
+		if access.VersionAccess(v, acc, ver.State == documents.StateWithdrawn) == access.Full {
 			visible[ver.Number] = true
 			states[ver.Number] = ver.State
 			dv.Versions = append(dv.Versions, ver.Number)

@@ -9,21 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // Feeds for citizens: iCalendar (RFC 5545) of meetings, Atom (RFC 4287)
 // of new and changed public documents, and a sitemap. All of them are
 // built for the anonymous viewer, through the same policy as the pages.
-
-// baseURL is the absolute URL of this server as the request reached it.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
 
 func (s *Server) bodyName(ctx context.Context) string {
 	if bs, err := s.cfg.Sessions.FindBodies(ctx); err == nil && len(bs) > 0 {
@@ -79,7 +71,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		}
 		f.OrganizationID, name = id, name+" – "+o.Name
 	}
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, f)
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -102,7 +94,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		org := s.orgName(ctx, m.OrganizationID)
 		for _, l := range []string{
 			"BEGIN:VEVENT",
-			fmt.Sprintf("UID:meeting-%d@%s", m.ID, r.Host),
+			fmt.Sprintf("UID:meeting-%d@%s", m.ID, baseHost(r)),
 			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
 			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
 			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
@@ -157,7 +149,7 @@ type atomEntry struct {
 // /organizations/{id}/documents.atom — newest first, late ones marked.
 func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	anon := sessions.Viewer{}
+	anon := access.Viewer{}
 	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
 	title := s.bodyName(ctx) + " – Neue Dokumente"
 	self := "/feeds/documents.atom"
@@ -208,7 +200,7 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 				}
 				entries = append(entries, dated{v.Created, atomEntry{
 					Title:   t,
-					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", strings.Split(r.Host, ":")[0], d.ID, d.Version),
+					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", baseHost(r), d.ID, d.Version),
 					Updated: v.Created.UTC().Format(time.RFC3339),
 					Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
 						{Href: fmt.Sprintf("%s/meetings/%d", base, m.ID), Rel: "related", Type: "text/html"}},
@@ -241,7 +233,7 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 // handleSitemap lists the public pages for search engines.
 func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, sessions.Viewer{}, sessions.MeetingFilter{})
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, sessions.MeetingFilter{})
 	if err != nil {
 		s.Error(w, r, err)
 		return

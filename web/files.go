@@ -12,8 +12,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // Public files at content-addressed URLs: /files/{sha256}.pdf is the
@@ -42,8 +42,8 @@ func publicFileURL(v *documents.Version) string { return "/files/" + v.SHA256 + 
 // documentURL is the link to version v of document docID for viewer:
 // the public, content-addressed URL for citizens (who see only what is
 // public), the checked per-version URL for everyone else.
-func documentURL(viewer sessions.Viewer, docID int64, v *documents.Version) string {
-	if viewer.AccountID == 0 && viewer.Role == sessions.RoleAnonymous {
+func documentURL(viewer access.Viewer, docID int64, v *documents.Version) string {
+	if viewer.AccountID == 0 && viewer.Role == access.RoleAnonymous {
 		return publicFileURL(v)
 	}
 	return fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", docID, v.Number)
@@ -169,11 +169,11 @@ func (c *publicCache) publicVersion(ctx context.Context, s *Server, sha string) 
 			return nil, err
 		}
 		for _, v := range vs {
-			acc, err := s.cfg.Sessions.DocumentAccess(ctx, sessions.Viewer{}, v.DocumentID)
+			acc, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, v.DocumentID)
 			if err != nil {
 				return nil, err
 			}
-			if sessions.VersionAccess(sessions.Viewer{}, acc, v.State) == sessions.Full {
+			if access.VersionAccess(access.Viewer{}, acc, v.State == documents.StateWithdrawn) == access.Full {
 				d.v = v
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -118,7 +120,7 @@ func validToken(s string) bool {
 
 // fuzzServer is a server on a real, empty database with one account
 // (anna, a member).
-func fuzzServer(f *testing.F) *Server {
+func fuzzServer(f testing.TB) *Server {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "t.db"))
 	if err != nil {
@@ -134,7 +136,7 @@ func fuzzServer(f *testing.F) *Server {
 		}
 	}
 	st := sessions.NewStore(db, nil)
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: sessions.RoleMember}, "ein gutes Passwort"); err != nil {
+	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {
 		f.Fatal(err)
 	}
 	s, err := NewServer(Config{Sessions: st, DB: db, Documents: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db)}),
@@ -162,8 +164,7 @@ func FuzzLoginForm(f *testing.F) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		r.Header.Set("Sec-Fetch-Site", "same-origin")
 		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok})
-		r.RemoteAddr = "127.0.0.1:1234"
-		r.Header.Set("X-Real-IP", ip) // spreads the per-address limit
+		r.RemoteAddr = net.JoinHostPort(ip, "1234") // spreads the per-address limit
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, r)
 		switch w.Code {

@@ -4,16 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web"
 )
 
 // checkSecurityHeaders fails unless resp carries the headers every answer
@@ -189,7 +193,7 @@ func postLoginNext(t *testing.T, c *http.Client, base, token, name, pw, next str
 func TestSessionFixationWithValidToken(t *testing.T) {
 	e := newCacheEnv(t)
 	ctx := context.Background()
-	must(t, e.st.CreateAccount(ctx, &sessions.Account{Name: "mallory", DisplayName: "Mallory", Role: sessions.RoleMember}, "ein böses Passwort"))
+	must(t, e.st.CreateAccount(ctx, &sessions.Account{Name: "mallory", DisplayName: "Mallory", Role: access.RoleMember}, "ein böses Passwort"))
 	attacker := browser(t)
 	tok := loginForm(t, attacker, e.srv.URL)
 	resp := postLogin(t, attacker, e.srv.URL, tok, "mallory", "ein böses Passwort")
@@ -237,5 +241,52 @@ func TestSessionFixationWithValidToken(t *testing.T) {
 	r3.Body.Close()
 	if !strings.Contains(string(b), "Anna Beispiel") {
 		t.Errorf("the victim is not signed in")
+	}
+}
+
+// With a public URL configured, every absolute URL is built on it,
+// whatever Host a request names: OParl ids and the redirect of the API
+// root, feed links and ids, the sitemap, calendar UIDs. A forged Host
+// (cache poisoning, links to another site in feeds) gets nothing.
+func TestPublicURLOverridesHost(t *testing.T) {
+	e := newCacheEnv(t)
+	h, err := web.NewServer(web.Config{Documents: e.docs, Sessions: e.st, DB: e.db, Logger: slog.New(slog.DiscardHandler), PublicURL: "https://rat.example.org/"})
+	must(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct{ path, want string }{
+		{"/oparl/v1/system", `"id":"https://rat.example.org/oparl/v1/system"`},
+		{"/oparl/v1/body/1/meeting", `"id":"https://rat.example.org/oparl/v1/meeting/`},
+		{"/feeds/documents.atom", `href="https://rat.example.org/files/`},
+		{"/feeds/documents.atom", `<id>tag:rat.example.org,`},
+		{"/sitemap.xml", `<loc>https://rat.example.org/meetings</loc>`},
+		{"/calendar.ics", `@rat.example.org`},
+	} {
+		for _, host := range []string{"evil.example", "rat.example.org"} {
+			req, _ := http.NewRequest("GET", srv.URL+c.path, nil)
+			req.Host = host
+			req.Header.Set("X-Forwarded-Host", "evil.example")
+			req.Header.Set("X-Forwarded-Proto", "http")
+			resp, err := client.Do(req)
+			must(t, err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body := strings.ReplaceAll(string(b), `\/`, `/`)
+			if resp.StatusCode != 200 || !strings.Contains(body, c.want) || strings.Contains(body, "evil.example") || strings.Contains(body, "127.0.0.1") {
+				t.Errorf("%s with Host %s: %d, want %q in %.300s", c.path, host, resp.StatusCode, c.want, body)
+			}
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/oparl/v1/", nil)
+	req.Host = "evil.example"
+	resp, err := client.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "https://rat.example.org/oparl/v1/system" {
+		t.Errorf("redirect of the API root to %q", loc)
+	}
+	if _, err := web.NewServer(web.Config{Documents: e.docs, Sessions: e.st, DB: e.db, PublicURL: "https://rat.example.org/portal"}); err == nil {
+		t.Errorf("a public URL with a path is accepted")
 	}
 }

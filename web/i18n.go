@@ -28,7 +28,7 @@ var messages = map[string][2]string{
 	"login.submit":                 {"Anmelden", "Sign in"},
 	"login.sso":                    {"Mit dem Konto der Stadtverwaltung anmelden", "Sign in with the city administration's account"},
 	"login.failed":                 {"Benutzername oder Passwort ist falsch.", "User name or password is wrong."},
-	"login.limited":                {"Zu viele Fehlversuche. Bitte warten Sie einige Minuten und versuchen Sie es dann erneut.", "Too many failed attempts. Please wait a few minutes and try again."},
+	"login.limited":                {"Zu viele Fehlversuche von hier. Bitte warten Sie etwas und versuchen Sie es dann erneut.", "Too many failed attempts from here. Please wait a little and try again."},
 	"error.csrf":                   {"Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal.", "The form has expired. Please reload the page and submit it again."},
 	"error.notfound":               {"Diese Seite gibt es nicht.", "This page does not exist."},
 	"error.internal":               {"Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut und nennen Sie bei Rückfragen diese Kennung:", "An internal error occurred. Please try again later and quote this reference if you contact us:"},

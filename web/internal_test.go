@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -153,5 +155,66 @@ func TestAdmission(t *testing.T) {
 	}
 	if count[200] < 4 || count[429] < n-8 || count[200]+count[429] != n {
 		t.Errorf("answers %v: want the 4 running (and at most 4 queued) served, the rest 429", count)
+	}
+}
+
+// Each crowd has its own budget: with the slots of anonymous writes
+// (sign-ins) taken, citizens' reads are served; with every citizen's slot
+// and queue place taken too, a signed-in member is still served.
+func TestAdmissionLanes(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 100)
+	held := func(n int) {
+		for i := 0; i < n; i++ {
+			<-started
+		}
+	}
+	h := newAdmission(4, 4, 200*time.Millisecond).middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		w.Write([]byte("ok"))
+	}))
+	// What authenticate would have verified.
+	member := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Member") != "" {
+				r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, access.Viewer{AccountID: 7, Role: access.RoleMember}))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(member(h))
+	defer srv.Close()
+	defer close(release)
+	do := func(method, path string, hdr ...string) int {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 4; i++ { // the writers' lane has 4 slots
+		go do("POST", "/slow")
+	}
+	held(4)
+	if got := do("POST", "/login"); got != 429 {
+		t.Errorf("anonymous write with its lane full: %d, want 429", got)
+	}
+	if got := do("GET", "/meetings"); got != 200 {
+		t.Errorf("citizen's read with the writers' lane full: %d", got)
+	}
+	for i := 0; i < 8; i++ { // 4 run, 4 wait
+		go do("GET", "/slow")
+	}
+	held(4)
+	if got := do("GET", "/meetings", "X-Member", "1"); got != 200 {
+		t.Errorf("member with the other lanes full: %d", got)
 	}
 }

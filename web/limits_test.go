@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -30,7 +31,7 @@ func newLimitServer(t *testing.T, cfg web.Config) (*httptest.Server, string) {
 	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
 	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "amt", Role: sessions.RoleClerk}
+	a := &sessions.Account{Name: "amt", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, "ein gutes Passwort"))
 	_, tok, err := st.CreateAPIToken(ctx, a.ID, "test")
 	must(t, err)
@@ -102,44 +103,72 @@ func TestBodyLimits(t *testing.T) {
 	}
 }
 
-// A client that trickles a form body (slowloris on the body) is cut off
-// after the body timeout instead of holding its request slot.
+// A client that trickles a body (slowloris on the body) is cut off
+// instead of holding its connection: a sign-in form after its timeout, an
+// upload once it falls below the minimum rate after its start.
 func TestSlowBodyCutOff(t *testing.T) {
-	srv, _ := newLimitServer(t, web.Config{BodyTimeout: 300 * time.Millisecond})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	must(t, err)
-	defer conn.Close()
-	_, err = io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname=")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < 100; i++ { // 10 s at one byte per 100 ms
-			if _, err := conn.Write([]byte("a")); err != nil {
-				return
+	srv, tok := newLimitServer(t, web.Config{BodyTimeout: 300 * time.Millisecond, MaxUpload: 10 << 20})
+	for _, c := range []struct{ name, head string }{
+		{"sign-in form", "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="},
+		{"upload", "POST /api/v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + tok +
+			"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n" + uploadPart},
+	} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		must(t, err)
+		defer conn.Close()
+		_, err = io.WriteString(conn, c.head)
+		must(t, err)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 0; i < 100; i++ { // 10 s at one byte per 100 ms
+				if _, err := conn.Write([]byte("a")); err != nil {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
-			time.Sleep(100 * time.Millisecond)
+		}()
+		conn.SetReadDeadline(time.Now().Add(8 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: no answer while the body trickled: %v", c.name, err)
 		}
-	}()
-	conn.SetReadDeadline(time.Now().Add(8 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer while the body trickled: %v", err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusBadRequest || !resp.Close {
-		t.Errorf("slow body: %d (close %v), want 400 and the connection closed", resp.StatusCode, resp.Close)
-	}
-	if _, err := conn.Read(make([]byte, 1)); err == nil {
-		t.Errorf("connection still open after the answer")
-	}
-	select {
-	case <-done:
-		t.Errorf("the server waited for the whole trickled body")
-	default:
+		io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusBadRequest || !resp.Close {
+			t.Errorf("%s: %d (close %v), want 400 and the connection closed", c.name, resp.StatusCode, resp.Close)
+		}
+		if _, err := conn.Read(make([]byte, 1)); err == nil {
+			t.Errorf("%s: connection still open after the answer", c.name)
+		}
+		select {
+		case <-done:
+			t.Errorf("%s: the server waited for the whole trickled body", c.name)
+		default:
+		}
 	}
 	// The server still answers others.
 	if resp, err := http.Get(srv.URL + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("healthz after the slow client: %v", err)
+	}
+}
+
+const uploadPart = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF"
+
+// An upload that streams at full speed is taken however short its start
+// (here 300 ms) was: only the average rate counts.
+func TestUploadMinimumRate(t *testing.T) {
+	srv, tok := newLimitServer(t, web.Config{BodyTimeout: 300 * time.Millisecond, MaxUpload: 10 << 20})
+	// 3 MB at loopback speed: far above the minimum rate.
+	body := uploadPart + strings.Repeat("a", 3<<20) + "\r\n--x--\r\n"
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/documents", strings.NewReader(body))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	r2, err := http.DefaultClient.Do(req)
+	must(t, err)
+	b, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	// The test's ingester refuses every file: the upload arrived whole.
+	if r2.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "not_pdf") {
+		t.Errorf("fast upload: %d %.200s, want the ingester's refusal", r2.StatusCode, b)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/packet"
@@ -89,7 +90,7 @@ func (s *Server) meetingSummary(ctx context.Context, m *sessions.Meeting) meetin
 
 // document describes one attached document at its current version, if the
 // viewer may see it.
-func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.Attachment) (documentEntry, bool) {
+func (s *Server) document(ctx context.Context, v access.Viewer, a *sessions.Attachment) (documentEntry, bool) {
 	ver, err := s.cfg.Documents.Store().FindVersion(ctx, a.DocumentID, 0)
 	if err != nil {
 		return documentEntry{}, false
@@ -106,7 +107,7 @@ func (s *Server) document(ctx context.Context, v sessions.Viewer, a *sessions.At
 
 // documentsOf returns the documents attached to target that v may see,
 // each at its current version.
-func (s *Server) documentsOf(ctx context.Context, v sessions.Viewer, target sessions.AttachmentTarget) ([]documentEntry, error) {
+func (s *Server) documentsOf(ctx context.Context, v access.Viewer, target sessions.AttachmentTarget) ([]documentEntry, error) {
 	as, err := s.cfg.Sessions.FindAttachments(ctx, v, target)
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func (s *Server) documentsOf(ctx context.Context, v sessions.Viewer, target sess
 
 // meetingDetail gathers a meeting as v may see it: agenda, documents,
 // minutes — every piece through the policy.
-func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64) (*meetingView, error) {
+func (s *Server) meetingDetail(ctx context.Context, v access.Viewer, id int64) (*meetingView, error) {
 	st := s.cfg.Sessions
 	m, items, err := st.FindAgenda(ctx, v, id)
 	if err != nil {
@@ -131,9 +132,9 @@ func (s *Server) meetingDetail(ctx context.Context, v sessions.Viewer, id int64)
 	mv := s.meetingSummary(ctx, m)
 	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
 	for _, it := range items {
-		e := agendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == sessions.Stub,
+		e := agendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == access.Stub,
 			Late: tptr(it.LateAt), Documents: []documentEntry{}}
-		if it.Access == sessions.Full {
+		if it.Access == access.Full {
 			e.Result = it.Result
 			if e.Documents, err = s.documentsOf(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID}); err != nil {
 				return nil, err
@@ -277,8 +278,8 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(berlin).Format("2006-01-02"), mv.Organization)))
-	if rg := r.Header.Get("Range"); len(nonPublic) > 0 && signedIn(v) && r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
-		// As for files: of a reader's range requests, the first counts.
+	if len(nonPublic) > 0 && signedIn(v) {
+		// As for files: every request, whatever its method or range.
 		s.audit(ctx, "packet.read_nonpublic", "meeting", id, strings.Join(nonPublic, ", "))
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -197,7 +198,7 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 
 // pageOfficeAudit shows the audit log to admins.
 func (s *Server) pageOfficeAudit(w http.ResponseWriter, r *http.Request) {
-	if viewerFrom(r.Context()).Role != sessions.RoleAdmin {
+	if viewerFrom(r.Context()).Role != access.RoleAdmin {
 		s.pageError(w, r, notFoundErr)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -102,7 +103,7 @@ func TestOIDCSignIn(t *testing.T) {
 	sqlite.Migrate(ctx, db, "documents", documents.Migrations())
 	sqlite.Migrate(ctx, db, "sessions", sessions.Migrations())
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}
 	if err := st.CreateAccount(ctx, a, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@ package web
 
 // OParl 1.1 read API under /oparl/v1/ (entry: GET /oparl/v1/system).
 //
-// Everything here reads as the anonymous viewer (sessions.Viewer{}),
+// Everything here reads as the anonymous viewer (access.Viewer{}),
 // whoever asks: OParl is a public standard, the store's policy decides
 // what is public, and a response never depends on a cookie or token.
 //
@@ -52,7 +52,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -65,7 +65,7 @@ const (
 const oparlSchema = "https://schema.oparl.org/1.1/"
 
 // oparlViewer is the only viewer OParl reads as: anonymous.
-var oparlViewer = sessions.Viewer{}
+var oparlViewer = access.Viewer{}
 
 // oparlRoutes registers the OParl API on r.
 func (s *Server) oparlRoutes(r chi.Router) {
@@ -120,19 +120,9 @@ func oparlCORS(next http.Handler) http.Handler {
 	})
 }
 
-// oparlBase is the absolute URL of the API root as the client reached it,
-// e.g. https://rat.example.org/oparl/v1. A proxy in front that ends TLS
-// says so with X-Forwarded-Proto.
-func oparlBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + "/oparl/v1"
-}
+// oparlBase is the absolute URL of the API root, e.g.
+// https://rat.example.org/oparl/v1 (see baseURL).
+func oparlBase(r *http.Request) string { return baseURL(r) + "/oparl/v1" }
 
 // oparlQuery is a list request's filters, parsed and validated.
 type oparlQuery struct {

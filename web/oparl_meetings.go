@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -67,10 +68,10 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 // title), never its files.
 func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *sessions.AgendaItem) (*oparlAgendaItemObj, time.Time, error) {
 	o := &oparlAgendaItemObj{ID: u.of("agendaItem", it.ID), Type: oparlSchema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
-		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == sessions.Full,
+		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == access.Full,
 		Created: oparlTime(it.Created)}
 	modified := it.Modified
-	if it.Access == sessions.Full {
+	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
 		c, err := s.oparlConsultationOfItem(ctx, it.ID)
 		if err != nil {
@@ -222,7 +223,7 @@ func oparlDeletedMeeting(u oparlURLs, m *sessions.Meeting) *oparlMeetingObj {
 // is not any more, for its deleted stub (id, type, created, modified). It
 // is the only read here that is not anonymous, and it is used only after
 // the audit log shows that the public has seen the meeting.
-var oparlStaff = sessions.Viewer{Role: sessions.RoleClerk}
+var oparlStaff = access.Viewer{Role: access.RoleClerk}
 
 // oparlDepublishedMeetings returns the meetings unpublished since since
 // that the public had seen and no longer sees.

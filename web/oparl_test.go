@@ -20,6 +20,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -63,7 +64,9 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	if _, err := demo.Load(ctx, svc, st, demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
+	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
+	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +437,7 @@ func TestOParlHTTP(t *testing.T) {
 	if r2.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d", r2.StatusCode)
 	}
-	// The base URL follows the proxy's scheme.
+	// The base URL follows a trusted proxy's scheme.
 	req, _ = http.NewRequest("GET", e.base+"/system", nil)
 	req.Header.Set("X-Forwarded-Proto", "https")
 	r3, err := http.DefaultClient.Do(req)
@@ -461,7 +464,7 @@ func TestOParlDeleted(t *testing.T) {
 	id := first["id"].(string)
 	var mid int64
 	fmt.Sscanf(id[strings.LastIndex(id, "/")+1:], "%d", &mid)
-	m, err := e.sessions.FindMeetingByID(ctx, sessions.Viewer{}, mid)
+	m, err := e.sessions.FindMeetingByID(ctx, access.Viewer{}, mid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +473,7 @@ func TestOParlDeleted(t *testing.T) {
 	oparlMust(t, e.sessions.UnpublishMeeting(ctx, mid))
 	oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: "meeting.unpublish", ObjectType: "meeting", ObjectID: mid}))
 	// A draft that was never public, unpublished again: must not show.
-	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	staff := access.Viewer{Role: access.RoleClerk}
 	allMeetings, err := e.sessions.FindMeetings(ctx, staff, sessions.MeetingFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -673,7 +676,7 @@ func lastID(u string) int64 {
 func TestOParlFilesGone(t *testing.T) {
 	e := newOParlServer(t)
 	ctx := context.Background()
-	staff := sessions.Viewer{Role: sessions.RoleClerk}
+	staff := access.Viewer{Role: access.RoleClerk}
 	audit := func(action, typ string, id int64, details string) {
 		t.Helper()
 		oparlMust(t, e.sessions.Audit(ctx, sessions.AuditEntry{Actor: "Amt", Action: action, ObjectType: typ, ObjectID: id, Details: details}))

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -260,7 +261,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if acc != sessions.Full {
+	if acc != access.Full {
 		s.pageError(w, r, notFoundErr)
 		return
 	}
@@ -276,7 +277,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	var versions []versionView
 	for _, ver := range vs {
-		if sessions.VersionAccess(v, acc, ver.State) != sessions.Full {
+		if access.VersionAccess(v, acc, ver.State == documents.StateWithdrawn) != access.Full {
 			continue
 		}
 		versions = append(versions, versionView{Number: ver.Number, Created: ver.Created, State: ver.State, Pages: ver.Pages, Size: ver.Size,

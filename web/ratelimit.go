@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/sha256"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -67,4 +70,162 @@ func (l *limiter) prune(key string, now time.Time) []time.Time {
 	}
 	l.fails[key] = ts
 	return ts
+}
+
+// signInThrottle slows down password guessing without letting anyone lock
+// a council member out (members' names are public):
+//
+//   - per account name and client address, five wrong passwords cost
+//     nothing; after that, each further attempt from that address for that
+//     name waits twice as long as the one before — 1 s, 2 s, 4 s, … at most
+//     15 minutes — until a right password, or an hour without a wrong one;
+//   - per client address (an IPv6 client's /64), at most fifty wrong
+//     passwords across all names in 15 minutes.
+//
+// The right password from another address signs in at once, however
+// throttled one address is.
+type signInThrottle struct {
+	pairs *backoff
+	addrs *limiter
+}
+
+func newSignInThrottle(now func() time.Time) *signInThrottle {
+	return &signInThrottle{
+		pairs: &backoff{free: 5, first: time.Second, max: 15 * time.Minute, forget: time.Hour, now: now, keys: map[string]strikes{}},
+		addrs: newLimiter(50, 15*time.Minute, now),
+	}
+}
+
+// Wait returns how long name from addr must wait before its next attempt
+// (0: it may try now).
+func (t *signInThrottle) Wait(name, addr string) time.Duration {
+	a := addressKey(addr)
+	d := t.pairs.Wait(pairKey(name, a))
+	if ok, wait := t.addrs.Allowed(a); !ok {
+		d = max(d, wait)
+	}
+	return d
+}
+
+// Fail records a wrong password for name from addr.
+func (t *signInThrottle) Fail(name, addr string) {
+	a := addressKey(addr)
+	t.pairs.Fail(pairKey(name, a))
+	t.addrs.Fail(a)
+}
+
+// Succeed forgets the wrong passwords for name from addr (not the
+// address's budget).
+func (t *signInThrottle) Succeed(name, addr string) {
+	t.pairs.Reset(pairKey(name, addressKey(addr)))
+}
+
+func pairKey(name, addrKey string) string { return strings.ToLower(name) + "\x00" + addrKey }
+
+// addressKey is the key of a client address: the address, or for IPv6 its
+// /64, which one client usually has whole.
+func addressKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is6() {
+		return addr
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// backoff doubles the wait before each attempt of a key after free
+// failures, from first up to max; a key without a failure for forget
+// starts afresh.
+type backoff struct {
+	mu                 sync.Mutex
+	free               int
+	first, max, forget time.Duration
+	now                func() time.Time
+	keys               map[string]strikes
+}
+
+type strikes struct {
+	n    int
+	last time.Time
+}
+
+// Wait returns how long key must wait before its next attempt.
+func (b *backoff) Wait(key string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.keys[key]
+	now := b.now()
+	if !ok || s.n < b.free {
+		return 0
+	}
+	if now.Sub(s.last) >= b.forget {
+		delete(b.keys, key)
+		return 0
+	}
+	d := b.max
+	if shift := s.n - b.free; shift < 30 && b.first<<shift < b.max {
+		d = b.first << shift
+	}
+	return max(0, s.last.Add(d).Sub(now))
+}
+
+// Fail records a failure of key.
+func (b *backoff) Fail(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	s := b.keys[key]
+	if now.Sub(s.last) >= b.forget {
+		s = strikes{}
+	}
+	s.n++
+	s.last = now
+	if len(b.keys) >= 100_000 {
+		for k, o := range b.keys {
+			if now.Sub(o.last) >= b.forget {
+				delete(b.keys, k)
+			}
+		}
+	}
+	b.keys[key] = s
+}
+
+// Reset forgets key's failures.
+func (b *backoff) Reset(key string) {
+	b.mu.Lock()
+	delete(b.keys, key)
+	b.mu.Unlock()
+}
+
+// knownTokens are credentials (hashed) that verified in the last minute;
+// they skip the lane for checking unknown ones (see authenticate). Being
+// here grants nothing else: every request's credential is still checked.
+type knownTokens struct {
+	mu  sync.Mutex
+	now func() time.Time
+	m   map[[32]byte]time.Time
+}
+
+func newKnownTokens(now func() time.Time) *knownTokens {
+	return &knownTokens{now: now, m: map[[32]byte]time.Time{}}
+}
+
+func (k *knownTokens) has(tok string) bool {
+	h := sha256.Sum256([]byte(tok))
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	exp, ok := k.m[h]
+	return ok && k.now().Before(exp)
+}
+
+func (k *knownTokens) add(tok string) {
+	h := sha256.Sum256([]byte(tok))
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.m) >= 10_000 {
+		// Only valid credentials get here; so many at once is not a
+		// council. Start afresh rather than grow.
+		clear(k.m)
+	}
+	k.m[h] = k.now().Add(time.Minute)
 }

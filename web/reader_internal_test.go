@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/access"
 )
 
 // A build made before `make` copied PDF.js in still builds and serves a
@@ -37,7 +37,7 @@ func TestReaderWithoutPDFJS(t *testing.T) {
 	s := &Server{}
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest("GET", "/reader/", nil)
-	r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, sessions.Viewer{AccountID: 1, Name: "Rita"}))
+	r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, access.Viewer{AccountID: 1, Name: "Rita"}))
 	s.readerShell(w, r, rf)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Reader-Komponenten fehlen, bitte `make` ausführen") {
 		t.Errorf("status %d, body lacks the hint:\n%s", w.Code, w.Body.String())

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
@@ -142,7 +143,7 @@ func TestReaderShell(t *testing.T) {
 		t.Errorf("redirect to %q, want %q", got, want)
 	}
 	ctx := context.Background()
-	a := &sessions.Account{Name: "rita", DisplayName: "Rita Rat", Role: sessions.RoleMember}
+	a := &sessions.Account{Name: "rita", DisplayName: "Rita Rat", Role: access.RoleMember}
 	if err := e.sessions.CreateAccount(ctx, a, "ein-langes-passwort"); err != nil {
 		t.Fatal(err)
 	}

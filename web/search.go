@@ -13,9 +13,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/search"
-	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // Searcher answers full-text searches over the document pages a viewer
@@ -47,7 +47,7 @@ var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorü
 // — for the viewer of r.
 func parseSearch(r *http.Request) (search.Query, error) {
 	v := r.URL.Query()
-	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: sessions.SearchViewer(viewerFrom(r.Context()))}
+	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(viewerFrom(r.Context()))}
 	clean := func(xs []string) []string {
 		var out []string
 		for _, x := range xs {
@@ -175,7 +175,7 @@ func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	words, err := s.cfg.Search.Suggest(r.Context(), search.SuggestQuery{Prefix: r.URL.Query().Get("q"),
-		Viewer: sessions.SearchViewer(viewerFrom(r.Context()))})
+		Viewer: access.SearchViewer(viewerFrom(r.Context()))})
 	if err != nil {
 		s.Error(w, r, s.searchError(r, err))
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -88,11 +89,11 @@ func TestSearchViewers(t *testing.T) {
 	p := &sessions.Person{BodyID: body.ID, FamilyName: "Beispiel"}
 	must(t, st.CreatePerson(ctx, p))
 	for _, tc := range []struct {
-		role sessions.Role
+		role access.Role
 		want []string
 	}{
-		{sessions.RoleMember, []string{search.Public, search.Person(p.ID)}},
-		{sessions.RoleClerk, []string{search.Staff}},
+		{access.RoleMember, []string{search.Public, search.Person(p.ID)}},
+		{access.RoleClerk, []string{search.Staff}},
 	} {
 		a := &sessions.Account{Name: string(tc.role), Role: tc.role, PersonID: p.ID}
 		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))

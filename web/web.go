@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -59,8 +60,15 @@ type Config struct {
 	Search Searcher
 
 	// BodyTimeout bounds the time to receive a request body other than
-	// an upload (default 20 s); see limits.go.
+	// an upload or a sign-in (default 20 s); see limits.go.
 	BodyTimeout time.Duration
+
+	// TrustedProxies are the peers whose X-Forwarded-For, X-Real-IP and
+	// X-Forwarded-Proto count (default none); see proxy.go.
+	TrustedProxies []netip.Prefix
+	// PublicURL, e.g. https://rat.example.org, is what every absolute
+	// URL is built from; empty: the request's Host (see proxy.go).
+	PublicURL string
 }
 
 // Server is the HTTP handler of Ratsmappe.
@@ -73,7 +81,11 @@ type Server struct {
 	csrf   *csrf
 	oidc   *oidcLogin
 
-	loginByName, loginByIP *limiter
+	publicURL string // Config.PublicURL, checked
+
+	signIns *signInThrottle
+	known   *knownTokens
+	verify  *lane // checking credentials not in known
 
 	pub     *publicCache // nil without a database
 	packets *packets
@@ -102,16 +114,18 @@ func NewServer(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if s.publicURL, err = parsePublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
 	key := cfg.Key
 	if len(key) < 32 {
 		key = make([]byte, 32)
 		rand.Read(key)
 	}
 	s.csrf = newCSRF(key, secure)
-	// Five wrong passwords per account name, or fifty per address, in a
-	// quarter of an hour; then wait.
-	s.loginByName = newLimiter(5, 15*time.Minute, time.Now)
-	s.loginByIP = newLimiter(50, 15*time.Minute, time.Now)
+	s.signIns = newSignInThrottle(time.Now)
+	s.known = newKnownTokens(time.Now)
+	s.verify = newLane(16, 256, 3*time.Second)
 
 	inFlight, queue, wait := cfg.MaxInFlight, cfg.MaxQueue, cfg.QueueWait
 	if inFlight <= 0 {
@@ -128,17 +142,21 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	r := chi.NewRouter()
-	// First, so that every answer — a 429 too — carries them.
+	r.Use(s.resolveClient)
+	// Early, so that every answer — a 429 too — carries them.
 	r.Use(securityHeaders)
-	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.Recoverer)
+	// A body arrives, and a sign-in is checked, before the request takes
+	// an admission slot: slow clients and forged cookies hold none, and
+	// the admission knows whom it admits (admission.go, limits.go).
+	r.Use(s.limitBodies)
+	r.Use(s.authenticate)
+	r.Use(newAdmission(inFlight, queue, wait).middleware)
 	// HEAD is answered by the GET handler, without the body.
 	r.Use(middleware.GetHead)
-	r.Use(s.limitBodies)
 	r.Use(rememberLanguage)
 	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(s.authenticate)
 	r.Use(s.checkCSRF)
 	r.Use(publicCache)
 
@@ -205,7 +223,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'")
-		if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		if viaHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -269,7 +287,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if sessions.VersionAccess(viewer, acc, v.State) != sessions.Full {
+	if access.VersionAccess(viewer, acc, v.State == documents.StateWithdrawn) != access.Full {
 		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
@@ -277,7 +295,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	// see can be cached (revalidated by ETag every time, so a document
 	// that stops being public is never served from a cache); anything
 	// else is private, and reading it is recorded.
-	public, err := s.cfg.Sessions.DocumentAccess(ctx, sessions.Viewer{}, id)
+	public, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -285,8 +303,9 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	cache := "private, no-store"
 	if publicVersionState(public, v.State) {
 		cache = "public, no-cache"
-	} else if rg := r.Header.Get("Range"); r.Method == http.MethodGet && (rg == "" || strings.HasPrefix(rg, "bytes=0-")) {
-		// Readers fetch a PDF in ranges; the first one counts as the read.
+	} else {
+		// Every request counts, whatever its method or range: a HEAD
+		// tells size and date, a range hands out bytes (see audit.go).
 		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
 	}
 	disposition := "inline"

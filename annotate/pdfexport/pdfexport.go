@@ -13,7 +13,6 @@ import (
 	"math"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/color"
@@ -21,26 +20,12 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/documents/pdfcpuconf"
 )
 
-var disableConfigDir sync.Once
-
-// config returns a fresh pdfcpu configuration (pdfcpu writes into it).
-func config() *model.Configuration {
-	// pdfcpu would otherwise create and read ~/.config/pdfcpu.
-	disableConfigDir.Do(api.DisableConfigDir)
-	conf := model.NewDefaultConfiguration()
-	// Relaxed: the rendition passed the ingestion pipeline already.
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.Optimize = false
-	conf.OptimizeBeforeWriting = false
-	conf.OptimizeResourceDicts = false
-	conf.OptimizeDuplicateContentStreams = false
-	conf.PostProcessValidate = false
-	conf.ValidateLinks = false
-	conf.Offline = true
-	return conf
-}
+// config returns a fresh pdfcpu configuration (pdfcpu writes into it);
+// see pdfcpuconf.
+func config() *model.Configuration { return pdfcpuconf.New() }
 
 // Page is the size of a page in PDF points.
 type Page struct{ Width, Height float64 }

@@ -4,7 +4,8 @@
 // (replica 0 public, the others for committee members, under embargo,
 // with an excluded person, or for staff only), indexing rate, index size,
 // query latency p50/p99 and throughput at concurrency 1, 8 and 32 for the
-// relevance queries and more, and recall@10 on the relevance set.
+// relevance queries and more, recall@10 on the relevance set, and the
+// recall of compound queries on the judged compound set (compounds.go).
 //
 // The plain index is what one gets from Bleve's documentation: the German
 // analyzer, text stored with term vectors, the default _all field, a
@@ -48,6 +49,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
+	"github.com/ratsmappe/ratsmappe/search/german"
 	"github.com/ratsmappe/ratsmappe/search/searchtest"
 )
 
@@ -71,10 +73,17 @@ func main() {
 	concurrency := flag.Int("concurrency", 0, "queries ours computes at once (bleve.Options.Concurrency: 0 = cores, -1 = unbounded)")
 	indexProfile := flag.String("indexprofile", "", "write a CPU profile of indexing ours to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the uncached citizen queries to this file")
+	sample := flag.Int("sample-compounds", 0, "print this many candidates for the judged compound set (see "+compoundsFile+") and exit")
+	wordList := flag.String("wordlist", german.WordListPath, "the word list -sample-compounds takes heads from")
 	flag.Parse()
 
 	files, err := searchtest.LoadKarlsruhe(*corpus)
 	check(err)
+	if *sample > 0 {
+		sampleCompounds(files, *wordList, *sample)
+		return
+	}
+	compounds := loadCompounds(compoundsFile)
 	pages := 0
 	var bytes int64
 	for _, f := range files {
@@ -203,6 +212,7 @@ func main() {
 		measure(r)
 	}
 	recallCold := recall(func(q string) ([]int64, error) { return oursTop(cold, citizen, now, q) })
+	compoundsFound, compoundPairs := compoundRecall(cold, citizen, now, files, compounds)
 	check(cold.Close())
 
 	// Without the term cache as well: every query decodes the postings
@@ -237,6 +247,8 @@ func main() {
 		fmt.Printf(", plain Bleve %.3f", recall(plainIx.top))
 	}
 	fmt.Println()
+	fmt.Printf("compound recall on %d judged compounds (%d query–text pairs, %s; citizen): %.3f (goal ≥ 0.95)\n",
+		len(compounds), compoundPairs, compoundsFile, compoundsFound)
 
 	// Suggestions, for the record.
 	var sugg []time.Duration

@@ -38,6 +38,7 @@ type Config struct {
 	PDFTimeout  time.Duration
 	PDFMemoryMB int64
 	PDFMaxMB    int64
+	PDFMaxPages int
 	OCR         bool
 	WasmCache   string
 	PDFUser     string
@@ -55,6 +56,7 @@ func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.DurationVar(&c.PDFTimeout, "pdf-timeout", envDuration("RATSMAPPE_PDF_TIMEOUT", 60*time.Second), "wall-clock deadline per PDF")
 	fs.Int64Var(&c.PDFMemoryMB, "pdf-memory-mb", int64(envInt("RATSMAPPE_PDF_MEMORY_MB", 1024)), "resident memory cap per PDF worker, MiB")
 	fs.Int64Var(&c.PDFMaxMB, "pdf-max-mb", int64(envInt("RATSMAPPE_PDF_MAX_MB", 200)), "largest PDF accepted, MB")
+	fs.IntVar(&c.PDFMaxPages, "pdf-max-pages", envInt("RATSMAPPE_PDF_MAX_PAGES", 10_000), "most pages a PDF may have")
 	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
 	fs.StringVar(&c.MeiliURL, "meili-url", envString("RATSMAPPE_MEILI_URL", ""), "Meilisearch server for search (default: the embedded index in DATA/search)")
 	fs.StringVar(&c.MeiliKey, "meili-key", envString("RATSMAPPE_MEILI_KEY", ""), "Meilisearch API key")
@@ -170,6 +172,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		Deadline:     cfg.PDFTimeout,
 		MemoryLimit:  cfg.PDFMemoryMB << 20,
 		MaxInputSize: cfg.PDFMaxMB * 1000 * 1000,
+		MaxPages:     cfg.PDFMaxPages,
 		CacheDir:     wasmCache,
 		User:         cfg.PDFUser,
 		TempDir:      filepath.Join(cfg.Data, "tmp"),

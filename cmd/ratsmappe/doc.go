@@ -161,7 +161,8 @@ func runDocAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			progressbar.OptionClearOnFinish())
 	}
 	// Files are ingested in parallel, one per PDF worker, and printed in
-	// input order.
+	// input order. One goroutine more than workers: while one stores its
+	// file (hashes, fsyncs, commit), the next already has the worker.
 	type outcome struct {
 		r   addResult
 		err error
@@ -172,7 +173,7 @@ func runDocAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < app.Pool.Workers(); w++ {
+	for w := 0; w < app.Pool.Workers()+1; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

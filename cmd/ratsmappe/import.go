@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -17,7 +18,7 @@ import (
 // data from another council information system's OParl endpoint.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "oparl" {
-		fmt.Fprintln(stderr, "usage: ratsmappe import oparl [--data DIR] [--concurrency N] [--since TIME | --full] [--json] SYSTEM-URL")
+		fmt.Fprintln(stderr, "usage: ratsmappe import oparl [--data DIR] [--concurrency N] [--since TIME | --full] [--allow-host HOST] [--deadline D] [--json] SYSTEM-URL")
 		return errUsage
 	}
 	var cfg Config
@@ -27,6 +28,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	since := fs.String("since", "", "import only what changed since TIME (RFC 3339 or YYYY-MM-DD); default: since the last completed import")
 	full := fs.Bool("full", false, "fetch everything, not only what changed since the last import")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	allow := hostList{hosts: splitHosts(envString("RATSMAPPE_IMPORT_ALLOW_HOSTS", ""))}
+	fs.Var(&allow, "allow-host", "also fetch from HOST, HOST:PORT or http(s)://HOST[:PORT] (repeatable, comma-separated); default: only the System URL's scheme, host and port")
+	deadline := fs.Duration("deadline", envDuration("RATSMAPPE_IMPORT_DEADLINE", oparlimport.DefaultDeadline), "stop the run after this long (the next call continues it)")
 	if err := parse(fs, args[1:], stderr); err != nil {
 		return err
 	}
@@ -54,6 +58,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Concurrency: *concurrency,
 		Since:       sinceT,
 		Full:        *full,
+		AllowHosts:  allow.hosts,
+		Deadline:    *deadline,
 		TempDir:     filepath.Join(cfg.Data, "tmp"),
 		MaxFileSize: cfg.PDFMaxMB * 1000 * 1000,
 		Progress:    stderr,
@@ -70,6 +76,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, r := range res.Rejected {
 			fmt.Fprintf(stdout, "abgelehnt: %s (%s) %s\n", r.File, r.Code, r.Message)
 		}
+		for _, r := range res.Refused {
+			fmt.Fprintln(stdout, r.Message)
+		}
+	}
+	if err != nil && res == nil {
+		return err // nothing started: a bad URL or --allow-host
 	}
 	if err != nil {
 		return fmt.Errorf("Import abgebrochen (ein neuer Aufruf setzt ihn fort): %w", err)
@@ -91,11 +103,40 @@ type importResult struct {
 	Unlinked  int                    `json:"unlinked_consultations"`
 	Rejected  []oparlimport.Rejected `json:"rejected"`
 	Skipped   []string               `json:"skipped"`
+	Refused   []oparlimport.Refused  `json:"refused_urls"`
+}
+
+// hostList is the value of --allow-host: given again or with commas, it
+// adds hosts; given at all, it replaces those of the environment.
+type hostList struct {
+	hosts []string
+	set   bool
+}
+
+func (l *hostList) String() string { return strings.Join(l.hosts, ",") }
+
+func (l *hostList) Set(v string) error {
+	if !l.set {
+		l.hosts, l.set = nil, true
+	}
+	l.hosts = append(l.hosts, splitHosts(v)...)
+	return nil
+}
+
+func splitHosts(v string) []string {
+	var hosts []string
+	for _, h := range strings.Split(v, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
 }
 
 func importJSON(r *oparlimport.Result, err error) importResult {
 	out := importResult{Import: r.ImportID, Resumed: r.Resumed, Complete: err == nil, Created: r.Created, Updated: r.Updated,
-		Unchanged: r.Unchanged, Deleted: r.Deleted, Requests: r.Requests, Unlinked: r.Unlinked, Rejected: r.Rejected, Skipped: r.Skipped}
+		Unchanged: r.Unchanged, Deleted: r.Deleted, Requests: r.Requests, Unlinked: r.Unlinked, Rejected: r.Rejected, Skipped: r.Skipped,
+		Refused: r.Refused}
 	if !r.Since.IsZero() {
 		out.Since = r.Since.Format(time.RFC3339)
 	}
@@ -104,6 +145,9 @@ func importJSON(r *oparlimport.Result, err error) importResult {
 	}
 	if out.Skipped == nil {
 		out.Skipped = []string{}
+	}
+	if out.Refused == nil {
+		out.Refused = []oparlimport.Refused{}
 	}
 	return out
 }

@@ -40,7 +40,7 @@ Usage:
   ratsmappe user add --role admin|clerk|member NAME   (password on stdin)
   ratsmappe user token NAME               print a new API token for NAME
   ratsmappe user list|disable|enable|signout|passwd NAME
-  ratsmappe import oparl [--concurrency N] [--since T|--full] URL   import from an OParl endpoint (its System URL); a rerun continues or updates
+  ratsmappe import oparl [--concurrency N] [--since T|--full] [--allow-host H] [--deadline D] URL   import from an OParl endpoint (its System URL); a rerun continues or updates
   ratsmappe backup DIR                    consistent backup (database snapshot + every blob) into a new DIR
   ratsmappe restore [--data EMPTY] DIR    restore a backup into an empty data directory
   ratsmappe gc [--grace D]                remove unreferenced blobs

@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 )
 
 // binary is the real ratsmappe binary, built once for all tests: the tests
@@ -53,12 +54,9 @@ func TestMain(m *testing.M) {
 // corpus returns the office-made Karlsruhe PDFs, or skips.
 func corpus(t *testing.T) []string {
 	t.Helper()
-	files, _ := filepath.Glob("../../../shared/corpus/karlsruhe/pdf/*.pdf")
+	files, _ := filepath.Glob(filepath.Join(oparltest.SharedDir(t, "corpus/karlsruhe/pdf"), "*.pdf"))
 	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("../shared/corpus/karlsruhe/pdf is missing")
-		}
-		t.Skip("../shared/corpus/karlsruhe/pdf is missing")
+		t.Fatal("no PDFs in ../shared/corpus/karlsruhe/pdf")
 	}
 	return files
 }

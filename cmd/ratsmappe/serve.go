@@ -30,12 +30,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oidcIssuer := fs.String("oidc-issuer", envString("RATSMAPPE_OIDC_ISSUER", ""), "OpenID Connect issuer URL for single sign-on (with RATSMAPPE_OIDC_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URL)")
 	withDemo := fs.Bool("demo", envBool("RATSMAPPE_DEMO", false), "on first start (empty data directory), load the demo council")
 	headerTimeout := fs.Duration("read-header-timeout", envDuration("RATSMAPPE_READ_HEADER_TIMEOUT", 10*time.Second), "time a client has to send its request headers (slowloris)")
-	bodyTimeout := fs.Duration("body-timeout", envDuration("RATSMAPPE_BODY_TIMEOUT", 20*time.Second), "time a client has to send a request body other than an upload")
+	bodyTimeout := fs.Duration("body-timeout", envDuration("RATSMAPPE_BODY_TIMEOUT", 20*time.Second), "time a client has to send a request body (a sign-in at most 5 s; an upload instead must keep a minimum rate)")
+	trusted := fs.String("trusted-proxies", envString("RATSMAPPE_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto count (default: none)")
+	publicURL := fs.String("public-url", envString("RATSMAPPE_PUBLIC_URL", ""), "the URL citizens reach this server at, e.g. https://rat.example.org; every absolute URL (OParl, feeds, calendar, sitemap) is built from it")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	proxies, err := web.ParseTrustedProxies(*trusted)
+	if err != nil {
+		return err
+	}
+	if *publicURL == "" {
+		log.Warn("no --public-url (RATSMAPPE_PUBLIC_URL): absolute URLs in OParl, feeds, calendars and the sitemap follow each request's Host header; set it for anything but local use")
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -102,9 +111,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ClientSecret: envString("RATSMAPPE_OIDC_CLIENT_SECRET", ""),
 			RedirectURL:  envString("RATSMAPPE_OIDC_REDIRECT_URL", ""),
 		},
-		MaxUpload:   cfg.PDFMaxMB * 1000 * 1000,
-		Search:      searcher,
-		BodyTimeout: *bodyTimeout,
+		MaxUpload:      cfg.PDFMaxMB * 1000 * 1000,
+		Search:         searcher,
+		BodyTimeout:    *bodyTimeout,
+		TrustedProxies: proxies,
+		PublicURL:      *publicURL,
 	})
 	if err != nil {
 		return err
@@ -114,8 +125,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	// A client gets headerTimeout for its headers and the body limits of
-	// web (limits.go); ReadTimeout bounds an upload of the largest PDF
-	// over a slow line, WriteTimeout a packet download.
+	// web (limits.go: short deadlines, uploads by a minimum rate, which
+	// overrides ReadTimeout); WriteTimeout bounds a packet download.
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: *headerTimeout,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -65,7 +66,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		defer app.Close()
-		a := &sessions.Account{Name: name, DisplayName: *display, Role: sessions.Role(*role), PersonID: *person}
+		a := &sessions.Account{Name: name, DisplayName: *display, Role: access.Role(*role), PersonID: *person}
 		if err := app.Sessions.CreateAccount(ctx, a, pw); err != nil {
 			return err
 		}

@@ -75,6 +75,19 @@
 // text of every page are read with PDFium (from the original, whose
 // content streams the sanitizer does not touch).
 //
+// # Limits
+//
+// Besides the size, the deadline and the memory cap, a file is refused
+// with RejectResourceLimit (and a message naming the limit, see
+// documents.RejectLimit) if it has more than Config.MaxPages pages —
+// checked from the page tree right after PDFium opens it, before pdfcpu
+// parses anything, and again with pdfcpu's count — if an image XObject
+// claims more than Config.MaxImagePixels pixels, or if its compressed
+// streams other than images decompress to more than
+// Config.MaxDecodedBytes together (measured by inflating into nothing,
+// only as far as the budget could still be passed). pdfcpu's own
+// configuration and limits come from package pdfcpuconf.
+//
 // # Encryption
 //
 // A file that cannot be opened with the empty password is refused with

@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	pdfium "github.com/klippa-app/go-pdfium"
@@ -24,9 +23,8 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/pdfcpuconf"
 )
-
-var disableConfigDir sync.Once
 
 // engine does the work inside a worker process: one PDFium instance,
 // created once and reused for every file, recreated only after a failure
@@ -41,9 +39,6 @@ type engine struct {
 }
 
 func newEngine(cfg ServeConfig) *engine {
-	// pdfcpu must neither read nor create a configuration directory in
-	// the worker: every call gets an explicit configuration.
-	disableConfigDir.Do(api.DisableConfigDir)
 	e := &engine{cfg: cfg, mem: &wasmMemory{}}
 	if cfg.MemoryLimit > 0 {
 		// PDFium's linear memory may use half of the cap; a bigger need
@@ -108,41 +103,6 @@ func (e *engine) reset() {
 
 func (e *engine) close() { e.reset() }
 
-// pdfcpuConfig is the explicit pdfcpu configuration for untrusted input:
-// relaxed validation (real-world files are rarely strictly valid), limits
-// well below pdfcpu's defaults but above what council documents need, no
-// optimisation (it rewrites content we want to keep as it is), no network.
-func pdfcpuConfig() *model.Configuration {
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.CheckFileNameExt = false
-	conf.Optimize = false
-	conf.OptimizeBeforeWriting = false
-	conf.OptimizeResourceDicts = false
-	conf.OptimizeDuplicateContentStreams = false
-	conf.DecodeAllStreams = false
-	conf.PostProcessValidate = false
-	conf.ValidateLinks = false
-	conf.Offline = true
-	// Object streams keep renditions small; tests inflate streams to look
-	// inside.
-	conf.WriteObjectStream = true
-	conf.WriteXRefStream = true
-	const mb = 1 << 20
-	conf.Limits = model.ResourceLimits{
-		MaxStreamBytes:       200 * mb, // no stream is larger than the largest input
-		MaxDecodeBytes:       256 * mb,
-		MaxImagePixels:       64 * mb,
-		MaxImageBytes:        256 * mb,
-		MaxObjectCount:       2_000_000,
-		MaxObjectStreamCount: 200_000,
-		MaxObjectStreamFirst: 4 * mb,
-		MaxXRefEntries:       2_000_000,
-		MaxRecursionDepth:    64,
-	}
-	return conf
-}
-
 // readPDFCPU parses and validates b with pdfcpu, turning its panics into
 // errors. Validation is needed, not only a check: it completes the model
 // (the page tree above all) that pdfcpu's writer relies on.
@@ -152,7 +112,7 @@ func readPDFCPU(b []byte) (ctx *model.Context, err error) {
 			ctx, err = nil, fmt.Errorf("pdfcpu panic: %v", r)
 		}
 	}()
-	ctx, err = api.ReadContext(bytes.NewReader(b), pdfcpuConfig())
+	ctx, err = api.ReadContext(bytes.NewReader(b), pdfcpuconf.New())
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +254,11 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	if pc.PageCount == 0 {
 		return rejectf(documents.RejectEmpty, "no pages")
 	}
+	// The page count comes from the page tree: refusing here costs a
+	// file with a million pages no more than opening it.
+	if r, over := pagesOver(j, pc.PageCount, "page tree"); over {
+		return r
+	}
 	// It opened without a password; if it is encrypted nevertheless, it
 	// has only an owner password (permissions). PDFium decrypts it.
 	encrypted := false
@@ -330,7 +295,15 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 			return rejectf(documents.RejectDamaged, "pdfcpu after repair: %v", err)
 		}
 	}
+	// pdfcpu counts the pages by walking the tree, which a /Count that
+	// lies does not fool.
+	if r, over := pagesOver(j, pctx.PageCount, "pdfcpu"); over {
+		return r
+	}
 	removed := sanitize(pctx)
+	if r, over := checkLimits(pctx.XRefTable, j); over {
+		return r
+	}
 	if encrypted || pctx.Encrypt != nil {
 		// Never written back encrypted: readers get the plain file.
 		pctx.Encrypt, pctx.EncKey, pctx.E = nil, nil, nil

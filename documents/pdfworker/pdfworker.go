@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -35,7 +36,8 @@ type Config struct {
 	// root: a user name or "uid[:gid]"; default "nobody". "root" keeps
 	// root (not recommended). Ignored when the pool does not run as root.
 	User string
-	// Workers is the number of worker processes; default min(2, NumCPU).
+	// Workers is the number of worker processes; default one per CPU, at
+	// most 4 (what --pdf-workers 0 promises).
 	Workers int
 	// Deadline is the wall-clock limit per file, from the moment a worker
 	// takes it; default 60 s.
@@ -48,6 +50,18 @@ type Config struct {
 	MemoryLimit int64
 	// MaxInputSize is the largest file accepted, in bytes; default 200 MB.
 	MaxInputSize int64
+	// MaxPages is the most pages a file may have; default 10,000. It is
+	// checked from the page tree right after the file opens, before
+	// anything else is parsed.
+	MaxPages int
+	// MaxImagePixels is the most pixels (width × height) one image may
+	// claim; default 200 megapixels.
+	MaxImagePixels int64
+	// MaxDecodedBytes is the most bytes that a file's compressed streams
+	// other than images (page contents, fonts, object streams) may
+	// decompress to, all together; default 512 MB. Images are bounded by
+	// MaxImagePixels instead.
+	MaxDecodedBytes int64
 	// CacheDir keeps PDFium's compiled WebAssembly between runs (see
 	// DefaultCacheDir). Without it every worker compiles PDFium at start
 	// (seconds of CPU); with it, the first worker on a machine does and
@@ -118,7 +132,7 @@ func New(cfg Config) (*Pool, error) {
 		return nil, errors.New("pdfworker: no worker command")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = min(2, runtime.NumCPU())
+		cfg.Workers = min(4, runtime.NumCPU())
 	}
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 60 * time.Second
@@ -128,6 +142,15 @@ func New(cfg Config) (*Pool, error) {
 	}
 	if cfg.MaxInputSize <= 0 {
 		cfg.MaxInputSize = 200 * 1000 * 1000
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = 10_000
+	}
+	if cfg.MaxImagePixels <= 0 {
+		cfg.MaxImagePixels = 200_000_000
+	}
+	if cfg.MaxDecodedBytes <= 0 {
+		cfg.MaxDecodedBytes = 512_000_000
 	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
@@ -308,6 +331,10 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		Output:   out.Name(),
 		OCR:      p.tesseract != "",
 		BudgetMS: p.cfg.Deadline.Milliseconds(),
+
+		MaxPages:        p.cfg.MaxPages,
+		MaxImagePixels:  p.cfg.MaxImagePixels,
+		MaxDecodedBytes: p.cfg.MaxDecodedBytes,
 	}
 	var r reply
 	for attempt := 0; ; attempt++ {
@@ -344,6 +371,9 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		return nil, fmt.Errorf("pdfworker: %s", r.Error)
 	}
 	if r.Code != "" {
+		if r.Limit != "" {
+			return nil, documents.RejectLimit(r.Limit, r.LimitMax, errors.New(r.Detail))
+		}
 		return nil, documents.Reject(r.Code, errors.New(r.Detail))
 	}
 	ok = true
@@ -623,6 +653,9 @@ func (p *Pool) startProcess() (*worker, error) {
 	}
 	if err != nil {
 		os.RemoveAll(dir)
+		if p.id != nil && errors.Is(err, fs.ErrPermission) {
+			err = fmt.Errorf("%w (the PDF workers run as %s, who must be able to run %s: install it where every user may, or choose the user with --pdf-worker-user)", err, p.id.name, p.cfg.Command[0])
+		}
 	}
 	return w, err
 }

@@ -23,13 +23,22 @@ type job struct {
 	// BudgetMS is the time left before the parent kills the job; the
 	// worker stops OCR early enough to answer within it.
 	BudgetMS int64 `json:"budget_ms,omitempty"`
+	// The file's limits (Config.MaxPages, MaxImagePixels, MaxDecodedBytes);
+	// 0 is no limit.
+	MaxPages        int   `json:"max_pages,omitempty"`
+	MaxImagePixels  int64 `json:"max_image_pixels,omitempty"`
+	MaxDecodedBytes int64 `json:"max_decoded_bytes,omitempty"`
 }
 
 // reply is the worker's answer to a job (or, with Ready, to its start).
 type reply struct {
-	ID        uint64           `json:"id"`
-	Code      string           `json:"code,omitempty"`   // rejection code; "" when accepted
-	Detail    string           `json:"detail,omitempty"` // cause, for logs only
+	ID     uint64 `json:"id"`
+	Code   string `json:"code,omitempty"`   // rejection code; "" when accepted
+	Detail string `json:"detail,omitempty"` // cause, for logs only
+	// Limit names the documents.Limit… a RejectResourceLimit is about,
+	// and LimitMax its value, for the message a person gets.
+	Limit     string           `json:"limit,omitempty"`
+	LimitMax  int64            `json:"limit_max,omitempty"`
 	Pages     []documents.Page `json:"pages,omitempty"`
 	Sanitized []string         `json:"sanitized,omitempty"`
 	Repaired  bool             `json:"repaired,omitempty"`

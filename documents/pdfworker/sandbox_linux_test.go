@@ -222,3 +222,21 @@ func landlockABI(t *testing.T) int {
 	}
 	return int(v)
 }
+
+// A worker user who cannot run the binary gets an error that says so,
+// not a bare "permission denied".
+func TestWorkerUserCannotRunBinary(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("workers change user only when the pool runs as root")
+	}
+	private := t.TempDir() // 0700: nobody cannot enter it
+	bin := filepath.Join(private, "worker")
+	if err := os.Link(workerBinary, bin); err != nil {
+		t.Skip("cannot link the test binary:", err)
+	}
+	p := newPool(t, func(c *pdfworker.Config) { c.Command = []string{bin, "-test.run=^$"} })
+	_, err := p.Ingest(context.Background(), writeFile(t, "hostile.pdf", hostilePDF()))
+	if err == nil || !strings.Contains(err.Error(), "run as nobody, who must be able to run "+bin) {
+		t.Fatalf("got %v, want the worker user named", err)
+	}
+}

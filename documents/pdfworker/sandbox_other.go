@@ -10,7 +10,10 @@ import (
 // On systems other than Linux a worker is a plain child process: it gets
 // the empty environment and its own directory, but no other confinement.
 
-type identity struct{ uid, gid uint32 }
+type identity struct {
+	name     string
+	uid, gid uint32
+}
 
 func workerIdentity(string) (*identity, error) { return nil, nil }
 

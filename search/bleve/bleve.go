@@ -42,9 +42,10 @@ import (
 	"github.com/ratsmappe/ratsmappe/search/german"
 )
 
-// schema names the layout of the fields; an index written with another
-// layout is reported as unavailable, to be rebuilt.
-const schema = "ratsmappe-search-3"
+// schema names the layout of the fields and the analysis that fills them
+// (4: compounds split by the German word list); an index written with
+// another is reported as unavailable, to be rebuilt.
+const schema = "ratsmappe-search-4"
 
 // Files and keys inside the directory.
 const (

@@ -3,6 +3,7 @@ package bleve
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"slices"
 	"testing"
 
@@ -16,8 +17,8 @@ import (
 // (stems, compound parts, numbers) on real pages.
 func TestMatchesAsAnalysis(t *testing.T) {
 	files, err := searchtest.LoadKarlsruhe(searchtest.KarlsruheDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("corpus not found: %v", err)
+	if errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") != "true" {
+		t.Skipf("corpus not found (CI=true makes this a failure): %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

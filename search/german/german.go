@@ -2,7 +2,8 @@
 // words, folds case, umlauts and ß, drops stop words, stems (Räte → rat,
 // Gebühren → gebuhr) and splits compounds into their parts
 // (Straßenausbaubeiträge → strass, ausbau, beitrag) by a Vocabulary that
-// is learnt from the indexed texts themselves.
+// is learnt from the public texts indexed and knows the system's German
+// word list (Dictionary), so that a new index splits compounds too.
 //
 // Index and query must be analysed by the same Analyzer (and Vocabulary)
 // for their terms to meet. The package knows nothing of any search engine;

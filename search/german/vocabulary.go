@@ -16,11 +16,13 @@ import (
 
 // Vocabulary counts the words of the texts it has learnt, folded, and
 // splits compounds into words it knows. It starts with a built-in list of
-// common words of municipal German, so that the first texts indexed split
-// too; the more it learns, the better it splits.
+// common words of municipal German and a Dictionary of all German words,
+// so that the first texts indexed split too; the more it learns, the
+// better it splits.
 //
 // A Vocabulary is safe for concurrent use.
 type Vocabulary struct {
+	dict    func() *Dictionary
 	mu      sync.RWMutex
 	counts  map[string]uint32
 	total   uint64 // sum of counts
@@ -45,14 +47,32 @@ const (
 	MinPartCount = 3
 	maxParts     = 4
 	seedCount    = 20
+	// DictionaryCount is how often a word of the Dictionary counts as
+	// seen besides what was learnt: enough to split a compound whose
+	// parts were never seen (the whole word counts what was learnt only),
+	// less than a word of the built-in list (seedCount), so that the
+	// learnt and built-in words decide between cuts.
+	DictionaryCount = 10
 )
 
 //go:embed seed.txt
 var seedWords string
 
-// NewVocabulary returns a vocabulary that knows the built-in word list.
+// NewVocabulary returns a vocabulary that knows the built-in word list
+// and splits by SystemDictionary, read when it first splits a word.
 func NewVocabulary() *Vocabulary {
-	v := &Vocabulary{counts: make(map[string]uint32)}
+	go SystemDictionary() // read it while the caller starts up
+	return newVocabulary(SystemDictionary)
+}
+
+// NewVocabularyWith returns a vocabulary that knows the built-in word
+// list and splits by d; nil d means by learnt words only.
+func NewVocabularyWith(d *Dictionary) *Vocabulary {
+	return newVocabulary(func() *Dictionary { return d })
+}
+
+func newVocabulary(dict func() *Dictionary) *Vocabulary {
+	v := &Vocabulary{dict: dict, counts: make(map[string]uint32)}
 	for _, line := range strings.Split(seedWords, "\n") {
 		if strings.HasPrefix(line, "#") {
 			continue
@@ -155,9 +175,10 @@ func (v *Vocabulary) Split(folded string) []string {
 	if !splittable(folded) {
 		return nil
 	}
+	d := v.dict() // before the lock: the first call reads the word list
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	best := v.bestCut(folded)
+	best := v.bestCut(folded, d)
 	var out []string
 	for _, p := range best.parts {
 		out = append(out, folded[p[0]:p[1]])
@@ -174,9 +195,10 @@ func (v *Vocabulary) Parts(folded string) []string {
 	if !splittable(folded) {
 		return nil
 	}
+	d := v.dict()
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return v.parts(folded, 0)
+	return v.parts(folded, d, 0)
 }
 
 func splittable(folded string) bool {
@@ -191,31 +213,44 @@ func splittable(folded string) bool {
 	return true
 }
 
-// bestCut returns the best cut of w, or a cut without parts.
-func (v *Vocabulary) bestCut(w string) cut {
-	s := splitter{v: v, w: w, memo: make(map[[2]int]cut)}
+// bestCut returns the best cut of w, or a cut without parts: of the cuts
+// into the fewest parts whose parts are more frequent than the whole word
+// by geometric mean, the one with the highest mean. Fewest parts first,
+// because a word list knows no frequencies: by mean alone, short words
+// that happen to fit (beruf-saus-bildung) would beat the right cut into
+// longer words (beruf-ausbildung); the parts of long parts are split
+// again by Parts.
+//
+// A word that is more frequent than its parts (Oberbürgermeister,
+// Stellplätze in council texts) is still cut if the dictionary alone can
+// cut it: a word list knows its words, where frequencies only guess.
+func (v *Vocabulary) bestCut(w string, d *Dictionary) cut {
+	s := splitter{v: v, d: d, w: w, memo: make(map[[2]int]cut)}
 	whole := float64(v.counts[w])
-	best := cut{score: math.Inf(-1)}
-	bestMean := 0.0
 	for k := 2; k <= maxParts; k++ {
 		c := s.best(0, k)
-		if len(c.parts) == 0 {
+		if len(c.parts) == 0 || math.Exp(c.score/float64(k)) <= whole {
 			continue
 		}
-		mean := math.Exp(c.score / float64(k))
-		if mean > bestMean {
-			best, bestMean = c, mean
-		}
+		c.s = &s
+		return c
 	}
-	if len(best.parts) == 0 || bestMean <= whole {
+	if d == nil || whole == 0 {
 		return cut{}
 	}
-	best.s = &s
-	return best
+	ds := s // shares what is known of the pieces
+	ds.dictOnly, ds.memo = true, make(map[[2]int]cut)
+	for k := 2; k <= maxParts; k++ {
+		if c := ds.best(0, k); len(c.parts) > 0 {
+			c.s = &s
+			return c
+		}
+	}
+	return cut{}
 }
 
-func (v *Vocabulary) parts(w string, depth int) []string {
-	best := v.bestCut(w)
+func (v *Vocabulary) parts(w string, d *Dictionary, depth int) []string {
+	best := v.bestCut(w, d)
 	if len(best.parts) == 0 {
 		return nil
 	}
@@ -232,8 +267,15 @@ func (v *Vocabulary) parts(w string, depth int) []string {
 	for i, p := range best.parts {
 		part := w[p[0]:p[1]]
 		add(part)
+		if i == len(best.parts)-1 {
+			// The stemmer may stem an inflected form apart from its
+			// word (systems: system, but system: syst).
+			if b := s.base(part); b != "" {
+				add(b)
+			}
+		}
 		if depth == 0 && len(part) >= MinCompound {
-			for _, sub := range v.parts(part, 1) {
+			for _, sub := range v.parts(part, d, 1) {
 				add(sub)
 			}
 		}
@@ -266,9 +308,14 @@ type cut struct {
 }
 
 type splitter struct {
-	v    *Vocabulary
-	w    string
-	memo map[[2]int]cut
+	v *Vocabulary
+	d *Dictionary
+	// dictOnly counts the dictionary's words only.
+	dictOnly bool
+	// known is the evidence of w[i:j] at i*(len(w)+1)+j.
+	known []evidence
+	w     string
+	memo  map[[2]int]cut
 }
 
 // best returns the best cut of w[i:] into exactly k parts (no parts if
@@ -278,10 +325,9 @@ func (s *splitter) best(i, k int) cut {
 	if c, ok := s.memo[key]; ok {
 		return c
 	}
-	rest := s.w[i:]
 	var res cut
 	if k == 1 {
-		if n := s.final(rest); n > 0 {
+		if n := s.finalAt(i, len(s.w)); n > 0 {
 			res = cut{parts: [][2]int{{i, len(s.w)}}, score: math.Log(float64(n))}
 		}
 		s.memo[key] = res
@@ -292,7 +338,7 @@ func (s *splitter) best(i, k int) cut {
 		if !utf8.RuneStart(s.w[j]) {
 			continue
 		}
-		n := s.part(s.w[i:j])
+		n := s.partAt(i, j)
 		if n == 0 {
 			continue
 		}
@@ -317,28 +363,91 @@ func (s *splitter) best(i, k int) cut {
 	return res
 }
 
-// part returns the count of a non-final part, 0 if it cannot be one.
-func (s *splitter) part(p string) uint32 {
-	if len(p) < MinPart || IsStopWord(p) {
-		return 0
-	}
-	if n := s.v.counts[p]; n >= MinPartCount {
-		return n
-	}
-	return 0
+// part returns the count of a non-final part, 0 if it cannot be one: how
+// often it was learnt (if at least MinPartCount times), plus
+// DictionaryCount if the dictionary has it.
+func (s *splitter) part(p string) uint32 { return s.count(s.evidence(p, false), false) }
+
+// final returns the count of a final part, which may be inflected: its
+// own or that of its uninflected form (see base), plus DictionaryCount if
+// it is a form of a noun of the dictionary.
+func (s *splitter) final(p string) uint32 { return s.count(s.evidence(p, true), true) }
+
+// partAt and finalAt are part and final of w[i:j], whose evidence is
+// looked up once per word (only final pieces, w[i:], as final parts).
+func (s *splitter) partAt(i, j int) uint32  { return s.count(s.evidenceAt(i, j), false) }
+func (s *splitter) finalAt(i, j int) uint32 { return s.count(s.evidenceAt(i, j), true) }
+
+// evidence is what the vocabulary and the dictionary know of a piece of
+// the word.
+type evidence struct {
+	known               bool
+	part, final         uint32 // learnt counts
+	dictPart, dictFinal bool
 }
 
-// final returns the count of a final part, which may be inflected.
-func (s *splitter) final(p string) uint32 {
-	if n := s.part(p); n > 0 {
-		return n
+func (s *splitter) count(e evidence, final bool) uint32 {
+	n, dict := e.part, e.dictPart
+	if final {
+		n, dict = e.final, e.dictFinal
 	}
-	for _, suf := range inflections {
-		if base, ok := strings.CutSuffix(p, suf); ok {
-			if n := s.part(base); n > 0 {
-				return n
-			}
+	if s.dictOnly {
+		n = 0
+	}
+	if dict {
+		n += DictionaryCount
+	}
+	return n
+}
+
+func (s *splitter) evidenceAt(i, j int) evidence {
+	if s.known == nil {
+		s.known = make([]evidence, (len(s.w)+1)*(len(s.w)+1))
+	}
+	e := &s.known[i*(len(s.w)+1)+j]
+	if !e.known {
+		*e = s.evidence(s.w[i:j], j == len(s.w))
+	}
+	return *e
+}
+
+func (s *splitter) evidence(p string, final bool) evidence {
+	e := evidence{known: true}
+	if len(p) < MinPart || IsStopWord(p) {
+		return e
+	}
+	e.part = s.learnt(p)
+	e.dictPart = s.d.part(p)
+	if !final {
+		return e
+	}
+	e.final = e.part
+	e.dictFinal = s.d.head(p)
+	if e.final == 0 || !e.dictFinal {
+		b := s.base(p)
+		if e.final == 0 && b != "" {
+			e.final = s.learnt(b)
 		}
+		e.dictFinal = e.dictFinal || b != "" && s.d.head(b) || s.d.inflectedHead(p)
+	}
+	return e
+}
+
+// base returns the uninflected form of a final part, a word learnt or a
+// noun of the dictionary (systems: system; beitrags: beitrag), or "".
+func (s *splitter) base(p string) string {
+	for _, suf := range inflections {
+		if b, ok := strings.CutSuffix(p, suf); ok && len(b) >= MinPart && !IsStopWord(b) && (s.learnt(b) > 0 || s.d.head(b)) {
+			return b
+		}
+	}
+	return ""
+}
+
+// learnt returns how often p was learnt, 0 if less than MinPartCount.
+func (s *splitter) learnt(p string) uint32 {
+	if n := s.v.counts[p]; n >= MinPartCount {
+		return n
 	}
 	return 0
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/search/german"
 )
 
 // Run runs the conformance suite against the indexes newIndex returns:
@@ -294,6 +295,12 @@ func sorted64(ps []int) []int {
 // testGerman: the analysis a German reader expects, as a table of queries
 // and the documents they must find.
 func testGerman(t *testing.T, ix search.Index) {
+	// Rheinstraße (102) is a compound by the German word list only (see
+	// NeedWordList); without it, Rhein is not a word the fixture teaches.
+	streets := []int64{101, 103, 109}
+	if german.SystemDictionary() != nil {
+		streets = []int64{101, 102, 103, 109}
+	}
 	tests := []struct {
 		name, query string
 		want        []int64
@@ -301,8 +308,8 @@ func testGerman(t *testing.T, ix search.Index) {
 		{"stem, umlaut plural", "Räte", []int64{101}},
 		{"stem, singular finds plural", "Gebühr", []int64{101, 103}},
 		{"folded ue", "Gebuehren", []int64{101, 103}},
-		{"folded ß, and compounds", "Strasse", []int64{101, 103, 109}},
-		{"ß finds ss", "Straße", []int64{101, 103, 109}},
+		{"folded ß, and compounds", "Strasse", streets},
+		{"ß finds ss", "Straße", streets},
 		{"upper case", "HAUSHALTSPLAN", []int64{101}},
 		{"compound part", "Beitrag", []int64{101, 109}},
 		{"compound part, plural", "Beiträge", []int64{101, 109}},

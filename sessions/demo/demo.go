@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -751,7 +752,7 @@ func (g *gen) finish(p *meetingPlan) error {
 }
 
 func (g *gen) accounts() error {
-	add := func(name, display string, role sessions.Role, person int64, note string) error {
+	add := func(name, display string, role access.Role, person int64, note string) error {
 		pw := password()
 		a := &sessions.Account{Name: name, DisplayName: display, Role: role, PersonID: person}
 		if err := g.st.CreateAccount(g.ctx, a, pw); err != nil {
@@ -764,16 +765,16 @@ func (g *gen) accounts() error {
 		g.res.Accounts = append(g.res.Accounts, Account{Name: name, DisplayName: display, Role: string(role), Password: pw, Token: tok, PersonID: person, Note: note})
 		return nil
 	}
-	if err := add("admin", "Administration", sessions.RoleAdmin, 0, "Betrieb, Audit-Protokoll"); err != nil {
+	if err := add("admin", "Administration", access.RoleAdmin, 0, "Betrieb, Audit-Protokoll"); err != nil {
 		return err
 	}
-	if err := add("ratsbuero", "Ratsbüro", sessions.RoleClerk, 0, "legt Sitzungen an, lädt hoch, veröffentlicht"); err != nil {
+	if err := add("ratsbuero", "Ratsbüro", access.RoleClerk, 0, "legt Sitzungen an, lädt hoch, veröffentlicht"); err != nil {
 		return err
 	}
 	notes := []string{"Gemeinderat, Hauptausschuss, Bauausschuss", "Gemeinderat, Planungsausschuss, Umweltausschuss", "Gemeinderat, Bauausschuss (befangen bei einem N-Punkt), Bildungsausschuss"}
 	for i, n := range []string{"anna", "bernd", "clara"} {
 		p := g.persons[i]
-		if err := add(n, p.Name(), sessions.RoleMember, p.ID, notes[i]); err != nil {
+		if err := add(n, p.Name(), access.RoleMember, p.ID, notes[i]); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -66,7 +67,7 @@ type council struct {
 	item    int64
 	doc     int64
 	link    int64
-	anna    sessions.Viewer
+	anna    access.Viewer
 }
 
 func newCouncil(t *testing.T) *council {
@@ -92,7 +93,7 @@ func newCouncil(t *testing.T) *council {
 	p := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
 	must(t, st.CreatePerson(ctx, p))
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau.ID, StartDate: "2024-01-01"}))
-	acc := &sessions.Account{Name: "anna", Role: sessions.RoleMember, PersonID: p.ID}
+	acc := &sessions.Account{Name: "anna", Role: access.RoleMember, PersonID: p.ID}
 	must(t, st.CreateAccount(ctx, acc, "ein langes Passwort"))
 	c.anna, err = st.ViewerFor(ctx, acc)
 	must(t, err)
@@ -140,9 +141,9 @@ func (c *council) bleve(ctx context.Context, fresh bool) (search.Index, error) {
 
 // hits returns the documents v finds for text, checking that the total
 // and the facets count exactly those.
-func hits(t *testing.T, x *indexer.Indexer, v sessions.Viewer, text string) []int64 {
+func hits(t *testing.T, x *indexer.Indexer, v access.Viewer, text string) []int64 {
 	t.Helper()
-	res, err := x.Search(context.Background(), search.Query{Text: text, Viewer: sessions.SearchViewer(v)})
+	res, err := x.Search(context.Background(), search.Query{Text: text, Viewer: access.SearchViewer(v)})
 	must(t, err)
 	var out []int64
 	for _, h := range res.Hits {
@@ -182,7 +183,7 @@ func TestChangesReachSearchAtOnce(t *testing.T) {
 	c := newCouncil(t)
 	ctx := context.Background()
 	x := c.indexer(t, nil)
-	citizen := sessions.Viewer{}
+	citizen := access.Viewer{}
 	want(t, "published", hits(t, x, citizen, "Radwegebau"), c.doc)
 
 	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
@@ -218,6 +219,62 @@ func TestChangesReachSearchAtOnce(t *testing.T) {
 	}
 }
 
+// An exclusion follows the matter into the index: excluded on the
+// committee's item that consults a paper, a member no longer finds the
+// non-public document of the council's item that consults the same paper,
+// and finds it again once the exclusion is lifted — with no rebuild.
+func TestExclusionFollowsTheMatterInSearch(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	x := c.indexer(t, nil)
+	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.t.Add(96 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, m))
+	councilItem := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Grundstück"}
+	must(t, c.store.CreateAgendaItem(ctx, councilItem))
+	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.t.Add(-time.Minute)))
+	doc := c.upload(t, "Der Kaufpreis für das Flurstück beträgt vertraulich viel.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: doc, AgendaItemID: councilItem.ID}))
+	// The meeting's own non-public document speaks of every item, the
+	// one of the matter too.
+	meetingDoc := c.upload(t, "Die Einladung zur Sitzung nennt das Flurstück.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: meetingDoc, MeetingID: m.ID, Role: sessions.RoleInvitation}))
+	want(t, "member before, meeting", hits(t, x, c.anna, "Einladung"), meetingDoc)
+	paper := &sessions.Paper{BodyID: 1, Reference: "2026/0100", Name: "Flurstück", Type: "Beschlussvorlage"}
+	must(t, c.store.CreatePaper(ctx, paper))
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: councilItem.ID}))
+	want(t, "member before", hits(t, x, c.anna, "Kaufpreis"), doc)
+
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: c.item}))
+	must(t, c.store.AddExclusion(ctx, c.item, c.anna.PersonID, "befangen"))
+	want(t, "excluded on the other item of the paper", hits(t, x, c.anna, "Kaufpreis"))
+	want(t, "excluded, the meeting's own document", hits(t, x, c.anna, "Einladung"))
+	must(t, c.store.RemoveExclusion(ctx, c.item, c.anna.PersonID))
+	want(t, "exclusion lifted", hits(t, x, c.anna, "Kaufpreis"), doc)
+	want(t, "exclusion lifted, the meeting's own document", hits(t, x, c.anna, "Einladung"), meetingDoc)
+
+	// The exclusion recorded first, the consultation that brings another
+	// item into the matter afterwards: the same answer.
+	must(t, c.store.AddExclusion(ctx, c.item, c.anna.PersonID, "befangen"))
+	item2 := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 2", Title: "Pacht"}
+	must(t, c.store.CreateAgendaItem(ctx, item2))
+	doc2 := c.upload(t, "Die Pachthöhe bleibt vertraulich.")
+	must(t, c.store.Attach(ctx, &sessions.Attachment{DocumentID: doc2, AgendaItemID: item2.ID}))
+	other := &sessions.Paper{BodyID: 1, Reference: "2026/0101", Name: "Pacht", Type: "Beschlussvorlage"}
+	must(t, c.store.CreatePaper(ctx, other))
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: other.ID, AgendaItemID: c.item}))
+	want(t, "another matter", hits(t, x, c.anna, "Pachthöhe"), doc2)
+	must(t, c.store.Consult(ctx, &sessions.Consultation{PaperID: other.ID, AgendaItemID: item2.ID}))
+	want(t, "after the consultation joined the matter", hits(t, x, c.anna, "Pachthöhe"))
+	want(t, "after the consultation, the meeting's own document", hits(t, x, c.anna, "Einladung"))
+}
+
+func (c *council) orgOf(t *testing.T, meeting int64) int64 {
+	t.Helper()
+	m, err := c.store.FindMeetingByID(context.Background(), access.Viewer{Role: access.RoleClerk}, meeting)
+	must(t, err)
+	return m.OrganizationID
+}
+
 // An embargoed agenda is found from its publication time on, without
 // anybody touching the data.
 func TestEmbargoEnds(t *testing.T) {
@@ -225,10 +282,10 @@ func TestEmbargoEnds(t *testing.T) {
 	ctx := context.Background()
 	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(time.Hour)))
 	x := c.indexer(t, nil)
-	want(t, "embargoed", hits(t, x, sessions.Viewer{}, "Radwegebau"))
+	want(t, "embargoed", hits(t, x, access.Viewer{}, "Radwegebau"))
 	want(t, "embargoed, member", hits(t, x, c.anna, "Radwegebau"))
 	c.clock.add(2 * time.Hour)
-	want(t, "embargo over", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "embargo over", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
 }
 
 // failing is an index whose writes fail, as if the process died between
@@ -268,7 +325,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
 	must(t, c.store.Attach(ctx, a))
 	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
-	if _, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})}); ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
+	if _, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})}); ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE {
 		t.Errorf("search while the index cannot catch up: %v, want unavailable", err)
 	}
 	x.Close()
@@ -282,7 +339,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 	if _, err := y.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want(t, "after restart", hits(t, y, sessions.Viewer{}, "Radwegebau"), second, c.doc)
+	want(t, "after restart", hits(t, y, access.Viewer{}, "Radwegebau"), second, c.doc)
 }
 
 // A damaged index is rebuilt in the background; until then search says
@@ -290,7 +347,7 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 func TestDamagedIndexIsRebuilt(t *testing.T) {
 	c := newCouncil(t)
 	x := c.indexer(t, nil)
-	want(t, "before", hits(t, x, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "before", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
 	x.Close()
 	root := filepath.Join(c.dir, "search", "index")
 	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
@@ -302,7 +359,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 	y := c.indexer(t, nil)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, err := y.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: sessions.SearchViewer(sessions.Viewer{})})
+		_, err := y.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
 		if err == nil {
 			break
 		}
@@ -314,7 +371,7 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	want(t, "after rebuild", hits(t, y, sessions.Viewer{}, "Radwegebau"), c.doc)
+	want(t, "after rebuild", hits(t, y, access.Viewer{}, "Radwegebau"), c.doc)
 }
 
 func must(t *testing.T, err error) {

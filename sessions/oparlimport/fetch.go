@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -24,6 +27,9 @@ type fetcher struct {
 	maxWait  time.Duration
 	maxBody  int64
 	retried  func(url string, attempt int, wait time.Duration, cause error)
+	// hosts decides which URLs may be fetched (and redirected to); nil
+	// allows every http(s) URL.
+	hosts *hostPolicy
 }
 
 // errStatus is a final HTTP answer that is not 200.
@@ -148,6 +154,9 @@ func (f *fetcher) once(ctx context.Context, url, accept string, read func(io.Rea
 	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
 		return 0, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige URL %q: nur http und https werden abgerufen.", url)
 	}
+	if !f.hosts.allows(req.URL) {
+		return 0, &HostError{URL: url}
+	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "Ratsmappe-OParl-Import/1")
 	resp, err := f.hc.Do(req)
@@ -176,4 +185,133 @@ func retryAfter(v string) time.Duration {
 		}
 	}
 	return 0
+}
+
+// HostError is a URL the import did not fetch because it lies on another
+// host than the source's (scheme, host and port of the System URL) and
+// those allowed (Config.AllowHosts): neither an object URL nor a redirect
+// of the source can send the importer to an internal service or a third
+// party. Via is the URL that redirected there, "" if the source named it.
+// Its code is ratsmappe.EFORBIDDEN; the import skips what needed it.
+type HostError struct {
+	URL string
+	Via string
+}
+
+func (e *HostError) Error() string { return e.MessageEN() }
+
+// Unwrap gives ratsmappe.ErrorCode and ErrorMessage the German message.
+func (e *HostError) Unwrap() error { return ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "%s", e.Message()) }
+
+// Host is the host (and port) of the refused URL.
+func (e *HostError) Host() string {
+	if u, err := url.Parse(e.URL); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// Message says in German what was not fetched and why.
+func (e *HostError) Message() string {
+	if e.Via != "" {
+		return fmt.Sprintf("Nicht abgerufen: %s leitet auf %s um, einen anderen Host als den der Quelle (--allow-host %s erlaubt ihn).", e.Via, e.URL, e.Host())
+	}
+	return fmt.Sprintf("Nicht abgerufen: %s liegt auf einem anderen Host als die Quelle (--allow-host %s erlaubt ihn).", e.URL, e.Host())
+}
+
+// MessageEN is Message in English.
+func (e *HostError) MessageEN() string {
+	if e.Via != "" {
+		return fmt.Sprintf("not fetched: %s redirects to %s, a host other than the source's (--allow-host %s allows it)", e.Via, e.URL, e.Host())
+	}
+	return fmt.Sprintf("not fetched: %s is on a host other than the source's (--allow-host %s allows it)", e.URL, e.Host())
+}
+
+// hostPolicy is the set of places the import may fetch from: the
+// source's origin and what AllowHosts adds.
+type hostPolicy struct {
+	origins   map[string]bool // scheme://host:port
+	hostPorts map[string]bool // host:port, http or https
+	hosts     map[string]bool // host, any port, http or https
+}
+
+// newHostPolicy allows the origin of systemURL and each of allow: an
+// origin (https://host[:port]), a host with port (host:port: http and
+// https there) or a host (every port of it).
+func newHostPolicy(systemURL string, allow []string) (*hostPolicy, error) {
+	p := &hostPolicy{origins: map[string]bool{}, hostPorts: map[string]bool{}, hosts: map[string]bool{}}
+	u, err := url.Parse(systemURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige System-URL %q: nur http und https werden abgerufen.", systemURL)
+	}
+	p.origins[origin(u)] = true
+	for _, a := range allow {
+		a = strings.TrimSpace(a)
+		bad := ratsmappe.Errorf(ratsmappe.EINVALID, "--allow-host %q ist kein Host, host:port oder http(s)://host[:port].", a)
+		switch {
+		case a == "":
+			continue
+		case strings.Contains(a, "://"):
+			o, err := url.Parse(a)
+			if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Hostname() == "" || strings.Trim(o.Path, "/") != "" ||
+				o.RawQuery != "" || o.User != nil {
+				return nil, bad
+			}
+			p.origins[origin(o)] = true
+		case strings.ContainsAny(a, "/?#@ "):
+			return nil, bad
+		default:
+			if h, port, err := net.SplitHostPort(a); err == nil {
+				if h == "" || port == "" {
+					return nil, bad
+				}
+				p.hostPorts[net.JoinHostPort(strings.ToLower(h), port)] = true
+			} else {
+				p.hosts[strings.ToLower(strings.Trim(a, "[]"))] = true
+			}
+		}
+	}
+	return p, nil
+}
+
+// origin is u's scheme, host and port, the default port made explicit.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostPort(u)
+}
+
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// allows reports whether u may be fetched; a nil policy allows all.
+func (p *hostPolicy) allows(u *url.URL) bool {
+	if p == nil {
+		return true
+	}
+	return p.origins[origin(u)] || p.hostPorts[hostPort(u)] || p.hosts[strings.ToLower(u.Hostname())]
+}
+
+// client returns a copy of hc that follows redirects only to URLs p
+// allows (and at most 10, as net/http does), refusing others with a
+// *HostError.
+func (p *hostPolicy) client(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !p.allows(req.URL) {
+			return &HostError{URL: req.URL.String(), Via: via[0].URL.String()}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }

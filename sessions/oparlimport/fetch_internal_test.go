@@ -2,8 +2,10 @@ package oparlimport
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -80,5 +82,84 @@ func TestRetryAfter(t *testing.T) {
 	}
 	if got := retryAfter("bald"); got != 0 {
 		t.Errorf("garbage: %v", got)
+	}
+}
+
+// TestHostPolicy: the source's origin is scheme, host and port of the
+// System URL; --allow-host adds an origin, a host:port or a whole host.
+func TestHostPolicy(t *testing.T) {
+	p, err := newHostPolicy("https://ris.example.de/oparl/system", []string{"files.example.de", "cdn.example.de:8443", "http://alt.example.de", "[::1]:9000", " "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		url  string
+		want bool
+	}{
+		{"https://ris.example.de/oparl/body/1", true},
+		{"https://RIS.example.de:443/x", true},
+		{"http://ris.example.de/oparl/body/1", false}, // another scheme
+		{"https://ris.example.de:8443/x", false},      // another port
+		{"https://evil.example.de/ris.example.de", false},
+		{"https://ris.example.de.evil.example/x", false},
+		{"http://127.0.0.1/", false},
+		{"https://files.example.de/a.pdf", true},
+		{"http://files.example.de:8080/a.pdf", true},
+		{"https://cdn.example.de:8443/a.pdf", true},
+		{"http://cdn.example.de:8443/a.pdf", true},
+		{"https://cdn.example.de/a.pdf", false},
+		{"http://alt.example.de/a.pdf", true},
+		{"https://alt.example.de/a.pdf", false},
+		{"http://[::1]:9000/a.pdf", true},
+		{"http://[::1]:9001/a.pdf", false},
+	} {
+		u, _ := url.Parse(tc.url)
+		if got := p.allows(u); got != tc.want {
+			t.Errorf("%s: allowed %v, want %v", tc.url, got, tc.want)
+		}
+	}
+}
+
+// TestRedirectElsewhere: a redirect to another host is not followed; the
+// error says where from and where to, is not retried, and counts as a
+// problem of the object (skipped), not of the import.
+func TestRedirectElsewhere(t *testing.T) {
+	var otherHits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherHits.Add(1)
+		w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/here":
+			http.Redirect(w, r, "/there", http.StatusFound)
+		case "/there":
+			w.Write([]byte(`{"ok": true}`))
+		default:
+			http.Redirect(w, r, other.URL+"/x", http.StatusFound)
+		}
+	}))
+	defer src.Close()
+	hosts, err := newHostPolicy(src.URL+"/system", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retries := 0
+	f := &fetcher{hc: hosts.client(src.Client()), hosts: hosts, sem: make(chan struct{}, 1), attempts: 3, backoff: time.Millisecond,
+		maxWait: time.Millisecond, maxBody: 1 << 20, retried: func(string, int, time.Duration, error) { retries++ }}
+	if b, err := f.get(context.Background(), src.URL+"/here"); err != nil || !strings.Contains(string(b), "ok") {
+		t.Fatalf("redirect on the source's host: %s %v", b, err)
+	}
+	_, err = f.get(context.Background(), src.URL+"/away")
+	var he *HostError
+	if !errors.As(err, &he) || he.Via != src.URL+"/away" || he.URL != other.URL+"/x" || !objectProblem(err) {
+		t.Fatalf("redirect elsewhere: %v", err)
+	}
+	if _, err := f.get(context.Background(), other.URL+"/direct"); !errors.As(err, &he) || he.Via != "" {
+		t.Fatalf("URL elsewhere: %v", err)
+	}
+	if otherHits.Load() != 0 || retries != 0 {
+		t.Errorf("%d requests reached the other host, %d retries", otherHits.Load(), retries)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -76,7 +77,11 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 	}
 	if !ok {
 		*p.complete = false
-		im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+		if _, refused := im.refused.Load(r.ID); refused {
+			im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
+		} else {
+			im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+		}
 		return nil
 	}
 	var f File
@@ -191,6 +196,13 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		return 0, nil // refused before, unchanged since: reported then
 	}
 	u := first(f.DownloadURL, f.AccessURL)
+	if pu, err := url.Parse(u); err == nil && f.AccessURL != "" && !im.f.hosts.allows(pu) {
+		// Many systems name a download host of their own; the access
+		// URL may still be on the source's.
+		if pa, err := url.Parse(string(f.AccessURL)); err == nil && im.f.hosts.allows(pa) {
+			u = string(f.AccessURL)
+		}
+	}
 	if u == "" {
 		im.skip("Datei %s hat weder downloadUrl noch accessUrl", ext)
 		if rec != nil {
@@ -199,14 +211,12 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		return 0, nil
 	}
 	path, err := im.f.download(ctx, u, im.cfg.TempDir, im.cfg.MaxFileSize)
-	im.mu.Lock()
-	im.res.Requests++
-	im.mu.Unlock()
+	im.fetched(ctx, err)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return im.reject(ctx, f, documents.Reject(documents.RejectTooLarge, nil), rec)
 	case isNotFound(err) || objectProblem(err):
-		im.skip("Datei %s: %v", ext, err)
+		im.skip("Datei %s: %s", ext, userMessage(err))
 		if rec != nil {
 			return rec.LocalID, nil
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
@@ -38,17 +39,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const corpusDir = "../../../shared/corpus/karlsruhe"
-
 func corpus(t *testing.T, opt oparltest.Options) (*oparltest.Server, string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(corpusDir, "papers.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("../shared/corpus/karlsruhe is missing")
-		}
-		t.Skip("../shared/corpus/karlsruhe is missing")
-	}
-	k, err := oparltest.NewKarlsruhe(corpusDir, opt)
+	k, err := oparltest.NewKarlsruhe(oparltest.SharedDir(t, "corpus/karlsruhe"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +83,11 @@ func newEnv(t *testing.T) *env {
 		cache = os.TempDir()
 	}
 	pool, err := pdfworker.New(pdfworker.Config{
-		Command:  []string{os.Args[0], "-test.run=^$"},
-		Env:      []string{childEnv + "=1"},
+		Command: []string{os.Args[0], "-test.run=^$"},
+		Env:     []string{childEnv + "=1"},
+		// Run as root, the workers would drop to nobody, who cannot
+		// enter go test's private build directory.
+		User:     "root",
 		Workers:  2,
 		Deadline: 60 * time.Second,
 		CacheDir: filepath.Join(cache, "ratsmappe-test", "wasm"),
@@ -170,7 +166,7 @@ func TestKarlsruhe(t *testing.T) {
 	}
 
 	// Sample fields, as the public sees them.
-	anon := sessions.Viewer{}
+	anon := access.Viewer{}
 	p := findPaper(t, e, "2023/0425")
 	if p.Type != "Beschlussvorlage" || p.Date != "2024-01-15" || !strings.HasPrefix(p.Name, "Konzeptbeschluss: Variantenentscheidung") {
 		t.Errorf("paper 2023/0425: %+v", p)
@@ -273,7 +269,7 @@ func TestKarlsruhe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it, err := e.st.FindAgendaItemByID(ctx, anon, rec.LocalID); err != nil || it.Access != sessions.Stub || it.Title != sessions.StubTitle {
+	if it, err := e.st.FindAgendaItemByID(ctx, anon, rec.LocalID); err != nil || it.Access != access.Stub || it.Title != sessions.StubTitle {
 		t.Errorf("item made non-public at the source: %v %+v", err, it)
 	}
 	if after := e.counts(t); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -293,7 +289,7 @@ func TestKarlsruhe(t *testing.T) {
 
 func findPaper(t *testing.T, e *env, ref string) *sessions.Paper {
 	t.Helper()
-	ps, err := e.st.FindPapers(context.Background(), sessions.Viewer{Role: sessions.RoleClerk}, sessions.PaperFilter{BodyID: 1, Reference: ref})
+	ps, err := e.st.FindPapers(context.Background(), access.Viewer{Role: access.RoleClerk}, sessions.PaperFilter{BodyID: 1, Reference: ref})
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("paper %s: %v %v", ref, ps, err)
 	}

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // staff is how the importer reads what it wrote: it writes as the office.
-var staff = sessions.Viewer{Name: "OParl-Import", Role: sessions.RoleClerk}
+var staff = access.Viewer{Name: "OParl-Import", Role: access.RoleClerk}
 
 // body imports one body and then its lists: organizations, persons and
 // legislative terms side by side, then memberships, meetings and papers
@@ -509,6 +510,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		im.count(im.res.Unchanged, "meeting")
 		return rec.LocalID, nil
 	}
+	ctx, refused := trackRefusals(ctx)
 	var orgID int64
 	for _, r := range m.Organization {
 		if orgID, err = im.resolve(ctx, bodyID, "organization", r); err == nil {
@@ -627,7 +629,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	return mt.ID, im.save(ctx, "meeting", ext, mt.ID, m.Modified, false)
+	return mt.ID, im.save(ctx, "meeting", ext, mt.ID, refused.modified(m.Modified), false)
 }
 
 func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt string, raw json.RawMessage) (int64, error) {
@@ -751,6 +753,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		im.count(im.res.Unchanged, "paper")
 		return rec.LocalID, nil
 	}
+	ctx, refused := trackRefusals(ctx)
 	ref := first(p.Reference)
 	if ref == "" {
 		ref = lastSegment(ext)
@@ -837,7 +840,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			return 0, err
 		}
 	}
-	return id, im.save(ctx, "paper", ext, id, p.Modified, false)
+	return id, im.save(ctx, "paper", ext, id, refused.modified(p.Modified), false)
 }
 
 // consultation links the paper to the agenda item the consultation names.

@@ -22,6 +22,12 @@
 // locally: a meeting is unpublished, a paper unpublished, an agenda item
 // or file withdrawn — kept and auditable, as everything here.
 //
+// It fetches only from the source's origin (scheme, host and port of the
+// System URL) and the hosts Config.AllowHosts adds: an object URL, file
+// URL or redirect elsewhere is not fetched but reported (HostError,
+// Result.Refused), and what needed it is skipped. Config.Deadline bounds
+// a run.
+//
 // This package speaks HTTP to the source; it is the adapter of the
 // sessions domain to OParl servers.
 package oparlimport
@@ -40,6 +46,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -58,7 +65,18 @@ type Config struct {
 	Sessions  *sessions.Store
 	Documents *documents.Service
 	// Client makes the requests; default one with a 2-minute timeout.
+	// Its redirects are followed only where AllowHosts lets them go.
 	Client *http.Client
+	// AllowHosts are the places besides the source's origin (scheme,
+	// host and port of the System URL) that object URLs, file URLs and
+	// redirects may lead to: an origin (https://files.example.org), a
+	// host with port (host:port, http and https) or a host (any port).
+	// A URL elsewhere is not fetched; it is reported in Result.Refused
+	// and what needed it is skipped.
+	AllowHosts []string
+	// Deadline bounds a whole run (default 2 h); a run that reaches it
+	// stops like one broken off, and the next call continues it.
+	Deadline time.Duration
 	// Concurrency is how many requests run at a time against the source
 	// (and how many objects of a page are worked on at once); default 4.
 	Concurrency int
@@ -98,6 +116,17 @@ type Result struct {
 	Unlinked int
 	Rejected []Rejected // files the ingestion refused
 	Skipped  []string   // objects that could not be imported, with why
+	Refused  []Refused  // URLs not fetched: on a host not allowed
+}
+
+// Refused is a URL the import did not fetch because it lies on a host
+// other than the source's and those allowed (see HostError).
+type Refused struct {
+	URL       string `json:"url"`
+	Via       string `json:"via,omitempty"` // the URL that redirected there
+	Host      string `json:"host"`
+	Message   string `json:"message"`
+	MessageEN string `json:"message_en"`
 }
 
 // Rejected is a file the ingestion refused.
@@ -135,15 +164,32 @@ func Run(ctx context.Context, cfg Config, systemURL string) (*Result, error) {
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = DefaultDeadline
+	}
+	hosts, err := newHostPolicy(systemURL, cfg.AllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	expired := ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Die Frist von %s für einen Importlauf ist abgelaufen.", cfg.Deadline)
+	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Deadline, expired)
+	defer cancel()
 	im := &importer{cfg: cfg, st: cfg.Sessions, res: &Result{Created: map[string]int{}, Updated: map[string]int{}, Unchanged: map[string]int{},
 		Deleted: map[string]int{}}, locks: map[string]*keyLock{}}
-	im.f = &fetcher{hc: cfg.Client, sem: make(chan struct{}, cfg.Concurrency), attempts: cfg.Attempts, backoff: cfg.Backoff,
+	im.f = &fetcher{hc: hosts.client(cfg.Client), hosts: hosts, sem: make(chan struct{}, cfg.Concurrency), attempts: cfg.Attempts, backoff: cfg.Backoff,
 		maxWait: cfg.MaxWait, maxBody: 64 << 20, retried: func(u string, attempt int, wait time.Duration, cause error) {
 			im.progressf("Wiederhole %s in %s (Versuch %d: %v)", u, wait.Round(time.Millisecond), attempt+1, cause)
 		}}
-	err := im.start(ctx, systemURL)
+	err = im.start(ctx, systemURL)
+	if err != nil && context.Cause(ctx) == expired {
+		err = &ratsmappe.Error{Code: expired.Code, Message: expired.Message, Err: err}
+	}
 	return im.res, err
 }
+
+// DefaultDeadline bounds a run unless Config.Deadline says otherwise:
+// the first import of a large city's archive takes about an hour.
+const DefaultDeadline = 2 * time.Hour
 
 type importer struct {
 	cfg   Config
@@ -155,7 +201,8 @@ type importer struct {
 	mu      sync.Mutex
 	res     *Result
 	locks   map[string]*keyLock
-	missing sync.Map // URLs the source answered 404 for
+	missing sync.Map // URLs the source answered 404 for, or not fetched (HostError)
+	refused sync.Map // URLs asked for and not fetched (HostError), reported once
 }
 
 type keyLock struct {
@@ -211,10 +258,71 @@ func (im *importer) progressf(format string, args ...any) {
 // get fetches url and counts the request.
 func (im *importer) get(ctx context.Context, u string) ([]byte, error) {
 	b, err := im.f.get(ctx, u)
-	im.mu.Lock()
-	im.res.Requests++
-	im.mu.Unlock()
+	im.fetched(ctx, err)
 	return b, err
+}
+
+// fetched counts a request and reports a URL it refused to fetch, also
+// to the refusals trackers of ctx.
+func (im *importer) fetched(ctx context.Context, err error) {
+	var he *HostError
+	refused := errors.As(err, &he)
+	im.mu.Lock()
+	if !refused || he.Via != "" {
+		im.res.Requests++ // a redirect was asked for
+	}
+	im.mu.Unlock()
+	if !refused {
+		return
+	}
+	for t, _ := ctx.Value(refusalsKey{}).(*refusals); t != nil; t = t.outer {
+		t.seen.Store(true)
+	}
+	asked := he.URL
+	if he.Via != "" {
+		asked = he.Via
+	}
+	if _, seen := im.refused.LoadOrStore(asked, true); seen {
+		return
+	}
+	im.mu.Lock()
+	im.res.Refused = append(im.res.Refused, Refused{URL: he.URL, Via: he.Via, Host: he.Host(), Message: he.Message(), MessageEN: he.MessageEN()})
+	im.mu.Unlock()
+	im.progressf("%s", he.Message())
+	im.cfg.Logger.Warn("oparl import: URL on another host not fetched", "url", he.URL, "via", he.Via)
+}
+
+// refusals notes whether a URL was refused while one object (and the
+// objects inside it) was imported. Such an object is recorded without
+// the source's modified, so that the next run looks at it again instead
+// of taking it as unchanged — with the host allowed, it gets complete.
+type refusals struct {
+	seen  atomic.Bool
+	outer *refusals
+}
+
+type refusalsKey struct{}
+
+func trackRefusals(ctx context.Context) (context.Context, *refusals) {
+	outer, _ := ctx.Value(refusalsKey{}).(*refusals)
+	t := &refusals{outer: outer}
+	return context.WithValue(ctx, refusalsKey{}, t), t
+}
+
+// modified is what to record as the object's modified: m, or "" if a
+// URL was refused on the way.
+func (t *refusals) modified(m Str) Str {
+	if t.seen.Load() {
+		return ""
+	}
+	return m
+}
+
+// isRefused reports whether err is a URL on a host the import may not
+// fetch from.
+func isRefused(err error) bool {
+	var he *HostError
+	return errors.As(err, &he)
 }
 
 // object returns the object a reference names: the embedded one, or the
@@ -230,7 +338,9 @@ func (im *importer) object(ctx context.Context, r Ref) (json.RawMessage, bool, e
 		return nil, false, nil
 	}
 	b, err := im.get(ctx, r.ID)
-	if isNotFound(err) {
+	if isNotFound(err) || isRefused(err) {
+		// A refused URL is as good as missing: skipped, and nothing
+		// taken as dropped at the source (reported in Result.Refused).
 		im.missing.Store(r.ID, true)
 		return nil, false, nil
 	}
@@ -330,6 +440,9 @@ func (r *Result) Summary() string {
 	}
 	parts = append(parts, fmt.Sprintf("%d Anfragen, %d Dateien abgelehnt, %d übersprungen, %d Beratungen ohne Tagesordnungspunkt",
 		r.Requests, len(r.Rejected), len(r.Skipped), r.Unlinked))
+	if len(r.Refused) > 0 {
+		parts = append(parts, fmt.Sprintf("%d URLs anderer Hosts nicht abgerufen", len(r.Refused)))
+	}
 	return strings.Join(parts, "; ")
 }
 
@@ -385,6 +498,10 @@ func (im *importer) walk(ctx context.Context, u string, incremental bool, label 
 		if err != nil {
 			if isNotFound(err) && n == 1 && next == start {
 				im.skip("%s: Liste %s gibt es nicht", label, next)
+				break
+			}
+			if isRefused(err) {
+				im.skip("%s: Liste ab %s nicht abgerufen (anderer Host)", label, next)
 				break
 			}
 			return fmt.Errorf("%s: %w", label, err)
@@ -475,7 +592,7 @@ func objectProblem(err error) bool {
 	var se *errStatus
 	var syn *json.SyntaxError
 	var ute *json.UnmarshalTypeError
-	return errors.As(err, &se) && se.Status < 500 || errors.As(err, &syn) || errors.As(err, &ute) || errors.Is(err, errDecode)
+	return errors.As(err, &se) && se.Status < 500 || errors.As(err, &syn) || errors.As(err, &ute) || errors.Is(err, errDecode) || isRefused(err)
 }
 
 var errDecode = errors.New("undecodable object")

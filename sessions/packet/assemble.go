@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -15,48 +14,16 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents/pdfcpuconf"
 )
 
-var disableConfigDir sync.Once
-
-// config returns the pdfcpu configuration for one read or write. Each call
-// returns a fresh value because pdfcpu writes into it while it works.
+// config returns the pdfcpu configuration for one read or write (see
+// pdfcpuconf), with this package's own choices on top.
 func config() *model.Configuration {
-	// pdfcpu would otherwise create and read ~/.config/pdfcpu on first use.
-	disableConfigDir.Do(api.DisableConfigDir)
-	conf := model.NewDefaultConfiguration()
-	// Relaxed: real-world files are rarely strictly valid, and ours have
-	// already passed the ingestion pipeline.
-	conf.ValidationMode = model.ValidationRelaxed
-	// No optimization: it costs more time than the whole merge and
-	// rewrites content we want to keep as it is.
-	conf.Optimize = false
-	conf.OptimizeBeforeWriting = false
-	conf.OptimizeResourceDicts = false
-	conf.OptimizeDuplicateContentStreams = false
-	conf.DecodeAllStreams = false
-	conf.PostProcessValidate = false
-	conf.ValidateLinks = false
-	conf.Offline = true
+	conf := pdfcpuconf.New()
 	// We make our own outline; the documents' own bookmarks are dropped.
 	conf.CreateBookmarks = false
 	conf.Cmd = model.MERGECREATE
-	conf.WriteObjectStream = true
-	conf.WriteXRefStream = true
-	// Below pdfcpu's defaults, above what council documents need (the same
-	// limits the ingestion pipeline applies).
-	const mb = 1 << 20
-	conf.Limits = model.ResourceLimits{
-		MaxStreamBytes:       200 * mb,
-		MaxDecodeBytes:       256 * mb,
-		MaxImagePixels:       64 * mb,
-		MaxImageBytes:        256 * mb,
-		MaxObjectCount:       2_000_000,
-		MaxObjectStreamCount: 200_000,
-		MaxObjectStreamFirst: 4 * mb,
-		MaxXRefEntries:       2_000_000,
-		MaxRecursionDepth:    64,
-	}
 	return conf
 }
 

@@ -7,9 +7,10 @@
 // The server is the real binary with the demo council on a free port.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { root, startDemo, launchChromium } from "./demo.mjs";
+import { makePDF } from "./minipdf.mjs";
 
 const shots = join(root, "web/e2e/screenshots");
 let server, base, account, browser;
@@ -25,11 +26,17 @@ after(async () => {
   server?.kill();
 });
 
-
+// samplePDF is the upload: a PDF the test makes itself (any real PDF
+// will do here), so that the test runs on a clone without the corpus.
 function samplePDF() {
-  const dir = join(root, "../shared/corpus/karlsruhe/pdf");
-  if (!existsSync(dir)) throw new Error(dir + " is missing");
-  return join(dir, readdirSync(dir).filter((f) => f.endsWith(".pdf")).sort()[2]);
+  return {
+    name: "Beschlussvorlage-Feuerwache-Nord.pdf",
+    mimeType: "application/pdf",
+    buffer: makePDF([
+      ["Beschlussvorlage: Neubau der Feuerwache Nord", "", "Der Bauausschuss empfiehlt dem Gemeinderat den Neubau", "der Feuerwache Nord an der Hertzstraße."],
+      ["Kosten und Finanzierung", "", "Die Kosten betragen 12,4 Millionen Euro."],
+    ]),
+  };
 }
 
 test("the office builds, fills and publishes a meeting; citizens see their share", async () => {

@@ -1,9 +1,16 @@
-package sessions
+// Package access decides what a viewer may see. It owns the viewer, the
+// facts a decision needs, the rule itself and its mapping to the search
+// index's principals. Every channel — pages, JSON API, OParl, files, search,
+// feeds, packets, sync, annotations, exports — asks it, directly or through
+// the domain stores that load the facts and pass them in; nothing else in
+// the code base decides visibility. It knows no HTTP and no storage: the
+// domain (package sessions) records the facts and hands them to the rule.
+package access
 
 import (
 	"time"
 
-	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/search"
 )
 
 // Role is what an account may do. Anonymous viewers have no role.
@@ -109,7 +116,8 @@ type MeetingFacts struct {
 	OrganizationID int64
 	Start          time.Time // memberships count at this time
 	PublishedAt    time.Time // zero: the agenda is a draft
-	// Excluded lists the persons excluded from any item of the meeting.
+	// Excluded lists the persons excluded from any item of the meeting
+	// (ItemFacts.Excluded, so exclusions that follow the matter count).
 	// Only non-public documents of the whole meeting (minutes, a
 	// non-public invitation) need it, because they speak of every item.
 	Excluded []int64
@@ -126,7 +134,11 @@ type ItemFacts struct {
 	Meeting   MeetingFacts
 	Public    bool
 	Withdrawn bool
-	Excluded  []int64 // persons excluded from the item (Befangenheit)
+	// Excluded lists the persons excluded from the item: those whose
+	// exclusion (Befangenheit) is recorded on it, and — because an
+	// exclusion follows the matter — those excluded from any item that
+	// consults a paper this item consults, in whatever meeting.
+	Excluded []int64
 }
 
 // AttachmentFacts is what the policy needs to know about a document's link
@@ -137,23 +149,28 @@ type AttachmentFacts struct {
 }
 
 // PaperFacts is what the policy needs to know about a paper: whether the
-// office published it on its own, and the agenda items it is consulted
-// on.
+// office published it on its own, the agenda items it is consulted on, and
+// the persons excluded from any of those items.
 type PaperFacts struct {
 	PublishedAt time.Time // zero unless published explicitly
 	Items       []ItemFacts
+	// Excluded lists the persons whose exclusion (Befangenheit) is
+	// recorded on any item the paper is consulted on: the matter.
+	Excluded []int64
 }
 
 // MinutesFacts is what the policy needs to know about minutes.
 type MinutesFacts struct {
 	Meeting MeetingFacts // with Excluded filled in
 	Public  bool
-	State   string // draft, approved, published
+	// Approved: the council approved them (approved or published);
+	// Published: the office published them. Drafts are neither.
+	Approved, Published bool
 }
 
-// The policy. The functions below are the only place that decides who may
+// The rule. The functions below are the only place that decides who may
 // see what; every read path — pages, API, OParl, files, search, feeds,
-// packets, sync — goes through them, directly or through the Store's
+// packets, sync — goes through them, directly or through sessions.Store's
 // Find… methods, DocumentAccess, FilterDocuments and CanSeeVersion.
 
 // MeetingAccess decides whether v may see a meeting at now: staff always;
@@ -231,14 +248,10 @@ func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now ti
 // paperExcluded reports whether v is excluded from any item p is
 // consulted on. Befangenheit concerns the matter, that is the paper, so an
 // exclusion from one consultation makes v an outsider for the paper
-// everywhere.
+// everywhere — and, through ItemFacts.Excluded, for every item that
+// consults it and every document of the paper and of those items.
 func paperExcluded(v Viewer, p PaperFacts) bool {
-	for _, it := range p.Items {
-		if v.excludedFrom(it.Excluded) {
-			return true
-		}
-	}
-	return false
+	return v.excludedFrom(p.Excluded)
 }
 
 // publicRoute reports whether a citizen sees item it in full at now: the
@@ -311,9 +324,9 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 		return None
 	}
 	switch {
-	case m.State == MinutesPublished && m.Public:
+	case m.Published && m.Public:
 		return Full
-	case (m.State == MinutesApproved || m.State == MinutesPublished) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
+	case (m.Approved || m.Published) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
 		if !m.Public && v.excludedFrom(m.Meeting.Excluded) {
 			return None
 		}
@@ -323,16 +336,29 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 }
 
 // VersionAccess decides whether v may see one version of a document given
-// v's access to the document (docAccess, from Store.DocumentAccess) and
-// the version's state (documents.StateActive, StateSuperseded,
-// StateWithdrawn): a withdrawn version only staff; an active or superseded
-// one follows its document.
-func VersionAccess(v Viewer, docAccess Access, versionState string) Access {
+// v's access to the document (docAccess, from sessions.Store.DocumentAccess)
+// and whether the version is withdrawn: a withdrawn version only staff; an
+// active or superseded one follows its document.
+func VersionAccess(v Viewer, docAccess Access, withdrawn bool) Access {
 	if v.Staff() {
 		return Full
 	}
-	if docAccess != Full || versionState == documents.StateWithdrawn {
+	if docAccess != Full || withdrawn {
 		return None
 	}
 	return Full
+}
+
+// SearchViewer returns the principals v holds in the search index: staff
+// hold search.Staff; a member account linked to a person holds
+// search.Public and search.Person of that person; everyone else
+// search.Public.
+func SearchViewer(v Viewer) search.Viewer {
+	switch {
+	case v.Staff():
+		return search.Viewer{Principals: []string{search.Staff}}
+	case v.Role == RoleMember && v.PersonID != 0:
+		return search.Viewer{Principals: []string{search.Public, search.Person(v.PersonID)}}
+	}
+	return search.Viewer{Principals: []string{search.Public}}
 }
