@@ -370,3 +370,10 @@ func (w *worker) unstage(j job) {
 		w.root.Remove(j.Output)
 	}
 }
+
+// loneFile reports whether st is a regular file with no other name: not
+// a hard link to a file elsewhere.
+func loneFile(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return st.Mode().IsRegular() && ok && sys.Nlink == 1
+}

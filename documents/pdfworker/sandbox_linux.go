@@ -283,10 +283,3 @@ func landlockABI() (int, error) {
 	}
 	return int(v), nil
 }
-
-// loneFile reports whether st is a regular file with no other name: not
-// a hard link to a file elsewhere.
-func loneFile(st os.FileInfo) bool {
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	return st.Mode().IsRegular() && ok && sys.Nlink == 1
-}

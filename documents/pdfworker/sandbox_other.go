@@ -31,8 +31,3 @@ func canNewNet() bool { return false }
 const workerMaxProcs = 0
 
 func enforceSandbox(ServeConfig) (string, error) { return "nothing (not Linux)", nil }
-
-func loneFile(st os.FileInfo) bool {
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	return st.Mode().IsRegular() && ok && sys.Nlink == 1
-}
