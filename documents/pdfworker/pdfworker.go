@@ -197,6 +197,7 @@ func New(cfg Config) (*Pool, error) {
 		all:      map[*worker]struct{}{},
 	}
 	p.newNet.Store(canNewNet())
+	warnWeakSandbox(p.log)
 	p.stats.Files = map[string]int{}
 	if cfg.OCR {
 		p.tesseract, p.ocrLang = findTesseract(p.log)

@@ -3,6 +3,7 @@ package pdfworker
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -282,4 +283,12 @@ func landlockABI() (int, error) {
 		return 0, errno
 	}
 	return int(v), nil
+}
+
+// warnWeakSandbox logs once per pool what of the sandbox this system
+// lacks.
+func warnWeakSandbox(log *slog.Logger) {
+	if abi, err := landlockABI(); err == nil && abi == 0 {
+		log.Warn("PDF workers run without Landlock, which this kernel lacks (Linux 5.13+, lsm=landlock): seccomp, no_new_privs and the user change still apply")
+	}
 }

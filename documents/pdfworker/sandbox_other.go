@@ -3,6 +3,7 @@
 package pdfworker
 
 import (
+	"log/slog"
 	"os"
 	"syscall"
 )
@@ -31,3 +32,7 @@ func canNewNet() bool { return false }
 const workerMaxProcs = 0
 
 func enforceSandbox(ServeConfig) (string, error) { return "nothing (not Linux)", nil }
+
+func warnWeakSandbox(log *slog.Logger) {
+	log.Warn("PDF workers run without a sandbox on this system (only on Linux)")
+}
