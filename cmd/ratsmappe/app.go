@@ -162,8 +162,8 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 	wasmCache := cfg.WasmCache
 	if wasmCache == "" {
 		if wasmCache, err = pdfworker.DefaultCacheDir(); err != nil {
-			a.Close()
-			return nil, err
+			// No HOME (a bare service account): the data directory's.
+			wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
 		}
 	}
 	pool, err := pdfworker.New(pdfworker.Config{
