@@ -56,6 +56,9 @@ func main() {
 	tmp, err := os.MkdirTemp("", "bench-ingest-")
 	fatal(err)
 	defer os.RemoveAll(tmp)
+	// Run as root, the PDF workers drop to nobody, who must be able to
+	// start the binary.
+	fatal(os.Chmod(tmp, 0o755))
 	bin := filepath.Join(tmp, "ratsmappe")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/ratsmappe")
 	build.Dir = moduleRoot()

@@ -41,6 +41,7 @@ type Config struct {
 	PDFMaxPages int
 	OCR         bool
 	WasmCache   string
+	PDFUser     string
 
 	MeiliURL, MeiliKey string // Meilisearch instead of the embedded index
 }
@@ -59,7 +60,8 @@ func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
 	fs.StringVar(&c.MeiliURL, "meili-url", envString("RATSMAPPE_MEILI_URL", ""), "Meilisearch server for search (default: the embedded index in DATA/search)")
 	fs.StringVar(&c.MeiliKey, "meili-key", envString("RATSMAPPE_MEILI_KEY", ""), "Meilisearch API key")
-	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine (default DATA/cache/wasm)")
+	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine, shared by all data directories (default: the user's cache directory, ~/.cache/ratsmappe/pdfium-…)")
+	fs.StringVar(&c.PDFUser, "pdf-worker-user", envString("RATSMAPPE_PDF_WORKER_USER", "nobody"), `user the PDF workers run as when ratsmappe runs as root (name or uid[:gid]; "root" keeps root)`)
 }
 
 func envString(key, def string) string {
@@ -165,7 +167,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 	workers := cfg.PDFWorkers
 	wasmCache := cfg.WasmCache
 	if wasmCache == "" {
-		wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
+		if wasmCache, err = pdfworker.DefaultCacheDir(); err != nil {
+			// No HOME (a bare service account): the data directory's.
+			wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
+		}
 	}
 	pool, err := pdfworker.New(pdfworker.Config{
 		Command:      []string{exe, "pdf-worker"},
@@ -175,6 +180,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		MaxInputSize: cfg.PDFMaxMB * 1000 * 1000,
 		MaxPages:     cfg.PDFMaxPages,
 		CacheDir:     wasmCache,
+		User:         cfg.PDFUser,
 		TempDir:      filepath.Join(cfg.Data, "tmp"),
 		OCR:          cfg.OCR,
 		Logger:       log,

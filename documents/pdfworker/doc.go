@@ -25,6 +25,24 @@
 // by the next job. Workers run in their own process group, which is killed
 // as a whole, and get SIGKILL when the parent dies.
 //
+// # Sandbox
+//
+// A worker gets an environment built from nothing (the pool's settings
+// and Config.Env; none of the parent's secrets), a directory of its own
+// (descriptor 3, its current directory: the parent copies each file in
+// and the rendition out, and empties it before the next file) and the
+// compilation cache (descriptor 4). When the pool runs as root, the
+// worker runs as Config.User (default nobody) without supplementary
+// groups or capabilities, in a network namespace of its own. Once
+// PDFium runs, and before the first file, the worker sets no_new_privs,
+// lowers its rlimits (no core dumps, 256 open files, with its own user
+// 512 processes), confines itself with Landlock where the kernel has it
+// (its directory read-write, the cache read-only, with OCR the system's
+// programs and libraries read-only) and loads a seccomp filter that
+// denies sockets, ptrace, namespaces, mounts, BPF, io_uring and the
+// like with EPERM. tesseract inherits all of it. docs/decisions.md says
+// what is enforced where.
+//
 // # Memory cap
 //
 // The cap is on resident memory, not on address space: the WebAssembly

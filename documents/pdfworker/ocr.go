@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	pdfium "github.com/klippa-app/go-pdfium"
@@ -51,14 +49,12 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		if strings.TrimSpace(pages[i].Text) != "" {
 			continue
 		}
-		timeout := ocrTimeout
-		if !deadline.IsZero() {
-			left := time.Until(deadline) - ocrReserve
-			if left < time.Second {
-				e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
-				break
-			}
-			timeout = min(timeout, left)
+		// The time left is measured again after rendering, which takes
+		// a while on a loaded machine.
+		timeout, ok := ocrTimeLeft(deadline)
+		if !ok {
+			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
+			break
 		}
 		if !e.hasImage(inst, doc, i) {
 			continue
@@ -67,6 +63,10 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		if err != nil {
 			e.cfg.Log.Warn("OCR: render", "page", i+1, "err", err)
 			continue
+		}
+		if timeout, ok = ocrTimeLeft(deadline); !ok {
+			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
+			break
 		}
 		text, err := e.ocr.run(ctx, pgm, dpi, timeout)
 		if err != nil {
@@ -79,6 +79,16 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 		}
 	}
 	return done
+}
+
+// ocrTimeLeft returns the time tesseract may take on a page before
+// deadline (zero: no deadline), false if too little is left.
+func ocrTimeLeft(deadline time.Time) (time.Duration, bool) {
+	if deadline.IsZero() {
+		return ocrTimeout, true
+	}
+	left := time.Until(deadline) - ocrReserve
+	return min(ocrTimeout, left), left >= time.Second
 }
 
 // hasImage reports whether page i shows an image or a form XObject (which
@@ -156,11 +166,11 @@ func (o *ocr) run(ctx context.Context, pgm []byte, dpi int, timeout time.Duratio
 	}
 	cmd := exec.CommandContext(ctx, o.bin, args...)
 	cmd.Stdin = bytes.NewReader(pgm)
-	// One thread: the pool already runs one worker per core.
-	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	// Its own environment, not the worker's: nothing but its settings.
+	cmd.Env = ocrEnv()
 	// tesseract stays in the worker's process group, which the parent
 	// kills as a whole, and dies with the worker.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = ocrProcAttr()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

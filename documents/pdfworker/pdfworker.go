@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -24,8 +27,15 @@ type Config struct {
 	// {"/usr/bin/ratsmappe", "pdf-worker"}. The worker must call Serve
 	// with ServeConfigFromEnv.
 	Command []string
-	// Env is added to the worker's environment (after the parent's).
+	// Env is added to the worker's environment. Nothing else of the
+	// parent's environment is passed but a few settings of the Go runtime
+	// and tesseract (GOMAXPROCS, GODEBUG, GOTRACEBACK, TESSDATA_PREFIX),
+	// so that the parent's secrets are out of a worker's reach.
 	Env []string
+	// User is the account workers run as when the pool's process runs as
+	// root: a user name or "uid[:gid]"; default "nobody". "root" keeps
+	// root (not recommended). Ignored when the pool does not run as root.
+	User string
 	// Workers is the number of worker processes; default one per CPU, at
 	// most 4 (what --pdf-workers 0 promises).
 	Workers int
@@ -52,11 +62,14 @@ type Config struct {
 	// decompress to, all together; default 512 MB. Images are bounded by
 	// MaxImagePixels instead.
 	MaxDecodedBytes int64
-	// CacheDir keeps PDFium's compiled WebAssembly between runs. Without
-	// it every worker compiles PDFium at start (seconds of CPU); with it,
-	// the first worker on a machine does and the rest load it in ~0.1 s.
+	// CacheDir keeps PDFium's compiled WebAssembly between runs (see
+	// DefaultCacheDir). Without it every worker compiles PDFium at start
+	// (seconds of CPU); with it, the first worker on a machine does and
+	// the rest load it in ~0.1 s. Workers that run as another user use
+	// its subdirectory "uid-<uid>", which belongs to that user.
 	CacheDir string
-	// TempDir is where renditions are written; default os.TempDir().
+	// TempDir is where renditions are written and where each worker gets
+	// a directory of its own; default os.TempDir().
 	TempDir string
 	// OCR enables OCR of pages without text, if tesseract is installed;
 	// if it is not, New logs once that OCR is off.
@@ -96,6 +109,10 @@ type Pool struct {
 	log       *slog.Logger
 	tesseract string // "" = OCR off
 	ocrLang   string
+	id        *identity     // the workers' user; nil: the pool's own
+	newNet    atomic.Bool   // workers get a network namespace of their own
+	workDir   string        // the workers' directories are in here
+	cacheDir  string        // the workers' compilation cache
 	slot      chan struct{} // one token per worker that may run
 	idle      chan *worker
 
@@ -141,21 +158,46 @@ func New(cfg Config) (*Pool, error) {
 	if err := os.MkdirAll(cfg.TempDir, 0o750); err != nil {
 		return nil, fmt.Errorf("pdfworker: temp dir: %w", err)
 	}
-	if cfg.CacheDir != "" {
-		if err := os.MkdirAll(cfg.CacheDir, 0o750); err != nil {
+	id, err := workerIdentity(cfg.User)
+	if err != nil {
+		return nil, err
+	}
+	cacheDir := cfg.CacheDir
+	if cacheDir != "" {
+		if id != nil {
+			// The compilation must be writable by the workers' user,
+			// and only by it: one per user, as the user's own would be.
+			cacheDir = filepath.Join(cacheDir, fmt.Sprintf("uid-%d", id.uid))
+		}
+		err := os.MkdirAll(cacheDir, 0o750)
+		if err == nil && id != nil {
+			if err = id.chown(cacheDir); err == nil {
+				err = os.Chmod(cacheDir, 0o700)
+			}
+		}
+		if err != nil {
 			return nil, fmt.Errorf("pdfworker: cache dir: %w", err)
 		}
+	}
+	workDir, err := os.MkdirTemp(cfg.TempDir, "workers-")
+	if err != nil {
+		return nil, fmt.Errorf("pdfworker: temp dir: %w", err)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	p := &Pool{
-		cfg:  cfg,
-		log:  cfg.Logger,
-		slot: make(chan struct{}, cfg.Workers),
-		idle: make(chan *worker, cfg.Workers),
-		all:  map[*worker]struct{}{},
+		cfg:      cfg,
+		log:      cfg.Logger,
+		id:       id,
+		workDir:  workDir,
+		cacheDir: cacheDir,
+		slot:     make(chan struct{}, cfg.Workers),
+		idle:     make(chan *worker, cfg.Workers),
+		all:      map[*worker]struct{}{},
 	}
+	p.newNet.Store(canNewNet())
+	warnWeakSandbox(p.log)
 	p.stats.Files = map[string]int{}
 	if cfg.OCR {
 		p.tesseract, p.ocrLang = findTesseract(p.log)
@@ -307,8 +349,13 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 			}
 			return nil, err
 		}
+		if err := w.stage(path, &j, p.id); err != nil {
+			w.unstage(j)
+			p.release(w)
+			return nil, err
+		}
 		var sent bool
-		r, sent, err = p.run(ctx, w, j)
+		r, sent, err = p.run(ctx, w, j, out.Name())
 		switch {
 		case !sent && attempt == 0:
 			// The worker died before it got the file: not the file's
@@ -368,8 +415,10 @@ func (p *Pool) get(ctx context.Context) (*worker, error) {
 
 // run sends j to w and waits for the reply under the deadline and the
 // memory cap. A worker that fails any of them is killed and not reused.
-// sent is false if the worker could not even take the job.
-func (p *Pool) run(ctx context.Context, w *worker, j job) (r reply, sent bool, err error) {
+// sent is false if the worker could not even take the job. The rendition
+// is copied to dst, and the job's files removed from the worker's
+// directory, before the worker may take another file.
+func (p *Pool) run(ctx context.Context, w *worker, j job, dst string) (r reply, sent bool, err error) {
 	if err := w.send(j); err != nil {
 		p.lose(w, "died while idle")
 		return reply{}, false, nil
@@ -395,6 +444,15 @@ func (p *Pool) run(ctx context.Context, w *worker, j job) (r reply, sent bool, e
 				return reply{}, true, documents.Reject(documents.RejectCrashed,
 					fmt.Errorf("reply %d to job %d", r.ID, j.ID))
 			}
+			if r.Code == "" && r.Error == "" {
+				if err := w.collect(j, dst); err != nil {
+					// A sound worker writes a plain file or fails.
+					p.discard(w, &p.stats.Crashed, "crashed: bad rendition")
+					return reply{}, true, documents.Reject(documents.RejectCrashed,
+						fmt.Errorf("rendition: %w", err))
+				}
+			}
+			w.unstage(j)
 			rss := w.rss()
 			p.notePeak(max(w.peakRSS(), rss))
 			p.mu.Lock()
@@ -493,6 +551,7 @@ func (p *Pool) Close() error {
 	for _, w := range ws {
 		w.kill()
 	}
+	os.RemoveAll(p.workDir)
 	return nil
 }
 
@@ -504,13 +563,7 @@ func (p *Pool) start(ctx context.Context) (*worker, error) {
 		return nil, ErrClosed
 	}
 	p.mu.Unlock()
-	env := []string{
-		envCache + "=" + p.cfg.CacheDir,
-		envMemory + "=" + strconv.FormatInt(p.cfg.MemoryLimit, 10),
-		envTesseract + "=" + p.tesseract,
-		envOCRLang + "=" + p.ocrLang,
-	}
-	w, err := startWorker(p.cfg.Command, append(env, p.cfg.Env...), p.log)
+	w, err := p.startProcess()
 	if err != nil {
 		return nil, err
 	}
@@ -562,4 +615,70 @@ func (p *Pool) start(ctx context.Context) (*worker, error) {
 			return fail(ctx.Err())
 		}
 	}
+}
+
+// startProcess starts a worker process in a directory of its own, which
+// it gets as descriptor 3 (and the cache as 4).
+func (p *Pool) startProcess() (*worker, error) {
+	dir, err := os.MkdirTemp(p.workDir, "w-")
+	if err != nil {
+		return nil, fmt.Errorf("pdfworker: %w", err)
+	}
+	files, err := p.workerFiles(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	env := []string{
+		envCache + "=" + p.cacheDir,
+		envDirFD + "=3",
+		envMemory + "=" + strconv.FormatInt(p.cfg.MemoryLimit, 10),
+		envTesseract + "=" + p.tesseract,
+		envOCRLang + "=" + p.ocrLang,
+	}
+	if len(files) > 1 {
+		env = append(env, envCacheFD+"=4")
+	}
+	if p.id != nil {
+		env = append(env, envMaxProcs+"="+strconv.Itoa(workerMaxProcs))
+	}
+	env = workerEnv(env, p.cfg.Env)
+	newNet := p.newNet.Load()
+	w, err := startWorker(p.cfg.Command, env, sysProcAttr(p.id, newNet), dir, files, p.log)
+	if err != nil && newNet && errors.Is(err, syscall.EPERM) {
+		// A container runtime that refuses new namespaces even to root.
+		if p.newNet.CompareAndSwap(true, false) {
+			p.log.Warn("PDF workers share the server's network (seccomp still denies them sockets): a network namespace was refused", "err", err)
+		}
+		return p.startProcess()
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		if p.id != nil && errors.Is(err, fs.ErrPermission) {
+			err = fmt.Errorf("%w (the PDF workers run as %s, who must be able to run %s: install it where every user may, or choose the user with --pdf-worker-user)", err, p.id.name, p.cfg.Command[0])
+		}
+	}
+	return w, err
+}
+
+// workerFiles opens the worker's directory and the cache for the worker,
+// giving the directory to the workers' user.
+func (p *Pool) workerFiles(dir string) ([]*os.File, error) {
+	if err := p.id.chown(dir); err != nil {
+		return nil, fmt.Errorf("pdfworker: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pdfworker: %w", err)
+	}
+	files := []*os.File{d}
+	if p.cacheDir != "" {
+		c, err := os.Open(p.cacheDir)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("pdfworker: cache dir: %w", err)
+		}
+		files = append(files, c)
+	}
+	return files, nil
 }

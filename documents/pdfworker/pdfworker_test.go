@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,6 +27,9 @@ import (
 const childEnv = "RATSMAPPE_PDF_WORKER_CHILD"
 
 func TestMain(m *testing.M) {
+	if cache := os.Getenv(probeEnv); cache != "" && probeSandbox != nil {
+		probeSandbox(cache)
+	}
 	if os.Getenv(childEnv) == "1" {
 		if err := pdfworker.Serve(context.Background(), os.Stdin, os.Stdout, pdfworker.ServeConfigFromEnv()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -36,7 +40,58 @@ func TestMain(m *testing.M) {
 	// The tests use pdfcpu too (to build and check files); it must not
 	// create a configuration directory in $HOME.
 	api.DisableConfigDir()
-	os.Exit(m.Run())
+	dir, err := publicBinary()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// probeEnv makes the test binary a sandbox probe, which runs
+// probeSandbox instead of the tests (where the system has a sandbox).
+const probeEnv = "RATSMAPPE_PDF_WORKER_PROBE"
+
+var probeSandbox func(cache string)
+
+// workerBinary is the test binary as the workers start it.
+var workerBinary = os.Args[0]
+
+// publicBinary copies the test binary to where any user may run it, when
+// the tests run as root: the pool then starts its workers as nobody, who
+// cannot enter go test's private build directory. It returns the copy's
+// directory.
+func publicBinary() (string, error) {
+	if os.Geteuid() != 0 {
+		return "", nil
+	}
+	dir, err := os.MkdirTemp("", "pdfworker-test-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return dir, err
+	}
+	src, err := os.Open(os.Args[0])
+	if err != nil {
+		return dir, err
+	}
+	defer src.Close()
+	bin := filepath.Join(dir, filepath.Base(os.Args[0]))
+	dst, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return dir, err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return dir, err
+	}
+	workerBinary = bin
+	return dir, dst.Close()
 }
 
 // wasmCache is shared by every test run, so that PDFium is compiled once
@@ -52,7 +107,7 @@ func wasmCache() string {
 func newPool(t testing.TB, mod func(*pdfworker.Config)) *pdfworker.Pool {
 	t.Helper()
 	cfg := pdfworker.Config{
-		Command:  []string{os.Args[0], "-test.run=^$"},
+		Command:  []string{workerBinary, "-test.run=^$"},
 		Env:      []string{childEnv + "=1", "RATSMAPPE_PDF_WORKER_TESTHOOKS=1"},
 		Workers:  2,
 		Deadline: 30 * time.Second,

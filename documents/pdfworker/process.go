@@ -21,6 +21,8 @@ import (
 type worker struct {
 	cmd     *exec.Cmd
 	pid     int
+	dir     string   // the worker's own directory: its inputs and renditions
+	root    *os.Root // dir, opened so that no link in it leads out
 	stdin   io.WriteCloser
 	replies chan reply    // closed when stdout ends (the process exited) or is garbled
 	done    chan struct{} // closed when the process has been waited for
@@ -38,28 +40,40 @@ const (
 	tailLines    = 8
 )
 
-// startWorker starts argv with env added to the parent's environment, in
-// its own process group, to die with the parent.
-func startWorker(argv, env []string, log *slog.Logger) (*worker, error) {
+// startWorker starts argv with exactly env as its environment, started
+// as attr says, with extra as its descriptors 3, 4, …, which it closes
+// in the parent. dir is the worker's directory, removed when it exits.
+func startWorker(argv, env []string, attr *syscall.SysProcAttr, dir string, extra []*os.File, log *slog.Logger) (*worker, error) {
+	defer func() {
+		for _, f := range extra {
+			f.Close()
+		}
+	}()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pdfworker: %w", err)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
-	// Its own process group, so that a kill reaches tesseract too; and
-	// SIGKILL when the parent dies, even by SIGKILL.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Env = env
+	cmd.SysProcAttr = attr
+	cmd.ExtraFiles = extra
 	// Plain pipes (*os.File), so that exec starts no copying goroutines
 	// and Wait does not wait for the readers below.
 	inR, inW, err := os.Pipe()
 	if err != nil {
+		root.Close()
 		return nil, fmt.Errorf("pdfworker: %w", err)
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		root.Close()
 		inR.Close()
 		inW.Close()
 		return nil, fmt.Errorf("pdfworker: %w", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
+		root.Close()
 		inR.Close()
 		inW.Close()
 		outR.Close()
@@ -72,6 +86,7 @@ func startWorker(argv, env []string, log *slog.Logger) (*worker, error) {
 	outW.Close()
 	errW.Close()
 	if err != nil {
+		root.Close()
 		inW.Close()
 		outR.Close()
 		errR.Close()
@@ -80,6 +95,8 @@ func startWorker(argv, env []string, log *slog.Logger) (*worker, error) {
 	w := &worker{
 		cmd:     cmd,
 		pid:     cmd.Process.Pid,
+		dir:     dir,
+		root:    root,
 		stdin:   inW,
 		replies: make(chan reply, 1),
 		done:    make(chan struct{}),
@@ -88,6 +105,10 @@ func startWorker(argv, env []string, log *slog.Logger) (*worker, error) {
 	go w.forwardLog(errR, log)
 	go func() {
 		w.waitErr = cmd.Wait()
+		// Whatever the worker left behind. (RemoveAll follows no
+		// symbolic link the worker may have planted.)
+		root.Close()
+		os.RemoveAll(dir)
 		close(w.done)
 	}()
 	return w, nil
@@ -282,4 +303,77 @@ func (w *worker) peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// stage copies the file at path into the worker's directory for job j
+// and sets j's paths, which are relative to that directory. id, if not
+// nil, gets the copy.
+func (w *worker) stage(path string, j *job, id *identity) error {
+	j.Input = fmt.Sprintf("in-%d.pdf", j.ID)
+	j.Output = fmt.Sprintf("out-%d.pdf", j.ID)
+	src, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer src.Close()
+	// O_EXCL: never write through whatever the worker may have put there.
+	dst, err := w.root.OpenFile(j.Input, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("ingest: stage input: %w", err)
+	}
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		err = id.fchown(dst)
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: stage input: %w", err)
+	}
+	return nil
+}
+
+// collect copies the rendition of job j out of the worker's directory
+// into the file at dst, which the worker cannot reach. Anything but a
+// plain file of the worker's own (a link to elsewhere, say) is refused.
+func (w *worker) collect(j job, dst string) error {
+	f, err := w.root.OpenFile(j.Output, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return err
+	} else if !loneFile(st) {
+		return fmt.Errorf("%s is not a plain file (%v)", j.Output, st.Mode())
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, f); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// unstage removes job j's files from the worker's directory, before the
+// worker takes another file: a worker that a later file takes over finds
+// nothing of this one.
+func (w *worker) unstage(j job) {
+	if j.Input != "" {
+		w.root.Remove(j.Input)
+	}
+	if j.Output != "" {
+		w.root.Remove(j.Output)
+	}
+}
+
+// loneFile reports whether st is a regular file with no other name: not
+// a hard link to a file elsewhere.
+func loneFile(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return st.Mode().IsRegular() && ok && sys.Nlink == 1
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +21,7 @@ const (
 	envTesseract = "RATSMAPPE_PDF_WORKER_TESSERACT"
 	envOCRLang   = "RATSMAPPE_PDF_WORKER_OCR_LANG"
 	envTestHooks = "RATSMAPPE_PDF_WORKER_TESTHOOKS"
+	envMaxProcs  = "RATSMAPPE_PDF_WORKER_MAX_PROCS"
 )
 
 // ServeConfig configures the worker side. ServeConfigFromEnv reads what the
@@ -34,6 +36,18 @@ type ServeConfig struct {
 	// Log receives the worker's log records. A Pool expects JSON records
 	// on the worker's stderr, which ServeConfigFromEnv sets up.
 	Log *slog.Logger
+	// DirFD, if above 2, is an open directory that becomes the worker's
+	// current directory, to which job paths are relative; CacheFD, if
+	// above 2, is an open directory used as CacheDir. A Pool passes both
+	// as descriptors, so that a worker running as another user needs no
+	// access to the directories above them.
+	DirFD, CacheFD int
+	// Sandbox confines the worker before it reads the first file: see
+	// the package documentation. ServeConfigFromEnv sets it; it is off
+	// only for Serve in a process that must stay unconfined.
+	Sandbox bool
+	// MaxProcs, if positive, is the RLIMIT_NPROC of the sandbox.
+	MaxProcs int
 	// TestHooks lets a file beginning with "%TESTHOOK:" make the worker
 	// misbehave on purpose (panic, hang, alloc, exit, recurse), for the
 	// pool's tests. Never set it in production.
@@ -43,10 +57,18 @@ type ServeConfig struct {
 // ServeConfigFromEnv returns the configuration a Pool passes to its
 // workers, with a logger that writes JSON records to stderr for the
 // parent to forward. RATSMAPPE_PDF_WORKER_TESTHOOKS=1 enables TestHooks.
+// It always turns the sandbox on.
 func ServeConfigFromEnv() ServeConfig {
 	mem, _ := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
+	dirFD, _ := strconv.Atoi(os.Getenv(envDirFD))
+	cacheFD, _ := strconv.Atoi(os.Getenv(envCacheFD))
+	maxProcs, _ := strconv.Atoi(os.Getenv(envMaxProcs))
 	return ServeConfig{
 		CacheDir:    os.Getenv(envCache),
+		DirFD:       dirFD,
+		CacheFD:     cacheFD,
+		Sandbox:     true,
+		MaxProcs:    maxProcs,
 		MemoryLimit: mem,
 		Tesseract:   os.Getenv(envTesseract),
 		OCRLanguage: os.Getenv(envOCRLang),
@@ -75,14 +97,29 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, cfg ServeConfig) er
 	// this file at 64 MiB of stack, not eat the memory cap first.
 	debug.SetMaxStack(64 << 20)
 	enc := json.NewEncoder(out)
+	fail := func(err error) error {
+		enc.Encode(reply{Error: err.Error()})
+		return fmt.Errorf("pdf-worker: %w", err)
+	}
+	if err := useDirs(&cfg); err != nil {
+		return fail(err)
+	}
 	eng := newEngine(cfg)
 	defer eng.close()
 	start := time.Now()
 	if _, err := eng.instance(); err != nil {
-		enc.Encode(reply{Error: err.Error()})
-		return fmt.Errorf("pdf-worker: %w", err)
+		return fail(err)
 	}
 	cfg.Log.Debug("PDF engine started", "took", time.Since(start).Round(time.Millisecond).String())
+	// The engine starts unconfined, since it may have to fill the
+	// compilation cache; it has read nothing untrusted yet.
+	if cfg.Sandbox {
+		what, err := enforceSandbox(cfg)
+		if err != nil {
+			return fail(fmt.Errorf("sandbox: %w", err))
+		}
+		cfg.Log.Debug("sandboxed", "with", what)
+	}
 	if err := enc.Encode(reply{Ready: true}); err != nil {
 		return fmt.Errorf("pdf-worker: ready: %w", err)
 	}
@@ -106,6 +143,21 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, cfg ServeConfig) er
 		}
 	}
 	return sc.Err()
+}
+
+// useDirs moves into cfg.DirFD and points cfg.CacheDir at cfg.CacheFD.
+func useDirs(cfg *ServeConfig) error {
+	if cfg.DirFD > 2 {
+		if err := syscall.Fchdir(cfg.DirFD); err != nil {
+			return fmt.Errorf("worker directory: %w", err)
+		}
+		syscall.Close(cfg.DirFD)
+	}
+	if cfg.CacheFD > 2 {
+		// The descriptor's path: wazero wants a name.
+		cfg.CacheDir = "/proc/self/fd/" + strconv.Itoa(cfg.CacheFD)
+	}
+	return nil
 }
 
 // rejectf is a rejection reply with a cause for the logs.

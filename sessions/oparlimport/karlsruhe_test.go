@@ -83,8 +83,11 @@ func newEnv(t *testing.T) *env {
 		cache = os.TempDir()
 	}
 	pool, err := pdfworker.New(pdfworker.Config{
-		Command:  []string{os.Args[0], "-test.run=^$"},
-		Env:      []string{childEnv + "=1"},
+		Command: []string{os.Args[0], "-test.run=^$"},
+		Env:     []string{childEnv + "=1"},
+		// Run as root, the workers would drop to nobody, who cannot
+		// enter go test's private build directory.
+		User:     "root",
 		Workers:  2,
 		Deadline: 60 * time.Second,
 		CacheDir: filepath.Join(cache, "ratsmappe-test", "wasm"),
