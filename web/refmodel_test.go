@@ -35,6 +35,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -59,11 +60,11 @@ const refModelChecksDefault = 200
 // Model sizes: small worlds reach every combination of states quickly and
 // keep a check after every step affordable.
 const (
-	rmMaxMeetings = 4
-	rmMaxItems    = 8
-	rmMaxPapers   = 3
-	rmMaxDocs     = 8
-	rmMaxLinks    = 10
+	rmMaxMeetings = 3
+	rmMaxItems    = 6
+	rmMaxPapers   = 2
+	rmMaxDocs     = 6
+	rmMaxLinks    = 8
 	rmMaxMinutes  = 3
 )
 
@@ -551,11 +552,14 @@ func draw[T any](rt *rapid.T, xs []T, label string) (T, bool) {
 	if len(xs) == 0 {
 		return zero, false
 	}
-	return xs[rapid.IntRange(0, len(xs)-1).Draw(rt, label)], true
+	// Counted from the newest: rapid draws small numbers more often, and
+	// acting on what was just made builds deeper shapes (a paper on the
+	// items of several meetings) than acting on the first object again.
+	return xs[len(xs)-1-rapid.IntRange(0, len(xs)-1).Draw(rt, label)], true
 }
 
 func drawPub(rt *rapid.T, label string) pubState {
-	return rapid.SampledFrom([]pubState{publishedPast, publishedFuture, unpublished}).Draw(rt, label)
+	return rapid.SampledFrom([]pubState{publishedPast, publishedPast, publishedFuture, unpublished}).Draw(rt, label)
 }
 
 func (w *refWorld) pubTime(p pubState) time.Time {
@@ -581,21 +585,25 @@ func (a *rmLink) String() string {
 	return fmt.Sprintf("%s on M%d", a.doc, a.meeting.k)
 }
 
-// actions are the office operations, by name; "check again" comes first,
-// so that rapid shrinks unneeded steps to it.
-func (w *refWorld) actions() []struct {
-	name string
-	do   func(*rapid.T)
-} {
+// refAction is an office operation; weight is how often it is drawn
+// relative to the others. The weights favour what builds the shapes that
+// matter (items, consultations on several agendas, publications,
+// exclusions) over what tears them down.
+type refAction struct {
+	name   string
+	weight int
+	do     func(*rapid.T)
+}
+
+// actions are the office operations; "check again" comes first, so that
+// rapid shrinks unneeded steps to it.
+func (w *refWorld) actions() []refAction {
 	m := &w.model
 	ctx := w.ctx
 	st := w.store
-	return []struct {
-		name string
-		do   func(*rapid.T)
-	}{
-		{"check again", func(rt *rapid.T) {}},
-		{"create meeting", func(rt *rapid.T) {
+	return []refAction{
+		{"check again", 1, func(rt *rapid.T) {}},
+		{"create meeting", 2, func(rt *rapid.T) {
 			if len(m.meetings) >= rmMaxMeetings {
 				return
 			}
@@ -610,7 +618,7 @@ func (w *refWorld) actions() []struct {
 			m.meetings = append(m.meetings, mt)
 			rt.Logf("create meeting %s", mt)
 		}},
-		{"create item", func(rt *rapid.T) {
+		{"create item", 3, func(rt *rapid.T) {
 			mt, ok := draw(rt, m.meetings, "meeting")
 			if !ok || len(m.items) >= rmMaxItems {
 				return
@@ -625,7 +633,7 @@ func (w *refWorld) actions() []struct {
 			m.items = append(m.items, it)
 			rt.Logf("create item %s public=%v", it, public)
 		}},
-		{"create paper", func(rt *rapid.T) {
+		{"create paper", 1, func(rt *rapid.T) {
 			if len(m.papers) >= rmMaxPapers {
 				return
 			}
@@ -637,7 +645,7 @@ func (w *refWorld) actions() []struct {
 			m.papers = append(m.papers, p)
 			rt.Logf("create paper %s", p)
 		}},
-		{"consult paper on item", func(rt *rapid.T) {
+		{"consult paper on item", 4, func(rt *rapid.T) {
 			p, ok1 := draw(rt, m.papers, "paper")
 			it, ok2 := draw(rt, m.items, "item")
 			if !ok1 || !ok2 || slices.Contains(p.items, it) {
@@ -649,20 +657,20 @@ func (w *refWorld) actions() []struct {
 			p.items = append(p.items, it)
 			rt.Logf("consult %s on %s", p, it)
 		}},
-		{"attach new document", func(rt *rapid.T) {
+		{"attach new document", 2, func(rt *rapid.T) {
 			if len(m.docs) >= rmMaxDocs || len(m.links) >= rmMaxLinks {
 				return
 			}
 			w.attach(rt, nil)
 		}},
-		{"attach existing document", func(rt *rapid.T) {
+		{"attach existing document", 1, func(rt *rapid.T) {
 			d, ok := draw(rt, m.docs, "doc")
 			if !ok || len(m.links) >= rmMaxLinks {
 				return
 			}
 			w.attach(rt, d)
 		}},
-		{"set attachment public", func(rt *rapid.T) {
+		{"set attachment public", 2, func(rt *rapid.T) {
 			a, ok := draw(rt, m.links, "attachment")
 			if !ok {
 				return
@@ -674,7 +682,7 @@ func (w *refWorld) actions() []struct {
 			a.public = public
 			rt.Logf("attachment %s public=%v", a, public)
 		}},
-		{"withdraw attachment", func(rt *rapid.T) {
+		{"withdraw attachment", 1, func(rt *rapid.T) {
 			a, ok := draw(rt, m.links, "attachment")
 			if !ok {
 				return
@@ -685,7 +693,7 @@ func (w *refWorld) actions() []struct {
 			a.withdrawn = true
 			rt.Logf("withdraw attachment %s", a)
 		}},
-		{"set item public", func(rt *rapid.T) {
+		{"set item public", 1, func(rt *rapid.T) {
 			it, ok := draw(rt, m.items, "item")
 			if !ok {
 				return
@@ -697,7 +705,7 @@ func (w *refWorld) actions() []struct {
 			it.public = public
 			rt.Logf("item %s public=%v", it, public)
 		}},
-		{"withdraw item", func(rt *rapid.T) {
+		{"withdraw item", 1, func(rt *rapid.T) {
 			it, ok := draw(rt, m.items, "item")
 			if !ok {
 				return
@@ -708,7 +716,7 @@ func (w *refWorld) actions() []struct {
 			it.withdrawn = true
 			rt.Logf("withdraw item %s", it)
 		}},
-		{"publish meeting", func(rt *rapid.T) {
+		{"publish meeting", 3, func(rt *rapid.T) {
 			mt, ok := draw(rt, m.meetings, "meeting")
 			if !ok {
 				return
@@ -722,7 +730,7 @@ func (w *refWorld) actions() []struct {
 			mt.pub = p
 			rt.Logf("meeting %s %s", mt, p)
 		}},
-		{"publish paper", func(rt *rapid.T) {
+		{"publish paper", 1, func(rt *rapid.T) {
 			pp, ok := draw(rt, m.papers, "paper")
 			if !ok {
 				return
@@ -736,7 +744,7 @@ func (w *refWorld) actions() []struct {
 			pp.pub = p
 			rt.Logf("paper %s %s", pp, p)
 		}},
-		{"add exclusion", func(rt *rapid.T) {
+		{"add exclusion", 3, func(rt *rapid.T) {
 			it, ok := draw(rt, m.items, "item")
 			if !ok {
 				return
@@ -751,7 +759,7 @@ func (w *refWorld) actions() []struct {
 			it.excluded[person] = true
 			rt.Logf("exclude p%d from %s", person+1, it)
 		}},
-		{"lift exclusion", func(rt *rapid.T) {
+		{"lift exclusion", 1, func(rt *rapid.T) {
 			it, ok := draw(rt, m.items, "item")
 			if !ok {
 				return
@@ -766,7 +774,7 @@ func (w *refWorld) actions() []struct {
 			delete(it.excluded, person)
 			rt.Logf("lift exclusion of p%d from %s", person+1, it)
 		}},
-		{"new version", func(rt *rapid.T) {
+		{"new version", 1, func(rt *rapid.T) {
 			d, ok := draw(rt, m.docs, "doc")
 			if !ok || len(d.versions) >= 3 {
 				return
@@ -785,7 +793,7 @@ func (w *refWorld) actions() []struct {
 			d.versions = append(d.versions, documents.StateActive)
 			rt.Logf("new version %d of %s", len(d.versions), d)
 		}},
-		{"withdraw version", func(rt *rapid.T) {
+		{"withdraw version", 1, func(rt *rapid.T) {
 			d, ok := draw(rt, m.docs, "doc")
 			if !ok {
 				return
@@ -805,7 +813,7 @@ func (w *refWorld) actions() []struct {
 			d.versions[n-1] = documents.StateWithdrawn
 			rt.Logf("withdraw version %d of %s", n, d)
 		}},
-		{"add membership", func(rt *rapid.T) {
+		{"add membership", 1, func(rt *rapid.T) {
 			person := rapid.IntRange(0, len(w.tp.persons)-1).Draw(rt, "person")
 			org := rapid.IntRange(0, len(rmOrgNames)-1).Draw(rt, "org")
 			start := rapid.SampledFrom(rmMemberStart).Draw(rt, "start")
@@ -818,7 +826,7 @@ func (w *refWorld) actions() []struct {
 			m.memberships = append(m.memberships, &rmMembership{m: ms, person: person, org: org, start: start, end: end})
 			rt.Logf("p%d member of %s from %q to %q", person+1, rmOrgNames[org], start, end)
 		}},
-		{"end membership", func(rt *rapid.T) {
+		{"end membership", 1, func(rt *rapid.T) {
 			ms, ok := draw(rt, m.memberships, "membership")
 			if !ok {
 				return
@@ -833,7 +841,7 @@ func (w *refWorld) actions() []struct {
 			ms.m, ms.end = &c, end
 			rt.Logf("membership of p%d in %s ends %s", ms.person+1, rmOrgNames[ms.org], end)
 		}},
-		{"create minutes", func(rt *rapid.T) {
+		{"create minutes", 1, func(rt *rapid.T) {
 			mt, ok := draw(rt, m.meetings, "meeting")
 			if !ok || len(m.minutes) >= rmMaxMinutes || len(m.docs) >= rmMaxDocs {
 				return
@@ -847,7 +855,7 @@ func (w *refWorld) actions() []struct {
 			m.minutes = append(m.minutes, mi)
 			rt.Logf("minutes %s of %s public=%v", d, mt, public)
 		}},
-		{"minutes state", func(rt *rapid.T) {
+		{"minutes state", 2, func(rt *rapid.T) {
 			mi, ok := draw(rt, m.minutes, "minutes")
 			if !ok {
 				return
@@ -1028,6 +1036,10 @@ func (w *refWorld) check() {
 			}
 		}
 		for _, d := range m.docs {
+			code, _ := w.get(v.token, fmt.Sprintf("/documents/%d", d.id))
+			if want := m.doc(v, d); (code == http.StatusOK) != want {
+				w.fail("%s: document page of %s answers %d, model says visible=%v", v.name, d, code, want)
+			}
 			for n := range d.versions {
 				code, body := w.get(v.token, fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", d.id, n+1))
 				want := m.version(v, d, n+1)
@@ -1122,6 +1134,15 @@ func (w *refWorld) checkStore() {
 		all = append(all, d.id)
 	}
 	now := w.store.Now()
+	recs := map[*rmDoc][]search.Record{}
+	for _, d := range m.docs {
+		rs, _, err := w.store.SearchRecords(w.ctx, d.id)
+		w.must(err)
+		if (len(rs) > 0) != (d.current() > 0) {
+			w.fail("%s has %d search records, model says current version %d", d, len(rs), d.current())
+		}
+		recs[d] = rs
+	}
 	for _, rv := range w.tp.viewers {
 		v := w.viewer(rv)
 		got, err := w.store.FilterDocuments(w.ctx, v, all)
@@ -1137,12 +1158,7 @@ func (w *refWorld) checkStore() {
 		}
 		sv := access.SearchViewer(v)
 		for _, d := range m.docs {
-			recs, _, err := w.store.SearchRecords(w.ctx, d.id)
-			w.must(err)
-			if (len(recs) > 0) != (d.current() > 0) {
-				w.fail("%s has %d search records, model says current version %d", d, len(recs), d.current())
-			}
-			for _, r := range recs {
+			for _, r := range recs[d] {
 				if got, want := r.Access.Allows(sv, now), m.doc(rv, d); got != want {
 					w.fail("%s: search record of %s page %d allows=%v, model says %v (access %+v)", rv.name, d, r.Page, got, want, r.Access)
 				}
@@ -1219,21 +1235,27 @@ func (w *refWorld) checkMirror() {}
 // ---- the test ----
 
 func TestReferenceModel(t *testing.T) {
-	setRefModelChecks(t)
+	setRefModelFlags(t)
 	tp := newRefTemplate(t)
 	var sequences, steps int
 	start := time.Now()
 	rapid.Check(t, func(rt *rapid.T) {
 		w := newRefWorld(rt, tp)
 		actions := w.actions()
-		names := make([]string, len(actions))
-		for i, a := range actions {
-			names[i] = a.name
+		var names []string // an action appears as often as its weight
+		for _, a := range actions {
+			for range a.weight {
+				names = append(names, a.name)
+			}
 		}
+		// rapid.SampledFrom favours the first entries strongly; a Uint64
+		// modulo the list is close to the weights, and still shrinks to the
+		// first entry ("check again").
+		pick := rapid.Map(rapid.Uint64(), func(x uint64) string { return names[x%uint64(len(names))] })
 		n := rapid.IntRange(20, 40).Draw(rt, "steps")
 		for range n {
-			name := rapid.SampledFrom(names).Draw(rt, "action")
-			actions[slices.Index(names, name)].do(rt)
+			name := pick.Draw(rt, "action")
+			actions[slices.IndexFunc(actions, func(a refAction) bool { return a.name == name })].do(rt)
 			w.check()
 			steps++
 		}
@@ -1244,18 +1266,28 @@ func TestReferenceModel(t *testing.T) {
 	}
 }
 
-// setRefModelChecks sets rapid's number of sequences: RATSMAPPE_REFMODEL_CHECKS
-// if set, else -rapid.checks if given, else refModelChecksDefault.
-func setRefModelChecks(t *testing.T) {
+// setRefModelFlags sets rapid's number of sequences: RATSMAPPE_REFMODEL_CHECKS
+// if set, else -rapid.checks if given, else refModelChecksDefault (20 with
+// -short). It gives shrinking two minutes unless -rapid.shrinktime says
+// otherwise (rapid's 30 s leave long sequences on a busy machine).
+func setRefModelFlags(t *testing.T) {
 	t.Helper()
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["rapid.shrinktime"] {
+		if err := flag.Set("rapid.shrinktime", "2m"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n := os.Getenv("RATSMAPPE_REFMODEL_CHECKS")
 	if n == "" {
-		given := false
-		flag.Visit(func(f *flag.Flag) { given = given || f.Name == "rapid.checks" })
-		if given {
+		if given["rapid.checks"] {
 			return
 		}
 		n = strconv.Itoa(refModelChecksDefault)
+		if testing.Short() {
+			n = "20"
+		}
 	}
 	if err := flag.Set("rapid.checks", n); err != nil {
 		t.Fatalf("RATSMAPPE_REFMODEL_CHECKS=%q: %v", n, err)
