@@ -452,7 +452,7 @@ type refWorld struct {
 	h       http.Handler
 	model   refModel
 	counter int
-	missing string // the 404 body of a version of a missing document
+	missing string // the 404 body of a version of a missing document (the JSON API's one 404)
 }
 
 var refSeq struct {
@@ -1067,6 +1067,9 @@ func (w *refWorld) checkMeeting(v rmViewer, mt *rmMeeting) {
 	code, body := w.get(v.token, fmt.Sprintf("/api/v1/meetings/%d", mt.id))
 	if (code == http.StatusOK) != visible {
 		w.fail("%s: /api/v1/meetings of %s answers %d, model says visible=%v", v.name, mt, code, visible)
+	}
+	if code != http.StatusOK && body != w.missing {
+		w.fail("%s: /api/v1/meetings of %s answers %d %q, not like a missing document (%q)", v.name, mt, code, body, w.missing)
 	}
 	pcode, page := w.get(v.token, fmt.Sprintf("/meetings/%d", mt.id))
 	if (pcode == http.StatusOK) != visible {
