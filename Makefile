@@ -14,8 +14,11 @@ MINIO := $(TOOLS)/minio
 # The MinIO server the S3 tests run against, pinned.
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 FUZZTIME ?= 20s
+# Sequences of the long reference-model run (make refmodel); a plain
+# go test runs 200.
+REFMODEL_CHECKS ?= 5000
 
-.PHONY: run build reader-deps test test-go test-browser fuzz deps deps-debian deps-minio deps-node bench
+.PHONY: run build reader-deps test test-go test-browser fuzz refmodel deps deps-debian deps-minio deps-node bench
 
 run: reader-deps
 	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
@@ -38,6 +41,12 @@ test-go:
 # Browser tests: real headless Chromium (Debian's) driven by playwright-core.
 test-browser:
 	npm test
+
+# The visibility rule against its reference model (web/refmodel_test.go),
+# many more sequences than CI:
+#   make refmodel REFMODEL_CHECKS=20000
+refmodel:
+	RATSMAPPE_REFMODEL_CHECKS=$(REFMODEL_CHECKS) $(GO) test -count=1 -timeout 0 -run '^TestReferenceModel$$' ./web/
 
 fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzIngest ./documents/pdfworker/ $(FUZZTIME)

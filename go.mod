@@ -23,6 +23,8 @@ require (
 
 require kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
 
+require pgregory.net/rapid v1.3.0
+
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
