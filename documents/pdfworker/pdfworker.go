@@ -643,8 +643,26 @@ func (p *Pool) startProcess() (*worker, error) {
 		env = append(env, envMaxProcs+"="+strconv.Itoa(workerMaxProcs))
 	}
 	env = workerEnv(env, p.cfg.Env)
+	argv := p.cfg.Command
+	if p.id != nil {
+		// The workers' user may not reach the binary by its path (go run
+		// builds it below a directory only the server's user may enter,
+		// an installation may keep it under /root): the server opens it
+		// and the worker is started from that descriptor, which needs
+		// only the file's own execute bit.
+		exe, err := os.Open(argv[0])
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pdfworker: %w", err)
+		}
+		files = append(files, exe)
+		argv = append([]string{fmt.Sprintf("/proc/self/fd/%d", 2+len(files))}, argv[1:]...)
+	}
 	newNet := p.newNet.Load()
-	w, err := startWorker(p.cfg.Command, env, sysProcAttr(p.id, newNet), dir, files, p.log)
+	w, err := startWorker(argv, env, sysProcAttr(p.id, newNet), dir, files, p.log)
 	if err != nil && newNet && errors.Is(err, syscall.EPERM) {
 		// A container runtime that refuses new namespaces even to root.
 		if p.newNet.CompareAndSwap(true, false) {

@@ -223,20 +223,36 @@ func landlockABI(t *testing.T) int {
 	return int(v)
 }
 
-// A worker user who cannot run the binary gets an error that says so,
-// not a bare "permission denied".
+// The workers' user need not reach the binary by its path (go run builds
+// it below a directory only root may enter): the pool starts workers from
+// a descriptor of it. A binary the workers' user may not execute at all is
+// refused with an error that names that user and the flag to choose
+// another.
 func TestWorkerUserCannotRunBinary(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("workers change user only when the pool runs as root")
 	}
 	private := t.TempDir() // 0700: nobody cannot enter it
-	bin := filepath.Join(private, "worker")
-	if err := os.Link(workerBinary, bin); err != nil {
-		t.Skip("cannot link the test binary:", err)
+	src, err := os.ReadFile(workerBinary)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := newPool(t, func(c *pdfworker.Config) { c.Command = []string{bin, "-test.run=^$"} })
-	_, err := p.Ingest(context.Background(), writeFile(t, "hostile.pdf", hostilePDF()))
-	if err == nil || !strings.Contains(err.Error(), "run as nobody, who must be able to run "+bin) {
+	reachable := filepath.Join(private, "worker")
+	if err := os.WriteFile(reachable, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, func(c *pdfworker.Config) { c.Command = []string{reachable, "-test.run=^$"} })
+	if _, err := p.Ingest(context.Background(), writeFile(t, "hostile.pdf", hostilePDF())); err != nil {
+		t.Fatalf("a binary below a directory nobody cannot enter: %v", err)
+	}
+
+	rootOnly := filepath.Join(private, "root-only")
+	if err := os.WriteFile(rootOnly, src, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p = newPool(t, func(c *pdfworker.Config) { c.Command = []string{rootOnly, "-test.run=^$"} })
+	_, err = p.Ingest(context.Background(), writeFile(t, "hostile.pdf", hostilePDF()))
+	if err == nil || !strings.Contains(err.Error(), "run as nobody, who must be able to run "+rootOnly) {
 		t.Fatalf("got %v, want the worker user named", err)
 	}
 }
