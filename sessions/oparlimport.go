@@ -267,6 +267,10 @@ func (s *Store) UpdateMembership(ctx context.Context, m *Membership) error {
 	}
 	m.Modified = s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		// The organization and person it leaves, and (below) those it joins.
+		if err := touchMembershipOwners(ctx, tx, m.ID, m.Modified); err != nil {
+			return ledgerScope{}, err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE memberships SET person_id = ?, organization_id = ?, role = ?, voting_right = ?, on_behalf_of = ?,
 		start_date = ?, end_date = ?, modified = ? WHERE id = ?`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), nullID(m.OnBehalfOf),
 			m.StartDate, m.EndDate, ts(m.Modified), m.ID)
@@ -275,6 +279,9 @@ func (s *Store) UpdateMembership(ctx context.Context, m *Membership) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ledgerScope{}, notFound("Mitgliedschaft")
+		}
+		if err := touchMembershipOwners(ctx, tx, m.ID, m.Modified); err != nil {
+			return ledgerScope{}, err
 		}
 		return membershipScope(m.ID, m), nil
 	})

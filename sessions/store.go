@@ -321,6 +321,9 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 			return ledgerScope{}, err
 		}
 		id, _ := res.LastInsertId()
+		if err := touchMembershipOwners(ctx, tx, id, now); err != nil {
+			return ledgerScope{}, err
+		}
 		return membershipScope(id, m), nil
 	})
 	if isForeignKey(err) {
@@ -332,6 +335,18 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	m.ID, _ = res.LastInsertId()
 	m.Created, m.Modified = now, now
 	return nil
+}
+
+// touchMembershipOwners marks the organization and the person of
+// membership id as modified at now: both list their memberships (OParl
+// Organization.membership, Person.membership), so a client that syncs
+// with modified_since must fetch them again.
+func touchMembershipOwners(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE organizations SET modified = ? WHERE id = (SELECT organization_id FROM memberships WHERE id = ?)`, ts(now), id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE persons SET modified = ? WHERE id = (SELECT person_id FROM memberships WHERE id = ?)`, ts(now), id)
+	return err
 }
 
 // FindMemberships returns the memberships of a person (personID != 0),

@@ -38,6 +38,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
+	"github.com/ratsmappe/ratsmappe/web/oparltest"
 )
 
 // exclusionFollowsTheMatter switches on the rule of issue 12, point 3: an
@@ -453,6 +454,10 @@ type refWorld struct {
 	model   refModel
 	counter int
 	missing string // the 404 body of a version of a missing document (the JSON API's one 404)
+	// srv serves h over HTTP for the OParl mirror, which syncs after
+	// every step as a real client would.
+	srv    *httptest.Server
+	mirror *oparltest.Mirror
 }
 
 var refSeq struct {
@@ -492,7 +497,10 @@ func newRefWorld(rt *rapid.T, tp *refTemplate) *refWorld {
 	if err != nil {
 		rt.Fatal(err)
 	}
-	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, svc: svc, h: h}
+	srv := httptest.NewServer(h)
+	rt.Cleanup(srv.Close)
+	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, svc: svc, h: h,
+		srv: srv, mirror: &oparltest.Mirror{System: srv.URL + "/oparl/v1/system"}}
 	for _, ms := range tp.initial {
 		c := *ms
 		w.model.memberships = append(w.model.memberships, &c)
@@ -1239,11 +1247,28 @@ func pageText(body string) string {
 
 func first[A, B any](a A, _ B) A { return a }
 
-// checkMirror is the hook for the OParl mirror of issue 12, point 5: a
-// client that syncs with modified_since after each step must equal a
-// fresh full crawl. TODO: call the mirror helper once it lands on main
-// (another engineer builds the ledger and the deleted stubs it needs).
-func (w *refWorld) checkMirror() {}
+// checkMirror is the OParl mirror of issue 12, point 5: a client that
+// syncs with modified_since after each step (oparltest.Mirror, as the
+// specification tells clients) must hold exactly what a fresh full crawl
+// finds — whatever the office published, took back or hid meanwhile.
+func (w *refWorld) checkMirror() {
+	w.t.Helper()
+	if err := w.mirror.Sync(w.ctx); err != nil {
+		w.fail("OParl mirror: sync: %v", err)
+		return
+	}
+	fresh, err := oparltest.Crawl(w.ctx, w.srv.Client(), w.mirror.System)
+	if err != nil {
+		w.fail("OParl mirror: fresh crawl: %v", err)
+		return
+	}
+	if d := oparltest.Diff(w.mirror.Objects, fresh); len(d) > 0 {
+		if len(d) > 10 {
+			d = append(d[:10], "…")
+		}
+		w.fail("OParl mirror differs from a fresh crawl:\n%s", strings.Join(d, "\n"))
+	}
+}
 
 // ---- the test ----
 
