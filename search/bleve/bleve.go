@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,11 @@ const schema = "ratsmappe-search-4"
 const (
 	indexDir       = "index"
 	vocabularyFile = "vocabulary.txt"
-	schemaKey      = "ratsmappe.schema"
+	// closedFile, inside the index directory, holds the number of
+	// records the index had when it was last closed cleanly (see
+	// checkClosedCount).
+	closedFile = "ratsmappe-closed-count"
+	schemaKey  = "ratsmappe.schema"
 )
 
 // Options tune an index. The zero Options are the defaults.
@@ -126,6 +131,10 @@ func Open(dir string, opts Options) (*Index, error) {
 	}
 	x := newIndex(dir, opts, idx)
 	if err := x.check(); err != nil {
+		idx.Close()
+		return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, err))
+	}
+	if err := x.checkClosedCount(); err != nil {
 		idx.Close()
 		return nil, search.Unavailable(fmt.Errorf("open search index %s: %w", path, err))
 	}
@@ -340,6 +349,53 @@ func (x *Index) check() (err error) {
 	}
 }
 
+// checkClosedCount compares the records the index holds with the number
+// its last clean Close wrote down, and forgets that number (writes that
+// follow change it; a crash then leaves none to compare with). Bleve,
+// finding its newest snapshot unreadable, silently opens an older one —
+// typically the nearly empty one from the index's first batch. The
+// indexer deleted its outbox rows for everything written since, so that
+// older state would be served for good, records of documents whose
+// visibility changed since included. A difference is damage: the caller
+// rebuilds.
+func (x *Index) checkClosedCount() error {
+	p := filepath.Join(x.dir, indexDir, closedFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	want, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: %w", closedFile, err)
+	}
+	got, err := x.idx.DocCount()
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("holds %d records, %d when it was last closed: an older state was loaded", got, want)
+	}
+	return os.Remove(p)
+}
+
+// writeClosedCount writes down, at a clean Close, how many records the
+// index holds (see checkClosedCount).
+func (x *Index) writeClosedCount() error {
+	n, err := x.idx.DocCount()
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(x.dir, indexDir, closedFile)
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.FormatUint(n, 10)+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
 func (x *Index) loadVocabulary() error {
 	f, err := os.Open(filepath.Join(x.dir, vocabularyFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -400,6 +456,9 @@ func (x *Index) Close() error {
 	x.closed = true
 	verr := x.saveVocabulary()
 	x.waitPersisted()
+	// Without the count (a broken index, a full disk) only the check at
+	// the next Open is lost.
+	_ = x.writeClosedCount()
 	if err := x.idx.Close(); err != nil {
 		return fmt.Errorf("close search index: %w", err)
 	}
