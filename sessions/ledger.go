@@ -127,6 +127,21 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 	if err != nil {
 		return nil, err
 	}
+	// A File is public only while its document has a version that is not
+	// withdrawn: once every version is withdrawn, there is nothing to serve.
+	var docs []int64
+	for _, a := range atts {
+		docs = append(docs, a.DocumentID)
+	}
+	for _, m := range mins {
+		docs = append(docs, m.DocumentID)
+	}
+	allWithdrawn, err := queryAll(ctx, q, scanID, `SELECT document_id FROM versions WHERE document_id`+inIDs+`
+		GROUP BY document_id HAVING SUM(state <> 'withdrawn') = 0`, idList(docs))
+	if err != nil {
+		return nil, err
+	}
+	served := func(doc int64) bool { return !slices.Contains(allWithdrawn, doc) }
 	// The facts behind them: every paper's consultations, every item's
 	// meeting.
 	for _, a := range atts {
@@ -235,10 +250,10 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 		})
 	}
 	for _, a := range atts {
-		add(access.ObjAttachment, a.ID, func(t time.Time) bool { return g.attachment(anon, a, t) == access.Full })
+		add(access.ObjAttachment, a.ID, func(t time.Time) bool { return served(a.DocumentID) && g.attachment(anon, a, t) == access.Full })
 	}
 	for _, m := range mins {
-		add(access.ObjMinutes, m.ID, func(t time.Time) bool { return g.minutes(anon, m, t) == access.Full })
+		add(access.ObjMinutes, m.ID, func(t time.Time) bool { return served(m.DocumentID) && g.minutes(anon, m, t) == access.Full })
 	}
 	return out, nil
 }
@@ -293,15 +308,55 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) (ledgerScope, erro
 	return tx.Commit()
 }
 
+// catchUpVersions records in the ledger what versions withdrawn or added
+// since its last call changed of the public view (their documents'
+// attachments and minutes; see migration 0006). Every ledger read calls it
+// first, so no reader sees the ledger behind a version change.
+func (s *Store) catchUpVersions(ctx context.Context) error {
+	pending, err := queryAll(ctx, s.db, scanID, `SELECT id FROM ledger_versions_pending LIMIT 1`)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("ledger: versions: %w", err)
+	}
+	defer tx.Rollback()
+	docs, err := queryAll(ctx, tx, scanID, `SELECT DISTINCT document_id FROM ledger_versions_pending`)
+	if err != nil {
+		return fmt.Errorf("ledger: versions: %w", err)
+	}
+	var sc ledgerScope
+	if sc.attachments, err = queryAll(ctx, tx, scanID, `SELECT id FROM attachments WHERE document_id`+inIDs, idList(docs)); err != nil {
+		return fmt.Errorf("ledger: versions: %w", err)
+	}
+	if sc.minutes, err = queryAll(ctx, tx, scanID, `SELECT id FROM minutes WHERE document_id`+inIDs, idList(docs)); err != nil {
+		return fmt.Errorf("ledger: versions: %w", err)
+	}
+	if err := s.recordLedger(ctx, tx, sc); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ledger_versions_pending WHERE document_id`+inIDs, idList(docs)); err != nil {
+		return fmt.Errorf("ledger: versions: %w", err)
+	}
+	return tx.Commit()
+}
+
 // LedgerStatuses returns the public status (access.Statuses) of objects
 // of type typ — all that were ever public if ids is nil — at now.
 func (s *Store) LedgerStatuses(ctx context.Context, typ string, ids []int64) (map[int64]access.Status, error) {
+	if err := s.catchUpVersions(ctx); err != nil {
+		return nil, err
+	}
 	return access.Statuses(ctx, s.db, typ, ids, s.now())
 }
 
 // LedgerEntries returns the ledger rows of kind (all if empty) in effect
 // now whose time is at or after since (access.Entries).
 func (s *Store) LedgerEntries(ctx context.Context, kind string, since time.Time) ([]access.Entry, error) {
+	if err := s.catchUpVersions(ctx); err != nil {
+		return nil, err
+	}
 	return access.Entries(ctx, s.db, kind, since, s.now())
 }
 
@@ -352,6 +407,9 @@ var goneDetails = map[string]string{
 // public object) that left the public view — object id only, or all if
 // id is 0. An object that was never public is never among them.
 func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObject, error) {
+	if err := s.catchUpVersions(ctx); err != nil {
+		return nil, err
+	}
 	q, ok := goneDetails[typ]
 	if !ok {
 		return nil, fmt.Errorf("find gone: unknown object type %q", typ)
@@ -411,6 +469,9 @@ var touchedQueries = map[string]string{
 // modified_since fetches what an unpublication, a publication or an
 // embargo's end changed even though no row of the object itself changed.
 func (s *Store) PublicTouched(ctx context.Context, typ string, id int64) (time.Time, error) {
+	if err := s.catchUpVersions(ctx); err != nil {
+		return time.Time{}, err
+	}
 	cond, ok := touchedQueries[typ]
 	if !ok {
 		cond = `object_type = '` + typ + `' AND object_id = ?1`

@@ -104,7 +104,11 @@ func TestKillServerDuringWork(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Duration(100+rng.IntN(800)) * time.Millisecond)
+		// The server lives 0.3–1.5 s: a sandboxed PDF worker needs about a
+		// second to start after the server (its directory, descriptors,
+		// seccomp and Landlock), and a shorter life kills nearly every
+		// upload before its worker is up.
+		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		cancel()
