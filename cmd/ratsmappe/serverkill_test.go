@@ -104,11 +104,12 @@ func TestKillServerDuringWork(t *testing.T) {
 				}
 			}()
 		}
-		// The server lives 0.3–1.5 s: a sandboxed PDF worker needs about a
+		// The server lives 0.6–2.4 s: a sandboxed PDF worker needs about a
 		// second to start after the server (its directory, descriptors,
-		// seccomp and Landlock), and a shorter life kills nearly every
-		// upload before its worker is up.
-		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
+		// seccomp and Landlock), more while other tests load the machine,
+		// and a shorter life kills nearly every upload before its worker
+		// is up.
+		time.Sleep(time.Duration(600+rng.IntN(1800)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		cancel()
