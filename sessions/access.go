@@ -86,24 +86,15 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
-		rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
+		excl, err := queryAll(ctx, s.db, scanPair, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
 			JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(paperIDs))
 		if err != nil {
 			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
 		}
-		for rows.Next() {
-			var paper, person int64
-			if err := rows.Scan(&paper, &person); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
+		for _, e := range excl {
+			if p := g.papers[e[0]]; p != nil {
+				p.excluded = append(p.excluded, e[1])
 			}
-			if p := g.papers[paper]; p != nil {
-				p.excluded = append(p.excluded, person)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
 		}
 	}
 	if len(itemIDs) > 0 {

@@ -75,6 +75,13 @@ func scanPaperPublished(sc interface{ Scan(...any) error }) (paperPublished, err
 	return p, err
 }
 
+// scanPair scans a row of two ids, such as (paper, person).
+func scanPair(sc interface{ Scan(...any) error }) ([2]int64, error) {
+	var p [2]int64
+	err := sc.Scan(&p[0], &p[1])
+	return p, err
+}
+
 func scanID(sc interface{ Scan(...any) error }) (int64, error) {
 	var id int64
 	err := sc.Scan(&id)

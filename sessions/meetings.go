@@ -574,7 +574,7 @@ func (s *Store) excludedByMatter(ctx context.Context, byID map[int64]*AgendaItem
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT mine.agenda_item_id, e.person_id
+	excl, err := queryAll(ctx, s.db, scanPair, `SELECT DISTINCT mine.agenda_item_id, e.person_id
 		FROM consultations mine
 		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
 		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
@@ -582,17 +582,12 @@ func (s *Store) excludedByMatter(ctx context.Context, byID map[int64]*AgendaItem
 	if err != nil {
 		return fmt.Errorf("find exclusions by matter: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var item, person int64
-		if err := rows.Scan(&item, &person); err != nil {
-			return fmt.Errorf("find exclusions by matter: %w", err)
-		}
-		if it := byID[item]; it != nil && !slices.Contains(it.Excluded, person) {
-			it.ExcludedByMatter = append(it.ExcludedByMatter, person)
+	for _, e := range excl {
+		if it := byID[e[0]]; it != nil && !slices.Contains(it.Excluded, e[1]) {
+			it.ExcludedByMatter = append(it.ExcludedByMatter, e[1])
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // prefixed qualifies the column names of the simple where clauses used
