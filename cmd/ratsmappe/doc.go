@@ -186,11 +186,12 @@ func runDocAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	go func() {
 		defer close(next)
-		for i := range files {
+		order := largestFirst(files)
+		for k, i := range order {
 			select {
 			case next <- i:
 			case <-ctx.Done():
-				for j := i; j < len(files); j++ {
+				for _, j := range order[k:] {
 					results[j] <- outcome{err: ctx.Err()}
 				}
 				return
@@ -228,6 +229,24 @@ func runDocAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "%d angenommen, %d abgelehnt\n", accepted, rejected)
 	}
 	return failed
+}
+
+// largestFirst returns the indexes of files, biggest file first. The
+// workers take the long jobs first and the short ones fill the gaps, so
+// that no worker waits idle at the end while another still parses the
+// biggest file of the folder (longest-processing-time-first scheduling).
+// Results are still printed in input order.
+func largestFirst(files []string) []int {
+	size := make([]int64, len(files))
+	order := make([]int, len(files))
+	for i, f := range files {
+		order[i] = i
+		if st, err := os.Stat(f); err == nil {
+			size[i] = st.Size()
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size[order[a]] > size[order[b]] })
+	return order
 }
 
 // expandInputs turns FILE|DIR arguments into files: a file as named, a
