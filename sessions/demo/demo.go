@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -344,6 +345,9 @@ func (g *gen) meetings() ([]*meetingPlan, error) {
 			plans = append(plans, p)
 		}
 	}
+	if err := g.secondReading(plans); err != nil {
+		return nil, err
+	}
 	// The next published meeting gets a late item (Nachtrag).
 	var next *meetingPlan
 	for _, p := range plans {
@@ -361,6 +365,60 @@ func (g *gen) meetings() ([]*meetingPlan, error) {
 		g.jobs = append(g.jobs, next.late.docs...)
 	}
 	return plans, nil
+}
+
+// secondReading puts the paper of the first Bauausschuss item Clara is
+// excluded from on the next published council agenda as well, as a
+// non-public item with an attachment of its own: the committee advises,
+// the council decides. Her exclusion follows the matter to the council's
+// item and its attachment, so the crawls see the shape of a paper on two
+// agendas.
+func (g *gen) secondReading(plans []*meetingPlan) error {
+	var from *itemPlan
+	var after time.Time
+	for _, p := range plans {
+		if p.org.Name != "Bauausschuss" || p.state != "published" {
+			continue
+		}
+		for i := range p.items {
+			if p.items[i].exclude && (from == nil || p.m.Start.Before(after)) {
+				from, after = &p.items[i], p.m.Start
+			}
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	var to *meetingPlan
+	for _, p := range plans {
+		if p.org.Name == "Gemeinderat" && p.state == "published" && p.m.Start.After(after) && (to == nil || p.m.Start.Before(to.m.Start)) {
+			to = p
+		}
+	}
+	if to == nil {
+		return nil
+	}
+	n := 1
+	for _, ip := range to.items {
+		if !ip.it.Public {
+			n++
+		}
+	}
+	word := ExcludedWord(g.opt.Canary)
+	title := from.it.Title
+	ip := itemPlan{
+		it:    &sessions.AgendaItem{MeetingID: to.m.ID, Number: fmt.Sprintf("N %d", n), Title: title, PublicTitle: from.it.PublicTitle, Public: false},
+		paper: from.paper,
+		docs: []*docJob{{title: strings.TrimSpace(from.paper.Reference + " Beschlussempfehlung des Bauausschusses " + word), kind: documents.KindDraft, header: "Stadt Lindenau · Gemeinderat",
+			blocks: []string{"# Beschlussempfehlung", "Der Bauausschuss hat die Vorlage " + from.paper.Reference + " vorberaten und empfiehlt dem Gemeinderat die Zustimmung. " + word}}},
+		public: []bool{false},
+	}
+	if err := g.st.CreateAgendaItem(g.ctx, ip.it); err != nil {
+		return err
+	}
+	to.items = append(to.items, ip)
+	g.jobs = append(g.jobs, ip.docs...)
+	return nil
 }
 
 func countPublic(p *meetingPlan) int {
