@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -120,14 +121,24 @@ const (
 	// when workers run as the server's user, whose threads it would
 	// count too.)
 	workerMaxProcs = 512
+	// workerMaxFileSize bounds every file the worker writes — a
+	// rendition, the compilation cache — at 4 GiB: a file that grows
+	// without end in the parser's hands fills no disk. A write beyond it
+	// fails with EFBIG (SIGXFSZ is ignored), so the file is refused, not
+	// the worker killed.
+	workerMaxFileSize = 4 << 30
 )
 
 // setLimits lowers the worker's resource limits: no core dumps (a dump
-// would hold the files being parsed), a bounded number of open files and,
-// if maxProcs > 0, of processes.
+// would hold the files being parsed), a bounded size of written files, a
+// bounded number of open files and, if maxProcs > 0, of processes.
 func setLimits(maxProcs int) error {
 	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}); err != nil {
 		return fmt.Errorf("RLIMIT_CORE: %w", err)
+	}
+	signal.Ignore(syscall.SIGXFSZ)
+	if err := lowerLimit(unix.RLIMIT_FSIZE, workerMaxFileSize); err != nil {
+		return fmt.Errorf("RLIMIT_FSIZE: %w", err)
 	}
 	if err := lowerLimit(unix.RLIMIT_NOFILE, workerMaxFiles); err != nil {
 		return fmt.Errorf("RLIMIT_NOFILE: %w", err)

@@ -48,7 +48,7 @@ func TestWorkerIsSandboxed(t *testing.T) {
 		}
 	}
 	limits := readProc(t, pid, "limits")
-	for _, want := range []string{"Max core file size        0", "Max open files            256"} {
+	for _, want := range []string{"Max core file size        0", "Max open files            256", "Max file size             4294967296"} {
 		if !strings.Contains(limits, want) {
 			t.Errorf("worker limits lack %q:\n%s", want, limits)
 		}
