@@ -340,8 +340,9 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 }
 
 // Error writes err as a JSON error response with the status its code maps
-// to. Internal errors are logged with the request ID and shown as
-// "internal error".
+// to: code, message, and reason and message_en where the error has them.
+// Internal errors are logged with the request ID and shown as "internal
+// error".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	var rej *documents.Rejection
 	if errors.As(err, &rej) {
@@ -365,7 +366,17 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"code": code, "message": "internal error", "request_id": reqID})
 		return
 	}
-	writeJSON(w, ErrorStatus(code), map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)})
+	body := map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)}
+	var e *ratsmappe.Error
+	if errors.As(err, &e) {
+		if e.Reason != "" {
+			body["reason"] = e.Reason
+		}
+		if e.MessageEN != "" {
+			body["message_en"] = e.MessageEN
+		}
+	}
+	writeJSON(w, ErrorStatus(code), body)
 }
 
 var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}
