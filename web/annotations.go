@@ -85,13 +85,19 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 }
 
 // reader returns the caller as a reader of annotations: with their
-// current faction peers.
+// current faction peers, the member accounts of the persons who share a
+// faction with them today.
 func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
 	v := viewerFrom(ctx)
-	peers, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
+	persons, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
 	if err != nil {
 		return annotate.Reader{}, err
 	}
+	peers, err := a.s.cfg.Accounts.MemberAccounts(ctx, persons)
+	if err != nil {
+		return annotate.Reader{}, err
+	}
+	delete(peers, v.AccountID)
 	return annotate.Reader{AccountID: v.AccountID, Peers: peers}, nil
 }
 

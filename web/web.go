@@ -26,6 +26,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -37,11 +38,14 @@ type Config struct {
 	DB        *sql.DB
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // metrics are served from it; may be nil
+	// Accounts keeps accounts, sign-ins and API tokens; nil: an
+	// accounts.Store on DB (cmd passes its own).
+	Accounts *accounts.Store
 	// Key signs CSRF tokens; at least 32 random bytes, kept across
 	// restarts (cmd keeps it in the data directory).
 	Key []byte
 	// IdleTimeout and AbsoluteTimeout limit a sign-in; zero means the
-	// sessions package's defaults.
+	// accounts package's defaults.
 	IdleTimeout, AbsoluteTimeout time.Duration
 	// PacketDir caches built session packets.
 	PacketDir string
@@ -98,6 +102,9 @@ type Server struct {
 // scope "web" to cfg.DB. It fails if the embedded templates or assets are
 // broken, which the tests catch, or if the migrations fail.
 func NewServer(cfg Config) (*Server, error) {
+	if cfg.Accounts == nil && cfg.DB != nil {
+		cfg.Accounts = accounts.NewStore(cfg.DB, nil)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
 	if s.log == nil {
 		s.log = slog.Default()
