@@ -1,8 +1,8 @@
 // Package ratsmappe holds what every part of the council-session document
 // system shares: the application error type and its closed set of codes.
 //
-// The domain lives in the subpackages documents, sessions, annotate and
-// search; web serves them over HTTP and cmd/ratsmappe wires everything into
+// The domain lives in the subpackages documents, sessions, accounts,
+// annotate, access and search; web serves them over HTTP and cmd/ratsmappe wires everything into
 // the one binary.
 package ratsmappe
 
