@@ -1,8 +1,8 @@
 // Package ratsmappe holds what every part of the council-session document
 // system shares: the application error type and its closed set of codes.
 //
-// The domain lives in the subpackages documents, sessions, annotate and
-// search; web serves them over HTTP and cmd/ratsmappe wires everything into
+// The domain lives in the subpackages documents, sessions, accounts,
+// annotate, access and search; web serves them over HTTP and cmd/ratsmappe wires everything into
 // the one binary.
 package ratsmappe
 
@@ -24,19 +24,34 @@ const (
 	EUNAVAILABLE  = "unavailable"
 )
 
-// Error is an application error. Its Message is safe to show to a person;
-// anything else (causes, internals) is wrapped in Err and never shown.
+// Error is an application error. Its Message (German) and MessageEN
+// (English, optional) are safe to show to a person; anything else (causes,
+// internals) is wrapped in Err and never shown.
+//
+// Code is one of the closed set above and decides the HTTP status. Reason
+// is optional: a stable, machine-readable sub-code within Code (for
+// example "too_large" or "bad_selector" for a refused annotation,
+// "host_not_allowed" for a URL the OParl import did not fetch) for a
+// client or a caller that reacts to the particular refusal. Reasons are
+// part of the API: once shipped, a reason keeps its spelling.
 type Error struct {
-	Code    string
-	Message string
-	Err     error
+	Code      string
+	Reason    string
+	Message   string
+	MessageEN string
+	Err       error
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	s := e.Code
+	if e.Reason != "" {
+		s += " (" + e.Reason + ")"
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	s += ": " + e.Message
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -45,6 +60,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // is safe to show to a person.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Reasonf returns an *Error with the given code, reason and a formatted
+// message that is safe to show to a person.
+func Reasonf(code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
@@ -68,4 +89,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorReason returns the reason of the first *Error in err's chain, or
+// "" if it has none.
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }

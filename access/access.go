@@ -28,8 +28,10 @@ const (
 func ValidRole(r Role) bool { return r == RoleMember || r == RoleClerk || r == RoleAdmin }
 
 // Viewer is who asks: everything the visibility policy needs to know about
-// them. The zero Viewer is an anonymous citizen. Store.ViewerFor builds the
-// Viewer of an account.
+// them. The zero Viewer is an anonymous citizen. The Viewer of a
+// signed-in account is built in two steps: accounts.Account.Viewer gives
+// the account's part (id, name, role, person), sessions.Store.ViewerFor
+// adds the person's memberships.
 type Viewer struct {
 	AccountID   int64
 	PersonID    int64 // 0 if the account is not a person of the body

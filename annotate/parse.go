@@ -31,21 +31,16 @@ const (
 	MaxExtraName   = 200 // bytes of such a property's name
 )
 
-// InvalidError is why Parse refused an annotation: Reason is a stable
-// machine-readable word (for example "unknown_field", "bad_selector"),
-// Message a sentence for a person. Its code is ratsmappe.EINVALID.
-type InvalidError struct {
-	Reason  string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return "invalid annotation: " + e.Reason + ": " + e.Message }
-
-// Unwrap lets ratsmappe.ErrorCode see EINVALID.
-func (e *InvalidError) Unwrap() error { return ratsmappe.Errorf(ratsmappe.EINVALID, "%s", e.Message) }
-
+// invalid is why Parse refused an annotation: a *ratsmappe.Error whose
+// Reason is a stable machine-readable word (for example "unknown_field",
+// "bad_selector"). Its code is ratsmappe.EINVALID, or ETOOLARGE for the
+// reason "too_large".
 func invalid(reason, format string, args ...any) error {
-	return &InvalidError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+	code := ratsmappe.EINVALID
+	if reason == "too_large" {
+		code = ratsmappe.ETOOLARGE
+	}
+	return ratsmappe.Reasonf(code, reason, format, args...)
 }
 
 // input is the JSON a client may send. Server-owned fields are accepted
@@ -179,9 +174,10 @@ func decodeErr(reason, what string, err error) error {
 
 // Parse reads and validates one annotation from untrusted JSON. It accepts
 // only the structure described in the package documentation, within the
-// limits above, and refuses anything else with an *InvalidError. The
-// result is normalized: a single context string, target.source as a path,
-// bodies and selectors as lists, server fields cleared.
+// limits above, and refuses anything else with a *ratsmappe.Error whose
+// Reason says why. The result is normalized: a single context string,
+// target.source as a path, bodies and selectors as lists, server fields
+// cleared.
 func Parse(data []byte) (*Annotation, error) {
 	if len(data) > MaxSize {
 		return nil, invalid("too_large", "Die Anmerkung ist größer als %d KiB.", MaxSize>>10)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/annotate"
 )
 
@@ -52,8 +53,7 @@ func TestParse(t *testing.T) {
 			"shared with all":    `"public"`,
 		}[tc.name]
 		_, err := annotate.Parse([]byte(strings.Replace(inkJSON, tc.edit, bad, 1)))
-		inv, ok := err.(*annotate.InvalidError)
-		if !ok || inv.Reason != tc.reason {
+		if inv, ok := err.(*ratsmappe.Error); !ok || inv.Reason != tc.reason {
 			t.Errorf("%s: got %v, want reason %s", tc.name, err, tc.reason)
 		}
 	}
@@ -70,7 +70,7 @@ func FuzzAnnotation(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := annotate.Parse(data)
 		if err != nil {
-			if _, ok := err.(*annotate.InvalidError); !ok {
+			if inv, ok := err.(*ratsmappe.Error); !ok || inv.Reason == "" {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			return
@@ -186,8 +186,7 @@ func TestParseExtraLimits(t *testing.T) {
 	} {
 		_, err := annotate.Parse([]byte(strings.Replace(w3cJSON, tc.from, tc.to, 1)))
 		if reason := ""; err != nil {
-			inv, ok := err.(*annotate.InvalidError)
-			if ok {
+			if inv, ok := err.(*ratsmappe.Error); ok {
 				reason = inv.Reason
 			}
 			if reason != tc.reason {
@@ -202,7 +201,7 @@ func TestParseExtraLimits(t *testing.T) {
 		fmt.Fprintf(&many, `"x-%d": %d, `, i, i)
 	}
 	_, err := annotate.Parse([]byte(strings.Replace(w3cJSON, `"rights"`, many.String()+`"rights"`, 1)))
-	if inv, ok := err.(*annotate.InvalidError); !ok || inv.Reason != "too_large" {
+	if inv, ok := err.(*ratsmappe.Error); !ok || inv.Reason != "too_large" || inv.Code != ratsmappe.ETOOLARGE {
 		t.Errorf("%d extras: %v", annotate.MaxExtra+1, err)
 	}
 }

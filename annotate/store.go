@@ -53,8 +53,8 @@ type Reader struct {
 
 // ErrDeleted is returned by Put for an edit of a deleted annotation that
 // was made without knowing of the delete (its base revision is older than
-// the tombstone): the delete wins.
-var ErrDeleted = ratsmappe.Errorf(ratsmappe.ECONFLICT, "Die Anmerkung wurde inzwischen gelöscht.")
+// the tombstone): the delete wins. Its reason is "deleted".
+var ErrDeleted = ratsmappe.Reasonf(ratsmappe.ECONFLICT, "deleted", "Die Anmerkung wurde inzwischen gelöscht.")
 
 type row struct {
 	account    int64

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -34,11 +35,7 @@ func TestExclusionFollowsTheMatter(t *testing.T) {
 		for _, o := range orgs {
 			must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: o, Role: "Mitglied", StartDate: "2024-07-01"}))
 		}
-		a := &sessions.Account{Name: name, Role: access.RoleMember, PersonID: p.ID}
-		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))
-		v, err := st.ViewerFor(ctx, a)
-		must(t, err)
-		return v, p.ID
+		return accountViewer(t, st, db, &accounts.Account{Name: name, Role: access.RoleMember, PersonID: p.ID}), p.ID
 	}
 	clara, claraID := viewer("clara", bau, rat)
 	anna, _ := viewer("anna", bau, rat)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -35,11 +36,7 @@ func TestSearchAccessAgreesWithPolicy(t *testing.T) {
 		p := &sessions.Person{BodyID: bodies[0].ID, GivenName: name, FamilyName: "Beispiel"}
 		must(t, c.store.CreatePerson(ctx, p))
 		must(t, c.store.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau, StartDate: start, EndDate: end}))
-		a := &sessions.Account{Name: name, Role: access.RoleMember, PersonID: p.ID}
-		must(t, c.store.CreateAccount(ctx, a, "ein langes Passwort"))
-		v, err := c.store.ViewerFor(ctx, a)
-		must(t, err)
-		return v
+		return accountViewer(t, c.store, c.db, &accounts.Account{Name: name, Role: access.RoleMember, PersonID: p.ID})
 	}
 	viewers := map[string]access.Viewer{}
 	for k, v := range c.viewers {

@@ -9,10 +9,10 @@
 // an Attachment becomes a File; AgendaItem.Position is OParl's order,
 // Title its name, Resolution its resolutionText).
 //
-// Accounts, sign-ins (the auth cookie), API tokens and the audit log live
-// here too (accounts.go), because the viewer the policy needs is an
-// account with the memberships of its person. A "session" in this product
-// is a council session; a signed-in browser is a SignIn.
+// The audit log lives here too (audit.go). Accounts, sign-ins and API
+// tokens live in package accounts; ViewerFor completes an account's Viewer
+// with the memberships of its person. A "session" in this product is a
+// council session; a signed-in browser is an accounts.SignIn.
 //
 // # Storage
 //

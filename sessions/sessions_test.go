@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -106,6 +108,18 @@ func versionedDocument(t *testing.T, db *sql.DB, contents ...string) (int64, *do
 		}
 	}
 	return id, svc
+}
+
+// accountViewer creates account a through package accounts, on st's
+// database, and returns the Viewer the web layer builds for it: the
+// account's part, completed by ViewerFor with the person's memberships.
+func accountViewer(t *testing.T, st *sessions.Store, db *sql.DB, a *accounts.Account) access.Viewer {
+	t.Helper()
+	ctx := context.Background()
+	must(t, accounts.NewStore(db, st.Now).CreateAccount(ctx, a, ""))
+	v, err := st.ViewerFor(ctx, a.Viewer())
+	must(t, err)
+	return v
 }
 
 func must(t *testing.T, err error) {

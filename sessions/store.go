@@ -482,17 +482,19 @@ var berlin = func() *time.Location {
 	return l
 }()
 
-// ViewerFor returns the Viewer of an account: its role and, for an account
-// linked to a person, the person's memberships as periods (the end date is
-// the last day, so the period ends at the following midnight in
+// ViewerFor completes the Viewer of a signed-in account with what the
+// council's records know: v carries the account (AccountID, Name, Role and
+// PersonID, as accounts.Account.Viewer gives it); for an account linked to
+// a person, ViewerFor adds the person's memberships as periods (the end
+// date is the last day, so the period ends at the following midnight in
 // Europe/Berlin). Callers build it anew for every request, so that a new
 // membership or exclusion counts at once.
-func (s *Store) ViewerFor(ctx context.Context, a *Account) (access.Viewer, error) {
-	v := access.Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
-	if a.PersonID == 0 {
+func (s *Store) ViewerFor(ctx context.Context, v access.Viewer) (access.Viewer, error) {
+	v.Memberships = nil
+	if v.PersonID == 0 {
 		return v, nil
 	}
-	ms, err := s.FindMemberships(ctx, a.PersonID, 0)
+	ms, err := s.FindMemberships(ctx, v.PersonID, 0)
 	if err != nil {
 		return access.Viewer{}, err
 	}

@@ -2,6 +2,7 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -18,6 +20,7 @@ import (
 type council struct {
 	store   *sessions.Store
 	clock   *clock
+	db      *sql.DB
 	docSvc  *documents.Service
 	viewers map[string]access.Viewer
 	persons map[string]int64
@@ -41,7 +44,7 @@ func newCouncil(t *testing.T) *council {
 	t.Helper()
 	ctx := context.Background()
 	st, db, clk := openStore(t)
-	c := &council{store: st, clock: clk, docs: map[string]int64{}, attachments: map[string]int64{}, papers: map[string]int64{},
+	c := &council{store: st, db: db, clock: clk, docs: map[string]int64{}, attachments: map[string]int64{}, papers: map[string]int64{},
 		viewers: map[string]access.Viewer{}, persons: map[string]int64{}}
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
 	must(t, st.CreateBody(ctx, body))
@@ -59,11 +62,7 @@ func newCouncil(t *testing.T) *council {
 	}
 	anna, bernd, clara := person("Anna", bau.ID), person("Bernd", kultur.ID), person("Clara", bau.ID)
 	account := func(name string, role access.Role, personID int64) access.Viewer {
-		a := &sessions.Account{Name: name, Role: role, PersonID: personID}
-		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))
-		v, err := st.ViewerFor(ctx, a)
-		must(t, err)
-		return v
+		return accountViewer(t, st, db, &accounts.Account{Name: name, Role: role, PersonID: personID})
 	}
 	c.viewers["anonymous"] = access.Viewer{}
 	c.viewers["member"] = account("anna", access.RoleMember, anna)
@@ -369,7 +368,7 @@ func TestMembershipPeriod(t *testing.T) {
 // ViewerFor turns the membership's last day into a period that ends at the
 // following midnight, so a meeting on the last day still counts.
 func TestViewerForEndDate(t *testing.T) {
-	st, _, _ := openStore(t)
+	st, db, _ := openStore(t)
 	ctx := context.Background()
 	body := &sessions.Body{Name: "Stadt"}
 	must(t, st.CreateBody(ctx, body))
@@ -378,10 +377,7 @@ func TestViewerForEndDate(t *testing.T) {
 	p := &sessions.Person{BodyID: body.ID, FamilyName: "Muster"}
 	must(t, st.CreatePerson(ctx, p))
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, StartDate: "2020-05-01", EndDate: "2026-04-30"}))
-	a := &sessions.Account{Name: "muster", Role: access.RoleMember, PersonID: p.ID}
-	must(t, st.CreateAccount(ctx, a, ""))
-	v, err := st.ViewerFor(ctx, a)
-	must(t, err)
+	v := accountViewer(t, st, db, &accounts.Account{Name: "muster", Role: access.RoleMember, PersonID: p.ID})
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	for _, tc := range []struct {
 		at   time.Time

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,31 +84,20 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 	})
 }
 
-// writeInvalid answers a refused annotation with its reason.
-func (a *annotations) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var inv *annotate.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		status := http.StatusBadRequest
-		if inv.Reason == "too_large" {
-			status = http.StatusRequestEntityTooLarge
-		}
-		writeJSON(w, status, map[string]string{"code": ratsmappe.EINVALID, "reason": inv.Reason, "message": inv.Message})
-	case errors.Is(err, annotate.ErrDeleted):
-		writeJSON(w, http.StatusConflict, map[string]string{"code": ratsmappe.ECONFLICT, "reason": "deleted", "message": ratsmappe.ErrorMessage(err)})
-	default:
-		a.s.Error(w, r, err)
-	}
-}
-
 // reader returns the caller as a reader of annotations: with their
-// current faction peers.
+// current faction peers, the member accounts of the persons who share a
+// faction with them today.
 func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
 	v := viewerFrom(ctx)
-	peers, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
+	persons, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
 	if err != nil {
 		return annotate.Reader{}, err
 	}
+	peers, err := a.s.cfg.Accounts.MemberAccounts(ctx, persons)
+	if err != nil {
+		return annotate.Reader{}, err
+	}
+	delete(peers, v.AccountID)
 	return annotate.Reader{AccountID: v.AccountID, Peers: peers}, nil
 }
 
@@ -168,7 +156,7 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	}
 	an, err := annotate.Parse(body)
 	if err != nil {
-		a.fail(w, r, err)
+		a.s.Error(w, r, err)
 		return
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
@@ -182,7 +170,7 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	}
 	out, created, err := a.store.Put(ctx, v.AccountID, uuid, an)
 	if err != nil {
-		a.fail(w, r, err)
+		a.s.Error(w, r, err)
 		return
 	}
 	// A note made on an older version moves to the current one now.

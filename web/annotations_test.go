@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -64,6 +65,7 @@ type annEnv struct {
 	t      *testing.T
 	srv    *httptest.Server
 	st     *sessions.Store
+	acc    *accounts.Store
 	svc    *documents.Service
 	dir    string
 	tokens map[string]string // role → bearer token
@@ -96,7 +98,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: pagesIngester{dir: dir}})
-	e := &annEnv{t: t, st: st, svc: svc, dir: dir, tokens: map[string]string{}, person: map[string]int64{}}
+	e := &annEnv{t: t, st: st, acc: accounts.NewStore(db, nil), svc: svc, dir: dir, tokens: map[string]string{}, person: map[string]int64{}}
 
 	body := &sessions.Body{Name: "Stadt Lindenau"}
 	must(t, st.CreateBody(ctx, body))
@@ -117,9 +119,9 @@ func newAnnEnv(t *testing.T) *annEnv {
 			person = p.ID
 			e.person[name] = p.ID
 		}
-		a := &sessions.Account{Name: name, DisplayName: name + " Beispiel", Role: role, PersonID: person}
-		must(t, st.CreateAccount(ctx, a, ""))
-		_, tok, err := st.CreateAPIToken(ctx, a.ID, "test")
+		a := &accounts.Account{Name: name, DisplayName: name + " Beispiel", Role: role, PersonID: person}
+		must(t, e.acc.CreateAccount(ctx, a, ""))
+		_, tok, err := e.acc.CreateAPIToken(ctx, a.ID, "test")
 		must(t, err)
 		e.tokens[name] = tok
 	}
@@ -718,9 +720,9 @@ func TestAnnotationExport(t *testing.T) {
 func TestAnnotationCookieNeedsCSRF(t *testing.T) {
 	e := newAnnEnv(t)
 	ctx := context.Background()
-	a, err := e.st.FindAccountByName(ctx, "anna")
+	a, err := e.acc.FindAccountByName(ctx, "anna")
 	must(t, err)
-	must(t, e.st.SetPassword(ctx, a.ID, "ein gutes Passwort"))
+	must(t, e.acc.SetPassword(ctx, a.ID, "ein gutes Passwort"))
 	c := browser(t)
 	tok := loginForm(t, c, e.srv.URL)
 	postLogin(t, c, e.srv.URL, tok, "anna", "ein gutes Passwort")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -103,8 +104,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // is (a bearer token or the auth cookie's value). A stale cookie is
 // cleared and means anonymous; a bad bearer token is an error.
 func (s *Server) signedInContext(w http.ResponseWriter, r *http.Request, tok string, bearer bool) (context.Context, error) {
-	ctx, st := r.Context(), s.cfg.Sessions
-	var a *sessions.Account
+	ctx, st := r.Context(), s.cfg.Accounts
+	var a *accounts.Account
 	var err error
 	if bearer {
 		a, err = st.ResolveAPIToken(ctx, tok)
@@ -118,7 +119,7 @@ func (s *Server) signedInContext(w http.ResponseWriter, r *http.Request, tok str
 	if err != nil {
 		return nil, err
 	}
-	v, err := st.ViewerFor(ctx, a)
+	v, err := s.cfg.Sessions.ViewerFor(ctx, a.Viewer())
 	if err != nil {
 		return nil, err
 	}
@@ -134,14 +135,14 @@ func (c Config) idle() time.Duration {
 	if c.IdleTimeout > 0 {
 		return c.IdleTimeout
 	}
-	return sessions.DefaultIdleTimeout
+	return accounts.DefaultIdleTimeout
 }
 
 func (c Config) absolute() time.Duration {
 	if c.AbsoluteTimeout > 0 {
 		return c.AbsoluteTimeout
 	}
-	return sessions.DefaultAbsoluteTimeout
+	return accounts.DefaultAbsoluteTimeout
 }
 
 func (s *Server) clearAuth(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +225,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusTooManyRequests, translate(lang, "login.limited"))
 		return
 	}
-	a, err := s.cfg.Sessions.Authenticate(ctx, name, password)
+	a, err := s.cfg.Accounts.Authenticate(ctx, name, password)
 	if err != nil {
 		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
 			s.signIns.Fail(name, ip)
@@ -241,14 +242,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // finishSignIn starts a sign-in for a, sets the auth cookie and sends the
 // browser on to next.
-func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a *sessions.Account, next, method string) {
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a *accounts.Account, next, method string) {
 	ctx := r.Context()
 	// A new token at every sign-in: a token planted before (session
 	// fixation) is never promoted. The old one, if any, ends.
 	if c, err := r.Cookie(authCookie); err == nil {
-		s.cfg.Sessions.EndSignIn(ctx, c.Value)
+		s.cfg.Accounts.EndSignIn(ctx, c.Value)
 	}
-	tok, err := s.cfg.Sessions.StartSignIn(ctx, a.ID, r.UserAgent())
+	tok, err := s.cfg.Accounts.StartSignIn(ctx, a.ID, r.UserAgent())
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -263,10 +264,10 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := viewerFrom(ctx)
 	if c, err := r.Cookie(authCookie); err == nil {
-		s.cfg.Sessions.EndSignIn(ctx, c.Value)
+		s.cfg.Accounts.EndSignIn(ctx, c.Value)
 	}
 	if r.PostFormValue("everywhere") != "" && v.AccountID != 0 {
-		s.cfg.Sessions.EndAllSignIns(ctx, v.AccountID)
+		s.cfg.Accounts.EndAllSignIns(ctx, v.AccountID)
 		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: "account.sign_out_everywhere"})
 	}
 	s.clearAuth(w, r)

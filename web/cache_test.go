@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -82,7 +83,7 @@ func newCacheEnv(t testing.TB) *cacheEnv {
 	must(t, st.CreatePerson(ctx, p))
 	e.person = p.ID
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, Role: "Mitglied", VotingRight: true, StartDate: "2020-01-01"}))
-	must(t, st.CreateAccount(ctx, &sessions.Account{Name: "anna", DisplayName: "Anna Beispiel", Role: access.RoleMember, PersonID: p.ID}, "ein gutes Passwort"))
+	must(t, accounts.NewStore(db, nil).CreateAccount(ctx, &accounts.Account{Name: "anna", DisplayName: "Anna Beispiel", Role: access.RoleMember, PersonID: p.ID}, "ein gutes Passwort"))
 
 	now := e.clock.Now()
 	meeting := func(name string) int64 {

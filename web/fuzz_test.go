@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -136,7 +137,7 @@ func fuzzServer(f testing.TB) *Server {
 		}
 	}
 	st := sessions.NewStore(db, nil)
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {
+	if err := accounts.NewStore(db, nil).CreateAccount(ctx, &accounts.Account{Name: "anna", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {
 		f.Fatal(err)
 	}
 	s, err := NewServer(Config{Sessions: st, DB: db, Documents: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db)}),

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -193,7 +194,7 @@ func postLoginNext(t *testing.T, c *http.Client, base, token, name, pw, next str
 func TestSessionFixationWithValidToken(t *testing.T) {
 	e := newCacheEnv(t)
 	ctx := context.Background()
-	must(t, e.st.CreateAccount(ctx, &sessions.Account{Name: "mallory", DisplayName: "Mallory", Role: access.RoleMember}, "ein böses Passwort"))
+	must(t, accounts.NewStore(e.db, nil).CreateAccount(ctx, &accounts.Account{Name: "mallory", DisplayName: "Mallory", Role: access.RoleMember}, "ein böses Passwort"))
 	attacker := browser(t)
 	tok := loginForm(t, attacker, e.srv.URL)
 	resp := postLogin(t, attacker, e.srv.URL, tok, "mallory", "ein böses Passwort")
@@ -231,7 +232,7 @@ func TestSessionFixationWithValidToken(t *testing.T) {
 	if strings.Contains(string(b), "Mallory") || strings.Contains(string(b), "Anna Beispiel") {
 		t.Errorf("the planted token still signs someone in")
 	}
-	if _, err := e.st.ResolveSignIn(ctx, planted, 1e12, 1e12); err == nil {
+	if _, err := accounts.NewStore(e.db, nil).ResolveSignIn(ctx, planted, 1e12, 1e12); err == nil {
 		t.Errorf("the planted token is still valid")
 	}
 	// The victim's own cookie works.

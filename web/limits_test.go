@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -31,9 +32,10 @@ func newLimitServer(t *testing.T, cfg web.Config) (*httptest.Server, string) {
 	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
 	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "amt", Role: access.RoleClerk}
-	must(t, st.CreateAccount(ctx, a, "ein gutes Passwort"))
-	_, tok, err := st.CreateAPIToken(ctx, a.ID, "test")
+	a := &accounts.Account{Name: "amt", Role: access.RoleClerk}
+	acc := accounts.NewStore(db, nil)
+	must(t, acc.CreateAccount(ctx, a, ""))
+	_, tok, err := acc.CreateAPIToken(ctx, a.ID, "test")
 	must(t, err)
 	cfg.Documents = documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
 	cfg.Sessions, cfg.DB, cfg.Logger, cfg.TempDir = st, db, slog.New(slog.DiscardHandler), t.TempDir()

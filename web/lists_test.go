@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -80,9 +81,9 @@ func newListFixture(t *testing.T) *listFixture {
 		return p.ID
 	}
 	token := func(name string, role access.Role, personID int64) {
-		a := &sessions.Account{Name: name, Role: role, PersonID: personID}
-		must(st.CreateAccount(ctx, a, ""))
-		_, tok, err := st.CreateAPIToken(ctx, a.ID, "test")
+		a := &accounts.Account{Name: name, Role: role, PersonID: personID}
+		must(e.accounts.CreateAccount(ctx, a, ""))
+		_, tok, err := e.accounts.CreateAPIToken(ctx, a.ID, "test")
 		must(err)
 		f.tokens[name] = tok
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -111,8 +112,7 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	idt.Claims(&claims)
 	subject := idt.Issuer + "|" + idt.Subject
-	st := s.cfg.Sessions
-	a, err := st.FindAccountByOIDC(ctx, subject)
+	a, err := s.cfg.Accounts.FindAccountByOIDC(ctx, subject)
 	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
 		a, err = s.linkOIDC(ctx, subject, claims.PreferredUsername, claims.Email, claims.EmailVerified)
 	}
@@ -125,16 +125,16 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 
 // linkOIDC finds the account a first OIDC sign-in belongs to, by user name
 // or verified e-mail, and links it.
-func (s *Server) linkOIDC(ctx context.Context, subject, username, email string, verified bool) (*sessions.Account, error) {
+func (s *Server) linkOIDC(ctx context.Context, subject, username, email string, verified bool) (*accounts.Account, error) {
 	for _, name := range []string{username, map[bool]string{true: email}[verified]} {
 		if name == "" {
 			continue
 		}
-		a, err := s.cfg.Sessions.FindAccountByName(ctx, name)
+		a, err := s.cfg.Accounts.FindAccountByName(ctx, name)
 		if err != nil {
 			continue
 		}
-		if err := s.cfg.Sessions.LinkOIDC(ctx, a.ID, subject); err != nil {
+		if err := s.cfg.Accounts.LinkOIDC(ctx, a.ID, subject); err != nil {
 			return nil, err
 		}
 		s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: a.ID, Actor: a.DisplayName, Action: "account.oidc_link", Details: subject})

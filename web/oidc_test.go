@@ -20,6 +20,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -103,8 +104,9 @@ func TestOIDCSignIn(t *testing.T) {
 	sqlite.Migrate(ctx, db, "documents", documents.Migrations())
 	sqlite.Migrate(ctx, db, "sessions", sessions.Migrations())
 	st := sessions.NewStore(db, nil)
-	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}
-	if err := st.CreateAccount(ctx, a, ""); err != nil {
+	acc := accounts.NewStore(db, nil)
+	a := &accounts.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}
+	if err := acc.CreateAccount(ctx, a, ""); err != nil {
 		t.Fatal(err)
 	}
 	var handler http.Handler
@@ -148,11 +150,11 @@ func TestOIDCSignIn(t *testing.T) {
 			auth = ck.Value
 		}
 	}
-	got, err := st.ResolveSignIn(ctx, auth, time.Hour, time.Hour)
+	got, err := acc.ResolveSignIn(ctx, auth, time.Hour, time.Hour)
 	if err != nil || got.ID != a.ID {
 		t.Fatalf("signed in as %v, %v; want dora", got, err)
 	}
-	if _, err := st.FindAccountByOIDC(ctx, prov.srv.URL+"|sub-dora"); err != nil {
+	if _, err := acc.FindAccountByOIDC(ctx, prov.srv.URL+"|sub-dora"); err != nil {
 		t.Errorf("account not linked: %v", err)
 	}
 	// Someone the provider knows but Ratsmappe does not gets no account.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -66,7 +67,7 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	}
 	st := sessions.NewStore(db, nil)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	if _, err := demo.Load(ctx, svc, st, demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
@@ -54,7 +55,7 @@ func newReaderServer(t *testing.T) *readerEnv {
 	}
 	st := sessions.NewStore(db, nil)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	res, err := demo.Load(ctx, svc, st, demo.Options{TempDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	res, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{TempDir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +144,8 @@ func TestReaderShell(t *testing.T) {
 		t.Errorf("redirect to %q, want %q", got, want)
 	}
 	ctx := context.Background()
-	a := &sessions.Account{Name: "rita", DisplayName: "Rita Rat", Role: access.RoleMember}
-	if err := e.sessions.CreateAccount(ctx, a, "ein-langes-passwort"); err != nil {
+	a := &accounts.Account{Name: "rita", DisplayName: "Rita Rat", Role: access.RoleMember}
+	if err := e.accounts.CreateAccount(ctx, a, "ein-langes-passwort"); err != nil {
 		t.Fatal(err)
 	}
 	if resp := postLogin(t, c, e.srv.URL, loginForm(t, c, e.srv.URL), "rita", "ein-langes-passwort"); resp.StatusCode != http.StatusSeeOther {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
@@ -406,9 +407,10 @@ func newRefTemplate(t *testing.T) *refTemplate {
 	}
 	faction := &sessions.Organization{BodyID: body.ID, Name: "Fraktion F", Classification: sessions.ClassFaction}
 	oparlMust(t, st.CreateOrganization(ctx, faction))
-	clerk := &sessions.Account{Name: "amt", Role: access.RoleClerk}
-	oparlMust(t, st.CreateAccount(ctx, clerk, "ein gutes Passwort"))
-	_, tok, err := st.CreateAPIToken(ctx, clerk.ID, "refmodel")
+	acc := accounts.NewStore(db, nil)
+	clerk := &accounts.Account{Name: "amt", Role: access.RoleClerk}
+	oparlMust(t, acc.CreateAccount(ctx, clerk, "ein gutes Passwort"))
+	_, tok, err := acc.CreateAPIToken(ctx, clerk.ID, "refmodel")
 	oparlMust(t, err)
 	tp.viewers = []rmViewer{{name: "citizen", person: -1}, {name: "clerk", token: tok, person: -1, staff: true}}
 	// P1: committee A. P2 and P3: A and the council, faction F (P3 is the
@@ -429,9 +431,9 @@ func newRefTemplate(t *testing.T) *refTemplate {
 		if i == 1 || i == 2 {
 			oparlMust(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: faction.ID, Role: "Mitglied"}))
 		}
-		a := &sessions.Account{Name: fmt.Sprintf("p%d", i+1), Role: access.RoleMember, PersonID: p.ID}
-		oparlMust(t, st.CreateAccount(ctx, a, "ein gutes Passwort"))
-		_, tok, err := st.CreateAPIToken(ctx, a.ID, "refmodel")
+		a := &accounts.Account{Name: fmt.Sprintf("p%d", i+1), Role: access.RoleMember, PersonID: p.ID}
+		oparlMust(t, acc.CreateAccount(ctx, a, "ein gutes Passwort"))
+		_, tok, err := acc.CreateAPIToken(ctx, a.ID, "refmodel")
 		oparlMust(t, err)
 		tp.viewers = append(tp.viewers, rmViewer{name: a.Name, token: tok, person: i})
 	}
@@ -449,6 +451,7 @@ type refWorld struct {
 	tp      *refTemplate
 	dir     string
 	store   *sessions.Store
+	acc     *accounts.Store
 	svc     *documents.Service
 	h       http.Handler
 	model   refModel
@@ -499,7 +502,7 @@ func newRefWorld(rt *rapid.T, tp *refTemplate) *refWorld {
 	}
 	srv := httptest.NewServer(h)
 	rt.Cleanup(srv.Close)
-	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, svc: svc, h: h,
+	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, acc: accounts.NewStore(db, nil), svc: svc, h: h,
 		srv: srv, mirror: &oparltest.Mirror{System: srv.URL + "/oparl/v1/system"}}
 	for _, ms := range tp.initial {
 		c := *ms
@@ -1187,9 +1190,9 @@ func (w *refWorld) viewer(rv rmViewer) access.Viewer {
 	if rv.token == "" {
 		return access.Viewer{}
 	}
-	a, err := w.store.ResolveAPIToken(w.ctx, rv.token)
+	a, err := w.acc.ResolveAPIToken(w.ctx, rv.token)
 	w.must(err)
-	v, err := w.store.ViewerFor(w.ctx, a)
+	v, err := w.store.ViewerFor(w.ctx, a.Viewer())
 	w.must(err)
 	return v
 }

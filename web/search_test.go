@@ -13,6 +13,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -57,11 +58,11 @@ func (f *fakeSearcher) Suggest(ctx context.Context, q search.SuggestQuery) ([]st
 
 func newSearchServer(t *testing.T, s web.Searcher) *httptest.Server {
 	t.Helper()
-	srv, _ := newSearchServerStore(t, s)
+	srv, _, _ := newSearchServerStore(t, s)
 	return srv
 }
 
-func newSearchServerStore(t *testing.T, s web.Searcher) (*httptest.Server, *sessions.Store) {
+func newSearchServerStore(t *testing.T, s web.Searcher) (*httptest.Server, *sessions.Store, *accounts.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -75,14 +76,14 @@ func newSearchServerStore(t *testing.T, s web.Searcher) (*httptest.Server, *sess
 	must(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv, st
+	return srv, st, accounts.NewStore(db, nil)
 }
 
 // A member searches with their person's principal besides the public
 // one, staff as staff: the index then admits what the policy admits them.
 func TestSearchViewers(t *testing.T) {
 	f := &fakeSearcher{}
-	srv, st := newSearchServerStore(t, f)
+	srv, st, acc := newSearchServerStore(t, f)
 	ctx := context.Background()
 	body := &sessions.Body{Name: "Stadt"}
 	must(t, st.CreateBody(ctx, body))
@@ -95,9 +96,9 @@ func TestSearchViewers(t *testing.T) {
 		{access.RoleMember, []string{search.Public, search.Person(p.ID)}},
 		{access.RoleClerk, []string{search.Staff}},
 	} {
-		a := &sessions.Account{Name: string(tc.role), Role: tc.role, PersonID: p.ID}
-		must(t, st.CreateAccount(ctx, a, "ein langes Passwort"))
-		_, token, err := st.CreateAPIToken(ctx, a.ID, "test")
+		a := &accounts.Account{Name: string(tc.role), Role: tc.role, PersonID: p.ID}
+		must(t, acc.CreateAccount(ctx, a, ""))
+		_, token, err := acc.CreateAPIToken(ctx, a.ID, "test")
 		must(t, err)
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/search?q=Radweg", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

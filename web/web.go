@@ -26,6 +26,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -37,11 +38,14 @@ type Config struct {
 	DB        *sql.DB
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // metrics are served from it; may be nil
+	// Accounts keeps accounts, sign-ins and API tokens; nil: an
+	// accounts.Store on DB (cmd passes its own).
+	Accounts *accounts.Store
 	// Key signs CSRF tokens; at least 32 random bytes, kept across
 	// restarts (cmd keeps it in the data directory).
 	Key []byte
 	// IdleTimeout and AbsoluteTimeout limit a sign-in; zero means the
-	// sessions package's defaults.
+	// accounts package's defaults.
 	IdleTimeout, AbsoluteTimeout time.Duration
 	// PacketDir caches built session packets.
 	PacketDir string
@@ -98,6 +102,9 @@ type Server struct {
 // scope "web" to cfg.DB. It fails if the embedded templates or assets are
 // broken, which the tests catch, or if the migrations fail.
 func NewServer(cfg Config) (*Server, error) {
+	if cfg.Accounts == nil && cfg.DB != nil {
+		cfg.Accounts = accounts.NewStore(cfg.DB, nil)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -340,8 +347,9 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 }
 
 // Error writes err as a JSON error response with the status its code maps
-// to. Internal errors are logged with the request ID and shown as
-// "internal error".
+// to: code, message, and reason and message_en where the error has them.
+// Internal errors are logged with the request ID and shown as "internal
+// error".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	var rej *documents.Rejection
 	if errors.As(err, &rej) {
@@ -365,7 +373,17 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"code": code, "message": "internal error", "request_id": reqID})
 		return
 	}
-	writeJSON(w, ErrorStatus(code), map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)})
+	body := map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)}
+	var e *ratsmappe.Error
+	if errors.As(err, &e) {
+		if e.Reason != "" {
+			body["reason"] = e.Reason
+		}
+		if e.MessageEN != "" {
+			body["message_en"] = e.MessageEN
+		}
+	}
+	writeJSON(w, ErrorStatus(code), body)
 }
 
 var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}

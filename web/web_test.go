@@ -17,6 +17,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -27,6 +28,7 @@ import (
 type env struct {
 	srv      *httptest.Server
 	sessions *sessions.Store
+	accounts *accounts.Store
 }
 
 func newServer(t *testing.T) *env {
@@ -54,7 +56,7 @@ func newServer(t *testing.T) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, sessions: st}
+	return &env{srv: srv, sessions: st, accounts: accounts.NewStore(db, nil)}
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {
@@ -177,7 +179,7 @@ func postLogin(t *testing.T, c *http.Client, base, token, name, pw string) *http
 func TestLogin(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	if err := e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort"); err != nil {
+	if err := e.accounts.CreateAccount(ctx, &accounts.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
 	c := browser(t)
@@ -230,7 +232,7 @@ func TestLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if _, err := e.sessions.ResolveSignIn(ctx, auth.Value, 1e12, 1e12); err == nil {
+	if _, err := e.accounts.ResolveSignIn(ctx, auth.Value, 1e12, 1e12); err == nil {
 		t.Errorf("sign-in still valid after logout")
 	}
 }
@@ -240,8 +242,8 @@ func TestLogin(t *testing.T) {
 func TestNoSessionFixation(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
-	if err := e.sessions.CreateAccount(ctx, a, "ein gutes Passwort"); err != nil {
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
+	if err := e.accounts.CreateAccount(ctx, a, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
 	c := browser(t)
@@ -254,7 +256,7 @@ func TestNoSessionFixation(t *testing.T) {
 			t.Errorf("planted token kept")
 		}
 	}
-	if _, err := e.sessions.ResolveSignIn(ctx, "planted-by-attacker", 1e12, 1e12); err == nil {
+	if _, err := e.accounts.ResolveSignIn(ctx, "planted-by-attacker", 1e12, 1e12); err == nil {
 		t.Errorf("planted token became valid")
 	}
 }
@@ -263,7 +265,7 @@ func TestNoSessionFixation(t *testing.T) {
 func TestLoginRedirectStaysOnSite(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "clara", Role: access.RoleMember}, "ein gutes Passwort")
+	e.accounts.CreateAccount(ctx, &accounts.Account{Name: "clara", Role: access.RoleMember}, "ein gutes Passwort")
 	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
 		c := browser(t)
 		tok := loginForm(t, c, e.srv.URL)
@@ -298,7 +300,7 @@ func TestBearerToken(t *testing.T) {
 func TestAPICSRFWithCookie(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
+	e.accounts.CreateAccount(ctx, &accounts.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
 	c := browser(t)
 	tok := loginForm(t, c, e.srv.URL)
 	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")
@@ -352,11 +354,11 @@ func TestOfficePages(t *testing.T) {
 	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Eröffnung", Public: true})
 	st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Vertraulich"})
 	token := func(name string, role access.Role) string {
-		a := &sessions.Account{Name: name, Role: role}
-		if err := st.CreateAccount(ctx, a, ""); err != nil {
+		a := &accounts.Account{Name: name, Role: role}
+		if err := e.accounts.CreateAccount(ctx, a, ""); err != nil {
 			t.Fatal(err)
 		}
-		_, tok, _ := st.CreateAPIToken(ctx, a.ID, "test")
+		_, tok, _ := e.accounts.CreateAPIToken(ctx, a.ID, "test")
 		return tok
 	}
 	clerk, admin, member := token("amt", access.RoleClerk), token("admin", access.RoleAdmin), token("anna", access.RoleMember)
@@ -398,7 +400,7 @@ func TestOfficePages(t *testing.T) {
 func TestUploadWithCookieKeepsBody(t *testing.T) {
 	e := newServer(t)
 	ctx := context.Background()
-	e.sessions.CreateAccount(ctx, &sessions.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
+	e.accounts.CreateAccount(ctx, &accounts.Account{Name: "amt", Role: access.RoleClerk}, "ein gutes Passwort")
 	c := browser(t)
 	tok := loginForm(t, c, e.srv.URL)
 	postLogin(t, c, e.srv.URL, tok, "amt", "ein gutes Passwort")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
@@ -115,6 +116,7 @@ type App struct {
 	Docs     *documents.Service
 	Pool     *pdfworker.Pool
 	Sessions *sessions.Store
+	Accounts *accounts.Store
 
 	observe func(string, time.Duration)
 }
@@ -148,6 +150,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	a.Sessions = sessions.NewStore(db, nil)
+	a.Accounts = accounts.NewStore(db, nil)
 	// A database from before the publication ledger gets its public state
 	// recorded once; afterwards this reads one row.
 	if err := a.Sessions.SeedLedger(ctx); err != nil {

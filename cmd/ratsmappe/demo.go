@@ -56,7 +56,7 @@ func loadDemo(ctx context.Context, app *App, canary string, stderr io.Writer) (*
 	if !isTerminal(stderr) {
 		fmt.Fprintln(stderr, "Lade die Demo-Stadt Lindenau (Dokumente werden erzeugt und geprüft) …")
 	}
-	res, err := demo.Load(ctx, app.Docs, app.Sessions, demo.Options{
+	res, err := demo.Load(ctx, app.Docs, app.Sessions, app.Accounts, demo.Options{
 		Canary:   canary,
 		Workers:  app.Pool.Workers(),
 		Logger:   app.Log,

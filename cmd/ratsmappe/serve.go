@@ -101,6 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
 		Sessions:  app.Sessions,
+		Accounts:  app.Accounts,
 		DB:        app.DB,
 		Logger:    log,
 		Registry:  reg,

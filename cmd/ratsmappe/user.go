@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -40,13 +41,13 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return nil
 	}
 	// withAccount opens the data directory and runs f on account NAME.
-	withAccount := func(f func(app *App, a *sessions.Account) error) error {
+	withAccount := func(f func(app *App, a *accounts.Account) error) error {
 		app, err := open()
 		if err != nil {
 			return err
 		}
 		defer app.Close()
-		a, err := app.Sessions.FindAccountByName(ctx, name)
+		a, err := app.Accounts.FindAccountByName(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -66,8 +67,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		defer app.Close()
-		a := &sessions.Account{Name: name, DisplayName: *display, Role: access.Role(*role), PersonID: *person}
-		if err := app.Sessions.CreateAccount(ctx, a, pw); err != nil {
+		a := &accounts.Account{Name: name, DisplayName: *display, Role: access.Role(*role), PersonID: *person}
+		if err := app.Accounts.CreateAccount(ctx, a, pw); err != nil {
 			return err
 		}
 		app.Sessions.Audit(ctx, sessions.AuditEntry{Actor: "cli", Action: "account.create", ObjectType: "account", ObjectID: a.ID, Details: string(a.Role)})
@@ -76,8 +77,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := needName(); err != nil {
 			return err
 		}
-		return withAccount(func(app *App, a *sessions.Account) error {
-			tok, secret, err := app.Sessions.CreateAPIToken(ctx, a.ID, *label)
+		return withAccount(func(app *App, a *accounts.Account) error {
+			tok, secret, err := app.Accounts.CreateAPIToken(ctx, a.ID, *label)
 			if err != nil {
 				return err
 			}
@@ -97,22 +98,22 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		return withAccount(func(app *App, a *sessions.Account) error {
-			return app.Sessions.RevokeAPIToken(ctx, a.ID, id)
+		return withAccount(func(app *App, a *accounts.Account) error {
+			return app.Accounts.RevokeAPIToken(ctx, a.ID, id)
 		})
 	case "disable", "enable", "signout":
 		if err := needName(); err != nil {
 			return err
 		}
-		return withAccount(func(app *App, a *sessions.Account) error {
+		return withAccount(func(app *App, a *accounts.Account) error {
 			var err error
 			switch args[0] {
 			case "disable":
-				err = app.Sessions.DisableAccount(ctx, a.ID)
+				err = app.Accounts.DisableAccount(ctx, a.ID)
 			case "enable":
-				err = app.Sessions.EnableAccount(ctx, a.ID)
+				err = app.Accounts.EnableAccount(ctx, a.ID)
 			default:
-				err = app.Sessions.EndAllSignIns(ctx, a.ID)
+				err = app.Accounts.EndAllSignIns(ctx, a.ID)
 			}
 			if err != nil {
 				return err
@@ -128,8 +129,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		return withAccount(func(app *App, a *sessions.Account) error {
-			return app.Sessions.SetPassword(ctx, a.ID, pw)
+		return withAccount(func(app *App, a *accounts.Account) error {
+			return app.Accounts.SetPassword(ctx, a.ID, pw)
 		})
 	case "list":
 		app, err := open()
@@ -137,7 +138,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		defer app.Close()
-		as, err := app.Sessions.FindAccounts(ctx)
+		as, err := app.Accounts.FindAccounts(ctx)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -76,9 +77,9 @@ type Result struct {
 	Canary    string    `json:"canary,omitempty"`
 }
 
-// Load creates the demo council. It refuses (ECONFLICT) to run on an
+// Load creates the demo council, with its accounts in acc. It refuses (ECONFLICT) to run on an
 // installation that already has a body.
-func Load(ctx context.Context, docs *documents.Service, st *sessions.Store, opt Options) (*Result, error) {
+func Load(ctx context.Context, docs *documents.Service, st *sessions.Store, acc *accounts.Store, opt Options) (*Result, error) {
 	bodies, err := st.FindBodies(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +99,7 @@ func Load(ctx context.Context, docs *documents.Service, st *sessions.Store, opt 
 	if opt.Seed == 0 {
 		opt.Seed = 2026
 	}
-	g := &gen{ctx: ctx, docs: docs, st: st, opt: opt, r: mrand.New(mrand.NewPCG(opt.Seed, 7)), orgs: map[string]*sessions.Organization{}}
+	g := &gen{ctx: ctx, docs: docs, st: st, acc: acc, opt: opt, r: mrand.New(mrand.NewPCG(opt.Seed, 7)), orgs: map[string]*sessions.Organization{}}
 	if err := g.run(); err != nil {
 		return nil, err
 	}
@@ -109,6 +110,7 @@ type gen struct {
 	ctx  context.Context
 	docs *documents.Service
 	st   *sessions.Store
+	acc  *accounts.Store
 	opt  Options
 	r    *mrand.Rand
 	res  Result
@@ -812,11 +814,11 @@ func (g *gen) finish(p *meetingPlan) error {
 func (g *gen) accounts() error {
 	add := func(name, display string, role access.Role, person int64, note string) error {
 		pw := password()
-		a := &sessions.Account{Name: name, DisplayName: display, Role: role, PersonID: person}
-		if err := g.st.CreateAccount(g.ctx, a, pw); err != nil {
+		a := &accounts.Account{Name: name, DisplayName: display, Role: role, PersonID: person}
+		if err := g.acc.CreateAccount(g.ctx, a, pw); err != nil {
 			return err
 		}
-		_, tok, err := g.st.CreateAPIToken(g.ctx, a.ID, "demo")
+		_, tok, err := g.acc.CreateAPIToken(g.ctx, a.ID, "demo")
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
@@ -93,9 +94,9 @@ func newCouncil(t *testing.T) *council {
 	p := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
 	must(t, st.CreatePerson(ctx, p))
 	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: bau.ID, StartDate: "2024-01-01"}))
-	acc := &sessions.Account{Name: "anna", Role: access.RoleMember, PersonID: p.ID}
-	must(t, st.CreateAccount(ctx, acc, "ein langes Passwort"))
-	c.anna, err = st.ViewerFor(ctx, acc)
+	acc := &accounts.Account{Name: "anna", Role: access.RoleMember, PersonID: p.ID}
+	must(t, accounts.NewStore(db, clk.now).CreateAccount(ctx, acc, ""))
+	c.anna, err = st.ViewerFor(ctx, acc.Viewer())
 	must(t, err)
 	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "5. Sitzung", Start: clk.t.Add(48 * time.Hour)}
 	must(t, st.CreateMeeting(ctx, m))

@@ -159,6 +159,11 @@ CREATE TABLE exclusions (
 	PRIMARY KEY (agenda_item_id, person_id)
 ) STRICT;
 
+-- accounts, sign_ins and api_tokens are owned by package accounts (see its
+-- package comment). They are created here because they were part of
+-- sessions before that package existed; this migration stays as it is so
+-- that existing databases keep their rows. Changes to them go into the
+-- accounts package.
 CREATE TABLE accounts (
 	id            INTEGER PRIMARY KEY,
 	name          TEXT NOT NULL UNIQUE COLLATE NOCASE,

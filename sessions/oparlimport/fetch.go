@@ -155,7 +155,7 @@ func (f *fetcher) once(ctx context.Context, url, accept string, read func(io.Rea
 		return 0, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige URL %q: nur http und https werden abgerufen.", url)
 	}
 	if !f.hosts.allows(req.URL) {
-		return 0, &HostError{URL: url}
+		return 0, refuseHost(url, "")
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "Ratsmappe-OParl-Import/1")
@@ -187,44 +187,57 @@ func retryAfter(v string) time.Duration {
 	return 0
 }
 
-// HostError is a URL the import did not fetch because it lies on another
-// host than the source's (scheme, host and port of the System URL) and
-// those allowed (Config.AllowHosts): neither an object URL nor a redirect
-// of the source can send the importer to an internal service or a third
-// party. Via is the URL that redirected there, "" if the source named it.
-// Its code is ratsmappe.EFORBIDDEN; the import skips what needed it.
-type HostError struct {
+// ReasonHostNotAllowed is the Reason of the *ratsmappe.Error (code
+// EFORBIDDEN) for a URL the import did not fetch because it lies on
+// another host than the source's (scheme, host and port of the System
+// URL) and those allowed (Config.AllowHosts): neither an object URL nor a
+// redirect of the source can send the importer to an internal service or
+// a third party. The import skips what needed it and lists the URL in
+// Result.Refused.
+const ReasonHostNotAllowed = "host_not_allowed"
+
+// refusal is the cause inside a ReasonHostNotAllowed error: the URL not
+// fetched and Via, the URL that redirected there ("" if the source named
+// it).
+type refusal struct {
 	URL string
 	Via string
 }
 
-func (e *HostError) Error() string { return e.MessageEN() }
+func (r *refusal) Error() string { return "host " + r.host() + " not allowed" }
 
-// Unwrap gives ratsmappe.ErrorCode and ErrorMessage the German message.
-func (e *HostError) Unwrap() error { return ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "%s", e.Message()) }
-
-// Host is the host (and port) of the refused URL.
-func (e *HostError) Host() string {
-	if u, err := url.Parse(e.URL); err == nil {
+// host is the host (and port) of the refused URL.
+func (r *refusal) host() string {
+	if u, err := url.Parse(r.URL); err == nil {
 		return u.Host
 	}
 	return ""
 }
 
-// Message says in German what was not fetched and why.
-func (e *HostError) Message() string {
-	if e.Via != "" {
-		return fmt.Sprintf("Nicht abgerufen: %s leitet auf %s um, einen anderen Host als den der Quelle (--allow-host %s erlaubt ihn).", e.Via, e.URL, e.Host())
+// refuseHost returns the ReasonHostNotAllowed error for u, reached
+// through a redirect from via if via is not "".
+func refuseHost(u, via string) error {
+	r := &refusal{URL: u, Via: via}
+	e := &ratsmappe.Error{Code: ratsmappe.EFORBIDDEN, Reason: ReasonHostNotAllowed, Err: r}
+	if via != "" {
+		e.Message = fmt.Sprintf("Nicht abgerufen: %s leitet auf %s um, einen anderen Host als den der Quelle (--allow-host %s erlaubt ihn).", via, u, r.host())
+		e.MessageEN = fmt.Sprintf("Not fetched: %s redirects to %s, a host other than the source's (--allow-host %s allows it).", via, u, r.host())
+	} else {
+		e.Message = fmt.Sprintf("Nicht abgerufen: %s liegt auf einem anderen Host als die Quelle (--allow-host %s erlaubt ihn).", u, r.host())
+		e.MessageEN = fmt.Sprintf("Not fetched: %s is on a host other than the source's (--allow-host %s allows it).", u, r.host())
 	}
-	return fmt.Sprintf("Nicht abgerufen: %s liegt auf einem anderen Host als die Quelle (--allow-host %s erlaubt ihn).", e.URL, e.Host())
+	return e
 }
 
-// MessageEN is Message in English.
-func (e *HostError) MessageEN() string {
-	if e.Via != "" {
-		return fmt.Sprintf("not fetched: %s redirects to %s, a host other than the source's (--allow-host %s allows it)", e.Via, e.URL, e.Host())
+// refused returns the refusal and its error if err is a
+// ReasonHostNotAllowed error.
+func refused(err error) (*refusal, *ratsmappe.Error, bool) {
+	var r *refusal
+	var e *ratsmappe.Error
+	if !errors.As(err, &e) || e.Reason != ReasonHostNotAllowed || !errors.As(e, &r) {
+		return nil, nil, false
 	}
-	return fmt.Sprintf("not fetched: %s is on a host other than the source's (--allow-host %s allows it)", e.URL, e.Host())
+	return r, e, true
 }
 
 // hostPolicy is the set of places the import may fetch from: the
@@ -296,14 +309,14 @@ func (p *hostPolicy) allows(u *url.URL) bool {
 }
 
 // client returns a copy of hc that follows redirects only to URLs p
-// allows (and at most 10, as net/http does), refusing others with a
-// *HostError.
+// allows (and at most 10, as net/http does), refusing others with
+// ReasonHostNotAllowed.
 func (p *hostPolicy) client(hc *http.Client) *http.Client {
 	c := *hc
 	next := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !p.allows(req.URL) {
-			return &HostError{URL: req.URL.String(), Via: via[0].URL.String()}
+			return refuseHost(req.URL.String(), via[0].URL.String())
 		}
 		if next != nil {
 			return next(req, via)

@@ -2,7 +2,6 @@ package oparlimport
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe"
 )
 
 // TestFetchRetries checks which answers the importer retries: network
@@ -152,11 +153,14 @@ func TestRedirectElsewhere(t *testing.T) {
 		t.Fatalf("redirect on the source's host: %s %v", b, err)
 	}
 	_, err = f.get(context.Background(), src.URL+"/away")
-	var he *HostError
-	if !errors.As(err, &he) || he.Via != src.URL+"/away" || he.URL != other.URL+"/x" || !objectProblem(err) {
+	he, e, ok := refused(err)
+	if !ok || he.Via != src.URL+"/away" || he.URL != other.URL+"/x" || !objectProblem(err) ||
+		ratsmappe.ErrorCode(err) != ratsmappe.EFORBIDDEN || e.Message == "" || e.MessageEN == "" {
 		t.Fatalf("redirect elsewhere: %v", err)
 	}
-	if _, err := f.get(context.Background(), other.URL+"/direct"); !errors.As(err, &he) || he.Via != "" {
+	if _, err := f.get(context.Background(), other.URL+"/direct"); ratsmappe.ErrorReason(err) != ReasonHostNotAllowed {
+		t.Fatalf("URL elsewhere: %v", err)
+	} else if he, _, _ := refused(err); he.Via != "" {
 		t.Fatalf("URL elsewhere: %v", err)
 	}
 	if otherHits.Load() != 0 || retries != 0 {

@@ -24,8 +24,8 @@
 //
 // It fetches only from the source's origin (scheme, host and port of the
 // System URL) and the hosts Config.AllowHosts adds: an object URL, file
-// URL or redirect elsewhere is not fetched but reported (HostError,
-// Result.Refused), and what needed it is skipped. Config.Deadline bounds
+// URL or redirect elsewhere is not fetched but reported
+// (ReasonHostNotAllowed, Result.Refused), and what needed it is skipped. Config.Deadline bounds
 // a run.
 //
 // This package speaks HTTP to the source; it is the adapter of the
@@ -120,7 +120,7 @@ type Result struct {
 }
 
 // Refused is a URL the import did not fetch because it lies on a host
-// other than the source's and those allowed (see HostError).
+// other than the source's and those allowed (see ReasonHostNotAllowed).
 type Refused struct {
 	URL       string `json:"url"`
 	Via       string `json:"via,omitempty"` // the URL that redirected there
@@ -201,8 +201,8 @@ type importer struct {
 	mu      sync.Mutex
 	res     *Result
 	locks   map[string]*keyLock
-	missing sync.Map // URLs the source answered 404 for, or not fetched (HostError)
-	refused sync.Map // URLs asked for and not fetched (HostError), reported once
+	missing sync.Map // URLs the source answered 404 for, or not fetched (ReasonHostNotAllowed)
+	refused sync.Map // URLs asked for and not fetched (ReasonHostNotAllowed), reported once
 }
 
 type keyLock struct {
@@ -265,14 +265,13 @@ func (im *importer) get(ctx context.Context, u string) ([]byte, error) {
 // fetched counts a request and reports a URL it refused to fetch, also
 // to the refusals trackers of ctx.
 func (im *importer) fetched(ctx context.Context, err error) {
-	var he *HostError
-	refused := errors.As(err, &he)
+	he, e, isRefused := refused(err)
 	im.mu.Lock()
-	if !refused || he.Via != "" {
+	if !isRefused || he.Via != "" {
 		im.res.Requests++ // a redirect was asked for
 	}
 	im.mu.Unlock()
-	if !refused {
+	if !isRefused {
 		return
 	}
 	for t, _ := ctx.Value(refusalsKey{}).(*refusals); t != nil; t = t.outer {
@@ -286,9 +285,9 @@ func (im *importer) fetched(ctx context.Context, err error) {
 		return
 	}
 	im.mu.Lock()
-	im.res.Refused = append(im.res.Refused, Refused{URL: he.URL, Via: he.Via, Host: he.Host(), Message: he.Message(), MessageEN: he.MessageEN()})
+	im.res.Refused = append(im.res.Refused, Refused{URL: he.URL, Via: he.Via, Host: he.host(), Message: e.Message, MessageEN: e.MessageEN})
 	im.mu.Unlock()
-	im.progressf("%s", he.Message())
+	im.progressf("%s", e.Message)
 	im.cfg.Logger.Warn("oparl import: URL on another host not fetched", "url", he.URL, "via", he.Via)
 }
 
@@ -321,8 +320,8 @@ func (t *refusals) modified(m Str) Str {
 // isRefused reports whether err is a URL on a host the import may not
 // fetch from.
 func isRefused(err error) bool {
-	var he *HostError
-	return errors.As(err, &he)
+	_, _, ok := refused(err)
+	return ok
 }
 
 // object returns the object a reference names: the embedded one, or the

@@ -1,4 +1,16 @@
-package sessions
+// Package accounts keeps who may sign in to Ratsmappe and how: accounts
+// (staff, council members, administrators) with their argon2id password
+// hashes and OpenID Connect links, the browsers signed in with the auth
+// cookie, and API tokens for scripts. It answers "which account holds this
+// credential"; what that account may see is decided by access, from the
+// Viewer that Account.Viewer starts and sessions.Store.ViewerFor completes
+// with the linked person's memberships.
+//
+// The tables accounts, sign_ins and api_tokens belong to this package. On
+// databases made before it existed they were created by sessions'
+// migration 0001, which stays as it is so that existing databases keep
+// their data; new changes to these tables go into this package.
+package accounts
 
 import (
 	"context"
@@ -8,6 +20,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +32,24 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 )
 
+// Store keeps accounts, sign-ins and API tokens in SQL (SQLite), on the
+// same database as sessions.Store: an account may name a council person
+// (persons, from sessions' migrations), so the database must be migrated
+// with documents' and sessions' Migrations first.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on db. now is the clock, time.Now if nil;
+// tests inject their own to check sign-in lifetimes.
+func NewStore(db *sql.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
 // Account is a way to sign in: a person of the council office, a council
 // member, or an administrator.
 type Account struct {
@@ -29,6 +60,13 @@ type Account struct {
 	PersonID    int64 // the council member's Person, 0 if none
 	Disabled    bool
 	Created     time.Time
+}
+
+// Viewer returns the account's part of the Viewer it signs in as: id,
+// name, role and person, without memberships — sessions.Store.ViewerFor
+// adds those, anew for every request.
+func (a *Account) Viewer() access.Viewer {
+	return access.Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
 }
 
 // Argon2id parameters (OWASP's recommendation for argon2id: 19 MiB, 2
@@ -202,6 +240,33 @@ func (s *Store) FindAccounts(ctx context.Context) ([]*Account, error) {
 			return nil, err
 		}
 		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// MemberAccounts returns the enabled member accounts (id → display name)
+// linked to any of persons — for example the accounts of a viewer's
+// faction peers (sessions.Store.FactionPeers), who see the notes shared
+// with the faction.
+func (s *Store) MemberAccounts(ctx context.Context, persons []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(persons) == 0 {
+		return out, nil
+	}
+	ids, _ := json.Marshal(persons)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, display_name FROM accounts
+		WHERE person_id IN (SELECT value FROM json_each(?)) AND role = 'member' AND disabled_at IS NULL`, string(ids))
+	if err != nil {
+		return nil, fmt.Errorf("member accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("member accounts: %w", err)
+		}
+		out[id] = name
 	}
 	return out, rows.Err()
 }
@@ -636,112 +701,35 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, id int64) error {
 	return nil
 }
 
-// ---- audit log ----
+// timeLayout is sessions' layout: UTC, a fixed number of fraction digits,
+// so that text order is time order (SweepSignIns compares in SQL).
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
-	ID         int64
-	At         time.Time
-	AccountID  int64
-	Actor      string // display name, kept even if the account goes
-	Action     string // e.g. "meeting.publish", "document.read_nonpublic"
-	ObjectType string
-	ObjectID   int64
-	Details    string
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
 }
 
-// Audit appends e to the audit log; At defaults to now. The log is
-// append-only: the schema refuses changes and deletions. It returns
-// EINVALID for an entry without an action. The web layer writes an entry
-// for every change and for every read of a non-public document.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	if strings.TrimSpace(e.Action) == "" {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Protokolleintrag braucht eine Aktion.")
+func parseNull(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
 	}
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	var acct any
-	if e.AccountID != 0 {
-		acct = e.AccountID
-	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return parseTS(s.String)
 }
 
-// FindAuditEntries returns the newest limit entries (limit <= 0: 100),
-// newest first. FindAuditEntriesFor filters.
-func (s *Store) FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry, error) {
-	return s.FindAuditEntriesFor(ctx, AuditFilter{Limit: limit})
+func notFound(what string) error {
+	return ratsmappe.Errorf(ratsmappe.ENOTFOUND, "%s nicht gefunden.", what)
 }
 
-// AuditFilter selects audit log entries; zero fields do not filter.
-type AuditFilter struct {
-	AccountID  int64  // who
-	Action     string // exact, e.g. "document.read_nonpublic"
-	ObjectType string // e.g. "document"
-	ObjectID   int64  // with ObjectType
-	From, To   time.Time
-	Offset     int
-	Limit      int // <= 0: 100
+// isUnique reports whether err is SQLite's UNIQUE constraint failure.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// FindAuditEntriesFor returns the entries matching f, newest first — for
-// example who read non-public document 42:
-// AuditFilter{Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 42}.
-func (s *Store) FindAuditEntriesFor(ctx context.Context, f AuditFilter) ([]*AuditEntry, error) {
-	q := `SELECT id, at, COALESCE(account_id, 0), actor, action, object_type, object_id, details FROM audit_log WHERE 1=1`
-	var args []any
-	if f.AccountID != 0 {
-		q += ` AND account_id = ?`
-		args = append(args, f.AccountID)
-	}
-	if f.Action != "" {
-		q += ` AND action = ?`
-		args = append(args, f.Action)
-	}
-	if f.ObjectType != "" {
-		q += ` AND object_type = ?`
-		args = append(args, f.ObjectType)
-	}
-	if f.ObjectID != 0 {
-		q += ` AND object_id = ?`
-		args = append(args, f.ObjectID)
-	}
-	if !f.From.IsZero() {
-		q += ` AND at >= ?`
-		args = append(args, ts(f.From))
-	}
-	if !f.To.IsZero() {
-		q += ` AND at < ?`
-		args = append(args, ts(f.To))
-	}
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
-	args = append(args, f.Limit, max(f.Offset, 0))
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find audit entries: %w", err)
-	}
-	defer rows.Close()
-	var out []*AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.AccountID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.Details); err != nil {
-			return nil, fmt.Errorf("find audit entries: %w", err)
-		}
-		e.At = parseTS(at)
-		out = append(out, &e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find audit entries: %w", err)
-	}
-	return out, nil
+// isForeignKey reports whether err is SQLite's FOREIGN KEY constraint
+// failure: a referenced row does not exist.
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }

@@ -1,31 +1,70 @@
-package sessions_test
+package accounts_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
+// clock is a settable time for the store.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// openStore opens a Store on a fresh SQLite file migrated like the real
+// binary does it. The tables are created by sessions' migrations (see the
+// package comment), so those run first, as in cmd.
+func openStore(t *testing.T) (*accounts.Store, *sql.DB, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	return accounts.NewStore(db, c.now), db, c
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPasswords(t *testing.T) {
-	h, err := sessions.HashPassword("korrekt Pferd Batterie")
+	h, err := accounts.HashPassword("korrekt Pferd Batterie")
 	must(t, err)
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash = %s", h)
 	}
-	if !sessions.CheckPassword(h, "korrekt Pferd Batterie") {
+	if !accounts.CheckPassword(h, "korrekt Pferd Batterie") {
 		t.Errorf("right password refused")
 	}
 	for _, bad := range []string{"", "korrekt pferd batterie", "korrekt Pferd Batterie "} {
-		if sessions.CheckPassword(h, bad) {
+		if accounts.CheckPassword(h, bad) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	h2, err := sessions.HashPassword("korrekt Pferd Batterie")
+	h2, err := accounts.HashPassword("korrekt Pferd Batterie")
 	must(t, err)
 	if h2 == h {
 		t.Errorf("two hashes of one password are equal: the salt is not random")
@@ -48,7 +87,7 @@ func TestPasswords(t *testing.T) {
 		{"too few fields", "$argon2id$v=19$" + parts[5]},
 		{"empty", ""},
 	} {
-		if sessions.CheckPassword(tc.hash, "korrekt Pferd Batterie") {
+		if accounts.CheckPassword(tc.hash, "korrekt Pferd Batterie") {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
@@ -59,7 +98,7 @@ func TestPasswords(t *testing.T) {
 // hash are checked, so that the fuzzer exercises the parser instead of
 // running argon2 with the parameters it invents.
 func FuzzCheckPassword(f *testing.F) {
-	h, _ := sessions.HashPassword("geheimes Passwort")
+	h, _ := accounts.HashPassword("geheimes Passwort")
 	f.Add(h, "geheimes Passwort")
 	f.Add("$argon2id$v=19$m=19456,t=0,p=0$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "x")
 	f.Add("$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "")
@@ -67,7 +106,7 @@ func FuzzCheckPassword(f *testing.F) {
 		if hash == h {
 			return
 		}
-		if len(hash) < 60 && sessions.CheckPassword(hash, password) {
+		if len(hash) < 60 && accounts.CheckPassword(hash, password) {
 			t.Errorf("CheckPassword(%q, %q) = true", hash, password)
 		}
 	})
@@ -76,32 +115,32 @@ func FuzzCheckPassword(f *testing.F) {
 func TestSignIn(t *testing.T) {
 	st, _, clk := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
+	a := &accounts.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "anna", Role: access.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+	if err := st.CreateAccount(ctx, &accounts.Account{Name: "anna", Role: access.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
 		t.Errorf("duplicate name (other case): %v", err)
 	}
 	for _, tc := range []struct {
 		name string
-		a    sessions.Account
+		a    accounts.Account
 		pw   string
 	}{
-		{"short password", sessions.Account{Name: "kurz", Role: access.RoleClerk}, "kurz"},
-		{"long password", sessions.Account{Name: "lang", Role: access.RoleClerk}, strings.Repeat("x", sessions.MaxPasswordLength+1)},
-		{"unknown role", sessions.Account{Name: "chef", Role: "boss"}, ""},
-		{"blank in name", sessions.Account{Name: "an na", Role: access.RoleMember}, ""},
+		{"short password", accounts.Account{Name: "kurz", Role: access.RoleClerk}, "kurz"},
+		{"long password", accounts.Account{Name: "lang", Role: access.RoleClerk}, strings.Repeat("x", accounts.MaxPasswordLength+1)},
+		{"unknown role", accounts.Account{Name: "chef", Role: "boss"}, ""},
+		{"blank in name", accounts.Account{Name: "an na", Role: access.RoleMember}, ""},
 	} {
 		if err := st.CreateAccount(ctx, &tc.a, tc.pw); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 			t.Errorf("%s: %v, want invalid", tc.name, err)
 		}
 	}
-	if err := st.CreateAccount(ctx, &sessions.Account{Name: "geist", Role: access.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+	if err := st.CreateAccount(ctx, &accounts.Account{Name: "geist", Role: access.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Errorf("account of a missing person: %v", err)
 	}
 
 	// Wrong password, unknown name and right password.
 	for _, tc := range []struct{ name, pw string }{{"anna", "falsch"}, {"niemand", "geheimes Passwort 1"}} {
-		if _, err := st.Authenticate(ctx, tc.name, tc.pw); err != sessions.ErrBadCredentials {
+		if _, err := st.Authenticate(ctx, tc.name, tc.pw); err != accounts.ErrBadCredentials {
 			t.Errorf("%s/%s: %v, want bad credentials", tc.name, tc.pw, err)
 		}
 	}
@@ -117,7 +156,7 @@ func TestSignIn(t *testing.T) {
 	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != nil {
 		t.Fatalf("fresh sign-in: %v", err)
 	}
-	if _, err := st.ResolveSignIn(ctx, tok+"x", idle, abs); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok+"x", idle, abs); err != accounts.ErrSignedOut {
 		t.Errorf("forged token: %v", err)
 	}
 	// Idle timeout: used every 50 minutes it stays; an idle hour ends it.
@@ -128,7 +167,7 @@ func TestSignIn(t *testing.T) {
 		}
 	}
 	clk.t = clk.t.Add(61 * time.Minute)
-	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
 		t.Errorf("idle sign-in: %v", err)
 	}
 	// Absolute lifetime.
@@ -137,7 +176,7 @@ func TestSignIn(t *testing.T) {
 		clk.t = clk.t.Add(50 * time.Minute)
 		st.ResolveSignIn(ctx, tok, idle, abs)
 	}
-	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
 		t.Errorf("sign-in older than the absolute lifetime: %v", err)
 	}
 	// Sign out one device from the list, then everywhere.
@@ -157,7 +196,7 @@ func TestSignIn(t *testing.T) {
 			must(t, st.EndSignInByID(ctx, a.ID, si.ID))
 		}
 	}
-	if _, err := st.ResolveSignIn(ctx, t3, idle, abs); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, t3, idle, abs); err != accounts.ErrSignedOut {
 		t.Errorf("sign-in ended from the list still works: %v", err)
 	}
 	if _, err := st.ResolveSignIn(ctx, t1, idle, abs); err != nil {
@@ -168,7 +207,7 @@ func TestSignIn(t *testing.T) {
 	}
 	must(t, st.EndAllSignIns(ctx, a.ID))
 	for _, tk := range []string{t1, t2} {
-		if _, err := st.ResolveSignIn(ctx, tk, idle, abs); err != sessions.ErrSignedOut {
+		if _, err := st.ResolveSignIn(ctx, tk, idle, abs); err != accounts.ErrSignedOut {
 			t.Errorf("sign-in survived signing out everywhere")
 		}
 	}
@@ -178,15 +217,15 @@ func TestSignIn(t *testing.T) {
 func TestSetPasswordEndsSignIns(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "altes Passwort 1"))
 	tok, err := st.StartSignIn(ctx, a.ID, "")
 	must(t, err)
 	must(t, st.SetPassword(ctx, a.ID, "neues Passwort 2"))
-	if _, err := st.ResolveSignIn(ctx, tok, 0, 0); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok, 0, 0); err != accounts.ErrSignedOut {
 		t.Errorf("sign-in survived the new password: %v", err)
 	}
-	if _, err := st.Authenticate(ctx, "anna", "altes Passwort 1"); err != sessions.ErrBadCredentials {
+	if _, err := st.Authenticate(ctx, "anna", "altes Passwort 1"); err != accounts.ErrBadCredentials {
 		t.Errorf("old password: %v", err)
 	}
 	if _, err := st.Authenticate(ctx, "anna", "neues Passwort 2"); err != nil {
@@ -201,7 +240,7 @@ func TestSetPasswordEndsSignIns(t *testing.T) {
 func TestSweepSignIns(t *testing.T) {
 	st, _, clk := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, ""))
 	old, _ := st.StartSignIn(ctx, a.ID, "alt")
 	clk.t = clk.t.Add(2 * time.Hour)
@@ -214,7 +253,7 @@ func TestSweepSignIns(t *testing.T) {
 	if _, err := st.ResolveSignIn(ctx, live, time.Hour, 24*time.Hour); err != nil {
 		t.Errorf("live sign-in swept: %v", err)
 	}
-	if _, err := st.ResolveSignIn(ctx, old, 0, 0); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, old, 0, 0); err != accounts.ErrSignedOut {
 		t.Errorf("swept sign-in resolves: %v", err)
 	}
 }
@@ -223,7 +262,7 @@ func TestSweepSignIns(t *testing.T) {
 func TestDisableAccount(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "bernd", Role: access.RoleClerk}
+	a := &accounts.Account{Name: "bernd", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
 	tok, err := st.StartSignIn(ctx, a.ID, "")
 	must(t, err)
@@ -236,19 +275,19 @@ func TestDisableAccount(t *testing.T) {
 		t.Fatalf("token: %v", err)
 	}
 	must(t, st.DisableAccount(ctx, a.ID))
-	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
 		t.Errorf("sign-in of a disabled account: %v", err)
 	}
 	if list, _ := st.FindSignIns(ctx, a.ID); len(list) != 0 {
 		t.Errorf("disabled account keeps %d sign-ins", len(list))
 	}
-	if _, err := st.StartSignIn(ctx, a.ID, ""); err != sessions.ErrBadCredentials {
+	if _, err := st.StartSignIn(ctx, a.ID, ""); err != accounts.ErrBadCredentials {
 		t.Errorf("new sign-in of a disabled account: %v", err)
 	}
-	if _, err := st.ResolveAPIToken(ctx, api); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveAPIToken(ctx, api); err != accounts.ErrSignedOut {
 		t.Errorf("token of a disabled account: %v", err)
 	}
-	if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != sessions.ErrBadCredentials {
+	if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != accounts.ErrBadCredentials {
 		t.Errorf("disabled account signed in: %v", err)
 	}
 	// Enabled again, the account can sign in; old sign-ins stay ended.
@@ -256,7 +295,7 @@ func TestDisableAccount(t *testing.T) {
 	if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != nil {
 		t.Errorf("enabled account: %v", err)
 	}
-	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
 		t.Errorf("old sign-in came back with the account: %v", err)
 	}
 }
@@ -264,7 +303,7 @@ func TestDisableAccount(t *testing.T) {
 func TestAPITokenRevocation(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "skript", Role: access.RoleClerk}
+	a := &accounts.Account{Name: "skript", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, ""))
 	tok, secret, err := st.CreateAPIToken(ctx, a.ID, "Import")
 	must(t, err)
@@ -277,7 +316,7 @@ func TestAPITokenRevocation(t *testing.T) {
 		t.Errorf("revoking another account's token: %v", err)
 	}
 	must(t, st.RevokeAPIToken(ctx, a.ID, tok.ID))
-	if _, err := st.ResolveAPIToken(ctx, secret); err != sessions.ErrSignedOut {
+	if _, err := st.ResolveAPIToken(ctx, secret); err != accounts.ErrSignedOut {
 		t.Errorf("revoked token: %v", err)
 	}
 	if _, err := st.ResolveAPIToken(ctx, otherSecret); err != nil {
@@ -295,12 +334,12 @@ func TestAPITokenRevocation(t *testing.T) {
 		t.Errorf("token of a missing account: %v", err)
 	}
 	for _, forged := range []string{"", "rm_", secret + "x", strings.TrimPrefix(secret, "rm_")} {
-		if _, err := st.ResolveAPIToken(ctx, forged); err != sessions.ErrSignedOut {
+		if _, err := st.ResolveAPIToken(ctx, forged); err != accounts.ErrSignedOut {
 			t.Errorf("forged token %q: %v", forged, err)
 		}
 	}
 	// An account without password cannot sign in with an empty one.
-	if _, err := st.Authenticate(ctx, "skript", ""); err != sessions.ErrBadCredentials {
+	if _, err := st.Authenticate(ctx, "skript", ""); err != accounts.ErrBadCredentials {
 		t.Errorf("empty password: %v", err)
 	}
 }
@@ -310,8 +349,8 @@ func TestAPITokenRevocation(t *testing.T) {
 func TestOIDCLink(t *testing.T) {
 	st, _, _ := openStore(t)
 	ctx := context.Background()
-	a := &sessions.Account{Name: "anna", Role: access.RoleMember}
-	b := &sessions.Account{Name: "bernd", Role: access.RoleMember}
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
+	b := &accounts.Account{Name: "bernd", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, ""))
 	must(t, st.CreateAccount(ctx, b, ""))
 	const sub = "https://login.example|1234"
@@ -336,67 +375,42 @@ func TestOIDCLink(t *testing.T) {
 	}
 }
 
-func TestAuditLogIsAppendOnly(t *testing.T) {
+// The accounts of faction peers who see shared notes: enabled member
+// accounts of the given persons — not staff, not disabled accounts, not
+// accounts of other persons.
+func TestMemberAccounts(t *testing.T) {
 	st, db, _ := openStore(t)
 	ctx := context.Background()
-	must(t, st.Audit(ctx, sessions.AuditEntry{Actor: "amt", Action: "meeting.publish", ObjectType: "meeting", ObjectID: 3}))
-	es, err := st.FindAuditEntries(ctx, 10)
-	must(t, err)
-	if len(es) != 1 || es[0].Action != "meeting.publish" {
-		t.Fatalf("entries = %+v", es)
-	}
-	if _, err := db.Exec(`UPDATE audit_log SET actor = 'jemand'`); err == nil {
-		t.Errorf("audit log entry changed")
-	}
-	if _, err := db.Exec(`DELETE FROM audit_log`); err == nil {
-		t.Errorf("audit log entry deleted")
-	}
-	if err := st.Audit(ctx, sessions.AuditEntry{Actor: "amt"}); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
-		t.Errorf("entry without action: %v", err)
-	}
-}
-
-// Who read non-public document 42, and when.
-func TestFindAuditEntriesFor(t *testing.T) {
-	st, _, clk := openStore(t)
-	ctx := context.Background()
-	start := clk.t
-	for i, e := range []sessions.AuditEntry{
-		{AccountID: 1, Actor: "Anna", Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 42},
-		{AccountID: 2, Actor: "Bernd", Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 43},
-		{AccountID: 1, Actor: "Anna", Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 42},
-		{AccountID: 3, Actor: "Amt", Action: "meeting.publish", ObjectType: "meeting", ObjectID: 42},
-	} {
-		clk.t = start.Add(time.Duration(i) * time.Minute)
-		must(t, st.Audit(ctx, e))
-	}
-	for _, tc := range []struct {
-		name string
-		f    sessions.AuditFilter
-		want int
-	}{
-		{"all", sessions.AuditFilter{}, 4},
-		{"reads of document 42", sessions.AuditFilter{Action: "document.read_nonpublic", ObjectType: "document", ObjectID: 42}, 2},
-		{"by account 1", sessions.AuditFilter{AccountID: 1}, 2},
-		{"objects 42 of any type", sessions.AuditFilter{ObjectID: 42}, 3},
-		{"from the third minute", sessions.AuditFilter{From: start.Add(2 * time.Minute)}, 2},
-		{"before the second minute", sessions.AuditFilter{To: start.Add(time.Minute)}, 1},
-		{"one page", sessions.AuditFilter{Limit: 3, Offset: 2}, 2},
-	} {
-		es, err := st.FindAuditEntriesFor(ctx, tc.f)
-		must(t, err)
-		if got := len(es); got != tc.want {
-			t.Errorf("%s: %d entries, want %d", tc.name, got, tc.want)
+	council := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, council.CreateBody(ctx, body))
+	ids := map[string]int64{}
+	account := func(name string, role access.Role, person bool) *accounts.Account {
+		a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
+		if person {
+			p := &sessions.Person{BodyID: body.ID, FamilyName: name}
+			must(t, council.CreatePerson(ctx, p))
+			a.PersonID = p.ID
 		}
-		for i := 1; i < len(es); i++ {
-			if es[i].At.After(es[i-1].At) {
-				t.Errorf("%s: not newest first", tc.name)
-			}
-		}
+		must(t, st.CreateAccount(ctx, a, ""))
+		ids[name] = a.ID
+		return a
 	}
-	es, err := st.FindAuditEntries(ctx, 1)
+	anna, bert := account("anna", access.RoleMember, true), account("bert", access.RoleMember, true)
+	clerk, off := account("clerk", access.RoleClerk, true), account("off", access.RoleMember, true)
+	account("other", access.RoleMember, true)
+	account("none", access.RoleMember, false)
+	must(t, st.DisableAccount(ctx, off.ID))
+	got, err := st.MemberAccounts(ctx, []int64{anna.PersonID, bert.PersonID, clerk.PersonID, off.PersonID})
 	must(t, err)
-	if len(es) != 1 || es[0].Action != "meeting.publish" || !es[0].At.Equal(start.Add(3*time.Minute)) {
-		t.Errorf("newest entry = %+v", es[0])
+	if want := map[int64]string{anna.ID: "anna B", bert.ID: "bert B"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("member accounts: %v, want %v (ids %v)", got, want, ids)
+	}
+	if got, _ := st.MemberAccounts(ctx, nil); len(got) != 0 {
+		t.Errorf("of no persons: %v", got)
+	}
+	// The account's part of its Viewer; sessions adds the memberships.
+	if v := anna.Viewer(); v.AccountID != anna.ID || v.PersonID != anna.PersonID || v.Role != access.RoleMember || v.Name != "anna B" {
+		t.Errorf("viewer of anna: %+v", v)
 	}
 }
