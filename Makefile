@@ -13,12 +13,15 @@ TOOLS := $(HOME)/.cache/ratsmappe-ci/bin
 MINIO := $(TOOLS)/minio
 # The MinIO server the S3 tests run against, pinned.
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+MAILPIT := $(TOOLS)/mailpit
+# The SMTP server the mail tests send to and read back from, pinned.
+MAILPIT_VERSION := v1.33.1
 FUZZTIME ?= 20s
 # Sequences of the long reference-model run (make refmodel); a plain
 # go test runs 200.
 REFMODEL_CHECKS ?= 5000
 
-.PHONY: run build reader-deps test test-go test-browser fuzz refmodel deps deps-debian deps-minio deps-node bench
+.PHONY: run build reader-deps test test-go test-browser fuzz refmodel deps deps-debian deps-minio deps-mailpit deps-node bench
 
 run: reader-deps
 	$(GO) run ./cmd/ratsmappe serve --demo --data $(DATA)
@@ -36,7 +39,7 @@ test: deps
 	$(MAKE) test-go test-browser fuzz
 
 test-go:
-	RATSMAPPE_TEST_MINIO_BIN=$(MINIO) $(GO) test -count=1 -timeout 40m ./...
+	RATSMAPPE_TEST_MINIO_BIN=$(MINIO) RATSMAPPE_TEST_MAILPIT_BIN=$(MAILPIT) $(GO) test -count=1 -timeout 40m ./...
 
 # Browser tests: real headless Chromium (Debian's) driven by playwright-core.
 test-browser:
@@ -60,7 +63,7 @@ fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzBuildDocument ./sessions/packet/ 4s
 
-deps: deps-debian deps-minio deps-node
+deps: deps-debian deps-minio deps-mailpit deps-node
 
 # Debian packages the tests use: pdftotext and qpdf (benchmark anchors and
 # test tools), tesseract with German data (OCR), Chromium (browser tests),
@@ -90,6 +93,15 @@ $(MINIO):
 	@echo "building MinIO $(MINIO_VERSION) (once; cached in $(TOOLS))"
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+# The pinned Mailpit SMTP server (with an HTTP API to read what arrived),
+# built once from the Go module proxy and cached like MinIO.
+deps-mailpit: $(MAILPIT)
+
+$(MAILPIT):
+	@echo "building Mailpit $(MAILPIT_VERSION) (once; cached in $(TOOLS))"
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 # npm packages of the browser tests and of the reader, exactly as
 # package-lock.json pins them (optional native packages, which only PDF.js
