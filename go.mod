@@ -23,7 +23,10 @@ require (
 
 require kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
 
-require pgregory.net/rapid v1.3.0
+require (
+	github.com/wneessen/go-mail v0.8.1
+	pgregory.net/rapid v1.3.0
+)
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect

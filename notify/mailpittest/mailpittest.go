@@ -1,0 +1,396 @@
+// Package mailpittest gives tests a real SMTP server: a Mailpit process
+// (the pinned binary `make deps-mailpit` builds) on free loopback ports with
+// its own temporary database, and a reader for its HTTP API, so a test can
+// send mail and look at exactly what arrived.
+//
+// Each Start begins a new server that the test's cleanup ends; Mailpit
+// starts in well under a second.
+package mailpittest
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readyTimeout bounds the wait for a started server to answer.
+const readyTimeout = 30 * time.Second
+
+// Binary returns the path of the Mailpit binary: the file named by
+// RATSMAPPE_TEST_MAILPIT_BIN, else mailpit in PATH, else
+// ~/.cache/ratsmappe-ci/bin/mailpit (where `make deps-mailpit` puts it)
+// for the current user or for root.
+func Binary() (string, error) {
+	if p := os.Getenv("RATSMAPPE_TEST_MAILPIT_BIN"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("RATSMAPPE_TEST_MAILPIT_BIN: %w", err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("mailpit"); err == nil {
+		return p, nil
+	}
+	var candidates []string
+	if home, err := os.UserHomeDir(); err == nil {
+		candidates = append(candidates, filepath.Join(home, ".cache", "ratsmappe-ci", "bin", "mailpit"))
+	}
+	candidates = append(candidates, "/root/.cache/ratsmappe-ci/bin/mailpit")
+	for _, p := range candidates {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", errors.New("no mailpit binary: run `make deps-mailpit`, put mailpit in PATH, " +
+		"or set RATSMAPPE_TEST_MAILPIT_BIN")
+}
+
+// Options choose how the server talks SMTP.
+type Options struct {
+	// STARTTLS offers STARTTLS with a certificate made for the test, and
+	// requires it; ImplicitTLS speaks TLS from the first byte (smtps).
+	STARTTLS, ImplicitTLS bool
+	// Auth accepts any user name and password, and requires one.
+	Auth bool
+	// Chaos enables Mailpit's chaos triggers, which SetChaos sets.
+	Chaos bool
+}
+
+// Server is a running Mailpit.
+type Server struct {
+	// SMTP is the SMTP server's host:port.
+	SMTP string
+	// API is the base URL of the HTTP API, "http://host:port".
+	API string
+	// RootCAs trusts the server's certificate when it speaks TLS.
+	RootCAs *x509.CertPool
+
+	cmd  *exec.Cmd
+	done chan struct{}
+	dir  string
+	hc   *http.Client
+}
+
+// Start starts a Mailpit server for the test and ends it when the test
+// ends. Without a binary the test is skipped — but if CI=true it fails
+// instead, since CI must test against the real server.
+func Start(tb testing.TB, opt Options) *Server {
+	tb.Helper()
+	bin, err := Binary()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("mail tests need Mailpit under CI: %v", err)
+		}
+		tb.Skipf("skipping mail test: %v", err)
+	}
+	s, err := launch(bin, opt)
+	if err != nil {
+		tb.Fatalf("mailpit: %v", err)
+	}
+	tb.Cleanup(s.stop)
+	return s
+}
+
+func launch(bin string, opt Options) (*Server, error) {
+	smtpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "ratsmappe-mailpit-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{SMTP: smtpAddr, API: "http://" + httpAddr, dir: dir, done: make(chan struct{}),
+		hc: &http.Client{Timeout: 30 * time.Second}}
+	args := []string{
+		"--smtp", smtpAddr, "--listen", httpAddr,
+		"--database", filepath.Join(dir, "mailpit.db"),
+		"--max", "0", // keep every message: tests count them
+		"--disable-version-check", "--smtp-disable-rdns", "--quiet",
+	}
+	if opt.STARTTLS || opt.ImplicitTLS {
+		cert, key, pool, err := selfSigned(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		s.RootCAs = pool
+		args = append(args, "--smtp-tls-cert", cert, "--smtp-tls-key", key)
+		if opt.ImplicitTLS {
+			args = append(args, "--smtp-require-tls")
+		} else {
+			args = append(args, "--smtp-require-starttls")
+		}
+	}
+	if opt.Auth {
+		args = append(args, "--smtp-auth-accept-any")
+		if !opt.STARTTLS && !opt.ImplicitTLS {
+			args = append(args, "--smtp-auth-allow-insecure")
+		}
+	}
+	if opt.Chaos {
+		args = append(args, "--enable-chaos")
+	}
+	logf, err := os.Create(filepath.Join(dir, "mailpit.log"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer logf.Close() // the child has its own copy
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.SysProcAttr = sysProcAttr()
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() {
+		s.cmd.Wait()
+		close(s.done)
+	}()
+	if err := s.waitReady(); err != nil {
+		b, _ := os.ReadFile(filepath.Join(dir, "mailpit.log"))
+		s.stop()
+		return nil, fmt.Errorf("mailpit on %s: %w; its log:\n%s", smtpAddr, err, bytes.TrimSpace(b))
+	}
+	return s, nil
+}
+
+// waitReady waits until both the API and the SMTP port answer.
+func (s *Server) waitReady() error {
+	deadline := time.Now().Add(readyTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		last = func() error {
+			resp, err := s.hc.Get(s.API + "/api/v1/info")
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("info: %s", resp.Status)
+			}
+			c, err := net.DialTimeout("tcp", s.SMTP, 2*time.Second)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		}()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("exited: %v", s.cmd.ProcessState)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
+}
+
+// stop ends the server's process group: politely, then by force.
+func (s *Server) stop() {
+	pgid := s.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-s.done
+	}
+	os.RemoveAll(s.dir)
+}
+
+// Address is a name and address as the API reports them.
+type Address struct {
+	Name    string
+	Address string
+}
+
+// Summary is a message as the API lists it.
+type Summary struct {
+	ID        string // Mailpit's id, which is also the queue id of its 250 reply
+	MessageID string // without brackets
+	From      Address
+	To        []Address
+	Subject   string
+}
+
+// Messages returns every message that arrived, newest first.
+func (s *Server) Messages(tb testing.TB) []Summary {
+	tb.Helper()
+	var all []Summary
+	for start := 0; ; {
+		var page struct {
+			Total    int
+			Messages []Summary
+		}
+		s.get(tb, fmt.Sprintf("/api/v1/messages?start=%d&limit=500", start), &page)
+		all = append(all, page.Messages...)
+		start += len(page.Messages)
+		if len(page.Messages) == 0 || start >= page.Total {
+			return all
+		}
+	}
+}
+
+// Part is an attachment or non-text part of a message.
+type Part struct {
+	PartID      string
+	FileName    string
+	ContentType string
+}
+
+// Message is one message's parsed content.
+type Message struct {
+	ID          string
+	MessageID   string
+	Subject     string
+	Text        string
+	HTML        string
+	Attachments []Part
+	Inline      []Part
+}
+
+// Message returns the parsed message of the given Mailpit id.
+func (s *Server) Message(tb testing.TB, id string) Message {
+	tb.Helper()
+	var m Message
+	s.get(tb, "/api/v1/message/"+url.PathEscape(id), &m)
+	return m
+}
+
+// Headers returns the header fields of the message of the given id.
+func (s *Server) Headers(tb testing.TB, id string) map[string][]string {
+	tb.Helper()
+	h := map[string][]string{}
+	s.get(tb, "/api/v1/message/"+url.PathEscape(id)+"/headers", &h)
+	return h
+}
+
+// Raw returns the message of the given id as it arrived.
+func (s *Server) Raw(tb testing.TB, id string) []byte {
+	tb.Helper()
+	return s.fetch(tb, http.MethodGet, "/api/v1/message/"+url.PathEscape(id)+"/raw", nil)
+}
+
+// Trigger is a chaos trigger: the SMTP reply code to fail with, and in
+// what percentage of cases.
+type Trigger struct {
+	ErrorCode   int
+	Probability int
+}
+
+// SetChaos makes the server fail MAIL FROM (sender) and RCPT TO
+// (recipient) as given; zero triggers turn chaos off. The server must have
+// been started with Options.Chaos.
+func (s *Server) SetChaos(tb testing.TB, sender, recipient Trigger) {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]Trigger{"Sender": sender, "Recipient": recipient})
+	s.fetch(tb, http.MethodPut, "/api/v1/chaos", body)
+}
+
+func (s *Server) get(tb testing.TB, path string, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(s.fetch(tb, http.MethodGet, path, nil), v); err != nil {
+		tb.Fatalf("mailpit %s: %v", path, err)
+	}
+}
+
+func (s *Server) fetch(tb testing.TB, method, path string, body []byte) []byte {
+	tb.Helper()
+	req, err := http.NewRequest(method, s.API+path, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		tb.Fatalf("mailpit %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("mailpit %s %s: %v", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("mailpit %s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
+	}
+	return b
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and localhost and its key
+// into dir, and returns their paths and a pool that trusts it.
+func selfSigned(dir string) (certFile, keyFile string, pool *x509.CertPool, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "ratsmappe mailpit test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", "", nil, err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", "", nil, err
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return "", "", nil, err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return "", "", nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", "", nil, err
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool, nil
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

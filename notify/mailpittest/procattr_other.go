@@ -1,0 +1,11 @@
+//go:build !linux
+
+package mailpittest
+
+import "syscall"
+
+// sysProcAttr puts the server in its own process group, so that stop ends
+// it with any children.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
