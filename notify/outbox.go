@@ -426,6 +426,17 @@ func nullable(s string) any {
 	return s
 }
 
+// Backlog returns how many messages are still to be sent: pending (due or
+// waiting to be retried) or claimed by a worker.
+func (o *Outbox) Backlog(ctx context.Context) (int, error) {
+	var n int
+	if err := o.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_outbox
+		WHERE state IN ('pending', 'sending')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("outbox backlog: %w", err)
+	}
+	return n, nil
+}
+
 // State is where a message stands in the outbox.
 type State string
 

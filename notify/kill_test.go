@@ -1,0 +1,267 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
+	"github.com/ratsmappe/ratsmappe/notify/smtp"
+)
+
+// Environment of the kill test's child process.
+const (
+	envChildDB   = "RATSMAPPE_NOTIFY_KILL_DB"
+	envChildSMTP = "RATSMAPPE_NOTIFY_KILL_SMTP"
+)
+
+const killFrom = "Ratsmappe Lindenau <ratsmappe@lindenau.example>"
+
+// TestKill sends a large invitation run to a real SMTP server from a child
+// process that is SIGKILLed again and again, then lets a last one finish.
+// Every recipient must end up with exactly one message per key, counted by
+// Message-ID as mail clients count them; copies a kill caused between the
+// server's acceptance and the outbox's record carry the same Message-ID.
+//
+// RATSMAPPE_NOTIFY_KILL_MESSAGES (default 1000) and _ROUNDS (default 20) size it.
+func TestKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill test skipped in -short mode")
+	}
+	srv := mailpittest.Start(t, mailpittest.Options{})
+	messages, rounds := envInt("RATSMAPPE_NOTIFY_KILL_MESSAGES", 1000), envInt("RATSMAPPE_NOTIFY_KILL_ROUNDS", 20)
+	const keysPerRecipient = 5
+	recipients := messages / keysPerRecipient
+
+	dbFile := filepath.Join(t.TempDir(), "ratsmappe.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := sqlite.Migrate(ctx, db, "notify", notify.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	o := notify.NewOutbox(db, nil, notify.Options{})
+	want := map[string]map[string]bool{} // recipient → Message-IDs
+	var msgs []notify.Message
+	for r := range recipients {
+		to := fmt.Sprintf("mitglied%03d@lindenau.example", r)
+		want[to] = map[string]bool{}
+		for k := range keysPerRecipient {
+			m := message(fmt.Sprintf("ladung/meeting/%d/person/%d", k, r), to)
+			m.From = killFrom
+			m.Text += fmt.Sprintf("\nSitzung %d", k)
+			msgs = append(msgs, m)
+			want[to][notify.MessageID(m.Key, "lindenau.example")] = true
+		}
+	}
+	enqueue(t, db, o, msgs...)
+
+	start := func() (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), envChildDB+"="+dbFile, envChildSMTP+"="+srv.SMTP)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		return cmd, cmd.Start()
+	}
+	// Kill until the child has died mid-run rounds times; a child that
+	// finished before its kill ends the rounds, which the batch must be
+	// large enough to avoid.
+	killedMidRun := 0
+	backlog := len(msgs)
+	for killedMidRun < rounds && backlog > 0 {
+		cmd, err := start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+rand.IntN(500)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err != nil {
+			killedMidRun++
+		}
+		if backlog, err = o.Backlog(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if killedMidRun < rounds {
+		t.Errorf("only %d kills before all %d messages were sent: raise RATSMAPPE_NOTIFY_KILL_MESSAGES", killedMidRun, len(msgs))
+	}
+	t.Logf("%d kills; %d of %d messages still to send", killedMidRun, backlog, len(msgs))
+	cmd, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("last child: %v", err)
+		}
+	case <-time.After(3 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("last child did not finish in 3 minutes")
+	}
+
+	got := map[string]map[string]int{}
+	copies := 0
+	for _, m := range srv.Messages(t) {
+		copies++
+		if len(m.To) != 1 {
+			t.Fatalf("message %s to %v", m.MessageID, m.To)
+		}
+		to := m.To[0].Address
+		if got[to] == nil {
+			got[to] = map[string]int{}
+		}
+		got[to][m.MessageID]++
+	}
+	for to, ids := range want {
+		for id := range ids {
+			if got[to][id] == 0 {
+				t.Errorf("%s lacks message %s", to, id)
+			}
+		}
+		for id := range got[to] {
+			if !ids[id] {
+				t.Errorf("%s got unexpected message %s", to, id)
+			}
+		}
+	}
+	for to := range got {
+		if want[to] == nil {
+			t.Errorf("unexpected recipient %s", to)
+		}
+	}
+	interrupted := 0
+	for _, m := range msgs {
+		d, err := o.FindDelivery(ctx, m.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.State != notify.Sent || d.QueueID == "" {
+			t.Fatalf("%s: %+v", m.Key, d)
+		}
+		for _, a := range d.Log {
+			if a.Outcome == "interrupted" {
+				interrupted++
+			}
+		}
+	}
+	t.Logf("%d messages, %d SMTP copies (%d resent after a kill, same Message-ID), %d attempts interrupted by kills",
+		len(msgs), copies, copies-len(msgs), interrupted)
+}
+
+// TestKillChild is the child process of TestKill: it sends the outbox's
+// messages until none is left. It does nothing in a normal test run.
+func TestKillChild(t *testing.T) {
+	dbFile, addr := os.Getenv(envChildDB), os.Getenv(envChildSMTP)
+	if dbFile == "" {
+		t.Skip("child process of TestKill")
+	}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := smtp.New(smtp.Config{URL: "smtp://" + addr, From: killFrom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A short lease, so that a restarted child takes up what the killed
+	// one had claimed without a long wait.
+	o := notify.NewOutbox(db, s, notify.Options{Lease: time.Second, Batch: 16, BackoffBase: 100 * time.Millisecond})
+	for {
+		if _, err := o.SendDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := o.Backlog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// TestFlakyServer sends through a real SMTP server that refuses half of the
+// recipients with 451: the outbox retries until each message arrived, once.
+func TestFlakyServer(t *testing.T) {
+	srv := mailpittest.Start(t, mailpittest.Options{Chaos: true})
+	srv.SetChaos(t, mailpittest.Trigger{}, mailpittest.Trigger{ErrorCode: 451, Probability: 50})
+	db := openDB(t)
+	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := notify.NewOutbox(db, s, notify.Options{BackoffBase: time.Millisecond, BackoffMax: 10 * time.Millisecond, MaxAttempts: 50})
+	var msgs []notify.Message
+	for i := range 40 {
+		msgs = append(msgs, message(fmt.Sprintf("k%d", i), fmt.Sprintf("m%d@lindenau.example", i)))
+	}
+	enqueue(t, db, o, msgs...)
+	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, err := o.SendDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := o.Backlog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still unsent after a minute", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	perID := map[string]int{}
+	for _, m := range srv.Messages(t) {
+		perID[m.MessageID]++
+	}
+	retried := 0
+	for _, m := range msgs {
+		d, err := o.FindDelivery(ctx, m.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.State != notify.Sent || perID[d.MessageID] != 1 {
+			t.Fatalf("%s: state %s, arrived %d times", m.Key, d.State, perID[d.MessageID])
+		}
+		if got := d.Log[len(d.Log)-1]; got.Outcome != "accepted" || got.QueueID != d.QueueID {
+			t.Fatalf("%s: last attempt %+v", m.Key, got)
+		}
+		if d.Attempts > 1 {
+			retried++
+			if !strings.Contains(d.Log[0].Error, "451") {
+				t.Fatalf("%s: first attempt %+v", m.Key, d.Log[0])
+			}
+		}
+	}
+	if retried == 0 {
+		t.Fatal("no message needed a retry: chaos off?")
+	}
+}
