@@ -75,17 +75,24 @@ func TestKill(t *testing.T) {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd, cmd.Start()
 	}
-	// Kill until the child has died mid-run rounds times; a child that
-	// finished before its kill ends the rounds, which the batch must be
-	// large enough to avoid.
+	// Kill until the child has died mid-run rounds times. Each child is
+	// killed once it has sent a random share of what a round may take, so
+	// that the rounds end before the messages do however fast the machine.
 	killedMidRun := 0
 	backlog := len(msgs)
+	maxStep := 2 * len(msgs) / (3 * rounds)
 	for killedMidRun < rounds && backlog > 0 {
 		cmd, err := start()
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(150+rand.IntN(500)) * time.Millisecond)
+		target := backlog - 1 - rand.IntN(maxStep)
+		for began := time.Now(); backlog > target && time.Since(began) < 5*time.Second; {
+			time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
+			if backlog, err = o.Backlog(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		if err := cmd.Wait(); err != nil {
 			killedMidRun++
@@ -183,7 +190,15 @@ func TestKillChild(t *testing.T) {
 	// A short lease, so that a restarted child takes up what the killed
 	// one had claimed without a long wait.
 	o := notify.NewOutbox(db, s, notify.Options{Lease: time.Second, Batch: 16, BackoffBase: 100 * time.Millisecond})
-	for {
+	sendAll(t, o, 5*time.Minute)
+}
+
+// sendAll sends until the outbox has nothing left to send, failing the test
+// if that takes longer than within.
+func sendAll(t *testing.T, o *notify.Outbox, within time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(within); ; {
 		if _, err := o.SendDue(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +209,10 @@ func TestKillChild(t *testing.T) {
 		if n == 0 {
 			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still unsent after %v", n, within)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -221,23 +239,8 @@ func TestFlakyServer(t *testing.T) {
 		msgs = append(msgs, message(fmt.Sprintf("k%d", i), fmt.Sprintf("m%d@lindenau.example", i)))
 	}
 	enqueue(t, db, o, msgs...)
+	sendAll(t, o, time.Minute)
 	ctx := context.Background()
-	for deadline := time.Now().Add(time.Minute); ; {
-		if _, err := o.SendDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		n, err := o.Backlog(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still unsent after a minute", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 	perID := map[string]int{}
 	for _, m := range srv.Messages(t) {
 		perID[m.MessageID]++

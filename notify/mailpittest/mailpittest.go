@@ -16,7 +16,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -27,9 +26,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/internal/servertest"
 )
 
 // readyTimeout bounds the wait for a started server to answer.
@@ -37,30 +37,10 @@ const readyTimeout = 30 * time.Second
 
 // Binary returns the path of the Mailpit binary: the file named by
 // RATSMAPPE_TEST_MAILPIT_BIN, else mailpit in PATH, else
-// ~/.cache/ratsmappe-ci/bin/mailpit (where `make deps-mailpit` puts it)
-// for the current user or for root.
+// ~/.cache/ratsmappe-ci/bin/mailpit (where `make deps-mailpit` puts it).
 func Binary() (string, error) {
-	if p := os.Getenv("RATSMAPPE_TEST_MAILPIT_BIN"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("RATSMAPPE_TEST_MAILPIT_BIN: %w", err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
-	}
-	var candidates []string
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "ratsmappe-ci", "bin", "mailpit"))
-	}
-	candidates = append(candidates, "/root/.cache/ratsmappe-ci/bin/mailpit")
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p, nil
-		}
-	}
-	return "", errors.New("no mailpit binary: run `make deps-mailpit`, put mailpit in PATH, " +
-		"or set RATSMAPPE_TEST_MAILPIT_BIN")
+	return servertest.Binary("RATSMAPPE_TEST_MAILPIT_BIN", "mailpit",
+		"run `make deps-mailpit`, put mailpit in PATH, or set RATSMAPPE_TEST_MAILPIT_BIN")
 }
 
 // Options choose how the server talks SMTP.
@@ -83,8 +63,7 @@ type Server struct {
 	// RootCAs trusts the server's certificate when it speaks TLS.
 	RootCAs *x509.CertPool
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc *servertest.Process
 	dir  string
 	hc   *http.Client
 }
@@ -110,11 +89,11 @@ func Start(tb testing.TB, opt Options) *Server {
 }
 
 func launch(bin string, opt Options) (*Server, error) {
-	smtpAddr, err := freeAddr()
+	smtpAddr, err := servertest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	httpAddr, err := freeAddr()
+	httpAddr, err := servertest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +101,7 @@ func launch(bin string, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{SMTP: smtpAddr, API: "http://" + httpAddr, dir: dir, done: make(chan struct{}),
+	s := &Server{SMTP: smtpAddr, API: "http://" + httpAddr, dir: dir,
 		hc: &http.Client{Timeout: 30 * time.Second}}
 	args := []string{
 		"--smtp", smtpAddr, "--listen", httpAddr,
@@ -153,27 +132,15 @@ func launch(bin string, opt Options) (*Server, error) {
 	if opt.Chaos {
 		args = append(args, "--enable-chaos")
 	}
-	logf, err := os.Create(filepath.Join(dir, "mailpit.log"))
+	s.proc, err = servertest.Start(exec.Command(bin, args...), filepath.Join(dir, "mailpit.log"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	defer logf.Close() // the child has its own copy
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.SysProcAttr = sysProcAttr()
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		s.cmd.Wait()
-		close(s.done)
-	}()
 	if err := s.waitReady(); err != nil {
-		b, _ := os.ReadFile(filepath.Join(dir, "mailpit.log"))
+		tail := s.proc.LogTail()
 		s.stop()
-		return nil, fmt.Errorf("mailpit on %s: %w; its log:\n%s", smtpAddr, err, bytes.TrimSpace(b))
+		return nil, fmt.Errorf("mailpit on %s: %w; its log ends:\n%s", smtpAddr, err, tail)
 	}
 	return s, nil
 }
@@ -202,24 +169,17 @@ func (s *Server) waitReady() error {
 			return nil
 		}
 		select {
-		case <-s.done:
-			return fmt.Errorf("exited: %v", s.cmd.ProcessState)
+		case <-s.proc.Done():
+			return fmt.Errorf("exited: %v", s.proc.State())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
 }
 
-// stop ends the server's process group: politely, then by force.
+// stop ends the server and removes its data.
 func (s *Server) stop() {
-	pgid := s.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.done
-	}
+	s.proc.Stop()
 	os.RemoveAll(s.dir)
 }
 
@@ -384,13 +344,4 @@ func selfSigned(dir string) (certFile, keyFile string, pool *x509.CertPool, err 
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool, nil
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }

@@ -14,20 +14,16 @@
 package miniotest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,6 +31,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
+	"github.com/ratsmappe/ratsmappe/internal/servertest"
 )
 
 // readyTimeout bounds the wait for a started server to answer.
@@ -54,26 +51,7 @@ var (
 // the current user or for root. It returns an error if there is none, or
 // if RATSMAPPE_TEST_MINIO_BIN names a file that does not exist.
 func Binary() (string, error) {
-	if p := os.Getenv("RATSMAPPE_TEST_MINIO_BIN"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("RATSMAPPE_TEST_MINIO_BIN: %w", err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("minio"); err == nil {
-		return p, nil
-	}
-	var candidates []string
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "ratsmappe-ci", "bin", "minio"))
-	}
-	candidates = append(candidates, "/root/.cache/ratsmappe-ci/bin/minio")
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p, nil
-		}
-	}
-	return "", errors.New("no minio binary: run `make deps-minio`, put minio in PATH, " +
+	return servertest.Binary("RATSMAPPE_TEST_MINIO_BIN", "minio", "run `make deps-minio`, put minio in PATH, "+
 		"or set RATSMAPPE_TEST_MINIO_BIN or RATSMAPPE_TEST_S3_ENDPOINT")
 }
 
@@ -186,19 +164,17 @@ func start() (s3blob.Config, error) {
 
 // server is a MinIO process this package started.
 type server struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	dir  string        // holds the data directory and the log
-	log  string
+	proc *servertest.Process
+	dir  string // holds the data directory and the log
 	cfg  s3blob.Config
 }
 
 func launch(bin string) (*server, error) {
-	addr, err := freeAddr()
+	addr, err := servertest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	console, err := freeAddr()
+	console, err := servertest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -206,32 +182,20 @@ func launch(bin string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, log: filepath.Join(dir, "minio.log"), done: make(chan struct{})}
-	logf, err := os.Create(s.log)
-	if err != nil {
+	s := &server{dir: dir}
+	user, pass := "ratsmappe-test", "ratsmappe-test-secret"
+	cmd := exec.Command(bin, "server", "--quiet",
+		"--address", addr, "--console-address", console, filepath.Join(dir, "data"))
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pass,
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
+	if s.proc, err = servertest.Start(cmd, filepath.Join(dir, "minio.log")); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	defer logf.Close() // the child has its own copy
-	user, pass := "ratsmappe-test", "ratsmappe-test-secret"
-	s.cmd = exec.Command(bin, "server", "--quiet",
-		"--address", addr, "--console-address", console, filepath.Join(dir, "data"))
-	s.cmd.Env = append(os.Environ(),
-		"MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pass,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
-	s.cmd.SysProcAttr = sysProcAttr()
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		s.cmd.Wait()
-		close(s.done)
-	}()
 	s.cfg = s3blob.Config{Endpoint: addr, AccessKey: user, SecretKey: pass}
 	if err := s.waitReady(); err != nil {
-		tail := s.logTail()
+		tail := s.proc.LogTail()
 		s.stop()
 		return nil, fmt.Errorf("minio at %s: %w; its log ends:\n%s", addr, err, tail)
 	}
@@ -260,8 +224,8 @@ func (s *server) waitReady() error {
 			}
 		}
 		select {
-		case <-s.done:
-			return fmt.Errorf("exited: %v", s.cmd.ProcessState)
+		case <-s.proc.Done():
+			return fmt.Errorf("exited: %v", s.proc.State())
 		case <-ctx.Done():
 			return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
 		case <-time.After(100 * time.Millisecond):
@@ -285,32 +249,8 @@ func probe(ctx context.Context, hc *http.Client, url string) error {
 	return nil
 }
 
-// stop ends the server's process group: politely, then by force.
+// stop ends the server and removes its data.
 func (s *server) stop() {
-	pgid := s.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.done
-	}
+	s.proc.Stop()
 	os.RemoveAll(s.dir)
-}
-
-func (s *server) logTail() string {
-	b, _ := os.ReadFile(s.log)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(bytes.TrimSpace(b))
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
