@@ -47,6 +47,8 @@ const MaxUrgency = 2000
 type Rule struct {
 	// Days is the number of full days that must lie between the day the
 	// invitation reaches the member and the meeting day, both excluded.
+	// With 0 it must arrive the day before the meeting at the latest: an
+	// invitation on the meeting day is always late.
 	Days int
 	// Counting says which days count towards Days.
 	Counting Counting
