@@ -170,8 +170,15 @@ func validate(m Message) error {
 			return invalid("Ungültiger Absender.", "Invalid sender.")
 		}
 	}
-	if c := m.Calendar; c != nil && c.Method != "REQUEST" && c.Method != "CANCEL" && c.Method != "PUBLISH" {
-		return invalid("Kalendermethode muss REQUEST, CANCEL oder PUBLISH sein.", "Calendar method must be REQUEST, CANCEL or PUBLISH.")
+	if c := m.Calendar; c != nil {
+		if c.Method != "REQUEST" && c.Method != "CANCEL" && c.Method != "PUBLISH" {
+			return invalid("Kalendermethode muss REQUEST, CANCEL oder PUBLISH sein.", "Calendar method must be REQUEST, CANCEL or PUBLISH.")
+		}
+		// Clients act on the object's METHOD, mail servers and filters on
+		// the part's: they must agree, or a cancellation reads as an update.
+		if !strings.HasPrefix(c.Data, "BEGIN:VCALENDAR") || !strings.Contains(c.Data, "\r\nMETHOD:"+c.Method+"\r\n") {
+			return invalid("Kalenderdaten passen nicht zur Methode.", "Calendar data do not match the method.")
+		}
 	}
 	for i, u := range m.Unsubscribe {
 		ok := strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "mailto:") ||

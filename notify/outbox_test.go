@@ -163,15 +163,18 @@ func TestEnqueueRefusesMalformed(t *testing.T) {
 	o := notify.NewOutbox(db, &notifytest.Sender{}, notify.Options{})
 	ctx := context.Background()
 	for name, mut := range map[string]func(*notify.Message){
-		"no key":              func(m *notify.Message) { m.Key = "" },
-		"long key":            func(m *notify.Message) { m.Key = strings.Repeat("k", notify.MaxKey+1) },
-		"bad address":         func(m *notify.Message) { m.To = "nobody" },
-		"address with name":   func(m *notify.Message) { m.To = "Eve <eve@example.org>" },
-		"two addresses":       func(m *notify.Message) { m.To = "a@lindenau.example, b@lindenau.example" },
-		"header injection":    func(m *notify.Message) { m.Subject = "Hallo\r\nBcc: eve@example.org" },
-		"name injection":      func(m *notify.Message) { m.ToName = "A\nBcc: eve@example.org" },
-		"no text":             func(m *notify.Message) { m.Text = "" },
-		"calendar method":     func(m *notify.Message) { m.Calendar = &notify.Calendar{Method: "REFRESH", Data: "x"} },
+		"no key":            func(m *notify.Message) { m.Key = "" },
+		"long key":          func(m *notify.Message) { m.Key = strings.Repeat("k", notify.MaxKey+1) },
+		"bad address":       func(m *notify.Message) { m.To = "nobody" },
+		"address with name": func(m *notify.Message) { m.To = "Eve <eve@example.org>" },
+		"two addresses":     func(m *notify.Message) { m.To = "a@lindenau.example, b@lindenau.example" },
+		"header injection":  func(m *notify.Message) { m.Subject = "Hallo\r\nBcc: eve@example.org" },
+		"name injection":    func(m *notify.Message) { m.ToName = "A\nBcc: eve@example.org" },
+		"no text":           func(m *notify.Message) { m.Text = "" },
+		"calendar method":   func(m *notify.Message) { m.Calendar = &notify.Calendar{Method: "REFRESH", Data: "x"} },
+		"calendar mismatch": func(m *notify.Message) {
+			m.Calendar = &notify.Calendar{Method: "CANCEL", Data: "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"}
+		},
 		"unsubscribe scheme":  func(m *notify.Message) { m.Unsubscribe = []string{"javascript:alert(1)"} },
 		"unsubscribe bracket": func(m *notify.Message) { m.Unsubscribe = []string{"https://x.example/>, <mailto:eve@example.org"} },
 		"one-click http":      func(m *notify.Message) { m.Unsubscribe, m.OneClick = []string{"http://x.example/u"}, true },
