@@ -195,7 +195,7 @@ func TestKillChild(t *testing.T) {
 
 // sendAll sends until the outbox has nothing left to send, failing the test
 // if that takes longer than within.
-func sendAll(t *testing.T, o *notify.Outbox, within time.Duration) {
+func sendAll(t testing.TB, o *notify.Outbox, within time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	for deadline := time.Now().Add(within); ; {
