@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,6 +52,79 @@ func BenchmarkInvitationRun(b *testing.B) {
 		start := time.Now()
 		sendAll(b, o, time.Minute)
 		b.ReportMetric(time.Since(start).Seconds(), "s/run")
+		db.Close()
+	}
+}
+
+// BenchmarkChangeLatency measures issue 14's second figure: single changes,
+// each enqueued in its own transaction while the worker runs, from commit
+// to the local SMTP server's acceptance (anchor: p99 ≤ 5 s).
+//
+//	go test -run '^$' -bench ChangeLatency -benchtime 1x ./notify/
+func BenchmarkChangeLatency(b *testing.B) {
+	const changes = 200
+	srv := mailpittest.Start(b, mailpittest.Options{})
+	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "ratsmappe.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sqlite.Migrate(ctx, db, "notify", notify.Migrations()); err != nil {
+			b.Fatal(err)
+		}
+		o := notify.NewOutbox(db, s, notify.Options{})
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- o.Run(rctx) }()
+		var keys []string
+		for c := range changes {
+			m := message(fmt.Sprintf("change/%d/%d", i, c), fmt.Sprintf("mitglied%03d@lindenau.example", c%25))
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := o.Enqueue(ctx, tx, m); err != nil {
+				b.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			o.Kick()
+			keys = append(keys, m.Key)
+			time.Sleep(5 * time.Millisecond) // changes arrive one by one
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			n, err := o.Backlog(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("%d changes unsent after a minute", n)
+			}
+		}
+		stop()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		var lat []time.Duration
+		for _, k := range keys {
+			d, err := o.FindDelivery(ctx, k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, d.Sent.Sub(d.Created))
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "ms-p50")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "ms-p99")
 		db.Close()
 	}
 }
