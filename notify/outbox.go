@@ -147,7 +147,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, msg Message) (added bo
 
 func validate(m Message) error {
 	invalid := func(de, en string) error {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "%s / %s", de, en)
+		return &ratsmappe.Error{Code: ratsmappe.EINVALID, Reason: "bad_message", Message: de, MessageEN: en}
 	}
 	switch {
 	case m.Key == "" || len(m.Key) > MaxKey:
@@ -157,13 +157,12 @@ func validate(m Message) error {
 	case m.Text == "":
 		return invalid("Nachricht ohne Text.", "Message without text.")
 	case len(m.Text)+len(m.HTML)+calendarLen(m.Calendar) > MaxBody:
-		return ratsmappe.Errorf(ratsmappe.ETOOLARGE, "Nachricht zu groß. / Message too large.")
+		return &ratsmappe.Error{Code: ratsmappe.ETOOLARGE, Message: "Nachricht zu groß.", MessageEN: "Message too large."}
 	case strings.ContainsAny(m.ToName, "\r\n"):
 		return invalid("Ungültiger Empfängername.", "Invalid recipient name.")
 	}
 	if a, err := mail.ParseAddress(m.To); err != nil || a.Address != m.To {
-		return ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Ungültige E-Mail-Adresse %q. / Invalid e-mail address %q.", m.To, m.To)
+		return invalid(fmt.Sprintf("Ungültige E-Mail-Adresse %q.", m.To), fmt.Sprintf("Invalid e-mail address %q.", m.To))
 	}
 	if m.From != "" {
 		if _, err := mail.ParseAddress(m.From); err != nil {
@@ -498,7 +497,7 @@ func (o *Outbox) FindDelivery(ctx context.Context, key string) (Delivery, error)
 		FROM notify_outbox WHERE key = ?`, key).Scan(&id, &d.Key, &d.To, &d.MessageID, &d.State,
 		&d.Attempts, &created, &due, &sent, &queueID, &response, &lastErr)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Delivery{}, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nachricht nicht gefunden. / Message not found.")
+		return Delivery{}, &ratsmappe.Error{Code: ratsmappe.ENOTFOUND, Message: "Nachricht nicht gefunden.", MessageEN: "Message not found."}
 	}
 	if err != nil {
 		return Delivery{}, fmt.Errorf("find delivery: %w", err)

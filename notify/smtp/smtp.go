@@ -64,7 +64,8 @@ var _ notify.Sender = (*Sender)(nil)
 // with the URL (without its password).
 func New(cfg Config) (*Sender, error) {
 	invalid := func(de, en string) error {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "RATSMAPPE_SMTP_URL: %s / %s", de, en)
+		return &ratsmappe.Error{Code: ratsmappe.EINVALID, Reason: "bad_smtp_url",
+			Message: "RATSMAPPE_SMTP_URL: " + de, MessageEN: "RATSMAPPE_SMTP_URL: " + en}
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Host == "" || u.Opaque != "" {

@@ -1,6 +1,7 @@
 package ladung
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -52,8 +53,9 @@ func HolidaysWith(dates ...string) (func(int, time.Month, int) bool, error) {
 	for _, s := range dates {
 		t, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return nil, ratsmappe.Errorf(ratsmappe.EINVALID,
-				"Feiertag %q ist kein Datum der Form JJJJ-MM-TT. / Holiday %q is not a date of the form YYYY-MM-DD.", s, s)
+			return nil, refusal(ratsmappe.EINVALID, "bad_holiday",
+				fmt.Sprintf("Feiertag %q ist kein Datum der Form JJJJ-MM-TT.", s),
+				fmt.Sprintf("Holiday %q is not a date of the form YYYY-MM-DD.", s))
 		}
 		y, m, d := t.Date()
 		extra[[3]int{y, int(m), d}] = true
@@ -106,6 +108,7 @@ func FindPreset(name string) (Preset, error) {
 			return p, nil
 		}
 	}
-	return Preset{}, ratsmappe.Errorf(ratsmappe.ENOTFOUND,
-		"Unbekannte Vorgabe %q für die Ladungsfrist. / Unknown invitation period preset %q.", name, name)
+	return Preset{}, refusal(ratsmappe.ENOTFOUND, "",
+		fmt.Sprintf("Unbekannte Vorgabe %q für die Ladungsfrist.", name),
+		fmt.Sprintf("Unknown invitation period preset %q.", name))
 }

@@ -76,16 +76,18 @@ type Rule struct {
 // Validate returns an EINVALID error if the rule cannot be applied.
 func (r Rule) Validate() error {
 	if r.Days < 0 || r.Days > MaxDays {
-		return ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Die Ladungsfrist muss zwischen 0 und %d Tagen liegen. / The invitation period must be between 0 and %d days.", MaxDays, MaxDays)
+		return refusal(ratsmappe.EINVALID, "bad_rule",
+			fmt.Sprintf("Die Ladungsfrist muss zwischen 0 und %d Tagen liegen.", MaxDays),
+			fmt.Sprintf("The invitation period must be between 0 and %d days.", MaxDays))
 	}
 	if r.ReceiptDays < 0 || r.ReceiptDays > MaxDays {
-		return ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Die Zugangsfrist muss zwischen 0 und %d Tagen liegen. / The receipt delay must be between 0 and %d days.", MaxDays, MaxDays)
+		return refusal(ratsmappe.EINVALID, "bad_rule",
+			fmt.Sprintf("Die Zugangsfrist muss zwischen 0 und %d Tagen liegen.", MaxDays),
+			fmt.Sprintf("The receipt delay must be between 0 and %d days.", MaxDays))
 	}
 	if r.Counting < CalendarDays || r.Counting > Arbeitstage {
-		return ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Unbekannte Zählweise der Ladungsfrist. / Unknown way of counting the invitation period.")
+		return refusal(ratsmappe.EINVALID, "bad_rule",
+			"Unbekannte Zählweise der Ladungsfrist.", "Unknown way of counting the invitation period.")
 	}
 	return nil
 }
@@ -148,8 +150,9 @@ func (r Rule) Check(sent, meeting time.Time, urgency string) (Verdict, error) {
 	}
 	v := Verdict{Deadline: r.Deadline(meeting)}
 	if !sent.Before(meeting) {
-		return v, ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Die Sitzung hat bereits begonnen; eine Ladung ist nicht mehr möglich. / The meeting has already begun; it can no longer be invited to.")
+		return v, refusal(ratsmappe.EINVALID, "meeting_begun",
+			"Die Sitzung hat bereits begonnen; eine Ladung ist nicht mehr möglich.",
+			"The meeting has already begun; it can no longer be invited to.")
 	}
 	if sent.Before(v.Deadline) {
 		return v, nil
@@ -158,16 +161,25 @@ func (r Rule) Check(sent, meeting time.Time, urgency string) (Verdict, error) {
 	urgency = strings.TrimSpace(urgency)
 	if urgency == "" {
 		last := v.Deadline.Add(-time.Nanosecond)
-		return v, ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Die Ladungsfrist ist versäumt: die Ladung hätte spätestens am %s versandt werden müssen. Eine verspätete Ladung ist nur mit Angabe der Dringlichkeit möglich. / The invitation period has passed: the invitation had to be sent by %s. A late invitation needs a reason for its urgency.",
-			last.Format("02.01.2006"), last.Format("2006-01-02"))
+		return v, refusal(ratsmappe.EINVALID, "urgency_required",
+			fmt.Sprintf("Die Ladungsfrist ist versäumt: die Ladung hätte spätestens am %s versandt werden müssen. "+
+				"Eine verspätete Ladung ist nur mit Angabe der Dringlichkeit möglich.", last.Format("02.01.2006")),
+			fmt.Sprintf("The invitation period has passed: the invitation had to be sent by %s. "+
+				"A late invitation needs a reason for its urgency.", last.Format("2006-01-02")))
 	}
 	if len(urgency) > MaxUrgency {
-		return v, ratsmappe.Errorf(ratsmappe.EINVALID,
-			"Die Begründung der Dringlichkeit ist zu lang (höchstens %d Zeichen). / The reason for urgency is too long (at most %d bytes).", MaxUrgency, MaxUrgency)
+		return v, refusal(ratsmappe.EINVALID, "urgency_too_long",
+			fmt.Sprintf("Die Begründung der Dringlichkeit ist zu lang (höchstens %d Zeichen).", MaxUrgency),
+			fmt.Sprintf("The reason for urgency is too long (at most %d bytes).", MaxUrgency))
 	}
 	v.Urgency = urgency
 	return v, nil
+}
+
+// refusal returns an error whose messages, German and English, a person may
+// read; reason lets the office's UI react (ask for the urgency).
+func refusal(code, reason, de, en string) error {
+	return &ratsmappe.Error{Code: code, Reason: reason, Message: de, MessageEN: en}
 }
 
 func (r Rule) loc() *time.Location {

@@ -1,6 +1,7 @@
 package ladung_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,14 @@ func TestCheckUrgency(t *testing.T) {
 	_, err := rule.Check(at(t, "2026-03-16 09:00"), meeting, "")
 	if got, want := ratsmappe.ErrorMessage(err), "spätestens am 11.03.2026"; !strings.Contains(got, want) {
 		t.Fatalf("message %q lacks %q", got, want)
+	}
+	// The office's UI asks for the urgency on this reason.
+	if got, want := ratsmappe.ErrorReason(err), "urgency_required"; got != want {
+		t.Fatalf("reason = %q, want %q", got, want)
+	}
+	var e *ratsmappe.Error
+	if !errors.As(err, &e) || !strings.Contains(e.MessageEN, "had to be sent by 2026-03-11") {
+		t.Fatalf("English message of %v", err)
 	}
 	long := make([]byte, ladung.MaxUrgency+1)
 	for i := range long {
