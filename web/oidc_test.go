@@ -23,6 +23,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -100,8 +101,9 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sqlite.Migrate(ctx, db, "documents", documents.Migrations())
-	sqlite.Migrate(ctx, db, "sessions", sessions.Migrations())
+	if err := schema.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
 	st := sessions.NewStore(db, nil)
 	a := &sessions.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}
 	if err := st.CreateAccount(ctx, a, ""); err != nil {

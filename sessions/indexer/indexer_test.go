@@ -16,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -77,9 +78,7 @@ func newCouncil(t *testing.T) *council {
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "indexer", indexer.Migrations()))
+	must(t, schema.Migrate(ctx, db))
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	st := sessions.NewStore(db, clk.now)
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
