@@ -24,9 +24,9 @@ import (
 //     append to the changes feed (package sessions/changes) in the
 //     transaction of the change; the generation is the feed's newest seq.
 //     Each request reads the generation after it arrived; an entry built
-//     under another generation is never served. So a publication, a depublication, a new version or
-//     a withdrawal shows in the very next response, whichever process
-//     wrote it.
+//     under another generation is never served. So a publication, a
+//     depublication, a new version or a withdrawal shows in the very next
+//     response, whichever process wrote it.
 //   - time: an agenda or paper with a publication time in the future
 //     (embargo) becomes public when that time passes, without any write.
 //     An entry expires no later than the earliest such time after it was
