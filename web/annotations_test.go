@@ -25,6 +25,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -91,9 +92,7 @@ func newAnnEnv(t *testing.T) *annEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()))
+	must(t, schema.Migrate(ctx, db))
 	st := sessions.NewStore(db, nil)
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)

@@ -5,16 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"embed"
 	"encoding/base64"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
 )
 
 // The public-response cache. What an anonymous citizen sees is the same for
@@ -22,13 +20,13 @@ import (
 // answer, a feed or the sitemap is built once and served from memory until
 // something public changes. Two things change it:
 //
-//   - data: every table public output is built from has triggers that bump
-//     publication_generation.n in the transaction of the change
-//     (migrations/0001_publication_generation.sql). Each request reads the
-//     generation after it arrived; an entry built under another generation
-//     is never served. So a publication, a depublication, a new version or
-//     a withdrawal shows in the very next response, whichever process
-//     wrote it.
+//   - data: every table public output is built from has triggers that
+//     append to the changes feed (package sessions/changes) in the
+//     transaction of the change; the generation is the feed's newest seq.
+//     Each request reads the generation after it arrived; an entry built
+//     under another generation is never served. So a publication, a
+//     depublication, a new version or a withdrawal shows in the very next
+//     response, whichever process wrote it.
 //   - time: an agenda or paper with a publication time in the future
 //     (embargo) becomes public when that time passes, without any write.
 //     An entry expires no later than the earliest such time after it was
@@ -43,20 +41,6 @@ import (
 // and answer If-None-Match with 304; Cache-Control is public, no-cache, so
 // browsers and proxies revalidate every time and never show a stale
 // visibility either.
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
-// Migrations returns the schema migrations of package web (scope "web"):
-// the publication generation and its triggers. They need the tables of
-// documents and sessions; NewServer applies them.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrationFS, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
 
 const (
 	cacheMaxAge     = time.Minute
@@ -129,9 +113,9 @@ func newPublicCache(db *sql.DB, now func() time.Time) *publicCache {
 	return &publicCache{db: db, now: now, gen: newGeneration(db), entries: map[string]*cacheEntry{}, flights: map[string]*flight{}}
 }
 
-// newPublicCache applies the migrations of scope "web" and returns the
-// cache's middleware; without a database (tests of single handlers) it
-// only marks responses private.
+// newPublicCache returns the cache's middleware; without a database
+// (tests of single handlers) it only marks responses private. The
+// database must have the changes feed (internal/schema.Migrate).
 func (s *Server) newPublicCache() (func(http.Handler) http.Handler, error) {
 	if s.cfg.DB == nil || s.cfg.Sessions == nil {
 		return func(next http.Handler) http.Handler {
@@ -140,11 +124,6 @@ func (s *Server) newPublicCache() (func(http.Handler) http.Handler, error) {
 				next.ServeHTTP(w, r)
 			})
 		}, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := sqlite.Migrate(ctx, s.cfg.DB, "web", Migrations()); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.pub = newPublicCache(s.cfg.DB, s.cfg.Sessions.Now)
 	return s.pub.middleware, nil
@@ -410,7 +389,7 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// generation reads publication_generation.n. Reads are coalesced: a
+// generation reads the changes feed's newest seq. Reads are coalesced: a
 // request waits for a read that started after it arrived (so it sees
 // every commit before its arrival), and all requests waiting meanwhile
 // share that one read — under load, one query per query time instead of
@@ -431,11 +410,9 @@ type genRound struct {
 	err  error
 }
 
-const generationQuery = `SELECT n FROM publication_generation WHERE id = 1`
-
 func newGeneration(db *sql.DB) *generation {
 	g := &generation{db: db, start: make(chan *genRound)}
-	g.stmt, _ = db.Prepare(generationQuery) // on error, run queries unprepared
+	g.stmt, _ = db.Prepare(changes.NewestQuery) // on error, run queries unprepared
 	// One long-lived reader: a goroutine per round would grow a fresh
 	// stack for SQLite's deep calls every time.
 	go func() {
@@ -476,7 +453,7 @@ func (g *generation) run(round *genRound) {
 		if g.stmt != nil {
 			round.err = g.stmt.QueryRowContext(ctx).Scan(&round.n)
 		} else {
-			round.err = g.db.QueryRowContext(ctx, generationQuery).Scan(&round.n)
+			round.err = g.db.QueryRowContext(ctx, changes.NewestQuery).Scan(&round.n)
 		}
 		cancel()
 		close(round.done)

@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -68,8 +69,7 @@ func newCacheEnv(t testing.TB) *cacheEnv {
 	db, err := sqlite.Open(ctx, e.file)
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	must(t, schema.Migrate(ctx, db))
 	e.db = db
 	e.st = sessions.NewStore(db, e.clock.Now)
 	e.docs = documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -128,13 +128,8 @@ func fuzzServer(f testing.TB) *Server {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { db.Close() })
-	for _, m := range []struct {
-		scope string
-		fs    fs.FS
-	}{{"documents", documents.Migrations()}, {"sessions", sessions.Migrations()}} {
-		if err := sqlite.Migrate(ctx, db, m.scope, m.fs); err != nil {
-			f.Fatal(err)
-		}
+	if err := schema.Migrate(ctx, db); err != nil {
+		f.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)
 	if err := accounts.NewStore(db, nil).CreateAccount(ctx, &accounts.Account{Name: "anna", Role: access.RoleMember}, "ein gutes Passwort"); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -29,8 +30,7 @@ func newLimitServer(t *testing.T, cfg web.Config) (*httptest.Server, string) {
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	must(t, schema.Migrate(ctx, db))
 	st := sessions.NewStore(db, nil)
 	a := &accounts.Account{Name: "amt", Role: access.RoleClerk}
 	acc := accounts.NewStore(db, nil)

@@ -24,6 +24,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -101,8 +102,9 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sqlite.Migrate(ctx, db, "documents", documents.Migrations())
-	sqlite.Migrate(ctx, db, "sessions", sessions.Migrations())
+	if err := schema.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
 	st := sessions.NewStore(db, nil)
 	acc := accounts.NewStore(db, nil)
 	a := &accounts.Account{Name: "dora", DisplayName: "Dora Keycloak", Role: access.RoleMember}

@@ -26,6 +26,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
@@ -59,10 +60,7 @@ func newOParlServer(t *testing.T) *oparlEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)

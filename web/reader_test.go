@@ -17,10 +17,10 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -44,13 +44,7 @@ func newReaderServer(t *testing.T) *readerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)

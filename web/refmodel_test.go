@@ -32,10 +32,10 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -384,16 +384,7 @@ func newRefTemplate(t *testing.T) *refTemplate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "web", web.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil { // the reader's last reads
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)

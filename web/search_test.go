@@ -17,6 +17,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -68,8 +69,7 @@ func newSearchServerStore(t *testing.T, s web.Searcher) (*httptest.Server, *sess
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	must(t, schema.Migrate(ctx, db))
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
 	st := sessions.NewStore(db, nil)
 	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Search: s})

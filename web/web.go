@@ -98,9 +98,9 @@ type Server struct {
 	packets *packets
 }
 
-// NewServer returns a Server with its routes, applying the migrations of
-// scope "web" to cfg.DB. It fails if the embedded templates or assets are
-// broken, which the tests catch, or if the migrations fail.
+// NewServer returns a Server with its routes. cfg.DB must have every
+// package's schema (internal/schema.Migrate). It fails if the embedded
+// templates or assets are broken, which the tests catch.
 func NewServer(cfg Config) (*Server, error) {
 	if cfg.Accounts == nil && cfg.DB != nil {
 		cfg.Accounts = accounts.NewStore(cfg.DB, nil)

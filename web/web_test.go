@@ -21,6 +21,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -39,10 +40,7 @@ func newServer(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)

@@ -36,6 +36,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 )
 
 const pageChars = 3000
@@ -66,8 +67,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	must(sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()))
+	must(schema.Migrate(ctx, db))
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(err)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: textIngester{dir}})

@@ -169,12 +169,14 @@ func republisher(c *measure.Client, office string) func() {
 }
 
 // settle waits until the search index has caught up with the database (its
-// outbox is empty), up to three minutes, so that a measurement does not
-// share the machine with the indexer's work after a change.
+// outbox is empty and it has read the changes feed to the end), up to
+// three minutes, so that a measurement does not share the machine with the
+// indexer's work after a change.
 func settle(db *sql.DB) {
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		var n int
-		if err := db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&n); err != nil || n == 0 {
+		if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM search_outbox)
+			+ (SELECT COUNT(*) FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = 'search'))`).Scan(&n); err != nil || n == 0 {
 			return
 		}
 	}

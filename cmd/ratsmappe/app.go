@@ -17,14 +17,13 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
-	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 )
 
 var errUsage = errors.New("usage")
@@ -132,20 +131,8 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	a.DB = db
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		a.Close()
-		return nil, err
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
-		a.Close()
-		return nil, err
-	}
-	// The search outbox's triggers watch the tables of both.
-	if err := sqlite.Migrate(ctx, db, "indexer", indexer.Migrations()); err != nil {
-		a.Close()
-		return nil, err
-	}
-	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil {
+	// Every package's migrations, in one ordered list.
+	if err := schema.Migrate(ctx, db); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 )
 
@@ -359,7 +360,7 @@ func checkConsistent(t *testing.T, data string) int {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	if r := db.QueryRowContext(ctx, "PRAGMA integrity_check"); r != nil {

@@ -88,7 +88,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	// The search index follows the database through the outbox; a
+	// The search index follows the database through the changes feed; a
 	// missing or damaged index is rebuilt in the background while the
 	// rest of the server works.
 	searcher := newIndexer(app, cfg)

@@ -1,19 +1,23 @@
-// Package indexer keeps the search index in step with the database. SQL
-// triggers (Migrations, scope "indexer", applied after documents' and
-// sessions' migrations) write every document whose search records may
-// have changed into a durable outbox table, in the same transaction as the
-// change; the Indexer reads each such document's records from the
+// Package indexer keeps the search index in step with the database. The
+// changes feed (package sessions/changes) records, in the transaction of
+// every change, each document whose search records may have changed; the
+// Indexer moves those rows into its durable outbox (Migrations, scope
+// "indexer", applied after the feed's) and advances its cursor on the
+// feed in the same commit, reads each outbox document's records from the
 // visibility policy (sessions.Store.SearchRecords), hands them to the
 // index, and deletes the outbox rows only after the index took them. A
-// crash at any point leaves rows behind, never a change the index misses.
+// crash at any point leaves rows behind (in the feed past the cursor, or
+// in the outbox), never a change the index misses; applying a row twice
+// writes the same records.
 //
 // Searches go through the Indexer too: before it asks the index, it
-// applies whatever the outbox holds that is due, so that a depublished,
-// reclassified or excluded document is gone from hits, totals, facets,
-// snippets and suggestions at once, not when the worker gets to it. If
-// the outbox cannot be applied, or the index is missing or damaged (it is
-// then rebuilt in the background), searches answer with an EUNAVAILABLE
-// error — "temporarily unavailable" — and never with stale results.
+// applies whatever the feed and the outbox hold that is due, so that a
+// depublished, reclassified or excluded document is gone from hits,
+// totals, facets, snippets and suggestions at once, not when the worker
+// gets to it. If they cannot be applied, or the index is missing or
+// damaged (it is then rebuilt in the background), searches answer with an
+// EUNAVAILABLE error — "temporarily unavailable" — and never with stale
+// results.
 package indexer
 
 import (
@@ -32,13 +36,15 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrations returns the outbox schema, to be applied with scope
-// "indexer" after the migrations of packages documents and sessions.
+// Migrations returns the outbox schema and the indexer's cursor on the
+// changes feed, to be applied with scope "indexer" after the migrations of
+// packages documents, sessions and sessions/changes.
 func Migrations() fs.FS {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
@@ -205,14 +211,61 @@ func (x *Indexer) nextDue(ctx context.Context) (time.Time, error) {
 	return time.UnixMilli(due.Int64), nil
 }
 
-// Pending reports whether the outbox holds rows that are due.
+// consumer is the indexer's name in the changes feed's cursors.
+const consumer = "search"
+
+// Pending reports whether the outbox holds rows that are due, or the
+// changes feed documents the indexer has not taken over yet.
 func (x *Indexer) Pending(ctx context.Context) (bool, error) {
 	var n int
-	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE due <= ?)`, ms(x.cfg.Now())).Scan(&n)
+	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE due <= ?1)
+		OR EXISTS (SELECT 1 FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3)`,
+		ms(x.cfg.Now()), consumer, changes.KindDocument).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("search outbox: %w", err)
 	}
 	return n != 0, nil
+}
+
+// pull moves the documents the changes feed names past the indexer's
+// cursor into the outbox, advances the cursor and compacts the feed, all
+// in one transaction: each change reaches the outbox exactly once, and a
+// crash before the commit leaves it in the feed.
+func (x *Indexer) pull(ctx context.Context) error {
+	cur, err := changes.Cursor(ctx, x.cfg.DB, consumer)
+	if err != nil {
+		return err
+	}
+	newest, err := changes.Newest(ctx, x.cfg.DB)
+	if err != nil || newest <= cur {
+		return err
+	}
+	tx, err := x.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("search outbox: %w", err)
+	}
+	defer tx.Rollback()
+	// Read again under the write lock: another pull may have run.
+	if cur, err = changes.Cursor(ctx, tx, consumer); err != nil {
+		return err
+	}
+	if newest, err = changes.Newest(ctx, tx); err != nil || newest <= cur {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (document_id)
+		SELECT DISTINCT object_id FROM changes WHERE seq > ? AND seq <= ? AND kind = ?`, cur, newest, changes.KindDocument); err != nil {
+		return fmt.Errorf("search outbox: %w", err)
+	}
+	if err := changes.Advance(ctx, tx, consumer, newest); err != nil {
+		return err
+	}
+	if _, err := changes.Compact(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("search outbox: %w", err)
+	}
+	return nil
 }
 
 // Drain applies every due row of the outbox to the index and returns the
@@ -274,10 +327,14 @@ func (x *Indexer) drain(ctx context.Context, idx search.Index, batch int, progre
 	}
 }
 
-// drainBatch indexes up to limit documents of the outbox. The rows read
+// drainBatch takes over what the changes feed holds and indexes up to
+// limit documents of the outbox. The rows read
 // are deleted only after the index took the records; a row a trigger
 // writes meanwhile has a higher id and stays.
 func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (int, error) {
+	if err := x.pull(ctx); err != nil {
+		return 0, err
+	}
 	now := x.cfg.Now()
 	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE due <= ?
 		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), limit)

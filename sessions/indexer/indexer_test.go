@@ -5,10 +5,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -17,9 +19,11 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 )
 
@@ -73,14 +77,18 @@ type council struct {
 
 func newCouncil(t *testing.T) *council {
 	t.Helper()
+	return newCouncilOn(t, schema.Migrate)
+}
+
+// newCouncilOn is newCouncil on a database with the schema migrate makes.
+func newCouncilOn(t *testing.T, migrate func(context.Context, *sql.DB) error) *council {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
-	must(t, sqlite.Migrate(ctx, db, "indexer", indexer.Migrations()))
+	must(t, migrate(ctx, db))
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	st := sessions.NewStore(db, clk.now)
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
@@ -373,6 +381,102 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	want(t, "after rebuild", hits(t, y, access.Viewer{}, "Radwegebau"), c.doc)
+}
+
+// A database of the release before the changes feed — the search
+// outbox's and the portal cache's trigger families, documents waiting in
+// the outbox — migrates: both families are gone, the waiting documents
+// reach the index, and a change after the migration reaches search
+// through the feed.
+func TestMigrateFromTwoTriggerFamilies(t *testing.T) {
+	ctx := context.Background()
+	c := newCouncilOn(t, func(ctx context.Context, db *sql.DB) error {
+		// The previous release: its indexer migrations, and web's own
+		// scope (testdata: package web has no schema any more).
+		old := fstest.MapFS{}
+		for _, name := range []string{"0001_outbox.sql", "0002_exclusion_follows_matter.sql"} {
+			b, err := fs.ReadFile(indexer.Migrations(), name)
+			if err != nil {
+				return err
+			}
+			old[name] = &fstest.MapFile{Data: b}
+		}
+		for _, m := range []struct {
+			scope string
+			fs    fs.FS
+		}{{"documents", documents.Migrations()}, {"sessions", sessions.Migrations()}, {"indexer", old}, {"web", os.DirFS("testdata/web")}} {
+			if err := sqlite.Migrate(ctx, db, m.scope, m.fs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var waiting int
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&waiting))
+	if waiting == 0 {
+		t.Fatal("the old triggers left nothing in the outbox; the test proves nothing")
+	}
+	must(t, schema.Migrate(ctx, c.db))
+
+	var triggers int
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type IN ('trigger', 'view', 'table')
+		AND (name LIKE 'search\_%' ESCAPE '\' OR name LIKE 'publication\_generation%' ESCAPE '\') AND name <> 'search_outbox'`).Scan(&triggers))
+	if triggers != 0 {
+		t.Errorf("%d triggers, views or tables of the old families are left", triggers)
+	}
+	var kept int
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&kept))
+	if kept != waiting {
+		t.Errorf("outbox holds %d rows after the migration, had %d", kept, waiting)
+	}
+	// A change now is recorded once, in the feed, not in the outbox.
+	second := c.upload(t, "Radwegebau am Marktplatz")
+	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM search_outbox`).Scan(&kept))
+	if kept != waiting {
+		t.Errorf("outbox grew from %d to %d rows without the indexer: an old trigger is left", waiting, kept)
+	}
+
+	x := c.indexer(t, nil)
+	want(t, "after the migration", hits(t, x, access.Viewer{}, "Radwegebau"), second, c.doc)
+	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+	want(t, "unpublished", hits(t, x, access.Viewer{}, "Radwegebau"))
+}
+
+// The feed keeps what the indexer has not taken over, whoever compacts
+// it, and the indexer takes it over after a restart: a crash before its
+// commit leaves the rows in the feed, one after leaves them in the
+// outbox.
+func TestFeedKeepsWhatTheIndexerHasNotRead(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	x := c.indexer(t, nil)
+	want(t, "before", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
+	x.Close() // the server is down
+
+	second := c.upload(t, "Radwegebau am Marktplatz")
+	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	if _, err := changes.Compact(ctx, c.db); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM changes WHERE kind = 'document' AND object_id = ?
+		AND seq > (SELECT seq FROM changes_cursors WHERE consumer = 'search')`, second).Scan(&n))
+	if n == 0 {
+		t.Fatal("compaction dropped changes the indexer has not read")
+	}
+
+	y := c.indexer(t, nil) // the restart
+	want(t, "after restart", hits(t, y, access.Viewer{}, "Radwegebau"), second, c.doc)
+	// Read and applied: the feed is compacted down to its newest row.
+	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&n))
+	if n != 1 {
+		t.Errorf("feed holds %d rows after the indexer caught up, want 1", n)
+	}
 }
 
 func must(t *testing.T, err error) {

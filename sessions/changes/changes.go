@@ -1,0 +1,106 @@
+// Package changes is the changes feed of the council database: one table,
+// changes, to which SQL triggers (Migrations, scope "changes", applied
+// after the migrations of packages documents and sessions) append a row
+// for every change of a table that anything shown, served or indexed is
+// built from, in the transaction of the change — whichever code or direct
+// SQL made it.
+//
+// Consumers read the feed by its monotonic seq. A consumer that must see
+// every change (the search indexer) keeps a cursor in changes_cursors and
+// advances it in the same transaction in which it takes the rows over,
+// so a crash re-reads from the last seq it applied and never skips one. A
+// consumer that only needs to know whether anything changed (the portal
+// cache) compares Newest. Compact deletes the rows every cursor has
+// passed and always keeps the newest, so the feed does not grow without
+// bound and Newest never goes back.
+package changes
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the feed's schema, to be applied with scope
+// "changes" after the migrations of packages documents and sessions,
+// whose tables its triggers watch.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// KindDocument is the kind of the rows that name a document whose search
+// records may have changed: the document itself, a version, its text, an
+// attachment or minutes row, or a change elsewhere (a publication, an
+// exclusion, a membership) that its access follows from.
+const KindDocument = "document"
+
+// NewestQuery is the SQL of Newest, for a caller that prepares it once.
+const NewestQuery = `SELECT COALESCE(MAX(seq), 0) FROM changes`
+
+// Querier is *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Execer is *sql.DB, *sql.Conn or *sql.Tx.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Newest returns the seq of the newest change, 0 if there never was one.
+// It differs after every commit that changed a watched table.
+func Newest(ctx context.Context, q Querier) (int64, error) {
+	var seq int64
+	if err := q.QueryRowContext(ctx, NewestQuery).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("changes: %w", err)
+	}
+	return seq, nil
+}
+
+// Cursor returns the last seq consumer has applied. A consumer registers
+// with a row of its own in changes_cursors (in its migration, so that
+// Compact keeps what it has not read even before it first runs); Cursor
+// fails for one that has not.
+func Cursor(ctx context.Context, q Querier, consumer string) (int64, error) {
+	var seq int64
+	if err := q.QueryRowContext(ctx, `SELECT seq FROM changes_cursors WHERE consumer = ?`, consumer).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("changes cursor %s: %w", consumer, err)
+	}
+	return seq, nil
+}
+
+// Advance records that consumer has applied every change up to seq. Call
+// it in the transaction that applies them.
+func Advance(ctx context.Context, tx Execer, consumer string, seq int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE changes_cursors SET seq = ? WHERE consumer = ? AND seq <= ?`, seq, consumer, seq)
+	if err != nil {
+		return fmt.Errorf("changes cursor %s: %w", consumer, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("changes cursor %s: not registered, or already past %d", consumer, seq)
+	}
+	return nil
+}
+
+// Compact deletes the changes every registered consumer has applied,
+// keeping the newest row, and returns how many it deleted. Without
+// consumers, everything but the newest row goes.
+func Compact(ctx context.Context, tx Execer) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM changes
+		WHERE seq < (SELECT MAX(seq) FROM changes)
+		  AND seq <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes))`)
+	if err != nil {
+		return 0, fmt.Errorf("changes: compact: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -1,0 +1,207 @@
+package changes_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
+)
+
+type fixture struct {
+	db                    *sql.DB
+	st                    *sessions.Store
+	body, org, person     int64
+	committee, council    int64 // meetings
+	committeeItem, plenum int64 // items consulting the same paper
+	paper                 int64
+	paperDoc, councilDoc  int64
+}
+
+// newFixture builds a paper consulted on a committee's item and on the
+// council's item (a matter on two agendas), each with a document. The
+// documents are inserted with plain SQL, as the demo loader and the
+// benchmarks do, so the feed is seen to catch writes that bypass the
+// stores.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	must(t, schema.Migrate(ctx, db))
+	f := &fixture{db: db, st: sessions.NewStore(db, nil)}
+	b := &sessions.Body{Name: "Stadt Musterstadt"}
+	must(t, f.st.CreateBody(ctx, b))
+	o := &sessions.Organization{BodyID: b.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	must(t, f.st.CreateOrganization(ctx, o))
+	p := &sessions.Person{BodyID: b.ID, GivenName: "Anna", FamilyName: "Beispiel"}
+	must(t, f.st.CreatePerson(ctx, p))
+	f.body, f.org, f.person = b.ID, o.ID, p.ID
+	meeting := func() int64 {
+		m := &sessions.Meeting{OrganizationID: o.ID, Name: "Sitzung", Start: time.Now().Add(48 * time.Hour)}
+		must(t, f.st.CreateMeeting(ctx, m))
+		return m.ID
+	}
+	item := func(meeting int64) int64 {
+		it := &sessions.AgendaItem{MeetingID: meeting, Number: "N 1", Title: "Grundstück"}
+		must(t, f.st.CreateAgendaItem(ctx, it))
+		return it.ID
+	}
+	f.committee, f.council = meeting(), meeting()
+	f.committeeItem, f.plenum = item(f.committee), item(f.council)
+	pa := &sessions.Paper{BodyID: b.ID, Reference: "V/2026/1", Name: "Verkauf"}
+	must(t, f.st.CreatePaper(ctx, pa))
+	f.paper = pa.ID
+	for _, it := range []int64{f.committeeItem, f.plenum} {
+		must(t, f.st.Consult(ctx, &sessions.Consultation{PaperID: pa.ID, AgendaItemID: it}))
+	}
+	doc := func() int64 {
+		res, err := db.ExecContext(ctx, `INSERT INTO documents (title, kind, file_name, created_at, created_by)
+			VALUES ('Vorlage', 'draft', 'v.pdf', '2026-01-01T00:00:00Z', 'test')`)
+		must(t, err)
+		id, err := res.LastInsertId()
+		must(t, err)
+		return id
+	}
+	f.paperDoc, f.councilDoc = doc(), doc()
+	must(t, f.st.Attach(ctx, &sessions.Attachment{DocumentID: f.paperDoc, PaperID: pa.ID}))
+	must(t, f.st.Attach(ctx, &sessions.Attachment{DocumentID: f.councilDoc, AgendaItemID: f.plenum}))
+	return f
+}
+
+// since returns the kinds and the documents the feed recorded after seq.
+func (f *fixture) since(t *testing.T, seq int64) (kinds []string, docs []int64) {
+	t.Helper()
+	rows, err := f.db.Query(`SELECT kind, object_id FROM changes WHERE seq > ? ORDER BY seq`, seq)
+	must(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var id int64
+		must(t, rows.Scan(&k, &id))
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+		if k == changes.KindDocument && !slices.Contains(docs, id) {
+			docs = append(docs, id)
+		}
+	}
+	must(t, rows.Err())
+	slices.Sort(docs)
+	return kinds, docs
+}
+
+// Every change anything public or indexed is built from lands in the
+// feed in its own transaction, with the documents whose search records
+// follow from it; account, sign-in and audit writes (a member's every
+// request) do not, so they never empty the portal cache.
+func TestFeedRecordsWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	for _, c := range []struct {
+		name   string
+		change func() error
+		kind   string  // a kind the change records; "" for none at all
+		docs   []int64 // the documents it names
+	}{
+		{"body renamed", func() error { return f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Neustadt"}) }, "body", nil},
+		{"person added", func() error {
+			return f.st.CreatePerson(ctx, &sessions.Person{BodyID: f.body, FamilyName: "Muster"})
+		}, "person", nil},
+		{"council meeting published", func() error { return f.st.PublishMeeting(ctx, f.council, time.Now()) }, "meeting", []int64{f.councilDoc, f.paperDoc}},
+		// The exclusion follows the matter: excluded on the committee's
+		// item, the person loses the council's document too.
+		{"exclusion on the committee's item", func() error { return f.st.AddExclusion(ctx, f.committeeItem, f.person, "befangen") }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
+		{"exclusion lifted", func() error { return f.st.RemoveExclusion(ctx, f.committeeItem, f.person) }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
+		{"membership", func() error {
+			return f.st.CreateMembership(ctx, &sessions.Membership{PersonID: f.person, OrganizationID: f.org, StartDate: "2024-01-01"})
+		}, "membership", []int64{f.councilDoc, f.paperDoc}},
+		{"document renamed by plain SQL", func() error {
+			_, err := f.db.ExecContext(ctx, `UPDATE documents SET title = 'Neu' WHERE id = ?`, f.paperDoc)
+			return err
+		}, "document", []int64{f.paperDoc}},
+		// Plain SQL: these tables are about to leave package sessions.
+		{"account, sign-in and audit entry", func() error {
+			_, err := f.db.ExecContext(ctx, `INSERT INTO accounts (id, name, display_name, role, created, modified)
+				VALUES (1, 'anna', 'Anna', 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+				INSERT INTO sign_ins (token_hash, account_id, created, last_seen) VALUES ('x', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+				INSERT INTO audit_log (at, account_id, actor, action) VALUES ('2026-01-01T00:00:00Z', 1, 'anna', 'meeting.publish')`)
+			return err
+		}, "", nil},
+	} {
+		before, err := changes.Newest(ctx, f.db)
+		must(t, err)
+		if err := c.change(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		kinds, docs := f.since(t, before)
+		if c.kind == "" {
+			if len(kinds) != 0 {
+				t.Errorf("%s: recorded %v, want nothing", c.name, kinds)
+			}
+			continue
+		}
+		if !slices.Contains(kinds, c.kind) {
+			t.Errorf("%s: recorded %v, want %q among them", c.name, kinds, c.kind)
+		}
+		slices.Sort(c.docs)
+		if !slices.Equal(docs, c.docs) {
+			t.Errorf("%s: names documents %v, want %v", c.name, docs, c.docs)
+		}
+	}
+}
+
+// Compaction deletes only what every cursor has passed, never the newest
+// row, so the newest seq (the portal cache's generation) never goes back.
+func TestCompact(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	newest, err := changes.Newest(ctx, f.db)
+	must(t, err)
+	search, err := changes.Cursor(ctx, f.db, "search")
+	must(t, err)
+	if search != 0 {
+		t.Fatalf("the indexer's cursor is at %d before it ran, want 0", search)
+	}
+	if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+		t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
+	}
+	must(t, changes.Advance(ctx, f.db, "search", newest-3))
+	if n, err := changes.Compact(ctx, f.db); err != nil || n != newest-3 {
+		t.Fatalf("compact deleted %d rows (%v), want %d", n, err, newest-3)
+	}
+	must(t, changes.Advance(ctx, f.db, "search", newest))
+	if _, err := changes.Compact(ctx, f.db); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	must(t, f.db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&rows))
+	if got, _ := changes.Newest(ctx, f.db); rows != 1 || got != newest {
+		t.Errorf("after compacting everything: %d rows, newest %d; want 1 row, %d", rows, got, newest)
+	}
+	if err := changes.Advance(ctx, f.db, "search", newest-1); err == nil {
+		t.Error("a cursor moved back")
+	}
+	if err := changes.Advance(ctx, f.db, "nobody", newest); err == nil {
+		t.Error("an unregistered consumer advanced")
+	}
+	// A change after compaction gets a seq above every earlier one.
+	must(t, f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Altstadt"}))
+	if got, _ := changes.Newest(ctx, f.db); got <= newest {
+		t.Errorf("newest after a change: %d, want above %d", got, newest)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
