@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -417,14 +418,19 @@ func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObjec
 	if err := s.catchUpVersions(ctx); err != nil {
 		return nil, err
 	}
-	q, ok := goneDetails[typ]
-	if !ok {
+	if _, ok := goneDetails[typ]; !ok {
 		return nil, fmt.Errorf("find gone: unknown object type %q", typ)
 	}
 	var ids []int64
 	if id != 0 {
 		ids = []int64{id}
 	}
+	return s.goneObjects(ctx, typ, ids)
+}
+
+// goneObjects returns those of the objects ids of type typ (all if nil)
+// that left the public view, by id.
+func (s *Store) goneObjects(ctx context.Context, typ string, ids []int64) ([]GoneObject, error) {
 	st, err := access.Statuses(ctx, s.db, typ, ids, s.now())
 	if err != nil {
 		return nil, err
@@ -441,11 +447,11 @@ func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObjec
 		err := sc.Scan(&g.ID, &created, &g.BodyID, &g.OrganizationID, &g.MeetingID, &g.PaperID, &g.Position)
 		g.Created, g.Gone = parseTS(created), st[g.ID].Last
 		return g, err
-	}, q+inIDs, idList(gone))
+	}, goneDetails[typ]+inIDs, idList(gone))
 	if err != nil {
 		return nil, fmt.Errorf("find gone %s: %w", typ, err)
 	}
-	slices.SortFunc(out, func(a, b GoneObject) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b GoneObject) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -49,6 +49,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -105,17 +106,17 @@ func (s *Server) oparlRoutes(r chi.Router) {
 		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
 		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
 		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
-		r.Get("/body", s.oparlList(s.oparlBodies))
+		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
 		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
-		r.Get("/body/{id}/organization", s.oparlList(s.oparlOrganizations))
-		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
-		r.Get("/body/{id}/meeting", s.oparlList(s.oparlMeetings))
-		r.Get("/body/{id}/paper", s.oparlList(s.oparlPapers))
-		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
-		r.Get("/body/{id}/legislativeTerm", s.oparlList(s.oparlLegislativeTerms))
-		r.Get("/body/{id}/location", s.oparlList(s.oparlLocations))
+		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
+		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
+		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
+		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
+		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
+		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
+		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
 		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
-		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlMeetings))
+		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
 		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
 		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
 		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
@@ -164,6 +165,9 @@ type oparlQuery struct {
 	createdSince, createdUntil, modifiedSince, modifiedUntil time.Time
 	omitInternal                                             bool
 	page, limit                                              int
+	// after is the key (id) the page continues after: the keyset cursor
+	// of links.next.
+	after int64
 	// params are the filter parameters as given, carried into every link.
 	params url.Values
 }
@@ -199,6 +203,13 @@ func parseOParlQuery(r *http.Request) (*oparlQuery, error) {
 		q.limit = min(n, oparlMaxPageSize)
 		q.params.Set("limit", strconv.Itoa(q.limit))
 	}
+	if v := in.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "after ist keine gültige Listenposition.")
+		}
+		q.after = n
+	}
 	if v := in.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -218,16 +229,16 @@ func (q *oparlQuery) match(created, modified time.Time) bool {
 		(q.modifiedUntil.IsZero() || !m.After(q.modifiedUntil))
 }
 
-// pageURL is the canonical URL of page n of the list at path: filter
-// parameters sorted by name (url.Values.Encode), page last but only
-// after the first page.
-func (q *oparlQuery) pageURL(listURL string, n int) string {
+// pageURL is the canonical URL of the page of the list at listURL that
+// continues after key after (the first page if 0): filter parameters
+// sorted by name (url.Values.Encode), the cursor with them.
+func (q *oparlQuery) pageURL(listURL string, after int64) string {
 	v := url.Values{}
 	for k, vs := range q.params {
 		v[k] = vs
 	}
-	if n > 1 {
-		v.Set("page", strconv.Itoa(n))
+	if after > 0 {
+		v.Set("after", strconv.FormatInt(after, 10))
 	}
 	if len(v) == 0 {
 		return listURL
@@ -244,9 +255,12 @@ type oparlItem struct {
 	obj               any
 }
 
-// oparlLister returns all objects of one list as the anonymous viewer
-// sees them; deleted ones (marked) only if q asks with modified_since.
-type oparlLister func(r *http.Request, q *oparlQuery) ([]oparlItem, error)
+// oparlLister returns one page of a list as the anonymous viewer sees
+// it: the objects with keys after q.after, in key order, at most q.limit
+// of them, filtered by q (deleted ones, marked, only if q asks with
+// modified_since); and the key the next page continues after, 0 if this
+// is the last page.
+type oparlLister func(r *http.Request, q *oparlQuery) (items []oparlItem, next int64, err error)
 
 type oparlListPage struct {
 	Data       []any           `json:"data"`
@@ -254,23 +268,25 @@ type oparlListPage struct {
 	Links      oparlLinks      `json:"links"`
 }
 
+// oparlPagination is OParl's pagination object. Lists are keyset pages
+// (a page costs the same wherever it is, and an object created meanwhile
+// neither shifts nor repeats the pages after it), so only the page size
+// is known without counting the whole list: the other fields, optional
+// in OParl 1.1, are left out.
 type oparlPagination struct {
-	TotalElements   int `json:"totalElements"`
 	ElementsPerPage int `json:"elementsPerPage"`
-	CurrentPage     int `json:"currentPage"`
-	TotalPages      int `json:"totalPages"`
 }
 
 type oparlLinks struct {
 	First string `json:"first,omitempty"`
-	Prev  string `json:"prev,omitempty"`
 	Self  string `json:"self,omitempty"`
 	Next  string `json:"next,omitempty"`
-	Last  string `json:"last,omitempty"`
 }
 
 // oparlList serves an external object list: filtered, ordered by id
-// (stable: ids never change), paged.
+// (stable: ids never change), a keyset page at a time — links.next
+// carries the last key as after. page=n (links of earlier versions)
+// still works: the keys of the pages before it are skipped first.
 func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := parseOParlQuery(r)
@@ -278,42 +294,72 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 			oparlError(s, w, r, err)
 			return
 		}
-		items, err := list(r, q)
+		if q.page > 1 && q.after == 0 {
+			// The pages before page n as one page: its last key is
+			// where page n starts. That costs what an offset costs;
+			// links.next never leads here.
+			skip := *q
+			skip.limit = (q.page - 1) * q.limit
+			items, next, err := list(r, &skip)
+			if err != nil {
+				oparlError(s, w, r, err)
+				return
+			}
+			if next == 0 || len(items) == 0 {
+				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
+				return
+			}
+			q.after = next
+		}
+		items, next, err := list(r, q)
 		if err != nil {
 			oparlError(s, w, r, err)
 			return
 		}
-		var kept []oparlItem
-		for _, it := range items {
-			if q.match(it.created, it.modified) && (!it.deleted || !q.modifiedSince.IsZero()) {
-				kept = append(kept, it)
-			}
-		}
-		slices.SortStableFunc(kept, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
-		pages := max(1, (len(kept)+q.limit-1)/q.limit)
-		if q.page > pages {
-			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
-			return
-		}
-		from := (q.page - 1) * q.limit
-		to := min(from+q.limit, len(kept))
 		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
 		p := oparlListPage{
-			Data:       make([]any, 0, to-from),
-			Pagination: oparlPagination{TotalElements: len(kept), ElementsPerPage: q.limit, CurrentPage: q.page, TotalPages: pages},
-			Links:      oparlLinks{First: q.pageURL(listURL, 1), Self: q.pageURL(listURL, q.page), Last: q.pageURL(listURL, pages)},
+			Data:       make([]any, 0, len(items)),
+			Pagination: oparlPagination{ElementsPerPage: q.limit},
+			Links:      oparlLinks{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
 		}
-		for _, it := range kept[from:to] {
+		for _, it := range items {
 			p.Data = append(p.Data, it.obj)
 		}
-		if q.page > 1 {
-			p.Links.Prev = q.pageURL(listURL, q.page-1)
-		}
-		if q.page < pages {
-			p.Links.Next = q.pageURL(listURL, q.page+1)
+		if next != 0 {
+			p.Links.Next = q.pageURL(listURL, next)
 		}
 		writeOParl(w, r, p)
 	}
+}
+
+// wholeList is the lister of a list read whole (oparlPageOf).
+func wholeList(all func(r *http.Request, q *oparlQuery) ([]oparlItem, error)) oparlLister {
+	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+		items, err := all(r, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		page, next := oparlPageOf(items, q)
+		return page, next, nil
+	}
+}
+
+// oparlPageOf cuts the page q asks for out of a whole list (the small
+// lists: bodies, organizations, persons, memberships, legislative terms,
+// read in one or two queries whatever their length).
+func oparlPageOf(all []oparlItem, q *oparlQuery) ([]oparlItem, int64) {
+	slices.SortStableFunc(all, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
+	var out []oparlItem
+	for _, it := range all {
+		if it.id <= q.after || !q.match(it.created, it.modified) || (it.deleted && q.modifiedSince.IsZero()) {
+			continue
+		}
+		if len(out) == q.limit {
+			return out, out[len(out)-1].id
+		}
+		out = append(out, it)
+	}
+	return out, 0
 }
 
 // oparlObject serves one object.

@@ -89,26 +89,6 @@ func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) 
 	return nil, err
 }
 
-// oparlGoneList returns the deleted stubs of type typ for a list (only
-// asked with modified_since, whose filter oparlList applies to their
-// modified): those of body bodyID, or of organization orgID if not 0,
-// except the ids in skip (the public sees them after all). idOffset
-// moves the ids in the list's order (minutes after attachments).
-func (s *Server) oparlGoneList(ctx context.Context, u oparlURLs, typ string, bodyID, orgID int64, skip map[int64]bool, idOffset int64) ([]oparlItem, error) {
-	gone, err := s.cfg.Sessions.FindGone(ctx, typ, 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	for _, g := range gone {
-		if skip[g.ID] || (bodyID != 0 && g.BodyID != bodyID) || (orgID != 0 && g.OrganizationID != orgID) {
-			continue
-		}
-		out = append(out, oparlItem{id: g.ID + idOffset, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, g)})
-	}
-	return out, nil
-}
-
 // oparlTouched returns modified raised to the last time object id of
 // type typ, or anything embedded in it, entered or left the public view.
 func (s *Server) oparlTouched(ctx context.Context, typ string, id int64, modified time.Time) (time.Time, error) {

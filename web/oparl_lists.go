@@ -1,183 +1,151 @@
 package web
 
 import (
+	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
-// The body-wide lists OParl 1.1 makes mandatory besides the classic
-// ones (Body.agendaItem, Body.consultation, Body.file). Their deleted
-// stubs come from the publication ledger (oparl_deleted.go).
+// The lists of meetings, locations, agenda items, papers, consultations
+// and files are keyset pages read in SQL (sessions.FindPublicPage): the
+// public rule and the time filters are in the query, the deleted stubs of
+// the publication ledger are merged in by the same key, and only the
+// objects of the page are built. The body-wide agendaItem, consultation
+// and file lists are the ones OParl 1.1 makes mandatory besides the
+// classic ones.
 
 // oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
 func (s *Server) oparlListRoutes(r chi.Router) {
-	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlAgendaItems))
-	r.Get("/body/{id}/consultation", s.oparlList(s.oparlConsultations))
-	r.Get("/body/{id}/file", s.oparlList(s.oparlFiles))
+	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))
+	r.Get("/body/{id}/consultation", s.oparlList(s.oparlPublicList(sessions.ListConsultations)))
+	r.Get("/body/{id}/file", s.oparlList(s.oparlPublicList(sessions.ListFiles)))
 }
 
-// oparlPublicMeetings returns the meetings of body bodyID the public
-// sees, each with its OParl object.
-func (s *Server) oparlPublicMeetings(r *http.Request, bodyID int64) ([]*sessions.Meeting, []*oparlMeetingObj, error) {
-	ms, err := s.oparlMeetingsOf(r.Context(), bodyID, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	objs := make([]*oparlMeetingObj, 0, len(ms))
-	for _, m := range ms {
-		o, _, err := s.oparlMeetingOf(r.Context(), u, r, m, false)
-		if err != nil {
-			return nil, nil, err
+// oparlPublicList is the lister of list l, of the body in the URL or, for
+// /organization/{id}/meeting, of the organization.
+func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
+	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+		ctx := r.Context()
+		f := sessions.PublicListFilter{After: q.after, Limit: q.limit,
+			CreatedSince: q.createdSince, CreatedUntil: q.createdUntil, ModifiedSince: q.modifiedSince, ModifiedUntil: q.modifiedUntil,
+			Gone: !q.modifiedSince.IsZero()}
+		if strings.HasPrefix(r.URL.Path, "/oparl/v1/organization/") {
+			id, err := oparlID(r, "id")
+			if err != nil {
+				return nil, 0, err
+			}
+			if _, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err != nil {
+				return nil, 0, err
+			}
+			f.OrganizationID = id
+		} else {
+			id, err := s.bodyParam(r)
+			if err != nil {
+				return nil, 0, err
+			}
+			f.BodyID = id
 		}
-		objs = append(objs, o)
-	}
-	return ms, objs, nil
-}
-
-func (s *Server) oparlAgendaItems(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	_, objs, err := s.oparlPublicMeetings(r, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	for _, o := range objs {
-		for i := range o.AgendaItem {
-			it := o.AgendaItem[i]
-			out = append(out, oparlItem{id: idOf(it.ID), created: mustTime(it.Created), modified: mustTime(it.Modified), obj: &it})
-		}
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), oparlURLs(oparlBase(r)), access.ObjAgendaItem, bodyID, 0, seen, 0)
-	return append(out, gone...), err
-}
-
-// idOf is the numeric last segment of an OParl URL.
-func idOf(u string) int64 {
-	n, _ := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
-	return n
-}
-
-func (s *Server) oparlConsultations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	for _, p := range ps {
-		cs, err := s.cfg.Sessions.FindConsultations(r.Context(), oparlViewer, p.ID)
+		refs, more, err := s.cfg.Sessions.FindPublicPage(ctx, l, f)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
+		}
+		u := oparlURLs(oparlBase(r))
+		out := make([]oparlItem, 0, len(refs))
+		for _, ref := range refs {
+			it, ok, err := s.oparlBuild(ctx, u, r, ref, q.omitInternal)
+			if err != nil {
+				return nil, 0, err
+			}
+			// The query filtered the modified times on a superset (see
+			// sessions.PublicListFilter); the object's own are exact.
+			if ok && q.match(it.created, it.modified) {
+				out = append(out, it)
+			}
+		}
+		var next int64
+		if more && len(refs) > 0 {
+			next = refs[len(refs)-1].Key
+		}
+		return out, next, nil
+	}
+}
+
+// oparlBuild builds the object ref names as the public sees it, or its
+// deleted stub; ok is false if the store's finders, which ask the rule
+// again, refuse it after all.
+func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
+	if g := ref.Gone; g != nil {
+		return oparlItem{id: ref.Key, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, *g)}, true, nil
+	}
+	it := oparlItem{id: ref.Key}
+	var err error
+	switch ref.Type {
+	case access.ObjMeeting, access.ObjLocation:
+		var m *sessions.Meeting
+		if m, err = s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, ref.ID); err != nil {
+			break
+		}
+		it.created = m.Created
+		if ref.Type == access.ObjMeeting {
+			it.obj, it.modified, err = s.oparlMeetingOf(ctx, u, r, m, omitInternal)
+		} else if m.Location != "" {
+			var loc *oparlLocationObj
+			if loc, err = s.oparlLocationOf(ctx, u, m); err == nil {
+				it.obj, it.modified = loc, mustTime(loc.Modified)
+			}
+		}
+	case access.ObjAgendaItem:
+		var ai *sessions.AgendaItem
+		if ai, err = s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, ref.ID); err != nil {
+			break
+		}
+		it.created = ai.Created
+		it.obj, it.modified, err = s.oparlAgendaItemOf(ctx, u, ai)
+	case access.ObjPaper:
+		var p *sessions.Paper
+		if p, err = s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, ref.ID); err != nil {
+			break
+		}
+		it.created = p.Created
+		it.obj, it.modified, err = s.oparlPaperOf(ctx, u, p, omitInternal)
+	case access.ObjConsultation:
+		var cs []*sessions.Consultation
+		if cs, err = s.cfg.Sessions.FindConsultations(ctx, oparlViewer, ref.Parent); err != nil {
+			break
 		}
 		for _, c := range cs {
-			o, err := s.oparlConsultationOf(r.Context(), u, c)
-			if err != nil {
-				return nil, err
+			if c.ID == ref.ID {
+				var co *oparlConsultationObj
+				if co, err = s.oparlConsultationOf(ctx, u, c); err == nil {
+					it.obj, it.created, it.modified = co, c.Created, mustTime(co.Modified)
+				}
 			}
-			out = append(out, oparlItem{id: c.ID, created: c.Created, modified: mustTime(o.Modified), obj: o})
 		}
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjConsultation, bodyID, 0, seen, 0)
-	return append(out, gone...), err
-}
-
-// oparlFiles lists every File the public sees: of meetings (invitation,
-// auxiliary files, minutes), agenda items and papers, each once. Minutes
-// (at /meeting/{mid}/protocol/{id}) sort after attachments.
-func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	_, objs, err := s.oparlPublicMeetings(r, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	seen := map[string]bool{}
-	add := func(fs ...*oparlFileObj) {
-		for _, f := range fs {
-			if f == nil || seen[f.ID] {
-				continue
+	case access.ObjAttachment, access.ObjMinutes:
+		var f *oparlFileObj
+		if ref.Type == access.ObjMinutes {
+			f, it.modified, err = s.oparlProtocolOf(ctx, u, ref.Parent, ref.ID)
+		} else {
+			var a *sessions.Attachment
+			if a, err = s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, ref.ID); err == nil {
+				f, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
 			}
-			seen[f.ID] = true
-			id := idOf(f.ID)
-			if strings.Contains(f.ID, "/protocol/") {
-				id += 1 << 40
-			}
-			out = append(out, oparlItem{id: id, created: mustTime(f.Created), modified: mustTime(f.Modified), obj: f})
+		}
+		if err == nil && f != nil {
+			it.obj, it.created = f, mustTime(f.Created)
 		}
 	}
-	for _, o := range objs {
-		add(o.Invitation, o.ResultsProtocol)
-		add(o.AuxiliaryFile...)
-		for _, it := range o.AgendaItem {
-			add(it.AuxiliaryFile...)
-		}
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return oparlItem{}, false, nil
 	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
 	if err != nil {
-		return nil, err
+		return oparlItem{}, false, err
 	}
-	u := oparlURLs(oparlBase(r))
-	for _, p := range ps {
-		po, _, err := s.oparlPaperOf(r.Context(), u, p, false)
-		if err != nil {
-			return nil, err
-		}
-		add(po.MainFile)
-		add(po.AuxiliaryFile...)
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	// Files the public saw once and sees no more: attachments, then
-	// minutes (at their own URLs, after the attachments in the order).
-	skip := map[int64]bool{}
-	for id := range seen {
-		if !strings.Contains(id, "/protocol/") {
-			skip[idOf(id)] = true
-		}
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjAttachment, bodyID, 0, skip, 0)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, gone...)
-	skip = map[int64]bool{}
-	for id := range seen {
-		if strings.Contains(id, "/protocol/") {
-			skip[idOf(id)] = true
-		}
-	}
-	gone, err = s.oparlGoneList(r.Context(), u, access.ObjMinutes, bodyID, 0, skip, 1<<40)
-	return append(out, gone...), err
+	return it, it.obj != nil, nil
 }

@@ -139,81 +139,6 @@ func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, m *sessions.M
 		Meetings: []string{u.of("meeting", m.ID)}, Created: oparlTime(m.Created), Modified: oparlTime(modified)}, nil
 }
 
-// oparlMeetingsOf returns the meetings the public sees, of body bodyID or
-// of organization orgID.
-func (s *Server) oparlMeetingsOf(ctx context.Context, bodyID, orgID int64) ([]*sessions.Meeting, error) {
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, oparlViewer, sessions.MeetingFilter{OrganizationID: orgID})
-	if err != nil {
-		return nil, err
-	}
-	if bodyID == 0 {
-		return ms, nil
-	}
-	orgs, err := s.oparlOrgsOfBody(ctx, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*sessions.Meeting
-	for _, m := range ms {
-		if orgs[m.OrganizationID] {
-			out = append(out, m)
-		}
-	}
-	return out, nil
-}
-
-func (s *Server) oparlOrgsOfBody(ctx context.Context, bodyID int64) (map[int64]bool, error) {
-	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	in := map[int64]bool{}
-	for _, o := range orgs {
-		in[o.ID] = true
-	}
-	return in, nil
-}
-
-// oparlMeetings lists a body's (/body/{id}/meeting) or an organization's
-// (/organization/{id}/meeting) meetings; with modified_since also the
-// meetings that were public once and are not any more, as deleted.
-func (s *Server) oparlMeetings(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	ctx := r.Context()
-	id, err := oparlID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	var bodyID, orgID int64
-	if strings.HasPrefix(r.URL.Path, "/oparl/v1/organization/") {
-		if _, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err != nil {
-			return nil, err
-		}
-		orgID = id
-	} else if bodyID, err = s.bodyParam(r); err != nil {
-		return nil, err
-	}
-	ms, err := s.oparlMeetingsOf(ctx, bodyID, orgID)
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	seen := map[int64]bool{}
-	for _, m := range ms {
-		o, mod, err := s.oparlMeetingOf(ctx, u, r, m, q.omitInternal)
-		if err != nil {
-			return nil, err
-		}
-		seen[m.ID] = true
-		out = append(out, oparlItem{id: m.ID, created: m.Created, modified: mod, obj: o})
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	gone, err := s.oparlGoneList(ctx, u, access.ObjMeeting, bodyID, orgID, seen, 0)
-	return append(out, gone...), err
-}
-
 func (s *Server) oparlMeeting(r *http.Request) (any, error) {
 	ctx := r.Context()
 	id, err := oparlID(r, "id")
@@ -255,35 +180,6 @@ func (s *Server) oparlLocation(r *http.Request) (any, error) {
 		return s.oparlGoneOne(r, access.ObjLocation, id, err)
 	}
 	return s.oparlLocationOf(r.Context(), oparlURLs(oparlBase(r)), m)
-}
-
-func (s *Server) oparlLocations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.oparlMeetingsOf(r.Context(), bodyID, 0)
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	seen := map[int64]bool{}
-	for _, m := range ms {
-		if m.Location != "" {
-			loc, err := s.oparlLocationOf(r.Context(), u, m)
-			if err != nil {
-				return nil, err
-			}
-			seen[m.ID] = true
-			out = append(out, oparlItem{id: m.ID, created: m.Created, modified: mustTime(loc.Modified), obj: loc})
-		}
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjLocation, bodyID, 0, seen, 0)
-	return append(out, gone...), err
 }
 
 // ---- papers and consultations ----
@@ -372,35 +268,6 @@ func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, c *sessio
 	o.Meeting = u.of("meeting", m.ID)
 	o.Organization = []string{u.of("organization", m.OrganizationID)}
 	return o, nil
-}
-
-func (s *Server) oparlPapers(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	for _, p := range ps {
-		o, mod, err := s.oparlPaperOf(r.Context(), u, p, q.omitInternal)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: mod, obj: o})
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjPaper, bodyID, 0, seen, 0)
-	return append(out, gone...), err
 }
 
 func (s *Server) oparlPaper(r *http.Request) (any, error) {
