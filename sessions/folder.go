@@ -1,8 +1,10 @@
 package sessions
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -250,4 +252,98 @@ func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*d
 		titles[t.id] = t.title
 	}
 	return versions, titles, nil
+}
+
+// PaperFolder is a paper as one viewer may see it: its own documents at
+// their current versions and its consultations, each with the agenda
+// item it is on as that item's meeting folder has it. Read for a set of
+// papers at once, like FindFolders.
+type PaperFolder struct {
+	Paper *Paper
+	// Documents are the paper's own attachments the viewer may see.
+	Documents []*FolderDocument
+	// Consultations are those FindConsultations lists, oldest first.
+	Consultations []*PaperConsultation
+}
+
+// PaperConsultation is a consultation with its item and meeting.
+type PaperConsultation struct {
+	*Consultation
+	Item    *FolderItem
+	Meeting *Meeting
+}
+
+// FindPaperFolders returns the folders of the papers ids that v may see,
+// in the order of ids; papers v may not see, and ids that do not exist,
+// are left out. It reads a fixed number of queries (those of FindFolders
+// for the meetings the papers are consulted in, and a few more).
+func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int64) ([]*PaperFolder, error) {
+	papers, err := s.FindPapers(ctx, v, PaperFilter{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*PaperFolder{}
+	var pids []int64
+	for _, p := range papers {
+		byID[p.ID] = &PaperFolder{Paper: p}
+		pids = append(pids, p.ID)
+	}
+	if len(pids) == 0 {
+		return nil, nil
+	}
+	mids, err := queryAll(ctx, s.db, scanID, `SELECT DISTINCT i.meeting_id FROM consultations c
+		JOIN agenda_items i ON i.id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(pids))
+	if err != nil {
+		return nil, fmt.Errorf("find paper folders: %w", err)
+	}
+	folders, err := s.FindFolders(ctx, v, mids)
+	if err != nil {
+		return nil, err
+	}
+	var cons []*PaperConsultation
+	for _, f := range folders {
+		for _, fi := range f.Agenda {
+			for _, c := range fi.Consultations {
+				if byID[c.PaperID] != nil {
+					cons = append(cons, &PaperConsultation{Consultation: c, Item: fi, Meeting: f.Meeting})
+				}
+			}
+		}
+	}
+	slices.SortFunc(cons, func(a, b *PaperConsultation) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range cons {
+		pf := byID[c.PaperID]
+		pf.Consultations = append(pf.Consultations, c)
+	}
+	atts, err := s.attachments(ctx, "paper_id"+inIDs, idList(pids))
+	if err != nil {
+		return nil, err
+	}
+	seen, err := s.visibleAttachments(ctx, v, atts)
+	if err != nil {
+		return nil, err
+	}
+	var docs []int64
+	for _, a := range seen {
+		docs = append(docs, a.DocumentID)
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range seen {
+		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if d.Title == "" {
+			d.Title = titles[a.DocumentID]
+		}
+		byID[a.PaperID].Documents = append(byID[a.PaperID].Documents, d)
+	}
+	out := make([]*PaperFolder, 0, len(byID))
+	for _, id := range ids {
+		if pf := byID[id]; pf != nil {
+			out = append(out, pf)
+			delete(byID, id)
+		}
+	}
+	return out, nil
 }

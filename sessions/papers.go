@@ -195,10 +195,11 @@ func scanConsultation(sc interface{ Scan(...any) error }) (*Consultation, error)
 // PaperFilter selects papers for FindPapers; zero fields do not filter.
 type PaperFilter struct {
 	BodyID       int64
-	Reference    string // exact
-	AgendaItemID int64  // papers consulted on this item
-	Offset       int    // counted among the papers the viewer sees
-	Limit        int    // 0: no limit
+	Reference    string  // exact
+	AgendaItemID int64   // papers consulted on this item
+	IDs          []int64 // only these papers
+	Offset       int     // counted among the papers the viewer sees
+	Limit        int     // 0: no limit
 }
 
 // FindPapers returns the papers matching f that v may see, by reference.
@@ -217,6 +218,10 @@ func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) 
 	if f.AgendaItemID != 0 {
 		q += ` AND id IN (SELECT paper_id FROM consultations WHERE agenda_item_id = ?)`
 		args = append(args, f.AgendaItemID)
+	}
+	if f.IDs != nil {
+		q += ` AND id` + inIDs
+		args = append(args, idList(f.IDs))
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY reference, id`, args...)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -55,8 +54,9 @@ type PublicRef struct {
 	Type string // an access.Obj… constant
 	ID   int64
 	Key  int64 // the list's order: ID, or ID+FileKeyOffset for minutes
-	// Parent is a consultation's paper, or minutes' meeting: the part of
-	// their OParl URLs besides their ids.
+	// Parent is a consultation's paper, the meeting of minutes, of an
+	// agenda item or of an attachment to a meeting or its items (0 for a
+	// paper's): what their objects are read with.
 	Parent int64
 	Gone   *GoneObject
 }
@@ -97,10 +97,10 @@ type publicQuery struct {
 }
 
 // ledgerSince is true if the ledger has a public transition in effect,
-// at or after ?8, of an object cond names (columns object_type,
-// object_id).
-func ledgerSince(cond string) string {
-	return `EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'public' AND l.at >= ?8 AND l.at <= ?2 AND (` + cond + `))`
+// at or after ?8, that counts for the modified time of the object of
+// type typ whose id is col.
+func ledgerSince(typ, col string) string {
+	return touchedAt(typ, col, "at >= ?8 AND at <= ?2") + ` IS NOT NULL`
 }
 
 // versionSince is true if document doc has a version created at or after
@@ -108,15 +108,6 @@ func ledgerSince(cond string) string {
 // this can only err towards true, which a superset may).
 func versionSince(doc string) string {
 	return `EXISTS (SELECT 1 FROM versions v WHERE v.document_id = ` + doc + ` AND v.created_at >= ?8)`
-}
-
-// touched is touchedQueries[typ] about the object whose id is col.
-func touched(typ, col string) string {
-	cond, ok := touchedQueries[typ]
-	if !ok {
-		cond = `object_type = '` + typ + `' AND object_id = ?1`
-	}
-	return strings.ReplaceAll(cond, "?1", col)
 }
 
 // served is true if document doc has a version the public may be given
@@ -139,51 +130,51 @@ var publicQueries = map[string]publicQuery{
 				OR EXISTS (SELECT 1 FROM consultations c WHERE c.agenda_item_id = i.id AND c.created >= ?8)))
 			OR ` + attachmentsChanged(`a.meeting_id = m.id OR a.agenda_item_id IN (SELECT id FROM agenda_items WHERE meeting_id = m.id)`) + `
 			OR EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND (mi.modified >= ?8 OR ` + versionSince("mi.document_id") + `))
-			OR ` + ledgerSince(touched(access.ObjMeeting, "m.id"))},
+			OR ` + ledgerSince(access.ObjMeeting, "m.id")},
 	access.ObjLocation: {typ: access.ObjLocation,
 		from: `meetings m JOIN organizations o ON o.id = m.organization_id`, key: `m.id`, id: `m.id`,
 		body: `o.body_id`, org: `m.organization_id`, visible: `m.published_at <= ?2 AND m.location <> '' AND ?3 = ?3`,
 		created: `m.created`, modified: `m.modified`,
-		changed: `m.modified >= ?8 OR ` + ledgerSince(touched(access.ObjLocation, "m.id"))},
+		changed: `m.modified >= ?8 OR ` + ledgerSince(access.ObjLocation, "m.id")},
 	access.ObjAgendaItem: {typ: access.ObjAgendaItem,
 		from: `agenda_items i JOIN meetings m ON m.id = i.meeting_id JOIN organizations o ON o.id = m.organization_id`,
-		key:  `i.id`, id: `i.id`, body: `o.body_id`, org: `m.organization_id`,
+		key:  `i.id`, id: `i.id`, parent: `i.meeting_id`, body: `o.body_id`, org: `m.organization_id`,
 		// ItemAccess's whole condition for None (itemCandidate).
 		visible: `i.withdrawn_at IS NULL AND m.published_at <= ?2 AND ?3 = ?3`,
 		created: `i.created`, modified: `i.modified`,
 		changed: `i.modified >= ?8
 			OR EXISTS (SELECT 1 FROM consultations c WHERE c.agenda_item_id = i.id AND c.created >= ?8)
 			OR ` + attachmentsChanged(`a.agenda_item_id = i.id`) + `
-			OR ` + ledgerSince(touched(access.ObjAgendaItem, "i.id"))},
+			OR ` + ledgerSince(access.ObjAgendaItem, "i.id")},
 	access.ObjPaper: {typ: access.ObjPaper,
 		from: `papers p`, key: `p.id`, id: `p.id`, body: `p.body_id`, org: `0`, visible: paperCouldShow,
 		created: `p.created`, modified: `p.modified`,
 		changed: `p.modified >= ?8
 			OR EXISTS (SELECT 1 FROM consultations c WHERE c.paper_id = p.id AND c.created >= ?8)
 			OR ` + attachmentsChanged(`a.paper_id = p.id OR a.agenda_item_id IN (SELECT agenda_item_id FROM consultations WHERE paper_id = p.id)`) + `
-			OR ` + ledgerSince(touched(access.ObjPaper, "p.id"))},
+			OR ` + ledgerSince(access.ObjPaper, "p.id")},
 	access.ObjConsultation: {typ: access.ObjConsultation,
 		from: `consultations k JOIN papers p ON p.id = k.paper_id`, key: `k.id`, id: `k.id`, parent: `k.paper_id`, body: `p.body_id`, org: `0`,
 		// The paper visible and its item seen in full (FindConsultations).
 		visible: paperCouldShow + ` AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
 			WHERE i.id = k.agenda_item_id AND ` + itemCouldShow + `)`,
 		created: `k.created`, modified: `k.created`,
-		changed: `k.created >= ?8 OR ` + ledgerSince(touched(access.ObjConsultation, "k.id"))},
+		changed: `k.created >= ?8 OR ` + ledgerSince(access.ObjConsultation, "k.id")},
 	access.ObjAttachment: {typ: access.ObjAttachment,
 		from: `attachments a LEFT JOIN agenda_items ai ON ai.id = a.agenda_item_id
 			LEFT JOIN meetings am ON am.id = COALESCE(a.meeting_id, ai.meeting_id)
 			LEFT JOIN organizations ao ON ao.id = am.organization_id
 			LEFT JOIN papers ap ON ap.id = a.paper_id`,
-		key: `a.id`, id: `a.id`, body: `COALESCE(ao.body_id, ap.body_id, 0)`, org: `COALESCE(am.organization_id, 0)`,
+		key: `a.id`, id: `a.id`, parent: `COALESCE(am.id, 0)`, body: `COALESCE(ao.body_id, ap.body_id, 0)`, org: `COALESCE(am.organization_id, 0)`,
 		visible: attachmentCouldShow + ` AND ` + served("a.document_id"),
 		created: `a.created`, modified: `a.modified`,
-		changed: `a.modified >= ?8 OR ` + versionSince("a.document_id") + ` OR ` + ledgerSince(touched(access.ObjAttachment, "a.id"))},
+		changed: `a.modified >= ?8 OR ` + versionSince("a.document_id") + ` OR ` + ledgerSince(access.ObjAttachment, "a.id")},
 	access.ObjMinutes: {typ: access.ObjMinutes,
 		from: `minutes mi JOIN meetings mm ON mm.id = mi.meeting_id JOIN organizations mo ON mo.id = mm.organization_id`,
 		key:  `(mi.id + 1099511627776)`, id: `mi.id`, parent: `mi.meeting_id`, body: `mo.body_id`, org: `mm.organization_id`,
 		visible: minutesCouldShow + ` AND ` + served("mi.document_id"),
 		created: `mi.created`, modified: `mi.modified`,
-		changed: `mi.modified >= ?8 OR ` + versionSince("mi.document_id") + ` OR ` + ledgerSince(touched(access.ObjMinutes, "mi.id"))},
+		changed: `mi.modified >= ?8 OR ` + versionSince("mi.document_id") + ` OR ` + ledgerSince(access.ObjMinutes, "mi.id")},
 }
 
 // listTypes are the object types of a list, in key order.

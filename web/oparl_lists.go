@@ -56,9 +56,13 @@ func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
 			return nil, 0, err
 		}
 		u := oparlURLs(oparlBase(r))
+		pg, err := s.oparlPageOf(ctx, refs)
+		if err != nil {
+			return nil, 0, err
+		}
 		out := make([]oparlItem, 0, len(refs))
 		for _, ref := range refs {
-			it, ok, err := s.oparlBuild(ctx, u, r, ref, q.omitInternal)
+			it, ok, err := s.oparlBuild(ctx, u, r, pg, ref, q.omitInternal)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -76,69 +80,122 @@ func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
 	}
 }
 
+// oparlPage is what the objects of a list page are built from, read at
+// once: the folders of the meetings and papers they are in.
+type oparlPage struct {
+	folders []*sessions.Folder
+	papers  []*sessions.PaperFolder
+	batch   *oparlBatch
+}
+
+func (s *Server) oparlPageOf(ctx context.Context, refs []sessions.PublicRef) (*oparlPage, error) {
+	var mids, pids []int64
+	for _, ref := range refs {
+		switch {
+		case ref.Gone != nil:
+		case ref.Type == access.ObjMeeting:
+			mids = append(mids, ref.ID)
+		case ref.Type == access.ObjAgendaItem, ref.Type == access.ObjAttachment && ref.Parent != 0, ref.Type == access.ObjMinutes:
+			mids = append(mids, ref.Parent)
+		case ref.Type == access.ObjPaper:
+			pids = append(pids, ref.ID)
+		case ref.Type == access.ObjConsultation:
+			pids = append(pids, ref.Parent)
+		}
+	}
+	pg := &oparlPage{}
+	var err error
+	if len(mids) > 0 {
+		if pg.folders, err = s.cfg.Sessions.FindFolders(ctx, oparlViewer, mids); err != nil {
+			return nil, err
+		}
+	}
+	if len(pids) > 0 {
+		if pg.papers, err = s.cfg.Sessions.FindPaperFolders(ctx, oparlViewer, pids); err != nil {
+			return nil, err
+		}
+	}
+	pg.batch, err = s.oparlBatchOf(ctx, pg.folders, pg.papers)
+	return pg, err
+}
+
+func (pg *oparlPage) folder(id int64) *sessions.Folder {
+	for _, f := range pg.folders {
+		if f.Meeting.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
 // oparlBuild builds the object ref names as the public sees it, or its
 // deleted stub; ok is false if the store's finders, which ask the rule
 // again, refuse it after all.
-func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
+func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, pg *oparlPage, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
 	if g := ref.Gone; g != nil {
 		return oparlItem{id: ref.Key, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, *g)}, true, nil
 	}
 	it := oparlItem{id: ref.Key}
 	var err error
 	switch ref.Type {
-	case access.ObjMeeting, access.ObjLocation:
+	case access.ObjMeeting:
+		if f := pg.folder(ref.ID); f != nil {
+			it.created = f.Meeting.Created
+			it.obj, it.modified, err = s.oparlMeetingOf(ctx, u, r, pg.batch, f, omitInternal)
+		}
+	case access.ObjLocation:
 		var m *sessions.Meeting
-		if m, err = s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, ref.ID); err != nil {
+		if m, err = s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, ref.ID); err != nil || m.Location == "" {
 			break
 		}
-		it.created = m.Created
-		if ref.Type == access.ObjMeeting {
-			it.obj, it.modified, err = s.oparlMeetingOf(ctx, u, r, m, omitInternal)
-		} else if m.Location != "" {
-			var loc *oparlLocationObj
-			if loc, err = s.oparlLocationOf(ctx, u, m); err == nil {
-				it.obj, it.modified = loc, mustTime(loc.Modified)
-			}
+		var loc *oparlLocationObj
+		if loc, err = s.oparlLocationOf(ctx, u, nil, m); err == nil {
+			it.obj, it.created, it.modified = loc, m.Created, mustTime(loc.Modified)
 		}
 	case access.ObjAgendaItem:
-		var ai *sessions.AgendaItem
-		if ai, err = s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, ref.ID); err != nil {
-			break
+		if fi := oparlItemIn(pg.folders, ref.ID); fi != nil {
+			it.created = fi.Created
+			it.obj, it.modified, err = s.oparlAgendaItemOf(ctx, u, pg.batch, fi)
 		}
-		it.created = ai.Created
-		it.obj, it.modified, err = s.oparlAgendaItemOf(ctx, u, ai)
 	case access.ObjPaper:
-		var p *sessions.Paper
-		if p, err = s.cfg.Sessions.FindPaperByID(ctx, oparlViewer, ref.ID); err != nil {
-			break
+		for _, pf := range pg.papers {
+			if pf.Paper.ID == ref.ID {
+				it.created = pf.Paper.Created
+				it.obj, it.modified, err = s.oparlPaperOf(ctx, u, pg.batch, pf, omitInternal)
+			}
 		}
-		it.created = p.Created
-		it.obj, it.modified, err = s.oparlPaperOf(ctx, u, p, omitInternal)
 	case access.ObjConsultation:
-		var cs []*sessions.Consultation
-		if cs, err = s.cfg.Sessions.FindConsultations(ctx, oparlViewer, ref.Parent); err != nil {
-			break
+		if c := oparlConsultationIn(pg.papers, ref.ID); c != nil {
+			var co *oparlConsultationObj
+			if co, err = s.oparlConsultationOf(ctx, u, pg.batch, c); err == nil {
+				it.obj, it.created, it.modified = co, c.Created, mustTime(co.Modified)
+			}
 		}
-		for _, c := range cs {
-			if c.ID == ref.ID {
-				var co *oparlConsultationObj
-				if co, err = s.oparlConsultationOf(ctx, u, c); err == nil {
-					it.obj, it.created, it.modified = co, c.Created, mustTime(co.Modified)
+	case access.ObjMinutes:
+		if f := pg.folder(ref.Parent); f != nil {
+			for _, mi := range f.Minutes {
+				if mi.Minutes.ID == ref.ID {
+					var file *oparlFileObj
+					file, it.modified, err = s.oparlProtocolFile(ctx, u, pg.batch, mi.Minutes, mi.Title, mi.Version)
+					if err == nil && file != nil {
+						it.obj, it.created = file, mi.Minutes.Created
+					}
 				}
 			}
 		}
-	case access.ObjAttachment, access.ObjMinutes:
-		var f *oparlFileObj
-		if ref.Type == access.ObjMinutes {
-			f, it.modified, err = s.oparlProtocolOf(ctx, u, ref.Parent, ref.ID)
-		} else {
+	case access.ObjAttachment:
+		var file *oparlFileObj
+		if ref.Parent == 0 {
+			// A paper's attachment.
 			var a *sessions.Attachment
 			if a, err = s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, ref.ID); err == nil {
-				f, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
+				file, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
 			}
+		} else if d, papers := oparlDocumentIn(pg.folder(ref.Parent), ref.ID); d != nil {
+			file, it.modified, err = s.oparlFileObjOf(ctx, u, pg.batch, d.Attachment, d.Version, access.ObjAttachment, papers)
 		}
-		if err == nil && f != nil {
-			it.obj, it.created = f, mustTime(f.Created)
+		if err == nil && file != nil {
+			it.obj, it.created = file, mustTime(file.Created)
 		}
 	}
 	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
@@ -148,4 +205,29 @@ func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, r
 		return oparlItem{}, false, err
 	}
 	return it, it.obj != nil, nil
+}
+
+// oparlDocumentIn returns attachment id of folder f, with the papers its
+// File names (those of its item, for a main document or an attachment);
+// nil if f lacks it.
+func oparlDocumentIn(f *sessions.Folder, id int64) (*sessions.FolderDocument, []*sessions.Paper) {
+	if f == nil {
+		return nil, nil
+	}
+	for _, d := range f.Documents {
+		if d.Attachment.ID == id {
+			return d, nil
+		}
+	}
+	for _, fi := range f.Agenda {
+		for _, d := range fi.Documents {
+			if d.Attachment.ID == id {
+				if d.Attachment.Role == sessions.RoleMain || d.Attachment.Role == sessions.RoleAttachment {
+					return d, fi.Papers
+				}
+				return d, nil
+			}
+		}
+	}
+	return nil, nil
 }
