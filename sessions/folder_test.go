@@ -17,7 +17,9 @@ import (
 func TestFoldersAgreeWithReads(t *testing.T) {
 	c := newCouncil(t)
 	ctx := context.Background()
-	attIDs := func(as []*sessions.Attachment) []int64 { return ids(as, func(a *sessions.Attachment) int64 { return a.ID }) }
+	attIDs := func(as []*sessions.Attachment) []int64 {
+		return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
+	}
 	docIDs := func(ds []*sessions.FolderDocument) []int64 {
 		return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
 	}

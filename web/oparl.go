@@ -12,10 +12,11 @@ package web
 // File (accessUrl inline, downloadUrl attachment, sha512Checksum, text),
 // Location (one per meeting with a location text). External lists: the
 // body's organization, person, meeting, paper, legislativeTermList,
-// membership and locationList, and an organization's meeting list; pages
-// of oparlPageSize, ordered by id, with created_since, created_until,
-// modified_since, modified_until, omit_internal and limit carried through
-// every link. CORS, ETag/If-None-Match on every JSON answer.
+// membership and locationList, and an organization's meeting list; keyset
+// pages of oparlPageSize, ordered by id, links.next continuing after the
+// last id, with created_since, created_until, modified_since,
+// modified_until, omit_internal and limit carried through every link.
+// CORS, ETag/If-None-Match on every JSON answer.
 //
 // Deleted objects: every object that was public once and is not any more
 // answers as {id, type, created, modified, deleted: true} at its URL and in
@@ -28,9 +29,12 @@ package web
 // The body's agendaItem, consultation and file lists are in
 // oparl_lists.go.
 //
-// Missing (known gaps): Person.status. Lists are built in memory from the
-// store's finders, then filtered and paged: fine for a municipality's
-// data, not for a decade of a big city.
+// Lists that grow with the years are read a page at a time in SQL and
+// their objects built from folders read for the page (oparl_lists.go);
+// bodies, organizations, persons, memberships and legislative terms are
+// read whole and cut to the page.
+//
+// Missing (known gaps): Person.status.
 
 import (
 	"bytes"
