@@ -132,10 +132,17 @@ func (s *Server) oparlFolders(ctx context.Context, ids []int64) ([]*sessions.Fol
 
 // oparlItemIn returns the item id of the folders fs, nil if none has it.
 func oparlItemIn(fs []*sessions.Folder, id int64) *sessions.FolderItem {
-	for _, f := range fs {
-		for _, fi := range f.Agenda {
-			if fi.ID == id {
-				return fi
+	return oparlFind(fs, func(f *sessions.Folder) []*sessions.FolderItem { return f.Agenda },
+		func(fi *sessions.FolderItem) bool { return fi.ID == id })
+}
+
+// oparlFind returns the first of the children of parents for which match
+// holds, or nil.
+func oparlFind[P any, C any](parents []P, children func(P) []*C, match func(*C) bool) *C {
+	for _, p := range parents {
+		for _, c := range children(p) {
+			if match(c) {
+				return c
 			}
 		}
 	}
@@ -319,14 +326,8 @@ func (s *Server) oparlPaper(r *http.Request) (any, error) {
 // oparlConsultationIn returns consultation id of the paper folders ps,
 // nil if none has it.
 func oparlConsultationIn(ps []*sessions.PaperFolder, id int64) *sessions.PaperConsultation {
-	for _, pf := range ps {
-		for _, c := range pf.Consultations {
-			if c.ID == id {
-				return c
-			}
-		}
-	}
-	return nil
+	return oparlFind(ps, func(pf *sessions.PaperFolder) []*sessions.PaperConsultation { return pf.Consultations },
+		func(c *sessions.PaperConsultation) bool { return c.ID == id })
 }
 
 func (s *Server) oparlConsultation(r *http.Request) (any, error) {
