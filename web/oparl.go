@@ -61,6 +61,9 @@ import (
 const (
 	oparlPageSize    = 50
 	oparlMaxPageSize = 200
+	// oparlMaxSkip bounds what page=n (links of the old format) skips:
+	// the objects before the page are built to find where it starts.
+	oparlMaxSkip = 10000
 )
 
 const oparlSchema = "https://schema.oparl.org/1.1/"
@@ -300,8 +303,12 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 		}
 		if q.page > 1 && q.after == 0 {
 			// The pages before page n as one page: its last key is
-			// where page n starts. That costs what an offset costs;
-			// links.next never leads here.
+			// where page n starts. That costs what an offset costs, so
+			// it is bounded; links.next never leads here.
+			if q.page > oparlMaxSkip/q.limit {
+				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
+				return
+			}
 			skip := *q
 			skip.limit = (q.page - 1) * q.limit
 			items, next, err := list(r, &skip)
