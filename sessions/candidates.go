@@ -58,13 +58,23 @@ func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (
 // attachmentCouldShow is the condition on attachment a under which v
 // could see it: not withdrawn, and its item, paper or meeting could show
 // it — an item v could see in full whose attachment is public on a public
-// item or of v's organization, a paper v could see, a published meeting
-// whose attachment is public or of v's organization.
+// item or of v's organization; a paper published explicitly or consulted
+// on a public item of a published agenda, if the attachment is public, or
+// consulted on an item of v's organization (PaperAttachmentAccess: the
+// public may not even learn that a non-public attachment of a public
+// paper exists); a published meeting whose attachment is public or of v's
+// organization.
 const attachmentCouldShow = `a.withdrawn_at IS NULL AND (
 	(a.agenda_item_id IS NOT NULL AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
 		WHERE i.id = a.agenda_item_id AND ` + itemCouldShow + `
 		AND ((i.public = 1 AND a.public = 1) OR m.organization_id IN (SELECT value FROM json_each(?3)))))
-	OR (a.paper_id IS NOT NULL AND EXISTS (SELECT 1 FROM papers p WHERE p.id = a.paper_id AND ` + paperCouldShow + `))
+	OR (a.paper_id IS NOT NULL AND EXISTS (SELECT 1 FROM papers p WHERE p.id = a.paper_id AND (
+		(a.public = 1 AND (p.published_at <= ?2 OR EXISTS (SELECT 1 FROM consultations c
+			JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
+			WHERE c.paper_id = p.id AND i.public = 1 AND i.withdrawn_at IS NULL AND m.published_at <= ?2)))
+		OR EXISTS (SELECT 1 FROM consultations c JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
+			WHERE c.paper_id = p.id AND i.withdrawn_at IS NULL AND m.published_at <= ?2
+			AND m.organization_id IN (SELECT value FROM json_each(?3))))))
 	OR (a.meeting_id IS NOT NULL AND EXISTS (SELECT 1 FROM meetings m WHERE m.id = a.meeting_id AND m.published_at <= ?2
 		AND (a.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3))))))`
 

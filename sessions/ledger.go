@@ -1,10 +1,12 @@
 package sessions
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -417,14 +419,19 @@ func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObjec
 	if err := s.catchUpVersions(ctx); err != nil {
 		return nil, err
 	}
-	q, ok := goneDetails[typ]
-	if !ok {
+	if _, ok := goneDetails[typ]; !ok {
 		return nil, fmt.Errorf("find gone: unknown object type %q", typ)
 	}
 	var ids []int64
 	if id != 0 {
 		ids = []int64{id}
 	}
+	return s.goneObjects(ctx, typ, ids)
+}
+
+// goneObjects returns those of the objects ids of type typ (all if nil)
+// that left the public view, by id.
+func (s *Store) goneObjects(ctx context.Context, typ string, ids []int64) ([]GoneObject, error) {
 	st, err := access.Statuses(ctx, s.db, typ, ids, s.now())
 	if err != nil {
 		return nil, err
@@ -441,33 +448,59 @@ func (s *Store) FindGone(ctx context.Context, typ string, id int64) ([]GoneObjec
 		err := sc.Scan(&g.ID, &created, &g.BodyID, &g.OrganizationID, &g.MeetingID, &g.PaperID, &g.Position)
 		g.Created, g.Gone = parseTS(created), st[g.ID].Last
 		return g, err
-	}, q+inIDs, idList(gone))
+	}, goneDetails[typ]+inIDs, idList(gone))
 	if err != nil {
 		return nil, fmt.Errorf("find gone %s: %w", typ, err)
 	}
-	slices.SortFunc(out, func(a, b GoneObject) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b GoneObject) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
-// touchedQueries read the time of the last public transition, in effect
-// now, of an object or anything OParl embeds in it (OParl 1.1, 2.8: an
-// object whose embedded object appears or is deleted counts as modified).
-// Parameters: ?1 the object's id, ?2 now.
-var touchedQueries = map[string]string{
-	access.ObjMeeting: `(object_type IN ('meeting', 'location') AND object_id = ?1)
-		OR (object_type = 'agenda_item' AND object_id IN (SELECT id FROM agenda_items WHERE meeting_id = ?1))
-		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE meeting_id = ?1
-			OR agenda_item_id IN (SELECT id FROM agenda_items WHERE meeting_id = ?1)))
-		OR (object_type = 'consultation' AND object_id IN (SELECT c.id FROM consultations c
-			JOIN agenda_items a ON a.id = c.agenda_item_id WHERE a.meeting_id = ?1))
-		OR (object_type = 'minutes' AND object_id IN (SELECT id FROM minutes WHERE meeting_id = ?1))`,
-	access.ObjAgendaItem: `(object_type = 'agenda_item' AND object_id = ?1)
-		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE agenda_item_id = ?1))
-		OR (object_type = 'consultation' AND object_id IN (SELECT id FROM consultations WHERE agenda_item_id = ?1))`,
-	access.ObjPaper: `(object_type = 'paper' AND object_id = ?1)
-		OR (object_type = 'consultation' AND object_id IN (SELECT id FROM consultations WHERE paper_id = ?1))
-		OR (object_type = 'attachment' AND object_id IN (SELECT id FROM attachments WHERE paper_id = ?1
-			OR agenda_item_id IN (SELECT agenda_item_id FROM consultations WHERE paper_id = ?1)))`,
+// touchTerm is a set of objects whose public transitions count for
+// another's modified time: objects of ledger type typ whose ids the SQL
+// ids selects (?1: the other object's id).
+type touchTerm struct{ typ, ids string }
+
+// touchedTerms say, per type, what counts for an object's modified time
+// in OParl: its own transitions and those of everything OParl embeds in
+// it (OParl 1.1, 2.8: an object whose embedded object appears or is
+// deleted counts as modified). A type not listed counts only its own.
+var touchedTerms = map[string][]touchTerm{
+	access.ObjMeeting: {{access.ObjMeeting, "?1"}, {access.ObjLocation, "?1"},
+		{access.ObjAgendaItem, `SELECT id FROM agenda_items WHERE meeting_id = ?1`},
+		{access.ObjAttachment, `SELECT id FROM attachments WHERE meeting_id = ?1
+			UNION ALL SELECT t.id FROM attachments t JOIN agenda_items ti ON ti.id = t.agenda_item_id WHERE ti.meeting_id = ?1`},
+		{access.ObjConsultation, `SELECT tc.id FROM consultations tc JOIN agenda_items ti ON ti.id = tc.agenda_item_id WHERE ti.meeting_id = ?1`},
+		{access.ObjMinutes, `SELECT id FROM minutes WHERE meeting_id = ?1`}},
+	access.ObjAgendaItem: {{access.ObjAgendaItem, "?1"},
+		{access.ObjAttachment, `SELECT id FROM attachments WHERE agenda_item_id = ?1`},
+		{access.ObjConsultation, `SELECT id FROM consultations WHERE agenda_item_id = ?1`}},
+	access.ObjPaper: {{access.ObjPaper, "?1"},
+		{access.ObjConsultation, `SELECT id FROM consultations WHERE paper_id = ?1`},
+		{access.ObjAttachment, `SELECT id FROM attachments WHERE paper_id = ?1
+			UNION ALL SELECT t.id FROM attachments t JOIN consultations tc ON tc.agenda_item_id = t.agenda_item_id WHERE tc.paper_id = ?1`}},
+}
+
+// touchedAt is an SQL expression: the latest time of the public
+// transitions that count for the modified time of the object of type typ
+// whose id is the SQL expression col, among those for which cond (on the
+// ledger's columns) holds; NULL if none. Each term is a lookup on the
+// index ledger_object, so the expression costs a few index reads, not a
+// scan of the ledger.
+func touchedAt(typ, col, cond string) string {
+	terms, ok := touchedTerms[typ]
+	if !ok {
+		terms = []touchTerm{{typ, "?1"}}
+	}
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		in := `= ` + col
+		if t.ids != "?1" {
+			in = `IN (` + strings.ReplaceAll(t.ids, "?1", col) + `)`
+		}
+		parts = append(parts, `SELECT at FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id `+in+` AND `+cond)
+	}
+	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `))`
 }
 
 // PublicTouched returns when object id of type typ, or an object embedded
@@ -479,19 +512,44 @@ func (s *Store) PublicTouched(ctx context.Context, typ string, id int64) (time.T
 	if err := s.catchUpVersions(ctx); err != nil {
 		return time.Time{}, err
 	}
-	cond, ok := touchedQueries[typ]
-	if !ok {
-		cond = `object_type = '` + typ + `' AND object_id = ?1`
-		if _, known := goneDetails[typ]; !known {
-			return time.Time{}, fmt.Errorf("public touched: unknown object type %q", typ)
-		}
+	if _, known := goneDetails[typ]; !known {
+		return time.Time{}, fmt.Errorf("public touched: unknown object type %q", typ)
 	}
 	var at sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(at) FROM ledger WHERE kind = 'public' AND at <= ?2 AND (`+cond+`)`,
-		id, ts(s.now())).Scan(&at); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT `+touchedAt(typ, "?1", "at <= ?2"), id, ts(s.now())).Scan(&at); err != nil {
 		return time.Time{}, fmt.Errorf("public touched %s %d: %w", typ, id, err)
 	}
 	return parseNull(at), nil
+}
+
+// PublicTouchedAll is PublicTouched for each of the objects ids of type
+// typ, in one query; objects never touched are absent from the map.
+func (s *Store) PublicTouchedAll(ctx context.Context, typ string, ids []int64) (map[int64]time.Time, error) {
+	if err := s.catchUpVersions(ctx); err != nil {
+		return nil, err
+	}
+	if _, known := goneDetails[typ]; !known {
+		return nil, fmt.Errorf("public touched: unknown object type %q", typ)
+	}
+	type touch struct {
+		id int64
+		at sql.NullString
+	}
+	rows, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (touch, error) {
+		var t touch
+		err := sc.Scan(&t.id, &t.at)
+		return t, err
+	}, `SELECT j.value, `+touchedAt(typ, "j.value", "at <= ?2")+` FROM json_each(?1) j`, idList(ids), ts(s.now()))
+	if err != nil {
+		return nil, fmt.Errorf("public touched %s: %w", typ, err)
+	}
+	out := make(map[int64]time.Time, len(rows))
+	for _, t := range rows {
+		if t.at.Valid {
+			out[t.id] = parseTS(t.at.String)
+		}
+	}
+	return out, nil
 }
 
 // publicationsAfter returns the publication times of g's meetings and

@@ -159,28 +159,13 @@ func (s *Store) FindConsultations(ctx context.Context, v access.Viewer, paperID 
 	if _, err := s.FindPaperByID(ctx, v, paperID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, paper_id, agenda_item_id, role, authoritative, created
-		FROM consultations WHERE paper_id = ? ORDER BY id`, paperID)
+	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations WHERE paper_id = ? ORDER BY id`, paperID)
 	if err != nil {
 		return nil, fmt.Errorf("find consultations: %w", err)
 	}
-	var all []*Consultation
 	var items []int64
-	for rows.Next() {
-		var c Consultation
-		var auth int
-		var created string
-		if err := rows.Scan(&c.ID, &c.PaperID, &c.AgendaItemID, &c.Role, &auth, &created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("find consultations: %w", err)
-		}
-		c.Authoritative, c.Created = auth != 0, parseTS(created)
-		all = append(all, &c)
+	for _, c := range all {
 		items = append(items, c.AgendaItemID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find consultations: %w", err)
 	}
 	g, err := s.loadGraph(ctx, nil, items, nil)
 	if err != nil {
@@ -196,13 +181,25 @@ func (s *Store) FindConsultations(ctx context.Context, v access.Viewer, paperID 
 	return out, nil
 }
 
+const consultationColumns = `id, paper_id, agenda_item_id, role, authoritative, created`
+
+func scanConsultation(sc interface{ Scan(...any) error }) (*Consultation, error) {
+	var c Consultation
+	var auth int
+	var created string
+	err := sc.Scan(&c.ID, &c.PaperID, &c.AgendaItemID, &c.Role, &auth, &created)
+	c.Authoritative, c.Created = auth != 0, parseTS(created)
+	return &c, err
+}
+
 // PaperFilter selects papers for FindPapers; zero fields do not filter.
 type PaperFilter struct {
 	BodyID       int64
-	Reference    string // exact
-	AgendaItemID int64  // papers consulted on this item
-	Offset       int    // counted among the papers the viewer sees
-	Limit        int    // 0: no limit
+	Reference    string  // exact
+	AgendaItemID int64   // papers consulted on this item
+	IDs          []int64 // only these papers
+	Offset       int     // counted among the papers the viewer sees
+	Limit        int     // 0: no limit
 }
 
 // FindPapers returns the papers matching f that v may see, by reference.
@@ -221,6 +218,10 @@ func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) 
 	if f.AgendaItemID != 0 {
 		q += ` AND id IN (SELECT paper_id FROM consultations WHERE agenda_item_id = ?)`
 		args = append(args, f.AgendaItemID)
+	}
+	if f.IDs != nil {
+		q += ` AND id` + inIDs
+		args = append(args, idList(f.IDs))
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY reference, id`, args...)
 	if err != nil {

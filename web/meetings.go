@@ -127,43 +127,54 @@ func (s *Server) documentsOf(ctx context.Context, v access.Viewer, target sessio
 	return out, nil
 }
 
+// folderDocument describes one document of a folder at its current
+// version (which the folder says the viewer may read); false if it has
+// none.
+func folderDocument(v access.Viewer, a *sessions.Attachment, title string, ver *documents.Version) (documentEntry, bool) {
+	if ver == nil {
+		return documentEntry{}, false
+	}
+	return documentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: tptr(a.LateAt), Version: ver.Number,
+		Pages: ver.Pages, URL: documentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
+}
+
+func folderDocuments(v access.Viewer, ds []*sessions.FolderDocument) []documentEntry {
+	out := []documentEntry{}
+	for _, d := range ds {
+		if e, ok := folderDocument(v, d.Attachment, d.Title, d.Version); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // meetingDetail gathers a meeting as v may see it: agenda, documents,
-// minutes — every piece through the policy.
+// minutes — the session folder, which package sessions reads through the
+// policy in a fixed number of queries.
 func (s *Server) meetingDetail(ctx context.Context, v access.Viewer, id int64) (*meetingView, error) {
-	st := s.cfg.Sessions
-	m, items, err := st.FindAgenda(ctx, v, id)
+	f, err := s.cfg.Sessions.FindFolder(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
+	m := f.Meeting
 	mv := s.meetingSummary(ctx, m)
 	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
-	for _, it := range items {
+	for _, fi := range f.Agenda {
+		it := fi.AgendaItem
 		e := agendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == access.Stub,
 			Late: tptr(it.LateAt), Documents: []documentEntry{}}
 		if it.Access == access.Full {
 			e.Result = it.Result
-			if e.Documents, err = s.documentsOf(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID}); err != nil {
-				return nil, err
-			}
-			ps, err := st.FindPapersOfItem(ctx, v, it.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range ps {
+			e.Documents = folderDocuments(v, fi.Documents)
+			for _, p := range fi.Papers {
 				e.Papers = append(e.Papers, &paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
 			}
 		}
 		mv.Agenda = append(mv.Agenda, e)
 	}
-	if mv.Documents, err = s.documentsOf(ctx, v, sessions.AttachmentTarget{MeetingID: id}); err != nil {
-		return nil, err
-	}
-	ms, err := st.FindMinutes(ctx, v, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, mi := range ms {
-		if d, ok := s.document(ctx, v, &sessions.Attachment{DocumentID: mi.DocumentID, Role: "minutes", Public: mi.Public}); ok {
+	mv.Documents = folderDocuments(v, f.Documents)
+	for _, mi := range f.Minutes {
+		if d, ok := folderDocument(v, &sessions.Attachment{DocumentID: mi.Minutes.DocumentID, Role: "minutes", Public: mi.Minutes.Public}, mi.Title, mi.Version); ok {
 			mv.Minutes = append(mv.Minutes, d)
 		}
 	}

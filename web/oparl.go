@@ -12,10 +12,11 @@ package web
 // File (accessUrl inline, downloadUrl attachment, sha512Checksum, text),
 // Location (one per meeting with a location text). External lists: the
 // body's organization, person, meeting, paper, legislativeTermList,
-// membership and locationList, and an organization's meeting list; pages
-// of oparlPageSize, ordered by id, with created_since, created_until,
-// modified_since, modified_until, omit_internal and limit carried through
-// every link. CORS, ETag/If-None-Match on every JSON answer.
+// membership and locationList, and an organization's meeting list; keyset
+// pages of oparlPageSize, ordered by id, links.next continuing after the
+// last id, with created_since, created_until, modified_since,
+// modified_until, omit_internal and limit carried through every link.
+// CORS, ETag/If-None-Match on every JSON answer.
 //
 // Deleted objects: every object that was public once and is not any more
 // answers as {id, type, created, modified, deleted: true} at its URL and in
@@ -28,9 +29,12 @@ package web
 // The body's agendaItem, consultation and file lists are in
 // oparl_lists.go.
 //
-// Missing (known gaps): Person.status. Lists are built in memory from the
-// store's finders, then filtered and paged: fine for a municipality's
-// data, not for a decade of a big city.
+// Lists that grow with the years are read a page at a time in SQL and
+// their objects built from folders read for the page (oparl_lists.go);
+// bodies, organizations, persons, memberships and legislative terms are
+// read whole and cut to the page.
+//
+// Missing (known gaps): Person.status.
 
 import (
 	"bytes"
@@ -49,6 +53,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -56,6 +61,9 @@ import (
 const (
 	oparlPageSize    = 50
 	oparlMaxPageSize = 200
+	// oparlMaxSkip bounds what page=n (links of the old format) skips:
+	// the objects before the page are built to find where it starts.
+	oparlMaxSkip = 10000
 )
 
 const oparlSchema = "https://schema.oparl.org/1.1/"
@@ -105,17 +113,17 @@ func (s *Server) oparlRoutes(r chi.Router) {
 		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
 		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
 		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
-		r.Get("/body", s.oparlList(s.oparlBodies))
+		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
 		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
-		r.Get("/body/{id}/organization", s.oparlList(s.oparlOrganizations))
-		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
-		r.Get("/body/{id}/meeting", s.oparlList(s.oparlMeetings))
-		r.Get("/body/{id}/paper", s.oparlList(s.oparlPapers))
-		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
-		r.Get("/body/{id}/legislativeTerm", s.oparlList(s.oparlLegislativeTerms))
-		r.Get("/body/{id}/location", s.oparlList(s.oparlLocations))
+		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
+		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
+		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
+		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
+		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
+		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
+		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
 		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
-		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlMeetings))
+		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
 		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
 		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
 		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
@@ -164,6 +172,9 @@ type oparlQuery struct {
 	createdSince, createdUntil, modifiedSince, modifiedUntil time.Time
 	omitInternal                                             bool
 	page, limit                                              int
+	// after is the key (id) the page continues after: the keyset cursor
+	// of links.next.
+	after int64
 	// params are the filter parameters as given, carried into every link.
 	params url.Values
 }
@@ -199,6 +210,13 @@ func parseOParlQuery(r *http.Request) (*oparlQuery, error) {
 		q.limit = min(n, oparlMaxPageSize)
 		q.params.Set("limit", strconv.Itoa(q.limit))
 	}
+	if v := in.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "after ist keine gültige Listenposition.")
+		}
+		q.after = n
+	}
 	if v := in.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -218,16 +236,16 @@ func (q *oparlQuery) match(created, modified time.Time) bool {
 		(q.modifiedUntil.IsZero() || !m.After(q.modifiedUntil))
 }
 
-// pageURL is the canonical URL of page n of the list at path: filter
-// parameters sorted by name (url.Values.Encode), page last but only
-// after the first page.
-func (q *oparlQuery) pageURL(listURL string, n int) string {
+// pageURL is the canonical URL of the page of the list at listURL that
+// continues after key after (the first page if 0): filter parameters
+// sorted by name (url.Values.Encode), the cursor with them.
+func (q *oparlQuery) pageURL(listURL string, after int64) string {
 	v := url.Values{}
 	for k, vs := range q.params {
 		v[k] = vs
 	}
-	if n > 1 {
-		v.Set("page", strconv.Itoa(n))
+	if after > 0 {
+		v.Set("after", strconv.FormatInt(after, 10))
 	}
 	if len(v) == 0 {
 		return listURL
@@ -244,9 +262,12 @@ type oparlItem struct {
 	obj               any
 }
 
-// oparlLister returns all objects of one list as the anonymous viewer
-// sees them; deleted ones (marked) only if q asks with modified_since.
-type oparlLister func(r *http.Request, q *oparlQuery) ([]oparlItem, error)
+// oparlLister returns one page of a list as the anonymous viewer sees
+// it: the objects with keys after q.after, in key order, at most q.limit
+// of them, filtered by q (deleted ones, marked, only if q asks with
+// modified_since); and the key the next page continues after, 0 if this
+// is the last page.
+type oparlLister func(r *http.Request, q *oparlQuery) (items []oparlItem, next int64, err error)
 
 type oparlListPage struct {
 	Data       []any           `json:"data"`
@@ -254,23 +275,25 @@ type oparlListPage struct {
 	Links      oparlLinks      `json:"links"`
 }
 
+// oparlPagination is OParl's pagination object. Lists are keyset pages
+// (a page costs the same wherever it is, and an object created meanwhile
+// neither shifts nor repeats the pages after it), so only the page size
+// is known without counting the whole list: the other fields, optional
+// in OParl 1.1, are left out.
 type oparlPagination struct {
-	TotalElements   int `json:"totalElements"`
 	ElementsPerPage int `json:"elementsPerPage"`
-	CurrentPage     int `json:"currentPage"`
-	TotalPages      int `json:"totalPages"`
 }
 
 type oparlLinks struct {
 	First string `json:"first,omitempty"`
-	Prev  string `json:"prev,omitempty"`
 	Self  string `json:"self,omitempty"`
 	Next  string `json:"next,omitempty"`
-	Last  string `json:"last,omitempty"`
 }
 
 // oparlList serves an external object list: filtered, ordered by id
-// (stable: ids never change), paged.
+// (stable: ids never change), a keyset page at a time — links.next
+// carries the last key as after. page=n (links of earlier versions)
+// still works: the keys of the pages before it are skipped first.
 func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := parseOParlQuery(r)
@@ -278,42 +301,76 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 			oparlError(s, w, r, err)
 			return
 		}
-		items, err := list(r, q)
+		if q.page > 1 && q.after == 0 {
+			// The pages before page n as one page: its last key is
+			// where page n starts. That costs what an offset costs, so
+			// it is bounded; links.next never leads here.
+			if q.page > oparlMaxSkip/q.limit {
+				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
+				return
+			}
+			skip := *q
+			skip.limit = (q.page - 1) * q.limit
+			items, next, err := list(r, &skip)
+			if err != nil {
+				oparlError(s, w, r, err)
+				return
+			}
+			if next == 0 || len(items) == 0 {
+				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
+				return
+			}
+			q.after = next
+		}
+		items, next, err := list(r, q)
 		if err != nil {
 			oparlError(s, w, r, err)
 			return
 		}
-		var kept []oparlItem
-		for _, it := range items {
-			if q.match(it.created, it.modified) && (!it.deleted || !q.modifiedSince.IsZero()) {
-				kept = append(kept, it)
-			}
-		}
-		slices.SortStableFunc(kept, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
-		pages := max(1, (len(kept)+q.limit-1)/q.limit)
-		if q.page > pages {
-			oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
-			return
-		}
-		from := (q.page - 1) * q.limit
-		to := min(from+q.limit, len(kept))
 		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
 		p := oparlListPage{
-			Data:       make([]any, 0, to-from),
-			Pagination: oparlPagination{TotalElements: len(kept), ElementsPerPage: q.limit, CurrentPage: q.page, TotalPages: pages},
-			Links:      oparlLinks{First: q.pageURL(listURL, 1), Self: q.pageURL(listURL, q.page), Last: q.pageURL(listURL, pages)},
+			Data:       make([]any, 0, len(items)),
+			Pagination: oparlPagination{ElementsPerPage: q.limit},
+			Links:      oparlLinks{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
 		}
-		for _, it := range kept[from:to] {
+		for _, it := range items {
 			p.Data = append(p.Data, it.obj)
 		}
-		if q.page > 1 {
-			p.Links.Prev = q.pageURL(listURL, q.page-1)
-		}
-		if q.page < pages {
-			p.Links.Next = q.pageURL(listURL, q.page+1)
+		if next != 0 {
+			p.Links.Next = q.pageURL(listURL, next)
 		}
 		writeOParl(w, r, p)
 	}
+}
+
+// wholeList is the lister of a list read whole (oparlPageOf).
+func wholeList(all func(r *http.Request, q *oparlQuery) ([]oparlItem, error)) oparlLister {
+	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+		items, err := all(r, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		page, next := oparlPageOf(items, q)
+		return page, next, nil
+	}
+}
+
+// oparlPageOf cuts the page q asks for out of a whole list (the small
+// lists: bodies, organizations, persons, memberships, legislative terms,
+// read in one or two queries whatever their length).
+func oparlPageOf(all []oparlItem, q *oparlQuery) ([]oparlItem, int64) {
+	slices.SortStableFunc(all, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
+	var out []oparlItem
+	for _, it := range all {
+		if it.id <= q.after || !q.match(it.created, it.modified) || (it.deleted && q.modifiedSince.IsZero()) {
+			continue
+		}
+		if len(out) == q.limit {
+			return out, out[len(out)-1].id
+		}
+		out = append(out, it)
+	}
+	return out, 0
 }
 
 // oparlObject serves one object.

@@ -89,29 +89,65 @@ func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) 
 	return nil, err
 }
 
-// oparlGoneList returns the deleted stubs of type typ for a list (only
-// asked with modified_since, whose filter oparlList applies to their
-// modified): those of body bodyID, or of organization orgID if not 0,
-// except the ids in skip (the public sees them after all). idOffset
-// moves the ids in the list's order (minutes after attachments).
-func (s *Server) oparlGoneList(ctx context.Context, u oparlURLs, typ string, bodyID, orgID int64, skip map[int64]bool, idOffset int64) ([]oparlItem, error) {
-	gone, err := s.cfg.Sessions.FindGone(ctx, typ, 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	for _, g := range gone {
-		if skip[g.ID] || (bodyID != 0 && g.BodyID != bodyID) || (orgID != 0 && g.OrganizationID != orgID) {
-			continue
+// oparlBatch is what the objects of one answer share, read at once:
+// the ledger's last public transitions of the objects they embed.
+type oparlBatch struct {
+	touched map[string]map[int64]time.Time
+}
+
+// oparlBatchOf reads the batch of the objects of the meeting folders fs
+// and the paper folders ps: a query per object type, whatever their
+// number.
+func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
+	ids := map[string][]int64{}
+	for _, pf := range ps {
+		ids[access.ObjPaper] = append(ids[access.ObjPaper], pf.Paper.ID)
+		for _, d := range pf.Documents {
+			ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
 		}
-		out = append(out, oparlItem{id: g.ID + idOffset, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, g)})
+		for _, c := range pf.Consultations {
+			ids[access.ObjConsultation] = append(ids[access.ObjConsultation], c.ID)
+			for _, d := range c.Item.Documents {
+				ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
+			}
+		}
 	}
-	return out, nil
+	for _, f := range fs {
+		ids[access.ObjMeeting] = append(ids[access.ObjMeeting], f.Meeting.ID)
+		ids[access.ObjLocation] = append(ids[access.ObjLocation], f.Meeting.ID)
+		for _, d := range f.Documents {
+			ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
+		}
+		for _, mi := range f.Minutes {
+			ids[access.ObjMinutes] = append(ids[access.ObjMinutes], mi.Minutes.ID)
+		}
+		for _, fi := range f.Agenda {
+			ids[access.ObjAgendaItem] = append(ids[access.ObjAgendaItem], fi.ID)
+			for _, d := range fi.Documents {
+				ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
+			}
+		}
+	}
+	b := &oparlBatch{touched: map[string]map[int64]time.Time{}}
+	for typ, list := range ids {
+		t, err := s.cfg.Sessions.PublicTouchedAll(ctx, typ, list)
+		if err != nil {
+			return nil, err
+		}
+		b.touched[typ] = t
+	}
+	return b, nil
 }
 
 // oparlTouched returns modified raised to the last time object id of
-// type typ, or anything embedded in it, entered or left the public view.
-func (s *Server) oparlTouched(ctx context.Context, typ string, id int64, modified time.Time) (time.Time, error) {
+// type typ, or anything embedded in it, entered or left the public view:
+// from b if it holds the object's type, else from the store.
+func (s *Server) oparlTouched(ctx context.Context, b *oparlBatch, typ string, id int64, modified time.Time) (time.Time, error) {
+	if b != nil {
+		if t, ok := b.touched[typ]; ok {
+			return latest(modified, t[id]), nil
+		}
+	}
 	t, err := s.cfg.Sessions.PublicTouched(ctx, typ, id)
 	if err != nil {
 		return time.Time{}, err

@@ -81,13 +81,29 @@ func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Vers
 
 // oparlFileOf builds the File of attachment a (which the caller found as
 // the anonymous viewer); nil if its document has no version the public
-// may read.
-// typ is the ledger's type of a: access.ObjAttachment, or
+// may read. typ is the ledger's type of a: access.ObjAttachment, or
 // access.ObjMinutes for minutes dressed as an attachment.
 func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparlFileObj, time.Time, error) {
 	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
 	if err != nil || !ok {
 		return nil, time.Time{}, err
+	}
+	var papers []*sessions.Paper
+	if a.AgendaItemID != 0 && (a.Role == sessions.RoleMain || a.Role == sessions.RoleAttachment) {
+		if papers, err = s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: a.AgendaItemID}); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return s.oparlFileObjOf(ctx, u, nil, a, v, typ, papers)
+}
+
+// oparlFileObjOf builds the File of attachment a at version v, which the
+// public may read (nil: none, and so no File); papers are those an item's
+// main document or attachment names back (oparlPaperOf lists it at the
+// papers consulted on the item).
+func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch, a *sessions.Attachment, v *documents.Version, typ string, papers []*sessions.Paper) (*oparlFileObj, time.Time, error) {
+	if v == nil {
+		return nil, time.Time{}, nil
 	}
 	sum, err := s.oparlSHA512(ctx, v.SHA256)
 	if err != nil {
@@ -102,7 +118,7 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 		texts = append(texts, p.Text)
 	}
 	id := u.of("file", a.ID)
-	modified, err := s.oparlTouched(ctx, typ, a.ID, latest(a.Modified, v.Created))
+	modified, err := s.oparlTouched(ctx, b, typ, a.ID, latest(a.Modified, v.Created))
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -114,16 +130,8 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 	switch {
 	case a.AgendaItemID != 0:
 		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
-		if a.Role == sessions.RoleMain || a.Role == sessions.RoleAttachment {
-			// The papers consulted on the item list this File too
-			// (oparlPaperOf), so it names them back.
-			ps, err := s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: a.AgendaItemID})
-			if err != nil {
-				return nil, time.Time{}, err
-			}
-			for _, p := range ps {
-				f.Paper = append(f.Paper, u.of("paper", p.ID))
-			}
+		for _, p := range papers {
+			f.Paper = append(f.Paper, u.of("paper", p.ID))
 		}
 	case a.PaperID != 0:
 		f.Paper = []string{u.of("paper", a.PaperID)}
@@ -195,16 +203,29 @@ func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesI
 		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, m.DocumentID); err == nil {
 			title = d.Title
 		}
-		a := &sessions.Attachment{ID: m.ID, DocumentID: m.DocumentID, MeetingID: mid, Title: title, Public: true, Created: m.Created, Modified: m.Modified}
-		f, fm, err := s.oparlFileOf(ctx, u, a, access.ObjMinutes)
-		if err != nil || f == nil {
-			return f, fm, err
+		v, ok, err := s.oparlCurrent(ctx, m.DocumentID)
+		if err != nil || !ok {
+			return nil, time.Time{}, err
 		}
-		f.ID = u.of("meeting", mid) + "/protocol/" + id64(m.ID)
-		f.AccessURL, f.DownloadURL = f.ID+"/access", f.ID+"/download"
-		return f, fm, nil
+		return s.oparlProtocolFile(ctx, u, nil, m, title, v)
 	}
 	return nil, time.Time{}, nil
+}
+
+// oparlProtocolFile builds the File of minutes m, titled title, at
+// version v, which the public may read (nil: no File).
+func (s *Server) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Minutes, title string, v *documents.Version) (*oparlFileObj, time.Time, error) {
+	if title == "" {
+		title = "Niederschrift"
+	}
+	a := &sessions.Attachment{ID: m.ID, DocumentID: m.DocumentID, MeetingID: m.MeetingID, Title: title, Public: true, Created: m.Created, Modified: m.Modified}
+	f, fm, err := s.oparlFileObjOf(ctx, u, b, a, v, access.ObjMinutes, nil)
+	if err != nil || f == nil {
+		return f, fm, err
+	}
+	f.ID = u.of("meeting", m.MeetingID) + "/protocol/" + id64(m.ID)
+	f.AccessURL, f.DownloadURL = f.ID+"/access", f.ID+"/download"
+	return f, fm, nil
 }
 
 func (s *Server) oparlProtocol(r *http.Request) (any, error) {
@@ -260,32 +281,4 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 func mustID(r *http.Request, name string) int64 {
 	id, _ := oparlID(r, name)
 	return id
-}
-
-// attachedFile is an attachment the public sees with its File object.
-type attachedFile struct {
-	a *sessions.Attachment
-	f *oparlFileObj
-}
-
-// oparlFilesOf returns the Files of target's attachments the public sees,
-// and the latest time any of them changed.
-func (s *Server) oparlFilesOf(ctx context.Context, u oparlURLs, target sessions.AttachmentTarget) ([]attachedFile, time.Time, error) {
-	as, err := s.cfg.Sessions.FindAttachments(ctx, oparlViewer, target)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	var out []attachedFile
-	var modified time.Time
-	for _, a := range as {
-		f, fm, err := s.oparlFileOf(ctx, u, a, access.ObjAttachment)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if f != nil {
-			out = append(out, attachedFile{a, f})
-			modified = latest(modified, fm)
-		}
-	}
-	return out, modified, nil
 }

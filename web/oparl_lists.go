@@ -1,183 +1,233 @@
 package web
 
 import (
+	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
-// The body-wide lists OParl 1.1 makes mandatory besides the classic
-// ones (Body.agendaItem, Body.consultation, Body.file). Their deleted
-// stubs come from the publication ledger (oparl_deleted.go).
+// The lists of meetings, locations, agenda items, papers, consultations
+// and files are keyset pages read in SQL (sessions.FindPublicPage): the
+// public rule and the time filters are in the query, the deleted stubs of
+// the publication ledger are merged in by the same key, and only the
+// objects of the page are built. The body-wide agendaItem, consultation
+// and file lists are the ones OParl 1.1 makes mandatory besides the
+// classic ones.
 
 // oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
 func (s *Server) oparlListRoutes(r chi.Router) {
-	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlAgendaItems))
-	r.Get("/body/{id}/consultation", s.oparlList(s.oparlConsultations))
-	r.Get("/body/{id}/file", s.oparlList(s.oparlFiles))
+	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))
+	r.Get("/body/{id}/consultation", s.oparlList(s.oparlPublicList(sessions.ListConsultations)))
+	r.Get("/body/{id}/file", s.oparlList(s.oparlPublicList(sessions.ListFiles)))
 }
 
-// oparlPublicMeetings returns the meetings of body bodyID the public
-// sees, each with its OParl object.
-func (s *Server) oparlPublicMeetings(r *http.Request, bodyID int64) ([]*sessions.Meeting, []*oparlMeetingObj, error) {
-	ms, err := s.oparlMeetingsOf(r.Context(), bodyID, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	objs := make([]*oparlMeetingObj, 0, len(ms))
-	for _, m := range ms {
-		o, _, err := s.oparlMeetingOf(r.Context(), u, r, m, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		objs = append(objs, o)
-	}
-	return ms, objs, nil
-}
-
-func (s *Server) oparlAgendaItems(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	_, objs, err := s.oparlPublicMeetings(r, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	for _, o := range objs {
-		for i := range o.AgendaItem {
-			it := o.AgendaItem[i]
-			out = append(out, oparlItem{id: idOf(it.ID), created: mustTime(it.Created), modified: mustTime(it.Modified), obj: &it})
-		}
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), oparlURLs(oparlBase(r)), access.ObjAgendaItem, bodyID, 0, seen, 0)
-	return append(out, gone...), err
-}
-
-// idOf is the numeric last segment of an OParl URL.
-func idOf(u string) int64 {
-	n, _ := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
-	return n
-}
-
-func (s *Server) oparlConsultations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	for _, p := range ps {
-		cs, err := s.cfg.Sessions.FindConsultations(r.Context(), oparlViewer, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			o, err := s.oparlConsultationOf(r.Context(), u, c)
+// oparlPublicList is the lister of list l, of the body in the URL or, for
+// /organization/{id}/meeting, of the organization.
+func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
+	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+		ctx := r.Context()
+		f := sessions.PublicListFilter{After: q.after, Limit: q.limit,
+			CreatedSince: q.createdSince, CreatedUntil: q.createdUntil, ModifiedSince: q.modifiedSince, ModifiedUntil: q.modifiedUntil,
+			Gone: !q.modifiedSince.IsZero()}
+		if strings.HasPrefix(r.URL.Path, "/oparl/v1/organization/") {
+			id, err := oparlID(r, "id")
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			out = append(out, oparlItem{id: c.ID, created: c.Created, modified: mustTime(o.Modified), obj: o})
+			if _, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err != nil {
+				return nil, 0, err
+			}
+			f.OrganizationID = id
+		} else {
+			id, err := s.bodyParam(r)
+			if err != nil {
+				return nil, 0, err
+			}
+			f.BodyID = id
 		}
+		refs, more, err := s.cfg.Sessions.FindPublicPage(ctx, l, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		u := oparlURLs(oparlBase(r))
+		pg, err := s.oparlPageOf(ctx, refs)
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]oparlItem, 0, len(refs))
+		for _, ref := range refs {
+			it, ok, err := s.oparlBuild(ctx, u, r, pg, ref, q.omitInternal)
+			if err != nil {
+				return nil, 0, err
+			}
+			// The query filtered the modified times on a superset (see
+			// sessions.PublicListFilter); the object's own are exact.
+			if ok && q.match(it.created, it.modified) {
+				out = append(out, it)
+			}
+		}
+		var next int64
+		if more && len(refs) > 0 {
+			next = refs[len(refs)-1].Key
+		}
+		return out, next, nil
 	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjConsultation, bodyID, 0, seen, 0)
-	return append(out, gone...), err
 }
 
-// oparlFiles lists every File the public sees: of meetings (invitation,
-// auxiliary files, minutes), agenda items and papers, each once. Minutes
-// (at /meeting/{mid}/protocol/{id}) sort after attachments.
-func (s *Server) oparlFiles(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	_, objs, err := s.oparlPublicMeetings(r, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []oparlItem
-	seen := map[string]bool{}
-	add := func(fs ...*oparlFileObj) {
-		for _, f := range fs {
-			if f == nil || seen[f.ID] {
-				continue
-			}
-			seen[f.ID] = true
-			id := idOf(f.ID)
-			if strings.Contains(f.ID, "/protocol/") {
-				id += 1 << 40
-			}
-			out = append(out, oparlItem{id: id, created: mustTime(f.Created), modified: mustTime(f.Modified), obj: f})
+// oparlPage is what the objects of a list page are built from, read at
+// once: the folders of the meetings and papers they are in.
+type oparlPage struct {
+	folders []*sessions.Folder
+	papers  []*sessions.PaperFolder
+	batch   *oparlBatch
+}
+
+func (s *Server) oparlPageOf(ctx context.Context, refs []sessions.PublicRef) (*oparlPage, error) {
+	var mids, pids []int64
+	for _, ref := range refs {
+		switch {
+		case ref.Gone != nil:
+		case ref.Type == access.ObjMeeting:
+			mids = append(mids, ref.ID)
+		case ref.Type == access.ObjAgendaItem, ref.Type == access.ObjAttachment && ref.Parent != 0, ref.Type == access.ObjMinutes:
+			mids = append(mids, ref.Parent)
+		case ref.Type == access.ObjPaper:
+			pids = append(pids, ref.ID)
+		case ref.Type == access.ObjConsultation:
+			pids = append(pids, ref.Parent)
 		}
 	}
-	for _, o := range objs {
-		add(o.Invitation, o.ResultsProtocol)
-		add(o.AuxiliaryFile...)
-		for _, it := range o.AgendaItem {
-			add(it.AuxiliaryFile...)
-		}
-	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	for _, p := range ps {
-		po, _, err := s.oparlPaperOf(r.Context(), u, p, false)
-		if err != nil {
+	pg := &oparlPage{}
+	var err error
+	if len(mids) > 0 {
+		if pg.folders, err = s.cfg.Sessions.FindFolders(ctx, oparlViewer, mids); err != nil {
 			return nil, err
 		}
-		add(po.MainFile)
-		add(po.AuxiliaryFile...)
 	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	// Files the public saw once and sees no more: attachments, then
-	// minutes (at their own URLs, after the attachments in the order).
-	skip := map[int64]bool{}
-	for id := range seen {
-		if !strings.Contains(id, "/protocol/") {
-			skip[idOf(id)] = true
+	if len(pids) > 0 {
+		if pg.papers, err = s.cfg.Sessions.FindPaperFolders(ctx, oparlViewer, pids); err != nil {
+			return nil, err
 		}
 	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjAttachment, bodyID, 0, skip, 0)
+	pg.batch, err = s.oparlBatchOf(ctx, pg.folders, pg.papers)
+	return pg, err
+}
+
+func (pg *oparlPage) folder(id int64) *sessions.Folder {
+	for _, f := range pg.folders {
+		if f.Meeting.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// oparlBuild builds the object ref names as the public sees it, or its
+// deleted stub; ok is false if the store's finders, which ask the rule
+// again, refuse it after all.
+func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, pg *oparlPage, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
+	if g := ref.Gone; g != nil {
+		return oparlItem{id: ref.Key, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, *g)}, true, nil
+	}
+	it := oparlItem{id: ref.Key}
+	var err error
+	switch ref.Type {
+	case access.ObjMeeting:
+		if f := pg.folder(ref.ID); f != nil {
+			it.created = f.Meeting.Created
+			it.obj, it.modified, err = s.oparlMeetingOf(ctx, u, r, pg.batch, f, omitInternal)
+		}
+	case access.ObjLocation:
+		var m *sessions.Meeting
+		if m, err = s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, ref.ID); err != nil || m.Location == "" {
+			break
+		}
+		var loc *oparlLocationObj
+		if loc, err = s.oparlLocationOf(ctx, u, nil, m); err == nil {
+			it.obj, it.created, it.modified = loc, m.Created, mustTime(loc.Modified)
+		}
+	case access.ObjAgendaItem:
+		if fi := oparlItemIn(pg.folders, ref.ID); fi != nil {
+			it.created = fi.Created
+			it.obj, it.modified, err = s.oparlAgendaItemOf(ctx, u, pg.batch, fi)
+		}
+	case access.ObjPaper:
+		for _, pf := range pg.papers {
+			if pf.Paper.ID == ref.ID {
+				it.created = pf.Paper.Created
+				it.obj, it.modified, err = s.oparlPaperOf(ctx, u, pg.batch, pf, omitInternal)
+			}
+		}
+	case access.ObjConsultation:
+		if c := oparlConsultationIn(pg.papers, ref.ID); c != nil {
+			var co *oparlConsultationObj
+			if co, err = s.oparlConsultationOf(ctx, u, pg.batch, c); err == nil {
+				it.obj, it.created, it.modified = co, c.Created, mustTime(co.Modified)
+			}
+		}
+	case access.ObjMinutes:
+		if f := pg.folder(ref.Parent); f != nil {
+			for _, mi := range f.Minutes {
+				if mi.Minutes.ID == ref.ID {
+					var file *oparlFileObj
+					file, it.modified, err = s.oparlProtocolFile(ctx, u, pg.batch, mi.Minutes, mi.Title, mi.Version)
+					if err == nil && file != nil {
+						it.obj, it.created = file, mi.Minutes.Created
+					}
+				}
+			}
+		}
+	case access.ObjAttachment:
+		var file *oparlFileObj
+		if ref.Parent == 0 {
+			// A paper's attachment.
+			var a *sessions.Attachment
+			if a, err = s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, ref.ID); err == nil {
+				file, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
+			}
+		} else if d, papers := oparlDocumentIn(pg.folder(ref.Parent), ref.ID); d != nil {
+			file, it.modified, err = s.oparlFileObjOf(ctx, u, pg.batch, d.Attachment, d.Version, access.ObjAttachment, papers)
+		}
+		if err == nil && file != nil {
+			it.obj, it.created = file, mustTime(file.Created)
+		}
+	}
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return oparlItem{}, false, nil
+	}
 	if err != nil {
-		return nil, err
+		return oparlItem{}, false, err
 	}
-	out = append(out, gone...)
-	skip = map[int64]bool{}
-	for id := range seen {
-		if strings.Contains(id, "/protocol/") {
-			skip[idOf(id)] = true
+	return it, it.obj != nil, nil
+}
+
+// oparlDocumentIn returns attachment id of folder f, with the papers its
+// File names (those of its item, for a main document or an attachment);
+// nil if f lacks it.
+func oparlDocumentIn(f *sessions.Folder, id int64) (*sessions.FolderDocument, []*sessions.Paper) {
+	if f == nil {
+		return nil, nil
+	}
+	for _, d := range f.Documents {
+		if d.Attachment.ID == id {
+			return d, nil
 		}
 	}
-	gone, err = s.oparlGoneList(r.Context(), u, access.ObjMinutes, bodyID, 0, skip, 1<<40)
-	return append(out, gone...), err
+	for _, fi := range f.Agenda {
+		for _, d := range fi.Documents {
+			if d.Attachment.ID == id {
+				if d.Attachment.Role == sessions.RoleMain || d.Attachment.Role == sessions.RoleAttachment {
+					return d, fi.Papers
+				}
+				return d, nil
+			}
+		}
+	}
+	return nil, nil
 }

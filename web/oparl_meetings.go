@@ -13,48 +13,55 @@ import (
 
 // ---- meetings, agenda items, locations ----
 
-// oparlMeetingOf builds meeting m as the public sees it, with its agenda
-// and files embedded (unless omitInternal), and returns its effective
-// modification time: the latest of the meeting's and of everything it
-// embeds, so that modified_since finds a meeting whose agenda changed.
-func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, m *sessions.Meeting, omitInternal bool) (*oparlMeetingObj, time.Time, error) {
-	_, items, err := s.cfg.Sessions.FindAgenda(ctx, oparlViewer, m.ID)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
+// oparlMeetingOf builds the meeting of folder f (read as the public) as
+// the public sees it, with its agenda and files embedded (unless
+// omitInternal), and returns its effective modification time: the latest
+// of the meeting's and of everything it embeds, so that modified_since
+// finds a meeting whose agenda changed. b holds what the objects of the
+// answer share (oparlBatchOf).
+func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparlMeetingObj, time.Time, error) {
+	m := f.Meeting
 	o := &oparlMeetingObj{ID: u.of("meeting", m.ID), Type: oparlSchema + "Meeting", Name: m.Name, MeetingState: m.State,
 		Cancelled: m.State == sessions.MeetingCancelled, Start: oparlTime(m.Start), End: oparlTime(m.End),
 		Organization: []string{u.of("organization", m.OrganizationID)}, Web: strings.TrimSuffix(oparlWeb(r), "/meetings") + "/meetings/" + id64(m.ID),
 		Created: oparlTime(m.Created)}
 	modified := m.Modified
 	if m.Location != "" {
-		loc, err := s.oparlLocationOf(ctx, u, m)
+		loc, err := s.oparlLocationOf(ctx, u, b, m)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
 		o.Location = loc
 	}
-	files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{MeetingID: m.ID})
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	modified = latest(modified, fm)
-	for _, af := range files {
-		a, f := af.a, af.f
-		if a.Role == sessions.RoleInvitation && o.Invitation == nil {
-			o.Invitation = f
+	for _, d := range f.Documents {
+		file, fm, err := s.oparlFileObjOf(ctx, u, b, d.Attachment, d.Version, access.ObjAttachment, nil)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if file == nil {
+			continue
+		}
+		modified = latest(modified, fm)
+		if d.Attachment.Role == sessions.RoleInvitation && o.Invitation == nil {
+			o.Invitation = file
 		} else if !omitInternal {
-			o.AuxiliaryFile = append(o.AuxiliaryFile, f)
+			o.AuxiliaryFile = append(o.AuxiliaryFile, file)
 		}
 	}
-	if f, fm, err := s.oparlProtocolOf(ctx, u, m.ID, 0); err != nil {
-		return nil, time.Time{}, err
-	} else if f != nil {
-		o.ResultsProtocol = f
-		modified = latest(modified, fm)
+	if len(f.Minutes) > 0 {
+		// The first minutes the public sees (OParl has one protocol).
+		mi := f.Minutes[0]
+		file, fm, err := s.oparlProtocolFile(ctx, u, b, mi.Minutes, mi.Title, mi.Version)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if file != nil {
+			o.ResultsProtocol = file
+			modified = latest(modified, fm)
+		}
 	}
-	for _, it := range items {
-		ai, im, err := s.oparlAgendaItemOf(ctx, u, it)
+	for _, fi := range f.Agenda {
+		ai, im, err := s.oparlAgendaItemOf(ctx, u, b, fi)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -63,41 +70,48 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 			o.AgendaItem = append(o.AgendaItem, *ai)
 		}
 	}
-	if modified, err = s.oparlTouched(ctx, access.ObjMeeting, m.ID, modified); err != nil {
+	modified, err := s.oparlTouched(ctx, b, access.ObjMeeting, m.ID, modified)
+	if err != nil {
 		return nil, time.Time{}, err
 	}
 	o.Modified = oparlTime(modified)
 	return o, modified, nil
 }
 
-// oparlAgendaItemOf builds an item as the public sees it: in full, or —
-// for a non-public item — the stub the policy gives (number, public
-// title), never its files.
-func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *sessions.AgendaItem) (*oparlAgendaItemObj, time.Time, error) {
+// oparlAgendaItemOf builds an item of a folder as the public sees it: in
+// full, or — for a non-public item — the stub the policy gives (number,
+// public title), never its files. Its consultation is the first of a
+// paper the public sees (OParl links one), the same the paper lists, so
+// AgendaItem.consultation and Consultation.agendaItem agree.
+func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparlAgendaItemObj, time.Time, error) {
+	it := fi.AgendaItem
 	o := &oparlAgendaItemObj{ID: u.of("agendaItem", it.ID), Type: oparlSchema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
 		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == access.Full,
 		Created: oparlTime(it.Created)}
 	modified := it.Modified
 	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
-		c, err := s.oparlConsultationOfItem(ctx, it.ID)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if c != nil {
+		if len(fi.Consultations) > 0 {
+			c := fi.Consultations[0]
 			o.Consultation = u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)
 			modified = latest(modified, c.Created)
 		}
-		files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: it.ID})
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		modified = latest(modified, fm)
-		for _, af := range files {
-			o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
+		for _, d := range fi.Documents {
+			var papers []*sessions.Paper
+			if d.Attachment.Role == sessions.RoleMain || d.Attachment.Role == sessions.RoleAttachment {
+				papers = fi.Papers
+			}
+			file, fm, err := s.oparlFileObjOf(ctx, u, b, d.Attachment, d.Version, access.ObjAttachment, papers)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			if file != nil {
+				modified = latest(modified, fm)
+				o.AuxiliaryFile = append(o.AuxiliaryFile, file)
+			}
 		}
 	}
-	modified, err := s.oparlTouched(ctx, access.ObjAgendaItem, it.ID, modified)
+	modified, err := s.oparlTouched(ctx, b, access.ObjAgendaItem, it.ID, modified)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -105,113 +119,44 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, it *session
 	return o, modified, nil
 }
 
-// oparlConsultationOfItem returns the consultation of a paper on item
-// itemID the public sees (the first, if several papers are on the item:
-// OParl links one), or nil. It is the same consultation the paper lists,
-// so AgendaItem.consultation and Consultation.agendaItem agree.
-func (s *Server) oparlConsultationOfItem(ctx context.Context, itemID int64) (*sessions.Consultation, error) {
-	ps, err := s.cfg.Sessions.FindPapers(ctx, oparlViewer, sessions.PaperFilter{AgendaItemID: itemID})
+// oparlFolders reads the folders of the meetings ids as the public sees
+// them, with what their objects share.
+func (s *Server) oparlFolders(ctx context.Context, ids []int64) ([]*sessions.Folder, *oparlBatch, error) {
+	fs, err := s.cfg.Sessions.FindFolders(ctx, oparlViewer, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var first *sessions.Consultation
-	for _, p := range ps {
-		cs, err := s.cfg.Sessions.FindConsultations(ctx, oparlViewer, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			if c.AgendaItemID == itemID && (first == nil || c.ID < first.ID) {
-				first = c
+	b, err := s.oparlBatchOf(ctx, fs, nil)
+	return fs, b, err
+}
+
+// oparlItemIn returns the item id of the folders fs, nil if none has it.
+func oparlItemIn(fs []*sessions.Folder, id int64) *sessions.FolderItem {
+	return oparlFind(fs, func(f *sessions.Folder) []*sessions.FolderItem { return f.Agenda },
+		func(fi *sessions.FolderItem) bool { return fi.ID == id })
+}
+
+// oparlFind returns the first of the children of parents for which match
+// holds, or nil.
+func oparlFind[P any, C any](parents []P, children func(P) []*C, match func(*C) bool) *C {
+	for _, p := range parents {
+		for _, c := range children(p) {
+			if match(c) {
+				return c
 			}
 		}
 	}
-	return first, nil
+	return nil
 }
 
 // oparlLocationOf is the Location of meeting m (which has a location).
-func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, m *sessions.Meeting) (*oparlLocationObj, error) {
-	modified, err := s.oparlTouched(ctx, access.ObjLocation, m.ID, m.Modified)
+func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Meeting) (*oparlLocationObj, error) {
+	modified, err := s.oparlTouched(ctx, b, access.ObjLocation, m.ID, m.Modified)
 	if err != nil {
 		return nil, err
 	}
 	return &oparlLocationObj{ID: u.of("location", m.ID), Type: oparlSchema + "Location", Description: m.Location,
 		Meetings: []string{u.of("meeting", m.ID)}, Created: oparlTime(m.Created), Modified: oparlTime(modified)}, nil
-}
-
-// oparlMeetingsOf returns the meetings the public sees, of body bodyID or
-// of organization orgID.
-func (s *Server) oparlMeetingsOf(ctx context.Context, bodyID, orgID int64) ([]*sessions.Meeting, error) {
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, oparlViewer, sessions.MeetingFilter{OrganizationID: orgID})
-	if err != nil {
-		return nil, err
-	}
-	if bodyID == 0 {
-		return ms, nil
-	}
-	orgs, err := s.oparlOrgsOfBody(ctx, bodyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*sessions.Meeting
-	for _, m := range ms {
-		if orgs[m.OrganizationID] {
-			out = append(out, m)
-		}
-	}
-	return out, nil
-}
-
-func (s *Server) oparlOrgsOfBody(ctx context.Context, bodyID int64) (map[int64]bool, error) {
-	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	in := map[int64]bool{}
-	for _, o := range orgs {
-		in[o.ID] = true
-	}
-	return in, nil
-}
-
-// oparlMeetings lists a body's (/body/{id}/meeting) or an organization's
-// (/organization/{id}/meeting) meetings; with modified_since also the
-// meetings that were public once and are not any more, as deleted.
-func (s *Server) oparlMeetings(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	ctx := r.Context()
-	id, err := oparlID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	var bodyID, orgID int64
-	if strings.HasPrefix(r.URL.Path, "/oparl/v1/organization/") {
-		if _, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err != nil {
-			return nil, err
-		}
-		orgID = id
-	} else if bodyID, err = s.bodyParam(r); err != nil {
-		return nil, err
-	}
-	ms, err := s.oparlMeetingsOf(ctx, bodyID, orgID)
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	seen := map[int64]bool{}
-	for _, m := range ms {
-		o, mod, err := s.oparlMeetingOf(ctx, u, r, m, q.omitInternal)
-		if err != nil {
-			return nil, err
-		}
-		seen[m.ID] = true
-		out = append(out, oparlItem{id: m.ID, created: m.Created, modified: mod, obj: o})
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	gone, err := s.oparlGoneList(ctx, u, access.ObjMeeting, bodyID, orgID, seen, 0)
-	return append(out, gone...), err
 }
 
 func (s *Server) oparlMeeting(r *http.Request) (any, error) {
@@ -220,12 +165,17 @@ func (s *Server) oparlMeeting(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := oparlURLs(oparlBase(r))
-	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, id)
-	if err != nil {
+	if _, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, id); err != nil {
 		return s.oparlGoneOne(r, access.ObjMeeting, id, err)
 	}
-	o, _, err := s.oparlMeetingOf(ctx, u, r, m, false)
+	fs, b, err := s.oparlFolders(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return s.oparlGoneOne(r, access.ObjMeeting, id, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+	}
+	o, _, err := s.oparlMeetingOf(ctx, oparlURLs(oparlBase(r)), r, b, fs[0], false)
 	return o, err
 }
 
@@ -238,7 +188,15 @@ func (s *Server) oparlAgendaItem(r *http.Request) (any, error) {
 	if err != nil {
 		return s.oparlGoneOne(r, access.ObjAgendaItem, id, err)
 	}
-	o, _, err := s.oparlAgendaItemOf(r.Context(), oparlURLs(oparlBase(r)), it)
+	fs, b, err := s.oparlFolders(r.Context(), []int64{it.MeetingID})
+	if err != nil {
+		return nil, err
+	}
+	fi := oparlItemIn(fs, id)
+	if fi == nil {
+		return s.oparlGoneOne(r, access.ObjAgendaItem, id, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+	}
+	o, _, err := s.oparlAgendaItemOf(r.Context(), oparlURLs(oparlBase(r)), b, fi)
 	return o, err
 }
 
@@ -254,97 +212,67 @@ func (s *Server) oparlLocation(r *http.Request) (any, error) {
 	if err != nil {
 		return s.oparlGoneOne(r, access.ObjLocation, id, err)
 	}
-	return s.oparlLocationOf(r.Context(), oparlURLs(oparlBase(r)), m)
-}
-
-func (s *Server) oparlLocations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.oparlMeetingsOf(r.Context(), bodyID, 0)
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	seen := map[int64]bool{}
-	for _, m := range ms {
-		if m.Location != "" {
-			loc, err := s.oparlLocationOf(r.Context(), u, m)
-			if err != nil {
-				return nil, err
-			}
-			seen[m.ID] = true
-			out = append(out, oparlItem{id: m.ID, created: m.Created, modified: mustTime(loc.Modified), obj: loc})
-		}
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjLocation, bodyID, 0, seen, 0)
-	return append(out, gone...), err
+	return s.oparlLocationOf(r.Context(), oparlURLs(oparlBase(r)), nil, m)
 }
 
 // ---- papers and consultations ----
 
-func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Paper, omitInternal bool) (*oparlPaperObj, time.Time, error) {
+// oparlPaperOf builds the paper of folder pf (read as the public) as the
+// public sees it, with its files and consultations embedded.
+func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparlPaperObj, time.Time, error) {
+	p := pf.Paper
 	o := &oparlPaperObj{ID: u.of("paper", p.ID), Type: oparlSchema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
 		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparlTime(p.Created)}
 	modified := p.Modified
-	files, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{PaperID: p.ID})
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	modified = latest(modified, fm)
-	for _, af := range files {
-		a, f := af.a, af.f
+	seen := map[int64]bool{}
+	add := func(a *sessions.Attachment, f *oparlFileObj) {
+		seen[a.ID] = true
 		if a.Role == sessions.RoleMain && o.MainFile == nil {
 			o.MainFile = f
 		} else if !omitInternal {
 			o.AuxiliaryFile = append(o.AuxiliaryFile, f)
 		}
 	}
-	cs, err := s.cfg.Sessions.FindConsultations(ctx, oparlViewer, p.ID)
-	if err != nil {
-		return nil, time.Time{}, err
+	for _, d := range pf.Documents {
+		f, fm, err := s.oparlFileObjOf(ctx, u, b, d.Attachment, d.Version, access.ObjAttachment, nil)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if f != nil {
+			modified = latest(modified, fm)
+			add(d.Attachment, f)
+		}
 	}
 	// The office attaches a paper's documents to the paper or to the
 	// agenda items it is consulted on (the Vorlage travels with the item
 	// of the committee and of the council); a mirror finds them at the
 	// paper either way. The same File is then both the item's and the
 	// paper's, once.
-	seen := map[string]bool{}
-	for _, af := range files {
-		seen[af.f.ID] = true
-	}
-	for _, c := range cs {
-		itemFiles, fm, err := s.oparlFilesOf(ctx, u, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		for _, af := range itemFiles {
-			if seen[af.f.ID] || (af.a.Role != sessions.RoleMain && af.a.Role != sessions.RoleAttachment) {
+	for _, c := range pf.Consultations {
+		for _, d := range c.Item.Documents {
+			a := d.Attachment
+			if seen[a.ID] || (a.Role != sessions.RoleMain && a.Role != sessions.RoleAttachment) {
 				continue
 			}
-			seen[af.f.ID] = true
-			modified = latest(modified, fm)
-			if af.a.Role == sessions.RoleMain && o.MainFile == nil {
-				o.MainFile = af.f
-			} else if !omitInternal {
-				o.AuxiliaryFile = append(o.AuxiliaryFile, af.f)
+			f, fm, err := s.oparlFileObjOf(ctx, u, b, a, d.Version, access.ObjAttachment, c.Item.Papers)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			if f != nil {
+				modified = latest(modified, fm)
+				add(a, f)
 			}
 		}
 	}
-	for _, c := range cs {
-		co, err := s.oparlConsultationOf(ctx, u, c)
+	for _, c := range pf.Consultations {
+		co, err := s.oparlConsultationOf(ctx, u, b, c)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
 		modified = latest(modified, mustTime(co.Modified))
 		o.Consultation = append(o.Consultation, *co)
 	}
-	modified, err = s.oparlTouched(ctx, access.ObjPaper, p.ID, modified)
+	modified, err := s.oparlTouched(ctx, b, access.ObjPaper, p.ID, modified)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -352,55 +280,28 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, p *sessions.Pape
 	return o, modified, nil
 }
 
-func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, c *sessions.Consultation) (*oparlConsultationObj, error) {
+func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparlConsultationObj, error) {
 	o := &oparlConsultationObj{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparlSchema + "Consultation",
 		Paper: u.of("paper", c.PaperID), AgendaItem: u.of("agendaItem", c.AgendaItemID), Authoritative: c.Authoritative,
-		Role: c.Role, Created: oparlTime(c.Created)}
-	modified, err := s.oparlTouched(ctx, access.ObjConsultation, c.ID, c.Created)
+		Role: c.Role, Created: oparlTime(c.Created),
+		Meeting: u.of("meeting", c.Meeting.ID), Organization: []string{u.of("organization", c.Meeting.OrganizationID)}}
+	modified, err := s.oparlTouched(ctx, b, access.ObjConsultation, c.ID, c.Created)
 	if err != nil {
 		return nil, err
 	}
 	o.Modified = oparlTime(modified)
-	it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, oparlViewer, c.AgendaItemID)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, it.MeetingID)
-	if err != nil {
-		return nil, err
-	}
-	o.Meeting = u.of("meeting", m.ID)
-	o.Organization = []string{u.of("organization", m.OrganizationID)}
 	return o, nil
 }
 
-func (s *Server) oparlPapers(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
-	bodyID, err := s.bodyParam(r)
+// oparlPaperFolders reads the folders of the papers ids as the public
+// sees them, with what their objects share.
+func (s *Server) oparlPaperFolders(ctx context.Context, ids []int64) ([]*sessions.PaperFolder, *oparlBatch, error) {
+	ps, err := s.cfg.Sessions.FindPaperFolders(ctx, oparlViewer, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ps, err := s.cfg.Sessions.FindPapers(r.Context(), oparlViewer, sessions.PaperFilter{BodyID: bodyID})
-	if err != nil {
-		return nil, err
-	}
-	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
-	for _, p := range ps {
-		o, mod, err := s.oparlPaperOf(r.Context(), u, p, q.omitInternal)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: mod, obj: o})
-	}
-	if q.modifiedSince.IsZero() {
-		return out, nil
-	}
-	seen := map[int64]bool{}
-	for _, it := range out {
-		seen[it.id] = true
-	}
-	gone, err := s.oparlGoneList(r.Context(), u, access.ObjPaper, bodyID, 0, seen, 0)
-	return append(out, gone...), err
+	b, err := s.oparlBatchOf(ctx, nil, ps)
+	return ps, b, err
 }
 
 func (s *Server) oparlPaper(r *http.Request) (any, error) {
@@ -408,12 +309,25 @@ func (s *Server) oparlPaper(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.cfg.Sessions.FindPaperByID(r.Context(), oparlViewer, id)
-	if err != nil {
+	if _, err := s.cfg.Sessions.FindPaperByID(r.Context(), oparlViewer, id); err != nil {
 		return s.oparlGoneOne(r, access.ObjPaper, id, err)
 	}
-	o, _, err := s.oparlPaperOf(r.Context(), oparlURLs(oparlBase(r)), p, false)
+	ps, b, err := s.oparlPaperFolders(r.Context(), []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return s.oparlGoneOne(r, access.ObjPaper, id, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+	}
+	o, _, err := s.oparlPaperOf(r.Context(), oparlURLs(oparlBase(r)), b, ps[0], false)
 	return o, err
+}
+
+// oparlConsultationIn returns consultation id of the paper folders ps,
+// nil if none has it.
+func oparlConsultationIn(ps []*sessions.PaperFolder, id int64) *sessions.PaperConsultation {
+	return oparlFind(ps, func(pf *sessions.PaperFolder) []*sessions.PaperConsultation { return pf.Consultations },
+		func(c *sessions.PaperConsultation) bool { return c.ID == id })
 }
 
 func (s *Server) oparlConsultation(r *http.Request) (any, error) {
@@ -425,14 +339,15 @@ func (s *Server) oparlConsultation(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.cfg.Sessions.FindConsultations(r.Context(), oparlViewer, pid)
-	if err != nil {
+	if _, err := s.cfg.Sessions.FindPaperByID(r.Context(), oparlViewer, pid); err != nil {
 		return s.oparlGoneOne(r, access.ObjConsultation, id, err)
 	}
-	for _, c := range cs {
-		if c.ID == id {
-			return s.oparlConsultationOf(r.Context(), oparlURLs(oparlBase(r)), c)
-		}
+	ps, b, err := s.oparlPaperFolders(r.Context(), []int64{pid})
+	if err != nil {
+		return nil, err
+	}
+	if c := oparlConsultationIn(ps, id); c != nil {
+		return s.oparlConsultationOf(r.Context(), oparlURLs(oparlBase(r)), b, c)
 	}
 	return s.oparlGoneOne(r, access.ObjConsultation, id, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -938,4 +939,62 @@ func TestOParlConfigRefused(t *testing.T) {
 			t.Errorf("%+v: %v, want EINVALID", c, err)
 		}
 	}
+}
+
+// TestOParlPagesMergeStubs unpublishes a meeting and walks every growing
+// list with modified_since in small keyset pages: together they are the
+// list walked in big pages, in one ascending order, the deleted stubs of
+// the ledger merged in by the same key.
+func TestOParlPagesMergeStubs(t *testing.T) {
+	e := newOParlServer(t)
+	ctx := context.Background()
+	meetings, _ := getJSON(t, e.base+"/body/1/meeting?limit=200&omit_internal=true")
+	data := meetings["data"].([]any)
+	if len(data) < 3 {
+		t.Fatalf("only %d public meetings", len(data))
+	}
+	mid := idOfURL(data[len(data)/2].(map[string]any)["id"].(string))
+	oparlMust(t, e.sessions.UnpublishMeeting(ctx, mid))
+
+	since := "modified_since=" + url.QueryEscape("2000-01-01T00:00:00+01:00")
+	walk := func(list string, limit int) (ids []string, deleted int) {
+		u := fmt.Sprintf("%s/body/1/%s?%s&limit=%d", e.base, list, since, limit)
+		for n := 0; u != ""; n++ {
+			if n > 500 {
+				t.Fatalf("%s: more than 500 pages", list)
+			}
+			page, _ := getJSON(t, u)
+			for _, it := range page["data"].([]any) {
+				o := it.(map[string]any)
+				ids = append(ids, o["id"].(string))
+				if o["deleted"] == true {
+					deleted++
+				}
+			}
+			u, _ = page["links"].(map[string]any)["next"].(string)
+		}
+		return ids, deleted
+	}
+	for _, list := range []string{"meeting", "agendaItem", "paper", "consultation", "file", "location"} {
+		small, deleted := walk(list, 3)
+		big, _ := walk(list, 200)
+		if strings.Join(small, " ") != strings.Join(big, " ") {
+			t.Errorf("%s: pages of 3:\n%v\npages of 200:\n%v", list, small, big)
+		}
+		if (list == "meeting" || list == "agendaItem") && deleted == 0 {
+			t.Errorf("%s: no deleted stub after unpublishing meeting %d", list, mid)
+		}
+		seen := map[string]bool{}
+		for _, id := range small {
+			if seen[id] {
+				t.Errorf("%s: %s twice", list, id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func idOfURL(u string) int64 {
+	n, _ := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
+	return n
 }

@@ -1,0 +1,349 @@
+package sessions
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
+)
+
+// Folder is a meeting as one viewer may see it — the session folder
+// (Sitzungsmappe): its agenda, the papers consulted on it and the
+// documents at their current versions. Every piece went through the rule
+// (package access) on facts loaded for the whole set of folders at once,
+// so FindFolders costs a fixed number of queries however many meetings,
+// items and attachments it reads.
+type Folder struct {
+	Meeting *Meeting
+	// Agenda is the agenda in order: items Full or reduced to a Stub
+	// (FindAgenda); items the viewer may not see are left out.
+	Agenda []*FolderItem
+	// Documents are the meeting's own attachments the viewer may see.
+	Documents []*FolderDocument
+	// Minutes are the minutes the viewer may see.
+	Minutes []*FolderMinutes
+}
+
+// FolderItem is an agenda item of a folder. Papers, Consultations and
+// Documents are empty for a Stub.
+type FolderItem struct {
+	*AgendaItem
+	// Papers are the papers consulted on the item the viewer may see, by
+	// reference (FindPapersOfItem).
+	Papers []*Paper
+	// Consultations are the consultations of the item whose paper the
+	// viewer may see, oldest first (those FindConsultations lists).
+	Consultations []*Consultation
+	// Documents are the item's attachments the viewer may see.
+	Documents []*FolderDocument
+}
+
+// FolderDocument is an attachment the viewer may see with its document's
+// current version (the newest active one), which the viewer may read;
+// Version is nil if the document has none (every version withdrawn).
+type FolderDocument struct {
+	Attachment *Attachment
+	// Title is the attachment's title, or else the document's.
+	Title   string
+	Version *documents.Version
+}
+
+// FolderMinutes are minutes the viewer may see, with their document's
+// title and current version (nil if none).
+type FolderMinutes struct {
+	Minutes *Minutes
+	Title   string
+	Version *documents.Version
+}
+
+// FindFolder returns the folder of meeting id as v may see it, or
+// ENOTFOUND if v may not see the meeting (as for a missing one).
+func (s *Store) FindFolder(ctx context.Context, v access.Viewer, id int64) (*Folder, error) {
+	if _, err := s.FindMeetingByID(ctx, v, id); err != nil {
+		return nil, err
+	}
+	fs, err := s.FindFolders(ctx, v, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return nil, notFound("Sitzung")
+	}
+	return fs[0], nil
+}
+
+// FindFolders returns the folders of the meetings ids that v may see, in
+// the order of ids; meetings v may not see, and ids that do not exist,
+// are left out. It reads a fixed number of queries.
+func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) ([]*Folder, error) {
+	now := s.now()
+	vis, args := meetingVisible(v, now)
+	ms, err := queryAll(ctx, s.db, scanMeeting, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs+vis, append([]any{idList(ids)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("find folders: %w", err)
+	}
+	byID := map[int64]*Folder{}
+	var mids []int64
+	for _, m := range ms {
+		if access.MeetingAccess(v, m.Facts(), now) != access.None {
+			byID[m.ID] = &Folder{Meeting: m}
+			mids = append(mids, m.ID)
+		}
+	}
+	if len(mids) == 0 {
+		return nil, nil
+	}
+	items, err := s.items(ctx, "meeting_id"+inIDs, idList(mids))
+	if err != nil {
+		return nil, err
+	}
+	itemIDs := make([]int64, 0, len(items))
+	for _, it := range items {
+		itemIDs = append(itemIDs, it.ID)
+	}
+	cons, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
+		WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(itemIDs))
+	if err != nil {
+		return nil, fmt.Errorf("find folders: consultations: %w", err)
+	}
+	var paperIDs []int64
+	for _, c := range cons {
+		paperIDs = append(paperIDs, c.PaperID)
+	}
+	papers, err := queryAll(ctx, s.db, scanPaper, `SELECT `+paperColumns+` FROM papers WHERE id`+inIDs+` ORDER BY reference, id`, idList(paperIDs))
+	if err != nil {
+		return nil, fmt.Errorf("find folders: papers: %w", err)
+	}
+	atts, err := s.attachments(ctx, "meeting_id"+inIDs+" OR agenda_item_id"+inIDs, idList(mids), idList(itemIDs))
+	if err != nil {
+		return nil, err
+	}
+	mins, err := s.minutesWhere(ctx, "meeting_id"+inIDs, idList(mids))
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.loadGraph(ctx, mids, itemIDs, paperIDs)
+	if err != nil {
+		return nil, err
+	}
+
+	// The rule, on the loaded facts.
+	paperSeen := map[int64]bool{}
+	for _, p := range papers {
+		pf, ok := g.paperFacts(p.ID)
+		paperSeen[p.ID] = ok && access.PaperAccess(v, pf, now) != access.None
+	}
+	var docs []int64
+	var seenAtts []*Attachment
+	for _, a := range atts {
+		if g.attachment(v, a, now) == access.Full {
+			seenAtts = append(seenAtts, a)
+			docs = append(docs, a.DocumentID)
+		}
+	}
+	var seenMins []*Minutes
+	for _, mi := range mins {
+		if g.minutes(v, mi, now) == access.Full {
+			seenMins = append(seenMins, mi)
+			docs = append(docs, mi.DocumentID)
+		}
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+
+	folderItems := map[int64]*FolderItem{}
+	for _, it := range items {
+		f := byID[it.MeetingID]
+		switch access.ItemAccess(v, it.Facts(f.Meeting.Facts()), now) {
+		case access.Full:
+			it.Access = access.Full
+			fi := &FolderItem{AgendaItem: it}
+			folderItems[it.ID] = fi
+			f.Agenda = append(f.Agenda, fi)
+		case access.Stub:
+			f.Agenda = append(f.Agenda, &FolderItem{AgendaItem: it.stub()})
+		}
+	}
+	for _, p := range papers {
+		if !paperSeen[p.ID] {
+			continue
+		}
+		for _, c := range cons {
+			if fi := folderItems[c.AgendaItemID]; fi != nil && c.PaperID == p.ID {
+				fi.Papers = append(fi.Papers, p)
+			}
+		}
+	}
+	for _, c := range cons {
+		fi := folderItems[c.AgendaItemID]
+		if fi == nil || !paperSeen[c.PaperID] {
+			continue
+		}
+		if itf, ok := g.itemFacts(c.AgendaItemID); ok && access.ItemAccess(v, itf, now) == access.Full {
+			fi.Consultations = append(fi.Consultations, c)
+		}
+	}
+	for _, a := range seenAtts {
+		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if d.Title == "" {
+			d.Title = titles[a.DocumentID]
+		}
+		if fi := folderItems[a.AgendaItemID]; a.AgendaItemID != 0 && fi != nil {
+			fi.Documents = append(fi.Documents, d)
+		} else if f := byID[a.MeetingID]; a.MeetingID != 0 && f != nil {
+			f.Documents = append(f.Documents, d)
+		}
+	}
+	for _, mi := range seenMins {
+		if f := byID[mi.MeetingID]; f != nil {
+			f.Minutes = append(f.Minutes, &FolderMinutes{Minutes: mi, Title: titles[mi.DocumentID], Version: versions[mi.DocumentID]})
+		}
+	}
+	out := make([]*Folder, 0, len(byID))
+	for _, id := range ids {
+		if f := byID[id]; f != nil {
+			out = append(out, f)
+			delete(byID, id) // an id given twice gives its folder once
+		}
+	}
+	return out, nil
+}
+
+// currentVersions reads the current version (the newest active one) and
+// the title of each of the documents docs, from package documents'
+// tables in the same database, in two queries. The versions carry no
+// page sizes.
+func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*documents.Version, map[int64]string, error) {
+	vs, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (*documents.Version, error) {
+		var v documents.Version
+		var created, changed string
+		err := sc.Scan(&v.DocumentID, &v.Number, &v.SHA256, &v.Size, &v.FileName, &v.Pages, &v.State, &created, &changed)
+		v.Created, v.StateChanged = parseTS(created), parseTS(changed)
+		return &v, err
+	}, `SELECT v.document_id, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
+		FROM versions v WHERE v.document_id`+inIDs+` AND v.state = 'active'
+		AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = v.document_id AND w.state = 'active')`, idList(docs))
+	if err != nil {
+		return nil, nil, fmt.Errorf("current versions: %w", err)
+	}
+	versions := make(map[int64]*documents.Version, len(vs))
+	for _, v := range vs {
+		versions[v.DocumentID] = v
+	}
+	type title struct {
+		id    int64
+		title string
+	}
+	ts, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (title, error) {
+		var t title
+		err := sc.Scan(&t.id, &t.title)
+		return t, err
+	}, `SELECT id, title FROM documents WHERE id`+inIDs, idList(docs))
+	if err != nil {
+		return nil, nil, fmt.Errorf("document titles: %w", err)
+	}
+	titles := make(map[int64]string, len(ts))
+	for _, t := range ts {
+		titles[t.id] = t.title
+	}
+	return versions, titles, nil
+}
+
+// PaperFolder is a paper as one viewer may see it: its own documents at
+// their current versions and its consultations, each with the agenda
+// item it is on as that item's meeting folder has it. Read for a set of
+// papers at once, like FindFolders.
+type PaperFolder struct {
+	Paper *Paper
+	// Documents are the paper's own attachments the viewer may see.
+	Documents []*FolderDocument
+	// Consultations are those FindConsultations lists, oldest first.
+	Consultations []*PaperConsultation
+}
+
+// PaperConsultation is a consultation with its item and meeting.
+type PaperConsultation struct {
+	*Consultation
+	Item    *FolderItem
+	Meeting *Meeting
+}
+
+// FindPaperFolders returns the folders of the papers ids that v may see,
+// in the order of ids; papers v may not see, and ids that do not exist,
+// are left out. It reads a fixed number of queries (those of FindFolders
+// for the meetings the papers are consulted in, and a few more).
+func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int64) ([]*PaperFolder, error) {
+	papers, err := s.FindPapers(ctx, v, PaperFilter{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*PaperFolder{}
+	var pids []int64
+	for _, p := range papers {
+		byID[p.ID] = &PaperFolder{Paper: p}
+		pids = append(pids, p.ID)
+	}
+	if len(pids) == 0 {
+		return nil, nil
+	}
+	mids, err := queryAll(ctx, s.db, scanID, `SELECT DISTINCT i.meeting_id FROM consultations c
+		JOIN agenda_items i ON i.id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(pids))
+	if err != nil {
+		return nil, fmt.Errorf("find paper folders: %w", err)
+	}
+	folders, err := s.FindFolders(ctx, v, mids)
+	if err != nil {
+		return nil, err
+	}
+	var cons []*PaperConsultation
+	for _, f := range folders {
+		for _, fi := range f.Agenda {
+			for _, c := range fi.Consultations {
+				if byID[c.PaperID] != nil {
+					cons = append(cons, &PaperConsultation{Consultation: c, Item: fi, Meeting: f.Meeting})
+				}
+			}
+		}
+	}
+	slices.SortFunc(cons, func(a, b *PaperConsultation) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range cons {
+		pf := byID[c.PaperID]
+		pf.Consultations = append(pf.Consultations, c)
+	}
+	atts, err := s.attachments(ctx, "paper_id"+inIDs, idList(pids))
+	if err != nil {
+		return nil, err
+	}
+	seen, err := s.visibleAttachments(ctx, v, atts)
+	if err != nil {
+		return nil, err
+	}
+	var docs []int64
+	for _, a := range seen {
+		docs = append(docs, a.DocumentID)
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range seen {
+		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if d.Title == "" {
+			d.Title = titles[a.DocumentID]
+		}
+		byID[a.PaperID].Documents = append(byID[a.PaperID].Documents, d)
+	}
+	out := make([]*PaperFolder, 0, len(byID))
+	for _, id := range ids {
+		if pf := byID[id]; pf != nil {
+			out = append(out, pf)
+			delete(byID, id)
+		}
+	}
+	return out, nil
+}
