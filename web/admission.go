@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // admission keeps the server answering under a flood — the moment an
@@ -63,7 +66,7 @@ func (a *admission) middleware(next http.Handler) http.Handler {
 		}
 		l := a.readers
 		switch {
-		case signedIn(viewerFrom(r.Context())):
+		case signedIn(request.Viewer(r.Context())):
 			l = a.members
 		case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
 			l = a.writers
@@ -115,7 +118,7 @@ func tooBusy(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "2")
 	w.Header().Set("Cache-Control", "no-store")
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/oparl/") {
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"code": "busy", "message": "Der Server ist gerade ausgelastet. Bitte versuchen Sie es in wenigen Sekunden erneut.",
+		render.JSON(w, http.StatusTooManyRequests, map[string]string{"code": "busy", "message": "Der Server ist gerade ausgelastet. Bitte versuchen Sie es in wenigen Sekunden erneut.",
 			"message_en": "The server is busy. Please try again in a few seconds."})
 		return
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The annotation sync API of the reader: personal W3C Web Annotations,
@@ -33,26 +35,6 @@ type annotations struct {
 	s     *Server
 	store *annotate.Store
 	re    *annotate.Reanchorer
-}
-
-// annotationRoutes registers the annotation API on r (mounted at
-// /api/v1).
-func (s *Server) annotationRoutes(r chi.Router) {
-	a := s.annotationsAPI()
-	r.Get("/documents/{id}/diff", a.apiDiff)
-	r.Group(func(r chi.Router) {
-		r.Use(s.signedIn)
-		r.Get("/annotations", a.list)
-		r.Get("/annotations/changes", a.changes)
-		r.Get("/annotations/{uuid}", a.get)
-		r.Put("/annotations/{uuid}", a.put)
-		r.Delete("/annotations/{uuid}", a.delete)
-		r.Get("/reads", a.reads)
-		r.Get("/documents/{id}/versions/{n}/annotations.json", a.exportJSON)
-		r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.exportPDF)
-		r.Get("/documents/{id}/read", a.getRead)
-		r.Put("/documents/{id}/read", a.putRead)
-	})
 }
 
 func (s *Server) annotationsAPI() *annotations {
@@ -77,8 +59,8 @@ func (s *Server) LastRead(ctx context.Context, account int64, docIDs []int64) (m
 // signedIn refuses anonymous callers with 401.
 func (s *Server) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if viewerFrom(r.Context()).AccountID == 0 {
-			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
+		if request.Viewer(r.Context()).AccountID == 0 {
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -94,18 +76,18 @@ func (a *annotations) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if inv.Reason == "too_large" {
 			status = http.StatusRequestEntityTooLarge
 		}
-		writeJSON(w, status, map[string]string{"code": ratsmappe.EINVALID, "reason": inv.Reason, "message": inv.Message})
+		render.JSON(w, status, map[string]string{"code": ratsmappe.EINVALID, "reason": inv.Reason, "message": inv.Message})
 	case errors.Is(err, annotate.ErrDeleted):
-		writeJSON(w, http.StatusConflict, map[string]string{"code": ratsmappe.ECONFLICT, "reason": "deleted", "message": ratsmappe.ErrorMessage(err)})
+		render.JSON(w, http.StatusConflict, map[string]string{"code": ratsmappe.ECONFLICT, "reason": "deleted", "message": ratsmappe.ErrorMessage(err)})
 	default:
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 	}
 }
 
 // reader returns the caller as a reader of annotations: with their
 // current faction peers.
 func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	peers, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
 	if err != nil {
 		return annotate.Reader{}, err
@@ -133,7 +115,7 @@ type docVersion struct {
 }
 
 func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	for p := range pairs {
 		ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, p.doc, p.n)
 		if err != nil {
@@ -155,15 +137,15 @@ func (a *annotations) reanchor(ctx context.Context, docID int64) {
 
 func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	uuid := chi.URLParam(r, "uuid")
 	if !annotate.ValidUUID(uuid) {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, annotate.MaxSize+1))
 	if err != nil {
-		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Anfrage wurde abgebrochen."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Anfrage wurde abgebrochen."))
 		return
 	}
 	an, err := annotate.Parse(body)
@@ -173,11 +155,11 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	out, created, err := a.store.Put(ctx, v.AccountID, uuid, an)
@@ -195,38 +177,38 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, status, out)
+	render.JSON(w, status, out)
 }
 
 func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	an, err := a.store.Find(ctx, v.AccountID, chi.URLParam(r, "uuid"))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if an.History, err = a.store.Anchorings(ctx, v.AccountID, chi.URLParam(r, "uuid")); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, an)
+	render.JSON(w, http.StatusOK, an)
 }
 
 func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := a.store.Delete(ctx, viewerFrom(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
-		a.s.Error(w, r, err)
+	if err := a.store.Delete(ctx, request.Viewer(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
+		render.Error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -235,40 +217,40 @@ func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
 // list answers GET /annotations?document=ID.
 func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	id, err := strconv.ParseInt(r.URL.Query().Get("document"), 10, 64)
 	if err != nil || id <= 0 {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	a.reanchor(ctx, id)
 	rd, err := a.reader(ctx)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	all, err := a.store.FindByDocument(ctx, rd, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	states, err := a.versionStates(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	items := []*annotate.Annotation{}
@@ -278,7 +260,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"document": id, "current": doc.Current, "items": items})
+	render.JSON(w, http.StatusOK, map[string]any{"document": id, "current": doc.Current, "items": items})
 }
 
 // Cursors are opaque to clients: "c" and the sequence number in base 36,
@@ -315,26 +297,26 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	since, ok := decodeCursor(q.Get("since"))
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_cursor", "message": "Ungültiger Cursor."})
+		render.JSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_cursor", "message": "Ungültiger Cursor."})
 		return
 	}
 	limit := 500
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_limit", "message": "limit muss zwischen 1 und 1000 liegen."})
+			render.JSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_limit", "message": "limit muss zwischen 1 und 1000 liegen."})
 			return
 		}
 		limit = n
 	}
 	rd, err := a.reader(ctx)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cs, next, more, err := a.store.Changes(ctx, rd, since, limit)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	pairs := map[docVersion]bool{}
@@ -344,7 +326,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := a.visible(ctx, pairs); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out := make([]changeJSON, 0, len(cs))
@@ -368,7 +350,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 		out = append(out, j)
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"changes": out, "next": encodeCursor(next), "more": more})
+	render.JSON(w, http.StatusOK, map[string]any{"changes": out, "next": encodeCursor(next), "more": more})
 }
 
 type readJSON struct {
@@ -390,63 +372,63 @@ func readStatus(id int64, current int, r annotate.Read, ok bool) readJSON {
 
 func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != access.Full {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return
 	}
 	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	reads, err := a.store.LastRead(ctx, v.AccountID, []int64{id})
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	rd, ok := reads[id]
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, readStatus(id, doc.Current, rd, ok))
+	render.JSON(w, http.StatusOK, readStatus(id, doc.Current, rd, ok))
 }
 
 func orNotFound(err error) error {
 	if err != nil {
 		return err
 	}
-	return notFoundErr
+	return render.NotFound
 }
 
 func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	var body struct {
 		Version int `json:"version"`
 	}
 	if err := decode(r, &body); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if body.Version < 1 {
-		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "version fehlt."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "version fehlt."))
 		return
 	}
 	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, body.Version); err != nil || !ok {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return
 	}
 	if err := a.store.SetRead(ctx, v.AccountID, id, body.Version); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -456,7 +438,7 @@ func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
 // documents the caller may not see are left out.
 func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	var ids []int64
 	for _, f := range strings.Split(r.URL.Query().Get("documents"), ",") {
 		if f == "" {
@@ -464,33 +446,33 @@ func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 		}
 		id, err := strconv.ParseInt(f, 10, 64)
 		if err != nil || id <= 0 || len(ids) >= 1000 {
-			a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "documents muss eine Liste von höchstens 1000 Dokumentnummern sein."))
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "documents muss eine Liste von höchstens 1000 Dokumentnummern sein."))
 			return
 		}
 		ids = append(ids, id)
 	}
 	ids, err := a.s.cfg.Sessions.FilterDocuments(ctx, v, ids)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	reads, err := a.store.LastRead(ctx, v.AccountID, ids)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out := []readJSON{}
 	for _, id := range ids {
 		doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 		if err != nil {
-			a.s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		rd, ok := reads[id]
 		out = append(out, readStatus(id, doc.Current, rd, ok))
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+	render.JSON(w, http.StatusOK, map[string]any{"documents": out})
 }
 
 // exportVersion checks that the caller may see version {n} of document
@@ -498,26 +480,26 @@ func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 // moving any still on older versions).
 func (a *annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok1 := idParam(r, "id")
-	n, ok2 := idParam(r, "n")
+	v := request.Viewer(ctx)
+	id, ok1 := request.IDParam(r, "id")
+	n, ok2 := request.IDParam(r, "n")
 	if !ok1 || !ok2 || n > 1<<30 {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return nil, nil, false
 	}
 	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, int(n)); err != nil || !ok {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return nil, nil, false
 	}
 	ver, err := a.s.cfg.Documents.Store().FindVersion(ctx, id, int(n))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return nil, nil, false
 	}
 	a.reanchor(ctx, id)
 	anns, err := a.store.OwnByVersion(ctx, v.AccountID, id, int(n))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return nil, nil, false
 	}
 	a.s.audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
@@ -537,7 +519,7 @@ func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", documents.ContentDisposition("attachment", strings.TrimSuffix(ver.FileName, path.Ext(ver.FileName))+"-notizen.json"))
 	src := annotate.Source(ver.DocumentID, ver.Number)
-	writeJSON(w, http.StatusOK, map[string]any{
+	render.JSON(w, http.StatusOK, map[string]any{
 		"@context": annotate.Context,
 		"id":       src + "/annotations.json",
 		"type":     "AnnotationCollection",
@@ -565,8 +547,8 @@ func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
 	rs := documents.NewBlobReadSeeker(ctx, a.s.cfg.Documents.Blobs(), ver.SHA256, ver.Size)
 	defer rs.Close()
 	var buf bytes.Buffer
-	if err := pdfexport.Write(ctx, rs, &buf, anns, pages, viewerFrom(ctx).Name); err != nil {
-		a.s.Error(w, r, err)
+	if err := pdfexport.Write(ctx, rs, &buf, anns, pages, request.Viewer(ctx).Name); err != nil {
+		render.Error(w, r, err)
 		return
 	}
 	// The export hands out the document's bytes as well as the notes: a

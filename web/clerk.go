@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The council office's API: everything the clerk UI does. Every route
@@ -26,53 +26,25 @@ import (
 // staffOnly refuses anonymous viewers (401) and members (403).
 func (s *Server) staffOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
+		v := request.Viewer(r.Context())
 		switch {
 		case v.AccountID == 0:
-			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
 		case !v.Staff():
-			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das darf nur das Ratsbüro."))
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das darf nur das Ratsbüro."))
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
 }
 
-func (s *Server) clerkRoutes(r chi.Router) {
-	r.Use(s.staffOnly)
-	r.Post("/meetings", s.apiCreateMeeting)
-	r.Patch("/meetings/{id}", s.withID(s.apiUpdateMeeting))
-	r.Post("/meetings/{id}/publish", s.withID(s.apiPublish))
-	r.Post("/meetings/{id}/unpublish", s.withID(s.apiUnpublish))
-	r.Post("/meetings/{id}/items", s.withID(s.apiCreateItem))
-	r.Put("/meetings/{id}/order", s.withID(s.apiReorder))
-	r.Post("/meetings/{id}/attachments", s.withID(s.apiAttachToMeeting))
-	r.Post("/meetings/{id}/minutes", s.withID(s.apiCreateMinutes))
-	r.Patch("/items/{id}", s.withID(s.apiUpdateItem))
-	r.Post("/items/{id}/withdraw", s.apiWithdrawItem)
-	r.Post("/items/{id}/attachments", s.withID(s.apiAttachToItem))
-	r.Post("/items/{id}/exclusions", s.withID(s.apiAddExclusion))
-	r.Delete("/items/{id}/exclusions/{person}", s.apiRemoveExclusion)
-	r.Patch("/attachments/{id}", s.withID(s.apiUpdateAttachment))
-	r.Post("/attachments/{id}/withdraw", s.apiWithdrawAttachment)
-	r.Post("/minutes/{id}/state", s.withID(s.apiMinutesState))
-	r.Post("/papers", s.apiCreatePaper)
-	r.Post("/papers/{id}/consultations", s.withID(s.apiConsult))
-	r.Post("/papers/{id}/attachments", s.withID(s.apiAttachToPaper))
-	r.Post("/documents", s.apiUpload)
-	r.Post("/documents/{id}/versions", s.withID(s.apiUploadVersion))
-	r.Post("/documents/{id}/versions/{n}/withdraw", s.apiWithdrawVersion)
-	r.Get("/organizations", s.apiOrganizations)
-	r.Get("/audit", s.apiAudit)
-}
-
 // withID adapts a handler of the object named by the {id} parameter; a
 // malformed id answers like a missing object.
 func (s *Server) withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := idParam(r, "id")
+		id, ok := request.IDParam(r, "id")
 		if !ok {
-			s.Error(w, r, notFoundErr)
+			render.Error(w, r, render.NotFound)
 			return
 		}
 		h(w, r, id)
@@ -97,7 +69,7 @@ func decode(r *http.Request, v any) error {
 }
 
 func (s *Server) audit(ctx context.Context, action, objType string, id int64, details string) {
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	if err := s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: action, ObjectType: objType, ObjectID: id, Details: details}); err != nil {
 		s.log.Error("audit", "err", err)
 	}
@@ -109,7 +81,7 @@ func apiTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04", s, berlin); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02T15:04", s, render.Berlin); err == nil {
 		return t, nil
 	}
 	return time.Time{}, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Zeitangabe %q (erwartet z. B. 2026-03-12T17:00 oder RFC 3339).", s)
@@ -127,7 +99,7 @@ type meetingInput struct {
 func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
 	var in meetingInput
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	m := &sessions.Meeting{OrganizationID: in.OrganizationID}
@@ -143,32 +115,32 @@ func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if in.Start != nil {
 		if m.Start, err = apiTime(*in.Start); err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 	}
 	if in.End != nil && *in.End != "" {
 		if m.End, err = apiTime(*in.End); err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 	}
 	if _, err := s.cfg.Sessions.FindOrganizationByID(r.Context(), m.OrganizationID); err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Gremium %d.", m.OrganizationID))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Gremium %d.", m.OrganizationID))
 		return
 	}
 	if err := s.cfg.Sessions.CreateMeeting(r.Context(), m); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "meeting.create", "meeting", m.ID, m.Name)
-	writeJSON(w, http.StatusCreated, s.meetingSummary(r.Context(), m))
+	render.JSON(w, http.StatusCreated, s.meetingSummary(r.Context(), m))
 }
 
 func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int64) {
 	var in meetingInput
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	u := sessions.MeetingUpdate{Name: in.Name, Location: in.Location, State: in.State}
@@ -179,7 +151,7 @@ func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int
 		if f.src != nil {
 			t, err := apiTime(*f.src)
 			if err != nil {
-				s.Error(w, r, err)
+				render.Error(w, r, err)
 				return
 			}
 			*f.dst = &t
@@ -187,11 +159,11 @@ func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int
 	}
 	m, err := s.cfg.Sessions.UpdateMeeting(r.Context(), id, u)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "meeting.update", "meeting", id, "")
-	writeJSON(w, http.StatusOK, s.meetingSummary(r.Context(), m))
+	render.JSON(w, http.StatusOK, s.meetingSummary(r.Context(), m))
 }
 
 func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
@@ -200,7 +172,7 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 	}
@@ -208,21 +180,21 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
 	if in.At != "" {
 		var err error
 		if at, err = apiTime(in.At); err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 	}
 	if err := s.cfg.Sessions.PublishMeeting(r.Context(), id, at); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "meeting.publish", "meeting", id, at.UTC().Format(time.RFC3339))
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "published": at.UTC()})
+	render.JSON(w, http.StatusOK, map[string]any{"id": id, "published": at.UTC()})
 }
 
 func (s *Server) apiUnpublish(w http.ResponseWriter, r *http.Request, id int64) {
 	if err := s.cfg.Sessions.UnpublishMeeting(r.Context(), id); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "meeting.unpublish", "meeting", id, "")
@@ -241,7 +213,7 @@ type itemInput struct {
 func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	it := &sessions.AgendaItem{MeetingID: id}
@@ -255,14 +227,14 @@ func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64)
 		it.Public = *in.Public
 	}
 	if err := s.cfg.Sessions.CreateAgendaItem(r.Context(), it); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "item.create", "agenda_item", it.ID, it.Number)
 	if it.Public { // recorded, so that the history of the flag is complete (OParl soft deletes)
 		s.audit(r.Context(), "item.update", "agenda_item", it.ID, "public=true")
 	}
-	writeJSON(w, http.StatusCreated, itemJSON(it))
+	render.JSON(w, http.StatusCreated, itemJSON(it))
 }
 
 func itemJSON(it *sessions.AgendaItem) map[string]any {
@@ -273,12 +245,12 @@ func itemJSON(it *sessions.AgendaItem) map[string]any {
 func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if err := s.cfg.Sessions.UpdateAgendaItem(r.Context(), id, sessions.AgendaItemUpdate{Number: in.Number, Title: in.Title,
 		PublicTitle: in.PublicTitle, Public: in.Public, Result: in.Result, Resolution: in.Resolution}); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	details := ""
@@ -286,12 +258,12 @@ func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64)
 		details = fmt.Sprintf("public=%v", *in.Public)
 	}
 	s.audit(r.Context(), "item.update", "agenda_item", id, details)
-	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), viewerFrom(r.Context()), id)
+	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), request.Viewer(r.Context()), id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, itemJSON(it))
+	render.JSON(w, http.StatusOK, itemJSON(it))
 }
 
 func (s *Server) apiWithdrawItem(w http.ResponseWriter, r *http.Request) {
@@ -304,13 +276,13 @@ func (s *Server) apiWithdrawAttachment(w http.ResponseWriter, r *http.Request) {
 
 // simple runs a change on the object named by the id parameter.
 func (s *Server) simple(w http.ResponseWriter, r *http.Request, action, objType string, f func(context.Context, int64) error) {
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if err := f(r.Context(), id); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), action, objType, id, "")
@@ -322,11 +294,11 @@ func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request, id int64) {
 		Items []int64 `json:"items"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if err := s.cfg.Sessions.ReorderAgenda(r.Context(), id, in.Items); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "meeting.reorder", "meeting", id, "")
@@ -343,29 +315,29 @@ type attachInput struct {
 func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Attachment) {
 	var in attachInput
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if _, err := s.cfg.Documents.Store().FindDocumentByID(r.Context(), in.DocumentID); err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Dokument %d.", in.DocumentID))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Dokument %d.", in.DocumentID))
 		return
 	}
 	a.DocumentID, a.Title, a.Role = in.DocumentID, in.Title, in.Role
 	if err := s.cfg.Sessions.Attach(r.Context(), a); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "attachment.create", "attachment", a.ID, fmt.Sprintf("document %d", a.DocumentID))
 	// Public only on explicit request, as a second step — and recorded.
 	if in.Public != nil && *in.Public {
 		if err := s.cfg.Sessions.SetAttachmentPublic(r.Context(), a.ID, true); err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		a.Public = true
 		s.audit(r.Context(), "attachment.public", "attachment", a.ID, "public=true")
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": tptr(a.LateAt), "role": a.Role})
+	render.JSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": tptr(a.LateAt), "role": a.Role})
 }
 
 func (s *Server) apiAttachToItem(w http.ResponseWriter, r *http.Request, id int64) {
@@ -385,15 +357,15 @@ func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request, id 
 		Public *bool `json:"public"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if in.Public == nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Nichts zu ändern: erwartet {\"public\": true|false}."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Nichts zu ändern: erwartet {\"public\": true|false}."))
 		return
 	}
 	if err := s.cfg.Sessions.SetAttachmentPublic(r.Context(), id, *in.Public); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "attachment.public", "attachment", id, fmt.Sprintf("public=%v", *in.Public))
@@ -406,15 +378,15 @@ func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request, id int6
 		Reason   string `json:"reason"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if _, err := s.cfg.Sessions.FindPersonByID(r.Context(), in.PersonID); err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Person %d.", in.PersonID))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Person %d.", in.PersonID))
 		return
 	}
 	if err := s.cfg.Sessions.AddExclusion(r.Context(), id, in.PersonID, in.Reason); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "item.exclude", "agenda_item", id, fmt.Sprintf("person %d", in.PersonID))
@@ -422,14 +394,14 @@ func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request, id int6
 }
 
 func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request) {
-	id, ok1 := idParam(r, "id")
-	person, ok2 := idParam(r, "person")
+	id, ok1 := request.IDParam(r, "id")
+	person, ok2 := request.IDParam(r, "person")
 	if !ok1 || !ok2 {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if err := s.cfg.Sessions.RemoveExclusion(r.Context(), id, person); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "item.unexclude", "agenda_item", id, fmt.Sprintf("person %d", person))
@@ -442,16 +414,16 @@ func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request, id int
 		Public     bool  `json:"public"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	m := &sessions.Minutes{MeetingID: id, DocumentID: in.DocumentID, Public: in.Public}
 	if err := s.cfg.Sessions.CreateMinutes(r.Context(), m); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "minutes.create", "minutes", m.ID, "")
-	writeJSON(w, http.StatusCreated, map[string]any{"id": m.ID, "state": m.State, "public": m.Public})
+	render.JSON(w, http.StatusCreated, map[string]any{"id": m.ID, "state": m.State, "public": m.Public})
 }
 
 func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request, id int64) {
@@ -459,11 +431,11 @@ func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request, id int6
 		State string `json:"state"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if err := s.cfg.Sessions.SetMinutesState(r.Context(), id, in.State); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "minutes."+in.State, "minutes", id, "")
@@ -479,21 +451,21 @@ func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
 		Originator string `json:"originator"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	bodies, err := s.cfg.Sessions.FindBodies(r.Context())
 	if err != nil || len(bodies) == 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es ist noch keine Körperschaft angelegt."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es ist noch keine Körperschaft angelegt."))
 		return
 	}
 	p := &sessions.Paper{BodyID: bodies[0].ID, Reference: in.Reference, Name: in.Name, Type: in.Type, Date: in.Date, Originator: in.Originator}
 	if err := s.cfg.Sessions.CreatePaper(r.Context(), p); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "paper.create", "paper", p.ID, p.Reference)
-	writeJSON(w, http.StatusCreated, paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
+	render.JSON(w, http.StatusCreated, paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
 }
 
 func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, id int64) {
@@ -503,16 +475,16 @@ func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, id int64) {
 		Authoritative bool   `json:"authoritative"`
 	}
 	if err := decode(r, &in); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	c := &sessions.Consultation{PaperID: id, AgendaItemID: in.AgendaItemID, Role: in.Role, Authoritative: in.Authoritative}
 	if err := s.cfg.Sessions.Consult(r.Context(), c); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "paper.consult", "paper", id, fmt.Sprintf("item %d", in.AgendaItemID))
-	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID})
+	render.JSON(w, http.StatusCreated, map[string]any{"id": c.ID})
 }
 
 // receiveUpload stores the "file" part of a multipart upload in a
@@ -589,19 +561,19 @@ func addedOut(a *documents.Added) addedJSON {
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	defer os.Remove(path)
-	v := viewerFrom(r.Context())
+	v := request.Viewer(r.Context())
 	q := r.URL.Query()
 	a, err := s.cfg.Documents.AddDocument(r.Context(), documents.Upload{Path: path, FileName: name, Title: q.Get("title"), Kind: q.Get("kind"), Uploader: v.Name})
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "document.upload", "document", a.Document.ID, a.Version.SHA256)
-	writeJSON(w, http.StatusCreated, addedOut(a))
+	render.JSON(w, http.StatusCreated, addedOut(a))
 }
 
 // apiUploadVersion ingests a new version: POST
@@ -609,29 +581,29 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request, id int64) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	defer os.Remove(path)
-	v := viewerFrom(r.Context())
+	v := request.Viewer(r.Context())
 	a, err := s.cfg.Documents.AddVersion(r.Context(), id, documents.Upload{Path: path, FileName: name, Uploader: v.Name, Note: r.URL.Query().Get("note")})
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "document.version", "document", id, fmt.Sprintf("version %d", a.Version.Number))
-	writeJSON(w, http.StatusCreated, addedOut(a))
+	render.JSON(w, http.StatusCreated, addedOut(a))
 }
 
 func (s *Server) apiWithdrawVersion(w http.ResponseWriter, r *http.Request) {
-	id, ok1 := idParam(r, "id")
-	n, ok2 := idParam(r, "n")
+	id, ok1 := request.IDParam(r, "id")
+	n, ok2 := request.IDParam(r, "n")
 	if !ok1 || !ok2 {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if err := s.cfg.Documents.Withdraw(r.Context(), id, int(n)); err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "document.withdraw_version", "document", id, fmt.Sprintf("version %d", n))
@@ -641,28 +613,28 @@ func (s *Server) apiWithdrawVersion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
 	os, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out := []map[string]any{}
 	for _, o := range os {
 		out = append(out, map[string]any{"id": o.ID, "name": o.Name, "short_name": o.ShortName, "classification": o.Classification})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+	render.JSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
 // apiAudit shows the audit log to admins.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	if viewerFrom(r.Context()).Role != access.RoleAdmin {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
+	if request.Viewer(r.Context()).Role != access.RoleAdmin {
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
 		return
 	}
 	es, err := s.cfg.Sessions.FindAuditEntries(r.Context(), 500)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": es})
+	render.JSON(w, http.StatusOK, map[string]any{"data": es})
 }
 
 //go:embed openapi.json

@@ -11,6 +11,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // What changed between two versions of a document: a word diff page by
@@ -19,7 +21,7 @@ import (
 // version the viewer may not see answers like a missing one.
 
 func init() {
-	for k, v := range map[string][2]string{
+	render.Register(map[string][2]string{
 		"diff.title":      {"Änderungen", "Changes"},
 		"diff.versions":   {"Fassung %d mit Fassung %d verglichen", "Version %d compared with version %d"},
 		"diff.summary":    {"%d Wörter eingefügt, %d Wörter entfernt.", "%d words inserted, %d words removed."},
@@ -34,9 +36,7 @@ func init() {
 		"diff.none":       {"Die beiden Fassungen enthalten denselben Text.", "Both versions contain the same text."},
 		"diff.back":       {"Zum Dokument", "Back to the document"},
 		"diff.page_label": {"Seite", "Page"},
-	} {
-		messages[k] = v
-	}
+	})
 }
 
 type diffView struct {
@@ -52,13 +52,13 @@ type diffView struct {
 // query names: to defaults to the current version, from to the version
 // the viewer last read, else the one before to.
 func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*diffView, error) {
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
 	if acc != access.Full {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	doc, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 		return nil, err
 	}
 	if !visible[dv.From] || !visible[dv.To] {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	older, err := s.pageTexts(ctx, id, dv.From)
 	if err != nil {
@@ -144,18 +144,18 @@ func (s *Server) pageTexts(ctx context.Context, id int64, n int) ([]string, erro
 }
 
 func (a *annotations) apiDiff(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	dv, err := a.s.documentDiff(r.Context(), r, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"document": id, "from": dv.From, "to": dv.To,
+	render.JSON(w, http.StatusOK, map[string]any{"document": id, "from": dv.From, "to": dv.To,
 		"pages": dv.Pages, "inserted": dv.Inserted, "deleted": dv.Deleted})
 }
 
@@ -163,14 +163,14 @@ func (a *annotations) apiDiff(w http.ResponseWriter, r *http.Request) {
 // stretches shortened), insertions in <ins> and deletions in <del>, each
 // with a hidden text label, since screen readers do not announce them.
 func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	dv, err := s.documentDiff(r.Context(), r, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	for i := range dv.Pages {
@@ -180,10 +180,10 @@ func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	p := s.newPage(w, r, translate(language(r), "diff.title")+": "+dv.Title)
+	p := render.NewPage(w, r, render.T(render.Language(r), "diff.title")+": "+dv.Title)
 	p.Data = dv
 	w.Header().Set("Cache-Control", "private, no-store")
-	s.render(w, r, http.StatusOK, "diff", p)
+	render.HTML(w, r, http.StatusOK, "diff", p)
 }
 
 // shorten keeps the first and last n words of a long unchanged run.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Feeds for citizens: iCalendar (RFC 5545) of meetings, Atom (RFC 4287)
@@ -63,17 +65,17 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := sessions.MeetingFilter{From: time.Now().AddDate(-1, 0, 0)}
 	name := s.bodyName(ctx)
-	if id, ok := idParam(r, "id"); ok {
+	if id, ok := request.IDParam(r, "id"); ok {
 		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 		if err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		f.OrganizationID, name = id, name+" – "+o.Name
 	}
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, f)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	base := baseURL(r)
@@ -153,10 +155,10 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
 	title := s.bodyName(ctx) + " – Neue Dokumente"
 	self := "/feeds/documents.atom"
-	if id, ok := idParam(r, "id"); ok {
+	if id, ok := request.IDParam(r, "id"); ok {
 		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 		if err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		f.OrganizationID, title = id, title+" – "+o.Name
@@ -164,7 +166,7 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, anon, f)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	base := baseURL(r)
@@ -204,7 +206,7 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 					Updated: v.Created.UTC().Format(time.RFC3339),
 					Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
 						{Href: fmt.Sprintf("%s/meetings/%d", base, m.ID), Rel: "related", Type: "text/html"}},
-					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(berlin).Format("02.01.2006"), it.Number, it.Title),
+					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(render.Berlin).Format("02.01.2006"), it.Number, it.Title),
 				}})
 			}
 		}
@@ -235,7 +237,7 @@ func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, sessions.MeetingFilter{})
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	type url struct {

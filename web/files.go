@@ -14,6 +14,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // Public files at content-addressed URLs: /files/{sha256}.pdf is the
@@ -30,11 +31,6 @@ import (
 // /api/v1/documents/, which check their own access and are private; OParl
 // keeps its stable accessUrl/downloadUrl per File (the File object, not
 // the bytes, is what OParl identifies).
-
-// fileRoutes registers the content-addressed files.
-func (s *Server) fileRoutes(r chi.Router) {
-	r.Get("/files/{name}", s.handlePublicFile)
-}
 
 // publicFileURL is where a citizen reads version v.
 func publicFileURL(v *documents.Version) string { return "/files/" + v.SHA256 + ".pdf" }
@@ -64,12 +60,12 @@ func validSHA256(s string) bool {
 func (s *Server) handlePublicFile(w http.ResponseWriter, r *http.Request) {
 	sha, ok := strings.CutSuffix(chi.URLParam(r, "name"), ".pdf")
 	if !ok || !validSHA256(sha) || s.pub == nil {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	v, err := s.pub.publicVersion(r.Context(), s, sha)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	disposition := "inline"
@@ -186,7 +182,7 @@ func (c *publicCache) publicVersion(ctx context.Context, s *Server, sha string) 
 		c.files.mu.Unlock()
 	}
 	if d.v == nil {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	return d.v, nil
 }

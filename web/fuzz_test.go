@@ -17,6 +17,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // The parsers of untrusted request input never panic, and what they let
@@ -228,7 +229,7 @@ func FuzzRequestHeaders(f *testing.F) {
 		r.URL.RawQuery = url.Values{"lang": {queryLang}}.Encode()
 		r.Header.Set("Accept-Language", acceptLang)
 		r.Header.Set("Cookie", "lang="+cookieLang)
-		if l := language(r); l != "de" && l != "en" {
+		if l := render.Language(r); l != "de" && l != "en" {
 			t.Fatalf("language = %q", l)
 		}
 		etagMatch(inm, `"abc"`)

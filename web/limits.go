@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // Request bodies are limited, and mostly read, before any handler runs
@@ -178,8 +179,8 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 // bodyError answers with a page for browsers' forms, JSON for the API.
 func (s *Server) bodyError(w http.ResponseWriter, r *http.Request, err error) {
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/oparl/") {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	s.pageError(w, r, err)
+	render.Error(w, r, err)
 }

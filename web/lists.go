@@ -12,6 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // Lists of meetings (JSON API, portal, office) are read a page at a time:
@@ -193,7 +194,7 @@ func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
 	}
 	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := q.Get(key); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, berlin)
+			t, err := time.ParseInLocation("2006-01-02", v, render.Berlin)
 			if err != nil {
 				return f, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter %s: erwartet ein Datum JJJJ-MM-TT. / Invalid %s: expected a date YYYY-MM-DD.", key, key)
 			}
@@ -201,12 +202,4 @@ func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
 		}
 	}
 	return f, nil
-}
-
-// With returns a copy of p with other data, for a sub-template that
-// renders part of a page (a table of meetings) and still translates.
-func (p *page) With(data any) *page {
-	c := *p
-	c.Data = data
-	return &c
 }

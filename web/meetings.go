@@ -7,17 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
-	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/packet"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // agendaEntry is an agenda item with what the viewer may see of it.
@@ -170,13 +168,6 @@ func (s *Server) meetingDetail(ctx context.Context, v access.Viewer, id int64) (
 	return &mv, nil
 }
 
-func idParam(r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	return id, err == nil && id > 0
-}
-
-var notFoundErr = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-
 // apiMeetings lists the meetings the caller may see, by start, a page at a
 // time: `limit` (default 50, at most 200) and `cursor` from the previous
 // answer's `next` link, which is null on the last page.
@@ -184,43 +175,43 @@ func (s *Server) apiMeetings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := meetingFilterFrom(r)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	p, err := parseMeetingPage(r, apiMeetingLimits)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	ms, next, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, p)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out, err := s.meetingSummaries(ctx, ms)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	body := map[string]any{"data": out, "next": nil}
 	if next != "" {
 		body["next"] = withCursor(r, "/api/v1/meetings", next)
 	}
-	writeJSON(w, http.StatusOK, body)
+	render.JSON(w, http.StatusOK, body)
 }
 
 func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
-	mv, err := s.meetingDetail(r.Context(), viewerFrom(r.Context()), id)
+	mv, err := s.meetingDetail(r.Context(), request.Viewer(r.Context()), id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, mv)
+	render.JSON(w, http.StatusOK, mv)
 }
 
 // apiPacket serves the session packet of a meeting for whoever asks: the
@@ -229,19 +220,19 @@ func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {
 // non-public pages), everything for the office.
 func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	mv, err := s.meetingDetail(ctx, v, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	bodies, _ := s.cfg.Sessions.FindBodies(ctx)
-	in := packet.Input{Organization: mv.Organization, Location: mv.Location, Start: mv.Start.In(berlin)}
+	in := packet.Input{Organization: mv.Organization, Location: mv.Location, Start: mv.Start.In(render.Berlin)}
 	if len(bodies) > 0 {
 		in.Body = bodies[0].Name
 	}
@@ -274,19 +265,19 @@ func (s *Server) apiPacket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(berlin).Format("2006-01-02"), mv.Organization)))
+	h.Set("Content-Disposition", documents.ContentDisposition("inline", fmt.Sprintf("Sitzungsmappe-%s-%s.pdf", mv.Start.In(render.Berlin).Format("2006-01-02"), mv.Organization)))
 	if len(nonPublic) > 0 && signedIn(v) {
 		// As for files: every request, whatever its method or range.
 		s.audit(ctx, "packet.read_nonpublic", "meeting", id, strings.Join(nonPublic, ", "))
@@ -314,14 +305,6 @@ type nopSeekCloser struct{ *bytes.Reader }
 
 func (nopSeekCloser) Close() error { return nil }
 
-var berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}()
-
 // ---- pages ----
 
 // meetingList is one bounded list of meetings on a page, with the link to
@@ -335,7 +318,7 @@ type meetingList struct {
 // with the link that continues it on path.
 func (s *Server) pageMeetingList(r *http.Request, path string, f sessions.MeetingFilter, p meetingPage) (meetingList, error) {
 	ctx := r.Context()
-	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	ms, next, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, p)
 	if err != nil {
 		return meetingList{}, err
 	}
@@ -357,19 +340,19 @@ func (s *Server) pageMeetingList(r *http.Request, path string, f sessions.Meetin
 func (s *Server) pageMeetings(w http.ResponseWriter, r *http.Request) {
 	f, err := meetingFilterFrom(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	p, err := parseMeetingPage(r, portalMeetingLimits)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	data := map[string]any{"Staff": viewerFrom(r.Context()).Staff()}
+	data := map[string]any{"Staff": request.Viewer(r.Context()).Staff()}
 	if p.After != nil {
 		l, err := s.pageMeetingList(r, "/meetings", f, p)
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		data["More"], data["Earlier"] = l, p.Descending
@@ -377,51 +360,36 @@ func (s *Server) pageMeetings(w http.ResponseWriter, r *http.Request) {
 		cut := time.Now().Add(-12 * time.Hour)
 		up, err := s.pageMeetingList(r, "/meetings", f, boundary(cut, false, p.Limit))
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		past, err := s.pageMeetingList(r, "/meetings", f, boundary(cut, true, p.Limit))
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		data["Upcoming"], data["Past"] = up, past
 	}
-	pg := s.newPage(w, r, translate(language(r), "nav.meetings"))
+	pg := render.NewPage(w, r, render.T(render.Language(r), "nav.meetings"))
 	pg.Data = data
-	s.render(w, r, http.StatusOK, "meetings", pg)
+	render.HTML(w, r, http.StatusOK, "meetings", pg)
 }
 
 func (s *Server) pageMeeting(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
-	mv, err := s.meetingDetail(r.Context(), viewerFrom(r.Context()), id)
+	mv, err := s.meetingDetail(r.Context(), request.Viewer(r.Context()), id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, mv.Name)
+	p := render.NewPage(w, r, mv.Name)
 	p.Data = mv
-	s.render(w, r, http.StatusOK, "meeting", p)
+	render.HTML(w, r, http.StatusOK, "meeting", p)
 }
 
 // pageError renders an error as a page, with the status the code maps to;
 // not-found and refused look the same.
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	lang := language(r)
-	code := ratsmappe.ErrorCode(err)
-	p := s.newPage(w, r, translate(lang, "error.notfound"))
-	switch code {
-	case ratsmappe.ENOTFOUND:
-	case ratsmappe.EINTERNAL:
-		p.RequestID = requestID(r)
-		s.log.Error("internal error", "path", r.URL.Path, "request_id", p.RequestID, "err", err)
-		p.Title, p.Error = "Fehler / Error", translate(lang, "error.internal")
-	default:
-		p.Title, p.Error = ratsmappe.ErrorMessage(err), ratsmappe.ErrorMessage(err)
-	}
-	s.render(w, r, ErrorStatus(code), "error", p)
-}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -14,13 +12,6 @@ import (
 // The body-wide lists OParl 1.1 makes mandatory besides the classic
 // ones (Body.agendaItem, Body.consultation, Body.file). Their deleted
 // stubs come from the publication ledger (oparl_deleted.go).
-
-// oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
-func (s *Server) oparlListRoutes(r chi.Router) {
-	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlAgendaItems))
-	r.Get("/body/{id}/consultation", s.oparlList(s.oparlConsultations))
-	r.Get("/body/{id}/file", s.oparlList(s.oparlFiles))
-}
 
 // oparlPublicMeetings returns the meetings of body bodyID the public
 // sees, each with its OParl object.

@@ -12,6 +12,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The portal: what citizens (and everyone else, with what they may see)
@@ -26,11 +28,11 @@ type newsItem struct {
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	now := time.Now()
 	next, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.Add(-6 * time.Hour), Limit: 5})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	// The newest documents the viewer may see: the newest documents
@@ -38,7 +40,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	var news []newsItem
 	latest, err := s.cfg.Documents.Store().FindDocuments(ctx, documents.DocumentFilter{Newest: true, Limit: 200})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ids := make([]int64, len(latest))
@@ -47,7 +49,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	byID := map[int64]*documents.Document{}
@@ -66,17 +68,17 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	orgs, err := s.committees(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	nextViews, err := s.meetingSummaries(ctx, next)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, s.bodyName(ctx))
+	p := render.NewPage(w, r, s.bodyName(ctx))
 	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
-	s.render(w, r, http.StatusOK, "home", p)
+	render.HTML(w, r, http.StatusOK, "home", p)
 }
 
 func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
@@ -96,12 +98,12 @@ func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
 func (s *Server) pageOrganizations(w http.ResponseWriter, r *http.Request) {
 	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, translate(language(r), "portal.organizations"))
+	p := render.NewPage(w, r, render.T(render.Language(r), "portal.organizations"))
 	p.Data = all
-	s.render(w, r, http.StatusOK, "organizations", p)
+	render.HTML(w, r, http.StatusOK, "organizations", p)
 }
 
 type memberView struct {
@@ -110,19 +112,19 @@ type memberView struct {
 
 func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ms, err := s.cfg.Sessions.FindMemberships(ctx, 0, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	today := time.Now().Format("2006-01-02")
@@ -151,14 +153,14 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{"organization": {strconv.FormatInt(id, 10)}}
 	lists := map[string]meetingList{}
 	for key, desc := range map[string]bool{"Upcoming": false, "Past": true} {
-		ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, boundary(cut, desc, portalMeetingLimits.def))
+		ms, next, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, boundary(cut, desc, portalMeetingLimits.def))
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		l := meetingList{}
 		if l.Meetings, err = s.meetingSummaries(ctx, ms); err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		if next != "" {
@@ -167,9 +169,9 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 		}
 		lists[key] = l
 	}
-	p := s.newPage(w, r, o.Name)
+	p := render.NewPage(w, r, o.Name)
 	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": lists["Upcoming"], "Past": lists["Past"]}
-	s.render(w, r, http.StatusOK, "organization", p)
+	render.HTML(w, r, http.StatusOK, "organization", p)
 }
 
 type consultationView struct {
@@ -180,20 +182,20 @@ type consultationView struct {
 
 func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	paper, err := s.cfg.Sessions.FindPaperByID(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cs, err := s.cfg.Sessions.FindConsultations(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var history []consultationView
@@ -218,14 +220,14 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 	for _, t := range targets {
 		ds, err := s.documentsOf(ctx, v, t)
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		docs = append(docs, ds...)
 	}
-	p := s.newPage(w, r, paper.Reference+" "+paper.Name)
+	p := render.NewPage(w, r, paper.Reference+" "+paper.Name)
 	p.Data = map[string]any{"Paper": paper, "History": history, "Documents": dedupe(docs)}
-	s.render(w, r, http.StatusOK, "paper", p)
+	render.HTML(w, r, http.StatusOK, "paper", p)
 }
 
 func dedupe(ds []documentEntry) []documentEntry {
@@ -255,29 +257,29 @@ type versionView struct {
 // readable without a PDF viewer, with a screen reader, at any zoom.
 func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	acc, err := s.documentAccess(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	vs, err := s.cfg.Documents.Store().FindVersions(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var versions []versionView
@@ -289,7 +291,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 			URL: documentURL(v, id, ver), Note: ver.Note})
 	}
 	if len(versions) == 0 {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	sort.Slice(versions, func(i, j int) bool { return versions[i].Number > versions[j].Number })
@@ -301,9 +303,9 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	if signedIn(v) && !publicVersionState(s.anonymousAccess(ctx, id), current.State) {
 		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
 	}
-	p := s.newPage(w, r, d.Title)
+	p := render.NewPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
-	s.render(w, r, http.StatusOK, "document", p)
+	render.HTML(w, r, http.StatusOK, "document", p)
 }
 
 // documentAccess is v's access to document id for the routes that serve

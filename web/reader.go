@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The reader is the members' tablet app under /reader/: one HTML shell
@@ -103,69 +103,57 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 	return rf, err
 }
 
-// readerRoutes registers the reader's pages and files.
-func (s *Server) readerRoutes(r chi.Router) {
-	rf, err := loadReader(readerFS)
-	if err != nil {
-		// The embedded files are part of the binary; tests catch this.
-		panic("web: reader: " + err.Error())
+// serveWorker serves the reader's service worker, with the release in it.
+func (rf *readerFiles) serveWorker(w http.ResponseWriter, r *http.Request) {
+	// The release goes into the worker, so that a new release is a new
+	// worker with a new cache of the shell.
+	b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
+	b = bytes.ReplaceAll(b, []byte("__FONTS__"), rf.fonts)
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", readerCSP)
+	w.Write(b)
+}
+
+// serveFile serves one of the reader's static files (its scripts, styles,
+// icons and PDF.js).
+func (rf *readerFiles) serveFile(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/reader/files/")
+	b, ok := rf.files[name]
+	if !ok || name == "shell.html" || name == "sw.js" {
+		render.Error(w, r, render.NotFound)
+		return
 	}
-	r.Get("/reader", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/reader/", http.StatusMovedPermanently)
-	})
-	shell := func(w http.ResponseWriter, r *http.Request) { s.readerShell(w, r, rf) }
-	r.Get("/reader/", shell)
-	r.Get("/reader/meetings/{id}", shell)
-	r.Get("/reader/meetings/{id}/documents/{doc}", shell)
-	r.Get("/reader/shell", shell) // what the service worker keeps
-	r.Get("/reader/sw.js", func(w http.ResponseWriter, r *http.Request) {
-		// The release goes into the worker, so that a new release is a new
-		// worker with a new cache of the shell.
-		b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
-		b = bytes.ReplaceAll(b, []byte("__FONTS__"), rf.fonts)
-		h := w.Header()
+	h := w.Header()
+	switch path.Ext(name) {
+	case ".css":
+		h.Set("Content-Type", "text/css; charset=utf-8")
+	case ".js", ".mjs":
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", readerCSP)
-		w.Write(b)
-	})
-	r.Get("/reader/files/*", func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/reader/files/")
-		b, ok := rf.files[name]
-		if !ok || name == "shell.html" || name == "sw.js" {
-			s.Error(w, r, notFoundErr)
-			return
+	case ".svg":
+		h.Set("Content-Type", "image/svg+xml")
+	case ".png":
+		h.Set("Content-Type", "image/png")
+	case ".webmanifest":
+		h.Set("Content-Type", "application/manifest+json")
+	case ".bcmap", ".pfb", ".ttf":
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	// Revalidated every time: the files keep their names across
+	// releases; the service worker serves them offline.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", readerCSP)
+	etag := rf.etags[name]
+	if z, ok := rf.gzipped[name]; ok {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			b, etag = z, strings.TrimSuffix(etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
 		}
-		h := w.Header()
-		switch path.Ext(name) {
-		case ".css":
-			h.Set("Content-Type", "text/css; charset=utf-8")
-		case ".js", ".mjs":
-			h.Set("Content-Type", "text/javascript; charset=utf-8")
-		case ".svg":
-			h.Set("Content-Type", "image/svg+xml")
-		case ".png":
-			h.Set("Content-Type", "image/png")
-		case ".webmanifest":
-			h.Set("Content-Type", "application/manifest+json")
-		case ".bcmap", ".pfb", ".ttf":
-			h.Set("Content-Type", "application/octet-stream")
-		}
-		// Revalidated every time: the files keep their names across
-		// releases; the service worker serves them offline.
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", readerCSP)
-		etag := rf.etags[name]
-		if z, ok := rf.gzipped[name]; ok {
-			h.Add("Vary", "Accept-Encoding")
-			if acceptsGzip(r) {
-				b, etag = z, strings.TrimSuffix(etag, `"`)+`-gz"`
-				h.Set("Content-Encoding", "gzip")
-			}
-		}
-		h.Set("ETag", etag)
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	})
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -180,28 +168,23 @@ func acceptsGzip(r *http.Request) bool {
 
 // readerShell serves the reader's HTML shell to a signed-in account;
 // anyone else is sent to sign in first and comes back here.
-func (s *Server) readerShell(w http.ResponseWriter, r *http.Request, rf *readerFiles) {
-	v := viewerFrom(r.Context())
+func (s *Server) readerShell(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
+	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return
 	}
-	lang := language(r)
-	texts := map[string]string{}
-	for k := range messages {
-		if strings.HasPrefix(k, "reader.") {
-			texts[strings.TrimPrefix(k, "reader.")] = translate(lang, k)
-		}
-	}
-	js, _ := json.Marshal(texts)
+	lang := render.Language(r)
+	js, _ := json.Marshal(render.Texts(lang, "reader."))
 	var buf bytes.Buffer
 	err := rf.shell.Execute(&buf, map[string]any{
 		"Lang": lang, "Texts": template.JS(js), "PDFJS": rf.pdfjs, "Release": rf.release,
-		"Title": translate(lang, "reader.title"), "Missing": translate(lang, "reader.missing"),
-		"Loading": translate(lang, "reader.loading"), "Skip": translate(lang, "nav.skip"),
+		"Title": render.T(lang, "reader.title"), "Missing": render.T(lang, "reader.missing"),
+		"Loading": render.T(lang, "reader.loading"), "Skip": render.T(lang, "nav.skip"),
 	})
 	if err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINTERNAL, "reader shell: %v", err))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINTERNAL, "reader shell: %v", err))
 		return
 	}
 	h := w.Header()
@@ -213,23 +196,17 @@ func (s *Server) readerShell(w http.ResponseWriter, r *http.Request, rf *readerF
 	w.Write(buf.Bytes())
 }
 
-// readerAPI registers the reader's API routes under /api/v1.
-func (s *Server) readerAPI(r chi.Router) {
-	r.Get("/reader/me", s.apiReaderMe)
-	r.Get("/reader/meetings/{id}/manifest", s.apiReaderManifest)
-}
-
 // apiReaderMe tells the reader who is signed in and gives it the CSRF
 // token for its writes. The app asks again after being offline, so a
 // queue of annotations is sent with a token that is valid now.
 func (s *Server) apiReaderMe(w http.ResponseWriter, r *http.Request) {
-	v := viewerFrom(r.Context())
+	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": s.csrf.Token(w, r), "lang": language(r)})
+	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": s.csrf.Token(w, r), "lang": render.Language(r)})
 }
 
 // manifestEntry is one document of a meeting as the reader keeps it on
@@ -264,19 +241,19 @@ type manifestItem struct {
 // reader, the portal and the API.
 func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	if v.AccountID == 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	mv, err := s.meetingDetail(ctx, v, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	docs := []manifestEntry{}
@@ -309,7 +286,7 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 	// The documents listed are those the policy let through above.
 	reads, err := s.LastRead(ctx, v.AccountID, ids)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	for i := range docs {
@@ -327,7 +304,7 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 		agenda = append(agenda, map[string]any{"id": e.ID, "number": e.Number, "title": e.Title, "public": e.Public, "stub": e.Stub, "documents": ids})
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{
+	render.JSON(w, http.StatusOK, map[string]any{
 		"meeting":   map[string]any{"id": mv.ID, "name": mv.Name, "organization": mv.Organization, "start": mv.Start, "location": mv.Location, "state": mv.State},
 		"agenda":    agenda,
 		"documents": docs,

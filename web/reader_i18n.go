@@ -1,5 +1,9 @@
 package web
 
+import (
+	"github.com/ratsmappe/ratsmappe/web/render"
+)
+
 // readerMessages are the reader's texts; they join messages at start-up
 // (kept in their own map so that the reader's keys sit together). The
 // shell hands the keys without their "reader." prefix to the app.
@@ -89,8 +93,4 @@ var readerMessages = map[string][2]string{
 	"reader.shared_by":       {"geteilt von %1", "shared by %1"},
 }
 
-func init() {
-	for k, v := range readerMessages {
-		messages[k] = v
-	}
-}
+func init() { render.Register(readerMessages) }

@@ -10,8 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,14 +18,14 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Config configures a Server.
@@ -79,8 +77,6 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	router chi.Router
-	assets *assets
-	views  *views
 	csrf   *csrf
 	oidc   *oidcLogin
 
@@ -90,8 +86,9 @@ type Server struct {
 	known   *knownTokens
 	verify  *lane // checking credentials not in known
 
-	pub     *publicCache // nil without a database
-	packets *packets
+	pub         *publicCache // nil without a database
+	packets     *packets
+	readerFiles *readerFiles
 }
 
 // NewServer returns a Server with its routes, applying the migrations of
@@ -103,11 +100,8 @@ func NewServer(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	var err error
-	if s.assets, err = loadAssets(); err != nil {
-		return nil, fmt.Errorf("web: assets: %w", err)
-	}
-	if s.views, err = loadViews(s.assets); err != nil {
-		return nil, fmt.Errorf("web: templates: %w", err)
+	if err := render.Load(); err != nil {
+		return nil, err
 	}
 	if err := cfg.OParl.validate(); err != nil {
 		return nil, err
@@ -128,7 +122,10 @@ func NewServer(cfg Config) (*Server, error) {
 		key = make([]byte, 32)
 		rand.Read(key)
 	}
-	s.csrf = newCSRF(key, secure)
+	s.csrf = newCSRF(key, request.Secure)
+	if s.readerFiles, err = loadReader(readerFS); err != nil {
+		return nil, fmt.Errorf("web: reader: %w", err)
+	}
 	s.signIns = newSignInThrottle(time.Now)
 	s.known = newKnownTokens(time.Now)
 	s.verify = newLane(16, 256, 3*time.Second)
@@ -147,81 +144,21 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := chi.NewRouter()
-	r.Use(s.resolveClient)
-	// Early, so that every answer — a 429 too — carries them.
-	r.Use(securityHeaders)
-	r.Use(middleware.RequestID)
-	r.Use(middleware.Recoverer)
-	// A body arrives, and a sign-in is checked, before the request takes
-	// an admission slot: slow clients and forged cookies hold none, and
-	// the admission knows whom it admits (admission.go, limits.go).
-	r.Use(s.limitBodies)
-	r.Use(s.authenticate)
-	r.Use(newAdmission(inFlight, queue, wait).middleware)
-	// HEAD is answered by the GET handler, without the body.
-	r.Use(middleware.GetHead)
-	r.Use(rememberLanguage)
-	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(s.checkCSRF)
-	r.Use(publicCache)
-
-	r.Handle("/static/*", s.assets)
-	r.Get("/healthz", s.handleHealthz)
-	r.Get("/readyz", s.handleReadyz)
-	if cfg.Registry != nil {
-		r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
-	}
-	if cfg.Sessions != nil {
-		s.oparlRoutes(r)
-		s.fileRoutes(r)
-		r.Get("/login", s.handleLoginPage)
-		r.Post("/login", s.handleLogin)
-		r.Post("/logout", s.handleLogout)
-		if s.oidc != nil {
-			r.Get("/login/oidc", s.handleOIDCStart)
-			r.Get("/login/oidc/callback", s.handleOIDCCallback)
-		}
-		r.Get("/", s.pageHome)
-		r.Get("/organizations", s.pageOrganizations)
-		r.Get("/organizations/{id}", s.pageOrganization)
-		r.Get("/papers/{id}", s.pagePaper)
-		r.Get("/documents/{id}", s.pageDocument)
-		r.Get("/documents/{id}/diff", s.pageDiff)
-		r.Get("/meetings", s.pageMeetings)
-		r.Get("/meetings/{id}", s.pageMeeting)
-		r.Get("/calendar.ics", s.handleCalendar)
-		r.Get("/organizations/{id}/calendar.ics", s.handleCalendar)
-		r.Get("/feeds/documents.atom", s.handleDocumentsFeed)
-		r.Get("/organizations/{id}/documents.atom", s.handleDocumentsFeed)
-		r.Get("/sitemap.xml", s.handleSitemap)
-		s.searchRoutes(r)
-		r.Get("/office", s.staffPage(s.pageOffice))
-		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
-		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
-		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
-		s.readerRoutes(r)
-		r.Route("/api/v1", func(r chi.Router) {
-			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
-			r.Get("/meetings", s.apiMeetings)
-			r.Get("/meetings/{id}", s.apiMeeting)
-			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
-			r.Get("/openapi.json", s.apiOpenAPI)
-			s.searchAPIRoutes(r)
-			r.Group(s.clerkRoutes)
-			s.readerAPI(r)
-			s.annotationRoutes(r)
-		})
-	}
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
-	})
-	s.router = r
+	s.router = s.routes(publicCache, newAdmission(inFlight, queue, wait))
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// requestValues gives the request what the surfaces read back through
+// package request: the logger and the source of CSRF tokens.
+func (s *Server) requestValues(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := request.WithToken(request.WithLogger(r.Context(), s.log), s.csrf.Token)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -267,7 +204,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, check)
+	render.JSON(w, status, check)
 }
 
 // handleVersionFile serves the sanitized PDF of one version, with range
@@ -278,27 +215,27 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	n, err2 := strconv.Atoi(chi.URLParam(r, "n"))
 	if err1 != nil || err2 != nil || id <= 0 || n <= 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
 	ctx := r.Context()
-	viewer := viewerFrom(ctx)
+	viewer := request.Viewer(ctx)
 	acc, err := s.documentAccess(ctx, viewer, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	v, err := s.cfg.Documents.Store().FindVersion(ctx, id, n)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if access.VersionAccess(viewer, acc, v.State == documents.StateWithdrawn) != access.Full {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
 	// Public or not decides caching and the audit: what a citizen may
@@ -307,7 +244,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	// else is private, and reading it is recorded.
 	public, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cache := "private, no-store"
@@ -337,70 +274,4 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
 	h.Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", v.Created, rs)
-}
-
-// Error writes err as a JSON error response with the status its code maps
-// to. Internal errors are logged with the request ID and shown as
-// "internal error".
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	var rej *documents.Rejection
-	if errors.As(err, &rej) {
-		status := http.StatusUnprocessableEntity
-		if rej.Code == documents.RejectTooLarge {
-			status = http.StatusRequestEntityTooLarge
-		}
-		writeJSON(w, status, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
-		return
-	}
-	code := ratsmappe.ErrorCode(err)
-	switch code {
-	case ratsmappe.ENOTFOUND:
-		// One body for everything not found — and everything refused —
-		// so that a response never tells which it was.
-		writeJSON(w, http.StatusNotFound, notFoundBody)
-		return
-	case ratsmappe.EINTERNAL:
-		reqID := middleware.GetReqID(r.Context())
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"code": code, "message": "internal error", "request_id": reqID})
-		return
-	}
-	writeJSON(w, ErrorStatus(code), map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)})
-}
-
-var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}
-
-// requestID is the ID middleware.RequestID gave r, for logs and error pages.
-func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }
-
-// ErrorStatus maps an application error code to an HTTP status.
-func ErrorStatus(code string) int {
-	switch code {
-	case ratsmappe.EINVALID:
-		return http.StatusBadRequest
-	case ratsmappe.ENOTFOUND:
-		return http.StatusNotFound
-	case ratsmappe.ECONFLICT:
-		return http.StatusConflict
-	case ratsmappe.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case ratsmappe.EFORBIDDEN:
-		return http.StatusForbidden
-	case ratsmappe.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case ratsmappe.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
-	case ratsmappe.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
 }
