@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -31,19 +30,6 @@ import (
 // /api/v1/documents/, which check their own access and are private; OParl
 // keeps its stable accessUrl/downloadUrl per File (the File object, not
 // the bytes, is what OParl identifies).
-
-// publicFileURL is where a citizen reads version v.
-func publicFileURL(v *documents.Version) string { return "/files/" + v.SHA256 + ".pdf" }
-
-// documentURL is the link to version v of document docID for viewer:
-// the public, content-addressed URL for citizens (who see only what is
-// public), the checked per-version URL for everyone else.
-func documentURL(viewer access.Viewer, docID int64, v *documents.Version) string {
-	if viewer.AccountID == 0 && viewer.Role == access.RoleAnonymous {
-		return publicFileURL(v)
-	}
-	return fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", docID, v.Number)
-}
 
 func validSHA256(s string) bool {
 	if len(s) != 64 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Request bodies are limited, and mostly read, before any handler runs
@@ -43,7 +44,7 @@ const (
 	signInBody      = 8 << 10
 	signInTimeout   = 5 * time.Second
 	maxFormBody     = 64 << 10
-	maxJSONBody     = 1 << 20
+	maxJSONBody     = request.MaxJSONBody
 	preRead         = 64 << 10
 	bodyReadTimeout = 20 * time.Second
 	uploadRate      = 16 << 10 // bytes per second, on average

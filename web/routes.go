@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // routes is the one route table of Ratsmappe: the middleware every
@@ -63,101 +64,101 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 	// The portal: pages for citizens and members.
 	r.Group(func(r chi.Router) {
 		r.Use(render.As(render.Pages))
-		r.Get("/", s.pageHome)
-		r.Get("/organizations", s.pageOrganizations)
-		r.Get("/organizations/{id}", s.pageOrganization)
-		r.Get("/papers/{id}", s.pagePaper)
-		r.Get("/documents/{id}", s.pageDocument)
-		r.Get("/documents/{id}/diff", s.pageDiff)
-		r.Get("/meetings", s.pageMeetings)
-		r.Get("/meetings/{id}", s.pageMeeting)
-		r.Get("/search", s.pageSearch)
+		r.Get("/", s.portal.Home)
+		r.Get("/organizations", s.portal.Organizations)
+		r.Get("/organizations/{id}", s.portal.Organization)
+		r.Get("/papers/{id}", s.portal.Paper)
+		r.Get("/documents/{id}", s.portal.Document)
+		r.Get("/documents/{id}/diff", s.reader.DiffPage)
+		r.Get("/meetings", s.portal.Meetings)
+		r.Get("/meetings/{id}", s.portal.Meeting)
+		r.Get("/search", s.portal.Search)
 	})
 	// The portal's feeds, calendars and files for other programs.
-	r.Get("/calendar.ics", s.handleCalendar)
-	r.Get("/organizations/{id}/calendar.ics", s.handleCalendar)
-	r.Get("/feeds/documents.atom", s.handleDocumentsFeed)
-	r.Get("/organizations/{id}/documents.atom", s.handleDocumentsFeed)
-	r.Get("/sitemap.xml", s.handleSitemap)
+	r.Get("/calendar.ics", s.portal.Calendar)
+	r.Get("/organizations/{id}/calendar.ics", s.portal.Calendar)
+	r.Get("/feeds/documents.atom", s.portal.DocumentsFeed)
+	r.Get("/organizations/{id}/documents.atom", s.portal.DocumentsFeed)
+	r.Get("/sitemap.xml", s.portal.Sitemap)
 	r.Get("/files/{name}", s.handlePublicFile)
 
 	// The office: the council office's pages (its API is below).
 	r.Group(func(r chi.Router) {
 		r.Use(render.As(render.Pages))
-		r.Get("/office", s.staffPage(s.pageOffice))
-		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
-		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
-		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
+		r.Get("/office", s.office.StaffPage(s.office.HomePage))
+		r.Get("/office/meetings/{id}", s.office.StaffPage(s.office.MeetingPage))
+		r.Get("/office/calendar", s.office.StaffPage(s.office.CalendarPage))
+		r.Get("/office/audit", s.office.StaffPage(s.office.AuditPage))
 	})
 
 	// The reader: the members' tablet app (its API is below).
 	r.Get("/reader", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/reader/", http.StatusMovedPermanently)
 	})
-	r.Get("/reader/", s.readerShell)
-	r.Get("/reader/meetings/{id}", s.readerShell)
-	r.Get("/reader/meetings/{id}/documents/{doc}", s.readerShell)
-	r.Get("/reader/shell", s.readerShell) // what the service worker keeps
-	r.Get("/reader/sw.js", s.readerFiles.serveWorker)
-	r.Get("/reader/files/*", s.readerFiles.serveFile)
+	r.Get("/reader/", s.reader.Shell)
+	r.Get("/reader/meetings/{id}", s.reader.Shell)
+	r.Get("/reader/meetings/{id}/documents/{doc}", s.reader.Shell)
+	r.Get("/reader/shell", s.reader.Shell) // what the service worker keeps
+	r.Get("/reader/sw.js", s.reader.ServiceWorker)
+	r.Get("/reader/files/*", s.reader.File)
 
 	// The JSON API.
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(render.As(render.API))
 		r.Get("/openapi.json", s.apiOpenAPI)
-		r.Get("/meetings", s.apiMeetings)
-		r.Get("/meetings/{id}", s.apiMeeting)
-		r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
+		r.Get("/meetings", s.portal.APIMeetings)
+		r.Get("/meetings/{id}", s.portal.APIMeeting)
+		r.Get("/meetings/{id}/packet.pdf", s.reader.Packet)
 		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
-		r.Get("/search", s.apiSearch)
-		r.Get("/search/suggest", s.apiSuggest)
+		r.Get("/search", s.portal.APISearch)
+		r.Get("/search/suggest", s.portal.APISuggest)
 
 		// The office's API (clerk.go): staff only.
 		r.Group(func(r chi.Router) {
-			r.Use(s.staffOnly)
-			r.Post("/meetings", s.apiCreateMeeting)
-			r.Patch("/meetings/{id}", s.withID(s.apiUpdateMeeting))
-			r.Post("/meetings/{id}/publish", s.withID(s.apiPublish))
-			r.Post("/meetings/{id}/unpublish", s.withID(s.apiUnpublish))
-			r.Post("/meetings/{id}/items", s.withID(s.apiCreateItem))
-			r.Put("/meetings/{id}/order", s.withID(s.apiReorder))
-			r.Post("/meetings/{id}/attachments", s.withID(s.apiAttachToMeeting))
-			r.Post("/meetings/{id}/minutes", s.withID(s.apiCreateMinutes))
-			r.Patch("/items/{id}", s.withID(s.apiUpdateItem))
-			r.Post("/items/{id}/withdraw", s.apiWithdrawItem)
-			r.Post("/items/{id}/attachments", s.withID(s.apiAttachToItem))
-			r.Post("/items/{id}/exclusions", s.withID(s.apiAddExclusion))
-			r.Delete("/items/{id}/exclusions/{person}", s.apiRemoveExclusion)
-			r.Patch("/attachments/{id}", s.withID(s.apiUpdateAttachment))
-			r.Post("/attachments/{id}/withdraw", s.apiWithdrawAttachment)
-			r.Post("/minutes/{id}/state", s.withID(s.apiMinutesState))
-			r.Post("/papers", s.apiCreatePaper)
-			r.Post("/papers/{id}/consultations", s.withID(s.apiConsult))
-			r.Post("/papers/{id}/attachments", s.withID(s.apiAttachToPaper))
-			r.Post("/documents", s.apiUpload)
-			r.Post("/documents/{id}/versions", s.withID(s.apiUploadVersion))
-			r.Post("/documents/{id}/versions/{n}/withdraw", s.apiWithdrawVersion)
-			r.Get("/organizations", s.apiOrganizations)
-			r.Get("/audit", s.apiAudit)
+			r.Use(s.office.StaffOnly)
+			r.Post("/meetings", s.office.CreateMeeting)
+			r.Patch("/meetings/{id}", withID(s.office.UpdateMeeting))
+			r.Post("/meetings/{id}/publish", withID(s.office.Publish))
+			r.Post("/meetings/{id}/unpublish", withID(s.office.Unpublish))
+			r.Post("/meetings/{id}/items", withID(s.office.CreateItem))
+			r.Put("/meetings/{id}/order", withID(s.office.Reorder))
+			r.Post("/meetings/{id}/attachments", withID(s.office.AttachToMeeting))
+			r.Post("/meetings/{id}/minutes", withID(s.office.CreateMinutes))
+			r.Patch("/items/{id}", withID(s.office.UpdateItem))
+			r.Post("/items/{id}/withdraw", s.office.WithdrawItem)
+			r.Post("/items/{id}/attachments", withID(s.office.AttachToItem))
+			r.Post("/items/{id}/exclusions", withID(s.office.AddExclusion))
+			r.Delete("/items/{id}/exclusions/{person}", s.office.RemoveExclusion)
+			r.Patch("/attachments/{id}", withID(s.office.UpdateAttachment))
+			r.Post("/attachments/{id}/withdraw", s.office.WithdrawAttachment)
+			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
+			r.Post("/papers", s.office.CreatePaper)
+			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
+			r.Post("/documents", s.office.Upload)
+			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
+			r.Post("/documents/{id}/versions/{n}/withdraw", s.office.WithdrawVersion)
+			r.Get("/organizations", s.office.Organizations)
+			r.Get("/audit", s.office.Audit)
 		})
 
 		// The reader's API (reader.go, annotations.go, diff.go).
-		a := s.annotationsAPI()
-		r.Get("/reader/me", s.apiReaderMe)
-		r.Get("/reader/meetings/{id}/manifest", s.apiReaderManifest)
-		r.Get("/documents/{id}/diff", a.apiDiff)
+		a := s.reader.Annotations()
+		r.Get("/reader/me", s.reader.Me)
+		r.Get("/reader/meetings/{id}/manifest", s.reader.Manifest)
+		r.Get("/documents/{id}/diff", a.Diff)
 		r.Group(func(r chi.Router) {
-			r.Use(s.signedIn)
-			r.Get("/annotations", a.list)
-			r.Get("/annotations/changes", a.changes)
-			r.Get("/annotations/{uuid}", a.get)
-			r.Put("/annotations/{uuid}", a.put)
-			r.Delete("/annotations/{uuid}", a.delete)
-			r.Get("/reads", a.reads)
-			r.Get("/documents/{id}/versions/{n}/annotations.json", a.exportJSON)
-			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.exportPDF)
-			r.Get("/documents/{id}/read", a.getRead)
-			r.Put("/documents/{id}/read", a.putRead)
+			r.Use(s.reader.SignedIn)
+			r.Get("/annotations", a.List)
+			r.Get("/annotations/changes", a.Changes)
+			r.Get("/annotations/{uuid}", a.Get)
+			r.Put("/annotations/{uuid}", a.Put)
+			r.Delete("/annotations/{uuid}", a.Delete)
+			r.Get("/reads", a.Reads)
+			r.Get("/documents/{id}/versions/{n}/annotations.json", a.ExportJSON)
+			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
+			r.Get("/documents/{id}/read", a.GetRead)
+			r.Put("/documents/{id}/read", a.PutRead)
 		})
 	})
 
@@ -211,3 +212,16 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 // oparlNotFound answers an unknown path under /oparl with OParl's Error
 // object, 404.
 func oparlNotFound(w http.ResponseWriter, r *http.Request) { render.Error(w, r, render.NotFound) }
+
+// withID adapts a handler of the object named by the {id} parameter; a
+// malformed id answers like a missing object.
+func withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := request.IDParam(r, "id")
+		if !ok {
+			render.Error(w, r, render.NotFound)
+			return
+		}
+		h(w, r, id)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,6 +25,10 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/office"
+	"github.com/ratsmappe/ratsmappe/web/portal"
+	"github.com/ratsmappe/ratsmappe/web/reader"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -72,6 +77,9 @@ type Config struct {
 	OParl OParlConfig
 }
 
+// Searcher answers full-text searches; see portal.Searcher.
+type Searcher = portal.Searcher
+
 // Server is the HTTP handler of Ratsmappe.
 type Server struct {
 	cfg    Config
@@ -86,20 +94,29 @@ type Server struct {
 	known   *knownTokens
 	verify  *lane // checking credentials not in known
 
-	pub         *publicCache // nil without a database
-	packets     *packets
-	readerFiles *readerFiles
+	pub    *publicCache // nil without a database
+	reader *reader.Handler
+	folder *folder.Folder
+	office *office.Handler
+	portal *portal.Handler
 }
 
 // NewServer returns a Server with its routes, applying the migrations of
 // scope "web" to cfg.DB. It fails if the embedded templates or assets are
 // broken, which the tests catch, or if the migrations fail.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	var err error
+	stores := folder.Config{Sessions: cfg.Sessions, Documents: cfg.Documents, Log: s.log}
+	s.folder = folder.New(stores)
+	if s.reader, err = reader.New(reader.Config{Config: stores, DB: cfg.DB, PacketDir: cfg.PacketDir}); err != nil {
+		return nil, err
+	}
+	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
+	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
 	if err := render.Load(); err != nil {
 		return nil, err
 	}
@@ -123,9 +140,6 @@ func NewServer(cfg Config) (*Server, error) {
 		rand.Read(key)
 	}
 	s.csrf = newCSRF(key, request.Secure)
-	if s.readerFiles, err = loadReader(readerFS); err != nil {
-		return nil, fmt.Errorf("web: reader: %w", err)
-	}
 	s.signIns = newSignInThrottle(time.Now)
 	s.known = newKnownTokens(time.Now)
 	s.verify = newLane(16, 256, 3*time.Second)
@@ -220,7 +234,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	viewer := request.Viewer(ctx)
-	acc, err := s.documentAccess(ctx, viewer, id)
+	acc, err := s.folder.DocumentAccess(ctx, viewer, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -248,12 +262,12 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cache := "private, no-store"
-	if publicVersionState(public, v.State) {
+	if folder.PublicVersionState(public, v.State) {
 		cache = "public, no-cache"
 	} else {
 		// Every request counts, whatever its method or range: a HEAD
 		// tells size and date, a range hands out bytes (see audit.go).
-		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
+		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
 	}
 	disposition := "inline"
 	if r.URL.Query().Get("download") != "" {
@@ -274,4 +288,12 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
 	h.Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", v.Created, rs)
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(openAPI)
 }

@@ -61,7 +61,8 @@ var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Ni
 // Error answers err with the status its code maps to (Status), in the
 // form of the request's surface (As). An internal error is logged with
 // the request ID and shown as "internal error" with that ID, never its
-// text. A rejected upload and an invalid annotation keep their reason.
+// text. A rejected upload and an invalid request that names its reason
+// (annotate.InvalidError: a bad annotation, cursor or limit) keep it.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ratsmappe.ErrorCode(err)
 	reqID := ""
@@ -169,4 +170,19 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
+}
+
+// Busy answers 429 with Retry-After: JSON to the API and OParl, a line
+// of text to everything else.
+func Busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "2")
+	w.Header().Set("Cache-Control", "no-store")
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/oparl/") {
+		JSON(w, http.StatusTooManyRequests, map[string]string{"code": "busy", "message": "Der Server ist gerade ausgelastet. Bitte versuchen Sie es in wenigen Sekunden erneut.",
+			"message_en": "The server is busy. Please try again in a few seconds."})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	w.Write([]byte("Der Server ist gerade ausgelastet. Bitte laden Sie die Seite in wenigen Sekunden neu.\nThe server is busy. Please reload in a few seconds.\n"))
 }

@@ -10,16 +10,21 @@ package request
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 )
 
@@ -153,4 +158,24 @@ func Secure(r *http.Request) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip == nil || !ip.IsLoopback()
+}
+
+// MaxJSONBody is the largest JSON body a request may send.
+const MaxJSONBody = 1 << 20
+
+// Decode reads a JSON body of at most 1 MiB into v, refusing unknown
+// fields, so that a typo is an error and not a silent no-op. A longer body
+// is ETOOLARGE (the core wraps it; the LimitReader is for callers
+// without it).
+func Decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, MaxJSONBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ratsmappe.Errorf(ratsmappe.ETOOLARGE, "Die Anfrage ist zu groß. / The request is too large.")
+		}
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Anfrage: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
 }

@@ -1,21 +1,20 @@
-package web
+package office
 
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -23,8 +22,8 @@ import (
 // The council office's API: everything the clerk UI does. Every route
 // needs a clerk or admin; every change is written to the audit log.
 
-// staffOnly refuses anonymous viewers (401) and members (403).
-func (s *Server) staffOnly(next http.Handler) http.Handler {
+// StaffOnly refuses anonymous viewers (401) and members (403).
+func (s *Handler) StaffOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := request.Viewer(r.Context())
 		switch {
@@ -36,43 +35,6 @@ func (s *Server) staffOnly(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
-}
-
-// withID adapts a handler of the object named by the {id} parameter; a
-// malformed id answers like a missing object.
-func (s *Server) withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := request.IDParam(r, "id")
-		if !ok {
-			render.Error(w, r, render.NotFound)
-			return
-		}
-		h(w, r, id)
-	}
-}
-
-// decode reads a JSON body of at most 1 MiB into v, refusing unknown
-// fields, so that a typo is an error and not a silent no-op. A longer body
-// is ETOOLARGE (limitBodies wraps it; the LimitReader is for callers
-// without it).
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxJSONBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return ratsmappe.Errorf(ratsmappe.ETOOLARGE, "Die Anfrage ist zu groß. / The request is too large.")
-		}
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültige Anfrage: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
-}
-
-func (s *Server) audit(ctx context.Context, action, objType string, id int64, details string) {
-	v := request.Viewer(ctx)
-	if err := s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: action, ObjectType: objType, ObjectID: id, Details: details}); err != nil {
-		s.log.Error("audit", "err", err)
-	}
 }
 
 // apiTime parses an RFC 3339 time, or a local "2006-01-02T15:04" in
@@ -96,9 +58,10 @@ type meetingInput struct {
 	State          *string `json:"state"`
 }
 
-func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
+// CreateMeeting answers POST /api/v1/meetings.
+func (s *Handler) CreateMeeting(w http.ResponseWriter, r *http.Request) {
 	var in meetingInput
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -133,13 +96,14 @@ func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "meeting.create", "meeting", m.ID, m.Name)
-	render.JSON(w, http.StatusCreated, s.meetingSummary(r.Context(), m))
+	s.folder.Audit(r.Context(), "meeting.create", "meeting", m.ID, m.Name)
+	render.JSON(w, http.StatusCreated, s.folder.MeetingSummary(r.Context(), m))
 }
 
-func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int64) {
+// UpdateMeeting answers PATCH /api/v1/meetings/{id}.
+func (s *Handler) UpdateMeeting(w http.ResponseWriter, r *http.Request, id int64) {
 	var in meetingInput
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -162,16 +126,17 @@ func (s *Server) apiUpdateMeeting(w http.ResponseWriter, r *http.Request, id int
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "meeting.update", "meeting", id, "")
-	render.JSON(w, http.StatusOK, s.meetingSummary(r.Context(), m))
+	s.folder.Audit(r.Context(), "meeting.update", "meeting", id, "")
+	render.JSON(w, http.StatusOK, s.folder.MeetingSummary(r.Context(), m))
 }
 
-func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
+// Publish answers POST /api/v1/meetings/{id}/publish.
+func (s *Handler) Publish(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		At string `json:"at"`
 	}
 	if r.ContentLength != 0 {
-		if err := decode(r, &in); err != nil {
+		if err := request.Decode(r, &in); err != nil {
 			render.Error(w, r, err)
 			return
 		}
@@ -188,16 +153,17 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "meeting.publish", "meeting", id, at.UTC().Format(time.RFC3339))
+	s.folder.Audit(r.Context(), "meeting.publish", "meeting", id, at.UTC().Format(time.RFC3339))
 	render.JSON(w, http.StatusOK, map[string]any{"id": id, "published": at.UTC()})
 }
 
-func (s *Server) apiUnpublish(w http.ResponseWriter, r *http.Request, id int64) {
+// Unpublish answers POST /api/v1/meetings/{id}/unpublish.
+func (s *Handler) Unpublish(w http.ResponseWriter, r *http.Request, id int64) {
 	if err := s.cfg.Sessions.UnpublishMeeting(r.Context(), id); err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "meeting.unpublish", "meeting", id, "")
+	s.folder.Audit(r.Context(), "meeting.unpublish", "meeting", id, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -210,9 +176,10 @@ type itemInput struct {
 	Resolution  *string `json:"resolution"`
 }
 
-func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64) {
+// CreateItem answers POST /api/v1/meetings/{id}/items.
+func (s *Handler) CreateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -230,21 +197,22 @@ func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request, id int64)
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "item.create", "agenda_item", it.ID, it.Number)
+	s.folder.Audit(r.Context(), "item.create", "agenda_item", it.ID, it.Number)
 	if it.Public { // recorded, so that the history of the flag is complete (OParl soft deletes)
-		s.audit(r.Context(), "item.update", "agenda_item", it.ID, "public=true")
+		s.folder.Audit(r.Context(), "item.update", "agenda_item", it.ID, "public=true")
 	}
 	render.JSON(w, http.StatusCreated, itemJSON(it))
 }
 
 func itemJSON(it *sessions.AgendaItem) map[string]any {
 	return map[string]any{"id": it.ID, "meeting_id": it.MeetingID, "number": it.Number, "position": it.Position, "title": it.Title,
-		"public_title": it.PublicTitle, "public": it.Public, "late": tptr(it.LateAt), "withdrawn": tptr(it.WithdrawnAt)}
+		"public_title": it.PublicTitle, "public": it.Public, "late": folder.Tptr(it.LateAt), "withdrawn": folder.Tptr(it.WithdrawnAt)}
 }
 
-func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64) {
+// UpdateItem answers PATCH /api/v1/items/{id}.
+func (s *Handler) UpdateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	var in itemInput
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -257,7 +225,7 @@ func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64)
 	if in.Public != nil {
 		details = fmt.Sprintf("public=%v", *in.Public)
 	}
-	s.audit(r.Context(), "item.update", "agenda_item", id, details)
+	s.folder.Audit(r.Context(), "item.update", "agenda_item", id, details)
 	it, err := s.cfg.Sessions.FindAgendaItemByID(r.Context(), request.Viewer(r.Context()), id)
 	if err != nil {
 		render.Error(w, r, err)
@@ -266,16 +234,18 @@ func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request, id int64)
 	render.JSON(w, http.StatusOK, itemJSON(it))
 }
 
-func (s *Server) apiWithdrawItem(w http.ResponseWriter, r *http.Request) {
+// WithdrawItem answers POST /api/v1/items/{id}/withdraw.
+func (s *Handler) WithdrawItem(w http.ResponseWriter, r *http.Request) {
 	s.simple(w, r, "item.withdraw", "agenda_item", s.cfg.Sessions.WithdrawAgendaItem)
 }
 
-func (s *Server) apiWithdrawAttachment(w http.ResponseWriter, r *http.Request) {
+// WithdrawAttachment answers POST /api/v1/attachments/{id}/withdraw.
+func (s *Handler) WithdrawAttachment(w http.ResponseWriter, r *http.Request) {
 	s.simple(w, r, "attachment.withdraw", "attachment", s.cfg.Sessions.WithdrawAttachment)
 }
 
 // simple runs a change on the object named by the id parameter.
-func (s *Server) simple(w http.ResponseWriter, r *http.Request, action, objType string, f func(context.Context, int64) error) {
+func (s *Handler) simple(w http.ResponseWriter, r *http.Request, action, objType string, f func(context.Context, int64) error) {
 	id, ok := request.IDParam(r, "id")
 	if !ok {
 		render.Error(w, r, render.NotFound)
@@ -285,15 +255,16 @@ func (s *Server) simple(w http.ResponseWriter, r *http.Request, action, objType 
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), action, objType, id, "")
+	s.folder.Audit(r.Context(), action, objType, id, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request, id int64) {
+// Reorder answers PUT /api/v1/meetings/{id}/order.
+func (s *Handler) Reorder(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Items []int64 `json:"items"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -301,7 +272,7 @@ func (s *Server) apiReorder(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "meeting.reorder", "meeting", id, "")
+	s.folder.Audit(r.Context(), "meeting.reorder", "meeting", id, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -312,9 +283,9 @@ type attachInput struct {
 	Public     *bool  `json:"public"`
 }
 
-func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Attachment) {
+func (s *Handler) attach(w http.ResponseWriter, r *http.Request, a *sessions.Attachment) {
 	var in attachInput
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -327,7 +298,7 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Atta
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "attachment.create", "attachment", a.ID, fmt.Sprintf("document %d", a.DocumentID))
+	s.folder.Audit(r.Context(), "attachment.create", "attachment", a.ID, fmt.Sprintf("document %d", a.DocumentID))
 	// Public only on explicit request, as a second step — and recorded.
 	if in.Public != nil && *in.Public {
 		if err := s.cfg.Sessions.SetAttachmentPublic(r.Context(), a.ID, true); err != nil {
@@ -335,28 +306,32 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request, a *sessions.Atta
 			return
 		}
 		a.Public = true
-		s.audit(r.Context(), "attachment.public", "attachment", a.ID, "public=true")
+		s.folder.Audit(r.Context(), "attachment.public", "attachment", a.ID, "public=true")
 	}
-	render.JSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": tptr(a.LateAt), "role": a.Role})
+	render.JSON(w, http.StatusCreated, map[string]any{"id": a.ID, "document_id": a.DocumentID, "public": a.Public, "late": folder.Tptr(a.LateAt), "role": a.Role})
 }
 
-func (s *Server) apiAttachToItem(w http.ResponseWriter, r *http.Request, id int64) {
+// AttachToItem answers POST /api/v1/items/{id}/attachments.
+func (s *Handler) AttachToItem(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{AgendaItemID: id})
 }
 
-func (s *Server) apiAttachToMeeting(w http.ResponseWriter, r *http.Request, id int64) {
+// AttachToMeeting answers POST /api/v1/meetings/{id}/attachments.
+func (s *Handler) AttachToMeeting(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{MeetingID: id})
 }
 
-func (s *Server) apiAttachToPaper(w http.ResponseWriter, r *http.Request, id int64) {
+// AttachToPaper answers POST /api/v1/papers/{id}/attachments.
+func (s *Handler) AttachToPaper(w http.ResponseWriter, r *http.Request, id int64) {
 	s.attach(w, r, &sessions.Attachment{PaperID: id})
 }
 
-func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request, id int64) {
+// UpdateAttachment answers PATCH /api/v1/attachments/{id}.
+func (s *Handler) UpdateAttachment(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Public *bool `json:"public"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -368,16 +343,17 @@ func (s *Server) apiUpdateAttachment(w http.ResponseWriter, r *http.Request, id 
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "attachment.public", "attachment", id, fmt.Sprintf("public=%v", *in.Public))
+	s.folder.Audit(r.Context(), "attachment.public", "attachment", id, fmt.Sprintf("public=%v", *in.Public))
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request, id int64) {
+// AddExclusion answers POST /api/v1/items/{id}/exclusions.
+func (s *Handler) AddExclusion(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		PersonID int64  `json:"person_id"`
 		Reason   string `json:"reason"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -389,11 +365,12 @@ func (s *Server) apiAddExclusion(w http.ResponseWriter, r *http.Request, id int6
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "item.exclude", "agenda_item", id, fmt.Sprintf("person %d", in.PersonID))
+	s.folder.Audit(r.Context(), "item.exclude", "agenda_item", id, fmt.Sprintf("person %d", in.PersonID))
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request) {
+// RemoveExclusion answers DELETE /api/v1/items/{id}/exclusions/{person}.
+func (s *Handler) RemoveExclusion(w http.ResponseWriter, r *http.Request) {
 	id, ok1 := request.IDParam(r, "id")
 	person, ok2 := request.IDParam(r, "person")
 	if !ok1 || !ok2 {
@@ -404,16 +381,17 @@ func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "item.unexclude", "agenda_item", id, fmt.Sprintf("person %d", person))
+	s.folder.Audit(r.Context(), "item.unexclude", "agenda_item", id, fmt.Sprintf("person %d", person))
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request, id int64) {
+// CreateMinutes answers POST /api/v1/meetings/{id}/minutes.
+func (s *Handler) CreateMinutes(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		DocumentID int64 `json:"document_id"`
 		Public     bool  `json:"public"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -422,15 +400,16 @@ func (s *Server) apiCreateMinutes(w http.ResponseWriter, r *http.Request, id int
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "minutes.create", "minutes", m.ID, "")
+	s.folder.Audit(r.Context(), "minutes.create", "minutes", m.ID, "")
 	render.JSON(w, http.StatusCreated, map[string]any{"id": m.ID, "state": m.State, "public": m.Public})
 }
 
-func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request, id int64) {
+// MinutesState answers POST /api/v1/minutes/{id}/state.
+func (s *Handler) MinutesState(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		State string `json:"state"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -438,11 +417,12 @@ func (s *Server) apiMinutesState(w http.ResponseWriter, r *http.Request, id int6
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "minutes."+in.State, "minutes", id, "")
+	s.folder.Audit(r.Context(), "minutes."+in.State, "minutes", id, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
+// CreatePaper answers POST /api/v1/papers.
+func (s *Handler) CreatePaper(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Reference  string `json:"reference"`
 		Name       string `json:"name"`
@@ -450,7 +430,7 @@ func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
 		Date       string `json:"date"`
 		Originator string `json:"originator"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -464,17 +444,18 @@ func (s *Server) apiCreatePaper(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "paper.create", "paper", p.ID, p.Reference)
-	render.JSON(w, http.StatusCreated, paperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
+	s.folder.Audit(r.Context(), "paper.create", "paper", p.ID, p.Reference)
+	render.JSON(w, http.StatusCreated, folder.PaperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
 }
 
-func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, id int64) {
+// Consult answers POST /api/v1/papers/{id}/consultations.
+func (s *Handler) Consult(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		AgendaItemID  int64  `json:"agenda_item_id"`
 		Role          string `json:"role"`
 		Authoritative bool   `json:"authoritative"`
 	}
-	if err := decode(r, &in); err != nil {
+	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -483,13 +464,13 @@ func (s *Server) apiConsult(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "paper.consult", "paper", id, fmt.Sprintf("item %d", in.AgendaItemID))
+	s.folder.Audit(r.Context(), "paper.consult", "paper", id, fmt.Sprintf("item %d", in.AgendaItemID))
 	render.JSON(w, http.StatusCreated, map[string]any{"id": c.ID})
 }
 
 // receiveUpload stores the "file" part of a multipart upload in a
 // temporary file; the caller removes it.
-func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, err error) {
+func (s *Handler) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, err error) {
 	limit := s.cfg.MaxUpload
 	if limit <= 0 {
 		limit = 200 * 1000 * 1000
@@ -555,10 +536,10 @@ func addedOut(a *documents.Added) addedJSON {
 		OCRPages: a.OCRPages, URL: fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", a.Document.ID, a.Version.Number)}
 }
 
-// apiUpload ingests a new document: POST /api/v1/documents?title=&kind=
+// Upload ingests a new document: POST /api/v1/documents?title=&kind=
 // with multipart field "file". A refused file answers 422 with the typed
 // reason in German and English (413 for too_large).
-func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Upload(w http.ResponseWriter, r *http.Request) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {
 		render.Error(w, r, err)
@@ -572,13 +553,13 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "document.upload", "document", a.Document.ID, a.Version.SHA256)
+	s.folder.Audit(r.Context(), "document.upload", "document", a.Document.ID, a.Version.SHA256)
 	render.JSON(w, http.StatusCreated, addedOut(a))
 }
 
-// apiUploadVersion ingests a new version: POST
+// UploadVersion ingests a new version: POST
 // /api/v1/documents/{id}/versions?note= with multipart field "file".
-func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request, id int64) {
+func (s *Handler) UploadVersion(w http.ResponseWriter, r *http.Request, id int64) {
 	path, name, err := s.receiveUpload(w, r)
 	if err != nil {
 		render.Error(w, r, err)
@@ -591,11 +572,12 @@ func (s *Server) apiUploadVersion(w http.ResponseWriter, r *http.Request, id int
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "document.version", "document", id, fmt.Sprintf("version %d", a.Version.Number))
+	s.folder.Audit(r.Context(), "document.version", "document", id, fmt.Sprintf("version %d", a.Version.Number))
 	render.JSON(w, http.StatusCreated, addedOut(a))
 }
 
-func (s *Server) apiWithdrawVersion(w http.ResponseWriter, r *http.Request) {
+// WithdrawVersion answers POST /api/v1/documents/{id}/versions/{n}/withdraw.
+func (s *Handler) WithdrawVersion(w http.ResponseWriter, r *http.Request) {
 	id, ok1 := request.IDParam(r, "id")
 	n, ok2 := request.IDParam(r, "n")
 	if !ok1 || !ok2 {
@@ -606,11 +588,12 @@ func (s *Server) apiWithdrawVersion(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "document.withdraw_version", "document", id, fmt.Sprintf("version %d", n))
+	s.folder.Audit(r.Context(), "document.withdraw_version", "document", id, fmt.Sprintf("version %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
+// Organizations answers GET /api/v1/organizations.
+func (s *Handler) Organizations(w http.ResponseWriter, r *http.Request) {
 	os, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
 		render.Error(w, r, err)
@@ -623,8 +606,8 @@ func (s *Server) apiOrganizations(w http.ResponseWriter, r *http.Request) {
 	render.JSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
-// apiAudit shows the audit log to admins.
-func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+// Audit shows the audit log to admins.
+func (s *Handler) Audit(w http.ResponseWriter, r *http.Request) {
 	if request.Viewer(r.Context()).Role != access.RoleAdmin {
 		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "Das Audit-Protokoll sieht nur die Administration."))
 		return
@@ -635,12 +618,4 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render.JSON(w, http.StatusOK, map[string]any{"data": es})
-}
-
-//go:embed openapi.json
-var openAPI []byte
-
-func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Write(openAPI)
 }

@@ -1,4 +1,4 @@
-package web
+package reader
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -51,7 +52,7 @@ type diffView struct {
 // documentDiff computes the diff of document id between the versions the
 // query names: to defaults to the current version, from to the version
 // the viewer last read, else the one before to.
-func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*diffView, error) {
+func (s *Handler) documentDiff(ctx context.Context, r *http.Request, id int64) (*diffView, error) {
 	v := request.Viewer(ctx)
 	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
 	if err != nil {
@@ -118,9 +119,9 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 		return nil, err
 	}
 	dv.DiffResult = annotate.Diff(older, newer)
-	if signedIn(v) {
-		if pub := s.anonymousAccess(ctx, id); !publicVersionState(pub, states[dv.From]) || !publicVersionState(pub, states[dv.To]) {
-			s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("versions %d–%d, diff", dv.From, dv.To))
+	if folder.SignedIn(v) {
+		if pub := s.folder.AnonymousAccess(ctx, id); !folder.PublicVersionState(pub, states[dv.From]) || !folder.PublicVersionState(pub, states[dv.To]) {
+			s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("versions %d–%d, diff", dv.From, dv.To))
 		}
 	}
 	for _, p := range dv.Pages {
@@ -131,7 +132,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 	return dv, nil
 }
 
-func (s *Server) pageTexts(ctx context.Context, id int64, n int) ([]string, error) {
+func (s *Handler) pageTexts(ctx context.Context, id int64, n int) ([]string, error) {
 	pages, err := s.cfg.Documents.Store().FindPages(ctx, id, n)
 	if err != nil {
 		return nil, err
@@ -143,7 +144,8 @@ func (s *Server) pageTexts(ctx context.Context, id int64, n int) ([]string, erro
 	return out, nil
 }
 
-func (a *annotations) apiDiff(w http.ResponseWriter, r *http.Request) {
+// Diff answers GET /api/v1/documents/{id}/diff.
+func (a *Annotations) Diff(w http.ResponseWriter, r *http.Request) {
 	id, ok := request.IDParam(r, "id")
 	if !ok {
 		render.Error(w, r, render.NotFound)
@@ -159,10 +161,10 @@ func (a *annotations) apiDiff(w http.ResponseWriter, r *http.Request) {
 		"pages": dv.Pages, "inserted": dv.Inserted, "deleted": dv.Deleted})
 }
 
-// pageDiff shows the diff as HTML: changed pages in full (long unchanged
+// DiffPage shows the diff as HTML: changed pages in full (long unchanged
 // stretches shortened), insertions in <ins> and deletions in <del>, each
 // with a hidden text label, since screen readers do not announce them.
-func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) DiffPage(w http.ResponseWriter, r *http.Request) {
 	id, ok := request.IDParam(r, "id")
 	if !ok {
 		render.Error(w, r, render.NotFound)

@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"context"
@@ -100,7 +100,7 @@ func hitURLs(h search.Hit) (doc, file string) {
 
 // searchError turns a failed search into what the viewer is told: EINVALID
 // as it is, anything else as "temporarily unavailable" (logged).
-func (s *Server) searchError(r *http.Request, err error) error {
+func (s *Handler) searchError(r *http.Request, err error) error {
 	if ratsmappe.ErrorCode(err) == ratsmappe.EINVALID {
 		return err
 	}
@@ -108,7 +108,8 @@ func (s *Server) searchError(r *http.Request, err error) error {
 	return errSearchUnavailable
 }
 
-func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+// APISearch answers GET /api/v1/search.
+func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 	q, err := parseSearch(r)
 	if err != nil {
 		render.Error(w, r, err)
@@ -158,7 +159,8 @@ func intParam(s string, def int) (int, error) {
 	return strconv.Atoi(s)
 }
 
-func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) {
+// APISuggest answers GET /api/v1/search/suggest.
+func (s *Handler) APISuggest(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Search == nil {
 		render.Error(w, r, errSearchUnavailable)
 		return
@@ -227,7 +229,8 @@ type searchView struct {
 
 const searchPageSize = 10
 
-func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
+// Search answers GET /search.
+func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := render.Language(r)
 	vals := r.URL.Query()

@@ -1,8 +1,13 @@
-package web
+// Package portal is the public surface of web: the pages citizens and
+// members read (home, organizations, meetings, papers, documents, search),
+// the feeds and calendars other programs subscribe to (Atom, iCalendar,
+// the sitemap), and the JSON API's meetings and search. What it shows
+// passes the access rule through web/folder; web/routes.go registers it.
+package portal
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,9 +17,29 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the portal reads.
+type Config struct {
+	folder.Config // the stores and the logger
+	// Search answers /search and /api/v1/search; nil: search unavailable.
+	Search Searcher
+}
+
+// Handler serves the portal's pages, feeds and JSON.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	folder *folder.Folder
+}
+
+// New returns the portal's handlers.
+func New(cfg Config) *Handler {
+	return &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config)}
+}
 
 // The portal: what citizens (and everyone else, with what they may see)
 // browse — start page, committees, papers, documents with their text.
@@ -26,7 +51,8 @@ type newsItem struct {
 	Late                bool
 }
 
-func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+// Home answers GET /.
+func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	now := time.Now()
@@ -71,7 +97,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	nextViews, err := s.meetingSummaries(ctx, next)
+	nextViews, err := s.folder.MeetingSummaries(ctx, next)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -81,7 +107,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	render.HTML(w, r, http.StatusOK, "home", p)
 }
 
-func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
+func (s *Handler) committees(r *http.Request) ([]*sessions.Organization, error) {
 	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
 		return nil, err
@@ -95,7 +121,8 @@ func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
 	return out, nil
 }
 
-func (s *Server) pageOrganizations(w http.ResponseWriter, r *http.Request) {
+// Organizations answers GET /organizations.
+func (s *Handler) Organizations(w http.ResponseWriter, r *http.Request) {
 	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
 		render.Error(w, r, err)
@@ -110,7 +137,8 @@ type memberView struct {
 	Name, Role, Faction string
 }
 
-func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
+// Organization answers GET /organizations/{id}.
+func (s *Handler) Organization(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, ok := request.IDParam(r, "id")
 	if !ok {
@@ -153,13 +181,13 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{"organization": {strconv.FormatInt(id, 10)}}
 	lists := map[string]meetingList{}
 	for key, desc := range map[string]bool{"Upcoming": false, "Past": true} {
-		ms, next, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, boundary(cut, desc, portalMeetingLimits.def))
+		ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, folder.Boundary(cut, desc, folder.PortalMeetingLimits.Def))
 		if err != nil {
 			render.Error(w, r, err)
 			return
 		}
 		l := meetingList{}
-		if l.Meetings, err = s.meetingSummaries(ctx, ms); err != nil {
+		if l.Meetings, err = s.folder.MeetingSummaries(ctx, ms); err != nil {
 			render.Error(w, r, err)
 			return
 		}
@@ -175,12 +203,13 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 }
 
 type consultationView struct {
-	Meeting   meetingView
+	Meeting   folder.MeetingView
 	Item      string
 	ItemTitle string
 }
 
-func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
+// Paper answers GET /papers/{id}.
+func (s *Handler) Paper(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
@@ -208,7 +237,7 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		history = append(history, consultationView{Meeting: s.meetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
+		history = append(history, consultationView{Meeting: s.folder.MeetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
 	}
 	sort.Slice(history, func(i, j int) bool { return history[i].Meeting.Start.Before(history[j].Meeting.Start) })
 	// The paper's own documents, then those of the items it is on.
@@ -216,9 +245,9 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		targets = append(targets, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
 	}
-	var docs []documentEntry
+	var docs []folder.DocumentEntry
 	for _, t := range targets {
-		ds, err := s.documentsOf(ctx, v, t)
+		ds, err := s.folder.DocumentsOf(ctx, v, t)
 		if err != nil {
 			render.Error(w, r, err)
 			return
@@ -230,9 +259,9 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 	render.HTML(w, r, http.StatusOK, "paper", p)
 }
 
-func dedupe(ds []documentEntry) []documentEntry {
+func dedupe(ds []folder.DocumentEntry) []folder.DocumentEntry {
 	seen := map[int64]bool{}
-	var out []documentEntry
+	var out []folder.DocumentEntry
 	for _, d := range ds {
 		if !seen[d.ID] {
 			seen[d.ID] = true
@@ -252,10 +281,10 @@ type versionView struct {
 	Note    string
 }
 
-// pageDocument shows a document: its versions the viewer may see, the PDF
+// Document shows a document: its versions the viewer may see, the PDF
 // inline and for download, and the text of the current version as HTML —
 // readable without a PDF viewer, with a screen reader, at any zoom.
-func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
@@ -263,7 +292,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, render.NotFound)
 		return
 	}
-	acc, err := s.documentAccess(ctx, v, id)
+	acc, err := s.folder.DocumentAccess(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -288,7 +317,7 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		versions = append(versions, versionView{Number: ver.Number, Created: ver.Created, State: ver.State, Pages: ver.Pages, Size: ver.Size,
-			URL: documentURL(v, id, ver), Note: ver.Note})
+			URL: folder.DocumentURL(v, id, ver), Note: ver.Note})
 	}
 	if len(versions) == 0 {
 		render.Error(w, r, render.NotFound)
@@ -300,23 +329,10 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	if d.Current == current.Number {
 		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
 	}
-	if signedIn(v) && !publicVersionState(s.anonymousAccess(ctx, id), current.State) {
-		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
+	if folder.SignedIn(v) && !folder.PublicVersionState(s.folder.AnonymousAccess(ctx, id), current.State) {
+		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
 	}
 	p := render.NewPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
 	render.HTML(w, r, http.StatusOK, "document", p)
-}
-
-// documentAccess is v's access to document id for the routes that serve
-// one document: a document that could not be visible to v at all
-// (sessions.DocumentCandidate) is None after the same one query that
-// finds a missing id missing, so that refused and missing cost the same;
-// for the rest DocumentAccess decides.
-func (s *Server) documentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
-	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
-	if err != nil || !ok {
-		return access.None, err
-	}
-	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
 }

@@ -1,4 +1,4 @@
-package web
+package reader
 
 import (
 	"io/fs"
@@ -16,8 +16,8 @@ import (
 // reader that says what is missing, instead of a blank page.
 func TestReaderWithoutPDFJS(t *testing.T) {
 	m := fstest.MapFS{}
-	err := fs.WalkDir(readerFS, "reader", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(p, "reader/pdfjs/") && !strings.HasSuffix(p, "README.md") {
+	err := fs.WalkDir(readerFS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(p, "pdfjs/") && !strings.HasSuffix(p, "README.md") {
 			return err
 		}
 		b, err := readerFS.ReadFile(p)
@@ -34,11 +34,11 @@ func TestReaderWithoutPDFJS(t *testing.T) {
 	if rf.pdfjs {
 		t.Fatal("PDF.js reported present")
 	}
-	s := &Server{readerFiles: rf}
+	s := &Handler{readerFiles: rf}
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest("GET", "/reader/", nil)
 	r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 1, Name: "Rita"}, false))
-	s.readerShell(w, r)
+	s.Shell(w, r)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Reader-Komponenten fehlen, bitte `make` ausführen") {
 		t.Errorf("status %d, body lacks the hint:\n%s", w.Code, w.Body.String())
 	}

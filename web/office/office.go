@@ -1,24 +1,51 @@
-package web
+// Package office is the council office's surface of web: its pages
+// (/office: meetings, one meeting's agenda and documents, a calendar, the
+// audit log) and its JSON API under /api/v1 (clerk.go: meetings, items,
+// papers, attachments, exclusions, minutes, uploads). Everything here is
+// for staff only (StaffPage, StaffOnly); web/routes.go registers it.
+package office
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the office works on.
+type Config struct {
+	folder.Config // the stores and the logger
+	// TempDir receives uploads; MaxUpload is the largest accepted.
+	TempDir   string
+	MaxUpload int64
+}
+
+// Handler serves the office's pages and API.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	folder *folder.Folder
+}
+
+// New returns the office's handlers.
+func New(cfg Config) *Handler {
+	return &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config)}
+}
 
 // The council office's pages (/office). They show everything, drafts
 // included, and change things through the JSON API (static/office.js), so
 // that the UI and scripts share one code path and one audit trail.
 
-// staffPage lets staff through and sends everyone else to sign in; to a
+// StaffPage lets staff through and sends everyone else to sign in; to a
 // member the office does not exist (404).
-func (s *Server) staffPage(next http.HandlerFunc) http.HandlerFunc {
+func (s *Handler) StaffPage(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v := request.Viewer(r.Context())
 		switch {
@@ -33,7 +60,7 @@ func (s *Server) staffPage(next http.HandlerFunc) http.HandlerFunc {
 }
 
 type officeMeeting struct {
-	meetingView
+	folder.MeetingView
 	Status string // Entwurf, Sperrfrist, veröffentlicht
 }
 
@@ -49,13 +76,13 @@ func meetingStatus(m *sessions.Meeting, now time.Time, lang string) string {
 
 // officeMeetings reads one page of meetings for the office's lists, each
 // with its publication status, and the link that continues it on path.
-func (s *Server) officeMeetings(r *http.Request, path string, f sessions.MeetingFilter, p meetingPage) ([]officeMeeting, string, error) {
+func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.MeetingFilter, p folder.MeetingPage) ([]officeMeeting, string, error) {
 	ctx := r.Context()
-	ms, next, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, p)
+	ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
 	if err != nil {
 		return nil, "", err
 	}
-	views, err := s.meetingSummaries(ctx, ms)
+	views, err := s.folder.MeetingSummaries(ctx, ms)
 	if err != nil {
 		return nil, "", err
 	}
@@ -65,23 +92,23 @@ func (s *Server) officeMeetings(r *http.Request, path string, f sessions.Meeting
 		list[i] = officeMeeting{views[i], meetingStatus(m, now, lang)}
 	}
 	if next != "" {
-		next = withCursor(r, path, next)
+		next = folder.WithCursor(r, path, next)
 	}
 	return list, next, nil
 }
 
-// pageOffice shows the office a bounded window of meetings — from two
+// HomePage shows the office a bounded window of meetings — from two
 // months ago on, 50 at a time (`limit`, at most 200) — with links to the
 // next ones ("Weitere Sitzungen") and to those before the window
 // ("Frühere Sitzungen"); the calendar shows any month.
-func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f, err := meetingFilterFrom(r)
+	f, err := folder.MeetingFilterFrom(r)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	p, err := parseMeetingPage(r, officeMeetingLimits)
+	p, err := folder.ParseMeetingPage(r, folder.OfficeMeetingLimits)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -90,16 +117,16 @@ func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
 	if p.After == nil {
 		cut := time.Now().AddDate(0, -2, 0)
 		// A link to the meetings before the window, if there are any.
-		back := boundary(cut, true, 1)
-		before, _, err := s.findMeetingPage(ctx, request.Viewer(ctx), f, back)
+		back := folder.Boundary(cut, true, 1)
+		before, _, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, back)
 		if err != nil {
 			render.Error(w, r, err)
 			return
 		}
 		if len(before) > 0 {
-			earlier = withCursor(r, "/office", encodeMeetingCursor(*back.After, true))
+			earlier = folder.WithCursor(r, "/office", folder.EncodeMeetingCursor(*back.After, true))
 		}
-		p = boundary(cut, false, p.Limit)
+		p = folder.Boundary(cut, false, p.Limit)
 	}
 	list, next, err := s.officeMeetings(r, "/office", f, p)
 	if err != nil {
@@ -132,11 +159,12 @@ type officeItem struct {
 
 type officeDoc struct {
 	AttachmentID int64
-	documentEntry
+	folder.DocumentEntry
 	Withdrawn bool
 }
 
-func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
+// MeetingPage answers GET /office/meetings/{id}: one meeting to prepare.
+func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
@@ -158,8 +186,8 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, a := range as {
-			if d, ok := s.document(ctx, v, a); ok {
-				oi.Documents = append(oi.Documents, officeDoc{AttachmentID: a.ID, documentEntry: d, Withdrawn: !a.WithdrawnAt.IsZero()})
+			if d, ok := s.folder.Document(ctx, v, a); ok {
+				oi.Documents = append(oi.Documents, officeDoc{AttachmentID: a.ID, DocumentEntry: d, Withdrawn: !a.WithdrawnAt.IsZero()})
 			}
 		}
 		for _, pid := range it.Excluded {
@@ -188,7 +216,7 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 	}
 	p := render.NewPage(w, r, m.Name)
 	p.Data = map[string]any{
-		"Meeting": officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now(), render.Language(r))},
+		"Meeting": officeMeeting{s.folder.MeetingSummary(ctx, m), meetingStatus(m, time.Now(), render.Language(r))},
 		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
 		"Items":   out, "Persons": persons, "Minutes": minutes,
 	}
@@ -203,9 +231,9 @@ type calendarDay struct {
 	Meetings []officeMeeting
 }
 
-// pageOfficeCalendar shows a month of meetings as a calendar grid,
+// CalendarPage shows a month of meetings as a calendar grid,
 // Monday first.
-func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	now := time.Now().In(render.Berlin)
@@ -220,7 +248,7 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	views, err := s.meetingSummaries(ctx, ms)
+	views, err := s.folder.MeetingSummaries(ctx, ms)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -250,8 +278,8 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 	render.HTML(w, r, http.StatusOK, "office_calendar", p)
 }
 
-// pageOfficeAudit shows the audit log to admins.
-func (s *Server) pageOfficeAudit(w http.ResponseWriter, r *http.Request) {
+// AuditPage shows the audit log to admins.
+func (s *Handler) AuditPage(w http.ResponseWriter, r *http.Request) {
 	if request.Viewer(r.Context()).Role != access.RoleAdmin {
 		render.Error(w, r, render.NotFound)
 		return

@@ -1,14 +1,23 @@
-package web
+// Package reader is the members' surface of web: the tablet app under
+// /reader/ (its shell, service worker and files, embedded from this
+// directory), its API under /api/v1 (the caller, a meeting's manifest for
+// offline use, session packets, annotations, read marks, exports, and the
+// diff of two versions, which the portal shows as a page too). Everything
+// a member sees here passes the access rule through web/folder.
+package reader
 
 import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -17,9 +26,44 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the reader reads and writes.
+type Config struct {
+	folder.Config // the stores and the logger
+	// DB holds the annotations and what each member last read.
+	DB *sql.DB
+	// PacketDir caches built session packets.
+	PacketDir string
+}
+
+// Handler serves the reader's shell, files and API.
+type Handler struct {
+	cfg         Config
+	log         *slog.Logger
+	folder      *folder.Folder
+	packets     *packets
+	readerFiles *readerFiles
+	annotations *Annotations
+}
+
+// New returns the reader's handlers; it fails if the embedded files are
+// broken, which the tests catch.
+func New(cfg Config) (*Handler, error) {
+	s := &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config), packets: newPackets(cfg.PacketDir)}
+	var err error
+	if s.readerFiles, err = loadReader(readerFS); err != nil {
+		return nil, fmt.Errorf("web: reader: %w", err)
+	}
+	s.annotations = s.annotationsAPI()
+	return s, nil
+}
+
+// Annotations returns the handlers of the annotation sync API.
+func (s *Handler) Annotations() *Annotations { return s.annotations }
 
 // The reader is the members' tablet app under /reader/: one HTML shell
 // for every reader path (the script routes by location), its scripts, a
@@ -28,7 +72,7 @@ import (
 // and PDF.js, copied from the pinned npm package by `make deps-node` into
 // reader/pdfjs/ (not committed; without it the shell says how to get it).
 
-//go:embed reader
+//go:embed *.html *.js *.css *.png *.svg *.webmanifest pdfjs
 var readerFS embed.FS
 
 // readerCSP allows the reader's own scripts, the PDF.js worker and
@@ -51,13 +95,13 @@ type readerFiles struct {
 	shell   *template.Template
 }
 
-// loadReader reads the reader's files from fsys (the embedded directory,
-// whose root holds "reader/").
+// loadReader reads the reader's files from fsys (the embedded files of
+// this directory).
 func loadReader(fsys fs.FS) (*readerFiles, error) {
 	rf := &readerFiles{files: map[string][]byte{}, gzipped: map[string][]byte{}, etags: map[string]string{}}
 	all := sha256.New()
 	var names []string
-	err := fs.WalkDir(fsys, "reader", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -73,7 +117,7 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimPrefix(p, "reader/")
+		name := p
 		sum := sha256.Sum256(b)
 		rf.files[name] = b
 		switch path.Ext(name) {
@@ -93,18 +137,19 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 	rf.release = hex.EncodeToString(all.Sum(nil)[:6])
 	fonts := []string{}
 	for _, p := range names {
-		if strings.HasPrefix(p, "reader/pdfjs/standard_fonts/") && (strings.HasSuffix(p, ".pfb") || strings.HasSuffix(p, ".ttf")) {
-			fonts = append(fonts, "/reader/files/"+strings.TrimPrefix(p, "reader/"))
+		if strings.HasPrefix(p, "pdfjs/standard_fonts/") && (strings.HasSuffix(p, ".pfb") || strings.HasSuffix(p, ".ttf")) {
+			fonts = append(fonts, "/reader/files/"+p)
 		}
 	}
 	rf.fonts, _ = json.Marshal(fonts)
 	_, rf.pdfjs = rf.files["pdfjs/pdf.min.mjs"]
-	rf.shell, err = template.New("shell.html").ParseFS(fsys, "reader/shell.html")
+	rf.shell, err = template.New("shell.html").ParseFS(fsys, "shell.html")
 	return rf, err
 }
 
-// serveWorker serves the reader's service worker, with the release in it.
-func (rf *readerFiles) serveWorker(w http.ResponseWriter, r *http.Request) {
+// ServiceWorker serves the reader's service worker, with the release in it.
+func (s *Handler) ServiceWorker(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
 	// The release goes into the worker, so that a new release is a new
 	// worker with a new cache of the shell.
 	b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
@@ -116,9 +161,10 @@ func (rf *readerFiles) serveWorker(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// serveFile serves one of the reader's static files (its scripts, styles,
+// File serves one of the reader's static files (its scripts, styles,
 // icons and PDF.js).
-func (rf *readerFiles) serveFile(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) File(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
 	name := strings.TrimPrefix(r.URL.Path, "/reader/files/")
 	b, ok := rf.files[name]
 	if !ok || name == "shell.html" || name == "sw.js" {
@@ -166,9 +212,9 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// readerShell serves the reader's HTML shell to a signed-in account;
+// Shell serves the reader's HTML shell to a signed-in account;
 // anyone else is sent to sign in first and comes back here.
-func (s *Server) readerShell(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Shell(w http.ResponseWriter, r *http.Request) {
 	rf := s.readerFiles
 	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
@@ -196,17 +242,17 @@ func (s *Server) readerShell(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// apiReaderMe tells the reader who is signed in and gives it the CSRF
+// Me tells the reader who is signed in and gives it the CSRF
 // token for its writes. The app asks again after being offline, so a
-// queue of annotations is sent with a token that is valid now.
-func (s *Server) apiReaderMe(w http.ResponseWriter, r *http.Request) {
+// queue of Annotations is sent with a token that is valid now.
+func (s *Handler) Me(w http.ResponseWriter, r *http.Request) {
 	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
 		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": s.csrf.Token(w, r), "lang": render.Language(r)})
+	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r), "lang": render.Language(r)})
 }
 
 // manifestEntry is one document of a meeting as the reader keeps it on
@@ -233,13 +279,13 @@ type manifestItem struct {
 	Title  string `json:"title"`
 }
 
-// apiReaderManifest lists every document of a meeting the caller may see,
+// Manifest lists every document of a meeting the caller may see,
 // each at its current version with its SHA-256 and size, so that the
 // reader downloads only what changed and deletes from the device what is
 // no longer listed (an exclusion, a withdrawal). It is the meeting's
 // agenda as the policy shows it to the caller — one read path for the
 // reader, the portal and the API.
-func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Manifest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	if v.AccountID == 0 {
@@ -251,20 +297,21 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, render.NotFound)
 		return
 	}
-	mv, err := s.meetingDetail(ctx, v, id)
+	mv, err := s.folder.MeetingDetail(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
 	docs := []manifestEntry{}
 	seen := map[int64]bool{}
-	add := func(d documentEntry, it *manifestItem) {
+	add := func(d folder.DocumentEntry, it *manifestItem) {
 		if seen[d.ID] {
 			return
 		}
 		seen[d.ID] = true
+		sha, size := d.Blob()
 		docs = append(docs, manifestEntry{ID: d.ID, Title: d.Title, Role: d.Role, Version: d.Version, Pages: d.Pages,
-			SHA256: d.sha256, Size: d.size, URL: d.URL, Item: it, Late: d.Late})
+			SHA256: sha, Size: size, URL: d.URL, Item: it, Late: d.Late})
 	}
 	var total int64
 	for _, e := range mv.Agenda {

@@ -1,10 +1,9 @@
-package web
+package reader
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -27,18 +27,18 @@ import (
 // The annotation sync API of the reader: personal W3C Web Annotations,
 // last-read tracking, what changed between versions, and the export.
 // Every route needs a signed-in account; every answer contains only the
-// caller's own annotations and those their current faction peers share,
+// caller's own Annotations and those their current faction peers share,
 // on document versions the caller may see by the one policy.
 
-// annotations holds what the annotation routes share.
-type annotations struct {
-	s     *Server
+// Annotations holds what the annotation routes share.
+type Annotations struct {
+	s     *Handler
 	store *annotate.Store
 	re    *annotate.Reanchorer
 }
 
-func (s *Server) annotationsAPI() *annotations {
-	a := &annotations{s: s}
+func (s *Handler) annotationsAPI() *Annotations {
+	a := &Annotations{s: s}
 	if s.cfg.DB != nil {
 		a.store = annotate.NewStore(s.cfg.DB, nil)
 		if s.cfg.Documents != nil {
@@ -52,12 +52,12 @@ func (s *Server) annotationsAPI() *annotations {
 // docIDs (missing: never read). The reader's manifest uses it with
 // annotate.ReadStatus for its "neu" / "geändert" badges; the caller has
 // filtered docIDs through the policy.
-func (s *Server) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]annotate.Read, error) {
+func (s *Handler) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]annotate.Read, error) {
 	return annotate.NewStore(s.cfg.DB, nil).LastRead(ctx, account, docIDs)
 }
 
-// signedIn refuses anonymous callers with 401.
-func (s *Server) signedIn(next http.Handler) http.Handler {
+// SignedIn refuses anonymous callers with 401.
+func (s *Handler) SignedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if request.Viewer(r.Context()).AccountID == 0 {
 			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
@@ -67,26 +67,9 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 	})
 }
 
-// writeInvalid answers a refused annotation with its reason.
-func (a *annotations) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var inv *annotate.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		status := http.StatusBadRequest
-		if inv.Reason == "too_large" {
-			status = http.StatusRequestEntityTooLarge
-		}
-		render.JSON(w, status, map[string]string{"code": ratsmappe.EINVALID, "reason": inv.Reason, "message": inv.Message})
-	case errors.Is(err, annotate.ErrDeleted):
-		render.JSON(w, http.StatusConflict, map[string]string{"code": ratsmappe.ECONFLICT, "reason": "deleted", "message": ratsmappe.ErrorMessage(err)})
-	default:
-		render.Error(w, r, err)
-	}
-}
-
 // reader returns the caller as a reader of annotations: with their
 // current faction peers.
-func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
+func (a *Annotations) reader(ctx context.Context) (annotate.Reader, error) {
 	v := request.Viewer(ctx)
 	peers, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
 	if err != nil {
@@ -96,7 +79,7 @@ func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
 }
 
 // versionStates returns the states of document id's versions.
-func (a *annotations) versionStates(ctx context.Context, id int64) (map[int]string, error) {
+func (a *Annotations) versionStates(ctx context.Context, id int64) (map[int]string, error) {
 	vs, err := a.s.cfg.Documents.Store().FindVersions(ctx, id)
 	if err != nil {
 		return nil, err
@@ -114,7 +97,7 @@ type docVersion struct {
 	n   int
 }
 
-func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
+func (a *Annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
 	v := request.Viewer(ctx)
 	for p := range pairs {
 		ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, p.doc, p.n)
@@ -126,7 +109,7 @@ func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) er
 	return nil
 }
 
-func (a *annotations) reanchor(ctx context.Context, docID int64) {
+func (a *Annotations) reanchor(ctx context.Context, docID int64) {
 	if a.re == nil {
 		return
 	}
@@ -135,7 +118,8 @@ func (a *annotations) reanchor(ctx context.Context, docID int64) {
 	}
 }
 
-func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
+// Put answers PUT /api/v1/annotations/{uuid}.
+func (a *Annotations) Put(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	uuid := chi.URLParam(r, "uuid")
@@ -150,7 +134,7 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	}
 	an, err := annotate.Parse(body)
 	if err != nil {
-		a.fail(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
@@ -164,7 +148,7 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	}
 	out, created, err := a.store.Put(ctx, v.AccountID, uuid, an)
 	if err != nil {
-		a.fail(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	// A note made on an older version moves to the current one now.
@@ -180,7 +164,8 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 	render.JSON(w, status, out)
 }
 
-func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
+// Get answers GET /api/v1/annotations/{uuid}.
+func (a *Annotations) Get(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	an, err := a.store.Find(ctx, v.AccountID, chi.URLParam(r, "uuid"))
@@ -205,7 +190,8 @@ func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
 	render.JSON(w, http.StatusOK, an)
 }
 
-func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
+// Delete answers DELETE /api/v1/annotations/{uuid}.
+func (a *Annotations) Delete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := a.store.Delete(ctx, request.Viewer(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
 		render.Error(w, r, err)
@@ -214,8 +200,8 @@ func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// list answers GET /annotations?document=ID.
-func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
+// List answers GET /annotations?document=ID.
+func (a *Annotations) List(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, err := strconv.ParseInt(r.URL.Query().Get("document"), 10, 64)
@@ -291,20 +277,20 @@ type changeJSON struct {
 	Annotation *annotate.Annotation `json:"annotation,omitempty"`
 }
 
-// changes answers GET /annotations/changes?since=CURSOR&limit=N.
-func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
+// Changes answers GET /annotations/changes?since=CURSOR&limit=N.
+func (a *Annotations) Changes(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	since, ok := decodeCursor(q.Get("since"))
 	if !ok {
-		render.JSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_cursor", "message": "Ungültiger Cursor."})
+		render.Error(w, r, &annotate.InvalidError{Reason: "bad_cursor", Message: "Ungültiger Cursor."})
 		return
 	}
 	limit := 500
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			render.JSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_limit", "message": "limit muss zwischen 1 und 1000 liegen."})
+			render.Error(w, r, &annotate.InvalidError{Reason: "bad_limit", Message: "limit muss zwischen 1 und 1000 liegen."})
 			return
 		}
 		limit = n
@@ -370,7 +356,8 @@ func readStatus(id int64, current int, r annotate.Read, ok bool) readJSON {
 	return j
 }
 
-func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
+// GetRead answers GET /api/v1/documents/{id}/read.
+func (a *Annotations) GetRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
@@ -404,7 +391,8 @@ func orNotFound(err error) error {
 	return render.NotFound
 }
 
-func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
+// PutRead answers PUT /api/v1/documents/{id}/read.
+func (a *Annotations) PutRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
@@ -415,7 +403,7 @@ func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Version int `json:"version"`
 	}
-	if err := decode(r, &body); err != nil {
+	if err := request.Decode(r, &body); err != nil {
 		render.Error(w, r, err)
 		return
 	}
@@ -434,9 +422,9 @@ func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// reads answers GET /reads?documents=1,2,3 for the reader's badges; the
+// Reads answers GET /reads?documents=1,2,3 for the reader's badges; the
 // documents the caller may not see are left out.
-func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
+func (a *Annotations) Reads(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	var ids []int64
@@ -476,9 +464,9 @@ func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 }
 
 // exportVersion checks that the caller may see version {n} of document
-// {id} and returns it with the caller's own annotations on it (after
+// {id} and returns it with the caller's own Annotations on it (after
 // moving any still on older versions).
-func (a *annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
+func (a *Annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	id, ok1 := request.IDParam(r, "id")
@@ -502,13 +490,13 @@ func (a *annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*do
 		render.Error(w, r, err)
 		return nil, nil, false
 	}
-	a.s.audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
+	a.s.folder.Audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
 	return ver, anns, true
 }
 
-// exportJSON answers the caller's annotations on a version as a W3C
+// ExportJSON answers the caller's Annotations on a version as a W3C
 // AnnotationCollection with one page.
-func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
+func (a *Annotations) ExportJSON(w http.ResponseWriter, r *http.Request) {
 	ver, anns, ok := a.exportVersion(w, r)
 	if !ok {
 		return
@@ -533,8 +521,8 @@ func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// exportPDF answers the version's PDF with the caller's annotations in it.
-func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
+// ExportPDF answers the version's PDF with the caller's Annotations in it.
+func (a *Annotations) ExportPDF(w http.ResponseWriter, r *http.Request) {
 	ver, anns, ok := a.exportVersion(w, r)
 	if !ok {
 		return
@@ -553,8 +541,8 @@ func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	// The export hands out the document's bytes as well as the notes: a
 	// read like the file route's, besides the export entry.
-	if !publicVersionState(a.s.anonymousAccess(ctx, ver.DocumentID), ver.State) {
-		a.s.audit(ctx, "document.read_nonpublic", "document", ver.DocumentID, fmt.Sprintf("version %d, annotations.pdf", ver.Number))
+	if !folder.PublicVersionState(a.s.folder.AnonymousAccess(ctx, ver.DocumentID), ver.State) {
+		a.s.folder.Audit(ctx, "document.read_nonpublic", "document", ver.DocumentID, fmt.Sprintf("version %d, annotations.pdf", ver.Number))
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
