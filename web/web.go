@@ -1,9 +1,12 @@
-// Package web serves Ratsmappe over HTTP: health and metrics endpoints, the
-// JSON API under /api/v1/ and, in later stages, the pages of the portal,
-// the clerk UI and the reader.
+// Package web serves Ratsmappe over HTTP. It is the core: the server, its
+// middleware (proxies, limits, admission, sign-in, CSRF, the public
+// cache), sign-in itself, health and metrics, OParl (until it moves to
+// web/oparl), and the one route table (routes.go) that registers the
+// handlers of every surface — web/portal, web/office, web/reader.
 //
-// Errors are mapped to HTTP statuses in one place (Error). A person never
-// sees an internal error's text, only "internal error" and a request ID.
+// Errors are mapped to HTTP statuses in one place (render.Error). A person
+// never sees an internal error's text, only "internal error" and a
+// request ID.
 package web
 
 import (
