@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // admission keeps the server answering under a flood — the moment an
@@ -63,7 +66,7 @@ func (a *admission) middleware(next http.Handler) http.Handler {
 		}
 		l := a.readers
 		switch {
-		case signedIn(viewerFrom(r.Context())):
+		case folder.SignedIn(request.Viewer(r.Context())):
 			l = a.members
 		case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
 			l = a.writers
@@ -93,7 +96,7 @@ func (l *lane) acquire(w http.ResponseWriter, r *http.Request) bool {
 	select {
 	case l.queue <- struct{}{}:
 	default:
-		tooBusy(w, r)
+		render.Busy(w, r)
 		return false
 	}
 	defer func() { <-l.queue }()
@@ -103,23 +106,10 @@ func (l *lane) acquire(w http.ResponseWriter, r *http.Request) bool {
 	case l.slots <- struct{}{}:
 		return true
 	case <-t.C:
-		tooBusy(w, r)
+		render.Busy(w, r)
 	case <-r.Context().Done():
 	}
 	return false
 }
 
 func (l *lane) release() { <-l.slots }
-
-func tooBusy(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Retry-After", "2")
-	w.Header().Set("Cache-Control", "no-store")
-	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/oparl/") {
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"code": "busy", "message": "Der Server ist gerade ausgelastet. Bitte versuchen Sie es in wenigen Sekunden erneut.",
-			"message_en": "The server is busy. Please try again in a few seconds."})
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusTooManyRequests)
-	w.Write([]byte("Der Server ist gerade ausgelastet. Bitte laden Sie die Seite in wenigen Sekunden neu.\nThe server is busy. Please reload in a few seconds.\n"))
-}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,48 +9,15 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // authCookie carries the sign-in token. ("session" means a council
 // session in this product; the cookie is called auth.)
 const authCookie = "auth"
-
-type viewerKey struct{}
-
-// viewerFrom returns the viewer of the request (anonymous if none).
-func viewerFrom(ctx context.Context) access.Viewer {
-	v, _ := ctx.Value(viewerKey{}).(access.Viewer)
-	return v
-}
-
-type bearerKey struct{}
-
-// byBearer reports whether the request authenticated with an API token
-// (and so is not a browser form).
-func byBearer(ctx context.Context) bool {
-	b, _ := ctx.Value(bearerKey{}).(bool)
-	return b
-}
-
-// secure reports whether cookies must be Secure: always, except for plain
-// HTTP on localhost, where developers and the demo run.
-func secure(r *http.Request) bool {
-	if viaHTTPS(r) {
-		return true
-	}
-	host, _, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		host = r.Host
-	}
-	if host == "localhost" {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
-}
 
 // authenticate resolves the viewer from a bearer token or the auth cookie.
 // A bad bearer token is an error (scripts must notice); a stale cookie
@@ -73,7 +39,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			t, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
-				s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Use Authorization: Bearer TOKEN."))
+				render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Use Authorization: Bearer TOKEN."))
 				return
 			}
 			tok, bearer = strings.TrimSpace(t), true
@@ -93,7 +59,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.verify.release()
 		}
 		if err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -124,10 +90,7 @@ func (s *Server) signedInContext(w http.ResponseWriter, r *http.Request, tok str
 		return nil, err
 	}
 	s.known.add(tok)
-	ctx = context.WithValue(ctx, viewerKey{}, v)
-	if bearer {
-		ctx = context.WithValue(ctx, bearerKey{}, true)
-	}
+	ctx = request.WithViewer(ctx, v, bearer)
 	return ctx, nil
 }
 
@@ -146,7 +109,7 @@ func (c Config) absolute() time.Duration {
 }
 
 func (s *Server) clearAuth(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: request.Secure(r), SameSite: http.SameSiteLaxMode})
 }
 
 // checkCSRF refuses state-changing browser requests without a valid form
@@ -158,13 +121,13 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if byBearer(r.Context()) {
+		if request.ByBearer(r.Context()) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		// An API call without any credentials has no ambient authority a
 		// forged request could borrow; it goes on to answer 401.
-		if strings.HasPrefix(r.URL.Path, "/api/") && viewerFrom(r.Context()).AccountID == 0 {
+		if strings.HasPrefix(r.URL.Path, "/api/") && request.Viewer(r.Context()).AccountID == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -178,51 +141,37 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 
 func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "%s", translate(language(r), "error.csrf")))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EFORBIDDEN, "%s", render.T(render.Language(r), "error.csrf")))
 		return
 	}
-	p := &page{Title: translate(language(r), "error.csrf"), Error: translate(language(r), "error.csrf"), CSRF: s.csrf.Token(w, r)}
-	s.render(w, r, http.StatusForbidden, "error", p)
-}
-
-// newPage starts the data of a page for r. Only a signed-in viewer's
-// pages carry a form token (for signing out, and the office's script):
-// an anonymous page is the same for every citizen and so can be cached —
-// pages with a form for anonymous viewers (sign-in) set p.CSRF
-// themselves.
-func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
-	v := viewerFrom(r.Context())
-	p := &page{Lang: language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin}
-	if v.AccountID != 0 {
-		p.CSRF = s.csrf.Token(w, r)
-	}
-	return p
+	p := &render.Page{Title: render.T(render.Language(r), "error.csrf"), Error: render.T(render.Language(r), "error.csrf"), CSRF: s.csrf.Token(w, r)}
+	render.HTML(w, r, http.StatusForbidden, "error", p)
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(w, r, translate(language(r), "login.title"))
+	p := render.NewPage(w, r, render.T(render.Language(r), "login.title"))
 	p.CSRF = s.csrf.Token(w, r)
 	p.Data = safeNext(r.URL.Query().Get("next"))
 	p.OIDC = s.oidc != nil
-	s.render(w, r, http.StatusOK, "login", p)
+	render.HTML(w, r, http.StatusOK, "login", p)
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	lang := language(r)
+	lang := render.Language(r)
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	fail := func(status int, msg string) {
-		p := s.newPage(w, r, translate(lang, "login.title"))
+		p := render.NewPage(w, r, render.T(lang, "login.title"))
 		p.CSRF = s.csrf.Token(w, r)
 		p.Error, p.Data = msg, next
-		s.render(w, r, status, "login", p)
+		render.HTML(w, r, status, "login", p)
 	}
 	ip := clientIP(r)
 	if wait := s.signIns.Wait(name, ip); wait > 0 {
 		w.Header().Set("Retry-After", strconvSeconds(wait))
-		fail(http.StatusTooManyRequests, translate(lang, "login.limited"))
+		fail(http.StatusTooManyRequests, render.T(lang, "login.limited"))
 		return
 	}
 	a, err := s.cfg.Accounts.Authenticate(ctx, name, password)
@@ -230,10 +179,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
 			s.signIns.Fail(name, ip)
 			s.log.Info("sign-in failed", "name", name, "ip", ip)
-			fail(http.StatusUnauthorized, translate(lang, "login.failed"))
+			fail(http.StatusUnauthorized, render.T(lang, "login.failed"))
 			return
 		}
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	s.signIns.Succeed(name, ip)
@@ -251,10 +200,10 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a *account
 	}
 	tok, err := s.cfg.Accounts.StartSignIn(ctx, a.ID, r.UserAgent())
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure(r),
+	http.SetCookie(w, &http.Cookie{Name: authCookie, Value: tok, Path: "/", HttpOnly: true, Secure: request.Secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.absolute().Seconds())})
 	s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: a.ID, Actor: a.DisplayName, Action: "account.sign_in", Details: method + " " + clientIP(r)})
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
@@ -262,7 +211,7 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a *account
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	if c, err := r.Cookie(authCookie); err == nil {
 		s.cfg.Accounts.EndSignIn(ctx, c.Value)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // The public-response cache. What an anonymous citizen sees is the same for
@@ -364,7 +365,7 @@ func etagMatch(header, etag string) bool {
 // query, the language the request gets, and the base URL the absolute
 // URLs of feeds and OParl are built from.
 func cacheKey(r *http.Request) string {
-	return strings.Join([]string{baseURL(r), r.URL.Path, r.URL.RawQuery, language(r)}, "\x00")
+	return strings.Join([]string{baseURL(r), r.URL.Path, r.URL.RawQuery, render.Language(r)}, "\x00")
 }
 
 // recorder keeps a handler's response in memory.

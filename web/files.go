@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // Public files at content-addressed URLs: /files/{sha256}.pdf is the
@@ -31,24 +31,6 @@ import (
 // keeps its stable accessUrl/downloadUrl per File (the File object, not
 // the bytes, is what OParl identifies).
 
-// fileRoutes registers the content-addressed files.
-func (s *Server) fileRoutes(r chi.Router) {
-	r.Get("/files/{name}", s.handlePublicFile)
-}
-
-// publicFileURL is where a citizen reads version v.
-func publicFileURL(v *documents.Version) string { return "/files/" + v.SHA256 + ".pdf" }
-
-// documentURL is the link to version v of document docID for viewer:
-// the public, content-addressed URL for citizens (who see only what is
-// public), the checked per-version URL for everyone else.
-func documentURL(viewer access.Viewer, docID int64, v *documents.Version) string {
-	if viewer.AccountID == 0 && viewer.Role == access.RoleAnonymous {
-		return publicFileURL(v)
-	}
-	return fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", docID, v.Number)
-}
-
 func validSHA256(s string) bool {
 	if len(s) != 64 {
 		return false
@@ -64,12 +46,12 @@ func validSHA256(s string) bool {
 func (s *Server) handlePublicFile(w http.ResponseWriter, r *http.Request) {
 	sha, ok := strings.CutSuffix(chi.URLParam(r, "name"), ".pdf")
 	if !ok || !validSHA256(sha) || s.pub == nil {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	v, err := s.pub.publicVersion(r.Context(), s, sha)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	disposition := "inline"
@@ -186,7 +168,7 @@ func (c *publicCache) publicVersion(ctx context.Context, s *Server, sha string) 
 		c.files.mu.Unlock()
 	}
 	if d.v == nil {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	return d.v, nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 func TestLimiter(t *testing.T) {
@@ -180,7 +180,7 @@ func TestAdmissionLanes(t *testing.T) {
 	member := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("X-Member") != "" {
-				r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, access.Viewer{AccountID: 7, Role: access.RoleMember}))
+				r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
 			}
 			next.ServeHTTP(w, r)
 		})

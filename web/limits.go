@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Request bodies are limited, and mostly read, before any handler runs
@@ -42,7 +44,7 @@ const (
 	signInBody      = 8 << 10
 	signInTimeout   = 5 * time.Second
 	maxFormBody     = 64 << 10
-	maxJSONBody     = 1 << 20
+	maxJSONBody     = request.MaxJSONBody
 	preRead         = 64 << 10
 	bodyReadTimeout = 20 * time.Second
 	uploadRate      = 16 << 10 // bytes per second, on average
@@ -178,8 +180,8 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 // bodyError answers with a page for browsers' forms, JSON for the API.
 func (s *Server) bodyError(w http.ResponseWriter, r *http.Request, err error) {
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/oparl/") {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	s.pageError(w, r, err)
+	render.Error(w, r, err)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // OIDCConfig turns on sign-in through an OpenID Connect provider such as
@@ -65,7 +67,7 @@ func (s *Server) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 	state, nonce, verifier := randomString(), randomString(), oauth2.GenerateVerifier()
 	next := safeNext(r.URL.Query().Get("next"))
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: strings.Join([]string{state, nonce, verifier, base64.RawURLEncoding.EncodeToString([]byte(next))}, "."),
-		Path: "/login/oidc", MaxAge: 600, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+		Path: "/login/oidc", MaxAge: 600, HttpOnly: true, Secure: request.Secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, s.oidc.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusSeeOther)
 }
 
@@ -73,13 +75,13 @@ func (s *Server) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 // in.
 func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	lang := language(r)
+	lang := render.Language(r)
 	fail := func(msg string, err error) {
 		s.log.Info("OIDC sign-in failed", "reason", msg, "err", err)
-		p := s.newPage(w, r, translate(lang, "login.title"))
+		p := render.NewPage(w, r, render.T(lang, "login.title"))
 		p.CSRF = s.csrf.Token(w, r)
 		p.Error, p.Data = msg, "/"
-		s.render(w, r, http.StatusUnauthorized, "login", p)
+		render.HTML(w, r, http.StatusUnauthorized, "login", p)
 	}
 	c, err := r.Cookie(oidcCookie)
 	parts := strings.Split(cookieValueOr(c, err), ".")

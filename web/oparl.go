@@ -53,7 +53,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -100,56 +100,6 @@ func (c OParlConfig) validate() error {
 
 // oparlViewer is the only viewer OParl reads as: anonymous.
 var oparlViewer = access.Viewer{}
-
-// oparlRoutes registers the OParl API on r.
-func (s *Server) oparlRoutes(r chi.Router) {
-	r.Route("/oparl/v1", func(r chi.Router) {
-		r.Use(oparlCORS)
-		r.Options("/*", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, oparlBase(r)+"/system", http.StatusMovedPermanently)
-		})
-		r.Get("/system", s.oparlObject(s.oparlSystem))
-		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
-		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
-		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
-		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
-		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
-		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
-		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
-		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
-		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
-		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
-		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
-		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
-		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
-		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
-		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
-		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
-		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
-		r.Get("/meeting/{id}", s.oparlObject(s.oparlMeeting))
-		r.Get("/agendaItem/{id}", s.oparlObject(s.oparlAgendaItem))
-		r.Get("/paper/{id}", s.oparlObject(s.oparlPaper))
-		r.Get("/paper/{paper}/consultation/{id}", s.oparlObject(s.oparlConsultation))
-		r.Get("/file/{id}", s.oparlObject(s.oparlFile))
-		r.Get("/file/{id}/access", s.oparlFileBytes("inline"))
-		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
-		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
-		s.oparlListRoutes(r)
-		r.NotFound(s.oparlNotFound)
-		// The OPTIONS route above matches every path, so chi would answer
-		// any other method on an unknown path 405 with an empty body; an
-		// unknown path is missing, whatever the method.
-		r.MethodNotAllowed(s.oparlNotFound)
-	})
-	r.HandleFunc("/oparl", s.oparlNotFound)
-	r.With(oparlCORS).HandleFunc("/oparl/*", s.oparlNotFound)
-}
-
-// oparlNotFound answers an unknown path with OParl's Error object, 404.
-func (s *Server) oparlNotFound(w http.ResponseWriter, r *http.Request) {
-	oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
-}
 
 // oparlCORS lets any web page read the API (OParl 1.1, chapter CORS).
 func oparlCORS(next http.Handler) http.Handler {
@@ -298,7 +248,7 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := parseOParlQuery(r)
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		if q.page > 1 && q.after == 0 {
@@ -306,25 +256,25 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 			// where page n starts. That costs what an offset costs, so
 			// it is bounded; links.next never leads here.
 			if q.page > oparlMaxSkip/q.limit {
-				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
+				render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
 				return
 			}
 			skip := *q
 			skip.limit = (q.page - 1) * q.limit
 			items, next, err := list(r, &skip)
 			if err != nil {
-				oparlError(s, w, r, err)
+				render.Error(w, r, err)
 				return
 			}
 			if next == 0 || len(items) == 0 {
-				oparlError(s, w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
+				render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
 				return
 			}
 			q.after = next
 		}
 		items, next, err := list(r, q)
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
@@ -378,7 +328,7 @@ func (s *Server) oparlObject(get func(r *http.Request) (any, error)) http.Handle
 	return func(w http.ResponseWriter, r *http.Request) {
 		obj, err := get(r)
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		writeOParl(w, r, obj)
@@ -423,32 +373,6 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
-}
-
-// oparlError answers with an OParl Error object. As everywhere in web,
-// something the public may not see answers exactly like something that
-// does not exist, and an internal error shows only a request ID.
-func oparlError(s *Server, w http.ResponseWriter, r *http.Request, err error) {
-	code := ratsmappe.ErrorCode(err)
-	body := map[string]string{"type": oparlSchema + "Error"}
-	status := ErrorStatus(code)
-	switch code {
-	case ratsmappe.ENOTFOUND:
-		body["message"] = "Nicht gefunden."
-	case ratsmappe.EINTERNAL:
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r), "err", err)
-		body["message"] = "internal error"
-		body["debug"] = "request " + requestID(r)
-	default:
-		body["message"] = ratsmappe.ErrorMessage(err)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(body)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
 }
 
 // oparlID reads the numeric URL parameter name; a malformed one (leading

@@ -15,6 +15,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // An OParl File is an attachment (sessions.Attachment): the link of a
@@ -123,7 +124,7 @@ func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch,
 		return nil, time.Time{}, err
 	}
 	f := &oparlFileObj{ID: id, Type: oparlSchema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
-		Date: v.Created.In(berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
+		Date: v.Created.In(render.Berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
 		Text:      strings.TrimSpace(strings.Join(texts, "\f")),
 		AccessURL: id + "/access", DownloadURL: id + "/download",
 		Created: oparlTime(a.Created), Modified: oparlTime(modified)}
@@ -166,12 +167,12 @@ func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
 		ctx := r.Context()
 		id, err := oparlID(r, "id")
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		a, err := s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, id)
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
@@ -179,7 +180,7 @@ func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
 			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 		}
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		s.servePDF(w, r, v, disposition, "public, no-cache")
@@ -256,7 +257,7 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.") // a deleted stub has no bytes
 		}
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		ms, _ := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mustID(r, "mid"))
@@ -271,7 +272,7 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
 		}
 		if err != nil {
-			oparlError(s, w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		s.servePDF(w, r, v, disposition, "public, no-cache")

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -19,13 +17,6 @@ import (
 // objects of the page are built. The body-wide agendaItem, consultation
 // and file lists are the ones OParl 1.1 makes mandatory besides the
 // classic ones.
-
-// oparlListRoutes registers the body-wide lists on r (inside /oparl/v1).
-func (s *Server) oparlListRoutes(r chi.Router) {
-	r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))
-	r.Get("/body/{id}/consultation", s.oparlList(s.oparlPublicList(sessions.ListConsultations)))
-	r.Get("/body/{id}/file", s.oparlList(s.oparlPublicList(sessions.ListFiles)))
-}
 
 // oparlPublicList is the lister of list l, of the body in the URL or, for
 // /organization/{id}/meeting, of the organization.

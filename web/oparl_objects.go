@@ -8,6 +8,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // OParl objects. Optional fields are omitted when empty (OParl asks for
@@ -187,7 +188,7 @@ func oparlTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(berlin).Format("2006-01-02T15:04:05-07:00")
+	return t.In(render.Berlin).Format("2006-01-02T15:04:05-07:00")
 }
 
 func latest(ts ...time.Time) time.Time {

@@ -1,13 +1,14 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Who is asking, and under which address this server is known, are
@@ -34,8 +35,6 @@ type client struct {
 	base  string // scheme://host[:port], no trailing slash
 }
 
-type clientKey struct{}
-
 // parsePublicURL checks Config.PublicURL: an absolute http or https URL
 // without path, query or fragment. It returns it as scheme://host.
 func parsePublicURL(raw string) (string, error) {
@@ -53,7 +52,8 @@ func parsePublicURL(raw string) (string, error) {
 func (s *Server) resolveClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := resolve(r, s.cfg.TrustedProxies, s.publicURL)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
+		rc := request.Client{Addr: c.addr, HTTPS: c.https, Base: c.base}
+		next.ServeHTTP(w, r.WithContext(request.WithClient(r.Context(), rc)))
 	})
 }
 
@@ -91,8 +91,8 @@ func resolve(r *http.Request, trusted []netip.Prefix, publicURL string) client {
 // clientOf returns r's client, resolved without trusting anyone if
 // resolveClient did not run (handlers called directly by tests).
 func clientOf(r *http.Request) client {
-	if c, ok := r.Context().Value(clientKey{}).(client); ok {
-		return c
+	if c, ok := request.ClientOf(r); ok {
+		return client{addr: c.Addr, https: c.HTTPS, base: c.Base}
 	}
 	return resolve(r, nil, "")
 }

@@ -1,17 +1,19 @@
-// Package web serves Ratsmappe over HTTP: health and metrics endpoints, the
-// JSON API under /api/v1/ and, in later stages, the pages of the portal,
-// the clerk UI and the reader.
+// Package web serves Ratsmappe over HTTP. It is the core: the server, its
+// middleware (proxies, limits, admission, sign-in, CSRF, the public
+// cache), sign-in itself, health and metrics, OParl (until it moves to
+// web/oparl), and the one route table (routes.go) that registers the
+// handlers of every surface — web/portal, web/office, web/reader.
 //
-// Errors are mapped to HTTP statuses in one place (Error). A person never
-// sees an internal error's text, only "internal error" and a request ID.
+// Errors are mapped to HTTP statuses in one place (render.Error). A person
+// never sees an internal error's text, only "internal error" and a
+// request ID.
 package web
 
 import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/json"
-	"errors"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,15 +22,19 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/office"
+	"github.com/ratsmappe/ratsmappe/web/portal"
+	"github.com/ratsmappe/ratsmappe/web/reader"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Config configures a Server.
@@ -78,13 +84,14 @@ type Config struct {
 	OParl OParlConfig
 }
 
+// Searcher answers full-text searches; see portal.Searcher.
+type Searcher = portal.Searcher
+
 // Server is the HTTP handler of Ratsmappe.
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	router chi.Router
-	assets *assets
-	views  *views
 	csrf   *csrf
 	oidc   *oidcLogin
 
@@ -94,8 +101,11 @@ type Server struct {
 	known   *knownTokens
 	verify  *lane // checking credentials not in known
 
-	pub     *publicCache // nil without a database
-	packets *packets
+	pub    *publicCache // nil without a database
+	reader *reader.Handler
+	folder *folder.Folder
+	office *office.Handler
+	portal *portal.Handler
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -105,16 +115,20 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Accounts == nil && cfg.DB != nil {
 		cfg.Accounts = accounts.NewStore(cfg.DB, nil)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, packets: newPackets(cfg.PacketDir)}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	var err error
-	if s.assets, err = loadAssets(); err != nil {
-		return nil, fmt.Errorf("web: assets: %w", err)
+	stores := folder.Config{Sessions: cfg.Sessions, Documents: cfg.Documents, Log: s.log}
+	s.folder = folder.New(stores)
+	if s.reader, err = reader.New(reader.Config{Config: stores, DB: cfg.DB, Accounts: cfg.Accounts, PacketDir: cfg.PacketDir}); err != nil {
+		return nil, err
 	}
-	if s.views, err = loadViews(s.assets); err != nil {
-		return nil, fmt.Errorf("web: templates: %w", err)
+	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
+	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
+	if err := render.Load(); err != nil {
+		return nil, err
 	}
 	if err := cfg.OParl.validate(); err != nil {
 		return nil, err
@@ -135,7 +149,7 @@ func NewServer(cfg Config) (*Server, error) {
 		key = make([]byte, 32)
 		rand.Read(key)
 	}
-	s.csrf = newCSRF(key, secure)
+	s.csrf = newCSRF(key, request.Secure)
 	s.signIns = newSignInThrottle(time.Now)
 	s.known = newKnownTokens(time.Now)
 	s.verify = newLane(16, 256, 3*time.Second)
@@ -154,81 +168,21 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := chi.NewRouter()
-	r.Use(s.resolveClient)
-	// Early, so that every answer — a 429 too — carries them.
-	r.Use(securityHeaders)
-	r.Use(middleware.RequestID)
-	r.Use(middleware.Recoverer)
-	// A body arrives, and a sign-in is checked, before the request takes
-	// an admission slot: slow clients and forged cookies hold none, and
-	// the admission knows whom it admits (admission.go, limits.go).
-	r.Use(s.limitBodies)
-	r.Use(s.authenticate)
-	r.Use(newAdmission(inFlight, queue, wait).middleware)
-	// HEAD is answered by the GET handler, without the body.
-	r.Use(middleware.GetHead)
-	r.Use(rememberLanguage)
-	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(s.checkCSRF)
-	r.Use(publicCache)
-
-	r.Handle("/static/*", s.assets)
-	r.Get("/healthz", s.handleHealthz)
-	r.Get("/readyz", s.handleReadyz)
-	if cfg.Registry != nil {
-		r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
-	}
-	if cfg.Sessions != nil {
-		s.oparlRoutes(r)
-		s.fileRoutes(r)
-		r.Get("/login", s.handleLoginPage)
-		r.Post("/login", s.handleLogin)
-		r.Post("/logout", s.handleLogout)
-		if s.oidc != nil {
-			r.Get("/login/oidc", s.handleOIDCStart)
-			r.Get("/login/oidc/callback", s.handleOIDCCallback)
-		}
-		r.Get("/", s.pageHome)
-		r.Get("/organizations", s.pageOrganizations)
-		r.Get("/organizations/{id}", s.pageOrganization)
-		r.Get("/papers/{id}", s.pagePaper)
-		r.Get("/documents/{id}", s.pageDocument)
-		r.Get("/documents/{id}/diff", s.pageDiff)
-		r.Get("/meetings", s.pageMeetings)
-		r.Get("/meetings/{id}", s.pageMeeting)
-		r.Get("/calendar.ics", s.handleCalendar)
-		r.Get("/organizations/{id}/calendar.ics", s.handleCalendar)
-		r.Get("/feeds/documents.atom", s.handleDocumentsFeed)
-		r.Get("/organizations/{id}/documents.atom", s.handleDocumentsFeed)
-		r.Get("/sitemap.xml", s.handleSitemap)
-		s.searchRoutes(r)
-		r.Get("/office", s.staffPage(s.pageOffice))
-		r.Get("/office/meetings/{id}", s.staffPage(s.pageOfficeMeeting))
-		r.Get("/office/calendar", s.staffPage(s.pageOfficeCalendar))
-		r.Get("/office/audit", s.staffPage(s.pageOfficeAudit))
-		s.readerRoutes(r)
-		r.Route("/api/v1", func(r chi.Router) {
-			r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
-			r.Get("/meetings", s.apiMeetings)
-			r.Get("/meetings/{id}", s.apiMeeting)
-			r.Get("/meetings/{id}/packet.pdf", s.apiPacket)
-			r.Get("/openapi.json", s.apiOpenAPI)
-			s.searchAPIRoutes(r)
-			r.Group(s.clerkRoutes)
-			s.readerAPI(r)
-			s.annotationRoutes(r)
-		})
-	}
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
-	})
-	s.router = r
+	s.router = s.routes(publicCache, newAdmission(inFlight, queue, wait))
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// requestValues gives the request what the surfaces read back through
+// package request: the logger and the source of CSRF tokens.
+func (s *Server) requestValues(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := request.WithToken(request.WithLogger(r.Context(), s.log), s.csrf.Token)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -274,7 +228,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, check)
+	render.JSON(w, status, check)
 }
 
 // handleVersionFile serves the sanitized PDF of one version, with range
@@ -285,27 +239,27 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	n, err2 := strconv.Atoi(chi.URLParam(r, "n"))
 	if err1 != nil || err2 != nil || id <= 0 || n <= 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
 	ctx := r.Context()
-	viewer := viewerFrom(ctx)
-	acc, err := s.documentAccess(ctx, viewer, id)
+	viewer := request.Viewer(ctx)
+	acc, err := s.folder.DocumentAccess(ctx, viewer, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	v, err := s.cfg.Documents.Store().FindVersion(ctx, id, n)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if access.VersionAccess(viewer, acc, v.State == documents.StateWithdrawn) != access.Full {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden."))
 		return
 	}
 	// Public or not decides caching and the audit: what a citizen may
@@ -314,16 +268,16 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 	// else is private, and reading it is recorded.
 	public, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cache := "private, no-store"
-	if publicVersionState(public, v.State) {
+	if folder.PublicVersionState(public, v.State) {
 		cache = "public, no-cache"
 	} else {
 		// Every request counts, whatever its method or range: a HEAD
 		// tells size and date, a range hands out bytes (see audit.go).
-		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
+		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d", n))
 	}
 	disposition := "inline"
 	if r.URL.Query().Get("download") != "" {
@@ -346,79 +300,10 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.V
 	http.ServeContent(w, r, "", v.Created, rs)
 }
 
-// Error writes err as a JSON error response with the status its code maps
-// to: code, message, and reason and message_en where the error has them.
-// Internal errors are logged with the request ID and shown as "internal
-// error".
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	var rej *documents.Rejection
-	if errors.As(err, &rej) {
-		status := http.StatusUnprocessableEntity
-		if rej.Code == documents.RejectTooLarge {
-			status = http.StatusRequestEntityTooLarge
-		}
-		writeJSON(w, status, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
-		return
-	}
-	code := ratsmappe.ErrorCode(err)
-	switch code {
-	case ratsmappe.ENOTFOUND:
-		// One body for everything not found — and everything refused —
-		// so that a response never tells which it was.
-		writeJSON(w, http.StatusNotFound, notFoundBody)
-		return
-	case ratsmappe.EINTERNAL:
-		reqID := middleware.GetReqID(r.Context())
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"code": code, "message": "internal error", "request_id": reqID})
-		return
-	}
-	body := map[string]string{"code": code, "message": ratsmappe.ErrorMessage(err)}
-	var e *ratsmappe.Error
-	if errors.As(err, &e) {
-		if e.Reason != "" {
-			body["reason"] = e.Reason
-		}
-		if e.MessageEN != "" {
-			body["message_en"] = e.MessageEN
-		}
-	}
-	writeJSON(w, ErrorStatus(code), body)
-}
+//go:embed openapi.json
+var openAPI []byte
 
-var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Nicht gefunden. / Not found."}
-
-// requestID is the ID middleware.RequestID gave r, for logs and error pages.
-func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }
-
-// ErrorStatus maps an application error code to an HTTP status.
-func ErrorStatus(code string) int {
-	switch code {
-	case ratsmappe.EINVALID:
-		return http.StatusBadRequest
-	case ratsmappe.ENOTFOUND:
-		return http.StatusNotFound
-	case ratsmappe.ECONFLICT:
-		return http.StatusConflict
-	case ratsmappe.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case ratsmappe.EFORBIDDEN:
-		return http.StatusForbidden
-	case ratsmappe.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case ratsmappe.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
-	case ratsmappe.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	w.Write(openAPI)
 }

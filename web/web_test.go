@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -105,39 +103,6 @@ func TestNotFoundIsUniform(t *testing.T) {
 		} else if body != first {
 			t.Errorf("%s: body %q differs from %q", p, body, first)
 		}
-	}
-}
-
-func TestErrorStatus(t *testing.T) {
-	for code, want := range map[string]int{
-		ratsmappe.EINVALID: 400, ratsmappe.EUNAUTHORIZED: 401, ratsmappe.EFORBIDDEN: 403,
-		ratsmappe.ENOTFOUND: 404, ratsmappe.ECONFLICT: 409, ratsmappe.ETOOLARGE: 413,
-		ratsmappe.EUNSUPPORTED: 415, ratsmappe.EINTERNAL: 500, ratsmappe.EUNAVAILABLE: 503, "other": 500,
-	} {
-		if got := web.ErrorStatus(code); got != want {
-			t.Errorf("ErrorStatus(%s) = %d, want %d", code, got, want)
-		}
-	}
-}
-
-// An internal error shows a person "internal error" and a request ID,
-// never the error's text.
-func TestInternalErrorHidesDetails(t *testing.T) {
-	s, err := web.NewServer(web.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/x", nil)
-	s.Error(rec, req, errors.New("sql: database is locked at /var/lib/secret.db"))
-	body := rec.Body.String()
-	if rec.Code != 500 || strings.Contains(body, "secret") || strings.Contains(body, "sql") || !strings.Contains(body, "internal error") {
-		t.Errorf("got %d %s", rec.Code, body)
-	}
-	rec = httptest.NewRecorder()
-	s.Error(rec, req, documents.Reject(documents.RejectEncrypted, errors.New("pdfium: 4")))
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"code":"encrypted"`) || strings.Contains(rec.Body.String(), "pdfium") {
-		t.Errorf("rejection: %d %s", rec.Code, rec.Body.String())
 	}
 }
 

@@ -1,4 +1,4 @@
-package web
+package reader
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // What changed between two versions of a document: a word diff page by
@@ -19,7 +22,7 @@ import (
 // version the viewer may not see answers like a missing one.
 
 func init() {
-	for k, v := range map[string][2]string{
+	render.Register(map[string][2]string{
 		"diff.title":      {"Änderungen", "Changes"},
 		"diff.versions":   {"Fassung %d mit Fassung %d verglichen", "Version %d compared with version %d"},
 		"diff.summary":    {"%d Wörter eingefügt, %d Wörter entfernt.", "%d words inserted, %d words removed."},
@@ -34,9 +37,7 @@ func init() {
 		"diff.none":       {"Die beiden Fassungen enthalten denselben Text.", "Both versions contain the same text."},
 		"diff.back":       {"Zum Dokument", "Back to the document"},
 		"diff.page_label": {"Seite", "Page"},
-	} {
-		messages[k] = v
-	}
+	})
 }
 
 type diffView struct {
@@ -51,14 +52,14 @@ type diffView struct {
 // documentDiff computes the diff of document id between the versions the
 // query names: to defaults to the current version, from to the version
 // the viewer last read, else the one before to.
-func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*diffView, error) {
-	v := viewerFrom(ctx)
+func (s *Handler) documentDiff(ctx context.Context, r *http.Request, id int64) (*diffView, error) {
+	v := request.Viewer(ctx)
 	acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
 	if acc != access.Full {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	doc, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
@@ -107,7 +108,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 		return nil, err
 	}
 	if !visible[dv.From] || !visible[dv.To] {
-		return nil, notFoundErr
+		return nil, render.NotFound
 	}
 	older, err := s.pageTexts(ctx, id, dv.From)
 	if err != nil {
@@ -118,9 +119,9 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 		return nil, err
 	}
 	dv.DiffResult = annotate.Diff(older, newer)
-	if signedIn(v) {
-		if pub := s.anonymousAccess(ctx, id); !publicVersionState(pub, states[dv.From]) || !publicVersionState(pub, states[dv.To]) {
-			s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("versions %d–%d, diff", dv.From, dv.To))
+	if folder.SignedIn(v) {
+		if pub := s.folder.AnonymousAccess(ctx, id); !folder.PublicVersionState(pub, states[dv.From]) || !folder.PublicVersionState(pub, states[dv.To]) {
+			s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("versions %d–%d, diff", dv.From, dv.To))
 		}
 	}
 	for _, p := range dv.Pages {
@@ -131,7 +132,7 @@ func (s *Server) documentDiff(ctx context.Context, r *http.Request, id int64) (*
 	return dv, nil
 }
 
-func (s *Server) pageTexts(ctx context.Context, id int64, n int) ([]string, error) {
+func (s *Handler) pageTexts(ctx context.Context, id int64, n int) ([]string, error) {
 	pages, err := s.cfg.Documents.Store().FindPages(ctx, id, n)
 	if err != nil {
 		return nil, err
@@ -143,34 +144,35 @@ func (s *Server) pageTexts(ctx context.Context, id int64, n int) ([]string, erro
 	return out, nil
 }
 
-func (a *annotations) apiDiff(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+// Diff answers GET /api/v1/documents/{id}/diff.
+func (a *Annotations) Diff(w http.ResponseWriter, r *http.Request) {
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	dv, err := a.s.documentDiff(r.Context(), r, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"document": id, "from": dv.From, "to": dv.To,
+	render.JSON(w, http.StatusOK, map[string]any{"document": id, "from": dv.From, "to": dv.To,
 		"pages": dv.Pages, "inserted": dv.Inserted, "deleted": dv.Deleted})
 }
 
-// pageDiff shows the diff as HTML: changed pages in full (long unchanged
+// DiffPage shows the diff as HTML: changed pages in full (long unchanged
 // stretches shortened), insertions in <ins> and deletions in <del>, each
 // with a hidden text label, since screen readers do not announce them.
-func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+func (s *Handler) DiffPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	dv, err := s.documentDiff(r.Context(), r, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	for i := range dv.Pages {
@@ -180,10 +182,10 @@ func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	p := s.newPage(w, r, translate(language(r), "diff.title")+": "+dv.Title)
+	p := render.NewPage(w, r, render.T(render.Language(r), "diff.title")+": "+dv.Title)
 	p.Data = dv
 	w.Header().Set("Cache-Control", "private, no-store")
-	s.render(w, r, http.StatusOK, "diff", p)
+	render.HTML(w, r, http.StatusOK, "diff", p)
 }
 
 // shorten keeps the first and last n words of a long unchanged run.

@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Searcher answers full-text searches over the document pages a viewer
@@ -27,17 +27,6 @@ type Searcher interface {
 	Suggest(ctx context.Context, q search.SuggestQuery) ([]string, error)
 }
 
-// searchRoutes registers the search page; searchAPIRoutes the JSON API
-// under /api/v1.
-func (s *Server) searchRoutes(r chi.Router) {
-	r.Get("/search", s.pageSearch)
-}
-
-func (s *Server) searchAPIRoutes(r chi.Router) {
-	r.Get("/search", s.apiSearch)
-	r.Get("/search/suggest", s.apiSuggest)
-}
-
 // errSearchUnavailable is what a viewer is told while the index cannot
 // answer.
 var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorübergehend nicht verfügbar.")
@@ -47,7 +36,7 @@ var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorü
 // — for the viewer of r.
 func parseSearch(r *http.Request) (search.Query, error) {
 	v := r.URL.Query()
-	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(viewerFrom(r.Context()))}
+	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(request.Viewer(r.Context()))}
 	clean := func(xs []string) []string {
 		var out []string
 		for _, x := range xs {
@@ -69,7 +58,7 @@ func parseSearch(r *http.Request) (search.Query, error) {
 		if s == "" {
 			continue
 		}
-		t, err := time.ParseInLocation("2006-01-02", s, berlin)
+		t, err := time.ParseInLocation("2006-01-02", s, render.Berlin)
 		if err != nil {
 			return q, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiges Datum %q (erwartet JJJJ-MM-TT).", s)
 		}
@@ -111,7 +100,7 @@ func hitURLs(h search.Hit) (doc, file string) {
 
 // searchError turns a failed search into what the viewer is told: EINVALID
 // as it is, anything else as "temporarily unavailable" (logged).
-func (s *Server) searchError(r *http.Request, err error) error {
+func (s *Handler) searchError(r *http.Request, err error) error {
 	if ratsmappe.ErrorCode(err) == ratsmappe.EINVALID {
 		return err
 	}
@@ -119,10 +108,11 @@ func (s *Server) searchError(r *http.Request, err error) error {
 	return errSearchUnavailable
 }
 
-func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+// APISearch answers GET /api/v1/search.
+func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 	q, err := parseSearch(r)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	v := r.URL.Query()
@@ -130,16 +120,16 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		q.Limit, err = intParam(v.Get("limit"), search.DefaultLimit)
 	}
 	if err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "offset und limit müssen Zahlen sein."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "offset und limit müssen Zahlen sein."))
 		return
 	}
 	if s.cfg.Search == nil {
-		s.Error(w, r, errSearchUnavailable)
+		render.Error(w, r, errSearchUnavailable)
 		return
 	}
 	res, err := s.cfg.Search.Search(r.Context(), q)
 	if err != nil {
-		s.Error(w, r, s.searchError(r, err))
+		render.Error(w, r, s.searchError(r, err))
 		return
 	}
 	hits := make([]hitJSON, 0, len(res.Hits))
@@ -159,7 +149,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Add("Vary", "Cookie, Authorization")
-	writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "offset": q.Offset, "limit": q.Limit, "hits": hits, "facets": facets})
+	render.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "offset": q.Offset, "limit": q.Limit, "hits": hits, "facets": facets})
 }
 
 func intParam(s string, def int) (int, error) {
@@ -169,15 +159,16 @@ func intParam(s string, def int) (int, error) {
 	return strconv.Atoi(s)
 }
 
-func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) {
+// APISuggest answers GET /api/v1/search/suggest.
+func (s *Handler) APISuggest(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Search == nil {
-		s.Error(w, r, errSearchUnavailable)
+		render.Error(w, r, errSearchUnavailable)
 		return
 	}
 	words, err := s.cfg.Search.Suggest(r.Context(), search.SuggestQuery{Prefix: r.URL.Query().Get("q"),
-		Viewer: access.SearchViewer(viewerFrom(r.Context()))})
+		Viewer: access.SearchViewer(request.Viewer(r.Context()))})
 	if err != nil {
-		s.Error(w, r, s.searchError(r, err))
+		render.Error(w, r, s.searchError(r, err))
 		return
 	}
 	if words == nil {
@@ -185,7 +176,7 @@ func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Add("Vary", "Cookie, Authorization")
-	writeJSON(w, http.StatusOK, map[string]any{"suggestions": words})
+	render.JSON(w, http.StatusOK, map[string]any{"suggestions": words})
 }
 
 // The search page.
@@ -238,29 +229,30 @@ type searchView struct {
 
 const searchPageSize = 10
 
-func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
+// Search answers GET /search.
+func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	lang := language(r)
+	lang := render.Language(r)
 	vals := r.URL.Query()
 	q, err := parseSearch(r)
-	p := s.newPage(w, r, translate(lang, "search.title"))
+	p := render.NewPage(w, r, render.T(lang, "search.title"))
 	view := &searchView{Query: q.Text, Meetings: q.Filter.Meetings, DateFrom: vals.Get("from"), DateTo: vals.Get("to")}
 	p.Data = view
 	orgs, oerr := s.committees(r)
 	if oerr != nil {
-		s.pageError(w, r, oerr)
+		render.Error(w, r, oerr)
 		return
 	}
 	for _, o := range orgs {
 		view.Committees = append(view.Committees, option{o.Name, o.Name, contains(q.Filter.Committees, o.Name)})
 	}
 	for _, k := range documents.Kinds {
-		view.Kinds = append(view.Kinds, option{k, translate(lang, "kind."+k), contains(q.Filter.Kinds, k)})
+		view.Kinds = append(view.Kinds, option{k, render.T(lang, "kind."+k), contains(q.Filter.Kinds, k)})
 	}
 	status := http.StatusOK
 	if err != nil {
 		p.Error, status = ratsmappe.ErrorMessage(err), http.StatusBadRequest
-		s.render(w, r, status, "search", p)
+		render.HTML(w, r, status, "search", p)
 		return
 	}
 	page, _ := strconv.Atoi(vals.Get("page"))
@@ -269,7 +261,7 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Offset, q.Limit = (page-1)*searchPageSize, searchPageSize
 	if q.Text == "" && len(q.Filter.Committees)+len(q.Filter.Kinds)+len(q.Filter.Meetings) == 0 && q.Filter.From.IsZero() && q.Filter.To.IsZero() {
-		s.render(w, r, status, "search", p)
+		render.HTML(w, r, status, "search", p)
 		return
 	}
 	view.Searched = true
@@ -283,11 +275,11 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
 		err = s.searchError(r, err)
 		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAVAILABLE {
 			view.Unavailable = true
-			p.Error, status = translate(lang, "search.unavailable"), http.StatusServiceUnavailable
+			p.Error, status = render.T(lang, "search.unavailable"), http.StatusServiceUnavailable
 		} else {
 			p.Error, status = ratsmappe.ErrorMessage(err), http.StatusBadRequest
 		}
-		s.render(w, r, status, "search", p)
+		render.HTML(w, r, status, "search", p)
 		return
 	}
 	view.Total = res.Total
@@ -324,14 +316,14 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
 		view.Hits = append(view.Hits, sh)
 	}
 	for _, f := range res.Facets {
-		fv := facetView{Name: f.Name, Label: translate(lang, "search.facet."+f.Name)}
+		fv := facetView{Name: f.Name, Label: render.T(lang, "search.facet."+f.Name)}
 		for _, v := range f.Values {
 			l := facetLink{Value: v.Value, Label: v.Value, Count: v.Count}
 			switch f.Name {
 			case search.FacetCommittee:
 				l.URL, l.Active = with("committee", v.Value), contains(q.Filter.Committees, v.Value)
 			case search.FacetKind:
-				l.Label = translate(lang, "kind."+v.Value)
+				l.Label = render.T(lang, "kind."+v.Value)
 				l.URL, l.Active = with("kind", v.Value), contains(q.Filter.Kinds, v.Value)
 			case search.FacetYear:
 				u := url.Values{}
@@ -358,7 +350,7 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
 		view.Next = with("page", strconv.Itoa(page+1))
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	s.render(w, r, status, "search", p)
+	render.HTML(w, r, status, "search", p)
 }
 
 func contains(xs []string, x string) bool {

@@ -1,8 +1,13 @@
-package web
+// Package portal is the public surface of web: the pages citizens and
+// members read (home, organizations, meetings, papers, documents, search),
+// the feeds and calendars other programs subscribe to (Atom, iCalendar,
+// the sitemap), and the JSON API's meetings and search. What it shows
+// passes the access rule through web/folder; web/routes.go registers it.
+package portal
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,7 +17,29 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the portal reads.
+type Config struct {
+	folder.Config // the stores and the logger
+	// Search answers /search and /api/v1/search; nil: search unavailable.
+	Search Searcher
+}
+
+// Handler serves the portal's pages, feeds and JSON.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	folder *folder.Folder
+}
+
+// New returns the portal's handlers.
+func New(cfg Config) *Handler {
+	return &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config)}
+}
 
 // The portal: what citizens (and everyone else, with what they may see)
 // browse — start page, committees, papers, documents with their text.
@@ -24,13 +51,14 @@ type newsItem struct {
 	Late                bool
 }
 
-func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+// Home answers GET /.
+func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	now := time.Now()
 	next, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: now.Add(-6 * time.Hour), Limit: 5})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	// The newest documents the viewer may see: the newest documents
@@ -38,7 +66,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	var news []newsItem
 	latest, err := s.cfg.Documents.Store().FindDocuments(ctx, documents.DocumentFilter{Newest: true, Limit: 200})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ids := make([]int64, len(latest))
@@ -47,7 +75,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	byID := map[int64]*documents.Document{}
@@ -66,20 +94,20 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	orgs, err := s.committees(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	nextViews, err := s.meetingSummaries(ctx, next)
+	nextViews, err := s.folder.MeetingSummaries(ctx, next)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, s.bodyName(ctx))
+	p := render.NewPage(w, r, s.bodyName(ctx))
 	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
-	s.render(w, r, http.StatusOK, "home", p)
+	render.HTML(w, r, http.StatusOK, "home", p)
 }
 
-func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
+func (s *Handler) committees(r *http.Request) ([]*sessions.Organization, error) {
 	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
 		return nil, err
@@ -93,36 +121,38 @@ func (s *Server) committees(r *http.Request) ([]*sessions.Organization, error) {
 	return out, nil
 }
 
-func (s *Server) pageOrganizations(w http.ResponseWriter, r *http.Request) {
+// Organizations answers GET /organizations.
+func (s *Handler) Organizations(w http.ResponseWriter, r *http.Request) {
 	all, err := s.cfg.Sessions.FindOrganizations(r.Context(), sessions.OrganizationFilter{})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, translate(language(r), "portal.organizations"))
+	p := render.NewPage(w, r, render.T(render.Language(r), "portal.organizations"))
 	p.Data = all
-	s.render(w, r, http.StatusOK, "organizations", p)
+	render.HTML(w, r, http.StatusOK, "organizations", p)
 }
 
 type memberView struct {
 	Name, Role, Faction string
 }
 
-func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
+// Organization answers GET /organizations/{id}.
+func (s *Handler) Organization(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ms, err := s.cfg.Sessions.FindMemberships(ctx, 0, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	today := time.Now().Format("2006-01-02")
@@ -151,14 +181,14 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{"organization": {strconv.FormatInt(id, 10)}}
 	lists := map[string]meetingList{}
 	for key, desc := range map[string]bool{"Upcoming": false, "Past": true} {
-		ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, boundary(cut, desc, portalMeetingLimits.def))
+		ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, folder.Boundary(cut, desc, folder.PortalMeetingLimits.Def))
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		l := meetingList{}
-		if l.Meetings, err = s.meetingSummaries(ctx, ms); err != nil {
-			s.pageError(w, r, err)
+		if l.Meetings, err = s.folder.MeetingSummaries(ctx, ms); err != nil {
+			render.Error(w, r, err)
 			return
 		}
 		if next != "" {
@@ -167,33 +197,34 @@ func (s *Server) pageOrganization(w http.ResponseWriter, r *http.Request) {
 		}
 		lists[key] = l
 	}
-	p := s.newPage(w, r, o.Name)
+	p := render.NewPage(w, r, o.Name)
 	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": lists["Upcoming"], "Past": lists["Past"]}
-	s.render(w, r, http.StatusOK, "organization", p)
+	render.HTML(w, r, http.StatusOK, "organization", p)
 }
 
 type consultationView struct {
-	Meeting   meetingView
+	Meeting   folder.MeetingView
 	Item      string
 	ItemTitle string
 }
 
-func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
+// Paper answers GET /papers/{id}.
+func (s *Handler) Paper(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	paper, err := s.cfg.Sessions.FindPaperByID(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cs, err := s.cfg.Sessions.FindConsultations(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var history []consultationView
@@ -206,7 +237,7 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		history = append(history, consultationView{Meeting: s.meetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
+		history = append(history, consultationView{Meeting: s.folder.MeetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
 	}
 	sort.Slice(history, func(i, j int) bool { return history[i].Meeting.Start.Before(history[j].Meeting.Start) })
 	// The paper's own documents, then those of the items it is on.
@@ -214,23 +245,23 @@ func (s *Server) pagePaper(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		targets = append(targets, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
 	}
-	var docs []documentEntry
+	var docs []folder.DocumentEntry
 	for _, t := range targets {
-		ds, err := s.documentsOf(ctx, v, t)
+		ds, err := s.folder.DocumentsOf(ctx, v, t)
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		docs = append(docs, ds...)
 	}
-	p := s.newPage(w, r, paper.Reference+" "+paper.Name)
+	p := render.NewPage(w, r, paper.Reference+" "+paper.Name)
 	p.Data = map[string]any{"Paper": paper, "History": history, "Documents": dedupe(docs)}
-	s.render(w, r, http.StatusOK, "paper", p)
+	render.HTML(w, r, http.StatusOK, "paper", p)
 }
 
-func dedupe(ds []documentEntry) []documentEntry {
+func dedupe(ds []folder.DocumentEntry) []folder.DocumentEntry {
 	seen := map[int64]bool{}
-	var out []documentEntry
+	var out []folder.DocumentEntry
 	for _, d := range ds {
 		if !seen[d.ID] {
 			seen[d.ID] = true
@@ -250,34 +281,34 @@ type versionView struct {
 	Note    string
 }
 
-// pageDocument shows a document: its versions the viewer may see, the PDF
+// Document shows a document: its versions the viewer may see, the PDF
 // inline and for download, and the text of the current version as HTML —
 // readable without a PDF viewer, with a screen reader, at any zoom.
-func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
-	acc, err := s.documentAccess(ctx, v, id)
+	acc, err := s.folder.DocumentAccess(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	vs, err := s.cfg.Documents.Store().FindVersions(ctx, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var versions []versionView
@@ -286,10 +317,10 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		versions = append(versions, versionView{Number: ver.Number, Created: ver.Created, State: ver.State, Pages: ver.Pages, Size: ver.Size,
-			URL: documentURL(v, id, ver), Note: ver.Note})
+			URL: folder.DocumentURL(v, id, ver), Note: ver.Note})
 	}
 	if len(versions) == 0 {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	sort.Slice(versions, func(i, j int) bool { return versions[i].Number > versions[j].Number })
@@ -298,23 +329,10 @@ func (s *Server) pageDocument(w http.ResponseWriter, r *http.Request) {
 	if d.Current == current.Number {
 		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
 	}
-	if signedIn(v) && !publicVersionState(s.anonymousAccess(ctx, id), current.State) {
-		s.audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
+	if folder.SignedIn(v) && !folder.PublicVersionState(s.folder.AnonymousAccess(ctx, id), current.State) {
+		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
 	}
-	p := s.newPage(w, r, d.Title)
+	p := render.NewPage(w, r, d.Title)
 	p.Data = map[string]any{"Doc": d, "Versions": versions, "Current": current, "Pages": pages}
-	s.render(w, r, http.StatusOK, "document", p)
-}
-
-// documentAccess is v's access to document id for the routes that serve
-// one document: a document that could not be visible to v at all
-// (sessions.DocumentCandidate) is None after the same one query that
-// finds a missing id missing, so that refused and missing cost the same;
-// for the rest DocumentAccess decides.
-func (s *Server) documentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
-	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
-	if err != nil || !ok {
-		return access.None, err
-	}
-	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	render.HTML(w, r, http.StatusOK, "document", p)
 }

@@ -1,4 +1,8 @@
-package web
+package reader
+
+import (
+	"github.com/ratsmappe/ratsmappe/web/render"
+)
 
 // readerMessages are the reader's texts; they join messages at start-up
 // (kept in their own map so that the reader's keys sit together). The
@@ -26,7 +30,7 @@ var readerMessages = map[string][2]string{
 	"reader.space":           {"Belegter Speicher: %1 von %2", "Storage used: %1 of %2"},
 	"reader.is_offline":      {"Keine Verbindung – Sie lesen die Offline-Kopie.", "No connection – you are reading the offline copy."},
 	"reader.pending":         {"%1 Änderungen warten auf die Übertragung.", "%1 changes are waiting to be sent."},
-	"reader.synced":          {"Alle Anmerkungen sind übertragen.", "All annotations have been sent."},
+	"reader.synced":          {"Alle Anmerkungen sind übertragen.", "All Annotations have been sent."},
 	"reader.not_offline":     {"Dieses Dokument ist offline nicht verfügbar.", "This document is not available offline."},
 	"reader.badge_new":       {"neu", "new"},
 	"reader.badge_changed":   {"geändert seit Ihrem letzten Lesen", "changed since you last read it"},
@@ -59,7 +63,7 @@ var readerMessages = map[string][2]string{
 	"reader.bookmark":        {"Lesezeichen", "Bookmark"},
 	"reader.bookmarked":      {"Lesezeichen auf Seite %1", "Bookmark on page %1"},
 	"reader.annotations":     {"Meine Anmerkungen", "My annotations"},
-	"reader.no_annotations":  {"Noch keine Anmerkungen.", "No annotations yet."},
+	"reader.no_annotations":  {"Noch keine Anmerkungen.", "No Annotations yet."},
 	"reader.kind_highlight":  {"Markierung", "Highlight"},
 	"reader.kind_note":       {"Notiz", "Note"},
 	"reader.kind_ink":        {"Zeichnung", "Drawing"},
@@ -83,14 +87,10 @@ var readerMessages = map[string][2]string{
 	"reader.too_long":        {"Die Auswahl ist zu lang für eine Markierung.", "The selection is too long for a highlight."},
 	"reader.signout":         {"Abmelden und Gerät leeren", "Sign out and clear this device"},
 	"reader.signout_offline": {"Abmelden geht nur mit Verbindung.", "Signing out needs a connection."},
-	"reader.signout_unsent":  {"Einige Anmerkungen sind noch nicht übertragen und gehen verloren. Trotzdem abmelden?", "Some annotations have not been sent and will be lost. Sign out anyway?"},
+	"reader.signout_unsent":  {"Einige Anmerkungen sind noch nicht übertragen und gehen verloren. Trotzdem abmelden?", "Some Annotations have not been sent and will be lost. Sign out anyway?"},
 	"reader.export_pdf":      {"Meine Notizen als PDF", "My notes as PDF"},
 	"reader.export_json":     {"als JSON", "as JSON"},
 	"reader.shared_by":       {"geteilt von %1", "shared by %1"},
 }
 
-func init() {
-	for k, v := range readerMessages {
-		messages[k] = v
-	}
-}
+func init() { render.Register(readerMessages) }

@@ -1,8 +1,10 @@
-package web
+package render
 
 import (
 	"net/http"
 	"strings"
+
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Languages the UI speaks; the first is the default.
@@ -182,9 +184,9 @@ var messages = map[string][2]string{
 	"footer.accessibility":         {"Barrierefreiheit", "Accessibility"},
 }
 
-// translator returns the text of key in lang (falling back to German, then
+// T returns the text of key in lang (falling back to German, then
 // to the key itself, so a missing text is visible but harmless).
-func translate(lang, key string) string {
+func T(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
 		return key
@@ -195,9 +197,9 @@ func translate(lang, key string) string {
 	return m[0]
 }
 
-// language picks the request's language: ?lang=, then the lang cookie,
+// Language picks the request's language: ?lang=, then the lang cookie,
 // then Accept-Language, then German.
-func language(r *http.Request) string {
+func Language(r *http.Request) string {
 	for _, cand := range []string{r.URL.Query().Get("lang"), cookieValue(r, "lang")} {
 		if supported(cand) {
 			return cand
@@ -231,13 +233,34 @@ func cookieValue(r *http.Request, name string) string {
 	return ""
 }
 
-// rememberLanguage keeps a language chosen with ?lang= in a cookie, so
+// RememberLanguage keeps a language chosen with ?lang= in a cookie, so
 // that the choice holds on the next pages.
-func rememberLanguage(next http.Handler) http.Handler {
+func RememberLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l := r.URL.Query().Get("lang"); supported(l) && cookieValue(r, "lang") != l {
-			http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: secure(r)})
+			http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: request.Secure(r)})
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Register adds the texts of a surface (keys prefixed with the surface's
+// name, such as "reader." or "diff.") to the UI's texts. Call it from an
+// init function: the texts are read without a lock.
+func Register(texts map[string][2]string) {
+	for k, v := range texts {
+		messages[k] = v
+	}
+}
+
+// Texts returns the texts whose keys start with prefix, in lang, keyed
+// without the prefix: what a script of a surface gets.
+func Texts(lang, prefix string) map[string]string {
+	texts := map[string]string{}
+	for k := range messages {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			texts[rest] = T(lang, k)
+		}
+	}
+	return texts
 }

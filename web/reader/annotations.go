@@ -1,4 +1,4 @@
-package web
+package reader
 
 import (
 	"bytes"
@@ -19,43 +19,26 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/annotate/pdfexport"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The annotation sync API of the reader: personal W3C Web Annotations,
 // last-read tracking, what changed between versions, and the export.
 // Every route needs a signed-in account; every answer contains only the
-// caller's own annotations and those their current faction peers share,
+// caller's own Annotations and those their current faction peers share,
 // on document versions the caller may see by the one policy.
 
-// annotations holds what the annotation routes share.
-type annotations struct {
-	s     *Server
+// Annotations holds what the annotation routes share.
+type Annotations struct {
+	s     *Handler
 	store *annotate.Store
 	re    *annotate.Reanchorer
 }
 
-// annotationRoutes registers the annotation API on r (mounted at
-// /api/v1).
-func (s *Server) annotationRoutes(r chi.Router) {
-	a := s.annotationsAPI()
-	r.Get("/documents/{id}/diff", a.apiDiff)
-	r.Group(func(r chi.Router) {
-		r.Use(s.signedIn)
-		r.Get("/annotations", a.list)
-		r.Get("/annotations/changes", a.changes)
-		r.Get("/annotations/{uuid}", a.get)
-		r.Put("/annotations/{uuid}", a.put)
-		r.Delete("/annotations/{uuid}", a.delete)
-		r.Get("/reads", a.reads)
-		r.Get("/documents/{id}/versions/{n}/annotations.json", a.exportJSON)
-		r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.exportPDF)
-		r.Get("/documents/{id}/read", a.getRead)
-		r.Put("/documents/{id}/read", a.putRead)
-	})
-}
-
-func (s *Server) annotationsAPI() *annotations {
-	a := &annotations{s: s}
+func (s *Handler) annotationsAPI() *Annotations {
+	a := &Annotations{s: s}
 	if s.cfg.DB != nil {
 		a.store = annotate.NewStore(s.cfg.DB, nil)
 		if s.cfg.Documents != nil {
@@ -69,15 +52,15 @@ func (s *Server) annotationsAPI() *annotations {
 // docIDs (missing: never read). The reader's manifest uses it with
 // annotate.ReadStatus for its "neu" / "geändert" badges; the caller has
 // filtered docIDs through the policy.
-func (s *Server) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]annotate.Read, error) {
+func (s *Handler) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]annotate.Read, error) {
 	return annotate.NewStore(s.cfg.DB, nil).LastRead(ctx, account, docIDs)
 }
 
-// signedIn refuses anonymous callers with 401.
-func (s *Server) signedIn(next http.Handler) http.Handler {
+// SignedIn refuses anonymous callers with 401.
+func (s *Handler) SignedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if viewerFrom(r.Context()).AccountID == 0 {
-			s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
+		if request.Viewer(r.Context()).AccountID == 0 {
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an."))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -87,8 +70,8 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 // reader returns the caller as a reader of annotations: with their
 // current faction peers, the member accounts of the persons who share a
 // faction with them today.
-func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
-	v := viewerFrom(ctx)
+func (a *Annotations) reader(ctx context.Context) (annotate.Reader, error) {
+	v := request.Viewer(ctx)
 	persons, err := a.s.cfg.Sessions.FactionPeers(ctx, v)
 	if err != nil {
 		return annotate.Reader{}, err
@@ -102,7 +85,7 @@ func (a *annotations) reader(ctx context.Context) (annotate.Reader, error) {
 }
 
 // versionStates returns the states of document id's versions.
-func (a *annotations) versionStates(ctx context.Context, id int64) (map[int]string, error) {
+func (a *Annotations) versionStates(ctx context.Context, id int64) (map[int]string, error) {
 	vs, err := a.s.cfg.Documents.Store().FindVersions(ctx, id)
 	if err != nil {
 		return nil, err
@@ -120,8 +103,8 @@ type docVersion struct {
 	n   int
 }
 
-func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
-	v := viewerFrom(ctx)
+func (a *Annotations) visible(ctx context.Context, pairs map[docVersion]bool) error {
+	v := request.Viewer(ctx)
 	for p := range pairs {
 		ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, p.doc, p.n)
 		if err != nil {
@@ -132,7 +115,7 @@ func (a *annotations) visible(ctx context.Context, pairs map[docVersion]bool) er
 	return nil
 }
 
-func (a *annotations) reanchor(ctx context.Context, docID int64) {
+func (a *Annotations) reanchor(ctx context.Context, docID int64) {
 	if a.re == nil {
 		return
 	}
@@ -141,36 +124,37 @@ func (a *annotations) reanchor(ctx context.Context, docID int64) {
 	}
 }
 
-func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
+// Put answers PUT /api/v1/annotations/{uuid}.
+func (a *Annotations) Put(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	uuid := chi.URLParam(r, "uuid")
 	if !annotate.ValidUUID(uuid) {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, annotate.MaxSize+1))
 	if err != nil {
-		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Anfrage wurde abgebrochen."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Anfrage wurde abgebrochen."))
 		return
 	}
 	an, err := annotate.Parse(body)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	out, created, err := a.store.Put(ctx, v.AccountID, uuid, an)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	// A note made on an older version moves to the current one now.
@@ -183,80 +167,82 @@ func (a *annotations) put(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, status, out)
+	render.JSON(w, status, out)
 }
 
-func (a *annotations) get(w http.ResponseWriter, r *http.Request) {
+// Get answers GET /api/v1/annotations/{uuid}.
+func (a *Annotations) Get(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	an, err := a.store.Find(ctx, v.AccountID, chi.URLParam(r, "uuid"))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, an.DocumentID, an.Version)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if an.History, err = a.store.Anchorings(ctx, v.AccountID, chi.URLParam(r, "uuid")); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, an)
+	render.JSON(w, http.StatusOK, an)
 }
 
-func (a *annotations) delete(w http.ResponseWriter, r *http.Request) {
+// Delete answers DELETE /api/v1/annotations/{uuid}.
+func (a *Annotations) Delete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := a.store.Delete(ctx, viewerFrom(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
-		a.s.Error(w, r, err)
+	if err := a.store.Delete(ctx, request.Viewer(ctx).AccountID, chi.URLParam(r, "uuid")); err != nil {
+		render.Error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// list answers GET /annotations?document=ID.
-func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
+// List answers GET /annotations?document=ID.
+func (a *Annotations) List(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	id, err := strconv.ParseInt(r.URL.Query().Get("document"), 10, 64)
 	if err != nil || id <= 0 {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	if acc != access.Full {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	a.reanchor(ctx, id)
 	rd, err := a.reader(ctx)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	all, err := a.store.FindByDocument(ctx, rd, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	states, err := a.versionStates(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	items := []*annotate.Annotation{}
@@ -266,7 +252,7 @@ func (a *annotations) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"document": id, "current": doc.Current, "items": items})
+	render.JSON(w, http.StatusOK, map[string]any{"document": id, "current": doc.Current, "items": items})
 }
 
 // Cursors are opaque to clients: "c" and the sequence number in base 36,
@@ -297,32 +283,32 @@ type changeJSON struct {
 	Annotation *annotate.Annotation `json:"annotation,omitempty"`
 }
 
-// changes answers GET /annotations/changes?since=CURSOR&limit=N.
-func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
+// Changes answers GET /annotations/changes?since=CURSOR&limit=N.
+func (a *Annotations) Changes(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	since, ok := decodeCursor(q.Get("since"))
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_cursor", "message": "Ungültiger Cursor."})
+		render.Error(w, r, ratsmappe.Reasonf(ratsmappe.EINVALID, "bad_cursor", "Ungültiger Cursor."))
 		return
 	}
 	limit := 500
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"code": ratsmappe.EINVALID, "reason": "bad_limit", "message": "limit muss zwischen 1 und 1000 liegen."})
+			render.Error(w, r, ratsmappe.Reasonf(ratsmappe.EINVALID, "bad_limit", "limit muss zwischen 1 und 1000 liegen."))
 			return
 		}
 		limit = n
 	}
 	rd, err := a.reader(ctx)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	cs, next, more, err := a.store.Changes(ctx, rd, since, limit)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	pairs := map[docVersion]bool{}
@@ -332,7 +318,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := a.visible(ctx, pairs); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out := make([]changeJSON, 0, len(cs))
@@ -356,7 +342,7 @@ func (a *annotations) changes(w http.ResponseWriter, r *http.Request) {
 		out = append(out, j)
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"changes": out, "next": encodeCursor(next), "more": more})
+	render.JSON(w, http.StatusOK, map[string]any{"changes": out, "next": encodeCursor(next), "more": more})
 }
 
 type readJSON struct {
@@ -376,75 +362,77 @@ func readStatus(id int64, current int, r annotate.Read, ok bool) readJSON {
 	return j
 }
 
-func (a *annotations) getRead(w http.ResponseWriter, r *http.Request) {
+// GetRead answers GET /api/v1/documents/{id}/read.
+func (a *Annotations) GetRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	if acc, err := a.s.cfg.Sessions.DocumentAccess(ctx, v, id); err != nil || acc != access.Full {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return
 	}
 	doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	reads, err := a.store.LastRead(ctx, v.AccountID, []int64{id})
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	rd, ok := reads[id]
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, readStatus(id, doc.Current, rd, ok))
+	render.JSON(w, http.StatusOK, readStatus(id, doc.Current, rd, ok))
 }
 
 func orNotFound(err error) error {
 	if err != nil {
 		return err
 	}
-	return notFoundErr
+	return render.NotFound
 }
 
-func (a *annotations) putRead(w http.ResponseWriter, r *http.Request) {
+// PutRead answers PUT /api/v1/documents/{id}/read.
+func (a *Annotations) PutRead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	var body struct {
 		Version int `json:"version"`
 	}
-	if err := decode(r, &body); err != nil {
-		a.s.Error(w, r, err)
+	if err := request.Decode(r, &body); err != nil {
+		render.Error(w, r, err)
 		return
 	}
 	if body.Version < 1 {
-		a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "version fehlt."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "version fehlt."))
 		return
 	}
 	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, body.Version); err != nil || !ok {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return
 	}
 	if err := a.store.SetRead(ctx, v.AccountID, id, body.Version); err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// reads answers GET /reads?documents=1,2,3 for the reader's badges; the
+// Reads answers GET /reads?documents=1,2,3 for the reader's badges; the
 // documents the caller may not see are left out.
-func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
+func (a *Annotations) Reads(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	var ids []int64
 	for _, f := range strings.Split(r.URL.Query().Get("documents"), ",") {
 		if f == "" {
@@ -452,69 +440,69 @@ func (a *annotations) reads(w http.ResponseWriter, r *http.Request) {
 		}
 		id, err := strconv.ParseInt(f, 10, 64)
 		if err != nil || id <= 0 || len(ids) >= 1000 {
-			a.s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "documents muss eine Liste von höchstens 1000 Dokumentnummern sein."))
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "documents muss eine Liste von höchstens 1000 Dokumentnummern sein."))
 			return
 		}
 		ids = append(ids, id)
 	}
 	ids, err := a.s.cfg.Sessions.FilterDocuments(ctx, v, ids)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	reads, err := a.store.LastRead(ctx, v.AccountID, ids)
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	out := []readJSON{}
 	for _, id := range ids {
 		doc, err := a.s.cfg.Documents.Store().FindDocumentByID(ctx, id)
 		if err != nil {
-			a.s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		rd, ok := reads[id]
 		out = append(out, readStatus(id, doc.Current, rd, ok))
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+	render.JSON(w, http.StatusOK, map[string]any{"documents": out})
 }
 
 // exportVersion checks that the caller may see version {n} of document
-// {id} and returns it with the caller's own annotations on it (after
+// {id} and returns it with the caller's own Annotations on it (after
 // moving any still on older versions).
-func (a *annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
+func (a *Annotations) exportVersion(w http.ResponseWriter, r *http.Request) (*documents.Version, []*annotate.Annotation, bool) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok1 := idParam(r, "id")
-	n, ok2 := idParam(r, "n")
+	v := request.Viewer(ctx)
+	id, ok1 := request.IDParam(r, "id")
+	n, ok2 := request.IDParam(r, "n")
 	if !ok1 || !ok2 || n > 1<<30 {
-		a.s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return nil, nil, false
 	}
 	if ok, err := a.s.cfg.Sessions.CanSeeVersion(ctx, v, id, int(n)); err != nil || !ok {
-		a.s.Error(w, r, orNotFound(err))
+		render.Error(w, r, orNotFound(err))
 		return nil, nil, false
 	}
 	ver, err := a.s.cfg.Documents.Store().FindVersion(ctx, id, int(n))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return nil, nil, false
 	}
 	a.reanchor(ctx, id)
 	anns, err := a.store.OwnByVersion(ctx, v.AccountID, id, int(n))
 	if err != nil {
-		a.s.Error(w, r, err)
+		render.Error(w, r, err)
 		return nil, nil, false
 	}
-	a.s.audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
+	a.s.folder.Audit(ctx, "annotations.export", "document", id, fmt.Sprintf("version %d, %s", n, path.Ext(r.URL.Path)))
 	return ver, anns, true
 }
 
-// exportJSON answers the caller's annotations on a version as a W3C
+// ExportJSON answers the caller's Annotations on a version as a W3C
 // AnnotationCollection with one page.
-func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
+func (a *Annotations) ExportJSON(w http.ResponseWriter, r *http.Request) {
 	ver, anns, ok := a.exportVersion(w, r)
 	if !ok {
 		return
@@ -525,7 +513,7 @@ func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", documents.ContentDisposition("attachment", strings.TrimSuffix(ver.FileName, path.Ext(ver.FileName))+"-notizen.json"))
 	src := annotate.Source(ver.DocumentID, ver.Number)
-	writeJSON(w, http.StatusOK, map[string]any{
+	render.JSON(w, http.StatusOK, map[string]any{
 		"@context": annotate.Context,
 		"id":       src + "/annotations.json",
 		"type":     "AnnotationCollection",
@@ -539,8 +527,8 @@ func (a *annotations) exportJSON(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// exportPDF answers the version's PDF with the caller's annotations in it.
-func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
+// ExportPDF answers the version's PDF with the caller's Annotations in it.
+func (a *Annotations) ExportPDF(w http.ResponseWriter, r *http.Request) {
 	ver, anns, ok := a.exportVersion(w, r)
 	if !ok {
 		return
@@ -553,14 +541,14 @@ func (a *annotations) exportPDF(w http.ResponseWriter, r *http.Request) {
 	rs := documents.NewBlobReadSeeker(ctx, a.s.cfg.Documents.Blobs(), ver.SHA256, ver.Size)
 	defer rs.Close()
 	var buf bytes.Buffer
-	if err := pdfexport.Write(ctx, rs, &buf, anns, pages, viewerFrom(ctx).Name); err != nil {
-		a.s.Error(w, r, err)
+	if err := pdfexport.Write(ctx, rs, &buf, anns, pages, request.Viewer(ctx).Name); err != nil {
+		render.Error(w, r, err)
 		return
 	}
 	// The export hands out the document's bytes as well as the notes: a
 	// read like the file route's, besides the export entry.
-	if !publicVersionState(a.s.anonymousAccess(ctx, ver.DocumentID), ver.State) {
-		a.s.audit(ctx, "document.read_nonpublic", "document", ver.DocumentID, fmt.Sprintf("version %d, annotations.pdf", ver.Number))
+	if !folder.PublicVersionState(a.s.folder.AnonymousAccess(ctx, ver.DocumentID), ver.State) {
+		a.s.folder.Audit(ctx, "document.read_nonpublic", "document", ver.DocumentID, fmt.Sprintf("version %d, annotations.pdf", ver.Number))
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")

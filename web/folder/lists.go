@@ -1,4 +1,4 @@
-package web
+package folder
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
 // Lists of meetings (JSON API, portal, office) are read a page at a time:
@@ -21,17 +22,17 @@ import (
 // the organizations of its meetings in one more query, so its cost does not
 // grow with the number of meetings.
 
-// listLimits are the default and the maximum page size of a surface.
-type listLimits struct{ def, max int }
+// ListLimits are the default and the maximum page size of a surface.
+type ListLimits struct{ Def, Max int }
 
 var (
-	apiMeetingLimits    = listLimits{def: 50, max: 200}
-	portalMeetingLimits = listLimits{def: 20, max: 100}
-	officeMeetingLimits = listLimits{def: 50, max: 200}
+	APIMeetingLimits    = ListLimits{Def: 50, Max: 200}
+	PortalMeetingLimits = ListLimits{Def: 20, Max: 100}
+	OfficeMeetingLimits = ListLimits{Def: 50, Max: 200}
 )
 
-// meetingPage is where a page of meetings starts and how long it is.
-type meetingPage struct {
+// MeetingPage is where a page of meetings starts and how long it is.
+type MeetingPage struct {
 	Limit int
 	// After is the cursor's position; nil on a first page.
 	After      *sessions.MeetingCursor
@@ -42,9 +43,9 @@ type meetingPage struct {
 // (or read) an old one knowingly.
 const cursorVersion = "m1"
 
-// encodeMeetingCursor makes the opaque cursor that continues a list after the
+// EncodeMeetingCursor makes the opaque cursor that continues a list after the
 // position (start, id), in ascending or descending order of start.
-func encodeMeetingCursor(c sessions.MeetingCursor, desc bool) string {
+func EncodeMeetingCursor(c sessions.MeetingCursor, desc bool) string {
 	dir := "a"
 	if desc {
 		dir = "d"
@@ -57,7 +58,7 @@ func errBadCursor() error {
 	return ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter cursor: bitte den Link „next“ einer vorigen Antwort unverändert verwenden. / Invalid cursor: use the next link of a previous answer unchanged.")
 }
 
-// decodeMeetingCursor reads a cursor made by encodeMeetingCursor; EINVALID otherwise.
+// decodeMeetingCursor reads a cursor made by EncodeMeetingCursor; EINVALID otherwise.
 func decodeMeetingCursor(s string) (sessions.MeetingCursor, bool, error) {
 	var c sessions.MeetingCursor
 	if len(s) > 100 {
@@ -80,14 +81,14 @@ func decodeMeetingCursor(s string) (sessions.MeetingCursor, bool, error) {
 	return c, parts[1] == "d", nil
 }
 
-// parseMeetingPage reads `limit`, `order` and `cursor` of r within lim: a
-// missing limit is lim.def; order is asc (by start, the default) or desc; a
-// limit that is not a whole number from 1 to lim.max, another order, or a
+// ParseMeetingPage reads `limit`, `order` and `cursor` of r within lim: a
+// missing limit is lim.Def; order is asc (by start, the default) or desc; a
+// limit that is not a whole number from 1 to lim.Max, another order, or a
 // cursor this server did not make (or made for the other order) is
 // EINVALID (400, with a message that says what to send).
-func parseMeetingPage(r *http.Request, lim listLimits) (meetingPage, error) {
+func ParseMeetingPage(r *http.Request, lim ListLimits) (MeetingPage, error) {
 	q := r.URL.Query()
-	p := meetingPage{Limit: lim.def}
+	p := MeetingPage{Limit: lim.Def}
 	switch q.Get("order") {
 	case "", "asc":
 	case "desc":
@@ -97,8 +98,8 @@ func parseMeetingPage(r *http.Request, lim listLimits) (meetingPage, error) {
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > lim.max {
-			return p, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter limit: erwartet eine ganze Zahl von 1 bis %d. / Invalid limit: expected a whole number from 1 to %d.", lim.max, lim.max)
+		if err != nil || n < 1 || n > lim.Max {
+			return p, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter limit: erwartet eine ganze Zahl von 1 bis %d. / Invalid limit: expected a whole number from 1 to %d.", lim.Max, lim.Max)
 		}
 		p.Limit = n
 	}
@@ -115,11 +116,11 @@ func parseMeetingPage(r *http.Request, lim listLimits) (meetingPage, error) {
 	return p, nil
 }
 
-// findMeetingPage reads one page of the meetings f selects for v, starting
+// FindMeetingPage reads one page of the meetings f selects for v, starting
 // at p, and returns them with the cursor of the next page ("" on the last
 // page). It reads one row more than the page to know whether there is a
 // next one.
-func (s *Server) findMeetingPage(ctx context.Context, v access.Viewer, f sessions.MeetingFilter, p meetingPage) ([]*sessions.Meeting, string, error) {
+func (s *Folder) FindMeetingPage(ctx context.Context, v access.Viewer, f sessions.MeetingFilter, p MeetingPage) ([]*sessions.Meeting, string, error) {
 	f.After, f.Descending, f.Limit, f.Offset = p.After, p.Descending, p.Limit+1, 0
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, f)
 	if err != nil {
@@ -130,19 +131,19 @@ func (s *Server) findMeetingPage(ctx context.Context, v access.Viewer, f session
 	}
 	ms = ms[:p.Limit]
 	last := ms[len(ms)-1]
-	return ms, encodeMeetingCursor(sessions.MeetingCursor{Start: last.Start, ID: last.ID}, p.Descending), nil
+	return ms, EncodeMeetingCursor(sessions.MeetingCursor{Start: last.Start, ID: last.ID}, p.Descending), nil
 }
 
-// boundary is a page that starts at time t: ascending, the meetings that
+// Boundary is a page that starts at time t: ascending, the meetings that
 // start at or after t; descending, those that start before t. Meeting ids
 // are positive, so id 0 sits before every meeting starting at t.
-func boundary(t time.Time, desc bool, limit int) meetingPage {
-	return meetingPage{Limit: limit, After: &sessions.MeetingCursor{Start: t}, Descending: desc}
+func Boundary(t time.Time, desc bool, limit int) MeetingPage {
+	return MeetingPage{Limit: limit, After: &sessions.MeetingCursor{Start: t}, Descending: desc}
 }
 
-// withCursor returns path with r's query, the cursor set to cursor (and
+// WithCursor returns path with r's query, the cursor set to cursor (and
 // the language left to the cookie).
-func withCursor(r *http.Request, path, cursor string) string {
+func WithCursor(r *http.Request, path, cursor string) string {
 	q := url.Values{}
 	for k, vs := range r.URL.Query() {
 		if k != "cursor" && k != "lang" {
@@ -153,10 +154,10 @@ func withCursor(r *http.Request, path, cursor string) string {
 	return path + "?" + q.Encode()
 }
 
-// meetingSummaries describes ms for lists, with their organizations' names
+// MeetingSummaries describes ms for lists, with their organizations' names
 // read in one query for the whole page.
-func (s *Server) meetingSummaries(ctx context.Context, ms []*sessions.Meeting) ([]meetingView, error) {
-	out := make([]meetingView, 0, len(ms))
+func (s *Folder) MeetingSummaries(ctx context.Context, ms []*sessions.Meeting) ([]MeetingView, error) {
+	out := make([]MeetingView, 0, len(ms))
 	if len(ms) == 0 {
 		return out, nil
 	}
@@ -178,10 +179,10 @@ func (s *Server) meetingSummaries(ctx context.Context, ms []*sessions.Meeting) (
 	return out, nil
 }
 
-// meetingFilterFrom reads the filters of a meeting list from r's query:
+// MeetingFilterFrom reads the filters of a meeting list from r's query:
 // `organization` (an id), `from` and `to` (dates YYYY-MM-DD, start in
 // [from, to)); anything else malformed is EINVALID.
-func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
+func MeetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
 	var f sessions.MeetingFilter
 	q := r.URL.Query()
 	if o := q.Get("organization"); o != "" {
@@ -193,7 +194,7 @@ func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
 	}
 	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := q.Get(key); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, berlin)
+			t, err := time.ParseInLocation("2006-01-02", v, render.Berlin)
 			if err != nil {
 				return f, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Parameter %s: erwartet ein Datum JJJJ-MM-TT. / Invalid %s: expected a date YYYY-MM-DD.", key, key)
 			}
@@ -201,12 +202,4 @@ func meetingFilterFrom(r *http.Request) (sessions.MeetingFilter, error) {
 		}
 	}
 	return f, nil
-}
-
-// With returns a copy of p with other data, for a sub-template that
-// renders part of a page (a table of meetings) and still translates.
-func (p *page) With(data any) *page {
-	c := *p
-	c.Data = data
-	return &c
 }

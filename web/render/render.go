@@ -1,4 +1,9 @@
-package web
+// Package render answers requests for every surface of web: pages from the
+// embedded templates, the static files at content-hashed URLs, the UI's
+// texts in German and English, JSON, and the one error writer, Error,
+// which answers an error as a page, as JSON or as an OParl error object,
+// as the request's surface wants.
+package render
 
 import (
 	"bytes"
@@ -11,7 +16,11 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 //go:embed templates/*.html
@@ -88,11 +97,11 @@ func loadViews(a *assets) (*views, error) {
 		"static": a.URL,
 		"date": func(t time.Time, lang string) string {
 			if lang == "en" {
-				t = t.In(berlin)
+				t = t.In(Berlin)
 				return t.Format("2 January 2006")
 			}
-			t = t.In(berlin)
-			return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
+			t = t.In(Berlin)
+			return fmt.Sprintf("%d. %s %d", t.Day(), GermanMonths[t.Month()-1], t.Year())
 		},
 		"timeOnly": func(s string) string {
 			if i := strings.LastIndex(s, ", "); i >= 0 {
@@ -119,7 +128,7 @@ func loadViews(a *assets) (*views, error) {
 			}
 			return []string{"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"}
 		},
-		"datetime": func(t time.Time) string { return t.In(berlin).Format("02.01.2006, 15:04") },
+		"datetime": func(t time.Time) string { return t.In(Berlin).Format("02.01.2006, 15:04") },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -144,10 +153,11 @@ func loadViews(a *assets) (*views, error) {
 	return v, nil
 }
 
-var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
+// GermanMonths are the months' names in German, January first.
+var GermanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
 
-// page is what every template gets.
-type page struct {
+// Page is what every template gets.
+type Page struct {
 	Lang      string
 	Title     string
 	CSRF      string
@@ -163,31 +173,37 @@ type page struct {
 }
 
 // T translates key into the page's language.
-func (p *page) T(key string) string { return translate(p.Lang, key) }
+func (p *Page) T(key string) string { return T(p.Lang, key) }
 
 // OtherLang is the language the switch in the header offers.
-func (p *page) OtherLang() string {
+func (p *Page) OtherLang() string {
 	if p.Lang == "en" {
 		return "de"
 	}
 	return "en"
 }
 
-// render writes the page template name with status.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	t, ok := s.views.pages[name]
+// HTML writes the page template name with status.
+func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
+	log := request.Logger(r.Context())
+	if err := Load(); err != nil {
+		log.Error("templates", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	t, ok := loaded.views.pages[name]
 	if !ok {
-		s.log.Error("no template", "name", name)
+		log.Error("no template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	if p.Lang == "" {
-		p.Lang = language(r)
+		p.Lang = Language(r)
 	}
 	p.Path = r.URL.Path
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.log.Error("render", "template", name, "err", err)
+		log.Error("render", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -198,3 +214,70 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+// NewPage starts the data of a page for r. Only a signed-in viewer's
+// pages carry a form token (for signing out, and the office's script):
+// an anonymous page is the same for every citizen and so can be cached —
+// pages with a form for anonymous viewers (sign-in) set p.CSRF
+// themselves.
+func NewPage(w http.ResponseWriter, r *http.Request, title string) *Page {
+	v := request.Viewer(r.Context())
+	p := &Page{Lang: Language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin}
+	if v.AccountID != 0 {
+		p.CSRF = request.Token(w, r)
+	}
+	return p
+}
+
+// With returns a copy of p with other data, for a sub-template that
+// renders part of a page (a table of meetings) and still translates.
+func (p *Page) With(data any) *Page {
+	c := *p
+	c.Data = data
+	return &c
+}
+
+// loaded holds the embedded templates and static files, parsed once.
+var loaded struct {
+	once   sync.Once
+	assets *assets
+	views  *views
+	err    error
+}
+
+// Load parses the embedded templates and hashes the static files, once;
+// it fails if they are broken, which the tests catch. The server calls it
+// at start so that a broken build does not start.
+func Load() error {
+	loaded.once.Do(func() {
+		if loaded.assets, loaded.err = loadAssets(); loaded.err != nil {
+			loaded.err = fmt.Errorf("web: assets: %w", loaded.err)
+			return
+		}
+		if loaded.views, loaded.err = loadViews(loaded.assets); loaded.err != nil {
+			loaded.err = fmt.Errorf("web: templates: %w", loaded.err)
+		}
+	})
+	return loaded.err
+}
+
+// Static serves the static files at /static/<hash>/<name>.
+func Static() http.Handler {
+	if err := Load(); err != nil {
+		panic(err)
+	}
+	return loaded.assets
+}
+
+// StaticURL returns the hashed URL of a static file.
+func StaticURL(name string) string { return Static().(*assets).URL(name) }
+
+// Berlin is the council's time zone: dates and times are shown, and read
+// from forms, in it.
+var Berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()

@@ -1,29 +1,58 @@
-package web
+// Package office is the council office's surface of web: its pages
+// (/office: meetings, one meeting's agenda and documents, a calendar, the
+// audit log) and its JSON API under /api/v1 (clerk.go: meetings, items,
+// papers, attachments, exclusions, minutes, uploads). Everything here is
+// for staff only (StaffPage, StaffOnly); web/routes.go registers it.
+package office
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the office works on.
+type Config struct {
+	folder.Config // the stores and the logger
+	// TempDir receives uploads; MaxUpload is the largest accepted.
+	TempDir   string
+	MaxUpload int64
+}
+
+// Handler serves the office's pages and API.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	folder *folder.Folder
+}
+
+// New returns the office's handlers.
+func New(cfg Config) *Handler {
+	return &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config)}
+}
 
 // The council office's pages (/office). They show everything, drafts
 // included, and change things through the JSON API (static/office.js), so
 // that the UI and scripts share one code path and one audit trail.
 
-// staffPage lets staff through and sends everyone else to sign in; to a
+// StaffPage lets staff through and sends everyone else to sign in; to a
 // member the office does not exist (404).
-func (s *Server) staffPage(next http.HandlerFunc) http.HandlerFunc {
+func (s *Handler) StaffPage(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
+		v := request.Viewer(r.Context())
 		switch {
 		case v.AccountID == 0:
 			http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
 		case !v.Staff():
-			s.pageError(w, r, notFoundErr)
+			render.Error(w, r, render.NotFound)
 		default:
 			next(w, r)
 		}
@@ -31,82 +60,82 @@ func (s *Server) staffPage(next http.HandlerFunc) http.HandlerFunc {
 }
 
 type officeMeeting struct {
-	meetingView
+	folder.MeetingView
 	Status string // Entwurf, Sperrfrist, veröffentlicht
 }
 
 func meetingStatus(m *sessions.Meeting, now time.Time, lang string) string {
 	switch {
 	case m.PublishedAt.IsZero():
-		return translate(lang, "office.status_draft")
+		return render.T(lang, "office.status_draft")
 	case now.Before(m.PublishedAt):
-		return translate(lang, "office.status_embargo") + " " + m.PublishedAt.In(berlin).Format("02.01.2006, 15:04")
+		return render.T(lang, "office.status_embargo") + " " + m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04")
 	}
-	return translate(lang, "office.status_published")
+	return render.T(lang, "office.status_published")
 }
 
 // officeMeetings reads one page of meetings for the office's lists, each
 // with its publication status, and the link that continues it on path.
-func (s *Server) officeMeetings(r *http.Request, path string, f sessions.MeetingFilter, p meetingPage) ([]officeMeeting, string, error) {
+func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.MeetingFilter, p folder.MeetingPage) ([]officeMeeting, string, error) {
 	ctx := r.Context()
-	ms, next, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, p)
+	ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
 	if err != nil {
 		return nil, "", err
 	}
-	views, err := s.meetingSummaries(ctx, ms)
+	views, err := s.folder.MeetingSummaries(ctx, ms)
 	if err != nil {
 		return nil, "", err
 	}
-	now, lang := time.Now(), language(r)
+	now, lang := time.Now(), render.Language(r)
 	list := make([]officeMeeting, len(ms))
 	for i, m := range ms {
 		list[i] = officeMeeting{views[i], meetingStatus(m, now, lang)}
 	}
 	if next != "" {
-		next = withCursor(r, path, next)
+		next = folder.WithCursor(r, path, next)
 	}
 	return list, next, nil
 }
 
-// pageOffice shows the office a bounded window of meetings — from two
+// HomePage shows the office a bounded window of meetings — from two
 // months ago on, 50 at a time (`limit`, at most 200) — with links to the
 // next ones ("Weitere Sitzungen") and to those before the window
 // ("Frühere Sitzungen"); the calendar shows any month.
-func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f, err := meetingFilterFrom(r)
+	f, err := folder.MeetingFilterFrom(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p, err := parseMeetingPage(r, officeMeetingLimits)
+	p, err := folder.ParseMeetingPage(r, folder.OfficeMeetingLimits)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	earlier := ""
 	if p.After == nil {
 		cut := time.Now().AddDate(0, -2, 0)
 		// A link to the meetings before the window, if there are any.
-		back := boundary(cut, true, 1)
-		before, _, err := s.findMeetingPage(ctx, viewerFrom(ctx), f, back)
+		back := folder.Boundary(cut, true, 1)
+		before, _, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, back)
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		if len(before) > 0 {
-			earlier = withCursor(r, "/office", encodeMeetingCursor(*back.After, true))
+			earlier = folder.WithCursor(r, "/office", folder.EncodeMeetingCursor(*back.After, true))
 		}
-		p = boundary(cut, false, p.Limit)
+		p = folder.Boundary(cut, false, p.Limit)
 	}
 	list, next, err := s.officeMeetings(r, "/office", f, p)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var bodies []*sessions.Organization
@@ -115,11 +144,11 @@ func (s *Server) pageOffice(w http.ResponseWriter, r *http.Request) {
 			bodies = append(bodies, o)
 		}
 	}
-	pg := s.newPage(w, r, "Ratsbüro")
+	pg := render.NewPage(w, r, "Ratsbüro")
 	pg.Data = map[string]any{"Meetings": list, "Organizations": bodies, "Next": next, "Earlier": earlier,
 		"Descending": p.Descending, "Continued": r.URL.Query().Get("cursor") != ""}
 	pg.Scripts = []string{"office.js"}
-	s.render(w, r, http.StatusOK, "office", pg)
+	render.HTML(w, r, http.StatusOK, "office", pg)
 }
 
 type officeItem struct {
@@ -130,21 +159,22 @@ type officeItem struct {
 
 type officeDoc struct {
 	AttachmentID int64
-	documentEntry
+	folder.DocumentEntry
 	Withdrawn bool
 }
 
-func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
+// MeetingPage answers GET /office/meetings/{id}: one meeting to prepare.
+func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	id, ok := idParam(r, "id")
+	v := request.Viewer(ctx)
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.pageError(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	m, items, err := s.cfg.Sessions.FindAgenda(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var out []officeItem
@@ -152,12 +182,12 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 		oi := officeItem{AgendaItem: it}
 		as, err := s.cfg.Sessions.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
 		if err != nil {
-			s.pageError(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		for _, a := range as {
-			if d, ok := s.document(ctx, v, a); ok {
-				oi.Documents = append(oi.Documents, officeDoc{AttachmentID: a.ID, documentEntry: d, Withdrawn: !a.WithdrawnAt.IsZero()})
+			if d, ok := s.folder.Document(ctx, v, a); ok {
+				oi.Documents = append(oi.Documents, officeDoc{AttachmentID: a.ID, DocumentEntry: d, Withdrawn: !a.WithdrawnAt.IsZero()})
 			}
 		}
 		for _, pid := range it.Excluded {
@@ -169,7 +199,7 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 	}
 	members, err := s.cfg.Sessions.FindMemberships(ctx, 0, m.OrganizationID)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var persons []*sessions.Person
@@ -181,17 +211,17 @@ func (s *Server) pageOfficeMeeting(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(persons, func(i, j int) bool { return persons[i].FamilyName < persons[j].FamilyName })
 	minutes, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, m.Name)
+	p := render.NewPage(w, r, m.Name)
 	p.Data = map[string]any{
-		"Meeting": officeMeeting{s.meetingSummary(ctx, m), meetingStatus(m, time.Now(), language(r))},
-		"Start":   m.Start.In(berlin).Format("2006-01-02T15:04"),
+		"Meeting": officeMeeting{s.folder.MeetingSummary(ctx, m), meetingStatus(m, time.Now(), render.Language(r))},
+		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
 		"Items":   out, "Persons": persons, "Minutes": minutes,
 	}
 	p.Scripts = []string{"office.js"}
-	s.render(w, r, http.StatusOK, "office_meeting", p)
+	render.HTML(w, r, http.StatusOK, "office_meeting", p)
 }
 
 type calendarDay struct {
@@ -201,26 +231,26 @@ type calendarDay struct {
 	Meetings []officeMeeting
 }
 
-// pageOfficeCalendar shows a month of meetings as a calendar grid,
+// CalendarPage shows a month of meetings as a calendar grid,
 // Monday first.
-func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
-	now := time.Now().In(berlin)
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, berlin)
-	if m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("month"), berlin); err == nil {
+	v := request.Viewer(ctx)
+	now := time.Now().In(render.Berlin)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, render.Berlin)
+	if m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("month"), render.Berlin); err == nil {
 		month = m
 	}
 	first := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
 	last := month.AddDate(0, 1, 0)
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: last.AddDate(0, 0, 7)})
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	views, err := s.meetingSummaries(ctx, ms)
+	views, err := s.folder.MeetingSummaries(ctx, ms)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	var weeks [][]calendarDay
@@ -229,9 +259,9 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 		for i := 0; i < 7; i++ {
 			cd := calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: d.Year() == now.Year() && d.YearDay() == now.YearDay()}
 			for i, m := range ms {
-				ls := m.Start.In(berlin)
+				ls := m.Start.In(render.Berlin)
 				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
-					cd.Meetings = append(cd.Meetings, officeMeeting{views[i], meetingStatus(m, time.Now(), language(r))})
+					cd.Meetings = append(cd.Meetings, officeMeeting{views[i], meetingStatus(m, time.Now(), render.Language(r))})
 				}
 			}
 			week = append(week, cd)
@@ -239,27 +269,27 @@ func (s *Server) pageOfficeCalendar(w http.ResponseWriter, r *http.Request) {
 		}
 		weeks = append(weeks, week)
 	}
-	p := s.newPage(w, r, "Kalender")
+	p := render.NewPage(w, r, "Kalender")
 	p.Data = map[string]any{
-		"Month": germanMonths[month.Month()-1] + " " + fmt.Sprint(month.Year()),
+		"Month": render.GermanMonths[month.Month()-1] + " " + fmt.Sprint(month.Year()),
 		"Prev":  month.AddDate(0, -1, 0).Format("2006-01"), "Next": month.AddDate(0, 1, 0).Format("2006-01"),
 		"Weeks": weeks,
 	}
-	s.render(w, r, http.StatusOK, "office_calendar", p)
+	render.HTML(w, r, http.StatusOK, "office_calendar", p)
 }
 
-// pageOfficeAudit shows the audit log to admins.
-func (s *Server) pageOfficeAudit(w http.ResponseWriter, r *http.Request) {
-	if viewerFrom(r.Context()).Role != access.RoleAdmin {
-		s.pageError(w, r, notFoundErr)
+// AuditPage shows the audit log to admins.
+func (s *Handler) AuditPage(w http.ResponseWriter, r *http.Request) {
+	if request.Viewer(r.Context()).Role != access.RoleAdmin {
+		render.Error(w, r, render.NotFound)
 		return
 	}
 	es, err := s.cfg.Sessions.FindAuditEntries(r.Context(), 500)
 	if err != nil {
-		s.pageError(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	p := s.newPage(w, r, "Audit-Protokoll")
+	p := render.NewPage(w, r, "Audit-Protokoll")
 	p.Data = es
-	s.render(w, r, http.StatusOK, "office_audit", p)
+	render.HTML(w, r, http.StatusOK, "office_audit", p)
 }

@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"context"
@@ -11,13 +11,15 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Feeds for citizens: iCalendar (RFC 5545) of meetings, Atom (RFC 4287)
 // of new and changed public documents, and a sitemap. All of them are
 // built for the anonymous viewer, through the same policy as the pages.
 
-func (s *Server) bodyName(ctx context.Context) string {
+func (s *Handler) bodyName(ctx context.Context) string {
 	if bs, err := s.cfg.Sessions.FindBodies(ctx); err == nil && len(bs) > 0 {
 		return bs[0].Name
 	}
@@ -55,28 +57,28 @@ func icalFold(b *strings.Builder, line string) {
 
 const icalTime = "20060102T150405Z"
 
-// handleCalendar serves the public meetings — of one organization with
+// Calendar serves the public meetings — of one organization with
 // ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
 // UIDs are stable; SEQUENCE and LAST-MODIFIED change with every change of
 // a meeting, so calendar programs update their copy.
-func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := sessions.MeetingFilter{From: time.Now().AddDate(-1, 0, 0)}
 	name := s.bodyName(ctx)
-	if id, ok := idParam(r, "id"); ok {
+	if id, ok := request.IDParam(r, "id"); ok {
 		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 		if err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		f.OrganizationID, name = id, name+" – "+o.Name
 	}
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, f)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	base := baseURL(r)
+	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
 		"X-WR-CALNAME:" + icalEscape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
@@ -91,10 +93,10 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		if m.State == sessions.MeetingCancelled {
 			status = "CANCELLED"
 		}
-		org := s.orgName(ctx, m.OrganizationID)
+		org := s.folder.OrgName(ctx, m.OrganizationID)
 		for _, l := range []string{
 			"BEGIN:VEVENT",
-			fmt.Sprintf("UID:meeting-%d@%s", m.ID, baseHost(r)),
+			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
 			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
 			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
 			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
@@ -144,19 +146,19 @@ type atomEntry struct {
 	Summary string     `xml:"summary"`
 }
 
-// handleDocumentsFeed serves an Atom feed of the public documents of the
+// DocumentsFeed serves an Atom feed of the public documents of the
 // last months' meetings — of one organization at
 // /organizations/{id}/documents.atom — newest first, late ones marked.
-func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) DocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	anon := access.Viewer{}
 	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
 	title := s.bodyName(ctx) + " – Neue Dokumente"
 	self := "/feeds/documents.atom"
-	if id, ok := idParam(r, "id"); ok {
+	if id, ok := request.IDParam(r, "id"); ok {
 		o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id)
 		if err != nil {
-			s.Error(w, r, err)
+			render.Error(w, r, err)
 			return
 		}
 		f.OrganizationID, title = id, title+" – "+o.Name
@@ -164,17 +166,17 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, anon, f)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
-	base := baseURL(r)
+	base := request.BaseURL(r)
 	type dated struct {
 		at time.Time
 		e  atomEntry
 	}
 	var entries []dated
 	for _, m := range ms {
-		mv, err := s.meetingDetail(ctx, anon, m.ID)
+		mv, err := s.folder.MeetingDetail(ctx, anon, m.ID)
 		if err != nil {
 			continue
 		}
@@ -200,11 +202,11 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 				}
 				entries = append(entries, dated{v.Created, atomEntry{
 					Title:   t,
-					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", baseHost(r), d.ID, d.Version),
+					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", request.BaseHost(r), d.ID, d.Version),
 					Updated: v.Created.UTC().Format(time.RFC3339),
 					Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
 						{Href: fmt.Sprintf("%s/meetings/%d", base, m.ID), Rel: "related", Type: "text/html"}},
-					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(berlin).Format("02.01.2006"), it.Number, it.Title),
+					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(render.Berlin).Format("02.01.2006"), it.Number, it.Title),
 				}})
 			}
 		}
@@ -230,12 +232,12 @@ func (s *Server) handleDocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	enc.Encode(feed)
 }
 
-// handleSitemap lists the public pages for search engines.
-func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
+// Sitemap lists the public pages for search engines.
+func (s *Handler) Sitemap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, sessions.MeetingFilter{})
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	type url struct {
@@ -246,7 +248,7 @@ func (s *Server) handleSitemap(w http.ResponseWriter, r *http.Request) {
 		XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
 		URLs    []url    `xml:"url"`
 	}
-	base := baseURL(r)
+	base := request.BaseURL(r)
 	set := urlset{URLs: []url{{Loc: base + "/meetings"}}}
 	for _, m := range ms {
 		set.URLs = append(set.URLs, url{Loc: fmt.Sprintf("%s/meetings/%d", base, m.ID), LastMod: m.Modified.UTC().Format("2006-01-02")})

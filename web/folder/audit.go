@@ -1,4 +1,4 @@
-package web
+package folder
 
 import (
 	"context"
@@ -18,15 +18,15 @@ import (
 // documents in it). Anonymous requests — the crowd — never pay for the
 // check; search hits, lists and metadata are not content reads.
 
-// signedIn reports whether v is someone other than the anonymous citizen.
-func signedIn(v access.Viewer) bool {
+// SignedIn reports whether v is someone other than the anonymous citizen.
+func SignedIn(v access.Viewer) bool {
 	return v.AccountID != 0 || v.Role != access.RoleAnonymous
 }
 
-// anonymousAccess is what an anonymous citizen may see of document id:
+// AnonymousAccess is what an anonymous citizen may see of document id:
 // the one policy asked for the zero Viewer. An error counts as None, so
 // that a failing check records the read rather than hides it.
-func (s *Server) anonymousAccess(ctx context.Context, id int64) access.Access {
+func (s *Folder) AnonymousAccess(ctx context.Context, id int64) access.Access {
 	acc, err := s.cfg.Sessions.DocumentAccess(ctx, access.Viewer{}, id)
 	if err != nil {
 		return access.None
@@ -34,8 +34,8 @@ func (s *Server) anonymousAccess(ctx context.Context, id int64) access.Access {
 	return acc
 }
 
-// publicVersionState reports whether a version in state of a document
+// PublicVersionState reports whether a version in state of a document
 // the anonymous citizen has acc to is public.
-func publicVersionState(acc access.Access, state string) bool {
+func PublicVersionState(acc access.Access, state string) bool {
 	return access.VersionAccess(access.Viewer{}, acc, state == documents.StateWithdrawn) == access.Full
 }

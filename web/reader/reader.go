@@ -1,14 +1,23 @@
-package web
+// Package reader is the members' surface of web: the tablet app under
+// /reader/ (its shell, service worker and files, embedded from this
+// directory), its API under /api/v1 (the caller, a meeting's manifest for
+// offline use, session packets, annotations, read marks, exports, and the
+// diff of two versions, which the portal shows as a page too). Everything
+// a member sees here passes the access rule through web/folder.
+package reader
 
 import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -16,10 +25,48 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
+
+// Config is what the reader reads and writes.
+type Config struct {
+	folder.Config // the stores and the logger
+	// DB holds the annotations and what each member last read.
+	DB *sql.DB
+	// Accounts maps faction peers' persons to their member accounts.
+	Accounts *accounts.Store
+	// PacketDir caches built session packets.
+	PacketDir string
+}
+
+// Handler serves the reader's shell, files and API.
+type Handler struct {
+	cfg         Config
+	log         *slog.Logger
+	folder      *folder.Folder
+	packets     *packets
+	readerFiles *readerFiles
+	annotations *Annotations
+}
+
+// New returns the reader's handlers; it fails if the embedded files are
+// broken, which the tests catch.
+func New(cfg Config) (*Handler, error) {
+	s := &Handler{cfg: cfg, log: cfg.Logger(), folder: folder.New(cfg.Config), packets: newPackets(cfg.PacketDir)}
+	var err error
+	if s.readerFiles, err = loadReader(readerFS); err != nil {
+		return nil, fmt.Errorf("web: reader: %w", err)
+	}
+	s.annotations = s.annotationsAPI()
+	return s, nil
+}
+
+// Annotations returns the handlers of the annotation sync API.
+func (s *Handler) Annotations() *Annotations { return s.annotations }
 
 // The reader is the members' tablet app under /reader/: one HTML shell
 // for every reader path (the script routes by location), its scripts, a
@@ -28,7 +75,7 @@ import (
 // and PDF.js, copied from the pinned npm package by `make deps-node` into
 // reader/pdfjs/ (not committed; without it the shell says how to get it).
 
-//go:embed reader
+//go:embed *.html *.js *.css *.png *.svg *.webmanifest pdfjs
 var readerFS embed.FS
 
 // readerCSP allows the reader's own scripts, the PDF.js worker and
@@ -51,13 +98,13 @@ type readerFiles struct {
 	shell   *template.Template
 }
 
-// loadReader reads the reader's files from fsys (the embedded directory,
-// whose root holds "reader/").
+// loadReader reads the reader's files from fsys (the embedded files of
+// this directory).
 func loadReader(fsys fs.FS) (*readerFiles, error) {
 	rf := &readerFiles{files: map[string][]byte{}, gzipped: map[string][]byte{}, etags: map[string]string{}}
 	all := sha256.New()
 	var names []string
-	err := fs.WalkDir(fsys, "reader", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -73,7 +120,7 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimPrefix(p, "reader/")
+		name := p
 		sum := sha256.Sum256(b)
 		rf.files[name] = b
 		switch path.Ext(name) {
@@ -93,79 +140,69 @@ func loadReader(fsys fs.FS) (*readerFiles, error) {
 	rf.release = hex.EncodeToString(all.Sum(nil)[:6])
 	fonts := []string{}
 	for _, p := range names {
-		if strings.HasPrefix(p, "reader/pdfjs/standard_fonts/") && (strings.HasSuffix(p, ".pfb") || strings.HasSuffix(p, ".ttf")) {
-			fonts = append(fonts, "/reader/files/"+strings.TrimPrefix(p, "reader/"))
+		if strings.HasPrefix(p, "pdfjs/standard_fonts/") && (strings.HasSuffix(p, ".pfb") || strings.HasSuffix(p, ".ttf")) {
+			fonts = append(fonts, "/reader/files/"+p)
 		}
 	}
 	rf.fonts, _ = json.Marshal(fonts)
 	_, rf.pdfjs = rf.files["pdfjs/pdf.min.mjs"]
-	rf.shell, err = template.New("shell.html").ParseFS(fsys, "reader/shell.html")
+	rf.shell, err = template.New("shell.html").ParseFS(fsys, "shell.html")
 	return rf, err
 }
 
-// readerRoutes registers the reader's pages and files.
-func (s *Server) readerRoutes(r chi.Router) {
-	rf, err := loadReader(readerFS)
-	if err != nil {
-		// The embedded files are part of the binary; tests catch this.
-		panic("web: reader: " + err.Error())
+// ServiceWorker serves the reader's service worker, with the release in it.
+func (s *Handler) ServiceWorker(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
+	// The release goes into the worker, so that a new release is a new
+	// worker with a new cache of the shell.
+	b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
+	b = bytes.ReplaceAll(b, []byte("__FONTS__"), rf.fonts)
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", readerCSP)
+	w.Write(b)
+}
+
+// File serves one of the reader's static files (its scripts, styles,
+// icons and PDF.js).
+func (s *Handler) File(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
+	name := strings.TrimPrefix(r.URL.Path, "/reader/files/")
+	b, ok := rf.files[name]
+	if !ok || name == "shell.html" || name == "sw.js" {
+		render.Error(w, r, render.NotFound)
+		return
 	}
-	r.Get("/reader", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/reader/", http.StatusMovedPermanently)
-	})
-	shell := func(w http.ResponseWriter, r *http.Request) { s.readerShell(w, r, rf) }
-	r.Get("/reader/", shell)
-	r.Get("/reader/meetings/{id}", shell)
-	r.Get("/reader/meetings/{id}/documents/{doc}", shell)
-	r.Get("/reader/shell", shell) // what the service worker keeps
-	r.Get("/reader/sw.js", func(w http.ResponseWriter, r *http.Request) {
-		// The release goes into the worker, so that a new release is a new
-		// worker with a new cache of the shell.
-		b := bytes.ReplaceAll(rf.files["sw.js"], []byte("__RELEASE__"), []byte(rf.release))
-		b = bytes.ReplaceAll(b, []byte("__FONTS__"), rf.fonts)
-		h := w.Header()
+	h := w.Header()
+	switch path.Ext(name) {
+	case ".css":
+		h.Set("Content-Type", "text/css; charset=utf-8")
+	case ".js", ".mjs":
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", readerCSP)
-		w.Write(b)
-	})
-	r.Get("/reader/files/*", func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/reader/files/")
-		b, ok := rf.files[name]
-		if !ok || name == "shell.html" || name == "sw.js" {
-			s.Error(w, r, notFoundErr)
-			return
+	case ".svg":
+		h.Set("Content-Type", "image/svg+xml")
+	case ".png":
+		h.Set("Content-Type", "image/png")
+	case ".webmanifest":
+		h.Set("Content-Type", "application/manifest+json")
+	case ".bcmap", ".pfb", ".ttf":
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	// Revalidated every time: the files keep their names across
+	// releases; the service worker serves them offline.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", readerCSP)
+	etag := rf.etags[name]
+	if z, ok := rf.gzipped[name]; ok {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			b, etag = z, strings.TrimSuffix(etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
 		}
-		h := w.Header()
-		switch path.Ext(name) {
-		case ".css":
-			h.Set("Content-Type", "text/css; charset=utf-8")
-		case ".js", ".mjs":
-			h.Set("Content-Type", "text/javascript; charset=utf-8")
-		case ".svg":
-			h.Set("Content-Type", "image/svg+xml")
-		case ".png":
-			h.Set("Content-Type", "image/png")
-		case ".webmanifest":
-			h.Set("Content-Type", "application/manifest+json")
-		case ".bcmap", ".pfb", ".ttf":
-			h.Set("Content-Type", "application/octet-stream")
-		}
-		// Revalidated every time: the files keep their names across
-		// releases; the service worker serves them offline.
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", readerCSP)
-		etag := rf.etags[name]
-		if z, ok := rf.gzipped[name]; ok {
-			h.Add("Vary", "Accept-Encoding")
-			if acceptsGzip(r) {
-				b, etag = z, strings.TrimSuffix(etag, `"`)+`-gz"`
-				h.Set("Content-Encoding", "gzip")
-			}
-		}
-		h.Set("ETag", etag)
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	})
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -178,30 +215,25 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// readerShell serves the reader's HTML shell to a signed-in account;
+// Shell serves the reader's HTML shell to a signed-in account;
 // anyone else is sent to sign in first and comes back here.
-func (s *Server) readerShell(w http.ResponseWriter, r *http.Request, rf *readerFiles) {
-	v := viewerFrom(r.Context())
+func (s *Handler) Shell(w http.ResponseWriter, r *http.Request) {
+	rf := s.readerFiles
+	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return
 	}
-	lang := language(r)
-	texts := map[string]string{}
-	for k := range messages {
-		if strings.HasPrefix(k, "reader.") {
-			texts[strings.TrimPrefix(k, "reader.")] = translate(lang, k)
-		}
-	}
-	js, _ := json.Marshal(texts)
+	lang := render.Language(r)
+	js, _ := json.Marshal(render.Texts(lang, "reader."))
 	var buf bytes.Buffer
 	err := rf.shell.Execute(&buf, map[string]any{
 		"Lang": lang, "Texts": template.JS(js), "PDFJS": rf.pdfjs, "Release": rf.release,
-		"Title": translate(lang, "reader.title"), "Missing": translate(lang, "reader.missing"),
-		"Loading": translate(lang, "reader.loading"), "Skip": translate(lang, "nav.skip"),
+		"Title": render.T(lang, "reader.title"), "Missing": render.T(lang, "reader.missing"),
+		"Loading": render.T(lang, "reader.loading"), "Skip": render.T(lang, "nav.skip"),
 	})
 	if err != nil {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EINTERNAL, "reader shell: %v", err))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINTERNAL, "reader shell: %v", err))
 		return
 	}
 	h := w.Header()
@@ -213,23 +245,17 @@ func (s *Server) readerShell(w http.ResponseWriter, r *http.Request, rf *readerF
 	w.Write(buf.Bytes())
 }
 
-// readerAPI registers the reader's API routes under /api/v1.
-func (s *Server) readerAPI(r chi.Router) {
-	r.Get("/reader/me", s.apiReaderMe)
-	r.Get("/reader/meetings/{id}/manifest", s.apiReaderManifest)
-}
-
-// apiReaderMe tells the reader who is signed in and gives it the CSRF
+// Me tells the reader who is signed in and gives it the CSRF
 // token for its writes. The app asks again after being offline, so a
-// queue of annotations is sent with a token that is valid now.
-func (s *Server) apiReaderMe(w http.ResponseWriter, r *http.Request) {
-	v := viewerFrom(r.Context())
+// queue of Annotations is sent with a token that is valid now.
+func (s *Handler) Me(w http.ResponseWriter, r *http.Request) {
+	v := request.Viewer(r.Context())
 	if v.AccountID == 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": s.csrf.Token(w, r), "lang": language(r)})
+	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r), "lang": render.Language(r)})
 }
 
 // manifestEntry is one document of a meeting as the reader keeps it on
@@ -256,38 +282,39 @@ type manifestItem struct {
 	Title  string `json:"title"`
 }
 
-// apiReaderManifest lists every document of a meeting the caller may see,
+// Manifest lists every document of a meeting the caller may see,
 // each at its current version with its SHA-256 and size, so that the
 // reader downloads only what changed and deletes from the device what is
 // no longer listed (an exclusion, a withdrawal). It is the meeting's
 // agenda as the policy shows it to the caller — one read path for the
 // reader, the portal and the API.
-func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) Manifest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := viewerFrom(ctx)
+	v := request.Viewer(ctx)
 	if v.AccountID == 0 {
-		s.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
+		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
-	id, ok := idParam(r, "id")
+	id, ok := request.IDParam(r, "id")
 	if !ok {
-		s.Error(w, r, notFoundErr)
+		render.Error(w, r, render.NotFound)
 		return
 	}
-	mv, err := s.meetingDetail(ctx, v, id)
+	mv, err := s.folder.MeetingDetail(ctx, v, id)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	docs := []manifestEntry{}
 	seen := map[int64]bool{}
-	add := func(d documentEntry, it *manifestItem) {
+	add := func(d folder.DocumentEntry, it *manifestItem) {
 		if seen[d.ID] {
 			return
 		}
 		seen[d.ID] = true
+		sha, size := d.Blob()
 		docs = append(docs, manifestEntry{ID: d.ID, Title: d.Title, Role: d.Role, Version: d.Version, Pages: d.Pages,
-			SHA256: d.sha256, Size: d.size, URL: d.URL, Item: it, Late: d.Late})
+			SHA256: sha, Size: size, URL: d.URL, Item: it, Late: d.Late})
 	}
 	var total int64
 	for _, e := range mv.Agenda {
@@ -309,7 +336,7 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 	// The documents listed are those the policy let through above.
 	reads, err := s.LastRead(ctx, v.AccountID, ids)
 	if err != nil {
-		s.Error(w, r, err)
+		render.Error(w, r, err)
 		return
 	}
 	for i := range docs {
@@ -327,7 +354,7 @@ func (s *Server) apiReaderManifest(w http.ResponseWriter, r *http.Request) {
 		agenda = append(agenda, map[string]any{"id": e.ID, "number": e.Number, "title": e.Title, "public": e.Public, "stub": e.Stub, "documents": ids})
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	writeJSON(w, http.StatusOK, map[string]any{
+	render.JSON(w, http.StatusOK, map[string]any{
 		"meeting":   map[string]any{"id": mv.ID, "name": mv.Name, "organization": mv.Organization, "start": mv.Start, "location": mv.Location, "state": mv.State},
 		"agenda":    agenda,
 		"documents": docs,

@@ -1,0 +1,253 @@
+// Package folder is the read model the surfaces of web share: a meeting
+// with its agenda, papers and documents at their current versions, as a
+// viewer may see them (every piece through the access rule), pages of
+// meetings, the links to documents, and the audit of what a signed-in
+// viewer read or changed.
+//
+// The meeting read model moves into sessions (issue 12, point 8); until
+// then it lives here, so that the portal, the office and the reader read
+// one copy of it.
+package folder
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/request"
+)
+
+// Config is what the read model reads and where it logs.
+type Config struct {
+	Sessions  *sessions.Store
+	Documents *documents.Service
+	Log       *slog.Logger
+}
+
+// Folder reads meetings and documents as a viewer may see them.
+type Folder struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// Logger is c.Log, or slog's default.
+func (c Config) Logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
+}
+
+// New returns a Folder reading from cfg's stores.
+func New(cfg Config) *Folder { return &Folder{cfg: cfg, log: cfg.Logger()} }
+
+// AgendaEntry is an agenda item with what the viewer may see of it.
+type AgendaEntry struct {
+	Item      *sessions.AgendaItem `json:"-"`
+	ID        int64                `json:"id"`
+	Number    string               `json:"number"`
+	Title     string               `json:"title"`
+	Public    bool                 `json:"public"`
+	Stub      bool                 `json:"stub,omitempty"`
+	Late      *time.Time           `json:"late,omitempty"`
+	Result    string               `json:"result,omitempty"`
+	Documents []DocumentEntry      `json:"documents"`
+	Papers    []*PaperEntry        `json:"papers,omitempty"`
+}
+
+// PaperEntry is a paper on an agenda item.
+type PaperEntry struct {
+	ID        int64  `json:"id"`
+	Reference string `json:"reference"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+}
+
+// DocumentEntry is an attached document at its current version.
+type DocumentEntry struct {
+	ID      int64      `json:"id"`
+	Title   string     `json:"title"`
+	Role    string     `json:"role"`
+	Public  bool       `json:"public"`
+	Late    *time.Time `json:"late,omitempty"`
+	Version int        `json:"version"`
+	Pages   int        `json:"pages"`
+	URL     string     `json:"url"`
+	sha256  string
+	size    int64
+}
+
+// MeetingView is a meeting as a viewer may see it; lists fill only its
+// summary, MeetingDetail its agenda, documents and minutes too.
+type MeetingView struct {
+	ID           int64           `json:"id"`
+	Name         string          `json:"name"`
+	Organization string          `json:"organization"`
+	Start        time.Time       `json:"start"`
+	End          *time.Time      `json:"end,omitempty"`
+	Location     string          `json:"location"`
+	State        string          `json:"state"`
+	Published    *time.Time      `json:"published,omitempty"`
+	Agenda       []AgendaEntry   `json:"agenda,omitempty"`
+	Documents    []DocumentEntry `json:"documents,omitempty"`
+	Minutes      []DocumentEntry `json:"minutes,omitempty"`
+	PacketURL    string          `json:"packet_url,omitempty"`
+}
+
+// Tptr is &t, or nil for the zero time (omitted from JSON).
+func Tptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// OrgName is the name of organization id, "" if there is none.
+func (s *Folder) OrgName(ctx context.Context, id int64) string {
+	if o, err := s.cfg.Sessions.FindOrganizationByID(ctx, id); err == nil {
+		return o.Name
+	}
+	return ""
+}
+
+// MeetingSummary describes one meeting; lists use MeetingSummaries, which
+// reads the organizations of a whole page at once.
+func (s *Folder) MeetingSummary(ctx context.Context, m *sessions.Meeting) MeetingView {
+	return summary(m, s.OrgName(ctx, m.OrganizationID))
+}
+
+func summary(m *sessions.Meeting, org string) MeetingView {
+	return MeetingView{ID: m.ID, Name: m.Name, Organization: org, Start: m.Start, End: Tptr(m.End),
+		Location: m.Location, State: m.State, Published: Tptr(m.PublishedAt)}
+}
+
+// Document describes one attached document at its current version, if the
+// viewer may see it.
+func (s *Folder) Document(ctx context.Context, v access.Viewer, a *sessions.Attachment) (DocumentEntry, bool) {
+	ver, err := s.cfg.Documents.Store().FindVersion(ctx, a.DocumentID, 0)
+	if err != nil {
+		return DocumentEntry{}, false
+	}
+	title := a.Title
+	if title == "" {
+		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, a.DocumentID); err == nil {
+			title = d.Title
+		}
+	}
+	return DocumentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: Tptr(a.LateAt), Version: ver.Number,
+		Pages: ver.Pages, URL: DocumentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
+}
+
+// DocumentsOf returns the documents attached to target that v may see,
+// each at its current version.
+func (s *Folder) DocumentsOf(ctx context.Context, v access.Viewer, target sessions.AttachmentTarget) ([]DocumentEntry, error) {
+	as, err := s.cfg.Sessions.FindAttachments(ctx, v, target)
+	if err != nil {
+		return nil, err
+	}
+	out := []DocumentEntry{}
+	for _, a := range as {
+		if d, ok := s.Document(ctx, v, a); ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// folderDocument describes one document of a folder at its current
+// version (which the folder says the viewer may read); false if it has
+// none.
+func folderDocument(v access.Viewer, a *sessions.Attachment, title string, ver *documents.Version) (DocumentEntry, bool) {
+	if ver == nil {
+		return DocumentEntry{}, false
+	}
+	return DocumentEntry{ID: a.DocumentID, Title: title, Role: a.Role, Public: a.Public, Late: Tptr(a.LateAt), Version: ver.Number,
+		Pages: ver.Pages, URL: DocumentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
+}
+
+func folderDocuments(v access.Viewer, ds []*sessions.FolderDocument) []DocumentEntry {
+	out := []DocumentEntry{}
+	for _, d := range ds {
+		if e, ok := folderDocument(v, d.Attachment, d.Title, d.Version); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// MeetingDetail gathers a meeting as v may see it: agenda, documents,
+// minutes — the session folder, which package sessions reads through the
+// policy in a fixed number of queries.
+func (s *Folder) MeetingDetail(ctx context.Context, v access.Viewer, id int64) (*MeetingView, error) {
+	f, err := s.cfg.Sessions.FindFolder(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	m := f.Meeting
+	mv := s.MeetingSummary(ctx, m)
+	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
+	for _, fi := range f.Agenda {
+		it := fi.AgendaItem
+		e := AgendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == access.Stub,
+			Late: Tptr(it.LateAt), Documents: []DocumentEntry{}}
+		if it.Access == access.Full {
+			e.Result = it.Result
+			e.Documents = folderDocuments(v, fi.Documents)
+			for _, p := range fi.Papers {
+				e.Papers = append(e.Papers, &PaperEntry{ID: p.ID, Reference: p.Reference, Name: p.Name, Type: p.Type})
+			}
+		}
+		mv.Agenda = append(mv.Agenda, e)
+	}
+	mv.Documents = folderDocuments(v, f.Documents)
+	for _, mi := range f.Minutes {
+		if d, ok := folderDocument(v, &sessions.Attachment{DocumentID: mi.Minutes.DocumentID, Role: "minutes", Public: mi.Minutes.Public}, mi.Title, mi.Version); ok {
+			mv.Minutes = append(mv.Minutes, d)
+		}
+	}
+	return &mv, nil
+}
+
+// Blob returns the content key and size of the entry's current version,
+// for whoever must read its bytes (the packet, the reader's manifest).
+func (d DocumentEntry) Blob() (sha256 string, size int64) { return d.sha256, d.size }
+
+// DocumentAccess is v's access to document id for the routes that serve
+// one document: a document that could not be visible to v at all
+// (sessions.DocumentCandidate) is None after the same one query that
+// finds a missing id missing, so that refused and missing cost the same;
+// for the rest DocumentAccess decides.
+func (s *Folder) DocumentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
+	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
+	if err != nil || !ok {
+		return access.None, err
+	}
+	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
+}
+
+// Audit records in the audit log that the request's viewer did action on
+// the object (objType, id); a failure to record is logged, not returned,
+// since the change itself has happened.
+func (s *Folder) Audit(ctx context.Context, action, objType string, id int64, details string) {
+	v := request.Viewer(ctx)
+	if err := s.cfg.Sessions.Audit(ctx, sessions.AuditEntry{AccountID: v.AccountID, Actor: v.Name, Action: action, ObjectType: objType, ObjectID: id, Details: details}); err != nil {
+		s.log.Error("audit", "err", err)
+	}
+}
+
+// PublicFileURL is where a citizen reads version v.
+func PublicFileURL(v *documents.Version) string { return "/files/" + v.SHA256 + ".pdf" }
+
+// DocumentURL is the link to version v of document docID for viewer:
+// the public, content-addressed URL for citizens (who see only what is
+// public), the checked per-version URL for everyone else.
+func DocumentURL(viewer access.Viewer, docID int64, v *documents.Version) string {
+	if viewer.AccountID == 0 && viewer.Role == access.RoleAnonymous {
+		return PublicFileURL(v)
+	}
+	return fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", docID, v.Number)
+}

@@ -1,0 +1,148 @@
+package portal
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/folder"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
+)
+
+// APIMeetings lists the meetings the caller may see, by start, a page at a
+// time: `limit` (default 50, at most 200) and `cursor` from the previous
+// answer's `next` link, which is null on the last page.
+func (s *Handler) APIMeetings(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := folder.MeetingFilterFrom(r)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	p, err := folder.ParseMeetingPage(r, folder.APIMeetingLimits)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	out, err := s.folder.MeetingSummaries(ctx, ms)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	body := map[string]any{"data": out, "next": nil}
+	if next != "" {
+		body["next"] = folder.WithCursor(r, "/api/v1/meetings", next)
+	}
+	render.JSON(w, http.StatusOK, body)
+}
+
+// APIMeeting answers GET /api/v1/meetings/{id}.
+func (s *Handler) APIMeeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := request.IDParam(r, "id")
+	if !ok {
+		render.Error(w, r, render.NotFound)
+		return
+	}
+	mv, err := s.folder.MeetingDetail(r.Context(), request.Viewer(r.Context()), id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	render.JSON(w, http.StatusOK, mv)
+}
+
+// ---- pages ----
+
+// meetingList is one bounded list of meetings on a page, with the link to
+// its continuation ("" on its last page).
+type meetingList struct {
+	Meetings []folder.MeetingView
+	Next     string
+}
+
+// pageMeetingList reads one page of the meetings f selects for v from p,
+// with the link that continues it on path.
+func (s *Handler) pageMeetingList(r *http.Request, path string, f sessions.MeetingFilter, p folder.MeetingPage) (meetingList, error) {
+	ctx := r.Context()
+	ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
+	if err != nil {
+		return meetingList{}, err
+	}
+	l := meetingList{}
+	if l.Meetings, err = s.folder.MeetingSummaries(ctx, ms); err != nil {
+		return l, err
+	}
+	if next != "" {
+		l.Next = folder.WithCursor(r, path, next)
+	}
+	return l, nil
+}
+
+// Meetings shows a bounded window: the next upcoming meetings and the
+// most recent past ones, each with a link to more ("Weitere Sitzungen",
+// "Frühere Sitzungen"). With a cursor it shows the continuation of one of
+// the two lists. `organization` narrows to one committee, `limit` sets the
+// window (default 20, at most 100).
+func (s *Handler) Meetings(w http.ResponseWriter, r *http.Request) {
+	f, err := folder.MeetingFilterFrom(r)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	p, err := folder.ParseMeetingPage(r, folder.PortalMeetingLimits)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	data := map[string]any{"Staff": request.Viewer(r.Context()).Staff()}
+	if p.After != nil {
+		l, err := s.pageMeetingList(r, "/meetings", f, p)
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		data["More"], data["Earlier"] = l, p.Descending
+	} else {
+		cut := time.Now().Add(-12 * time.Hour)
+		up, err := s.pageMeetingList(r, "/meetings", f, folder.Boundary(cut, false, p.Limit))
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		past, err := s.pageMeetingList(r, "/meetings", f, folder.Boundary(cut, true, p.Limit))
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		data["Upcoming"], data["Past"] = up, past
+	}
+	pg := render.NewPage(w, r, render.T(render.Language(r), "nav.meetings"))
+	pg.Data = data
+	render.HTML(w, r, http.StatusOK, "meetings", pg)
+}
+
+// Meeting answers GET /meetings/{id}.
+func (s *Handler) Meeting(w http.ResponseWriter, r *http.Request) {
+	id, ok := request.IDParam(r, "id")
+	if !ok {
+		render.Error(w, r, render.NotFound)
+		return
+	}
+	mv, err := s.folder.MeetingDetail(r.Context(), request.Viewer(r.Context()), id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	p := render.NewPage(w, r, mv.Name)
+	p.Data = mv
+	render.HTML(w, r, http.StatusOK, "meeting", p)
+}
+
+// pageError renders an error as a page, with the status the code maps to;
+// not-found and refused look the same.

@@ -1,0 +1,228 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
+)
+
+// routes is the one route table of Ratsmappe: the middleware every
+// request passes, then every route of every surface, top to bottom — the
+// portal's pages and feeds, the office, the reader, the JSON API and
+// OParl. Each group says how it answers errors (render.As): as a page,
+// as JSON or as an OParl error object.
+func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *admission) chi.Router {
+	r := chi.NewRouter()
+	r.Use(s.resolveClient)
+	r.Use(s.requestValues)
+	// Early, so that every answer — a 429 too — carries them.
+	r.Use(securityHeaders)
+	r.Use(middleware.RequestID)
+	r.Use(middleware.Recoverer)
+	// A body arrives, and a sign-in is checked, before the request takes
+	// an admission slot: slow clients and forged cookies hold none, and
+	// the admission knows whom it admits (admission.go, limits.go).
+	r.Use(s.limitBodies)
+	r.Use(s.authenticate)
+	r.Use(admission.middleware)
+	// HEAD is answered by the GET handler, without the body.
+	r.Use(middleware.GetHead)
+	r.Use(render.RememberLanguage)
+	r.Use(http.NewCrossOriginProtection().Handler)
+	r.Use(s.checkCSRF)
+	r.Use(publicCache)
+
+	// Operations.
+	r.Handle("/static/*", render.Static())
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	if s.cfg.Registry != nil {
+		r.Handle("/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	}
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { render.Error(w, r, render.NotFound) })
+	if s.cfg.Sessions == nil {
+		return r
+	}
+
+	// Sign-in (auth.go, oidc.go).
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/login", s.handleLoginPage)
+		r.Post("/login", s.handleLogin)
+		r.Post("/logout", s.handleLogout)
+		if s.oidc != nil {
+			r.Get("/login/oidc", s.handleOIDCStart)
+			r.Get("/login/oidc/callback", s.handleOIDCCallback)
+		}
+	})
+
+	// The portal: pages for citizens and members.
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/", s.portal.Home)
+		r.Get("/organizations", s.portal.Organizations)
+		r.Get("/organizations/{id}", s.portal.Organization)
+		r.Get("/papers/{id}", s.portal.Paper)
+		r.Get("/documents/{id}", s.portal.Document)
+		r.Get("/documents/{id}/diff", s.reader.DiffPage)
+		r.Get("/meetings", s.portal.Meetings)
+		r.Get("/meetings/{id}", s.portal.Meeting)
+		r.Get("/search", s.portal.Search)
+	})
+	// The portal's feeds, calendars and files for other programs.
+	r.Get("/calendar.ics", s.portal.Calendar)
+	r.Get("/organizations/{id}/calendar.ics", s.portal.Calendar)
+	r.Get("/feeds/documents.atom", s.portal.DocumentsFeed)
+	r.Get("/organizations/{id}/documents.atom", s.portal.DocumentsFeed)
+	r.Get("/sitemap.xml", s.portal.Sitemap)
+	r.Get("/files/{name}", s.handlePublicFile)
+
+	// The office: the council office's pages (its API is below).
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/office", s.office.StaffPage(s.office.HomePage))
+		r.Get("/office/meetings/{id}", s.office.StaffPage(s.office.MeetingPage))
+		r.Get("/office/calendar", s.office.StaffPage(s.office.CalendarPage))
+		r.Get("/office/audit", s.office.StaffPage(s.office.AuditPage))
+	})
+
+	// The reader: the members' tablet app (its API is below).
+	r.Get("/reader", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/reader/", http.StatusMovedPermanently)
+	})
+	r.Get("/reader/", s.reader.Shell)
+	r.Get("/reader/meetings/{id}", s.reader.Shell)
+	r.Get("/reader/meetings/{id}/documents/{doc}", s.reader.Shell)
+	r.Get("/reader/shell", s.reader.Shell) // what the service worker keeps
+	r.Get("/reader/sw.js", s.reader.ServiceWorker)
+	r.Get("/reader/files/*", s.reader.File)
+
+	// The JSON API.
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(render.As(render.API))
+		r.Get("/openapi.json", s.apiOpenAPI)
+		r.Get("/meetings", s.portal.APIMeetings)
+		r.Get("/meetings/{id}", s.portal.APIMeeting)
+		r.Get("/meetings/{id}/packet.pdf", s.reader.Packet)
+		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
+		r.Get("/search", s.portal.APISearch)
+		r.Get("/search/suggest", s.portal.APISuggest)
+
+		// The office's API (clerk.go): staff only.
+		r.Group(func(r chi.Router) {
+			r.Use(s.office.StaffOnly)
+			r.Post("/meetings", s.office.CreateMeeting)
+			r.Patch("/meetings/{id}", withID(s.office.UpdateMeeting))
+			r.Post("/meetings/{id}/publish", withID(s.office.Publish))
+			r.Post("/meetings/{id}/unpublish", withID(s.office.Unpublish))
+			r.Post("/meetings/{id}/items", withID(s.office.CreateItem))
+			r.Put("/meetings/{id}/order", withID(s.office.Reorder))
+			r.Post("/meetings/{id}/attachments", withID(s.office.AttachToMeeting))
+			r.Post("/meetings/{id}/minutes", withID(s.office.CreateMinutes))
+			r.Patch("/items/{id}", withID(s.office.UpdateItem))
+			r.Post("/items/{id}/withdraw", s.office.WithdrawItem)
+			r.Post("/items/{id}/attachments", withID(s.office.AttachToItem))
+			r.Post("/items/{id}/exclusions", withID(s.office.AddExclusion))
+			r.Delete("/items/{id}/exclusions/{person}", s.office.RemoveExclusion)
+			r.Patch("/attachments/{id}", withID(s.office.UpdateAttachment))
+			r.Post("/attachments/{id}/withdraw", s.office.WithdrawAttachment)
+			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
+			r.Post("/papers", s.office.CreatePaper)
+			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
+			r.Post("/documents", s.office.Upload)
+			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
+			r.Post("/documents/{id}/versions/{n}/withdraw", s.office.WithdrawVersion)
+			r.Get("/organizations", s.office.Organizations)
+			r.Get("/audit", s.office.Audit)
+		})
+
+		// The reader's API (reader.go, annotations.go, diff.go).
+		a := s.reader.Annotations()
+		r.Get("/reader/me", s.reader.Me)
+		r.Get("/reader/meetings/{id}/manifest", s.reader.Manifest)
+		r.Get("/documents/{id}/diff", a.Diff)
+		r.Group(func(r chi.Router) {
+			r.Use(s.reader.SignedIn)
+			r.Get("/annotations", a.List)
+			r.Get("/annotations/changes", a.Changes)
+			r.Get("/annotations/{uuid}", a.Get)
+			r.Put("/annotations/{uuid}", a.Put)
+			r.Delete("/annotations/{uuid}", a.Delete)
+			r.Get("/reads", a.Reads)
+			r.Get("/documents/{id}/versions/{n}/annotations.json", a.ExportJSON)
+			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
+			r.Get("/documents/{id}/read", a.GetRead)
+			r.Put("/documents/{id}/read", a.PutRead)
+		})
+	})
+
+	// OParl 1.1 (oparl*.go).
+	r.Route("/oparl/v1", func(r chi.Router) {
+		r.Use(render.As(render.OParl), oparlCORS)
+		r.Options("/*", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, oparlBase(r)+"/system", http.StatusMovedPermanently)
+		})
+		r.Get("/system", s.oparlObject(s.oparlSystem))
+		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
+		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
+		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
+		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
+		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
+		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
+		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
+		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
+		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
+		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
+		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
+		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
+		r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))
+		r.Get("/body/{id}/consultation", s.oparlList(s.oparlPublicList(sessions.ListConsultations)))
+		r.Get("/body/{id}/file", s.oparlList(s.oparlPublicList(sessions.ListFiles)))
+		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
+		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
+		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
+		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
+		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
+		r.Get("/meeting/{id}", s.oparlObject(s.oparlMeeting))
+		r.Get("/agendaItem/{id}", s.oparlObject(s.oparlAgendaItem))
+		r.Get("/paper/{id}", s.oparlObject(s.oparlPaper))
+		r.Get("/paper/{paper}/consultation/{id}", s.oparlObject(s.oparlConsultation))
+		r.Get("/file/{id}", s.oparlObject(s.oparlFile))
+		r.Get("/file/{id}/access", s.oparlFileBytes("inline"))
+		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
+		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
+		r.NotFound(oparlNotFound)
+		// The OPTIONS route above matches every path, so chi would answer
+		// any other method on an unknown path 405 with an empty body; an
+		// unknown path is missing, whatever the method.
+		r.MethodNotAllowed(oparlNotFound)
+	})
+	r.With(render.As(render.OParl)).HandleFunc("/oparl", oparlNotFound)
+	r.With(render.As(render.OParl), oparlCORS).HandleFunc("/oparl/*", oparlNotFound)
+	return r
+}
+
+// oparlNotFound answers an unknown path under /oparl with OParl's Error
+// object, 404.
+func oparlNotFound(w http.ResponseWriter, r *http.Request) { render.Error(w, r, render.NotFound) }
+
+// withID adapts a handler of the object named by the {id} parameter; a
+// malformed id answers like a missing object.
+func withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := request.IDParam(r, "id")
+		if !ok {
+			render.Error(w, r, render.NotFound)
+			return
+		}
+		h(w, r, id)
+	}
+}
