@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"context"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -124,9 +125,11 @@ func TestKillWorker(t *testing.T) {
 	finished := make(chan struct{})
 	go func() { <-done; close(finished) }()
 	for !killed && time.Now().Before(deadline) && !closed(finished) {
-		// Once a file is done the worker is past its start and busy with
-		// the next one: kill it in the middle of that file.
-		if results() >= 1 {
+		// Once a file is stored the worker is past its start and busy
+		// with the next one: kill it in the middle of that file. (Stored,
+		// not printed: results print in input order, and the CLI takes
+		// the biggest files first.)
+		if results() >= 1 || storedBlobs(filepath.Join(c.data, "blobs")) >= 1 {
 			for _, pid := range children(cmd.Process.Pid) {
 				if strings.Contains(cmdline(pid), "pdf-worker") && busy(pid) {
 					syscall.Kill(pid, syscall.SIGKILL)
@@ -216,6 +219,19 @@ func busy(pid int) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// storedBlobs counts the files a directory blob store under dir holds
+// (named by their 64-hex-digit SHA-256; temporary files are not).
+func storedBlobs(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && len(d.Name()) == 64 {
+			n++
+		}
+		return nil
+	})
+	return n
+}
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
