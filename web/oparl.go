@@ -53,6 +53,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
@@ -65,8 +66,6 @@ const (
 	// the objects before the page are built to find where it starts.
 	oparlMaxSkip = 10000
 )
-
-const oparlSchema = "https://schema.oparl.org/1.1/"
 
 // OParlConfig is what the OParl API says about the body that the
 // database does not hold. Empty fields are left out of the answers.
@@ -219,27 +218,6 @@ type oparlItem struct {
 // is the last page.
 type oparlLister func(r *http.Request, q *oparlQuery) (items []oparlItem, next int64, err error)
 
-type oparlListPage struct {
-	Data       []any           `json:"data"`
-	Pagination oparlPagination `json:"pagination"`
-	Links      oparlLinks      `json:"links"`
-}
-
-// oparlPagination is OParl's pagination object. Lists are keyset pages
-// (a page costs the same wherever it is, and an object created meanwhile
-// neither shifts nor repeats the pages after it), so only the page size
-// is known without counting the whole list: the other fields, optional
-// in OParl 1.1, are left out.
-type oparlPagination struct {
-	ElementsPerPage int `json:"elementsPerPage"`
-}
-
-type oparlLinks struct {
-	First string `json:"first,omitempty"`
-	Self  string `json:"self,omitempty"`
-	Next  string `json:"next,omitempty"`
-}
-
 // oparlList serves an external object list: filtered, ordered by id
 // (stable: ids never change), a keyset page at a time — links.next
 // carries the last key as after. page=n (links of earlier versions)
@@ -278,10 +256,10 @@ func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
 			return
 		}
 		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
-		p := oparlListPage{
+		p := oparl.List{
 			Data:       make([]any, 0, len(items)),
-			Pagination: oparlPagination{ElementsPerPage: q.limit},
-			Links:      oparlLinks{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
+			Pagination: oparl.Pagination{ElementsPerPage: q.limit},
+			Links:      oparl.Links{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
 		}
 		for _, it := range items {
 			p.Data = append(p.Data, it.obj)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -20,19 +21,6 @@ import (
 // when: it is recorded with every change, in its transaction, so an
 // object that was never public never gets a stub (it answers 404 like
 // any missing id), and one that becomes public again is served in full.
-
-// oparlDeletedObj is a soft-deleted object: id, type, created, modified
-// and deleted only — and what the schema requires of every object of
-// the type: an AgendaItem's order, a File's accessUrl (which answers 404).
-type oparlDeletedObj struct {
-	ID        string `json:"id"`
-	Type      string `json:"type"`
-	Order     *int   `json:"order,omitempty"`
-	AccessURL string `json:"accessUrl,omitempty"` // required of every File by the schema
-	Created   string `json:"created"`
-	Modified  string `json:"modified"`
-	Deleted   bool   `json:"deleted"`
-}
 
 // oparlGoneURL is the URL of a gone object, as it had while public.
 func oparlGoneURL(u oparlURLs, g sessions.GoneObject) (url, typ string) {
@@ -54,9 +42,9 @@ func oparlGoneURL(u oparlURLs, g sessions.GoneObject) (url, typ string) {
 }
 
 // oparlStub is the deleted stub of g.
-func oparlStub(u oparlURLs, g sessions.GoneObject) *oparlDeletedObj {
+func oparlStub(u oparlURLs, g sessions.GoneObject) *oparl.Deleted {
 	id, typ := oparlGoneURL(u, g)
-	o := &oparlDeletedObj{ID: id, Type: oparlSchema + typ, Created: oparlTime(g.Created), Modified: oparlTime(g.Gone), Deleted: true}
+	o := &oparl.Deleted{ID: id, Type: oparl.Schema + typ, Created: oparl.Time(g.Created), Modified: oparl.Time(g.Gone), Deleted: true}
 	switch typ {
 	case "AgendaItem":
 		order := g.Position

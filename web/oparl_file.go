@@ -14,6 +14,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/render"
 )
@@ -21,25 +22,6 @@ import (
 // An OParl File is an attachment (sessions.Attachment): the link of a
 // document to an agenda item, paper or meeting, with that link's
 // visibility. Its bytes are the current version's sanitized rendition.
-
-type oparlFileObj struct {
-	ID             string   `json:"id"`
-	Type           string   `json:"type"`
-	Name           string   `json:"name,omitempty"`
-	FileName       string   `json:"fileName,omitempty"`
-	MimeType       string   `json:"mimeType"`
-	Date           string   `json:"date,omitempty"`
-	Size           int64    `json:"size"`
-	SHA512Checksum string   `json:"sha512Checksum,omitempty"`
-	Text           string   `json:"text,omitempty"`
-	AccessURL      string   `json:"accessUrl"`
-	DownloadURL    string   `json:"downloadUrl"`
-	Meeting        []string `json:"meeting,omitempty"`
-	AgendaItem     []string `json:"agendaItem,omitempty"`
-	Paper          []string `json:"paper,omitempty"`
-	Created        string   `json:"created"`
-	Modified       string   `json:"modified"`
-}
 
 // sha512Cache maps a rendition's SHA-256 to its SHA-512: blobs are
 // content-addressed and immutable, so an entry never goes stale.
@@ -84,7 +66,7 @@ func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Vers
 // the anonymous viewer); nil if its document has no version the public
 // may read. typ is the ledger's type of a: access.ObjAttachment, or
 // access.ObjMinutes for minutes dressed as an attachment.
-func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparlFileObj, time.Time, error) {
+func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparl.File, time.Time, error) {
 	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
 	if err != nil || !ok {
 		return nil, time.Time{}, err
@@ -102,7 +84,7 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 // public may read (nil: none, and so no File); papers are those an item's
 // main document or attachment names back (oparlPaperOf lists it at the
 // papers consulted on the item).
-func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch, a *sessions.Attachment, v *documents.Version, typ string, papers []*sessions.Paper) (*oparlFileObj, time.Time, error) {
+func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch, a *sessions.Attachment, v *documents.Version, typ string, papers []*sessions.Paper) (*oparl.File, time.Time, error) {
 	if v == nil {
 		return nil, time.Time{}, nil
 	}
@@ -123,11 +105,11 @@ func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch,
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	f := &oparlFileObj{ID: id, Type: oparlSchema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
+	f := &oparl.File{ID: id, Type: oparl.Schema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
 		Date: v.Created.In(render.Berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
 		Text:      strings.TrimSpace(strings.Join(texts, "\f")),
 		AccessURL: id + "/access", DownloadURL: id + "/download",
-		Created: oparlTime(a.Created), Modified: oparlTime(modified)}
+		Created: oparl.Time(a.Created), Modified: oparl.Time(modified)}
 	switch {
 	case a.AgendaItemID != 0:
 		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
@@ -191,7 +173,7 @@ func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
 // a File — the one with id minutesID, or the first if minutesID is 0 —
 // or nil if the public sees none. Minutes are no attachments, so their
 // Files live at /oparl/v1/meeting/{mid}/protocol/{id}.
-func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesID int64) (*oparlFileObj, time.Time, error) {
+func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesID int64) (*oparl.File, time.Time, error) {
 	ms, err := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mid)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -215,7 +197,7 @@ func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesI
 
 // oparlProtocolFile builds the File of minutes m, titled title, at
 // version v, which the public may read (nil: no File).
-func (s *Server) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Minutes, title string, v *documents.Version) (*oparlFileObj, time.Time, error) {
+func (s *Server) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Minutes, title string, v *documents.Version) (*oparl.File, time.Time, error) {
 	if title == "" {
 		title = "Niederschrift"
 	}
@@ -253,7 +235,7 @@ func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		f, err := s.oparlProtocol(r)
-		if _, file := f.(*oparlFileObj); err == nil && !file {
+		if _, file := f.(*oparl.File); err == nil && !file {
 			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.") // a deleted stub has no bytes
 		}
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -139,7 +140,7 @@ func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, p
 		if m, err = s.cfg.Sessions.FindMeetingByID(ctx, oparlViewer, ref.ID); err != nil || m.Location == "" {
 			break
 		}
-		var loc *oparlLocationObj
+		var loc *oparl.Location
 		if loc, err = s.oparlLocationOf(ctx, u, nil, m); err == nil {
 			it.obj, it.created, it.modified = loc, m.Created, mustTime(loc.Modified)
 		}
@@ -157,7 +158,7 @@ func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, p
 		}
 	case access.ObjConsultation:
 		if c := oparlConsultationIn(pg.papers, ref.ID); c != nil {
-			var co *oparlConsultationObj
+			var co *oparl.Consultation
 			if co, err = s.oparlConsultationOf(ctx, u, pg.batch, c); err == nil {
 				it.obj, it.created, it.modified = co, c.Created, mustTime(co.Modified)
 			}
@@ -166,7 +167,7 @@ func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, p
 		if f := pg.folder(ref.Parent); f != nil {
 			for _, mi := range f.Minutes {
 				if mi.Minutes.ID == ref.ID {
-					var file *oparlFileObj
+					var file *oparl.File
 					file, it.modified, err = s.oparlProtocolFile(ctx, u, pg.batch, mi.Minutes, mi.Title, mi.Version)
 					if err == nil && file != nil {
 						it.obj, it.created = file, mi.Minutes.Created
@@ -175,7 +176,7 @@ func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, p
 			}
 		}
 	case access.ObjAttachment:
-		var file *oparlFileObj
+		var file *oparl.File
 		if ref.Parent == 0 {
 			// A paper's attachment.
 			var a *sessions.Attachment

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -19,12 +20,12 @@ import (
 // of the meeting's and of everything it embeds, so that modified_since
 // finds a meeting whose agenda changed. b holds what the objects of the
 // answer share (oparlBatchOf).
-func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparlMeetingObj, time.Time, error) {
+func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparl.Meeting, time.Time, error) {
 	m := f.Meeting
-	o := &oparlMeetingObj{ID: u.of("meeting", m.ID), Type: oparlSchema + "Meeting", Name: m.Name, MeetingState: m.State,
-		Cancelled: m.State == sessions.MeetingCancelled, Start: oparlTime(m.Start), End: oparlTime(m.End),
+	o := &oparl.Meeting{ID: u.of("meeting", m.ID), Type: oparl.Schema + "Meeting", Name: m.Name, MeetingState: m.State,
+		Cancelled: m.State == sessions.MeetingCancelled, Start: oparl.Time(m.Start), End: oparl.Time(m.End),
 		Organization: []string{u.of("organization", m.OrganizationID)}, Web: strings.TrimSuffix(oparlWeb(r), "/meetings") + "/meetings/" + id64(m.ID),
-		Created: oparlTime(m.Created)}
+		Created: oparl.Time(m.Created)}
 	modified := m.Modified
 	if m.Location != "" {
 		loc, err := s.oparlLocationOf(ctx, u, b, m)
@@ -74,7 +75,7 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	o.Modified = oparlTime(modified)
+	o.Modified = oparl.Time(modified)
 	return o, modified, nil
 }
 
@@ -83,11 +84,11 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 // public title), never its files. Its consultation is the first of a
 // paper the public sees (OParl links one), the same the paper lists, so
 // AgendaItem.consultation and Consultation.agendaItem agree.
-func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparlAgendaItemObj, time.Time, error) {
+func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparl.AgendaItem, time.Time, error) {
 	it := fi.AgendaItem
-	o := &oparlAgendaItemObj{ID: u.of("agendaItem", it.ID), Type: oparlSchema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
+	o := &oparl.AgendaItem{ID: u.of("agendaItem", it.ID), Type: oparl.Schema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
 		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == access.Full,
-		Created: oparlTime(it.Created)}
+		Created: oparl.Time(it.Created)}
 	modified := it.Modified
 	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
@@ -115,7 +116,7 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBat
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	o.Modified = oparlTime(modified)
+	o.Modified = oparl.Time(modified)
 	return o, modified, nil
 }
 
@@ -150,13 +151,13 @@ func oparlFind[P any, C any](parents []P, children func(P) []*C, match func(*C) 
 }
 
 // oparlLocationOf is the Location of meeting m (which has a location).
-func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Meeting) (*oparlLocationObj, error) {
+func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Meeting) (*oparl.Location, error) {
 	modified, err := s.oparlTouched(ctx, b, access.ObjLocation, m.ID, m.Modified)
 	if err != nil {
 		return nil, err
 	}
-	return &oparlLocationObj{ID: u.of("location", m.ID), Type: oparlSchema + "Location", Description: m.Location,
-		Meetings: []string{u.of("meeting", m.ID)}, Created: oparlTime(m.Created), Modified: oparlTime(modified)}, nil
+	return &oparl.Location{ID: u.of("location", m.ID), Type: oparl.Schema + "Location", Description: m.Location,
+		Meetings: []string{u.of("meeting", m.ID)}, Created: oparl.Time(m.Created), Modified: oparl.Time(modified)}, nil
 }
 
 func (s *Server) oparlMeeting(r *http.Request) (any, error) {
@@ -219,13 +220,13 @@ func (s *Server) oparlLocation(r *http.Request) (any, error) {
 
 // oparlPaperOf builds the paper of folder pf (read as the public) as the
 // public sees it, with its files and consultations embedded.
-func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparlPaperObj, time.Time, error) {
+func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparl.Paper, time.Time, error) {
 	p := pf.Paper
-	o := &oparlPaperObj{ID: u.of("paper", p.ID), Type: oparlSchema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
-		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparlTime(p.Created)}
+	o := &oparl.Paper{ID: u.of("paper", p.ID), Type: oparl.Schema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
+		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparl.Time(p.Created)}
 	modified := p.Modified
 	seen := map[int64]bool{}
-	add := func(a *sessions.Attachment, f *oparlFileObj) {
+	add := func(a *sessions.Attachment, f *oparl.File) {
 		seen[a.ID] = true
 		if a.Role == sessions.RoleMain && o.MainFile == nil {
 			o.MainFile = f
@@ -276,20 +277,20 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, p
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	o.Modified = oparlTime(modified)
+	o.Modified = oparl.Time(modified)
 	return o, modified, nil
 }
 
-func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparlConsultationObj, error) {
-	o := &oparlConsultationObj{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparlSchema + "Consultation",
+func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparl.Consultation, error) {
+	o := &oparl.Consultation{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparl.Schema + "Consultation",
 		Paper: u.of("paper", c.PaperID), AgendaItem: u.of("agendaItem", c.AgendaItemID), Authoritative: c.Authoritative,
-		Role: c.Role, Created: oparlTime(c.Created),
+		Role: c.Role, Created: oparl.Time(c.Created),
 		Meeting: u.of("meeting", c.Meeting.ID), Organization: []string{u.of("organization", c.Meeting.OrganizationID)}}
 	modified, err := s.oparlTouched(ctx, b, access.ObjConsultation, c.ID, c.Created)
 	if err != nil {
 		return nil, err
 	}
-	o.Modified = oparlTime(modified)
+	o.Modified = oparl.Time(modified)
 	return o, nil
 }
 

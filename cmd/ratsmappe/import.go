@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport"
 )
 
@@ -43,7 +44,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *full {
 			return ratsmappe.Errorf(ratsmappe.EINVALID, "--since und --full schließen sich aus.")
 		}
-		if sinceT = oparlimport.ParseTime(*since); sinceT.IsZero() {
+		if sinceT = oparl.ParseTime(*since); sinceT.IsZero() {
 			return ratsmappe.Errorf(ratsmappe.EINVALID, "--since %q ist keine Zeitangabe (RFC 3339 oder JJJJ-MM-TT).", *since)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -70,7 +71,7 @@ func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
 	return nil
 }
 
-func (im *importer) file(ctx context.Context, r Ref, p parent, role string, position int) error {
+func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string, position int) error {
 	raw, ok, err := im.object(ctx, r)
 	if err != nil {
 		return err
@@ -91,7 +92,7 @@ func (im *importer) file(ctx context.Context, r Ref, p parent, role string, posi
 		return nil
 	}
 	if f.ID == "" {
-		f.ID = Str(r.ID)
+		f.ID = oparl.Str(r.ID)
 	}
 	if f.ID == "" {
 		*p.complete = false
@@ -239,7 +240,7 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 			return 0, err
 		}
 	}
-	up := documents.Upload{Path: path, FileName: first(f.FileName, Str(lastSegment(u))), Title: first(f.Name, f.FileName),
+	up := documents.Upload{Path: path, FileName: first(f.FileName, oparl.Str(lastSegment(u))), Title: first(f.Name, f.FileName),
 		Kind: documentKind(role), Uploader: uploader}
 	var added *documents.Added
 	if rec == nil {

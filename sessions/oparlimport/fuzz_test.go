@@ -3,6 +3,7 @@ package oparlimport_test
 import (
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport"
 )
 
@@ -22,7 +23,7 @@ func FuzzDecodeOParl(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if p, err := oparlimport.DecodePage(b); err == nil {
+		if p, err := oparl.DecodePage(b); err == nil {
 			for _, d := range p.Data {
 				if len(d) == 0 || d[0] != '{' {
 					t.Fatalf("page entry that is no object: %q", d)
@@ -31,7 +32,7 @@ func FuzzDecodeOParl(f *testing.F) {
 		}
 		var m oparlimport.Meeting
 		if oparlimport.Decode(b, &m) == nil {
-			for _, rs := range []oparlimport.Refs{m.Organization, m.AgendaItem, m.Invitation, m.AuxiliaryFile, m.ResultsProtocol} {
+			for _, rs := range []oparl.Refs{m.Organization, m.AgendaItem, m.Invitation, m.AuxiliaryFile, m.ResultsProtocol} {
 				for _, r := range rs {
 					if r.Empty() {
 						t.Fatalf("empty reference in %q", b)
@@ -44,7 +45,7 @@ func FuzzDecodeOParl(f *testing.F) {
 			&oparlimport.Consultation{}, &oparlimport.File{}, &oparlimport.Location{}} {
 			oparlimport.Decode(b, v)
 		}
-		oparlimport.ParseTime(string(b))
-		oparlimport.ParseDate(string(b))
+		oparl.ParseTime(string(b))
+		oparl.ParseDate(string(b))
 	})
 }

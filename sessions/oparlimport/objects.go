@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -122,7 +123,7 @@ func (im *importer) body(ctx context.Context, raw json.RawMessage) error {
 // classify maps OParl's classification and organizationType, free text
 // in practice ("Fraktion", "Beschließender Ausschuss", "Gemeinderat"), to
 // the store's closed set.
-func classify(texts ...Str) string {
+func classify(texts ...oparl.Str) string {
 	var all []string
 	for _, t := range texts {
 		all = append(all, strings.ToLower(string(t)))
@@ -301,7 +302,7 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 // resolve returns the local id of the object r names, importing it (from
 // the embedded object or its URL) if it is not known yet. ENOTFOUND if
 // the source does not have it.
-func (im *importer) resolve(ctx context.Context, bodyID int64, kind string, r Ref) (int64, error) {
+func (im *importer) resolve(ctx context.Context, bodyID int64, kind string, r oparl.Ref) (int64, error) {
 	if r.Empty() {
 		return 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Verweis fehlt.")
 	}
@@ -437,7 +438,7 @@ func (im *importer) term(ctx context.Context, bodyID int64, raw json.RawMessage)
 
 // meetingState maps OParl's meetingState (free text in practice) and
 // cancelled to the store's states.
-func meetingState(state Str, cancelled bool, start time.Time, now time.Time) string {
+func meetingState(state oparl.Str, cancelled bool, start time.Time, now time.Time) string {
 	s := strings.ToLower(string(state))
 	switch {
 	case cancelled || strings.Contains(s, "cancel") || strings.Contains(s, "abgesagt") || strings.Contains(s, "ausgefallen"):
@@ -455,7 +456,7 @@ func meetingState(state Str, cancelled bool, start time.Time, now time.Time) str
 	return sessions.MeetingPlanned
 }
 
-func (im *importer) location(ctx context.Context, r Ref) string {
+func (im *importer) location(ctx context.Context, r oparl.Ref) string {
 	if r.Empty() {
 		return ""
 	}
@@ -471,7 +472,7 @@ func (im *importer) location(ctx context.Context, r Ref) string {
 		return string(l.Description)
 	}
 	var parts []string
-	for _, p := range []Str{l.Room, l.StreetAddress, l.Locality} {
+	for _, p := range []oparl.Str{l.Room, l.StreetAddress, l.Locality} {
 		if p != "" {
 			parts = append(parts, string(p))
 		}
@@ -524,8 +525,8 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	start := ParseTime(first(m.Start, m.End, m.Created))
-	end := ParseTime(string(m.End))
+	start := oparl.ParseTime(first(m.Start, m.End, m.Created))
+	end := oparl.ParseTime(string(m.End))
 	if !end.IsZero() && end.Before(start) {
 		end = time.Time{}
 	}
@@ -533,7 +534,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	mt := &sessions.Meeting{OrganizationID: orgID, Name: first(m.Name), Start: start, End: end,
 		Location: im.location(ctx, m.Location), State: meetingState(m.MeetingState, m.Cancelled.Value, start, now)}
 	if mt.Name == "" {
-		mt.Name = "Sitzung " + start.In(berlin).Format("02.01.2006")
+		mt.Name = "Sitzung " + start.In(oparl.Berlin).Format("02.01.2006")
 	}
 	if rec != nil {
 		u := sessions.MeetingUpdate{Name: &mt.Name, Start: &mt.Start, End: &mt.End, Location: &mt.Location, State: &mt.State}
@@ -615,7 +616,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	for i, r := range append(append(Refs{}, m.ResultsProtocol...), m.VerbatimProtocol...) {
+	for i, r := range append(append(oparl.Refs{}, m.ResultsProtocol...), m.VerbatimProtocol...) {
 		if err := im.file(ctx, r, parent, roleMinutes, i); err != nil {
 			return 0, err
 		}
@@ -762,7 +763,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 	if name == "" {
 		name = ref
 	}
-	date := ParseDate(string(p.Date))
+	date := oparl.ParseDate(string(p.Date))
 	u := sessions.PaperUpdate{Reference: &ref, Name: &name, Type: (*string)(&p.PaperType), Date: &date}
 	var id int64
 	published := false

@@ -51,6 +51,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -310,7 +311,7 @@ func trackRefusals(ctx context.Context) (context.Context, *refusals) {
 
 // modified is what to record as the object's modified: m, or "" if a
 // URL was refused on the way.
-func (t *refusals) modified(m Str) Str {
+func (t *refusals) modified(m oparl.Str) oparl.Str {
 	if t.seen.Load() {
 		return ""
 	}
@@ -326,7 +327,7 @@ func isRefused(err error) bool {
 
 // object returns the object a reference names: the embedded one, or the
 // one fetched from its URL. ok is false if the source does not have it.
-func (im *importer) object(ctx context.Context, r Ref) (json.RawMessage, bool, error) {
+func (im *importer) object(ctx context.Context, r oparl.Ref) (json.RawMessage, bool, error) {
 	if r.Obj != nil {
 		return r.Obj, true, nil
 	}
@@ -456,7 +457,7 @@ func (im *importer) listURL(u string, incremental bool) string {
 		return u
 	}
 	q := pu.Query()
-	q.Set("modified_since", im.since.In(berlin).Format(time.RFC3339))
+	q.Set("modified_since", im.since.In(oparl.Berlin).Format(time.RFC3339))
 	pu.RawQuery = q.Encode()
 	return pu.String()
 }
@@ -505,7 +506,7 @@ func (im *importer) walk(ctx context.Context, u string, incremental bool, label 
 			}
 			return fmt.Errorf("%s: %w", label, err)
 		}
-		page, err := DecodePage(b)
+		page, err := oparl.DecodePage(b)
 		if err != nil {
 			return ratsmappe.Errorf(ratsmappe.EINVALID, "%s: %s ist keine OParl-Listenseite.", label, next)
 		}
@@ -620,7 +621,7 @@ func (im *importer) known(ctx context.Context, kind, ext string) (*sessions.OPar
 	return rec, err
 }
 
-func (im *importer) save(ctx context.Context, kind, ext string, local int64, modified Str, deleted bool) error {
+func (im *importer) save(ctx context.Context, kind, ext string, local int64, modified oparl.Str, deleted bool) error {
 	return im.st.SaveOParlObject(ctx, &sessions.OParlObject{Kind: kind, ExternalID: ext, LocalID: local, Modified: string(modified), Deleted: deleted})
 }
 
@@ -629,7 +630,7 @@ func unchanged(rec *sessions.OParlObject, o *Object) bool {
 	return rec != nil && !rec.Deleted && o.Modified != "" && rec.Modified == string(o.Modified)
 }
 
-func first(ss ...Str) string {
+func first(ss ...oparl.Str) string {
 	for _, s := range ss {
 		if s != "" {
 			return string(s)
@@ -649,8 +650,8 @@ func lastSegment(id string) string {
 
 // period returns start and end as dates, dropping an end before the
 // start (the store refuses it; the start is the better datum).
-func period(start, end Str) (string, string) {
-	s, e := ParseDate(string(start)), ParseDate(string(end))
+func period(start, end oparl.Str) (string, string) {
+	s, e := oparl.ParseDate(string(start)), oparl.ParseDate(string(end))
 	if s != "" && e != "" && e < s {
 		e = ""
 	}

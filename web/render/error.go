@@ -10,6 +10,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
@@ -73,15 +74,15 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	case Pages:
 		errorPage(w, r, code, reqID, err)
 	case OParl:
-		body := map[string]string{"type": "https://schema.oparl.org/1.1/Error"}
+		body := oparl.Error{Type: oparl.Schema + "Error"}
 		switch code {
 		case ratsmappe.ENOTFOUND:
-			body["message"] = "Nicht gefunden."
+			body.Message = "Nicht gefunden."
 		case ratsmappe.EINTERNAL:
-			body["message"] = "internal error"
-			body["debug"] = "request " + reqID
+			body.Message = "internal error"
+			body.Debug = "request " + reqID
 		default:
-			body["message"] = ratsmappe.ErrorMessage(err)
+			body.Message = ratsmappe.ErrorMessage(err)
 		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
