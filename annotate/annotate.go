@@ -18,6 +18,8 @@ import (
 	"encoding/json"
 	"io/fs"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe"
 )
 
 //go:embed migrations/*.sql
@@ -26,13 +28,7 @@ var migrations embed.FS
 // Migrations returns the package's forward-only schema migrations, applied
 // by documents/sqlite.Migrate with scope "annotate" after the "documents"
 // scope (the tables refer to documents).
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embedded directory always exists
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // Context is the JSON-LD context of every annotation.
 const Context = "http://www.w3.org/ns/anno.jsonld"

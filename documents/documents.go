@@ -15,6 +15,8 @@ import (
 	"embed"
 	"io/fs"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe"
 )
 
 // Migrations holds the SQL schema of this package, applied by
@@ -25,13 +27,7 @@ var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations: the
 // *.sql files at the root of the returned file system.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embedded directory always exists
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // Kinds of documents. The set is open-ended for imports, but the CLI and the
 // UI offer these.

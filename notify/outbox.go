@@ -24,13 +24,7 @@ var migrations embed.FS
 // Migrations returns the package's forward-only schema migrations, applied
 // by documents/sqlite.Migrate with scope "notify". Its tables refer to no
 // other package's.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embedded directory always exists
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // Limits on what Enqueue accepts: a message is built by Ratsmappe, so a
 // larger one is a bug, not a user's input to store.

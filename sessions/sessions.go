@@ -87,6 +87,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 )
 
@@ -95,13 +96,7 @@ var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations, to be
 // applied with scope "sessions" after those of package documents.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // Organization classifications.
 const (

@@ -21,6 +21,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+
+	"github.com/ratsmappe/ratsmappe"
 )
 
 //go:embed migrations/*.sql
@@ -29,13 +31,7 @@ var migrations embed.FS
 // Migrations returns the feed's schema, to be applied with scope
 // "changes" after the migrations of packages documents and sessions,
 // whose tables its triggers watch.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // KindDocument is the kind of the rows that name a document whose search
 // records may have changed: the document itself, a version, its text, an

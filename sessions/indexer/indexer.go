@@ -45,13 +45,7 @@ var migrations embed.FS
 // Migrations returns the outbox schema and the indexer's cursor on the
 // changes feed, to be applied with scope "indexer" after the migrations of
 // packages documents, sessions and sessions/changes.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
 
 // Config configures an Indexer.
 type Config struct {
