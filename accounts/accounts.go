@@ -656,8 +656,13 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 	if err != nil {
 		return nil, fmt.Errorf("resolve token: %w", err)
 	}
-	// Best effort: last_used is informational.
-	_, _ = s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, ts(s.now()), tokenID)
+	// Best effort: last_used is informational. Like a sign-in's
+	// last_seen it is written at most once a minute, so that a script or
+	// a member's devices syncing with a token do not make every request a
+	// write (SQLite has one writer).
+	now := s.now()
+	_, _ = s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used = ?
+		WHERE id = ? AND (last_used IS NULL OR last_used < ?)`, ts(now), tokenID, ts(now.Add(-time.Minute)))
 	return s.FindAccountByID(ctx, id)
 }
 

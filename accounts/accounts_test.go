@@ -414,3 +414,41 @@ func TestMemberAccounts(t *testing.T) {
 		t.Errorf("viewer of anna: %+v", v)
 	}
 }
+
+// A token's last use is written at most once a minute: a member's devices
+// syncing with a token must not make every request a database write.
+func TestAPITokenLastUsedOncePerMinute(t *testing.T) {
+	st, _, c := openStore(t)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "tablet", Role: access.RoleMember}
+	must(t, st.CreateAccount(ctx, a, ""))
+	_, secret, err := st.CreateAPIToken(ctx, a.ID, "Tablet")
+	must(t, err)
+	lastUsed := func() time.Time {
+		t.Helper()
+		list, err := st.FindAPITokens(ctx, a.ID)
+		must(t, err)
+		return list[0].LastUsed
+	}
+	resolve := func() {
+		t.Helper()
+		if _, err := st.ResolveAPIToken(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolve()
+	first := lastUsed()
+	if !first.Equal(c.t) {
+		t.Fatalf("first use: last_used = %v, want %v", first, c.t)
+	}
+	c.t = c.t.Add(30 * time.Second)
+	resolve()
+	if got := lastUsed(); !got.Equal(first) {
+		t.Errorf("30 s later: last_used = %v, want it unchanged (%v)", got, first)
+	}
+	c.t = c.t.Add(45 * time.Second)
+	resolve()
+	if got := lastUsed(); !got.Equal(c.t) {
+		t.Errorf("75 s later: last_used = %v, want %v", got, c.t)
+	}
+}
