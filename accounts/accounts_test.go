@@ -420,10 +420,7 @@ func TestMemberAccounts(t *testing.T) {
 func TestAPITokenLastUsedOncePerMinute(t *testing.T) {
 	st, _, c := openStore(t)
 	ctx := context.Background()
-	a := &accounts.Account{Name: "tablet", Role: access.RoleMember}
-	must(t, st.CreateAccount(ctx, a, ""))
-	_, secret, err := st.CreateAPIToken(ctx, a.ID, "Tablet")
-	must(t, err)
+	a, secret := memberWithToken(t, st)
 	lastUsed := func() time.Time {
 		t.Helper()
 		list, err := st.FindAPITokens(ctx, a.ID)
@@ -451,4 +448,15 @@ func TestAPITokenLastUsedOncePerMinute(t *testing.T) {
 	if got := lastUsed(); !got.Equal(c.t) {
 		t.Errorf("75 s later: last_used = %v, want %v", got, c.t)
 	}
+}
+
+// memberWithToken creates a member account with one API token and
+// returns the account and the token's secret.
+func memberWithToken(t *testing.T, st *accounts.Store) (*accounts.Account, string) {
+	t.Helper()
+	a := &accounts.Account{Name: "tablet", Role: access.RoleMember}
+	must(t, st.CreateAccount(context.Background(), a, ""))
+	_, secret, err := st.CreateAPIToken(context.Background(), a.ID, "Tablet")
+	must(t, err)
+	return a, secret
 }
