@@ -61,12 +61,15 @@ var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Ni
 // Error answers err with the status its code maps to (Status), in the
 // form of the request's surface (As). An internal error is logged with
 // the request ID and shown as "internal error" with that ID, never its
-// text. A rejected upload and an invalid request that names its reason
-// (annotate.InvalidError: a bad annotation, cursor or limit) keep it.
+// text. A rejected upload keeps its own code and bilingual message, and
+// an error with a reason (a bad annotation, cursor or limit) shows it.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ratsmappe.ErrorCode(err)
 	reqID := ""
-	if code == ratsmappe.EINTERNAL {
+	var rej *documents.Rejection
+	if code == ratsmappe.EINTERNAL && !errors.As(err, &rej) {
+		// (A rejected upload is the file's fault, not the server's: it
+		// is answered below, not logged as an internal error.)
 		reqID = request.ID(r)
 		request.Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
 	}
