@@ -659,6 +659,25 @@ func (w *refWorld) actions() []refAction {
 			p.items = append(p.items, it)
 			rt.Logf("consult %s on %s", p, it)
 		}},
+		{"remove consultation", 1, func(rt *rapid.T) {
+			p, ok := draw(rt, m.papers, "paper")
+			if !ok {
+				return
+			}
+			it, ok := draw(rt, p.items, "consulted item")
+			if !ok {
+				return
+			}
+			cs, err := st.FindConsultations(ctx, w.viewer(w.tp.viewers[1]), p.id)
+			w.must(err)
+			i := slices.IndexFunc(cs, func(c *sessions.Consultation) bool { return c.AgendaItemID == it.id })
+			if i < 0 {
+				w.t.Fatalf("the clerk does not see the consultation of %s on %s", p, it)
+			}
+			w.must(st.RemoveConsultation(ctx, p.id, cs[i].ID))
+			p.items = slices.DeleteFunc(p.items, func(x *rmItem) bool { return x == it })
+			rt.Logf("remove consultation of %s on %s", p, it)
+		}},
 		{"attach new document", 2, func(rt *rapid.T) {
 			if len(m.docs) >= rmMaxDocs || len(m.links) >= rmMaxLinks {
 				return

@@ -135,6 +135,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
 			r.Post("/papers", s.office.CreatePaper)
 			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Delete("/papers/{id}/consultations/{consultation}", s.office.RemoveConsultation)
 			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
 			r.Post("/documents", s.office.Upload)
 			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
