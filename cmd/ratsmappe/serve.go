@@ -157,6 +157,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
 					}
+					// Sign-ins past their idle or absolute timeout would be
+					// refused anyway; without this they piled up forever.
+					if n, err := app.Accounts.SweepSignIns(ctx, 0, 0); err != nil {
+						log.Error("sweep sign-ins", "err", err)
+					} else if n > 0 {
+						log.Info("removed expired sign-ins", "removed", n)
+					}
 					if n := prunePackets(filepath.Join(cfg.Data, "cache", "packets"), 7*24*time.Hour); n > 0 {
 						log.Info("pruned session packets", "removed", n)
 					}
