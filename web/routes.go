@@ -161,6 +161,11 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
 			r.Get("/documents/{id}/read", a.GetRead)
 			r.Put("/documents/{id}/read", a.PutRead)
+			// Web Push for the member's devices (push.go).
+			r.Get("/push/key", s.handlePushKey)
+			r.Get("/push/subscriptions", s.handlePushDevices)
+			r.Post("/push/subscriptions", s.handlePushSubscribe)
+			r.Delete("/push/subscriptions", s.handlePushUnsubscribe)
 		})
 	})
 

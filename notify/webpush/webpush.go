@@ -173,7 +173,9 @@ func (k *Keys) authorization(origin, subject string, now time.Time) (string, err
 // (PushSubscription.toJSON()).
 type Subscription struct {
 	Endpoint string `json:"endpoint"`
-	Keys     struct {
+	// ExpirationTime is what browsers send (mostly null); unused.
+	ExpirationTime *int64 `json:"expirationTime,omitempty"`
+	Keys           struct {
 		P256dh string `json:"p256dh"`
 		Auth   string `json:"auth"`
 	} `json:"keys"`

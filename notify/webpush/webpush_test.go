@@ -15,14 +15,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/internal/servertest"
+	"github.com/ratsmappe/ratsmappe/notify/webpush/pushtest"
 )
 
 // decrypt is the user agent's side of RFC 8291: what the browser does
@@ -290,108 +289,36 @@ func TestSendAnswers(t *testing.T) {
 	}
 }
 
-// startPushService starts web-push-testing (npm), a local push service
-// that checks the VAPID signature and decrypts what it receives: the
-// faithful stand-in for browsers' push services, which are not reachable
-// from test machines.
-func startPushService(t *testing.T) string {
-	t.Helper()
-	script, _ := filepath.Abs("../../node_modules/web-push-testing/src/bin/server.js")
-	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(script); err != nil || serr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("push tests need node and web-push-testing under CI (make deps-node): %v %v", err, serr)
-		}
-		t.Skipf("skipping push test: node or node_modules/web-push-testing missing (make deps-node)")
-	}
-	addr, err := servertest.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := addr[strings.LastIndexByte(addr, ':')+1:]
-	cmd := exec.Command(node, script, port)
-	cmd.Dir = t.TempDir() // node-persist writes its store here
-	p, err := servertest.Start(cmd, filepath.Join(cmd.Dir, "push.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Stop)
-	base := "http://localhost:" + port
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Post(base+"/status", "application/json", nil)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("web-push-testing did not start: %s", p.LogTail())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func postJSON(t *testing.T, url string, in, out any) int {
-	t.Helper()
-	b, _ := json.Marshal(in)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		json.NewDecoder(resp.Body).Decode(out)
-	}
-	return resp.StatusCode
-}
-
 // A push reaches a local push service, which verifies the VAPID JWT and
 // decrypts the payload; an expired subscription answers 410 and is
 // reported as gone.
 func TestSendToLocalPushService(t *testing.T) {
-	base := startPushService(t)
+	svc := pushtest.Start(t)
 	keys, err := NewKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sub struct {
-		Data struct {
-			Subscription
-			ClientHash string `json:"clientHash"`
-		} `json:"data"`
-	}
-	if code := postJSON(t, base+"/subscribe", map[string]any{"userVisibleOnly": "true", "applicationServerKey": keys.PublicKey()}, &sub); code != 200 {
-		t.Fatalf("subscribe: %d", code)
-	}
+	ps := svc.Subscribe(keys.PublicKey())
+	var sub Subscription
+	sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth = ps.Endpoint, ps.Keys.P256dh, ps.Keys.Auth
 	s := &Sender{Keys: keys, Subject: "mailto:amt@lindenau.example", Policy: Policy{Hosts: []string{"localhost"}, AllowHTTP: true}}
 	payload := `{"title":"Neue Unterlage","url":"/reader/meetings/7"}`
-	if _, err := s.Send(context.Background(), sub.Data.Subscription, Push{Payload: []byte(payload)}); err != nil {
+	if _, err := s.Send(context.Background(), sub, Push{Payload: []byte(payload)}); err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	var got struct {
-		Data struct {
-			Messages []string `json:"messages"`
-		} `json:"data"`
-	}
-	if code := postJSON(t, base+"/get-notifications", map[string]string{"clientHash": sub.Data.ClientHash}, &got); code != 200 {
-		t.Fatalf("get-notifications: %d", code)
-	}
-	if len(got.Data.Messages) != 1 || got.Data.Messages[0] != payload {
-		t.Errorf("the push service decrypted %q, want [%s]", got.Data.Messages, payload)
+	if got := svc.Messages(ps); len(got) != 1 || got[0] != payload {
+		t.Errorf("the push service decrypted %q, want [%s]", got, payload)
 	}
 
 	// A different key than the subscription's: the service refuses.
 	other, _ := NewKeys()
 	bad := &Sender{Keys: other, Subject: s.Subject, Policy: s.Policy}
-	if _, err := bad.Send(context.Background(), sub.Data.Subscription, Push{Payload: []byte("x")}); err == nil {
+	if _, err := bad.Send(context.Background(), sub, Push{Payload: []byte("x")}); err == nil {
 		t.Error("a push signed with another VAPID key was accepted")
 	}
 
-	if code := postJSON(t, base+"/expire-subscription/"+sub.Data.ClientHash, map[string]string{}, nil); code != 200 {
-		t.Fatalf("expire: %d", code)
-	}
-	_, err = s.Send(context.Background(), sub.Data.Subscription, Push{Payload: []byte("x")})
+	svc.Expire(ps)
+	_, err = s.Send(context.Background(), sub, Push{Payload: []byte("x")})
 	var pe *Error
 	if !errors.As(err, &pe) || !pe.Gone {
 		t.Errorf("expired subscription: %v, want gone", err)
