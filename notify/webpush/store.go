@@ -85,6 +85,14 @@ func (s *Store) Unsubscribe(ctx context.Context, account int64, endpoint string)
 	return nil
 }
 
+// device reads subscription id; sql.ErrNoRows if there is none.
+func (s *Store) device(ctx context.Context, id int64) (Device, error) {
+	d := Device{ID: id}
+	err := s.db.QueryRowContext(ctx, `SELECT account_id, endpoint, p256dh, auth FROM push_subscriptions WHERE id = ?`, id).
+		Scan(&d.AccountID, &d.Sub.Endpoint, &d.Sub.Keys.P256dh, &d.Sub.Keys.Auth)
+	return d, err
+}
+
 // Devices returns the subscriptions of the accounts, oldest first.
 func (s *Store) Devices(ctx context.Context, accounts ...int64) ([]Device, error) {
 	var out []Device
