@@ -569,6 +569,49 @@ func TestOParlDeleted(t *testing.T) {
 	c.check(id, one)
 }
 
+// The person and membership lists are read a page at a time: walking
+// them with a small limit gives the whole list, and modified_since finds
+// a person through the membership it embeds.
+func TestOParlPeoplePaging(t *testing.T) {
+	e := newOParlServer(t)
+	for _, list := range []string{"person", "membership"} {
+		all, _ := getJSON(t, e.base+"/body/1/"+list+"?limit=1000")
+		want := ids(t, all)
+		if len(want) < 5 {
+			t.Fatalf("only %d %ss", len(want), list)
+		}
+		var got []string
+		for u := e.base + "/body/1/" + list + "?limit=2"; u != ""; {
+			page, _ := getJSON(t, u)
+			got = append(got, ids(t, page)...)
+			u, _ = page["links"].(map[string]any)["next"].(string)
+			if u != "" && !strings.Contains(u, "after=") {
+				t.Fatalf("next link %s has no cursor", u)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s paged:\n%v\nwhole list:\n%v", list, got, want)
+		}
+	}
+	ctx := context.Background()
+	before := time.Now().Add(-time.Second).Truncate(time.Second)
+	ps, err := e.sessions.FindPersons(ctx, sessions.PersonFilter{BodyID: 1})
+	oparlMust(t, err)
+	orgs, err := e.sessions.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: 1})
+	oparlMust(t, err)
+	m := &sessions.Membership{PersonID: ps[0].ID, OrganizationID: orgs[0].ID, Role: "Sachkundige Einwohnerin"}
+	oparlMust(t, e.sessions.CreateMembership(ctx, m))
+	since := url.QueryEscape(before.Format(time.RFC3339))
+	page, _ := getJSON(t, e.base+"/body/1/person?modified_since="+since)
+	if got := ids(t, page); len(got) != 1 || !strings.HasSuffix(got[0], fmt.Sprintf("/person/%d", ps[0].ID)) {
+		t.Errorf("persons modified since the new membership: %v", got)
+	}
+	page, _ = getJSON(t, e.base+"/body/1/membership?modified_since="+since)
+	if got := ids(t, page); len(got) != 1 || !strings.HasSuffix(got[0], fmt.Sprintf("/membership/%d", m.ID)) {
+		t.Errorf("memberships modified since: %v", got)
+	}
+}
+
 // A consultation the office takes off an agenda item (DELETE on the
 // office API) becomes a deleted stub at its URL and in the
 // modified_since list, and its paper counts as modified; the citizen's
