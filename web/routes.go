@@ -161,6 +161,9 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
 			r.Get("/documents/{id}/read", a.GetRead)
 			r.Put("/documents/{id}/read", a.PutRead)
+			// What changed in the member's meetings (notices.go).
+			r.Get("/notices", s.handleNotices)
+			r.Post("/notices/read", s.handleNoticesRead)
 			// Web Push for the member's devices (push.go).
 			r.Get("/push/key", s.handlePushKey)
 			r.Get("/push/subscriptions", s.handlePushDevices)
