@@ -20,6 +20,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -183,6 +184,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+
+	// Members are told what changed in their meetings; the worker also
+	// reads the changes feed on, which keeps rows until every consumer
+	// has read them.
+	go notices.NewWorker(notices.Config{DB: app.DB, Store: app.Sessions, BaseURL: *publicURL, Log: log}).Run(ctx)
 
 	// Annotations move to new versions of their documents: the reader
 	// re-anchors a document's annotations when it asks for them, this

@@ -1,7 +1,6 @@
 package notices_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/notify"
@@ -23,25 +23,6 @@ import (
 )
 
 const canary = "ZQCANARYGRUNDSTUECK"
-
-type pdfIngester struct{}
-
-func (pdfIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
-		return nil, documents.Reject(documents.RejectNotPDF, nil)
-	}
-	out, err := os.CreateTemp("", "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer out.Close()
-	out.Write(b)
-	return &documents.Ingested{RenditionPath: out.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: string(b[5:])}}}, nil
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -67,7 +48,7 @@ func TestNotices(t *testing.T) {
 	clock := func() time.Time { return now }
 	st := sessions.NewStore(db, clock)
 	acc := accounts.NewStore(db, clock)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: pdfIngester{}})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: ingesttest.Ingester{}})
 
 	body := &sessions.Body{Name: "Stadt Lindenau"}
 	must(t, st.CreateBody(ctx, body))
