@@ -1,0 +1,35 @@
+package pgtest_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// Every test gets a database of its own: a table one test creates is not
+// in the other's.
+func TestDatabasePerTest(t *testing.T) {
+	ctx := context.Background()
+	a, b := pgtest.Open(t), pgtest.Open(t)
+	if _, err := a.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ExecContext(ctx, `SELECT * FROM t`); err == nil {
+		t.Errorf("the second database sees the first's table")
+	}
+	var user string
+	if err := a.QueryRowContext(ctx, `SELECT current_user`).Scan(&user); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := user, "ratsmappe"; got != want {
+		t.Errorf("user = %q, want %q", got, want)
+	}
+}
