@@ -137,3 +137,18 @@ func migrateFile(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, r
 	}
 	return tx.Commit()
 }
+
+// Pick returns, of a package's two sets of migrations, the one for the
+// dialect of db. It returns an error if that set is nil: the package's
+// tables do not exist on that database yet.
+func Pick(db *sql.DB, scope string, sqlite, postgres fs.FS) (fs.FS, error) {
+	d := DialectOf(db)
+	files := sqlite
+	if d == Postgres {
+		files = postgres
+	}
+	if files == nil {
+		return nil, fmt.Errorf("migrate: the tables of %s have no %s migrations yet", scope, d)
+	}
+	return files, nil
+}
