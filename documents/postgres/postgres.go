@@ -42,15 +42,9 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres %s: %w", describe(cfg), err)
+		return nil, fmt.Errorf("postgres: %w", err) // names user, database and address
 	}
 	return db, nil
-}
-
-// describe names the server and database of cfg without its password, for
-// error messages.
-func describe(cfg *pgx.ConnConfig) string {
-	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 }
 
 // connector wraps pgx's, so that every connection rebinds placeholders.
