@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
@@ -30,24 +31,58 @@ import (
 // PostgreSQL the postgres subtest skips (fails under CI=true, see pgtest).
 func Each(t *testing.T, f func(t *testing.T, db *sql.DB)) {
 	t.Helper()
+	EachDatabase(t, func(t *testing.T, d Database) { f(t, d.Open(t)) })
+}
+
+// EachDatabase is Each for tests that open the database more than once, as
+// a server that restarts does.
+func EachDatabase(t *testing.T, f func(t *testing.T, d Database)) {
+	t.Helper()
 	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
-		t.Run(string(d), func(t *testing.T) { f(t, Open(t, d)) })
+		t.Run(string(d), func(t *testing.T) { f(t, New(t, d)) })
 	}
+}
+
+// Database is a new, empty test database.
+type Database struct {
+	Dialect sqldb.Dialect
+	source  string // the SQLite file or the PostgreSQL URL
+}
+
+// New creates a new, empty database of dialect d, removed when the test
+// ends.
+func New(tb testing.TB, d sqldb.Dialect) Database {
+	tb.Helper()
+	if d == sqldb.Postgres {
+		return Database{d, pgtest.URL(tb)}
+	}
+	return Database{d, filepath.Join(tb.TempDir(), "test.db")}
+}
+
+// Open opens a connection pool on the database, closed when the test ends
+// (or earlier by the test, as a stopping server closes it).
+func (d Database) Open(tb testing.TB) *sql.DB {
+	tb.Helper()
+	ctx := context.Background()
+	var db *sql.DB
+	var err error
+	if d.Dialect == sqldb.Postgres {
+		db, err = postgres.Open(ctx, d.source)
+	} else {
+		db, err = sqlite.Open(ctx, d.source)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // Open returns a new, empty database of dialect d, closed and removed when
 // the test ends.
 func Open(tb testing.TB, d sqldb.Dialect) *sql.DB {
 	tb.Helper()
-	if d == sqldb.Postgres {
-		return pgtest.Open(tb)
-	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "test.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return New(tb, d).Open(tb)
 }
 
 // Migrate applies to db a package's migrations of db's dialect.

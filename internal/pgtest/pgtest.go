@@ -5,7 +5,7 @@
 // socket in that directory, and removes afterwards. As root it runs the
 // cluster as "nobody", since PostgreSQL refuses to run as root.
 //
-// The server is started once per test binary, on the first Open or URL;
+// The server is started once per test binary, on the first URL;
 // every test gets a database of its own, dropped when the test ends. The
 // package's TestMain ends the server:
 //
@@ -52,28 +52,13 @@ var (
 	srv      *server
 )
 
-// Open returns a connection pool (opened by documents/postgres, so it
-// speaks the stores' SQL) on a new, empty database that no other test
-// uses. When the test ends, the pool is closed and the database dropped.
+// URL creates a new, empty database that no other test uses and returns
+// its URL, for documents/postgres.Open or for the binary (--database).
+// When the test ends, the database is dropped.
 //
 // Without a server, or the binaries to start one, the test is skipped —
 // but if CI=true it fails instead, since CI must test against the real
 // database.
-func Open(tb testing.TB) *sql.DB {
-	tb.Helper()
-	url := URL(tb)
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		tb.Fatalf("open test database: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
-
-// URL creates a new, empty database like Open and returns its URL, for
-// tests that hand it to the binary (--database).
 func URL(tb testing.TB) string {
 	tb.Helper()
 	mu.Lock()

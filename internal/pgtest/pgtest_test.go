@@ -2,11 +2,22 @@ package pgtest_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"testing"
 
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
+
+func open(t *testing.T) *sql.DB {
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -18,7 +29,7 @@ func TestMain(m *testing.M) {
 // in the other's.
 func TestDatabasePerTest(t *testing.T) {
 	ctx := context.Background()
-	a, b := pgtest.Open(t), pgtest.Open(t)
+	a, b := open(t), open(t)
 	if _, err := a.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,7 @@ type Scope struct {
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
 		"documents": documents.PostgresMigrations(),
+		"annotate":  annotate.PostgresMigrations(),
 	}
 }
 
