@@ -23,6 +23,14 @@ func bookmark(t *testing.T, doc int64, shared bool) *annotate.Annotation {
 		"selector": {"type": "FragmentSelector", "value": "page=1"}}}`, share, doc))
 }
 
+// oneDocument returns an annotation store on d with one document of one
+// page.
+func oneDocument(t *testing.T, d dbtest.Database) (*annotate.Store, int64) {
+	t.Helper()
+	db, upload := openDocuments(t, d)
+	return annotate.NewStore(db, nil), upload(0, "Seite eins")
+}
+
 // A faction peer follows the changes feed: it sees what its peer shares,
 // a tombstone when the sharing stops, and never a private annotation;
 // the author sees its own. Read marks keep the highest version.
@@ -30,9 +38,7 @@ func TestChangesAndReads(t *testing.T) { dbtest.EachDatabase(t, testChangesAndRe
 
 func testChangesAndReads(t *testing.T, d dbtest.Database) {
 	ctx := context.Background()
-	db, upload := openDocuments(t, d)
-	doc := upload(0, "Seite eins")
-	st := annotate.NewStore(db, nil)
+	st, doc := oneDocument(t, d)
 	const me, peer, stranger = 7, 8, 9
 	shared, private := "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
 	if _, _, err := st.Put(ctx, me, shared, bookmark(t, doc, true)); err != nil {
@@ -97,9 +103,7 @@ func TestConcurrentWrites(t *testing.T) { dbtest.EachDatabase(t, testConcurrentW
 
 func testConcurrentWrites(t *testing.T, d dbtest.Database) {
 	ctx := context.Background()
-	db, upload := openDocuments(t, d)
-	doc := upload(0, "Seite eins")
-	st := annotate.NewStore(db, nil)
+	st, doc := oneDocument(t, d)
 	const me, n = 7, 6
 	uuid := "00000000-0000-4000-8000-000000000001"
 	var wg sync.WaitGroup
