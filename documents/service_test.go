@@ -366,3 +366,63 @@ func testSweep(t *testing.T, e *env) {
 		}
 	}
 }
+
+// Lists filter by kind, page oldest or newest first, and a rendition's
+// hash finds every version that has it.
+func TestFindDocuments(t *testing.T) { eachEnv(t, testFindDocuments) }
+
+func testFindDocuments(t *testing.T, e *env) {
+	ctx := context.Background()
+	var ids []int64
+	for i, kind := range []string{documents.KindDraft, documents.KindAgenda, documents.KindDraft, documents.KindDraft} {
+		a, err := e.svc.AddDocument(ctx, documents.Upload{
+			Path: e.file(t, fmt.Sprintf("d%d.pdf", i), fmt.Sprintf("%%PDF-Dokument %d", i)), Kind: kind,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.Document.ID)
+	}
+	for _, tc := range []struct {
+		f    documents.DocumentFilter
+		want []int64
+	}{
+		{documents.DocumentFilter{}, ids},
+		{documents.DocumentFilter{Kind: documents.KindDraft}, []int64{ids[0], ids[2], ids[3]}},
+		{documents.DocumentFilter{Kind: documents.KindDraft, Newest: true, Limit: 2}, []int64{ids[3], ids[2]}},
+		{documents.DocumentFilter{Limit: 2, Offset: 3}, []int64{ids[3]}},
+	} {
+		docs, err := e.svc.Store().FindDocuments(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, d := range docs {
+			got = append(got, d.ID)
+			if d.Current != 1 || d.Pages != 1 {
+				t.Errorf("document %d: current %d, pages %d, want 1, 1", d.ID, d.Current, d.Pages)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("FindDocuments(%+v) = %v, want %v", tc.f, got, tc.want)
+		}
+	}
+	// The same bytes as a version of another document.
+	first, err := e.svc.Store().FindVersion(ctx, ids[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AddVersion(ctx, ids[1], documents.Upload{Path: e.file(t, "same.pdf", "%PDF-Dokument 0")}); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := e.svc.Store().FindVersionsBySHA256(ctx, first.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].DocumentID != ids[0] || vs[1].DocumentID != ids[1] {
+		t.Errorf("versions with the first's hash: %+v", vs)
+	}
+	if got, want := vs[0].Sanitized, []string{"JavaScript"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sanitized = %v, want %v", got, want)
+	}
+}
