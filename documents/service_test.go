@@ -70,7 +70,7 @@ func eachEnv(t *testing.T, test func(t *testing.T, e *env)) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) { test(t, newEnv(t, db)) })
 }
 
-func newEnv(t *testing.T, db *sql.DB) *env {
+func newEnv(t testing.TB, db *sql.DB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
@@ -86,7 +86,7 @@ func newEnv(t *testing.T, db *sql.DB) *env {
 	return e
 }
 
-func (e *env) file(t *testing.T, name, content string) string {
+func (e *env) file(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(e.dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -424,5 +424,33 @@ func testFindDocuments(t *testing.T, e *env) {
 	}
 	if got, want := vs[0].Sanitized, []string{"JavaScript"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("sanitized = %v, want %v", got, want)
+	}
+}
+
+// BenchmarkAddVersion measures an upload's database and blob work (the
+// PDF engine is the fake one) on each database; for a fair comparison
+// with SQLite's synchronous=FULL, the test cluster must fsync too:
+//
+//	RATSMAPPE_TEST_POSTGRES_DURABLE=1 go test -run '^$' -bench AddVersion -benchtime 300x ./documents/
+func BenchmarkAddVersion(b *testing.B) {
+	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			e := newEnv(b, dbtest.Open(b, d))
+			ctx := context.Background()
+			a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(b, "a.pdf", "%PDF-a"), Uploader: "amt"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			paths := make([]string, b.N)
+			for i := range paths {
+				paths[i] = e.file(b, fmt.Sprintf("v%d.pdf", i), fmt.Sprintf("%%PDF-Fassung %d\fSeite 2", i))
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: paths[i], Uploader: "amt"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

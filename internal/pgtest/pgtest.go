@@ -229,12 +229,15 @@ func launch(bin string) (*server, error) {
 	}
 	host, port, _ := net.SplitHostPort(addr)
 	s := &server{dir: dir, port: port}
-	// Durability is the test's to lose: fsync off makes a fresh database
-	// per test cheap.
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "data"),
-		"-h", host, "-p", port, "-k", dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200", "-c", "log_min_messages=warning")
+	args := []string{"-D", filepath.Join(dir, "data"), "-h", host, "-p", port, "-k", dir,
+		"-c", "max_connections=200", "-c", "log_min_messages=warning"}
+	if os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
+		// Durability is the test's to lose: fsync off makes a fresh
+		// database per test cheap. Benchmarks that compare with SQLite's
+		// synchronous=FULL set RATSMAPPE_TEST_POSTGRES_DURABLE=1.
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if s.proc, err = servertest.Start(cmd, filepath.Join(dir, "postgres.log")); err != nil {
