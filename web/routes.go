@@ -135,6 +135,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
 			r.Post("/papers", s.office.CreatePaper)
 			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Delete("/papers/{id}/consultations/{consultation}", s.office.RemoveConsultation)
 			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
 			r.Post("/documents", s.office.Upload)
 			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
@@ -160,6 +161,11 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
 			r.Get("/documents/{id}/read", a.GetRead)
 			r.Put("/documents/{id}/read", a.PutRead)
+			// Web Push for the member's devices (push.go).
+			r.Get("/push/key", s.handlePushKey)
+			r.Get("/push/subscriptions", s.handlePushDevices)
+			r.Post("/push/subscriptions", s.handlePushSubscribe)
+			r.Delete("/push/subscriptions", s.handlePushUnsubscribe)
 		})
 	})
 

@@ -19,6 +19,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 )
 
 // A backup is a directory: ratsmappe.db (a consistent SQLite snapshot made
@@ -98,6 +99,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	snap.Close()
+	if err := copySecret(filepath.Join(cfg.Data, webpush.KeyFile), filepath.Join(dir, webpush.KeyFile)); err != nil {
+		return err
+	}
 	if m.Database, err = fileSHA256(dbFile); err != nil {
 		return err
 	}
@@ -141,6 +145,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if err := copyFile(filepath.Join(dir, "ratsmappe.db"), filepath.Join(cfg.Data, "ratsmappe.db")); err != nil {
+		return err
+	}
+	// The Web Push key: without it every device's subscription breaks.
+	if err := copySecret(filepath.Join(dir, webpush.KeyFile), filepath.Join(cfg.Data, webpush.KeyFile)); err != nil {
 		return err
 	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
@@ -271,4 +279,17 @@ func sqliteOnly(cfg Config, what string) error {
 	}
 	return ratsmappe.Errorf(ratsmappe.EUNSUPPORTED,
 		"%s works with the SQLite database only so far; for PostgreSQL, use pg_dump together with a copy of the blob store", what)
+}
+
+// copySecret copies the key file from to to, readable by the owner only;
+// a missing file is no error (a data directory before its first serve).
+func copySecret(from, to string) error {
+	b, err := os.ReadFile(from)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }
