@@ -10,7 +10,9 @@ import (
 // used so far, as SQLite numbers them. Question marks inside string
 // literals, quoted identifiers, comments and dollar-quoted bodies are left
 // alone. (PostgreSQL's JSON operators ?, ?| and ?& cannot be written in
-// the stores' SQL: use jsonb_exists and friends.)
+// the stores' SQL: use jsonb_exists and friends. Nor can E'…' strings
+// with backslash-escaped quotes: write quotes doubled, as both databases
+// read them.)
 func Rebind(query string) string {
 	if !strings.Contains(query, "?") {
 		return query
