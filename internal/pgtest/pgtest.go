@@ -5,6 +5,10 @@
 // socket in that directory, and removes afterwards. As root it runs the
 // cluster as "nobody", since PostgreSQL refuses to run as root.
 //
+// RATSMAPPE_TEST_POSTGRES_BIN names the directory of initdb and postgres
+// if they are elsewhere; RATSMAPPE_TEST_POSTGRES_DURABLE=1 keeps fsync on,
+// for benchmarks that compare with SQLite.
+//
 // The server is started once per test binary, on the first URL;
 // every test gets a database of its own, dropped when the test ends. The
 // package's TestMain ends the server:
@@ -264,7 +268,7 @@ func credential() (*syscall.Credential, error) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: false}, nil
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 // waitReady waits until the server accepts connections.

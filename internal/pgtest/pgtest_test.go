@@ -11,6 +11,7 @@ import (
 )
 
 func open(t *testing.T) *sql.DB {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
