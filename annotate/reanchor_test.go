@@ -49,11 +49,7 @@ func mustParse(t *testing.T, s string) *annotate.Annotation {
 	return a
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // openDocuments opens (and migrates) the test database d with a document
 // service over it; upload adds a document of text pages (id 0) or a

@@ -58,11 +58,7 @@ type env struct {
 	now   time.Time
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // eachEnv runs test on an env of each database: the store's contract is
 // the same on SQLite and PostgreSQL.

@@ -10,7 +10,7 @@
 //	}
 //
 // A package whose tests use it ends the PostgreSQL server in its TestMain
-// with pgtest.Stop.
+// with pgtest.Main (or pgtest.Stop).
 package dbtest
 
 import (

@@ -11,13 +11,9 @@
 //
 // The server is started once per test binary, on the first URL;
 // every test gets a database of its own, dropped when the test ends. The
-// package's TestMain ends the server:
+// package's TestMain ends the server, with Stop or as Main does:
 //
-//	func TestMain(m *testing.M) {
-//		code := m.Run()
-//		pgtest.Stop()
-//		os.Exit(code)
-//	}
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
 package pgtest
 
 import (
@@ -95,6 +91,14 @@ func URL(tb testing.TB) string {
 		}
 	})
 	return urlOf(name)
+}
+
+// Main runs the tests of m, ends the server, and exits with the tests'
+// status: a TestMain for packages that need nothing else.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
 }
 
 // Stop ends the server URL began, if any, and removes its directory; a

@@ -3,7 +3,6 @@ package pgtest_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/documents/postgres"
@@ -20,11 +19,7 @@ func open(t *testing.T) *sql.DB {
 	return db
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // Every test gets a database of its own: a table one test creates is not
 // in the other's.

@@ -2,7 +2,6 @@ package schema_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,11 +11,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // Until every package's tables are ported, a PostgreSQL database is
 // refused before anything is created in it, with the packages missing.

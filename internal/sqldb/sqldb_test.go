@@ -3,7 +3,6 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -13,11 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestMigrate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
