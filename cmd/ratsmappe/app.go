@@ -50,7 +50,7 @@ type Config struct {
 // environment.
 func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.StringVar(&c.Data, "data", envString("RATSMAPPE_DATA", "data"), "data directory (database, blobs, index, caches)")
-	fs.StringVar(&c.Database, "database", envString("RATSMAPPE_DATABASE_URL", ""), "metadata database: a postgres:// URL (env RATSMAPPE_DATABASE_URL), or empty for the SQLite file in the data directory")
+	fs.StringVar(&c.Database, "database", envString("RATSMAPPE_DATABASE_URL", ""), "metadata database: a postgres:// URL, or empty for the SQLite file in the data directory (give a URL with a password as RATSMAPPE_DATABASE_URL: a flag shows in the process list)")
 	fs.StringVar(&c.Blobs, "blobs", envString("RATSMAPPE_BLOBS", ""), `blob store: "fs" (in the data directory) or "s3" (RATSMAPPE_S3_*); default s3 if RATSMAPPE_S3_ENDPOINT is set`)
 	fs.StringVar(&c.LogLevel, "log-level", envString("RATSMAPPE_LOG_LEVEL", defaultLog), "log level: debug, info, warn, error")
 	fs.IntVar(&c.PDFWorkers, "pdf-workers", envInt("RATSMAPPE_PDF_WORKERS", 0), "PDF worker processes (0: one per CPU, at most 4)")

@@ -13,7 +13,8 @@ import (
 )
 
 // databaseDialect returns the dialect the --database value s names: an
-// empty value is the embedded SQLite file in the data directory, a
+// empty value (or "sqlite") is the embedded SQLite file in the data
+// directory, a
 // postgres:// (or postgresql://) URL a PostgreSQL database. Anything else
 // is refused, without echoing the value, which may hold a password.
 func databaseDialect(s string) (sqldb.Dialect, error) {
