@@ -18,6 +18,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 )
 
@@ -47,6 +48,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	cfg.register(fs, "warn")
 	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "backup"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -113,6 +117,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	cfg.register(fs, "warn")
 	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "restore"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -262,6 +269,16 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// sqliteOnly refuses what works on the SQLite file only, with a
+// PostgreSQL database: backup and restore snapshot and copy that file.
+func sqliteOnly(cfg Config, what string) error {
+	if d, err := databaseDialect(cfg.Database); err != nil || d == sqldb.SQLite {
+		return err
+	}
+	return ratsmappe.Errorf(ratsmappe.EUNSUPPORTED,
+		"%s works with the SQLite database only so far; for PostgreSQL, use pg_dump together with a copy of the blob store", what)
 }
 
 // copySecret copies the key file from to to, readable by the owner only;

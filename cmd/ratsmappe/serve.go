@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions/notices"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -165,7 +167,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					if res, err := app.Docs.Sweep(ctx, *grace); err != nil {
+					// One app server sweeps at a time: the others skip this
+					// round (sqldb.Exclusive; on SQLite there is one).
+					var res documents.SweepResult
+					if _, err := sqldb.Exclusive(ctx, app.DB, "sweep blobs", func(ctx context.Context) (err error) {
+						res, err = app.Docs.Sweep(ctx, *grace)
+						return err
+					}); err != nil {
 						log.Error("sweep", "err", err)
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
