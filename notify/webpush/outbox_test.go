@@ -1,9 +1,10 @@
-package webpush
+package webpush_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"path/filepath"
 	"testing"
 
@@ -34,21 +35,21 @@ func TestPushThroughOutbox(t *testing.T) {
 	if err := accounts.NewStore(db, nil).CreateAccount(ctx, a, "ein gutes Passwort"); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := NewKeys()
+	keys, err := webpush.NewKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := Policy{Hosts: []string{"localhost"}, AllowHTTP: true}
-	st := NewStore(db, nil)
+	policy := webpush.Policy{Hosts: []string{"localhost"}, AllowHTTP: true}
+	st := webpush.NewStore(db, nil)
 	tablet, phone := svc.Subscribe(keys.PublicKey()), svc.Subscribe(keys.PublicKey())
 	for i, ps := range []pushtest.Subscription{tablet, phone} {
-		var sub Subscription
+		var sub webpush.Subscription
 		sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth = ps.Endpoint, ps.Keys.P256dh, ps.Keys.Auth
 		if err := st.Subscribe(ctx, policy, a.ID, sub, []string{"Tablet", "Telefon"}[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	out := notify.NewOutbox(db, notify.Channels{Push: OutboxSender{Store: st, Sender: &Sender{Keys: keys, Subject: "mailto:amt@lindenau.example", Policy: policy}}},
+	out := notify.NewOutbox(db, notify.Channels{Push: webpush.OutboxSender{Store: st, Sender: &webpush.Sender{Keys: keys, Subject: "mailto:amt@lindenau.example", Policy: policy}}},
 		notify.Options{Domain: "lindenau.example"})
 	enqueue := func(key string) int {
 		tx, err := db.BeginTx(ctx, nil)
@@ -56,7 +57,7 @@ func TestPushThroughOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback()
-		n, err := Enqueue(ctx, tx, out, a.ID, Notice{Key: key, Title: "Neue Unterlage", Body: "Haushaltssatzung 2027, Version 2", URL: "/reader/meetings/7"})
+		n, err := webpush.Enqueue(ctx, tx, out, a.ID, webpush.Notice{Key: key, Title: "Neue Unterlage", Body: "Haushaltssatzung 2027, Version 2", URL: "/reader/meetings/7"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,9 @@ func TestPushThroughOutbox(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("device received %d pushes, want 1", len(got))
 		}
-		var p payload
+		var p struct {
+			Title, Body, URL, Tag string
+		}
 		if err := json.Unmarshal([]byte(got[0]), &p); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,13 @@
-package webpush
+package webpush_test
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"path/filepath"
 	"testing"
 
@@ -34,10 +38,10 @@ func TestStore(t *testing.T) {
 		ids = append(ids, a.ID)
 	}
 	anna, bernd := ids[0], ids[1]
-	st := NewStore(db, nil)
-	p := Policy{}
-	sub := func(i int) Subscription {
-		s := newSubscriber(t, fmt.Sprintf("https://fcm.googleapis.com/fcm/send/%d", i)).sub
+	st := webpush.NewStore(db, nil)
+	p := webpush.Policy{}
+	sub := func(i int) webpush.Subscription {
+		s := subscribeFake(t, fmt.Sprintf("https://fcm.googleapis.com/fcm/send/%d", i)).sub
 		return s
 	}
 	tablet := sub(0)
@@ -59,8 +63,8 @@ func TestStore(t *testing.T) {
 	if err := st.Unsubscribe(ctx, anna, tablet.Endpoint); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Errorf("Anna unsubscribes Bernd's tablet: %v", err)
 	}
-	// At most MaxDevices per account: the oldest goes.
-	for i := 2; i < 2+MaxDevices; i++ {
+	// At most webpush.MaxDevices per account: the oldest goes.
+	for i := 2; i < 2+webpush.MaxDevices; i++ {
 		if err := st.Subscribe(ctx, p, bernd, sub(i), ""); err != nil {
 			t.Fatal(err)
 		}
@@ -69,8 +73,8 @@ func TestStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds) != MaxDevices || ds[0].Sub.Endpoint == tablet.Endpoint {
-		t.Errorf("%d devices, first %s; want %d without the oldest", len(ds), ds[0].Sub.Endpoint, MaxDevices)
+	if len(ds) != webpush.MaxDevices || ds[0].Sub.Endpoint == tablet.Endpoint {
+		t.Errorf("%d devices, first %s; want %d without the oldest", len(ds), ds[0].Sub.Endpoint, webpush.MaxDevices)
 	}
 	if err := st.Delivered(ctx, ds[0].ID, nil); err != nil {
 		t.Fatal(err)
@@ -78,11 +82,27 @@ func TestStore(t *testing.T) {
 	if err := st.Delivered(ctx, ds[1].ID, errors.New("timeout")); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Delivered(ctx, ds[2].ID, &Error{Status: 410, Gone: true}); err != nil {
+	if err := st.Delivered(ctx, ds[2].ID, &webpush.Error{Status: 410, Gone: true}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := st.Devices(ctx, bernd)
-	if len(after) != MaxDevices-1 || after[0].LastSuccess.IsZero() || after[1].Failures != 1 {
+	if len(after) != webpush.MaxDevices-1 || after[0].LastSuccess.IsZero() || after[1].Failures != 1 {
 		t.Errorf("after deliveries: %+v", after[:2])
 	}
+}
+
+// subscribeFake is a browser's subscription at endpoint with fresh keys.
+func subscribeFake(t *testing.T, endpoint string) struct{ sub webpush.Subscription } {
+	t.Helper()
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := make([]byte, 16)
+	rand.Read(auth)
+	var s webpush.Subscription
+	s.Endpoint = endpoint
+	s.Keys.P256dh = base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes())
+	s.Keys.Auth = base64.RawURLEncoding.EncodeToString(auth)
+	return struct{ sub webpush.Subscription }{s}
 }
