@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 	"github.com/ratsmappe/ratsmappe/sessions/notices"
@@ -71,6 +72,9 @@ func Scopes() []Scope {
 		// Members' change notifications: a cursor on the feed, the views
 		// last told, the notices.
 		{"notices", notices.Migrations()},
+		// Citizen alerts: subscriptions (referring to organizations) and
+		// the worker's cursor on the ledger.
+		{"alerts", alerts.Migrations()},
 	}
 }
 

@@ -1,0 +1,304 @@
+package alerts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/search"
+)
+
+// ledgerTime is the ledger's time layout (access/ledger.go): text order is
+// time order.
+const ledgerTime = "2006-01-02T15:04:05.000000000Z07:00"
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+// Run processes the ledger every interval (and sweeps expired
+// subscriptions) until ctx is done; it logs failures and goes on.
+func (s *Store) Run(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.opt.Log.Error("alerts: sweep", "err", err)
+		}
+		if _, err := s.Process(ctx); err != nil && ctx.Err() == nil {
+			s.opt.Log.Error("alerts: process", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Process turns the public transitions of the ledger that took effect
+// since the last run, up to now minus the lag, into one digest per
+// confirmed subscription that has something new, and returns how many
+// it enqueued. The digests and the advanced cursor are one transaction:
+// a run that fails enqueues nothing, and the next one covers its window.
+// The first run starts the cursor at its window's end: a new installation
+// does not alert about its whole history.
+func (s *Store) Process(ctx context.Context) (int, error) {
+	now := s.opt.Now()
+	until := now.Add(-s.opt.Lag).UTC()
+	var since string
+	err := s.db.QueryRowContext(ctx, `SELECT until FROM alert_cursor WHERE id = 1`).Scan(&since)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO alert_cursor (id, until) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`,
+			until.Format(ledgerTime))
+		return 0, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("alerts: cursor: %w", err)
+	}
+	from, err := time.Parse(time.RFC3339Nano, since)
+	if err != nil {
+		return 0, fmt.Errorf("alerts: cursor %q: %w", since, err)
+	}
+	if !until.After(from) {
+		return 0, nil
+	}
+	entries, err := access.Entries(ctx, s.db, access.KindPublic, from, until)
+	if err != nil {
+		return 0, err
+	}
+	items, err := s.items(ctx, entries, from)
+	if err != nil {
+		return 0, err
+	}
+	subs, err := s.confirmed(ctx)
+	if err != nil {
+		return 0, err
+	}
+	type digest struct {
+		sub   *Subscription
+		items []item
+	}
+	var digests []digest
+	found := map[string]map[int64]bool{} // documents each saved search finds
+	for _, sub := range subs {
+		var mine []item
+		if sub.OrganizationID != 0 {
+			for _, it := range items {
+				if it.Org == sub.OrganizationID {
+					mine = append(mine, it)
+				}
+			}
+		} else if s.opt.Search != nil && hasDocuments(items) {
+			docs, ok := found[sub.Query]
+			if !ok {
+				if docs, err = s.searchDocuments(ctx, sub.Query, now); err != nil {
+					return 0, err
+				}
+				found[sub.Query] = docs
+			}
+			for _, it := range items {
+				if it.Document != 0 && docs[it.Document] {
+					mine = append(mine, it)
+				}
+			}
+		}
+		if len(mine) > 0 {
+			digests = append(digests, digest{sub, mine})
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("alerts: %w", err)
+	}
+	defer tx.Rollback()
+	// The cursor moves only from where this run read: a concurrent run
+	// that got there first makes this one enqueue nothing.
+	res, err := tx.ExecContext(ctx, `UPDATE alert_cursor SET until = ? WHERE id = 1 AND until = ?`, until.Format(ledgerTime), since)
+	if err != nil {
+		return 0, fmt.Errorf("alerts: cursor: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, nil
+	}
+	enqueued := 0
+	for _, d := range digests {
+		var nonce []byte
+		// Unsubscribed meanwhile: no mail.
+		err := tx.QueryRowContext(ctx, `SELECT nonce FROM alert_subscriptions WHERE id = ? AND confirmed_at IS NOT NULL`, d.sub.ID).Scan(&nonce)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("alerts: %w", err)
+		}
+		target, err := s.Describe(ctx, d.sub)
+		if err != nil {
+			return 0, err
+		}
+		msg := s.digest(d.sub, s.token(nonce), target, d.items)
+		msg.Key = fmt.Sprintf("alert/%d/%s", d.sub.ID, until.Format(ledgerTime))
+		added, err := s.outbox.Enqueue(ctx, tx, msg)
+		if err != nil {
+			return 0, err
+		}
+		if added {
+			enqueued++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("alerts: %w", err)
+	}
+	if enqueued > 0 {
+		s.outbox.Kick()
+	}
+	return enqueued, nil
+}
+
+func hasDocuments(items []item) bool {
+	for _, it := range items {
+		if it.Document != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// confirmed returns the confirmed subscriptions.
+func (s *Store) confirmed(ctx context.Context) ([]*Subscription, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, email, organization_id, query, language, created_at, confirmed_at
+		FROM alert_subscriptions WHERE confirmed_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []*Subscription
+	for rows.Next() {
+		var (
+			sub                Subscription
+			org                sql.NullInt64
+			query              sql.NullString
+			created, confirmed int64
+		)
+		if err := rows.Scan(&sub.ID, &sub.Email, &org, &query, &sub.Language, &created, &confirmed); err != nil {
+			return nil, fmt.Errorf("alerts: subscriptions: %w", err)
+		}
+		sub.OrganizationID, sub.Query = org.Int64, query.String
+		sub.Created, sub.Confirmed = time.UnixMilli(created).UTC(), time.UnixMilli(confirmed).UTC()
+		out = append(out, &sub)
+	}
+	return out, rows.Err()
+}
+
+// items looks up the objects that became public in entries (At after
+// from) through the anonymous viewer's reads: an object no longer public
+// now, or one the anonymous viewer cannot see, is left out, and titles are
+// what a citizen sees.
+func (s *Store) items(ctx context.Context, entries []access.Entry, from time.Time) ([]item, error) {
+	anon := access.Viewer{}
+	seen := map[access.Object]bool{}
+	var out []item
+	gone := func(err error) bool { return ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND }
+	for _, e := range entries {
+		if !e.Public || !e.At.After(from) || seen[e.Object] {
+			continue
+		}
+		seen[e.Object] = true
+		switch e.Object.Type {
+		case access.ObjMeeting:
+			m, err := s.sessions.FindMeetingByID(ctx, anon, e.Object.ID)
+			if gone(err) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out = append(out, item{Kind: "meeting", Org: m.OrganizationID, URL: fmt.Sprintf("/meetings/%d", m.ID),
+				Title: m.Name + ", " + m.Start.In(berlin).Format("02.01.2006 15:04")})
+		case access.ObjAttachment:
+			a, err := s.sessions.FindAttachmentByID(ctx, anon, e.Object.ID)
+			if gone(err) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			it := item{Kind: "document", Title: a.Title, Document: a.DocumentID, URL: fmt.Sprintf("/documents/%d", a.DocumentID)}
+			meeting := a.MeetingID
+			if a.AgendaItemID != 0 {
+				ai, err := s.sessions.FindAgendaItemByID(ctx, anon, a.AgendaItemID)
+				if gone(err) {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
+				meeting = ai.MeetingID
+			}
+			if meeting != 0 {
+				m, err := s.sessions.FindMeetingByID(ctx, anon, meeting)
+				if gone(err) {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
+				it.Org = m.OrganizationID
+			}
+			out = append(out, it)
+		case access.ObjMinutes:
+			var meeting int64
+			err := s.db.QueryRowContext(ctx, `SELECT meeting_id FROM minutes WHERE id = ?`, e.Object.ID).Scan(&meeting)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("alerts: minutes %d: %w", e.Object.ID, err)
+			}
+			m, err := s.sessions.FindMeetingByID(ctx, anon, meeting)
+			if gone(err) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			all, err := s.sessions.FindMinutes(ctx, anon, meeting)
+			if err != nil && !gone(err) {
+				return nil, err
+			}
+			for _, mi := range all {
+				if mi.ID == e.Object.ID {
+					out = append(out, item{Kind: "minutes", Org: m.OrganizationID, Document: mi.DocumentID,
+						URL:   fmt.Sprintf("/documents/%d", mi.DocumentID),
+						Title: m.Name + ", " + m.Start.In(berlin).Format("02.01.2006")})
+				}
+			}
+		}
+	}
+	// Meetings first, then documents, each in the order they became public.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind == "meeting" && out[j].Kind != "meeting" })
+	return out, nil
+}
+
+// searchDocuments returns the documents the anonymous viewer finds for
+// query (the first search.MaxOffset+MaxLimit of them).
+func (s *Store) searchDocuments(ctx context.Context, query string, now time.Time) (map[int64]bool, error) {
+	docs := map[int64]bool{}
+	for offset := 0; offset <= search.MaxOffset; offset += search.MaxLimit {
+		res, err := s.opt.Search.Search(ctx, search.Query{Text: query, Viewer: access.SearchViewer(access.Viewer{}),
+			Now: now, Offset: offset, Limit: search.MaxLimit})
+		if err != nil {
+			return nil, fmt.Errorf("alerts: search %q: %w", query, err)
+		}
+		for _, h := range res.Hits {
+			docs[h.Document] = true
+		}
+		if len(res.Hits) < search.MaxLimit {
+			break
+		}
+	}
+	return docs, nil
+}
