@@ -75,6 +75,20 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/meetings/{id}", s.portal.Meeting)
 		r.Get("/search", s.portal.Search)
 	})
+	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---
+	alertsPages := newAlertPages(s)
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/alerts", alertsPages.form)
+		r.Post("/alerts", alertsPages.subscribe)
+		r.Get("/alerts/confirm/{token}", alertsPages.tokenPage("confirm"))
+		r.Post("/alerts/confirm/{token}", alertsPages.confirm)
+		r.Get("/alerts/unsubscribe/{token}", alertsPages.tokenPage("unsubscribe"))
+		r.Post("/alerts/unsubscribe/{token}", alertsPages.unsubscribe)
+	})
+	r.With(render.As(render.API)).Post("/api/v1/alerts/unsubscribe/{token}", alertsPages.oneClick)
+	// --- end of citizen alerts. ---
+
 	// The portal's feeds, calendars and files for other programs.
 	r.Get("/calendar.ics", s.portal.Calendar)
 	r.Get("/organizations/{id}/calendar.ics", s.portal.Calendar)

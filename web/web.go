@@ -30,6 +30,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/office"
 	"github.com/ratsmappe/ratsmappe/web/portal"
@@ -86,6 +87,9 @@ type Config struct {
 	Push       *webpush.Store
 	PushKeys   *webpush.Keys
 	PushPolicy webpush.Policy
+	// Alerts keeps citizens' e-mail alerts (alerts.go); nil: the alert
+	// pages answer 404.
+	Alerts *alerts.Store
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig
