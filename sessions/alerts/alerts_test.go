@@ -43,6 +43,7 @@ type fixture struct {
 	sender *notifytest.Sender
 	clock  *clock
 	org    int64
+	body   int64
 }
 
 func must(t testing.TB, err error) {
@@ -71,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 	must(t, f.st.CreateBody(ctx, b))
 	o := &sessions.Organization{BodyID: b.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
 	must(t, f.st.CreateOrganization(ctx, o))
-	f.org = o.ID
+	f.org, f.body = o.ID, b.ID
 	return f
 }
 
@@ -98,7 +99,19 @@ func (f *fixture) meeting(t *testing.T, name string) int64 {
 	must(t, f.st.CreateAgendaItem(ctx, pub))
 	secret := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Grundstücksverkauf " + canary}
 	must(t, f.st.CreateAgendaItem(ctx, secret))
+	// A paper consulted on the public item, and one on the non-public
+	// item, each with a public attachment.
+	consulted := func(item int64, ref, name string) int64 {
+		pa := &sessions.Paper{BodyID: f.body, Reference: ref, Name: name}
+		must(t, f.st.CreatePaper(ctx, pa))
+		must(t, f.st.Consult(ctx, &sessions.Consultation{PaperID: pa.ID, AgendaItemID: item}))
+		return pa.ID
+	}
+	open := consulted(pub.ID, name+"/V1", "Radverkehrskonzept")
+	closed := consulted(secret.ID, name+"/V2", "Verkauf "+canary)
 	for _, a := range []*sessions.Attachment{
+		{PaperID: open, Title: "Konzeptpapier Radverkehr", Public: true, DocumentID: f.doc(t, "Konzeptpapier Radverkehr")},
+		{PaperID: closed, Title: "Wertgutachten " + canary, Public: true, DocumentID: f.doc(t, "Wertgutachten "+canary)},
 		{AgendaItemID: pub.ID, Title: "Planskizze Radweg", Public: true, DocumentID: f.doc(t, "Planskizze Radweg")},
 		{AgendaItemID: pub.ID, Title: "Gutachten " + canary, DocumentID: f.doc(t, "Gutachten "+canary)},
 		{AgendaItemID: secret.ID, Title: "Kaufvertrag " + canary, Public: true, DocumentID: f.doc(t, "Kaufvertrag "+canary)},
@@ -238,14 +251,19 @@ func TestCanary(t *testing.T) {
 		if len(msgs) != 2 {
 			t.Fatalf("%s got %d messages, want confirmation and alert", a, len(msgs))
 		}
-		if !strings.Contains(msgs[1].Text, "Planskizze Radweg") {
-			t.Errorf("alert to %s lacks the public attachment:\n%s", a, msgs[1].Text)
+		for _, want := range []string{"Planskizze Radweg", "Radverkehrskonzept", "Konzeptpapier Radverkehr"} {
+			if !strings.Contains(msgs[1].Text, want) {
+				t.Errorf("alert to %s lacks the public %q:\n%s", a, want, msgs[1].Text)
+			}
 		}
 	}
 	for _, m := range f.sender.Sent() {
 		for _, part := range []string{m.Subject, m.Text, m.HTML} {
 			if strings.Contains(part, canary) {
 				t.Fatalf("message to %s contains the canary:\n%s", m.To, part)
+			}
+			if strings.Contains(part, "kind.") {
+				t.Errorf("message to %s has an untranslated text:\n%s", m.To, part)
 			}
 		}
 	}

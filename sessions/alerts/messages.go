@@ -21,6 +21,7 @@ var texts = map[string][2]string{
 	"footer.unsubscribe": {"Abmelden (Ihre Adresse wird dann gelöscht):", "Unsubscribe (your address is then deleted):"},
 	"footer.why":         {"Sie erhalten diese Nachricht, weil Sie sie abonniert haben.", "You receive this message because you subscribed to it."},
 	"kind.meeting":       {"Sitzung", "Meeting"},
+	"kind.paper":         {"Vorlage", "Paper"},
 	"kind.document":      {"Dokument", "Document"},
 	"kind.minutes":       {"Niederschrift", "Minutes"},
 }
@@ -54,11 +55,11 @@ func (s *Store) confirmation(lang, to, token, target string) notify.Message {
 
 // item is one thing that became public, as the anonymous viewer sees it.
 type item struct {
-	Kind     string // "meeting", "document", "minutes"
+	Kind     string // "meeting", "paper", "document", "minutes"
 	Title    string
-	URL      string // path on the site
-	Org      int64  // committee of its meeting, 0 if none
-	Document int64  // document id, 0 for a meeting
+	URL      string  // path on the site
+	Orgs     []int64 // committees whose meetings it belongs to
+	Document int64   // document id, 0 for a meeting or paper
 }
 
 // digest is the alert of one subscription (without Key).

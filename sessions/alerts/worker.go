@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/search"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // ledgerTime is the ledger's time layout (access/ledger.go): text order is
@@ -94,7 +96,7 @@ func (s *Store) Process(ctx context.Context) (int, error) {
 		var mine []item
 		if sub.OrganizationID != 0 {
 			for _, it := range items {
-				if it.Org == sub.OrganizationID {
+				if slices.Contains(it.Orgs, sub.OrganizationID) {
 					mine = append(mine, it)
 				}
 			}
@@ -202,85 +204,183 @@ func (s *Store) confirmed(ctx context.Context) ([]*Subscription, error) {
 // items looks up the objects that became public in entries (At after
 // from) through the anonymous viewer's reads: an object no longer public
 // now, or one the anonymous viewer cannot see, is left out, and titles are
-// what a citizen sees.
+// what a citizen sees. An object's committees are those of the meetings
+// it belongs to — for a paper and its attachments, the meetings whose
+// public items consult it.
 func (s *Store) items(ctx context.Context, entries []access.Entry, from time.Time) ([]item, error) {
-	anon := access.Viewer{}
+	r := reads{s: s, meetings: map[int64]*sessions.Meeting{}}
 	seen := map[access.Object]bool{}
 	var out []item
-	gone := func(err error) bool { return ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND }
 	for _, e := range entries {
 		if !e.Public || !e.At.After(from) || seen[e.Object] {
 			continue
 		}
 		seen[e.Object] = true
-		switch e.Object.Type {
-		case access.ObjMeeting:
-			m, err := s.sessions.FindMeetingByID(ctx, anon, e.Object.ID)
-			if gone(err) {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			out = append(out, item{Kind: "meeting", Org: m.OrganizationID, URL: fmt.Sprintf("/meetings/%d", m.ID),
-				Title: m.Name + ", " + m.Start.In(berlin).Format("02.01.2006 15:04")})
-		case access.ObjAttachment:
-			a, err := s.sessions.FindAttachmentByID(ctx, anon, e.Object.ID)
-			if gone(err) {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			it := item{Kind: "document", Title: a.Title, Document: a.DocumentID, URL: fmt.Sprintf("/documents/%d", a.DocumentID)}
-			meeting := a.MeetingID
-			if a.AgendaItemID != 0 {
-				ai, err := s.sessions.FindAgendaItemByID(ctx, anon, a.AgendaItemID)
-				if gone(err) {
-					continue
-				} else if err != nil {
-					return nil, err
-				}
-				meeting = ai.MeetingID
-			}
-			if meeting != 0 {
-				m, err := s.sessions.FindMeetingByID(ctx, anon, meeting)
-				if gone(err) {
-					continue
-				} else if err != nil {
-					return nil, err
-				}
-				it.Org = m.OrganizationID
-			}
+		it, ok, err := r.item(ctx, e.Object)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, it)
-		case access.ObjMinutes:
-			var meeting int64
-			err := s.db.QueryRowContext(ctx, `SELECT meeting_id FROM minutes WHERE id = ?`, e.Object.ID).Scan(&meeting)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return nil, fmt.Errorf("alerts: minutes %d: %w", e.Object.ID, err)
-			}
-			m, err := s.sessions.FindMeetingByID(ctx, anon, meeting)
-			if gone(err) {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			all, err := s.sessions.FindMinutes(ctx, anon, meeting)
-			if err != nil && !gone(err) {
-				return nil, err
-			}
-			for _, mi := range all {
-				if mi.ID == e.Object.ID {
-					out = append(out, item{Kind: "minutes", Org: m.OrganizationID, Document: mi.DocumentID,
-						URL:   fmt.Sprintf("/documents/%d", mi.DocumentID),
-						Title: m.Name + ", " + m.Start.In(berlin).Format("02.01.2006")})
-				}
+		}
+	}
+	// Meetings first, then papers, then documents, each in the order they
+	// became public.
+	rank := map[string]int{"meeting": 0, "paper": 1}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, ok := rank[out[i].Kind]
+		if !ok {
+			ri = 2
+		}
+		rj, ok := rank[out[j].Kind]
+		if !ok {
+			rj = 2
+		}
+		return ri < rj
+	})
+	return out, nil
+}
+
+// reads are the anonymous viewer's reads of one run, meetings cached.
+type reads struct {
+	s        *Store
+	meetings map[int64]*sessions.Meeting // nil: not visible
+}
+
+var anonymous = access.Viewer{}
+
+func missing(err error) bool { return ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND }
+
+// meeting returns meeting id if the anonymous viewer sees it, else nil.
+func (r *reads) meeting(ctx context.Context, id int64) (*sessions.Meeting, error) {
+	if m, ok := r.meetings[id]; ok {
+		return m, nil
+	}
+	m, err := r.s.sessions.FindMeetingByID(ctx, anonymous, id)
+	if missing(err) {
+		m, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.meetings[id] = m
+	return m, nil
+}
+
+// itemMeeting returns the meeting of agenda item id if the anonymous
+// viewer sees both, else nil.
+func (r *reads) itemMeeting(ctx context.Context, id int64) (*sessions.Meeting, error) {
+	ai, err := r.s.sessions.FindAgendaItemByID(ctx, anonymous, id)
+	if missing(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.meeting(ctx, ai.MeetingID)
+}
+
+// paperOrgs returns the committees whose visible meetings consult paper
+// id on an item the anonymous viewer sees in full.
+func (r *reads) paperOrgs(ctx context.Context, id int64) ([]int64, error) {
+	cs, err := r.s.sessions.FindConsultations(ctx, anonymous, id)
+	if missing(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var orgs []int64
+	for _, c := range cs {
+		m, err := r.itemMeeting(ctx, c.AgendaItemID)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil && !slices.Contains(orgs, m.OrganizationID) {
+			orgs = append(orgs, m.OrganizationID)
+		}
+	}
+	return orgs, nil
+}
+
+func meetingTitle(m *sessions.Meeting) string {
+	return m.Name + ", " + m.Start.In(berlin).Format("02.01.2006 15:04")
+}
+
+// item returns what a citizen sees of o, and false if they see nothing.
+func (r *reads) item(ctx context.Context, o access.Object) (item, bool, error) {
+	s := r.s
+	switch o.Type {
+	case access.ObjMeeting:
+		m, err := r.meeting(ctx, o.ID)
+		if m == nil || err != nil {
+			return item{}, false, err
+		}
+		return item{Kind: "meeting", Orgs: []int64{m.OrganizationID}, URL: fmt.Sprintf("/meetings/%d", m.ID), Title: meetingTitle(m)}, true, nil
+	case access.ObjPaper:
+		p, err := s.sessions.FindPaperByID(ctx, anonymous, o.ID)
+		if missing(err) {
+			return item{}, false, nil
+		} else if err != nil {
+			return item{}, false, err
+		}
+		orgs, err := r.paperOrgs(ctx, p.ID)
+		if err != nil {
+			return item{}, false, err
+		}
+		title := p.Name
+		if p.Reference != "" {
+			title = p.Reference + " " + p.Name
+		}
+		return item{Kind: "paper", Orgs: orgs, URL: fmt.Sprintf("/papers/%d", p.ID), Title: title}, true, nil
+	case access.ObjAttachment:
+		a, err := s.sessions.FindAttachmentByID(ctx, anonymous, o.ID)
+		if missing(err) {
+			return item{}, false, nil
+		} else if err != nil {
+			return item{}, false, err
+		}
+		it := item{Kind: "document", Title: a.Title, Document: a.DocumentID, URL: fmt.Sprintf("/documents/%d", a.DocumentID)}
+		var m *sessions.Meeting
+		switch {
+		case a.AgendaItemID != 0:
+			m, err = r.itemMeeting(ctx, a.AgendaItemID)
+		case a.MeetingID != 0:
+			m, err = r.meeting(ctx, a.MeetingID)
+		case a.PaperID != 0:
+			it.Orgs, err = r.paperOrgs(ctx, a.PaperID)
+		}
+		if err != nil {
+			return item{}, false, err
+		}
+		if m != nil {
+			it.Orgs = []int64{m.OrganizationID}
+		}
+		return it, true, nil
+	case access.ObjMinutes:
+		var meeting int64
+		err := s.db.QueryRowContext(ctx, `SELECT meeting_id FROM minutes WHERE id = ?`, o.ID).Scan(&meeting)
+		if errors.Is(err, sql.ErrNoRows) {
+			return item{}, false, nil
+		} else if err != nil {
+			return item{}, false, fmt.Errorf("alerts: minutes %d: %w", o.ID, err)
+		}
+		m, err := r.meeting(ctx, meeting)
+		if m == nil || err != nil {
+			return item{}, false, err
+		}
+		all, err := s.sessions.FindMinutes(ctx, anonymous, meeting)
+		if err != nil && !missing(err) {
+			return item{}, false, err
+		}
+		for _, mi := range all {
+			if mi.ID == o.ID {
+				return item{Kind: "minutes", Orgs: []int64{m.OrganizationID}, Document: mi.DocumentID,
+					URL: fmt.Sprintf("/documents/%d", mi.DocumentID), Title: meetingTitle(m)}, true, nil
 			}
 		}
 	}
-	// Meetings first, then documents, each in the order they became public.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind == "meeting" && out[j].Kind != "meeting" })
-	return out, nil
+	return item{}, false, nil
 }
 
 // searchDocuments returns the documents the anonymous viewer finds for
