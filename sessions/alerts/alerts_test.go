@@ -58,14 +58,23 @@ func must(t testing.TB, err error) {
 // sent), and a committee.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	s := &notifytest.Sender{}
+	f := newFixtureWith(t, s)
+	f.sender = s
+	return f
+}
+
+// newFixtureWith is newFixture with the outbox sending through sender.
+func newFixtureWith(t *testing.T, sender notify.Sender) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
 	must(t, schema.Migrate(ctx, db))
-	f := &fixture{db: db, sender: &notifytest.Sender{}, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	f := &fixture{db: db, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
 	f.st = sessions.NewStore(db, f.clock.Now)
-	f.outbox = notify.NewOutbox(db, f.sender, notify.Options{Now: f.clock.Now})
+	f.outbox = notify.NewOutbox(db, sender, notify.Options{Now: f.clock.Now})
 	f.alerts = alerts.NewStore(db, f.st, f.outbox, alerts.Options{BaseURL: "https://rat.example", Key: make([]byte, 32),
 		Site: "Ratsinfo Lindenau", Now: f.clock.Now})
 	b := &sessions.Body{Name: "Stadt Lindenau"}
