@@ -174,11 +174,12 @@ func (s *Store) normalize(ctx context.Context, req Request) (Request, error) {
 		if _, err := s.sessions.FindOrganizationByID(ctx, req.OrganizationID); err != nil {
 			return req, err
 		}
-	default:
-		if utf8.RuneCountInString(req.Query) > MaxQuery || !utf8.ValidString(req.Query) || strings.ContainsAny(req.Query, "\r\n\x00") {
-			return req, invalid("bad_query", fmt.Sprintf("Die Suche ist zu lang (höchstens %d Zeichen).", MaxQuery),
-				fmt.Sprintf("The search is too long (at most %d characters).", MaxQuery))
-		}
+	case utf8.RuneCountInString(req.Query) > MaxQuery || !utf8.ValidString(req.Query) || strings.ContainsAny(req.Query, "\r\n\x00"):
+		return req, invalid("bad_query", fmt.Sprintf("Die Suche ist zu lang (höchstens %d Zeichen).", MaxQuery),
+			fmt.Sprintf("The search is too long (at most %d characters).", MaxQuery))
+	case s.opt.Search == nil:
+		return req, &ratsmappe.Error{Code: ratsmappe.EUNAVAILABLE, Message: "Benachrichtigungen zu Suchen sind nicht verfügbar.",
+			MessageEN: "Alerts for searches are not available."}
 	}
 	return req, nil
 }

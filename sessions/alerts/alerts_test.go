@@ -303,7 +303,7 @@ func TestUnsubscribeDeletesAddress(t *testing.T) {
 	ctx := context.Background()
 	f.process(t)
 	const addr = "d@example.org"
-	must(t, f.alerts.Subscribe(ctx, alerts.Request{Email: addr, Query: "Radweg"}))
+	must(t, f.alerts.Subscribe(ctx, alerts.Request{Email: addr, OrganizationID: f.org}))
 	token := f.token(t, addr)
 	_, err := f.alerts.Confirm(ctx, token)
 	must(t, err)
@@ -378,6 +378,8 @@ func TestSubscribeRefuses(t *testing.T) {
 		{"two targets", alerts.Request{Email: "a@example.org", OrganizationID: f.org, Query: "x"}, ratsmappe.EINVALID},
 		{"missing committee", alerts.Request{Email: "a@example.org", OrganizationID: 9999}, ratsmappe.ENOTFOUND},
 		{"long query", alerts.Request{Email: "a@example.org", Query: strings.Repeat("x", alerts.MaxQuery+1)}, ratsmappe.EINVALID},
+		{"query in a line break", alerts.Request{Email: "a@example.org", Query: "Rad\r\nweg"}, ratsmappe.EINVALID},
+		{"search without an index", alerts.Request{Email: "a@example.org", Query: "Radweg"}, ratsmappe.EUNAVAILABLE},
 	} {
 		if err := f.alerts.Subscribe(ctx, tc.req); ratsmappe.ErrorCode(err) != tc.code {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)

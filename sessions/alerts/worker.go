@@ -50,18 +50,32 @@ func (s *Store) Run(ctx context.Context, interval time.Duration) {
 // Process turns the public transitions of the ledger that took effect
 // since the last run, up to now minus the lag, into one digest per
 // confirmed subscription that has something new, and returns how many
-// it enqueued. The digests and the advanced cursor are one transaction:
-// a run that fails enqueues nothing, and the next one covers its window.
-// The first run starts the cursor at its window's end: a new installation
+// it enqueued. Committee and saved-search subscriptions have a cursor
+// each, so a search index that cannot answer holds back only the latter.
+// For each, the digests and the advanced cursor are one transaction: a
+// run that fails enqueues nothing, and the next one covers its window.
+// The first run starts a cursor at its window's end: a new installation
 // does not alert about its whole history.
 func (s *Store) Process(ctx context.Context) (int, error) {
+	committees, err := s.process(ctx, cursorCommittee)
+	searches, serr := s.process(ctx, cursorSearch)
+	return committees + searches, errors.Join(err, serr)
+}
+
+// The worker's cursors on the ledger.
+const (
+	cursorCommittee = "committee"
+	cursorSearch    = "search"
+)
+
+func (s *Store) process(ctx context.Context, cursor string) (int, error) {
 	now := s.opt.Now()
 	until := now.Add(-s.opt.Lag).UTC()
 	var since string
-	err := s.db.QueryRowContext(ctx, `SELECT until FROM alert_cursor WHERE id = 1`).Scan(&since)
+	err := s.db.QueryRowContext(ctx, `SELECT until FROM alert_cursors WHERE name = ?`, cursor).Scan(&since)
 	if errors.Is(err, sql.ErrNoRows) {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO alert_cursor (id, until) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`,
-			until.Format(ledgerTime))
+		_, err := s.db.ExecContext(ctx, `INSERT INTO alert_cursors (name, until) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+			cursor, until.Format(ledgerTime))
 		return 0, err
 	}
 	if err != nil {
@@ -82,7 +96,7 @@ func (s *Store) Process(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	subs, err := s.confirmed(ctx)
+	subs, err := s.confirmed(ctx, cursor == cursorSearch)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +139,7 @@ func (s *Store) Process(ctx context.Context) (int, error) {
 	defer tx.Rollback()
 	// The cursor moves only from where this run read: a concurrent run
 	// that got there first makes this one enqueue nothing.
-	res, err := tx.ExecContext(ctx, `UPDATE alert_cursor SET until = ? WHERE id = 1 AND until = ?`, until.Format(ledgerTime), since)
+	res, err := tx.ExecContext(ctx, `UPDATE alert_cursors SET until = ? WHERE name = ? AND until = ?`, until.Format(ledgerTime), cursor, since)
 	if err != nil {
 		return 0, fmt.Errorf("alerts: cursor: %w", err)
 	}
@@ -175,10 +189,11 @@ func hasDocuments(items []item) bool {
 	return false
 }
 
-// confirmed returns the confirmed subscriptions.
-func (s *Store) confirmed(ctx context.Context) ([]*Subscription, error) {
+// confirmed returns the confirmed subscriptions to saved searches
+// (searches) or to committees.
+func (s *Store) confirmed(ctx context.Context, searches bool) ([]*Subscription, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, email, organization_id, query, language, created_at, confirmed_at
-		FROM alert_subscriptions WHERE confirmed_at IS NOT NULL ORDER BY id`)
+		FROM alert_subscriptions WHERE confirmed_at IS NOT NULL AND (query IS NOT NULL) = ? ORDER BY id`, searches)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: subscriptions: %w", err)
 	}

@@ -34,10 +34,11 @@ CREATE TABLE alert_requests (
 
 CREATE INDEX alert_requests_address ON alert_requests (address_hash, at);
 
--- How far the worker has read the publication ledger: every public
--- transition with at up to this time (ledger time text) has been
--- turned into alerts.
-CREATE TABLE alert_cursor (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
+-- How far the worker has read the publication ledger, for committee and
+-- for saved-search subscriptions apart (a search index that cannot answer
+-- holds back only the latter): every public transition with at up to
+-- this time (ledger time text) has been turned into alerts.
+CREATE TABLE alert_cursors (
+    name  TEXT PRIMARY KEY CHECK (name IN ('committee', 'search')),
     until TEXT NOT NULL
 ) STRICT;
