@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,40 +152,30 @@ func (a *alertPages) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 // tokenPage answers GET /alerts/confirm/{token} and
-// /alerts/unsubscribe/{token}: what the link is about, and the button.
+// /alerts/unsubscribe/{token} (mode "confirm", "unsubscribe"): what the
+// link is about, and the button.
 func (a *alertPages) tokenPage(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.s.cfg.Alerts == nil {
-			render.Error(w, r, render.NotFound)
-			return
-		}
-		ctx := r.Context()
-		token := chi.URLParam(r, "token")
-		sub, err := a.s.cfg.Alerts.Find(ctx, token)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		target, err := a.s.cfg.Alerts.Describe(ctx, sub)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		p := a.page(w, r, "alerts."+mode+".title")
-		p.Data = alertView{Mode: mode, Target: target, Email: sub.Email, Token: token}
-		render.HTML(w, r, http.StatusOK, "alerts", p)
+		a.subscription(w, r, mode, a.s.cfg.Alerts.Find)
 	}
 }
 
 // confirm answers POST /alerts/confirm/{token}.
 func (a *alertPages) confirm(w http.ResponseWriter, r *http.Request) {
+	a.subscription(w, r, "confirmed", a.s.cfg.Alerts.Confirm)
+}
+
+// subscription shows the page mode of the subscription that find
+// returns for the request's token.
+func (a *alertPages) subscription(w http.ResponseWriter, r *http.Request, mode string,
+	find func(context.Context, string) (*alerts.Subscription, error)) {
 	if a.s.cfg.Alerts == nil {
 		render.Error(w, r, render.NotFound)
 		return
 	}
 	ctx := r.Context()
 	token := chi.URLParam(r, "token")
-	sub, err := a.s.cfg.Alerts.Confirm(ctx, token)
+	sub, err := find(ctx, token)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -194,8 +185,8 @@ func (a *alertPages) confirm(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	p := a.page(w, r, "alerts.confirmed.title")
-	p.Data = alertView{Mode: "confirmed", Target: target, Token: token}
+	p := a.page(w, r, "alerts."+mode+".title")
+	p.Data = alertView{Mode: mode, Target: target, Email: sub.Email, Token: token}
 	render.HTML(w, r, http.StatusOK, "alerts", p)
 }
 

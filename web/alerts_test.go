@@ -5,18 +5,12 @@ import (
 	"database/sql"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -25,48 +19,34 @@ import (
 )
 
 type alertEnv struct {
-	srv    *httptest.Server
+	*env
 	db     *sql.DB
 	outbox *notify.Outbox
 	sender *notifytest.Sender
 	org    int64
 }
 
-// newAlertServer is a server with citizen alerts over a real SQLite
-// database; the outbox sends to the in-memory fake, since these tests are
-// about the pages, not the mail transport (notify/smtp's tests use a real
-// server).
+// newAlertServer is newServer with citizen alerts and a committee; the
+// outbox sends to the in-memory fake, since these tests are about the
+// pages (the alerts package's tests send over a real SMTP server).
 func newAlertServer(t *testing.T) *alertEnv {
 	t.Helper()
+	e := &alertEnv{sender: &notifytest.Sender{}}
+	e.env = newServerWith(t, func(db *sql.DB, cfg *web.Config) {
+		e.db, e.outbox = db, notify.NewOutbox(db, e.sender, notify.Options{})
+		cfg.Alerts = alerts.NewStore(db, cfg.Sessions, e.outbox, alerts.Options{BaseURL: "https://rat.example", Key: make([]byte, 32)})
+	})
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
 	b := &sessions.Body{Name: "Stadt Lindenau"}
-	if err := st.CreateBody(ctx, b); err != nil {
+	if err := e.sessions.CreateBody(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	o := &sessions.Organization{BodyID: b.ID, Name: "Umweltausschuss", Classification: sessions.ClassCommittee}
-	if err := st.CreateOrganization(ctx, o); err != nil {
+	if err := e.sessions.CreateOrganization(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	sender := &notifytest.Sender{}
-	outbox := notify.NewOutbox(db, sender, notify.Options{})
-	al := alerts.NewStore(db, st, outbox, alerts.Options{BaseURL: "https://rat.example", Key: make([]byte, 32)})
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Alerts: al})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &alertEnv{srv: srv, db: db, outbox: outbox, sender: sender, org: o.ID}
+	e.org = o.ID
+	return e
 }
 
 // page GETs path with c and returns the status, body and the form token.
@@ -246,5 +226,23 @@ func TestAlertFormRefuses(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Fatalf("flood from one client: %d, want 429", last)
+	}
+}
+
+// Without an alert store the pages are missing.
+func TestAlertPagesWithoutStore(t *testing.T) {
+	e := newServer(t)
+	for _, path := range []string{"/alerts", "/alerts/confirm/x", "/alerts/unsubscribe/x"} {
+		if resp, _ := get(t, e.srv.URL+path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.PostForm(e.srv.URL+"/api/v1/alerts/unsubscribe/x", url.Values{"List-Unsubscribe": {"One-Click"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("one-click: %d", resp.StatusCode)
 	}
 }
