@@ -1,7 +1,6 @@
 package alerts_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
+	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
 	"github.com/ratsmappe/ratsmappe/notify"
 	rsearch "github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
@@ -20,28 +20,6 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 )
-
-// textIngester stands in for the PDF worker pool (tested in
-// documents/pdfworker), which needs a PDF engine: the text after "%PDF-"
-// is the one page's text.
-type textIngester struct{}
-
-func (textIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
-		return nil, documents.Reject(documents.RejectNotPDF, nil)
-	}
-	out, err := os.CreateTemp("", "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer out.Close()
-	out.Write(b)
-	return &documents.Ingested{RenditionPath: out.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: string(b[5:])}}}, nil
-}
 
 // searchFixture is newFixture with documents that have text, the real
 // indexer over a real Bleve index, and alerts answering saved searches
@@ -52,7 +30,7 @@ func searchFixture(t *testing.T, search func(*indexer.Indexer) alerts.Searcher) 
 	dir := t.TempDir()
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
-	docs := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(f.db), Blobs: blobs, Ingester: textIngester{}})
+	docs := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(f.db), Blobs: blobs, Ingester: ingesttest.Ingester{}})
 	x := indexer.New(indexer.Config{DB: f.db, Store: f.st, Open: func(ctx context.Context, fresh bool) (rsearch.Index, error) {
 		if fresh {
 			return bleve.Create(filepath.Join(dir, "index"), bleve.Options{})
