@@ -148,6 +148,10 @@ func TestAlertDoubleOptInPages(t *testing.T) {
 	if got := e.state(t, addr); got != "confirmed" {
 		t.Fatalf("after POST: %s", got)
 	}
+	// In English, on request.
+	if _, body, _ := e.page(t, c, "/alerts/confirm/"+token+"?lang=en"); !strings.Contains(body, "Subscription confirmed") && !strings.Contains(body, "Confirm subscription") {
+		t.Fatalf("English page:\n%s", body)
+	}
 	// A made-up token is missing.
 	if status, _, _ := e.page(t, c, "/alerts/confirm/"+strings.Repeat("A", 43)); status != http.StatusNotFound {
 		t.Fatalf("unknown token: %d", status)

@@ -96,9 +96,11 @@ func (s *Store) process(ctx context.Context, cursor string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	subs, err := s.confirmed(ctx, cursor == cursorSearch)
-	if err != nil {
-		return 0, err
+	var subs []*Subscription
+	if len(items) > 0 { // else the cursor just moves on
+		if subs, err = s.confirmed(ctx, cursor == cursorSearch); err != nil {
+			return 0, err
+		}
 	}
 	type digest struct {
 		sub   *Subscription
