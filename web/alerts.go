@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -61,9 +62,10 @@ func (a *alertPages) page(w http.ResponseWriter, r *http.Request, title string) 
 	return p
 }
 
-// message is err's message in the page's language.
-func message(lang string, err error) string {
-	if e, ok := err.(*ratsmappe.Error); ok && lang == "en" && e.MessageEN != "" {
+// alertMessage is err's message in the page's language.
+func alertMessage(lang string, err error) string {
+	var e *ratsmappe.Error
+	if errors.As(err, &e) && lang == "en" && e.MessageEN != "" {
 		return e.MessageEN
 	}
 	return ratsmappe.ErrorMessage(err)
@@ -140,7 +142,7 @@ func (a *alertPages) subscribe(w http.ResponseWriter, r *http.Request) {
 	switch ratsmappe.ErrorCode(err) {
 	case "":
 	case ratsmappe.EINVALID:
-		a.renderForm(w, r, http.StatusBadRequest, v, message(lang, err))
+		a.renderForm(w, r, http.StatusBadRequest, v, alertMessage(lang, err))
 		return
 	default:
 		render.Error(w, r, err)
