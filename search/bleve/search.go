@@ -169,7 +169,7 @@ func better(a, b pageHit) bool {
 // collected is what one pass over the matching pages found.
 type collected struct {
 	groups []*group
-	n      int          // how many top groups are wanted
+	n      int // how many top groups are wanted
 	order  rsearch.Order
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
