@@ -57,6 +57,22 @@ func icalFold(b *strings.Builder, line string) {
 
 const icalTime = "20060102T150405Z"
 
+// subscription is how a calendar is offered: Webcal (webcal://, which
+// calendar programs subscribe to and keep up to date) and URL (the same
+// address in https, to paste into a program that asks for one; opened in
+// a browser it downloads the file).
+type subscription struct {
+	ID          string // the page's id of the address box
+	Webcal, URL string
+}
+
+// subscribe returns the subscription of the calendar at path.
+func subscribe(r *http.Request, id, path string) subscription {
+	u := request.BaseURL(r) + path
+	_, rest, _ := strings.Cut(u, "://")
+	return subscription{ID: id, Webcal: "webcal://" + rest, URL: u}
+}
+
 // Calendar serves the public meetings — of one organization with
 // ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
 // UIDs are stable; SEQUENCE and LAST-MODIFIED change with every change of
