@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
@@ -62,15 +63,18 @@ const icalTime = "20060102T150405Z"
 // address in https, to paste into a program that asks for one; opened in
 // a browser it downloads the file).
 type subscription struct {
-	ID          string // the page's id of the address box
-	Webcal, URL string
+	ID  string // the page's id of the address box
+	URL string
+	// Webcal is marked safe: html/template lets only http(s) and mailto
+	// through, and this one is built from the server's own address.
+	Webcal template.URL
 }
 
 // subscribe returns the subscription of the calendar at path.
 func subscribe(r *http.Request, id, path string) subscription {
 	u := request.BaseURL(r) + path
 	_, rest, _ := strings.Cut(u, "://")
-	return subscription{ID: id, Webcal: "webcal://" + rest, URL: u}
+	return subscription{ID: id, Webcal: template.URL("webcal://" + rest), URL: u}
 }
 
 // Calendar serves the public meetings — of one organization with
