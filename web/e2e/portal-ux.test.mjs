@@ -8,11 +8,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { root, startDemo, launchChromium } from "./demo.mjs";
+import { root, startDemo, launchChromium, searchReady as ready, smallTargets } from "./demo.mjs";
 
 const shots = join(root, "web/e2e/screenshots");
 const phone = { width: 390, height: 844 };
 let server, base, browser;
+const searchReady = () => ready(base);
 
 before(async () => {
   ({ server, base } = await startDemo());
@@ -24,32 +25,6 @@ after(async () => {
   await browser?.close();
   server?.kill();
 });
-
-// The server builds its search index on first start; until then search
-// answers 503.
-async function searchReady() {
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(base + "/api/v1/search?q=Haushalt")).ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("search index not built within a minute");
-}
-
-// smallTargets lists the visible interactive elements smaller than min
-// px in either direction (elements moved off-screen, like the skip link
-// until it is focused, are not targets).
-function smallTargets(page, min) {
-  return page.evaluate((min) => {
-    const out = [];
-    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
-      const r = el.getBoundingClientRect();
-      const cs = getComputedStyle(el);
-      if (!r.width || !r.height || cs.visibility === "hidden" || r.right < 0 || r.bottom < 0) continue;
-      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.value || el.id).trim().slice(0, 40)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
-    }
-    return out;
-  }, min);
-}
 
 test("a citizen's search on a phone shows the first hit in the first screen, by relevance or newest first", async () => {
   await searchReady();

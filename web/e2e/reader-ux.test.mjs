@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makePDF } from "./minipdf.mjs";
-import { root, startDemo, launchChromium } from "./demo.mjs";
+import { root, startDemo, launchChromium, smallTargets } from "./demo.mjs";
 
 const shots = join(root, "web/e2e/screenshots");
 const tablet = { width: 1024, height: 1366 };
@@ -57,21 +57,6 @@ async function signIn(viewport, extra = {}) {
   await page.waitForURL("**/reader/");
   await page.waitForSelector("body[data-ready]");
   return { context, page };
-}
-
-// smallTargets lists the visible interactive elements smaller than min
-// px in either direction (the skip link, off-screen until focused, is not
-// a target).
-function smallTargets(page, min) {
-  return page.evaluate((min) => {
-    const out = [];
-    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
-      const r = el.getBoundingClientRect();
-      if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden" || r.right < 0 || r.bottom < 0) continue;
-      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()}#${el.id} "${(el.textContent || el.value || "").trim().slice(0, 40)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
-    }
-    return out;
-  }, min);
 }
 
 test("signing out asks first, names the offline copies it deletes, and cancelling keeps them", async () => {
