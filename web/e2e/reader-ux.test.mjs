@@ -8,12 +8,14 @@
 // each check is kept in web/e2e/screenshots/reader-ux-*.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { makePDF } from "./minipdf.mjs";
 import { root, startDemo, launchChromium, smallTargets } from "./demo.mjs";
 
 const shots = join(root, "web/e2e/screenshots");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const tablet = { width: 1024, height: 1366 };
 const phone = { width: 390, height: 844 };
 let server, base, account, browser;
@@ -61,7 +63,7 @@ async function signIn(viewport, extra = {}) {
 
 test("signing out asks first, names the offline copies it deletes, and cancelling keeps them", async () => {
   const { meeting } = await pick();
-  const { context, page } = await signIn(tablet);
+  const { context, page } = await signIn(tablet, { bypassCSP: true });
   await page.goto(base + "/reader/meetings/" + meeting);
   await page.waitForSelector("body[data-ready]");
   await page.click("#make-offline");
@@ -76,6 +78,11 @@ test("signing out asks first, names the offline copies it deletes, and cancellin
   const what = await page.textContent("#signout-what");
   assert.match(what, /Offline-Kopie von 1 Sitzung/);
   await page.screenshot({ path: join(shots, "reader-ux-1-signout-confirm.png") });
+  // The dialog passes axe-core too.
+  await page.addScriptTag({ content: axeSource });
+  const axe = await page.evaluate(async () =>
+    (await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations.map((v) => v.id));
+  assert.deepEqual(axe, []);
   await page.click("#confirm-cancel");
   await page.waitForSelector("dialog[open]", { state: "detached" });
   assert.match(page.url(), new RegExp(`/reader/meetings/${meeting}$`), "still signed in, still here");
