@@ -136,6 +136,15 @@ test("on a 390 px phone every toolbar control is reachable and clickable", async
     assert.ok(hit, `#${id} is covered`);
     assert.ok(box.height >= 43.5, `#${id} is ${box.height} px high`);
   }
+  // A search on the phone: choosing a hit closes the panel lying over
+  // the page.
+  await page.fill("#q", "der");
+  await page.press("#q", "Enter");
+  await page.waitForSelector("#results ol.hits > li button");
+  assert.ok(await page.locator("#sidebar").isVisible());
+  await page.click("#results ol.hits > li:nth-child(2) button");
+  await page.waitForSelector("#sidebar", { state: "hidden" });
+  await page.screenshot({ path: join(shots, "reader-ux-8-phone-hit.png") });
   // They work: night mode, the pen.
   await page.click("#night");
   assert.equal(await page.getAttribute("#night", "aria-pressed"), "true");

@@ -213,6 +213,12 @@ function toggleSidebar(force) {
   }
 }
 
+// closeOnPhone closes the side panel after a choice in it on a phone,
+// where it lies over the page the member wants to see.
+function closeOnPhone() {
+  if (window.matchMedia("(max-width: 700px)").matches) toggleSidebar(false);
+}
+
 function setTool(tool) {
   st.tool = tool;
   for (const b of document.querySelectorAll(".tool")) b.setAttribute("aria-pressed", String(b.id === "tool-" + tool));
@@ -405,7 +411,7 @@ function buildThumbs() {
     }
   }, { root: document.getElementById("sidebar") });
   for (let n = 1; n <= st.pdf.numPages; n++) {
-    const li = h("li", { "data-page": n }, h("button", { type: "button", onclick: () => goTo(n) }, h("span", {}, t("page_label", n))));
+    const li = h("li", { "data-page": n }, h("button", { type: "button", onclick: () => { goTo(n); closeOnPhone(); } }, h("span", {}, t("page_label", n))));
     ol.append(li);
     io.observe(li);
   }
@@ -438,7 +444,7 @@ async function search(q) {
   const showMore = () => {
     const from = list.childElementCount;
     for (const { p, m } of hits.slice(from, from + HIT_PAGE)) {
-      list.append(h("li", {}, h("button", { type: "button", onclick: () => showHit(p, m) }, h("strong", {}, t("page_label", p.n)), " ", ...snippet(p.text, m))));
+      list.append(h("li", {}, h("button", { type: "button", onclick: () => { showHit(p, m); closeOnPhone(); } }, h("strong", {}, t("page_label", p.n)), " ", ...snippet(p.text, m))));
     }
     const n = list.childElementCount;
     shown.textContent = n < hits.length ? t("search_shown", hits.length, "1–" + n) : "";
@@ -855,7 +861,7 @@ function listAnnotations() {
     const d = describe(a);
     const state = stateOf(a);
     return h("li", { class: "anno-item " + state, "data-uuid": uuid, "data-state": state },
-      h("button", { type: "button", class: "link", onclick: () => goTo(pageOf(a)) }, t("page_label", pageOf(a) || "?") + " · " + d.label),
+      h("button", { type: "button", class: "link", onclick: () => { goTo(pageOf(a)); closeOnPhone(); } }, t("page_label", pageOf(a) || "?") + " · " + d.label),
       state !== "anchored" ? h("span", { class: "badge " + state }, t("state_" + state)) : null,
       d.quote ? h("q", {}, d.quote) : null,
       d.note ? h("p", {}, d.note) : null,
