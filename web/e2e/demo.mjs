@@ -26,13 +26,20 @@ export async function startDemo({ timeout = 120000, stderr = "inherit" } = {}) {
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
   });
+  // account returns the demo account called name (with its API token).
+  const account = (name) => JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name);
   return {
     server,
     bin,
     base,
     data,
-    // account returns the demo account called name (with its API token).
-    account: (name) => JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name),
+    account,
+    // apiAs asks the API at path as the demo account called name; the
+    // body is parsed JSON, or text.
+    apiAs: async (name, path, opts = {}) => {
+      const resp = await fetch(base + path, { ...opts, headers: { Authorization: "Bearer " + account(name).token, ...(opts.headers || {}) } });
+      return { status: resp.status, body: resp.headers.get("content-type")?.includes("json") ? await resp.json() : await resp.text() };
+    },
   };
 }
 

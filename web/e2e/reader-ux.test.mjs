@@ -18,10 +18,10 @@ const shots = join(root, "web/e2e/screenshots");
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const tablet = { width: 1024, height: 1366 };
 const phone = { width: 390, height: 844 };
-let server, base, account, browser;
+let server, base, account, apiAs, browser;
 
 before(async () => {
-  ({ server, base, account } = await startDemo());
+  ({ server, base, account, apiAs } = await startDemo());
   browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });
@@ -30,11 +30,6 @@ after(async () => {
   await browser?.close();
   server?.kill();
 });
-
-async function apiAs(name, path, opts = {}) {
-  const resp = await fetch(base + path, { ...opts, headers: { Authorization: "Bearer " + account(name).token, ...(opts.headers || {}) } });
-  return { status: resp.status, body: resp.headers.get("content-type")?.includes("json") ? await resp.json() : await resp.text() };
-}
 
 // A meeting of Anna's with a document on its agenda.
 async function pick() {
