@@ -103,6 +103,25 @@ test("signing out asks first, names the offline copies it deletes, and cancellin
   await context.close();
 });
 
+test("the sign-out confirmation names an annotation the server has not got yet", async () => {
+  const { meeting, doc } = await pick();
+  const { context, page } = await signIn(tablet);
+  // The server cannot take annotations now: the bookmark stays queued.
+  await page.route("**/api/v1/annotations/*", (route) => route.request().method() === "GET" ? route.continue() : route.fulfill({ status: 503, body: "" }));
+  await page.goto(base + `/reader/meetings/${meeting}/documents/${doc.id}`);
+  await page.waitForSelector("body[data-ready][data-first-page]");
+  await page.click("#bookmark");
+  await page.waitForSelector("body[data-pending='1']");
+  await page.click("form.signout button");
+  await page.waitForSelector("dialog[open] #signout-what");
+  assert.match(await page.textContent("#signout-what"), /1 noch nicht übertragene Anmerkung – sie geht verloren/);
+  await page.screenshot({ path: join(shots, "reader-ux-9-signout-unsent.png") });
+  await page.click("#confirm-cancel");
+  await page.waitForSelector("dialog[open]", { state: "detached" });
+  assert.equal(await page.evaluate(() => document.body.dataset.pending), "1", "cancelling keeps the unsent note");
+  await context.close();
+});
+
 test("on a 390 px phone every toolbar control is reachable and clickable", async () => {
   const { meeting, doc } = await pick();
   const { context, page } = await signIn(phone, { isMobile: true });

@@ -161,7 +161,7 @@ async function signOut(e) {
   const bytes = stored.reduce((n, m) => n + (m.size || 0), 0);
   const items = [
     stored.length === 0 ? t("signout_nomeetings") : stored.length === 1 ? t("signout_meeting1", fmtBytes(bytes)) : t("signout_meetings", stored.length, fmtBytes(bytes)),
-    unsent > 0 ? t("signout_notes", unsent) : null,
+    unsent === 1 ? t("signout_note1") : unsent > 1 ? t("signout_notes", unsent) : null,
   ].filter(Boolean);
   const ok = await confirmDialog(t("signout_title"), [
     h("p", {}, t("signout_intro")),

@@ -105,6 +105,7 @@ var readerMessages = map[string][2]string{
 	"reader.signout_meeting1":    {"die Offline-Kopie von 1 Sitzung (%1)", "the offline copy of 1 meeting (%1)"},
 	"reader.signout_nomeetings":  {"keine Offline-Kopien (es ist keine Sitzung gespeichert)", "no offline copies (no meeting is saved)"},
 	"reader.signout_notes":       {"%1 noch nicht übertragene Anmerkungen – sie gehen verloren", "%1 annotations not yet sent – they will be lost"},
+	"reader.signout_note1":       {"1 noch nicht übertragene Anmerkung – sie geht verloren", "1 annotation not yet sent – it will be lost"},
 	"reader.signout_kept":        {"Ihre übertragenen Anmerkungen bleiben auf dem Server und erscheinen nach der nächsten Anmeldung wieder.", "Your annotations that were sent stay on the server and come back when you sign in again."},
 	"reader.signout_confirm":     {"Abmelden und löschen", "Sign out and delete"},
 	"reader.signed_in_as":        {"Angemeldet als %1", "Signed in as %1"},
