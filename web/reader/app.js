@@ -224,7 +224,8 @@ async function pageMeetings() {
   const filter = canFilter ? h("div", { class: "filter", role: "group", "aria-label": t("show") },
     h("button", { type: "button", id: "filter-mine", "aria-pressed": String(onlyMine), onclick: choose(false) }, t("mine")),
     h("button", { type: "button", id: "filter-all", "aria-pressed": String(!onlyMine), onclick: choose(true) }, t("all_committees")),
-    onlyMine && meetings.length > shown.length ? h("span", { class: "meta" }, t("hidden_other", meetings.length - shown.length)) : null) : null;
+    onlyMine && meetings.length > shown.length
+      ? h("span", { class: "meta" }, meetings.length - shown.length === 1 ? t("hidden_other1") : t("hidden_other", meetings.length - shown.length)) : null) : null;
   main.replaceChildren(
     header(h("a", { href: "/" }, t("portal"))),
     h("h1", {}, offline ? t("offline_list") : t("meetings")),

@@ -21,6 +21,7 @@ var readerMessages = map[string][2]string{
 	"reader.all_committees":      {"Alle Gremien", "All committees"},
 	"reader.show":                {"Anzeigen", "Show"},
 	"reader.hidden_other":        {"%1 Sitzungen anderer Gremien ausgeblendet.", "%1 meetings of other committees hidden."},
+	"reader.hidden_other1":       {"1 Sitzung eines anderen Gremiums ausgeblendet.", "1 meeting of another committee hidden."},
 	"reader.none_mine":           {"Keine Sitzungen Ihrer Gremien.", "No meetings of your committees."},
 	"reader.agenda":              {"Tagesordnung", "Agenda"},
 	"reader.other_docs":          {"Weitere Unterlagen", "Further documents"},
