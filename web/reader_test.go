@@ -185,10 +185,13 @@ func TestReaderShell(t *testing.T) {
 	}
 	var me struct {
 		Name, CSRF string
+		// The committees the reader shows first ("Meine Gremien"): none
+		// for an account that is no person of the council.
+		Committees []string
 	}
 	json.NewDecoder(resp.Body).Decode(&me)
 	resp.Body.Close()
-	if me.Name != "Rita Rat" || me.CSRF == "" {
+	if me.Name != "Rita Rat" || me.CSRF == "" || me.Committees == nil || len(me.Committees) != 0 {
 		t.Errorf("/reader/me = %+v", me)
 	}
 }

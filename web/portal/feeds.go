@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
@@ -56,6 +57,25 @@ func icalFold(b *strings.Builder, line string) {
 }
 
 const icalTime = "20060102T150405Z"
+
+// subscription is how a calendar is offered: Webcal (webcal://, which
+// calendar programs subscribe to and keep up to date) and URL (the same
+// address in https, to paste into a program that asks for one; opened in
+// a browser it downloads the file).
+type subscription struct {
+	ID  string // the page's id of the address box
+	URL string
+	// Webcal is marked safe: html/template lets only http(s) and mailto
+	// through, and this one is built from the server's own address.
+	Webcal template.URL
+}
+
+// subscribe returns the subscription of the calendar at path.
+func subscribe(r *http.Request, id, path string) subscription {
+	u := request.BaseURL(r) + path
+	_, rest, _ := strings.Cut(u, "://")
+	return subscription{ID: id, Webcal: template.URL("webcal://" + rest), URL: u}
+}
 
 // Calendar serves the public meetings — of one organization with
 // ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
