@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/ical"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -25,37 +26,6 @@ func (s *Handler) bodyName(ctx context.Context) string {
 	}
 	return "Ratsmappe"
 }
-
-// icalEscape escapes a TEXT value (RFC 5545, 3.3.11).
-func icalEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`).Replace(s)
-}
-
-// icalFold writes one content line, folded so that no physical line has
-// more than 75 octets (a continuation's leading space counts), without
-// splitting a UTF-8 sequence, ended by CRLF.
-func icalFold(b *strings.Builder, line string) {
-	limit := 75
-	for len(line) > limit {
-		cut := limit
-		for cut > 0 && line[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		if cut == 0 {
-			// Only continuation bytes (not UTF-8): cut anywhere rather
-			// than loop for ever.
-			cut = limit
-		}
-		b.WriteString(line[:cut])
-		b.WriteString("\r\n ")
-		line = line[cut:]
-		limit = 74
-	}
-	b.WriteString(line)
-	b.WriteString("\r\n")
-}
-
-const icalTime = "20060102T150405Z"
 
 // Calendar serves the public meetings — of one organization with
 // ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
@@ -81,8 +51,8 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-		"X-WR-CALNAME:" + icalEscape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
-		icalFold(&b, l)
+		"X-WR-CALNAME:" + ical.Escape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
+		ical.Fold(&b, l)
 	}
 	for _, m := range ms {
 		end := m.End
@@ -97,22 +67,22 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		for _, l := range []string{
 			"BEGIN:VEVENT",
 			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
-			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
-			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
+			"DTSTAMP:" + m.Modified.UTC().Format(ical.Time),
+			"LAST-MODIFIED:" + m.Modified.UTC().Format(ical.Time),
 			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
-			"DTSTART:" + m.Start.UTC().Format(icalTime),
-			"DTEND:" + end.UTC().Format(icalTime),
-			"SUMMARY:" + icalEscape(m.Name),
-			"LOCATION:" + icalEscape(m.Location),
-			"DESCRIPTION:" + icalEscape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
+			"DTSTART:" + m.Start.UTC().Format(ical.Time),
+			"DTEND:" + end.UTC().Format(ical.Time),
+			"SUMMARY:" + ical.Escape(m.Name),
+			"LOCATION:" + ical.Escape(m.Location),
+			"DESCRIPTION:" + ical.Escape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
 			fmt.Sprintf("URL:%s/meetings/%d", base, m.ID),
 			"STATUS:" + status,
 			"END:VEVENT",
 		} {
-			icalFold(&b, l)
+			ical.Fold(&b, l)
 		}
 	}
-	icalFold(&b, "END:VCALENDAR")
+	ical.Fold(&b, "END:VCALENDAR")
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, no-cache")
 	w.Write([]byte(b.String()))
