@@ -90,6 +90,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/office/meetings/{id}", s.office.StaffPage(s.office.MeetingPage))
 		r.Get("/office/calendar", s.office.StaffPage(s.office.CalendarPage))
 		r.Get("/office/audit", s.office.StaffPage(s.office.AuditPage))
+		r.Get("/office/meetings/{id}/invitation", s.office.StaffPage(s.invite.InvitationPage))
+		r.Get("/office/members", s.office.StaffPage(s.invite.MembersPage))
 	})
 
 	// The reader: the members' tablet app (its API is below).
@@ -141,12 +143,23 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/documents/{id}/versions/{n}/withdraw", s.office.WithdrawVersion)
 			r.Get("/organizations", s.office.Organizations)
 			r.Get("/audit", s.office.Audit)
+			// The invitation (Ladung), its proof of delivery, the
+			// consent register and the deadline rules (office/invitation.go).
+			r.Post("/meetings/{id}/invitation", withID(s.invite.Issue))
+			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
+			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
+			r.Get("/members/{id}/consent", withID(s.invite.Consent))
+			r.Put("/members/{id}/consent", withID(s.invite.SetConsent))
+			r.Get("/organizations/{id}/invitation-rule", withID(s.invite.Rule))
+			r.Put("/organizations/{id}/invitation-rule", withID(s.invite.SetRule))
 		})
 
 		// The reader's API (reader.go, annotations.go, diff.go).
 		a := s.reader.Annotations()
 		r.Get("/reader/me", s.reader.Me)
-		r.Get("/reader/meetings/{id}/manifest", s.reader.Manifest)
+		// A member's read of the manifest is their opening of the
+		// meeting: the proof of access of its invitations.
+		r.Get("/reader/meetings/{id}/manifest", s.invite.RecordOpening(s.reader.Manifest))
 		r.Get("/documents/{id}/diff", a.Diff)
 		r.Group(func(r chi.Router) {
 			r.Use(s.reader.SignedIn)

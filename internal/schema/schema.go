@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
 // Scope is one package's migrations, recorded under its name in
@@ -54,6 +55,10 @@ func Scopes() []Scope {
 		// The outbox of messages (invitations, notifications) and its
 		// attempt log.
 		{"notify", notify.Migrations()},
+		// Invitations (Ladung): consent register, deadline rules, the
+		// invitations issued and their recipients (referring to persons,
+		// organizations and meetings).
+		{"invitation", invitation.Migrations()},
 	}
 }
 
