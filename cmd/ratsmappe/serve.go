@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/smtp"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -35,6 +38,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	publicURL := fs.String("public-url", envString("RATSMAPPE_PUBLIC_URL", ""), "the URL citizens reach this server at, e.g. https://rat.example.org; every absolute URL (OParl, feeds, calendar, sitemap) is built from it")
 	oparlAGS := fs.String("oparl-ags", envString("RATSMAPPE_OPARL_AGS", ""), "the body's Amtlicher Gemeindeschlüssel (8 digits), shown as Body.ags in OParl")
 	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
+	smtpURL := fs.String("smtp-url", envString("RATSMAPPE_SMTP_URL", ""), "mail server for invitations: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host (implicit TLS); empty: no e-mail, invitations go on the postal list")
+	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -98,6 +103,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	outbox, err := startMail(ctx, app, *smtpURL, *mailFrom, log)
+	if err != nil {
+		return err
+	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
 		Sessions:  app.Sessions,
@@ -120,6 +129,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		TrustedProxies: proxies,
 		PublicURL:      *publicURL,
 		OParl:          web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
+		Outbox:         outbox,
+		MailFrom:       *mailFrom,
 	})
 	if err != nil {
 		return err
@@ -184,6 +195,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// startMail starts the worker that sends the outbox's messages through
+// the SMTP server at url, and returns the outbox; without a url it returns
+// nil: invitations are then recorded but not e-mailed.
+func startMail(ctx context.Context, app *App, url, from string, log *slog.Logger) (*notify.Outbox, error) {
+	if url == "" {
+		if from != "" {
+			log.Warn("RATSMAPPE_MAIL_FROM is set but RATSMAPPE_SMTP_URL is not: no e-mail is sent")
+		}
+		log.Info("no mail server configured (RATSMAPPE_SMTP_URL): invitations go on the postal list")
+		return nil, nil
+	}
+	sender, err := smtp.New(smtp.Config{URL: url, From: from})
+	if err != nil {
+		return nil, err
+	}
+	outbox := notify.NewOutbox(app.DB, sender, notify.Options{Domain: notify.Domain(from)})
+	go func() {
+		if err := outbox.Run(ctx); err != nil {
+			log.Error("mail outbox stopped", "err", err)
+		}
+	}()
+	return outbox, nil
 }
 
 // loadKey returns the server's secret key from DATA/secret.key, creating
