@@ -1,0 +1,425 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/http/httptest"
+	"net/mail"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
+	"github.com/ratsmappe/ratsmappe/notify/smtp"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/web"
+)
+
+const inviteCanary = "LADUNGKANARIE"
+
+const mailFrom = "Ratsmappe Lindenau <ratsmappe@lindenau.example>"
+
+// inviteEnv serves the demo council with the invitation's parts: the
+// outbox over a real Mailpit when mp is given, none otherwise (no mail
+// server configured).
+type inviteEnv struct {
+	*readerEnv
+	st     *sessions.Store
+	outbox *notify.Outbox
+}
+
+func newInviteServer(t *testing.T, mp *mailpittest.Server) *inviteEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := schema.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	st := sessions.NewStore(db, nil)
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
+	res, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: inviteCanary, TempDir: dir,
+		Logger:      slog.New(slog.DiscardHandler),
+		Invitations: invitation.New(invitation.Config{DB: db, Sessions: st, Documents: svc})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outbox *notify.Outbox
+	if mp != nil {
+		sender, err := smtp.New(smtp.Config{URL: "smtp://" + mp.SMTP, From: mailFrom})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outbox = notify.NewOutbox(db, sender, notify.Options{Domain: "lindenau.example"})
+	}
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler),
+		TempDir: dir, Outbox: outbox, MailFrom: mailFrom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e := &inviteEnv{readerEnv: &readerEnv{srv: srv, tokens: map[string]string{}, demo: res}, st: st, outbox: outbox}
+	for _, a := range res.Accounts {
+		e.tokens[a.Name] = a.Token
+	}
+	return e
+}
+
+// councilMeeting returns the demo's next published council meeting: all
+// members are invited to it, the one without consent too.
+func (e *inviteEnv) councilMeeting(t *testing.T) demo.Meeting {
+	t.Helper()
+	for _, m := range e.demo.Meetings {
+		if m.Organization == "Gemeinderat" && m.State == "published" && m.Start.After(time.Now()) {
+			return m
+		}
+	}
+	t.Skip("the demo has no published council meeting ahead")
+	return demo.Meeting{}
+}
+
+func (e *inviteEnv) member(t *testing.T, i int) demo.Member {
+	t.Helper()
+	return e.demo.Members[i]
+}
+
+type errorBody struct {
+	Code, Message, Reason string
+	MessageEN             string `json:"message_en"`
+}
+
+type deliveryTable struct {
+	Mailer      bool
+	Invitations []invitation.Invitation
+	Deliveries  []invitation.Delivery
+}
+
+func (e *inviteEnv) deliveries(t *testing.T, meeting int64) deliveryTable {
+	t.Helper()
+	resp, b := e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/deliveries", meeting), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("deliveries: %d %s", resp.StatusCode, b)
+	}
+	var d deliveryTable
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestInvitationMailpit issues the invitation of the demo's council meeting
+// to a real SMTP server and reads what arrived: every member with consent
+// gets exactly one message, the member excluded from an item gets it
+// without that item, the member without consent gets none and is on the
+// postal list, and no message carries the canary of a non-public item to
+// anyone who may not see that item — in its text, its HTML or its
+// attachments.
+func TestInvitationMailpit(t *testing.T) {
+	mp := mailpittest.Start(t, mailpittest.Options{})
+	e := newInviteServer(t, mp)
+	ctx := context.Background()
+	m := e.councilMeeting(t)
+	clara := e.member(t, 2)
+	noConsent := e.member(t, demo.NoConsent)
+	if noConsent.Consent {
+		t.Fatal("demo: the member without consent has consent")
+	}
+
+	// The office excludes Clara from a non-public item; her invitation
+	// must leave it out.
+	_, items, err := e.st.FindAgenda(ctx, access.Viewer{Role: access.RoleClerk}, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secret *sessions.AgendaItem
+	for _, it := range items {
+		if !it.Public && !it.Withdrawn() && strings.Contains(it.Title, inviteCanary) {
+			secret = it
+			break
+		}
+	}
+	if secret == nil {
+		t.Fatal("no non-public item with the canary on the council agenda")
+	}
+	if resp, b := e.do(t, "POST", "ratsbuero", fmt.Sprintf("/api/v1/items/%d/exclusions", secret.ID),
+		map[string]any{"person_id": clara.PersonID, "reason": "Befangenheit"}); resp.StatusCode >= 300 {
+		t.Fatalf("exclusion: %d %s", resp.StatusCode, b)
+	}
+
+	resp, b := e.do(t, "POST", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/invitation", m.ID),
+		map[string]any{"urgency_reason": "Eilbedürftige Vergabe vor Jahresende"})
+	if resp.StatusCode != 201 {
+		t.Fatalf("invitation: %d %s", resp.StatusCode, b)
+	}
+	var inv invitation.Invitation
+	json.Unmarshal(b, &inv)
+	if got, want := inv.Emails+inv.Letters, len(e.demo.Members); got != want {
+		t.Fatalf("%d invited, want all %d council members", got, want)
+	}
+	if inv.Letters != 1 {
+		t.Fatalf("%d letters, want 1 (the member without consent)", inv.Letters)
+	}
+	if _, err := e.outbox.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Issuing it again sends nothing new.
+	if resp, b := e.do(t, "POST", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/invitation", m.ID),
+		map[string]any{"urgency_reason": "x"}); resp.StatusCode != 409 {
+		t.Fatalf("second invitation: %d %s, want 409", resp.StatusCode, b)
+	}
+
+	byAddr := map[string][]mailpittest.Summary{}
+	for _, s := range mp.Messages(t) {
+		for _, to := range s.To {
+			byAddr[strings.ToLower(to.Address)] = append(byAddr[strings.ToLower(to.Address)], s)
+		}
+	}
+	for _, mb := range e.demo.Members {
+		n := len(byAddr[mb.Email])
+		switch {
+		case mb.Consent && n != 1:
+			t.Errorf("%s got %d messages, want exactly 1", mb.Name, n)
+		case !mb.Consent && n != 0:
+			t.Errorf("%s (no consent) got %d messages, want none", mb.Name, n)
+		}
+	}
+
+	// Every message, decoded: what each member may see of the agenda
+	// explains every canary in it; anything else is a leak.
+	secretTitle := secret.Title
+	for _, mb := range e.demo.Members {
+		for _, s := range byAddr[mb.Email] {
+			raw := mp.Raw(t, s.ID)
+			content, attachments := decodeMail(t, raw)
+			for _, a := range attachments {
+				if !strings.HasSuffix(a, ".ics") {
+					t.Errorf("message to %s carries attachment %q; only the calendar may be attached", mb.Name, a)
+				}
+			}
+			if !strings.Contains(content, "METHOD:REQUEST") || !strings.Contains(content, fmt.Sprintf("UID:meeting-%d@lindenau.example", m.ID)) {
+				t.Errorf("message to %s lacks the calendar request", mb.Name)
+			}
+			if !strings.Contains(content, fmt.Sprintf("/reader/meetings/%d", m.ID)) {
+				t.Errorf("message to %s lacks the link to the reader", mb.Name)
+			}
+			if !strings.Contains(content, "Eilbedürftige Vergabe") {
+				t.Errorf("message to %s lacks the urgency", mb.Name)
+			}
+			if mb.PersonID == clara.PersonID {
+				// Left out, not reduced to its number and public title.
+				if strings.Contains(content, secretTitle) || strings.Contains(content, "\n  "+secret.Number+"  ") {
+					t.Errorf("the excluded member's message has the item she is excluded from")
+				}
+			} else if !strings.Contains(content, secretTitle) {
+				t.Errorf("message to %s lacks the non-public item %q", mb.Name, secretTitle)
+			}
+			v, err := e.st.ViewerFor(ctx, access.Viewer{Role: access.RoleMember, PersonID: mb.PersonID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, mine, err := e.st.FindAgenda(ctx, v, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rest := content
+			for _, it := range mine {
+				if it.Access == access.Full && !contains(it.Excluded, mb.PersonID) && !contains(it.ExcludedByMatter, mb.PersonID) {
+					rest = strings.ReplaceAll(rest, it.Title, "")
+				}
+			}
+			if strings.Contains(rest, inviteCanary) {
+				i := strings.Index(rest, inviteCanary)
+				t.Errorf("canary in the message to %s outside what they may see: …%s…", mb.Name, rest[max(0, i-80):min(len(rest), i+40)])
+			}
+		}
+	}
+
+	// The proof of delivery: accepted with the server's queue id, the
+	// member without consent on paper.
+	d := e.deliveries(t, m.ID)
+	for _, row := range d.Deliveries {
+		switch {
+		case row.PersonID == noConsent.PersonID:
+			if row.Channel != "post" || !row.Paper {
+				t.Errorf("member without consent: %+v, want post", row)
+			}
+		case row.State != invitation.StateAccepted || row.QueueID == "" || row.Sent.IsZero():
+			t.Errorf("delivery to %s: %+v, want accepted with a queue id", row.Name, row)
+		}
+	}
+	// Mailpit's ids are the queue ids of its replies.
+	ids := map[string]bool{}
+	for _, s := range mp.Messages(t) {
+		ids[s.ID] = true
+	}
+	for _, row := range d.Deliveries {
+		if row.QueueID != "" && !ids[row.QueueID] {
+			t.Errorf("queue id %s of %s is no message of the server", row.QueueID, row.Name)
+		}
+	}
+	resp, pdf := e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/postal.pdf", m.ID), nil)
+	if resp.StatusCode != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("postal list: %d", resp.StatusCode)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, noConsent.Name) || strings.Count(text, "Sehr geehrte")+strings.Count(text, "Guten Tag") != 1 {
+		t.Errorf("postal list is not one letter to %s", noConsent.Name)
+	}
+
+	// The meeting's letter is public and shows no non-public title.
+	resp, letter := e.do(t, "GET", "", fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", inv.DocumentID, inv.Version), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("the invitation letter is not public: %d", resp.StatusCode)
+	}
+	text := pdfText(t, letter)
+	if strings.Contains(text, inviteCanary) {
+		t.Errorf("the public invitation letter carries the canary")
+	}
+	if !strings.Contains(text, "Dringlichkeit") || !strings.Contains(text, "Tagesordnung") {
+		t.Errorf("the letter lacks the urgency or the agenda: %.300s", text)
+	}
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeMail returns every part of a message decoded (headers with
+// encoded words, bodies without their transfer encoding), and the file
+// names of its attachments.
+func decodeMail(t *testing.T, raw []byte) (string, []string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	dec := new(mime.WordDecoder)
+	for k, vs := range msg.Header {
+		for _, v := range vs {
+			if d, err := dec.DecodeHeader(v); err == nil {
+				v = d
+			}
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	var files []string
+	var walk func(h map[string][]string, body io.Reader)
+	walk = func(h map[string][]string, body io.Reader) {
+		get := func(k string) string {
+			if v := h[k]; len(v) > 0 {
+				return v[0]
+			}
+			return ""
+		}
+		mt, params, _ := mime.ParseMediaType(get("Content-Type"))
+		if _, dp, err := mime.ParseMediaType(get("Content-Disposition")); err == nil && dp["filename"] != "" {
+			files = append(files, dp["filename"])
+		}
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				walk(p.Header, p)
+			}
+		}
+		var r io.Reader = body
+		switch strings.ToLower(get("Content-Transfer-Encoding")) {
+		case "quoted-printable":
+			r = quotedprintable.NewReader(body)
+		case "base64":
+			r = base64.NewDecoder(base64.StdEncoding, &newlineStripper{body})
+		}
+		c, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("part %s: %v", mt, err)
+		}
+		b.Write(c)
+		b.WriteByte('\n')
+	}
+	walk(msg.Header, msg.Body)
+	return b.String(), files
+}
+
+type newlineStripper struct{ r io.Reader }
+
+func (n *newlineStripper) Read(p []byte) (int, error) {
+	c, err := n.r.Read(p)
+	k := 0
+	for _, x := range p[:c] {
+		if x != '\r' && x != '\n' {
+			p[k] = x
+			k++
+		}
+	}
+	return k, err
+}
+
+var (
+	pdfStream = regexp.MustCompile(`(?s)stream\r?\n(.*?)endstream`)
+	pdfOctal  = regexp.MustCompile(`\\[0-7]{3}`)
+)
+
+// pdfText returns the content streams of a PDF that textpdf wrote,
+// inflated and decoded from WinAnsi: its text is there in the strings of
+// the Tj operators.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	var b []byte
+	for _, m := range pdfStream.FindAllSubmatch(pdf, -1) {
+		zr, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			b = append(b, m[1]...)
+			continue
+		}
+		c, _ := io.ReadAll(zr)
+		b = append(b, c...)
+	}
+	b = pdfOctal.ReplaceAllFunc(b, func(o []byte) []byte {
+		n, _ := strconv.ParseUint(string(o[1:]), 8, 8)
+		return []byte{byte(n)}
+	})
+	s, err := charmap.Windows1252.NewDecoder().String(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
