@@ -423,3 +423,188 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return s
 }
+
+func (e *inviteEnv) refusal(t *testing.T, who, path string, body any, status int, reason string) {
+	t.Helper()
+	resp, b := e.do(t, "POST", who, path, body)
+	if resp.StatusCode != status {
+		t.Fatalf("POST %s %v: %d %s, want %d", path, body, resp.StatusCode, b, status)
+	}
+	var eb errorBody
+	json.Unmarshal(b, &eb)
+	if eb.Reason != reason || eb.Message == "" || (reason != "" && eb.MessageEN == "") {
+		t.Fatalf("POST %s %v: %s, want reason %q with German and English messages", path, body, b, reason)
+	}
+}
+
+// TestInvitationDeadline issues invitations through the office's API
+// without a mail server: the deadline is refused without an urgency and
+// accepted with one, a second Ladung is refused, a Nachtrag carries only
+// the new item, the e-mails are recorded as not sent and go on paper, and
+// a member's opening of the meeting in the reader is their proof of
+// access.
+func TestInvitationDeadline(t *testing.T) {
+	e := newInviteServer(t, nil)
+	ctx := context.Background()
+	dm := e.councilMeeting(t)
+	m, err := e.st.FindMeetingByID(ctx, access.Viewer{Role: access.RoleClerk}, dm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/meetings/%d/invitation", m.ID)
+
+	// The council's standing order asks for 60 days: the meeting, at most
+	// two weeks ahead, is late.
+	resp, b := e.do(t, "PUT", "ratsbuero", fmt.Sprintf("/api/v1/organizations/%d/invitation-rule", m.OrganizationID),
+		map[string]any{"preset": "geschaeftsordnung-7", "days": 60})
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"effective_days":60`) {
+		t.Fatalf("rule: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := e.do(t, "PUT", "ratsbuero", fmt.Sprintf("/api/v1/organizations/%d/invitation-rule", m.OrganizationID),
+		map[string]any{"preset": "bayern-99"}); resp.StatusCode != 404 {
+		t.Fatalf("unknown preset: %d, want 404", resp.StatusCode)
+	}
+
+	// Members and citizens may not invite.
+	if resp, _ := e.do(t, "POST", "anna", path, map[string]any{"urgency_reason": "x"}); resp.StatusCode != 403 {
+		t.Fatalf("member invites: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := e.do(t, "POST", "", path, map[string]any{"urgency_reason": "x"}); resp.StatusCode != 401 {
+		t.Fatalf("anonymous invites: %d, want 401", resp.StatusCode)
+	}
+	e.refusal(t, "ratsbuero", path, nil, 400, "urgency_required")
+	e.refusal(t, "ratsbuero", path, map[string]any{"urgency_reason": "   "}, 400, "urgency_required")
+	e.refusal(t, "ratsbuero", path, map[string]any{"urgency_reason": strings.Repeat("x", 2001)}, 400, "urgency_too_long")
+	e.refusal(t, "ratsbuero", path, map[string]any{"supplement": true, "urgency_reason": "x"}, 409, "not_invited")
+
+	resp, b = e.do(t, "POST", "ratsbuero", path, map[string]any{"urgency_reason": "Haushaltssperre droht"})
+	if resp.StatusCode != 201 {
+		t.Fatalf("invitation with urgency: %d %s", resp.StatusCode, b)
+	}
+	var inv invitation.Invitation
+	json.Unmarshal(b, &inv)
+	if inv.Number != 1 || inv.Mailer || inv.Urgency != "Haushaltssperre droht" || inv.Emails != len(e.demo.Members)-1 || inv.Letters != 1 {
+		t.Fatalf("invitation: %+v", inv)
+	}
+	e.refusal(t, "ratsbuero", path, map[string]any{"urgency_reason": "x"}, 409, "already_invited")
+	e.refusal(t, "ratsbuero", path, map[string]any{"supplement": true, "urgency_reason": "x"}, 409, "nothing_new")
+
+	// Without a mail server nothing is sent, and the office is told so.
+	d := e.deliveries(t, m.ID)
+	if d.Mailer || len(d.Deliveries) != len(e.demo.Members) {
+		t.Fatalf("deliveries: mailer %t, %d rows", d.Mailer, len(d.Deliveries))
+	}
+	for _, row := range d.Deliveries {
+		if row.Channel == "email" && (row.State != invitation.StateUnsent || row.StateText != "nicht versendet (kein Mailserver konfiguriert)" || !row.Paper) {
+			t.Errorf("delivery without a mail server: %+v", row)
+		}
+	}
+
+	// A late item, then its Nachtrag.
+	resp, b = e.do(t, "POST", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/items", m.ID),
+		map[string]any{"number": "Ö 99", "title": "Nachtrag: Hallenbad", "public": true})
+	if resp.StatusCode != 201 {
+		t.Fatalf("item: %d %s", resp.StatusCode, b)
+	}
+	var item struct{ ID int64 }
+	json.Unmarshal(b, &item)
+	resp, b = e.do(t, "POST", "ratsbuero", path, map[string]any{"supplement": true, "urgency_reason": "Fördermittelfrist"})
+	if resp.StatusCode != 201 {
+		t.Fatalf("supplement: %d %s", resp.StatusCode, b)
+	}
+	json.Unmarshal(b, &inv)
+	if inv.Number != 2 || len(inv.Items) != 1 || inv.Items[0] != item.ID || inv.Version != 2 {
+		t.Fatalf("supplement: %+v, want number 2 over item %d, letter version 2", inv, item.ID)
+	}
+
+	// Anna opens the meeting in the reader: proof of access of both.
+	anna := e.member(t, 0)
+	if resp, b := e.do(t, "GET", "anna", fmt.Sprintf("/api/v1/reader/meetings/%d/manifest", m.ID), nil); resp.StatusCode != 200 {
+		t.Fatalf("manifest: %d %s", resp.StatusCode, b)
+	}
+	opened := 0
+	for _, row := range e.deliveries(t, m.ID).Deliveries {
+		if !row.Opened.IsZero() {
+			opened++
+			if row.PersonID != anna.PersonID {
+				t.Errorf("%s opened, but only Anna did", row.Name)
+			}
+		}
+	}
+	if opened != 2 {
+		t.Errorf("%d openings recorded, want Anna's of both invitations", opened)
+	}
+
+	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/deliveries?format=csv", m.ID), nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(string(b), "Ladung,Person,Name,Kanal") || strings.Count(string(b), "\n") != 1+2*len(e.demo.Members) {
+		t.Errorf("CSV: %d %s\n%.300s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/office/meetings/%d/invitation", m.ID), nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "kein Mailserver konfiguriert") || !strings.Contains(string(b), anna.Name) {
+		t.Errorf("office page: %d", resp.StatusCode)
+	}
+
+	// A meeting that has begun, and one whose agenda is a draft.
+	for _, other := range e.demo.Meetings {
+		p := fmt.Sprintf("/api/v1/meetings/%d/invitation", other.ID)
+		switch {
+		case other.State == "published" && other.Start.Before(time.Now()):
+			e.refusal(t, "ratsbuero", p, map[string]any{"urgency_reason": "x"}, 400, "meeting_begun")
+		case other.State == "draft":
+			e.refusal(t, "ratsbuero", p, map[string]any{"urgency_reason": "x"}, 409, "agenda_unpublished")
+		default:
+			continue
+		}
+	}
+	if resp, _ := e.do(t, "POST", "ratsbuero", "/api/v1/meetings/999999/invitation", nil); resp.StatusCode != 404 {
+		t.Errorf("missing meeting: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestConsent reads and records members' consent through the office API:
+// incomplete and malformed records are refused in German and English,
+// and only staff may see or change it.
+func TestConsent(t *testing.T) {
+	e := newInviteServer(t, nil)
+	nc := e.member(t, demo.NoConsent)
+	path := fmt.Sprintf("/api/v1/members/%d/consent", nc.PersonID)
+	resp, b := e.do(t, "GET", "ratsbuero", path, nil)
+	var c invitation.Consent
+	json.Unmarshal(b, &c)
+	if resp.StatusCode != 200 || c.Electronic || c.Email != nc.Email {
+		t.Fatalf("consent of the member without: %d %s", resp.StatusCode, b)
+	}
+	put := func(body map[string]any, status int, reason string) {
+		t.Helper()
+		resp, b := e.do(t, "PUT", "ratsbuero", path, body)
+		if resp.StatusCode != status {
+			t.Fatalf("PUT %v: %d %s, want %d", body, resp.StatusCode, b, status)
+		}
+		if reason != "" && !strings.Contains(string(b), `"reason":"`+reason+`"`) {
+			t.Fatalf("PUT %v: %s, want reason %s", body, b, reason)
+		}
+	}
+	put(map[string]any{"electronic": true, "email": nc.Email}, 400, "consent_incomplete")
+	put(map[string]any{"electronic": true, "email": "hans at lindenau", "given_on": "2026-01-02", "how": "schriftlich"}, 400, "bad_email")
+	put(map[string]any{"electronic": true, "email": nc.Email, "given_on": "02.01.2026", "how": "schriftlich"}, 400, "bad_consent")
+	put(map[string]any{"electronic": true, "email": nc.Email, "given_on": "2026-01-02", "how": "schriftlich", "digest": true}, 200, "")
+	resp, b = e.do(t, "GET", "ratsbuero", path, nil)
+	json.Unmarshal(b, &c)
+	if !c.Electronic || c.GivenOn != "2026-01-02" || !c.Digest || c.ModifiedBy == "" {
+		t.Fatalf("recorded consent: %s", b)
+	}
+	if resp, _ := e.do(t, "GET", "anna", path, nil); resp.StatusCode != 403 {
+		t.Errorf("member reads consent: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := e.do(t, "PUT", "", path, map[string]any{}); resp.StatusCode != 401 {
+		t.Errorf("anonymous writes consent: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := e.do(t, "GET", "ratsbuero", "/api/v1/members/999999/consent", nil); resp.StatusCode != 404 {
+		t.Errorf("consent of a missing person: %d, want 404", resp.StatusCode)
+	}
+	resp, b = e.do(t, "GET", "ratsbuero", "/office/members", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Einwilligung") || !strings.Contains(string(b), nc.Email) {
+		t.Errorf("consent page: %d", resp.StatusCode)
+	}
+}

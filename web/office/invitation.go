@@ -159,9 +159,17 @@ func (s *Invitations) SetConsent(w http.ResponseWriter, r *http.Request, id int6
 // ruleView is an organization's deadline rule with the presets to choose.
 type ruleView struct {
 	invitation.RuleSetting
-	Days    int             `json:"effective_days"`
-	Source  string          `json:"source"`
-	Presets []ladung.Preset `json:"presets"`
+	Days    int          `json:"effective_days"`
+	Source  string       `json:"source"`
+	Presets []presetView `json:"presets"`
+}
+
+// presetView is a preset of sessions/ladung as the office chooses it.
+type presetView struct {
+	Name   string `json:"name"`
+	Days   int    `json:"days"`
+	Source string `json:"source"`
+	Note   string `json:"note"`
 }
 
 // Rule answers GET /api/v1/organizations/{id}/invitation-rule.
@@ -176,7 +184,11 @@ func (s *Invitations) Rule(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	render.JSON(w, http.StatusOK, ruleView{RuleSetting: set, Days: rule.Days, Source: rule.Source, Presets: ladung.Presets})
+	v := ruleView{RuleSetting: set, Days: rule.Days, Source: rule.Source}
+	for _, p := range ladung.Presets {
+		v.Presets = append(v.Presets, presetView{Name: p.Name, Days: p.Rule.Days, Source: p.Rule.Source, Note: p.Note})
+	}
+	render.JSON(w, http.StatusOK, v)
 }
 
 // SetRule answers PUT /api/v1/organizations/{id}/invitation-rule.
