@@ -540,6 +540,14 @@ func TestInvitationDeadline(t *testing.T) {
 		!strings.HasPrefix(string(b), "Ladung,Person,Name,Kanal") || strings.Count(string(b), "\n") != 1+2*len(e.demo.Members) {
 		t.Errorf("CSV: %d %s\n%.300s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
+	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/deliveries?format=pdf", m.ID), nil)
+	if text := pdfText(t, b); resp.StatusCode != 200 || !strings.Contains(text, "Zustellungsnachweis") || !strings.Contains(text, "1. Nachtrag") ||
+		!strings.Contains(text, "Anna Beispiel") {
+		t.Errorf("PDF: %d %.300s", resp.StatusCode, text)
+	}
+	if resp, _ := e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/deliveries?format=xls", m.ID), nil); resp.StatusCode != 400 {
+		t.Errorf("unknown format: %d, want 400", resp.StatusCode)
+	}
 	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/office/meetings/%d/invitation", m.ID), nil)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "kein Mailserver konfiguriert") || !strings.Contains(string(b), anna.Name) {
 		t.Errorf("office page: %d", resp.StatusCode)

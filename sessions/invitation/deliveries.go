@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // Delivery states, as the delivery table shows them.
@@ -188,6 +189,47 @@ func WriteCSV(w io.Writer, ds []Delivery) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// WritePDF writes the delivery table of meeting m as a PDF, for the
+// minutes: per invitation, one paragraph per member.
+func WritePDF(w io.Writer, m *sessions.Meeting, invs []*Invitation, ds []Delivery, now time.Time) error {
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return "–"
+		}
+		return t.In(berlin).Format("02.01.2006 15:04")
+	}
+	doc := textpdf.Doc{Title: "Zustellungsnachweis: " + m.Name, Created: now, Header: "Zustellungsnachweis · " + m.Name,
+		Blocks: []string{"Sitzung: " + m.Name + ", " + dateDE(m.Start) + ", " + clock(m.Start) + " Uhr", "Stand: " + stamp(now)}}
+	for _, inv := range invs {
+		head := "# Ladung vom " + stamp(inv.Issued)
+		if inv.Number > 1 {
+			head = fmt.Sprintf("# %d. Nachtrag vom %s", inv.Number-1, stamp(inv.Issued))
+		}
+		doc.Blocks = append(doc.Blocks, head, "Frist bis: "+stamp(inv.Deadline.Add(-time.Minute)))
+		if inv.Urgency != "" {
+			doc.Blocks = append(doc.Blocks, "Dringlichkeit: "+inv.Urgency)
+		}
+		for _, d := range ds {
+			if d.Invitation != inv.Number {
+				continue
+			}
+			line := d.Name + " – " + d.StateText
+			if d.Channel == "email" {
+				line += " – " + d.Address + " – versandt " + stamp(d.Sent)
+				if d.QueueID != "" {
+					line += " (Queue-ID " + d.QueueID + ")"
+				}
+			}
+			line += " – geöffnet " + stamp(d.Opened)
+			doc.Blocks = append(doc.Blocks, line)
+		}
+	}
+	if _, err := textpdf.Write(w, doc); err != nil {
+		return fmt.Errorf("delivery table: %w", err)
+	}
+	return nil
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.

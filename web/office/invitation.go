@@ -86,26 +86,39 @@ func (s *Invitations) table(r *http.Request, id int64) (*deliveryTable, error) {
 }
 
 // Deliveries answers GET /api/v1/meetings/{id}/deliveries: the proof of
-// delivery per invitation and member, as JSON, or as CSV with
-// ?format=csv.
+// delivery per invitation and member, as JSON, or with ?format=csv or
+// ?format=pdf as a file for the minutes.
 func (s *Invitations) Deliveries(w http.ResponseWriter, r *http.Request, id int64) {
 	t, err := s.table(r, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("format") != "csv" {
+	var (
+		buf  bytes.Buffer
+		ctyp string
+	)
+	switch format := r.URL.Query().Get("format"); format {
+	case "", "json":
 		render.JSON(w, http.StatusOK, t)
 		return
+	case "csv":
+		ctyp, err = "text/csv; charset=utf-8", invitation.WriteCSV(&buf, t.Deliveries)
+	case "pdf":
+		var m *sessions.Meeting
+		if m, err = s.sessions.FindMeetingByID(r.Context(), request.Viewer(r.Context()), id); err == nil {
+			ctyp, err = "application/pdf", invitation.WritePDF(&buf, m, t.Invitations, t.Deliveries, time.Now())
+		}
+	default:
+		err = ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekanntes Format %q (json, csv oder pdf).", format)
 	}
-	var buf bytes.Buffer
-	if err := invitation.WriteCSV(&buf, t.Deliveries); err != nil {
+	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="zustellung-sitzung-%d.csv"`, id))
+	h.Set("Content-Type", ctyp)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="zustellung-sitzung-%d.%s"`, id, r.URL.Query().Get("format")))
 	h.Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
 }
