@@ -92,6 +92,12 @@ func (s *Service) FindInvitations(ctx context.Context, meetingID int64) ([]*Invi
 		if inv.Items, err = s.itemsOf(ctx, inv.ID); err != nil {
 			return nil, err
 		}
+		if err := s.cfg.DB.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN channel = 'email' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN channel = 'post' THEN 1 ELSE 0 END), 0)
+			FROM invitation_recipients WHERE invitation_id = ?`, inv.ID).Scan(&inv.Emails, &inv.Letters); err != nil {
+			return nil, fmt.Errorf("find invitations: %w", err)
+		}
 	}
 	return out, nil
 }
