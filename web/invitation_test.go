@@ -8,13 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net/http/httptest"
 	"net/mail"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,16 +21,12 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -53,44 +46,19 @@ type inviteEnv struct {
 
 func newInviteServer(t *testing.T, mp *mailpittest.Server) *inviteEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	res, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: inviteCanary, TempDir: dir,
-		Logger:      slog.New(slog.DiscardHandler),
-		Invitations: invitation.New(invitation.Config{DB: db, Sessions: st, Documents: svc})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := demotest.Open(t)
 	var outbox *notify.Outbox
 	if mp != nil {
 		sender, err := smtp.New(smtp.Config{URL: "smtp://" + mp.SMTP, From: mailFrom})
 		if err != nil {
 			t.Fatal(err)
 		}
-		outbox = notify.NewOutbox(db, sender, notify.Options{Domain: "lindenau.example"})
+		outbox = notify.NewOutbox(c.DB, sender, notify.Options{Domain: "lindenau.example"})
 	}
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler),
-		TempDir: dir, Outbox: outbox, MailFrom: mailFrom})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e := &inviteEnv{readerEnv: &readerEnv{srv: srv, tokens: map[string]string{}, demo: res}, st: st, outbox: outbox}
-	for _, a := range res.Accounts {
-		e.tokens[a.Name] = a.Token
-	}
-	return e
+	env := serveDemo(t, c, demo.Options{Canary: inviteCanary,
+		Invitations: invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents})},
+		web.Config{TempDir: c.Dir, Outbox: outbox, MailFrom: mailFrom})
+	return &inviteEnv{readerEnv: env, st: c.Sessions, outbox: outbox}
 }
 
 // councilMeeting returns the demo's next published council meeting: all

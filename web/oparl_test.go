@@ -30,6 +30,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -65,7 +66,7 @@ func newOParlServer(t *testing.T) *oparlEnv {
 		t.Fatal(err)
 	}
 	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: demotest.CopyIngester{Dir: dir}})
 	if _, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,27 +80,6 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &oparlEnv{srv: srv, sessions: st, base: srv.URL + "/oparl/v1"}
-}
-
-// acceptAll is an ingester that accepts every file unchanged as its own
-// rendition, with one page whose text names the file's size.
-type acceptAll struct{ dir string }
-
-func (a acceptAll) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(a.dir, "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		return nil, err
-	}
-	return &documents.Ingested{RenditionPath: f.Name(),
-		Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: fmt.Sprintf("Seite 1 (%d Bytes)", len(b))}}}, nil
 }
 
 // oparlSchemas compiles the OParl 1.1 schemas from ../shared/oparl/schema

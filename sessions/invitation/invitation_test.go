@@ -4,23 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
@@ -95,25 +88,13 @@ func unfold(s string) string { return strings.ReplaceAll(s, "\r\n ", "") }
 // the members who may see it.
 func TestIssueOnce(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	docs := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: copyIngester{dir}})
+	c := demotest.Open(t)
 	sender := &notifytest.Sender{}
-	outbox := notify.NewOutbox(db, sender, notify.Options{})
-	svc := invitation.New(invitation.Config{DB: db, Sessions: st, Documents: docs, Outbox: outbox,
-		From: "Ratsmappe <ratsmappe@lindenau.example>", BaseURL: "https://rat.lindenau.example/", TempDir: dir})
-	res, err := demo.Load(ctx, docs, st, accounts.NewStore(db, nil), demo.Options{TempDir: dir, Logger: slog.New(slog.DiscardHandler), Invitations: svc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	outbox := notify.NewOutbox(c.DB, sender, notify.Options{})
+	svc := invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
+		From: "Ratsmappe <ratsmappe@lindenau.example>", BaseURL: "https://rat.lindenau.example/", TempDir: c.Dir})
+	res := c.Load(t, demo.Options{Invitations: svc})
+	st := c.Sessions
 	var meeting demo.Meeting
 	for _, m := range res.Meetings {
 		if m.Organization == "Gemeinderat" && m.State == "published" && m.Start.After(time.Now()) {
@@ -202,24 +183,4 @@ func TestIssueOnce(t *testing.T) {
 			t.Errorf("%s: %+v", d.Name, d)
 		}
 	}
-}
-
-// copyIngester accepts every file as its own rendition: the PDF engine
-// does not run in a unit test; the letters are checked as text.
-type copyIngester struct{ dir string }
-
-func (c copyIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(c.dir, "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		return nil, err
-	}
-	return &documents.Ingested{RenditionPath: f.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842}}}, nil
 }
