@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,11 +22,6 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
@@ -55,24 +49,12 @@ type oparlEnv struct {
 // that tests that change data do not disturb others.
 func newOParlServer(t *testing.T) *oparlEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: demotest.CopyIngester{Dir: dir}})
-	if _, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		t.Fatal(err)
-	}
+	c := demotest.Open(t)
+	c.Load(t, demo.Options{Canary: oparlCanary})
+	st := c.Sessions
 	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
 	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
+	h, err := web.NewServer(web.Config{Documents: c.Documents, Sessions: st, DB: c.DB, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
 		OParl: web.OParlConfig{AGS: oparlAGS, License: oparlLicense}})
 	if err != nil {
 		t.Fatal(err)
