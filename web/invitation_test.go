@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ func newInviteServer(t *testing.T, mp *mailpittest.Server) *inviteEnv {
 	}
 	env := serveDemo(t, c, demo.Options{Canary: inviteCanary,
 		Invitations: invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents})},
-		web.Config{TempDir: c.Dir, Outbox: outbox, MailFrom: mailFrom})
+		web.Config{TempDir: c.Dir, PacketDir: filepath.Join(c.Dir, "packets"), Outbox: outbox, MailFrom: mailFrom})
 	return &inviteEnv{readerEnv: env, st: c.Sessions, outbox: outbox}
 }
 
@@ -491,7 +492,11 @@ func TestInvitationDeadline(t *testing.T) {
 		t.Fatalf("manifest: %d %s", resp.StatusCode, b)
 	}
 	opened := 0
-	for _, row := range e.deliveries(t, m.ID).Deliveries {
+	d = e.deliveries(t, m.ID)
+	if d.Invitations[0].Emails != len(e.demo.Members)-1 || d.Invitations[0].Letters != 1 {
+		t.Errorf("invitation listed with %d e-mails and %d letters", d.Invitations[0].Emails, d.Invitations[0].Letters)
+	}
+	for _, row := range d.Deliveries {
 		if !row.Opened.IsZero() {
 			opened++
 			if row.PersonID != anna.PersonID {
@@ -501,6 +506,22 @@ func TestInvitationDeadline(t *testing.T) {
 	}
 	if opened != 2 {
 		t.Errorf("%d openings recorded, want Anna's of both invitations", opened)
+	}
+
+	// Bernd downloads the packet: that is an opening too.
+	if resp, _ := e.do(t, "GET", "bernd", fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID), nil); resp.StatusCode != 200 {
+		t.Fatalf("packet: %d", resp.StatusCode)
+	}
+	bernd := e.member(t, 1)
+	for _, row := range e.deliveries(t, m.ID).Deliveries {
+		if row.PersonID == bernd.PersonID && row.Opened.IsZero() {
+			t.Errorf("Bernd's download of the packet is not recorded as his opening")
+		}
+	}
+	// Without a mail server everyone's letter is on the postal list.
+	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/postal.pdf", m.ID), nil)
+	if text := pdfText(t, b); resp.StatusCode != 200 || strings.Count(text, "Guten Tag ") != 2*len(e.demo.Members) {
+		t.Errorf("postal list: %d, %d letters, want %d", resp.StatusCode, strings.Count(text, "Guten Tag "), 2*len(e.demo.Members))
 	}
 
 	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/deliveries?format=csv", m.ID), nil)

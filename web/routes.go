@@ -72,7 +72,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/documents/{id}", s.portal.Document)
 		r.Get("/documents/{id}/diff", s.reader.DiffPage)
 		r.Get("/meetings", s.portal.Meetings)
-		r.Get("/meetings/{id}", s.portal.Meeting)
+		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
 		r.Get("/search", s.portal.Search)
 	})
 	// The portal's feeds, calendars and files for other programs.
@@ -111,7 +111,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/openapi.json", s.apiOpenAPI)
 		r.Get("/meetings", s.portal.APIMeetings)
 		r.Get("/meetings/{id}", s.portal.APIMeeting)
-		r.Get("/meetings/{id}/packet.pdf", s.reader.Packet)
+		r.Get("/meetings/{id}/packet.pdf", s.invite.RecordOpening(s.reader.Packet))
 		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 		r.Get("/search", s.portal.APISearch)
 		r.Get("/search/suggest", s.portal.APISuggest)
@@ -157,8 +157,9 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		// The reader's API (reader.go, annotations.go, diff.go).
 		a := s.reader.Annotations()
 		r.Get("/reader/me", s.reader.Me)
-		// A member's read of the manifest is their opening of the
-		// meeting: the proof of access of its invitations.
+		// A member's read of the manifest (as of the meeting's page or
+		// packet) is their opening of the meeting: the proof of access
+		// of its invitations (office/invitation.go).
 		r.Get("/reader/meetings/{id}/manifest", s.invite.RecordOpening(s.reader.Manifest))
 		r.Get("/documents/{id}/diff", a.Diff)
 		r.Group(func(r chi.Router) {
