@@ -274,6 +274,34 @@ func TestInvitationMailpit(t *testing.T) {
 	if !strings.Contains(text, "Dringlichkeit") || !strings.Contains(text, "Tagesordnung") {
 		t.Errorf("the letter lacks the urgency or the agenda: %.300s", text)
 	}
+
+	// The meeting is cancelled: each member invited by e-mail gets one
+	// cancellation of the same calendar entry, with no item in it.
+	if resp, b := e.do(t, "POST", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/cancellation", m.ID), nil); resp.StatusCode != 200 {
+		t.Fatalf("cancellation: %d %s", resp.StatusCode, b)
+	}
+	if _, err := e.outbox.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancels := map[string]int{}
+	for _, s := range mp.Messages(t) {
+		if !strings.HasPrefix(s.Subject, "Absage: ") {
+			continue
+		}
+		content, _ := decodeMail(t, mp.Raw(t, s.ID))
+		if !strings.Contains(content, "METHOD:CANCEL") || !strings.Contains(content, fmt.Sprintf("UID:meeting-%d@lindenau.example", m.ID)) ||
+			strings.Contains(content, inviteCanary) {
+			t.Errorf("cancellation %s is not a calendar cancellation without items", s.ID)
+		}
+		for _, to := range s.To {
+			cancels[strings.ToLower(to.Address)]++
+		}
+	}
+	for _, mb := range e.demo.Members {
+		if want := map[bool]int{true: 1, false: 0}[mb.Consent]; cancels[mb.Email] != want {
+			t.Errorf("%s got %d cancellations, want %d", mb.Name, cancels[mb.Email], want)
+		}
+	}
 }
 
 func contains(ids []int64, id int64) bool {
@@ -557,6 +585,16 @@ func TestInvitationDeadline(t *testing.T) {
 	if resp, _ := e.do(t, "POST", "ratsbuero", "/api/v1/meetings/999999/invitation", nil); resp.StatusCode != 404 {
 		t.Errorf("missing meeting: %d, want 404", resp.StatusCode)
 	}
+
+	// The office cancels the meeting; no invitation goes out after that.
+	cancel := fmt.Sprintf("/api/v1/meetings/%d/cancellation", m.ID)
+	if resp, _ := e.do(t, "POST", "anna", cancel, nil); resp.StatusCode != 403 {
+		t.Errorf("member cancels: %d, want 403", resp.StatusCode)
+	}
+	if resp, b := e.do(t, "POST", "ratsbuero", cancel, nil); resp.StatusCode != 200 || !strings.Contains(string(b), `"state":"cancelled"`) {
+		t.Fatalf("cancellation: %d %s", resp.StatusCode, b)
+	}
+	e.refusal(t, "ratsbuero", path, map[string]any{"supplement": true, "urgency_reason": "x"}, 409, "meeting_cancelled")
 }
 
 // TestConsent reads and records members' consent through the office API:

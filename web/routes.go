@@ -146,6 +146,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			// The invitation (Ladung), its proof of delivery, the
 			// consent register and the deadline rules (office/invitation.go).
 			r.Post("/meetings/{id}/invitation", withID(s.invite.Issue))
+			r.Post("/meetings/{id}/cancellation", withID(s.invite.Cancel))
 			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
 			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
 			r.Get("/members/{id}/consent", withID(s.invite.Consent))

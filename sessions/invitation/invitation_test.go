@@ -164,6 +164,33 @@ func TestIssueOnce(t *testing.T) {
 			t.Errorf("Nachtrag to %s: %q", m.To, m.Subject)
 		}
 	}
+	// Cancelled: everyone told by e-mail gets one calendar cancellation,
+	// however often the office cancels.
+	before := len(sender.Sent())
+	n, err := svc.Cancel(ctx, meeting.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := svc.Cancel(ctx, meeting.ID, ""); err != nil || again != 0 {
+		t.Fatalf("second cancellation: %d, %v; want nothing new", again, err)
+	}
+	if _, err := outbox.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancels := sender.Sent()[before:]
+	if n != inv.Emails || len(cancels) != n {
+		t.Fatalf("%d cancellations queued, %d sent, want %d", n, len(cancels), inv.Emails)
+	}
+	for _, m := range cancels {
+		if m.Calendar == nil || m.Calendar.Method != "CANCEL" || !strings.Contains(m.Calendar.Data, "SEQUENCE:2\r\n") ||
+			!strings.Contains(m.Calendar.Data, fmt.Sprintf("UID:meeting-%d@lindenau.example", meeting.ID)) || !strings.HasPrefix(m.Subject, "Absage: ") {
+			t.Errorf("cancellation to %s: %q", m.To, m.Subject)
+		}
+	}
+	if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Supplement: true, Urgency: "x"}); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+		t.Errorf("Nachtrag to a cancelled meeting: %v, want a conflict", err)
+	}
+
 	// Reading as a member of the reader records the opening once.
 	anna := res.Members[0]
 	for range 2 {

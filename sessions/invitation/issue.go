@@ -426,3 +426,88 @@ func (s *Service) storeLetter(ctx context.Context, m *sessions.Meeting, l letter
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(strings.ToLower(err.Error()), "unique")
 }
+
+// Cancel cancels meeting id (state cancelled) and tells every member who
+// was invited by e-mail, with a calendar cancellation (METHOD:CANCEL) of
+// the invitation's entry. It may be called again: a member is told once
+// (one message per meeting and member). It returns how many messages were
+// queued; ENOTFOUND for a missing meeting, ECONFLICT for one that has
+// begun. Without a mail server it only cancels.
+func (s *Service) Cancel(ctx context.Context, meetingID int64, baseURL string) (int, error) {
+	m, err := s.cfg.Sessions.FindMeetingByID(ctx, staff, meetingID)
+	if err != nil {
+		return 0, err
+	}
+	now := s.cfg.Now()
+	if !now.Before(m.Start) {
+		return 0, conflict("meeting_begun", "Die Sitzung hat bereits begonnen.", "The meeting has already begun.")
+	}
+	cancelled := sessions.MeetingCancelled
+	if m, err = s.cfg.Sessions.UpdateMeeting(ctx, m.ID, sessions.MeetingUpdate{State: &cancelled}); err != nil {
+		return 0, err
+	}
+	invs, err := s.FindInvitations(ctx, meetingID)
+	if err != nil || len(invs) == 0 || !s.Mailer() {
+		return 0, err
+	}
+	members, err := s.entitled(ctx, m)
+	if err != nil {
+		return 0, err
+	}
+	l, err := s.facts(ctx, m, len(invs), "", invs[0].Chair, members, now)
+	if err != nil {
+		return 0, err
+	}
+	if s.cfg.BaseURL == "" {
+		l.Link = strings.TrimRight(baseURL, "/") + l.Link
+	}
+	rows, err := s.cfg.DB.QueryContext(ctx, `SELECT DISTINCT r.person_id, r.address FROM invitation_recipients r
+		JOIN invitations i ON i.id = r.invitation_id
+		WHERE i.meeting_id = ? AND r.channel = 'email' AND r.outbox_key <> '' ORDER BY r.person_id`, meetingID)
+	if err != nil {
+		return 0, fmt.Errorf("cancel: %w", err)
+	}
+	type to struct {
+		person int64
+		addr   string
+	}
+	var tos []to
+	for rows.Next() {
+		var x to
+		if err := rows.Scan(&x.person, &x.addr); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("cancel: %w", err)
+		}
+		tos = append(tos, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("cancel: %w", err)
+	}
+	tx, err := s.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("cancel: %w", err)
+	}
+	defer tx.Rollback()
+	n := 0
+	for _, x := range tos {
+		p, err := s.cfg.Sessions.FindPersonByID(ctx, x.person)
+		if err != nil {
+			return 0, err
+		}
+		msg := l.cancellation(s.cfg.From, x.addr, p, len(invs))
+		msg.Key = fmt.Sprintf("ladung/meeting/%d/cancel/person/%d", m.ID, x.person)
+		added, err := s.cfg.Outbox.Enqueue(ctx, tx, msg)
+		if err != nil {
+			return 0, err
+		}
+		if added {
+			n++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("cancel: %w", err)
+	}
+	s.cfg.Outbox.Kick()
+	return n, nil
+}

@@ -286,3 +286,21 @@ func bareAddress(s string) string {
 	}
 	return s
 }
+
+// cancellation is the message telling recipient that the meeting of l is
+// cancelled; sequence is above every invitation's (their number - 1).
+func (l letter) cancellation(from, to string, recipient *sessions.Person, sequence int) notify.Message {
+	l.Recipient = recipient
+	when := l.when()
+	text := fmt.Sprintf("%s\n\ndie %s des %s am %s ist abgesagt. Die Einladung ist gegenstandslos.\n\nMit freundlichen Grüßen\n%s\n\n-- English --\n\nThe %s of the %s on %s, %s, is cancelled.\n",
+		l.salutation(), l.Meeting.Name, l.Organization, when, l.signature(), l.Meeting.Name, l.Organization, dateEN(l.Meeting.Start), clock(l.Meeting.Start))
+	e := html.EscapeString
+	body := fmt.Sprintf(`<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Absage</title></head><body><p>%s</p><p>die %s des %s am %s ist <strong>abgesagt</strong>. Die Einladung ist gegenstandslos.</p><p>Mit freundlichen Grüßen<br>%s</p><hr><p lang="en">The %s of the %s on %s, %s, is cancelled.</p></body></html>`,
+		e(l.salutation()), e(l.Meeting.Name), e(l.Organization), e(when), strings.ReplaceAll(e(l.signature()), "\n", "<br>"),
+		e(l.Meeting.Name), e(l.Organization), e(dateEN(l.Meeting.Start)), e(clock(l.Meeting.Start)))
+	cal := Calendar(CalendarEvent{Method: "CANCEL", Meeting: l.Meeting, Organization: l.Organization, Sequence: sequence,
+		Organizer: l.From, Attendee: to, Link: l.Link, Stamp: l.Issued})
+	return notify.Message{From: from, To: to, ToName: recipient.Name(), Language: "de",
+		Subject: fmt.Sprintf("Absage: %s am %s", l.Meeting.Name, l.Meeting.Start.In(berlin).Format("02.01.2006")),
+		Text:    text, HTML: body, Calendar: &notify.Calendar{Method: "CANCEL", Data: cal}}
+}

@@ -58,6 +58,20 @@ func (s *Invitations) Issue(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusCreated, inv)
 }
 
+// Cancel answers POST /api/v1/meetings/{id}/cancellation: the meeting is
+// cancelled, and every member invited by e-mail gets one cancellation
+// with the calendar's METHOD:CANCEL. Repeating it tells no one twice.
+func (s *Invitations) Cancel(w http.ResponseWriter, r *http.Request, id int64) {
+	ctx := r.Context()
+	n, err := s.svc.Cancel(ctx, id, request.BaseURL(r))
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(ctx, "meeting.cancel", "meeting", id, fmt.Sprintf("%d cancellations queued", n))
+	render.JSON(w, http.StatusOK, map[string]any{"id": id, "state": sessions.MeetingCancelled, "messages": n})
+}
+
 // deliveryTable is the answer of GET /api/v1/meetings/{id}/deliveries.
 type deliveryTable struct {
 	MeetingID   int64                    `json:"meeting_id"`
