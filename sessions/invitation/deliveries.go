@@ -138,12 +138,19 @@ func (s *Service) Deliveries(ctx context.Context, meetingID int64) ([]Delivery, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find deliveries: %w", err)
 	}
+	// One read of the persons, not one per row: a council has hundreds.
+	ps, err := s.cfg.Sessions.FindPersons(ctx, sessions.PersonFilter{})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(ps))
+	for _, p := range ps {
+		names[p.ID] = p.Name()
+	}
 	out := make([]Delivery, 0, len(rs))
 	for _, r := range rs {
 		d := r.d
-		if p, err := s.cfg.Sessions.FindPersonByID(ctx, d.PersonID); err == nil {
-			d.Name = p.Name()
-		}
+		d.Name = names[d.PersonID]
 		switch {
 		case d.Channel == "post":
 			d.State, d.Paper = StatePost, true

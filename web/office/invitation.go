@@ -260,7 +260,7 @@ func (s *Invitations) InvitationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	y, mo, d := rule.LatestDay(m.Start)
 	p := render.NewPage(w, r, "Ladung – "+m.Name)
-	p.Data = map[string]any{"Meeting": m, "Table": t, "Rule": rule, "Preset": set.Preset,
+	p.Data = map[string]any{"Meeting": m, "Table": t, "Rule": rule, "Preset": set.Preset, "Presets": ladung.Presets,
 		"LatestDay": fmt.Sprintf("%02d.%02d.%d", d, mo, y), "Late": !time.Now().Before(rule.Deadline(m.Start))}
 	p.Scripts = []string{"office.js"}
 	render.HTML(w, r, http.StatusOK, "office_invitation", p)
