@@ -180,15 +180,39 @@ func (s *Service) SetConsent(ctx context.Context, c *Consent, by string) error {
 	return nil
 }
 
+// Querier is a database or a transaction.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ConsentOfAccount returns the consent of the person account is linked
+// to, read with q (the caller's transaction, as the change notifications
+// read their recipients' choices); an account without a person, or a
+// person without a record, has not consented. The channels of change
+// notifications (address, push, digest) are the consent register's.
+func ConsentOfAccount(ctx context.Context, q Querier, account int64) (*Consent, error) {
+	cs, err := readConsents(ctx, q, `person_id = (SELECT person_id FROM accounts WHERE id = ?)`, []any{account})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		return c, nil
+	}
+	return &Consent{}, nil
+}
+
 // consents reads the consent records of the given persons.
 func (s *Service) consents(ctx context.Context, ids []int64) (map[int64]*Consent, error) {
-	out := map[int64]*Consent{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]*Consent{}, nil
 	}
-	q := `SELECT person_id, electronic, given_on, given_how, email, push, digest, modified_at, modified_by
-		FROM invitation_consents WHERE person_id IN (` + placeholders(len(ids)) + `)`
-	rows, err := s.cfg.DB.QueryContext(ctx, q, anys(ids)...)
+	return readConsents(ctx, s.cfg.DB, `person_id IN (`+placeholders(len(ids))+`)`, anys(ids))
+}
+
+func readConsents(ctx context.Context, q Querier, where string, args []any) (map[int64]*Consent, error) {
+	out := map[int64]*Consent{}
+	rows, err := q.QueryContext(ctx, `SELECT person_id, electronic, given_on, given_how, email, push, digest, modified_at, modified_by
+		FROM invitation_consents WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find consents: %w", err)
 	}

@@ -191,6 +191,17 @@ func TestIssueOnce(t *testing.T) {
 		t.Errorf("Nachtrag to a cancelled meeting: %v, want a conflict", err)
 	}
 
+	// The change notifications read a member's channels by account.
+	for _, a := range res.Accounts {
+		got, err := invitation.ConsentOfAccount(ctx, c.DB, accountID(t, c, a.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Email != a.Email && a.PersonID != 0 || a.PersonID == 0 && got.Electronic {
+			t.Errorf("account %s: consent %+v", a.Name, got)
+		}
+	}
+
 	// Reading as a member of the reader records the opening once.
 	anna := res.Members[0]
 	for range 2 {
@@ -210,4 +221,13 @@ func TestIssueOnce(t *testing.T) {
 			t.Errorf("%s: %+v", d.Name, d)
 		}
 	}
+}
+
+func accountID(t *testing.T, c *demotest.Council, name string) int64 {
+	t.Helper()
+	a, err := c.Accounts.FindAccountByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
 }
