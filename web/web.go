@@ -29,6 +29,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 	"github.com/ratsmappe/ratsmappe/web/folder"
@@ -81,6 +82,12 @@ type Config struct {
 	// PublicURL, e.g. https://rat.example.org, is what every absolute
 	// URL is built from; empty: the request's Host (see proxy.go).
 	PublicURL string
+	// Push keeps the members' devices subscribed to Web Push, PushKeys is
+	// the server's VAPID key and PushPolicy the push services accepted
+	// (push.go); nil Push: the reader offers no push notifications.
+	Push       *webpush.Store
+	PushKeys   *webpush.Keys
+	PushPolicy webpush.Policy
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig

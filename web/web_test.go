@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,7 @@ type env struct {
 	srv      *httptest.Server
 	sessions *sessions.Store
 	accounts *accounts.Store
+	db       *sql.DB
 }
 
 func newServer(t *testing.T) *env {
@@ -52,7 +54,7 @@ func newServer(t *testing.T) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, sessions: st, accounts: accounts.NewStore(db, nil)}
+	return &env{srv: srv, sessions: st, accounts: accounts.NewStore(db, nil), db: db}
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {

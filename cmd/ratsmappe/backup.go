@@ -18,6 +18,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 )
 
 // A backup is a directory: ratsmappe.db (a consistent SQLite snapshot made
@@ -94,6 +95,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	snap.Close()
+	if err := copySecret(filepath.Join(cfg.Data, webpush.KeyFile), filepath.Join(dir, webpush.KeyFile)); err != nil {
+		return err
+	}
 	if m.Database, err = fileSHA256(dbFile); err != nil {
 		return err
 	}
@@ -134,6 +138,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if err := copyFile(filepath.Join(dir, "ratsmappe.db"), filepath.Join(cfg.Data, "ratsmappe.db")); err != nil {
+		return err
+	}
+	// The Web Push key: without it every device's subscription breaks.
+	if err := copySecret(filepath.Join(dir, webpush.KeyFile), filepath.Join(cfg.Data, webpush.KeyFile)); err != nil {
 		return err
 	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
@@ -254,4 +262,17 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// copySecret copies the key file from to to, readable by the owner only;
+// a missing file is no error (a data directory before its first serve).
+func copySecret(from, to string) error {
+	b, err := os.ReadFile(from)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -40,6 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
 	smtpURL := fs.String("smtp-url", envString("RATSMAPPE_SMTP_URL", ""), "mail server for invitations: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host (implicit TLS); empty: no e-mail, invitations go on the postal list")
 	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
+	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -107,6 +110,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The VAPID key of Web Push stays in the data directory: browsers bind
+	// every subscription to it.
+	pushKeys, err := webpush.LoadOrCreateKeys(cfg.Data)
+	if err != nil {
+		return err
+	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
 		Sessions:  app.Sessions,
@@ -131,6 +140,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		OParl:          web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
 		Outbox:         outbox,
 		MailFrom:       *mailFrom,
+		Push:           webpush.NewStore(app.DB, nil),
+		PushKeys:       pushKeys,
+		PushPolicy:     webpush.Policy{Hosts: splitHosts(*pushHosts)},
 	})
 	if err != nil {
 		return err
@@ -167,6 +179,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 						log.Error("sweep", "err", err)
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
+					}
+					// Sign-ins past their idle or absolute timeout would be
+					// refused anyway; without this they piled up forever.
+					if n, err := app.Accounts.SweepSignIns(ctx, 0, 0); err != nil {
+						log.Error("sweep sign-ins", "err", err)
+					} else if n > 0 {
+						log.Info("removed expired sign-ins", "removed", n)
 					}
 					if n := prunePackets(filepath.Join(cfg.Data, "cache", "packets"), 7*24*time.Hour); n > 0 {
 						log.Info("pruned session packets", "removed", n)
@@ -212,7 +231,9 @@ func startMail(ctx context.Context, app *App, url, from string, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	outbox := notify.NewOutbox(app.DB, sender, notify.Options{Domain: notify.Domain(from)})
+	// E-mail only for now: a push message waits in the outbox (retried)
+	// until the push channel is wired into this worker.
+	outbox := notify.NewOutbox(app.DB, notify.Channels{Email: sender}, notify.Options{Domain: notify.Domain(from)})
 	go func() {
 		if err := outbox.Run(ctx); err != nil {
 			log.Error("mail outbox stopped", "err", err)

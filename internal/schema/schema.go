@@ -21,6 +21,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
 )
 
 // Scope is one package's migrations, recorded under its name in
@@ -59,6 +60,9 @@ func Scopes() []Scope {
 		// invitations issued and their recipients (referring to persons,
 		// organizations and meetings).
 		{"invitation", invitation.Migrations()},
+		// Members' change notifications: a cursor on the feed, the views
+		// last told, the notices.
+		{"notices", notices.Migrations()},
 	}
 }
 
