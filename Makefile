@@ -60,7 +60,7 @@ fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzAnnotation ./annotate/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzRequest ./web/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzDecodeJSON ./web/office/ 4s
-	GO=$(GO) .ci/fuzz.sh FuzzICalFold ./web/portal/ 4s
+	GO=$(GO) .ci/fuzz.sh FuzzFold ./internal/ical/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzQueryParse ./search/ 5s
 	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzBuildDocument ./sessions/packet/ 4s

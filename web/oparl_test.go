@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,13 +22,9 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -55,25 +50,12 @@ type oparlEnv struct {
 // that tests that change data do not disturb others.
 func newOParlServer(t *testing.T) *oparlEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	res, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := demotest.Open(t)
+	res := c.Load(t, demo.Options{Canary: oparlCanary})
+	st := c.Sessions
 	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
 	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
+	h, err := web.NewServer(web.Config{Documents: c.Documents, Sessions: st, DB: c.DB, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
 		OParl: web.OParlConfig{AGS: oparlAGS, License: oparlLicense}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,27 +63,6 @@ func newOParlServer(t *testing.T) *oparlEnv {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &oparlEnv{srv: srv, sessions: st, base: srv.URL + "/oparl/v1", demo: res}
-}
-
-// acceptAll is an ingester that accepts every file unchanged as its own
-// rendition, with one page whose text names the file's size.
-type acceptAll struct{ dir string }
-
-func (a acceptAll) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(a.dir, "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		return nil, err
-	}
-	return &documents.Ingested{RenditionPath: f.Name(),
-		Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: fmt.Sprintf("Seite 1 (%d Bytes)", len(b))}}}, nil
 }
 
 // oparlSchemas compiles the OParl 1.1 schemas from ../shared/oparl/schema

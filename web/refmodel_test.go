@@ -38,6 +38,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/web"
 	"github.com/ratsmappe/ratsmappe/web/oparltest"
 )
@@ -486,7 +487,7 @@ func newRefWorld(rt *rapid.T, tp *refTemplate) *refWorld {
 		os.RemoveAll(dir)
 	})
 	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: demotest.CopyIngester{Dir: dir}})
 	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TempDir: dir})
 	if err != nil {
 		rt.Fatal(err)

@@ -72,7 +72,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/documents/{id}", s.portal.Document)
 		r.Get("/documents/{id}/diff", s.reader.DiffPage)
 		r.Get("/meetings", s.portal.Meetings)
-		r.Get("/meetings/{id}", s.portal.Meeting)
+		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
 		r.Get("/search", s.portal.Search)
 	})
 	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---
@@ -104,6 +104,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/office/meetings/{id}", s.office.StaffPage(s.office.MeetingPage))
 		r.Get("/office/calendar", s.office.StaffPage(s.office.CalendarPage))
 		r.Get("/office/audit", s.office.StaffPage(s.office.AuditPage))
+		r.Get("/office/meetings/{id}/invitation", s.office.StaffPage(s.invite.InvitationPage))
+		r.Get("/office/members", s.office.StaffPage(s.invite.MembersPage))
 	})
 
 	// The reader: the members' tablet app (its API is below).
@@ -123,7 +125,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/openapi.json", s.apiOpenAPI)
 		r.Get("/meetings", s.portal.APIMeetings)
 		r.Get("/meetings/{id}", s.portal.APIMeeting)
-		r.Get("/meetings/{id}/packet.pdf", s.reader.Packet)
+		r.Get("/meetings/{id}/packet.pdf", s.invite.RecordOpening(s.reader.Packet))
 		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 		r.Get("/search", s.portal.APISearch)
 		r.Get("/search/suggest", s.portal.APISuggest)
@@ -156,12 +158,25 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/documents/{id}/versions/{n}/withdraw", s.office.WithdrawVersion)
 			r.Get("/organizations", s.office.Organizations)
 			r.Get("/audit", s.office.Audit)
+			// The invitation (Ladung), its proof of delivery, the
+			// consent register and the deadline rules (office/invitation.go).
+			r.Post("/meetings/{id}/invitation", withID(s.invite.Issue))
+			r.Post("/meetings/{id}/cancellation", withID(s.invite.Cancel))
+			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
+			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
+			r.Get("/members/{id}/consent", withID(s.invite.Consent))
+			r.Put("/members/{id}/consent", withID(s.invite.SetConsent))
+			r.Get("/organizations/{id}/invitation-rule", withID(s.invite.Rule))
+			r.Put("/organizations/{id}/invitation-rule", withID(s.invite.SetRule))
 		})
 
 		// The reader's API (reader.go, annotations.go, diff.go).
 		a := s.reader.Annotations()
 		r.Get("/reader/me", s.reader.Me)
-		r.Get("/reader/meetings/{id}/manifest", s.reader.Manifest)
+		// A member's read of the manifest (as of the meeting's page or
+		// packet) is their opening of the meeting: the proof of access
+		// of its invitations (office/invitation.go).
+		r.Get("/reader/meetings/{id}/manifest", s.invite.RecordOpening(s.reader.Manifest))
 		r.Get("/documents/{id}/diff", a.Diff)
 		r.Group(func(r chi.Router) {
 			r.Use(s.reader.SignedIn)

@@ -28,9 +28,11 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/office"
 	"github.com/ratsmappe/ratsmappe/web/portal"
@@ -93,6 +95,13 @@ type Config struct {
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig
+
+	// Outbox sends the invitations' e-mails (cmd runs its worker); nil
+	// when no mail server is configured: invitations then make their
+	// letter and postal list and record the e-mails as not sent.
+	// MailFrom is their sender (RATSMAPPE_MAIL_FROM).
+	Outbox   *notify.Outbox
+	MailFrom string
 }
 
 // Searcher answers full-text searches; see portal.Searcher.
@@ -117,6 +126,7 @@ type Server struct {
 	folder *folder.Folder
 	office *office.Handler
 	portal *portal.Handler
+	invite *office.Invitations
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -138,6 +148,8 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
 	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
+	s.invite = office.NewInvitations(invitation.New(invitation.Config{DB: cfg.DB, Sessions: cfg.Sessions,
+		Documents: cfg.Documents, Outbox: cfg.Outbox, From: cfg.MailFrom, BaseURL: cfg.PublicURL, TempDir: cfg.TempDir}), stores)
 	if err := render.Load(); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 	"github.com/ratsmappe/ratsmappe/sessions/notices"
 )
 
@@ -69,6 +70,10 @@ func Scopes() []Scope {
 		// The outbox of messages (invitations, notifications) and its
 		// attempt log.
 		{"notify", notify.Migrations()},
+		// Invitations (Ladung): consent register, deadline rules, the
+		// invitations issued and their recipients (referring to persons,
+		// organizations and meetings).
+		{"invitation", invitation.Migrations()},
 		// Members' change notifications: a cursor on the feed, the views
 		// last told, the notices.
 		{"notices", notices.Migrations()},

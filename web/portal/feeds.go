@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/ical"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -101,8 +102,8 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-		"X-WR-CALNAME:" + icalEscape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
-		icalFold(&b, l)
+		"X-WR-CALNAME:" + ical.Escape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
+		ical.Fold(&b, l)
 	}
 	for _, m := range ms {
 		end := m.End
@@ -117,22 +118,22 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		for _, l := range []string{
 			"BEGIN:VEVENT",
 			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
-			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
-			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
+			"DTSTAMP:" + m.Modified.UTC().Format(ical.Time),
+			"LAST-MODIFIED:" + m.Modified.UTC().Format(ical.Time),
 			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
-			"DTSTART:" + m.Start.UTC().Format(icalTime),
-			"DTEND:" + end.UTC().Format(icalTime),
-			"SUMMARY:" + icalEscape(m.Name),
-			"LOCATION:" + icalEscape(m.Location),
-			"DESCRIPTION:" + icalEscape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
+			"DTSTART:" + m.Start.UTC().Format(ical.Time),
+			"DTEND:" + end.UTC().Format(ical.Time),
+			"SUMMARY:" + ical.Escape(m.Name),
+			"LOCATION:" + ical.Escape(m.Location),
+			"DESCRIPTION:" + ical.Escape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
 			fmt.Sprintf("URL:%s/meetings/%d", base, m.ID),
 			"STATUS:" + status,
 			"END:VEVENT",
 		} {
-			icalFold(&b, l)
+			ical.Fold(&b, l)
 		}
 	}
-	icalFold(&b, "END:VCALENDAR")
+	ical.Fold(&b, "END:VCALENDAR")
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, no-cache")
 	w.Write([]byte(b.String()))
