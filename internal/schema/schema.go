@@ -20,6 +20,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
 
 // Scope is one package's migrations, recorded under its name in
@@ -54,6 +55,9 @@ func Scopes() []Scope {
 		// The outbox of messages (invitations, notifications) and its
 		// attempt log.
 		{"notify", notify.Migrations()},
+		// The live session: attendance, quorum rules, votes and results
+		// (referring to meetings, agenda items and persons).
+		{"live", live.Migrations()},
 	}
 }
 
