@@ -408,10 +408,10 @@ type Result struct {
 	Version int `json:"version"`
 	Counts
 	Adopted  bool          `json:"adopted"`
-	ByHand   bool          `json:"by_hand"`            // counted by the office, not from ballots
-	Named    []NamedChoice `json:"named"`              // the roll call of a named vote; empty otherwise
-	Excluded []int64       `json:"excluded"`           // did not take part: excluded from the item
-	Reason   string        `json:"reason,omitempty"`   // why a correction was made
+	ByHand   bool          `json:"by_hand"`          // counted by the office, not from ballots
+	Named    []NamedChoice `json:"named"`            // the roll call of a named vote; empty otherwise
+	Excluded []int64       `json:"excluded"`         // did not take part: excluded from the item
+	Reason   string        `json:"reason,omitempty"` // why a correction was made
 	Created  time.Time     `json:"created"`
 }
 
