@@ -29,7 +29,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
+	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/office"
 	"github.com/ratsmappe/ratsmappe/web/portal"
 	"github.com/ratsmappe/ratsmappe/web/reader"
@@ -82,6 +84,12 @@ type Config struct {
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig
+
+	// Live keeps the live session (attendance, votes); nil: a
+	// live.Store on DB and Sessions. MaxLiveFollowers bounds the live
+	// streams open at a time (default 10000).
+	Live             *live.Store
+	MaxLiveFollowers int
 }
 
 // Searcher answers full-text searches; see portal.Searcher.
@@ -106,6 +114,7 @@ type Server struct {
 	folder *folder.Folder
 	office *office.Handler
 	portal *portal.Handler
+	live   *liveweb.Handler
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -127,6 +136,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
 	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
+	if cfg.Live == nil && cfg.Sessions != nil {
+		cfg.Live = live.NewStore(cfg.DB, cfg.Sessions, cfg.Sessions.Now)
+		s.cfg.Live = cfg.Live
+	}
+	s.live = liveweb.New(liveweb.Config{Config: stores, Live: cfg.Live, MaxFollowers: cfg.MaxLiveFollowers})
 	if err := render.Load(); err != nil {
 		return nil, err
 	}

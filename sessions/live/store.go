@@ -669,6 +669,24 @@ func (s *Store) voteContext(ctx context.Context, id int64) (*voteContext, error)
 	return vc, nil
 }
 
+// ErrExcluded refuses the ballot of a person excluded from the item
+// (Befangenheit).
+var ErrExcluded = forbidden("excluded", "Sie sind von diesem Tagesordnungspunkt ausgeschlossen (Befangenheit) und nehmen an der Abstimmung nicht teil.",
+	"You are excluded from this agenda item (conflict of interest) and do not take part in the vote.")
+
+// Excluded reports whether person is excluded from the item of vote id.
+func (s *Store) Excluded(ctx context.Context, id, person int64) (bool, error) {
+	v, err := s.FindVoteByID(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	it, err := s.sessions.FindAgendaItemByID(ctx, staff, v.ItemID)
+	if err != nil {
+		return false, err
+	}
+	return contains(itemExcluded(it), person), nil
+}
+
 // Ballot casts person's choice in open vote id. EFORBIDDEN "excluded" for
 // a person excluded from the item, EFORBIDDEN "not_entitled" for one who
 // does not sit in a seat of the body now; ECONFLICT "vote_closed" once
@@ -686,8 +704,7 @@ func (s *Store) Ballot(ctx context.Context, id, person int64, choice string) err
 	}
 	v := vc.vote
 	if contains(itemExcluded(vc.item), person) {
-		return forbidden("excluded", "Sie sind von diesem Tagesordnungspunkt ausgeschlossen (Befangenheit) und nehmen an der Abstimmung nicht teil.",
-			"You are excluded from this agenda item (conflict of interest) and do not take part in the vote.")
+		return ErrExcluded
 	}
 	if v.State != StateOpen {
 		return conflict("vote_closed", "Die Abstimmung ist geschlossen.", "The vote is closed.")
