@@ -236,6 +236,29 @@ func TestLiveSessionAPI(t *testing.T) {
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/votes/%.0f/close", nv["id"]), map[string]any{"yes": 2, "no": 1, "abstain": 0})
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/end", e.meeting), nil)
 
+	// OParl: the result in words, and the votes in the extension
+	// property; nothing of the non-public item's vote.
+	oparlItem := func(id int64) map[string]any {
+		res, err := http.Get(fmt.Sprintf("%s/oparl/v1/agendaItem/%d", e.srv.URL, id))
+		must(t, err)
+		defer res.Body.Close()
+		var o map[string]any
+		must(t, json.NewDecoder(res.Body).Decode(&o))
+		return o
+	}
+	o := oparlItem(e.public)
+	ov, _ := o["ratsmappe:votes"].([]any)
+	if o["result"] != "abgelehnt (Ja: 1, Nein: 1, Enthaltung: 0)" || len(ov) != 1 {
+		t.Fatalf("OParl agenda item: %v", o)
+	}
+	if v0 := ov[0].(map[string]any); v0["version"] != 2.0 || len(v0["named"].([]any)) != 2 || len(v0["excluded"].([]any)) != 1 {
+		t.Fatalf("OParl votes: %v", v0)
+	}
+	o = oparlItem(e.nonPublic)
+	if _, ok := o["ratsmappe:votes"]; ok || o["result"] != nil || strings.Contains(fmt.Sprint(o), nonPublicTitle) {
+		t.Fatalf("OParl shows the non-public item's vote: %v", o)
+	}
+
 	var audited int
 	must(t, e.db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action IN ('session.start', 'vote.open', 'vote.close', 'vote.correct', 'session.end', 'attendance.set')`).Scan(&audited))
 	if audited != 11 { // start, four attendances, two votes opened and closed, a correction, end
