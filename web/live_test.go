@@ -305,16 +305,7 @@ func TestLiveSecretVoteLeavesNoTrace(t *testing.T) {
 	choiceWord := regexp.MustCompile(`(?i)\b(yes|no|abstain|ja|nein|enthaltung)\b`)
 
 	// The database: every row of every table.
-	tables, err := e.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-	must(t, err)
-	var names []string
-	for tables.Next() {
-		var n string
-		must(t, tables.Scan(&n))
-		names = append(names, n)
-	}
-	tables.Close()
-	for _, table := range names {
+	for _, table := range column[string](t, e.db, `SELECT name FROM sqlite_master WHERE type = 'table'`) {
 		rows, err := e.db.Query(`SELECT * FROM "` + table + `"`)
 		must(t, err)
 		cols, _ := rows.Columns()
@@ -357,15 +348,7 @@ func TestLiveSecretVoteLeavesNoTrace(t *testing.T) {
 	}
 	// Who voted is recorded without order: the rows come in the order
 	// of the persons, not of the ballots.
-	rows, err := e.db.Query(`SELECT person_id FROM live_voted WHERE vote_id = ?`, id)
-	must(t, err)
-	var order []int64
-	for rows.Next() {
-		var p int64
-		must(t, rows.Scan(&p))
-		order = append(order, p)
-	}
-	rows.Close()
+	order := column[int64](t, e.db, `SELECT person_id FROM live_voted WHERE vote_id = ?`, id)
 	if want := []int64{e.person["anna"], e.person["bert"], e.person["carl"], e.person["emil"]}; fmt.Sprint(order) != fmt.Sprint(want) {
 		t.Errorf("live_voted in order %v, want the persons' order %v", order, want)
 	}
@@ -403,6 +386,22 @@ func TestLiveSecretVoteLeavesNoTrace(t *testing.T) {
 			t.Errorf("the API answer names %s: %s", who, b)
 		}
 	}
+}
+
+// column returns the first column of the rows of query.
+func column[T any](t *testing.T, db *sql.DB, query string, args ...any) []T {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	must(t, err)
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		must(t, rows.Scan(&v))
+		out = append(out, v)
+	}
+	must(t, rows.Err())
+	return out
 }
 
 // follower reads a live stream: every "state" event's data, in order.

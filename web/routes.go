@@ -148,20 +148,20 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		// reads and the live stream ask the visibility rule.
 		r.Group(func(r chi.Router) {
 			r.Use(s.office.StaffOnly)
-			r.Post("/meetings/{id}/start", s.live.Start())
-			r.Post("/meetings/{id}/end", s.live.End())
-			r.Put("/meetings/{id}/current", s.live.SetCurrent())
-			r.Put("/meetings/{id}/attendance/{person}", s.live.SetAttendance())
-			r.Put("/organizations/{id}/quorum", s.live.SetQuorumRule())
-			r.Post("/items/{id}/votes", s.live.OpenVote())
-			r.Post("/votes/{id}/close", s.live.Close())
-			r.Post("/votes/{id}/corrections", s.live.Correct())
+			r.Post("/meetings/{id}/start", withID(s.live.Start))
+			r.Post("/meetings/{id}/end", withID(s.live.End))
+			r.Put("/meetings/{id}/current", withID(s.live.SetCurrent))
+			r.Put("/meetings/{id}/attendance/{person}", withID(s.live.SetAttendance))
+			r.Put("/organizations/{id}/quorum", withID(s.live.SetQuorumRule))
+			r.Post("/items/{id}/votes", withID(s.live.OpenVote))
+			r.Post("/votes/{id}/close", withID(s.live.Close))
+			r.Post("/votes/{id}/corrections", withID(s.live.Correct))
 		})
-		r.Get("/meetings/{id}/attendance", s.live.Attendance())
-		r.Get("/meetings/{id}/live", s.live.Stream())
-		r.Get("/items/{id}/votes", s.live.ItemVotes())
-		r.Get("/votes/{id}", s.live.Vote())
-		r.Put("/votes/{id}/ballot", s.live.Ballot())
+		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
+		r.Get("/meetings/{id}/live", withID(s.live.Stream))
+		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
+		r.Get("/votes/{id}", withID(s.live.Vote))
+		r.Put("/votes/{id}/ballot", withID(s.live.Ballot))
 		// ---- end of the live session ----
 
 		// The reader's API (reader.go, annotations.go, diff.go).

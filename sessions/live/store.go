@@ -583,14 +583,13 @@ func (s *Store) votes(ctx context.Context, where string, args ...any) ([]*Vote, 
 	return out, nil
 }
 
-// result returns the newest version of vote id's result.
-func (s *Store) result(ctx context.Context, id int64) (*Result, error) {
+const resultColumns = `version, yes, no, abstain, adopted, by_hand, named, excluded, reason, created`
+
+func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
 	var r Result
 	var adopted, hand int
 	var named, excluded, created string
-	err := s.db.QueryRowContext(ctx, `SELECT version, yes, no, abstain, adopted, by_hand, named, excluded, reason, created FROM live_results
-		WHERE vote_id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&r.Version, &r.Yes, &r.No, &r.Abstain, &adopted, &hand, &named, &excluded, &r.Reason, &created)
-	if err != nil {
+	if err := sc.Scan(&r.Version, &r.Yes, &r.No, &r.Abstain, &adopted, &hand, &named, &excluded, &r.Reason, &created); err != nil {
 		return nil, fmt.Errorf("vote result: %w", err)
 	}
 	r.Adopted, r.ByHand = adopted != 0, hand != 0
@@ -604,28 +603,27 @@ func (s *Store) result(ctx context.Context, id int64) (*Result, error) {
 	return &r, nil
 }
 
+// result returns the newest version of vote id's result.
+func (s *Store) result(ctx context.Context, id int64) (*Result, error) {
+	return scanResult(s.db.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM live_results WHERE vote_id = ? ORDER BY version DESC LIMIT 1`, id))
+}
+
 // FindResults returns every version of vote id's result, oldest first.
 func (s *Store) FindResults(ctx context.Context, id int64) ([]*Result, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM live_results WHERE vote_id = ?`, id).Scan(&n); err != nil {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+resultColumns+` FROM live_results WHERE vote_id = ? ORDER BY version`, id)
+	if err != nil {
 		return nil, fmt.Errorf("vote results: %w", err)
 	}
-	out := make([]*Result, 0, n)
-	for v := 1; v <= n; v++ {
-		var r Result
-		var adopted, hand int
-		var named, excluded, created string
-		if err := s.db.QueryRowContext(ctx, `SELECT version, yes, no, abstain, adopted, by_hand, named, excluded, reason, created FROM live_results
-			WHERE vote_id = ? AND version = ?`, id, v).Scan(&r.Version, &r.Yes, &r.No, &r.Abstain, &adopted, &hand, &named, &excluded, &r.Reason, &created); err != nil {
-			return nil, fmt.Errorf("vote results: %w", err)
+	defer rows.Close()
+	var out []*Result
+	for rows.Next() {
+		r, err := scanResult(rows)
+		if err != nil {
+			return nil, err
 		}
-		r.Adopted, r.ByHand = adopted != 0, hand != 0
-		r.Created, _ = time.Parse(time.RFC3339Nano, created)
-		json.Unmarshal([]byte(named), &r.Named)
-		json.Unmarshal([]byte(excluded), &r.Excluded)
-		out = append(out, &r)
+		out = append(out, r)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // voteContext is what deciding on a ballot or a closing needs.

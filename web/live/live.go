@@ -7,15 +7,12 @@
 package live
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
-	"github.com/ratsmappe/ratsmappe/web/render"
-	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // Config is what the live surface works on.
@@ -59,33 +56,6 @@ func Uncached(path string) bool {
 	return IsStream(path) || (strings.HasPrefix(path, "/api/v1/meetings/") && strings.HasSuffix(path, "/attendance"))
 }
 
-// withID adapts a handler of the object named by the {id} parameter; a
-// malformed id answers like a missing object.
-func withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := request.IDParam(r, "id")
-		if !ok {
-			render.Error(w, r, render.NotFound)
-			return
-		}
-		h(w, r, id)
-	}
-}
-
-// The handlers, by the {id} of their route.
-func (h *Handler) Start() http.HandlerFunc         { return withID(h.start) }
-func (h *Handler) End() http.HandlerFunc           { return withID(h.end) }
-func (h *Handler) SetCurrent() http.HandlerFunc    { return withID(h.setCurrent) }
-func (h *Handler) SetAttendance() http.HandlerFunc { return withID(h.setAttendance) }
-func (h *Handler) Attendance() http.HandlerFunc    { return withID(h.attendance) }
-func (h *Handler) SetQuorumRule() http.HandlerFunc { return withID(h.setQuorumRule) }
-func (h *Handler) OpenVote() http.HandlerFunc      { return withID(h.openVote) }
-func (h *Handler) ItemVotes() http.HandlerFunc     { return withID(h.itemVotes) }
-func (h *Handler) Vote() http.HandlerFunc          { return withID(h.vote) }
-func (h *Handler) Ballot() http.HandlerFunc        { return withID(h.ballot) }
-func (h *Handler) Close() http.HandlerFunc         { return withID(h.close) }
-func (h *Handler) Correct() http.HandlerFunc       { return withID(h.correct) }
-func (h *Handler) Stream() http.HandlerFunc        { return withID(h.stream) }
 func errorf(code, reason, de, en string) *ratsmappe.Error {
 	return &ratsmappe.Error{Code: code, Reason: reason, Message: de, MessageEN: en}
 }

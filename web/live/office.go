@@ -33,8 +33,8 @@ func toSessionJSON(se live.Session) sessionJSON {
 	return out
 }
 
-// start answers POST /api/v1/meetings/{id}/start.
-func (h *Handler) start(w http.ResponseWriter, r *http.Request, id int64) {
+// Start answers POST /api/v1/meetings/{id}/start.
+func (h *Handler) Start(w http.ResponseWriter, r *http.Request, id int64) {
 	se, err := h.live.Start(r.Context(), id)
 	if err != nil {
 		render.Error(w, r, err)
@@ -44,8 +44,8 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusOK, toSessionJSON(se))
 }
 
-// end answers POST /api/v1/meetings/{id}/end.
-func (h *Handler) end(w http.ResponseWriter, r *http.Request, id int64) {
+// End answers POST /api/v1/meetings/{id}/end.
+func (h *Handler) End(w http.ResponseWriter, r *http.Request, id int64) {
 	se, err := h.live.End(r.Context(), id)
 	if err != nil {
 		render.Error(w, r, err)
@@ -55,8 +55,8 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusOK, toSessionJSON(se))
 }
 
-// setCurrent answers PUT /api/v1/meetings/{id}/current {"item": id|0}.
-func (h *Handler) setCurrent(w http.ResponseWriter, r *http.Request, id int64) {
+// SetCurrent answers PUT /api/v1/meetings/{id}/current {"item": id|0}.
+func (h *Handler) SetCurrent(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Item int64 `json:"item"`
 	}
@@ -72,8 +72,8 @@ func (h *Handler) setCurrent(w http.ResponseWriter, r *http.Request, id int64) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// setAttendance answers PUT /api/v1/meetings/{id}/attendance/{person}.
-func (h *Handler) setAttendance(w http.ResponseWriter, r *http.Request, id int64) {
+// SetAttendance answers PUT /api/v1/meetings/{id}/attendance/{person}.
+func (h *Handler) SetAttendance(w http.ResponseWriter, r *http.Request, id int64) {
 	person, ok := request.IDParam(r, "person")
 	if !ok {
 		render.Error(w, r, render.NotFound)
@@ -97,11 +97,11 @@ func (h *Handler) setAttendance(w http.ResponseWriter, r *http.Request, id int64
 		details += fmt.Sprintf(" (für %d)", in.SubstituteFor)
 	}
 	h.folder.Audit(r.Context(), "attendance.set", "meeting", id, details)
-	h.attendance(w, r, id)
+	h.Attendance(w, r, id)
 }
 
-// setQuorumRule answers PUT /api/v1/organizations/{id}/quorum.
-func (h *Handler) setQuorumRule(w http.ResponseWriter, r *http.Request, id int64) {
+// SetQuorumRule answers PUT /api/v1/organizations/{id}/quorum.
+func (h *Handler) SetQuorumRule(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Kind      string `json:"kind"`
 		Number    int    `json:"number"`
@@ -121,8 +121,8 @@ func (h *Handler) setQuorumRule(w http.ResponseWriter, r *http.Request, id int64
 	render.JSON(w, http.StatusOK, map[string]any{"kind": q.Kind, "number": q.Number, "statutory": q.Statutory})
 }
 
-// openVote answers POST /api/v1/items/{id}/votes.
-func (h *Handler) openVote(w http.ResponseWriter, r *http.Request, id int64) {
+// OpenVote answers POST /api/v1/items/{id}/votes.
+func (h *Handler) OpenVote(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Kind   string `json:"kind"`
 		Rule   string `json:"rule"`
@@ -148,9 +148,9 @@ func (h *Handler) openVote(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusCreated, v)
 }
 
-// close answers POST /api/v1/votes/{id}/close, with counts entered by
+// Close answers POST /api/v1/votes/{id}/close, with counts entered by
 // hand in the body for a show of hands, or none.
-func (h *Handler) close(w http.ResponseWriter, r *http.Request, id int64) {
+func (h *Handler) Close(w http.ResponseWriter, r *http.Request, id int64) {
 	var hand *live.Counts
 	if r.ContentLength != 0 {
 		var in struct {
@@ -180,8 +180,8 @@ func (h *Handler) close(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusOK, h.resultJSON(r, v))
 }
 
-// correct answers POST /api/v1/votes/{id}/corrections.
-func (h *Handler) correct(w http.ResponseWriter, r *http.Request, id int64) {
+// Correct answers POST /api/v1/votes/{id}/corrections.
+func (h *Handler) Correct(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Yes     *int        `json:"yes"`
 		No      *int        `json:"no"`

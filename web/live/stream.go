@@ -22,14 +22,14 @@ const heartbeat = 15 * time.Second
 // is dropped rather than held.
 const writeWait = 30 * time.Second
 
-// stream answers GET /api/v1/meetings/{id}/live with Server-Sent Events:
+// Stream answers GET /api/v1/meetings/{id}/live with Server-Sent Events:
 // an event "state" with the live state (sessions/live.View) as the
 // viewer may see it, at once and after every change; an event "gone" if
 // the meeting stops being visible to them. Each follower's state is
 // filtered from a snapshot shared by all followers (Snapshot.For asks the
 // visibility rule), and sent only when it differs from the last one sent
 // — so a change to a non-public item sends a citizen nothing at all.
-func (h *Handler) stream(w http.ResponseWriter, r *http.Request, id int64) {
+func (h *Handler) Stream(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	select {

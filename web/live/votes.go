@@ -26,9 +26,9 @@ type attendeeJSON struct {
 	Name string `json:"name"`
 }
 
-// attendance answers GET /api/v1/meetings/{id}/attendance: who attends
+// Attendance answers GET /api/v1/meetings/{id}/attendance: who attends
 // and the quorum, for whoever may see the meeting.
-func (h *Handler) attendance(w http.ResponseWriter, r *http.Request, id int64) {
+func (h *Handler) Attendance(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	if _, err := h.sessions.FindMeetingByID(ctx, request.Viewer(ctx), id); err != nil {
 		render.Error(w, r, err)
@@ -73,8 +73,8 @@ func (h *Handler) visibleVote(ctx context.Context, v access.Viewer, id int64) (*
 	return vote, nil
 }
 
-// vote answers GET /api/v1/votes/{id}.
-func (h *Handler) vote(w http.ResponseWriter, r *http.Request, id int64) {
+// Vote answers GET /api/v1/votes/{id}.
+func (h *Handler) Vote(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	v, err := h.visibleVote(ctx, request.Viewer(ctx), id)
 	if err != nil {
@@ -84,9 +84,9 @@ func (h *Handler) vote(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusOK, h.voteJSON(r, v))
 }
 
-// itemVotes answers GET /api/v1/items/{id}/votes: the votes on an item
+// ItemVotes answers GET /api/v1/items/{id}/votes: the votes on an item
 // the viewer may see in full, with their newest results.
-func (h *Handler) itemVotes(w http.ResponseWriter, r *http.Request, id int64) {
+func (h *Handler) ItemVotes(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	it, err := h.sessions.FindAgendaItemByID(ctx, request.Viewer(ctx), id)
 	if err != nil || it.Access != access.Full {
@@ -105,10 +105,10 @@ func (h *Handler) itemVotes(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusOK, map[string]any{"item": id, "votes": out})
 }
 
-// ballot answers PUT /api/v1/votes/{id}/ballot {"choice": …}: the
+// Ballot answers PUT /api/v1/votes/{id}/ballot {"choice": …}: the
 // signed-in member's own ballot. Nothing about it is logged or audited;
 // the answer does not repeat the choice.
-func (h *Handler) ballot(w http.ResponseWriter, r *http.Request, id int64) {
+func (h *Handler) Ballot(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
 	if v.AccountID == 0 {
