@@ -2,6 +2,8 @@ package live
 
 import (
 	"context"
+	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -26,29 +28,54 @@ type Snapshot struct {
 	Attendance *AttendanceState
 	Names      map[int64]string
 	Votes      map[int64][]*Vote // by agenda item, oldest first
+
+	mu   sync.Mutex
+	json map[[2]access.Access][]byte // JSON, by what the viewer may see
 }
 
 // Snapshot returns the state of meeting id, read anew if it changed or is
-// older than snapshotMaxAge; ENOTFOUND for a missing meeting.
+// older than snapshotMaxAge; ENOTFOUND for a missing meeting. However
+// many followers ask at once after a change, one of them reads it and the
+// others wait for that read.
 func (s *Store) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
-	version := s.hub.Version(id)
-	now := s.now()
-	s.mu.Lock()
-	snap := s.snaps[id]
-	s.mu.Unlock()
-	if snap != nil && snap.Version == version && now.Sub(snap.Read) < snapshotMaxAge && !now.Before(snap.Read) {
+	if snap := s.freshSnapshot(id); snap != nil {
 		return snap, nil
 	}
-	snap, err := s.readSnapshot(ctx, id, version, now)
+	s.mu.Lock()
+	l := s.reading[id]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.reading[id] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	defer l.Unlock()
+	if snap := s.freshSnapshot(id); snap != nil {
+		return snap, nil // read by another follower meanwhile
+	}
+	// The version is taken before the read: a change during it makes the
+	// snapshot stale at once, and the next call reads again.
+	snap, err := s.readSnapshot(ctx, id, s.hub.Version(id), s.now())
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	if old := s.snaps[id]; old == nil || old.Version <= snap.Version {
-		s.snaps[id] = snap
-	}
+	s.snaps[id] = snap
 	s.mu.Unlock()
 	return snap, nil
+}
+
+// freshSnapshot returns the kept snapshot of meeting id if no change was
+// published since it was read and it is younger than snapshotMaxAge.
+func (s *Store) freshSnapshot(id int64) *Snapshot {
+	version, now := s.hub.Version(id), s.now()
+	s.mu.Lock()
+	snap := s.snaps[id]
+	s.mu.Unlock()
+	if snap != nil && snap.Version == version && now.Sub(snap.Read) < snapshotMaxAge && !now.Before(snap.Read) {
+		return snap
+	}
+	return nil
 }
 
 func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now time.Time) (*Snapshot, error) {
@@ -70,16 +97,20 @@ func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now 
 	for _, v := range vs {
 		snap.Votes[v.ItemID] = append(snap.Votes[v.ItemID], v)
 	}
-	persons := append([]int64{}, snap.Attendance.Members...)
-	for _, a := range snap.Attendance.Attendees {
-		persons = append(persons, a.Person)
+	// The names of the body's members in one query; deputies one by one.
+	ps, err := s.sessions.FindPersons(ctx, sessions.PersonFilter{OrganizationID: m.OrganizationID})
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range persons {
-		if _, ok := snap.Names[p]; ok {
+	for _, p := range ps {
+		snap.Names[p.ID] = p.Name()
+	}
+	for _, a := range snap.Attendance.Attendees {
+		if _, ok := snap.Names[a.Person]; ok {
 			continue
 		}
-		if pe, err := s.sessions.FindPersonByID(ctx, p); err == nil {
-			snap.Names[p] = pe.Name()
+		if pe, err := s.sessions.FindPersonByID(ctx, a.Person); err == nil {
+			snap.Names[a.Person] = pe.Name()
 		}
 	}
 	return snap, nil
@@ -128,6 +159,47 @@ type VoteView struct {
 	Names map[int64]string `json:"names,omitempty"` // of the persons in a roll call and the excluded
 }
 
+// JSONFor returns For(v, now) as JSON. Every viewer to whom the rule
+// gives the same access to the meeting and to the current item sees the
+// same view, so it is encoded once per snapshot for all of them — a
+// thousand followers cost one encoding per change.
+func (snap *Snapshot) JSONFor(v access.Viewer, now time.Time) ([]byte, bool) {
+	key := [2]access.Access{access.MeetingAccess(v, snap.Meeting.Facts(), now), access.None}
+	if key[0] == access.None {
+		return nil, false
+	}
+	if cur := snap.current(); cur != nil {
+		key[1] = access.ItemAccess(v, cur.Facts(snap.Meeting.Facts()), now)
+	}
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	if b, ok := snap.json[key]; ok {
+		return b, true
+	}
+	view, ok := snap.For(v, now)
+	if !ok {
+		return nil, false
+	}
+	b, err := json.Marshal(view)
+	if err != nil {
+		return nil, false
+	}
+	if snap.json == nil {
+		snap.json = map[[2]access.Access][]byte{}
+	}
+	snap.json[key] = b
+	return b, true
+}
+
+func (snap *Snapshot) current() *sessions.AgendaItem {
+	for _, it := range snap.Items {
+		if it.ID == snap.Session.Current {
+			return it
+		}
+	}
+	return nil
+}
+
 // For returns what viewer v may see of the snapshot at now, asking the
 // visibility rule (package access) for the meeting and the current item;
 // ok is false if v may not see the meeting at all. Of an item v may see
@@ -145,12 +217,7 @@ func (snap *Snapshot) For(v access.Viewer, now time.Time) (view *View, ok bool) 
 			view.Attendance.Present = append(view.Attendance.Present, PersonView{ID: a.Person, Name: snap.Names[a.Person], For: a.SubstituteFor})
 		}
 	}
-	var cur *sessions.AgendaItem
-	for _, it := range snap.Items {
-		if it.ID == snap.Session.Current {
-			cur = it
-		}
-	}
+	cur := snap.current()
 	if cur == nil {
 		return view, true
 	}

@@ -29,10 +29,12 @@ type Store struct {
 	hub      *Hub
 
 	// mu guards tallies, the counts of open secret votes (see the package
-	// doc), and snaps, the newest snapshot of each meeting.
+	// doc), snaps, the newest snapshot of each meeting, and reading, the
+	// lock held while a meeting's snapshot is read.
 	mu      sync.Mutex
 	tallies map[int64]*Counts
 	snaps   map[int64]*Snapshot
+	reading map[int64]*sync.Mutex
 }
 
 // staff is the viewer the store reads sessions' records as: everything.
@@ -44,7 +46,7 @@ func NewStore(db *sql.DB, st *sessions.Store, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, snaps: map[int64]*Snapshot{}}
+	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, snaps: map[int64]*Snapshot{}, reading: map[int64]*sync.Mutex{}}
 }
 
 // Hub returns the hub that tells followers of a meeting about changes.
@@ -565,7 +567,9 @@ func (s *Store) votes(ctx context.Context, where string, args ...any) ([]*Vote, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find votes: %w", err)
 	}
+	byID := map[int64]*Vote{}
 	for _, v := range out {
+		byID[v.ID] = v
 		if v.State == StateOpen {
 			table := "live_ballots"
 			if v.Kind == Secret {
@@ -574,13 +578,49 @@ func (s *Store) votes(ctx context.Context, where string, args ...any) ([]*Vote, 
 			if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE vote_id = ?`, v.ID).Scan(&v.Voted); err != nil {
 				return nil, fmt.Errorf("find votes: %w", err)
 			}
-			continue
-		}
-		if v.Result, err = s.result(ctx, v.ID); err != nil {
-			return nil, err
 		}
 	}
-	return out, nil
+	if len(out) == 0 {
+		return out, nil
+	}
+	// The newest result of every vote, in one query.
+	rows, err = s.db.QueryContext(ctx, `SELECT r.vote_id, `+prefixed("r.", resultColumns)+` FROM live_votes v
+		JOIN agenda_items a ON a.id = v.agenda_item_id
+		JOIN live_results r ON r.vote_id = v.id AND r.version = (SELECT MAX(version) FROM live_results WHERE vote_id = v.id)
+		WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find votes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		r, err := scanResult(withID{&id, rows})
+		if err != nil {
+			return nil, err
+		}
+		if v := byID[id]; v != nil {
+			v.Result = r
+		}
+	}
+	return out, rows.Err()
+}
+
+// withID scans a leading id column into id and the rest with a scanner
+// of the remaining columns.
+type withID struct {
+	id *int64
+	sc interface{ Scan(...any) error }
+}
+
+func (w withID) Scan(dest ...any) error { return w.sc.Scan(append([]any{w.id}, dest...)...) }
+
+// prefixed qualifies each of the comma-separated columns with alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + c
+	}
+	return strings.Join(cols, ", ")
 }
 
 const resultColumns = `version, yes, no, abstain, adopted, by_hand, named, excluded, reason, created`
@@ -603,10 +643,6 @@ func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
 	return &r, nil
 }
 
-// result returns the newest version of vote id's result.
-func (s *Store) result(ctx context.Context, id int64) (*Result, error) {
-	return scanResult(s.db.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM live_results WHERE vote_id = ? ORDER BY version DESC LIMIT 1`, id))
-}
 
 // FindResults returns every version of vote id's result, oldest first.
 func (s *Store) FindResults(ctx context.Context, id int64) ([]*Result, error) {
@@ -821,10 +857,10 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 	}
 	delete(s.tallies, id)
 	v.State, v.ClosedAt, v.Result, v.Voted = StateClosed, r.Created, r, 0
+	s.hub.Publish(v.MeetingID) // the live view shows the vote's record, not the item's text
 	if err := s.recordOnItem(ctx, v); err != nil {
 		return nil, err
 	}
-	s.hub.Publish(v.MeetingID)
 	return v, nil
 }
 
@@ -950,9 +986,9 @@ func (s *Store) Correct(ctx context.Context, id int64, c Correction) (*Vote, err
 		return nil, err
 	}
 	v.Result = r
+	s.hub.Publish(v.MeetingID)
 	if err := s.recordOnItem(ctx, v); err != nil {
 		return nil, err
 	}
-	s.hub.Publish(v.MeetingID)
 	return v, nil
 }

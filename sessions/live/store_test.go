@@ -3,8 +3,10 @@ package live_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,6 +292,23 @@ func TestSnapshotForViewers(t *testing.T) {
 	}
 	if !citizen.Attendance.Quorum.Reached || len(citizen.Attendance.Present) != 3 {
 		t.Fatalf("attendance %+v", citizen.Attendance)
+	}
+	// The shared encoding is each viewer's own view.
+	excluded := member
+	excluded.PersonID = c.m[1]
+	must(t, c.st.AddExclusion(ctx, c.nonPublic, c.m[1], "Befangenheit"))
+	c.live.Hub().Publish(c.meeting)
+	snap, err = c.live.Snapshot(ctx, c.meeting)
+	must(t, err)
+	for _, v := range []access.Viewer{{}, member, excluded, member, {}, {Role: access.RoleClerk}} {
+		view, _ := snap.For(v, now)
+		want, _ := json.Marshal(view)
+		if got, _ := snap.JSONFor(v, now); string(got) != string(want) {
+			t.Errorf("viewer %+v: shared %s, own %s", v, got, want)
+		}
+	}
+	if got, _ := snap.JSONFor(excluded, now); strings.Contains(string(got), "Grundstück") {
+		t.Errorf("the excluded member's view: %s", got)
 	}
 
 	// An unpublished meeting does not exist for the public.

@@ -2,7 +2,6 @@ package live
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -48,7 +47,7 @@ func (h *Handler) Stream(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	view, ok := snap.For(v, h.sessions.Now())
+	view, ok := snap.JSONFor(v, h.sessions.Now())
 	if !ok {
 		render.Error(w, r, render.NotFound)
 		return
@@ -73,15 +72,11 @@ func (h *Handler) Stream(w http.ResponseWriter, r *http.Request, id int64) {
 		return rc.Flush() == nil
 	}
 	state := func() bool {
-		b, err := json.Marshal(view)
-		if err != nil {
-			return false
-		}
-		if bytes.Equal(b, last) {
+		if bytes.Equal(view, last) {
 			return true
 		}
-		last = b
-		return send("state", b)
+		last = view
+		return send("state", view)
 	}
 	if _, err := w.Write([]byte("retry: 5000\n\n")); err != nil || !state() {
 		return
@@ -108,7 +103,7 @@ func (h *Handler) Stream(w http.ResponseWriter, r *http.Request, id int64) {
 			send("gone", []byte("{}"))
 			return
 		}
-		if view, ok = snap.For(v, h.sessions.Now()); !ok {
+		if view, ok = snap.JSONFor(v, h.sessions.Now()); !ok {
 			send("gone", []byte("{}"))
 			return
 		}
