@@ -28,11 +28,13 @@ type Store struct {
 	now      func() time.Time
 	hub      *Hub
 
-	// mu guards tallies, the counts of open secret votes (see the package
-	// doc), snaps, the newest snapshot of each meeting, and reading, the
-	// lock held while a meeting's snapshot is read.
+	// counting guards tallies, the counts of open secret votes (see the
+	// package doc); a closing holds it from the count to the commit.
+	counting sync.Mutex
+	tallies  map[int64]*Counts
+	// mu guards snaps, the newest snapshot of each meeting, and reading,
+	// the lock held while a meeting's snapshot is read.
 	mu      sync.Mutex
-	tallies map[int64]*Counts
 	snaps   map[int64]*Snapshot
 	reading map[int64]*sync.Mutex
 }
@@ -505,9 +507,9 @@ func (s *Store) OpenVote(ctx context.Context, item int64, kind, rule, reason str
 		return nil, fmt.Errorf("open vote: %w", err)
 	}
 	if kind == Secret {
-		s.mu.Lock()
+		s.counting.Lock()
 		s.tallies[v.ID] = &Counts{}
-		s.mu.Unlock()
+		s.counting.Unlock()
 	}
 	s.hub.Publish(m.ID)
 	return v, nil
@@ -643,7 +645,6 @@ func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
 	return &r, nil
 }
 
-
 // FindResults returns every version of vote id's result, oldest first.
 func (s *Store) FindResults(ctx context.Context, id int64) ([]*Result, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+resultColumns+` FROM live_results WHERE vote_id = ? ORDER BY version`, id)
@@ -774,8 +775,8 @@ func (s *Store) Ballot(ctx context.Context, id, person int64, choice string) err
 // choice in memory, under one lock, so that the record and the count
 // cannot be told apart by order.
 func (s *Store) secretBallot(ctx context.Context, id, person int64, choice string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.counting.Lock()
+	defer s.counting.Unlock()
 	t := s.tallies[id]
 	if t == nil {
 		return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Das Ratsbüro gibt das Ergebnis von Hand ein oder wiederholt die Abstimmung.",
@@ -808,8 +809,8 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 		return nil, conflict("vote_closed", "Die Abstimmung ist bereits geschlossen.", "The vote is closed already.")
 	}
 	r := &Result{Version: 1, Excluded: vc.excluded, Named: []NamedChoice{}, Created: s.now()}
-	s.mu.Lock()
-	defer s.mu.Unlock() // no secret ballot between the count and the closing
+	s.counting.Lock()
+	defer s.counting.Unlock() // no secret ballot between the count and the closing
 	switch {
 	case hand != nil:
 		if v.Kind == Named {
