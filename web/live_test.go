@@ -36,6 +36,7 @@ import (
 type liveEnv struct {
 	t         *testing.T
 	db        *sql.DB
+	st        *sessions.Store
 	srv       *httptest.Server
 	tokens    map[string]string
 	person    map[string]int64
@@ -65,7 +66,10 @@ func (b *syncBuffer) String() string {
 
 const nonPublicTitle = "Grundstück Lindenplatz"
 
-func newLiveEnv(t *testing.T) *liveEnv {
+func newLiveEnv(t *testing.T) *liveEnv { return newLiveEnvWith(t, web.Config{}) }
+
+// newLiveEnvWith builds the env on a server with cfg's limits.
+func newLiveEnvWith(t *testing.T, cfg web.Config) *liveEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -103,6 +107,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	m := &sessions.Meeting{OrganizationID: rat.ID, Name: "Ratssitzung", Start: time.Now().Add(time.Hour)}
 	must(t, st.CreateMeeting(ctx, m))
 	e.meeting = m.ID
+	e.st = st
 	pub := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Schule", Public: true}
 	must(t, st.CreateAgendaItem(ctx, pub))
 	np := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: nonPublicTitle}
@@ -115,8 +120,9 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs})
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Accounts: acc, PacketDir: filepath.Join(dir, "packets"),
-		Logger: slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	cfg.Documents, cfg.Sessions, cfg.DB, cfg.Accounts, cfg.PacketDir = svc, st, db, acc, filepath.Join(dir, "packets")
+	cfg.Logger = slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := web.NewServer(cfg)
 	must(t, err)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
@@ -500,5 +506,43 @@ func TestLiveStreamFiltersPerViewer(t *testing.T) {
 	// The citizen saw the non-public item as its stub.
 	if !strings.Contains(strings.Join(citizen.all, "\n"), sessions.StubTitle) {
 		t.Errorf("the citizen never saw the stub of the non-public item: %v", citizen.all)
+	}
+}
+
+// Live streams have their own bound instead of the admission lanes: the
+// one too many is refused at once, typed; a closed stream frees its
+// place. A meeting that stops being visible ends a citizen's stream.
+func TestLiveStreamBoundAndGone(t *testing.T) {
+	e := newLiveEnvWith(t, web.Config{MaxLiveFollowers: 2, MaxInFlight: 1})
+	e.want(404, "", "", "GET", "/meetings/999/live", nil)
+	citizen := e.follow("")
+	e.follow("anna")
+	citizen.until(t, "citizen", `"running":false`)
+	res, err := http.Get(fmt.Sprintf("%s/api/v1/meetings/%d/live", e.srv.URL, e.meeting))
+	must(t, err)
+	var refused map[string]any
+	json.NewDecoder(res.Body).Decode(&refused)
+	res.Body.Close()
+	if res.StatusCode != 503 || refused["reason"] != "too_many_followers" || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("the third follower: %d %v", res.StatusCode, refused)
+	}
+	// Two streams hold no admission slot: the API still answers.
+	e.want(200, "", "", "GET", fmt.Sprintf("/meetings/%d/attendance", e.meeting), nil)
+
+	must(t, e.st.UnpublishMeeting(context.Background(), e.meeting))
+	e.attend("anna") // wakes the followers
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case d, ok := <-citizen.events:
+			if !ok {
+				return // ended after "gone"
+			}
+			if strings.Contains(d, `"attendance"`) && strings.Contains(d, "Anna") {
+				t.Fatalf("an unpublished meeting's state reached the citizen: %s", d)
+			}
+		case <-deadline:
+			t.Fatal("the citizen's stream did not end when the meeting was unpublished")
+		}
 	}
 }
