@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -129,27 +128,14 @@ func newLiveEnvWith(t *testing.T, cfg web.Config) *liveEnv {
 	return e
 }
 
-// do sends a JSON request as who ("" is anonymous), returns status and
-// the decoded body.
+// do sends a JSON request as who ("" is anonymous) by annEnv.do and
+// returns status and the decoded body.
 func (e *liveEnv) do(who, method, path string, body any) (int, map[string]any) {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		j, _ := json.Marshal(body)
-		r = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+"/api/v1"+path, r)
-	if who != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	must(e.t, err)
-	defer res.Body.Close()
+	status, b := (&annEnv{t: e.t, srv: e.srv, tokens: e.tokens}).do(who, method, "/api/v1"+path, body)
 	var out map[string]any
-	b, _ := io.ReadAll(res.Body)
 	json.Unmarshal(b, &out)
-	return res.StatusCode, out
+	return status, out
 }
 
 // want sends a request and fails unless it answers status (and, for a
