@@ -2,7 +2,8 @@
 // middleware (proxies, limits, admission, sign-in, CSRF, the public
 // cache), sign-in itself, health and metrics, OParl (until it moves to
 // web/oparl), and the one route table (routes.go) that registers the
-// handlers of every surface — web/portal, web/office, web/reader.
+// handlers of every surface — web/portal, web/office, web/reader,
+// web/live.
 //
 // Errors are mapped to HTTP statuses in one place (render.Error). A person
 // never sees an internal error's text, only "internal error" and a

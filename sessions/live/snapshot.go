@@ -61,6 +61,14 @@ func (s *Store) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
 	}
 	s.mu.Lock()
 	s.snaps[id] = snap
+	// Keep the snapshots of followed meetings only: a meeting nobody
+	// follows any more does not hold its state in memory for months.
+	for m := range s.snaps {
+		if m != id && s.hub.Followers(m) == 0 {
+			delete(s.snaps, m)
+			delete(s.reading, m)
+		}
+	}
 	s.mu.Unlock()
 	return snap, nil
 }

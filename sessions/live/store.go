@@ -782,12 +782,12 @@ func (s *Store) secretBallot(ctx context.Context, id, person int64, choice strin
 		return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Das Ratsbüro gibt das Ergebnis von Hand ein oder wiederholt die Abstimmung.",
 			"The count of this secret vote is lost (the server restarted). The office enters the result by hand or repeats the vote.")
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO live_voted (vote_id, person_id) VALUES (?, ?)`, id, person)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO live_voted (vote_id, person_id) VALUES (?, ?) ON CONFLICT (vote_id, person_id) DO NOTHING`, id, person)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "PRIMARY KEY") {
-			return conflict("already_voted", "Sie haben in dieser geheimen Abstimmung bereits abgestimmt.", "You have voted in this secret vote already.")
-		}
 		return fmt.Errorf("secret ballot: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return conflict("already_voted", "Sie haben in dieser geheimen Abstimmung bereits abgestimmt.", "You have voted in this secret vote already.")
 	}
 	t.Add(choice)
 	return nil
