@@ -532,3 +532,20 @@ func TestLiveStreamBoundAndGone(t *testing.T) {
 		}
 	}
 }
+
+// A stream lives longer than the server's WriteTimeout (cmd sets 10
+// minutes, for packet downloads): each write of the stream sets its own
+// deadline.
+func TestLiveStreamOutlivesWriteTimeout(t *testing.T) {
+	e := newLiveEnv(t)
+	srv := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e.srv = srv
+	citizen := e.follow("")
+	citizen.until(t, "citizen", `"running":false`)
+	time.Sleep(time.Second) // past the server's write deadline
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
+	citizen.until(t, "citizen", `"running":true`)
+}
