@@ -564,3 +564,42 @@ func TestLiveStreamOutlivesWriteTimeout(t *testing.T) {
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
 	citizen.until(t, "citizen", `"running":true`)
 }
+
+// Members ask to speak from the tablet; the office gives the floor. A
+// non-public item's speaker list reaches its members, never a citizen.
+func TestLiveSpeakerList(t *testing.T) {
+	e := newLiveEnv(t)
+	citizen, anna := e.follow(""), e.follow("anna")
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
+	e.attend("anna", "bert", "carl", "dora")
+	e.want(204, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/current", e.meeting), map[string]any{"item": e.nonPublic})
+	speakers := fmt.Sprintf("/items/%d/speakers", e.nonPublic)
+	e.want(204, "", "bert", "POST", speakers, nil)
+	e.want(204, "", "anna", "POST", speakers, nil)
+	e.want(409, "already_listed", "anna", "POST", speakers, nil)
+	e.want(404, "", "dora", "POST", speakers, nil) // excluded: sees only the stub
+	e.want(404, "", "", "GET", speakers, nil)
+	e.want(403, "", "anna", "POST", fmt.Sprintf("/items/%d/speakers/%d/start", e.nonPublic, e.person["bert"]), nil)
+	e.want(204, "", "clerk", "PUT", fmt.Sprintf("/items/%d/speaking-limit", e.nonPublic), map[string]any{"seconds": 120})
+	e.want(204, "", "clerk", "POST", fmt.Sprintf("/items/%d/speakers/%d/start", e.nonPublic, e.person["bert"]), nil)
+	anna.until(t, "anna", `"current":{"person":`+fmt.Sprint(e.person["bert"]), `"name":"Bert Muster"`, `"limit_seconds":120`)
+	list := e.want(200, "", "anna", "GET", speakers, nil)
+	if w := list["waiting"].([]any); len(w) != 1 {
+		t.Fatalf("waiting %v", list)
+	}
+	e.want(404, "", "bert", "DELETE", fmt.Sprintf("/items/%d/speakers/%d", e.nonPublic, e.person["anna"]), nil)
+	e.want(204, "", "anna", "DELETE", fmt.Sprintf("/items/%d/speakers/%d", e.nonPublic, e.person["anna"]), nil)
+	e.want(204, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/speech/end", e.meeting), nil)
+
+	// The public item: the citizen follows its speakers.
+	e.want(204, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/current", e.meeting), map[string]any{"item": e.public})
+	e.want(204, "", "carl", "POST", fmt.Sprintf("/items/%d/speakers", e.public), nil)
+	e.want(403, "excluded", "dora", "POST", fmt.Sprintf("/items/%d/speakers", e.public), nil)
+	citizen.until(t, "citizen", `"title":"Schule"`, `"name":"Carl Muster"`)
+	for _, d := range citizen.all {
+		stub := strings.Contains(d, `"public":false`)
+		if strings.Contains(d, nonPublicTitle) || (stub && !strings.Contains(d, `"speakers":null`)) || strings.Contains(d, `"limit_seconds":120`) {
+			t.Errorf("the citizen's stream carries the non-public item's speakers: %s", d)
+		}
+	}
+}

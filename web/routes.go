@@ -156,12 +156,18 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/items/{id}/votes", withID(s.live.OpenVote))
 			r.Post("/votes/{id}/close", withID(s.live.Close))
 			r.Post("/votes/{id}/corrections", withID(s.live.Correct))
+			r.Post("/items/{id}/speakers/{person}/start", withID(s.live.GiveFloor))
+			r.Post("/meetings/{id}/speech/end", withID(s.live.EndSpeech))
+			r.Put("/items/{id}/speaking-limit", withID(s.live.SetSpeakingLimit))
 		})
 		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
 		r.Get("/meetings/{id}/live", withID(s.live.Stream))
 		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
 		r.Get("/votes/{id}", withID(s.live.Vote))
 		r.Put("/votes/{id}/ballot", withID(s.live.Ballot))
+		r.Get("/items/{id}/speakers", withID(s.live.Speakers))
+		r.Post("/items/{id}/speakers", withID(s.live.RequestToSpeak))
+		r.Delete("/items/{id}/speakers/{person}", withID(s.live.WithdrawRequest))
 		// ---- end of the live session ----
 
 		// The reader's API (reader.go, annotations.go, diff.go).

@@ -28,6 +28,7 @@ type Snapshot struct {
 	Attendance *AttendanceState
 	Names      map[int64]string
 	Votes      map[int64][]*Vote // by agenda item, oldest first
+	Speakers   *Speakers         // of the current item; nil if none
 
 	mu   sync.Mutex
 	json map[[2]access.Access][]byte // JSON, by what the viewer may see
@@ -105,6 +106,11 @@ func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now 
 	for _, v := range vs {
 		snap.Votes[v.ItemID] = append(snap.Votes[v.ItemID], v)
 	}
+	if snap.Session.Current != 0 {
+		if snap.Speakers, err = s.FindSpeakers(ctx, snap.Session.Current); err != nil {
+			return nil, err
+		}
+	}
 	// The names of the body's members in one query; deputies one by one.
 	ps, err := s.sessions.FindPersons(ctx, sessions.PersonFilter{OrganizationID: m.OrganizationID})
 	if err != nil {
@@ -113,12 +119,19 @@ func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now 
 	for _, p := range ps {
 		snap.Names[p.ID] = p.Name()
 	}
+	var others []int64
 	for _, a := range snap.Attendance.Attendees {
-		if _, ok := snap.Names[a.Person]; ok {
+		others = append(others, a.Person)
+	}
+	if sp := snap.Speakers; sp != nil && sp.Current != nil {
+		others = append(others, sp.Current.Person) // the floor may go to a guest
+	}
+	for _, p := range others {
+		if _, ok := snap.Names[p]; ok {
 			continue
 		}
-		if pe, err := s.sessions.FindPersonByID(ctx, a.Person); err == nil {
-			snap.Names[a.Person] = pe.Name()
+		if pe, err := s.sessions.FindPersonByID(ctx, p); err == nil {
+			snap.Names[p] = pe.Name()
 		}
 	}
 	return snap, nil
@@ -138,6 +151,22 @@ type View struct {
 	// Vote is the newest vote on the current item — open, or closed with
 	// its result — if the viewer may see the item in full.
 	Vote *VoteView `json:"vote"`
+	// Speakers is the current item's speaker list, with names, if the
+	// viewer may see the item in full.
+	Speakers *SpeakersView `json:"speakers"`
+}
+
+// SpeakersView is the speaker list in the live view.
+type SpeakersView struct {
+	Current      *SpeakerView  `json:"current"`
+	Waiting      []SpeakerView `json:"waiting"`
+	LimitSeconds int           `json:"limit_seconds"`
+}
+
+// SpeakerView is one speaker with their name.
+type SpeakerView struct {
+	Speaker
+	Name string `json:"name"`
 }
 
 // ItemView is an agenda item in the live view.
@@ -244,6 +273,16 @@ func (snap *Snapshot) For(v access.Viewer, now time.Time) (view *View, ok bool) 
 				}
 			}
 			view.Vote = vv
+		}
+		if sp := snap.Speakers; sp != nil {
+			sv := &SpeakersView{Waiting: []SpeakerView{}, LimitSeconds: sp.LimitSeconds}
+			if sp.Current != nil {
+				sv.Current = &SpeakerView{Speaker: *sp.Current, Name: snap.Names[sp.Current.Person]}
+			}
+			for _, w := range sp.Waiting {
+				sv.Waiting = append(sv.Waiting, SpeakerView{Speaker: w, Name: snap.Names[w.Person]})
+			}
+			view.Speakers = sv
 		}
 	case access.Stub:
 		title := cur.PublicTitle

@@ -320,3 +320,46 @@ func TestSnapshotForViewers(t *testing.T) {
 		t.Fatal("a draft meeting is live for the public")
 	}
 }
+
+func TestSpeakerList(t *testing.T) {
+	ctx := context.Background()
+	c := newCouncil(t)
+	err := c.live.RequestToSpeak(ctx, c.public, c.m[0])
+	wantReason(t, "before the start", err, ratsmappe.ECONFLICT, "not_running")
+	_, err = c.live.Start(ctx, c.meeting)
+	must(t, err)
+	c.present(t, c.m[0], c.m[1], c.m[2])
+	must(t, c.live.SetCurrentItem(ctx, c.meeting, c.public))
+	err = c.live.RequestToSpeak(ctx, c.public, c.m[3])
+	wantReason(t, "absent member", err, ratsmappe.EFORBIDDEN, "not_present")
+	err = c.live.RequestToSpeak(ctx, c.public, c.m[1])
+	wantReason(t, "excluded member", err, ratsmappe.EFORBIDDEN, "excluded")
+	must(t, c.live.RequestToSpeak(ctx, c.public, c.m[2]))
+	must(t, c.live.RequestToSpeak(ctx, c.public, c.m[0]))
+	err = c.live.RequestToSpeak(ctx, c.public, c.m[0])
+	wantReason(t, "second request", err, ratsmappe.ECONFLICT, "already_listed")
+	must(t, c.live.SetSpeakingLimit(ctx, c.public, 180))
+
+	sp, err := c.live.FindSpeakers(ctx, c.public)
+	must(t, err)
+	if sp.Current != nil || len(sp.Waiting) != 2 || sp.Waiting[0].Person != c.m[2] || sp.LimitSeconds != 180 {
+		t.Fatalf("list %+v", sp)
+	}
+	must(t, c.live.GiveFloor(ctx, c.public, c.m[2]))
+	must(t, c.live.GiveFloor(ctx, c.public, c.m[0])) // ends Carl's speech
+	sp, err = c.live.FindSpeakers(ctx, c.public)
+	must(t, err)
+	if sp.Current == nil || sp.Current.Person != c.m[0] || len(sp.Waiting) != 0 {
+		t.Fatalf("after two speeches %+v", sp)
+	}
+	must(t, c.live.EndSpeech(ctx, c.meeting))
+	must(t, c.live.RequestToSpeak(ctx, c.public, c.m[0])) // again, after speaking
+	must(t, c.live.WithdrawRequest(ctx, c.public, c.m[0]))
+	wantReason(t, "withdraw twice", c.live.WithdrawRequest(ctx, c.public, c.m[0]), ratsmappe.ENOTFOUND, "")
+	sp, err = c.live.FindSpeakers(ctx, c.public)
+	must(t, err)
+	if sp.Current != nil || len(sp.Waiting) != 0 {
+		t.Fatalf("at the end %+v", sp)
+	}
+	wantReason(t, "limit", c.live.SetSpeakingLimit(ctx, c.public, -1), ratsmappe.EINVALID, "bad_limit")
+}
