@@ -228,6 +228,16 @@ func TestLiveSessionAPI(t *testing.T) {
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/votes/%.0f/close", nv["id"]), map[string]any{"yes": 2, "no": 1, "abstain": 0})
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/end", e.meeting), nil)
 
+	// A person's record: the corrected roll call counts.
+	rec := e.want(200, "", "", "GET", fmt.Sprintf("/persons/%d/votes", e.person["anna"]), nil)
+	if vs := rec["votes"].([]any); len(vs) != 1 || vs[0].(map[string]any)["choice"] != "yes" || vs[0].(map[string]any)["title"] != "Schule" {
+		t.Fatalf("anna's record %v", rec)
+	}
+	if rec := e.want(200, "", "", "GET", fmt.Sprintf("/persons/%d/votes", e.person["carl"]), nil); len(rec["votes"].([]any)) != 0 {
+		t.Fatalf("carl's record after the correction %v", rec)
+	}
+	e.want(404, "", "", "GET", "/persons/999/votes", nil)
+
 	// OParl: the result in words, and the votes in the extension
 	// property; nothing of the non-public item's vote.
 	oparlItem := func(id int64) map[string]any {
@@ -504,6 +514,19 @@ func TestLiveStreamFiltersPerViewer(t *testing.T) {
 			}
 		}
 	}
+	// The named vote on the non-public item is in anna's record for
+	// members only.
+	record := fmt.Sprintf("/persons/%d/votes", e.person["anna"])
+	if rec := e.want(200, "", "", "GET", record, nil); len(rec["votes"].([]any)) != 0 || strings.Contains(fmt.Sprint(rec), nonPublicTitle) {
+		t.Errorf("the public record shows a non-public vote: %v", rec)
+	}
+	if rec := e.want(200, "", "bert", "GET", record, nil); len(rec["votes"].([]any)) != 1 {
+		t.Errorf("a member's view of the record: %v", rec)
+	}
+	if rec := e.want(200, "", "dora", "GET", record, nil); len(rec["votes"].([]any)) != 0 {
+		t.Errorf("the excluded member's view of the record: %v", rec)
+	}
+
 	// The citizen saw the non-public item as its stub.
 	if !strings.Contains(strings.Join(citizen.all, "\n"), sessions.StubTitle) {
 		t.Errorf("the citizen never saw the stub of the non-public item: %v", citizen.all)

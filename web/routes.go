@@ -165,6 +165,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
 		r.Get("/votes/{id}", withID(s.live.Vote))
 		r.Put("/votes/{id}/ballot", withID(s.live.Ballot))
+		r.Get("/persons/{id}/votes", withID(s.live.PersonVotes))
 		r.Get("/items/{id}/speakers", withID(s.live.Speakers))
 		r.Post("/items/{id}/speakers", withID(s.live.RequestToSpeak))
 		r.Delete("/items/{id}/speakers/{person}", withID(s.live.WithdrawRequest))

@@ -197,3 +197,32 @@ type voteJSON struct {
 func (h *Handler) voteJSON(r *http.Request, v *live.Vote) voteJSON {
 	return voteJSON{Vote: v, Result: h.resultJSON(r, v)}
 }
+
+// PersonVotes answers GET /api/v1/persons/{id}/votes: how a person voted
+// in named votes, on the items the viewer may see in full, newest first.
+func (h *Handler) PersonVotes(w http.ResponseWriter, r *http.Request, id int64) {
+	ctx := r.Context()
+	if _, err := h.sessions.FindPersonByID(ctx, id); err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	pvs, err := h.live.FindVotesOf(ctx, id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	type entry struct {
+		live.PersonVote
+		Number string `json:"number"`
+		Title  string `json:"title"`
+	}
+	out := []entry{}
+	for _, pv := range pvs {
+		it, err := h.sessions.FindAgendaItemByID(ctx, request.Viewer(ctx), pv.Item)
+		if err != nil || it.Access != access.Full {
+			continue
+		}
+		out = append(out, entry{PersonVote: pv, Number: it.Number, Title: it.Title})
+	}
+	render.JSON(w, http.StatusOK, map[string]any{"person": id, "votes": out})
+}
