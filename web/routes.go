@@ -75,6 +75,20 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/meetings/{id}", s.portal.Meeting)
 		r.Get("/search", s.portal.Search)
 	})
+	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---
+	alertsPages := newAlertPages(s)
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/alerts", alertsPages.form)
+		r.Post("/alerts", alertsPages.subscribe)
+		r.Get("/alerts/confirm/{token}", alertsPages.tokenPage("confirm"))
+		r.Post("/alerts/confirm/{token}", alertsPages.confirm)
+		r.Get("/alerts/unsubscribe/{token}", alertsPages.tokenPage("unsubscribe"))
+		r.Post("/alerts/unsubscribe/{token}", alertsPages.unsubscribe)
+	})
+	r.With(render.As(render.API)).Post("/api/v1/alerts/unsubscribe/{token}", alertsPages.oneClick)
+	// --- end of citizen alerts. ---
+
 	// The portal's feeds, calendars and files for other programs.
 	r.Get("/calendar.ics", s.portal.Calendar)
 	r.Get("/organizations/{id}/calendar.ics", s.portal.Calendar)
@@ -135,6 +149,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
 			r.Post("/papers", s.office.CreatePaper)
 			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Delete("/papers/{id}/consultations/{consultation}", s.office.RemoveConsultation)
 			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
 			r.Post("/documents", s.office.Upload)
 			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
@@ -188,6 +203,14 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
 			r.Get("/documents/{id}/read", a.GetRead)
 			r.Put("/documents/{id}/read", a.PutRead)
+			// What changed in the member's meetings (notices.go).
+			r.Get("/notices", s.handleNotices)
+			r.Post("/notices/read", s.handleNoticesRead)
+			// Web Push for the member's devices (push.go).
+			r.Get("/push/key", s.handlePushKey)
+			r.Get("/push/subscriptions", s.handlePushDevices)
+			r.Post("/push/subscriptions", s.handlePushSubscribe)
+			r.Delete("/push/subscriptions", s.handlePushUnsubscribe)
 		})
 	})
 
@@ -205,10 +228,10 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
 		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
 		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
-		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
+		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
 		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
 		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
-		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
+		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
 		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
 		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
 		r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))

@@ -29,7 +29,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	liveweb "github.com/ratsmappe/ratsmappe/web/live"
@@ -82,6 +84,15 @@ type Config struct {
 	// PublicURL, e.g. https://rat.example.org, is what every absolute
 	// URL is built from; empty: the request's Host (see proxy.go).
 	PublicURL string
+	// Push keeps the members' devices subscribed to Web Push, PushKeys is
+	// the server's VAPID key and PushPolicy the push services accepted
+	// (push.go); nil Push: the reader offers no push notifications.
+	Push       *webpush.Store
+	PushKeys   *webpush.Keys
+	PushPolicy webpush.Policy
+	// Alerts keeps citizens' e-mail alerts (alerts.go); nil: the alert
+	// pages answer 404.
+	Alerts *alerts.Store
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig

@@ -12,12 +12,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -35,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	publicURL := fs.String("public-url", envString("RATSMAPPE_PUBLIC_URL", ""), "the URL citizens reach this server at, e.g. https://rat.example.org; every absolute URL (OParl, feeds, calendar, sitemap) is built from it")
 	oparlAGS := fs.String("oparl-ags", envString("RATSMAPPE_OPARL_AGS", ""), "the body's Amtlicher Gemeindeschlüssel (8 digits), shown as Body.ags in OParl")
 	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
+	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -98,6 +104,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The VAPID key of Web Push stays in the data directory: browsers bind
+	// every subscription to it.
+	pushKeys, err := webpush.LoadOrCreateKeys(cfg.Data)
+	if err != nil {
+		return err
+	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
 		Sessions:  app.Sessions,
@@ -120,6 +132,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		TrustedProxies: proxies,
 		PublicURL:      *publicURL,
 		OParl:          web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
+		Push:           webpush.NewStore(app.DB, nil),
+		PushKeys:       pushKeys,
+		PushPolicy:     webpush.Policy{Hosts: splitHosts(*pushHosts)},
 	})
 	if err != nil {
 		return err
@@ -152,10 +167,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					if res, err := app.Docs.Sweep(ctx, *grace); err != nil {
+					// One app server sweeps at a time: the others skip this
+					// round (sqldb.Exclusive; on SQLite there is one).
+					var res documents.SweepResult
+					if _, err := sqldb.Exclusive(ctx, app.DB, "sweep blobs", func(ctx context.Context) (err error) {
+						res, err = app.Docs.Sweep(ctx, *grace)
+						return err
+					}); err != nil {
 						log.Error("sweep", "err", err)
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
+					}
+					// Sign-ins past their idle or absolute timeout would be
+					// refused anyway; without this they piled up forever.
+					if n, err := app.Accounts.SweepSignIns(ctx, 0, 0); err != nil {
+						log.Error("sweep sign-ins", "err", err)
+					} else if n > 0 {
+						log.Info("removed expired sign-ins", "removed", n)
 					}
 					if n := prunePackets(filepath.Join(cfg.Data, "cache", "packets"), 7*24*time.Hour); n > 0 {
 						log.Info("pruned session packets", "removed", n)
@@ -164,6 +192,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+
+	// Members are told what changed in their meetings; the worker also
+	// reads the changes feed on, which keeps rows until every consumer
+	// has read them.
+	go notices.NewWorker(notices.Config{DB: app.DB, Store: app.Sessions, BaseURL: *publicURL, Log: log}).Run(ctx)
 
 	// Annotations move to new versions of their documents: the reader
 	// re-anchors a document's annotations when it asks for them, this
