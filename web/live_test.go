@@ -21,8 +21,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -72,9 +73,7 @@ func newLiveEnvWith(t *testing.T, cfg web.Config) *liveEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
+	db := dbtest.Open(t, sqldb.SQLite)
 	must(t, schema.Migrate(ctx, db))
 	st := sessions.NewStore(db, nil)
 	acc := accounts.NewStore(db, nil)

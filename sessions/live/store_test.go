@@ -5,15 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
@@ -36,9 +36,7 @@ type council struct {
 func newCouncil(t *testing.T) *council {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
+	db := dbtest.Open(t, sqldb.SQLite) // sessions has no PostgreSQL schema yet
 	must(t, schema.Migrate(ctx, db))
 	st := sessions.NewStore(db, nil)
 	c := &council{db: db, st: st, live: live.NewStore(db, st, nil)}
