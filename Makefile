@@ -132,3 +132,4 @@ bench:
 	$(MAKE) deps-node
 	node bench/reader/main.mjs
 	$(GO) run ./bench/burst
+	$(GO) run ./bench/live

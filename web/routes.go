@@ -170,6 +170,34 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Put("/organizations/{id}/invitation-rule", withID(s.invite.SetRule))
 		})
 
+		// ---- The live session (web/live, issue 16) ----
+		// The office runs the session; members cast their own ballots;
+		// reads and the live stream ask the visibility rule.
+		r.Group(func(r chi.Router) {
+			r.Use(s.office.StaffOnly)
+			r.Post("/meetings/{id}/start", withID(s.live.Start))
+			r.Post("/meetings/{id}/end", withID(s.live.End))
+			r.Put("/meetings/{id}/current", withID(s.live.SetCurrent))
+			r.Put("/meetings/{id}/attendance/{person}", withID(s.live.SetAttendance))
+			r.Put("/organizations/{id}/quorum", withID(s.live.SetQuorumRule))
+			r.Post("/items/{id}/votes", withID(s.live.OpenVote))
+			r.Post("/votes/{id}/close", withID(s.live.Close))
+			r.Post("/votes/{id}/corrections", withID(s.live.Correct))
+			r.Post("/items/{id}/speakers/{person}/start", withID(s.live.GiveFloor))
+			r.Post("/meetings/{id}/speech/end", withID(s.live.EndSpeech))
+			r.Put("/items/{id}/speaking-limit", withID(s.live.SetSpeakingLimit))
+		})
+		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
+		r.Get("/meetings/{id}/live", withID(s.live.Stream))
+		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
+		r.Get("/votes/{id}", withID(s.live.Vote))
+		r.Put("/votes/{id}/ballot", withID(s.live.Ballot))
+		r.Get("/persons/{id}/votes", withID(s.live.PersonVotes))
+		r.Get("/items/{id}/speakers", withID(s.live.Speakers))
+		r.Post("/items/{id}/speakers", withID(s.live.RequestToSpeak))
+		r.Delete("/items/{id}/speakers/{person}", withID(s.live.WithdrawRequest))
+		// ---- end of the live session ----
+
 		// The reader's API (reader.go, annotations.go, diff.go).
 		a := s.reader.Annotations()
 		r.Get("/reader/me", s.reader.Me)

@@ -2,7 +2,8 @@
 // middleware (proxies, limits, admission, sign-in, CSRF, the public
 // cache), sign-in itself, health and metrics, OParl (until it moves to
 // web/oparl), and the one route table (routes.go) that registers the
-// handlers of every surface — web/portal, web/office, web/reader.
+// handlers of every surface — web/portal, web/office, web/reader,
+// web/live.
 //
 // Errors are mapped to HTTP statuses in one place (render.Error). A person
 // never sees an internal error's text, only "internal error" and a
@@ -33,7 +34,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
+	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/office"
 	"github.com/ratsmappe/ratsmappe/web/portal"
 	"github.com/ratsmappe/ratsmappe/web/reader"
@@ -102,6 +105,11 @@ type Config struct {
 	// MailFrom is their sender (RATSMAPPE_MAIL_FROM).
 	Outbox   *notify.Outbox
 	MailFrom string
+	// Live keeps the live session (attendance, votes); nil: a
+	// live.Store on DB and Sessions. MaxLiveFollowers bounds the live
+	// streams open at a time (default 10000).
+	Live             *live.Store
+	MaxLiveFollowers int
 }
 
 // Searcher answers full-text searches; see portal.Searcher.
@@ -127,6 +135,7 @@ type Server struct {
 	office *office.Handler
 	portal *portal.Handler
 	invite *office.Invitations
+	live   *liveweb.Handler
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -150,6 +159,11 @@ func NewServer(cfg Config) (*Server, error) {
 	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
 	s.invite = office.NewInvitations(invitation.New(invitation.Config{DB: cfg.DB, Sessions: cfg.Sessions,
 		Documents: cfg.Documents, Outbox: cfg.Outbox, From: cfg.MailFrom, BaseURL: cfg.PublicURL, TempDir: cfg.TempDir}), stores)
+	if cfg.Live == nil && cfg.Sessions != nil {
+		cfg.Live = live.NewStore(cfg.DB, cfg.Sessions, cfg.Sessions.Now)
+		s.cfg.Live = cfg.Live
+	}
+	s.live = liveweb.New(liveweb.Config{Config: stores, Live: cfg.Live, MaxFollowers: cfg.MaxLiveFollowers})
 	if err := render.Load(); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/sessions/notices"
 )
 
@@ -80,6 +81,9 @@ func Scopes() []Scope {
 		// Citizen alerts: subscriptions (referring to organizations) and
 		// the worker's cursor on the ledger.
 		{"alerts", alerts.Migrations()},
+		// The live session: attendance, quorum rules, votes and results
+		// (referring to meetings, agenda items and persons).
+		{"live", live.Migrations()},
 	}
 }
 
