@@ -50,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
 	smtpURL := fs.String("smtp-url", envString("RATSMAPPE_SMTP_URL", ""), "mail server for invitations: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host (implicit TLS); empty: no e-mail, invitations go on the postal list")
 	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
+	pushHTTP := fs.Bool("push-allow-http", envBool("RATSMAPPE_PUSH_ALLOW_HTTP", false), "accept http:// push endpoints: only for a local test push service, never in production")
 	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
@@ -121,7 +122,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	pushStore := webpush.NewStore(app.DB, nil)
-	pushPolicy := webpush.Policy{Hosts: splitHosts(*pushHosts)}
+	pushPolicy := webpush.Policy{Hosts: splitHosts(*pushHosts), AllowHTTP: *pushHTTP}
 	outbox, mailer, err := startOutbox(ctx, app, *smtpURL, *mailFrom, *publicURL,
 		webpush.OutboxSender{Store: pushStore, Sender: &webpush.Sender{Keys: pushKeys, Subject: pushSubject(*mailFrom, *publicURL), Policy: pushPolicy}}, log)
 	if err != nil {

@@ -12,11 +12,11 @@ export const root = new URL("../../", import.meta.url).pathname;
 // data directory and resolves when the server prints its address (within
 // timeout ms). stderr is the server's log destination ("inherit" or
 // "ignore").
-export async function startDemo({ timeout = 120000, stderr = "inherit" } = {}) {
+export async function startDemo({ timeout = 120000, stderr = "inherit", env = {} } = {}) {
   const bin = join(mkdtempSync(join(tmpdir(), "rm-e2e-bin-")), "ratsmappe");
   execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
   const data = mkdtempSync(join(tmpdir(), "rm-e2e-data-"));
-  const server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", stderr] });
+  const server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", stderr], env: { ...process.env, ...env } });
   const base = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error("server did not start: " + out)), timeout);

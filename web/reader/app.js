@@ -170,6 +170,7 @@ async function signOut(e) {
   ], t("signout_confirm"), { danger: true });
   if (!ok) return;
   form.elements.csrf_token.value = me.csrf;
+  if ("serviceWorker" in navigator && "PushManager" in window) await forgetPush();
   await store.wipe();
   localStorage.removeItem("ratsmappe-me");
   form.submit();
@@ -229,11 +230,125 @@ async function pageMeetings() {
   main.replaceChildren(
     header(h("a", { href: "/" }, t("portal"))),
     h("h1", {}, offline ? t("offline_list") : t("meetings")),
+    offline ? null : noticesSection(),
     filter,
     offline && !stored.length ? h("p", { class: "empty" }, t("none_offline")) : h("div", {},
       h("section", { "aria-labelledby": "h-up" }, h("h2", { id: "h-up" }, t("upcoming")), list(upcoming)),
       h("section", { "aria-labelledby": "h-past" }, h("h2", { id: "h-past" }, t("past")), list(past))),
   );
+}
+
+// ---- what changed, and push on this device ----
+
+// noticesSection lists what changed in the member's meetings (the same
+// notices e-mail and push carry, each built from what she may see), with
+// the switch for push notifications on this device. It fills itself in.
+function noticesSection() {
+  const list = h("ul", { class: "notices", id: "notices" });
+  const head = h("h2", { id: "h-notices" }, t("notices"));
+  const markRead = h("button", { type: "button", class: "quiet", id: "notices-read", hidden: true }, t("notices_read"));
+  const sec = h("section", { class: "notices-box", "aria-labelledby": "h-notices" },
+    h("div", { class: "notices-head" }, head, markRead), list, pushSwitch());
+  api("/api/v1/notices?limit=20").then((r) => {
+    const ns = r.notices || [];
+    if (!ns.length) {
+      list.replaceWith(h("p", { class: "empty", id: "notices" }, t("notices_none")));
+      return;
+    }
+    head.textContent = r.unread ? t("notices_unread", r.unread) : t("notices");
+    list.replaceChildren(...ns.map((n) => h("li", { class: n.read ? "read" : "unread" },
+      h("a", { href: n.url }, lang === "en" ? n.text_en : n.text),
+      h("span", { class: "when meta" }, fmtDate(n.created)))));
+    if (r.unread) {
+      markRead.hidden = false;
+      markRead.onclick = async () => {
+        await fetch("/api/v1/notices/read", { method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf }, body: JSON.stringify({ upto: ns[0].id }) });
+        head.textContent = t("notices");
+        markRead.hidden = true;
+        list.querySelectorAll("li.unread").forEach((li) => li.classList.replace("unread", "read"));
+        say(t("notices_marked"));
+      };
+    }
+  }).catch(() => list.replaceWith(h("p", { class: "empty", id: "notices" }, t("notices_unavailable"))));
+  return sec;
+}
+
+const b64url = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const unb64url = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+// pushSubscription returns this device's push subscription, if any.
+async function pushSubscription() {
+  const reg = await navigator.serviceWorker.ready;
+  return reg.pushManager.getSubscription();
+}
+
+// pushSwitch is the member's choice to get push notifications on this
+// device: the browser asks for permission, subscribes with the server's
+// key and the server keeps the subscription for her account.
+function pushSwitch() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    return h("p", { class: "meta" }, t("push_unsupported"));
+  }
+  // A switch (a button, so that it is a full-size touch target).
+  const box = h("button", { type: "button", role: "switch", id: "push-toggle", class: "switch", "aria-checked": "false" }, t("push_label"));
+  const state = h("span", { class: "meta", id: "push-state", "aria-live": "polite" });
+  const set = (on) => box.setAttribute("aria-checked", String(on));
+  (async () => {
+    const sub = await pushSubscription().catch(() => null);
+    set(!!sub && Notification.permission === "granted");
+  })();
+  box.addEventListener("click", async () => {
+    const want = box.getAttribute("aria-checked") !== "true";
+    box.disabled = true;
+    try {
+      if (want) {
+        if (await Notification.requestPermission() !== "granted") {
+          state.textContent = t("push_denied");
+          return;
+        }
+        const { public_key: key } = await api("/api/v1/push/key");
+        const reg = await navigator.serviceWorker.ready;
+        let sub = await reg.pushManager.getSubscription();
+        // A subscription made with another server key cannot be used.
+        if (sub && sub.options && sub.options.applicationServerKey && b64url(sub.options.applicationServerKey) !== key) {
+          await sub.unsubscribe();
+          sub = null;
+        }
+        if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: unb64url(key) });
+        const resp = await fetch("/api/v1/push/subscriptions", { method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf },
+          body: JSON.stringify({ ...sub.toJSON(), device: navigator.userAgentData?.platform || navigator.platform || "" }) });
+        if (!resp.ok) {
+          const e = await resp.json().catch(() => ({}));
+          throw new Error((lang === "en" ? e.message_en : e.message) || String(resp.status));
+        }
+        set(true);
+        state.textContent = t("push_on");
+      } else {
+        await forgetPush();
+        set(false);
+        state.textContent = t("push_off");
+      }
+    } catch (e) {
+      state.textContent = t("push_failed", e.message);
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h("p", { class: "push" }, box, " ", state);
+}
+
+// forgetPush removes this device's push subscription (signing out clears
+// the device).
+async function forgetPush() {
+  try {
+    const sub = await pushSubscription();
+    if (!sub) return;
+    await fetch("/api/v1/push/subscriptions", { method: "DELETE", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf }, body: JSON.stringify({ endpoint: sub.endpoint }) });
+    await sub.unsubscribe();
+  } catch { /* best effort: the server forgets it at the push service's 410 */ }
 }
 
 // ---- agenda ----
