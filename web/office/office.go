@@ -176,6 +176,11 @@ func markDuplicates(items []officeItem) (found bool) {
 	return found
 }
 
+type officeMinutes struct {
+	*sessions.Minutes
+	Title string // its document's
+}
+
 type officeDoc struct {
 	AttachmentID int64
 	folder.DocumentEntry
@@ -228,10 +233,18 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(persons, func(i, j int) bool { return persons[i].FamilyName < persons[j].FamilyName })
-	minutes, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
+	found, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
+	}
+	// Minutes by their document's title: "Dokument 206" said nothing.
+	minutes := make([]officeMinutes, len(found))
+	for i, mi := range found {
+		minutes[i] = officeMinutes{Minutes: mi, Title: fmt.Sprintf("%s %d", render.T(render.Language(r), "office.document"), mi.DocumentID)}
+		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, mi.DocumentID); err == nil && d.Title != "" {
+			minutes[i].Title = d.Title
+		}
 	}
 	// What publishing makes visible, for its confirmation.
 	var public, nonPublic int
