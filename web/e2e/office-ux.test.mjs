@@ -213,7 +213,7 @@ test("publishing and taking back ask first, saying what follows; a draft offers 
   // Cancelled: nothing happens.
   await page.click("form[data-action$='/publish'] button.primary");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.match(await page.textContent("#confirm-text"), /sofort für alle sichtbar: 1 öffentliche Punkte .*1 nichtöffentliche Punkte/);
+  assert.match(await page.textContent("#confirm-text"), /sofort für alle sichtbar: 1 öffentlicher Punkt mit .* 1 nichtöffentlicher Punkt für/);
   await page.screenshot({ path: shot("4-confirm-publish") });
   await page.click("#confirm-dialog button[value=cancel]");
   await page.reload();

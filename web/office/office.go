@@ -261,7 +261,8 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		"Meeting": newOfficeMeeting(s.folder.MeetingSummary(ctx, m), m, time.Now(), render.Language(r)),
 		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
 		"Items":   out, "Duplicates": markDuplicates(out), "Persons": persons, "Minutes": minutes,
-		"PublicItems": public, "NonPublicItems": nonPublic,
+		"PublicItems": public, "PublicCount": counted(r, public, "office.public_item", "office.public_items"),
+		"NonPublicCount": counted(r, nonPublic, "office.nonpublic_item", "office.nonpublic_items"),
 	}
 	if !m.PublishedAt.IsZero() {
 		data["PublishedAt"] = m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04")
@@ -271,6 +272,15 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 	p.Data = data
 	p.Scripts = []string{"office.js"}
 	render.HTML(w, r, http.StatusOK, "office_meeting", p)
+}
+
+// counted says "1 öffentlicher Punkt" or "3 öffentliche Punkte": n with
+// the text of key one or many, in r's language.
+func counted(r *http.Request, n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf(render.T(render.Language(r), one), n)
+	}
+	return fmt.Sprintf(render.T(render.Language(r), many), n)
 }
 
 type calendarDay struct {

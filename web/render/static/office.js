@@ -9,7 +9,7 @@ const t = {
   error: en ? "Error" : "Fehler",
   lost: en ? "The connection was lost. Please try again." : "Die Verbindung ist abgebrochen. Bitte versuchen Sie es erneut.",
   uploading: en ? (n) => "Uploading and checking “" + n + "” …" : (n) => "Lade „" + n + "“ hoch und prüfe es …",
-  accepted: en ? (n, p) => "“" + n + "” accepted: " + p + " pages." : (n, p) => "„" + n + "“ angenommen: " + p + " Seiten.",
+  accepted: en ? (n, p) => "“" + n + "” accepted: " + p + (p === 1 ? " page." : " pages.") : (n, p) => "„" + n + "“ angenommen: " + p + (p === 1 ? " Seite." : " Seiten."),
   removed: en ? "Removed: " : "Entfernt: ",
   rejected: en ? (n) => "“" + n + "” refused: " : (n) => "„" + n + "“ abgelehnt: ",
 };
