@@ -2,10 +2,15 @@ package sessions_test
 
 import (
 	"context"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -105,4 +110,47 @@ func TestAgendaNumbersFollowTheOrder(t *testing.T) {
 	must(t, st.UpdateAgendaItem(ctx, ids["f"], sessions.AgendaItemUpdate{NumberFixed: ptr(true)}))
 	order("f", "c", "d", "a", "b", "e")
 	want("f fixed and moved", "Ö 3 f*, N 1 c, Ö 2.1 d*, Ö 1 a, Ö 2 b, N 2 e")
+}
+
+// Numbers stored before number_fixed existed were all typed by hand; the
+// migration lets those in the automatic form follow the order and keeps
+// every other one as it is.
+func TestNumberFixedMigration(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
+	// The sessions migrations up to the one before number_fixed.
+	before := fstest.MapFS{}
+	all := sessions.Migrations()
+	names, err := fs.Glob(all, "*.sql")
+	must(t, err)
+	for _, n := range names {
+		if n < "0007" {
+			b, err := fs.ReadFile(all, n)
+			must(t, err)
+			before[n] = &fstest.MapFile{Data: b}
+		}
+	}
+	must(t, sqlite.Migrate(ctx, db, "sessions", before))
+	_, err = db.Exec(`INSERT INTO bodies (id, name, created, modified) VALUES (1, 'Stadt', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+		INSERT INTO organizations (id, body_id, name, classification, created, modified) VALUES (1, 1, 'Rat', 'committee', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+		INSERT INTO meetings (id, organization_id, name, start, created, modified) VALUES (1, 1, 'Sitzung', '2026-02-01T17:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
+	must(t, err)
+	want := map[string]bool{"Ö 1": false, "N 12": false, "Ö 3.1": true, "TOP 4": true, "N 0": true, "Ö 2a": true, "–": true}
+	pos := 0
+	for n := range want {
+		pos++
+		_, err := db.Exec(`INSERT INTO agenda_items (meeting_id, number, position, title, created, modified) VALUES (1, ?, ?, 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, n, pos)
+		must(t, err)
+	}
+	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	for n, fixed := range want {
+		var got bool
+		must(t, db.QueryRow(`SELECT number_fixed FROM agenda_items WHERE number = ?`, n).Scan(&got))
+		if got != fixed {
+			t.Errorf("%q: fixed %v, want %v", n, got, fixed)
+		}
+	}
 }
