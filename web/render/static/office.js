@@ -72,7 +72,7 @@ function confirmText(el) {
 // panel el was in stays open (an uploaded document is released there).
 function reload(el) {
   const li = el && el.closest && el.closest("li[id^='item-']");
-  if (li) history.replaceState(null, "", "#" + li.id);
+  history.replaceState(null, "", li ? "#" + li.id : location.pathname + location.search);
   location.reload();
 }
 
