@@ -60,7 +60,7 @@ fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzAnnotation ./annotate/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzRequest ./web/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzDecodeJSON ./web/office/ 4s
-	GO=$(GO) .ci/fuzz.sh FuzzICalFold ./web/portal/ 4s
+	GO=$(GO) .ci/fuzz.sh FuzzFold ./internal/ical/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzQueryParse ./search/ 5s
 	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzBuildDocument ./sessions/packet/ 4s
@@ -70,12 +70,14 @@ deps: deps-debian deps-minio deps-mailpit deps-node
 # Debian packages the tests use: pdftotext and qpdf (benchmark anchors and
 # test tools), tesseract with German data (OCR), Chromium (browser tests),
 # wngerman (the German word list compounds are split by; the binary reads
-# /usr/share/dict/ngerman at run time and works without it). Installed only when
+# /usr/share/dict/ngerman at run time and works without it), postgresql (the
+# tests start throwaway clusters from its initdb; the service it installs is
+# not used). Installed only when
 # missing, and only where we may (root); elsewhere the tests that need them
 # skip, except under CI=true, where they fail.
 deps-debian:
 	@missing=""; \
-	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu chromium wngerman; do \
+	for p in poppler-utils qpdf tesseract-ocr tesseract-ocr-deu chromium wngerman postgresql; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -130,3 +132,4 @@ bench:
 	$(MAKE) deps-node
 	node bench/reader/main.mjs
 	$(GO) run ./bench/burst
+	$(GO) run ./bench/live

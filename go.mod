@@ -21,9 +21,16 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
+)
 
 require (
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/wneessen/go-mail v0.8.1
 	pgregory.net/rapid v1.3.0
 )

@@ -22,13 +22,16 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// Migrations returns the package's forward-only schema migrations, applied
-// by documents/sqlite.Migrate with scope "annotate" after the "documents"
-// scope (the tables refer to documents).
+// Migrations returns the package's forward-only schema migrations for
+// SQLite, applied by internal/schema with scope "annotate" after the
+// "documents" scope (the tables refer to documents).
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Context is the JSON-LD context of every annotation.
 const Context = "http://www.w3.org/ns/anno.jsonld"

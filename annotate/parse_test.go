@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 )
 
 const inkJSON = `{
@@ -209,10 +209,11 @@ func TestParseExtraLimits(t *testing.T) {
 // TestStoreKeepsExtras: the store gives back another client's properties
 // on every read (the annotation, the document's list, the revisions),
 // and the author and sharing stay the server's.
-func TestStoreKeepsExtras(t *testing.T) {
+func TestStoreKeepsExtras(t *testing.T) { dbtest.EachDatabase(t, testStoreKeepsExtras) }
+
+func testStoreKeepsExtras(t *testing.T, d dbtest.Database) {
 	ctx := context.Background()
-	db, upload := openDocuments(t, filepath.Join(t.TempDir(), "t.db"))
-	defer db.Close()
+	db, upload := openDocuments(t, d)
 	doc := upload(0, "Seite eins", "Seite zwei", "Die Kosten betragen 3 Mio.")
 	st := annotate.NewStore(db, nil)
 	const me, peer = 7, 8

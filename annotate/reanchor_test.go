@@ -13,7 +13,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
 
 // textIngester stands in for the PDF worker pool (tested in
@@ -48,23 +49,18 @@ func mustParse(t *testing.T, s string) *annotate.Annotation {
 	return a
 }
 
-// openDocuments opens (and migrates) the SQLite file with a document
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// openDocuments opens (and migrates) the test database d with a document
 // service over it; upload adds a document of text pages (id 0) or a
 // new version of document id.
-func openDocuments(t *testing.T, file string) (db *sql.DB, upload func(id int64, pages ...string) int64) {
+func openDocuments(t *testing.T, d dbtest.Database) (db *sql.DB, upload func(id int64, pages ...string) int64) {
 	t.Helper()
 	ctx := context.Background()
-	dir := filepath.Dir(file)
-	db, err := sqlite.Open(ctx, file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "annotate", annotate.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir()
+	db = d.Open(t)
+	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
+	dbtest.Migrate(t, db, "annotate", annotate.Migrations(), annotate.PostgresMigrations())
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +90,11 @@ func openDocuments(t *testing.T, file string) (db *sql.DB, upload func(id int64,
 // Ink and point notes move with the text near them or with their page;
 // the anchoring history and every revision are kept; withdrawing the new
 // version brings them back.
-func TestReanchorAfterRestart(t *testing.T) {
+func TestReanchorAfterRestart(t *testing.T) { dbtest.EachDatabase(t, testReanchorAfterRestart) }
+
+func testReanchorAfterRestart(t *testing.T, d dbtest.Database) {
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "t.db")
-	db, upload := openDocuments(t, file)
+	db, upload := openDocuments(t, d)
 	doc := upload(0, p1, p2, p3)
 	st := annotate.NewStore(db, nil)
 	const me = 7
@@ -123,16 +120,14 @@ func TestReanchorAfterRestart(t *testing.T) {
 		}
 	}
 	upload(doc, "Deckblatt\n\nGeänderte Fassung", p1, p2, p3)
-	// The server "crashed" before re-anchoring: start afresh on the file.
+	// The server "crashed" before re-anchoring: start afresh on the
+	// database.
 	db.Close()
-	db, err := sqlite.Open(ctx, file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = d.Open(t)
 	st = annotate.NewStore(db, nil)
 	re := annotate.NewReanchorer(st, documents.NewStore(db), nil)
-	if n, err := re.All(ctx); err != nil || n != 4 {
+	n, err := re.All(ctx)
+	if err != nil || n != 4 {
 		t.Fatalf("re-anchored %d, %v", n, err)
 	}
 	if n, _ := re.All(ctx); n != 0 {

@@ -9,18 +9,21 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // Store keeps annotations, their revisions and anchorings, and what each
-// account last read, in the SQL database of package documents (SQLite).
-// All SQL of this package lives here.
+// account last read, in the SQL database of package documents (SQLite or
+// PostgreSQL). All SQL of this package lives here, written once for both
+// where the dialects agree.
 //
 // Every method takes the account it acts for and touches only that
 // account's rows — and, for reads, the rows the account's faction peers
 // shared. No method can read another account's private annotation.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	dialect sqldb.Dialect
+	now     func() time.Time
 }
 
 // NewStore returns a Store on db, whose schema must have been migrated with
@@ -29,7 +32,7 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, dialect: sqldb.DialectOf(db), now: now}
 }
 
 const timeLayout = time.RFC3339Nano
@@ -111,6 +114,33 @@ func stored(a *Annotation) string {
 	return string(b)
 }
 
+// lockWriters makes the writers of annotations take turns until tx ends,
+// on PostgreSQL, as SQLite's one writer makes them by itself: a write
+// reads the row's revision and writes the next, and two at once would
+// both write the same. It locks the counter's row, which every writer
+// updates anyway.
+func (s *Store) lockWriters(ctx context.Context, tx *sql.Tx) error {
+	if s.dialect != sqldb.Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT last FROM annotation_seq WHERE id = 1 FOR UPDATE`)
+	return err
+}
+
+// oneOf returns the condition that column col is one of ids, and its
+// argument: a JSON array SQLite reads with json_each, an array parameter
+// on PostgreSQL.
+func (s *Store) oneOf(col string, ids []int64) (string, any) {
+	if ids == nil {
+		ids = []int64{}
+	}
+	if s.dialect == sqldb.Postgres {
+		return col + ` = ANY(?)`, ids
+	}
+	b, _ := json.Marshal(ids)
+	return col + ` IN (SELECT value FROM json_each(?))`, string(b)
+}
+
 func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	var seq int64
 	err := tx.QueryRowContext(ctx, `UPDATE annotation_seq SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&seq)
@@ -148,6 +178,9 @@ func (s *Store) Put(ctx context.Context, account int64, uuid string, a *Annotati
 		return nil, false, fmt.Errorf("put annotation: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.lockWriters(ctx, tx); err != nil {
+		return nil, false, fmt.Errorf("put annotation: %w", err)
+	}
 	old, err := findRow(ctx, tx, account, uuid)
 	if err != nil && ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		return nil, false, err
@@ -161,7 +194,7 @@ func (s *Store) Put(ctx context.Context, account int64, uuid string, a *Annotati
 	}
 	now := formatTime(s.now())
 	body := stored(a)
-	shared := a.Shared == SharedFaction
+	shared := boolInt(a.Shared == SharedFaction)
 	page := a.Page()
 	// The client placed it: anchored on the version it names. If that
 	// is not the current version, the re-anchoring moves it.
@@ -175,10 +208,10 @@ func (s *Store) Put(ctx context.Context, account int64, uuid string, a *Annotati
 	} else {
 		revision = old.revision + 1
 		_, err = tx.ExecContext(ctx, `UPDATE annotations SET document_id = ?, version = ?, page = ?, motivation = ?,
-			shared = ?, ever_shared = ever_shared OR ?, json = ?, revision = ?, seq = ?, modified_at = ?, deleted = 0,
+			shared = ?, ever_shared = ?, json = ?, revision = ?, seq = ?, modified_at = ?, deleted = 0,
 			anchor_state = 'anchored', anchor_version = ?, anchor_page = ?, anchor_score = 1
 			WHERE account_id = ? AND uuid = ?`,
-			a.DocumentID, a.Version, page, a.Motivation, shared, shared, body, revision, seq, now,
+			a.DocumentID, a.Version, page, a.Motivation, shared, max(shared, boolInt(old.everShared)), body, revision, seq, now,
 			a.Version, page, account, uuid)
 	}
 	if err != nil {
@@ -211,6 +244,9 @@ func (s *Store) Delete(ctx context.Context, account int64, uuid string) error {
 		return fmt.Errorf("delete annotation: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.lockWriters(ctx, tx); err != nil {
+		return fmt.Errorf("delete annotation: %w", err)
+	}
 	old, err := findRow(ctx, tx, account, uuid)
 	if err != nil {
 		return err
@@ -250,25 +286,25 @@ func (s *Store) Find(ctx context.Context, account int64, uuid string) (*Annotati
 	return r.annotation()
 }
 
-func peerList(r Reader) string {
+func peerList(r Reader) []int64 {
 	ids := make([]int64, 0, len(r.Peers))
 	for id := range r.Peers {
 		if id != r.AccountID {
 			ids = append(ids, id)
 		}
 	}
-	b, _ := json.Marshal(ids)
-	return string(b)
+	return ids
 }
 
 // FindByDocument returns the live annotations on document docID that r
 // may read: r's own, and those r's faction peers share (marked SharedBy),
 // oldest first. The caller has checked that r may see the document.
 func (s *Store) FindByDocument(ctx context.Context, r Reader, docID int64) ([]*Annotation, error) {
+	peers, peerArg := s.oneOf("account_id", peerList(r))
 	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+` FROM annotations
 		WHERE document_id = ? AND deleted = 0
-		AND (account_id = ? OR (shared = 1 AND account_id IN (SELECT value FROM json_each(?))))
-		ORDER BY created_at, uuid`, docID, r.AccountID, peerList(r))
+		AND (account_id = ? OR (shared = 1 AND `+peers+`))
+		ORDER BY created_at, uuid`, docID, r.AccountID, peerArg)
 	if err != nil {
 		return nil, fmt.Errorf("find annotations of %d: %w", docID, err)
 	}
@@ -300,9 +336,10 @@ func (s *Store) Changes(ctx context.Context, r Reader, since int64, limit int) (
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	peers, peerArg := s.oneOf("account_id", peerList(r))
 	rows, err := s.db.QueryContext(ctx, `SELECT `+rowColumns+` FROM annotations
-		WHERE seq > ? AND (account_id = ? OR (ever_shared = 1 AND account_id IN (SELECT value FROM json_each(?))))
-		ORDER BY seq LIMIT ?`, since, r.AccountID, peerList(r), limit+1)
+		WHERE seq > ? AND (account_id = ? OR (ever_shared = 1 AND `+peers+`))
+		ORDER BY seq LIMIT ?`, since, r.AccountID, peerArg, limit+1)
 	if err != nil {
 		return nil, since, false, fmt.Errorf("annotation changes: %w", err)
 	}
@@ -384,7 +421,7 @@ type History struct {
 // Anchorings returns the anchoring history of annotation uuid of account,
 // oldest first.
 func (s *Store) Anchorings(ctx context.Context, account int64, uuid string) ([]History, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT from_version, version, state, page, start, end, score, at FROM anchorings
+	rows, err := s.db.QueryContext(ctx, `SELECT from_version, version, state, page, start, "end", score, at FROM anchorings
 		WHERE account_id = ? AND uuid = ? ORDER BY rowid`, account, uuid)
 	if err != nil {
 		return nil, fmt.Errorf("anchorings: %w", err)
@@ -425,12 +462,9 @@ func (s *Store) SetRead(ctx context.Context, account, docID int64, n int) error 
 // LastRead returns what account last read of each of the documents docIDs;
 // documents never read are missing from the map.
 func (s *Store) LastRead(ctx context.Context, account int64, docIDs []int64) (map[int64]Read, error) {
-	if docIDs == nil {
-		docIDs = []int64{}
-	}
-	ids, _ := json.Marshal(docIDs)
+	docs, docsArg := s.oneOf("document_id", docIDs)
 	rows, err := s.db.QueryContext(ctx, `SELECT document_id, version, at FROM reads
-		WHERE account_id = ? AND document_id IN (SELECT value FROM json_each(?))`, account, string(ids))
+		WHERE account_id = ? AND `+docs, account, docsArg)
 	if err != nil {
 		return nil, fmt.Errorf("last read: %w", err)
 	}
@@ -497,7 +531,7 @@ func (s *Store) findStale(ctx context.Context, docID int64, limit int) ([]stale,
 		q += ` AND a.document_id = ?`
 		args = append(args, docID)
 	}
-	q += `) WHERE cur IS NOT NULL AND anchor_version != cur ORDER BY document_id, seq LIMIT ?`
+	q += `) AS s WHERE cur IS NOT NULL AND anchor_version != cur ORDER BY document_id, seq LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -537,6 +571,9 @@ func (s *Store) applyAnchorings(ctx context.Context, results []reanchored) error
 		return fmt.Errorf("re-anchor: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.lockWriters(ctx, tx); err != nil {
+		return fmt.Errorf("re-anchor: %w", err)
+	}
 	now := formatTime(s.now())
 	for _, r := range results {
 		old, err := findRow(ctx, tx, r.account, r.uuid)
@@ -561,13 +598,20 @@ func (s *Store) applyAnchorings(ctx context.Context, results []reanchored) error
 			VALUES (?, ?, ?, ?, 0, ?)`, r.account, r.uuid, old.revision+1, body, now); err != nil {
 			return fmt.Errorf("re-anchor: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO anchorings (account_id, uuid, from_version, version, state, page, start, end, score, at)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO anchorings (account_id, uuid, from_version, version, state, page, start, "end", score, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.account, r.uuid, r.from, r.anchor.Version, r.anchor.State,
 			r.anchor.Page, r.start, r.end, r.anchor.Score, now); err != nil {
 			return fmt.Errorf("re-anchor: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func prefixed(p, cols string) string {

@@ -19,15 +19,18 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 )
 
-// Migrations holds the SQL schema of this package, applied by
-// documents/sqlite.Migrate with scope "documents".
+// Migrations holds the SQL schema of this package, for SQLite and for
+// PostgreSQL, applied by internal/schema with scope "documents".
 //
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// Migrations returns the package's forward-only schema migrations: the
-// *.sql files at the root of the returned file system.
+// Migrations returns the package's forward-only schema migrations for
+// SQLite: the *.sql files at the root of the returned file system.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Kinds of documents. The set is open-ended for imports, but the CLI and the
 // UI offer these.

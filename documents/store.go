@@ -6,21 +6,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-// Store keeps document metadata in an SQL database (SQLite, opened by
-// documents/sqlite). All SQL of this package lives here.
+// Store keeps document metadata in an SQL database: SQLite (opened by
+// documents/sqlite) or PostgreSQL (documents/postgres). All SQL of this
+// package lives here, written once for both.
 type Store struct {
-	db *sql.DB
+	db      *sql.DB
+	dialect sqldb.Dialect
 }
 
 // NewStore returns a Store on db, whose schema must have been migrated with
-// Migrations.
-func NewStore(db *sql.DB) *Store { return &Store{db: db} }
+// Migrations (SQLite) or PostgresMigrations.
+func NewStore(db *sql.DB) *Store { return &Store{db: db, dialect: sqldb.DialectOf(db)} }
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -226,8 +230,16 @@ func (s *Store) addPending(ctx context.Context, upload string, now time.Time, ke
 		return fmt.Errorf("pending blobs: %w", err)
 	}
 	defer tx.Rollback()
+	// In one order, so that two uploads of the same files cannot
+	// deadlock on each other's locks.
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pending_blobs (key, upload, created_at) VALUES (?, ?, ?)`,
+		if err := s.lockBlob(ctx, tx, k); err != nil {
+			return fmt.Errorf("pending blobs: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pending_blobs (key, upload, created_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`,
 			k, upload, formatTime(now)); err != nil {
 			return fmt.Errorf("pending blobs: %w", err)
 		}
@@ -265,20 +277,19 @@ func (s *Store) commitVersion(ctx context.Context, nv *newVersion) (int64, int, 
 	now := formatTime(nv.now)
 	docID := nv.docID
 	if nv.doc != nil {
-		res, err := tx.ExecContext(ctx, `INSERT INTO documents (title, kind, file_name, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?)`, nv.doc.Title, nv.doc.Kind, nv.doc.FileName, now, nv.doc.CreatedBy)
-		if err != nil {
+		// RETURNING rather than LastInsertId, which PostgreSQL's driver
+		// does not have.
+		if err := tx.QueryRowContext(ctx, `INSERT INTO documents (title, kind, file_name, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, nv.doc.Title, nv.doc.Kind, nv.doc.FileName, now, nv.doc.CreatedBy,
+		).Scan(&docID); err != nil {
 			return 0, 0, fmt.Errorf("commit version: insert document: %w", err)
 		}
-		if docID, err = res.LastInsertId(); err != nil {
-			return 0, 0, fmt.Errorf("commit version: %w", err)
-		}
 	} else {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents WHERE id = ?`, docID).Scan(&exists); err != nil {
+		exists, err := s.lockDocument(ctx, tx, docID)
+		if err != nil {
 			return 0, 0, fmt.Errorf("commit version: %w", err)
 		}
-		if exists == 0 {
+		if !exists {
 			return 0, 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
 		}
 	}
@@ -337,6 +348,9 @@ func (s *Store) WithdrawVersion(ctx context.Context, id int64, n int, now time.T
 		return fmt.Errorf("withdraw version: %w", err)
 	}
 	defer tx.Rollback()
+	if _, err := s.lockDocument(ctx, tx, id); err != nil {
+		return fmt.Errorf("withdraw version: %w", err)
+	}
 	var state string
 	err = tx.QueryRowContext(ctx, `SELECT state FROM versions WHERE document_id = ? AND number = ?`, id, n).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -373,6 +387,9 @@ func (s *Store) sweepBlob(ctx context.Context, key string, pendingSince time.Tim
 		return false, err
 	}
 	defer tx.Rollback()
+	if err := s.lockBlob(ctx, tx, key); err != nil {
+		return false, err
+	}
 	// Pending rows of uploads that never finished are as old as the grace
 	// period: forget them, they protect nothing any more.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_blobs WHERE key = ? AND created_at < ?`,
@@ -392,6 +409,35 @@ func (s *Store) sweepBlob(ctx context.Context, key string, pendingSince time.Tim
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// lockDocument reports whether document id exists and, on PostgreSQL,
+// locks its row until tx ends, so that two writers of its versions (a
+// new version, a withdrawal) take turns as they do on SQLite, where tx
+// holds the one write lock from its start.
+func (s *Store) lockDocument(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+	q := `SELECT 1 FROM documents WHERE id = ?`
+	if s.dialect == sqldb.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, q, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// lockBlob makes, on PostgreSQL, an upload announcing blob key and the
+// sweeper deciding about it take turns until tx ends, as SQLite's one
+// writer does by itself: otherwise the sweeper could count no reference,
+// an upload announce and write the key, and the sweeper delete it.
+func (s *Store) lockBlob(ctx context.Context, tx *sql.Tx, key string) error {
+	if s.dialect != sqldb.Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key)
+	return err
 }
 
 func nonNil(s []string) []string {

@@ -30,13 +30,23 @@ import (
 	"encoding/base32"
 	"errors"
 	"strings"
+	"time"
 )
 
-// Message is one e-mail to one recipient.
+// Message is one e-mail, or one Web Push notification, to one recipient.
 type Message struct {
 	// Key is the idempotency key: one per cause and recipient. The outbox
 	// sends at most one message per key and derives MessageID from it.
 	Key string `json:"key"`
+	// Channel is ChannelEmail (the default when empty) or ChannelPush. A
+	// push goes to one device: To is "push:" and the id of its
+	// subscription (package notify/webpush), Subject the notification's
+	// title, Text its body and URL the page it opens; the other fields are
+	// for e-mail. TTL is how long the push service keeps a push for an
+	// offline device (zero: a day).
+	Channel string        `json:"channel,omitempty"`
+	URL     string        `json:"url,omitempty"`
+	TTL     time.Duration `json:"ttl,omitempty"`
 	// From is the sender ("Ratsmappe Lindenau <ratsmappe@lindenau.example>");
 	// empty means the Sender's default.
 	From string `json:"from,omitempty"`
@@ -61,6 +71,16 @@ type Message struct {
 	// Calendar is an optional iCalendar part (RFC 6047), for invitations.
 	Calendar *Calendar `json:"calendar,omitempty"`
 }
+
+// The channels a message goes by.
+const (
+	ChannelEmail = "email"
+	ChannelPush  = "push"
+)
+
+// MaxPushText bounds a push notification's title and body together: a
+// push carries a short notice and a link, never a document.
+const MaxPushText = 1000
 
 // Calendar is an iCalendar object sent along with a message.
 type Calendar struct {
@@ -126,4 +146,24 @@ func Domain(addr string) string {
 		return strings.ToLower(addr[i+1:])
 	}
 	return ""
+}
+
+// Channels is the Sender of an outbox that carries both channels: each
+// message goes to the Sender of its channel. A channel without one keeps
+// its messages waiting (a temporary error), so that configuring it later
+// still delivers them within the retries.
+type Channels struct {
+	Email, Push Sender
+}
+
+// Send hands msg to the Sender of its channel.
+func (c Channels) Send(ctx context.Context, msg Message) (Receipt, error) {
+	s, name := c.Email, "e-mail"
+	if msg.Channel == ChannelPush {
+		s, name = c.Push, "push"
+	}
+	if s == nil {
+		return Receipt{}, errors.New("no " + name + " sender configured")
+	}
+	return s.Send(ctx, msg)
 }

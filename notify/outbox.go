@@ -154,6 +154,19 @@ func validate(m Message) error {
 		return &ratsmappe.Error{Code: ratsmappe.ETOOLARGE, Message: "Nachricht zu groß.", MessageEN: "Message too large."}
 	case strings.ContainsAny(m.ToName, "\r\n"):
 		return invalid("Ungültiger Empfängername.", "Invalid recipient name.")
+	case m.Channel == ChannelPush:
+		if id, ok := strings.CutPrefix(m.To, "push:"); !ok || id == "" || strings.Trim(id, "0123456789") != "" {
+			return invalid("Push-Nachricht ohne gültiges Gerät.", "Push message without a valid device.")
+		}
+		if len(m.Subject)+len(m.Text) > MaxPushText {
+			return &ratsmappe.Error{Code: ratsmappe.ETOOLARGE, Message: "Push-Nachricht zu lang.", MessageEN: "Push message too long."}
+		}
+		if m.URL != "" && !strings.HasPrefix(m.URL, "/") && !strings.HasPrefix(m.URL, "https://") {
+			return invalid("Ungültiger Link der Push-Nachricht.", "Invalid link of the push message.")
+		}
+		return nil
+	case m.Channel != "" && m.Channel != ChannelEmail:
+		return invalid("Unbekannter Kanal.", "Unknown channel.")
 	}
 	if a, err := mail.ParseAddress(m.To); err != nil || a.Address != m.To {
 		return invalid(fmt.Sprintf("Ungültige E-Mail-Adresse %q.", m.To), fmt.Sprintf("Invalid e-mail address %q.", m.To))

@@ -132,6 +132,10 @@ type AgendaItem struct {
 	AuxiliaryFile  []*File `json:"auxiliaryFile,omitempty"`
 	Created        string  `json:"created"`
 	Modified       string  `json:"modified"`
+	// Votes is Ratsmappe's extension (docs/oparl-extension.md): the
+	// closed votes on the item with counts and, for named votes, each
+	// member's choice.
+	Votes []*Vote `json:"ratsmappe:votes,omitempty"`
 }
 
 type Location struct {

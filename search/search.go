@@ -188,7 +188,22 @@ type Query struct {
 	// Offset and Limit page through documents, not pages. Limit 0 means
 	// DefaultLimit.
 	Offset, Limit int
+	// Order is how hits are ranked: OrderRelevance (the zero value) or
+	// OrderNewest.
+	Order Order
 }
+
+// Order ranks the hits of a Query.
+type Order string
+
+// Orders of hits.
+const (
+	// OrderRelevance ranks the best matching documents first.
+	OrderRelevance Order = ""
+	// OrderNewest ranks documents by Record.Date, newest first (undated
+	// last), and by relevance among those of one date.
+	OrderNewest Order = "newest"
+)
 
 // Filter narrows a query. Zero fields do not filter; values within a field
 // are alternatives.
@@ -214,6 +229,9 @@ func (q Query) Normalize() (Query, error) {
 	}
 	if q.Limit < 0 || q.Limit > MaxLimit || q.Offset < 0 || q.Offset > MaxOffset {
 		return q, ratsmappe.Errorf(ratsmappe.EINVALID, "Ungültiger Ausschnitt der Trefferliste.")
+	}
+	if q.Order != OrderRelevance && q.Order != OrderNewest {
+		return q, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Sortierung %q (möglich: newest).", string(q.Order))
 	}
 	return q, nil
 }

@@ -30,6 +30,9 @@ import (
 // ledgerScope is what a mutation touched.
 type ledgerScope struct {
 	meetings, papers, attachments, minutes []int64
+	// removedConsultations are consultations deleted by the change: no
+	// longer public, whatever they were.
+	removedConsultations []int64
 	// entries are rows of other kinds (exclusions, memberships,
 	// versions), recorded as they are.
 	entries []access.Entry
@@ -258,6 +261,9 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 			return access.PaperAccess(anon, p, t) == access.Full && access.ItemAccess(anon, it, t) == access.Full
 		})
 	}
+	for _, id := range sc.removedConsultations {
+		add(access.ObjConsultation, id, func(time.Time) bool { return false })
+	}
 	for _, a := range atts {
 		add(access.ObjAttachment, a.ID, func(t time.Time) bool { return served(a.DocumentID) && g.attachment(anon, a, t) == access.Full })
 	}
@@ -400,7 +406,9 @@ var goneDetails = map[string]string{
 	access.ObjAgendaItem: `SELECT a.id, a.created, o.body_id, m.organization_id, m.id, 0, a.position
 		FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id JOIN organizations o ON o.id = m.organization_id WHERE a.id`,
 	access.ObjConsultation: `SELECT c.id, c.created, p.body_id, 0, 0, c.paper_id, 0
-		FROM consultations c JOIN papers p ON p.id = c.paper_id WHERE c.id`,
+		FROM (SELECT id, paper_id, created FROM consultations
+			UNION ALL SELECT id, paper_id, created FROM consultation_tombstones) c
+		JOIN papers p ON p.id = c.paper_id WHERE c.id`,
 	access.ObjPaper: `SELECT id, created, body_id, 0, 0, id, 0 FROM papers WHERE id`,
 	access.ObjAttachment: `SELECT a.id, a.created, COALESCE(o.body_id, p.body_id, 0), COALESCE(m.organization_id, 0),
 			COALESCE(m.id, 0), COALESCE(a.paper_id, 0), 0
@@ -470,13 +478,16 @@ var touchedTerms = map[string][]touchTerm{
 		{access.ObjAgendaItem, `SELECT id FROM agenda_items WHERE meeting_id = ?1`},
 		{access.ObjAttachment, `SELECT id FROM attachments WHERE meeting_id = ?1
 			UNION ALL SELECT t.id FROM attachments t JOIN agenda_items ti ON ti.id = t.agenda_item_id WHERE ti.meeting_id = ?1`},
-		{access.ObjConsultation, `SELECT tc.id FROM consultations tc JOIN agenda_items ti ON ti.id = tc.agenda_item_id WHERE ti.meeting_id = ?1`},
+		{access.ObjConsultation, `SELECT tc.id FROM consultations tc JOIN agenda_items ti ON ti.id = tc.agenda_item_id WHERE ti.meeting_id = ?1
+			UNION ALL SELECT tc.id FROM consultation_tombstones tc JOIN agenda_items ti ON ti.id = tc.agenda_item_id WHERE ti.meeting_id = ?1`},
 		{access.ObjMinutes, `SELECT id FROM minutes WHERE meeting_id = ?1`}},
 	access.ObjAgendaItem: {{access.ObjAgendaItem, "?1"},
 		{access.ObjAttachment, `SELECT id FROM attachments WHERE agenda_item_id = ?1`},
-		{access.ObjConsultation, `SELECT id FROM consultations WHERE agenda_item_id = ?1`}},
+		{access.ObjConsultation, `SELECT id FROM consultations WHERE agenda_item_id = ?1
+			UNION ALL SELECT id FROM consultation_tombstones WHERE agenda_item_id = ?1`}},
 	access.ObjPaper: {{access.ObjPaper, "?1"},
-		{access.ObjConsultation, `SELECT id FROM consultations WHERE paper_id = ?1`},
+		{access.ObjConsultation, `SELECT id FROM consultations WHERE paper_id = ?1
+			UNION ALL SELECT id FROM consultation_tombstones WHERE paper_id = ?1`},
 		{access.ObjAttachment, `SELECT id FROM attachments WHERE paper_id = ?1
 			UNION ALL SELECT t.id FROM attachments t JOIN consultations tc ON tc.agenda_item_id = t.agenda_item_id WHERE tc.paper_id = ?1`}},
 }

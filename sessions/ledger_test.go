@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -154,4 +155,72 @@ func TestSeedLedger(t *testing.T) {
 	if rows != 5 { // four objects and the seed marker
 		t.Errorf("%d ledger rows after seeding twice, want 5", rows)
 	}
+}
+
+// A consultation taken off its agenda item leaves a deleted stub if the
+// public saw it, takes its paper out of the public view with it when it
+// was the paper's last public agenda item, and its id is never reused.
+func TestRemoveConsultation(t *testing.T) {
+	c := newCouncil(t)
+	ctx := context.Background()
+	anon, clerk := access.Viewer{}, c.viewers["clerk"]
+	consultation := func(paper, item int64) int64 {
+		t.Helper()
+		cs, err := c.store.FindConsultations(ctx, clerk, paper)
+		must(t, err)
+		for _, x := range cs {
+			if x.AgendaItemID == item {
+				return x.ID
+			}
+		}
+		t.Fatalf("paper %d has no consultation on item %d", paper, item)
+		return 0
+	}
+	both := c.papers["2026/0003"] // on the public and the non-public item
+	pub, nonPub := consultation(both, c.itemPublic), consultation(both, c.itemNonPublic)
+
+	c.clock.t = c.clock.t.Add(time.Minute)
+	must(t, c.store.RemoveConsultation(ctx, both, nonPub))
+	if g, err := c.store.FindGone(ctx, access.ObjConsultation, nonPub); err != nil || len(g) != 0 {
+		t.Errorf("a never-public consultation removed: gone %+v, %v; want no stub", g, err)
+	}
+	if _, err := c.store.FindPaperByID(ctx, anon, both); err != nil {
+		t.Errorf("the paper is still on a public item, but the public no longer sees it: %v", err)
+	}
+
+	c.clock.t = c.clock.t.Add(time.Minute)
+	removed := c.clock.t
+	must(t, c.store.RemoveConsultation(ctx, both, pub))
+	agreeWithLedger(t, c, "after removing consultations")
+	g, err := c.store.FindGone(ctx, access.ObjConsultation, pub)
+	must(t, err)
+	if len(g) != 1 || g[0].PaperID != both || !g[0].Gone.Equal(removed) {
+		t.Errorf("removed public consultation: gone %+v, want a stub of paper %d at %v", g, both, removed)
+	}
+	if g, err := c.store.FindGone(ctx, access.ObjPaper, both); err != nil || len(g) != 1 {
+		t.Errorf("paper off its last public item: gone %+v, %v; want its stub", g, err)
+	}
+	touched, err := c.store.PublicTouched(ctx, access.ObjPaper, both)
+	must(t, err)
+	if !touched.Equal(removed) {
+		t.Errorf("paper's modified time %v, want the removal at %v", touched, removed)
+	}
+
+	if err := c.store.RemoveConsultation(ctx, both, pub); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("removing it again: %v, want not found", err)
+	}
+	if err := c.store.RemoveConsultation(ctx, c.papers["2026/0001"], consultation(c.papers["2026/0002"], c.itemNonPublic)); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("removing another paper's consultation: %v, want not found", err)
+	}
+	// A new consultation gets a new id, even where the removed one had the
+	// highest.
+	again := &sessions.Consultation{PaperID: both, AgendaItemID: c.itemPublic}
+	must(t, c.store.Consult(ctx, again))
+	if again.ID == pub || again.ID == nonPub {
+		t.Errorf("a new consultation reuses removed id %d", again.ID)
+	}
+	if g, err := c.store.FindGone(ctx, access.ObjConsultation, pub); err != nil || len(g) != 1 {
+		t.Errorf("the stub of the removed consultation after a new one: %+v, %v", g, err)
+	}
+	agreeWithLedger(t, c, "after consulting again")
 }

@@ -750,3 +750,27 @@ func (s *Store) FindAgendaItemByID(ctx context.Context, v access.Viewer, id int6
 	}
 	return nil, notFound("Tagesordnungspunkt")
 }
+
+// WithdrawnItemFor returns item id if it is withdrawn and v would see it
+// in full were it not (its title, its meeting published to v, v not
+// excluded from it); nil otherwise. A member who saw an item may be told
+// it was withdrawn; one excluded from it may not.
+func (s *Store) WithdrawnItemFor(ctx context.Context, v access.Viewer, id int64) (*AgendaItem, error) {
+	g, err := s.loadGraph(ctx, nil, []int64{id}, nil)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := g.itemFacts(id)
+	if !ok || !f.Withdrawn {
+		return nil, nil
+	}
+	f.Withdrawn = false
+	if access.ItemAccess(v, f, s.now()) != access.Full {
+		return nil, nil
+	}
+	its, err := s.items(ctx, "id = ?", id)
+	if err != nil || len(its) == 0 {
+		return nil, err
+	}
+	return its[0], nil
+}

@@ -132,7 +132,11 @@ func (s *Store) Consult(ctx context.Context, c *Consultation) error {
 	var res sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
 		var err error
-		res, err = tx.ExecContext(ctx, `INSERT INTO consultations (paper_id, agenda_item_id, role, authoritative, created) VALUES (?, ?, ?, ?, ?)`,
+		// The id is past every removed consultation's too: the ledger's
+		// history of a removed one must not become a new one's.
+		res, err = tx.ExecContext(ctx, `INSERT INTO consultations (id, paper_id, agenda_item_id, role, authoritative, created)
+			VALUES ((SELECT MAX(n) + 1 FROM (SELECT MAX(id) AS n FROM consultations
+				UNION ALL SELECT MAX(id) FROM consultation_tombstones UNION ALL SELECT 0)), ?, ?, ?, ?, ?)`,
 			c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
 		// The paper, its files and the new consultation may go public
 		// through the item.
@@ -150,6 +154,35 @@ func (s *Store) Consult(ctx context.Context, c *Consultation) error {
 	c.ID, _ = res.LastInsertId()
 	c.Created = now
 	return nil
+}
+
+// RemoveConsultation takes paper paperID off the agenda item of its
+// consultation id: the consultation is deleted and leaves a tombstone, so
+// that a public one becomes a deleted stub in OParl and the paper, the
+// item and their files follow the change in the same transaction. It
+// returns ENOTFOUND if the paper has no such consultation.
+func (s *Store) RemoveConsultation(ctx context.Context, paperID, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
+		var meeting int64
+		err := tx.QueryRowContext(ctx, `SELECT i.meeting_id FROM consultations c JOIN agenda_items i ON i.id = c.agenda_item_id
+			WHERE c.id = ? AND c.paper_id = ?`, id, paperID).Scan(&meeting)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ledgerScope{}, notFound("Beratung")
+		}
+		if err != nil {
+			return ledgerScope{}, fmt.Errorf("remove consultation: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO consultation_tombstones (id, paper_id, agenda_item_id, created, removed)
+			SELECT id, paper_id, agenda_item_id, created, ? FROM consultations WHERE id = ?`, ts(s.now()), id); err != nil {
+			return ledgerScope{}, fmt.Errorf("remove consultation: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM consultations WHERE id = ?`, id); err != nil {
+			return ledgerScope{}, fmt.Errorf("remove consultation: %w", err)
+		}
+		// The paper may leave the public view with its last public item,
+		// and the item's meeting shows the paper no more.
+		return ledgerScope{papers: []int64{paperID}, meetings: []int64{meeting}, removedConsultations: []int64{id}}, nil
+	})
 }
 
 // FindConsultations returns the consultations of paper paperID whose agenda

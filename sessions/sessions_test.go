@@ -1,7 +1,6 @@
 package sessions_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
+	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -54,30 +54,6 @@ func newDocument(t *testing.T, db *sql.DB, title string) int64 {
 	return id
 }
 
-// fakeIngester stands in for the PDF worker pool, which has its own tests
-// in documents/pdfworker; the policy only cares about version states. It
-// accepts anything starting with "%PDF-" as a one-page file.
-type fakeIngester struct{}
-
-func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
-		return nil, documents.Reject(documents.RejectNotPDF, nil)
-	}
-	out, err := os.CreateTemp("", "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer out.Close()
-	if _, err := out.Write(b); err != nil {
-		return nil, err
-	}
-	return &documents.Ingested{RenditionPath: out.Name(), Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: string(b[5:])}}}, nil
-}
-
 // versionedDocument uploads a document with one version per content,
 // through the real documents.Service on the same database, and returns
 // its id.
@@ -89,7 +65,7 @@ func versionedDocument(t *testing.T, db *sql.DB, contents ...string) (int64, *do
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: fakeIngester{}})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: ingesttest.Ingester{}})
 	var id int64
 	for i, c := range contents {
 		p := filepath.Join(dir, "upload.pdf")

@@ -352,9 +352,14 @@ func touchMembershipOwners(ctx context.Context, tx *sql.Tx, id int64, now time.T
 // FindMemberships returns the memberships of a person (personID != 0),
 // of an organization (orgID != 0) or both, oldest first (public data).
 func (s *Store) FindMemberships(ctx context.Context, personID, orgID int64) ([]*Membership, error) {
-	q := `SELECT id, person_id, organization_id, role, voting_right, COALESCE(on_behalf_of, 0), start_date, end_date, created, modified
-		FROM memberships WHERE (? = 0 OR person_id = ?) AND (? = 0 OR organization_id = ?) ORDER BY id`
-	rows, err := s.db.QueryContext(ctx, q, personID, personID, orgID, orgID)
+	return s.memberships(ctx, `WHERE (?1 = 0 OR person_id = ?1) AND (?2 = 0 OR organization_id = ?2) ORDER BY id`, personID, orgID)
+}
+
+// memberships reads the memberships the SQL tail where (a WHERE clause
+// and its order) selects.
+func (s *Store) memberships(ctx context.Context, where string, args ...any) ([]*Membership, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, person_id, organization_id, role, voting_right, COALESCE(on_behalf_of, 0), start_date, end_date, created, modified
+		FROM memberships `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find memberships: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/web/folder"
+	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -60,7 +61,9 @@ func newAdmission(inFlight, queue int, wait time.Duration) *admission {
 
 func (a *admission) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+		// A live stream holds its connection for the whole session: it
+		// has its own bound (web/live) instead of a slot.
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" || liveweb.IsStream(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

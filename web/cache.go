@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
+	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
@@ -55,6 +56,9 @@ const (
 // objects and lists (not file bytes), feeds, calendars and the sitemap,
 // and the public meeting API.
 func cacheable(path string) bool {
+	if liveweb.Uncached(path) { // the live session: by the second
+		return false
+	}
 	switch path {
 	case "/", "/meetings", "/organizations", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/api/v1/meetings":
 		return true

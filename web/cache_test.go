@@ -22,6 +22,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -72,7 +73,7 @@ func newCacheEnv(t testing.TB) *cacheEnv {
 	must(t, schema.Migrate(ctx, db))
 	e.db = db
 	e.st = sessions.NewStore(db, e.clock.Now)
-	e.docs = documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
+	e.docs = documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: demotest.CopyIngester{Dir: dir}})
 	st := e.st
 	body := &sessions.Body{Name: "Stadt Cachingen"}
 	must(t, st.CreateBody(ctx, body))

@@ -54,6 +54,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/oparl"
+	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/render"
 )
 
@@ -283,9 +284,25 @@ func wholeList(all func(r *http.Request, q *oparlQuery) ([]oparlItem, error)) op
 	}
 }
 
+// pageFilter is the store's filter for the page q asks of body bodyID's
+// list.
+func (q *oparlQuery) pageFilter(bodyID int64) sessions.PublicListFilter {
+	return sessions.PublicListFilter{BodyID: bodyID, After: q.after, Limit: q.limit,
+		CreatedSince: q.createdSince, CreatedUntil: q.createdUntil, ModifiedSince: q.modifiedSince, ModifiedUntil: q.modifiedUntil}
+}
+
+// nextKey is the key after which the list continues: the page's last if
+// there is more, else 0.
+func nextKey(page []oparlItem, more bool) int64 {
+	if !more || len(page) == 0 {
+		return 0
+	}
+	return page[len(page)-1].id
+}
+
 // oparlPageOf cuts the page q asks for out of a whole list (the small
-// lists: bodies, organizations, persons, memberships, legislative terms,
-// read in one or two queries whatever their length).
+// lists that do not grow with the council's work: bodies, organizations,
+// legislative terms — tens of rows, read in one or two queries).
 func oparlPageOf(all []oparlItem, q *oparlQuery) ([]oparlItem, int64) {
 	slices.SortStableFunc(all, func(a, b oparlItem) int { return cmp.Compare(a.id, b.id) })
 	var out []oparlItem

@@ -24,9 +24,8 @@ import (
 func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
 	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 		ctx := r.Context()
-		f := sessions.PublicListFilter{After: q.after, Limit: q.limit,
-			CreatedSince: q.createdSince, CreatedUntil: q.createdUntil, ModifiedSince: q.modifiedSince, ModifiedUntil: q.modifiedUntil,
-			Gone: !q.modifiedSince.IsZero()}
+		f := q.pageFilter(0)
+		f.Gone = !q.modifiedSince.IsZero()
 		if strings.HasPrefix(r.URL.Path, "/oparl/v1/organization/") {
 			id, err := oparlID(r, "id")
 			if err != nil {

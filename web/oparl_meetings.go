@@ -92,6 +92,11 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBat
 	modified := it.Modified
 	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
+		votes, err := s.oparlVotes(ctx, u, it.ID) // the live session's extension (oparl_live.go)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		o.Votes = votes
 		if len(fi.Consultations) > 0 {
 			c := fi.Consultations[0]
 			o.Consultation = u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)

@@ -267,26 +267,23 @@ func oparlPersonOf(u oparlURLs, p *sessions.Person, ms []*sessions.Membership, o
 	return o, modified
 }
 
-func (s *Server) oparlPersons(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+// oparlPersons is the list of a body's persons, one page read in SQL.
+func (s *Server) oparlPersons(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	ps, err := s.cfg.Sessions.FindPersons(r.Context(), sessions.PersonFilter{BodyID: bodyID})
+	ps, ms, more, err := s.cfg.Sessions.PersonPage(r.Context(), q.pageFilter(bodyID))
 	if err != nil {
-		return nil, err
-	}
-	ms, err := s.cfg.Sessions.FindMemberships(r.Context(), 0, 0)
-	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
+	out := make([]oparlItem, 0, len(ps))
 	for _, p := range ps {
-		o, mod := oparlPersonOf(u, p, ms, q.omitInternal)
+		o, mod := oparlPersonOf(u, p, ms[p.ID], q.omitInternal)
 		out = append(out, oparlItem{id: p.ID, created: p.Created, modified: mod, obj: o})
 	}
-	return out, nil
+	return out, nextKey(out, more), nil
 }
 
 func (s *Server) oparlPerson(r *http.Request) (any, error) {
@@ -306,31 +303,23 @@ func (s *Server) oparlPerson(r *http.Request) (any, error) {
 	return o, nil
 }
 
-func (s *Server) oparlMemberships(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+// oparlMemberships is the list of the memberships of a body's persons,
+// one page read in SQL.
+func (s *Server) oparlMemberships(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	ps, err := s.cfg.Sessions.FindPersons(r.Context(), sessions.PersonFilter{BodyID: bodyID})
+	ms, more, err := s.cfg.Sessions.MembershipPage(r.Context(), q.pageFilter(bodyID))
 	if err != nil {
-		return nil, err
-	}
-	inBody := map[int64]bool{}
-	for _, p := range ps {
-		inBody[p.ID] = true
-	}
-	ms, err := s.cfg.Sessions.FindMemberships(r.Context(), 0, 0)
-	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	u := oparlURLs(oparlBase(r))
-	var out []oparlItem
+	out := make([]oparlItem, 0, len(ms))
 	for _, m := range ms {
-		if inBody[m.PersonID] {
-			out = append(out, oparlItem{id: m.ID, created: m.Created, modified: m.Modified, obj: oparlMember(u, m)})
-		}
+		out = append(out, oparlItem{id: m.ID, created: m.Created, modified: m.Modified, obj: oparlMember(u, m)})
 	}
-	return out, nil
+	return out, nextKey(out, more), nil
 }
 
 func (s *Server) oparlMembership(r *http.Request) (any, error) {

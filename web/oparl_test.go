@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,13 +22,9 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
-	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/oparlimport/oparltest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -44,6 +39,7 @@ type oparlEnv struct {
 	srv      *httptest.Server
 	sessions *sessions.Store
 	base     string // .../oparl/v1
+	demo     *demo.Result
 }
 
 // newOParlServer serves the demo council (with a canary word in
@@ -54,52 +50,19 @@ type oparlEnv struct {
 // that tests that change data do not disturb others.
 func newOParlServer(t *testing.T) *oparlEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	if _, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{Canary: oparlCanary, TempDir: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		t.Fatal(err)
-	}
+	c := demotest.Open(t)
+	res := c.Load(t, demo.Options{Canary: oparlCanary})
+	st := c.Sessions
 	// The test client stands for a TLS proxy on loopback (see TestOParlHTTP).
 	proxies, _ := web.ParseTrustedProxies("127.0.0.0/8")
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
+	h, err := web.NewServer(web.Config{Documents: c.Documents, Sessions: st, DB: c.DB, Logger: slog.New(slog.DiscardHandler), TrustedProxies: proxies,
 		OParl: web.OParlConfig{AGS: oparlAGS, License: oparlLicense}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &oparlEnv{srv: srv, sessions: st, base: srv.URL + "/oparl/v1"}
-}
-
-// acceptAll is an ingester that accepts every file unchanged as its own
-// rendition, with one page whose text names the file's size.
-type acceptAll struct{ dir string }
-
-func (a acceptAll) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(a.dir, "rendition-*.pdf")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		return nil, err
-	}
-	return &documents.Ingested{RenditionPath: f.Name(),
-		Pages: []documents.Page{{Number: 1, Width: 595, Height: 842, Text: fmt.Sprintf("Seite 1 (%d Bytes)", len(b))}}}, nil
+	return &oparlEnv{srv: srv, sessions: st, base: srv.URL + "/oparl/v1", demo: res}
 }
 
 // oparlSchemas compiles the OParl 1.1 schemas from ../shared/oparl/schema
@@ -565,6 +528,112 @@ func TestOParlDeleted(t *testing.T) {
 	}
 	c := newCrawler(t, e.base)
 	c.check(id, one)
+}
+
+// The person and membership lists are read a page at a time: walking
+// them with a small limit gives the whole list, and modified_since finds
+// a person through the membership it embeds.
+func TestOParlPeoplePaging(t *testing.T) {
+	e := newOParlServer(t)
+	for _, list := range []string{"person", "membership"} {
+		all, _ := getJSON(t, e.base+"/body/1/"+list+"?limit=1000")
+		want := ids(t, all)
+		if len(want) < 5 {
+			t.Fatalf("only %d %ss", len(want), list)
+		}
+		var got []string
+		for u := e.base + "/body/1/" + list + "?limit=2"; u != ""; {
+			page, _ := getJSON(t, u)
+			got = append(got, ids(t, page)...)
+			u, _ = page["links"].(map[string]any)["next"].(string)
+			if u != "" && !strings.Contains(u, "after=") {
+				t.Fatalf("next link %s has no cursor", u)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s paged:\n%v\nwhole list:\n%v", list, got, want)
+		}
+	}
+	ctx := context.Background()
+	before := time.Now().Add(-time.Second).Truncate(time.Second)
+	ps, err := e.sessions.FindPersons(ctx, sessions.PersonFilter{BodyID: 1})
+	oparlMust(t, err)
+	orgs, err := e.sessions.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: 1})
+	oparlMust(t, err)
+	m := &sessions.Membership{PersonID: ps[0].ID, OrganizationID: orgs[0].ID, Role: "Sachkundige Einwohnerin"}
+	oparlMust(t, e.sessions.CreateMembership(ctx, m))
+	since := url.QueryEscape(before.Format(time.RFC3339))
+	page, _ := getJSON(t, e.base+"/body/1/person?modified_since="+since)
+	if got := ids(t, page); len(got) != 1 || !strings.HasSuffix(got[0], fmt.Sprintf("/person/%d", ps[0].ID)) {
+		t.Errorf("persons modified since the new membership: %v", got)
+	}
+	page, _ = getJSON(t, e.base+"/body/1/membership?modified_since="+since)
+	if got := ids(t, page); len(got) != 1 || !strings.HasSuffix(got[0], fmt.Sprintf("/membership/%d", m.ID)) {
+		t.Errorf("memberships modified since: %v", got)
+	}
+}
+
+// A consultation the office takes off an agenda item (DELETE on the
+// office API) becomes a deleted stub at its URL and in the
+// modified_since list, and its paper counts as modified; the citizen's
+// plain list no longer has it.
+func TestOParlConsultationRemoved(t *testing.T) {
+	e := newOParlServer(t)
+	before := time.Now().Add(-time.Second).Truncate(time.Second)
+	page, _ := getJSON(t, e.base+"/body/1/consultation?limit=200")
+	first := page["data"].([]any)[0].(map[string]any)
+	id := first["id"].(string)
+	var paper, cons int64
+	if _, err := fmt.Sscanf(id[strings.Index(id, "/paper/"):], "/paper/%d/consultation/%d", &paper, &cons); err != nil {
+		t.Fatalf("consultation URL %s: %v", id, err)
+	}
+	var clerk string
+	for _, a := range e.demo.Accounts {
+		if a.Role == string(access.RoleClerk) {
+			clerk = a.Token
+		}
+	}
+	del := func() int {
+		req, _ := http.NewRequest("DELETE", fmt.Sprintf("%s/api/v1/papers/%d/consultations/%d", e.srv.URL, paper, cons), nil)
+		req.Header.Set("Authorization", "Bearer "+clerk)
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := del(); code != http.StatusNoContent {
+		t.Fatalf("DELETE consultation: %d", code)
+	}
+	if code := del(); code != http.StatusNotFound {
+		t.Errorf("DELETE again: %d, want 404", code)
+	}
+	one, resp := getJSON(t, id)
+	if resp.StatusCode != 200 || one["deleted"] != true {
+		t.Errorf("GET %s: %d %v, want a deleted stub", id, resp.StatusCode, one)
+	}
+	plain, _ := getJSON(t, e.base+"/body/1/consultation?limit=200")
+	if slices.Contains(ids(t, plain), id) {
+		t.Errorf("removed consultation still in the plain list")
+	}
+	since := url.QueryEscape(before.Format(time.RFC3339))
+	upd, _ := getJSON(t, e.base+"/body/1/consultation?limit=200&modified_since="+since)
+	found := false
+	for _, o := range upd["data"].([]any) {
+		if o := o.(map[string]any); o["id"] == id {
+			found = o["deleted"] == true
+		}
+	}
+	if !found {
+		t.Errorf("modified_since list lacks the removed consultation's stub")
+	}
+	p, resp := getJSON(t, fmt.Sprintf("%s/paper/%d", e.base, paper))
+	if resp.StatusCode == 200 && p["deleted"] != true {
+		if m, _ := time.Parse(time.RFC3339, p["modified"].(string)); m.Before(before) {
+			t.Errorf("paper modified %v, before the removal", p["modified"])
+		}
+	}
 }
 
 func oparlMust(t *testing.T, err error) {

@@ -11,18 +11,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/blobtest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
-	"github.com/ratsmappe/ratsmappe/internal/schema"
-	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -33,27 +28,22 @@ type readerEnv struct {
 }
 
 // newReaderServer serves the demo council (in-memory blobs, the
-// accepting ingester of the OParl tests: PDF workers cannot run in a unit
-// test; the reader's browser test runs the real binary).
+// accepting ingester of demotest: PDF workers cannot run in a unit test;
+// the reader's browser test runs the real binary).
 func newReaderServer(t *testing.T) *readerEnv {
+	return serveDemo(t, demotest.Open(t), demo.Options{}, web.Config{})
+}
+
+// serveDemo loads the demo council into c with opt and serves it with
+// cfg, whose stores it fills in from c.
+func serveDemo(t *testing.T, c *demotest.Council, opt demo.Options, cfg web.Config) *readerEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
+	res := c.Load(t, opt)
+	cfg.Documents, cfg.Sessions, cfg.DB = c.Documents, c.Sessions, c.DB
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := sessions.NewStore(db, nil)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: acceptAll{dir: dir}})
-	res, err := demo.Load(ctx, svc, st, accounts.NewStore(db, nil), demo.Options{TempDir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler)})
+	h, err := web.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,10 +175,13 @@ func TestReaderShell(t *testing.T) {
 	}
 	var me struct {
 		Name, CSRF string
+		// The committees the reader shows first ("Meine Gremien"): none
+		// for an account that is no person of the council.
+		Committees []string
 	}
 	json.NewDecoder(resp.Body).Decode(&me)
 	resp.Body.Close()
-	if me.Name != "Rita Rat" || me.CSRF == "" {
+	if me.Name != "Rita Rat" || me.CSRF == "" || me.Committees == nil || len(me.Committees) != 0 {
 		t.Errorf("/reader/me = %+v", me)
 	}
 }

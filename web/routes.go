@@ -72,9 +72,23 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/documents/{id}", s.portal.Document)
 		r.Get("/documents/{id}/diff", s.reader.DiffPage)
 		r.Get("/meetings", s.portal.Meetings)
-		r.Get("/meetings/{id}", s.portal.Meeting)
+		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
 		r.Get("/search", s.portal.Search)
 	})
+	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---
+	alertsPages := newAlertPages(s)
+	r.Group(func(r chi.Router) {
+		r.Use(render.As(render.Pages))
+		r.Get("/alerts", alertsPages.form)
+		r.Post("/alerts", alertsPages.subscribe)
+		r.Get("/alerts/confirm/{token}", alertsPages.tokenPage("confirm"))
+		r.Post("/alerts/confirm/{token}", alertsPages.confirm)
+		r.Get("/alerts/unsubscribe/{token}", alertsPages.tokenPage("unsubscribe"))
+		r.Post("/alerts/unsubscribe/{token}", alertsPages.unsubscribe)
+	})
+	r.With(render.As(render.API)).Post("/api/v1/alerts/unsubscribe/{token}", alertsPages.oneClick)
+	// --- end of citizen alerts. ---
+
 	// The portal's feeds, calendars and files for other programs.
 	r.Get("/calendar.ics", s.portal.Calendar)
 	r.Get("/organizations/{id}/calendar.ics", s.portal.Calendar)
@@ -90,6 +104,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/office/meetings/{id}", s.office.StaffPage(s.office.MeetingPage))
 		r.Get("/office/calendar", s.office.StaffPage(s.office.CalendarPage))
 		r.Get("/office/audit", s.office.StaffPage(s.office.AuditPage))
+		r.Get("/office/meetings/{id}/invitation", s.office.StaffPage(s.invite.InvitationPage))
+		r.Get("/office/members", s.office.StaffPage(s.invite.MembersPage))
 	})
 
 	// The reader: the members' tablet app (its API is below).
@@ -109,7 +125,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/openapi.json", s.apiOpenAPI)
 		r.Get("/meetings", s.portal.APIMeetings)
 		r.Get("/meetings/{id}", s.portal.APIMeeting)
-		r.Get("/meetings/{id}/packet.pdf", s.reader.Packet)
+		r.Get("/meetings/{id}/packet.pdf", s.invite.RecordOpening(s.reader.Packet))
 		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
 		r.Get("/search", s.portal.APISearch)
 		r.Get("/search/suggest", s.portal.APISuggest)
@@ -135,18 +151,60 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/minutes/{id}/state", withID(s.office.MinutesState))
 			r.Post("/papers", s.office.CreatePaper)
 			r.Post("/papers/{id}/consultations", withID(s.office.Consult))
+			r.Delete("/papers/{id}/consultations/{consultation}", s.office.RemoveConsultation)
 			r.Post("/papers/{id}/attachments", withID(s.office.AttachToPaper))
 			r.Post("/documents", s.office.Upload)
 			r.Post("/documents/{id}/versions", withID(s.office.UploadVersion))
 			r.Post("/documents/{id}/versions/{n}/withdraw", s.office.WithdrawVersion)
 			r.Get("/organizations", s.office.Organizations)
 			r.Get("/audit", s.office.Audit)
+			// The invitation (Ladung), its proof of delivery, the
+			// consent register and the deadline rules (office/invitation.go).
+			r.Post("/meetings/{id}/invitation", withID(s.invite.Issue))
+			r.Post("/meetings/{id}/cancellation", withID(s.invite.Cancel))
+			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
+			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
+			r.Get("/members/{id}/consent", withID(s.invite.Consent))
+			r.Put("/members/{id}/consent", withID(s.invite.SetConsent))
+			r.Get("/organizations/{id}/invitation-rule", withID(s.invite.Rule))
+			r.Put("/organizations/{id}/invitation-rule", withID(s.invite.SetRule))
 		})
+
+		// ---- The live session (web/live, issue 16) ----
+		// The office runs the session; members cast their own ballots;
+		// reads and the live stream ask the visibility rule.
+		r.Group(func(r chi.Router) {
+			r.Use(s.office.StaffOnly)
+			r.Post("/meetings/{id}/start", withID(s.live.Start))
+			r.Post("/meetings/{id}/end", withID(s.live.End))
+			r.Put("/meetings/{id}/current", withID(s.live.SetCurrent))
+			r.Put("/meetings/{id}/attendance/{person}", withID(s.live.SetAttendance))
+			r.Put("/organizations/{id}/quorum", withID(s.live.SetQuorumRule))
+			r.Post("/items/{id}/votes", withID(s.live.OpenVote))
+			r.Post("/votes/{id}/close", withID(s.live.Close))
+			r.Post("/votes/{id}/corrections", withID(s.live.Correct))
+			r.Post("/items/{id}/speakers/{person}/start", withID(s.live.GiveFloor))
+			r.Post("/meetings/{id}/speech/end", withID(s.live.EndSpeech))
+			r.Put("/items/{id}/speaking-limit", withID(s.live.SetSpeakingLimit))
+		})
+		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
+		r.Get("/meetings/{id}/live", withID(s.live.Stream))
+		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
+		r.Get("/votes/{id}", withID(s.live.Vote))
+		r.Put("/votes/{id}/ballot", withID(s.live.Ballot))
+		r.Get("/persons/{id}/votes", withID(s.live.PersonVotes))
+		r.Get("/items/{id}/speakers", withID(s.live.Speakers))
+		r.Post("/items/{id}/speakers", withID(s.live.RequestToSpeak))
+		r.Delete("/items/{id}/speakers/{person}", withID(s.live.WithdrawRequest))
+		// ---- end of the live session ----
 
 		// The reader's API (reader.go, annotations.go, diff.go).
 		a := s.reader.Annotations()
 		r.Get("/reader/me", s.reader.Me)
-		r.Get("/reader/meetings/{id}/manifest", s.reader.Manifest)
+		// A member's read of the manifest (as of the meeting's page or
+		// packet) is their opening of the meeting: the proof of access
+		// of its invitations (office/invitation.go).
+		r.Get("/reader/meetings/{id}/manifest", s.invite.RecordOpening(s.reader.Manifest))
 		r.Get("/documents/{id}/diff", a.Diff)
 		r.Group(func(r chi.Router) {
 			r.Use(s.reader.SignedIn)
@@ -160,6 +218,14 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/documents/{id}/versions/{n}/annotations.pdf", a.ExportPDF)
 			r.Get("/documents/{id}/read", a.GetRead)
 			r.Put("/documents/{id}/read", a.PutRead)
+			// What changed in the member's meetings (notices.go).
+			r.Get("/notices", s.handleNotices)
+			r.Post("/notices/read", s.handleNoticesRead)
+			// Web Push for the member's devices (push.go).
+			r.Get("/push/key", s.handlePushKey)
+			r.Get("/push/subscriptions", s.handlePushDevices)
+			r.Post("/push/subscriptions", s.handlePushSubscribe)
+			r.Delete("/push/subscriptions", s.handlePushUnsubscribe)
 		})
 	})
 
@@ -177,10 +243,10 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
 		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
 		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
-		r.Get("/body/{id}/person", s.oparlList(wholeList(s.oparlPersons)))
+		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
 		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
 		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
-		r.Get("/body/{id}/membership", s.oparlList(wholeList(s.oparlMemberships)))
+		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
 		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
 		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
 		r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))

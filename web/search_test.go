@@ -213,3 +213,40 @@ func TestSearchUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// "Neueste zuerst": sort=newest reaches the index as OrderNewest, the page
+// links to both orders and keeps the order through the filter form; an
+// unknown order is refused in words.
+func TestSearchOrder(t *testing.T) {
+	f := &fakeSearcher{}
+	srv := newSearchServer(t, f)
+	resp, body := get(t, srv.URL+"/search?q=Radweg&sort=newest")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	f.mu.Lock()
+	order := f.last.Order
+	f.mu.Unlock()
+	if order != search.OrderNewest {
+		t.Errorf("order %q, want %q", order, search.OrderNewest)
+	}
+	for _, want := range []string{`<input type="hidden" name="sort" value="newest">`, `href="/search?q=Radweg">Relevanz</a>`,
+		`href="/search?q=Radweg&amp;sort=newest" aria-current="true">Neueste zuerst</a>`} {
+		if !strings.Contains(strings.ReplaceAll(body, "\n  ", " "), want) {
+			t.Errorf("search page lacks %q", want)
+		}
+	}
+	get(t, srv.URL+"/api/v1/search?q=Radweg")
+	f.mu.Lock()
+	order = f.last.Order
+	f.mu.Unlock()
+	if order != search.OrderRelevance {
+		t.Errorf("API without sort: order %q", order)
+	}
+	for _, u := range []string{"/search?q=Radweg&sort=oldest", "/api/v1/search?q=Radweg&sort=oldest"} {
+		resp, body = get(t, srv.URL+u)
+		if resp.StatusCode != 400 || !strings.Contains(body, "Unbekannte Sortierung") {
+			t.Errorf("%s: %d", u, resp.StatusCode)
+		}
+	}
+}

@@ -2,7 +2,8 @@
 // middleware (proxies, limits, admission, sign-in, CSRF, the public
 // cache), sign-in itself, health and metrics, OParl (until it moves to
 // web/oparl), and the one route table (routes.go) that registers the
-// handlers of every surface — web/portal, web/office, web/reader.
+// handlers of every surface — web/portal, web/office, web/reader,
+// web/live.
 //
 // Errors are mapped to HTTP statuses in one place (render.Error). A person
 // never sees an internal error's text, only "internal error" and a
@@ -28,8 +29,14 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
+	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/office"
 	"github.com/ratsmappe/ratsmappe/web/portal"
 	"github.com/ratsmappe/ratsmappe/web/reader"
@@ -79,9 +86,30 @@ type Config struct {
 	// PublicURL, e.g. https://rat.example.org, is what every absolute
 	// URL is built from; empty: the request's Host (see proxy.go).
 	PublicURL string
+	// Push keeps the members' devices subscribed to Web Push, PushKeys is
+	// the server's VAPID key and PushPolicy the push services accepted
+	// (push.go); nil Push: the reader offers no push notifications.
+	Push       *webpush.Store
+	PushKeys   *webpush.Keys
+	PushPolicy webpush.Policy
+	// Alerts keeps citizens' e-mail alerts (alerts.go); nil: the alert
+	// pages answer 404.
+	Alerts *alerts.Store
 	// OParl holds what the OParl API says about the body that the
 	// database does not know; see OParlConfig.
 	OParl OParlConfig
+
+	// Outbox sends the invitations' e-mails (cmd runs its worker); nil
+	// when no mail server is configured: invitations then make their
+	// letter and postal list and record the e-mails as not sent.
+	// MailFrom is their sender (RATSMAPPE_MAIL_FROM).
+	Outbox   *notify.Outbox
+	MailFrom string
+	// Live keeps the live session (attendance, votes); nil: a
+	// live.Store on DB and Sessions. MaxLiveFollowers bounds the live
+	// streams open at a time (default 10000).
+	Live             *live.Store
+	MaxLiveFollowers int
 }
 
 // Searcher answers full-text searches; see portal.Searcher.
@@ -106,6 +134,8 @@ type Server struct {
 	folder *folder.Folder
 	office *office.Handler
 	portal *portal.Handler
+	invite *office.Invitations
+	live   *liveweb.Handler
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -127,6 +157,13 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
 	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
+	s.invite = office.NewInvitations(invitation.New(invitation.Config{DB: cfg.DB, Sessions: cfg.Sessions,
+		Documents: cfg.Documents, Outbox: cfg.Outbox, From: cfg.MailFrom, BaseURL: cfg.PublicURL, TempDir: cfg.TempDir}), stores)
+	if cfg.Live == nil && cfg.Sessions != nil {
+		cfg.Live = live.NewStore(cfg.DB, cfg.Sessions, cfg.Sessions.Now)
+		s.cfg.Live = cfg.Live
+	}
+	s.live = liveweb.New(liveweb.Config{Config: stores, Live: cfg.Live, MaxFollowers: cfg.MaxLiveFollowers})
 	if err := render.Load(); err != nil {
 		return nil, err
 	}

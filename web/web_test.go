@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,9 +29,17 @@ type env struct {
 	srv      *httptest.Server
 	sessions *sessions.Store
 	accounts *accounts.Store
+	db       *sql.DB
 }
 
 func newServer(t *testing.T) *env {
+	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer with configure changing the server's
+// configuration before it starts (nil: none).
+func newServerWith(t *testing.T, configure func(db *sql.DB, cfg *web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -46,13 +55,17 @@ func newServer(t *testing.T) *env {
 	// everything: these tests are about HTTP. Real uploads are tested end
 	// to end in cmd/ratsmappe.
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: refuseAll{}})
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db})
+	cfg := web.Config{Documents: svc, Sessions: st, DB: db}
+	if configure != nil {
+		configure(db, &cfg)
+	}
+	h, err := web.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, sessions: st, accounts: accounts.NewStore(db, nil)}
+	return &env{srv: srv, sessions: st, accounts: accounts.NewStore(db, nil), db: db}
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {

@@ -21,7 +21,6 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
 	"github.com/ratsmappe/ratsmappe/documents/s3blob"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -31,6 +30,7 @@ var errUsage = errors.New("usage")
 // Config is what every command that touches the data needs.
 type Config struct {
 	Data     string
+	Database string // "" for SQLite in Data, or a postgres:// URL
 	Blobs    string // "fs" or "s3"; "" picks s3 when an S3 endpoint is set
 	LogLevel string
 
@@ -50,6 +50,7 @@ type Config struct {
 // environment.
 func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.StringVar(&c.Data, "data", envString("RATSMAPPE_DATA", "data"), "data directory (database, blobs, index, caches)")
+	fs.StringVar(&c.Database, "database", envString("RATSMAPPE_DATABASE_URL", ""), "metadata database: a postgres:// URL, or empty for the SQLite file in the data directory (give a URL with a password as RATSMAPPE_DATABASE_URL: a flag shows in the process list)")
 	fs.StringVar(&c.Blobs, "blobs", envString("RATSMAPPE_BLOBS", ""), `blob store: "fs" (in the data directory) or "s3" (RATSMAPPE_S3_*); default s3 if RATSMAPPE_S3_ENDPOINT is set`)
 	fs.StringVar(&c.LogLevel, "log-level", envString("RATSMAPPE_LOG_LEVEL", defaultLog), "log level: debug, info, warn, error")
 	fs.IntVar(&c.PDFWorkers, "pdf-workers", envInt("RATSMAPPE_PDF_WORKERS", 0), "PDF worker processes (0: one per CPU, at most 4)")
@@ -126,7 +127,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	a := &App{cfg: cfg, Log: log, observe: observe}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "ratsmappe.db"))
+	db, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
 )
 
 // A backup is a directory: ratsmappe.db (a consistent SQLite snapshot made
@@ -46,6 +48,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	cfg.register(fs, "warn")
 	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "backup"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -94,6 +99,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	snap.Close()
+	if err := copySecret(filepath.Join(cfg.Data, webpush.KeyFile), filepath.Join(dir, webpush.KeyFile)); err != nil {
+		return err
+	}
 	if m.Database, err = fileSHA256(dbFile); err != nil {
 		return err
 	}
@@ -109,6 +117,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	cfg.register(fs, "warn")
 	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "restore"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -134,6 +145,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if err := copyFile(filepath.Join(dir, "ratsmappe.db"), filepath.Join(cfg.Data, "ratsmappe.db")); err != nil {
+		return err
+	}
+	// The Web Push key: without it every device's subscription breaks.
+	if err := copySecret(filepath.Join(dir, webpush.KeyFile), filepath.Join(cfg.Data, webpush.KeyFile)); err != nil {
 		return err
 	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
@@ -254,4 +269,27 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// sqliteOnly refuses what works on the SQLite file only, with a
+// PostgreSQL database: backup and restore snapshot and copy that file.
+func sqliteOnly(cfg Config, what string) error {
+	if d, err := databaseDialect(cfg.Database); err != nil || d == sqldb.SQLite {
+		return err
+	}
+	return ratsmappe.Errorf(ratsmappe.EUNSUPPORTED,
+		"%s works with the SQLite database only so far; for PostgreSQL, use pg_dump together with a copy of the blob store", what)
+}
+
+// copySecret copies the key file from to to, readable by the owner only;
+// a missing file is no error (a data directory before its first serve).
+func copySecret(from, to string) error {
+	b, err := os.ReadFile(from)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }

@@ -97,6 +97,12 @@ func TestBackupRestore(t *testing.T) {
 		}
 	}
 	anna := api{t, rbase, tok["anna"]}
+	// The Web Push key comes back too: the members' devices stay subscribed.
+	_, k1, _ := api{t, base, tok["anna"]}.do("GET", "/api/v1/push/key", nil)
+	_, k2, _ := anna.do("GET", "/api/v1/push/key", nil)
+	if k1["public_key"] == nil || k1["public_key"] != k2["public_key"] {
+		t.Errorf("push key %v before, %v after restore", k1["public_key"], k2["public_key"])
+	}
 	if _, m, raw := anna.do("GET", "/api/v1/annotations/changes?since="+cursor, nil); len(m["changes"].([]any)) != 0 || m["next"] != cursor {
 		t.Errorf("changes since the cursor of before the backup: %s", raw)
 	}

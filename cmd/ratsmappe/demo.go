@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,6 +63,8 @@ func loadDemo(ctx context.Context, app *App, canary string, stderr io.Writer) (*
 		Logger:   app.Log,
 		TempDir:  filepath.Join(app.cfg.Data, "tmp"),
 		Progress: progress,
+		// Consent only: the demo sends no mail.
+		Invitations: invitation.New(invitation.Config{DB: app.DB, Sessions: app.Sessions, Documents: app.Docs}),
 	})
 	if bar != nil {
 		bar.Finish()

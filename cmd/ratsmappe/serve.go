@@ -3,21 +3,34 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/smtp"
+	"github.com/ratsmappe/ratsmappe/notify/webpush"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -35,6 +48,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	publicURL := fs.String("public-url", envString("RATSMAPPE_PUBLIC_URL", ""), "the URL citizens reach this server at, e.g. https://rat.example.org; every absolute URL (OParl, feeds, calendar, sitemap) is built from it")
 	oparlAGS := fs.String("oparl-ags", envString("RATSMAPPE_OPARL_AGS", ""), "the body's Amtlicher Gemeindeschlüssel (8 digits), shown as Body.ags in OParl")
 	oparlLicense := fs.String("oparl-license", envString("RATSMAPPE_OPARL_LICENSE", ""), "URL of the license of the published data, shown as license of System and Body in OParl")
+	smtpURL := fs.String("smtp-url", envString("RATSMAPPE_SMTP_URL", ""), "mail server for invitations: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host (implicit TLS); empty: no e-mail, invitations go on the postal list")
+	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
+	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -98,6 +114,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The VAPID key of Web Push stays in the data directory: browsers bind
+	// every subscription to it.
+	pushKeys, err := webpush.LoadOrCreateKeys(cfg.Data)
+	if err != nil {
+		return err
+	}
+	pushStore := webpush.NewStore(app.DB, nil)
+	pushPolicy := webpush.Policy{Hosts: splitHosts(*pushHosts)}
+	outbox, mailer, err := startOutbox(ctx, app, *smtpURL, *mailFrom, *publicURL,
+		webpush.OutboxSender{Store: pushStore, Sender: &webpush.Sender{Keys: pushKeys, Subject: pushSubject(*mailFrom, *publicURL), Policy: pushPolicy}}, log)
+	if err != nil {
+		return err
+	}
+	// Citizens' e-mail alerts need a mail server and the public address
+	// their links point to.
+	var alertStore *alerts.Store
+	switch {
+	case !mailer:
+	case *publicURL == "":
+		log.Warn("citizens' e-mail alerts are off: they need --public-url (RATSMAPPE_PUBLIC_URL) for their links")
+	default:
+		alertStore = alerts.NewStore(app.DB, app.Sessions, outbox, alerts.Options{BaseURL: *publicURL, Key: key, From: *mailFrom, Search: searcher, Log: log})
+		go alertStore.Run(ctx, time.Minute)
+	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
 		Sessions:  app.Sessions,
@@ -120,6 +160,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		TrustedProxies: proxies,
 		PublicURL:      *publicURL,
 		OParl:          web.OParlConfig{AGS: *oparlAGS, License: *oparlLicense},
+		Outbox:         mailOutbox(outbox, mailer),
+		MailFrom:       *mailFrom,
+		Push:           pushStore,
+		PushKeys:       pushKeys,
+		PushPolicy:     pushPolicy,
+		Alerts:         alertStore,
 	})
 	if err != nil {
 		return err
@@ -152,10 +198,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					if res, err := app.Docs.Sweep(ctx, *grace); err != nil {
+					// One app server sweeps at a time: the others skip this
+					// round (sqldb.Exclusive; on SQLite there is one).
+					var res documents.SweepResult
+					if _, err := sqldb.Exclusive(ctx, app.DB, "sweep blobs", func(ctx context.Context) (err error) {
+						res, err = app.Docs.Sweep(ctx, *grace)
+						return err
+					}); err != nil {
 						log.Error("sweep", "err", err)
 					} else if res.Deleted > 0 {
 						log.Info("sweep", "checked", res.Checked, "deleted", res.Deleted)
+					}
+					// Sign-ins past their idle or absolute timeout would be
+					// refused anyway; without this they piled up forever.
+					if n, err := app.Accounts.SweepSignIns(ctx, 0, 0); err != nil {
+						log.Error("sweep sign-ins", "err", err)
+					} else if n > 0 {
+						log.Info("removed expired sign-ins", "removed", n)
 					}
 					if n := prunePackets(filepath.Join(cfg.Data, "cache", "packets"), 7*24*time.Hour); n > 0 {
 						log.Info("pruned session packets", "removed", n)
@@ -164,6 +223,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+
+	// Members are told what changed in their meetings; the worker also
+	// reads the changes feed on, which keeps rows until every consumer
+	// has read them.
+	go notices.NewWorker(notices.Config{DB: app.DB, Store: app.Sessions, Outbox: outbox, From: *mailFrom, BaseURL: *publicURL, Log: log,
+		Prefs: func(ctx context.Context, tx *sql.Tx, account int64) (notices.Pref, error) {
+			c, err := invitation.ConsentOfAccount(ctx, tx, account)
+			if err != nil {
+				return notices.Pref{}, err
+			}
+			// E-mail only to members who consented to electronic
+			// delivery, and only with a mail server; push to the devices
+			// they subscribed.
+			p := notices.Pref{Push: c.Push, Digest: c.Digest}
+			if mailer && c.Electronic {
+				p.Email = c.Email
+			}
+			return p, nil
+		}}).Run(ctx)
 
 	// Annotations move to new versions of their documents: the reader
 	// re-anchors a document's annotations when it asks for them, this
@@ -184,6 +262,60 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// startOutbox starts the worker that sends the outbox's messages: e-mail
+// through the SMTP server at url (none without one: mailer false), Web
+// Push to members' devices always.
+func startOutbox(ctx context.Context, app *App, url, from, publicURL string, push notify.Sender, log *slog.Logger) (outbox *notify.Outbox, mailer bool, err error) {
+	ch := notify.Channels{Push: push}
+	if url == "" {
+		if from != "" {
+			log.Warn("RATSMAPPE_MAIL_FROM is set but RATSMAPPE_SMTP_URL is not: no e-mail is sent")
+		}
+		log.Info("no mail server configured (RATSMAPPE_SMTP_URL): invitations go on the postal list, no e-mail is sent")
+	} else {
+		sender, err := smtp.New(smtp.Config{URL: url, From: from})
+		if err != nil {
+			return nil, false, err
+		}
+		ch.Email, mailer = sender, true
+	}
+	domain := notify.Domain(from)
+	if domain == "" {
+		if u, err := neturl.Parse(publicURL); err == nil {
+			domain = u.Hostname()
+		}
+	}
+	outbox = notify.NewOutbox(app.DB, ch, notify.Options{Domain: domain})
+	go func() {
+		if err := outbox.Run(ctx); err != nil {
+			log.Error("outbox stopped", "err", err)
+		}
+	}()
+	return outbox, mailer, nil
+}
+
+// mailOutbox is the outbox the invitation may e-mail through: none
+// without a mail server, so that a server configured later does not send
+// stale invitations.
+func mailOutbox(o *notify.Outbox, mailer bool) *notify.Outbox {
+	if !mailer {
+		return nil
+	}
+	return o
+}
+
+// pushSubject is the contact push services may reach the operator at
+// (RFC 8292): the sender's address, else the public site.
+func pushSubject(from, publicURL string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		return "mailto:" + a.Address
+	}
+	if strings.HasPrefix(publicURL, "https://") {
+		return publicURL
+	}
+	return "mailto:ratsmappe@localhost"
 }
 
 // loadKey returns the server's secret key from DATA/secret.key, creating

@@ -25,9 +25,13 @@ const (
 	ocrDPI       = 200
 	ocrMaxPixels = 16 << 20         // a poster-sized page is rendered at a lower resolution
 	ocrTimeout   = 30 * time.Second // per page
-	// ocrReserve is kept free of OCR before the file's deadline, for
-	// the reply and its transfer.
-	ocrReserve = 1500 * time.Millisecond
+	// OCR stops this long before the file's deadline, to leave time for
+	// stopping the last tesseract, the reply and its transfer: a fifth
+	// of the time left when OCR begins, within these bounds. On a loaded
+	// machine (a CI run at a load of 10 on two cores) a fixed 1.5 s was
+	// sometimes not enough, and the whole file was refused for a timeout.
+	ocrReserveMin = 1500 * time.Millisecond
+	ocrReserveMax = 5 * time.Second
 	// ocrMaxObjects bounds the search for an image on a page.
 	ocrMaxObjects = 5000
 )
@@ -45,13 +49,17 @@ type ocr struct {
 // returns the number of pages that got text.
 func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, pages []documents.Page, deadline time.Time) int {
 	done := 0
+	reserve := ocrReserveMin
+	if !deadline.IsZero() {
+		reserve = min(max(time.Until(deadline)/5, ocrReserveMin), ocrReserveMax)
+	}
 	for i := range pages {
 		if strings.TrimSpace(pages[i].Text) != "" {
 			continue
 		}
 		// The time left is measured again after rendering, which takes
 		// a while on a loaded machine.
-		timeout, ok := ocrTimeLeft(deadline)
+		timeout, ok := ocrTimeLeft(deadline, reserve)
 		if !ok {
 			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
 			break
@@ -64,7 +72,7 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 			e.cfg.Log.Warn("OCR: render", "page", i+1, "err", err)
 			continue
 		}
-		if timeout, ok = ocrTimeLeft(deadline); !ok {
+		if timeout, ok = ocrTimeLeft(deadline, reserve); !ok {
 			e.cfg.Log.Warn("OCR stopped at the file's deadline", "page", i+1, "pages", len(pages))
 			break
 		}
@@ -83,11 +91,11 @@ func (e *engine) ocrPages(ctx context.Context, inst pdfium.Pdfium, doc reference
 
 // ocrTimeLeft returns the time tesseract may take on a page before
 // deadline (zero: no deadline), false if too little is left.
-func ocrTimeLeft(deadline time.Time) (time.Duration, bool) {
+func ocrTimeLeft(deadline time.Time, reserve time.Duration) (time.Duration, bool) {
 	if deadline.IsZero() {
 		return ocrTimeout, true
 	}
-	left := time.Until(deadline) - ocrReserve
+	left := time.Until(deadline) - reserve
 	return min(ocrTimeout, left), left >= time.Second
 }
 

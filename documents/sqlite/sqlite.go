@@ -1,6 +1,6 @@
 // Package sqlite opens Ratsmappe's metadata database, an SQLite file, with
-// the settings every store relies on, and applies the embedded,
-// forward-only schema migrations of each domain package.
+// the settings every store relies on. (PostgreSQL, the other database,
+// is opened by documents/postgres.)
 //
 // It is the only package that imports the SQLite driver; the stores in the
 // domain packages use database/sql and keep their SQL to themselves.
@@ -12,12 +12,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"path"
-	"sort"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // Open opens (creating if needed) the SQLite database file at path.
@@ -70,55 +70,8 @@ func Open(ctx context.Context, file string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Migrate applies, in name order, every *.sql file of dir in migrations
-// that the database has not recorded yet, each in its own transaction
-// together with its row in schema_migrations. Names are recorded as
-// "<scope>/<file>", so several domain packages can share one database.
-// Migrations are forward-only: a recorded migration is never run again and
-// never undone.
+// Migrate applies the migrations of scope to db; see sqldb.Migrate, which
+// runs them on either database.
 func Migrate(ctx context.Context, db *sql.DB, scope string, migrations fs.FS) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name       TEXT PRIMARY KEY,
-		applied_at TEXT NOT NULL
-	) STRICT`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	names, err := fs.Glob(migrations, "*.sql")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := migrateFile(ctx, db, migrations, path.Join(scope, name), name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func migrateFile(ctx context.Context, db *sql.DB, migrations fs.FS, recorded, name string) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("migrate %s: %w", recorded, err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, recorded).Scan(&n); err != nil {
-		return fmt.Errorf("migrate %s: %w", recorded, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	body, err := fs.ReadFile(migrations, name)
-	if err != nil {
-		return fmt.Errorf("migrate %s: %w", recorded, err)
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return fmt.Errorf("migrate %s: %w", recorded, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
-		recorded, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-		return fmt.Errorf("migrate %s: %w", recorded, err)
-	}
-	return tx.Commit()
+	return sqldb.Migrate(ctx, db, scope, migrations)
 }

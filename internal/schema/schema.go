@@ -11,22 +11,39 @@ package schema
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/alerts"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/indexer"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
 )
 
 // Scope is one package's migrations, recorded under its name in
 // schema_migrations.
 type Scope struct {
 	Name       string
-	Migrations fs.FS
+	Migrations fs.FS // for SQLite
+}
+
+// postgres holds the PostgreSQL migrations of the scopes that have them, by
+// scope name: the same files, spelled for PostgreSQL. A package whose
+// tables are ported adds its set here; until all are, Migrate refuses a
+// PostgreSQL database.
+func postgres() map[string]fs.FS {
+	return map[string]fs.FS{
+		"documents": documents.PostgresMigrations(),
+		"annotate":  annotate.PostgresMigrations(),
+	}
 }
 
 // Scopes returns the migrations of every package, in the order they are
@@ -54,13 +71,42 @@ func Scopes() []Scope {
 		// The outbox of messages (invitations, notifications) and its
 		// attempt log.
 		{"notify", notify.Migrations()},
+		// Invitations (Ladung): consent register, deadline rules, the
+		// invitations issued and their recipients (referring to persons,
+		// organizations and meetings).
+		{"invitation", invitation.Migrations()},
+		// Members' change notifications: a cursor on the feed, the views
+		// last told, the notices.
+		{"notices", notices.Migrations()},
+		// Citizen alerts: subscriptions (referring to organizations) and
+		// the worker's cursor on the ledger.
+		{"alerts", alerts.Migrations()},
+		// The live session: attendance, quorum rules, votes and results
+		// (referring to meetings, agenda items and persons).
+		{"live", live.Migrations()},
 	}
 }
 
-// Migrate applies every scope's migrations to db, in the order of Scopes.
+// Migrate applies every scope's migrations to db, in the order of Scopes,
+// in db's dialect. If a scope has no migrations for that dialect, it
+// applies nothing and says which scopes are missing: a database with half
+// a schema would only fail later, at a worse moment.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	for _, s := range Scopes() {
-		if err := sqlite.Migrate(ctx, db, s.Name, s.Migrations); err != nil {
+	scopes, pg := Scopes(), postgres()
+	files := make([]fs.FS, len(scopes))
+	var missing []string
+	for i, s := range scopes {
+		var err error
+		if files[i], err = sqldb.Pick(db, s.Name, s.Migrations, pg[s.Name]); err != nil {
+			missing = append(missing, s.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("migrate: not all of Ratsmappe runs on %s yet: %s have no migrations for it",
+			sqldb.DialectOf(db), strings.Join(missing, ", "))
+	}
+	for i, s := range scopes {
+		if err := sqldb.Migrate(ctx, db, s.Name, files[i]); err != nil {
 			return err
 		}
 	}

@@ -62,7 +62,7 @@ type Process struct {
 }
 
 // Start starts cmd in its own process group, its output going to the file
-// log. The kernel kills it if the test binary dies without calling Stop
+// log, as the user of cmd.SysProcAttr.Credential if that is set. The kernel kills it if the test binary dies without calling Stop
 // (a panic, a test timeout), on Linux.
 func Start(cmd *exec.Cmd, log string) (*Process, error) {
 	logf, err := os.Create(log)
@@ -70,7 +70,12 @@ func Start(cmd *exec.Cmd, log string) (*Process, error) {
 		return nil, err
 	}
 	defer logf.Close() // the child has its own copy
-	cmd.SysProcAttr = sysProcAttr()
+	attr := sysProcAttr()
+	if cmd.SysProcAttr != nil {
+		// The caller's choice of user (PostgreSQL refuses to run as root).
+		attr.Credential = cmd.SysProcAttr.Credential
+	}
+	cmd.SysProcAttr = attr
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)

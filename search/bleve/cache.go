@@ -189,6 +189,8 @@ func (x *Index) searchKey(q search.Query) (string, bool) {
 		}
 		b.WriteString("\x1f")
 	}
+	b.WriteString(string(q.Order))
+	b.WriteString("\x1f")
 	b.WriteString(strconv.Itoa(q.Offset))
 	b.WriteString("\x1f")
 	b.WriteString(strconv.Itoa(q.Limit))

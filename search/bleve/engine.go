@@ -350,7 +350,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			o := cols.ord[local]
 			gi := slots[o]
 			if gi == 0 {
-				g := &group{doc: cols.doc[local], ord: o}
+				g := &group{doc: cols.doc[local], ord: o, date: cols.date[local]}
 				c.groups = append(c.groups, g)
 				gi = int32(len(c.groups))
 				slots[o] = gi

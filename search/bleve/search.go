@@ -105,6 +105,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
+	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
@@ -133,6 +134,7 @@ type pageHit struct {
 // group is a document with matching pages.
 type group struct {
 	doc     int64
+	date    int64     // Record.Date in unix seconds, noDate if none
 	ord     int32     // the document's ordinal in the column cache
 	pages   []pageHit // best first, at most MaxPages
 	matches int
@@ -167,7 +169,8 @@ func better(a, b pageHit) bool {
 // collected is what one pass over the matching pages found.
 type collected struct {
 	groups []*group
-	n      int          // how many top groups are wanted
+	n      int // how many top groups are wanted
+	order  rsearch.Order
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
 }
@@ -197,14 +200,14 @@ func (c *collected) facet(f int) []rsearch.FacetValue {
 }
 
 // top returns the best c.n groups, best first: by the score of their best
-// page, then by document number.
+// page (with OrderNewest: by date first), then by document number.
 func (c *collected) top() []*group {
-	h := &groupHeap{}
+	h := &groupHeap{newest: c.order == rsearch.OrderNewest}
 	for _, g := range c.groups {
 		if h.Len() < c.n {
 			heap.Push(h, g)
-		} else if c.n > 0 && groupBetter(g, (*h)[0]) {
-			(*h)[0] = g
+		} else if c.n > 0 && h.better(g, h.gs[0]) {
+			h.gs[0] = g
 			heap.Fix(h, 0)
 		}
 	}
@@ -215,7 +218,11 @@ func (c *collected) top() []*group {
 	return out
 }
 
-func groupBetter(a, b *group) bool {
+// better orders groups by relevance, or by date first when newest.
+func (h groupHeap) better(a, b *group) bool {
+	if h.newest && a.date != b.date {
+		return a.date > b.date
+	}
 	if a.best() != b.best() {
 		return a.best() > b.best()
 	}
@@ -223,16 +230,19 @@ func groupBetter(a, b *group) bool {
 }
 
 // groupHeap is a min-heap: the worst kept group on top.
-type groupHeap []*group
+type groupHeap struct {
+	gs     []*group
+	newest bool
+}
 
-func (h groupHeap) Len() int           { return len(h) }
-func (h groupHeap) Less(i, j int) bool { return groupBetter(h[j], h[i]) }
-func (h groupHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *groupHeap) Push(v any)        { *h = append(*h, v.(*group)) }
+func (h groupHeap) Len() int           { return len(h.gs) }
+func (h groupHeap) Less(i, j int) bool { return h.better(h.gs[j], h.gs[i]) }
+func (h groupHeap) Swap(i, j int)      { h.gs[i], h.gs[j] = h.gs[j], h.gs[i] }
+func (h *groupHeap) Push(v any)        { h.gs = append(h.gs, v.(*group)) }
 func (h *groupHeap) Pop() any {
-	old := *h
+	old := h.gs
 	v := old[len(old)-1]
-	*h = old[:len(old)-1]
+	h.gs = old[:len(old)-1]
 	return v
 }
 

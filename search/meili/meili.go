@@ -99,6 +99,7 @@ func settings() *meilisearch.Settings {
 		SearchableAttributes: []string{"ref", "titleTerms", "terms", "parts"},
 		DisplayedAttributes:  []string{"*"},
 		FilterableAttributes: []string{"document", "acl", "denied", "notBefore", "committee", "meeting", "kind", "year", "date", "words"},
+		SortableAttributes:   []string{"date"},
 		LocalizedAttributes: []*meilisearch.LocalizedAttributes{
 			{AttributePatterns: []string{"text", "terms", "parts", "title", "titleTerms", "words"}, Locales: []string{"deu"}},
 		},
@@ -431,6 +432,9 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 		AttributesToRetrieve: []string{"document", "version", "page", "text", "title", "reference", "committee", "meeting", "date", "kind"},
 		HitsPerPage:          &hitsPerPage,
 		Page:                 int64(q.Offset/q.Limit) + 1,
+	}
+	if q.Order == search.OrderNewest {
+		req.Sort = []string{"date:desc"}
 	}
 	if q.Offset%q.Limit != 0 {
 		// Not on a page boundary: ask for everything up to the end.

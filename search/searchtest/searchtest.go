@@ -36,6 +36,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) search.Index) {
 	t.Run("Facets", func(t *testing.T) { testFacets(t, ix) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, ix) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, ix) })
+	t.Run("Newest", func(t *testing.T) { testNewest(t, ix) })
 	t.Run("Suggest", func(t *testing.T) { testSuggest(t, ix) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, ix) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, ix) })
@@ -435,6 +436,33 @@ func testPaging(t *testing.T, ix search.Index) {
 	r := find(t, ix, search.Query{Text: "Haushalt", Viewer: staff, Offset: 50})
 	if got, want := len(r.Hits), 0; got != want {
 		t.Errorf("hits past the end = %d, want %d", got, want)
+	}
+}
+
+// testNewest: "Neueste zuerst" ranks by date, newest first, the same
+// documents as by relevance, and pages through them without gaps.
+func testNewest(t *testing.T, ix search.Index) {
+	byRelevance := find(t, ix, search.Query{Text: "Haushalt", Viewer: staff, Limit: search.MaxLimit})
+	newest := find(t, ix, search.Query{Text: "Haushalt", Viewer: staff, Limit: search.MaxLimit, Order: search.OrderNewest})
+	if got, want := sorted(docs(newest)), sorted(docs(byRelevance)); !slices.Equal(got, want) {
+		t.Fatalf("newest first found %v, by relevance %v", got, want)
+	}
+	for i := 1; i < len(newest.Hits); i++ {
+		if newest.Hits[i].Date.After(newest.Hits[i-1].Date) {
+			t.Errorf("hit %d (%d, %s) is newer than hit %d (%d, %s)", i, newest.Hits[i].Document, newest.Hits[i].Date.Format("2006-01-02"),
+				i-1, newest.Hits[i-1].Document, newest.Hits[i-1].Date.Format("2006-01-02"))
+		}
+	}
+	var paged []int64
+	for off := 0; off < len(newest.Hits); off += 2 {
+		paged = append(paged, docs(find(t, ix, search.Query{Text: "Haushalt", Viewer: staff, Offset: off, Limit: 2, Order: search.OrderNewest}))...)
+	}
+	if got, want := paged, docs(newest); !slices.Equal(got, want) {
+		t.Errorf("pages list %v, all at once %v", got, want)
+	}
+	_, err := ix.Search(context.Background(), search.Query{Text: "Haushalt", Viewer: staff, Order: "oldest"})
+	if got, want := ratsmappe.ErrorCode(err), ratsmappe.EINVALID; got != want {
+		t.Errorf("unknown order: code %q, want %q (err %v)", got, want, err)
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
 // Options configures Load.
@@ -46,6 +47,24 @@ type Options struct {
 	Logger   *slog.Logger // progress; default slog.Default()
 	TempDir  string       // for the generated PDFs; default os.TempDir()
 	Progress func(done, total int)
+	// Invitations, if set, receives the members' consent to electronic
+	// invitations: addresses under lindenau.example, every member
+	// consenting but one (NoConsent), who is on the postal list.
+	Invitations *invitation.Service
+}
+
+// NoConsent is the index (in the order of creation) of the demo member
+// who has not consented to electronic invitations: Hans-Peter Müller,
+// a member of the council and the Bauausschuss.
+const NoConsent = 7
+
+// Member is a council member the demo created, with their address and
+// consent to electronic invitations.
+type Member struct {
+	PersonID int64  `json:"person_id"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Consent  bool   `json:"consent"`
 }
 
 // Account is a sign-in the demo created.
@@ -57,6 +76,10 @@ type Account struct {
 	Token       string `json:"token"`
 	PersonID    int64  `json:"person_id,omitempty"`
 	Note        string `json:"note,omitempty"`
+	// Email is the account's address; Consent, for a member, whether
+	// they consented to electronic invitations.
+	Email   string `json:"email"`
+	Consent bool   `json:"consent"`
 }
 
 // Meeting is a meeting the demo created.
@@ -72,6 +95,7 @@ type Meeting struct {
 type Result struct {
 	Body      string    `json:"body"`
 	Accounts  []Account `json:"accounts"`
+	Members   []Member  `json:"members"`
 	Meetings  []Meeting `json:"meetings"`
 	Documents int       `json:"documents"`
 	Canary    string    `json:"canary,omitempty"`
@@ -179,6 +203,9 @@ func (g *gen) run() error {
 		if err := g.finish(p); err != nil {
 			return err
 		}
+	}
+	if err := g.consents(); err != nil {
+		return err
 	}
 	if err := g.accounts(); err != nil {
 		return err
@@ -822,7 +849,14 @@ func (g *gen) accounts() error {
 		if err != nil {
 			return err
 		}
-		g.res.Accounts = append(g.res.Accounts, Account{Name: name, DisplayName: display, Role: string(role), Password: pw, Token: tok, PersonID: person, Note: note})
+		acct := Account{Name: name, DisplayName: display, Role: string(role), Password: pw, Token: tok, PersonID: person, Note: note,
+			Email: name + "@lindenau.example"}
+		for _, m := range g.res.Members {
+			if m.PersonID == person {
+				acct.Email, acct.Consent = m.Email, m.Consent
+			}
+		}
+		g.res.Accounts = append(g.res.Accounts, acct)
 		return nil
 	}
 	if err := add("admin", "Administration", access.RoleAdmin, 0, "Betrieb, Audit-Protokoll"); err != nil {
@@ -839,6 +873,40 @@ func (g *gen) accounts() error {
 		}
 	}
 	return nil
+}
+
+// consents gives every member an address under lindenau.example and,
+// but for NoConsent, consent to electronic invitations, recorded with
+// Options.Invitations when set.
+func (g *gen) consents() error {
+	for i, p := range g.persons {
+		m := Member{PersonID: p.ID, Name: p.Name(), Email: mailbox(p.GivenName + "." + p.FamilyName), Consent: i != NoConsent}
+		g.res.Members = append(g.res.Members, m)
+		if g.opt.Invitations == nil {
+			continue
+		}
+		c := &invitation.Consent{PersonID: p.ID, Email: m.Email, Push: i%3 == 0, Digest: i%4 == 1}
+		if m.Consent {
+			c.Electronic, c.GivenOn, c.How = true, "2024-07-01", "schriftlich, Formular zur konstituierenden Sitzung"
+		}
+		if err := g.opt.Invitations.SetConsent(g.ctx, c, "Demo"); err != nil {
+			return fmt.Errorf("demo consent: %w", err)
+		}
+	}
+	return nil
+}
+
+// mailbox returns name, transliterated to ASCII and lower case, at
+// lindenau.example.
+func mailbox(name string) string {
+	r := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue", "ı", "i", " ", "-")
+	var b strings.Builder
+	for _, c := range strings.ToLower(r.Replace(name)) {
+		if c < 0x80 {
+			b.WriteRune(c)
+		}
+	}
+	return b.String() + "@lindenau.example"
 }
 
 // password returns a readable random password of four German-ish

@@ -143,14 +143,20 @@ func (x *Indexer) Wake() {
 	}
 }
 
+// pollInterval is how often the worker looks at the changes feed when
+// nothing wakes it: a trigger's row is not announced, so this bounds the
+// time from a commit to the index (it was 5 s, which a clerk noticed when
+// a just-published document could not be found). An idle look is one
+// indexed query.
+const pollInterval = 500 * time.Millisecond
+
 // run is the worker: it applies the outbox whenever woken, at the next
-// scheduled publication time, and every few seconds anyway (a trigger's
-// row is not announced to it).
+// scheduled publication time, and every pollInterval anyway.
 func (x *Indexer) run() {
 	defer x.wg.Done()
 	backoff := time.Second
 	for {
-		wait := 5 * time.Second
+		wait := pollInterval
 		if x.available() {
 			if _, err := x.background(x.ctx); err != nil {
 				if x.ctx.Err() != nil {

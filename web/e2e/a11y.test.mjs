@@ -4,11 +4,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { startDemo, launchChromium } from "./demo.mjs";
+import { startDemo, launchChromium, searchReady as ready } from "./demo.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 let server, base, browser, account;
+const searchReady = () => ready(base);
 
 before(async () => {
   ({ server, base, account } = await startDemo());
@@ -33,16 +34,6 @@ async function pages() {
     "/search", "/search?q=Haushalt", "/search?q=Haushalt&kind=draft_resolution&from=2020-01-01", "/search?q=Quappwurzelbaum",
     "/documents/" + item.documents[0].id + "/diff?from=1",
   ];
-}
-
-// The server builds its search index on first start; until then search
-// answers 503.
-async function searchReady() {
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(base + "/api/v1/search?q=Haushalt")).ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("search index not built within a minute");
 }
 
 test("the search box suggests words while typing, and works without JavaScript", async () => {
@@ -109,6 +100,10 @@ test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () =>
     await page.fill("#password", anna.password);
     await page.click("form[action='/login'] button.primary");
     await page.waitForURL("**/reader/");
+    // On a phone the toolbar folds its controls under "Mehr".
+    const unfold = async (sel) => {
+      if (!(await page.locator(sel).isVisible()) && await page.locator("#more").isVisible()) await page.click("#more");
+    };
     const views = [
       ["/reader/", null],
       ["/reader/meetings/" + meeting, null],
@@ -116,6 +111,7 @@ test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () =>
       [`/reader/meetings/${meeting}/documents/${doc.id}`, "#night"],
       // The note dialog, opened from a search hit.
       [`/reader/meetings/${meeting}/documents/${doc.id}`, async () => {
+        await unfold("#q");
         await page.fill("#q", "der");
         await page.press("#q", "Enter");
         await page.waitForSelector("#note-text:not([disabled])");
@@ -129,7 +125,10 @@ test("the reader's pages have no axe-core violations (WCAG 2.1 AA)", async () =>
         await page.goto(base + path);
         await page.waitForSelector("body[data-ready]");
         if (typeof click === "function") await click();
-        else if (click) await page.click(click);
+        else if (click) {
+          await unfold(click);
+          await page.click(click);
+        }
         await page.waitForTimeout(300);
         await page.addScriptTag({ content: axeSource });
         const result = await page.evaluate(async () =>

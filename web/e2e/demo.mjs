@@ -26,13 +26,20 @@ export async function startDemo({ timeout = 120000, stderr = "inherit" } = {}) {
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
   });
+  // account returns the demo account called name (with its API token).
+  const account = (name) => JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name);
   return {
     server,
     bin,
     base,
     data,
-    // account returns the demo account called name (with its API token).
-    account: (name) => JSON.parse(readFileSync(join(data, "demo-accounts.json"), "utf8")).find((a) => a.name === name),
+    account,
+    // apiAs asks the API at path as the demo account called name; the
+    // body is parsed JSON, or text.
+    apiAs: async (name, path, opts = {}) => {
+      const resp = await fetch(base + path, { ...opts, headers: { Authorization: "Bearer " + account(name).token, ...(opts.headers || {}) } });
+      return { status: resp.status, body: resp.headers.get("content-type")?.includes("json") ? await resp.json() : await resp.text() };
+    },
   };
 }
 
@@ -42,4 +49,31 @@ export function launchChromium() {
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+// searchReady resolves once the server at base answers searches: it
+// builds its search index on first start and answers 503 until then.
+export async function searchReady(base) {
+  for (let i = 0; i < 600; i++) {
+    if ((await fetch(base + "/api/v1/search?q=Haushalt")).ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("search index not built within a minute");
+}
+
+// smallTargets lists the visible interactive elements of page smaller
+// than min px in either direction (WCAG 2.5.8's targets). Elements moved
+// off-screen, like the skip link until it is focused, are not targets.
+export function smallTargets(page, min) {
+  return page.evaluate((min) => {
+    const out = [];
+    for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden" || r.right < 0 || r.bottom < 0) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) {
+        out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.textContent || el.value || "").trim().slice(0, 40)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
+      }
+    }
+    return out;
+  }, min);
 }

@@ -277,6 +277,7 @@ test("a member reads, annotates, works offline and keeps her highlights on a new
   await page.goto(base + "/reader/meetings/" + meeting);
   await page.waitForSelector("body[data-ready]");
   await page.click("form.signout button");
+  await page.click("dialog[open] #confirm-ok");
   await page.waitForURL(base + "/");
   const left = await page.evaluate(async () =>
     (await caches.keys()).filter((k) => k.startsWith("ratsmappe-docs-")).length +

@@ -484,6 +484,24 @@ func (s *Handler) Consult(w http.ResponseWriter, r *http.Request, id int64) {
 	render.JSON(w, http.StatusCreated, map[string]any{"id": c.ID})
 }
 
+// RemoveConsultation answers DELETE
+// /api/v1/papers/{id}/consultations/{consultation}: the paper is no
+// longer discussed under that agenda item.
+func (s *Handler) RemoveConsultation(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := request.IDParam(r, "id")
+	c, ok2 := request.IDParam(r, "consultation")
+	if !ok1 || !ok2 {
+		render.Error(w, r, render.NotFound)
+		return
+	}
+	if err := s.cfg.Sessions.RemoveConsultation(r.Context(), id, c); err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(r.Context(), "paper.unconsult", "paper", id, fmt.Sprintf("consultation %d", c))
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // receiveUpload stores the "file" part of a multipart upload in a
 // temporary file; the caller removes it.
 func (s *Handler) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, err error) {

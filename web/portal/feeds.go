@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/ical"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -57,6 +59,25 @@ func icalFold(b *strings.Builder, line string) {
 
 const icalTime = "20060102T150405Z"
 
+// subscription is how a calendar is offered: Webcal (webcal://, which
+// calendar programs subscribe to and keep up to date) and URL (the same
+// address in https, to paste into a program that asks for one; opened in
+// a browser it downloads the file).
+type subscription struct {
+	ID  string // the page's id of the address box
+	URL string
+	// Webcal is marked safe: html/template lets only http(s) and mailto
+	// through, and this one is built from the server's own address.
+	Webcal template.URL
+}
+
+// subscribe returns the subscription of the calendar at path.
+func subscribe(r *http.Request, id, path string) subscription {
+	u := request.BaseURL(r) + path
+	_, rest, _ := strings.Cut(u, "://")
+	return subscription{ID: id, Webcal: template.URL("webcal://" + rest), URL: u}
+}
+
 // Calendar serves the public meetings — of one organization with
 // ?organization=ID or at /organizations/{id}/calendar.ics — as iCalendar.
 // UIDs are stable; SEQUENCE and LAST-MODIFIED change with every change of
@@ -81,8 +102,8 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-		"X-WR-CALNAME:" + icalEscape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
-		icalFold(&b, l)
+		"X-WR-CALNAME:" + ical.Escape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
+		ical.Fold(&b, l)
 	}
 	for _, m := range ms {
 		end := m.End
@@ -97,22 +118,22 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		for _, l := range []string{
 			"BEGIN:VEVENT",
 			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
-			"DTSTAMP:" + m.Modified.UTC().Format(icalTime),
-			"LAST-MODIFIED:" + m.Modified.UTC().Format(icalTime),
+			"DTSTAMP:" + m.Modified.UTC().Format(ical.Time),
+			"LAST-MODIFIED:" + m.Modified.UTC().Format(ical.Time),
 			fmt.Sprintf("SEQUENCE:%d", m.Modified.Unix()-m.Created.Unix()),
-			"DTSTART:" + m.Start.UTC().Format(icalTime),
-			"DTEND:" + end.UTC().Format(icalTime),
-			"SUMMARY:" + icalEscape(m.Name),
-			"LOCATION:" + icalEscape(m.Location),
-			"DESCRIPTION:" + icalEscape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
+			"DTSTART:" + m.Start.UTC().Format(ical.Time),
+			"DTEND:" + end.UTC().Format(ical.Time),
+			"SUMMARY:" + ical.Escape(m.Name),
+			"LOCATION:" + ical.Escape(m.Location),
+			"DESCRIPTION:" + ical.Escape(org+"\n"+base+fmt.Sprintf("/meetings/%d", m.ID)),
 			fmt.Sprintf("URL:%s/meetings/%d", base, m.ID),
 			"STATUS:" + status,
 			"END:VEVENT",
 		} {
-			icalFold(&b, l)
+			ical.Fold(&b, l)
 		}
 	}
-	icalFold(&b, "END:VCALENDAR")
+	ical.Fold(&b, "END:VCALENDAR")
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, no-cache")
 	w.Write([]byte(b.String()))

@@ -103,7 +103,9 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := render.NewPage(w, r, s.bodyName(ctx))
-	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": s.bodyName(ctx)}
+	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": s.bodyName(ctx),
+		"Calendar": subscribe(r, "calendar-url", "/calendar.ics")}
+	p.Scripts = []string{"portal.js"}
 	render.HTML(w, r, http.StatusOK, "home", p)
 }
 
@@ -198,7 +200,9 @@ func (s *Handler) Organization(w http.ResponseWriter, r *http.Request) {
 		lists[key] = l
 	}
 	p := render.NewPage(w, r, o.Name)
-	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": lists["Upcoming"], "Past": lists["Past"]}
+	p.Data = map[string]any{"Org": o, "Members": members, "Upcoming": lists["Upcoming"], "Past": lists["Past"],
+		"Calendar": subscribe(r, "calendar-url", fmt.Sprintf("/organizations/%d/calendar.ics", o.ID))}
+	p.Scripts = []string{"portal.js"}
 	render.HTML(w, r, http.StatusOK, "organization", p)
 }
 

@@ -32,8 +32,8 @@ type Searcher interface {
 var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorübergehend nicht verfügbar.")
 
 // parseSearch reads a search.Query from the URL: q, committee, meeting,
-// kind (each repeatable), from and to (dates YYYY-MM-DD, both inclusive)
-// — for the viewer of r.
+// kind (each repeatable), from and to (dates YYYY-MM-DD, both inclusive),
+// sort (absent: relevance; "newest") — for the viewer of r.
 func parseSearch(r *http.Request) (search.Query, error) {
 	v := r.URL.Query()
 	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(request.Viewer(r.Context()))}
@@ -49,6 +49,10 @@ func parseSearch(r *http.Request) (search.Query, error) {
 	q.Filter.Committees = clean(v["committee"])
 	q.Filter.Meetings = clean(v["meeting"])
 	q.Filter.Kinds = clean(v["kind"])
+	q.Order = search.Order(strings.TrimSpace(v.Get("sort")))
+	if q.Order != search.OrderRelevance && q.Order != search.OrderNewest {
+		return q, ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Sortierung %q (möglich: newest).", v.Get("sort"))
+	}
 	for _, d := range []struct {
 		name string
 		to   *time.Time
@@ -225,6 +229,12 @@ type searchView struct {
 	DateFrom    string
 	DateTo      string
 	Prev, Next  string
+	// Newest is the order chosen; ByRelevance and ByNewest link to the
+	// same search in either order.
+	Newest                bool
+	ByRelevance, ByNewest string
+	// Filtered counts the filters set, for the folded filter form's label.
+	Filtered int
 }
 
 const searchPageSize = 10
@@ -236,7 +246,11 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	vals := r.URL.Query()
 	q, err := parseSearch(r)
 	p := render.NewPage(w, r, render.T(lang, "search.title"))
-	view := &searchView{Query: q.Text, Meetings: q.Filter.Meetings, DateFrom: vals.Get("from"), DateTo: vals.Get("to")}
+	view := &searchView{Query: q.Text, Meetings: q.Filter.Meetings, DateFrom: vals.Get("from"), DateTo: vals.Get("to"), Newest: q.Order == search.OrderNewest,
+		Filtered: len(q.Filter.Committees) + len(q.Filter.Kinds) + len(q.Filter.Meetings)}
+	if !q.Filter.From.IsZero() || !q.Filter.To.IsZero() {
+		view.Filtered++
+	}
 	p.Data = view
 	orgs, oerr := s.committees(r)
 	if oerr != nil {
@@ -286,6 +300,8 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	if len(res.Hits) > 0 {
 		view.From, view.To = q.Offset+1, q.Offset+len(res.Hits)
 	}
+	// with links to this search with key set to value (removed if value
+	// is ""), from its first page.
 	with := func(key, value string) string {
 		u := url.Values{}
 		for k, vs := range vals {
@@ -293,7 +309,9 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 				u[k] = vs
 			}
 		}
-		if key != "" {
+		if value == "" {
+			u.Del(key)
+		} else {
 			u.Set(key, value)
 		}
 		return "/search?" + u.Encode()
@@ -343,6 +361,8 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 			view.Facets = append(view.Facets, fv)
 		}
 	}
+	view.ByNewest = with("sort", string(search.OrderNewest))
+	view.ByRelevance = with("sort", "")
 	if page > 1 {
 		view.Prev = with("page", strconv.Itoa(page-1))
 	}

@@ -68,7 +68,7 @@ export async function api(path, opts = {}) {
 async function who() {
   try {
     const m = await api("/api/v1/reader/me");
-    localStorage.setItem("ratsmappe-me", JSON.stringify({ account: m.account, name: m.name }));
+    localStorage.setItem("ratsmappe-me", JSON.stringify({ account: m.account, name: m.name, committees: m.committees || [] }));
     return m;
   } catch (e) {
     if (e.message === "signed out") throw e;
@@ -107,21 +107,48 @@ function offlineBanner() {
   if (el) el.textContent = navigator.onLine ? "" : t("is_offline");
 }
 
-function header(...crumbs) {
+// header is the bar above every reader page: where the member is (the
+// crumbs) and the language on the left; who is signed in and the sign-out
+// on the right, away from the language switch, since signing out clears
+// the device.
+export function header(...crumbs) {
+  const other = lang === "en" ? "de" : "en";
   return h("header", { class: "bar" },
     h("nav", { "aria-label": t("back_meetings") }, crumbs),
+    h("a", { class: "lang", href: "?lang=" + other, hreflang: other, lang: other }, t("language")),
     h("span", { id: "netstate", class: "net" }),
     h("span", { id: "pending", class: "pending" }),
-    h("a", { href: "?lang=" + (lang === "en" ? "de" : "en"), hreflang: lang === "en" ? "de" : "en", lang: lang === "en" ? "de" : "en" }, t("language")),
     h("form", { method: "post", action: "/logout", class: "signout", onsubmit: signOut },
+      me?.name ? h("span", { class: "who meta" }, t("signed_in_as", me.name)) : null,
       h("input", { type: "hidden", name: "csrf_token", value: me?.csrf || "" }),
-      h("button", { type: "submit", class: "link" }, t("signout"))),
+      h("button", { type: "submit", class: "quiet" }, t("signout"))),
   );
+}
+
+// confirmDialog shows a modal dialog with title, the body's elements and
+// two buttons; it resolves true if the member chose ok.
+export function confirmDialog(title, body, ok, { danger = false } = {}) {
+  return new Promise((resolve) => {
+    const dlg = h("dialog", { class: "confirm-dialog", "aria-labelledby": "confirm-h" },
+      h("form", { method: "dialog" },
+        h("h2", { id: "confirm-h" }, title),
+        ...body,
+        h("div", { class: "buttons" },
+          h("button", { type: "submit", value: "ok", class: danger ? "primary danger" : "primary", id: "confirm-ok" }, ok),
+          h("button", { type: "submit", value: "cancel", id: "confirm-cancel", autofocus: true }, t("cancel")))));
+    dlg.addEventListener("close", () => {
+      dlg.remove();
+      resolve(dlg.returnValue === "ok");
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
 }
 
 // signOut leaves nothing of the member on the device: her offline copies,
 // notes and queue are deleted before the sign-out is sent. Unsent notes
-// are sent first; if that is not possible, she is asked.
+// are sent first; what would still be lost, and the offline copies that
+// go, are named in a confirmation before anything is deleted.
 async function signOut(e) {
   e.preventDefault();
   const form = e.target;
@@ -129,7 +156,19 @@ async function signOut(e) {
     say(t("signout_offline"));
     return;
   }
-  if ((await sync()) > 0 && !confirm(t("signout_unsent"))) return;
+  const unsent = await sync();
+  const stored = await store.all("meetings");
+  const bytes = stored.reduce((n, m) => n + (m.size || 0), 0);
+  const items = [
+    stored.length === 0 ? t("signout_nomeetings") : stored.length === 1 ? t("signout_meeting1", fmtBytes(bytes)) : t("signout_meetings", stored.length, fmtBytes(bytes)),
+    unsent === 1 ? t("signout_note1") : unsent > 1 ? t("signout_notes", unsent) : null,
+  ].filter(Boolean);
+  const ok = await confirmDialog(t("signout_title"), [
+    h("p", {}, t("signout_intro")),
+    h("ul", { id: "signout-what" }, items.map((x) => h("li", {}, x))),
+    h("p", { class: "meta" }, t("signout_kept")),
+  ], t("signout_confirm"), { danger: true });
+  if (!ok) return;
   form.elements.csrf_token.value = me.csrf;
   await store.wipe();
   localStorage.removeItem("ratsmappe-me");
@@ -143,6 +182,7 @@ async function pageMeetings() {
   const stored = await store.all("meetings");
   const offlineIDs = new Set(stored.map((m) => m.meeting.id));
   let meetings;
+  let offline = false;
   try {
     // Two bounded pages instead of every meeting: the upcoming ones from
     // (about) yesterday on, and the most recent past ones, newest first.
@@ -158,21 +198,41 @@ async function pageMeetings() {
     meetings = [...byID.values()];
   } catch (e) {
     if (e.message === "signed out") return;
-    meetings = stored.map((m) => m.meeting);
+    meetings = stored.map((m) => ({ ...m.meeting, organization: m.meeting.organization }));
+    offline = true;
   }
+  // A member sees her own committees' meetings first; the choice is
+  // remembered on the device. Without committees (staff, guests) there is
+  // nothing to choose.
+  const mine = new Set(me?.committees || []);
+  const canFilter = mine.size > 0 && meetings.some((m) => mine.has(m.organization));
+  const onlyMine = canFilter && localStorage.getItem("ratsmappe-filter") !== "all";
+  const shown = onlyMine ? meetings.filter((m) => mine.has(m.organization)) : meetings;
   const now = Date.now() - 12 * 3600e3;
-  const upcoming = meetings.filter((m) => new Date(m.start) >= now).sort((a, b) => new Date(a.start) - new Date(b.start));
-  const past = meetings.filter((m) => new Date(m.start) < now).sort((a, b) => new Date(b.start) - new Date(a.start)).slice(0, 30);
+  const upcoming = shown.filter((m) => new Date(m.start) >= now).sort((a, b) => new Date(a.start) - new Date(b.start));
+  const past = shown.filter((m) => new Date(m.start) < now).sort((a, b) => new Date(b.start) - new Date(a.start)).slice(0, 30);
+  const empty = offline ? t("none_offline") : onlyMine ? t("none_mine") : t("none");
   const list = (ms) => ms.length ? h("ul", { class: "meetings" }, ms.map((m) => h("li", {},
     h("a", { href: "/reader/meetings/" + m.id }, h("span", { class: "name" }, m.name)),
     h("span", { class: "when" }, fmtDate(m.start) + (m.location ? " · " + m.location : "")),
     offlineIDs.has(m.id) ? h("span", { class: "badge offline" }, t("offline_ready")) : null,
-  ))) : h("p", {}, t("none"));
+  ))) : h("p", { class: "empty" }, empty);
+  const choose = (all) => () => {
+    localStorage.setItem("ratsmappe-filter", all ? "all" : "mine");
+    pageMeetings();
+  };
+  const filter = canFilter ? h("div", { class: "filter", role: "group", "aria-label": t("show") },
+    h("button", { type: "button", id: "filter-mine", "aria-pressed": String(onlyMine), onclick: choose(false) }, t("mine")),
+    h("button", { type: "button", id: "filter-all", "aria-pressed": String(!onlyMine), onclick: choose(true) }, t("all_committees")),
+    onlyMine && meetings.length > shown.length
+      ? h("span", { class: "meta" }, meetings.length - shown.length === 1 ? t("hidden_other1") : t("hidden_other", meetings.length - shown.length)) : null) : null;
   main.replaceChildren(
     header(h("a", { href: "/" }, t("portal"))),
-    h("h1", {}, t("meetings")),
-    h("section", { "aria-labelledby": "h-up" }, h("h2", { id: "h-up" }, t("upcoming")), list(upcoming)),
-    h("section", { "aria-labelledby": "h-past" }, h("h2", { id: "h-past" }, t("past")), list(past)),
+    h("h1", {}, offline ? t("offline_list") : t("meetings")),
+    filter,
+    offline && !stored.length ? h("p", { class: "empty" }, t("none_offline")) : h("div", {},
+      h("section", { "aria-labelledby": "h-up" }, h("h2", { id: "h-up" }, t("upcoming")), list(upcoming)),
+      h("section", { "aria-labelledby": "h-past" }, h("h2", { id: "h-past" }, t("past")), list(past))),
   );
 }
 
@@ -200,15 +260,18 @@ async function badges(d) {
 async function pageAgenda(id) {
   let manifest = null;
   let stored = await store.get("meetings", id);
+  let missing = false;
   try {
     manifest = await api(`/api/v1/reader/meetings/${id}/manifest`);
   } catch (e) {
     if (e.message === "signed out") return;
-    if (e.status === 404) stored && await store.removeMeeting(id);
-    manifest = e.status === 404 ? null : stored;
+    missing = e.status === 404;
+    if (missing) stored && await store.removeMeeting(id);
+    manifest = missing ? null : stored;
   }
   if (!manifest) {
-    main.replaceChildren(header(h("a", { href: "/reader/" }, t("back_meetings"))), h("h1", {}, t("not_offline")));
+    main.replaceChildren(header(h("a", { href: "/reader/" }, t("back_meetings"))),
+      h("h1", {}, missing ? t("not_found") : t("meeting_not_offline")));
     return;
   }
   const m = manifest.meeting;

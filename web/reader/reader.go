@@ -26,7 +26,9 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -228,7 +230,7 @@ func (s *Handler) Shell(w http.ResponseWriter, r *http.Request) {
 	js, _ := json.Marshal(render.Texts(lang, "reader."))
 	var buf bytes.Buffer
 	err := rf.shell.Execute(&buf, map[string]any{
-		"Lang": lang, "Texts": template.JS(js), "PDFJS": rf.pdfjs, "Release": rf.release,
+		"Lang": lang, "Texts": template.JS(js), "PDFJS": rf.pdfjs, "Release": rf.release, "Document": isDocumentPath(r.URL.Path),
 		"Title": render.T(lang, "reader.title"), "Missing": render.T(lang, "reader.missing"),
 		"Loading": render.T(lang, "reader.loading"), "Skip": render.T(lang, "nav.skip"),
 	})
@@ -245,6 +247,30 @@ func (s *Handler) Shell(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
+// isDocumentPath reports whether p is a document view of the reader
+// (/reader/meetings/{id}/documents/{id}), the only page that needs PDF.js:
+// the meeting list and the agenda do not preload its 138 KB.
+func isDocumentPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/reader/meetings/")
+	if !ok {
+		return false
+	}
+	meeting, doc, ok := strings.Cut(rest, "/documents/")
+	return ok && allDigits(meeting) && allDigits(doc)
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Me tells the reader who is signed in and gives it the CSRF
 // token for its writes. The app asks again after being offline, so a
 // queue of Annotations is sent with a token that is valid now.
@@ -254,8 +280,41 @@ func (s *Handler) Me(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte anmelden. / Please sign in."))
 		return
 	}
+	committees, err := s.committees(r, v)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r), "lang": render.Language(r)})
+	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r),
+		"lang": render.Language(r), "committees": committees})
+}
+
+// committees returns the names of the organizations v is a member of
+// today (as meetings name their organization), so that the reader can show
+// "Meine Gremien" first; factions are not committees that meet here.
+func (s *Handler) committees(r *http.Request, v access.Viewer) ([]string, error) {
+	out := []string{}
+	now := time.Now()
+	seen := map[int64]bool{}
+	for _, p := range v.Memberships {
+		if seen[p.OrganizationID] || !v.MemberOf(p.OrganizationID, now) {
+			continue
+		}
+		seen[p.OrganizationID] = true
+		o, err := s.cfg.Sessions.FindOrganizationByID(r.Context(), p.OrganizationID)
+		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if o.Classification != sessions.ClassFaction {
+			out = append(out, o.Name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // manifestEntry is one document of a meeting as the reader keeps it on

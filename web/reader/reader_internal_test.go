@@ -43,3 +43,32 @@ func TestReaderWithoutPDFJS(t *testing.T) {
 		t.Errorf("status %d, body lacks the hint:\n%s", w.Code, w.Body.String())
 	}
 }
+
+// Only the document view preloads PDF.js; the meeting list and the
+// agenda do not fetch a library they do not use.
+func TestShellPreloadsPDFJSOnlyForDocuments(t *testing.T) {
+	rf, err := loadReader(readerFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rf.pdfjs {
+		t.Skip("PDF.js not copied in (run `make deps-node`)")
+	}
+	s := &Handler{readerFiles: rf}
+	for path, want := range map[string]bool{
+		"/reader/":                         false,
+		"/reader/meetings/7":               false,
+		"/reader/meetings/7/documents/12":  true,
+		"/reader/meetings/7/documents/":    false,
+		"/reader/meetings/x/documents/12":  false,
+		"/reader/meetings/7/documents/12x": false,
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", path, nil)
+		r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 1, Name: "Rita"}, false))
+		s.Shell(w, r)
+		if got := strings.Contains(w.Body.String(), `modulepreload" href="/reader/files/pdfjs/pdf.min.mjs"`); got != want {
+			t.Errorf("%s: preloads PDF.js = %v, want %v", path, got, want)
+		}
+	}
+}

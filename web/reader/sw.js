@@ -66,3 +66,38 @@ self.addEventListener("fetch", (e) => {
     return;
   }
 });
+
+// Web Push (issue 14): the server sends {title, body, url, tag}, encrypted
+// end to end (the push service sees none of it). The tag is the message's
+// Message-ID, the same for every attempt to send it: a push delivered
+// twice replaces the first notification instead of adding a second.
+self.addEventListener("push", (e) => {
+  let d = {};
+  try {
+    d = e.data ? e.data.json() : {};
+  } catch (_) {
+    d = { title: e.data ? e.data.text() : "" };
+  }
+  const title = d.title || "Ratsmappe";
+  e.waitUntil(self.registration.showNotification(title, {
+    body: d.body || "",
+    tag: d.tag || undefined,
+    icon: "/reader/files/icon-192.png",
+    data: { url: d.url || "/reader/" },
+  }));
+});
+
+// A tap on the notification opens (or focuses) the reader at its link;
+// only paths of this origin are followed.
+self.addEventListener("notificationclick", (e) => {
+  e.notification.close();
+  let url = (e.notification.data && e.notification.data.url) || "/reader/";
+  if (!url.startsWith("/") || url.startsWith("//")) url = "/reader/";
+  e.waitUntil((async () => {
+    const wins = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const w of wins) {
+      if (new URL(w.url).pathname === url && "focus" in w) return w.focus();
+    }
+    return self.clients.openWindow(url);
+  })());
+});

@@ -54,16 +54,18 @@ export async function open(meetingID, docID, { main, header }) {
   st.meetingID = meetingID;
   let manifest = null;
   const stored = await store.get("meetings", meetingID);
+  let missing = false;
   try {
     manifest = await api(`/api/v1/reader/meetings/${meetingID}/manifest`);
   } catch (e) {
     if (e.message === "signed out") return;
-    manifest = e.status === 404 ? null : stored;
+    missing = e.status === 404;
+    manifest = missing ? null : stored;
   }
   const doc = manifest?.documents.find((d) => d.id === docID);
   const back = h("a", { href: `/reader/meetings/${meetingID}` + (doc?.item ? "#item-" + doc.item.id : ""), id: "back" }, t("back_agenda"));
   if (!doc) {
-    main.replaceChildren(header(back), h("h1", {}, t("not_offline")));
+    main.replaceChildren(header(back), h("h1", {}, missing || manifest ? t("not_found") : t("not_offline")));
     return;
   }
   st.doc = doc;
@@ -136,36 +138,49 @@ function toolButton(id, label, tool) {
   return h("button", { type: "button", id, class: "tool", "aria-pressed": String(st.tool === tool), onclick: () => setTool(tool) }, label);
 }
 
+// toolbar holds every control of the document view. On a phone the
+// first row keeps the page jump and a "Mehr" button; the other groups
+// wrap below it when "Mehr" is opened, so nothing sits off-screen.
 function toolbar() {
+  const more = h("button", { type: "button", id: "more", class: "more", "aria-expanded": "false", "aria-controls": "toolbar-more",
+    onclick: (e) => {
+      const open = e.currentTarget.getAttribute("aria-expanded") !== "true";
+      e.currentTarget.setAttribute("aria-expanded", String(open));
+      document.getElementById("toolbar-more").classList.toggle("open", open);
+      if (st.fit && st.pdf) { fitWidth(); relayout(); }
+    } }, t("more"));
   return h("div", { class: "toolbar", role: "toolbar", "aria-label": t("tools") },
     h("h1", { class: "doc-title" }, st.doc.title, " ", h("span", { class: "meta" }, t("version", st.doc.version))),
-    h("div", { class: "group" },
-      h("button", { type: "button", id: "thumbs-toggle", "aria-expanded": "false", "aria-controls": "sidebar", onclick: toggleSidebar }, t("thumbs")),
+    h("div", { class: "group pager" },
       h("button", { type: "button", id: "prev", "aria-label": t("prev"), onclick: () => goTo(current() - 1) }, "‹"),
       h("label", { for: "page-input" }, t("page")),
       h("input", { id: "page-input", type: "number", min: "1", value: "1", inputmode: "numeric", onchange: (e) => goTo(+e.target.value) }),
       h("span", { id: "page-count" }),
       h("button", { type: "button", id: "next", "aria-label": t("next"), onclick: () => goTo(current() + 1) }, "›"),
+      more,
     ),
-    h("div", { class: "group" },
-      h("button", { type: "button", id: "zoom-out", "aria-label": t("zoom_out"), onclick: () => zoom(-1) }, "−"),
-      h("output", { id: "zoom-level", "aria-live": "polite", "aria-label": t("zoom") }, "100 %"),
-      h("button", { type: "button", id: "zoom-in", "aria-label": t("zoom_in"), onclick: () => zoom(1) }, "+"),
-      h("button", { type: "button", id: "fit", onclick: () => { fitWidth(); relayout(); } }, t("fit")),
-      h("button", { type: "button", id: "night", "aria-pressed": "false", onclick: () => applyNight(!document.body.classList.contains("night")) }, t("night")),
-    ),
-    h("form", { class: "group search", role: "search", onsubmit: (e) => { e.preventDefault(); search(document.getElementById("q").value); } },
-      h("label", { for: "q" }, t("search")),
-      h("input", { id: "q", type: "search", enterkeyhint: "search" }),
-      h("button", { type: "submit" }, t("search_go")),
-    ),
-    h("div", { class: "group tools" },
-      toolButton("tool-read", t("tool_read"), "read"),
-      toolButton("tool-pen", t("tool_pen"), "pen"),
-      toolButton("tool-note", t("tool_note"), "note"),
-      h("button", { type: "button", id: "highlight", disabled: true, onclick: () => fromSelection("highlighting") }, t("highlight")),
-      h("button", { type: "button", id: "note-text", disabled: true, onclick: () => fromSelection("commenting") }, t("note_text")),
-      h("button", { type: "button", id: "bookmark", "aria-pressed": "false", onclick: toggleBookmark }, t("bookmark")),
+    h("div", { id: "toolbar-more", class: "toolbar-more" },
+      h("div", { class: "group" },
+        h("button", { type: "button", id: "thumbs-toggle", "aria-expanded": "false", "aria-controls": "sidebar", onclick: toggleSidebar }, t("thumbs")),
+        h("button", { type: "button", id: "zoom-out", "aria-label": t("zoom_out"), onclick: () => zoom(-1) }, "−"),
+        h("output", { id: "zoom-level", "aria-live": "polite", "aria-label": t("zoom") }, "100 %"),
+        h("button", { type: "button", id: "zoom-in", "aria-label": t("zoom_in"), onclick: () => zoom(1) }, "+"),
+        h("button", { type: "button", id: "fit", onclick: () => { fitWidth(); relayout(); } }, t("fit")),
+        h("button", { type: "button", id: "night", "aria-pressed": "false", onclick: () => applyNight(!document.body.classList.contains("night")) }, t("night")),
+      ),
+      h("form", { class: "group search", role: "search", onsubmit: (e) => { e.preventDefault(); search(document.getElementById("q").value); } },
+        h("label", { for: "q" }, t("search")),
+        h("input", { id: "q", type: "search", enterkeyhint: "search" }),
+        h("button", { type: "submit" }, t("search_go")),
+      ),
+      h("div", { class: "group tools" },
+        toolButton("tool-read", t("tool_read"), "read"),
+        toolButton("tool-pen", t("tool_pen"), "pen"),
+        toolButton("tool-note", t("tool_note"), "note"),
+        h("button", { type: "button", id: "highlight", disabled: true, onclick: () => fromSelection("highlighting") }, t("highlight")),
+        h("button", { type: "button", id: "note-text", disabled: true, onclick: () => fromSelection("commenting") }, t("note_text")),
+        h("button", { type: "button", id: "bookmark", "aria-pressed": "false", onclick: toggleBookmark }, t("bookmark")),
+      ),
     ),
   );
 }
@@ -184,9 +199,24 @@ function sidebar() {
 function toggleSidebar(force) {
   const sb = document.getElementById("sidebar");
   const open = typeof force === "boolean" ? force : sb.hidden;
+  if (sb.hidden === !open) return;
   sb.hidden = !open;
   document.getElementById("thumbs-toggle").setAttribute("aria-expanded", String(open));
   if (open) buildThumbs();
+  // The page keeps fitting the width left beside the panel, instead of
+  // being cut by it.
+  if (st.fit && st.pdf) {
+    const at = st.scroller.scrollTop / Math.max(1, st.scroller.scrollHeight);
+    fitWidth();
+    relayout();
+    st.scroller.scrollTop = at * st.scroller.scrollHeight;
+  }
+}
+
+// closeOnPhone closes the side panel after a choice in it on a phone,
+// where it lies over the page the member wants to see.
+function closeOnPhone() {
+  if (window.matchMedia("(max-width: 700px)").matches) toggleSidebar(false);
 }
 
 function setTool(tool) {
@@ -381,13 +411,19 @@ function buildThumbs() {
     }
   }, { root: document.getElementById("sidebar") });
   for (let n = 1; n <= st.pdf.numPages; n++) {
-    const li = h("li", { "data-page": n }, h("button", { type: "button", onclick: () => goTo(n) }, h("span", {}, t("page_label", n))));
+    const li = h("li", { "data-page": n }, h("button", { type: "button", onclick: () => { goTo(n); closeOnPhone(); } }, h("span", {}, t("page_label", n))));
     ol.append(li);
     io.observe(li);
   }
 }
 
 // ---- search ----
+
+// Hits are listed a page at a time (HIT_PAGE), and the search stops
+// counting at MAX_HITS: a word on every page of a 500-page document is not
+// a list anyone reads.
+const HIT_PAGE = 50;
+const MAX_HITS = 1000;
 
 async function search(q) {
   const out = document.getElementById("results");
@@ -399,16 +435,47 @@ async function search(q) {
   for (const p of st.pages) {
     await textOf(p);
     for (const m of find(p.text, q)) hits.push({ p, m });
-    if (hits.length >= 500) break;
+    if (hits.length >= MAX_HITS) break;
   }
   const list = h("ol", { class: "hits" });
-  for (const { p, m } of hits.slice(0, 200)) {
-    const snip = p.text.slice(Math.max(0, m.start - 30), m.end + 30).replace(/\s+/g, " ");
-    list.append(h("li", {}, h("button", { type: "button", onclick: () => showHit(p, m) }, h("strong", {}, t("page_label", p.n)), " ", snip)));
-  }
-  out.replaceChildren(h("p", { id: "hit-count" }, hits.length ? t("search_hits", hits.length) : t("search_none")), list);
+  const count = h("p", { id: "hit-count" }, hits.length ? t("search_hits", hits.length >= MAX_HITS ? MAX_HITS + "+" : hits.length) : t("search_none"));
+  const shown = h("p", { id: "hits-shown", class: "meta" });
+  const more = h("button", { type: "button", id: "hits-more", class: "link" });
+  const showMore = () => {
+    const from = list.childElementCount;
+    for (const { p, m } of hits.slice(from, from + HIT_PAGE)) {
+      list.append(h("li", {}, h("button", { type: "button", onclick: () => { showHit(p, m); closeOnPhone(); } }, h("strong", {}, t("page_label", p.n)), " ", ...snippet(p.text, m))));
+    }
+    const n = list.childElementCount;
+    shown.textContent = n < hits.length ? t("search_shown", hits.length, "1–" + n) : "";
+    const rest = Math.min(HIT_PAGE, hits.length - n);
+    more.hidden = rest <= 0;
+    more.textContent = t("search_more", rest);
+    if (from) list.children[from]?.querySelector("button")?.focus();
+  };
+  more.addEventListener("click", showMore);
+  out.replaceChildren(count, shown, list, more, hits.length >= MAX_HITS ? h("p", { class: "meta" }, t("search_capped", MAX_HITS)) : "");
+  showMore();
   say(hits.length ? t("search_hits", hits.length) : t("search_none"));
   if (hits.length) showHit(hits[0].p, hits[0].m);
+}
+
+// snippet returns the text around a match, cut at word boundaries, with
+// the match marked.
+export function snippet(text, m, around = 40) {
+  let a = Math.max(0, m.start - around);
+  let b = Math.min(text.length, m.end + around);
+  if (a > 0) {
+    const sp = text.slice(a, m.start).search(/\s/);
+    a = sp < 0 ? m.start : a + sp + 1;
+  }
+  if (b < text.length) {
+    const tail = text.slice(m.end, b);
+    const sp = tail.search(/\s\S*$/);
+    b = sp < 0 ? m.end : m.end + sp;
+  }
+  const clean = (x) => x.replace(/\s+/g, " ");
+  return [(a > 0 ? "… " : "") + clean(text.slice(a, m.start)).trimStart(), h("mark", {}, clean(text.slice(m.start, m.end))), clean(text.slice(m.end, b)).trimEnd() + (b < text.length ? " …" : "")];
 }
 
 function clearMarks() {
@@ -794,7 +861,7 @@ function listAnnotations() {
     const d = describe(a);
     const state = stateOf(a);
     return h("li", { class: "anno-item " + state, "data-uuid": uuid, "data-state": state },
-      h("button", { type: "button", class: "link", onclick: () => goTo(pageOf(a)) }, t("page_label", pageOf(a) || "?") + " · " + d.label),
+      h("button", { type: "button", class: "link", onclick: () => { goTo(pageOf(a)); closeOnPhone(); } }, t("page_label", pageOf(a) || "?") + " · " + d.label),
       state !== "anchored" ? h("span", { class: "badge " + state }, t("state_" + state)) : null,
       d.quote ? h("q", {}, d.quote) : null,
       d.note ? h("p", {}, d.note) : null,

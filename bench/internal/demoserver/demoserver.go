@@ -64,6 +64,9 @@ func Start(stderr io.Writer, timeout time.Duration) (*Server, error) {
 	return nil, fmt.Errorf("server did not start within %v", timeout)
 }
 
+// Pid is the server process's id (for reading its CPU time).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Exited reports whether the server process has ended (a crash, when the
 // benchmark did not stop it).
 func (s *Server) Exited() bool { return s.exited.Load() }

@@ -1,20 +1,20 @@
-package portal
+package ical
 
 import (
 	"strings"
 	"testing"
 )
 
-// FuzzICalFold folds arbitrary calendar lines (names and places come from
+// FuzzFold folds arbitrary calendar lines (names and places come from
 // the office and from OParl imports): it ends, every physical line has at
 // most 75 octets, and unfolding gives the line back.
-func FuzzICalFold(f *testing.F) {
+func FuzzFold(f *testing.F) {
 	for _, s := range []string{"SUMMARY:Sitzung", "DESCRIPTION:" + strings.Repeat("Straßenausbaubeiträge ", 10), strings.Repeat("€", 40)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		var b strings.Builder
-		icalFold(&b, line)
+		Fold(&b, line)
 		out := b.String()
 		if !strings.HasSuffix(out, "\r\n") {
 			t.Fatalf("no CRLF at the end")

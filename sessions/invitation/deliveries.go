@@ -1,0 +1,367 @@
+package invitation
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents/textpdf"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/sessions"
+)
+
+// Delivery states, as the delivery table shows them.
+const (
+	StatePending  = "pending"  // in the outbox, not yet accepted
+	StateAccepted = "accepted" // the mail server accepted it
+	StateFailed   = "failed"   // refused for good or given up
+	StateUnsent   = "unsent"   // no mail server was configured
+	StatePost     = "post"     // on the postal list
+)
+
+// stateText is what the office reads for each state, German and English.
+var stateText = map[string][2]string{
+	StatePending:  {"wird versendet", "being sent"},
+	StateAccepted: {"vom Mailserver angenommen", "accepted by the mail server"},
+	StateFailed:   {"fehlgeschlagen", "failed"},
+	StateUnsent:   {"nicht versendet (kein Mailserver konfiguriert)", "not sent (no mail server configured)"},
+	StatePost:     {"per Post (Postliste)", "by post (postal list)"},
+}
+
+// Delivery is one line of the delivery table: how one invitation reached
+// one member — the proof of access.
+type Delivery struct {
+	Invitation int    `json:"invitation"` // its number: 1 the Ladung, then Nachträge
+	PersonID   int64  `json:"person_id"`
+	Name       string `json:"name"`
+	// Channel is "email" or "post".
+	Channel string `json:"channel"`
+	Address string `json:"address,omitempty"`
+	// State is pending, accepted, failed, unsent or post; StateText says
+	// it in German, StateTextEN in English.
+	State       string `json:"state"`
+	StateText   string `json:"state_text"`
+	StateTextEN string `json:"state_text_en"`
+	// Sent is when the mail server accepted the message.
+	Sent time.Time `json:"sent,omitzero"`
+	// MessageID and QueueID are the message's Message-ID and the server's
+	// queue id from its acceptance; Error the last failure, if any.
+	MessageID string `json:"message_id,omitempty"`
+	QueueID   string `json:"queue_id,omitempty"`
+	Attempts  int    `json:"attempts,omitempty"`
+	Error     string `json:"error,omitempty"`
+	// Opened is the member's first opening of the meeting in the reader
+	// after the invitation was issued (Zugang); zero if not yet.
+	Opened time.Time `json:"opened,omitzero"`
+	// Paper reports that the member is to get the letter on paper.
+	Paper bool `json:"paper"`
+}
+
+// FindInvitations returns the invitations of meeting id, oldest first.
+func (s *Service) FindInvitations(ctx context.Context, meetingID int64) ([]*Invitation, error) {
+	rows, err := s.cfg.DB.QueryContext(ctx, `SELECT id, meeting_id, number, urgency, deadline_at, issued_at, issued_by,
+		document_id, version, mailer, chair FROM invitations WHERE meeting_id = ? ORDER BY number`, meetingID)
+	if err != nil {
+		return nil, fmt.Errorf("find invitations: %w", err)
+	}
+	defer rows.Close()
+	var out []*Invitation
+	for rows.Next() {
+		var (
+			inv              Invitation
+			deadline, issued int64
+			mailer           int
+		)
+		if err := rows.Scan(&inv.ID, &inv.MeetingID, &inv.Number, &inv.Urgency, &deadline, &issued, &inv.IssuedBy,
+			&inv.DocumentID, &inv.Version, &mailer, &inv.Chair); err != nil {
+			return nil, fmt.Errorf("find invitations: %w", err)
+		}
+		inv.Deadline, inv.Issued, inv.Mailer = time.UnixMilli(deadline).UTC(), time.UnixMilli(issued).UTC(), mailer != 0
+		out = append(out, &inv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find invitations: %w", err)
+	}
+	rows.Close()
+	for _, inv := range out {
+		if inv.Items, err = s.itemsOf(ctx, inv.ID); err != nil {
+			return nil, err
+		}
+		if err := s.cfg.DB.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN channel = 'email' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN channel = 'post' THEN 1 ELSE 0 END), 0)
+			FROM invitation_recipients WHERE invitation_id = ?`, inv.ID).Scan(&inv.Emails, &inv.Letters); err != nil {
+			return nil, fmt.Errorf("find invitations: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Deliveries returns the delivery table of meeting id: per invitation and
+// member, in order of invitation and name. ENOTFOUND for a missing
+// meeting.
+func (s *Service) Deliveries(ctx context.Context, meetingID int64) ([]Delivery, error) {
+	if _, err := s.cfg.Sessions.FindMeetingByID(ctx, staff, meetingID); err != nil {
+		return nil, err
+	}
+	rows, err := s.cfg.DB.QueryContext(ctx, `SELECT i.number, r.person_id, r.channel, r.address, r.outbox_key, r.opened_at
+		FROM invitation_recipients r JOIN invitations i ON i.id = r.invitation_id
+		WHERE i.meeting_id = ? ORDER BY i.number, r.person_id`, meetingID)
+	if err != nil {
+		return nil, fmt.Errorf("find deliveries: %w", err)
+	}
+	type row struct {
+		d   Delivery
+		key string
+	}
+	var rs []row
+	for rows.Next() {
+		var (
+			r      row
+			opened sql.NullInt64
+		)
+		if err := rows.Scan(&r.d.Invitation, &r.d.PersonID, &r.d.Channel, &r.d.Address, &r.key, &opened); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find deliveries: %w", err)
+		}
+		if opened.Valid {
+			r.d.Opened = time.UnixMilli(opened.Int64).UTC()
+		}
+		rs = append(rs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find deliveries: %w", err)
+	}
+	// One read of the persons, not one per row: a council has hundreds.
+	ps, err := s.cfg.Sessions.FindPersons(ctx, sessions.PersonFilter{})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(ps))
+	for _, p := range ps {
+		names[p.ID] = p.Name()
+	}
+	out := make([]Delivery, 0, len(rs))
+	for _, r := range rs {
+		d := r.d
+		d.Name = names[d.PersonID]
+		switch {
+		case d.Channel == "post":
+			d.State, d.Paper = StatePost, true
+		case r.key == "":
+			// Recorded without a mail server: the office prints it.
+			d.State, d.Paper = StateUnsent, true
+		case s.cfg.Outbox == nil:
+			d.State = StatePending
+		default:
+			del, err := s.cfg.Outbox.FindDelivery(ctx, r.key)
+			if err != nil {
+				return nil, err
+			}
+			d.MessageID, d.QueueID, d.Attempts, d.Error = del.MessageID, del.QueueID, del.Attempts, del.LastError
+			switch del.State {
+			case notify.Sent:
+				d.State, d.Sent = StateAccepted, del.Sent
+			case notify.Failed:
+				d.State = StateFailed
+			default:
+				d.State = StatePending
+			}
+		}
+		t := stateText[d.State]
+		d.StateText, d.StateTextEN = t[0], t[1]
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// WriteCSV writes the delivery table as CSV (UTF-8, comma-separated, a
+// header line in German), for the minutes.
+func WriteCSV(w io.Writer, ds []Delivery) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"Ladung", "Person", "Name", "Kanal", "Adresse", "Status", "Versandt", "Message-ID", "Queue-ID", "Geöffnet", "Papier"})
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(berlin).Format("2006-01-02 15:04:05")
+	}
+	for _, d := range ds {
+		paper := "nein"
+		if d.Paper {
+			paper = "ja"
+		}
+		cw.Write([]string{strconv.Itoa(d.Invitation), strconv.FormatInt(d.PersonID, 10), csvSafe(d.Name), d.Channel, csvSafe(d.Address),
+			d.StateText, stamp(d.Sent), d.MessageID, d.QueueID, stamp(d.Opened), paper})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WritePDF writes the delivery table of meeting m as a PDF, for the
+// minutes: per invitation, one paragraph per member.
+func WritePDF(w io.Writer, m *sessions.Meeting, invs []*Invitation, ds []Delivery, now time.Time) error {
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return "–"
+		}
+		return t.In(berlin).Format("02.01.2006 15:04")
+	}
+	doc := textpdf.Doc{Title: "Zustellungsnachweis: " + m.Name, Created: now, Header: "Zustellungsnachweis · " + m.Name,
+		Blocks: []string{"Sitzung: " + m.Name + ", " + dateDE(m.Start) + ", " + clock(m.Start) + " Uhr", "Stand: " + stamp(now)}}
+	for _, inv := range invs {
+		head := "# Ladung vom " + stamp(inv.Issued)
+		if inv.Number > 1 {
+			head = fmt.Sprintf("# %d. Nachtrag vom %s", inv.Number-1, stamp(inv.Issued))
+		}
+		doc.Blocks = append(doc.Blocks, head, "Frist bis: "+stamp(inv.Deadline.Add(-time.Minute)))
+		if inv.Urgency != "" {
+			doc.Blocks = append(doc.Blocks, "Dringlichkeit: "+inv.Urgency)
+		}
+		for _, d := range ds {
+			if d.Invitation != inv.Number {
+				continue
+			}
+			line := d.Name + " – " + d.StateText
+			if d.Channel == "email" {
+				line += " – " + d.Address + " – versandt " + stamp(d.Sent)
+				if d.QueueID != "" {
+					line += " (Queue-ID " + d.QueueID + ")"
+				}
+			}
+			line += " – geöffnet " + stamp(d.Opened)
+			doc.Blocks = append(doc.Blocks, line)
+		}
+	}
+	if _, err := textpdf.Write(w, doc); err != nil {
+		return fmt.Errorf("delivery table: %w", err)
+	}
+	return nil
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}
+
+// RecordOpening records that person opened meeting id in the reader now:
+// the first opening after each invitation of the meeting is its proof of
+// access (Zugang). It writes only when there is something to record, so
+// that reading the reader costs no write.
+func (s *Service) RecordOpening(ctx context.Context, personID, meetingID int64) error {
+	if personID == 0 {
+		return nil
+	}
+	var n int
+	err := s.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitation_recipients r
+		JOIN invitations i ON i.id = r.invitation_id
+		WHERE r.person_id = ? AND i.meeting_id = ? AND r.opened_at IS NULL`, personID, meetingID).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = s.cfg.DB.ExecContext(ctx, `UPDATE invitation_recipients SET opened_at = ?
+		WHERE person_id = ? AND opened_at IS NULL
+		AND invitation_id IN (SELECT id FROM invitations WHERE meeting_id = ?)`, s.cfg.Now().UnixMilli(), personID, meetingID)
+	if err != nil {
+		return fmt.Errorf("record opening: %w", err)
+	}
+	return nil
+}
+
+// WritePostalList writes one PDF of letters, one per page group, for the
+// members of meeting id who get the invitation on paper: those without
+// consent, and those recorded while no mail server was configured. Each
+// letter is built for its member as their e-mail would be. It returns the
+// number of letters; ENOTFOUND for a missing meeting. baseURL is used for
+// the link to the reader when Config.BaseURL is not set.
+func (s *Service) WritePostalList(ctx context.Context, w io.Writer, meetingID int64, baseURL string) (int, error) {
+	m, _, err := s.cfg.Sessions.FindAgenda(ctx, staff, meetingID)
+	if err != nil {
+		return 0, err
+	}
+	invs, err := s.FindInvitations(ctx, meetingID)
+	if err != nil {
+		return 0, err
+	}
+	ds, err := s.Deliveries(ctx, meetingID)
+	if err != nil {
+		return 0, err
+	}
+	doc := textpdf.Doc{Title: "Postliste: " + m.Name, Created: s.cfg.Now()}
+	letters := 0
+	members, err := s.entitled(ctx, m)
+	if err != nil {
+		return 0, err
+	}
+	byPerson := map[int64]member{}
+	for _, mb := range members {
+		byPerson[mb.person.ID] = mb
+	}
+	for _, inv := range invs {
+		base, err := s.facts(ctx, m, inv.Number, inv.Urgency, inv.Chair, members, inv.Issued)
+		if err != nil {
+			return 0, err
+		}
+		if s.cfg.BaseURL == "" {
+			base.Link = strings.TrimRight(baseURL, "/") + base.Link
+		}
+		for _, d := range ds {
+			mb, ok := byPerson[d.PersonID]
+			if d.Invitation != inv.Number || !d.Paper || !ok {
+				continue
+			}
+			l := base
+			if l.Items, err = s.agendaFor(ctx, mb.viewer, mb.person.ID, m.ID, setOf(inv.Items), inv.Items); err != nil {
+				return 0, err
+			}
+			l.Recipient = mb.person
+			if letters > 0 {
+				doc.Blocks = append(doc.Blocks, "\f")
+			}
+			doc.Blocks = append(doc.Blocks, l.pdf().Blocks...)
+			letters++
+		}
+	}
+	if letters == 0 {
+		doc.Blocks = []string{"Alle Mitglieder erhalten die Ladung elektronisch; es ist nichts zu drucken."}
+	}
+	if _, err := textpdf.Write(w, doc); err != nil {
+		return 0, fmt.Errorf("postal list: %w", err)
+	}
+	return letters, nil
+}
+
+// itemsOf returns the items invitation id invited to.
+func (s *Service) itemsOf(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := s.cfg.DB.QueryContext(ctx, `SELECT agenda_item_id FROM invitation_items WHERE invitation_id = ? ORDER BY agenda_item_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("invitation items: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var it int64
+		if err := rows.Scan(&it); err != nil {
+			return nil, fmt.Errorf("invitation items: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func setOf(ids []int64) map[int64]bool {
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
+}

@@ -1,0 +1,237 @@
+package notices_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/notifytest"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/notices"
+)
+
+const canary = "ZQCANARYGRUNDSTUECK"
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A committee of Anna (e-mail at once, and push), Bernd (daily digest,
+// excluded from a non-public item) and Clara (reader only), and Dora, who
+// sits on another committee. Every change after the publication reaches
+// exactly the members who may see it, once, in their chosen way; the
+// canary title of the item Bernd is excluded from reaches no message and
+// no notice of his.
+func TestNotices(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	must(t, err)
+	defer db.Close()
+	must(t, schema.Migrate(ctx, db))
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st := sessions.NewStore(db, clock)
+	acc := accounts.NewStore(db, clock)
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: ingesttest.Ingester{}})
+
+	body := &sessions.Body{Name: "Stadt Lindenau"}
+	must(t, st.CreateBody(ctx, body))
+	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	kultur := &sessions.Organization{BodyID: body.ID, Name: "Kulturausschuss", Classification: sessions.ClassCommittee}
+	must(t, st.CreateOrganization(ctx, bau))
+	must(t, st.CreateOrganization(ctx, kultur))
+	accountOf := map[string]int64{}
+	personOf := map[string]int64{}
+	for _, p := range []struct {
+		name string
+		org  int64
+	}{{"Anna", bau.ID}, {"Bernd", bau.ID}, {"Clara", bau.ID}, {"Dora", kultur.ID}} {
+		per := &sessions.Person{BodyID: body.ID, GivenName: p.name, FamilyName: "Beispiel"}
+		must(t, st.CreatePerson(ctx, per))
+		must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: per.ID, OrganizationID: p.org, Role: "Mitglied", VotingRight: true, StartDate: "2024-07-01"}))
+		a := &accounts.Account{Name: strings.ToLower(p.name), DisplayName: p.name, Role: access.RoleMember, PersonID: per.ID}
+		must(t, acc.CreateAccount(ctx, a, "ein gutes Passwort"))
+		accountOf[p.name], personOf[p.name] = a.ID, per.ID
+	}
+	prefs := func(ctx context.Context, tx *sql.Tx, account int64) (notices.Pref, error) {
+		switch account {
+		case accountOf["Anna"]:
+			return notices.Pref{Email: "anna@lindenau.example"}, nil
+		case accountOf["Bernd"]:
+			return notices.Pref{Email: "bernd@lindenau.example", Digest: true}, nil
+		}
+		return notices.Pref{}, nil
+	}
+	sender := &notifytest.Sender{}
+	out := notify.NewOutbox(db, sender, notify.Options{Now: clock, Domain: "lindenau.example"})
+	w := notices.NewWorker(notices.Config{DB: db, Store: st, Outbox: out, Prefs: prefs, BaseURL: "https://rat.lindenau.example", Now: clock})
+	step := func() {
+		t.Helper()
+		for {
+			n, err := w.Step(ctx)
+			must(t, err)
+			if n == 0 {
+				break
+			}
+		}
+		_, err := out.SendDue(ctx)
+		must(t, err)
+	}
+	list := func(name string) []notices.Notice {
+		t.Helper()
+		ns, err := notices.List(ctx, db, accountOf[name], 0, 100)
+		must(t, err)
+		return ns
+	}
+
+	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "Bauausschuss", Start: now.Add(7 * 24 * time.Hour), Location: "Rathaus, Saal 1"}
+	must(t, st.CreateMeeting(ctx, m))
+	public := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Radweg Lindenstraße", Public: true}
+	must(t, st.CreateAgendaItem(ctx, public))
+	upload := func(content string) int64 {
+		p := filepath.Join(dir, "u.pdf")
+		must(t, os.WriteFile(p, []byte("%PDF-"+content), 0o644))
+		a, err := svc.AddDocument(ctx, documents.Upload{Path: p, FileName: "Vorlage.pdf", Title: "Beschlussvorlage Radweg", Uploader: "amt"})
+		must(t, err)
+		return a.Document.ID
+	}
+	doc := upload("Fassung 1")
+	must(t, st.Attach(ctx, &sessions.Attachment{AgendaItemID: public.ID, DocumentID: doc, Public: true}))
+	step() // nothing published yet
+	must(t, st.PublishMeeting(ctx, m.ID, time.Time{}))
+	step()
+	for _, n := range []string{"Anna", "Bernd", "Clara", "Dora"} {
+		if ns := list(n); len(ns) != 0 {
+			t.Errorf("%s is told of the publication itself: %+v", n, ns)
+		}
+	}
+
+	// A late item, public; then a non-public one Bernd is excluded from.
+	now = now.Add(time.Hour)
+	late := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 2", Title: "Spielplatz Am Anger", Public: true}
+	must(t, st.CreateAgendaItem(ctx, late))
+	secret := &sessions.AgendaItem{MeetingID: m.ID, Number: "N 1", Title: "Verkauf " + canary}
+	must(t, st.CreateAgendaItem(ctx, secret))
+	must(t, st.AddExclusion(ctx, secret.ID, personOf["Bernd"], "Befangenheit"))
+	step()
+	// A new version of the attached document, the meeting moved, the
+	// secret item withdrawn.
+	now = now.Add(time.Hour)
+	p := filepath.Join(dir, "u2.pdf")
+	must(t, os.WriteFile(p, []byte("%PDF-Fassung 2"), 0o644))
+	_, err = svc.AddVersion(ctx, doc, documents.Upload{Path: p, FileName: "Vorlage.pdf", Uploader: "amt"})
+	must(t, err)
+	newStart := m.Start.Add(24 * time.Hour)
+	_, err = st.UpdateMeeting(ctx, m.ID, sessions.MeetingUpdate{Start: &newStart})
+	must(t, err)
+	must(t, st.WithdrawAgendaItem(ctx, secret.ID))
+	step()
+	step() // again: nothing new
+
+	kinds := func(ns []notices.Notice) map[string]int {
+		k := map[string]int{}
+		for _, n := range ns {
+			k[n.Kind]++
+		}
+		return k
+	}
+	anna, bernd, clara := kinds(list("Anna")), kinds(list("Bernd")), kinds(list("Clara"))
+	want := map[string]int{notices.KindLateItem: 2, notices.KindVersion: 1, notices.KindMoved: 1, notices.KindWithdrawn: 1}
+	for k, n := range want {
+		if anna[k] != n || clara[k] != n {
+			t.Errorf("%s: Anna %d, Clara %d, want %d", k, anna[k], clara[k], n)
+		}
+	}
+	if bernd[notices.KindLateItem] != 1 || bernd[notices.KindWithdrawn] != 0 || bernd[notices.KindVersion] != 1 || bernd[notices.KindMoved] != 1 {
+		t.Errorf("Bernd, excluded from the secret item: %v", bernd)
+	}
+	if ns := list("Dora"); len(ns) != 0 {
+		t.Errorf("Dora, of another committee, is told: %+v", ns)
+	}
+	for _, n := range list("Bernd") {
+		if strings.Contains(n.Text+n.TextEN, canary) {
+			t.Errorf("Bernd's notice names the item he is excluded from: %q", n.Text)
+		}
+	}
+	for _, n := range list("Anna") {
+		if n.Kind == notices.KindVersion && !strings.HasPrefix(n.URL, "/documents/") {
+			t.Errorf("a new version links %q, not its diff", n.URL)
+		}
+	}
+
+	// Anna is told at once by e-mail, one message per batch; Bernd gets
+	// nothing until his digest; Clara chose the reader only.
+	msgs := sender.Sent()
+	to := map[string]int{}
+	for _, msg := range msgs {
+		to[msg.To]++
+		if msg.To != "anna@lindenau.example" {
+			t.Errorf("message to %s before any digest", msg.To)
+		}
+	}
+	if to["anna@lindenau.example"] != 2 {
+		t.Errorf("Anna got %d messages, want one per batch (2)", to["anna@lindenau.example"])
+	}
+	if n, err := w.Digest(ctx, now); err != nil || n != 1 {
+		t.Fatalf("digest: %d, %v", n, err)
+	}
+	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+		t.Errorf("a second digest the same day: %d, %v", n, err)
+	}
+	_, err = out.SendDue(ctx)
+	must(t, err)
+	var digest *notify.Message
+	for _, msg := range sender.Sent() {
+		if msg.To == "bernd@lindenau.example" {
+			if digest != nil {
+				t.Error("Bernd got two digests")
+			}
+			digest = &msg
+		}
+	}
+	if digest == nil || !strings.Contains(digest.Text, "Spielplatz Am Anger") {
+		t.Fatalf("Bernd's digest: %+v", digest)
+	}
+	for _, msg := range sender.Sent() {
+		if msg.To != "anna@lindenau.example" && strings.Contains(msg.Subject+msg.Text+msg.HTML, canary) {
+			t.Errorf("message to %s names the canary", msg.To)
+		}
+	}
+
+	// Cancelled: everyone on the committee is told.
+	now = now.Add(time.Hour)
+	cancelled := sessions.MeetingCancelled
+	_, err = st.UpdateMeeting(ctx, m.ID, sessions.MeetingUpdate{State: &cancelled})
+	must(t, err)
+	step()
+	for _, n := range []string{"Anna", "Bernd", "Clara"} {
+		if kinds(list(n))[notices.KindCancelled] != 1 {
+			t.Errorf("%s is not told of the cancellation", n)
+		}
+	}
+
+	// The reader's list: read marks.
+	ns := list("Clara")
+	must(t, notices.MarkRead(ctx, db, accountOf["Clara"], ns[0].ID, now))
+	for _, n := range list("Clara") {
+		if !n.Read {
+			t.Errorf("notice %d unread after MarkRead", n.ID)
+		}
+	}
+}
