@@ -260,7 +260,7 @@ func TestCacheInvalidation(t *testing.T) {
 
 	warm()
 	e.upload(t, e.doc, "zweite Fassung")
-	if !has(docPage, "Version 2") || !has(meetingPage, "Version 2") {
+	if !has(docPage, "Version 2") || !has(meetingPage, "Fassung 2") {
 		t.Errorf("new version: not shown")
 	}
 
