@@ -186,6 +186,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/items/{id}/speakers/{person}/start", withID(s.live.GiveFloor))
 			r.Post("/meetings/{id}/speech/end", withID(s.live.EndSpeech))
 			r.Put("/items/{id}/speaking-limit", withID(s.live.SetSpeakingLimit))
+			r.Post("/meetings/{id}/minutes/draft", withID(s.live.DraftMinutes))
 		})
 		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
 		r.Get("/meetings/{id}/live", withID(s.live.Stream))
