@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -115,4 +116,54 @@ func TestLiveMinutesDraft(t *testing.T) {
 	if n != 3 {
 		t.Errorf("%d audit entries minutes.draft, want 3", n)
 	}
+}
+
+// The attendance allowance over the API: the office sets a body's rate
+// and exports the period as JSON, CSV for the finance system and PDF.
+func TestLiveAllowanceAPI(t *testing.T) {
+	e := newLiveEnv(t)
+	var org int64
+	must(t, e.db.QueryRow(`SELECT organization_id FROM meetings WHERE id = ?`, e.meeting).Scan(&org))
+	rate := fmt.Sprintf("/organizations/%d/allowance-rate", org)
+	e.want(403, "", "anna", "PUT", rate, map[string]any{"per_meeting_cents": 2500})
+	e.want(400, "bad_long_rate", "clerk", "PUT", rate, map[string]any{"per_meeting_cents": 2500, "long_cents": 4000})
+	e.want(200, "", "clerk", "PUT", rate, map[string]any{"per_meeting_cents": 2550})
+	if got := e.want(200, "", "clerk", "GET", rate, nil); got["set"] != true {
+		t.Fatalf("rate %v", got)
+	}
+	e.attend("anna", "bert")
+	day := time.Now().Add(time.Hour).In(berlinZone(t)).Format(time.DateOnly)
+	q := "/allowances?from=" + day + "&to=" + day
+	e.want(401, "", "", "GET", q, nil)
+	e.want(403, "", "anna", "GET", q, nil)
+	e.want(400, "bad_period", "clerk", "GET", "/allowances?from=2026-01-01&to=2028-01-01", nil)
+	e.want(400, "unknown_format", "clerk", "GET", q+"&format=xls", nil)
+	out := e.want(200, "", "clerk", "GET", q, nil)
+	if ps := out["persons"].([]any); len(ps) != 2 || out["cents"] != 5100.0 {
+		t.Fatalf("allowances %v", out)
+	}
+	get := func(format string) (string, []byte) {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+q+"&format="+format, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["clerk"])
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", format, res.StatusCode, b)
+		}
+		return res.Header.Get("Content-Type"), b
+	}
+	if ct, b := get("csv"); ct != "text/csv; charset=utf-8" || !strings.HasPrefix(string(b), "\uFEFFPersonennummer;Name;Sitzungen;Betrag (EUR)\r\n") || !strings.Contains(string(b), ";Anna Muster;1;25,50\r\n") {
+		t.Fatalf("CSV %s %q", ct, b)
+	}
+	if ct, b := get("pdf"); ct != "application/pdf" || !strings.Contains(pdfText(t, b), "Anna Muster") {
+		t.Fatalf("PDF %s", ct)
+	}
+}
+
+func berlinZone(t *testing.T) *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	must(t, err)
+	return l
 }
