@@ -178,7 +178,9 @@ func (s *Store) Allowances(ctx context.Context, from, to string) ([]Allowance, e
 	}
 	out := make([]Allowance, 0, len(byPerson))
 	for _, a := range byPerson {
-		slices.SortFunc(a.Meetings, func(x, y AllowanceMeeting) int { return cmp.Or(cmp.Compare(x.Date, y.Date), cmp.Compare(x.Meeting, y.Meeting)) })
+		slices.SortFunc(a.Meetings, func(x, y AllowanceMeeting) int {
+			return cmp.Or(cmp.Compare(x.Date, y.Date), cmp.Compare(x.Meeting, y.Meeting))
+		})
 		out = append(out, *a)
 	}
 	slices.SortFunc(out, func(x, y Allowance) int {
