@@ -167,3 +167,35 @@ func berlinZone(t *testing.T) *time.Location {
 	must(t, err)
 	return l
 }
+
+// The portal's meeting page shows a public item's result and the roll
+// call of its named vote; of the non-public item's vote nothing.
+func TestLivePortalResults(t *testing.T) {
+	e := newLiveEnv(t)
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
+	e.attend("anna", "bert", "carl")
+	v := e.want(201, "", "clerk", "POST", fmt.Sprintf("/items/%d/votes", e.public), map[string]any{"kind": "named", "rule": "simple"})
+	e.want(200, "", "anna", "PUT", fmt.Sprintf("/votes/%.0f/ballot", v["id"]), map[string]any{"choice": "yes"})
+	e.want(200, "", "bert", "PUT", fmt.Sprintf("/votes/%.0f/ballot", v["id"]), map[string]any{"choice": "abstain"})
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/votes/%.0f/close", v["id"]), nil)
+	nv := e.want(201, "", "clerk", "POST", fmt.Sprintf("/items/%d/votes", e.nonPublic), map[string]any{"kind": "named", "rule": "simple"})
+	e.want(200, "", "carl", "PUT", fmt.Sprintf("/votes/%.0f/ballot", nv["id"]), map[string]any{"choice": "no"})
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/votes/%.0f/close", nv["id"]), nil)
+
+	res, err := http.Get(fmt.Sprintf("%s/meetings/%d", e.srv.URL, e.meeting))
+	must(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(b)
+	if res.StatusCode != 200 {
+		t.Fatalf("meeting page: %d", res.StatusCode)
+	}
+	for _, want := range []string{"Ergebnis:</strong> angenommen (Ja: 1, Nein: 0, Enthaltung: 1)", "<dt>Ja</dt><dd>Anna Muster</dd>", "<dt>Enthaltung</dt><dd>Bert Muster</dd>", "<dt>Nein</dt><dd>–</dd>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the meeting page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Carl Muster") || strings.Contains(page, "abgelehnt") || strings.Contains(page, nonPublicTitle) {
+		t.Error("the meeting page shows the non-public item's vote")
+	}
+}

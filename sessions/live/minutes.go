@@ -208,26 +208,12 @@ func (s *Store) minutesItem(ctx context.Context, it *sessions.AgendaItem, names 
 			out = append(out, "Ohne Beschlussfähigkeit abgestimmt: "+v.QuorumReason)
 		}
 		if v.Kind == Named {
-			for _, c := range choicesDE {
-				var who []string
-				for _, n := range r.Named {
-					if n.Choice != c[0] {
-						continue
-					}
-					name, err := names.name(ctx, n.Person)
-					if err != nil {
-						return nil, err
-					}
-					if n.Seat != n.Person {
-						seat, err := names.name(ctx, n.Seat)
-						if err != nil {
-							return nil, err
-						}
-						name += " (für " + seat + ")"
-					}
-					who = append(who, name)
-				}
-				out = append(out, c[1]+": "+list(who))
+			byChoice, err := names.rollCall(ctx, r.Named)
+			if err != nil {
+				return nil, err
+			}
+			for i, c := range choicesDE {
+				out = append(out, c[1]+": "+list(byChoice[i]))
 			}
 		}
 		if len(r.Excluded) > 0 {
@@ -277,6 +263,32 @@ func (c *nameCache) name(ctx context.Context, id int64) (string, error) {
 	return c.names[id], nil
 }
 
+// rollCall returns the names in roll call named by choice (yes, no,
+// abstain); a deputy is named "für" the member whose seat they held.
+func (c *nameCache) rollCall(ctx context.Context, named []NamedChoice) ([][]string, error) {
+	out := make([][]string, len(choicesDE))
+	for i, ch := range choicesDE {
+		for _, n := range named {
+			if n.Choice != ch[0] {
+				continue
+			}
+			name, err := c.name(ctx, n.Person)
+			if err != nil {
+				return nil, err
+			}
+			if n.Seat != n.Person {
+				seat, err := c.name(ctx, n.Seat)
+				if err != nil {
+					return nil, err
+				}
+				name += " (für " + seat + ")"
+			}
+			out[i] = append(out[i], name)
+		}
+	}
+	return out, nil
+}
+
 // MinutesSource is the stored text source of minutes drafted from the
 // record.
 type MinutesSource struct {
@@ -317,4 +329,35 @@ func (s *Store) SaveMinutesSource(ctx context.Context, id int64, m MinutesSource
 		return fmt.Errorf("save minutes source: %w", err)
 	}
 	return nil
+}
+
+// RollCall is a closed named vote's roll call by choice, with names, as
+// the portal shows it.
+type RollCall struct {
+	Vote    int64
+	Result  string     // the result in words
+	Choices [][]string // the names that chose yes, no, abstain
+}
+
+// RollCalls returns the roll calls of the closed named votes on agenda
+// item item (their newest results), oldest first. The caller asks the
+// visibility rule for the item.
+func (s *Store) RollCalls(ctx context.Context, item int64) ([]RollCall, error) {
+	votes, err := s.FindVotes(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	names := nameCache{s: s, names: map[int64]string{}}
+	var out []RollCall
+	for _, v := range votes {
+		if v.Kind != Named || v.State != StateClosed || v.Result == nil {
+			continue
+		}
+		byChoice, err := names.rollCall(ctx, v.Result.Named)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, RollCall{Vote: v.ID, Result: ResultText(v), Choices: byChoice})
+	}
+	return out, nil
 }

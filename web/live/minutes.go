@@ -109,7 +109,7 @@ func (h *Handler) drafted(ctx context.Context, id int64) (map[bool]*draftedMinut
 // before's document, or as new minutes if before is nil.
 func (h *Handler) storeMinutes(ctx context.Context, d *live.MinutesDraft, p live.MinutesPart, before *draftedMinutes, by string) (minutesPartJSON, error) {
 	out := minutesPartJSON{Public: p.Public, Title: p.Title, Source: p.Source}
-	f, err := os.CreateTemp("", "niederschrift-*.pdf")
+	f, err := os.CreateTemp(h.cfg.TempDir, "niederschrift-*.pdf")
 	if err != nil {
 		return out, fmt.Errorf("minutes draft: %w", err)
 	}
