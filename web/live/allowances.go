@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -81,7 +82,7 @@ func (h *Handler) Allowances(w http.ResponseWriter, r *http.Request) {
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", ctyp)
-	hd.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sitzungsgeld-%s-%s.%s"`, from, to, q.Get("format")))
+	hd.Set("Content-Disposition", documents.ContentDisposition("attachment", fmt.Sprintf("sitzungsgeld-%s-%s.%s", from, to, q.Get("format"))))
 	hd.Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
 }
