@@ -102,8 +102,32 @@ func TestLiveMinutesDraft(t *testing.T) {
 	if again["minutes"] != pub["minutes"] || again["version"] != 2.0 || !strings.Contains(again["source"].(string), "Beschlusstext: "+resolution) {
 		t.Fatalf("second draft %v, first %v", again, pub)
 	}
+	// The office edits the text source: it is typeset as the next version.
+	source := fmt.Sprintf("/minutes/%.0f/source", pub["minutes"])
+	e.want(403, "", "anna", "GET", source, nil)
+	e.want(404, "", "clerk", "GET", "/minutes/999/source", nil)
+	got := e.want(200, "", "clerk", "GET", source, nil)
+	if got["version"] != 2.0 || got["source"] != again["source"] {
+		t.Fatalf("stored source %v", got)
+	}
+	e.want(400, "empty_source", "clerk", "PUT", source, map[string]any{"source": " \n"})
+	edited := got["source"].(string) + "\nHerr Muster (Ordnungsamt) berichtete über Zwischenstand Quartier.\n"
+	ed := e.want(200, "", "clerk", "PUT", source, map[string]any{"source": edited})
+	if ed["version"] != 3.0 || !strings.Contains(file(ed), "Zwischenstand Quartier") {
+		t.Fatalf("edited minutes %v", ed)
+	}
+	if got := e.want(200, "", "clerk", "GET", source, nil); got["source"] != edited || got["version"] != 3.0 {
+		t.Fatalf("stored edit %v", got)
+	}
+	// A new draft from the record would undo the edit: only when asked.
+	third := "Der Rat beschließt die Sanierung der Schule."
+	must(t, e.st.UpdateAgendaItem(context.Background(), e.public, sessions.AgendaItemUpdate{Resolution: &third}))
+	e.want(409, "minutes_edited", "clerk", "POST", draft, nil)
+	if r := e.want(201, "", "clerk", "POST", draft+"?replace=true", nil)["parts"].([]any)[0].(map[string]any); r["version"] != 4.0 {
+		t.Fatalf("replacing the edit %v", r)
+	}
 	e.want(204, "", "clerk", "POST", fmt.Sprintf("/minutes/%.0f/state", pub["minutes"]), map[string]any{"state": "approved"})
-	e.want(201, "", "clerk", "POST", draft, nil) // unchanged: fine
+	e.want(409, "minutes_approved", "clerk", "PUT", source, map[string]any{"source": edited + "x"})
 	other := "Der Rat beschließt den Umbau der Schule."
 	must(t, e.st.UpdateAgendaItem(context.Background(), e.public, sessions.AgendaItemUpdate{Resolution: &other}))
 	e.want(409, "minutes_approved", "clerk", "POST", draft, nil)
@@ -113,8 +137,8 @@ func TestLiveMinutesDraft(t *testing.T) {
 		t.Errorf("%d minutes, want 2", n)
 	}
 	must(t, e.db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'minutes.draft'`).Scan(&n))
-	if n != 3 {
-		t.Errorf("%d audit entries minutes.draft, want 3", n)
+	if n != 4 {
+		t.Errorf("%d audit entries minutes.draft, want 4", n)
 	}
 }
 

@@ -187,6 +187,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/meetings/{id}/speech/end", withID(s.live.EndSpeech))
 			r.Put("/items/{id}/speaking-limit", withID(s.live.SetSpeakingLimit))
 			r.Post("/meetings/{id}/minutes/draft", withID(s.live.DraftMinutes))
+			r.Get("/minutes/{id}/source", withID(s.live.MinutesSource))
+			r.Put("/minutes/{id}/source", withID(s.live.SetMinutesSource))
 			r.Get("/organizations/{id}/allowance-rate", withID(s.live.AllowanceRate))
 			r.Put("/organizations/{id}/allowance-rate", withID(s.live.SetAllowanceRate))
 			r.Get("/allowances", s.live.Allowances)

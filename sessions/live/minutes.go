@@ -2,9 +2,12 @@ package live
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -62,11 +65,7 @@ func (s *Store) DraftMinutes(ctx context.Context, id int64) (*MinutesDraft, erro
 		return nil, conflict("running", "Die Sitzung läuft noch; die Niederschrift wird nach ihrem Ende entworfen.",
 			"The session is still running; the minutes are drafted after its end.")
 	}
-	org, err := s.sessions.FindOrganizationByID(ctx, m.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	body, err := s.sessions.FindBodyByID(ctx, org.BodyID)
+	d, err := s.minutesFrame(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +78,6 @@ func (s *Store) DraftMinutes(ctx context.Context, id int64) (*MinutesDraft, erro
 	if err != nil {
 		return nil, err
 	}
-	d := &MinutesDraft{Meeting: m, Body: body.Name + " · " + org.Name}
 	for _, public := range []bool{true, false} {
 		var blocks []string
 		n := 0
@@ -115,6 +113,66 @@ func (s *Store) DraftMinutes(ctx context.Context, id int64) (*MinutesDraft, erro
 		d.Parts = append(d.Parts, MinutesPart{Public: public, Title: title, Source: strings.Join(src, "\n\n") + "\n"})
 	}
 	return d, nil
+}
+
+// minutesFrame is the minutes of m without parts: the meeting and the
+// header naming the body and the organization.
+func (s *Store) minutesFrame(ctx context.Context, m *sessions.Meeting) (*MinutesDraft, error) {
+	org, err := s.sessions.FindOrganizationByID(ctx, m.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.sessions.FindBodyByID(ctx, org.BodyID)
+	if err != nil {
+		return nil, err
+	}
+	return &MinutesDraft{Meeting: m, Body: body.Name + " · " + org.Name}, nil
+}
+
+// FindMinutesSource returns the meeting and the stored text source of
+// minutes minutes; ENOTFOUND if they were not drafted from the record.
+func (s *Store) FindMinutesSource(ctx context.Context, minutes int64) (int64, MinutesSource, error) {
+	src := MinutesSource{MinutesID: minutes}
+	var meeting int64
+	var pub int
+	err := s.db.QueryRowContext(ctx, `SELECT meeting_id, public, source, version, edited FROM live_minutes_sources WHERE minutes_id = ?`, minutes).Scan(&meeting, &pub, &src.Source, &src.Version, &src.Edited)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, src, notFound("Niederschrift aus dem Sitzungsprotokoll")
+	}
+	if err != nil {
+		return 0, src, fmt.Errorf("minutes source: %w", err)
+	}
+	src.Public = pub != 0
+	return meeting, src, nil
+}
+
+// EditMinutes returns the minutes minutes drafted from the record with
+// their stored text source replaced by source, as one part to typeset
+// and store again; the caller checks that they are still a draft.
+// ENOTFOUND if minutes were not drafted from the record; EINVALID for an
+// empty source.
+func (s *Store) EditMinutes(ctx context.Context, minutes int64, source string) (*MinutesDraft, MinutesSource, error) {
+	meeting, old, err := s.FindMinutesSource(ctx, minutes)
+	if err != nil {
+		return nil, old, err
+	}
+	if strings.TrimSpace(source) == "" || !utf8.ValidString(source) {
+		return nil, old, invalid("empty_source", "Der Text der Niederschrift ist leer oder kein UTF-8.", "The minutes' text is empty or not UTF-8.")
+	}
+	m, err := s.sessions.FindMeetingByID(ctx, staff, meeting)
+	if err != nil {
+		return nil, old, err
+	}
+	d, err := s.minutesFrame(ctx, m)
+	if err != nil {
+		return nil, old, err
+	}
+	title := "Niederschrift: " + m.Name
+	if first, _, _ := strings.Cut(strings.TrimSpace(source), "\n"); strings.HasPrefix(first, "# ") {
+		title = strings.TrimSpace(first[2:])
+	}
+	d.Parts = []MinutesPart{{Public: old.Public, Title: title, Source: source}}
+	return d, old, nil
 }
 
 // minutesHead is what both parts begin with: date, time, place,
@@ -295,13 +353,14 @@ type MinutesSource struct {
 	MinutesID int64
 	Public    bool
 	Source    string
-	Version   int // the version of the minutes' document typeset from Source
+	Version   int  // the version of the minutes' document typeset from Source
+	Edited    bool // the office edited Source (not as drafted from the record)
 }
 
 // FindMinutesSources returns the text sources of the minutes drafted for
 // meeting id, the public part first.
 func (s *Store) FindMinutesSources(ctx context.Context, id int64) ([]MinutesSource, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT minutes_id, public, source, version FROM live_minutes_sources WHERE meeting_id = ? ORDER BY public DESC, minutes_id`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT minutes_id, public, source, version, edited FROM live_minutes_sources WHERE meeting_id = ? ORDER BY public DESC, minutes_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("minutes sources: %w", err)
 	}
@@ -310,7 +369,7 @@ func (s *Store) FindMinutesSources(ctx context.Context, id int64) ([]MinutesSour
 	for rows.Next() {
 		var m MinutesSource
 		var pub int
-		if err := rows.Scan(&m.MinutesID, &pub, &m.Source, &m.Version); err != nil {
+		if err := rows.Scan(&m.MinutesID, &pub, &m.Source, &m.Version, &m.Edited); err != nil {
 			return nil, fmt.Errorf("minutes sources: %w", err)
 		}
 		m.Public = pub != 0
@@ -322,9 +381,9 @@ func (s *Store) FindMinutesSources(ctx context.Context, id int64) ([]MinutesSour
 // SaveMinutesSource stores (or replaces) the text source of minutes
 // minutes of meeting id.
 func (s *Store) SaveMinutesSource(ctx context.Context, id int64, m MinutesSource) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO live_minutes_sources (minutes_id, meeting_id, public, source, version, modified) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (minutes_id) DO UPDATE SET source = excluded.source, version = excluded.version, modified = excluded.modified`,
-		m.MinutesID, id, b2i(m.Public), m.Source, m.Version, ts(s.now()))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO live_minutes_sources (minutes_id, meeting_id, public, source, version, edited, modified) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (minutes_id) DO UPDATE SET source = excluded.source, version = excluded.version, edited = excluded.edited, modified = excluded.modified`,
+		m.MinutesID, id, b2i(m.Public), m.Source, m.Version, b2i(m.Edited), ts(s.now()))
 	if err != nil {
 		return fmt.Errorf("save minutes source: %w", err)
 	}

@@ -33,7 +33,9 @@ type minutesPartJSON struct {
 // if any, else new minutes — with its text source. A part whose record
 // did not change since it was drafted is left as it is. A part drafted before
 // that is approved or published is not overwritten (ECONFLICT
-// "minutes_approved"): the minutes are then corrected by hand.
+// "minutes_approved"): the minutes are then corrected by hand; nor is a
+// part the office edited, unless ?replace=true (ECONFLICT
+// "minutes_edited").
 func (h *Handler) DraftMinutes(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
 	d, err := h.live.DraftMinutes(ctx, id)
@@ -46,18 +48,24 @@ func (h *Handler) DraftMinutes(w http.ResponseWriter, r *http.Request, id int64)
 		render.Error(w, r, err)
 		return
 	}
+	replace := r.URL.Query().Get("replace") == "true"
 	for _, p := range d.Parts {
-		if m := before[p.Public]; m != nil && m.State != sessions.MinutesDraft && m.source.Source != p.Source {
-			render.Error(w, r, &ratsmappe.Error{Code: ratsmappe.ECONFLICT, Reason: "minutes_approved",
-				Message:   "Die Niederschrift ist bereits genehmigt oder veröffentlicht; ein neuer Entwurf würde sie überschreiben.",
-				MessageEN: "The minutes are already approved or published; a new draft would overwrite them."})
+		m := before[p.Public]
+		if m == nil || m.source.Source == p.Source {
+			continue
+		}
+		if m.State != sessions.MinutesDraft {
+			render.Error(w, r, approvedMinutes())
+			return
+		}
+		if m.source.Edited && !replace {
+			render.Error(w, r, &ratsmappe.Error{Code: ratsmappe.ECONFLICT, Reason: "minutes_edited",
+				Message:   "Der Entwurf wurde bearbeitet; ein neuer Entwurf aus dem Sitzungsprotokoll ersetzt die Bearbeitung nur mit replace=true.",
+				MessageEN: "The draft was edited; a new draft from the record replaces the edits only with replace=true."})
 			return
 		}
 	}
 	by := request.Viewer(ctx).Name
-	if by == "" {
-		by = "Sitzungsbüro"
-	}
 	out := []minutesPartJSON{}
 	for _, p := range d.Parts {
 		b := before[p.Public]
@@ -65,7 +73,7 @@ func (h *Handler) DraftMinutes(w http.ResponseWriter, r *http.Request, id int64)
 			out = append(out, minutesPartJSON{Minutes: b.ID, Document: b.DocumentID, Version: b.source.Version, Public: p.Public, Title: p.Title, Source: p.Source})
 			continue
 		}
-		part, err := h.storeMinutes(ctx, d, p, b, by)
+		part, err := h.storeMinutes(ctx, d, p, b, by, false)
 		if err != nil {
 			render.Error(w, r, err)
 			return
@@ -106,9 +114,13 @@ func (h *Handler) drafted(ctx context.Context, id int64) (map[bool]*draftedMinut
 }
 
 // storeMinutes typesets part p and stores it as the next version of
-// before's document, or as new minutes if before is nil.
-func (h *Handler) storeMinutes(ctx context.Context, d *live.MinutesDraft, p live.MinutesPart, before *draftedMinutes, by string) (minutesPartJSON, error) {
+// before's document, or as new minutes if before is nil; edited says the
+// office wrote the source.
+func (h *Handler) storeMinutes(ctx context.Context, d *live.MinutesDraft, p live.MinutesPart, before *draftedMinutes, by string, edited bool) (minutesPartJSON, error) {
 	out := minutesPartJSON{Public: p.Public, Title: p.Title, Source: p.Source}
+	if by == "" {
+		by = "Sitzungsbüro"
+	}
 	f, err := os.CreateTemp(h.cfg.TempDir, "niederschrift-*.pdf")
 	if err != nil {
 		return out, fmt.Errorf("minutes draft: %w", err)
@@ -144,5 +156,67 @@ func (h *Handler) storeMinutes(ctx context.Context, d *live.MinutesDraft, p live
 		}
 		out.Minutes, out.Document, out.Version = m.ID, added.Document.ID, added.Version.Number
 	}
-	return out, h.live.SaveMinutesSource(ctx, d.Meeting.ID, live.MinutesSource{MinutesID: out.Minutes, Public: p.Public, Source: p.Source, Version: out.Version})
+	return out, h.live.SaveMinutesSource(ctx, d.Meeting.ID, live.MinutesSource{MinutesID: out.Minutes, Public: p.Public, Source: p.Source, Version: out.Version, Edited: edited})
+}
+
+// MinutesSource answers GET /api/v1/minutes/{id}/source: the text source
+// of minutes drafted from the record, and the version typeset from it.
+func (h *Handler) MinutesSource(w http.ResponseWriter, r *http.Request, id int64) {
+	meeting, src, err := h.live.FindMinutesSource(r.Context(), id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	render.JSON(w, http.StatusOK, map[string]any{"minutes": id, "meeting": meeting, "public": src.Public, "version": src.Version, "source": src.Source})
+}
+
+// SetMinutesSource answers PUT /api/v1/minutes/{id}/source {"source":
+// text}: the office's edit of minutes drafted from the record, typeset
+// and stored as their document's next version while they are a draft
+// (ECONFLICT "minutes_approved" after).
+func (h *Handler) SetMinutesSource(w http.ResponseWriter, r *http.Request, id int64) {
+	ctx := r.Context()
+	var in struct {
+		Source string `json:"source"`
+	}
+	if err := request.Decode(r, &in); err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	d, old, err := h.live.EditMinutes(ctx, id, in.Source)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	before, err := h.drafted(ctx, d.Meeting.ID)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	b := before[old.Public]
+	if b == nil || b.ID != id {
+		render.Error(w, r, render.NotFound)
+		return
+	}
+	p := d.Parts[0]
+	if b.State != sessions.MinutesDraft {
+		render.Error(w, r, approvedMinutes())
+		return
+	}
+	part := minutesPartJSON{Minutes: id, Document: b.DocumentID, Version: old.Version, Public: p.Public, Title: p.Title, Source: p.Source}
+	if old.Source != p.Source {
+		by := request.Viewer(ctx).Name
+		if part, err = h.storeMinutes(ctx, d, p, b, by, true); err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		h.folder.Audit(ctx, "minutes.edit", "minutes", id, fmt.Sprintf("document %d version %d", part.Document, part.Version))
+	}
+	render.JSON(w, http.StatusOK, part)
+}
+
+func approvedMinutes() error {
+	return &ratsmappe.Error{Code: ratsmappe.ECONFLICT, Reason: "minutes_approved",
+		Message:   "Die Niederschrift ist bereits genehmigt oder veröffentlicht; ein neuer Entwurf würde sie überschreiben.",
+		MessageEN: "The minutes are already approved or published; a new draft would overwrite them."}
 }

@@ -8,6 +8,7 @@ CREATE TABLE live_minutes_sources (
 	public      INTEGER NOT NULL,
 	source      TEXT NOT NULL,
 	version     INTEGER NOT NULL, -- the document's version typeset from it
+	edited      INTEGER NOT NULL DEFAULT 0, -- 1: the office edited it
 	modified    TEXT NOT NULL
 );
 CREATE INDEX live_minutes_sources_meeting ON live_minutes_sources (meeting_id);
