@@ -25,6 +25,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
@@ -117,7 +118,7 @@ func newLiveEnvWith(t *testing.T, cfg web.Config) *liveEnv {
 
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: demotest.CopyIngester{Dir: dir}})
 	cfg.Documents, cfg.Sessions, cfg.DB, cfg.Accounts, cfg.PacketDir = svc, st, db, acc, filepath.Join(dir, "packets")
 	cfg.Logger = slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := web.NewServer(cfg)

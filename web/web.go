@@ -155,15 +155,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.reader, err = reader.New(reader.Config{Config: stores, DB: cfg.DB, Accounts: cfg.Accounts, PacketDir: cfg.PacketDir}); err != nil {
 		return nil, err
 	}
-	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search})
-	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
-	s.invite = office.NewInvitations(invitation.New(invitation.Config{DB: cfg.DB, Sessions: cfg.Sessions,
-		Documents: cfg.Documents, Outbox: cfg.Outbox, From: cfg.MailFrom, BaseURL: cfg.PublicURL, TempDir: cfg.TempDir}), stores)
 	if cfg.Live == nil && cfg.Sessions != nil {
 		cfg.Live = live.NewStore(cfg.DB, cfg.Sessions, cfg.Sessions.Now)
 		s.cfg.Live = cfg.Live
 	}
-	s.live = liveweb.New(liveweb.Config{Config: stores, Live: cfg.Live, MaxFollowers: cfg.MaxLiveFollowers})
+	s.portal = portal.New(portal.Config{Config: stores, Search: cfg.Search, Live: cfg.Live})
+	s.office = office.New(office.Config{Config: stores, TempDir: cfg.TempDir, MaxUpload: cfg.MaxUpload})
+	s.invite = office.NewInvitations(invitation.New(invitation.Config{DB: cfg.DB, Sessions: cfg.Sessions,
+		Documents: cfg.Documents, Outbox: cfg.Outbox, From: cfg.MailFrom, BaseURL: cfg.PublicURL, TempDir: cfg.TempDir}), stores)
+	s.live = liveweb.New(liveweb.Config{Config: stores, Live: cfg.Live, MaxFollowers: cfg.MaxLiveFollowers, TempDir: cfg.TempDir})
 	if err := render.Load(); err != nil {
 		return nil, err
 	}

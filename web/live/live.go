@@ -22,6 +22,9 @@ type Config struct {
 	// MaxFollowers bounds the live streams open at a time (default
 	// 10000); beyond it a follower is refused with 503 and tries again.
 	MaxFollowers int
+	// TempDir holds the minutes' PDFs while they are stored; "" is the
+	// system's.
+	TempDir string
 }
 
 // Handler serves the live session.

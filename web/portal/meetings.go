@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -127,6 +129,13 @@ func (s *Handler) Meetings(w http.ResponseWriter, r *http.Request) {
 	render.HTML(w, r, http.StatusOK, "meetings", pg)
 }
 
+// meetingPage is what the meeting page shows: the meeting and the roll
+// calls of named votes by agenda item.
+type meetingPage struct {
+	*folder.MeetingView
+	RollCalls map[int64][]live.RollCall
+}
+
 // Meeting answers GET /meetings/{id}.
 func (s *Handler) Meeting(w http.ResponseWriter, r *http.Request) {
 	id, ok := request.IDParam(r, "id")
@@ -139,8 +148,26 @@ func (s *Handler) Meeting(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
+	data := meetingPage{MeetingView: mv, RollCalls: map[int64][]live.RollCall{}}
+	if s.cfg.Live != nil {
+		// The roll calls of named votes on the items the viewer sees in
+		// full (the result in words is the item's result).
+		for _, e := range mv.Agenda {
+			if e.Stub || e.Item == nil || e.Item.Access != access.Full {
+				continue
+			}
+			rc, err := s.cfg.Live.RollCalls(r.Context(), e.ID)
+			if err != nil {
+				render.Error(w, r, err)
+				return
+			}
+			if len(rc) > 0 {
+				data.RollCalls[e.ID] = rc
+			}
+		}
+	}
 	p := render.NewPage(w, r, mv.Name)
-	p.Data = mv
+	p.Data = data
 	render.HTML(w, r, http.StatusOK, "meeting", p)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
@@ -27,6 +28,9 @@ type Config struct {
 	folder.Config // the stores and the logger
 	// Search answers /search and /api/v1/search; nil: search unavailable.
 	Search Searcher
+	// Live has the votes whose roll calls the meeting page shows; nil:
+	// none are shown.
+	Live *live.Store
 }
 
 // Handler serves the portal's pages, feeds and JSON.
