@@ -220,7 +220,7 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
 		"Items":   out, "Persons": persons, "Minutes": minutes,
 	}
-	p.Scripts = []string{"office.js"}
+	p.Scripts = []string{"office.js", "live-office.js"}
 	render.HTML(w, r, http.StatusOK, "office_meeting", p)
 }
 
