@@ -125,7 +125,12 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.waitForSelector("#live-quorum[data-reached='true']");
   await display.waitForFunction(() => /Beschlussfähig/.test(document.getElementById("d-quorum").textContent));
 
-  // A vote on the public item: anna and bernd vote on their tablets.
+  // A vote on the public item: anna and bernd vote on their tablets;
+  // clara is excluded from it too, which her tablet learns from the
+  // server's refusal (a public item looks the same to everyone).
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/exclusions`, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ person_id: clara, reason: "Persönliche Beteiligung (Test)" }) });
+  assert.ok(r.status < 300, "exclusion: " + JSON.stringify(r.body));
   await chair.selectOption("#live-item", String(pub.id));
   await chair.selectOption("#live-kind", "open");
   await chair.selectOption("#live-rule", "simple");
@@ -138,6 +143,9 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await tablets.anna.waitForSelector("#live-yes[aria-pressed='true']");
   await tablets.bernd.tap("#live-abstain");
   await tablets.bernd.waitForSelector("#live-abstain[aria-pressed='true']");
+  await tablets.clara.tap("#live-yes");
+  await tablets.clara.waitForSelector("#live-excluded");
+  assert.equal(await tablets.clara.$("#live-yes"), null, "the refused member's buttons are gone");
   await chair.waitForFunction(() => /2 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
   assert.deepEqual((await smallTargets(tablets.anna, 44)).filter((s) => s.includes("#live-")), [], "ballot buttons ≥ 44 px");
   await chair.screenshot({ path: join(shots, "live-2-chair-console.png"), fullPage: false });
@@ -150,6 +158,7 @@ test("chair, three tablets and the chamber display follow one session", async ()
   assert.match(await display.textContent("#d-vote"), /Angenommen/);
   assert.deepEqual(await display.$$eval(".d-count dd", (dds) => dds.map((d) => d.textContent)), ["1", "0", "1"]);
   await chair.waitForSelector("#live-result[data-adopted='true']");
+  assert.match(await chair.textContent("#live-vote"), /Nicht beteiligt \(befangen\): .*Clara/);
   await display.screenshot({ path: join(shots, "live-3-display-result.png") });
   await tablets.bernd.screenshot({ path: join(shots, "live-4-tablet-result.png") });
 
@@ -197,4 +206,16 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await axe(tablets.anna, "reader with the live panel");
   assert.deepEqual([...displayErrors, ...chair.errors, ...tablets.anna.errors, ...tablets.clara.errors], []);
   for (const c of [chairCtx, displayCtx]) await c.close();
+});
+
+test("the chamber display speaks English and is accessible before the session", async () => {
+  const { meeting } = await pickMeeting();
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", bypassCSP: true });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/meetings/${meeting.id}/display?lang=en`);
+  await page.waitForFunction(() => /has not started|has ended|is running/.test(document.getElementById("d-state").textContent));
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await axe(page, "chamber display (English)");
+  assert.equal((await page.goto(`${base}/meetings/99999999/display`)).status(), 404);
+  await ctx.close();
 });

@@ -24,6 +24,7 @@
     voted: (n, m) => `${n} of ${m} have voted.`, votePanel: "Vote",
     adopted: "adopted", rejected: "rejected", counts: (y, n, a) => `Yes ${y}, No ${n}, Abstain ${a}`,
     error: "Error", np: "non-public",
+    choice: { yes: "yes", no: "no", abstain: "abstain" }, excluded: (x) => `Did not take part (excluded): ${x}`,
   } : {
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
     start: "Sitzung eröffnen", end: "Sitzung schließen", endConfirm: "Die Sitzung jetzt schließen?",
@@ -37,6 +38,7 @@
     voted: (n, m) => `${n} von ${m} haben abgestimmt.`, votePanel: "Abstimmung",
     adopted: "angenommen", rejected: "abgelehnt", counts: (y, n, a) => `Ja ${y}, Nein ${n}, Enthaltung ${a}`,
     error: "Fehler", np: "nichtöffentlich",
+    choice: { yes: "Ja", no: "Nein", abstain: "Enthaltung" }, excluded: (x) => `Nicht beteiligt (befangen): ${x}`,
   };
 
   // h builds an element: h("p", {id: "x"}, "text", child…).
@@ -173,7 +175,17 @@
       const r = v.result;
       vote.append(h("p", { id: "live-result", "data-adopted": String(r.adopted) },
         h("strong", {}, r.adopted ? T.adopted : T.rejected), " – ", T.counts(r.yes, r.no, r.abstain)));
+      if (r.named && r.named.length) {
+        vote.append(h("ul", { class: "live-named" }, r.named.map((n) => h("li", {}, `${(v.names || {})[n.person] || n.person}: ${T.choice[n.choice]}`))));
+      }
+      if (r.excluded && r.excluded.length) {
+        vote.append(h("p", {}, T.excluded(r.excluded.map((p) => (v.names || {})[p] || p).join(", "))));
+      }
     }
+    // One vote at a time, and only in a running session: the server
+    // refuses otherwise too, but the chair should not be offered it.
+    openBtn.disabled = !s.running || (v && v.state === "open");
+    callBtn.disabled = !s.running;
     root.dataset.running = String(s.running);
     root.dataset.vote = v ? v.state : "";
   }
