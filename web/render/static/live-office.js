@@ -9,7 +9,6 @@
   const root = document.getElementById("live-console");
   if (!root) return;
   const id = root.dataset.meeting;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const en = document.documentElement.lang === "en";
   const T = en ? {
     before: "Not started.", running: "The session is running.", ended: "The session has ended.",
@@ -23,7 +22,7 @@
     openVote: "Open the vote", close: "Close the vote",
     voted: (n, m) => `${n} of ${m} have voted.`, votePanel: "Vote",
     adopted: "adopted", rejected: "rejected", counts: (y, n, a) => `Yes ${y}, No ${n}, Abstain ${a}`,
-    error: "Error", np: "non-public",
+    np: "non-public",
     choice: { yes: "yes", no: "no", abstain: "abstain" }, excluded: (x) => `Did not take part (excluded): ${x}`,
   } : {
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
@@ -37,7 +36,7 @@
     openVote: "Abstimmung eröffnen", close: "Abstimmung schließen",
     voted: (n, m) => `${n} von ${m} haben abgestimmt.`, votePanel: "Abstimmung",
     adopted: "angenommen", rejected: "abgelehnt", counts: (y, n, a) => `Ja ${y}, Nein ${n}, Enthaltung ${a}`,
-    error: "Fehler", np: "nichtöffentlich",
+    np: "nichtöffentlich",
     choice: { yes: "Ja", no: "Nein", abstain: "Enthaltung" }, excluded: (x) => `Nicht beteiligt (befangen): ${x}`,
   };
 
@@ -57,18 +56,10 @@
   const names = new Map(options("live-persons").map((o) => [+o.value, o.textContent]));
   const items = options("live-items");
 
-  async function call(method, url, body) {
-    const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    const resp = await fetch(url, opts);
-    let data = null;
-    try { data = await resp.json(); } catch (e) { /* 204 */ }
-    if (!resp.ok) throw new Error((data && ((en && data.message_en) || data.message)) || `${T.error} ${resp.status}`);
-    return data;
-  }
+  // call(method, url, body) is office.js's (loaded before this script on
+  // the same page): the JSON API with the page's CSRF token, refusals in
+  // the server's words.
+  const call = window.call;
 
   const error = h("div", { role: "alert", class: "form-error", hidden: true, tabindex: "-1" });
   const state = h("p", { id: "live-state", role: "status" }, T.before);
