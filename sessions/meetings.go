@@ -294,31 +294,39 @@ func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilt
 
 // ---- agenda items ----
 
-const itemColumns = `id, meeting_id, number, position, public, title, public_title, result, resolution, late_at, withdrawn_at, created, modified`
+const itemColumns = `id, meeting_id, number, number_fixed, position, public, title, public_title, result, resolution, late_at, withdrawn_at, created, modified`
 
 func scanItem(sc interface{ Scan(...any) error }) (*AgendaItem, error) {
 	var it AgendaItem
-	var pub int
+	var pub, fixed int
 	var late, wd sql.NullString
 	var c, m string
-	if err := sc.Scan(&it.ID, &it.MeetingID, &it.Number, &it.Position, &pub, &it.Title, &it.PublicTitle, &it.Result, &it.Resolution, &late, &wd, &c, &m); err != nil {
+	if err := sc.Scan(&it.ID, &it.MeetingID, &it.Number, &fixed, &it.Position, &pub, &it.Title, &it.PublicTitle, &it.Result, &it.Resolution, &late, &wd, &c, &m); err != nil {
 		return nil, err
 	}
-	it.Public = pub != 0
+	it.Public, it.NumberFixed = pub != 0, fixed != 0
 	it.LateAt, it.WithdrawnAt = parseNull(late), parseNull(wd)
 	it.Created, it.Modified = parseTS(c), parseTS(m)
 	return &it, nil
 }
 
-// CreateAgendaItem appends it to its meeting's agenda and sets its ID and
-// Position. An item added once the agenda is published is marked late
-// (nachgereicht) with the time (LateAt). Public is taken as given: its
-// zero value, and so the default, is non-public; making an item public is
-// a deliberate act of the caller. It returns EINVALID without number or
-// title and ENOTFOUND for a missing meeting.
+// CreateAgendaItem appends it to its meeting's agenda and sets its ID,
+// Position and Number. An item added once the agenda is published is
+// marked late (nachgereicht) with the time (LateAt). Public is taken as
+// given: its zero value, and so the default, is non-public; making an item
+// public is a deliberate act of the caller.
+//
+// Without a Number the item is numbered automatically (the next "Ö n" or
+// "N n", see ReorderAgenda). A Number other than that one is fixed by
+// hand (NumberFixed), as is any Number when NumberFixed is set. It returns
+// EINVALID without a title and ENOTFOUND for a missing meeting.
 func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
-	if strings.TrimSpace(it.Title) == "" || strings.TrimSpace(it.Number) == "" {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Tagesordnungspunkt braucht eine Nummer und einen Titel.")
+	if strings.TrimSpace(it.Title) == "" {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Tagesordnungspunkt braucht einen Titel.")
+	}
+	it.Number = strings.TrimSpace(it.Number)
+	if it.Number == "" {
+		it.NumberFixed = false
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -336,17 +344,28 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	if p := parseNull(pub); !p.IsZero() && !now.Before(p) {
 		it.LateAt = now
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?`, it.MeetingID).Scan(&it.Position); err != nil {
+	var auto int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1, COUNT(*) FILTER (WHERE public = ? AND number_fixed = 0) + 1
+		FROM agenda_items WHERE meeting_id = ?`, b2i(it.Public), it.MeetingID).Scan(&it.Position, &auto); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO agenda_items (meeting_id, number, position, public, title, public_title, result, resolution, late_at, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, it.MeetingID, it.Number, it.Position, b2i(it.Public), it.Title, it.PublicTitle,
+	// Appended last, the item's automatic number is the next of its kind.
+	if next := autoNumber(it.Public, auto); it.Number != next && it.Number != "" {
+		it.NumberFixed = true
+	} else if !it.NumberFixed {
+		it.Number = next
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO agenda_items (meeting_id, number, number_fixed, position, public, title, public_title, result, resolution, late_at, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, it.MeetingID, it.Number, b2i(it.NumberFixed), it.Position, b2i(it.Public), it.Title, it.PublicTitle,
 		it.Result, it.Resolution, nullTS(it.LateAt), ts(now), ts(now))
 	if err != nil {
 		return fmt.Errorf("create agenda item: %w", err)
 	}
 	it.ID, _ = res.LastInsertId()
 	it.Created, it.Modified = now, now
+	if err := s.renumber(ctx, tx, it.MeetingID); err != nil {
+		return err
+	}
 	if err := s.recordLedger(ctx, tx, ledgerScope{meetings: []int64{it.MeetingID}}); err != nil {
 		return err
 	}
@@ -356,7 +375,10 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 // AgendaItemUpdate holds the fields of an agenda item to change; nil fields
 // stay.
 type AgendaItemUpdate struct {
-	Number      *string
+	Number *string
+	// NumberFixed fixes the number by hand (true) or lets it follow the
+	// order again (false). Without it, a changed Number is fixed by hand.
+	NumberFixed *bool
 	Title       *string
 	PublicTitle *string
 	Public      *bool
@@ -364,8 +386,9 @@ type AgendaItemUpdate struct {
 	Resolution  *string
 }
 
-// UpdateAgendaItem changes item id; ENOTFOUND if it does not exist,
-// EINVALID for an empty number or title.
+// UpdateAgendaItem changes item id and renumbers its agenda (a changed
+// Public moves the item between the Ö and the N numbers); ENOTFOUND if it
+// does not exist, EINVALID for an empty number or title.
 func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpdate) error {
 	var sets []string
 	var args []any
@@ -374,7 +397,16 @@ func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpda
 		if strings.TrimSpace(*u.Number) == "" {
 			return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Nummer darf nicht leer sein.")
 		}
-		add("number", *u.Number)
+		n := strings.TrimSpace(*u.Number)
+		add("number", n)
+		if u.NumberFixed == nil {
+			// Typing another number is fixing it by hand.
+			sets = append(sets, "number_fixed = CASE WHEN number = ? THEN number_fixed ELSE 1 END")
+			args = append(args, n)
+		}
+	}
+	if u.NumberFixed != nil {
+		add("number_fixed", b2i(*u.NumberFixed))
 	}
 	if u.Title != nil {
 		if strings.TrimSpace(*u.Title) == "" {
@@ -404,7 +436,11 @@ func (s *Store) UpdateAgendaItem(ctx context.Context, id int64, u AgendaItemUpda
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ledgerScope{}, notFound("Tagesordnungspunkt")
 		}
-		return s.itemScope(ctx, tx, id)
+		sc, err := s.itemScope(ctx, tx, id)
+		if err != nil {
+			return sc, err
+		}
+		return sc, s.renumber(ctx, tx, sc.meetings[0])
 	})
 }
 
@@ -420,7 +456,11 @@ func (s *Store) itemScope(ctx context.Context, tx *sql.Tx, id int64) (ledgerScop
 
 // ReorderAgenda sets the order (Position) of meeting meetingID's items to
 // the order of ids, which must name every item of the meeting exactly
-// once, withdrawn ones included (else EINVALID).
+// once, withdrawn ones included (else EINVALID), and renumbers the agenda:
+// in the new order, the public items not fixed by hand are "Ö 1", "Ö 2",
+// …, the non-public ones "N 1", "N 2", …. A withdrawn item keeps its place
+// in the count, so that the numbers members noted do not shift; an item
+// whose number is fixed by hand keeps it and takes no place in the count.
 func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -448,7 +488,60 @@ func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64)
 			return ratsmappe.Errorf(ratsmappe.EINVALID, "Tagesordnungspunkt %d gehört nicht zu dieser Sitzung.", id)
 		}
 	}
+	if err := s.renumber(ctx, tx, meetingID); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// autoNumber is the automatic number of the k-th public or non-public
+// item: "Ö k" or "N k".
+func autoNumber(public bool, k int) string {
+	if public {
+		return fmt.Sprintf("Ö %d", k)
+	}
+	return fmt.Sprintf("N %d", k)
+}
+
+// renumber gives meeting meetingID's items not fixed by hand their
+// automatic numbers in the agenda's order (see ReorderAgenda), in tx.
+// Only items whose number changes are written.
+func (s *Store) renumber(ctx context.Context, tx *sql.Tx, meetingID int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, number, public FROM agenda_items
+		WHERE meeting_id = ? AND number_fixed = 0 ORDER BY position, id`, meetingID)
+	if err != nil {
+		return fmt.Errorf("renumber agenda: %w", err)
+	}
+	type change struct {
+		id     int64
+		number string
+	}
+	var changes []change
+	count := map[bool]int{}
+	for rows.Next() {
+		var id int64
+		var number string
+		var pub int
+		if err := rows.Scan(&id, &number, &pub); err != nil {
+			rows.Close()
+			return fmt.Errorf("renumber agenda: %w", err)
+		}
+		count[pub != 0]++
+		if want := autoNumber(pub != 0, count[pub != 0]); want != number {
+			changes = append(changes, change{id, want})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("renumber agenda: %w", err)
+	}
+	now := ts(s.now())
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE agenda_items SET number = ?, modified = ? WHERE id = ?`, c.number, now, c.id); err != nil {
+			return fmt.Errorf("renumber agenda: %w", err)
+		}
+	}
+	return nil
 }
 
 // WithdrawAgendaItem takes item id off the agenda. It stays stored and

@@ -319,7 +319,7 @@ func TestValidation(t *testing.T) {
 		{"meeting without name", c.store.CreateMeeting(ctx, &sessions.Meeting{OrganizationID: 1, Start: c.clock.t}), ratsmappe.EINVALID},
 		{"meeting of missing organization", c.store.CreateMeeting(ctx, &sessions.Meeting{OrganizationID: 999, Name: "X", Start: c.clock.t}), ratsmappe.ENOTFOUND},
 		{"meeting ending before it starts", c.store.CreateMeeting(ctx, &sessions.Meeting{OrganizationID: 1, Name: "X", Start: c.clock.t, End: c.clock.t.Add(-time.Hour)}), ratsmappe.EINVALID},
-		{"item without number", c.store.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: c.published, Title: "X"}), ratsmappe.EINVALID},
+		{"item without title", c.store.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: c.published, Number: "Ö 9", Title: " "}), ratsmappe.EINVALID},
 		{"item of missing meeting", c.store.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: 999, Number: "Ö 1", Title: "X"}), ratsmappe.ENOTFOUND},
 		{"duplicate paper reference", c.store.CreatePaper(ctx, &sessions.Paper{BodyID: body[0].ID, Reference: "2026/0001", Name: "X"}), ratsmappe.ECONFLICT},
 		{"paper with bad date", c.store.CreatePaper(ctx, &sessions.Paper{BodyID: body[0].ID, Reference: "2026/0099", Name: "X", Date: "1.2.2026"}), ratsmappe.EINVALID},

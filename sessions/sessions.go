@@ -226,9 +226,12 @@ func (m *Meeting) Published(now time.Time) bool { return m.Facts().Published(now
 
 // AgendaItem is one item of a meeting's agenda.
 type AgendaItem struct {
-	ID          int64
-	MeetingID   int64
-	Number      string    // e.g. "Ö 3.1", "N 2"
+	ID        int64
+	MeetingID int64
+	Number    string // e.g. "Ö 3.1", "N 2"
+	// NumberFixed says the office fixed Number by hand; otherwise it
+	// follows the agenda's order (see ReorderAgenda).
+	NumberFixed bool
 	Position    int       // OParl order: place in the agenda, from 1
 	Public      bool      // new items are non-public unless created public
 	Title       string    // OParl name

@@ -681,13 +681,15 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 		}
 		if rec != nil {
 			id = rec.LocalID
-			if err := im.st.UpdateAgendaItem(ctx, id, sessions.AgendaItemUpdate{Number: &number, Title: &title, Public: &public,
+			fixed := true // the source system's number, see below
+			if err := im.st.UpdateAgendaItem(ctx, id, sessions.AgendaItemUpdate{Number: &number, NumberFixed: &fixed, Title: &title, Public: &public,
 				Result: (*string)(&a.Result), Resolution: (*string)(&a.ResolutionText)}); err != nil {
 				return 0, err
 			}
 			im.count(im.res.Updated, "agenda_item")
 		} else {
-			it := &sessions.AgendaItem{MeetingID: meetingID, Number: number, Public: public, Title: title,
+			// The source system's number is kept as it is, whatever the order.
+			it := &sessions.AgendaItem{MeetingID: meetingID, Number: number, NumberFixed: true, Public: public, Title: title,
 				Result: string(a.Result), Resolution: string(a.ResolutionText)}
 			orphan, err := im.orphanItem(ctx, it)
 			if err != nil {

@@ -61,7 +61,7 @@ test("the office builds, fills and publishes a meeting; citizens see their share
   const addItem = async (number, title, isPublic) => {
     await page.fill("#ni-n", number);
     await page.fill("#ni-t", title);
-    if (isPublic) await page.check("form[data-action$='/items'] input[name=public]");
+    if (isPublic) await page.check("form[data-action$='/items'] input[name=public][value=true]");
     await page.click("form[data-action$='/items'] button.primary");
     await page.waitForSelector(`ol.agenda .title:has-text("${title}")`);
   };
@@ -73,7 +73,7 @@ test("the office builds, fills and publishes a meeting; citizens see their share
   await page.click("ol.agenda li:first-child summary");
   await page.setInputFiles("ol.agenda li:first-child form.upload.drop input[type=file]", samplePDF());
   await page.waitForSelector("ol.agenda li:first-child .docs a", { state: "attached", timeout: 60000 });
-  await page.click("ol.agenda li:first-child summary");
+  // The panel stays open after the upload: the document is released there.
   await page.click("ol.agenda li:first-child .docs button:has-text('freigeben')");
   await page.waitForSelector("ol.agenda li:first-child .docs .badge:text-is('öffentlich')", { state: "attached" });
 
@@ -84,7 +84,8 @@ test("the office builds, fills and publishes a meeting; citizens see their share
   assert.equal((await page.textContent("ol.agenda li:first-child .number")).trim(), "N 1");
   await page.screenshot({ path: join(shots, "office-meeting.png") });
 
-  await page.click("#h-pub ~ p button.primary");
+  await page.click("form[data-action$='/publish'] button.primary");
+  await page.click("#confirm-dialog button[value=ok]"); // the consequence, confirmed
   await page.waitForSelector("strong:has-text('veröffentlicht')");
   assert.deepEqual(errors, []);
 

@@ -169,6 +169,7 @@ func (s *Handler) Unpublish(w http.ResponseWriter, r *http.Request, id int64) {
 
 type itemInput struct {
 	Number      *string `json:"number"`
+	NumberFixed *bool   `json:"number_fixed"`
 	Title       *string `json:"title"`
 	PublicTitle *string `json:"public_title"`
 	Public      *bool   `json:"public"`
@@ -193,6 +194,10 @@ func (s *Handler) CreateItem(w http.ResponseWriter, r *http.Request, id int64) {
 	if in.Public != nil {
 		it.Public = *in.Public
 	}
+	// Without a number the item is numbered automatically (sessions).
+	if in.NumberFixed != nil {
+		it.NumberFixed = *in.NumberFixed
+	}
 	if err := s.cfg.Sessions.CreateAgendaItem(r.Context(), it); err != nil {
 		render.Error(w, r, err)
 		return
@@ -205,7 +210,7 @@ func (s *Handler) CreateItem(w http.ResponseWriter, r *http.Request, id int64) {
 }
 
 func itemJSON(it *sessions.AgendaItem) map[string]any {
-	return map[string]any{"id": it.ID, "meeting_id": it.MeetingID, "number": it.Number, "position": it.Position, "title": it.Title,
+	return map[string]any{"id": it.ID, "meeting_id": it.MeetingID, "number": it.Number, "number_fixed": it.NumberFixed, "position": it.Position, "title": it.Title,
 		"public_title": it.PublicTitle, "public": it.Public, "late": folder.Tptr(it.LateAt), "withdrawn": folder.Tptr(it.WithdrawnAt)}
 }
 
@@ -216,7 +221,7 @@ func (s *Handler) UpdateItem(w http.ResponseWriter, r *http.Request, id int64) {
 		render.Error(w, r, err)
 		return
 	}
-	if err := s.cfg.Sessions.UpdateAgendaItem(r.Context(), id, sessions.AgendaItemUpdate{Number: in.Number, Title: in.Title,
+	if err := s.cfg.Sessions.UpdateAgendaItem(r.Context(), id, sessions.AgendaItemUpdate{Number: in.Number, NumberFixed: in.NumberFixed, Title: in.Title,
 		PublicTitle: in.PublicTitle, Public: in.Public, Result: in.Result, Resolution: in.Resolution}); err != nil {
 		render.Error(w, r, err)
 		return
@@ -259,7 +264,9 @@ func (s *Handler) simple(w http.ResponseWriter, r *http.Request, action, objType
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Reorder answers PUT /api/v1/meetings/{id}/order.
+// Reorder answers PUT /api/v1/meetings/{id}/order with the renumbered
+// agenda ({"data": [{id, number, number_fixed, position, …}]}), so that
+// the office shows the new numbers without reading the page again.
 func (s *Handler) Reorder(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
 		Items []int64 `json:"items"`
@@ -273,7 +280,16 @@ func (s *Handler) Reorder(w http.ResponseWriter, r *http.Request, id int64) {
 		return
 	}
 	s.folder.Audit(r.Context(), "meeting.reorder", "meeting", id, "")
-	w.WriteHeader(http.StatusNoContent)
+	_, items, err := s.cfg.Sessions.FindAgenda(r.Context(), request.Viewer(r.Context()), id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		out[i] = itemJSON(it)
+	}
+	render.JSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
 type attachInput struct {

@@ -61,17 +61,20 @@ func (s *Handler) StaffPage(next http.HandlerFunc) http.HandlerFunc {
 
 type officeMeeting struct {
 	folder.MeetingView
-	Status string // Entwurf, Sperrfrist, veröffentlicht
+	Status string // Entwurf, Veröffentlichung geplant am …, veröffentlicht
+	// Publication is "draft", "scheduled" or "published": what the
+	// publish card offers and what its confirmations say.
+	Publication string
 }
 
-func meetingStatus(m *sessions.Meeting, now time.Time, lang string) string {
+func newOfficeMeeting(v folder.MeetingView, m *sessions.Meeting, now time.Time, lang string) officeMeeting {
 	switch {
 	case m.PublishedAt.IsZero():
-		return render.T(lang, "office.status_draft")
+		return officeMeeting{v, render.T(lang, "office.status_draft"), "draft"}
 	case now.Before(m.PublishedAt):
-		return render.T(lang, "office.status_embargo") + " " + m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04")
+		return officeMeeting{v, render.T(lang, "office.status_scheduled") + " " + m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04"), "scheduled"}
 	}
-	return render.T(lang, "office.status_published")
+	return officeMeeting{v, render.T(lang, "office.status_published"), "published"}
 }
 
 // officeMeetings reads one page of meetings for the office's lists, each
@@ -89,7 +92,7 @@ func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.Meetin
 	now, lang := time.Now(), render.Language(r)
 	list := make([]officeMeeting, len(ms))
 	for i, m := range ms {
-		list[i] = officeMeeting{views[i], meetingStatus(m, now, lang)}
+		list[i] = newOfficeMeeting(views[i], m, now, lang)
 	}
 	if next != "" {
 		next = folder.WithCursor(r, path, next)
@@ -155,6 +158,27 @@ type officeItem struct {
 	*sessions.AgendaItem
 	Documents []officeDoc
 	Excluded  []*sessions.Person
+	Duplicate bool // another item on the agenda has the same number
+}
+
+// markDuplicates flags the items whose number another item of the agenda
+// has too; a withdrawn item's number counts, it stays on the record.
+func markDuplicates(items []officeItem) (found bool) {
+	n := map[string]int{}
+	for _, it := range items {
+		n[it.Number]++
+	}
+	for i := range items {
+		if n[items[i].Number] > 1 {
+			items[i].Duplicate, found = true, true
+		}
+	}
+	return found
+}
+
+type officeMinutes struct {
+	*sessions.Minutes
+	Title string // its document's
 }
 
 type officeDoc struct {
@@ -209,19 +233,54 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(persons, func(i, j int) bool { return persons[i].FamilyName < persons[j].FamilyName })
-	minutes, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
+	found, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	p := render.NewPage(w, r, m.Name)
-	p.Data = map[string]any{
-		"Meeting": officeMeeting{s.folder.MeetingSummary(ctx, m), meetingStatus(m, time.Now(), render.Language(r))},
-		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
-		"Items":   out, "Persons": persons, "Minutes": minutes,
+	// Minutes by their document's title: "Dokument 206" said nothing.
+	minutes := make([]officeMinutes, len(found))
+	for i, mi := range found {
+		minutes[i] = officeMinutes{Minutes: mi, Title: fmt.Sprintf("%s %d", render.T(render.Language(r), "office.document"), mi.DocumentID)}
+		if d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, mi.DocumentID); err == nil && d.Title != "" {
+			minutes[i].Title = d.Title
+		}
 	}
+	// What publishing makes visible, for its confirmation.
+	var public, nonPublic int
+	for _, it := range items {
+		switch {
+		case it.Withdrawn():
+		case it.Public:
+			public++
+		default:
+			nonPublic++
+		}
+	}
+	data := map[string]any{
+		"Meeting": newOfficeMeeting(s.folder.MeetingSummary(ctx, m), m, time.Now(), render.Language(r)),
+		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
+		"Items":   out, "Duplicates": markDuplicates(out), "Persons": persons, "Minutes": minutes,
+		"PublicItems": public, "PublicCount": counted(r, public, "office.public_item", "office.public_items"),
+		"NonPublicCount": counted(r, nonPublic, "office.nonpublic_item", "office.nonpublic_items"),
+	}
+	if !m.PublishedAt.IsZero() {
+		data["PublishedAt"] = m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04")
+		data["PublishAt"] = m.PublishedAt.In(render.Berlin).Format("2006-01-02T15:04")
+	}
+	p := render.NewPage(w, r, m.Name)
+	p.Data = data
 	p.Scripts = []string{"office.js", "live-office.js"}
 	render.HTML(w, r, http.StatusOK, "office_meeting", p)
+}
+
+// counted says "1 öffentlicher Punkt" or "3 öffentliche Punkte": n with
+// the text of key one or many, in r's language.
+func counted(r *http.Request, n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf(render.T(render.Language(r), one), n)
+	}
+	return fmt.Sprintf(render.T(render.Language(r), many), n)
 }
 
 type calendarDay struct {
@@ -261,7 +320,7 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 			for i, m := range ms {
 				ls := m.Start.In(render.Berlin)
 				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
-					cd.Meetings = append(cd.Meetings, officeMeeting{views[i], meetingStatus(m, time.Now(), render.Language(r))})
+					cd.Meetings = append(cd.Meetings, newOfficeMeeting(views[i], m, time.Now(), render.Language(r)))
 				}
 			}
 			week = append(week, cd)
