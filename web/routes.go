@@ -73,6 +73,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/documents/{id}/diff", s.reader.DiffPage)
 		r.Get("/meetings", s.portal.Meetings)
 		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
+		r.Get("/meetings/{id}/display", s.portal.Display) // the chamber display (issue 16)
 		r.Get("/search", s.portal.Search)
 	})
 	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---

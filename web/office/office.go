@@ -270,7 +270,7 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := render.NewPage(w, r, m.Name)
 	p.Data = data
-	p.Scripts = []string{"office.js"}
+	p.Scripts = []string{"office.js", "live-office.js"}
 	render.HTML(w, r, http.StatusOK, "office_meeting", p)
 }
 

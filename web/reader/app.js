@@ -471,6 +471,8 @@ async function pageAgenda(id) {
   // opened online: only changed versions travel.
   if (stored && navigator.onLine) doSync();
   if (location.hash) document.getElementById(location.hash.slice(1))?.focus();
+  // The live session's panel (votes on the tablet) loads only here.
+  import("./live.js").then((live) => live.follow(id, manifest)).catch(() => {});
 }
 
 // ---- start ----

@@ -126,6 +126,25 @@ var readerMessages = map[string][2]string{
 	"reader.export_pdf":          {"Meine Notizen als PDF", "My notes as PDF"},
 	"reader.export_json":         {"als JSON", "as JSON"},
 	"reader.shared_by":           {"geteilt von %1", "shared by %1"},
+	// The live panel (live.js, issue 16).
+	"reader.live_title":       {"Sitzung", "Session"},
+	"reader.live_running":     {"Sitzung läuft", "Session in progress"},
+	"reader.live_current":     {"Aufgerufen:", "Now:"},
+	"reader.live_excluded":    {"Sie nehmen an der Beratung und Abstimmung dieses Punktes nicht teil.", "You do not take part in the discussion and vote on this item."},
+	"reader.live_vote_open":   {"Abstimmung läuft (%1).", "Vote in progress (%1)."},
+	"reader.live_voted":       {"%1 von %2 haben abgestimmt.", "%1 of %2 have voted."},
+	"reader.live_kind_open":   {"offen", "open"},
+	"reader.live_kind_named":  {"namentlich", "roll call"},
+	"reader.live_kind_secret": {"geheim", "secret"},
+	"reader.live_ballot":      {"Ihre Stimme", "Your vote"},
+	"reader.live_yes":         {"Ja", "Yes"},
+	"reader.live_no":          {"Nein", "No"},
+	"reader.live_abstain":     {"Enthaltung", "Abstain"},
+	"reader.live_cast":        {"Ihre Stimme: %1. Sie können sie ändern, solange die Abstimmung läuft.", "Your vote: %1. You can change it while the vote is open."},
+	"reader.live_cast_secret": {"Ihre Stimme ist abgegeben.", "Your vote has been cast."},
+	"reader.live_adopted":     {"Angenommen", "Adopted"},
+	"reader.live_rejected":    {"Abgelehnt", "Rejected"},
+	"reader.live_counts":      {"Ja: %1, Nein: %2, Enthaltung: %3", "Yes: %1, No: %2, Abstain: %3"},
 }
 
 func init() { render.Register(readerMessages) }

@@ -1,0 +1,221 @@
+// Browser test of the live session (issue 16) in real headless Chromium:
+// the chair (ratsbuero) on the office's console, three members on their
+// tablets (anna, bernd, clara) and the chamber display, each in its own
+// browser context. The chair opens the session, records attendance until
+// the body is quorate, opens a vote on a public item; two members vote on
+// their tablets; the result reaches every tablet and the display. Then a
+// vote on a non-public item from which clara is excluded: her tablet says
+// she does not take part and offers no buttons, the server refuses her
+// ballot, and neither the display nor an anonymous follower of the stream
+// ever sees that vote. axe-core finds nothing on the new pages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { root, startDemo, launchChromium, smallTargets } from "./demo.mjs";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const shots = join(root, "web/e2e/screenshots");
+let server, base, account, apiAs, browser;
+
+before(async () => {
+  ({ server, base, account, apiAs } = await startDemo());
+  browser = await launchChromium();
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+// A published council meeting with a public and a non-public item: all
+// three demo members sit in the council.
+async function pickMeeting() {
+  const list = (await apiAs("ratsbuero", "/api/v1/meetings?limit=200")).body.data;
+  for (const m of list) {
+    if (m.organization !== "Gemeinderat" || !m.published) continue;
+    const d = (await apiAs("ratsbuero", "/api/v1/meetings/" + m.id)).body;
+    const pub = d.agenda.find((i) => i.public && !i.withdrawn);
+    const np = d.agenda.find((i) => !i.public && !i.withdrawn);
+    if (pub && np) return { meeting: d, pub, np };
+  }
+  throw new Error("no published council meeting with a public and a non-public item in the demo");
+}
+
+// follow collects the events an anonymous follower of the stream gets.
+function follow(id) {
+  const events = [];
+  const ctl = new AbortController();
+  (async () => {
+    const resp = await fetch(`${base}/api/v1/meetings/${id}/live`, { signal: ctl.signal });
+    const dec = new TextDecoder();
+    for await (const chunk of resp.body) events.push(dec.decode(chunk));
+  })().catch(() => {});
+  return { text: () => events.join(""), stop: () => ctl.abort() };
+}
+
+async function axe(page, what) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  assert.deepEqual(found, [], what);
+  assert.ok(result.passes.length > 10, `axe checked almost nothing on the ${what}`);
+}
+
+async function signIn(ctx, name, next) {
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(base + "/login?next=" + encodeURIComponent(next));
+  await page.fill("#name", name);
+  await page.fill("#password", account(name).password);
+  await Promise.all([page.waitForURL((u) => u.pathname === next), page.click("form[action='/login'] button.primary")]);
+  page.errors = errors;
+  return page;
+}
+
+test("chair, three tablets and the chamber display follow one session", async () => {
+  const { meeting, pub, np } = await pickMeeting();
+  const id = meeting.id;
+  const clara = account("clara").person_id;
+  let r = await apiAs("ratsbuero", `/api/v1/items/${np.id}/exclusions`, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ person_id: clara, reason: "Persönliche Beteiligung (Test)" }) });
+  assert.ok(r.status < 300 || r.status === 409, "exclusion: " + JSON.stringify(r.body));
+  const npTitle = (await apiAs("ratsbuero", "/api/v1/meetings/" + id)).body.agenda.find((i) => i.id === np.id).title;
+  const anon = follow(id);
+
+  const tablet = { viewport: { width: 1024, height: 1366 }, locale: "de-DE", bypassCSP: true, hasTouch: true };
+  const chairCtx = await browser.newContext({ viewport: { width: 1280, height: 1600 }, locale: "de-DE", bypassCSP: true });
+  const chair = await signIn(chairCtx, "ratsbuero", `/office/meetings/${id}`);
+  const tablets = {};
+  for (const name of ["anna", "bernd", "clara"]) {
+    tablets[name] = await signIn(await browser.newContext(tablet), name, `/reader/meetings/${id}`);
+    await tablets[name].waitForSelector("body[data-ready]");
+  }
+  const displayCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "de-DE", bypassCSP: true });
+  const display = await displayCtx.newPage();
+  const displayErrors = [];
+  display.on("pageerror", (e) => displayErrors.push(e.message));
+  // The display keeps every text its vote box ever showed.
+  await display.addInitScript(() => {
+    window.seen = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      new MutationObserver(() => window.seen.push(document.getElementById("display").innerText))
+        .observe(document.getElementById("display"), { subtree: true, childList: true, characterData: true });
+    });
+  });
+  await display.goto(`${base}/meetings/${id}/display`);
+  await display.waitForFunction(() => /nicht begonnen/.test(document.getElementById("d-state").textContent));
+
+  // The chair opens the session and records attendance.
+  await chair.waitForSelector("#live-console tbody tr");
+  await chair.click("#live-start");
+  await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
+  await chair.waitForSelector("#live-quorum[data-reached='false']");
+  await chair.click("#live-all-present");
+  await chair.waitForSelector("#live-quorum[data-reached='true']");
+  const rows = await chair.$$eval("#live-console tbody tr", (trs) => trs.map((tr) => +tr.dataset.person));
+  const others = rows.filter((p) => ![account("anna").person_id, account("bernd").person_id, clara].includes(p));
+  await chair.click(`#live-console tr[data-person='${others.at(-1)}'] button[data-status='absent']`);
+  await chair.waitForSelector(`#live-console tr[data-person='${others.at(-1)}'] button[data-status='absent'][aria-pressed='true']`);
+  await chair.waitForSelector("#live-quorum[data-reached='true']");
+  await display.waitForFunction(() => /Beschlussfähig/.test(document.getElementById("d-quorum").textContent));
+
+  // A vote on the public item: anna and bernd vote on their tablets;
+  // clara is excluded from it too, which her tablet learns from the
+  // server's refusal (a public item looks the same to everyone).
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/exclusions`, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ person_id: clara, reason: "Persönliche Beteiligung (Test)" }) });
+  assert.ok(r.status < 300, "exclusion: " + JSON.stringify(r.body));
+  await chair.selectOption("#live-item", String(pub.id));
+  await chair.selectOption("#live-kind", "open");
+  await chair.selectOption("#live-rule", "simple");
+  await chair.click("#live-open");
+  await chair.waitForFunction(() => /0 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  for (const name of ["anna", "bernd", "clara"]) await tablets[name].waitForSelector("#live-yes");
+  await display.waitForFunction(() => /Abstimmung läuft/.test(document.getElementById("d-vote").textContent));
+  await tablets.anna.screenshot({ path: join(shots, "live-1-tablet-vote.png") });
+  await tablets.anna.tap("#live-yes");
+  await tablets.anna.waitForSelector("#live-yes[aria-pressed='true']");
+  await tablets.bernd.tap("#live-abstain");
+  await tablets.bernd.waitForSelector("#live-abstain[aria-pressed='true']");
+  await tablets.clara.tap("#live-yes");
+  await tablets.clara.waitForSelector("#live-excluded");
+  assert.equal(await tablets.clara.$("#live-yes"), null, "the refused member's buttons are gone");
+  await chair.waitForFunction(() => /2 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  assert.deepEqual((await smallTargets(tablets.anna, 44)).filter((s) => s.includes("#live-")), [], "ballot buttons ≥ 44 px");
+  await chair.screenshot({ path: join(shots, "live-2-chair-console.png"), fullPage: false });
+  await chair.click("#live-close");
+  for (const name of ["anna", "bernd", "clara"]) {
+    await tablets[name].waitForSelector("#live-result[data-adopted='true']");
+    assert.match(await tablets[name].textContent("#live-result"), /Angenommen – Ja: 1, Nein: 0, Enthaltung: 1/);
+  }
+  await display.waitForSelector(".d-result.adopted");
+  assert.match(await display.textContent("#d-vote"), /Angenommen/);
+  assert.deepEqual(await display.$$eval(".d-count dd", (dds) => dds.map((d) => d.textContent)), ["1", "0", "1"]);
+  await chair.waitForSelector("#live-result[data-adopted='true']");
+  assert.match(await chair.textContent("#live-vote"), /Nicht beteiligt \(befangen\): .*Clara/);
+  await display.screenshot({ path: join(shots, "live-3-display-result.png") });
+  await tablets.bernd.screenshot({ path: join(shots, "live-4-tablet-result.png") });
+
+  // A vote on the non-public item: clara is excluded from it.
+  const before = await display.evaluate(() => window.seen.length);
+  await chair.selectOption("#live-item", String(np.id));
+  await chair.click("#live-open");
+  await chair.waitForFunction(() => /0 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  await tablets.clara.waitForSelector("#live-excluded");
+  assert.equal(await tablets.clara.$("#live-yes"), null, "an excluded member gets no ballot buttons");
+  await tablets.clara.screenshot({ path: join(shots, "live-5-tablet-excluded.png") });
+  const vote = (await apiAs("ratsbuero", `/api/v1/items/${np.id}/votes`)).body;
+  const open = vote.votes.find((v) => v.state === "open");
+  r = await apiAs("clara", `/api/v1/votes/${open.id}/ballot`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ choice: "yes" }) });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.reason, "excluded");
+  await tablets.anna.waitForSelector("#live-yes");
+  await tablets.anna.tap("#live-no");
+  await tablets.anna.waitForSelector("#live-no[aria-pressed='true']");
+  await chair.waitForFunction(() => /1 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  await chair.click("#live-close");
+  await tablets.anna.waitForSelector("#live-result[data-adopted='false']");
+  await chair.waitForSelector("#live-result[data-adopted='false']");
+  await display.waitForFunction((n) => window.seen.length > n, before);
+  // Give the display the same time the tablets had, then look at all it showed.
+  await tablets.bernd.waitForSelector("#live-result[data-adopted='false']");
+  const seen = await display.evaluate(() => window.seen.join("\n"));
+  assert.ok(!seen.includes(npTitle), "the display never shows the non-public item's title");
+  assert.equal(await display.textContent("#d-vote"), "", "the display shows no vote of the non-public item");
+  await display.screenshot({ path: join(shots, "live-6-display-nonpublic.png") });
+
+  // The chair closes the session; every page is accessible.
+  chair.once("dialog", (d) => d.accept());
+  await chair.click("#live-end");
+  await chair.waitForFunction(() => /beendet/.test(document.getElementById("live-state").textContent));
+  await display.waitForFunction(() => /beendet/.test(document.getElementById("d-state").textContent));
+  anon.stop();
+  const stream = anon.text();
+  assert.match(stream, /"adopted":true/, "the anonymous stream got the public result");
+  assert.ok(!stream.includes(npTitle), "the anonymous stream never names the non-public item");
+  assert.ok(!stream.includes(`"item":${np.id}`), "the anonymous stream never carries the non-public item's vote");
+
+  await axe(display, "chamber display");
+  await axe(chair, "chair console");
+  await axe(tablets.anna, "reader with the live panel");
+  assert.deepEqual([...displayErrors, ...chair.errors, ...tablets.anna.errors, ...tablets.clara.errors], []);
+  for (const c of [chairCtx, displayCtx]) await c.close();
+});
+
+test("the chamber display speaks English and is accessible before the session", async () => {
+  const { meeting } = await pickMeeting();
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", bypassCSP: true });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/meetings/${meeting.id}/display?lang=en`);
+  await page.waitForFunction(() => /has not started|has ended|is running/.test(document.getElementById("d-state").textContent));
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await axe(page, "chamber display (English)");
+  assert.equal((await page.goto(`${base}/meetings/99999999/display`)).status(), 404);
+  await ctx.close();
+});

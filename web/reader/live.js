@@ -1,0 +1,90 @@
+// The live panel on the reader's agenda page: while the session runs it
+// follows the live view (Server-Sent Events, filtered for this member by
+// the server) and shows the item being discussed, an open vote with large
+// Ja / Nein / Enthaltung buttons, and the result once closed. A member
+// who sees the current item only as its stub (excluded from it) is told
+// that they do not take part; the server refuses their ballot anyway.
+import { t, h, me, say } from "./app.js";
+
+// follow adds the live panel to the agenda page of meeting id (manifest:
+// the agenda as the server showed it to this member).
+export function follow(id, manifest) {
+  if (!("EventSource" in window) || !navigator.onLine) return;
+  const stub = new Set(manifest.agenda.filter((it) => it.stub).map((it) => it.id));
+  const panel = h("section", { id: "live", class: "live", "aria-labelledby": "live-h", hidden: true });
+  const anchor = document.querySelector("#main .offline");
+  anchor ? anchor.before(panel) : document.getElementById("main").append(panel);
+
+  // mine is this device's ballot in the open vote: {vote, choice}; of a
+  // secret vote only that one was cast, never the choice.
+  let mine = null;
+  let last = null;
+
+  async function ballot(vote, choice) {
+    const resp = await fetch(`/api/v1/votes/${vote.id}/ballot`, {
+      method: "PUT", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": me.csrf },
+      body: JSON.stringify({ choice }),
+    });
+    let body = {};
+    try { body = await resp.json(); } catch { /* 204 */ }
+    if (resp.ok) {
+      mine = { vote: vote.id, choice: vote.kind === "secret" ? "" : choice };
+      say(vote.kind === "secret" ? t("live_cast_secret") : t("live_cast", t("live_" + choice)));
+    } else if (body.reason === "excluded") {
+      mine = { vote: vote.id, excluded: true };
+    } else if (body.reason === "already_voted") {
+      mine = { vote: vote.id, choice: "" };
+    } else {
+      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+    }
+    render(last);
+  }
+
+  function render(s) {
+    if (!s) return;
+    panel.hidden = !s.running && !s.vote;
+    const kids = [h("h2", { id: "live-h" }, s.running ? t("live_running") : t("live_title"))];
+    const cur = s.current;
+    if (cur) {
+      kids.push(h("p", { class: "live-item" }, t("live_current") + " ",
+        h("a", { href: "#item-" + cur.id }, cur.number + " " + cur.title)));
+    }
+    const v = s.vote;
+    if (cur && stub.has(cur.id)) {
+      kids.push(h("p", { id: "live-excluded", class: "live-note" }, t("live_excluded")));
+    } else if (v && v.state === "open") {
+      const my = mine && mine.vote === v.id ? mine : null;
+      kids.push(h("p", { class: "live-open" }, t("live_vote_open", t("live_kind_" + v.kind)) + " " + t("live_voted", v.voted, v.entitled)));
+      if (my?.excluded) {
+        kids.push(h("p", { id: "live-excluded", class: "live-note" }, t("live_excluded")));
+      } else if (my && v.kind === "secret") {
+        kids.push(h("p", { id: "live-mine", class: "live-note" }, t("live_cast_secret")));
+      } else {
+        if (my?.choice) kids.push(h("p", { id: "live-mine", class: "live-note" }, t("live_cast", t("live_" + my.choice))));
+        kids.push(h("div", { class: "live-ballot", role: "group", "aria-label": t("live_ballot") },
+          ["yes", "no", "abstain"].map((c) => h("button", {
+            type: "button", class: "live-choice " + c, id: "live-" + c, "aria-pressed": my ? String(my.choice === c) : null,
+            onclick: () => ballot(v, c),
+          }, t("live_" + c)))));
+      }
+    } else if (v && v.result) {
+      const r = v.result;
+      kids.push(h("p", { id: "live-result", class: "live-result " + (r.adopted ? "adopted" : "rejected"), "data-adopted": String(r.adopted) },
+        h("strong", {}, r.adopted ? t("live_adopted") : t("live_rejected")), " – ",
+        t("live_counts", r.yes, r.no, r.abstain)));
+      if (r.named?.length) {
+        kids.push(h("ul", { class: "live-named" }, r.named.map((n) => h("li", {}, (v.names?.[n.person] || n.person) + ": " + t("live_" + n.choice)))));
+      }
+    }
+    panel.replaceChildren(...kids);
+  }
+
+  const es = new EventSource(`/api/v1/meetings/${id}/live`);
+  es.addEventListener("state", (e) => {
+    last = JSON.parse(e.data);
+    render(last);
+  });
+  es.addEventListener("gone", () => { es.close(); panel.hidden = true; });
+  window.addEventListener("pagehide", () => es.close(), { once: true });
+}

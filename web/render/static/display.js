@@ -1,0 +1,102 @@
+// Ratsmappe — the chamber display (/meetings/{id}/display). It follows
+// the live session as the public sees it: the stream is read with fetch
+// and no credentials, so a display left signed in shows nothing of a
+// non-public item but its public stub. It reconnects after a break.
+"use strict";
+
+(function () {
+  const root = document.getElementById("display");
+  if (!root) return;
+  const en = document.documentElement.lang === "en";
+  const T = en ? {
+    before: "The session has not started yet.", running: "The session is running.", ended: "The session has ended.",
+    lost: "Connection lost – reconnecting …", gone: "This meeting is not public.",
+    open: (n, m) => `Vote in progress – ${n} of ${m} have voted`,
+    adopted: "Adopted", rejected: "Rejected", yes: "Yes", no: "No", abstain: "Abstain",
+    quorum: (p, r) => `Quorate: ${p} present, ${r} required`, noquorum: (p, r) => `Not quorate: ${p} present, ${r} required`,
+    kinds: { open: "open vote", named: "roll-call vote", secret: "secret ballot" },
+  } : {
+    before: "Die Sitzung hat noch nicht begonnen.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
+    lost: "Verbindung unterbrochen – verbinde neu …", gone: "Diese Sitzung ist nicht öffentlich.",
+    open: (n, m) => `Abstimmung läuft – ${n} von ${m} haben abgestimmt`,
+    adopted: "Angenommen", rejected: "Abgelehnt", yes: "Ja", no: "Nein", abstain: "Enthaltung",
+    quorum: (p, r) => `Beschlussfähig: ${p} anwesend, ${r} erforderlich`, noquorum: (p, r) => `Nicht beschlussfähig: ${p} anwesend, ${r} erforderlich`,
+    kinds: { open: "offene Abstimmung", named: "namentliche Abstimmung", secret: "geheime Abstimmung" },
+  };
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+
+  function show(s) {
+    $("d-state").textContent = s.running ? T.running : s.ended_at ? T.ended : T.before;
+    const cur = s.current;
+    $("d-item").hidden = !cur;
+    if (cur) {
+      $("d-number").textContent = cur.number;
+      $("d-title").textContent = cur.title;
+    }
+    const box = $("d-vote");
+    box.replaceChildren();
+    const v = s.vote;
+    if (v && v.state === "open") {
+      box.append(el("p", "d-open", T.open(v.voted, v.entitled)), el("p", "d-kind", T.kinds[v.kind] || v.kind));
+    } else if (v && v.result) {
+      const r = v.result;
+      box.append(el("p", "d-result " + (r.adopted ? "adopted" : "rejected"), r.adopted ? T.adopted : T.rejected));
+      const dl = el("dl", "d-counts");
+      for (const [k, n] of [["yes", r.yes], ["no", r.no], ["abstain", r.abstain]]) {
+        const d = el("div", "d-count " + k);
+        d.append(el("dt", "", T[k]), el("dd", "", String(n)));
+        dl.append(d);
+      }
+      box.append(dl);
+      if (r.named && r.named.length) {
+        const ul = el("ul", "d-named");
+        for (const n of r.named) ul.append(el("li", "", `${(v.names || {})[n.person] || n.person}: ${T[n.choice] || n.choice}`));
+        box.append(ul);
+      }
+    }
+    const q = s.attendance && s.attendance.quorum;
+    $("d-quorum").textContent = q && s.running ? (q.reached ? T.quorum(q.present, q.required) : T.noquorum(q.present, q.required)) : "";
+    root.dataset.version = String((+root.dataset.version || 0) + 1);
+  }
+
+  // follow reads the Server-Sent Events of the live view with fetch (an
+  // EventSource would send the display's cookies) and calls show.
+  async function follow() {
+    const url = `/api/v1/meetings/${root.dataset.meeting}/live`;
+    for (;;) {
+      try {
+        const resp = await fetch(url, { credentials: "omit", headers: { Accept: "text/event-stream" } });
+        if (resp.status === 404) { $("d-state").textContent = T.gone; return; }
+        if (!resp.ok || !resp.body) throw new Error(String(resp.status));
+        const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            let event = "message", data = "";
+            for (const line of block.split("\n")) {
+              if (line.startsWith("event: ")) event = line.slice(7);
+              else if (line.startsWith("data: ")) data += line.slice(6);
+            }
+            if (event === "state") show(JSON.parse(data));
+            else if (event === "gone") { $("d-state").textContent = T.gone; $("d-item").hidden = true; $("d-vote").replaceChildren(); return; }
+          }
+        }
+      } catch (e) { /* reconnect below */ }
+      $("d-state").textContent = T.lost;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+
+  $("d-full").addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen?.();
+  });
+  follow();
+})();
