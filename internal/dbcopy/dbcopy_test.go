@@ -272,6 +272,16 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
+// refused copies src into dst as source and expects the refusal of a
+// target that is not empty.
+func refused(t *testing.T, src, dst *sql.DB, source string) {
+	t.Helper()
+	_, err := dbcopy.Copy(context.Background(), src, dst, dbcopy.Options{Source: source, Scopes: ported})
+	if got := ratsmappe.ErrorReason(err); got != "target_not_empty" {
+		t.Fatalf("err = %v, want target_not_empty", err)
+	}
+}
+
 // A target that holds anything but a copy of the same source is refused,
 // and a source with data in packages not ported is refused unless the
 // copy is limited to the others; a copy whose target changed afterwards
@@ -297,18 +307,12 @@ func TestRefusals(t *testing.T) {
 		if _, err := pg.Exec(`CREATE TABLE notes (id BIGINT PRIMARY KEY)`); err != nil {
 			t.Fatal(err)
 		}
-		_, err := dbcopy.Copy(ctx, src, pg, dbcopy.Options{Source: "sqlite:original", Scopes: ported})
-		if got := ratsmappe.ErrorReason(err); got != "target_not_empty" {
-			t.Fatalf("err = %v, want target_not_empty", err)
-		}
+		refused(t, src, pg, "sqlite:original")
 	})
 	t.Run("other source", func(t *testing.T) {
 		pg := dbtest.Open(t, sqldb.Postgres)
 		mustCopy(t, src, pg, dbcopy.Options{Source: "sqlite:original", Scopes: ported})
-		_, err := dbcopy.Copy(ctx, src, pg, dbcopy.Options{Source: "sqlite:another", Scopes: ported})
-		if got := ratsmappe.ErrorReason(err); got != "target_not_empty" {
-			t.Fatalf("err = %v, want target_not_empty", err)
-		}
+		refused(t, src, pg, "sqlite:another")
 	})
 	t.Run("mismatch", func(t *testing.T) {
 		dst := dbtest.Open(t, sqldb.SQLite)
