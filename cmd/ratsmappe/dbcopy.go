@@ -63,7 +63,11 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, t := range r.Tables {
 		rows += t.Target.Rows
 	}
-	fmt.Fprintf(stdout, "Kopie %s vollständig und geprüft: %d Tabellen, %d Zeilen. / Copy complete and verified.\n", r.ID, len(r.Tables), rows)
+	resumed := ""
+	if r.Resumed {
+		resumed = " (fortgesetzt / resumed)"
+	}
+	fmt.Fprintf(stdout, "Kopie %s%s vollständig und geprüft: %d Tabellen, %d Zeilen. / Copy complete and verified.\n", r.ID, resumed, len(r.Tables), rows)
 	if sqldb.DialectOf(dst) == sqldb.SQLite {
 		fmt.Fprintln(stdout, "Bauen Sie den Suchindex neu auf (ratsmappe reindex). / Rebuild the search index (ratsmappe reindex).")
 	}

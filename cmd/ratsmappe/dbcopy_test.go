@@ -1,12 +1,16 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/documents"
@@ -27,12 +31,10 @@ func (c *cli) output(args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-// An operator moves a data directory's documents to PostgreSQL with db
-// copy and back into a new data directory, whose documents the binary
-// lists. Packages whose tables are not on PostgreSQL yet are named and
-// left only when asked; a target holding another copy is refused, in
-// German and English; no output repeats the password of a URL.
-func TestDBCopy(t *testing.T) {
+// withDocuments returns a command line on a new data directory with three
+// documents, uploaded with the fake PDF engine.
+func withDocuments(t *testing.T) *cli {
+	t.Helper()
 	ctx := context.Background()
 	c := newCLI(t)
 	db, err := sqlite.Open(ctx, filepath.Join(c.data, "ratsmappe.db"))
@@ -55,7 +57,16 @@ func TestDBCopy(t *testing.T) {
 		}
 	}
 	db.Close()
+	return c
+}
 
+// An operator moves a data directory's documents to PostgreSQL with db
+// copy and back into a new data directory, whose documents the binary
+// lists. Packages whose tables are not on PostgreSQL yet are named and
+// left only when asked; a target holding another copy is refused, in
+// German and English; no output repeats the password of a URL.
+func TestDBCopy(t *testing.T) {
+	c := withDocuments(t)
 	// The test server trusts local connections, so the password is
 	// accepted and ignored: it only has to stay out of every output.
 	url := strings.Replace(pgtest.URL(t), "ratsmappe@", "ratsmappe:geheim@", 1)
@@ -93,6 +104,37 @@ func TestDBCopy(t *testing.T) {
 	}
 	if strings.Contains(stderr, "geheim") {
 		t.Errorf("the password is in the output:\n%s", stderr)
+	}
+}
+
+// A copy killed with SIGKILL after its first batch continues with the
+// next run and verifies.
+func TestDBCopyKilled(t *testing.T) {
+	c := withDocuments(t)
+	url := pgtest.URL(t)
+	args := []string{"db", "copy", "--from", "sqlite:" + c.data, "--to", url, "--scopes", "documents,annotate", "--batch", "1"}
+	cmd := c.command(context.Background(), args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "documents: 1/") { // the first batch committed
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("copy ended with %v before it was killed", err)
+	}
+	if out := c.run(args...); !strings.Contains(out, "fortgesetzt") || !hasLine(out, "documents", "3", "ok") || !hasLine(out, "pages", "3", "ok") {
+		t.Errorf("copy after the kill:\n%s", out)
 	}
 }
 
