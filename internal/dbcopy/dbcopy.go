@@ -262,11 +262,16 @@ func (c *copier) choose(ctx context.Context, srcTables map[string]*tableInfo) ([
 		}
 	}
 	if len(missing) > 0 {
+		de, en := make([]string, len(missing)), make([]string, len(missing))
+		for i, m := range missing {
+			de[i] = fmt.Sprintf("%s (%d Zeilen)", m, rows[m])
+			en[i] = fmt.Sprintf("%s (%d rows)", m, rows[m])
+		}
 		e := failf(ratsmappe.EUNSUPPORTED, "not_ported",
 			fmt.Sprintf("Diese Pakete haben Daten in der Quelle, aber noch keine Tabellen auf %s: %s. Kopieren Sie nur die übrigen mit --scopes %s.",
-				c.td, strings.Join(missing, ", "), strings.Join(chosen, ",")),
+				c.td, strings.Join(de, ", "), strings.Join(chosen, ",")),
 			fmt.Sprintf("These packages have data in the source but no tables on %s yet: %s. Copy only the others with --scopes %s.",
-				c.td, strings.Join(missing, ", "), strings.Join(chosen, ",")))
+				c.td, strings.Join(en, ", "), strings.Join(chosen, ",")))
 		e.Err = &NotPortedError{Dialect: c.td, Scopes: missing}
 		return nil, nil, e
 	}
