@@ -268,3 +268,34 @@ func TestFlakyServer(t *testing.T) {
 		t.Fatal("no message needed a retry: chaos off?")
 	}
 }
+
+// TestBounceAtSending sends to a real SMTP server that knows only some
+// mailboxes: a recipient it refuses with 5xx at RCPT TO is failed and
+// Rejected at once, with the server's reply, and never offered again;
+// the others arrive.
+func TestBounceAtSending(t *testing.T) {
+	srv := mailpittest.Start(t, mailpittest.Options{AllowedRecipients: `^known[0-9]*@lindenau\.example$`})
+	db := openDB(t)
+	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := notify.NewOutbox(db, s, notify.Options{BackoffBase: time.Millisecond, BackoffMax: 10 * time.Millisecond})
+	enqueue(t, db, o, message("known", "known1@lindenau.example"), message("gone", "gone@lindenau.example"))
+	sendAll(t, o, time.Minute)
+	ctx := context.Background()
+	d, err := o.FindDelivery(ctx, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != notify.Failed || !d.Rejected() || d.Attempts != 1 || !strings.Contains(d.LastError, "550") {
+		t.Fatalf("refused recipient: %+v", d)
+	}
+	t.Logf("the server's refusal as recorded: %s", d.LastError)
+	if d, err = o.FindDelivery(ctx, "known"); err != nil || d.State != notify.Sent || d.Rejected() {
+		t.Fatalf("known recipient: %+v, %v", d, err)
+	}
+	if got := srv.Messages(t); len(got) != 1 || got[0].To[0].Address != "known1@lindenau.example" {
+		t.Fatalf("arrived: %+v", got)
+	}
+}

@@ -52,6 +52,10 @@ type Options struct {
 	Auth bool
 	// Chaos enables Mailpit's chaos triggers, which SetChaos sets.
 	Chaos bool
+	// AllowedRecipients, a regular expression, makes the server refuse
+	// every other recipient with a permanent 5xx reply to RCPT TO: a
+	// mailbox that does not exist, for tests of bounces.
+	AllowedRecipients string
 }
 
 // Server is a running Mailpit.
@@ -131,6 +135,9 @@ func launch(bin string, opt Options) (*Server, error) {
 	}
 	if opt.Chaos {
 		args = append(args, "--enable-chaos")
+	}
+	if opt.AllowedRecipients != "" {
+		args = append(args, "--smtp-allowed-recipients", opt.AllowedRecipients)
 	}
 	s.proc, err = servertest.Start(exec.Command(bin, args...), filepath.Join(dir, "mailpit.log"))
 	if err != nil {
