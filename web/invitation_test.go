@@ -262,6 +262,38 @@ func TestInvitationMailpit(t *testing.T) {
 		t.Errorf("postal list is not one letter to %s", noConsent.Name)
 	}
 
+	// The mail administrator reports a bounce after acceptance: the
+	// office records it by Message-ID (audited), once, and the member's
+	// letter joins the postal list.
+	anna := e.member(t, 0)
+	var annaRow invitation.Delivery
+	for _, row := range d.Deliveries {
+		if row.PersonID == anna.PersonID {
+			annaRow = row
+		}
+	}
+	bounce := map[string]any{"message_id": "<" + annaRow.MessageID + ">", "reason": "550 5.1.1 user unknown (Bericht vom Mailadministrator)"}
+	path := fmt.Sprintf("/api/v1/meetings/%d/deliveries/bounce", m.ID)
+	if resp, _ := e.do(t, "POST", "bernd", path, bounce); resp.StatusCode == 200 {
+		t.Errorf("a member recorded a bounce")
+	}
+	resp, b = e.do(t, "POST", "ratsbuero", path, bounce)
+	var bounced invitation.Delivery
+	if err := json.Unmarshal(b, &bounced); resp.StatusCode != 200 || err != nil || bounced.State != invitation.StateBounced || !bounced.Paper {
+		t.Fatalf("bounce: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := e.do(t, "POST", "ratsbuero", path, bounce); resp.StatusCode != 409 || !strings.Contains(string(b), "already_bounced") {
+		t.Errorf("second bounce: %d %s, want 409", resp.StatusCode, b)
+	}
+	resp, pdf = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/postal.pdf", m.ID), nil)
+	if text := pdfText(t, pdf); resp.StatusCode != 200 || !strings.Contains(text, anna.Name) || strings.Count(text, "Sehr geehrte")+strings.Count(text, "Guten Tag") != 2 {
+		t.Errorf("postal list after the bounce is not two letters")
+	}
+	if resp, b := e.do(t, "GET", "ratsbuero", fmt.Sprintf("/office/meetings/%d/invitation", m.ID), nil); resp.StatusCode != 200 ||
+		!strings.Contains(string(b), "unzustellbar – per Post zustellen – 550 5.1.1 user unknown") || !strings.Contains(string(b), "Unzustellbar melden") {
+		t.Errorf("office page does not show the bounce: %d", resp.StatusCode)
+	}
+
 	// The meeting's letter is public and shows no non-public title.
 	resp, letter := e.do(t, "GET", "", fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", inv.DocumentID, inv.Version), nil)
 	if resp.StatusCode != 200 {

@@ -137,6 +137,27 @@ func (s *Invitations) Deliveries(w http.ResponseWriter, r *http.Request, id int6
 	w.Write(buf.Bytes())
 }
 
+// RecordBounce answers POST /api/v1/meetings/{id}/deliveries/bounce: the
+// office records a bounce the mail administrator reported after the mail
+// server had accepted an invitation ({"message_id": "…", "reason": "…"},
+// or "invitation" and "person_id" instead of the Message-ID). The member
+// then belongs on the postal list.
+func (s *Invitations) RecordBounce(w http.ResponseWriter, r *http.Request, id int64) {
+	var b invitation.Bounce
+	if err := request.Decode(r, &b); err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := s.svc.RecordBounce(ctx, id, b, request.Viewer(ctx).Name)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(ctx, "delivery.bounce", "meeting", id, fmt.Sprintf("invitation %d, person %d: %s", d.Invitation, d.PersonID, d.BounceReason))
+	render.JSON(w, http.StatusOK, d)
+}
+
 // PostalList answers GET /api/v1/meetings/{id}/postal.pdf: the letters to
 // print for the members who get the invitation on paper.
 func (s *Invitations) PostalList(w http.ResponseWriter, r *http.Request, id int64) {
