@@ -578,6 +578,27 @@ func TestInvitationDeadline(t *testing.T) {
 			t.Errorf("Bernd's download of the packet is not recorded as his opening")
 		}
 	}
+	// Clara opens only a document of the meeting, the invitation letter,
+	// by its file link: her opening of both invitations. It is written
+	// beside the answer, so the table may take a moment to show it.
+	clara := e.member(t, 2)
+	if resp, b := e.do(t, "GET", "clara", fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", inv.DocumentID, inv.Version), nil); resp.StatusCode != 200 {
+		t.Fatalf("letter: %d %s", resp.StatusCode, b)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n := 0
+		for _, row := range e.deliveries(t, m.ID).Deliveries {
+			if row.PersonID == clara.PersonID && !row.Opened.IsZero() {
+				n++
+			}
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Clara's opening of the invitation letter is recorded for %d of 2 invitations", n)
+		}
+	}
 	// Without a mail server everyone's letter is on the postal list.
 	resp, b = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/postal.pdf", m.ID), nil)
 	if text := pdfText(t, b); resp.StatusCode != 200 || strings.Count(text, "Guten Tag ") != 2*len(e.demo.Members) {

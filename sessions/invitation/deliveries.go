@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -375,6 +376,75 @@ func (s *Service) RecordOpening(ctx context.Context, personID, meetingID int64) 
 		return fmt.Errorf("record opening: %w", err)
 	}
 	return nil
+}
+
+// RecordDocumentOpening records that person opened document id — a file
+// of a meeting, of one of its agenda items, or of a paper consulted on
+// one of them — now: the first opening of any document of a meeting after
+// an invitation to it is that invitation's proof of access, as the
+// opening of the meeting itself is (RecordOpening). The caller has served
+// the document to the person, so they may see it.
+//
+// It sits on the file path, so it costs a map lookup after the first
+// time: each person and document is asked of the database once per
+// process (one UPDATE, which writes only where an invitation of that
+// person is still unopened) until the next invitation is issued.
+func (s *Service) RecordDocumentOpening(ctx context.Context, personID, documentID int64) error {
+	if personID == 0 || !s.opened.first(personID, documentID) {
+		return nil
+	}
+	_, err := s.cfg.DB.ExecContext(ctx, `UPDATE invitation_recipients SET opened_at = ?
+		WHERE person_id = ? AND opened_at IS NULL AND invitation_id IN (
+			SELECT id FROM invitations WHERE meeting_id IN (
+				SELECT meeting_id FROM attachments WHERE document_id = ? AND meeting_id IS NOT NULL
+				UNION SELECT ai.meeting_id FROM attachments a JOIN agenda_items ai ON ai.id = a.agenda_item_id
+					WHERE a.document_id = ?
+				UNION SELECT ai.meeting_id FROM attachments a JOIN consultations c ON c.paper_id = a.paper_id
+					JOIN agenda_items ai ON ai.id = c.agenda_item_id WHERE a.document_id = ?))`,
+		s.cfg.Now().UnixMilli(), personID, documentID, documentID, documentID)
+	if err != nil {
+		s.opened.forget(personID, documentID)
+		return fmt.Errorf("record document opening: %w", err)
+	}
+	return nil
+}
+
+// openings remembers which person opened which document since the last
+// invitation, so that RecordDocumentOpening asks the database once per
+// pair. It forgets everything when an invitation is issued (its
+// recipients start unopened) and when it grows past maxOpenings.
+type openings struct {
+	mu   sync.Mutex
+	seen map[[2]int64]bool
+}
+
+const maxOpenings = 100_000
+
+// first reports whether person and document are new, and remembers them.
+func (o *openings) first(person, document int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]int64{person, document}
+	if o.seen[k] {
+		return false
+	}
+	if o.seen == nil || len(o.seen) >= maxOpenings {
+		o.seen = map[[2]int64]bool{}
+	}
+	o.seen[k] = true
+	return true
+}
+
+func (o *openings) forget(person, document int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.seen, [2]int64{person, document})
+}
+
+func (o *openings) reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen = nil
 }
 
 // WritePostalList writes one PDF of letters, one per page group, for the

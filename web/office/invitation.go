@@ -2,6 +2,7 @@ package office
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -320,20 +321,48 @@ func (s *Invitations) MembersPage(w http.ResponseWriter, r *http.Request) {
 // member's successful read of it is their opening of the meeting, the
 // proof of access (Zugang) of its invitations.
 func (s *Invitations) RecordOpening(next http.HandlerFunc) http.HandlerFunc {
+	return recordAfter(next, false, s.svc.RecordOpening)
+}
+
+// RecordDocumentOpening wraps a route of the document named by {id} (its
+// file, its page): a member's successful read of it is their opening of
+// the meetings it belongs to. The record is written beside the answer, not
+// before it: the file path does not wait for the database (and after the
+// first time per member and document there is nothing to write).
+func (s *Invitations) RecordDocumentOpening(next http.HandlerFunc) http.HandlerFunc {
+	return recordAfter(next, true, s.svc.RecordDocumentOpening)
+}
+
+// recordAfter serves next, then, if it answered a signed-in member with
+// the object named by {id} (200, or 206 for part of a file), records
+// their opening of it; aside runs the record in its own goroutine.
+func recordAfter(next http.HandlerFunc, aside bool, record func(ctx context.Context, person, id int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next(sw, r)
 		v := request.Viewer(r.Context())
-		if sw.status != http.StatusOK || v.Role != access.RoleMember || v.PersonID == 0 {
+		if (sw.status != http.StatusOK && sw.status != http.StatusPartialContent) || v.Role != access.RoleMember || v.PersonID == 0 {
 			return
 		}
 		id, ok := request.IDParam(r, "id")
 		if !ok {
 			return
 		}
-		if err := s.svc.RecordOpening(r.Context(), v.PersonID, id); err != nil {
-			request.Logger(r.Context()).Error("record opening", "meeting", id, "err", err)
+		log := request.Logger(r.Context())
+		run := func(ctx context.Context) {
+			if err := record(ctx, v.PersonID, id); err != nil {
+				log.Error("record opening", "id", id, "err", err)
+			}
 		}
+		if !aside {
+			run(r.Context())
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+		go func() {
+			defer cancel()
+			run(ctx)
+		}()
 	}
 }
 
