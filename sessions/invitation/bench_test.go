@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/notify"
+	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
+	"github.com/ratsmappe/ratsmappe/notify/smtp"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
@@ -19,6 +21,27 @@ import (
 // message from their own view and queue them in one transaction, and the
 // time to hand them to the in-memory sender. It prints both.
 func BenchmarkIssue700(b *testing.B) {
+	sender := &notifytest.Sender{}
+	benchIssue(b, sender, func() int { return len(sender.Sent()) })
+}
+
+// BenchmarkIssue700Mailpit is BenchmarkIssue700 to a real SMTP server
+// (Mailpit): issue 14's figure "all accepted in ≤ 10 s", from the office's
+// click to the server's last acceptance.
+//
+//	go test -run '^$' -bench Issue700Mailpit -benchtime 1x ./sessions/invitation/
+func BenchmarkIssue700Mailpit(b *testing.B) {
+	srv := mailpittest.Start(b, mailpittest.Options{})
+	sender, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchIssue(b, sender, func() int { return len(srv.Messages(b)) })
+}
+
+// benchIssue issues the invitations and sends them through sender;
+// arrived counts the messages the sender has taken so far.
+func benchIssue(b *testing.B, sender notify.Sender, arrived func() int) {
 	ctx := context.Background()
 	c := demotest.Open(b)
 	st := c.Sessions
@@ -30,7 +53,6 @@ func BenchmarkIssue700(b *testing.B) {
 	if err := st.CreateOrganization(ctx, org); err != nil {
 		b.Fatal(err)
 	}
-	sender := &notifytest.Sender{}
 	outbox := notify.NewOutbox(c.DB, sender, notify.Options{Batch: 100, Concurrency: 8})
 	svc := invitation.New(invitation.Config{DB: c.DB, Sessions: st, Documents: c.Documents, Outbox: outbox,
 		From: "Ratsmappe <ratsmappe@lindenau.example>", BaseURL: "https://rat.example", TempDir: c.Dir})
@@ -73,7 +95,7 @@ func BenchmarkIssue700(b *testing.B) {
 		if err := st.PublishMeeting(ctx, m.ID, time.Now().Add(-time.Minute)); err != nil {
 			b.Fatal(err)
 		}
-		before := len(sender.Sent())
+		before := arrived()
 		b.StartTimer()
 		start := time.Now()
 		inv, err := svc.Issue(ctx, m.ID, invitation.Request{})
@@ -85,7 +107,7 @@ func BenchmarkIssue700(b *testing.B) {
 			b.Fatal(err)
 		}
 		total := time.Since(start)
-		if got := len(sender.Sent()) - before; got != 700 || inv.Emails != 700 {
+		if got := arrived() - before; got != 700 || inv.Emails != 700 {
 			b.Fatalf("%d sent, %d recorded, want 700", got, inv.Emails)
 		}
 		b.Logf("700 invitations: issued and queued in %v, handed to the sender after %v", issued.Round(time.Millisecond), total.Round(time.Millisecond))
