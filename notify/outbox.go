@@ -500,6 +500,22 @@ type Attempt struct {
 	Error    string
 }
 
+// FindDeliveryByMessageID returns the record of the message with the
+// given Message-ID (without brackets; case-insensitive), as a bounce
+// report names it, or an ENOTFOUND error.
+func (o *Outbox) FindDeliveryByMessageID(ctx context.Context, messageID string) (Delivery, error) {
+	var key string
+	err := o.db.QueryRowContext(ctx, `SELECT key FROM notify_outbox WHERE message_id = ?`,
+		strings.ToLower(strings.Trim(strings.TrimSpace(messageID), "<>"))).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delivery{}, &ratsmappe.Error{Code: ratsmappe.ENOTFOUND, Message: "Nachricht nicht gefunden.", MessageEN: "Message not found."}
+	}
+	if err != nil {
+		return Delivery{}, fmt.Errorf("find delivery: %w", err)
+	}
+	return o.FindDelivery(ctx, key)
+}
+
 // FindDelivery returns the record of the message with the given key, with
 // its attempts in order, or an ENOTFOUND error.
 func (o *Outbox) FindDelivery(ctx context.Context, key string) (Delivery, error) {

@@ -167,6 +167,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/meetings/{id}/cancellation", withID(s.invite.Cancel))
 			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
 			r.Post("/meetings/{id}/deliveries/bounce", withID(s.invite.RecordBounce))
+			r.Post("/bounces", s.invite.RecordBounceReport)
 			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
 			r.Get("/members/{id}/consent", withID(s.invite.Consent))
 			r.Put("/members/{id}/consent", withID(s.invite.SetConsent))

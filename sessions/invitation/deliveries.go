@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
@@ -352,6 +354,58 @@ func (s *Service) RecordBounce(ctx context.Context, meetingID int64, b Bounce, b
 	t := stateText[d.State]
 	d.StateText, d.StateTextEN = t[0], t[1]
 	return d, nil
+}
+
+// RecordBounceReport records the bounce a delivery status notification
+// (RFC 3464) reports, as the mail administrator forwarded it: the report
+// names the invitation by its Message-ID, and its failed recipient's
+// status and diagnostic become the reason. Refusals as RecordBounce, plus
+// EINVALID for what is no report (not_dsn) or reports no failure
+// (not_failed), and ENOTFOUND for a Message-ID of no invitation.
+func (s *Service) RecordBounceReport(ctx context.Context, report io.Reader, by string) (Delivery, error) {
+	dsn, err := notify.ParseDSN(report)
+	if err != nil {
+		return Delivery{}, err
+	}
+	failed := dsn.Failed()
+	if len(failed) == 0 {
+		return Delivery{}, invalid("not_failed", "Der Bericht meldet keine endgültige Unzustellbarkeit (nur Verzögerung oder Zustellung).",
+			"The report tells of no permanent failure (only a delay or a delivery).")
+	}
+	notFound := &ratsmappe.Error{Code: ratsmappe.ENOTFOUND, Message: "Zu dieser Message-ID gibt es keine Ladung.", MessageEN: "No invitation has this Message-ID."}
+	if s.cfg.Outbox == nil {
+		return Delivery{}, notFound
+	}
+	del, err := s.cfg.Outbox.FindDeliveryByMessageID(ctx, dsn.MessageID)
+	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
+		return Delivery{}, notFound
+	}
+	if err != nil {
+		return Delivery{}, err
+	}
+	var meetingID int64
+	err = s.cfg.DB.QueryRowContext(ctx, `SELECT i.meeting_id FROM invitation_recipients r
+		JOIN invitations i ON i.id = r.invitation_id WHERE r.outbox_key = ?`, del.Key).Scan(&meetingID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delivery{}, notFound
+	}
+	if err != nil {
+		return Delivery{}, fmt.Errorf("record bounce report: %w", err)
+	}
+	f := failed[0]
+	reason := strings.TrimSpace(fmt.Sprintf("Unzustellbarkeitsbericht für %s: Status %s %s", f.Address, f.Status, f.Diagnostic))
+	return s.RecordBounce(ctx, meetingID, Bounce{MessageID: dsn.MessageID, Reason: truncate(reason, MaxBounceReason)}, by)
+}
+
+// truncate cuts s to at most n bytes on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // RecordOpening records that person opened meeting id in the reader now:

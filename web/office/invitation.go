@@ -159,6 +159,22 @@ func (s *Invitations) RecordBounce(w http.ResponseWriter, r *http.Request, id in
 	render.JSON(w, http.StatusOK, d)
 }
 
+// RecordBounceReport answers POST /api/v1/bounces: the body is a bounce
+// report (RFC 3464 delivery status notification) as the mail
+// administrator received it, or a message that carries it as an
+// attachment. The invitation it names by Message-ID is recorded as
+// bounced, as RecordBounce does.
+func (s *Invitations) RecordBounceReport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.svc.RecordBounceReport(ctx, r.Body, request.Viewer(ctx).Name)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(ctx, "delivery.bounce", "person", d.PersonID, fmt.Sprintf("invitation %d (report): %s", d.Invitation, d.BounceReason))
+	render.JSON(w, http.StatusOK, d)
+}
+
 // PostalList answers GET /api/v1/meetings/{id}/postal.pdf: the letters to
 // print for the members who get the invitation on paper.
 func (s *Invitations) PostalList(w http.ResponseWriter, r *http.Request, id int64) {
