@@ -121,19 +121,7 @@ func TestKill(t *testing.T) {
 		t.Fatal("last child did not finish in 3 minutes")
 	}
 
-	got := map[string]map[string]int{}
-	copies := 0
-	for _, m := range srv.Messages(t) {
-		copies++
-		if len(m.To) != 1 {
-			t.Fatalf("message %s to %v", m.MessageID, m.To)
-		}
-		to := m.To[0].Address
-		if got[to] == nil {
-			got[to] = map[string]int{}
-		}
-		got[to][m.MessageID]++
-	}
+	got, copies := srv.Copies(t)
 	for to, ids := range want {
 		for id := range ids {
 			if got[to][id] == 0 {

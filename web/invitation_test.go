@@ -11,7 +11,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net/http"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -300,15 +299,7 @@ func TestInvitationMailpit(t *testing.T) {
 		}
 	}
 	postReport := func(who string) (int, []byte) {
-		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/bounces", bytes.NewReader(report))
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-		req.Header.Set("Content-Type", "message/rfc822")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := e.do(t, "POST", who, "/api/v1/bounces", bytes.NewReader(report))
 		return resp.StatusCode, b
 	}
 	if status, _ := postReport("bernd"); status == 200 {

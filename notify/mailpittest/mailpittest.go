@@ -223,6 +223,28 @@ func (s *Server) Messages(tb testing.TB) []Summary {
 	}
 }
 
+// Copies counts what arrived as mail clients count it: per recipient's
+// address, the copies of each Message-ID, and the copies in all. A
+// message to more than one recipient fails the test: Ratsmappe sends one
+// message per recipient.
+func (s *Server) Copies(tb testing.TB) (map[string]map[string]int, int) {
+	tb.Helper()
+	got := map[string]map[string]int{}
+	n := 0
+	for _, m := range s.Messages(tb) {
+		n++
+		if len(m.To) != 1 {
+			tb.Fatalf("message %s to %v", m.MessageID, m.To)
+		}
+		to := m.To[0].Address
+		if got[to] == nil {
+			got[to] = map[string]int{}
+		}
+		got[to][m.MessageID]++
+	}
+	return got, n
+}
+
 // Part is an attachment or non-text part of a message.
 type Part struct {
 	PartID      string

@@ -10,7 +10,6 @@ import (
 	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
-	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
@@ -45,60 +44,18 @@ func benchIssue(b *testing.B, sender notify.Sender, arrived func() int) {
 	ctx := context.Background()
 	c := demotest.Open(b)
 	st := c.Sessions
-	body := &sessions.Body{Name: "Stadt Großlindenau"}
-	if err := st.CreateBody(ctx, body); err != nil {
-		b.Fatal(err)
-	}
-	org := &sessions.Organization{BodyID: body.ID, Name: "Stadtverordnetenversammlung", Classification: sessions.ClassCouncil}
-	if err := st.CreateOrganization(ctx, org); err != nil {
-		b.Fatal(err)
-	}
 	outbox := notify.NewOutbox(c.DB, sender, notify.Options{Batch: 100, Concurrency: 8})
 	svc := invitation.New(invitation.Config{DB: c.DB, Sessions: st, Documents: c.Documents, Outbox: outbox,
 		From: "Ratsmappe <ratsmappe@lindenau.example>", BaseURL: "https://rat.example", TempDir: c.Dir})
-	var persons []int64
-	for i := range 700 {
-		p := &sessions.Person{BodyID: body.ID, GivenName: "Mitglied", FamilyName: fmt.Sprintf("Nr%03d", i)}
-		if err := st.CreatePerson(ctx, p); err != nil {
-			b.Fatal(err)
-		}
-		if err := st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, Role: "Mitglied", StartDate: "2024-01-01"}); err != nil {
-			b.Fatal(err)
-		}
-		if err := svc.SetConsent(ctx, &invitation.Consent{PersonID: p.ID, Electronic: true, GivenOn: "2024-01-01", How: "schriftlich",
-			Email: fmt.Sprintf("m%03d@example.org", i)}, "bench"); err != nil {
-			b.Fatal(err)
-		}
-		persons = append(persons, p.ID)
-	}
+	org, persons := largeCouncil(b, st, svc, 700, 0)
 	b.ResetTimer()
 	for n := range b.N {
 		b.StopTimer()
-		m := &sessions.Meeting{OrganizationID: org.ID, Name: fmt.Sprintf("%d. Sitzung", n+1), Start: time.Now().Add(30 * 24 * time.Hour), Location: "Rathaus"}
-		if err := st.CreateMeeting(ctx, m); err != nil {
-			b.Fatal(err)
-		}
-		for i := range 20 {
-			it := &sessions.AgendaItem{MeetingID: m.ID, Number: fmt.Sprintf("Ö %d", i+1), Title: fmt.Sprintf("Punkt %d", i+1), Public: i < 15}
-			if i >= 15 {
-				it.Number = fmt.Sprintf("N %d", i-14)
-			}
-			if err := st.CreateAgendaItem(ctx, it); err != nil {
-				b.Fatal(err)
-			}
-			if i == 19 {
-				if err := st.AddExclusion(ctx, it.ID, persons[0], "befangen"); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		if err := st.PublishMeeting(ctx, m.ID, time.Now().Add(-time.Minute)); err != nil {
-			b.Fatal(err)
-		}
+		m := publishedMeeting(b, st, org, fmt.Sprintf("%d. Sitzung", n+1), time.Now().Add(30*24*time.Hour), 20, 5, persons[0])
 		before := arrived()
 		b.StartTimer()
 		start := time.Now()
-		inv, err := svc.Issue(ctx, m.ID, invitation.Request{})
+		inv, err := svc.Issue(ctx, m, invitation.Request{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
@@ -394,18 +393,11 @@ func (s *Service) RecordBounceReport(ctx context.Context, report io.Reader, by s
 	}
 	f := failed[0]
 	reason := strings.TrimSpace(fmt.Sprintf("Unzustellbarkeitsbericht für %s: Status %s %s", f.Address, f.Status, f.Diagnostic))
-	return s.RecordBounce(ctx, meetingID, Bounce{MessageID: dsn.MessageID, Reason: truncate(reason, MaxBounceReason)}, by)
-}
-
-// truncate cuts s to at most n bytes on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(reason) > MaxBounceReason {
+		// A rune cut in half is dropped.
+		reason = strings.ToValidUTF8(reason[:MaxBounceReason], "")
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return s.RecordBounce(ctx, meetingID, Bounce{MessageID: dsn.MessageID, Reason: reason}, by)
 }
 
 // RecordOpening records that person opened meeting id in the reader now:

@@ -3,13 +3,13 @@ package invitation_test
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,6 +36,15 @@ const (
 
 const killFrom = "Ratsmappe Lindenau <ratsmappe@lindenau.example>"
 
+// The kill test's size; a larger run, say:
+//
+//	go test -run '^TestKill$' ./sessions/invitation/ -args -kill.members 700 -kill.meetings 8
+var (
+	killMembers  = flag.Int("kill.members", 300, "members with consent in the kill test")
+	killMeetings = flag.Int("kill.meetings", 4, "meetings invited to in the kill test")
+	killRounds   = flag.Int("kill.rounds", 20, "SIGKILLs in the kill test")
+)
+
 // TestKill is issue 14's kill test through the invitation: a council of
 // 300 members with consent (and a few without) is invited to four
 // meetings by a child process — issuing each invitation, the PDF letter,
@@ -47,16 +56,14 @@ const killFrom = "Ratsmappe Lindenau <ratsmappe@lindenau.example>"
 // has one, each meeting has exactly one invitation, and the delivery
 // table lists each member once per meeting as accepted.
 //
-// RATSMAPPE_INVITATION_KILL_MEMBERS (default 300), _MEETINGS (4) and
-// _ROUNDS (20) size it; the default takes about half a minute.
+// The flags -kill.members, -kill.meetings and -kill.rounds size it; the
+// default takes about half a minute.
 func TestKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
 	}
 	srv := mailpittest.Start(t, mailpittest.Options{})
-	members := envInt("RATSMAPPE_INVITATION_KILL_MEMBERS", 300)
-	meetings := envInt("RATSMAPPE_INVITATION_KILL_MEETINGS", 4)
-	rounds := envInt("RATSMAPPE_INVITATION_KILL_ROUNDS", 20)
+	members, meetings, rounds := *killMembers, *killMeetings, *killRounds
 	const paper = 5 // members without consent: the postal list
 
 	ctx := context.Background()
@@ -66,60 +73,15 @@ func TestKill(t *testing.T) {
 	// children send.
 	svc := invitation.New(invitation.Config{DB: c.DB, Sessions: st, Documents: c.Documents, From: killFrom,
 		Outbox: notify.NewOutbox(c.DB, nil, notify.Options{})})
-	body := &sessions.Body{Name: "Stadt Großlindenau"}
-	if err := st.CreateBody(ctx, body); err != nil {
-		t.Fatal(err)
-	}
-	org := &sessions.Organization{BodyID: body.ID, Name: "Stadtverordnetenversammlung", Classification: sessions.ClassCouncil}
-	if err := st.CreateOrganization(ctx, org); err != nil {
-		t.Fatal(err)
-	}
-	var persons []int64
+	org, persons := largeCouncil(t, st, svc, members, paper)
 	emails := map[string]bool{}
-	for i := range members + paper {
-		p := &sessions.Person{BodyID: body.ID, GivenName: "Mitglied", FamilyName: fmt.Sprintf("Nr%03d", i)}
-		if err := st.CreatePerson(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, Role: "Mitglied", StartDate: "2024-01-01"}); err != nil {
-			t.Fatal(err)
-		}
-		persons = append(persons, p.ID)
-		if i >= members {
-			continue
-		}
-		addr := fmt.Sprintf("mitglied%03d@lindenau.example", i)
-		emails[addr] = true
-		if err := svc.SetConsent(ctx, &invitation.Consent{PersonID: p.ID, Electronic: true, GivenOn: "2024-01-01",
-			How: "schriftlich", Email: addr}, "test"); err != nil {
-			t.Fatal(err)
-		}
+	for i := range members {
+		emails[memberAddress(i)] = true
 	}
 	var meetingIDs []int64
 	for n := range meetings {
-		m := &sessions.Meeting{OrganizationID: org.ID, Name: fmt.Sprintf("%d. Sitzung", n+1),
-			Start: time.Now().Add(time.Duration(30+n) * 24 * time.Hour), Location: "Rathaus"}
-		if err := st.CreateMeeting(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-		for i := range 8 {
-			it := &sessions.AgendaItem{MeetingID: m.ID, Number: fmt.Sprintf("Ö %d", i+1), Title: fmt.Sprintf("Punkt %d", i+1), Public: i < 6}
-			if !it.Public {
-				it.Number = fmt.Sprintf("N %d", i-5)
-			}
-			if err := st.CreateAgendaItem(ctx, it); err != nil {
-				t.Fatal(err)
-			}
-			if i == 7 {
-				if err := st.AddExclusion(ctx, it.ID, persons[0], "befangen"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if err := st.PublishMeeting(ctx, m.ID, time.Now().Add(-time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-		meetingIDs = append(meetingIDs, m.ID)
+		meetingIDs = append(meetingIDs, publishedMeeting(t, st, org, fmt.Sprintf("%d. Sitzung", n+1),
+			time.Now().Add(time.Duration(30+n)*24*time.Hour), 8, 2, persons[0]))
 	}
 	total := members * meetings
 
@@ -228,21 +190,11 @@ func TestKill(t *testing.T) {
 	}
 
 	// The mailbox: one invitation per member and meeting, by Message-ID.
-	got := map[string]map[string]int{} // address → Message-ID → copies
-	copies := 0
-	for _, m := range srv.Messages(t) {
-		copies++
-		if len(m.To) != 1 {
-			t.Fatalf("message %s to %v", m.MessageID, m.To)
-		}
-		to := m.To[0].Address
+	got, copies := srv.Copies(t) // address → Message-ID → copies
+	for to := range got {
 		if !emails[to] {
 			t.Errorf("message to %s, who did not consent", to)
 		}
-		if got[to] == nil {
-			got[to] = map[string]int{}
-		}
-		got[to][m.MessageID]++
 	}
 	// The record: one invitation per meeting, one accepted delivery per
 	// member with consent whose Message-ID arrived, the rest on paper.
@@ -359,11 +311,4 @@ func TestKillChild(t *testing.T) {
 			t.Fatalf("%d messages still unsent", n)
 		}
 	}
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }
