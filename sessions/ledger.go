@@ -149,7 +149,7 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 		docs = append(docs, m.DocumentID)
 	}
 	allWithdrawn, err := queryAll(ctx, q, scanID, `SELECT document_id FROM versions WHERE document_id`+inIDs+`
-		GROUP BY document_id HAVING SUM(state <> 'withdrawn') = 0`, idList(docs))
+		GROUP BY document_id HAVING COUNT(*) FILTER (WHERE state <> 'withdrawn') = 0`, idList(docs))
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +511,7 @@ func touchedAt(typ, col, cond string) string {
 		}
 		parts = append(parts, `SELECT at FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id `+in+` AND `+cond)
 	}
-	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `))`
+	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) AS touched)`
 }
 
 // PublicTouched returns when object id of type typ, or an object embedded

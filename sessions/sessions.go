@@ -91,12 +91,15 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations, to be
 // applied with scope "sessions" after those of package documents.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Organization classifications.
 const (
