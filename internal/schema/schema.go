@@ -42,6 +42,8 @@ type Scope struct {
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
 		"documents": documents.PostgresMigrations(),
+		"sessions":  sessions.PostgresMigrations(),
+		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
 	}
 }
