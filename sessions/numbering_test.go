@@ -4,15 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -120,41 +119,42 @@ func TestAgendaNumbersFollowTheOrder(t *testing.T) {
 // migration lets those in the automatic form follow the order and keeps
 // every other one as it is.
 func TestNumberFixedMigration(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
-	// The sessions migrations up to the one before number_fixed.
-	before := fstest.MapFS{}
-	all := sessions.Migrations()
-	names, err := fs.Glob(all, "*.sql")
-	must(t, err)
-	for _, n := range names {
-		if n < "0009" {
-			b, err := fs.ReadFile(all, n)
-			must(t, err)
-			before[n] = &fstest.MapFile{Data: b}
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
+		// The sessions migrations up to the one before number_fixed.
+		all := sessions.Migrations()
+		if sqldb.DialectOf(db) == sqldb.Postgres {
+			all = sessions.PostgresMigrations()
 		}
-	}
-	must(t, sqlite.Migrate(ctx, db, "sessions", before))
-	_, err = db.Exec(`INSERT INTO bodies (id, name, created, modified) VALUES (1, 'Stadt', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+		before := fstest.MapFS{}
+		names, err := fs.Glob(all, "*.sql")
+		must(t, err)
+		for _, n := range names {
+			if n < "0009" {
+				b, err := fs.ReadFile(all, n)
+				must(t, err)
+				before[n] = &fstest.MapFile{Data: b}
+			}
+		}
+		dbtest.Migrate(t, db, "sessions", before, before)
+		_, err = db.Exec(`INSERT INTO bodies (id, name, created, modified) VALUES (1, 'Stadt', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
 		INSERT INTO organizations (id, body_id, name, classification, created, modified) VALUES (1, 1, 'Rat', 'committee', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
 		INSERT INTO meetings (id, organization_id, name, start, created, modified) VALUES (1, 1, 'Sitzung', '2026-02-01T17:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
-	must(t, err)
-	want := map[string]bool{"Ö 1": false, "N 12": false, "Ö 3.1": true, "TOP 4": true, "N 0": true, "Ö 2a": true, "–": true}
-	pos := 0
-	for n := range want {
-		pos++
-		_, err := db.Exec(`INSERT INTO agenda_items (meeting_id, number, position, title, created, modified) VALUES (1, ?, ?, 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, n, pos)
 		must(t, err)
-	}
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
-	for n, fixed := range want {
-		var got bool
-		must(t, db.QueryRow(`SELECT number_fixed FROM agenda_items WHERE number = ?`, n).Scan(&got))
-		if got != fixed {
-			t.Errorf("%q: fixed %v, want %v", n, got, fixed)
+		want := map[string]bool{"Ö 1": false, "N 12": false, "Ö 3.1": true, "TOP 4": true, "N 0": true, "Ö 2a": true, "–": true}
+		pos := 0
+		for n := range want {
+			pos++
+			_, err := db.Exec(`INSERT INTO agenda_items (meeting_id, number, position, title, created, modified) VALUES (1, ?, ?, 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, n, pos)
+			must(t, err)
 		}
-	}
+		dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
+		for n, fixed := range want {
+			var got bool
+			must(t, db.QueryRow(`SELECT number_fixed FROM agenda_items WHERE number = ?`, n).Scan(&got))
+			if got != fixed {
+				t.Errorf("%q: fixed %v, want %v", n, got, fixed)
+			}
+		}
+	})
 }
