@@ -22,9 +22,8 @@ import (
 // legislative terms are public data. Write methods do not check roles;
 // the web layer lets only staff call them.
 type Store struct {
-	db      *sql.DB
-	dialect sqldb.Dialect
-	now     func() time.Time
+	db  *sql.DB
+	now func() time.Time
 }
 
 // NewStore returns a Store on db (migrated with documents' and this
@@ -34,7 +33,7 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, dialect: sqldb.DialectOf(db), now: now}
+	return &Store{db: db, now: now}
 }
 
 // Now returns the store's current time.

@@ -259,6 +259,7 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 		f := newFixture(t, db)
 		start, err := changes.Newest(ctx, db)
 		must(t, err)
+		began := time.Now()
 
 		const writers, writes = 6, 25
 		var wg sync.WaitGroup
@@ -324,6 +325,12 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 		}
 		if len(missed) > 0 {
 			t.Errorf("the reader passed %d of %d rows, e.g. %v", len(missed), len(all), missed[:min(len(missed), 5)])
+		}
+		// at is when the row was written, in Unix milliseconds.
+		var first, last int64
+		must(t, db.QueryRowContext(ctx, `SELECT MIN(at), MAX(at) FROM changes WHERE seq > ?`, start).Scan(&first, &last))
+		if lo, hi := began.Add(-time.Second).UnixMilli(), time.Now().Add(time.Second).UnixMilli(); first < lo || last > hi {
+			t.Errorf("at from %d to %d, want Unix milliseconds between %d and %d", first, last, lo, hi)
 		}
 	})
 }
