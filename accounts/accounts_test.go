@@ -104,358 +104,360 @@ func FuzzCheckPassword(f *testing.F) {
 	})
 }
 
-func TestSignIn(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, clk := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
-		must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
-		if err := st.CreateAccount(ctx, &accounts.Account{Name: "anna", Role: access.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
-			t.Errorf("duplicate name (other case): %v", err)
-		}
-		for _, tc := range []struct {
-			name string
-			a    accounts.Account
-			pw   string
-		}{
-			{"short password", accounts.Account{Name: "kurz", Role: access.RoleClerk}, "kurz"},
-			{"long password", accounts.Account{Name: "lang", Role: access.RoleClerk}, strings.Repeat("x", accounts.MaxPasswordLength+1)},
-			{"unknown role", accounts.Account{Name: "chef", Role: "boss"}, ""},
-			{"blank in name", accounts.Account{Name: "an na", Role: access.RoleMember}, ""},
-		} {
-			if err := st.CreateAccount(ctx, &tc.a, tc.pw); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
-				t.Errorf("%s: %v, want invalid", tc.name, err)
-			}
-		}
-		if err := st.CreateAccount(ctx, &accounts.Account{Name: "geist", Role: access.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("account of a missing person: %v", err)
-		}
+func TestSignIn(t *testing.T) { dbtest.Each(t, testSignIn) }
 
-		// Wrong password, unknown name and right password.
-		for _, tc := range []struct{ name, pw string }{{"anna", "falsch"}, {"niemand", "geheimes Passwort 1"}} {
-			if _, err := st.Authenticate(ctx, tc.name, tc.pw); err != accounts.ErrBadCredentials {
-				t.Errorf("%s/%s: %v, want bad credentials", tc.name, tc.pw, err)
-			}
+func testSignIn(t *testing.T, db *sql.DB) {
+	st, _, clk := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
+	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
+	if err := st.CreateAccount(ctx, &accounts.Account{Name: "anna", Role: access.RoleClerk}, "geheimes Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+		t.Errorf("duplicate name (other case): %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    accounts.Account
+		pw   string
+	}{
+		{"short password", accounts.Account{Name: "kurz", Role: access.RoleClerk}, "kurz"},
+		{"long password", accounts.Account{Name: "lang", Role: access.RoleClerk}, strings.Repeat("x", accounts.MaxPasswordLength+1)},
+		{"unknown role", accounts.Account{Name: "chef", Role: "boss"}, ""},
+		{"blank in name", accounts.Account{Name: "an na", Role: access.RoleMember}, ""},
+	} {
+		if err := st.CreateAccount(ctx, &tc.a, tc.pw); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+			t.Errorf("%s: %v, want invalid", tc.name, err)
 		}
-		got, err := st.Authenticate(ctx, "ANNA", "geheimes Passwort 1")
-		must(t, err)
-		if got.ID != a.ID {
-			t.Fatalf("authenticated as %d", got.ID)
-		}
+	}
+	if err := st.CreateAccount(ctx, &accounts.Account{Name: "geist", Role: access.RoleMember, PersonID: 999}, ""); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("account of a missing person: %v", err)
+	}
 
-		idle, abs := time.Hour, 24*time.Hour
-		tok, err := st.StartSignIn(ctx, a.ID, "Safari on iPad")
-		must(t, err)
+	// Wrong password, unknown name and right password.
+	for _, tc := range []struct{ name, pw string }{{"anna", "falsch"}, {"niemand", "geheimes Passwort 1"}} {
+		if _, err := st.Authenticate(ctx, tc.name, tc.pw); err != accounts.ErrBadCredentials {
+			t.Errorf("%s/%s: %v, want bad credentials", tc.name, tc.pw, err)
+		}
+	}
+	got, err := st.Authenticate(ctx, "ANNA", "geheimes Passwort 1")
+	must(t, err)
+	if got.ID != a.ID {
+		t.Fatalf("authenticated as %d", got.ID)
+	}
+
+	idle, abs := time.Hour, 24*time.Hour
+	tok, err := st.StartSignIn(ctx, a.ID, "Safari on iPad")
+	must(t, err)
+	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != nil {
+		t.Fatalf("fresh sign-in: %v", err)
+	}
+	if _, err := st.ResolveSignIn(ctx, tok+"x", idle, abs); err != accounts.ErrSignedOut {
+		t.Errorf("forged token: %v", err)
+	}
+	// Idle timeout: used every 50 minutes it stays; an idle hour ends it.
+	for i := 0; i < 5; i++ {
+		clk.t = clk.t.Add(50 * time.Minute)
 		if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != nil {
-			t.Fatalf("fresh sign-in: %v", err)
+			t.Fatalf("active sign-in ended after %d × 50 min: %v", i+1, err)
 		}
-		if _, err := st.ResolveSignIn(ctx, tok+"x", idle, abs); err != accounts.ErrSignedOut {
-			t.Errorf("forged token: %v", err)
+	}
+	clk.t = clk.t.Add(61 * time.Minute)
+	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
+		t.Errorf("idle sign-in: %v", err)
+	}
+	// Absolute lifetime.
+	tok, _ = st.StartSignIn(ctx, a.ID, "")
+	for i := 0; i < 30; i++ {
+		clk.t = clk.t.Add(50 * time.Minute)
+		st.ResolveSignIn(ctx, tok, idle, abs)
+	}
+	if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
+		t.Errorf("sign-in older than the absolute lifetime: %v", err)
+	}
+	// Sign out one device from the list, then everywhere.
+	t1, _ := st.StartSignIn(ctx, a.ID, "Tablet")
+	t2, _ := st.StartSignIn(ctx, a.ID, "Laptop")
+	t3, _ := st.StartSignIn(ctx, a.ID, "Telefon")
+	list, err := st.FindSignIns(ctx, a.ID)
+	must(t, err)
+	if got, want := len(list), 3; got != want {
+		t.Fatalf("%d sign-ins listed, want %d", got, want)
+	}
+	for _, si := range list {
+		if si.ID == t1 || si.ID == t2 || si.ID == t3 {
+			t.Fatalf("sign-in list shows a token")
 		}
-		// Idle timeout: used every 50 minutes it stays; an idle hour ends it.
-		for i := 0; i < 5; i++ {
-			clk.t = clk.t.Add(50 * time.Minute)
-			if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != nil {
-				t.Fatalf("active sign-in ended after %d × 50 min: %v", i+1, err)
-			}
+		if si.UserAgent == "Telefon" {
+			must(t, st.EndSignInByID(ctx, a.ID, si.ID))
 		}
-		clk.t = clk.t.Add(61 * time.Minute)
-		if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
-			t.Errorf("idle sign-in: %v", err)
+	}
+	if _, err := st.ResolveSignIn(ctx, t3, idle, abs); err != accounts.ErrSignedOut {
+		t.Errorf("sign-in ended from the list still works: %v", err)
+	}
+	if _, err := st.ResolveSignIn(ctx, t1, idle, abs); err != nil {
+		t.Errorf("ending one sign-in ended another: %v", err)
+	}
+	if err := st.EndSignInByID(ctx, a.ID+1, list[0].ID); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("ending another account's sign-in: %v", err)
+	}
+	must(t, st.EndAllSignIns(ctx, a.ID))
+	for _, tk := range []string{t1, t2} {
+		if _, err := st.ResolveSignIn(ctx, tk, idle, abs); err != accounts.ErrSignedOut {
+			t.Errorf("sign-in survived signing out everywhere")
 		}
-		// Absolute lifetime.
-		tok, _ = st.StartSignIn(ctx, a.ID, "")
-		for i := 0; i < 30; i++ {
-			clk.t = clk.t.Add(50 * time.Minute)
-			st.ResolveSignIn(ctx, tok, idle, abs)
-		}
-		if _, err := st.ResolveSignIn(ctx, tok, idle, abs); err != accounts.ErrSignedOut {
-			t.Errorf("sign-in older than the absolute lifetime: %v", err)
-		}
-		// Sign out one device from the list, then everywhere.
-		t1, _ := st.StartSignIn(ctx, a.ID, "Tablet")
-		t2, _ := st.StartSignIn(ctx, a.ID, "Laptop")
-		t3, _ := st.StartSignIn(ctx, a.ID, "Telefon")
-		list, err := st.FindSignIns(ctx, a.ID)
-		must(t, err)
-		if got, want := len(list), 3; got != want {
-			t.Fatalf("%d sign-ins listed, want %d", got, want)
-		}
-		for _, si := range list {
-			if si.ID == t1 || si.ID == t2 || si.ID == t3 {
-				t.Fatalf("sign-in list shows a token")
-			}
-			if si.UserAgent == "Telefon" {
-				must(t, st.EndSignInByID(ctx, a.ID, si.ID))
-			}
-		}
-		if _, err := st.ResolveSignIn(ctx, t3, idle, abs); err != accounts.ErrSignedOut {
-			t.Errorf("sign-in ended from the list still works: %v", err)
-		}
-		if _, err := st.ResolveSignIn(ctx, t1, idle, abs); err != nil {
-			t.Errorf("ending one sign-in ended another: %v", err)
-		}
-		if err := st.EndSignInByID(ctx, a.ID+1, list[0].ID); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("ending another account's sign-in: %v", err)
-		}
-		must(t, st.EndAllSignIns(ctx, a.ID))
-		for _, tk := range []string{t1, t2} {
-			if _, err := st.ResolveSignIn(ctx, tk, idle, abs); err != accounts.ErrSignedOut {
-				t.Errorf("sign-in survived signing out everywhere")
-			}
-		}
-	})
+	}
 }
 
 // A new password signs out every browser that knew the old one.
-func TestSetPasswordEndsSignIns(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, _ := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "anna", Role: access.RoleMember}
-		must(t, st.CreateAccount(ctx, a, "altes Passwort 1"))
-		tok, err := st.StartSignIn(ctx, a.ID, "")
-		must(t, err)
-		must(t, st.SetPassword(ctx, a.ID, "neues Passwort 2"))
-		if _, err := st.ResolveSignIn(ctx, tok, 0, 0); err != accounts.ErrSignedOut {
-			t.Errorf("sign-in survived the new password: %v", err)
-		}
-		if _, err := st.Authenticate(ctx, "anna", "altes Passwort 1"); err != accounts.ErrBadCredentials {
-			t.Errorf("old password: %v", err)
-		}
-		if _, err := st.Authenticate(ctx, "anna", "neues Passwort 2"); err != nil {
-			t.Errorf("new password: %v", err)
-		}
-		if err := st.SetPassword(ctx, 999, "neues Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("password of a missing account: %v", err)
-		}
-	})
+func TestSetPasswordEndsSignIns(t *testing.T) { dbtest.Each(t, testSetPasswordEndsSignIns) }
+
+func testSetPasswordEndsSignIns(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
+	must(t, st.CreateAccount(ctx, a, "altes Passwort 1"))
+	tok, err := st.StartSignIn(ctx, a.ID, "")
+	must(t, err)
+	must(t, st.SetPassword(ctx, a.ID, "neues Passwort 2"))
+	if _, err := st.ResolveSignIn(ctx, tok, 0, 0); err != accounts.ErrSignedOut {
+		t.Errorf("sign-in survived the new password: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "anna", "altes Passwort 1"); err != accounts.ErrBadCredentials {
+		t.Errorf("old password: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "anna", "neues Passwort 2"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if err := st.SetPassword(ctx, 999, "neues Passwort 2"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("password of a missing account: %v", err)
+	}
 }
 
 // Expired sign-ins are swept; live ones stay.
-func TestSweepSignIns(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, clk := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "anna", Role: access.RoleMember}
-		must(t, st.CreateAccount(ctx, a, ""))
-		old, _ := st.StartSignIn(ctx, a.ID, "alt")
-		clk.t = clk.t.Add(2 * time.Hour)
-		live, _ := st.StartSignIn(ctx, a.ID, "neu")
-		n, err := st.SweepSignIns(ctx, time.Hour, 24*time.Hour)
-		must(t, err)
-		if n != 1 {
-			t.Errorf("swept %d sign-ins, want 1", n)
-		}
-		if _, err := st.ResolveSignIn(ctx, live, time.Hour, 24*time.Hour); err != nil {
-			t.Errorf("live sign-in swept: %v", err)
-		}
-		if _, err := st.ResolveSignIn(ctx, old, 0, 0); err != accounts.ErrSignedOut {
-			t.Errorf("swept sign-in resolves: %v", err)
-		}
-	})
+func TestSweepSignIns(t *testing.T) { dbtest.Each(t, testSweepSignIns) }
+
+func testSweepSignIns(t *testing.T, db *sql.DB) {
+	st, _, clk := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
+	must(t, st.CreateAccount(ctx, a, ""))
+	old, _ := st.StartSignIn(ctx, a.ID, "alt")
+	clk.t = clk.t.Add(2 * time.Hour)
+	live, _ := st.StartSignIn(ctx, a.ID, "neu")
+	n, err := st.SweepSignIns(ctx, time.Hour, 24*time.Hour)
+	must(t, err)
+	if n != 1 {
+		t.Errorf("swept %d sign-ins, want 1", n)
+	}
+	if _, err := st.ResolveSignIn(ctx, live, time.Hour, 24*time.Hour); err != nil {
+		t.Errorf("live sign-in swept: %v", err)
+	}
+	if _, err := st.ResolveSignIn(ctx, old, 0, 0); err != accounts.ErrSignedOut {
+		t.Errorf("swept sign-in resolves: %v", err)
+	}
 }
 
 // Disabling an account ends its sign-ins and stops its tokens at once.
-func TestDisableAccount(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, _ := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "bernd", Role: access.RoleClerk}
-		must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
-		tok, err := st.StartSignIn(ctx, a.ID, "")
-		must(t, err)
-		_, api, err := st.CreateAPIToken(ctx, a.ID, "Skript")
-		must(t, err)
-		if !strings.HasPrefix(api, "rm_") {
-			t.Errorf("token %q lacks its prefix", api)
-		}
-		if _, err := st.ResolveAPIToken(ctx, api); err != nil {
-			t.Fatalf("token: %v", err)
-		}
-		must(t, st.DisableAccount(ctx, a.ID))
-		if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
-			t.Errorf("sign-in of a disabled account: %v", err)
-		}
-		if list, _ := st.FindSignIns(ctx, a.ID); len(list) != 0 {
-			t.Errorf("disabled account keeps %d sign-ins", len(list))
-		}
-		if _, err := st.StartSignIn(ctx, a.ID, ""); err != accounts.ErrBadCredentials {
-			t.Errorf("new sign-in of a disabled account: %v", err)
-		}
-		if _, err := st.ResolveAPIToken(ctx, api); err != accounts.ErrSignedOut {
-			t.Errorf("token of a disabled account: %v", err)
-		}
-		if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != accounts.ErrBadCredentials {
-			t.Errorf("disabled account signed in: %v", err)
-		}
-		// Enabled again, the account can sign in; old sign-ins stay ended.
-		must(t, st.EnableAccount(ctx, a.ID))
-		if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != nil {
-			t.Errorf("enabled account: %v", err)
-		}
-		if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
-			t.Errorf("old sign-in came back with the account: %v", err)
-		}
-	})
+func TestDisableAccount(t *testing.T) { dbtest.Each(t, testDisableAccount) }
+
+func testDisableAccount(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "bernd", Role: access.RoleClerk}
+	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
+	tok, err := st.StartSignIn(ctx, a.ID, "")
+	must(t, err)
+	_, api, err := st.CreateAPIToken(ctx, a.ID, "Skript")
+	must(t, err)
+	if !strings.HasPrefix(api, "rm_") {
+		t.Errorf("token %q lacks its prefix", api)
+	}
+	if _, err := st.ResolveAPIToken(ctx, api); err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	must(t, st.DisableAccount(ctx, a.ID))
+	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
+		t.Errorf("sign-in of a disabled account: %v", err)
+	}
+	if list, _ := st.FindSignIns(ctx, a.ID); len(list) != 0 {
+		t.Errorf("disabled account keeps %d sign-ins", len(list))
+	}
+	if _, err := st.StartSignIn(ctx, a.ID, ""); err != accounts.ErrBadCredentials {
+		t.Errorf("new sign-in of a disabled account: %v", err)
+	}
+	if _, err := st.ResolveAPIToken(ctx, api); err != accounts.ErrSignedOut {
+		t.Errorf("token of a disabled account: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != accounts.ErrBadCredentials {
+		t.Errorf("disabled account signed in: %v", err)
+	}
+	// Enabled again, the account can sign in; old sign-ins stay ended.
+	must(t, st.EnableAccount(ctx, a.ID))
+	if _, err := st.Authenticate(ctx, "bernd", "geheimes Passwort 1"); err != nil {
+		t.Errorf("enabled account: %v", err)
+	}
+	if _, err := st.ResolveSignIn(ctx, tok, time.Hour, time.Hour); err != accounts.ErrSignedOut {
+		t.Errorf("old sign-in came back with the account: %v", err)
+	}
 }
 
-func TestAPITokenRevocation(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, _ := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "skript", Role: access.RoleClerk}
-		must(t, st.CreateAccount(ctx, a, ""))
-		tok, secret, err := st.CreateAPIToken(ctx, a.ID, "Import")
-		must(t, err)
-		other, otherSecret, err := st.CreateAPIToken(ctx, a.ID, "Export")
-		must(t, err)
-		if got, err := st.ResolveAPIToken(ctx, secret); err != nil || got.ID != a.ID {
-			t.Fatalf("fresh token: %v %v", got, err)
+func TestAPITokenRevocation(t *testing.T) { dbtest.Each(t, testAPITokenRevocation) }
+
+func testAPITokenRevocation(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "skript", Role: access.RoleClerk}
+	must(t, st.CreateAccount(ctx, a, ""))
+	tok, secret, err := st.CreateAPIToken(ctx, a.ID, "Import")
+	must(t, err)
+	other, otherSecret, err := st.CreateAPIToken(ctx, a.ID, "Export")
+	must(t, err)
+	if got, err := st.ResolveAPIToken(ctx, secret); err != nil || got.ID != a.ID {
+		t.Fatalf("fresh token: %v %v", got, err)
+	}
+	if err := st.RevokeAPIToken(ctx, a.ID+1, tok.ID); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("revoking another account's token: %v", err)
+	}
+	must(t, st.RevokeAPIToken(ctx, a.ID, tok.ID))
+	if _, err := st.ResolveAPIToken(ctx, secret); err != accounts.ErrSignedOut {
+		t.Errorf("revoked token: %v", err)
+	}
+	if _, err := st.ResolveAPIToken(ctx, otherSecret); err != nil {
+		t.Errorf("revoking one token stopped another: %v", err)
+	}
+	list, err := st.FindAPITokens(ctx, a.ID)
+	must(t, err)
+	if len(list) != 2 || !list[0].Revoked || list[1].Revoked || list[1].ID != other.ID || list[0].LastUsed.IsZero() {
+		t.Errorf("tokens = %+v %+v", list[0], list[1])
+	}
+	if _, _, err := st.CreateAPIToken(ctx, a.ID, " "); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
+		t.Errorf("token without a name: %v", err)
+	}
+	if _, _, err := st.CreateAPIToken(ctx, 999, "x"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("token of a missing account: %v", err)
+	}
+	for _, forged := range []string{"", "rm_", secret + "x", strings.TrimPrefix(secret, "rm_")} {
+		if _, err := st.ResolveAPIToken(ctx, forged); err != accounts.ErrSignedOut {
+			t.Errorf("forged token %q: %v", forged, err)
 		}
-		if err := st.RevokeAPIToken(ctx, a.ID+1, tok.ID); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("revoking another account's token: %v", err)
-		}
-		must(t, st.RevokeAPIToken(ctx, a.ID, tok.ID))
-		if _, err := st.ResolveAPIToken(ctx, secret); err != accounts.ErrSignedOut {
-			t.Errorf("revoked token: %v", err)
-		}
-		if _, err := st.ResolveAPIToken(ctx, otherSecret); err != nil {
-			t.Errorf("revoking one token stopped another: %v", err)
-		}
-		list, err := st.FindAPITokens(ctx, a.ID)
-		must(t, err)
-		if len(list) != 2 || !list[0].Revoked || list[1].Revoked || list[1].ID != other.ID || list[0].LastUsed.IsZero() {
-			t.Errorf("tokens = %+v %+v", list[0], list[1])
-		}
-		if _, _, err := st.CreateAPIToken(ctx, a.ID, " "); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
-			t.Errorf("token without a name: %v", err)
-		}
-		if _, _, err := st.CreateAPIToken(ctx, 999, "x"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("token of a missing account: %v", err)
-		}
-		for _, forged := range []string{"", "rm_", secret + "x", strings.TrimPrefix(secret, "rm_")} {
-			if _, err := st.ResolveAPIToken(ctx, forged); err != accounts.ErrSignedOut {
-				t.Errorf("forged token %q: %v", forged, err)
-			}
-		}
-		// An account without password cannot sign in with an empty one.
-		if _, err := st.Authenticate(ctx, "skript", ""); err != accounts.ErrBadCredentials {
-			t.Errorf("empty password: %v", err)
-		}
-	})
+	}
+	// An account without password cannot sign in with an empty one.
+	if _, err := st.Authenticate(ctx, "skript", ""); err != accounts.ErrBadCredentials {
+		t.Errorf("empty password: %v", err)
+	}
 }
 
 // An OpenID Connect subject links to one account, and a link is never
 // moved silently.
-func TestOIDCLink(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, _ := openStore(t, db)
-		ctx := context.Background()
-		a := &accounts.Account{Name: "anna", Role: access.RoleMember}
-		b := &accounts.Account{Name: "bernd", Role: access.RoleMember}
-		must(t, st.CreateAccount(ctx, a, ""))
-		must(t, st.CreateAccount(ctx, b, ""))
-		const sub = "https://login.example|1234"
-		if _, err := st.FindAccountByOIDC(ctx, sub); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Fatalf("unlinked subject: %v", err)
-		}
-		must(t, st.LinkOIDC(ctx, a.ID, sub))
-		must(t, st.LinkOIDC(ctx, a.ID, sub)) // again: no error
-		got, err := st.FindAccountByOIDC(ctx, sub)
-		must(t, err)
-		if got.ID != a.ID {
-			t.Errorf("subject finds account %d, want %d", got.ID, a.ID)
-		}
-		if err := st.LinkOIDC(ctx, b.ID, sub); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
-			t.Errorf("linking a taken subject: %v", err)
-		}
-		if err := st.LinkOIDC(ctx, a.ID, "https://login.example|9999"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
-			t.Errorf("relinking an account: %v", err)
-		}
-		if err := st.LinkOIDC(ctx, 999, "x|y"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
-			t.Errorf("linking a missing account: %v", err)
-		}
-	})
+func TestOIDCLink(t *testing.T) { dbtest.Each(t, testOIDCLink) }
+
+func testOIDCLink(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
+	ctx := context.Background()
+	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
+	b := &accounts.Account{Name: "bernd", Role: access.RoleMember}
+	must(t, st.CreateAccount(ctx, a, ""))
+	must(t, st.CreateAccount(ctx, b, ""))
+	const sub = "https://login.example|1234"
+	if _, err := st.FindAccountByOIDC(ctx, sub); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Fatalf("unlinked subject: %v", err)
+	}
+	must(t, st.LinkOIDC(ctx, a.ID, sub))
+	must(t, st.LinkOIDC(ctx, a.ID, sub)) // again: no error
+	got, err := st.FindAccountByOIDC(ctx, sub)
+	must(t, err)
+	if got.ID != a.ID {
+		t.Errorf("subject finds account %d, want %d", got.ID, a.ID)
+	}
+	if err := st.LinkOIDC(ctx, b.ID, sub); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+		t.Errorf("linking a taken subject: %v", err)
+	}
+	if err := st.LinkOIDC(ctx, a.ID, "https://login.example|9999"); ratsmappe.ErrorCode(err) != ratsmappe.ECONFLICT {
+		t.Errorf("relinking an account: %v", err)
+	}
+	if err := st.LinkOIDC(ctx, 999, "x|y"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("linking a missing account: %v", err)
+	}
 }
 
 // The accounts of faction peers who see shared notes: enabled member
 // accounts of the given persons — not staff, not disabled accounts, not
 // accounts of other persons.
-func TestMemberAccounts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, db, _ := openStore(t, db)
-		ctx := context.Background()
-		council := sessions.NewStore(db, nil)
-		body := &sessions.Body{Name: "Stadt"}
-		must(t, council.CreateBody(ctx, body))
-		ids := map[string]int64{}
-		account := func(name string, role access.Role, person bool) *accounts.Account {
-			a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
-			if person {
-				p := &sessions.Person{BodyID: body.ID, FamilyName: name}
-				must(t, council.CreatePerson(ctx, p))
-				a.PersonID = p.ID
-			}
-			must(t, st.CreateAccount(ctx, a, ""))
-			ids[name] = a.ID
-			return a
+func TestMemberAccounts(t *testing.T) { dbtest.Each(t, testMemberAccounts) }
+
+func testMemberAccounts(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
+	ctx := context.Background()
+	council := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, council.CreateBody(ctx, body))
+	ids := map[string]int64{}
+	account := func(name string, role access.Role, person bool) *accounts.Account {
+		a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
+		if person {
+			p := &sessions.Person{BodyID: body.ID, FamilyName: name}
+			must(t, council.CreatePerson(ctx, p))
+			a.PersonID = p.ID
 		}
-		anna, bert := account("anna", access.RoleMember, true), account("bert", access.RoleMember, true)
-		clerk, off := account("clerk", access.RoleClerk, true), account("off", access.RoleMember, true)
-		account("other", access.RoleMember, true)
-		account("none", access.RoleMember, false)
-		must(t, st.DisableAccount(ctx, off.ID))
-		got, err := st.MemberAccounts(ctx, []int64{anna.PersonID, bert.PersonID, clerk.PersonID, off.PersonID})
-		must(t, err)
-		if want := map[int64]string{anna.ID: "anna B", bert.ID: "bert B"}; !reflect.DeepEqual(got, want) {
-			t.Errorf("member accounts: %v, want %v (ids %v)", got, want, ids)
-		}
-		if got, _ := st.MemberAccounts(ctx, nil); len(got) != 0 {
-			t.Errorf("of no persons: %v", got)
-		}
-		// The account's part of its Viewer; sessions adds the memberships.
-		if v := anna.Viewer(); v.AccountID != anna.ID || v.PersonID != anna.PersonID || v.Role != access.RoleMember || v.Name != "anna B" {
-			t.Errorf("viewer of anna: %+v", v)
-		}
-	})
+		must(t, st.CreateAccount(ctx, a, ""))
+		ids[name] = a.ID
+		return a
+	}
+	anna, bert := account("anna", access.RoleMember, true), account("bert", access.RoleMember, true)
+	clerk, off := account("clerk", access.RoleClerk, true), account("off", access.RoleMember, true)
+	account("other", access.RoleMember, true)
+	account("none", access.RoleMember, false)
+	must(t, st.DisableAccount(ctx, off.ID))
+	got, err := st.MemberAccounts(ctx, []int64{anna.PersonID, bert.PersonID, clerk.PersonID, off.PersonID})
+	must(t, err)
+	if want := map[int64]string{anna.ID: "anna B", bert.ID: "bert B"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("member accounts: %v, want %v (ids %v)", got, want, ids)
+	}
+	if got, _ := st.MemberAccounts(ctx, nil); len(got) != 0 {
+		t.Errorf("of no persons: %v", got)
+	}
+	// The account's part of its Viewer; sessions adds the memberships.
+	if v := anna.Viewer(); v.AccountID != anna.ID || v.PersonID != anna.PersonID || v.Role != access.RoleMember || v.Name != "anna B" {
+		t.Errorf("viewer of anna: %+v", v)
+	}
 }
 
 // A token's last use is written at most once a minute: a member's devices
 // syncing with a token must not make every request a database write.
 func TestAPITokenLastUsedOncePerMinute(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, _, c := openStore(t, db)
-		ctx := context.Background()
-		a, secret := memberWithToken(t, st)
-		lastUsed := func() time.Time {
-			t.Helper()
-			list, err := st.FindAPITokens(ctx, a.ID)
-			must(t, err)
-			return list[0].LastUsed
+	dbtest.Each(t, testAPITokenLastUsedOncePerMinute)
+}
+
+func testAPITokenLastUsedOncePerMinute(t *testing.T, db *sql.DB) {
+	st, _, c := openStore(t, db)
+	ctx := context.Background()
+	a, secret := memberWithToken(t, st)
+	lastUsed := func() time.Time {
+		t.Helper()
+		list, err := st.FindAPITokens(ctx, a.ID)
+		must(t, err)
+		return list[0].LastUsed
+	}
+	resolve := func() {
+		t.Helper()
+		if _, err := st.ResolveAPIToken(ctx, secret); err != nil {
+			t.Fatal(err)
 		}
-		resolve := func() {
-			t.Helper()
-			if _, err := st.ResolveAPIToken(ctx, secret); err != nil {
-				t.Fatal(err)
-			}
-		}
-		resolve()
-		first := lastUsed()
-		if !first.Equal(c.t) {
-			t.Fatalf("first use: last_used = %v, want %v", first, c.t)
-		}
-		c.t = c.t.Add(30 * time.Second)
-		resolve()
-		if got := lastUsed(); !got.Equal(first) {
-			t.Errorf("30 s later: last_used = %v, want it unchanged (%v)", got, first)
-		}
-		c.t = c.t.Add(45 * time.Second)
-		resolve()
-		if got := lastUsed(); !got.Equal(c.t) {
-			t.Errorf("75 s later: last_used = %v, want %v", got, c.t)
-		}
-	})
+	}
+	resolve()
+	first := lastUsed()
+	if !first.Equal(c.t) {
+		t.Fatalf("first use: last_used = %v, want %v", first, c.t)
+	}
+	c.t = c.t.Add(30 * time.Second)
+	resolve()
+	if got := lastUsed(); !got.Equal(first) {
+		t.Errorf("30 s later: last_used = %v, want it unchanged (%v)", got, first)
+	}
+	c.t = c.t.Add(45 * time.Second)
+	resolve()
+	if got := lastUsed(); !got.Equal(c.t) {
+		t.Errorf("75 s later: last_used = %v, want %v", got, c.t)
+	}
 }
 
 // memberWithToken creates a member account with one API token and

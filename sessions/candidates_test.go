@@ -16,38 +16,38 @@ import (
 // whatever DocumentAccess shows is a candidate, and papers the rule shows
 // are still found. A document nobody may see is no candidate for anyone
 // but staff.
-func TestCandidatesCoverTheRule(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		ctx := context.Background()
-		for _, step := range []string{"now", "after the embargo"} {
-			if step != "now" {
-				c.clock.t = c.clock.t.Add(2 * time.Hour)
-			}
-			for _, role := range roles {
-				v := c.viewers[role]
-				for _, id := range append(c.allDocs, 999999) {
-					acc, err := c.store.DocumentAccess(ctx, v, id)
-					if err != nil {
-						t.Fatal(err)
-					}
-					cand, err := c.store.DocumentCandidate(ctx, v, id)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if id != 999999 && acc == access.Full && !cand {
-						t.Errorf("%s, %s: document %d is visible but no candidate", step, role, id)
-					}
-					if id == 999999 && cand {
-						t.Errorf("%s, %s: a missing document is a candidate", step, role)
-					}
+func TestCandidatesCoverTheRule(t *testing.T) { dbtest.Each(t, testCandidatesCoverTheRule) }
+
+func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	for _, step := range []string{"now", "after the embargo"} {
+		if step != "now" {
+			c.clock.t = c.clock.t.Add(2 * time.Hour)
+		}
+		for _, role := range roles {
+			v := c.viewers[role]
+			for _, id := range append(c.allDocs, 999999) {
+				acc, err := c.store.DocumentAccess(ctx, v, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cand, err := c.store.DocumentCandidate(ctx, v, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if id != 999999 && acc == access.Full && !cand {
+					t.Errorf("%s, %s: document %d is visible but no candidate", step, role, id)
+				}
+				if id == 999999 && cand {
+					t.Errorf("%s, %s: a missing document is a candidate", step, role)
 				}
 			}
 		}
-		// Candidates narrow: for a citizen, the non-public documents are none.
-		anon := c.viewers["anonymous"]
-		if cand, _ := c.store.DocumentCandidate(ctx, anon, c.versionedNonPublic); cand {
-			t.Errorf("a non-public document is a candidate for a citizen")
-		}
-	})
+	}
+	// Candidates narrow: for a citizen, the non-public documents are none.
+	anon := c.viewers["anonymous"]
+	if cand, _ := c.store.DocumentCandidate(ctx, anon, c.versionedNonPublic); cand {
+		t.Errorf("a non-public document is a candidate for a citizen")
+	}
 }

@@ -254,84 +254,84 @@ func accessOf(err error) (access.Access, error) {
 }
 
 // Every role × every object state, through the store's read paths.
-func TestVisibility(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		const F, S, N = access.Full, access.Stub, access.None
-		// Columns follow roles: anonymous, member, other member, excluded
-		// member, clerk, admin.
-		for _, r := range []struct {
-			name string
-			want [6]access.Access
-			get  probe
-		}{
-			{"draft meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.draft)},
-			{"embargoed meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.embargoed)},
-			{"published meeting", [6]access.Access{F, F, F, F, F, F}, c.meeting(c.published)},
+func TestVisibility(t *testing.T) { dbtest.Each(t, testVisibility) }
 
-			{"public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemPublic)},
-			{"non-public item", [6]access.Access{S, F, S, S, F, F}, c.item(c.itemNonPublic)},
-			{"withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.item(c.itemWithdrawn)},
-			{"nachgereicht public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemLate)},
-			{"nachgereicht non-public item", [6]access.Access{S, F, S, F, F, F}, c.item(c.itemLateNonPublic)},
+func testVisibility(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	const F, S, N = access.Full, access.Stub, access.None
+	// Columns follow roles: anonymous, member, other member, excluded
+	// member, clerk, admin.
+	for _, r := range []struct {
+		name string
+		want [6]access.Access
+		get  probe
+	}{
+		{"draft meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.draft)},
+		{"embargoed meeting", [6]access.Access{N, N, N, N, F, F}, c.meeting(c.embargoed)},
+		{"published meeting", [6]access.Access{F, F, F, F, F, F}, c.meeting(c.published)},
 
-			{"document of draft agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("draft doc")},
-			{"document of embargoed agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("embargoed doc")},
-			{"public document, published", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc")},
-			// The excluded member is excluded from the public item too: it
-			// consults paper 2026/0003, as does the item she is excluded from
-			// (the exclusion follows the matter), so she sees only what the
-			// public sees of it.
-			{"non-public document on public item", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc on public item")},
-			{"document on non-public item", [6]access.Access{N, F, N, N, F, F}, c.doc("doc on non-public item")},
-			{"document on withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.doc("doc on withdrawn item")},
-			{"withdrawn attachment", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn doc")},
-			{"withdrawn attachment of a paper", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn paper doc")},
-			{"withdrawn attachment of a meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn meeting doc")},
-			{"late attachment (non-public by default)", [6]access.Access{N, F, N, N, F, F}, c.doc("late doc")},
-			{"late attachment set public", [6]access.Access{F, F, F, F, F, F}, c.doc("late doc set public")},
-			{"public invitation of the meeting", [6]access.Access{F, F, F, F, F, F}, c.doc("meeting invitation")},
-			{"non-public document of the meeting", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public meeting doc")},
-			{"non-public document of a draft meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of a draft meeting")},
-			{"document linked nowhere", [6]access.Access{N, N, N, N, F, F}, c.doc("unlinked doc")},
+		{"public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemPublic)},
+		{"non-public item", [6]access.Access{S, F, S, S, F, F}, c.item(c.itemNonPublic)},
+		{"withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.item(c.itemWithdrawn)},
+		{"nachgereicht public item", [6]access.Access{F, F, F, F, F, F}, c.item(c.itemLate)},
+		{"nachgereicht non-public item", [6]access.Access{S, F, S, F, F, F}, c.item(c.itemLateNonPublic)},
 
-			{"paper on public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0001")},
-			{"paper on non-public item", [6]access.Access{N, F, N, N, F, F}, c.paper("2026/0002")},
-			{"paper on public and non-public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0003")},
-			{"paper published on its own", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0004")},
-			{"paper embargoed on its own", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0005")},
-			{"paper on no agenda, unpublished", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0006")},
-			{"public document of paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public paper doc")},
-			{"document of non-public paper", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public paper doc")},
-			{"public document of paper on both", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of paper on both")},
-			{"non-public document of paper on both", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc of paper on both")},
-			{"public document of published paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of published paper")},
-			{"non-public document of published paper", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of published paper")},
-			{"public document of embargoed paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of embargoed paper")},
-			{"public document of unpublished paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of unpublished paper")},
+		{"document of draft agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("draft doc")},
+		{"document of embargoed agenda", [6]access.Access{N, N, N, N, F, F}, c.doc("embargoed doc")},
+		{"public document, published", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc")},
+		// The excluded member is excluded from the public item too: it
+		// consults paper 2026/0003, as does the item she is excluded from
+		// (the exclusion follows the matter), so she sees only what the
+		// public sees of it.
+		{"non-public document on public item", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc on public item")},
+		{"document on non-public item", [6]access.Access{N, F, N, N, F, F}, c.doc("doc on non-public item")},
+		{"document on withdrawn item", [6]access.Access{N, N, N, N, F, F}, c.doc("doc on withdrawn item")},
+		{"withdrawn attachment", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn doc")},
+		{"withdrawn attachment of a paper", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn paper doc")},
+		{"withdrawn attachment of a meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("withdrawn meeting doc")},
+		{"late attachment (non-public by default)", [6]access.Access{N, F, N, N, F, F}, c.doc("late doc")},
+		{"late attachment set public", [6]access.Access{F, F, F, F, F, F}, c.doc("late doc set public")},
+		{"public invitation of the meeting", [6]access.Access{F, F, F, F, F, F}, c.doc("meeting invitation")},
+		{"non-public document of the meeting", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public meeting doc")},
+		{"non-public document of a draft meeting", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of a draft meeting")},
+		{"document linked nowhere", [6]access.Access{N, N, N, N, F, F}, c.doc("unlinked doc")},
 
-			{"published public minutes", [6]access.Access{F, F, F, F, F, F}, c.doc("public minutes")},
-			{"approved non-public minutes", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public minutes")},
-			{"draft minutes", [6]access.Access{N, N, N, N, F, F}, c.doc("draft minutes")},
+		{"paper on public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0001")},
+		{"paper on non-public item", [6]access.Access{N, F, N, N, F, F}, c.paper("2026/0002")},
+		{"paper on public and non-public item", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0003")},
+		{"paper published on its own", [6]access.Access{F, F, F, F, F, F}, c.paper("2026/0004")},
+		{"paper embargoed on its own", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0005")},
+		{"paper on no agenda, unpublished", [6]access.Access{N, N, N, N, F, F}, c.paper("2026/0006")},
+		{"public document of paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public paper doc")},
+		{"document of non-public paper", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public paper doc")},
+		{"public document of paper on both", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of paper on both")},
+		{"non-public document of paper on both", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public doc of paper on both")},
+		{"public document of published paper", [6]access.Access{F, F, F, F, F, F}, c.doc("public doc of published paper")},
+		{"non-public document of published paper", [6]access.Access{N, N, N, N, F, F}, c.doc("non-public doc of published paper")},
+		{"public document of embargoed paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of embargoed paper")},
+		{"public document of unpublished paper", [6]access.Access{N, N, N, N, F, F}, c.doc("public doc of unpublished paper")},
 
-			{"superseded version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 1)},
-			{"withdrawn version of public document", [6]access.Access{N, N, N, N, F, F}, c.version(c.versioned, 2)},
-			{"current version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 3)},
-			{"version that does not exist", [6]access.Access{N, N, N, N, N, N}, c.version(c.versioned, 4)},
-			{"superseded version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 1)},
-			{"current version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 2)},
-		} {
-			for i, role := range roles {
-				got, err := r.get(c.viewers[role])
-				if err != nil {
-					t.Fatalf("%s / %s: %v", r.name, role, err)
-				}
-				if got != r.want[i] {
-					t.Errorf("%s / %s: access %v, want %v", r.name, role, got, r.want[i])
-				}
+		{"published public minutes", [6]access.Access{F, F, F, F, F, F}, c.doc("public minutes")},
+		{"approved non-public minutes", [6]access.Access{N, F, N, N, F, F}, c.doc("non-public minutes")},
+		{"draft minutes", [6]access.Access{N, N, N, N, F, F}, c.doc("draft minutes")},
+
+		{"superseded version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 1)},
+		{"withdrawn version of public document", [6]access.Access{N, N, N, N, F, F}, c.version(c.versioned, 2)},
+		{"current version of public document", [6]access.Access{F, F, F, F, F, F}, c.version(c.versioned, 3)},
+		{"version that does not exist", [6]access.Access{N, N, N, N, N, N}, c.version(c.versioned, 4)},
+		{"superseded version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 1)},
+		{"current version of non-public document", [6]access.Access{N, F, N, N, F, F}, c.version(c.versionedNonPublic, 2)},
+	} {
+		for i, role := range roles {
+			got, err := r.get(c.viewers[role])
+			if err != nil {
+				t.Fatalf("%s / %s: %v", r.name, role, err)
+			}
+			if got != r.want[i] {
+				t.Errorf("%s / %s: access %v, want %v", r.name, role, got, r.want[i])
 			}
 		}
-	})
+	}
 }
 
 // The policy functions alone, for the facts the store never produces
@@ -370,183 +370,183 @@ func TestMembershipPeriod(t *testing.T) {
 
 // ViewerFor turns the membership's last day into a period that ends at the
 // following midnight, so a meeting on the last day still counts.
-func TestViewerForEndDate(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		st, db, _ := openStore(t, db)
-		ctx := context.Background()
-		body := &sessions.Body{Name: "Stadt"}
-		must(t, st.CreateBody(ctx, body))
-		org := &sessions.Organization{BodyID: body.ID, Name: "Rat", Classification: sessions.ClassCouncil}
-		must(t, st.CreateOrganization(ctx, org))
-		p := &sessions.Person{BodyID: body.ID, FamilyName: "Muster"}
-		must(t, st.CreatePerson(ctx, p))
-		must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, StartDate: "2020-05-01", EndDate: "2026-04-30"}))
-		v := accountViewer(t, st, db, &accounts.Account{Name: "muster", Role: access.RoleMember, PersonID: p.ID})
-		berlin, _ := time.LoadLocation("Europe/Berlin")
-		for _, tc := range []struct {
-			at   time.Time
-			want bool
-		}{
-			{time.Date(2020, 4, 30, 23, 59, 0, 0, berlin), false},
-			{time.Date(2020, 5, 1, 0, 0, 0, 0, berlin), true},
-			{time.Date(2026, 4, 30, 23, 59, 0, 0, berlin), true},
-			{time.Date(2026, 5, 1, 0, 0, 0, 0, berlin), false},
-		} {
-			if got := v.MemberOf(org.ID, tc.at); got != tc.want {
-				t.Errorf("member at %v: %v, want %v", tc.at, got, tc.want)
-			}
+func TestViewerForEndDate(t *testing.T) { dbtest.Each(t, testViewerForEndDate) }
+
+func testViewerForEndDate(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
+	ctx := context.Background()
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, st.CreateBody(ctx, body))
+	org := &sessions.Organization{BodyID: body.ID, Name: "Rat", Classification: sessions.ClassCouncil}
+	must(t, st.CreateOrganization(ctx, org))
+	p := &sessions.Person{BodyID: body.ID, FamilyName: "Muster"}
+	must(t, st.CreatePerson(ctx, p))
+	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: org.ID, StartDate: "2020-05-01", EndDate: "2026-04-30"}))
+	v := accountViewer(t, st, db, &accounts.Account{Name: "muster", Role: access.RoleMember, PersonID: p.ID})
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tc := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{time.Date(2020, 4, 30, 23, 59, 0, 0, berlin), false},
+		{time.Date(2020, 5, 1, 0, 0, 0, 0, berlin), true},
+		{time.Date(2026, 4, 30, 23, 59, 0, 0, berlin), true},
+		{time.Date(2026, 5, 1, 0, 0, 0, 0, berlin), false},
+	} {
+		if got := v.MemberOf(org.ID, tc.at); got != tc.want {
+			t.Errorf("member at %v: %v, want %v", tc.at, got, tc.want)
 		}
-	})
+	}
 }
 
 // A refused object is indistinguishable from a missing one: same code,
 // same message.
-func TestRefusedLooksMissing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		ctx := context.Background()
-		anon := c.viewers["anonymous"]
-		const missing = 999999
-		for _, tc := range []struct {
-			name    string
-			find    func(id int64) error
-			refused int64
-		}{
-			{"meeting", func(id int64) error { _, err := c.store.FindMeetingByID(ctx, anon, id); return err }, c.draft},
-			{"agenda", func(id int64) error { _, _, err := c.store.FindAgenda(ctx, anon, id); return err }, c.embargoed},
-			{"item", func(id int64) error { _, err := c.store.FindAgendaItemByID(ctx, anon, id); return err }, c.itemWithdrawn},
-			{"paper", func(id int64) error { _, err := c.store.FindPaperByID(ctx, anon, id); return err }, c.papers["2026/0002"]},
-			{"attachment", func(id int64) error { _, err := c.store.FindAttachmentByID(ctx, anon, id); return err }, c.attachments["late doc"]},
-			{"minutes", func(id int64) error { _, err := c.store.FindMinutes(ctx, anon, id); return err }, c.draft},
-			{"consultations", func(id int64) error { _, err := c.store.FindConsultations(ctx, anon, id); return err }, c.papers["2026/0006"]},
-		} {
-			refused, gone := tc.find(tc.refused), tc.find(missing)
-			if refused == nil || fmt.Sprint(refused) != fmt.Sprint(gone) {
-				t.Errorf("%s: refused %v, missing %v", tc.name, refused, gone)
-			}
-			if got, want := ratsmappe.ErrorMessage(refused), ratsmappe.ErrorMessage(gone); got != want {
-				t.Errorf("%s: refused says %q, missing says %q", tc.name, got, want)
-			}
+func TestRefusedLooksMissing(t *testing.T) { dbtest.Each(t, testRefusedLooksMissing) }
+
+func testRefusedLooksMissing(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	anon := c.viewers["anonymous"]
+	const missing = 999999
+	for _, tc := range []struct {
+		name    string
+		find    func(id int64) error
+		refused int64
+	}{
+		{"meeting", func(id int64) error { _, err := c.store.FindMeetingByID(ctx, anon, id); return err }, c.draft},
+		{"agenda", func(id int64) error { _, _, err := c.store.FindAgenda(ctx, anon, id); return err }, c.embargoed},
+		{"item", func(id int64) error { _, err := c.store.FindAgendaItemByID(ctx, anon, id); return err }, c.itemWithdrawn},
+		{"paper", func(id int64) error { _, err := c.store.FindPaperByID(ctx, anon, id); return err }, c.papers["2026/0002"]},
+		{"attachment", func(id int64) error { _, err := c.store.FindAttachmentByID(ctx, anon, id); return err }, c.attachments["late doc"]},
+		{"minutes", func(id int64) error { _, err := c.store.FindMinutes(ctx, anon, id); return err }, c.draft},
+		{"consultations", func(id int64) error { _, err := c.store.FindConsultations(ctx, anon, id); return err }, c.papers["2026/0006"]},
+	} {
+		refused, gone := tc.find(tc.refused), tc.find(missing)
+		if refused == nil || fmt.Sprint(refused) != fmt.Sprint(gone) {
+			t.Errorf("%s: refused %v, missing %v", tc.name, refused, gone)
 		}
-	})
+		if got, want := ratsmappe.ErrorMessage(refused), ratsmappe.ErrorMessage(gone); got != want {
+			t.Errorf("%s: refused says %q, missing says %q", tc.name, got, want)
+		}
+	}
 }
 
 // A stub never carries the real title, result, resolution or exclusions.
-func TestStubHidesTitle(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		ctx := context.Background()
-		must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{Result: ptr("abgelehnt"), Resolution: ptr("Der Ausschuss lehnt den Verkauf ab.")}))
-		_, items, err := c.store.FindAgenda(ctx, c.viewers["anonymous"], c.published)
-		must(t, err)
-		var numbers []string
-		for _, it := range items {
-			numbers = append(numbers, it.Number)
-			if it.Access == access.Stub {
-				if it.Title != sessions.StubTitle || it.Result != "" || it.Resolution != "" || it.Excluded != nil || it.PublicTitle != "" {
-					t.Errorf("stub %s carries more than number and public title: %+v", it.Number, it)
-				}
+func TestStubHidesTitle(t *testing.T) { dbtest.Each(t, testStubHidesTitle) }
+
+func testStubHidesTitle(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{Result: ptr("abgelehnt"), Resolution: ptr("Der Ausschuss lehnt den Verkauf ab.")}))
+	_, items, err := c.store.FindAgenda(ctx, c.viewers["anonymous"], c.published)
+	must(t, err)
+	var numbers []string
+	for _, it := range items {
+		numbers = append(numbers, it.Number)
+		if it.Access == access.Stub {
+			if it.Title != sessions.StubTitle || it.Result != "" || it.Resolution != "" || it.Excluded != nil || it.PublicTitle != "" {
+				t.Errorf("stub %s carries more than number and public title: %+v", it.Number, it)
 			}
 		}
-		if got, want := fmt.Sprint(numbers), "[Ö 1 N 1 Ö 3 N 2]"; got != want {
-			t.Errorf("anonymous agenda = %s, want %s (withdrawn Ö 2 gone)", got, want)
-		}
-		must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{PublicTitle: ptr("Grundstücksangelegenheit")}))
-		it, err := c.store.FindAgendaItemByID(ctx, c.viewers["other member"], c.itemNonPublic)
-		must(t, err)
-		if got, want := it.Title, "Grundstücksangelegenheit"; got != want {
-			t.Errorf("stub title = %q, want %q", got, want)
-		}
-	})
+	}
+	if got, want := fmt.Sprint(numbers), "[Ö 1 N 1 Ö 3 N 2]"; got != want {
+		t.Errorf("anonymous agenda = %s, want %s (withdrawn Ö 2 gone)", got, want)
+	}
+	must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{PublicTitle: ptr("Grundstücksangelegenheit")}))
+	it, err := c.store.FindAgendaItemByID(ctx, c.viewers["other member"], c.itemNonPublic)
+	must(t, err)
+	if got, want := it.Title, "Grundstücksangelegenheit"; got != want {
+		t.Errorf("stub title = %q, want %q", got, want)
+	}
 }
 
 // Lists and single reads agree, for every role, before and after an
 // embargo ends: an object is listed exactly when its single read succeeds.
-func TestListsAgreeWithReads(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		ctx := context.Background()
-		for _, shift := range []time.Duration{0, 2 * time.Hour} {
-			c.clock.t = c.clock.t.Add(shift)
-			for _, role := range roles {
-				v := c.viewers[role]
-				where := fmt.Sprintf("%s at +%v", role, shift)
+func TestListsAgreeWithReads(t *testing.T) { dbtest.Each(t, testListsAgreeWithReads) }
 
-				ms, err := c.store.FindMeetings(ctx, v, sessions.MeetingFilter{})
-				must(t, err)
-				agree(t, where+": meetings", ids(ms, func(m *sessions.Meeting) int64 { return m.ID }), c.meetingIDs, func(id int64) bool {
-					_, err := c.store.FindMeetingByID(ctx, v, id)
-					return err == nil
-				})
+func testListsAgreeWithReads(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	for _, shift := range []time.Duration{0, 2 * time.Hour} {
+		c.clock.t = c.clock.t.Add(shift)
+		for _, role := range roles {
+			v := c.viewers[role]
+			where := fmt.Sprintf("%s at +%v", role, shift)
 
-				var listedItems, listedAttachments []int64
-				for _, id := range c.meetingIDs {
-					_, items, err := c.store.FindAgenda(ctx, v, id)
-					if _, err2 := c.store.FindMeetingByID(ctx, v, id); (err == nil) != (err2 == nil) {
-						t.Errorf("%s: agenda of meeting %d: %v, meeting: %v", where, id, err, err2)
+			ms, err := c.store.FindMeetings(ctx, v, sessions.MeetingFilter{})
+			must(t, err)
+			agree(t, where+": meetings", ids(ms, func(m *sessions.Meeting) int64 { return m.ID }), c.meetingIDs, func(id int64) bool {
+				_, err := c.store.FindMeetingByID(ctx, v, id)
+				return err == nil
+			})
+
+			var listedItems, listedAttachments []int64
+			for _, id := range c.meetingIDs {
+				_, items, err := c.store.FindAgenda(ctx, v, id)
+				if _, err2 := c.store.FindMeetingByID(ctx, v, id); (err == nil) != (err2 == nil) {
+					t.Errorf("%s: agenda of meeting %d: %v, meeting: %v", where, id, err, err2)
+				}
+				for _, it := range items {
+					listedItems = append(listedItems, it.ID)
+					one, err := c.store.FindAgendaItemByID(ctx, v, it.ID)
+					if err != nil || one.Access != it.Access || one.Title != it.Title {
+						t.Errorf("%s: item %d listed as %v %q, read as %v", where, it.ID, it.Access, it.Title, err)
 					}
-					for _, it := range items {
-						listedItems = append(listedItems, it.ID)
-						one, err := c.store.FindAgendaItemByID(ctx, v, it.ID)
-						if err != nil || one.Access != it.Access || one.Title != it.Title {
-							t.Errorf("%s: item %d listed as %v %q, read as %v", where, it.ID, it.Access, it.Title, err)
-						}
-						as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
-						must(t, err)
-						listedAttachments = append(listedAttachments, ids(as, func(a *sessions.Attachment) int64 { return a.ID })...)
-					}
-					as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{MeetingID: id})
+					as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
 					must(t, err)
 					listedAttachments = append(listedAttachments, ids(as, func(a *sessions.Attachment) int64 { return a.ID })...)
 				}
-				agree(t, where+": agenda items", listedItems, c.itemIDs, func(id int64) bool {
-					_, err := c.store.FindAgendaItemByID(ctx, v, id)
-					return err == nil
-				})
-
-				ps, err := c.store.FindPapers(ctx, v, sessions.PaperFilter{})
+				as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{MeetingID: id})
 				must(t, err)
-				agree(t, where+": papers", ids(ps, func(p *sessions.Paper) int64 { return p.ID }), c.paperIDs, func(id int64) bool {
-					_, err := c.store.FindPaperByID(ctx, v, id)
-					return err == nil
-				})
-				for _, id := range c.paperIDs {
-					as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{PaperID: id})
-					must(t, err)
-					listedAttachments = append(listedAttachments, ids(as, func(a *sessions.Attachment) int64 { return a.ID })...)
+				listedAttachments = append(listedAttachments, ids(as, func(a *sessions.Attachment) int64 { return a.ID })...)
+			}
+			agree(t, where+": agenda items", listedItems, c.itemIDs, func(id int64) bool {
+				_, err := c.store.FindAgendaItemByID(ctx, v, id)
+				return err == nil
+			})
+
+			ps, err := c.store.FindPapers(ctx, v, sessions.PaperFilter{})
+			must(t, err)
+			agree(t, where+": papers", ids(ps, func(p *sessions.Paper) int64 { return p.ID }), c.paperIDs, func(id int64) bool {
+				_, err := c.store.FindPaperByID(ctx, v, id)
+				return err == nil
+			})
+			for _, id := range c.paperIDs {
+				as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{PaperID: id})
+				must(t, err)
+				listedAttachments = append(listedAttachments, ids(as, func(a *sessions.Attachment) int64 { return a.ID })...)
+			}
+			agree(t, where+": attachments", listedAttachments, c.attachmentIDs, func(id int64) bool {
+				_, err := c.store.FindAttachmentByID(ctx, v, id)
+				return err == nil
+			})
+
+			// Whatever attachment is listed, its document can be read.
+			for _, id := range listedAttachments {
+				a, err := c.store.FindAttachmentByID(ctx, v, id)
+				must(t, err)
+				if acc, err := c.store.DocumentAccess(ctx, v, a.DocumentID); err != nil || acc != access.Full {
+					t.Errorf("%s: attachment %d listed, document %d refused", where, id, a.DocumentID)
 				}
-				agree(t, where+": attachments", listedAttachments, c.attachmentIDs, func(id int64) bool {
-					_, err := c.store.FindAttachmentByID(ctx, v, id)
-					return err == nil
-				})
+			}
 
-				// Whatever attachment is listed, its document can be read.
-				for _, id := range listedAttachments {
-					a, err := c.store.FindAttachmentByID(ctx, v, id)
-					must(t, err)
-					if acc, err := c.store.DocumentAccess(ctx, v, a.DocumentID); err != nil || acc != access.Full {
-						t.Errorf("%s: attachment %d listed, document %d refused", where, id, a.DocumentID)
-					}
-				}
-
-				visible, err := c.store.FilterDocuments(ctx, v, c.allDocs)
+			visible, err := c.store.FilterDocuments(ctx, v, c.allDocs)
+			must(t, err)
+			agree(t, where+": documents", visible, c.allDocs, func(id int64) bool {
+				acc, err := c.store.DocumentAccess(ctx, v, id)
 				must(t, err)
-				agree(t, where+": documents", visible, c.allDocs, func(id int64) bool {
-					acc, err := c.store.DocumentAccess(ctx, v, id)
-					must(t, err)
-					return acc == access.Full
-				})
+				return acc == access.Full
+			})
 
-				mins, err := c.store.FindMinutes(ctx, v, c.published)
-				must(t, err)
-				for _, m := range mins {
-					if acc, _ := c.store.DocumentAccess(ctx, v, m.DocumentID); acc != access.Full {
-						t.Errorf("%s: minutes %d listed, document refused", where, m.ID)
-					}
+			mins, err := c.store.FindMinutes(ctx, v, c.published)
+			must(t, err)
+			for _, m := range mins {
+				if acc, _ := c.store.DocumentAccess(ctx, v, m.DocumentID); acc != access.Full {
+					t.Errorf("%s: minutes %d listed, document refused", where, m.ID)
 				}
 			}
 		}
-	})
+	}
 }
 
 // agree checks that listed holds exactly those of all for which read
@@ -575,25 +575,25 @@ func ids[T any](xs []T, id func(T) int64) []int64 {
 
 // FilterDocuments keeps the caller's order and drops what the viewer may
 // not see, including ids that do not exist.
-func TestFilterDocumentsOrder(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		c := newCouncil(t, db)
-		ctx := context.Background()
-		in := []int64{c.docs["public minutes"], 999999, c.docs["late doc"], c.docs["public doc"], c.docs["draft doc"]}
-		got, err := c.store.FilterDocuments(ctx, c.viewers["anonymous"], in)
-		must(t, err)
-		if want := []int64{c.docs["public minutes"], c.docs["public doc"]}; !slices.Equal(got, want) {
-			t.Errorf("anonymous: %v, want %v", got, want)
-		}
-		got, err = c.store.FilterDocuments(ctx, c.viewers["member"], in)
-		must(t, err)
-		if want := []int64{c.docs["public minutes"], c.docs["late doc"], c.docs["public doc"]}; !slices.Equal(got, want) {
-			t.Errorf("member: %v, want %v", got, want)
-		}
-		got, err = c.store.FilterDocuments(ctx, c.viewers["anonymous"], nil)
-		must(t, err)
-		if len(got) != 0 {
-			t.Errorf("nothing in, %v out", got)
-		}
-	})
+func TestFilterDocumentsOrder(t *testing.T) { dbtest.Each(t, testFilterDocumentsOrder) }
+
+func testFilterDocumentsOrder(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	in := []int64{c.docs["public minutes"], 999999, c.docs["late doc"], c.docs["public doc"], c.docs["draft doc"]}
+	got, err := c.store.FilterDocuments(ctx, c.viewers["anonymous"], in)
+	must(t, err)
+	if want := []int64{c.docs["public minutes"], c.docs["public doc"]}; !slices.Equal(got, want) {
+		t.Errorf("anonymous: %v, want %v", got, want)
+	}
+	got, err = c.store.FilterDocuments(ctx, c.viewers["member"], in)
+	must(t, err)
+	if want := []int64{c.docs["public minutes"], c.docs["late doc"], c.docs["public doc"]}; !slices.Equal(got, want) {
+		t.Errorf("member: %v, want %v", got, want)
+	}
+	got, err = c.store.FilterDocuments(ctx, c.viewers["anonymous"], nil)
+	must(t, err)
+	if len(got) != 0 {
+		t.Errorf("nothing in, %v out", got)
+	}
 }

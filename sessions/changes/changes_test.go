@@ -123,126 +123,126 @@ func (f *fixture) since(t *testing.T, seq int64) (kinds []string, docs []int64) 
 // feed in its own transaction, with the documents whose search records
 // follow from it; account, sign-in and audit writes (a member's every
 // request) do not, so they never empty the portal cache.
-func TestFeedRecordsWhatChanged(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		ctx := context.Background()
-		f := newFixture(t, db)
-		for _, c := range []struct {
-			name   string
-			change func() error
-			kind   string  // a kind the change records; "" for none at all
-			docs   []int64 // the documents it names
-		}{
-			{"body renamed", func() error { return f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Neustadt"}) }, "body", nil},
-			{"person added", func() error {
-				return f.st.CreatePerson(ctx, &sessions.Person{BodyID: f.body, FamilyName: "Muster"})
-			}, "person", nil},
-			{"council meeting published", func() error { return f.st.PublishMeeting(ctx, f.council, time.Now()) }, "meeting", []int64{f.councilDoc, f.paperDoc}},
-			// The exclusion follows the matter: excluded on the committee's
-			// item, the person loses the council's document too.
-			{"exclusion on the committee's item", func() error { return f.st.AddExclusion(ctx, f.committeeItem, f.person, "befangen") }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
-			{"exclusion lifted", func() error { return f.st.RemoveExclusion(ctx, f.committeeItem, f.person) }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
-			{"membership", func() error {
-				return f.st.CreateMembership(ctx, &sessions.Membership{PersonID: f.person, OrganizationID: f.org, StartDate: "2024-01-01"})
-			}, "membership", []int64{f.councilDoc, f.paperDoc}},
-			{"document renamed by plain SQL", func() error {
-				_, err := f.db.ExecContext(ctx, `UPDATE documents SET title = 'Neu' WHERE id = ?`, f.paperDoc)
-				return err
-			}, "document", []int64{f.paperDoc}},
-			// Plain SQL: these tables are about to leave package sessions.
-			{"account, sign-in and audit entry", func() error {
-				_, err := f.db.ExecContext(ctx, `INSERT INTO accounts (id, name, display_name, role, created, modified)
-					VALUES (1, 'anna', 'Anna', 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-					INSERT INTO sign_ins (token_hash, account_id, created, last_seen) VALUES ('x', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-					INSERT INTO audit_log (at, account_id, actor, action) VALUES ('2026-01-01T00:00:00Z', 1, 'anna', 'meeting.publish')`)
-				return err
-			}, "", nil},
-		} {
-			before, err := changes.Newest(ctx, f.db)
-			must(t, err)
-			if err := c.change(); err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			kinds, docs := f.since(t, before)
-			if c.kind == "" {
-				if len(kinds) != 0 {
-					t.Errorf("%s: recorded %v, want nothing", c.name, kinds)
-				}
-				continue
-			}
-			if !slices.Contains(kinds, c.kind) {
-				t.Errorf("%s: recorded %v, want %q among them", c.name, kinds, c.kind)
-			}
-			slices.Sort(c.docs)
-			if !slices.Equal(docs, c.docs) {
-				t.Errorf("%s: names documents %v, want %v", c.name, docs, c.docs)
-			}
+func TestFeedRecordsWhatChanged(t *testing.T) { dbtest.Each(t, testFeedRecordsWhatChanged) }
+
+func testFeedRecordsWhatChanged(t *testing.T, db *sql.DB) {
+	ctx := context.Background()
+	f := newFixture(t, db)
+	for _, c := range []struct {
+		name   string
+		change func() error
+		kind   string  // a kind the change records; "" for none at all
+		docs   []int64 // the documents it names
+	}{
+		{"body renamed", func() error { return f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Neustadt"}) }, "body", nil},
+		{"person added", func() error {
+			return f.st.CreatePerson(ctx, &sessions.Person{BodyID: f.body, FamilyName: "Muster"})
+		}, "person", nil},
+		{"council meeting published", func() error { return f.st.PublishMeeting(ctx, f.council, time.Now()) }, "meeting", []int64{f.councilDoc, f.paperDoc}},
+		// The exclusion follows the matter: excluded on the committee's
+		// item, the person loses the council's document too.
+		{"exclusion on the committee's item", func() error { return f.st.AddExclusion(ctx, f.committeeItem, f.person, "befangen") }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
+		{"exclusion lifted", func() error { return f.st.RemoveExclusion(ctx, f.committeeItem, f.person) }, "exclusion", []int64{f.councilDoc, f.paperDoc}},
+		{"membership", func() error {
+			return f.st.CreateMembership(ctx, &sessions.Membership{PersonID: f.person, OrganizationID: f.org, StartDate: "2024-01-01"})
+		}, "membership", []int64{f.councilDoc, f.paperDoc}},
+		{"document renamed by plain SQL", func() error {
+			_, err := f.db.ExecContext(ctx, `UPDATE documents SET title = 'Neu' WHERE id = ?`, f.paperDoc)
+			return err
+		}, "document", []int64{f.paperDoc}},
+		// Plain SQL: these tables are about to leave package sessions.
+		{"account, sign-in and audit entry", func() error {
+			_, err := f.db.ExecContext(ctx, `INSERT INTO accounts (id, name, display_name, role, created, modified)
+				VALUES (1, 'anna', 'Anna', 'member', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+				INSERT INTO sign_ins (token_hash, account_id, created, last_seen) VALUES ('x', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+				INSERT INTO audit_log (at, account_id, actor, action) VALUES ('2026-01-01T00:00:00Z', 1, 'anna', 'meeting.publish')`)
+			return err
+		}, "", nil},
+	} {
+		before, err := changes.Newest(ctx, f.db)
+		must(t, err)
+		if err := c.change(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
-	})
+		kinds, docs := f.since(t, before)
+		if c.kind == "" {
+			if len(kinds) != 0 {
+				t.Errorf("%s: recorded %v, want nothing", c.name, kinds)
+			}
+			continue
+		}
+		if !slices.Contains(kinds, c.kind) {
+			t.Errorf("%s: recorded %v, want %q among them", c.name, kinds, c.kind)
+		}
+		slices.Sort(c.docs)
+		if !slices.Equal(docs, c.docs) {
+			t.Errorf("%s: names documents %v, want %v", c.name, docs, c.docs)
+		}
+	}
 }
 
 // Compaction deletes only what every cursor has passed, never the newest
 // row, so the newest seq (the portal cache's generation) never goes back.
-func TestCompact(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		ctx := context.Background()
-		f := newFixture(t, db)
-		newest, err := changes.Newest(ctx, f.db)
-		must(t, err)
-		search, err := changes.Cursor(ctx, f.db, "search")
-		must(t, err)
-		if search != 0 {
-			t.Fatalf("the indexer's cursor is at %d before it ran, want 0", search)
+func TestCompact(t *testing.T) { dbtest.Each(t, testCompact) }
+
+func testCompact(t *testing.T, db *sql.DB) {
+	ctx := context.Background()
+	f := newFixture(t, db)
+	newest, err := changes.Newest(ctx, f.db)
+	must(t, err)
+	search, err := changes.Cursor(ctx, f.db, "search")
+	must(t, err)
+	if search != 0 {
+		t.Fatalf("the indexer's cursor is at %d before it ran, want 0", search)
+	}
+	if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+		t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
+	}
+	// Every consumer (the indexer, the members' notices) reads on.
+	var consumers []string
+	rows, err := f.db.Query(`SELECT consumer FROM changes_cursors ORDER BY consumer`)
+	must(t, err)
+	for rows.Next() {
+		var c string
+		must(t, rows.Scan(&c))
+		consumers = append(consumers, c)
+	}
+	must(t, rows.Close())
+	advance := func(seq int64) {
+		for _, c := range consumers {
+			must(t, changes.Advance(ctx, f.db, c, seq))
 		}
+	}
+	must(t, changes.Advance(ctx, f.db, "search", newest-3))
+	if len(consumers) > 1 {
 		if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
-			t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
+			t.Fatalf("compact behind another consumer's cursor deleted %d rows (%v), want 0", n, err)
 		}
-		// Every consumer (the indexer, the members' notices) reads on.
-		var consumers []string
-		rows, err := f.db.Query(`SELECT consumer FROM changes_cursors ORDER BY consumer`)
-		must(t, err)
-		for rows.Next() {
-			var c string
-			must(t, rows.Scan(&c))
-			consumers = append(consumers, c)
-		}
-		must(t, rows.Close())
-		advance := func(seq int64) {
-			for _, c := range consumers {
-				must(t, changes.Advance(ctx, f.db, c, seq))
-			}
-		}
-		must(t, changes.Advance(ctx, f.db, "search", newest-3))
-		if len(consumers) > 1 {
-			if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
-				t.Fatalf("compact behind another consumer's cursor deleted %d rows (%v), want 0", n, err)
-			}
-			advance(newest - 3)
-		}
-		if n, err := changes.Compact(ctx, f.db); err != nil || n != newest-3 {
-			t.Fatalf("compact deleted %d rows (%v), want %d", n, err, newest-3)
-		}
-		advance(newest)
-		if _, err := changes.Compact(ctx, f.db); err != nil {
-			t.Fatal(err)
-		}
-		var left int
-		must(t, f.db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&left))
-		if got, _ := changes.Newest(ctx, f.db); left != 1 || got != newest {
-			t.Errorf("after compacting everything: %d rows, newest %d; want 1 row, %d", left, got, newest)
-		}
-		if err := changes.Advance(ctx, f.db, "search", newest-1); err == nil {
-			t.Error("a cursor moved back")
-		}
-		if err := changes.Advance(ctx, f.db, "nobody", newest); err == nil {
-			t.Error("an unregistered consumer advanced")
-		}
-		// A change after compaction gets a seq above every earlier one.
-		must(t, f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Altstadt"}))
-		if got, _ := changes.Newest(ctx, f.db); got <= newest {
-			t.Errorf("newest after a change: %d, want above %d", got, newest)
-		}
-	})
+		advance(newest - 3)
+	}
+	if n, err := changes.Compact(ctx, f.db); err != nil || n != newest-3 {
+		t.Fatalf("compact deleted %d rows (%v), want %d", n, err, newest-3)
+	}
+	advance(newest)
+	if _, err := changes.Compact(ctx, f.db); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	must(t, f.db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&left))
+	if got, _ := changes.Newest(ctx, f.db); left != 1 || got != newest {
+		t.Errorf("after compacting everything: %d rows, newest %d; want 1 row, %d", left, got, newest)
+	}
+	if err := changes.Advance(ctx, f.db, "search", newest-1); err == nil {
+		t.Error("a cursor moved back")
+	}
+	if err := changes.Advance(ctx, f.db, "nobody", newest); err == nil {
+		t.Error("an unregistered consumer advanced")
+	}
+	// A change after compaction gets a seq above every earlier one.
+	must(t, f.st.UpdateBody(ctx, &sessions.Body{ID: f.body, Name: "Stadt Altstadt"}))
+	if got, _ := changes.Newest(ctx, f.db); got <= newest {
+		t.Errorf("newest after a change: %d, want above %d", got, newest)
+	}
 }
 
 func must(t *testing.T, err error) {
