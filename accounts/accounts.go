@@ -33,10 +33,11 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-// Store keeps accounts, sign-ins and API tokens in SQL (SQLite), on the
-// same database as sessions.Store: an account may name a council person
-// (persons, from sessions' migrations), so the database must be migrated
-// with documents' and sessions' Migrations first.
+// Store keeps accounts, sign-ins and API tokens in SQL (SQLite or
+// PostgreSQL), on the same database as sessions.Store: an account may
+// name a council person (persons, from sessions' migrations), so the
+// database must be migrated with documents' and sessions' Migrations
+// first.
 type Store struct {
 	db  *sql.DB
 	now func() time.Time

@@ -16,9 +16,9 @@
 //
 // # Storage
 //
-// Store keeps everything in the SQLite database of package documents; the
-// schema is Migrations, applied with scope "sessions" after documents'
-// migrations, so that attachments and minutes can reference documents(id).
+// Store keeps everything in the database of package documents (SQLite or
+// PostgreSQL); the schema is Migrations (PostgresMigrations), applied
+// with scope "sessions" after documents' migrations, so that attachments and minutes can reference documents(id).
 // Documents and their versions belong to package documents; this package
 // only links to them. Times are stored as UTC text of fixed width, so text
 // order is time order. Store takes a clock, so that tests can move time.

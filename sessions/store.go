@@ -13,8 +13,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-// Store keeps the council's data in SQL (SQLite or PostgreSQL); all SQL of this package
-// is in its methods. Every Find… method for restricted objects — meetings,
+// Store keeps the council's data in SQL (SQLite or PostgreSQL); all SQL
+// of this package is in its methods. Every Find… method for restricted objects — meetings,
 // agenda items, papers, consultations, attachments, minutes — takes the
 // Viewer it answers for and applies the visibility policy: an object the
 // viewer may not see is reported exactly like a missing one (ENOTFOUND),
