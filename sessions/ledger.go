@@ -279,7 +279,7 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 // gets no stub. It does nothing if the ledger was seeded before, so cmd
 // runs it at every start after the migrations.
 func (s *Store) SeedLedger(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("seed ledger: %w", err)
 	}
@@ -308,7 +308,7 @@ func (s *Store) SeedLedger(ctx context.Context) error {
 // inTx runs fn in a transaction and, before committing, records in the
 // ledger what fn says it touched.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) (ledgerScope, error)) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (s *Store) catchUpVersions(ctx context.Context) error {
 	if err != nil || len(pending) == 0 {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("ledger: versions: %w", err)
 	}

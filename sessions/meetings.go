@@ -328,7 +328,7 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	if it.Number == "" {
 		it.NumberFixed = false
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func (s *Store) itemScope(ctx context.Context, tx *sql.Tx, id int64) (ledgerScop
 // in the count, so that the numbers members noted do not shift; an item
 // whose number is fixed by hand keeps it and takes no place in the count.
 func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}

@@ -372,7 +372,7 @@ func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 	default:
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Rolle %q für ein Dokument.", a.Role)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("attach: %w", err)
 	}
@@ -590,7 +590,7 @@ func (s *Store) SetMinutesState(ctx context.Context, id int64, state string) err
 	if !ok {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannter Status %q.", state)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("set minutes state: %w", err)
 	}

@@ -22,8 +22,9 @@ import (
 // legislative terms are public data. Write methods do not check roles;
 // the web layer lets only staff call them.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	dialect sqldb.Dialect
+	now     func() time.Time
 }
 
 // NewStore returns a Store on db (migrated with documents' and this
@@ -33,7 +34,25 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, dialect: sqldb.DialectOf(db), now: now}
+}
+
+// begin starts a write transaction that holds the database's write lock
+// from its start to its end, as every SQLite transaction of this store
+// does (documents/sqlite begins them IMMEDIATE): on PostgreSQL it locks
+// the row of write_lock first, so that what the transaction reads before
+// it writes is not changed by a concurrent writer meanwhile. Every write
+// transaction of this package begins here.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil || s.dialect != sqldb.Postgres {
+		return tx, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM write_lock WHERE id = 1 FOR UPDATE`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // Now returns the store's current time.

@@ -225,6 +225,19 @@ CREATE TRIGGER audit_log_append_only_d BEFORE DELETE ON audit_log
 CREATE TRIGGER audit_log_append_only_t BEFORE TRUNCATE ON audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION ratsmappe_refuse('the audit log is append-only');
 
+-- The council's write lock: what SQLite's one writer gives every write
+-- transaction. A transaction of the sessions store that reads before it
+-- writes (the next position on an agenda, the next consultation id, the
+-- ledger's last states) locks this one row first and holds it to its
+-- commit, so that its reads see every earlier writer's commit and no
+-- later writer's reads come before its own writes. The changes feed's
+-- triggers (scope changes) take the same lock for every statement on a
+-- table they watch.
+CREATE TABLE write_lock (
+	id INTEGER PRIMARY KEY CHECK (id = 1)
+);
+INSERT INTO write_lock (id) VALUES (1);
+
 -- json_each(text) reads a list of ids bound as one parameter — a JSON
 -- array of integers, as the stores encode it (sessions' idList) — as a
 -- table whose column value is BIGINT, so that the stores' SQL

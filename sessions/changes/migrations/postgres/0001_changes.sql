@@ -7,10 +7,10 @@
 -- seq commit before a lower one, or it would pass the lower one for
 -- good. SQLite's one writer gives that; a PostgreSQL sequence does not
 -- (transactions commit out of seq order). So every statement that writes
--- a watched table first locks the one row of changes_writer, before it
--- touches a row of its own (a statement-level BEFORE trigger, so that a
--- writer never holds a watched row while it waits), and holds it to its
--- commit: writers of watched tables commit one after the other, as on
+-- a watched table first locks the one row of write_lock (sessions' 0001),
+-- before it touches a row of its own (a statement-level BEFORE trigger,
+-- so that a writer never holds a watched row while it waits), and holds
+-- it to its commit: writers of watched tables commit one after the other, as on
 -- SQLite, and seqs are drawn under the lock, so they commit in order.
 -- Writers of other tables (accounts, sign-ins, annotations, the audit
 -- log) do not wait. The web's portal cache was never in PostgreSQL, so
@@ -29,15 +29,9 @@ CREATE TABLE changes_cursors (
 	seq      BIGINT NOT NULL
 );
 
--- The one row every writer of a watched table locks (see above).
-CREATE TABLE changes_writer (
-	id INTEGER PRIMARY KEY CHECK (id = 1)
-);
-INSERT INTO changes_writer (id) VALUES (1);
-
 CREATE FUNCTION changes_lock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM 1 FROM changes_writer WHERE id = 1 FOR UPDATE;
+	PERFORM 1 FROM write_lock WHERE id = 1 FOR UPDATE;
 	RETURN NULL;
 END
 $$;
