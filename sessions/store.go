@@ -39,16 +39,17 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 
 // begin starts a write transaction that holds the database's write lock
 // from its start to its end, as every SQLite transaction of this store
-// does (documents/sqlite begins them IMMEDIATE): on PostgreSQL it locks
-// the row of write_lock first, so that what the transaction reads before
-// it writes is not changed by a concurrent writer meanwhile. Every write
+// does (documents/sqlite begins them IMMEDIATE): on PostgreSQL it takes
+// the write lock of this package's migrations first, so that what the
+// transaction reads before it writes is not changed by a concurrent
+// writer meanwhile. Every write
 // transaction of this package begins here.
 func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil || s.dialect != sqldb.Postgres {
 		return tx, err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM write_lock WHERE id = 1 FOR UPDATE`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT ratsmappe_lock_writers()`); err != nil {
 		tx.Rollback()
 		return nil, err
 	}

@@ -255,7 +255,7 @@ func must(t *testing.T, err error) {
 // A consumer that follows the feed by cursor sees every row, while
 // several writers change watched tables at once and take their time to
 // commit: no seq becomes visible before a lower one. (On PostgreSQL this
-// holds only because the feed's writers serialise on write_lock;
+// holds only because the feed's writers serialise on the write lock;
 // without that lock the reader passes rows still uncommitted.)
 func TestReaderNeverSkipsARow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {

@@ -225,18 +225,18 @@ CREATE TRIGGER audit_log_append_only_d BEFORE DELETE ON audit_log
 CREATE TRIGGER audit_log_append_only_t BEFORE TRUNCATE ON audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION ratsmappe_refuse('the audit log is append-only');
 
--- The council's write lock: what SQLite's one writer gives every write
--- transaction. A transaction of the sessions store that reads before it
--- writes (the next position on an agenda, the next consultation id, the
--- ledger's last states) locks this one row first and holds it to its
--- commit, so that its reads see every earlier writer's commit and no
--- later writer's reads come before its own writes. The changes feed's
--- triggers (scope changes) take the same lock for every statement on a
--- table they watch.
-CREATE TABLE write_lock (
-	id INTEGER PRIMARY KEY CHECK (id = 1)
-);
-INSERT INTO write_lock (id) VALUES (1);
+-- ratsmappe_lock_writers takes the council's write lock, what SQLite's
+-- one writer gives every write transaction, and holds it to the end of
+-- the transaction. A transaction of the sessions store that reads before
+-- it writes (the next position on an agenda, the next consultation id,
+-- the ledger's last states) takes it first, so that its reads see every
+-- earlier writer's commit and no later writer reads before its writes
+-- commit. The changes feed's triggers (scope changes) take it for every
+-- statement on a table they watch. An advisory lock (key "ratswrit"),
+-- not a row: nothing to copy, dump or vacuum.
+CREATE FUNCTION ratsmappe_lock_writers() RETURNS void LANGUAGE sql AS $$
+	SELECT pg_advisory_xact_lock(CAST(x'7261747377726974' AS BIGINT))
+$$;
 
 -- json_each(text) reads a list of ids bound as one parameter — a JSON
 -- array of integers, as the stores encode it (sessions' idList) — as a

@@ -7,8 +7,8 @@
 -- seq commit before a lower one, or it would pass the lower one for
 -- good. SQLite's one writer gives that; a PostgreSQL sequence does not
 -- (transactions commit out of seq order). So every statement that writes
--- a watched table first locks the one row of write_lock (sessions' 0001),
--- before it touches a row of its own (a statement-level BEFORE trigger,
+-- a watched table first takes the write lock (ratsmappe_lock_writers,
+-- sessions' 0001), before it touches a row of its own (a statement-level BEFORE trigger,
 -- so that a writer never holds a watched row while it waits), and holds
 -- it to its commit: writers of watched tables commit one after the other, as on
 -- SQLite, and seqs are drawn under the lock, so they commit in order.
@@ -31,7 +31,7 @@ CREATE TABLE changes_cursors (
 
 CREATE FUNCTION changes_lock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM 1 FROM write_lock WHERE id = 1 FOR UPDATE;
+	PERFORM ratsmappe_lock_writers();
 	RETURN NULL;
 END
 $$;
