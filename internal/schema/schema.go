@@ -51,6 +51,8 @@ func (s Scope) For(d sqldb.Dialect) fs.FS {
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
 		"documents": documents.PostgresMigrations(),
+		"sessions":  sessions.PostgresMigrations(),
+		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
 	}
 }
