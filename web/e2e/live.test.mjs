@@ -7,7 +7,9 @@
 // vote on a non-public item from which clara is excluded: her tablet says
 // she does not take part and offers no buttons, the server refuses her
 // ballot, and neither the display nor an anonymous follower of the stream
-// ever sees that vote. axe-core finds nothing on the new pages.
+// ever sees that vote. The livestream overlay shows the public item, its
+// speaker and its result, and nothing at all while the non-public item is
+// called. axe-core finds nothing on the new pages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -57,13 +59,13 @@ function follow(id) {
   return { text: () => events.join(""), stop: () => ctl.abort() };
 }
 
-async function axe(page, what) {
+async function axe(page, what, min = 10) {
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () =>
     await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
   const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
   assert.deepEqual(found, [], what);
-  assert.ok(result.passes.length > 10, `axe checked almost nothing on the ${what}`);
+  assert.ok(result.passes.length > min, `axe checked almost nothing on the ${what}: ${result.passes.length} rules`);
 }
 
 async function signIn(ctx, name, next) {
@@ -109,6 +111,19 @@ test("chair, three tablets and the chamber display follow one session", async ()
     });
   });
   await display.goto(`${base}/meetings/${id}/display`);
+  // The overlay as a streaming program's browser source would load it;
+  // it keeps every text it ever showed too.
+  const overlayCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "de-DE", bypassCSP: true });
+  const overlay = await overlayCtx.newPage();
+  overlay.on("pageerror", (e) => displayErrors.push("overlay: " + e.message));
+  await overlay.addInitScript(() => {
+    window.seen = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      new MutationObserver(() => window.seen.push(document.getElementById("display").textContent))
+        .observe(document.getElementById("display"), { subtree: true, childList: true, characterData: true });
+    });
+  });
+  await overlay.goto(`${base}/meetings/${id}/overlay`);
   await display.waitForFunction(() => /nicht begonnen/.test(document.getElementById("d-state").textContent));
 
   // The chair opens the session and records attendance.
@@ -132,6 +147,13 @@ test("chair, three tablets and the chamber display follow one session", async ()
     body: JSON.stringify({ person_id: clara, reason: "Persönliche Beteiligung (Test)" }) });
   assert.ok(r.status < 300, "exclusion: " + JSON.stringify(r.body));
   await chair.selectOption("#live-item", String(pub.id));
+  await chair.click("#live-call");
+  await overlay.waitForSelector("#display:not(.empty) #d-title");
+  assert.equal(await overlay.textContent("#d-title"), pub.title);
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speakers/${account("anna").person_id}/start`, { method: "POST" });
+  assert.ok(r.status < 300, "floor: " + JSON.stringify(r.body));
+  await overlay.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
+  await display.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
   await chair.selectOption("#live-kind", "open");
   await chair.selectOption("#live-rule", "simple");
   await chair.click("#live-open");
@@ -160,6 +182,10 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.waitForSelector("#live-result[data-adopted='true']");
   assert.match(await chair.textContent("#live-vote"), /Nicht beteiligt \(befangen\): .*Clara/);
   await display.screenshot({ path: join(shots, "live-3-display-result.png") });
+  await overlay.waitForSelector("#display:not(.empty) .d-result.adopted");
+  await overlay.screenshot({ path: join(shots, "live-3-overlay-result.png") });
+  // The lower third is a small page: few rules apply to it.
+  await axe(overlay, "livestream overlay", 5);
   await tablets.bernd.screenshot({ path: join(shots, "live-4-tablet-result.png") });
 
   // A vote on the non-public item: clara is excluded from it.
@@ -189,6 +215,11 @@ test("chair, three tablets and the chamber display follow one session", async ()
   assert.ok(!seen.includes(npTitle), "the display never shows the non-public item's title");
   assert.equal(await display.textContent("#d-vote"), "", "the display shows no vote of the non-public item");
   await display.screenshot({ path: join(shots, "live-6-display-nonpublic.png") });
+  assert.ok(await overlay.$eval("#display", (d) => d.classList.contains("empty") && getComputedStyle(d).display === "none"),
+    "the overlay shows nothing while the non-public item is called");
+  const onAir = await overlay.evaluate(() => window.seen.join("\n"));
+  assert.ok(!onAir.includes(npTitle), "the overlay never shows the non-public item's title");
+  assert.ok(!onAir.includes(np.number) && !onAir.includes(np.title), "the overlay never shows the non-public item's stub");
 
   // The chair closes the session; every page is accessible.
   chair.once("dialog", (d) => d.accept());
@@ -205,7 +236,7 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await axe(chair, "chair console");
   await axe(tablets.anna, "reader with the live panel");
   assert.deepEqual([...displayErrors, ...chair.errors, ...tablets.anna.errors, ...tablets.clara.errors], []);
-  for (const c of [chairCtx, displayCtx]) await c.close();
+  for (const c of [chairCtx, displayCtx, overlayCtx]) await c.close();
 });
 
 test("the chamber display speaks English and is accessible before the session", async () => {
