@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // vote opens a vote of kind on item, lets the members cast their
@@ -87,4 +91,50 @@ func TestPersonPageListsNamedVotes(t *testing.T) {
 	if _, _, body := e.page("", fmt.Sprintf("/meetings/%d", e.meeting)); !strings.Contains(body, `<a href="`+anna+`">Anna Muster</a>`) {
 		t.Errorf("the meeting page does not link anna's name:\n%s", body)
 	}
+}
+
+// A faction's speaking time on an item (Redezeitkontingent): the live
+// view and the speaker list carry the limit, each speaker's faction and
+// the time each faction's finished speeches took.
+func TestLiveFactionSpeakingTime(t *testing.T) {
+	e := newLiveEnv(t)
+	ctx := context.Background()
+	spd := &sessions.Organization{BodyID: 1, Name: "Fraktion SPD", ShortName: "SPD", Classification: sessions.ClassFaction}
+	must(t, e.st.CreateOrganization(ctx, spd))
+	for _, n := range []string{"anna", "bert"} {
+		must(t, e.st.CreateMembership(ctx, &sessions.Membership{PersonID: e.person[n], OrganizationID: spd.ID, StartDate: "2024-01-01"}))
+	}
+	citizen := e.follow("")
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
+	e.attend("anna", "bert", "carl")
+	e.want(204, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/current", e.meeting), map[string]any{"item": e.public})
+	limit := fmt.Sprintf("/items/%d/speaking-limit", e.public)
+	e.want(400, "bad_limit", "clerk", "PUT", limit, map[string]any{"faction_seconds": -1})
+	e.want(204, "", "clerk", "PUT", limit, map[string]any{"seconds": 120})
+	e.want(204, "", "clerk", "PUT", limit, map[string]any{"faction_seconds": 600})
+	e.want(204, "", "clerk", "POST", fmt.Sprintf("/items/%d/speakers/%d/start", e.public, e.person["bert"]), nil)
+	e.want(204, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/speech/end", e.meeting), nil)
+	// Bert spoke for 90 seconds (the test moves the start back).
+	var ended string
+	must(t, e.db.QueryRow(`SELECT ended_at FROM live_speakers WHERE person_id = ?`, e.person["bert"]).Scan(&ended))
+	end, err := time.Parse(time.RFC3339Nano, ended)
+	must(t, err)
+	_, err = e.db.Exec(`UPDATE live_speakers SET started_at = ? WHERE person_id = ?`,
+		end.Add(-90*time.Second).UTC().Format("2006-01-02T15:04:05.000000000Z07:00"), e.person["bert"])
+	must(t, err)
+	e.want(204, "", "anna", "POST", fmt.Sprintf("/items/%d/speakers", e.public), nil)
+	e.want(204, "", "carl", "POST", fmt.Sprintf("/items/%d/speakers", e.public), nil)
+	list := e.want(200, "", "", "GET", fmt.Sprintf("/items/%d/speakers", e.public), nil)
+	if list["limit_seconds"] != 120.0 || list["faction_limit_seconds"] != 600.0 {
+		t.Fatalf("limits: %v", list)
+	}
+	fs := list["factions"].([]any)
+	if len(fs) != 1 || fs[0].(map[string]any)["name"] != "SPD" || fs[0].(map[string]any)["used_seconds"] != 90.0 {
+		t.Fatalf("factions' time: %v", fs)
+	}
+	w := list["waiting"].([]any)
+	if len(w) != 2 || w[0].(map[string]any)["faction"] != float64(spd.ID) || w[1].(map[string]any)["faction"] != nil {
+		t.Fatalf("waiting speakers' factions: %v", w)
+	}
+	citizen.until(t, "citizen", `"faction_limit_seconds":600`, `"name":"SPD","used_seconds":90`)
 }
