@@ -148,6 +148,11 @@ test("chair, three tablets and the chamber display follow one session", async ()
   assert.ok(r.status < 300, "floor: " + JSON.stringify(r.body));
   await overlay.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
   await display.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
+  // The speaking time per person and the faction's (anna is in the CDU).
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speaking-limit`, { method: "PUT", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ seconds: 120, faction_seconds: 600 }) });
+  assert.equal(r.status, 204, "speaking limit: " + JSON.stringify(r.body));
+  await overlay.waitForFunction(() => /Es spricht: Anna Beispiel \(CDU\) · 0:\d\d von 2:00 · CDU noch (10:00|9:\d\d)/.test(document.getElementById("d-speaker").textContent));
   await chair.selectOption("#live-kind", "open");
   await chair.selectOption("#live-rule", "simple");
   await chair.click("#live-open");

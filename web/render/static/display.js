@@ -18,7 +18,7 @@
     adopted: "Adopted", rejected: "Rejected", yes: "Yes", no: "No", abstain: "Abstain",
     quorum: (p, r) => `Quorate: ${p} present, ${r} required`, noquorum: (p, r) => `Not quorate: ${p} present, ${r} required`,
     kinds: { open: "open vote", named: "roll-call vote", secret: "secret ballot" },
-    speaker: (n) => `Speaking: ${n}`,
+    speaker: (n) => `Speaking: ${n}`, time: (a, b) => `${a} of ${b}`, left: (f, x) => `${f}: ${x} left`,
   } : {
     before: "Die Sitzung hat noch nicht begonnen.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
     lost: "Verbindung unterbrochen – verbinde neu …", gone: "Diese Sitzung ist nicht öffentlich.",
@@ -26,7 +26,7 @@
     adopted: "Angenommen", rejected: "Abgelehnt", yes: "Ja", no: "Nein", abstain: "Enthaltung",
     quorum: (p, r) => `Beschlussfähig: ${p} anwesend, ${r} erforderlich`, noquorum: (p, r) => `Nicht beschlussfähig: ${p} anwesend, ${r} erforderlich`,
     kinds: { open: "offene Abstimmung", named: "namentliche Abstimmung", secret: "geheime Abstimmung" },
-    speaker: (n) => `Es spricht: ${n}`,
+    speaker: (n) => `Es spricht: ${n}`, time: (a, b) => `${a} von ${b}`, left: (f, x) => `${f} noch ${x}`,
   };
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
@@ -44,7 +44,13 @@
     }
     const sp = cur && s.speakers && s.speakers.current;
     $("d-speaker").hidden = !sp;
-    $("d-speaker").textContent = sp ? T.speaker(sp.name) : "";
+    speech = null;
+    if (sp) {
+      const f = (s.speakers.factions || []).find((x) => x.faction === sp.faction);
+      speech = { name: sp.name, started: Date.parse(sp.started_at), limit: s.speakers.limit_seconds,
+        faction: f, factionLimit: s.speakers.faction_limit_seconds };
+    }
+    tick();
     const box = $("d-vote");
     box.replaceChildren();
     const v = cur && s.vote;
@@ -70,6 +76,21 @@
     if ($("d-quorum")) $("d-quorum").textContent = q && s.running ? (q.reached ? T.quorum(q.present, q.required) : T.noquorum(q.present, q.required)) : "";
     root.dataset.version = String((+root.dataset.version || 0) + 1);
   }
+
+  // The speech running now, and its time against the limits per person
+  // and per faction (the faction's finished speeches plus this one),
+  // counted on the screen's clock every second.
+  let speech = null;
+  const mmss = (n) => `${Math.floor(n / 60)}:${String(n % 60).padStart(2, "0")}`;
+  function tick() {
+    if (!speech) { $("d-speaker").textContent = ""; return; }
+    const took = Math.max(0, Math.floor((Date.now() - speech.started) / 1000));
+    const parts = [T.speaker(speech.name) + (speech.faction ? ` (${speech.faction.name})` : "")];
+    if (speech.limit) parts.push(T.time(mmss(took), mmss(speech.limit)));
+    if (speech.faction && speech.factionLimit) parts.push(T.left(speech.faction.name, mmss(Math.max(0, speech.factionLimit - speech.faction.used_seconds - took))));
+    $("d-speaker").textContent = parts.join(" · ");
+  }
+  setInterval(tick, 1000);
 
   // follow reads the Server-Sent Events of the live view with fetch (an
   // EventSource would send the display's cookies) and calls show.
