@@ -126,6 +126,8 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
   await chair.waitForSelector("#live-quorum[data-reached='false']");
   await chair.click("#live-all-present");
+  // Quorum comes halfway through; the rest are recorded after it.
+  await chair.waitForFunction(() => /alle \d+ Mitglieder anwesend/.test(document.getElementById("live-done").textContent));
   await chair.waitForSelector("#live-quorum[data-reached='true']");
   const rows = await chair.$$eval("#live-console tbody tr", (trs) => trs.map((tr) => +tr.dataset.person));
   const others = rows.filter((p) => ![account("anna").person_id, account("bernd").person_id, clara].includes(p));
@@ -272,6 +274,7 @@ test("the chair records excused members and deputies and counts a show of hands"
   await chair.click("#live-start");
   await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
   await chair.click("#live-all-present");
+  await says(/alle \d+ Mitglieder anwesend/);
   await chair.waitForSelector("#live-quorum[data-reached='true']");
   const members = await chair.$$eval("#live-console tbody tr", (trs) => trs.map((tr) => +tr.dataset.person));
   const away = members.find((p) => p !== anna);

@@ -15,7 +15,7 @@
     before: "Not started.", running: "The session is running.", ended: "The session has ended.",
     start: "Open the session", end: "Close the session", endConfirm: "Close the session now?",
     attendance: "Attendance", present: "present", excused: "excused", absent: "absent", allPresent: "Everyone present",
-    marked: (n, s) => `Recorded: ${n} – ${s}.`, deputyFor: (n) => `deputy for ${n}`,
+    marked: (n, s) => `Recorded: ${n} – ${s}.`, allDone: (n) => `Recorded: all ${n} members present.`, deputyFor: (n) => `deputy for ${n}`,
     deputyTitle: "Deputy", deputy: "Deputy (person)", deputyOf: "Sitting for (member)", deputyAdd: "Record the deputy",
     deputyAsk: (d, m) => `${d} sits as deputy for ${m} and votes for that seat. ${m} must not be recorded present.`,
     deputyDone: (d, m) => `Recorded: ${d} sits as deputy for ${m}.`,
@@ -37,7 +37,7 @@
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
     start: "Sitzung eröffnen", end: "Sitzung schließen", endConfirm: "Die Sitzung jetzt schließen?",
     attendance: "Anwesenheit", present: "anwesend", excused: "entschuldigt", absent: "abwesend", allPresent: "Alle anwesend",
-    marked: (n, s) => `Eingetragen: ${n} – ${s}.`, deputyFor: (n) => `in Vertretung für ${n}`,
+    marked: (n, s) => `Eingetragen: ${n} – ${s}.`, allDone: (n) => `Eingetragen: alle ${n} Mitglieder anwesend.`, deputyFor: (n) => `in Vertretung für ${n}`,
     deputyTitle: "Vertretung", deputy: "Vertretung (Person)", deputyOf: "in Vertretung für (Mitglied)", deputyAdd: "Vertretung eintragen",
     deputyAsk: (d, m) => `${d} sitzt in Vertretung für ${m} und stimmt für diesen Sitz ab. ${m} darf nicht als anwesend eingetragen sein.`,
     deputyDone: (d, m) => `Eingetragen: ${d} sitzt in Vertretung für ${m}.`,
@@ -196,10 +196,18 @@
   endBtn.addEventListener("click", act(async () => {
     if (confirm(T.endConfirm)) await call("POST", `/api/v1/meetings/${id}/end`);
   }));
+  // "Alle anwesend" records one member after the other; until it is done
+  // it is not offered again, and it says when it is done.
   allBtn.addEventListener("click", act(async () => {
     const status = new Map(att.attendees.map((a) => [a.person, a.status]));
-    for (const p of att.members) if (status.get(p) !== "present") await call("PUT", `/api/v1/meetings/${id}/attendance/${p}`, { status: "present" });
+    allBtn.disabled = true;
+    try {
+      for (const p of att.members) if (status.get(p) !== "present") await call("PUT", `/api/v1/meetings/${id}/attendance/${p}`, { status: "present" });
+    } finally {
+      allBtn.disabled = false;
+    }
     await loadAttendance();
+    done.textContent = T.allDone(att.members.length);
   }));
   callBtn.addEventListener("click", act(() => call("PUT", `/api/v1/meetings/${id}/current`, { item: +itemSel.value })));
   document.getElementById("live-vote-form").addEventListener("submit", act(async () => {
