@@ -214,7 +214,8 @@ func TestLivePortalResults(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("meeting page: %d", res.StatusCode)
 	}
-	for _, want := range []string{"Ergebnis:</strong> angenommen (Ja: 1, Nein: 0, Enthaltung: 1)", "<dt>Ja</dt><dd>Anna Muster</dd>", "<dt>Enthaltung</dt><dd>Bert Muster</dd>", "<dt>Nein</dt><dd>–</dd>"} {
+	for _, want := range []string{"Ergebnis:</strong> angenommen (Ja: 1, Nein: 0, Enthaltung: 1)", fmt.Sprintf(`<dt>Ja</dt><dd><a href="/persons/%d">Anna Muster</a></dd>`, e.person["anna"]),
+		fmt.Sprintf(`<dt>Enthaltung</dt><dd><a href="/persons/%d">Bert Muster</a></dd>`, e.person["bert"]), "<dt>Nein</dt><dd>–</dd>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the meeting page lacks %q", want)
 		}

@@ -74,6 +74,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/meetings", s.portal.Meetings)
 		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
 		r.Get("/meetings/{id}/display", s.portal.Display) // the chamber display (issue 16)
+		r.Get("/meetings/{id}/overlay", s.portal.Overlay) // the livestream overlay (issue 16)
+		r.Get("/persons/{id}", s.portal.Person)           // how a member voted (issue 16)
 		r.Get("/search", s.portal.Search)
 	})
 	// --- Citizen alerts (alerts.go): subscribe, confirm, unsubscribe. ---

@@ -271,7 +271,11 @@ func (s *Store) minutesItem(ctx context.Context, it *sessions.AgendaItem, names 
 				return nil, err
 			}
 			for i, c := range choicesDE {
-				out = append(out, c[1]+": "+list(byChoice[i]))
+				names := make([]string, len(byChoice[i]))
+				for j, n := range byChoice[i] {
+					names[j] = n.Name
+				}
+				out = append(out, c[1]+": "+list(names))
 			}
 		}
 		if len(r.Excluded) > 0 {
@@ -321,10 +325,17 @@ func (c *nameCache) name(ctx context.Context, id int64) (string, error) {
 	return c.names[id], nil
 }
 
-// rollCall returns the names in roll call named by choice (yes, no,
-// abstain); a deputy is named "für" the member whose seat they held.
-func (c *nameCache) rollCall(ctx context.Context, named []NamedChoice) ([][]string, error) {
-	out := make([][]string, len(choicesDE))
+// RollName is a person in a roll call: a deputy is named "für" the
+// member whose seat they held.
+type RollName struct {
+	Person int64
+	Name   string
+}
+
+// rollCall returns the persons in roll call named by choice (yes, no,
+// abstain).
+func (c *nameCache) rollCall(ctx context.Context, named []NamedChoice) ([][]RollName, error) {
+	out := make([][]RollName, len(choicesDE))
 	for i, ch := range choicesDE {
 		for _, n := range named {
 			if n.Choice != ch[0] {
@@ -341,7 +352,7 @@ func (c *nameCache) rollCall(ctx context.Context, named []NamedChoice) ([][]stri
 				}
 				name += " (für " + seat + ")"
 			}
-			out[i] = append(out[i], name)
+			out[i] = append(out[i], RollName{Person: n.Person, Name: name})
 		}
 	}
 	return out, nil
@@ -394,8 +405,8 @@ func (s *Store) SaveMinutesSource(ctx context.Context, id int64, m MinutesSource
 // the portal shows it.
 type RollCall struct {
 	Vote    int64
-	Result  string     // the result in words
-	Choices [][]string // the names that chose yes, no, abstain
+	Result  string       // the result in words
+	Choices [][]RollName // who chose yes, no, abstain
 }
 
 // RollCalls returns the roll calls of the closed named votes on agenda

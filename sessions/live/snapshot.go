@@ -158,9 +158,11 @@ type View struct {
 
 // SpeakersView is the speaker list in the live view.
 type SpeakersView struct {
-	Current      *SpeakerView  `json:"current"`
-	Waiting      []SpeakerView `json:"waiting"`
-	LimitSeconds int           `json:"limit_seconds"`
+	Current             *SpeakerView  `json:"current"`
+	Waiting             []SpeakerView `json:"waiting"`
+	LimitSeconds        int           `json:"limit_seconds"`
+	FactionLimitSeconds int           `json:"faction_limit_seconds,omitempty"`
+	Factions            []FactionTime `json:"factions,omitempty"`
 }
 
 // SpeakerView is one speaker with their name.
@@ -275,7 +277,7 @@ func (snap *Snapshot) For(v access.Viewer, now time.Time) (view *View, ok bool) 
 			view.Vote = vv
 		}
 		if sp := snap.Speakers; sp != nil {
-			sv := &SpeakersView{Waiting: []SpeakerView{}, LimitSeconds: sp.LimitSeconds}
+			sv := &SpeakersView{Waiting: []SpeakerView{}, LimitSeconds: sp.LimitSeconds, FactionLimitSeconds: sp.FactionLimitSeconds, Factions: sp.Factions}
 			if sp.Current != nil {
 				sv.Current = &SpeakerView{Speaker: *sp.Current, Name: snap.Names[sp.Current.Person]}
 			}

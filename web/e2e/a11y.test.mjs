@@ -27,9 +27,10 @@ async function pages() {
   const meeting = api.data.find((m) => true);
   const detail = await (await fetch(base + "/api/v1/meetings/" + meeting.id)).json();
   const item = detail.agenda.find((i) => i.documents.length && i.papers);
+  const person = (await (await fetch(base + "/organizations/1")).text()).match(/href="(\/persons\/\d+)"/)[1];
   await searchReady();
   return [
-    "/", "/meetings", "/meetings/" + meeting.id, "/organizations", "/organizations/1",
+    "/", "/meetings", "/meetings/" + meeting.id, "/organizations", "/organizations/1", person,
     "/papers/" + item.papers[0].id, "/documents/" + item.documents[0].id, "/login", "/meetings/999999",
     "/search", "/search?q=Haushalt", "/search?q=Haushalt&kind=draft_resolution&from=2020-01-01", "/search?q=Quappwurzelbaum",
     "/documents/" + item.documents[0].id + "/diff?from=1",

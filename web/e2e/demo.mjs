@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
 
 export const root = new URL("../../", import.meta.url).pathname;
 
@@ -76,4 +78,18 @@ export function smallTargets(page, min) {
     }
     return out;
   }, min);
+}
+
+// axe runs axe-core's WCAG 2.1 A and AA rules on page and fails on any
+// violation; what names the page in the message. At least min rules must
+// have been checked (a small page, such as the livestream overlay, has
+// few to check).
+export async function axe(page, what, min = 10) {
+  const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: source });
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  assert.deepEqual(found, [], what);
+  assert.ok(result.passes.length > min, `axe checked almost nothing on the ${what}: ${result.passes.length} rules`);
 }

@@ -7,16 +7,22 @@
 // vote on a non-public item from which clara is excluded: her tablet says
 // she does not take part and offers no buttons, the server refuses her
 // ballot, and neither the display nor an anonymous follower of the stream
-// ever sees that vote. axe-core finds nothing on the new pages.
+// ever sees that vote. The livestream overlay shows the public item, its
+// speaker and its result, and nothing at all while the non-public item is
+// called. axe-core finds nothing on the new pages.
+//
+// The second test is the console beyond the vote itself: in a committee's
+// session the chair marks a member excused, records a council member as
+// the deputy for that seat, and closes a show of hands with counts
+// entered by hand, which the chamber display shows; then a roll call, and
+// the member's page (reached from the meeting page's link) lists how they
+// voted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
-import { root, startDemo, launchChromium, smallTargets } from "./demo.mjs";
+import { root, startDemo, launchChromium, smallTargets, axe } from "./demo.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const shots = join(root, "web/e2e/screenshots");
 let server, base, account, apiAs, browser;
 
@@ -31,18 +37,19 @@ after(async () => {
   server?.kill();
 });
 
-// A published council meeting with a public and a non-public item: all
-// three demo members sit in the council.
-async function pickMeeting() {
+// A published meeting of org (by default the council, where all three
+// demo members sit; anna and clara sit on the Bauausschuss) with a public
+// item and, unless publicOnly, a non-public one.
+async function pickMeeting(org = "Gemeinderat", publicOnly = false) {
   const list = (await apiAs("ratsbuero", "/api/v1/meetings?limit=200")).body.data;
   for (const m of list) {
-    if (m.organization !== "Gemeinderat" || !m.published) continue;
+    if (m.organization !== org || !m.published) continue;
     const d = (await apiAs("ratsbuero", "/api/v1/meetings/" + m.id)).body;
     const pub = d.agenda.find((i) => i.public && !i.withdrawn);
     const np = d.agenda.find((i) => !i.public && !i.withdrawn);
-    if (pub && np) return { meeting: d, pub, np };
+    if (pub && (np || publicOnly)) return { meeting: d, pub, np };
   }
-  throw new Error("no published council meeting with a public and a non-public item in the demo");
+  throw new Error(`no published meeting of ${org} with the items the test needs in the demo`);
 }
 
 // follow collects the events an anonymous follower of the stream gets.
@@ -57,13 +64,23 @@ function follow(id) {
   return { text: () => events.join(""), stop: () => ctl.abort() };
 }
 
-async function axe(page, what) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () =>
-    await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-  assert.deepEqual(found, [], what);
-  assert.ok(result.passes.length > 10, `axe checked almost nothing on the ${what}`);
+
+// watched opens path on a 1920 × 1080 screen that keeps in window.seen
+// every text (hidden ones too) the page's #display ever held; its script
+// errors go to errors.
+async function watched(path, errors) {
+  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "de-DE", bypassCSP: true });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => errors.push(`${path}: ${e.message}`));
+  await page.addInitScript(() => {
+    window.seen = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      new MutationObserver(() => window.seen.push(document.getElementById("display").textContent))
+        .observe(document.getElementById("display"), { subtree: true, childList: true, characterData: true });
+    });
+  });
+  await page.goto(base + path);
+  return { ctx, page };
 }
 
 async function signIn(ctx, name, next) {
@@ -96,19 +113,11 @@ test("chair, three tablets and the chamber display follow one session", async ()
     tablets[name] = await signIn(await browser.newContext(tablet), name, `/reader/meetings/${id}`);
     await tablets[name].waitForSelector("body[data-ready]");
   }
-  const displayCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "de-DE", bypassCSP: true });
-  const display = await displayCtx.newPage();
+  // The display, and the overlay as a streaming program's browser source
+  // would load it; each keeps every text it ever held.
   const displayErrors = [];
-  display.on("pageerror", (e) => displayErrors.push(e.message));
-  // The display keeps every text its vote box ever showed.
-  await display.addInitScript(() => {
-    window.seen = [];
-    document.addEventListener("DOMContentLoaded", () => {
-      new MutationObserver(() => window.seen.push(document.getElementById("display").innerText))
-        .observe(document.getElementById("display"), { subtree: true, childList: true, characterData: true });
-    });
-  });
-  await display.goto(`${base}/meetings/${id}/display`);
+  const { ctx: displayCtx, page: display } = await watched(`/meetings/${id}/display`, displayErrors);
+  const { ctx: overlayCtx, page: overlay } = await watched(`/meetings/${id}/overlay`, displayErrors);
   await display.waitForFunction(() => /nicht begonnen/.test(document.getElementById("d-state").textContent));
 
   // The chair opens the session and records attendance.
@@ -117,6 +126,8 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
   await chair.waitForSelector("#live-quorum[data-reached='false']");
   await chair.click("#live-all-present");
+  // Quorum comes halfway through; the rest are recorded after it.
+  await chair.waitForFunction(() => /alle \d+ Mitglieder anwesend/.test(document.getElementById("live-done").textContent));
   await chair.waitForSelector("#live-quorum[data-reached='true']");
   const rows = await chair.$$eval("#live-console tbody tr", (trs) => trs.map((tr) => +tr.dataset.person));
   const others = rows.filter((p) => ![account("anna").person_id, account("bernd").person_id, clara].includes(p));
@@ -132,6 +143,18 @@ test("chair, three tablets and the chamber display follow one session", async ()
     body: JSON.stringify({ person_id: clara, reason: "Persönliche Beteiligung (Test)" }) });
   assert.ok(r.status < 300, "exclusion: " + JSON.stringify(r.body));
   await chair.selectOption("#live-item", String(pub.id));
+  await chair.click("#live-call");
+  await overlay.waitForSelector("#display:not(.empty) #d-title");
+  assert.equal(await overlay.textContent("#d-title"), pub.title);
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speakers/${account("anna").person_id}/start`, { method: "POST" });
+  assert.ok(r.status < 300, "floor: " + JSON.stringify(r.body));
+  await overlay.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
+  await display.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
+  // The speaking time per person and the faction's (anna is in the CDU).
+  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speaking-limit`, { method: "PUT", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ seconds: 120, faction_seconds: 600 }) });
+  assert.equal(r.status, 204, "speaking limit: " + JSON.stringify(r.body));
+  await overlay.waitForFunction(() => /Es spricht: Anna Beispiel \(CDU\) · 0:\d\d von 2:00 · CDU noch (10:00|9:\d\d)/.test(document.getElementById("d-speaker").textContent));
   await chair.selectOption("#live-kind", "open");
   await chair.selectOption("#live-rule", "simple");
   await chair.click("#live-open");
@@ -160,6 +183,10 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.waitForSelector("#live-result[data-adopted='true']");
   assert.match(await chair.textContent("#live-vote"), /Nicht beteiligt \(befangen\): .*Clara/);
   await display.screenshot({ path: join(shots, "live-3-display-result.png") });
+  await overlay.waitForSelector("#display:not(.empty) .d-result.adopted");
+  await overlay.screenshot({ path: join(shots, "live-3-overlay-result.png") });
+  // The lower third is a small page: few rules apply to it.
+  await axe(overlay, "livestream overlay", 5);
   await tablets.bernd.screenshot({ path: join(shots, "live-4-tablet-result.png") });
 
   // A vote on the non-public item: clara is excluded from it.
@@ -189,6 +216,11 @@ test("chair, three tablets and the chamber display follow one session", async ()
   assert.ok(!seen.includes(npTitle), "the display never shows the non-public item's title");
   assert.equal(await display.textContent("#d-vote"), "", "the display shows no vote of the non-public item");
   await display.screenshot({ path: join(shots, "live-6-display-nonpublic.png") });
+  assert.ok(await overlay.$eval("#display", (d) => d.classList.contains("empty") && getComputedStyle(d).display === "none"),
+    "the overlay shows nothing while the non-public item is called");
+  const onAir = await overlay.evaluate(() => window.seen.join("\n"));
+  assert.ok(!onAir.includes(npTitle), "the overlay never shows the non-public item's title");
+  assert.ok(!onAir.includes(np.number) && !onAir.includes(np.title), "the overlay never shows the non-public item's stub");
 
   // The chair closes the session; every page is accessible.
   chair.once("dialog", (d) => d.accept());
@@ -205,7 +237,7 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await axe(chair, "chair console");
   await axe(tablets.anna, "reader with the live panel");
   assert.deepEqual([...displayErrors, ...chair.errors, ...tablets.anna.errors, ...tablets.clara.errors], []);
-  for (const c of [chairCtx, displayCtx]) await c.close();
+  for (const c of [chairCtx, displayCtx, overlayCtx]) await c.close();
 });
 
 test("the chamber display speaks English and is accessible before the session", async () => {
@@ -218,4 +250,105 @@ test("the chamber display speaks English and is accessible before the session", 
   await axe(page, "chamber display (English)");
   assert.equal((await page.goto(`${base}/meetings/99999999/display`)).status(), 404);
   await ctx.close();
+});
+
+test("the chair records excused members and deputies and counts a show of hands", async () => {
+  const { meeting, pub } = await pickMeeting("Bauausschuss", true);
+  const id = meeting.id;
+  const anna = account("anna").person_id;
+  const chairCtx = await browser.newContext({ viewport: { width: 1024, height: 1366 }, locale: "de-DE", bypassCSP: true, hasTouch: true });
+  const chair = await chairCtx.newPage();
+  const errors = [];
+  chair.on("pageerror", (e) => errors.push(e.message));
+  await chair.goto(base + "/login?next=" + encodeURIComponent(`/office/meetings/${id}`));
+  await chair.fill("#name", "ratsbuero");
+  await chair.fill("#password", account("ratsbuero").password);
+  await Promise.all([chair.waitForURL((u) => u.pathname === `/office/meetings/${id}`), chair.click("form[action='/login'] button.primary")]);
+  const displayCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "de-DE" });
+  const display = await displayCtx.newPage();
+  await display.goto(`${base}/meetings/${id}/display`);
+
+  // says waits until the console confirms in words what it recorded.
+  const says = (re) => chair.waitForFunction((src) => new RegExp(src).test(document.getElementById("live-done").textContent), re.source);
+  await chair.waitForSelector("#live-console tbody tr");
+  await chair.click("#live-start");
+  await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
+  await chair.click("#live-all-present");
+  await says(/alle \d+ Mitglieder anwesend/);
+  await chair.waitForSelector("#live-quorum[data-reached='true']");
+  const members = await chair.$$eval("#live-console tbody tr", (trs) => trs.map((tr) => +tr.dataset.person));
+  const away = members.find((p) => p !== anna);
+
+  // One member is excused; the console says so in words.
+  await chair.click(`#live-console tr[data-person='${away}'] button[data-status='excused']`);
+  await chair.waitForSelector(`#live-console tr[data-person='${away}'] button[data-status='excused'][aria-pressed='true']`);
+  await says(/Eingetragen: .+ – entschuldigt\./);
+  const awayName = await chair.textContent(`#live-console tr[data-person='${away}'] th`);
+
+  // A council member who is not on the committee sits for them.
+  const deputy = await chair.$$eval("#live-deputy option", (os, ms) => +os.map((o) => o.value).find((v) => !ms.includes(+v)), members);
+  assert.ok(deputy, "a person of the body outside the committee");
+  await chair.selectOption("#live-deputy", String(deputy));
+  await chair.selectOption("#live-deputy-for", String(away));
+  await chair.click("#live-deputy-add");
+  await chair.waitForSelector("#confirm-dialog[open]");
+  assert.match(await chair.textContent("#confirm-text"), new RegExp(`in Vertretung für ${awayName}`));
+  await chair.click("#confirm-ok");
+  await chair.waitForSelector(`#live-console tr[data-person='${deputy}'] button[data-status='present'][aria-pressed='true']`);
+  assert.match(await chair.textContent(`#live-console tr[data-person='${deputy}'] th`), new RegExp(`in Vertretung für ${awayName}`));
+  await says(new RegExp(`sitzt in Vertretung für ${awayName}`));
+  const att = (await apiAs("ratsbuero", `/api/v1/meetings/${id}/attendance`)).body;
+  assert.equal(att.attendees.find((a) => a.person === away).status, "excused");
+  assert.equal(att.attendees.find((a) => a.person === deputy).substitute_for, away);
+  assert.equal(att.quorum.present, members.length, "every seat is taken, one by the deputy");
+  await chair.waitForSelector(`#live-quorum[data-reached='true']`);
+
+  // A show of hands: an open vote closed with counts entered by hand.
+  await chair.selectOption("#live-item", String(pub.id));
+  await chair.selectOption("#live-kind", "open");
+  await chair.click("#live-open");
+  await chair.waitForSelector("#live-hand-form:not([hidden])");
+  assert.match(await chair.textContent("#live-hand-hint"), new RegExp(`höchstens ${members.length} Stimmen`));
+  assert.deepEqual((await smallTargets(chair, 44)).filter((s) => s.includes("#live-")), [], "console targets ≥ 44 px");
+  await chair.fill("#live-hand-yes", "3");
+  await chair.fill("#live-hand-no", "1");
+  await chair.fill("#live-hand-abstain", "1");
+  await chair.screenshot({ path: join(shots, "live-console-1-hands.png") });
+  await chair.click("#live-close-hand");
+  await chair.waitForSelector("#confirm-dialog[open]");
+  assert.match(await chair.textContent("#confirm-text"), /Ja 3, Nein 1, Enthaltung 1/);
+  await chair.click("#confirm-ok");
+  await chair.waitForSelector("#live-result[data-adopted='true']");
+  await says(/von Hand gezählten Stimmen geschlossen: Ja 3, Nein 1, Enthaltung 1/);
+  assert.ok(await chair.$eval("#live-hand-form", (f) => f.hidden), "no hand counts without an open vote");
+  await display.waitForSelector(".d-result.adopted");
+  assert.deepEqual(await display.$$eval(".d-count dd", (dds) => dds.map((d) => d.textContent)), ["3", "1", "1"]);
+  await display.screenshot({ path: join(shots, "live-console-2-display-hands.png") });
+  const votes = (await apiAs("ratsbuero", `/api/v1/items/${pub.id}/votes`)).body.votes;
+  assert.equal(votes.at(-1).result.by_hand, true);
+
+  // A roll call: never counted by hand; anna's page lists her vote.
+  await chair.selectOption("#live-kind", "named");
+  await chair.click("#live-open");
+  await chair.waitForFunction(() => /0 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  assert.ok(await chair.$eval("#live-hand-form", (f) => f.hidden), "a named vote offers no hand counts");
+  const open = (await apiAs("ratsbuero", `/api/v1/items/${pub.id}/votes`)).body.votes.find((v) => v.state === "open");
+  const r = await apiAs("anna", `/api/v1/votes/${open.id}/ballot`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ choice: "no" }) });
+  assert.equal(r.status, 200);
+  await chair.waitForFunction(() => /1 von \d+ haben abgestimmt/.test(document.getElementById("live-vote").textContent));
+  await chair.click("#live-close");
+  await chair.waitForSelector("#live-result[data-adopted='false']");
+  await axe(chair, "chair console");
+  assert.deepEqual(errors, []);
+
+  const citizen = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "de-DE", bypassCSP: true });
+  const page = await citizen.newPage();
+  await page.goto(`${base}/meetings/${id}`);
+  await Promise.all([page.waitForURL(/\/persons\/\d+$/), page.click(`.rollcall a[href='/persons/${anna}']`)]);
+  assert.match(await page.textContent(`tr[data-item='${pub.id}'] .choice`), /Nein/);
+  await page.screenshot({ path: join(shots, "live-console-3-person.png"), fullPage: true });
+  await axe(page, "person's page");
+  await page.goto(`${base}/persons/${anna}?lang=en`);
+  await axe(page, "person's page (English)");
+  for (const c of [chairCtx, displayCtx, citizen]) await c.close();
 });

@@ -104,19 +104,34 @@ func (h *Handler) EndSpeech(w http.ResponseWriter, r *http.Request, id int64) {
 }
 
 // SetSpeakingLimit answers PUT /api/v1/items/{id}/speaking-limit
-// {"seconds": n} (office).
+// {"seconds": n, "faction_seconds": m} (office): the time per person
+// and per faction, each 0 for no limit; a limit left out stays as it is
+// (an empty body lifts the limit per person).
 func (h *Handler) SetSpeakingLimit(w http.ResponseWriter, r *http.Request, id int64) {
 	var in struct {
-		Seconds int `json:"seconds"`
+		Seconds        *int `json:"seconds"`
+		FactionSeconds *int `json:"faction_seconds"`
 	}
 	if err := request.Decode(r, &in); err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	if err := h.live.SetSpeakingLimit(r.Context(), id, in.Seconds); err != nil {
-		render.Error(w, r, err)
-		return
+	if in.Seconds == nil && in.FactionSeconds == nil {
+		in.Seconds = new(int)
 	}
-	h.folder.Audit(r.Context(), "speaker.limit", "agenda_item", id, fmt.Sprint(in.Seconds))
+	if in.Seconds != nil {
+		if err := h.live.SetSpeakingLimit(r.Context(), id, *in.Seconds); err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		h.folder.Audit(r.Context(), "speaker.limit", "agenda_item", id, fmt.Sprint(*in.Seconds))
+	}
+	if in.FactionSeconds != nil {
+		if err := h.live.SetFactionSpeakingLimit(r.Context(), id, *in.FactionSeconds); err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		h.folder.Audit(r.Context(), "speaker.limit", "agenda_item", id, fmt.Sprintf("Fraktion %d", *in.FactionSeconds))
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

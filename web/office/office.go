@@ -233,6 +233,12 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(persons, func(i, j int) bool { return persons[i].FamilyName < persons[j].FamilyName })
+	// Deputies for the session console (issue 16) may come from anywhere
+	// in the body, not only from this committee.
+	var bodyPersons []*sessions.Person
+	if o, err := s.cfg.Sessions.FindOrganizationByID(ctx, m.OrganizationID); err == nil {
+		bodyPersons, _ = s.cfg.Sessions.FindPersons(ctx, sessions.PersonFilter{BodyID: o.BodyID})
+	}
 	found, err := s.cfg.Sessions.FindMinutes(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
@@ -260,7 +266,7 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Meeting": newOfficeMeeting(s.folder.MeetingSummary(ctx, m), m, time.Now(), render.Language(r)),
 		"Start":   m.Start.In(render.Berlin).Format("2006-01-02T15:04"),
-		"Items":   out, "Duplicates": markDuplicates(out), "Persons": persons, "Minutes": minutes,
+		"Items":   out, "Duplicates": markDuplicates(out), "Persons": persons, "BodyPersons": bodyPersons, "Minutes": minutes,
 		"PublicItems": public, "PublicCount": counted(r, public, "office.public_item", "office.public_items"),
 		"NonPublicCount": counted(r, nonPublic, "office.nonpublic_item", "office.nonpublic_items"),
 	}

@@ -140,6 +140,7 @@ func (s *Handler) Organizations(w http.ResponseWriter, r *http.Request) {
 }
 
 type memberView struct {
+	ID                  int64
 	Name, Role, Faction string
 }
 
@@ -171,7 +172,7 @@ func (s *Handler) Organization(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		mv := memberView{Name: p.Name(), Role: m.Role}
+		mv := memberView{ID: p.ID, Name: p.Name(), Role: m.Role}
 		if m.OnBehalfOf != 0 {
 			if f, err := s.cfg.Sessions.FindOrganizationByID(ctx, m.OnBehalfOf); err == nil {
 				mv.Faction = f.ShortName

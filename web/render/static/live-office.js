@@ -1,6 +1,7 @@
 // Ratsmappe — the chair's console on the office's meeting page: start and
-// end the session, record attendance (with the quorum), call an item, open
-// a vote on it and close it. It follows the live view (Server-Sent Events)
+// end the session, record attendance (present, excused, absent, a deputy
+// for a member) with the quorum, call an item, open a vote on it and close
+// it — from the ballots or with counts entered by hand for a show of hands. It follows the live view (Server-Sent Events)
 // for how many have voted; of a secret vote nobody, the office neither,
 // sees running counts or who chose what.
 "use strict";
@@ -13,7 +14,15 @@
   const T = en ? {
     before: "Not started.", running: "The session is running.", ended: "The session has ended.",
     start: "Open the session", end: "Close the session", endConfirm: "Close the session now?",
-    attendance: "Attendance", present: "present", absent: "absent", allPresent: "Everyone present",
+    attendance: "Attendance", present: "present", excused: "excused", absent: "absent", allPresent: "Everyone present",
+    marked: (n, s) => `Recorded: ${n} – ${s}.`, allDone: (n) => `Recorded: all ${n} members present.`, deputyFor: (n) => `deputy for ${n}`,
+    deputyTitle: "Deputy", deputy: "Deputy (person)", deputyOf: "Sitting for (member)", deputyAdd: "Record the deputy",
+    deputyAsk: (d, m) => `${d} sits as deputy for ${m} and votes for that seat. ${m} must not be recorded present.`,
+    deputyDone: (d, m) => `Recorded: ${d} sits as deputy for ${m}.`,
+    hand: "Counted by hand (show of hands)", handHint: (n) => `At most ${n} votes together (members entitled to vote now).`,
+    handClose: "Close with these counts",
+    handAsk: (y, n, a) => `Close the vote with the counts entered by hand: Yes ${y}, No ${n}, Abstain ${a}? The result is shown on the chamber display at once.`,
+    handDone: (y, n, a) => `Vote closed with the counts entered by hand: Yes ${y}, No ${n}, Abstain ${a}.`,
     quorum: (p, r) => `Quorate: ${p} seats taken, ${r} required.`, noquorum: (p, r) => `Not quorate: ${p} seats taken, ${r} required.`,
     item: "Agenda item", call: "Call this item", current: (x) => `Current item: ${x}`, none: "No item called.",
     kind: "Kind of vote", rule: "Majority", reason: "Reason to vote without quorum (only if not quorate)",
@@ -27,7 +36,15 @@
   } : {
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
     start: "Sitzung eröffnen", end: "Sitzung schließen", endConfirm: "Die Sitzung jetzt schließen?",
-    attendance: "Anwesenheit", present: "anwesend", absent: "abwesend", allPresent: "Alle anwesend",
+    attendance: "Anwesenheit", present: "anwesend", excused: "entschuldigt", absent: "abwesend", allPresent: "Alle anwesend",
+    marked: (n, s) => `Eingetragen: ${n} – ${s}.`, allDone: (n) => `Eingetragen: alle ${n} Mitglieder anwesend.`, deputyFor: (n) => `in Vertretung für ${n}`,
+    deputyTitle: "Vertretung", deputy: "Vertretung (Person)", deputyOf: "in Vertretung für (Mitglied)", deputyAdd: "Vertretung eintragen",
+    deputyAsk: (d, m) => `${d} sitzt in Vertretung für ${m} und stimmt für diesen Sitz ab. ${m} darf nicht als anwesend eingetragen sein.`,
+    deputyDone: (d, m) => `Eingetragen: ${d} sitzt in Vertretung für ${m}.`,
+    hand: "Von Hand gezählt (Handzeichen)", handHint: (n) => `Zusammen höchstens ${n} Stimmen (jetzt stimmberechtigte Mitglieder).`,
+    handClose: "Mit diesen Zahlen schließen",
+    handAsk: (y, n, a) => `Die Abstimmung mit den von Hand gezählten Stimmen schließen: Ja ${y}, Nein ${n}, Enthaltung ${a}? Das Ergebnis erscheint sofort auf der Saalanzeige.`,
+    handDone: (y, n, a) => `Abstimmung mit den von Hand gezählten Stimmen geschlossen: Ja ${y}, Nein ${n}, Enthaltung ${a}.`,
     quorum: (p, r) => `Beschlussfähig: ${p} Sitze besetzt, ${r} nötig.`, noquorum: (p, r) => `Nicht beschlussfähig: ${p} Sitze besetzt, ${r} nötig.`,
     item: "Tagesordnungspunkt", call: "Punkt aufrufen", current: (x) => `Aufgerufen: ${x}`, none: "Kein Punkt aufgerufen.",
     kind: "Art der Abstimmung", rule: "Mehrheit", reason: "Begründung für eine Abstimmung ohne Beschlussfähigkeit (nur falls nicht beschlussfähig)",
@@ -60,6 +77,9 @@
   // the same page): the JSON API with the page's CSRF token, refusals in
   // the server's words.
   const call = window.call;
+  // ask(text, ok) is office.js's confirmation dialog: the consequence in
+  // words, Cancel the default.
+  const ask = window.ask || ((text) => Promise.resolve(confirm(text)));
 
   const error = h("div", { role: "alert", class: "form-error", hidden: true, tabindex: "-1" });
   const state = h("p", { id: "live-state", role: "status" }, T.before);
@@ -81,10 +101,25 @@
   const openBtn = h("button", { type: "submit", id: "live-open", class: "primary" }, T.openVote);
   const vote = h("div", { id: "live-vote", role: "status", "aria-live": "polite" });
   const closeBtn = h("button", { type: "button", id: "live-close", hidden: true }, T.close);
+  const done = h("p", { id: "live-done", role: "status" });
+  const deputySel = h("select", { id: "live-deputy", name: "person" }, options("live-persons").map((o) => o.cloneNode(true)));
+  const deputyFor = h("select", { id: "live-deputy-for", name: "substitute_for" });
+  const deputyForm = h("form", { id: "live-deputy-form", class: "live-deputy" },
+    h("h4", { id: "h-live-deputy" }, T.deputyTitle),
+    h("p", {}, h("label", { for: "live-deputy" }, T.deputy), deputySel),
+    h("p", {}, h("label", { for: "live-deputy-for" }, T.deputyOf), deputyFor),
+    h("p", {}, h("button", { type: "submit", id: "live-deputy-add" }, T.deputyAdd)));
+  const handInput = (k) => h("input", { id: `live-hand-${k}`, name: k, type: "number", min: "0", step: "1", inputmode: "numeric", required: true });
+  const hands = { yes: handInput("yes"), no: handInput("no"), abstain: handInput("abstain") };
+  const handHint = h("p", { id: "live-hand-hint", class: "hint" });
+  const handForm = h("form", { id: "live-hand-form", hidden: true },
+    h("fieldset", { class: "choice live-hand", "aria-describedby": "live-hand-hint" }, h("legend", {}, T.hand),
+      Object.entries(hands).map(([k, input]) => h("p", {}, h("label", { for: input.id }, T.choice[k]), input)),
+      handHint, h("p", {}, h("button", { type: "submit", id: "live-close-hand" }, T.handClose))));
 
   root.append(error, h("p", { class: "live-row" }, state, " ", startBtn, " ", endBtn),
     h("h3", { id: "h-live-att" }, T.attendance), quorum,
-    h("table", { class: "live-attendance", "aria-labelledby": "h-live-att" }, table), h("p", {}, allBtn),
+    h("table", { class: "live-attendance", "aria-labelledby": "h-live-att" }, table), h("p", {}, allBtn), deputyForm, done,
     h("h3", {}, T.votePanel),
     h("p", {}, h("label", { for: "live-item" }, T.item), itemSel), h("p", {}, callBtn), current,
     h("form", { id: "live-vote-form" },
@@ -92,7 +127,7 @@
       h("p", {}, h("label", { for: "live-rule" }, T.rule), ruleSel),
       h("p", {}, h("label", { for: "live-reason" }, T.reason), reason),
       h("p", {}, openBtn)),
-    vote, h("p", {}, closeBtn));
+    vote, h("p", {}, closeBtn), handForm);
 
   let att = null; // the attendance as GET …/attendance answers it
   let openVote = 0;
@@ -109,35 +144,70 @@
 
   async function loadAttendance() {
     att = await call("GET", `/api/v1/meetings/${id}/attendance`);
-    const status = new Map(att.attendees.map((a) => [a.person, a.status]));
+    const rec = new Map(att.attendees.map((a) => [a.person, a]));
     for (const a of att.attendees) if (a.name) names.set(a.person, a.name);
     const people = [...new Set([...att.members, ...att.attendees.map((a) => a.person)])];
     table.replaceChildren(...people.map((p) => {
-      const st = status.get(p) || "";
+      const a = rec.get(p) || {};
+      const st = a.status || "";
       const name = names.get(p) || String(p);
-      const btn = (s, label) => h("button", { type: "button", "aria-pressed": String(st === s), class: st === s ? "primary" : "",
-        "data-person": p, "data-status": s, "aria-label": `${name}: ${label}`, onclick: act(() => mark(p, s)) }, label);
-      return h("tr", { "data-person": p }, h("th", { scope: "row" }, name), h("td", {}, btn("present", T.present), " ", btn("absent", T.absent)));
+      const btn = (s) => h("button", { type: "button", "aria-pressed": String(st === s), class: st === s ? "primary" : "",
+        "data-person": p, "data-status": s, "aria-label": `${name}: ${T[s]}`, onclick: act(() => mark(p, s, a.substitute_for)) }, T[s]);
+      const who = h("th", { scope: "row" }, name);
+      if (a.substitute_for) who.append(h("br"), h("span", { class: "muted" }, T.deputyFor(names.get(a.substitute_for) || a.substitute_for)));
+      return h("tr", { "data-person": p }, who, h("td", {}, btn("present"), " ", btn("excused"), " ", btn("absent")));
     }));
+    // A deputy sits for a member with voting right.
+    const chosen = deputyFor.value;
+    deputyFor.replaceChildren(...att.members.map((p) => h("option", { value: p }, names.get(p) || String(p))));
+    if (chosen) deputyFor.value = chosen;
     showQuorum(att.quorum);
   }
   function showQuorum(q) {
     quorum.textContent = q.reached ? T.quorum(q.present, q.required) : T.noquorum(q.present, q.required);
     quorum.dataset.reached = String(q.reached);
   }
-  async function mark(person, status) {
-    await call("PUT", `/api/v1/meetings/${id}/attendance/${person}`, { status });
+  // mark records person's status (keeping the seat a deputy holds) and
+  // says in words what was recorded.
+  async function mark(person, status, substituteFor) {
+    const body = { status };
+    if (substituteFor) body.substitute_for = substituteFor;
+    await call("PUT", `/api/v1/meetings/${id}/attendance/${person}`, body);
     await loadAttendance();
+    done.textContent = T.marked(names.get(person) || person, T[status]);
   }
+  deputyForm.addEventListener("submit", act(async () => {
+    const d = +deputySel.value, m = +deputyFor.value;
+    const dn = names.get(d) || d, mn = names.get(m) || m;
+    if (!(await ask(T.deputyAsk(dn, mn), T.deputyAdd))) return;
+    await call("PUT", `/api/v1/meetings/${id}/attendance/${d}`, { status: "present", substitute_for: m });
+    await loadAttendance();
+    done.textContent = T.deputyDone(dn, mn);
+  }));
+  handForm.addEventListener("submit", act(async () => {
+    const c = Object.fromEntries(Object.entries(hands).map(([k, input]) => [k, +input.value]));
+    if (!(await ask(T.handAsk(c.yes, c.no, c.abstain), T.handClose))) return;
+    await call("POST", `/api/v1/votes/${openVote}/close`, c);
+    for (const input of Object.values(hands)) input.value = "";
+    done.textContent = T.handDone(c.yes, c.no, c.abstain);
+  }));
 
   startBtn.addEventListener("click", act(() => call("POST", `/api/v1/meetings/${id}/start`)));
   endBtn.addEventListener("click", act(async () => {
     if (confirm(T.endConfirm)) await call("POST", `/api/v1/meetings/${id}/end`);
   }));
+  // "Alle anwesend" records one member after the other; until it is done
+  // it is not offered again, and it says when it is done.
   allBtn.addEventListener("click", act(async () => {
     const status = new Map(att.attendees.map((a) => [a.person, a.status]));
-    for (const p of att.members) if (status.get(p) !== "present") await call("PUT", `/api/v1/meetings/${id}/attendance/${p}`, { status: "present" });
+    allBtn.disabled = true;
+    try {
+      for (const p of att.members) if (status.get(p) !== "present") await call("PUT", `/api/v1/meetings/${id}/attendance/${p}`, { status: "present" });
+    } finally {
+      allBtn.disabled = false;
+    }
     await loadAttendance();
+    done.textContent = T.allDone(att.members.length);
   }));
   callBtn.addEventListener("click", act(() => call("PUT", `/api/v1/meetings/${id}/current`, { item: +itemSel.value })));
   document.getElementById("live-vote-form").addEventListener("submit", act(async () => {
@@ -158,10 +228,15 @@
     const v = s.vote;
     vote.replaceChildren();
     closeBtn.hidden = true;
+    handForm.hidden = true;
     if (v && v.state === "open") {
       openVote = v.id;
       vote.append(h("p", { id: "live-voted" }, `${T.kinds[v.kind]}, ${T.rules[v.rule]}: ${T.voted(v.voted, v.entitled)}`));
       closeBtn.hidden = false;
+      // A named vote is never counted by hand: its record is the roll call.
+      handForm.hidden = v.kind === "named";
+      handHint.textContent = T.handHint(v.entitled);
+      for (const input of Object.values(hands)) input.max = String(v.entitled);
     } else if (v && v.result) {
       const r = v.result;
       vote.append(h("p", { id: "live-result", "data-adopted": String(r.adopted) },
