@@ -169,7 +169,11 @@ func (s *Store) Start(ctx context.Context, id int64) (Session, error) {
 		return se, conflict("ended", "Die Sitzung ist bereits beendet.", "The session has ended.")
 	}
 	se.StartedAt = s.now()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO live_sessions (meeting_id, started_at, modified) VALUES (?, ?, ?)`, id, ts(se.StartedAt), ts(se.StartedAt)); err != nil {
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO live_sessions (meeting_id, started_at, modified) VALUES (?, ?, ?)`, id, ts(se.StartedAt), ts(se.StartedAt))
+		return err
+	})
+	if err != nil {
 		return se, fmt.Errorf("start session: %w", err)
 	}
 	s.hub.Publish(id)
@@ -195,7 +199,11 @@ func (s *Store) End(ctx context.Context, id int64) (Session, error) {
 		return se, conflict("vote_open", "Es läuft noch eine Abstimmung; schließen Sie sie zuerst.", "A vote is still open; close it first.")
 	}
 	se.EndedAt = s.now()
-	if _, err := s.db.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ?`, ts(se.EndedAt), ts(se.EndedAt), id); err != nil {
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ?`, ts(se.EndedAt), ts(se.EndedAt), id)
+		return err
+	})
+	if err != nil {
 		return se, fmt.Errorf("end session: %w", err)
 	}
 	s.hub.Publish(id)
@@ -263,7 +271,13 @@ var berlin = func() *time.Location {
 }()
 
 func (s *Store) attendees(ctx context.Context, meeting int64) ([]Attendee, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0) FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
+	return attendees(ctx, s.db, meeting)
+}
+
+func attendees(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, meeting int64) ([]Attendee, error) {
+	rows, err := q.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0) FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
 	if err != nil {
 		return nil, fmt.Errorf("attendance: %w", err)
 	}
@@ -335,18 +349,74 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 	} else {
 		left = now
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO live_attendance (meeting_id, person_id, status, substitute_for, arrived_at, left_at, modified)
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO live_attendance (meeting_id, person_id, status, substitute_for, arrived_at, left_at, modified)
 		VALUES (?, ?, ?, ?, ?, NULL, ?)
 		ON CONFLICT (meeting_id, person_id) DO UPDATE SET status = excluded.status, substitute_for = excluded.substitute_for,
 			arrived_at = COALESCE(live_attendance.arrived_at, excluded.arrived_at),
 			left_at = CASE WHEN live_attendance.status = 'present' AND excluded.status <> 'present' THEN ? ELSE live_attendance.left_at END,
 			modified = excluded.modified`,
-		id, a.Person, a.Status, sub, arrived, now, left)
+			id, a.Person, a.Status, sub, arrived, now, left)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("set attendance: %w", err)
 	}
 	s.hub.Publish(id)
 	return nil
+}
+
+// inTx runs fn, a change of meeting's session or attendance, in a
+// transaction that also records who then sits in the session as a deputy
+// (seatDeputies), so that the change and the view it grants or ends
+// commit together.
+func (s *Store) inTx(ctx context.Context, meeting int64, fn func(tx *sql.Tx) error) error {
+	m, err := s.sessions.FindMeetingByID(ctx, staff, meeting)
+	if err != nil {
+		return err
+	}
+	members, err := s.members(ctx, m)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := s.seatDeputies(ctx, tx, meeting, members); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// seatDeputies records in tx, as the visibility rule's fact
+// (sessions.Store.SetDeputies), the deputies who hold a seat of members
+// (Seats) in meeting's session while it runs — none before the start and
+// after the end: a deputy sees the meeting as a member for the duration
+// of the session only, and afterwards the minutes' ordinary path applies.
+func (s *Store) seatDeputies(ctx context.Context, tx *sql.Tx, meeting int64, members []int64) error {
+	se, err := s.session(ctx, tx, meeting)
+	if err != nil {
+		return err
+	}
+	var want []sessions.Deputy
+	if se.Running() {
+		att, err := attendees(ctx, tx, meeting)
+		if err != nil {
+			return err
+		}
+		for seat, sitter := range Seats(members, att) {
+			if sitter != seat {
+				want = append(want, sessions.Deputy{PersonID: sitter, ForPersonID: seat})
+			}
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i].PersonID < want[j].PersonID })
+	}
+	return s.sessions.SetDeputies(ctx, tx, meeting, want)
 }
 
 // AttendanceState is who attends a meeting and whether it is quorate.
