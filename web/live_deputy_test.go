@@ -88,3 +88,51 @@ func TestDeputyGetsTheMembersViewForTheSession(t *testing.T) {
 		t.Fatalf("after the end the deputy's stream still shows the non-public item: %s", last)
 	}
 }
+
+// A check-in from the tablet is a request: the deputy who checks in for
+// a member sees nothing more until the office confirms it with the
+// attendance; a member cannot check in to a seat that is not theirs.
+func TestCheckInNeedsTheOfficesConfirmation(t *testing.T) {
+	e := newLiveEnv(t)
+	ctx := context.Background()
+	p := &sessions.Person{BodyID: 1, GivenName: "Vera", FamilyName: "Vertreterin"}
+	must(t, e.st.CreatePerson(ctx, p))
+	a := &accounts.Account{Name: "vera", DisplayName: "Vera Vertreterin", Role: access.RoleMember, PersonID: p.ID}
+	must(t, e.acc.CreateAccount(ctx, a, ""))
+	_, tok, err := e.acc.CreateAPIToken(ctx, a.ID, "test")
+	must(t, err)
+	e.tokens["vera"] = tok
+	item := fmt.Sprintf("/meetings/%d", e.meeting) // the agenda, with the non-public item in full or as its stub
+	checkin := fmt.Sprintf("/meetings/%d/checkin", e.meeting)
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
+
+	e.want(401, "", "", "POST", checkin, map[string]any{})
+	e.want(400, "not_a_seat", "vera", "POST", checkin, map[string]any{}) // no seat of her own
+	e.want(400, "not_a_seat", "bert", "POST", checkin, map[string]any{"substitute_for": e.person["bert"]})
+	e.want(202, "", "anna", "POST", checkin, map[string]any{})
+	e.want(202, "", "vera", "POST", checkin, map[string]any{"substitute_for": e.person["bert"]})
+
+	att := e.want(200, "", "clerk", "GET", fmt.Sprintf("/meetings/%d/attendance", e.meeting), nil)
+	if got := fmt.Sprint(att["checkins"]); !strings.Contains(got, "Vera Vertreterin") || len(att["checkins"].([]any)) != 2 {
+		t.Fatalf("check-ins: %s", got)
+	}
+	if q := att["quorum"].(map[string]any); q["present"].(float64) != 0 {
+		t.Fatalf("a check-in counted for the quorum: %v", q)
+	}
+	if out := e.want(200, "", "vera", "GET", item, nil); strings.Contains(fmt.Sprint(out), nonPublicTitle) {
+		t.Fatalf("a deputy's check-in alone shows the non-public item: %v", out)
+	}
+
+	// The office confirms: the request is answered, the view begins.
+	e.want(200, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/attendance/%d", e.meeting, p.ID), map[string]any{"status": "present", "substitute_for": e.person["bert"]})
+	att = e.want(200, "", "clerk", "GET", fmt.Sprintf("/meetings/%d/attendance", e.meeting), nil)
+	if got := att["checkins"].([]any); len(got) != 1 {
+		t.Fatalf("check-ins after the confirmation: %v", got)
+	}
+	if out := e.want(200, "", "vera", "GET", item, nil); !strings.Contains(fmt.Sprint(out), nonPublicTitle) {
+		t.Fatalf("the confirmed deputy does not see the non-public item: %v", out)
+	}
+	e.want(409, "already_present", "vera", "POST", checkin, map[string]any{"substitute_for": e.person["bert"]})
+	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/end", e.meeting), nil)
+	e.want(409, "ended", "anna", "POST", checkin, map[string]any{})
+}

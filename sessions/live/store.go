@@ -357,6 +357,11 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 			left_at = CASE WHEN live_attendance.status = 'present' AND excluded.status <> 'present' THEN ? ELSE live_attendance.left_at END,
 			modified = excluded.modified`,
 			id, a.Person, a.Status, sub, arrived, now, left)
+		if err != nil {
+			return err
+		}
+		// The office's record answers the person's check-in, if any.
+		_, err = tx.ExecContext(ctx, `DELETE FROM live_checkins WHERE meeting_id = ? AND person_id = ?`, id, a.Person)
 		return err
 	})
 	if err != nil {
@@ -364,6 +369,24 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 	}
 	s.hub.Publish(id)
 	return nil
+}
+
+// checkins returns the check-ins of meeting not yet answered, by person.
+func (s *Store) checkins(ctx context.Context, meeting int64) ([]Attendee, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT person_id, COALESCE(substitute_for, 0) FROM live_checkins WHERE meeting_id = ? ORDER BY person_id`, meeting)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins: %w", err)
+	}
+	defer rows.Close()
+	out := []Attendee{}
+	for rows.Next() {
+		a := Attendee{Status: Present}
+		if err := rows.Scan(&a.Person, &a.SubstituteFor); err != nil {
+			return nil, fmt.Errorf("check-ins: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // inTx runs fn, a change of meeting's session or attendance, in a
@@ -419,11 +442,70 @@ func (s *Store) seatDeputies(ctx context.Context, tx *sql.Tx, meeting int64, mem
 	return s.sessions.SetDeputies(ctx, tx, meeting, want)
 }
 
+// CheckIn records that person asks, from their tablet, to be recorded
+// present in meeting id — as deputy for the member substituteFor if not
+// 0. It is a request for the office, which confirms it by recording the
+// attendance (SetAttendance); until then it counts for nothing: not for
+// the quorum, not for votes, not for a deputy's view. EINVALID
+// ("not_a_seat") unless the person sits in a seat: their own as a member
+// with voting right at the meeting's date, or that of such a member for
+// whom they sit; ECONFLICT ("ended") after the session ended,
+// ("already_present") for a person recorded present in that seat.
+func (s *Store) CheckIn(ctx context.Context, id, person, substituteFor int64) error {
+	m, err := s.sessions.FindMeetingByID(ctx, staff, id)
+	if err != nil {
+		return err
+	}
+	members, err := s.members(ctx, m)
+	if err != nil {
+		return err
+	}
+	seat := person
+	if substituteFor != 0 {
+		seat = substituteFor
+	}
+	if seat == person && substituteFor != 0 || !contains(members, seat) {
+		return invalid("not_a_seat", "Sie können sich nur auf Ihren eigenen Sitz oder als Vertretung eines stimmberechtigten Mitglieds anmelden.",
+			"You can check in only to your own seat or as the deputy of a member with voting right.")
+	}
+	se, err := s.session(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if !se.EndedAt.IsZero() {
+		return conflict("ended", "Die Sitzung ist bereits beendet.", "The session has ended.")
+	}
+	att, err := s.attendees(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range att {
+		if a.Person == person && a.Status == Present && a.SubstituteFor == substituteFor {
+			return conflict("already_present", "Sie sind bereits als anwesend erfasst.", "You are recorded present already.")
+		}
+	}
+	var sub any
+	if substituteFor != 0 {
+		sub = substituteFor
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO live_checkins (meeting_id, person_id, substitute_for, requested_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (meeting_id, person_id) DO UPDATE SET substitute_for = excluded.substitute_for, requested_at = excluded.requested_at`,
+		id, person, sub, ts(s.now()))
+	if err != nil {
+		return fmt.Errorf("check in: %w", err)
+	}
+	s.hub.Publish(id)
+	return nil
+}
+
 // AttendanceState is who attends a meeting and whether it is quorate.
 type AttendanceState struct {
 	Attendees []Attendee  `json:"attendees"`
 	Members   []int64     `json:"members"` // persons with voting right
 	Quorum    QuorumState `json:"quorum"`
+	// CheckIns are the check-ins from tablets the office has not yet
+	// answered (Status "present" each): requests, not attendance.
+	CheckIns []Attendee `json:"checkins"`
 }
 
 // Attendance returns the attendance of meeting id and its quorum.
@@ -454,7 +536,11 @@ func (s *Store) attendance(ctx context.Context, m *sessions.Meeting) (*Attendanc
 	if members == nil {
 		members = []int64{}
 	}
-	return &AttendanceState{Attendees: att, Members: members, Quorum: Quorum(q, len(members), len(Seats(members, att)))}, nil
+	checkins, err := s.checkins(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &AttendanceState{Attendees: att, Members: members, Quorum: Quorum(q, len(members), len(Seats(members, att))), CheckIns: checkins}, nil
 }
 
 // ---- votes ----
