@@ -14,6 +14,21 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
+// addDeputy adds Vera, a deputy (Stellvertreterin) with a member account
+// ("vera") who is no member of the council, and returns her person.
+func (e *liveEnv) addDeputy() int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	p := &sessions.Person{BodyID: 1, GivenName: "Vera", FamilyName: "Vertreterin"}
+	must(e.t, e.st.CreatePerson(ctx, p))
+	a := &accounts.Account{Name: "vera", DisplayName: "Vera Vertreterin", Role: access.RoleMember, PersonID: p.ID}
+	must(e.t, e.acc.CreateAccount(ctx, a, ""))
+	_, tok, err := e.acc.CreateAPIToken(ctx, a.ID, "test")
+	must(e.t, err)
+	e.tokens["vera"], e.person["vera"] = tok, p.ID
+	return p.ID
+}
+
 // A deputy sitting for a member gets that member's view of the meeting
 // for the duration of the session, on every channel, because every
 // channel asks the rule: before the start and after the end the
@@ -25,15 +40,7 @@ import (
 func TestDeputyGetsTheMembersViewForTheSession(t *testing.T) {
 	e := newLiveEnv(t)
 	ctx := context.Background()
-	// Vera is a deputy (Stellvertreterin) with a member account, no
-	// member of the council.
-	p := &sessions.Person{BodyID: 1, GivenName: "Vera", FamilyName: "Vertreterin"}
-	must(t, e.st.CreatePerson(ctx, p))
-	a := &accounts.Account{Name: "vera", DisplayName: "Vera Vertreterin", Role: access.RoleMember, PersonID: p.ID}
-	must(t, e.acc.CreateAccount(ctx, a, ""))
-	_, tok, err := e.acc.CreateAPIToken(ctx, a.ID, "test")
-	must(t, err)
-	e.tokens["vera"], e.person["vera"] = tok, p.ID
+	vera := e.addDeputy()
 	// A document on the non-public item.
 	f := filepath.Join(t.TempDir(), "lageplan.pdf")
 	must(t, os.WriteFile(f, []byte("%PDF-1.4 Lageplan"), 0o644))
@@ -65,7 +72,7 @@ func TestDeputyGetsTheMembersViewForTheSession(t *testing.T) {
 	stream.until(t, "vera", `"running":false`)
 
 	// Checked in as deputy for anna before the start: no view yet.
-	e.want(200, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/attendance/%d", e.meeting, p.ID), map[string]any{"status": "present", "substitute_for": e.person["anna"]})
+	e.want(200, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/attendance/%d", e.meeting, vera), map[string]any{"status": "present", "substitute_for": e.person["anna"]})
 	sees("before the start", false)
 
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
@@ -76,9 +83,9 @@ func TestDeputyGetsTheMembersViewForTheSession(t *testing.T) {
 	// Anna's exclusion is hers; Vera's own one counts.
 	must(t, e.st.AddExclusion(ctx, e.nonPublic, e.person["anna"], "Befangenheit"))
 	sees("anna excluded", true)
-	must(t, e.st.AddExclusion(ctx, e.nonPublic, p.ID, "Befangenheit"))
+	must(t, e.st.AddExclusion(ctx, e.nonPublic, vera, "Befangenheit"))
 	sees("vera excluded", false)
-	must(t, e.st.RemoveExclusion(ctx, e.nonPublic, p.ID))
+	must(t, e.st.RemoveExclusion(ctx, e.nonPublic, vera))
 	sees("vera's exclusion lifted", true)
 
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/end", e.meeting), nil)
@@ -94,14 +101,7 @@ func TestDeputyGetsTheMembersViewForTheSession(t *testing.T) {
 // attendance; a member cannot check in to a seat that is not theirs.
 func TestCheckInNeedsTheOfficesConfirmation(t *testing.T) {
 	e := newLiveEnv(t)
-	ctx := context.Background()
-	p := &sessions.Person{BodyID: 1, GivenName: "Vera", FamilyName: "Vertreterin"}
-	must(t, e.st.CreatePerson(ctx, p))
-	a := &accounts.Account{Name: "vera", DisplayName: "Vera Vertreterin", Role: access.RoleMember, PersonID: p.ID}
-	must(t, e.acc.CreateAccount(ctx, a, ""))
-	_, tok, err := e.acc.CreateAPIToken(ctx, a.ID, "test")
-	must(t, err)
-	e.tokens["vera"] = tok
+	vera := e.addDeputy()
 	item := fmt.Sprintf("/meetings/%d", e.meeting) // the agenda, with the non-public item in full or as its stub
 	checkin := fmt.Sprintf("/meetings/%d/checkin", e.meeting)
 	e.want(200, "", "clerk", "POST", fmt.Sprintf("/meetings/%d/start", e.meeting), nil)
@@ -124,7 +124,7 @@ func TestCheckInNeedsTheOfficesConfirmation(t *testing.T) {
 	}
 
 	// The office confirms: the request is answered, the view begins.
-	e.want(200, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/attendance/%d", e.meeting, p.ID), map[string]any{"status": "present", "substitute_for": e.person["bert"]})
+	e.want(200, "", "clerk", "PUT", fmt.Sprintf("/meetings/%d/attendance/%d", e.meeting, vera), map[string]any{"status": "present", "substitute_for": e.person["bert"]})
 	att = e.want(200, "", "clerk", "GET", fmt.Sprintf("/meetings/%d/attendance", e.meeting), nil)
 	if got := att["checkins"].([]any); len(got) != 1 {
 		t.Fatalf("check-ins after the confirmation: %v", got)
