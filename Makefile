@@ -64,6 +64,7 @@ fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzQueryParse ./search/ 5s
 	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzBuildDocument ./sessions/packet/ 4s
+	GO=$(GO) .ci/fuzz.sh FuzzParseDSN ./notify/ 4s
 
 deps: deps-debian deps-minio deps-mailpit deps-node
 

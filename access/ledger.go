@@ -215,12 +215,18 @@ type Status struct {
 // once and is not now. Its OParl stub says deleted with Last as modified.
 func (s Status) Gone() bool { return s.Ever && !s.Public }
 
+// lastSeq selects the seq of the last transition in effect at ?2 of the
+// object of ledger row l: one read of the index ledger_object.
+const lastSeq = `SELECT MAX(e.seq) FROM ledger e
+	WHERE e.kind = 'public' AND e.object_type = l.object_type AND e.object_id = l.object_id AND e.at <= ?2`
+
 // lastStates returns the last public transition in effect at now of each
 // of the objects typ ids that has one.
 func lastStates(ctx context.Context, q Querier, typ string, ids []int64, now time.Time) (map[int64]stateAt, error) {
-	rows, err := q.QueryContext(ctx, `SELECT object_id, public, at, MAX(seq) FROM ledger
-		WHERE kind = 'public' AND object_type = ? AND at <= ?
-		AND object_id IN (SELECT value FROM json_each(?)) GROUP BY object_id`, typ, lt(now), idsJSON(ids))
+	rows, err := q.QueryContext(ctx, `SELECT l.object_id, l.public, l.at, l.seq FROM ledger l
+		WHERE l.kind = 'public' AND l.object_type = ?1 AND l.at <= ?2
+		AND l.object_id IN (SELECT value FROM json_each(?3))
+		AND l.seq = (`+lastSeq+`)`, typ, lt(now), idsJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: last %s: %w", typ, err)
 	}
@@ -242,16 +248,15 @@ func lastStates(ctx context.Context, q Querier, typ string, ids []int64, now tim
 // that has a transition in effect (ids nil), or of the objects ids.
 // Objects without one were never public and are absent from the map.
 func Statuses(ctx context.Context, q Querier, typ string, ids []int64, now time.Time) (map[int64]Status, error) {
-	filter, args := ``, []any{lt(now), typ, lt(now)}
+	filter, args := ``, []any{typ, lt(now)}
 	if ids != nil {
-		filter, args = ` AND object_id IN (SELECT value FROM json_each(?))`, append(args, idsJSON(ids))
+		filter, args = ` AND l.object_id IN (SELECT value FROM json_each(?3))`, append(args, idsJSON(ids))
 	}
-	// With a single MAX, SQLite takes the bare columns (public, at) from
-	// the row that has it: the last transition in effect.
-	rows, err := q.QueryContext(ctx, `SELECT object_id, EXISTS (SELECT 1 FROM ledger e WHERE e.kind = 'public'
-			AND e.object_type = l.object_type AND e.object_id = l.object_id AND e.public = 1 AND e.at <= ?),
-		public, at, MAX(seq)
-		FROM ledger l WHERE kind = 'public' AND object_type = ? AND at <= ?`+filter+` GROUP BY object_id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT l.object_id, EXISTS (SELECT 1 FROM ledger e WHERE e.kind = 'public'
+			AND e.object_type = l.object_type AND e.object_id = l.object_id AND e.public = 1 AND e.at <= ?2),
+		l.public, l.at, l.seq
+		FROM ledger l WHERE l.kind = 'public' AND l.object_type = ?1 AND l.at <= ?2`+filter+`
+		AND l.seq = (`+lastSeq+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: statuses of %s: %w", typ, err)
 	}
@@ -259,13 +264,14 @@ func Statuses(ctx context.Context, q Querier, typ string, ids []int64, now time.
 	out := map[int64]Status{}
 	for rows.Next() {
 		var id int64
-		var ever, pub int
+		var ever bool
+		var pub int
 		var at string
 		var seq int64
 		if err := rows.Scan(&id, &ever, &pub, &at, &seq); err != nil {
 			return nil, fmt.Errorf("ledger: statuses of %s: %w", typ, err)
 		}
-		out[id] = Status{Public: pub != 0, Ever: ever != 0, Last: parseLT(at)}
+		out[id] = Status{Public: pub != 0, Ever: ever, Last: parseLT(at)}
 	}
 	return out, rows.Err()
 }

@@ -30,12 +30,14 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-// Store keeps accounts, sign-ins and API tokens in SQL (SQLite), on the
-// same database as sessions.Store: an account may name a council person
-// (persons, from sessions' migrations), so the database must be migrated
-// with documents' and sessions' Migrations first.
+// Store keeps accounts, sign-ins and API tokens in SQL (SQLite or
+// PostgreSQL), on the same database as sessions.Store: an account may
+// name a council person (persons, from sessions' migrations), so the
+// database must be migrated with documents' and sessions' Migrations
+// first.
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
@@ -172,18 +174,17 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) 
 		person = a.PersonID
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO accounts (name, display_name, role, person_id, password_hash, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Name, a.DisplayName, string(a.Role), person, hash, ts(now), ts(now))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO accounts (name, display_name, role, person_id, password_hash, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.Name, a.DisplayName, string(a.Role), person, hash, ts(now), ts(now)).Scan(&a.ID)
 	if err != nil {
-		if isUnique(err) {
+		if sqldb.IsUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Den Benutzernamen %q gibt es schon.", a.Name)
 		}
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return notFound("Person")
 		}
 		return fmt.Errorf("create account: %w", err)
 	}
-	a.ID, _ = res.LastInsertId()
 	a.Disabled = false
 	a.Created = now
 	return nil
@@ -317,7 +318,7 @@ func (s *Store) LinkOIDC(ctx context.Context, accountID int64, subject string) e
 		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Das Konto ist schon mit einer anderen Anmeldung verknüpft.")
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET oidc_subject = ?, modified = ? WHERE id = ?`, subject, ts(s.now()), accountID); err != nil {
-		if isUnique(err) {
+		if sqldb.IsUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Diese Anmeldung gehört schon zu einem anderen Konto.")
 		}
 		return fmt.Errorf("link oidc: %w", err)
@@ -627,15 +628,15 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string
 	token, _ := newToken()
 	token = "rm_" + token
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, created) VALUES (?, ?, ?, ?)`,
-		accountID, name, hashToken(token), ts(now))
-	if isForeignKey(err) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, created) VALUES (?, ?, ?, ?) RETURNING id`,
+		accountID, name, hashToken(token), ts(now)).Scan(&id)
+	if sqldb.IsForeignKey(err) {
 		return nil, "", notFound("Konto")
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("create token: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	return &APIToken{ID: id, AccountID: accountID, Name: name, Created: now}, token, nil
 }
 
@@ -726,15 +727,4 @@ func parseNull(s sql.NullString) time.Time {
 
 func notFound(what string) error {
 	return ratsmappe.Errorf(ratsmappe.ENOTFOUND, "%s nicht gefunden.", what)
-}
-
-// isUnique reports whether err is SQLite's UNIQUE constraint failure.
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
-
-// isForeignKey reports whether err is SQLite's FOREIGN KEY constraint
-// failure: a referenced row does not exist.
-func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }

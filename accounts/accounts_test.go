@@ -3,7 +3,6 @@ package accounts_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,7 +12,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -22,23 +22,15 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-// openStore opens a Store on a fresh SQLite file migrated like the real
-// binary does it. The tables are created by sessions' migrations (see the
-// package comment), so those run first, as in cmd.
-func openStore(t *testing.T) (*accounts.Store, *sql.DB, *clock) {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// openStore opens a Store on db, a new database of dbtest.Each, migrated
+// like the real binary does it. The tables are created by sessions'
+// migrations (see the package comment), so those run first, as in cmd.
+func openStore(t *testing.T, db *sql.DB) (*accounts.Store, *sql.DB, *clock) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
+	dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
 	c := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	return accounts.NewStore(db, c.now), db, c
 }
@@ -112,8 +104,10 @@ func FuzzCheckPassword(f *testing.F) {
 	})
 }
 
-func TestSignIn(t *testing.T) {
-	st, _, clk := openStore(t)
+func TestSignIn(t *testing.T) { dbtest.Each(t, testSignIn) }
+
+func testSignIn(t *testing.T, db *sql.DB) {
+	st, _, clk := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "Anna", DisplayName: "Anna Beispiel", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
@@ -214,8 +208,10 @@ func TestSignIn(t *testing.T) {
 }
 
 // A new password signs out every browser that knew the old one.
-func TestSetPasswordEndsSignIns(t *testing.T) {
-	st, _, _ := openStore(t)
+func TestSetPasswordEndsSignIns(t *testing.T) { dbtest.Each(t, testSetPasswordEndsSignIns) }
+
+func testSetPasswordEndsSignIns(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, "altes Passwort 1"))
@@ -237,8 +233,10 @@ func TestSetPasswordEndsSignIns(t *testing.T) {
 }
 
 // Expired sign-ins are swept; live ones stay.
-func TestSweepSignIns(t *testing.T) {
-	st, _, clk := openStore(t)
+func TestSweepSignIns(t *testing.T) { dbtest.Each(t, testSweepSignIns) }
+
+func testSweepSignIns(t *testing.T, db *sql.DB) {
+	st, _, clk := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
 	must(t, st.CreateAccount(ctx, a, ""))
@@ -259,8 +257,10 @@ func TestSweepSignIns(t *testing.T) {
 }
 
 // Disabling an account ends its sign-ins and stops its tokens at once.
-func TestDisableAccount(t *testing.T) {
-	st, _, _ := openStore(t)
+func TestDisableAccount(t *testing.T) { dbtest.Each(t, testDisableAccount) }
+
+func testDisableAccount(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "bernd", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, "geheimes Passwort 1"))
@@ -300,8 +300,10 @@ func TestDisableAccount(t *testing.T) {
 	}
 }
 
-func TestAPITokenRevocation(t *testing.T) {
-	st, _, _ := openStore(t)
+func TestAPITokenRevocation(t *testing.T) { dbtest.Each(t, testAPITokenRevocation) }
+
+func testAPITokenRevocation(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "skript", Role: access.RoleClerk}
 	must(t, st.CreateAccount(ctx, a, ""))
@@ -346,8 +348,10 @@ func TestAPITokenRevocation(t *testing.T) {
 
 // An OpenID Connect subject links to one account, and a link is never
 // moved silently.
-func TestOIDCLink(t *testing.T) {
-	st, _, _ := openStore(t)
+func TestOIDCLink(t *testing.T) { dbtest.Each(t, testOIDCLink) }
+
+func testOIDCLink(t *testing.T, db *sql.DB) {
+	st, _, _ := openStore(t, db)
 	ctx := context.Background()
 	a := &accounts.Account{Name: "anna", Role: access.RoleMember}
 	b := &accounts.Account{Name: "bernd", Role: access.RoleMember}
@@ -378,8 +382,10 @@ func TestOIDCLink(t *testing.T) {
 // The accounts of faction peers who see shared notes: enabled member
 // accounts of the given persons — not staff, not disabled accounts, not
 // accounts of other persons.
-func TestMemberAccounts(t *testing.T) {
-	st, db, _ := openStore(t)
+func TestMemberAccounts(t *testing.T) { dbtest.Each(t, testMemberAccounts) }
+
+func testMemberAccounts(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
 	ctx := context.Background()
 	council := sessions.NewStore(db, nil)
 	body := &sessions.Body{Name: "Stadt"}
@@ -418,7 +424,11 @@ func TestMemberAccounts(t *testing.T) {
 // A token's last use is written at most once a minute: a member's devices
 // syncing with a token must not make every request a database write.
 func TestAPITokenLastUsedOncePerMinute(t *testing.T) {
-	st, _, c := openStore(t)
+	dbtest.Each(t, testAPITokenLastUsedOncePerMinute)
+}
+
+func testAPITokenLastUsedOncePerMinute(t *testing.T, db *sql.DB) {
+	st, _, c := openStore(t, db)
 	ctx := context.Background()
 	a, secret := memberWithToken(t, st)
 	lastUsed := func() time.Time {

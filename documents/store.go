@@ -414,11 +414,15 @@ func (s *Store) sweepBlob(ctx context.Context, key string, pendingSince time.Tim
 // lockDocument reports whether document id exists and, on PostgreSQL,
 // locks its row until tx ends, so that two writers of its versions (a
 // new version, a withdrawal) take turns as they do on SQLite, where tx
-// holds the one write lock from its start.
+// holds the one write lock from its start. NO KEY UPDATE, because that
+// is enough for them and leaves the row to foreign key checks: an
+// attachment of the document inserted meanwhile holds the changes feed's
+// writer lock (sessions/changes) and must not wait for this row while
+// tx waits for that lock.
 func (s *Store) lockDocument(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
 	q := `SELECT 1 FROM documents WHERE id = ?`
 	if s.dialect == sqldb.Postgres {
-		q += ` FOR UPDATE`
+		q += ` FOR NO KEY UPDATE`
 	}
 	var one int
 	err := tx.QueryRowContext(ctx, q, id).Scan(&one)

@@ -121,19 +121,7 @@ func TestKill(t *testing.T) {
 		t.Fatal("last child did not finish in 3 minutes")
 	}
 
-	got := map[string]map[string]int{}
-	copies := 0
-	for _, m := range srv.Messages(t) {
-		copies++
-		if len(m.To) != 1 {
-			t.Fatalf("message %s to %v", m.MessageID, m.To)
-		}
-		to := m.To[0].Address
-		if got[to] == nil {
-			got[to] = map[string]int{}
-		}
-		got[to][m.MessageID]++
-	}
+	got, copies := srv.Copies(t)
 	for to, ids := range want {
 		for id := range ids {
 			if got[to][id] == 0 {
@@ -266,5 +254,36 @@ func TestFlakyServer(t *testing.T) {
 	}
 	if retried == 0 {
 		t.Fatal("no message needed a retry: chaos off?")
+	}
+}
+
+// TestBounceAtSending sends to a real SMTP server that knows only some
+// mailboxes: a recipient it refuses with 5xx at RCPT TO is failed and
+// Rejected at once, with the server's reply, and never offered again;
+// the others arrive.
+func TestBounceAtSending(t *testing.T) {
+	srv := mailpittest.Start(t, mailpittest.Options{AllowedRecipients: `^known[0-9]*@lindenau\.example$`})
+	db := openDB(t)
+	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := notify.NewOutbox(db, s, notify.Options{BackoffBase: time.Millisecond, BackoffMax: 10 * time.Millisecond})
+	enqueue(t, db, o, message("known", "known1@lindenau.example"), message("gone", "gone@lindenau.example"))
+	sendAll(t, o, time.Minute)
+	ctx := context.Background()
+	d, err := o.FindDelivery(ctx, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != notify.Failed || !d.Rejected() || d.Attempts != 1 || !strings.Contains(d.LastError, "550") {
+		t.Fatalf("refused recipient: %+v", d)
+	}
+	t.Logf("the server's refusal as recorded: %s", d.LastError)
+	if d, err = o.FindDelivery(ctx, "known"); err != nil || d.State != notify.Sent || d.Rejected() {
+		t.Fatalf("known recipient: %+v, %v", d, err)
+	}
+	if got := srv.Messages(t); len(got) != 1 || got[0].To[0].Address != "known1@lindenau.example" {
+		t.Fatalf("arrived: %+v", got)
 	}
 }

@@ -350,8 +350,9 @@ func (o *Outbox) attempt(ctx context.Context, c claim) error {
 	)
 	if c.attempt > o.opt.MaxAttempts {
 		// Claimed again after its last attempt was interrupted: give up
-		// rather than crash the worker forever on one message.
-		sendErr = fmt.Errorf("%w: gave up after %d attempts", ErrRejected, o.opt.MaxAttempts)
+		// rather than crash the worker forever on one message. It is no
+		// refusal (no server said no), so Rejected stays false.
+		sendErr = fmt.Errorf("gave up after %d attempts", o.opt.MaxAttempts)
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, o.opt.SendTimeout)
 		rcpt, sendErr = o.sender.Send(sctx, c.msg)
@@ -374,7 +375,7 @@ func (o *Outbox) attempt(ctx context.Context, c claim) error {
 			SET state = 'sent', sent_at = ?, queue_id = ?, response = ?, lease_until = NULL, last_error = NULL
 			WHERE id = ? AND state = 'sending' AND attempts = ?`,
 			now.UnixMilli(), nullable(rcpt.QueueID), nullable(rcpt.Response), c.id, c.attempt)
-	case ctx.Err() != nil && !errors.Is(sendErr, ErrRejected):
+	case ctx.Err() != nil && !errors.Is(sendErr, ErrRejected) && c.attempt <= o.opt.MaxAttempts:
 		// Stopped mid-send: try again at once on the next start, without
 		// counting this against the message's backoff.
 		outcome, errText = "interrupted", sendErr.Error()
@@ -477,6 +478,15 @@ type Delivery struct {
 	Log       []Attempt
 }
 
+// Rejected reports whether the mail system refused the message for good
+// (the Sender's ErrRejected: for SMTP a 5xx reply to RCPT TO or the data,
+// a bounce at sending time); LastError then holds the server's reply. A
+// message given up after MaxAttempts temporary failures is Failed but not
+// Rejected.
+func (d Delivery) Rejected() bool {
+	return d.State == Failed && len(d.Log) > 0 && d.Log[len(d.Log)-1].Outcome == "rejected"
+}
+
 // Attempt is one try to send a message.
 type Attempt struct {
 	N        int
@@ -488,6 +498,22 @@ type Attempt struct {
 	QueueID  string
 	Response string
 	Error    string
+}
+
+// FindDeliveryByMessageID returns the record of the message with the
+// given Message-ID (without brackets; case-insensitive), as a bounce
+// report names it, or an ENOTFOUND error.
+func (o *Outbox) FindDeliveryByMessageID(ctx context.Context, messageID string) (Delivery, error) {
+	var key string
+	err := o.db.QueryRowContext(ctx, `SELECT key FROM notify_outbox WHERE message_id = ?`,
+		strings.ToLower(strings.Trim(strings.TrimSpace(messageID), "<>"))).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delivery{}, &ratsmappe.Error{Code: ratsmappe.ENOTFOUND, Message: "Nachricht nicht gefunden.", MessageEN: "Message not found."}
+	}
+	if err != nil {
+		return Delivery{}, fmt.Errorf("find delivery: %w", err)
+	}
+	return o.FindDelivery(ctx, key)
 }
 
 // FindDelivery returns the record of the message with the given key, with

@@ -277,7 +277,7 @@ func TestRejectedIsNotRetried(t *testing.T) {
 		t.Fatalf("rejected message retried")
 	}
 	d := delivery(t, o, "k")
-	if d.State != notify.Failed || outcomes(d) != "rejected" || !strings.Contains(d.LastError, "550") {
+	if d.State != notify.Failed || !d.Rejected() || outcomes(d) != "rejected" || !strings.Contains(d.LastError, "550") {
 		t.Fatalf("delivery = %+v", d)
 	}
 }
@@ -293,7 +293,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		clk.Set(clk.Now().Add(24 * time.Hour))
 	}
 	d := delivery(t, o, "k")
-	if d.State != notify.Failed || d.Attempts != 3 || s.Attempts(d.MessageID) != 3 {
+	if d.State != notify.Failed || d.Rejected() || d.Attempts != 3 || s.Attempts(d.MessageID) != 3 {
 		t.Fatalf("delivery = %+v, offered %d times", d, s.Attempts(d.MessageID))
 	}
 }

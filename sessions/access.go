@@ -34,7 +34,8 @@ type paperRow struct {
 }
 
 // idList encodes ids for `IN (SELECT value FROM json_each(?))`: one
-// parameter, whatever the number of ids.
+// parameter, whatever the number of ids. (On PostgreSQL, json_each of a
+// text parameter is the function of this package's migrations.)
 func idList(ids []int64) string {
 	if ids == nil {
 		ids = []int64{}

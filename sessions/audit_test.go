@@ -2,15 +2,19 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
-func TestAuditLogIsAppendOnly(t *testing.T) {
-	st, db, _ := openStore(t)
+func TestAuditLogIsAppendOnly(t *testing.T) { dbtest.Each(t, testAuditLogIsAppendOnly) }
+
+func testAuditLogIsAppendOnly(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
 	ctx := context.Background()
 	must(t, st.Audit(ctx, sessions.AuditEntry{Actor: "amt", Action: "meeting.publish", ObjectType: "meeting", ObjectID: 3}))
 	es, err := st.FindAuditEntries(ctx, 10)
@@ -30,8 +34,10 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 }
 
 // Who read non-public document 42, and when.
-func TestFindAuditEntriesFor(t *testing.T) {
-	st, _, clk := openStore(t)
+func TestFindAuditEntriesFor(t *testing.T) { dbtest.Each(t, testFindAuditEntriesFor) }
+
+func testFindAuditEntriesFor(t *testing.T, db *sql.DB) {
+	st, _, clk := openStore(t, db)
 	ctx := context.Background()
 	start := clk.t
 	for i, e := range []sessions.AuditEntry{

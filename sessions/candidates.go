@@ -18,19 +18,20 @@ import (
 // (TestCandidatesCoverTheRule compares them for every viewer and object).
 
 // memberOrgs returns what the candidate queries need to know of v's seats
-// (seatedIn), as JSON: the organizations v is (or was) a member of, and
-// v's person, whose seats as a deputy the queries look up; the rule
-// checks the dates and whether the session runs.
+// (seatedIn), as one json_each list: the organizations v is (or was) a
+// member of, and v's person as its negative id, whose seats as a deputy
+// the queries look up (ids are positive, so the two cannot be confused;
+// one list keeps the queries' parameters and their portable spelling).
+// The rule checks the dates and whether the session runs.
 func memberOrgs(v access.Viewer) string {
 	var ids []int64
-	var person int64
 	if v.Role == access.RoleMember && v.PersonID != 0 {
 		for _, p := range v.Memberships {
 			ids = append(ids, p.OrganizationID)
 		}
-		person = v.PersonID
+		ids = append(ids, -v.PersonID)
 	}
-	return fmt.Sprintf(`{"orgs":%s,"person":%d}`, idList(ids), person)
+	return idList(ids)
 }
 
 // The candidate queries bind ?1 to the object's id, ?2 to now and ?3 to
@@ -39,8 +40,8 @@ func memberOrgs(v access.Viewer) string {
 // seatedIn is the condition on meeting m under which v could be seated in
 // it: of an organization v is a member of, or a meeting whose running
 // session seats v as a deputy (meeting_deputies).
-const seatedIn = `(m.organization_id IN (SELECT value FROM json_each(?3, '$.orgs'))
-	OR m.id IN (SELECT meeting_id FROM meeting_deputies WHERE person_id = json_extract(?3, '$.person')))`
+const seatedIn = `(m.organization_id IN (SELECT value FROM json_each(?3))
+	OR m.id IN (SELECT d.meeting_id FROM meeting_deputies d WHERE d.person_id IN (SELECT -value FROM json_each(?3))))`
 
 // itemCouldShow is the condition on agenda item i of meeting m under which
 // v could see i in full: the meeting published by now, the item not

@@ -2,10 +2,12 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 )
 
 // The candidate query that lets refused documents answer as fast as
@@ -14,8 +16,10 @@ import (
 // whatever DocumentAccess shows is a candidate, and papers the rule shows
 // are still found. A document nobody may see is no candidate for anyone
 // but staff.
-func TestCandidatesCoverTheRule(t *testing.T) {
-	c := newCouncil(t)
+func TestCandidatesCoverTheRule(t *testing.T) { dbtest.Each(t, testCandidatesCoverTheRule) }
+
+func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	for _, step := range []string{"now", "after the embargo"} {
 		if step != "now" {

@@ -1,10 +1,15 @@
 package sessions_test
 
 import (
+	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
 )
 
 // A deputy seated in a meeting's running session (MeetingFacts.Deputies)
@@ -61,5 +66,70 @@ func TestDeputySeesTheMeetingAsAMember(t *testing.T) {
 		if got := access.PaperAttachmentAccess(tc.v, paper, nonPublic, now); got != wantDoc {
 			t.Errorf("%s: paper's attachment %v, want %v", tc.name, got, wantDoc)
 		}
+	}
+}
+
+// The store's side, on both databases: SetDeputies writes the fact in
+// the caller's transaction, every read of the meeting carries it, the
+// candidate queries and search records let the deputy's documents
+// through (candidates stay a superset of the rule), the feed names the
+// meeting's documents, the ledger keeps when the seat began and ended.
+func TestSetDeputies(t *testing.T) { dbtest.Each(t, testSetDeputies) }
+
+func testSetDeputies(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	dbtest.Migrate(t, db, "changes", changes.Migrations(), changes.PostgresMigrations())
+	ctx := context.Background()
+	bernd := c.viewers["other member"] // of another committee
+	doc := c.docs["doc on non-public item"]
+	seat := func(ds ...sessions.Deputy) {
+		t.Helper()
+		tx, err := db.BeginTx(ctx, nil)
+		must(t, err)
+		defer tx.Rollback()
+		must(t, c.store.SetDeputies(ctx, tx, c.published, ds))
+		must(t, tx.Commit())
+	}
+	sees := func(when string, want access.Access) {
+		t.Helper()
+		m, err := c.store.FindMeetingByID(ctx, bernd, c.published)
+		must(t, err)
+		if seated := len(m.Deputies) == 1 && m.Deputies[0] == bernd.PersonID; seated != (want == access.Full) {
+			t.Fatalf("%s: the meeting's deputies %v", when, m.Deputies)
+		}
+		if got, err := c.store.DocumentAccess(ctx, bernd, doc); err != nil || got != want {
+			t.Fatalf("%s: the deputy's access to the non-public item's document %v (%v), want %v", when, got, err, want)
+		}
+		for _, id := range c.allDocs {
+			acc, err := c.store.DocumentAccess(ctx, bernd, id)
+			must(t, err)
+			cand, err := c.store.DocumentCandidate(ctx, bernd, id)
+			must(t, err)
+			if acc == access.Full && !cand {
+				t.Fatalf("%s: document %d is visible to the deputy but no candidate", when, id)
+			}
+		}
+		sa, _, err := c.store.SearchAccess(ctx, doc)
+		must(t, err)
+		if got := sa.Allows(access.SearchViewer(bernd), c.store.Now()); got != (want == access.Full) {
+			t.Fatalf("%s: the search records allow the deputy: %v (%+v)", when, got, sa)
+		}
+	}
+	sees("before", access.None)
+	before, err := changes.Newest(ctx, db)
+	must(t, err)
+	seat(sessions.Deputy{PersonID: bernd.PersonID, ForPersonID: c.viewers["member"].PersonID})
+	sees("seated", access.Full)
+	var named int
+	must(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM changes WHERE seq > ? AND kind = 'document' AND object_id = ?`, before, doc).Scan(&named))
+	if named == 0 {
+		t.Fatalf("the feed does not name the meeting's documents when a deputy is seated")
+	}
+	seat() // the session ended
+	sees("after", access.None)
+	es, err := c.store.LedgerEntries(ctx, access.KindDeputy, time.Time{})
+	must(t, err)
+	if len(es) != 2 || !es[0].Public || es[1].Public || es[0].PersonID != bernd.PersonID {
+		t.Fatalf("ledger: %+v", es)
 	}
 }

@@ -2,11 +2,13 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -14,9 +16,11 @@ import (
 // other organizations, not former or future members. Which of their
 // accounts see shared notes (members, not disabled) is accounts'
 // business (accounts.Store.MemberAccounts).
-func TestFactionPeers(t *testing.T) {
+func TestFactionPeers(t *testing.T) { dbtest.Each(t, testFactionPeers) }
+
+func testFactionPeers(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
-	st, _, clk := openStore(t)
+	st, _, clk := openStore(t, db)
 	body := &sessions.Body{Name: "Stadt"}
 	must(t, st.CreateBody(ctx, body))
 	org := func(name, class string) int64 {

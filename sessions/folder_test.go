@@ -2,20 +2,24 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // TestFoldersAgreeWithReads reads every meeting's folder for every viewer,
 // all meetings at once, and compares each piece with what the single
 // finders answer: the batch read model must neither show more nor less.
-func TestFoldersAgreeWithReads(t *testing.T) {
-	c := newCouncil(t)
+func TestFoldersAgreeWithReads(t *testing.T) { dbtest.Each(t, testFoldersAgreeWithReads) }
+
+func testFoldersAgreeWithReads(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	attIDs := func(as []*sessions.Attachment) []int64 {
 		return ids(as, func(a *sessions.Attachment) int64 { return a.ID })

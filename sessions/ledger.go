@@ -149,7 +149,7 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 		docs = append(docs, m.DocumentID)
 	}
 	allWithdrawn, err := queryAll(ctx, q, scanID, `SELECT document_id FROM versions WHERE document_id`+inIDs+`
-		GROUP BY document_id HAVING SUM(state <> 'withdrawn') = 0`, idList(docs))
+		GROUP BY document_id HAVING COUNT(*) FILTER (WHERE state <> 'withdrawn') = 0`, idList(docs))
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 // gets no stub. It does nothing if the ledger was seeded before, so cmd
 // runs it at every start after the migrations.
 func (s *Store) SeedLedger(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("seed ledger: %w", err)
 	}
@@ -308,7 +308,7 @@ func (s *Store) SeedLedger(ctx context.Context) error {
 // inTx runs fn in a transaction and, before committing, records in the
 // ledger what fn says it touched.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) (ledgerScope, error)) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (s *Store) catchUpVersions(ctx context.Context) error {
 	if err != nil || len(pending) == 0 {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("ledger: versions: %w", err)
 	}
@@ -511,7 +511,7 @@ func touchedAt(typ, col, cond string) string {
 		}
 		parts = append(parts, `SELECT at FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id `+in+` AND `+cond)
 	}
-	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `))`
+	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) AS touched)`
 }
 
 // PublicTouched returns when object id of type typ, or an object embedded

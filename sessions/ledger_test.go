@@ -2,11 +2,13 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -46,8 +48,10 @@ func agreeWithLedger(t *testing.T, c *council, when string) {
 // The ledger follows every change of the public view, including the ones
 // a set time causes: an embargo ends without anyone writing, and an
 // embargo lifted before its end leaves no trace.
-func TestLedgerFollowsTheRule(t *testing.T) {
-	c := newCouncil(t)
+func TestLedgerFollowsTheRule(t *testing.T) { dbtest.Each(t, testLedgerFollowsTheRule) }
+
+func testLedgerFollowsTheRule(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	agreeWithLedger(t, c, "after setup")
 
@@ -114,8 +118,10 @@ func TestLedgerFollowsTheRule(t *testing.T) {
 // A database from before the ledger gets the objects public now recorded
 // once, at the upgrade; a second start changes nothing, and what was
 // never public stays unrecorded.
-func TestSeedLedger(t *testing.T) {
-	st, db, clk := openStore(t)
+func TestSeedLedger(t *testing.T) { dbtest.Each(t, testSeedLedger) }
+
+func testSeedLedger(t *testing.T, db *sql.DB) {
+	st, db, clk := openStore(t, db)
 	ctx := context.Background()
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
 	must(t, st.CreateBody(ctx, body))
@@ -160,8 +166,10 @@ func TestSeedLedger(t *testing.T) {
 // A consultation taken off its agenda item leaves a deleted stub if the
 // public saw it, takes its paper out of the public view with it when it
 // was the paper's last public agenda item, and its id is never reused.
-func TestRemoveConsultation(t *testing.T) {
-	c := newCouncil(t)
+func TestRemoveConsultation(t *testing.T) { dbtest.Each(t, testRemoveConsultation) }
+
+func testRemoveConsultation(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	anon, clerk := access.Viewer{}, c.viewers["clerk"]
 	consultation := func(paper, item int64) int64 {

@@ -2,12 +2,14 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -18,9 +20,11 @@ import (
 // it, the paper and the search records. An exclusion follows the matter:
 // she is an outsider of the paper, of every item that consults it and of
 // every document of either, in every meeting, for as long as it stands.
-func TestExclusionFollowsTheMatter(t *testing.T) {
+func TestExclusionFollowsTheMatter(t *testing.T) { dbtest.Each(t, testExclusionFollowsTheMatter) }
+
+func testExclusionFollowsTheMatter(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
-	st, db, clk := openStore(t)
+	st, db, clk := openStore(t, db)
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
 	must(t, st.CreateBody(ctx, body))
 	org := func(name string) int64 {

@@ -12,12 +12,13 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // meetingColumns are the columns scanMeeting reads from table meetings
 // (unaliased), with the deputies seated in its running session: a fact of
 // the visibility rule, read with the meeting wherever a meeting is read.
-const meetingColumns = `id, organization_id, name, start, end, location, state, published_at, created, modified,
+const meetingColumns = `id, organization_id, name, start, "end", location, state, published_at, created, modified,
 	(SELECT json_group_array(d.person_id) FROM meeting_deputies d WHERE d.meeting_id = meetings.id)`
 
 func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
@@ -55,15 +56,14 @@ func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
 	if !m.End.IsZero() {
 		end = ts(m.End)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO meetings (organization_id, name, start, end, location, state, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.OrganizationID, m.Name, ts(m.Start), end, m.Location, m.State, ts(now), ts(now))
-	if isForeignKey(err) {
+	err := s.db.QueryRowContext(ctx, `INSERT INTO meetings (organization_id, name, start, "end", location, state, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.OrganizationID, m.Name, ts(m.Start), end, m.Location, m.State, ts(now), ts(now)).Scan(&m.ID)
+	if sqldb.IsForeignKey(err) {
 		return notFound("Gremium")
 	}
 	if err != nil {
 		return fmt.Errorf("create meeting: %w", err)
 	}
-	m.ID, _ = res.LastInsertId()
 	m.PublishedAt = time.Time{}
 	m.Created, m.Modified = now, now
 	return nil
@@ -129,7 +129,7 @@ func (s *Store) UpdateMeeting(ctx context.Context, id int64, u MeetingUpdate) (*
 	m.Modified = s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
 		// The location appears or disappears with its text.
-		_, err := tx.ExecContext(ctx, `UPDATE meetings SET name = ?, start = ?, end = ?, location = ?, state = ?, modified = ? WHERE id = ?`,
+		_, err := tx.ExecContext(ctx, `UPDATE meetings SET name = ?, start = ?, "end" = ?, location = ?, state = ?, modified = ? WHERE id = ?`,
 			m.Name, ts(m.Start), end, m.Location, m.State, ts(m.Modified), id)
 		return ledgerScope{meetings: []int64{id}}, err
 	})
@@ -337,7 +337,7 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	if it.Number == "" {
 		it.NumberFixed = false
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -364,13 +364,12 @@ func (s *Store) CreateAgendaItem(ctx context.Context, it *AgendaItem) error {
 	} else if !it.NumberFixed {
 		it.Number = next
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO agenda_items (meeting_id, number, number_fixed, position, public, title, public_title, result, resolution, late_at, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, it.MeetingID, it.Number, b2i(it.NumberFixed), it.Position, b2i(it.Public), it.Title, it.PublicTitle,
-		it.Result, it.Resolution, nullTS(it.LateAt), ts(now), ts(now))
+	err = tx.QueryRowContext(ctx, `INSERT INTO agenda_items (meeting_id, number, number_fixed, position, public, title, public_title, result, resolution, late_at, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, it.MeetingID, it.Number, b2i(it.NumberFixed), it.Position, b2i(it.Public), it.Title, it.PublicTitle,
+		it.Result, it.Resolution, nullTS(it.LateAt), ts(now), ts(now)).Scan(&it.ID)
 	if err != nil {
 		return fmt.Errorf("create agenda item: %w", err)
 	}
-	it.ID, _ = res.LastInsertId()
 	it.Created, it.Modified = now, now
 	if err := s.renumber(ctx, tx, it.MeetingID); err != nil {
 		return err
@@ -471,7 +470,7 @@ func (s *Store) itemScope(ctx context.Context, tx *sql.Tx, id int64) (ledgerScop
 // in the count, so that the numbers members noted do not shift; an item
 // whose number is fixed by hand keeps it and takes no place in the count.
 func (s *Store) ReorderAgenda(ctx context.Context, meetingID int64, ids []int64) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -585,7 +584,7 @@ func (s *Store) AddExclusion(ctx context.Context, itemID, personID int64, reason
 		ON CONFLICT (agenda_item_id, person_id) DO UPDATE SET reason = excluded.reason`, itemID, personID, reason, ts(s.now()))
 		return exclusionScope(itemID, personID, true), err
 	})
-	if isForeignKey(err) {
+	if sqldb.IsForeignKey(err) {
 		return notFound("Tagesordnungspunkt oder Person")
 	}
 	if err != nil {

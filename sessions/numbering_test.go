@@ -2,15 +2,16 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -19,9 +20,11 @@ import (
 // automatically, a number fixed by hand kept and left out of the count, a
 // withdrawn item keeping its place, a public item turned non-public moving
 // to the N numbers, and a fixed number released again.
-func TestAgendaNumbersFollowTheOrder(t *testing.T) {
+func TestAgendaNumbersFollowTheOrder(t *testing.T) { dbtest.Each(t, testAgendaNumbersFollowTheOrder) }
+
+func testAgendaNumbersFollowTheOrder(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
-	st, _, clk := openStore(t)
+	st, _, clk := openStore(t, db)
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
 	must(t, st.CreateBody(ctx, body))
 	org := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
@@ -115,15 +118,16 @@ func TestAgendaNumbersFollowTheOrder(t *testing.T) {
 // Numbers stored before number_fixed existed were all typed by hand; the
 // migration lets those in the automatic form follow the order and keeps
 // every other one as it is.
-func TestNumberFixedMigration(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
-	must(t, sqlite.Migrate(ctx, db, "documents", documents.Migrations()))
+func TestNumberFixedMigration(t *testing.T) { dbtest.Each(t, testNumberFixedMigration) }
+
+func testNumberFixedMigration(t *testing.T, db *sql.DB) {
+	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
 	// The sessions migrations up to the one before number_fixed.
 	before := fstest.MapFS{}
 	all := sessions.Migrations()
+	if sqldb.DialectOf(db) == sqldb.Postgres {
+		all = sessions.PostgresMigrations()
+	}
 	names, err := fs.Glob(all, "*.sql")
 	must(t, err)
 	for _, n := range names {
@@ -133,7 +137,7 @@ func TestNumberFixedMigration(t *testing.T) {
 			before[n] = &fstest.MapFile{Data: b}
 		}
 	}
-	must(t, sqlite.Migrate(ctx, db, "sessions", before))
+	dbtest.Migrate(t, db, "sessions", before, before)
 	_, err = db.Exec(`INSERT INTO bodies (id, name, created, modified) VALUES (1, 'Stadt', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
 		INSERT INTO organizations (id, body_id, name, classification, created, modified) VALUES (1, 1, 'Rat', 'committee', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
 		INSERT INTO meetings (id, organization_id, name, start, created, modified) VALUES (1, 1, 'Sitzung', '2026-02-01T17:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
@@ -145,7 +149,7 @@ func TestNumberFixedMigration(t *testing.T) {
 		_, err := db.Exec(`INSERT INTO agenda_items (meeting_id, number, position, title, created, modified) VALUES (1, ?, ?, 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, n, pos)
 		must(t, err)
 	}
-	must(t, sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()))
+	dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
 	for n, fixed := range want {
 		var got bool
 		must(t, db.QueryRow(`SELECT number_fixed FROM agenda_items WHERE number = ?`, n).Scan(&got))

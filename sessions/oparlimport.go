@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // What package sessions/oparlimport needs of the store: the map from
@@ -113,11 +114,10 @@ func (s *Store) StartOParlImport(ctx context.Context, system string, since time.
 	if !since.IsZero() {
 		sinceText = ts(since)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO oparl_imports (system, since, started) VALUES (?, ?, ?)`, system, sinceText, ts(im.Started))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO oparl_imports (system, since, started) VALUES (?, ?, ?) RETURNING id`, system, sinceText, ts(im.Started)).Scan(&im.ID)
 	if err != nil {
 		return nil, fmt.Errorf("start oparl import: %w", err)
 	}
-	im.ID, _ = res.LastInsertId()
 	return im, nil
 }
 
@@ -285,7 +285,7 @@ func (s *Store) UpdateMembership(ctx context.Context, m *Membership) error {
 		}
 		return membershipScope(m.ID, m), nil
 	})
-	if isForeignKey(err) {
+	if sqldb.IsForeignKey(err) {
 		return notFound("Person oder Gremium")
 	}
 	return err
@@ -307,7 +307,7 @@ func (s *Store) UpdateLegislativeTerm(ctx context.Context, t *LegislativeTerm) e
 func (s *Store) updateRow(ctx context.Context, what, q string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return err
 		}
 		return fmt.Errorf("update %s: %w", what, err)

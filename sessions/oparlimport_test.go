@@ -2,18 +2,22 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // TestOParlRecords checks the importer's records: saved, found, replaced,
 // counted; and the progress of an import run.
-func TestOParlRecords(t *testing.T) {
-	st, _, c := openStore(t)
+func TestOParlRecords(t *testing.T) { dbtest.Each(t, testOParlRecords) }
+
+func testOParlRecords(t *testing.T, db *sql.DB) {
+	st, _, c := openStore(t, db)
 	ctx := context.Background()
 	if _, err := st.FindOParlObject(ctx, "meeting", "https://x/m/1"); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Fatalf("missing record: %v", err)
@@ -67,8 +71,10 @@ func TestOParlRecords(t *testing.T) {
 // TestWithdrawTouchesContainer: OParl clients ask with modified_since, so
 // a withdrawn item changes its meeting and a withdrawn or hidden
 // attachment the object it hangs on.
-func TestWithdrawTouchesContainer(t *testing.T) {
-	st, db, c := openStore(t)
+func TestWithdrawTouchesContainer(t *testing.T) { dbtest.Each(t, testWithdrawTouchesContainer) }
+
+func testWithdrawTouchesContainer(t *testing.T, db *sql.DB) {
+	st, db, c := openStore(t, db)
 	ctx := context.Background()
 	b := &sessions.Body{Name: "Stadt"}
 	must(t, st.CreateBody(ctx, b))

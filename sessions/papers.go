@@ -10,6 +10,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // ---- papers ----
@@ -39,18 +40,17 @@ func (s *Store) CreatePaper(ctx context.Context, p *Paper) error {
 		return err
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO papers (body_id, reference, name, paper_type, date, originator, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.BodyID, p.Reference, p.Name, p.Type, p.Date, p.Originator, ts(now), ts(now))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO papers (body_id, reference, name, paper_type, date, originator, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.BodyID, p.Reference, p.Name, p.Type, p.Date, p.Originator, ts(now), ts(now)).Scan(&p.ID)
 	if err != nil {
-		if isUnique(err) {
+		if sqldb.IsUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es gibt schon eine Vorlage %s.", p.Reference)
 		}
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return notFound("Körperschaft")
 		}
 		return fmt.Errorf("create paper: %w", err)
 	}
-	p.ID, _ = res.LastInsertId()
 	p.PublishedAt = time.Time{}
 	p.Created, p.Modified = now, now
 	return nil
@@ -86,7 +86,7 @@ func (s *Store) UpdatePaper(ctx context.Context, id int64, u PaperUpdate) (*Pape
 	p.Modified = s.now()
 	if _, err := s.db.ExecContext(ctx, `UPDATE papers SET reference = ?, name = ?, paper_type = ?, date = ?, originator = ?, modified = ? WHERE id = ?`,
 		p.Reference, p.Name, p.Type, p.Date, p.Originator, ts(p.Modified), id); err != nil {
-		if isUnique(err) {
+		if sqldb.IsUnique(err) {
 			return nil, ratsmappe.Errorf(ratsmappe.ECONFLICT, "Es gibt schon eine Vorlage %s.", p.Reference)
 		}
 		return nil, fmt.Errorf("update paper: %w", err)
@@ -129,29 +129,27 @@ func (s *Store) paper(ctx context.Context, id int64) (*Paper, error) {
 // they are linked already.
 func (s *Store) Consult(ctx context.Context, c *Consultation) error {
 	now := s.now()
-	var res sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
-		var err error
 		// The id is past every removed consultation's too: the ledger's
 		// history of a removed one must not become a new one's.
-		res, err = tx.ExecContext(ctx, `INSERT INTO consultations (id, paper_id, agenda_item_id, role, authoritative, created)
+		err := tx.QueryRowContext(ctx, `INSERT INTO consultations (id, paper_id, agenda_item_id, role, authoritative, created)
 			VALUES ((SELECT MAX(n) + 1 FROM (SELECT MAX(id) AS n FROM consultations
-				UNION ALL SELECT MAX(id) FROM consultation_tombstones UNION ALL SELECT 0)), ?, ?, ?, ?, ?)`,
-			c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now))
+				UNION ALL SELECT MAX(id) FROM consultation_tombstones UNION ALL SELECT 0) AS ids), ?, ?, ?, ?, ?)
+			RETURNING id`,
+			c.PaperID, c.AgendaItemID, c.Role, b2i(c.Authoritative), ts(now)).Scan(&c.ID)
 		// The paper, its files and the new consultation may go public
 		// through the item.
 		return ledgerScope{papers: []int64{c.PaperID}}, err
 	})
 	if err != nil {
-		if isUnique(err) {
+		if sqldb.IsUnique(err) {
 			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "Die Vorlage ist diesem Tagesordnungspunkt schon zugeordnet.")
 		}
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return notFound("Vorlage oder Tagesordnungspunkt")
 		}
 		return fmt.Errorf("consult: %w", err)
 	}
-	c.ID, _ = res.LastInsertId()
 	c.Created = now
 	return nil
 }
@@ -374,7 +372,7 @@ func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 	default:
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannte Rolle %q für ein Dokument.", a.Role)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("attach: %w", err)
 	}
@@ -390,16 +388,15 @@ func (s *Store) Attach(ctx context.Context, a *Attachment) error {
 	}
 	a.Public = false
 	a.WithdrawnAt = time.Time{}
-	res, err := tx.ExecContext(ctx, `INSERT INTO attachments (document_id, agenda_item_id, paper_id, meeting_id, role, title, public, position, late_at, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, a.DocumentID, nullID(a.AgendaItemID), nullID(a.PaperID), nullID(a.MeetingID), a.Role, a.Title,
-		a.Position, nullTS(a.LateAt), ts(now), ts(now))
+	err = tx.QueryRowContext(ctx, `INSERT INTO attachments (document_id, agenda_item_id, paper_id, meeting_id, role, title, public, position, late_at, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`, a.DocumentID, nullID(a.AgendaItemID), nullID(a.PaperID), nullID(a.MeetingID), a.Role, a.Title,
+		a.Position, nullTS(a.LateAt), ts(now), ts(now)).Scan(&a.ID)
 	if err != nil {
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return notFound("Dokument")
 		}
 		return fmt.Errorf("attach: %w", err)
 	}
-	a.ID, _ = res.LastInsertId()
 	a.Created, a.Modified = now, now
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("attach: %w", err)
@@ -571,15 +568,14 @@ func (s *Store) FindAttachmentByID(ctx context.Context, v access.Viewer, id int6
 // sets m's ID. It returns ENOTFOUND for a missing meeting or document.
 func (s *Store) CreateMinutes(ctx context.Context, m *Minutes) error {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO minutes (meeting_id, document_id, public, state, state_changed_at, created, modified)
-		VALUES (?, ?, ?, 'draft', ?, ?, ?)`, m.MeetingID, m.DocumentID, b2i(m.Public), ts(now), ts(now), ts(now))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO minutes (meeting_id, document_id, public, state, state_changed_at, created, modified)
+		VALUES (?, ?, ?, 'draft', ?, ?, ?) RETURNING id`, m.MeetingID, m.DocumentID, b2i(m.Public), ts(now), ts(now), ts(now)).Scan(&m.ID)
 	if err != nil {
-		if isForeignKey(err) {
+		if sqldb.IsForeignKey(err) {
 			return notFound("Sitzung oder Dokument")
 		}
 		return fmt.Errorf("create minutes: %w", err)
 	}
-	m.ID, _ = res.LastInsertId()
 	m.State, m.StateChanged = MinutesDraft, now
 	m.Created, m.Modified = now, now
 	return nil
@@ -594,7 +590,7 @@ func (s *Store) SetMinutesState(ctx context.Context, id int64, state string) err
 	if !ok {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Unbekannter Status %q.", state)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("set minutes state: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 // personCols is a person's columns, with its OParl modified time: the
 // latest of its own and of the memberships it embeds.
 const personCols = `p.id, p.body_id, p.given_name, p.family_name, p.title, p.form_of_address, p.created, p.modified,
-	MAX(p.modified, COALESCE((SELECT MAX(m.modified) FROM memberships m WHERE m.person_id = p.id), '')) AS embedded_modified`
+	(SELECT MAX(t) FROM (SELECT p.modified AS t UNION ALL SELECT m.modified FROM memberships m WHERE m.person_id = p.id) AS e) AS embedded_modified`
 
 // PersonPage returns up to f.Limit persons of body f.BodyID (all bodies
 // if 0) after f.After, by id, whose created and (embedding) modified
@@ -27,7 +27,7 @@ func (s *Store) PersonPage(ctx context.Context, f PublicListFilter) (ps []*Perso
 	cs, cu, mods, modu := timeArgs(f)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, body_id, given_name, family_name, title, form_of_address, created, modified
 		FROM (SELECT `+personCols+` FROM persons p WHERE p.id > ?1 AND (?2 = 0 OR p.body_id = ?2)
-			AND (?3 = '' OR p.created >= ?3) AND (?4 = '' OR p.created < ?4))
+			AND (?3 = '' OR p.created >= ?3) AND (?4 = '' OR p.created < ?4)) AS page
 		WHERE (?5 = '' OR embedded_modified >= ?5) AND (?6 = '' OR embedded_modified < ?6)
 		ORDER BY id LIMIT ?7`, f.After, f.BodyID, cs, cu, mods, modu, f.Limit+1)
 	if err != nil {

@@ -2,18 +2,22 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // An agenda scheduled for publication appears for citizens exactly when
 // the clock reaches the set time, with its public documents.
-func TestPublicationAtSetTime(t *testing.T) {
-	c := newCouncil(t)
+func TestPublicationAtSetTime(t *testing.T) { dbtest.Each(t, testPublicationAtSetTime) }
+
+func testPublicationAtSetTime(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	anon := c.viewers["anonymous"]
 	if _, err := c.store.FindMeetingByID(ctx, anon, c.embargoed); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
@@ -53,8 +57,10 @@ func TestPublicationAtSetTime(t *testing.T) {
 
 // A paper published on its own at a set time appears then, with its public
 // documents only.
-func TestPaperPublicationAtSetTime(t *testing.T) {
-	c := newCouncil(t)
+func TestPaperPublicationAtSetTime(t *testing.T) { dbtest.Each(t, testPaperPublicationAtSetTime) }
+
+func testPaperPublicationAtSetTime(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	anon := c.viewers["anonymous"]
 	id := c.papers["2026/0005"]
@@ -88,8 +94,10 @@ func TestPaperPublicationAtSetTime(t *testing.T) {
 // Items and attachments added once the agenda is published are marked late
 // (nachgereicht) and dated; those added before it, or during an embargo,
 // are not. Late attachments are not public until set so.
-func TestNachtrag(t *testing.T) {
-	c := newCouncil(t)
+func TestNachtrag(t *testing.T) { dbtest.Each(t, testNachtrag) }
+
+func testNachtrag(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	clerk := c.viewers["clerk"]
 	_, items, err := c.store.FindAgenda(ctx, clerk, c.published)
@@ -136,8 +144,10 @@ func TestNachtrag(t *testing.T) {
 
 // During an embargo nobody outside the office has seen the agenda, so
 // nothing added then is late; from the publication time on, it is.
-func TestNachtragDuringEmbargo(t *testing.T) {
-	c := newCouncil(t)
+func TestNachtragDuringEmbargo(t *testing.T) { dbtest.Each(t, testNachtragDuringEmbargo) }
+
+func testNachtragDuringEmbargo(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	_, items, err := c.store.FindAgenda(ctx, c.viewers["clerk"], c.embargoed)
 	must(t, err)
@@ -161,8 +171,10 @@ func TestNachtragDuringEmbargo(t *testing.T) {
 
 // Withdrawn items and attachments stay stored and visible to the office,
 // marked; a withdrawn attachment cannot be made public again.
-func TestWithdrawKeepsStored(t *testing.T) {
-	c := newCouncil(t)
+func TestWithdrawKeepsStored(t *testing.T) { dbtest.Each(t, testWithdrawKeepsStored) }
+
+func testWithdrawKeepsStored(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	clerk := c.viewers["clerk"]
 	it, err := c.store.FindAgendaItemByID(ctx, clerk, c.itemWithdrawn)
@@ -194,8 +206,10 @@ func TestWithdrawKeepsStored(t *testing.T) {
 // An exclusion takes effect at once, for the item, its documents, papers
 // consulted on it, the meeting's non-public documents and the non-public
 // minutes; lifting it restores access at once.
-func TestExclusionImmediate(t *testing.T) {
-	c := newCouncil(t)
+func TestExclusionImmediate(t *testing.T) { dbtest.Each(t, testExclusionImmediate) }
+
+func testExclusionImmediate(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	anna := c.viewers["member"]
 	// The public item consults paper 2026/0003 too, which the non-public
@@ -238,8 +252,10 @@ func TestExclusionImmediate(t *testing.T) {
 	}
 }
 
-func TestMinutesWorkflow(t *testing.T) {
-	c := newCouncil(t)
+func TestMinutesWorkflow(t *testing.T) { dbtest.Each(t, testMinutesWorkflow) }
+
+func testMinutesWorkflow(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	must(t, c.store.SetMinutesState(ctx, c.minutesNonPublic, sessions.MinutesDraft))
 	if acc, _ := c.store.DocumentAccess(ctx, c.viewers["member"], c.docs["non-public minutes"]); acc != access.None {
@@ -272,8 +288,10 @@ func TestMinutesWorkflow(t *testing.T) {
 
 // Stored times keep their order at sub-second precision, so that filters
 // by time are exact.
-func TestMeetingFilterByTime(t *testing.T) {
-	c := newCouncil(t)
+func TestMeetingFilterByTime(t *testing.T) { dbtest.Each(t, testMeetingFilterByTime) }
+
+func testMeetingFilterByTime(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	m, err := c.store.FindMeetingByID(ctx, c.viewers["clerk"], c.published)
 	must(t, err)
@@ -306,8 +324,10 @@ func TestMeetingFilterByTime(t *testing.T) {
 }
 
 // Write paths answer with the codes the web layer maps to statuses.
-func TestValidation(t *testing.T) {
-	c := newCouncil(t)
+func TestValidation(t *testing.T) { dbtest.Each(t, testValidation) }
+
+func testValidation(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	body, err := c.store.FindBodies(ctx)
 	must(t, err)

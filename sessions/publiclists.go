@@ -76,7 +76,7 @@ const (
 
 // publicQuery is the SQL of one object type's public list. Its
 // fragments bind ?1 the key to continue after, ?2 now, ?3 the anonymous
-// viewer's seats (memberOrgs: none), ?4 the body, ?5 the organization, ?6
+// viewer's seats (memberOrgs: none, '[]'), ?4 the body, ?5 the organization, ?6
 // created since, ?7 created until (exclusive), ?8 modified since, ?9
 // modified until (exclusive), ?10 the limit; a time that does not filter
 // is ”.
@@ -256,7 +256,7 @@ func (s *Store) publicRefs(ctx context.Context, typ string, f PublicListFilter) 
 		AND (?9 = '' OR ` + q.modified + ` < ?9) AND (?8 = '' OR ` + q.changed + `)
 		ORDER BY ` + q.key + ` LIMIT ?10`
 	off := keyOffset(typ)
-	ids, err := queryAll(ctx, s.db, scanPair, query, f.After, ts(s.now()), memberOrgs(access.Viewer{}), f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1)
+	ids, err := queryAll(ctx, s.db, scanPair, query, f.After, ts(s.now()), "[]", f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("public list %s: %w", typ, err)
 	}

@@ -2,11 +2,13 @@ package sessions_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -17,8 +19,10 @@ import (
 // Full — now, and after the embargoes end, both with the Access computed
 // again and with the one computed before, as long as it claims to be
 // still exact.
-func TestSearchAccessAgreesWithPolicy(t *testing.T) {
-	c := newCouncil(t)
+func TestSearchAccessAgreesWithPolicy(t *testing.T) { dbtest.Each(t, testSearchAccessAgreesWithPolicy) }
+
+func testSearchAccessAgreesWithPolicy(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	// A former member of the Bauausschuss (left before the meeting) and a
 	// future one (joins after it): neither is an insider of its meeting.
@@ -81,8 +85,10 @@ func TestSearchAccessAgreesWithPolicy(t *testing.T) {
 
 // Records are the pages of the current version only; a document without
 // an active version, or without a row, has none.
-func TestSearchRecords(t *testing.T) {
-	c := newCouncil(t)
+func TestSearchRecords(t *testing.T) { dbtest.Each(t, testSearchRecords) }
+
+func testSearchRecords(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	recs, _, err := c.store.SearchRecords(ctx, c.versioned)
 	must(t, err)

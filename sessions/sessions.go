@@ -16,9 +16,9 @@
 //
 // # Storage
 //
-// Store keeps everything in the SQLite database of package documents; the
-// schema is Migrations, applied with scope "sessions" after documents'
-// migrations, so that attachments and minutes can reference documents(id).
+// Store keeps everything in the database of package documents (SQLite or
+// PostgreSQL); the schema is Migrations (PostgresMigrations), applied
+// with scope "sessions" after documents' migrations, so that attachments and minutes can reference documents(id).
 // Documents and their versions belong to package documents; this package
 // only links to them. Times are stored as UTC text of fixed width, so text
 // order is time order. Store takes a clock, so that tests can move time.
@@ -91,12 +91,15 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations, to be
 // applied with scope "sessions" after those of package documents.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Organization classifications.
 const (

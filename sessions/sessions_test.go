@@ -13,7 +13,8 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -22,22 +23,14 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-// openStore opens a Store on a fresh SQLite file migrated like the real
-// binary does it: documents first, then sessions.
-func openStore(t *testing.T) (*sessions.Store, *sql.DB, *clock) {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// openStore opens a Store on db, a new database of dbtest.Each, migrated
+// like the real binary does it: documents first, then sessions.
+func openStore(t *testing.T, db *sql.DB) (*sessions.Store, *sql.DB, *clock) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "documents", documents.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqlite.Migrate(ctx, db, "sessions", sessions.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
+	dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
 	c := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	return sessions.NewStore(db, c.now), db, c
 }
@@ -46,11 +39,11 @@ func openStore(t *testing.T) (*sessions.Store, *sql.DB, *clock) {
 // here.
 func newDocument(t *testing.T, db *sql.DB, title string) int64 {
 	t.Helper()
-	res, err := db.Exec(`INSERT INTO documents (title, kind, file_name, created_at, created_by) VALUES (?, 'attachment', 'x.pdf', '2026-01-01T00:00:00Z', 'test')`, title)
+	var id int64
+	err := db.QueryRow(`INSERT INTO documents (title, kind, file_name, created_at, created_by) VALUES (?, 'attachment', 'x.pdf', '2026-01-01T00:00:00Z', 'test') RETURNING id`, title).Scan(&id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, _ := res.LastInsertId()
 	return id
 }
 

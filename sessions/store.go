@@ -10,10 +10,11 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-// Store keeps the council's data in SQL (SQLite); all SQL of this package
-// is in its methods. Every Find… method for restricted objects — meetings,
+// Store keeps the council's data in SQL (SQLite or PostgreSQL); all SQL
+// of this package is in its methods. Every Find… method for restricted objects — meetings,
 // agenda items, papers, consultations, attachments, minutes — takes the
 // Viewer it answers for and applies the visibility policy: an object the
 // viewer may not see is reported exactly like a missing one (ENOTFOUND),
@@ -21,8 +22,9 @@ import (
 // legislative terms are public data. Write methods do not check roles;
 // the web layer lets only staff call them.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	dialect sqldb.Dialect
+	now     func() time.Time
 }
 
 // NewStore returns a Store on db (migrated with documents' and this
@@ -32,7 +34,26 @@ func NewStore(db *sql.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, dialect: sqldb.DialectOf(db), now: now}
+}
+
+// begin starts a write transaction that holds the database's write lock
+// from its start to its end, as every SQLite transaction of this store
+// does (documents/sqlite begins them IMMEDIATE): on PostgreSQL it takes
+// the write lock of this package's migrations first, so that what the
+// transaction reads before it writes is not changed by a concurrent
+// writer meanwhile. Every write
+// transaction of this package begins here.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil || s.dialect != sqldb.Postgres {
+		return tx, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT ratsmappe_lock_writers()`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // Now returns the store's current time.
@@ -78,17 +99,6 @@ func nullID(id int64) any {
 	return id
 }
 
-// isUnique reports whether err is SQLite's UNIQUE constraint failure.
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
-
-// isForeignKey reports whether err is SQLite's FOREIGN KEY constraint
-// failure: a referenced row does not exist.
-func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
-}
-
 // validDate checks an OParl date field: "" or YYYY-MM-DD.
 func validDate(field, v string) error {
 	if v == "" {
@@ -128,12 +138,11 @@ func (s *Store) CreateBody(ctx context.Context, b *Body) error {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Körperschaft braucht einen Namen.")
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO bodies (name, short_name, website, created, modified) VALUES (?, ?, ?, ?, ?)`,
-		b.Name, b.ShortName, b.Website, ts(now), ts(now))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO bodies (name, short_name, website, created, modified) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		b.Name, b.ShortName, b.Website, ts(now), ts(now)).Scan(&b.ID)
 	if err != nil {
 		return fmt.Errorf("create body: %w", err)
 	}
-	b.ID, _ = res.LastInsertId()
 	b.Created, b.Modified = now, now
 	return nil
 }
@@ -190,15 +199,14 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 		return err
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO organizations (body_id, name, short_name, classification, start_date, end_date, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.BodyID, o.Name, o.ShortName, o.Classification, o.StartDate, o.EndDate, ts(now), ts(now))
-	if isForeignKey(err) {
+	err := s.db.QueryRowContext(ctx, `INSERT INTO organizations (body_id, name, short_name, classification, start_date, end_date, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.BodyID, o.Name, o.ShortName, o.Classification, o.StartDate, o.EndDate, ts(now), ts(now)).Scan(&o.ID)
+	if sqldb.IsForeignKey(err) {
 		return notFound("Körperschaft")
 	}
 	if err != nil {
 		return fmt.Errorf("create organization: %w", err)
 	}
-	o.ID, _ = res.LastInsertId()
 	o.Created, o.Modified = now, now
 	return nil
 }
@@ -269,15 +277,14 @@ func (s *Store) CreatePerson(ctx context.Context, p *Person) error {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Person braucht einen Nachnamen.")
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO persons (body_id, given_name, family_name, title, form_of_address, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.BodyID, p.GivenName, p.FamilyName, p.Title, p.FormOfAddress, ts(now), ts(now))
-	if isForeignKey(err) {
+	err := s.db.QueryRowContext(ctx, `INSERT INTO persons (body_id, given_name, family_name, title, form_of_address, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.BodyID, p.GivenName, p.FamilyName, p.Title, p.FormOfAddress, ts(now), ts(now)).Scan(&p.ID)
+	if sqldb.IsForeignKey(err) {
 		return notFound("Körperschaft")
 	}
 	if err != nil {
 		return fmt.Errorf("create person: %w", err)
 	}
-	p.ID, _ = res.LastInsertId()
 	p.Created, p.Modified = now, now
 	return nil
 }
@@ -312,27 +319,23 @@ func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	if m.OnBehalfOf != 0 {
 		onBehalf = m.OnBehalfOf
 	}
-	var res sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) (ledgerScope, error) {
-		var err error
-		res, err = tx.ExecContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), onBehalf, m.StartDate, m.EndDate, ts(now), ts(now))
+		err := tx.QueryRowContext(ctx, `INSERT INTO memberships (person_id, organization_id, role, voting_right, on_behalf_of, start_date, end_date, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.PersonID, m.OrganizationID, m.Role, b2i(m.VotingRight), onBehalf, m.StartDate, m.EndDate, ts(now), ts(now)).Scan(&m.ID)
 		if err != nil {
 			return ledgerScope{}, err
 		}
-		id, _ := res.LastInsertId()
-		if err := touchMembershipOwners(ctx, tx, id, now); err != nil {
+		if err := touchMembershipOwners(ctx, tx, m.ID, now); err != nil {
 			return ledgerScope{}, err
 		}
-		return membershipScope(id, m), nil
+		return membershipScope(m.ID, m), nil
 	})
-	if isForeignKey(err) {
+	if sqldb.IsForeignKey(err) {
 		return notFound("Person oder Gremium")
 	}
 	if err != nil {
 		return fmt.Errorf("create membership: %w", err)
 	}
-	m.ID, _ = res.LastInsertId()
 	m.Created, m.Modified = now, now
 	return nil
 }
@@ -389,15 +392,14 @@ func (s *Store) CreateLegislativeTerm(ctx context.Context, t *LegislativeTerm) e
 		return err
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO legislative_terms (body_id, name, start_date, end_date, created, modified) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.BodyID, t.Name, t.StartDate, t.EndDate, ts(now), ts(now))
-	if isForeignKey(err) {
+	err := s.db.QueryRowContext(ctx, `INSERT INTO legislative_terms (body_id, name, start_date, end_date, created, modified) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.BodyID, t.Name, t.StartDate, t.EndDate, ts(now), ts(now)).Scan(&t.ID)
+	if sqldb.IsForeignKey(err) {
 		return notFound("Körperschaft")
 	}
 	if err != nil {
 		return fmt.Errorf("create legislative term: %w", err)
 	}
-	t.ID, _ = res.LastInsertId()
 	t.Created, t.Modified = now, now
 	return nil
 }

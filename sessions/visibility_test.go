@@ -12,6 +12,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -40,10 +41,10 @@ type council struct {
 // roles are the columns of the visibility table.
 var roles = []string{"anonymous", "member", "other member", "excluded member", "clerk", "admin"}
 
-func newCouncil(t *testing.T) *council {
+func newCouncil(t *testing.T, db *sql.DB) *council {
 	t.Helper()
 	ctx := context.Background()
-	st, db, clk := openStore(t)
+	st, db, clk := openStore(t, db)
 	c := &council{store: st, db: db, clock: clk, docs: map[string]int64{}, attachments: map[string]int64{}, papers: map[string]int64{},
 		viewers: map[string]access.Viewer{}, persons: map[string]int64{}}
 	body := &sessions.Body{Name: "Stadt Musterstadt"}
@@ -253,8 +254,10 @@ func accessOf(err error) (access.Access, error) {
 }
 
 // Every role × every object state, through the store's read paths.
-func TestVisibility(t *testing.T) {
-	c := newCouncil(t)
+func TestVisibility(t *testing.T) { dbtest.Each(t, testVisibility) }
+
+func testVisibility(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	const F, S, N = access.Full, access.Stub, access.None
 	// Columns follow roles: anonymous, member, other member, excluded
 	// member, clerk, admin.
@@ -367,8 +370,10 @@ func TestMembershipPeriod(t *testing.T) {
 
 // ViewerFor turns the membership's last day into a period that ends at the
 // following midnight, so a meeting on the last day still counts.
-func TestViewerForEndDate(t *testing.T) {
-	st, db, _ := openStore(t)
+func TestViewerForEndDate(t *testing.T) { dbtest.Each(t, testViewerForEndDate) }
+
+func testViewerForEndDate(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
 	ctx := context.Background()
 	body := &sessions.Body{Name: "Stadt"}
 	must(t, st.CreateBody(ctx, body))
@@ -396,8 +401,10 @@ func TestViewerForEndDate(t *testing.T) {
 
 // A refused object is indistinguishable from a missing one: same code,
 // same message.
-func TestRefusedLooksMissing(t *testing.T) {
-	c := newCouncil(t)
+func TestRefusedLooksMissing(t *testing.T) { dbtest.Each(t, testRefusedLooksMissing) }
+
+func testRefusedLooksMissing(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	anon := c.viewers["anonymous"]
 	const missing = 999999
@@ -425,8 +432,10 @@ func TestRefusedLooksMissing(t *testing.T) {
 }
 
 // A stub never carries the real title, result, resolution or exclusions.
-func TestStubHidesTitle(t *testing.T) {
-	c := newCouncil(t)
+func TestStubHidesTitle(t *testing.T) { dbtest.Each(t, testStubHidesTitle) }
+
+func testStubHidesTitle(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	must(t, c.store.UpdateAgendaItem(ctx, c.itemNonPublic, sessions.AgendaItemUpdate{Result: ptr("abgelehnt"), Resolution: ptr("Der Ausschuss lehnt den Verkauf ab.")}))
 	_, items, err := c.store.FindAgenda(ctx, c.viewers["anonymous"], c.published)
@@ -453,8 +462,10 @@ func TestStubHidesTitle(t *testing.T) {
 
 // Lists and single reads agree, for every role, before and after an
 // embargo ends: an object is listed exactly when its single read succeeds.
-func TestListsAgreeWithReads(t *testing.T) {
-	c := newCouncil(t)
+func TestListsAgreeWithReads(t *testing.T) { dbtest.Each(t, testListsAgreeWithReads) }
+
+func testListsAgreeWithReads(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	for _, shift := range []time.Duration{0, 2 * time.Hour} {
 		c.clock.t = c.clock.t.Add(shift)
@@ -564,8 +575,10 @@ func ids[T any](xs []T, id func(T) int64) []int64 {
 
 // FilterDocuments keeps the caller's order and drops what the viewer may
 // not see, including ids that do not exist.
-func TestFilterDocumentsOrder(t *testing.T) {
-	c := newCouncil(t)
+func TestFilterDocumentsOrder(t *testing.T) { dbtest.Each(t, testFilterDocumentsOrder) }
+
+func testFilterDocumentsOrder(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	in := []int64{c.docs["public minutes"], 999999, c.docs["late doc"], c.docs["public doc"], c.docs["draft doc"]}
 	got, err := c.store.FilterDocuments(ctx, c.viewers["anonymous"], in)

@@ -250,3 +250,44 @@ func TestAlertPagesWithoutStore(t *testing.T) {
 		t.Errorf("one-click: %d", resp.StatusCode)
 	}
 }
+
+// The portal leads citizens to the alerts: the committee's page to its
+// subscription, a search's results to a saved search, the footer of every
+// page to the form — and nowhere when the server offers no alerts.
+func TestAlertLinksOnPortal(t *testing.T) {
+	e := &alertEnv{sender: &notifytest.Sender{}}
+	e.env = newServerWith(t, func(db *sql.DB, cfg *web.Config) {
+		cfg.Alerts = alerts.NewStore(db, cfg.Sessions, notify.NewOutbox(db, e.sender, notify.Options{}),
+			alerts.Options{BaseURL: "https://rat.example", Key: make([]byte, 32)})
+		cfg.Search = &fakeSearcher{}
+	})
+	without := newServerWith(t, func(db *sql.DB, cfg *web.Config) { cfg.Search = &fakeSearcher{} })
+	ctx := context.Background()
+	for _, st := range []*sessions.Store{e.sessions, without.sessions} {
+		b := &sessions.Body{Name: "Stadt Lindenau"}
+		must(t, st.CreateBody(ctx, b))
+		must(t, st.CreateOrganization(ctx, &sessions.Organization{BodyID: b.ID, Name: "Umweltausschuss", Classification: sessions.ClassCommittee}))
+	}
+	orgs, err := e.sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
+	must(t, err)
+	org := itoa(orgs[0].ID)
+	for _, tc := range []struct{ path, link string }{
+		{"/organizations/" + org, `href="/alerts?organization=` + org + `">E-Mail-Benachrichtigung`},
+		{"/search?q=Radweg%20S%C3%BCd", `href="/alerts?q=Radweg%20S%c3%bcd">E-Mail-Benachrichtigung`},
+		{"/", `href="/alerts">Benachrichtigung per E-Mail</a>`},
+	} {
+		resp, body := get(t, e.srv.URL+tc.path)
+		if resp.StatusCode != 200 || !strings.Contains(body, tc.link) {
+			t.Errorf("%s: %d, lacks %s", tc.path, resp.StatusCode, tc.link)
+		}
+		if resp, body := get(t, without.srv.URL+tc.path); resp.StatusCode != 200 || strings.Contains(body, `href="/alerts`) {
+			t.Errorf("%s without alerts: %d, links to them", tc.path, resp.StatusCode)
+		}
+	}
+	// The links lead to the form for that committee and that search.
+	for path, want := range map[string]string{"/alerts?organization=" + org: "Umweltausschuss", "/alerts?q=Radweg%20S%C3%BCd": "Radweg Süd"} {
+		if resp, body := get(t, e.srv.URL+path); resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, lacks %q", path, resp.StatusCode, want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -260,6 +261,62 @@ func TestInvitationMailpit(t *testing.T) {
 	}
 	if text := pdfText(t, pdf); !strings.Contains(text, noConsent.Name) || strings.Count(text, "Sehr geehrte")+strings.Count(text, "Guten Tag") != 1 {
 		t.Errorf("postal list is not one letter to %s", noConsent.Name)
+	}
+
+	// The mail administrator reports a bounce after acceptance: the
+	// office records it by Message-ID (audited), once, and the member's
+	// letter joins the postal list.
+	anna := e.member(t, 0)
+	var annaRow invitation.Delivery
+	for _, row := range d.Deliveries {
+		if row.PersonID == anna.PersonID {
+			annaRow = row
+		}
+	}
+	bounce := map[string]any{"message_id": "<" + annaRow.MessageID + ">", "reason": "550 5.1.1 user unknown (Bericht vom Mailadministrator)"}
+	path := fmt.Sprintf("/api/v1/meetings/%d/deliveries/bounce", m.ID)
+	if resp, _ := e.do(t, "POST", "bernd", path, bounce); resp.StatusCode == 200 {
+		t.Errorf("a member recorded a bounce")
+	}
+	resp, b = e.do(t, "POST", "ratsbuero", path, bounce)
+	var bounced invitation.Delivery
+	if err := json.Unmarshal(b, &bounced); resp.StatusCode != 200 || err != nil || bounced.State != invitation.StateBounced || !bounced.Paper {
+		t.Fatalf("bounce: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := e.do(t, "POST", "ratsbuero", path, bounce); resp.StatusCode != 409 || !strings.Contains(string(b), "already_bounced") {
+		t.Errorf("second bounce: %d %s, want 409", resp.StatusCode, b)
+	}
+	// Or the office posts the report itself (RFC 3464), as the mail
+	// administrator forwarded it; it names the invitation by Message-ID.
+	bernd := e.member(t, 1)
+	report, err := os.ReadFile("../notify/testdata/dsn-postfix.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range d.Deliveries {
+		if row.PersonID == bernd.PersonID {
+			report = bytes.ReplaceAll(report, []byte("abcdefghijklmnop@lindenau.example"), []byte(row.MessageID))
+		}
+	}
+	postReport := func(who string) (int, []byte) {
+		resp, b := e.do(t, "POST", who, "/api/v1/bounces", bytes.NewReader(report))
+		return resp.StatusCode, b
+	}
+	if status, _ := postReport("bernd"); status == 200 {
+		t.Errorf("a member posted a bounce report")
+	}
+	status, b := postReport("ratsbuero")
+	if err := json.Unmarshal(b, &bounced); status != 200 || err != nil || bounced.PersonID != bernd.PersonID || bounced.State != invitation.StateBounced ||
+		!strings.Contains(bounced.BounceReason, "Status 5.1.1 smtp; 550 5.1.1") {
+		t.Fatalf("bounce report: %d %s", status, b)
+	}
+	resp, pdf = e.do(t, "GET", "ratsbuero", fmt.Sprintf("/api/v1/meetings/%d/postal.pdf", m.ID), nil)
+	if text := pdfText(t, pdf); resp.StatusCode != 200 || !strings.Contains(text, anna.Name) || strings.Count(text, "Sehr geehrte")+strings.Count(text, "Guten Tag") != 3 {
+		t.Errorf("postal list after the bounces is not three letters")
+	}
+	if resp, b := e.do(t, "GET", "ratsbuero", fmt.Sprintf("/office/meetings/%d/invitation", m.ID), nil); resp.StatusCode != 200 ||
+		!strings.Contains(string(b), "unzustellbar – per Post zustellen – 550 5.1.1 user unknown") || !strings.Contains(string(b), "Unzustellbar melden") {
+		t.Errorf("office page does not show the bounce: %d", resp.StatusCode)
 	}
 
 	// The meeting's letter is public and shows no non-public title.
@@ -544,6 +601,27 @@ func TestInvitationDeadline(t *testing.T) {
 	for _, row := range e.deliveries(t, m.ID).Deliveries {
 		if row.PersonID == bernd.PersonID && row.Opened.IsZero() {
 			t.Errorf("Bernd's download of the packet is not recorded as his opening")
+		}
+	}
+	// Clara opens only a document of the meeting, the invitation letter,
+	// by its file link: her opening of both invitations. It is written
+	// beside the answer, so the table may take a moment to show it.
+	clara := e.member(t, 2)
+	if resp, b := e.do(t, "GET", "clara", fmt.Sprintf("/api/v1/documents/%d/versions/%d/file", inv.DocumentID, inv.Version), nil); resp.StatusCode != 200 {
+		t.Fatalf("letter: %d %s", resp.StatusCode, b)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n := 0
+		for _, row := range e.deliveries(t, m.ID).Deliveries {
+			if row.PersonID == clara.PersonID && !row.Opened.IsZero() {
+				n++
+			}
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Clara's opening of the invitation letter is recorded for %d of 2 invitations", n)
 		}
 	}
 	// Without a mail server everyone's letter is on the postal list.

@@ -69,7 +69,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/organizations", s.portal.Organizations)
 		r.Get("/organizations/{id}", s.portal.Organization)
 		r.Get("/papers/{id}", s.portal.Paper)
-		r.Get("/documents/{id}", s.portal.Document)
+		r.Get("/documents/{id}", s.invite.RecordDocumentOpening(s.portal.Document))
 		r.Get("/documents/{id}/diff", s.reader.DiffPage)
 		r.Get("/meetings", s.portal.Meetings)
 		r.Get("/meetings/{id}", s.invite.RecordOpening(s.portal.Meeting))
@@ -127,7 +127,9 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		r.Get("/meetings", s.portal.APIMeetings)
 		r.Get("/meetings/{id}", s.portal.APIMeeting)
 		r.Get("/meetings/{id}/packet.pdf", s.invite.RecordOpening(s.reader.Packet))
-		r.Get("/documents/{id}/versions/{n}/file", s.handleVersionFile)
+		// A member's opening of a document of a meeting proves access
+		// to its invitations (office/invitation.go).
+		r.Get("/documents/{id}/versions/{n}/file", s.invite.RecordDocumentOpening(s.handleVersionFile))
 		r.Get("/search", s.portal.APISearch)
 		r.Get("/search/suggest", s.portal.APISuggest)
 
@@ -164,6 +166,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Post("/meetings/{id}/invitation", withID(s.invite.Issue))
 			r.Post("/meetings/{id}/cancellation", withID(s.invite.Cancel))
 			r.Get("/meetings/{id}/deliveries", withID(s.invite.Deliveries))
+			r.Post("/meetings/{id}/deliveries/bounce", withID(s.invite.RecordBounce))
+			r.Post("/bounces", s.invite.RecordBounceReport)
 			r.Get("/meetings/{id}/postal.pdf", withID(s.invite.PostalList))
 			r.Get("/members/{id}/consent", withID(s.invite.Consent))
 			r.Put("/members/{id}/consent", withID(s.invite.SetConsent))

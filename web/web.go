@@ -217,6 +217,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 func (s *Server) requestValues(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := request.WithToken(request.WithLogger(r.Context(), s.log), s.csrf.Token)
+		if s.cfg.Alerts != nil {
+			ctx = request.WithAlerts(ctx)
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

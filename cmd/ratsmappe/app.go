@@ -252,6 +252,9 @@ func userMessage(err error) string {
 	}
 	var e *ratsmappe.Error
 	if errors.As(err, &e) && e.Code != ratsmappe.EINTERNAL {
+		if e.MessageEN != "" { // German first, English on the next line
+			return e.Message + "\n" + e.MessageEN
+		}
 		return e.Message
 	}
 	return strings.TrimSpace(err.Error())

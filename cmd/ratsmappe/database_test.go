@@ -29,7 +29,7 @@ func TestDatabaseFlag(t *testing.T) {
 	c := newCLI(t)
 	url := pgtest.URL(t)
 	out := c.fail("doc", "list", "--database", url)
-	if !strings.Contains(out, "postgres") || !strings.Contains(out, "sessions") {
+	if !strings.Contains(out, "postgres") || !strings.Contains(out, "indexer") {
 		t.Errorf("doc list on PostgreSQL: stderr %q, want the packages without PostgreSQL migrations", out)
 	}
 	c.env = append(c.env, "RATSMAPPE_DATABASE_URL="+url)

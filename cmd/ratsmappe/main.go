@@ -43,6 +43,8 @@ Usage:
   ratsmappe import oparl [--concurrency N] [--since T|--full] [--allow-host H] [--deadline D] URL   import from an OParl endpoint (its System URL); a rerun continues or updates
   ratsmappe backup DIR                    consistent backup (database snapshot + every blob) into a new DIR
   ratsmappe restore [--data EMPTY] DIR    restore a backup into an empty data directory
+  ratsmappe db copy --from sqlite:DATA|postgres://… --to sqlite:DATA|postgres://… [--scopes a,b]
+                                          copy the database into an empty one (SQLite to PostgreSQL and back), verified by row counts and hashes; a rerun resumes
   ratsmappe gc [--grace D]                remove unreferenced blobs
   ratsmappe reindex                       rebuild the search index from the database (stop the server first when the index is embedded)
   ratsmappe pdf-worker                    (internal) sandboxed PDF worker
@@ -74,6 +76,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runRestore(ctx, args[1:], stdout, stderr)
 	case "reindex":
 		err = runReindex(ctx, args[1:], stdout, stderr)
+	case "db":
+		err = runDB(ctx, args[1:], stdout, stderr)
 	case "gc":
 		err = runGC(ctx, args[1:], stdout, stderr)
 	case "pdf-worker":

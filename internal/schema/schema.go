@@ -35,6 +35,15 @@ type Scope struct {
 	Migrations fs.FS // for SQLite
 }
 
+// For returns the scope's migrations in dialect d, or nil if its tables
+// are not ported to d yet.
+func (s Scope) For(d sqldb.Dialect) fs.FS {
+	if d == sqldb.Postgres {
+		return postgres()[s.Name]
+	}
+	return s.Migrations
+}
+
 // postgres holds the PostgreSQL migrations of the scopes that have them, by
 // scope name: the same files, spelled for PostgreSQL. A package whose
 // tables are ported adds its set here; until all are, Migrate refuses a
@@ -42,6 +51,8 @@ type Scope struct {
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
 		"documents": documents.PostgresMigrations(),
+		"sessions":  sessions.PostgresMigrations(),
+		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
 	}
 }

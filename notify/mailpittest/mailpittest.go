@@ -52,6 +52,10 @@ type Options struct {
 	Auth bool
 	// Chaos enables Mailpit's chaos triggers, which SetChaos sets.
 	Chaos bool
+	// AllowedRecipients, a regular expression, makes the server refuse
+	// every other recipient with a permanent 5xx reply to RCPT TO: a
+	// mailbox that does not exist, for tests of bounces.
+	AllowedRecipients string
 }
 
 // Server is a running Mailpit.
@@ -131,6 +135,9 @@ func launch(bin string, opt Options) (*Server, error) {
 	}
 	if opt.Chaos {
 		args = append(args, "--enable-chaos")
+	}
+	if opt.AllowedRecipients != "" {
+		args = append(args, "--smtp-allowed-recipients", opt.AllowedRecipients)
 	}
 	s.proc, err = servertest.Start(exec.Command(bin, args...), filepath.Join(dir, "mailpit.log"))
 	if err != nil {
@@ -214,6 +221,28 @@ func (s *Server) Messages(tb testing.TB) []Summary {
 			return all
 		}
 	}
+}
+
+// Copies counts what arrived as mail clients count it: per recipient's
+// address, the copies of each Message-ID, and the copies in all. A
+// message to more than one recipient fails the test: Ratsmappe sends one
+// message per recipient.
+func (s *Server) Copies(tb testing.TB) (map[string]map[string]int, int) {
+	tb.Helper()
+	got := map[string]map[string]int{}
+	n := 0
+	for _, m := range s.Messages(tb) {
+		n++
+		if len(m.To) != 1 {
+			tb.Fatalf("message %s to %v", m.MessageID, m.To)
+		}
+		to := m.To[0].Address
+		if got[to] == nil {
+			got[to] = map[string]int{}
+		}
+		got[to][m.MessageID]++
+	}
+	return got, n
 }
 
 // Part is an attachment or non-text part of a message.

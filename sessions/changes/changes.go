@@ -5,7 +5,8 @@
 // built from, in the transaction of the change — whichever code or direct
 // SQL made it.
 //
-// Consumers read the feed by its monotonic seq. A consumer that must see
+// Consumers read the feed by its monotonic seq, and no change becomes
+// visible before every change with a lower seq has. A consumer that must see
 // every change (the search indexer) keeps a cursor in changes_cursors and
 // advances it in the same transaction in which it takes the rows over,
 // so a crash re-reads from the last seq it applied and never skips one. A
@@ -25,13 +26,19 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the feed's schema, to be applied with scope
 // "changes" after the migrations of packages documents and sessions,
 // whose tables its triggers watch.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same schema for PostgreSQL. There,
+// unlike on SQLite, transactions could commit out of seq order; its
+// writers of watched tables take a lock that makes them commit one after
+// the other, so that the promise below holds on both.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // KindDocument is the kind of the rows that name a document whose search
 // records may have changed: the document itself, a version, its text, an

@@ -65,7 +65,8 @@ type Config struct {
 
 // Service issues invitations and keeps the consent register.
 type Service struct {
-	cfg Config
+	cfg    Config
+	opened openings // documents opened since the last invitation
 }
 
 // New returns a Service over cfg.

@@ -249,6 +249,7 @@ func (s *Service) Issue(ctx context.Context, meetingID int64, req Request) (*Inv
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("issue invitation: %w", err)
 	}
+	s.opened.reset() // its recipients have opened nothing yet
 	if s.Mailer() {
 		s.cfg.Outbox.Kick()
 	}

@@ -315,6 +315,9 @@ func viewOf(f *sessions.Folder) view {
 	v := view{Name: f.Meeting.Name, Start: f.Meeting.Start.UTC(), Location: f.Meeting.Location, State: f.Meeting.State,
 		Items: map[int64]itemV{}, Docs: map[int64]docV{}, Minutes: map[int64]docV{}}
 	doc := func(d *sessions.FolderDocument) {
+		if d.Attachment.Role == sessions.RoleInvitation {
+			return // the invitation (and its supplement) is its own message
+		}
 		dv := docV{Document: d.Attachment.DocumentID, Title: d.Title}
 		if d.Version != nil {
 			dv.Version = d.Version.Number
@@ -622,9 +625,15 @@ func (w *Worker) Digest(ctx context.Context, now time.Time) (int, error) {
 			lines = append(lines, "- "+t+"\n  "+w.cfg.BaseURL+it.url)
 		}
 		subject := fmt.Sprintf("Ratsmappe: %d Änderungen in Ihren Sitzungen", len(lines))
+		if len(lines) == 1 {
+			subject = "Ratsmappe: 1 Änderung in Ihren Sitzungen"
+		}
 		body := "Guten Tag,\n\nseit der letzten Übersicht hat sich in Ihren Sitzungen geändert:\n\n" + strings.Join(lines, "\n") + "\n"
 		if en {
 			subject = fmt.Sprintf("Ratsmappe: %d changes in your meetings", len(lines))
+			if len(lines) == 1 {
+				subject = "Ratsmappe: 1 change in your meetings"
+			}
 			body = "Hello,\n\nsince the last summary, this changed in your meetings:\n\n" + strings.Join(lines, "\n") + "\n"
 		}
 		if pref.Email != "" {

@@ -2,6 +2,7 @@ package office
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -135,6 +136,43 @@ func (s *Invitations) Deliveries(w http.ResponseWriter, r *http.Request, id int6
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="zustellung-sitzung-%d.%s"`, id, r.URL.Query().Get("format")))
 	h.Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
+}
+
+// RecordBounce answers POST /api/v1/meetings/{id}/deliveries/bounce: the
+// office records a bounce the mail administrator reported after the mail
+// server had accepted an invitation ({"message_id": "…", "reason": "…"},
+// or "invitation" and "person_id" instead of the Message-ID). The member
+// then belongs on the postal list.
+func (s *Invitations) RecordBounce(w http.ResponseWriter, r *http.Request, id int64) {
+	var b invitation.Bounce
+	if err := request.Decode(r, &b); err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := s.svc.RecordBounce(ctx, id, b, request.Viewer(ctx).Name)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(ctx, "delivery.bounce", "meeting", id, fmt.Sprintf("invitation %d, person %d: %s", d.Invitation, d.PersonID, d.BounceReason))
+	render.JSON(w, http.StatusOK, d)
+}
+
+// RecordBounceReport answers POST /api/v1/bounces: the body is a bounce
+// report (RFC 3464 delivery status notification) as the mail
+// administrator received it, or a message that carries it as an
+// attachment. The invitation it names by Message-ID is recorded as
+// bounced, as RecordBounce does.
+func (s *Invitations) RecordBounceReport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.svc.RecordBounceReport(ctx, r.Body, request.Viewer(ctx).Name)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	s.folder.Audit(ctx, "delivery.bounce", "person", d.PersonID, fmt.Sprintf("invitation %d (report): %s", d.Invitation, d.BounceReason))
+	render.JSON(w, http.StatusOK, d)
 }
 
 // PostalList answers GET /api/v1/meetings/{id}/postal.pdf: the letters to
@@ -299,20 +337,48 @@ func (s *Invitations) MembersPage(w http.ResponseWriter, r *http.Request) {
 // member's successful read of it is their opening of the meeting, the
 // proof of access (Zugang) of its invitations.
 func (s *Invitations) RecordOpening(next http.HandlerFunc) http.HandlerFunc {
+	return recordAfter(next, false, s.svc.RecordOpening)
+}
+
+// RecordDocumentOpening wraps a route of the document named by {id} (its
+// file, its page): a member's successful read of it is their opening of
+// the meetings it belongs to. The record is written beside the answer, not
+// before it: the file path does not wait for the database (and after the
+// first time per member and document there is nothing to write).
+func (s *Invitations) RecordDocumentOpening(next http.HandlerFunc) http.HandlerFunc {
+	return recordAfter(next, true, s.svc.RecordDocumentOpening)
+}
+
+// recordAfter serves next, then, if it answered a signed-in member with
+// the object named by {id} (200, or 206 for part of a file), records
+// their opening of it; aside runs the record in its own goroutine.
+func recordAfter(next http.HandlerFunc, aside bool, record func(ctx context.Context, person, id int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next(sw, r)
 		v := request.Viewer(r.Context())
-		if sw.status != http.StatusOK || v.Role != access.RoleMember || v.PersonID == 0 {
+		if (sw.status != http.StatusOK && sw.status != http.StatusPartialContent) || v.Role != access.RoleMember || v.PersonID == 0 {
 			return
 		}
 		id, ok := request.IDParam(r, "id")
 		if !ok {
 			return
 		}
-		if err := s.svc.RecordOpening(r.Context(), v.PersonID, id); err != nil {
-			request.Logger(r.Context()).Error("record opening", "meeting", id, "err", err)
+		log := request.Logger(r.Context())
+		run := func(ctx context.Context) {
+			if err := record(ctx, v.PersonID, id); err != nil {
+				log.Error("record opening", "id", id, "err", err)
+			}
 		}
+		if !aside {
+			run(r.Context())
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+		go func() {
+			defer cancel()
+			run(ctx)
+		}()
 	}
 }
 

@@ -195,6 +195,8 @@ var messages = map[string][2]string{
 	"alerts.title":              {"Benachrichtigung per E-Mail", "E-mail alerts"},
 	"alerts.intro":              {"Erhalten Sie eine E-Mail, wenn neue Sitzungen und Dokumente öffentlich werden. Ein Konto brauchen Sie dafür nicht.", "Get an e-mail when new meetings and documents become public. No account needed."},
 	"alerts.committee":          {"Gremium", "Committee"},
+	"alerts.link":               {"E-Mail-Benachrichtigung zu neuen Sitzungen und Dokumenten", "E-mail alerts about new meetings and documents"},
+	"alerts.link_search":        {"E-Mail-Benachrichtigung zu neuen Treffern dieser Suche", "E-mail alerts about new hits of this search"},
 	"alerts.about":              {"Benachrichtigung über neue Sitzungen und Dokumente von", "Alerts about new meetings and documents of"},
 	"alerts.about_search":       {"Benachrichtigung über neue öffentliche Dokumente zur Suche", "Alerts about new public documents for the search"},
 	"alerts.email":              {"Ihre E-Mail-Adresse", "Your e-mail address"},

@@ -170,6 +170,7 @@ type Page struct {
 	RequestID string
 	Scripts   []string // static scripts the page needs
 	OIDC      bool     // the login page offers single sign-on
+	Alerts    bool     // citizen alerts by e-mail are offered: link to /alerts
 }
 
 // T translates key into the page's language.
@@ -222,7 +223,8 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 // themselves.
 func NewPage(w http.ResponseWriter, r *http.Request, title string) *Page {
 	v := request.Viewer(r.Context())
-	p := &Page{Lang: Language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin}
+	p := &Page{Lang: Language(r), Title: title, User: v.Name, Staff: v.Staff(), Admin: v.Role == access.RoleAdmin,
+		Alerts: request.Alerts(r.Context())}
 	if v.AccountID != 0 {
 		p.CSRF = request.Token(w, r)
 	}

@@ -33,6 +33,7 @@ type bearerKey struct{}
 type clientKey struct{}
 type tokenKey struct{}
 type loggerKey struct{}
+type alertsKey struct{}
 
 // WithViewer returns ctx with the viewer v; bearer says that v signed in
 // with an API token (and so the request is not a browser form).
@@ -90,6 +91,18 @@ func Token(w http.ResponseWriter, r *http.Request) string {
 		return f(w, r)
 	}
 	return ""
+}
+
+// WithAlerts returns ctx marked as served by a server that offers citizen
+// alerts by e-mail, so that pages link to their form.
+func WithAlerts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, alertsKey{}, true)
+}
+
+// Alerts reports whether the server offers citizen alerts by e-mail.
+func Alerts(ctx context.Context) bool {
+	ok, _ := ctx.Value(alertsKey{}).(bool)
+	return ok
 }
 
 // WithLogger returns ctx with the server's logger.
