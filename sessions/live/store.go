@@ -262,6 +262,17 @@ func (s *Store) members(ctx context.Context, m *sessions.Meeting) ([]int64, erro
 	return out, nil
 }
 
+// meetingMembers returns meeting id (ENOTFOUND if missing) and its
+// members with voting right (members).
+func (s *Store) meetingMembers(ctx context.Context, id int64) (*sessions.Meeting, []int64, error) {
+	m, err := s.sessions.FindMeetingByID(ctx, staff, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	members, err := s.members(ctx, m)
+	return m, members, err
+}
+
 var berlin = func() *time.Location {
 	l, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -394,11 +405,7 @@ func (s *Store) checkins(ctx context.Context, meeting int64) ([]Attendee, error)
 // (seatDeputies), so that the change and the view it grants or ends
 // commit together.
 func (s *Store) inTx(ctx context.Context, meeting int64, fn func(tx *sql.Tx) error) error {
-	m, err := s.sessions.FindMeetingByID(ctx, staff, meeting)
-	if err != nil {
-		return err
-	}
-	members, err := s.members(ctx, m)
+	_, members, err := s.meetingMembers(ctx, meeting)
 	if err != nil {
 		return err
 	}
@@ -452,11 +459,7 @@ func (s *Store) seatDeputies(ctx context.Context, tx *sql.Tx, meeting int64, mem
 // whom they sit; ECONFLICT ("ended") after the session ended,
 // ("already_present") for a person recorded present in that seat.
 func (s *Store) CheckIn(ctx context.Context, id, person, substituteFor int64) error {
-	m, err := s.sessions.FindMeetingByID(ctx, staff, id)
-	if err != nil {
-		return err
-	}
-	members, err := s.members(ctx, m)
+	_, members, err := s.meetingMembers(ctx, id)
 	if err != nil {
 		return err
 	}
