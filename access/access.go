@@ -123,6 +123,13 @@ type MeetingFacts struct {
 	// Only non-public documents of the whole meeting (minutes, a
 	// non-public invitation) need it, because they speak of every item.
 	Excluded []int64
+	// Deputies lists the persons who sit in the meeting's running session
+	// as deputies (Vertretung) for a member of its organization with
+	// voting right, recorded present by the office: for this meeting, and
+	// only while its session runs, they see what a member of the
+	// organization sees. Their own exclusions apply; those of the member
+	// they sit for do not (an exclusion is personal).
+	Deputies []int64
 }
 
 // Published reports whether the meeting's agenda is public at now: it has
@@ -185,19 +192,40 @@ func MeetingAccess(v Viewer, m MeetingFacts, now time.Time) Access {
 	return None
 }
 
-// insider reports whether v sees agenda item it because of membership:
-// a member of the meeting's organization at the meeting's date who is not
-// excluded from the item. Insiders see non-public items and attachments.
+// seated reports whether v takes part in meeting m as one of its body: a
+// member of the organization at the meeting's date, or a deputy sitting
+// for such a member in the meeting's running session (m.Deputies). Like
+// membership, a deputy's seat counts only for member accounts linked to a
+// person.
+func seated(v Viewer, m MeetingFacts) bool {
+	if v.MemberOf(m.OrganizationID, m.Start) {
+		return true
+	}
+	if v.Role != RoleMember || v.PersonID == 0 {
+		return false
+	}
+	for _, p := range m.Deputies {
+		if p == v.PersonID {
+			return true
+		}
+	}
+	return false
+}
+
+// insider reports whether v sees agenda item it because of a seat in its
+// meeting (seated: a member of the meeting's organization at the
+// meeting's date, or a deputy in its running session) and is not excluded
+// from the item. Insiders see non-public items and attachments.
 func insider(v Viewer, it ItemFacts) bool {
-	return v.MemberOf(it.Meeting.OrganizationID, it.Meeting.Start) && !v.excludedFrom(it.Excluded)
+	return seated(v, it.Meeting) && !v.excludedFrom(it.Excluded)
 }
 
 // ItemAccess decides how much of an agenda item v may see at now. Staff
 // see everything, withdrawn items included. For everyone else the meeting
 // must be published and the item not withdrawn. A public item is seen in
 // full. A non-public item is seen in full by insiders (members of the
-// meeting's organization at its date, not excluded from the item);
-// everyone else sees a Stub.
+// meeting's organization at its date, or deputies in its running session,
+// not excluded from the item); everyone else sees a Stub.
 func ItemAccess(v Viewer, it ItemFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -231,9 +259,10 @@ func ItemAttachmentAccess(v Viewer, it ItemFacts, a AttachmentFacts, now time.Ti
 // MeetingAttachmentAccess decides whether v may see a document attached to
 // a meeting itself (agenda, invitation). Staff: always. Otherwise the
 // meeting must be visible and the attachment not withdrawn; a public one
-// is then seen by everyone, a non-public one by members of the
-// organization at the meeting's date who are excluded from none of its
-// items — such a document speaks of every item.
+// is then seen by everyone, a non-public one by those seated in the
+// meeting (members of the organization at its date, deputies in its
+// running session) who are excluded from none of its items — such a
+// document speaks of every item.
 func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now time.Time) Access {
 	if v.Staff() {
 		return Full
@@ -241,7 +270,7 @@ func MeetingAttachmentAccess(v Viewer, m MeetingFacts, a AttachmentFacts, now ti
 	if a.Withdrawn || MeetingAccess(v, m, now) == None {
 		return None
 	}
-	if a.Public || (v.MemberOf(m.OrganizationID, m.Start) && !v.excludedFrom(m.Excluded)) {
+	if a.Public || (seated(v, m) && !v.excludedFrom(m.Excluded)) {
 		return Full
 	}
 	return None
@@ -314,8 +343,9 @@ func PaperAttachmentAccess(v Viewer, p PaperFacts, a AttachmentFacts, now time.T
 
 // MinutesAccess decides whether v may see minutes. Staff: always. Others
 // only if the meeting is visible; then everyone sees published public
-// minutes, and members of the organization at the meeting's date see
-// approved and published ones — non-public minutes not if they are
+// minutes, and those seated in the meeting (members of the organization at
+// its date, deputies while its session runs) see approved and published
+// ones — non-public minutes not if they are
 // excluded from any item of the meeting, since the minutes record that
 // item too. Drafts exist only for staff.
 func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
@@ -328,7 +358,7 @@ func MinutesAccess(v Viewer, m MinutesFacts, now time.Time) Access {
 	switch {
 	case m.Published && m.Public:
 		return Full
-	case (m.Approved || m.Published) && v.MemberOf(m.Meeting.OrganizationID, m.Meeting.Start):
+	case (m.Approved || m.Published) && seated(v, m.Meeting):
 		if !m.Public && v.excludedFrom(m.Meeting.Excluded) {
 			return None
 		}

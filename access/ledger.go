@@ -28,7 +28,8 @@ import (
 //     A later change to the same object first removes such pending rows
 //     and records the future anew, so an embargo changed or lifted before
 //     it ends never shows.
-//   - every other kind (exclusions, memberships, version withdrawals):
+//   - every other kind (exclusions, memberships, deputies' seats,
+//     version withdrawals):
 //     what changed, for whom, when — for channels that need the history
 //     of a member's view (notifications); they change no public state.
 //
@@ -58,6 +59,10 @@ const (
 	KindExclusion  = "exclusion"  // Public: true when added, false when lifted
 	KindMembership = "membership" // a membership created or changed
 	KindVersion    = "version"    // a version withdrawn
+	// KindDeputy: a deputy's seat in a meeting's running session (object:
+	// the meeting; PersonID: the deputy; Detail: the member sat for);
+	// Public: true when the seat begins, false when it ends.
+	KindDeputy = "deputy"
 )
 
 // Object names one object of the domain.

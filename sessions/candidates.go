@@ -17,26 +17,37 @@ import (
 // let through what the rule then refuses, never hold back what it allows
 // (TestCandidatesCoverTheRule compares them for every viewer and object).
 
-// memberOrgs returns the organizations v is (or was) a member of, as a
-// json_each list for the candidate queries; the rule checks the dates.
+// memberOrgs returns what the candidate queries need to know of v's seats
+// (seatedIn), as one json_each list: the organizations v is (or was) a
+// member of, and v's person as its negative id, whose seats as a deputy
+// the queries look up (ids are positive, so the two cannot be confused;
+// one list keeps the queries' parameters and their portable spelling).
+// The rule checks the dates and whether the session runs.
 func memberOrgs(v access.Viewer) string {
 	var ids []int64
 	if v.Role == access.RoleMember && v.PersonID != 0 {
 		for _, p := range v.Memberships {
 			ids = append(ids, p.OrganizationID)
 		}
+		ids = append(ids, -v.PersonID)
 	}
 	return idList(ids)
 }
 
 // The candidate queries bind ?1 to the object's id, ?2 to now and ?3 to
-// the viewer's organizations (memberOrgs).
+// the viewer's seats (memberOrgs).
+
+// seatedIn is the condition on meeting m under which v could be seated in
+// it: of an organization v is a member of, or a meeting whose running
+// session seats v as a deputy (meeting_deputies).
+const seatedIn = `(m.organization_id IN (SELECT value FROM json_each(?3))
+	OR m.id IN (SELECT d.meeting_id FROM meeting_deputies d WHERE d.person_id IN (SELECT -value FROM json_each(?3))))`
 
 // itemCouldShow is the condition on agenda item i of meeting m under which
 // v could see i in full: the meeting published by now, the item not
-// withdrawn, and public or of an organization v is a member of.
+// withdrawn, and public or of a meeting v could be seated in.
 const itemCouldShow = `i.withdrawn_at IS NULL AND m.published_at <= ?2
-	AND (i.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3)))`
+	AND (i.public = 1 OR ` + seatedIn + `)`
 
 // paperCouldShow is the condition on paper p under which v could see it:
 // published explicitly by now, or consulted on an item v could see in
@@ -58,34 +69,34 @@ func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (
 // attachmentCouldShow is the condition on attachment a under which v
 // could see it: not withdrawn, and its item, paper or meeting could show
 // it — an item v could see in full whose attachment is public on a public
-// item or of v's organization; a paper published explicitly or consulted
-// on a public item of a published agenda, if the attachment is public, or
-// consulted on an item of v's organization (PaperAttachmentAccess: the
-// public may not even learn that a non-public attachment of a public
-// paper exists); a published meeting whose attachment is public or of v's
-// organization.
+// item or of a meeting v could be seated in; a paper published explicitly
+// or consulted on a public item of a published agenda, if the attachment
+// is public, or consulted on an item of a meeting v could be seated in
+// (PaperAttachmentAccess: the public may not even learn that a non-public
+// attachment of a public paper exists); a published meeting whose
+// attachment is public or that v could be seated in.
 const attachmentCouldShow = `a.withdrawn_at IS NULL AND (
 	(a.agenda_item_id IS NOT NULL AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
 		WHERE i.id = a.agenda_item_id AND ` + itemCouldShow + `
-		AND ((i.public = 1 AND a.public = 1) OR m.organization_id IN (SELECT value FROM json_each(?3)))))
+		AND ((i.public = 1 AND a.public = 1) OR ` + seatedIn + `)))
 	OR (a.paper_id IS NOT NULL AND EXISTS (SELECT 1 FROM papers p WHERE p.id = a.paper_id AND (
 		(a.public = 1 AND (p.published_at <= ?2 OR EXISTS (SELECT 1 FROM consultations c
 			JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
 			WHERE c.paper_id = p.id AND i.public = 1 AND i.withdrawn_at IS NULL AND m.published_at <= ?2)))
 		OR EXISTS (SELECT 1 FROM consultations c JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
 			WHERE c.paper_id = p.id AND i.withdrawn_at IS NULL AND m.published_at <= ?2
-			AND m.organization_id IN (SELECT value FROM json_each(?3))))))
+			AND ` + seatedIn + `))))
 	OR (a.meeting_id IS NOT NULL AND EXISTS (SELECT 1 FROM meetings m WHERE m.id = a.meeting_id AND m.published_at <= ?2
-		AND (a.public = 1 OR m.organization_id IN (SELECT value FROM json_each(?3))))))`
+		AND (a.public = 1 OR ` + seatedIn + `))))`
 
 // minutesCouldShow is the condition on minutes mi under which v could see
 // them: the meeting published, and the minutes published and public, or
-// approved (or published) and of v's organization.
+// approved (or published) and of a meeting v could be seated in.
 const minutesCouldShow = `EXISTS (SELECT 1 FROM meetings m WHERE m.id = mi.meeting_id AND m.published_at <= ?2
 	AND ((mi.state = 'published' AND mi.public = 1)
-		OR (mi.state IN ('approved', 'published') AND m.organization_id IN (SELECT value FROM json_each(?3)))))`
+		OR (mi.state IN ('approved', 'published') AND ` + seatedIn + `)))`
 
-// candidate runs a candidate query (?1 id, ?2 now, ?3 v's organizations).
+// candidate runs a candidate query (?1 id, ?2 now, ?3 v's seats).
 func (s *Store) candidate(ctx context.Context, v access.Viewer, what, q string, id int64) (bool, error) {
 	var ok bool
 	if err := s.db.QueryRowContext(ctx, q, id, ts(s.now()), memberOrgs(v)).Scan(&ok); err != nil {

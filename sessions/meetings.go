@@ -3,6 +3,7 @@ package sessions
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,15 +15,23 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-const meetingColumns = `id, organization_id, name, start, "end", location, state, published_at, created, modified`
+// meetingColumns are the columns scanMeeting reads from table meetings
+// (unaliased), with the deputies seated in its running session: a fact of
+// the visibility rule, read with the meeting wherever a meeting is read.
+const meetingColumns = `id, organization_id, name, start, "end", location, state, published_at, created, modified,
+	(SELECT json_group_array(d.person_id) FROM meeting_deputies d WHERE d.meeting_id = meetings.id)`
 
 func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
 	var m Meeting
-	var start, end, c, mod string
+	var start, end, c, mod, deputies string
 	var pub sql.NullString
-	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod); err != nil {
+	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod, &deputies); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal([]byte(deputies), &m.Deputies); err != nil {
+		return nil, fmt.Errorf("meeting %d: deputies: %w", m.ID, err)
+	}
+	slices.Sort(m.Deputies)
 	m.Start, m.PublishedAt = parseTS(start), parseNull(pub)
 	if end != "" {
 		m.End = parseTS(end)

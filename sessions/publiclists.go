@@ -76,7 +76,7 @@ const (
 
 // publicQuery is the SQL of one object type's public list. Its
 // fragments bind ?1 the key to continue after, ?2 now, ?3 the anonymous
-// viewer's organizations ('[]'), ?4 the body, ?5 the organization, ?6
+// viewer's seats (memberOrgs: none, '[]'), ?4 the body, ?5 the organization, ?6
 // created since, ?7 created until (exclusive), ?8 modified since, ?9
 // modified until (exclusive), ?10 the limit; a time that does not filter
 // is ”.

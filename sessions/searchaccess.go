@@ -25,9 +25,10 @@ import (
 //     hold search.Public only.
 //   - A member account holds search.Person(its person) besides. The
 //     persons whose answer may differ from the public's are the members
-//     (at any time) of the organizations involved and the persons
-//     excluded from an item involved; each of them is asked as a Viewer
-//     built exactly as ViewerFor builds it.
+//     (at any time) of the organizations involved, the persons excluded
+//     from an item involved and the deputies seated in a running session
+//     of a meeting involved; each of them is asked as a Viewer built
+//     exactly as ViewerFor builds it.
 //   - Staff hold search.Staff and find everything.
 //
 // The policy is monotone in time — passing publication times only ever
@@ -270,12 +271,14 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 
 // searchCandidates returns, as the policy would see them, the member
 // accounts whose answers about g's objects can differ from the public's:
-// the members of g's organizations (at any time) and the persons excluded
-// from any of g's items.
+// the members of g's organizations (at any time), the persons excluded
+// from any of g's items and the deputies seated in g's meetings' running
+// sessions.
 func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]access.Viewer, error) {
 	var orgs, excluded []int64
 	for _, m := range g.meetings {
 		orgs = append(orgs, m.OrganizationID)
+		excluded = append(excluded, m.Deputies...)
 	}
 	for _, ps := range g.excluded {
 		excluded = append(excluded, ps...)
@@ -311,7 +314,8 @@ func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]access.Viewer
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search access: memberships: %w", err)
 	}
-	// Excluded persons without any membership are asked all the same.
+	// Excluded persons and deputies without any membership are asked all
+	// the same.
 	for _, p := range excluded {
 		if byPerson[p] == nil {
 			byPerson[p] = &access.Viewer{PersonID: p, Role: access.RoleMember}

@@ -216,12 +216,15 @@ type Meeting struct {
 	PublishedAt time.Time
 	Created     time.Time
 	Modified    time.Time
+	// Deputies are the persons seated as deputies in the meeting's
+	// running session (SetDeputies), in order; empty unless it runs.
+	Deputies []int64
 }
 
 // Facts returns what the policy needs of m, without the exclusions of its
 // items (MeetingFacts.Excluded).
 func (m *Meeting) Facts() access.MeetingFacts {
-	return access.MeetingFacts{OrganizationID: m.OrganizationID, Start: m.Start, PublishedAt: m.PublishedAt}
+	return access.MeetingFacts{OrganizationID: m.OrganizationID, Start: m.Start, PublishedAt: m.PublishedAt, Deputies: m.Deputies}
 }
 
 // Published reports whether m's agenda is public at now.

@@ -46,6 +46,8 @@ type liveEnv struct {
 	public    int64
 	nonPublic int64
 	log       *syncBuffer
+	docs      *documents.Service
+	acc       *accounts.Store
 }
 
 type syncBuffer struct {
@@ -120,6 +122,7 @@ func newLiveEnvWith(t *testing.T, cfg web.Config) *liveEnv {
 	must(t, err)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: demotest.CopyIngester{Dir: dir}})
 	cfg.Documents, cfg.Sessions, cfg.DB, cfg.Accounts, cfg.PacketDir = svc, st, db, acc, filepath.Join(dir, "packets")
+	e.docs, e.acc = svc, acc
 	cfg.Logger = slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := web.NewServer(cfg)
 	must(t, err)

@@ -10,6 +10,7 @@ package web_test
 // RATSMAPPE_REFMODEL_CHECKS) sets the number of sequences.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -39,6 +40,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web"
 	"github.com/ratsmappe/ratsmappe/web/oparltest"
 )
@@ -96,6 +98,10 @@ const (
 	publishedFuture // an embargo: a publication time a year ahead
 )
 
+func (s sessionState) String() string {
+	return [...]string{"not started", "running", "ended"}[s]
+}
+
 func (p pubState) String() string {
 	return [...]string{"unpublished", "published", "embargoed"}[p]
 }
@@ -106,7 +112,21 @@ type rmMeeting struct {
 	org int
 	day string
 	pub pubState
+	// The live session: never started, running or ended; who is recorded
+	// present, and for whom (-1: in their own name); the item discussed.
+	session  sessionState
+	present  map[int]int
+	current  *rmItem
+	deputies map[int]bool // seated as deputies, as of the last change of the session
 }
+
+type sessionState int
+
+const (
+	notStarted sessionState = iota
+	running
+	ended
+)
 
 type rmItem struct {
 	id        int64
@@ -164,6 +184,7 @@ type rmMembership struct {
 	person     int
 	org        int
 	start, end string
+	voting     bool
 }
 
 // rmViewer is one kind of viewer; person is an index into the template's
@@ -187,15 +208,48 @@ type refModel struct {
 }
 
 func (m *refModel) member(v rmViewer, org int, day string) bool {
-	if v.person < 0 {
-		return false
-	}
+	return v.person >= 0 && m.memberOn(v.person, org, day, false)
+}
+
+// memberOn reports whether person was a member of org on day (with
+// voting right, if voting).
+func (m *refModel) memberOn(person, org int, day string, voting bool) bool {
 	for _, ms := range m.memberships {
-		if ms.person == v.person && ms.org == org && (ms.start == "" || ms.start <= day) && (ms.end == "" || day <= ms.end) {
+		if ms.person == person && ms.org == org && (ms.start == "" || ms.start <= day) && (ms.end == "" || day <= ms.end) && (ms.voting || !voting) {
 			return true
 		}
 	}
 	return false
+}
+
+// seated: a member of the meeting's organization at its date, or — the
+// deputy's view (issue 16, point 1) — a deputy sitting in its running
+// session for a member with voting right.
+func (m *refModel) seated(v rmViewer, mt *rmMeeting) bool {
+	return m.member(v, mt.org, mt.day) || (v.person >= 0 && mt.deputies[v.person])
+}
+
+// seatDeputies records who sits as deputy in mt's session after a change
+// of it: while it runs, each seat of a member with voting right at the
+// meeting's date that a present deputy sits in; when several present
+// persons claim one seat (possible only after memberships changed), the
+// last of them (persons in order of creation) holds it.
+func (m *refModel) seatDeputies(mt *rmMeeting) {
+	mt.deputies = map[int]bool{}
+	if mt.session != running {
+		return
+	}
+	holder := map[int]int{}
+	for p := range 4 {
+		if seat, ok := mt.present[p]; ok && seat >= 0 && m.memberOn(seat, mt.org, mt.day, true) {
+			holder[seat] = p
+		}
+	}
+	for seat, p := range holder {
+		if p != seat {
+			mt.deputies[p] = true
+		}
+	}
 }
 
 func (m *refModel) excludedFromPaper(v rmViewer, p *rmPaper) bool {
@@ -240,7 +294,7 @@ func (m *refModel) meetingVisible(v rmViewer, mt *rmMeeting) bool {
 }
 
 func (m *refModel) insider(v rmViewer, it *rmItem) bool {
-	return m.member(v, it.meeting.org, it.meeting.day) && !m.excludedFromItem(v, it)
+	return m.seated(v, it.meeting) && !m.excludedFromItem(v, it)
 }
 
 func (m *refModel) item(v rmViewer, it *rmItem) access.Access {
@@ -307,7 +361,7 @@ func (m *refModel) link(v rmViewer, a *rmLink) bool {
 		if !m.meetingVisible(v, mt) {
 			return false
 		}
-		return a.public || (m.member(v, mt.org, mt.day) && !m.excludedFromMeeting(v, mt))
+		return a.public || (m.seated(v, mt) && !m.excludedFromMeeting(v, mt))
 	}
 }
 
@@ -322,7 +376,7 @@ func (m *refModel) minutesVisible(v rmViewer, mi *rmMinutes) bool {
 	switch {
 	case mi.state == sessions.MinutesPublished && mi.public:
 		return true
-	case mi.state != sessions.MinutesDraft && m.member(v, mt.org, mt.day):
+	case mi.state != sessions.MinutesDraft && m.seated(v, mt):
 		return mi.public || !m.excludedFromMeeting(v, mt)
 	}
 	return false
@@ -418,7 +472,7 @@ func newRefTemplate(t *testing.T) *refTemplate {
 				ms.OnBehalfOf = faction.ID
 			}
 			oparlMust(t, st.CreateMembership(ctx, ms))
-			tp.initial = append(tp.initial, &rmMembership{m: ms, person: i, org: o})
+			tp.initial = append(tp.initial, &rmMembership{m: ms, person: i, org: o, voting: true})
 		}
 		if i == 1 || i == 2 {
 			oparlMust(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: faction.ID, Role: "Mitglied"}))
@@ -443,6 +497,7 @@ type refWorld struct {
 	tp      *refTemplate
 	dir     string
 	store   *sessions.Store
+	live    *live.Store
 	acc     *accounts.Store
 	svc     *documents.Service
 	h       http.Handler
@@ -488,13 +543,14 @@ func newRefWorld(rt *rapid.T, tp *refTemplate) *refWorld {
 	})
 	st := sessions.NewStore(db, nil)
 	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobtest.NewMemory(), Ingester: demotest.CopyIngester{Dir: dir}})
-	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Logger: slog.New(slog.DiscardHandler), TempDir: dir})
+	lv := live.NewStore(db, st, st.Now)
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: db, Live: lv, Logger: slog.New(slog.DiscardHandler), TempDir: dir})
 	if err != nil {
 		rt.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	rt.Cleanup(srv.Close)
-	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, acc: accounts.NewStore(db, nil), svc: svc, h: h,
+	w := &refWorld{t: rt, ctx: ctx, tp: tp, dir: dir, store: st, live: lv, acc: accounts.NewStore(db, nil), svc: svc, h: h,
 		srv: srv, mirror: &oparltest.Mirror{System: srv.URL + "/oparl/v1/system"}}
 	for _, ms := range tp.initial {
 		c := *ms
@@ -535,6 +591,63 @@ func (w *refWorld) get(tok, path string) (int, string) {
 	rec := httptest.NewRecorder()
 	w.h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()
+}
+
+// office sends a change of the live session as the clerk and reports
+// whether it took effect. A refusal (400, 409) leaves the model
+// unchanged; if sure, the model expects the change to be accepted.
+func (w *refWorld) office(method, path string, body any, sure bool) bool {
+	w.t.Helper()
+	b, _ := json.Marshal(body)
+	req := httptest.NewRequest(method, path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+w.tp.viewers[1].token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	switch {
+	case rec.Code < 300:
+		return true
+	case (rec.Code == http.StatusBadRequest || rec.Code == http.StatusConflict) && !sure:
+		w.t.Logf("refused: %s %s: %s", method, path, rec.Body)
+		return false
+	}
+	w.t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	return false
+}
+
+// firstState is a ResponseWriter that ends the request (cancel) once the
+// live stream wrote its first state: the stream is read in process like
+// the other channels.
+type firstState struct {
+	*httptest.ResponseRecorder
+	cancel context.CancelFunc
+}
+
+func (f *firstState) Write(b []byte) (int, error) {
+	n, err := f.ResponseRecorder.Write(b)
+	if bytes.Contains(b, []byte("event: state")) {
+		f.cancel()
+	}
+	return n, err
+}
+
+// liveState asks the live stream of meeting id as the viewer with token
+// tok and returns its status and first state's data.
+func (w *refWorld) liveState(tok string, id int64) (int, string) {
+	ctx, cancel := context.WithCancel(w.ctx)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, "GET", fmt.Sprintf("/api/v1/meetings/%d/live", id), nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := &firstState{ResponseRecorder: httptest.NewRecorder(), cancel: cancel}
+	w.h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if _, data, ok := strings.Cut(body, "\ndata: "); ok {
+		data, _, _ = strings.Cut(data, "\n")
+		return rec.Code, data
+	}
+	return rec.Code, body
 }
 
 // upload adds a new document with one version.
@@ -614,7 +727,7 @@ func (w *refWorld) actions() []refAction {
 			day := rapid.SampledFrom(rmDays).Draw(rt, "day")
 			start, _ := time.Parse("2006-01-02", day)
 			w.counter++
-			mt := &rmMeeting{k: w.counter, org: org, day: day}
+			mt := &rmMeeting{k: w.counter, org: org, day: day, present: map[int]int{}}
 			sm := &sessions.Meeting{OrganizationID: w.tp.orgs[org], Name: fmt.Sprintf("Sitzung %d", mt.k), Start: start.Add(12 * time.Hour), Location: "Rathaus"}
 			w.must(st.CreateMeeting(ctx, sm))
 			mt.id = sm.ID
@@ -843,10 +956,11 @@ func (w *refWorld) actions() []refAction {
 			if end != "" && end < start {
 				end = ""
 			}
-			ms := &sessions.Membership{PersonID: w.tp.persons[person], OrganizationID: w.tp.orgs[org], Role: "Mitglied", StartDate: start, EndDate: end}
+			voting := rapid.Bool().Draw(rt, "voting right")
+			ms := &sessions.Membership{PersonID: w.tp.persons[person], OrganizationID: w.tp.orgs[org], Role: "Mitglied", StartDate: start, EndDate: end, VotingRight: voting}
 			w.must(st.CreateMembership(ctx, ms))
-			m.memberships = append(m.memberships, &rmMembership{m: ms, person: person, org: org, start: start, end: end})
-			rt.Logf("p%d member of %s from %q to %q", person+1, rmOrgNames[org], start, end)
+			m.memberships = append(m.memberships, &rmMembership{m: ms, person: person, org: org, start: start, end: end, voting: voting})
+			rt.Logf("p%d member of %s from %q to %q, voting=%v", person+1, rmOrgNames[org], start, end, voting)
 		}},
 		{"end membership", 1, func(rt *rapid.T) {
 			ms, ok := draw(rt, m.memberships, "membership")
@@ -894,6 +1008,77 @@ func (w *refWorld) actions() []refAction {
 			mi.state = order[j]
 			rt.Logf("minutes %s of %s %s", mi.doc, mi.meeting, mi.state)
 		}},
+		// The live session (issue 16): the office starts and ends it and
+		// records attendance through the API, as the clerk's console does.
+		{"start session", 4, w.sessionStep("start", notStarted, running)},
+		{"record attendance", 8, func(rt *rapid.T) {
+			mt, ok := draw(rt, m.meetings, "meeting")
+			if !ok {
+				return
+			}
+			// Uniform draws (see pick in TestReferenceModel): rapid's
+			// small numbers would seldom seat the one person (P4) who can
+			// sit for a member of committee A. Half of the persons come
+			// in their own name, half sit for a member with voting right
+			// (as the model knows them; anyone if there is none).
+			n := uint64(len(w.tp.persons))
+			person := int(rapid.Uint64().Draw(rt, "person") % n)
+			status := rapid.SampledFrom([]string{"present", "present", "absent", "excused"}).Draw(rt, "status")
+			var seats []int
+			for p := range len(w.tp.persons) {
+				if m.memberOn(p, mt.org, mt.day, true) {
+					seats = append(seats, p)
+				}
+			}
+			if len(seats) == 0 {
+				seats = []int{0, 1, 2, 3}
+			}
+			seat := -1
+			if k := rapid.Uint64().Draw(rt, "sits for") % uint64(2*len(seats)); k < uint64(len(seats)) {
+				seat = seats[k]
+			}
+			body := map[string]any{"status": status}
+			if seat >= 0 {
+				body["substitute_for"] = w.tp.persons[seat]
+			}
+			// Refusals (not a seat, seat taken) are the session rules'
+			// business (sessions/live's tests); the model follows what
+			// the office could record.
+			if !w.office("PUT", fmt.Sprintf("/api/v1/meetings/%d/attendance/%d", mt.id, w.tp.persons[person]), body, false) {
+				return
+			}
+			if status == "present" {
+				mt.present[person] = seat
+			} else {
+				delete(mt.present, person)
+			}
+			m.seatDeputies(mt)
+			rt.Logf("p%d %s in %s, seat of p%d (0: own), deputies %v", person+1, status, mt, seat+1, mt.deputies)
+		}},
+		{"set current item", 1, func(rt *rapid.T) {
+			it, ok := draw(rt, m.items, "item")
+			if !ok || !w.office("PUT", fmt.Sprintf("/api/v1/meetings/%d/current", it.meeting.id), map[string]any{"item": it.id}, it.meeting.session == running) {
+				return
+			}
+			it.meeting.current = it
+			rt.Logf("current item %s", it)
+		}},
+		{"end session", 1, w.sessionStep("end", running, ended)},
+	}
+}
+
+// sessionStep is the action that starts (verb "start") or ends ("end")
+// a drawn meeting's session: accepted if the session is in state from,
+// which then becomes to.
+func (w *refWorld) sessionStep(verb string, from, to sessionState) func(*rapid.T) {
+	return func(rt *rapid.T) {
+		mt, ok := draw(rt, w.model.meetings, "meeting")
+		if !ok || !w.office("POST", fmt.Sprintf("/api/v1/meetings/%d/%s", mt.id, verb), nil, mt.session == from) {
+			return
+		}
+		mt.session = to
+		w.model.seatDeputies(mt)
+		rt.Logf("%s session of %s", verb, mt)
 	}
 }
 
@@ -1062,9 +1247,16 @@ func (w *refWorld) fail(format string, args ...any) {
 func (w *refWorld) check() {
 	w.t.Helper()
 	m := &w.model
+	// The live view re-reads a meeting's state after a change of the
+	// session at once and after any other change within 5 s
+	// (snapshotMaxAge); the model checks the state as re-read.
+	for _, mt := range m.meetings {
+		w.live.Hub().Publish(mt.id)
+	}
 	for _, v := range w.tp.viewers {
 		for _, mt := range m.meetings {
 			w.checkMeeting(v, mt)
+			w.checkLive(v, mt)
 		}
 		for _, p := range m.papers {
 			code, _ := w.get(v.token, fmt.Sprintf("/papers/%d", p.id))
@@ -1164,6 +1356,35 @@ func (w *refWorld) checkMeeting(v rmViewer, mt *rmMeeting) {
 	slices.Sort(mds)
 	if !slices.Equal(mds, docs) {
 		w.fail("%s: reader manifest of %s lists documents %v, model says %v", v.name, mt, mds, docs)
+	}
+}
+
+// checkLive compares the live stream's first state with the model: the
+// stream exists for whoever sees the meeting, and shows the current
+// item's title only to those who see it in full. A meeting whose session
+// never started has nothing live to show (the API's answer is checked).
+func (w *refWorld) checkLive(v rmViewer, mt *rmMeeting) {
+	w.t.Helper()
+	m := &w.model
+	if mt.session == notStarted {
+		return
+	}
+	code, data := w.liveState(v.token, mt.id)
+	if visible := m.meetingVisible(v, mt); (code == http.StatusOK) != visible {
+		w.fail("%s: live stream of %s answers %d, model says visible=%v", v.name, mt, code, visible)
+	}
+	if code != http.StatusOK {
+		if data != w.missing {
+			w.fail("%s: live stream of %s answers %d %q, not like a missing document (%q)", v.name, mt, code, data, w.missing)
+		}
+		return
+	}
+	var want []string
+	if it := mt.current; it != nil && m.item(v, it) == access.Full {
+		want = []string{fmt.Sprintf("ZQT%dQ", it.k)}
+	}
+	if got := tokens(data); !slices.Equal(got, want) {
+		w.fail("%s: live stream of %s (current %v, %v) shows %v, model says %v\n%s", v.name, mt, mt.current, mt.session, got, want, data)
 	}
 }
 
@@ -1304,7 +1525,7 @@ func (w *refWorld) checkMirror() {
 func TestReferenceModel(t *testing.T) {
 	setRefModelFlags(t)
 	tp := newRefTemplate(t)
-	var sequences, steps int
+	var sequences, steps, deputySteps int
 	start := time.Now()
 	rapid.Check(t, func(rt *rapid.T) {
 		w := newRefWorld(rt, tp)
@@ -1325,11 +1546,14 @@ func TestReferenceModel(t *testing.T) {
 			actions[slices.IndexFunc(actions, func(a refAction) bool { return a.name == name })].do(rt)
 			w.check()
 			steps++
+			if slices.ContainsFunc(w.model.meetings, func(mt *rmMeeting) bool { return len(mt.deputies) > 0 }) {
+				deputySteps++
+			}
 		}
 		sequences++
 	})
 	if d := time.Since(start); d > 0 {
-		t.Logf("%d sequences, %d steps in %v: %.0f sequences/minute", sequences, steps, d.Round(time.Second), float64(sequences)/d.Minutes())
+		t.Logf("%d sequences, %d steps (%d with a deputy seated) in %v: %.0f sequences/minute", sequences, steps, deputySteps, d.Round(time.Second), float64(sequences)/d.Minutes())
 	}
 }
 

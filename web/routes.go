@@ -201,6 +201,7 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 			r.Get("/allowances", s.live.Allowances)
 		})
 		r.Get("/meetings/{id}/attendance", withID(s.live.Attendance))
+		r.Post("/meetings/{id}/checkin", withID(s.live.CheckIn))
 		r.Get("/meetings/{id}/live", withID(s.live.Stream))
 		r.Get("/items/{id}/votes", withID(s.live.ItemVotes))
 		r.Get("/votes/{id}", withID(s.live.Vote))

@@ -169,7 +169,11 @@ func (s *Store) Start(ctx context.Context, id int64) (Session, error) {
 		return se, conflict("ended", "Die Sitzung ist bereits beendet.", "The session has ended.")
 	}
 	se.StartedAt = s.now()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO live_sessions (meeting_id, started_at, modified) VALUES (?, ?, ?)`, id, ts(se.StartedAt), ts(se.StartedAt)); err != nil {
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO live_sessions (meeting_id, started_at, modified) VALUES (?, ?, ?)`, id, ts(se.StartedAt), ts(se.StartedAt))
+		return err
+	})
+	if err != nil {
 		return se, fmt.Errorf("start session: %w", err)
 	}
 	s.hub.Publish(id)
@@ -195,7 +199,11 @@ func (s *Store) End(ctx context.Context, id int64) (Session, error) {
 		return se, conflict("vote_open", "Es läuft noch eine Abstimmung; schließen Sie sie zuerst.", "A vote is still open; close it first.")
 	}
 	se.EndedAt = s.now()
-	if _, err := s.db.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ?`, ts(se.EndedAt), ts(se.EndedAt), id); err != nil {
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ?`, ts(se.EndedAt), ts(se.EndedAt), id)
+		return err
+	})
+	if err != nil {
 		return se, fmt.Errorf("end session: %w", err)
 	}
 	s.hub.Publish(id)
@@ -254,6 +262,17 @@ func (s *Store) members(ctx context.Context, m *sessions.Meeting) ([]int64, erro
 	return out, nil
 }
 
+// meetingMembers returns meeting id (ENOTFOUND if missing) and its
+// members with voting right (members).
+func (s *Store) meetingMembers(ctx context.Context, id int64) (*sessions.Meeting, []int64, error) {
+	m, err := s.sessions.FindMeetingByID(ctx, staff, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	members, err := s.members(ctx, m)
+	return m, members, err
+}
+
 var berlin = func() *time.Location {
 	l, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -263,7 +282,13 @@ var berlin = func() *time.Location {
 }()
 
 func (s *Store) attendees(ctx context.Context, meeting int64) ([]Attendee, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0) FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
+	return attendees(ctx, s.db, meeting)
+}
+
+func attendees(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, meeting int64) ([]Attendee, error) {
+	rows, err := q.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0) FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
 	if err != nil {
 		return nil, fmt.Errorf("attendance: %w", err)
 	}
@@ -335,15 +360,142 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 	} else {
 		left = now
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO live_attendance (meeting_id, person_id, status, substitute_for, arrived_at, left_at, modified)
+	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO live_attendance (meeting_id, person_id, status, substitute_for, arrived_at, left_at, modified)
 		VALUES (?, ?, ?, ?, ?, NULL, ?)
 		ON CONFLICT (meeting_id, person_id) DO UPDATE SET status = excluded.status, substitute_for = excluded.substitute_for,
 			arrived_at = COALESCE(live_attendance.arrived_at, excluded.arrived_at),
 			left_at = CASE WHEN live_attendance.status = 'present' AND excluded.status <> 'present' THEN ? ELSE live_attendance.left_at END,
 			modified = excluded.modified`,
-		id, a.Person, a.Status, sub, arrived, now, left)
+			id, a.Person, a.Status, sub, arrived, now, left)
+		if err != nil {
+			return err
+		}
+		// The office's record answers the person's check-in, if any.
+		_, err = tx.ExecContext(ctx, `DELETE FROM live_checkins WHERE meeting_id = ? AND person_id = ?`, id, a.Person)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("set attendance: %w", err)
+	}
+	s.hub.Publish(id)
+	return nil
+}
+
+// checkins returns the check-ins of meeting not yet answered, by person.
+func (s *Store) checkins(ctx context.Context, meeting int64) ([]Attendee, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT person_id, COALESCE(substitute_for, 0) FROM live_checkins WHERE meeting_id = ? ORDER BY person_id`, meeting)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins: %w", err)
+	}
+	defer rows.Close()
+	out := []Attendee{}
+	for rows.Next() {
+		a := Attendee{Status: Present}
+		if err := rows.Scan(&a.Person, &a.SubstituteFor); err != nil {
+			return nil, fmt.Errorf("check-ins: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// inTx runs fn, a change of meeting's session or attendance, in a
+// transaction that also records who then sits in the session as a deputy
+// (seatDeputies), so that the change and the view it grants or ends
+// commit together.
+func (s *Store) inTx(ctx context.Context, meeting int64, fn func(tx *sql.Tx) error) error {
+	_, members, err := s.meetingMembers(ctx, meeting)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := s.seatDeputies(ctx, tx, meeting, members); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// seatDeputies records in tx, as the visibility rule's fact
+// (sessions.Store.SetDeputies), the deputies who hold a seat of members
+// (Seats) in meeting's session while it runs — none before the start and
+// after the end: a deputy sees the meeting as a member for the duration
+// of the session only, and afterwards the minutes' ordinary path applies.
+func (s *Store) seatDeputies(ctx context.Context, tx *sql.Tx, meeting int64, members []int64) error {
+	se, err := s.session(ctx, tx, meeting)
+	if err != nil {
+		return err
+	}
+	var want []sessions.Deputy
+	if se.Running() {
+		att, err := attendees(ctx, tx, meeting)
+		if err != nil {
+			return err
+		}
+		for seat, sitter := range Seats(members, att) {
+			if sitter != seat {
+				want = append(want, sessions.Deputy{PersonID: sitter, ForPersonID: seat})
+			}
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i].PersonID < want[j].PersonID })
+	}
+	return s.sessions.SetDeputies(ctx, tx, meeting, want)
+}
+
+// CheckIn records that person asks, from their tablet, to be recorded
+// present in meeting id — as deputy for the member substituteFor if not
+// 0. It is a request for the office, which confirms it by recording the
+// attendance (SetAttendance); until then it counts for nothing: not for
+// the quorum, not for votes, not for a deputy's view. EINVALID
+// ("not_a_seat") unless the person sits in a seat: their own as a member
+// with voting right at the meeting's date, or that of such a member for
+// whom they sit; ECONFLICT ("ended") after the session ended,
+// ("already_present") for a person recorded present in that seat.
+func (s *Store) CheckIn(ctx context.Context, id, person, substituteFor int64) error {
+	_, members, err := s.meetingMembers(ctx, id)
+	if err != nil {
+		return err
+	}
+	seat := person
+	if substituteFor != 0 {
+		seat = substituteFor
+	}
+	if seat == person && substituteFor != 0 || !contains(members, seat) {
+		return invalid("not_a_seat", "Sie können sich nur auf Ihren eigenen Sitz oder als Vertretung eines stimmberechtigten Mitglieds anmelden.",
+			"You can check in only to your own seat or as the deputy of a member with voting right.")
+	}
+	se, err := s.session(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if !se.EndedAt.IsZero() {
+		return conflict("ended", "Die Sitzung ist bereits beendet.", "The session has ended.")
+	}
+	att, err := s.attendees(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range att {
+		if a.Person == person && a.Status == Present && a.SubstituteFor == substituteFor {
+			return conflict("already_present", "Sie sind bereits als anwesend erfasst.", "You are recorded present already.")
+		}
+	}
+	var sub any
+	if substituteFor != 0 {
+		sub = substituteFor
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO live_checkins (meeting_id, person_id, substitute_for, requested_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (meeting_id, person_id) DO UPDATE SET substitute_for = excluded.substitute_for, requested_at = excluded.requested_at`,
+		id, person, sub, ts(s.now()))
+	if err != nil {
+		return fmt.Errorf("check in: %w", err)
 	}
 	s.hub.Publish(id)
 	return nil
@@ -354,6 +506,9 @@ type AttendanceState struct {
 	Attendees []Attendee  `json:"attendees"`
 	Members   []int64     `json:"members"` // persons with voting right
 	Quorum    QuorumState `json:"quorum"`
+	// CheckIns are the check-ins from tablets the office has not yet
+	// answered (Status "present" each): requests, not attendance.
+	CheckIns []Attendee `json:"checkins"`
 }
 
 // Attendance returns the attendance of meeting id and its quorum.
@@ -384,7 +539,11 @@ func (s *Store) attendance(ctx context.Context, m *sessions.Meeting) (*Attendanc
 	if members == nil {
 		members = []int64{}
 	}
-	return &AttendanceState{Attendees: att, Members: members, Quorum: Quorum(q, len(members), len(Seats(members, att)))}, nil
+	checkins, err := s.checkins(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &AttendanceState{Attendees: att, Members: members, Quorum: Quorum(q, len(members), len(Seats(members, att))), CheckIns: checkins}, nil
 }
 
 // ---- votes ----

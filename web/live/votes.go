@@ -48,7 +48,12 @@ func (h *Handler) Attendance(w http.ResponseWriter, r *http.Request, id int64) {
 	for i, a := range st.Attendees {
 		att[i] = attendeeJSON{Attendee: a, Name: h.name(ctx, a.Person)}
 	}
-	render.JSON(w, http.StatusOK, map[string]any{"meeting": id, "running": se.Running(), "attendees": att, "members": st.Members, "quorum": st.Quorum})
+	checkins := make([]attendeeJSON, len(st.CheckIns))
+	for i, a := range st.CheckIns {
+		checkins[i] = attendeeJSON{Attendee: a, Name: h.name(ctx, a.Person)}
+	}
+	render.JSON(w, http.StatusOK, map[string]any{"meeting": id, "running": se.Running(), "attendees": att, "members": st.Members, "quorum": st.Quorum,
+		"checkins": checkins})
 }
 
 func (h *Handler) name(ctx context.Context, person int64) string {
