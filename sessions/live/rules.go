@@ -78,6 +78,11 @@ type Attendee struct {
 	// SubstituteFor is the member a deputy sits for (0: none): the deputy
 	// takes that member's seat and votes for it.
 	SubstituteFor int64 `json:"substitute_for,omitempty"`
+	// ArrivedAt and LeftAt are when the office first recorded the person
+	// present and, if so, last recorded them leaving (RFC 3339, UTC): late
+	// arrival and early leaving, for the record and the minutes.
+	ArrivedAt string `json:"arrived_at,omitempty"`
+	LeftAt    string `json:"left_at,omitempty"`
 }
 
 // Seats returns, for every member in members (persons with voting right)

@@ -288,7 +288,8 @@ func (s *Store) attendees(ctx context.Context, meeting int64) ([]Attendee, error
 func attendees(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, meeting int64) ([]Attendee, error) {
-	rows, err := q.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0) FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
+	rows, err := q.QueryContext(ctx, `SELECT person_id, status, COALESCE(substitute_for, 0), COALESCE(arrived_at, ''), COALESCE(left_at, '')
+		FROM live_attendance WHERE meeting_id = ? ORDER BY person_id`, meeting)
 	if err != nil {
 		return nil, fmt.Errorf("attendance: %w", err)
 	}
@@ -296,7 +297,7 @@ func attendees(ctx context.Context, q interface {
 	var out []Attendee
 	for rows.Next() {
 		var a Attendee
-		if err := rows.Scan(&a.Person, &a.Status, &a.SubstituteFor); err != nil {
+		if err := rows.Scan(&a.Person, &a.Status, &a.SubstituteFor, &a.ArrivedAt, &a.LeftAt); err != nil {
 			return nil, fmt.Errorf("attendance: %w", err)
 		}
 		out = append(out, a)

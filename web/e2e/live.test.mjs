@@ -125,6 +125,17 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.click("#live-start");
   await chair.waitForFunction(() => /läuft/.test(document.getElementById("live-state").textContent));
   await chair.waitForSelector("#live-quorum[data-reached='false']");
+  // Anna checks in on her tablet; it counts once the office confirms it on
+  // the console, which then shows when she came.
+  const anna = account("anna").person_id;
+  await tablets.anna.waitForSelector("#live-checkin");
+  await tablets.anna.tap("#live-checkin");
+  await tablets.anna.waitForSelector("#live-checked");
+  await chair.waitForSelector(`#live-checkins button[data-person='${anna}']`, { timeout: 15000 });
+  await chair.click(`#live-checkins button[data-person='${anna}']`);
+  await chair.waitForSelector(`#live-console tr[data-person='${anna}'] button[data-status='present'][aria-pressed='true']`);
+  assert.match(await chair.textContent(`#live-console tr[data-person='${anna}'] .live-times`), /gekommen \d\d:\d\d/);
+  await tablets.anna.waitForSelector("#live-checked", { state: "detached" });
   await chair.click("#live-all-present");
   // Quorum comes halfway through; the rest are recorded after it.
   await chair.waitForFunction(() => /alle \d+ Mitglieder anwesend/.test(document.getElementById("live-done").textContent));

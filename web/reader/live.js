@@ -20,6 +20,27 @@ export function follow(id, manifest) {
   let mine = null;
   let last = null;
 
+  // checkin is this device's state of the member's check-in: "" (none),
+  // "sent" (waiting for the office), "no" (not a seat of this body).
+  let checkin = "";
+  async function checkIn() {
+    const resp = await fetch(`/api/v1/meetings/${id}/checkin`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": me.csrf },
+      body: "{}",
+    });
+    let body = {};
+    try { body = await resp.json(); } catch { /* 202 without a body */ }
+    if (resp.ok || body.reason === "already_present") {
+      checkin = "sent";
+      say(t("live_checked_in"));
+    } else {
+      if (body.reason === "not_a_seat") checkin = "no";
+      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+    }
+    render(last);
+  }
+
   async function ballot(vote, choice) {
     const resp = await fetch(`/api/v1/votes/${vote.id}/ballot`, {
       method: "PUT", credentials: "same-origin",
@@ -45,6 +66,14 @@ export function follow(id, manifest) {
     if (!s) return;
     panel.hidden = !s.running && !s.vote;
     const kids = [h("h2", { id: "live-h" }, s.running ? t("live_running") : t("live_title"))];
+    // A member not yet recorded present may check in from the tablet;
+    // the office confirms it, and only then does it count.
+    const present = (s.attendance?.present || []).some((p) => p.id === me.person);
+    if (s.running && me.person && !present && checkin !== "no") {
+      kids.push(checkin === "sent"
+        ? h("p", { id: "live-checked", class: "live-note" }, t("live_checked_in"))
+        : h("p", {}, h("button", { type: "button", id: "live-checkin", class: "live-checkin", onclick: checkIn }, t("live_checkin"))));
+    }
     const cur = s.current;
     if (cur) {
       kids.push(h("p", { class: "live-item" }, t("live_current") + " ",

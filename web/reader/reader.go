@@ -286,7 +286,7 @@ func (s *Handler) Me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r),
+	render.JSON(w, http.StatusOK, map[string]any{"account": v.AccountID, "person": v.PersonID, "name": v.Name, "staff": v.Staff(), "csrf": request.Token(w, r),
 		"lang": render.Language(r), "committees": committees})
 }
 

@@ -130,6 +130,8 @@ var readerMessages = map[string][2]string{
 	"reader.live_title":       {"Sitzung", "Session"},
 	"reader.live_running":     {"Sitzung läuft", "Session in progress"},
 	"reader.live_current":     {"Aufgerufen:", "Now:"},
+	"reader.live_checkin":     {"Anwesenheit melden", "Check in"},
+	"reader.live_checked_in":  {"Anwesenheit gemeldet. Das Ratsbüro bestätigt sie.", "Checked in. The council office confirms it."},
 	"reader.live_excluded":    {"Sie nehmen an der Beratung und Abstimmung dieses Punktes nicht teil.", "You do not take part in the discussion and vote on this item."},
 	"reader.live_vote_open":   {"Abstimmung läuft (%1).", "Vote in progress (%1)."},
 	"reader.live_voted":       {"%1 von %2 haben abgestimmt.", "%1 of %2 have voted."},

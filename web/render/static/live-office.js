@@ -32,6 +32,8 @@
     voted: (n, m) => `${n} of ${m} have voted.`, votePanel: "Vote",
     adopted: "adopted", rejected: "rejected", counts: (y, n, a) => `Yes ${y}, No ${n}, Abstain ${a}`,
     np: "non-public",
+    checkins: "Checked in on the tablet, to confirm", confirm: "Confirm present", confirmFor: (n) => `Confirm: ${n} present`,
+    arrived: (t) => `arrived ${t}`, left: (t) => `left ${t}`,
     choice: { yes: "yes", no: "no", abstain: "abstain" }, excluded: (x) => `Did not take part (excluded): ${x}`,
   } : {
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
@@ -54,6 +56,8 @@
     voted: (n, m) => `${n} von ${m} haben abgestimmt.`, votePanel: "Abstimmung",
     adopted: "angenommen", rejected: "abgelehnt", counts: (y, n, a) => `Ja ${y}, Nein ${n}, Enthaltung ${a}`,
     np: "nichtöffentlich",
+    checkins: "Am Tablet angemeldet, zu bestätigen", confirm: "Anwesend bestätigen", confirmFor: (n) => `Bestätigen: ${n} anwesend`,
+    arrived: (t) => `gekommen ${t}`, left: (t) => `gegangen ${t}`,
     choice: { yes: "Ja", no: "Nein", abstain: "Enthaltung" }, excluded: (x) => `Nicht beteiligt (befangen): ${x}`,
   };
 
@@ -88,6 +92,11 @@
   const quorum = h("p", { id: "live-quorum", role: "status" });
   const allBtn = h("button", { type: "button", id: "live-all-present" }, T.allPresent);
   const table = h("tbody");
+  // Members who checked in on their tablet wait here for the office's
+  // confirmation; until then they count for nothing.
+  const checkins = h("ul", { id: "live-checkins", class: "live-checkins", "aria-labelledby": "h-live-checkins" });
+  const checkinBox = h("div", { hidden: true }, h("h4", { id: "h-live-checkins" }, T.checkins), checkins);
+  const clock = (iso) => new Date(iso).toLocaleTimeString(en ? "en-GB" : "de-DE", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin" });
   const itemSel = h("select", { id: "live-item", name: "item" }, items.map((o) => {
     const c = o.cloneNode(true);
     if (o.dataset.public !== "true") c.textContent += ` (${T.np})`;
@@ -119,7 +128,7 @@
 
   root.append(error, h("p", { class: "live-row" }, state, " ", startBtn, " ", endBtn),
     h("h3", { id: "h-live-att" }, T.attendance), quorum,
-    h("table", { class: "live-attendance", "aria-labelledby": "h-live-att" }, table), h("p", {}, allBtn), deputyForm, done,
+    checkinBox, h("table", { class: "live-attendance", "aria-labelledby": "h-live-att" }, table), h("p", {}, allBtn), deputyForm, done,
     h("h3", {}, T.votePanel),
     h("p", {}, h("label", { for: "live-item" }, T.item), itemSel), h("p", {}, callBtn), current,
     h("form", { id: "live-vote-form" },
@@ -142,8 +151,12 @@
     }
   };
 
+  let shown = ""; // the attendance last drawn, to redraw only on a change
   async function loadAttendance() {
     att = await call("GET", `/api/v1/meetings/${id}/attendance`);
+    const key = JSON.stringify(att);
+    if (key === shown) return;
+    shown = key;
     const rec = new Map(att.attendees.map((a) => [a.person, a]));
     for (const a of att.attendees) if (a.name) names.set(a.person, a.name);
     const people = [...new Set([...att.members, ...att.attendees.map((a) => a.person)])];
@@ -155,7 +168,18 @@
         "data-person": p, "data-status": s, "aria-label": `${name}: ${T[s]}`, onclick: act(() => mark(p, s, a.substitute_for)) }, T[s]);
       const who = h("th", { scope: "row" }, name);
       if (a.substitute_for) who.append(h("br"), h("span", { class: "muted" }, T.deputyFor(names.get(a.substitute_for) || a.substitute_for)));
-      return h("tr", { "data-person": p }, who, h("td", {}, btn("present"), " ", btn("excused"), " ", btn("absent")));
+      // Late arrival and early leaving, as the record keeps them.
+      const times = [a.arrived_at && T.arrived(clock(a.arrived_at)), a.left_at && T.left(clock(a.left_at))].filter(Boolean);
+      const when = times.length ? [h("br"), h("span", { class: "muted live-times" }, times.join(", "))] : [];
+      return h("tr", { "data-person": p }, who, h("td", {}, btn("present"), " ", btn("excused"), " ", btn("absent"), ...when));
+    }));
+    const asked = att.checkins || [];
+    checkinBox.hidden = asked.length === 0;
+    checkins.replaceChildren(...asked.map((c) => {
+      const name = names.get(c.person) || String(c.person);
+      const label = c.substitute_for ? `${name} (${T.deputyFor(names.get(c.substitute_for) || c.substitute_for)})` : name;
+      return h("li", {}, label, " ", h("button", { type: "button", "data-person": c.person, "aria-label": T.confirmFor(label),
+        onclick: act(() => mark(c.person, "present", c.substitute_for)) }, T.confirm));
     }));
     // A deputy sits for a member with voting right.
     const chosen = deputyFor.value;
@@ -265,4 +289,7 @@
     if (att && seats !== att.quorum.present) act(loadAttendance)();
   });
   act(loadAttendance)();
+  // Check-ins from the tablets are not part of the live view; while the
+  // session runs the console asks for them every few seconds.
+  setInterval(() => { if (root.dataset.running === "true" && !document.hidden) loadAttendance().catch(() => {}); }, 4000);
 })();
