@@ -157,14 +157,20 @@ test("chair, three tablets and the chamber display follow one session", async ()
   await chair.click("#live-call");
   await overlay.waitForSelector("#display:not(.empty) #d-title");
   assert.equal(await overlay.textContent("#d-title"), pub.title);
-  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speakers/${account("anna").person_id}/start`, { method: "POST" });
-  assert.ok(r.status < 300, "floor: " + JSON.stringify(r.body));
+  // Anna asks to speak on her tablet; the chair gives her the floor.
+  await tablets.anna.waitForSelector("#live-speak");
+  await tablets.anna.tap("#live-speak");
+  await tablets.anna.waitForFunction(() => /Platz 1/.test(document.getElementById("live-waiting")?.textContent || ""));
+  await chair.click(`#live-queue button[data-person='${anna}']`);
+  await tablets.anna.waitForSelector("#live-floor");
+  await chair.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("live-floor").textContent));
   await overlay.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
   await display.waitForFunction(() => /Es spricht: Anna/.test(document.getElementById("d-speaker").textContent));
   // The speaking time per person and the faction's (anna is in the CDU).
-  r = await apiAs("ratsbuero", `/api/v1/items/${pub.id}/speaking-limit`, { method: "PUT", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ seconds: 120, faction_seconds: 600 }) });
-  assert.equal(r.status, 204, "speaking limit: " + JSON.stringify(r.body));
+  await chair.fill("#live-limit", "2");
+  await chair.fill("#live-faction-limit", "10");
+  await chair.click("#live-set-limit");
+  await chair.waitForFunction(() => /Redezeit: 2 Min\. je Person, 10 Min\. je Fraktion/.test(document.getElementById("live-done").textContent));
   await overlay.waitForFunction(() => /Es spricht: Anna Beispiel \(CDU\) · 0:\d\d von 2:00 · CDU noch (10:00|9:\d\d)/.test(document.getElementById("d-speaker").textContent));
   await chair.selectOption("#live-kind", "open");
   await chair.selectOption("#live-rule", "simple");

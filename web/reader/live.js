@@ -41,6 +41,20 @@ export function follow(id, manifest) {
     render(last);
   }
 
+  // speak asks to speak on item (or withdraws the request): the chair
+  // gives the floor from the console.
+  async function speak(item, withdraw) {
+    const resp = await fetch(withdraw ? `/api/v1/items/${item}/speakers/${me.person}` : `/api/v1/items/${item}/speakers`, {
+      method: withdraw ? "DELETE" : "POST", credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": me.csrf },
+    });
+    if (!resp.ok) {
+      let body = {};
+      try { body = await resp.json(); } catch { /* no body */ }
+      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+    }
+  }
+
   async function ballot(vote, choice) {
     const resp = await fetch(`/api/v1/votes/${vote.id}/ballot`, {
       method: "PUT", credentials: "same-origin",
@@ -80,6 +94,18 @@ export function follow(id, manifest) {
         h("a", { href: "#item-" + cur.id }, cur.number + " " + cur.title)));
     }
     const v = s.vote;
+    // The speaker list of the called item: ask to speak, see one's place.
+    if (s.running && cur && !stub.has(cur.id) && me.person && s.speakers) {
+      const place = (s.speakers.waiting || []).findIndex((w) => w.person === me.person);
+      if (s.speakers.current?.person === me.person) {
+        kids.push(h("p", { id: "live-floor", class: "live-note" }, t("live_floor")));
+      } else if (place >= 0) {
+        kids.push(h("p", { id: "live-waiting", class: "live-note" }, t("live_waiting", place + 1)),
+          h("p", {}, h("button", { type: "button", id: "live-unspeak", class: "live-checkin", onclick: () => speak(cur.id, true) }, t("live_unspeak"))));
+      } else {
+        kids.push(h("p", {}, h("button", { type: "button", id: "live-speak", class: "live-checkin", onclick: () => speak(cur.id, false) }, t("live_speak"))));
+      }
+    }
     if (cur && stub.has(cur.id)) {
       kids.push(h("p", { id: "live-excluded", class: "live-note" }, t("live_excluded")));
     } else if (v && v.state === "open") {

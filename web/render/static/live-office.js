@@ -34,6 +34,10 @@
     np: "non-public",
     checkins: "Checked in on the tablet, to confirm", confirm: "Confirm present", confirmFor: (n) => `Confirm: ${n} present`,
     arrived: (t) => `arrived ${t}`, left: (t) => `left ${t}`,
+    speakers: "List of speakers", floor: (n) => `Speaking now: ${n}`, noFloor: "Nobody has the floor.", noWaiting: "No one waiting to speak.",
+    give: "Give the floor", giveTo: (n) => `Give the floor to ${n}`, endSpeech: "End the speech",
+    limit: "Speaking time per person (minutes, 0: none)", factionLimit: "Speaking time per faction (minutes, 0: none)", setLimit: "Set the speaking time",
+    limitDone: (p, f) => `Speaking time: ${p ? p + " min per person" : "no limit per person"}, ${f ? f + " min per faction" : "no limit per faction"}.`,
     choice: { yes: "yes", no: "no", abstain: "abstain" }, excluded: (x) => `Did not take part (excluded): ${x}`,
   } : {
     before: "Noch nicht eröffnet.", running: "Die Sitzung läuft.", ended: "Die Sitzung ist beendet.",
@@ -58,6 +62,10 @@
     np: "nichtöffentlich",
     checkins: "Am Tablet angemeldet, zu bestätigen", confirm: "Anwesend bestätigen", confirmFor: (n) => `Bestätigen: ${n} anwesend`,
     arrived: (t) => `gekommen ${t}`, left: (t) => `gegangen ${t}`,
+    speakers: "Redeliste", floor: (n) => `Es spricht: ${n}`, noFloor: "Niemand hat das Wort.", noWaiting: "Keine Wortmeldungen.",
+    give: "Wort erteilen", giveTo: (n) => `Wort erteilen: ${n}`, endSpeech: "Rede beenden",
+    limit: "Redezeit je Person (Minuten, 0: keine)", factionLimit: "Redezeit je Fraktion (Minuten, 0: keine)", setLimit: "Redezeit festlegen",
+    limitDone: (p, f) => `Redezeit: ${p ? p + " Min. je Person" : "keine Grenze je Person"}, ${f ? f + " Min. je Fraktion" : "keine Grenze je Fraktion"}.`,
     choice: { yes: "Ja", no: "Nein", abstain: "Enthaltung" }, excluded: (x) => `Nicht beteiligt (befangen): ${x}`,
   };
 
@@ -109,6 +117,20 @@
   const reason = h("input", { id: "live-reason", name: "quorum_reason" });
   const openBtn = h("button", { type: "submit", id: "live-open", class: "primary" }, T.openVote);
   const vote = h("div", { id: "live-vote", role: "status", "aria-live": "polite" });
+  // The called item's speaker list: who speaks, who waits, the time.
+  const floor = h("p", { id: "live-floor" }, T.noFloor);
+  const endSpeechBtn = h("button", { type: "button", id: "live-end-speech", hidden: true }, T.endSpeech);
+  const waiting = h("ol", { id: "live-queue", class: "live-checkins" });
+  const limitIn = h("input", { id: "live-limit", name: "seconds", type: "number", min: "0", step: "1", inputmode: "numeric" });
+  const factionIn = h("input", { id: "live-faction-limit", name: "faction_seconds", type: "number", min: "0", step: "1", inputmode: "numeric" });
+  const limitForm = h("form", { id: "live-limit-form" },
+    h("p", {}, h("label", { for: "live-limit" }, T.limit), limitIn),
+    h("p", {}, h("label", { for: "live-faction-limit" }, T.factionLimit), factionIn),
+    h("p", {}, h("button", { type: "submit", id: "live-set-limit" }, T.setLimit)));
+  const speakersBox = h("section", { id: "live-speakers", "aria-labelledby": "h-live-speakers", hidden: true },
+    h("h4", { id: "h-live-speakers" }, T.speakers), h("p", {}, floor, " ", endSpeechBtn), waiting, limitForm);
+  let currentItem = 0;
+  let limitsShown = "";
   const closeBtn = h("button", { type: "button", id: "live-close", hidden: true }, T.close);
   const done = h("p", { id: "live-done", role: "status" });
   const deputySel = h("select", { id: "live-deputy", name: "person" }, options("live-persons").map((o) => o.cloneNode(true)));
@@ -130,7 +152,7 @@
     h("h3", { id: "h-live-att" }, T.attendance), quorum,
     checkinBox, h("table", { class: "live-attendance", "aria-labelledby": "h-live-att" }, table), h("p", {}, allBtn), deputyForm, done,
     h("h3", {}, T.votePanel),
-    h("p", {}, h("label", { for: "live-item" }, T.item), itemSel), h("p", {}, callBtn), current,
+    h("p", {}, h("label", { for: "live-item" }, T.item), itemSel), h("p", {}, callBtn), current, speakersBox,
     h("form", { id: "live-vote-form" },
       h("p", {}, h("label", { for: "live-kind" }, T.kind), kindSel),
       h("p", {}, h("label", { for: "live-rule" }, T.rule), ruleSel),
@@ -241,6 +263,12 @@
     const v = await call("POST", `/api/v1/items/${itemSel.value}/votes`, body);
     openVote = v.id;
   }));
+  endSpeechBtn.addEventListener("click", act(() => call("POST", `/api/v1/meetings/${id}/speech/end`)));
+  limitForm.addEventListener("submit", act(async () => {
+    const p = Math.max(0, Math.round(+limitIn.value || 0)), f = Math.max(0, Math.round(+factionIn.value || 0));
+    await call("PUT", `/api/v1/items/${currentItem}/speaking-limit`, { seconds: p * 60, faction_seconds: f * 60 });
+    done.textContent = T.limitDone(p, f);
+  }));
   closeBtn.addEventListener("click", act(() => call("POST", `/api/v1/votes/${openVote}/close`, {})));
 
   function show(s) {
@@ -249,6 +277,25 @@
     endBtn.hidden = !s.running;
     showQuorum(s.attendance.quorum);
     current.textContent = s.current ? T.current(`${s.current.number} ${s.current.title}`) : T.none;
+    currentItem = s.current ? s.current.id : 0;
+    const sp = s.speakers;
+    speakersBox.hidden = !s.running || !s.current || !sp;
+    if (sp) {
+      floor.textContent = sp.current ? T.floor(sp.current.name) : T.noFloor;
+      endSpeechBtn.hidden = !sp.current;
+      const queue = sp.waiting || [];
+      waiting.replaceChildren(...(queue.length ? queue.map((w) => h("li", {}, w.name, " ",
+        h("button", { type: "button", "data-person": w.person, "aria-label": T.giveTo(w.name),
+          onclick: act(() => call("POST", `/api/v1/items/${currentItem}/speakers/${w.person}/start`)) }, T.give)))
+        : [h("li", { class: "muted" }, T.noWaiting)]));
+      // The limits as set, unless the chair is typing new ones.
+      const limits = `${currentItem}/${sp.limit_seconds}/${sp.faction_limit_seconds || 0}`;
+      if (limits !== limitsShown && !limitForm.contains(document.activeElement)) {
+        limitsShown = limits;
+        limitIn.value = String(Math.round((sp.limit_seconds || 0) / 60));
+        factionIn.value = String(Math.round((sp.faction_limit_seconds || 0) / 60));
+      }
+    }
     const v = s.vote;
     vote.replaceChildren();
     closeBtn.hidden = true;
