@@ -158,6 +158,9 @@ func (s *Service) Issue(ctx context.Context, meetingID int64, req Request) (*Inv
 	if s.cfg.BaseURL == "" {
 		base.Link = strings.TrimRight(req.BaseURL, "/") + base.Link
 	}
+	if base.Moves, err = moves(ctx, s.cfg.DB, m.ID); err != nil {
+		return nil, err
+	}
 
 	// The meeting's letter shows the agenda as the public sees it, every
 	// item invited to so far, the new ones marked.
@@ -485,6 +488,10 @@ func (s *Service) Cancel(ctx context.Context, meetingID int64, baseURL string) (
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("cancel: %w", err)
 	}
+	moved, err := moves(ctx, s.cfg.DB, m.ID)
+	if err != nil {
+		return 0, err
+	}
 	tx, err := s.cfg.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("cancel: %w", err)
@@ -496,7 +503,7 @@ func (s *Service) Cancel(ctx context.Context, meetingID int64, baseURL string) (
 		if err != nil {
 			return 0, err
 		}
-		msg := l.cancellation(s.cfg.From, x.addr, p, len(invs))
+		msg := l.cancellation(s.cfg.From, x.addr, p, len(invs)+moved)
 		msg.Key = fmt.Sprintf("ladung/meeting/%d/cancel/person/%d", m.ID, x.person)
 		added, err := s.cfg.Outbox.Enqueue(ctx, tx, msg)
 		if err != nil {
@@ -511,4 +518,58 @@ func (s *Service) Cancel(ctx context.Context, meetingID int64, baseURL string) (
 	}
 	s.cfg.Outbox.Kick()
 	return n, nil
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
+// moves returns how many calendar updates (moves of the meeting) were
+// sent since its first invitation.
+func moves(ctx context.Context, q querier, meeting int64) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM calendar_moves WHERE meeting_id = ?`, meeting).Scan(&n); err != nil {
+		return 0, fmt.Errorf("calendar moves: %w", err)
+	}
+	return n, nil
+}
+
+// CalendarMove records, within tx, that meeting moved (key names the new
+// time and place) and returns the SEQUENCE its calendar update carries,
+// and whether the member person was invited by e-mail (only they have the
+// entry to update). A meeting never invited has no entry: ok is false
+// and nothing is recorded. Telling the same move again returns the same
+// sequence.
+func CalendarMove(ctx context.Context, tx *sql.Tx, meeting int64, key string, now time.Time) (seq int, ok bool, err error) {
+	var invs int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitations WHERE meeting_id = ?`, meeting).Scan(&invs); err != nil {
+		return 0, false, fmt.Errorf("calendar move: %w", err)
+	}
+	if invs == 0 {
+		return 0, false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_moves (meeting_id, key, recorded_at) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`, meeting, key, now.UnixMilli()); err != nil {
+		return 0, false, fmt.Errorf("calendar move: %w", err)
+	}
+	var before int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM calendar_moves WHERE meeting_id = ? AND
+		rowid <= (SELECT rowid FROM calendar_moves WHERE meeting_id = ? AND key = ?)`, meeting, meeting, key).Scan(&before); err != nil {
+		return 0, false, fmt.Errorf("calendar move: %w", err)
+	}
+	return invs - 1 + before, true, nil
+}
+
+// InvitedByEmail reports whether person was sent an invitation to
+// meeting by e-mail (and so has its calendar entry).
+func InvitedByEmail(ctx context.Context, tx *sql.Tx, meeting, person int64) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitation_recipients r JOIN invitations i ON i.id = r.invitation_id
+		WHERE i.meeting_id = ? AND r.person_id = ? AND r.channel = 'email' AND r.outbox_key <> ''`, meeting, person).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("invited by e-mail: %w", err)
+	}
+	return n > 0, nil
 }

@@ -34,6 +34,7 @@ type letter struct {
 	Body, Organization string
 	Meeting            *sessions.Meeting
 	Number             int
+	Moves              int // calendar updates sent since the first invitation (calendar_moves)
 	Urgency            string
 	Issued             time.Time
 	Chair              string
@@ -211,7 +212,7 @@ func (l letter) html() string {
 // message is the e-mail of letter l to address to, under key.
 func (s *Service) message(l letter, key, to string) notify.Message {
 	cal := Calendar(CalendarEvent{Method: "REQUEST", Meeting: l.Meeting, Organization: l.Organization,
-		Sequence: l.Number - 1, Organizer: l.From, Attendee: to, Link: l.Link, Stamp: l.Issued})
+		Sequence: l.Number - 1 + l.Moves, Organizer: l.From, Attendee: to, Link: l.Link, Stamp: l.Issued})
 	return notify.Message{Key: key, From: s.cfg.From, To: to, ToName: l.Recipient.Name(), Subject: l.subject(),
 		Text: l.text(), HTML: l.html(), Language: "de", Calendar: &notify.Calendar{Method: "REQUEST", Data: cal}}
 }
@@ -288,7 +289,8 @@ func bareAddress(s string) string {
 }
 
 // cancellation is the message telling recipient that the meeting of l is
-// cancelled; sequence is above every invitation's (their number - 1).
+// cancelled; sequence is above every revision of the calendar entry sent
+// (invitations and moves).
 func (l letter) cancellation(from, to string, recipient *sessions.Person, sequence int) notify.Message {
 	l.Recipient = recipient
 	when := l.when()

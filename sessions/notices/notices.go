@@ -49,6 +49,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
+	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
 //go:embed migrations/*.sql
@@ -479,7 +480,7 @@ func (w *Worker) meeting(ctx context.Context, tx *sql.Tx, id, upto int64, now ti
 			return err
 		}
 		if len(events) > 0 {
-			if err := w.tell(ctx, tx, mb.account, m, events, upto, now); err != nil {
+			if err := w.tell(ctx, tx, mb.account, mb.viewer.PersonID, m, events, upto, now); err != nil {
 				return err
 			}
 		}
@@ -490,7 +491,7 @@ func (w *Worker) meeting(ctx context.Context, tx *sql.Tx, id, upto int64, now ti
 // tell records events as member account's notices and, as the member
 // chose, enqueues one e-mail and one push per device now, or leaves them
 // for the digest.
-func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account int64, m *sessions.Meeting, events []event, upto int64, now time.Time) error {
+func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, m *sessions.Meeting, events []event, upto int64, now time.Time) error {
 	var pref Pref
 	if w.cfg.Prefs != nil {
 		p, err := w.cfg.Prefs(ctx, tx, account)
@@ -539,8 +540,12 @@ func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account int64, m *session
 			body = fmt.Sprintf("Hello,\n\nsomething changed in the meeting “%s”:\n\n%s\n\nYou receive this message as a member of the committee. Choose how and when you are told in Ratsmappe.\n",
 				m.Name, strings.Join(lines, "\n"))
 		}
-		if _, err := w.cfg.Outbox.Enqueue(ctx, tx, notify.Message{Key: key + "/email", From: w.cfg.From, To: pref.Email,
-			Subject: subject, Text: body, Language: pref.Language}); err != nil {
+		msg := notify.Message{Key: key + "/email", From: w.cfg.From, To: pref.Email, Subject: subject, Text: body, Language: pref.Language}
+		var err error
+		if msg.Calendar, err = w.calendarUpdate(ctx, tx, person, m, told, pref.Email, now); err != nil {
+			return err
+		}
+		if _, err := w.cfg.Outbox.Enqueue(ctx, tx, msg); err != nil {
 			return err
 		}
 	}
@@ -695,4 +700,36 @@ func MarkRead(ctx context.Context, db *sql.DB, account, upto int64, now time.Tim
 	_, err := db.ExecContext(ctx, `UPDATE member_notices SET read_at = ? WHERE account_id = ? AND id <= ? AND read_at IS NULL`,
 		now.UnixMilli(), account, upto)
 	return err
+}
+
+// calendarUpdate returns the updated calendar entry (METHOD:REQUEST with
+// the next SEQUENCE) for a member invited by e-mail when told includes a
+// move of meeting m to another time or place, so that their calendar
+// follows; nil otherwise. A cancellation goes with the invitation
+// service's own message (METHOD:CANCEL).
+func (w *Worker) calendarUpdate(ctx context.Context, tx *sql.Tx, person int64, m *sessions.Meeting, told []event, to string, now time.Time) (*notify.Calendar, error) {
+	var move *event
+	for i := range told {
+		if told[i].kind == KindMoved {
+			move = &told[i]
+		}
+	}
+	if move == nil || person == 0 {
+		return nil, nil
+	}
+	invited, err := invitation.InvitedByEmail(ctx, tx, m.ID, person)
+	if err != nil || !invited {
+		return nil, err
+	}
+	seq, ok, err := invitation.CalendarMove(ctx, tx, m.ID, move.key, now)
+	if err != nil || !ok {
+		return nil, err
+	}
+	org, err := w.cfg.Store.FindOrganizationByID(ctx, m.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	data := invitation.Calendar(invitation.CalendarEvent{Method: "REQUEST", Meeting: m, Organization: org.Name, Sequence: seq,
+		Organizer: w.cfg.From, Attendee: to, Link: w.cfg.BaseURL + fmt.Sprintf("/reader/meetings/%d", m.ID), Stamp: now})
+	return &notify.Calendar{Method: "REQUEST", Data: data}, nil
 }

@@ -115,6 +115,14 @@ func TestNotices(t *testing.T) {
 	must(t, st.Attach(ctx, &sessions.Attachment{AgendaItemID: public.ID, DocumentID: doc, Public: true}))
 	step() // nothing published yet
 	must(t, st.PublishMeeting(ctx, m.ID, time.Time{}))
+	// Anna was invited by e-mail (her calendar has the meeting); Clara
+	// by post.
+	_, err = db.ExecContext(ctx, `INSERT INTO invitations (id, meeting_id, number, deadline_at, issued_at, document_id, version, mailer)
+		VALUES (900, ?, 1, 0, 0, ?, 1, 1)`, m.ID, doc)
+	must(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO invitation_recipients (invitation_id, person_id, channel, address, outbox_key)
+		VALUES (900, ?, 'email', 'anna@lindenau.example', 'k1'), (900, ?, 'post', '', '')`, personOf["Anna"], personOf["Clara"])
+	must(t, err)
 	step()
 	for _, n := range []string{"Anna", "Bernd", "Clara", "Dora"} {
 		if ns := list(n); len(ns) != 0 {
@@ -187,6 +195,15 @@ func TestNotices(t *testing.T) {
 	}
 	if to["anna@lindenau.example"] != 2 {
 		t.Errorf("Anna got %d messages, want one per batch (2)", to["anna@lindenau.example"])
+	}
+	// The move updates the entry in Anna's calendar: the invitation was
+	// revision 0, the move is 1, at the new time.
+	if len(msgs) == 2 {
+		cal := msgs[1].Calendar
+		if msgs[0].Calendar != nil || cal == nil || cal.Method != "REQUEST" || !strings.Contains(cal.Data, "SEQUENCE:1\r\n") ||
+			!strings.Contains(cal.Data, "DTSTART:"+newStart.UTC().Format("20060102T150405Z")) {
+			t.Errorf("calendar of the move: %+v; of the late items: %+v", cal, msgs[0].Calendar)
+		}
 	}
 	if n, err := w.Digest(ctx, now); err != nil || n != 1 {
 		t.Fatalf("digest: %d, %v", n, err)
