@@ -3,7 +3,9 @@ package invitation
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/textpdf"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
@@ -222,7 +225,7 @@ func (s *Service) Issue(ctx context.Context, meetingID int64, req Request) (*Inv
 		(meeting_id, number, urgency, deadline_at, issued_at, issued_by, document_id, version, mailer, chair)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.ID, number, inv.Urgency, inv.Deadline.UnixMilli(), inv.Issued.UnixMilli(), inv.IssuedBy, docID, version, b2i(inv.Mailer), base.Chair).Scan(&inv.ID)
-	if isUnique(err) {
+	if sqldb.IsUnique(err) {
 		return nil, conflict("already_invited", "Die Ladung wurde gerade von anderer Seite versandt.", "The invitation was just issued elsewhere.")
 	}
 	if err != nil {
@@ -403,6 +406,13 @@ func (s *Service) storeLetter(ctx context.Context, m *sessions.Meeting, l letter
 	file := fmt.Sprintf("einladung-sitzung-%d.pdf", m.ID)
 	for _, a := range as {
 		if a.Role == sessions.RoleInvitation && !a.Withdrawn() {
+			// An issue that died after storing its letter and before its
+			// transaction is issued again with the same letter: that
+			// version is this letter (the store refuses a second copy).
+			sum := sha256.Sum256(buf.Bytes())
+			if cur, err := s.cfg.Documents.Store().FindVersion(ctx, a.DocumentID, 0); err == nil && cur.OriginalSHA256 == hex.EncodeToString(sum[:]) {
+				return a.DocumentID, cur.Number, nil
+			}
 			added, err := s.cfg.Documents.AddVersion(ctx, a.DocumentID, documents.Upload{Path: f.Name(), FileName: file,
 				Uploader: by, Note: l.title()})
 			if err != nil {
@@ -425,10 +435,6 @@ func (s *Service) storeLetter(ctx context.Context, m *sessions.Meeting, l letter
 		return 0, 0, err
 	}
 	return added.Document.ID, added.Version.Number, nil
-}
-
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(strings.ToLower(err.Error()), "unique")
 }
 
 // Cancel cancels meeting id (state cancelled) and tells every member who
@@ -520,15 +526,9 @@ func (s *Service) Cancel(ctx context.Context, meetingID int64, baseURL string) (
 	return n, nil
 }
 
-// querier is a database or a transaction.
-type querier interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}
-
 // moves returns how many calendar updates (moves of the meeting) were
 // sent since its first invitation.
-func moves(ctx context.Context, q querier, meeting int64) (int, error) {
+func moves(ctx context.Context, q *sql.DB, meeting int64) (int, error) {
 	var n int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM calendar_moves WHERE meeting_id = ?`, meeting).Scan(&n); err != nil {
 		return 0, fmt.Errorf("calendar moves: %w", err)
