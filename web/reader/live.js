@@ -20,23 +20,30 @@ export function follow(id, manifest) {
   let mine = null;
   let last = null;
 
+  // send makes one of the panel's writes; it answers whether the server
+  // took it, and the JSON it answered (a refusal's reason and message).
+  async function send(method, url, json) {
+    const headers = { Accept: "application/json", "X-CSRF-Token": me.csrf };
+    if (json !== undefined) headers["Content-Type"] = "application/json";
+    const resp = await fetch(url, { method, credentials: "same-origin", headers, body: json === undefined ? undefined : JSON.stringify(json) });
+    let body = {};
+    try { body = await resp.json(); } catch { /* 202 or 204 without a body */ }
+    return { ok: resp.ok, body };
+  }
+  // refused says a refusal in the server's words.
+  const refused = (body) => say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+
   // checkin is this device's state of the member's check-in: "" (none),
   // "sent" (waiting for the office), "no" (not a seat of this body).
   let checkin = "";
   async function checkIn() {
-    const resp = await fetch(`/api/v1/meetings/${id}/checkin`, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": me.csrf },
-      body: "{}",
-    });
-    let body = {};
-    try { body = await resp.json(); } catch { /* 202 without a body */ }
-    if (resp.ok || body.reason === "already_present") {
+    const { ok, body } = await send("POST", `/api/v1/meetings/${id}/checkin`, {});
+    if (ok || body.reason === "already_present") {
       checkin = "sent";
       say(t("live_checked_in"));
     } else {
       if (body.reason === "not_a_seat") checkin = "no";
-      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+      refused(body);
     }
     render(last);
   }
@@ -44,26 +51,15 @@ export function follow(id, manifest) {
   // speak asks to speak on item (or withdraws the request): the chair
   // gives the floor from the console.
   async function speak(item, withdraw) {
-    const resp = await fetch(withdraw ? `/api/v1/items/${item}/speakers/${me.person}` : `/api/v1/items/${item}/speakers`, {
-      method: withdraw ? "DELETE" : "POST", credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRF-Token": me.csrf },
-    });
-    if (!resp.ok) {
-      let body = {};
-      try { body = await resp.json(); } catch { /* no body */ }
-      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
-    }
+    const { ok, body } = withdraw
+      ? await send("DELETE", `/api/v1/items/${item}/speakers/${me.person}`)
+      : await send("POST", `/api/v1/items/${item}/speakers`);
+    if (!ok) refused(body);
   }
 
   async function ballot(vote, choice) {
-    const resp = await fetch(`/api/v1/votes/${vote.id}/ballot`, {
-      method: "PUT", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": me.csrf },
-      body: JSON.stringify({ choice }),
-    });
-    let body = {};
-    try { body = await resp.json(); } catch { /* 204 */ }
-    if (resp.ok) {
+    const { ok, body } = await send("PUT", `/api/v1/votes/${vote.id}/ballot`, { choice });
+    if (ok) {
       mine = { vote: vote.id, choice: vote.kind === "secret" ? "" : choice };
       say(vote.kind === "secret" ? t("live_cast_secret") : t("live_cast", t("live_" + choice)));
     } else if (body.reason === "excluded") {
@@ -71,7 +67,7 @@ export function follow(id, manifest) {
     } else if (body.reason === "already_voted") {
       mine = { vote: vote.id, choice: "" };
     } else {
-      say(((document.documentElement.lang === "en" && body.message_en) || body.message) || t("error"));
+      refused(body);
     }
     render(last);
   }
