@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // fail runs the binary, expects it to fail, and returns its stderr.
@@ -28,9 +30,15 @@ func (c *cli) fail(args ...string) string {
 func TestDatabaseFlag(t *testing.T) {
 	c := newCLI(t)
 	url := pgtest.URL(t)
-	out := c.fail("doc", "list", "--database", url)
-	if !strings.Contains(out, "postgres") || !strings.Contains(out, "indexer") {
-		t.Errorf("doc list on PostgreSQL: stderr %q, want the packages without PostgreSQL migrations", out)
+	for _, s := range schema.Scopes() {
+		if s.For(sqldb.Postgres) != nil {
+			continue
+		}
+		out := c.fail("doc", "list", "--database", url)
+		if !strings.Contains(out, "postgres") || !strings.Contains(out, s.Name) {
+			t.Errorf("doc list on PostgreSQL: stderr %q, want the packages without PostgreSQL migrations", out)
+		}
+		break
 	}
 	c.env = append(c.env, "RATSMAPPE_DATABASE_URL="+url)
 	if out := c.fail("backup", t.TempDir()); !strings.Contains(out, "pg_dump") {
@@ -38,7 +46,7 @@ func TestDatabaseFlag(t *testing.T) {
 	}
 	// A value that is no database URL is refused without being repeated:
 	// it may hold a password.
-	out = c.fail("doc", "list", "--database", "mysql://admin:geheim@db/rat")
+	out := c.fail("doc", "list", "--database", "mysql://admin:geheim@db/rat")
 	if strings.Contains(out, "geheim") || !strings.Contains(out, "postgres://") {
 		t.Errorf("unknown database: stderr %q, want the accepted forms and no password", out)
 	}

@@ -54,6 +54,7 @@ func postgres() map[string]fs.FS {
 		"sessions":  sessions.PostgresMigrations(),
 		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
+		"indexer":   indexer.PostgresMigrations(),
 	}
 }
 
@@ -96,6 +97,22 @@ func Scopes() []Scope {
 		// (referring to meetings, agenda items and persons).
 		{"live", live.Migrations()},
 	}
+}
+
+// MigratePorted applies, in the order of Scopes, the migrations of every
+// scope that has them in db's dialect, and skips the others: for the
+// tests of a ported package while other packages are not yet ported to
+// PostgreSQL. On SQLite, and once every scope is ported, it is Migrate.
+func MigratePorted(ctx context.Context, db *sql.DB) error {
+	d := sqldb.DialectOf(db)
+	for _, s := range Scopes() {
+		if files := s.For(d); files != nil {
+			if err := sqldb.Migrate(ctx, db, s.Name, files); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Migrate applies every scope's migrations to db, in the order of Scopes,

@@ -34,18 +34,22 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the outbox schema and the indexer's cursor on the
 // changes feed, to be applied with scope "indexer" after the migrations of
 // packages documents, sessions and sessions/changes.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same schema for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Config configures an Indexer.
 type Config struct {
@@ -69,7 +73,8 @@ type Config struct {
 // Indexer keeps one search index in step with the database and answers
 // searches from it. It is safe for concurrent use.
 type Indexer struct {
-	cfg Config
+	cfg     Config
+	dialect sqldb.Dialect
 
 	mu    sync.RWMutex
 	index search.Index // nil while unavailable
@@ -101,7 +106,7 @@ func New(cfg Config) *Indexer {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Indexer{cfg: cfg, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
+	return &Indexer{cfg: cfg, dialect: sqldb.DialectOf(cfg.DB), wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
 }
 
 // Start opens the index and starts the background worker. If the index
@@ -217,14 +222,14 @@ const consumer = "search"
 // Pending reports whether the outbox holds rows that are due, or the
 // changes feed documents the indexer has not taken over yet.
 func (x *Indexer) Pending(ctx context.Context) (bool, error) {
-	var n int
+	var pending bool
 	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE due <= ?1)
 		OR EXISTS (SELECT 1 FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3)`,
-		ms(x.cfg.Now()), consumer, changes.KindDocument).Scan(&n)
+		ms(x.cfg.Now()), consumer, changes.KindDocument).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("search outbox: %w", err)
 	}
-	return n != 0, nil
+	return pending, nil
 }
 
 // pull moves the documents the changes feed names past the indexer's
@@ -245,7 +250,14 @@ func (x *Indexer) pull(ctx context.Context) error {
 		return fmt.Errorf("search outbox: %w", err)
 	}
 	defer tx.Rollback()
-	// Read again under the write lock: another pull may have run.
+	// Read again under the write lock: another pull may have run. SQLite
+	// took it at BEGIN; on PostgreSQL the cursor's row is the lock, so
+	// that two app servers never move the same changes twice.
+	if x.dialect == sqldb.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT seq FROM changes_cursors WHERE consumer = ? FOR UPDATE`, consumer); err != nil {
+			return fmt.Errorf("search outbox: %w", err)
+		}
+	}
 	if cur, err = changes.Cursor(ctx, tx, consumer); err != nil {
 		return err
 	}
@@ -335,6 +347,22 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 	if err := x.pull(ctx); err != nil {
 		return 0, err
 	}
+	// One batch at a time across app servers, as drainMu does within one:
+	// on PostgreSQL the batch's transaction holds a lock from reading its
+	// rows to deleting them. A lock that waits rather than SKIP LOCKED,
+	// because a search must not answer while another server still applies
+	// a depublication: it waits for that batch and then drains the rest.
+	var tx *sql.Tx
+	var err error
+	if x.dialect == sqldb.Postgres {
+		if tx, err = x.cfg.DB.BeginTx(ctx, nil); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(?))`, outboxLockClass, "search_outbox"); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+	}
 	now := x.cfg.Now()
 	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE due <= ?
 		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), limit)
@@ -391,11 +419,12 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 			return 0, err
 		}
 	}
-	tx, err := x.cfg.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("search outbox: %w", err)
+	if tx == nil {
+		if tx, err = x.cfg.DB.BeginTx(ctx, nil); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		defer tx.Rollback()
 	}
-	defer tx.Rollback()
 	for _, r := range batch {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE document_id = ? AND id <= ? AND due <= ?`, r.doc, r.maxID, ms(now)); err != nil {
 			return 0, fmt.Errorf("search outbox: %w", err)
@@ -403,7 +432,7 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 		if t, ok := later[r.doc]; ok {
 			// Computed again when its access changes next.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (document_id, due)
-				SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE document_id = ? AND due = ?)`,
+				SELECT CAST(? AS BIGINT), CAST(? AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE document_id = ? AND due = ?)`,
 				r.doc, ms(t), r.doc, ms(t)); err != nil {
 				return 0, fmt.Errorf("search outbox: %w", err)
 			}
@@ -414,6 +443,11 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 	}
 	return len(batch), nil
 }
+
+// outboxLockClass is the first key of the PostgreSQL advisory lock that
+// drainBatch holds, the class sqldb.Exclusive uses for jobs ("ra"): two
+// keys, so it cannot meet the stores' one-key locks.
+const outboxLockClass = 0x7261
 
 // flusher is an index whose writes become durable after they return;
 // Flush waits until they are.
