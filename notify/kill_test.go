@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
@@ -216,7 +218,7 @@ func envInt(name string, def int) int {
 func TestFlakyServer(t *testing.T) {
 	srv := mailpittest.Start(t, mailpittest.Options{Chaos: true})
 	srv.SetChaos(t, mailpittest.Trigger{}, mailpittest.Trigger{ErrorCode: 451, Probability: 50})
-	db := openDB(t)
+	db := migrated(t, dbtest.Open(t, sqldb.SQLite))
 	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +265,7 @@ func TestFlakyServer(t *testing.T) {
 // the others arrive.
 func TestBounceAtSending(t *testing.T) {
 	srv := mailpittest.Start(t, mailpittest.Options{AllowedRecipients: `^known[0-9]*@lindenau\.example$`})
-	db := openDB(t)
+	db := migrated(t, dbtest.Open(t, sqldb.SQLite))
 	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
 	if err != nil {
 		t.Fatal(err)

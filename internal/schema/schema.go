@@ -55,6 +55,7 @@ func postgres() map[string]fs.FS {
 		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
 		"indexer":   indexer.PostgresMigrations(),
+		"notify":    notify.PostgresMigrations(),
 	}
 }
 
