@@ -56,6 +56,7 @@ func postgres() map[string]fs.FS {
 		"annotate":  annotate.PostgresMigrations(),
 		"indexer":   indexer.PostgresMigrations(),
 		"notify":    notify.PostgresMigrations(),
+		"notices":   notices.PostgresMigrations(),
 	}
 }
 

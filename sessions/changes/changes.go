@@ -81,6 +81,20 @@ func Cursor(ctx context.Context, q Querier, consumer string) (int64, error) {
 	return seq, nil
 }
 
+// Claim returns consumer's cursor like Cursor and locks it until tx ends:
+// of the transactions of several app servers that claim it, one goes on
+// at a time, and each reads the cursor the one before it left (SQLite's
+// one writer gives that anyway). A consumer that reads the feed past its
+// cursor and advances it claims it first, so that no change is applied
+// twice.
+func Claim(ctx context.Context, tx Querier, consumer string) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `UPDATE changes_cursors SET seq = seq WHERE consumer = ? RETURNING seq`, consumer).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("changes cursor %s: %w", consumer, err)
+	}
+	return seq, nil
+}
+
 // Advance records that consumer has applied every change up to seq. Call
 // it in the transaction that applies them.
 func Advance(ctx context.Context, tx Execer, consumer string, seq int64) error {

@@ -250,15 +250,9 @@ func (x *Indexer) pull(ctx context.Context) error {
 		return fmt.Errorf("search outbox: %w", err)
 	}
 	defer tx.Rollback()
-	// Read again under the write lock: another pull may have run. SQLite
-	// took it at BEGIN; on PostgreSQL the cursor's row is the lock, so
-	// that two app servers never move the same changes twice.
-	if x.dialect == sqldb.Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT seq FROM changes_cursors WHERE consumer = ? FOR UPDATE`, consumer); err != nil {
-			return fmt.Errorf("search outbox: %w", err)
-		}
-	}
-	if cur, err = changes.Cursor(ctx, tx, consumer); err != nil {
+	// Read again, claimed: another pull (of another app server) may have
+	// run.
+	if cur, err = changes.Claim(ctx, tx, consumer); err != nil {
 		return err
 	}
 	if newest, err = changes.Newest(ctx, tx); err != nil || newest <= cur {
