@@ -340,8 +340,8 @@ func TestRefusals(t *testing.T) {
 }
 
 // Every scope with PostgreSQL migrations copies, and back: the outboxes
-// (search, messages and their attempts, push subscriptions) with the
-// council's data they belong to.
+// (search, messages and their attempts, push subscriptions), members'
+// notices and citizens' alerts with the council's data they belong to.
 func TestPortedScopesCopy(t *testing.T) {
 	src, _ := filled(t)
 	var scopes []string
@@ -359,6 +359,13 @@ func TestPortedScopesCopy(t *testing.T) {
 			VALUES ('k', 'a@lindenau.example', 'k@ratsmappe', '{}', 0, 0)`,
 		`INSERT INTO notify_attempts (outbox_id, attempt, started_at, outcome) VALUES (1, 1, 0, 'temporary')`,
 		`INSERT INTO push_subscriptions (account_id, endpoint, p256dh, auth, created_at) VALUES (1, 'https://push.example/1', 'p', 'a', 0)`,
+		`INSERT INTO organizations (body_id, name, classification, created, modified) VALUES (1, 'Rat', 'council', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO meetings (organization_id, name, start, created, modified) VALUES (1, 'Sitzung', '2026-02-01T16:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO notice_views (account_id, meeting_id, view) VALUES (1, 1, '{}')`,
+		`INSERT INTO member_notices (account_id, key, meeting_id, kind, text, text_en, url, created_at) VALUES (1, 'n', 1, 'moved', 'verlegt', 'moved', '/reader/meetings/1', 0)`,
+		`INSERT INTO alert_subscriptions (email, organization_id, language, nonce, token_hash, created_at) VALUES ('b@example.org', 1, 'de', x'00ff10', x'abcdef', 0)`,
+		`INSERT INTO alert_requests (address_hash, at) VALUES (x'0102', 0)`,
+		`INSERT INTO alert_cursors (name, until) VALUES ('committee', '2026-01-01T00:00:00.000000000Z')`,
 	} {
 		if _, err := src.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -373,7 +380,8 @@ func TestPortedScopesCopy(t *testing.T) {
 			t.Errorf("%s: source %v, target %v", tb.Name, tb.Source, tb.Target)
 		}
 	}
-	for _, name := range []string{"search_outbox", "notify_outbox", "notify_attempts", "push_subscriptions"} {
+	for _, name := range []string{"search_outbox", "notify_outbox", "notify_attempts", "push_subscriptions",
+		"notice_views", "member_notices", "alert_subscriptions", "alert_requests", "alert_cursors"} {
 		if !copied[name] {
 			t.Errorf("%s not copied", name)
 		}

@@ -57,6 +57,7 @@ func postgres() map[string]fs.FS {
 		"indexer":   indexer.PostgresMigrations(),
 		"notify":    notify.PostgresMigrations(),
 		"notices":   notices.PostgresMigrations(),
+		"alerts":    alerts.PostgresMigrations(),
 	}
 }
 
