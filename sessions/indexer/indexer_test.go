@@ -417,7 +417,7 @@ func TestMigrateFromTwoTriggerFamilies(t *testing.T) {
 
 	var triggers int
 	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type IN ('trigger', 'view', 'table')
-		AND (name LIKE 'search\_%' ESCAPE '\' OR name LIKE 'publication\_generation%' ESCAPE '\') AND name <> 'search_outbox'`).Scan(&triggers))
+		AND (name LIKE 'search\_%' ESCAPE '\' OR name LIKE 'publication\_generation%' ESCAPE '\') AND name NOT IN ('search_outbox', 'search_servers')`).Scan(&triggers))
 	if triggers != 0 {
 		t.Errorf("%d triggers, views or tables of the old families are left", triggers)
 	}
@@ -585,4 +585,64 @@ func TestTwoServersIndexOnce(t *testing.T) {
 			t.Errorf("document %d written %d times, want once", doc, n)
 		}
 	}
+}
+
+// Two app servers, each with an index of its own, on one database: each
+// follows the feed with its own cursor and rows, so a depublication
+// applied by one is applied by the other too. A server gone for a day is
+// forgotten (the feed no longer keeps rows for it) and rebuilds its index
+// when it returns.
+func TestServersWithOwnIndexes(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		ctx := context.Background()
+		c := newCouncil(t, d.Open(t))
+		server := func(name string) *indexer.Indexer {
+			dir := filepath.Join(c.dir, name)
+			db := d.Open(t)
+			x := indexer.New(indexer.Config{DB: db, Store: sessions.NewStore(db, c.clock.now), Consumer: "search/" + name, Now: c.clock.now,
+				Open: func(ctx context.Context, fresh bool) (search.Index, error) {
+					if fresh {
+						return bleve.Create(dir, bleve.Options{})
+					}
+					return bleve.OpenOrCreate(dir, bleve.Options{})
+				}})
+			x.Start()
+			t.Cleanup(func() { x.Close() })
+			return x
+		}
+		ready := func(x *indexer.Indexer) {
+			t.Helper()
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				_, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
+				if err == nil {
+					return
+				}
+				if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE || time.Now().After(deadline) {
+					t.Fatalf("search on a new server: %v", err)
+				}
+			}
+		}
+		a, b := server("a"), server("b")
+		ready(a)
+		ready(b)
+		want(t, "a, published", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		want(t, "b, published", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+		must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+		want(t, "a, depublished", hits(t, a, access.Viewer{}, "Radwegebau"))
+		want(t, "b, depublished after a applied it", hits(t, b, access.Viewer{}, "Radwegebau"))
+
+		b.Close() // b is gone
+		must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(-time.Minute)))
+		c.clock.add(indexer.ServerExpiry + time.Hour)
+		want(t, "a, published again", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		var n int
+		must(t, c.db.QueryRow(`SELECT (SELECT COUNT(*) FROM changes_cursors WHERE consumer = 'search/b')
+			+ (SELECT COUNT(*) FROM search_outbox WHERE consumer = 'search/b')`).Scan(&n))
+		if n != 0 {
+			t.Errorf("%d cursor and outbox rows of the server gone for a day", n)
+		}
+		b = server("b") // returns with its stale index
+		ready(b)
+		want(t, "b, back", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+	})
 }
