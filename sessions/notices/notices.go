@@ -159,6 +159,20 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// nextDigest is the first morning digest after t, 7:00 in Berlin: a
+// notice told after the day's digest waits for the next one. (Due at
+// once, it was taken by the next run of the same day, whose message key,
+// naming the day, was the one already sent: the notice went out with no
+// message at all.)
+func nextDigest(t time.Time) time.Time {
+	b := t.In(berlin)
+	d := time.Date(b.Year(), b.Month(), b.Day(), 7, 0, 0, 0, berlin)
+	if !d.After(b) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
 var berlin = func() *time.Location {
 	l, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -506,7 +520,7 @@ func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, m 
 	}
 	var due any
 	if pref.Digest && (pref.Email != "" || pref.Push) {
-		due = now.UnixMilli()
+		due = nextDigest(now).UnixMilli()
 	}
 	var told []event
 	for _, e := range events {

@@ -225,10 +225,16 @@ func testNotices(t *testing.T, db *sql.DB) {
 			t.Errorf("calendar of the move: %+v; of the late items: %+v", cal, msgs[0].Calendar)
 		}
 	}
-	if n, err := w.Digest(ctx, now); err != nil || n != 1 {
+	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+		t.Fatalf("digest before the morning: %d, %v", n, err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	must(t, err)
+	morning := time.Date(2026, 11, 3, 7, 0, 0, 0, berlin)
+	if n, err := w.Digest(ctx, morning); err != nil || n != 1 {
 		t.Fatalf("digest: %d, %v", n, err)
 	}
-	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+	if n, err := w.Digest(ctx, morning.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("a second digest the same day: %d, %v", n, err)
 	}
 	_, err = out.SendDue(ctx)
@@ -249,6 +255,22 @@ func testNotices(t *testing.T, db *sql.DB) {
 		if msg.To != "anna@lindenau.example" && strings.Contains(msg.Subject+msg.Text+msg.HTML, canary) {
 			t.Errorf("message to %s names the canary", msg.To)
 		}
+	}
+	// A change after the morning's digest waits for the next morning's,
+	// rather than being marked sent with the one already sent.
+	now = morning.Add(2 * time.Hour)
+	must(t, st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 3", Title: "Bolzplatz Mühlweg", Public: true}))
+	step()
+	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+		t.Errorf("digest the same day after a new change: %d, %v", n, err)
+	}
+	if n, err := w.Digest(ctx, morning.AddDate(0, 0, 1)); err != nil || n != 1 {
+		t.Fatalf("the next morning's digest: %d, %v", n, err)
+	}
+	_, err = out.SendDue(ctx)
+	must(t, err)
+	if got := sender.To("bernd@lindenau.example"); len(got) != 2 || !strings.Contains(got[1].Text, "Bolzplatz Mühlweg") {
+		t.Errorf("Bernd's digests: %d, the second lacks the change after the first", len(got))
 	}
 
 	// Cancelled: everyone on the committee is told.
