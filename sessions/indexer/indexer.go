@@ -318,6 +318,22 @@ func (x *Indexer) Pending(ctx context.Context) (bool, error) {
 	return pending, nil
 }
 
+// Status says whether the index answers searches (not while it is
+// missing or being rebuilt) and how many documents it lags behind the
+// database: those whose records wait in the outbox (due) or in the
+// changes feed past its cursor. A server's /readyz can report both; a
+// lag that does not shrink means the worker cannot apply.
+func (x *Indexer) Status(ctx context.Context) (ready bool, lag int, err error) {
+	err = x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
+		SELECT document_id FROM search_outbox WHERE consumer = ?1 AND due <= ?2
+		UNION SELECT object_id FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?1) AND kind = ?3) AS waiting`,
+		x.consumer, ms(x.cfg.Now()), changes.KindDocument).Scan(&lag)
+	if err != nil {
+		return false, 0, fmt.Errorf("search outbox: %w", err)
+	}
+	return x.available(), lag, nil
+}
+
 // pull moves the documents the changes feed names past the indexer's
 // cursor into the outbox, advances the cursor and compacts the feed, all
 // in one transaction: each change reaches the outbox exactly once, and a

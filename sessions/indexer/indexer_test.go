@@ -646,3 +646,29 @@ func TestServersWithOwnIndexes(t *testing.T) {
 		want(t, "b, back", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
 	})
 }
+
+// Status reports an index that does not answer yet and the documents it
+// lags behind, and none once the worker has applied them.
+func TestStatus(t *testing.T) { dbtest.Each(t, testStatus) }
+
+func testStatus(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	c.upload(t, "Ein zweites Dokument")
+	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Open: c.bleve})
+	ready, lag, err := x.Status(ctx)
+	must(t, err)
+	if ready || lag != 2 {
+		t.Errorf("before the start: ready %v, lag %d; want false, 2", ready, lag)
+	}
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	if _, err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ready, lag, err = x.Status(ctx)
+	must(t, err)
+	if !ready || lag != 0 {
+		t.Errorf("after draining: ready %v, lag %d; want true, 0", ready, lag)
+	}
+}
