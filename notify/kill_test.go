@@ -89,11 +89,19 @@ func testKill(t *testing.T, source string, servers int) {
 	}
 	enqueue(t, db, o, msgs...)
 
-	start := func() (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envChildDB+"="+source, envChildSMTP+"="+srv.SMTP)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		return cmd, cmd.Start()
+	// start starts a child per server.
+	start := func() []*exec.Cmd {
+		var cmds []*exec.Cmd
+		for range servers {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), envChildDB+"="+source, envChildSMTP+"="+srv.SMTP)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, cmd)
+		}
+		return cmds
 	}
 	// Kill until the child has died mid-run rounds times. Each child is
 	// killed once it has sent a random share of what a round may take, so
@@ -102,14 +110,7 @@ func testKill(t *testing.T, source string, servers int) {
 	backlog := len(msgs)
 	maxStep := 2 * len(msgs) / (3 * rounds)
 	for killedMidRun < rounds && backlog > 0 {
-		var cmds []*exec.Cmd
-		for range servers {
-			cmd, err := start()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmds = append(cmds, cmd)
-		}
+		cmds := start()
 		target := backlog - 1 - rand.IntN(maxStep)
 		for began := time.Now(); backlog > target && time.Since(began) < 5*time.Second; {
 			time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
@@ -134,13 +135,8 @@ func testKill(t *testing.T, source string, servers int) {
 	}
 	t.Logf("%d kills; %d of %d messages still to send", killedMidRun, backlog, len(msgs))
 	done := make(chan error, servers)
-	var last []*exec.Cmd
-	for range servers {
-		cmd, err := start()
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = append(last, cmd)
+	last := start()
+	for _, cmd := range last {
 		go func() { done <- cmd.Wait() }()
 	}
 	for range servers {
