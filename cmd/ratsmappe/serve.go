@@ -111,6 +111,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	searcher := newIndexer(app, cfg)
 	searcher.Start()
 	defer searcher.Close()
+	// Several app servers on one database share their keys through it.
+	if err := shareSecrets(ctx, app.DB, cfg.Data); err != nil {
+		return err
+	}
 	key, err := loadKey(cfg.Data)
 	if err != nil {
 		return err
@@ -322,7 +326,7 @@ func pushSubject(from, publicURL string) string {
 // loadKey returns the server's secret key from DATA/secret.key, creating
 // it on first start, so that form tokens survive a restart.
 func loadKey(data string) ([]byte, error) {
-	p := filepath.Join(data, "secret.key")
+	p := filepath.Join(data, secretKeyFile)
 	b, err := os.ReadFile(p)
 	if err == nil && len(b) >= 32 {
 		return b, nil
