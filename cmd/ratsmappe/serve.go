@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
 	pushHTTP := fs.Bool("push-allow-http", envBool("RATSMAPPE_PUSH_ALLOW_HTTP", false), "accept http:// push endpoints: only for a local test push service, never in production")
 	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
+	alertsEvery := fs.Duration("alerts-interval", envDuration("RATSMAPPE_ALERTS_INTERVAL", time.Minute), "how often citizens' e-mail alerts look for what became public")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -141,7 +142,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("citizens' e-mail alerts are off: they need --public-url (RATSMAPPE_PUBLIC_URL) for their links")
 	default:
 		alertStore = alerts.NewStore(app.DB, app.Sessions, outbox, alerts.Options{BaseURL: *publicURL, Key: key, From: *mailFrom, Search: searcher, Log: log})
-		go alertStore.Run(ctx, time.Minute)
+		go alertStore.Run(ctx, *alertsEvery)
 	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
