@@ -89,11 +89,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer app.Close()
 	if *withDemo {
-		bodies, err := app.Sessions.FindBodies(ctx)
-		if err != nil {
-			return err
-		}
-		if len(bodies) == 0 {
+		// Several app servers started at once on a new database: one
+		// loads the demo, the others start without waiting for it.
+		if _, err := sqldb.Exclusive(ctx, app.DB, "demo", func(ctx context.Context) error {
+			bodies, err := app.Sessions.FindBodies(ctx)
+			if err != nil || len(bodies) > 0 {
+				return err
+			}
 			res, err := loadDemo(ctx, app, "", stderr)
 			if err != nil {
 				return err
@@ -104,6 +106,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				os.WriteFile(filepath.Join(cfg.Data, "demo-accounts.json"), b, 0o600)
 				fmt.Fprintf(stdout, "(Die Anmeldungen stehen auch in %s.)\n\n", filepath.Join(cfg.Data, "demo-accounts.json"))
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	// The search index follows the database through the changes feed; a
