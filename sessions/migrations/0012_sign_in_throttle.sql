@@ -13,6 +13,7 @@ CREATE TABLE sign_in_strikes (
 ) STRICT;
 
 CREATE TABLE sign_in_failures (
+	id      INTEGER PRIMARY KEY,
 	address TEXT NOT NULL,
 	at      INTEGER NOT NULL -- Unix ms
 ) STRICT;
