@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
@@ -77,6 +78,7 @@ func TestConcurrentBallots(t *testing.T) {
 			v, err := c.live.OpenVote(ctx, c.nonPublic, kind, live.Simple, "")
 			must(t, err)
 			var closed *live.Vote
+			start := time.Now()
 			errs := all(2*len(members)+1, func(i int) error {
 				if i == 2*len(members) {
 					// The office closes once about half have voted.
@@ -87,6 +89,7 @@ func TestConcurrentBallots(t *testing.T) {
 				p := members[i/2]
 				return c.live.Ballot(ctx, v.ID, p, choices[int(p)%3])
 			})
+			t.Logf("%s: %d ballots and the closing at once took %v", kind, 2*len(members), time.Since(start).Round(time.Millisecond))
 			if errs[len(errs)-1] != nil {
 				t.Fatalf("%s: close: %v", kind, errs[len(errs)-1])
 			}
