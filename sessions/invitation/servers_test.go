@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +45,17 @@ func openDemo(t *testing.T, db *sql.DB) *demotest.Council {
 	return demotest.OpenOn(t, db)
 }
 
+// migrateOwn applies to db the scopes the invitation's own tables stand
+// on, without the outbox: documents, sessions, the changes feed,
+// invitation.
+func migrateOwn(t *testing.T, db *sql.DB) {
+	t.Helper()
+	dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
+	dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
+	dbtest.Migrate(t, db, "changes", changes.Migrations(), changes.PostgresMigrations())
+	dbtest.Migrate(t, db, "invitation", invitation.Migrations(), invitation.PostgresMigrations())
+}
+
 // server is one app server's invitation service on a shared database: its
 // own documents service, and its own outbox if sender is not nil.
 func server(t *testing.T, db *sql.DB, st *sessions.Store, sender notify.Sender) (*invitation.Service, *notify.Outbox) {
@@ -61,18 +71,6 @@ func server(t *testing.T, db *sql.DB, st *sessions.Store, sender notify.Sender) 
 	return invitation.New(cfg), outbox
 }
 
-// concurrently runs f(0) … f(n-1) at once and returns their errors.
-func concurrently(n int, f func(i int) error) []error {
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = f(i) }()
-	}
-	wg.Wait()
-	return errs
-}
-
 // Several app servers issue a meeting's Ladung at once (two clerks
 // clicking, a retried request on another server): one invitation is
 // issued, its recipients recorded once, the others are refused; the same
@@ -81,10 +79,7 @@ func concurrently(n int, f func(i int) error) []error {
 func TestIssueOnceAcrossServers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
-		dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
-		dbtest.Migrate(t, db, "changes", changes.Migrations(), changes.PostgresMigrations())
-		dbtest.Migrate(t, db, "invitation", invitation.Migrations(), invitation.PostgresMigrations())
+		migrateOwn(t, db)
 		st := sessions.NewStore(db, nil)
 		const servers, members, paper = 4, 12, 3
 		svcs := make([]*invitation.Service, servers)
@@ -97,7 +92,7 @@ func TestIssueOnceAcrossServers(t *testing.T) {
 		issued := func(supplement bool) *invitation.Invitation {
 			t.Helper()
 			invs := make([]*invitation.Invitation, servers)
-			errs := concurrently(servers, func(i int) error {
+			errs := dbtest.Concurrently(servers, func(i int) error {
 				var err error
 				invs[i], err = svcs[i].Issue(ctx, meeting, invitation.Request{Supplement: supplement, Urgency: "Test"})
 				return err
@@ -163,7 +158,7 @@ func TestSendOnceAcrossServers(t *testing.T) {
 		}
 		res := c.Load(t, demo.Options{Invitations: svcs[0]})
 		meeting := councilMeeting(t, res)
-		errs := concurrently(len(svcs), func(i int) error {
+		errs := dbtest.Concurrently(len(svcs), func(i int) error {
 			_, err := svcs[i].Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"})
 			return err
 		})
@@ -171,7 +166,7 @@ func TestSendOnceAcrossServers(t *testing.T) {
 			t.Fatalf("issued by both or neither: %v", errs)
 		}
 		for {
-			errs := concurrently(len(outboxes), func(i int) error {
+			errs := dbtest.Concurrently(len(outboxes), func(i int) error {
 				_, err := outboxes[i].SendDue(ctx)
 				return err
 			})
@@ -212,10 +207,7 @@ func TestSendOnceAcrossServers(t *testing.T) {
 func TestCalendarMoves(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		dbtest.Migrate(t, db, "documents", documents.Migrations(), documents.PostgresMigrations())
-		dbtest.Migrate(t, db, "sessions", sessions.Migrations(), sessions.PostgresMigrations())
-		dbtest.Migrate(t, db, "changes", changes.Migrations(), changes.PostgresMigrations())
-		dbtest.Migrate(t, db, "invitation", invitation.Migrations(), invitation.PostgresMigrations())
+		migrateOwn(t, db)
 		st := sessions.NewStore(db, nil)
 		svc, _ := server(t, db, st, nil)
 		org, persons := largeCouncil(t, st, svc, 2, 0)

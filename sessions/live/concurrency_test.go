@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,18 +13,6 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
-
-// all runs f(0) … f(n-1) at once and returns their errors.
-func all(n int, f func(i int) error) []error {
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = f(i) }()
-	}
-	wg.Wait()
-	return errs
-}
 
 // accepted counts the nil errors in errs and fails on any that is not a
 // refusal with one of reasons.
@@ -79,7 +66,7 @@ func TestConcurrentBallots(t *testing.T) {
 			must(t, err)
 			var closed *live.Vote
 			start := time.Now()
-			errs := all(2*len(members)+1, func(i int) error {
+			errs := dbtest.Concurrently(2*len(members)+1, func(i int) error {
 				if i == 2*len(members) {
 					// The office closes once about half have voted.
 					var err error
@@ -140,7 +127,7 @@ func TestConcurrentOffice(t *testing.T) {
 			must(t, c.st.CreatePerson(ctx, p))
 			deputies = append(deputies, p.ID)
 		}
-		errs := all(len(deputies), func(i int) error {
+		errs := dbtest.Concurrently(len(deputies), func(i int) error {
 			return c.live.SetAttendance(ctx, c.meeting, live.Attendee{Person: deputies[i], Status: live.Present, SubstituteFor: c.m[4]})
 		})
 		if n := accepted(t, "deputy", errs, "seat_taken"); n != 1 {
@@ -148,7 +135,7 @@ func TestConcurrentOffice(t *testing.T) {
 		}
 
 		c.present(t, c.m[0], c.m[2], c.m[3])
-		errs = all(6, func(i int) error {
+		errs = dbtest.Concurrently(6, func(i int) error {
 			_, err := c.live.OpenVote(ctx, c.nonPublic, live.Open, live.Simple, "")
 			return err
 		})
@@ -157,12 +144,12 @@ func TestConcurrentOffice(t *testing.T) {
 		}
 
 		must(t, c.live.SetCurrentItem(ctx, c.meeting, c.public))
-		errs = all(6, func(int) error { return c.live.RequestToSpeak(ctx, c.public, c.m[0]) })
+		errs = dbtest.Concurrently(6, func(int) error { return c.live.RequestToSpeak(ctx, c.public, c.m[0]) })
 		if n := accepted(t, "request", errs, "already_listed"); n != 1 {
 			t.Errorf("%d requests of one person listed", n)
 		}
 		speakers := []int64{c.m[0], c.m[2], c.m[3]}
-		errs = all(len(speakers), func(i int) error { return c.live.GiveFloor(ctx, c.public, speakers[i]) })
+		errs = dbtest.Concurrently(len(speakers), func(i int) error { return c.live.GiveFloor(ctx, c.public, speakers[i]) })
 		accepted(t, "give the floor", errs)
 		var speaking int
 		must(t, db.QueryRow(`SELECT COUNT(*) FROM live_speakers WHERE started_at IS NOT NULL AND ended_at IS NULL`).Scan(&speaking))
