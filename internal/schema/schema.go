@@ -50,10 +50,12 @@ func (s Scope) For(d sqldb.Dialect) fs.FS {
 // PostgreSQL database.
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
-		"documents": documents.PostgresMigrations(),
-		"sessions":  sessions.PostgresMigrations(),
-		"changes":   changes.PostgresMigrations(),
-		"annotate":  annotate.PostgresMigrations(),
+		"documents":  documents.PostgresMigrations(),
+		"sessions":   sessions.PostgresMigrations(),
+		"changes":    changes.PostgresMigrations(),
+		"annotate":   annotate.PostgresMigrations(),
+		"live":       live.PostgresMigrations(),
+		"invitation": invitation.PostgresMigrations(),
 	}
 }
 
