@@ -54,6 +54,7 @@ func postgres() map[string]fs.FS {
 		"sessions":  sessions.PostgresMigrations(),
 		"changes":   changes.PostgresMigrations(),
 		"annotate":  annotate.PostgresMigrations(),
+		"live":      live.PostgresMigrations(),
 	}
 }
 
