@@ -412,65 +412,73 @@ func TestSecretVoteNoTableLinksVoterAndChoice(t *testing.T) {
 		if r := v.Result; r.Yes != 2 || r.No != 1 || r.Abstain != 1 {
 			t.Fatalf("result %+v", r)
 		}
-		tables := `SELECT name FROM sqlite_master WHERE type = 'table'`
-		if sqldb.DialectOf(db) == sqldb.Postgres {
-			tables = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
-		}
-		var names []string
-		rows, err := db.Query(tables)
+		noVoterChoiceLink(t, db, choices)
+	})
+}
+
+// noVoterChoiceLink searches every column of every row of every table of
+// db for one of the persons of choices, who cast secret ballots, next to
+// a choice.
+func noVoterChoiceLink(t *testing.T, db *sql.DB, choices map[int64]string) {
+	t.Helper()
+	tables := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if sqldb.DialectOf(db) == sqldb.Postgres {
+		tables = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	var names []string
+	rows, err := db.Query(tables)
+	must(t, err)
+	for rows.Next() {
+		var n string
+		must(t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	must(t, rows.Err())
+	if !slices.Contains(names, "live_voted") {
+		t.Fatalf("tables %v", names)
+	}
+	choiceWord := regexp.MustCompile(`(?i)\b(yes|no|abstain|ja|nein|enthaltung)\b`)
+	for _, table := range names {
+		rows, err := db.Query(`SELECT * FROM "` + table + `"`)
 		must(t, err)
+		cols, _ := rows.Columns()
 		for rows.Next() {
-			var n string
-			must(t, rows.Scan(&n))
-			names = append(names, n)
-		}
-		must(t, rows.Err())
-		if !slices.Contains(names, "live_voted") {
-			t.Fatalf("tables %v", names)
-		}
-		choiceWord := regexp.MustCompile(`(?i)\b(yes|no|abstain|ja|nein|enthaltung)\b`)
-		for _, table := range names {
-			rows, err := db.Query(`SELECT * FROM "` + table + `"`)
-			must(t, err)
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				must(t, rows.Scan(ptrs...))
-				var text []string
-				ints := map[int64]bool{}
-				for _, v := range vals {
-					switch v := v.(type) {
-					case int64:
-						ints[v] = true
-					case string:
-						text = append(text, v)
-					case []byte:
-						text = append(text, string(v))
-					}
-				}
-				if !choiceWord.MatchString(strings.Join(text, "\x00")) {
-					continue
-				}
-				switch {
-				case table == "live_results" || table == "agenda_items":
-				default:
-					t.Errorf("table %s holds a choice outside a result: %v", table, vals)
-				}
-				for p := range choices {
-					if strings.HasPrefix(table, "live_") && ints[p] && table != "live_results" {
-						t.Errorf("table %s links person %d with a choice: %v", table, p, vals)
-					}
-				}
-				if table == "live_results" && !strings.Contains(strings.Join(text, "\x00"), "[]") {
-					t.Errorf("a secret vote's result names voters: %v", vals)
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			must(t, rows.Scan(ptrs...))
+			var text []string
+			ints := map[int64]bool{}
+			for _, v := range vals {
+				switch v := v.(type) {
+				case int64:
+					ints[v] = true
+				case string:
+					text = append(text, v)
+				case []byte:
+					text = append(text, string(v))
 				}
 			}
-			must(t, rows.Err())
-			rows.Close()
+			if !choiceWord.MatchString(strings.Join(text, "\x00")) {
+				continue
+			}
+			switch {
+			case table == "live_results" || table == "agenda_items":
+			default:
+				t.Errorf("table %s holds a choice outside a result: %v", table, vals)
+			}
+			for p := range choices {
+				if strings.HasPrefix(table, "live_") && ints[p] && table != "live_results" {
+					t.Errorf("table %s links person %d with a choice: %v", table, p, vals)
+				}
+			}
+			if table == "live_results" && !strings.Contains(strings.Join(text, "\x00"), "[]") {
+				t.Errorf("a secret vote's result names voters: %v", vals)
+			}
 		}
-	})
+		must(t, rows.Err())
+		rows.Close()
+	}
 }
