@@ -12,17 +12,18 @@ import (
 // liveStore returns the live session's store for serve. On PostgreSQL,
 // where several app servers may share the database, it is joined to the
 // others (live.Store.Join): its changes wake their followers and its
-// secret ballots reach their tallies, through LISTEN/NOTIFY on a
-// connection of its own that lives as long as ctx. On SQLite, which one
+// secret ballots reach their tallies, sealed with key (DATA/secret.key,
+// which the app servers share), through LISTEN/NOTIFY on a connection of
+// its own that lives as long as ctx. On SQLite, which one
 // process serves, it is nil, and web builds the store as before.
-func liveStore(ctx context.Context, app *App, cfg Config, log *slog.Logger) *live.Store {
+func liveStore(ctx context.Context, app *App, cfg Config, key []byte, log *slog.Logger) *live.Store {
 	if sqldb.DialectOf(app.DB) != sqldb.Postgres {
 		return nil
 	}
 	s := live.NewStore(app.DB, app.Sessions, app.Sessions.Now)
 	s.Join(ctx, func(ctx context.Context, channel, payload string) error {
 		return pgnotify.Notify(ctx, app.DB, channel, payload)
-	}, log)
+	}, key, log)
 	_, err := pgnotify.Listen(ctx, pgnotify.Config{URL: cfg.Database, Channels: live.Channels(), Log: log,
 		Handle: func(n pgnotify.Notification) {
 			if n.Missed {

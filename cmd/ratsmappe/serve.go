@@ -167,7 +167,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PushKeys:       pushKeys,
 		PushPolicy:     pushPolicy,
 		Alerts:         alertStore,
-		Live:           liveStore(ctx, app, cfg, log), // joined to the other app servers on PostgreSQL
+		Live:           liveStore(ctx, app, cfg, key, log), // joined to the other app servers on PostgreSQL
 	})
 	if err != nil {
 		return err

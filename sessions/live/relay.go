@@ -2,9 +2,15 @@ package live
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -24,10 +30,11 @@ const (
 	// ChannelChanged carries "<meeting> <origin>": a Publish of the
 	// process origin, which every other process's hub Wakes.
 	ChannelChanged = "ratsmappe_live"
-	// ChannelBallot carries "<vote> <choice>", the choice of a secret
-	// ballot whose record committed, which every process (the sender
-	// included) adds to its tally of the vote; and "<vote> closed", after
-	// which the tally is dropped. Never a person: see the package doc.
+	// ChannelBallot carries "<vote> <sealed choice>", the choice of a
+	// secret ballot whose record committed, which every process (the
+	// sender included) adds to its tally of the vote; and "<vote>
+	// closed", after which the tally is dropped. Never a person, and the
+	// choice sealed (seal): see the package doc.
 	ChannelBallot = "ratsmappe_live_ballot"
 )
 
@@ -49,6 +56,7 @@ type cluster struct {
 	notify Notifier
 	origin string // this process, so that it ignores its own wake-ups
 	log    *slog.Logger
+	aead   cipher.AEAD // seals choices (seal)
 
 	mu      sync.Mutex
 	pending map[int64]bool // meetings to relay
@@ -63,17 +71,27 @@ type cluster struct {
 // listener reconnected, calls Missed. Join is called once, before s is
 // used; the relay runs until ctx ends. log receives failures to notify.
 //
+// key is a secret the app servers share (serve's DATA/secret.key, which
+// their CSRF tokens need alike): choices travel sealed with it, so that
+// the database, which carries them, never sees one. A server with
+// another key counts none of the others' choices, nor they its: closing
+// refuses ("tally_lost") and the log says why.
+//
 // A process that starts (or whose listener reconnects) while a secret
 // vote is open has missed choices: closing the vote there refuses with
 // "tally_lost" (after tallyWait), as after a restart of a single process,
 // while a process that saw every ballot closes it.
-func (s *Store) Join(ctx context.Context, notify Notifier, log *slog.Logger) {
+func (s *Store) Join(ctx context.Context, notify Notifier, key []byte, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
 	var b [8]byte
 	rand.Read(b[:])
-	c := &cluster{notify: notify, origin: hex.EncodeToString(b[:]), log: log, pending: map[int64]bool{}, kick: make(chan struct{}, 1)}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("ratsmappe live: secret ballots' choices between app servers"))
+	block, _ := aes.NewCipher(mac.Sum(nil)) // a 32-byte key: no error
+	aead, _ := cipher.NewGCM(block)
+	c := &cluster{notify: notify, origin: hex.EncodeToString(b[:]), log: log, aead: aead, pending: map[int64]bool{}, kick: make(chan struct{}, 1)}
 	s.cluster = c
 	s.hub.SetRelay(c.publish)
 	go c.run(ctx)
@@ -143,9 +161,14 @@ func (s *Store) Receive(channel, payload string) {
 			s.counting.Lock()
 			delete(s.tallies, id)
 			s.counting.Unlock()
-		} else if ValidChoice(rest) == nil {
-			s.addChoice(id, rest, true)
+			return
 		}
+		choice, err := s.cluster.open(id, rest)
+		if err != nil {
+			s.cluster.log.Error("live: a secret ballot's choice from another app server cannot be opened; do all share DATA/secret.key?", "vote", id, "err", err)
+			return
+		}
+		s.addChoice(id, choice, true)
 	}
 }
 
@@ -164,11 +187,46 @@ func (s *Store) count(ctx context.Context, id int64, choice string) error {
 		s.addChoice(id, choice, false)
 		return nil
 	}
-	if err := s.cluster.send(ctx, ChannelBallot, fmt.Sprintf("%d %s", id, choice)); err != nil {
+	if err := s.cluster.send(ctx, ChannelBallot, fmt.Sprintf("%d %s", id, s.cluster.seal(id, choice))); err != nil {
 		// Recorded, not counted: closing will find the tally short.
 		return fmt.Errorf("secret ballot: %w", err)
 	}
 	return nil
+}
+
+// sealedLen is the length a choice is padded to before it is sealed, so
+// that every sealed choice has the same length.
+const sealedLen = 16
+
+// seal returns choice, a secret ballot's in vote id, encrypted and
+// authenticated with the shared key (AES-GCM, bound to the vote), padded
+// to one length and base64-encoded: whoever watches the database's
+// notifications learns that someone voted, not what.
+func (c *cluster) seal(id int64, choice string) string {
+	plain := make([]byte, sealedLen)
+	copy(plain, choice)
+	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+sealedLen+c.aead.Overhead())
+	rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(c.aead.Seal(nonce, nonce, plain, []byte(strconv.FormatInt(id, 10))))
+}
+
+// open returns the choice sealed in vote id, or an error if it was not
+// sealed with this key for this vote, or is no choice.
+func (c *cluster) open(id int64, sealed string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil || len(b) < c.aead.NonceSize() {
+		return "", errors.New("not a sealed choice")
+	}
+	n := c.aead.NonceSize()
+	plain, err := c.aead.Open(nil, b[:n], b[n:], []byte(strconv.FormatInt(id, 10)))
+	if err != nil {
+		return "", err
+	}
+	choice := strings.TrimRight(string(plain), "\x00")
+	if err := ValidChoice(choice); err != nil {
+		return "", errors.New("not a choice")
+	}
+	return choice, nil
 }
 
 // addChoice adds choice to the tally of vote id, creating it if create

@@ -3,6 +3,11 @@ package live_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,13 +44,21 @@ func openPool(t *testing.T, url string) *sql.DB {
 // as cmd/ratsmappe wires it. It returns once the listener listens.
 func joinServer(t *testing.T, url string) *live.Store {
 	t.Helper()
+	return joinServerWithKey(t, url, sharedKey)
+}
+
+// sharedKey is the servers' DATA/secret.key.
+var sharedKey = []byte("0123456789abcdef0123456789abcdef")
+
+func joinServerWithKey(t *testing.T, url string, key []byte) *live.Store {
+	t.Helper()
 	db := openPool(t, url)
 	s := live.NewStore(db, sessions.NewStore(db, nil), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s.Join(ctx, func(ctx context.Context, channel, payload string) error {
 		return pgnotify.Notify(ctx, db, channel, payload)
-	}, nil)
+	}, key, nil)
 	listening := make(chan struct{}, 1)
 	ln, err := pgnotify.Listen(ctx, pgnotify.Config{URL: url, Channels: live.Channels(), Handle: func(n pgnotify.Notification) {
 		if n.Missed {
@@ -169,6 +182,74 @@ func TestServerJoiningDuringSecretVote(t *testing.T) {
 	must(t, err)
 	if got, want := closed.Result.Counts, (live.Counts{Yes: 2, No: 1}); got != want {
 		t.Fatalf("counted %+v, want %+v", got, want)
+	}
+}
+
+// Whoever watches the database's notifications during a secret vote sees
+// that someone voted, not what: every choice travels sealed, all of one
+// length. A server with another key than the others counts none of
+// their choices, so closing there refuses rather than miscounts.
+func TestSealedChoices(t *testing.T) {
+	defer live.SetTallyWait(300 * time.Millisecond)()
+	ctx := context.Background()
+	c, url := clusterCouncil(t)
+	a := joinServer(t, url)
+	stranger := joinServerWithKey(t, url, []byte("another key, another key, another"))
+	c.live = a
+	var mu sync.Mutex
+	var payloads []string
+	listening := make(chan struct{})
+	ln, err := pgnotify.Listen(ctx, pgnotify.Config{URL: url, Channels: []string{live.ChannelBallot}, Handle: func(n pgnotify.Notification) {
+		if n.Missed {
+			close(listening) // once: the connection is not ended here
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		payloads = append(payloads, n.Payload)
+	}})
+	must(t, err)
+	defer ln.Close()
+	woken(t, "the watcher", listening)
+	_, err = a.Start(ctx, c.meeting)
+	must(t, err)
+	c.present(t, c.m...)
+	v, err := a.OpenVote(ctx, c.nonPublic, live.Secret, live.Simple, "")
+	must(t, err)
+	must(t, a.Ballot(ctx, v.ID, c.m[0], live.Yes))
+	must(t, a.Ballot(ctx, v.ID, c.m[2], live.Abstain))
+	must(t, stranger.Ballot(ctx, v.ID, c.m[3], live.No))
+	_, err = stranger.Close(ctx, v.ID, nil)
+	wantReason(t, "close on the server with another key", err, ratsmappe.ECONFLICT, "tally_lost")
+	_, err = a.Close(ctx, v.ID, nil)
+	wantReason(t, "close without the stranger's choice", err, ratsmappe.ECONFLICT, "tally_lost")
+	_, err = a.Close(ctx, v.ID, &live.Counts{Yes: 1, No: 1, Abstain: 1}) // the office counts by hand
+	must(t, err)
+
+	// Closing sent "<vote> closed" last; once the listener has it, it
+	// has the three choices.
+	deadline := time.Now().Add(waitFor)
+	for {
+		mu.Lock()
+		got := slices.Clone(payloads)
+		mu.Unlock()
+		if len(got) > 0 && strings.HasSuffix(got[len(got)-1], " closed") {
+			payloads = got[:len(got)-1]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payloads %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	choiceWord := regexp.MustCompile(`(?i)yes|no|abstain|ja|nein|enthaltung`)
+	if len(payloads) != 3 {
+		t.Fatalf("%d choices sent, want 3: %q", len(payloads), payloads)
+	}
+	for _, p := range payloads {
+		if len(p) != len(payloads[0]) || choiceWord.MatchString(p) || strings.Contains(p, fmt.Sprint(" ", c.m[0])) {
+			t.Errorf("payloads %q: want one length, no choice, no person", payloads)
+		}
 	}
 }
 
