@@ -264,10 +264,13 @@ func (s *Store) awaitTally(ctx context.Context, id int64, voted int, deadline ti
 	for {
 		s.counting.Lock()
 		t, changed := s.tallies[id], s.tallied
+		if t != nil {
+			c = *t
+		}
 		s.counting.Unlock()
 		switch {
-		case t != nil && t.Total() >= voted:
-			return *t, true
+		case t != nil && c.Total() >= voted:
+			return c, true
 		case t == nil && s.cluster != nil && voted == 0:
 			return Counts{}, true // no ballot anywhere
 		case t == nil && s.cluster == nil:
