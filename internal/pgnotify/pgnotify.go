@@ -48,19 +48,18 @@ type Config struct {
 	Handle func(Notification)
 	// Log receives connection failures; slog.Default() if nil.
 	Log *slog.Logger
+	// IdleCheck is how long the listener waits for a notification before
+	// it pings the server (30 s if 0): a connection dropped without a
+	// word (a firewall's idle timeout) would otherwise be waited on
+	// forever.
+	IdleCheck time.Duration
 }
 
-// Timing of the listener; variables so that nothing else needs to change
-// when a deployment wants other figures.
-var (
-	// minBackoff and maxBackoff bound the wait between connection
-	// attempts, doubling from the one to the other.
+// minBackoff and maxBackoff bound the wait between connection attempts,
+// doubling from the one to the other.
+const (
 	minBackoff = 50 * time.Millisecond
 	maxBackoff = 5 * time.Second
-	// idleCheck is how long the listener waits for a notification before
-	// it pings the server: a connection dropped without a word (a
-	// firewall's idle timeout) would otherwise be waited on forever.
-	idleCheck = 30 * time.Second
 )
 
 // applicationName names the listener's connection in pg_stat_activity.
@@ -91,6 +90,9 @@ func Listen(ctx context.Context, cfg Config) (*Listener, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.IdleCheck <= 0 {
+		cfg.IdleCheck = 30 * time.Second
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	l := &Listener{cancel: cancel, done: make(chan struct{})}
@@ -150,7 +152,7 @@ func session(ctx context.Context, pc *pgx.ConnConfig, cfg Config, connected func
 	connected()
 	cfg.Handle(Notification{Missed: true})
 	for {
-		wctx, cancel := context.WithTimeout(ctx, idleCheck)
+		wctx, cancel := context.WithTimeout(ctx, cfg.IdleCheck)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {

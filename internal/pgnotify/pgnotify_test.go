@@ -25,9 +25,14 @@ type listener struct {
 
 func listen(t *testing.T, url string, channels ...string) *listener {
 	t.Helper()
+	return listenWith(t, pgnotify.Config{URL: url, Channels: channels})
+}
+
+func listenWith(t *testing.T, cfg pgnotify.Config) *listener {
+	t.Helper()
 	l := &listener{got: make(chan pgnotify.Notification, 100)}
-	ln, err := pgnotify.Listen(context.Background(), pgnotify.Config{URL: url, Channels: channels,
-		Handle: func(n pgnotify.Notification) { l.got <- n }})
+	cfg.Handle = func(n pgnotify.Notification) { l.got <- n }
+	ln, err := pgnotify.Listen(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +137,8 @@ func TestReconnectAfterTerminate(t *testing.T) {
 // A quiet connection is pinged, not dropped: after several idle checks
 // the listener still listens on the connection it had, without a Missed.
 func TestQuietConnectionStays(t *testing.T) {
-	defer pgnotify.SetIdleCheck(10 * time.Millisecond)()
 	db, url := open(t)
-	l := listen(t, url, "live")
+	l := listenWith(t, pgnotify.Config{URL: url, Channels: []string{"live"}, IdleCheck: 10 * time.Millisecond})
 	time.Sleep(200 * time.Millisecond) // some idle checks
 	notify(t, db, "live", "still here")
 	l.next(t, pgnotify.Notification{Channel: "live", Payload: "still here"})
