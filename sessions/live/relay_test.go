@@ -23,12 +23,15 @@ import (
 // fails a test only if nothing comes at all.
 const waitFor = 30 * time.Second
 
-// cluster is a council on a PostgreSQL database and the URL of that
-// database, for server processes to join.
+// clusterCouncil is a council on a PostgreSQL database whose live store
+// is a first app server's (joinServer), and the URL of that database, for
+// more servers to join.
 func clusterCouncil(t *testing.T) (*council, string) {
 	t.Helper()
 	url := pgtest.URL(t)
-	return newCouncil(t, openPool(t, url)), url
+	c := newCouncil(t, openPool(t, url))
+	c.live = joinServer(t, url)
+	return c, url
 }
 
 func openPool(t *testing.T, url string) *sql.DB {
@@ -81,20 +84,27 @@ func joinServerWithKey(t *testing.T, url string, key []byte) *live.Store {
 	return s
 }
 
+// secretVote starts c's session with every member present and opens a
+// secret vote on the non-public item, all through c.live.
+func secretVote(t *testing.T, c *council) *live.Vote {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.live.Start(ctx, c.meeting)
+	must(t, err)
+	c.present(t, c.m...)
+	v, err := c.live.OpenVote(ctx, c.nonPublic, live.Secret, live.Simple, "")
+	must(t, err)
+	return v
+}
+
 // A secret vote with its ballots cast on two app servers is closed on
 // either with exact counts, and still no table links a voter to a choice:
 // the choices travel between the servers as notifications, never as rows.
 func TestSecretVoteAcrossServers(t *testing.T) {
 	ctx := context.Background()
 	c, url := clusterCouncil(t)
-	a, b := joinServer(t, url), joinServer(t, url)
-	c.live = a
-	_, err := a.Start(ctx, c.meeting)
-	must(t, err)
-	c.present(t, c.m...)
-
-	v, err := a.OpenVote(ctx, c.nonPublic, live.Secret, live.Simple, "")
-	must(t, err)
+	a, b := c.live, joinServer(t, url)
+	v := secretVote(t, c)
 	choices := map[int64]string{c.m[0]: live.Yes, c.m[1]: live.No, c.m[2]: live.Yes, c.m[3]: live.Abstain, c.m[4]: live.Yes}
 	on := map[int64]*live.Store{c.m[0]: a, c.m[1]: b, c.m[2]: b, c.m[3]: a, c.m[4]: b}
 	for _, p := range []int64{c.m[4], c.m[3], c.m[2], c.m[1], c.m[0]} {
@@ -116,8 +126,7 @@ func TestSecretVoteAcrossServers(t *testing.T) {
 func TestConcurrentBallotsAcrossServers(t *testing.T) {
 	ctx := context.Background()
 	c, url := clusterCouncil(t)
-	a, b := joinServer(t, url), joinServer(t, url)
-	c.live = a
+	a, b := c.live, joinServer(t, url)
 	members := bigCouncil(t, c, 24)
 	choices := []string{live.Yes, live.No, live.Abstain}
 	for _, closer := range []*live.Store{a, b} {
@@ -165,18 +174,13 @@ func TestServerJoiningDuringSecretVote(t *testing.T) {
 	defer live.SetTallyWait(300 * time.Millisecond)()
 	ctx := context.Background()
 	c, url := clusterCouncil(t)
-	a := joinServer(t, url)
-	c.live = a
-	_, err := a.Start(ctx, c.meeting)
-	must(t, err)
-	c.present(t, c.m...)
-	v, err := a.OpenVote(ctx, c.nonPublic, live.Secret, live.Simple, "")
-	must(t, err)
+	a := c.live
+	v := secretVote(t, c)
 	must(t, a.Ballot(ctx, v.ID, c.m[0], live.Yes))
 	must(t, a.Ballot(ctx, v.ID, c.m[1], live.No))
 	late := joinServer(t, url)
 	must(t, late.Ballot(ctx, v.ID, c.m[2], live.Yes)) // not refused: a counts it
-	_, err = late.Close(ctx, v.ID, nil)
+	_, err := late.Close(ctx, v.ID, nil)
 	wantReason(t, "close on the late server", err, ratsmappe.ECONFLICT, "tally_lost")
 	closed, err := a.Close(ctx, v.ID, nil)
 	must(t, err)
@@ -193,9 +197,8 @@ func TestSealedChoices(t *testing.T) {
 	defer live.SetTallyWait(300 * time.Millisecond)()
 	ctx := context.Background()
 	c, url := clusterCouncil(t)
-	a := joinServer(t, url)
+	a := c.live
 	stranger := joinServerWithKey(t, url, []byte("another key, another key, another"))
-	c.live = a
 	var mu sync.Mutex
 	var payloads []string
 	listening := make(chan struct{})
@@ -211,11 +214,7 @@ func TestSealedChoices(t *testing.T) {
 	must(t, err)
 	defer ln.Close()
 	woken(t, "the watcher", listening)
-	_, err = a.Start(ctx, c.meeting)
-	must(t, err)
-	c.present(t, c.m...)
-	v, err := a.OpenVote(ctx, c.nonPublic, live.Secret, live.Simple, "")
-	must(t, err)
+	v := secretVote(t, c)
 	must(t, a.Ballot(ctx, v.ID, c.m[0], live.Yes))
 	must(t, a.Ballot(ctx, v.ID, c.m[2], live.Abstain))
 	must(t, stranger.Ballot(ctx, v.ID, c.m[3], live.No))
@@ -260,7 +259,7 @@ func TestSealedChoices(t *testing.T) {
 func TestLiveViewAcrossServers(t *testing.T) {
 	ctx := context.Background()
 	c, url := clusterCouncil(t)
-	a, b := joinServer(t, url), joinServer(t, url)
+	a, b := c.live, joinServer(t, url)
 	onB, stop := b.Hub().Subscribe(c.meeting)
 	defer stop()
 	_, err := a.Start(ctx, c.meeting)
