@@ -177,6 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PushKeys:       pushKeys,
 		PushPolicy:     pushPolicy,
 		Alerts:         alertStore,
+		Live:           liveStore(ctx, app, cfg, key, log), // joined to the other app servers on PostgreSQL
 	})
 	if err != nil {
 		return err

@@ -20,9 +20,16 @@
 // audited per secret ballot. If the process ends while a secret vote is
 // open, its counts are gone: closing it then refuses (the persons who
 // voted and the counts disagree), and the office enters the counts by
-// hand or opens the vote again — as with a lost ballot box. For the same
-// reason a secret vote is cast and closed on the app server that opened
-// it: another server has no count for it and refuses likewise.
+// hand or opens the vote again — as with a lost ballot box.
+//
+// With several server processes on one database (PostgreSQL, Store.Join),
+// every process keeps the counts: a ballot's choice, once its record
+// committed, is sent to all of them as a notification in a transaction of
+// its own, sealed with the key the servers share, and a closing waits
+// (briefly) until its process has a choice for every person recorded.
+// The database carries the sealed choices and keeps none. A process that
+// started while the vote was open lacks choices and refuses to close it;
+// one that saw every ballot closes it.
 //
 // Writes that read the state they change (a ballot and the closing, a
 // seat, the open vote, the speaker on the floor) run under the database's

@@ -30,9 +30,14 @@ type Store struct {
 	hub      *Hub
 
 	// counting guards tallies, the counts of open secret votes (see the
-	// package doc); a closing holds it from the count to the commit.
+	// package doc), and tallied, closed and replaced whenever a count
+	// grows.
 	counting sync.Mutex
 	tallies  map[int64]*Counts
+	tallied  chan struct{}
+	// cluster links the store to other server processes (Join); nil for
+	// one process.
+	cluster *cluster
 	// mu guards snaps, the newest snapshot of each meeting, and reading,
 	// the lock held while a meeting's snapshot is read.
 	mu      sync.Mutex
@@ -55,7 +60,7 @@ func NewStore(db *sql.DB, st *sessions.Store, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, snaps: map[int64]*Snapshot{}, reading: map[int64]*sync.Mutex{}}
+	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, tallied: make(chan struct{}), snaps: map[int64]*Snapshot{}, reading: map[int64]*sync.Mutex{}}
 }
 
 // Hub returns the hub that tells followers of a meeting about changes.
@@ -707,7 +712,9 @@ func (s *Store) OpenVote(ctx context.Context, item int64, kind, rule, reason str
 	}
 	if kind == Secret {
 		s.counting.Lock()
-		s.tallies[v.ID] = &Counts{}
+		if s.tallies[v.ID] == nil { // joined, a first ballot may be here already
+			s.tallies[v.ID] = &Counts{}
+		}
 		s.counting.Unlock()
 	}
 	s.hub.Publish(m.ID)
@@ -997,15 +1004,16 @@ func (s *Store) ballotTx(ctx context.Context, id int64, fn func(tx *sql.Tx) erro
 	return tx.Commit()
 }
 
-// secretBallot records that person voted in secret vote id and counts
-// choice in memory, under one lock, so that the record and the count
-// cannot be told apart by order.
+// secretBallot records that person voted in secret vote id and then
+// counts choice (count): in this process's memory, or — joined with other
+// server processes (Join) — in every process's. The count follows the
+// record's commit, so a closing, which counts the records under the write
+// lock, waits for it (secretCounts).
 func (s *Store) secretBallot(ctx context.Context, id, person int64, choice string) error {
-	s.counting.Lock()
-	defer s.counting.Unlock()
-	t := s.tallies[id]
 	err := s.ballotTx(ctx, id, func(tx *sql.Tx) error {
-		if t == nil { // the vote is open (ballotTx), its count gone
+		// The vote is open (ballotTx). Alone, a process without its count
+		// restarted; joined, the count may be complete elsewhere.
+		if s.cluster == nil && !s.hasTally(id) {
 			return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Das Ratsbüro gibt das Ergebnis von Hand ein oder wiederholt die Abstimmung.",
 				"The count of this secret vote is lost (the server restarted). The office enters the result by hand or repeats the vote.")
 		}
@@ -1021,8 +1029,7 @@ func (s *Store) secretBallot(ctx context.Context, id, person int64, choice strin
 	if err != nil {
 		return refusalOr(err, "secret ballot")
 	}
-	t.Add(choice) // counted once its record committed
-	return nil
+	return s.count(ctx, id, choice)
 }
 
 // Close closes open vote id and stores its result as version 1. Counts
@@ -1050,8 +1057,15 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 		}
 		r.Counts, r.ByHand = *hand, true
 	}
-	s.counting.Lock()
-	defer s.counting.Unlock() // no secret ballot between the count and the closing
+	// The choices of secret ballots cast in other processes may still be
+	// on their way: they are waited for (until deadline) before the write
+	// lock, and what is left of that time under it (secretCounts).
+	deadline := time.Now().Add(tallyWait)
+	if hand == nil && v.Kind == Secret {
+		if err := s.settle(ctx, id, deadline); err != nil {
+			return nil, fmt.Errorf("close vote: %w", err)
+		}
+	}
 	// The count is taken in the closing's transaction, after the vote's
 	// state changed under the write lock: every ballot that committed
 	// is counted, none comes later (ballotTx).
@@ -1059,16 +1073,11 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 		switch {
 		case hand != nil:
 		case v.Kind == Secret:
-			t := s.tallies[id]
-			var voted int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM live_voted WHERE vote_id = ?`, id).Scan(&voted); err != nil {
+			c, err := s.secretCounts(ctx, tx, id, deadline)
+			if err != nil {
 				return err
 			}
-			if t == nil || t.Total() != voted {
-				return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Geben Sie das Ergebnis von Hand ein oder wiederholen Sie die Abstimmung.",
-					"The count of this secret vote is lost (the server restarted). Enter the result by hand or repeat the vote.")
-			}
-			r.Counts = *t
+			r.Counts = c
 		default:
 			rows, err := tx.QueryContext(ctx, `SELECT person_id, seat_id, choice FROM live_ballots WHERE vote_id = ? ORDER BY person_id`, id)
 			if err != nil {
@@ -1095,7 +1104,7 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 	if err := s.writeResult(ctx, id, r, count); err != nil {
 		return nil, refusalOr(err, "close vote")
 	}
-	delete(s.tallies, id)
+	s.dropTally(ctx, id)
 	v.State, v.ClosedAt, v.Result, v.Voted = StateClosed, r.Created, r, 0
 	s.hub.Publish(v.MeetingID) // the live view shows the vote's record, not the item's text
 	if err := s.recordOnItem(ctx, v); err != nil {
