@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -76,51 +77,72 @@ func TestResolveClient(t *testing.T) {
 // Wrong passwords slow down one name from one address, with doubling
 // waits; an address has a budget across names; an IPv6 client counts by
 // its /64.
+//
+// The same policy holds with the counts in memory and in the database
+// (where several app servers share them): a second throttle on the same
+// database sees the first one's counts.
 func TestSignInThrottle(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		testSignInThrottle(t, func(now func() time.Time) (*signInThrottle, *signInThrottle) {
+			th := newSignInThrottle(now)
+			return th, th
+		})
+	})
+	t.Run("database", func(t *testing.T) {
+		s := fuzzServer(t)
+		testSignInThrottle(t, func(now func() time.Time) (*signInThrottle, *signInThrottle) {
+			st := accounts.NewStore(s.cfg.DB, now)
+			return newSharedSignInThrottle(st, now), newSharedSignInThrottle(st, now)
+		})
+	})
+}
+
+func testSignInThrottle(t *testing.T, two func(now func() time.Time) (*signInThrottle, *signInThrottle)) {
+	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	th := newSignInThrottle(func() time.Time { return now })
+	th, other := two(func() time.Time { return now })
 	for i := 0; i < 5; i++ {
-		if d := th.Wait("Anna", "192.0.2.1"); d != 0 {
+		if d := th.Wait(ctx, "Anna", "192.0.2.1"); d != 0 {
 			t.Fatalf("attempt %d: wait %v", i+1, d)
 		}
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
 	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
-		if d := th.Wait("ANNA", "192.0.2.1"); d != want {
+		if d := th.Wait(ctx, "ANNA", "192.0.2.1"); d != want {
 			t.Fatalf("wait %v, want %v", d, want)
 		}
-		if d := th.Wait("anna", "192.0.2.2"); d != 0 {
+		if d := th.Wait(ctx, "anna", "192.0.2.2"); d != 0 {
 			t.Fatalf("another address waits %v", d)
 		}
-		if d := th.Wait("bernd", "192.0.2.1"); d != 0 {
+		if d := th.Wait(ctx, "bernd", "192.0.2.1"); d != 0 {
 			t.Fatalf("another name waits %v", d)
 		}
 		now = now.Add(want)
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
 	for i := 0; i < 20; i++ {
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
-	if d := th.Wait("anna", "192.0.2.1"); d != 15*time.Minute {
+	if d := th.Wait(ctx, "anna", "192.0.2.1"); d != 15*time.Minute {
 		t.Errorf("wait after many failures %v, want the cap of 15 min", d)
 	}
-	th.Succeed("anna", "192.0.2.1")
-	if d := th.Wait("anna", "192.0.2.1"); d != 0 {
+	other.Succeed(ctx, "anna", "192.0.2.1")
+	if d := th.Wait(ctx, "anna", "192.0.2.1"); d != 0 {
 		t.Errorf("wait after success %v", d)
 	}
 
 	// Fifty wrong passwords from one IPv6 /64, across names.
 	for i := 0; i < 50; i++ {
-		th.Fail("name"+strings.Repeat("x", i), "2001:db8::"+strings.Repeat("1", 1+i%4))
+		other.Fail(ctx, "name"+strings.Repeat("x", i), "2001:db8::"+strings.Repeat("1", 1+i%4))
 	}
-	if d := th.Wait("carla", "2001:db8::ffff"); d <= 0 || d > 15*time.Minute {
+	if d := th.Wait(ctx, "carla", "2001:db8::ffff"); d <= 0 || d > 15*time.Minute {
 		t.Errorf("address budget: wait %v", d)
 	}
-	if d := th.Wait("carla", "2001:db8:0:1::1"); d != 0 {
+	if d := th.Wait(ctx, "carla", "2001:db8:0:1::1"); d != 0 {
 		t.Errorf("the next /64 waits %v", d)
 	}
 	now = now.Add(16 * time.Minute)
-	if d := th.Wait("carla", "2001:db8::ffff"); d != 0 {
+	if d := th.Wait(ctx, "carla", "2001:db8::ffff"); d != 0 {
 		t.Errorf("address budget after the window: wait %v", d)
 	}
 }

@@ -187,7 +187,7 @@ func NewServer(cfg Config) (*Server, error) {
 		rand.Read(key)
 	}
 	s.csrf = newCSRF(key, request.Secure)
-	s.signIns = newSignInThrottle(time.Now)
+	s.signIns = newSharedSignInThrottle(cfg.Accounts, time.Now)
 	s.known = newKnownTokens(time.Now)
 	s.verify = newLane(16, 256, 3*time.Second)
 
