@@ -120,7 +120,7 @@ func TestCluster(t *testing.T) {
 	t.Logf("publication on server 0 seen on server 1 after %v", time.Since(published).Round(time.Millisecond))
 
 	// Unpublish on server 2: refused on 0 and 1 at once, page and API.
-	office(2).must(200, "POST", fmt.Sprintf("/api/v1/meetings/%d/unpublish", m), map[string]any{})
+	office(2).must(204, "POST", fmt.Sprintf("/api/v1/meetings/%d/unpublish", m), map[string]any{})
 	for i := range 2 {
 		if s := citizenStatus(t, bases[i], m); s != 404 || listed(i) {
 			t.Errorf("unpublished on server 2, server %d answers %d (listed %v)", i, s, listed(i))
