@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // it.
 func migrated(t *testing.T, db *sql.DB) *sql.DB {
 	t.Helper()
-	if err := schema.MigratePorted(context.Background(), db); err != nil {
+	if err := schema.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -29,6 +29,17 @@ func TestDatabaseFlag(t *testing.T) {
 	c := newCLI(t)
 	url := pgtest.URL(t)
 	c.run("doc", "list", "--database", url)
+	// The embedded search index of this data directory follows the
+	// shared database's changes with a name of its own, kept.
+	c.run("reindex", "--database", url)
+	name, err := os.ReadFile(filepath.Join(c.data, "search.consumer"))
+	if err != nil || !strings.HasPrefix(string(name), "search/") {
+		t.Errorf("the index's name: %q, %v", name, err)
+	}
+	c.run("reindex", "--database", url)
+	if again, _ := os.ReadFile(filepath.Join(c.data, "search.consumer")); string(again) != string(name) {
+		t.Errorf("the index's name changed from %q to %q", name, again)
+	}
 	c.env = append(c.env, "RATSMAPPE_DATABASE_URL="+url)
 	// backup takes a pg_dump of it (backup_postgres_test.go has the rest).
 	dir := filepath.Join(t.TempDir(), "backup")

@@ -104,22 +104,6 @@ func Scopes() []Scope {
 	}
 }
 
-// MigratePorted applies, in the order of Scopes, the migrations of every
-// scope that has them in db's dialect, and skips the others: for the
-// tests of a ported package while other packages are not yet ported to
-// PostgreSQL. On SQLite, and once every scope is ported, it is Migrate.
-func MigratePorted(ctx context.Context, db *sql.DB) error {
-	d := sqldb.DialectOf(db)
-	for _, s := range Scopes() {
-		if files := s.For(d); files != nil {
-			if err := sqldb.Migrate(ctx, db, s.Name, files); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // Migrate applies every scope's migrations to db, in the order of Scopes,
 // in db's dialect. If a scope has no migrations for that dialect, it
 // applies nothing and says which scopes are missing: a database with half

@@ -2,7 +2,6 @@ package schema_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
@@ -33,21 +32,4 @@ func TestMigrateSQLite(t *testing.T) {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
 	}
-}
-
-// MigratePorted applies what is ported, on each database, and again
-// without change.
-func TestMigratePorted(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
-		ctx := context.Background()
-		for i := 0; i < 2; i++ {
-			if err := schema.MigratePorted(ctx, db); err != nil {
-				t.Fatalf("run %d: %v", i+1, err)
-			}
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_outbox`).Scan(&n); err != nil {
-			t.Errorf("the indexer's outbox: %v", err)
-		}
-	})
 }

@@ -25,7 +25,7 @@ func TestPushThroughOutbox(t *testing.T) { dbtest.Each(t, testPushThroughOutbox)
 func testPushThroughOutbox(t *testing.T, db *sql.DB) {
 	svc := pushtest.Start(t)
 	ctx := context.Background()
-	if err := schema.MigratePorted(ctx, db); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	a := &accounts.Account{Name: "anna", Role: access.RoleMember}

@@ -23,7 +23,7 @@ func TestStore(t *testing.T) { dbtest.Each(t, testStore) }
 
 func testStore(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
-	if err := schema.MigratePorted(ctx, db); err != nil {
+	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	acc := accounts.NewStore(db, nil)

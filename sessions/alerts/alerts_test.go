@@ -71,7 +71,7 @@ func newFixture(t *testing.T, db *sql.DB) *fixture {
 func newFixtureWith(t *testing.T, db *sql.DB, sender notify.Sender) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	must(t, schema.MigratePorted(ctx, db))
+	must(t, schema.Migrate(ctx, db))
 	f := &fixture{db: db, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
 	f.st = sessions.NewStore(db, f.clock.Now)
 	f.outbox = notify.NewOutbox(db, sender, notify.Options{Now: f.clock.Now})

@@ -63,7 +63,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // newCouncil builds the council on db, a new database of dbtest.Each.
 func newCouncil(t *testing.T, db *sql.DB) *council {
 	t.Helper()
-	return newCouncilOn(t, db, schema.MigratePorted)
+	return newCouncilOn(t, db, schema.Migrate)
 }
 
 // newCouncilOn is newCouncil on a database with the schema migrate makes.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,16 +31,9 @@ const canary = "ZQCANARYGRUNDSTUECK"
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // migrate migrates db, a new database of dbtest.Each, as the binary does.
-// Until the scopes the test needs besides notices' own run on
-// PostgreSQL, it skips there.
-func migrate(t *testing.T, db *sql.DB, needs ...string) {
+func migrate(t *testing.T, db *sql.DB) {
 	t.Helper()
-	for _, s := range schema.Scopes() {
-		if slices.Contains(needs, s.Name) && s.For(sqldb.DialectOf(db)) == nil {
-			t.Skipf("needs the tables of %s, which are not on %s yet", s.Name, sqldb.DialectOf(db))
-		}
-	}
-	must(t, schema.MigratePorted(context.Background(), db))
+	must(t, schema.Migrate(context.Background(), db))
 }
 
 func must(t *testing.T, err error) {
@@ -62,7 +54,7 @@ func TestNotices(t *testing.T) { dbtest.Each(t, testNotices) }
 func testNotices(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	migrate(t, db, "invitation") // Anna's invitation, for her calendar
+	migrate(t, db)
 	var err error
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
