@@ -87,6 +87,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.Close()
+	// The first upload after a start should not wait for a worker's
+	// start; more workers start as uploads come in at once.
+	app.Pool.Prestart(1)
 	if *withDemo {
 		bodies, err := app.Sessions.FindBodies(ctx)
 		if err != nil {
