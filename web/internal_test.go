@@ -179,15 +179,7 @@ func TestAdmissionGate(t *testing.T) {
 		}
 		w.Write([]byte("ok"))
 	}))
-	member := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Member") != "" {
-				r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	srv := httptest.NewServer(member(h))
+	srv := httptest.NewServer(asMember(h))
 	defer srv.Close()
 	client := &http.Client{Timeout: 20 * time.Second}
 	get := func(path string, hdr ...string) (*http.Response, error) {
@@ -262,16 +254,7 @@ func TestAdmissionLanes(t *testing.T) {
 		}
 		w.Write([]byte("ok"))
 	}))
-	// What authenticate would have verified.
-	member := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Member") != "" {
-				r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	srv := httptest.NewServer(member(h))
+	srv := httptest.NewServer(asMember(h))
 	defer srv.Close()
 	defer close(release)
 	do := func(method, path string, hdr ...string) int {
@@ -303,4 +286,15 @@ func TestAdmissionLanes(t *testing.T) {
 	if got := do("GET", "/meetings", "X-Member", "1"); got != 200 {
 		t.Errorf("member with the other lanes full: %d", got)
 	}
+}
+
+// asMember makes a request with an X-Member header a signed-in member's,
+// as authenticate would have verified it.
+func asMember(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Member") != "" {
+			r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -454,36 +454,34 @@ func (p *Pool) Prestart(n int) {
 	}()
 }
 
-// get returns an idle worker that is still alive, or starts one.
+// get returns an idle worker that is still alive, or starts one. While
+// Prestart's workers start, it waits for one of them instead.
 func (p *Pool) get(ctx context.Context) (*worker, error) {
 	p.mu.Lock()
 	warming := p.warming
 	p.mu.Unlock()
 	for {
+		var w *worker
 		select {
-		case w := <-p.idle:
-			if w.exited() {
-				p.lose(w, "died while idle")
-				continue
-			}
-			return w, nil
+		case w = <-p.idle:
 		default:
-		}
-		if warming == nil {
-			return p.start(ctx)
-		}
-		select {
-		case w := <-p.idle:
-			if w.exited() {
-				p.lose(w, "died while idle")
-				continue
+			if warming == nil {
+				return p.start(ctx)
 			}
-			return w, nil
-		case <-warming:
-			warming = nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
+			select {
+			case w = <-p.idle:
+			case <-warming:
+				warming = nil
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
+		if w.exited() {
+			p.lose(w, "died while idle")
+			continue
+		}
+		return w, nil
 	}
 }
 
