@@ -83,6 +83,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		durations.WithLabelValues(result).Observe(d.Seconds())
 	}
 
+	// The first upload after a start should not wait for a worker's
+	// start; more workers start as uploads come in at once.
+	cfg.prestart = 1
 	app, err := openApp(ctx, cfg, log, observe)
 	if err != nil {
 		return err
