@@ -32,8 +32,9 @@ import (
 // once; a citizen subscribes through the proxy (the form from one server,
 // the post to the next, the link opened on a third) and a scheduled
 // publication alerts them exactly once, though every server's worker
-// looks; kill -9 of one server under load loses no acknowledged write,
-// and the other two keep answering.
+// looks; a secret vote takes ballots on all three servers and closes on
+// any with every choice counted; kill -9 of one server under load loses
+// no acknowledged write, and the other two keep answering.
 func TestCluster(t *testing.T) {
 	pg := pgtest.URL(t)
 	s3 := miniotest.Start(t)
@@ -59,7 +60,10 @@ func TestCluster(t *testing.T) {
 	first := newCLI(t)
 	first.env = env
 	var res struct {
-		Accounts []struct{ Name, Token string }
+		Accounts []struct {
+			Name, Role, Token string
+			PersonID          int64 `json:"person_id"`
+		}
 	}
 	if err := json.Unmarshal([]byte(first.run("demo", "--json")), &res); err != nil {
 		t.Fatal(err)
@@ -172,6 +176,45 @@ func TestCluster(t *testing.T) {
 	if n := mailsTo(t, mp, addr, "Cluster-Sitzung Termin"); n != 1 {
 		t.Errorf("the scheduled publication alerted %d times, want once", n)
 	}
+
+	// A secret vote of the council: the session runs on server 0, the
+	// members' ballots go to all three servers, server 2 closes it with
+	// every choice counted (each server keeps the counts, see package
+	// live).
+	var council int64
+	for _, o := range office(0).must(200, "GET", "/api/v1/organizations", nil)["data"].([]any) {
+		if m := o.(map[string]any); m["name"] == "Gemeinderat" {
+			council = id(m, "id")
+		}
+	}
+	cm := office(0).must(201, "POST", "/api/v1/meetings", map[string]any{"organization_id": council, "name": "Cluster-Ratssitzung",
+		"start": time.Now().Add(time.Hour).Format(time.RFC3339), "location": "Ratssaal"})
+	item := office(0).must(201, "POST", fmt.Sprintf("/api/v1/meetings/%d/items", id(cm, "id")), map[string]any{"number": "N 1", "title": "Personalangelegenheit", "public": false})
+	office(0).must(200, "POST", fmt.Sprintf("/api/v1/meetings/%d/publish", id(cm, "id")), map[string]any{})
+	office(0).must(200, "POST", fmt.Sprintf("/api/v1/meetings/%d/start", id(cm, "id")), nil)
+	var voters []string
+	for _, a := range res.Accounts {
+		if a.Role == "member" && a.PersonID != 0 {
+			office(1).must(200, "PUT", fmt.Sprintf("/api/v1/meetings/%d/attendance/%d", id(cm, "id"), a.PersonID), map[string]any{"status": "present"})
+			voters = append(voters, a.Token)
+		}
+	}
+	vote := office(0).must(201, "POST", fmt.Sprintf("/api/v1/items/%d/votes", id(item, "id")), map[string]any{"kind": "secret", "rule": "simple",
+		"quorum_reason": "Test: nur die Mitglieder mit Anmeldung sind anwesend"})
+	want := map[string]float64{}
+	for i, token := range voters {
+		choice := []string{"yes", "no", "abstain"}[i%3]
+		api{t, bases[i%3], token}.must(200, "PUT", fmt.Sprintf("/api/v1/votes/%d/ballot", id(vote, "id")), map[string]any{"choice": choice})
+		want[choice]++
+	}
+	result := office(2).must(200, "POST", fmt.Sprintf("/api/v1/votes/%d/close", id(vote, "id")), nil)
+	for choice, n := range want {
+		if result[choice] != n {
+			t.Errorf("secret vote closed on server 2: %v, want %v", result, want)
+			break
+		}
+	}
+	t.Logf("secret vote: %d ballots over three servers, closed on the third: %v yes, %v no, %v abstain", len(voters), result["yes"], result["no"], result["abstain"])
 
 	// Load through the proxy: agenda items written by the office, pages
 	// read by citizens. Server 2 dies by kill -9 in the middle; every
