@@ -216,3 +216,62 @@ func TestSignInFromAnotherAddress(t *testing.T) {
 		t.Errorf("after the wait: %d", resp.StatusCode)
 	}
 }
+
+// A server told of every commit (several app servers on PostgreSQL)
+// answers the cache's generation from memory while in step; a notice
+// takes it out of step at once, so that requests read the feed
+// themselves until the read the notice started has come back.
+func TestGenerationFollowsNotices(t *testing.T) {
+	s := fuzzServer(t)
+	db := s.cfg.DB
+	ctx := context.Background()
+	g := newGeneration(db)
+	g.follow = true
+	add := func() {
+		t.Helper()
+		if _, err := db.Exec(`INSERT INTO changes (kind, object_id) VALUES ('document', 1)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := func() int64 {
+		n, err := g.readFeed(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	inStep := func() {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !g.inStep.Load(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("not in step 5 s after a notice")
+			}
+		}
+	}
+	if n, _ := g.read(ctx); n != newest() || g.inStep.Load() {
+		t.Fatalf("before any notice: %d, in step %v; want the feed read each time", n, g.inStep.Load())
+	}
+	g.changed() // the listener connected
+	inStep()
+	add()
+	if n, _ := g.read(ctx); n == newest() {
+		t.Fatalf("a commit not yet notified is seen: the generation was read, not taken from memory")
+	}
+	g.changed()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("right after a notice: %d, want the feed's %d", n, newest())
+	}
+	inStep()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("in step after the notice: %d, want %d", n, newest())
+	}
+	// Notices while a sync runs: it ends in step with the last.
+	for range 20 {
+		add()
+		g.changed()
+	}
+	inStep()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("after twenty notices: %d, want %d", n, newest())
+	}
+}

@@ -110,6 +110,11 @@ type Config struct {
 	// streams open at a time (default 10000).
 	Live             *live.Store
 	MaxLiveFollowers int
+	// ChangesNotified says that the server is told of every commit to
+	// the changes feed (Server.FeedChanged, Server.FeedMissed, from a
+	// listener on changes.Channel): the public cache then keeps its
+	// generation in memory instead of reading it on every request.
+	ChangesNotified bool
 }
 
 // Searcher answers full-text searches; see portal.Searcher.

@@ -15,7 +15,7 @@
 // warm CLI run within 1.2× sequential pdftotext, and each upload within
 // 1.5× its file's pdftotext time + 50 ms.
 //
-//	go run ./bench/ingest [-corpus ../shared/corpus/karlsruhe/pdf]
+//	go run ./bench/ingest [-corpus ../shared/corpus/karlsruhe/pdf] [-only http] [-postgres]
 package main
 
 import (
@@ -35,10 +35,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
 
 func main() {
 	corpus := flag.String("corpus", "../shared/corpus/karlsruhe/pdf", "directory of PDFs")
+	withPG := flag.Bool("postgres", false, "also upload into a server on a throwaway PostgreSQL cluster and compare with SQLite")
 	only := flag.String("only", "", `"cli" or "http": time only that path (and pdftotext), to look at one`)
 	flag.Parse()
 	files, _ := filepath.Glob(filepath.Join(*corpus, "*.pdf"))
@@ -83,6 +86,20 @@ func main() {
 	}
 	if *only != "cli" {
 		up, err = uploads(bin, filepath.Join(tmp, "serve"), cache, files)
+		fatal(err)
+	}
+	// The same uploads into a server on PostgreSQL (issue 15: within 1.2×
+	// of SQLite), fsync on as SQLite's.
+	var pgUp uploadRun
+	if *withPG && *only != "cli" {
+		if os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
+			os.Setenv("RATSMAPPE_TEST_POSTGRES_DURABLE", "1")
+		}
+		url, drop, err := pgtest.NewDatabase()
+		fatal(err)
+		defer pgtest.Stop()
+		defer drop()
+		pgUp, err = uploads(bin, filepath.Join(tmp, "serve-pg"), cache, files, "RATSMAPPE_DATABASE_URL="+url)
 		fatal(err)
 	}
 
@@ -137,6 +154,22 @@ func main() {
 	}
 	fmt.Printf("HTTP, first upload after start (starts a worker): %v (pdftotext %v)\n",
 		up.each[0].Round(time.Millisecond), up.anchor[0].Round(time.Millisecond))
+	if pgUp.total > 0 {
+		// Per file, PostgreSQL's upload against SQLite's, each against
+		// the pdftotext time taken right before it (the machine's load
+		// at that moment): the median ratio of the uploads' overheads
+		// and of their totals.
+		var ratios []float64
+		for i := 1; i < len(files); i++ {
+			if up.ocr[i] || pgUp.ocr[i] {
+				continue
+			}
+			ratios = append(ratios, pgUp.each[i].Seconds()/up.each[i].Seconds())
+		}
+		slices.Sort(ratios)
+		fmt.Printf("HTTP on PostgreSQL: all uploads %.2f s against SQLite's %.2f s (%.2f×); per file median %.2f×, 90th percentile %.2f× (goal: within 1.2× of SQLite)\n",
+			pgUp.total.Seconds(), up.total.Seconds(), pgUp.total.Seconds()/up.total.Seconds(), ratios[len(ratios)/2], ratios[len(ratios)*9/10])
+	}
 }
 
 func fatal(err error) {
@@ -256,9 +289,10 @@ type uploadRun struct {
 // uploads starts `ratsmappe serve` on a free port with a fresh data
 // directory, makes a clerk with an API token, and uploads files one
 // after another.
-func uploads(bin, data, cache string, files []string) (uploadRun, error) {
+func uploads(bin, data, cache string, files []string, extraEnv ...string) (uploadRun, error) {
 	var r uploadRun
 	env := append(os.Environ(), "RATSMAPPE_DATA="+data, "RATSMAPPE_WASM_CACHE="+cache, "RATSMAPPE_LOG_LEVEL=warn")
+	env = append(env, extraEnv...)
 	add := exec.Command(bin, "user", "add", "--role", "clerk", "bench")
 	add.Env, add.Stdin, add.Stderr = env, strings.NewReader("ein langes Passwort für den Benchmark\n"), os.Stderr
 	if err := add.Run(); err != nil {

@@ -6,7 +6,9 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/internal/pgnotify"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
+	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
+	"github.com/ratsmappe/ratsmappe/web"
 )
 
 // liveStore returns the live session's store for serve. On PostgreSQL,
@@ -40,4 +42,26 @@ func liveStore(ctx context.Context, app *App, cfg Config, key []byte, log *slog.
 		log.Error("live session: cannot listen to the other app servers", "err", err)
 	}
 	return s
+}
+
+// followChanges tells the web server of every commit to the changes feed
+// on PostgreSQL (Config.ChangesNotified), through a listener on
+// changes.Channel: its public cache then answers from memory while it is
+// in step, instead of asking the database on every request.
+func followChanges(ctx context.Context, srv *web.Server, cfg Config, log *slog.Logger) {
+	if !srv.FollowsChanges() {
+		return
+	}
+	if _, err := pgnotify.Listen(ctx, pgnotify.Config{URL: cfg.Database, Channels: []string{changes.Channel}, Log: log,
+		Handle: func(n pgnotify.Notification) {
+			if n.Missed {
+				srv.FeedMissed()
+				return
+			}
+			srv.FeedChanged()
+		}}); err != nil {
+		// Not reached (openDatabase parsed the URL): without a listener
+		// the cache reads the feed on every request, as on SQLite.
+		log.Error("public cache: cannot listen for changes", "err", err)
+	}
 }

@@ -181,10 +181,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PushPolicy:     pushPolicy,
 		Alerts:         alertStore,
 		Live:           liveStore(ctx, app, cfg, key, log), // joined to the other app servers on PostgreSQL
+		// On PostgreSQL the public cache learns of commits by notification.
+		ChangesNotified: sqldb.DialectOf(app.DB) == sqldb.Postgres,
 	})
 	if err != nil {
 		return err
 	}
+	followChanges(ctx, handler, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

@@ -46,6 +46,11 @@ func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migratio
 // exclusion, a membership) that its access follows from.
 const KindDocument = "document"
 
+// Channel is the PostgreSQL notification channel every statement that
+// adds rows to the feed notifies at its commit (migration 0003): app
+// servers listen on it to learn of changes without asking.
+const Channel = "ratsmappe_changes"
+
 // NewestQuery is the SQL of Newest, for a caller that prepares it once.
 const NewestQuery = `SELECT COALESCE(MAX(seq), 0) FROM changes`
 
