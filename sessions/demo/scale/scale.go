@@ -181,6 +181,7 @@ type paper struct {
 	cons       []*consultation
 	docs       []*doc
 	written    bool
+	toCouncil  bool // recommended to the council by its committee
 }
 
 type consultation struct {
@@ -327,15 +328,24 @@ func makePlan(opt Options) *plan {
 		add(true, "Eröffnung der Sitzung und Feststellung der Beschlussfähigkeit")
 		add(true, "Genehmigung der Niederschrift der letzten Sitzung")
 		nPublic, nClosed := 3+r.IntN(6), r.IntN(3)
+		if m.org == council {
+			nPublic = 20 + r.IntN(20) // a plenary agenda
+		}
 		for i := 0; i < nPublic+nClosed; i++ {
 			public := i < nPublic
 			var pa *paper
+			// Recommendations older than a quarter were dealt with
+			// otherwise (the committee decided after all).
+			for len(forCouncil) > 0 && m.start.Sub(forCouncil[0].cons[0].it.m.start) > 90*24*time.Hour {
+				forCouncil = forCouncil[1:]
+			}
 			second := m.org == council && len(forCouncil) > 0 && r.IntN(4) > 0
 			if second {
 				pa, forCouncil = forCouncil[0], forCouncil[1:]
 			} else {
 				pa = p.newPaper(m)
 				if m.org.class == "committee" && r.IntN(3) == 0 {
+					pa.toCouncil = true
 					forCouncil = append(forCouncil, pa)
 				}
 			}
@@ -356,7 +366,7 @@ func makePlan(opt Options) *plan {
 				it.resolution = pick(r, []string{"Einstimmig beschlossen.", "Mehrheitlich beschlossen.", "Vertagt.", "Zur Kenntnis genommen."})
 			}
 			c := &consultation{p: pa, it: it, role: "Vorberatung", added: m.start.AddDate(0, 0, -12)}
-			if m.org == council || m.org.class == "district_council" || !second && !slices.Contains(forCouncil, pa) {
+			if second || !pa.toCouncil {
 				c.role, c.auth = "Entscheidung", true
 			}
 			if c.added.After(p.now) {
