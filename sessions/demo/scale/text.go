@@ -87,25 +87,15 @@ var sentences = []string{
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
-// euro writes n with German thousands separators.
-func euro(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// millions writes tenths of a million the German way: "12,3 Millionen".
+func millions(tenths int) string { return fmt.Sprintf("%d,%d Millionen", tenths/10, tenths%10) }
 
 // sentence fills one template.
 func sentence(r *rand.Rand, year int) string {
 	s := pick(r, sentences)
 	return strings.NewReplacer(
 		"{project}", pick(r, projects), "{street}", pick(r, streets), "{district}", pick(r, districts),
-		"{year}", fmt.Sprint(year+r.IntN(2)), "{euro}", euro((r.IntN(5000)+10)*1000), "{n}", fmt.Sprint(r.IntN(900)+12),
+		"{year}", fmt.Sprint(year+r.IntN(2)), "{euro}", millions(r.IntN(500)+1), "{n}", fmt.Sprint(r.IntN(900)+12),
 	).Replace(s)
 }
 
