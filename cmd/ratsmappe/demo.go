@@ -29,14 +29,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
+	if *years < 0 || *years > 100 {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "--scale: zwischen 1 und 100 Jahren, nicht %d (between 1 and 100 years)", *years)
+	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if *years < 0 || *years > 100 {
-		return ratsmappe.Errorf(ratsmappe.EINVALID, "--scale: zwischen 1 und 100 Jahren, nicht %d (between 1 and 100 years)", *years)
-	}
 	res, err := loadDemo(ctx, app, *canary, stderr)
 	if err != nil {
 		return err

@@ -74,12 +74,22 @@ type Options struct {
 
 // Result counts what was written.
 type Result struct {
-	BodyID                                                  int64
-	Organizations, Persons, Memberships                     int
-	Meetings, AgendaItems, Papers, Consultations, Exclusion int
-	Documents, Versions, Pages, Minutes, Attachments        int
-	LedgerRows                                              int
-	Elapsed                                                 time.Duration
+	BodyID        int64         `json:"body_id"`
+	Organizations int           `json:"organizations"`
+	Persons       int           `json:"persons"`
+	Memberships   int           `json:"memberships"`
+	Meetings      int           `json:"meetings"`
+	AgendaItems   int           `json:"agenda_items"`
+	Papers        int           `json:"papers"`
+	Consultations int           `json:"consultations"`
+	Exclusion     int           `json:"exclusions"`
+	Documents     int           `json:"documents"`
+	Versions      int           `json:"versions"`
+	Pages         int           `json:"pages"`
+	Minutes       int           `json:"minutes"`
+	Attachments   int           `json:"attachments"`
+	LedgerRows    int           `json:"ledger_rows"`
+	Elapsed       time.Duration `json:"elapsed_ns"`
 }
 
 const uploader = "ratsbuero"
