@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
@@ -25,6 +26,13 @@ type AuditEntry struct {
 // append-only: the schema refuses changes and deletions. It returns
 // EINVALID for an entry without an action. The web layer writes an entry
 // for every change and for every read of a non-public document.
+//
+// Audit returns once the entry is committed. Entries of concurrent calls
+// are committed together (one transaction, one sync to disk, while the
+// previous one is being written): every read of a non-public document
+// is audited, and under load — the members' devices syncing their packets
+// while the public rushes in — a commit per read was what their reads
+// waited for. The entry is written even if ctx ends meanwhile.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	if strings.TrimSpace(e.Action) == "" {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "Ein Protokolleintrag braucht eine Aktion.")
@@ -32,13 +40,79 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	var acct any
-	if e.AccountID != 0 {
-		acct = e.AccountID
+	b := s.audit.add(s, e)
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details)
+}
+
+// auditWriter gathers entries while a batch is being written and writes
+// them as the next batch.
+type auditWriter struct {
+	mu      sync.Mutex
+	next    *auditBatch
+	running bool
+}
+
+type auditBatch struct {
+	entries []AuditEntry
+	done    chan struct{}
+	err     error
+}
+
+func (w *auditWriter) add(s *Store, e AuditEntry) *auditBatch {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.next == nil {
+		w.next = &auditBatch{done: make(chan struct{})}
+	}
+	b := w.next
+	b.entries = append(b.entries, e)
+	if !w.running {
+		w.running = true
+		go w.run(s)
+	}
+	return b
+}
+
+func (w *auditWriter) run(s *Store) {
+	for {
+		w.mu.Lock()
+		b := w.next
+		w.next = nil
+		if b == nil {
+			w.running = false
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		b.err = s.writeAudit(ctx, b.entries)
+		cancel()
+		close(b.done)
+	}
+}
+
+func (s *Store) writeAudit(ctx context.Context, entries []AuditEntry) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range entries {
+		var acct any
+		if e.AccountID != 0 {
+			acct = e.AccountID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package sessions_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,5 +78,34 @@ func testFindAuditEntriesFor(t *testing.T, db *sql.DB) {
 	must(t, err)
 	if len(es) != 1 || es[0].Action != "meeting.publish" || !es[0].At.Equal(start.Add(3*time.Minute)) {
 		t.Errorf("newest entry = %+v", es[0])
+	}
+}
+
+// Entries of concurrent calls are committed together, and every call
+// returns only once its own entry is in the log.
+func TestAuditConcurrent(t *testing.T) { dbtest.Each(t, testAuditConcurrent) }
+
+func testAuditConcurrent(t *testing.T, db *sql.DB) {
+	st, db, _ := openStore(t, db)
+	ctx := context.Background()
+	errs := dbtest.Concurrently(64, func(i int) error {
+		if err := st.Audit(ctx, sessions.AuditEntry{Actor: "anna", Action: "document.read_nonpublic", ObjectType: "document", ObjectID: int64(i + 1)}); err != nil {
+			return err
+		}
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE object_id = ?`, i+1).Scan(&n); err != nil || n != 1 {
+			return fmt.Errorf("entry %d: %d in the log after Audit returned (%v)", i+1, n, err)
+		}
+		return nil
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	var n int
+	must(t, db.QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n))
+	if n != 64 {
+		t.Errorf("%d entries, want 64", n)
 	}
 }

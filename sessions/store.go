@@ -25,6 +25,8 @@ type Store struct {
 	db      *sql.DB
 	dialect sqldb.Dialect
 	now     func() time.Time
+
+	audit auditWriter
 }
 
 // NewStore returns a Store on db (migrated with documents' and this
