@@ -15,6 +15,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The public-response cache. What an anonymous citizen sees is the same for
@@ -339,7 +340,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 	h.Set("ETag", e.etag)
 	h.Set("Cache-Control", "public, no-cache")
 	h.Set("Vary", "Cookie, Authorization, Accept-Language")
-	if etagMatch(r.Header.Get("If-None-Match"), e.etag) {
+	if request.ETagMatches(r.Header.Get("If-None-Match"), e.etag) {
 		for _, k := range []string{"Content-Type", "Content-Length", "Content-Language", "Content-Disposition"} {
 			h.Del(k)
 		}
@@ -351,18 +352,6 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 	if r.Method != http.MethodHead {
 		w.Write(e.body)
 	}
-}
-
-// etagMatch implements the weak comparison of If-None-Match (RFC 9110,
-// 13.1.2): a list of entity tags or "*".
-func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // cacheKey is everything an anonymous response depends on: path and

@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -60,7 +60,7 @@ func oparlStub(u oparlURLs, g sessions.GoneObject) *oparl.Deleted {
 // public saw it at url once, else err. url is the path the client asked
 // for, so that a consultation or minutes under another parent stay
 // missing.
-func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) (any, error) {
+func (s *Handler) oparlGoneOne(r *http.Request, typ string, id int64, err error) (any, error) {
 	if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ type oparlBatch struct {
 // oparlBatchOf reads the batch of the objects of the meeting folders fs
 // and the paper folders ps: a query per object type, whatever their
 // number.
-func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
+func (s *Handler) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
 	ids := map[string][]int64{}
 	for _, pf := range ps {
 		ids[access.ObjPaper] = append(ids[access.ObjPaper], pf.Paper.ID)
@@ -130,7 +130,7 @@ func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*
 // oparlTouched returns modified raised to the last time object id of
 // type typ, or anything embedded in it, entered or left the public view:
 // from b if it holds the object's type, else from the store.
-func (s *Server) oparlTouched(ctx context.Context, b *oparlBatch, typ string, id int64, modified time.Time) (time.Time, error) {
+func (s *Handler) oparlTouched(ctx context.Context, b *oparlBatch, typ string, id int64, modified time.Time) (time.Time, error) {
 	if b != nil {
 		if t, ok := b.touched[typ]; ok {
 			return latest(modified, t[id]), nil

@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 // oparlVotes returns the closed votes on agenda item id for OParl's
 // extension property "ratsmappe:votes" (docs/oparl-extension.md). The
 // caller shows them only on an item the public sees in full.
-func (s *Server) oparlVotes(ctx context.Context, u oparlURLs, id int64) ([]*oparl.Vote, error) {
+func (s *Handler) oparlVotes(ctx context.Context, u oparlURLs, id int64) ([]*oparl.Vote, error) {
 	if s.cfg.Live == nil {
 		return nil, nil
 	}
