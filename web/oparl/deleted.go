@@ -9,6 +9,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
 
 // Deleted objects (OParl 1.1, 2.8). An object the public saw and sees no
@@ -78,9 +79,13 @@ func (s *Handler) oparlGoneOne(r *http.Request, typ string, id int64, err error)
 }
 
 // oparlBatch is what the objects of one answer share, read at once:
-// the ledger's last public transitions of the objects they embed.
+// the ledger's last public transitions of the objects they embed, and the
+// votes on the agenda items of its meetings (votes.go).
 type oparlBatch struct {
 	touched map[string]map[int64]time.Time
+	// votes are the votes by agenda item of the meetings in meetings.
+	votes    map[int64][]*live.Vote
+	meetings map[int64]bool
 }
 
 // oparlBatchOf reads the batch of the objects of the meeting folders fs
@@ -116,7 +121,16 @@ func (s *Handler) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []
 			}
 		}
 	}
-	b := &oparlBatch{touched: map[string]map[int64]time.Time{}}
+	b := &oparlBatch{touched: map[string]map[int64]time.Time{}, meetings: map[int64]bool{}}
+	if s.cfg.Live != nil && len(fs) > 0 {
+		var err error
+		if b.votes, err = s.cfg.Live.FindVotesOfMeetings(ctx, ids[access.ObjMeeting]); err != nil {
+			return nil, err
+		}
+		for _, id := range ids[access.ObjMeeting] {
+			b.meetings[id] = true
+		}
+	}
 	for typ, list := range ids {
 		t, err := s.cfg.Sessions.PublicTouchedAll(ctx, typ, list)
 		if err != nil {

@@ -92,7 +92,7 @@ func (s *Handler) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBa
 	modified := it.Modified
 	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
-		votes, err := s.oparlVotes(ctx, u, it.ID) // the live session's extension (votes.go)
+		votes, err := s.oparlVotes(ctx, u, b, it) // the live session's extension (votes.go)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
