@@ -583,8 +583,9 @@ func (s *Store) EndAllSignIns(ctx context.Context, accountID int64) error {
 
 // SweepSignIns removes sign-ins that ResolveSignIn would refuse anyway —
 // idle for longer than idle or older than absolute (zero: the defaults) —
-// and returns how many. A server calls it now and then, so that sign-ins
-// never used again do not pile up.
+// and returns how many, and the sign-in throttle's records older than a
+// day. A server calls it now and then, so that sign-ins never used again
+// do not pile up.
 func (s *Store) SweepSignIns(ctx context.Context, idle, absolute time.Duration) (int64, error) {
 	if idle <= 0 {
 		idle = DefaultIdleTimeout
@@ -599,7 +600,7 @@ func (s *Store) SweepSignIns(ctx context.Context, idle, absolute time.Duration) 
 		return 0, fmt.Errorf("sweep sign-ins: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n, nil
+	return n, s.sweepThrottle(ctx)
 }
 
 // ---- API tokens ----

@@ -470,3 +470,45 @@ func memberWithToken(t *testing.T, st *accounts.Store) (*accounts.Account, strin
 	must(t, err)
 	return a, secret
 }
+
+// The sign-in throttle's records on either database: a key's count grows
+// and starts afresh after forget, clears after the right password; an
+// address's failures count in their window; the sweep removes what is a
+// day old.
+func TestSignInThrottleRecords(t *testing.T) { dbtest.Each(t, testSignInThrottleRecords) }
+
+func testSignInThrottleRecords(t *testing.T, db *sql.DB) {
+	s, _, clk := openStore(t, db)
+	ctx := context.Background()
+	now := clk.now()
+	for i := range 3 {
+		if err := s.AddSignInStrike(ctx, "anna\x00192.0.2.1", "192.0.2.1", now.Add(time.Duration(i)*time.Minute), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, last, err := s.SignInStrikes(ctx, "anna\x00192.0.2.1"); err != nil || n != 3 || !last.Equal(now.Add(2*time.Minute)) {
+		t.Errorf("strikes: %d %v %v", n, last, err)
+	}
+	if err := s.AddSignInStrike(ctx, "anna\x00192.0.2.1", "192.0.2.1", now.Add(3*time.Hour), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := s.SignInStrikes(ctx, "anna\x00192.0.2.1"); n != 1 {
+		t.Errorf("after forget: %d strikes, want 1", n)
+	}
+	if n, oldest, err := s.AddressFailures(ctx, "192.0.2.1", now.Add(30*time.Second)); err != nil || n != 3 || !oldest.Equal(now.Add(time.Minute)) {
+		t.Errorf("address failures: %d %v %v", n, oldest, err)
+	}
+	if err := s.ClearSignInStrikes(ctx, "anna\x00192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := s.SignInStrikes(ctx, "anna\x00192.0.2.1"); n != 0 {
+		t.Errorf("after the right password: %d strikes", n)
+	}
+	clk.t = clk.t.Add(48 * time.Hour)
+	if _, err := s.SweepSignIns(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := s.AddressFailures(ctx, "192.0.2.1", time.Time{}); n != 0 {
+		t.Errorf("%d address failures after the sweep", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // Reanchorer moves annotations to the current version of their document.
@@ -42,12 +43,17 @@ func (r *Reanchorer) Document(ctx context.Context, docID int64) (int, error) {
 // All re-anchors every stale annotation.
 func (r *Reanchorer) All(ctx context.Context) (int, error) { return r.run(ctx, 0) }
 
-// Run re-anchors every interval until ctx ends.
+// Run re-anchors every interval until ctx ends. With several app servers
+// on one database, one of them does it in each round (sqldb.Exclusive).
 func (r *Reanchorer) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := r.All(ctx); err != nil && ctx.Err() == nil {
+		var n int
+		if _, err := sqldb.Exclusive(ctx, r.store.db, "re-anchor", func(ctx context.Context) (err error) {
+			n, err = r.All(ctx)
+			return err
+		}); err != nil && ctx.Err() == nil {
 			r.log.Error("re-anchoring", "err", err)
 		} else if n > 0 {
 			r.log.Info("re-anchored annotations", "count", n)

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -13,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
@@ -33,26 +38,41 @@ const killFrom = "Ratsmappe Lindenau <ratsmappe@lindenau.example>"
 // Message-ID as mail clients count them; copies a kill caused between the
 // server's acceptance and the outbox's record carry the same Message-ID.
 //
+// On PostgreSQL two children run at once, as two app servers, and are
+// killed together: a message sent again must be one a kill interrupted,
+// never one the other server sent too.
+//
 // RATSMAPPE_NOTIFY_KILL_MESSAGES (default 1000) and _ROUNDS (default 20) size it.
 func TestKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
 	}
+	t.Run("sqlite", func(t *testing.T) { testKill(t, filepath.Join(t.TempDir(), "ratsmappe.db"), 1) })
+	t.Run("postgres", func(t *testing.T) { testKill(t, pgtest.URL(t), 2) })
+}
+
+// openKillDB opens the kill test's database: an SQLite file or a
+// PostgreSQL URL.
+func openKillDB(ctx context.Context, source string) (*sql.DB, error) {
+	if strings.HasPrefix(source, "postgres://") {
+		return postgres.Open(ctx, source)
+	}
+	return sqlite.Open(ctx, source)
+}
+
+func testKill(t *testing.T, source string, servers int) {
 	srv := mailpittest.Start(t, mailpittest.Options{})
 	messages, rounds := envInt("RATSMAPPE_NOTIFY_KILL_MESSAGES", 1000), envInt("RATSMAPPE_NOTIFY_KILL_ROUNDS", 20)
 	const keysPerRecipient = 5
 	recipients := messages / keysPerRecipient
 
-	dbFile := filepath.Join(t.TempDir(), "ratsmappe.db")
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dbFile)
+	db, err := openKillDB(ctx, source)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := sqlite.Migrate(ctx, db, "notify", notify.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	migrated(t, db)
 	o := notify.NewOutbox(db, nil, notify.Options{})
 	want := map[string]map[string]bool{} // recipient → Message-IDs
 	var msgs []notify.Message
@@ -69,11 +89,19 @@ func TestKill(t *testing.T) {
 	}
 	enqueue(t, db, o, msgs...)
 
-	start := func() (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envChildDB+"="+dbFile, envChildSMTP+"="+srv.SMTP)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		return cmd, cmd.Start()
+	// start starts a child per server.
+	start := func() []*exec.Cmd {
+		var cmds []*exec.Cmd
+		for range servers {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), envChildDB+"="+source, envChildSMTP+"="+srv.SMTP)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, cmd)
+		}
+		return cmds
 	}
 	// Kill until the child has died mid-run rounds times. Each child is
 	// killed once it has sent a random share of what a round may take, so
@@ -82,10 +110,7 @@ func TestKill(t *testing.T) {
 	backlog := len(msgs)
 	maxStep := 2 * len(msgs) / (3 * rounds)
 	for killedMidRun < rounds && backlog > 0 {
-		cmd, err := start()
-		if err != nil {
-			t.Fatal(err)
-		}
+		cmds := start()
 		target := backlog - 1 - rand.IntN(maxStep)
 		for began := time.Now(); backlog > target && time.Since(began) < 5*time.Second; {
 			time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
@@ -93,9 +118,13 @@ func TestKill(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		if err := cmd.Wait(); err != nil {
-			killedMidRun++
+		for _, cmd := range cmds {
+			cmd.Process.Signal(syscall.SIGKILL)
+		}
+		for _, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				killedMidRun++
+			}
 		}
 		if backlog, err = o.Backlog(ctx); err != nil {
 			t.Fatal(err)
@@ -105,20 +134,23 @@ func TestKill(t *testing.T) {
 		t.Errorf("only %d kills before all %d messages were sent: raise RATSMAPPE_NOTIFY_KILL_MESSAGES", killedMidRun, len(msgs))
 	}
 	t.Logf("%d kills; %d of %d messages still to send", killedMidRun, backlog, len(msgs))
-	cmd, err := start()
-	if err != nil {
-		t.Fatal(err)
+	done := make(chan error, servers)
+	last := start()
+	for _, cmd := range last {
+		go func() { done <- cmd.Wait() }()
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("last child: %v", err)
+	for range servers {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("last child: %v", err)
+			}
+		case <-time.After(3 * time.Minute):
+			for _, cmd := range last {
+				cmd.Process.Kill()
+			}
+			t.Fatal("last child did not finish in 3 minutes")
 		}
-	case <-time.After(3 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("last child did not finish in 3 minutes")
 	}
 
 	got, copies := srv.Copies(t)
@@ -156,17 +188,22 @@ func TestKill(t *testing.T) {
 	}
 	t.Logf("%d messages, %d SMTP copies (%d resent after a kill, same Message-ID), %d attempts interrupted by kills",
 		len(msgs), copies, copies-len(msgs), interrupted)
+	// A copy is sent only after an attempt whose outcome a kill kept
+	// from the record: never because two servers took one message.
+	if copies-len(msgs) > interrupted {
+		t.Errorf("%d copies resent, but only %d attempts were interrupted", copies-len(msgs), interrupted)
+	}
 }
 
 // TestKillChild is the child process of TestKill: it sends the outbox's
 // messages until none is left. It does nothing in a normal test run.
 func TestKillChild(t *testing.T) {
-	dbFile, addr := os.Getenv(envChildDB), os.Getenv(envChildSMTP)
-	if dbFile == "" {
+	source, addr := os.Getenv(envChildDB), os.Getenv(envChildSMTP)
+	if source == "" {
 		t.Skip("child process of TestKill")
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dbFile)
+	db, err := openKillDB(ctx, source)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +253,7 @@ func envInt(name string, def int) int {
 func TestFlakyServer(t *testing.T) {
 	srv := mailpittest.Start(t, mailpittest.Options{Chaos: true})
 	srv.SetChaos(t, mailpittest.Trigger{}, mailpittest.Trigger{ErrorCode: 451, Probability: 50})
-	db := openDB(t)
+	db := migrated(t, dbtest.Open(t, sqldb.SQLite))
 	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +300,7 @@ func TestFlakyServer(t *testing.T) {
 // the others arrive.
 func TestBounceAtSending(t *testing.T) {
 	srv := mailpittest.Start(t, mailpittest.Options{AllowedRecipients: `^known[0-9]*@lindenau\.example$`})
-	db := openDB(t)
+	db := migrated(t, dbtest.Open(t, sqldb.SQLite))
 	s, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: killFrom})
 	if err != nil {
 		t.Fatal(err)

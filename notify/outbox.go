@@ -16,15 +16,19 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations, applied
-// by documents/sqlite.Migrate with scope "notify". Its tables refer to no
-// other package's.
+// with scope "notify" after sessions', whose accounts the push
+// subscriptions refer to.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Limits on what Enqueue accepts: a message is built by Ratsmappe, so a
 // larger one is a bug, not a user's input to store.
@@ -67,6 +71,10 @@ type Outbox struct {
 	sender Sender
 	opt    Options
 	kick   chan struct{}
+	// skipLocked ends the claim's choice of rows: on PostgreSQL, where
+	// several app servers claim at once, each takes rows no other claim
+	// holds; SQLite's one writer serialises the claims anyway.
+	skipLocked string
 }
 
 // NewOutbox returns an outbox over db, whose schema Migrations has made,
@@ -102,7 +110,11 @@ func NewOutbox(db *sql.DB, sender Sender, opt Options) *Outbox {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Outbox{db: db, sender: sender, opt: opt, kick: make(chan struct{}, 1)}
+	o := &Outbox{db: db, sender: sender, opt: opt, kick: make(chan struct{}, 1)}
+	if sqldb.DialectOf(db) == sqldb.Postgres {
+		o.skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	return o
 }
 
 // Enqueue writes msg to the outbox within tx, the transaction of the change
@@ -214,7 +226,8 @@ func (o *Outbox) Kick() {
 
 // Run sends due messages until ctx is done, then returns nil. Several
 // workers, in one process or several, may run over one database: a claim
-// is a transaction, and a claimed message belongs to its worker for the
+// is a transaction (on PostgreSQL its rows are taken FOR UPDATE SKIP
+// LOCKED), and a claimed message belongs to its worker for the
 // lease. Errors of the database are logged in the attempt rows where they
 // concern one message; Run returns an error only if the database fails
 // outright.
@@ -305,7 +318,7 @@ func (o *Outbox) claim(ctx context.Context) ([]claim, error) {
 		WHERE id IN (
 			SELECT id FROM notify_outbox
 			WHERE (state = 'pending' AND due_at <= ?) OR (state = 'sending' AND lease_until <= ?)
-			ORDER BY due_at, id LIMIT ?)
+			ORDER BY due_at, id LIMIT ?`+o.skipLocked+`)
 		RETURNING id, attempts, message`, now+o.opt.Lease.Milliseconds(), now, now, o.opt.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("outbox claim: %w", err)

@@ -5,28 +5,28 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 )
 
-// openDB returns a migrated database in a real SQLite file.
-func openDB(t *testing.T) *sql.DB {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// migrated migrates db, a new database of dbtest.Each, as the binary
+// does (the push subscriptions refer to sessions' accounts) and returns
+// it.
+func migrated(t *testing.T, db *sql.DB) *sql.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ratsmappe.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlite.Migrate(ctx, db, "notify", notify.Migrations()); err != nil {
+	if err := schema.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -109,8 +109,10 @@ func outcomes(d notify.Delivery) string {
 
 // A message exists exactly when the change that caused it commits, and a
 // replayed cause adds nothing.
-func TestEnqueueInTransaction(t *testing.T) {
-	db := openDB(t)
+func TestEnqueueInTransaction(t *testing.T) { dbtest.Each(t, testEnqueueInTransaction) }
+
+func testEnqueueInTransaction(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	s := &notifytest.Sender{}
 	o := notify.NewOutbox(db, s, notify.Options{})
 	ctx := context.Background()
@@ -158,8 +160,10 @@ func TestEnqueueInTransaction(t *testing.T) {
 	}
 }
 
-func TestEnqueueRefusesMalformed(t *testing.T) {
-	db := openDB(t)
+func TestEnqueueRefusesMalformed(t *testing.T) { dbtest.Each(t, testEnqueueRefusesMalformed) }
+
+func testEnqueueRefusesMalformed(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	o := notify.NewOutbox(db, &notifytest.Sender{}, notify.Options{})
 	ctx := context.Background()
 	for name, mut := range map[string]func(*notify.Message){
@@ -213,8 +217,10 @@ func TestBackoff(t *testing.T) {
 
 // A temporary failure is retried after an exponentially growing wait; the
 // attempt log keeps each try.
-func TestRetryWithBackoff(t *testing.T) {
-	db := openDB(t)
+func TestRetryWithBackoff(t *testing.T) { dbtest.Each(t, testRetryWithBackoff) }
+
+func testRetryWithBackoff(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	clk := newClock()
 	s := &notifytest.Sender{Fail: func(m notify.Message, earlier int) error {
 		if earlier < 3 {
@@ -263,8 +269,10 @@ func TestRetryWithBackoff(t *testing.T) {
 	}
 }
 
-func TestRejectedIsNotRetried(t *testing.T) {
-	db := openDB(t)
+func TestRejectedIsNotRetried(t *testing.T) { dbtest.Each(t, testRejectedIsNotRetried) }
+
+func testRejectedIsNotRetried(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	clk := newClock()
 	s := &notifytest.Sender{Fail: func(notify.Message, int) error {
 		return fmt.Errorf("%w: 550 5.1.1 mailbox unavailable", notify.ErrRejected)
@@ -282,8 +290,10 @@ func TestRejectedIsNotRetried(t *testing.T) {
 	}
 }
 
-func TestGivesUpAfterMaxAttempts(t *testing.T) {
-	db := openDB(t)
+func TestGivesUpAfterMaxAttempts(t *testing.T) { dbtest.Each(t, testGivesUpAfterMaxAttempts) }
+
+func testGivesUpAfterMaxAttempts(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	clk := newClock()
 	s := &notifytest.Sender{Fail: func(notify.Message, int) error { return errors.New("connection refused") }}
 	o := notify.NewOutbox(db, s, notify.Options{Now: clk.Now, MaxAttempts: 3})
@@ -313,8 +323,10 @@ func (b *blockingSender) Send(ctx context.Context, m notify.Message) (notify.Rec
 
 // A message whose worker died while sending is sent again once the lease
 // runs out, with the same Message-ID, and the log shows both attempts.
-func TestLeaseExpiryResends(t *testing.T) {
-	db := openDB(t)
+func TestLeaseExpiryResends(t *testing.T) { dbtest.Each(t, testLeaseExpiryResends) }
+
+func testLeaseExpiryResends(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	clk := newClock()
 	stuck := &blockingSender{entered: make(chan struct{}), release: make(chan struct{})}
 	lease := 5 * time.Minute
@@ -359,8 +371,10 @@ func TestLeaseExpiryResends(t *testing.T) {
 }
 
 // A worker stopped mid-send puts the message back, due at once.
-func TestStopMidSend(t *testing.T) {
-	db := openDB(t)
+func TestStopMidSend(t *testing.T) { dbtest.Each(t, testStopMidSend) }
+
+func testStopMidSend(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	clk := newClock()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &notifytest.Sender{Fail: func(notify.Message, int) error {
@@ -379,8 +393,10 @@ func TestStopMidSend(t *testing.T) {
 }
 
 // Run sends what is enqueued while it runs, when kicked.
-func TestRunKick(t *testing.T) {
-	db := openDB(t)
+func TestRunKick(t *testing.T) { dbtest.Each(t, testRunKick) }
+
+func testRunKick(t *testing.T, db *sql.DB) {
+	migrated(t, db)
 	s := &notifytest.Sender{}
 	o := notify.NewOutbox(db, s, notify.Options{Poll: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -418,5 +434,43 @@ func TestMessageID(t *testing.T) {
 	}
 	if got := notify.Domain("Ratsmappe <Post@Lindenau.Example>"); got != "lindenau.example" {
 		t.Fatalf("Domain = %q", got)
+	}
+}
+
+// Two app servers send from one PostgreSQL database at once, each with
+// several workers: every message is offered to the mail system once, by
+// one of them, and recorded sent.
+func TestTwoSendersOnce(t *testing.T) {
+	d := dbtest.New(t, sqldb.Postgres)
+	db := migrated(t, d.Open(t))
+	s := &notifytest.Sender{} // safe for concurrent use: one mail system
+	var servers []*notify.Outbox
+	for range 2 {
+		servers = append(servers, notify.NewOutbox(d.Open(t), s, notify.Options{Batch: 4, Concurrency: 2}))
+	}
+	var msgs []notify.Message
+	for i := range 200 {
+		msgs = append(msgs, message(fmt.Sprintf("k%d", i), fmt.Sprintf("m%d@lindenau.example", i)))
+	}
+	enqueue(t, db, servers[0], msgs...)
+	var wg sync.WaitGroup
+	for _, o := range servers {
+		for range 2 {
+			wg.Go(func() {
+				if _, err := o.SendDue(context.Background()); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if got := len(s.Sent()); got != len(msgs) {
+		t.Errorf("offered %d messages, want %d", got, len(msgs))
+	}
+	for _, m := range msgs {
+		d := delivery(t, servers[1], m.Key)
+		if n := s.Attempts(d.MessageID); n != 1 || d.State != notify.Sent || d.Attempts != 1 {
+			t.Fatalf("%s: offered %d times, %+v", m.Key, n, d)
+		}
 	}
 }

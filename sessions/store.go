@@ -56,6 +56,12 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
+// BeginWrite is begin for the stores that keep their tables beside this
+// one's and read the council's records through it (sessions/live,
+// sessions/invitation): a write transaction that holds the database's
+// write lock from its start, on PostgreSQL as on SQLite.
+func (s *Store) BeginWrite(ctx context.Context) (*sql.Tx, error) { return s.begin(ctx) }
+
 // Now returns the store's current time.
 func (s *Store) Now() time.Time { return s.now() }
 

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"io"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/web/folder"
@@ -27,6 +29,15 @@ import (
 //     member fetching the packet before the session must not lose to the
 //     crowd.
 //
+// The anonymous lanes are also held to the cores: of their admitted
+// requests only so many compute at once (a gate per lane, readers one core
+// less than there are, at least one; writers half the cores, at least
+// one), the others wait parked, so that a member's request always finds
+// a core free rather than queueing behind hundreds of citizens' handlers
+// in the Go scheduler. A request leaves its gate when it starts its answer:
+// sending a big file to a slow client holds a slot of its lane, but no
+// core.
+//
 // Anything beyond a lane's queue is answered at once with 429 and
 // Retry-After, which costs almost nothing. So overload shows as polite
 // refusals, never as timeouts, memory exhaustion or 5xx. A request holds
@@ -36,11 +47,14 @@ type admission struct {
 	readers, writers, members *lane
 }
 
-// lane is one budget: slots running, queue waiting for up to wait.
+// lane is one budget: slots running, queue waiting for up to wait. With
+// a gate, at most cap(gate) of the running compute at once (see
+// gateWriter).
 type lane struct {
 	slots chan struct{}
 	queue chan struct{}
 	wait  time.Duration
+	gate  chan struct{}
 }
 
 func newLane(inFlight, queue int, wait time.Duration) *lane {
@@ -52,11 +66,15 @@ func newLane(inFlight, queue int, wait time.Duration) *lane {
 // least 4), signed-in viewers a quarter (at least 16) and a wait of at
 // least 10 s.
 func newAdmission(inFlight, queue int, wait time.Duration) *admission {
-	return &admission{
+	cores := runtime.GOMAXPROCS(0)
+	a := &admission{
 		readers: newLane(inFlight, queue, wait),
 		writers: newLane(max(4, inFlight/16), max(16, queue/16), wait),
 		members: newLane(max(16, inFlight/4), max(64, queue/4), max(wait, 10*time.Second)),
 	}
+	a.readers.gate = make(chan struct{}, max(1, cores-1))
+	a.writers.gate = make(chan struct{}, max(1, cores/2))
+	return a
 }
 
 func (a *admission) middleware(next http.Handler) http.Handler {
@@ -78,14 +96,68 @@ func (a *admission) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// serve runs next in a slot of l, waiting in l's queue if it must.
+// serve runs next in a slot of l, waiting in l's queue if it must, and
+// in l's gate until next starts its answer.
 func (l *lane) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	if !l.acquire(w, r) {
 		return
 	}
 	defer l.release()
-	next.ServeHTTP(w, r)
+	if l.gate == nil {
+		next.ServeHTTP(w, r)
+		return
+	}
+	select {
+	case l.gate <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
+	gw := &gateWriter{ResponseWriter: w, gate: l.gate}
+	defer gw.leave()
+	next.ServeHTTP(gw, r)
 }
+
+// gateWriter leaves its lane's gate when the handler starts its answer
+// (or returns): from then on it is sending, not computing.
+type gateWriter struct {
+	http.ResponseWriter
+	gate chan struct{}
+	left bool
+}
+
+func (w *gateWriter) leave() {
+	if !w.left {
+		w.left = true
+		<-w.gate
+	}
+}
+
+func (w *gateWriter) WriteHeader(code int) {
+	w.leave()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *gateWriter) Write(b []byte) (int, error) {
+	w.leave()
+	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom keeps sendfile for files (http.ServeContent copies with it).
+func (w *gateWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.leave()
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
+}
+
+func (w *gateWriter) Flush() {
+	w.leave()
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *gateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // acquire takes a slot of l, waiting in l's queue if it must; if it
 // cannot, it has answered r (429, or nothing to a client that left) and

@@ -169,7 +169,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		render.HTML(w, r, status, "login", p)
 	}
 	ip := clientIP(r)
-	if wait := s.signIns.Wait(name, ip); wait > 0 {
+	if wait := s.signIns.Wait(ctx, name, ip); wait > 0 {
 		w.Header().Set("Retry-After", strconvSeconds(wait))
 		fail(http.StatusTooManyRequests, render.T(lang, "login.limited"))
 		return
@@ -177,7 +177,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	a, err := s.cfg.Accounts.Authenticate(ctx, name, password)
 	if err != nil {
 		if ratsmappe.ErrorCode(err) == ratsmappe.EUNAUTHORIZED {
-			s.signIns.Fail(name, ip)
+			if err := s.signIns.Fail(ctx, name, ip); err != nil {
+				s.log.Error("sign-in throttle", "err", err)
+			}
 			s.log.Info("sign-in failed", "name", name, "ip", ip)
 			fail(http.StatusUnauthorized, render.T(lang, "login.failed"))
 			return
@@ -185,7 +187,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	s.signIns.Succeed(name, ip)
+	if err := s.signIns.Succeed(ctx, name, ip); err != nil {
+		s.log.Error("sign-in throttle", "err", err)
+	}
 	s.finishSignIn(w, r, a, next, "password")
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -135,8 +136,26 @@ func (s *Server) newPublicCache() (func(http.Handler) http.Handler, error) {
 		}, nil
 	}
 	s.pub = newPublicCache(s.cfg.DB, s.cfg.Sessions.Now)
+	s.pub.gen.follow = s.cfg.ChangesNotified
 	return s.pub.middleware, nil
 }
+
+// FeedChanged tells the server that a commit added to the changes feed
+// (a notification on changes.Channel), FeedMissed that notifications may
+// have been lost (the listener (re)connected). Both only count with
+// Config.ChangesNotified.
+func (s *Server) FeedChanged() {
+	if s.pub != nil {
+		s.pub.gen.changed()
+	}
+}
+
+// FeedMissed: see FeedChanged.
+func (s *Server) FeedMissed() { s.FeedChanged() }
+
+// FollowsChanges reports whether the server's public cache waits for
+// FeedChanged and FeedMissed (Config.ChangesNotified, with a cache).
+func (s *Server) FollowsChanges() bool { return s.pub != nil && s.pub.gen.follow }
 
 // nextPublication returns the earliest time after now at which the
 // public view changes without a write (an embargo ends: the ledger's
@@ -370,9 +389,24 @@ func (r *recorder) Write(b []byte) (int, error) {
 // every commit before its arrival), and all requests waiting meanwhile
 // share that one read — under load, one query per query time instead of
 // one per request.
+//
+// With several app servers on PostgreSQL, a server told of every commit
+// (Follow, then Changed and Missed from a listener on changes.Channel)
+// answers from memory instead: while it is in step — it has read the
+// generation after the last notice and after the listener last
+// (re)connected — no commit it has not been told of has happened, but for
+// the notice's own way through the database (well under a millisecond to
+// a few). A notice takes it out of step at once, so requests read the
+// feed themselves (as above) until the read it starts has come back.
 type generation struct {
 	db   *sql.DB
 	stmt *sql.Stmt // prepared once: the query runs thousands of times a second
+
+	follow  bool         // Follow was called: notices keep cur in step
+	inStep  atomic.Bool  // cur holds every commit notified so far
+	cur     atomic.Int64 // the generation read after the last notice
+	epoch   atomic.Int64 // counts notices and reconnects
+	syncing atomic.Bool  // a read for the notices is running
 
 	mu      sync.Mutex
 	running bool
@@ -400,6 +434,15 @@ func newGeneration(db *sql.DB) *generation {
 }
 
 func (g *generation) read(ctx context.Context) (int64, error) {
+	if g.inStep.Load() {
+		return g.cur.Load(), nil
+	}
+	return g.readFeed(ctx)
+}
+
+// readFeed reads the generation from the feed, in a round that starts
+// after the call.
+func (g *generation) readFeed(ctx context.Context) (int64, error) {
 	g.mu.Lock()
 	if g.next == nil {
 		g.next = &genRound{done: make(chan struct{})}
@@ -419,6 +462,53 @@ func (g *generation) read(ctx context.Context) (int64, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+}
+
+// changed takes a notice of a commit (or of a listener that may have
+// missed some): the generation is out of step until a read started
+// after the notice has come back with no newer notice meanwhile.
+func (g *generation) changed() {
+	if !g.follow {
+		return
+	}
+	g.epoch.Add(1)
+	g.inStep.Store(false)
+	if !g.syncing.CompareAndSwap(false, true) {
+		return // the running sync reads again when it sees the new epoch
+	}
+	go func() {
+		for {
+			epoch := g.epoch.Load()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			n, err := g.readFeed(ctx)
+			cancel()
+			if err != nil {
+				// Requests keep reading for themselves; the next notice
+				// tries again.
+				g.syncing.Store(false)
+				return
+			}
+			g.cur.Store(n)
+			if g.epoch.Load() != epoch {
+				continue // a notice came during the read
+			}
+			g.inStep.Store(true)
+			if g.epoch.Load() != epoch {
+				g.inStep.Store(false)
+				continue
+			}
+			g.syncing.Store(false)
+			if g.epoch.Load() == epoch {
+				return
+			}
+			// A notice came after the check: it is out of step again,
+			// and if its own sync did not start, this one goes on.
+			g.inStep.Store(false)
+			if !g.syncing.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
 }
 
 // run reads the generation for round, then for each round that gathered

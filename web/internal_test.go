@@ -123,7 +123,9 @@ func TestAdmission(t *testing.T) {
 		<-release
 		w.Write([]byte("ok"))
 	})
-	h := newAdmission(4, 4, 200*time.Millisecond).middleware(slow)
+	a := newAdmission(4, 4, 200*time.Millisecond)
+	a.readers.gate = nil // the lane alone (TestAdmissionGate tests the gate)
+	h := a.middleware(slow)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	const n = 40
@@ -158,6 +160,80 @@ func TestAdmission(t *testing.T) {
 	}
 }
 
+// Citizens' handlers compute only as many at a time as their lane's gate
+// lets through; a member does not wait for the gate, and a handler that
+// has started its answer (a big file to a slow client) no longer holds it.
+func TestAdmissionGate(t *testing.T) {
+	release := make(chan struct{})
+	computing := make(chan struct{}, 100)
+	a := newAdmission(64, 64, 10*time.Second)
+	h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/compute": // still working out its answer
+			computing <- struct{}{}
+			<-release
+		case "/send": // answering, slowly
+			w.Write([]byte("the first part of a big file\n"))
+			w.(http.Flusher).Flush()
+			<-release
+		}
+		w.Write([]byte("ok"))
+	}))
+	srv := httptest.NewServer(asMember(h))
+	defer srv.Close()
+	client := &http.Client{Timeout: 20 * time.Second}
+	get := func(path string, hdr ...string) (*http.Response, error) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		return client.Do(req)
+	}
+	// Senders leave the gate: more of them than it has places, and a
+	// citizen's page is still served.
+	for i := 0; i < cap(a.readers.gate)+2; i++ {
+		resp, err := get("/send")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+	}
+	if resp, err := get("/meetings"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("citizen's read while files are sent: %v %v", resp, err)
+	}
+	// Computing citizens fill the gate; a member is served meanwhile, and
+	// the citizens waiting behind the gate are served after.
+	var wg sync.WaitGroup
+	codes := make(chan int, 100)
+	for i := 0; i < cap(a.readers.gate)+3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := get("/compute")
+			if err != nil {
+				codes <- -1
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for i := 0; i < cap(a.readers.gate); i++ {
+		<-computing
+	}
+	if resp, err := get("/meetings", "X-Member", "1"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("member while the citizens' gate is full: %v %v", resp, err)
+	}
+	close(release)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Errorf("a citizen waiting for the gate got %d", c)
+		}
+	}
+}
+
 // Each crowd has its own budget: with the slots of anonymous writes
 // (sign-ins) taken, citizens' reads are served; with every citizen's slot
 // and queue place taken too, a signed-in member is still served.
@@ -169,23 +245,16 @@ func TestAdmissionLanes(t *testing.T) {
 			<-started
 		}
 	}
-	h := newAdmission(4, 4, 200*time.Millisecond).middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a := newAdmission(4, 4, 200*time.Millisecond)
+	a.readers.gate, a.writers.gate = nil, nil // the lanes alone (TestAdmissionGate tests the gates)
+	h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			started <- struct{}{}
 			<-release
 		}
 		w.Write([]byte("ok"))
 	}))
-	// What authenticate would have verified.
-	member := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Member") != "" {
-				r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	srv := httptest.NewServer(member(h))
+	srv := httptest.NewServer(asMember(h))
 	defer srv.Close()
 	defer close(release)
 	do := func(method, path string, hdr ...string) int {
@@ -217,4 +286,15 @@ func TestAdmissionLanes(t *testing.T) {
 	if got := do("GET", "/meetings", "X-Member", "1"); got != 200 {
 		t.Errorf("member with the other lanes full: %d", got)
 	}
+}
+
+// asMember makes a request with an X-Member header a signed-in member's,
+// as authenticate would have verified it.
+func asMember(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Member") != "" {
+			r = r.WithContext(request.WithViewer(r.Context(), access.Viewer{AccountID: 7, Role: access.RoleMember}, false))
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -310,61 +310,35 @@ func TestLiveSecretVoteLeavesNoTrace(t *testing.T) {
 	choiceWord := regexp.MustCompile(`(?i)\b(yes|no|abstain|ja|nein|enthaltung)\b`)
 
 	// The database: every row of every table.
-	for _, table := range column[string](t, e.db, `SELECT name FROM sqlite_master WHERE type = 'table'`) {
-		rows, err := e.db.Query(`SELECT * FROM "` + table + `"`)
-		must(t, err)
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			must(t, rows.Scan(ptrs...))
-			var text []string
-			ints := map[int64]bool{}
-			for _, v := range vals {
-				switch v := v.(type) {
-				case int64:
-					ints[v] = true
-				case string:
-					text = append(text, v)
-				case []byte:
-					text = append(text, string(v))
-				}
-			}
-			row := strings.Join(text, "\x00")
-			if !choiceWord.MatchString(row) {
+	for _, table := range dbtest.Tables(t, e.db) {
+		for _, row := range dbtest.Rows(t, e.db, table) {
+			text := row.Text()
+			if !choiceWord.MatchString(text) {
 				continue
 			}
 			// A row that speaks of a choice must be one of the places
 			// that hold a result, which name no voter: the result
 			// (counts, no roll call), the office's audit entries of the
 			// vote, the item's result in words.
-			col := map[string]any{}
-			for i, c := range cols {
-				col[c] = vals[i]
-			}
-			switch {
-			case table == "live_results" && col["named"] == "[]":
-			case table == "audit_log" && col["account_id"] == e.account["clerk"] && (col["action"] == "vote.open" || col["action"] == "vote.close"):
+			switch action := row.Get("action"); {
+			case table == "live_results" && row.Get("named") == "[]":
+			case table == "audit_log" && row.Get("account_id") == e.account["clerk"] && (action == "vote.open" || action == "vote.close"):
 			case table == "agenda_items":
 			default:
-				t.Errorf("table %s holds a choice outside a result: %v", table, vals)
+				t.Errorf("table %s holds a choice outside a result: %v", table, row.Vals)
 			}
 			for who, vo := range voters {
 				for _, n := range vo.texts {
-					if strings.Contains(row, n) {
-						t.Errorf("table %s links %s (%q) with a choice: %v", table, who, n, vals)
+					if strings.Contains(text, n) {
+						t.Errorf("table %s links %s (%q) with a choice: %v", table, who, n, row.Vals)
 					}
 				}
 				// A voter's person id in a row of the vote's tables.
-				if strings.HasPrefix(table, "live_") && ints[vo.ids[0]] {
-					t.Errorf("table %s links person %d with a choice: %v", table, vo.ids[0], vals)
+				if strings.HasPrefix(table, "live_") && row.Ints()[vo.ids[0]] {
+					t.Errorf("table %s links person %d with a choice: %v", table, vo.ids[0], row.Vals)
 				}
 			}
 		}
-		rows.Close()
 	}
 	// Who voted is recorded without order: the rows come in the order
 	// of the persons, not of the ballots.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/accounts"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -76,51 +77,72 @@ func TestResolveClient(t *testing.T) {
 // Wrong passwords slow down one name from one address, with doubling
 // waits; an address has a budget across names; an IPv6 client counts by
 // its /64.
+//
+// The same policy holds with the counts in memory and in the database
+// (where several app servers share them): a second throttle on the same
+// database sees the first one's counts.
 func TestSignInThrottle(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		testSignInThrottle(t, func(now func() time.Time) (*signInThrottle, *signInThrottle) {
+			th := newSignInThrottle(now)
+			return th, th
+		})
+	})
+	t.Run("database", func(t *testing.T) {
+		s := fuzzServer(t)
+		testSignInThrottle(t, func(now func() time.Time) (*signInThrottle, *signInThrottle) {
+			st := accounts.NewStore(s.cfg.DB, now)
+			return newSharedSignInThrottle(st, now), newSharedSignInThrottle(st, now)
+		})
+	})
+}
+
+func testSignInThrottle(t *testing.T, two func(now func() time.Time) (*signInThrottle, *signInThrottle)) {
+	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	th := newSignInThrottle(func() time.Time { return now })
+	th, other := two(func() time.Time { return now })
 	for i := 0; i < 5; i++ {
-		if d := th.Wait("Anna", "192.0.2.1"); d != 0 {
+		if d := th.Wait(ctx, "Anna", "192.0.2.1"); d != 0 {
 			t.Fatalf("attempt %d: wait %v", i+1, d)
 		}
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
 	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
-		if d := th.Wait("ANNA", "192.0.2.1"); d != want {
+		if d := th.Wait(ctx, "ANNA", "192.0.2.1"); d != want {
 			t.Fatalf("wait %v, want %v", d, want)
 		}
-		if d := th.Wait("anna", "192.0.2.2"); d != 0 {
+		if d := th.Wait(ctx, "anna", "192.0.2.2"); d != 0 {
 			t.Fatalf("another address waits %v", d)
 		}
-		if d := th.Wait("bernd", "192.0.2.1"); d != 0 {
+		if d := th.Wait(ctx, "bernd", "192.0.2.1"); d != 0 {
 			t.Fatalf("another name waits %v", d)
 		}
 		now = now.Add(want)
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
 	for i := 0; i < 20; i++ {
-		th.Fail("anna", "192.0.2.1")
+		other.Fail(ctx, "anna", "192.0.2.1")
 	}
-	if d := th.Wait("anna", "192.0.2.1"); d != 15*time.Minute {
+	if d := th.Wait(ctx, "anna", "192.0.2.1"); d != 15*time.Minute {
 		t.Errorf("wait after many failures %v, want the cap of 15 min", d)
 	}
-	th.Succeed("anna", "192.0.2.1")
-	if d := th.Wait("anna", "192.0.2.1"); d != 0 {
+	other.Succeed(ctx, "anna", "192.0.2.1")
+	if d := th.Wait(ctx, "anna", "192.0.2.1"); d != 0 {
 		t.Errorf("wait after success %v", d)
 	}
 
 	// Fifty wrong passwords from one IPv6 /64, across names.
 	for i := 0; i < 50; i++ {
-		th.Fail("name"+strings.Repeat("x", i), "2001:db8::"+strings.Repeat("1", 1+i%4))
+		other.Fail(ctx, "name"+strings.Repeat("x", i), "2001:db8::"+strings.Repeat("1", 1+i%4))
 	}
-	if d := th.Wait("carla", "2001:db8::ffff"); d <= 0 || d > 15*time.Minute {
+	if d := th.Wait(ctx, "carla", "2001:db8::ffff"); d <= 0 || d > 15*time.Minute {
 		t.Errorf("address budget: wait %v", d)
 	}
-	if d := th.Wait("carla", "2001:db8:0:1::1"); d != 0 {
+	if d := th.Wait(ctx, "carla", "2001:db8:0:1::1"); d != 0 {
 		t.Errorf("the next /64 waits %v", d)
 	}
 	now = now.Add(16 * time.Minute)
-	if d := th.Wait("carla", "2001:db8::ffff"); d != 0 {
+	if d := th.Wait(ctx, "carla", "2001:db8::ffff"); d != 0 {
 		t.Errorf("address budget after the window: wait %v", d)
 	}
 }
@@ -192,5 +214,64 @@ func TestSignInFromAnotherAddress(t *testing.T) {
 	now = now.Add(time.Second)
 	if resp := post(attacker, "ein gutes Passwort"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the wait: %d", resp.StatusCode)
+	}
+}
+
+// A server told of every commit (several app servers on PostgreSQL)
+// answers the cache's generation from memory while in step; a notice
+// takes it out of step at once, so that requests read the feed
+// themselves until the read the notice started has come back.
+func TestGenerationFollowsNotices(t *testing.T) {
+	s := fuzzServer(t)
+	db := s.cfg.DB
+	ctx := context.Background()
+	g := newGeneration(db)
+	g.follow = true
+	add := func() {
+		t.Helper()
+		if _, err := db.Exec(`INSERT INTO changes (kind, object_id) VALUES ('document', 1)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := func() int64 {
+		n, err := g.readFeed(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	inStep := func() {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !g.inStep.Load(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("not in step 5 s after a notice")
+			}
+		}
+	}
+	if n, _ := g.read(ctx); n != newest() || g.inStep.Load() {
+		t.Fatalf("before any notice: %d, in step %v; want the feed read each time", n, g.inStep.Load())
+	}
+	g.changed() // the listener connected
+	inStep()
+	add()
+	if n, _ := g.read(ctx); n == newest() {
+		t.Fatalf("a commit not yet notified is seen: the generation was read, not taken from memory")
+	}
+	g.changed()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("right after a notice: %d, want the feed's %d", n, newest())
+	}
+	inStep()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("in step after the notice: %d, want %d", n, newest())
+	}
+	// Notices while a sync runs: it ends in step with the last.
+	for range 20 {
+		add()
+		g.changed()
+	}
+	inStep()
+	if n, _ := g.read(ctx); n != newest() {
+		t.Errorf("after twenty notices: %d, want %d", n, newest())
 	}
 }

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ratsmappe/ratsmappe/accounts"
 )
 
 // limiter counts failures per key (an account name, a client address) in a
@@ -84,40 +87,84 @@ func (l *limiter) prune(key string, now time.Time) []time.Time {
 //
 // The right password from another address signs in at once, however
 // throttled one address is.
+//
+// With a Store the counts are in the database (package accounts), so that
+// several app servers behind one balancer count a guesser's attempts
+// together; without one (tests of the policy) in memory.
 type signInThrottle struct {
 	pairs *backoff
 	addrs *limiter
+	db    *accounts.Store
+	now   func() time.Time
 }
+
+const (
+	signInFree        = 5
+	signInFirstWait   = time.Second
+	signInMaxWait     = 15 * time.Minute
+	signInForget      = time.Hour
+	signInAddressMax  = 50
+	signInAddressSpan = 15 * time.Minute
+)
 
 func newSignInThrottle(now func() time.Time) *signInThrottle {
 	return &signInThrottle{
-		pairs: &backoff{free: 5, first: time.Second, max: 15 * time.Minute, forget: time.Hour, now: now, keys: map[string]strikes{}},
-		addrs: newLimiter(50, 15*time.Minute, now),
+		pairs: &backoff{free: signInFree, first: signInFirstWait, max: signInMaxWait, forget: signInForget, now: now, keys: map[string]strikes{}},
+		addrs: newLimiter(signInAddressMax, signInAddressSpan, now),
+		now:   now,
 	}
 }
 
+// newSharedSignInThrottle is the throttle with its counts in db.
+func newSharedSignInThrottle(db *accounts.Store, now func() time.Time) *signInThrottle {
+	t := newSignInThrottle(now)
+	t.db = db
+	return t
+}
+
 // Wait returns how long name from addr must wait before its next attempt
-// (0: it may try now).
-func (t *signInThrottle) Wait(name, addr string) time.Duration {
+// (0: it may try now). If the database cannot be read, it does not hold
+// anyone back: the password check that follows needs the database too.
+func (t *signInThrottle) Wait(ctx context.Context, name, addr string) time.Duration {
 	a := addressKey(addr)
-	d := t.pairs.Wait(pairKey(name, a))
-	if ok, wait := t.addrs.Allowed(a); !ok {
-		d = max(d, wait)
+	if t.db == nil {
+		d := t.pairs.Wait(pairKey(name, a))
+		if ok, wait := t.addrs.Allowed(a); !ok {
+			d = max(d, wait)
+		}
+		return d
+	}
+	now := t.now()
+	var d time.Duration
+	if n, last, err := t.db.SignInStrikes(ctx, pairKey(name, a)); err == nil && now.Sub(last) < signInForget {
+		d = backoffWait(n, last, now, signInFree, signInFirstWait, signInMaxWait)
+	}
+	if n, oldest, err := t.db.AddressFailures(ctx, a, now.Add(-signInAddressSpan)); err == nil && n >= signInAddressMax {
+		d = max(d, oldest.Add(signInAddressSpan).Sub(now))
 	}
 	return d
 }
 
 // Fail records a wrong password for name from addr.
-func (t *signInThrottle) Fail(name, addr string) {
+func (t *signInThrottle) Fail(ctx context.Context, name, addr string) error {
 	a := addressKey(addr)
-	t.pairs.Fail(pairKey(name, a))
-	t.addrs.Fail(a)
+	if t.db == nil {
+		t.pairs.Fail(pairKey(name, a))
+		t.addrs.Fail(a)
+		return nil
+	}
+	return t.db.AddSignInStrike(ctx, pairKey(name, a), a, t.now(), signInForget)
 }
 
 // Succeed forgets the wrong passwords for name from addr (not the
 // address's budget).
-func (t *signInThrottle) Succeed(name, addr string) {
-	t.pairs.Reset(pairKey(name, addressKey(addr)))
+func (t *signInThrottle) Succeed(ctx context.Context, name, addr string) error {
+	key := pairKey(name, addressKey(addr))
+	if t.db == nil {
+		t.pairs.Reset(key)
+		return nil
+	}
+	return t.db.ClearSignInStrikes(ctx, key)
 }
 
 func pairKey(name, addrKey string) string { return strings.ToLower(name) + "\x00" + addrKey }
@@ -162,11 +209,20 @@ func (b *backoff) Wait(key string) time.Duration {
 		delete(b.keys, key)
 		return 0
 	}
-	d := b.max
-	if shift := s.n - b.free; shift < 30 && b.first<<shift < b.max {
-		d = b.first << shift
+	return backoffWait(s.n, s.last, now, b.free, b.first, b.max)
+}
+
+// backoffWait is how long a key with n failures, the last at last, waits
+// at now: nothing for the first free, then first, doubling up to most.
+func backoffWait(n int, last, now time.Time, free int, first, most time.Duration) time.Duration {
+	if n < free {
+		return 0
 	}
-	return max(0, s.last.Add(d).Sub(now))
+	d := most
+	if shift := n - free; shift < 30 && first<<shift < most {
+		d = first << shift
+	}
+	return max(0, last.Add(d).Sub(now))
 }
 
 // Fail records a failure of key.

@@ -250,3 +250,22 @@ func TestSearchOrder(t *testing.T) {
 		}
 	}
 }
+
+// statusSearcher is a fake whose index is being rebuilt and lags.
+type statusSearcher struct{ fakeSearcher }
+
+func (s *statusSearcher) Status(context.Context) (bool, int, error) { return false, 3, nil }
+
+// /readyz says whether the search index answers and how far it lags,
+// without taking the server out of service.
+func TestReadyzSearch(t *testing.T) {
+	srv := newSearchServer(t, &statusSearcher{})
+	resp, err := http.Get(srv.URL + "/readyz")
+	must(t, err)
+	defer resp.Body.Close()
+	var got map[string]string
+	must(t, json.NewDecoder(resp.Body).Decode(&got))
+	if resp.StatusCode != 200 || got["search"] != "rebuilding" || got["search_lag"] != "3" {
+		t.Errorf("readyz: %d %v", resp.StatusCode, got)
+	}
+}

@@ -110,6 +110,11 @@ type Config struct {
 	// streams open at a time (default 10000).
 	Live             *live.Store
 	MaxLiveFollowers int
+	// ChangesNotified says that the server is told of every commit to
+	// the changes feed (Server.FeedChanged, Server.FeedMissed, from a
+	// listener on changes.Channel): the public cache then keeps its
+	// generation in memory instead of reading it on every request.
+	ChangesNotified bool
 }
 
 // OParlConfig is what the OParl API says about the body that the
@@ -201,7 +206,7 @@ func NewServer(cfg Config) (*Server, error) {
 		rand.Read(key)
 	}
 	s.csrf = newCSRF(key, request.Secure)
-	s.signIns = newSignInThrottle(time.Now)
+	s.signIns = newSharedSignInThrottle(cfg.Accounts, time.Now)
 	s.known = newKnownTokens(time.Now)
 	s.verify = newLane(16, 256, 3*time.Second)
 
@@ -278,11 +283,37 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	} else {
 		check["blobs"] = "ok"
 	}
+	// A search index that reports its state (the indexer, with an index
+	// of this server's own or a shared one) says whether it answers and
+	// how many documents it lags behind the database. It does not make
+	// the server unready: everything but search works without it, and
+	// search answers "temporarily unavailable" rather than wrongly.
+	if st, ok := s.cfg.Search.(searchStatus); ok {
+		ready, lag, err := st.Status(ctx)
+		switch {
+		case err != nil:
+			check["search"] = "unavailable"
+			s.log.Error("readyz: search", "err", err)
+		case !ready:
+			check["search"] = "rebuilding"
+		default:
+			check["search"] = "ok"
+		}
+		if err == nil {
+			check["search_lag"] = strconv.Itoa(lag)
+		}
+	}
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusServiceUnavailable
 	}
 	render.JSON(w, status, check)
+}
+
+// searchStatus is a Searcher that reports its index's state
+// (indexer.Indexer).
+type searchStatus interface {
+	Status(ctx context.Context) (ready bool, lag int, err error)
 }
 
 // handleVersionFile serves the sanitized PDF of one version, with range

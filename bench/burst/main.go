@@ -19,7 +19,12 @@
 //
 // The load generator shares the machine's cores with the server: on a
 // small machine it is the generator that limits the offered load at 10×;
-// the table shows offered and actually sent rates.
+// the table shows offered and actually sent rates. The citizens' flood
+// runs in a child process of its own at a lower priority (nice 10), as
+// clients on other machines would not take the server's CPU; the
+// members' devices stay in this process at normal priority, so that
+// their latencies are not the generator's own waiting. Each row says how
+// much CPU the flood took and the machine's load average.
 package main
 
 import (
@@ -32,11 +37,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
@@ -47,6 +55,10 @@ type account struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-flood" {
+		floodMain(os.Args[2:])
+		return
+	}
 	step := flag.Duration("step", 3*time.Second, "duration of each ramp step")
 	phase := flag.Duration("phase", 10*time.Second, "duration of each burst phase")
 	devices := flag.Int("devices", 8, "devices per member account syncing the packet (the demo has few member accounts)")
@@ -95,19 +107,17 @@ func main() {
 	} else {
 		search = "/search?q=Haushalt"
 	}
-	mix := citizenMix(client, base, pub, search)
+	flooder := &flood{base: base, meeting: pub, search: search}
 
 	fmt.Printf("publication burst, demo council, loopback, %d cores (shared with the load generator)\n\n", runtime.NumCPU())
 	fmt.Println("1. sustainable load: citizens arriving open-loop at a rising rate, until p99 >", *maxP99, "or anything but 200/304")
-	fmt.Printf("%10s %10s %9s %9s %8s %6s %6s %9s\n", "offered/s", "answered/s", "p50", "p99", "429", "5xx", "errors", "not sent")
+	fmt.Printf("%10s %10s %9s %9s %8s %6s %6s %9s %10s %6s\n", "offered/s", "answered/s", "p50", "p99", "429", "5xx", "errors", "not sent", "flood CPU", "load")
 	var best *stats
 	bestRate := 0.0
 	retried := false
 	for rate := *start; rate <= 100000; rate = math.Round(rate * 1.5) {
-		ctx, cancel := context.WithTimeout(context.Background(), *step)
-		s := openLoop(ctx, client, mix, rate)
-		cancel()
-		fmt.Printf("%10.0f %10.0f %9s %9s %8d %6d %6d %9d\n", rate, s.rps(), s.pct(50), s.pct(99), s.codes[429], s.status5xx(), s.errs, s.notSent)
+		s := flooder.run(rate, *step)
+		fmt.Printf("%10.0f %10.0f %9s %9s %8d %6d %6d %9d %9.1fs %6s\n", rate, s.rps(), s.pct(50), s.pct(99), s.codes[429], s.status5xx(), s.errs, s.notSent, s.cpu.Seconds(), loadAvg())
 		if s.pct(99) > *maxP99 || s.codes[429] > 0 || s.status5xx() > 0 || s.errs > 0 || s.other() > 0 || s.notSent > 0 || s.rps() < 0.9*rate {
 			// Once more: on a shared machine another job's burst can
 			// spoil one step.
@@ -140,14 +150,15 @@ func main() {
 	if resp.StatusCode != 200 {
 		check(fmt.Errorf("publish meeting %d: %d", draft, resp.StatusCode))
 	}
-	mix = citizenMix(client, base, draft, search)
+	flooder.meeting = draft
 	time.Sleep(time.Second)
 	fmt.Printf("2. meeting %d published; citizens arrive open-loop, %d member accounts × %d devices sync the packet\n", draft, len(members), *devices)
-	fmt.Printf("%-22s %10s %10s %9s %9s %7s %6s %6s %8s %9s\n", "phase", "offered/s", "answered/s", "p50", "p99", "429 %", "5xx", "errors", "other", "not sent")
+	fmt.Printf("%-22s %10s %10s %9s %9s %7s %6s %6s %8s %9s %10s %6s\n", "phase", "offered/s", "answered/s", "p50", "p99", "429 %", "5xx", "errors", "other", "not sent", "flood CPU", "load")
 	crashes := 0
 	for _, f := range []float64{1, 10} {
 		ctx, cancel := context.WithTimeout(context.Background(), *phase)
 		msync := &stats{codes: map[int]int{}}
+		cpu0 := selfCPU()
 		var wg sync.WaitGroup
 		for _, m := range members {
 			for d := 0; d < *devices; d++ {
@@ -158,12 +169,12 @@ func main() {
 				}()
 			}
 		}
-		s := openLoop(ctx, client, mix, f*sustainable)
+		s := flooder.run(f*sustainable, *phase)
 		cancel()
 		wg.Wait()
 		name := fmt.Sprintf("citizens %.0f×", f)
-		fmt.Printf("%-22s %10.0f %10.0f %9s %9s %6.1f%% %6d %6d %8d %9d\n", name, f*sustainable, s.rps(), s.pct(50), s.pct(99), s.share(429), s.status5xx(), s.errs, s.other(), s.notSent)
-		fmt.Printf("%-22s %10s %10.1f %9s %9s %6.1f%% %6d %6d %8d\n", "  members' packets", "", msync.rps(), msync.pct(50), msync.pct(99), msync.share(429), msync.status5xx(), msync.errs, msync.other())
+		fmt.Printf("%-22s %10.0f %10.0f %9s %9s %6.1f%% %6d %6d %8d %9d %9.1fs %6s\n", name, f*sustainable, s.rps(), s.pct(50), s.pct(99), s.share(429), s.status5xx(), s.errs, s.other(), s.notSent, s.cpu.Seconds(), loadAvg())
+		fmt.Printf("%-22s %10s %10.1f %9s %9s %6.1f%% %6d %6d %8d %9s %9.1fs\n", "  members' packets", "", msync.rps(), msync.pct(50), msync.pct(99), msync.share(429), msync.status5xx(), msync.errs, msync.other(), "", (selfCPU() - cpu0).Seconds())
 		if s.missingRetryAfter+msync.missingRetryAfter > 0 {
 			fmt.Printf("  %d answers 429 without Retry-After\n", s.missingRetryAfter+msync.missingRetryAfter)
 		}
@@ -221,6 +232,7 @@ type stats struct {
 	mu                sync.Mutex
 	start, end        time.Time
 	lat               []time.Duration
+	cpu               time.Duration // the generator's CPU time (user + system)
 	codes             map[int]int
 	errs              int
 	notSent           int // arrivals the generator could not send (too many in flight)
@@ -317,11 +329,12 @@ var baseURL string
 func c0(path string) string { return baseURL + path }
 
 // openLoop starts citizens' requests at rate per second until ctx ends,
-// each without waiting for the others (at most 8192 in flight; arrivals
-// beyond are counted as errors of the generator).
+// each without waiting for the others (at most 2048 in flight, each a
+// goroutine over a kept-alive connection; arrivals beyond are counted as
+// not sent).
 func openLoop(ctx context.Context, c *http.Client, mix func() request, rate float64) *stats {
 	s := &stats{codes: map[int]int{}, start: time.Now()}
-	sem := make(chan struct{}, 8192)
+	sem := make(chan struct{}, maxInFlight)
 	var wg sync.WaitGroup
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
@@ -458,4 +471,95 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// maxInFlight bounds the flood's requests in flight (and so its
+// goroutines and connections).
+const maxInFlight = 2048
+
+// flood runs the citizens' open-loop load in a child process (this
+// program with -flood) at nice 10.
+type flood struct {
+	base    string
+	meeting int64
+	search  string
+}
+
+// floodResult is what the child prints: its raw figures.
+type floodResult struct {
+	Lat               []time.Duration
+	Codes             map[int]int
+	Errs, NotSent     int
+	MissingRetryAfter int
+	Elapsed           time.Duration
+}
+
+// run offers rate requests per second for d and returns the figures,
+// with the child's CPU time.
+func (f *flood) run(rate float64, d time.Duration) *stats {
+	exe, err := os.Executable()
+	check(err)
+	cmd := exec.Command(exe, "-flood", f.base, strconv.FormatInt(f.meeting, 10), f.search, strconv.FormatFloat(rate, 'f', -1, 64), d.String())
+	cmd.Stderr = os.Stderr
+	var out strings.Builder
+	cmd.Stdout = &out
+	check(cmd.Start())
+	// Below the server and the members' devices: clients elsewhere
+	// would not take the server's CPU.
+	syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
+	check(cmd.Wait())
+	var r floodResult
+	check(json.Unmarshal([]byte(out.String()), &r))
+	s := &stats{codes: r.Codes, lat: r.Lat, errs: r.Errs, notSent: r.NotSent, missingRetryAfter: r.MissingRetryAfter}
+	s.end = s.start.Add(r.Elapsed)
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.cpu = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
+	}
+	return s
+}
+
+// floodMain is the child: -flood BASE MEETING SEARCH RATE DURATION.
+func floodMain(args []string) {
+	if len(args) != 5 {
+		check(fmt.Errorf("-flood BASE MEETING SEARCH RATE DURATION"))
+	}
+	base := args[0]
+	baseURL = base
+	meeting, err := strconv.ParseInt(args[1], 10, 64)
+	check(err)
+	rate, err := strconv.ParseFloat(args[3], 64)
+	check(err)
+	d, err := time.ParseDuration(args[4])
+	check(err)
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: maxInFlight, MaxIdleConnsPerHost: maxInFlight, IdleConnTimeout: time.Minute}}
+	mix := citizenMix(client, base, meeting, args[2])
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	s := openLoop(ctx, client, mix, rate)
+	check(json.NewEncoder(os.Stdout).Encode(floodResult{
+		Lat: s.lat, Codes: s.codes, Errs: s.errs, NotSent: s.notSent,
+		MissingRetryAfter: s.missingRetryAfter, Elapsed: s.end.Sub(s.start),
+	}))
+}
+
+// loadAvg returns the machine's one-minute load average.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// selfCPU returns this process's CPU time so far (the members' devices).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
 }

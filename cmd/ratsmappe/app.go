@@ -29,6 +29,10 @@ var errUsage = errors.New("usage")
 
 // Config is what every command that touches the data needs.
 type Config struct {
+	// prestart is how many PDF workers to start at once, before the
+	// first file (doc add: all; serve: one).
+	prestart int
+
 	Data     string
 	Database string // "" for SQLite in Data, or a postgres:// URL
 	Blobs    string // "fs" or "s3"; "" picks s3 when an S3 endpoint is set
@@ -127,32 +131,8 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	a := &App{cfg: cfg, Log: log, observe: observe}
-	db, err := openDatabase(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	a.DB = db
-	// Every package's migrations, in one ordered list.
-	if err := schema.Migrate(ctx, db); err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.Sessions = sessions.NewStore(db, nil)
-	a.Accounts = accounts.NewStore(db, nil)
-	// A database from before the publication ledger gets its public state
-	// recorded once; afterwards this reads one row.
-	if err := a.Sessions.SeedLedger(ctx); err != nil {
-		a.Close()
-		return nil, err
-	}
-	blobs, err := openBlobs(ctx, cfg)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
 	exe, err := os.Executable()
 	if err != nil {
-		a.Close()
 		return nil, fmt.Errorf("find own executable for the PDF workers: %w", err)
 	}
 	workers := cfg.PDFWorkers
@@ -181,6 +161,32 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, err
 	}
 	a.Pool = pool
+	// Workers start while the database opens and migrates.
+	pool.Prestart(cfg.prestart)
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.DB = db
+	// Every package's migrations, in one ordered list.
+	if err := schema.Migrate(ctx, db); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Sessions = sessions.NewStore(db, nil)
+	a.Accounts = accounts.NewStore(db, nil)
+	// A database from before the publication ledger gets its public state
+	// recorded once; afterwards this reads one row.
+	if err := a.Sessions.SeedLedger(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Docs = documents.NewService(documents.ServiceConfig{
 		Store:    documents.NewStore(db),
 		Blobs:    blobs,

@@ -23,7 +23,8 @@ import (
 )
 
 // A backup is a directory: ratsmappe.db (a consistent SQLite snapshot made
-// with VACUUM INTO while the server may keep running), blobs/ (every blob
+// with VACUUM INTO while the server may keep running; for PostgreSQL see
+// backup_postgres.go), blobs/ (every blob
 // a version refers to, in the directory store's layout, each verified by
 // its SHA-256 on the way in) and manifest.json (what is in it, with the
 // database's SHA-256), written last — a backup without a manifest is
@@ -31,6 +32,7 @@ import (
 
 type manifest struct {
 	Created    time.Time   `json:"created"`
+	Format     string      `json:"format,omitempty"` // "" (an SQLite file) or formatPostgres
 	Database   string      `json:"database_sha256"`
 	Documents  int         `json:"documents"`
 	Versions   int         `json:"versions"`
@@ -50,7 +52,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if err := sqliteOnly(cfg, "backup"); err != nil {
+	d, err := databaseDialect(cfg.Database)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -60,6 +63,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dir := fs.Arg(0)
 	if err := emptyDir(dir); err != nil {
 		return err
+	}
+	if d == sqldb.Postgres {
+		return backupPostgres(ctx, cfg, dir, stdout, stderr)
 	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
 	if err != nil {
@@ -83,6 +89,14 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	snap.Close()
+	return finishBackup(ctx, app, cfg, dir, dbFile, keys, &m, stdout, stderr)
+}
+
+// finishBackup copies the blobs of keys and the Web Push key into the
+// backup in dir, and writes its manifest m (for the database file
+// dbFile) last.
+func finishBackup(ctx context.Context, app *App, cfg Config, dir, dbFile string, keys []string, m *manifest, stdout, stderr io.Writer) error {
 	out, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		return err
@@ -98,7 +112,6 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stderr, "\rBlobs: %d/%d", i+1, len(keys))
 		}
 	}
-	snap.Close()
 	if err := copySecret(filepath.Join(cfg.Data, webpush.KeyFile), filepath.Join(dir, webpush.KeyFile)); err != nil {
 		return err
 	}
@@ -119,7 +132,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if err := sqliteOnly(cfg, "restore"); err != nil {
+	d, err := databaseDialect(cfg.Database)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -135,17 +149,31 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	if sum, err := fileSHA256(filepath.Join(dir, "ratsmappe.db")); err != nil || sum != m.Database {
+	dbFile := filepath.Join(dir, "ratsmappe.db")
+	if m.Format == formatPostgres {
+		dbFile = filepath.Join(dir, pgDumpFile)
+	}
+	if sum, err := fileSHA256(dbFile); err != nil || sum != m.Database {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "the backup's database does not match its manifest; it is damaged")
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Data, "ratsmappe.db")); err == nil {
-		return ratsmappe.Errorf(ratsmappe.ECONFLICT, "%s already holds a database; restore only into an empty data directory", cfg.Data)
+	if (m.Format == formatPostgres) != (d == sqldb.Postgres) {
+		return ratsmappe.Errorf(ratsmappe.EINVALID,
+			"this backup is of a %s database; restore it into one (for the other kind, restore it and move it with ratsmappe db copy)", m.format())
 	}
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return err
 	}
-	if err := copyFile(filepath.Join(dir, "ratsmappe.db"), filepath.Join(cfg.Data, "ratsmappe.db")); err != nil {
-		return err
+	if d == sqldb.Postgres {
+		if err := restorePostgres(ctx, cfg, dbFile, stderr); err != nil {
+			return err
+		}
+	} else {
+		if _, err := os.Stat(filepath.Join(cfg.Data, "ratsmappe.db")); err == nil {
+			return ratsmappe.Errorf(ratsmappe.ECONFLICT, "%s already holds a database; restore only into an empty data directory", cfg.Data)
+		}
+		if err := copyFile(dbFile, filepath.Join(cfg.Data, "ratsmappe.db")); err != nil {
+			return err
+		}
 	}
 	// The Web Push key: without it every device's subscription breaks.
 	if err := copySecret(filepath.Join(dir, webpush.KeyFile), filepath.Join(cfg.Data, webpush.KeyFile)); err != nil {
@@ -180,7 +208,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // referencedBlobs returns every blob key a version refers to, sorted.
-func referencedBlobs(ctx context.Context, db *sql.DB) ([]string, error) {
+func referencedBlobs(ctx context.Context, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT sha256 FROM versions UNION SELECT original_sha256 FROM versions ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list blobs: %w", err)
@@ -269,16 +299,6 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// sqliteOnly refuses what works on the SQLite file only, with a
-// PostgreSQL database: backup and restore snapshot and copy that file.
-func sqliteOnly(cfg Config, what string) error {
-	if d, err := databaseDialect(cfg.Database); err != nil || d == sqldb.SQLite {
-		return err
-	}
-	return ratsmappe.Errorf(ratsmappe.EUNSUPPORTED,
-		"%s works with the SQLite database only so far; for PostgreSQL, use pg_dump together with a copy of the blob store", what)
 }
 
 // copySecret copies the key file from to to, readable by the owner only;

@@ -3,6 +3,8 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,24 +23,33 @@ func (c *cli) fail(args ...string) string {
 	return stderr.String()
 }
 
-// Every subcommand honours --database. Until every package's tables run
-// on PostgreSQL, a PostgreSQL database is refused before anything is
-// created in it, naming what is missing; backup and restore, which copy
-// the SQLite file, say that they do not work with it.
+// Every subcommand honours --database: a PostgreSQL database is migrated
+// and used, and backed up with pg_dump.
 func TestDatabaseFlag(t *testing.T) {
 	c := newCLI(t)
 	url := pgtest.URL(t)
-	out := c.fail("doc", "list", "--database", url)
-	if !strings.Contains(out, "postgres") || !strings.Contains(out, "indexer") {
-		t.Errorf("doc list on PostgreSQL: stderr %q, want the packages without PostgreSQL migrations", out)
+	c.run("doc", "list", "--database", url)
+	// The embedded search index of this data directory follows the
+	// shared database's changes with a name of its own, kept.
+	c.run("reindex", "--database", url)
+	name, err := os.ReadFile(filepath.Join(c.data, "search.consumer"))
+	if err != nil || !strings.HasPrefix(string(name), "search/") {
+		t.Errorf("the index's name: %q, %v", name, err)
+	}
+	c.run("reindex", "--database", url)
+	if again, _ := os.ReadFile(filepath.Join(c.data, "search.consumer")); string(again) != string(name) {
+		t.Errorf("the index's name changed from %q to %q", name, again)
 	}
 	c.env = append(c.env, "RATSMAPPE_DATABASE_URL="+url)
-	if out := c.fail("backup", t.TempDir()); !strings.Contains(out, "pg_dump") {
-		t.Errorf("backup on PostgreSQL: stderr %q, want a pointer to pg_dump", out)
+	// backup takes a pg_dump of it (backup_postgres_test.go has the rest).
+	dir := filepath.Join(t.TempDir(), "backup")
+	c.run("backup", dir)
+	if _, err := os.Stat(filepath.Join(dir, "ratsmappe.pgdump")); err != nil {
+		t.Errorf("backup on PostgreSQL: %v", err)
 	}
 	// A value that is no database URL is refused without being repeated:
 	// it may hold a password.
-	out = c.fail("doc", "list", "--database", "mysql://admin:geheim@db/rat")
+	out := c.fail("doc", "list", "--database", "mysql://admin:geheim@db/rat")
 	if strings.Contains(out, "geheim") || !strings.Contains(out, "postgres://") {
 		t.Errorf("unknown database: stderr %q, want the accepted forms and no password", out)
 	}

@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/scale"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
@@ -21,8 +24,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.register(fs, "warn")
 	canary := fs.String("canary", "", "put this word into every non-public item title and document, for leak tests")
 	asJSON := fs.Bool("json", false, "print what was created as JSON")
+	years := fs.Int("scale", 0, "add N years of a large city's business (3,000 meetings, 20,000 papers, 60,000 document versions a year) to the demo council, for benchmarks")
+	seed := fs.Uint64("seed", 1, "with --scale: the same seed makes the same city")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	if *years < 0 || *years > 100 {
+		return ratsmappe.Errorf(ratsmappe.EINVALID, "--scale: zwischen 1 und 100 Jahren, nicht %d (between 1 and 100 years)", *years)
 	}
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
 	if err != nil {
@@ -33,13 +41,80 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	var city *scale.Result
+	if *years > 0 {
+		if city, err = loadScale(ctx, app, res, *years, *seed, stderr); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		if city != nil {
+			return encodeJSON(stdout, struct {
+				*demo.Result
+				Scale *scale.Result `json:"scale"`
+			}{res, city})
+		}
+		return encodeJSON(stdout, res)
 	}
 	printDemo(stdout, res)
+	if city != nil {
+		printScale(stdout, city, *years)
+	}
 	return nil
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// loadScale adds years of a large city's business to the demo's body,
+// with seats in its council and first committees for the demo's members.
+func loadScale(ctx context.Context, app *App, res *demo.Result, years int, seed uint64, stderr io.Writer) (*scale.Result, error) {
+	bodies, err := app.Sessions.FindBodies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(bodies) == 0 {
+		return nil, fmt.Errorf("scale: no body")
+	}
+	var members []int64
+	for _, a := range res.Accounts {
+		if a.Role == "member" && a.PersonID != 0 {
+			members = append(members, a.PersonID)
+		}
+	}
+	var bar *progressbar.ProgressBar
+	if isTerminal(stderr) {
+		bar = progressbar.NewOptions(years*scale.MeetingsPerYear, progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("Großstadt-Sitzungen"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	} else {
+		fmt.Fprintf(stderr, "Erzeuge %d Jahr(e) einer Großstadt …\n", years)
+	}
+	city, err := scale.Generate(ctx, app.DB, scale.Options{Years: years, Seed: seed, BodyID: bodies[0].ID, Members: members, Blobs: app.Docs.Blobs(),
+		Progress: func(done, total int) {
+			if bar != nil {
+				bar.Set(done)
+			} else if done%scale.MeetingsPerYear == 0 || done == total {
+				fmt.Fprintf(stderr, "  %d von %d Sitzungen\n", done, total)
+			}
+		}})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return nil, err
+	}
+	app.Log.Info("scale loaded", slog.Int("years", years), slog.Int("meetings", city.Meetings), slog.Duration("elapsed", city.Elapsed))
+	return city, nil
+}
+
+func printScale(w io.Writer, c *scale.Result, years int) {
+	fmt.Fprintf(w, "Großstadt: %d Jahr(e) in %v erzeugt: %d Gremien, %d Personen, %d Sitzungen, %d Tagesordnungspunkte, %d Vorlagen, %d Beratungen,\n"+
+		"%d Dokumente mit %d Fassungen und %d Seiten, %d Niederschriften, %d Einträge im Veröffentlichungsprotokoll.\n\n",
+		years, c.Elapsed.Round(time.Second), c.Organizations, c.Persons, c.Meetings, c.AgendaItems, c.Papers, c.Consultations,
+		c.Documents, c.Versions, c.Pages, c.Minutes, c.LedgerRows)
 }
 
 func loadDemo(ctx context.Context, app *App, canary string, stderr io.Writer) (*demo.Result, error) {

@@ -145,6 +145,9 @@ func runDocAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *title != "" && len(files) > 1 {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "--title works only with a single file")
 	}
+	// The workers start while the database opens (as many as there are
+	// files, at most one per worker).
+	cfg.prestart = len(files)
 	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel), nil)
 	if err != nil {
 		return err

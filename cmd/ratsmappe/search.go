@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
 	"github.com/ratsmappe/ratsmappe/search/meili"
@@ -49,7 +53,37 @@ func searchOpener(cfg Config) func(ctx context.Context, fresh bool) (search.Inde
 // newIndexer returns the indexer of app's database and the configured
 // index; the caller Starts it (serve) or calls Reindex (reindex).
 func newIndexer(app *App, cfg Config) *indexer.Indexer {
-	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log})
+	consumer, err := searchConsumer(app, cfg)
+	if err != nil {
+		app.Log.Error("search index: no name of its own; servers sharing the database must use Meilisearch", "err", err)
+	}
+	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log, Consumer: consumer})
+}
+
+// searchConsumer is the name the index follows the changes feed by
+// (indexer.Config.Consumer): the shared one for Meilisearch, and for the
+// embedded index on SQLite (one server); on PostgreSQL, where several
+// servers share the database and each has an embedded index of its own,
+// a name of the data directory's own, made once and kept in
+// DATA/search.consumer.
+func searchConsumer(app *App, cfg Config) (string, error) {
+	if cfg.MeiliURL != "" || sqldb.DialectOf(app.DB) != sqldb.Postgres {
+		return "", nil
+	}
+	file := filepath.Join(cfg.Data, "search.consumer")
+	if b, err := os.ReadFile(file); err == nil && strings.HasPrefix(string(b), "search/") {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	var r [12]byte
+	rand.Read(r[:])
+	name := "search/" + hex.EncodeToString(r[:])
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(name+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return name, os.Rename(tmp, file)
 }
 
 func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mailFrom := fs.String("mail-from", envString("RATSMAPPE_MAIL_FROM", ""), `sender of the e-mails, e.g. "Ratsmappe Lindenau <ratsmappe@lindenau.example>"`)
 	pushHTTP := fs.Bool("push-allow-http", envBool("RATSMAPPE_PUSH_ALLOW_HTTP", false), "accept http:// push endpoints: only for a local test push service, never in production")
 	pushHosts := fs.String("push-hosts", envString("RATSMAPPE_PUSH_HOSTS", strings.Join(webpush.DefaultHosts, ",")), "comma-separated host names of the Web Push services the server posts to (the browsers' own by default)")
+	alertsEvery := fs.Duration("alerts-interval", envDuration("RATSMAPPE_ALERTS_INTERVAL", time.Minute), "how often citizens' e-mail alerts look for what became public")
 	grace := fs.Duration("sweep-grace", envDuration("RATSMAPPE_SWEEP_GRACE", 24*time.Hour), "age below which unreferenced blobs are kept")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -82,17 +83,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		durations.WithLabelValues(result).Observe(d.Seconds())
 	}
 
+	// The first upload after a start should not wait for a worker's
+	// start; more workers start as uploads come in at once.
+	cfg.prestart = 1
 	app, err := openApp(ctx, cfg, log, observe)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 	if *withDemo {
-		bodies, err := app.Sessions.FindBodies(ctx)
-		if err != nil {
-			return err
-		}
-		if len(bodies) == 0 {
+		// Several app servers started at once on a new database: one
+		// loads the demo, the others start without waiting for it.
+		if _, err := sqldb.Exclusive(ctx, app.DB, "demo", func(ctx context.Context) error {
+			bodies, err := app.Sessions.FindBodies(ctx)
+			if err != nil || len(bodies) > 0 {
+				return err
+			}
 			res, err := loadDemo(ctx, app, "", stderr)
 			if err != nil {
 				return err
@@ -103,6 +109,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				os.WriteFile(filepath.Join(cfg.Data, "demo-accounts.json"), b, 0o600)
 				fmt.Fprintf(stdout, "(Die Anmeldungen stehen auch in %s.)\n\n", filepath.Join(cfg.Data, "demo-accounts.json"))
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	// The search index follows the database through the changes feed; a
@@ -111,6 +120,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	searcher := newIndexer(app, cfg)
 	searcher.Start()
 	defer searcher.Close()
+	// Several app servers on one database share their keys through it.
+	if err := shareSecrets(ctx, app.DB, cfg.Data); err != nil {
+		return err
+	}
 	key, err := loadKey(cfg.Data)
 	if err != nil {
 		return err
@@ -137,7 +150,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("citizens' e-mail alerts are off: they need --public-url (RATSMAPPE_PUBLIC_URL) for their links")
 	default:
 		alertStore = alerts.NewStore(app.DB, app.Sessions, outbox, alerts.Options{BaseURL: *publicURL, Key: key, From: *mailFrom, Search: searcher, Log: log})
-		go alertStore.Run(ctx, time.Minute)
+		go alertStore.Run(ctx, *alertsEvery)
 	}
 	handler, err := web.NewServer(web.Config{
 		Documents: app.Docs,
@@ -167,10 +180,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PushKeys:       pushKeys,
 		PushPolicy:     pushPolicy,
 		Alerts:         alertStore,
+		Live:           liveStore(ctx, app, cfg, key, log), // joined to the other app servers on PostgreSQL
+		// On PostgreSQL the public cache learns of commits by notification.
+		ChangesNotified: sqldb.DialectOf(app.DB) == sqldb.Postgres,
 	})
 	if err != nil {
 		return err
 	}
+	followChanges(ctx, handler, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -322,7 +339,7 @@ func pushSubject(from, publicURL string) string {
 // loadKey returns the server's secret key from DATA/secret.key, creating
 // it on first start, so that form tokens survive a restart.
 func loadKey(data string) ([]byte, error) {
-	p := filepath.Join(data, "secret.key")
+	p := filepath.Join(data, secretKeyFile)
 	b, err := os.ReadFile(p)
 	if err == nil && len(b) >= 32 {
 		return b, nil

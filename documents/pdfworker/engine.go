@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	pdfium "github.com/klippa-app/go-pdfium"
@@ -34,6 +36,7 @@ type engine struct {
 	mem    *wasmMemory
 	pool   pdfium.Pool
 	inst   pdfium.Pdfium
+	extra  []pdfium.Pdfium // more instances, for reading one file's text in parallel
 	ocr    *ocr
 	broken bool // PDFium trapped during the current job
 }
@@ -70,8 +73,8 @@ func (e *engine) instance() (pdfium.Pdfium, error) {
 	pool, err := webassembly.Init(webassembly.Config{
 		Context:       experimental.WithMemoryAllocator(context.Background(), e.mem),
 		MinIdle:       1,
-		MaxIdle:       1,
-		MaxTotal:      1,
+		MaxIdle:       maxParallel,
+		MaxTotal:      maxParallel,
 		ReuseWorkers:  true,
 		FSConfig:      wazero.NewFSConfig(), // nothing of the host is mounted
 		RuntimeConfig: rc,
@@ -90,8 +93,12 @@ func (e *engine) instance() (pdfium.Pdfium, error) {
 	return inst, nil
 }
 
-// reset drops the PDFium instance; the next file gets a fresh one.
+// reset drops the PDFium instances; the next file gets fresh ones.
 func (e *engine) reset() {
+	for _, x := range e.extra {
+		x.Close()
+	}
+	e.extra = nil
 	if e.inst != nil {
 		e.inst.Close()
 	}
@@ -325,7 +332,7 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	} else if n != pc.PageCount {
 		return rejectf(documents.RejectDamaged, "rendition has %d pages, original %d", n, pc.PageCount)
 	}
-	pages := e.extract(inst, doc.Document, pc.PageCount)
+	pages := e.extract(inst, doc.Document, pc.PageCount, e.helpers(j, &data, pc.PageCount))
 	if e.broken {
 		return rejectf(documents.RejectCrashed, "PDFium trapped while extracting text")
 	}
@@ -392,34 +399,132 @@ func (e *engine) pageCount(inst pdfium.Pdfium, path string) (int, error) {
 	return pc.PageCount, nil
 }
 
-// extract reads the sizes and texts of the n pages of doc. It stops at a
-// trap (e.broken).
-func (e *engine) extract(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int) []documents.Page {
+const (
+	// maxParallel is the most PDFium instances a worker reads one file's
+	// text with.
+	maxParallel = 2
+	// parallelMinPages is the fewest pages worth a second instance: it
+	// opens the file again (parsing its cross-reference table), which a
+	// short file does not win back.
+	parallelMinPages = 16
+	// parallelMaxSize is the largest file read by more than one instance:
+	// each holds a copy of the file and its own page caches in its
+	// linear memory, and both together must stay well within the
+	// worker's memory cap.
+	parallelMaxSize = 32 << 20
+)
+
+// helper is one more PDFium instance with the file open.
+type helper struct {
+	inst pdfium.Pdfium
+	doc  references.FPDF_DOCUMENT
+}
+
+// helpers opens the file in the instances beyond the first that job j may
+// use (see job.Parallel), starting them on first use. A helper that does
+// not start or open the file is simply not used: the first instance reads
+// every page then.
+func (e *engine) helpers(j job, data *[]byte, pages int) []helper {
+	want := min(j.Parallel, maxParallel) - 1
+	if want <= 0 || pages < parallelMinPages || len(*data) > parallelMaxSize {
+		return nil
+	}
+	var hs []helper
+	for i := 0; i < want; i++ {
+		if i == len(e.extra) {
+			// From the compiled module already in memory: it needs no
+			// file and nothing the sandbox denies.
+			x, err := e.pool.GetInstance(10 * time.Second)
+			if err != nil {
+				e.cfg.Log.Debug("no second PDFium instance", "err", err)
+				break
+			}
+			e.extra = append(e.extra, x)
+		}
+		x := e.extra[i]
+		doc, err := x.OpenDocument(&requests.OpenDocument{File: data})
+		if err != nil {
+			if trapped(err) {
+				// Not this file's crash yet: the first instance
+				// opened it. Only this helper goes.
+				x.Close()
+				e.extra = e.extra[:i]
+			}
+			break
+		}
+		hs = append(hs, helper{inst: x, doc: doc.Document})
+	}
+	return hs
+}
+
+// extract reads the sizes and texts of the n pages of doc, open in inst,
+// and with hs, the same file open in more instances, in parallel: each
+// instance takes the next page not yet taken. It closes the helpers'
+// documents. It stops at a trap (e.broken).
+func (e *engine) extract(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int, hs []helper) []documents.Page {
 	pages := make([]documents.Page, n)
 	for i := range pages {
 		pages[i].Number = i + 1
 	}
-	for i := range pages {
-		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
-		// Points, after /Rotate: PDFium swaps width and height of a
-		// page turned by 90° or 270°.
-		sz, err := inst.GetPageSize(&requests.GetPageSize{Page: page})
-		if e.check(err) == nil {
-			pages[i].Width, pages[i].Height = round2(sz.Width), round2(sz.Height)
-		}
-		txt, err := pageText(inst, page)
-		if e.check(err) != nil {
-			if e.broken {
-				return pages
+	var next, trapped atomic.Int64
+	read := func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) {
+		for trapped.Load() == 0 {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
 			}
-			// A page whose text cannot be read keeps its place,
-			// without text.
-			e.cfg.Log.Debug("page text", "page", i+1, "err", err)
-			continue
+			if !e.extractPage(inst, doc, &pages[i]) {
+				trapped.Store(1)
+				return
+			}
 		}
-		pages[i].Text = cleanText(txt)
+	}
+	var wg sync.WaitGroup
+	for _, h := range hs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read(h.inst, h.doc)
+		}()
+	}
+	read(inst, doc)
+	wg.Wait()
+	if trapped.Load() != 0 {
+		e.broken = true
+		return pages
+	}
+	for _, h := range hs {
+		h.inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: h.doc})
 	}
 	return pages
+}
+
+// extractPage reads the size and text of page p of doc into p. It
+// reports false if PDFium trapped; it may run in several goroutines at
+// once, each with its own instance, so it does not touch e.broken.
+func (e *engine) extractPage(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, p *documents.Page) bool {
+	page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: p.Number - 1}}
+	// Points, after /Rotate: PDFium swaps width and height of a page
+	// turned by 90° or 270°.
+	sz, err := inst.GetPageSize(&requests.GetPageSize{Page: page})
+	if trapped(err) {
+		return false
+	}
+	if err == nil {
+		p.Width, p.Height = round2(sz.Width), round2(sz.Height)
+	}
+	txt, err := pageText(inst, page)
+	if trapped(err) {
+		return false
+	}
+	if err != nil {
+		// A page whose text cannot be read keeps its place, without
+		// text.
+		e.cfg.Log.Debug("page text", "page", p.Number, "err", err)
+		return true
+	}
+	p.Text = cleanText(txt)
+	return true
 }
 
 // pageText returns the text of page in one call into PDFium (go-pdfium's

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/pdfworker"
+	"github.com/ratsmappe/ratsmappe/documents/textpdf"
 )
 
 // The test binary doubles as the worker: the pool starts it again with
@@ -531,5 +533,62 @@ func TestHostileCorpus(t *testing.T) {
 	}
 	if counts["accepted"] < len(files)/2 {
 		t.Errorf("only %d of %d accepted", counts["accepted"], len(files))
+	}
+}
+
+// A lone file's text is read by two PDFium instances at once; the pages
+// come out as one instance reads them: same text, same sizes, in order.
+func TestTextInParallel(t *testing.T) {
+	var blocks []string
+	for i := 1; i <= 40; i++ {
+		blocks = append(blocks, fmt.Sprintf("# Seite %d", i), fmt.Sprintf("Tagesordnungspunkt %d: Änderung des Bebauungsplans Nummer %d.", i, 1000+i), "\f")
+	}
+	var b bytes.Buffer
+	if _, err := textpdf.Write(&b, textpdf.Doc{Title: "Vierzig Seiten", Blocks: blocks}); err != nil {
+		t.Fatal(err)
+	}
+	in := writeFile(t, "forty.pdf", b.Bytes())
+	read := func(instances int) []documents.Page {
+		p := newPool(t, func(c *pdfworker.Config) { c.Workers, c.TextInstances = 1, instances })
+		res, err := p.Ingest(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(res.RenditionPath)
+		return res.Pages
+	}
+	one, two := read(1), read(2)
+	if len(one) < 40 {
+		t.Fatalf("%d pages, want at least 40", len(one))
+	}
+	if !reflect.DeepEqual(one, two) {
+		t.Fatalf("pages differ between one and two instances:\n%+v\n%+v", one, two)
+	}
+	for i, pg := range two {
+		if pg.Number != i+1 {
+			t.Fatalf("page %d numbered %d", i+1, pg.Number)
+		}
+	}
+	if !strings.Contains(two[39].Text, "Bebauungsplans Nummer 1040") {
+		t.Errorf("page 40: %q", two[39].Text)
+	}
+}
+
+// A server starts a worker ahead of the first upload; the upload takes
+// that worker instead of starting one more, even while it still starts.
+func TestPrestart(t *testing.T) {
+	p := newPool(t, nil)
+	p.Prestart(1)
+	var b bytes.Buffer
+	if _, err := textpdf.Write(&b, textpdf.Doc{Title: "Eine Seite", Blocks: []string{"Niederschrift"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Ingest(context.Background(), writeFile(t, "one.pdf", b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(res.RenditionPath)
+	if got := p.Stats().Started; got != 1 {
+		t.Errorf("workers started: %d, want 1 (the one started ahead)", got)
 	}
 }

@@ -28,6 +28,10 @@ type job struct {
 	MaxPages        int   `json:"max_pages,omitempty"`
 	MaxImagePixels  int64 `json:"max_image_pixels,omitempty"`
 	MaxDecodedBytes int64 `json:"max_decoded_bytes,omitempty"`
+	// Parallel is how many PDFium instances may read the file's text at
+	// once: more than one when the pool has nothing else to do, so that
+	// a lone upload uses the idle cores. 0 and 1 mean one.
+	Parallel int `json:"parallel,omitempty"`
 }
 
 // reply is the worker's answer to a job (or, with Ready, to its start).

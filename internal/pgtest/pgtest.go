@@ -61,6 +61,31 @@ var (
 // database.
 func URL(tb testing.TB) string {
 	tb.Helper()
+	u, drop, err := NewDatabase()
+	if errors.Is(err, errNoServer) {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("PostgreSQL tests need a PostgreSQL server under CI: %v", err)
+		}
+		tb.Skipf("skipping PostgreSQL test: %v", err)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := drop(); err != nil {
+			tb.Log(err)
+		}
+	})
+	return u
+}
+
+// errNoServer wraps the reason there is no server to test against.
+var errNoServer = errors.New("no PostgreSQL server")
+
+// NewDatabase is URL for programs that are not tests (the benchmarks):
+// it starts the server if needed, creates a new, empty database and
+// returns its URL and a function that drops it. Stop ends the server.
+func NewDatabase() (string, func() error, error) {
 	mu.Lock()
 	if !started {
 		started = true
@@ -69,10 +94,7 @@ func URL(tb testing.TB) string {
 	a, urlOf, err := admin, dbURL, startErr
 	mu.Unlock()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("PostgreSQL tests need a PostgreSQL server under CI: %v", err)
-		}
-		tb.Skipf("skipping PostgreSQL test: %v", err)
+		return "", nil, fmt.Errorf("%w: %w", errNoServer, err)
 	}
 	var r [6]byte
 	rand.Read(r[:])
@@ -80,17 +102,18 @@ func URL(tb testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	if _, err := a.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		tb.Fatalf("create test database: %v", err)
+		return "", nil, fmt.Errorf("create test database: %w", err)
 	}
-	tb.Cleanup(func() {
+	drop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		// FORCE ends connections a test left open (a server it started).
 		if _, err := a.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			tb.Logf("drop test database %s: %v", name, err)
+			return fmt.Errorf("drop test database %s: %w", name, err)
 		}
-	})
-	return urlOf(name)
+		return nil
+	}
+	return urlOf(name), drop, nil
 }
 
 // Main runs the tests of m, ends the server, and exits with the tests'

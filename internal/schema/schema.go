@@ -50,10 +50,16 @@ func (s Scope) For(d sqldb.Dialect) fs.FS {
 // PostgreSQL database.
 func postgres() map[string]fs.FS {
 	return map[string]fs.FS{
-		"documents": documents.PostgresMigrations(),
-		"sessions":  sessions.PostgresMigrations(),
-		"changes":   changes.PostgresMigrations(),
-		"annotate":  annotate.PostgresMigrations(),
+		"documents":  documents.PostgresMigrations(),
+		"sessions":   sessions.PostgresMigrations(),
+		"changes":    changes.PostgresMigrations(),
+		"indexer":    indexer.PostgresMigrations(),
+		"annotate":   annotate.PostgresMigrations(),
+		"notify":     notify.PostgresMigrations(),
+		"invitation": invitation.PostgresMigrations(),
+		"notices":    notices.PostgresMigrations(),
+		"alerts":     alerts.PostgresMigrations(),
+		"live":       live.PostgresMigrations(),
 	}
 }
 

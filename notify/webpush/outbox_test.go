@@ -2,15 +2,15 @@ package webpush_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
-	"path/filepath"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/webpush/pushtest"
@@ -20,14 +20,11 @@ import (
 // of the member once, through the outbox and a local push service that
 // verifies and decrypts it; the same cause again adds nothing; a device
 // whose subscription expired is rejected for good and forgotten.
-func TestPushThroughOutbox(t *testing.T) {
+func TestPushThroughOutbox(t *testing.T) { dbtest.Each(t, testPushThroughOutbox) }
+
+func testPushThroughOutbox(t *testing.T, db *sql.DB) {
 	svc := pushtest.Start(t)
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}

@@ -4,27 +4,25 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
-	"path/filepath"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/accounts"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
 )
 
-func TestStore(t *testing.T) {
+func TestStore(t *testing.T) { dbtest.Each(t, testStore) }
+
+func testStore(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	if err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -106,3 +104,5 @@ func subscribeFake(t *testing.T, endpoint string) struct{ sub webpush.Subscripti
 	s.Keys.Auth = base64.RawURLEncoding.EncodeToString(auth)
 	return struct{ sub webpush.Subscription }{s}
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -37,18 +37,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's schema, applied with scope "alerts"
 // after the scopes of sessions (whose organizations and ledger it refers
 // to) and notify.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same schema for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Limits and times of the subscriptions.
 const (
@@ -100,10 +104,16 @@ type Options struct {
 // Store keeps the subscriptions and turns publications into alerts.
 type Store struct {
 	db       *sql.DB
+	dialect  sqldb.Dialect
 	sessions *sessions.Store
 	outbox   *notify.Outbox
 	opt      Options
 }
+
+// addressLockClass is the first key of the PostgreSQL advisory locks
+// Subscribe takes per address ("al"): two keys, so that they cannot meet
+// the stores' one-key locks.
+const addressLockClass = 0x616c
 
 // NewStore returns a Store over db (migrated by internal/schema), reading
 // the council's data through st and writing messages to outbox.
@@ -124,7 +134,7 @@ func NewStore(db *sql.DB, st *sessions.Store, outbox *notify.Outbox, opt Options
 	if len(opt.Key) < 32 {
 		panic("alerts: key shorter than 32 bytes")
 	}
-	return &Store{db: db, sessions: st, outbox: outbox, opt: opt}
+	return &Store{db: db, dialect: sqldb.DialectOf(db), sessions: st, outbox: outbox, opt: opt}
 }
 
 // Request is a subscription asked for: exactly one of OrganizationID and
@@ -204,6 +214,15 @@ func (s *Store) Subscribe(ctx context.Context, req Request) error {
 	}
 	defer tx.Rollback()
 	addr := s.addressHash(req.Email)
+	// The requests for one address one after the other, as SQLite's one
+	// writer has them: on PostgreSQL, requests sent at once through
+	// several app servers (or connections) would each count the same
+	// earlier ones and pass the limit together.
+	if s.dialect == sqldb.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(encode(?, 'hex')))`, addressLockClass, addr); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_requests WHERE address_hash = ? AND at > ?`,
 		addr, now.Add(-RequestWindow).UnixMilli()).Scan(&n); err != nil {
@@ -225,13 +244,9 @@ func (s *Store) Subscribe(ctx context.Context, req Request) error {
 	case errors.Is(err, sql.ErrNoRows):
 		nonce = make([]byte, 32)
 		rand.Read(nonce)
-		res, err := tx.ExecContext(ctx, `INSERT INTO alert_subscriptions
-			(email, organization_id, query, language, nonce, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			req.Email, nullID(req.OrganizationID), nullText(req.Query), req.Language, nonce, tokenHash(s.token(nonce)), now.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("subscribe: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO alert_subscriptions
+			(email, organization_id, query, language, nonce, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			req.Email, nullID(req.OrganizationID), nullText(req.Query), req.Language, nonce, tokenHash(s.token(nonce)), now.UnixMilli()).Scan(&id); err != nil {
 			return fmt.Errorf("subscribe: %w", err)
 		}
 	case err != nil:

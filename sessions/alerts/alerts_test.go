@@ -3,7 +3,6 @@ package alerts_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,8 +10,10 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -53,24 +54,23 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// newFixture opens a real SQLite database with every package's schema, an
-// outbox sending to the in-memory fake (these tests are about what is
-// sent), and a committee.
-func newFixture(t *testing.T) *fixture {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// newFixture migrates db, a new database of dbtest.Each, as the binary
+// does, and gives it an outbox sending to the in-memory fake (these tests
+// are about what is sent) and a committee.
+func newFixture(t *testing.T, db *sql.DB) *fixture {
 	t.Helper()
 	s := &notifytest.Sender{}
-	f := newFixtureWith(t, s)
+	f := newFixtureWith(t, db, s)
 	f.sender = s
 	return f
 }
 
 // newFixtureWith is newFixture with the outbox sending through sender.
-func newFixtureWith(t *testing.T, sender notify.Sender) *fixture {
+func newFixtureWith(t *testing.T, db *sql.DB, sender notify.Sender) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
 	must(t, schema.Migrate(ctx, db))
 	f := &fixture{db: db, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
 	f.st = sessions.NewStore(db, f.clock.Now)
@@ -87,11 +87,9 @@ func newFixtureWith(t *testing.T, sender notify.Sender) *fixture {
 
 func (f *fixture) doc(t *testing.T, title string) int64 {
 	t.Helper()
-	res, err := f.db.Exec(`INSERT INTO documents (title, kind, file_name, created_at, created_by)
-		VALUES (?, 'attachment', 'a.pdf', '2026-01-01T00:00:00Z', 'test')`, title)
-	must(t, err)
-	id, err := res.LastInsertId()
-	must(t, err)
+	var id int64
+	must(t, f.db.QueryRow(`INSERT INTO documents (title, kind, file_name, created_at, created_by)
+		VALUES (?, 'attachment', 'a.pdf', '2026-01-01T00:00:00Z', 'test') RETURNING id`, title).Scan(&id))
 	return id
 }
 
@@ -172,8 +170,10 @@ func (f *fixture) rows(t *testing.T, addr string) int {
 	return n
 }
 
-func TestDoubleOptIn(t *testing.T) {
-	f := newFixture(t)
+func TestDoubleOptIn(t *testing.T) { dbtest.Each(t, testDoubleOptIn) }
+
+func testDoubleOptIn(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	f.process(t) // starts the cursor
 	const addr = "buerger@example.org"
@@ -239,8 +239,10 @@ func TestDoubleOptIn(t *testing.T) {
 // attachment whose titles carry the canary: subscribers of the committee
 // and of a saved search learn of the meeting and its public attachment,
 // and no message anyone gets contains the canary.
-func TestCanary(t *testing.T) {
-	f := newFixture(t)
+func TestCanary(t *testing.T) { dbtest.Each(t, testCanary) }
+
+func testCanary(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	f.process(t)
 	addrs := []string{"a@example.org", "b@example.org"}
@@ -280,8 +282,10 @@ func TestCanary(t *testing.T) {
 
 // TestEmbargo: a meeting published for a later time alerts only once that
 // time has come.
-func TestEmbargo(t *testing.T) {
-	f := newFixture(t)
+func TestEmbargo(t *testing.T) { dbtest.Each(t, testEmbargo) }
+
+func testEmbargo(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	f.process(t)
 	const addr = "c@example.org"
@@ -298,8 +302,10 @@ func TestEmbargo(t *testing.T) {
 	}
 }
 
-func TestUnsubscribeDeletesAddress(t *testing.T) {
-	f := newFixture(t)
+func TestUnsubscribeDeletesAddress(t *testing.T) { dbtest.Each(t, testUnsubscribeDeletesAddress) }
+
+func testUnsubscribeDeletesAddress(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	f.process(t)
 	const addr = "d@example.org"
@@ -320,8 +326,10 @@ func TestUnsubscribeDeletesAddress(t *testing.T) {
 	}
 }
 
-func TestUnconfirmedExpire(t *testing.T) {
-	f := newFixture(t)
+func TestUnconfirmedExpire(t *testing.T) { dbtest.Each(t, testUnconfirmedExpire) }
+
+func testUnconfirmedExpire(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	const addr = "e@example.org"
 	must(t, f.alerts.Subscribe(ctx, alerts.Request{Email: addr, OrganizationID: f.org}))
@@ -342,8 +350,10 @@ func TestUnconfirmedExpire(t *testing.T) {
 	}
 }
 
-func TestAddressLimit(t *testing.T) {
-	f := newFixture(t)
+func TestAddressLimit(t *testing.T) { dbtest.Each(t, testAddressLimit) }
+
+func testAddressLimit(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	const addr = "f@example.org"
 	for range alerts.MaxRequestsPerAddress + 2 {
@@ -363,8 +373,10 @@ func TestAddressLimit(t *testing.T) {
 	}
 }
 
-func TestSubscribeRefuses(t *testing.T) {
-	f := newFixture(t)
+func TestSubscribeRefuses(t *testing.T) { dbtest.Each(t, testSubscribeRefuses) }
+
+func testSubscribeRefuses(t *testing.T, db *sql.DB) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
@@ -389,5 +401,63 @@ func TestSubscribeRefuses(t *testing.T) {
 	must(t, f.db.QueryRow(`SELECT COUNT(*) FROM alert_subscriptions`).Scan(&n))
 	if n != 0 {
 		t.Fatalf("%d rows stored from refused requests", n)
+	}
+}
+
+// Two app servers on one PostgreSQL database: requests for one address
+// sent at once through both stay within the address's limit and fail
+// none, and the workers of both, whose clocks differ by a millisecond,
+// send each subscriber one alert for one publication.
+func TestTwoServers(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t, sqldb.Postgres)
+	f := newFixture(t, d.Open(t))
+	f.process(t) // starts the cursors
+	var servers []*alerts.Store
+	for i := range 2 {
+		db := d.Open(t)
+		now := func() time.Time { return f.clock.Now().Add(time.Duration(i) * time.Millisecond) }
+		st := sessions.NewStore(db, now)
+		out := notify.NewOutbox(db, f.sender, notify.Options{Now: now})
+		servers = append(servers, alerts.NewStore(db, st, out, alerts.Options{BaseURL: "https://rat.example", Key: make([]byte, 32),
+			Site: "Ratsinfo Lindenau", Now: now}))
+	}
+	const addr = "buerger@example.org"
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, s := range servers {
+			wg.Go(func() {
+				if err := s.Subscribe(ctx, alerts.Request{Email: addr, OrganizationID: f.org}); err != nil {
+					t.Errorf("subscribe: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	f.clock.Add(time.Second) // past the later clock's due times
+	_, err := f.outbox.SendDue(ctx)
+	must(t, err)
+	if got := len(f.sender.To(addr)); got != alerts.MaxRequestsPerAddress {
+		t.Errorf("%d confirmation mails for 8 requests at once, want the limit, %d", got, alerts.MaxRequestsPerAddress)
+	}
+	_, err = f.alerts.Confirm(ctx, f.token(t, addr))
+	must(t, err)
+	before := len(f.sender.To(addr))
+
+	must(t, f.st.PublishMeeting(ctx, f.meeting(t, "2. Sitzung"), time.Time{}))
+	f.clock.Add(time.Minute)
+	for _, s := range servers {
+		wg.Go(func() {
+			if _, err := s.Process(ctx); err != nil {
+				t.Errorf("process: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	f.clock.Add(time.Second)
+	_, err = f.outbox.SendDue(ctx)
+	must(t, err)
+	if got := len(f.sender.To(addr)) - before; got != 1 {
+		t.Errorf("%d alerts for one publication, want 1", got)
 	}
 }

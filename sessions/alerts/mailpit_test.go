@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify/mailpittest"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
@@ -19,7 +21,7 @@ func TestMailpit(t *testing.T) {
 	srv := mailpittest.Start(t, mailpittest.Options{})
 	sender, err := smtp.New(smtp.Config{URL: "smtp://" + srv.SMTP, From: "Ratsinfo Lindenau <rat@lindenau.example>"})
 	must(t, err)
-	f := newFixtureWith(t, sender)
+	f := newFixtureWith(t, dbtest.Open(t, sqldb.SQLite), sender) // about SMTP, not the database
 	ctx := context.Background()
 	f.process(t)
 	const addr = "buergerin@example.org"

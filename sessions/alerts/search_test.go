@@ -2,6 +2,7 @@ package alerts_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/notify"
 	rsearch "github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
@@ -24,9 +26,9 @@ import (
 // searchFixture is newFixture with documents that have text, the real
 // indexer over a real Bleve index, and alerts answering saved searches
 // through search.
-func searchFixture(t *testing.T, search func(*indexer.Indexer) alerts.Searcher) (*fixture, *documents.Service) {
+func searchFixture(t *testing.T, db *sql.DB, search func(*indexer.Indexer) alerts.Searcher) (*fixture, *documents.Service) {
 	t.Helper()
-	f := newFixture(t)
+	f := newFixture(t, db)
 	dir := t.TempDir()
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	must(t, err)
@@ -94,8 +96,10 @@ func (f *fixture) last(t *testing.T, addr string) notify.Message {
 // documents the anonymous viewer finds for it — through the real indexer
 // and a real Bleve index — and of nothing else: not a public document
 // that does not match, not a non-public one that does.
-func TestSavedSearch(t *testing.T) {
-	f, docs := searchFixture(t, func(x *indexer.Indexer) alerts.Searcher { return x })
+func TestSavedSearch(t *testing.T) { dbtest.Each(t, testSavedSearch) }
+
+func testSavedSearch(t *testing.T, db *sql.DB) {
+	f, docs := searchFixture(t, db, func(x *indexer.Indexer) alerts.Searcher { return x })
 	const addr = "suche@example.org"
 	f.subscribed(t, alerts.Request{Email: addr, Query: "Kanalstraße"})
 	f.publishDocs(t, docs,
@@ -133,9 +137,11 @@ func (o *outage) Search(ctx context.Context, q rsearch.Query) (*rsearch.Result, 
 // TestSearchOutage: while the search cannot answer, committee alerts go
 // out; the saved search's alert follows once it answers again, covering
 // the publications of the outage.
-func TestSearchOutage(t *testing.T) {
+func TestSearchOutage(t *testing.T) { dbtest.Each(t, testSearchOutage) }
+
+func testSearchOutage(t *testing.T, db *sql.DB) {
 	o := &outage{}
-	f, docs := searchFixture(t, func(x *indexer.Indexer) alerts.Searcher { o.Searcher = x; return o })
+	f, docs := searchFixture(t, db, func(x *indexer.Indexer) alerts.Searcher { o.Searcher = x; return o })
 	f.subscribed(t, alerts.Request{Email: "gremium@example.org", OrganizationID: f.org})
 	f.subscribed(t, alerts.Request{Email: "suche@example.org", Query: "Kanalstraße"})
 	o.down.Store(true)

@@ -46,6 +46,11 @@ func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migratio
 // exclusion, a membership) that its access follows from.
 const KindDocument = "document"
 
+// Channel is the PostgreSQL notification channel every statement that
+// adds rows to the feed notifies at its commit (migration 0003): app
+// servers listen on it to learn of changes without asking.
+const Channel = "ratsmappe_changes"
+
 // NewestQuery is the SQL of Newest, for a caller that prepares it once.
 const NewestQuery = `SELECT COALESCE(MAX(seq), 0) FROM changes`
 
@@ -76,6 +81,20 @@ func Newest(ctx context.Context, q Querier) (int64, error) {
 func Cursor(ctx context.Context, q Querier, consumer string) (int64, error) {
 	var seq int64
 	if err := q.QueryRowContext(ctx, `SELECT seq FROM changes_cursors WHERE consumer = ?`, consumer).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("changes cursor %s: %w", consumer, err)
+	}
+	return seq, nil
+}
+
+// Claim returns consumer's cursor like Cursor and locks it until tx ends:
+// of the transactions of several app servers that claim it, one goes on
+// at a time, and each reads the cursor the one before it left (SQLite's
+// one writer gives that anyway). A consumer that reads the feed past its
+// cursor and advances it claims it first, so that no change is applied
+// twice.
+func Claim(ctx context.Context, tx Querier, consumer string) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `UPDATE changes_cursors SET seq = seq WHERE consumer = ? RETURNING seq`, consumer).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("changes cursor %s: %w", consumer, err)
 	}
 	return seq, nil

@@ -34,18 +34,22 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the outbox schema and the indexer's cursor on the
 // changes feed, to be applied with scope "indexer" after the migrations of
 // packages documents, sessions and sessions/changes.
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same schema for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Config configures an Indexer.
 type Config struct {
@@ -64,12 +68,34 @@ type Config struct {
 	// larger calls let the index build its segments in parallel and
 	// merge fewer of them; 0 means Batch if that is set, else 500.
 	FillBatch int
+	// Consumer names the index in the changes feed's cursors and the
+	// outbox's rows. Servers that share one index (Meilisearch) share
+	// one name, the default DefaultConsumer; a server with an index of
+	// its own (the embedded Bleve index) needs a name of its own, kept
+	// with that index: "search/" and something unique. A name new to
+	// the database starts with a rebuild; one not seen for ServerExpiry
+	// is forgotten, and rebuilds when it returns.
+	Consumer string
 }
+
+// DefaultConsumer is the name of a shared index.
+const DefaultConsumer = "search"
+
+// ServerExpiry is how long a server's own index (a Consumer other than
+// DefaultConsumer) keeps its cursor and outbox rows while its indexer
+// does not run.
+const ServerExpiry = 24 * time.Hour
+
+// beat is how often a running indexer with a name of its own says so.
+const beat = time.Minute
 
 // Indexer keeps one search index in step with the database and answers
 // searches from it. It is safe for concurrent use.
 type Indexer struct {
-	cfg Config
+	cfg      Config
+	dialect  sqldb.Dialect
+	consumer string
+	lastBeat atomic.Int64 // Unix ms of the last heartbeat
 
 	mu    sync.RWMutex
 	index search.Index // nil while unavailable
@@ -101,15 +127,30 @@ func New(cfg Config) *Indexer {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Indexer{cfg: cfg, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
+	consumer := cfg.Consumer
+	if consumer == "" {
+		consumer = DefaultConsumer
+	}
+	return &Indexer{cfg: cfg, dialect: sqldb.DialectOf(cfg.DB), consumer: consumer, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
 }
 
 // Start opens the index and starts the background worker. If the index
 // is missing or damaged, it is rebuilt in the background, and searches
 // answer "temporarily unavailable" until it is done.
 func (x *Indexer) Start() {
-	idx, err := x.cfg.Open(x.ctx, false)
+	registered, err := x.heartbeat(x.ctx)
 	if err != nil {
+		x.cfg.Log.Error("search index: registering", "consumer", x.consumer, "err", err)
+	}
+	idx, err := x.cfg.Open(x.ctx, false)
+	if registered {
+		// New to the database: the index has not followed the feed.
+		if err == nil {
+			idx.Close()
+		}
+		x.cfg.Log.Info("search index new to the database, rebuilding", "consumer", x.consumer)
+		x.rebuild()
+	} else if err != nil {
 		x.cfg.Log.Warn("search index unavailable, rebuilding", "err", err)
 		x.rebuild()
 	} else {
@@ -204,27 +245,93 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 // nextDue returns when the earliest row not yet due becomes due.
 func (x *Indexer) nextDue(ctx context.Context) (time.Time, error) {
 	var due sql.NullInt64
-	err := x.cfg.DB.QueryRowContext(ctx, `SELECT MIN(due) FROM search_outbox WHERE due > ?`, ms(x.cfg.Now())).Scan(&due)
+	err := x.cfg.DB.QueryRowContext(ctx, `SELECT MIN(due) FROM search_outbox WHERE consumer = ? AND due > ?`, x.consumer, ms(x.cfg.Now())).Scan(&due)
 	if err != nil || !due.Valid {
 		return time.Time{}, err
 	}
 	return time.UnixMilli(due.Int64), nil
 }
 
-// consumer is the indexer's name in the changes feed's cursors.
-const consumer = "search"
+// errForgotten is the error of an indexer whose cursor was forgotten
+// (ServerExpiry): it makes the index rebuild.
+var errForgotten = errors.New("search index: this server's cursor was forgotten")
+
+// heartbeat records, for an index of the server's own, that its indexer
+// runs (at most once per beat), registers its cursor if the database
+// does not know it (reporting that, as the index then lacks changes),
+// and forgets the indexes of servers gone for ServerExpiry.
+func (x *Indexer) heartbeat(ctx context.Context) (registered bool, err error) {
+	if x.consumer == DefaultConsumer {
+		return false, nil // registered by the migrations, never forgotten
+	}
+	now := x.cfg.Now()
+	if last := x.lastBeat.Load(); last != 0 && now.Sub(time.UnixMilli(last)) < beat {
+		return false, nil
+	}
+	tx, err := x.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("search servers: %w", err)
+	}
+	defer tx.Rollback()
+	gone := ms(now.Add(-ServerExpiry))
+	// Only servers' own indexes ("search/…") are forgotten, never the
+	// shared one or another consumer of the feed.
+	const expired = `SELECT consumer FROM search_servers WHERE seen_at < ? AND consumer <> ? AND consumer LIKE 'search/%'`
+	for _, q := range []string{
+		`DELETE FROM search_outbox WHERE consumer IN (` + expired + `)`,
+		`DELETE FROM changes_cursors WHERE consumer IN (` + expired + `)`,
+		`DELETE FROM search_servers WHERE consumer IN (` + expired + `)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, gone, x.consumer); err != nil {
+			return false, fmt.Errorf("search servers: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_servers (consumer, seen_at) VALUES (?, ?)
+		ON CONFLICT (consumer) DO UPDATE SET seen_at = excluded.seen_at`, x.consumer, ms(now)); err != nil {
+		return false, fmt.Errorf("search servers: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO changes_cursors (consumer, seq)
+		SELECT CAST(? AS TEXT), COALESCE(MAX(seq), 0) FROM changes
+		WHERE true -- SQLite's parser needs a WHERE before an upsert's ON
+		ON CONFLICT (consumer) DO NOTHING`, x.consumer)
+	if err != nil {
+		return false, fmt.Errorf("search servers: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("search servers: %w", err)
+	}
+	x.lastBeat.Store(ms(now))
+	return n == 1, nil
+}
 
 // Pending reports whether the outbox holds rows that are due, or the
 // changes feed documents the indexer has not taken over yet.
 func (x *Indexer) Pending(ctx context.Context) (bool, error) {
-	var n int
-	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE due <= ?1)
+	var pending bool
+	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE consumer = ?2 AND due <= ?1)
 		OR EXISTS (SELECT 1 FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3)`,
-		ms(x.cfg.Now()), consumer, changes.KindDocument).Scan(&n)
+		ms(x.cfg.Now()), x.consumer, changes.KindDocument).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("search outbox: %w", err)
 	}
-	return n != 0, nil
+	return pending, nil
+}
+
+// Status says whether the index answers searches (not while it is
+// missing or being rebuilt) and how many documents it lags behind the
+// database: those whose records wait in the outbox (due) or in the
+// changes feed past its cursor. A server's /readyz can report both; a
+// lag that does not shrink means the worker cannot apply.
+func (x *Indexer) Status(ctx context.Context) (ready bool, lag int, err error) {
+	err = x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
+		SELECT document_id FROM search_outbox WHERE consumer = ?1 AND due <= ?2
+		UNION SELECT object_id FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?1) AND kind = ?3) AS waiting`,
+		x.consumer, ms(x.cfg.Now()), changes.KindDocument).Scan(&lag)
+	if err != nil {
+		return false, 0, fmt.Errorf("search outbox: %w", err)
+	}
+	return x.available(), lag, nil
 }
 
 // pull moves the documents the changes feed names past the indexer's
@@ -232,7 +339,14 @@ func (x *Indexer) Pending(ctx context.Context) (bool, error) {
 // in one transaction: each change reaches the outbox exactly once, and a
 // crash before the commit leaves it in the feed.
 func (x *Indexer) pull(ctx context.Context) error {
-	cur, err := changes.Cursor(ctx, x.cfg.DB, consumer)
+	registered, err := x.heartbeat(ctx)
+	if err != nil {
+		return err
+	}
+	if registered {
+		return search.Unavailable(errForgotten)
+	}
+	cur, err := changes.Cursor(ctx, x.cfg.DB, x.consumer)
 	if err != nil {
 		return err
 	}
@@ -245,18 +359,19 @@ func (x *Indexer) pull(ctx context.Context) error {
 		return fmt.Errorf("search outbox: %w", err)
 	}
 	defer tx.Rollback()
-	// Read again under the write lock: another pull may have run.
-	if cur, err = changes.Cursor(ctx, tx, consumer); err != nil {
+	// Read again, claimed: another pull (of another app server) may have
+	// run.
+	if cur, err = changes.Claim(ctx, tx, x.consumer); err != nil {
 		return err
 	}
 	if newest, err = changes.Newest(ctx, tx); err != nil || newest <= cur {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (document_id)
-		SELECT DISTINCT object_id FROM changes WHERE seq > ? AND seq <= ? AND kind = ?`, cur, newest, changes.KindDocument); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (consumer, document_id)
+		SELECT DISTINCT CAST(? AS TEXT), object_id FROM changes WHERE seq > ? AND seq <= ? AND kind = ?`, x.consumer, cur, newest, changes.KindDocument); err != nil {
 		return fmt.Errorf("search outbox: %w", err)
 	}
-	if err := changes.Advance(ctx, tx, consumer, newest); err != nil {
+	if err := changes.Advance(ctx, tx, x.consumer, newest); err != nil {
 		return err
 	}
 	if _, err := changes.Compact(ctx, tx); err != nil {
@@ -321,7 +436,8 @@ func (x *Indexer) drain(ctx context.Context, idx search.Index, batch int, progre
 		}
 		if progress != nil {
 			var left int
-			x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE due <= ?`, ms(x.cfg.Now())).Scan(&left)
+			x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE consumer = ? AND due <= ?`,
+				x.consumer, ms(x.cfg.Now())).Scan(&left)
 			progress(done, left)
 		}
 	}
@@ -335,9 +451,25 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 	if err := x.pull(ctx); err != nil {
 		return 0, err
 	}
+	// One batch at a time across app servers, as drainMu does within one:
+	// on PostgreSQL the batch's transaction holds a lock from reading its
+	// rows to deleting them. A lock that waits rather than SKIP LOCKED,
+	// because a search must not answer while another server still applies
+	// a depublication: it waits for that batch and then drains the rest.
+	var tx *sql.Tx
+	var err error
+	if x.dialect == sqldb.Postgres {
+		if tx, err = x.cfg.DB.BeginTx(ctx, nil); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(?))`, outboxLockClass, "search_outbox/"+x.consumer); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+	}
 	now := x.cfg.Now()
-	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE due <= ?
-		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, ms(now), limit)
+	rows, err := x.cfg.DB.QueryContext(ctx, `SELECT document_id, MAX(id) FROM search_outbox WHERE consumer = ? AND due <= ?
+		GROUP BY document_id ORDER BY MIN(id) LIMIT ?`, x.consumer, ms(now), limit)
 	if err != nil {
 		return 0, fmt.Errorf("search outbox: %w", err)
 	}
@@ -391,20 +523,23 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 			return 0, err
 		}
 	}
-	tx, err := x.cfg.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("search outbox: %w", err)
+	if tx == nil {
+		if tx, err = x.cfg.DB.BeginTx(ctx, nil); err != nil {
+			return 0, fmt.Errorf("search outbox: %w", err)
+		}
+		defer tx.Rollback()
 	}
-	defer tx.Rollback()
 	for _, r := range batch {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE document_id = ? AND id <= ? AND due <= ?`, r.doc, r.maxID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE consumer = ? AND document_id = ? AND id <= ? AND due <= ?`,
+			x.consumer, r.doc, r.maxID, ms(now)); err != nil {
 			return 0, fmt.Errorf("search outbox: %w", err)
 		}
 		if t, ok := later[r.doc]; ok {
 			// Computed again when its access changes next.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (document_id, due)
-				SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE document_id = ? AND due = ?)`,
-				r.doc, ms(t), r.doc, ms(t)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (consumer, document_id, due)
+				SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)
+				WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE consumer = ?1 AND document_id = ?2 AND due = ?3)`,
+				x.consumer, r.doc, ms(t)); err != nil {
 				return 0, fmt.Errorf("search outbox: %w", err)
 			}
 		}
@@ -414,6 +549,11 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 	}
 	return len(batch), nil
 }
+
+// outboxLockClass is the first key of the PostgreSQL advisory lock that
+// drainBatch holds, the class sqldb.Exclusive uses for jobs ("ra"): two
+// keys, so it cannot meet the stores' one-key locks.
+const outboxLockClass = 0x7261
 
 // flusher is an index whose writes become durable after they return;
 // Flush waits until they are.
@@ -440,7 +580,12 @@ func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) e
 // fresh puts every document into the outbox and then opens a new, empty
 // index.
 func (x *Indexer) fresh(ctx context.Context) (search.Index, error) {
-	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (document_id) SELECT id FROM documents`); err != nil {
+	// A new index needs no past changes: registered now, the cursor
+	// starts here.
+	if _, err := x.heartbeat(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (consumer, document_id) SELECT CAST(? AS TEXT), id FROM documents`, x.consumer); err != nil {
 		return nil, fmt.Errorf("reindex: %w", err)
 	}
 	return x.cfg.Open(ctx, true)
@@ -449,7 +594,8 @@ func (x *Indexer) fresh(ctx context.Context) (search.Index, error) {
 // fill drains the whole outbox into idx.
 func (x *Indexer) fill(ctx context.Context, idx search.Index, progress func(done, total int)) error {
 	var total int
-	if err := x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE due <= ?`, ms(x.cfg.Now())).Scan(&total); err != nil {
+	if err := x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT document_id) FROM search_outbox WHERE consumer = ? AND due <= ?`,
+		x.consumer, ms(x.cfg.Now())).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
 	if progress != nil {

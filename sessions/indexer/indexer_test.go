@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,7 +20,10 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -54,20 +58,21 @@ type council struct {
 	anna    access.Viewer
 }
 
-func newCouncil(t *testing.T) *council {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// newCouncil builds the council on db, a new database of dbtest.Each.
+func newCouncil(t *testing.T, db *sql.DB) *council {
 	t.Helper()
-	return newCouncilOn(t, schema.Migrate)
+	return newCouncilOn(t, db, schema.Migrate)
 }
 
 // newCouncilOn is newCouncil on a database with the schema migrate makes.
-func newCouncilOn(t *testing.T, migrate func(context.Context, *sql.DB) error) *council {
+func newCouncilOn(t *testing.T, db *sql.DB, migrate func(context.Context, *sql.DB) error) *council {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
 	must(t, migrate(ctx, db))
+	var err error
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	st := sessions.NewStore(db, clk.now)
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
@@ -167,8 +172,10 @@ func want(t *testing.T, what string, got []int64, want ...int64) {
 // A change reaches search results at the next query, not when the worker
 // gets to it: depublishing, reclassifying and an exclusion take effect at
 // once, hits, totals and facets alike.
-func TestChangesReachSearchAtOnce(t *testing.T) {
-	c := newCouncil(t)
+func TestChangesReachSearchAtOnce(t *testing.T) { dbtest.Each(t, testChangesReachSearchAtOnce) }
+
+func testChangesReachSearchAtOnce(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	x := c.indexer(t, nil)
 	citizen := access.Viewer{}
@@ -212,7 +219,11 @@ func TestChangesReachSearchAtOnce(t *testing.T) {
 // non-public document of the council's item that consults the same paper,
 // and finds it again once the exclusion is lifted — with no rebuild.
 func TestExclusionFollowsTheMatterInSearch(t *testing.T) {
-	c := newCouncil(t)
+	dbtest.Each(t, testExclusionFollowsTheMatterInSearch)
+}
+
+func testExclusionFollowsTheMatterInSearch(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	x := c.indexer(t, nil)
 	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.t.Add(96 * time.Hour)}
@@ -265,8 +276,10 @@ func (c *council) orgOf(t *testing.T, meeting int64) int64 {
 
 // An embargoed agenda is found from its publication time on, without
 // anybody touching the data.
-func TestEmbargoEnds(t *testing.T) {
-	c := newCouncil(t)
+func TestEmbargoEnds(t *testing.T) { dbtest.Each(t, testEmbargoEnds) }
+
+func testEmbargoEnds(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(time.Hour)))
 	x := c.indexer(t, nil)
@@ -295,8 +308,10 @@ func (f failing) Close() error                    { return f.idx.Close() }
 
 // Outbox crash test: changes committed while the index could not take them
 // are in the outbox, and the index catches up after a restart.
-func TestCrashBetweenCommitAndIndex(t *testing.T) {
-	c := newCouncil(t)
+func TestCrashBetweenCommitAndIndex(t *testing.T) { dbtest.Each(t, testCrashBetweenCommitAndIndex) }
+
+func testCrashBetweenCommitAndIndex(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Open: func(ctx context.Context, fresh bool) (search.Index, error) {
 		idx, err := c.bleve(ctx, fresh)
@@ -332,8 +347,10 @@ func TestCrashBetweenCommitAndIndex(t *testing.T) {
 
 // A damaged index is rebuilt in the background; until then search says
 // it is unavailable.
-func TestDamagedIndexIsRebuilt(t *testing.T) {
-	c := newCouncil(t)
+func TestDamagedIndexIsRebuilt(t *testing.T) { dbtest.Each(t, testDamagedIndexIsRebuilt) }
+
+func testDamagedIndexIsRebuilt(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	x := c.indexer(t, nil)
 	want(t, "before", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
 	x.Close()
@@ -369,7 +386,8 @@ func TestDamagedIndexIsRebuilt(t *testing.T) {
 // through the feed.
 func TestMigrateFromTwoTriggerFamilies(t *testing.T) {
 	ctx := context.Background()
-	c := newCouncilOn(t, func(ctx context.Context, db *sql.DB) error {
+	// SQLite only: PostgreSQL came after the changes feed.
+	c := newCouncilOn(t, dbtest.Open(t, sqldb.SQLite), func(ctx context.Context, db *sql.DB) error {
 		// The previous release: its indexer migrations, and web's own
 		// scope (testdata: package web has no schema any more).
 		old := fstest.MapFS{}
@@ -399,7 +417,7 @@ func TestMigrateFromTwoTriggerFamilies(t *testing.T) {
 
 	var triggers int
 	must(t, c.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type IN ('trigger', 'view', 'table')
-		AND (name LIKE 'search\_%' ESCAPE '\' OR name LIKE 'publication\_generation%' ESCAPE '\') AND name <> 'search_outbox'`).Scan(&triggers))
+		AND (name LIKE 'search\_%' ESCAPE '\' OR name LIKE 'publication\_generation%' ESCAPE '\') AND name NOT IN ('search_outbox', 'search_servers')`).Scan(&triggers))
 	if triggers != 0 {
 		t.Errorf("%d triggers, views or tables of the old families are left", triggers)
 	}
@@ -429,7 +447,11 @@ func TestMigrateFromTwoTriggerFamilies(t *testing.T) {
 // commit leaves the rows in the feed, one after leaves them in the
 // outbox.
 func TestFeedKeepsWhatTheIndexerHasNotRead(t *testing.T) {
-	c := newCouncil(t)
+	dbtest.Each(t, testFeedKeepsWhatTheIndexerHasNotRead)
+}
+
+func testFeedKeepsWhatTheIndexerHasNotRead(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
 	ctx := context.Background()
 	x := c.indexer(t, nil)
 	want(t, "before", hits(t, x, access.Viewer{}, "Radwegebau"), c.doc)
@@ -468,3 +490,185 @@ func must(t *testing.T, err error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// counting is one index that several app servers share (as they share
+// Meilisearch), counting how often each document was written to it.
+type counting struct {
+	idx    search.Index
+	mu     sync.Mutex
+	writes map[int64]int
+}
+
+func (c *counting) Index(ctx context.Context, recs []search.Record) error {
+	c.mu.Lock()
+	seen := map[int64]bool{}
+	for _, r := range recs {
+		if !seen[r.Document] {
+			seen[r.Document] = true
+			c.writes[r.Document]++
+		}
+	}
+	c.mu.Unlock()
+	return c.idx.Index(ctx, recs)
+}
+
+func (c *counting) Remove(ctx context.Context, docs ...int64) error {
+	c.mu.Lock()
+	for _, d := range docs {
+		c.writes[d]++
+	}
+	c.mu.Unlock()
+	return c.idx.Remove(ctx, docs...)
+}
+
+func (c *counting) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	return c.idx.Search(ctx, q)
+}
+func (c *counting) Suggest(ctx context.Context, q search.SuggestQuery) ([]string, error) {
+	return c.idx.Suggest(ctx, q)
+}
+func (c *counting) Reset(ctx context.Context) error { return c.idx.Reset(ctx) }
+
+// Close leaves the shared index to the test.
+func (c *counting) Close() error { return nil }
+
+// Two app servers on one PostgreSQL database drain the same outbox at the
+// same time, into one shared index: every document is written once, by
+// one of them.
+func TestTwoServersIndexOnce(t *testing.T) {
+	d := dbtest.New(t, sqldb.Postgres)
+	c := newCouncil(t, d.Open(t))
+	ctx := context.Background()
+	docs := []int64{c.doc}
+	for i := range 30 {
+		doc := c.upload(t, fmt.Sprintf("Radwegebau Abschnitt %d", i))
+		a := &sessions.Attachment{DocumentID: doc, AgendaItemID: c.item}
+		must(t, c.store.Attach(ctx, a))
+		must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+		docs = append(docs, doc)
+	}
+	real, err := c.bleve(ctx, true)
+	must(t, err)
+	t.Cleanup(func() { real.Close() })
+	shared := &counting{idx: real, writes: map[int64]int{}}
+	open := func(context.Context, bool) (search.Index, error) { return shared, nil }
+	var servers []*indexer.Indexer
+	for range 2 {
+		db := d.Open(t)
+		x := indexer.New(indexer.Config{DB: db, Store: sessions.NewStore(db, c.clock.now), Open: open, Batch: 2})
+		servers = append(servers, x)
+	}
+	var wg sync.WaitGroup
+	for _, x := range servers {
+		x.Start() // its worker drains too
+		t.Cleanup(func() { x.Close() })
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := x.Drain(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	res, err := servers[0].Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
+	must(t, err)
+	if res.Total != len(docs) {
+		t.Errorf("found %d documents, want %d", res.Total, len(docs))
+	}
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	for _, doc := range docs {
+		if n := shared.writes[doc]; n != 1 {
+			t.Errorf("document %d written %d times, want once", doc, n)
+		}
+	}
+}
+
+// Two app servers, each with an index of its own, on one database: each
+// follows the feed with its own cursor and rows, so a depublication
+// applied by one is applied by the other too. A server gone for a day is
+// forgotten (the feed no longer keeps rows for it) and rebuilds its index
+// when it returns.
+func TestServersWithOwnIndexes(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		ctx := context.Background()
+		c := newCouncil(t, d.Open(t))
+		server := func(name string) *indexer.Indexer {
+			dir := filepath.Join(c.dir, name)
+			db := d.Open(t)
+			x := indexer.New(indexer.Config{DB: db, Store: sessions.NewStore(db, c.clock.now), Consumer: "search/" + name, Now: c.clock.now,
+				Open: func(ctx context.Context, fresh bool) (search.Index, error) {
+					if fresh {
+						return bleve.Create(dir, bleve.Options{})
+					}
+					return bleve.OpenOrCreate(dir, bleve.Options{})
+				}})
+			x.Start()
+			t.Cleanup(func() { x.Close() })
+			return x
+		}
+		ready := func(x *indexer.Indexer) {
+			t.Helper()
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				_, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
+				if err == nil {
+					return
+				}
+				if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE || time.Now().After(deadline) {
+					t.Fatalf("search on a new server: %v", err)
+				}
+			}
+		}
+		a, b := server("a"), server("b")
+		ready(a)
+		ready(b)
+		want(t, "a, published", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		want(t, "b, published", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+		must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+		want(t, "a, depublished", hits(t, a, access.Viewer{}, "Radwegebau"))
+		want(t, "b, depublished after a applied it", hits(t, b, access.Viewer{}, "Radwegebau"))
+
+		b.Close() // b is gone
+		must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(-time.Minute)))
+		c.clock.add(indexer.ServerExpiry + time.Hour)
+		want(t, "a, published again", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		var n int
+		must(t, c.db.QueryRow(`SELECT (SELECT COUNT(*) FROM changes_cursors WHERE consumer = 'search/b')
+			+ (SELECT COUNT(*) FROM search_outbox WHERE consumer = 'search/b')`).Scan(&n))
+		if n != 0 {
+			t.Errorf("%d cursor and outbox rows of the server gone for a day", n)
+		}
+		b = server("b") // returns with its stale index
+		ready(b)
+		want(t, "b, back", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+	})
+}
+
+// Status reports an index that does not answer yet and the documents it
+// lags behind, and none once the worker has applied them.
+func TestStatus(t *testing.T) { dbtest.Each(t, testStatus) }
+
+func testStatus(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	c.upload(t, "Ein zweites Dokument")
+	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Open: c.bleve})
+	ready, lag, err := x.Status(ctx)
+	must(t, err)
+	if ready || lag != 2 {
+		t.Errorf("before the start: ready %v, lag %d; want false, 2", ready, lag)
+	}
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	if _, err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ready, lag, err = x.Status(ctx)
+	must(t, err)
+	if !ready || lag != 0 {
+		t.Errorf("after draining: ready %v, lag %d; want true, 0", ready, lag)
+	}
+}

@@ -36,12 +36,15 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/ladung"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's forward-only schema migrations, applied
 // with scope "invitation" after those of sessions (persons, meetings).
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same migrations for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 // Config is what a Service works with.
 type Config struct {

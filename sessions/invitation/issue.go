@@ -554,9 +554,13 @@ func CalendarMove(ctx context.Context, tx *sql.Tx, meeting int64, key string, no
 		ON CONFLICT DO NOTHING`, meeting, key, now.UnixMilli()); err != nil {
 		return 0, false, fmt.Errorf("calendar move: %w", err)
 	}
+	// The moves up to this one, in the order they were recorded: by
+	// time, and by key within one millisecond (SQLite's rowid, which this
+	// counted by first, has no PostgreSQL twin that db copy would carry).
 	var before int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM calendar_moves WHERE meeting_id = ? AND
-		rowid <= (SELECT rowid FROM calendar_moves WHERE meeting_id = ? AND key = ?)`, meeting, meeting, key).Scan(&before); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM calendar_moves c, calendar_moves this
+		WHERE this.meeting_id = ? AND this.key = ? AND c.meeting_id = this.meeting_id
+		AND (c.recorded_at < this.recorded_at OR c.recorded_at = this.recorded_at AND c.key <= this.key)`, meeting, key).Scan(&before); err != nil {
 		return 0, false, fmt.Errorf("calendar move: %w", err)
 	}
 	return invs - 1 + before, true, nil

@@ -2,6 +2,7 @@ package invitation_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,11 +10,11 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
-	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
@@ -22,110 +23,112 @@ import (
 // access of the invitation, written once; a document of another meeting
 // proves nothing; after a Nachtrag the next opening proves its access too.
 func TestDocumentOpening(t *testing.T) {
-	ctx := context.Background()
-	c := demotest.Open(t)
-	outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
-	now := time.Now()
-	svc := invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
-		From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
-	res := c.Load(t, demo.Options{Invitations: svc})
-	meeting := councilMeeting(t, res)
-	st := c.Sessions
-	staff := access.Viewer{Role: access.RoleClerk}
-	m, items, err := st.FindAgenda(ctx, staff, meeting.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := st.FindOrganizationByID(ctx, m.OrganizationID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A paper with a document, consulted on the meeting's first item, and
-	// a document of another meeting.
-	doc := func(name string) int64 {
-		t.Helper()
-		f := filepath.Join(c.Dir, name+".pdf")
-		if err := os.WriteFile(f, []byte("%PDF-1.4 "+name), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		added, err := c.Documents.AddDocument(ctx, documents.Upload{Path: f, FileName: name + ".pdf", Title: name, Uploader: "test"})
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		c := openDemo(t, db)
+		outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
+		now := time.Now()
+		svc := invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
+			From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
+		res := c.Load(t, demo.Options{Invitations: svc})
+		meeting := councilMeeting(t, res)
+		st := c.Sessions
+		staff := access.Viewer{Role: access.RoleClerk}
+		m, items, err := st.FindAgenda(ctx, staff, meeting.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return added.Document.ID
-	}
-	paper := &sessions.Paper{BodyID: org.BodyID, Reference: "2026/0999", Name: "Vorlage zur Öffnung", Type: "Beschlussvorlage"}
-	if err := st.CreatePaper(ctx, paper); err != nil {
-		t.Fatal(err)
-	}
-	ours := doc("vorlage")
-	if err := st.Attach(ctx, &sessions.Attachment{DocumentID: ours, PaperID: paper.ID, Role: sessions.RoleMain, Title: "Vorlage"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: items[0].ID, Role: "Beratung"}); err != nil {
-		t.Fatal(err)
-	}
-	var other demo.Meeting
-	for _, x := range res.Meetings {
-		if x.ID != meeting.ID {
-			other = x
-		}
-	}
-	theirs := doc("fremd")
-	if err := st.Attach(ctx, &sessions.Attachment{DocumentID: theirs, MeetingID: other.ID, Role: sessions.RoleAttachment, Title: "Fremd"}); err != nil {
-		t.Fatal(err)
-	}
-
-	if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"}); err != nil {
-		t.Fatal(err)
-	}
-	anna, bernd := res.Members[0], res.Members[1]
-	opened := func(person int64, number int) time.Time {
-		t.Helper()
-		ds, err := svc.Deliveries(ctx, meeting.ID)
+		org, err := st.FindOrganizationByID(ctx, m.OrganizationID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range ds {
-			if d.PersonID == person && d.Invitation == number {
-				return d.Opened
+		// A paper with a document, consulted on the meeting's first item, and
+		// a document of another meeting.
+		doc := func(name string) int64 {
+			t.Helper()
+			f := filepath.Join(c.Dir, name+".pdf")
+			if err := os.WriteFile(f, []byte("%PDF-1.4 "+name), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			added, err := c.Documents.AddDocument(ctx, documents.Upload{Path: f, FileName: name + ".pdf", Title: name, Uploader: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return added.Document.ID
+		}
+		paper := &sessions.Paper{BodyID: org.BodyID, Reference: "2026/0999", Name: "Vorlage zur Öffnung", Type: "Beschlussvorlage"}
+		if err := st.CreatePaper(ctx, paper); err != nil {
+			t.Fatal(err)
+		}
+		ours := doc("vorlage")
+		if err := st.Attach(ctx, &sessions.Attachment{DocumentID: ours, PaperID: paper.ID, Role: sessions.RoleMain, Title: "Vorlage"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Consult(ctx, &sessions.Consultation{PaperID: paper.ID, AgendaItemID: items[0].ID, Role: "Beratung"}); err != nil {
+			t.Fatal(err)
+		}
+		var other demo.Meeting
+		for _, x := range res.Meetings {
+			if x.ID != meeting.ID {
+				other = x
 			}
 		}
-		t.Fatalf("person %d has no invitation %d", person, number)
-		return time.Time{}
-	}
-	first := now
-	for _, id := range []int64{ours, ours, theirs} {
-		if err := svc.RecordDocumentOpening(ctx, anna.PersonID, id); err != nil {
+		theirs := doc("fremd")
+		if err := st.Attach(ctx, &sessions.Attachment{DocumentID: theirs, MeetingID: other.ID, Role: sessions.RoleAttachment, Title: "Fremd"}); err != nil {
 			t.Fatal(err)
 		}
-		now = now.Add(time.Minute)
-	}
-	if err := svc.RecordDocumentOpening(ctx, bernd.PersonID, theirs); err != nil {
-		t.Fatal(err)
-	}
-	if got := opened(anna.PersonID, 1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
-		t.Errorf("Anna's opening: %v, want her first, %v", got, first)
-	}
-	if got := opened(bernd.PersonID, 1); !got.IsZero() {
-		t.Errorf("a document of another meeting counted as Bernd's opening: %v", got)
-	}
 
-	// A Nachtrag: Anna's next opening of the same document proves it.
-	item := &sessions.AgendaItem{MeetingID: meeting.ID, Number: "Ö 99", Title: "Nachgereicht", Public: true}
-	if err := st.CreateAgendaItem(ctx, item); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Supplement: true, Urgency: "Test"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := opened(anna.PersonID, 2); !got.IsZero() {
-		t.Fatalf("Nachtrag opened before it was issued: %v", got)
-	}
-	if err := svc.RecordDocumentOpening(ctx, anna.PersonID, ours); err != nil {
-		t.Fatal(err)
-	}
-	if got := opened(anna.PersonID, 2); !got.Equal(time.UnixMilli(now.UnixMilli()).UTC()) {
-		t.Errorf("Anna's opening of the Nachtrag: %v, want %v", got, now)
-	}
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		anna, bernd := res.Members[0], res.Members[1]
+		opened := func(person int64, number int) time.Time {
+			t.Helper()
+			ds, err := svc.Deliveries(ctx, meeting.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				if d.PersonID == person && d.Invitation == number {
+					return d.Opened
+				}
+			}
+			t.Fatalf("person %d has no invitation %d", person, number)
+			return time.Time{}
+		}
+		first := now
+		for _, id := range []int64{ours, ours, theirs} {
+			if err := svc.RecordDocumentOpening(ctx, anna.PersonID, id); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Minute)
+		}
+		if err := svc.RecordDocumentOpening(ctx, bernd.PersonID, theirs); err != nil {
+			t.Fatal(err)
+		}
+		if got := opened(anna.PersonID, 1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening: %v, want her first, %v", got, first)
+		}
+		if got := opened(bernd.PersonID, 1); !got.IsZero() {
+			t.Errorf("a document of another meeting counted as Bernd's opening: %v", got)
+		}
+
+		// A Nachtrag: Anna's next opening of the same document proves it.
+		item := &sessions.AgendaItem{MeetingID: meeting.ID, Number: "Ö 99", Title: "Nachgereicht", Public: true}
+		if err := st.CreateAgendaItem(ctx, item); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Supplement: true, Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := opened(anna.PersonID, 2); !got.IsZero() {
+			t.Fatalf("Nachtrag opened before it was issued: %v", got)
+		}
+		if err := svc.RecordDocumentOpening(ctx, anna.PersonID, ours); err != nil {
+			t.Fatal(err)
+		}
+		if got := opened(anna.PersonID, 2); !got.Equal(time.UnixMilli(now.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening of the Nachtrag: %v, want %v", got, now)
+		}
+	})
 }

@@ -7,10 +7,15 @@ import "sync"
 // anew (Store.Snapshot, shared by all followers of one version). A
 // follower that is slow misses no change, because wake-ups coalesce: it
 // reads the newest state when it gets round to it.
+//
+// A Hub wakes the followers in its own process. With several server
+// processes on one database, Store.Join gives it a relay that carries
+// every Publish to the other processes, whose hubs Wake.
 type Hub struct {
 	mu      sync.Mutex
 	subs    map[int64]map[chan struct{}]struct{}
 	version map[int64]uint64
+	relay   func(meeting int64)
 }
 
 // NewHub returns an empty Hub.
@@ -39,8 +44,44 @@ func (h *Hub) Subscribe(meeting int64) (<-chan struct{}, func()) {
 	}
 }
 
-// Publish wakes every follower of meeting.
+// Publish wakes every follower of meeting, and with a relay (SetRelay)
+// those of the other server processes.
 func (h *Hub) Publish(meeting int64) {
+	h.Wake(meeting)
+	h.mu.Lock()
+	relay := h.relay
+	h.mu.Unlock()
+	if relay != nil {
+		relay(meeting)
+	}
+}
+
+// SetRelay makes Publish pass every meeting to relay as well, which must
+// not block.
+func (h *Hub) SetRelay(relay func(meeting int64)) {
+	h.mu.Lock()
+	h.relay = relay
+	h.mu.Unlock()
+}
+
+// WakeAll wakes the followers of every meeting followed here: after a
+// relay's connection was lost, changes published elsewhere may have been
+// missed.
+func (h *Hub) WakeAll() {
+	h.mu.Lock()
+	meetings := make([]int64, 0, len(h.subs))
+	for m := range h.subs {
+		meetings = append(meetings, m)
+	}
+	h.mu.Unlock()
+	for _, m := range meetings {
+		h.Wake(m)
+	}
+}
+
+// Wake wakes every follower of meeting in this process only: for a
+// change another process published.
+func (h *Hub) Wake(meeting int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.version[meeting]++

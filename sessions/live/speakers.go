@@ -70,15 +70,22 @@ func (s *Store) RequestToSpeak(ctx context.Context, item, person int64) error {
 	if contains(itemExcluded(it), person) {
 		return ErrExcluded
 	}
+	// In a write transaction (begin): on PostgreSQL two requests of one
+	// person at once (a double tap) would both find none listed.
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 	var status string
-	err = s.db.QueryRowContext(ctx, `SELECT status FROM live_attendance WHERE meeting_id = ? AND person_id = ?`, it.MeetingID, person).Scan(&status)
+	err = tx.QueryRowContext(ctx, `SELECT status FROM live_attendance WHERE meeting_id = ? AND person_id = ?`, it.MeetingID, person).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) || status != Present {
 		return forbidden("not_present", "Nur wer an der Sitzung teilnimmt, kann sich zu Wort melden.", "Only those present can ask to speak.")
 	}
 	if err != nil {
 		return fmt.Errorf("request to speak: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO live_speakers (agenda_item_id, person_id, requested_at)
+	res, err := tx.ExecContext(ctx, `INSERT INTO live_speakers (agenda_item_id, person_id, requested_at)
 		SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM live_speakers WHERE agenda_item_id = ? AND person_id = ? AND ended_at IS NULL AND withdrawn_at IS NULL)`,
 		item, person, ts(s.now()), item, person)
 	if err != nil {
@@ -86,6 +93,9 @@ func (s *Store) RequestToSpeak(ctx context.Context, item, person int64) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return conflict("already_listed", "Sie stehen bereits auf der Redeliste.", "You are on the speaker list already.")
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("request to speak: %w", err)
 	}
 	s.hub.Publish(it.MeetingID)
 	return nil
@@ -125,7 +135,9 @@ func (s *Store) GiveFloor(ctx context.Context, item, person int64) error {
 		return invalid("unknown_person", "Unbekannte Person %d.", "Unknown person %d.", person)
 	}
 	now := ts(s.now())
-	tx, err := s.db.BeginTx(ctx, nil)
+	// One speaker on the floor: two chairs' clicks at once must not both
+	// end the speech and both start one.
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -165,7 +177,7 @@ func (s *Store) EndSpeech(ctx context.Context, meeting int64) error {
 	if _, err := s.sessions.FindMeetingByID(ctx, staff, meeting); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -29,15 +30,26 @@ type Store struct {
 	hub      *Hub
 
 	// counting guards tallies, the counts of open secret votes (see the
-	// package doc); a closing holds it from the count to the commit.
+	// package doc), and tallied, closed and replaced whenever a count
+	// grows.
 	counting sync.Mutex
 	tallies  map[int64]*Counts
+	tallied  chan struct{}
+	// cluster links the store to other server processes (Join); nil for
+	// one process.
+	cluster *cluster
 	// mu guards snaps, the newest snapshot of each meeting, and reading,
 	// the lock held while a meeting's snapshot is read.
 	mu      sync.Mutex
 	snaps   map[int64]*Snapshot
 	reading map[int64]*sync.Mutex
 }
+
+// begin starts a write transaction holding the database's write lock
+// (sessions.Store.BeginWrite): the live session's writes read the state
+// they change — an open vote, a free seat, the speaker on the floor —
+// and on PostgreSQL two of them would otherwise read the same state.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) { return s.sessions.BeginWrite(ctx) }
 
 // staff is the viewer the store reads sessions' records as: everything.
 var staff = access.Viewer{Role: access.RoleClerk}
@@ -48,7 +60,7 @@ func NewStore(db *sql.DB, st *sessions.Store, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, snaps: map[int64]*Snapshot{}, reading: map[int64]*sync.Mutex{}}
+	return &Store{db: db, sessions: st, now: now, hub: NewHub(), tallies: map[int64]*Counts{}, tallied: make(chan struct{}), snaps: map[int64]*Snapshot{}, reading: map[int64]*sync.Mutex{}}
 }
 
 // Hub returns the hub that tells followers of a meeting about changes.
@@ -170,11 +182,15 @@ func (s *Store) Start(ctx context.Context, id int64) (Session, error) {
 	}
 	se.StartedAt = s.now()
 	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		// Started meanwhile (the check above was before the write lock)?
+		if now, err := s.session(ctx, tx, id); err != nil || !now.StartedAt.IsZero() {
+			return cmp.Or(err, conflict("running", "Die Sitzung läuft bereits.", "The session is running already."))
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO live_sessions (meeting_id, started_at, modified) VALUES (?, ?, ?)`, id, ts(se.StartedAt), ts(se.StartedAt))
 		return err
 	})
 	if err != nil {
-		return se, fmt.Errorf("start session: %w", err)
+		return se, refusalOr(err, "start session")
 	}
 	s.hub.Publish(id)
 	return se, nil
@@ -190,21 +206,24 @@ func (s *Store) End(ctx context.Context, id int64) (Session, error) {
 	if !se.Running() {
 		return se, notRunning()
 	}
-	var open int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM live_votes v JOIN agenda_items a ON a.id = v.agenda_item_id
-		WHERE a.meeting_id = ? AND v.state = 'open'`, id).Scan(&open); err != nil {
-		return se, fmt.Errorf("end session: %w", err)
-	}
-	if open > 0 {
-		return se, conflict("vote_open", "Es läuft noch eine Abstimmung; schließen Sie sie zuerst.", "A vote is still open; close it first.")
-	}
 	se.EndedAt = s.now()
 	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ?`, ts(se.EndedAt), ts(se.EndedAt), id)
-		return err
+		// Under the write lock, so that no vote opens between the check
+		// and the end.
+		if open, err := openVotes(ctx, tx, id); err != nil || open {
+			return cmp.Or(err, conflict("vote_open", "Es läuft noch eine Abstimmung; schließen Sie sie zuerst.", "A vote is still open; close it first."))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE live_sessions SET ended_at = ?, modified = ? WHERE meeting_id = ? AND ended_at IS NULL`, ts(se.EndedAt), ts(se.EndedAt), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notRunning()
+		}
+		return nil
 	})
 	if err != nil {
-		return se, fmt.Errorf("end session: %w", err)
+		return se, refusalOr(err, "end session")
 	}
 	s.hub.Publish(id)
 	return se, nil
@@ -212,6 +231,24 @@ func (s *Store) End(ctx context.Context, id int64) (Session, error) {
 
 func notRunning() error {
 	return conflict("not_running", "Die Sitzung läuft nicht.", "The session is not running.")
+}
+
+// refusalOr returns err as it is if it is a refusal (a *ratsmappe.Error),
+// else wrapped with what failed.
+func refusalOr(err error, what string) error {
+	var e *ratsmappe.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// openVotes reports whether a vote of meeting is open.
+func openVotes(ctx context.Context, tx *sql.Tx, meeting int64) (bool, error) {
+	var open bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM live_votes v JOIN agenda_items a ON a.id = v.agenda_item_id
+		WHERE a.meeting_id = ? AND v.state = 'open')`, meeting).Scan(&open)
+	return open, err
 }
 
 // SetCurrentItem makes item the one being discussed in the running
@@ -331,25 +368,6 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 		return invalid("not_a_seat", "Eine Vertretung muss für ein stimmberechtigtes Mitglied des Gremiums sitzen, nicht für sich selbst.",
 			"A deputy must sit for a member of the body with voting right, not for themselves.")
 	}
-	att, err := s.attendees(ctx, id)
-	if err != nil {
-		return err
-	}
-	if a.Status == Present {
-		seat := a.Person
-		if a.SubstituteFor != 0 {
-			seat = a.SubstituteFor
-		}
-		for _, o := range att {
-			if o.Person == a.Person || o.Status != Present {
-				continue
-			}
-			if (o.SubstituteFor == 0 && o.Person == seat) || (o.SubstituteFor != 0 && o.SubstituteFor == seat) {
-				return conflict("seat_taken", "Dieser Sitz ist bereits besetzt (das Mitglied ist anwesend oder wird schon vertreten).",
-					"This seat is taken (the member is present or already has a deputy).")
-			}
-		}
-	}
 	now := ts(s.now())
 	var sub any
 	if a.SubstituteFor != 0 {
@@ -362,6 +380,11 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 		left = now
 	}
 	err = s.inTx(ctx, id, func(tx *sql.Tx) error {
+		// Read under the write lock: two deputies recorded at once for
+		// one member must not both take the seat.
+		if err := seatFree(ctx, tx, id, a); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO live_attendance (meeting_id, person_id, status, substitute_for, arrived_at, left_at, modified)
 		VALUES (?, ?, ?, ?, ?, NULL, ?)
 		ON CONFLICT (meeting_id, person_id) DO UPDATE SET status = excluded.status, substitute_for = excluded.substitute_for,
@@ -377,9 +400,35 @@ func (s *Store) SetAttendance(ctx context.Context, id int64, a Attendee) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set attendance: %w", err)
+		return refusalOr(err, "set attendance")
 	}
 	s.hub.Publish(id)
+	return nil
+}
+
+// seatFree refuses (ECONFLICT "seat_taken") a's attendance as present if
+// someone else holds the seat a would take in meeting.
+func seatFree(ctx context.Context, tx *sql.Tx, meeting int64, a Attendee) error {
+	if a.Status != Present {
+		return nil
+	}
+	att, err := attendees(ctx, tx, meeting)
+	if err != nil {
+		return err
+	}
+	seat := a.Person
+	if a.SubstituteFor != 0 {
+		seat = a.SubstituteFor
+	}
+	for _, o := range att {
+		if o.Person == a.Person || o.Status != Present {
+			continue
+		}
+		if (o.SubstituteFor == 0 && o.Person == seat) || (o.SubstituteFor != 0 && o.SubstituteFor == seat) {
+			return conflict("seat_taken", "Dieser Sitz ist bereits besetzt (das Mitglied ist anwesend oder wird schon vertreten).",
+				"This seat is taken (the member is present or already has a deputy).")
+		}
+	}
 	return nil
 }
 
@@ -401,16 +450,16 @@ func (s *Store) checkins(ctx context.Context, meeting int64) ([]Attendee, error)
 	return out, rows.Err()
 }
 
-// inTx runs fn, a change of meeting's session or attendance, in a
-// transaction that also records who then sits in the session as a deputy
-// (seatDeputies), so that the change and the view it grants or ends
-// commit together.
+// inTx runs fn, a change of meeting's session or attendance, in a write
+// transaction (begin) that also records who then sits in the session as a
+// deputy (seatDeputies), so that the change and the view it grants or
+// ends commit together.
 func (s *Store) inTx(ctx context.Context, meeting int64, fn func(tx *sql.Tx) error) error {
 	_, members, err := s.meetingMembers(ctx, meeting)
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -644,31 +693,28 @@ func (s *Store) OpenVote(ctx context.Context, item int64, kind, rule, reason str
 	}
 	v := &Vote{ItemID: item, MeetingID: m.ID, Kind: kind, Rule: rule, State: StateOpen, Entitled: len(voters),
 		Statutory: quorum.Statutory, OpenedAt: s.now(), QuorumReason: reason}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// Under the write lock: two votes opened at once must not both find
+	// none open.
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	var open int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM live_votes v JOIN agenda_items a ON a.id = v.agenda_item_id
-		WHERE a.meeting_id = ? AND v.state = 'open'`, m.ID).Scan(&open); err != nil {
+	if open, err := openVotes(ctx, tx, m.ID); err != nil || open {
+		return nil, refusalOr(cmp.Or(err, conflict("vote_open", "Es läuft bereits eine Abstimmung in dieser Sitzung.", "A vote is already open in this session.")), "open vote")
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO live_votes (agenda_item_id, kind, rule, state, quorum_reason, entitled, statutory, opened_at)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?) RETURNING id`, item, kind, rule, reason, v.Entitled, v.Statutory, ts(v.OpenedAt)).Scan(&v.ID); err != nil {
 		return nil, fmt.Errorf("open vote: %w", err)
 	}
-	if open > 0 {
-		return nil, conflict("vote_open", "Es läuft bereits eine Abstimmung in dieser Sitzung.", "A vote is already open in this session.")
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO live_votes (agenda_item_id, kind, rule, state, quorum_reason, entitled, statutory, opened_at)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`, item, kind, rule, reason, v.Entitled, v.Statutory, ts(v.OpenedAt))
-	if err != nil {
-		return nil, fmt.Errorf("open vote: %w", err)
-	}
-	v.ID, _ = res.LastInsertId()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("open vote: %w", err)
 	}
 	if kind == Secret {
 		s.counting.Lock()
-		s.tallies[v.ID] = &Counts{}
+		if s.tallies[v.ID] == nil { // joined, a first ballot may be here already
+			s.tallies[v.ID] = &Counts{}
+		}
 		s.counting.Unlock()
 	}
 	s.hub.Publish(m.ID)
@@ -944,35 +990,68 @@ func (s *Store) Ballot(ctx context.Context, id, person int64, choice string) err
 		}
 	} else {
 		// The ballot row exists only for open and named votes.
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO live_ballots (vote_id, person_id, seat_id, choice) VALUES (?, ?, ?, ?)
-			ON CONFLICT (vote_id, person_id) DO UPDATE SET seat_id = excluded.seat_id, choice = excluded.choice`, id, person, seat, choice); err != nil {
-			return fmt.Errorf("ballot: %w", err)
+		err := s.ballotTx(ctx, id, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO live_ballots (vote_id, person_id, seat_id, choice) VALUES (?, ?, ?, ?)
+			ON CONFLICT (vote_id, person_id) DO UPDATE SET seat_id = excluded.seat_id, choice = excluded.choice`, id, person, seat, choice)
+			return err
+		})
+		if err != nil {
+			return refusalOr(err, "ballot")
 		}
 	}
 	s.hub.Publish(v.MeetingID)
 	return nil
 }
 
-// secretBallot records that person voted in secret vote id and counts
-// choice in memory, under one lock, so that the record and the count
-// cannot be told apart by order.
-func (s *Store) secretBallot(ctx context.Context, id, person int64, choice string) error {
-	s.counting.Lock()
-	defer s.counting.Unlock()
-	t := s.tallies[id]
-	if t == nil {
-		return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Das Ratsbüro gibt das Ergebnis von Hand ein oder wiederholt die Abstimmung.",
-			"The count of this secret vote is lost (the server restarted). The office enters the result by hand or repeats the vote.")
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO live_voted (vote_id, person_id) VALUES (?, ?) ON CONFLICT (vote_id, person_id) DO NOTHING`, id, person)
+// ballotTx runs fn, the write of a ballot into vote id, in a write
+// transaction (begin) if the vote is still open then (ECONFLICT
+// "vote_closed" if not): a closing, which takes the same lock, counts
+// every ballot committed before it, and none commits after it.
+func (s *Store) ballotTx(ctx context.Context, id int64, fn func(tx *sql.Tx) error) error {
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("secret ballot: %w", err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return conflict("already_voted", "Sie haben in dieser geheimen Abstimmung bereits abgestimmt.", "You have voted in this secret vote already.")
+	defer tx.Rollback()
+	var state string
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM live_votes WHERE id = ?`, id).Scan(&state); err != nil {
+		return err
 	}
-	t.Add(choice)
-	return nil
+	if state != StateOpen {
+		return conflict("vote_closed", "Die Abstimmung ist geschlossen.", "The vote is closed.")
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// secretBallot records that person voted in secret vote id and then
+// counts choice (count): in this process's memory, or — joined with other
+// server processes (Join) — in every process's. The count follows the
+// record's commit, so a closing, which counts the records under the write
+// lock, waits for it (secretCounts).
+func (s *Store) secretBallot(ctx context.Context, id, person int64, choice string) error {
+	err := s.ballotTx(ctx, id, func(tx *sql.Tx) error {
+		// The vote is open (ballotTx). Alone, a process without its count
+		// restarted; joined, the count may be complete elsewhere.
+		if s.cluster == nil && !s.hasTally(id) {
+			return conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Das Ratsbüro gibt das Ergebnis von Hand ein oder wiederholt die Abstimmung.",
+				"The count of this secret vote is lost (the server restarted). The office enters the result by hand or repeats the vote.")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO live_voted (vote_id, person_id) VALUES (?, ?) ON CONFLICT (vote_id, person_id) DO NOTHING`, id, person)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return conflict("already_voted", "Sie haben in dieser geheimen Abstimmung bereits abgestimmt.", "You have voted in this secret vote already.")
+		}
+		return nil
+	})
+	if err != nil {
+		return refusalOr(err, "secret ballot")
+	}
+	return s.count(ctx, id, choice)
 }
 
 // Close closes open vote id and stores its result as version 1. Counts
@@ -991,10 +1070,7 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 		return nil, conflict("vote_closed", "Die Abstimmung ist bereits geschlossen.", "The vote is closed already.")
 	}
 	r := &Result{Version: 1, Excluded: vc.excluded, Named: []NamedChoice{}, Created: s.now()}
-	s.counting.Lock()
-	defer s.counting.Unlock() // no secret ballot between the count and the closing
-	switch {
-	case hand != nil:
+	if hand != nil {
 		if v.Kind == Named {
 			return nil, invalid("named_by_hand", "Eine namentliche Abstimmung wird aus den Stimmen der Mitglieder gezählt, nicht von Hand.", "A named vote is counted from the members' ballots, not by hand.")
 		}
@@ -1002,43 +1078,55 @@ func (s *Store) Close(ctx context.Context, id int64, hand *Counts) (*Vote, error
 			return nil, err
 		}
 		r.Counts, r.ByHand = *hand, true
-	case v.Kind == Secret:
-		t := s.tallies[id]
-		var voted int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM live_voted WHERE vote_id = ?`, id).Scan(&voted); err != nil {
-			return nil, fmt.Errorf("close vote: %w", err)
-		}
-		if t == nil || t.Total() != voted {
-			return nil, conflict("tally_lost", "Die Zählung dieser geheimen Abstimmung ist verloren (Neustart des Servers). Geben Sie das Ergebnis von Hand ein oder wiederholen Sie die Abstimmung.",
-				"The count of this secret vote is lost (the server restarted). Enter the result by hand or repeat the vote.")
-		}
-		r.Counts = *t
-	default:
-		rows, err := s.db.QueryContext(ctx, `SELECT person_id, seat_id, choice FROM live_ballots WHERE vote_id = ? ORDER BY person_id`, id)
-		if err != nil {
-			return nil, fmt.Errorf("close vote: %w", err)
-		}
-		for rows.Next() {
-			var c NamedChoice
-			if err := rows.Scan(&c.Person, &c.Seat, &c.Choice); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("close vote: %w", err)
-			}
-			r.Counts.Add(c.Choice)
-			if v.Kind == Named {
-				r.Named = append(r.Named, c)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	}
+	// The choices of secret ballots cast in other processes may still be
+	// on their way: they are waited for (until deadline) before the write
+	// lock, and what is left of that time under it (secretCounts).
+	deadline := time.Now().Add(tallyWait)
+	if hand == nil && v.Kind == Secret {
+		if err := s.settle(ctx, id, deadline); err != nil {
 			return nil, fmt.Errorf("close vote: %w", err)
 		}
 	}
-	r.Adopted = Adopted(v.Rule, r.Counts, v.Statutory)
-	if err := s.writeResult(ctx, id, r, true); err != nil {
-		return nil, err
+	// The count is taken in the closing's transaction, after the vote's
+	// state changed under the write lock: every ballot that committed
+	// is counted, none comes later (ballotTx).
+	count := func(tx *sql.Tx) error {
+		switch {
+		case hand != nil:
+		case v.Kind == Secret:
+			c, err := s.secretCounts(ctx, tx, id, deadline)
+			if err != nil {
+				return err
+			}
+			r.Counts = c
+		default:
+			rows, err := tx.QueryContext(ctx, `SELECT person_id, seat_id, choice FROM live_ballots WHERE vote_id = ? ORDER BY person_id`, id)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var c NamedChoice
+				if err := rows.Scan(&c.Person, &c.Seat, &c.Choice); err != nil {
+					return err
+				}
+				r.Counts.Add(c.Choice)
+				if v.Kind == Named {
+					r.Named = append(r.Named, c)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		r.Adopted = Adopted(v.Rule, r.Counts, v.Statutory)
+		return nil
 	}
-	delete(s.tallies, id)
+	if err := s.writeResult(ctx, id, r, count); err != nil {
+		return nil, refusalOr(err, "close vote")
+	}
+	s.dropTally(ctx, id)
 	v.State, v.ClosedAt, v.Result, v.Voted = StateClosed, r.Created, r, 0
 	s.hub.Publish(v.MeetingID) // the live view shows the vote's record, not the item's text
 	if err := s.recordOnItem(ctx, v); err != nil {
@@ -1057,17 +1145,17 @@ func validCounts(c Counts, most int) error {
 	return nil
 }
 
-// writeResult stores r as a version of vote id's result, closing the vote
-// if closing.
-func (s *Store) writeResult(ctx context.Context, id int64, r *Result, closing bool) error {
-	named, _ := json.Marshal(r.Named)
-	excluded, _ := json.Marshal(r.Excluded)
-	tx, err := s.db.BeginTx(ctx, nil)
+// writeResult stores r as a version of vote id's result in a write
+// transaction (begin). If count is not nil, it closes the vote first and
+// then lets count fill in r's counts in that transaction; else r is a
+// correction, stored as the next version.
+func (s *Store) writeResult(ctx context.Context, id int64, r *Result, count func(tx *sql.Tx) error) error {
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if closing {
+	if count != nil {
 		res, err := tx.ExecContext(ctx, `UPDATE live_votes SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'`, ts(r.Created), id)
 		if err != nil {
 			return fmt.Errorf("close vote: %w", err)
@@ -1075,9 +1163,14 @@ func (s *Store) writeResult(ctx context.Context, id int64, r *Result, closing bo
 		if n, _ := res.RowsAffected(); n == 0 {
 			return conflict("vote_closed", "Die Abstimmung ist bereits geschlossen.", "The vote is closed already.")
 		}
+		if err := count(tx); err != nil {
+			return err
+		}
 	} else if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM live_results WHERE vote_id = ?`, id).Scan(&r.Version); err != nil {
 		return fmt.Errorf("correct vote: %w", err)
 	}
+	named, _ := json.Marshal(r.Named)
+	excluded, _ := json.Marshal(r.Excluded)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO live_results (vote_id, version, yes, no, abstain, adopted, by_hand, named, excluded, reason, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, r.Version, r.Yes, r.No, r.Abstain, b2i(r.Adopted), b2i(r.ByHand), string(named), string(excluded), r.Reason, ts(r.Created)); err != nil {
 		return fmt.Errorf("vote result: %w", err)
@@ -1165,7 +1258,7 @@ func (s *Store) Correct(ctx context.Context, id int64, c Correction) (*Vote, err
 		r.Counts = *c.Counts
 	}
 	r.Adopted = Adopted(v.Rule, r.Counts, v.Statutory)
-	if err := s.writeResult(ctx, id, r, false); err != nil {
+	if err := s.writeResult(ctx, id, r, nil); err != nil {
 		return nil, err
 	}
 	v.Result = r

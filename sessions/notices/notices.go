@@ -52,12 +52,15 @@ import (
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns the package's schema, applied after notify's (its
 // cursor is a row of the changes feed's table).
 func Migrations() fs.FS { return ratsmappe.MigrationsIn(migrations) }
+
+// PostgresMigrations returns the same schema for PostgreSQL.
+func PostgresMigrations() fs.FS { return ratsmappe.PostgresMigrationsIn(migrations) }
 
 const consumer = "notices"
 
@@ -156,6 +159,20 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// nextDigest is the first morning digest after t, 7:00 in Berlin: a
+// notice told after the day's digest waits for the next one. (Due at
+// once, it was taken by the next run of the same day, whose message key,
+// naming the day, was the one already sent: the notice went out with no
+// message at all.)
+func nextDigest(t time.Time) time.Time {
+	b := t.In(berlin)
+	d := time.Date(b.Year(), b.Month(), b.Day(), 7, 0, 0, 0, berlin)
+	if !d.After(b) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
 var berlin = func() *time.Location {
 	l, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -181,13 +198,14 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("notices: %w", err)
 	}
 	defer tx.Rollback()
-	// Read again in the transaction: another worker may have gone on.
-	if cur, err = changes.Cursor(ctx, tx, consumer); err != nil {
+	// Read again, claimed: another worker (of another app server) may
+	// have gone on.
+	if cur, err = changes.Claim(ctx, tx, consumer); err != nil {
 		return 0, err
 	}
 	var upto int64
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM (SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?)`,
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM (SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?) AS batch`,
 		cur, maxBatch).Scan(&upto, &n); err != nil {
 		return 0, fmt.Errorf("notices: %w", err)
 	}
@@ -502,7 +520,7 @@ func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, m 
 	}
 	var due any
 	if pref.Digest && (pref.Email != "" || pref.Push) {
-		due = now.UnixMilli()
+		due = nextDigest(now).UnixMilli()
 	}
 	var told []event
 	for _, e := range events {
@@ -584,6 +602,11 @@ func (w *Worker) Digest(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
+	// One digest run at a time across app servers, each after the one
+	// before committed: two would read the same notices.
+	if _, err := changes.Claim(ctx, tx, consumer); err != nil {
+		return 0, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT account_id, id, text, text_en, url FROM member_notices
 		WHERE digest_due IS NOT NULL AND digest_due <= ? ORDER BY account_id, id`, now.UnixMilli())
 	if err != nil {

@@ -3,9 +3,11 @@ package notices_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,8 +16,10 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
 	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
-	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -23,6 +27,14 @@ import (
 )
 
 const canary = "ZQCANARYGRUNDSTUECK"
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// migrate migrates db, a new database of dbtest.Each, as the binary does.
+func migrate(t *testing.T, db *sql.DB) {
+	t.Helper()
+	must(t, schema.Migrate(context.Background(), db))
+}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -37,13 +49,13 @@ func must(t *testing.T, err error) {
 // exactly the members who may see it, once, in their chosen way; the
 // canary title of the item Bernd is excluded from reaches no message and
 // no notice of his.
-func TestNotices(t *testing.T) {
+func TestNotices(t *testing.T) { dbtest.Each(t, testNotices) }
+
+func testNotices(t *testing.T, db *sql.DB) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
-	must(t, err)
-	defer db.Close()
-	must(t, schema.Migrate(ctx, db))
+	migrate(t, db)
+	var err error
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	st := sessions.NewStore(db, clock)
@@ -205,10 +217,16 @@ func TestNotices(t *testing.T) {
 			t.Errorf("calendar of the move: %+v; of the late items: %+v", cal, msgs[0].Calendar)
 		}
 	}
-	if n, err := w.Digest(ctx, now); err != nil || n != 1 {
+	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+		t.Fatalf("digest before the morning: %d, %v", n, err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	must(t, err)
+	morning := time.Date(2026, 11, 3, 7, 0, 0, 0, berlin)
+	if n, err := w.Digest(ctx, morning); err != nil || n != 1 {
 		t.Fatalf("digest: %d, %v", n, err)
 	}
-	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+	if n, err := w.Digest(ctx, morning.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("a second digest the same day: %d, %v", n, err)
 	}
 	_, err = out.SendDue(ctx)
@@ -230,6 +248,22 @@ func TestNotices(t *testing.T) {
 			t.Errorf("message to %s names the canary", msg.To)
 		}
 	}
+	// A change after the morning's digest waits for the next morning's,
+	// rather than being marked sent with the one already sent.
+	now = morning.Add(2 * time.Hour)
+	must(t, st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 3", Title: "Bolzplatz Mühlweg", Public: true}))
+	step()
+	if n, err := w.Digest(ctx, now); err != nil || n != 0 {
+		t.Errorf("digest the same day after a new change: %d, %v", n, err)
+	}
+	if n, err := w.Digest(ctx, morning.AddDate(0, 0, 1)); err != nil || n != 1 {
+		t.Fatalf("the next morning's digest: %d, %v", n, err)
+	}
+	_, err = out.SendDue(ctx)
+	must(t, err)
+	if got := sender.To("bernd@lindenau.example"); len(got) != 2 || !strings.Contains(got[1].Text, "Bolzplatz Mühlweg") {
+		t.Errorf("Bernd's digests: %d, the second lacks the change after the first", len(got))
+	}
 
 	// Cancelled: everyone on the committee is told.
 	now = now.Add(time.Hour)
@@ -249,6 +283,93 @@ func TestNotices(t *testing.T) {
 	for _, n := range list("Clara") {
 		if !n.Read {
 			t.Errorf("notice %d unread after MarkRead", n.ID)
+		}
+	}
+}
+
+// Two app servers run the worker on one PostgreSQL database at once:
+// every change is taken by one of them, and every member is told of it
+// once.
+func TestTwoWorkersTellOnce(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t, sqldb.Postgres)
+	db := d.Open(t)
+	migrate(t, db)
+	st := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt Lindenau"}
+	must(t, st.CreateBody(ctx, body))
+	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	must(t, st.CreateOrganization(ctx, bau))
+	per := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
+	must(t, st.CreatePerson(ctx, per))
+	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: per.ID, OrganizationID: bau.ID, StartDate: "2024-07-01"}))
+	anna := &accounts.Account{Name: "anna", DisplayName: "Anna", Role: access.RoleMember, PersonID: per.ID}
+	must(t, accounts.NewStore(db, nil).CreateAccount(ctx, anna, "ein gutes Passwort"))
+	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "Bauausschuss", Start: time.Now().Add(7 * 24 * time.Hour)}
+	must(t, st.CreateMeeting(ctx, m))
+	must(t, st.PublishMeeting(ctx, m.ID, time.Time{}))
+	prefs := func(context.Context, *sql.Tx, int64) (notices.Pref, error) {
+		return notices.Pref{Email: "anna@lindenau.example"}, nil
+	}
+	sender := &notifytest.Sender{}
+	var workers []*notices.Worker
+	var out *notify.Outbox
+	for range 2 {
+		db := d.Open(t)
+		out = notify.NewOutbox(db, sender, notify.Options{Domain: "lindenau.example"})
+		workers = append(workers, notices.NewWorker(notices.Config{DB: db, Store: sessions.NewStore(db, nil), Outbox: out, Prefs: prefs}))
+	}
+	// The meeting as Anna sees it is recorded silently first.
+	for n := -1; n != 0; {
+		var err error
+		n, err = workers[0].Step(ctx)
+		must(t, err)
+	}
+	var start int64
+	must(t, db.QueryRow(`SELECT seq FROM changes_cursors WHERE consumer = 'notices'`).Scan(&start))
+	const rounds = 12
+	var mu sync.Mutex
+	consumed := 0
+	for i := range rounds {
+		must(t, st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: fmt.Sprintf("Ö %d", i+1), Title: fmt.Sprintf("Antrag %d", i+1), Public: true}))
+		var wg sync.WaitGroup
+		for _, w := range workers {
+			wg.Go(func() {
+				for {
+					n, err := w.Step(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+					mu.Lock()
+					consumed += n
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	var fed int
+	must(t, db.QueryRow(`SELECT COUNT(*) FROM changes WHERE seq > ?`, start).Scan(&fed))
+	if consumed != fed {
+		t.Errorf("the workers took %d changes of the feed's %d: some twice", consumed, fed)
+	}
+	ns, err := notices.List(ctx, db, anna.ID, 0, 100)
+	must(t, err)
+	if len(ns) != rounds {
+		t.Errorf("%d notices, want %d", len(ns), rounds)
+	}
+	_, err = out.SendDue(ctx)
+	must(t, err)
+	if got := len(sender.Sent()); got != rounds {
+		t.Errorf("%d messages, want one per round (%d)", got, rounds)
+	}
+	for _, msg := range sender.Sent() {
+		if n := sender.Attempts(msg.MessageID); n != 1 {
+			t.Errorf("%s sent %d times", msg.Key, n)
 		}
 	}
 }

@@ -233,6 +233,12 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 		if err != nil {
 			return 0, err
 		}
+		// Two files of the source may have the same bytes (two scans of
+		// one letter, two empty forms). Until the one ingested first is
+		// recorded, it looks like such a leftover to the other: hold the
+		// bytes' lock from the lookup to the record, so that each file
+		// gets a document of its own.
+		defer im.lock("bytes " + sum)()
 		if id, err := im.st.FindUnlinkedDocument(ctx, uploader, sum); err == nil {
 			im.count(im.res.Unchanged, "document")
 			return id, im.save(ctx, "document", ext, id, f.Modified, false)

@@ -29,6 +29,12 @@ type Server struct {
 // stderr, and waits up to timeout until it answers /healthz. Run it from
 // the project root (as `go run ./bench/...` is).
 func Start(stderr io.Writer, timeout time.Duration) (*Server, error) {
+	return StartEnv(stderr, timeout, nil)
+}
+
+// StartEnv is Start with env added to the server's environment (e.g.
+// RATSMAPPE_DATABASE_URL, to serve the demo from PostgreSQL).
+func StartEnv(stderr io.Writer, timeout time.Duration, env []string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "bench-demo-")
 	if err != nil {
 		return nil, err
@@ -48,6 +54,9 @@ func Start(stderr io.Writer, timeout time.Duration) (*Server, error) {
 	}
 	s.cmd = exec.Command(bin, "serve", "--demo", "--data", s.Data, "--addr", addr, "--log-level", "error")
 	s.cmd.Stdout, s.cmd.Stderr = io.Discard, stderr
+	if env != nil {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err

@@ -35,14 +35,27 @@ type Council struct {
 // Open makes an empty installation for the test, closed when it ends.
 func Open(tb testing.TB) *Council {
 	tb.Helper()
-	ctx := context.Background()
 	dir := tb.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "t.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	if err := schema.Migrate(ctx, db); err != nil {
+	return openIn(tb, db, dir)
+}
+
+// OpenOn makes an empty installation for the test on db (SQLite or
+// PostgreSQL, e.g. of internal/dbtest.Each), migrated by internal/schema.
+func OpenOn(tb testing.TB, db *sql.DB) *Council {
+	tb.Helper()
+	return openIn(tb, db, tb.TempDir())
+}
+
+// openIn migrates db and makes the installation on it, with dir as its
+// directory.
+func openIn(tb testing.TB, db *sql.DB, dir string) *Council {
+	tb.Helper()
+	if err := schema.Migrate(context.Background(), db); err != nil {
 		tb.Fatal(err)
 	}
 	return &Council{Dir: dir, DB: db, Sessions: sessions.NewStore(db, nil),
