@@ -53,13 +53,14 @@ refmodel:
 
 fuzz:
 	GO=$(GO) .ci/fuzz.sh FuzzIngest ./documents/pdfworker/ $(FUZZTIME)
-	for f in FuzzSafeNext FuzzContentDisposition FuzzOParlQuery FuzzRequestHeaders FuzzLoginForm; do \
+	for f in FuzzSafeNext FuzzContentDisposition FuzzRequestHeaders FuzzLoginForm; do \
 		GO=$(GO) .ci/fuzz.sh $$f ./web/ 4s || exit 1; \
 	done
 	GO=$(GO) .ci/fuzz.sh FuzzDecodeOParl ./sessions/oparlimport/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzAnnotation ./annotate/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzRequest ./web/ 8s
 	GO=$(GO) .ci/fuzz.sh FuzzDecodeJSON ./web/office/ 4s
+	GO=$(GO) .ci/fuzz.sh FuzzOParlQuery ./web/oparl/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzFold ./internal/ical/ 4s
 	GO=$(GO) .ci/fuzz.sh FuzzQueryParse ./search/ 5s
 	GO=$(GO) .ci/fuzz.sh FuzzAnalyze ./search/german/ 4s

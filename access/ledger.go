@@ -276,6 +276,28 @@ func Statuses(ctx context.Context, q Querier, typ string, ids []int64, now time.
 	return out, rows.Err()
 }
 
+// NextTransition returns the earliest time after now at which a recorded
+// transition of the public view takes effect (an embargo ending), zero if
+// none is pending: until then what the anonymous viewer sees changes only
+// by a write. It reads the pending rows alone (index ledger_at), however
+// long the ledger.
+func NextTransition(ctx context.Context, q Querier, now time.Time) (time.Time, error) {
+	rows, err := q.QueryContext(ctx, `SELECT at FROM ledger WHERE at > ? AND kind = ? ORDER BY at LIMIT 1`, lt(now), KindPublic)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("ledger: next transition: %w", err)
+	}
+	defer rows.Close()
+	var next time.Time
+	if rows.Next() {
+		var at string
+		if err := rows.Scan(&at); err != nil {
+			return time.Time{}, fmt.Errorf("ledger: next transition: %w", err)
+		}
+		next = parseLT(at)
+	}
+	return next, rows.Err()
+}
+
 // Entries returns the ledger rows of kind (all kinds if empty) in effect
 // at now whose At is at or after since, in sequence order: what a channel
 // that follows the ledger has to look at again.

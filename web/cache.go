@@ -13,9 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
 	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // The public-response cache. What an anonymous citizen sees is the same for
@@ -33,7 +35,9 @@ import (
 //   - time: an agenda or paper with a publication time in the future
 //     (embargo) becomes public when that time passes, without any write.
 //     An entry expires no later than the earliest such time after it was
-//     built, read with the store's clock, the one the policy uses.
+//     built — the publication ledger's next pending transition, recorded
+//     with the change — read with the store's clock, the one the policy
+//     uses.
 //
 // Presentation that depends on the wall clock alone (the split into next
 // and past meetings, today's members) is refreshed after cacheMaxAge.
@@ -153,41 +157,20 @@ func (s *Server) FeedMissed() { s.FeedChanged() }
 // FeedChanged and FeedMissed (Config.ChangesNotified, with a cache).
 func (s *Server) FollowsChanges() bool { return s.pub != nil && s.pub.gen.follow }
 
-// nextPublication returns the earliest publication time of a meeting or a
-// paper after now; zero if there is none. It is computed once per
-// generation and clock passing it.
+// nextPublication returns the earliest time after now at which the
+// public view changes without a write (an embargo ends: the ledger's
+// pending transition, access.NextTransition); zero if there is none. It
+// is computed once per generation and clock passing it, and costs one
+// index lookup whatever the number of meetings and papers.
 func (c *publicCache) nextPublication(ctx context.Context, gen int64, now time.Time) (time.Time, error) {
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
 	if c.nextPubGen == gen && !now.Before(c.nextPubAt) && (c.nextPub.IsZero() || now.Before(c.nextPub)) {
 		return c.nextPub, nil
 	}
-	// Times are fixed-width RFC 3339 text in UTC; a bound two seconds
-	// back, at second precision, compares below every later stored
-	// value whatever its fraction. The exact comparison is done here.
-	bound := now.Add(-2 * time.Second).UTC().Format(time.RFC3339)
-	rows, err := c.db.QueryContext(ctx, `SELECT published_at FROM meetings WHERE published_at >= ?1
-		UNION ALL SELECT published_at FROM papers WHERE published_at >= ?1 ORDER BY 1 LIMIT 100`, bound)
+	next, err := access.NextTransition(ctx, c.db, now)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("next publication: %w", err)
-	}
-	defer rows.Close()
-	var next time.Time
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return time.Time{}, fmt.Errorf("next publication: %w", err)
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil || !t.After(now) {
-			continue
-		}
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return time.Time{}, fmt.Errorf("next publication: %w", err)
+		return time.Time{}, err
 	}
 	c.nextPubGen, c.nextPubAt, c.nextPub = gen, now, next
 	return next, nil
@@ -358,7 +341,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 	h.Set("ETag", e.etag)
 	h.Set("Cache-Control", "public, no-cache")
 	h.Set("Vary", "Cookie, Authorization, Accept-Language")
-	if etagMatch(r.Header.Get("If-None-Match"), e.etag) {
+	if request.ETagMatches(r.Header.Get("If-None-Match"), e.etag) {
 		for _, k := range []string{"Content-Type", "Content-Length", "Content-Language", "Content-Disposition"} {
 			h.Del(k)
 		}
@@ -370,18 +353,6 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 	if r.Method != http.MethodHead {
 		w.Write(e.body)
 	}
-}
-
-// etagMatch implements the weak comparison of If-None-Match (RFC 9110,
-// 13.1.2): a list of entity tags or "*".
-func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // cacheKey is everything an anonymous response depends on: path and

@@ -62,7 +62,7 @@ func (s *Server) handlePublicFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Del("Vary")
 	b, err := s.pub.fileBytes(r.Context(), s.cfg.Documents.Blobs(), v)
 	if err != nil || b == nil {
-		s.servePDF(w, r, v, disposition, "public, max-age=31536000, immutable")
+		render.PDF(w, r, s.cfg.Documents.Blobs(), v, disposition, "public, max-age=31536000, immutable")
 		return
 	}
 	h := w.Header()

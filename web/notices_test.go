@@ -20,31 +20,31 @@ func TestNoticesAPI(t *testing.T) {
 	ctx := context.Background()
 	db := e.db
 	body := &sessions.Body{Name: "Stadt"}
-	oparlMust(t, e.sessions.CreateBody(ctx, body))
+	must(t, e.sessions.CreateBody(ctx, body))
 	org := &sessions.Organization{BodyID: body.ID, Name: "Rat", Classification: sessions.ClassCouncil}
-	oparlMust(t, e.sessions.CreateOrganization(ctx, org))
+	must(t, e.sessions.CreateOrganization(ctx, org))
 	m := &sessions.Meeting{OrganizationID: org.ID, Name: "Rat", Start: time.Date(2026, 12, 10, 17, 0, 0, 0, time.UTC)}
-	oparlMust(t, e.sessions.CreateMeeting(ctx, m))
+	must(t, e.sessions.CreateMeeting(ctx, m))
 	tok := map[string]string{}
 	ids := map[string]int64{}
 	for _, n := range []string{"anna", "bernd"} {
 		a := &accounts.Account{Name: n, Role: access.RoleMember}
-		oparlMust(t, e.accounts.CreateAccount(ctx, a, "ein gutes Passwort"))
+		must(t, e.accounts.CreateAccount(ctx, a, "ein gutes Passwort"))
 		_, tk, err := e.accounts.CreateAPIToken(ctx, a.ID, "tablet")
-		oparlMust(t, err)
+		must(t, err)
 		tok[n], ids[n] = tk, a.ID
 	}
 	for i, text := range []string{"Nachtrag zur Tagesordnung: Ö 3 Radweg", "Neue Unterlage: Haushalt"} {
 		_, err := db.ExecContext(ctx, `INSERT INTO member_notices (account_id, key, meeting_id, kind, text, text_en, url, created_at)
 			VALUES (?, ?, ?, 'late_item', ?, ?, '/reader/', ?)`, ids["anna"], "k"+string(rune('0'+i)), m.ID, text, text, 1000+i)
-		oparlMust(t, err)
+		must(t, err)
 	}
 	call := func(who, method, path, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok[who])
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
-		oparlMust(t, err)
+		must(t, err)
 		defer resp.Body.Close()
 		var out map[string]any
 		json.NewDecoder(resp.Body).Decode(&out)

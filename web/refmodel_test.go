@@ -444,43 +444,43 @@ func newRefTemplate(t *testing.T) *refTemplate {
 	}
 	st := sessions.NewStore(db, nil)
 	body := &sessions.Body{Name: "Stadt Modellhausen"}
-	oparlMust(t, st.CreateBody(ctx, body))
+	must(t, st.CreateBody(ctx, body))
 	tp.body = body.ID
 	for i, class := range []string{sessions.ClassCommittee, sessions.ClassCommittee, sessions.ClassCouncil} {
 		o := &sessions.Organization{BodyID: body.ID, Name: "Gremium " + rmOrgNames[i], Classification: class}
-		oparlMust(t, st.CreateOrganization(ctx, o))
+		must(t, st.CreateOrganization(ctx, o))
 		tp.orgs = append(tp.orgs, o.ID)
 	}
 	faction := &sessions.Organization{BodyID: body.ID, Name: "Fraktion F", Classification: sessions.ClassFaction}
-	oparlMust(t, st.CreateOrganization(ctx, faction))
+	must(t, st.CreateOrganization(ctx, faction))
 	acc := accounts.NewStore(db, nil)
 	clerk := &accounts.Account{Name: "amt", Role: access.RoleClerk}
-	oparlMust(t, acc.CreateAccount(ctx, clerk, "ein gutes Passwort"))
+	must(t, acc.CreateAccount(ctx, clerk, "ein gutes Passwort"))
 	_, tok, err := acc.CreateAPIToken(ctx, clerk.ID, "refmodel")
-	oparlMust(t, err)
+	must(t, err)
 	tp.viewers = []rmViewer{{name: "citizen", person: -1}, {name: "clerk", token: tok, person: -1, staff: true}}
 	// P1: committee A. P2 and P3: A and the council, faction F (P3 is the
 	// faction peer of P2). P4: committee B.
 	orgsOf := [][]int{{orgA}, {orgA, orgCouncil}, {orgA, orgCouncil}, {orgB}}
 	for i, orgs := range orgsOf {
 		p := &sessions.Person{BodyID: body.ID, GivenName: fmt.Sprintf("P%d", i+1), FamilyName: "Modell"}
-		oparlMust(t, st.CreatePerson(ctx, p))
+		must(t, st.CreatePerson(ctx, p))
 		tp.persons = append(tp.persons, p.ID)
 		for _, o := range orgs {
 			ms := &sessions.Membership{PersonID: p.ID, OrganizationID: tp.orgs[o], Role: "Mitglied", VotingRight: true}
 			if i == 1 || i == 2 {
 				ms.OnBehalfOf = faction.ID
 			}
-			oparlMust(t, st.CreateMembership(ctx, ms))
+			must(t, st.CreateMembership(ctx, ms))
 			tp.initial = append(tp.initial, &rmMembership{m: ms, person: i, org: o, voting: true})
 		}
 		if i == 1 || i == 2 {
-			oparlMust(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: faction.ID, Role: "Mitglied"}))
+			must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: p.ID, OrganizationID: faction.ID, Role: "Mitglied"}))
 		}
 		a := &accounts.Account{Name: fmt.Sprintf("p%d", i+1), Role: access.RoleMember, PersonID: p.ID}
-		oparlMust(t, acc.CreateAccount(ctx, a, "ein gutes Passwort"))
+		must(t, acc.CreateAccount(ctx, a, "ein gutes Passwort"))
 		_, tok, err := acc.CreateAPIToken(ctx, a.ID, "refmodel")
-		oparlMust(t, err)
+		must(t, err)
 		tp.viewers = append(tp.viewers, rmViewer{name: a.Name, token: tok, person: i})
 	}
 	if err := db.Close(); err != nil { // checkpoints the WAL into the file

@@ -7,7 +7,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web/oparl"
 	"github.com/ratsmappe/ratsmappe/web/render"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -243,56 +243,51 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 		})
 	})
 
-	// OParl 1.1 (oparl*.go).
+	// OParl 1.1 (web/oparl), as the public sees it whoever asks.
+	o := s.oparl
 	r.Route("/oparl/v1", func(r chi.Router) {
-		r.Use(render.As(render.OParl), oparlCORS)
-		r.Options("/*", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, oparlBase(r)+"/system", http.StatusMovedPermanently)
-		})
-		r.Get("/system", s.oparlObject(s.oparlSystem))
-		r.Get("/meeting/{mid}/protocol/{id}", s.oparlObject(s.oparlProtocol))
-		r.Get("/meeting/{mid}/protocol/{id}/access", s.oparlProtocolBytes("inline"))
-		r.Get("/meeting/{mid}/protocol/{id}/download", s.oparlProtocolBytes("attachment"))
-		r.Get("/body", s.oparlList(wholeList(s.oparlBodies)))
-		r.Get("/body/{id}", s.oparlObject(s.oparlBody))
-		r.Get("/body/{id}/organization", s.oparlList(wholeList(s.oparlOrganizations)))
-		r.Get("/body/{id}/person", s.oparlList(s.oparlPersons))
-		r.Get("/body/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
-		r.Get("/body/{id}/paper", s.oparlList(s.oparlPublicList(sessions.ListPapers)))
-		r.Get("/body/{id}/membership", s.oparlList(s.oparlMemberships))
-		r.Get("/body/{id}/legislativeTerm", s.oparlList(wholeList(s.oparlLegislativeTerms)))
-		r.Get("/body/{id}/location", s.oparlList(s.oparlPublicList(sessions.ListLocations)))
-		r.Get("/body/{id}/agendaItem", s.oparlList(s.oparlPublicList(sessions.ListAgendaItems)))
-		r.Get("/body/{id}/consultation", s.oparlList(s.oparlPublicList(sessions.ListConsultations)))
-		r.Get("/body/{id}/file", s.oparlList(s.oparlPublicList(sessions.ListFiles)))
-		r.Get("/organization/{id}", s.oparlObject(s.oparlOrganization))
-		r.Get("/organization/{id}/meeting", s.oparlList(s.oparlPublicList(sessions.ListMeetings)))
-		r.Get("/person/{id}", s.oparlObject(s.oparlPerson))
-		r.Get("/membership/{id}", s.oparlObject(s.oparlMembership))
-		r.Get("/legislativeTerm/{id}", s.oparlObject(s.oparlLegislativeTerm))
-		r.Get("/meeting/{id}", s.oparlObject(s.oparlMeeting))
-		r.Get("/agendaItem/{id}", s.oparlObject(s.oparlAgendaItem))
-		r.Get("/paper/{id}", s.oparlObject(s.oparlPaper))
-		r.Get("/paper/{paper}/consultation/{id}", s.oparlObject(s.oparlConsultation))
-		r.Get("/file/{id}", s.oparlObject(s.oparlFile))
-		r.Get("/file/{id}/access", s.oparlFileBytes("inline"))
-		r.Get("/file/{id}/download", s.oparlFileBytes("attachment"))
-		r.Get("/location/{id}", s.oparlObject(s.oparlLocation))
-		r.NotFound(oparlNotFound)
+		r.Use(render.As(render.OParl), oparl.CORS)
+		r.Options("/*", oparl.Options)
+		r.Get("/", o.Root)
+		r.Get("/system", o.System)
+		r.Get("/body", o.Bodies)
+		r.Get("/body/{id}", o.Body)
+		r.Get("/body/{id}/organization", o.Organizations)
+		r.Get("/body/{id}/person", o.Persons)
+		r.Get("/body/{id}/meeting", o.Meetings)
+		r.Get("/body/{id}/paper", o.Papers)
+		r.Get("/body/{id}/membership", o.Memberships)
+		r.Get("/body/{id}/legislativeTerm", o.LegislativeTerms)
+		r.Get("/body/{id}/location", o.Locations)
+		r.Get("/body/{id}/agendaItem", o.AgendaItems)
+		r.Get("/body/{id}/consultation", o.Consultations)
+		r.Get("/body/{id}/file", o.Files)
+		r.Get("/organization/{id}", o.Organization)
+		r.Get("/organization/{id}/meeting", o.Meetings)
+		r.Get("/person/{id}", o.Person)
+		r.Get("/membership/{id}", o.Membership)
+		r.Get("/legislativeTerm/{id}", o.LegislativeTerm)
+		r.Get("/meeting/{id}", o.Meeting)
+		r.Get("/meeting/{mid}/protocol/{id}", o.Protocol)
+		r.Get("/meeting/{mid}/protocol/{id}/access", o.ProtocolAccess)
+		r.Get("/meeting/{mid}/protocol/{id}/download", o.ProtocolDownload)
+		r.Get("/agendaItem/{id}", o.AgendaItem)
+		r.Get("/paper/{id}", o.Paper)
+		r.Get("/paper/{paper}/consultation/{id}", o.Consultation)
+		r.Get("/file/{id}", o.File)
+		r.Get("/file/{id}/access", o.FileAccess)
+		r.Get("/file/{id}/download", o.FileDownload)
+		r.Get("/location/{id}", o.Location)
+		r.NotFound(oparl.NotFound)
 		// The OPTIONS route above matches every path, so chi would answer
 		// any other method on an unknown path 405 with an empty body; an
 		// unknown path is missing, whatever the method.
-		r.MethodNotAllowed(oparlNotFound)
+		r.MethodNotAllowed(oparl.NotFound)
 	})
-	r.With(render.As(render.OParl)).HandleFunc("/oparl", oparlNotFound)
-	r.With(render.As(render.OParl), oparlCORS).HandleFunc("/oparl/*", oparlNotFound)
+	r.With(render.As(render.OParl)).HandleFunc("/oparl", oparl.NotFound)
+	r.With(render.As(render.OParl), oparl.CORS).HandleFunc("/oparl/*", oparl.NotFound)
 	return r
 }
-
-// oparlNotFound answers an unknown path under /oparl with OParl's Error
-// object, 404.
-func oparlNotFound(w http.ResponseWriter, r *http.Request) { render.Error(w, r, render.NotFound) }
 
 // withID adapts a handler of the object named by the {id} parameter; a
 // malformed id answers like a missing object.

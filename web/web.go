@@ -1,9 +1,8 @@
 // Package web serves Ratsmappe over HTTP. It is the core: the server, its
 // middleware (proxies, limits, admission, sign-in, CSRF, the public
-// cache), sign-in itself, health and metrics, OParl (until it moves to
-// web/oparl), and the one route table (routes.go) that registers the
-// handlers of every surface — web/portal, web/office, web/reader,
-// web/live.
+// cache), sign-in itself, health and metrics, and the one route table
+// (routes.go) that registers the handlers of every surface — web/portal,
+// web/office, web/reader, web/live, web/oparl.
 //
 // Errors are mapped to HTTP statuses in one place (render.Error). A person
 // never sees an internal error's text, only "internal error" and a
@@ -38,6 +37,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/web/folder"
 	liveweb "github.com/ratsmappe/ratsmappe/web/live"
 	"github.com/ratsmappe/ratsmappe/web/office"
+	"github.com/ratsmappe/ratsmappe/web/oparl"
 	"github.com/ratsmappe/ratsmappe/web/portal"
 	"github.com/ratsmappe/ratsmappe/web/reader"
 	"github.com/ratsmappe/ratsmappe/web/render"
@@ -96,7 +96,7 @@ type Config struct {
 	// pages answer 404.
 	Alerts *alerts.Store
 	// OParl holds what the OParl API says about the body that the
-	// database does not know; see OParlConfig.
+	// database does not know.
 	OParl OParlConfig
 
 	// Outbox sends the invitations' e-mails (cmd runs its worker); nil
@@ -115,6 +115,18 @@ type Config struct {
 	// listener on changes.Channel): the public cache then keeps its
 	// generation in memory instead of reading it on every request.
 	ChangesNotified bool
+}
+
+// OParlConfig is what the OParl API says about the body that the
+// database does not hold. Empty fields are left out of the answers.
+type OParlConfig struct {
+	// AGS is the body's Amtlicher Gemeindeschlüssel (Body.ags): eight
+	// digits.
+	AGS string
+	// License is the URL of the license the data are published under
+	// (System.license and Body.license), e.g.
+	// https://creativecommons.org/licenses/by/4.0/.
+	License string
 }
 
 // Searcher answers full-text searches; see portal.Searcher.
@@ -141,6 +153,7 @@ type Server struct {
 	portal *portal.Handler
 	invite *office.Invitations
 	live   *liveweb.Handler
+	oparl  *oparl.Handler
 }
 
 // NewServer returns a Server with its routes. cfg.DB must have every
@@ -172,7 +185,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := render.Load(); err != nil {
 		return nil, err
 	}
-	if err := cfg.OParl.validate(); err != nil {
+	if s.oparl, err = oparl.New(oparl.Config{Sessions: cfg.Sessions, Documents: cfg.Documents, Live: cfg.Live,
+		AGS: cfg.OParl.AGS, License: cfg.OParl.License}); err != nil {
 		return nil, err
 	}
 	if cfg.OIDC.Issuer != "" {
@@ -355,20 +369,7 @@ func (s *Server) handleVersionFile(w http.ResponseWriter, r *http.Request) {
 		disposition = "attachment"
 	}
 	w.Header().Add("Vary", "Cookie, Authorization")
-	s.servePDF(w, r, v, disposition, cache)
-}
-
-// servePDF serves the sanitized rendition of version v with range
-// requests, its SHA-256 as ETag and its upload time as Last-Modified.
-func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, v *documents.Version, disposition, cacheControl string) {
-	rs := documents.NewBlobReadSeeker(r.Context(), s.cfg.Documents.Blobs(), v.SHA256, v.Size)
-	defer rs.Close()
-	h := w.Header()
-	h.Set("ETag", `"`+v.SHA256+`"`)
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", documents.ContentDisposition(disposition, v.FileName))
-	h.Set("Cache-Control", cacheControl)
-	http.ServeContent(w, r, "", v.Created, rs)
+	render.PDF(w, r, s.cfg.Documents.Blobs(), v, disposition, cache)
 }
 
 //go:embed openapi.json

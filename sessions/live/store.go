@@ -757,6 +757,28 @@ func (s *Store) FindVotes(ctx context.Context, item int64) ([]*Vote, error) {
 	return s.votes(ctx, `v.agenda_item_id = ?`, item)
 }
 
+// FindVotesOfMeetings returns the votes on the agenda items of the
+// meetings ids, by item, each item's oldest first: what FindVotes answers
+// for every item of the meetings, in a few queries whatever their number
+// (OParl's pages embed the votes of every item they show).
+func (s *Store) FindVotesOfMeetings(ctx context.Context, ids []int64) (map[int64][]*Vote, error) {
+	if ids == nil {
+		ids = []int64{}
+	}
+	list, _ := json.Marshal(ids)
+	// json_each of a text parameter: one parameter for any number of ids
+	// (on PostgreSQL, the function of package sessions' migrations).
+	vs, err := s.votes(ctx, `a.meeting_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]*Vote{}
+	for _, v := range vs {
+		out[v.ItemID] = append(out[v.ItemID], v)
+	}
+	return out, nil
+}
+
 func (s *Store) votes(ctx context.Context, where string, args ...any) ([]*Vote, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+voteColumns+` FROM live_votes v JOIN agenda_items a ON a.id = v.agenda_item_id WHERE `+where+` ORDER BY v.id`, args...)
 	if err != nil {

@@ -202,6 +202,17 @@ func TestSessionAttendanceAndNamedVote(t *testing.T) {
 		if len(rs) != 2 || rs[0].Yes != 2 || rs[1].Reason != "Zählfehler" {
 			t.Fatalf("versions %+v", rs)
 		}
+		// A meeting's votes read at once (OParl's pages) are each item's.
+		byItem, err := c.live.FindVotesOfMeetings(ctx, []int64{c.meeting})
+		must(t, err)
+		one, err := c.live.FindVotes(ctx, c.public)
+		must(t, err)
+		if got := byItem[c.public]; len(byItem) != 1 || len(got) != 1 || len(one) != 1 || got[0].ID != one[0].ID || got[0].Result.Version != 2 {
+			t.Fatalf("votes of the meeting %+v, of its item %+v", byItem, one)
+		}
+		if none, err := c.live.FindVotesOfMeetings(ctx, nil); err != nil || len(none) != 0 {
+			t.Fatalf("votes of no meetings: %v %v", none, err)
+		}
 
 		_, err = c.live.End(ctx, c.meeting)
 		must(t, err)

@@ -192,3 +192,16 @@ func Decode(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// ETagMatches reports whether the If-None-Match header (RFC 9110,
+// 13.1.2) names etag, a strong tag in quotes, by the weak comparison:
+// W/"x" matches "x", and * matches everything.
+func ETagMatches(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

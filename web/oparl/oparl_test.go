@@ -1,4 +1,4 @@
-package web_test
+package oparl_test
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,11 +69,8 @@ func newOParlServer(t *testing.T) *oparlEnv {
 // names (they name each other so), with formats asserted.
 func oparlSchemas(t *testing.T) map[string]*jsonschema.Schema {
 	t.Helper()
-	schemas, err := oparltest.LoadSchemas("../../shared/oparl/schema")
+	schemas, err := oparltest.LoadSchemas(oparltest.SharedDir(t, "oparl/schema"))
 	if err != nil {
-		if _, serr := os.Stat("../../shared/oparl/schema"); serr != nil && os.Getenv("CI") != "true" {
-			t.Skip("../shared/oparl/schema is missing")
-		}
 		t.Fatal(err)
 	}
 	return schemas
@@ -338,6 +334,18 @@ func TestOParlCrawl(t *testing.T) {
 			t.Errorf("downloadUrl %s: %d %q", dl, resp.StatusCode, cd)
 		}
 	}
+}
+
+// get GETs u anonymously and returns the response with its body.
+func get(t *testing.T, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
 }
 
 func getJSON(t *testing.T, u string) (map[string]any, *http.Response) {

@@ -1,6 +1,8 @@
-package web
-
-// OParl 1.1 read API under /oparl/v1/ (entry: GET /oparl/v1/system).
+// Package oparl is the OParl 1.1 surface of web: the read API under
+// /oparl/v1/ (entry: GET /oparl/v1/system) that mirrors, syndicators and
+// importers follow. It builds the objects of package oparl (the types,
+// imported under the same name) from the stores; web/routes.go registers
+// its handlers.
 //
 // Everything here reads as the anonymous viewer (access.Viewer{}),
 // whoever asks: OParl is a public standard, the store's policy decides
@@ -21,20 +23,18 @@ package web
 // Deleted objects: every object that was public once and is not any more
 // answers as {id, type, created, modified, deleted: true} at its URL and in
 // its lists with modified_since; "public once" is read from the
-// publication ledger (oparl_deleted.go), never from the audit log.
+// publication ledger (deleted.go), never from the audit log.
 //
 // Published public minutes are Meeting.resultsProtocol, as Files at
 // /oparl/v1/meeting/{mid}/protocol/{id} (minutes are no attachments).
 //
-// The body's agendaItem, consultation and file lists are in
-// oparl_lists.go.
-//
 // Lists that grow with the years are read a page at a time in SQL and
-// their objects built from folders read for the page (oparl_lists.go);
+// their objects built from folders read for the page (lists.go);
 // bodies, organizations, persons, memberships and legislative terms are
 // read whole and cut to the page.
 //
 // Missing (known gaps): Person.status.
+package oparl
 
 import (
 	"bytes"
@@ -53,9 +53,12 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 // oparlPageSize is the default number of objects per list page; a client
@@ -68,9 +71,14 @@ const (
 	oparlMaxSkip = 10000
 )
 
-// OParlConfig is what the OParl API says about the body that the
-// database does not hold. Empty fields are left out of the answers.
-type OParlConfig struct {
+// Config is what the OParl API reads, and what it says about the body
+// that the database does not hold (empty: left out of the answers).
+type Config struct {
+	Sessions  *sessions.Store
+	Documents *documents.Service
+	// Live has the closed votes of the extension "ratsmappe:votes"; nil:
+	// none are shown.
+	Live *live.Store
 	// AGS is the body's Amtlicher Gemeindeschlüssel (Body.ags): eight
 	// digits.
 	AGS string
@@ -80,29 +88,35 @@ type OParlConfig struct {
 	License string
 }
 
-// validate refuses an AGS that is not eight digits and a license that is
-// not an absolute http(s) URL, so that a typo in the configuration stops
-// the start instead of reaching every mirror.
-func (c OParlConfig) validate() error {
-	if c.AGS != "" {
-		if len(c.AGS) != 8 || strings.Trim(c.AGS, "0123456789") != "" {
-			return ratsmappe.Errorf(ratsmappe.EINVALID, "Der Amtliche Gemeindeschlüssel (AGS) hat acht Ziffern, nicht %q. / The AGS has eight digits.", c.AGS)
+// Handler serves the OParl API.
+type Handler struct {
+	cfg Config
+}
+
+// New returns the OParl API's handlers. It refuses an AGS that is not
+// eight digits and a license that is not an absolute http(s) URL, so that
+// a typo in the configuration stops the start instead of reaching every
+// mirror.
+func New(cfg Config) (*Handler, error) {
+	if cfg.AGS != "" {
+		if len(cfg.AGS) != 8 || strings.Trim(cfg.AGS, "0123456789") != "" {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "Der Amtliche Gemeindeschlüssel (AGS) hat acht Ziffern, nicht %q. / The AGS has eight digits.", cfg.AGS)
 		}
 	}
-	if c.License != "" {
-		u, err := url.Parse(c.License)
+	if cfg.License != "" {
+		u, err := url.Parse(cfg.License)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return ratsmappe.Errorf(ratsmappe.EINVALID, "Die Lizenz ist als vollständige URL anzugeben, nicht %q. / The license must be an absolute URL.", c.License)
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID, "Die Lizenz ist als vollständige URL anzugeben, nicht %q. / The license must be an absolute URL.", cfg.License)
 		}
 	}
-	return nil
+	return &Handler{cfg: cfg}, nil
 }
 
 // oparlViewer is the only viewer OParl reads as: anonymous.
 var oparlViewer = access.Viewer{}
 
-// oparlCORS lets any web page read the API (OParl 1.1, chapter CORS).
-func oparlCORS(next http.Handler) http.Handler {
+// CORS lets any web page read the API (OParl 1.1, chapter CORS).
+func CORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -115,7 +129,7 @@ func oparlCORS(next http.Handler) http.Handler {
 
 // oparlBase is the absolute URL of the API root, e.g.
 // https://rat.example.org/oparl/v1 (see baseURL).
-func oparlBase(r *http.Request) string { return baseURL(r) + "/oparl/v1" }
+func oparlBase(r *http.Request) string { return request.BaseURL(r) + "/oparl/v1" }
 
 // oparlQuery is a list request's filters, parsed and validated.
 type oparlQuery struct {
@@ -219,57 +233,55 @@ type oparlItem struct {
 // is the last page.
 type oparlLister func(r *http.Request, q *oparlQuery) (items []oparlItem, next int64, err error)
 
-// oparlList serves an external object list: filtered, ordered by id
+// list serves an external object list: filtered, ordered by id
 // (stable: ids never change), a keyset page at a time — links.next
 // carries the last key as after. page=n (links of earlier versions)
 // still works: the keys of the pages before it are skipped first.
-func (s *Server) oparlList(list oparlLister) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := parseOParlQuery(r)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		if q.page > 1 && q.after == 0 {
-			// The pages before page n as one page: its last key is
-			// where page n starts. That costs what an offset costs, so
-			// it is bounded; links.next never leads here.
-			if q.page > oparlMaxSkip/q.limit {
-				render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
-				return
-			}
-			skip := *q
-			skip.limit = (q.page - 1) * q.limit
-			items, next, err := list(r, &skip)
-			if err != nil {
-				render.Error(w, r, err)
-				return
-			}
-			if next == 0 || len(items) == 0 {
-				render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
-				return
-			}
-			q.after = next
-		}
-		items, next, err := list(r, q)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
-		p := oparl.List{
-			Data:       make([]any, 0, len(items)),
-			Pagination: oparl.Pagination{ElementsPerPage: q.limit},
-			Links:      oparl.Links{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
-		}
-		for _, it := range items {
-			p.Data = append(p.Data, it.obj)
-		}
-		if next != 0 {
-			p.Links.Next = q.pageURL(listURL, next)
-		}
-		writeOParl(w, r, p)
+func (s *Handler) list(w http.ResponseWriter, r *http.Request, list oparlLister) {
+	q, err := parseOParlQuery(r)
+	if err != nil {
+		render.Error(w, r, err)
+		return
 	}
+	if q.page > 1 && q.after == 0 {
+		// The pages before page n as one page: its last key is
+		// where page n starts. That costs what an offset costs, so
+		// it is bounded; links.next never leads here.
+		if q.page > oparlMaxSkip/q.limit {
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.EINVALID, "page ist zu groß: bitte links.next folgen. / page is too large: follow links.next."))
+			return
+		}
+		skip := *q
+		skip.limit = (q.page - 1) * q.limit
+		items, next, err := list(r, &skip)
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		if next == 0 || len(items) == 0 {
+			render.Error(w, r, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Diese Listenseite gibt es nicht."))
+			return
+		}
+		q.after = next
+	}
+	items, next, err := list(r, q)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	listURL := oparlBase(r) + strings.TrimPrefix(r.URL.Path, "/oparl/v1")
+	p := oparl.List{
+		Data:       make([]any, 0, len(items)),
+		Pagination: oparl.Pagination{ElementsPerPage: q.limit},
+		Links:      oparl.Links{First: q.pageURL(listURL, 0), Self: q.pageURL(listURL, q.after)},
+	}
+	for _, it := range items {
+		p.Data = append(p.Data, it.obj)
+	}
+	if next != 0 {
+		p.Links.Next = q.pageURL(listURL, next)
+	}
+	writeOParl(w, r, p)
 }
 
 // wholeList is the lister of a list read whole (oparlPageOf).
@@ -318,16 +330,14 @@ func oparlPageOf(all []oparlItem, q *oparlQuery) ([]oparlItem, int64) {
 	return out, 0
 }
 
-// oparlObject serves one object.
-func (s *Server) oparlObject(get func(r *http.Request) (any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		obj, err := get(r)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		writeOParl(w, r, obj)
+// object serves one object.
+func (s *Handler) object(w http.ResponseWriter, r *http.Request, get func(r *http.Request) (any, error)) {
+	obj, err := get(r)
+	if err != nil {
+		render.Error(w, r, err)
+		return
 	}
+	writeOParl(w, r, obj)
 }
 
 // writeOParl writes v as JSON (UTF-8, no HTML escaping, as OParl asks)
@@ -347,7 +357,7 @@ func writeOParl(w http.ResponseWriter, r *http.Request, v any) {
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, no-cache")
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+	if request.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -357,17 +367,6 @@ func writeOParl(w http.ResponseWriter, r *http.Request, v any) {
 	if r.Method != http.MethodHead {
 		w.Write(buf.Bytes())
 	}
-}
-
-// etagMatches implements the weak comparison of If-None-Match.
-func etagMatches(header, etag string) bool {
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || tag == etag || tag == "W/"+etag {
-			return true
-		}
-	}
-	return false
 }
 
 // oparlID reads the numeric URL parameter name; a malformed one (leading

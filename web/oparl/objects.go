@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func (u oparlURLs) of(kind string, id int64) string { return string(u) + "/" + k
 
 // ---- system and body ----
 
-func (s *Server) oparlSystem(r *http.Request) (any, error) {
+func (s *Handler) oparlSystem(r *http.Request) (any, error) {
 	u := oparlURLs(oparlBase(r))
 	bodies, err := s.cfg.Sessions.FindBodies(r.Context())
 	if err != nil {
@@ -38,7 +38,7 @@ func (s *Server) oparlSystem(r *http.Request) (any, error) {
 	}
 	sys := oparl.System{ID: string(u) + "/system", Type: oparl.Schema + "System", OParlVersion: oparl.Schema,
 		Body: string(u) + "/body", Name: "Ratsmappe", Product: "https://github.com/ratsmappe/ratsmappe",
-		License: s.cfg.OParl.License}
+		License: s.cfg.License}
 	var created, modified time.Time
 	for i, b := range bodies {
 		if i == 0 {
@@ -63,14 +63,14 @@ func oparlWeb(r *http.Request) string {
 	return b[:len(b)-len("/oparl/v1")] + "/meetings"
 }
 
-func (s *Server) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Body) (*oparl.Body, error) {
+func (s *Handler) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Body) (*oparl.Body, error) {
 	terms, err := s.cfg.Sessions.FindLegislativeTerms(ctx, b.ID)
 	if err != nil {
 		return nil, err
 	}
 	base := u.of("body", b.ID)
 	o := &oparl.Body{ID: base, Type: oparl.Schema + "Body", System: string(u) + "/system", Name: b.Name, ShortName: b.ShortName,
-		Website: b.Website, AGS: s.cfg.OParl.AGS, License: s.cfg.OParl.License, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
+		Website: b.Website, AGS: s.cfg.AGS, License: s.cfg.License, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
 		Paper: base + "/paper", LegislativeTerm: []oparl.LegislativeTerm{}, LegislativeTermList: base + "/legislativeTerm",
 		Membership: base + "/membership", LocationList: base + "/location",
 		AgendaItem: base + "/agendaItem", Consultation: base + "/consultation", File: base + "/file",
@@ -84,7 +84,7 @@ func (s *Server) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Body
 	return o, nil
 }
 
-func (s *Server) oparlBodies(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+func (s *Handler) oparlBodies(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
 	u := oparlURLs(oparlBase(r))
 	bodies, err := s.cfg.Sessions.FindBodies(r.Context())
 	if err != nil {
@@ -109,7 +109,7 @@ func mustTime(s string) time.Time {
 	return t
 }
 
-func (s *Server) oparlBody(r *http.Request) (any, error) {
+func (s *Handler) oparlBody(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Server) oparlBody(r *http.Request) (any, error) {
 }
 
 // bodyParam is the body of a body-scoped list; ENOTFOUND if there is none.
-func (s *Server) bodyParam(r *http.Request) (int64, error) {
+func (s *Handler) bodyParam(r *http.Request) (int64, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return 0, err
@@ -140,7 +140,7 @@ func oparlTerm(u oparlURLs, t *sessions.LegislativeTerm) oparl.LegislativeTerm {
 		Name: t.Name, StartDate: t.StartDate, EndDate: t.EndDate, Created: oparl.Time(t.Created), Modified: oparl.Time(t.Modified)}
 }
 
-func (s *Server) oparlLegislativeTerms(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+func (s *Handler) oparlLegislativeTerms(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (s *Server) oparlLegislativeTerms(r *http.Request, q *oparlQuery) ([]oparlI
 	return out, nil
 }
 
-func (s *Server) oparlLegislativeTerm(r *http.Request) (any, error) {
+func (s *Handler) oparlLegislativeTerm(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func oparlOrg(u oparlURLs, o *sessions.Organization, ms []*sessions.Membership) 
 	return obj
 }
 
-func (s *Server) oparlOrganizations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
+func (s *Handler) oparlOrganizations(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
 		return nil, err
@@ -218,7 +218,7 @@ func (s *Server) oparlOrganizations(r *http.Request, q *oparlQuery) ([]oparlItem
 	return out, nil
 }
 
-func (s *Server) oparlOrganization(r *http.Request) (any, error) {
+func (s *Handler) oparlOrganization(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -268,7 +268,7 @@ func oparlPersonOf(u oparlURLs, p *sessions.Person, ms []*sessions.Membership, o
 }
 
 // oparlPersons is the list of a body's persons, one page read in SQL.
-func (s *Server) oparlPersons(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+func (s *Handler) oparlPersons(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
 		return nil, 0, err
@@ -286,7 +286,7 @@ func (s *Server) oparlPersons(r *http.Request, q *oparlQuery) ([]oparlItem, int6
 	return out, nextKey(out, more), nil
 }
 
-func (s *Server) oparlPerson(r *http.Request) (any, error) {
+func (s *Handler) oparlPerson(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -305,7 +305,7 @@ func (s *Server) oparlPerson(r *http.Request) (any, error) {
 
 // oparlMemberships is the list of the memberships of a body's persons,
 // one page read in SQL.
-func (s *Server) oparlMemberships(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
+func (s *Handler) oparlMemberships(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 	bodyID, err := s.bodyParam(r)
 	if err != nil {
 		return nil, 0, err
@@ -322,7 +322,7 @@ func (s *Server) oparlMemberships(r *http.Request, q *oparlQuery) ([]oparlItem, 
 	return out, nextKey(out, more), nil
 }
 
-func (s *Server) oparlMembership(r *http.Request) (any, error) {
+func (s *Handler) oparlMembership(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err

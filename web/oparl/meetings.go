@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // of the meeting's and of everything it embeds, so that modified_since
 // finds a meeting whose agenda changed. b holds what the objects of the
 // answer share (oparlBatchOf).
-func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparl.Meeting, time.Time, error) {
+func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparl.Meeting, time.Time, error) {
 	m := f.Meeting
 	o := &oparl.Meeting{ID: u.of("meeting", m.ID), Type: oparl.Schema + "Meeting", Name: m.Name, MeetingState: m.State,
 		Cancelled: m.State == sessions.MeetingCancelled, Start: oparl.Time(m.Start), End: oparl.Time(m.End),
@@ -84,7 +84,7 @@ func (s *Server) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reques
 // public title), never its files. Its consultation is the first of a
 // paper the public sees (OParl links one), the same the paper lists, so
 // AgendaItem.consultation and Consultation.agendaItem agree.
-func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparl.AgendaItem, time.Time, error) {
+func (s *Handler) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparl.AgendaItem, time.Time, error) {
 	it := fi.AgendaItem
 	o := &oparl.AgendaItem{ID: u.of("agendaItem", it.ID), Type: oparl.Schema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
 		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == access.Full,
@@ -92,7 +92,7 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBat
 	modified := it.Modified
 	if it.Access == access.Full {
 		o.Result, o.ResolutionText = it.Result, it.Resolution
-		votes, err := s.oparlVotes(ctx, u, it.ID) // the live session's extension (oparl_live.go)
+		votes, err := s.oparlVotes(ctx, u, b, it) // the live session's extension (votes.go)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -127,7 +127,7 @@ func (s *Server) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBat
 
 // oparlFolders reads the folders of the meetings ids as the public sees
 // them, with what their objects share.
-func (s *Server) oparlFolders(ctx context.Context, ids []int64) ([]*sessions.Folder, *oparlBatch, error) {
+func (s *Handler) oparlFolders(ctx context.Context, ids []int64) ([]*sessions.Folder, *oparlBatch, error) {
 	fs, err := s.cfg.Sessions.FindFolders(ctx, oparlViewer, ids)
 	if err != nil {
 		return nil, nil, err
@@ -156,7 +156,7 @@ func oparlFind[P any, C any](parents []P, children func(P) []*C, match func(*C) 
 }
 
 // oparlLocationOf is the Location of meeting m (which has a location).
-func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Meeting) (*oparl.Location, error) {
+func (s *Handler) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Meeting) (*oparl.Location, error) {
 	modified, err := s.oparlTouched(ctx, b, access.ObjLocation, m.ID, m.Modified)
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func (s *Server) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatch
 		Meetings: []string{u.of("meeting", m.ID)}, Created: oparl.Time(m.Created), Modified: oparl.Time(modified)}, nil
 }
 
-func (s *Server) oparlMeeting(r *http.Request) (any, error) {
+func (s *Handler) oparlMeeting(r *http.Request) (any, error) {
 	ctx := r.Context()
 	id, err := oparlID(r, "id")
 	if err != nil {
@@ -185,7 +185,7 @@ func (s *Server) oparlMeeting(r *http.Request) (any, error) {
 	return o, err
 }
 
-func (s *Server) oparlAgendaItem(r *http.Request) (any, error) {
+func (s *Handler) oparlAgendaItem(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func (s *Server) oparlAgendaItem(r *http.Request) (any, error) {
 	return o, err
 }
 
-func (s *Server) oparlLocation(r *http.Request) (any, error) {
+func (s *Handler) oparlLocation(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (s *Server) oparlLocation(r *http.Request) (any, error) {
 
 // oparlPaperOf builds the paper of folder pf (read as the public) as the
 // public sees it, with its files and consultations embedded.
-func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparl.Paper, time.Time, error) {
+func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparl.Paper, time.Time, error) {
 	p := pf.Paper
 	o := &oparl.Paper{ID: u.of("paper", p.ID), Type: oparl.Schema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
 		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparl.Time(p.Created)}
@@ -286,7 +286,7 @@ func (s *Server) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, p
 	return o, modified, nil
 }
 
-func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparl.Consultation, error) {
+func (s *Handler) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparl.Consultation, error) {
 	o := &oparl.Consultation{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparl.Schema + "Consultation",
 		Paper: u.of("paper", c.PaperID), AgendaItem: u.of("agendaItem", c.AgendaItemID), Authoritative: c.Authoritative,
 		Role: c.Role, Created: oparl.Time(c.Created),
@@ -301,7 +301,7 @@ func (s *Server) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlB
 
 // oparlPaperFolders reads the folders of the papers ids as the public
 // sees them, with what their objects share.
-func (s *Server) oparlPaperFolders(ctx context.Context, ids []int64) ([]*sessions.PaperFolder, *oparlBatch, error) {
+func (s *Handler) oparlPaperFolders(ctx context.Context, ids []int64) ([]*sessions.PaperFolder, *oparlBatch, error) {
 	ps, err := s.cfg.Sessions.FindPaperFolders(ctx, oparlViewer, ids)
 	if err != nil {
 		return nil, nil, err
@@ -310,7 +310,7 @@ func (s *Server) oparlPaperFolders(ctx context.Context, ids []int64) ([]*session
 	return ps, b, err
 }
 
-func (s *Server) oparlPaper(r *http.Request) (any, error) {
+func (s *Handler) oparlPaper(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -336,7 +336,7 @@ func oparlConsultationIn(ps []*sessions.PaperFolder, id int64) *sessions.PaperCo
 		func(c *sessions.PaperConsultation) bool { return c.ID == id })
 }
 
-func (s *Server) oparlConsultation(r *http.Request) (any, error) {
+func (s *Handler) oparlConsultation(r *http.Request) (any, error) {
 	pid, err := oparlID(r, "paper")
 	if err != nil {
 		return nil, err

@@ -1,21 +1,29 @@
-package web
+package oparl
 
 import (
 	"context"
 
 	"github.com/ratsmappe/ratsmappe/oparl"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
 
-// oparlVotes returns the closed votes on agenda item id for OParl's
-// extension property "ratsmappe:votes" (docs/oparl-extension.md). The
-// caller shows them only on an item the public sees in full.
-func (s *Server) oparlVotes(ctx context.Context, u oparlURLs, id int64) ([]*oparl.Vote, error) {
+// oparlVotes returns the closed votes on agenda item it for OParl's
+// extension property "ratsmappe:votes" (docs/oparl-extension.md): from b
+// if it holds the item's meeting, else from the store. The caller shows
+// them only on an item the public sees in full.
+func (s *Handler) oparlVotes(ctx context.Context, u oparlURLs, b *oparlBatch, it *sessions.AgendaItem) ([]*oparl.Vote, error) {
 	if s.cfg.Live == nil {
 		return nil, nil
 	}
-	vs, err := s.cfg.Live.FindVotes(ctx, id)
-	if err != nil {
-		return nil, err
+	var vs []*live.Vote
+	if b != nil && b.meetings[it.MeetingID] {
+		vs = b.votes[it.ID]
+	} else {
+		var err error
+		if vs, err = s.cfg.Live.FindVotes(ctx, it.ID); err != nil {
+			return nil, err
+		}
 	}
 	var out []*oparl.Vote
 	for _, v := range vs {

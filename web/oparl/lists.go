@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 
 // oparlPublicList is the lister of list l, of the body in the URL or, for
 // /organization/{id}/meeting, of the organization.
-func (s *Server) oparlPublicList(l sessions.PublicList) oparlLister {
+func (s *Handler) oparlPublicList(l sessions.PublicList) oparlLister {
 	return func(r *http.Request, q *oparlQuery) ([]oparlItem, int64, error) {
 		ctx := r.Context()
 		f := q.pageFilter(0)
@@ -79,7 +79,7 @@ type oparlPage struct {
 	batch   *oparlBatch
 }
 
-func (s *Server) oparlPageOf(ctx context.Context, refs []sessions.PublicRef) (*oparlPage, error) {
+func (s *Handler) oparlPageOf(ctx context.Context, refs []sessions.PublicRef) (*oparlPage, error) {
 	var mids, pids []int64
 	for _, ref := range refs {
 		switch {
@@ -122,7 +122,7 @@ func (pg *oparlPage) folder(id int64) *sessions.Folder {
 // oparlBuild builds the object ref names as the public sees it, or its
 // deleted stub; ok is false if the store's finders, which ask the rule
 // again, refuse it after all.
-func (s *Server) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, pg *oparlPage, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
+func (s *Handler) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, pg *oparlPage, ref sessions.PublicRef, omitInternal bool) (oparlItem, bool, error) {
 	if g := ref.Gone; g != nil {
 		return oparlItem{id: ref.Key, created: g.Created, modified: g.Gone, deleted: true, obj: oparlStub(u, *g)}, true, nil
 	}

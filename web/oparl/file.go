@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 // content-addressed and immutable, so an entry never goes stale.
 var sha512Cache sync.Map
 
-func (s *Server) oparlSHA512(ctx context.Context, sha256 string) (string, error) {
+func (s *Handler) oparlSHA512(ctx context.Context, sha256 string) (string, error) {
 	if v, ok := sha512Cache.Load(sha256); ok {
 		return v.(string), nil
 	}
@@ -47,7 +47,7 @@ func (s *Server) oparlSHA512(ctx context.Context, sha256 string) (string, error)
 
 // oparlCurrent returns the version of a's document the public gets, or
 // ok=false if there is none (every version withdrawn, or not public).
-func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Version, bool, error) {
+func (s *Handler) oparlCurrent(ctx context.Context, docID int64) (*documents.Version, bool, error) {
 	v, err := s.cfg.Documents.Store().FindVersion(ctx, docID, 0)
 	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
 		return nil, false, nil
@@ -66,7 +66,7 @@ func (s *Server) oparlCurrent(ctx context.Context, docID int64) (*documents.Vers
 // the anonymous viewer); nil if its document has no version the public
 // may read. typ is the ledger's type of a: access.ObjAttachment, or
 // access.ObjMinutes for minutes dressed as an attachment.
-func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparl.File, time.Time, error) {
+func (s *Handler) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attachment, typ string) (*oparl.File, time.Time, error) {
 	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
 	if err != nil || !ok {
 		return nil, time.Time{}, err
@@ -84,7 +84,7 @@ func (s *Server) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Attac
 // public may read (nil: none, and so no File); papers are those an item's
 // main document or attachment names back (oparlPaperOf lists it at the
 // papers consulted on the item).
-func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch, a *sessions.Attachment, v *documents.Version, typ string, papers []*sessions.Paper) (*oparl.File, time.Time, error) {
+func (s *Handler) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch, a *sessions.Attachment, v *documents.Version, typ string, papers []*sessions.Paper) (*oparl.File, time.Time, error) {
 	if v == nil {
 		return nil, time.Time{}, nil
 	}
@@ -124,7 +124,7 @@ func (s *Server) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch,
 	return f, modified, nil
 }
 
-func (s *Server) oparlFile(r *http.Request) (any, error) {
+func (s *Handler) oparlFile(r *http.Request) (any, error) {
 	id, err := oparlID(r, "id")
 	if err != nil {
 		return nil, err
@@ -144,36 +144,34 @@ func (s *Server) oparlFile(r *http.Request) (any, error) {
 // for accessUrl (OParl forbids attachment there), attachment with the
 // file name for downloadUrl. Ranges, ETag (the SHA-256) and
 // Last-Modified as on the document file route.
-func (s *Server) oparlFileBytes(disposition string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		id, err := oparlID(r, "id")
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		a, err := s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, id)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
-		if err == nil && !ok {
-			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-		}
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		s.servePDF(w, r, v, disposition, "public, no-cache")
+func (s *Handler) oparlFileBytes(w http.ResponseWriter, r *http.Request, disposition string) {
+	ctx := r.Context()
+	id, err := oparlID(r, "id")
+	if err != nil {
+		render.Error(w, r, err)
+		return
 	}
+	a, err := s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, id)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	v, ok, err := s.oparlCurrent(ctx, a.DocumentID)
+	if err == nil && !ok {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	render.PDF(w, r, s.cfg.Documents.Blobs(), v, disposition, "public, no-cache")
 }
 
 // oparlProtocolOf returns the public, published minutes of meeting mid as
 // a File — the one with id minutesID, or the first if minutesID is 0 —
 // or nil if the public sees none. Minutes are no attachments, so their
 // Files live at /oparl/v1/meeting/{mid}/protocol/{id}.
-func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesID int64) (*oparl.File, time.Time, error) {
+func (s *Handler) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesID int64) (*oparl.File, time.Time, error) {
 	ms, err := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mid)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -197,7 +195,7 @@ func (s *Server) oparlProtocolOf(ctx context.Context, u oparlURLs, mid, minutesI
 
 // oparlProtocolFile builds the File of minutes m, titled title, at
 // version v, which the public may read (nil: no File).
-func (s *Server) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Minutes, title string, v *documents.Version) (*oparl.File, time.Time, error) {
+func (s *Handler) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBatch, m *sessions.Minutes, title string, v *documents.Version) (*oparl.File, time.Time, error) {
 	if title == "" {
 		title = "Niederschrift"
 	}
@@ -211,7 +209,7 @@ func (s *Server) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBat
 	return f, fm, nil
 }
 
-func (s *Server) oparlProtocol(r *http.Request) (any, error) {
+func (s *Handler) oparlProtocol(r *http.Request) (any, error) {
 	mid, err := oparlID(r, "mid")
 	if err != nil {
 		return nil, err
@@ -231,34 +229,32 @@ func (s *Server) oparlProtocol(r *http.Request) (any, error) {
 }
 
 // oparlProtocolBytes serves the minutes' PDF like oparlFileBytes.
-func (s *Server) oparlProtocolBytes(disposition string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		f, err := s.oparlProtocol(r)
-		if _, file := f.(*oparl.File); err == nil && !file {
-			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.") // a deleted stub has no bytes
-		}
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		ms, _ := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mustID(r, "mid"))
-		var docID int64
-		for _, m := range ms {
-			if m.ID == mustID(r, "id") {
-				docID = m.DocumentID
-			}
-		}
-		v, ok, err := s.oparlCurrent(ctx, docID)
-		if err == nil && (!ok || f == nil) {
-			err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
-		}
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		s.servePDF(w, r, v, disposition, "public, no-cache")
+func (s *Handler) oparlProtocolBytes(w http.ResponseWriter, r *http.Request, disposition string) {
+	ctx := r.Context()
+	f, err := s.oparlProtocol(r)
+	if _, file := f.(*oparl.File); err == nil && !file {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.") // a deleted stub has no bytes
 	}
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	ms, _ := s.cfg.Sessions.FindMinutes(ctx, oparlViewer, mustID(r, "mid"))
+	var docID int64
+	for _, m := range ms {
+		if m.ID == mustID(r, "id") {
+			docID = m.DocumentID
+		}
+	}
+	v, ok, err := s.oparlCurrent(ctx, docID)
+	if err == nil && (!ok || f == nil) {
+		err = ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Nicht gefunden.")
+	}
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
+	render.PDF(w, r, s.cfg.Documents.Blobs(), v, disposition, "public, no-cache")
 }
 
 func mustID(r *http.Request, name string) int64 {

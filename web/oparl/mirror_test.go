@@ -1,4 +1,4 @@
-package web_test
+package oparl_test
 
 import (
 	"context"

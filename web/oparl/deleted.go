@@ -1,4 +1,4 @@
-package web
+package oparl
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/live"
 )
 
 // Deleted objects (OParl 1.1, 2.8). An object the public saw and sees no
@@ -60,7 +61,7 @@ func oparlStub(u oparlURLs, g sessions.GoneObject) *oparl.Deleted {
 // public saw it at url once, else err. url is the path the client asked
 // for, so that a consultation or minutes under another parent stay
 // missing.
-func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) (any, error) {
+func (s *Handler) oparlGoneOne(r *http.Request, typ string, id int64, err error) (any, error) {
 	if ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		return nil, err
 	}
@@ -78,15 +79,19 @@ func (s *Server) oparlGoneOne(r *http.Request, typ string, id int64, err error) 
 }
 
 // oparlBatch is what the objects of one answer share, read at once:
-// the ledger's last public transitions of the objects they embed.
+// the ledger's last public transitions of the objects they embed, and the
+// votes on the agenda items of its meetings (votes.go).
 type oparlBatch struct {
 	touched map[string]map[int64]time.Time
+	// votes are the votes by agenda item of the meetings in meetings.
+	votes    map[int64][]*live.Vote
+	meetings map[int64]bool
 }
 
 // oparlBatchOf reads the batch of the objects of the meeting folders fs
 // and the paper folders ps: a query per object type, whatever their
 // number.
-func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
+func (s *Handler) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
 	ids := map[string][]int64{}
 	for _, pf := range ps {
 		ids[access.ObjPaper] = append(ids[access.ObjPaper], pf.Paper.ID)
@@ -116,7 +121,16 @@ func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*
 			}
 		}
 	}
-	b := &oparlBatch{touched: map[string]map[int64]time.Time{}}
+	b := &oparlBatch{touched: map[string]map[int64]time.Time{}, meetings: map[int64]bool{}}
+	if s.cfg.Live != nil && len(fs) > 0 {
+		var err error
+		if b.votes, err = s.cfg.Live.FindVotesOfMeetings(ctx, ids[access.ObjMeeting]); err != nil {
+			return nil, err
+		}
+		for _, id := range ids[access.ObjMeeting] {
+			b.meetings[id] = true
+		}
+	}
 	for typ, list := range ids {
 		t, err := s.cfg.Sessions.PublicTouchedAll(ctx, typ, list)
 		if err != nil {
@@ -130,7 +144,7 @@ func (s *Server) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*
 // oparlTouched returns modified raised to the last time object id of
 // type typ, or anything embedded in it, entered or left the public view:
 // from b if it holds the object's type, else from the store.
-func (s *Server) oparlTouched(ctx context.Context, b *oparlBatch, typ string, id int64, modified time.Time) (time.Time, error) {
+func (s *Handler) oparlTouched(ctx context.Context, b *oparlBatch, typ string, id int64, modified time.Time) (time.Time, error) {
 	if b != nil {
 		if t, ok := b.touched[typ]; ok {
 			return latest(modified, t[id]), nil
