@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,14 +35,7 @@ func testConcurrentWriters(t *testing.T, db *sql.DB) {
 	consultations := make([]*sessions.Consultation, n)
 	run := func(f func(i int) error) {
 		t.Helper()
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() { defer wg.Done(); errs[i] = f(i) }()
-		}
-		wg.Wait()
-		for i, err := range errs {
+		for i, err := range dbtest.Concurrently(n, f) {
 			if err != nil {
 				t.Fatalf("writer %d: %v", i, err)
 			}
