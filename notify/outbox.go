@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"sync"
@@ -63,6 +64,9 @@ type Options struct {
 	Poll time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Log receives the database errors Run outlives; default
+	// slog.Default().
+	Log *slog.Logger
 }
 
 // Outbox is the durable queue of messages and the worker that sends them.
@@ -229,11 +233,20 @@ func (o *Outbox) Kick() {
 // is a transaction (on PostgreSQL its rows are taken FOR UPDATE SKIP
 // LOCKED), and a claimed message belongs to its worker for the
 // lease. Errors of the database are logged in the attempt rows where they
-// concern one message; Run returns an error only if the database fails
-// outright.
+// concern one message. When the database itself fails (busy, a restart
+// of PostgreSQL), Run logs it and tries again, waiting longer each time
+// (1 s, doubling up to a minute): a worker that stopped for good would
+// leave invitations and notices unsent until the server restarts. It
+// returns only when ctx is done (with nil; the error return stays for
+// callers that treat the worker as a goroutine that may fail).
 func (o *Outbox) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	log := o.opt.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	wait := o.opt.Poll
 	for {
 		select {
 		case <-ctx.Done():
@@ -241,13 +254,18 @@ func (o *Outbox) Run(ctx context.Context) error {
 		case <-o.kick:
 		case <-t.C:
 		}
-		if _, err := o.SendDue(ctx); err != nil && ctx.Err() == nil {
-			return err
-		}
+		_, err := o.SendDue(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		t.Reset(o.opt.Poll)
+		switch {
+		case err != nil:
+			wait = min(max(2*wait, time.Second), time.Minute)
+			log.Error("outbox: database failed, trying again", "err", err, "in", wait)
+		default:
+			wait = o.opt.Poll
+		}
+		t.Reset(wait)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -472,5 +473,36 @@ func TestTwoSendersOnce(t *testing.T) {
 		if n := s.Attempts(d.MessageID); n != 1 || d.State != notify.Sent || d.Attempts != 1 {
 			t.Fatalf("%s: offered %d times, %+v", m.Key, n, d)
 		}
+	}
+}
+
+// The worker outlives a database that fails for a while (here its table
+// is gone): it logs, waits, and sends once the database works again.
+func TestRunOutlivesDatabaseFailure(t *testing.T) { dbtest.Each(t, testRunOutlivesDatabaseFailure) }
+
+func testRunOutlivesDatabaseFailure(t *testing.T, db *sql.DB) {
+	migrated(t, db)
+	s := &notifytest.Sender{}
+	o := notify.NewOutbox(db, s, notify.Options{Poll: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler)})
+	enqueue(t, db, o, message("vorher", "anna@lindenau.example"))
+	if _, err := db.Exec(`ALTER TABLE notify_outbox RENAME TO notify_outbox_weg`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- o.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond) // several failed rounds
+	if _, err := db.Exec(`ALTER TABLE notify_outbox_weg RENAME TO notify_outbox`); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(s.Sent()) < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker did not send after the database came back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -305,7 +305,7 @@ func startOutbox(ctx context.Context, app *App, url, from, publicURL string, pus
 			domain = u.Hostname()
 		}
 	}
-	outbox = notify.NewOutbox(app.DB, ch, notify.Options{Domain: domain})
+	outbox = notify.NewOutbox(app.DB, ch, notify.Options{Domain: domain, Log: log})
 	go func() {
 		if err := outbox.Run(ctx); err != nil {
 			log.Error("outbox stopped", "err", err)
