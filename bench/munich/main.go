@@ -1,0 +1,637 @@
+// Command munich measures what users feel at Munich scale (issue 15,
+// point 6): for each database and each size it creates the data with the
+// CLI as an operator would (`ratsmappe demo --scale N --json`), prints the
+// time and the database's size, times `reindex` (server stopped), starts
+// `serve`, waits until /readyz says the search index is ready, and loads
+// at 32 concurrent clients: a signed-in member's meeting list and meeting
+// page, citizen pages past the public cache (a unique query parameter per
+// request, checked by X-Cache: miss), OParl's paper list at page 1 and deep
+// in its pagination, search at 1 and 32 clients; then times `backup`.
+// It prints one table per database with the figures per size, the growth
+// between the first and the last size, and the issue's goals.
+//
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-duration 3s] [-deep 50] [-gen-timeout 10m]
+//
+// Size 0 is the plain demo council; N adds N years of a large city
+// (3,000 meetings a year). When generating a size takes longer than
+// -gen-timeout, that database stops there and says so.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+)
+
+var (
+	duration   = flag.Duration("duration", 3*time.Second, "how long each target is loaded")
+	conc       = flag.Int("concurrency", 32, "concurrent clients")
+	deep       = flag.Int("deep", 50, "follow OParl's links.next this many times (or as far as the list goes) for the deep page")
+	genTimeout = flag.Duration("gen-timeout", 10*time.Minute, "give up generating a size after this long and stop that database there")
+)
+
+func main() {
+	dbs := flag.String("db", "sqlite,postgres", "databases, comma-separated: sqlite, postgres")
+	sizesFlag := flag.String("sizes", "0,1", "sizes, comma-separated: 0 = the demo council, N = demo --scale N (years of a large city)")
+	flag.Parse()
+	var sizes []int
+	for _, s := range strings.Split(*sizesFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 {
+			check(fmt.Errorf("-sizes: %q is not a size", s))
+		}
+		sizes = append(sizes, n)
+	}
+	dir, err := os.MkdirTemp("", "bench-munich-")
+	check(err)
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "ratsmappe")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/ratsmappe")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	check(build.Run())
+
+	for _, db := range strings.Split(*dbs, ",") {
+		db = strings.TrimSpace(db)
+		if db != "sqlite" && db != "postgres" {
+			check(fmt.Errorf("-db: %q is neither sqlite nor postgres", db))
+		}
+		if db == "postgres" && os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
+			os.Setenv("RATSMAPPE_TEST_POSTGRES_DURABLE", "1") // fsync on, as SQLite's
+		}
+		var cols []*column
+		stopped := ""
+		for _, n := range sizes {
+			c, err := runSize(bin, dir, db, n)
+			if err != nil {
+				stopped = fmt.Sprintf("stopped at size %d: %v", n, err)
+				fmt.Fprintln(os.Stderr, db+": "+stopped)
+				break
+			}
+			cols = append(cols, c)
+		}
+		printTable(db, cols, stopped)
+	}
+	pgtest.Stop()
+}
+
+// column is what one size measured on one database.
+type column struct {
+	size               int
+	meetings, papers   int
+	gen, reindex, back time.Duration
+	dbBytes            int64
+	load               [2]string // load average before and after the loads
+	res                map[string]result
+	deepPage           int
+}
+
+// row names a measured target; goal says what it must reach.
+type row struct {
+	key, name string
+	goal      func(r result, c *column) bool
+	goalText  string
+}
+
+var rows = []row{
+	{"m-api", "member: /api/v1/meetings", p99Under(50), "p99 ≤ 50 ms"},
+	{"m-html", "member: /meetings (HTML)", p99Under(50), "p99 ≤ 50 ms"},
+	{"m-meeting", "member: meeting page", p99Under(50), "p99 ≤ 50 ms"},
+	{"c-home", "citizen, uncached: start page", p99Under(50), "p99 ≤ 50 ms"},
+	{"c-meetings", "citizen, uncached: /meetings", p99Under(50), "p99 ≤ 50 ms"},
+	{"c-meeting", "citizen, uncached: meeting page", p99Under(50), "p99 ≤ 50 ms"},
+	{"c-paper", "citizen, uncached: paper page", p99Under(50), "p99 ≤ 50 ms"},
+	{"c-document", "citizen, uncached: document page", p99Under(50), "p99 ≤ 50 ms"},
+	{"o-page1", "OParl papers, page 1, uncached", nil, ""},
+	{"o-deep", "OParl papers, deep page, uncached", deepLikePage1, "p50 ≤ 1.5 × page 1"},
+	{"s-1", "search, 1 client", nil, ""},
+	{"s-32", "search, 32 clients", p99Under(20), "p99 ≤ 20 ms"},
+}
+
+func p99Under(ms int) func(result, *column) bool {
+	return func(r result, _ *column) bool {
+		return r.errors == 0 && r.n > 0 && r.p99 <= time.Duration(ms)*time.Millisecond
+	}
+}
+
+func deepLikePage1(r result, c *column) bool {
+	p1 := c.res["o-page1"]
+	return r.errors == 0 && r.n > 0 && float64(r.p50) <= 1.5*float64(p1.p50)
+}
+
+// demoOut is what `demo --json` prints that the benchmark needs.
+type demoOut struct {
+	Accounts []struct {
+		Name, Role, Token string
+	}
+	Scale *struct{ Meetings, Papers int }
+}
+
+// runSize creates size n on db, measures it and removes it.
+func runSize(bin, dir, db string, n int) (*column, error) {
+	c := &column{size: n, res: map[string]result{}}
+	data := filepath.Join(dir, fmt.Sprintf("%s-%d", db, n))
+	env := append(os.Environ(), "RATSMAPPE_DATA="+data)
+	defer os.RemoveAll(data)
+	var dbURL string
+	if db == "postgres" {
+		u, drop, err := pgtest.NewDatabase()
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		dbURL = u
+		env = append(env, "RATSMAPPE_DATABASE_URL="+u)
+	}
+	fmt.Fprintf(os.Stderr, "%s, size %d: generating (load %s) …\n", db, n, loadavg())
+	args := []string{"demo", "--json"}
+	if n > 0 {
+		args = append(args, "--scale", strconv.Itoa(n))
+	}
+	out, d, err := run(bin, env, *genTimeout, args...)
+	if err != nil {
+		return nil, fmt.Errorf("generating: %w", err)
+	}
+	c.gen = d
+	var demo demoOut
+	if err := json.Unmarshal(out, &demo); err != nil {
+		return nil, fmt.Errorf("demo --json: %w", err)
+	}
+	if demo.Scale != nil {
+		c.meetings, c.papers = demo.Scale.Meetings, demo.Scale.Papers
+	}
+	token := ""
+	for _, a := range demo.Accounts {
+		if a.Role == "member" && a.Token != "" {
+			token = a.Token
+			break
+		}
+	}
+	if token == "" {
+		return nil, errors.New("demo --json names no member with a token")
+	}
+	if c.dbBytes, err = dbSize(data, dbURL); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "  generated in %v, %d MB; reindexing …\n", c.gen.Round(time.Second), c.dbBytes>>20)
+	if _, c.reindex, err = run(bin, env, 30*time.Minute, "reindex"); err != nil {
+		return nil, fmt.Errorf("reindex: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "  reindexed in %v; serving …\n", c.reindex.Round(time.Millisecond))
+	srv, base, err := serve(bin, env)
+	if err != nil {
+		return nil, err
+	}
+	defer stop(srv)
+	c.load[0] = loadavg()
+	if err := measureAll(c, base, token); err != nil {
+		return nil, err
+	}
+	c.load[1] = loadavg()
+	// An operator's nightly backup runs beside the server.
+	if _, c.back, err = run(bin, env, 30*time.Minute, "backup", filepath.Join(data+"-backup")); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	os.RemoveAll(data + "-backup")
+	return c, nil
+}
+
+// run runs the binary with env and returns its stdout and how long it took.
+func run(bin string, env []string, timeout time.Duration, args ...string) ([]byte, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if ctx.Err() != nil {
+		return nil, d, fmt.Errorf("%s: not done after %v", args[0], timeout)
+	}
+	if err != nil {
+		return nil, d, fmt.Errorf("%s: %w: %s", args[0], err, lastLines(errb.String()))
+	}
+	return out.Bytes(), d, nil
+}
+
+func lastLines(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 600 {
+		s = "…" + s[len(s)-600:]
+	}
+	return s
+}
+
+// dbSize is the SQLite file's size (with its WAL) or pg_database_size.
+func dbSize(data, dbURL string) (int64, error) {
+	if dbURL == "" {
+		var n int64
+		for _, f := range []string{"ratsmappe.db", "ratsmappe.db-wal"} {
+			if st, err := os.Stat(filepath.Join(data, f)); err == nil {
+				n += st.Size()
+			}
+		}
+		return n, nil
+	}
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n sql.NullInt64
+	err = db.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
+	return n.Int64, err
+}
+
+// serve starts `serve` and waits until /readyz reports the search index
+// ready with nothing to catch up.
+func serve(bin string, env []string) (*exec.Cmd, string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--log-level", "error")
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	base := "http://" + addr
+	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			continue
+		}
+		var st map[string]string
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if resp.StatusCode == 200 && st["search"] == "ok" && st["search_lag"] == "0" {
+			return cmd, base, nil
+		}
+	}
+	stop(cmd)
+	return nil, "", errors.New("serve: search index not ready within 10 min")
+}
+
+func stop(cmd *exec.Cmd) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
+
+var client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+
+// measureAll finds the targets on the server at base and loads them.
+func measureAll(c *column, base, token string) error {
+	// A meeting the member sees, from the middle of their list.
+	var meetings struct{ Data []struct{ ID int64 } }
+	if err := getJSON(base+"/api/v1/meetings", token, &meetings); err != nil {
+		return err
+	}
+	if len(meetings.Data) == 0 {
+		return errors.New("the member sees no meetings")
+	}
+	mid := meetings.Data[len(meetings.Data)/2].ID
+	// A public meeting, paper and document for citizens: from OParl.
+	var body struct{ Paper, Meeting string }
+	if err := getJSON(base+"/oparl/v1/body/1", "", &body); err != nil {
+		return err
+	}
+	type oparlPage struct {
+		Data  []struct{ ID string }
+		Links struct{ Next string }
+	}
+	var mp oparlPage
+	body.Paper, body.Meeting = base+rel(body.Paper), base+rel(body.Meeting)
+	if err := getJSON(body.Meeting, "", &mp); err != nil {
+		return err
+	}
+	var pp oparlPage
+	if err := getJSON(body.Paper, "", &pp); err != nil {
+		return err
+	}
+	if len(mp.Data) == 0 || len(pp.Data) == 0 {
+		return errors.New("OParl lists no public meeting or paper")
+	}
+	pubMeeting, paper := lastID(mp.Data[len(mp.Data)/2].ID), lastID(pp.Data[0].ID)
+	var detail struct {
+		Agenda []struct{ Documents []struct{ ID int64 } }
+	}
+	if err := getJSON(fmt.Sprintf("%s/api/v1/meetings/%s", base, pubMeeting), "", &detail); err != nil {
+		return err
+	}
+	doc := int64(0)
+	for _, it := range detail.Agenda {
+		if len(it.Documents) > 0 {
+			doc = it.Documents[0].ID
+			break
+		}
+	}
+	if doc == 0 {
+		return fmt.Errorf("public meeting %s has no document", pubMeeting)
+	}
+	// The deep page: follow links.next.
+	deepURL, page := body.Paper, 1
+	for next := pp.Links.Next; next != "" && page <= *deep; page++ {
+		deepURL = base + rel(next)
+		var p oparlPage
+		if err := getJSON(deepURL, "", &p); err != nil {
+			return err
+		}
+		next = p.Links.Next
+	}
+	c.deepPage = page
+	if c.papers == 0 {
+		c.papers = len(pp.Data) // the demo: at least the first page
+	}
+
+	member := func(path string) gen { return fixed(base+path, token) }
+	citizen := func(path string) gen { return uncached(rel(path), base) }
+	targets := []struct {
+		key  string
+		g    gen
+		conc int
+	}{
+		{"m-api", member("/api/v1/meetings"), *conc},
+		{"m-html", member("/meetings"), *conc},
+		{"m-meeting", member(fmt.Sprintf("/meetings/%d", mid)), *conc},
+		{"c-home", citizen("/"), *conc},
+		{"c-meetings", citizen("/meetings"), *conc},
+		{"c-meeting", citizen("/meetings/" + pubMeeting), *conc},
+		{"c-paper", citizen("/papers/" + paper), *conc},
+		{"c-document", citizen(fmt.Sprintf("/documents/%d", doc)), *conc},
+		{"o-page1", citizen(body.Paper), *conc},
+		{"o-deep", citizen(deepURL), *conc},
+		{"s-1", searches(base), 1},
+		{"s-32", searches(base), *conc},
+	}
+	for _, t := range targets {
+		fmt.Fprintf(os.Stderr, "  %s …\n", t.key)
+		c.res[t.key] = load(t.g, t.conc, *duration)
+	}
+	return nil
+}
+
+// rel is the path and query of u: the server's links name its public
+// address, which need not be the one it listens on here.
+func rel(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.RequestURI()
+}
+
+// lastID is the last path element of an OParl id URL.
+func lastID(u string) string { return u[strings.LastIndexByte(u, '/')+1:] }
+
+// gen makes the i-th request of a target and says whether its response
+// counts (status 200; X-Cache: miss where the cache must be missed).
+type gen func(i int64) (*http.Request, func(*http.Response) bool)
+
+func ok200(r *http.Response) bool { return r.StatusCode == 200 }
+
+func fixed(u, token string) gen {
+	return func(int64) (*http.Request, func(*http.Response) bool) {
+		req, _ := http.NewRequest("GET", u, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return req, ok200
+	}
+}
+
+// uncached adds nocache=<i> to path, so every request misses the public
+// cache, and counts a response that was not a miss as an error.
+func uncached(path, base string) gen {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return func(i int64) (*http.Request, func(*http.Response) bool) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s%snocache=%d", base, path, sep, i), nil)
+		return req, func(r *http.Response) bool { return r.StatusCode == 200 && r.Header.Get("X-Cache") == "miss" }
+	}
+}
+
+// Words of the generated text (sessions/demo/scale) and of the demo's.
+var (
+	words1 = []string{"Grundschule", "Hallenbad", "Radweg", "Kindertagesstätte", "Feuerwache", "Stadtbibliothek", "Photovoltaikanlage",
+		"Verkehrsberuhigung", "Parkraumbewirtschaftung", "Straßenbäume", "Fernwärmeversorgung", "Fahrradstraße", "Sportanlage",
+		"Lärmschutzwand", "Wohnungsbau", "Haushalt", "Bürgerbeteiligung", "Klimaschutzkonzept", "Fördermittel", "Umweltprüfung"}
+	words2 = []string{"", "Sanierung", "Neubau", "Kosten", "Bezirksausschuss", "Vergabe", "Leopoldstraße", "Westpark", "Marienplatz",
+		"Ostbahnhof", "Stellungnahmen", "Seniorenbeirat", "Planung", "Ausbau", "Betrieb"}
+)
+
+// searches asks /api/v1/search distinct German queries in turn: a word,
+// or two (300 distinct queries).
+func searches(base string) gen {
+	return func(i int64) (*http.Request, func(*http.Response) bool) {
+		q := words1[i%int64(len(words1))]
+		if w := words2[(i/int64(len(words1)))%int64(len(words2))]; w != "" {
+			q += " " + w
+		}
+		req, _ := http.NewRequest("GET", base+"/api/v1/search?q="+url.QueryEscape(q), nil)
+		return req, ok200
+	}
+}
+
+type result struct {
+	n        int
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+}
+
+// load sends the target's requests from conc clients for d.
+func load(g gen, conc int, d time.Duration) result {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var seq atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for ctx.Err() == nil {
+				req, good := g(seq.Add(1))
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					bad++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if !good(resp) {
+					bad++
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{n: len(lat), rps: float64(len(lat)) / el.Seconds(), errors: errs}
+	if len(lat) > 0 {
+		r.p50 = lat[len(lat)/2]
+		r.p99 = lat[len(lat)*99/100]
+	}
+	return r
+}
+
+func getJSON(u, token string, v any) error {
+	req, _ := http.NewRequest("GET", u, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %d %s", u, resp.StatusCode, lastLines(string(b)))
+	}
+	return json.Unmarshal(b, v)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
+
+// printTable prints one database's figures, a column per size, the growth
+// from the first to the last size and the goal.
+func printTable(db string, cols []*column, stopped string) {
+	fmt.Printf("\n== %s — %d clients, %v per target, %d cores, loopback (load generator and server share the cores) ==\n", db, *conc, *duration, runtime.NumCPU())
+	if len(cols) == 0 {
+		fmt.Println(stopped)
+		return
+	}
+	hdr := fmt.Sprintf("%-36s", "")
+	for _, c := range cols {
+		hdr += fmt.Sprintf(" | %-26s", fmt.Sprintf("size %d", c.size))
+	}
+	fmt.Println(hdr + " | growth p50/p99 | goal")
+	line := func(name string, cell func(c *column) string, tail string) {
+		s := fmt.Sprintf("%-36s", name)
+		for _, c := range cols {
+			s += fmt.Sprintf(" | %-26s", cell(c))
+		}
+		fmt.Println(s + tail)
+	}
+	first, last := cols[0], cols[len(cols)-1]
+	factor := func(a, b float64) string {
+		if a <= 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f×", b/a)
+	}
+	line("scale meetings / papers", func(c *column) string { return fmt.Sprintf("+%d / +%d", c.meetings, c.papers) }, "")
+	line("generate (demo --scale N)", func(c *column) string { return c.gen.Round(100 * time.Millisecond).String() }, "")
+	line("database size", func(c *column) string { return fmt.Sprintf("%d MB", c.dbBytes>>20) },
+		" | "+factor(float64(first.dbBytes), float64(last.dbBytes)))
+	line("reindex (server stopped)", func(c *column) string { return c.reindex.Round(10 * time.Millisecond).String() },
+		" | "+factor(float64(first.reindex), float64(last.reindex)))
+	line("backup (server running)", func(c *column) string { return c.back.Round(10 * time.Millisecond).String() },
+		" | "+factor(float64(first.back), float64(last.back)))
+	line("load average before/after loads", func(c *column) string { return c.load[0] + " / " + c.load[1] }, "")
+	line("OParl deep page reached", func(c *column) string { return strconv.Itoa(c.deepPage) }, "")
+	fmt.Printf("%-36s", "request: p50 / p99 ms, req/s, errors")
+	fmt.Println()
+	var missed []string
+	for _, r := range rows {
+		verdict := ""
+		if r.goal != nil {
+			verdict = "ok"
+			for _, c := range cols {
+				if !r.goal(c.res[r.key], c) {
+					verdict = fmt.Sprintf("MISSED (size %d)", c.size)
+				}
+			}
+			if verdict != "ok" {
+				missed = append(missed, r.name)
+			}
+			verdict = r.goalText + ": " + verdict
+		}
+		a, b := first.res[r.key], last.res[r.key]
+		line(r.name, func(c *column) string {
+			x := c.res[r.key]
+			e := ""
+			if x.errors > 0 {
+				e = fmt.Sprintf(" E%d", x.errors)
+			}
+			return fmt.Sprintf("%s / %s, %.0f/s%s", ms(x.p50), ms(x.p99), x.rps, e)
+		}, fmt.Sprintf(" | %s / %s | %s", factor(float64(a.p50), float64(b.p50)), factor(float64(a.p99), float64(b.p99)), verdict))
+	}
+	if len(cols) > 1 {
+		years := math.Max(1, float64(last.size-first.size))
+		fmt.Printf("growth: last size over first; goal: at most logarithmic in the data (here %.0f year(s) added)\n", years)
+	}
+	fmt.Println("goals (issue 15): p99 ≤ 50 ms at 32 clients for signed-in and uncached citizen pages; OParl deep page ≈ page 1; search p99 ≤ 20 ms at 32 clients")
+	if stopped != "" {
+		fmt.Println(stopped)
+	}
+	if len(missed) > 0 {
+		fmt.Println("missed:", strings.Join(missed, "; "))
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
