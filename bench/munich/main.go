@@ -34,14 +34,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
 	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
@@ -132,13 +130,13 @@ var rows = []row{
 
 func p99Under(ms int) func(result, *column) bool {
 	return func(r result, _ *column) bool {
-		return r.errors == 0 && r.n > 0 && r.p99 <= time.Duration(ms)*time.Millisecond
+		return r.Errors == 0 && r.N > 0 && r.P99 <= time.Duration(ms)*time.Millisecond
 	}
 }
 
 func deepLikePage1(r result, c *column) bool {
 	p1 := c.res["o-page1"]
-	return r.errors == 0 && r.n > 0 && float64(r.p50) <= 1.5*float64(p1.p50)
+	return r.Errors == 0 && r.N > 0 && float64(r.P50) <= 1.5*float64(p1.P50)
 }
 
 // demoOut is what `demo --json` prints that the benchmark needs.
@@ -469,59 +467,11 @@ func searches(base string) gen {
 	}
 }
 
-type result struct {
-	n        int
-	rps      float64
-	p50, p99 time.Duration
-	errors   int
-}
+type result = measure.Result
 
 // load sends the target's requests from conc clients for d.
 func load(g gen, conc int, d time.Duration) result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var seq atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			for ctx.Err() == nil {
-				req, good := g(seq.Add(1))
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					bad++
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if !good(resp) {
-					bad++
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			errs += bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{n: len(lat), rps: float64(len(lat)) / el.Seconds(), errors: errs}
-	if len(lat) > 0 {
-		r.p50 = lat[len(lat)/2]
-		r.p99 = lat[len(lat)*99/100]
-	}
-	return r
+	return measure.Load(client, measure.Request(g), conc, d)
 }
 
 func getJSON(u, token string, v any) error {
@@ -610,11 +560,11 @@ func printTable(db string, cols []*column, stopped string) {
 		line(r.name, func(c *column) string {
 			x := c.res[r.key]
 			e := ""
-			if x.errors > 0 {
-				e = fmt.Sprintf(" E%d", x.errors)
+			if x.Errors > 0 {
+				e = fmt.Sprintf(" E%d", x.Errors)
 			}
-			return fmt.Sprintf("%s / %s, %.0f/s%s", ms(x.p50), ms(x.p99), x.rps, e)
-		}, fmt.Sprintf(" | %s / %s | %s", factor(float64(a.p50), float64(b.p50)), factor(float64(a.p99), float64(b.p99)), verdict))
+			return fmt.Sprintf("%s / %s, %.0f/s%s", ms(x.P50), ms(x.P99), x.RPS, e)
+		}, fmt.Sprintf(" | %s / %s | %s", factor(float64(a.P50), float64(b.P50)), factor(float64(a.P99), float64(b.P99)), verdict))
 	}
 	if len(cols) > 1 {
 		years := math.Max(1, float64(last.size-first.size))

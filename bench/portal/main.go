@@ -9,7 +9,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,12 +17,11 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/bench/internal/demoserver"
+	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
 
@@ -83,15 +81,15 @@ func main() {
 			bare.close()
 			r := load(client, base+tg.path, hdr, *conc, *duration)
 			w := rows[i]
-			w.runs = append(w.runs, r.rps)
-			if r.rps > w.best.rps {
+			w.runs = append(w.runs, r.RPS)
+			if r.RPS > w.best.RPS {
 				w.best = r
 			}
-			if b.rps > w.bare.rps {
+			if b.RPS > w.bare.RPS {
 				w.bare = b
 			}
 			if pgBase != "" {
-				if p := load(client, pgBase+pgTargets[i].path, etagOf(client, pgBase+pgTargets[i].path, tg.etag), *conc, *duration); p.rps > w.pg.rps {
+				if p := load(client, pgBase+pgTargets[i].path, etagOf(client, pgBase+pgTargets[i].path, tg.etag), *conc, *duration); p.RPS > w.pg.RPS {
 					w.pg = p
 				}
 			}
@@ -105,13 +103,13 @@ func main() {
 		for _, x := range w.runs {
 			lo, hi = min(lo, x), max(hi, x)
 		}
-		pct := 100 * w.best.rps / w.bare.rps
+		pct := 100 * w.best.RPS / w.bare.RPS
 		goal := "ok"
-		if pct < 25 || w.best.p99 > 50*time.Millisecond || w.best.errors > 0 {
+		if pct < 25 || w.best.P99 > 50*time.Millisecond || w.best.Errors > 0 {
 			goal = "MISSED"
 		}
-		fmt.Printf("%-58s %8d | %8.0f %7.0f–%-7.0f %8s %8s %6d | %8.0f %8s | %5.0f%% %s\n", trunc(w.name, 58), w.size, w.best.rps, lo, hi,
-			w.best.p50, w.best.p99, w.best.errors, w.bare.rps, w.bare.p99, pct, goal)
+		fmt.Printf("%-58s %8d | %8.0f %7.0f–%-7.0f %8s %8s %6d | %8.0f %8s | %5.0f%% %s\n", trunc(w.name, 58), w.size, w.best.RPS, lo, hi,
+			w.best.P50, w.best.P99, w.best.Errors, w.bare.RPS, w.bare.P99, pct, goal)
 	}
 	fmt.Println("\ngoal (issue 6): every public page ≥ 25 % of the bare handler writing the same bytes, p99 ≤ 50 ms")
 	if pgBase == "" {
@@ -120,12 +118,12 @@ func main() {
 	fmt.Printf("\nthe same demo served from PostgreSQL (one server, same machine, fsync on), same rounds\n\n")
 	fmt.Printf("%-58s | %8s %8s | %8s %8s %6s | %9s %s\n", "target", "SQLite/s", "p99", "PG req/s", "PG p99", "errors", "% SQLite", "goal")
 	for _, w := range rows {
-		pct := 100 * w.pg.rps / w.best.rps
+		pct := 100 * w.pg.RPS / w.best.RPS
 		goal := "ok"
-		if pct < 80 || w.pg.errors > 0 {
+		if pct < 80 || w.pg.Errors > 0 {
 			goal = "MISSED"
 		}
-		fmt.Printf("%-58s | %8.0f %8s | %8.0f %8s %6d | %8.0f%% %s\n", trunc(w.name, 58), w.best.rps, w.best.p99, w.pg.rps, w.pg.p99, w.pg.errors, pct, goal)
+		fmt.Printf("%-58s | %8.0f %8s | %8.0f %8s %6d | %8.0f%% %s\n", trunc(w.name, 58), w.best.RPS, w.best.P99, w.pg.RPS, w.pg.P99, w.pg.Errors, pct, goal)
 	}
 	fmt.Println("\ngoal (issue 15): on PostgreSQL, every public page ≥ 80 % of the SQLite figure")
 }
@@ -194,59 +192,18 @@ func trunc(s string, n int) string {
 	return s
 }
 
-type result struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int
-}
+type result = measure.Result
 
-// load sends GETs from conc clients for d and measures them.
+// load sends GETs of url from conc clients for d and measures them.
 func load(c *http.Client, url, ifNoneMatch string, conc int, d time.Duration) result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < conc; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			for ctx.Err() == nil {
-				req, _ := http.NewRequest("GET", url, nil)
-				if ifNoneMatch != "" {
-					req.Header.Set("If-None-Match", ifNoneMatch)
-				}
-				t0 := time.Now()
-				resp, err := c.Do(req)
-				if err != nil {
-					bad++
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 && resp.StatusCode != 304 {
-					bad++
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			errs += bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{rps: float64(len(lat)) / el.Seconds(), errors: errs}
-	if len(lat) > 0 {
-		r.p50 = lat[len(lat)/2].Round(10 * time.Microsecond)
-		r.p99 = lat[len(lat)*99/100].Round(10 * time.Microsecond)
-	}
+	r := measure.Load(c, func(int64) (*http.Request, func(*http.Response) bool) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if ifNoneMatch != "" {
+			req.Header.Set("If-None-Match", ifNoneMatch)
+		}
+		return req, func(resp *http.Response) bool { return resp.StatusCode == 200 || resp.StatusCode == 304 }
+	}, conc, d)
+	r.P50, r.P99 = r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond)
 	return r
 }
 
