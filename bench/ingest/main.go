@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
 
@@ -92,10 +93,7 @@ func main() {
 	// of SQLite), fsync on as SQLite's.
 	var pgUp uploadRun
 	if *withPG && *only != "cli" {
-		if os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
-			os.Setenv("RATSMAPPE_TEST_POSTGRES_DURABLE", "1")
-		}
-		url, drop, err := pgtest.NewDatabase()
+		url, drop, err := measure.PostgresDatabase()
 		fatal(err)
 		defer pgtest.Stop()
 		defer drop()

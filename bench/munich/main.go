@@ -76,9 +76,6 @@ func main() {
 		if db != "sqlite" && db != "postgres" {
 			check(fmt.Errorf("-db: %q is neither sqlite nor postgres", db))
 		}
-		if db == "postgres" && os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
-			os.Setenv("RATSMAPPE_TEST_POSTGRES_DURABLE", "1") // fsync on, as SQLite's
-		}
 		var cols []*column
 		stopped := ""
 		for _, n := range sizes {
@@ -155,7 +152,7 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	defer os.RemoveAll(data)
 	var dbURL string
 	if db == "postgres" {
-		u, drop, err := pgtest.NewDatabase()
+		u, drop, err := measure.PostgresDatabase()
 		if err != nil {
 			return nil, err
 		}

@@ -44,10 +44,7 @@ func main() {
 	var pgBase string
 	var pgTargets []target
 	if *withPG {
-		if os.Getenv("RATSMAPPE_TEST_POSTGRES_DURABLE") == "" {
-			os.Setenv("RATSMAPPE_TEST_POSTGRES_DURABLE", "1") // fsync on, as SQLite's
-		}
-		url, drop, err := pgtest.NewDatabase()
+		url, drop, err := measure.PostgresDatabase()
 		check(err)
 		defer pgtest.Stop()
 		defer drop()
