@@ -95,13 +95,7 @@ func testNotices(t *testing.T, db *sql.DB) {
 	w := notices.NewWorker(notices.Config{DB: db, Store: st, Outbox: out, Prefs: prefs, BaseURL: "https://rat.lindenau.example", Now: clock})
 	step := func() {
 		t.Helper()
-		for {
-			n, err := w.Step(ctx)
-			must(t, err)
-			if n == 0 {
-				break
-			}
-		}
+		steps(t, ctx, w)
 		_, err := out.SendDue(ctx)
 		must(t, err)
 	}
@@ -306,12 +300,7 @@ func TestTwoWorkersTellOnce(t *testing.T) {
 		out = notify.NewOutbox(db, sender, notify.Options{Domain: "lindenau.example"})
 		workers = append(workers, notices.NewWorker(notices.Config{DB: db, Store: sessions.NewStore(db, nil), Outbox: out, Prefs: prefs}))
 	}
-	// The meeting as Anna sees it is recorded silently first.
-	for n := -1; n != 0; {
-		var err error
-		n, err = workers[0].Step(ctx)
-		must(t, err)
-	}
+	steps(t, ctx, workers[0]) // the meeting as Anna sees it is recorded silently first
 	var start int64
 	must(t, db.QueryRow(`SELECT seq FROM changes_cursors WHERE consumer = 'notices'`).Scan(&start))
 	const rounds = 12
@@ -401,23 +390,25 @@ func TestBatchTransactionOnlyWrites(t *testing.T) {
 		one := d.Open(t)
 		one.SetMaxOpenConns(1)
 		w := notices.NewWorker(notices.Config{DB: one, Store: sessions.NewStore(one, nil)})
-		steps := func() {
-			t.Helper()
-			for {
-				n, err := w.Step(ctx)
-				must(t, err)
-				if n == 0 {
-					return
-				}
-			}
-		}
-		steps() // the published meeting, recorded silently
+		steps(t, ctx, w) // the published meeting, recorded silently
 		must(t, st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Radweg Lindenstraße", Public: true}))
-		steps()
+		steps(t, ctx, w)
 		ns, err := notices.List(ctx, db, anna.ID, 0, 10)
 		must(t, err)
 		if len(ns) != 1 || ns[0].Kind != notices.KindLateItem {
 			t.Errorf("notices: %+v, want the late item", ns)
 		}
 	})
+}
+
+// steps lets w take batches until the feed is read to its end.
+func steps(t *testing.T, ctx context.Context, w *notices.Worker) {
+	t.Helper()
+	for {
+		n, err := w.Step(ctx)
+		must(t, err)
+		if n == 0 {
+			return
+		}
+	}
 }
