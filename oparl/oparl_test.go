@@ -12,7 +12,7 @@ import (
 // instant, in the council's zone (summer and winter time).
 func TestTimeRoundTrip(t *testing.T) {
 	for _, s := range []string{"2026-01-15T18:30:00+01:00", "2026-07-15T18:30:00+02:00"} {
-		got := oparl.Time(oparl.ParseTime(s))
+		got := string(oparl.Time(oparl.ParseTime(s)))
 		if got != s {
 			t.Errorf("Time(ParseTime(%q)) = %q", s, got)
 		}
@@ -48,16 +48,16 @@ func TestErrorObject(t *testing.T) {
 // TestLenientFields: the field types take what real servers send.
 func TestLenientFields(t *testing.T) {
 	var v struct {
-		Name  oparl.Str  `json:"name"`
-		Order oparl.Int  `json:"order"`
-		Pub   oparl.Bool `json:"public"`
-		Orgs  oparl.Refs `json:"organization"`
-		Title oparl.Strs `json:"title"`
+		Name  oparl.Str                      `json:"name"`
+		Order oparl.Int                      `json:"order"`
+		Pub   oparl.Bool                     `json:"public"`
+		Orgs  oparl.Refs[oparl.Organization] `json:"organization"`
+		Title oparl.Strs                     `json:"title"`
 	}
 	if err := json.Unmarshal([]byte(`{"name": 17, "order": "3", "public": "ja", "organization": {"id": "https://x/o/1"}, "title": "Dr."}`), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.Name != "17" || v.Order != 3 || !v.Pub.Value || !v.Pub.Set || len(v.Orgs) != 1 || v.Orgs[0].ID != "https://x/o/1" || len(v.Title) != 1 {
+	if v.Name != "17" || v.Order != 3 || !v.Pub || len(v.Orgs) != 1 || v.Orgs[0].ID != "https://x/o/1" || len(v.Title) != 1 {
 		t.Errorf("decoded %+v", v)
 	}
 }

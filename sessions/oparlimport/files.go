@@ -71,8 +71,8 @@ func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
 	return nil
 }
 
-func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string, position int) error {
-	raw, ok, err := im.object(ctx, r)
+func (im *importer) file(ctx context.Context, r oparl.Ref[oparl.File], p parent, role string, position int) error {
+	raw, ok, err := object(ctx, im, r)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 		}
 		return nil
 	}
-	var f File
+	var f oparl.File
 	if err := decodeObj(raw, &f); err != nil {
 		*p.complete = false
 		im.skip("Datei %s: %v", r.ID, err)
@@ -104,7 +104,7 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 		kind = "minutes"
 	}
 	key := string(f.ID) + " " + p.ext
-	if f.Deleted.Value {
+	if f.Deleted {
 		defer im.lock(kind + " " + key)()
 		rec, err := im.known(ctx, kind, key)
 		if err != nil || rec == nil || rec.Deleted {
@@ -182,14 +182,14 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 // document returns the local document of file f, downloading and
 // ingesting it if it is new or changed. 0 if there is none: the file was
 // refused (recorded and reported) or cannot be downloaded.
-func (im *importer) document(ctx context.Context, f *File, role string) (int64, error) {
+func (im *importer) document(ctx context.Context, f *oparl.File, role string) (int64, error) {
 	ext := string(f.ID)
 	defer im.lock("document " + ext)()
 	rec, err := im.known(ctx, "document", ext)
 	if err != nil {
 		return 0, err
 	}
-	if unchanged(rec, &f.Object) || (rec != nil && f.Modified == "") {
+	if unchanged(rec, f.Modified) || (rec != nil && f.Modified == "") {
 		im.count(im.res.Unchanged, "document")
 		return rec.LocalID, nil
 	}
@@ -275,7 +275,7 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 
 // reject records and reports a refused file. A file refused in a new
 // version keeps its old, accepted version.
-func (im *importer) reject(ctx context.Context, f *File, rej *documents.Rejection, rec *sessions.OParlObject) (int64, error) {
+func (im *importer) reject(ctx context.Context, f *oparl.File, rej *documents.Rejection, rec *sessions.OParlObject) (int64, error) {
 	ext := string(f.ID)
 	if err := im.st.SaveOParlRejection(ctx, &sessions.OParlRejection{ExternalID: ext, Modified: string(f.Modified), Code: rej.Code,
 		Message: rej.Message, ImportID: im.run.ID}); err != nil {

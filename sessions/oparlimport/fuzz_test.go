@@ -1,10 +1,10 @@
 package oparlimport_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/ratsmappe/ratsmappe/oparl"
-	"github.com/ratsmappe/ratsmappe/sessions/oparlimport"
 )
 
 // FuzzDecodeOParl feeds arbitrary bytes, as a hostile or broken OParl
@@ -30,22 +30,30 @@ func FuzzDecodeOParl(f *testing.F) {
 				}
 			}
 		}
-		var m oparlimport.Meeting
-		if oparlimport.Decode(b, &m) == nil {
-			for _, rs := range []oparl.Refs{m.Organization, m.AgendaItem, m.Invitation, m.AuxiliaryFile, m.ResultsProtocol} {
-				for _, r := range rs {
-					if r.Empty() {
-						t.Fatalf("empty reference in %q", b)
-					}
-				}
-			}
+		var m oparl.Meeting
+		if json.Unmarshal(b, &m) == nil {
+			noEmpty(t, b, m.Organization)
+			noEmpty(t, b, m.AgendaItem)
+			noEmpty(t, b, m.Invitation.All())
+			noEmpty(t, b, m.AuxiliaryFile)
+			noEmpty(t, b, m.ResultsProtocol.All())
 		}
-		for _, v := range []any{&oparlimport.System{}, &oparlimport.Body{}, &oparlimport.Organization{}, &oparlimport.Person{},
-			&oparlimport.Membership{}, &oparlimport.LegislativeTerm{}, &oparlimport.AgendaItem{}, &oparlimport.Paper{},
-			&oparlimport.Consultation{}, &oparlimport.File{}, &oparlimport.Location{}} {
-			oparlimport.Decode(b, v)
+		for _, v := range []any{&oparl.System{}, &oparl.Body{}, &oparl.Organization{}, &oparl.Person{},
+			&oparl.Membership{}, &oparl.LegislativeTerm{}, &oparl.AgendaItem{}, &oparl.Paper{},
+			&oparl.Consultation{}, &oparl.File{}, &oparl.Location{}} {
+			json.Unmarshal(b, v)
 		}
 		oparl.ParseTime(string(b))
 		oparl.ParseDate(string(b))
 	})
+}
+
+// noEmpty fails if a reference of rs, read from b, refers to nothing.
+func noEmpty[T any](t *testing.T, b []byte, rs []oparl.Ref[T]) {
+	t.Helper()
+	for _, r := range rs {
+		if r.IsZero() {
+			t.Fatalf("empty reference in %q", b)
+		}
+	}
 }
