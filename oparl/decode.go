@@ -74,27 +74,22 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Ref is a reference to an object of type T: its URL, or the object
-// embedded. Written, it is Obj if set, else Raw if set, else the URL
-// (fields that may be empty are tagged omitzero). Read, an embedded
-// object is kept undecoded in Raw, with its id in ID, so that it is
-// decoded — and fails — on its own, never failing the object that embeds
-// it; a list where one reference belongs gives its first entry, and All
-// gives them all.
+// Ref is a reference to an object of type T where OParl names it by
+// URL: written, it is the URL (fields that may be empty are tagged
+// omitzero). Read, it may also be the object embedded, which is kept
+// undecoded in Raw, with its id in ID, so that it is decoded — and fails
+// — on its own; a list where one reference belongs gives its first
+// entry, and All gives them all.
 type Ref[T any] struct {
 	ID  string          // the object's URL; read, also the id of an embedded object
-	Obj *T              // the object embedded, to write
 	Raw json.RawMessage // the object embedded, as read
 	// more are the entries after the first of a list read where one
 	// reference belongs.
 	more []Ref[T]
 }
 
-// Embed is the reference that embeds obj.
-func Embed[T any](obj *T) Ref[T] { return Ref[T]{Obj: obj} }
-
 // IsZero reports whether r refers to nothing.
-func (r Ref[T]) IsZero() bool { return r.ID == "" && r.Obj == nil && r.Raw == nil }
+func (r Ref[T]) IsZero() bool { return r.ID == "" && r.Raw == nil }
 
 // All returns r and the references read after it where OParl has one
 // (servers send mainFile or invitation as a list); none if r is zero.
@@ -108,10 +103,7 @@ func (r Ref[T]) All() []Ref[T] {
 }
 
 func (r Ref[T]) MarshalJSON() ([]byte, error) {
-	switch {
-	case r.Obj != nil:
-		return marshal(r.Obj)
-	case r.Raw != nil:
+	if r.Raw != nil {
 		return r.Raw, nil
 	}
 	return marshalString(r.ID)
@@ -203,31 +195,121 @@ func (ss *Strs) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// marshal encodes v as encoding/json does, without escaping HTML: the
-// encoder that writes the enclosing document escapes it, or not, as it
-// is told when it copies these bytes in.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// marshalString is marshal of a string, at once for the URLs that need
+// marshalString is what encoding/json writes of s, without escaping
+// HTML (the encoder of the enclosing document escapes it, or not, as it
+// is told when it copies these bytes in): at once for the URLs that need
 // no escaping.
 func marshalString(s string) ([]byte, error) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return marshal(s)
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(s); err != nil {
+				return nil, err
+			}
+			return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 		}
 	}
 	b := make([]byte, 0, len(s)+2)
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"'), nil
+}
+
+// Objects that Ratsmappe writes embedded (Location, File, AgendaItem,
+// Consultation, Membership, LegislativeTerm) are fields of their own
+// type, *T or Objects[T], so that encoding/json writes them as it writes
+// any struct (a type with its own MarshalJSON would have every byte of a
+// File's text copied and checked again at each level of embedding). Read,
+// such an object may come as its URL, embedded, or as a list where one
+// belongs; its field Read (never written) tells how, and keeps the
+// embedded object undecoded for a reader that decodes it on its own.
+
+// Objects is a list of objects written embedded. Read, a single object or
+// URL where the list belongs is a list of one, null or "" an empty list,
+// and empty entries are dropped; T must be one of the types above.
+type Objects[T any] []*T
+
+func (l *Objects[T]) UnmarshalJSON(b []byte) error {
+	var rs Refs[T]
+	if err := rs.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*l = make(Objects[T], 0, len(rs))
+	for _, r := range rs {
+		src := r.Raw
+		if src == nil {
+			src, _ = marshalString(r.ID)
+		}
+		o := new(T)
+		if err := json.Unmarshal(src, o); err != nil {
+			return err
+		}
+		*l = append(*l, o)
+	}
+	if len(*l) == 0 {
+		*l = nil
+	}
+	return nil
+}
+
+// readEmbeddable reads b into an object of a type written embedded:
+// fields is the object as a type without this UnmarshalJSON, id its id,
+// read its field Read. A URL sets only the id; fields absent from b keep
+// what they held, as encoding/json has it (a reader's defaults).
+func readEmbeddable[T any](b []byte, fields any, id *Str, read *Ref[T]) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		if err := json.Unmarshal(b, fields); err != nil {
+			return err
+		}
+		*read = Ref[T]{ID: string(*id), Raw: append(json.RawMessage(nil), b...)}
+		return nil
+	}
+	var r Ref[T]
+	if err := r.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if r.Raw != nil { // the first of a list
+		if err := json.Unmarshal(r.Raw, fields); err != nil {
+			return err
+		}
+	} else {
+		*id = Str(r.ID)
+	}
+	*read = r
+	return nil
+}
+
+func (o *Location) UnmarshalJSON(b []byte) error {
+	type fields Location
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
+}
+
+func (o *File) UnmarshalJSON(b []byte) error {
+	type fields File
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
+}
+
+func (o *AgendaItem) UnmarshalJSON(b []byte) error {
+	type fields AgendaItem
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
+}
+
+func (o *Consultation) UnmarshalJSON(b []byte) error {
+	type fields Consultation
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
+}
+
+func (o *Membership) UnmarshalJSON(b []byte) error {
+	type fields Membership
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
+}
+
+func (o *LegislativeTerm) UnmarshalJSON(b []byte) error {
+	type fields LegislativeTerm
+	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
 }
 
 // Page is one page of an external object list. Data holds the objects

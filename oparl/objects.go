@@ -23,40 +23,41 @@ type System struct {
 }
 
 type Body struct {
-	ID                  Str                   `json:"id"`
-	Type                Str                   `json:"type"`
-	System              Ref[System]           `json:"system"`
-	Name                Str                   `json:"name"`
-	ShortName           Str                   `json:"shortName,omitempty"`
-	Website             Str                   `json:"website,omitempty"`
-	AGS                 Str                   `json:"ags,omitempty"`
-	License             Str                   `json:"license,omitempty"`
-	Organization        Str                   `json:"organization"` // list URLs from here to File but for legislativeTerm
-	Person              Str                   `json:"person"`
-	Meeting             Str                   `json:"meeting"`
-	Paper               Str                   `json:"paper"`
-	LegislativeTerm     Refs[LegislativeTerm] `json:"legislativeTerm"`
-	LegislativeTermList Str                   `json:"legislativeTermList"`
-	Membership          Str                   `json:"membership"`
-	LocationList        Str                   `json:"locationList"`
-	AgendaItem          Str                   `json:"agendaItem"`
-	Consultation        Str                   `json:"consultation"`
-	File                Str                   `json:"file"`
-	Created             Str                   `json:"created"`
-	Modified            Str                   `json:"modified"`
-	Deleted             Bool                  `json:"deleted,omitempty"`
+	ID                  Str                      `json:"id"`
+	Type                Str                      `json:"type"`
+	System              Ref[System]              `json:"system"`
+	Name                Str                      `json:"name"`
+	ShortName           Str                      `json:"shortName,omitempty"`
+	Website             Str                      `json:"website,omitempty"`
+	AGS                 Str                      `json:"ags,omitempty"`
+	License             Str                      `json:"license,omitempty"`
+	Organization        Str                      `json:"organization"` // list URLs from here to File but for legislativeTerm
+	Person              Str                      `json:"person"`
+	Meeting             Str                      `json:"meeting"`
+	Paper               Str                      `json:"paper"`
+	LegislativeTerm     Objects[LegislativeTerm] `json:"legislativeTerm"`
+	LegislativeTermList Str                      `json:"legislativeTermList"`
+	Membership          Str                      `json:"membership"`
+	LocationList        Str                      `json:"locationList"`
+	AgendaItem          Str                      `json:"agendaItem"`
+	Consultation        Str                      `json:"consultation"`
+	File                Str                      `json:"file"`
+	Created             Str                      `json:"created"`
+	Modified            Str                      `json:"modified"`
+	Deleted             Bool                     `json:"deleted,omitempty"`
 }
 
 type LegislativeTerm struct {
-	ID        Str       `json:"id"`
-	Type      Str       `json:"type"`
-	Body      Ref[Body] `json:"body"`
-	Name      Str       `json:"name"`
-	StartDate Str       `json:"startDate,omitempty"`
-	EndDate   Str       `json:"endDate,omitempty"`
-	Created   Str       `json:"created"`
-	Modified  Str       `json:"modified"`
-	Deleted   Bool      `json:"deleted,omitempty"`
+	ID        Str                  `json:"id"`
+	Type      Str                  `json:"type"`
+	Body      Ref[Body]            `json:"body"`
+	Name      Str                  `json:"name"`
+	StartDate Str                  `json:"startDate,omitempty"`
+	EndDate   Str                  `json:"endDate,omitempty"`
+	Created   Str                  `json:"created"`
+	Modified  Str                  `json:"modified"`
+	Deleted   Bool                 `json:"deleted,omitempty"`
+	Read      Ref[LegislativeTerm] `json:"-"` // how a reader found it (decode.go)
 }
 
 type Organization struct {
@@ -77,18 +78,18 @@ type Organization struct {
 }
 
 type Person struct {
-	ID            Str              `json:"id"`
-	Type          Str              `json:"type"`
-	Body          Ref[Body]        `json:"body"`
-	Name          Str              `json:"name"`
-	FamilyName    Str              `json:"familyName"`
-	GivenName     Str              `json:"givenName,omitempty"`
-	FormOfAddress Str              `json:"formOfAddress,omitempty"`
-	Title         Strs             `json:"title,omitempty"`
-	Membership    Refs[Membership] `json:"membership,omitempty"`
-	Created       Str              `json:"created"`
-	Modified      Str              `json:"modified"`
-	Deleted       Bool             `json:"deleted,omitempty"`
+	ID            Str                 `json:"id"`
+	Type          Str                 `json:"type"`
+	Body          Ref[Body]           `json:"body"`
+	Name          Str                 `json:"name"`
+	FamilyName    Str                 `json:"familyName"`
+	GivenName     Str                 `json:"givenName,omitempty"`
+	FormOfAddress Str                 `json:"formOfAddress,omitempty"`
+	Title         Strs                `json:"title,omitempty"`
+	Membership    Objects[Membership] `json:"membership,omitempty"`
+	Created       Str                 `json:"created"`
+	Modified      Str                 `json:"modified"`
+	Deleted       Bool                `json:"deleted,omitempty"`
 }
 
 type Membership struct {
@@ -104,30 +105,31 @@ type Membership struct {
 	Created      Str               `json:"created"`
 	Modified     Str               `json:"modified"`
 	Deleted      Bool              `json:"deleted,omitempty"`
+	Read         Ref[Membership]   `json:"-"` // how a reader found it (decode.go)
 }
 
 type Meeting struct {
-	ID            Str                `json:"id"`
-	Type          Str                `json:"type"`
-	Name          Str                `json:"name,omitempty"`
-	MeetingState  Str                `json:"meetingState,omitempty"`
-	Cancelled     Bool               `json:"cancelled,omitempty"`
-	Start         Str                `json:"start,omitempty"`
-	End           Str                `json:"end,omitempty"`
-	Location      Ref[Location]      `json:"location,omitzero"`
-	Organization  Refs[Organization] `json:"organization,omitempty"`
-	Invitation    Ref[File]          `json:"invitation,omitzero"`
-	AuxiliaryFile Refs[File]         `json:"auxiliaryFile,omitempty"`
-	AgendaItem    Refs[AgendaItem]   `json:"agendaItem,omitempty"`
+	ID            Str                 `json:"id"`
+	Type          Str                 `json:"type"`
+	Name          Str                 `json:"name,omitempty"`
+	MeetingState  Str                 `json:"meetingState,omitempty"`
+	Cancelled     Bool                `json:"cancelled,omitempty"`
+	Start         Str                 `json:"start,omitempty"`
+	End           Str                 `json:"end,omitempty"`
+	Location      *Location           `json:"location,omitempty"`
+	Organization  Refs[Organization]  `json:"organization,omitempty"`
+	Invitation    *File               `json:"invitation,omitempty"`
+	AuxiliaryFile Objects[File]       `json:"auxiliaryFile,omitempty"`
+	AgendaItem    Objects[AgendaItem] `json:"agendaItem,omitempty"`
 	// ResultsProtocol is the published public minutes.
-	ResultsProtocol Ref[File] `json:"resultsProtocol,omitzero"`
+	ResultsProtocol *File `json:"resultsProtocol,omitempty"`
 	// VerbatimProtocol is read, never written (Ratsmappe's minutes are
 	// resultsProtocol).
-	VerbatimProtocol Ref[File] `json:"verbatimProtocol,omitzero"`
-	Web              Str       `json:"web,omitempty"`
-	Created          Str       `json:"created"`
-	Modified         Str       `json:"modified"`
-	Deleted          Bool      `json:"deleted,omitempty"`
+	VerbatimProtocol *File `json:"verbatimProtocol,omitempty"`
+	Web              Str   `json:"web,omitempty"`
+	Created          Str   `json:"created"`
+	Modified         Str   `json:"modified"`
+	Deleted          Bool  `json:"deleted,omitempty"`
 }
 
 type AgendaItem struct {
@@ -141,14 +143,15 @@ type AgendaItem struct {
 	Result         Str               `json:"result,omitempty"`
 	ResolutionText Str               `json:"resolutionText,omitempty"`
 	Consultation   Ref[Consultation] `json:"consultation,omitzero"`
-	AuxiliaryFile  Refs[File]        `json:"auxiliaryFile,omitempty"`
+	AuxiliaryFile  Objects[File]     `json:"auxiliaryFile,omitempty"`
 	Created        Str               `json:"created"`
 	Modified       Str               `json:"modified"`
 	// Votes is Ratsmappe's extension (docs/oparl-extension.md): the
 	// closed votes on the item with counts and, for named votes, each
 	// member's choice.
-	Votes   []*Vote `json:"ratsmappe:votes,omitempty"`
-	Deleted Bool    `json:"deleted,omitempty"`
+	Votes   []*Vote         `json:"ratsmappe:votes,omitempty"`
+	Deleted Bool            `json:"deleted,omitempty"`
+	Read    Ref[AgendaItem] `json:"-"` // how a reader found it (decode.go)
 }
 
 // Location is a meeting's place. Ratsmappe writes its description; the
@@ -164,22 +167,23 @@ type Location struct {
 	Created       Str           `json:"created"`
 	Modified      Str           `json:"modified"`
 	Deleted       Bool          `json:"deleted,omitempty"`
+	Read          Ref[Location] `json:"-"` // how a reader found it (decode.go)
 }
 
 type Paper struct {
-	ID            Str                `json:"id"`
-	Type          Str                `json:"type"`
-	Body          Ref[Body]          `json:"body"`
-	Name          Str                `json:"name,omitempty"`
-	Reference     Str                `json:"reference,omitempty"`
-	Date          Str                `json:"date,omitempty"`
-	PaperType     Str                `json:"paperType,omitempty"`
-	MainFile      Ref[File]          `json:"mainFile,omitzero"`
-	AuxiliaryFile Refs[File]         `json:"auxiliaryFile,omitempty"`
-	Consultation  Refs[Consultation] `json:"consultation,omitempty"`
-	Created       Str                `json:"created"`
-	Modified      Str                `json:"modified"`
-	Deleted       Bool               `json:"deleted,omitempty"`
+	ID            Str                   `json:"id"`
+	Type          Str                   `json:"type"`
+	Body          Ref[Body]             `json:"body"`
+	Name          Str                   `json:"name,omitempty"`
+	Reference     Str                   `json:"reference,omitempty"`
+	Date          Str                   `json:"date,omitempty"`
+	PaperType     Str                   `json:"paperType,omitempty"`
+	MainFile      *File                 `json:"mainFile,omitempty"`
+	AuxiliaryFile Objects[File]         `json:"auxiliaryFile,omitempty"`
+	Consultation  Objects[Consultation] `json:"consultation,omitempty"`
+	Created       Str                   `json:"created"`
+	Modified      Str                   `json:"modified"`
+	Deleted       Bool                  `json:"deleted,omitempty"`
 }
 
 type Consultation struct {
@@ -194,6 +198,7 @@ type Consultation struct {
 	Created       Str                `json:"created"`
 	Modified      Str                `json:"modified"`
 	Deleted       Bool               `json:"deleted,omitempty"`
+	Read          Ref[Consultation]  `json:"-"` // how a reader found it (decode.go)
 }
 
 type File struct {
@@ -214,6 +219,7 @@ type File struct {
 	Created        Str              `json:"created"`
 	Modified       Str              `json:"modified"`
 	Deleted        Bool             `json:"deleted,omitempty"`
+	Read           Ref[File]        `json:"-"` // how a reader found it (decode.go)
 }
 
 // Deleted is a soft-deleted object: id, type, created, modified

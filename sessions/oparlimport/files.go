@@ -71,6 +71,16 @@ func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
 	return nil
 }
 
+// fileRefs returns how the source named the file of a field where OParl
+// has one (its URL, or the file embedded; every entry of a list sent
+// there); none if the field is absent.
+func fileRefs(f *oparl.File) []oparl.Ref[oparl.File] {
+	if f == nil {
+		return nil
+	}
+	return f.Read.All()
+}
+
 func (im *importer) file(ctx context.Context, r oparl.Ref[oparl.File], p parent, role string, position int) error {
 	raw, ok, err := object(ctx, im, r)
 	if err != nil {

@@ -33,10 +33,14 @@ func FuzzDecodeOParl(f *testing.F) {
 		var m oparl.Meeting
 		if json.Unmarshal(b, &m) == nil {
 			noEmpty(t, b, m.Organization)
-			noEmpty(t, b, m.AgendaItem)
-			noEmpty(t, b, m.Invitation.All())
-			noEmpty(t, b, m.AuxiliaryFile)
-			noEmpty(t, b, m.ResultsProtocol.All())
+			for _, it := range m.AgendaItem {
+				noEmpty(t, b, []oparl.Ref[oparl.AgendaItem]{it.Read})
+			}
+			for _, f := range append(oparl.Objects[oparl.File]{m.Invitation, m.ResultsProtocol}, m.AuxiliaryFile...) {
+				if f != nil {
+					noEmpty(t, b, f.Read.All())
+				}
+			}
 		}
 		for _, v := range []any{&oparl.System{}, &oparl.Body{}, &oparl.Organization{}, &oparl.Person{},
 			&oparl.Membership{}, &oparl.LegislativeTerm{}, &oparl.AgendaItem{}, &oparl.Paper{},

@@ -85,8 +85,8 @@ func (im *importer) body(ctx context.Context, raw json.RawMessage) error {
 			errs[2] = im.walk(ctx, string(b.LegislativeTermList), true, name+": Wahlperioden", terms)
 			return
 		}
-		for _, r := range b.LegislativeTerm {
-			raw, ok, err := object(ctx, im, r)
+		for _, t := range b.LegislativeTerm {
+			raw, ok, err := object(ctx, im, t.Read)
 			if err == nil && ok {
 				err = im.handle(ctx, raw, terms)
 			}
@@ -281,8 +281,8 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 	unlock()
 	// Memberships embedded in the person (as OParl has them) or named by
 	// URL; the person is known now.
-	for _, r := range p.Membership {
-		mraw, ok, err := object(ctx, im, r)
+	for _, m := range p.Membership {
+		mraw, ok, err := object(ctx, im, m.Read)
 		if err != nil {
 			return id, err
 		}
@@ -456,11 +456,11 @@ func meetingState(state oparl.Str, cancelled bool, start time.Time, now time.Tim
 	return sessions.MeetingPlanned
 }
 
-func (im *importer) location(ctx context.Context, r oparl.Ref[oparl.Location]) string {
-	if r.IsZero() {
+func (im *importer) location(ctx context.Context, loc *oparl.Location) string {
+	if loc == nil || loc.Read.IsZero() {
 		return ""
 	}
-	raw, ok, err := object(ctx, im, r)
+	raw, ok, err := object(ctx, im, loc.Read)
 	if err != nil || !ok {
 		return ""
 	}
@@ -564,8 +564,8 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	}
 	var items []item
 	complete := true // every listed item was read
-	for i, r := range m.AgendaItem {
-		iraw, ok, err := object(ctx, im, r)
+	for i, it := range m.AgendaItem {
+		iraw, ok, err := object(ctx, im, it.Read)
 		if err != nil {
 			return 0, err
 		}
@@ -601,13 +601,13 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{MeetingID: mt.ID}, true)
-	for i, r := range m.Invitation.All() {
+	for i, r := range fileRefs(m.Invitation) {
 		if err := im.file(ctx, r, parent, sessions.RoleInvitation, i); err != nil {
 			return 0, err
 		}
 	}
-	for i, r := range m.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+	for i, f := range m.AuxiliaryFile {
+		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -616,7 +616,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	for i, r := range append(m.ResultsProtocol.All(), m.VerbatimProtocol.All()...) {
+	for i, r := range append(fileRefs(m.ResultsProtocol), fileRefs(m.VerbatimProtocol)...) {
 		if err := im.file(ctx, r, parent, roleMinutes, i); err != nil {
 			return 0, err
 		}
@@ -712,8 +712,8 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{AgendaItemID: id}, public)
-	for i, r := range a.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+	for i, f := range a.AuxiliaryFile {
+		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -814,14 +814,14 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{PaperID: id}, true)
-	mains := p.MainFile.All()
+	mains := fileRefs(p.MainFile)
 	for i, r := range mains {
 		if err := im.file(ctx, r, parent, sessions.RoleMain, i); err != nil {
 			return 0, err
 		}
 	}
-	for i, r := range p.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, len(mains)+i); err != nil {
+	for i, f := range p.AuxiliaryFile {
+		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, len(mains)+i); err != nil {
 			return 0, err
 		}
 	}
@@ -830,8 +830,8 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			return 0, err
 		}
 	}
-	for _, r := range p.Consultation {
-		craw, ok, err := object(ctx, im, r)
+	for _, c := range p.Consultation {
+		craw, ok, err := object(ctx, im, c.Read)
 		if err != nil {
 			return 0, err
 		}

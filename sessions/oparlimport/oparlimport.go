@@ -33,6 +33,7 @@
 package oparlimport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -607,7 +608,13 @@ func userMessage(err error) string {
 	return err.Error()
 }
 
+// decodeObj reads the object raw into v. Anything but a JSON object is
+// an error (the object types read a URL, where one is embedded, as an
+// object with only its id).
 func decodeObj(raw json.RawMessage, v any) error {
+	if b := bytes.TrimSpace(raw); len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("%w: not a JSON object", errDecode)
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%w: %v", errDecode, err)
 	}

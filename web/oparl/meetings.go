@@ -33,7 +33,7 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		o.Location = oparl.Embed(loc)
+		o.Location = loc
 	}
 	for _, d := range f.Documents {
 		file, fm, err := s.oparlFileObjOf(ctx, u, b, d.Attachment, d.Version, access.ObjAttachment, nil)
@@ -44,10 +44,10 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 			continue
 		}
 		modified = latest(modified, fm)
-		if d.Attachment.Role == sessions.RoleInvitation && o.Invitation.IsZero() {
-			o.Invitation = oparl.Embed(file)
+		if d.Attachment.Role == sessions.RoleInvitation && o.Invitation == nil {
+			o.Invitation = file
 		} else if !omitInternal {
-			o.AuxiliaryFile = append(o.AuxiliaryFile, oparl.Embed(file))
+			o.AuxiliaryFile = append(o.AuxiliaryFile, file)
 		}
 	}
 	if len(f.Minutes) > 0 {
@@ -58,7 +58,7 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 			return nil, time.Time{}, err
 		}
 		if file != nil {
-			o.ResultsProtocol = oparl.Embed(file)
+			o.ResultsProtocol = file
 			modified = latest(modified, fm)
 		}
 	}
@@ -69,7 +69,7 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 		}
 		modified = latest(modified, im)
 		if !omitInternal {
-			o.AgendaItem = append(o.AgendaItem, oparl.Embed(ai))
+			o.AgendaItem = append(o.AgendaItem, ai)
 		}
 	}
 	modified, err := s.oparlTouched(ctx, b, access.ObjMeeting, m.ID, modified)
@@ -114,7 +114,7 @@ func (s *Handler) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBa
 			}
 			if file != nil {
 				modified = latest(modified, fm)
-				o.AuxiliaryFile = append(o.AuxiliaryFile, oparl.Embed(file))
+				o.AuxiliaryFile = append(o.AuxiliaryFile, file)
 			}
 		}
 	}
@@ -234,10 +234,10 @@ func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, 
 	seen := map[int64]bool{}
 	add := func(a *sessions.Attachment, f *oparl.File) {
 		seen[a.ID] = true
-		if a.Role == sessions.RoleMain && o.MainFile.IsZero() {
-			o.MainFile = oparl.Embed(f)
+		if a.Role == sessions.RoleMain && o.MainFile == nil {
+			o.MainFile = f
 		} else if !omitInternal {
-			o.AuxiliaryFile = append(o.AuxiliaryFile, oparl.Embed(f))
+			o.AuxiliaryFile = append(o.AuxiliaryFile, f)
 		}
 	}
 	for _, d := range pf.Documents {
@@ -277,7 +277,7 @@ func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, 
 			return nil, time.Time{}, err
 		}
 		modified = latest(modified, mustTime(co.Modified))
-		o.Consultation = append(o.Consultation, oparl.Embed(co))
+		o.Consultation = append(o.Consultation, co)
 	}
 	modified, err := s.oparlTouched(ctx, b, access.ObjPaper, p.ID, modified)
 	if err != nil {

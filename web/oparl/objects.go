@@ -76,13 +76,13 @@ func (s *Handler) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Bod
 	base := oparl.Str(u.of("body", b.ID))
 	o := &oparl.Body{ID: base, Type: oparl.Schema + "Body", System: oparl.Ref[oparl.System]{ID: string(u) + "/system"}, Name: oparl.Str(b.Name), ShortName: oparl.Str(b.ShortName),
 		Website: oparl.Str(b.Website), AGS: oparl.Str(s.cfg.AGS), License: oparl.Str(s.cfg.License), Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
-		Paper: base + "/paper", LegislativeTerm: oparl.Refs[oparl.LegislativeTerm]{}, LegislativeTermList: base + "/legislativeTerm",
+		Paper: base + "/paper", LegislativeTerm: oparl.Objects[oparl.LegislativeTerm]{}, LegislativeTermList: base + "/legislativeTerm",
 		Membership: base + "/membership", LocationList: base + "/location",
 		AgendaItem: base + "/agendaItem", Consultation: base + "/consultation", File: base + "/file",
 		Created: oparl.Time(b.Created)}
 	modified := b.Modified
 	for _, t := range terms {
-		o.LegislativeTerm = append(o.LegislativeTerm, oparl.Embed(oparlTerm(u, t)))
+		o.LegislativeTerm = append(o.LegislativeTerm, oparlTerm(u, t))
 		modified = latest(modified, t.Modified)
 	}
 	o.Modified = oparl.Time(modified)
@@ -102,7 +102,7 @@ func (s *Handler) oparlBodies(r *http.Request, q *oparlQuery) ([]oparlItem, erro
 			return nil, err
 		}
 		if q.omitInternal {
-			o.LegislativeTerm = oparl.Refs[oparl.LegislativeTerm]{} // required: stays, empty
+			o.LegislativeTerm = oparl.Objects[oparl.LegislativeTerm]{} // required: stays, empty
 		}
 		out = append(out, oparlItem{id: b.ID, created: b.Created, modified: mustTime(o.Modified), obj: o})
 	}
@@ -265,7 +265,7 @@ func oparlPersonOf(u oparlURLs, p *sessions.Person, ms []*sessions.Membership, o
 		}
 		modified = latest(modified, m.Modified)
 		if !omitInternal {
-			o.Membership = append(o.Membership, oparl.Embed(oparlMember(u, m)))
+			o.Membership = append(o.Membership, oparlMember(u, m))
 		}
 	}
 	o.Modified = oparl.Time(modified)
