@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The field types of the objects. Written, each is what the plain Go
@@ -25,6 +26,10 @@ type Str string
 func (s *Str) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
+	case len(b) > 1 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b):
+		// No escapes: the text between the quotes, as json.Unmarshal
+		// would give it, without scanning a long text twice more.
+		*s = Str(strings.TrimSpace(string(b[1 : len(b)-1])))
 	case len(b) > 0 && b[0] == '"':
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
@@ -40,10 +45,9 @@ func (s *Str) UnmarshalJSON(b []byte) error {
 }
 
 // Bool is a boolean field. Read, it may also come as "true"/"false",
-// 1/0 or "ja"/"nein"; null or anything else leaves it as it was, so a
-// reader sets the default of an absent field before decoding
-// (Membership.votingRight, for one, is true unless the server says
-// otherwise).
+// 1/0 or "ja"/"nein"; null or anything else leaves it as it was: false,
+// or the default its type sets (AgendaItem.public and
+// Membership.votingRight are true unless the server says otherwise).
 type Bool bool
 
 func (v *Bool) UnmarshalJSON(b []byte) error {
@@ -225,6 +229,9 @@ func marshalString(s string) ([]byte, error) {
 // such an object may come as its URL, embedded, or as a list where one
 // belongs; its field Read (never written) tells how, and keeps the
 // embedded object undecoded for a reader that decodes it on its own.
+// Every field of these types is lenient, so any JSON object decodes into
+// them: an odd embedded object never fails the object that embeds it
+// (FuzzDecodeOParl holds this).
 
 // Objects is a list of objects written embedded. Read, a single object or
 // URL where the list belongs is a list of one, null or "" an empty list,
@@ -232,24 +239,40 @@ func marshalString(s string) ([]byte, error) {
 type Objects[T any] []*T
 
 func (l *Objects[T]) UnmarshalJSON(b []byte) error {
-	var rs Refs[T]
-	if err := rs.UnmarshalJSON(b); err != nil {
-		return err
+	b = bytes.TrimSpace(b)
+	elems := []json.RawMessage{b}
+	if len(b) > 0 && b[0] == '[' {
+		elems = nil
+		if err := json.Unmarshal(b, &elems); err != nil {
+			return err
+		}
 	}
-	*l = make(Objects[T], 0, len(rs))
-	for _, r := range rs {
-		src := r.Raw
-		if src == nil {
-			src, _ = marshalString(r.ID)
+	*l = nil
+	for _, e := range elems {
+		if e = bytes.TrimSpace(e); len(e) == 0 || e[0] != '{' {
+			// A URL, a list in the list (its first entry) or nothing.
+			var r Ref[T]
+			if err := r.UnmarshalJSON(e); err != nil {
+				return err
+			}
+			if r.IsZero() {
+				continue
+			}
+			if e = r.Raw; e == nil {
+				e, _ = marshalString(r.ID)
+			}
 		}
 		o := new(T)
-		if err := json.Unmarshal(src, o); err != nil {
+		// T's own UnmarshalJSON (readEmbeddable) at once: json.Unmarshal
+		// would check e, which the decoder has checked, once more.
+		u, ok := any(o).(json.Unmarshaler)
+		if !ok {
+			return fmt.Errorf("oparl: %T is not written embedded", o)
+		}
+		if err := u.UnmarshalJSON(e); err != nil {
 			return err
 		}
 		*l = append(*l, o)
-	}
-	if len(*l) == 0 {
-		*l = nil
 	}
 	return nil
 }
@@ -261,11 +284,9 @@ func (l *Objects[T]) UnmarshalJSON(b []byte) error {
 func readEmbeddable[T any](b []byte, fields any, id *Str, read *Ref[T]) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '{' {
-		if err := json.Unmarshal(b, fields); err != nil {
-			return err
-		}
+		err := json.Unmarshal(b, fields)
 		*read = Ref[T]{ID: string(*id), Raw: append(json.RawMessage(nil), b...)}
-		return nil
+		return err
 	}
 	var r Ref[T]
 	if err := r.UnmarshalJSON(b); err != nil {
@@ -292,8 +313,11 @@ func (o *File) UnmarshalJSON(b []byte) error {
 	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
 }
 
+// UnmarshalJSON reads an agenda item; public is true unless the server
+// says otherwise (it published the item in a public API).
 func (o *AgendaItem) UnmarshalJSON(b []byte) error {
 	type fields AgendaItem
+	o.Public = true
 	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
 }
 
@@ -302,8 +326,11 @@ func (o *Consultation) UnmarshalJSON(b []byte) error {
 	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
 }
 
+// UnmarshalJSON reads a membership; votingRight is true unless the
+// server says otherwise.
 func (o *Membership) UnmarshalJSON(b []byte) error {
 	type fields Membership
+	o.VotingRight = true
 	return readEmbeddable(b, (*fields)(o), &o.ID, &o.Read)
 }
 

@@ -149,7 +149,7 @@ type AgendaItem struct {
 	// Votes is Ratsmappe's extension (docs/oparl-extension.md): the
 	// closed votes on the item with counts and, for named votes, each
 	// member's choice.
-	Votes   []*Vote         `json:"ratsmappe:votes,omitempty"`
+	Votes   Votes           `json:"ratsmappe:votes,omitempty"`
 	Deleted Bool            `json:"deleted,omitempty"`
 	Read    Ref[AgendaItem] `json:"-"` // how a reader found it (decode.go)
 }

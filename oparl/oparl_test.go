@@ -141,8 +141,7 @@ func TestReadAsWritten(t *testing.T) {
 // an embedded object is kept undecoded besides (for a reader that
 // decodes it on its own), a URL where an object is embedded is an object
 // with only its id, a list where one object belongs keeps every entry,
-// and a boolean the server leaves out or garbles keeps the reader's
-// default.
+// and a boolean the server leaves out or garbles keeps its default.
 func TestReadLenient(t *testing.T) {
 	var p oparl.Paper
 	if err := json.Unmarshal([]byte(`{"id": "https://x/p/1", "mainFile": ["https://x/f/1", {"id": "https://x/f/2", "size": "x", "name": {"a": 1}}, "", null],
@@ -168,9 +167,24 @@ func TestReadLenient(t *testing.T) {
 		in   string
 		want bool
 	}{{`{}`, true}, {`{"votingRight": null}`, true}, {`{"votingRight": "vielleicht"}`, true}, {`{"votingRight": "nein"}`, false}, {`{"votingRight": 0}`, false}} {
-		m := oparl.Membership{VotingRight: true}
+		var m oparl.Membership
 		if err := json.Unmarshal([]byte(tc.in), &m); err != nil || bool(m.VotingRight) != tc.want {
 			t.Errorf("%s: votingRight %v (%v), want %v", tc.in, m.VotingRight, err, tc.want)
+		}
+	}
+}
+
+// TestStrAsUnmarshal: a string field reads what json.Unmarshal reads of
+// the string, trimmed, with or without escapes.
+func TestStrAsUnmarshal(t *testing.T) {
+	for _, in := range []string{`" Grüße "`, `"a\"b\u00e4\n"`, "\"\xff x\"", `"\ud83d\ude00"`, `""`, `"https://x/p/1?a=1&b=2"`} {
+		var want string
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatal(err)
+		}
+		var got oparl.Str
+		if err := json.Unmarshal([]byte(in), &got); err != nil || string(got) != strings.TrimSpace(want) {
+			t.Errorf("%s read as %q (%v), want %q", in, got, err, strings.TrimSpace(want))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
@@ -71,35 +72,48 @@ func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
 	return nil
 }
 
-// fileRefs returns how the source named the file of a field where OParl
-// has one (its URL, or the file embedded; every entry of a list sent
-// there); none if the field is absent.
-func fileRefs(f *oparl.File) []oparl.Ref[oparl.File] {
-	if f == nil {
+// files returns the files of a field where OParl has one: f, and the
+// entries after it of a list a server sent there; none if the field is
+// absent.
+func files(f *oparl.File) []*oparl.File {
+	if f == nil || f.Read.IsZero() {
 		return nil
 	}
-	return f.Read.All()
+	out := []*oparl.File{f}
+	for _, r := range f.Read.All()[1:] {
+		o := &oparl.File{ID: oparl.Str(r.ID), Read: r}
+		if r.Raw != nil {
+			json.Unmarshal(r.Raw, o) // any JSON object decodes into a File
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
-func (im *importer) file(ctx context.Context, r oparl.Ref[oparl.File], p parent, role string, position int) error {
-	raw, ok, err := object(ctx, im, r)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		*p.complete = false
-		if _, refused := im.refused.Load(r.ID); refused {
-			im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
-		} else {
-			im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+// file imports file f of parent p: as it came embedded, or fetched from
+// its URL.
+func (im *importer) file(ctx context.Context, f *oparl.File, p parent, role string, position int) error {
+	r := f.Read
+	if r.Raw == nil {
+		raw, ok, err := object(ctx, im, r)
+		if err != nil {
+			return err
 		}
-		return nil
-	}
-	var f oparl.File
-	if err := decodeObj(raw, &f); err != nil {
-		*p.complete = false
-		im.skip("Datei %s: %v", r.ID, err)
-		return nil
+		if !ok {
+			*p.complete = false
+			if _, refused := im.refused.Load(r.ID); refused {
+				im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
+			} else {
+				im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+			}
+			return nil
+		}
+		f = new(oparl.File)
+		if err := decodeObj(raw, f); err != nil {
+			*p.complete = false
+			im.skip("Datei %s: %v", r.ID, err)
+			return nil
+		}
 	}
 	if f.ID == "" {
 		f.ID = oparl.Str(r.ID)
@@ -137,7 +151,7 @@ func (im *importer) file(ctx context.Context, r oparl.Ref[oparl.File], p parent,
 		im.count(im.res.Deleted, kind)
 		return im.save(ctx, kind, key, rec.LocalID, f.Modified, true)
 	}
-	docID, err := im.document(ctx, &f, role)
+	docID, err := im.document(ctx, f, role)
 	if err != nil || docID == 0 {
 		return err
 	}

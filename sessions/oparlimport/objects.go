@@ -336,7 +336,7 @@ func resolve[T any](ctx context.Context, im *importer, bodyID int64, kind string
 // membership imports one membership; personID is the person's local id
 // when the membership came embedded in it (0: resolve its person).
 func (im *importer) membership(ctx context.Context, bodyID int64, raw json.RawMessage, personID int64) (int64, error) {
-	m := oparl.Membership{VotingRight: true} // unless the source says otherwise
+	var m oparl.Membership
 	if err := decodeObj(raw, &m); err != nil {
 		return 0, err
 	}
@@ -571,7 +571,9 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 		complete = complete && ok
 		if ok {
-			var head oparl.AgendaItem
+			var head struct {
+				Order oparl.Int `json:"order"`
+			}
 			json.Unmarshal(iraw, &head)
 			o := int64(head.Order)
 			if o == 0 {
@@ -601,13 +603,13 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{MeetingID: mt.ID}, true)
-	for i, r := range fileRefs(m.Invitation) {
-		if err := im.file(ctx, r, parent, sessions.RoleInvitation, i); err != nil {
+	for i, f := range files(m.Invitation) {
+		if err := im.file(ctx, f, parent, sessions.RoleInvitation, i); err != nil {
 			return 0, err
 		}
 	}
 	for i, f := range m.AuxiliaryFile {
-		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, i); err != nil {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -616,8 +618,8 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	for i, r := range append(fileRefs(m.ResultsProtocol), fileRefs(m.VerbatimProtocol)...) {
-		if err := im.file(ctx, r, parent, roleMinutes, i); err != nil {
+	for i, f := range append(files(m.ResultsProtocol), files(m.VerbatimProtocol)...) {
+		if err := im.file(ctx, f, parent, roleMinutes, i); err != nil {
 			return 0, err
 		}
 	}
@@ -634,9 +636,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 }
 
 func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt string, raw json.RawMessage) (int64, error) {
-	// The source published the item in a public API: public unless it
-	// says public: false.
-	a := oparl.AgendaItem{Public: true}
+	var a oparl.AgendaItem // public unless the source says otherwise
 	if err := decodeObj(raw, &a); err != nil {
 		return 0, err
 	}
@@ -713,7 +713,7 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{AgendaItemID: id}, public)
 	for i, f := range a.AuxiliaryFile {
-		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, i); err != nil {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -814,14 +814,14 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{PaperID: id}, true)
-	mains := fileRefs(p.MainFile)
-	for i, r := range mains {
-		if err := im.file(ctx, r, parent, sessions.RoleMain, i); err != nil {
+	mains := files(p.MainFile)
+	for i, f := range mains {
+		if err := im.file(ctx, f, parent, sessions.RoleMain, i); err != nil {
 			return 0, err
 		}
 	}
 	for i, f := range p.AuxiliaryFile {
-		if err := im.file(ctx, f.Read, parent, sessions.RoleAttachment, len(mains)+i); err != nil {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, len(mains)+i); err != nil {
 			return 0, err
 		}
 	}
