@@ -52,9 +52,16 @@ const itemCouldShow = `i.withdrawn_at IS NULL AND m.published_at <= ?2
 // paperCouldShow is the condition on paper p under which v could see it:
 // published explicitly by now, or consulted on an item v could see in
 // full.
-const paperCouldShow = `(p.published_at <= ?2 OR EXISTS (SELECT 1 FROM consultations c
+//
+// The consultation is asked as "(SELECT 1 … LIMIT 1) IS NOT NULL", not as
+// EXISTS: under an OR, PostgreSQL may evaluate an EXISTS as one hashed
+// set of every paper that passes it, and does so for a list (the public
+// paper list, ORDER BY id LIMIT n), whose LIMIT it does not weigh — each
+// page then read every consultation, agenda item and meeting. A scalar
+// subquery is asked per paper, through the indexes; it means the same.
+const paperCouldShow = `(p.published_at <= ?2 OR (SELECT 1 FROM consultations c
 	JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
-	WHERE c.paper_id = p.id AND ` + itemCouldShow + `))`
+	WHERE c.paper_id = p.id AND ` + itemCouldShow + ` LIMIT 1) IS NOT NULL)`
 
 // paperCandidate reports whether paper id exists and could be visible to v
 // (staff: whether it exists), in one query.
