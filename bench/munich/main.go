@@ -10,11 +10,20 @@
 // It prints one table per database with the figures per size, the growth
 // between the first and the last size, and the issue's goals.
 //
-//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-duration 3s] [-deep 50] [-gen-timeout 10m]
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m]
 //
 // Size 0 is the plain demo council; N adds N years of a large city
 // (3,000 meetings a year). When generating a size takes longer than
-// -gen-timeout, that database stops there and says so.
+// -gen-timeout, that database stops there and says so. When `reindex`
+// takes longer than -reindex-timeout, or the served index still lags
+// after -search-wait, the search rows of that size say so and the other
+// rows are measured all the same: at ten years the index of 1.6 million
+// pages does not finish on two cores in any time a benchmark can wait,
+// while members' and citizens' pages must be measured there. Without a
+// finished index the server runs with a search backend that does not
+// answer (an unreachable Meilisearch), so that no rebuild of the embedded
+// index competes with the loads. A request target the server does not
+// answer within -duration shows "none within …".
 package main
 
 import (
@@ -49,7 +58,14 @@ var (
 	conc       = flag.Int("concurrency", 32, "concurrent clients")
 	deep       = flag.Int("deep", 50, "follow OParl's links.next this many times (or as far as the list goes) for the deep page")
 	genTimeout = flag.Duration("gen-timeout", 10*time.Minute, "give up generating a size after this long and stop that database there")
+	reindexTO  = flag.Duration("reindex-timeout", 30*time.Minute, "stop `reindex` after this long; the search rows then say so and the other rows are measured without an index")
+	searchWait = flag.Duration("search-wait", 10*time.Minute, "wait this long at most for the served index to catch up (search_lag 0); then the search rows say so")
 )
+
+// unreachableMeili is a search backend that refuses connections (the
+// discard port), for a server whose index could not be built: it answers
+// searches "unavailable" and rebuilds nothing under the loads.
+const unreachableMeili = "http://127.0.0.1:9"
 
 func main() {
 	dbs := flag.String("db", "sqlite,postgres", "databases, comma-separated: sqlite, postgres")
@@ -100,7 +116,16 @@ type column struct {
 	dbBytes            int64
 	load               [2]string // load average before and after the loads
 	res                map[string]result
+	notes              map[string]string // why a row was not measured, by key
+	reindexStopped     bool
 	deepPage           int
+}
+
+// note marks the rows of keys as not measured, for why.
+func (c *column) note(why string, keys ...string) {
+	for _, k := range keys {
+		c.notes[k] = why
+	}
 }
 
 // row names a measured target; goal says what it must reach.
@@ -146,7 +171,7 @@ type demoOut struct {
 
 // runSize creates size n on db, measures it and removes it.
 func runSize(bin, dir, db string, n int) (*column, error) {
-	c := &column{size: n, res: map[string]result{}}
+	c := &column{size: n, res: map[string]result{}, notes: map[string]string{}}
 	data := filepath.Join(dir, fmt.Sprintf("%s-%d", db, n))
 	env := append(os.Environ(), "RATSMAPPE_DATA="+data)
 	defer os.RemoveAll(data)
@@ -190,14 +215,24 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	if c.dbBytes, err = dbSize(data, dbURL); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(os.Stderr, "  generated in %v, %d MB; reindexing …\n", c.gen.Round(time.Second), c.dbBytes>>20)
-	if _, c.reindex, err = run(bin, env, 30*time.Minute, "reindex"); err != nil {
+	fmt.Fprintf(os.Stderr, "  generated in %v, %d MB; reindexing (at most %v) …\n", c.gen.Round(time.Second), c.dbBytes>>20, *reindexTO)
+	_, c.reindex, err = run(bin, env, *reindexTO, "reindex")
+	switch {
+	case errors.Is(err, errTimeout):
+		c.reindexStopped = true
+		c.note(fmt.Sprintf("stopped: reindex > %v", *reindexTO), "s-1", "s-32")
+		fmt.Fprintf(os.Stderr, "  reindex stopped after %v; serving without a search index …\n", *reindexTO)
+	case err != nil:
 		return nil, fmt.Errorf("reindex: %w", err)
+	default:
+		fmt.Fprintf(os.Stderr, "  reindexed in %v; serving …\n", c.reindex.Round(time.Millisecond))
 	}
-	fmt.Fprintf(os.Stderr, "  reindexed in %v; serving …\n", c.reindex.Round(time.Millisecond))
-	srv, base, err := serve(bin, env)
+	srv, base, lag, err := serve(bin, env, !c.reindexStopped)
 	if err != nil {
 		return nil, err
+	}
+	if lag != "" {
+		c.note(fmt.Sprintf("stopped: search lag %s > %v", lag, *searchWait), "s-1", "s-32")
 	}
 	defer stop(srv)
 	c.load[0] = loadavg()
@@ -213,6 +248,9 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	return c, nil
 }
 
+// errTimeout is run's error for a command it stopped at its timeout.
+var errTimeout = errors.New("not done in time")
+
 // run runs the binary with env and returns its stdout and how long it took.
 func run(bin string, env []string, timeout time.Duration, args ...string) ([]byte, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -225,7 +263,7 @@ func run(bin string, env []string, timeout time.Duration, args ...string) ([]byt
 	err := cmd.Run()
 	d := time.Since(start)
 	if ctx.Err() != nil {
-		return nil, d, fmt.Errorf("%s: not done after %v", args[0], timeout)
+		return nil, d, fmt.Errorf("%s: %w: %v", args[0], errTimeout, timeout)
 	}
 	if err != nil {
 		return nil, d, fmt.Errorf("%s: %w: %s", args[0], err, lastLines(errb.String()))
@@ -263,36 +301,55 @@ func dbSize(data, dbURL string) (int64, error) {
 	return n.Int64, err
 }
 
-// serve starts `serve` and waits until /readyz reports the search index
-// ready with nothing to catch up.
-func serve(bin string, env []string) (*exec.Cmd, string, error) {
+// serve starts `serve` and waits until /readyz reports it ready and, with
+// withIndex, the search index ready with nothing to catch up — for
+// -search-wait at most; lag is then the lag it last reported. Without
+// an index the server gets a search backend that does not answer.
+func serve(bin string, env []string, withIndex bool) (cmd *exec.Cmd, base, lag string, err error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--log-level", "error")
+	args := []string{"serve", "--addr", addr, "--log-level", "error"}
+	if !withIndex {
+		args = append(args, "--meili-url", unreachableMeili)
+	}
+	cmd = exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	base := "http://" + addr
-	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	base = "http://" + addr
+	started := time.Now()
+	lag = "?"
+	for deadline := started.Add(*searchWait); ; time.Sleep(250 * time.Millisecond) {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
+			if time.Since(started) > 10*time.Minute {
+				stop(cmd)
+				return nil, "", "", errors.New("serve: not answering within 10 min")
+			}
 			continue
 		}
 		var st map[string]string
 		json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
-		if resp.StatusCode == 200 && st["search"] == "ok" && st["search_lag"] == "0" {
-			return cmd, base, nil
+		if resp.StatusCode != 200 {
+			continue
+		}
+		if !withIndex || st["search"] == "ok" && st["search_lag"] == "0" {
+			return cmd, base, "", nil
+		}
+		if st["search_lag"] != "" {
+			lag = st["search_lag"]
+		}
+		if time.Now().After(deadline) {
+			return cmd, base, lag, nil
 		}
 	}
-	stop(cmd)
-	return nil, "", errors.New("serve: search index not ready within 10 min")
 }
 
 func stop(cmd *exec.Cmd) {
@@ -311,15 +368,23 @@ var client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxId
 
 // measureAll finds the targets on the server at base and loads them.
 func measureAll(c *column, base, token string) error {
-	// A meeting the member sees, from the middle of their list.
+	// A meeting the member sees, from the middle of their list. A list
+	// that does not come within the client's minute leaves the member's
+	// rows unmeasured; the others are measured all the same.
 	var meetings struct{ Data []struct{ ID int64 } }
 	if err := getJSON(base+"/api/v1/meetings", token, &meetings); err != nil {
-		return err
-	}
-	if len(meetings.Data) == 0 {
+		var te interface{ Timeout() bool }
+		if !errors.As(err, &te) || !te.Timeout() {
+			return err
+		}
+		c.note(fmt.Sprintf("stopped: list > %v", client.Timeout), "m-api", "m-html", "m-meeting")
+	} else if len(meetings.Data) == 0 {
 		return errors.New("the member sees no meetings")
 	}
-	mid := meetings.Data[len(meetings.Data)/2].ID
+	mid := int64(0)
+	if len(meetings.Data) > 0 {
+		mid = meetings.Data[len(meetings.Data)/2].ID
+	}
 	// A public meeting, paper and document for citizens: from OParl.
 	var body struct{ Paper, Meeting string }
 	if err := getJSON(base+"/oparl/v1/body/1", "", &body); err != nil {
@@ -394,6 +459,10 @@ func measureAll(c *column, base, token string) error {
 		{"s-32", searches(base), *conc},
 	}
 	for _, t := range targets {
+		if why := c.notes[t.key]; why != "" {
+			fmt.Fprintf(os.Stderr, "  %s: %s\n", t.key, why)
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "  %s …\n", t.key)
 		c.res[t.key] = load(t.g, t.conc, *duration)
 	}
@@ -521,7 +590,7 @@ func printTable(db string, cols []*column, stopped string) {
 	}
 	first, last := cols[0], cols[len(cols)-1]
 	factor := func(a, b float64) string {
-		if a <= 0 {
+		if a <= 0 || b <= 0 {
 			return "–"
 		}
 		return fmt.Sprintf("%.2f×", b/a)
@@ -530,32 +599,49 @@ func printTable(db string, cols []*column, stopped string) {
 	line("generate (demo --scale N)", func(c *column) string { return c.gen.Round(100 * time.Millisecond).String() }, "")
 	line("database size", func(c *column) string { return fmt.Sprintf("%d MB", c.dbBytes>>20) },
 		" | "+factor(float64(first.dbBytes), float64(last.dbBytes)))
-	line("reindex (server stopped)", func(c *column) string { return c.reindex.Round(10 * time.Millisecond).String() },
-		" | "+factor(float64(first.reindex), float64(last.reindex)))
+	line("reindex (server stopped)", func(c *column) string {
+		if c.reindexStopped {
+			return fmt.Sprintf("stopped > %v", *reindexTO)
+		}
+		return c.reindex.Round(10 * time.Millisecond).String()
+	}, " | "+factor(float64(first.reindex), float64(last.reindex)*b2f(!last.reindexStopped)))
 	line("backup (server running)", func(c *column) string { return c.back.Round(10 * time.Millisecond).String() },
 		" | "+factor(float64(first.back), float64(last.back)))
 	line("load average before/after loads", func(c *column) string { return c.load[0] + " / " + c.load[1] }, "")
 	line("OParl deep page reached", func(c *column) string { return strconv.Itoa(c.deepPage) }, "")
 	fmt.Printf("%-36s", "request: p50 / p99 ms, req/s, errors")
 	fmt.Println()
-	var missed []string
+	var missed, unmeasured []string
 	for _, r := range rows {
 		verdict := ""
 		if r.goal != nil {
 			verdict = "ok"
 			for _, c := range cols {
-				if !r.goal(c.res[r.key], c) {
+				if c.notes[r.key] != "" {
+					verdict = fmt.Sprintf("not measured (size %d)", c.size)
+				} else if !r.goal(c.res[r.key], c) {
 					verdict = fmt.Sprintf("MISSED (size %d)", c.size)
 				}
 			}
-			if verdict != "ok" {
+			if strings.HasPrefix(verdict, "MISSED") {
 				missed = append(missed, r.name)
+			} else if verdict != "ok" {
+				unmeasured = append(unmeasured, r.name)
 			}
 			verdict = r.goalText + ": " + verdict
 		}
 		a, b := first.res[r.key], last.res[r.key]
+		if first.notes[r.key] != "" || last.notes[r.key] != "" {
+			a, b = result{}, result{} // no growth to tell
+		}
 		line(r.name, func(c *column) string {
+			if why := c.notes[r.key]; why != "" {
+				return why
+			}
 			x := c.res[r.key]
+			if x.N == 0 {
+				return fmt.Sprintf("none within %v", *duration)
+			}
 			e := ""
 			if x.Errors > 0 {
 				e = fmt.Sprintf(" E%d", x.Errors)
@@ -574,6 +660,16 @@ func printTable(db string, cols []*column, stopped string) {
 	if len(missed) > 0 {
 		fmt.Println("missed:", strings.Join(missed, "; "))
 	}
+	if len(unmeasured) > 0 {
+		fmt.Println("not measured at every size:", strings.Join(unmeasured, "; "))
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func check(err error) {

@@ -92,12 +92,26 @@ func loadScale(ctx context.Context, app *App, res *demo.Result, years int, seed 
 	} else {
 		fmt.Fprintf(stderr, "Erzeuge %d Jahr(e) einer Großstadt …\n", years)
 	}
+	// A line per year with the year's time: a year costs the same
+	// whatever came before (changes' 0005), and an operator sees at once
+	// if it does not.
+	yearStart := time.Now()
 	city, err := scale.Generate(ctx, app.DB, scale.Options{Years: years, Seed: seed, BodyID: bodies[0].ID, Members: members, Blobs: app.Docs.Blobs(),
 		Progress: func(done, total int) {
+			if done%scale.MeetingsPerYear != 0 && done != total {
+				if bar != nil {
+					bar.Set(done)
+				}
+				return
+			}
+			if bar != nil {
+				bar.Clear()
+			}
+			year := (done + scale.MeetingsPerYear - 1) / scale.MeetingsPerYear
+			fmt.Fprintf(stderr, "  %d von %d Sitzungen – Jahr %d in %v\n", done, total, year, time.Since(yearStart).Round(time.Second))
+			yearStart = time.Now()
 			if bar != nil {
 				bar.Set(done)
-			} else if done%scale.MeetingsPerYear == 0 || done == total {
-				fmt.Fprintf(stderr, "  %d von %d Sitzungen\n", done, total)
 			}
 		}})
 	if bar != nil {

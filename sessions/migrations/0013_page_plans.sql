@@ -5,4 +5,4 @@
 -- A meeting's minutes are read by meeting (its page, its folder, the
 -- ledger's scope): without an index that read every meeting's minutes,
 -- a table that grows by a row per held meeting.
-CREATE INDEX minutes_meeting ON minutes (meeting_id);
+CREATE INDEX IF NOT EXISTS minutes_meeting ON minutes (meeting_id);
