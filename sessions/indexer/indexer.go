@@ -306,11 +306,17 @@ func (x *Indexer) heartbeat(ctx context.Context) (registered bool, err error) {
 }
 
 // Pending reports whether the outbox holds rows that are due, or the
-// changes feed documents the indexer has not taken over yet.
+// changes feed documents the indexer has not taken over yet. Every search
+// asks it, so it must cost the same however long the feed is: the feed's
+// rows past the cursor are read through the feed's primary key, from the
+// cursor on. (Written as EXISTS, PostgreSQL planned a scan of the whole
+// feed — the cursor is unknown when the plan is made, and it expected a
+// document among the first rows — 70 ms per search at 430,000 rows, 1.5 s
+// at 32 clients; MIN is answered from the index, in order.)
 func (x *Indexer) Pending(ctx context.Context) (bool, error) {
 	var pending bool
 	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE consumer = ?2 AND due <= ?1)
-		OR EXISTS (SELECT 1 FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3)`,
+		OR (SELECT MIN(seq) FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3) IS NOT NULL`,
 		ms(x.cfg.Now()), x.consumer, changes.KindDocument).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("search outbox: %w", err)
@@ -322,11 +328,15 @@ func (x *Indexer) Pending(ctx context.Context) (bool, error) {
 // missing or being rebuilt) and how many documents it lags behind the
 // database: those whose records wait in the outbox (due) or in the
 // changes feed past its cursor. A server's /readyz can report both; a
-// lag that does not shrink means the worker cannot apply.
+// lag that does not shrink means the worker cannot apply. The feed is
+// read from the cursor on through its primary key, as in Pending: the
+// upper bound makes PostgreSQL expect a short range rather than a third
+// of the feed, which it would scan whole.
 func (x *Indexer) Status(ctx context.Context) (ready bool, lag int, err error) {
 	err = x.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
 		SELECT document_id FROM search_outbox WHERE consumer = ?1 AND due <= ?2
-		UNION SELECT object_id FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?1) AND kind = ?3) AS waiting`,
+		UNION SELECT object_id FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?1)
+			AND seq <= (SELECT MAX(seq) FROM changes) AND kind = ?3) AS waiting`,
 		x.consumer, ms(x.cfg.Now()), changes.KindDocument).Scan(&lag)
 	if err != nil {
 		return false, 0, fmt.Errorf("search outbox: %w", err)
