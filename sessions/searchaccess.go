@@ -69,12 +69,14 @@ func (s *Store) SearchDocuments(ctx context.Context, ids []int64) ([]SearchDocum
 	type page struct {
 		version, number int
 		text            string
+		title, kind     string
 	}
 	pages := map[int64][]page{}
-	rows, err := s.db.QueryContext(ctx, `SELECT p.document_id, p.version, p.number, p.text
+	rows, err := s.db.QueryContext(ctx, `SELECT p.document_id, p.version, p.number, p.text, d.title, d.kind
 		FROM (SELECT document_id, MAX(number) AS number FROM versions
 			WHERE state = 'active' AND document_id`+inIDs+` GROUP BY document_id) AS c
 		JOIN pages p ON p.document_id = c.document_id AND p.version = c.number
+		JOIN documents d ON d.id = c.document_id
 		ORDER BY p.document_id, p.number`, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("search records: pages: %w", err)
@@ -82,7 +84,7 @@ func (s *Store) SearchDocuments(ctx context.Context, ids []int64) ([]SearchDocum
 	for rows.Next() {
 		var doc int64
 		var p page
-		if err := rows.Scan(&doc, &p.version, &p.number, &p.text); err != nil {
+		if err := rows.Scan(&doc, &p.version, &p.number, &p.text, &p.title, &p.kind); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("search records: pages: %w", err)
 		}
@@ -101,45 +103,25 @@ func (s *Store) SearchDocuments(ctx context.Context, ids []int64) ([]SearchDocum
 			withPages = append(withPages, id)
 		}
 	}
-	type docRow struct{ title, kind string }
-	docs := map[int64]docRow{}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, title, kind FROM documents WHERE id`+inIDs, idList(withPages))
-	if err != nil {
-		return nil, fmt.Errorf("search records: documents: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var d docRow
-		if err := rows.Scan(&id, &d.title, &d.kind); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("search records: documents: %w", err)
-		}
-		docs[id] = d
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search records: documents: %w", err)
-	}
 	f, err := s.loadSearchFacts(ctx, withPages)
 	if err != nil {
 		return nil, err
 	}
 	for i, id := range ids {
-		d, ok := docs[id]
-		if !ok || pages[id] == nil {
+		if pages[id] == nil {
 			continue
 		}
 		ac, err := f.decide(id)
 		if err != nil {
 			return nil, err
 		}
-		title := d.title
-		if ac.meta.title != "" {
-			title = ac.meta.title
-		}
 		for _, p := range pages[id] {
+			title := p.title
+			if ac.meta.title != "" {
+				title = ac.meta.title
+			}
 			out[i].Records = append(out[i].Records, search.Record{Document: id, Version: p.version, Page: p.number, Text: p.text,
-				Title: title, Kind: d.kind, Reference: ac.meta.reference, Committee: ac.meta.committee, Meeting: ac.meta.meeting,
+				Title: title, Kind: p.kind, Reference: ac.meta.reference, Committee: ac.meta.committee, Meeting: ac.meta.meeting,
 				Date: ac.meta.date, Access: ac.access})
 		}
 		out[i].Next = ac.next
