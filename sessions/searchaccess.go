@@ -32,7 +32,7 @@ import (
 //
 // The policy is monotone in time — passing publication times only ever
 // adds viewers — so an Access computed now stays exact until the next
-// publication time among the document's meetings and papers; SearchRecords
+// publication time among the document's meetings and papers; SearchDocuments
 // reports that time, and the indexer computes the records again then.
 
 // SearchDocument is what the search index holds of one document: the
