@@ -24,6 +24,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -546,11 +547,22 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 		}
 		defer tx.Rollback()
 	}
+	// The rows read go in two statements, not one per document: their
+	// ids — up to each document's newest row read, as a row written
+	// meanwhile must stay — and then those ids.
+	maxID := make(map[int64]int64, len(batch))
 	for _, r := range batch {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE consumer = ? AND document_id = ? AND id <= ? AND due <= ?`,
-			x.consumer, r.doc, r.maxID, ms(now)); err != nil {
-			return 0, fmt.Errorf("search outbox: %w", err)
-		}
+		maxID[r.doc] = r.maxID
+	}
+	applied, err := queryIDs(ctx, tx, `SELECT id, document_id FROM search_outbox WHERE consumer = ? AND due <= ? AND document_id IN (SELECT value FROM json_each(?))`,
+		func(id, doc int64) bool { return id <= maxID[doc] }, x.consumer, ms(now), idList(ids))
+	if err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_outbox WHERE id IN (SELECT value FROM json_each(?))`, idList(applied)); err != nil {
+		return 0, fmt.Errorf("search outbox: %w", err)
+	}
+	for _, r := range batch {
 		if t, ok := later[r.doc]; ok {
 			// Computed again when its access changes next.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO search_outbox (consumer, document_id, due)
@@ -565,6 +577,34 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int) (
 		return 0, fmt.Errorf("search outbox: %w", err)
 	}
 	return len(batch), nil
+}
+
+// queryIDs returns the ids of the rows (id, document) of query that keep
+// accepts.
+func queryIDs(ctx context.Context, tx *sql.Tx, query string, keep func(id, doc int64) bool, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id, doc int64
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, err
+		}
+		if keep(id, doc) {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// idList encodes ids for `IN (SELECT value FROM json_each(?))`, as the
+// stores do: one parameter, whatever the number of ids.
+func idList(ids []int64) string {
+	b, _ := json.Marshal(append([]int64{}, ids...))
+	return string(b)
 }
 
 // outboxLockClass is the first key of the PostgreSQL advisory lock that
