@@ -556,11 +556,27 @@ func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute 
 	// Writing last_seen on every request would make every page view a
 	// write; once a minute is precise enough for the idle timeout.
 	if now.Sub(parseTS(seen)) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash); err != nil {
-			return nil, fmt.Errorf("resolve sign-in: %w", err)
-		}
+		s.touch(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash)
 	}
 	return s.FindAccountByID(ctx, id)
+}
+
+// touchWait is how long a request waits for the database's write lock to
+// record that a sign-in or a token was used.
+const touchWait = 50 * time.Millisecond
+
+// touch runs the bookkeeping write q (a sign-in's last_seen, a token's
+// last_used) for a request, waiting at most touchWait for the write lock
+// and ignoring failure. SQLite has one writer: behind a long writer (a
+// background worker catching up, a large import) a request that waited
+// the busy timeout (10 s) to record its own use would make a member's page
+// wait for work that is not theirs, and hold one of the pool's few
+// connections meanwhile. A skipped touch is written by the next request a
+// minute later; the idle limit stays exact to a minute or two.
+func (s *Store) touch(ctx context.Context, q string, args ...any) {
+	ctx, cancel := context.WithTimeout(ctx, touchWait)
+	defer cancel()
+	_, _ = s.db.ExecContext(ctx, q, args...)
 }
 
 // EndSignIn signs out the browser holding token; an unknown token is not
@@ -650,8 +666,9 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 	}
 	hash := hashToken(token)
 	var id, tokenID int64
-	err := s.db.QueryRowContext(ctx, `SELECT t.account_id, t.id FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL`, hash).Scan(&id, &tokenID)
+	var used sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT t.account_id, t.id, t.last_used FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL`, hash).Scan(&id, &tokenID, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrSignedOut
 	}
@@ -661,10 +678,13 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 	// Best effort: last_used is informational. Like a sign-in's
 	// last_seen it is written at most once a minute, so that a script or
 	// a member's devices syncing with a token do not make every request a
-	// write (SQLite has one writer).
-	now := s.now()
-	_, _ = s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used = ?
-		WHERE id = ? AND (last_used IS NULL OR last_used < ?)`, ts(now), tokenID, ts(now.Add(-time.Minute)))
+	// write (SQLite has one writer): an UPDATE takes the write lock even
+	// when its WHERE matches no row, so a fresh last_used is not updated
+	// at all.
+	if now := s.now(); now.Sub(parseNull(used)) >= time.Minute {
+		s.touch(ctx, `UPDATE api_tokens SET last_used = ?
+			WHERE id = ? AND (last_used IS NULL OR last_used < ?)`, ts(now), tokenID, ts(now.Add(-time.Minute)))
+	}
 	return s.FindAccountByID(ctx, id)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
@@ -457,6 +458,55 @@ func testAPITokenLastUsedOncePerMinute(t *testing.T, db *sql.DB) {
 	resolve()
 	if got := lastUsed(); !got.Equal(c.t) {
 		t.Errorf("75 s later: last_used = %v, want %v", got, c.t)
+	}
+}
+
+// A member's request is answered while another transaction holds the
+// write lock (on SQLite a background worker catching up after an import
+// holds the database's one writer lock; on PostgreSQL the rows):
+// recording that a token or a sign-in was used is bookkeeping that does
+// not wait for the lock. The requests' deadline is shorter than SQLite's
+// busy timeout (10 s), so one that waited for the lock would fail. Once
+// the lock is free, the next request records the use.
+func TestResolveWhileLocked(t *testing.T) { dbtest.Each(t, testResolveWhileLocked) }
+
+func testResolveWhileLocked(t *testing.T, db *sql.DB) {
+	st, _, c := openStore(t, db)
+	ctx := context.Background()
+	a, secret := memberWithToken(t, st)
+	signIn, err := st.StartSignIn(ctx, a.ID, "Tablet")
+	must(t, err)
+	started := c.t
+	c.t = c.t.Add(5 * time.Minute) // both uses are due to be recorded
+
+	tx, err := db.BeginTx(ctx, nil) // SQLite: BEGIN IMMEDIATE, the write lock
+	must(t, err)
+	defer tx.Rollback()
+	if sqldb.DialectOf(db) == sqldb.Postgres {
+		_, err := tx.ExecContext(ctx, `SELECT 1 FROM api_tokens, sign_ins FOR UPDATE`)
+		must(t, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if got, err := st.ResolveAPIToken(rctx, secret); err != nil || got.ID != a.ID {
+		t.Fatalf("token while the database is locked: %v, %v", got, err)
+	}
+	if got, err := st.ResolveSignIn(rctx, signIn, time.Hour, 24*time.Hour); err != nil || got.ID != a.ID {
+		t.Fatalf("sign-in while the database is locked: %v, %v", got, err)
+	}
+	must(t, tx.Rollback())
+
+	must(t, rctx.Err()) // the deadline did not pass: nothing waited for the lock
+	_, err = st.ResolveAPIToken(ctx, secret)
+	must(t, err)
+	_, err = st.ResolveSignIn(ctx, signIn, time.Hour, 24*time.Hour)
+	must(t, err)
+	tokens, err := st.FindAPITokens(ctx, a.ID)
+	must(t, err)
+	signIns, err := st.FindSignIns(ctx, a.ID)
+	must(t, err)
+	if !tokens[0].LastUsed.Equal(c.t) || !signIns[0].LastSeen.Equal(c.t) {
+		t.Errorf("after the lock: last used %v, last seen %v, want %v (sign-in started %v)", tokens[0].LastUsed, signIns[0].LastSeen, c.t, started)
 	}
 }
 

@@ -1,5 +1,21 @@
 package oparl
 
+import "encoding/json"
+
+// Votes are the closed votes of an agenda item. Read, votes that do not
+// fit are dropped whole, never failing the item: Ratsmappe's importer
+// takes no votes.
+type Votes []*Vote
+
+func (vs *Votes) UnmarshalJSON(b []byte) error {
+	var v []*Vote
+	if json.Unmarshal(b, &v) != nil {
+		v = nil
+	}
+	*vs = v
+	return nil
+}
+
 // Vote is one closed vote on an agenda item, in Ratsmappe's extension
 // property "ratsmappe:votes" of AgendaItem (docs/oparl-extension.md).
 // OParl 1.1 has only the free-text AgendaItem.result; extra properties

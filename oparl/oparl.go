@@ -28,11 +28,11 @@ var Berlin = func() *time.Location {
 
 // Time formats t as OParl's date-time, yyyy-mm-ddThh:mm:ss±hh:mm, in
 // the council's time zone; "" for the zero time.
-func Time(t time.Time) string {
+func Time(t time.Time) Str {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(Berlin).Format("2006-01-02T15:04:05-07:00")
+	return Str(t.In(Berlin).Format("2006-01-02T15:04:05-07:00"))
 }
 
 // ParseTime reads an OParl date-time; also without zone (taken as

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -45,6 +46,19 @@ func idList(ids []int64) string {
 }
 
 const inIDs = ` IN (SELECT value FROM json_each(?))`
+
+// idInAny is the condition "id IN (…)" on the rows of table that match
+// any of the columns' id lists (each column followed by inIDs, one
+// parameter per column, in order): one indexed read per column, united.
+// "a IN (…) OR b IN (…)" says the same, but PostgreSQL plans that OR as a
+// sequential scan of the whole table with both lists hashed.
+func idInAny(table string, cols ...string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = `SELECT id FROM ` + table + ` WHERE ` + c + inIDs
+	}
+	return `id IN (` + strings.Join(parts, ` UNION ALL `) + `)`
+}
 
 // loadGraph reads the facts behind the given meetings, agenda items and
 // papers.

@@ -117,7 +117,7 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	if err != nil {
 		return nil, fmt.Errorf("find folders: papers: %w", err)
 	}
-	atts, err := s.attachments(ctx, "meeting_id"+inIDs+" OR agenda_item_id"+inIDs, idList(mids), idList(itemIDs))
+	atts, err := s.attachments(ctx, idInAny("attachments", "meeting_id", "agenda_item_id"), idList(mids), idList(itemIDs))
 	if err != nil {
 		return nil, err
 	}

@@ -128,13 +128,13 @@ func (s *Store) publicStates(ctx context.Context, q querier, sc ledgerScope, now
 		return nil, err
 	}
 	papers = append(papers, onItems...)
-	atts, err := queryAll(ctx, q, scanAttachment, `SELECT `+attachmentColumns+` FROM attachments WHERE id`+inIDs+
-		` OR meeting_id`+inIDs+` OR agenda_item_id`+inIDs+` OR paper_id`+inIDs,
+	atts, err := queryAll(ctx, q, scanAttachment, `SELECT `+attachmentColumns+` FROM attachments WHERE `+
+		idInAny("attachments", "id", "meeting_id", "agenda_item_id", "paper_id"),
 		idList(sc.attachments), ms, idList(itemIDs), idList(papers))
 	if err != nil {
 		return nil, err
 	}
-	mins, err := queryAll(ctx, q, scanMinutes, `SELECT `+minutesColumns+` FROM minutes WHERE id`+inIDs+` OR meeting_id`+inIDs,
+	mins, err := queryAll(ctx, q, scanMinutes, `SELECT `+minutesColumns+` FROM minutes WHERE `+idInAny("minutes", "id", "meeting_id"),
 		idList(sc.minutes), ms)
 	if err != nil {
 		return nil, err

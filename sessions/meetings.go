@@ -246,6 +246,33 @@ type MeetingFilter struct {
 // reads only its own rows.
 func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilter) ([]*Meeting, error) {
 	now := s.now()
+	q, args := findMeetingsQuery(v, f, now)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find meetings: %w", err)
+	}
+	defer rows.Close()
+	var out []*Meeting
+	for rows.Next() {
+		m, err := scanMeeting(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find meetings: %w", err)
+		}
+		// The query applied the rule; asking it again keeps one decider.
+		if access.MeetingAccess(v, m.Facts(), now) == access.None {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// findMeetingsQuery is FindMeetings' SQL with its arguments. Its order
+// (start, id) is the order of index meetings_start (SQLite's index holds
+// the rowid, the id; PostgreSQL sorts the few rows of one start), and the
+// cursor's row comparison bounds the index range, so that a page reads
+// its own rows wherever it is in the list (TestMeetingPagePlan).
+func findMeetingsQuery(v access.Viewer, f MeetingFilter, now time.Time) (string, []any) {
 	vis, args := meetingVisible(v, now)
 	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1` + vis
 	if f.OrganizationID != 0 {
@@ -281,24 +308,7 @@ func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilt
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, max(f.Offset, 0))
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find meetings: %w", err)
-	}
-	defer rows.Close()
-	var out []*Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find meetings: %w", err)
-		}
-		// The query applied the rule; asking it again keeps one decider.
-		if access.MeetingAccess(v, m.Facts(), now) == access.None {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return q, args
 }
 
 // ---- agenda items ----

@@ -3,7 +3,10 @@ package sessions
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -75,15 +78,17 @@ const (
 )
 
 // publicQuery is the SQL of one object type's public list. Its
-// fragments bind ?1 the key to continue after, ?2 now, ?3 the anonymous
+// fragments bind ?1 the id to continue after, ?2 now, ?3 the anonymous
 // viewer's seats (memberOrgs: none, '[]'), ?4 the body, ?5 the organization, ?6
 // created since, ?7 created until (exclusive), ?8 modified since, ?9
-// modified until (exclusive), ?10 the limit; a time that does not filter
+// modified until (exclusive), ?10 the limit, ?11 the last id of the
+// window read; a time that does not filter
 // is ”.
 type publicQuery struct {
 	typ     string
+	table   string // the table whose id key is
 	from    string // tables
-	key     string // the order
+	key     string // the order: the table's id (the list's key adds keyOffset)
 	id      string
 	parent  string // PublicRef.Parent
 	body    string
@@ -111,9 +116,11 @@ func versionSince(doc string) string {
 }
 
 // served is true if document doc has a version the public may be given
-// (documents' current version: the newest active one).
+// (documents' current version: the newest active one). A scalar
+// subquery, asked per row (see paperCouldShow): as EXISTS, PostgreSQL
+// joined every version to a page of the file list.
 func served(doc string) string {
-	return `EXISTS (SELECT 1 FROM versions v WHERE v.document_id = ` + doc + ` AND v.state = 'active')`
+	return `(SELECT 1 FROM versions v WHERE v.document_id = ` + doc + ` AND v.state = 'active' LIMIT 1) IS NOT NULL`
 }
 
 func attachmentsChanged(where string) string {
@@ -121,7 +128,7 @@ func attachmentsChanged(where string) string {
 }
 
 var publicQueries = map[string]publicQuery{
-	access.ObjMeeting: {typ: access.ObjMeeting,
+	access.ObjMeeting: {typ: access.ObjMeeting, table: `meetings`,
 		from: `meetings m JOIN organizations o ON o.id = m.organization_id`, key: `m.id`, id: `m.id`,
 		body: `o.body_id`, org: `m.organization_id`, visible: `m.published_at <= ?2 AND ?3 = ?3`,
 		created: `m.created`, modified: `m.modified`,
@@ -131,12 +138,12 @@ var publicQueries = map[string]publicQuery{
 			OR ` + attachmentsChanged(`a.meeting_id = m.id OR a.agenda_item_id IN (SELECT id FROM agenda_items WHERE meeting_id = m.id)`) + `
 			OR EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND (mi.modified >= ?8 OR ` + versionSince("mi.document_id") + `))
 			OR ` + ledgerSince(access.ObjMeeting, "m.id")},
-	access.ObjLocation: {typ: access.ObjLocation,
+	access.ObjLocation: {typ: access.ObjLocation, table: `meetings`,
 		from: `meetings m JOIN organizations o ON o.id = m.organization_id`, key: `m.id`, id: `m.id`,
 		body: `o.body_id`, org: `m.organization_id`, visible: `m.published_at <= ?2 AND m.location <> '' AND ?3 = ?3`,
 		created: `m.created`, modified: `m.modified`,
 		changed: `m.modified >= ?8 OR ` + ledgerSince(access.ObjLocation, "m.id")},
-	access.ObjAgendaItem: {typ: access.ObjAgendaItem,
+	access.ObjAgendaItem: {typ: access.ObjAgendaItem, table: `agenda_items`,
 		from: `agenda_items i JOIN meetings m ON m.id = i.meeting_id JOIN organizations o ON o.id = m.organization_id`,
 		key:  `i.id`, id: `i.id`, parent: `i.meeting_id`, body: `o.body_id`, org: `m.organization_id`,
 		// ItemAccess's whole condition for None (itemCandidate).
@@ -146,21 +153,21 @@ var publicQueries = map[string]publicQuery{
 			OR EXISTS (SELECT 1 FROM consultations c WHERE c.agenda_item_id = i.id AND c.created >= ?8)
 			OR ` + attachmentsChanged(`a.agenda_item_id = i.id`) + `
 			OR ` + ledgerSince(access.ObjAgendaItem, "i.id")},
-	access.ObjPaper: {typ: access.ObjPaper,
+	access.ObjPaper: {typ: access.ObjPaper, table: `papers`,
 		from: `papers p`, key: `p.id`, id: `p.id`, body: `p.body_id`, org: `0`, visible: paperCouldShow,
 		created: `p.created`, modified: `p.modified`,
 		changed: `p.modified >= ?8
 			OR EXISTS (SELECT 1 FROM consultations c WHERE c.paper_id = p.id AND c.created >= ?8)
 			OR ` + attachmentsChanged(`a.paper_id = p.id OR a.agenda_item_id IN (SELECT agenda_item_id FROM consultations WHERE paper_id = p.id)`) + `
 			OR ` + ledgerSince(access.ObjPaper, "p.id")},
-	access.ObjConsultation: {typ: access.ObjConsultation,
+	access.ObjConsultation: {typ: access.ObjConsultation, table: `consultations`,
 		from: `consultations k JOIN papers p ON p.id = k.paper_id`, key: `k.id`, id: `k.id`, parent: `k.paper_id`, body: `p.body_id`, org: `0`,
 		// The paper visible and its item seen in full (FindConsultations).
 		visible: paperCouldShow + ` AND EXISTS (SELECT 1 FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id
 			WHERE i.id = k.agenda_item_id AND ` + itemCouldShow + `)`,
 		created: `k.created`, modified: `k.created`,
 		changed: `k.created >= ?8 OR ` + ledgerSince(access.ObjConsultation, "k.id")},
-	access.ObjAttachment: {typ: access.ObjAttachment,
+	access.ObjAttachment: {typ: access.ObjAttachment, table: `attachments`,
 		from: `attachments a LEFT JOIN agenda_items ai ON ai.id = a.agenda_item_id
 			LEFT JOIN meetings am ON am.id = COALESCE(a.meeting_id, ai.meeting_id)
 			LEFT JOIN organizations ao ON ao.id = am.organization_id
@@ -169,9 +176,9 @@ var publicQueries = map[string]publicQuery{
 		visible: attachmentCouldShow + ` AND ` + served("a.document_id"),
 		created: `a.created`, modified: `a.modified`,
 		changed: `a.modified >= ?8 OR ` + versionSince("a.document_id") + ` OR ` + ledgerSince(access.ObjAttachment, "a.id")},
-	access.ObjMinutes: {typ: access.ObjMinutes,
+	access.ObjMinutes: {typ: access.ObjMinutes, table: `minutes`,
 		from: `minutes mi JOIN meetings mm ON mm.id = mi.meeting_id JOIN organizations mo ON mo.id = mm.organization_id`,
-		key:  `(mi.id + 1099511627776)`, id: `mi.id`, parent: `mi.meeting_id`, body: `mo.body_id`, org: `mm.organization_id`,
+		key:  `mi.id`, id: `mi.id`, parent: `mi.meeting_id`, body: `mo.body_id`, org: `mm.organization_id`,
 		visible: minutesCouldShow + ` AND ` + served("mi.document_id"),
 		created: `mi.created`, modified: `mi.modified`,
 		changed: `mi.modified >= ?8 OR ` + versionSince("mi.document_id") + ` OR ` + ledgerSince(access.ObjMinutes, "mi.id")},
@@ -243,6 +250,13 @@ func timeArgs(f PublicListFilter) (cs, cu, ms, mu string) {
 
 // publicRefs reads up to f.Limit+1 objects of type typ the public sees,
 // after f.After.
+//
+// It reads the list in windows of the next keys of the type's table,
+// each query bounded by its window's last key. The planner cannot know
+// how many rows the visibility conditions pass; PostgreSQL, guessing few,
+// filtered every row after the key and sorted them for a page (the file
+// list: seconds). Bounded to a window, a query reads its window's rows,
+// whatever the plan: a page costs its windows, wherever it is in the list.
 func (s *Store) publicRefs(ctx context.Context, typ string, f PublicListFilter) ([]PublicRef, error) {
 	q := publicQueries[typ]
 	cs, cu, ms, mu := timeArgs(f)
@@ -250,21 +264,54 @@ func (s *Store) publicRefs(ctx context.Context, typ string, f PublicListFilter) 
 	if parent == "" {
 		parent = "0"
 	}
-	query := `SELECT ` + q.id + `, ` + parent + ` FROM ` + q.from + ` WHERE ` + q.key + ` > ?1 AND (` + q.visible + `)
+	query := `SELECT ` + q.id + `, ` + parent + ` FROM ` + q.from + ` WHERE ` + q.key + ` > ?1 AND ` + q.key + ` <= ?11 AND (` + q.visible + `)
 		AND (?4 = 0 OR ` + q.body + ` = ?4) AND (?5 = 0 OR ` + q.org + ` = ?5)
 		AND (?6 = '' OR ` + q.created + ` >= ?6) AND (?7 = '' OR ` + q.created + ` < ?7)
 		AND (?9 = '' OR ` + q.modified + ` < ?9) AND (?8 = '' OR ` + q.changed + `)
 		ORDER BY ` + q.key + ` LIMIT ?10`
+	// The query's key is the table's id; the list's key adds off.
 	off := keyOffset(typ)
-	ids, err := queryAll(ctx, s.db, scanPair, query, f.After, ts(s.now()), "[]", f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1)
-	if err != nil {
-		return nil, fmt.Errorf("public list %s: %w", typ, err)
-	}
-	out := make([]PublicRef, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, PublicRef{Type: typ, ID: id[0], Key: id[0] + off, Parent: id[1]})
+	now := ts(s.now())
+	span := max(2*(f.Limit+1), 64)
+	var out []PublicRef
+	for after := max(f.After-off, 0); len(out) <= f.Limit; {
+		// The window: the ids after after up to the table's span-th
+		// next row, or to the end of the table.
+		last, full, err := s.windowEnd(ctx, q.table, after, span)
+		if err != nil {
+			return nil, fmt.Errorf("public list %s: %w", typ, err)
+		}
+		upTo := int64(math.MaxInt64)
+		if full {
+			upTo = last
+		}
+		ids, err := queryAll(ctx, s.db, scanPair, query, after, now, "[]", f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1-len(out), upTo)
+		if err != nil {
+			return nil, fmt.Errorf("public list %s: %w", typ, err)
+		}
+		for _, id := range ids {
+			out = append(out, PublicRef{Type: typ, ID: id[0], Key: id[0] + off, Parent: id[1]})
+		}
+		if !full {
+			break
+		}
+		after = upTo
 	}
 	return out, nil
+}
+
+// windowEnd returns the id of the span-th row of table after id after,
+// and false if there are fewer.
+func (s *Store) windowEnd(ctx context.Context, table string, after int64, span int) (int64, bool, error) {
+	var last int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?`, after, span-1).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return last, true, nil
 }
 
 // goneRefs reads up to f.Limit+1 objects of type typ that left the

@@ -68,7 +68,7 @@ func cacheable(path string) bool {
 	case "/", "/meetings", "/organizations", "/calendar.ics", "/feeds/documents.atom", "/sitemap.xml", "/api/v1/meetings":
 		return true
 	}
-	for _, p := range []string{"/meetings/", "/organizations/", "/persons/", "/papers/", "/documents/", "/oparl/v1/", "/api/v1/meetings/"} {
+	for _, p := range []string{"/meetings/", "/organizations/", "/persons/", "/papers/", "/documents/", "/oparl/v1/", "/api/v1/meetings/", "/sitemaps/"} {
 		if strings.HasPrefix(path, p) {
 			return !strings.HasSuffix(path, "/access") && !strings.HasSuffix(path, "/download") && !strings.HasSuffix(path, ".pdf")
 		}

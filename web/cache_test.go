@@ -219,7 +219,7 @@ func TestCacheInvalidation(t *testing.T) {
 	ctx := context.Background()
 	meetingPage := fmt.Sprintf("/meetings/%d", e.published)
 	docPage := fmt.Sprintf("/documents/%d", e.doc)
-	pages := []string{"/", "/meetings", meetingPage, docPage, "/oparl/v1/body/1/meeting", "/feeds/documents.atom", "/sitemap.xml", "/calendar.ics"}
+	pages := []string{"/", "/meetings", meetingPage, docPage, "/oparl/v1/body/1/meeting", "/feeds/documents.atom", "/sitemap.xml", "/sitemaps/meetings-0.xml", "/calendar.ics"}
 	warm := func() {
 		t.Helper()
 		for _, p := range pages {
@@ -239,7 +239,7 @@ func TestCacheInvalidation(t *testing.T) {
 
 	warm()
 	must(t, e.st.PublishMeeting(ctx, e.draft, e.clock.Now()))
-	for _, p := range []string{"/meetings", "/sitemap.xml", "/calendar.ics"} {
+	for _, p := range []string{"/meetings", "/sitemaps/meetings-0.xml", "/calendar.ics"} {
 		if !has(p, "Sitzung Bravo") && !has(p, fmt.Sprintf("/meetings/%d", e.draft)) {
 			t.Errorf("publish: %s does not show the published meeting", p)
 		}
@@ -327,7 +327,7 @@ func TestCacheInvalidation(t *testing.T) {
 		t.Errorf("embargoed meeting listed a second before its time")
 	}
 	e.clock.Add(time.Second)
-	for _, p := range []string{"/meetings", "/oparl/v1/body/1/meeting", "/sitemap.xml"} {
+	for _, p := range []string{"/meetings", "/oparl/v1/body/1/meeting", "/sitemaps/meetings-0.xml"} {
 		if !has(p, "Sitzung Charlie") && !has(p, fmt.Sprintf("/meetings/%d", e.embargoed)) {
 			t.Errorf("embargo ended: %s does not list the meeting", p)
 		}

@@ -261,7 +261,11 @@ func TestPublicURLOverridesHost(t *testing.T) {
 		{"/oparl/v1/body/1/meeting", `"id":"https://rat.example.org/oparl/v1/meeting/`},
 		{"/feeds/documents.atom", `href="https://rat.example.org/files/`},
 		{"/feeds/documents.atom", `<id>tag:rat.example.org,`},
-		{"/sitemap.xml", `<loc>https://rat.example.org/meetings</loc>`},
+		{"/sitemap.xml", `<loc>https://rat.example.org/sitemaps/pages.xml</loc>`},
+		{"/sitemap.xml", `<loc>https://rat.example.org/sitemaps/meetings-0.xml</loc>`},
+		{"/sitemaps/pages.xml", `<loc>https://rat.example.org/meetings</loc>`},
+		{"/sitemaps/meetings-0.xml", `<loc>https://rat.example.org/meetings/`},
+		{"/robots.txt", "Sitemap: https://rat.example.org/sitemap.xml"},
 		{"/calendar.ics", `@rat.example.org`},
 	} {
 		for _, host := range []string{"evil.example", "rat.example.org"} {

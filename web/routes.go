@@ -98,6 +98,8 @@ func (s *Server) routes(publicCache func(http.Handler) http.Handler, admission *
 	r.Get("/feeds/documents.atom", s.portal.DocumentsFeed)
 	r.Get("/organizations/{id}/documents.atom", s.portal.DocumentsFeed)
 	r.Get("/sitemap.xml", s.portal.Sitemap)
+	r.Get("/sitemaps/{file}", s.portal.SitemapFile)
+	r.Get("/robots.txt", s.portal.Robots)
 	r.Get("/files/{name}", s.handlePublicFile)
 
 	// The office: the council office's pages (its API is below).

@@ -3,6 +3,7 @@ package main_test
 import (
 	"cmp"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -494,6 +495,59 @@ func (c *crawler) check(path string, r response) {
 	}
 }
 
+// checkSitemap reads the sitemap as a search engine would: the index,
+// then each of its files. Every URL in them answers 200 to the crawler
+// (the anonymous citizen: a URL of something refused would answer 404),
+// and meetings and papers are listed.
+func checkSitemap(t *testing.T, crawl *crawler) {
+	t.Helper()
+	sm := crawl.get("/sitemap.xml")
+	crawl.check("/sitemap.xml", sm)
+	var index struct {
+		XMLName  xml.Name `xml:"sitemapindex"`
+		Sitemaps []struct {
+			Loc string `xml:"loc"`
+		} `xml:"sitemap"`
+	}
+	if err := xml.Unmarshal([]byte(sm.body), &index); err != nil || len(index.Sitemaps) < 3 {
+		t.Fatalf("sitemap index (%v): %.300s", err, sm.body)
+	}
+	kinds := map[string]int{}
+	for _, s := range index.Sitemaps {
+		u, err := url.Parse(s.Loc)
+		if err != nil || !strings.HasPrefix(s.Loc, crawl.base) {
+			t.Fatalf("sitemap file %q", s.Loc)
+		}
+		f := crawl.get(u.Path)
+		crawl.check(u.Path, f)
+		var set struct {
+			XMLName xml.Name `xml:"urlset"`
+			URLs    []struct {
+				Loc string `xml:"loc"`
+			} `xml:"url"`
+		}
+		if err := xml.Unmarshal([]byte(f.body), &set); err != nil || f.status != 200 || len(set.URLs) == 0 {
+			t.Fatalf("sitemap file %s: %d %v %.300s", u.Path, f.status, err, f.body)
+		}
+		for _, l := range set.URLs {
+			p := strings.TrimPrefix(l.Loc, crawl.base)
+			kinds[strings.Split(p, "/")[1]]++
+			if crawl.token != "" {
+				continue
+			}
+			if r := crawl.get(p); r.status != 200 {
+				t.Errorf("LEAK or dead link: the sitemap lists %s, which answers %d", p, r.status)
+			}
+		}
+	}
+	if kinds["meetings"] < 10 || kinds["papers"] < 10 {
+		t.Errorf("sitemap lists %v", kinds)
+	}
+	if r := crawl.get("/sitemaps/papers-999999.xml"); r.status != 404 {
+		t.Errorf("an empty sitemap file answers %d", r.status)
+	}
+}
+
 // pdfText extracts the text of a PDF with pdftotext.
 func pdfText(t *testing.T, pdf string) string {
 	t.Helper()
@@ -562,11 +616,7 @@ func checkFeeds(t *testing.T, crawl *crawler) {
 			}
 		}
 	}
-	sm := crawl.get("/sitemap.xml")
-	crawl.check("/sitemap.xml", sm)
-	if !strings.Contains(sm.body, "<urlset") || !strings.Contains(sm.body, "/meetings/") {
-		t.Errorf("sitemap: %.200s", sm.body)
-	}
+	checkSitemap(t, crawl)
 	if missing := crawl.get("/organizations/999999/calendar.ics"); missing.status != 404 {
 		t.Errorf("calendar of a missing organization: %d", missing.status)
 	}

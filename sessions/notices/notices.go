@@ -25,6 +25,14 @@
 // has a key naming the change and the member, each message one naming
 // the batch and the member, so nothing is told twice.
 //
+// Everything a batch compares is read before that transaction, which
+// only writes: it holds the database's write lock (SQLite has one
+// writer) for milliseconds, not for the seconds that reading the
+// meetings of a batch takes as every member sees them — on the first
+// start after a year of meetings appeared, hundreds of batches in a row.
+// The transaction goes on only if the cursor is still where the batch
+// was read from; otherwise another app server took the batch meanwhile.
+//
 // The first time the worker sees a meeting for a member (its publication;
 // a new committee member) it records the view silently: the invitation
 // (Ladung) tells what a meeting holds, notices what changes afterwards.
@@ -129,12 +137,16 @@ func NewWorker(cfg Config) *Worker {
 }
 
 // Run works until ctx is done: a batch of changes every Interval, and
-// the daily digests every morning at 7 (Europe/Berlin).
+// the daily digests every morning at 7 (Europe/Berlin). A backlog (the
+// first start after an import) is worked off at about half a core: after
+// each batch it pauses as long as the batch took, so that the requests
+// being served keep the rest.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Interval)
 	defer t.Stop()
 	for {
 		for {
+			start := time.Now()
 			n, err := w.Step(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -144,6 +156,11 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 			if n == 0 {
 				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Since(start)):
 			}
 		}
 		if now := w.cfg.Now(); now.In(berlin).Hour() >= 7 {
@@ -182,7 +199,7 @@ var berlin = func() *time.Location {
 }()
 
 // Step takes one batch of changes and returns how many feed rows it
-// consumed.
+// consumed: 0 also when another app server took the batch meanwhile.
 func (w *Worker) Step(ctx context.Context) (int, error) {
 	db := w.cfg.DB
 	cur, err := changes.Cursor(ctx, db, consumer)
@@ -193,33 +210,55 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	if err != nil || newest <= cur {
 		return 0, err
 	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("notices: %w", err)
-	}
-	defer tx.Rollback()
-	// Read again, claimed: another worker (of another app server) may
-	// have gone on.
-	if cur, err = changes.Claim(ctx, tx, consumer); err != nil {
-		return 0, err
-	}
 	var upto int64
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM (SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?) AS batch`,
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM (SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?) AS batch`,
 		cur, maxBatch).Scan(&upto, &n); err != nil {
 		return 0, fmt.Errorf("notices: %w", err)
 	}
 	if n == 0 {
 		return 0, nil
 	}
-	meetings, err := touchedMeetings(ctx, tx, cur, upto)
+	meetings, err := touchedMeetings(ctx, db, cur, upto)
 	if err != nil {
 		return 0, err
 	}
 	now := w.cfg.Now()
+	var news []*meetingNews
 	for _, m := range meetings {
-		if err := w.meeting(ctx, tx, m, upto, now); err != nil {
+		mn, err := w.meeting(ctx, m, now)
+		if err != nil {
 			return 0, fmt.Errorf("notices: meeting %d: %w", m, err)
+		}
+		if mn != nil {
+			news = append(news, mn)
+		}
+	}
+
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("notices: %w", err)
+	}
+	defer tx.Rollback()
+	// Claimed, the cursor must still be where the batch was read from:
+	// the views compared are then the ones recorded, as they are written
+	// only here, with the cursor.
+	if claimed, err := changes.Claim(ctx, tx, consumer); err != nil || claimed != cur {
+		return 0, err
+	}
+	for _, mn := range news {
+		for _, mb := range mn.members {
+			if mb.changed {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO notice_views (account_id, meeting_id, view) VALUES (?, ?, ?)
+					ON CONFLICT (account_id, meeting_id) DO UPDATE SET view = excluded.view`, mb.account, mn.meeting.ID, mb.view); err != nil {
+					return 0, fmt.Errorf("notices: meeting %d: %w", mn.meeting.ID, err)
+				}
+			}
+			if len(mb.events) > 0 {
+				if err := w.tell(ctx, tx, mb.account, mb.person, mn, mb.events, upto, now); err != nil {
+					return 0, fmt.Errorf("notices: meeting %d: %w", mn.meeting.ID, err)
+				}
+			}
 		}
 	}
 	if err := changes.Advance(ctx, tx, consumer, upto); err != nil {
@@ -237,8 +276,8 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 // touchedMeetings returns the meetings the changes (cur, upto] concern:
 // named in the row, or through a document's attachments and minutes
 // (a new version), or through a paper consulted on their items.
-func touchedMeetings(ctx context.Context, tx *sql.Tx, cur, upto int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `
+func touchedMeetings(ctx context.Context, db *sql.DB, cur, upto int64) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `
 		SELECT meeting_id FROM changes WHERE seq > ?1 AND seq <= ?2 AND meeting_id IS NOT NULL
 		UNION SELECT COALESCE(a.meeting_id, i.meeting_id) FROM changes c JOIN attachments a ON a.document_id = c.object_id
 			LEFT JOIN agenda_items i ON i.id = a.agenda_item_id
@@ -276,8 +315,8 @@ type member struct {
 
 // members returns the accounts of the persons who sat on organization
 // org on day (the meeting's date).
-func (w *Worker) members(ctx context.Context, tx *sql.Tx, org int64, day string) ([]member, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.id, a.person_id, a.display_name FROM accounts a
+func (w *Worker) members(ctx context.Context, org int64, day string) ([]member, error) {
+	rows, err := w.cfg.DB.QueryContext(ctx, `SELECT DISTINCT a.id, a.person_id, a.display_name FROM accounts a
 		JOIN memberships ms ON ms.person_id = a.person_id
 		WHERE ms.organization_id = ? AND a.role = 'member' AND a.disabled_at IS NULL
 			AND (ms.start_date = '' OR ms.start_date <= ?) AND (ms.end_date = '' OR ms.end_date >= ?)
@@ -441,43 +480,65 @@ func sortedKeys[V any](m map[int64]V) []int64 {
 	return ks
 }
 
-// meeting compares meeting id for each of its members, within tx.
-func (w *Worker) meeting(ctx context.Context, tx *sql.Tx, id, upto int64, now time.Time) error {
+// meetingNews is what a batch has to record for one meeting: for each of
+// its members the view and what changed since the one recorded.
+type meetingNews struct {
+	meeting *sessions.Meeting
+	// organization is the name of the meeting's committee, read when a
+	// move is told (the calendar entry names it).
+	organization string
+	members      []memberNews
+}
+
+type memberNews struct {
+	account, person int64
+	view            string // as JSON
+	changed         bool   // view differs from the one recorded
+	events          []event
+}
+
+// meeting compares meeting id for each of its members; nil for a meeting
+// that tells no one anything. It only reads, before the batch's
+// transaction.
+func (w *Worker) meeting(ctx context.Context, id int64, now time.Time) (*meetingNews, error) {
 	staff := access.Viewer{Role: access.RoleClerk}
 	m, err := w.cfg.Store.FindMeetingByID(ctx, staff, id)
 	if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !m.Published(now) {
-		return nil // drafts and embargoed agendas tell no one anything
+		return nil, nil // drafts and embargoed agendas tell no one anything
 	}
-	ms, err := w.members(ctx, tx, m.OrganizationID, m.Start.In(berlin).Format("2006-01-02"))
+	ms, err := w.members(ctx, m.OrganizationID, m.Start.In(berlin).Format("2006-01-02"))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	mn := &meetingNews{meeting: m}
 	for _, mb := range ms {
 		f, err := w.cfg.Store.FindFolder(ctx, mb.viewer, id)
 		if ratsmappe.ErrorCode(err) == ratsmappe.ENOTFOUND {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cur := viewOf(f)
+		b, _ := json.Marshal(cur) // maps marshal in key order: equal views, equal bytes
+		news := memberNews{account: mb.account, person: mb.viewer.PersonID, view: string(b), changed: true}
 		var raw string
-		err = tx.QueryRowContext(ctx, `SELECT view FROM notice_views WHERE account_id = ? AND meeting_id = ?`, mb.account, id).Scan(&raw)
+		err = w.cfg.DB.QueryRowContext(ctx, `SELECT view FROM notice_views WHERE account_id = ? AND meeting_id = ?`, mb.account, id).Scan(&raw)
 		first := err == sql.ErrNoRows
 		if err != nil && !first {
-			return err
+			return nil, err
 		}
-		var events []event
 		if !first {
+			news.changed = raw != news.view
 			var old view
 			if err := json.Unmarshal([]byte(raw), &old); err != nil {
-				return err
+				return nil, err
 			}
 			withdrawn := map[int64]bool{}
 			for iid := range old.Items {
@@ -486,30 +547,36 @@ func (w *Worker) meeting(ctx context.Context, tx *sql.Tx, id, upto int64, now ti
 				}
 				it, err := w.cfg.Store.WithdrawnItemFor(ctx, mb.viewer, iid)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				withdrawn[iid] = it != nil
 			}
-			events = diff(id, old, cur, withdrawn)
+			news.events = diff(id, old, cur, withdrawn)
 		}
-		b, _ := json.Marshal(cur)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_views (account_id, meeting_id, view) VALUES (?, ?, ?)
-			ON CONFLICT (account_id, meeting_id) DO UPDATE SET view = excluded.view`, mb.account, id, string(b)); err != nil {
-			return err
+		if news.changed || len(news.events) > 0 {
+			mn.members = append(mn.members, news)
 		}
-		if len(events) > 0 {
-			if err := w.tell(ctx, tx, mb.account, mb.viewer.PersonID, m, events, upto, now); err != nil {
-				return err
+		for _, e := range news.events {
+			if e.kind == KindMoved && mn.organization == "" {
+				org, err := w.cfg.Store.FindOrganizationByID(ctx, m.OrganizationID)
+				if err != nil {
+					return nil, err
+				}
+				mn.organization = org.Name
 			}
 		}
 	}
-	return nil
+	if len(mn.members) == 0 {
+		return nil, nil
+	}
+	return mn, nil
 }
 
 // tell records events as member account's notices and, as the member
 // chose, enqueues one e-mail and one push per device now, or leaves them
 // for the digest.
-func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, m *sessions.Meeting, events []event, upto int64, now time.Time) error {
+func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, mn *meetingNews, events []event, upto int64, now time.Time) error {
+	m := mn.meeting
 	var pref Pref
 	if w.cfg.Prefs != nil {
 		p, err := w.cfg.Prefs(ctx, tx, account)
@@ -560,7 +627,7 @@ func (w *Worker) tell(ctx context.Context, tx *sql.Tx, account, person int64, m 
 		}
 		msg := notify.Message{Key: key + "/email", From: w.cfg.From, To: pref.Email, Subject: subject, Text: body, Language: pref.Language}
 		var err error
-		if msg.Calendar, err = w.calendarUpdate(ctx, tx, person, m, told, pref.Email, now); err != nil {
+		if msg.Calendar, err = w.calendarUpdate(ctx, tx, person, mn, told, pref.Email, now); err != nil {
 			return err
 		}
 		if _, err := w.cfg.Outbox.Enqueue(ctx, tx, msg); err != nil {
@@ -730,7 +797,8 @@ func MarkRead(ctx context.Context, db *sql.DB, account, upto int64, now time.Tim
 // move of meeting m to another time or place, so that their calendar
 // follows; nil otherwise. A cancellation goes with the invitation
 // service's own message (METHOD:CANCEL).
-func (w *Worker) calendarUpdate(ctx context.Context, tx *sql.Tx, person int64, m *sessions.Meeting, told []event, to string, now time.Time) (*notify.Calendar, error) {
+func (w *Worker) calendarUpdate(ctx context.Context, tx *sql.Tx, person int64, mn *meetingNews, told []event, to string, now time.Time) (*notify.Calendar, error) {
+	m := mn.meeting
 	var move *event
 	for i := range told {
 		if told[i].kind == KindMoved {
@@ -748,11 +816,7 @@ func (w *Worker) calendarUpdate(ctx context.Context, tx *sql.Tx, person int64, m
 	if err != nil || !ok {
 		return nil, err
 	}
-	org, err := w.cfg.Store.FindOrganizationByID(ctx, m.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	data := invitation.Calendar(invitation.CalendarEvent{Method: "REQUEST", Meeting: m, Organization: org.Name, Sequence: seq,
+	data := invitation.Calendar(invitation.CalendarEvent{Method: "REQUEST", Meeting: m, Organization: mn.organization, Sequence: seq,
 		Organizer: w.cfg.From, Attendee: to, Link: w.cfg.BaseURL + fmt.Sprintf("/reader/meetings/%d", m.ID), Stamp: now})
 	return &notify.Calendar{Method: "REQUEST", Data: data}, nil
 }

@@ -95,13 +95,7 @@ func testNotices(t *testing.T, db *sql.DB) {
 	w := notices.NewWorker(notices.Config{DB: db, Store: st, Outbox: out, Prefs: prefs, BaseURL: "https://rat.lindenau.example", Now: clock})
 	step := func() {
 		t.Helper()
-		for {
-			n, err := w.Step(ctx)
-			must(t, err)
-			if n == 0 {
-				break
-			}
-		}
+		steps(t, ctx, w)
 		_, err := out.SendDue(ctx)
 		must(t, err)
 	}
@@ -294,20 +288,7 @@ func TestTwoWorkersTellOnce(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t, sqldb.Postgres)
 	db := d.Open(t)
-	migrate(t, db)
-	st := sessions.NewStore(db, nil)
-	body := &sessions.Body{Name: "Stadt Lindenau"}
-	must(t, st.CreateBody(ctx, body))
-	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
-	must(t, st.CreateOrganization(ctx, bau))
-	per := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
-	must(t, st.CreatePerson(ctx, per))
-	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: per.ID, OrganizationID: bau.ID, StartDate: "2024-07-01"}))
-	anna := &accounts.Account{Name: "anna", DisplayName: "Anna", Role: access.RoleMember, PersonID: per.ID}
-	must(t, accounts.NewStore(db, nil).CreateAccount(ctx, anna, "ein gutes Passwort"))
-	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "Bauausschuss", Start: time.Now().Add(7 * 24 * time.Hour)}
-	must(t, st.CreateMeeting(ctx, m))
-	must(t, st.PublishMeeting(ctx, m.ID, time.Time{}))
+	st, m, anna := annasCommittee(t, db)
 	prefs := func(context.Context, *sql.Tx, int64) (notices.Pref, error) {
 		return notices.Pref{Email: "anna@lindenau.example"}, nil
 	}
@@ -319,12 +300,7 @@ func TestTwoWorkersTellOnce(t *testing.T) {
 		out = notify.NewOutbox(db, sender, notify.Options{Domain: "lindenau.example"})
 		workers = append(workers, notices.NewWorker(notices.Config{DB: db, Store: sessions.NewStore(db, nil), Outbox: out, Prefs: prefs}))
 	}
-	// The meeting as Anna sees it is recorded silently first.
-	for n := -1; n != 0; {
-		var err error
-		n, err = workers[0].Step(ctx)
-		must(t, err)
-	}
+	steps(t, ctx, workers[0]) // the meeting as Anna sees it is recorded silently first
 	var start int64
 	must(t, db.QueryRow(`SELECT seq FROM changes_cursors WHERE consumer = 'notices'`).Scan(&start))
 	const rounds = 12
@@ -370,6 +346,69 @@ func TestTwoWorkersTellOnce(t *testing.T) {
 	for _, msg := range sender.Sent() {
 		if n := sender.Attempts(msg.MessageID); n != 1 {
 			t.Errorf("%s sent %d times", msg.Key, n)
+		}
+	}
+}
+
+// annasCommittee migrates db and makes a committee whose one member, Anna,
+// has an account, and a published meeting of it.
+func annasCommittee(t *testing.T, db *sql.DB) (*sessions.Store, *sessions.Meeting, *accounts.Account) {
+	t.Helper()
+	ctx := context.Background()
+	migrate(t, db)
+	st := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt Lindenau"}
+	must(t, st.CreateBody(ctx, body))
+	bau := &sessions.Organization{BodyID: body.ID, Name: "Bauausschuss", Classification: sessions.ClassCommittee}
+	must(t, st.CreateOrganization(ctx, bau))
+	per := &sessions.Person{BodyID: body.ID, GivenName: "Anna", FamilyName: "Beispiel"}
+	must(t, st.CreatePerson(ctx, per))
+	must(t, st.CreateMembership(ctx, &sessions.Membership{PersonID: per.ID, OrganizationID: bau.ID, StartDate: "2024-07-01"}))
+	anna := &accounts.Account{Name: "anna", DisplayName: "Anna", Role: access.RoleMember, PersonID: per.ID}
+	must(t, accounts.NewStore(db, nil).CreateAccount(ctx, anna, "ein gutes Passwort"))
+	m := &sessions.Meeting{OrganizationID: bau.ID, Name: "Bauausschuss", Start: time.Now().Add(7 * 24 * time.Hour)}
+	must(t, st.CreateMeeting(ctx, m))
+	must(t, st.PublishMeeting(ctx, m.ID, time.Time{}))
+	return st, m, anna
+}
+
+// A batch's transaction only writes: the worker reads every meeting of
+// the batch as each member sees it before it begins. On SQLite that
+// transaction holds the one write lock; had it read the meetings through
+// the pool meanwhile, every other writer — a member's request, the
+// outbox — waited seconds per batch, hundreds of batches in a row on the
+// first start after a year of meetings appeared, and the pool's
+// connections with them. Shown structurally: the worker works on a pool
+// of a single connection, which its transaction would hold while it
+// waited for a second one for ever.
+func TestBatchTransactionOnlyWrites(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		db := d.Open(t)
+		st, m, anna := annasCommittee(t, db)
+		one := d.Open(t)
+		one.SetMaxOpenConns(1)
+		w := notices.NewWorker(notices.Config{DB: one, Store: sessions.NewStore(one, nil)})
+		steps(t, ctx, w) // the published meeting, recorded silently
+		must(t, st.CreateAgendaItem(ctx, &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Radweg Lindenstraße", Public: true}))
+		steps(t, ctx, w)
+		ns, err := notices.List(ctx, db, anna.ID, 0, 10)
+		must(t, err)
+		if len(ns) != 1 || ns[0].Kind != notices.KindLateItem {
+			t.Errorf("notices: %+v, want the late item", ns)
+		}
+	})
+}
+
+// steps lets w take batches until the feed is read to its end.
+func steps(t *testing.T, ctx context.Context, w *notices.Worker) {
+	t.Helper()
+	for {
+		n, err := w.Step(ctx)
+		must(t, err)
+		if n == 0 {
+			return
 		}
 	}
 }

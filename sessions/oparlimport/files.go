@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
@@ -71,25 +72,48 @@ func (im *importer) withdrawDroppedFiles(ctx context.Context, p parent) error {
 	return nil
 }
 
-func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string, position int) error {
-	raw, ok, err := im.object(ctx, r)
-	if err != nil {
-		return err
+// files returns the files of a field where OParl has one: f, and the
+// entries after it of a list a server sent there; none if the field is
+// absent.
+func files(f *oparl.File) []*oparl.File {
+	if f == nil || f.Read.IsZero() {
+		return nil
 	}
-	if !ok {
-		*p.complete = false
-		if _, refused := im.refused.Load(r.ID); refused {
-			im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
-		} else {
-			im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+	out := []*oparl.File{f}
+	for _, r := range f.Read.All()[1:] {
+		o := &oparl.File{ID: oparl.Str(r.ID), Read: r}
+		if r.Raw != nil {
+			json.Unmarshal(r.Raw, o) // any JSON object decodes into a File
 		}
-		return nil
+		out = append(out, o)
 	}
-	var f File
-	if err := decodeObj(raw, &f); err != nil {
-		*p.complete = false
-		im.skip("Datei %s: %v", r.ID, err)
-		return nil
+	return out
+}
+
+// file imports file f of parent p: as it came embedded, or fetched from
+// its URL.
+func (im *importer) file(ctx context.Context, f *oparl.File, p parent, role string, position int) error {
+	r := f.Read
+	if r.Raw == nil {
+		raw, ok, err := object(ctx, im, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			*p.complete = false
+			if _, refused := im.refused.Load(r.ID); refused {
+				im.skip("Datei %s nicht abgerufen: anderer Host", r.ID)
+			} else {
+				im.skip("Datei %s gibt es an der Quelle nicht", r.ID)
+			}
+			return nil
+		}
+		f = new(oparl.File)
+		if err := decodeObj(raw, f); err != nil {
+			*p.complete = false
+			im.skip("Datei %s: %v", r.ID, err)
+			return nil
+		}
 	}
 	if f.ID == "" {
 		f.ID = oparl.Str(r.ID)
@@ -104,7 +128,7 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 		kind = "minutes"
 	}
 	key := string(f.ID) + " " + p.ext
-	if f.Deleted.Value {
+	if f.Deleted {
 		defer im.lock(kind + " " + key)()
 		rec, err := im.known(ctx, kind, key)
 		if err != nil || rec == nil || rec.Deleted {
@@ -127,7 +151,7 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 		im.count(im.res.Deleted, kind)
 		return im.save(ctx, kind, key, rec.LocalID, f.Modified, true)
 	}
-	docID, err := im.document(ctx, &f, role)
+	docID, err := im.document(ctx, f, role)
 	if err != nil || docID == 0 {
 		return err
 	}
@@ -182,14 +206,14 @@ func (im *importer) file(ctx context.Context, r oparl.Ref, p parent, role string
 // document returns the local document of file f, downloading and
 // ingesting it if it is new or changed. 0 if there is none: the file was
 // refused (recorded and reported) or cannot be downloaded.
-func (im *importer) document(ctx context.Context, f *File, role string) (int64, error) {
+func (im *importer) document(ctx context.Context, f *oparl.File, role string) (int64, error) {
 	ext := string(f.ID)
 	defer im.lock("document " + ext)()
 	rec, err := im.known(ctx, "document", ext)
 	if err != nil {
 		return 0, err
 	}
-	if unchanged(rec, &f.Object) || (rec != nil && f.Modified == "") {
+	if unchanged(rec, f.Modified) || (rec != nil && f.Modified == "") {
 		im.count(im.res.Unchanged, "document")
 		return rec.LocalID, nil
 	}
@@ -275,7 +299,7 @@ func (im *importer) document(ctx context.Context, f *File, role string) (int64, 
 
 // reject records and reports a refused file. A file refused in a new
 // version keeps its old, accepted version.
-func (im *importer) reject(ctx context.Context, f *File, rej *documents.Rejection, rec *sessions.OParlObject) (int64, error) {
+func (im *importer) reject(ctx context.Context, f *oparl.File, rej *documents.Rejection, rec *sessions.OParlObject) (int64, error) {
 	ext := string(f.ID)
 	if err := im.st.SaveOParlRejection(ctx, &sessions.OParlRejection{ExternalID: ext, Modified: string(f.Modified), Code: rej.Code,
 		Message: rej.Message, ImportID: im.run.ID}); err != nil {

@@ -22,12 +22,12 @@ var staff = access.Viewer{Name: "OParl-Import", Role: access.RoleClerk}
 // legislative terms side by side, then memberships, meetings and papers
 // (each needs what the lists before it bring).
 func (im *importer) body(ctx context.Context, raw json.RawMessage) error {
-	var b Body
+	var b oparl.Body
 	if err := decodeObj(raw, &b); err != nil {
 		im.skip("Körperschaft: %v", err)
 		return nil
 	}
-	if b.Deleted.Value || b.ID == "" {
+	if b.Deleted || b.ID == "" {
 		return nil
 	}
 	ext := string(b.ID)
@@ -40,7 +40,7 @@ func (im *importer) body(ctx context.Context, raw json.RawMessage) error {
 		body.Name = lastSegment(ext)
 	}
 	switch {
-	case unchanged(rec, &b.Object):
+	case unchanged(rec, b.Modified):
 		body.ID = rec.LocalID
 		im.count(im.res.Unchanged, "body")
 	case rec != nil:
@@ -85,8 +85,8 @@ func (im *importer) body(ctx context.Context, raw json.RawMessage) error {
 			errs[2] = im.walk(ctx, string(b.LegislativeTermList), true, name+": Wahlperioden", terms)
 			return
 		}
-		for _, r := range b.LegislativeTerm {
-			raw, ok, err := im.object(ctx, r)
+		for _, t := range b.LegislativeTerm {
+			raw, ok, err := object(ctx, im, t.Read)
 			if err == nil && ok {
 				err = im.handle(ctx, raw, terms)
 			}
@@ -145,7 +145,7 @@ func classify(texts ...oparl.Str) string {
 }
 
 func (im *importer) organization(ctx context.Context, bodyID int64, raw json.RawMessage) (int64, error) {
-	var o Organization
+	var o oparl.Organization
 	if err := decodeObj(raw, &o); err != nil {
 		return 0, err
 	}
@@ -158,7 +158,7 @@ func (im *importer) organization(ctx context.Context, bodyID int64, raw json.Raw
 	if err != nil {
 		return 0, err
 	}
-	if o.Deleted.Value {
+	if o.Deleted {
 		// An organization is master data of meetings already held; it is
 		// kept, only recorded as deleted at the source.
 		if rec != nil && !rec.Deleted {
@@ -167,7 +167,7 @@ func (im *importer) organization(ctx context.Context, bodyID int64, raw json.Raw
 		}
 		return 0, nil
 	}
-	if unchanged(rec, &o.Object) {
+	if unchanged(rec, o.Modified) {
 		im.count(im.res.Unchanged, "organization")
 		return rec.LocalID, nil
 	}
@@ -214,7 +214,7 @@ func (im *importer) fallbackOrganization(ctx context.Context, bodyID int64) (int
 }
 
 func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessage) (int64, error) {
-	var p Person
+	var p oparl.Person
 	if err := decodeObj(raw, &p); err != nil {
 		return 0, err
 	}
@@ -228,7 +228,7 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 		unlock()
 		return 0, err
 	}
-	if p.Deleted.Value {
+	if p.Deleted {
 		unlock()
 		if rec != nil && !rec.Deleted {
 			im.count(im.res.Deleted, "person")
@@ -237,7 +237,7 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 		return 0, nil
 	}
 	var id int64
-	if unchanged(rec, &p.Object) {
+	if unchanged(rec, p.Modified) {
 		im.count(im.res.Unchanged, "person")
 		id = rec.LocalID
 	} else {
@@ -281,8 +281,8 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 	unlock()
 	// Memberships embedded in the person (as OParl has them) or named by
 	// URL; the person is known now.
-	for _, r := range p.Membership {
-		mraw, ok, err := im.object(ctx, r)
+	for _, m := range p.Membership {
+		mraw, ok, err := object(ctx, im, m.Read)
 		if err != nil {
 			return id, err
 		}
@@ -302,8 +302,8 @@ func (im *importer) person(ctx context.Context, bodyID int64, raw json.RawMessag
 // resolve returns the local id of the object r names, importing it (from
 // the embedded object or its URL) if it is not known yet. ENOTFOUND if
 // the source does not have it.
-func (im *importer) resolve(ctx context.Context, bodyID int64, kind string, r oparl.Ref) (int64, error) {
-	if r.Empty() {
+func resolve[T any](ctx context.Context, im *importer, bodyID int64, kind string, r oparl.Ref[T]) (int64, error) {
+	if r.IsZero() {
 		return 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Verweis fehlt.")
 	}
 	if r.ID != "" {
@@ -315,7 +315,7 @@ func (im *importer) resolve(ctx context.Context, bodyID int64, kind string, r op
 			return rec.LocalID, nil
 		}
 	}
-	raw, ok, err := im.object(ctx, r)
+	raw, ok, err := object(ctx, im, r)
 	if err != nil {
 		return 0, err
 	}
@@ -336,7 +336,7 @@ func (im *importer) resolve(ctx context.Context, bodyID int64, kind string, r op
 // membership imports one membership; personID is the person's local id
 // when the membership came embedded in it (0: resolve its person).
 func (im *importer) membership(ctx context.Context, bodyID int64, raw json.RawMessage, personID int64) (int64, error) {
-	var m Membership
+	var m oparl.Membership
 	if err := decodeObj(raw, &m); err != nil {
 		return 0, err
 	}
@@ -348,36 +348,36 @@ func (im *importer) membership(ctx context.Context, bodyID int64, raw json.RawMe
 	if err != nil {
 		return 0, err
 	}
-	if m.Deleted.Value {
+	if m.Deleted {
 		if rec != nil && !rec.Deleted {
 			im.count(im.res.Deleted, "membership")
 			return rec.LocalID, im.save(ctx, "membership", ext, rec.LocalID, m.Modified, true)
 		}
 		return 0, nil
 	}
-	if unchanged(rec, &m.Object) {
+	if unchanged(rec, m.Modified) {
 		im.count(im.res.Unchanged, "membership")
 		return rec.LocalID, nil
 	}
 	if personID == 0 {
-		if personID, err = im.resolve(ctx, bodyID, "person", m.Person); err != nil {
+		if personID, err = resolve(ctx, im, bodyID, "person", m.Person); err != nil {
 			return 0, err
 		}
 	}
-	orgID, err := im.resolve(ctx, bodyID, "organization", m.Organization)
+	orgID, err := resolve(ctx, im, bodyID, "organization", m.Organization)
 	if err != nil {
 		return 0, err
 	}
 	var onBehalf int64
-	if !m.OnBehalfOf.Empty() {
-		onBehalf, _ = im.resolve(ctx, bodyID, "organization", m.OnBehalfOf)
+	if !m.OnBehalfOf.IsZero() {
+		onBehalf, _ = resolve(ctx, im, bodyID, "organization", m.OnBehalfOf)
 	}
 	defer im.lock("membership " + ext)()
 	if rec, err = im.known(ctx, "membership", ext); err != nil {
 		return 0, err
 	}
 	ms := &sessions.Membership{PersonID: personID, OrganizationID: orgID, Role: string(m.Role),
-		VotingRight: !m.VotingRight.Set || m.VotingRight.Value, OnBehalfOf: onBehalf}
+		VotingRight: bool(m.VotingRight), OnBehalfOf: onBehalf}
 	ms.StartDate, ms.EndDate = period(m.StartDate, m.EndDate)
 	if rec != nil {
 		ms.ID = rec.LocalID
@@ -397,12 +397,12 @@ func (im *importer) membership(ctx context.Context, bodyID int64, raw json.RawMe
 }
 
 func (im *importer) term(ctx context.Context, bodyID int64, raw json.RawMessage) error {
-	var t LegislativeTerm
+	var t oparl.LegislativeTerm
 	if err := decodeObj(raw, &t); err != nil {
 		return err
 	}
 	ext := string(t.ID)
-	if ext == "" || t.Deleted.Value {
+	if ext == "" || t.Deleted {
 		return nil
 	}
 	defer im.lock("legislative_term " + ext)()
@@ -410,7 +410,7 @@ func (im *importer) term(ctx context.Context, bodyID int64, raw json.RawMessage)
 	if err != nil {
 		return err
 	}
-	if unchanged(rec, &t.Object) {
+	if unchanged(rec, t.Modified) {
 		im.count(im.res.Unchanged, "legislative_term")
 		return nil
 	}
@@ -456,15 +456,15 @@ func meetingState(state oparl.Str, cancelled bool, start time.Time, now time.Tim
 	return sessions.MeetingPlanned
 }
 
-func (im *importer) location(ctx context.Context, r oparl.Ref) string {
-	if r.Empty() {
+func (im *importer) location(ctx context.Context, loc *oparl.Location) string {
+	if loc == nil || loc.Read.IsZero() {
 		return ""
 	}
-	raw, ok, err := im.object(ctx, r)
+	raw, ok, err := object(ctx, im, loc.Read)
 	if err != nil || !ok {
 		return ""
 	}
-	var l Location
+	var l oparl.Location
 	if json.Unmarshal(raw, &l) != nil {
 		return ""
 	}
@@ -481,7 +481,7 @@ func (im *importer) location(ctx context.Context, r oparl.Ref) string {
 }
 
 func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessage) (int64, error) {
-	var m Meeting
+	var m oparl.Meeting
 	if err := decodeObj(raw, &m); err != nil {
 		return 0, err
 	}
@@ -494,7 +494,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	if err != nil {
 		return 0, err
 	}
-	if m.Deleted.Value {
+	if m.Deleted {
 		if rec != nil && !rec.Deleted {
 			if err := im.st.UnpublishMeeting(ctx, rec.LocalID); err != nil {
 				return 0, err
@@ -507,14 +507,14 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 		return 0, nil
 	}
-	if unchanged(rec, &m.Object) {
+	if unchanged(rec, m.Modified) {
 		im.count(im.res.Unchanged, "meeting")
 		return rec.LocalID, nil
 	}
 	ctx, refused := trackRefusals(ctx)
 	var orgID int64
 	for _, r := range m.Organization {
-		if orgID, err = im.resolve(ctx, bodyID, "organization", r); err == nil {
+		if orgID, err = resolve(ctx, im, bodyID, "organization", r); err == nil {
 			break
 		} else if !objectProblem(err) {
 			return 0, err
@@ -532,7 +532,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	}
 	now := im.st.Now()
 	mt := &sessions.Meeting{OrganizationID: orgID, Name: first(m.Name), Start: start, End: end,
-		Location: im.location(ctx, m.Location), State: meetingState(m.MeetingState, m.Cancelled.Value, start, now)}
+		Location: im.location(ctx, m.Location), State: meetingState(m.MeetingState, bool(m.Cancelled), start, now)}
 	if mt.Name == "" {
 		mt.Name = "Sitzung " + start.In(oparl.Berlin).Format("02.01.2006")
 	}
@@ -564,14 +564,16 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 	}
 	var items []item
 	complete := true // every listed item was read
-	for i, r := range m.AgendaItem {
-		iraw, ok, err := im.object(ctx, r)
+	for i, it := range m.AgendaItem {
+		iraw, ok, err := object(ctx, im, it.Read)
 		if err != nil {
 			return 0, err
 		}
 		complete = complete && ok
 		if ok {
-			var head AgendaItem
+			var head struct {
+				Order oparl.Int `json:"order"`
+			}
 			json.Unmarshal(iraw, &head)
 			o := int64(head.Order)
 			if o == 0 {
@@ -601,13 +603,13 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{MeetingID: mt.ID}, true)
-	for i, r := range m.Invitation {
-		if err := im.file(ctx, r, parent, sessions.RoleInvitation, i); err != nil {
+	for i, f := range files(m.Invitation) {
+		if err := im.file(ctx, f, parent, sessions.RoleInvitation, i); err != nil {
 			return 0, err
 		}
 	}
-	for i, r := range m.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+	for i, f := range m.AuxiliaryFile {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -616,8 +618,8 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 			return 0, err
 		}
 	}
-	for i, r := range append(append(oparl.Refs{}, m.ResultsProtocol...), m.VerbatimProtocol...) {
-		if err := im.file(ctx, r, parent, roleMinutes, i); err != nil {
+	for i, f := range append(files(m.ResultsProtocol), files(m.VerbatimProtocol)...) {
+		if err := im.file(ctx, f, parent, roleMinutes, i); err != nil {
 			return 0, err
 		}
 	}
@@ -634,7 +636,7 @@ func (im *importer) meeting(ctx context.Context, bodyID int64, raw json.RawMessa
 }
 
 func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt string, raw json.RawMessage) (int64, error) {
-	var a AgendaItem
+	var a oparl.AgendaItem // public unless the source says otherwise
 	if err := decodeObj(raw, &a); err != nil {
 		return 0, err
 	}
@@ -647,7 +649,7 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 	if err != nil {
 		return 0, err
 	}
-	if a.Deleted.Value {
+	if a.Deleted {
 		if rec != nil && !rec.Deleted {
 			if err := im.st.WithdrawAgendaItem(ctx, rec.LocalID); err != nil {
 				return 0, err
@@ -663,11 +665,9 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 		}
 		return 0, nil
 	}
-	// The source published the item in a public API: public unless it
-	// says public: false.
-	public := !a.Public.Set || a.Public.Value
+	public := bool(a.Public)
 	var id int64
-	if unchanged(rec, &a.Object) {
+	if unchanged(rec, a.Modified) {
 		im.count(im.res.Unchanged, "agenda_item")
 		id = rec.LocalID
 	} else {
@@ -712,8 +712,8 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{AgendaItemID: id}, public)
-	for i, r := range a.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, i); err != nil {
+	for i, f := range a.AuxiliaryFile {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, i); err != nil {
 			return 0, err
 		}
 	}
@@ -726,7 +726,7 @@ func (im *importer) agendaItem(ctx context.Context, meetingID int64, meetingExt 
 }
 
 func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage) (int64, error) {
-	var p Paper
+	var p oparl.Paper
 	if err := decodeObj(raw, &p); err != nil {
 		return 0, err
 	}
@@ -739,7 +739,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 	if err != nil {
 		return 0, err
 	}
-	if p.Deleted.Value {
+	if p.Deleted {
 		if rec != nil && !rec.Deleted {
 			if err := im.st.UnpublishPaper(ctx, rec.LocalID); err != nil {
 				return 0, err
@@ -752,7 +752,7 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		}
 		return 0, nil
 	}
-	if unchanged(rec, &p.Object) {
+	if unchanged(rec, p.Modified) {
 		im.count(im.res.Unchanged, "paper")
 		return rec.LocalID, nil
 	}
@@ -814,13 +814,14 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 		}
 	}
 	parent := newParent(ext, sessions.AttachmentTarget{PaperID: id}, true)
-	for i, r := range p.MainFile {
-		if err := im.file(ctx, r, parent, sessions.RoleMain, i); err != nil {
+	mains := files(p.MainFile)
+	for i, f := range mains {
+		if err := im.file(ctx, f, parent, sessions.RoleMain, i); err != nil {
 			return 0, err
 		}
 	}
-	for i, r := range p.AuxiliaryFile {
-		if err := im.file(ctx, r, parent, sessions.RoleAttachment, len(p.MainFile)+i); err != nil {
+	for i, f := range p.AuxiliaryFile {
+		if err := im.file(ctx, f, parent, sessions.RoleAttachment, len(mains)+i); err != nil {
 			return 0, err
 		}
 	}
@@ -829,8 +830,8 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 			return 0, err
 		}
 	}
-	for _, r := range p.Consultation {
-		craw, ok, err := im.object(ctx, r)
+	for _, c := range p.Consultation {
+		craw, ok, err := object(ctx, im, c.Read)
 		if err != nil {
 			return 0, err
 		}
@@ -852,12 +853,12 @@ func (im *importer) paper(ctx context.Context, bodyID int64, raw json.RawMessage
 // consultation is skipped (real servers name meetings outside what they
 // serve).
 func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw json.RawMessage) error {
-	var c Consultation
+	var c oparl.Consultation
 	if err := decodeObj(raw, &c); err != nil {
 		return err
 	}
 	ext := string(c.ID)
-	if ext == "" || c.Deleted.Value || c.AgendaItem.ID == "" {
+	if ext == "" || c.Deleted || c.AgendaItem.ID == "" {
 		return nil
 	}
 	rec, err := im.known(ctx, "consultation", ext)
@@ -871,8 +872,8 @@ func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw
 	if err != nil {
 		return err
 	}
-	if item == nil && !c.Meeting.Empty() {
-		if _, err := im.resolve(ctx, bodyID, "meeting", c.Meeting); err != nil && !objectProblem(err) {
+	if item == nil && !c.Meeting.IsZero() {
+		if _, err := resolve(ctx, im, bodyID, "meeting", c.Meeting); err != nil && !objectProblem(err) {
 			return err
 		}
 		if item, err = im.known(ctx, "agenda_item", c.AgendaItem.ID); err != nil {
@@ -886,7 +887,7 @@ func (im *importer) consultation(ctx context.Context, bodyID, paperID int64, raw
 		return nil
 	}
 	defer im.lock("consultation " + ext)()
-	cs := &sessions.Consultation{PaperID: paperID, AgendaItemID: item.LocalID, Role: string(c.Role), Authoritative: c.Authoritative.Value}
+	cs := &sessions.Consultation{PaperID: paperID, AgendaItemID: item.LocalID, Role: string(c.Role), Authoritative: bool(c.Authoritative)}
 	if err := im.st.Consult(ctx, cs); ratsmappe.ErrorCode(err) == ratsmappe.ECONFLICT {
 		// Linked already (by a run that stopped before recording it).
 		all, err := im.st.FindConsultations(ctx, staff, paperID)

@@ -33,6 +33,7 @@
 package oparlimport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -327,9 +328,9 @@ func isRefused(err error) bool {
 
 // object returns the object a reference names: the embedded one, or the
 // one fetched from its URL. ok is false if the source does not have it.
-func (im *importer) object(ctx context.Context, r oparl.Ref) (json.RawMessage, bool, error) {
-	if r.Obj != nil {
-		return r.Obj, true, nil
+func object[T any](ctx context.Context, im *importer, r oparl.Ref[T]) (json.RawMessage, bool, error) {
+	if r.Raw != nil {
+		return r.Raw, true, nil
 	}
 	if r.ID == "" {
 		return nil, false, nil
@@ -388,8 +389,8 @@ func (im *importer) start(ctx context.Context, systemURL string) error {
 	if err != nil {
 		return fmt.Errorf("system %s: %w", systemURL, err)
 	}
-	var sys System
-	if err := Decode(b, &sys); err != nil {
+	var sys oparl.System
+	if err := decodeObj(b, &sys); err != nil {
 		return ratsmappe.Errorf(ratsmappe.EINVALID, "%s ist kein OParl-System-Objekt.", systemURL)
 	}
 	if sys.Body == "" {
@@ -574,7 +575,9 @@ func (im *importer) handle(ctx context.Context, raw json.RawMessage, handle func
 		return err
 	}
 	if objectProblem(err) {
-		var head Object
+		var head struct {
+			ID oparl.Str `json:"id"`
+		}
 		json.Unmarshal(raw, &head)
 		im.skip("%s: %s", head.ID, userMessage(err))
 		return nil
@@ -605,7 +608,13 @@ func userMessage(err error) string {
 	return err.Error()
 }
 
+// decodeObj reads the object raw into v. Anything but a JSON object is
+// an error (the object types read a URL, where one is embedded, as an
+// object with only its id).
 func decodeObj(raw json.RawMessage, v any) error {
+	if b := bytes.TrimSpace(raw); len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("%w: not a JSON object", errDecode)
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%w: %v", errDecode, err)
 	}
@@ -626,8 +635,8 @@ func (im *importer) save(ctx context.Context, kind, ext string, local int64, mod
 }
 
 // unchanged reports whether rec records the same version of the object.
-func unchanged(rec *sessions.OParlObject, o *Object) bool {
-	return rec != nil && !rec.Deleted && o.Modified != "" && rec.Modified == string(o.Modified)
+func unchanged(rec *sessions.OParlObject, modified oparl.Str) bool {
+	return rec != nil && !rec.Deleted && modified != "" && rec.Modified == string(modified)
 }
 
 func first(ss ...oparl.Str) string {

@@ -45,13 +45,13 @@ func oparlGoneURL(u oparlURLs, g sessions.GoneObject) (url, typ string) {
 // oparlStub is the deleted stub of g.
 func oparlStub(u oparlURLs, g sessions.GoneObject) *oparl.Deleted {
 	id, typ := oparlGoneURL(u, g)
-	o := &oparl.Deleted{ID: id, Type: oparl.Schema + typ, Created: oparl.Time(g.Created), Modified: oparl.Time(g.Gone), Deleted: true}
+	o := &oparl.Deleted{ID: oparl.Str(id), Type: oparl.Schema + oparl.Str(typ), Created: oparl.Time(g.Created), Modified: oparl.Time(g.Gone), Deleted: true}
 	switch typ {
 	case "AgendaItem":
 		order := g.Position
 		o.Order = &order
 	case "File":
-		o.AccessURL = id + "/access"
+		o.AccessURL = o.ID + "/access"
 	}
 	return o
 }

@@ -100,26 +100,26 @@ func (s *Handler) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch
 	for _, p := range pages {
 		texts = append(texts, p.Text)
 	}
-	id := u.of("file", a.ID)
+	id := oparl.Str(u.of("file", a.ID))
 	modified, err := s.oparlTouched(ctx, b, typ, a.ID, latest(a.Modified, v.Created))
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	f := &oparl.File{ID: id, Type: oparl.Schema + "File", Name: a.Title, FileName: v.FileName, MimeType: "application/pdf",
-		Date: v.Created.In(render.Berlin).Format("2006-01-02"), Size: v.Size, SHA512Checksum: sum,
-		Text:      strings.TrimSpace(strings.Join(texts, "\f")),
+	f := &oparl.File{ID: id, Type: oparl.Schema + "File", Name: oparl.Str(a.Title), FileName: oparl.Str(v.FileName), MimeType: "application/pdf",
+		Date: oparl.Str(v.Created.In(render.Berlin).Format("2006-01-02")), Size: oparl.Int(v.Size), SHA512Checksum: oparl.Str(sum),
+		Text:      oparl.Str(strings.TrimSpace(strings.Join(texts, "\f"))),
 		AccessURL: id + "/access", DownloadURL: id + "/download",
 		Created: oparl.Time(a.Created), Modified: oparl.Time(modified)}
 	switch {
 	case a.AgendaItemID != 0:
-		f.AgendaItem = []string{u.of("agendaItem", a.AgendaItemID)}
+		f.AgendaItem = oparl.Refs[oparl.AgendaItem]{ref[oparl.AgendaItem](u, "agendaItem", a.AgendaItemID)}
 		for _, p := range papers {
-			f.Paper = append(f.Paper, u.of("paper", p.ID))
+			f.Paper = append(f.Paper, ref[oparl.Paper](u, "paper", p.ID))
 		}
 	case a.PaperID != 0:
-		f.Paper = []string{u.of("paper", a.PaperID)}
+		f.Paper = oparl.Refs[oparl.Paper]{ref[oparl.Paper](u, "paper", a.PaperID)}
 	case a.MeetingID != 0:
-		f.Meeting = []string{u.of("meeting", a.MeetingID)}
+		f.Meeting = oparl.Refs[oparl.Meeting]{ref[oparl.Meeting](u, "meeting", a.MeetingID)}
 	}
 	return f, modified, nil
 }
@@ -204,7 +204,7 @@ func (s *Handler) oparlProtocolFile(ctx context.Context, u oparlURLs, b *oparlBa
 	if err != nil || f == nil {
 		return f, fm, err
 	}
-	f.ID = u.of("meeting", m.MeetingID) + "/protocol/" + id64(m.ID)
+	f.ID = oparl.Str(u.of("meeting", m.MeetingID) + "/protocol/" + id64(m.ID))
 	f.AccessURL, f.DownloadURL = f.ID+"/access", f.ID+"/download"
 	return f, fm, nil
 }

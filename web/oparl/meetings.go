@@ -22,10 +22,11 @@ import (
 // answer share (oparlBatchOf).
 func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Request, b *oparlBatch, f *sessions.Folder, omitInternal bool) (*oparl.Meeting, time.Time, error) {
 	m := f.Meeting
-	o := &oparl.Meeting{ID: u.of("meeting", m.ID), Type: oparl.Schema + "Meeting", Name: m.Name, MeetingState: m.State,
+	o := &oparl.Meeting{ID: oparl.Str(u.of("meeting", m.ID)), Type: oparl.Schema + "Meeting", Name: oparl.Str(m.Name), MeetingState: oparl.Str(m.State),
 		Cancelled: m.State == sessions.MeetingCancelled, Start: oparl.Time(m.Start), End: oparl.Time(m.End),
-		Organization: []string{u.of("organization", m.OrganizationID)}, Web: strings.TrimSuffix(oparlWeb(r), "/meetings") + "/meetings/" + id64(m.ID),
-		Created: oparl.Time(m.Created)}
+		Organization: oparl.Refs[oparl.Organization]{ref[oparl.Organization](u, "organization", m.OrganizationID)},
+		Web:          oparl.Str(strings.TrimSuffix(oparlWeb(r), "/meetings") + "/meetings/" + id64(m.ID)),
+		Created:      oparl.Time(m.Created)}
 	modified := m.Modified
 	if m.Location != "" {
 		loc, err := s.oparlLocationOf(ctx, u, b, m)
@@ -68,7 +69,7 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 		}
 		modified = latest(modified, im)
 		if !omitInternal {
-			o.AgendaItem = append(o.AgendaItem, *ai)
+			o.AgendaItem = append(o.AgendaItem, ai)
 		}
 	}
 	modified, err := s.oparlTouched(ctx, b, access.ObjMeeting, m.ID, modified)
@@ -86,12 +87,12 @@ func (s *Handler) oparlMeetingOf(ctx context.Context, u oparlURLs, r *http.Reque
 // AgendaItem.consultation and Consultation.agendaItem agree.
 func (s *Handler) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBatch, fi *sessions.FolderItem) (*oparl.AgendaItem, time.Time, error) {
 	it := fi.AgendaItem
-	o := &oparl.AgendaItem{ID: u.of("agendaItem", it.ID), Type: oparl.Schema + "AgendaItem", Meeting: u.of("meeting", it.MeetingID),
-		Number: it.Number, Order: it.Position, Name: it.Title, Public: it.Public && it.Access == access.Full,
+	o := &oparl.AgendaItem{ID: oparl.Str(u.of("agendaItem", it.ID)), Type: oparl.Schema + "AgendaItem", Meeting: ref[oparl.Meeting](u, "meeting", it.MeetingID),
+		Number: oparl.Str(it.Number), Order: oparl.Int(it.Position), Name: oparl.Str(it.Title), Public: oparl.Bool(it.Public && it.Access == access.Full),
 		Created: oparl.Time(it.Created)}
 	modified := it.Modified
 	if it.Access == access.Full {
-		o.Result, o.ResolutionText = it.Result, it.Resolution
+		o.Result, o.ResolutionText = oparl.Str(it.Result), oparl.Str(it.Resolution)
 		votes, err := s.oparlVotes(ctx, u, b, it) // the live session's extension (votes.go)
 		if err != nil {
 			return nil, time.Time{}, err
@@ -99,7 +100,7 @@ func (s *Handler) oparlAgendaItemOf(ctx context.Context, u oparlURLs, b *oparlBa
 		o.Votes = votes
 		if len(fi.Consultations) > 0 {
 			c := fi.Consultations[0]
-			o.Consultation = u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)
+			o.Consultation = oparl.Ref[oparl.Consultation]{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)}
 			modified = latest(modified, c.Created)
 		}
 		for _, d := range fi.Documents {
@@ -161,8 +162,8 @@ func (s *Handler) oparlLocationOf(ctx context.Context, u oparlURLs, b *oparlBatc
 	if err != nil {
 		return nil, err
 	}
-	return &oparl.Location{ID: u.of("location", m.ID), Type: oparl.Schema + "Location", Description: m.Location,
-		Meetings: []string{u.of("meeting", m.ID)}, Created: oparl.Time(m.Created), Modified: oparl.Time(modified)}, nil
+	return &oparl.Location{ID: oparl.Str(u.of("location", m.ID)), Type: oparl.Schema + "Location", Description: oparl.Str(m.Location),
+		Meetings: oparl.Refs[oparl.Meeting]{ref[oparl.Meeting](u, "meeting", m.ID)}, Created: oparl.Time(m.Created), Modified: oparl.Time(modified)}, nil
 }
 
 func (s *Handler) oparlMeeting(r *http.Request) (any, error) {
@@ -227,8 +228,8 @@ func (s *Handler) oparlLocation(r *http.Request) (any, error) {
 // public sees it, with its files and consultations embedded.
 func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, pf *sessions.PaperFolder, omitInternal bool) (*oparl.Paper, time.Time, error) {
 	p := pf.Paper
-	o := &oparl.Paper{ID: u.of("paper", p.ID), Type: oparl.Schema + "Paper", Body: u.of("body", p.BodyID), Name: p.Name,
-		Reference: p.Reference, Date: p.Date, PaperType: p.Type, Created: oparl.Time(p.Created)}
+	o := &oparl.Paper{ID: oparl.Str(u.of("paper", p.ID)), Type: oparl.Schema + "Paper", Body: ref[oparl.Body](u, "body", p.BodyID), Name: oparl.Str(p.Name),
+		Reference: oparl.Str(p.Reference), Date: oparl.Str(p.Date), PaperType: oparl.Str(p.Type), Created: oparl.Time(p.Created)}
 	modified := p.Modified
 	seen := map[int64]bool{}
 	add := func(a *sessions.Attachment, f *oparl.File) {
@@ -276,7 +277,7 @@ func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, 
 			return nil, time.Time{}, err
 		}
 		modified = latest(modified, mustTime(co.Modified))
-		o.Consultation = append(o.Consultation, *co)
+		o.Consultation = append(o.Consultation, co)
 	}
 	modified, err := s.oparlTouched(ctx, b, access.ObjPaper, p.ID, modified)
 	if err != nil {
@@ -287,10 +288,10 @@ func (s *Handler) oparlPaperOf(ctx context.Context, u oparlURLs, b *oparlBatch, 
 }
 
 func (s *Handler) oparlConsultationOf(ctx context.Context, u oparlURLs, b *oparlBatch, c *sessions.PaperConsultation) (*oparl.Consultation, error) {
-	o := &oparl.Consultation{ID: u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID), Type: oparl.Schema + "Consultation",
-		Paper: u.of("paper", c.PaperID), AgendaItem: u.of("agendaItem", c.AgendaItemID), Authoritative: c.Authoritative,
-		Role: c.Role, Created: oparl.Time(c.Created),
-		Meeting: u.of("meeting", c.Meeting.ID), Organization: []string{u.of("organization", c.Meeting.OrganizationID)}}
+	o := &oparl.Consultation{ID: oparl.Str(u.of("paper", c.PaperID) + "/consultation/" + id64(c.ID)), Type: oparl.Schema + "Consultation",
+		Paper: ref[oparl.Paper](u, "paper", c.PaperID), AgendaItem: ref[oparl.AgendaItem](u, "agendaItem", c.AgendaItemID), Authoritative: oparl.Bool(c.Authoritative),
+		Role: oparl.Str(c.Role), Created: oparl.Time(c.Created),
+		Meeting: ref[oparl.Meeting](u, "meeting", c.Meeting.ID), Organization: oparl.Refs[oparl.Organization]{ref[oparl.Organization](u, "organization", c.Meeting.OrganizationID)}}
 	modified, err := s.oparlTouched(ctx, b, access.ObjConsultation, c.ID, c.Created)
 	if err != nil {
 		return nil, err

@@ -28,6 +28,11 @@ type oparlURLs string
 
 func (u oparlURLs) of(kind string, id int64) string { return string(u) + "/" + kind + "/" + id64(id) }
 
+// ref is the reference to object id of kind by its URL.
+func ref[T any](u oparlURLs, kind string, id int64) oparl.Ref[T] {
+	return oparl.Ref[T]{ID: u.of(kind, id)}
+}
+
 // ---- system and body ----
 
 func (s *Handler) oparlSystem(r *http.Request) (any, error) {
@@ -36,13 +41,13 @@ func (s *Handler) oparlSystem(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys := oparl.System{ID: string(u) + "/system", Type: oparl.Schema + "System", OParlVersion: oparl.Schema,
-		Body: string(u) + "/body", Name: "Ratsmappe", Product: "https://github.com/ratsmappe/ratsmappe",
-		License: s.cfg.License}
+	sys := oparl.System{ID: oparl.Str(u) + "/system", Type: oparl.Schema + "System", OParlVersion: oparl.Schema,
+		Body: oparl.Str(u) + "/body", Name: "Ratsmappe", Product: "https://github.com/ratsmappe/ratsmappe",
+		License: oparl.Str(s.cfg.License)}
 	var created, modified time.Time
 	for i, b := range bodies {
 		if i == 0 {
-			sys.Name, sys.Website, created = b.Name, b.Website, b.Created
+			sys.Name, sys.Website, created = oparl.Str(b.Name), oparl.Str(b.Website), b.Created
 		}
 		modified = latest(modified, b.Modified)
 	}
@@ -52,7 +57,7 @@ func (s *Handler) oparlSystem(r *http.Request) (any, error) {
 	}
 	sys.Created, sys.Modified = oparl.Time(created), oparl.Time(modified)
 	if len(bodies) > 0 {
-		sys.Web = oparlWeb(r)
+		sys.Web = oparl.Str(oparlWeb(r))
 	}
 	return sys, nil
 }
@@ -68,10 +73,10 @@ func (s *Handler) oparlBodyObj(ctx context.Context, u oparlURLs, b *sessions.Bod
 	if err != nil {
 		return nil, err
 	}
-	base := u.of("body", b.ID)
-	o := &oparl.Body{ID: base, Type: oparl.Schema + "Body", System: string(u) + "/system", Name: b.Name, ShortName: b.ShortName,
-		Website: b.Website, AGS: s.cfg.AGS, License: s.cfg.License, Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
-		Paper: base + "/paper", LegislativeTerm: []oparl.LegislativeTerm{}, LegislativeTermList: base + "/legislativeTerm",
+	base := oparl.Str(u.of("body", b.ID))
+	o := &oparl.Body{ID: base, Type: oparl.Schema + "Body", System: oparl.Ref[oparl.System]{ID: string(u) + "/system"}, Name: oparl.Str(b.Name), ShortName: oparl.Str(b.ShortName),
+		Website: oparl.Str(b.Website), AGS: oparl.Str(s.cfg.AGS), License: oparl.Str(s.cfg.License), Organization: base + "/organization", Person: base + "/person", Meeting: base + "/meeting",
+		Paper: base + "/paper", LegislativeTerm: oparl.Objects[oparl.LegislativeTerm]{}, LegislativeTermList: base + "/legislativeTerm",
 		Membership: base + "/membership", LocationList: base + "/location",
 		AgendaItem: base + "/agendaItem", Consultation: base + "/consultation", File: base + "/file",
 		Created: oparl.Time(b.Created)}
@@ -97,15 +102,15 @@ func (s *Handler) oparlBodies(r *http.Request, q *oparlQuery) ([]oparlItem, erro
 			return nil, err
 		}
 		if q.omitInternal {
-			o.LegislativeTerm = []oparl.LegislativeTerm{} // required: stays, empty
+			o.LegislativeTerm = oparl.Objects[oparl.LegislativeTerm]{} // required: stays, empty
 		}
 		out = append(out, oparlItem{id: b.ID, created: b.Created, modified: mustTime(o.Modified), obj: o})
 	}
 	return out, nil
 }
 
-func mustTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339, s)
+func mustTime(s oparl.Str) time.Time {
+	t, _ := time.Parse(time.RFC3339, string(s))
 	return t
 }
 
@@ -135,9 +140,9 @@ func (s *Handler) bodyParam(r *http.Request) (int64, error) {
 
 // ---- legislative terms ----
 
-func oparlTerm(u oparlURLs, t *sessions.LegislativeTerm) oparl.LegislativeTerm {
-	return oparl.LegislativeTerm{ID: u.of("legislativeTerm", t.ID), Type: oparl.Schema + "LegislativeTerm", Body: u.of("body", t.BodyID),
-		Name: t.Name, StartDate: t.StartDate, EndDate: t.EndDate, Created: oparl.Time(t.Created), Modified: oparl.Time(t.Modified)}
+func oparlTerm(u oparlURLs, t *sessions.LegislativeTerm) *oparl.LegislativeTerm {
+	return &oparl.LegislativeTerm{ID: oparl.Str(u.of("legislativeTerm", t.ID)), Type: oparl.Schema + "LegislativeTerm", Body: ref[oparl.Body](u, "body", t.BodyID),
+		Name: oparl.Str(t.Name), StartDate: oparl.Str(t.StartDate), EndDate: oparl.Str(t.EndDate), Created: oparl.Time(t.Created), Modified: oparl.Time(t.Modified)}
 }
 
 func (s *Handler) oparlLegislativeTerms(r *http.Request, q *oparlQuery) ([]oparlItem, error) {
@@ -176,7 +181,7 @@ func (s *Handler) oparlLegislativeTerm(r *http.Request) (any, error) {
 
 // ---- organizations, persons, memberships ----
 
-var oparlClassification = map[string][2]string{ // classification → organizationType, classification text
+var oparlClassification = map[string][2]oparl.Str{ // classification → organizationType, classification text
 	sessions.ClassCouncil:         {"Gremium", "Parlament"},
 	sessions.ClassCommittee:       {"Gremium", "Ausschuss"},
 	sessions.ClassDistrictCouncil: {"Gremium", "Bezirksvertretung"},
@@ -186,12 +191,12 @@ var oparlClassification = map[string][2]string{ // classification → organizati
 
 func oparlOrg(u oparlURLs, o *sessions.Organization, ms []*sessions.Membership) *oparl.Organization {
 	c := oparlClassification[o.Classification]
-	obj := &oparl.Organization{ID: u.of("organization", o.ID), Type: oparl.Schema + "Organization", Body: u.of("body", o.BodyID),
-		Name: o.Name, ShortName: o.ShortName, Meeting: u.of("organization", o.ID) + "/meeting", OrganizationType: c[0], Classification: c[1],
-		StartDate: o.StartDate, EndDate: o.EndDate, Created: oparl.Time(o.Created), Modified: oparl.Time(o.Modified)}
+	obj := &oparl.Organization{ID: oparl.Str(u.of("organization", o.ID)), Type: oparl.Schema + "Organization", Body: ref[oparl.Body](u, "body", o.BodyID),
+		Name: oparl.Str(o.Name), ShortName: oparl.Str(o.ShortName), Meeting: oparl.Str(u.of("organization", o.ID)) + "/meeting", OrganizationType: c[0], Classification: c[1],
+		StartDate: oparl.Str(o.StartDate), EndDate: oparl.Str(o.EndDate), Created: oparl.Time(o.Created), Modified: oparl.Time(o.Modified)}
 	for _, m := range ms {
 		if m.OrganizationID == o.ID {
-			obj.Membership = append(obj.Membership, u.of("membership", m.ID))
+			obj.Membership = append(obj.Membership, ref[oparl.Membership](u, "membership", m.ID))
 		}
 	}
 	return obj
@@ -234,12 +239,12 @@ func (s *Handler) oparlOrganization(r *http.Request) (any, error) {
 	return oparlOrg(oparlURLs(oparlBase(r)), o, ms), nil
 }
 
-func oparlMember(u oparlURLs, m *sessions.Membership) oparl.Membership {
-	o := oparl.Membership{ID: u.of("membership", m.ID), Type: oparl.Schema + "Membership", Person: u.of("person", m.PersonID),
-		Organization: u.of("organization", m.OrganizationID), Role: m.Role, VotingRight: m.VotingRight,
-		StartDate: m.StartDate, EndDate: m.EndDate, Created: oparl.Time(m.Created), Modified: oparl.Time(m.Modified)}
+func oparlMember(u oparlURLs, m *sessions.Membership) *oparl.Membership {
+	o := &oparl.Membership{ID: oparl.Str(u.of("membership", m.ID)), Type: oparl.Schema + "Membership", Person: ref[oparl.Person](u, "person", m.PersonID),
+		Organization: ref[oparl.Organization](u, "organization", m.OrganizationID), Role: oparl.Str(m.Role), VotingRight: oparl.Bool(m.VotingRight),
+		StartDate: oparl.Str(m.StartDate), EndDate: oparl.Str(m.EndDate), Created: oparl.Time(m.Created), Modified: oparl.Time(m.Modified)}
 	if m.OnBehalfOf != 0 {
-		o.OnBehalfOf = u.of("organization", m.OnBehalfOf)
+		o.OnBehalfOf = ref[oparl.Organization](u, "organization", m.OnBehalfOf)
 	}
 	return o
 }
@@ -248,10 +253,10 @@ func oparlMember(u oparlURLs, m *sessions.Membership) oparl.Membership {
 // modified is the latest of its own and theirs (OParl 1.1: embedding
 // objects change with what they embed).
 func oparlPersonOf(u oparlURLs, p *sessions.Person, ms []*sessions.Membership, omitInternal bool) (*oparl.Person, time.Time) {
-	o := &oparl.Person{ID: u.of("person", p.ID), Type: oparl.Schema + "Person", Body: u.of("body", p.BodyID), Name: p.Name(),
-		FamilyName: p.FamilyName, GivenName: p.GivenName, FormOfAddress: p.FormOfAddress, Created: oparl.Time(p.Created)}
+	o := &oparl.Person{ID: oparl.Str(u.of("person", p.ID)), Type: oparl.Schema + "Person", Body: ref[oparl.Body](u, "body", p.BodyID), Name: oparl.Str(p.Name()),
+		FamilyName: oparl.Str(p.FamilyName), GivenName: oparl.Str(p.GivenName), FormOfAddress: oparl.Str(p.FormOfAddress), Created: oparl.Time(p.Created)}
 	if p.Title != "" {
-		o.Title = []string{p.Title}
+		o.Title = oparl.Strs{p.Title}
 	}
 	modified := p.Modified
 	for _, m := range ms {

@@ -32,7 +32,7 @@ func (s *Handler) oparlVotes(ctx context.Context, u oparlURLs, b *oparlBatch, it
 			continue // open: no result yet
 		}
 		o := &oparl.Vote{Kind: v.Kind, Rule: v.Rule, Yes: r.Yes, No: r.No, Abstain: r.Abstain, Adopted: r.Adopted,
-			Version: r.Version, Closed: oparl.Time(v.ClosedAt)}
+			Version: r.Version, Closed: string(oparl.Time(v.ClosedAt))}
 		for _, n := range r.Named {
 			nv := oparl.NamedVote{Person: u.of("person", n.Person), Choice: n.Choice}
 			if n.Seat != n.Person {

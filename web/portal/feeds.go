@@ -7,9 +7,11 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/internal/ical"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -253,28 +255,121 @@ func (s *Handler) DocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	enc.Encode(feed)
 }
 
-// Sitemap lists the public pages for search engines.
+// The sitemap for search engines (sitemaps.org): /sitemap.xml is an
+// index of sitemap files, one of the portal's lists and organizations and
+// one per range of sessions.SitemapChunk ids of meetings and of papers,
+// so that no file nears the protocol's 50,000 URLs and one file costs one
+// range, however many years the archive holds. Only ranges with a public
+// object are listed.
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+type sitemapURLSet struct {
+	XMLName xml.Name     `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+// sitemapKinds are the sitemap files per object type: the name in the
+// URL, the object type, the portal's path of one object.
+var sitemapKinds = []struct{ name, typ, path string }{
+	{"meetings", access.ObjMeeting, "/meetings/"},
+	{"papers", access.ObjPaper, "/papers/"},
+}
+
+// Sitemap is the sitemap index.
 func (s *Handler) Sitemap(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, access.Viewer{}, sessions.MeetingFilter{})
-	if err != nil {
-		render.Error(w, r, err)
-		return
+	type sitemap struct {
+		Loc string `xml:"loc"`
 	}
-	type url struct {
-		Loc     string `xml:"loc"`
-		LastMod string `xml:"lastmod,omitempty"`
-	}
-	type urlset struct {
-		XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
-		URLs    []url    `xml:"url"`
+	type index struct {
+		XMLName  xml.Name  `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 sitemapindex"`
+		Sitemaps []sitemap `xml:"sitemap"`
 	}
 	base := request.BaseURL(r)
-	set := urlset{URLs: []url{{Loc: base + "/meetings"}}}
-	for _, m := range ms {
-		set.URLs = append(set.URLs, url{Loc: fmt.Sprintf("%s/meetings/%d", base, m.ID), LastMod: m.Modified.UTC().Format("2006-01-02")})
+	idx := index{Sitemaps: []sitemap{{Loc: base + "/sitemaps/pages.xml"}}}
+	for _, k := range sitemapKinds {
+		chunks, err := s.cfg.Sessions.FindSitemapChunks(r.Context(), k.typ)
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		for _, c := range chunks {
+			idx.Sitemaps = append(idx.Sitemaps, sitemap{Loc: fmt.Sprintf("%s/sitemaps/%s-%d.xml", base, k.name, c)})
+		}
 	}
+	writeXML(w, idx)
+}
+
+// SitemapFile is one file of the sitemap index: pages.xml (the lists and
+// the organizations), or meetings-N.xml or papers-N.xml (the public
+// objects of chunk N). A file the index would not list is missing.
+func (s *Handler) SitemapFile(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	base := request.BaseURL(r)
+	name := strings.TrimSuffix(chi.URLParam(r, "file"), ".xml")
+	if name == "pages" {
+		orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		set := sitemapURLSet{URLs: []sitemapURL{{Loc: base + "/"}, {Loc: base + "/meetings"}, {Loc: base + "/organizations"}}}
+		for _, o := range orgs {
+			set.URLs = append(set.URLs, sitemapURL{Loc: fmt.Sprintf("%s/organizations/%d", base, o.ID), LastMod: sitemapDate(o.Modified)})
+		}
+		writeXML(w, set)
+		return
+	}
+	for _, k := range sitemapKinds {
+		n, ok := strings.CutPrefix(name, k.name+"-")
+		if !ok {
+			continue
+		}
+		c, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || c < 0 || strconv.FormatInt(c, 10) != n {
+			break
+		}
+		es, err := s.cfg.Sessions.FindSitemapChunk(ctx, k.typ, c)
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		if len(es) == 0 {
+			break
+		}
+		set := sitemapURLSet{URLs: make([]sitemapURL, 0, len(es))}
+		for _, e := range es {
+			set.URLs = append(set.URLs, sitemapURL{Loc: base + k.path + strconv.FormatInt(e.ID, 10), LastMod: sitemapDate(e.Modified)})
+		}
+		writeXML(w, set)
+		return
+	}
+	render.Error(w, r, render.NotFound)
+}
+
+// sitemapDate is a sitemap's lastmod (W3C Datetime, the date), or
+// nothing for an unknown time.
+func sitemapDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func writeXML(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Write([]byte(xml.Header))
-	xml.NewEncoder(w).Encode(set)
+	xml.NewEncoder(w).Encode(v)
+}
+
+// Robots is /robots.txt: search engines may read the public pages and
+// are told where the sitemap is; the office, the reader, sign-in, the
+// alert links and search result pages (endless and expensive) are not
+// for them.
+func (s *Handler) Robots(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "User-agent: *\nDisallow: /office\nDisallow: /reader\nDisallow: /login\nDisallow: /alerts/\nDisallow: /search\nDisallow: /api/\n\nSitemap: %s/sitemap.xml\n", request.BaseURL(r))
 }

@@ -571,6 +571,16 @@ func Generate(ctx context.Context, db *sql.DB, opt Options) (*Result, error) {
 			opt.Progress(i+len(ms), len(p.meetings))
 		}
 	}
+	// PostgreSQL plans with the statistics of the tables' last ANALYZE;
+	// after a bulk load they describe the empty demo until autovacuum
+	// gets to them, and the first pages served meanwhile are planned for
+	// a few rows. SQLite keeps no statistics unless asked, and its plans
+	// are made without them: nothing to refresh there.
+	if w.dialect == sqldb.Postgres {
+		if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+			return nil, fmt.Errorf("scale: analyze: %w", err)
+		}
+	}
 	w.res.Elapsed = time.Since(started)
 	return w.res, nil
 }
