@@ -293,14 +293,16 @@ func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts,
 // accounts whose answers about f.g's objects can differ from the
 // public's: the members of its organizations (at any time), the persons
 // excluded from any of its items and the deputies seated in its
-// meetings' running sessions — each with all their memberships.
+// meetings' running sessions — each with all their memberships. One IN
+// over a union, not two INs joined by OR, which PostgreSQL plans as a
+// scan of the whole table (see idInAny).
 func (s *Store) loadSearchMembers(ctx context.Context, f *searchFacts) error {
 	orgs, excluded := f.g.candidateKeys()
 	if len(orgs) == 0 && len(excluded) == 0 {
 		return nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT person_id, organization_id, start_date, end_date FROM memberships
-		WHERE person_id IN (SELECT person_id FROM memberships WHERE organization_id`+inIDs+`) OR person_id`+inIDs+`
+		WHERE person_id IN (SELECT person_id FROM memberships WHERE organization_id`+inIDs+` UNION ALL SELECT value FROM json_each(?))
 		ORDER BY person_id, id`, idList(orgs), idList(excluded))
 	if err != nil {
 		return fmt.Errorf("search access: memberships: %w", err)
