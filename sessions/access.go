@@ -200,7 +200,13 @@ func (g *graph) sub(meetingIDs, itemIDs, paperIDs []int64) *graph {
 
 // loadGraphFor reads the facts behind attachments and minutes.
 func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minutes) (*graph, error) {
-	var meetings, items, papers []int64
+	meetings, items, papers := linkTargets(as, ms)
+	return s.loadGraph(ctx, meetings, items, papers)
+}
+
+// linkTargets returns what attachments and minutes hang on: the meetings,
+// agenda items and papers whose facts decide them.
+func linkTargets(as []*Attachment, ms []*Minutes) (meetings, items, papers []int64) {
 	for _, a := range as {
 		switch {
 		case a.AgendaItemID != 0:
@@ -214,7 +220,7 @@ func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minute
 	for _, m := range ms {
 		meetings = append(meetings, m.MeetingID)
 	}
-	return s.loadGraph(ctx, meetings, items, papers)
+	return meetings, items, papers
 }
 
 func (g *graph) meetingFacts(id int64) (access.MeetingFacts, bool) {

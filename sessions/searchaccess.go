@@ -191,7 +191,15 @@ type searchFacts struct {
 	papers      map[int64]paperMeta
 }
 
-type paperMeta struct{ reference, date string }
+type paperMeta struct {
+	id              int64
+	reference, date string
+}
+
+type orgName struct {
+	id   int64
+	name string
+}
 
 // loadSearchFacts reads the facts behind the documents ids in a fixed
 // number of queries.
@@ -207,22 +215,13 @@ func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts,
 	if err != nil {
 		return nil, err
 	}
-	var meetings, items, papers []int64
 	for _, a := range as {
 		f.attachments[a.DocumentID] = append(f.attachments[a.DocumentID], a)
-		switch {
-		case a.AgendaItemID != 0:
-			items = append(items, a.AgendaItemID)
-		case a.PaperID != 0:
-			papers = append(papers, a.PaperID)
-		default:
-			meetings = append(meetings, a.MeetingID)
-		}
 	}
 	for _, m := range ms {
 		f.minutes[m.DocumentID] = append(f.minutes[m.DocumentID], m)
-		meetings = append(meetings, m.MeetingID)
 	}
+	meetings, items, papers := linkTargets(as, ms)
 	// The papers consulted on the items, for the reference a hit shows.
 	if len(items) > 0 {
 		pairs, err := queryAll(ctx, s.db, scanPair, `SELECT agenda_item_id, paper_id FROM consultations WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(items))
@@ -245,22 +244,15 @@ func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts,
 		orgs = append(orgs, m.OrganizationID)
 	}
 	if len(orgs) > 0 {
-		rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM organizations WHERE id`+inIDs, idList(orgs))
+		names, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (orgName, error) {
+			var o orgName
+			return o, sc.Scan(&o.id, &o.name)
+		}, `SELECT id, name FROM organizations WHERE id`+inIDs, idList(orgs))
 		if err != nil {
 			return nil, fmt.Errorf("search access: organizations: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("search access: organizations: %w", err)
-			}
-			f.orgNames[id] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("search access: organizations: %w", err)
+		for _, o := range names {
+			f.orgNames[o.id] = o.name
 		}
 	}
 	if len(f.g.papers) > 0 {
@@ -268,22 +260,15 @@ func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts,
 		for id := range f.g.papers {
 			ids = append(ids, id)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, reference, date FROM papers WHERE id`+inIDs, idList(ids))
+		metas, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (paperMeta, error) {
+			var p paperMeta
+			return p, sc.Scan(&p.id, &p.reference, &p.date)
+		}, `SELECT id, reference, date FROM papers WHERE id`+inIDs, idList(ids))
 		if err != nil {
 			return nil, fmt.Errorf("search access: papers: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			var p paperMeta
-			if err := rows.Scan(&id, &p.reference, &p.date); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("search access: papers: %w", err)
-			}
-			f.papers[id] = p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("search access: papers: %w", err)
+		for _, p := range metas {
+			f.papers[p.id] = p
 		}
 	}
 	return f, nil
@@ -383,20 +368,9 @@ func (f *searchFacts) candidates(g *graph) []access.Viewer {
 // if it had been read alone.
 func (f *searchFacts) decide(docID int64) (*docAccess, error) {
 	as, ms := f.attachments[docID], f.minutes[docID]
-	var meetings, items, papers []int64
-	for _, a := range as {
-		switch {
-		case a.AgendaItemID != 0:
-			items = append(items, a.AgendaItemID)
-			papers = append(papers, f.itemPapers[a.AgendaItemID]...)
-		case a.PaperID != 0:
-			papers = append(papers, a.PaperID)
-		default:
-			meetings = append(meetings, a.MeetingID)
-		}
-	}
-	for _, m := range ms {
-		meetings = append(meetings, m.MeetingID)
+	meetings, items, papers := linkTargets(as, ms)
+	for _, it := range items {
+		papers = append(papers, f.itemPapers[it]...)
 	}
 	g := f.g.sub(meetings, items, papers)
 	candidates := f.candidates(g)
