@@ -167,9 +167,46 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 	return g, nil
 }
 
+// sub returns the part of g that loadGraph(meetingIDs, itemIDs,
+// paperIDs) reads, for g read for a superset of them: the papers, the
+// items given and those consulting the papers, and the meetings given and
+// those of the items, with their exclusions. A decision that ranges over
+// the whole graph (its publication times, its members) then sees exactly
+// what it would have seen had the objects been read alone.
+func (g *graph) sub(meetingIDs, itemIDs, paperIDs []int64) *graph {
+	out := &graph{meetings: map[int64]*Meeting{}, excluded: map[int64][]int64{}, items: map[int64]*AgendaItem{}, papers: map[int64]*paperRow{}}
+	for _, id := range paperIDs {
+		if p := g.papers[id]; p != nil {
+			out.papers[id] = p
+			itemIDs = append(itemIDs, p.items...)
+		}
+	}
+	for _, id := range itemIDs {
+		if it := g.items[id]; it != nil {
+			out.items[id] = it
+			meetingIDs = append(meetingIDs, it.MeetingID)
+		}
+	}
+	for _, id := range meetingIDs {
+		if m := g.meetings[id]; m != nil {
+			out.meetings[id] = m
+		}
+		if ps, ok := g.excluded[id]; ok {
+			out.excluded[id] = ps
+		}
+	}
+	return out
+}
+
 // loadGraphFor reads the facts behind attachments and minutes.
 func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minutes) (*graph, error) {
-	var meetings, items, papers []int64
+	meetings, items, papers := linkTargets(as, ms)
+	return s.loadGraph(ctx, meetings, items, papers)
+}
+
+// linkTargets returns what attachments and minutes hang on: the meetings,
+// agenda items and papers whose facts decide them.
+func linkTargets(as []*Attachment, ms []*Minutes) (meetings, items, papers []int64) {
 	for _, a := range as {
 		switch {
 		case a.AgendaItemID != 0:
@@ -183,7 +220,7 @@ func (s *Store) loadGraphFor(ctx context.Context, as []*Attachment, ms []*Minute
 	for _, m := range ms {
 		meetings = append(meetings, m.MeetingID)
 	}
-	return s.loadGraph(ctx, meetings, items, papers)
+	return meetings, items, papers
 }
 
 func (g *graph) meetingFacts(id int64) (access.MeetingFacts, bool) {

@@ -1,9 +1,8 @@
 package sessions
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,60 +32,124 @@ import (
 //
 // The policy is monotone in time — passing publication times only ever
 // adds viewers — so an Access computed now stays exact until the next
-// publication time among the document's meetings and papers; SearchRecords
+// publication time among the document's meetings and papers; SearchDocuments
 // reports that time, and the indexer computes the records again then.
 
-// SearchRecords returns the search records of document docID — one per
-// page of its current version, with the Access the policy gives it now —
-// and the time after which that Access may no longer be exact (zero if
-// never; see above). It returns no records, and no error, for a document
-// that does not exist or has no active version: the index must forget it.
-func (s *Store) SearchRecords(ctx context.Context, docID int64) ([]search.Record, time.Time, error) {
-	var title, kind string
-	var current sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT d.title, d.kind,
-		(SELECT MAX(number) FROM versions v WHERE v.document_id = d.id AND v.state = 'active')
-		FROM documents d WHERE d.id = ?`, docID).Scan(&title, &kind, &current)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !current.Valid) {
-		return nil, time.Time{}, nil
+// SearchDocument is what the search index holds of one document: the
+// records of the pages of its current version, each with the Access the
+// policy gives it now, and the time after which that Access may no
+// longer be exact (zero if never; see above).
+type SearchDocument struct {
+	ID int64
+	// Records are none for a document that does not exist or has no
+	// active version: the index must forget it.
+	Records []search.Record
+	Next    time.Time
+}
+
+// SearchDocuments returns the SearchDocument of each of the documents
+// ids, in that order. It reads a fixed number of queries, however many
+// ids there are — the search indexer hands it a batch at a time (a
+// rebuild reads a whole index in batches of hundreds), and a query per
+// document is a round trip per document to a database server — and it
+// answers for each document exactly what it answers for that document
+// alone: the facts of the batch are read together and decided per
+// document.
+func (s *Store) SearchDocuments(ctx context.Context, ids []int64) ([]SearchDocument, error) {
+	out := make([]SearchDocument, len(ids))
+	for i, id := range ids {
+		out[i].ID = id
 	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// The pages of each document's newest active version, with the
+	// version they are of: the text and its version come from one
+	// statement, so a version activated meanwhile cannot mix with them.
+	type page struct {
+		version, number int
+		text            string
+		title, kind     string
+	}
+	pages := map[int64][]page{}
+	rows, err := s.db.QueryContext(ctx, `SELECT p.document_id, p.version, p.number, p.text, d.title, d.kind
+		FROM (SELECT document_id, MAX(number) AS number FROM versions
+			WHERE state = 'active' AND document_id`+inIDs+` GROUP BY document_id) AS c
+		JOIN pages p ON p.document_id = c.document_id AND p.version = c.number
+		JOIN documents d ON d.id = c.document_id
+		ORDER BY p.document_id, p.number`, idList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("search records: pages: %w", err)
+	}
+	for rows.Next() {
+		var doc int64
+		var p page
+		if err := rows.Scan(&doc, &p.version, &p.number, &p.text, &p.title, &p.kind); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("search records: pages: %w", err)
+		}
+		pages[doc] = append(pages[doc], p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search records: pages: %w", err)
+	}
+	if len(pages) == 0 {
+		return out, nil
+	}
+	var withPages []int64
+	for _, id := range ids {
+		if pages[id] != nil {
+			withPages = append(withPages, id)
+		}
+	}
+	f, err := s.loadSearchFacts(ctx, withPages)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if pages[id] == nil {
+			continue
+		}
+		ac, err := f.decide(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pages[id] {
+			title := p.title
+			if ac.meta.title != "" {
+				title = ac.meta.title
+			}
+			out[i].Records = append(out[i].Records, search.Record{Document: id, Version: p.version, Page: p.number, Text: p.text,
+				Title: title, Kind: p.kind, Reference: ac.meta.reference, Committee: ac.meta.committee, Meeting: ac.meta.meeting,
+				Date: ac.meta.date, Access: ac.access})
+		}
+		out[i].Next = ac.next
+	}
+	return out, nil
+}
+
+// SearchRecords returns the search records of document docID and the
+// time after which their Access may no longer be exact: SearchDocuments
+// for one document.
+func (s *Store) SearchRecords(ctx context.Context, docID int64) ([]search.Record, time.Time, error) {
+	docs, err := s.SearchDocuments(ctx, []int64{docID})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("search records of %d: %w", docID, err)
 	}
-	ac, err := s.searchAccess(ctx, docID)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT number, text FROM pages WHERE document_id = ? AND version = ? ORDER BY number`, docID, current.Int64)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("search records of %d: pages: %w", docID, err)
-	}
-	defer rows.Close()
-	var recs []search.Record
-	for rows.Next() {
-		r := search.Record{Document: docID, Version: int(current.Int64), Title: title, Kind: kind,
-			Reference: ac.meta.reference, Committee: ac.meta.committee, Meeting: ac.meta.meeting, Date: ac.meta.date,
-			Access: ac.access}
-		if ac.meta.title != "" {
-			r.Title = ac.meta.title
-		}
-		if err := rows.Scan(&r.Page, &r.Text); err != nil {
-			return nil, time.Time{}, fmt.Errorf("search records of %d: pages: %w", docID, err)
-		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, time.Time{}, fmt.Errorf("search records of %d: pages: %w", docID, err)
-	}
-	return recs, ac.next, nil
+	return docs[0].Records, docs[0].Next, nil
 }
 
 // SearchAccess returns the Access the records of document docID get now,
 // and the time after which it may change (zero if never). It is what
-// SearchRecords puts into every record; tests compare it with
+// SearchDocuments puts into every record; tests compare it with
 // DocumentAccess.
 func (s *Store) SearchAccess(ctx context.Context, docID int64) (search.Access, time.Time, error) {
-	ac, err := s.searchAccess(ctx, docID)
+	f, err := s.loadSearchFacts(ctx, []int64{docID})
+	if err != nil {
+		return search.Access{}, time.Time{}, err
+	}
+	ac, err := f.decide(docID)
 	if err != nil {
 		return search.Access{}, time.Time{}, err
 	}
@@ -111,58 +174,206 @@ type link struct {
 	m *Minutes
 }
 
-func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, error) {
-	as, err := s.attachments(ctx, "document_id = ?", docID)
+// searchFacts are the facts behind the search records of a set of
+// documents, read together: their links, the policy graph of all their
+// meetings, items and papers, the memberships of everyone whose answer
+// may differ from the public's, and what a hit shows of organizations
+// and papers. decide answers for one document from them.
+type searchFacts struct {
+	now         time.Time
+	g           *graph
+	attachments map[int64][]*Attachment // by document, in the order of Store.attachments
+	minutes     map[int64][]*Minutes    // by document
+	itemPapers  map[int64][]int64       // agenda item → papers consulted on it
+	members     map[int64]*access.Viewer
+	orgMembers  map[int64][]int64 // organization → persons who are (or were) members
+	orgNames    map[int64]string
+	papers      map[int64]paperMeta
+}
+
+type paperMeta struct {
+	id              int64
+	reference, date string
+}
+
+type orgName struct {
+	id   int64
+	name string
+}
+
+// loadSearchFacts reads the facts behind the documents ids in a fixed
+// number of queries.
+func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts, error) {
+	f := &searchFacts{now: s.now(), attachments: map[int64][]*Attachment{}, minutes: map[int64][]*Minutes{},
+		itemPapers: map[int64][]int64{}, members: map[int64]*access.Viewer{}, orgMembers: map[int64][]int64{},
+		orgNames: map[int64]string{}, papers: map[int64]paperMeta{}}
+	as, err := s.attachments(ctx, "document_id"+inIDs, idList(ids))
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.minutesWhere(ctx, "document_id = ?", docID)
+	ms, err := s.minutesWhere(ctx, "document_id"+inIDs, idList(ids))
 	if err != nil {
 		return nil, err
 	}
-	var meetings, items, papers []int64
 	for _, a := range as {
-		switch {
-		case a.AgendaItemID != 0:
-			items = append(items, a.AgendaItemID)
-		case a.PaperID != 0:
-			papers = append(papers, a.PaperID)
-		default:
-			meetings = append(meetings, a.MeetingID)
-		}
+		f.attachments[a.DocumentID] = append(f.attachments[a.DocumentID], a)
 	}
 	for _, m := range ms {
-		meetings = append(meetings, m.MeetingID)
+		f.minutes[m.DocumentID] = append(f.minutes[m.DocumentID], m)
 	}
+	meetings, items, papers := linkTargets(as, ms)
 	// The papers consulted on the items, for the reference a hit shows.
-	itemPapers := map[int64][]int64{}
 	if len(items) > 0 {
-		rows, err := s.db.QueryContext(ctx, `SELECT agenda_item_id, paper_id FROM consultations WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(items))
+		pairs, err := queryAll(ctx, s.db, scanPair, `SELECT agenda_item_id, paper_id FROM consultations WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(items))
 		if err != nil {
 			return nil, fmt.Errorf("search access: consultations: %w", err)
 		}
-		for rows.Next() {
-			var it, p int64
-			if err := rows.Scan(&it, &p); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("search access: consultations: %w", err)
-			}
-			itemPapers[it] = append(itemPapers[it], p)
-			papers = append(papers, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("search access: consultations: %w", err)
+		for _, p := range pairs {
+			f.itemPapers[p[0]] = append(f.itemPapers[p[0]], p[1])
+			papers = append(papers, p[1])
 		}
 	}
-	g, err := s.loadGraph(ctx, meetings, items, papers)
-	if err != nil {
+	if f.g, err = s.loadGraph(ctx, meetings, items, papers); err != nil {
 		return nil, err
 	}
-	candidates, err := s.searchCandidates(ctx, g)
-	if err != nil {
+	if err := s.loadSearchMembers(ctx, f); err != nil {
 		return nil, err
 	}
+	var orgs []int64
+	for _, m := range f.g.meetings {
+		orgs = append(orgs, m.OrganizationID)
+	}
+	if len(orgs) > 0 {
+		names, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (orgName, error) {
+			var o orgName
+			return o, sc.Scan(&o.id, &o.name)
+		}, `SELECT id, name FROM organizations WHERE id`+inIDs, idList(orgs))
+		if err != nil {
+			return nil, fmt.Errorf("search access: organizations: %w", err)
+		}
+		for _, o := range names {
+			f.orgNames[o.id] = o.name
+		}
+	}
+	if len(f.g.papers) > 0 {
+		var ids []int64
+		for id := range f.g.papers {
+			ids = append(ids, id)
+		}
+		metas, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (paperMeta, error) {
+			var p paperMeta
+			return p, sc.Scan(&p.id, &p.reference, &p.date)
+		}, `SELECT id, reference, date FROM papers WHERE id`+inIDs, idList(ids))
+		if err != nil {
+			return nil, fmt.Errorf("search access: papers: %w", err)
+		}
+		for _, p := range metas {
+			f.papers[p.id] = p
+		}
+	}
+	return f, nil
+}
+
+// loadSearchMembers reads, as the policy would see them, the member
+// accounts whose answers about f.g's objects can differ from the
+// public's: the members of its organizations (at any time), the persons
+// excluded from any of its items and the deputies seated in its
+// meetings' running sessions — each with all their memberships. One IN
+// over a union, not two INs joined by OR, which PostgreSQL plans as a
+// scan of the whole table (see idInAny).
+func (s *Store) loadSearchMembers(ctx context.Context, f *searchFacts) error {
+	orgs, excluded := f.g.candidateKeys()
+	if len(orgs) == 0 && len(excluded) == 0 {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT person_id, organization_id, start_date, end_date FROM memberships
+		WHERE person_id IN (SELECT person_id FROM memberships WHERE organization_id`+inIDs+` UNION ALL SELECT value FROM json_each(?))
+		ORDER BY person_id, id`, idList(orgs), idList(excluded))
+	if err != nil {
+		return fmt.Errorf("search access: memberships: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var person, org int64
+		var start, end string
+		if err := rows.Scan(&person, &org, &start, &end); err != nil {
+			return fmt.Errorf("search access: memberships: %w", err)
+		}
+		v := f.members[person]
+		if v == nil {
+			v = &access.Viewer{PersonID: person, Role: access.RoleMember}
+			f.members[person] = v
+		}
+		if !slices.Contains(f.orgMembers[org], person) {
+			f.orgMembers[org] = append(f.orgMembers[org], person)
+		}
+		v.Memberships = append(v.Memberships, period(org, start, end))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search access: memberships: %w", err)
+	}
+	return nil
+}
+
+// candidateKeys returns the organizations of g's meetings and the persons
+// excluded from any of g's items or seated as deputies in its meetings:
+// whose members' and persons' answers can differ from the public's.
+func (g *graph) candidateKeys() (orgs, excluded []int64) {
+	for _, m := range g.meetings {
+		orgs = append(orgs, m.OrganizationID)
+		excluded = append(excluded, m.Deputies...)
+	}
+	for _, ps := range g.excluded {
+		excluded = append(excluded, ps...)
+	}
+	for _, it := range g.items {
+		excluded = append(excluded, it.Excluded...)
+	}
+	return orgs, excluded
+}
+
+// candidates returns the member accounts whose answers about g's objects
+// can differ from the public's (see loadSearchMembers), by person.
+// Excluded persons and deputies without any membership are asked all the
+// same.
+func (f *searchFacts) candidates(g *graph) []access.Viewer {
+	orgs, excluded := g.candidateKeys()
+	seen := map[int64]bool{}
+	var out []access.Viewer
+	add := func(p int64) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		if v := f.members[p]; v != nil {
+			out = append(out, *v)
+		} else {
+			out = append(out, access.Viewer{PersonID: p, Role: access.RoleMember})
+		}
+	}
+	for _, o := range orgs {
+		for _, p := range f.orgMembers[o] {
+			add(p)
+		}
+	}
+	for _, p := range excluded {
+		add(p)
+	}
+	slices.SortFunc(out, func(a, b access.Viewer) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	return out
+}
+
+// decide computes the Access of document docID's records, when it may
+// change and what a hit shows, from the facts of its own links only — as
+// if it had been read alone.
+func (f *searchFacts) decide(docID int64) (*docAccess, error) {
+	as, ms := f.attachments[docID], f.minutes[docID]
+	meetings, items, papers := linkTargets(as, ms)
+	for _, it := range items {
+		papers = append(papers, f.itemPapers[it]...)
+	}
+	g := f.g.sub(meetings, items, papers)
+	candidates := f.candidates(g)
 	var links []link
 	for _, a := range as {
 		links = append(links, link{a: a})
@@ -190,7 +401,7 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 
 	// Publication times still to come are the only moments the answers
 	// can change.
-	now := s.now()
+	now := f.now
 	times := g.publicationsAfter(now)
 
 	at, notBefore := now, time.Time{}
@@ -260,7 +471,7 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 		best = &links[0] // staff only: show where it belongs
 	}
 	if best != nil {
-		meta, err := s.linkMeta(ctx, g, *best, itemPapers, candidates, pub, persons, at)
+		meta, err := f.linkMeta(g, *best, candidates, pub, persons, at)
 		if err != nil {
 			return nil, err
 		}
@@ -269,69 +480,10 @@ func (s *Store) searchAccess(ctx context.Context, docID int64) (*docAccess, erro
 	return out, nil
 }
 
-// searchCandidates returns, as the policy would see them, the member
-// accounts whose answers about g's objects can differ from the public's:
-// the members of g's organizations (at any time), the persons excluded
-// from any of g's items and the deputies seated in g's meetings' running
-// sessions.
-func (s *Store) searchCandidates(ctx context.Context, g *graph) ([]access.Viewer, error) {
-	var orgs, excluded []int64
-	for _, m := range g.meetings {
-		orgs = append(orgs, m.OrganizationID)
-		excluded = append(excluded, m.Deputies...)
-	}
-	for _, ps := range g.excluded {
-		excluded = append(excluded, ps...)
-	}
-	for _, it := range g.items {
-		excluded = append(excluded, it.Excluded...)
-	}
-	if len(orgs) == 0 && len(excluded) == 0 {
-		return nil, nil
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT person_id, organization_id, start_date, end_date FROM memberships
-		WHERE person_id IN (SELECT person_id FROM memberships WHERE organization_id`+inIDs+`) OR person_id`+inIDs+`
-		ORDER BY person_id, id`, idList(orgs), idList(excluded))
-	if err != nil {
-		return nil, fmt.Errorf("search access: memberships: %w", err)
-	}
-	defer rows.Close()
-	byPerson := map[int64]*access.Viewer{}
-	var out []access.Viewer
-	for rows.Next() {
-		var person, org int64
-		var start, end string
-		if err := rows.Scan(&person, &org, &start, &end); err != nil {
-			return nil, fmt.Errorf("search access: memberships: %w", err)
-		}
-		v := byPerson[person]
-		if v == nil {
-			v = &access.Viewer{PersonID: person, Role: access.RoleMember}
-			byPerson[person] = v
-		}
-		v.Memberships = append(v.Memberships, period(org, start, end))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search access: memberships: %w", err)
-	}
-	// Excluded persons and deputies without any membership are asked all
-	// the same.
-	for _, p := range excluded {
-		if byPerson[p] == nil {
-			byPerson[p] = &access.Viewer{PersonID: p, Role: access.RoleMember}
-		}
-	}
-	for _, v := range byPerson {
-		out = append(out, *v)
-	}
-	slices.SortFunc(out, func(a, b access.Viewer) int { return int(a.PersonID - b.PersonID) })
-	return out, nil
-}
-
 // linkMeta describes the document by link l for a result: its meeting
 // and committee, and a paper reference — the paper's only if everyone in
 // the audience (the public if pub, else persons) may see that paper at t.
-func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[int64][]int64, candidates []access.Viewer, pub bool, persons []int64, t time.Time) (recordMeta, error) {
+func (f *searchFacts) linkMeta(g *graph, l link, candidates []access.Viewer, pub bool, persons []int64, t time.Time) (recordMeta, error) {
 	var meta recordMeta
 	var audience []access.Viewer
 	if pub {
@@ -363,7 +515,7 @@ func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[i
 		if it := g.items[l.a.AgendaItemID]; it != nil {
 			meetingID = it.MeetingID
 		}
-		for _, p := range itemPapers[l.a.AgendaItemID] {
+		for _, p := range f.itemPapers[l.a.AgendaItemID] {
 			if paperVisible(p) {
 				paperID = p
 				break
@@ -395,17 +547,20 @@ func (s *Store) linkMeta(ctx context.Context, g *graph, l link, itemPapers map[i
 	}
 	if m := g.meetings[meetingID]; m != nil {
 		meta.meeting, meta.date = m.Name, m.Start
-		if err := s.db.QueryRowContext(ctx, `SELECT name FROM organizations WHERE id = ?`, m.OrganizationID).Scan(&meta.committee); err != nil {
-			return meta, fmt.Errorf("search access: organization: %w", err)
+		name, ok := f.orgNames[m.OrganizationID]
+		if !ok {
+			return meta, fmt.Errorf("search access: organization %d of meeting %d not found", m.OrganizationID, m.ID)
 		}
+		meta.committee = name
 	}
 	if paperID != 0 {
-		var date string
-		if err := s.db.QueryRowContext(ctx, `SELECT reference, date FROM papers WHERE id = ?`, paperID).Scan(&meta.reference, &date); err != nil {
-			return meta, fmt.Errorf("search access: paper: %w", err)
+		p, ok := f.papers[paperID]
+		if !ok {
+			return meta, fmt.Errorf("search access: paper %d not found", paperID)
 		}
+		meta.reference = p.reference
 		if meta.date.IsZero() {
-			meta.date = parseDate(date)
+			meta.date = parseDate(p.date)
 		}
 	}
 	return meta, nil

@@ -3,6 +3,9 @@ package sessions_test
 import (
 	"context"
 	"database/sql"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,3 +126,68 @@ func testSearchRecords(t *testing.T, db *sql.DB) {
 		}
 	}
 }
+
+// The indexer reads search records a batch at a time: every document of
+// a batch gets exactly the records, Access and next change it gets when
+// read alone — while embargoes run and after they end — and the batch
+// costs a fixed number of queries, not a round trip per document.
+func TestSearchDocumentsAsAlone(t *testing.T) { dbtest.Each(t, testSearchDocumentsAsAlone) }
+
+func testSearchDocumentsAsAlone(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	// Every document of the visibility table gets a current version with
+	// a page, so that each is decided (a document without one has no
+	// records, whatever its links).
+	hash := strings.Repeat("ab", 32)
+	for _, id := range c.allDocs {
+		var n int
+		must(t, db.QueryRow(`SELECT COUNT(*) FROM versions WHERE document_id = ? AND state = 'active'`, id).Scan(&n))
+		if n > 0 {
+			continue
+		}
+		_, err := db.Exec(`INSERT INTO versions (document_id, number, sha256, size, original_sha256, original_size, file_name, pages, state, uploader, created_at, state_changed_at)
+			VALUES (?, 1, ?, 1, ?, 1, 'x.pdf', 1, 'active', 'test', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, id, hash, hash)
+		must(t, err)
+		_, err = db.Exec(`INSERT INTO pages (document_id, version, number, width, height, text) VALUES (?, 1, 1, 595, 842, 'Radweg')`, id)
+		must(t, err)
+	}
+	ids := append(slices.Clone(c.allDocs), 999999) // and one that does not exist
+	counted, queries := dbtest.Counting(t, db)
+	batchStore := sessions.NewStore(counted, c.clock.now)
+	start := c.clock.t
+	for _, shift := range []time.Duration{0, 2 * time.Hour, 72 * time.Hour} {
+		c.clock.t = start.Add(shift)
+		before := queries.Load()
+		docs, err := batchStore.SearchDocuments(ctx, ids)
+		must(t, err)
+		if n := queries.Load() - before; n > maxSearchDocumentsQueries {
+			t.Errorf("at +%v: %d documents took %d queries, want at most %d", shift, len(ids), n, maxSearchDocumentsQueries)
+		}
+		if len(docs) != len(ids) {
+			t.Fatalf("at +%v: %d documents for %d ids", shift, len(docs), len(ids))
+		}
+		decided := 0
+		for i, id := range ids {
+			recs, next, err := c.store.SearchRecords(ctx, id)
+			must(t, err)
+			d := docs[i]
+			if d.ID != id || !reflect.DeepEqual(d.Records, recs) || !d.Next.Equal(next) {
+				t.Errorf("at +%v: document %d in a batch: %d %+v next %v; alone: %+v next %v", shift, id, d.ID, d.Records, d.Next, recs, next)
+			}
+			if len(recs) > 0 && len(recs[0].Access.Principals) > 0 {
+				decided++
+			}
+		}
+		if decided < 5 {
+			t.Errorf("at +%v: only %d documents have an audience; the comparison proves little", shift, decided)
+		}
+	}
+}
+
+// maxSearchDocumentsQueries bounds the queries of one SearchDocuments,
+// however many documents it reads — the pages with their documents, the
+// links, the policy graph, memberships, organizations and papers:
+// fifteen when every kind of link occurs, as in the visibility table's
+// council.
+const maxSearchDocumentsQueries = 15

@@ -169,6 +169,50 @@ func want(t *testing.T, what string, got []int64, want ...int64) {
 	}
 }
 
+// A search the index is up to date for asks the database one question —
+// whether the feed or the outbox holds anything to apply — however many
+// documents it finds; a search that has documents to apply reads their
+// records a batch at a time, not a query per document.
+func TestSearchAsksTheDatabaseOnce(t *testing.T) { dbtest.Each(t, testSearchAsksTheDatabaseOnce) }
+
+func testSearchAsksTheDatabaseOnce(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	for i := range 20 {
+		doc := c.upload(t, fmt.Sprintf("Radwegebau Abschnitt %d", i))
+		a := &sessions.Attachment{DocumentID: doc, AgendaItemID: c.item}
+		must(t, c.store.Attach(ctx, a))
+		must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	}
+	counted, queries := dbtest.Counting(t, db)
+	x := indexer.New(indexer.Config{DB: counted, Store: sessions.NewStore(counted, c.clock.now), Open: c.bleve})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	// The first search applies all 21 documents (one batch of the default
+	// 50) in a fixed number of statements — about thirty for the feed,
+	// the outbox and the records — not in one or more per document.
+	before := queries.Load()
+	res, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(c.anna), Limit: search.MaxLimit})
+	must(t, err)
+	if res.Total != 21 || len(res.Hits) != 21 {
+		t.Fatalf("total %d, %d hits, want 21", res.Total, len(res.Hits))
+	}
+	if n := queries.Load() - before; n > 40 {
+		t.Errorf("applying 21 documents took %d statements, want at most 40", n)
+	}
+	for _, v := range []access.Viewer{{}, c.anna} {
+		before := queries.Load()
+		res, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(v)})
+		must(t, err)
+		if res.Total != 21 || len(res.Hits) != search.DefaultLimit {
+			t.Errorf("total %d, %d hits, want 21 and a page", res.Total, len(res.Hits))
+		}
+		if n := queries.Load() - before; n != 1 {
+			t.Errorf("a search with nothing to apply took %d queries, want 1", n)
+		}
+	}
+}
+
 // A change reaches search results at the next query, not when the worker
 // gets to it: depublishing, reclassifying and an exclusion take effect at
 // once, hits, totals and facets alike.
