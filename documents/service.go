@@ -127,7 +127,46 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 		}
 	}
 
+	// The original is announced and stored while the file is ingested:
+	// its writes (the pending row, the blob and their fsyncs) overlap the
+	// parsing instead of following it. If the upload ends without a
+	// version, the original is removed again unless something else refers
+	// to it, so that a refused file leaves nothing stored. A file that
+	// is not even a PDF is refused before anything is written.
+	upload := newUploadID()
+	committed := false
+	defer func() {
+		if !committed {
+			// Best effort: the sweeper forgets stale rows and
+			// unreferenced blobs anyway.
+			ctx := context.WithoutCancel(ctx)
+			_ = s.store.dropPending(ctx, upload)
+			_, _ = s.store.sweepBlob(ctx, origSum, time.Time{}, func() error { return s.blobs.Delete(ctx, origSum) })
+		}
+	}()
+	storeOriginal := func(ctx context.Context) error {
+		if err := s.store.addPending(ctx, upload, s.now(), origSum); err != nil {
+			return err
+		}
+		return s.putFile(ctx, origSum, u.Path, origSize)
+	}
+	var stored chan error
+	storeCtx, cancelStore := context.WithCancel(ctx)
+	defer cancelStore()
+	if origSize > 0 && CheckHeader(u.Path) == nil {
+		stored = make(chan error, 1)
+		go func() { stored <- storeOriginal(storeCtx) }()
+	}
 	in, err := s.ingester.Ingest(ctx, u.Path)
+	if err != nil {
+		// A refusal need not wait for the original (a file over the
+		// size limit is refused at once).
+		cancelStore()
+	}
+	var storeErr error
+	if stored != nil {
+		storeErr = <-stored
+	}
 	if err != nil {
 		var rej *Rejection
 		if errors.As(err, &rej) {
@@ -141,24 +180,18 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 		result = RejectEmpty
 		return nil, Reject(RejectEmpty, nil)
 	}
+	if stored == nil {
+		storeErr = storeOriginal(ctx)
+	}
+	if storeErr != nil {
+		return nil, fmt.Errorf("add %s: store original: %w", u.FileName, storeErr)
+	}
 	sum, size, err := hashFile(in.RenditionPath)
 	if err != nil {
 		return nil, fmt.Errorf("add %s: rendition: %w", u.FileName, err)
 	}
-
-	upload := newUploadID()
-	if err := s.store.addPending(ctx, upload, s.now(), origSum, sum); err != nil {
+	if err := s.store.addPending(ctx, upload, s.now(), sum); err != nil {
 		return nil, fmt.Errorf("add %s: %w", u.FileName, err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			// Best effort: the sweeper forgets stale rows anyway.
-			_ = s.store.dropPending(context.WithoutCancel(ctx), upload)
-		}
-	}()
-	if err := s.putFile(ctx, origSum, u.Path, origSize); err != nil {
-		return nil, fmt.Errorf("add %s: store original: %w", u.FileName, err)
 	}
 	if err := s.putFile(ctx, sum, in.RenditionPath, size); err != nil {
 		return nil, fmt.Errorf("add %s: store rendition: %w", u.FileName, err)

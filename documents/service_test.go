@@ -26,8 +26,11 @@ import (
 // (documents/pdfworker) and runs for real in the end-to-end tests of
 // cmd/ratsmappe. It accepts files that start with "%PDF-", makes one page
 // per form-feed-separated part, and writes the input with a marker
-// appended as the "sanitized" rendition.
+// appended as the "sanitized" rendition. A file that ends with that
+// marker (a rendition uploaded again) it refuses as damaged.
 type fakeIngester struct{}
+
+const renditionMarker = "\n%sanitized\n"
 
 func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
 	b, err := os.ReadFile(path)
@@ -37,12 +40,15 @@ func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingeste
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		return nil, documents.Reject(documents.RejectNotPDF, nil)
 	}
+	if bytes.HasSuffix(b, []byte(renditionMarker)) {
+		return nil, documents.Reject(documents.RejectDamaged, errors.New("a rendition again"))
+	}
 	out, err := os.CreateTemp("", "rendition-*.pdf")
 	if err != nil {
 		return nil, err
 	}
 	out.Write(b)
-	out.WriteString("\n%sanitized\n")
+	out.WriteString(renditionMarker)
 	out.Close()
 	var pages []documents.Page
 	for i, t := range strings.Split(string(b[5:]), "\f") {
@@ -193,24 +199,78 @@ func TestRejectedUploadStoresNothing(t *testing.T) { eachEnv(t, testRejectedUplo
 
 func testRejectedUploadStoresNothing(t *testing.T, e *env) {
 	ctx := context.Background()
-	_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "brief.docx", "PK\x03\x04 not a pdf")})
-	var rej *documents.Rejection
-	if !errors.As(err, &rej) || rej.Code != documents.RejectNotPDF {
-		t.Fatalf("err = %v, want a not_pdf rejection", err)
+	// Refused before anything is written (not a PDF), and refused by the
+	// ingester while the original was being stored (it is removed again).
+	for _, c := range []struct{ name, content, code string }{
+		{"brief.docx", "PK\x03\x04 not a pdf", documents.RejectNotPDF},
+		{"kaputt.pdf", "%PDF-1.7 kaputt" + renditionMarker, documents.RejectDamaged},
+	} {
+		_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, c.name, c.content)})
+		var rej *documents.Rejection
+		if !errors.As(err, &rej) || rej.Code != c.code {
+			t.Fatalf("%s: err = %v, want a %s rejection", c.name, err, c.code)
+		}
+		if rej.Message == "" || rej.MessageEN == "" {
+			t.Errorf("%s: rejection without a message for people", c.name)
+		}
+		docs, err := e.svc.Store().FindDocuments(ctx, documents.DocumentFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(docs), 0; got != want {
+			t.Errorf("%s: documents = %d, want %d", c.name, got, want)
+		}
+		if got, want := countBlobs(t, e.blobs), 0; got != want {
+			t.Errorf("%s: blobs = %d, want %d", c.name, got, want)
+		}
+		if got, want := countPending(t, e), 0; got != want {
+			t.Errorf("%s: pending blobs = %d, want %d", c.name, got, want)
+		}
 	}
-	if rej.Message == "" || rej.MessageEN == "" {
-		t.Errorf("rejection without a message for people")
-	}
-	docs, err := e.svc.Store().FindDocuments(ctx, documents.DocumentFilter{})
+}
+
+// A refused upload removes its original only if nothing else refers to
+// it: here the original is the rendition of an accepted version.
+func TestRefusedUploadKeepsSharedBlob(t *testing.T) { eachEnv(t, testRefusedUploadKeepsSharedBlob) }
+
+func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "eins.pdf", "%PDF-eins")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(docs), 0; got != want {
-		t.Errorf("documents = %d, want %d", got, want)
+	_, rc, err := e.svc.Open(ctx, a.Document.ID, 1, false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := countBlobs(t, e.blobs), 0; got != want {
+	rendition, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "nochmal.pdf", string(rendition))})
+	var rej *documents.Rejection
+	if !errors.As(err, &rej) || rej.Code != documents.RejectDamaged {
+		t.Fatalf("err = %v, want a damaged rejection", err)
+	}
+	if _, err := e.blobs.Stat(ctx, a.Version.SHA256); err != nil {
+		t.Errorf("the version's rendition is gone: %v", err)
+	}
+	if got, want := countBlobs(t, e.blobs), 2; got != want {
 		t.Errorf("blobs = %d, want %d", got, want)
 	}
+	if got, want := countPending(t, e), 0; got != want {
+		t.Errorf("pending blobs = %d, want %d", got, want)
+	}
+}
+
+func countPending(t *testing.T, e *env) int {
+	t.Helper()
+	var n int
+	if err := e.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM pending_blobs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestUnknownDocument(t *testing.T) { eachEnv(t, testUnknownDocument) }

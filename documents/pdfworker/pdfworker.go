@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -318,7 +317,7 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		return nil, documents.Reject(documents.RejectTooLarge,
 			fmt.Errorf("%d bytes, limit %d", st.Size(), p.cfg.MaxInputSize))
 	}
-	if err := checkMagic(path); err != nil {
+	if err := documents.CheckHeader(path); err != nil {
 		return nil, err
 	}
 
@@ -399,22 +398,6 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 	}
 	ok = true
 	return &documents.Ingested{RenditionPath: out.Name(), Pages: r.Pages, Sanitized: r.Sanitized, Repaired: r.Repaired}, nil
-}
-
-// checkMagic refuses files that do not begin like a PDF: "%PDF-" within
-// the first 1024 bytes, as readers accept.
-func checkMagic(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
-	}
-	defer f.Close()
-	head := make([]byte, 1024)
-	n, _ := io.ReadFull(f, head)
-	if !strings.Contains(string(head[:n]), "%PDF-") {
-		return documents.Reject(documents.RejectNotPDF, nil)
-	}
-	return nil
 }
 
 // Prestart starts up to n workers (at most Workers) in the background, so
