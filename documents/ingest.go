@@ -196,3 +196,18 @@ type Ingested struct {
 type Ingester interface {
 	Ingest(ctx context.Context, path string) (*Ingested, error)
 }
+
+// EarlyIngester is an Ingester that hands over the rendition as soon as it
+// is written and checked, before the file's text is read, so that the
+// caller can store the rendition meanwhile.
+//
+// IngestEarly is Ingest, but calls rendition at most once, on the calling
+// goroutine and before it returns, with the path of the rendition that
+// Ingested.RenditionPath names if the file is accepted. The file is only
+// valid during the call: the caller opens it there and must not change
+// it. The file may still be refused afterwards (its text could not be
+// read).
+type EarlyIngester interface {
+	Ingester
+	IngestEarly(ctx context.Context, path string, rendition func(path string)) (*Ingested, error)
+}

@@ -57,6 +57,25 @@ func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingeste
 	return &documents.Ingested{RenditionPath: out.Name(), Pages: pages, Sanitized: []string{"JavaScript"}}, nil
 }
 
+// earlyIngester is fakeIngester handing over the rendition early, as the
+// PDF worker pool does. A file that contains "spät kaputt" it refuses
+// after it has handed over the rendition (as if its text could not be
+// read).
+type earlyIngester struct{ fakeIngester }
+
+func (f earlyIngester) IngestEarly(ctx context.Context, path string, rendition func(string)) (*documents.Ingested, error) {
+	res, err := f.Ingest(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	rendition(res.RenditionPath)
+	if b, _ := os.ReadFile(path); bytes.Contains(b, []byte("spät kaputt")) {
+		os.Remove(res.RenditionPath)
+		return nil, documents.Reject(documents.RejectCrashed, errors.New("late"))
+	}
+	return res, nil
+}
+
 type env struct {
 	svc   *documents.Service
 	blobs *fsblob.Store
@@ -255,6 +274,53 @@ func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
 	}
 	if _, err := e.blobs.Stat(ctx, a.Version.SHA256); err != nil {
 		t.Errorf("the version's rendition is gone: %v", err)
+	}
+	if got, want := countBlobs(t, e.blobs), 2; got != want {
+		t.Errorf("blobs = %d, want %d", got, want)
+	}
+	if got, want := countPending(t, e), 0; got != want {
+		t.Errorf("pending blobs = %d, want %d", got, want)
+	}
+}
+
+// With an ingester that hands over the rendition before the text, the
+// upload stores the same; a refusal after the handover leaves nothing
+// stored.
+func TestEarlyRendition(t *testing.T) { eachEnv(t, testEarlyRendition) }
+
+func testEarlyRendition(t *testing.T, e *env) {
+	ctx := context.Background()
+	svc := documents.NewService(documents.ServiceConfig{Store: e.svc.Store(), Blobs: e.blobs, Ingester: earlyIngester{},
+		Now: func() time.Time { return e.now }})
+	_, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "spaet.pdf", "%PDF-spät kaputt")})
+	var rej *documents.Rejection
+	if !errors.As(err, &rej) || rej.Code != documents.RejectCrashed {
+		t.Fatalf("err = %v, want a parser_crashed rejection", err)
+	}
+	if got, want := countBlobs(t, e.blobs), 0; got != want {
+		t.Errorf("after a late refusal: blobs = %d, want %d", got, want)
+	}
+	if got, want := countPending(t, e), 0; got != want {
+		t.Errorf("after a late refusal: pending blobs = %d, want %d", got, want)
+	}
+	a, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "gut.pdf", "%PDF-Seite eins\fSeite zwei")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rc, err := svc.Open(ctx, a.Document.ID, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "%PDF-Seite eins\fSeite zwei" + renditionMarker; string(got) != want {
+		t.Errorf("rendition %q, want %q", got, want)
+	}
+	if a.Version.Pages != 2 || a.Version.Size != int64(len(got)) {
+		t.Errorf("version: %d pages, %d bytes; want 2, %d", a.Version.Pages, a.Version.Size, len(got))
 	}
 	if got, want := countBlobs(t, e.blobs), 2; got != want {
 		t.Errorf("blobs = %d, want %d", got, want)

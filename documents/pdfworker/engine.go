@@ -39,6 +39,9 @@ type engine struct {
 	extra  []pdfium.Pdfium // more instances, for reading one file's text in parallel
 	ocr    *ocr
 	broken bool // PDFium trapped during the current job
+	// early, if set, tells the parent that the current job's rendition
+	// is written and checked (job.Early).
+	early func()
 }
 
 func newEngine(cfg ServeConfig) *engine {
@@ -345,6 +348,9 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 		return rejectf(documents.RejectDamaged, "read rendition: %v", err)
 	} else if n != pc.PageCount {
 		return rejectf(documents.RejectDamaged, "rendition has %d pages, original %d", n, pc.PageCount)
+	}
+	if e.early != nil {
+		e.early()
 	}
 	pages := rd.join(inst, doc.Document)
 	if e.broken {
