@@ -239,12 +239,7 @@ func testRejectedUploadStoresNothing(t *testing.T, e *env) {
 		if got, want := len(docs), 0; got != want {
 			t.Errorf("%s: documents = %d, want %d", c.name, got, want)
 		}
-		if got, want := countBlobs(t, e.blobs), 0; got != want {
-			t.Errorf("%s: blobs = %d, want %d", c.name, got, want)
-		}
-		if got, want := countPending(t, e), 0; got != want {
-			t.Errorf("%s: pending blobs = %d, want %d", c.name, got, want)
-		}
+		checkStored(t, e, c.name, 0)
 	}
 }
 
@@ -258,15 +253,7 @@ func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rc, err := e.svc.Open(ctx, a.Document.ID, 1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rendition, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rendition := readRendition(t, e.svc, a.Document.ID)
 	_, err = e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "nochmal.pdf", string(rendition))})
 	var rej *documents.Rejection
 	if !errors.As(err, &rej) || rej.Code != documents.RejectDamaged {
@@ -275,12 +262,7 @@ func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
 	if _, err := e.blobs.Stat(ctx, a.Version.SHA256); err != nil {
 		t.Errorf("the version's rendition is gone: %v", err)
 	}
-	if got, want := countBlobs(t, e.blobs), 2; got != want {
-		t.Errorf("blobs = %d, want %d", got, want)
-	}
-	if got, want := countPending(t, e), 0; got != want {
-		t.Errorf("pending blobs = %d, want %d", got, want)
-	}
+	checkStored(t, e, "accepted", 2)
 }
 
 // With an ingester that hands over the rendition before the text, the
@@ -297,46 +279,49 @@ func testEarlyRendition(t *testing.T, e *env) {
 	if !errors.As(err, &rej) || rej.Code != documents.RejectCrashed {
 		t.Fatalf("err = %v, want a parser_crashed rejection", err)
 	}
-	if got, want := countBlobs(t, e.blobs), 0; got != want {
-		t.Errorf("after a late refusal: blobs = %d, want %d", got, want)
-	}
-	if got, want := countPending(t, e), 0; got != want {
-		t.Errorf("after a late refusal: pending blobs = %d, want %d", got, want)
-	}
+	checkStored(t, e, "after a late refusal", 0)
 	a, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "gut.pdf", "%PDF-Seite eins\fSeite zwei")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rc, err := svc.Open(ctx, a.Document.ID, 1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := readRendition(t, svc, a.Document.ID)
 	if want := "%PDF-Seite eins\fSeite zwei" + renditionMarker; string(got) != want {
 		t.Errorf("rendition %q, want %q", got, want)
 	}
 	if a.Version.Pages != 2 || a.Version.Size != int64(len(got)) {
 		t.Errorf("version: %d pages, %d bytes; want 2, %d", a.Version.Pages, a.Version.Size, len(got))
 	}
-	if got, want := countBlobs(t, e.blobs), 2; got != want {
-		t.Errorf("blobs = %d, want %d", got, want)
-	}
-	if got, want := countPending(t, e), 0; got != want {
-		t.Errorf("pending blobs = %d, want %d", got, want)
-	}
+	checkStored(t, e, "shared", 2)
 }
 
-func countPending(t *testing.T, e *env) int {
+// checkStored checks that e holds blobs blobs and no pending ones.
+func checkStored(t *testing.T, e *env, what string, blobs int) {
 	t.Helper()
+	if got := countBlobs(t, e.blobs); got != blobs {
+		t.Errorf("%s: blobs = %d, want %d", what, got, blobs)
+	}
 	var n int
 	if err := e.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM pending_blobs`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	if n != 0 {
+		t.Errorf("%s: %d pending blobs, want none", what, n)
+	}
+}
+
+// readRendition returns the rendition of document id's first version.
+func readRendition(t *testing.T, svc *documents.Service, id int64) []byte {
+	t.Helper()
+	_, rc, err := svc.Open(context.Background(), id, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestUnknownDocument(t *testing.T) { eachEnv(t, testUnknownDocument) }
