@@ -193,7 +193,6 @@ func (e *engine) check(err error) error {
 func (e *engine) process(ctx context.Context, j job) (r reply) {
 	start := time.Now()
 	size := 0
-	var rd *reading
 	e.broken = false
 	e.mem.exceeded.Store(false)
 	defer func() {
@@ -202,10 +201,11 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 			r = rejectf(documents.RejectCrashed, "panic: %v\n%s", p, debug.Stack())
 		}
 		switch {
-		case r.Code != "" && e.mem.exceeded.Load() && rd != nil && !rd.joined:
-			// pdfcpu refused the file while helpers read its text and
-			// PDFium's memory ran full: pdfcpu's refusal stands, as it
-			// did before helpers started early, but the worker goes.
+		case r.Limit != "" && e.mem.exceeded.Load():
+			// A limit refused the file (pages, image pixels, decoded
+			// streams) while a helper read its text and PDFium's memory
+			// ran full: the limit's refusal stands, as it did before
+			// helpers started early, but the worker goes.
 			r.Retire = true
 		case r.Code != "" && e.mem.exceeded.Load():
 			// PDFium's memory is at its limit: whatever failed, it
@@ -286,8 +286,10 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	// now, while this goroutine has pdfcpu check, sanitize and write the
 	// file (pure Go, no instance): the other core is not idle meanwhile.
 	// Until this instance joins them, pdfcpu's verdict comes first: a
-	// file refused by it is refused as before, whatever the helpers met.
-	rd = e.startReading(j, &data, pc.PageCount)
+	// file refused by it is refused as before, whatever the helpers met
+	// (a helper that trapped is dropped; a limit's refusal stands even if
+	// a helper filled PDFium's memory).
+	rd := e.startReading(j, &data, pc.PageCount)
 	defer rd.stop()
 
 	// pdfcpu reads the file as it is; if it cannot (or the file is
