@@ -3,6 +3,8 @@ package documents
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -81,6 +83,23 @@ var rejectionMessages = map[string][2]string{
 		"Das PDF konnte nicht verarbeitet werden, es ist vermutlich beschädigt. Bitte erzeugen Sie es neu aus dem Ursprungsdokument und laden Sie es erneut hoch.",
 		"The PDF could not be processed; it is probably damaged. Please create it again from the source document and upload it again.",
 	},
+}
+
+// CheckHeader refuses the file at path with RejectNotPDF if it does not
+// begin like a PDF: "%PDF-" within the first 1024 bytes, as readers
+// accept.
+func CheckHeader(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := io.ReadFull(f, head)
+	if !strings.Contains(string(head[:n]), "%PDF-") {
+		return Reject(RejectNotPDF, nil)
+	}
+	return nil
 }
 
 // Limits that a file can exceed. Each is refused with
@@ -176,4 +195,19 @@ type Ingested struct {
 // cap. It is safe for concurrent use.
 type Ingester interface {
 	Ingest(ctx context.Context, path string) (*Ingested, error)
+}
+
+// EarlyIngester is an Ingester that hands over the rendition as soon as it
+// is written and checked, before the file's text is read, so that the
+// caller can store the rendition meanwhile.
+//
+// IngestEarly is Ingest, but calls rendition at most once, on the calling
+// goroutine and before it returns, with the path of the rendition that
+// Ingested.RenditionPath names if the file is accepted. The file is only
+// valid during the call: the caller opens it there and must not change
+// it. The file may still be refused afterwards (its text could not be
+// read).
+type EarlyIngester interface {
+	Ingester
+	IngestEarly(ctx context.Context, path string, rendition func(path string)) (*Ingested, error)
 }

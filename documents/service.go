@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -127,7 +128,71 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 		}
 	}
 
-	in, err := s.ingester.Ingest(ctx, u.Path)
+	// The original is announced and stored while the file is ingested,
+	// and the rendition as soon as the ingester hands it over, before the
+	// text is read: their writes (pending rows, blobs, their fsyncs)
+	// overlap the parsing instead of following it. If the upload ends
+	// without a version, both are removed again unless something else
+	// refers to them, so that a refused file leaves nothing stored. A file
+	// that is not even a PDF is refused before anything is written.
+	upload := newUploadID()
+	var sum string // the rendition's key, once known
+	var size int64
+	committed := false
+	defer func() {
+		if !committed {
+			// Best effort: the sweeper forgets stale rows and
+			// unreferenced blobs anyway.
+			ctx := context.WithoutCancel(ctx)
+			_ = s.store.dropPending(ctx, upload)
+			for _, key := range []string{origSum, sum} {
+				if key != "" {
+					_, _ = s.store.sweepBlob(ctx, key, time.Time{}, func() error { return s.blobs.Delete(ctx, key) })
+				}
+			}
+		}
+	}()
+	storeCtx, cancelStore := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	// Before the clean-up above: a refusal need not wait for the writes
+	// (a file over the size limit is refused at once), but they must be
+	// over before it.
+	defer func() { cancelStore(); bg.Wait() }()
+	storeOriginal := func(ctx context.Context) error {
+		if err := s.store.addPending(ctx, upload, s.now(), origSum); err != nil {
+			return err
+		}
+		return s.putFile(ctx, origSum, u.Path, origSize)
+	}
+	var stored, early chan error
+	if origSize > 0 && CheckHeader(u.Path) == nil {
+		stored = make(chan error, 1)
+		bg.Add(1)
+		go func() { defer bg.Done(); stored <- storeOriginal(storeCtx) }()
+	}
+	ingest := s.ingester.Ingest
+	if ei, ok := s.ingester.(EarlyIngester); ok && stored != nil {
+		ingest = func(ctx context.Context, path string) (*Ingested, error) {
+			return ei.IngestEarly(ctx, path, func(rendition string) {
+				f, err := os.Open(rendition)
+				if err != nil {
+					return // stored after the text is read, then
+				}
+				early = make(chan error, 1)
+				bg.Add(1)
+				go func() {
+					defer bg.Done()
+					defer f.Close()
+					var err error
+					if sum, size, err = hashReader(f); err == nil {
+						err = s.storeRendition(storeCtx, upload, sum, f, size)
+					}
+					early <- err
+				}()
+			})
+		}
+	}
+	in, err := ingest(ctx, u.Path)
 	if err != nil {
 		var rej *Rejection
 		if errors.As(err, &rej) {
@@ -141,26 +206,27 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 		result = RejectEmpty
 		return nil, Reject(RejectEmpty, nil)
 	}
-	sum, size, err := hashFile(in.RenditionPath)
-	if err != nil {
-		return nil, fmt.Errorf("add %s: rendition: %w", u.FileName, err)
+	var storeErr error
+	if stored != nil {
+		storeErr = <-stored
+	} else {
+		storeErr = storeOriginal(ctx)
 	}
-
-	upload := newUploadID()
-	if err := s.store.addPending(ctx, upload, s.now(), origSum, sum); err != nil {
-		return nil, fmt.Errorf("add %s: %w", u.FileName, err)
+	if storeErr != nil {
+		return nil, fmt.Errorf("add %s: store original: %w", u.FileName, storeErr)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			// Best effort: the sweeper forgets stale rows anyway.
-			_ = s.store.dropPending(context.WithoutCancel(ctx), upload)
+	if early != nil {
+		err = <-early
+	} else {
+		var f *os.File
+		if f, err = os.Open(in.RenditionPath); err == nil {
+			if sum, size, err = hashReader(f); err == nil {
+				err = s.storeRendition(ctx, upload, sum, f, size)
+			}
+			f.Close()
 		}
-	}()
-	if err := s.putFile(ctx, origSum, u.Path, origSize); err != nil {
-		return nil, fmt.Errorf("add %s: store original: %w", u.FileName, err)
 	}
-	if err := s.putFile(ctx, sum, in.RenditionPath, size); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("add %s: store rendition: %w", u.FileName, err)
 	}
 	s.at("blobs-written")
@@ -284,12 +350,27 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
+	return hashReader(f)
+}
+
+// hashReader returns the SHA-256 (hex) and size of f's content from its
+// start, whatever its offset.
+func hashReader(f io.ReaderAt) (string, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62))
 	if err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// storeRendition announces the blob sum for upload and stores f's size
+// bytes under it.
+func (s *Service) storeRendition(ctx context.Context, upload, sum string, f io.ReaderAt, size int64) error {
+	if err := s.store.addPending(ctx, upload, s.now(), sum); err != nil {
+		return err
+	}
+	return s.blobs.Put(ctx, sum, io.NewSectionReader(f, 0, size), size)
 }
 
 func newUploadID() string {

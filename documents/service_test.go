@@ -26,8 +26,11 @@ import (
 // (documents/pdfworker) and runs for real in the end-to-end tests of
 // cmd/ratsmappe. It accepts files that start with "%PDF-", makes one page
 // per form-feed-separated part, and writes the input with a marker
-// appended as the "sanitized" rendition.
+// appended as the "sanitized" rendition. A file that ends with that
+// marker (a rendition uploaded again) it refuses as damaged.
 type fakeIngester struct{}
+
+const renditionMarker = "\n%sanitized\n"
 
 func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
 	b, err := os.ReadFile(path)
@@ -37,18 +40,40 @@ func (fakeIngester) Ingest(ctx context.Context, path string) (*documents.Ingeste
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		return nil, documents.Reject(documents.RejectNotPDF, nil)
 	}
+	if bytes.HasSuffix(b, []byte(renditionMarker)) {
+		return nil, documents.Reject(documents.RejectDamaged, errors.New("a rendition again"))
+	}
 	out, err := os.CreateTemp("", "rendition-*.pdf")
 	if err != nil {
 		return nil, err
 	}
 	out.Write(b)
-	out.WriteString("\n%sanitized\n")
+	out.WriteString(renditionMarker)
 	out.Close()
 	var pages []documents.Page
 	for i, t := range strings.Split(string(b[5:]), "\f") {
 		pages = append(pages, documents.Page{Number: i + 1, Width: 595, Height: 842, Text: t})
 	}
 	return &documents.Ingested{RenditionPath: out.Name(), Pages: pages, Sanitized: []string{"JavaScript"}}, nil
+}
+
+// earlyIngester is fakeIngester handing over the rendition early, as the
+// PDF worker pool does. A file that contains "spät kaputt" it refuses
+// after it has handed over the rendition (as if its text could not be
+// read).
+type earlyIngester struct{ fakeIngester }
+
+func (f earlyIngester) IngestEarly(ctx context.Context, path string, rendition func(string)) (*documents.Ingested, error) {
+	res, err := f.Ingest(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	rendition(res.RenditionPath)
+	if b, _ := os.ReadFile(path); bytes.Contains(b, []byte("spät kaputt")) {
+		os.Remove(res.RenditionPath)
+		return nil, documents.Reject(documents.RejectCrashed, errors.New("late"))
+	}
+	return res, nil
 }
 
 type env struct {
@@ -193,24 +218,110 @@ func TestRejectedUploadStoresNothing(t *testing.T) { eachEnv(t, testRejectedUplo
 
 func testRejectedUploadStoresNothing(t *testing.T, e *env) {
 	ctx := context.Background()
-	_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "brief.docx", "PK\x03\x04 not a pdf")})
-	var rej *documents.Rejection
-	if !errors.As(err, &rej) || rej.Code != documents.RejectNotPDF {
-		t.Fatalf("err = %v, want a not_pdf rejection", err)
+	// Refused before anything is written (not a PDF), and refused by the
+	// ingester while the original was being stored (it is removed again).
+	for _, c := range []struct{ name, content, code string }{
+		{"brief.docx", "PK\x03\x04 not a pdf", documents.RejectNotPDF},
+		{"kaputt.pdf", "%PDF-1.7 kaputt" + renditionMarker, documents.RejectDamaged},
+	} {
+		_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, c.name, c.content)})
+		var rej *documents.Rejection
+		if !errors.As(err, &rej) || rej.Code != c.code {
+			t.Fatalf("%s: err = %v, want a %s rejection", c.name, err, c.code)
+		}
+		if rej.Message == "" || rej.MessageEN == "" {
+			t.Errorf("%s: rejection without a message for people", c.name)
+		}
+		docs, err := e.svc.Store().FindDocuments(ctx, documents.DocumentFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(docs), 0; got != want {
+			t.Errorf("%s: documents = %d, want %d", c.name, got, want)
+		}
+		checkStored(t, e, c.name, 0)
 	}
-	if rej.Message == "" || rej.MessageEN == "" {
-		t.Errorf("rejection without a message for people")
-	}
-	docs, err := e.svc.Store().FindDocuments(ctx, documents.DocumentFilter{})
+}
+
+// A refused upload removes its original only if nothing else refers to
+// it: here the original is the rendition of an accepted version.
+func TestRefusedUploadKeepsSharedBlob(t *testing.T) { eachEnv(t, testRefusedUploadKeepsSharedBlob) }
+
+func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "eins.pdf", "%PDF-eins")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(docs), 0; got != want {
-		t.Errorf("documents = %d, want %d", got, want)
+	rendition := readRendition(t, e.svc, a.Document.ID)
+	_, err = e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "nochmal.pdf", string(rendition))})
+	var rej *documents.Rejection
+	if !errors.As(err, &rej) || rej.Code != documents.RejectDamaged {
+		t.Fatalf("err = %v, want a damaged rejection", err)
 	}
-	if got, want := countBlobs(t, e.blobs), 0; got != want {
-		t.Errorf("blobs = %d, want %d", got, want)
+	if _, err := e.blobs.Stat(ctx, a.Version.SHA256); err != nil {
+		t.Errorf("the version's rendition is gone: %v", err)
 	}
+	checkStored(t, e, "accepted", 2)
+}
+
+// With an ingester that hands over the rendition before the text, the
+// upload stores the same; a refusal after the handover leaves nothing
+// stored.
+func TestEarlyRendition(t *testing.T) { eachEnv(t, testEarlyRendition) }
+
+func testEarlyRendition(t *testing.T, e *env) {
+	ctx := context.Background()
+	svc := documents.NewService(documents.ServiceConfig{Store: e.svc.Store(), Blobs: e.blobs, Ingester: earlyIngester{},
+		Now: func() time.Time { return e.now }})
+	_, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "spaet.pdf", "%PDF-spät kaputt")})
+	var rej *documents.Rejection
+	if !errors.As(err, &rej) || rej.Code != documents.RejectCrashed {
+		t.Fatalf("err = %v, want a parser_crashed rejection", err)
+	}
+	checkStored(t, e, "after a late refusal", 0)
+	a, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "gut.pdf", "%PDF-Seite eins\fSeite zwei")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readRendition(t, svc, a.Document.ID)
+	if want := "%PDF-Seite eins\fSeite zwei" + renditionMarker; string(got) != want {
+		t.Errorf("rendition %q, want %q", got, want)
+	}
+	if a.Version.Pages != 2 || a.Version.Size != int64(len(got)) {
+		t.Errorf("version: %d pages, %d bytes; want 2, %d", a.Version.Pages, a.Version.Size, len(got))
+	}
+	checkStored(t, e, "shared", 2)
+}
+
+// checkStored checks that e holds blobs blobs and no pending ones.
+func checkStored(t *testing.T, e *env, what string, blobs int) {
+	t.Helper()
+	if got := countBlobs(t, e.blobs); got != blobs {
+		t.Errorf("%s: blobs = %d, want %d", what, got, blobs)
+	}
+	var n int
+	if err := e.svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM pending_blobs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%s: %d pending blobs, want none", what, n)
+	}
+}
+
+// readRendition returns the rendition of document id's first version.
+func readRendition(t *testing.T, svc *documents.Service, id int64) []byte {
+	t.Helper()
+	_, rc, err := svc.Open(context.Background(), id, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestUnknownDocument(t *testing.T) { eachEnv(t, testUnknownDocument) }

@@ -15,7 +15,12 @@
 // warm CLI run within 1.2× sequential pdftotext, and each upload within
 // 1.5× its file's pdftotext time + 50 ms.
 //
-//	go run ./bench/ingest [-corpus ../shared/corpus/karlsruhe/pdf] [-only http] [-postgres]
+// -match REGEXP times only the files whose names match (with the
+// corpus's first file uploaded ahead of them, as the upload that starts
+// the server's worker); each upload over its goal is listed with the CPU
+// time the server and its PDF workers spent on it.
+//
+//	go run ./bench/ingest [-corpus ../shared/corpus/karlsruhe/pdf] [-only http] [-match '^66344'] [-postgres]
 package main
 
 import (
@@ -30,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -44,12 +50,16 @@ func main() {
 	corpus := flag.String("corpus", "../shared/corpus/karlsruhe/pdf", "directory of PDFs")
 	withPG := flag.Bool("postgres", false, "also upload into a server on a throwaway PostgreSQL cluster and compare with SQLite")
 	only := flag.String("only", "", `"cli" or "http": time only that path (and pdftotext), to look at one`)
+	match := flag.String("match", "", "time only the PDFs whose file names match this regular expression")
 	flag.Parse()
 	files, _ := filepath.Glob(filepath.Join(*corpus, "*.pdf"))
 	if len(files) == 0 {
 		fatal(fmt.Errorf("no PDFs in %s", *corpus))
 	}
 	sort.Strings(files)
+	if *match != "" {
+		files = matching(files, *match)
+	}
 	var size int64
 	for _, f := range files {
 		// Read once, so that every run below finds the files in the
@@ -80,9 +90,15 @@ func main() {
 	up := uploadRun{each: make([]time.Duration, len(files)), anchor: make([]time.Duration, len(files)),
 		ocr: make([]bool, len(files)), pages: make([]int, len(files))}
 	if *only != "http" {
-		cold, err = cli(bin, filepath.Join(tmp, "cold"), cache, *corpus, len(files))
+		// The folder, as a clerk names it; the files themselves when
+		// only some are timed.
+		args := []string{*corpus}
+		if *match != "" {
+			args = files
+		}
+		cold, err = cli(bin, filepath.Join(tmp, "cold"), cache, args, len(files))
 		fatal(err)
-		warm, err = cli(bin, filepath.Join(tmp, "warm"), cache, *corpus, len(files))
+		warm, err = cli(bin, filepath.Join(tmp, "warm"), cache, args, len(files))
 		fatal(err)
 	}
 	if *only != "cli" {
@@ -129,11 +145,12 @@ func main() {
 		goal := up.anchor[i]*3/2 + 50*time.Millisecond
 		if up.each[i] <= goal {
 			within++
-		} else {
+		}
+		if up.each[i] > goal || *match != "" {
 			st, _ := os.Stat(files[i])
-			slow = append(slow, fmt.Sprintf("  %-14s %6d KB %4d pages  upload %6v  pdftotext %6v  %.2f× its goal",
+			slow = append(slow, fmt.Sprintf("  %-14s %6d KB %4d pages  upload %6v  pdftotext %6v  %.2f× its goal;  CPU: server %v, workers %v, pdftotext %v",
 				filepath.Base(files[i]), st.Size()>>10, up.pages[i], up.each[i].Round(time.Millisecond),
-				up.anchor[i].Round(time.Millisecond), up.each[i].Seconds()/goal.Seconds()))
+				up.anchor[i].Round(time.Millisecond), up.each[i].Seconds()/goal.Seconds(), up.serverCPU[i], up.workerCPU[i], up.anchorCPU[i]))
 		}
 		over = append(over, up.each[i]-up.anchor[i])
 		if r := up.each[i].Seconds() / goal.Seconds(); r > worst {
@@ -147,7 +164,9 @@ func main() {
 	fmt.Printf("HTTP, per file:  %d of %d uploads without OCR within 1.5× their pdftotext time + 50 ms (goal: all); "+
 		"upload − pdftotext: median %v, 90th percentile %v; worst %.2f× its goal (%s); %d uploads with OCR not compared\n",
 		within, len(over), over[len(over)/2].Round(time.Millisecond), over[len(over)*9/10].Round(time.Millisecond), worst, worstFile, ocred)
-	if len(slow) > 0 {
+	if len(slow) > 0 && *match != "" {
+		fmt.Printf("each upload:\n%s\n", strings.Join(slow, "\n"))
+	} else if len(slow) > 0 {
 		fmt.Printf("uploads over their goal (median file: %d KB, %d pages):\n%s\n", medianSize(files)>>10, median(up.pages), strings.Join(slow, "\n"))
 	}
 	fmt.Printf("HTTP, first upload after start (starts a worker): %v (pdftotext %v)\n",
@@ -207,14 +226,17 @@ func maxRSS(ps *os.ProcessState) int64 {
 	return 0
 }
 
+// took is one run's wall and CPU time.
+type took struct{ wall, cpu time.Duration }
+
 // pdftotext runs pdftotext over files one after another and returns the
-// wall time, each file's time and the largest peak RSS.
-func pdftotext(files []string) (time.Duration, []time.Duration, int64, error) {
+// wall time, each file's times and the largest peak RSS.
+func pdftotext(files []string) (time.Duration, []took, int64, error) {
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("pdftotext is not installed (apt-get install poppler-utils)")
 	}
-	each := make([]time.Duration, len(files))
+	each := make([]took, len(files))
 	var peak int64
 	start := time.Now()
 	for i, f := range files {
@@ -223,7 +245,7 @@ func pdftotext(files []string) (time.Duration, []time.Duration, int64, error) {
 		if err := cmd.Run(); err != nil {
 			return 0, nil, 0, fmt.Errorf("pdftotext %s: %w", f, err)
 		}
-		each[i] = time.Since(t)
+		each[i] = took{time.Since(t), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 		peak = max(peak, maxRSS(cmd.ProcessState))
 	}
 	return time.Since(start), each, peak, nil
@@ -237,11 +259,11 @@ type cliRun struct {
 	results  map[string]int
 }
 
-// cli runs `ratsmappe doc add --json` over dir into the fresh data
-// directory data, with the compilation cache at cache.
-func cli(bin, data, cache, dir string, want int) (cliRun, error) {
+// cli runs `ratsmappe doc add --json` over args (a folder or files) into
+// the fresh data directory data, with the compilation cache at cache.
+func cli(bin, data, cache string, args []string, want int) (cliRun, error) {
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "doc", "add", "--data", data, "--wasm-cache", cache, "--json", dir)
+	cmd := exec.Command(bin, append([]string{"doc", "add", "--data", data, "--wasm-cache", cache, "--json"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
@@ -279,9 +301,14 @@ type uploadRun struct {
 	total  time.Duration
 	each   []time.Duration
 	anchor []time.Duration // pdftotext of the same file, just before
-	ocr    []bool          // the upload OCRed pages, which pdftotext does not
-	pages  []int
-	rss    int64
+	// anchorCPU is that pdftotext's CPU time.
+	anchorCPU []time.Duration
+	ocr       []bool // the upload OCRed pages, which pdftotext does not
+	pages     []int
+	rss       int64
+	// CPU time of the server process and of its PDF workers while the
+	// upload was answered (10 ms ticks).
+	serverCPU, workerCPU []time.Duration
 }
 
 // uploads starts `ratsmappe serve` on a free port with a fresh data
@@ -335,6 +362,10 @@ func uploads(bin, data, cache string, files []string, extraEnv ...string) (uploa
 	r.anchor = make([]time.Duration, len(files))
 	r.ocr = make([]bool, len(files))
 	r.pages = make([]int, len(files))
+	r.anchorCPU = make([]time.Duration, len(files))
+	r.serverCPU = make([]time.Duration, len(files))
+	r.workerCPU = make([]time.Duration, len(files))
+	pid := srv.Process.Pid
 	for i, f := range files {
 		body, ctype, err := multipartFile(f)
 		if err != nil {
@@ -350,7 +381,9 @@ func uploads(bin, data, cache string, files []string, extraEnv ...string) (uploa
 		if err != nil {
 			return r, err
 		}
-		r.anchor[i] = anchor[0]
+		r.anchor[i], r.anchorCPU[i] = anchor[0].wall, anchor[0].cpu
+		srv0, _ := measure.CPU(pid)
+		work0 := childrenCPU(pid)
 		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
@@ -359,6 +392,8 @@ func uploads(bin, data, cache string, files []string, extraEnv ...string) (uploa
 		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		r.each[i] = time.Since(start)
+		srv1, _ := measure.CPU(pid)
+		r.serverCPU[i], r.workerCPU[i] = srv1-srv0, childrenCPU(pid)-work0
 		r.total += r.each[i]
 		// A refused file is an answer too (422); anything else is not.
 		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusUnprocessableEntity {
@@ -394,6 +429,44 @@ func multipartFile(f string) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return b.Bytes(), mw.FormDataContentType(), nil
+}
+
+// childrenCPU returns the CPU time the running children of process pid
+// (a server's PDF workers) have used so far.
+func childrenCPU(pid int) time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	seen := map[string]bool{}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, c := range strings.Fields(string(b)) {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			var child int
+			fmt.Sscan(c, &child)
+			if d, err := measure.CPU(child); err == nil {
+				sum += d
+			}
+		}
+	}
+	return sum
+}
+
+// matching returns the files whose base names match the regular
+// expression expr, after the first of all files: that upload starts the
+// server's worker and is not compared.
+func matching(files []string, expr string) []string {
+	re, err := regexp.Compile(expr)
+	fatal(err)
+	out := files[:1:1]
+	for _, f := range files[1:] {
+		if re.MatchString(filepath.Base(f)) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // residentOf returns the peak resident size (VmHWM) of a running process.

@@ -71,9 +71,12 @@
 // the sanitizer removes active content (see below); pdfcpu writes the
 // rendition, which contains only objects reachable from the catalog, so
 // removed objects are really gone; PDFium opens the rendition to check
-// that every page is there; and the size (in points, after /Rotate) and
-// text of every page are read with PDFium (from the original, whose
-// content streams the sanitizer does not touch).
+// that every page is there (with IngestEarly the rendition is handed over
+// now); and the size (in points, after /Rotate) and text of every page
+// are read with PDFium (from the original, whose content streams the
+// sanitizer does not touch). A lone file of 16 pages or more is also
+// opened in a second instance, which reads pages from the start of the
+// pdfcpu steps on; pdfcpu's refusals stand whatever it met meanwhile.
 //
 // # Limits
 //

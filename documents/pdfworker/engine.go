@@ -39,6 +39,9 @@ type engine struct {
 	extra  []pdfium.Pdfium // more instances, for reading one file's text in parallel
 	ocr    *ocr
 	broken bool // PDFium trapped during the current job
+	// early, if set, tells the parent that the current job's rendition
+	// is written and checked (job.Early).
+	early func()
 }
 
 func newEngine(cfg ServeConfig) *engine {
@@ -198,6 +201,12 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 			r = rejectf(documents.RejectCrashed, "panic: %v\n%s", p, debug.Stack())
 		}
 		switch {
+		case r.Limit != "" && e.mem.exceeded.Load():
+			// A limit refused the file (pages, image pixels, decoded
+			// streams) while a helper read its text and PDFium's memory
+			// ran full: the limit's refusal stands, as it did before
+			// helpers started early, but the worker goes.
+			r.Retire = true
 		case r.Code != "" && e.mem.exceeded.Load():
 			// PDFium's memory is at its limit: whatever failed, it
 			// failed for lack of memory. The instance keeps the memory,
@@ -273,6 +282,16 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 		encrypted = true
 	}
 
+	// More instances, if the job may use them, start reading the text
+	// now, while this goroutine has pdfcpu check, sanitize and write the
+	// file (pure Go, no instance): the other core is not idle meanwhile.
+	// Until this instance joins them, pdfcpu's verdict comes first: a
+	// file refused by it is refused as before, whatever the helpers met
+	// (a helper that trapped is dropped; a limit's refusal stands even if
+	// a helper filled PDFium's memory).
+	rd := e.startReading(j, &data, pc.PageCount)
+	defer rd.stop()
+
 	// pdfcpu reads the file as it is; if it cannot (or the file is
 	// encrypted, which pdfcpu would write back encrypted), PDFium writes
 	// a repaired, decrypted copy and pdfcpu reads that.
@@ -332,7 +351,10 @@ func (e *engine) process(ctx context.Context, j job) (r reply) {
 	} else if n != pc.PageCount {
 		return rejectf(documents.RejectDamaged, "rendition has %d pages, original %d", n, pc.PageCount)
 	}
-	pages := e.extract(inst, doc.Document, pc.PageCount, e.helpers(j, &data, pc.PageCount))
+	if e.early != nil {
+		e.early()
+	}
+	pages := rd.join(inst, doc.Document)
 	if e.broken {
 		return rejectf(documents.RejectCrashed, "PDFium trapped while extracting text")
 	}
@@ -416,20 +438,21 @@ const (
 
 // helper is one more PDFium instance with the file open.
 type helper struct {
-	inst pdfium.Pdfium
-	doc  references.FPDF_DOCUMENT
+	inst    pdfium.Pdfium
+	doc     references.FPDF_DOCUMENT
+	trapped bool
 }
 
 // helpers opens the file in the instances beyond the first that job j may
 // use (see job.Parallel), starting them on first use. A helper that does
 // not start or open the file is simply not used: the first instance reads
 // every page then.
-func (e *engine) helpers(j job, data *[]byte, pages int) []helper {
+func (e *engine) helpers(j job, data *[]byte, pages int) []*helper {
 	want := min(j.Parallel, maxParallel) - 1
 	if want <= 0 || pages < parallelMinPages || len(*data) > parallelMaxSize {
 		return nil
 	}
-	var hs []helper
+	var hs []*helper
 	for i := 0; i < want; i++ {
 		if i == len(e.extra) {
 			// From the compiled module already in memory: it needs no
@@ -452,51 +475,123 @@ func (e *engine) helpers(j job, data *[]byte, pages int) []helper {
 			}
 			break
 		}
-		hs = append(hs, helper{inst: x, doc: doc.Document})
+		hs = append(hs, &helper{inst: x, doc: doc.Document})
 	}
 	return hs
 }
 
-// extract reads the sizes and texts of the n pages of doc, open in inst,
-// and with hs, the same file open in more instances, in parallel: each
-// instance takes the next page not yet taken. It closes the helpers'
-// documents. It stops at a trap (e.broken).
-func (e *engine) extract(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int, hs []helper) []documents.Page {
-	pages := make([]documents.Page, n)
-	for i := range pages {
-		pages[i].Number = i + 1
+// reading is the text of a file's n pages being read by PDFium
+// instances, each taking the next page not yet taken: helpers (the file
+// open in more instances) from startReading on, the first instance from
+// join on.
+type reading struct {
+	e       *engine
+	pages   []documents.Page
+	next    atomic.Int64
+	halt    atomic.Bool // stop taking pages: a trap, or the file is refused
+	wg      sync.WaitGroup
+	hs      []*helper // set by the helpers' goroutine before wg is done
+	joined  bool      // join ran: the file's fate is the reading's
+	stopped bool
+}
+
+// startReading starts the helpers job j may use reading the n pages of
+// data, in the background. The engine's other instances are the
+// reading's until join or stop returns.
+func (e *engine) startReading(j job, data *[]byte, n int) *reading {
+	rd := &reading{e: e, pages: make([]documents.Page, n)}
+	for i := range rd.pages {
+		rd.pages[i].Number = i + 1
 	}
-	var next, trapped atomic.Int64
-	read := func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) {
-		for trapped.Load() == 0 {
-			i := int(next.Add(1) - 1)
-			if i >= n {
-				return
-			}
-			if !e.extractPage(inst, doc, &pages[i]) {
-				trapped.Store(1)
-				return
-			}
+	if min(j.Parallel, maxParallel) <= 1 || n < parallelMinPages || len(*data) > parallelMaxSize {
+		return rd
+	}
+	rd.wg.Add(1)
+	go func() {
+		defer rd.wg.Done()
+		rd.hs = e.helpers(j, data, n)
+		var wg sync.WaitGroup
+		for _, h := range rd.hs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.trapped = !rd.read(h.inst, h.doc)
+			}()
+		}
+		wg.Wait()
+	}()
+	return rd
+}
+
+// read takes pages until none is left or the reading halts; it reports
+// false if PDFium trapped in inst.
+func (rd *reading) read(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) bool {
+	for !rd.halt.Load() {
+		i := int(rd.next.Add(1) - 1)
+		if i >= len(rd.pages) {
+			return true
+		}
+		if !rd.e.extractPage(inst, doc, &rd.pages[i]) {
+			rd.halt.Store(true)
+			return false
 		}
 	}
-	var wg sync.WaitGroup
-	for _, h := range hs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			read(h.inst, h.doc)
-		}()
+	return true
+}
+
+// join reads the remaining pages with inst, where doc is the file open,
+// waits for the helpers and returns the pages. A trap in any instance
+// costs the file (e.broken).
+func (rd *reading) join(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) []documents.Page {
+	rd.joined = true
+	if !rd.read(inst, doc) {
+		rd.e.broken = true
 	}
-	read(inst, doc)
-	wg.Wait()
-	if trapped.Load() != 0 {
-		e.broken = true
-		return pages
+	rd.finish()
+	return rd.pages
+}
+
+// stop halts the helpers of a reading not joined (the file is refused
+// before its text is needed) and waits for them. A helper that trapped
+// meanwhile is dropped, but the file's refusal stands. It is a no-op after
+// join.
+func (rd *reading) stop() {
+	if rd.joined || rd.stopped {
+		return
 	}
-	for _, h := range hs {
-		h.inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: h.doc})
+	rd.halt.Store(true)
+	rd.finish()
+}
+
+// finish waits for the helpers, closes their documents and drops the
+// instances that trapped.
+func (rd *reading) finish() {
+	rd.stopped = true
+	rd.wg.Wait()
+	e := rd.e
+	keep := e.extra[:0]
+	for i, x := range e.extra {
+		var h *helper
+		if i < len(rd.hs) {
+			h = rd.hs[i]
+		}
+		switch {
+		case h != nil && h.trapped:
+			if rd.joined {
+				// Reading the file crashed PDFium: the file is refused
+				// and every instance is recreated (e.reset).
+				e.broken = true
+				keep = append(keep, x)
+				continue
+			}
+			x.Close()
+			continue
+		case h != nil:
+			x.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: h.doc})
+		}
+		keep = append(keep, x)
 	}
-	return pages
+	e.extra = keep
 }
 
 // extractPage reads the size and text of page p of doc into p. It

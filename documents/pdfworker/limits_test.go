@@ -47,41 +47,52 @@ func manyPagesPDF(n int) []byte {
 	return buildPDF(objs)
 }
 
-// imagePDF has one page that shows one image XObject claiming w×h
+// pageTree returns the root node of a page tree of n pages, objects
+// 3 to n+2, each of them page.
+func pageTree(n int, page string) []string {
+	kids := make([]string, n)
+	objs := []string{""}
+	for i := range kids {
+		kids[i] = strconv.Itoa(3+i) + " 0 R"
+		objs = append(objs, page)
+	}
+	objs[0] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n)
+	return objs
+}
+
+// imagePDF has pages that each show one image XObject claiming w×h
 // pixels, whose data is a few bytes of Flate.
-func imagePDF(w, h int) []byte {
+func imagePDF(w, h, pages int) []byte {
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
 	zw.Write(make([]byte, 1024))
 	zw.Close()
-	return buildPDF([]string{
-		`<< /Type /Catalog /Pages 2 0 R >>`,
-		`<< /Type /Pages /Kids [3 0 R] /Count 1 >>`,
-		`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>`,
+	objs := append([]string{`<< /Type /Catalog /Pages 2 0 R >>`}, pageTree(pages,
+		fmt.Sprintf(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /XObject << /Im1 %d 0 R >> >> >>`, pages+3, pages+4))...)
+	return buildPDF(append(objs,
 		stream("", "q 500 0 0 700 48 71 cm /Im1 Do Q"),
 		stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", w, h), z.String()),
-	})
+	))
 }
 
-// bombPDF has one page whose content stream is size bytes of spaces,
-// compressed to a thousandth of that.
-func bombPDF(size int) []byte {
+// bombPDF has pages that share one content stream of size bytes of
+// spaces, compressed to a thousandth of that.
+func bombPDF(size, pages int) []byte {
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
 	zw.Write([]byte("BT /F1 12 Tf 72 720 Td (Bombe) Tj ET"))
 	zw.Write(bytes.Repeat([]byte(" "), size))
 	zw.Close()
-	return buildPDF([]string{
-		`<< /Type /Catalog /Pages 2 0 R >>`,
-		`<< /Type /Pages /Kids [3 0 R] /Count 1 >>`,
-		`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R
-		   /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>`,
-		stream("/Filter /FlateDecode", z.String()),
-	})
+	objs := append([]string{`<< /Type /Catalog /Pages 2 0 R >>`}, pageTree(pages,
+		fmt.Sprintf(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R
+		   /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>`, pages+3))...)
+	return buildPDF(append(objs, stream("/Filter /FlateDecode", z.String())))
 }
 
 // Files over a limit are refused with resource_limit and a message that
-// names the limit; files just within it are accepted.
+// names the limit; files just within it are accepted. Files of 20 pages
+// are refused the same way while a second PDFium instance already reads
+// their text (a lone file of 16 pages and more).
 func TestLimits(t *testing.T) {
 	p := newPool(t, func(c *pdfworker.Config) {
 		c.MaxPages = 50
@@ -96,10 +107,13 @@ func TestLimits(t *testing.T) {
 	}{
 		{"50-pages.pdf", manyPagesPDF(50), "accepted"},
 		{"51-pages.pdf", manyPagesPDF(51), "Das PDF hat mehr als 50 Seiten."},
-		{"image-60000x60000.pdf", imagePDF(60000, 60000), "Das PDF enthält ein Bild mit mehr als 200 Megapixeln."},
-		{"image-5000x5000.pdf", imagePDF(5000, 5000), "accepted"},
-		{"bomb-8MB.pdf", bombPDF(8_000_000), "Die Inhalte des PDFs sind entpackt größer als 4 MB."},
-		{"bomb-2MB.pdf", bombPDF(2_000_000), "accepted"},
+		{"image-60000x60000.pdf", imagePDF(60000, 60000, 1), "Das PDF enthält ein Bild mit mehr als 200 Megapixeln."},
+		{"image-5000x5000.pdf", imagePDF(5000, 5000, 1), "accepted"},
+		{"bomb-8MB.pdf", bombPDF(8_000_000, 1), "Die Inhalte des PDFs sind entpackt größer als 4 MB."},
+		{"bomb-2MB.pdf", bombPDF(2_000_000, 1), "accepted"},
+		{"image-60000x60000-20-pages.pdf", imagePDF(60000, 60000, 20), "Das PDF enthält ein Bild mit mehr als 200 Megapixeln."},
+		{"bomb-8MB-20-pages.pdf", bombPDF(8_000_000, 20), "Die Inhalte des PDFs sind entpackt größer als 4 MB."},
+		{"bomb-2MB-20-pages.pdf", bombPDF(2_000_000, 20), "accepted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := p.Ingest(ctx, writeFile(t, tc.name, tc.data))

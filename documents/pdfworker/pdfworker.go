@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -279,7 +278,14 @@ func (p *Pool) Stats() Stats {
 // worker under the deadline and the memory cap. It returns ErrClosed after
 // Close and ctx.Err() (killing the file's worker) if ctx ends first.
 func (p *Pool) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
-	res, err := p.ingest(ctx, path)
+	return p.IngestEarly(ctx, path, nil)
+}
+
+// IngestEarly implements documents.EarlyIngester: it is Ingest, and the
+// rendition is copied out of the worker as soon as the worker has written
+// and checked it, while the worker reads the text.
+func (p *Pool) IngestEarly(ctx context.Context, path string, rendition func(path string)) (*documents.Ingested, error) {
+	res, err := p.ingest(ctx, path, rendition)
 	var rej *documents.Rejection
 	p.mu.Lock()
 	switch {
@@ -300,7 +306,7 @@ func (p *Pool) isClosed() bool {
 	return p.closed
 }
 
-func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+func (p *Pool) ingest(ctx context.Context, path string, rendition func(string)) (*documents.Ingested, error) {
 	if p.isClosed() {
 		return nil, ErrClosed
 	}
@@ -318,7 +324,7 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		return nil, documents.Reject(documents.RejectTooLarge,
 			fmt.Errorf("%d bytes, limit %d", st.Size(), p.cfg.MaxInputSize))
 	}
-	if err := checkMagic(path); err != nil {
+	if err := documents.CheckHeader(path); err != nil {
 		return nil, err
 	}
 
@@ -351,6 +357,7 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 		MaxPages:        p.cfg.MaxPages,
 		MaxImagePixels:  p.cfg.MaxImagePixels,
 		MaxDecodedBytes: p.cfg.MaxDecodedBytes,
+		Early:           rendition != nil,
 	}
 	if len(p.slot) == 1 {
 		// Nothing else runs: the file's text may be read on the idle
@@ -375,7 +382,7 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 			return nil, err
 		}
 		var sent bool
-		r, sent, err = p.run(ctx, w, j, out.Name())
+		r, sent, err = p.run(ctx, w, j, out.Name(), rendition)
 		switch {
 		case !sent && attempt == 0:
 			// The worker died before it got the file: not the file's
@@ -399,22 +406,6 @@ func (p *Pool) ingest(ctx context.Context, path string) (*documents.Ingested, er
 	}
 	ok = true
 	return &documents.Ingested{RenditionPath: out.Name(), Pages: r.Pages, Sanitized: r.Sanitized, Repaired: r.Repaired}, nil
-}
-
-// checkMagic refuses files that do not begin like a PDF: "%PDF-" within
-// the first 1024 bytes, as readers accept.
-func checkMagic(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
-	}
-	defer f.Close()
-	head := make([]byte, 1024)
-	n, _ := io.ReadFull(f, head)
-	if !strings.Contains(string(head[:n]), "%PDF-") {
-		return documents.Reject(documents.RejectNotPDF, nil)
-	}
-	return nil
 }
 
 // Prestart starts up to n workers (at most Workers) in the background, so
@@ -489,8 +480,10 @@ func (p *Pool) get(ctx context.Context) (*worker, error) {
 // memory cap. A worker that fails any of them is killed and not reused.
 // sent is false if the worker could not even take the job. The rendition
 // is copied to dst, and the job's files removed from the worker's
-// directory, before the worker may take another file.
-func (p *Pool) run(ctx context.Context, w *worker, j job, dst string) (r reply, sent bool, err error) {
+// directory, before the worker may take another file; with j.Early it is
+// copied when the worker says it is written, once, and then handed to
+// rendition.
+func (p *Pool) run(ctx context.Context, w *worker, j job, dst string, rendition func(string)) (r reply, sent bool, err error) {
 	if err := w.send(j); err != nil {
 		p.lose(w, "died while idle")
 		return reply{}, false, nil
@@ -499,6 +492,7 @@ func (p *Pool) run(ctx context.Context, w *worker, j job, dst string) (r reply, 
 	defer deadline.Stop()
 	watch := time.NewTicker(watchInterval)
 	defer watch.Stop()
+	collected := false
 	for {
 		select {
 		case r, ok := <-w.replies:
@@ -516,7 +510,25 @@ func (p *Pool) run(ctx context.Context, w *worker, j job, dst string) (r reply, 
 				return reply{}, true, documents.Reject(documents.RejectCrashed,
 					fmt.Errorf("reply %d to job %d", r.ID, j.ID))
 			}
-			if r.Code == "" && r.Error == "" {
+			if r.Rendition {
+				if !j.Early || collected {
+					p.discard(w, &p.stats.Crashed, "crashed: unasked rendition")
+					return reply{}, true, documents.Reject(documents.RejectCrashed, errors.New("an interim reply not asked for"))
+				}
+				// Copied now and never again: what is handed over is
+				// what is kept, whatever the worker does next.
+				if err := w.collect(j, dst); err != nil {
+					p.discard(w, &p.stats.Crashed, "crashed: bad rendition")
+					return reply{}, true, documents.Reject(documents.RejectCrashed,
+						fmt.Errorf("rendition: %w", err))
+				}
+				collected = true
+				if rendition != nil {
+					rendition(dst)
+				}
+				continue
+			}
+			if r.Code == "" && r.Error == "" && !collected {
 				if err := w.collect(j, dst); err != nil {
 					// A sound worker writes a plain file or fails.
 					p.discard(w, &p.stats.Crashed, "crashed: bad rendition")

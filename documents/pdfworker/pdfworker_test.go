@@ -592,3 +592,45 @@ func TestPrestart(t *testing.T) {
 		t.Errorf("workers started: %d, want 1 (the one started ahead)", got)
 	}
 }
+
+// IngestEarly hands over the rendition once, before it returns, and it is
+// the one the result names; a file refused before its rendition is
+// written hands over nothing.
+func TestEarlyRendition(t *testing.T) {
+	var b bytes.Buffer
+	if _, err := textpdf.Write(&b, textpdf.Doc{Title: "Früh", Blocks: []string{"# Seite 1", "Die Fassung für Leser ist vor dem Text fertig.", "\f", "# Seite 2"}}); err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, nil)
+	var early [][]byte
+	res, err := p.IngestEarly(context.Background(), writeFile(t, "frueh.pdf", b.Bytes()), func(path string) {
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("handed-over rendition: %v", err)
+		}
+		early = append(early, got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(res.RenditionPath)
+	final, err := os.ReadFile(res.RenditionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(early) != 1 || !bytes.Equal(early[0], final) || !bytes.HasPrefix(final, []byte("%PDF-")) {
+		t.Fatalf("%d renditions handed over, want 1 equal to the result's (%d bytes)", len(early), len(final))
+	}
+	if len(res.Pages) != 2 || !strings.Contains(res.Pages[0].Text, "vor dem Text fertig") {
+		t.Errorf("pages: %+v", res.Pages)
+	}
+
+	called := false
+	_, err = p.IngestEarly(context.Background(), writeFile(t, "kaputt.pdf", []byte("%PDF-1.7\nnichts weiter\n")), func(string) { called = true })
+	if got := rejectionCode(err); got != documents.RejectDamaged {
+		t.Errorf("damaged file: %s", got)
+	}
+	if called {
+		t.Errorf("a file refused before its rendition handed one over")
+	}
+}

@@ -7,6 +7,7 @@ import "github.com/ratsmappe/ratsmappe/documents"
 //
 //	worker → parent  reply{Ready: true}   once the PDF engine runs
 //	parent → worker  job                  one file
+//	worker → parent  reply{ID: job.ID, Rendition: true}  with job.Early, once the rendition is written
 //	worker → parent  reply{ID: job.ID}    its result
 //	...                                   one job at a time
 //
@@ -32,6 +33,9 @@ type job struct {
 	// once: more than one when the pool has nothing else to do, so that
 	// a lone upload uses the idle cores. 0 and 1 mean one.
 	Parallel int `json:"parallel,omitempty"`
+	// Early asks for an interim reply{Rendition: true} once the rendition
+	// is written and checked, before the text is read.
+	Early bool `json:"early,omitempty"`
 }
 
 // reply is the worker's answer to a job (or, with Ready, to its start).
@@ -50,6 +54,10 @@ type reply struct {
 	// Retire asks the parent not to reuse this worker, whose engine may be
 	// in a bad state after the job.
 	Retire bool `json:"retire,omitempty"`
+
+	// Rendition marks the interim reply to a job with Early: the
+	// rendition is written; the final reply follows.
+	Rendition bool `json:"rendition,omitempty"`
 
 	Ready bool   `json:"ready,omitempty"` // the start-up message
 	Error string `json:"error,omitempty"` // the worker could not start

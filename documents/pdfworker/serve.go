@@ -131,6 +131,10 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, cfg ServeConfig) er
 			return fmt.Errorf("pdf-worker: bad job: %w", err)
 		}
 		start := time.Now()
+		eng.early = nil
+		if j.Early {
+			eng.early = func() { enc.Encode(reply{ID: j.ID, Rendition: true}) }
+		}
 		r := eng.process(ctx, j)
 		r.ID = j.ID
 		if r.Code != "" {
