@@ -66,6 +66,14 @@ var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Ni
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ratsmappe.ErrorCode(err)
 	reqID := ""
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (a closed tab, a load generator's end):
+		// nobody reads the answer, and it is no fault of the server's,
+		// so it is not logged as an internal error.
+		request.Logger(r.Context()).Debug("request canceled by the client", "method", r.Method, "path", r.URL.Path, "request_id", request.ID(r))
+		w.WriteHeader(499) // nginx's "client closed request", for access logs
+		return
+	}
 	var rej *documents.Rejection
 	if code == ratsmappe.EINTERNAL && !errors.As(err, &rej) {
 		// (A rejected upload is the file's fault, not the server's: it

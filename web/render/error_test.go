@@ -1,7 +1,11 @@
 package render_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +14,7 @@ import (
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/web/render"
+	"github.com/ratsmappe/ratsmappe/web/request"
 )
 
 func TestStatus(t *testing.T) {
@@ -55,5 +60,26 @@ func TestInternalErrorHidesDetails(t *testing.T) {
 	render.Error(rec, httptest.NewRequest("GET", "/x", nil), documents.Reject(documents.RejectEncrypted, errors.New("pdfium: 4")))
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"code":"encrypted"`) || strings.Contains(rec.Body.String(), "pdfium") {
 		t.Errorf("rejection: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// A request whose client went away is not an internal error: nothing is
+// logged at error level (before, every canceled query of a closed tab was).
+func TestCanceledIsNotAnInternalError(t *testing.T) {
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, cancel := context.WithCancel(request.WithLogger(context.Background(), log))
+	cancel()
+	rec := httptest.NewRecorder()
+	render.Error(rec, httptest.NewRequest("GET", "/x", nil).WithContext(ctx), fmt.Errorf("find meetings: %w", context.Canceled))
+	if logged.Len() != 0 {
+		t.Errorf("logged: %s", logged.String())
+	}
+	// Canceled without the request being canceled (a timeout inside) is
+	// still the server's error.
+	rec = httptest.NewRecorder()
+	render.Error(rec, httptest.NewRequest("GET", "/x", nil).WithContext(request.WithLogger(context.Background(), log)), context.Canceled)
+	if rec.Code != 500 || !strings.Contains(logged.String(), "internal error") {
+		t.Errorf("an inner cancellation: %d, logged %q", rec.Code, logged.String())
 	}
 }
