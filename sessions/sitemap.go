@@ -29,14 +29,25 @@ type SitemapEntry struct {
 // sitemapTypes are the object types with a sitemap of their own.
 var sitemapTypes = map[string]bool{access.ObjMeeting: true, access.ObjPaper: true}
 
+// sitemapQuery returns the public list query of typ and its condition
+// for the public objects of one chunk: keys from ?1 up to ?4 (exclusive),
+// ?2 now and ?3 the anonymous viewer's seats, as publicQueries bind them.
+func sitemapQuery(typ string) (publicQuery, string, error) {
+	if !sitemapTypes[typ] {
+		return publicQuery{}, "", fmt.Errorf("sitemap: unknown object type %q", typ)
+	}
+	q := publicQueries[typ]
+	return q, q.key + ` >= ?1 AND ` + q.key + ` < ?4 AND (` + q.visible + `)`, nil
+}
+
 // FindSitemapChunks returns the numbers of the chunks (ids chunk ×
 // SitemapChunk up to the next chunk) that hold at least one object of
 // type typ (access.ObjMeeting or access.ObjPaper) the public sees now.
 func (s *Store) FindSitemapChunks(ctx context.Context, typ string) ([]int64, error) {
-	if !sitemapTypes[typ] {
-		return nil, fmt.Errorf("sitemap: unknown object type %q", typ)
+	q, inChunk, err := sitemapQuery(typ)
+	if err != nil {
+		return nil, err
 	}
-	q := publicQueries[typ]
 	var last int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(`+q.key+`), 0) FROM `+q.from).Scan(&last); err != nil {
 		return nil, fmt.Errorf("sitemap %s: %w", typ, err)
@@ -45,7 +56,7 @@ func (s *Store) FindSitemapChunks(ctx context.Context, typ string) ([]int64, err
 	var out []int64
 	for c := int64(0); c*SitemapChunk <= last; c++ {
 		var found bool
-		err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+q.from+` WHERE `+q.key+` >= ?1 AND `+q.key+` < ?4 AND (`+q.visible+`))`,
+		err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+q.from+` WHERE `+inChunk+`)`,
 			c*SitemapChunk, now, "[]", (c+1)*SitemapChunk).Scan(&found)
 		if err != nil {
 			return nil, fmt.Errorf("sitemap %s: %w", typ, err)
@@ -61,10 +72,10 @@ func (s *Store) FindSitemapChunks(ctx context.Context, typ string) ([]int64, err
 // in chunk c, in id order, each with the later of its own modification
 // and its last entry into the public view.
 func (s *Store) FindSitemapChunk(ctx context.Context, typ string, c int64) ([]SitemapEntry, error) {
-	if !sitemapTypes[typ] {
-		return nil, fmt.Errorf("sitemap: unknown object type %q", typ)
+	q, inChunk, err := sitemapQuery(typ)
+	if err != nil {
+		return nil, err
 	}
-	q := publicQueries[typ]
 	type row struct {
 		id       int64
 		modified string
@@ -73,7 +84,7 @@ func (s *Store) FindSitemapChunk(ctx context.Context, typ string, c int64) ([]Si
 		var r row
 		err := sc.Scan(&r.id, &r.modified)
 		return r, err
-	}, `SELECT `+q.id+`, `+q.modified+` FROM `+q.from+` WHERE `+q.key+` >= ?1 AND `+q.key+` < ?4 AND (`+q.visible+`) ORDER BY `+q.key,
+	}, `SELECT `+q.id+`, `+q.modified+` FROM `+q.from+` WHERE `+inChunk+` ORDER BY `+q.key,
 		c*SitemapChunk, ts(s.now()), "[]", (c+1)*SitemapChunk)
 	if err != nil {
 		return nil, fmt.Errorf("sitemap %s: %w", typ, err)

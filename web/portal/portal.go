@@ -75,15 +75,14 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	for start, n := 0, 20; start < len(latest) && len(news) < 10; start, n = start+n, 2*n {
-		part := latest[start:min(start+n, len(latest))]
-		ids := make([]int64, len(part))
-		byID := make(map[int64]*documents.Document, len(part))
-		for i, d := range part {
-			ids[i] = d.ID
-			byID[d.ID] = d
-		}
-		visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids)
+	ids := make([]int64, len(latest))
+	byID := make(map[int64]*documents.Document, len(latest))
+	for i, d := range latest {
+		ids[i] = d.ID
+		byID[d.ID] = d
+	}
+	for start, n := 0, 20; start < len(ids) && len(news) < 10; start, n = start+n, 2*n {
+		visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids[start:min(start+n, len(ids))])
 		if err != nil {
 			render.Error(w, r, err)
 			return
