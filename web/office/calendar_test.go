@@ -23,17 +23,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// calendarMonth is the month the tests show: April 2027 starts on a
-// Thursday, so its grid begins with muted days of March and ends with
-// days of May.
-const calendarMonth = "2027-04"
-
 // newCalendar returns the office's handlers on a real SQLite database
-// with n meetings of five organizations spread over calendarMonth's grid
-// and the week after it (read by the query, not shown): drafts,
-// scheduled and published ones, some just after midnight and just before
-// it in Berlin, where the day differs from UTC's.
-func newCalendar(tb testing.TB, n int) *office.Handler {
+// with n meetings of five organizations spread over the 35 days from the
+// Monday first and the week after them (not shown): drafts, scheduled and
+// published ones, some just after midnight and just before it in Berlin,
+// where the day differs from UTC's.
+func newCalendar(tb testing.TB, n int, first time.Time) *office.Handler {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "t.db"))
@@ -57,7 +52,6 @@ func newCalendar(tb testing.TB, n int) *office.Handler {
 		}
 		orgs = append(orgs, o.ID)
 	}
-	first := time.Date(2027, 3, 29, 0, 0, 0, 0, render.Berlin) // the grid's Monday
 	clock := []struct{ h, m int }{{17, 0}, {0, 30}, {23, 30}, {9, 15}, {18, 30}}
 	for i := 0; i < n; i++ {
 		c := clock[i%len(clock)]
@@ -96,32 +90,41 @@ func getCalendar(tb testing.TB, h *office.Handler, month string) string {
 	return w.Body.String()
 }
 
-// The month's grid shows each meeting on its day in Berlin, with its time,
+// A month's grid shows each meeting on its day in Berlin, with its time,
 // organization and publication status, and nothing of the week after.
-// The golden file holds the page's content (the layout around it changes
-// with every stylesheet): go test -run TestCalendarPage -update rewrites it.
+// The golden files hold the page's content (the layout around it changes
+// with every stylesheet): go test ./web/office/ -run TestCalendarPage
+// -update rewrites them.
 func TestCalendarPage(t *testing.T) {
-	page := getCalendar(t, newCalendar(t, 60), calendarMonth)
-	i, j := strings.Index(page, `<div class="office-page">`), strings.Index(page, `</tbody></table>`)
-	if i < 0 || j < i {
-		t.Fatalf("no calendar in the page:\n%s", page)
-	}
-	got := page[i:j]
-	golden := filepath.Join("testdata", "calendar.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("calendar differs from %s:\n%s", golden, got)
+	for _, tc := range []struct {
+		month string
+		first time.Time // the grid's Monday
+	}{
+		{"2027-03", time.Date(2027, 3, 1, 0, 0, 0, 0, render.Berlin)},  // the clocks go forward on its 28th
+		{"2027-04", time.Date(2027, 3, 29, 0, 0, 0, 0, render.Berlin)}, // starts on a Thursday
+		{"2027-10", time.Date(2027, 9, 27, 0, 0, 0, 0, render.Berlin)}, // the clocks go back on its last day
+	} {
+		t.Run(tc.month, func(t *testing.T) {
+			page := getCalendar(t, newCalendar(t, 60, tc.first), tc.month)
+			i, j := strings.Index(page, `<div class="office-page">`), strings.Index(page, `</tbody></table>`)
+			if i < 0 || j < i {
+				t.Fatalf("no calendar in the page:\n%s", page)
+			}
+			got := page[i:j]
+			golden := filepath.Join("testdata", "calendar-"+tc.month+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("calendar differs from %s:\n%s", golden, got)
+			}
+		})
 	}
 }
 
@@ -130,10 +133,10 @@ func TestCalendarPage(t *testing.T) {
 func BenchmarkCalendarPage(b *testing.B) {
 	for _, n := range []int{7, 80} {
 		b.Run(fmt.Sprintf("meetings=%d", n), func(b *testing.B) {
-			h := newCalendar(b, n*42/35) // n in the grid, the rest in the week after
+			h := newCalendar(b, n*42/35, time.Date(2027, 3, 29, 0, 0, 0, 0, render.Berlin)) // n in April's grid, the rest in the week after
 			b.ReportAllocs()
 			for b.Loop() {
-				getCalendar(b, h, calendarMonth)
+				getCalendar(b, h, "2027-04")
 			}
 		})
 	}
