@@ -1,0 +1,117 @@
+package portal_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/schema"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/web"
+)
+
+// BenchmarkCitizenPages costs one uncached anonymous request of the start
+// page and of /meetings on a copy of a real data set — a data directory
+// made by `ratsmappe demo --scale N` (RATSMAPPE_BENCH_DATA, its SQLite
+// file) or a PostgreSQL database (RATSMAPPE_BENCH_DATABASE_URL) — and
+// reports the SQL statements per request (counted in a first request, so
+// that the counting does not weigh on the time). The server is built as
+// serve builds it, without the network, so that -cpuprofile and
+// -memprofile show the server's work only. It migrates the database: give
+// it a copy. Skipped without either variable.
+func BenchmarkCitizenPages(b *testing.B) {
+	h, _ := fixtureServer(b, false)
+	counted, n := fixtureServer(b, true)
+	for name, path := range map[string]string{"home": "/", "meetings": "/meetings"} {
+		b.Run(name, func(b *testing.B) {
+			// A query the public cache has not seen: bench/munich's
+			// "uncached".
+			get := func(h http.Handler, i int) {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest("GET", fmt.Sprintf("%s?nocache=%d", path, i), nil))
+				if w.Code != http.StatusOK || w.Header().Get("X-Cache") != "miss" {
+					b.Fatalf("GET %s: %d, X-Cache %q", path, w.Code, w.Header().Get("X-Cache"))
+				}
+			}
+			start := n.Load()
+			get(counted, -1)
+			queries := n.Load() - start
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				get(h, i)
+			}
+			b.ReportMetric(float64(queries), "queries/op")
+		})
+	}
+}
+
+// TestCitizenPagesDump writes the uncached start page and /meetings of the
+// fixture (see BenchmarkCitizenPages) into RATSMAPPE_BENCH_OUT, to compare
+// a change's output with the one before it byte for byte.
+func TestCitizenPagesDump(t *testing.T) {
+	out := os.Getenv("RATSMAPPE_BENCH_OUT")
+	if out == "" {
+		t.Skip("RATSMAPPE_BENCH_OUT not set")
+	}
+	h, _ := fixtureServer(t, false)
+	for name, path := range map[string]string{"home.html": "/", "meetings.html": "/meetings"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path+"?nocache=dump", nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		if err := os.WriteFile(filepath.Join(out, name), w.Body.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fixtureServer opens the fixture the environment names and returns its
+// server and, if count, the number of statements it sent (through a
+// counting handle).
+func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64) {
+	tb.Helper()
+	ctx := context.Background()
+	var db *sql.DB
+	var err error
+	pg := os.Getenv("RATSMAPPE_BENCH_DATABASE_URL")
+	switch dir := os.Getenv("RATSMAPPE_BENCH_DATA"); {
+	case pg != "":
+		db, err = postgres.Open(ctx, pg)
+	case dir != "":
+		db, err = sqlite.Open(ctx, filepath.Join(dir, "ratsmappe.db"))
+	default:
+		tb.Skip("neither RATSMAPPE_BENCH_DATA nor RATSMAPPE_BENCH_DATABASE_URL set")
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := schema.Migrate(ctx, db); err != nil {
+		tb.Fatal(err)
+	}
+	cdb, n := db, new(atomic.Int64)
+	if count {
+		cdb, n = dbtest.Counting(tb, db)
+	}
+	st := sessions.NewStore(cdb, nil)
+	// The pages measured read no blobs: the in-memory fake stands in
+	// for the data directory's.
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(cdb), Blobs: blobtest.NewMemory()})
+	h, err := web.NewServer(web.Config{Documents: svc, Sessions: st, DB: cdb, ChangesNotified: pg != ""})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h, n
+}
