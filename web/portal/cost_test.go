@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"testing"
 
@@ -65,15 +67,21 @@ func TestCitizenPagesDump(t *testing.T) {
 		t.Skip("RATSMAPPE_BENCH_OUT not set")
 	}
 	h, _ := fixtureServer(t, false)
-	for name, path := range map[string]string{"home.html": "/", "meetings.html": "/meetings"} {
+	get := func(name, path string) string {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", path+"?nocache=dump", nil))
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != http.StatusOK {
 			t.Fatalf("GET %s: %d", path, w.Code)
 		}
 		if err := os.WriteFile(filepath.Join(out, name), w.Body.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		return w.Body.String()
+	}
+	get("home.html", "/?nocache=dump")
+	// The continuation of the coming meetings, as its link gives it.
+	if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(get("meetings.html", "/meetings?nocache=dump")); m != nil {
+		get("meetings-more.html", html.UnescapeString(m[1]))
 	}
 }
 
