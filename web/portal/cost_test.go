@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -10,8 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/blobtest"
@@ -35,27 +40,86 @@ import (
 func BenchmarkCitizenPages(b *testing.B) {
 	h, _ := fixtureServer(b, false)
 	counted, n := fixtureServer(b, true)
+	var db *sql.DB // PostgreSQL's, to read its server's CPU time
+	if u := os.Getenv("RATSMAPPE_BENCH_DATABASE_URL"); u != "" {
+		var err error
+		if db, err = postgres.Open(context.Background(), u); err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+	}
 	for name, path := range map[string]string{"home": "/", "meetings": "/meetings"} {
 		b.Run(name, func(b *testing.B) {
 			// A query the public cache has not seen: bench/munich's
 			// "uncached".
-			get := func(h http.Handler, i int) {
+			get := func(h http.Handler) {
 				w := httptest.NewRecorder()
-				h.ServeHTTP(w, httptest.NewRequest("GET", fmt.Sprintf("%s?nocache=%d", path, i), nil))
+				h.ServeHTTP(w, httptest.NewRequest("GET", fmt.Sprintf("%s?nocache=%d", path, uncached.Add(1)), nil))
 				if w.Code != http.StatusOK || w.Header().Get("X-Cache") != "miss" {
 					b.Fatalf("GET %s: %d, X-Cache %q", path, w.Code, w.Header().Get("X-Cache"))
 				}
 			}
 			start := n.Load()
-			get(counted, -1)
+			get(counted)
 			queries := n.Load() - start
 			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				get(h, i)
+			cpu, dbCPU := cpuTime(), serverCPU(b, db)
+			for b.Loop() {
+				get(h)
+			}
+			// CPU time says more than the wall clock on a shared
+			// machine: the process's, and on PostgreSQL the database
+			// server's for this database.
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			if db != nil {
+				b.ReportMetric(float64(serverCPU(b, db)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
 			}
 			b.ReportMetric(float64(queries), "queries/op")
 		})
 	}
+}
+
+// uncached numbers the benchmark's requests, so that none is a cached one.
+var uncached atomic.Int64
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU is the CPU time of the PostgreSQL server processes connected
+// to db's database (the server is on this machine): /proc's user and
+// system time of each backend. 0 without db.
+func serverCPU(tb testing.TB, db *sql.DB) time.Duration {
+	if db == nil {
+		return 0
+	}
+	rows, err := db.Query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var total time.Duration
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			tb.Fatal(err)
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// The fields after the command's closing parenthesis; utime
+		// and stime are the 14th and 15th of the line, in clock ticks
+		// (100 a second on Linux).
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return total
 }
 
 // TestCitizenPagesDump writes the uncached start page and /meetings of the
