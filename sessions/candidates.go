@@ -187,8 +187,8 @@ func (s *Store) DocumentCandidates(ctx context.Context, v access.Viewer, ids []i
 	} else {
 		// No seats (a citizen): seatedIn is false. Spelled as a
 		// constant, both planners drop the branches only seats open —
-		// a tenth of the work for the start page's 200 documents on
-		// SQLite, and on PostgreSQL its generic plan had to keep them.
+		// 2–3× less work for the start page's 200 documents on SQLite,
+		// and PostgreSQL's generic plan had to keep them.
 		q = strings.ReplaceAll(q, seatedIn, "(1 = 0)")
 	}
 	found, err := queryAll(ctx, s.db, scanID, q, args...)
