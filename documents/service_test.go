@@ -474,7 +474,8 @@ func testSweep(t *testing.T, e *env) {
 	}
 }
 
-// Lists filter by kind, page oldest or newest first, and a rendition's
+// Lists filter by kind and ids, page oldest or newest first (in full or
+// as ids), and a rendition's
 // hash finds every version that has it.
 func TestFindDocuments(t *testing.T) { eachEnv(t, testFindDocuments) }
 
@@ -498,10 +499,17 @@ func testFindDocuments(t *testing.T, e *env) {
 		{documents.DocumentFilter{Kind: documents.KindDraft}, []int64{ids[0], ids[2], ids[3]}},
 		{documents.DocumentFilter{Kind: documents.KindDraft, Newest: true, Limit: 2}, []int64{ids[3], ids[2]}},
 		{documents.DocumentFilter{Limit: 2, Offset: 3}, []int64{ids[3]}},
+		{documents.DocumentFilter{IDs: []int64{ids[3], ids[0], 999999}, Newest: true}, []int64{ids[3], ids[0]}},
+		{documents.DocumentFilter{IDs: []int64{ids[1], ids[2]}, Kind: documents.KindDraft}, []int64{ids[2]}},
+		{documents.DocumentFilter{IDs: []int64{}}, nil},
 	} {
 		docs, err := e.svc.Store().FindDocuments(ctx, tc.f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The ids alone are the same list.
+		if got, err := e.svc.Store().FindDocumentIDs(ctx, tc.f); err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("FindDocumentIDs(%+v) = %v, %v, want %v", tc.f, got, err, tc.want)
 		}
 		var got []int64
 		for _, d := range docs {

@@ -67,24 +67,10 @@ func (s *Store) FindDocumentByID(ctx context.Context, id int64) (*Document, erro
 
 // FindDocuments returns the documents matching f, oldest first.
 func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Document, error) {
-	var where []string
-	var args []any
-	if f.Kind != "" {
-		where = append(where, "d.kind = ?")
-		args = append(args, f.Kind)
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
 	}
-	q := `SELECT ` + documentColumns + ` FROM documents d`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY d.id"
-	if f.Newest {
-		q += " DESC"
-	}
-	if f.Limit > 0 {
-		q += " LIMIT ? OFFSET ?"
-		args = append(args, f.Limit, f.Offset)
-	}
+	q, args := findDocumentsQuery(documentColumns, f)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find documents: %w", err)
@@ -102,6 +88,65 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 		return nil, fmt.Errorf("find documents: %w", err)
 	}
 	return docs, nil
+}
+
+// FindDocumentIDs returns the ids of the documents FindDocuments returns
+// for f, in its order, without reading their versions: for a list that
+// narrows many documents down to the few it reads in full.
+func (s *Store) FindDocumentIDs(ctx context.Context, f DocumentFilter) ([]int64, error) {
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
+	}
+	q, args := findDocumentsQuery("d.id", f)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find document ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find document ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find document ids: %w", err)
+	}
+	return ids, nil
+}
+
+// findDocumentsQuery is the SQL of FindDocuments and FindDocumentIDs,
+// reading cols, with its arguments. f.IDs, if any, are spelled one
+// placeholder each: the lists are a page's few documents, and this
+// package's schema has no portable list parameter.
+func findDocumentsQuery(cols string, f DocumentFilter) (string, []any) {
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "d.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "d.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	q := `SELECT ` + cols + ` FROM documents d`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.id"
+	if f.Newest {
+		q += " DESC"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
+	return q, args
 }
 
 const versionColumns = `v.document_id, v.number, v.sha256, v.size, v.original_sha256, v.original_size,
