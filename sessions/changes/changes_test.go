@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -195,7 +196,7 @@ func testCompact(t *testing.T, db *sql.DB) {
 	if search != 0 {
 		t.Fatalf("the indexer's cursor is at %d before it ran, want 0", search)
 	}
-	if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+	if n, err := changes.Compact(ctx, f.db, 0); err != nil || n != 0 {
 		t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
 	}
 	// Every consumer (the indexer, the members' notices) reads on.
@@ -215,16 +216,16 @@ func testCompact(t *testing.T, db *sql.DB) {
 	}
 	must(t, changes.Advance(ctx, f.db, "search", newest-3))
 	if len(consumers) > 1 {
-		if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+		if n, err := changes.Compact(ctx, f.db, 0); err != nil || n != 0 {
 			t.Fatalf("compact behind another consumer's cursor deleted %d rows (%v), want 0", n, err)
 		}
 		advance(newest - 3)
 	}
-	if n, err := changes.Compact(ctx, f.db); err != nil || n != newest-3 {
+	if n, err := changes.Compact(ctx, f.db, 2); err != nil || n != newest-3 {
 		t.Fatalf("compact deleted %d rows (%v), want %d", n, err, newest-3)
 	}
 	advance(newest)
-	if _, err := changes.Compact(ctx, f.db); err != nil {
+	if _, err := changes.Compact(ctx, f.db, 0); err != nil {
 		t.Fatal(err)
 	}
 	var left int
@@ -406,4 +407,174 @@ func TestUploadWhileAttaching(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// Consumers never miss a change across compactions: while writers add
+// rows, two consumers read the feed at their own pace — each batch taken
+// over in a transaction that claims and advances its cursor, some of them
+// rolled back as by a crash — and the feed is compacted in small chunks
+// all along. Each consumer sees every change exactly once, and in the end
+// the feed holds only the newest row.
+func TestCompactNeverLosesAChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		// Only the two consumers of the test hold the feed.
+		_, err := db.Exec(`DELETE FROM changes_cursors`)
+		must(t, err)
+		start, err := changes.Newest(ctx, db)
+		must(t, err)
+		consumers := []string{"test/fast", "test/slow"}
+		for _, c := range consumers {
+			_, err := db.Exec(`INSERT INTO changes_cursors (consumer, seq) VALUES (?, ?)`, c, start)
+			must(t, err)
+		}
+
+		const writers, writes = 3, 40
+		var written sync.WaitGroup
+		errs := make(chan error, writers+len(consumers)+1)
+		for w := range writers {
+			written.Add(1)
+			go func() {
+				defer written.Done()
+				for i := range writes {
+					if err := slowWrite(ctx, db, f, w, i); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		writing := make(chan struct{})
+		go func() { written.Wait(); close(writing) }()
+
+		seen := make([][]int64, len(consumers)) // person ids, in the order read
+		var consuming sync.WaitGroup
+		for n, c := range consumers {
+			consuming.Add(1)
+			go func() {
+				defer consuming.Done()
+				r := rand.New(rand.NewPCG(uint64(n), 15))
+				for {
+					done := false
+					select {
+					case <-writing:
+						done = true
+					default:
+					}
+					limit := 1 + r.IntN(3+7*(1-n)) // the slow one takes up to 3 rows
+					persons, err := consume(ctx, db, c, limit, r.IntN(5) == 0)
+					if err != nil {
+						errs <- fmt.Errorf("%s: %w", c, err)
+						return
+					}
+					seen[n] = append(seen[n], persons...)
+					if done {
+						cur, err := changes.Cursor(ctx, db, c)
+						newest, err2 := changes.Newest(ctx, db)
+						if err != nil || err2 != nil {
+							errs <- fmt.Errorf("%s: %v %v", c, err, err2)
+							return
+						}
+						if cur == newest {
+							return
+						}
+					}
+				}
+			}()
+		}
+		consumed := make(chan struct{})
+		go func() { consuming.Wait(); close(consumed) }()
+		var deleted int64
+		for compacting := true; compacting; {
+			select {
+			case <-consumed:
+				compacting = false
+			default:
+			}
+			n, err := changes.Compact(ctx, db, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deleted += n
+			time.Sleep(time.Millisecond) // leave SQLite's lock to the others a moment
+		}
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+
+		var want []int64
+		rows, err := db.Query(`SELECT id FROM persons WHERE family_name LIKE 'Muster %' ORDER BY id`)
+		must(t, err)
+		for rows.Next() {
+			var id int64
+			must(t, rows.Scan(&id))
+			want = append(want, id)
+		}
+		must(t, rows.Err())
+		if len(want) != writers*writes {
+			t.Fatalf("%d persons written, want %d", len(want), writers*writes)
+		}
+		for n, c := range consumers {
+			got := slices.Clone(seen[n])
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s saw %d person changes (%d distinct), want each of %d once", c, len(got), len(slices.Compact(got)), len(want))
+			}
+		}
+		t.Logf("%d rows compacted while %d and %d person changes were read", deleted, len(seen[0]), len(seen[1]))
+		if deleted == 0 {
+			t.Error("nothing was compacted while the consumers read")
+		}
+		_, err = changes.Compact(ctx, db, 3)
+		must(t, err)
+		var left int
+		must(t, db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&left))
+		if left != 1 {
+			t.Errorf("%d rows left after both consumers read everything, want the newest only", left)
+		}
+	})
+}
+
+// consume takes up to limit changes past consumer's cursor over, as a
+// consumer does: in one transaction that claims the cursor and advances
+// it. With crash, the transaction is rolled back instead, and nothing is
+// taken over. It returns the persons the changes taken over name.
+func consume(ctx context.Context, db *sql.DB, consumer string, limit int, crash bool) ([]int64, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	cur, err := changes.Claim(ctx, tx, consumer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, kind, object_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, cur, limit)
+	if err != nil {
+		return nil, err
+	}
+	var persons []int64
+	upto := cur
+	for rows.Next() {
+		var seq, id int64
+		var kind string
+		if err := rows.Scan(&seq, &kind, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		upto = seq
+		if kind == "person" {
+			persons = append(persons, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || upto == cur || crash {
+		return nil, err
+	}
+	if err := changes.Advance(ctx, tx, consumer, upto); err != nil {
+		return nil, err
+	}
+	return persons, tx.Commit()
 }
