@@ -143,8 +143,15 @@ func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
 	if chunk <= 0 {
 		chunk = CompactChunk
 	}
+	// Asked first without writing: a DELETE takes SQLite's one write lock
+	// even when it finds nothing, and mostly there is nothing yet.
+	var due bool
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(seq) FROM changes) < (SELECT MAX(seq) FROM changes)
+		AND (SELECT MIN(seq) FROM changes) <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes)), false)`).Scan(&due); err != nil {
+		return 0, fmt.Errorf("changes: compact: %w", err)
+	}
 	var total int64
-	for {
+	for due {
 		start := time.Now()
 		res, err := db.ExecContext(ctx, `DELETE FROM changes WHERE seq IN (
 			SELECT seq FROM changes
@@ -160,7 +167,7 @@ func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
 		}
 		total += n
 		if n < int64(chunk) {
-			return total, nil
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -168,4 +175,5 @@ func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
 		case <-time.After(time.Since(start)):
 		}
 	}
+	return total, nil
 }

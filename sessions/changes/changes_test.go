@@ -200,15 +200,7 @@ func testCompact(t *testing.T, db *sql.DB) {
 		t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
 	}
 	// Every consumer (the indexer, the members' notices) reads on.
-	var consumers []string
-	rows, err := f.db.Query(`SELECT consumer FROM changes_cursors ORDER BY consumer`)
-	must(t, err)
-	for rows.Next() {
-		var c string
-		must(t, rows.Scan(&c))
-		consumers = append(consumers, c)
-	}
-	must(t, rows.Close())
+	consumers := column[string](t, f.db, `SELECT consumer FROM changes_cursors ORDER BY consumer`)
 	advance := func(seq int64) {
 		for _, c := range consumers {
 			must(t, changes.Advance(ctx, f.db, c, seq))
@@ -246,6 +238,22 @@ func testCompact(t *testing.T, db *sql.DB) {
 	}
 }
 
+// column returns the values of the one column query selects.
+func column[T any](t *testing.T, db *sql.DB, query string) []T {
+	t.Helper()
+	rows, err := db.Query(query)
+	must(t, err)
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		must(t, rows.Scan(&v))
+		out = append(out, v)
+	}
+	must(t, rows.Err())
+	return out
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -267,22 +275,8 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 		began := time.Now()
 
 		const writers, writes = 6, 25
-		var wg sync.WaitGroup
 		errs := make(chan error, writers)
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range writes {
-					if err := slowWrite(ctx, db, f, w, i); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
+		done := slowWrites(ctx, db, f, writers, writes, errs)
 
 		// The reader: what a cursor consumer does, without compaction.
 		seen := map[int64]bool{}
@@ -338,6 +332,28 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 			t.Errorf("at from %d to %d, want Unix milliseconds between %d and %d", first, last, lo, hi)
 		}
 	})
+}
+
+// slowWrites runs writers goroutines that each add writes persons by
+// slowWrite, sending the first error of each to errs, and returns a
+// channel closed when they are done.
+func slowWrites(ctx context.Context, db *sql.DB, f *fixture, writers, writes int, errs chan<- error) <-chan struct{} {
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range writes {
+				if err := slowWrite(ctx, db, f, w, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
 }
 
 // slowWrite adds a person in a transaction that waits a little before it
@@ -431,22 +447,8 @@ func TestCompactNeverLosesAChange(t *testing.T) {
 		}
 
 		const writers, writes = 3, 40
-		var written sync.WaitGroup
-		errs := make(chan error, writers+len(consumers)+1)
-		for w := range writers {
-			written.Add(1)
-			go func() {
-				defer written.Done()
-				for i := range writes {
-					if err := slowWrite(ctx, db, f, w, i); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		writing := make(chan struct{})
-		go func() { written.Wait(); close(writing) }()
+		errs := make(chan error, writers+len(consumers))
+		writing := slowWrites(ctx, db, f, writers, writes, errs)
 
 		seen := make([][]int64, len(consumers)) // person ids, in the order read
 		var consuming sync.WaitGroup
@@ -504,15 +506,7 @@ func TestCompactNeverLosesAChange(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		var want []int64
-		rows, err := db.Query(`SELECT id FROM persons WHERE family_name LIKE 'Muster %' ORDER BY id`)
-		must(t, err)
-		for rows.Next() {
-			var id int64
-			must(t, rows.Scan(&id))
-			want = append(want, id)
-		}
-		must(t, rows.Err())
+		want := column[int64](t, db, `SELECT id FROM persons WHERE family_name LIKE 'Muster %' ORDER BY id`)
 		if len(want) != writers*writes {
 			t.Fatalf("%d persons written, want %d", len(want), writers*writes)
 		}
