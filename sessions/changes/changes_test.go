@@ -85,7 +85,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // migrate gives db the whole schema. On PostgreSQL, where the search
 // indexer has no tables yet, it applies the scopes the feed watches and
 // registers the indexer's cursor as its migration does on SQLite.
-func migrate(t *testing.T, db *sql.DB) {
+func migrate(t testing.TB, db *sql.DB) {
 	t.Helper()
 	if sqldb.DialectOf(db) == sqldb.SQLite {
 		must(t, schema.Migrate(context.Background(), db))
@@ -254,7 +254,7 @@ func column[T any](t *testing.T, db *sql.DB, query string) []T {
 	return out
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -571,4 +571,63 @@ func consume(ctx context.Context, db *sql.DB, consumer string, limit int, crash 
 		return nil, err
 	}
 	return persons, tx.Commit()
+}
+
+// BenchmarkFirstCompaction prints what the first compaction of a year's
+// feed at Munich scale costs on each database (400,000 rows, every
+// consumer past them): its time, and the longest a writer that wants the
+// lock every 10 ms waited meanwhile, in chunks of CompactChunk and in one
+// DELETE. go test -run - -bench FirstCompaction -benchtime 1x
+// ./sessions/changes/
+func BenchmarkFirstCompaction(b *testing.B) {
+	const rows = 400_000
+	for _, dialect := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		for _, chunk := range []int{changes.CompactChunk, rows} {
+			b.Run(fmt.Sprintf("%s/chunk=%d", dialect, chunk), func(b *testing.B) {
+				ctx := context.Background()
+				db := dbtest.New(b, dialect).Open(b)
+				migrate(b, db)
+				var longest time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					_, err := db.Exec(`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?)
+					INSERT INTO changes (kind, object_id) SELECT 'person', x FROM n`, rows)
+					must(b, err)
+					// Only a writer's cursor, past everything.
+					_, err = db.Exec(`DELETE FROM changes_cursors`)
+					must(b, err)
+					_, err = db.Exec(`INSERT INTO changes_cursors (consumer, seq) VALUES ('writer', ?)`, int64(1)<<40)
+					must(b, err)
+					stop, done := make(chan struct{}), make(chan struct{})
+					go func() { // a writer that wants the lock every 10 ms
+						defer close(done)
+						for {
+							select {
+							case <-stop:
+								return
+							case <-time.After(10 * time.Millisecond):
+							}
+							start := time.Now()
+							if _, err := db.Exec(`UPDATE changes_cursors SET seq = seq WHERE consumer = 'writer'`); err != nil {
+								b.Error(err)
+								return
+							}
+							longest = max(longest, time.Since(start))
+						}
+					}()
+					b.StartTimer()
+					n, err := changes.Compact(ctx, db, chunk)
+					b.StopTimer()
+					close(stop)
+					<-done
+					must(b, err)
+					if n < rows-1 { // the newest stays
+						b.Fatalf("compacted %d rows, want at least %d", n, rows)
+					}
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(longest.Microseconds())/1000, "ms-longest-writer-wait")
+			})
+		}
+	}
 }
