@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -567,5 +568,43 @@ func BenchmarkAddVersion(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestFindPagesOf(t *testing.T) { eachEnv(t, testFindPagesOf) }
+
+// testFindPagesOf: the batch answers each version as FindPages does,
+// only the versions asked for (not another version of the same
+// document), and leaves out versions that have no pages.
+func testFindPagesOf(t *testing.T, e *env) {
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "a.pdf", "%PDF-A eins\fA zwei"), Kind: documents.KindDraft, Uploader: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(time.Hour)
+	if _, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "a2.pdf", "%PDF-A neu"), Uploader: "clerk"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "b.pdf", "%PDF-B eins"), Kind: documents.KindDraft, Uploader: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []documents.VersionKey{{Document: a.Document.ID, Number: 2}, {Document: b.Document.ID, Number: 1}, {Document: b.Document.ID + 100, Number: 1}}
+	got, err := e.svc.Store().FindPagesOf(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("FindPagesOf answered %d versions, want 2 (the missing one absent, version 1 of a not asked for): %v", len(got), got)
+	}
+	for _, k := range keys[:2] {
+		want, err := e.svc.Store().FindPages(ctx, k.Document, k.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[k], want) {
+			t.Errorf("FindPagesOf %v = %v, want FindPages' %v", k, got[k], want)
+		}
 	}
 }

@@ -268,6 +268,60 @@ func (s *Store) FindPages(ctx context.Context, id int64, n int) ([]Page, error) 
 	return ps, rows.Err()
 }
 
+// VersionKey names version Number of document Document.
+type VersionKey struct {
+	Document int64
+	Number   int
+}
+
+// FindPagesOf is FindPages for many versions in a query per 500
+// documents: the pages of each of the versions keys, in order; a version
+// without pages is absent from the map. (A list of OParl Files carries
+// every version's text; a query per File was most of its cost.)
+func (s *Store) FindPagesOf(ctx context.Context, keys []VersionKey) (map[VersionKey][]Page, error) {
+	want := make(map[VersionKey]bool, len(keys))
+	var docs []any
+	seen := map[int64]bool{}
+	for _, k := range keys {
+		want[k] = true
+		if !seen[k.Document] {
+			seen[k.Document] = true
+			docs = append(docs, k.Document)
+		}
+	}
+	out := make(map[VersionKey][]Page, len(keys))
+	for len(docs) > 0 {
+		chunk := docs[:min(len(docs), 500)]
+		docs = docs[len(chunk):]
+		// By document (the primary key's first column), the versions
+		// picked here: the index serves it on both databases.
+		rows, err := s.db.QueryContext(ctx, `SELECT document_id, version, number, width, height, text, ocr FROM pages
+			WHERE document_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`) ORDER BY document_id, version, number`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("find pages: %w", err)
+		}
+		for rows.Next() {
+			var k VersionKey
+			var p Page
+			var ocr int
+			if err := rows.Scan(&k.Document, &k.Number, &p.Number, &p.Width, &p.Height, &p.Text, &ocr); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find pages: %w", err)
+			}
+			if want[k] {
+				p.OCR = ocr != 0
+				out[k] = append(out[k], p)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find pages: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // addPending records that upload is about to write the blobs keys.
 func (s *Store) addPending(ctx context.Context, upload string, now time.Time, keys ...string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
