@@ -106,7 +106,12 @@ func restorePostgres(ctx context.Context, cfg Config, dump string, stderr io.Wri
 		"--dbname="+target, dump); err != nil {
 		return fmt.Errorf("pg_restore: %w", err)
 	}
-	return nil
+	// A dump holds no planner statistics.
+	if db, err = openDatabase(ctx, cfg); err != nil {
+		return err
+	}
+	defer db.Close()
+	return analyze(ctx, db)
 }
 
 // pgTarget is the database URL for a PostgreSQL tool without its

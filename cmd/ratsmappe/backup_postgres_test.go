@@ -36,10 +36,12 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if out := c.run("backup", backup); !strings.Contains(out, "Sicherung in") {
 		t.Fatalf("backup: %s", out)
 	}
-	restored := &cli{t: t, data: filepath.Join(t.TempDir(), "neu"), env: []string{"RATSMAPPE_DATABASE_URL=" + pgtest.URL(t)}}
+	restoredURL := pgtest.URL(t)
+	restored := &cli{t: t, data: filepath.Join(t.TempDir(), "neu"), env: []string{"RATSMAPPE_DATABASE_URL=" + restoredURL}}
 	if out := restored.run("restore", backup); !strings.Contains(out, "Wiederhergestellt") {
 		t.Fatalf("restore: %s", out)
 	}
+	analyzed(t, restoredURL, "documents")
 	if got, want := restored.run("doc", "list", "--json"), c.run("doc", "list", "--json"); got != want || len(want) < 100 {
 		t.Fatalf("documents differ after restore:\n%s\nwant\n%s", got, want)
 	}

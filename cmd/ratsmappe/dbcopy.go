@@ -59,6 +59,9 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := analyze(ctx, dst); err != nil {
+		return err
+	}
 	var rows int64
 	for _, t := range r.Tables {
 		rows += t.Target.Rows

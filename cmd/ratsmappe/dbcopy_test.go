@@ -16,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/fsblob"
 	"github.com/ratsmappe/ratsmappe/documents/ingesttest"
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 	"github.com/ratsmappe/ratsmappe/internal/schema"
@@ -84,6 +85,7 @@ func TestDBCopy(t *testing.T) {
 	if strings.Contains(stdout+stderr, "geheim") {
 		t.Errorf("the password is in the output:\n%s\n%s", stdout, stderr)
 	}
+	analyzed(t, url, "documents")
 
 	// Back into a new data directory, which the binary then uses.
 	back := filepath.Join(t.TempDir(), "neu")
@@ -150,4 +152,20 @@ func hasLine(out string, fields ...string) bool {
 		}
 	}
 	return false
+}
+
+// analyzed fails t unless table of the PostgreSQL database at url has
+// planner statistics from an ANALYZE (not autovacuum's): a bulk load
+// served without them was planned badly.
+func analyzed(t *testing.T, url, table string) {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ok bool
+	if err := db.QueryRow(`SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&ok); err != nil || !ok {
+		t.Errorf("%s after the load: analyzed %v, %v", table, ok, err)
+	}
 }

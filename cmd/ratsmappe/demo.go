@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/scale"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
@@ -162,13 +161,9 @@ func loadDemo(ctx context.Context, app *App, canary string, stderr io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	// Served at once, the fresh tables would be planned without
-	// statistics until autovacuum's first ANALYZE (as after demo
-	// --scale, sessions/demo/scale): OParl's paper page took seconds.
-	if sqldb.DialectOf(app.DB) == sqldb.Postgres {
-		if _, err := app.DB.ExecContext(ctx, `ANALYZE`); err != nil {
-			return nil, fmt.Errorf("demo: analyze: %w", err)
-		}
+	// Served at once (as after demo --scale, sessions/demo/scale).
+	if err := analyze(ctx, app.DB); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 	app.Log.Info("demo loaded", slog.Int("meetings", len(res.Meetings)), slog.Int("documents", res.Documents))
 	return res, nil
