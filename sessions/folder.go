@@ -347,3 +347,90 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 	}
 	return out, nil
 }
+
+// FindPaperFolder returns paper id as v may see it, for the paper's page:
+// its own documents, and its consultations (those FindConsultations
+// lists, oldest first) each with its meeting and its item, whose
+// Documents are the item's attachments v may see (its Papers and
+// Consultations are not read). A paper v may not see is ENOTFOUND, like
+// a missing one, and one that could not be visible to v at all is
+// refused by the single query that finds a missing id missing
+// (paperCandidate). Every piece is decided on facts read once for the
+// whole page, in a fixed number of queries however many consultations
+// and attachments the paper has.
+func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) (*PaperFolder, error) {
+	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Vorlage")
+	}
+	p, err := s.paper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations WHERE paper_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("find paper folder: consultations: %w", err)
+	}
+	// The paper's facts name all its consultations' items, so this is the
+	// graph that deciding the paper alone reads.
+	var itemIDs []int64
+	for _, c := range all {
+		itemIDs = append(itemIDs, c.AgendaItemID)
+	}
+	g, err := s.loadGraph(ctx, nil, itemIDs, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if pf, ok := g.paperFacts(id); !ok || access.PaperAccess(v, pf, now) == access.None {
+		return nil, notFound("Vorlage")
+	}
+	pf := &PaperFolder{Paper: p}
+	items := map[int64]*FolderItem{}
+	var fullItems []int64
+	for _, c := range all {
+		itf, ok := g.itemFacts(c.AgendaItemID)
+		if !ok || access.ItemAccess(v, itf, now) != access.Full {
+			continue
+		}
+		fi := items[c.AgendaItemID]
+		if fi == nil {
+			it := g.items[c.AgendaItemID]
+			it.Access = access.Full
+			fi = &FolderItem{AgendaItem: it}
+			items[it.ID] = fi
+			fullItems = append(fullItems, it.ID)
+		}
+		pf.Consultations = append(pf.Consultations, &PaperConsultation{Consultation: c, Item: fi, Meeting: g.meetings[fi.MeetingID]})
+	}
+	atts, err := s.attachments(ctx, idInAny("attachments", "paper_id", "agenda_item_id"), idList([]int64{id}), idList(fullItems))
+	if err != nil {
+		return nil, err
+	}
+	var seen []*Attachment
+	var docs []int64
+	for _, a := range atts {
+		if g.attachment(v, a, now) == access.Full {
+			seen = append(seen, a)
+			docs = append(docs, a.DocumentID)
+		}
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range seen {
+		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if d.Title == "" {
+			d.Title = titles[a.DocumentID]
+		}
+		if a.PaperID == id {
+			pf.Documents = append(pf.Documents, d)
+		}
+		if fi := items[a.AgendaItemID]; a.AgendaItemID != 0 && fi != nil {
+			fi.Documents = append(fi.Documents, d)
+		}
+	}
+	return pf, nil
+}
