@@ -3,6 +3,7 @@ package sessions
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -216,40 +217,36 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 
 // currentVersions reads the current version (the newest active one) and
 // the title of each of the documents docs, from package documents'
-// tables in the same database, in two queries. The versions carry no
-// page sizes.
+// tables in the same database, in one query. The versions carry no page
+// sizes.
 func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*documents.Version, map[int64]string, error) {
-	vs, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (*documents.Version, error) {
-		var v documents.Version
-		var created, changed string
-		err := sc.Scan(&v.DocumentID, &v.Number, &v.SHA256, &v.Size, &v.FileName, &v.Pages, &v.State, &created, &changed)
-		v.Created, v.StateChanged = parseTS(created), parseTS(changed)
-		return &v, err
-	}, `SELECT v.document_id, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
-		FROM versions v WHERE v.document_id`+inIDs+` AND v.state = 'active'
-		AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = v.document_id AND w.state = 'active')`, idList(docs))
+	versions := map[int64]*documents.Version{}
+	titles := map[int64]string{}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.title, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
+		FROM documents d LEFT JOIN versions v ON v.document_id = d.id AND v.state = 'active'
+			AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
+		WHERE d.id`+inIDs, idList(docs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("current versions: %w", err)
 	}
-	versions := make(map[int64]*documents.Version, len(vs))
-	for _, v := range vs {
-		versions[v.DocumentID] = v
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var title string
+		var number, size, pages sql.NullInt64
+		var sha, file, state, created, changed sql.NullString
+		if err := rows.Scan(&id, &title, &number, &sha, &size, &file, &pages, &state, &created, &changed); err != nil {
+			return nil, nil, fmt.Errorf("current versions: %w", err)
+		}
+		titles[id] = title
+		if number.Valid {
+			versions[id] = &documents.Version{DocumentID: id, Number: int(number.Int64), SHA256: sha.String, Size: size.Int64,
+				FileName: file.String, Pages: int(pages.Int64), State: state.String,
+				Created: parseTS(created.String), StateChanged: parseTS(changed.String)}
+		}
 	}
-	type title struct {
-		id    int64
-		title string
-	}
-	ts, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (title, error) {
-		var t title
-		err := sc.Scan(&t.id, &t.title)
-		return t, err
-	}, `SELECT id, title FROM documents WHERE id`+inIDs, idList(docs))
-	if err != nil {
-		return nil, nil, fmt.Errorf("document titles: %w", err)
-	}
-	titles := make(map[int64]string, len(ts))
-	for _, t := range ts {
-		titles[t.id] = t.title
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("current versions: %w", err)
 	}
 	return versions, titles, nil
 }
