@@ -105,18 +105,34 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	for _, it := range items {
 		itemIDs = append(itemIDs, it.ID)
 	}
-	cons, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
-		WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(itemIDs))
+	// Every consultation of the papers on these items: those on the
+	// items are the folders', and all of them are the papers' facts.
+	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
+		WHERE paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY id`, idList(itemIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: consultations: %w", err)
 	}
+	mine := make(map[int64]bool, len(itemIDs))
+	for _, id := range itemIDs {
+		mine[id] = true
+	}
+	var cons []*Consultation
 	var paperIDs []int64
-	for _, c := range cons {
-		paperIDs = append(paperIDs, c.PaperID)
+	paperItems := map[int64][]int64{}
+	for _, c := range all {
+		paperItems[c.PaperID] = append(paperItems[c.PaperID], c.AgendaItemID)
+		if mine[c.AgendaItemID] {
+			cons = append(cons, c)
+			paperIDs = append(paperIDs, c.PaperID)
+		}
 	}
 	papers, err := queryAll(ctx, s.db, scanPaper, `SELECT `+paperColumns+` FROM papers WHERE id`+inIDs+` ORDER BY reference, id`, idList(paperIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: papers: %w", err)
+	}
+	known := make(map[int64]*paperRow, len(papers))
+	for _, p := range papers {
+		known[p.ID] = paperRowOf(p, paperItems[p.ID])
 	}
 	atts, err := s.attachments(ctx, idInAny("attachments", "meeting_id", "agenda_item_id"), idList(mids), idList(itemIDs))
 	if err != nil {
@@ -126,7 +142,7 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.loadGraph(ctx, mids, itemIDs, paperIDs)
+	g, err := s.loadGraphWith(ctx, known, mids, itemIDs, paperIDs)
 	if err != nil {
 		return nil, err
 	}
