@@ -267,6 +267,27 @@ func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*d
 	return versions, titles, nil
 }
 
+// folderDocuments describes the attachments as, which the viewer may
+// see, with their documents' current versions and titles, in order.
+func (s *Store) folderDocuments(ctx context.Context, as []*Attachment) ([]*FolderDocument, error) {
+	docs := make([]int64, len(as))
+	for i, a := range as {
+		docs[i] = a.DocumentID
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*FolderDocument, len(as))
+	for i, a := range as {
+		out[i] = &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if out[i].Title == "" {
+			out[i].Title = titles[a.DocumentID]
+		}
+	}
+	return out, nil
+}
+
 // PaperFolder is a paper as one viewer may see it: its own documents at
 // their current versions and its consultations, each with the agenda
 // item it is on as that item's meeting folder has it. Read for a set of
@@ -336,20 +357,12 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 	if err != nil {
 		return nil, err
 	}
-	var docs []int64
-	for _, a := range seen {
-		docs = append(docs, a.DocumentID)
-	}
-	versions, titles, err := s.currentVersions(ctx, docs)
+	ds, err := s.folderDocuments(ctx, seen)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range seen {
-		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
-		if d.Title == "" {
-			d.Title = titles[a.DocumentID]
-		}
-		byID[a.PaperID].Documents = append(byID[a.PaperID].Documents, d)
+	for _, d := range ds {
+		byID[d.Attachment.PaperID].Documents = append(byID[d.Attachment.PaperID].Documents, d)
 	}
 	out := make([]*PaperFolder, 0, len(byID))
 	for _, id := range ids {
@@ -372,25 +385,16 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 // whole page, in a fixed number of queries however many consultations
 // and attachments the paper has.
 func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) (*PaperFolder, error) {
-	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, notFound("Vorlage")
-	}
-	p, err := s.paper(ctx, id)
+	p, err := s.candidatePaper(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
-	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations WHERE paper_id = ? ORDER BY id`, id)
+	all, itemIDs, err := s.paperConsultations(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("find paper folder: consultations: %w", err)
+		return nil, err
 	}
 	// The paper's facts name all its consultations' items, so this is the
 	// graph that deciding the paper alone reads.
-	var itemIDs []int64
-	for _, c := range all {
-		itemIDs = append(itemIDs, c.AgendaItemID)
-	}
 	g, err := s.loadGraph(ctx, nil, itemIDs, []int64{id})
 	if err != nil {
 		return nil, err
@@ -422,22 +426,17 @@ func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) 
 		return nil, err
 	}
 	var seen []*Attachment
-	var docs []int64
 	for _, a := range atts {
 		if g.attachment(v, a, now) == access.Full {
 			seen = append(seen, a)
-			docs = append(docs, a.DocumentID)
 		}
 	}
-	versions, titles, err := s.currentVersions(ctx, docs)
+	ds, err := s.folderDocuments(ctx, seen)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range seen {
-		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
-		if d.Title == "" {
-			d.Title = titles[a.DocumentID]
-		}
+	for _, d := range ds {
+		a := d.Attachment
 		if a.PaperID == id {
 			pf.Documents = append(pf.Documents, d)
 		}

@@ -22,12 +22,6 @@ func TestFoldersAgreeWithReads(t *testing.T) { dbtest.Each(t, testFoldersAgreeWi
 func testFoldersAgreeWithReads(t *testing.T, db *sql.DB) {
 	c := newCouncil(t, db)
 	ctx := context.Background()
-	attIDs := func(as []*sessions.Attachment) []int64 {
-		return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
-	}
-	docIDs := func(ds []*sessions.FolderDocument) []int64 {
-		return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
-	}
 	same := func(where string, got, want []int64) {
 		t.Helper()
 		if !slices.Equal(got, want) {
@@ -121,12 +115,6 @@ func TestPaperFolderAgreesWithReads(t *testing.T) { dbtest.Each(t, testPaperFold
 func testPaperFolderAgreesWithReads(t *testing.T, db *sql.DB) {
 	c := newCouncil(t, db)
 	ctx := context.Background()
-	attIDs := func(as []*sessions.Attachment) []int64 {
-		return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
-	}
-	docIDs := func(ds []*sessions.FolderDocument) []int64 {
-		return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
-	}
 	for _, shift := range []time.Duration{0, 2 * time.Hour} {
 		c.clock.t = c.clock.t.Add(shift)
 		for _, role := range roles {
@@ -176,4 +164,12 @@ func testPaperFolderAgreesWithReads(t *testing.T, db *sql.DB) {
 			}
 		}
 	}
+}
+
+func attIDs(as []*sessions.Attachment) []int64 {
+	return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
+}
+
+func docIDs(ds []*sessions.FolderDocument) []int64 {
+	return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
 }
