@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,9 +64,38 @@ func idInAny(table string, cols ...string) string {
 // loadGraph reads the facts behind the given meetings, agenda items and
 // papers.
 func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
+	return s.loadGraphWith(ctx, nil, meetingIDs, itemIDs, paperIDs)
+}
+
+// paperRowOf is the policy's row of paper p, whose consultations are on
+// the agenda items items (all of them), for a caller that read both
+// already (loadGraphWith).
+func paperRowOf(p *Paper, items []int64) *paperRow {
+	r := &paperRow{items: items}
+	if !p.PublishedAt.IsZero() {
+		r.publishedAt = sql.NullString{String: ts(p.PublishedAt), Valid: true}
+	}
+	return r
+}
+
+// loadGraphWith is loadGraph for a caller that read some of the papers'
+// rows and consultations already (known, by id, from paperRowOf): those
+// are not read again; their exclusions are.
+func (s *Store) loadGraphWith(ctx context.Context, known map[int64]*paperRow, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
 	g := &graph{meetings: map[int64]*Meeting{}, excluded: map[int64][]int64{}, items: map[int64]*AgendaItem{}, papers: map[int64]*paperRow{}}
-	if len(paperIDs) > 0 {
-		rows, err := s.db.QueryContext(ctx, `SELECT id, published_at FROM papers WHERE id`+inIDs, idList(paperIDs))
+	var unknown []int64
+	for _, id := range paperIDs {
+		if r := known[id]; r != nil {
+			if g.papers[id] == nil {
+				g.papers[id] = &paperRow{publishedAt: r.publishedAt, items: slices.Clone(r.items)}
+				itemIDs = append(itemIDs, r.items...)
+			}
+		} else {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		rows, err := s.db.QueryContext(ctx, `SELECT id, published_at FROM papers WHERE id`+inIDs, idList(unknown))
 		if err != nil {
 			return nil, fmt.Errorf("policy facts: papers: %w", err)
 		}
@@ -82,7 +112,7 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("policy facts: papers: %w", err)
 		}
-		rows, err = s.db.QueryContext(ctx, `SELECT paper_id, agenda_item_id FROM consultations WHERE paper_id`+inIDs, idList(paperIDs))
+		rows, err = s.db.QueryContext(ctx, `SELECT paper_id, agenda_item_id FROM consultations WHERE paper_id`+inIDs, idList(unknown))
 		if err != nil {
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
@@ -101,6 +131,8 @@ func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
+	}
+	if len(paperIDs) > 0 {
 		excl, err := queryAll(ctx, s.db, scanPair, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
 			JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(paperIDs))
 		if err != nil {

@@ -3,6 +3,7 @@ package sessions
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -60,11 +61,11 @@ type FolderMinutes struct {
 }
 
 // FindFolder returns the folder of meeting id as v may see it, or
-// ENOTFOUND if v may not see the meeting (as for a missing one).
+// ENOTFOUND if v may not see the meeting (as for a missing one). Like
+// FindMeetingByID, FindFolders' first query has the rule's condition, so
+// that a refused id costs the one indexed lookup a missing one costs and
+// answers by the same path.
 func (s *Store) FindFolder(ctx context.Context, v access.Viewer, id int64) (*Folder, error) {
-	if _, err := s.FindMeetingByID(ctx, v, id); err != nil {
-		return nil, err
-	}
 	fs, err := s.FindFolders(ctx, v, []int64{id})
 	if err != nil {
 		return nil, err
@@ -104,18 +105,34 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	for _, it := range items {
 		itemIDs = append(itemIDs, it.ID)
 	}
-	cons, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
-		WHERE agenda_item_id`+inIDs+` ORDER BY id`, idList(itemIDs))
+	// Every consultation of the papers on these items: those on the
+	// items are the folders', and all of them are the papers' facts.
+	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
+		WHERE paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY id`, idList(itemIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: consultations: %w", err)
 	}
+	mine := make(map[int64]bool, len(itemIDs))
+	for _, id := range itemIDs {
+		mine[id] = true
+	}
+	var cons []*Consultation
 	var paperIDs []int64
-	for _, c := range cons {
-		paperIDs = append(paperIDs, c.PaperID)
+	paperItems := map[int64][]int64{}
+	for _, c := range all {
+		paperItems[c.PaperID] = append(paperItems[c.PaperID], c.AgendaItemID)
+		if mine[c.AgendaItemID] {
+			cons = append(cons, c)
+			paperIDs = append(paperIDs, c.PaperID)
+		}
 	}
 	papers, err := queryAll(ctx, s.db, scanPaper, `SELECT `+paperColumns+` FROM papers WHERE id`+inIDs+` ORDER BY reference, id`, idList(paperIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: papers: %w", err)
+	}
+	known := make(map[int64]*paperRow, len(papers))
+	for _, p := range papers {
+		known[p.ID] = paperRowOf(p, paperItems[p.ID])
 	}
 	atts, err := s.attachments(ctx, idInAny("attachments", "meeting_id", "agenda_item_id"), idList(mids), idList(itemIDs))
 	if err != nil {
@@ -125,7 +142,7 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.loadGraph(ctx, mids, itemIDs, paperIDs)
+	g, err := s.loadGraphWith(ctx, known, mids, itemIDs, paperIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -216,42 +233,59 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 
 // currentVersions reads the current version (the newest active one) and
 // the title of each of the documents docs, from package documents'
-// tables in the same database, in two queries. The versions carry no
-// page sizes.
+// tables in the same database, in one query. The versions carry no page
+// sizes.
 func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*documents.Version, map[int64]string, error) {
-	vs, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (*documents.Version, error) {
-		var v documents.Version
-		var created, changed string
-		err := sc.Scan(&v.DocumentID, &v.Number, &v.SHA256, &v.Size, &v.FileName, &v.Pages, &v.State, &created, &changed)
-		v.Created, v.StateChanged = parseTS(created), parseTS(changed)
-		return &v, err
-	}, `SELECT v.document_id, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
-		FROM versions v WHERE v.document_id`+inIDs+` AND v.state = 'active'
-		AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = v.document_id AND w.state = 'active')`, idList(docs))
+	versions := map[int64]*documents.Version{}
+	titles := map[int64]string{}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.title, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
+		FROM documents d LEFT JOIN versions v ON v.document_id = d.id AND v.state = 'active'
+			AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
+		WHERE d.id`+inIDs, idList(docs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("current versions: %w", err)
 	}
-	versions := make(map[int64]*documents.Version, len(vs))
-	for _, v := range vs {
-		versions[v.DocumentID] = v
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var title string
+		var number, size, pages sql.NullInt64
+		var sha, file, state, created, changed sql.NullString
+		if err := rows.Scan(&id, &title, &number, &sha, &size, &file, &pages, &state, &created, &changed); err != nil {
+			return nil, nil, fmt.Errorf("current versions: %w", err)
+		}
+		titles[id] = title
+		if number.Valid {
+			versions[id] = &documents.Version{DocumentID: id, Number: int(number.Int64), SHA256: sha.String, Size: size.Int64,
+				FileName: file.String, Pages: int(pages.Int64), State: state.String,
+				Created: parseTS(created.String), StateChanged: parseTS(changed.String)}
+		}
 	}
-	type title struct {
-		id    int64
-		title string
-	}
-	ts, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (title, error) {
-		var t title
-		err := sc.Scan(&t.id, &t.title)
-		return t, err
-	}, `SELECT id, title FROM documents WHERE id`+inIDs, idList(docs))
-	if err != nil {
-		return nil, nil, fmt.Errorf("document titles: %w", err)
-	}
-	titles := make(map[int64]string, len(ts))
-	for _, t := range ts {
-		titles[t.id] = t.title
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("current versions: %w", err)
 	}
 	return versions, titles, nil
+}
+
+// folderDocuments describes the attachments as, which the viewer may
+// see, with their documents' current versions and titles, in order.
+func (s *Store) folderDocuments(ctx context.Context, as []*Attachment) ([]*FolderDocument, error) {
+	docs := make([]int64, len(as))
+	for i, a := range as {
+		docs[i] = a.DocumentID
+	}
+	versions, titles, err := s.currentVersions(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*FolderDocument, len(as))
+	for i, a := range as {
+		out[i] = &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		if out[i].Title == "" {
+			out[i].Title = titles[a.DocumentID]
+		}
+	}
+	return out, nil
 }
 
 // PaperFolder is a paper as one viewer may see it: its own documents at
@@ -323,20 +357,12 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 	if err != nil {
 		return nil, err
 	}
-	var docs []int64
-	for _, a := range seen {
-		docs = append(docs, a.DocumentID)
-	}
-	versions, titles, err := s.currentVersions(ctx, docs)
+	ds, err := s.folderDocuments(ctx, seen)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range seen {
-		d := &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
-		if d.Title == "" {
-			d.Title = titles[a.DocumentID]
-		}
-		byID[a.PaperID].Documents = append(byID[a.PaperID].Documents, d)
+	for _, d := range ds {
+		byID[d.Attachment.PaperID].Documents = append(byID[d.Attachment.PaperID].Documents, d)
 	}
 	out := make([]*PaperFolder, 0, len(byID))
 	for _, id := range ids {
@@ -346,4 +372,77 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 		}
 	}
 	return out, nil
+}
+
+// FindPaperFolder returns paper id as v may see it, for the paper's page:
+// its own documents, and its consultations (those FindConsultations
+// lists, oldest first) each with its meeting and its item, whose
+// Documents are the item's attachments v may see (its Papers and
+// Consultations are not read). A paper v may not see is ENOTFOUND, like
+// a missing one, and one that could not be visible to v at all is
+// refused by the single query that finds a missing id missing
+// (paperCandidate). Every piece is decided on facts read once for the
+// whole page, in a fixed number of queries however many consultations
+// and attachments the paper has.
+func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) (*PaperFolder, error) {
+	p, err := s.candidatePaper(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	all, itemIDs, err := s.paperConsultations(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// The paper's facts name all its consultations' items, so this is the
+	// graph that deciding the paper alone reads.
+	g, err := s.loadGraph(ctx, nil, itemIDs, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if pf, ok := g.paperFacts(id); !ok || access.PaperAccess(v, pf, now) == access.None {
+		return nil, notFound("Vorlage")
+	}
+	pf := &PaperFolder{Paper: p}
+	items := map[int64]*FolderItem{}
+	var fullItems []int64
+	for _, c := range all {
+		itf, ok := g.itemFacts(c.AgendaItemID)
+		if !ok || access.ItemAccess(v, itf, now) != access.Full {
+			continue
+		}
+		fi := items[c.AgendaItemID]
+		if fi == nil {
+			it := g.items[c.AgendaItemID]
+			it.Access = access.Full
+			fi = &FolderItem{AgendaItem: it}
+			items[it.ID] = fi
+			fullItems = append(fullItems, it.ID)
+		}
+		pf.Consultations = append(pf.Consultations, &PaperConsultation{Consultation: c, Item: fi, Meeting: g.meetings[fi.MeetingID]})
+	}
+	atts, err := s.attachments(ctx, idInAny("attachments", "paper_id", "agenda_item_id"), idList([]int64{id}), idList(fullItems))
+	if err != nil {
+		return nil, err
+	}
+	var seen []*Attachment
+	for _, a := range atts {
+		if g.attachment(v, a, now) == access.Full {
+			seen = append(seen, a)
+		}
+	}
+	ds, err := s.folderDocuments(ctx, seen)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		a := d.Attachment
+		if a.PaperID == id {
+			pf.Documents = append(pf.Documents, d)
+		}
+		if fi := items[a.AgendaItemID]; a.AgendaItemID != 0 && fi != nil {
+			fi.Documents = append(fi.Documents, d)
+		}
+	}
+	return pf, nil
 }

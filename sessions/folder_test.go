@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/sessions"
@@ -21,12 +22,6 @@ func TestFoldersAgreeWithReads(t *testing.T) { dbtest.Each(t, testFoldersAgreeWi
 func testFoldersAgreeWithReads(t *testing.T, db *sql.DB) {
 	c := newCouncil(t, db)
 	ctx := context.Background()
-	attIDs := func(as []*sessions.Attachment) []int64 {
-		return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
-	}
-	docIDs := func(ds []*sessions.FolderDocument) []int64 {
-		return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
-	}
 	same := func(where string, got, want []int64) {
 		t.Helper()
 		if !slices.Equal(got, want) {
@@ -108,4 +103,73 @@ func testFoldersAgreeWithReads(t *testing.T, db *sql.DB) {
 			}
 		}
 	}
+}
+
+// TestPaperFolderAgreesWithReads holds FindPaperFolder, which reads a
+// paper's page on facts loaded once, to the single reads it replaces: the
+// paper, its consultations, their items and meetings, and the
+// attachments of the paper and of those items, for every viewer, paper
+// and a missing id, before and after the embargo.
+func TestPaperFolderAgreesWithReads(t *testing.T) { dbtest.Each(t, testPaperFolderAgreesWithReads) }
+
+func testPaperFolderAgreesWithReads(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	for _, shift := range []time.Duration{0, 2 * time.Hour} {
+		c.clock.t = c.clock.t.Add(shift)
+		for _, role := range roles {
+			v := c.viewers[role]
+			for _, id := range append(slices.Clone(c.paperIDs), 1<<40) {
+				where := fmt.Sprintf("%s at +%v, paper %d", role, shift, id)
+				pf, err := c.store.FindPaperFolder(ctx, v, id)
+				p, perr := c.store.FindPaperByID(ctx, v, id)
+				if (err == nil) != (perr == nil) || err != nil && ratsmappe.ErrorCode(err) != ratsmappe.ErrorCode(perr) {
+					t.Errorf("%s: folder %v, read %v", where, err, perr)
+					continue
+				}
+				if err != nil {
+					continue
+				}
+				if pf.Paper.ID != p.ID || pf.Paper.Name != p.Name {
+					t.Errorf("%s: folder's paper %+v, read %+v", where, pf.Paper, p)
+				}
+				cs, err := c.store.FindConsultations(ctx, v, id)
+				must(t, err)
+				if got, want := ids(pf.Consultations, func(k *sessions.PaperConsultation) int64 { return k.ID }),
+					ids(cs, func(k *sessions.Consultation) int64 { return k.ID }); !slices.Equal(got, want) {
+					t.Errorf("%s: consultations %v, read %v", where, got, want)
+				}
+				as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{PaperID: id})
+				must(t, err)
+				if got, want := docIDs(pf.Documents), attIDs(as); !slices.Equal(got, want) {
+					t.Errorf("%s: documents %v, read %v", where, got, want)
+				}
+				for _, k := range pf.Consultations {
+					it, err := c.store.FindAgendaItemByID(ctx, v, k.AgendaItemID)
+					must(t, err)
+					if k.Item.ID != it.ID || k.Item.Title != it.Title || k.Item.Number != it.Number || k.Item.Access != it.Access {
+						t.Errorf("%s: item %+v, read %+v", where, k.Item.AgendaItem, it)
+					}
+					m, err := c.store.FindMeetingByID(ctx, v, it.MeetingID)
+					must(t, err)
+					if k.Meeting.ID != m.ID || !k.Meeting.Start.Equal(m.Start) {
+						t.Errorf("%s: meeting %d, read %d", where, k.Meeting.ID, m.ID)
+					}
+					as, err := c.store.FindAttachments(ctx, v, sessions.AttachmentTarget{AgendaItemID: it.ID})
+					must(t, err)
+					if got, want := docIDs(k.Item.Documents), attIDs(as); !slices.Equal(got, want) {
+						t.Errorf("%s: item %d's documents %v, read %v", where, it.ID, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func attIDs(as []*sessions.Attachment) []int64 {
+	return ids(as, func(a *sessions.Attachment) int64 { return a.ID })
+}
+
+func docIDs(ds []*sessions.FolderDocument) []int64 {
+	return ids(ds, func(d *sessions.FolderDocument) int64 { return d.Attachment.ID })
 }

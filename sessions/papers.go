@@ -190,13 +190,9 @@ func (s *Store) FindConsultations(ctx context.Context, v access.Viewer, paperID 
 	if _, err := s.FindPaperByID(ctx, v, paperID); err != nil {
 		return nil, err
 	}
-	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations WHERE paper_id = ? ORDER BY id`, paperID)
+	all, items, err := s.paperConsultations(ctx, paperID)
 	if err != nil {
-		return nil, fmt.Errorf("find consultations: %w", err)
-	}
-	var items []int64
-	for _, c := range all {
-		items = append(items, c.AgendaItemID)
+		return nil, err
 	}
 	g, err := s.loadGraph(ctx, nil, items, nil)
 	if err != nil {
@@ -210,6 +206,20 @@ func (s *Store) FindConsultations(ctx context.Context, v access.Viewer, paperID 
 		}
 	}
 	return out, nil
+}
+
+// paperConsultations returns every consultation of paper paperID, oldest
+// first, and their agenda items.
+func (s *Store) paperConsultations(ctx context.Context, paperID int64) ([]*Consultation, []int64, error) {
+	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations WHERE paper_id = ? ORDER BY id`, paperID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find consultations: %w", err)
+	}
+	items := make([]int64, len(all))
+	for i, c := range all {
+		items[i] = c.AgendaItemID
+	}
+	return all, items, nil
 }
 
 const consultationColumns = `id, paper_id, agenda_item_id, role, authoritative, created`
@@ -302,12 +312,7 @@ func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) 
 // visible to v at all is refused by the same single query that finds a
 // missing id missing (paperCandidate), so that both cost the same.
 func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
-	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, notFound("Vorlage")
-	}
-	p, err := s.paper(ctx, id)
+	p, err := s.candidatePaper(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +324,18 @@ func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*
 		return nil, notFound("Vorlage")
 	}
 	return p, nil
+}
+
+// candidatePaper reads paper id if it could be visible to v
+// (paperCandidate), for the rule to decide; ENOTFOUND otherwise, as for a
+// missing id.
+func (s *Store) candidatePaper(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
+	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("Vorlage")
+	}
+	return s.paper(ctx, id)
 }
 
 // FindPapersOfItem returns the papers consulted on agenda item itemID that

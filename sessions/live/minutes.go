@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -409,16 +410,21 @@ type RollCall struct {
 	Choices [][]RollName // who chose yes, no, abstain
 }
 
-// RollCalls returns the roll calls of the closed named votes on agenda
-// item item (their newest results), oldest first. The caller asks the
-// visibility rule for the item.
-func (s *Store) RollCalls(ctx context.Context, item int64) ([]RollCall, error) {
-	votes, err := s.FindVotes(ctx, item)
+// RollCalls returns the roll calls of the closed named votes on the
+// agenda items items (their newest results), by item, each item's oldest
+// first, in a fixed number of queries however many items there are. The
+// caller asks the visibility rule for the items.
+func (s *Store) RollCalls(ctx context.Context, items []int64) (map[int64][]RollCall, error) {
+	out := map[int64][]RollCall{}
+	if len(items) == 0 {
+		return out, nil
+	}
+	list, _ := json.Marshal(items)
+	votes, err := s.votes(ctx, `v.agenda_item_id IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
 		return nil, err
 	}
 	names := nameCache{s: s, names: map[int64]string{}}
-	var out []RollCall
 	for _, v := range votes {
 		if v.Kind != Named || v.State != StateClosed || v.Result == nil {
 			continue
@@ -427,7 +433,7 @@ func (s *Store) RollCalls(ctx context.Context, item int64) ([]RollCall, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, RollCall{Vote: v.ID, Result: ResultText(v), Choices: byChoice})
+		out[v.ItemID] = append(out[v.ItemID], RollCall{Vote: v.ID, Result: ResultText(v), Choices: byChoice})
 	}
 	return out, nil
 }

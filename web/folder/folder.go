@@ -142,20 +142,53 @@ func (s *Folder) Document(ctx context.Context, v access.Viewer, a *sessions.Atta
 		Pages: ver.Pages, URL: DocumentURL(v, a.DocumentID, ver), sha256: ver.SHA256, size: ver.Size}, true
 }
 
-// DocumentsOf returns the documents attached to target that v may see,
-// each at its current version.
-func (s *Folder) DocumentsOf(ctx context.Context, v access.Viewer, target sessions.AttachmentTarget) ([]DocumentEntry, error) {
-	as, err := s.cfg.Sessions.FindAttachments(ctx, v, target)
+// PaperView is a paper as a viewer may see it, for its page.
+type PaperView struct {
+	Paper *sessions.Paper
+	// Consultations are the consultations on items the viewer sees in
+	// full, oldest first.
+	Consultations []ConsultationEntry
+	// Documents are the paper's own documents, then those of the items
+	// it is consulted on, each document once, at their current versions.
+	Documents []DocumentEntry
+}
+
+// ConsultationEntry is a consultation of a paper: its meeting and item.
+type ConsultationEntry struct {
+	Meeting MeetingView
+	Item    *sessions.AgendaItem
+}
+
+// PaperDetail gathers paper id as v may see it, in the fixed number of
+// queries of sessions' FindPaperFolder and one for the meetings'
+// organizations; ENOTFOUND if v may not see the paper.
+func (s *Folder) PaperDetail(ctx context.Context, v access.Viewer, id int64) (*PaperView, error) {
+	pf, err := s.cfg.Sessions.FindPaperFolder(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
-	out := []DocumentEntry{}
-	for _, a := range as {
-		if d, ok := s.Document(ctx, v, a); ok {
-			out = append(out, d)
+	ms := make([]*sessions.Meeting, len(pf.Consultations))
+	for i, c := range pf.Consultations {
+		ms[i] = c.Meeting
+	}
+	views, err := s.MeetingSummaries(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
+	pv := &PaperView{Paper: pf.Paper}
+	docs := folderDocuments(v, pf.Documents)
+	for i, c := range pf.Consultations {
+		pv.Consultations = append(pv.Consultations, ConsultationEntry{Meeting: views[i], Item: c.Item.AgendaItem})
+		docs = append(docs, folderDocuments(v, c.Item.Documents)...)
+	}
+	seen := map[int64]bool{}
+	for _, d := range docs {
+		if !seen[d.ID] {
+			seen[d.ID] = true
+			pv.Documents = append(pv.Documents, d)
 		}
 	}
-	return out, nil
+	return pv, nil
 }
 
 // folderDocument describes one document of a folder at its current

@@ -156,18 +156,22 @@ func (s *Handler) Meeting(w http.ResponseWriter, r *http.Request) {
 	data := meetingPage{MeetingView: mv, RollCalls: map[int64][]live.RollCall{}}
 	if s.cfg.Live != nil {
 		// The roll calls of named votes on the items the viewer sees in
-		// full (the result in words is the item's result).
+		// full (the result in words is the item's result), read for all
+		// of them at once.
+		var full []int64
 		for _, e := range mv.Agenda {
-			if e.Stub || e.Item == nil || e.Item.Access != access.Full {
-				continue
+			if !e.Stub && e.Item != nil && e.Item.Access == access.Full {
+				full = append(full, e.ID)
 			}
-			rc, err := s.cfg.Live.RollCalls(r.Context(), e.ID)
-			if err != nil {
-				render.Error(w, r, err)
-				return
-			}
+		}
+		rcs, err := s.cfg.Live.RollCalls(r.Context(), full)
+		if err != nil {
+			render.Error(w, r, err)
+			return
+		}
+		for id, rc := range rcs {
 			if len(rc) > 0 {
-				data.RollCalls[e.ID] = rc
+				data.RollCalls[id] = rc
 			}
 		}
 	}

@@ -234,64 +234,24 @@ type consultationView struct {
 // Paper answers GET /papers/{id}.
 func (s *Handler) Paper(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := request.Viewer(ctx)
 	id, ok := request.IDParam(r, "id")
 	if !ok {
 		render.Error(w, r, render.NotFound)
 		return
 	}
-	paper, err := s.cfg.Sessions.FindPaperByID(ctx, v, id)
-	if err != nil {
-		render.Error(w, r, err)
-		return
-	}
-	cs, err := s.cfg.Sessions.FindConsultations(ctx, v, id)
+	pv, err := s.folder.PaperDetail(ctx, request.Viewer(ctx), id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
 	var history []consultationView
-	for _, c := range cs {
-		it, err := s.cfg.Sessions.FindAgendaItemByID(ctx, v, c.AgendaItemID)
-		if err != nil {
-			continue
-		}
-		m, err := s.cfg.Sessions.FindMeetingByID(ctx, v, it.MeetingID)
-		if err != nil {
-			continue
-		}
-		history = append(history, consultationView{Meeting: s.folder.MeetingSummary(ctx, m), Item: it.Number, ItemTitle: it.Title})
+	for _, c := range pv.Consultations {
+		history = append(history, consultationView{Meeting: c.Meeting, Item: c.Item.Number, ItemTitle: c.Item.Title})
 	}
 	sort.Slice(history, func(i, j int) bool { return history[i].Meeting.Start.Before(history[j].Meeting.Start) })
-	// The paper's own documents, then those of the items it is on.
-	targets := []sessions.AttachmentTarget{{PaperID: id}}
-	for _, c := range cs {
-		targets = append(targets, sessions.AttachmentTarget{AgendaItemID: c.AgendaItemID})
-	}
-	var docs []folder.DocumentEntry
-	for _, t := range targets {
-		ds, err := s.folder.DocumentsOf(ctx, v, t)
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		docs = append(docs, ds...)
-	}
-	p := render.NewPage(w, r, paper.Reference+" "+paper.Name)
-	p.Data = map[string]any{"Paper": paper, "History": history, "Documents": dedupe(docs)}
+	p := render.NewPage(w, r, pv.Paper.Reference+" "+pv.Paper.Name)
+	p.Data = map[string]any{"Paper": pv.Paper, "History": history, "Documents": pv.Documents}
 	render.HTML(w, r, http.StatusOK, "paper", p)
-}
-
-func dedupe(ds []folder.DocumentEntry) []folder.DocumentEntry {
-	seen := map[int64]bool{}
-	var out []folder.DocumentEntry
-	for _, d := range ds {
-		if !seen[d.ID] {
-			seen[d.ID] = true
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 type versionView struct {
