@@ -561,3 +561,66 @@ func BenchmarkAddVersion(b *testing.B) {
 		})
 	}
 }
+
+// heldIngester is fakeIngester, but each file waits in Ingest until the
+// test lets it go: the upload is then in flight for as long as the test
+// needs.
+type heldIngester struct {
+	fakeIngester
+	entered chan string        // the file's path, when its ingestion starts
+	release chan chan struct{} // each file takes one and waits for it to close
+}
+
+func (h heldIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	h.entered <- path
+	<-<-h.release
+	return h.fakeIngester.Ingest(ctx, path)
+}
+
+// An upload in flight is what background work gives way to: Idle is
+// closed while none runs, open from the start of an upload to the end of
+// the last one running, refused uploads included.
+func TestIdle(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, sqldb.SQLite))
+	held := heldIngester{entered: make(chan string), release: make(chan chan struct{}, 2)}
+	svc := documents.NewService(documents.ServiceConfig{Store: e.svc.Store(), Blobs: e.blobs, Ingester: held})
+	idle := func() bool {
+		select {
+		case <-svc.Idle():
+			return true
+		default:
+			return false
+		}
+	}
+	if !idle() {
+		t.Fatal("not idle before any upload")
+	}
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, content := range []string{"%PDF-eins", "kein PDF"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.AddDocument(context.Background(), documents.Upload{Path: e.file(t, fmt.Sprint(i, ".pdf"), content)})
+		}()
+		<-held.entered
+	}
+	wait := svc.Idle()
+	first, second := make(chan struct{}), make(chan struct{})
+	held.release <- first
+	held.release <- second
+	close(first)
+	if idle() {
+		t.Error("idle while two uploads run")
+	}
+	close(second)
+	wg.Wait()
+	<-wait // closed by the end of the last one
+	if !idle() {
+		t.Error("not idle after the uploads")
+	}
+	var rej *documents.Rejection
+	if errs[0] != nil || !errors.As(errs[1], &rej) {
+		t.Errorf("uploads: %v, %v; want one added, one refused", errs[0], errs[1])
+	}
+}
