@@ -624,3 +624,31 @@ func TestIdle(t *testing.T) {
 		t.Errorf("uploads: %v, %v; want one added, one refused", errs[0], errs[1])
 	}
 }
+
+// A long file's pages are all stored, in order, each with its own text,
+// however the store splits its writes.
+func TestManyPages(t *testing.T) { eachEnv(t, testManyPages) }
+
+func testManyPages(t *testing.T, e *env) {
+	ctx := context.Background()
+	texts := make([]string, 250)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("Seite %d: Anlage zum Bebauungsplan", i+1)
+	}
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "lang.pdf", "%PDF-"+strings.Join(texts, "\f"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := e.svc.Store().FindPages(ctx, a.Document.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version.Pages != len(texts) || len(pages) != len(texts) {
+		t.Fatalf("%d pages in the version, %d stored; want %d", a.Version.Pages, len(pages), len(texts))
+	}
+	for i, p := range pages {
+		if p.Number != i+1 || p.Text != texts[i] || p.Width != 595 {
+			t.Errorf("page %d: number %d, text %q, width %v; want %d, %q, 595", i+1, p.Number, p.Text, p.Width, i+1, texts[i])
+		}
+	}
+}
