@@ -108,7 +108,10 @@ type PageSize struct {
 // DocumentFilter selects documents for FindDocuments. Zero fields do not
 // filter.
 type DocumentFilter struct {
-	Kind   string
+	Kind string
+	// IDs, unless nil, are the only documents to return (an empty list:
+	// none).
+	IDs    []int64
 	Newest bool // newest first (by id) instead of oldest first
 	Offset int
 	Limit  int // 0 means no limit

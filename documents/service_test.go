@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -474,7 +475,8 @@ func testSweep(t *testing.T, e *env) {
 	}
 }
 
-// Lists filter by kind, page oldest or newest first, and a rendition's
+// Lists filter by kind and ids, page oldest or newest first (in full or
+// as ids), and a rendition's
 // hash finds every version that has it.
 func TestFindDocuments(t *testing.T) { eachEnv(t, testFindDocuments) }
 
@@ -498,10 +500,17 @@ func testFindDocuments(t *testing.T, e *env) {
 		{documents.DocumentFilter{Kind: documents.KindDraft}, []int64{ids[0], ids[2], ids[3]}},
 		{documents.DocumentFilter{Kind: documents.KindDraft, Newest: true, Limit: 2}, []int64{ids[3], ids[2]}},
 		{documents.DocumentFilter{Limit: 2, Offset: 3}, []int64{ids[3]}},
+		{documents.DocumentFilter{IDs: []int64{ids[3], ids[0], 999999}, Newest: true}, []int64{ids[3], ids[0]}},
+		{documents.DocumentFilter{IDs: []int64{ids[1], ids[2]}, Kind: documents.KindDraft}, []int64{ids[2]}},
+		{documents.DocumentFilter{IDs: []int64{}}, nil},
 	} {
 		docs, err := e.svc.Store().FindDocuments(ctx, tc.f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The ids alone are the same list.
+		if got, err := e.svc.Store().FindDocumentIDs(ctx, tc.f); err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("FindDocumentIDs(%+v) = %v, %v, want %v", tc.f, got, err, tc.want)
 		}
 		var got []int64
 		for _, d := range docs {
@@ -649,6 +658,44 @@ func testManyPages(t *testing.T, e *env) {
 	for i, p := range pages {
 		if p.Number != i+1 || p.Text != texts[i] || p.Width != 595 {
 			t.Errorf("page %d: number %d, text %q, width %v; want %d, %q, 595", i+1, p.Number, p.Text, p.Width, i+1, texts[i])
+		}
+	}
+}
+
+func TestFindPagesOf(t *testing.T) { eachEnv(t, testFindPagesOf) }
+
+// testFindPagesOf: the batch answers each version as FindPages does,
+// only the versions asked for (not another version of the same
+// document), and leaves out versions that have no pages.
+func testFindPagesOf(t *testing.T, e *env) {
+	ctx := context.Background()
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "a.pdf", "%PDF-A eins\fA zwei"), Kind: documents.KindDraft, Uploader: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(time.Hour)
+	if _, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "a2.pdf", "%PDF-A neu"), Uploader: "clerk"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "b.pdf", "%PDF-B eins"), Kind: documents.KindDraft, Uploader: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []documents.VersionKey{{Document: a.Document.ID, Number: 2}, {Document: b.Document.ID, Number: 1}, {Document: b.Document.ID + 100, Number: 1}}
+	got, err := e.svc.Store().FindPagesOf(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("FindPagesOf answered %d versions, want 2 (the missing one absent, version 1 of a not asked for): %v", len(got), got)
+	}
+	for _, k := range keys[:2] {
+		want, err := e.svc.Store().FindPages(ctx, k.Document, k.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[k], want) {
+			t.Errorf("FindPagesOf %v = %v, want FindPages' %v", k, got[k], want)
 		}
 	}
 }

@@ -67,24 +67,10 @@ func (s *Store) FindDocumentByID(ctx context.Context, id int64) (*Document, erro
 
 // FindDocuments returns the documents matching f, oldest first.
 func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Document, error) {
-	var where []string
-	var args []any
-	if f.Kind != "" {
-		where = append(where, "d.kind = ?")
-		args = append(args, f.Kind)
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
 	}
-	q := `SELECT ` + documentColumns + ` FROM documents d`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY d.id"
-	if f.Newest {
-		q += " DESC"
-	}
-	if f.Limit > 0 {
-		q += " LIMIT ? OFFSET ?"
-		args = append(args, f.Limit, f.Offset)
-	}
+	q, args := findDocumentsQuery(documentColumns, f)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find documents: %w", err)
@@ -102,6 +88,65 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 		return nil, fmt.Errorf("find documents: %w", err)
 	}
 	return docs, nil
+}
+
+// FindDocumentIDs returns the ids of the documents FindDocuments returns
+// for f, in its order, without reading their versions: for a list that
+// narrows many documents down to the few it reads in full.
+func (s *Store) FindDocumentIDs(ctx context.Context, f DocumentFilter) ([]int64, error) {
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
+	}
+	q, args := findDocumentsQuery("d.id", f)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find document ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find document ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find document ids: %w", err)
+	}
+	return ids, nil
+}
+
+// findDocumentsQuery is the SQL of FindDocuments and FindDocumentIDs,
+// reading cols, with its arguments. f.IDs, if any, are spelled one
+// placeholder each: the lists are a page's few documents, and this
+// package's schema has no portable list parameter.
+func findDocumentsQuery(cols string, f DocumentFilter) (string, []any) {
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "d.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "d.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	q := `SELECT ` + cols + ` FROM documents d`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.id"
+	if f.Newest {
+		q += " DESC"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
+	return q, args
 }
 
 const versionColumns = `v.document_id, v.number, v.sha256, v.size, v.original_sha256, v.original_size,
@@ -221,6 +266,60 @@ func (s *Store) FindPages(ctx context.Context, id int64, n int) ([]Page, error) 
 		ps = append(ps, p)
 	}
 	return ps, rows.Err()
+}
+
+// VersionKey names version Number of document Document.
+type VersionKey struct {
+	Document int64
+	Number   int
+}
+
+// FindPagesOf is FindPages for many versions in a query per 500
+// documents: the pages of each of the versions keys, in order; a version
+// without pages is absent from the map. (A list of OParl Files carries
+// every version's text; a query per File was most of its cost.)
+func (s *Store) FindPagesOf(ctx context.Context, keys []VersionKey) (map[VersionKey][]Page, error) {
+	want := make(map[VersionKey]bool, len(keys))
+	var docs []any
+	seen := map[int64]bool{}
+	for _, k := range keys {
+		want[k] = true
+		if !seen[k.Document] {
+			seen[k.Document] = true
+			docs = append(docs, k.Document)
+		}
+	}
+	out := make(map[VersionKey][]Page, len(keys))
+	for len(docs) > 0 {
+		chunk := docs[:min(len(docs), 500)]
+		docs = docs[len(chunk):]
+		// By document (the primary key's first column), the versions
+		// picked here: the index serves it on both databases.
+		rows, err := s.db.QueryContext(ctx, `SELECT document_id, version, number, width, height, text, ocr FROM pages
+			WHERE document_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`) ORDER BY document_id, version, number`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("find pages: %w", err)
+		}
+		for rows.Next() {
+			var k VersionKey
+			var p Page
+			var ocr int
+			if err := rows.Scan(&k.Document, &k.Number, &p.Number, &p.Width, &p.Height, &p.Text, &ocr); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find pages: %w", err)
+			}
+			if want[k] {
+				p.OCR = ocr != 0
+				out[k] = append(out[k], p)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find pages: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // addPending records that upload is about to write the blobs keys.

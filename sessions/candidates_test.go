@@ -3,6 +3,7 @@ package sessions_test
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // every document of the council — before and after the embargo passes —
 // whatever DocumentAccess shows is a candidate, and papers the rule shows
 // are still found. A document nobody may see is no candidate for anyone
-// but staff.
+// but staff. The list form (DocumentCandidates, the start page's) says
+// for each document what the single one says.
 func TestCandidatesCoverTheRule(t *testing.T) { dbtest.Each(t, testCandidatesCoverTheRule) }
 
 func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
@@ -27,7 +29,16 @@ func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
 		}
 		for _, role := range roles {
 			v := c.viewers[role]
-			for _, id := range append(c.allDocs, 999999) {
+			// The list form answers for each document what the single
+			// one does, in the order given.
+			ids := append(slices.Clone(c.allDocs), 999999)
+			slices.Reverse(ids)
+			listed, err := c.store.DocumentCandidates(ctx, v, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for _, id := range ids {
 				acc, err := c.store.DocumentAccess(ctx, v, id)
 				if err != nil {
 					t.Fatal(err)
@@ -36,12 +47,18 @@ func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if cand || (v.Staff() && id == 999999) {
+					want = append(want, id)
+				}
 				if id != 999999 && acc == access.Full && !cand {
 					t.Errorf("%s, %s: document %d is visible but no candidate", step, role, id)
 				}
 				if id == 999999 && cand {
 					t.Errorf("%s, %s: a missing document is a candidate", step, role)
 				}
+			}
+			if !slices.Equal(listed, want) {
+				t.Errorf("%s, %s: DocumentCandidates = %v, DocumentCandidate says %v", step, role, listed, want)
 			}
 		}
 	}

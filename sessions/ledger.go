@@ -498,6 +498,14 @@ var touchedTerms = map[string][]touchTerm{
 // ledger's columns) holds; NULL if none. Each term is a lookup on the
 // index ledger_object, so the expression costs a few index reads, not a
 // scan of the ledger.
+//
+// An embedded set is read as a scalar subquery per embedded id, not as
+// `object_id IN (ids)`: PostgreSQL may turn the IN into a semi join
+// driven from the ledger's side — every public transition of the type,
+// the ids' query run for each — and did so on tables without statistics
+// (a freshly loaded database before autovacuum's first ANALYZE: 0.7 s
+// for one OParl paper page of the demo). A scalar subquery is never
+// turned into a join; it is asked per id through the index.
 func touchedAt(typ, col, cond string) string {
 	terms, ok := touchedTerms[typ]
 	if !ok {
@@ -505,11 +513,12 @@ func touchedAt(typ, col, cond string) string {
 	}
 	parts := make([]string, 0, len(terms))
 	for _, t := range terms {
-		in := `= ` + col
-		if t.ids != "?1" {
-			in = `IN (` + strings.ReplaceAll(t.ids, "?1", col) + `)`
+		if t.ids == "?1" {
+			parts = append(parts, `SELECT at FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id = `+col+` AND `+cond)
+			continue
 		}
-		parts = append(parts, `SELECT at FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id `+in+` AND `+cond)
+		parts = append(parts, `SELECT (SELECT MAX(at) FROM ledger WHERE kind = 'public' AND object_type = '`+t.typ+`' AND object_id = embedded.id AND `+cond+`)
+			FROM (`+strings.ReplaceAll(t.ids, "?1", col)+`) AS embedded`)
 	}
 	return `(SELECT MAX(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) AS touched)`
 }

@@ -61,7 +61,9 @@ type PublicRef struct {
 	// agenda item or of an attachment to a meeting or its items (0 for a
 	// paper's): what their objects are read with.
 	Parent int64
-	Gone   *GoneObject
+	// Paper is the paper of a paper's attachment (Parent 0), else 0.
+	Paper int64
+	Gone  *GoneObject
 }
 
 // PublicList names a public list: one or two object types.
@@ -91,6 +93,7 @@ type publicQuery struct {
 	key     string // the order: the table's id (the list's key adds keyOffset)
 	id      string
 	parent  string // PublicRef.Parent
+	paper   string // PublicRef.Paper; empty: 0
 	body    string
 	org     string
 	visible string
@@ -172,7 +175,7 @@ var publicQueries = map[string]publicQuery{
 			LEFT JOIN meetings am ON am.id = COALESCE(a.meeting_id, ai.meeting_id)
 			LEFT JOIN organizations ao ON ao.id = am.organization_id
 			LEFT JOIN papers ap ON ap.id = a.paper_id`,
-		key: `a.id`, id: `a.id`, parent: `COALESCE(am.id, 0)`, body: `COALESCE(ao.body_id, ap.body_id, 0)`, org: `COALESCE(am.organization_id, 0)`,
+		key: `a.id`, id: `a.id`, parent: `COALESCE(am.id, 0)`, paper: `COALESCE(a.paper_id, 0)`, body: `COALESCE(ao.body_id, ap.body_id, 0)`, org: `COALESCE(am.organization_id, 0)`,
 		visible: attachmentCouldShow + ` AND ` + served("a.document_id"),
 		created: `a.created`, modified: `a.modified`,
 		changed: `a.modified >= ?8 OR ` + versionSince("a.document_id") + ` OR ` + ledgerSince(access.ObjAttachment, "a.id")},
@@ -260,11 +263,8 @@ func timeArgs(f PublicListFilter) (cs, cu, ms, mu string) {
 func (s *Store) publicRefs(ctx context.Context, typ string, f PublicListFilter) ([]PublicRef, error) {
 	q := publicQueries[typ]
 	cs, cu, ms, mu := timeArgs(f)
-	parent := q.parent
-	if parent == "" {
-		parent = "0"
-	}
-	query := `SELECT ` + q.id + `, ` + parent + ` FROM ` + q.from + ` WHERE ` + q.key + ` > ?1 AND ` + q.key + ` <= ?11 AND (` + q.visible + `)
+	parent, paper := cmp.Or(q.parent, "0"), cmp.Or(q.paper, "0")
+	query := `SELECT ` + q.id + `, ` + parent + `, ` + paper + ` FROM ` + q.from + ` WHERE ` + q.key + ` > ?1 AND ` + q.key + ` <= ?11 AND (` + q.visible + `)
 		AND (?4 = 0 OR ` + q.body + ` = ?4) AND (?5 = 0 OR ` + q.org + ` = ?5)
 		AND (?6 = '' OR ` + q.created + ` >= ?6) AND (?7 = '' OR ` + q.created + ` < ?7)
 		AND (?9 = '' OR ` + q.modified + ` < ?9) AND (?8 = '' OR ` + q.changed + `)
@@ -285,12 +285,15 @@ func (s *Store) publicRefs(ctx context.Context, typ string, f PublicListFilter) 
 		if full {
 			upTo = last
 		}
-		ids, err := queryAll(ctx, s.db, scanPair, query, after, now, "[]", f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1-len(out), upTo)
+		ids, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (r [3]int64, err error) {
+			err = sc.Scan(&r[0], &r[1], &r[2])
+			return r, err
+		}, query, after, now, "[]", f.BodyID, f.OrganizationID, cs, cu, ms, mu, f.Limit+1-len(out), upTo)
 		if err != nil {
 			return nil, fmt.Errorf("public list %s: %w", typ, err)
 		}
 		for _, id := range ids {
-			out = append(out, PublicRef{Type: typ, ID: id[0], Key: id[0] + off, Parent: id[1]})
+			out = append(out, PublicRef{Type: typ, ID: id[0], Key: id[0] + off, Parent: id[1], Paper: id[2]})
 		}
 		if !full {
 			break

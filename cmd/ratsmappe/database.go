@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -36,8 +39,34 @@ func openDatabase(ctx context.Context, cfg Config) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	mark := filepath.Join(cfg.Data, postgresMark)
 	if d == sqldb.Postgres {
-		return postgres.Open(ctx, cfg.Database)
+		db, err := postgres.Open(ctx, cfg.Database)
+		if err == nil {
+			// Best effort: the mark only guards against a later mistake.
+			_ = os.WriteFile(mark, []byte(postgresMarkText), 0o640)
+		}
+		return db, err
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.Data, "ratsmappe.db"))
+	file := filepath.Join(cfg.Data, "ratsmappe.db")
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(mark); err == nil {
+			return nil, ratsmappe.Errorf(ratsmappe.EINVALID,
+				"the metadata of data directory %s is in PostgreSQL: give --database or RATSMAPPE_DATABASE_URL (a new SQLite database here would be an empty council)", cfg.Data)
+		}
+	}
+	return sqlite.Open(ctx, file)
 }
+
+// postgresMark names the file that says a data directory's metadata is in
+// PostgreSQL. A server restarted without its RATSMAPPE_DATABASE_URL would
+// otherwise create an empty SQLite database there and serve an empty
+// council; with the mark and no SQLite file it refuses to start. A data
+// directory that also holds a SQLite file (after db copy) opens it as
+// before.
+const postgresMark = "POSTGRESQL"
+
+const postgresMarkText = `The metadata of this data directory is in PostgreSQL: start ratsmappe
+with --database or RATSMAPPE_DATABASE_URL. Without it, ratsmappe refuses
+to create an empty SQLite database here.
+`

@@ -40,6 +40,14 @@ func TestDatabaseFlag(t *testing.T) {
 	if again, _ := os.ReadFile(filepath.Join(c.data, "search.consumer")); string(again) != string(name) {
 		t.Errorf("the index's name changed from %q to %q", name, again)
 	}
+	// The same data directory without the URL is refused, rather than
+	// serving an empty council from a new SQLite file.
+	if out := c.fail("doc", "list"); !strings.Contains(out, "RATSMAPPE_DATABASE_URL") {
+		t.Errorf("data directory of a PostgreSQL installation opened without the URL: stderr %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(c.data, "ratsmappe.db")); err == nil {
+		t.Error("opening without the URL created a SQLite database")
+	}
 	c.env = append(c.env, "RATSMAPPE_DATABASE_URL="+url)
 	// backup takes a pg_dump of it (backup_postgres_test.go has the rest).
 	dir := filepath.Join(t.TempDir(), "backup")

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ratsmappe/ratsmappe"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
 	"github.com/ratsmappe/ratsmappe/sessions/demo/scale"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
@@ -160,6 +161,14 @@ func loadDemo(ctx context.Context, app *App, canary string, stderr io.Writer) (*
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Served at once, the fresh tables would be planned without
+	// statistics until autovacuum's first ANALYZE (as after demo
+	// --scale, sessions/demo/scale): OParl's paper page took seconds.
+	if sqldb.DialectOf(app.DB) == sqldb.Postgres {
+		if _, err := app.DB.ExecContext(ctx, `ANALYZE`); err != nil {
+			return nil, fmt.Errorf("demo: analyze: %w", err)
+		}
 	}
 	app.Log.Info("demo loaded", slog.Int("meetings", len(res.Meetings)), slog.Int("documents", res.Documents))
 	return res, nil

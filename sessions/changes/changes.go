@@ -13,7 +13,10 @@
 // consumer that only needs to know whether anything changed (the portal
 // cache) compares Newest. Compact deletes the rows every cursor has
 // passed and always keeps the newest, so the feed does not grow without
-// bound and Newest never goes back.
+// bound and Newest never goes back; a cursor whose consumer is gone would
+// keep every row after it, so its owner removes it (the search indexer:
+// a server's own index not seen for a day, the shared one when no server
+// uses it).
 package changes
 
 import (
@@ -22,6 +25,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe"
 )
@@ -113,16 +117,63 @@ func Advance(ctx context.Context, tx Execer, consumer string, seq int64) error {
 	return nil
 }
 
+// CompactChunk is how many rows one transaction of Compact deletes at
+// most: a first compaction of a year's feed at Munich scale (400,000
+// rows) in one DELETE held SQLite's one write lock for seconds, and every
+// writer waited behind it.
+const CompactChunk = 5000
+
 // Compact deletes the changes every registered consumer has applied,
 // keeping the newest row, and returns how many it deleted. Without
 // consumers, everything but the newest row goes.
-func Compact(ctx context.Context, tx Execer) (int64, error) {
-	res, err := tx.ExecContext(ctx, `DELETE FROM changes
-		WHERE seq < (SELECT MAX(seq) FROM changes)
-		  AND seq <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes))`)
-	if err != nil {
+//
+// It deletes the oldest rows in transactions of at most chunk rows each
+// (CompactChunk if chunk is 0), and after each it pauses as long as the
+// chunk took, so that other writers get the lock in between. Each chunk
+// reads the cursors anew. A cursor only moves forward and a new one
+// starts at the newest row, which stays, so no consumer loses a row it
+// has not applied, whenever a chunk runs.
+//
+// A registered consumer that never reads on holds every row after its
+// cursor: whoever registers a cursor must remove it when its consumer is
+// gone for good (the search indexer forgets the cursors of indexes not
+// seen for a day). With several app servers, run it on one of them at a
+// time (sqldb.Exclusive): every server would contend for the same rows.
+func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
+	if chunk <= 0 {
+		chunk = CompactChunk
+	}
+	// Asked first without writing: a DELETE takes SQLite's one write lock
+	// even when it finds nothing, and mostly there is nothing yet.
+	var due bool
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(seq) FROM changes) < (SELECT MAX(seq) FROM changes)
+		AND (SELECT MIN(seq) FROM changes) <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes)), false)`).Scan(&due); err != nil {
 		return 0, fmt.Errorf("changes: compact: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	var total int64
+	for due {
+		start := time.Now()
+		res, err := db.ExecContext(ctx, `DELETE FROM changes WHERE seq IN (
+			SELECT seq FROM changes
+			WHERE seq < (SELECT MAX(seq) FROM changes)
+			  AND seq <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes))
+			ORDER BY seq LIMIT ?)`, chunk)
+		if err != nil {
+			return total, fmt.Errorf("changes: compact: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("changes: compact: %w", err)
+		}
+		total += n
+		if n < int64(chunk) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(time.Since(start)):
+		}
+	}
+	return total, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,7 +85,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // migrate gives db the whole schema. On PostgreSQL, where the search
 // indexer has no tables yet, it applies the scopes the feed watches and
 // registers the indexer's cursor as its migration does on SQLite.
-func migrate(t *testing.T, db *sql.DB) {
+func migrate(t testing.TB, db *sql.DB) {
 	t.Helper()
 	if sqldb.DialectOf(db) == sqldb.SQLite {
 		must(t, schema.Migrate(context.Background(), db))
@@ -195,19 +196,11 @@ func testCompact(t *testing.T, db *sql.DB) {
 	if search != 0 {
 		t.Fatalf("the indexer's cursor is at %d before it ran, want 0", search)
 	}
-	if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+	if n, err := changes.Compact(ctx, f.db, 0); err != nil || n != 0 {
 		t.Fatalf("compact behind the indexer's cursor deleted %d rows (%v), want 0", n, err)
 	}
 	// Every consumer (the indexer, the members' notices) reads on.
-	var consumers []string
-	rows, err := f.db.Query(`SELECT consumer FROM changes_cursors ORDER BY consumer`)
-	must(t, err)
-	for rows.Next() {
-		var c string
-		must(t, rows.Scan(&c))
-		consumers = append(consumers, c)
-	}
-	must(t, rows.Close())
+	consumers := column[string](t, f.db, `SELECT consumer FROM changes_cursors ORDER BY consumer`)
 	advance := func(seq int64) {
 		for _, c := range consumers {
 			must(t, changes.Advance(ctx, f.db, c, seq))
@@ -215,16 +208,16 @@ func testCompact(t *testing.T, db *sql.DB) {
 	}
 	must(t, changes.Advance(ctx, f.db, "search", newest-3))
 	if len(consumers) > 1 {
-		if n, err := changes.Compact(ctx, f.db); err != nil || n != 0 {
+		if n, err := changes.Compact(ctx, f.db, 0); err != nil || n != 0 {
 			t.Fatalf("compact behind another consumer's cursor deleted %d rows (%v), want 0", n, err)
 		}
 		advance(newest - 3)
 	}
-	if n, err := changes.Compact(ctx, f.db); err != nil || n != newest-3 {
+	if n, err := changes.Compact(ctx, f.db, 2); err != nil || n != newest-3 {
 		t.Fatalf("compact deleted %d rows (%v), want %d", n, err, newest-3)
 	}
 	advance(newest)
-	if _, err := changes.Compact(ctx, f.db); err != nil {
+	if _, err := changes.Compact(ctx, f.db, 0); err != nil {
 		t.Fatal(err)
 	}
 	var left int
@@ -245,7 +238,23 @@ func testCompact(t *testing.T, db *sql.DB) {
 	}
 }
 
-func must(t *testing.T, err error) {
+// column returns the values of the one column query selects.
+func column[T any](t *testing.T, db *sql.DB, query string) []T {
+	t.Helper()
+	rows, err := db.Query(query)
+	must(t, err)
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		must(t, rows.Scan(&v))
+		out = append(out, v)
+	}
+	must(t, rows.Err())
+	return out
+}
+
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -266,22 +275,8 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 		began := time.Now()
 
 		const writers, writes = 6, 25
-		var wg sync.WaitGroup
 		errs := make(chan error, writers)
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range writes {
-					if err := slowWrite(ctx, db, f, w, i); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
+		done := slowWrites(ctx, db, f, writers, writes, errs)
 
 		// The reader: what a cursor consumer does, without compaction.
 		seen := map[int64]bool{}
@@ -337,6 +332,28 @@ func TestReaderNeverSkipsARow(t *testing.T) {
 			t.Errorf("at from %d to %d, want Unix milliseconds between %d and %d", first, last, lo, hi)
 		}
 	})
+}
+
+// slowWrites runs writers goroutines that each add writes persons by
+// slowWrite, sending the first error of each to errs, and returns a
+// channel closed when they are done.
+func slowWrites(ctx context.Context, db *sql.DB, f *fixture, writers, writes int, errs chan<- error) <-chan struct{} {
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range writes {
+				if err := slowWrite(ctx, db, f, w, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
 }
 
 // slowWrite adds a person in a transaction that waits a little before it
@@ -406,4 +423,211 @@ func TestUploadWhileAttaching(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// Consumers never miss a change across compactions: while writers add
+// rows, two consumers read the feed at their own pace — each batch taken
+// over in a transaction that claims and advances its cursor, some of them
+// rolled back as by a crash — and the feed is compacted in small chunks
+// all along. Each consumer sees every change exactly once, and in the end
+// the feed holds only the newest row.
+func TestCompactNeverLosesAChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		// Only the two consumers of the test hold the feed.
+		_, err := db.Exec(`DELETE FROM changes_cursors`)
+		must(t, err)
+		start, err := changes.Newest(ctx, db)
+		must(t, err)
+		consumers := []string{"test/fast", "test/slow"}
+		for _, c := range consumers {
+			_, err := db.Exec(`INSERT INTO changes_cursors (consumer, seq) VALUES (?, ?)`, c, start)
+			must(t, err)
+		}
+
+		const writers, writes = 3, 40
+		errs := make(chan error, writers+len(consumers))
+		writing := slowWrites(ctx, db, f, writers, writes, errs)
+
+		seen := make([][]int64, len(consumers)) // person ids, in the order read
+		var consuming sync.WaitGroup
+		for n, c := range consumers {
+			consuming.Add(1)
+			go func() {
+				defer consuming.Done()
+				r := rand.New(rand.NewPCG(uint64(n), 15))
+				for {
+					done := false
+					select {
+					case <-writing:
+						done = true
+					default:
+					}
+					limit := 1 + r.IntN(3+7*(1-n)) // the slow one takes up to 3 rows
+					persons, err := consume(ctx, db, c, limit, r.IntN(5) == 0)
+					if err != nil {
+						errs <- fmt.Errorf("%s: %w", c, err)
+						return
+					}
+					seen[n] = append(seen[n], persons...)
+					if done {
+						cur, err := changes.Cursor(ctx, db, c)
+						newest, err2 := changes.Newest(ctx, db)
+						if err != nil || err2 != nil {
+							errs <- fmt.Errorf("%s: %v %v", c, err, err2)
+							return
+						}
+						if cur == newest {
+							return
+						}
+					}
+				}
+			}()
+		}
+		consumed := make(chan struct{})
+		go func() { consuming.Wait(); close(consumed) }()
+		var deleted int64
+		for compacting := true; compacting; {
+			select {
+			case <-consumed:
+				compacting = false
+			default:
+			}
+			n, err := changes.Compact(ctx, db, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deleted += n
+			time.Sleep(time.Millisecond) // leave SQLite's lock to the others a moment
+		}
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+
+		want := column[int64](t, db, `SELECT id FROM persons WHERE family_name LIKE 'Muster %' ORDER BY id`)
+		if len(want) != writers*writes {
+			t.Fatalf("%d persons written, want %d", len(want), writers*writes)
+		}
+		for n, c := range consumers {
+			got := slices.Clone(seen[n])
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s saw %d person changes (%d distinct), want each of %d once", c, len(got), len(slices.Compact(got)), len(want))
+			}
+		}
+		t.Logf("%d rows compacted while %d and %d person changes were read", deleted, len(seen[0]), len(seen[1]))
+		if deleted == 0 {
+			t.Error("nothing was compacted while the consumers read")
+		}
+		_, err = changes.Compact(ctx, db, 3)
+		must(t, err)
+		var left int
+		must(t, db.QueryRow(`SELECT COUNT(*) FROM changes`).Scan(&left))
+		if left != 1 {
+			t.Errorf("%d rows left after both consumers read everything, want the newest only", left)
+		}
+	})
+}
+
+// consume takes up to limit changes past consumer's cursor over, as a
+// consumer does: in one transaction that claims the cursor and advances
+// it. With crash, the transaction is rolled back instead, and nothing is
+// taken over. It returns the persons the changes taken over name.
+func consume(ctx context.Context, db *sql.DB, consumer string, limit int, crash bool) ([]int64, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	cur, err := changes.Claim(ctx, tx, consumer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, kind, object_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, cur, limit)
+	if err != nil {
+		return nil, err
+	}
+	var persons []int64
+	upto := cur
+	for rows.Next() {
+		var seq, id int64
+		var kind string
+		if err := rows.Scan(&seq, &kind, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		upto = seq
+		if kind == "person" {
+			persons = append(persons, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || upto == cur || crash {
+		return nil, err
+	}
+	if err := changes.Advance(ctx, tx, consumer, upto); err != nil {
+		return nil, err
+	}
+	return persons, tx.Commit()
+}
+
+// BenchmarkFirstCompaction prints what the first compaction of a year's
+// feed at Munich scale costs on each database (400,000 rows, every
+// consumer past them): its time, and the longest a writer that wants the
+// lock every 10 ms waited meanwhile, in chunks of CompactChunk and in one
+// DELETE. go test -run - -bench FirstCompaction -benchtime 1x
+// ./sessions/changes/
+func BenchmarkFirstCompaction(b *testing.B) {
+	const rows = 400_000
+	for _, dialect := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		for _, chunk := range []int{changes.CompactChunk, rows} {
+			b.Run(fmt.Sprintf("%s/chunk=%d", dialect, chunk), func(b *testing.B) {
+				ctx := context.Background()
+				db := dbtest.New(b, dialect).Open(b)
+				migrate(b, db)
+				var longest time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					_, err := db.Exec(`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?)
+					INSERT INTO changes (kind, object_id) SELECT 'person', x FROM n`, rows)
+					must(b, err)
+					// Only a writer's cursor, past everything.
+					_, err = db.Exec(`DELETE FROM changes_cursors`)
+					must(b, err)
+					_, err = db.Exec(`INSERT INTO changes_cursors (consumer, seq) VALUES ('writer', ?)`, int64(1)<<40)
+					must(b, err)
+					stop, done := make(chan struct{}), make(chan struct{})
+					go func() { // a writer that wants the lock every 10 ms
+						defer close(done)
+						for {
+							select {
+							case <-stop:
+								return
+							case <-time.After(10 * time.Millisecond):
+							}
+							start := time.Now()
+							if _, err := db.Exec(`UPDATE changes_cursors SET seq = seq WHERE consumer = 'writer'`); err != nil {
+								b.Error(err)
+								return
+							}
+							longest = max(longest, time.Since(start))
+						}
+					}()
+					b.StartTimer()
+					n, err := changes.Compact(ctx, db, chunk)
+					b.StopTimer()
+					close(stop)
+					<-done
+					must(b, err)
+					if n < rows-1 { // the newest stays
+						b.Fatalf("compacted %d rows, want at least %d", n, rows)
+					}
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(longest.Microseconds())/1000, "ms-longest-writer-wait")
+			})
+		}
+	}
 }

@@ -75,7 +75,9 @@ type Config struct {
 	// its own (the embedded Bleve index) needs a name of its own, kept
 	// with that index: "search/" and something unique. A name new to
 	// the database starts with a rebuild; one not seen for ServerExpiry
-	// is forgotten, and rebuilds when it returns.
+	// by another running indexer is forgotten, and rebuilds when it
+	// returns — the shared name too, when servers with indexes of their
+	// own run and none uses it.
 	Consumer string
 	// Foreground, if set, is work a person waits for (uploads, whose PDF
 	// worker takes the cores) that the background worker gives way to;
@@ -102,21 +104,22 @@ const DefaultMaxDefer = 2 * time.Second
 // DefaultConsumer is the name of a shared index.
 const DefaultConsumer = "search"
 
-// ServerExpiry is how long a server's own index (a Consumer other than
-// DefaultConsumer) keeps its cursor and outbox rows while its indexer
-// does not run.
+// ServerExpiry is how long an index keeps its cursor and outbox rows
+// while no indexer of its name runs and another one does.
 const ServerExpiry = 24 * time.Hour
 
-// beat is how often a running indexer with a name of its own says so.
+// beat is how often a running indexer says so, and how often it
+// compacts the changes feed.
 const beat = time.Minute
 
 // Indexer keeps one search index in step with the database and answers
 // searches from it. It is safe for concurrent use.
 type Indexer struct {
-	cfg      Config
-	dialect  sqldb.Dialect
-	consumer string
-	lastBeat atomic.Int64 // Unix ms of the last heartbeat
+	cfg       Config
+	dialect   sqldb.Dialect
+	consumer  string
+	lastBeat  atomic.Int64 // Unix ms of the last heartbeat
+	compactAt time.Time    // of the worker's next compaction of the feed
 
 	mu    sync.RWMutex
 	index search.Index // nil while unavailable
@@ -220,7 +223,9 @@ const pollInterval = 500 * time.Millisecond
 func (x *Indexer) run() {
 	defer x.wg.Done()
 	backoff := time.Second
+	x.compactAt = x.cfg.Now().Add(beat)
 	for {
+		x.compact(x.ctx)
 		wait := pollInterval
 		if x.available() {
 			if _, err := x.background(x.ctx); err != nil {
@@ -276,18 +281,48 @@ func (x *Indexer) nextDue(ctx context.Context) (time.Time, error) {
 	return time.UnixMilli(due.Int64), nil
 }
 
+// compact deletes the rows of the changes feed that every consumer has
+// applied, once per beat, after the heartbeats have forgotten the
+// indexes gone for a day. One app server does it at a time: the others
+// would wait for the same rows.
+func (x *Indexer) compact(ctx context.Context) {
+	now := x.cfg.Now()
+	if now.Before(x.compactAt) {
+		return
+	}
+	x.compactAt = now.Add(beat)
+	start := time.Now()
+	var n int64
+	_, err := sqldb.Exclusive(ctx, x.cfg.DB, "compact changes", func(ctx context.Context) (err error) {
+		n, err = changes.Compact(ctx, x.cfg.DB, 0)
+		return err
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		x.cfg.Log.Error("changes feed: compacting", "err", err)
+	case n >= changes.CompactChunk:
+		x.cfg.Log.Info("changes feed compacted", "deleted", n, "took", time.Since(start).Round(time.Millisecond))
+	case n > 0:
+		x.cfg.Log.Debug("changes feed compacted", "deleted", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
 // errForgotten is the error of an indexer whose cursor was forgotten
 // (ServerExpiry): it makes the index rebuild.
 var errForgotten = errors.New("search index: this server's cursor was forgotten")
 
-// heartbeat records, for an index of the server's own, that its indexer
-// runs (at most once per beat), registers its cursor if the database
-// does not know it (reporting that, as the index then lacks changes),
-// and forgets the indexes of servers gone for ServerExpiry.
+// heartbeat records that the indexer runs (at most once per beat),
+// registers its cursor if the database does not know it (reporting that,
+// as the index then lacks changes), and forgets the indexes not seen for
+// ServerExpiry.
+//
+// The shared index's cursor is registered by the migrations, so that the
+// feed keeps what it has not read before any server ran. An index's
+// cursor without a heartbeat (the shared one, where every server keeps
+// an index of its own) counts as seen at the first heartbeat of another
+// index, and is forgotten a ServerExpiry later if none of its own came:
+// otherwise it would hold the feed's compaction for ever.
 func (x *Indexer) heartbeat(ctx context.Context) (registered bool, err error) {
-	if x.consumer == DefaultConsumer {
-		return false, nil // registered by the migrations, never forgotten
-	}
 	now := x.cfg.Now()
 	if last := x.lastBeat.Load(); last != 0 && now.Sub(time.UnixMilli(last)) < beat {
 		return false, nil
@@ -297,16 +332,21 @@ func (x *Indexer) heartbeat(ctx context.Context) (registered bool, err error) {
 		return false, fmt.Errorf("search servers: %w", err)
 	}
 	defer tx.Rollback()
+	// Only search indexes are forgotten, never another consumer of the
+	// feed.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_servers (consumer, seen_at)
+		SELECT consumer, CAST(? AS BIGINT) FROM changes_cursors WHERE consumer = ? OR consumer LIKE 'search/%'
+		ON CONFLICT (consumer) DO NOTHING`, ms(now), DefaultConsumer); err != nil {
+		return false, fmt.Errorf("search servers: %w", err)
+	}
 	gone := ms(now.Add(-ServerExpiry))
-	// Only servers' own indexes ("search/…") are forgotten, never the
-	// shared one or another consumer of the feed.
-	const expired = `SELECT consumer FROM search_servers WHERE seen_at < ? AND consumer <> ? AND consumer LIKE 'search/%'`
+	const expired = `SELECT consumer FROM search_servers WHERE seen_at < ? AND consumer <> ? AND (consumer = ? OR consumer LIKE 'search/%')`
 	for _, q := range []string{
 		`DELETE FROM search_outbox WHERE consumer IN (` + expired + `)`,
 		`DELETE FROM changes_cursors WHERE consumer IN (` + expired + `)`,
 		`DELETE FROM search_servers WHERE consumer IN (` + expired + `)`,
 	} {
-		if _, err := tx.ExecContext(ctx, q, gone, x.consumer); err != nil {
+		if _, err := tx.ExecContext(ctx, q, gone, x.consumer, DefaultConsumer); err != nil {
 			return false, fmt.Errorf("search servers: %w", err)
 		}
 	}
@@ -369,9 +409,9 @@ func (x *Indexer) Status(ctx context.Context) (ready bool, lag int, err error) {
 }
 
 // pull moves the documents the changes feed names past the indexer's
-// cursor into the outbox, advances the cursor and compacts the feed, all
-// in one transaction: each change reaches the outbox exactly once, and a
-// crash before the commit leaves it in the feed.
+// cursor into the outbox and advances the cursor, in one transaction:
+// each change reaches the outbox exactly once, and a crash before the
+// commit leaves it in the feed. (The worker compacts the feed apart.)
 func (x *Indexer) pull(ctx context.Context) error {
 	registered, err := x.heartbeat(ctx)
 	if err != nil {
@@ -406,9 +446,6 @@ func (x *Indexer) pull(ctx context.Context) error {
 		return fmt.Errorf("search outbox: %w", err)
 	}
 	if err := changes.Advance(ctx, tx, x.consumer, newest); err != nil {
-		return err
-	}
-	if _, err := changes.Compact(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -503,7 +504,7 @@ func testFeedKeepsWhatTheIndexerHasNotRead(t *testing.T, db *sql.DB) {
 	a := &sessions.Attachment{DocumentID: second, AgendaItemID: c.item}
 	must(t, c.store.Attach(ctx, a))
 	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
-	if _, err := changes.Compact(ctx, c.db); err != nil {
+	if _, err := changes.Compact(ctx, c.db, 0); err != nil {
 		t.Fatal(err)
 	}
 	var n int
@@ -629,6 +630,38 @@ func TestTwoServersIndexOnce(t *testing.T) {
 	}
 }
 
+// server starts an app server's indexer of the named index on a
+// connection of its own to d, with an embedded index of the name's own.
+func (c *council) server(t *testing.T, d dbtest.Database, name string) *indexer.Indexer {
+	t.Helper()
+	dir := filepath.Join(c.dir, strings.ReplaceAll(name, "/", "-"))
+	db := d.Open(t)
+	x := indexer.New(indexer.Config{DB: db, Store: sessions.NewStore(db, c.clock.now), Consumer: name, Now: c.clock.now,
+		Open: func(ctx context.Context, fresh bool) (search.Index, error) {
+			if fresh {
+				return bleve.Create(dir, bleve.Options{})
+			}
+			return bleve.OpenOrCreate(dir, bleve.Options{})
+		}})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+// ready waits until x answers searches (a new index is built first).
+func ready(t *testing.T, x *indexer.Indexer) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := x.Search(context.Background(), search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
+		if err == nil {
+			return
+		}
+		if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE || time.Now().After(deadline) {
+			t.Fatalf("search on a new server: %v", err)
+		}
+	}
+}
+
 // Two app servers, each with an index of its own, on one database: each
 // follows the feed with its own cursor and rows, so a depublication
 // applied by one is applied by the other too. A server gone for a day is
@@ -638,35 +671,10 @@ func TestServersWithOwnIndexes(t *testing.T) {
 	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
 		ctx := context.Background()
 		c := newCouncil(t, d.Open(t))
-		server := func(name string) *indexer.Indexer {
-			dir := filepath.Join(c.dir, name)
-			db := d.Open(t)
-			x := indexer.New(indexer.Config{DB: db, Store: sessions.NewStore(db, c.clock.now), Consumer: "search/" + name, Now: c.clock.now,
-				Open: func(ctx context.Context, fresh bool) (search.Index, error) {
-					if fresh {
-						return bleve.Create(dir, bleve.Options{})
-					}
-					return bleve.OpenOrCreate(dir, bleve.Options{})
-				}})
-			x.Start()
-			t.Cleanup(func() { x.Close() })
-			return x
-		}
-		ready := func(x *indexer.Indexer) {
-			t.Helper()
-			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-				_, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})})
-				if err == nil {
-					return
-				}
-				if ratsmappe.ErrorCode(err) != ratsmappe.EUNAVAILABLE || time.Now().After(deadline) {
-					t.Fatalf("search on a new server: %v", err)
-				}
-			}
-		}
+		server := func(name string) *indexer.Indexer { return c.server(t, d, "search/"+name) }
 		a, b := server("a"), server("b")
-		ready(a)
-		ready(b)
+		ready(t, a)
+		ready(t, b)
 		want(t, "a, published", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
 		want(t, "b, published", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
 		must(t, c.store.UnpublishMeeting(ctx, c.meeting))
@@ -684,7 +692,7 @@ func TestServersWithOwnIndexes(t *testing.T) {
 			t.Errorf("%d cursor and outbox rows of the server gone for a day", n)
 		}
 		b = server("b") // returns with its stale index
-		ready(b)
+		ready(t, b)
 		want(t, "b, back", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
 	})
 }
@@ -855,4 +863,174 @@ func (c *council) file(t *testing.T, content string) string {
 	p := filepath.Join(t.TempDir(), "u.pdf")
 	must(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
+}
+
+// The feed is compacted down to what the slowest live consumer still
+// needs when every server keeps an index of its own (PostgreSQL with the
+// embedded index): the shared index's cursor, registered by the
+// migrations and never used then, holds the feed only until it has gone
+// unseen for a day, as a server's own index gone for a day does; and the
+// worker compacts on its own. Until then, and for as long as a consumer
+// has not read them, the rows stay.
+func TestCompactionWithOwnIndexes(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		ctx := context.Background()
+		c := newCouncil(t, d.Open(t))
+		server := func(name string) *indexer.Indexer { return c.server(t, d, "search/"+name) }
+		notices, cursors, change := func() { c.noticesRead(t) }, func() map[string]int64 { return c.cursors(t) }, func() { c.change(t) }
+		feed := func(slowest int64) (rows, passed int) { return c.feed(t, slowest) }
+
+		a, b := server("a"), server("b")
+		ready(t, a)
+		ready(t, b)
+		change()
+		want(t, "a", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		want(t, "b", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+		notices()
+		// The shared index's cursor, never advanced, holds the feed yet.
+		if got := cursors()["search"]; got != 0 {
+			t.Fatalf("the shared cursor is at %d, want 0 (registered by the migrations)", got)
+		}
+		before, _ := feed(0)
+		_, err := changes.Compact(ctx, c.db, 2)
+		must(t, err)
+		if rows, _ := feed(0); rows != before {
+			t.Fatalf("compaction behind the shared cursor left %d of %d rows", rows, before)
+		}
+
+		// A day later both servers still run, the shared index's cursor
+		// has not been seen: it is forgotten. b restarts (an update, one
+		// server at a time) while a reads on: the feed shrinks to what b
+		// needs.
+		for _, d := range []time.Duration{indexer.ServerExpiry / 2, indexer.ServerExpiry/2 + time.Hour} {
+			c.clock.add(d)
+			change() // each reads it, and so says that it runs
+			want(t, "a, a day later", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+			want(t, "b, a day later", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+		}
+		b.Close()
+		change()
+		want(t, "a, changed", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		notices()
+		cur := cursors()
+		if _, ok := cur["search"]; ok {
+			t.Fatalf("the shared cursor, unused for a day, is still registered: %v", cur)
+		}
+		if cur["search/b"] >= cur["search/a"] {
+			t.Fatalf("cursors %v: b should lag behind a", cur)
+		}
+		before, passed := feed(cur["search/b"])
+		_, err = changes.Compact(ctx, c.db, 2)
+		must(t, err)
+		if rows, left := feed(cur["search/b"]); left != 0 || rows != before-passed || rows < 2 {
+			t.Errorf("after compaction: %d rows, %d of them read by every consumer; want %d, none", rows, left, before-passed)
+		}
+		b = server("b")
+		want(t, "b, back, reads what it lagged behind", hits(t, b, access.Viewer{}, "Radwegebau"), c.doc)
+
+		// b is gone for a day: a's worker forgets it and compacts on its
+		// own, down to the newest row.
+		b.Close()
+		change()
+		c.clock.add(indexer.ServerExpiry + time.Hour)
+		want(t, "a, b gone", hits(t, a, access.Viewer{}, "Radwegebau"), c.doc)
+		notices()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			// The worker compacts once a minute; one that ran before the
+			// notices read on left their rows.
+			c.clock.add(time.Minute)
+			a.Wake()
+			rows, _ := feed(0)
+			if rows == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the worker left %d rows in the feed, cursors %v; want the newest only", rows, cursors())
+			}
+		}
+	})
+}
+
+// noticesRead advances the members' notices' cursor to the newest change,
+// as their worker, live, does (it does not run in these tests).
+func (c *council) noticesRead(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	newest, err := changes.Newest(ctx, c.db)
+	must(t, err)
+	must(t, changes.Advance(ctx, c.db, "notices", newest))
+}
+
+// cursors returns the feed's cursors by consumer.
+func (c *council) cursors(t *testing.T) map[string]int64 {
+	t.Helper()
+	rows, err := c.db.Query(`SELECT consumer, seq FROM changes_cursors`)
+	must(t, err)
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var seq int64
+		must(t, rows.Scan(&name, &seq))
+		m[name] = seq
+	}
+	must(t, rows.Err())
+	return m
+}
+
+// feed returns how many rows the feed holds, and how many of them a
+// consumer at seq has read, but the newest: after a compaction, none of
+// those up to the slowest cursor.
+func (c *council) feed(t *testing.T, seq int64) (rows, read int) {
+	t.Helper()
+	must(t, c.db.QueryRow(`SELECT COUNT(*), COUNT(*) FILTER (WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM changes)) FROM changes`,
+		seq).Scan(&rows, &read))
+	return rows, read
+}
+
+// change depublishes the meeting and publishes it again.
+func (c *council) change(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+	must(t, c.store.PublishMeeting(ctx, c.meeting, c.clock.now().Add(-time.Minute)))
+}
+
+// A shared index (Meilisearch) in use keeps its cursor however long the
+// servers with indexes of their own run beside it, and the feed keeps
+// what it has not read until it has.
+func TestSharedIndexHoldsTheFeed(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		ctx := context.Background()
+		c := newCouncil(t, d.Open(t))
+		shared, own := c.server(t, d, indexer.DefaultConsumer), c.server(t, d, "search/a")
+		ready(t, shared)
+		ready(t, own)
+		for range 3 {
+			c.clock.add(indexer.ServerExpiry / 2)
+			c.change(t)
+			want(t, "own", hits(t, own, access.Viewer{}, "Radwegebau"), c.doc)
+			want(t, "shared", hits(t, shared, access.Viewer{}, "Radwegebau"), c.doc)
+		}
+		shared.Close() // restarted
+		c.change(t)
+		want(t, "own, changed", hits(t, own, access.Viewer{}, "Radwegebau"), c.doc)
+		c.noticesRead(t)
+		cur := c.cursors(t)
+		if _, ok := cur[indexer.DefaultConsumer]; !ok || cur[indexer.DefaultConsumer] >= cur["search/a"] {
+			t.Fatalf("cursors %v: want the shared index's, behind", cur)
+		}
+		_, err := changes.Compact(ctx, c.db, 0)
+		must(t, err)
+		if rows, read := c.feed(t, cur[indexer.DefaultConsumer]); read != 0 || rows < 2 {
+			t.Errorf("after compaction: %d rows, %d of them read by every consumer; want those the shared index has not read", rows, read)
+		}
+		shared = c.server(t, d, indexer.DefaultConsumer)
+		want(t, "shared, back", hits(t, shared, access.Viewer{}, "Radwegebau"), c.doc)
+		_, err = changes.Compact(ctx, c.db, 0)
+		must(t, err)
+		if rows, _ := c.feed(t, 0); rows != 1 {
+			t.Errorf("%d rows left after every consumer read the feed, want the newest", rows)
+		}
+	})
 }

@@ -223,6 +223,13 @@ func testNotices(t *testing.T, db *sql.DB) {
 	if n, err := w.Digest(ctx, morning.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("a second digest the same day: %d, %v", n, err)
 	}
+	// With nothing due, a digest run is one read and no write: Run asks
+	// every few seconds.
+	counted, statements := dbtest.Counting(t, db)
+	idle := notices.NewWorker(notices.Config{DB: counted, Store: st, Outbox: out, Prefs: prefs, Now: clock})
+	if n, err := idle.Digest(ctx, morning.Add(time.Hour)); err != nil || n != 0 || statements.Load() != 1 {
+		t.Errorf("a digest run with nothing due: %d, %v, %d statements, want 1", n, err, statements.Load())
+	}
 	_, err = out.SendDue(ctx)
 	must(t, err)
 	var digest *notify.Message

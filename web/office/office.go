@@ -293,11 +293,20 @@ type calendarDay struct {
 	Day      int
 	InMonth  bool
 	Today    bool
-	Meetings []officeMeeting
+	Meetings []calendarEvent
+}
+
+// calendarEvent is a meeting in a calendar's day: only what the cell
+// shows, as strings made here, because each field the template formats
+// costs a reflective call per meeting (a month can hold a hundred).
+type calendarEvent struct {
+	ID     int64
+	Title  string // the start in Berlin and the organization: 17:00 Stadtrat
+	Status string
 }
 
 // CalendarPage shows a month of meetings as a calendar grid,
-// Monday first.
+// Monday first, in whole weeks.
 func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
@@ -307,8 +316,8 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		month = m
 	}
 	first := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
-	last := month.AddDate(0, 1, 0)
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: last.AddDate(0, 0, 7)})
+	days := make([]calendarDay, (dayNumber(month.AddDate(0, 1, 0))-dayNumber(first)+6)/7*7)
+	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: first.AddDate(0, 0, len(days))})
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -318,21 +327,21 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	var weeks [][]calendarDay
-	for d := first; d.Before(last); {
-		var week []calendarDay
-		for i := 0; i < 7; i++ {
-			cd := calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: d.Year() == now.Year() && d.YearDay() == now.YearDay()}
-			for i, m := range ms {
-				ls := m.Start.In(render.Berlin)
-				if ls.Year() == d.Year() && ls.YearDay() == d.YearDay() {
-					cd.Meetings = append(cd.Meetings, newOfficeMeeting(views[i], m, time.Now(), render.Language(r)))
-				}
-			}
-			week = append(week, cd)
-			d = d.AddDate(0, 0, 1)
+	for i := range days {
+		d := first.AddDate(0, 0, i)
+		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now)}
+	}
+	lang := render.Language(r)
+	for i, m := range ms {
+		start := m.Start.In(render.Berlin)
+		if d := dayNumber(start) - dayNumber(first); d >= 0 && d < len(days) {
+			days[d].Meetings = append(days[d].Meetings, calendarEvent{ID: m.ID, Title: start.Format("15:04") + " " + views[i].Organization,
+				Status: newOfficeMeeting(views[i], m, now, lang).Status})
 		}
-		weeks = append(weeks, week)
+	}
+	var weeks [][]calendarDay
+	for i := 0; i < len(days); i += 7 {
+		weeks = append(weeks, days[i:i+7])
 	}
 	p := render.NewPage(w, r, "Kalender")
 	p.Data = map[string]any{
@@ -341,6 +350,13 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		"Weeks": weeks,
 	}
 	render.HTML(w, r, http.StatusOK, "office_calendar", p)
+}
+
+// dayNumber counts the days from 1 January 1970 to t's day in Berlin, so
+// that days compare and subtract across changes of the clock.
+func dayNumber(t time.Time) int {
+	y, m, d := t.In(render.Berlin).Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
 // AuditPage shows the audit log to admins.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
@@ -79,10 +80,14 @@ func (s *Handler) oparlGoneOne(r *http.Request, typ string, id int64, err error)
 }
 
 // oparlBatch is what the objects of one answer share, read at once:
-// the ledger's last public transitions of the objects they embed, and the
-// votes on the agenda items of its meetings (votes.go).
+// the ledger's last public transitions of the objects they embed, the
+// text of their Files' versions, and the votes on the agenda items of its
+// meetings (votes.go).
 type oparlBatch struct {
 	touched map[string]map[int64]time.Time
+	// texts are File.text of the versions of the folders' documents and
+	// minutes.
+	texts map[documents.VersionKey]string
 	// votes are the votes by agenda item of the meetings in meetings.
 	votes    map[int64][]*live.Vote
 	meetings map[int64]bool
@@ -93,35 +98,50 @@ type oparlBatch struct {
 // number.
 func (s *Handler) oparlBatchOf(ctx context.Context, fs []*sessions.Folder, ps []*sessions.PaperFolder) (*oparlBatch, error) {
 	ids := map[string][]int64{}
+	var versions []documents.VersionKey
+	version := func(doc int64, v *documents.Version) {
+		if v != nil {
+			versions = append(versions, documents.VersionKey{Document: doc, Number: v.Number})
+		}
+	}
+	attachments := func(ds []*sessions.FolderDocument) {
+		for _, d := range ds {
+			ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
+			version(d.Attachment.DocumentID, d.Version)
+		}
+	}
 	for _, pf := range ps {
 		ids[access.ObjPaper] = append(ids[access.ObjPaper], pf.Paper.ID)
-		for _, d := range pf.Documents {
-			ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
-		}
+		attachments(pf.Documents)
 		for _, c := range pf.Consultations {
 			ids[access.ObjConsultation] = append(ids[access.ObjConsultation], c.ID)
-			for _, d := range c.Item.Documents {
-				ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
-			}
+			attachments(c.Item.Documents)
 		}
 	}
 	for _, f := range fs {
 		ids[access.ObjMeeting] = append(ids[access.ObjMeeting], f.Meeting.ID)
 		ids[access.ObjLocation] = append(ids[access.ObjLocation], f.Meeting.ID)
-		for _, d := range f.Documents {
-			ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
-		}
+		attachments(f.Documents)
 		for _, mi := range f.Minutes {
 			ids[access.ObjMinutes] = append(ids[access.ObjMinutes], mi.Minutes.ID)
+			version(mi.Minutes.DocumentID, mi.Version)
 		}
 		for _, fi := range f.Agenda {
 			ids[access.ObjAgendaItem] = append(ids[access.ObjAgendaItem], fi.ID)
-			for _, d := range fi.Documents {
-				ids[access.ObjAttachment] = append(ids[access.ObjAttachment], d.Attachment.ID)
-			}
+			attachments(fi.Documents)
 		}
 	}
 	b := &oparlBatch{touched: map[string]map[int64]time.Time{}, meetings: map[int64]bool{}}
+	if len(versions) > 0 {
+		pages, err := s.cfg.Documents.Store().FindPagesOf(ctx, versions)
+		if err != nil {
+			return nil, err
+		}
+		b.texts = make(map[documents.VersionKey]string, len(versions))
+		for _, k := range versions {
+			b.texts[k] = oparlText(pages[k])
+		}
+	}
 	if s.cfg.Live != nil && len(fs) > 0 {
 		var err error
 		if b.votes, err = s.cfg.Live.FindVotesOfMeetings(ctx, ids[access.ObjMeeting]); err != nil {

@@ -80,6 +80,16 @@ func (s *Handler) oparlFileOf(ctx context.Context, u oparlURLs, a *sessions.Atta
 	return s.oparlFileObjOf(ctx, u, nil, a, v, typ, papers)
 }
 
+// oparlText is File.text of a version with pages pages: their texts,
+// separated by form feeds.
+func oparlText(pages []documents.Page) string {
+	texts := make([]string, 0, len(pages))
+	for _, p := range pages {
+		texts = append(texts, p.Text)
+	}
+	return strings.TrimSpace(strings.Join(texts, "\f"))
+}
+
 // oparlFileObjOf builds the File of attachment a at version v, which the
 // public may read (nil: none, and so no File); papers are those an item's
 // main document or attachment names back (oparlPaperOf lists it at the
@@ -92,13 +102,16 @@ func (s *Handler) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	pages, err := s.cfg.Documents.Store().FindPages(ctx, a.DocumentID, v.Number)
-	if err != nil {
-		return nil, time.Time{}, err
+	text, ok := "", false
+	if b != nil {
+		text, ok = b.texts[documents.VersionKey{Document: a.DocumentID, Number: v.Number}]
 	}
-	texts := make([]string, 0, len(pages))
-	for _, p := range pages {
-		texts = append(texts, p.Text)
+	if !ok {
+		pages, err := s.cfg.Documents.Store().FindPages(ctx, a.DocumentID, v.Number)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		text = oparlText(pages)
 	}
 	id := oparl.Str(u.of("file", a.ID))
 	modified, err := s.oparlTouched(ctx, b, typ, a.ID, latest(a.Modified, v.Created))
@@ -107,7 +120,7 @@ func (s *Handler) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch
 	}
 	f := &oparl.File{ID: id, Type: oparl.Schema + "File", Name: oparl.Str(a.Title), FileName: oparl.Str(v.FileName), MimeType: "application/pdf",
 		Date: oparl.Str(v.Created.In(render.Berlin).Format("2006-01-02")), Size: oparl.Int(v.Size), SHA512Checksum: oparl.Str(sum),
-		Text:      oparl.Str(strings.TrimSpace(strings.Join(texts, "\f"))),
+		Text:      oparl.Str(text),
 		AccessURL: id + "/access", DownloadURL: id + "/download",
 		Created: oparl.Time(a.Created), Modified: oparl.Time(modified)}
 	switch {

@@ -90,6 +90,8 @@ func (s *Handler) oparlPageOf(ctx context.Context, refs []sessions.PublicRef) (*
 			mids = append(mids, ref.Parent)
 		case ref.Type == access.ObjPaper:
 			pids = append(pids, ref.ID)
+		case ref.Type == access.ObjAttachment && ref.Paper != 0:
+			pids = append(pids, ref.Paper)
 		case ref.Type == access.ObjConsultation:
 			pids = append(pids, ref.Parent)
 		}
@@ -177,10 +179,15 @@ func (s *Handler) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, 
 	case access.ObjAttachment:
 		var file *oparl.File
 		if ref.Parent == 0 {
-			// A paper's attachment.
-			var a *sessions.Attachment
-			if a, err = s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, ref.ID); err == nil {
-				file, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
+			// A paper's attachment: from its paper's folder, else read
+			// alone (as /file/{id} does).
+			if d := oparlPaperDocumentIn(pg.papers, ref.Paper, ref.ID); d != nil {
+				file, it.modified, err = s.oparlFileObjOf(ctx, u, pg.batch, d.Attachment, d.Version, access.ObjAttachment, nil)
+			} else {
+				var a *sessions.Attachment
+				if a, err = s.cfg.Sessions.FindAttachmentByID(ctx, oparlViewer, ref.ID); err == nil {
+					file, it.modified, err = s.oparlFileOf(ctx, u, a, access.ObjAttachment)
+				}
 			}
 		} else if d, papers := oparlDocumentIn(pg.folder(ref.Parent), ref.ID); d != nil {
 			file, it.modified, err = s.oparlFileObjOf(ctx, u, pg.batch, d.Attachment, d.Version, access.ObjAttachment, papers)
@@ -196,6 +203,17 @@ func (s *Handler) oparlBuild(ctx context.Context, u oparlURLs, r *http.Request, 
 		return oparlItem{}, false, err
 	}
 	return it, it.obj != nil, nil
+}
+
+// oparlPaperDocumentIn returns attachment id of paper paper among the
+// paper folders ps; nil if they lack it.
+func oparlPaperDocumentIn(ps []*sessions.PaperFolder, paper, id int64) *sessions.FolderDocument {
+	return oparlFind(ps, func(pf *sessions.PaperFolder) []*sessions.FolderDocument {
+		if pf.Paper.ID != paper {
+			return nil
+		}
+		return pf.Documents
+	}, func(d *sessions.FolderDocument) bool { return d.Attachment.ID == id })
 }
 
 // oparlDocumentIn returns attachment id of folder f, with the papers its

@@ -68,22 +68,32 @@ type meetingList struct {
 	Next     string
 }
 
-// pageMeetingList reads one page of the meetings f selects for v from p,
-// with the link that continues it on path.
-func (s *Handler) pageMeetingList(r *http.Request, path string, f sessions.MeetingFilter, p folder.MeetingPage) (meetingList, error) {
+// meetingLists reads the pages ps of the meetings f selects for v, each
+// with the link that continues it on path, and describes their meetings
+// with one read of the organizations for all of them.
+func (s *Handler) meetingLists(r *http.Request, path string, f sessions.MeetingFilter, ps ...folder.MeetingPage) ([]meetingList, error) {
 	ctx := r.Context()
-	ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
+	lists := make([]meetingList, len(ps))
+	var all []*sessions.Meeting
+	for i, p := range ps {
+		ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
+		if err != nil {
+			return nil, err
+		}
+		if next != "" {
+			lists[i].Next = folder.WithCursor(r, path, next)
+		}
+		lists[i].Meetings = make([]folder.MeetingView, len(ms))
+		all = append(all, ms...)
+	}
+	views, err := s.folder.MeetingSummaries(ctx, all)
 	if err != nil {
-		return meetingList{}, err
+		return nil, err
 	}
-	l := meetingList{}
-	if l.Meetings, err = s.folder.MeetingSummaries(ctx, ms); err != nil {
-		return l, err
+	for i, n := 0, 0; i < len(lists); i++ {
+		n += copy(lists[i].Meetings, views[n:])
 	}
-	if next != "" {
-		l.Next = folder.WithCursor(r, path, next)
-	}
-	return l, nil
+	return lists, nil
 }
 
 // Meetings shows a bounded window: the next upcoming meetings and the
@@ -104,25 +114,20 @@ func (s *Handler) Meetings(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"Staff": request.Viewer(r.Context()).Staff()}
 	if p.After != nil {
-		l, err := s.pageMeetingList(r, "/meetings", f, p)
+		ls, err := s.meetingLists(r, "/meetings", f, p)
 		if err != nil {
 			render.Error(w, r, err)
 			return
 		}
-		data["More"], data["Earlier"] = l, p.Descending
+		data["More"], data["Earlier"] = ls[0], p.Descending
 	} else {
 		cut := time.Now().Add(-12 * time.Hour)
-		up, err := s.pageMeetingList(r, "/meetings", f, folder.Boundary(cut, false, p.Limit))
+		ls, err := s.meetingLists(r, "/meetings", f, folder.Boundary(cut, false, p.Limit), folder.Boundary(cut, true, p.Limit))
 		if err != nil {
 			render.Error(w, r, err)
 			return
 		}
-		past, err := s.pageMeetingList(r, "/meetings", f, folder.Boundary(cut, true, p.Limit))
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		data["Upcoming"], data["Past"] = up, past
+		data["Upcoming"], data["Past"] = ls[0], ls[1]
 	}
 	pg := render.NewPage(w, r, render.T(render.Language(r), "nav.meetings"))
 	pg.Data = data

@@ -103,12 +103,6 @@ func loadViews(a *assets) (*views, error) {
 			t = t.In(Berlin)
 			return fmt.Sprintf("%d. %s %d", t.Day(), GermanMonths[t.Month()-1], t.Year())
 		},
-		"timeOnly": func(s string) string {
-			if i := strings.LastIndex(s, ", "); i >= 0 {
-				return s[i+2:]
-			}
-			return s
-		},
 		"list": func(s ...string) []string { return s },
 		"stateName": func(s, lang string) string {
 			if lang == "en" {
