@@ -30,6 +30,10 @@ type Service struct {
 	log      *slog.Logger
 	observe  func(result string, d time.Duration)
 	hook     func(point string)
+
+	busyMu sync.Mutex
+	busy   int           // uploads being ingested
+	idle   chan struct{} // closed while busy is 0
 }
 
 // ServiceConfig configures a Service. Store, Blobs and Ingester are
@@ -50,7 +54,9 @@ type ServiceConfig struct {
 
 // NewService returns a Service.
 func NewService(c ServiceConfig) *Service {
-	s := &Service{store: c.Store, blobs: c.Blobs, ingester: c.Ingester, now: c.Now, log: c.Logger, observe: c.Observe, hook: c.Hook}
+	s := &Service{store: c.Store, blobs: c.Blobs, ingester: c.Ingester, now: c.Now, log: c.Logger, observe: c.Observe, hook: c.Hook,
+		idle: make(chan struct{})}
+	close(s.idle)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -65,6 +71,33 @@ func (s *Service) Store() *Store { return s.store }
 
 // Blobs returns the service's blob store.
 func (s *Service) Blobs() BlobStore { return s.blobs }
+
+// Idle returns a channel that is closed once no upload is being added
+// (AddDocument, AddVersion); if none is, it is closed already. An upload
+// is a person waiting on the PDF worker, which takes the cores; work in
+// the background that can wait (the search indexer) waits for this.
+func (s *Service) Idle() <-chan struct{} {
+	s.busyMu.Lock()
+	defer s.busyMu.Unlock()
+	return s.idle
+}
+
+// working counts an upload in until the returned function is called.
+func (s *Service) working() (done func()) {
+	s.busyMu.Lock()
+	if s.busy == 0 {
+		s.idle = make(chan struct{})
+	}
+	s.busy++
+	s.busyMu.Unlock()
+	return func() {
+		s.busyMu.Lock()
+		if s.busy--; s.busy == 0 {
+			close(s.idle)
+		}
+		s.busyMu.Unlock()
+	}
+}
 
 // Upload describes one file to add.
 type Upload struct {
@@ -107,6 +140,7 @@ func (s *Service) AddVersion(ctx context.Context, id int64, u Upload) (*Added, e
 }
 
 func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added, err error) {
+	defer s.working()()
 	start := s.now()
 	result := "error"
 	defer func() {

@@ -571,6 +571,97 @@ func BenchmarkAddVersion(b *testing.B) {
 	}
 }
 
+// heldIngester is fakeIngester, but each file waits in Ingest until the
+// test lets it go: the upload is then in flight for as long as the test
+// needs.
+type heldIngester struct {
+	fakeIngester
+	entered chan string        // the file's path, when its ingestion starts
+	release chan chan struct{} // each file takes one and waits for it to close
+}
+
+func (h heldIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	h.entered <- path
+	<-<-h.release
+	return h.fakeIngester.Ingest(ctx, path)
+}
+
+// An upload in flight is what background work gives way to: Idle is
+// closed while none runs, open from the start of an upload to the end of
+// the last one running, refused uploads included.
+func TestIdle(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, sqldb.SQLite))
+	held := heldIngester{entered: make(chan string), release: make(chan chan struct{}, 2)}
+	svc := documents.NewService(documents.ServiceConfig{Store: e.svc.Store(), Blobs: e.blobs, Ingester: held})
+	idle := func() bool {
+		select {
+		case <-svc.Idle():
+			return true
+		default:
+			return false
+		}
+	}
+	if !idle() {
+		t.Fatal("not idle before any upload")
+	}
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, content := range []string{"%PDF-eins", "kein PDF"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.AddDocument(context.Background(), documents.Upload{Path: e.file(t, fmt.Sprint(i, ".pdf"), content)})
+		}()
+		<-held.entered
+	}
+	wait := svc.Idle()
+	first, second := make(chan struct{}), make(chan struct{})
+	held.release <- first
+	held.release <- second
+	close(first)
+	if idle() {
+		t.Error("idle while two uploads run")
+	}
+	close(second)
+	wg.Wait()
+	<-wait // closed by the end of the last one
+	if !idle() {
+		t.Error("not idle after the uploads")
+	}
+	var rej *documents.Rejection
+	if errs[0] != nil || !errors.As(errs[1], &rej) {
+		t.Errorf("uploads: %v, %v; want one added, one refused", errs[0], errs[1])
+	}
+}
+
+// A long file's pages are all stored, in order, each with its own text,
+// however the store splits its writes.
+func TestManyPages(t *testing.T) { eachEnv(t, testManyPages) }
+
+func testManyPages(t *testing.T, e *env) {
+	ctx := context.Background()
+	texts := make([]string, 250)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("Seite %d: Anlage zum Bebauungsplan", i+1)
+	}
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "lang.pdf", "%PDF-"+strings.Join(texts, "\f"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := e.svc.Store().FindPages(ctx, a.Document.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version.Pages != len(texts) || len(pages) != len(texts) {
+		t.Fatalf("%d pages in the version, %d stored; want %d", a.Version.Pages, len(pages), len(texts))
+	}
+	for i, p := range pages {
+		if p.Number != i+1 || p.Text != texts[i] || p.Width != 595 {
+			t.Errorf("page %d: number %d, text %q, width %v; want %d, %q, 595", i+1, p.Number, p.Text, p.Width, i+1, texts[i])
+		}
+	}
+}
+
 func TestFindPagesOf(t *testing.T) { eachEnv(t, testFindPagesOf) }
 
 // testFindPagesOf: the batch answers each version as FindPages does,

@@ -412,16 +412,8 @@ func (s *Store) commitVersion(ctx context.Context, nv *newVersion) (int64, int, 
 		v.Note, v.Uploader, now, now, string(sanitized), boolInt(v.Repaired)); err != nil {
 		return 0, 0, fmt.Errorf("commit version: insert version: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO pages (document_id, version, number, width, height, text, ocr)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	if err := insertPages(ctx, tx, docID, n, nv.pages); err != nil {
 		return 0, 0, fmt.Errorf("commit version: %w", err)
-	}
-	defer stmt.Close()
-	for i, p := range nv.pages {
-		if _, err := stmt.ExecContext(ctx, docID, n, i+1, p.Width, p.Height, p.Text, boolInt(p.OCR)); err != nil {
-			return 0, 0, fmt.Errorf("commit version: insert page %d: %w", i+1, err)
-		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_blobs WHERE upload = ?`, nv.upload); err != nil {
 		return 0, 0, fmt.Errorf("commit version: %w", err)
@@ -435,6 +427,35 @@ func (s *Store) commitVersion(ctx context.Context, nv *newVersion) (int64, int, 
 		return 0, 0, fmt.Errorf("commit version: %w", err)
 	}
 	return docID, n, nil
+}
+
+// pagesPerInsert is how many pages one INSERT writes: 7 parameters each,
+// far below the parameter limits of SQLite (32,766) and PostgreSQL
+// (65,535).
+const pagesPerInsert = 100
+
+// insertPages writes pages as version n of document docID, numbered from
+// 1, in multi-row INSERTs: a statement per page was a round trip each on
+// PostgreSQL (and a run of its statement trigger), and on SQLite the
+// statement's overhead, for every page of a 500-page upload.
+func insertPages(ctx context.Context, tx *sql.Tx, docID int64, n int, pages []Page) error {
+	for first := 0; first < len(pages); first += pagesPerInsert {
+		chunk := pages[first:min(first+pagesPerInsert, len(pages))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO pages (document_id, version, number, width, height, text, ocr) VALUES `)
+		args := make([]any, 0, 7*len(chunk))
+		for i, p := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, docID, n, first+i+1, p.Width, p.Height, p.Text, boolInt(p.OCR))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert pages %d–%d: %w", first+1, first+len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // WithdrawVersion marks version n of document id as withdrawn. It stays

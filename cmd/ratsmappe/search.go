@@ -57,7 +57,10 @@ func newIndexer(app *App, cfg Config) *indexer.Indexer {
 	if err != nil {
 		app.Log.Error("search index: no name of its own; servers sharing the database must use Meilisearch", "err", err)
 	}
-	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log, Consumer: consumer})
+	// The worker indexes after the uploads of this server, not beside
+	// them (a clerk waits for an upload; the index can wait a moment).
+	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log, Consumer: consumer,
+		Foreground: app.Docs})
 }
 
 // searchConsumer is the name the index follows the changes feed by

@@ -79,7 +79,27 @@ type Config struct {
 	// returns — the shared name too, when servers with indexes of their
 	// own run and none uses it.
 	Consumer string
+	// Foreground, if set, is work a person waits for (uploads, whose PDF
+	// worker takes the cores) that the background worker gives way to;
+	// searches never wait for it.
+	Foreground Foreground
+	// MaxDefer bounds how long the background worker waits for the
+	// Foreground before each batch; 0 means DefaultMaxDefer.
+	MaxDefer time.Duration
 }
+
+// Foreground is work a person waits for. Idle returns a channel that is
+// closed once none runs; if none runs now, it is closed already.
+type Foreground interface {
+	Idle() <-chan struct{}
+}
+
+// DefaultMaxDefer is how long the background worker waits at most for
+// the Foreground before a batch: an upload of hundreds of pages takes
+// about a second on two cores, and the index then learns of a change at
+// most this much later than it would otherwise (a search does not wait:
+// it applies what is due itself).
+const DefaultMaxDefer = 2 * time.Second
 
 // DefaultConsumer is the name of a shared index.
 const DefaultConsumer = "search"
@@ -126,6 +146,9 @@ func New(cfg Config) *Indexer {
 	}
 	if cfg.Batch == 0 {
 		cfg.Batch = 50
+	}
+	if cfg.MaxDefer == 0 {
+		cfg.MaxDefer = DefaultMaxDefer
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -444,8 +467,9 @@ func (x *Indexer) Drain(ctx context.Context) (int, error) {
 // background is the worker's Drain: it takes at most about half of a
 // core, pausing after each batch as long as the batch took, so that a
 // large backlog (after a migration or a crash during a rebuild) does not
-// starve the requests being served. Searches do not wait for it: they
-// drain at full speed what is due when they come (sync).
+// starve the requests being served, and it starts no batch while an
+// upload runs (giveWay). Searches do not wait for it: they drain at full
+// speed what is due when they come (sync).
 func (x *Indexer) background(ctx context.Context) (int, error) {
 	idx, err := x.current()
 	if err != nil {
@@ -453,6 +477,9 @@ func (x *Indexer) background(ctx context.Context) (int, error) {
 	}
 	done := 0
 	for {
+		if err := x.giveWay(ctx); err != nil {
+			return done, err
+		}
 		start := time.Now()
 		x.drainMu.Lock()
 		n, err := x.drainBatch(ctx, idx, x.cfg.Batch)
@@ -467,6 +494,33 @@ func (x *Indexer) background(ctx context.Context) (int, error) {
 		case <-time.After(time.Since(start)):
 		}
 	}
+}
+
+// giveWay waits until the Foreground is idle, at most MaxDefer. Indexing
+// the last upload's pages took most of the server's CPU while the next
+// upload's PDF worker read its file, on a machine of two cores; it runs
+// after that upload instead. Only when a batch starts changes: the rows
+// stay in the feed and the outbox meanwhile, so nothing is lost or
+// applied twice, and a search applies them itself.
+func (x *Indexer) giveWay(ctx context.Context) error {
+	if x.cfg.Foreground == nil {
+		return nil
+	}
+	idle := x.cfg.Foreground.Idle()
+	select {
+	case <-idle:
+		return nil
+	default:
+	}
+	t := time.NewTimer(x.cfg.MaxDefer)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-idle:
+	case <-t.C:
+	}
+	return nil
 }
 
 // drain applies due rows to idx in batches; progress, if not nil, is told

@@ -107,9 +107,7 @@ func newCouncilOn(t *testing.T, db *sql.DB, migrate func(context.Context, *sql.D
 
 func (c *council) upload(t *testing.T, text string) int64 {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "u.pdf")
-	must(t, os.WriteFile(p, []byte("%PDF-"+text), 0o644))
-	a, err := c.docs.AddDocument(context.Background(), documents.Upload{Path: p, FileName: "Vorlage.pdf", Uploader: "amt", Kind: documents.KindDraft})
+	a, err := c.docs.AddDocument(context.Background(), documents.Upload{Path: c.file(t, "%PDF-"+text), FileName: "Vorlage.pdf", Uploader: "amt", Kind: documents.KindDraft})
 	must(t, err)
 	return a.Document.ID
 }
@@ -723,6 +721,148 @@ func testStatus(t *testing.T, db *sql.DB) {
 	if !ready || lag != 0 {
 		t.Errorf("after draining: ready %v, lag %d; want true, 0", ready, lag)
 	}
+}
+
+// heldIngester is ingesttest's, but a file waits in Ingest until the test
+// closes release: an upload in flight for as long as the test needs.
+type heldIngester struct {
+	ingesttest.Ingester
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *heldIngester) Ingest(ctx context.Context, path string) (*documents.Ingested, error) {
+	h.entered <- struct{}{}
+	<-h.release
+	return h.Ingester.Ingest(ctx, path)
+}
+
+// watched is the uploads' Foreground, telling the test when the worker
+// found an upload running (and so gives way).
+type watched struct {
+	indexer.Foreground
+	busy chan struct{}
+}
+
+func (w watched) Idle() <-chan struct{} {
+	idle := w.Foreground.Idle()
+	select {
+	case <-idle:
+	default:
+		select {
+		case w.busy <- struct{}{}:
+		default:
+		}
+	}
+	return idle
+}
+
+// waitLag waits until x lags behind the database by no document.
+func waitLag(t *testing.T, x *indexer.Indexer) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, lag, err := x.Status(context.Background())
+		must(t, err)
+		if lag == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker left %d documents unindexed", lag)
+		}
+	}
+}
+
+// While an upload runs, the background worker starts no batch, so that
+// the upload's PDF worker has the cores; a search still applies what is
+// due at once. When the upload ends the worker applies the rest, each
+// document once; while uploads keep running it waits at most MaxDefer.
+func TestWorkerGivesWayToUploads(t *testing.T) { dbtest.Each(t, testWorkerGivesWayToUploads) }
+
+func testWorkerGivesWayToUploads(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	held := &heldIngester{entered: make(chan struct{}), release: make(chan struct{})}
+	uploads := documents.NewService(documents.ServiceConfig{Store: c.docs.Store(), Blobs: c.docs.Blobs(), Ingester: held})
+	fg := watched{Foreground: uploads, busy: make(chan struct{}, 1)}
+	real, err := c.bleve(ctx, true)
+	must(t, err)
+	t.Cleanup(func() { real.Close() })
+	index := &counting{idx: real, writes: map[int64]int{}}
+	start := func(maxDefer time.Duration) *indexer.Indexer {
+		x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Foreground: fg, MaxDefer: maxDefer,
+			Open: func(context.Context, bool) (search.Index, error) { return index, nil }})
+		x.Start()
+		t.Cleanup(func() { x.Close() })
+		waitLag(t, x)
+		return x
+	}
+	// upload starts an upload that waits in the PDF worker until release
+	// is closed; wait returns its document.
+	upload := func(text string) (wait func() int64) {
+		done := make(chan int64, 1)
+		go func() {
+			a, err := uploads.AddDocument(ctx, documents.Upload{Path: c.file(t, "%PDF-"+text), FileName: "Gutachten.pdf"})
+			if err != nil {
+				t.Error(err)
+				done <- 0
+				return
+			}
+			done <- a.Document.ID
+		}()
+		<-held.entered
+		return func() int64 { return <-done }
+	}
+	publish := func(text string) int64 {
+		doc := c.upload(t, text)
+		a := &sessions.Attachment{DocumentID: doc, AgendaItemID: c.item}
+		must(t, c.store.Attach(ctx, a))
+		must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+		return doc
+	}
+
+	x := start(time.Hour)
+	wait := upload("Gutachten zum Lärmschutz")
+	<-fg.busy // the worker has looked and gives way
+	doc := publish("Die Brücke am Schlossplatz wird saniert.")
+	// Given time to (wrongly) apply it; a correct worker never does.
+	x.Wake()
+	time.Sleep(time.Second)
+	index.mu.Lock()
+	early := index.writes[doc]
+	index.mu.Unlock()
+	if _, lag, err := x.Status(ctx); err != nil || lag == 0 || early != 0 {
+		t.Fatalf("during the upload: lag %d (%v), document written %d times; want it waiting", lag, err, early)
+	}
+	want(t, "a search during the upload", hits(t, x, access.Viewer{}, "Brücke"), doc)
+	close(held.release)
+	gutachten := wait()
+	waitLag(t, x)
+	index.mu.Lock()
+	for _, d := range []int64{doc, gutachten} {
+		if n := index.writes[d]; n != 1 {
+			t.Errorf("document %d written %d times, want once", d, n)
+		}
+	}
+	index.mu.Unlock()
+	must(t, x.Close())
+
+	// Uploads that do not end: the worker applies changes all the same.
+	held.release = make(chan struct{})
+	x = start(time.Millisecond)
+	wait = upload("Gutachten zur Verkehrszählung")
+	doc = publish("Der Spielplatz an der Weiherstraße öffnet im Juni.")
+	waitLag(t, x)
+	close(held.release)
+	wait()
+	want(t, "after an endless upload", hits(t, x, access.Viewer{}, "Spielplatz"), doc)
+}
+
+// file writes content into a new file and returns its path.
+func (c *council) file(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "u.pdf")
+	must(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
 }
 
 // The feed is compacted down to what the slowest live consumer still
