@@ -160,10 +160,13 @@ func (s *Store) DocumentCandidate(ctx context.Context, v access.Viewer, docID in
 
 // documentCouldShow is the condition under which v could see the document
 // whose id is the SQL expression doc: an attachment or minutes of it that
-// could show (the candidate queries' ?2 and ?3).
+// could show (the candidate queries' ?2 and ?3). Its subqueries are
+// scalar, as in paperCouldShow: asked as EXISTS under the OR, PostgreSQL
+// may hash every minutes row that could show, the archive's, where a
+// query asks for a few documents.
 func documentCouldShow(doc string) string {
-	return `EXISTS (SELECT 1 FROM attachments a WHERE a.document_id = ` + doc + ` AND ` + attachmentCouldShow + `)
-		OR EXISTS (SELECT 1 FROM minutes mi WHERE mi.document_id = ` + doc + ` AND ` + minutesCouldShow + `)`
+	return `(SELECT 1 FROM attachments a WHERE a.document_id = ` + doc + ` AND ` + attachmentCouldShow + ` LIMIT 1) IS NOT NULL
+		OR (SELECT 1 FROM minutes mi WHERE mi.document_id = ` + doc + ` AND ` + minutesCouldShow + ` LIMIT 1) IS NOT NULL`
 }
 
 // DocumentCandidates returns those of the documents ids that pass
