@@ -12,9 +12,9 @@ import (
 )
 
 // The start page's news are the ten newest documents a citizen may see
-// that have a current version, newest first — also when newer documents
-// that citizens may not see outnumber them (the papers of meetings still
-// to come, at a city's scale), and skipping a document whose only
+// that have a current version, newest first — also when more than 200
+// newer documents that citizens may not see hide them (the papers of
+// meetings still to come, at a city's scale), and skipping a document whose only
 // version was withdrawn.
 func TestStartPageNews(t *testing.T) {
 	e := newCacheEnv(t)
@@ -35,11 +35,12 @@ func TestStartPageNews(t *testing.T) {
 	}
 	withdrawn := public[len(public)-2]
 	must(t, e.docs.Withdraw(ctx, withdrawn, 1))
-	// Newer than all of them: a draft meeting's public item with public
+	// Newer than all of them, more than the 200 newest documents the
+	// page once looked at: a draft meeting's public item with public
 	// documents, and non-public documents of the published item.
 	draft := &sessions.AgendaItem{MeetingID: e.draft, Number: "Ö 1", Title: "Entwurf", Public: true}
 	must(t, e.st.CreateAgendaItem(ctx, draft))
-	for i := range 25 {
+	for i := range 105 {
 		attach(draft.ID, e.upload(t, 0, fmt.Sprintf("Entwurf %d", i)), true)
 		attach(e.item, e.upload(t, 0, fmt.Sprintf("Intern %d", i)), false)
 	}

@@ -6,6 +6,7 @@
 package portal
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,49 +66,10 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	// The newest documents the viewer may see, among the newest 200: those
-	// that could show (one query), filtered by the policy a few at a time
-	// (10, then 20, …) until ten with a current version are found, and
-	// only those read in full. For a citizen the candidates are what the
-	// policy allows, so the first ten usually are the ten; the policy's
-	// facts and the documents' versions are read for those only, where
-	// the documents of coming meetings, not yet public, once went through
-	// both by the hundred.
-	var news []newsItem
-	ids, err := s.cfg.Documents.Store().FindDocumentIDs(ctx, documents.DocumentFilter{Newest: true, Limit: 200})
+	news, err := s.news(ctx, v)
 	if err != nil {
 		render.Error(w, r, err)
 		return
-	}
-	if ids, err = s.cfg.Sessions.DocumentCandidates(ctx, v, ids); err != nil {
-		render.Error(w, r, err)
-		return
-	}
-	for start, n := 0, 10; start < len(ids) && len(news) < 10; start, n = start+n, 2*n {
-		visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids[start:min(start+n, len(ids))])
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		docs, err := s.cfg.Documents.Store().FindDocuments(ctx, documents.DocumentFilter{IDs: visible})
-		if err != nil {
-			render.Error(w, r, err)
-			return
-		}
-		byID := make(map[int64]*documents.Document, len(docs))
-		for _, d := range docs {
-			byID[d.ID] = d
-		}
-		for _, id := range visible {
-			d := byID[id]
-			if d == nil || d.Current == 0 {
-				continue
-			}
-			news = append(news, newsItem{Title: d.Title, URL: fmt.Sprintf("/documents/%d", d.ID), At: d.Created})
-			if len(news) == 10 {
-				break
-			}
-		}
 	}
 	orgs, err := s.committees(r)
 	if err != nil {
@@ -125,6 +87,46 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		"Calendar": subscribe(r, "calendar-url", "/calendar.ics")}
 	p.Scripts = []string{"portal.js"}
 	render.HTML(w, r, http.StatusOK, "home", p)
+}
+
+// news returns the ten newest documents v may see that have a current
+// version, newest first. It walks the documents newest first through the
+// candidates (one query per batch, which stops at the batch's last match,
+// so the archive behind the news is not read), lets the policy decide on
+// each batch and reads only the shown ones in full; batches double (10,
+// 20, …) so that a citizen, whose candidates are what the policy allows,
+// usually needs one. Past the coming meetings' documents, not yet public,
+// it finds the older public ones however many newer ones hide them.
+func (s *Handler) news(ctx context.Context, v access.Viewer) ([]newsItem, error) {
+	var news []newsItem
+	for before, n := int64(0), 10; len(news) < 10; n *= 2 {
+		ids, err := s.cfg.Sessions.NewestDocumentCandidates(ctx, v, before, n)
+		if err != nil || len(ids) == 0 {
+			return news, err
+		}
+		before = ids[len(ids)-1]
+		visible, err := s.cfg.Sessions.FilterDocuments(ctx, v, ids)
+		if err != nil {
+			return nil, err
+		}
+		docs, err := s.cfg.Documents.Store().FindDocuments(ctx, documents.DocumentFilter{IDs: visible})
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]*documents.Document, len(docs))
+		for _, d := range docs {
+			byID[d.ID] = d
+		}
+		for _, id := range visible {
+			if d := byID[id]; d != nil && d.Current != 0 && len(news) < 10 {
+				news = append(news, newsItem{Title: d.Title, URL: fmt.Sprintf("/documents/%d", d.ID), At: d.Created})
+			}
+		}
+		if len(ids) < n {
+			break
+		}
+	}
+	return news, nil
 }
 
 func (s *Handler) committees(r *http.Request) ([]*sessions.Organization, error) {
