@@ -90,35 +90,8 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 	return docs, nil
 }
 
-// FindDocumentIDs returns the ids of the documents FindDocuments returns
-// for f, in its order, without reading their versions: for a list that
-// narrows many documents down to the few it reads in full.
-func (s *Store) FindDocumentIDs(ctx context.Context, f DocumentFilter) ([]int64, error) {
-	if f.IDs != nil && len(f.IDs) == 0 {
-		return nil, nil
-	}
-	q, args := findDocumentsQuery("d.id", f)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find document ids: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("find document ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find document ids: %w", err)
-	}
-	return ids, nil
-}
-
-// findDocumentsQuery is the SQL of FindDocuments and FindDocumentIDs,
-// reading cols, with its arguments. f.IDs, if any, are spelled one
+// findDocumentsQuery is the SQL of FindDocuments, reading cols, with
+// its arguments. f.IDs, if any, are spelled one
 // placeholder each: the lists are a page's few documents, and this
 // package's schema has no portable list parameter.
 func findDocumentsQuery(cols string, f DocumentFilter) (string, []any) {
