@@ -28,10 +28,14 @@ func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
 	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod, &deputies); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(deputies), &m.Deputies); err != nil {
-		return nil, fmt.Errorf("meeting %d: deputies: %w", m.ID, err)
+	// Most meetings have no deputies: a list of a hundred meetings need
+	// not decode a hundred empty arrays.
+	if deputies != "[]" {
+		if err := json.Unmarshal([]byte(deputies), &m.Deputies); err != nil {
+			return nil, fmt.Errorf("meeting %d: deputies: %w", m.ID, err)
+		}
+		slices.Sort(m.Deputies)
 	}
-	slices.Sort(m.Deputies)
 	m.Start, m.PublishedAt = parseTS(start), parseNull(pub)
 	if end != "" {
 		m.End = parseTS(end)

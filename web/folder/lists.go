@@ -161,9 +161,15 @@ func (s *Folder) MeetingSummaries(ctx context.Context, ms []*sessions.Meeting) (
 	if len(ms) == 0 {
 		return out, nil
 	}
+	// Each organization once: a month of a large city's calendar has a
+	// few committees for a hundred meetings.
 	ids := make([]int64, 0, len(ms))
+	seen := make(map[int64]bool, len(ms))
 	for _, m := range ms {
-		ids = append(ids, m.OrganizationID)
+		if !seen[m.OrganizationID] {
+			seen[m.OrganizationID] = true
+			ids = append(ids, m.OrganizationID)
+		}
 	}
 	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{IDs: ids})
 	if err != nil {
