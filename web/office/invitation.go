@@ -365,20 +365,22 @@ func recordAfter(next http.HandlerFunc, aside bool, record func(ctx context.Cont
 			return
 		}
 		log := request.Logger(r.Context())
-		run := func(ctx context.Context) {
+		// The member has been answered: the record is written even if
+		// they close the page at once (it may be the proof that an
+		// invitation reached them), so not with the request's context,
+		// which ends with the connection.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+		run := func() {
+			defer cancel()
 			if err := record(ctx, v.PersonID, id); err != nil {
 				log.Error("record opening", "id", id, "err", err)
 			}
 		}
 		if !aside {
-			run(r.Context())
+			run()
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
-		go func() {
-			defer cancel()
-			run(ctx)
-		}()
+		go run()
 	}
 }
 
