@@ -199,15 +199,22 @@ func testSearchAsksTheDatabaseOnce(t *testing.T, db *sql.DB) {
 	if n := queries.Load() - before; n > 40 {
 		t.Errorf("applying 21 documents took %d statements, want at most 40", n)
 	}
+	// The background worker shares the counted handle and may run a
+	// round (outbox, heartbeat) while a search is counted: its statements
+	// only add, so the fewest of a few searches is the search's own.
 	for _, v := range []access.Viewer{{}, c.anna} {
-		before := queries.Load()
-		res, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(v)})
-		must(t, err)
-		if res.Total != 21 || len(res.Hits) != search.DefaultLimit {
-			t.Errorf("total %d, %d hits, want 21 and a page", res.Total, len(res.Hits))
+		fewest := int64(1 << 62)
+		for range 5 {
+			before := queries.Load()
+			res, err := x.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(v)})
+			must(t, err)
+			if res.Total != 21 || len(res.Hits) != search.DefaultLimit {
+				t.Errorf("total %d, %d hits, want 21 and a page", res.Total, len(res.Hits))
+			}
+			fewest = min(fewest, queries.Load()-before)
 		}
-		if n := queries.Load() - before; n != 1 {
-			t.Errorf("a search with nothing to apply took %d queries, want 1", n)
+		if fewest != 1 {
+			t.Errorf("a search with nothing to apply took %d queries, want 1", fewest)
 		}
 	}
 }
