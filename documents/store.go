@@ -70,7 +70,33 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 	if f.IDs != nil && len(f.IDs) == 0 {
 		return nil, nil
 	}
-	q, args := findDocumentsQuery(documentColumns, f)
+	// f.IDs are spelled one placeholder each: the lists are a page's few
+	// documents, and this package's schema has no portable list
+	// parameter.
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "d.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "d.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	q := `SELECT ` + documentColumns + ` FROM documents d`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.id"
+	if f.Newest {
+		q += " DESC"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find documents: %w", err)
@@ -88,38 +114,6 @@ func (s *Store) FindDocuments(ctx context.Context, f DocumentFilter) ([]*Documen
 		return nil, fmt.Errorf("find documents: %w", err)
 	}
 	return docs, nil
-}
-
-// findDocumentsQuery is the SQL of FindDocuments, reading cols, with
-// its arguments. f.IDs, if any, are spelled one
-// placeholder each: the lists are a page's few documents, and this
-// package's schema has no portable list parameter.
-func findDocumentsQuery(cols string, f DocumentFilter) (string, []any) {
-	var where []string
-	var args []any
-	if f.Kind != "" {
-		where = append(where, "d.kind = ?")
-		args = append(args, f.Kind)
-	}
-	if len(f.IDs) > 0 {
-		where = append(where, "d.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
-	}
-	q := `SELECT ` + cols + ` FROM documents d`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY d.id"
-	if f.Newest {
-		q += " DESC"
-	}
-	if f.Limit > 0 {
-		q += " LIMIT ? OFFSET ?"
-		args = append(args, f.Limit, f.Offset)
-	}
-	return q, args
 }
 
 const versionColumns = `v.document_id, v.number, v.sha256, v.size, v.original_sha256, v.original_size,
