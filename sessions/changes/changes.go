@@ -123,6 +123,10 @@ func Advance(ctx context.Context, tx Execer, consumer string, seq int64) error {
 // writer waited behind it.
 const CompactChunk = 5000
 
+// compactedTo is the newest seq Compact may delete: the slowest cursor's,
+// or without cursors the newest row's (which Compact keeps).
+const compactedTo = `COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes))`
+
 // Compact deletes the changes every registered consumer has applied,
 // keeping the newest row, and returns how many it deleted. Without
 // consumers, everything but the newest row goes.
@@ -147,7 +151,7 @@ func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
 	// even when it finds nothing, and mostly there is nothing yet.
 	var due bool
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(seq) FROM changes) < (SELECT MAX(seq) FROM changes)
-		AND (SELECT MIN(seq) FROM changes) <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes)), false)`).Scan(&due); err != nil {
+		AND (SELECT MIN(seq) FROM changes) <= `+compactedTo+`, false)`).Scan(&due); err != nil {
 		return 0, fmt.Errorf("changes: compact: %w", err)
 	}
 	var total int64
@@ -155,8 +159,7 @@ func Compact(ctx context.Context, db *sql.DB, chunk int) (int64, error) {
 		start := time.Now()
 		res, err := db.ExecContext(ctx, `DELETE FROM changes WHERE seq IN (
 			SELECT seq FROM changes
-			WHERE seq < (SELECT MAX(seq) FROM changes)
-			  AND seq <= COALESCE((SELECT MIN(seq) FROM changes_cursors), (SELECT MAX(seq) FROM changes))
+			WHERE seq < (SELECT MAX(seq) FROM changes) AND seq <= `+compactedTo+`
 			ORDER BY seq LIMIT ?)`, chunk)
 		if err != nil {
 			return total, fmt.Errorf("changes: compact: %w", err)
