@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -320,9 +319,8 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		return boost * idf * idf
 	}
 
-	c := &collected{n: n, cache: x.columns}
-	slots := x.slots.get(x.columns.documents())
-	defer x.slots.put(slots, c)
+	c := x.slots.get(x.columns.documents())
+	c.n, c.cache = n, x.columns
 	var sc1 scoring
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
@@ -345,15 +343,16 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
+		sc1.scores = nil // kept in c.segs
 		off := sc.offsets[i]
+		c.segs = append(c.segs, segPages{off: off, cols: cols, docs: docs, scores: scores})
 		for j, local := range docs {
+			ph := pageHit{id: off + uint64(local), page: int(cols.page[local]), score: scores[j]}
 			o := cols.ord[local]
-			gi := slots[o]
+			gi := c.slots[o]
 			if gi == 0 {
-				g := &group{doc: cols.doc[local], ord: o, date: cols.date[local]}
-				c.groups = append(c.groups, g)
-				gi = int32(len(c.groups))
-				slots[o] = gi
+				c.groups = append(c.groups, group{doc: cols.doc[local], ord: o, date: cols.date[local], matches: 1, top: ph})
+				c.slots[o] = int32(len(c.groups))
 				for fi := range cols.facet {
 					v := int(cols.facet[fi][local])
 					for len(c.facets[fi]) <= v {
@@ -361,8 +360,13 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 					}
 					c.facets[fi][v]++
 				}
+				continue
 			}
-			c.groups[gi-1].add(pageHit{id: off + uint64(local), page: int(cols.page[local]), score: scores[j]})
+			g := &c.groups[gi-1]
+			g.matches++
+			if better(ph, g.top) {
+				g.top = ph
+			}
 		}
 	}
 	return c, nil
@@ -532,6 +536,10 @@ func dateFilter(m *roaring.Bitmap, cols *columns, f rsearch.Filter) *roaring.Bit
 type scoring struct {
 	scores, sum []float64
 	count       []uint16
+	// in are the pages of m an alternative matches, at their indexes in
+	// docs.
+	in []uint32
+	at []int32
 }
 
 // score returns the scores of docs (the pages of m, in order) in segment
@@ -551,19 +559,9 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 		clear(s.count)
 		for ai := range cl {
 			a := &cl[ai]
-			in := roaring.And(m, sq.alts[ci][ai])
-			if in.IsEmpty() {
+			in, at := s.matching(m, docs, sq.alts[ci][ai], len(cl) == 1)
+			if len(in) == 0 {
 				continue
-			}
-			// The pages of m this alternative matches.
-			j := 0
-			iter := in.Iterator()
-			for iter.HasNext() {
-				d := iter.Next()
-				for docs[j] < d {
-					j++
-				}
-				s.count[j]++
 			}
 			if a.boost == 0 {
 				continue
@@ -578,19 +576,25 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 					return nil, err
 				}
 				w := weight(k, a.boost)
-				j, p := 0, 0
-				iter := in.Iterator()
-				for iter.HasNext() {
-					d := iter.Next()
-					p = tf.seek(p, d)
-					if p == len(tf.docs) {
+				td := tf.docs
+				p := 0
+				for x, d := range in {
+					// Most pages are the term's next one: a step, not a
+					// search.
+					if p < len(td) && td[p] < d {
+						if p++; p < len(td) && td[p] < d {
+							p = tf.seek(p, d)
+						}
+					}
+					if p == len(td) {
 						break
 					}
-					if tf.docs[p] != d {
+					if td[p] != d {
 						continue
 					}
-					for docs[j] < d {
-						j++
+					j := x
+					if at != nil {
+						j = int(at[x])
 					}
 					s.sum[j] += w * float64(tf.vals[p])
 				}
@@ -605,6 +609,38 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 	return s.scores, nil
 }
 
+// matching returns the pages of docs (the pages of m) that alternative
+// bitmap alt matches, and counts them in s.count. at are their indexes
+// in docs; nil when they are docs itself: the only alternative of a
+// clause (whole) matches every page of m.
+func (s *scoring) matching(m *roaring.Bitmap, docs []uint32, alt *roaring.Bitmap, whole bool) (in []uint32, at []int32) {
+	if whole {
+		for j := range s.count {
+			s.count[j]++
+		}
+		return docs, nil
+	}
+	and := roaring.And(m, alt)
+	k := int(and.GetCardinality())
+	if k == 0 {
+		return nil, nil
+	}
+	if cap(s.in) < k {
+		s.in, s.at = make([]uint32, k), make([]int32, k)
+	}
+	s.in, s.at = s.in[:k], s.at[:k]
+	and.ManyIterator().NextMany(s.in)
+	j := 0
+	for x, d := range s.in {
+		for docs[j] < d {
+			j++
+		}
+		s.at[x] = int32(j)
+		s.count[j]++
+	}
+	return s.in, s.at
+}
+
 func grow(b []float64, n int) []float64 {
 	if cap(b) < n {
 		return make([]float64, n)
@@ -612,23 +648,33 @@ func grow(b []float64, n int) []float64 {
 	return b[:n]
 }
 
-// slotPool lends queries an array from document ordinal to group (index
-// + 1; 0 for none), cleared by put.
+// slotPool lends queries their collected state: an array from document
+// ordinal to group (index + 1; 0 for none), cleared by put, and the
+// groups' storage.
 type slotPool struct{ p sync.Pool }
 
-func (s *slotPool) get(n int) []int32 {
-	if v, ok := s.p.Get().(*[]int32); ok && len(*v) >= n {
-		return *v
+// get returns an empty collected state for n document ordinals.
+func (s *slotPool) get(n int) *collected {
+	c, ok := s.p.Get().(*collected)
+	if !ok {
+		c = &collected{}
 	}
-	return make([]int32, n+n/4+1024)
+	if len(c.slots) < n {
+		c.slots = make([]int32, n+n/4+1024)
+	}
+	return c
 }
 
-// put returns slots, clearing the entries of c's groups' documents.
-func (s *slotPool) put(slots []int32, c *collected) {
+// put returns c, clearing the entries of its groups' documents; nothing
+// of c may be used afterwards.
+func (s *slotPool) put(c *collected) {
 	for _, g := range c.groups {
-		slots[g.ord] = 0
+		c.slots[g.ord] = 0
 	}
-	s.p.Put(&slots)
+	clear(c.groups)
+	clear(c.segs)
+	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0]}
+	s.p.Put(c)
 }
 
 // tfCache keeps, per segment and term, the pages the term occurs on with
@@ -770,17 +816,27 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 // seek returns the first index at or after from whose page is at least d
 // (len(t.docs) if none), galloping: pages are looked up in order.
 func (t *termTF) seek(from int, d uint32) int {
-	if from >= len(t.docs) || t.docs[from] >= d {
+	docs := t.docs
+	if from >= len(docs) || docs[from] >= d {
 		return from
 	}
 	step := 1
 	lo, hi := from, from+1
-	for hi < len(t.docs) && t.docs[hi] < d {
+	for hi < len(docs) && docs[hi] < d {
 		lo = hi
 		step *= 2
 		hi = from + step
 	}
-	hi = min(hi, len(t.docs))
-	// t.docs[lo] < d; the answer is in (lo, hi].
-	return lo + 1 + sort.Search(hi-lo-1, func(i int) bool { return t.docs[lo+1+i] >= d })
+	hi = min(hi, len(docs))
+	// docs[lo] < d, and hi is len(docs) or docs[hi] >= d: the answer is
+	// in (lo, hi].
+	for lo+1 < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if docs[mid] < d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }

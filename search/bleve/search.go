@@ -100,6 +100,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
+	defer x.slots.put(c)
 	res = emptyResult()
 	res.Total = len(c.groups)
 	for f := range res.Facets {
@@ -112,6 +113,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
+	c.pagesOf(top)
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for _, g := range top {
@@ -134,17 +136,19 @@ type pageHit struct {
 // group is a document with matching pages.
 type group struct {
 	doc     int64
-	date    int64     // Record.Date in unix seconds, noDate if none
-	ord     int32     // the document's ordinal in the column cache
-	pages   []pageHit // best first, at most MaxPages
+	date    int64 // Record.Date in unix seconds, noDate if none
+	ord     int32 // the document's ordinal in the column cache
 	matches int
+	top     pageHit // the best page
+	// pages are the best pages, best first, at most MaxPages: listed
+	// only for the groups a result shows (collected.pagesOf).
+	pages []pageHit
 }
 
-func (g *group) best() float64 { return g.pages[0].score }
+func (g *group) best() float64 { return g.top.score }
 
 // add inserts a page in score order, keeping at most MaxPages.
 func (g *group) add(p pageHit) {
-	g.matches++
 	i := len(g.pages)
 	for i > 0 && better(p, g.pages[i-1]) {
 		i--
@@ -168,11 +172,53 @@ func better(a, b pageHit) bool {
 
 // collected is what one pass over the matching pages found.
 type collected struct {
-	groups []*group
+	// groups are the matching documents in the order met; slots maps a
+	// document ordinal to its group's index + 1 (0: none). Both are
+	// pooled (slotPool): the search returns them when its hits are made.
+	groups []group
+	slots  []int32
 	n      int // how many top groups are wanted
 	order  rsearch.Order
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
+	// segs are the matching pages of each segment with their scores,
+	// for the pages of the groups shown.
+	segs []segPages
+}
+
+// segPages are the matching pages of one segment: local numbers,
+// ascending, and their scores.
+type segPages struct {
+	off    uint64 // the segment's first global document number
+	cols   *columns
+	docs   []uint32
+	scores []float64
+}
+
+// pagesOf lists the best pages of the groups in top. Only a result's
+// groups need them, so they are found in a second pass over the matching
+// pages rather than kept for every matching document.
+func (c *collected) pagesOf(top []*group) {
+	shown := make([]bool, len(c.groups))
+	some := false
+	for _, g := range top {
+		if g.matches == 1 {
+			g.pages = append(g.pages[:0], g.top)
+			continue
+		}
+		shown[c.slots[g.ord]-1], some = true, true
+	}
+	if !some {
+		return
+	}
+	for _, sp := range c.segs {
+		for j, local := range sp.docs {
+			gi := c.slots[sp.cols.ord[local]] - 1
+			if shown[gi] {
+				c.groups[gi].add(pageHit{id: sp.off + uint64(local), page: int(sp.cols.page[local]), score: sp.scores[j]})
+			}
+		}
+	}
 }
 
 // parseDocPage parses a "document-page" term.
@@ -203,7 +249,8 @@ func (c *collected) facet(f int) []rsearch.FacetValue {
 // page (with OrderNewest: by date first), then by document number.
 func (c *collected) top() []*group {
 	h := &groupHeap{newest: c.order == rsearch.OrderNewest}
-	for _, g := range c.groups {
+	for i := range c.groups {
+		g := &c.groups[i]
 		if h.Len() < c.n {
 			heap.Push(h, g)
 		} else if c.n > 0 && h.better(g, h.gs[0]) {
@@ -249,7 +296,7 @@ func (h *groupHeap) Pop() any {
 // hit loads what a result shows of a group's document from its best page,
 // with a snippet around the matches on that page.
 func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, ss *snippetState) (rsearch.Hit, error) {
-	best := g.pages[0]
+	best := g.top
 	si := sc.locate(best.id, 0)
 	local := best.id - sc.offsets[si]
 	h := rsearch.Hit{Document: g.doc, Page: best.page, Matches: g.matches}
