@@ -153,7 +153,18 @@ func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Add("Vary", "Cookie, Authorization")
-	render.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "offset": q.Offset, "limit": q.Limit, "hits": hits, "facets": facets})
+	render.JSON(w, http.StatusOK, searchJSON{Facets: facets, Hits: hits, Limit: q.Limit, Offset: q.Offset, Total: res.Total})
+}
+
+// searchJSON is the answer of the API: a struct rather than a map, which
+// encoding/json would sort and reflect on for every search; its fields
+// are in the order of their names, as a map's keys were.
+type searchJSON struct {
+	Facets map[string][]facetValueJSON `json:"facets"`
+	Hits   []hitJSON                   `json:"hits"`
+	Limit  int                         `json:"limit"`
+	Offset int                         `json:"offset"`
+	Total  int                         `json:"total"`
 }
 
 func intParam(s string, def int) (int, error) {
