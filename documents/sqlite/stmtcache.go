@@ -167,8 +167,14 @@ func (c *conn) drop(el *list.Element) {
 		e.gone = true
 		return
 	}
+	c.finalize(e)
+}
+
+// finalize finalizes e's statement. Reset after its last use, it has no
+// error to report. c.mu is held.
+func (c *conn) finalize(e *entry) {
 	c.finalized++
-	e.stmt.Close() // reset after its last use, it has no error to report
+	e.stmt.Close()
 }
 
 // release marks e free again after a use.
@@ -177,8 +183,7 @@ func (c *conn) release(e *entry) {
 	defer c.mu.Unlock()
 	e.busy = false
 	if e.gone {
-		c.finalized++
-		e.stmt.Close()
+		c.finalize(e)
 	}
 }
 
@@ -220,8 +225,7 @@ func (c *conn) Close() error {
 		// database/sql closes a connection only once its Rows are closed;
 		// should one still be open, its statement goes with the connection.
 		e.dead = e.busy
-		c.finalized++
-		e.stmt.Close()
+		c.finalize(e)
 	}
 	c.lru.Init()
 	clear(c.byQuery)
