@@ -418,3 +418,42 @@ func TestStmtCacheColumnTypes(t *testing.T) {
 		}
 	}
 }
+
+// The pool's connections each keep their own statements; goroutines
+// taking turns on them read what they wrote.
+func TestStmtCacheConcurrent(t *testing.T) {
+	db := open(t)
+	db.SetMaxOpenConns(4)
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	for g := range 16 {
+		go func() {
+			errs <- func() error {
+				for i := range 50 {
+					name := fmt.Sprintf("g%d-%d", g, i)
+					var id int64
+					if err := db.QueryRowContext(ctx, `INSERT INTO t (name) VALUES (?) RETURNING id`, name).Scan(&id); err != nil {
+						return err
+					}
+					var got string
+					if err := db.QueryRowContext(ctx, `SELECT name FROM t WHERE id = ?`, id).Scan(&got); err != nil {
+						return err
+					}
+					if got != name {
+						return fmt.Errorf("row %d = %q, want %q", id, got, name)
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 16*50 {
+		t.Fatalf("count = %d, %v; want %d", n, err, 16*50)
+	}
+}
