@@ -35,6 +35,10 @@ import (
 //     failing at once with SQLITE_BUSY when two writers meet.
 //   - _txlock=immediate takes the write lock at BEGIN so that a read that
 //     later becomes a write cannot deadlock with another writer.
+//
+// Every connection also keeps the statements it ran prepared, so that a
+// store's repeated query is parsed and planned once per connection, not
+// once per call (see conn in stmtcache.go).
 func Open(ctx context.Context, file string) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
