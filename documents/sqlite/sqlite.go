@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
@@ -35,6 +35,10 @@ import (
 //     failing at once with SQLITE_BUSY when two writers meet.
 //   - _txlock=immediate takes the write lock at BEGIN so that a read that
 //     later becomes a write cannot deadlock with another writer.
+//
+// Every connection also keeps the statements it ran prepared, so that a
+// store's repeated query is parsed and planned once per connection, not
+// once per call (see conn in stmtcache.go).
 func Open(ctx context.Context, file string) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
@@ -46,10 +50,12 @@ func Open(ctx context.Context, file string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	base, err := sqlite.NewConnector("file:" + file + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
+	// Every connection keeps its prepared statements (stmtcache.go).
+	db := sql.OpenDB(connector{base})
 	// Connections are cheap and SQLite serialises writers anyway; a small
 	// pool keeps readers concurrent without piling up file handles.
 	db.SetMaxOpenConns(8)
