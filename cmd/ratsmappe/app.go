@@ -48,6 +48,7 @@ type Config struct {
 	PDFUser     string
 
 	MeiliURL, MeiliKey string // Meilisearch instead of the embedded index
+	SearchCache        int    // answers the embedded index keeps until its next write; 0 none
 }
 
 // register adds the common flags to fs, with defaults from the
@@ -64,6 +65,7 @@ func (c *Config) register(fs *flag.FlagSet, defaultLog string) {
 	fs.IntVar(&c.PDFMaxPages, "pdf-max-pages", envInt("RATSMAPPE_PDF_MAX_PAGES", 10_000), "most pages a PDF may have")
 	fs.BoolVar(&c.OCR, "ocr", envBool("RATSMAPPE_OCR", true), "OCR pages without text with tesseract, if installed")
 	fs.StringVar(&c.MeiliURL, "meili-url", envString("RATSMAPPE_MEILI_URL", ""), "Meilisearch server for search (default: the embedded index in DATA/search)")
+	fs.IntVar(&c.SearchCache, "search-cache", envInt("RATSMAPPE_SEARCH_CACHE", 4096), "answers the embedded search index keeps until its next write (0: none, every search asks the index)")
 	fs.StringVar(&c.MeiliKey, "meili-key", envString("RATSMAPPE_MEILI_KEY", ""), "Meilisearch API key")
 	fs.StringVar(&c.WasmCache, "wasm-cache", envString("RATSMAPPE_WASM_CACHE", ""), "compilation cache of the PDF engine, shared by all data directories (default: the user's cache directory, ~/.cache/ratsmappe/pdfium-…)")
 	fs.StringVar(&c.PDFUser, "pdf-worker-user", envString("RATSMAPPE_PDF_WORKER_USER", "nobody"), `user the PDF workers run as when ratsmappe runs as root (name or uid[:gid]; "root" keeps root)`)

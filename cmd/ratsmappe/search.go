@@ -42,11 +42,15 @@ func searchOpener(cfg Config) func(ctx context.Context, fresh bool) (search.Inde
 		}
 	}
 	dir := filepath.Join(cfg.Data, "search")
+	opts := bleve.Options{CacheEntries: cfg.SearchCache}
+	if cfg.SearchCache <= 0 {
+		opts.CacheEntries = -1 // bleve's 0 is its default size
+	}
 	return func(ctx context.Context, fresh bool) (search.Index, error) {
 		if fresh {
-			return bleve.Create(dir, bleve.Options{})
+			return bleve.Create(dir, opts)
 		}
-		return bleve.Open(dir, bleve.Options{})
+		return bleve.Open(dir, opts)
 	}
 }
 
