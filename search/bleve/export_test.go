@@ -1,0 +1,4 @@
+package bleve
+
+// LivePlan is livePlan, for the tests of the merge plan.
+var LivePlan = livePlan
