@@ -22,7 +22,12 @@
 // same publication state. Documents and their attachments are not copied
 // (no new PDFs), so file lists do not grow.
 //
-//	go run ./bench/scale [-factor 50] [-warm 10] [-cold 2]
+//	go run ./bench/scale [-factor 50] [-warm 10] [-cold 2] [-routes calendar]
+//
+// -routes times only the routes whose name contains one of its
+// comma-separated words (case-insensitive), e.g. "calendar" or
+// "oparl,api": one route at 1x and 50x takes a minute or two, all of them
+// about seven.
 package main
 
 import (
@@ -52,6 +57,7 @@ func main() {
 	factor := flag.Int("factor", 50, "how many times the demo council grows")
 	warmN := flag.Int("warm", 10, "warm requests per route (median)")
 	coldN := flag.Int("cold", 2, "cold requests per route, each after a publication (median)")
+	routes := flag.String("routes", "", "time only the routes whose name contains one of these comma-separated words (default: all)")
 	flag.Parse()
 	*warmN, *coldN = max(*warmN, 1), max(*coldN, 1)
 	ctx := context.Background()
@@ -62,7 +68,10 @@ func main() {
 	db, c := demo.DB, demo.Client
 	tokens := map[string]string{"citizen": "", "member": demo.Accounts["anna"].Token, "office": demo.Accounts["ratsbuero"].Token}
 
-	targets := listTargets(c)
+	targets := selectTargets(listTargets(c), *routes)
+	if len(targets) == 0 {
+		check(fmt.Errorf("no route matches -routes %q", *routes))
+	}
 	publish := republisher(c, tokens["office"])
 	pub := func() { publish(); settle(db, demo.Pid()) }
 	settle(db, demo.Pid())
@@ -157,6 +166,25 @@ func listTargets(c *measure.Client) []target {
 		}
 	}
 	return ts
+}
+
+// selectTargets keeps the targets whose name contains one of the
+// comma-separated words of routes, case-insensitive; all if routes is
+// empty.
+func selectTargets(ts []target, routes string) []target {
+	if strings.TrimSpace(routes) == "" {
+		return ts
+	}
+	var out []target
+	for _, t := range ts {
+		for _, w := range strings.Split(routes, ",") {
+			if w = strings.TrimSpace(w); w != "" && strings.Contains(strings.ToLower(t.name), strings.ToLower(w)) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // republisher returns a function that makes a real publication through the
