@@ -101,7 +101,7 @@ func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.Meetin
 }
 
 // HomePage shows the office a bounded window of meetings — from two
-// months ago on, 50 at a time (`limit`, at most 200) — with links to the
+// months ago (or from the `from` date) on, 50 at a time (`limit`, at most 200) — with links to the
 // next ones ("Weitere Sitzungen") and to those before the window
 // ("Frühere Sitzungen"); the calendar shows any month.
 func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +118,12 @@ func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	}
 	earlier := ""
 	if p.After == nil {
+		// A list asked from a date (the calendar's "+ 4 weitere" links to
+		// one day) starts there, however long ago.
 		cut := time.Now().AddDate(0, -2, 0)
+		if !f.From.IsZero() {
+			cut = f.From
+		}
 		// A link to the meetings before the window, if there are any.
 		back := folder.Boundary(cut, true, 1)
 		before, _, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, back)
@@ -289,11 +294,22 @@ func counted(r *http.Request, n int, one, many string) string {
 	return fmt.Sprintf(render.T(render.Language(r), many), n)
 }
 
+// calendarDayCap is how many meetings a day's cell of the calendar shows:
+// the earliest by start; the rest are counted behind a link to that day's
+// list (see docs/decisions.md). It bounds both the page and the work, so
+// that a month of a large city costs about what a small council's does.
+const calendarDayCap = 3
+
 type calendarDay struct {
-	Day      int
-	InMonth  bool
-	Today    bool
+	Day     int
+	InMonth bool
+	Today   bool
+	// Meetings are the first calendarDayCap meetings of the day.
 	Meetings []calendarEvent
+	// More links to the day's list in the office ("+ 4 weitere") when
+	// the day has more meetings than the cell shows; MoreDay completes
+	// the link's text for screen readers ("Sitzungen am 7. Dezember").
+	More, MoreDay, MoreURL string
 }
 
 // calendarEvent is a meeting in a calendar's day: only what the cell
@@ -306,7 +322,9 @@ type calendarEvent struct {
 }
 
 // CalendarPage shows a month of meetings as a calendar grid,
-// Monday first, in whole weeks.
+// Monday first, in whole weeks. A day shows its first calendarDayCap
+// meetings and links to the list of the whole day when it has more; only
+// the meetings shown are described (organization, status).
 func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
@@ -317,27 +335,46 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	}
 	first := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
 	days := make([]calendarDay, (dayNumber(month.AddDate(0, 1, 0))-dayNumber(first)+6)/7*7)
+	// FindMeetings decides what v sees, so a meeting v may not see is
+	// neither shown nor counted; its order (start, id) puts each day's
+	// earliest first.
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: first.AddDate(0, 0, len(days))})
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	views, err := s.folder.MeetingSummaries(ctx, ms)
+	count := make([]int, len(days))
+	shown, on := ms[:0:0], []int(nil)
+	for _, m := range ms {
+		if d := dayNumber(m.Start) - dayNumber(first); d >= 0 && d < len(days) {
+			if count[d]++; count[d] <= calendarDayCap {
+				shown, on = append(shown, m), append(on, d)
+			}
+		}
+	}
+	views, err := s.folder.MeetingSummaries(ctx, shown)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
+	lang := render.Language(r)
 	for i := range days {
 		d := first.AddDate(0, 0, i)
 		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now)}
-	}
-	lang := render.Language(r)
-	for i, m := range ms {
-		start := m.Start.In(render.Berlin)
-		if d := dayNumber(start) - dayNumber(first); d >= 0 && d < len(days) {
-			days[d].Meetings = append(days[d].Meetings, calendarEvent{ID: m.ID, Title: start.Format("15:04") + " " + views[i].Organization,
-				Status: newOfficeMeeting(views[i], m, now, lang).Status})
+		if n := count[i] - calendarDayCap; n > 0 {
+			days[i].More = fmt.Sprintf(render.T(lang, "office.more"), n)
+			key := "office.more_day_many"
+			if n == 1 {
+				key = "office.more_day_one"
+			}
+			days[i].MoreDay = fmt.Sprintf(render.T(lang, key), dayAndMonth(d, lang))
+			days[i].MoreURL = "/office?from=" + d.Format("2006-01-02") + "&to=" + d.AddDate(0, 0, 1).Format("2006-01-02")
 		}
+	}
+	for i, m := range shown {
+		days[on[i]].Meetings = append(days[on[i]].Meetings, calendarEvent{ID: m.ID,
+			Title:  m.Start.In(render.Berlin).Format("15:04") + " " + views[i].Organization,
+			Status: newOfficeMeeting(views[i], m, now, lang).Status})
 	}
 	var weeks [][]calendarDay
 	for i := 0; i < len(days); i += 7 {
@@ -350,6 +387,15 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		"Weeks": weeks,
 	}
 	render.HTML(w, r, http.StatusOK, "office_calendar", p)
+}
+
+// dayAndMonth names d's day without its year, in lang: "7. Dezember",
+// "7 December".
+func dayAndMonth(d time.Time, lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("%d %s", d.Day(), d.Month())
+	}
+	return fmt.Sprintf("%d. %s", d.Day(), render.GermanMonths[d.Month()-1])
 }
 
 // dayNumber counts the days from 1 January 1970 to t's day in Berlin, so
