@@ -159,17 +159,43 @@ func TestCalendarPage(t *testing.T) {
 }
 
 // BenchmarkCalendarPage renders a month with the demo council's meetings
-// in it (7) and with those of the demo grown 50× by bench/scale (about 80).
+// in it (7) and with those of the demo grown 50× by bench/scale (about
+// 80): spread over the days, and crowded as bench/scale's are (each
+// committee meets on its weekday, the demo's weekly copies pile up:
+// seven on Mondays, two or three on the other weekdays).
 func BenchmarkCalendarPage(b *testing.B) {
+	april := time.Date(2027, 3, 29, 0, 0, 0, 0, render.Berlin)
 	for _, n := range []int{7, 80} {
 		b.Run(fmt.Sprintf("meetings=%d", n), func(b *testing.B) {
-			h := newCalendar(b, n*42/35, time.Date(2027, 3, 29, 0, 0, 0, 0, render.Berlin)) // n in April's grid, the rest in the week after
+			h := newCalendar(b, n*42/35, april) // n in April's grid, the rest in the week after
 			b.ReportAllocs()
 			for b.Loop() {
 				getCalendar(b, h, "2027-04")
 			}
 		})
 	}
+	b.Run("meetings=80,crowded", func(b *testing.B) {
+		ctx := context.Background()
+		st, orgs := calendarStore(b)
+		perWeekday := []int{7, 2, 2, 3, 2}
+		for week := 0; week < 5; week++ {
+			for wd, n := range perWeekday {
+				for k := 0; k < n; k++ {
+					d := april.AddDate(0, 0, 7*week+wd)
+					m := &sessions.Meeting{OrganizationID: orgs[k%len(orgs)], Name: "Sitzung",
+						Start: time.Date(d.Year(), d.Month(), d.Day(), 17, k, 0, 0, render.Berlin)}
+					if err := st.CreateMeeting(ctx, m); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+		h := newHandler(b, st)
+		b.ReportAllocs()
+		for b.Loop() {
+			getCalendar(b, h, "2027-04")
+		}
+	})
 }
 
 // A day with more meetings than its cell shows lists the earliest three
@@ -282,5 +308,29 @@ func TestOfficeListFromLongAgo(t *testing.T) {
 	page := get(t, h.HomePage, "/office?from=2019-05-06&to=2019-05-07", clerk)
 	if !strings.Contains(page, fmt.Sprintf(`href="/office/meetings/%d"`, m.ID)) {
 		t.Errorf("the list of 6 May 2019 misses its meeting:\n%s", page)
+	}
+}
+
+// The cells are written in Go, not by the template: what a clerk typed
+// is escaped there all the same.
+func TestCalendarEscapes(t *testing.T) {
+	ctx := context.Background()
+	st, orgs := calendarStore(t)
+	o := &sessions.Organization{BodyID: 1, Name: `Rat "A" & <b onclick='x'>`, Classification: sessions.ClassCommittee}
+	if err := st.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []int64{o.ID, orgs[0], orgs[1], orgs[2]} {
+		m := &sessions.Meeting{OrganizationID: org, Name: "<i>Sitzung</i>", Start: time.Date(2027, 4, 7, 17, 0, 0, 0, render.Berlin)}
+		if err := st.CreateMeeting(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := getCalendar(t, newHandler(t, st), "2027-04")
+	if want := `17:00 Rat &#34;A&#34; &amp; &lt;b onclick=&#39;x&#39;&gt;<br>`; !strings.Contains(page, want) {
+		t.Errorf("the calendar has no %s", want)
+	}
+	if strings.Contains(page, "<b onclick") {
+		t.Errorf("the calendar holds the organization's name unescaped")
 	}
 }

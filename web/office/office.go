@@ -7,9 +7,12 @@ package office
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -304,21 +307,56 @@ type calendarDay struct {
 	Day     int
 	InMonth bool
 	Today   bool
-	// Meetings are the first calendarDayCap meetings of the day.
-	Meetings []calendarEvent
-	// More links to the day's list in the office ("+ 4 weitere") when
-	// the day has more meetings than the cell shows; MoreDay completes
-	// the link's text for screen readers ("Sitzungen am 7. Dezember").
-	More, MoreDay, MoreURL string
+	// Events are the day's links, made by calendarCell.
+	Events template.HTML
 }
 
 // calendarEvent is a meeting in a calendar's day: only what the cell
-// shows, as strings made here, because each field the template formats
-// costs a reflective call per meeting (a month can hold a hundred).
+// shows.
 type calendarEvent struct {
 	ID     int64
 	Title  string // the start in Berlin and the organization: 17:00 Stadtrat
 	Status string
+}
+
+// calendarMore is the link of a day with more meetings than its cell
+// shows, to the office's list of that day.
+type calendarMore struct {
+	Day  time.Time // its midnight in Berlin
+	Text string    // "3 weitere", shown after a "+"
+	Rest string    // "Sitzungen am 7. April", for screen readers
+}
+
+// calendarCell writes a day's links as HTML: each event's, then more's if
+// more.Text is set. They are written here rather than by the template,
+// because the template's escaping costs several reflective calls for
+// each field of each meeting and a month can hold a hundred. It stays
+// as safe: every text goes through html.EscapeString, and the URLs are
+// made of numbers and dates only. The markup is the one the template
+// wrote before (testdata/calendar-*.golden).
+func calendarCell(events []calendarEvent, more calendarMore) template.HTML {
+	var b []byte
+	for _, e := range events {
+		b = append(b, `<a class="event" href="/office/meetings/`...)
+		b = strconv.AppendInt(b, e.ID, 10)
+		b = append(b, `">`...)
+		b = append(b, html.EscapeString(e.Title)...)
+		b = append(b, `<br><small>`...)
+		b = append(b, html.EscapeString(e.Status)...)
+		b = append(b, `</small></a>`...)
+	}
+	if more.Text != "" {
+		b = append(b, `<a class="event more" href="/office?from=`...)
+		b = more.Day.AppendFormat(b, "2006-01-02")
+		b = append(b, `&amp;to=`...)
+		b = more.Day.AddDate(0, 0, 1).AppendFormat(b, "2006-01-02")
+		b = append(b, `">+ `...)
+		b = append(b, html.EscapeString(more.Text)...)
+		b = append(b, `<span class="visually-hidden"> `...)
+		b = append(b, html.EscapeString(more.Rest)...)
+		b = append(b, `</span></a>`...)
+	}
+	return template.HTML(b)
 }
 
 // CalendarPage shows a month of meetings as a calendar grid,
@@ -358,23 +396,24 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := render.Language(r)
+	events := make([][]calendarEvent, len(days))
+	for i, m := range shown {
+		events[on[i]] = append(events[on[i]], calendarEvent{ID: m.ID,
+			Title:  m.Start.In(render.Berlin).Format("15:04") + " " + views[i].Organization,
+			Status: newOfficeMeeting(views[i], m, now, lang).Status})
+	}
 	for i := range days {
 		d := first.AddDate(0, 0, i)
-		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now)}
+		var more calendarMore
 		if n := count[i] - calendarDayCap; n > 0 {
-			days[i].More = fmt.Sprintf(render.T(lang, "office.more"), n)
 			key := "office.more_day_many"
 			if n == 1 {
 				key = "office.more_day_one"
 			}
-			days[i].MoreDay = fmt.Sprintf(render.T(lang, key), dayAndMonth(d, lang))
-			days[i].MoreURL = "/office?from=" + d.Format("2006-01-02") + "&to=" + d.AddDate(0, 0, 1).Format("2006-01-02")
+			more = calendarMore{Day: d, Text: fmt.Sprintf(render.T(lang, "office.more"), n), Rest: fmt.Sprintf(render.T(lang, key), dayAndMonth(d, lang))}
 		}
-	}
-	for i, m := range shown {
-		days[on[i]].Meetings = append(days[on[i]].Meetings, calendarEvent{ID: m.ID,
-			Title:  m.Start.In(render.Berlin).Format("15:04") + " " + views[i].Organization,
-			Status: newOfficeMeeting(views[i], m, now, lang).Status})
+		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now),
+			Events: calendarCell(events[i], more)}
 	}
 	var weeks [][]calendarDay
 	for i := 0; i < len(days); i += 7 {
