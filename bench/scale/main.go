@@ -27,7 +27,9 @@
 // -routes times only the routes whose name contains one of its
 // comma-separated words (case-insensitive), e.g. "calendar" or
 // "oparl,api": one route at 1x and 50x takes a minute or two, all of them
-// about seven.
+// about seven. With -warm 300 or more, the server's CPU time per warm
+// request (printed after the table) compares the sizes even when other
+// processes load the machine.
 package main
 
 import (
@@ -52,6 +54,11 @@ type target struct {
 // timing is a route's cold and warm time: the median of the samples and
 // the fastest one.
 type timing struct{ cold, warm, coldMin, warmMin time.Duration }
+
+// serverCPU is the server process's CPU time per warm request: what the
+// other processes of a shared machine can hardly change (in ticks of
+// 10 ms, so it takes a few hundred warm requests to mean something).
+var serverCPU = map[string][2]time.Duration{}
 
 func main() {
 	factor := flag.Int("factor", 50, "how many times the demo council grows")
@@ -89,7 +96,7 @@ func main() {
 		c.Get(t.path, tokens[t.who])
 	}
 	for _, t := range targets {
-		before[t.name] = measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+		before[t.name] = measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN, demo.Pid(), 0)
 	}
 	start := time.Now()
 	check(grow(ctx, db, *factor))
@@ -105,7 +112,7 @@ func main() {
 	growth := func(a, b time.Duration) float64 { return float64(b) / float64(a) }
 	for _, t := range targets {
 		a := before[t.name]
-		b := measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+		b := measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN, demo.Pid(), 1)
 		fc, fw := growth(a.coldMin, b.coldMin), growth(a.warmMin, b.warmMin)
 		for _, f := range []float64{fc, fw} {
 			if f > worst {
@@ -124,6 +131,11 @@ func main() {
 			pair(a.warmMin, a.warm), pair(b.warmMin, b.warm), fw)
 	}
 	fmt.Printf("\n(fastest / median of the samples; × compares the fastest, which other processes on a shared machine can only slow down)\n")
+	for _, t := range targets {
+		if cpu := serverCPU[t.name]; cpu[0] > 0 {
+			fmt.Printf("server CPU per warm request, %s: %s at 1x, %s at %dx (%.1fx)\n", t.name, cpu[0].Round(time.Microsecond), cpu[1].Round(time.Microsecond), *factor, growth(cpu[0], cpu[1]))
+		}
+	}
 	fmt.Printf("slowest OParl page cold at %dx: %s median, %s fastest (goal: at most 100 ms)\n", *factor, measure.Ms(oparlCold), measure.Ms(oparlColdMin))
 	fmt.Printf("largest growth 1x → %dx: %.1fx, %s (goal: at most 2x); of the medians: %.1fx, %s\n", *factor, worst, worstName, worstMedian, worstMedianName)
 }
@@ -245,8 +257,9 @@ func settle(db *sql.DB, pid int) {
 	}
 }
 
-// measureRoute times t cold (after a publication) and warm.
-func measureRoute(c *measure.Client, t target, token string, publish func(), coldN, warmN int) timing {
+// measureRoute times t cold (after a publication) and warm, and notes the
+// server's (pid's) CPU time per warm request in serverCPU[t.name][size].
+func measureRoute(c *measure.Client, t target, token string, publish func(), coldN, warmN, pid, size int) timing {
 	get := func() time.Duration {
 		status, _, d, err := c.Get(t.path, token)
 		check(err)
@@ -263,8 +276,14 @@ func measureRoute(c *measure.Client, t target, token string, publish func(), col
 	if measure.Median(cold) > 5*time.Second {
 		warmN = min(warmN, 2) // a route that slow is not measured for minutes
 	}
+	cpu, err := measure.CPU(pid)
 	for i := 0; i < warmN; i++ {
 		warm = append(warm, get())
+	}
+	if after, e := measure.CPU(pid); err == nil && e == nil {
+		v := serverCPU[t.name]
+		v[size] = (after - cpu) / time.Duration(warmN)
+		serverCPU[t.name] = v
 	}
 	mc, mw := measure.Median(cold), measure.Median(warm) // sorts them
 	return timing{cold: mc, warm: mw, coldMin: cold[0], warmMin: warm[0]}
