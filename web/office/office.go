@@ -104,9 +104,10 @@ func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.Meetin
 }
 
 // HomePage shows the office a bounded window of meetings — from two
-// months ago (or from the `from` date) on, 50 at a time (`limit`, at most 200) — with links to the
-// next ones ("Weitere Sitzungen") and to those before the window
-// ("Frühere Sitzungen"); the calendar shows any month.
+// months ago (or from the `from` date) on, 50 at a time (`limit`, at
+// most 200) — with links to the next ones ("Weitere Sitzungen") and to
+// those before the window ("Frühere Sitzungen"); the calendar shows any
+// month.
 func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := folder.MeetingFilterFrom(r)
