@@ -22,7 +22,14 @@
 // same publication state. Documents and their attachments are not copied
 // (no new PDFs), so file lists do not grow.
 //
-//	go run ./bench/scale [-factor 50] [-warm 10] [-cold 2]
+//	go run ./bench/scale [-factor 50] [-warm 10] [-cold 2] [-routes calendar]
+//
+// -routes times only the routes whose name contains one of its
+// comma-separated words (case-insensitive), e.g. "calendar" or
+// "oparl,api": one route at 1x and 50x takes a minute or two, all of them
+// about seven. With -warm 300 or more, the server's CPU time per warm
+// request (printed after the table) compares the sizes even when other
+// processes load the machine.
 package main
 
 import (
@@ -48,10 +55,16 @@ type target struct {
 // the fastest one.
 type timing struct{ cold, warm, coldMin, warmMin time.Duration }
 
+// serverCPU is the server process's CPU time per warm request: what the
+// other processes of a shared machine can hardly change (in ticks of
+// 10 ms, so it takes a few hundred warm requests to mean something).
+var serverCPU = map[string][2]time.Duration{}
+
 func main() {
 	factor := flag.Int("factor", 50, "how many times the demo council grows")
 	warmN := flag.Int("warm", 10, "warm requests per route (median)")
 	coldN := flag.Int("cold", 2, "cold requests per route, each after a publication (median)")
+	routes := flag.String("routes", "", "time only the routes whose name contains one of these comma-separated words (default: all)")
 	flag.Parse()
 	*warmN, *coldN = max(*warmN, 1), max(*coldN, 1)
 	ctx := context.Background()
@@ -62,7 +75,10 @@ func main() {
 	db, c := demo.DB, demo.Client
 	tokens := map[string]string{"citizen": "", "member": demo.Accounts["anna"].Token, "office": demo.Accounts["ratsbuero"].Token}
 
-	targets := listTargets(c)
+	targets := selectTargets(listTargets(c), *routes)
+	if len(targets) == 0 {
+		check(fmt.Errorf("no route matches -routes %q", *routes))
+	}
 	publish := republisher(c, tokens["office"])
 	pub := func() { publish(); settle(db, demo.Pid()) }
 	settle(db, demo.Pid())
@@ -80,7 +96,7 @@ func main() {
 		c.Get(t.path, tokens[t.who])
 	}
 	for _, t := range targets {
-		before[t.name] = measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+		before[t.name] = measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN, demo.Pid(), 0)
 	}
 	start := time.Now()
 	check(grow(ctx, db, *factor))
@@ -96,7 +112,7 @@ func main() {
 	growth := func(a, b time.Duration) float64 { return float64(b) / float64(a) }
 	for _, t := range targets {
 		a := before[t.name]
-		b := measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN)
+		b := measureRoute(c, t, tokens[t.who], pub, *coldN, *warmN, demo.Pid(), 1)
 		fc, fw := growth(a.coldMin, b.coldMin), growth(a.warmMin, b.warmMin)
 		for _, f := range []float64{fc, fw} {
 			if f > worst {
@@ -115,6 +131,11 @@ func main() {
 			pair(a.warmMin, a.warm), pair(b.warmMin, b.warm), fw)
 	}
 	fmt.Printf("\n(fastest / median of the samples; × compares the fastest, which other processes on a shared machine can only slow down)\n")
+	for _, t := range targets {
+		if cpu := serverCPU[t.name]; cpu[0] > 0 {
+			fmt.Printf("server CPU per warm request, %s: %s at 1x, %s at %dx (%.1fx)\n", t.name, cpu[0].Round(time.Microsecond), cpu[1].Round(time.Microsecond), *factor, growth(cpu[0], cpu[1]))
+		}
+	}
 	fmt.Printf("slowest OParl page cold at %dx: %s median, %s fastest (goal: at most 100 ms)\n", *factor, measure.Ms(oparlCold), measure.Ms(oparlColdMin))
 	fmt.Printf("largest growth 1x → %dx: %.1fx, %s (goal: at most 2x); of the medians: %.1fx, %s\n", *factor, worst, worstName, worstMedian, worstMedianName)
 }
@@ -157,6 +178,25 @@ func listTargets(c *measure.Client) []target {
 		}
 	}
 	return ts
+}
+
+// selectTargets keeps the targets whose name contains one of the
+// comma-separated words of routes, case-insensitive; all if routes is
+// empty.
+func selectTargets(ts []target, routes string) []target {
+	if strings.TrimSpace(routes) == "" {
+		return ts
+	}
+	var out []target
+	for _, t := range ts {
+		for _, w := range strings.Split(routes, ",") {
+			if w = strings.TrimSpace(w); w != "" && strings.Contains(strings.ToLower(t.name), strings.ToLower(w)) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // republisher returns a function that makes a real publication through the
@@ -217,8 +257,9 @@ func settle(db *sql.DB, pid int) {
 	}
 }
 
-// measureRoute times t cold (after a publication) and warm.
-func measureRoute(c *measure.Client, t target, token string, publish func(), coldN, warmN int) timing {
+// measureRoute times t cold (after a publication) and warm, and notes the
+// server's (pid's) CPU time per warm request in serverCPU[t.name][size].
+func measureRoute(c *measure.Client, t target, token string, publish func(), coldN, warmN, pid, size int) timing {
 	get := func() time.Duration {
 		status, _, d, err := c.Get(t.path, token)
 		check(err)
@@ -235,8 +276,14 @@ func measureRoute(c *measure.Client, t target, token string, publish func(), col
 	if measure.Median(cold) > 5*time.Second {
 		warmN = min(warmN, 2) // a route that slow is not measured for minutes
 	}
+	cpu, err := measure.CPU(pid)
 	for i := 0; i < warmN; i++ {
 		warm = append(warm, get())
+	}
+	if after, e := measure.CPU(pid); err == nil && e == nil {
+		v := serverCPU[t.name]
+		v[size] = (after - cpu) / time.Duration(warmN)
+		serverCPU[t.name] = v
 	}
 	mc, mw := measure.Median(cold), measure.Median(warm) // sorts them
 	return timing{cold: mc, warm: mw, coldMin: cold[0], warmMin: warm[0]}

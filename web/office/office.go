@@ -7,9 +7,12 @@ package office
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -101,9 +104,10 @@ func (s *Handler) officeMeetings(r *http.Request, path string, f sessions.Meetin
 }
 
 // HomePage shows the office a bounded window of meetings — from two
-// months ago on, 50 at a time (`limit`, at most 200) — with links to the
-// next ones ("Weitere Sitzungen") and to those before the window
-// ("Frühere Sitzungen"); the calendar shows any month.
+// months ago (or from the `from` date) on, 50 at a time (`limit`, at
+// most 200) — with links to the next ones ("Weitere Sitzungen") and to
+// those before the window ("Frühere Sitzungen"); the calendar shows any
+// month.
 func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := folder.MeetingFilterFrom(r)
@@ -118,7 +122,12 @@ func (s *Handler) HomePage(w http.ResponseWriter, r *http.Request) {
 	}
 	earlier := ""
 	if p.After == nil {
+		// A list asked from a date (the calendar's "+ 4 weitere" links to
+		// one day) starts there, however long ago.
 		cut := time.Now().AddDate(0, -2, 0)
+		if !f.From.IsZero() {
+			cut = f.From
+		}
 		// A link to the meetings before the window, if there are any.
 		back := folder.Boundary(cut, true, 1)
 		before, _, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, back)
@@ -289,24 +298,72 @@ func counted(r *http.Request, n int, one, many string) string {
 	return fmt.Sprintf(render.T(render.Language(r), many), n)
 }
 
+// calendarDayCap is how many meetings a day's cell of the calendar shows:
+// the earliest by start; the rest are counted behind a link to that day's
+// list (see docs/decisions.md). It bounds both the page and the work, so
+// that a month of a large city costs about what a small council's does.
+const calendarDayCap = 3
+
 type calendarDay struct {
-	Day      int
-	InMonth  bool
-	Today    bool
-	Meetings []calendarEvent
+	Day     int
+	InMonth bool
+	Today   bool
+	// Events are the day's links, made by calendarCell.
+	Events template.HTML
 }
 
 // calendarEvent is a meeting in a calendar's day: only what the cell
-// shows, as strings made here, because each field the template formats
-// costs a reflective call per meeting (a month can hold a hundred).
+// shows.
 type calendarEvent struct {
 	ID     int64
 	Title  string // the start in Berlin and the organization: 17:00 Stadtrat
 	Status string
 }
 
+// calendarMore is the link of a day with more meetings than its cell
+// shows, to the office's list of that day.
+type calendarMore struct {
+	Day  time.Time // its midnight in Berlin
+	Text string    // "3 weitere", shown after a "+"
+	Rest string    // "Sitzungen am 7. April", for screen readers
+}
+
+// calendarCell writes a day's links as HTML: each event's, then more's if
+// more.Text is set. They are written here rather than by the template,
+// because the template's escaping costs several reflective calls for
+// each field of each meeting and a month can hold a hundred. It stays
+// as safe: every text goes through html.EscapeString, and the URLs are
+// made of numbers and dates only. The markup is the one the template
+// wrote before (testdata/calendar-*.golden).
+func calendarCell(events []calendarEvent, more calendarMore) template.HTML {
+	var b []byte
+	for _, e := range events {
+		b = append(b, `<a class="event" href="/office/meetings/`...)
+		b = strconv.AppendInt(b, e.ID, 10)
+		b = append(b, `">`...)
+		b = append(b, html.EscapeString(e.Title)...)
+		b = append(b, `<br><small>`...)
+		b = append(b, html.EscapeString(e.Status)...)
+		b = append(b, `</small></a>`...)
+	}
+	if more.Text != "" {
+		b = append(b, `<a class="event more" href="/office?from=`...)
+		b = more.Day.AppendFormat(b, "2006-01-02")
+		b = append(b, `&amp;to=`...)
+		b = more.Day.AddDate(0, 0, 1).AppendFormat(b, "2006-01-02")
+		b = append(b, `">+ `...)
+		b = append(b, html.EscapeString(more.Text)...)
+		b = append(b, `<span class="visually-hidden"> `...)
+		b = append(b, html.EscapeString(more.Rest)...)
+		b = append(b, `</span></a>`...)
+	}
+	return template.HTML(b)
+}
+
 // CalendarPage shows a month of meetings as a calendar grid,
-// Monday first, in whole weeks.
+// Monday first, in whole weeks. A day shows its first calendarDayCap
+// meetings and links to the list of the whole day when it has more; only
+// the meetings shown are described (organization, status).
 func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := request.Viewer(ctx)
@@ -317,27 +374,47 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	}
 	first := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
 	days := make([]calendarDay, (dayNumber(month.AddDate(0, 1, 0))-dayNumber(first)+6)/7*7)
+	// FindMeetings decides what v sees, so a meeting v may not see is
+	// neither shown nor counted; its order (start, id) puts each day's
+	// earliest first.
 	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, sessions.MeetingFilter{From: first, To: first.AddDate(0, 0, len(days))})
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	views, err := s.folder.MeetingSummaries(ctx, ms)
+	count := make([]int, len(days))
+	shown, on := ms[:0:0], []int(nil)
+	for _, m := range ms {
+		if d := dayNumber(m.Start) - dayNumber(first); d >= 0 && d < len(days) {
+			if count[d]++; count[d] <= calendarDayCap {
+				shown, on = append(shown, m), append(on, d)
+			}
+		}
+	}
+	views, err := s.folder.MeetingSummaries(ctx, shown)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
+	lang := render.Language(r)
+	events := make([][]calendarEvent, len(days))
+	for i, m := range shown {
+		events[on[i]] = append(events[on[i]], calendarEvent{ID: m.ID,
+			Title:  m.Start.In(render.Berlin).Format("15:04") + " " + views[i].Organization,
+			Status: newOfficeMeeting(views[i], m, now, lang).Status})
+	}
 	for i := range days {
 		d := first.AddDate(0, 0, i)
-		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now)}
-	}
-	lang := render.Language(r)
-	for i, m := range ms {
-		start := m.Start.In(render.Berlin)
-		if d := dayNumber(start) - dayNumber(first); d >= 0 && d < len(days) {
-			days[d].Meetings = append(days[d].Meetings, calendarEvent{ID: m.ID, Title: start.Format("15:04") + " " + views[i].Organization,
-				Status: newOfficeMeeting(views[i], m, now, lang).Status})
+		var more calendarMore
+		if n := count[i] - calendarDayCap; n > 0 {
+			key := "office.more_day_many"
+			if n == 1 {
+				key = "office.more_day_one"
+			}
+			more = calendarMore{Day: d, Text: fmt.Sprintf(render.T(lang, "office.more"), n), Rest: fmt.Sprintf(render.T(lang, key), dayAndMonth(d, lang))}
 		}
+		days[i] = calendarDay{Day: d.Day(), InMonth: d.Month() == month.Month(), Today: dayNumber(d) == dayNumber(now),
+			Events: calendarCell(events[i], more)}
 	}
 	var weeks [][]calendarDay
 	for i := 0; i < len(days); i += 7 {
@@ -350,6 +427,15 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 		"Weeks": weeks,
 	}
 	render.HTML(w, r, http.StatusOK, "office_calendar", p)
+}
+
+// dayAndMonth names d's day without its year, in lang: "7. Dezember",
+// "7 December".
+func dayAndMonth(d time.Time, lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("%d %s", d.Day(), d.Month())
+	}
+	return fmt.Sprintf("%d. %s", d.Day(), render.GermanMonths[d.Month()-1])
 }
 
 // dayNumber counts the days from 1 January 1970 to t's day in Berlin, so

@@ -109,6 +109,9 @@ var messages = map[string][2]string{
 	"office.prev_month":            {"← voriger Monat", "← previous month"},
 	"office.next_month":            {"nächster Monat →", "next month →"},
 	"office.months":                {"Monate", "Months"},
+	"office.more":                  {"%d weitere", "%d more"}, // after a "+"
+	"office.more_day_one":          {"Sitzung am %s", "meeting on %s"},
+	"office.more_day_many":         {"Sitzungen am %s", "meetings on %s"},
 	"office.audit_hint":            {"Jede Änderung und jeder Zugriff auf nichtöffentliche Unterlagen, neueste zuerst. Das Protokoll kann nicht geändert werden.", "Every change and every access to non-public documents, newest first. The log cannot be changed."},
 	"office.time":                  {"Zeit", "Time"},
 	"office.who":                   {"Wer", "Who"},
