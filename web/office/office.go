@@ -422,11 +422,19 @@ func (s *Handler) CalendarPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := render.NewPage(w, r, "Kalender")
 	p.Data = map[string]any{
-		"Month": render.GermanMonths[month.Month()-1] + " " + fmt.Sprint(month.Year()),
+		"Month": monthAndYear(month, lang),
 		"Prev":  month.AddDate(0, -1, 0).Format("2006-01"), "Next": month.AddDate(0, 1, 0).Format("2006-01"),
 		"Weeks": weeks,
 	}
 	render.HTML(w, r, http.StatusOK, "office_calendar", p)
+}
+
+// monthAndYear names m's month in lang: "Dezember 2026", "December 2026".
+func monthAndYear(m time.Time, lang string) string {
+	if lang == "en" {
+		return m.Format("January 2006")
+	}
+	return render.GermanMonths[m.Month()-1] + " " + fmt.Sprint(m.Year())
 }
 
 // dayAndMonth names d's day without its year, in lang: "7. Dezember",
