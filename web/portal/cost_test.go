@@ -38,8 +38,8 @@ import (
 // -memprofile show the server's work only. It migrates the database: give
 // it a copy. Skipped without either variable.
 func BenchmarkCitizenPages(b *testing.B) {
-	h, _ := fixtureServer(b, false)
-	counted, n := fixtureServer(b, true)
+	h, _, _ := fixtureServer(b, false)
+	counted, n, _ := fixtureServer(b, true)
 	var db *sql.DB // PostgreSQL's, to read its server's CPU time
 	if u := os.Getenv("RATSMAPPE_BENCH_DATABASE_URL"); u != "" {
 		var err error
@@ -130,7 +130,7 @@ func TestCitizenPagesDump(t *testing.T) {
 	if out == "" {
 		t.Skip("RATSMAPPE_BENCH_OUT not set")
 	}
-	h, _ := fixtureServer(t, false)
+	h, _, _ := fixtureServer(t, false)
 	get := func(name, path string) string {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
@@ -150,9 +150,9 @@ func TestCitizenPagesDump(t *testing.T) {
 }
 
 // fixtureServer opens the fixture the environment names and returns its
-// server and, if count, the number of statements it sent (through a
-// counting handle).
-func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64) {
+// server, if count the number of statements it sent (through a counting
+// handle), and the database itself (uncounted).
+func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64, *sql.DB) {
 	tb.Helper()
 	ctx := context.Background()
 	var db *sql.DB
@@ -185,5 +185,5 @@ func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return h, n
+	return h, n, db
 }
