@@ -11,11 +11,84 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/accounts"
+	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/blobtest"
+	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/sessions"
+	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
+	"github.com/ratsmappe/ratsmappe/web"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestSignedInStatements pins what a council member's pages cost the
+// database, on the demo council, on both databases: on PostgreSQL each
+// statement is a round trip, and at 32 clients on two cores they add up.
+// The sign-in is one statement (the credential, its account and the
+// person's memberships in one join), the meeting page reads its folder's
+// meeting and items once (its invitation opening is asked once per
+// member and meeting), and the document page decides the member's and the
+// anonymous citizen's access (for the audit log) from one reading of the
+// document's links. A change that adds a statement must change a count
+// here, and say why.
+func TestSignedInStatements(t *testing.T) { dbtest.Each(t, testSignedInStatements) }
+
+func testSignedInStatements(t *testing.T, db *sql.DB) {
+	c := demotest.OpenOn(t, db)
+	c.Load(t, demo.Options{Now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
+	counted, n := dbtest.Counting(t, db)
+	h, err := web.NewServer(web.Config{Sessions: sessions.NewStore(counted, nil), DB: counted,
+		Documents: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(counted), Blobs: blobtest.NewMemory()})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := signInFixture(t, h, db, []string{"anna"})[0]
+	for _, c := range []struct {
+		page string
+		want int64
+	}{
+		{"meetings", 4}, // sign-in, the meetings before and after now, their organizations
+		{"meeting", 14},
+		{"document", 12},
+	} {
+		path := v.pages[c.page]
+		// The first request records the member's opening (the
+		// document's beside the answer); the second is what every
+		// further one costs.
+		if status, _ := v.get(h, path); status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, status)
+		}
+		settle(n)
+		start := n.Load()
+		if status, _ := v.get(h, path); status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, status)
+		}
+		if got := n.Load() - start; got != c.want {
+			t.Errorf("%s page (%s): %d statements, want %d", c.page, path, got, c.want)
+		}
+	}
+}
+
+// settle waits until the statements counted by n stop (a record written
+// beside an answer, in its own goroutine), at most five seconds.
+func settle(n *atomic.Int64) {
+	last := n.Load()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		if now := n.Load(); now != last {
+			last = now
+			continue
+		}
+		return
+	}
+}
 
 // The signed-in pages measured and compared: a council member's list,
 // meeting page, document page and paper page, and the office's pages, as
@@ -135,6 +208,7 @@ func BenchmarkSignedInPages(b *testing.B) {
 				}
 			}
 			get(counted) // the first request may record an opening
+			settle(n)
 			start := n.Load()
 			get(counted)
 			queries := n.Load() - start
