@@ -192,12 +192,16 @@ func TestSignedInPagesDump(t *testing.T) {
 }
 
 // BenchmarkSignedInPages costs a signed-in member's request of their
-// meeting list, meeting page and document page on the fixture (see
-// BenchmarkCitizenPages): statements (counted in a first request) and CPU
-// time per request.
+// meeting list, meeting page, document page and paper page on the fixture
+// (see BenchmarkCitizenPages): statements (counted in a request after the
+// first) and CPU time per request, on PostgreSQL the server's too.
 func BenchmarkSignedInPages(b *testing.B) {
 	h, _, db := fixtureServer(b, false)
 	counted, n, _ := fixtureServer(b, true)
+	var pg *sql.DB // to read the PostgreSQL server's CPU time
+	if os.Getenv("RATSMAPPE_BENCH_DATABASE_URL") != "" {
+		pg = db
+	}
 	v := signInFixture(b, h, db, []string{"anna"})[0]
 	for _, name := range []string{"meetings", "meeting", "document", "paper"} {
 		path := v.pages[name]
@@ -213,11 +217,14 @@ func BenchmarkSignedInPages(b *testing.B) {
 			get(counted)
 			queries := n.Load() - start
 			b.ReportAllocs()
-			cpu := cpuTime()
+			cpu, dbCPU := cpuTime(), serverCPU(b, pg)
 			for b.Loop() {
 				get(h)
 			}
 			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			if pg != nil {
+				b.ReportMetric(float64(serverCPU(b, pg)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+			}
 			b.ReportMetric(float64(queries), "queries/op")
 		})
 	}
