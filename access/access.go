@@ -54,16 +54,17 @@ type Period struct {
 // following midnight; both are read in Europe/Berlin. A malformed date
 // counts as open.
 func PeriodOf(org int64, start, end string) Period {
-	e := parseDate(end)
+	e := ParseDate(end)
 	if !e.IsZero() {
 		e = e.AddDate(0, 0, 1)
 	}
-	return Period{OrganizationID: org, Start: parseDate(start), End: e}
+	return Period{OrganizationID: org, Start: ParseDate(start), End: e}
 }
 
-// parseDate reads a YYYY-MM-DD date as the start of that day in Berlin,
-// the zero time if s is empty or malformed.
-func parseDate(s string) time.Time {
+// ParseDate reads a date of the council's records (YYYY-MM-DD) as the
+// start of that day in Europe/Berlin; the zero time if s is empty or
+// malformed.
+func ParseDate(s string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02", s, berlin)
 	if err != nil {
 		return time.Time{}

@@ -36,6 +36,16 @@ func openStore(t *testing.T, db *sql.DB) (*accounts.Store, *sql.DB, *clock) {
 	return accounts.NewStore(db, c.now), db, c
 }
 
+// councilOf returns the council's store on db, with a body for the
+// persons that accounts are linked to.
+func councilOf(t *testing.T, db *sql.DB) (*sessions.Store, *sessions.Body) {
+	t.Helper()
+	council := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, council.CreateBody(context.Background(), body))
+	return council, body
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -388,9 +398,7 @@ func TestMemberAccounts(t *testing.T) { dbtest.Each(t, testMemberAccounts) }
 func testMemberAccounts(t *testing.T, db *sql.DB) {
 	st, db, _ := openStore(t, db)
 	ctx := context.Background()
-	council := sessions.NewStore(db, nil)
-	body := &sessions.Body{Name: "Stadt"}
-	must(t, council.CreateBody(ctx, body))
+	council, body := councilOf(t, db)
 	ids := map[string]int64{}
 	account := func(name string, role access.Role, person bool) *accounts.Account {
 		a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
@@ -576,9 +584,7 @@ func TestCredentialViewerAgreesWithViewerFor(t *testing.T) {
 func testCredentialViewerAgreesWithViewerFor(t *testing.T, db *sql.DB) {
 	st, db, clk := openStore(t, db)
 	ctx := context.Background()
-	council := sessions.NewStore(db, nil)
-	body := &sessions.Body{Name: "Stadt"}
-	must(t, council.CreateBody(ctx, body))
+	council, body := councilOf(t, db)
 	var orgs []int64
 	for _, name := range []string{"Rat", "Bauausschuss"} {
 		o := &sessions.Organization{BodyID: body.ID, Name: name, Classification: sessions.ClassCommittee}

@@ -477,26 +477,6 @@ func (s *Store) FindPersons(ctx context.Context, f PersonFilter) ([]*Person, err
 	return out, nil
 }
 
-// parseDate reads a YYYY-MM-DD date as the start of that day in Berlin.
-func parseDate(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, berlin)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-var berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}()
-
 // ViewerFor completes the Viewer of a signed-in account with what the
 // council's records know: v carries the account (AccountID, Name, Role and
 // PersonID, as accounts.Account.Viewer gives it); for an account linked to

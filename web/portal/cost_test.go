@@ -59,24 +59,31 @@ func BenchmarkCitizenPages(b *testing.B) {
 					b.Fatalf("GET %s: %d, X-Cache %q", path, w.Code, w.Header().Get("X-Cache"))
 				}
 			}
-			start := n.Load()
-			get(counted)
-			queries := n.Load() - start
-			b.ReportAllocs()
-			cpu, dbCPU := cpuTime(), serverCPU(b, db)
-			for b.Loop() {
-				get(h)
-			}
-			// CPU time says more than the wall clock on a shared
-			// machine: the process's, and on PostgreSQL the database
-			// server's for this database.
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-			if db != nil {
-				b.ReportMetric(float64(serverCPU(b, db)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
-			}
-			b.ReportMetric(float64(queries), "queries/op")
+			measure(b, get, h, counted, n, db)
 		})
 	}
+}
+
+// measure runs get on h in the benchmark's loop and reports its CPU time
+// per request and the statements (counted by n) of one get on counted,
+// which runs first.
+func measure(b *testing.B, get func(http.Handler), h, counted http.Handler, n *atomic.Int64, db *sql.DB) {
+	start := n.Load()
+	get(counted)
+	queries := n.Load() - start
+	b.ReportAllocs()
+	cpu, dbCPU := cpuTime(), serverCPU(b, db)
+	for b.Loop() {
+		get(h)
+	}
+	// CPU time says more than the wall clock on a shared machine: the
+	// process's, and on PostgreSQL (db) the database server's for this
+	// database.
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	if db != nil {
+		b.ReportMetric(float64(serverCPU(b, db)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+	}
+	b.ReportMetric(float64(queries), "queries/op")
 }
 
 // uncached numbers the benchmark's requests, so that none is a cached one.

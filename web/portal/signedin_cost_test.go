@@ -213,19 +213,7 @@ func BenchmarkSignedInPages(b *testing.B) {
 			}
 			get(counted) // the first request may record an opening
 			settle(n)
-			start := n.Load()
-			get(counted)
-			queries := n.Load() - start
-			b.ReportAllocs()
-			cpu, dbCPU := cpuTime(), serverCPU(b, pg)
-			for b.Loop() {
-				get(h)
-			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-			if pg != nil {
-				b.ReportMetric(float64(serverCPU(b, pg)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
-			}
-			b.ReportMetric(float64(queries), "queries/op")
+			measure(b, get, h, counted, n, pg)
 		})
 	}
 }
