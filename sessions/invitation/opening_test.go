@@ -132,3 +132,73 @@ func TestDocumentOpening(t *testing.T) {
 		}
 	})
 }
+
+// TestMeetingOpening: a member's opening of the meeting is recorded once
+// per invitation — the first after the Ladung, the first after a
+// Nachtrag — and opening it again in between asks the database nothing,
+// so that a member's meeting page, read again and again, costs no
+// statement for it.
+func TestMeetingOpening(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		c := openDemo(t, db)
+		outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
+		now := time.Now()
+		counted, statements := dbtest.Counting(t, c.DB)
+		svc := invitation.New(invitation.Config{DB: counted, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
+			From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
+		res := c.Load(t, demo.Options{Invitations: svc})
+		meeting := councilMeeting(t, res)
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		anna := res.Members[0]
+		opened := func(number int) time.Time {
+			t.Helper()
+			ds, err := svc.Deliveries(ctx, meeting.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				if d.PersonID == anna.PersonID && d.Invitation == number {
+					return d.Opened
+				}
+			}
+			t.Fatalf("Anna has no invitation %d", number)
+			return time.Time{}
+		}
+		open := func() int64 {
+			t.Helper()
+			start := statements.Load()
+			if err := svc.RecordOpening(ctx, anna.PersonID, meeting.ID); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Minute)
+			return statements.Load() - start
+		}
+		first := now
+		open()
+		if n := open(); n != 0 {
+			t.Errorf("opening the meeting again: %d statements, want none", n)
+		}
+		if got := opened(1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening: %v, want her first, %v", got, first)
+		}
+
+		item := &sessions.AgendaItem{MeetingID: meeting.ID, Number: "Ö 99", Title: "Nachgereicht", Public: true}
+		if err := c.Sessions.CreateAgendaItem(ctx, item); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Supplement: true, Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		second := now
+		open()
+		if got := opened(2); !got.Equal(time.UnixMilli(second.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening of the Nachtrag: %v, want %v", got, second)
+		}
+		if got := opened(1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
+			t.Errorf("the Ladung's opening moved to %v, want %v", got, first)
+		}
+	})
+}
