@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
@@ -25,13 +27,8 @@ import (
 func TestDocumentOpening(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		c := openDemo(t, db)
-		outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
 		now := time.Now()
-		svc := invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
-			From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
-		res := c.Load(t, demo.Options{Invitations: svc})
-		meeting := councilMeeting(t, res)
+		c, svc, res, meeting := openingDemo(t, db, nil, &now)
 		st := c.Sessions
 		staff := access.Viewer{Role: access.RoleClerk}
 		m, items, err := st.FindAgenda(ctx, staff, meeting.ID)
@@ -84,17 +81,7 @@ func TestDocumentOpening(t *testing.T) {
 		anna, bernd := res.Members[0], res.Members[1]
 		opened := func(person int64, number int) time.Time {
 			t.Helper()
-			ds, err := svc.Deliveries(ctx, meeting.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				if d.PersonID == person && d.Invitation == number {
-					return d.Opened
-				}
-			}
-			t.Fatalf("person %d has no invitation %d", person, number)
-			return time.Time{}
+			return openedAt(t, svc, meeting.ID, person, number)
 		}
 		first := now
 		for _, id := range []int64{ours, ours, theirs} {
@@ -141,31 +128,20 @@ func TestDocumentOpening(t *testing.T) {
 func TestMeetingOpening(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		c := openDemo(t, db)
-		outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
 		now := time.Now()
-		counted, statements := dbtest.Counting(t, c.DB)
-		svc := invitation.New(invitation.Config{DB: counted, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
-			From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
-		res := c.Load(t, demo.Options{Invitations: svc})
-		meeting := councilMeeting(t, res)
+		var statements *atomic.Int64
+		c, svc, res, meeting := openingDemo(t, db, func(db *sql.DB) *sql.DB {
+			var counted *sql.DB
+			counted, statements = dbtest.Counting(t, db)
+			return counted
+		}, &now)
 		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"}); err != nil {
 			t.Fatal(err)
 		}
 		anna := res.Members[0]
 		opened := func(number int) time.Time {
 			t.Helper()
-			ds, err := svc.Deliveries(ctx, meeting.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				if d.PersonID == anna.PersonID && d.Invitation == number {
-					return d.Opened
-				}
-			}
-			t.Fatalf("Anna has no invitation %d", number)
-			return time.Time{}
+			return openedAt(t, svc, meeting.ID, anna.PersonID, number)
 		}
 		open := func() int64 {
 			t.Helper()
@@ -201,4 +177,38 @@ func TestMeetingOpening(t *testing.T) {
 			t.Errorf("the Ladung's opening moved to %v, want %v", got, first)
 		}
 	})
+}
+
+// openingDemo loads the demo council on db with an invitation service
+// whose clock is *now, on the handle wrap makes of the council's (nil:
+// the council's own), and returns them with the council meeting ahead.
+func openingDemo(t *testing.T, db *sql.DB, wrap func(*sql.DB) *sql.DB, now *time.Time) (*demotest.Council, *invitation.Service, *demo.Result, demo.Meeting) {
+	t.Helper()
+	c := openDemo(t, db)
+	handle := c.DB
+	if wrap != nil {
+		handle = wrap(c.DB)
+	}
+	outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
+	svc := invitation.New(invitation.Config{DB: handle, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
+		From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return *now }})
+	res := c.Load(t, demo.Options{Invitations: svc})
+	return c, svc, res, councilMeeting(t, res)
+}
+
+// openedAt is when person opened invitation number of meeting, zero if
+// not yet.
+func openedAt(t *testing.T, svc *invitation.Service, meeting, person int64, number int) time.Time {
+	t.Helper()
+	ds, err := svc.Deliveries(context.Background(), meeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.PersonID == person && d.Invitation == number {
+			return d.Opened
+		}
+	}
+	t.Fatalf("person %d has no invitation %d", person, number)
+	return time.Time{}
 }
