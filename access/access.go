@@ -29,9 +29,10 @@ func ValidRole(r Role) bool { return r == RoleMember || r == RoleClerk || r == R
 
 // Viewer is who asks: everything the visibility policy needs to know about
 // them. The zero Viewer is an anonymous citizen. The Viewer of a
-// signed-in account is built in two steps: accounts.Account.Viewer gives
-// the account's part (id, name, role, person), sessions.Store.ViewerFor
-// adds the person's memberships.
+// signed-in account is the account's (id, name, role, person) and its
+// person's memberships: accounts.Account.Viewer gives it whole for an
+// account found by its credential, which reads the memberships in the
+// same statement; otherwise sessions.Store.ViewerFor adds them.
 type Viewer struct {
 	AccountID   int64
 	PersonID    int64 // 0 if the account is not a person of the body
@@ -46,6 +47,38 @@ type Period struct {
 	OrganizationID int64
 	Start, End     time.Time
 }
+
+// PeriodOf returns the Period of a membership in organization org from
+// start to end, dates as the council's records keep them (YYYY-MM-DD, ""
+// for open): end is the membership's last day, so the period ends at the
+// following midnight; both are read in Europe/Berlin. A malformed date
+// counts as open.
+func PeriodOf(org int64, start, end string) Period {
+	e := ParseDate(end)
+	if !e.IsZero() {
+		e = e.AddDate(0, 0, 1)
+	}
+	return Period{OrganizationID: org, Start: ParseDate(start), End: e}
+}
+
+// ParseDate reads a date of the council's records (YYYY-MM-DD) as the
+// start of that day in Europe/Berlin; the zero time if s is empty or
+// malformed.
+func ParseDate(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", s, berlin)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
 
 // Staff reports whether v works for the council office (clerk or admin):
 // staff see everything, drafts and withdrawn objects included.

@@ -3,8 +3,11 @@
 // hashes and OpenID Connect links, the browsers signed in with the auth
 // cookie, and API tokens for scripts. It answers "which account holds this
 // credential"; what that account may see is decided by access, from the
-// Viewer that Account.Viewer starts and sessions.Store.ViewerFor completes
-// with the linked person's memberships.
+// Viewer that Account.Viewer gives: with the linked person's memberships
+// when the account was found by its credential (read with it, in one
+// statement per request), otherwise completed by
+// sessions.Store.ViewerFor. The memberships are sessions' table, read
+// here as ViewerFor reads them.
 //
 // The tables accounts, sign_ins and api_tokens belong to this package. On
 // databases made before it existed they were created by sessions'
@@ -62,13 +65,19 @@ type Account struct {
 	PersonID    int64 // the council member's Person, 0 if none
 	Disabled    bool
 	Created     time.Time
+	// Memberships are the linked person's memberships, as
+	// sessions.Store.ViewerFor reads them, when the account was found by
+	// its credential (ResolveSignIn, ResolveAPIToken) — read in the same
+	// statement, so that a signed-in request costs one; nil otherwise.
+	Memberships []access.Period
 }
 
-// Viewer returns the account's part of the Viewer it signs in as: id,
-// name, role and person, without memberships — sessions.Store.ViewerFor
-// adds those, anew for every request.
+// Viewer returns the Viewer the account signs in as: id, name, role and
+// person, and the person's memberships if the account was found by its
+// credential (see Memberships) — complete then, as
+// sessions.Store.ViewerFor would make it; otherwise ViewerFor adds them.
 func (a *Account) Viewer() access.Viewer {
-	return access.Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role}
+	return access.Viewer{AccountID: a.ID, PersonID: a.PersonID, Name: a.DisplayName, Role: a.Role, Memberships: a.Memberships}
 }
 
 // Argon2id parameters (OWASP's recommendation for argon2id: 19 MiB, 2
@@ -190,12 +199,16 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, password string) 
 	return nil
 }
 
-const accountColumns = `id, name, display_name, role, COALESCE(person_id, 0), disabled_at IS NOT NULL, created`
+// accountColumns are what scanAccount reads, named with their table so
+// that a join (a credential's, see resolve) may select them too.
+const accountColumns = `accounts.id, accounts.name, accounts.display_name, accounts.role,
+	COALESCE(accounts.person_id, 0), accounts.disabled_at IS NOT NULL, accounts.created`
 
-func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
+// scanAccount reads accountColumns, and then the columns extra point to.
+func scanAccount(sc interface{ Scan(...any) error }, extra ...any) (*Account, error) {
 	var a Account
 	var role, c string
-	if err := sc.Scan(&a.ID, &a.Name, &a.DisplayName, &role, &a.PersonID, &a.Disabled, &c); err != nil {
+	if err := sc.Scan(append([]any{&a.ID, &a.Name, &a.DisplayName, &role, &a.PersonID, &a.Disabled, &c}, extra...)...); err != nil {
 		return nil, err
 	}
 	a.Role, a.Created = access.Role(role), parseTS(c)
@@ -519,9 +532,11 @@ func (s *Store) EndSignInByID(ctx context.Context, accountID int64, id string) e
 // to a disabled account.
 var ErrSignedOut = ratsmappe.Errorf(ratsmappe.EUNAUTHORIZED, "Bitte melden Sie sich an.")
 
-// ResolveSignIn returns the account of a sign-in token if it is still
-// valid — not idle for longer than idle, not older than absolute, account
-// not disabled — and records that it was seen; zero durations mean
+// ResolveSignIn returns the account of a sign-in token, with its
+// person's Memberships, if it is still valid — not idle for longer than
+// idle, not older than absolute, account not disabled — and records that
+// it was seen, in one statement (and a write at most once a minute); zero
+// durations mean
 // DefaultIdleTimeout and DefaultAbsoluteTimeout. Otherwise it returns
 // ErrSignedOut, and an expired sign-in is removed. last_seen is written at
 // most once a minute, so the idle limit is exact to a minute.
@@ -536,19 +551,14 @@ func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute 
 		absolute = DefaultAbsoluteTimeout
 	}
 	hash := hashToken(token)
-	var id int64
 	var created, seen string
-	var disabled bool
-	err := s.db.QueryRowContext(ctx, `SELECT s.account_id, s.created, s.last_seen, a.disabled_at IS NOT NULL
-		FROM sign_ins s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, hash).Scan(&id, &created, &seen, &disabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrSignedOut
-	}
+	a, err := s.resolve(ctx, `FROM sign_ins s JOIN accounts ON accounts.id = s.account_id`+membershipsJoin+`
+		WHERE s.token_hash = ?`, hash, []string{"s.created", "s.last_seen"}, &created, &seen)
 	if err != nil {
-		return nil, fmt.Errorf("resolve sign-in: %w", err)
+		return nil, err
 	}
 	now := s.now()
-	if disabled || now.Sub(parseTS(seen)) > idle || now.Sub(parseTS(created)) > absolute {
+	if a.Disabled || now.Sub(parseTS(seen)) > idle || now.Sub(parseTS(created)) > absolute {
 		// Best effort: an expired row is refused whether or not it goes.
 		_, _ = s.db.ExecContext(ctx, `DELETE FROM sign_ins WHERE token_hash = ?`, hash)
 		return nil, ErrSignedOut
@@ -558,7 +568,49 @@ func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute 
 	if now.Sub(parseTS(seen)) > time.Minute {
 		s.touch(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash)
 	}
-	return s.FindAccountByID(ctx, id)
+	return a, nil
+}
+
+// membershipsJoin joins to a credential's account the memberships of its
+// person (none without one), which resolve reads.
+const membershipsJoin = `
+	LEFT JOIN memberships m ON m.person_id = accounts.person_id`
+
+// resolve finds the account a credential (its hash) names in one
+// statement: SELECT accountColumns, the columns cols into extra, and the
+// membership of membershipsJoin, from the tail (FROM … WHERE, one
+// placeholder for hash). A member has a row for each of their memberships,
+// in sessions.Store.FindMemberships' order; they become the account's
+// Memberships. ErrSignedOut if there is no row.
+func (s *Store) resolve(ctx context.Context, tail, hash string, cols []string, extra ...any) (*Account, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+accountColumns+`, `+strings.Join(cols, ", ")+`,
+		m.organization_id, m.start_date, m.end_date `+tail+` ORDER BY m.id`, hash)
+	if err != nil {
+		return nil, fmt.Errorf("resolve credential: %w", err)
+	}
+	defer rows.Close()
+	var a *Account
+	for rows.Next() {
+		var org sql.NullInt64
+		var start, end sql.NullString
+		row, err := scanAccount(rows, append(extra, &org, &start, &end)...)
+		if err != nil {
+			return nil, fmt.Errorf("resolve credential: %w", err)
+		}
+		if a == nil {
+			a = row
+		}
+		if org.Valid {
+			a.Memberships = append(a.Memberships, access.PeriodOf(org.Int64, start.String, end.String))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolve credential: %w", err)
+	}
+	if a == nil {
+		return nil, ErrSignedOut
+	}
+	return a, nil
 }
 
 // touchWait is how long a request waits for the database's write lock to
@@ -658,22 +710,19 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string
 }
 
 // ResolveAPIToken returns the account of a bearer token that is not
-// revoked and whose account is not disabled, and records its use;
-// otherwise ErrSignedOut.
+// revoked and whose account is not disabled, with its person's
+// Memberships, in one statement, and records its use (at most once a
+// minute); otherwise ErrSignedOut.
 func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, error) {
 	if token == "" {
 		return nil, ErrSignedOut
 	}
-	hash := hashToken(token)
-	var id, tokenID int64
+	var tokenID int64
 	var used sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT t.account_id, t.id, t.last_used FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL`, hash).Scan(&id, &tokenID, &used)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrSignedOut
-	}
+	a, err := s.resolve(ctx, `FROM api_tokens t JOIN accounts ON accounts.id = t.account_id`+membershipsJoin+`
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND accounts.disabled_at IS NULL`, hashToken(token), []string{"t.id", "t.last_used"}, &tokenID, &used)
 	if err != nil {
-		return nil, fmt.Errorf("resolve token: %w", err)
+		return nil, err
 	}
 	// Best effort: last_used is informational. Like a sign-in's
 	// last_seen it is written at most once a minute, so that a script or
@@ -685,7 +734,7 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 		s.touch(ctx, `UPDATE api_tokens SET last_used = ?
 			WHERE id = ? AND (last_used IS NULL OR last_used < ?)`, ts(now), tokenID, ts(now.Add(-time.Minute)))
 	}
-	return s.FindAccountByID(ctx, id)
+	return a, nil
 }
 
 // FindAPITokens returns the tokens of account accountID, revoked ones

@@ -36,6 +36,16 @@ func openStore(t *testing.T, db *sql.DB) (*accounts.Store, *sql.DB, *clock) {
 	return accounts.NewStore(db, c.now), db, c
 }
 
+// councilOf returns the council's store on db, with a body for the
+// persons that accounts are linked to.
+func councilOf(t *testing.T, db *sql.DB) (*sessions.Store, *sessions.Body) {
+	t.Helper()
+	council := sessions.NewStore(db, nil)
+	body := &sessions.Body{Name: "Stadt"}
+	must(t, council.CreateBody(context.Background(), body))
+	return council, body
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -388,9 +398,7 @@ func TestMemberAccounts(t *testing.T) { dbtest.Each(t, testMemberAccounts) }
 func testMemberAccounts(t *testing.T, db *sql.DB) {
 	st, db, _ := openStore(t, db)
 	ctx := context.Background()
-	council := sessions.NewStore(db, nil)
-	body := &sessions.Body{Name: "Stadt"}
-	must(t, council.CreateBody(ctx, body))
+	council, body := councilOf(t, db)
 	ids := map[string]int64{}
 	account := func(name string, role access.Role, person bool) *accounts.Account {
 		a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
@@ -560,5 +568,98 @@ func testSignInThrottleRecords(t *testing.T, db *sql.DB) {
 	}
 	if n, _, _ := s.AddressFailures(ctx, "192.0.2.1", time.Time{}); n != 0 {
 		t.Errorf("%d address failures after the sweep", n)
+	}
+}
+
+// A signed-in request costs one statement for its viewer: a sign-in token
+// or an API token is resolved to the account and its person's memberships
+// in one, and that Viewer is the one sessions.Store.ViewerFor makes — for
+// a member with several memberships (open, ended, not yet begun), a member
+// with none, and staff without a person. A refused credential costs one
+// too (and the expired sign-in's removal).
+func TestCredentialViewerAgreesWithViewerFor(t *testing.T) {
+	dbtest.Each(t, testCredentialViewerAgreesWithViewerFor)
+}
+
+func testCredentialViewerAgreesWithViewerFor(t *testing.T, db *sql.DB) {
+	st, db, clk := openStore(t, db)
+	ctx := context.Background()
+	council, body := councilOf(t, db)
+	var orgs []int64
+	for _, name := range []string{"Rat", "Bauausschuss"} {
+		o := &sessions.Organization{BodyID: body.ID, Name: name, Classification: sessions.ClassCommittee}
+		must(t, council.CreateOrganization(ctx, o))
+		orgs = append(orgs, o.ID)
+	}
+	counted, statements := dbtest.Counting(t, db)
+	cst := accounts.NewStore(counted, clk.now)
+	account := func(name string, role access.Role, memberships ...sessions.Membership) *accounts.Account {
+		t.Helper()
+		a := &accounts.Account{Name: name, DisplayName: name + " B", Role: role}
+		if role == access.RoleMember {
+			p := &sessions.Person{BodyID: body.ID, FamilyName: name}
+			must(t, council.CreatePerson(ctx, p))
+			a.PersonID = p.ID
+			for _, m := range memberships {
+				m.PersonID = p.ID
+				must(t, council.CreateMembership(ctx, &m))
+			}
+		}
+		must(t, st.CreateAccount(ctx, a, ""))
+		return a
+	}
+	for _, a := range []*accounts.Account{
+		account("anna", access.RoleMember,
+			sessions.Membership{OrganizationID: orgs[1], StartDate: "2024-05-01"},
+			sessions.Membership{OrganizationID: orgs[0], StartDate: "2020-01-01", EndDate: "2026-02-28"},
+			sessions.Membership{OrganizationID: orgs[0], StartDate: "2026-04-01"}),
+		account("nobody", access.RoleMember),
+		account("amt", access.RoleClerk),
+	} {
+		want, err := council.ViewerFor(ctx, a.Viewer())
+		must(t, err)
+		tok, err := st.StartSignIn(ctx, a.ID, "test")
+		must(t, err)
+		_, secret, err := st.CreateAPIToken(ctx, a.ID, "sync")
+		must(t, err)
+		// The first use of each writes last_seen or last_used; the
+		// second, within the minute, reads only.
+		for _, round := range []string{"first", "second"} {
+			for _, c := range []struct {
+				kind    string
+				resolve func(context.Context) (*accounts.Account, error)
+				want    int64
+			}{
+				{"sign-in", func(ctx context.Context) (*accounts.Account, error) {
+					return cst.ResolveSignIn(ctx, tok, time.Hour, 24*time.Hour)
+				}, 1},
+				{"API token", func(ctx context.Context) (*accounts.Account, error) { return cst.ResolveAPIToken(ctx, secret) }, 2},
+			} {
+				start := statements.Load()
+				got, err := c.resolve(ctx)
+				must(t, err)
+				n := statements.Load() - start
+				if round == "second" && n != 1 {
+					t.Errorf("%s of %s, %s use: %d statements, want 1", c.kind, a.Name, round, n)
+				}
+				if v := got.Viewer(); !reflect.DeepEqual(v, want) {
+					t.Errorf("%s of %s: viewer %+v, want ViewerFor's %+v", c.kind, a.Name, v, want)
+				}
+			}
+		}
+		clk.t = clk.t.Add(2 * time.Minute)
+	}
+	if len((&accounts.Account{}).Viewer().Memberships) != 0 {
+		t.Errorf("an account not found by its credential has memberships")
+	}
+	start := statements.Load()
+	if _, err := cst.ResolveSignIn(ctx, "unknown", time.Hour, time.Hour); err != accounts.ErrSignedOut {
+		t.Errorf("unknown sign-in: %v", err)
+	}
+	if _, err := cst.ResolveAPIToken(ctx, "rm_unknown"); err != accounts.ErrSignedOut {
+		t.Errorf("unknown token: %v", err)
+	}
+	if n := statements.Load() - start; n != 2 {
+		t.Errorf("two unknown credentials: %d statements, want 2", n)
 	}
 }

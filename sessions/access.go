@@ -64,7 +64,7 @@ func idInAny(table string, cols ...string) string {
 // loadGraph reads the facts behind the given meetings, agenda items and
 // papers.
 func (s *Store) loadGraph(ctx context.Context, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
-	return s.loadGraphWith(ctx, nil, meetingIDs, itemIDs, paperIDs)
+	return s.loadGraphWith(ctx, known{}, meetingIDs, itemIDs, paperIDs)
 }
 
 // paperRowOf is the policy's row of paper p, whose consultations are on
@@ -78,14 +78,25 @@ func paperRowOf(p *Paper, items []int64) *paperRow {
 	return r
 }
 
-// loadGraphWith is loadGraph for a caller that read some of the papers'
-// rows and consultations already (known, by id, from paperRowOf): those
-// are not read again; their exclusions are.
-func (s *Store) loadGraphWith(ctx context.Context, known map[int64]*paperRow, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
+// known are rows a caller of loadGraphWith read already, by id: papers'
+// rows with their consultations (paperRowOf), agenda items with their
+// exclusions (as Store.items reads them), meetings (as scanMeeting reads
+// them).
+type known struct {
+	papers   map[int64]*paperRow
+	items    map[int64]*AgendaItem
+	meetings map[int64]*Meeting
+}
+
+// loadGraphWith is loadGraph for a caller that read some of the rows
+// already (k): those are not read again — a meeting page's folder has its
+// meeting and items — but the papers' exclusions and the meetings'
+// exclusions are. The graph holds the same rows loadGraph would read.
+func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs, paperIDs []int64) (*graph, error) {
 	g := &graph{meetings: map[int64]*Meeting{}, excluded: map[int64][]int64{}, items: map[int64]*AgendaItem{}, papers: map[int64]*paperRow{}}
 	var unknown []int64
 	for _, id := range paperIDs {
-		if r := known[id]; r != nil {
+		if r := k.papers[id]; r != nil {
 			if g.papers[id] == nil {
 				g.papers[id] = &paperRow{publishedAt: r.publishedAt, items: slices.Clone(r.items)}
 				itemIDs = append(itemIDs, r.items...)
@@ -144,8 +155,17 @@ func (s *Store) loadGraphWith(ctx context.Context, known map[int64]*paperRow, me
 			}
 		}
 	}
-	if len(itemIDs) > 0 {
-		its, err := s.items(ctx, "id"+inIDs, idList(itemIDs))
+	var unknownItems []int64
+	for _, id := range itemIDs {
+		if it := k.items[id]; it != nil {
+			g.items[id] = it
+			meetingIDs = append(meetingIDs, it.MeetingID)
+		} else {
+			unknownItems = append(unknownItems, id)
+		}
+	}
+	if len(unknownItems) > 0 {
+		its, err := s.items(ctx, "id"+inIDs, idList(unknownItems))
 		if err != nil {
 			return nil, err
 		}
@@ -157,25 +177,35 @@ func (s *Store) loadGraphWith(ctx context.Context, known map[int64]*paperRow, me
 	if len(meetingIDs) == 0 {
 		return g, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs, idList(meetingIDs))
-	if err != nil {
-		return nil, fmt.Errorf("policy facts: meetings: %w", err)
+	var unknownMeetings []int64
+	for _, id := range meetingIDs {
+		if m := k.meetings[id]; m != nil {
+			g.meetings[id] = m
+		} else {
+			unknownMeetings = append(unknownMeetings, id)
+		}
 	}
-	for rows.Next() {
-		m, err := scanMeeting(rows)
+	if len(unknownMeetings) > 0 {
+		rows, err := s.db.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs, idList(unknownMeetings))
 		if err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("policy facts: meetings: %w", err)
 		}
-		g.meetings[m.ID] = m
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("policy facts: meetings: %w", err)
+		for rows.Next() {
+			m, err := scanMeeting(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("policy facts: meetings: %w", err)
+			}
+			g.meetings[m.ID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("policy facts: meetings: %w", err)
+		}
 	}
 	// Persons excluded from any item of the meetings: recorded on the item,
 	// or on another item consulting a paper the item consults (the matter).
-	rows, err = s.db.QueryContext(ctx, `SELECT a.meeting_id, e.person_id FROM exclusions e
+	rows, err := s.db.QueryContext(ctx, `SELECT a.meeting_id, e.person_id FROM exclusions e
 		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs+`
 		UNION SELECT a.meeting_id, e.person_id FROM agenda_items a
 		JOIN consultations mine ON mine.agenda_item_id = a.id
@@ -329,14 +359,29 @@ func (g *graph) minutes(v access.Viewer, m *Minutes, now time.Time) access.Acces
 // any of its links (attachments, minutes) lets v see it, None otherwise —
 // in particular for a document linked nowhere, unless v is staff.
 func (s *Store) documentAccess(ctx context.Context, v access.Viewer, ids []int64) (map[int64]access.Access, error) {
-	out := make(map[int64]access.Access, len(ids))
-	if v.Staff() {
-		for _, id := range ids {
-			out[id] = access.Full
-		}
-		return out, nil
+	out, err := s.documentAccesses(ctx, []access.Viewer{v}, ids)
+	if err != nil {
+		return nil, err
 	}
-	if len(ids) == 0 {
+	return out[0], nil
+}
+
+// documentAccesses is documentAccess for each of the viewers vs, from one
+// reading of the documents' links (none if every viewer is staff).
+func (s *Store) documentAccesses(ctx context.Context, vs []access.Viewer, ids []int64) ([]map[int64]access.Access, error) {
+	out := make([]map[int64]access.Access, len(vs))
+	read := false
+	for i, v := range vs {
+		out[i] = make(map[int64]access.Access, len(ids))
+		if !v.Staff() {
+			read = true
+			continue
+		}
+		for _, id := range ids {
+			out[i][id] = access.Full
+		}
+	}
+	if !read || len(ids) == 0 {
 		return out, nil
 	}
 	as, err := s.attachments(ctx, "document_id"+inIDs, idList(ids))
@@ -352,14 +397,19 @@ func (s *Store) documentAccess(ctx context.Context, v access.Viewer, ids []int64
 		return nil, err
 	}
 	now := s.now()
-	for _, a := range as {
-		if g.attachment(v, a, now) == access.Full {
-			out[a.DocumentID] = access.Full
+	for i, v := range vs {
+		if v.Staff() {
+			continue
 		}
-	}
-	for _, m := range ms {
-		if g.minutes(v, m, now) == access.Full {
-			out[m.DocumentID] = access.Full
+		for _, a := range as {
+			if g.attachment(v, a, now) == access.Full {
+				out[i][a.DocumentID] = access.Full
+			}
+		}
+		for _, m := range ms {
+			if g.minutes(v, m, now) == access.Full {
+				out[i][m.DocumentID] = access.Full
+			}
 		}
 	}
 	return out, nil
@@ -378,6 +428,22 @@ func (s *Store) DocumentAccess(ctx context.Context, v access.Viewer, docID int64
 		return access.None, err
 	}
 	return acc[docID], nil
+}
+
+// DocumentAccesses is DocumentAccess of document docID for each of the
+// viewers vs, in their order, from one reading of the document's links:
+// a page that serves a signed-in viewer also asks what an anonymous
+// citizen may see, to record a non-public read in the audit log.
+func (s *Store) DocumentAccesses(ctx context.Context, docID int64, vs ...access.Viewer) ([]access.Access, error) {
+	accs, err := s.documentAccesses(ctx, vs, []int64{docID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]access.Access, len(vs))
+	for i, acc := range accs {
+		out[i] = acc[docID]
+	}
+	return out, nil
 }
 
 // FilterDocuments returns those of the documents ids that v may see, in the

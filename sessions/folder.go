@@ -130,9 +130,9 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	if err != nil {
 		return nil, fmt.Errorf("find folders: papers: %w", err)
 	}
-	known := make(map[int64]*paperRow, len(papers))
+	knownPapers := make(map[int64]*paperRow, len(papers))
 	for _, p := range papers {
-		known[p.ID] = paperRowOf(p, paperItems[p.ID])
+		knownPapers[p.ID] = paperRowOf(p, paperItems[p.ID])
 	}
 	atts, err := s.attachments(ctx, idInAny("attachments", "meeting_id", "agenda_item_id"), idList(mids), idList(itemIDs))
 	if err != nil {
@@ -142,7 +142,16 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.loadGraphWith(ctx, known, mids, itemIDs, paperIDs)
+	// The folders' meetings and items are the graph's too: not read
+	// again.
+	k := known{papers: knownPapers, items: make(map[int64]*AgendaItem, len(items)), meetings: make(map[int64]*Meeting, len(ms))}
+	for _, it := range items {
+		k.items[it.ID] = it
+	}
+	for _, m := range ms {
+		k.meetings[m.ID] = m
+	}
+	g, err := s.loadGraphWith(ctx, k, mids, itemIDs, paperIDs)
 	if err != nil {
 		return nil, err
 	}

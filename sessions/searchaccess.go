@@ -560,7 +560,7 @@ func (f *searchFacts) linkMeta(g *graph, l link, candidates []access.Viewer, pub
 		}
 		meta.reference = p.reference
 		if meta.date.IsZero() {
-			meta.date = parseDate(p.date)
+			meta.date = access.ParseDate(p.date)
 		}
 	}
 	return meta, nil

@@ -477,33 +477,17 @@ func (s *Store) FindPersons(ctx context.Context, f PersonFilter) ([]*Person, err
 	return out, nil
 }
 
-// parseDate reads a YYYY-MM-DD date as the start of that day in Berlin.
-func parseDate(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, berlin)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-var berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}()
-
 // ViewerFor completes the Viewer of a signed-in account with what the
 // council's records know: v carries the account (AccountID, Name, Role and
 // PersonID, as accounts.Account.Viewer gives it); for an account linked to
 // a person, ViewerFor adds the person's memberships as periods (the end
 // date is the last day, so the period ends at the following midnight in
 // Europe/Berlin). Callers build it anew for every request, so that a new
-// membership or exclusion counts at once.
+// membership or exclusion counts at once. A signed-in request's viewer
+// comes from accounts.Store.ResolveSignIn or ResolveAPIToken instead,
+// which read the same memberships with the credential in one statement:
+// a change here must be made there too (accounts' test
+// TestCredentialViewerAgreesWithViewerFor compares them).
 func (s *Store) ViewerFor(ctx context.Context, v access.Viewer) (access.Viewer, error) {
 	v.Memberships = nil
 	if v.PersonID == 0 {
@@ -522,9 +506,5 @@ func (s *Store) ViewerFor(ctx context.Context, v access.Viewer) (access.Viewer, 
 // period returns the Period of a membership in org from start to end
 // (dates YYYY-MM-DD or ""); the end date is the last day.
 func period(org int64, start, end string) access.Period {
-	e := parseDate(end)
-	if !e.IsZero() {
-		e = e.AddDate(0, 0, 1)
-	}
-	return access.Period{OrganizationID: org, Start: parseDate(start), End: e}
+	return access.PeriodOf(org, start, end)
 }

@@ -403,22 +403,25 @@ func (s *Service) RecordBounceReport(ctx context.Context, report io.Reader, by s
 // RecordOpening records that person opened meeting id in the reader now:
 // the first opening after each invitation of the meeting is its proof of
 // access (Zugang). It writes only when there is something to record, so
-// that reading the reader costs no write.
+// that reading the reader costs no write; and like RecordDocumentOpening
+// it asks the database once per person and meeting until the next
+// invitation is issued, so that a member's meeting page, read again and
+// again, costs no statement for it.
 func (s *Service) RecordOpening(ctx context.Context, personID, meetingID int64) error {
-	if personID == 0 {
+	if personID == 0 || !s.openedMeetings.first(personID, meetingID) {
 		return nil
 	}
 	var n int
 	err := s.cfg.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitation_recipients r
 		JOIN invitations i ON i.id = r.invitation_id
 		WHERE r.person_id = ? AND i.meeting_id = ? AND r.opened_at IS NULL`, personID, meetingID).Scan(&n)
-	if err != nil || n == 0 {
-		return err
+	if err == nil && n > 0 {
+		_, err = s.cfg.DB.ExecContext(ctx, `UPDATE invitation_recipients SET opened_at = ?
+			WHERE person_id = ? AND opened_at IS NULL
+			AND invitation_id IN (SELECT id FROM invitations WHERE meeting_id = ?)`, s.cfg.Now().UnixMilli(), personID, meetingID)
 	}
-	_, err = s.cfg.DB.ExecContext(ctx, `UPDATE invitation_recipients SET opened_at = ?
-		WHERE person_id = ? AND opened_at IS NULL
-		AND invitation_id IN (SELECT id FROM invitations WHERE meeting_id = ?)`, s.cfg.Now().UnixMilli(), personID, meetingID)
 	if err != nil {
+		s.openedMeetings.forget(personID, meetingID)
 		return fmt.Errorf("record opening: %w", err)
 	}
 	return nil
@@ -455,10 +458,11 @@ func (s *Service) RecordDocumentOpening(ctx context.Context, personID, documentI
 	return nil
 }
 
-// openings remembers which person opened which document since the last
-// invitation, so that RecordDocumentOpening asks the database once per
-// pair. It forgets everything when an invitation is issued (its
-// recipients start unopened) and when it grows past maxOpenings.
+// openings remembers which person opened which document (or meeting)
+// since the last invitation, so that RecordDocumentOpening (and
+// RecordOpening) asks the database once per pair. It forgets everything
+// when an invitation is issued (its recipients start unopened) and when
+// it grows past maxOpenings.
 type openings struct {
 	mu   sync.Mutex
 	seen map[[2]int64]bool

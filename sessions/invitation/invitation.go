@@ -68,8 +68,9 @@ type Config struct {
 
 // Service issues invitations and keeps the consent register.
 type Service struct {
-	cfg    Config
-	opened openings // documents opened since the last invitation
+	cfg            Config
+	opened         openings // documents opened since the last invitation
+	openedMeetings openings // meetings opened since the last invitation
 }
 
 // New returns a Service over cfg.

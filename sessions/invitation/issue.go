@@ -255,7 +255,9 @@ func (s *Service) Issue(ctx context.Context, meetingID int64, req Request) (*Inv
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("issue invitation: %w", err)
 	}
-	s.opened.reset() // its recipients have opened nothing yet
+	// Its recipients have opened nothing yet.
+	s.opened.reset()
+	s.openedMeetings.reset()
 	if s.Mailer() {
 		s.cfg.Outbox.Kick()
 	}

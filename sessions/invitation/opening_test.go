@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/notify/notifytest"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/demo"
+	"github.com/ratsmappe/ratsmappe/sessions/demo/demotest"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 )
 
@@ -25,13 +27,8 @@ import (
 func TestDocumentOpening(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		c := openDemo(t, db)
-		outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
 		now := time.Now()
-		svc := invitation.New(invitation.Config{DB: c.DB, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
-			From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return now }})
-		res := c.Load(t, demo.Options{Invitations: svc})
-		meeting := councilMeeting(t, res)
+		c, svc, res, meeting := openingDemo(t, db, nil, &now)
 		st := c.Sessions
 		staff := access.Viewer{Role: access.RoleClerk}
 		m, items, err := st.FindAgenda(ctx, staff, meeting.ID)
@@ -84,17 +81,7 @@ func TestDocumentOpening(t *testing.T) {
 		anna, bernd := res.Members[0], res.Members[1]
 		opened := func(person int64, number int) time.Time {
 			t.Helper()
-			ds, err := svc.Deliveries(ctx, meeting.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				if d.PersonID == person && d.Invitation == number {
-					return d.Opened
-				}
-			}
-			t.Fatalf("person %d has no invitation %d", person, number)
-			return time.Time{}
+			return openedAt(t, svc, meeting.ID, person, number)
 		}
 		first := now
 		for _, id := range []int64{ours, ours, theirs} {
@@ -131,4 +118,97 @@ func TestDocumentOpening(t *testing.T) {
 			t.Errorf("Anna's opening of the Nachtrag: %v, want %v", got, now)
 		}
 	})
+}
+
+// TestMeetingOpening: a member's opening of the meeting is recorded once
+// per invitation — the first after the Ladung, the first after a
+// Nachtrag — and opening it again in between asks the database nothing,
+// so that a member's meeting page, read again and again, costs no
+// statement for it.
+func TestMeetingOpening(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		var statements *atomic.Int64
+		c, svc, res, meeting := openingDemo(t, db, func(db *sql.DB) *sql.DB {
+			var counted *sql.DB
+			counted, statements = dbtest.Counting(t, db)
+			return counted
+		}, &now)
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		anna := res.Members[0]
+		opened := func(number int) time.Time {
+			t.Helper()
+			return openedAt(t, svc, meeting.ID, anna.PersonID, number)
+		}
+		open := func() int64 {
+			t.Helper()
+			start := statements.Load()
+			if err := svc.RecordOpening(ctx, anna.PersonID, meeting.ID); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Minute)
+			return statements.Load() - start
+		}
+		first := now
+		open()
+		if n := open(); n != 0 {
+			t.Errorf("opening the meeting again: %d statements, want none", n)
+		}
+		if got := opened(1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening: %v, want her first, %v", got, first)
+		}
+
+		item := &sessions.AgendaItem{MeetingID: meeting.ID, Number: "Ö 99", Title: "Nachgereicht", Public: true}
+		if err := c.Sessions.CreateAgendaItem(ctx, item); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Issue(ctx, meeting.ID, invitation.Request{Supplement: true, Urgency: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+		second := now
+		open()
+		if got := opened(2); !got.Equal(time.UnixMilli(second.UnixMilli()).UTC()) {
+			t.Errorf("Anna's opening of the Nachtrag: %v, want %v", got, second)
+		}
+		if got := opened(1); !got.Equal(time.UnixMilli(first.UnixMilli()).UTC()) {
+			t.Errorf("the Ladung's opening moved to %v, want %v", got, first)
+		}
+	})
+}
+
+// openingDemo loads the demo council on db with an invitation service
+// whose clock is *now, on the handle wrap makes of the council's (nil:
+// the council's own), and returns them with the council meeting ahead.
+func openingDemo(t *testing.T, db *sql.DB, wrap func(*sql.DB) *sql.DB, now *time.Time) (*demotest.Council, *invitation.Service, *demo.Result, demo.Meeting) {
+	t.Helper()
+	c := openDemo(t, db)
+	handle := c.DB
+	if wrap != nil {
+		handle = wrap(c.DB)
+	}
+	outbox := notify.NewOutbox(c.DB, &notifytest.Sender{}, notify.Options{})
+	svc := invitation.New(invitation.Config{DB: handle, Sessions: c.Sessions, Documents: c.Documents, Outbox: outbox,
+		From: killFrom, BaseURL: "https://rat.lindenau.example", TempDir: c.Dir, Now: func() time.Time { return *now }})
+	res := c.Load(t, demo.Options{Invitations: svc})
+	return c, svc, res, councilMeeting(t, res)
+}
+
+// openedAt is when person opened invitation number of meeting, zero if
+// not yet.
+func openedAt(t *testing.T, svc *invitation.Service, meeting, person int64, number int) time.Time {
+	t.Helper()
+	ds, err := svc.Deliveries(context.Background(), meeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.PersonID == person && d.Invitation == number {
+			return d.Opened
+		}
+	}
+	t.Fatalf("person %d has no invitation %d", person, number)
+	return time.Time{}
 }

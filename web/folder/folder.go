@@ -262,6 +262,27 @@ func (s *Folder) DocumentAccess(ctx context.Context, v access.Viewer, id int64) 
 	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
 }
 
+// DocumentAccessAndPublic is DocumentAccess together with
+// AnonymousAccess, which a page that serves a signed-in viewer asks to
+// decide whether the read is audited, from one reading of the document's
+// links rather than one each. For an anonymous viewer both are the same.
+// public is None whenever acc is.
+func (s *Folder) DocumentAccessAndPublic(ctx context.Context, v access.Viewer, id int64) (acc, public access.Access, err error) {
+	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
+	if err != nil || !ok {
+		return access.None, access.None, err
+	}
+	if !SignedIn(v) {
+		acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
+		return acc, acc, err
+	}
+	accs, err := s.cfg.Sessions.DocumentAccesses(ctx, id, v, access.Viewer{})
+	if err != nil {
+		return access.None, access.None, err
+	}
+	return accs[0], accs[1], nil
+}
+
 // Audit records in the audit log that the request's viewer did action on
 // the object (objType, id); a failure to record is logged, not returned,
 // since the change itself has happened.

@@ -38,8 +38,8 @@ import (
 // -memprofile show the server's work only. It migrates the database: give
 // it a copy. Skipped without either variable.
 func BenchmarkCitizenPages(b *testing.B) {
-	h, _ := fixtureServer(b, false)
-	counted, n := fixtureServer(b, true)
+	h, _, _ := fixtureServer(b, false)
+	counted, n, _ := fixtureServer(b, true)
 	var db *sql.DB // PostgreSQL's, to read its server's CPU time
 	if u := os.Getenv("RATSMAPPE_BENCH_DATABASE_URL"); u != "" {
 		var err error
@@ -59,24 +59,31 @@ func BenchmarkCitizenPages(b *testing.B) {
 					b.Fatalf("GET %s: %d, X-Cache %q", path, w.Code, w.Header().Get("X-Cache"))
 				}
 			}
-			start := n.Load()
-			get(counted)
-			queries := n.Load() - start
-			b.ReportAllocs()
-			cpu, dbCPU := cpuTime(), serverCPU(b, db)
-			for b.Loop() {
-				get(h)
-			}
-			// CPU time says more than the wall clock on a shared
-			// machine: the process's, and on PostgreSQL the database
-			// server's for this database.
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-			if db != nil {
-				b.ReportMetric(float64(serverCPU(b, db)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
-			}
-			b.ReportMetric(float64(queries), "queries/op")
+			measure(b, get, h, counted, n, db)
 		})
 	}
+}
+
+// measure runs get on h in the benchmark's loop and reports its CPU time
+// per request and the statements (counted by n) of one get on counted,
+// which runs first.
+func measure(b *testing.B, get func(http.Handler), h, counted http.Handler, n *atomic.Int64, db *sql.DB) {
+	start := n.Load()
+	get(counted)
+	queries := n.Load() - start
+	b.ReportAllocs()
+	cpu, dbCPU := cpuTime(), serverCPU(b, db)
+	for b.Loop() {
+		get(h)
+	}
+	// CPU time says more than the wall clock on a shared machine: the
+	// process's, and on PostgreSQL (db) the database server's for this
+	// database.
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	if db != nil {
+		b.ReportMetric(float64(serverCPU(b, db)-dbCPU)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+	}
+	b.ReportMetric(float64(queries), "queries/op")
 }
 
 // uncached numbers the benchmark's requests, so that none is a cached one.
@@ -130,7 +137,7 @@ func TestCitizenPagesDump(t *testing.T) {
 	if out == "" {
 		t.Skip("RATSMAPPE_BENCH_OUT not set")
 	}
-	h, _ := fixtureServer(t, false)
+	h, _, _ := fixtureServer(t, false)
 	get := func(name, path string) string {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
@@ -150,9 +157,9 @@ func TestCitizenPagesDump(t *testing.T) {
 }
 
 // fixtureServer opens the fixture the environment names and returns its
-// server and, if count, the number of statements it sent (through a
-// counting handle).
-func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64) {
+// server, if count the number of statements it sent (through a counting
+// handle), and the database itself (uncounted).
+func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64, *sql.DB) {
 	tb.Helper()
 	ctx := context.Background()
 	var db *sql.DB
@@ -185,5 +192,5 @@ func fixtureServer(tb testing.TB, count bool) (http.Handler, *atomic.Int64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return h, n
+	return h, n, db
 }

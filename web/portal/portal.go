@@ -277,7 +277,7 @@ func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, render.NotFound)
 		return
 	}
-	acc, err := s.folder.DocumentAccess(ctx, v, id)
+	acc, public, err := s.folder.DocumentAccessAndPublic(ctx, v, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -314,7 +314,7 @@ func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	if d.Current == current.Number {
 		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
 	}
-	if folder.SignedIn(v) && !folder.PublicVersionState(s.folder.AnonymousAccess(ctx, id), current.State) {
+	if folder.SignedIn(v) && !folder.PublicVersionState(public, current.State) {
 		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
 	}
 	p := render.NewPage(w, r, d.Title)
