@@ -29,7 +29,7 @@ import (
 )
 
 // BenchmarkCitizenPages costs one uncached anonymous request of the start
-// page and of /meetings on a copy of a real data set — a data directory
+// page, of /meetings and of the documents' Atom feed on a copy of a real data set — a data directory
 // made by `ratsmappe demo --scale N` (RATSMAPPE_BENCH_DATA, its SQLite
 // file) or a PostgreSQL database (RATSMAPPE_BENCH_DATABASE_URL) — and
 // reports the SQL statements per request (counted in a first request, so
@@ -48,7 +48,7 @@ func BenchmarkCitizenPages(b *testing.B) {
 		}
 		defer db.Close()
 	}
-	for name, path := range map[string]string{"home": "/", "meetings": "/meetings"} {
+	for name, path := range map[string]string{"home": "/", "meetings": "/meetings", "feed": "/feeds/documents.atom"} {
 		b.Run(name, func(b *testing.B) {
 			// A query the public cache has not seen: bench/munich's
 			// "uncached".
@@ -122,7 +122,8 @@ func serverCPU(tb testing.TB, db *sql.DB) time.Duration {
 	return total
 }
 
-// TestCitizenPagesDump writes the uncached start page and /meetings of the
+// TestCitizenPagesDump writes the uncached start page, /meetings and the
+// documents' Atom feeds (the council's and each organization's) of the
 // fixture (see BenchmarkCitizenPages) into RATSMAPPE_BENCH_OUT, to compare
 // a change's output with the one before it byte for byte.
 func TestCitizenPagesDump(t *testing.T) {
@@ -146,6 +147,10 @@ func TestCitizenPagesDump(t *testing.T) {
 	// The continuation of the coming meetings, as its link gives it.
 	if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(get("meetings.html", "/meetings?nocache=dump")); m != nil {
 		get("meetings-more.html", html.UnescapeString(m[1]))
+	}
+	get("documents.atom", "/feeds/documents.atom?nocache=dump")
+	for _, m := range regexp.MustCompile(`href="/organizations/(\d+)"`).FindAllStringSubmatch(get("organizations.html", "/organizations?nocache=dump"), -1) {
+		get("documents-"+m[1]+".atom", "/organizations/"+m[1]+"/documents.atom?nocache=dump")
 	}
 }
 
