@@ -100,13 +100,19 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
+	// The organizations' names in one query, not one per meeting.
+	sums, err := s.folder.MeetingSummaries(ctx, ms)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
 	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
 		"X-WR-CALNAME:" + ical.Escape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
 		ical.Fold(&b, l)
 	}
-	for _, m := range ms {
+	for i, m := range ms {
 		end := m.End
 		if end.IsZero() {
 			end = m.Start.Add(3 * time.Hour)
@@ -115,7 +121,7 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		if m.State == sessions.MeetingCancelled {
 			status = "CANCELLED"
 		}
-		org := s.folder.OrgName(ctx, m.OrganizationID)
+		org := sums[i].Organization
 		for _, l := range []string{
 			"BEGIN:VEVENT",
 			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
