@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
 )
@@ -200,23 +201,89 @@ func (s *Store) NewestDocumentCandidates(ctx context.Context, v access.Viewer, b
 	// The limit is spelled as a literal; a caller asks one size.
 	q := `SELECT d.id FROM documents d WHERE d.id < ?1 AND d.id > (SELECT MAX(id) FROM documents) - ` +
 		strconv.Itoa(NewestDocumentsWalked) + ` AND (%s) ORDER BY d.id DESC LIMIT %d`
-	args := []any{before, ts(s.now())}
-	switch seats := memberOrgs(v); {
-	case v.Staff():
-		q = fmt.Sprintf(q, "?2 = ?2", limit)
-	case seats == idList(nil):
-		// No seats (a citizen): seatedIn is false. Spelled as a
-		// constant, both planners drop the branches only seats open —
-		// 2–3× less work per document on SQLite, and PostgreSQL's
-		// generic plan had to keep them.
-		q = strings.ReplaceAll(fmt.Sprintf(q, documentCouldShow("d.id"), limit), seatedIn, "(1 = 0)")
-	default:
-		q = fmt.Sprintf(q, documentCouldShow("d.id"), limit)
-		args = append(args, seats)
-	}
+	q, args := walkQuery(v, fmt.Sprintf(q, "%s", limit), documentCouldShow("d.id"), before, ts(s.now()))
 	ids, err := queryAll(ctx, s.db, scanID, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("newest document candidates: %w", err)
 	}
 	return ids, nil
+}
+
+// walkQuery puts a candidate condition, cond, into q (its one %s) for v,
+// and returns q with its arguments: args bind ?1 and ?2 (now), and v's
+// seats are appended as ?3 if cond needs them. Staff's condition is true.
+func walkQuery(v access.Viewer, q, cond string, args ...any) (string, []any) {
+	switch seats := memberOrgs(v); {
+	case v.Staff():
+		return fmt.Sprintf(q, "?2 = ?2"), args
+	case seats == idList(nil):
+		// No seats (a citizen): seatedIn is false. Spelled as a
+		// constant, both planners drop the branches only seats open —
+		// 2–3× less work per document on SQLite, and PostgreSQL's
+		// generic plan had to keep them.
+		return strings.ReplaceAll(fmt.Sprintf(q, cond), seatedIn, "(1 = 0)"), args
+	default:
+		return fmt.Sprintf(q, cond), append(args, seats)
+	}
+}
+
+// ItemDocumentFilter selects the agenda items whose documents
+// NewestItemDocuments walks: those of the meetings that start at or
+// after From, of organization OrganizationID if it is not 0.
+type ItemDocumentFilter struct {
+	From           time.Time
+	OrganizationID int64
+}
+
+// ItemDocument is a document attached to an agenda item: the attachment's
+// meeting, item and document, and when the document's current version
+// was created.
+type ItemDocument struct {
+	MeetingID, AgendaItemID, DocumentID int64
+	Created                             time.Time
+}
+
+// NewestItemDocuments returns the documents attached to the agenda items
+// f selects that could be visible to v (the attachment passes the
+// candidate condition, as in DocumentCandidate) and have a current version,
+// newest current version first, at most limit of them, in one query — the
+// documents' Atom feed, which lists the newest hundred of them. Ties of
+// the versions' times are in the order of the meetings' folders: meeting
+// start and id, item position and id, attachment position and id. A
+// document attached twice is listed twice. Candidates are a superset of
+// what v may see: the folders (FindFolders) decide, and the first few
+// visible ones among the candidates are the first few visible ones of all.
+//
+// The walk cannot be NewestDocumentCandidates' by document id: the order
+// is that of the current versions, and a new version of an older
+// document is newer than the documents after it. Its bound is f: it
+// reads the item attachments of the meetings f selects (no index orders
+// versions by time) — some 1,800 meetings at a year of Munich — not the
+// archive's.
+func (s *Store) NewestItemDocuments(ctx context.Context, v access.Viewer, f ItemDocumentFilter, limit int) ([]ItemDocument, error) {
+	// The meetings first (CROSS JOIN keeps SQLite's order; PostgreSQL
+	// plans it as the inner join it is): SQLite otherwise scanned every
+	// attachment of the archive for the few on the window's items.
+	q := `SELECT m.id, i.id, a.document_id, cv.created_at FROM meetings m
+		CROSS JOIN agenda_items i CROSS JOIN attachments a
+		JOIN versions cv ON cv.document_id = a.document_id AND cv.state = 'active'
+			AND cv.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = a.document_id AND w.state = 'active')
+		WHERE m.start >= ?1 AND i.meeting_id = m.id AND a.agenda_item_id = i.id`
+	if f.OrganizationID != 0 {
+		// Spelled as a literal, like the limit: ?3 is the seats'.
+		q += ` AND m.organization_id = ` + strconv.FormatInt(f.OrganizationID, 10)
+	}
+	q += ` AND (%s) ORDER BY cv.created_at DESC, m.start, m.id, i.position, i.id, a.position, a.id LIMIT ` + strconv.Itoa(limit)
+	q, args := walkQuery(v, q, attachmentCouldShow, ts(f.From), ts(s.now()))
+	out, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (ItemDocument, error) {
+		var d ItemDocument
+		var created string
+		err := sc.Scan(&d.MeetingID, &d.AgendaItemID, &d.DocumentID, &created)
+		d.Created = parseTS(created)
+		return d, err
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("newest item documents: %w", err)
+	}
+	return out, nil
 }

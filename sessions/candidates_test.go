@@ -9,6 +9,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
+	"github.com/ratsmappe/ratsmappe/sessions"
 )
 
 // The candidate query that lets refused documents answer as fast as
@@ -75,5 +76,66 @@ func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
 	anon := c.viewers["anonymous"]
 	if cand, _ := c.store.DocumentCandidate(ctx, anon, c.versionedNonPublic); cand {
 		t.Errorf("a non-public document is a candidate for a citizen")
+	}
+}
+
+// The feed's walk (NewestItemDocuments) lists every document the folders
+// show a viewer on an agenda item, newest current version first, with
+// that version's time; for a citizen it lists exactly those. A window
+// that starts after every meeting lists none.
+func TestNewestItemDocumentsCoverTheFolders(t *testing.T) {
+	dbtest.Each(t, testNewestItemDocumentsCoverTheFolders)
+}
+
+func testNewestItemDocumentsCoverTheFolders(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	type shown struct{ item, doc int64 }
+	for _, step := range []string{"now", "after the embargo"} {
+		if step != "now" {
+			c.clock.t = c.clock.t.Add(2 * time.Hour)
+		}
+		for _, role := range roles {
+			v := c.viewers[role]
+			walk, err := c.store.NewestItemDocuments(ctx, v, sessions.ItemDocumentFilter{}, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := map[shown]time.Time{}
+			for i, d := range walk {
+				listed[shown{d.AgendaItemID, d.DocumentID}] = d.Created
+				if i > 0 && d.Created.After(walk[i-1].Created) {
+					t.Errorf("%s, %s: document %d (%v) after an older one", step, role, d.DocumentID, d.Created)
+				}
+			}
+			folders, err := c.store.FindFolders(ctx, v, c.meetingIDs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, f := range folders {
+				for _, fi := range f.Agenda {
+					for _, d := range fi.Documents {
+						if d.Version == nil {
+							continue
+						}
+						n++
+						at, ok := listed[shown{fi.ID, d.Attachment.DocumentID}]
+						if !ok {
+							t.Errorf("%s, %s: document %d on item %d is shown but not walked", step, role, d.Attachment.DocumentID, fi.ID)
+						} else if !at.Equal(d.Version.Created) {
+							t.Errorf("%s, %s: document %d walked at %v, its current version is of %v", step, role, d.Attachment.DocumentID, at, d.Version.Created)
+						}
+					}
+				}
+			}
+			if role == "anonymous" && len(walk) != n {
+				t.Errorf("%s: a citizen's walk has %d documents, the folders show %d", step, len(walk), n)
+			}
+		}
+	}
+	late, err := c.store.NewestItemDocuments(ctx, access.Viewer{}, sessions.ItemDocumentFilter{From: c.clock.t.AddDate(1, 0, 0)}, 1000)
+	if err != nil || len(late) != 0 {
+		t.Errorf("a window after every meeting: %v, %v", late, err)
 	}
 }

@@ -440,7 +440,8 @@ func (s *Store) FindLegislativeTerms(ctx context.Context, bodyID int64) ([]*Legi
 // PersonFilter selects persons for FindPersons; zero fields do not filter.
 type PersonFilter struct {
 	BodyID         int64
-	OrganizationID int64 // persons with any membership in it, past or present
+	OrganizationID int64   // persons with any membership in it, past or present
+	IDs            []int64 // these persons (nil: any)
 }
 
 // FindPersons returns the persons matching f by family and given name
@@ -455,6 +456,10 @@ func (s *Store) FindPersons(ctx context.Context, f PersonFilter) ([]*Person, err
 	if f.OrganizationID != 0 {
 		q += ` AND id IN (SELECT person_id FROM memberships WHERE organization_id = ?)`
 		args = append(args, f.OrganizationID)
+	}
+	if f.IDs != nil {
+		q += ` AND id` + inIDs
+		args = append(args, idList(f.IDs))
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY family_name, given_name, id`, args...)
 	if err != nil {

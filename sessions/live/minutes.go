@@ -314,6 +314,39 @@ type nameCache struct {
 	names map[int64]string
 }
 
+// readRollCalls reads the names of everyone in the roll calls of the
+// named votes vs (the members and the seats deputies held) in one query,
+// not one per person.
+func (c *nameCache) readRollCalls(ctx context.Context, vs []*Vote) error {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, v := range vs {
+		if v.Kind != Named || v.Result == nil {
+			continue
+		}
+		for _, n := range v.Result.Named {
+			for _, id := range []int64{n.Person, n.Seat} {
+				if _, ok := c.names[id]; !ok && !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ps, err := c.s.sessions.FindPersons(ctx, sessions.PersonFilter{IDs: ids})
+	if err != nil {
+		return err
+	}
+	// One not found stays out, and name asks for it as before.
+	for _, p := range ps {
+		c.names[p.ID] = p.Name()
+	}
+	return nil
+}
+
 func (c *nameCache) name(ctx context.Context, id int64) (string, error) {
 	if n, ok := c.names[id]; ok {
 		return n, nil
@@ -425,6 +458,9 @@ func (s *Store) RollCalls(ctx context.Context, items []int64) (map[int64][]RollC
 		return nil, err
 	}
 	names := nameCache{s: s, names: map[int64]string{}}
+	if err := names.readRollCalls(ctx, votes); err != nil {
+		return nil, err
+	}
 	for _, v := range votes {
 		if v.Kind != Named || v.State != StateClosed || v.Result == nil {
 			continue

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,7 +112,9 @@ func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now 
 			return nil, err
 		}
 	}
-	// The names of the body's members in one query; deputies one by one.
+	// The names of the body's members in one query; of deputies and
+	// guests (who attend, or have the floor, but are no members) in one
+	// more.
 	ps, err := s.sessions.FindPersons(ctx, sessions.PersonFilter{OrganizationID: m.OrganizationID})
 	if err != nil {
 		return nil, err
@@ -126,12 +129,14 @@ func (s *Store) readSnapshot(ctx context.Context, id int64, version uint64, now 
 	if sp := snap.Speakers; sp != nil && sp.Current != nil {
 		others = append(others, sp.Current.Person) // the floor may go to a guest
 	}
-	for _, p := range others {
-		if _, ok := snap.Names[p]; ok {
-			continue
+	others = slices.DeleteFunc(others, func(p int64) bool { _, ok := snap.Names[p]; return ok })
+	if len(others) > 0 {
+		ps, err := s.sessions.FindPersons(ctx, sessions.PersonFilter{IDs: others})
+		if err != nil {
+			return nil, err
 		}
-		if pe, err := s.sessions.FindPersonByID(ctx, p); err == nil {
-			snap.Names[p] = pe.Name()
+		for _, p := range ps {
+			snap.Names[p.ID] = p.Name()
 		}
 	}
 	return snap, nil

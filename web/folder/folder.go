@@ -220,8 +220,37 @@ func (s *Folder) MeetingDetail(ctx context.Context, v access.Viewer, id int64) (
 	if err != nil {
 		return nil, err
 	}
+	return detail(v, f, s.OrgName(ctx, f.Meeting.OrganizationID)), nil
+}
+
+// MeetingDetails gathers the meetings ids as v may see them, as
+// MeetingDetail does, in the order of ids; meetings v may not see are
+// left out. It reads the fixed number of queries of FindFolders and one
+// for the organizations, however many meetings.
+func (s *Folder) MeetingDetails(ctx context.Context, v access.Viewer, ids []int64) ([]*MeetingView, error) {
+	fs, err := s.cfg.Sessions.FindFolders(ctx, v, ids)
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]*sessions.Meeting, len(fs))
+	for i, f := range fs {
+		ms[i] = f.Meeting
+	}
+	sums, err := s.MeetingSummaries(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*MeetingView, len(fs))
+	for i, f := range fs {
+		out[i] = detail(v, f, sums[i].Organization)
+	}
+	return out, nil
+}
+
+// detail is folder f as v sees it; org is its organization's name.
+func detail(v access.Viewer, f *sessions.Folder, org string) *MeetingView {
 	m := f.Meeting
-	mv := s.MeetingSummary(ctx, m)
+	mv := summary(m, org)
 	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
 	for _, fi := range f.Agenda {
 		it := fi.AgendaItem
@@ -242,7 +271,7 @@ func (s *Folder) MeetingDetail(ctx context.Context, v access.Viewer, id int64) (
 			mv.Minutes = append(mv.Minutes, d)
 		}
 	}
-	return &mv, nil
+	return &mv
 }
 
 // Blob returns the content key and size of the entry's current version,

@@ -29,7 +29,7 @@ import (
 )
 
 // BenchmarkCitizenPages costs one uncached anonymous request of the start
-// page and of /meetings on a copy of a real data set — a data directory
+// page, of /meetings, of the documents' Atom feed and of the calendar on a copy of a real data set — a data directory
 // made by `ratsmappe demo --scale N` (RATSMAPPE_BENCH_DATA, its SQLite
 // file) or a PostgreSQL database (RATSMAPPE_BENCH_DATABASE_URL) — and
 // reports the SQL statements per request (counted in a first request, so
@@ -48,7 +48,7 @@ func BenchmarkCitizenPages(b *testing.B) {
 		}
 		defer db.Close()
 	}
-	for name, path := range map[string]string{"home": "/", "meetings": "/meetings"} {
+	for name, path := range map[string]string{"home": "/", "meetings": "/meetings", "feed": "/feeds/documents.atom", "calendar": "/calendar.ics"} {
 		b.Run(name, func(b *testing.B) {
 			// A query the public cache has not seen: bench/munich's
 			// "uncached".
@@ -129,7 +129,9 @@ func serverCPU(tb testing.TB, db *sql.DB) time.Duration {
 	return total
 }
 
-// TestCitizenPagesDump writes the uncached start page and /meetings of the
+// TestCitizenPagesDump writes the uncached start page, /meetings, the
+// documents' Atom feeds and the calendars (the council's and each
+// organization's) of the
 // fixture (see BenchmarkCitizenPages) into RATSMAPPE_BENCH_OUT, to compare
 // a change's output with the one before it byte for byte.
 func TestCitizenPagesDump(t *testing.T) {
@@ -153,6 +155,12 @@ func TestCitizenPagesDump(t *testing.T) {
 	// The continuation of the coming meetings, as its link gives it.
 	if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(get("meetings.html", "/meetings?nocache=dump")); m != nil {
 		get("meetings-more.html", html.UnescapeString(m[1]))
+	}
+	get("documents.atom", "/feeds/documents.atom?nocache=dump")
+	get("calendar.ics", "/calendar.ics?nocache=dump")
+	for _, m := range regexp.MustCompile(`href="/organizations/(\d+)"`).FindAllStringSubmatch(get("organizations.html", "/organizations?nocache=dump"), -1) {
+		get("documents-"+m[1]+".atom", "/organizations/"+m[1]+"/documents.atom?nocache=dump")
+		get("calendar-"+m[1]+".ics", "/organizations/"+m[1]+"/calendar.ics?nocache=dump")
 	}
 }
 

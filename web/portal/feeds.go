@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -101,13 +100,19 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
+	// The organizations' names in one query, not one per meeting.
+	sums, err := s.folder.MeetingSummaries(ctx, ms)
+	if err != nil {
+		render.Error(w, r, err)
+		return
+	}
 	base := request.BaseURL(r)
 	var b strings.Builder
 	for _, l := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ratsmappe//Sitzungskalender//DE", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
 		"X-WR-CALNAME:" + ical.Escape(name), "X-WR-TIMEZONE:Europe/Berlin"} {
 		ical.Fold(&b, l)
 	}
-	for _, m := range ms {
+	for i, m := range ms {
 		end := m.End
 		if end.IsZero() {
 			end = m.Start.Add(3 * time.Hour)
@@ -116,7 +121,7 @@ func (s *Handler) Calendar(w http.ResponseWriter, r *http.Request) {
 		if m.State == sessions.MeetingCancelled {
 			status = "CANCELLED"
 		}
-		org := s.folder.OrgName(ctx, m.OrganizationID)
+		org := sums[i].Organization
 		for _, l := range []string{
 			"BEGIN:VEVENT",
 			fmt.Sprintf("UID:meeting-%d@%s", m.ID, request.BaseHost(r)),
@@ -174,8 +179,7 @@ type atomEntry struct {
 // /organizations/{id}/documents.atom — newest first, late ones marked.
 func (s *Handler) DocumentsFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	anon := access.Viewer{}
-	f := sessions.MeetingFilter{From: time.Now().AddDate(0, -6, 0)}
+	f := sessions.ItemDocumentFilter{From: time.Now().AddDate(0, -6, 0)}
 	title := s.bodyName(ctx) + " – Neue Dokumente"
 	self := "/feeds/documents.atom"
 	if id, ok := request.IDParam(r, "id"); ok {
@@ -187,72 +191,105 @@ func (s *Handler) DocumentsFeed(w http.ResponseWriter, r *http.Request) {
 		f.OrganizationID, title = id, title+" – "+o.Name
 		self = fmt.Sprintf("/organizations/%d/documents.atom", id)
 	}
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, anon, f)
+	entries, err := s.feedEntries(ctx, r, f)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
 	base := request.BaseURL(r)
-	type dated struct {
-		at time.Time
-		e  atomEntry
-	}
-	var entries []dated
-	for _, m := range ms {
-		mv, err := s.folder.MeetingDetail(ctx, anon, m.ID)
-		if err != nil {
-			continue
-		}
-		for _, it := range mv.Agenda {
-			ref := ""
-			if len(it.Papers) > 0 {
-				ref = it.Papers[0].Reference + " "
-			}
-			for _, d := range it.Documents {
-				v, err := s.cfg.Documents.Store().FindVersion(ctx, d.ID, d.Version)
-				if err != nil {
-					continue
-				}
-				t := ref + d.Title
-				if strings.HasPrefix(d.Title, ref) {
-					t = d.Title
-				}
-				if d.Late != nil {
-					t += " (Nachtrag)"
-				}
-				if d.Version > 1 {
-					t += fmt.Sprintf(" – Version %d", d.Version)
-				}
-				entries = append(entries, dated{v.Created, atomEntry{
-					Title:   t,
-					ID:      fmt.Sprintf("tag:%s,2026:document-%d-v%d", request.BaseHost(r), d.ID, d.Version),
-					Updated: v.Created.UTC().Format(time.RFC3339),
-					Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
-						{Href: fmt.Sprintf("%s/meetings/%d", base, m.ID), Rel: "related", Type: "text/html"}},
-					Summary: fmt.Sprintf("%s, %s: %s %s", mv.Organization, m.Start.In(render.Berlin).Format("02.01.2006"), it.Number, it.Title),
-				}})
-			}
-		}
-	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.After(entries[j].at) })
-	if len(entries) > 100 {
-		entries = entries[:100]
-	}
 	feed := atomFeed{Title: title, ID: base + self, Author: atomAuthor{s.bodyName(ctx)},
 		Links: []atomLink{{Href: base + self, Rel: "self", Type: "application/atom+xml"}, {Href: base + "/meetings", Rel: "alternate", Type: "text/html"}}}
 	feed.Updated = time.Unix(0, 0).UTC().Format(time.RFC3339)
 	if len(entries) > 0 {
-		feed.Updated = entries[0].e.Updated
+		feed.Updated = entries[0].Updated
 	}
-	for _, e := range entries {
-		feed.Entries = append(feed.Entries, e.e)
-	}
+	feed.Entries = entries
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, no-cache")
 	w.Write([]byte(xml.Header))
 	enc := xml.NewEncoder(w)
 	enc.Indent("", " ")
 	enc.Encode(feed)
+}
+
+// feedSize is how many entries the documents' feed lists.
+const feedSize = 100
+
+// feedEntries returns the documents feed's entries: the feedSize newest
+// documents (by their current versions) a citizen may see on the agenda
+// items of the meetings f selects, newest first. The candidates are
+// walked in SQL (sessions.NewestItemDocuments), and only their meetings'
+// folders are read, which decide: a citizen's candidates are what the
+// rule allows, so one walk usually suffices; if the folders refuse some,
+// the walk is asked again for twice as many.
+func (s *Handler) feedEntries(ctx context.Context, r *http.Request, f sessions.ItemDocumentFilter) ([]atomEntry, error) {
+	anon := access.Viewer{}
+	base := request.BaseURL(r)
+	type shown struct{ item, doc int64 }
+	var entries []atomEntry
+	for n := feedSize; ; n *= 2 {
+		cands, err := s.cfg.Sessions.NewestItemDocuments(ctx, anon, f, n)
+		if err != nil {
+			return nil, err
+		}
+		var mids []int64
+		seen := map[int64]bool{}
+		for _, c := range cands {
+			if !seen[c.MeetingID] {
+				seen[c.MeetingID] = true
+				mids = append(mids, c.MeetingID)
+			}
+		}
+		mvs, err := s.folder.MeetingDetails(ctx, anon, mids)
+		if err != nil {
+			return nil, err
+		}
+		// The folders' entries by item and document, in the folders'
+		// order (a document attached twice to an item is there twice).
+		folder := map[shown][]atomEntry{}
+		for _, mv := range mvs {
+			for _, it := range mv.Agenda {
+				ref := ""
+				if len(it.Papers) > 0 {
+					ref = it.Papers[0].Reference + " "
+				}
+				for _, d := range it.Documents {
+					t := ref + d.Title
+					if strings.HasPrefix(d.Title, ref) {
+						t = d.Title
+					}
+					if d.Late != nil {
+						t += " (Nachtrag)"
+					}
+					if d.Version > 1 {
+						t += fmt.Sprintf(" – Version %d", d.Version)
+					}
+					summary := fmt.Sprintf("%s, %s: %s %s", mv.Organization, mv.Start.In(render.Berlin).Format("02.01.2006"), it.Number, it.Title)
+					k := shown{it.ID, d.ID}
+					folder[k] = append(folder[k], atomEntry{
+						Title: t,
+						ID:    fmt.Sprintf("tag:%s,2026:document-%d-v%d", request.BaseHost(r), d.ID, d.Version),
+						Links: []atomLink{{Href: base + d.URL, Type: "application/pdf"},
+							{Href: fmt.Sprintf("%s/meetings/%d", base, mv.ID), Rel: "related", Type: "text/html"}},
+						Summary: summary,
+					})
+				}
+			}
+		}
+		entries = entries[:0]
+		for _, c := range cands {
+			k := shown{c.AgendaItemID, c.DocumentID}
+			if es := folder[k]; len(es) > 0 && len(entries) < feedSize {
+				e := es[0]
+				e.Updated = c.Created.UTC().Format(time.RFC3339)
+				entries = append(entries, e)
+				folder[k] = es[1:]
+			}
+		}
+		if len(entries) == feedSize || len(cands) < n {
+			return entries, nil
+		}
+	}
 }
 
 // The sitemap for search engines (sitemaps.org): /sitemap.xml is an
