@@ -31,6 +31,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/sessions"
 	"github.com/ratsmappe/ratsmappe/sessions/ladung"
@@ -79,7 +80,10 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Service{cfg: cfg}
+	s := &Service{cfg: cfg}
+	shared := sqldb.DialectOf(cfg.DB) != sqldb.SQLite
+	s.opened.off, s.openedMeetings.off = shared, shared
+	return s
 }
 
 // Mailer reports whether a mail server is configured.
