@@ -81,7 +81,7 @@ func New(cfg Config) *Service {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Service{cfg: cfg}
-	shared := sqldb.DialectOf(cfg.DB) != sqldb.SQLite
+	shared := cfg.DB != nil && sqldb.DialectOf(cfg.DB) != sqldb.SQLite
 	s.opened.off, s.openedMeetings.off = shared, shared
 	return s
 }
