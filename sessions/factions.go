@@ -44,7 +44,7 @@ func (s *Store) FactionPeers(ctx context.Context, v access.Viewer) ([]int64, err
 		if err := rows.Scan(&id, &start, &end); err != nil {
 			return nil, fmt.Errorf("faction peers: %w", err)
 		}
-		if p := period(0, start, end); seen[id] || (!p.Start.IsZero() && now.Before(p.Start)) || (!p.End.IsZero() && !now.Before(p.End)) {
+		if p := access.PeriodOf(0, start, end); seen[id] || (!p.Start.IsZero() && now.Before(p.Start)) || (!p.End.IsZero() && !now.Before(p.End)) {
 			continue
 		}
 		seen[id] = true

@@ -307,7 +307,7 @@ func (s *Store) loadSearchMembers(ctx context.Context, f *searchFacts) error {
 		if !slices.Contains(f.orgMembers[org], person) {
 			f.orgMembers[org] = append(f.orgMembers[org], person)
 		}
-		v.Memberships = append(v.Memberships, period(org, start, end))
+		v.Memberships = append(v.Memberships, access.PeriodOf(org, start, end))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("search access: memberships: %w", err)

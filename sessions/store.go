@@ -503,13 +503,7 @@ func (s *Store) ViewerFor(ctx context.Context, v access.Viewer) (access.Viewer, 
 		return access.Viewer{}, err
 	}
 	for _, m := range ms {
-		v.Memberships = append(v.Memberships, period(m.OrganizationID, m.StartDate, m.EndDate))
+		v.Memberships = append(v.Memberships, access.PeriodOf(m.OrganizationID, m.StartDate, m.EndDate))
 	}
 	return v, nil
-}
-
-// period returns the Period of a membership in org from start to end
-// (dates YYYY-MM-DD or ""); the end date is the last day.
-func period(org int64, start, end string) access.Period {
-	return access.PeriodOf(org, start, end)
 }
