@@ -20,8 +20,12 @@ const (
 	EFORBIDDEN    = "forbidden"
 	ETOOLARGE     = "too_large"
 	EUNSUPPORTED  = "unsupported"
-	EINTERNAL     = "internal"
-	EUNAVAILABLE  = "unavailable"
+	// EUNPROCESSABLE: the request was well-formed, but what it carries
+	// cannot be processed: an uploaded file refused for a reason
+	// (documents.Reject), which is the error's Reason.
+	EUNPROCESSABLE = "unprocessable"
+	EINTERNAL      = "internal"
+	EUNAVAILABLE   = "unavailable"
 )
 
 // Error is an application error. Its Message (German) and MessageEN

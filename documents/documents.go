@@ -1,7 +1,7 @@
 // Package documents keeps the council's PDFs: logical documents, their
 // immutable versions, the text of every page, and the bytes in a blob
 // store. Uploads are untrusted; they pass through an Ingester that refuses
-// bad files with a typed Rejection and strips active content before
+// bad files with a typed refusal (Reject) and strips active content before
 // anything is stored.
 //
 // Nothing here is overwritten or hard-deleted by normal operations: a new

@@ -2,11 +2,14 @@ package documents
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/ratsmappe/ratsmappe"
 )
 
 // Rejection codes: the closed set of reasons an uploaded file is refused.
@@ -22,32 +25,41 @@ const (
 	RejectCrashed       = "parser_crashed" // the parser process died on this file
 )
 
-// Rejection is an uploaded file refused with a typed reason. Message and
-// MessageEN tell a person what happened and what to do; they never contain
-// internals. Err, if set, is the cause, for logs only.
-type Rejection struct {
-	Code      string
-	Message   string // German
-	MessageEN string // English
-	Err       error
-}
+// A refused file is a *ratsmappe.Error like every other refusal: its
+// Reason is the rejection code above, its Message and MessageEN tell a
+// person what happened and what to do (never internals), and its Err, if
+// set, is the cause, for logs only. Its Code is ratsmappe.ETOOLARGE for
+// RejectTooLarge and ratsmappe.EUNPROCESSABLE for every other reason.
+// Use RejectionOf to tell a refused file from other errors.
 
-func (r *Rejection) Error() string {
-	if r.Err != nil {
-		return fmt.Sprintf("rejected (%s): %s: %v", r.Code, r.MessageEN, r.Err)
-	}
-	return fmt.Sprintf("rejected (%s): %s", r.Code, r.MessageEN)
-}
-
-func (r *Rejection) Unwrap() error { return r.Err }
-
-// Reject returns the Rejection for code with its standard messages.
-func Reject(code string, cause error) *Rejection {
+// Reject returns the refusal of a file for reason code (one of the
+// Reject constants), with its standard messages.
+func Reject(code string, cause error) *ratsmappe.Error {
 	m, ok := rejectionMessages[code]
 	if !ok {
-		m = rejectionMessages[RejectDamaged]
+		code, m = RejectDamaged, rejectionMessages[RejectDamaged]
 	}
-	return &Rejection{Code: code, Message: m[0], MessageEN: m[1], Err: cause}
+	return &ratsmappe.Error{Code: rejectionCode(code), Reason: code, Message: m[0], MessageEN: m[1], Err: cause}
+}
+
+func rejectionCode(reason string) string {
+	if reason == RejectTooLarge {
+		return ratsmappe.ETOOLARGE
+	}
+	return ratsmappe.EUNPROCESSABLE
+}
+
+// RejectionOf returns the refusal of a file in err's chain (made by
+// Reject or RejectLimit), or nil if err is no such refusal.
+func RejectionOf(err error) *ratsmappe.Error {
+	var e *ratsmappe.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if _, ok := rejectionMessages[e.Reason]; !ok || e.Code != rejectionCode(e.Reason) {
+		return nil
+	}
+	return e
 }
 
 var rejectionMessages = map[string][2]string{
@@ -115,7 +127,7 @@ const (
 // limit (one of the Limit constants), whose allowed maximum is max (pages,
 // pixels or bytes). An unknown limit gets the standard message of
 // RejectResourceLimit.
-func RejectLimit(limit string, max int64, cause error) *Rejection {
+func RejectLimit(limit string, max int64, cause error) *ratsmappe.Error {
 	m, ok := limitMessages[limit]
 	if !ok {
 		return Reject(RejectResourceLimit, cause)
@@ -127,7 +139,7 @@ func RejectLimit(limit string, max int64, cause error) *Rejection {
 	case LimitDecodedBytes:
 		n = max / 1_000_000 // MB
 	}
-	return &Rejection{Code: RejectResourceLimit,
+	return &ratsmappe.Error{Code: ratsmappe.EUNPROCESSABLE, Reason: RejectResourceLimit,
 		Message:   fmt.Sprintf(m[0], groupDigits(n, '.')),
 		MessageEN: fmt.Sprintf(m[1], groupDigits(n, ',')),
 		Err:       cause}
@@ -188,7 +200,8 @@ type Ingested struct {
 // Ingester validates, sanitizes and extracts untrusted PDFs.
 //
 // Ingest reads the file at path (which the caller owns and keeps) and
-// returns the result for an accepted file, a *Rejection for a refused one,
+// returns the result for an accepted file, a refusal for a refused one
+// (a *ratsmappe.Error that RejectionOf finds: see Reject),
 // or another error if ingestion itself failed (then the file may be tried
 // again). Ingest must survive anything the file does: implementations run
 // the parsers outside the calling process, under a deadline and a memory

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -118,7 +117,7 @@ type Added struct {
 }
 
 // AddDocument ingests u as version 1 of a new document. A refused file
-// returns a *Rejection (check with errors.As); then nothing is stored.
+// returns its refusal (see Reject and RejectionOf); then nothing is stored.
 func (s *Service) AddDocument(ctx context.Context, u Upload) (*Added, error) {
 	if u.Kind == "" {
 		u.Kind = KindOther
@@ -228,10 +227,9 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 	}
 	in, err := ingest(ctx, u.Path)
 	if err != nil {
-		var rej *Rejection
-		if errors.As(err, &rej) {
-			result = rej.Code
-			s.log.Info("upload rejected", "file", u.FileName, "code", rej.Code, "cause", rej.Err)
+		if rej := RejectionOf(err); rej != nil {
+			result = rej.Reason
+			s.log.Info("upload rejected", "file", u.FileName, "code", rej.Reason, "cause", rej.Err)
 		}
 		return nil, err
 	}

@@ -226,8 +226,8 @@ func testRejectedUploadStoresNothing(t *testing.T, e *env) {
 		{"kaputt.pdf", "%PDF-1.7 kaputt" + renditionMarker, documents.RejectDamaged},
 	} {
 		_, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, c.name, c.content)})
-		var rej *documents.Rejection
-		if !errors.As(err, &rej) || rej.Code != c.code {
+		rej := documents.RejectionOf(err)
+		if rej == nil || rej.Reason != c.code {
 			t.Fatalf("%s: err = %v, want a %s rejection", c.name, err, c.code)
 		}
 		if rej.Message == "" || rej.MessageEN == "" {
@@ -256,8 +256,8 @@ func testRefusedUploadKeepsSharedBlob(t *testing.T, e *env) {
 	}
 	rendition := readRendition(t, e.svc, a.Document.ID)
 	_, err = e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "nochmal.pdf", string(rendition))})
-	var rej *documents.Rejection
-	if !errors.As(err, &rej) || rej.Code != documents.RejectDamaged {
+	rej := documents.RejectionOf(err)
+	if rej == nil || rej.Reason != documents.RejectDamaged {
 		t.Fatalf("err = %v, want a damaged rejection", err)
 	}
 	if _, err := e.blobs.Stat(ctx, a.Version.SHA256); err != nil {
@@ -276,8 +276,8 @@ func testEarlyRendition(t *testing.T, e *env) {
 	svc := documents.NewService(documents.ServiceConfig{Store: e.svc.Store(), Blobs: e.blobs, Ingester: earlyIngester{},
 		Now: func() time.Time { return e.now }})
 	_, err := svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "spaet.pdf", "%PDF-spät kaputt")})
-	var rej *documents.Rejection
-	if !errors.As(err, &rej) || rej.Code != documents.RejectCrashed {
+	rej := documents.RejectionOf(err)
+	if rej == nil || rej.Reason != documents.RejectCrashed {
 		t.Fatalf("err = %v, want a parser_crashed rejection", err)
 	}
 	checkStored(t, e, "after a late refusal", 0)
@@ -624,8 +624,8 @@ func TestIdle(t *testing.T) {
 	if !idle() {
 		t.Error("not idle after the uploads")
 	}
-	var rej *documents.Rejection
-	if errs[0] != nil || !errors.As(errs[1], &rej) {
+	rej := documents.RejectionOf(errs[1])
+	if errs[0] != nil || rej == nil {
 		t.Errorf("uploads: %v, %v; want one added, one refused", errs[0], errs[1])
 	}
 }

@@ -251,13 +251,10 @@ func crashHook() func(string) {
 }
 
 // userMessage is what the CLI prints for err: the person-safe message of an
-// application error, the reason of a rejection, or the error text for a
-// failure of the tool itself (the operator running it needs the detail).
+// application error (a refused file's among them), or the error text
+// for a failure of the tool itself (the operator running it needs the
+// detail).
 func userMessage(err error) string {
-	var rej *documents.Rejection
-	if errors.As(err, &rej) {
-		return rej.Message
-	}
 	var e *ratsmappe.Error
 	if errors.As(err, &e) && e.Code != ratsmappe.EINTERNAL {
 		if e.MessageEN != "" { // German first, English on the next line

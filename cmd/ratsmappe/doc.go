@@ -87,9 +87,8 @@ func toResult(file string, a *documents.Added, err error) (addResult, error) {
 		r.OCRPages = a.OCRPages
 		return r, nil
 	}
-	var rej *documents.Rejection
-	if errors.As(err, &rej) {
-		r.Status, r.Code, r.Message, r.MessageEN = "rejected", rej.Code, rej.Message, rej.MessageEN
+	if rej := documents.RejectionOf(err); rej != nil {
+		r.Status, r.Code, r.Message, r.MessageEN = "rejected", rej.Reason, rej.Message, rej.MessageEN
 		return r, nil
 	}
 	switch code := ratsmappe.ErrorCode(err); code {

@@ -2,7 +2,6 @@ package pdfworker_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,8 +55,8 @@ func FuzzIngest(f *testing.F) {
 			}
 			return
 		}
-		var rej *documents.Rejection
-		if !errors.As(err, &rej) {
+		rej := documents.RejectionOf(err)
+		if rej == nil {
 			t.Fatalf("untyped error: %v", err)
 		}
 	})

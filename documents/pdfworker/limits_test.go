@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -124,11 +123,11 @@ func TestLimits(t *testing.T) {
 				os.Remove(res.RenditionPath)
 				return
 			}
-			var rej *documents.Rejection
-			if !errors.As(err, &rej) {
+			rej := documents.RejectionOf(err)
+			if rej == nil {
 				t.Fatalf("got %v, want a rejection", err)
 			}
-			if got, want := rej.Code, documents.RejectResourceLimit; got != want {
+			if got, want := rej.Reason, documents.RejectResourceLimit; got != want {
 				t.Errorf("code %s, want %s (%v)", got, want, err)
 			}
 			if !strings.HasPrefix(rej.Message, tc.want) || rej.MessageEN == "" {
@@ -173,8 +172,8 @@ func TestHundredThousandPages(t *testing.T) {
 	_, err := p.Ingest(ctx, path)
 	close(done)
 	wg.Wait()
-	var rej *documents.Rejection
-	if !errors.As(err, &rej) || rej.Code != documents.RejectResourceLimit {
+	rej := documents.RejectionOf(err)
+	if rej == nil || rej.Reason != documents.RejectResourceLimit {
 		t.Fatalf("got %v, want resource_limit", err)
 	}
 	if !strings.Contains(rej.Message, "10.000 Seiten") || !strings.Contains(rej.MessageEN, "10,000 pages") {

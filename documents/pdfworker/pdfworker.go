@@ -286,13 +286,13 @@ func (p *Pool) Ingest(ctx context.Context, path string) (*documents.Ingested, er
 // and checked it, while the worker reads the text.
 func (p *Pool) IngestEarly(ctx context.Context, path string, rendition func(path string)) (*documents.Ingested, error) {
 	res, err := p.ingest(ctx, path, rendition)
-	var rej *documents.Rejection
+	rej := documents.RejectionOf(err)
 	p.mu.Lock()
 	switch {
 	case err == nil:
 		p.stats.Files["accepted"]++
-	case errors.As(err, &rej):
-		p.stats.Files[rej.Code]++
+	case rej != nil:
+		p.stats.Files[rej.Reason]++
 	default:
 		p.stats.Files["error"]++
 	}

@@ -140,9 +140,8 @@ func writeFile(t testing.TB, name string, b []byte) string {
 }
 
 func rejectionCode(err error) string {
-	var rej *documents.Rejection
-	if errors.As(err, &rej) {
-		return rej.Code
+	if rej := documents.RejectionOf(err); rej != nil {
+		return rej.Reason
 	}
 	if err == nil {
 		return "accepted"
@@ -226,8 +225,8 @@ func TestRejections(t *testing.T) {
 			if got := rejectionCode(err); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
-			var rej *documents.Rejection
-			if errors.As(err, &rej) && (rej.Message == "" || rej.MessageEN == "") {
+			rej := documents.RejectionOf(err)
+			if rej != nil && (rej.Message == "" || rej.MessageEN == "") {
 				t.Errorf("rejection without messages")
 			}
 		})
@@ -264,8 +263,7 @@ func TestEncrypted(t *testing.T) {
 		if got, want := rejectionCode(err), documents.RejectEncrypted; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
-		var rej *documents.Rejection
-		errors.As(err, &rej)
+		rej := documents.RejectionOf(err)
 		if !strings.Contains(rej.Message, "Passwort") || !strings.Contains(rej.MessageEN, "remove the password") {
 			t.Errorf("message does not say what to do: %q / %q", rej.Message, rej.MessageEN)
 		}

@@ -278,9 +278,8 @@ func (im *importer) document(ctx context.Context, f *oparl.File, role string) (i
 	} else {
 		added, err = im.cfg.Documents.AddVersion(ctx, rec.LocalID, up)
 	}
-	var rej *documents.Rejection
-	switch {
-	case errors.As(err, &rej):
+	switch rej := documents.RejectionOf(err); {
+	case rej != nil:
 		return im.reject(ctx, f, rej, rec)
 	case rec != nil && ratsmappe.ErrorCode(err) == ratsmappe.ECONFLICT:
 		// Same bytes as the current version: only the metadata changed.
@@ -299,16 +298,16 @@ func (im *importer) document(ctx context.Context, f *oparl.File, role string) (i
 
 // reject records and reports a refused file. A file refused in a new
 // version keeps its old, accepted version.
-func (im *importer) reject(ctx context.Context, f *oparl.File, rej *documents.Rejection, rec *sessions.OParlObject) (int64, error) {
+func (im *importer) reject(ctx context.Context, f *oparl.File, rej *ratsmappe.Error, rec *sessions.OParlObject) (int64, error) {
 	ext := string(f.ID)
-	if err := im.st.SaveOParlRejection(ctx, &sessions.OParlRejection{ExternalID: ext, Modified: string(f.Modified), Code: rej.Code,
+	if err := im.st.SaveOParlRejection(ctx, &sessions.OParlRejection{ExternalID: ext, Modified: string(f.Modified), Code: rej.Reason,
 		Message: rej.Message, ImportID: im.run.ID}); err != nil {
 		return 0, err
 	}
 	im.mu.Lock()
-	im.res.Rejected = append(im.res.Rejected, Rejected{File: ext, Code: rej.Code, Message: rej.Message})
+	im.res.Rejected = append(im.res.Rejected, Rejected{File: ext, Code: rej.Reason, Message: rej.Message})
 	im.mu.Unlock()
-	im.progressf("Datei %s abgelehnt (%s): %s", ext, rej.Code, rej.Message)
+	im.progressf("Datei %s abgelehnt (%s): %s", ext, rej.Reason, rej.Message)
 	if rec != nil {
 		return rec.LocalID, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ratsmappe/ratsmappe"
-	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/oparl"
 	"github.com/ratsmappe/ratsmappe/web/request"
 )
@@ -61,8 +60,8 @@ var notFoundBody = map[string]string{"code": ratsmappe.ENOTFOUND, "message": "Ni
 // Error answers err with the status its code maps to (Status), in the
 // form of the request's surface (As). An internal error is logged with
 // the request ID and shown as "internal error" with that ID, never its
-// text. A rejected upload keeps its own code and bilingual message, and
-// an error with a reason (a bad annotation, cursor or limit) shows it.
+// text. An error with a reason (a refused upload, a bad annotation,
+// cursor or limit) shows it, and its English message where it has one.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ratsmappe.ErrorCode(err)
 	reqID := ""
@@ -74,10 +73,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(499) // nginx's "client closed request", for access logs
 		return
 	}
-	var rej *documents.Rejection
-	if code == ratsmappe.EINTERNAL && !errors.As(err, &rej) {
-		// (A rejected upload is the file's fault, not the server's: it
-		// is answered below, not logged as an internal error.)
+	if code == ratsmappe.EINTERNAL {
 		reqID = request.ID(r)
 		request.Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", err)
 	}
@@ -108,14 +104,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func errorJSON(w http.ResponseWriter, code, reqID string, err error) {
-	var rej *documents.Rejection
 	switch {
-	case errors.As(err, &rej):
-		status := http.StatusUnprocessableEntity
-		if rej.Code == documents.RejectTooLarge {
-			status = http.StatusRequestEntityTooLarge
-		}
-		JSON(w, status, map[string]string{"code": rej.Code, "message": rej.Message, "message_en": rej.MessageEN})
 	case code == ratsmappe.ENOTFOUND:
 		// One body for everything not found — and everything refused —
 		// so that a response never tells which it was.
@@ -130,6 +119,12 @@ func errorJSON(w http.ResponseWriter, code, reqID string, err error) {
 		if errors.As(err, &e) {
 			if e.Reason != "" {
 				body["reason"] = e.Reason
+				if code == ratsmappe.EUNPROCESSABLE {
+					// A refused upload has answered with its reason
+					// as its code since API v1 ({"code": "not_pdf"});
+					// clients rely on it.
+					body["code"] = e.Reason
+				}
 			}
 			if e.MessageEN != "" {
 				body["message_en"] = e.MessageEN
@@ -170,6 +165,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case ratsmappe.EUNSUPPORTED:
 		return http.StatusUnsupportedMediaType
+	case ratsmappe.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
 	case ratsmappe.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	default:
