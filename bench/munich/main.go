@@ -10,7 +10,7 @@
 // It prints one table per database with the figures per size, the growth
 // between the first and the last size, and the issue's goals.
 //
-//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m]
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m]
 //
 // Size 0 is the plain demo council; N adds N years of a large city
 // (3,000 meetings a year). When generating a size takes longer than
@@ -59,6 +59,7 @@ var (
 	deep       = flag.Int("deep", 50, "follow OParl's links.next this many times (or as far as the list goes) for the deep page")
 	genTimeout = flag.Duration("gen-timeout", 10*time.Minute, "give up generating a size after this long and stop that database there")
 	reindexTO  = flag.Duration("reindex-timeout", 30*time.Minute, "stop `reindex` after this long; the search rows then say so and the other rows are measured without an index")
+	keep       = flag.String("keep", "", "SQLite only: keep each size's generated data directory in this directory and reuse it on the next run (the generation time printed is then the first run's); for a ten-year run, whose generation takes 20 minutes, measured again after a change")
 	searchWait = flag.Duration("search-wait", 10*time.Minute, "wait this long at most for the served index to catch up (search_lag 0); then the search rows say so")
 )
 
@@ -173,8 +174,14 @@ type demoOut struct {
 func runSize(bin, dir, db string, n int) (*column, error) {
 	c := &column{size: n, res: map[string]result{}, notes: map[string]string{}}
 	data := filepath.Join(dir, fmt.Sprintf("%s-%d", db, n))
+	kept := ""
+	if *keep != "" && db == "sqlite" {
+		data = filepath.Join(*keep, fmt.Sprintf("%s-%d", db, n))
+		kept = filepath.Join(*keep, fmt.Sprintf("%s-%d.json", db, n))
+	} else {
+		defer os.RemoveAll(data)
+	}
 	env := append(os.Environ(), "RATSMAPPE_DATA="+data)
-	defer os.RemoveAll(data)
 	var dbURL string
 	if db == "postgres" {
 		u, drop, err := measure.PostgresDatabase()
@@ -185,16 +192,38 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 		dbURL = u
 		env = append(env, "RATSMAPPE_DATABASE_URL="+u)
 	}
-	fmt.Fprintf(os.Stderr, "%s, size %d: generating (load %s) …\n", db, n, loadavg())
-	args := []string{"demo", "--json"}
-	if n > 0 {
-		args = append(args, "--scale", strconv.Itoa(n))
+	var (
+		out []byte
+		err error
+	)
+	if b, err := os.ReadFile(kept); err == nil && kept != "" {
+		// A kept size: its data directory and demo --json from an
+		// earlier run, with how long the generation took then.
+		var k keptRun
+		if err := json.Unmarshal(b, &k); err != nil {
+			return nil, fmt.Errorf("%s: %w", kept, err)
+		}
+		out, c.gen = k.Demo, k.Gen
+		fmt.Fprintf(os.Stderr, "%s, size %d: reusing %s (generated in %v then)\n", db, n, data, c.gen.Round(time.Second))
+	} else {
+		os.RemoveAll(data)
+		fmt.Fprintf(os.Stderr, "%s, size %d: generating (load %s) …\n", db, n, loadavg())
+		args := []string{"demo", "--json"}
+		if n > 0 {
+			args = append(args, "--scale", strconv.Itoa(n))
+		}
+		o, d, err := run(bin, env, *genTimeout, args...)
+		if err != nil {
+			return nil, fmt.Errorf("generating: %w", err)
+		}
+		out, c.gen = o, d
+		if kept != "" {
+			b, _ := json.Marshal(keptRun{Demo: o, Gen: d})
+			if err := os.WriteFile(kept, b, 0o600); err != nil {
+				return nil, err
+			}
+		}
 	}
-	out, d, err := run(bin, env, *genTimeout, args...)
-	if err != nil {
-		return nil, fmt.Errorf("generating: %w", err)
-	}
-	c.gen = d
 	var demo demoOut
 	if err := json.Unmarshal(out, &demo); err != nil {
 		return nil, fmt.Errorf("demo --json: %w", err)
@@ -246,6 +275,12 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	}
 	os.RemoveAll(data + "-backup")
 	return c, nil
+}
+
+// keptRun is what -keep records of a generated size beside its data.
+type keptRun struct {
+	Demo json.RawMessage `json:"demo"`
+	Gen  time.Duration   `json:"gen"`
 }
 
 // errTimeout is run's error for a command it stopped at its timeout.
