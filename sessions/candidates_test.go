@@ -24,6 +24,15 @@ func TestCandidatesCoverTheRule(t *testing.T) { dbtest.Each(t, testCandidatesCov
 func testCandidatesCoverTheRule(t *testing.T, db *sql.DB) {
 	c := newCouncil(t, db)
 	ctx := context.Background()
+	// Documents a citizen may see by more than one link: the walk lists
+	// each once, also where its links fill a batch.
+	for _, name := range []string{"public doc", "public paper doc"} {
+		for _, a := range []*sessions.Attachment{{AgendaItemID: c.itemPublic}, {MeetingID: c.published}} {
+			a.DocumentID = c.docs[name]
+			must(t, c.store.Attach(ctx, a))
+			must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+		}
+	}
 	for _, step := range []string{"now", "after the embargo"} {
 		if step != "now" {
 			c.clock.t = c.clock.t.Add(2 * time.Hour)

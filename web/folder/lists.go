@@ -185,6 +185,26 @@ func (s *Folder) MeetingSummaries(ctx context.Context, ms []*sessions.Meeting) (
 	return out, nil
 }
 
+// MeetingSummariesWith is MeetingSummaries for a caller that has read
+// organizations already (the start page lists every committee): their
+// names are taken from orgs, and only if a meeting's organization is not
+// among them are they read as MeetingSummaries reads them.
+func (s *Folder) MeetingSummariesWith(ctx context.Context, ms []*sessions.Meeting, orgs []*sessions.Organization) ([]MeetingView, error) {
+	names := make(map[int64]string, len(orgs))
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	out := make([]MeetingView, 0, len(ms))
+	for _, m := range ms {
+		name, ok := names[m.OrganizationID]
+		if !ok {
+			return s.MeetingSummaries(ctx, ms)
+		}
+		out = append(out, summary(m, name))
+	}
+	return out, nil
+}
+
 // MeetingFilterFrom reads the filters of a meeting list from r's query:
 // `organization` (an id), `from` and `to` (dates YYYY-MM-DD, start in
 // [from, to)); anything else malformed is EINVALID.

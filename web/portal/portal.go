@@ -71,12 +71,15 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	orgs, err := s.committees(r)
+	// Every organization, read once: the committees listed and the
+	// coming meetings' names.
+	all, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	nextViews, err := s.folder.MeetingSummaries(ctx, next)
+	orgs := committeesOf(all)
+	nextViews, err := s.folder.MeetingSummariesWith(ctx, next, all)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -134,13 +137,19 @@ func (s *Handler) committees(r *http.Request) ([]*sessions.Organization, error) 
 	if err != nil {
 		return nil, err
 	}
+	return committeesOf(all), nil
+}
+
+// committeesOf returns the organizations of all that are not factions,
+// in their order.
+func committeesOf(all []*sessions.Organization) []*sessions.Organization {
 	var out []*sessions.Organization
 	for _, o := range all {
 		if o.Classification != sessions.ClassFaction {
 			out = append(out, o)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Organizations answers GET /organizations.
