@@ -593,6 +593,18 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 					return err
 				}
 				w := weight(k, a.boost)
+				if dense := tf.dense; dense != nil {
+					for x, d := range in {
+						if v := dense[d]; v != 0 {
+							j := x
+							if at != nil {
+								j = int(at[x])
+							}
+							s.sum[j] += w * float64(v)
+						}
+					}
+					continue
+				}
 				td := tf.post
 				p := 0
 				for x, d := range in {
@@ -631,6 +643,15 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 // common, found by walking the shorter and seeking in the longer. whole
 // says every page of docs is one of the term's.
 func (s *scoring) termScores(docs []uint32, tf *termTF, w float64, whole bool) {
+	if dense := tf.dense; dense != nil {
+		for j, d := range docs {
+			if v := dense[d]; v != 0 {
+				s.count[j]++
+				s.sum[j] += w * float64(v)
+			}
+		}
+		return
+	}
 	td := tf.post
 	if whole || len(docs) <= len(td) {
 		p := 0
@@ -769,6 +790,10 @@ type termTF struct {
 	once sync.Once
 	err  error
 	post []posting
+	// dense, instead of post for a term on many of the segment's pages,
+	// is √tf·norm by page, 0 where the term is not: a lookup instead of
+	// a step or a seek per page, in at most twice the memory of post.
+	dense []float32
 	// blocks[b] is the index in post of the first page at or after
 	// b<<shift: a seek starts there instead of searching (see seek).
 	blocks []uint32
@@ -835,8 +860,12 @@ func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
 		t.bm.RunOptimize()
 	}
 	// The frequencies, once decoded, take 8 bytes a page, their block
-	// index about half a byte.
-	size := 8*t.n + t.n/2 + int(t.bm.GetSizeInBytes()) + 128 + len(k.field) + len(k.term)
+	// index about half a byte; dense, 4 bytes a page of the segment.
+	freqs := 8*t.n + t.n/2
+	if n := sq.seg.Count(); uint64(t.n)*denseShare >= n {
+		freqs = 4 * int(n)
+	}
+	size := freqs + int(t.bm.GetSizeInBytes()) + 128 + len(k.field) + len(k.term)
 	if c.max < 0 {
 		return t, nil
 	}
@@ -866,6 +895,9 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 			t.err = err
 			return
 		}
+		if n := sq.seg.Count(); uint64(t.n)*denseShare >= n {
+			t.dense = make([]float32, n)
+		}
 		post := make([]posting, 0, t.n)
 		it := pl.Iterator(true, true, false, nil)
 		for {
@@ -877,13 +909,30 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 			if p == nil {
 				break
 			}
-			post = append(post, posting{uint32(p.Number()), float32(math.Sqrt(float64(p.Frequency())) * p.Norm())})
+			v := float32(math.Sqrt(float64(p.Frequency())) * p.Norm())
+			if t.dense != nil {
+				if v == 0 {
+					// Not expected (tf ≥ 1, norm > 0), but 0 would
+					// read as absent.
+					t.dense = nil
+				} else {
+					t.dense[p.Number()] = v
+				}
+			}
+			post = append(post, posting{uint32(p.Number()), v})
+		}
+		if t.dense != nil {
+			return
 		}
 		t.post = post
 		t.blocks, t.shift = blockIndex(post, sq.seg.Count())
 	})
 	return t.err
 }
+
+// denseShare: a term on at least one in denseShare of a segment's pages
+// keeps its frequencies by page (termTF.dense).
+const denseShare = 4
 
 // pagesPerBlock is how many of a term's pages a block of its block index
 // holds on average: a seek's linear part.
