@@ -24,14 +24,20 @@ var facetFields = [3]string{fieldCommittee, fieldKind, fieldYear}
 // number. Facet values are ordinals of the column cache's dictionary, 0
 // for none.
 type columns struct {
-	doc   []int64
-	page  []int32
-	facet [3][]uint32
+	rows []colRow
+}
+
+// colRow is what a query needs of one page: side by side, since a query
+// reads all of it for every matching page, in no order a cache foresees.
+type colRow struct {
+	doc int64
+	// date is Record.Date in unix seconds, noDate if none.
+	date int64
+	page int32
 	// ord is the document's ordinal in the column cache (dense, over all
 	// segments), so that a query groups pages by an array index.
-	ord []int32
-	// date is Record.Date in unix seconds, noDate if none.
-	date []int64
+	ord   int32
+	facet [3]uint32
 }
 
 // noDate marks a page without a date.
@@ -131,43 +137,41 @@ func (c *columnCache) forSnapshot(r index.IndexReader) (*snapColumns, error) {
 // c.mu.
 func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	n := int(seg.Count())
-	cols := &columns{doc: make([]int64, n), page: make([]int32, n), ord: make([]int32, n), date: make([]int64, n)}
-	for i := range cols.facet {
-		cols.facet[i] = make([]uint32, n)
-	}
+	cols := &columns{rows: make([]colRow, n)}
 	dv, _ := seg.(segment.DocValueVisitable)
 	fields := []string{fieldCommittee, fieldKind, fieldYear, fieldDay}
 	var local int
 	visit := func(field string, term []byte) {
 		switch field {
 		case fieldCommittee:
-			cols.facet[0][local] = c.ordinal(term)
+			cols.rows[local].facet[0] = c.ordinal(term)
 		case fieldKind:
-			cols.facet[1][local] = c.ordinal(term)
+			cols.rows[local].facet[1] = c.ordinal(term)
 		case fieldYear:
-			cols.facet[2][local] = c.ordinal(term)
+			cols.rows[local].facet[2] = c.ordinal(term)
 		case fieldDay:
 			if v, err := strconv.ParseInt(string(term), 10, 64); err == nil {
-				cols.date[local] = v
+				cols.rows[local].date = v
 			}
 		}
 	}
 	var state segment.DocVisitState
 	for local = 0; local < n; local++ {
-		cols.date[local] = noDate
+		row := &cols.rows[local]
+		row.date = noDate
 		// The record's ID is "document-page" (search.DocID).
 		id, err := seg.DocID(uint64(local))
 		if err != nil {
 			return nil, fmt.Errorf("decode document id: %w", err)
 		}
 		d, p := parseDocPage(id)
-		cols.doc[local], cols.page[local] = d, int32(p)
+		row.doc, row.page = d, int32(p)
 		o, ok := c.docOrds[d]
 		if !ok {
 			o = int32(len(c.docOrds))
 			c.docOrds[d] = o
 		}
-		cols.ord[local] = o
+		row.ord = o
 		if dv == nil {
 			continue
 		}

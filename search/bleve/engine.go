@@ -321,7 +321,6 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 
 	c := x.slots.get(x.columns.documents())
 	c.n, c.cache = n, x.columns
-	var sc1 scoring
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -334,28 +333,33 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		if m == nil || m.IsEmpty() {
 			continue
 		}
-		cols := sc.cols[i]
+		rows := sc.cols[i].rows
 		if !f.From.IsZero() || !f.To.IsZero() {
-			m = dateFilter(m, cols, f)
+			m = dateFilter(m, rows, f)
 		}
-		docs := m.ToArray()
-		scores, err := sc1.score(sq, p, m, docs, weight)
-		if err != nil {
+		// The pages and their scores are kept, for the pages of the
+		// groups shown, in the pooled buffers: a later segment may move
+		// the buffers, not what an earlier one's slices hold.
+		start, k := len(c.docs), int(m.GetCardinality())
+		c.docs = slices.Grow(c.docs, k)[:start+k]
+		m.ManyIterator().NextMany(c.docs[start:])
+		c.scores = slices.Grow(c.scores, k)[:start+k]
+		docs, scores := c.docs[start:], c.scores[start:]
+		if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		sc1.scores = nil // kept in c.segs
 		off := sc.offsets[i]
-		c.segs = append(c.segs, segPages{off: off, cols: cols, docs: docs, scores: scores})
+		c.segs = append(c.segs, segPages{off: off, rows: rows, docs: docs, scores: scores})
 		for j, local := range docs {
-			ph := pageHit{id: off + uint64(local), page: int(cols.page[local]), score: scores[j]}
-			o := cols.ord[local]
+			row := &rows[local]
+			ph := pageHit{id: off + uint64(local), page: int(row.page), score: scores[j]}
+			o := row.ord
 			gi := c.slots[o]
 			if gi == 0 {
-				c.groups = append(c.groups, group{doc: cols.doc[local], ord: o, date: cols.date[local], matches: 1, top: ph})
+				c.groups = append(c.groups, group{doc: row.doc, ord: o, date: row.date, matches: 1, top: ph})
 				c.slots[o] = int32(len(c.groups))
-				for fi := range cols.facet {
-					v := int(cols.facet[fi][local])
-					for len(c.facets[fi]) <= v {
+				for fi, v := range row.facet {
+					for len(c.facets[fi]) <= int(v) {
 						c.facets[fi] = append(c.facets[fi], 0)
 					}
 					c.facets[fi][v]++
@@ -513,7 +517,7 @@ func (s *segQuery) clauseBitmap(ci int, cl clause, within *roaring.Bitmap) (*roa
 }
 
 // dateFilter returns the pages of m whose date is in [f.From, f.To).
-func dateFilter(m *roaring.Bitmap, cols *columns, f rsearch.Filter) *roaring.Bitmap {
+func dateFilter(m *roaring.Bitmap, rows []colRow, f rsearch.Filter) *roaring.Bitmap {
 	lo, hi := int64(math.MinInt64+1), int64(math.MaxInt64)
 	if !f.From.IsZero() {
 		lo = f.From.Unix()
@@ -525,40 +529,53 @@ func dateFilter(m *roaring.Bitmap, cols *columns, f rsearch.Filter) *roaring.Bit
 	it := m.Iterator()
 	for it.HasNext() {
 		d := it.Next()
-		if v := cols.date[d]; v != noDate && v >= lo && v < hi {
+		if v := rows[d].date; v != noDate && v >= lo && v < hi {
 			out.Add(d)
 		}
 	}
 	return out
 }
 
-// scoring holds a query's buffers.
+// scoring holds a query's buffers, kept with its pooled state.
 type scoring struct {
-	scores, sum []float64
-	count       []uint16
+	sum   []float64
+	count []uint16
 	// in are the pages of m an alternative matches, at their indexes in
 	// docs.
 	in []uint32
 	at []int32
 }
 
-// score returns the scores of docs (the pages of m, in order) in segment
-// sq: for each clause, the sum of the scores of its alternatives that
-// match, times the share of alternatives that match.
-func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32, weight func(termKey, float64) float64) ([]float64, error) {
+// score sets scores to the scores of docs (the pages of m, in order) in
+// segment sq: for each clause, the sum of the scores of its alternatives
+// that match, times the share of alternatives that match.
+func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32, scores []float64, weight func(termKey, float64) float64) error {
 	n := len(docs)
-	s.scores = grow(s.scores, n)
 	s.sum = grow(s.sum, n)
 	if cap(s.count) < n {
 		s.count = make([]uint16, n)
 	}
 	s.count = s.count[:n]
-	clear(s.scores)
+	clear(scores)
 	for ci, cl := range p.clauses {
 		clear(s.sum)
 		clear(s.count)
 		for ai := range cl {
 			a := &cl[ai]
+			if a.kind == altTerm && a.boost != 0 {
+				// The alternative's pages are its term's: one merge of
+				// docs with the term's pages both counts and scores.
+				k := termKey{a.field, a.terms[0]}
+				tf := sq.terms[k]
+				if tf == nil || tf.n == 0 {
+					continue
+				}
+				if err := tf.decode(sq, k); err != nil {
+					return err
+				}
+				s.termScores(docs, tf, weight(k, a.boost), len(cl) == 1)
+				continue
+			}
 			in, at := s.matching(m, docs, sq.alts[ci][ai], len(cl) == 1)
 			if len(in) == 0 {
 				continue
@@ -573,40 +590,105 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 					continue
 				}
 				if err := tf.decode(sq, k); err != nil {
-					return nil, err
+					return err
 				}
 				w := weight(k, a.boost)
-				td := tf.docs
+				if dense := tf.dense; dense != nil {
+					for x, d := range in {
+						if v := dense[d]; v != 0 {
+							j := x
+							if at != nil {
+								j = int(at[x])
+							}
+							s.sum[j] += w * float64(v)
+						}
+					}
+					continue
+				}
+				td := tf.post
 				p := 0
 				for x, d := range in {
 					// Most pages are the term's next one: a step, not a
 					// search.
-					if p < len(td) && td[p] < d {
-						if p++; p < len(td) && td[p] < d {
+					if p < len(td) && td[p].doc < d {
+						if p++; p < len(td) && td[p].doc < d {
 							p = tf.seek(p, d)
 						}
 					}
 					if p == len(td) {
 						break
 					}
-					if td[p] != d {
+					if td[p].doc != d {
 						continue
 					}
 					j := x
 					if at != nil {
 						j = int(at[x])
 					}
-					s.sum[j] += w * float64(tf.vals[p])
+					s.sum[j] += w * float64(td[p].val)
 				}
 			}
 		}
 		for j := range n {
 			if s.count[j] > 0 {
-				s.scores[j] += s.sum[j] * float64(s.count[j]) / float64(len(cl))
+				scores[j] += s.sum[j] * float64(s.count[j]) / float64(len(cl))
 			}
 		}
 	}
-	return s.scores, nil
+	return nil
+}
+
+// termScores counts and scores the pages of docs that are among the
+// term's pages, weighing each by w: the pages docs and the term have in
+// common, found by walking the shorter and seeking in the longer. whole
+// says every page of docs is one of the term's.
+func (s *scoring) termScores(docs []uint32, tf *termTF, w float64, whole bool) {
+	if dense := tf.dense; dense != nil {
+		for j, d := range docs {
+			if v := dense[d]; v != 0 {
+				s.count[j]++
+				s.sum[j] += w * float64(v)
+			}
+		}
+		return
+	}
+	td := tf.post
+	if whole || len(docs) <= len(td) {
+		p := 0
+		for j, d := range docs {
+			// Most pages are the term's next one: a step, not a search.
+			if p < len(td) && td[p].doc < d {
+				if p++; p < len(td) && td[p].doc < d {
+					p = tf.seek(p, d)
+				}
+			}
+			if p == len(td) {
+				break
+			}
+			if td[p].doc != d {
+				continue
+			}
+			s.count[j]++
+			s.sum[j] += w * float64(td[p].val)
+		}
+		return
+	}
+	j := 0
+	for _, t := range td {
+		if j < len(docs) && docs[j] < t.doc {
+			if j++; j < len(docs) && docs[j] < t.doc {
+				j = seekPage(docs, j, t.doc)
+			}
+		}
+		if j == len(docs) {
+			break
+		}
+		if docs[j] != t.doc {
+			continue
+		}
+		s.count[j]++
+		s.sum[j] += w * float64(t.val)
+	}
 }
 
 // matching returns the pages of docs (the pages of m) that alternative
@@ -671,9 +753,9 @@ func (s *slotPool) put(c *collected) {
 	for _, g := range c.groups {
 		c.slots[g.ord] = 0
 	}
-	clear(c.groups)
 	clear(c.segs)
-	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0]}
+	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
+		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }
 
@@ -707,8 +789,22 @@ type termTF struct {
 
 	once sync.Once
 	err  error
-	docs []uint32
-	vals []float32
+	post []posting
+	// dense, instead of post for a term on many of the segment's pages,
+	// is √tf·norm by page, 0 where the term is not: a lookup instead of
+	// a step or a seek per page, in at most twice the memory of post.
+	dense []float32
+	// blocks[b] is the index in post of the first page at or after
+	// b<<shift: a seek starts there instead of searching (see seek).
+	blocks []uint32
+	shift  uint
+}
+
+// posting is a page of a term with √tf·norm of the term on it: side by
+// side, since scoring reads the one where it found the other.
+type posting struct {
+	doc uint32
+	val float32
 }
 
 func newTFCache(max int) *tfCache {
@@ -763,8 +859,13 @@ func (c *tfCache) get(sq *segQuery, k termKey) (*termTF, error) {
 		}
 		t.bm.RunOptimize()
 	}
-	// The frequencies, once decoded, take 8 bytes a page.
-	size := 8*t.n + int(t.bm.GetSizeInBytes()) + 128 + len(k.field) + len(k.term)
+	// The frequencies, once decoded, take 8 bytes a page, their block
+	// index about half a byte; dense, 4 bytes a page of the segment.
+	freqs := 8*t.n + t.n/2
+	if n := sq.seg.Count(); uint64(t.n)*denseShare >= n {
+		freqs = 4 * int(n)
+	}
+	size := freqs + int(t.bm.GetSizeInBytes()) + 128 + len(k.field) + len(k.term)
 	if c.max < 0 {
 		return t, nil
 	}
@@ -794,7 +895,10 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 			t.err = err
 			return
 		}
-		docs, vals := make([]uint32, 0, t.n), make([]float32, 0, t.n)
+		if n := sq.seg.Count(); uint64(t.n)*denseShare >= n {
+			t.dense = make([]float32, n)
+		}
+		post := make([]posting, 0, t.n)
 		it := pl.Iterator(true, true, false, nil)
 		for {
 			p, err := it.Next()
@@ -805,18 +909,103 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 			if p == nil {
 				break
 			}
-			docs = append(docs, uint32(p.Number()))
-			vals = append(vals, float32(math.Sqrt(float64(p.Frequency()))*p.Norm()))
+			v := float32(math.Sqrt(float64(p.Frequency())) * p.Norm())
+			if t.dense != nil {
+				if v == 0 {
+					// Not expected (tf ≥ 1, norm > 0), but 0 would
+					// read as absent.
+					t.dense = nil
+				} else {
+					t.dense[p.Number()] = v
+				}
+			}
+			post = append(post, posting{uint32(p.Number()), v})
 		}
-		t.docs, t.vals = docs, vals
+		if t.dense != nil {
+			return
+		}
+		t.post = post
+		t.blocks, t.shift = blockIndex(post, sq.seg.Count())
 	})
 	return t.err
 }
 
+// denseShare: a term on at least one in denseShare of a segment's pages
+// keeps its frequencies by page (termTF.dense).
+const denseShare = 4
+
+// pagesPerBlock is how many of a term's pages a block of its block index
+// holds on average: a seek's linear part.
+const pagesPerBlock = 8
+
+// blockIndex returns the block index of a term's pages post in a segment
+// of n documents: blocks of 2^shift document numbers, sized so that a
+// block holds about pagesPerBlock of the term's pages, and for each
+// block the index of its first page in post.
+func blockIndex(post []posting, n uint64) (blocks []uint32, shift uint) {
+	if len(post) == 0 {
+		return nil, 0
+	}
+	for shift < 32 && n>>shift > uint64(len(post))/pagesPerBlock {
+		shift++
+	}
+	blocks = make([]uint32, n>>shift+1)
+	p := 0
+	for b := range blocks {
+		for p < len(post) && uint64(post[p].doc) < uint64(b)<<shift {
+			p++
+		}
+		blocks[b] = uint32(p)
+	}
+	return blocks, shift
+}
+
 // seek returns the first index at or after from whose page is at least d
-// (len(t.docs) if none), galloping: pages are looked up in order.
+// (len(t.post) if none): from the start of d's block, a few steps, then
+// galloping where the term's pages crowd a block.
 func (t *termTF) seek(from int, d uint32) int {
-	docs := t.docs
+	post := t.post
+	if b := int(d >> t.shift); b < len(t.blocks) && int(t.blocks[b]) > from {
+		from = int(t.blocks[b])
+	}
+	for range 2 * pagesPerBlock {
+		if from >= len(post) || post[from].doc >= d {
+			return from
+		}
+		from++
+	}
+	return seekPosting(post, from, d)
+}
+
+// seekPosting returns the first index at or after from whose page is at
+// least d (len(td) if none), galloping: pages are looked up in order.
+func seekPosting(td []posting, from int, d uint32) int {
+	if from >= len(td) || td[from].doc >= d {
+		return from
+	}
+	step := 1
+	lo, hi := from, from+1
+	for hi < len(td) && td[hi].doc < d {
+		lo = hi
+		step *= 2
+		hi = from + step
+	}
+	hi = min(hi, len(td))
+	// td[lo] < d, and hi is len(td) or td[hi] >= d: the answer is in
+	// (lo, hi].
+	for lo+1 < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if td[mid].doc < d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// seekPage is seekPosting for a list of pages.
+func seekPage(docs []uint32, from int, d uint32) int {
 	if from >= len(docs) || docs[from] >= d {
 		return from
 	}
@@ -828,8 +1017,6 @@ func (t *termTF) seek(from int, d uint32) int {
 		hi = from + step
 	}
 	hi = min(hi, len(docs))
-	// docs[lo] < d, and hi is len(docs) or docs[hi] >= d: the answer is
-	// in (lo, hi].
 	for lo+1 < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if docs[mid] < d {

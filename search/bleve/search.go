@@ -113,11 +113,11 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
-	c.pagesOf(top)
+	pages := c.pagesOf(top)
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
-	for _, g := range top {
-		h, err := x.hit(snap, sc, g, ss)
+	for k, g := range top {
+		h, err := x.hit(snap, sc, g, pages[k], ss)
 		if err != nil {
 			return nil, err
 		}
@@ -133,34 +133,34 @@ type pageHit struct {
 	score float64
 }
 
-// group is a document with matching pages.
+// group is a document with matching pages. It holds no pointers: a
+// query makes one for every matching document.
 type group struct {
 	doc     int64
 	date    int64 // Record.Date in unix seconds, noDate if none
-	ord     int32 // the document's ordinal in the column cache
-	matches int
 	top     pageHit // the best page
-	// pages are the best pages, best first, at most MaxPages: listed
-	// only for the groups a result shows (collected.pagesOf).
-	pages []pageHit
+	ord     int32   // the document's ordinal in the column cache
+	matches int32
 }
 
 func (g *group) best() float64 { return g.top.score }
 
-// add inserts a page in score order, keeping at most MaxPages.
-func (g *group) add(p pageHit) {
-	i := len(g.pages)
-	for i > 0 && better(p, g.pages[i-1]) {
+// addPage inserts a page into pages in score order, keeping at most
+// MaxPages.
+func addPage(pages []pageHit, p pageHit) []pageHit {
+	i := len(pages)
+	for i > 0 && better(p, pages[i-1]) {
 		i--
 	}
 	if i >= rsearch.MaxPages {
-		return
+		return pages
 	}
-	if len(g.pages) < rsearch.MaxPages {
-		g.pages = append(g.pages, pageHit{})
+	if len(pages) < rsearch.MaxPages {
+		pages = append(pages, pageHit{})
 	}
-	copy(g.pages[i+1:], g.pages[i:])
-	g.pages[i] = p
+	copy(pages[i+1:], pages[i:])
+	pages[i] = p
+	return pages
 }
 
 func better(a, b pageHit) bool {
@@ -170,11 +170,12 @@ func better(a, b pageHit) bool {
 	return a.page < b.page
 }
 
-// collected is what one pass over the matching pages found.
+// collected is what one pass over the matching pages found. It is
+// pooled (slotPool), buffers and all: the search returns it when its
+// hits are made.
 type collected struct {
 	// groups are the matching documents in the order met; slots maps a
-	// document ordinal to its group's index + 1 (0: none). Both are
-	// pooled (slotPool): the search returns them when its hits are made.
+	// document ordinal to its group's index + 1 (0: none).
 	groups []group
 	slots  []int32
 	n      int // how many top groups are wanted
@@ -182,43 +183,57 @@ type collected struct {
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
 	// segs are the matching pages of each segment with their scores,
-	// for the pages of the groups shown.
-	segs []segPages
+	// for the pages of the groups shown; docs and scores hold them.
+	segs   []segPages
+	docs   []uint32
+	scores []float64
+	// scoring holds the scoring's buffers; shown maps a group's index
+	// to its place among the groups shown + 1 (pagesOf, which clears it).
+	scoring scoring
+	shown   []int32
 }
 
 // segPages are the matching pages of one segment: local numbers,
 // ascending, and their scores.
 type segPages struct {
 	off    uint64 // the segment's first global document number
-	cols   *columns
+	rows   []colRow
 	docs   []uint32
 	scores []float64
 }
 
-// pagesOf lists the best pages of the groups in top. Only a result's
-// groups need them, so they are found in a second pass over the matching
-// pages rather than kept for every matching document.
-func (c *collected) pagesOf(top []*group) {
-	shown := make([]bool, len(c.groups))
+// pagesOf returns the best pages of each group in top, best first, at
+// most MaxPages. Only a result's groups need them, so they are found in
+// a second pass over the matching pages rather than kept for every
+// matching document.
+func (c *collected) pagesOf(top []*group) [][]pageHit {
+	pages := make([][]pageHit, len(top))
+	if len(c.shown) < len(c.groups) {
+		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
+	}
 	some := false
-	for _, g := range top {
+	for k, g := range top {
 		if g.matches == 1 {
-			g.pages = append(g.pages[:0], g.top)
+			pages[k] = []pageHit{g.top}
 			continue
 		}
-		shown[c.slots[g.ord]-1], some = true, true
+		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return
+		return pages
 	}
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			gi := c.slots[sp.cols.ord[local]] - 1
-			if shown[gi] {
-				c.groups[gi].add(pageHit{id: sp.off + uint64(local), page: int(sp.cols.page[local]), score: sp.scores[j]})
+			gi := c.slots[sp.rows[local].ord] - 1
+			if k := c.shown[gi]; k > 0 {
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 			}
 		}
 	}
+	for _, g := range top {
+		c.shown[c.slots[g.ord]-1] = 0
+	}
+	return pages
 }
 
 // parseDocPage parses a "document-page" term.
@@ -295,15 +310,15 @@ func (h *groupHeap) Pop() any {
 
 // hit loads what a result shows of a group's document from its best page,
 // with a snippet around the matches on that page.
-func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, ss *snippetState) (rsearch.Hit, error) {
+func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, pages []pageHit, ss *snippetState) (rsearch.Hit, error) {
 	best := g.top
 	si := sc.locate(best.id, 0)
 	local := best.id - sc.offsets[si]
-	h := rsearch.Hit{Document: g.doc, Page: best.page, Matches: g.matches}
-	for _, pg := range g.pages {
+	h := rsearch.Hit{Document: g.doc, Page: best.page, Matches: int(g.matches), Pages: make([]int, 0, len(pages))}
+	for _, pg := range pages {
 		h.Pages = append(h.Pages, pg.page)
 	}
-	if d := sc.cols[si].date[local]; d != noDate {
+	if d := sc.cols[si].rows[local].date; d != noDate {
 		h.Date = time.Unix(d, 0).UTC()
 	}
 	// Values are zap's buffer, valid only during the call: the snippet is

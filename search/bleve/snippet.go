@@ -89,22 +89,24 @@ func termHash(term string) uint32 {
 type snippetState struct {
 	// marks are the plan's marks by hash.
 	marks map[uint32]string
-	// filter has a bit for the low 16 bits of every mark's hash.
-	filter *[1 << 16 / 64]uint64
+	// filter has a bit for the low 12 bits of every mark's hash: a
+	// query has a few dozen marks at most, and a page's tokens mostly
+	// miss them.
+	filter [1 << 12 / 64]uint64
 }
 
 func newSnippetState(p *plan) *snippetState {
-	s := &snippetState{marks: make(map[uint32]string, len(p.marks)), filter: new([1 << 16 / 64]uint64)}
+	s := &snippetState{marks: make(map[uint32]string, len(p.marks))}
 	for m := range p.marks {
 		h := termHash(m)
 		s.marks[h] = m
-		s.filter[(h&0xffff)/64] |= 1 << (h & 63)
+		s.filter[(h&0xfff)/64] |= 1 << (h & 63)
 	}
 	return s
 }
 
 func (s *snippetState) mark(h uint32) (string, bool) {
-	if s.filter[(h&0xffff)/64]&(1<<(h&63)) == 0 {
+	if s.filter[(h&0xfff)/64]&(1<<(h&63)) == 0 {
 		return "", false
 	}
 	m, ok := s.marks[h]
