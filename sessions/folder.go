@@ -406,8 +406,10 @@ func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) 
 		return nil, err
 	}
 	// The paper's facts name all its consultations' items, so this is the
-	// graph that deciding the paper alone reads.
-	g, err := s.loadGraph(ctx, nil, itemIDs, []int64{id})
+	// graph that deciding the paper alone reads; the paper and its
+	// consultations, read above, are not read again.
+	k := known{papers: map[int64]*paperRow{id: paperRowOf(p, itemIDs)}}
+	g, err := s.loadGraphWith(ctx, k, nil, nil, []int64{id})
 	if err != nil {
 		return nil, err
 	}
