@@ -245,8 +245,11 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 // tables in the same database, in one query. The versions carry no page
 // sizes.
 func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*documents.Version, map[int64]string, error) {
-	versions := map[int64]*documents.Version{}
-	titles := map[int64]string{}
+	versions := make(map[int64]*documents.Version, len(docs))
+	titles := make(map[int64]string, len(docs))
+	if len(docs) == 0 {
+		return versions, titles, nil // a folder without documents it may show
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.title, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
 		FROM documents d LEFT JOIN versions v ON v.document_id = d.id AND v.state = 'active'
 			AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
@@ -403,8 +406,10 @@ func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) 
 		return nil, err
 	}
 	// The paper's facts name all its consultations' items, so this is the
-	// graph that deciding the paper alone reads.
-	g, err := s.loadGraph(ctx, nil, itemIDs, []int64{id})
+	// graph that deciding the paper alone reads; the paper and its
+	// consultations, read above, are not read again.
+	k := known{papers: map[int64]*paperRow{id: paperRowOf(p, itemIDs)}}
+	g, err := s.loadGraphWith(ctx, k, nil, nil, []int64{id})
 	if err != nil {
 		return nil, err
 	}

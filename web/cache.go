@@ -290,13 +290,20 @@ func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Han
 // is, and render returns nil.
 func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.Handler, gen int64, now time.Time) *cacheEntry {
 	// The handler must build the full response: conditions are checked
-	// against the entry.
-	r2 := r.Clone(r.Context())
-	// A HEAD is built as the GET it stands for: handlers (ServeContent)
-	// leave the body out of a HEAD, and the entry serves both.
+	// against the entry. A HEAD is built as the GET it stands for:
+	// handlers (ServeContent) leave the body out of a HEAD, and the
+	// entry serves both. The request is copied (the headers only if a
+	// condition must go), since r itself is answered from the entry.
+	r2 := r.WithContext(r.Context())
 	r2.Method = http.MethodGet
-	for _, h := range []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"} {
-		r2.Header.Del(h)
+	for _, h := range conditionHeaders {
+		if _, ok := r.Header[h]; ok {
+			r2.Header = r.Header.Clone()
+			for _, h := range conditionHeaders {
+				r2.Header.Del(h)
+			}
+			break
+		}
 	}
 	rec := &recorder{header: http.Header{}}
 	next.ServeHTTP(rec, r2)
@@ -327,10 +334,17 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 	for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Date", "Content-Length"} {
 		h.Del(k)
 	}
-	sum := sha256.Sum256(rec.body.Bytes())
-	return &cacheEntry{gen: gen, expires: expires, header: h, body: bytes.Clone(rec.body.Bytes()),
+	// The entry keeps the recorder's bytes: the recorder is this
+	// request's alone and is not written again.
+	body := rec.body.Bytes()
+	sum := sha256.Sum256(body)
+	return &cacheEntry{gen: gen, expires: expires, header: h, body: body,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:24]) + `"`}
 }
+
+// conditionHeaders are the request headers that make an answer
+// conditional or partial, in their canonical form.
+var conditionHeaders = []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"}
 
 // serveEntry answers r from e, with 304 if the client has it already.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *cacheEntry) {

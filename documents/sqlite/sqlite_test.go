@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -32,5 +33,34 @@ func TestOpenSettings(t *testing.T) {
 				t.Errorf("PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
 			}
 		}
+	}
+}
+
+// A connection holds its parsed schema and its prepared statements
+// (stmtcache.go): connections released in a burst are kept idle for the
+// next requests, not closed and opened again, which cost the server an
+// eighth of its CPU at 32 clients.
+func TestOpenKeepsIdleConnections(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := db.Stats().MaxOpenConnections
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		if conns[i], err = db.Conn(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := conns[i].PingContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if st := db.Stats(); st.Idle != n || st.MaxIdleClosed != 0 {
+		t.Errorf("after %d connections are released: %d idle, %d closed as surplus; want all %d idle", n, st.Idle, st.MaxIdleClosed, n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -251,7 +252,10 @@ func (s *Folder) MeetingDetails(ctx context.Context, v access.Viewer, ids []int6
 func detail(v access.Viewer, f *sessions.Folder, org string) *MeetingView {
 	m := f.Meeting
 	mv := summary(m, org)
-	mv.PacketURL = fmt.Sprintf("/api/v1/meetings/%d/packet.pdf", m.ID)
+	mv.PacketURL = "/api/v1/meetings/" + strconv.FormatInt(m.ID, 10) + "/packet.pdf"
+	if len(f.Agenda) > 0 {
+		mv.Agenda = make([]AgendaEntry, 0, len(f.Agenda))
+	}
 	for _, fi := range f.Agenda {
 		it := fi.AgendaItem
 		e := AgendaEntry{Item: it, ID: it.ID, Number: it.Number, Title: it.Title, Public: it.Public, Stub: it.Access == access.Stub,

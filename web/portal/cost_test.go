@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -29,7 +30,8 @@ import (
 )
 
 // BenchmarkCitizenPages costs one uncached anonymous request of the start
-// page, of /meetings, of the documents' Atom feed and of the calendar on a copy of a real data set — a data directory
+// page, of /meetings, of the documents' Atom feed, of the calendar and of
+// the meeting, paper and document pages bench/munich loads on a copy of a real data set — a data directory
 // made by `ratsmappe demo --scale N` (RATSMAPPE_BENCH_DATA, its SQLite
 // file) or a PostgreSQL database (RATSMAPPE_BENCH_DATABASE_URL) — and
 // reports the SQL statements per request (counted in a first request, so
@@ -48,7 +50,11 @@ func BenchmarkCitizenPages(b *testing.B) {
 		}
 		defer db.Close()
 	}
-	for name, path := range map[string]string{"home": "/", "meetings": "/meetings", "feed": "/feeds/documents.atom", "calendar": "/calendar.ics"} {
+	pages := map[string]string{"home": "/", "meetings": "/meetings", "feed": "/feeds/documents.atom", "calendar": "/calendar.ics"}
+	for name, path := range citizenFolderPages(b, h) {
+		pages[name] = path
+	}
+	for name, path := range pages {
 		b.Run(name, func(b *testing.B) {
 			// A query the public cache has not seen: bench/munich's
 			// "uncached".
@@ -62,6 +68,37 @@ func BenchmarkCitizenPages(b *testing.B) {
 			measure(b, get, h, counted, n, db)
 		})
 	}
+}
+
+// citizenFolderPages finds, through h, a public meeting, paper and
+// document page as bench/munich loads them as a citizen: the meeting from
+// the middle of the citizen's /api/v1/meetings, the first paper and the
+// first document its page links to (none if it links none). (bench/munich
+// takes them from OParl's first pages, which at a year of Munich list
+// none: their first objects are not public yet.)
+func citizenFolderPages(tb testing.TB, h http.Handler) map[string]string {
+	tb.Helper()
+	get := func(path string) []byte {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusOK {
+			tb.Fatalf("GET %s: %d", path, w.Code)
+		}
+		return w.Body.Bytes()
+	}
+	var ms struct{ Data []struct{ ID int64 } }
+	if err := json.Unmarshal(get("/api/v1/meetings"), &ms); err != nil || len(ms.Data) == 0 {
+		tb.Fatalf("/api/v1/meetings: %v, %d meetings", err, len(ms.Data))
+	}
+	out := map[string]string{"meeting": fmt.Sprintf("/meetings/%d", ms.Data[len(ms.Data)/2].ID)}
+	page := string(get(out["meeting"]))
+	if p := firstPaper.FindStringSubmatch(page); p != nil {
+		out["paper"] = "/papers/" + p[1]
+	}
+	if d := firstLink.FindStringSubmatch(page); d != nil {
+		out["document"] = "/documents/" + d[1]
+	}
+	return out
 }
 
 // measure runs get on h in the benchmark's loop and reports its CPU time

@@ -65,6 +65,7 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		{"meetings", 4}, // sign-in, the meetings before and after now, their organizations
 		{"meeting", 14 + opening},
 		{"document", 12},
+		{"paper", 13}, // sign-in, the paper, its consultations, the graph (6), attachments, versions, organizations, the candidate check
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the

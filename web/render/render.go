@@ -108,13 +108,13 @@ func loadViews(a *assets) (*views, error) {
 			if lang == "en" {
 				return s
 			}
-			return map[string]string{"planned": "geplant", "invited": "eingeladen", "held": "durchgeführt", "cancelled": "abgesagt"}[s]
+			return germanStates[s]
 		},
 		"minutesState": func(s, lang string) string {
 			if lang == "en" {
 				return s
 			}
-			return map[string]string{"draft": "Entwurf", "approved": "genehmigt", "published": "veröffentlicht"}[s]
+			return germanMinutesStates[s]
 		},
 		"weekdays": func(lang string) []string {
 			if lang == "en" {
@@ -146,6 +146,13 @@ func loadViews(a *assets) (*views, error) {
 	}
 	return v, nil
 }
+
+// germanStates and germanMinutesStates name a meeting's and minutes'
+// states in German (built once: a list of meetings names a state per row).
+var (
+	germanStates        = map[string]string{"planned": "geplant", "invited": "eingeladen", "held": "durchgeführt", "cancelled": "abgesagt"}
+	germanMinutesStates = map[string]string{"draft": "Entwurf", "approved": "genehmigt", "published": "veröffentlicht"}
+)
 
 // GermanMonths are the months' names in German, January first.
 var GermanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
@@ -196,8 +203,9 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 		p.Lang = Language(r)
 	}
 	p.Path = r.URL.Path
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		log.Error("render", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -208,6 +216,22 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 	h.Set("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// pageBuffers hold pages while they are rendered (a template writes in
+// many small pieces, so a fresh buffer grew, copying, five or six times
+// per page). A page is whole before its first byte is sent, so that an
+// error in the template still answers with a clean 500.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuffer returns buf to pageBuffers, unless an unusually large
+// page grew it: the pool would keep that memory for every page after.
+func putPageBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 256<<10 {
+		return
+	}
+	buf.Reset()
+	pageBuffers.Put(buf)
 }
 
 // NewPage starts the data of a page for r. Only a signed-in viewer's
