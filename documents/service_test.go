@@ -215,6 +215,46 @@ func testAddDocumentAndVersions(t *testing.T, e *env) {
 	}
 }
 
+// The answer to an upload is built from what it wrote, not read back
+// after the commit: it must be what a reader then finds.
+func TestAddedIsStored(t *testing.T) { eachEnv(t, testAddedIsStored) }
+
+func testAddedIsStored(t *testing.T, e *env) {
+	ctx := context.Background()
+	// Not UTC and not whole seconds: stored as text, read back in UTC.
+	e.now = time.Date(2026, 3, 1, 11, 0, 0, 123456789, time.FixedZone("MEZ", 3600))
+	check := func(a *documents.Added) {
+		t.Helper()
+		d, err := e.svc.Store().FindDocumentByID(ctx, a.Document.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Document, d) {
+			t.Errorf("answered document\n%+v, stored\n%+v", a.Document, d)
+		}
+		v, err := e.svc.Store().FindVersion(ctx, a.Document.ID, a.Version.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Version, v) {
+			t.Errorf("answered version\n%+v, stored\n%+v", a.Version, v)
+		}
+	}
+	a, err := e.svc.AddDocument(ctx, documents.Upload{
+		Path: e.file(t, "Antrag.pdf", "%PDF-Seite eins\fSeite zwei\fdrei"), Kind: documents.KindMotion, Uploader: "clerk",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(a)
+	e.now = e.now.Add(time.Minute)
+	b, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "v2.pdf", "%PDF-Neu"), Uploader: "clerk", Note: "Tippfehler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(b)
+}
+
 func TestRejectedUploadStoresNothing(t *testing.T) { eachEnv(t, testRejectedUploadStoresNothing) }
 
 func testRejectedUploadStoresNothing(t *testing.T, e *env) {
