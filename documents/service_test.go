@@ -607,6 +607,29 @@ func BenchmarkAddVersion(b *testing.B) {
 	}
 }
 
+// BenchmarkAddDocument is BenchmarkAddVersion for new documents, what a
+// clerk's upload (POST /api/v1/documents) makes.
+//
+//	RATSMAPPE_TEST_POSTGRES_DURABLE=1 go test -run '^$' -bench AddDocument -benchtime 300x ./documents/
+func BenchmarkAddDocument(b *testing.B) {
+	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			e := newEnv(b, dbtest.Open(b, d))
+			ctx := context.Background()
+			paths := make([]string, b.N)
+			for i := range paths {
+				paths[i] = e.file(b, fmt.Sprintf("d%d.pdf", i), fmt.Sprintf("%%PDF-Dokument %d\fSeite 2", i))
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := e.svc.AddDocument(ctx, documents.Upload{Path: paths[i], Uploader: "amt"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // heldIngester is fakeIngester, but each file waits in Ingest until the
 // test lets it go: the upload is then in flight for as long as the test
 // needs.
