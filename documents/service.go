@@ -289,16 +289,35 @@ func (s *Service) add(ctx context.Context, docID int64, u Upload) (added *Added,
 	result = "accepted"
 	s.at("committed")
 
-	doc, err := s.store.FindDocumentByID(ctx, docID)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.store.FindVersion(ctx, docID, n)
-	if err != nil {
+	v, doc := committedVersion(nv, docID, n), nv.doc
+	if doc != nil {
+		doc.ID, doc.Created, doc.Current, doc.Pages = docID, v.Created, n, v.Pages
+	} else if doc, err = s.store.FindDocumentByID(ctx, docID); err != nil {
 		return nil, err
 	}
 	s.log.Debug("version added", "document", docID, "version", n, "pages", v.Pages, "sha256", sum, "sanitized", in.Sanitized)
 	return &Added{Document: doc, Version: v, Sanitized: in.Sanitized, OCRPages: len(v.OCRPages)}, nil
+}
+
+// committedVersion returns version n of document docID as commitVersion
+// wrote it from nv, as FindVersion would read it back: the answer to an
+// upload needs no queries after its commit (they were three round trips
+// on PostgreSQL).
+func committedVersion(nv *newVersion, docID int64, n int) *Version {
+	v := nv.version
+	v.DocumentID, v.Number, v.Pages, v.State = docID, n, len(nv.pages), StateActive
+	// As stored: the text form keeps the instant, not the location.
+	v.Created = parseTime(formatTime(nv.now))
+	v.StateChanged = v.Created
+	v.Sanitized = nonNil(v.Sanitized)
+	v.PageSizes = make([]PageSize, len(nv.pages))
+	for i, p := range nv.pages {
+		v.PageSizes[i] = PageSize{Width: p.Width, Height: p.Height}
+		if p.OCR {
+			v.OCRPages = append(v.OCRPages, i+1)
+		}
+	}
+	return &v
 }
 
 func (s *Service) at(point string) {

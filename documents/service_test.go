@@ -215,6 +215,46 @@ func testAddDocumentAndVersions(t *testing.T, e *env) {
 	}
 }
 
+// The answer to an upload is built from what it wrote, not read back
+// after the commit: it must be what a reader then finds.
+func TestAddedIsStored(t *testing.T) { eachEnv(t, testAddedIsStored) }
+
+func testAddedIsStored(t *testing.T, e *env) {
+	ctx := context.Background()
+	// Not UTC and not whole seconds: stored as text, read back in UTC.
+	e.now = time.Date(2026, 3, 1, 11, 0, 0, 123456789, time.FixedZone("MEZ", 3600))
+	check := func(a *documents.Added) {
+		t.Helper()
+		d, err := e.svc.Store().FindDocumentByID(ctx, a.Document.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Document, d) {
+			t.Errorf("answered document\n%+v, stored\n%+v", a.Document, d)
+		}
+		v, err := e.svc.Store().FindVersion(ctx, a.Document.ID, a.Version.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Version, v) {
+			t.Errorf("answered version\n%+v, stored\n%+v", a.Version, v)
+		}
+	}
+	a, err := e.svc.AddDocument(ctx, documents.Upload{
+		Path: e.file(t, "Antrag.pdf", "%PDF-Seite eins\fSeite zwei\fdrei"), Kind: documents.KindMotion, Uploader: "clerk",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(a)
+	e.now = e.now.Add(time.Minute)
+	b, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "v2.pdf", "%PDF-Neu"), Uploader: "clerk", Note: "Tippfehler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(b)
+}
+
 func TestRejectedUploadStoresNothing(t *testing.T) { eachEnv(t, testRejectedUploadStoresNothing) }
 
 func testRejectedUploadStoresNothing(t *testing.T, e *env) {
@@ -560,6 +600,29 @@ func BenchmarkAddVersion(b *testing.B) {
 			b.ResetTimer()
 			for i := range b.N {
 				if _, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: paths[i], Uploader: "amt"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAddDocument is BenchmarkAddVersion for new documents, what a
+// clerk's upload (POST /api/v1/documents) makes.
+//
+//	RATSMAPPE_TEST_POSTGRES_DURABLE=1 go test -run '^$' -bench AddDocument -benchtime 300x ./documents/
+func BenchmarkAddDocument(b *testing.B) {
+	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			e := newEnv(b, dbtest.Open(b, d))
+			ctx := context.Background()
+			paths := make([]string, b.N)
+			for i := range paths {
+				paths[i] = e.file(b, fmt.Sprintf("d%d.pdf", i), fmt.Sprintf("%%PDF-Dokument %d\fSeite 2", i))
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := e.svc.AddDocument(ctx, documents.Upload{Path: paths[i], Uploader: "amt"}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -289,28 +288,22 @@ func (s *Store) FindPagesOf(ctx context.Context, keys []VersionKey) (map[Version
 	return out, nil
 }
 
-// addPending records that upload is about to write the blobs keys.
-func (s *Store) addPending(ctx context.Context, upload string, now time.Time, keys ...string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
+// addPending records that upload is about to write the blob key, in one
+// statement that is its own transaction: a round trip, where a
+// transaction of its own around the lock and the insert was four on
+// PostgreSQL. There the statement takes the blob's lock (see lockBlob)
+// before its row is written and holds it until the row is committed.
+func (s *Store) addPending(ctx context.Context, upload string, now time.Time, key string) error {
+	q := `INSERT INTO pending_blobs (key, upload, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING`
+	if s.dialect == sqldb.Postgres {
+		q = `INSERT INTO pending_blobs (key, upload, created_at)
+			SELECT ?1, ?2, ?3 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))) AS blob_lock
+			ON CONFLICT DO NOTHING`
+	}
+	if _, err := s.db.ExecContext(ctx, q, key, upload, formatTime(now)); err != nil {
 		return fmt.Errorf("pending blobs: %w", err)
 	}
-	defer tx.Rollback()
-	// In one order, so that two uploads of the same files cannot
-	// deadlock on each other's locks.
-	keys = slices.Clone(keys)
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := s.lockBlob(ctx, tx, k); err != nil {
-			return fmt.Errorf("pending blobs: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pending_blobs (key, upload, created_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`,
-			k, upload, formatTime(now)); err != nil {
-			return fmt.Errorf("pending blobs: %w", err)
-		}
-	}
-	return tx.Commit()
+	return nil
 }
 
 // dropPending forgets the pending blobs of a failed upload.
@@ -359,13 +352,17 @@ func (s *Store) commitVersion(ctx context.Context, nv *newVersion) (int64, int, 
 			return 0, 0, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
 		}
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE document_id = ?`, docID).Scan(&n); err != nil {
-		return 0, 0, fmt.Errorf("commit version: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE versions SET state = 'superseded', state_changed_at = ?
-		WHERE document_id = ? AND state = 'active'`, now, docID); err != nil {
-		return 0, 0, fmt.Errorf("commit version: supersede: %w", err)
+	// A new document has no versions to number after or to supersede:
+	// two statements, each a round trip on PostgreSQL, that need not run.
+	n := 1
+	if nv.doc == nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE document_id = ?`, docID).Scan(&n); err != nil {
+			return 0, 0, fmt.Errorf("commit version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET state = 'superseded', state_changed_at = ?
+			WHERE document_id = ? AND state = 'active'`, now, docID); err != nil {
+			return 0, 0, fmt.Errorf("commit version: supersede: %w", err)
+		}
 	}
 	v := nv.version
 	sanitized, err := json.Marshal(nonNil(v.Sanitized))
@@ -519,8 +516,9 @@ func (s *Store) lockDocument(ctx context.Context, tx *sql.Tx, id int64) (bool, e
 	return err == nil, err
 }
 
-// lockBlob makes, on PostgreSQL, an upload announcing blob key and the
-// sweeper deciding about it take turns until tx ends, as SQLite's one
+// lockBlob makes, on PostgreSQL, an upload announcing blob key (addPending
+// takes the same lock) and the sweeper deciding about it take turns until
+// tx ends, as SQLite's one
 // writer does by itself: otherwise the sweeper could count no reference,
 // an upload announce and write the key, and the sweeper delete it.
 func (s *Store) lockBlob(ctx context.Context, tx *sql.Tx, key string) error {

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -96,19 +97,29 @@ func (w *auditWriter) run(s *Store) {
 	}
 }
 
+// auditPerInsert is how many entries one INSERT writes: 7 parameters
+// each, far below the parameter limits of SQLite (32,766) and PostgreSQL
+// (65,535).
+const auditPerInsert = 500
+
+// writeAudit writes a batch of entries in multi-row INSERTs. A batch that
+// fits one statement needs no transaction around it, the statement is
+// one: a round trip on PostgreSQL, where begin, an insert per entry and
+// commit were one each (three for an upload's single entry).
 func (s *Store) writeAudit(ctx context.Context, entries []AuditEntry) error {
+	if len(entries) <= auditPerInsert {
+		if err := insertAudit(ctx, s.db, entries); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	defer tx.Rollback()
-	for _, e := range entries {
-		var acct any
-		if e.AccountID != 0 {
-			acct = e.AccountID
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details); err != nil {
+	for first := 0; first < len(entries); first += auditPerInsert {
+		if err := insertAudit(ctx, tx, entries[first:min(first+auditPerInsert, len(entries))]); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 	}
@@ -116,6 +127,28 @@ func (s *Store) writeAudit(ctx context.Context, entries []AuditEntry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// insertAudit writes entries in one INSERT.
+func insertAudit(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, entries []AuditEntry) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES `)
+	args := make([]any, 0, 7*len(entries))
+	for i, e := range entries {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		var acct any
+		if e.AccountID != 0 {
+			acct = e.AccountID
+		}
+		args = append(args, ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details)
+	}
+	_, err := db.ExecContext(ctx, q.String(), args...)
+	return err
 }
 
 // FindAuditEntries returns the newest limit entries (limit <= 0: 100),
