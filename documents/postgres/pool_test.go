@@ -11,6 +11,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/dbtest"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -114,4 +115,61 @@ func TestCanceledStatementsLeaveThePoolUsable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWarm: a server's pool on PostgreSQL is open before its first burst
+// (but two connections); on SQLite Warm does nothing.
+func TestWarm(t *testing.T) {
+	dbtest.EachDatabase(t, func(t *testing.T, d dbtest.Database) {
+		db := d.Open(t)
+		postgres.Warm(context.Background(), db)
+		st := db.Stats()
+		want := st.MaxOpenConnections - 2
+		if d.Dialect == sqldb.SQLite {
+			want = 1 // Open's ping
+		}
+		if st.Idle != want || st.OpenConnections != want {
+			t.Errorf("after Warm: %d open, %d idle, want %d of each", st.OpenConnections, st.Idle, want)
+		}
+	})
+}
+
+// TestWarmBesideAWorker: Warm at a server's start, while its workers run,
+// one of them holding a connection in a transaction while it asks for
+// another: neither waits for the other for good. (Warm first took every
+// connection and waited for the last, held by the worker, which waited
+// for one of Warm's: the server never answered.)
+func TestWarmBesideAWorker(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for range 3 { // workers, each with a transaction
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+	}
+	done := make(chan struct{})
+	go func() {
+		postgres.Warm(ctx, db)
+		close(done)
+	}()
+	var one int
+	for range 3 { // each worker's second connection
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := db.QueryRowContext(qctx, `SELECT 1`).Scan(&one)
+		cancel()
+		if err != nil {
+			t.Fatalf("a worker's second connection beside Warm: %v", err)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Warm did not return")
+	}
 }
