@@ -24,6 +24,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
@@ -265,6 +266,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// re-anchors a document's annotations when it asks for them, this
 	// catches up on everything else (and after a crash).
 	go annotate.NewReanchorer(annotate.NewStore(app.DB, nil), app.Docs.Store(), log).Run(ctx, 30*time.Second)
+
+	// The first requests after a start do not wait for PostgreSQL to
+	// start the pool's processes.
+	postgres.Warm(ctx, app.DB)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -15,18 +15,42 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 )
+
+// maxConns bounds the pool: every connection is a server process, and a
+// city runs several app servers on one database, whose max_connections
+// (100 by default) they share.
+const maxConns = 16
+
+// cancelGrace is how long a statement whose context ended may take to
+// stop on the server after the cancel request, before the connection is
+// dropped instead.
+const cancelGrace = 5 * time.Second
 
 // Open connects to the PostgreSQL database at url (postgres://… or a
 // key=value connection string) and checks that it answers.
 //
-// The pool is bounded: every connection is a server process, and a city
-// runs several app servers on one database, whose max_connections (100
-// by default) they share.
+// The pool keeps its connections (up to maxConns) until they have been
+// idle for five minutes: a new connection is a new server process with
+// cold catalog caches and no prepared statements, and closing the ones
+// above a smaller idle limit after every burst made the next burst's
+// first requests pay for opening them again (issue 15: the member's
+// meeting page's p99 at 32 clients was its first wave).
+//
+// A statement whose context ends (a client gone, a bounded wait) is
+// canceled on the server with a cancel request and its connection kept,
+// rather than the connection closed under it, as pgx does by default;
+// and a connection that is closed all the same is never handed out
+// again. Before, such a connection went back to the pool as if healthy
+// and was handed to the next waiting request, which failed with
+// "driver: bad connection" when it drew three of them in a row.
 func Open(ctx context.Context, url string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -36,9 +60,12 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	// The server and Go agree on UTC, so text timestamps the stores write
 	// and now() compare the same way on every instance.
 	cfg.RuntimeParams["timezone"] = "UTC"
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelGrace}
+	}
 	db := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -46,6 +73,48 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	}
 	return db, nil
 }
+
+// Warm opens most of the pool's connections at once and leaves them idle
+// in it, so that the first burst of requests after a server starts (a
+// restart behind the load balancer at a deadline) does not wait for
+// PostgreSQL to start a process per connection: at 32 clients that first
+// wave was the slowest second of a load (issue 15). Connections idle for
+// five minutes are closed again. Best effort: a connection that cannot be
+// opened now is opened when a request needs it. A database Open did not
+// open (SQLite) is left alone.
+//
+// It leaves two connections and waits at most warmWait: a worker that
+// already holds a connection may need a second one before it lets go,
+// and Warm holds what it took until it has them all.
+func Warm(ctx context.Context, db *sql.DB) {
+	if _, ok := db.Driver().(drv); !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, warmWait)
+	defer cancel()
+	st := db.Stats()
+	conns := make([]*sql.Conn, max(0, st.MaxOpenConnections-st.InUse-2))
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				return
+			}
+			conns[i] = c
+			_ = c.PingContext(ctx)
+		})
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// warmWait bounds Warm.
+const warmWait = 2 * time.Second
 
 // connector wraps pgx's, so that every connection rebinds placeholders.
 type connector struct{ inner driver.Connector }
@@ -74,6 +143,13 @@ func (drv) Dialect() string { return "postgres" }
 // conn is a pgx connection whose statements are rebound. Everything else
 // (transactions, pinging, resetting, value checks) is pgx's.
 type conn struct{ *stdlib.Conn }
+
+// IsValid tells database/sql, as a connection comes back to the pool,
+// whether it may be used again: not once pgx has closed it (a network
+// error, a statement that did not stop within cancelGrace). pgx's own
+// connection does not say so, and database/sql then handed it to the
+// next waiting request.
+func (c *conn) IsValid() bool { return !c.Conn.Conn().IsClosed() }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
 	return c.Conn.Prepare(Rebind(query))
