@@ -69,20 +69,40 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
-		// document's beside the answer); the second is what every
+		// document's beside the answer); the later ones are what every
 		// further one costs.
 		if status, _ := v.get(h, path); status != http.StatusOK {
 			t.Fatalf("GET %s: %d", path, status)
 		}
-		settle(n)
-		start := n.Load()
-		if status, _ := v.get(h, path); status != http.StatusOK {
-			t.Fatalf("GET %s: %d", path, status)
-		}
-		if got := n.Load() - start; got != c.want {
+		got := leastStatements(n, func() {
+			if status, _ := v.get(h, path); status != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, status)
+			}
+		})
+		if got != c.want {
 			t.Errorf("%s page (%s): %d statements, want %d", c.page, path, got, c.want)
 		}
 	}
+}
+
+// leastStatements counts the statements of three runs of get, each after
+// the statements before it have settled, and returns the fewest. A
+// record that an earlier request writes beside its answer, in its own
+// goroutine, can start after settle has given up waiting for it on a
+// busy machine (CI counted 13 for the document page on PostgreSQL once,
+// its opening's write among them); it adds to one run, never takes away,
+// while a statement that every request makes is in all three.
+func leastStatements(n *atomic.Int64, get func()) int64 {
+	least := int64(-1)
+	for range 3 {
+		settle(n)
+		start := n.Load()
+		get()
+		if got := n.Load() - start; least < 0 || got < least {
+			least = got
+		}
+	}
+	return least
 }
 
 // settle waits until the statements counted by n stop (a record written
