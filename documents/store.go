@@ -405,17 +405,11 @@ const pagesPerInsert = 100
 func insertPages(ctx context.Context, tx *sql.Tx, docID int64, n int, pages []Page) error {
 	for first := 0; first < len(pages); first += pagesPerInsert {
 		chunk := pages[first:min(first+pagesPerInsert, len(pages))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO pages (document_id, version, number, width, height, text, ocr) VALUES `)
 		args := make([]any, 0, 7*len(chunk))
 		for i, p := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, docID, n, first+i+1, p.Width, p.Height, p.Text, boolInt(p.OCR))
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pages (document_id, version, number, width, height, text, ocr) VALUES `+sqldb.Values(len(chunk), 7), args...); err != nil {
 			return fmt.Errorf("insert pages %d–%d: %w", first+1, first+len(chunk), err)
 		}
 	}

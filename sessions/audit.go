@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe"
+
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // AuditEntry is one line of the audit log.
@@ -133,21 +135,15 @@ func (s *Store) writeAudit(ctx context.Context, entries []AuditEntry) error {
 func insertAudit(ctx context.Context, db interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }, entries []AuditEntry) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES `)
 	args := make([]any, 0, 7*len(entries))
-	for i, e := range entries {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+	for _, e := range entries {
 		var acct any
 		if e.AccountID != 0 {
 			acct = e.AccountID
 		}
 		args = append(args, ts(e.At), acct, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details)
 	}
-	_, err := db.ExecContext(ctx, q.String(), args...)
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, account_id, actor, action, object_type, object_id, details) VALUES `+sqldb.Values(len(entries), 7), args...)
 	return err
 }
 

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -151,4 +152,20 @@ func Pick(db *sql.DB, scope string, sqlite, postgres fs.FS) (fs.FS, error) {
 		return nil, fmt.Errorf("migrate: the tables of %s have no %s migrations yet", scope, d)
 	}
 	return files, nil
+}
+
+// Values returns the placeholders of a multi-row INSERT's VALUES: rows
+// groups of cols placeholders, "(?, ?), (?, ?)" for 2 and 2. A statement
+// of many rows is one round trip on PostgreSQL instead of one per row.
+func Values(rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.Grow(rows * (len(row) + 2))
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }

@@ -104,3 +104,18 @@ func TestPickRefusesUnported(t *testing.T) {
 		}
 	})
 }
+
+func TestValues(t *testing.T) {
+	for _, c := range []struct {
+		rows, cols int
+		want       string
+	}{
+		{1, 1, "(?)"},
+		{1, 3, "(?, ?, ?)"},
+		{2, 2, "(?, ?), (?, ?)"},
+	} {
+		if got := sqldb.Values(c.rows, c.cols); got != c.want {
+			t.Errorf("Values(%d, %d) = %q, want %q", c.rows, c.cols, got, c.want)
+		}
+	}
+}
