@@ -157,50 +157,40 @@ func WithCursor(r *http.Request, path, cursor string) string {
 // MeetingSummaries describes ms for lists, with their organizations' names
 // read in one query for the whole page.
 func (s *Folder) MeetingSummaries(ctx context.Context, ms []*sessions.Meeting) ([]MeetingView, error) {
-	out := make([]MeetingView, 0, len(ms))
-	if len(ms) == 0 {
-		return out, nil
-	}
-	// Each organization once: a month of a large city's calendar has a
-	// few committees for a hundred meetings.
-	ids := make([]int64, 0, len(ms))
-	seen := make(map[int64]bool, len(ms))
-	for _, m := range ms {
-		if !seen[m.OrganizationID] {
-			seen[m.OrganizationID] = true
-			ids = append(ids, m.OrganizationID)
-		}
-	}
-	orgs, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{IDs: ids})
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(orgs))
-	for _, o := range orgs {
-		names[o.ID] = o.Name
-	}
-	for _, m := range ms {
-		out = append(out, summary(m, names[m.OrganizationID]))
-	}
-	return out, nil
+	return s.MeetingSummariesWith(ctx, ms, nil)
 }
 
 // MeetingSummariesWith is MeetingSummaries for a caller that has read
-// organizations already (the start page lists every committee): their
-// names are taken from orgs, and only if a meeting's organization is not
-// among them are they read as MeetingSummaries reads them.
+// organizations already (the start page lists every committee): names
+// are taken from orgs, and only the organizations not among them are
+// read, in one query.
 func (s *Folder) MeetingSummariesWith(ctx context.Context, ms []*sessions.Meeting, orgs []*sessions.Organization) ([]MeetingView, error) {
 	names := make(map[int64]string, len(orgs))
 	for _, o := range orgs {
 		names[o.ID] = o.Name
 	}
+	// Each organization once: a month of a large city's calendar has a
+	// few committees for a hundred meetings.
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, m := range ms {
+		if _, known := names[m.OrganizationID]; !known && !seen[m.OrganizationID] {
+			seen[m.OrganizationID] = true
+			ids = append(ids, m.OrganizationID)
+		}
+	}
+	if len(ids) > 0 {
+		more, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{IDs: ids})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range more {
+			names[o.ID] = o.Name
+		}
+	}
 	out := make([]MeetingView, 0, len(ms))
 	for _, m := range ms {
-		name, ok := names[m.OrganizationID]
-		if !ok {
-			return s.MeetingSummaries(ctx, ms)
-		}
-		out = append(out, summary(m, name))
+		out = append(out, summary(m, names[m.OrganizationID]))
 	}
 	return out, nil
 }
