@@ -566,7 +566,7 @@ func (s *Store) ResolveSignIn(ctx context.Context, token string, idle, absolute 
 	// Writing last_seen on every request would make every page view a
 	// write; once a minute is precise enough for the idle timeout.
 	if now.Sub(parseTS(seen)) > time.Minute {
-		s.touch(ctx, `UPDATE sign_ins SET last_seen = ? WHERE token_hash = ?`, ts(now), hash)
+		s.touch(ctx, "sign_ins", "token_hash", "last_seen = ?", "token_hash = ?", ts(now), hash)
 	}
 	return a, nil
 }
@@ -613,22 +613,35 @@ func (s *Store) resolve(ctx context.Context, tail, hash string, cols []string, e
 	return a, nil
 }
 
-// touchWait is how long a request waits for the database's write lock to
-// record that a sign-in or a token was used.
+// touchWait is how long a request waits on SQLite for the database's
+// write lock to record that a sign-in or a token was used.
 const touchWait = 50 * time.Millisecond
 
-// touch runs the bookkeeping write q (a sign-in's last_seen, a token's
-// last_used) for a request, waiting at most touchWait for the write lock
-// and ignoring failure. SQLite has one writer: behind a long writer (a
-// background worker catching up, a large import) a request that waited
-// the busy timeout (10 s) to record its own use would make a member's page
-// wait for work that is not theirs, and hold one of the pool's few
-// connections meanwhile. A skipped touch is written by the next request a
-// minute later; the idle limit stays exact to a minute or two.
-func (s *Store) touch(ctx context.Context, q string, args ...any) {
+// touch runs for a request the bookkeeping write that records that a
+// sign-in or a token was used: UPDATE table SET set WHERE where, whose
+// rows keyColumn identifies; args are set's and then where's. It ignores
+// failure, and never waits for work that is not the request's: behind a
+// long writer (a background worker catching up, a large import) a request
+// that waited to record its own use would make a member's page wait, and
+// hold one of the pool's few connections meanwhile. A skipped touch is
+// written by the next request a minute later; the idle limit stays exact
+// to a minute or two.
+//
+// SQLite has one writer, so there the write waits at most touchWait for
+// its lock. PostgreSQL locks rows, so there a row another transaction
+// holds is skipped (SKIP LOCKED) rather than waited for, without a
+// deadline: a deadline that ended a statement on PostgreSQL either closed
+// the connection or, when it was canceled on the server instead, could
+// cancel the next request's statement on the same connection (issue 15).
+func (s *Store) touch(ctx context.Context, table, keyColumn, set, where string, args ...any) {
+	if sqldb.DialectOf(s.db) == sqldb.Postgres {
+		_, _ = s.db.ExecContext(ctx, `UPDATE `+table+` SET `+set+`
+			WHERE `+keyColumn+` IN (SELECT `+keyColumn+` FROM `+table+` WHERE `+where+` FOR UPDATE SKIP LOCKED)`, args...)
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, touchWait)
 	defer cancel()
-	_, _ = s.db.ExecContext(ctx, q, args...)
+	_, _ = s.db.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE `+where, args...)
 }
 
 // EndSignIn signs out the browser holding token; an unknown token is not
@@ -731,8 +744,8 @@ func (s *Store) ResolveAPIToken(ctx context.Context, token string) (*Account, er
 	// when its WHERE matches no row, so a fresh last_used is not updated
 	// at all.
 	if now := s.now(); now.Sub(parseNull(used)) >= time.Minute {
-		s.touch(ctx, `UPDATE api_tokens SET last_used = ?
-			WHERE id = ? AND (last_used IS NULL OR last_used < ?)`, ts(now), tokenID, ts(now.Add(-time.Minute)))
+		s.touch(ctx, "api_tokens", "id", "last_used = ?",
+			"id = ? AND (last_used IS NULL OR last_used < ?)", ts(now), tokenID, ts(now.Add(-time.Minute)))
 	}
 	return a, nil
 }

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -28,11 +26,6 @@ import (
 // city runs several app servers on one database, whose max_connections
 // (100 by default) they share.
 const maxConns = 16
-
-// cancelGrace is how long a statement whose context ended may take to
-// stop on the server after the cancel request, before the connection is
-// dropped instead.
-const cancelGrace = 5 * time.Second
 
 // Open connects to the PostgreSQL database at url (postgres://… or a
 // key=value connection string) and checks that it answers.
@@ -44,13 +37,21 @@ const cancelGrace = 5 * time.Second
 // first requests pay for opening them again (issue 15: the member's
 // meeting page's p99 at 32 clients was its first wave).
 //
-// A statement whose context ends (a client gone, a bounded wait) is
-// canceled on the server with a cancel request and its connection kept,
-// rather than the connection closed under it, as pgx does by default;
-// and a connection that is closed all the same is never handed out
-// again. Before, such a connection went back to the pool as if healthy
-// and was handed to the next waiting request, which failed with
+// A statement whose context ends (a client gone) closes its connection,
+// as pgx does by default, and a closed connection is never handed out
+// again (IsValid). Before, such a connection went back to the pool as if
+// healthy and was handed to the next waiting request, which failed with
 // "driver: bad connection" when it drew three of them in a row.
+//
+// The connection is not kept by sending PostgreSQL a cancel request
+// instead: that request is asynchronous, and on a loaded machine it
+// landed on the next request's statement on the same connection, which
+// failed with "canceling statement due to user request" (issue 15); a
+// canceled statement also came back as a server error rather than the
+// context's, so a client that left was logged as an internal error.
+// Nothing in a request bounds a statement by a short deadline any more
+// (accounts' bookkeeping write skips a locked row instead), so
+// connections close only under clients that left.
 func Open(ctx context.Context, url string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -60,9 +61,6 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	// The server and Go agree on UTC, so text timestamps the stores write
 	// and now() compare the same way on every instance.
 	cfg.RuntimeParams["timezone"] = "UTC"
-	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelGrace}
-	}
 	db := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
@@ -146,7 +144,7 @@ type conn struct{ *stdlib.Conn }
 
 // IsValid tells database/sql, as a connection comes back to the pool,
 // whether it may be used again: not once pgx has closed it (a network
-// error, a statement that did not stop within cancelGrace). pgx's own
+// error, a statement whose context ended). pgx's own
 // connection does not say so, and database/sql then handed it to the
 // next waiting request.
 func (c *conn) IsValid() bool { return !c.Conn.Conn().IsClosed() }
