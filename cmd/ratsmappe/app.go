@@ -138,9 +138,11 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		return nil, fmt.Errorf("find own executable for the PDF workers: %w", err)
 	}
 	workers := cfg.PDFWorkers
-	wasmCache := cfg.WasmCache
+	wasmCache, prune := cfg.WasmCache, false
 	if wasmCache == "" {
-		if wasmCache, err = pdfworker.DefaultCacheDir(); err != nil {
+		if wasmCache, err = pdfworker.DefaultCacheDir(); err == nil {
+			prune = true // the user's cache: its old versions are ours
+		} else {
 			// No HOME (a bare service account): the data directory's.
 			wasmCache = filepath.Join(cfg.Data, "cache", "wasm")
 		}
@@ -153,6 +155,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, observe func(str
 		MaxInputSize: cfg.PDFMaxMB * 1000 * 1000,
 		MaxPages:     cfg.PDFMaxPages,
 		CacheDir:     wasmCache,
+		PruneCaches:  prune,
 		User:         cfg.PDFUser,
 		TempDir:      filepath.Join(cfg.Data, "tmp"),
 		OCR:          cfg.OCR,

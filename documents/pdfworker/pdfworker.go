@@ -73,6 +73,11 @@ type Config struct {
 	// the rest load it in ~0.1 s. Workers that run as another user use
 	// its subdirectory "uid-<uid>", which belongs to that user.
 	CacheDir string
+	// PruneCaches removes, beside CacheDir, the compilation caches of
+	// other versions (pdfium-* directories) that no pool has used for
+	// cacheKept (see pruneCaches). Only for a CacheDir from
+	// DefaultCacheDir, whose siblings are Ratsmappe's own.
+	PruneCaches bool
 	// TempDir is where renditions are written and where each worker gets
 	// a directory of its own; default os.TempDir().
 	TempDir string
@@ -183,14 +188,11 @@ func New(cfg Config) (*Pool, error) {
 			// and only by it: one per user, as the user's own would be.
 			cacheDir = filepath.Join(cacheDir, fmt.Sprintf("uid-%d", id.uid))
 		}
-		err := os.MkdirAll(cacheDir, 0o750)
-		if err == nil && id != nil {
-			if err = id.chown(cacheDir); err == nil {
-				err = os.Chmod(cacheDir, 0o700)
-			}
+		if err := makeCacheDir(cacheDir, id); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("pdfworker: cache dir: %w", err)
+		if cfg.PruneCaches {
+			pruneCaches(cfg.CacheDir, time.Now(), cfg.Logger)
 		}
 	}
 	workDir, err := os.MkdirTemp(cfg.TempDir, "workers-")
@@ -775,7 +777,7 @@ func (p *Pool) workerFiles(dir string) ([]*os.File, error) {
 	}
 	files := []*os.File{d}
 	if p.cacheDir != "" {
-		c, err := os.Open(p.cacheDir)
+		c, err := openCacheDir(p.cacheDir, p.cfg.CacheDir, p.id)
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("pdfworker: cache dir: %w", err)

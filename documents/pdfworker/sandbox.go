@@ -3,12 +3,16 @@ package pdfworker
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // The environment through which a Pool hands a worker its directories:
@@ -77,4 +81,69 @@ func cacheName() string {
 		}
 	}
 	return "pdfium-" + hex.EncodeToString(h.Sum(nil))[:12] + "-" + runtime.Version()
+}
+
+// cacheKept is how long a compilation cache of another version is kept
+// after a pool last used it. Every upgrade of go-pdfium, wazero or Go
+// starts a new directory of some 30 MB; an old server still running
+// during a slow rolling upgrade marks its own at every worker start, so
+// only caches no server has used for a month go.
+const cacheKept = 30 * 24 * time.Hour
+
+// makeCacheDir creates the compilation cache dir, owned by the workers'
+// user id (if any) and private to it.
+func makeCacheDir(dir string, id *identity) error {
+	err := os.MkdirAll(dir, 0o750)
+	if err == nil && id != nil {
+		if err = id.chown(dir); err == nil {
+			err = os.Chmod(dir, 0o700)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("pdfworker: cache dir: %w", err)
+	}
+	return nil
+}
+
+// openCacheDir opens the compilation cache dir for a worker and marks
+// top, the configured cache directory (dir itself, or dir's parent for a
+// worker user), used now: its modification time is what pruneCaches
+// reads. A cache a pool of another version removed meanwhile is made
+// again.
+func openCacheDir(dir, top string, id *identity) (*os.File, error) {
+	now := time.Now()
+	if err := os.Chtimes(top, now, now); errors.Is(err, fs.ErrNotExist) {
+		if err := makeCacheDir(dir, id); err != nil {
+			return nil, err
+		}
+	}
+	return os.Open(dir)
+}
+
+// pruneCaches removes the directories beside cacheDir named like a
+// compilation cache (pdfium-*) other than cacheDir itself whose
+// modification time is more than cacheKept before now: those of versions
+// no pool has started a worker with for that long. Best effort; what
+// cannot be removed is logged and left.
+func pruneCaches(cacheDir string, now time.Time, log *slog.Logger) {
+	parent, own := filepath.Split(filepath.Clean(cacheDir))
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == own || !strings.HasPrefix(e.Name(), "pdfium-") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || now.Sub(info.ModTime()) <= cacheKept {
+			continue
+		}
+		path := filepath.Join(parent, e.Name())
+		if err := os.RemoveAll(path); err != nil {
+			log.Warn("old compilation cache of the PDF engine not removed", "dir", path, "err", err)
+			continue
+		}
+		log.Info("old compilation cache of the PDF engine removed", "dir", path)
+	}
 }
