@@ -793,13 +793,29 @@ func (x *Indexer) rebuild() {
 		defer x.wg.Done()
 		defer x.rebuilding.Store(false)
 		backoff := time.Second
+		// An unreachable Meilisearch fails every try, a minute apart:
+		// the first failure is logged, then the same one again only
+		// every rebuildLogEvery (with the count), so that one outage
+		// is not hundreds of identical errors; /readyz says "search"
+		// is not ok all along.
+		var lastErr string
+		var lastLogged time.Time
+		failed := 0
 		for {
-			if err := x.rebuildOnce(); err == nil {
+			err := x.rebuildOnce()
+			if err == nil {
+				if failed > 0 {
+					x.cfg.Log.Info("search index rebuild succeeded after failing", "failures", failed)
+				}
 				return
-			} else if x.ctx.Err() != nil {
+			}
+			if x.ctx.Err() != nil {
 				return
-			} else {
-				x.cfg.Log.Error("search index rebuild", "err", err)
+			}
+			failed++
+			if msg := err.Error(); msg != lastErr || time.Since(lastLogged) >= rebuildLogEvery {
+				x.cfg.Log.Error("search index rebuild", "err", err, "failures", failed)
+				lastErr, lastLogged = msg, time.Now()
 			}
 			select {
 			case <-x.ctx.Done():
@@ -810,6 +826,10 @@ func (x *Indexer) rebuild() {
 		}
 	}()
 }
+
+// rebuildLogEvery is how often a rebuild that keeps failing the same way
+// is logged again.
+const rebuildLogEvery = 15 * time.Minute
 
 func (x *Indexer) rebuildOnce() error {
 	start := time.Now()

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -1040,4 +1042,46 @@ func TestSharedIndexHoldsTheFeed(t *testing.T) {
 			t.Errorf("%d rows left after every consumer read the feed, want the newest", rows)
 		}
 	})
+}
+
+// A rebuild that keeps failing the same way (an unreachable Meilisearch)
+// is logged once, not at every try a few seconds to a minute apart.
+func TestFailingRebuildIsLoggedOnce(t *testing.T) {
+	db := dbtest.New(t, sqldb.SQLite).Open(t)
+	c := newCouncil(t, db)
+	var buf lockedBuffer
+	var tries atomic.Int32
+	x := indexer.New(indexer.Config{DB: c.db, Store: c.store, Log: slog.New(slog.NewTextHandler(&buf, nil)),
+		Open: func(context.Context, bool) (search.Index, error) {
+			tries.Add(1)
+			return nil, errors.New("dial tcp 127.0.0.1:7700: connect: connection refused")
+		}})
+	x.Start()
+	for deadline := time.Now().Add(20 * time.Second); tries.Load() < 4; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tries in 20 s", tries.Load())
+		}
+	}
+	x.Close()
+	if n := strings.Count(buf.String(), `msg="search index rebuild"`); n != 1 {
+		t.Errorf("%d tries logged %d errors, want 1:\n%s", tries.Load(), n, buf.String())
+	}
+}
+
+// lockedBuffer is a log's destination written by several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
