@@ -240,8 +240,12 @@ test("chair, three tablets and the chamber display follow one session", async ()
   assert.ok(!onAir.includes(np.number) && !onAir.includes(np.title), "the overlay never shows the non-public item's stub");
 
   // The chair closes the session; every page is accessible.
-  chair.once("dialog", (d) => d.accept());
+  // Asked in the page's own dialog (not the browser's confirm()), which
+  // a keyboard and a screen reader use like the rest of the console.
   await chair.click("#live-end");
+  await chair.waitForSelector("#confirm-dialog[open]");
+  assert.match(await chair.textContent("#confirm-text"), /Sitzung jetzt schließen/);
+  await chair.click("#confirm-ok");
   await chair.waitForFunction(() => /beendet/.test(document.getElementById("live-state").textContent));
   await display.waitForFunction(() => /beendet/.test(document.getElementById("d-state").textContent));
   anon.stop();

@@ -240,7 +240,7 @@
 
   startBtn.addEventListener("click", act(() => call("POST", `/api/v1/meetings/${id}/start`)));
   endBtn.addEventListener("click", act(async () => {
-    if (confirm(T.endConfirm)) await call("POST", `/api/v1/meetings/${id}/end`);
+    if (await ask(T.endConfirm, T.end)) await call("POST", `/api/v1/meetings/${id}/end`);
   }));
   // "Alle anwesend" records one member after the other; until it is done
   // it is not offered again, and it says when it is done.
