@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -39,6 +40,15 @@ type Handler struct {
 	cfg    Config
 	log    *slog.Logger
 	folder *folder.Folder
+	// publicNews is the anonymous viewer's news (see anonymousNews).
+	publicNews publicNews
+}
+
+// publicNews is the news of the anonymous viewer as of a public view.
+type publicNews struct {
+	mu    sync.Mutex
+	view  request.PublicView
+	items []newsItem // nil: none remembered
 }
 
 // New returns the portal's handlers.
@@ -66,7 +76,7 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	news, err := s.news(ctx, v)
+	news, err := s.anonymousNews(ctx, v)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -90,6 +100,45 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		"Calendar": subscribe(r, "calendar-url", "/calendar.ics")}
 	p.Scripts = []string{"portal.js"}
 	render.HTML(w, r, http.StatusOK, "home", p)
+}
+
+// anonymousNews returns the news of v (news). For the anonymous viewer
+// past the public cache it remembers them under the request's public
+// view (request.PublicView): what the anonymous viewer may see changes
+// only with the changes feed's generation or when an embargo ends, both
+// of which end the view, so a request under the same view, at a clock
+// before its Until, would find the same news. The news are the start
+// page's dearest part (a walk past the coming meetings' documents and
+// the policy's reads for ten documents); remembered, every uncached
+// anonymous start page still reads the current generation and the rest
+// of the page, and the first one after a change walks anew.
+func (s *Handler) anonymousNews(ctx context.Context, v access.Viewer) ([]newsItem, error) {
+	pv, ok := request.PublicViewOf(ctx)
+	if !ok || v.Role != access.RoleAnonymous || v.AccountID != 0 {
+		return s.news(ctx, v)
+	}
+	m := &s.publicNews
+	m.mu.Lock()
+	items, view := m.items, m.view
+	m.mu.Unlock()
+	if items != nil && view.Generation == pv.Generation && s.cfg.Sessions.Now().Before(view.Until) {
+		return items, nil
+	}
+	news, err := s.news(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if news == nil {
+		news = []newsItem{} // remembered as none
+	}
+	m.mu.Lock()
+	// A request under an older generation, slower than one under a
+	// newer, does not overwrite the newer's.
+	if m.items == nil || pv.Generation >= m.view.Generation {
+		m.items, m.view = news, pv
+	}
+	m.mu.Unlock()
+	return news, nil
 }
 
 // news returns the ten newest documents v may see that have a current
