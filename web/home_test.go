@@ -64,12 +64,12 @@ func TestStartPageNews(t *testing.T) {
 	}
 }
 
-// The anonymous start page's news are remembered between uncached
-// requests (portal's anonymousNews), under the public cache's view: every
-// publication, depublication, new document and change of a title shows in
-// the very next uncached start page, and so does the end of an embargo,
-// which is no write at all.
-func TestStartPageNewsFollowChanges(t *testing.T) {
+// The anonymous start page's news, organizations and body's name are
+// remembered between uncached requests (portal's homeParts), under the
+// public cache's view: every publication, depublication, new document and
+// change of a title or a name shows in the very next uncached start page,
+// and so does the end of an embargo, which is no write at all.
+func TestStartPageFollowsChanges(t *testing.T) {
 	e := newCacheEnv(t)
 	ctx := context.Background()
 	n := 0
@@ -83,6 +83,15 @@ func TestStartPageNewsFollowChanges(t *testing.T) {
 		_, s, _ := strings.Cut(body, `id="h-news"`)
 		s, _, _ = strings.Cut(s, "</section>")
 		return s
+	}
+	page := func() string {
+		t.Helper()
+		n++
+		r, body := e.fetch(t, fmt.Sprintf("/?nocache=%d", n))
+		if r.StatusCode != 200 || r.Header.Get("X-Cache") != "miss" {
+			t.Fatalf("start page: %d, X-Cache %q", r.StatusCode, r.Header.Get("X-Cache"))
+		}
+		return body
 	}
 	shows := func(when, title string, want bool) {
 		t.Helper()
@@ -122,4 +131,16 @@ func TestStartPageNewsFollowChanges(t *testing.T) {
 	_, err := e.db.ExecContext(ctx, `UPDATE documents SET title = 'Vorlage Bolzplatz' WHERE id = ?`, a.DocumentID)
 	must(t, err)
 	shows("title changed", "Vorlage Bolzplatz", true)
+
+	// The committees listed and the body's name.
+	page()
+	_, err = e.db.ExecContext(ctx, `UPDATE organizations SET name = 'Verkehrsausschuss' WHERE id = ?`, e.org)
+	must(t, err)
+	_, err = e.db.ExecContext(ctx, `UPDATE bodies SET name = 'Stadt Neuhausen'`)
+	must(t, err)
+	for range 2 {
+		if b := page(); !strings.Contains(b, "Verkehrsausschuss") || strings.Contains(b, "Bauausschuss") || !strings.Contains(b, "Stadt Neuhausen") {
+			t.Fatalf("organization and body renamed: not shown")
+		}
+	}
 }
