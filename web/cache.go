@@ -240,6 +240,11 @@ func (c *publicCache) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Cache", "hit")
 		if e == nil {
 			w.Header().Set("X-Cache", "miss")
+			// The handler may remember parts of the answer under the
+			// generation, until the entry would expire.
+			if pub, err := c.nextPublication(ctx, gen, now); err == nil {
+				r = r.WithContext(request.WithPublicView(ctx, request.PublicView{Generation: gen, Until: entryExpiry(now, pub)}))
+			}
 			e = c.fill(w, r, next, key, gen, now)
 			if e == nil {
 				return // answered by the handler, uncached
@@ -326,10 +331,7 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 		w.Write(rec.body.Bytes())
 		return nil
 	}
-	expires := now.Add(cacheMaxAge)
-	if !pub.IsZero() && pub.Before(expires) {
-		expires = pub
-	}
+	expires := entryExpiry(now, pub)
 	h := rec.header.Clone()
 	for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Date", "Content-Length"} {
 		h.Del(k)
@@ -340,6 +342,17 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 	sum := sha256.Sum256(body)
 	return &cacheEntry{gen: gen, expires: expires, header: h, body: body,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:24]) + `"`}
+}
+
+// entryExpiry is when an entry built at now expires, given the next
+// publication time pub (zero: none): at pub or after cacheMaxAge,
+// whichever is first.
+func entryExpiry(now, pub time.Time) time.Time {
+	expires := now.Add(cacheMaxAge)
+	if !pub.IsZero() && pub.Before(expires) {
+		expires = pub
+	}
+	return expires
 }
 
 // conditionHeaders are the request headers that make an answer

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/access"
@@ -39,6 +40,17 @@ type Handler struct {
 	cfg    Config
 	log    *slog.Logger
 	folder *folder.Folder
+	// publicHome is the anonymous viewer's start page parts (see
+	// homeParts).
+	publicHome publicHome
+}
+
+// publicHome is the anonymous viewer's start page parts as of a public
+// view.
+type publicHome struct {
+	mu    sync.Mutex
+	view  request.PublicView
+	parts *homeParts // nil: none remembered
 }
 
 // New returns the portal's handlers.
@@ -66,30 +78,88 @@ func (s *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, err)
 		return
 	}
-	news, err := s.news(ctx, v)
+	hp, err := s.homeParts(ctx, v)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	// Every organization, read once: the committees listed and the
-	// coming meetings' names.
-	all, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{})
+	nextViews, err := s.folder.MeetingSummariesWith(ctx, next, hp.all)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	orgs := committeesOf(all)
-	nextViews, err := s.folder.MeetingSummariesWith(ctx, next, all)
-	if err != nil {
-		render.Error(w, r, err)
-		return
-	}
-	body := s.bodyName(ctx)
-	p := render.NewPage(w, r, body)
-	p.Data = map[string]any{"Next": nextViews, "News": news, "Organizations": orgs, "Body": body,
+	p := render.NewPage(w, r, hp.body)
+	p.Data = map[string]any{"Next": nextViews, "News": hp.news, "Organizations": committeesOf(hp.all), "Body": hp.body,
 		"Calendar": subscribe(r, "calendar-url", "/calendar.ics")}
 	p.Scripts = []string{"portal.js"}
 	render.HTML(w, r, http.StatusOK, "home", p)
+}
+
+// homeParts is what the start page shows besides the coming meetings.
+// Shared between requests (publicHome): read only.
+type homeParts struct {
+	news []newsItem
+	all  []*sessions.Organization // every organization: the committees listed, the coming meetings' names
+	body string
+}
+
+// homeParts returns the start page's parts for v. For the anonymous
+// viewer past the public cache it remembers them under the request's
+// public view (request.PublicView): what the anonymous viewer may see
+// changes only with the changes feed's generation (every table the parts
+// are read from has its triggers) or when an embargo ends, both of which
+// end the view, so a request under the same view, at a clock before its
+// Until, would read the same parts. The news are the start page's
+// dearest part (a walk past the coming meetings' documents and the
+// policy's reads for ten documents), the organizations the next; every
+// uncached anonymous start page still reads the current generation and
+// the coming meetings, and the first one after a change reads all anew.
+func (s *Handler) homeParts(ctx context.Context, v access.Viewer) (*homeParts, error) {
+	pv, ok := request.PublicViewOf(ctx)
+	if !ok || v.Role != access.RoleAnonymous || v.AccountID != 0 {
+		hp, _, err := s.readHomeParts(ctx, v)
+		return hp, err
+	}
+	m := &s.publicHome
+	m.mu.Lock()
+	hp, view := m.parts, m.view
+	m.mu.Unlock()
+	if hp != nil && view.Generation == pv.Generation && s.cfg.Sessions.Now().Before(view.Until) {
+		return hp, nil
+	}
+	hp, keep, err := s.readHomeParts(ctx, v)
+	if err != nil || !keep {
+		return hp, err
+	}
+	m.mu.Lock()
+	// A request under an older generation, slower than one under a
+	// newer, does not overwrite the newer's.
+	if m.parts == nil || pv.Generation >= m.view.Generation {
+		m.parts, m.view = hp, pv
+	}
+	m.mu.Unlock()
+	return hp, nil
+}
+
+// readHomeParts reads the start page's parts for v; keep is false if the
+// body's name could not be read (the page then says "Ratsmappe", which
+// is not to be remembered).
+func (s *Handler) readHomeParts(ctx context.Context, v access.Viewer) (hp *homeParts, keep bool, err error) {
+	hp = &homeParts{body: "Ratsmappe"}
+	if hp.news, err = s.news(ctx, v); err != nil {
+		return nil, false, err
+	}
+	// Every organization, read once: the committees listed and the
+	// coming meetings' names.
+	if hp.all, err = s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{}); err != nil {
+		return nil, false, err
+	}
+	bs, err := s.cfg.Sessions.FindBodies(ctx)
+	if err != nil || len(bs) == 0 {
+		return hp, false, nil
+	}
+	hp.body = bs[0].Name
+	return hp, true, nil
 }
 
 // news returns the ten newest documents v may see that have a current

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -34,6 +35,7 @@ type clientKey struct{}
 type tokenKey struct{}
 type loggerKey struct{}
 type alertsKey struct{}
+type publicViewKey struct{}
 
 // WithViewer returns ctx with the viewer v; bearer says that v signed in
 // with an API token (and so the request is not a browser form).
@@ -103,6 +105,33 @@ func WithAlerts(ctx context.Context) context.Context {
 func Alerts(ctx context.Context) bool {
 	ok, _ := ctx.Value(alertsKey{}).(bool)
 	return ok
+}
+
+// PublicView names the state of what every anonymous viewer sees that
+// a request is answered under: the public cache's generation (the changes
+// feed's newest seq, read after the request arrived) and the time until
+// which that generation's answers hold (the next end of an embargo, or the
+// cache's maximum age, whichever is first). The core's public cache puts
+// it into the context of the anonymous requests it builds an answer for
+// (a miss); a surface may remember a part of an anonymous answer under
+// it, which is then exactly as current as the cache's own entries: a
+// publication, depublication or any other change to the feed's tables
+// starts a new generation, and the clock passing Until ends the old one.
+type PublicView struct {
+	Generation int64
+	Until      time.Time
+}
+
+// WithPublicView returns ctx with the public view pv.
+func WithPublicView(ctx context.Context, pv PublicView) context.Context {
+	return context.WithValue(ctx, publicViewKey{}, pv)
+}
+
+// PublicViewOf returns the public view of an anonymous request the
+// public cache answers, and false for every other request.
+func PublicViewOf(ctx context.Context) (PublicView, bool) {
+	pv, ok := ctx.Value(publicViewKey{}).(PublicView)
+	return pv, ok
 }
 
 // WithLogger returns ctx with the server's logger.
