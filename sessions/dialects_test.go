@@ -51,6 +51,16 @@ func TestSameAnswersOnBothDatabases(t *testing.T) {
 		note("body", b, err)
 		orgs, err := st.FindOrganizations(ctx, sessions.OrganizationFilter{BodyID: body.ID, IDs: []int64{1, 2, 99}})
 		note("organizations", orgs, err)
+		names, err := st.OrganizationNames(ctx, []int64{1, 2, 99})
+		note("organization names", names, err)
+		for _, o := range orgs {
+			if names[o.ID] != o.Name {
+				t.Errorf("OrganizationNames: %d is %q, FindOrganizations says %q", o.ID, names[o.ID], o.Name)
+			}
+		}
+		if len(names) != len(orgs) {
+			t.Errorf("OrganizationNames: %d names, FindOrganizations %d organizations", len(names), len(orgs))
+		}
 		orgs[0].ShortName = "BA"
 		note("update organization", nil, st.UpdateOrganization(ctx, orgs[0]))
 		o, err := st.FindOrganizationByID(ctx, orgs[0].ID)

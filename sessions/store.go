@@ -261,6 +261,29 @@ func (s *Store) FindOrganizations(ctx context.Context, f OrganizationFilter) ([]
 	return out, rows.Err()
 }
 
+// OrganizationNames returns the names of the organizations ids by id
+// (public data); an id that names no organization is left out. A list of
+// meetings names each meeting's committee with it: FindOrganizations
+// would also sort the rows and parse their dates, a sixth of the
+// citizen's /meetings.
+func (s *Store) OrganizationNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM organizations WHERE id`+inIDs, idList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("organization names: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]string, len(ids))
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("organization names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
 // FindOrganizationByID returns organization id (public data), or
 // ENOTFOUND.
 func (s *Store) FindOrganizationByID(ctx context.Context, id int64) (*Organization, error) {

@@ -2,15 +2,16 @@
 // point 6): for each database and each size it creates the data with the
 // CLI as an operator would (`ratsmappe demo --scale N --json`), prints the
 // time and the database's size, times `reindex` (server stopped), starts
-// `serve`, waits until /readyz says the search index is ready, and loads
-// at 32 concurrent clients: a signed-in member's meeting list and meeting
-// page, citizen pages past the public cache (a unique query parameter per
+// `serve`, waits until /readyz says the search index is ready and until
+// the server's own work has stopped (its workers reading the generated
+// changes feed: -quiet-wait), and loads at 32 concurrent clients: a
+// signed-in member's meeting list and meeting page, citizen pages past the public cache (a unique query parameter per
 // request, checked by X-Cache: miss), OParl's paper list at page 1 and deep
 // in its pagination, search at 1 and 32 clients; then times `backup`.
 // It prints one table per database with the figures per size, the growth
 // between the first and the last size, and the issue's goals.
 //
-//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m]
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m] [-quiet-wait 30m]
 //
 // Size 0 is the plain demo council; N adds N years of a large city
 // (3,000 meetings a year). When generating a size takes longer than
@@ -61,6 +62,7 @@ var (
 	reindexTO  = flag.Duration("reindex-timeout", 30*time.Minute, "stop `reindex` after this long; the search rows then say so and the other rows are measured without an index")
 	keep       = flag.String("keep", "", "SQLite only: keep each size's generated data directory in this directory and reuse it on the next run (the generation time printed is then the first run's); for a ten-year run, whose generation takes 20 minutes, measured again after a change")
 	searchWait = flag.Duration("search-wait", 10*time.Minute, "wait this long at most for the served index to catch up (search_lag 0); then the search rows say so")
+	quietWait  = flag.Duration("quiet-wait", 30*time.Minute, "before the loads, wait this long at most until the server's own work stops (under 5 % of a core for 5 s: the workers catching up on the generated changes feed); 0 loads at once")
 )
 
 // unreachableMeili is a search backend that refuses connections (the
@@ -120,6 +122,8 @@ type column struct {
 	notes              map[string]string // why a row was not measured, by key
 	reindexStopped     bool
 	deepPage           int
+	quiet              time.Duration // how long the server worked on its own before the loads
+	quietStopped       bool          // still working after -quiet-wait
 }
 
 // note marks the rows of keys as not measured, for why.
@@ -264,6 +268,14 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 		c.note(fmt.Sprintf("stopped: search lag %s > %v", lag, *searchWait), "s-1", "s-32")
 	}
 	defer stop(srv)
+	// A generated city's changes feed is unread: the notices worker
+	// reads all of it after the start (at ten years 4 million rows, a
+	// quarter to half a core for many minutes), which a running city's
+	// server has long done. Loads measured meanwhile measure that too.
+	if *quietWait > 0 {
+		fmt.Fprintf(os.Stderr, "  waiting for the server's own work to stop (at most %v) …\n", *quietWait)
+		c.quiet, c.quietStopped = waitQuiet(srv.Process.Pid, *quietWait)
+	}
 	c.load[0] = loadavg()
 	if err := measureAll(c, base, token); err != nil {
 		return nil, err
@@ -275,6 +287,27 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	}
 	os.RemoveAll(data + "-backup")
 	return c, nil
+}
+
+// waitQuiet waits until process pid uses less than 5 % of a core for 5 s,
+// at most max, and returns how long that took and whether max ran out.
+func waitQuiet(pid int, max time.Duration) (time.Duration, bool) {
+	const window = 5 * time.Second
+	start := time.Now()
+	for {
+		c0, err := measure.CPU(pid)
+		if err != nil {
+			return time.Since(start), false
+		}
+		time.Sleep(window)
+		c1, err := measure.CPU(pid)
+		if err != nil || c1-c0 < window/20 {
+			return time.Since(start), false
+		}
+		if time.Since(start) > max {
+			return time.Since(start), true
+		}
+	}
 }
 
 // keptRun is what -keep records of a generated size beside its data.
@@ -644,6 +677,15 @@ func printTable(db string, cols []*column, stopped string) {
 	}, " | "+factor(float64(first.reindex), float64(last.reindex)*b2f(!last.reindexStopped)))
 	line("backup (server running)", func(c *column) string { return c.back.Round(10 * time.Millisecond).String() },
 		" | "+factor(float64(first.back), float64(last.back)))
+	line("server's own work before loads", func(c *column) string {
+		switch {
+		case *quietWait == 0:
+			return "not waited for"
+		case c.quietStopped:
+			return fmt.Sprintf("still busy after %v", c.quiet.Round(time.Second))
+		}
+		return fmt.Sprintf("quiet after %v", c.quiet.Round(time.Second))
+	}, "")
 	line("load average before/after loads", func(c *column) string { return c.load[0] + " / " + c.load[1] }, "")
 	line("OParl deep page reached", func(c *column) string { return strconv.Itoa(c.deepPage) }, "")
 	fmt.Printf("%-36s", "request: p50 / p99 ms, req/s, errors")

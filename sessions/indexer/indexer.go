@@ -728,19 +728,34 @@ func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) e
 	return err
 }
 
-// fresh puts every document into the outbox and then opens a new, empty
-// index.
+// fresh puts every document into the outbox (once: one that is there
+// and due stays as it is) and then opens a new, empty index.
 func (x *Indexer) fresh(ctx context.Context) (search.Index, error) {
 	// A new index needs no past changes: registered now, the cursor
 	// starts here.
 	if _, err := x.heartbeat(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := x.cfg.DB.ExecContext(ctx, `INSERT INTO search_outbox (consumer, document_id) SELECT CAST(? AS TEXT), id FROM documents`, x.consumer); err != nil {
+	// A document that has a row due already is not added again: a
+	// rebuild whose index does not open (a Meilisearch that does not
+	// answer) is tried again and again, and each try added every
+	// document once more — at ten years 320,000 rows a try, seconds of
+	// a core and the write lock each time, an outbox growing without end.
+	// due is compared as an expression (due + 0): SQLite, without
+	// statistics, would otherwise read each document's probe through
+	// (consumer, due) — every due row of the outbox per document, minutes
+	// at ten years — instead of (consumer, document_id).
+	if _, err := x.cfg.DB.ExecContext(ctx, queueAllQuery, x.consumer, x.consumer, ms(x.cfg.Now())); err != nil {
 		return nil, fmt.Errorf("reindex: %w", err)
 	}
 	return x.cfg.Open(ctx, true)
 }
+
+// queueAllQuery puts every document that has no row due (consumer,
+// consumer, now in Unix milliseconds) into the outbox.
+const queueAllQuery = `INSERT INTO search_outbox (consumer, document_id)
+	SELECT CAST(? AS TEXT), d.id FROM documents d
+	WHERE NOT EXISTS (SELECT 1 FROM search_outbox o WHERE o.consumer = ? AND o.document_id = d.id AND o.due + 0 <= ?)`
 
 // fill drains the whole outbox into idx.
 func (x *Indexer) fill(ctx context.Context, idx search.Index, progress func(done, total int)) error {

@@ -431,6 +431,50 @@ func testDamagedIndexIsRebuilt(t *testing.T, db *sql.DB) {
 	want(t, "after rebuild", hits(t, y, access.Viewer{}, "Radwegebau"), c.doc)
 }
 
+// A rebuild whose index does not open is tried again, and a try does not
+// put the documents into the outbox once more: with a search server that
+// does not answer, the outbox grew by every document a try, without end.
+func TestFailedRebuildDoesNotRequeue(t *testing.T) { dbtest.Each(t, testFailedRebuildDoesNotRequeue) }
+
+func testFailedRebuildDoesNotRequeue(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	var tries atomic.Int32
+	rows := make(chan int, 8)
+	y := c.indexer(t, func(ctx context.Context, fresh bool) (search.Index, error) {
+		if !fresh {
+			return nil, errors.New("no index yet")
+		}
+		var n int
+		must(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_outbox WHERE document_id = ?`, c.doc).Scan(&n))
+		rows <- n
+		if tries.Add(1) <= 2 {
+			return nil, search.Unavailable(errors.New("search server down"))
+		}
+		return c.bleve(ctx, fresh)
+	})
+	for i := range 3 {
+		select {
+		case n := <-rows:
+			if n != 1 {
+				t.Fatalf("try %d: the document is in the outbox %d times, want once", i+1, n)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("try %d not made within 30 s", i+1)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := y.Search(ctx, search.Query{Text: "Radwegebau", Viewer: access.SearchViewer(access.Viewer{})}); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("index not rebuilt within 30 s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want(t, "after rebuild", hits(t, y, access.Viewer{}, "Radwegebau"), c.doc)
+}
+
 // A database of the release before the changes feed — the search
 // outbox's and the portal cache's trigger families, documents waiting in
 // the outbox — migrates: both families are gone, the waiting documents

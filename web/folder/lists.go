@@ -180,12 +180,12 @@ func (s *Folder) MeetingSummariesWith(ctx context.Context, ms []*sessions.Meetin
 		}
 	}
 	if len(ids) > 0 {
-		more, err := s.cfg.Sessions.FindOrganizations(ctx, sessions.OrganizationFilter{IDs: ids})
+		more, err := s.cfg.Sessions.OrganizationNames(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range more {
-			names[o.ID] = o.Name
+		for id, name := range more {
+			names[id] = name
 		}
 	}
 	out := make([]MeetingView, 0, len(ms))
