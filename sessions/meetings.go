@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -658,51 +659,50 @@ func (s *Store) items(ctx context.Context, where string, args ...any) ([]*Agenda
 	if len(out) == 0 {
 		return out, nil
 	}
-	ex, err := s.db.QueryContext(ctx, `SELECT e.agenda_item_id, e.person_id FROM exclusions e
-		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE `+prefixed(where, "a.")+``, args...)
+	// The exclusions recorded on the items (by 0) and those that follow
+	// the matter (by 1: persons whose exclusion is recorded on another
+	// item consulting a paper that the item consults, in whatever
+	// meeting — docs/decisions.md), in one statement: a round trip fewer
+	// per page on PostgreSQL. where's arguments are bound once per use.
+	ex, err := s.db.QueryContext(ctx, `SELECT e.agenda_item_id, e.person_id, 0 FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE `+prefixed(where, "a.")+`
+		UNION ALL SELECT DISTINCT mine.agenda_item_id, e.person_id, 1
+		FROM consultations mine
+		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
+		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+		WHERE mine.agenda_item_id IN (SELECT a.id FROM agenda_items a WHERE `+prefixed(where, "a.")+`)`,
+		append(slices.Clip(args), args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("find exclusions: %w", err)
 	}
 	defer ex.Close()
+	var byMatter [][2]int64
 	for ex.Next() {
-		var item, person int64
-		if err := ex.Scan(&item, &person); err != nil {
+		var item, person, matter int64
+		if err := ex.Scan(&item, &person, &matter); err != nil {
 			return nil, err
 		}
-		if it := byID[item]; it != nil {
+		if matter == 1 {
+			byMatter = append(byMatter, [2]int64{item, person})
+		} else if it := byID[item]; it != nil {
 			it.Excluded = append(it.Excluded, person)
 		}
 	}
 	if err := ex.Err(); err != nil {
 		return nil, fmt.Errorf("find exclusions: %w", err)
 	}
-	return out, s.excludedByMatter(ctx, byID)
-}
-
-// excludedByMatter fills in ExcludedByMatter of the items byID: the
-// persons whose exclusion is recorded on another item consulting a paper
-// that the item consults, in whatever meeting. An exclusion follows the
-// matter (docs/decisions.md), so the paper that brought them to both
-// agendas makes them outsiders of both items.
-func (s *Store) excludedByMatter(ctx context.Context, byID map[int64]*AgendaItem) error {
-	ids := make([]int64, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	excl, err := queryAll(ctx, s.db, scanPair, `SELECT DISTINCT mine.agenda_item_id, e.person_id
-		FROM consultations mine
-		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
-		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
-		WHERE mine.agenda_item_id`+inIDs+` ORDER BY 1, 2`, idList(ids))
-	if err != nil {
-		return fmt.Errorf("find exclusions by matter: %w", err)
-	}
-	for _, e := range excl {
+	slices.SortFunc(byMatter, func(a, b [2]int64) int {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	for _, e := range byMatter {
 		if it := byID[e[0]]; it != nil && !slices.Contains(it.Excluded, e[1]) {
 			it.ExcludedByMatter = append(it.ExcludedByMatter, e[1])
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // prefixed qualifies the column names of the simple where clauses used
