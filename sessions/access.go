@@ -143,18 +143,6 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 			return nil, fmt.Errorf("policy facts: consultations: %w", err)
 		}
 	}
-	if len(paperIDs) > 0 {
-		excl, err := queryAll(ctx, s.db, scanPair, `SELECT DISTINCT c.paper_id, e.person_id FROM consultations c
-			JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id`+inIDs, idList(paperIDs))
-		if err != nil {
-			return nil, fmt.Errorf("policy facts: exclusions of papers: %w", err)
-		}
-		for _, e := range excl {
-			if p := g.papers[e[0]]; p != nil {
-				p.excluded = append(p.excluded, e[1])
-			}
-		}
-	}
 	var unknownItems []int64
 	for _, id := range itemIDs {
 		if it := k.items[id]; it != nil {
@@ -175,7 +163,7 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 		}
 	}
 	if len(meetingIDs) == 0 {
-		return g, nil
+		return g, s.readExclusions(ctx, g, paperIDs, nil)
 	}
 	var unknownMeetings []int64
 	for _, id := range meetingIDs {
@@ -203,30 +191,48 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 			return nil, fmt.Errorf("policy facts: meetings: %w", err)
 		}
 	}
-	// Persons excluded from any item of the meetings: recorded on the item,
-	// or on another item consulting a paper the item consults (the matter).
-	rows, err := s.db.QueryContext(ctx, `SELECT a.meeting_id, e.person_id FROM exclusions e
-		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id`+inIDs+`
-		UNION SELECT a.meeting_id, e.person_id FROM agenda_items a
+	return g, s.readExclusions(ctx, g, paperIDs, meetingIDs)
+}
+
+// readExclusions fills in g's exclusions of the papers (persons excluded
+// from any item consulting the paper) and of the meetings (persons
+// excluded from any item of the meeting: recorded on the item, or on
+// another item consulting a paper the item consults — the matter), in
+// one statement: a round trip fewer per page on PostgreSQL. Ordered, so
+// that the lists do not depend on a plan.
+func (s *Store) readExclusions(ctx context.Context, g *graph, paperIDs, meetingIDs []int64) error {
+	if len(paperIDs) == 0 && len(meetingIDs) == 0 {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT 0, c.paper_id, e.person_id FROM consultations c
+		JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id IN (SELECT value FROM json_each(?1))
+		UNION SELECT 1, a.meeting_id, e.person_id FROM exclusions e
+		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id IN (SELECT value FROM json_each(?2))
+		UNION SELECT 1, a.meeting_id, e.person_id FROM agenda_items a
 		JOIN consultations mine ON mine.agenda_item_id = a.id
 		JOIN consultations other ON other.paper_id = mine.paper_id
 		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
-		WHERE a.meeting_id`+inIDs, idList(meetingIDs), idList(meetingIDs))
+		WHERE a.meeting_id IN (SELECT value FROM json_each(?2))
+		ORDER BY 1, 2, 3`, idList(paperIDs), idList(meetingIDs))
 	if err != nil {
-		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+		return fmt.Errorf("policy facts: exclusions: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var meeting, person int64
-		if err := rows.Scan(&meeting, &person); err != nil {
-			return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+		var meeting, id, person int64
+		if err := rows.Scan(&meeting, &id, &person); err != nil {
+			return fmt.Errorf("policy facts: exclusions: %w", err)
 		}
-		g.excluded[meeting] = append(g.excluded[meeting], person)
+		if meeting == 1 {
+			g.excluded[id] = append(g.excluded[id], person)
+		} else if p := g.papers[id]; p != nil {
+			p.excluded = append(p.excluded, person)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("policy facts: exclusions: %w", err)
+		return fmt.Errorf("policy facts: exclusions: %w", err)
 	}
-	return g, nil
+	return nil
 }
 
 // sub returns the part of g that loadGraph(meetingIDs, itemIDs,

@@ -123,7 +123,7 @@ func TestAdmission(t *testing.T) {
 		<-release
 		w.Write([]byte("ok"))
 	})
-	a := newAdmission(4, 4, 200*time.Millisecond)
+	a := newAdmission(4, 4, 200*time.Millisecond, false)
 	a.readers.gate = nil // the lane alone (TestAdmissionGate tests the gate)
 	h := a.middleware(slow)
 	srv := httptest.NewServer(h)
@@ -166,7 +166,7 @@ func TestAdmission(t *testing.T) {
 func TestAdmissionGate(t *testing.T) {
 	release := make(chan struct{})
 	computing := make(chan struct{}, 100)
-	a := newAdmission(64, 64, 10*time.Second)
+	a := newAdmission(64, 64, 10*time.Second, false)
 	h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/compute": // still working out its answer
@@ -245,7 +245,7 @@ func TestAdmissionLanes(t *testing.T) {
 			<-started
 		}
 	}
-	a := newAdmission(4, 4, 200*time.Millisecond)
+	a := newAdmission(4, 4, 200*time.Millisecond, false)
 	a.readers.gate, a.writers.gate = nil, nil // the lanes alone (TestAdmissionGate tests the gates)
 	h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {

@@ -224,7 +224,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.router = s.routes(publicCache, newAdmission(inFlight, queue, wait))
+	s.router = s.routes(publicCache, newAdmission(inFlight, queue, wait, serverDB(cfg.DB)))
 	return s, nil
 }
 
