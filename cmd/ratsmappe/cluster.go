@@ -7,6 +7,7 @@ import (
 	"github.com/ratsmappe/ratsmappe/internal/pgnotify"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
+	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 	"github.com/ratsmappe/ratsmappe/sessions/live"
 	"github.com/ratsmappe/ratsmappe/web"
 )
@@ -44,24 +45,38 @@ func liveStore(ctx context.Context, app *App, cfg Config, key []byte, log *slog.
 	return s
 }
 
-// followChanges tells the web server of every commit to the changes feed
-// on PostgreSQL (Config.ChangesNotified), through a listener on
-// changes.Channel: its public cache then answers from memory while it is
-// in step, instead of asking the database on every request.
-func followChanges(ctx context.Context, srv *web.Server, cfg Config, log *slog.Logger) {
-	if !srv.FollowsChanges() {
+// followChanges tells the web server and the search indexer of every
+// commit to the changes feed on PostgreSQL (their ChangesNotified),
+// through one listener on changes.Channel: the public cache then answers
+// from memory while it is in step, and a search asks whether the index
+// has anything to apply only after a notice, instead of both asking the
+// database on every request.
+func followChanges(ctx context.Context, srv *web.Server, searcher *indexer.Indexer, cfg Config, log *slog.Logger) {
+	web, search := srv.FollowsChanges(), searcher.FollowsChanges()
+	if !web && !search {
 		return
 	}
 	if _, err := pgnotify.Listen(ctx, pgnotify.Config{URL: cfg.Database, Channels: []string{changes.Channel}, Log: log,
 		Handle: func(n pgnotify.Notification) {
 			if n.Missed {
-				srv.FeedMissed()
+				if web {
+					srv.FeedMissed()
+				}
+				if search {
+					searcher.FeedMissed()
+				}
 				return
 			}
-			srv.FeedChanged()
+			if web {
+				srv.FeedChanged()
+			}
+			if search {
+				searcher.FeedChanged()
+			}
 		}}); err != nil {
 		// Not reached (openDatabase parsed the URL): without a listener
-		// the cache reads the feed on every request, as on SQLite.
-		log.Error("public cache: cannot listen for changes", "err", err)
+		// the cache reads the feed, and a search asks the outbox, on
+		// every request, as on SQLite.
+		log.Error("public cache and search: cannot listen for changes", "err", err)
 	}
 }

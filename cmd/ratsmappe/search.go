@@ -63,8 +63,9 @@ func newIndexer(app *App, cfg Config) *indexer.Indexer {
 	}
 	// The worker indexes after the uploads of this server, not beside
 	// them (a clerk waits for an upload; the index can wait a moment).
+	// On PostgreSQL serve tells it of the feed's commits (followChanges).
 	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log, Consumer: consumer,
-		Foreground: app.Docs})
+		Foreground: app.Docs, ChangesNotified: sqldb.DialectOf(app.DB) == sqldb.Postgres})
 }
 
 // searchConsumer is the name the index follows the changes feed by

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,7 +87,20 @@ type Config struct {
 	// MaxDefer bounds how long the background worker waits for the
 	// Foreground before each batch; 0 means DefaultMaxDefer.
 	MaxDefer time.Duration
+	// ChangesNotified says that the Indexer is told of every commit to
+	// the changes feed (FeedChanged, FeedMissed, from a listener on
+	// changes.Channel; PostgreSQL). A search then asks the database
+	// whether anything is pending only after a notice, or after
+	// QuietFor: see sync.
+	ChangesNotified bool
 }
+
+// QuietFor is how long a search with Config.ChangesNotified trusts the
+// database's last "nothing pending" without a notice: it bounds what a
+// listener's connection that dropped without a word (found only by its
+// next ping) could hide, at one statement per QuietFor instead of one per
+// search.
+const QuietFor = time.Second
 
 // Foreground is work a person waits for. Idle returns a channel that is
 // closed once none runs; if none runs now, it is closed already.
@@ -125,12 +139,26 @@ type Indexer struct {
 	index search.Index // nil while unavailable
 	ready bool         // false while the index is rebuilt
 
+	// notices counts FeedChanged and FeedMissed, and indexes put in
+	// place; quiet is what the last Pending that found nothing due
+	// said, valid while notices has not changed since (see sync).
+	notices   atomic.Int64
+	quiet     atomic.Pointer[quiet]
+	listening atomic.Bool // FeedMissed was called: the listener connected
+
 	drainMu    sync.Mutex
 	wake       chan struct{}
 	rebuilding atomic.Bool
 	wg         sync.WaitGroup
 	ctx        context.Context
 	cancel     context.CancelFunc
+}
+
+// quiet is a Pending that found nothing due, with Config.ChangesNotified.
+type quiet struct {
+	notices int64 // Indexer.notices before the statement
+	checked int64 // Unix ms of the statement
+	until   int64 // Unix ms at which the outbox's next row becomes due; math.MaxInt64 if none
 }
 
 // New returns an Indexer; Start opens the index.
@@ -184,6 +212,7 @@ func (x *Indexer) Start() {
 		x.mu.Lock()
 		x.index, x.ready = idx, true
 		x.mu.Unlock()
+		x.notices.Add(1)
 	}
 	x.wg.Add(1)
 	go x.run()
@@ -381,15 +410,52 @@ func (x *Indexer) heartbeat(ctx context.Context) (registered bool, err error) {
 // Every search asks it; it is parsed once per connection, by the SQLite
 // driver's statement cache (documents/sqlite) or pgx's.
 func (x *Indexer) Pending(ctx context.Context) (bool, error) {
-	var pending bool
-	err := x.cfg.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE consumer = ?2 AND due <= ?1)
-		OR (SELECT MIN(seq) FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3) IS NOT NULL`,
-		ms(x.cfg.Now()), x.consumer, changes.KindDocument).Scan(&pending)
-	if err != nil {
-		return false, fmt.Errorf("search outbox: %w", err)
-	}
-	return pending, nil
+	pending, _, err := x.pending(ctx, x.cfg.Now(), false)
+	return pending, err
 }
+
+// pending is Pending as of now; with next, it also returns when the
+// outbox's earliest row not yet due becomes due (math.MaxInt64: none),
+// read in the same statement, so that nothing applied in between can
+// have added one unseen.
+func (x *Indexer) pending(ctx context.Context, now time.Time, next bool) (pending bool, until int64, err error) {
+	const query = `SELECT EXISTS (SELECT 1 FROM search_outbox WHERE consumer = ?2 AND due <= ?1)
+		OR (SELECT MIN(seq) FROM changes WHERE seq > (SELECT seq FROM changes_cursors WHERE consumer = ?2) AND kind = ?3) IS NOT NULL`
+	if !next {
+		err = x.cfg.DB.QueryRowContext(ctx, query, ms(now), x.consumer, changes.KindDocument).Scan(&pending)
+		if err != nil {
+			return false, 0, fmt.Errorf("search outbox: %w", err)
+		}
+		return pending, 0, nil
+	}
+	var due sql.NullInt64
+	err = x.cfg.DB.QueryRowContext(ctx, query+`, (SELECT MIN(due) FROM search_outbox WHERE consumer = ?2 AND due > ?1)`,
+		ms(now), x.consumer, changes.KindDocument).Scan(&pending, &due)
+	if err != nil {
+		return false, 0, fmt.Errorf("search outbox: %w", err)
+	}
+	until = math.MaxInt64
+	if due.Valid {
+		until = due.Int64
+	}
+	return pending, until, nil
+}
+
+// FeedChanged tells the Indexer that a commit added to the changes
+// feed (a notification on changes.Channel), FeedMissed that
+// notifications may have been lost (the listener (re)connected). Both
+// only count with Config.ChangesNotified.
+func (x *Indexer) FeedChanged() { x.notices.Add(1) }
+
+// FeedMissed: see FeedChanged.
+func (x *Indexer) FeedMissed() {
+	x.notices.Add(1)
+	x.listening.Store(true)
+}
+
+// FollowsChanges reports whether the Indexer waits for FeedChanged and
+// FeedMissed (Config.ChangesNotified).
+func (x *Indexer) FollowsChanges() bool { return x.cfg.ChangesNotified }
 
 // Status says whether the index answers searches (not while it is
 // missing or being rebuilt) and how many documents it lags behind the
@@ -859,6 +925,7 @@ func (x *Indexer) rebuildOnce() error {
 	x.mu.Lock()
 	x.index, x.ready = idx, true
 	x.mu.Unlock()
+	x.notices.Add(1)
 	x.cfg.Log.Info("search index rebuilt", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -872,14 +939,35 @@ func (x *Indexer) checkDamage(err error) {
 
 // sync applies the due outbox rows before a search, so that the index
 // agrees with the database as of this moment.
+//
+// With Config.ChangesNotified it asks the database only when it must:
+// rows become due in the outbox only by a commit to the changes feed
+// (pull moves them from there), which is notified, or by their time
+// passing (an embargo's end, which the statement reads besides). So once
+// a statement found nothing due, nothing is until the next notice or
+// until that time — but for the notice's own way through the database
+// (well under a millisecond to a few), as for the public cache
+// (web/cache.go). The answer is not trusted before the listener first
+// connected (its FeedMissed), nor for longer than QuietFor.
 func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
 	idx, err := x.current()
 	if err != nil {
 		return nil, err
 	}
-	pending, err := x.Pending(ctx)
+	now := x.cfg.Now()
+	follow := x.cfg.ChangesNotified && x.listening.Load()
+	notices := x.notices.Load()
+	if follow {
+		if q := x.quiet.Load(); q != nil && q.notices == notices && ms(now) < q.until && ms(now)-q.checked < QuietFor.Milliseconds() && ms(now) >= q.checked {
+			return idx, nil
+		}
+	}
+	pending, until, err := x.pending(ctx, now, follow)
 	if err != nil {
 		return nil, search.Unavailable(err)
+	}
+	if follow && !pending {
+		x.quiet.Store(&quiet{notices: notices, checked: ms(now), until: until})
 	}
 	if pending {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -1129,3 +1129,76 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// With notices of the changes feed's commits (PostgreSQL's listener, in
+// serve), a search asks the database whether anything is due only after
+// a notice: none before the listener first connected, after each notice
+// once, and again after QuietFor; a change it is told of is in the next
+// search's answer, and so is an embargo that ends without a notice.
+func TestSearchFollowsNotices(t *testing.T) { dbtest.Each(t, testSearchFollowsNotices) }
+
+func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	counted, queries := dbtest.Counting(t, db)
+	x := indexer.New(indexer.Config{DB: counted, Store: sessions.NewStore(counted, c.clock.now), Open: c.bleve, ChangesNotified: true})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	citizen := access.Viewer{}
+	// The background worker shares the counted handle and may run a
+	// round while a search is counted: its statements only add, so the
+	// fewest of a few searches is the search's own.
+	fewest := func(what string, want int64, found ...int64) {
+		t.Helper()
+		least := int64(1 << 62)
+		for range 5 {
+			before := queries.Load()
+			got := hits(t, x, citizen, "Radwegebau")
+			least = min(least, queries.Load()-before)
+			if len(got) != len(found) || len(got) > 0 && got[0] != found[0] {
+				t.Fatalf("%s: found %v, want %v", what, got, found)
+			}
+		}
+		if least != want {
+			t.Errorf("%s: a search took %d statements, want %d", what, least, want)
+		}
+	}
+	fewest("before the listener connected", 1, c.doc)
+	x.FeedMissed()
+	fewest("in step", 0, c.doc)
+
+	// A second meeting's document, published with an embargo that ends
+	// within QuietFor (the publication time is kept to the second).
+	c.clock.add(500 * time.Millisecond)
+	x.FeedChanged()
+	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.now().Add(72 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, m))
+	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Kanal", Public: true}
+	must(t, c.store.CreateAgendaItem(ctx, it))
+	doc := c.upload(t, "Die Kanalsanierung beginnt im Juni.")
+	a := &sessions.Attachment{DocumentID: doc, AgendaItemID: it.ID}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.now().Add(700*time.Millisecond)))
+	x.FeedChanged()
+	want(t, "embargoed", hits(t, x, citizen, "Kanalsanierung"))
+	fewest("embargoed, in step", 0, c.doc)
+	c.clock.add(701 * time.Millisecond)
+	want(t, "embargo over", hits(t, x, citizen, "Kanalsanierung"), doc)
+
+	must(t, c.store.UnpublishMeeting(ctx, c.meeting))
+	x.FeedChanged()
+	before := queries.Load()
+	want(t, "depublished, notified", hits(t, x, citizen, "Radwegebau"))
+	if queries.Load() == before {
+		t.Errorf("the search after a notice did not ask the database")
+	}
+	fewest("depublished, in step", 0)
+
+	c.clock.add(indexer.QuietFor)
+	before = queries.Load()
+	hits(t, x, citizen, "Radwegebau")
+	if queries.Load() == before {
+		t.Errorf("a search after QuietFor did not ask the database")
+	}
+}
