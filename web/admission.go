@@ -36,9 +36,15 @@ import (
 // less than there are, at least one; writers half the cores, at least
 // one), the others wait parked, so that a member's request always finds
 // a core free rather than queueing behind hundreds of citizens' handlers
-// in the Go scheduler. A request leaves its gate when it starts its answer:
-// sending a big file to a slow client holds a slot of its lane, but no
-// core.
+// in the Go scheduler. The core kept for members is lent to citizens
+// while no member's request is in the server (the readers' spare place):
+// on two cores the citizens otherwise took turns on one core while the
+// other idled, and an uncached page or search waited 32 times its own
+// time at 32 clients (issue 15). A member who arrives meanwhile shares
+// the cores with at most one citizen more than before, for that
+// citizen's one handler, and no citizen takes the spare while members
+// are in. A request leaves its gate when it starts its answer: sending a
+// big file to a slow client holds a slot of its lane, but no core.
 //
 // Anything beyond a lane's queue is answered at once with 429 and
 // Retry-After, which costs almost nothing. So overload shows as polite
@@ -57,6 +63,10 @@ type lane struct {
 	queue chan struct{}
 	wait  time.Duration
 	gate  chan struct{}
+	// spare is one more place beside gate, taken only while lent says
+	// so (the readers': while no member's request is in).
+	spare chan struct{}
+	lent  func() bool
 }
 
 func newLane(inFlight, queue int, wait time.Duration) *lane {
@@ -85,6 +95,10 @@ func newAdmission(inFlight, queue int, wait time.Duration, serverDB bool) *admis
 		// the same cores busy instead of leaving one reader's round
 		// trips to pace them all (issue 15).
 		a.readers.gate = make(chan struct{}, 2*max(1, cores-1))
+	}
+	if cores > 1 {
+		a.readers.spare = make(chan struct{}, 1)
+		a.readers.lent = func() bool { return len(a.members.slots) == 0 }
 	}
 	return a
 }
@@ -119,12 +133,18 @@ func (l *lane) serve(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		next.ServeHTTP(w, r)
 		return
 	}
+	gate, spare := l.gate, l.spare
+	if spare != nil && !l.lent() {
+		spare = nil // a nil channel: never chosen
+	}
 	select {
 	case l.gate <- struct{}{}:
+	case spare <- struct{}{}:
+		gate = spare
 	case <-r.Context().Done():
 		return
 	}
-	gw := &gateWriter{ResponseWriter: w, gate: l.gate}
+	gw := &gateWriter{ResponseWriter: w, gate: gate}
 	defer gw.leave()
 	next.ServeHTTP(gw, r)
 }

@@ -234,6 +234,68 @@ func TestAdmissionGate(t *testing.T) {
 	}
 }
 
+// The core kept for members is lent to citizens while no member's
+// request is in: then one citizen more than the gate holds computes; with
+// a member's request in, the citizens are held to the gate again.
+func TestAdmissionSpare(t *testing.T) {
+	for _, memberIn := range []bool{false, true} {
+		a := newAdmission(64, 64, 10*time.Second, false)
+		if a.readers.spare == nil {
+			t.Skip("one core: nothing kept for members, nothing to lend")
+		}
+		release := make(chan struct{})
+		citizens, members := make(chan struct{}, 100), make(chan struct{}, 100)
+		h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Member") != "" {
+				members <- struct{}{}
+			} else {
+				citizens <- struct{}{}
+			}
+			<-release
+			w.Write([]byte("ok"))
+		}))
+		srv := httptest.NewServer(asMember(h))
+		var wg sync.WaitGroup
+		get := func(member bool) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("GET", srv.URL+"/meetings", nil)
+				if member {
+					req.Header.Set("X-Member", "1")
+				}
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+		}
+		want := cap(a.readers.gate) + 1
+		if memberIn {
+			get(true)
+			<-members
+			want--
+		}
+		for range want + 3 {
+			get(false)
+		}
+		for i := 0; i < want; i++ {
+			select {
+			case <-citizens:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("member in %v: %d of %d citizens compute", memberIn, i, want)
+			}
+		}
+		select {
+		case <-citizens:
+			t.Errorf("member in %v: more than %d citizens compute", memberIn, want)
+		case <-time.After(100 * time.Millisecond):
+		}
+		close(release)
+		wg.Wait()
+		srv.Close()
+	}
+}
+
 // Each crowd has its own budget: with the slots of anonymous writes
 // (sign-ins) taken, citizens' reads are served; with every citizen's slot
 // and queue place taken too, a signed-in member is still served.
