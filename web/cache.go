@@ -240,12 +240,16 @@ func (c *publicCache) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Cache", "hit")
 		if e == nil {
 			w.Header().Set("X-Cache", "miss")
-			// The handler may remember parts of the answer under the
-			// generation, until the entry would expire.
+			// The entry built now holds until the next publication or
+			// cacheMaxAge; the handler may remember parts of its answer
+			// under the same view. Without the next publication time
+			// nothing is kept.
+			var view *request.PublicView
 			if pub, err := c.nextPublication(ctx, gen, now); err == nil {
-				r = r.WithContext(request.WithPublicView(ctx, request.PublicView{Generation: gen, Until: entryExpiry(now, pub)}))
+				view = &request.PublicView{Generation: gen, Until: entryExpiry(now, pub)}
+				r = r.WithContext(request.WithPublicView(ctx, *view))
 			}
-			e = c.fill(w, r, next, key, gen, now)
+			e = c.fill(w, r, next, key, gen, view, now)
 			if e == nil {
 				return // answered by the handler, uncached
 			}
@@ -254,11 +258,11 @@ func (c *publicCache) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// fill builds the entry for key under generation gen: one request builds
-// it, concurrent ones for the same key and generation wait for it. It
-// returns nil after answering w itself when the response is not
-// cacheable.
-func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Handler, key string, gen int64, now time.Time) *cacheEntry {
+// fill builds the entry for key under generation gen and view (nil: not
+// to be kept): one request builds it, concurrent ones for the same key and
+// generation wait for it. It returns nil after answering w itself when the
+// response is not cacheable.
+func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Handler, key string, gen int64, view *request.PublicView, now time.Time) *cacheEntry {
 	fk := fmt.Sprintf("%d\x00%s", gen, key)
 	c.mu.Lock()
 	if f := c.flights[fk]; f != nil {
@@ -272,7 +276,7 @@ func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Han
 			return f.entry
 		}
 		// The leader's response was not cacheable: build our own.
-		return c.render(w, r, next, gen, now)
+		return c.render(w, r, next, view)
 	}
 	f := &flight{done: make(chan struct{})}
 	c.flights[fk] = f
@@ -283,7 +287,7 @@ func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Han
 		c.mu.Unlock()
 		close(f.done)
 	}()
-	f.entry = c.render(w, r, next, gen, now)
+	f.entry = c.render(w, r, next, view)
 	if f.entry != nil {
 		c.store(key, f.entry)
 	}
@@ -291,9 +295,10 @@ func (c *publicCache) fill(w http.ResponseWriter, r *http.Request, next http.Han
 }
 
 // render runs the handler into memory. A 200 without cookies becomes an
-// entry (returned, not yet served); anything else is passed on to w as it
-// is, and render returns nil.
-func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.Handler, gen int64, now time.Time) *cacheEntry {
+// entry of view's generation that expires at its Until (returned, not yet
+// served); anything else, or anything without a view, is passed on to w as
+// it is, and render returns nil.
+func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.Handler, view *request.PublicView) *cacheEntry {
 	// The handler must build the full response: conditions are checked
 	// against the entry. A HEAD is built as the GET it stands for:
 	// handlers (ServeContent) leave the body out of a HEAD, and the
@@ -315,8 +320,7 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	pub, err := c.nextPublication(r.Context(), gen, now)
-	ok := err == nil && rec.status == http.StatusOK && len(rec.header.Values("Set-Cookie")) == 0 &&
+	ok := view != nil && rec.status == http.StatusOK && len(rec.header.Values("Set-Cookie")) == 0 &&
 		rec.body.Len() <= cacheMaxBody && !strings.HasPrefix(rec.header.Get("Content-Type"), "application/pdf")
 	if !ok {
 		dst := w.Header()
@@ -331,7 +335,6 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 		w.Write(rec.body.Bytes())
 		return nil
 	}
-	expires := entryExpiry(now, pub)
 	h := rec.header.Clone()
 	for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Date", "Content-Length"} {
 		h.Del(k)
@@ -340,7 +343,7 @@ func (c *publicCache) render(w http.ResponseWriter, r *http.Request, next http.H
 	// request's alone and is not written again.
 	body := rec.body.Bytes()
 	sum := sha256.Sum256(body)
-	return &cacheEntry{gen: gen, expires: expires, header: h, body: body,
+	return &cacheEntry{gen: view.Generation, expires: view.Until, header: h, body: body,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:24]) + `"`}
 }
 
