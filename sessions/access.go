@@ -219,11 +219,11 @@ func (s *Store) readExclusions(ctx context.Context, g *graph, paperIDs, meetingI
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var meeting, id, person int64
-		if err := rows.Scan(&meeting, &id, &person); err != nil {
+		var ofMeeting, id, person int64 // ofMeeting: 1 if id is a meeting's, 0 if a paper's
+		if err := rows.Scan(&ofMeeting, &id, &person); err != nil {
 			return fmt.Errorf("policy facts: exclusions: %w", err)
 		}
-		if meeting == 1 {
+		if ofMeeting == 1 {
 			g.excluded[id] = append(g.excluded[id], person)
 		} else if p := g.papers[id]; p != nil {
 			p.excluded = append(p.excluded, person)
