@@ -177,6 +177,9 @@ func New(cfg Config) (*Pool, error) {
 	if err := os.MkdirAll(cfg.TempDir, 0o750); err != nil {
 		return nil, fmt.Errorf("pdfworker: temp dir: %w", err)
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default() // before pruneCaches, which logs
+	}
 	id, err := workerIdentity(cfg.User)
 	if err != nil {
 		return nil, err
@@ -189,7 +192,7 @@ func New(cfg Config) (*Pool, error) {
 			cacheDir = filepath.Join(cacheDir, fmt.Sprintf("uid-%d", id.uid))
 		}
 		if err := makeCacheDir(cacheDir, id); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("pdfworker: cache dir: %w", err)
 		}
 		if cfg.PruneCaches {
 			pruneCaches(cfg.CacheDir, time.Now(), cfg.Logger)
@@ -198,9 +201,6 @@ func New(cfg Config) (*Pool, error) {
 	workDir, err := os.MkdirTemp(cfg.TempDir, "workers-")
 	if err != nil {
 		return nil, fmt.Errorf("pdfworker: temp dir: %w", err)
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
 	}
 	p := &Pool{
 		cfg:      cfg,

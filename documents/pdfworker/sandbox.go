@@ -91,7 +91,8 @@ func cacheName() string {
 const cacheKept = 30 * 24 * time.Hour
 
 // makeCacheDir creates the compilation cache dir, owned by the workers'
-// user id (if any) and private to it.
+// user id (if any) and private to it. Its callers say which directory
+// failed.
 func makeCacheDir(dir string, id *identity) error {
 	err := os.MkdirAll(dir, 0o750)
 	if err == nil && id != nil {
@@ -99,10 +100,7 @@ func makeCacheDir(dir string, id *identity) error {
 			err = os.Chmod(dir, 0o700)
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("pdfworker: cache dir: %w", err)
-	}
-	return nil
+	return err
 }
 
 // openCacheDir opens the compilation cache dir for a worker and marks
