@@ -11,7 +11,7 @@
 // It prints one table per database with the figures per size, the growth
 // between the first and the last size, and the issue's goals.
 //
-//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m] [-quiet-wait 30m]
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-postgres URL] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m] [-quiet-wait 30m]
 //
 // Size 0 is the plain demo council; N adds N years of a large city
 // (3,000 meetings a year). When generating a size takes longer than
@@ -60,7 +60,8 @@ var (
 	deep       = flag.Int("deep", 50, "follow OParl's links.next this many times (or as far as the list goes) for the deep page")
 	genTimeout = flag.Duration("gen-timeout", 10*time.Minute, "give up generating a size after this long and stop that database there")
 	reindexTO  = flag.Duration("reindex-timeout", 30*time.Minute, "stop `reindex` after this long; the search rows then say so and the other rows are measured without an index")
-	keep       = flag.String("keep", "", "SQLite only: keep each size's generated data directory in this directory and reuse it on the next run (the generation time printed is then the first run's); for a ten-year run, whose generation takes 20 minutes, measured again after a change")
+	keep       = flag.String("keep", "", "keep each size's generated data directory in this directory and reuse it on the next run (the generation time printed is then the first run's); for a ten-year run, whose generation takes 20 minutes, measured again after a change. On PostgreSQL only with -postgres, whose server then keeps the database munich_keep_N")
+	pgServer   = flag.String("postgres", "", "an existing PostgreSQL server's URL (a user that may create databases) to generate in, instead of a throwaway cluster started like the tests'; with -keep its databases munich_keep_N are kept and reused")
 	searchWait = flag.Duration("search-wait", 10*time.Minute, "wait this long at most for the served index to catch up (search_lag 0); then the search rows say so")
 	quietWait  = flag.Duration("quiet-wait", 30*time.Minute, "before the loads, wait this long at most until the server's own work stops (under 5 % of a core for 5 s: the workers catching up on the generated changes feed); 0 loads at once")
 )
@@ -179,7 +180,7 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	c := &column{size: n, res: map[string]result{}, notes: map[string]string{}}
 	data := filepath.Join(dir, fmt.Sprintf("%s-%d", db, n))
 	kept := ""
-	if *keep != "" && db == "sqlite" {
+	if *keep != "" && (db == "sqlite" || *pgServer != "") {
 		data = filepath.Join(*keep, fmt.Sprintf("%s-%d", db, n))
 		kept = filepath.Join(*keep, fmt.Sprintf("%s-%d.json", db, n))
 	} else {
@@ -188,7 +189,20 @@ func runSize(bin, dir, db string, n int) (*column, error) {
 	env := append(os.Environ(), "RATSMAPPE_DATA="+data)
 	var dbURL string
 	if db == "postgres" {
-		u, drop, err := measure.PostgresDatabase()
+		var (
+			u    string
+			drop func() error
+			err  error
+		)
+		switch {
+		case *pgServer == "":
+			u, drop, err = measure.PostgresDatabase()
+		case kept != "":
+			u, err = keptDatabase(*pgServer, fmt.Sprintf("munich_keep_%d", n), kept)
+			drop = func() error { return nil }
+		default:
+			u, drop, err = serverDatabase(*pgServer, fmt.Sprintf("munich_%d_%d", n, os.Getpid()))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -308,6 +322,63 @@ func waitQuiet(pid int, max time.Duration) (time.Duration, bool) {
 			return time.Since(start), true
 		}
 	}
+}
+
+// keptDatabase returns the URL of database name on the server at admin,
+// created empty unless the kept run's record exists (it is then the
+// database that run generated).
+func keptDatabase(admin, name, kept string) (string, error) {
+	u, err := withDatabase(admin, name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(kept); err == nil {
+		return u, nil
+	}
+	_, err = adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "CREATE DATABASE "+name)
+	return u, err
+}
+
+// serverDatabase creates database name on the server at admin and
+// returns its URL and how to drop it.
+func serverDatabase(admin, name string) (string, func() error, error) {
+	u, err := withDatabase(admin, name)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	return u, func() error {
+		_, err := adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		return err
+	}, nil
+}
+
+// withDatabase is the server URL u with database name.
+func withDatabase(u, name string) (string, error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("-postgres: %w", err)
+	}
+	p.Path = "/" + name
+	return p.String(), nil
+}
+
+// adminExec runs statements on the server at admin, one by one.
+func adminExec(admin string, stmts ...string) (int, error) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, admin)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	for i, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return i, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return len(stmts), nil
 }
 
 // keptRun is what -keep records of a generated size beside its data.
