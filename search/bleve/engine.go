@@ -289,13 +289,8 @@ func consecutive(positions [][]uint64, slots [][]string) bool {
 
 // execute runs plan p in snapshot snap for a viewer whose visible pages
 // are vis (nil: everything), with the user's filter f, and collects the
-// matching pages. n is how many top groups are wanted, in order.
-//
-// Every matching page is grouped and counted (totals, facets, a
-// document's matching pages), but by relevance only the pages that can
-// decide the top n groups are scored (see prune); the others keep the
-// score unscored, below every real score.
-func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int, order rsearch.Order) (*collected, error) {
+// matching pages. n is how many top groups are wanted.
+func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int) (*collected, error) {
 	segs := snap.Segments()
 	keys := p.terms(f)
 
@@ -325,7 +320,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 	}
 
 	c := x.slots.get(x.columns.documents())
-	c.n, c.cache, c.order, c.plan, c.weight = n, x.columns, order, p, weight
+	c.n, c.cache = n, x.columns
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -349,45 +344,13 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		c.docs = slices.Grow(c.docs, k)[:start+k]
 		m.ManyIterator().NextMany(c.docs[start:])
 		c.scores = slices.Grow(c.scores, k)[:start+k]
-		c.segs = append(c.segs, segPages{off: sc.offsets[i], rows: rows, docs: c.docs[start:], scores: c.scores[start:], sq: sq, m: m})
-	}
-	// By relevance, the top n groups are found among the best pages
-	// (bestPages), and every other matching page is only counted; by
-	// date, or when the best pages do not decide them, every matching
-	// page is grouped.
-	byScore := order != rsearch.OrderNewest && n > 0
-	c.best.reset(n, c.segs)
-	pruned := false
-	if byScore && len(p.clauses) <= maxPruneClauses {
-		if pruned, err = c.prune(); err != nil {
+		docs, scores := c.docs[start:], c.scores[start:]
+		if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-	}
-	if !pruned {
-		for si := range c.segs {
-			sp := &c.segs[si]
-			if err := c.scoring.score(sp.sq, p, sp.m, sp.docs, sp.scores, weight); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-			if byScore {
-				c.best.addAll(si, sp.docs, sp.scores)
-			}
-		}
-	}
-	if byScore && c.selectTop() {
-		c.count()
-		return c, nil
-	}
-	c.group()
-	return c, nil
-}
-
-// group groups every matching page by document, counting each document
-// once in the facets.
-func (c *collected) group() {
-	for _, sp := range c.segs {
-		rows, off, scores := sp.rows, sp.off, sp.scores
-		for j, local := range sp.docs {
+		off := sc.offsets[i]
+		c.segs = append(c.segs, segPages{off: off, rows: rows, docs: docs, scores: scores})
+		for j, local := range docs {
 			row := &rows[local]
 			ph := pageHit{id: off + uint64(local), page: int(row.page), score: scores[j]}
 			o := row.ord
@@ -410,366 +373,7 @@ func (c *collected) group() {
 			}
 		}
 	}
-	c.total = len(c.groups)
-}
-
-// count counts the matching pages of every document (in slots, by
-// ordinal), each document once in the facets and the total, and sets
-// the top groups' matches.
-func (c *collected) count() {
-	for _, sp := range c.segs {
-		rows := sp.rows
-		for _, local := range sp.docs {
-			row := &rows[local]
-			o := row.ord
-			k := c.slots[o]
-			c.slots[o] = k + 1
-			if k != 0 {
-				continue
-			}
-			c.ords = append(c.ords, o)
-			for fi, v := range row.facet {
-				for len(c.facets[fi]) <= int(v) {
-					c.facets[fi] = append(c.facets[fi], 0)
-				}
-				c.facets[fi][v]++
-			}
-		}
-	}
-	c.total = len(c.ords)
-	for i := range c.groups {
-		c.groups[i].matches = c.slots[c.groups[i].ord]
-	}
-}
-
-// selectTop sets c.groups to the top c.n groups by relevance, without
-// their matches, if the best pages decide them (see bestPages.top).
-func (c *collected) selectTop() bool {
-	top, ok := c.best.top()
-	if !ok {
-		return false
-	}
-	for _, e := range top {
-		row := &c.segs[e.seg].rows[e.local]
-		c.groups = append(c.groups, group{doc: row.doc, ord: row.ord, date: row.date,
-			top: pageHit{id: c.segs[e.seg].off + uint64(e.local), page: int(row.page), score: e.score}})
-	}
-	return true
-}
-
-// unscored is the score of a matching page that was not scored: below
-// every score, since a page's score is a sum of products of
-// non-negative factors.
-const unscored = -1
-
-// maxPruneClauses bounds the clauses of a query whose scoring is pruned:
-// prune looks at the 2^k ways a page can match k clauses.
-const maxPruneClauses = 4
-
-// prune scores the matching pages that can decide the top c.n groups by
-// relevance and marks the others unscored; it reports false, having
-// scored nothing, if it would not leave a page unscored.
-//
-// An alternative of a clause is strong if its boost is at least the
-// text's (the word itself in the text or title, a phrase, a
-// reference), weak otherwise (a compound's parts, a typo's neighbour).
-// A page either matches a strong alternative of a clause or only weak
-// ones; for each of the 2^k combinations over the k clauses, the page's
-// score is at most the sum over clauses of the largest score a clause
-// can give such a page (its bound). The pages are scored by
-// combination, the highest bound first; once n documents have a scored
-// page of at least θ, a combination whose bound is below θ cannot give
-// any document a page of θ or more, so neither it nor the combinations
-// after it can change which groups are the top n, nor their best
-// pages: they stay unscored. Totals, facets and Matches count every
-// matching page regardless; pagesOf scores the unscored pages of the
-// groups shown. A page scored gets the same score as without pruning.
-func (c *collected) prune() (bool, error) {
-	p := c.plan
-	k := len(p.clauses)
-	// Each segment's pages that match a strong alternative of each
-	// clause (nil: all of them, as when one strong alternative covers
-	// them, the common case, found without building a bitmap); if every
-	// page does in every clause, there is nothing to prune.
-	strong := make([][]*roaring.Bitmap, len(c.segs))
-	some := false
-	for si, sp := range c.segs {
-		strong[si] = make([]*roaring.Bitmap, k)
-		card := uint64(len(sp.docs))
-		for ci, cl := range p.clauses {
-			var bms []*roaring.Bitmap
-			covered := false
-			for ai := range cl {
-				if cl[ai].boost >= boostText {
-					bm := sp.sq.alts[ci][ai]
-					bms = append(bms, bm)
-					covered = covered || sp.m.AndCardinality(bm) == card
-				}
-			}
-			if covered {
-				continue
-			}
-			st := roaring.FastOr(bms...)
-			st.And(sp.m)
-			if st.GetCardinality() < card {
-				strong[si][ci], some = st, true
-			}
-		}
-	}
-	if !some {
-		return false, nil
-	}
-	upper, weak := make([]float64, k), make([]float64, k)
-	for ci, cl := range p.clauses {
-		var all, w float64
-		nweak := 0
-		for ai := range cl {
-			a := &cl[ai]
-			var most float64
-			for _, t := range a.terms {
-				key := termKey{a.field, t}
-				var top float32
-				for _, sp := range c.segs {
-					tf := sp.sq.terms[key]
-					if tf == nil || tf.n == 0 {
-						continue
-					}
-					if err := tf.decode(sp.sq, key); err != nil {
-						return false, err
-					}
-					top = max(top, tf.max)
-				}
-				most += c.weight(key, a.boost) * float64(top)
-			}
-			all += most
-			if a.boost < boostText {
-				w += most
-				nweak++
-			}
-		}
-		upper[ci] = all
-		weak[ci] = w * float64(nweak) / float64(len(cl))
-	}
-	type combo struct {
-		mask  uint
-		bound float64
-	}
-	combos := make([]combo, 0, 1<<k)
-	for mask := uint(0); mask < 1<<k; mask++ {
-		var b float64
-		for ci := range k {
-			if mask&(1<<ci) != 0 {
-				b += upper[ci]
-			} else {
-				b += weak[ci]
-			}
-		}
-		// A margin for the order of additions, which may differ from
-		// the scoring's by a rounding.
-		combos = append(combos, combo{mask, b * (1 + 1e-9)})
-	}
-	slices.SortStableFunc(combos, func(a, b combo) int { return cmp.Compare(b.bound, a.bound) })
-	for _, sp := range c.segs {
-		for j := range sp.scores {
-			sp.scores[j] = unscored
-		}
-	}
-	for _, cb := range combos {
-		if theta, ok := c.best.theta(); ok && cb.bound < theta {
-			return true, nil
-		}
-		for si := range c.segs {
-			sp := &c.segs[si]
-			sub := sp.m.Clone()
-			for ci := range k {
-				st := strong[si][ci]
-				switch {
-				case st == nil && cb.mask&(1<<ci) == 0:
-					sub.Clear() // every page matches a strong alternative
-				case st == nil:
-				case cb.mask&(1<<ci) != 0:
-					sub.And(st)
-				default:
-					sub.AndNot(st)
-				}
-				if sub.IsEmpty() {
-					break
-				}
-			}
-			if sub.IsEmpty() {
-				continue
-			}
-			docs, scores, err := c.scoreSome(sp, sub)
-			if err != nil {
-				return false, err
-			}
-			c.best.addAll(si, docs, scores)
-		}
-	}
-	return true, nil
-}
-
-// scoreSome scores the pages of sub (some of sp's matching pages) into
-// sp.scores, and returns them with their scores (valid until the next
-// call).
-func (c *collected) scoreSome(sp *segPages, sub *roaring.Bitmap) ([]uint32, []float64, error) {
-	k := int(sub.GetCardinality())
-	if cap(c.subDocs) < k {
-		c.subDocs, c.subScores = make([]uint32, k), make([]float64, k)
-	}
-	docs, scores := c.subDocs[:k], c.subScores[:k]
-	sub.ManyIterator().NextMany(docs)
-	if err := c.scoring.score(sp.sq, c.plan, sub, docs, scores, c.weight); err != nil {
-		return nil, nil, err
-	}
-	j := 0
-	for x, local := range docs {
-		j = seekPage(sp.docs, j, local)
-		sp.scores[j] = scores[x]
-	}
-	return docs, scores, nil
-}
-
-// bestPages keeps the best scored pages (4n of them, so that a
-// document's several good pages seldom crowd out the n-th document), to
-// find a score θ that n documents reach (prune), and the top n
-// documents themselves: every page not kept scores at most the lowest
-// kept, so the documents whose best page is above that are exactly
-// ranked by the kept pages.
-type bestPages struct {
-	n     int
-	segs  []segPages
-	pages []bestPage // a min-heap by score
-	full  bool       // a page was ever left out
-	buf   []bestPage
-	seen  map[int32]bool
-}
-
-type bestPage struct {
-	score float64
-	seg   int32  // index in collected.segs
-	local uint32 // page in the segment
-	doc   int64
-	page  int32
-	ord   int32
-}
-
-func (b *bestPages) reset(n int, segs []segPages) {
-	b.n, b.segs, b.pages, b.full = n, segs, b.pages[:0], false
-}
-
-// addAll adds the pages docs of segment si with their scores.
-func (b *bestPages) addAll(si int, docs []uint32, scores []float64) {
-	limit := 4 * b.n
-	for x, local := range docs {
-		if len(b.pages) == limit {
-			b.full = true
-			if scores[x] <= b.pages[0].score {
-				continue
-			}
-		}
-		b.push(si, local, scores[x])
-	}
-}
-
-func (b *bestPages) push(si int, local uint32, score float64) {
-	h := b.pages
-	e := bestPage{score: score, seg: int32(si), local: local}
-	if len(h) < 4*b.n {
-		h = append(h, e)
-		for i := len(h) - 1; i > 0; {
-			up := (i - 1) / 2
-			if h[up].score <= h[i].score {
-				break
-			}
-			h[up], h[i] = h[i], h[up]
-			i = up
-		}
-		b.pages = h
-		return
-	}
-	h[0] = e
-	for i := 0; ; {
-		l, r, least := 2*i+1, 2*i+2, i
-		if l < len(h) && h[l].score < h[least].score {
-			least = l
-		}
-		if r < len(h) && h[r].score < h[least].score {
-			least = r
-		}
-		if least == i {
-			break
-		}
-		h[i], h[least] = h[least], h[i]
-		i = least
-	}
-}
-
-// ranked returns the kept pages best first: by score, then document
-// number, then page number, the order of groups and of a group's pages.
-func (b *bestPages) ranked() []bestPage {
-	b.buf = append(b.buf[:0], b.pages...)
-	for i := range b.buf {
-		e := &b.buf[i]
-		row := &b.segs[e.seg].rows[e.local]
-		e.doc, e.page, e.ord = row.doc, row.page, row.ord
-	}
-	slices.SortFunc(b.buf, func(x, y bestPage) int {
-		if c := cmp.Compare(y.score, x.score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.doc, y.doc); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.page, y.page)
-	})
-	return b.buf
-}
-
-// theta returns the highest score that n distinct documents' kept pages
-// reach, false if fewer than n documents are among them.
-func (b *bestPages) theta() (float64, bool) {
-	if len(b.pages) < b.n {
-		return 0, false
-	}
-	top, ok := b.firsts()
-	if !ok {
-		return 0, false
-	}
-	return top[len(top)-1].score, true
-}
-
-// firsts returns the best kept page of each of the best n documents
-// among the kept pages, best first, and whether there are n.
-func (b *bestPages) firsts() ([]bestPage, bool) {
-	ranked := b.ranked()
-	if b.seen == nil {
-		b.seen = make(map[int32]bool)
-	}
-	clear(b.seen)
-	out := ranked[:0]
-	for _, e := range ranked {
-		if b.seen[e.ord] {
-			continue
-		}
-		b.seen[e.ord] = true
-		out = append(out, e)
-		if len(out) == b.n {
-			return out, true
-		}
-	}
-	return out, false
-}
-
-// top returns the best page of each of the top n documents, best first
-// (all documents if fewer match), and false if the kept pages do not
-// decide them: a page left out may tie with the n-th document's best.
-func (b *bestPages) top() ([]bestPage, bool) {
-	top, ok := b.firsts()
-	if !b.full {
-		return top, true // every scored page is kept
-	}
-	return top, ok && top[len(top)-1].score > b.pages[0].score
+	return c, nil
 }
 
 // matchSegment returns the pages of segment i that match p, are visible
@@ -1149,13 +753,9 @@ func (s *slotPool) put(c *collected) {
 	for _, g := range c.groups {
 		c.slots[g.ord] = 0
 	}
-	for _, o := range c.ords {
-		c.slots[o] = 0
-	}
 	clear(c.segs)
 	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
-		scoring: c.scoring, shown: c.shown, subDocs: c.subDocs, subScores: c.subScores, ords: c.ords[:0],
-		best: bestPages{pages: c.best.pages[:0], buf: c.best.buf[:0], seen: c.best.seen}, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
+		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }
 
@@ -1189,8 +789,6 @@ type termTF struct {
 
 	once sync.Once
 	err  error
-	// max is the largest √tf·norm of the term in the segment.
-	max  float32
 	post []posting
 	// dense, instead of post for a term on many of the segment's pages,
 	// is √tf·norm by page, 0 where the term is not: a lookup instead of
@@ -1312,7 +910,6 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 				break
 			}
 			v := float32(math.Sqrt(float64(p.Frequency())) * p.Norm())
-			t.max = max(t.max, v)
 			if t.dense != nil {
 				if v == 0 {
 					// Not expected (tf ≥ 1, norm > 0), but 0 would

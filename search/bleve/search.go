@@ -9,7 +9,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
@@ -97,26 +96,24 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
-	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit, q.Order)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
 	if err != nil {
 		return nil, err
 	}
 	defer x.slots.put(c)
 	res = emptyResult()
-	res.Total = c.total
+	res.Total = len(c.groups)
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
+	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
 	} else {
 		top = nil
 	}
-	pages, err := c.pagesOf(top)
-	if err != nil {
-		return nil, err
-	}
+	pages := c.pagesOf(top)
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for k, g := range top {
@@ -140,7 +137,7 @@ type pageHit struct {
 // query makes one for every matching document.
 type group struct {
 	doc     int64
-	date    int64   // Record.Date in unix seconds, noDate if none
+	date    int64 // Record.Date in unix seconds, noDate if none
 	top     pageHit // the best page
 	ord     int32   // the document's ordinal in the column cache
 	matches int32
@@ -178,15 +175,9 @@ func better(a, b pageHit) bool {
 // hits are made.
 type collected struct {
 	// groups are the matching documents in the order met; slots maps a
-	// document ordinal to its group's index + 1 (0: none). Or, when
-	// the best pages decide the top groups (bestPages), groups are only
-	// those, and slots counts the matching pages of each document, whose
-	// ordinals are ords.
+	// document ordinal to its group's index + 1 (0: none).
 	groups []group
 	slots  []int32
-	ords   []int32
-	total  int // matching documents
-	best   bestPages
 	n      int // how many top groups are wanted
 	order  rsearch.Order
 	facets [3][]int     // documents by facet value ordinal
@@ -196,17 +187,10 @@ type collected struct {
 	segs   []segPages
 	docs   []uint32
 	scores []float64
-	// scoring holds the scoring's buffers; shown maps a document
-	// ordinal to its place among the groups shown + 1 (pagesOf, which
-	// clears it).
+	// scoring holds the scoring's buffers; shown maps a group's index
+	// to its place among the groups shown + 1 (pagesOf, which clears it).
 	scoring scoring
 	shown   []int32
-	// plan and weight score pages later than the pass (prune, pagesOf);
-	// subDocs and subScores are their buffers.
-	plan      *plan
-	weight    func(termKey, float64) float64
-	subDocs   []uint32
-	subScores []float64
 }
 
 // segPages are the matching pages of one segment: local numbers,
@@ -215,19 +199,17 @@ type segPages struct {
 	off    uint64 // the segment's first global document number
 	rows   []colRow
 	docs   []uint32
-	scores []float64 // unscored for a page not scored yet
-	sq     *segQuery
-	m      *roaring.Bitmap // the pages of docs
+	scores []float64
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
 // most MaxPages. Only a result's groups need them, so they are found in
 // a second pass over the matching pages rather than kept for every
-// matching document; their pages left unscored (prune) are scored here.
-func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
+// matching document.
+func (c *collected) pagesOf(top []*group) [][]pageHit {
 	pages := make([][]pageHit, len(top))
-	if len(c.shown) < len(c.slots) {
-		c.shown = make([]int32, len(c.slots))
+	if len(c.shown) < len(c.groups) {
+		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
 	}
 	some := false
 	for k, g := range top {
@@ -235,44 +217,23 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 			pages[k] = []pageHit{g.top}
 			continue
 		}
-		c.shown[g.ord], some = int32(k+1), true
+		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return pages, nil
+		return pages
 	}
-	defer func() {
-		for _, g := range top {
-			c.shown[g.ord] = 0
-		}
-	}()
-	var at []int // indexes in sp.docs of the shown groups' pages
-	for si := range c.segs {
-		sp := &c.segs[si]
-		at = at[:0]
-		var need *roaring.Bitmap
+	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			if c.shown[sp.rows[local].ord] > 0 {
-				at = append(at, j)
-				if sp.scores[j] == unscored {
-					if need == nil {
-						need = roaring.New()
-					}
-					need.Add(local)
-				}
+			gi := c.slots[sp.rows[local].ord] - 1
+			if k := c.shown[gi]; k > 0 {
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 			}
-		}
-		if need != nil {
-			if _, _, err := c.scoreSome(sp, need); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-		}
-		for _, j := range at {
-			local := sp.docs[j]
-			k := c.shown[sp.rows[local].ord]
-			pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 		}
 	}
-	return pages, nil
+	for _, g := range top {
+		c.shown[c.slots[g.ord]-1] = 0
+	}
+	return pages
 }
 
 // parseDocPage parses a "document-page" term.
