@@ -95,6 +95,13 @@ type Index struct {
 	// bulk is set while idx is open with the merge plan of a bulk load
 	// (see kvConfig), until Compact; guarded by mu.
 	bulk bool
+	// bulkDocs are the documents written since a bulk load began (nil
+	// otherwise); guarded by writeMu. A document not among them has no
+	// pages in the index, so a write need not look its old pages up:
+	// that lookup walks every segment's dictionary, and a bulk load keeps
+	// up to 64 segments a tier, so that it grew with the index and took a
+	// sixth of a rebuild's CPU by 64,000 of ten years' 320,000 documents.
+	bulkDocs map[int64]bool
 
 	generation atomic.Uint64 // counts writes, for caches
 	cache      *resultCache
@@ -156,7 +163,7 @@ func Create(dir string, opts Options) (*Index, error) {
 		return nil, err
 	}
 	x := newIndex(dir, opts, idx)
-	x.bulk = true
+	x.bulk, x.bulkDocs = true, map[int64]bool{}
 	if err := x.markSchema(); err != nil {
 		idx.Close()
 		return nil, err
@@ -511,7 +518,7 @@ func (x *Index) Reset(ctx context.Context) error {
 		return search.Unavailable(err)
 	}
 	x.idx = idx
-	x.bulk = true
+	x.bulk, x.bulkDocs = true, map[int64]bool{}
 	x.tfs.clear()
 	x.written()
 	if err := x.markSchema(); err != nil {
@@ -580,6 +587,18 @@ func (x *Index) Index(ctx context.Context, recs []search.Record) error {
 			docs, n = nil, 0
 		}
 	}
+	// In a bulk load, a document written for the first time has no old
+	// pages to look up (see bulkDocs).
+	var first map[int64]bool
+	if x.bulk && x.bulkDocs != nil {
+		first = make(map[int64]bool, len(order))
+		for _, d := range order {
+			if !x.bulkDocs[d] {
+				first[d] = true
+				x.bulkDocs[d] = true
+			}
+		}
+	}
 	// Two batches at a time: Bleve analyses a batch in parallel but
 	// builds its segment on one goroutine, so the next batch is analysed
 	// meanwhile. Batches hold distinct documents and may land in any
@@ -596,7 +615,7 @@ func (x *Index) Index(ctx context.Context, recs []search.Record) error {
 		wg.Add(1)
 		go func(docs []int64) {
 			defer func() { <-sem; wg.Done() }()
-			if err := x.indexBatch(docs, byDoc); err != nil {
+			if err := x.indexBatch(docs, byDoc, first); err != nil {
 				errs <- err
 			}
 		}(docs)
@@ -609,7 +628,9 @@ func (x *Index) Index(ctx context.Context, recs []search.Record) error {
 // indexParallelism is how many batches are indexed at once.
 const indexParallelism = 2
 
-func (x *Index) indexBatch(docs []int64, byDoc map[int64][]*search.Record) error {
+// indexBatch writes the records of docs, replacing their pages in the
+// index; a document in first is known to have none (see bulkDocs).
+func (x *Index) indexBatch(docs []int64, byDoc map[int64][]*search.Record, first map[int64]bool) error {
 	// The vocabulary learns from public records only: it decides how
 	// every text and query is split, and must not carry words from where
 	// a citizen may not look.
@@ -631,6 +652,9 @@ func (x *Index) indexBatch(docs []int64, byDoc map[int64][]*search.Record) error
 			if err := b.IndexAdvanced(buildDocument(x.analyzer, r)); err != nil {
 				return fmt.Errorf("index document %d: %w", d, err)
 			}
+		}
+		if first[d] {
+			continue
 		}
 		old, err := x.pageIDs(d)
 		if err != nil {
@@ -686,6 +710,9 @@ func (x *Index) Remove(ctx context.Context, documents ...int64) error {
 	defer x.written()
 	b := x.idx.NewBatch()
 	for _, d := range documents {
+		if x.bulk && x.bulkDocs != nil && !x.bulkDocs[d] {
+			continue // never written since the bulk load began: nothing to remove
+		}
 		ids, err := x.pageIDs(d)
 		if err != nil {
 			return err
@@ -782,7 +809,7 @@ func (x *Index) Compact(ctx context.Context) error {
 	if !x.bulk || x.closed {
 		return nil
 	}
-	x.bulk = false
+	x.bulk, x.bulkDocs = false, nil
 	x.waitPersisted()
 	if err := x.idx.Close(); err != nil {
 		x.idx = brokenIndex()
