@@ -66,6 +66,45 @@ func TestCanceledStatementEndsByItsContext(t *testing.T) {
 	})
 }
 
+// TestGoneClientsStatementKeepsItsConnection: a statement whose context
+// ends but which finishes soon after (a page's statement when its client
+// leaves, as 32 do at a load's end) completes, or fails with the context's
+// error, and leaves its connection, the same server process, in the pool. pgx closed
+// it at once, and the next burst waited for new server processes (issue
+// 15). PostgreSQL only: SQLite's connections are not processes.
+func TestGoneClientsStatementKeepsItsConnection(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	pid := func() int {
+		t.Helper()
+		var p int
+		if err := db.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := pid()
+	for range 3 {
+		cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_, err := db.ExecContext(cctx, `SELECT pg_sleep(0.2)`)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a statement past its deadline: %v, want its result or the context's error", err)
+		}
+	}
+	if after := pid(); after != before {
+		t.Errorf("server process %d after the statements, %d before: the connection was closed", after, before)
+	}
+	if st := db.Stats(); st.MaxIdleTimeClosed+st.MaxLifetimeClosed+st.MaxIdleClosed != 0 {
+		t.Errorf("pool closed connections: %+v", st)
+	}
+}
+
 // TestCanceledStatementsLeaveThePoolUsable is what a load's first and
 // last second look like to the pool (issue 15): statements end by their
 // contexts while more requests wait for a connection than there are. Every

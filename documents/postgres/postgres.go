@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -37,11 +39,17 @@ const maxConns = 16
 // first requests pay for opening them again (issue 15: the member's
 // meeting page's p99 at 32 clients was its first wave).
 //
-// A statement whose context ends (a client gone) closes its connection,
-// as pgx does by default, and a closed connection is never handed out
-// again (IsValid). Before, such a connection went back to the pool as if
-// healthy and was handed to the next waiting request, which failed with
-// "driver: bad connection" when it drew three of them in a row.
+// A statement whose context ends (a client gone) is given leaveGrace to
+// finish before pgx closes its connection: pgx's default closed it at once,
+// and the next request paid for a new server process (a load's end, or a
+// crowd's clients leaving, left up to the whole pool to be opened again by
+// the next burst: issue 15, the member pages' first wave). A statement of a
+// page takes milliseconds, so it finishes and its connection stays; only a
+// statement still running after the grace costs its connection. Either way
+// the statement fails with the context's error. A closed connection is
+// never handed out again (IsValid). Before, such a connection went back to
+// the pool as if healthy and was handed to the next waiting request, which
+// failed with "driver: bad connection" when it drew three of them in a row.
 //
 // The connection is not kept by sending PostgreSQL a cancel request
 // instead: that request is asynchronous, and on a loaded machine it
@@ -50,8 +58,7 @@ const maxConns = 16
 // canceled statement also came back as a server error rather than the
 // context's, so a client that left was logged as an internal error.
 // Nothing in a request bounds a statement by a short deadline any more
-// (accounts' bookkeeping write skips a locked row instead), so
-// connections close only under clients that left.
+// (accounts' bookkeeping write skips a locked row instead).
 func Open(ctx context.Context, url string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -61,6 +68,9 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	// The server and Go agree on UTC, so text timestamps the stores write
 	// and now() compare the same way on every instance.
 	cfg.RuntimeParams["timezone"] = "UTC"
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn(), DeadlineDelay: leaveGrace}
+	}
 	db := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
@@ -110,6 +120,10 @@ func Warm(ctx context.Context, db *sql.DB) {
 		}
 	}
 }
+
+// leaveGrace is how long a statement whose context ended may still run
+// before its connection is closed under it (see Open).
+const leaveGrace = time.Second
 
 // warmWait bounds Warm.
 const warmWait = 2 * time.Second
