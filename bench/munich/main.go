@@ -11,7 +11,7 @@
 // It prints one table per database with the figures per size, the growth
 // between the first and the last size, and the goals.
 //
-//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-postgres URL] [-duration 3s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m] [-quiet-wait 30m]
+//	go run ./bench/munich [-db sqlite,postgres] [-sizes 0,1] [-keep DIR] [-postgres URL] [-duration 3s] [-warmup 1s] [-deep 50] [-gen-timeout 10m] [-reindex-timeout 30m] [-quiet-wait 30m]
 //
 // Size 0 is the plain demo council; N adds N years of a large city
 // (3,000 meetings a year). When generating a size takes longer than
@@ -63,6 +63,7 @@ var (
 	keep       = flag.String("keep", "", "keep each size's generated data directory in this directory and reuse it on the next run (the generation time printed is then the first run's); for a ten-year run, whose generation takes 20 minutes, measured again after a change. On PostgreSQL only with -postgres, whose server then keeps the database munich_keep_N")
 	pgServer   = flag.String("postgres", "", "an existing PostgreSQL server's URL (a user that may create databases) to generate in, instead of a throwaway cluster started like the tests'; with -keep its databases munich_keep_N are kept and reused")
 	searchWait = flag.Duration("search-wait", 10*time.Minute, "wait this long at most for the served index to catch up (search_lag 0); then the search rows say so")
+	warmup     = flag.Duration("warmup", time.Second, "before each target's -duration, load it this long without counting its answers (their slowest is printed as \"first\": the cold first wave after the server's start)")
 	quietWait  = flag.Duration("quiet-wait", 30*time.Minute, "before the loads, wait this long at most until the server's own work stops (under 5 % of a core for 5 s: the workers catching up on the generated changes feed); 0 loads at once")
 )
 
@@ -678,7 +679,7 @@ type result = measure.Result
 
 // load sends the target's requests from conc clients for d.
 func load(g gen, conc int, d time.Duration) result {
-	return measure.Load(client, measure.Request(g), conc, d)
+	return measure.LoadWarm(client, measure.Request(g), conc, *warmup, d)
 }
 
 func getJSON(u, token string, v any) error {
@@ -759,7 +760,7 @@ func printTable(db string, cols []*column, stopped string) {
 	}, "")
 	line("load average before/after loads", func(c *column) string { return c.load[0] + " / " + c.load[1] }, "")
 	line("OParl deep page reached", func(c *column) string { return strconv.Itoa(c.deepPage) }, "")
-	fmt.Printf("%-36s", "request: p50 / p99 ms, req/s, errors")
+	fmt.Printf("%-36s", fmt.Sprintf("request: p50 / p99 ms, req/s, errors, slowest of the first %v (not counted)", *warmup))
 	fmt.Println()
 	var missed, unmeasured []string
 	for _, r := range rows {
@@ -796,7 +797,11 @@ func printTable(db string, cols []*column, stopped string) {
 			if x.Errors > 0 {
 				e = fmt.Sprintf(" E%d", x.Errors)
 			}
-			return fmt.Sprintf("%s / %s, %.0f/s%s", ms(x.P50), ms(x.P99), x.RPS, e)
+			first := ""
+			if x.WarmN > 0 {
+				first = ", first " + ms(x.WarmMax)
+			}
+			return fmt.Sprintf("%s / %s, %.0f/s%s%s", ms(x.P50), ms(x.P99), x.RPS, e, first)
 		}, fmt.Sprintf(" | %s / %s | %s", factor(float64(a.P50), float64(b.P50)), factor(float64(a.P99), float64(b.P99)), verdict))
 	}
 	if len(cols) > 1 {
