@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
@@ -96,7 +97,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
-	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit, q.Order)
 	if err != nil {
 		return nil, err
 	}
@@ -106,14 +107,16 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
-	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
 	} else {
 		top = nil
 	}
-	pages := c.pagesOf(top)
+	pages, err := c.pagesOf(top)
+	if err != nil {
+		return nil, err
+	}
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for k, g := range top {
@@ -137,7 +140,7 @@ type pageHit struct {
 // query makes one for every matching document.
 type group struct {
 	doc     int64
-	date    int64 // Record.Date in unix seconds, noDate if none
+	date    int64   // Record.Date in unix seconds, noDate if none
 	top     pageHit // the best page
 	ord     int32   // the document's ordinal in the column cache
 	matches int32
@@ -191,6 +194,13 @@ type collected struct {
 	// to its place among the groups shown + 1 (pagesOf, which clears it).
 	scoring scoring
 	shown   []int32
+	// plan and weight score pages after the pass (scoreBest, pagesOf);
+	// subDocs and subScores are their buffers, best their best pages.
+	plan      *plan
+	weight    func(termKey, float64) float64
+	subDocs   []uint32
+	subScores []float64
+	best      bestPages
 }
 
 // segPages are the matching pages of one segment: local numbers,
@@ -199,14 +209,18 @@ type segPages struct {
 	off    uint64 // the segment's first global document number
 	rows   []colRow
 	docs   []uint32
-	scores []float64
+	scores []float64 // unscored for a page not scored (scoreBest)
+	sq     *segQuery
+	m      *roaring.Bitmap // the pages of docs
+	cand   *roaring.Bitmap // the pages scoreBest scores first
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
 // most MaxPages. Only a result's groups need them, so they are found in
 // a second pass over the matching pages rather than kept for every
-// matching document.
-func (c *collected) pagesOf(top []*group) [][]pageHit {
+// matching document; their pages left unscored (scoreBest) are scored
+// here.
+func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 	pages := make([][]pageHit, len(top))
 	if len(c.shown) < len(c.groups) {
 		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
@@ -220,20 +234,41 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return pages
+		return pages, nil
 	}
-	for _, sp := range c.segs {
+	defer func() {
+		for _, g := range top {
+			c.shown[c.slots[g.ord]-1] = 0
+		}
+	}()
+	var at []int // indexes in sp.docs of the shown groups' pages
+	for si := range c.segs {
+		sp := &c.segs[si]
+		at = at[:0]
+		var need *roaring.Bitmap
 		for j, local := range sp.docs {
-			gi := c.slots[sp.rows[local].ord] - 1
-			if k := c.shown[gi]; k > 0 {
-				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
+			if c.shown[c.slots[sp.rows[local].ord]-1] > 0 {
+				at = append(at, j)
+				if sp.scores[j] == unscored {
+					if need == nil {
+						need = roaring.New()
+					}
+					need.Add(local)
+				}
 			}
 		}
+		if need != nil {
+			if _, _, err := c.scoreSome(sp, need); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
+		for _, j := range at {
+			local := sp.docs[j]
+			k := c.shown[c.slots[sp.rows[local].ord]-1]
+			pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
+		}
 	}
-	for _, g := range top {
-		c.shown[c.slots[g.ord]-1] = 0
-	}
-	return pages
+	return pages, nil
 }
 
 // parseDocPage parses a "document-page" term.
