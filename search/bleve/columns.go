@@ -25,6 +25,12 @@ var facetFields = [3]string{fieldCommittee, fieldKind, fieldYear}
 // for none.
 type columns struct {
 	rows []colRow
+	// ords are the rows' ord again, packed: the grouping reads a
+	// matching page's ord, and the rest of its row only for a document's
+	// first page (or a tie), so at ten years (1.6 million matching pages)
+	// reading 4 bytes a page instead of a 40-byte row is most of its
+	// memory traffic saved.
+	ords []int32
 }
 
 // colRow is what a query needs of one page: side by side, since a query
@@ -137,7 +143,7 @@ func (c *columnCache) forSnapshot(r index.IndexReader) (*snapColumns, error) {
 // c.mu.
 func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	n := int(seg.Count())
-	cols := &columns{rows: make([]colRow, n)}
+	cols := &columns{rows: make([]colRow, n), ords: make([]int32, n)}
 	dv, _ := seg.(segment.DocValueVisitable)
 	fields := []string{fieldCommittee, fieldKind, fieldYear, fieldDay}
 	var local int
@@ -171,7 +177,7 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			o = int32(len(c.docOrds))
 			c.docOrds[d] = o
 		}
-		row.ord = o
+		row.ord, cols.ords[local] = o, o
 		if dv == nil {
 			continue
 		}

@@ -344,7 +344,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		c.docs = slices.Grow(c.docs, k)[:start+k]
 		m.ManyIterator().NextMany(c.docs[start:])
 		c.scores = slices.Grow(c.scores, k)[:start+k]
-		c.segs = append(c.segs, segPages{off: sc.offsets[i], rows: rows, docs: c.docs[start:], scores: c.scores[start:], sq: sq, m: m})
+		c.segs = append(c.segs, segPages{off: sc.offsets[i], rows: rows, ords: sc.cols[i].ords, docs: c.docs[start:], scores: c.scores[start:], sq: sq, m: m})
 	}
 	scored := false
 	if order != rsearch.OrderNewest && n > 0 {
@@ -361,13 +361,13 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		}
 	}
 	for _, sp := range c.segs {
-		rows, off, scores := sp.rows, sp.off, sp.scores
+		rows, ords, off, scores := sp.rows, sp.ords, sp.off, sp.scores
 		for j, local := range sp.docs {
-			row := &rows[local]
-			ph := pageHit{id: off + uint64(local), page: int(row.page), score: scores[j]}
-			o := row.ord
+			o := ords[local]
 			gi := c.slots[o]
 			if gi == 0 {
+				row := &rows[local]
+				ph := pageHit{id: off + uint64(local), page: int(row.page), score: scores[j]}
 				c.groups = append(c.groups, group{doc: row.doc, ord: o, date: row.date, matches: 1, top: ph})
 				c.slots[o] = int32(len(c.groups))
 				for fi, v := range row.facet {
@@ -380,8 +380,9 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			}
 			g := &c.groups[gi-1]
 			g.matches++
-			if better(ph, g.top) {
-				g.top = ph
+			// better(page, g.top), reading the page's number only on a tie.
+			if s := scores[j]; s > g.top.score || s == g.top.score && int(rows[local].page) < g.top.page {
+				g.top = pageHit{id: off + uint64(local), page: int(rows[local].page), score: s}
 			}
 		}
 	}
@@ -594,7 +595,7 @@ func (b *bestPages) theta() (float64, bool) {
 	}
 	clear(b.seen)
 	for _, e := range b.buf {
-		b.seen[b.segs[e.seg].rows[e.local].ord] = true
+		b.seen[b.segs[e.seg].ords[e.local]] = true
 		if len(b.seen) == b.n {
 			return e.score, true
 		}

@@ -208,6 +208,7 @@ type collected struct {
 type segPages struct {
 	off    uint64 // the segment's first global document number
 	rows   []colRow
+	ords   []int32 // the rows' ords (columns.ords)
 	docs   []uint32
 	scores []float64 // unscored for a page not scored (scoreBest)
 	sq     *segQuery
@@ -247,7 +248,7 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 		at = at[:0]
 		var need *roaring.Bitmap
 		for j, local := range sp.docs {
-			if c.shown[c.slots[sp.rows[local].ord]-1] > 0 {
+			if c.shown[c.slots[sp.ords[local]]-1] > 0 {
 				at = append(at, j)
 				if sp.scores[j] == unscored {
 					if need == nil {
@@ -264,7 +265,7 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 		}
 		for _, j := range at {
 			local := sp.docs[j]
-			k := c.shown[c.slots[sp.rows[local].ord]-1]
+			k := c.shown[c.slots[sp.ords[local]]-1]
 			pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 		}
 	}
