@@ -1165,13 +1165,22 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 	return t.err
 }
 
-// topPages is how many of a term's best pages scoreBest scores first.
-const topPages = 512
+// topPages is how many of a term's best pages scoreBest scores first,
+// at least; a term on more than topShare × topPages pages of a segment
+// has its best topShare-th scored first. A fixed number was too few at
+// ten years: the bound on the other pages rose with the term's pages and
+// the candidates seldom decided the top n.
+const (
+	topPages = 512
+	topShare = 32
+)
 
-// topOf returns the pages of post with a value above the topPages-th
-// largest, and that value; all pages (bm) and 0 if there are no more.
+// topOf returns the pages of post with a value above the k-th largest,
+// and that value, where k is topPages or post's topShare-th if more;
+// all pages (bm) and 0 if there are no more.
 func topOf(post []posting, bm *roaring.Bitmap) (*roaring.Bitmap, float32) {
-	if len(post) <= topPages {
+	k := max(topPages, len(post)/topShare)
+	if len(post) <= k {
 		return bm, 0
 	}
 	vals := make([]float32, len(post))
@@ -1179,7 +1188,7 @@ func topOf(post []posting, bm *roaring.Bitmap) (*roaring.Bitmap, float32) {
 		vals[i] = p.val
 	}
 	slices.Sort(vals)
-	kth := vals[len(vals)-topPages]
+	kth := vals[len(vals)-k]
 	top := roaring.New()
 	for _, p := range post {
 		if p.val > kth {
