@@ -290,7 +290,7 @@ func consecutive(positions [][]uint64, slots [][]string) bool {
 // execute runs plan p in snapshot snap for a viewer whose visible pages
 // are vis (nil: everything), with the user's filter f, and collects the
 // matching pages. n is how many top groups are wanted.
-func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int, order rsearch.Order) (*collected, error) {
+func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int) (*collected, error) {
 	segs := snap.Segments()
 	keys := p.terms(f)
 
@@ -320,7 +320,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 	}
 
 	c := x.slots.get(x.columns.documents())
-	c.n, c.cache, c.order, c.plan, c.weight = n, x.columns, order, p, weight
+	c.n, c.cache = n, x.columns
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -344,25 +344,14 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		c.docs = slices.Grow(c.docs, k)[:start+k]
 		m.ManyIterator().NextMany(c.docs[start:])
 		c.scores = slices.Grow(c.scores, k)[:start+k]
-		c.segs = append(c.segs, segPages{off: sc.offsets[i], rows: rows, ords: sc.cols[i].ords, docs: c.docs[start:], scores: c.scores[start:], sq: sq, m: m})
-	}
-	scored := false
-	if order != rsearch.OrderNewest && n > 0 {
-		var err error
-		if scored, err = c.scoreBest(); err != nil {
+		docs, scores := c.docs[start:], c.scores[start:]
+		if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-	}
-	if !scored {
-		for _, sp := range c.segs {
-			if err := c.scoring.score(sp.sq, p, sp.m, sp.docs, sp.scores, weight); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-		}
-	}
-	for _, sp := range c.segs {
-		rows, ords, off, scores := sp.rows, sp.ords, sp.off, sp.scores
-		for j, local := range sp.docs {
+		off := sc.offsets[i]
+		ords := sc.cols[i].ords
+		c.segs = append(c.segs, segPages{off: off, rows: rows, ords: ords, docs: docs, scores: scores})
+		for j, local := range docs {
 			o := ords[local]
 			gi := c.slots[o]
 			if gi == 0 {
@@ -380,227 +369,12 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			}
 			g := &c.groups[gi-1]
 			g.matches++
-			// better(page, g.top), reading the page's number only on a tie.
 			if s := scores[j]; s > g.top.score || s == g.top.score && int(rows[local].page) < g.top.page {
 				g.top = pageHit{id: off + uint64(local), page: int(rows[local].page), score: s}
 			}
 		}
 	}
 	return c, nil
-}
-
-// unscored is the score of a matching page left unscored (scoreBest):
-// below every score, since a page's score is a sum of products of
-// non-negative factors.
-const unscored = -1
-
-// scoreBest scores, for a ranking by relevance, only the matching pages
-// that can be the best page of one of the top c.n documents, if it can
-// tell them; the others get the score unscored. It reports false,
-// having scored nothing, when it would not leave many pages unscored.
-//
-// The candidates are the matching pages among some query term's
-// topPages best in its segment (by √tf·norm); every other page has at
-// most kth of each term, so it scores at most the sum over clauses of
-// their live alternatives' weights times kth, times the share of the
-// clause's alternatives live (Bleve's coord): an alternative is live
-// for such a page if each of its terms has pages beyond its best (or,
-// for a phrase, one term has). Once the candidates give n documents a
-// page above that bound θ, no other page can reach the top n, nor be
-// the best page of one of them: they stay unscored, are counted as
-// before (totals, facets, matches) and ranked below every scored page,
-// and pagesOf scores those of the documents shown. Otherwise every
-// page is scored. A page scored has the same score either way.
-func (c *collected) scoreBest() (bool, error) {
-	p := c.plan
-	var bound float64
-	for _, cl := range p.clauses {
-		var sum float64
-		live := 0
-		for ai := range cl {
-			a := &cl[ai]
-			var most float64
-			some, every := false, true
-			for _, t := range a.terms {
-				key := termKey{a.field, t}
-				var kth float32
-				for _, sp := range c.segs {
-					tf := sp.sq.terms[key]
-					if tf == nil || tf.n == 0 {
-						continue
-					}
-					if err := tf.decode(sp.sq, key); err != nil {
-						return false, err
-					}
-					kth = max(kth, tf.kth)
-				}
-				most += c.weight(key, a.boost) * float64(kth)
-				some, every = some || kth > 0, every && kth > 0
-			}
-			if !some || a.kind == altAll && !every {
-				continue
-			}
-			sum += most
-			live++
-		}
-		bound += sum * float64(live) / float64(len(cl))
-	}
-	// A margin for the order of additions, which may differ from the
-	// scoring's by a rounding.
-	bound *= 1 + 1e-9
-	var ncand, nall int
-	for si := range c.segs {
-		sp := &c.segs[si]
-		cand := roaring.New()
-		for ci := range p.clauses {
-			for ai := range p.clauses[ci] {
-				a := &p.clauses[ci][ai]
-				for _, t := range a.terms {
-					if tf := sp.sq.terms[termKey{a.field, t}]; tf != nil && tf.n > 0 {
-						cand.Or(roaring.And(tf.top, sp.m))
-					}
-				}
-			}
-		}
-		sp.cand = cand
-		ncand += int(cand.GetCardinality())
-		nall += len(sp.docs)
-	}
-	if ncand*4 > nall {
-		return false, nil
-	}
-	for _, sp := range c.segs {
-		for j := range sp.scores {
-			sp.scores[j] = unscored
-		}
-	}
-	c.best.reset(c.n, c.segs)
-	for si := range c.segs {
-		sp := &c.segs[si]
-		if sp.cand.IsEmpty() {
-			continue
-		}
-		docs, scores, err := c.scoreSome(sp, sp.cand)
-		if err != nil {
-			return false, err
-		}
-		c.best.addAll(si, docs, scores)
-	}
-	if theta, ok := c.best.theta(); ok && bound < theta {
-		return true, nil
-	}
-	for _, sp := range c.segs {
-		if err := c.scoring.score(sp.sq, p, sp.m, sp.docs, sp.scores, c.weight); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
-}
-
-// scoreSome scores the pages of sub (some of sp's matching pages) into
-// sp.scores, and returns them with their scores (valid until the next
-// call).
-func (c *collected) scoreSome(sp *segPages, sub *roaring.Bitmap) ([]uint32, []float64, error) {
-	k := int(sub.GetCardinality())
-	if cap(c.subDocs) < k {
-		c.subDocs, c.subScores = make([]uint32, k), make([]float64, k)
-	}
-	docs, scores := c.subDocs[:k], c.subScores[:k]
-	sub.ManyIterator().NextMany(docs)
-	if err := c.scoring.score(sp.sq, c.plan, sub, docs, scores, c.weight); err != nil {
-		return nil, nil, err
-	}
-	j := 0
-	for x, local := range docs {
-		j = seekPage(sp.docs, j, local)
-		sp.scores[j] = scores[x]
-	}
-	return docs, scores, nil
-}
-
-// bestPages keeps the best scored pages (4n of them, so that a
-// document's several good pages seldom crowd out the n-th document), to
-// find a score θ that n documents reach.
-type bestPages struct {
-	n     int
-	segs  []segPages
-	pages []bestPage // a min-heap by score
-	buf   []bestPage
-	seen  map[int32]bool
-}
-
-type bestPage struct {
-	score float64
-	seg   int32  // index in collected.segs
-	local uint32 // page in the segment
-}
-
-func (b *bestPages) reset(n int, segs []segPages) {
-	b.n, b.segs, b.pages = n, segs, b.pages[:0]
-}
-
-// addAll adds the pages docs of segment si with their scores.
-func (b *bestPages) addAll(si int, docs []uint32, scores []float64) {
-	limit := 4 * b.n
-	for x, local := range docs {
-		if len(b.pages) == limit && scores[x] <= b.pages[0].score {
-			continue
-		}
-		b.push(bestPage{scores[x], int32(si), local})
-	}
-}
-
-func (b *bestPages) push(e bestPage) {
-	h := b.pages
-	if len(h) < 4*b.n {
-		h = append(h, e)
-		for i := len(h) - 1; i > 0; {
-			up := (i - 1) / 2
-			if h[up].score <= h[i].score {
-				break
-			}
-			h[up], h[i] = h[i], h[up]
-			i = up
-		}
-		b.pages = h
-		return
-	}
-	h[0] = e
-	for i := 0; ; {
-		l, r, least := 2*i+1, 2*i+2, i
-		if l < len(h) && h[l].score < h[least].score {
-			least = l
-		}
-		if r < len(h) && h[r].score < h[least].score {
-			least = r
-		}
-		if least == i {
-			break
-		}
-		h[i], h[least] = h[least], h[i]
-		i = least
-	}
-}
-
-// theta returns the highest score that n distinct documents' kept pages
-// reach, false if fewer than n documents are among them.
-func (b *bestPages) theta() (float64, bool) {
-	if len(b.pages) < b.n {
-		return 0, false
-	}
-	b.buf = append(b.buf[:0], b.pages...)
-	slices.SortFunc(b.buf, func(x, y bestPage) int { return cmp.Compare(y.score, x.score) })
-	if b.seen == nil {
-		b.seen = make(map[int32]bool)
-	}
-	clear(b.seen)
-	for _, e := range b.buf {
-		b.seen[b.segs[e.seg].ords[e.local]] = true
-		if len(b.seen) == b.n {
-			return e.score, true
-		}
-	}
-	return 0, false
 }
 
 // matchSegment returns the pages of segment i that match p, are visible
@@ -982,8 +756,7 @@ func (s *slotPool) put(c *collected) {
 	}
 	clear(c.segs)
 	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
-		scoring: c.scoring, shown: c.shown, subDocs: c.subDocs, subScores: c.subScores,
-		best: bestPages{pages: c.best.pages[:0], buf: c.best.buf[:0], seen: c.best.seen}, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
+		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }
 
@@ -1017,12 +790,6 @@ type termTF struct {
 
 	once sync.Once
 	err  error
-	// top are the term's best pages in the segment, the topPages with
-	// the largest √tf·norm (fewer if some tie), and kth the largest
-	// √tf·norm of its other pages (0 if none): a bound of them
-	// (scoreBest).
-	top  *roaring.Bitmap
-	kth  float32
 	post []posting
 	// dense, instead of post for a term on many of the segment's pages,
 	// is √tf·norm by page, 0 where the term is not: a lookup instead of
@@ -1155,7 +922,6 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 			}
 			post = append(post, posting{uint32(p.Number()), v})
 		}
-		t.top, t.kth = topOf(post, t.bm)
 		if t.dense != nil {
 			return
 		}
@@ -1163,40 +929,6 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 		t.blocks, t.shift = blockIndex(post, sq.seg.Count())
 	})
 	return t.err
-}
-
-// topPages is how many of a term's best pages scoreBest scores first,
-// at least; a term on more than topShare × topPages pages of a segment
-// has its best topShare-th scored first. A fixed number was too few at
-// ten years: the bound on the other pages rose with the term's pages and
-// the candidates seldom decided the top n.
-const (
-	topPages = 512
-	topShare = 32
-)
-
-// topOf returns the pages of post with a value above the k-th largest,
-// and that value, where k is topPages or post's topShare-th if more;
-// all pages (bm) and 0 if there are no more.
-func topOf(post []posting, bm *roaring.Bitmap) (*roaring.Bitmap, float32) {
-	k := max(topPages, len(post)/topShare)
-	if len(post) <= k {
-		return bm, 0
-	}
-	vals := make([]float32, len(post))
-	for i, p := range post {
-		vals[i] = p.val
-	}
-	slices.Sort(vals)
-	kth := vals[len(vals)-k]
-	top := roaring.New()
-	for _, p := range post {
-		if p.val > kth {
-			top.Add(p.doc)
-		}
-	}
-	top.RunOptimize()
-	return top, kth
 }
 
 // denseShare: a term on at least one in denseShare of a segment's pages

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
@@ -97,7 +96,7 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
-	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit, q.Order)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -107,16 +106,14 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
+	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
 	} else {
 		top = nil
 	}
-	pages, err := c.pagesOf(top)
-	if err != nil {
-		return nil, err
-	}
+	pages := c.pagesOf(top)
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for k, g := range top {
@@ -194,13 +191,6 @@ type collected struct {
 	// to its place among the groups shown + 1 (pagesOf, which clears it).
 	scoring scoring
 	shown   []int32
-	// plan and weight score pages after the pass (scoreBest, pagesOf);
-	// subDocs and subScores are their buffers, best their best pages.
-	plan      *plan
-	weight    func(termKey, float64) float64
-	subDocs   []uint32
-	subScores []float64
-	best      bestPages
 }
 
 // segPages are the matching pages of one segment: local numbers,
@@ -210,18 +200,14 @@ type segPages struct {
 	rows   []colRow
 	ords   []int32 // the rows' ords (columns.ords)
 	docs   []uint32
-	scores []float64 // unscored for a page not scored (scoreBest)
-	sq     *segQuery
-	m      *roaring.Bitmap // the pages of docs
-	cand   *roaring.Bitmap // the pages scoreBest scores first
+	scores []float64
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
 // most MaxPages. Only a result's groups need them, so they are found in
 // a second pass over the matching pages rather than kept for every
-// matching document; their pages left unscored (scoreBest) are scored
-// here.
-func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
+// matching document.
+func (c *collected) pagesOf(top []*group) [][]pageHit {
 	pages := make([][]pageHit, len(top))
 	if len(c.shown) < len(c.groups) {
 		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
@@ -235,41 +221,20 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return pages, nil
+		return pages
 	}
-	defer func() {
-		for _, g := range top {
-			c.shown[c.slots[g.ord]-1] = 0
-		}
-	}()
-	var at []int // indexes in sp.docs of the shown groups' pages
-	for si := range c.segs {
-		sp := &c.segs[si]
-		at = at[:0]
-		var need *roaring.Bitmap
+	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			if c.shown[c.slots[sp.ords[local]]-1] > 0 {
-				at = append(at, j)
-				if sp.scores[j] == unscored {
-					if need == nil {
-						need = roaring.New()
-					}
-					need.Add(local)
-				}
+			gi := c.slots[sp.ords[local]] - 1
+			if k := c.shown[gi]; k > 0 {
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 			}
-		}
-		if need != nil {
-			if _, _, err := c.scoreSome(sp, need); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-		}
-		for _, j := range at {
-			local := sp.docs[j]
-			k := c.shown[c.slots[sp.ords[local]]-1]
-			pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 		}
 	}
-	return pages, nil
+	for _, g := range top {
+		c.shown[c.slots[g.ord]-1] = 0
+	}
+	return pages
 }
 
 // parseDocPage parses a "document-page" term.
