@@ -34,7 +34,8 @@ type columns struct {
 }
 
 // colRow is what a query needs of one page: side by side, since a query
-// reads all of it for every matching page, in no order a cache foresees.
+// reads all of it for a document's first matching page (ord, the field
+// read for every matching page, is also in columns.ords).
 type colRow struct {
 	doc int64
 	// date is Record.Date in unix seconds, noDate if none.
