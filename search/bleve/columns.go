@@ -31,6 +31,21 @@ type columns struct {
 	// reading 4 bytes a page instead of a 40-byte row is most of its
 	// memory traffic saved.
 	ords []int32
+	// pages are the rows' page, packed, and infos the index of a row's
+	// doc, date and facets in docs, where each distinct combination is
+	// once (about one per document): a document's first matching page
+	// reads them from a table a tenth of rows' size, in the order the
+	// pages come, instead of missing the cache on its row.
+	pages []int32
+	infos []uint32
+	docs  []docInfo
+}
+
+// docInfo is what the rows of one document in a segment have in common.
+type docInfo struct {
+	doc   int64
+	date  int64
+	facet [3]uint32
 }
 
 // colRow is what a query needs of one page: side by side, since a query
@@ -186,6 +201,19 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode doc values: %w", err)
 		}
+	}
+	cols.pages, cols.infos = make([]int32, n), make([]uint32, n)
+	seen := make(map[docInfo]uint32)
+	for local := range cols.rows {
+		row := &cols.rows[local]
+		d := docInfo{row.doc, row.date, row.facet}
+		k, ok := seen[d]
+		if !ok {
+			k = uint32(len(cols.docs))
+			seen[d] = k
+			cols.docs = append(cols.docs, d)
+		}
+		cols.pages[local], cols.infos[local] = row.page, k
 	}
 	return cols, nil
 }
