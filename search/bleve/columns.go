@@ -25,10 +25,32 @@ var facetFields = [3]string{fieldCommittee, fieldKind, fieldYear}
 // for none.
 type columns struct {
 	rows []colRow
+	// ords are the rows' ord again, packed: the grouping reads a
+	// matching page's ord, and the rest of its row only for a document's
+	// first page (or a tie), so at ten years (1.6 million matching pages)
+	// reading 4 bytes a page instead of a 40-byte row is most of its
+	// memory traffic saved.
+	ords []int32
+	// pages are the rows' page, packed, and infos the index of a row's
+	// doc, date and facets in docs, where each distinct combination is
+	// once (about one per document): a document's first matching page
+	// reads them from a table a tenth of rows' size, in the order the
+	// pages come, instead of missing the cache on its row.
+	pages []int32
+	infos []uint32
+	docs  []docInfo
+}
+
+// docInfo is what the rows of one document in a segment have in common.
+type docInfo struct {
+	doc   int64
+	date  int64
+	facet [3]uint32
 }
 
 // colRow is what a query needs of one page: side by side, since a query
-// reads all of it for every matching page, in no order a cache foresees.
+// reads all of it for a document's first matching page (ord, the field
+// read for every matching page, is also in columns.ords).
 type colRow struct {
 	doc int64
 	// date is Record.Date in unix seconds, noDate if none.
@@ -137,7 +159,7 @@ func (c *columnCache) forSnapshot(r index.IndexReader) (*snapColumns, error) {
 // c.mu.
 func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 	n := int(seg.Count())
-	cols := &columns{rows: make([]colRow, n)}
+	cols := &columns{rows: make([]colRow, n), ords: make([]int32, n)}
 	dv, _ := seg.(segment.DocValueVisitable)
 	fields := []string{fieldCommittee, fieldKind, fieldYear, fieldDay}
 	var local int
@@ -171,7 +193,7 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			o = int32(len(c.docOrds))
 			c.docOrds[d] = o
 		}
-		row.ord = o
+		row.ord, cols.ords[local] = o, o
 		if dv == nil {
 			continue
 		}
@@ -179,6 +201,19 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode doc values: %w", err)
 		}
+	}
+	cols.pages, cols.infos = make([]int32, n), make([]uint32, n)
+	seen := make(map[docInfo]uint32)
+	for local := range cols.rows {
+		row := &cols.rows[local]
+		d := docInfo{row.doc, row.date, row.facet}
+		k, ok := seen[d]
+		if !ok {
+			k = uint32(len(cols.docs))
+			seen[d] = k
+			cols.docs = append(cols.docs, d)
+		}
+		cols.pages[local], cols.infos[local] = row.page, k
 	}
 	return cols, nil
 }

@@ -349,16 +349,18 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		off := sc.offsets[i]
-		c.segs = append(c.segs, segPages{off: off, rows: rows, docs: docs, scores: scores})
+		col := sc.cols[i]
+		ords, pgs, infos := col.ords, col.pages, col.infos
+		c.segs = append(c.segs, segPages{off: off, rows: rows, ords: ords, docs: docs, scores: scores})
 		for j, local := range docs {
-			row := &rows[local]
-			ph := pageHit{id: off + uint64(local), page: int(row.page), score: scores[j]}
-			o := row.ord
+			o := ords[local]
 			gi := c.slots[o]
 			if gi == 0 {
-				c.groups = append(c.groups, group{doc: row.doc, ord: o, date: row.date, matches: 1, top: ph})
+				d := &col.docs[infos[local]]
+				ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
+				c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
 				c.slots[o] = int32(len(c.groups))
-				for fi, v := range row.facet {
+				for fi, v := range d.facet {
 					for len(c.facets[fi]) <= int(v) {
 						c.facets[fi] = append(c.facets[fi], 0)
 					}
@@ -368,8 +370,8 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			}
 			g := &c.groups[gi-1]
 			g.matches++
-			if better(ph, g.top) {
-				g.top = ph
+			if s := scores[j]; s > g.top.score || s == g.top.score && int(pgs[local]) < g.top.page {
+				g.top = pageHit{id: off + uint64(local), page: int(pgs[local]), score: s}
 			}
 		}
 	}

@@ -137,7 +137,7 @@ type pageHit struct {
 // query makes one for every matching document.
 type group struct {
 	doc     int64
-	date    int64 // Record.Date in unix seconds, noDate if none
+	date    int64   // Record.Date in unix seconds, noDate if none
 	top     pageHit // the best page
 	ord     int32   // the document's ordinal in the column cache
 	matches int32
@@ -198,6 +198,7 @@ type collected struct {
 type segPages struct {
 	off    uint64 // the segment's first global document number
 	rows   []colRow
+	ords   []int32 // the rows' ords (columns.ords)
 	docs   []uint32
 	scores []float64
 }
@@ -224,7 +225,7 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 	}
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			gi := c.slots[sp.rows[local].ord] - 1
+			gi := c.slots[sp.ords[local]] - 1
 			if k := c.shown[gi]; k > 0 {
 				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
 			}
