@@ -485,6 +485,15 @@ var touchedTerms = map[string][]touchTerm{
 		{access.ObjAttachment, `SELECT id FROM attachments WHERE agenda_item_id = ?1`},
 		{access.ObjConsultation, `SELECT id FROM consultations WHERE agenda_item_id = ?1
 			UNION ALL SELECT id FROM consultation_tombstones WHERE agenda_item_id = ?1`}},
+	// A file on an agenda item names the public papers consulted on the
+	// item (OParl File.paper): a consultation made or taken back there,
+	// or such a paper entering or leaving the public view, changes the
+	// file although no row of its own did.
+	access.ObjAttachment: {{access.ObjAttachment, "?1"},
+		{access.ObjConsultation, `SELECT tc.id FROM attachments ta JOIN consultations tc ON tc.agenda_item_id = ta.agenda_item_id WHERE ta.id = ?1
+			UNION ALL SELECT tc.id FROM attachments ta JOIN consultation_tombstones tc ON tc.agenda_item_id = ta.agenda_item_id WHERE ta.id = ?1`},
+		{access.ObjPaper, `SELECT tc.paper_id AS id FROM attachments ta JOIN consultations tc ON tc.agenda_item_id = ta.agenda_item_id WHERE ta.id = ?1
+			UNION ALL SELECT tc.paper_id FROM attachments ta JOIN consultation_tombstones tc ON tc.agenda_item_id = ta.agenda_item_id WHERE ta.id = ?1`}},
 	access.ObjPaper: {{access.ObjPaper, "?1"},
 		{access.ObjConsultation, `SELECT id FROM consultations WHERE paper_id = ?1
 			UNION ALL SELECT id FROM consultation_tombstones WHERE paper_id = ?1`},

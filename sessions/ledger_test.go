@@ -232,3 +232,54 @@ func testRemoveConsultation(t *testing.T, db *sql.DB) {
 	}
 	agreeWithLedger(t, c, "after consulting again")
 }
+
+// A file on an agenda item names the public papers consulted there
+// (OParl File.paper), so its modified time moves when a paper is
+// consulted on its item or taken off it: a mirror syncing with
+// modified_since after the file was last changed would otherwise keep
+// the file without the paper, or with one taken back (the reference
+// model found it when its steps crossed a second).
+func TestFileFollowsItsItemsPapers(t *testing.T) { dbtest.Each(t, testFileFollowsItsItemsPapers) }
+
+func testFileFollowsItsItemsPapers(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	file := c.attachments["versioned doc"] // on the published meeting's public item, with a version the public reads
+	touched := func() time.Time {
+		t.Helper()
+		at, err := c.store.PublicTouched(ctx, access.ObjAttachment, file)
+		must(t, err)
+		return at
+	}
+	listed := func(since time.Time) bool {
+		t.Helper()
+		refs, _, err := c.store.FindPublicPage(ctx, sessions.ListFiles, sessions.PublicListFilter{ModifiedSince: since, Limit: 1000})
+		must(t, err)
+		for _, r := range refs {
+			if r.Type == access.ObjAttachment && r.ID == file {
+				return true
+			}
+		}
+		return false
+	}
+	paper := c.papers["2026/0002"] // not consulted on the public item
+	c.clock.t = c.clock.t.Add(time.Hour)
+	consulted := c.clock.t
+	cons := &sessions.Consultation{PaperID: paper, AgendaItemID: c.itemPublic}
+	must(t, c.store.Consult(ctx, cons))
+	if at := touched(); !at.Equal(consulted) {
+		t.Errorf("file's modified after a paper was consulted on its item: %v, want %v", at, consulted)
+	}
+	if !listed(consulted) {
+		t.Error("the files modified since the consultation do not list the file")
+	}
+	c.clock.t = c.clock.t.Add(time.Hour)
+	removed := c.clock.t
+	must(t, c.store.RemoveConsultation(ctx, paper, cons.ID))
+	if at := touched(); !at.Equal(removed) {
+		t.Errorf("file's modified after the consultation was taken back: %v, want %v", at, removed)
+	}
+	if !listed(removed) {
+		t.Error("the files modified since the consultation was taken back do not list the file")
+	}
+}

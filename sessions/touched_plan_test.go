@@ -37,7 +37,7 @@ func TestTouchedLooksUpByObjectWithoutStatistics(t *testing.T) {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		for _, typ := range []string{access.ObjPaper, access.ObjAgendaItem, access.ObjMeeting} {
+		for _, typ := range []string{access.ObjPaper, access.ObjAgendaItem, access.ObjMeeting, access.ObjAttachment} {
 			q := `SELECT j.value, ` + touchedAt(typ, "j.value", "at <= '2026-12-07'") + ` FROM json_each('[1,2,3,4,5,6,7,8,9,10]') j`
 			var plan string
 			if err := db.QueryRow(`EXPLAIN (FORMAT JSON) ` + q).Scan(&plan); err != nil {
