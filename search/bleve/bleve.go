@@ -590,7 +590,7 @@ func (x *Index) Index(ctx context.Context, recs []search.Record) error {
 	// In a bulk load, a document written for the first time has no old
 	// pages to look up (see bulkDocs).
 	var first map[int64]bool
-	if x.bulk && x.bulkDocs != nil {
+	if x.bulkDocs != nil {
 		first = make(map[int64]bool, len(order))
 		for _, d := range order {
 			if !x.bulkDocs[d] {
@@ -710,7 +710,7 @@ func (x *Index) Remove(ctx context.Context, documents ...int64) error {
 	defer x.written()
 	b := x.idx.NewBatch()
 	for _, d := range documents {
-		if x.bulk && x.bulkDocs != nil && !x.bulkDocs[d] {
+		if x.bulkDocs != nil && !x.bulkDocs[d] {
 			continue // never written since the bulk load began: nothing to remove
 		}
 		ids, err := x.pageIDs(d)

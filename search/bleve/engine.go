@@ -354,10 +354,10 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		c.segs = append(c.segs, segPages{off: off, rows: rows, ords: ords, docs: docs, scores: scores})
 		for j, local := range docs {
 			o := ords[local]
+			ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
 			gi := c.slots[o]
 			if gi == 0 {
 				d := &col.docs[infos[local]]
-				ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
 				c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
 				c.slots[o] = int32(len(c.groups))
 				for fi, v := range d.facet {
@@ -370,8 +370,8 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 			}
 			g := &c.groups[gi-1]
 			g.matches++
-			if s := scores[j]; s > g.top.score || s == g.top.score && int(pgs[local]) < g.top.page {
-				g.top = pageHit{id: off + uint64(local), page: int(pgs[local]), score: s}
+			if better(ph, g.top) {
+				g.top = ph
 			}
 		}
 	}
