@@ -555,12 +555,12 @@ func (x *Indexer) background(ctx context.Context) (int, error) {
 		n, next, err := x.drainBatch(ctx, idx, x.cfg.Batch, after)
 		x.drainMu.Unlock()
 		done += n
-		if err != nil || n == 0 && after == 0 {
+		var end bool
+		if after, end = walkOn(n, after, next); err != nil || end {
 			return done, err
 		}
-		if after = next; n == 0 {
-			after = 0
-			continue
+		if n == 0 {
+			continue // once more from the start, at once
 		}
 		select {
 		case <-ctx.Done():
@@ -613,21 +613,24 @@ func (x *Indexer) drain(ctx context.Context, idx search.Index, batch int, progre
 	for {
 		n, next, err := x.drainBatch(ctx, idx, batch, after)
 		done += n
-		if err != nil {
+		var end bool
+		if after, end = walkOn(n, after, next); err != nil || end {
 			return done, err
 		}
-		if n == 0 {
-			if after == 0 {
-				return done, nil
-			}
-			after = 0
-			continue
-		}
-		after = next
-		if progress != nil {
+		if n > 0 && progress != nil {
 			progress(done)
 		}
 	}
+}
+
+// walkOn returns where the next batch walks from after one that walked
+// from after to next and applied n documents, and whether the walk is
+// over: one that found nothing from the start.
+func walkOn(n int, after, next int64) (int64, bool) {
+	if n > 0 {
+		return next, false
+	}
+	return 0, after == 0
 }
 
 // pickQuery walks the consumer's due rows oldest first from an id on
@@ -644,7 +647,7 @@ const pickQuery = `SELECT id, document_id FROM search_outbox WHERE consumer = ? 
 // due is compared as an expression (due + 0) so that SQLite, without
 // statistics, does not prefer search_outbox_consumer and read every due
 // row of the outbox.
-const batchRowsQuery = `SELECT id, document_id FROM search_outbox WHERE consumer = ? AND document_id IN (SELECT value FROM json_each(?)) AND due + 0 <= ?`
+const batchRowsQuery = `SELECT id FROM search_outbox WHERE consumer = ? AND document_id IN (SELECT value FROM json_each(?)) AND due + 0 <= ?`
 
 // pick returns the first limit documents of the consumer's due rows
 // after the id after in the order of their oldest row, the ids of all
@@ -789,7 +792,7 @@ func (x *Indexer) drainBatch(ctx context.Context, idx search.Index, limit int, a
 	return len(ids), walked, nil
 }
 
-// queryIDs returns the first column of query's rows (id, document).
+// queryIDs returns the ids query's rows hold.
 func queryIDs(ctx context.Context, db *sql.DB, query string, args ...any) ([]int64, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -798,8 +801,8 @@ func queryIDs(ctx context.Context, db *sql.DB, query string, args ...any) ([]int
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
-		var id, doc int64
-		if err := rows.Scan(&id, &doc); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
 		out = append(out, id)
