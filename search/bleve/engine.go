@@ -351,7 +351,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		off := sc.offsets[i]
 		col := sc.cols[i]
 		ords, pgs, infos := col.ords, col.pages, col.infos
-		c.segs = append(c.segs, segPages{off: off, rows: rows, ords: ords, docs: docs, scores: scores})
+		c.segs = append(c.segs, segPages{off: off, ords: ords, pages: pgs, docs: docs, scores: scores})
 		for j, local := range docs {
 			o := ords[local]
 			ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}

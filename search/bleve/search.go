@@ -196,9 +196,9 @@ type collected struct {
 // segPages are the matching pages of one segment: local numbers,
 // ascending, and their scores.
 type segPages struct {
-	off    uint64 // the segment's first global document number
-	rows   []colRow
+	off    uint64  // the segment's first global document number
 	ords   []int32 // the rows' ords (columns.ords)
+	pages  []int32 // the rows' pages (columns.pages)
 	docs   []uint32
 	scores []float64
 }
@@ -227,7 +227,7 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 		for j, local := range sp.docs {
 			gi := c.slots[sp.ords[local]] - 1
 			if k := c.shown[gi]; k > 0 {
-				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.rows[local].page), score: sp.scores[j]})
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.pages[local]), score: sp.scores[j]})
 			}
 		}
 	}
