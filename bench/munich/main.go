@@ -336,8 +336,7 @@ func keptDatabase(admin, name, kept string) (string, error) {
 	if _, err := os.Stat(kept); err == nil {
 		return u, nil
 	}
-	_, err = adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "CREATE DATABASE "+name)
-	return u, err
+	return u, adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "CREATE DATABASE "+name)
 }
 
 // serverDatabase creates database name on the server at admin and
@@ -347,12 +346,11 @@ func serverDatabase(admin, name string) (string, func() error, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
 		return "", nil, err
 	}
 	return u, func() error {
-		_, err := adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		return err
+		return adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}, nil
 }
 
@@ -367,19 +365,19 @@ func withDatabase(u, name string) (string, error) {
 }
 
 // adminExec runs statements on the server at admin, one by one.
-func adminExec(admin string, stmts ...string) (int, error) {
+func adminExec(admin string, stmts ...string) error {
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, admin)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer db.Close()
-	for i, q := range stmts {
+	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
-			return i, fmt.Errorf("%s: %w", q, err)
+			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	return len(stmts), nil
+	return nil
 }
 
 // keptRun is what -keep records of a generated size beside its data.
