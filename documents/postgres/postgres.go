@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -164,17 +165,46 @@ type conn struct{ *stdlib.Conn }
 func (c *conn) IsValid() bool { return !c.Conn.Conn().IsClosed() }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(Rebind(query))
+	return c.Conn.Prepare(rebound(query))
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, Rebind(query))
+	return c.Conn.PrepareContext(ctx, rebound(query))
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, Rebind(query), args)
+	return c.Conn.ExecContext(ctx, rebound(query), args)
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, Rebind(query), args)
+	return c.Conn.QueryContext(ctx, rebound(query), args)
+}
+
+// rebinds remembers Rebind's answers by query, at most maxRebinds of
+// them. The stores' SQL is a fixed set of strings (their arguments are
+// bound, lists included), each sent again by every request: a page's
+// dozen statements of 1–2 KB each were rescanned byte by byte every time
+// (3 % of a citizen's meeting page's CPU in the app server, issue 15),
+// where looking one up hashes it once. The bound keeps SQL that a caller
+// does build from values (a literal limit) from growing the map without
+// end; past it, queries are rebound as before.
+var (
+	rebinds    sync.Map // query → rebound query
+	rebindsLen atomic.Int64
+)
+
+const maxRebinds = 4096
+
+// rebound is Rebind(query), remembered (see rebinds).
+func rebound(query string) string {
+	if r, ok := rebinds.Load(query); ok {
+		return r.(string)
+	}
+	r := Rebind(query)
+	if rebindsLen.Load() < maxRebinds {
+		if _, loaded := rebinds.LoadOrStore(query, r); !loaded {
+			rebindsLen.Add(1)
+		}
+	}
+	return r
 }
