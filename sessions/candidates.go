@@ -67,16 +67,6 @@ const paperCouldShow = `(p.published_at <= ?2 OR (SELECT 1 FROM consultations c
 	JOIN agenda_items i ON i.id = c.agenda_item_id JOIN meetings m ON m.id = i.meeting_id
 	WHERE c.paper_id = p.id AND ` + itemCouldShow + ` LIMIT 1) IS NOT NULL)`
 
-// paperCandidate reports whether paper id exists and could be visible to v
-// (staff: whether it exists), in one query.
-func (s *Store) paperCandidate(ctx context.Context, v access.Viewer, id int64) (bool, error) {
-	cond := paperCouldShow
-	if v.Staff() {
-		cond = staffCandidate
-	}
-	return s.candidate(ctx, v, "paper", `SELECT EXISTS (SELECT 1 FROM papers p WHERE p.id = ?1 AND `+cond+`)`, id)
-}
-
 // attachmentCouldShow is the condition on attachment a under which v
 // could see it: not withdrawn, and its item, paper or meeting could show
 // it — an item v could see in full whose attachment is public on a public

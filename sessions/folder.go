@@ -393,15 +393,11 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 // Consultations are not read). A paper v may not see is ENOTFOUND, like
 // a missing one, and one that could not be visible to v at all is
 // refused by the single query that finds a missing id missing
-// (paperCandidate). Every piece is decided on facts read once for the
+// (candidatePaperConsultations). Every piece is decided on facts read once for the
 // whole page, in a fixed number of queries however many consultations
 // and attachments the paper has.
 func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) (*PaperFolder, error) {
-	p, err := s.candidatePaper(ctx, v, id)
-	if err != nil {
-		return nil, err
-	}
-	all, itemIDs, err := s.paperConsultations(ctx, id)
+	p, all, itemIDs, err := s.candidatePaperConsultations(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}

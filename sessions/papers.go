@@ -310,7 +310,7 @@ func (s *Store) FindPapers(ctx context.Context, v access.Viewer, f PaperFilter) 
 // FindPaperByID returns paper id if v may see it, else ENOTFOUND (the same
 // error as for a paper that does not exist). A paper that could not be
 // visible to v at all is refused by the same single query that finds a
-// missing id missing (paperCandidate), so that both cost the same.
+// missing id missing (candidatePaper), so that both cost the same.
 func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
 	p, err := s.candidatePaper(ctx, v, id)
 	if err != nil {
@@ -327,16 +327,82 @@ func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*
 }
 
 // candidatePaper reads paper id if it could be visible to v
-// (paperCandidate), for the rule to decide; ENOTFOUND otherwise, as for a
-// missing id.
+// (paperCouldShow; staff: whether it exists), for the rule to decide; ENOTFOUND
+// otherwise, as for a missing id. The condition and the read are one
+// statement: a refused id and a missing one both find no row, and the
+// paper page saves PostgreSQL a round trip (issue 15).
 func (s *Store) candidatePaper(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
-	if ok, err := s.paperCandidate(ctx, v, id); err != nil {
-		return nil, err
-	} else if !ok {
+	cond := paperCouldShow
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	p, err := scanPaper(s.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers p WHERE p.id = ?1 AND `+cond,
+		id, ts(s.now()), memberOrgs(v)))
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Vorlage")
 	}
-	return s.paper(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("paper candidate %d: %w", id, err)
+	}
+	return p, nil
 }
+
+// candidatePaperConsultations is candidatePaper together with the
+// paper's consultations (oldest first) and their items, as
+// paperConsultations reads them, in one statement: the paper page's
+// first round trip on PostgreSQL instead of two (issue 15). A refused id
+// and a missing one both find no row.
+func (s *Store) candidatePaperConsultations(ctx context.Context, v access.Viewer, id int64) (*Paper, []*Consultation, []int64, error) {
+	cond := paperCouldShow
+	if v.Staff() {
+		cond = staffCandidate
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.body_id, p.reference, p.name, p.paper_type, p.date, p.originator,
+		p.published_at, p.created, p.modified,
+		pc.id, pc.agenda_item_id, pc.role, pc.authoritative, pc.created
+		FROM papers p LEFT JOIN consultations pc ON pc.paper_id = p.id
+		WHERE p.id = ?1 AND `+cond+` ORDER BY pc.id`, id, ts(s.now()), memberOrgs(v))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("paper candidate %d: %w", id, err)
+	}
+	defer rows.Close()
+	var p *Paper
+	var all []*Consultation
+	items := []int64{}
+	for rows.Next() {
+		var cid, item, auth sql.NullInt64
+		var role, created sql.NullString
+		pp, err := scanPaper(scanWith{rows, []any{&cid, &item, &role, &auth, &created}})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("paper candidate %d: %w", id, err)
+		}
+		if p == nil {
+			p = pp
+		}
+		if cid.Valid {
+			all = append(all, &Consultation{ID: cid.Int64, PaperID: id, AgendaItemID: item.Int64, Role: role.String,
+				Authoritative: auth.Int64 != 0, Created: parseTS(created.String)})
+			items = append(items, item.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, fmt.Errorf("paper candidate %d: %w", id, err)
+	}
+	if p == nil {
+		return nil, nil, nil, notFound("Vorlage")
+	}
+	return p, all, items, nil
+}
+
+// scanWith scans a row into the destinations a scan function names,
+// followed by extra: a row that carries more columns than the one it
+// is scanned as.
+type scanWith struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w scanWith) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.extra...)...) }
 
 // FindPapersOfItem returns the papers consulted on agenda item itemID that
 // v may see, by reference.

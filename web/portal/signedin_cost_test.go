@@ -67,7 +67,7 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		{"meetings", 4}, // sign-in, the meetings before and after now, their organizations
 		{"meeting", 12 + opening},
 		{"document", 11},
-		{"paper", 11}, // sign-in, the paper, its consultations, the graph (4), attachments, versions, organizations, the candidate check
+		{"paper", 9}, // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions, organizations
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
