@@ -19,6 +19,11 @@ import (
 // items and attachments it reads.
 type Folder struct {
 	Meeting *Meeting
+	// Organization is the name of the meeting's organization (public
+	// data), "" if it has none, read with the meeting: a meeting page
+	// names it, and asking for it apart was a round trip of its own on
+	// PostgreSQL (issue 15).
+	Organization string
 	// Agenda is the agenda in order: items Full or reduced to a Stub
 	// (FindAgenda); items the viewer may not see are left out.
 	Agenda []*FolderItem
@@ -82,15 +87,28 @@ func (s *Store) FindFolder(ctx context.Context, v access.Viewer, id int64) (*Fol
 func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) ([]*Folder, error) {
 	now := s.now()
 	vis, args := meetingVisible(v, now)
-	ms, err := queryAll(ctx, s.db, scanMeeting, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs+vis, append([]any{idList(ids)}, args...)...)
+	type meetingOrg struct {
+		m   *Meeting
+		org string
+	}
+	mos, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (meetingOrg, error) {
+		var mo meetingOrg
+		var err error
+		mo.m, err = scanMeeting(scanWith{sc, []any{&mo.org}})
+		return mo, err
+	}, `SELECT `+meetingColumns+`, COALESCE((SELECT o.name FROM organizations o WHERE o.id = meetings.organization_id), '')
+		FROM meetings WHERE id`+inIDs+vis, append([]any{idList(ids)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("find folders: %w", err)
 	}
+	ms := make([]*Meeting, len(mos))
 	byID := map[int64]*Folder{}
 	var mids []int64
-	for _, m := range ms {
+	for i, mo := range mos {
+		m := mo.m
+		ms[i] = m
 		if access.MeetingAccess(v, m.Facts(), now) != access.None {
-			byID[m.ID] = &Folder{Meeting: m}
+			byID[m.ID] = &Folder{Meeting: m, Organization: mo.org}
 			mids = append(mids, m.ID)
 		}
 	}

@@ -215,35 +215,28 @@ func folderDocuments(v access.Viewer, ds []*sessions.FolderDocument) []DocumentE
 
 // MeetingDetail gathers a meeting as v may see it: agenda, documents,
 // minutes — the session folder, which package sessions reads through the
-// policy in a fixed number of queries.
+// policy in a fixed number of queries, its organization's name with its
+// meeting.
 func (s *Folder) MeetingDetail(ctx context.Context, v access.Viewer, id int64) (*MeetingView, error) {
 	f, err := s.cfg.Sessions.FindFolder(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
-	return detail(v, f, s.OrgName(ctx, f.Meeting.OrganizationID)), nil
+	return detail(v, f, f.Organization), nil
 }
 
 // MeetingDetails gathers the meetings ids as v may see them, as
 // MeetingDetail does, in the order of ids; meetings v may not see are
-// left out. It reads the fixed number of queries of FindFolders and one
-// for the organizations, however many meetings.
+// left out. It reads the fixed number of queries of FindFolders (which
+// names the organizations), however many meetings.
 func (s *Folder) MeetingDetails(ctx context.Context, v access.Viewer, ids []int64) ([]*MeetingView, error) {
 	fs, err := s.cfg.Sessions.FindFolders(ctx, v, ids)
 	if err != nil {
 		return nil, err
 	}
-	ms := make([]*sessions.Meeting, len(fs))
-	for i, f := range fs {
-		ms[i] = f.Meeting
-	}
-	sums, err := s.MeetingSummaries(ctx, ms)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]*MeetingView, len(fs))
 	for i, f := range fs {
-		out[i] = detail(v, f, sums[i].Organization)
+		out[i] = detail(v, f, f.Organization)
 	}
 	return out, nil
 }

@@ -64,8 +64,8 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		page string
 		want int64
 	}{
-		{"meetings", 4}, // sign-in, the meetings before and after now, their organizations
-		{"meeting", 12 + opening},
+		{"meetings", 4},           // sign-in, the meetings before and after now, their organizations
+		{"meeting", 11 + opening}, // the organization's name is read with the meeting
 		{"document", 11},
 		{"paper", 9}, // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions, organizations
 	} {
