@@ -215,6 +215,55 @@ func testAddDocumentAndVersions(t *testing.T, e *env) {
 	}
 }
 
+// FindDocumentVersions, the document page's one statement, answers what
+// FindDocumentByID and FindVersions answer apart — after a new version
+// and after a withdrawal, which move the current version — and a missing
+// document as missing.
+func TestFindDocumentVersions(t *testing.T) { eachEnv(t, testFindDocumentVersions) }
+
+func testFindDocumentVersions(t *testing.T, e *env) {
+	ctx := context.Background()
+	st := e.svc.Store()
+	check := func(id int64) {
+		t.Helper()
+		d, vs, err := st.FindDocumentVersions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantD, err := st.FindDocumentByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVs, err := st.FindVersions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(d, wantD) {
+			t.Errorf("document\n%+v, alone\n%+v", d, wantD)
+		}
+		if !reflect.DeepEqual(vs, wantVs) {
+			t.Errorf("versions\n%+v, alone\n%+v", vs, wantVs)
+		}
+	}
+	a, err := e.svc.AddDocument(ctx, documents.Upload{Path: e.file(t, "a.pdf", "%PDF-eins\fzwei"), Kind: documents.KindDraft, Uploader: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(a.Document.ID)
+	e.now = e.now.Add(time.Hour)
+	if _, err := e.svc.AddVersion(ctx, a.Document.ID, documents.Upload{Path: e.file(t, "b.pdf", "%PDF-neu"), Uploader: "clerk"}); err != nil {
+		t.Fatal(err)
+	}
+	check(a.Document.ID)
+	if err := e.svc.Withdraw(ctx, a.Document.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	check(a.Document.ID)
+	if _, _, err := st.FindDocumentVersions(ctx, a.Document.ID+1); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+		t.Errorf("missing document: %v, want ENOTFOUND", err)
+	}
+}
+
 // The answer to an upload is built from what it wrote, not read back
 // after the commit: it must be what a reader then finds.
 func TestAddedIsStored(t *testing.T) { eachEnv(t, testAddedIsStored) }

@@ -192,6 +192,61 @@ func (s *Store) FindVersions(ctx context.Context, id int64) ([]*Version, error) 
 	return vs, rows.Err()
 }
 
+// FindDocumentVersions returns the document with id (FindDocumentByID)
+// and its versions, oldest first (FindVersions), in one statement: the
+// document page needs both, and on PostgreSQL each statement is a round
+// trip (issue 15). It returns an ENOTFOUND error if there is no such
+// document or it has no version.
+func (s *Store) FindDocumentVersions(ctx context.Context, id int64) (*Document, []*Version, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+documentColumns+`, `+versionColumns+`
+		FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.id = ? ORDER BY v.number`, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+	}
+	defer rows.Close()
+	var d *Document
+	var vs []*Version
+	for rows.Next() {
+		var ver *Version
+		dd, err := scanDocument(scanThen{rows, func(sc interface{ Scan(...any) error }) (err error) {
+			ver, err = scanVersion(sc)
+			return err
+		}})
+		if err != nil {
+			return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+		}
+		if d == nil {
+			d = dd
+		}
+		vs = append(vs, ver)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+	}
+	if d == nil {
+		return nil, nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
+	}
+	return d, vs, nil
+}
+
+// scanThen scans a row whose first columns one scan function reads and
+// whose remaining columns another reads (then): a join of two tables
+// read by their own scanners. The row is scanned once, into both
+// functions' destinations.
+type scanThen struct {
+	sc   interface{ Scan(...any) error }
+	then func(interface{ Scan(...any) error }) error
+}
+
+func (t scanThen) Scan(dest ...any) error {
+	return t.then(scanFunc(func(more ...any) error { return t.sc.Scan(append(dest, more...)...) }))
+}
+
+// scanFunc is a function as a scanner.
+type scanFunc func(...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
 // FindVersionsBySHA256 returns every version whose rendition has the
 // given SHA-256 (hex), oldest first; none is not an error. The same bytes
 // can be a version of several documents.

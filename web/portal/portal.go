@@ -365,12 +365,9 @@ func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, render.NotFound)
 		return
 	}
-	d, err := s.cfg.Documents.Store().FindDocumentByID(ctx, id)
-	if err != nil {
-		render.Error(w, r, err)
-		return
-	}
-	vs, err := s.cfg.Documents.Store().FindVersions(ctx, id)
+	// Not found (a document without a version too) answers as below
+	// when no version is left for v: every ENOTFOUND renders alike.
+	d, vs, err := s.cfg.Documents.Store().FindDocumentVersions(ctx, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return

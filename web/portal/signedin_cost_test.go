@@ -66,8 +66,8 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 	}{
 		{"meetings", 4},           // sign-in, the meetings before and after now, their organizations
 		{"meeting", 11 + opening}, // the organization's name is read with the meeting
-		{"document", 11},
-		{"paper", 9}, // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions, organizations
+		{"document", 10},          // the document and its versions are one statement
+		{"paper", 9},              // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions, organizations
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
