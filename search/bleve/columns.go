@@ -39,6 +39,13 @@ type columns struct {
 	pages []int32
 	infos []uint32
 	docs  []docInfo
+	// combo is the index in combos of a row's facet values, where each
+	// distinct combination is once (a few hundred per segment): counting
+	// a matching document in the facets is then one increment in a small
+	// table, read in the pages' order, and the table is added to the
+	// facets once per segment.
+	combo  []uint32
+	combos [][3]uint32
 }
 
 // docInfo is what the rows of one document in a segment have in common.
@@ -202,8 +209,9 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			return nil, fmt.Errorf("decode doc values: %w", err)
 		}
 	}
-	cols.pages, cols.infos = make([]int32, n), make([]uint32, n)
+	cols.pages, cols.infos, cols.combo = make([]int32, n), make([]uint32, n), make([]uint32, n)
 	seen := make(map[docInfo]uint32)
+	combos := make(map[[3]uint32]uint32)
 	for local := range cols.rows {
 		row := &cols.rows[local]
 		d := docInfo{row.doc, row.date, row.facet}
@@ -214,6 +222,13 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			cols.docs = append(cols.docs, d)
 		}
 		cols.pages[local], cols.infos[local] = row.page, k
+		f, ok := combos[row.facet]
+		if !ok {
+			f = uint32(len(cols.combos))
+			combos[row.facet] = f
+			cols.combos = append(cols.combos, row.facet)
+		}
+		cols.combo[local] = f
 	}
 	return cols, nil
 }

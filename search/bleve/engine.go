@@ -290,7 +290,7 @@ func consecutive(positions [][]uint64, slots [][]string) bool {
 // execute runs plan p in snapshot snap for a viewer whose visible pages
 // are vis (nil: everything), with the user's filter f, and collects the
 // matching pages. n is how many top groups are wanted.
-func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int) (*collected, error) {
+func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int, order rsearch.Order) (*collected, error) {
 	segs := snap.Segments()
 	keys := p.terms(f)
 
@@ -320,7 +320,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 	}
 
 	c := x.slots.get(x.columns.documents())
-	c.n, c.cache = n, x.columns
+	c.n, c.cache, c.order, c.exhaustive = n, x.columns, order, x.exhaustive
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -350,32 +350,177 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		}
 		off := sc.offsets[i]
 		col := sc.cols[i]
-		ords, pgs, infos := col.ords, col.pages, col.infos
-		c.segs = append(c.segs, segPages{off: off, ords: ords, pages: pgs, docs: docs, scores: scores})
-		for j, local := range docs {
-			o := ords[local]
-			ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
-			gi := c.slots[o]
-			if gi == 0 {
-				d := &col.docs[infos[local]]
-				c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
-				c.slots[o] = int32(len(c.groups))
-				for fi, v := range d.facet {
-					for len(c.facets[fi]) <= int(v) {
-						c.facets[fi] = append(c.facets[fi], 0)
-					}
-					c.facets[fi][v]++
-				}
-				continue
-			}
-			g := &c.groups[gi-1]
-			g.matches++
-			if better(ph, g.top) {
-				g.top = ph
-			}
+		c.segs = append(c.segs, segPages{off: off, ords: col.ords, pages: col.pages, docs: docs, scores: scores})
+		if c.exhaustive {
+			c.groupAll(off, col, docs, scores)
+		} else {
+			c.groupTop(off, col, docs, scores)
 		}
 	}
 	return c, nil
+}
+
+// groupAll groups the matching pages docs of a segment (col, starting at
+// global number off) with their scores by document: a group for every
+// matching document, with its number of matching pages and best page,
+// each document counted once in the facets. It is the exhaustive
+// grouping that groupTop must agree with.
+func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []float64) {
+	ords, pgs, infos := col.ords, col.pages, col.infos
+	for j, local := range docs {
+		o := ords[local]
+		ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
+		gi := c.slots[o]
+		if gi == 0 {
+			d := &col.docs[infos[local]]
+			c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
+			c.slots[o] = int32(len(c.groups))
+			c.count(d)
+			continue
+		}
+		g := &c.groups[gi-1]
+		g.matches++
+		if better(ph, g.top) {
+			g.top = ph
+		}
+	}
+	c.total = len(c.groups)
+}
+
+// groupTop is groupAll keeping only the best c.n groups: the total and
+// the facets count each matching document once through a bit per
+// document ordinal, and a group is made only for a document that can
+// still be among the best c.n, which c.groups keeps as a heap, the
+// worst on top. By relevance, a page that scores below the worst kept
+// group's best page can neither bring its document in nor improve a
+// kept one (which scores at least as much), so most pages cost a bit
+// test and a comparison. The kept groups' matches are counted by
+// pagesOf.
+func (c *collected) groupTop(off uint64, col *columns, docs []uint32, scores []float64) {
+	ords, pgs, infos, combo := col.ords, col.pages, col.infos, col.combo
+	seen := c.seen
+	counts := c.combos[:0]
+	for range col.combos {
+		counts = append(counts, 0)
+	}
+	newest := c.order == rsearch.OrderNewest
+	floor := math.Inf(-1) // the worst kept group's best score, once c.n are kept
+	if len(c.groups) == c.n && c.n > 0 && !newest {
+		floor = c.groups[0].top.score
+	}
+	for j, local := range docs {
+		o := ords[local]
+		if w, b := o>>6, uint64(1)<<(o&63); seen[w]&b == 0 {
+			seen[w] |= b
+			counts[combo[local]]++
+		}
+		s := scores[j]
+		if s < floor || c.n == 0 {
+			continue
+		}
+		ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: s}
+		if gi := c.slots[o]; gi != 0 {
+			g := &c.groups[gi-1]
+			if better(ph, g.top) {
+				g.top = ph
+				c.down(int(gi - 1))
+			}
+		} else {
+			d := &col.docs[infos[local]]
+			g := group{doc: d.doc, ord: o, date: d.date, top: ph}
+			switch {
+			case len(c.groups) < c.n:
+				c.groups = append(c.groups, g)
+				c.slots[o] = int32(len(c.groups))
+				c.up(len(c.groups) - 1)
+			case c.better(&g, &c.groups[0]):
+				c.slots[c.groups[0].ord] = 0
+				c.groups[0] = g
+				c.slots[o] = 1
+				c.down(0)
+			default:
+				continue
+			}
+		}
+		if len(c.groups) == c.n && !newest {
+			floor = c.groups[0].top.score
+		}
+	}
+	for k, n := range counts {
+		if n == 0 {
+			continue
+		}
+		c.total += int(n)
+		for fi, v := range col.combos[k] {
+			c.grow(fi, v)
+			c.facets[fi][v] += int(n)
+		}
+	}
+	c.combos = counts
+}
+
+// count counts a matching document, whose first matching page's table
+// entry is d, in the facets.
+func (c *collected) count(d *docInfo) {
+	for fi, v := range d.facet {
+		c.grow(fi, v)
+		c.facets[fi][v]++
+	}
+}
+
+// grow makes facet fi's counts long enough for ordinal v.
+func (c *collected) grow(fi int, v uint32) {
+	for len(c.facets[fi]) <= int(v) {
+		c.facets[fi] = append(c.facets[fi], 0)
+	}
+}
+
+// better orders groups by relevance, or by date first when newest, as
+// top ranks them.
+func (c *collected) better(a, b *group) bool {
+	if c.order == rsearch.OrderNewest && a.date != b.date {
+		return a.date > b.date
+	}
+	if a.best() != b.best() {
+		return a.best() > b.best()
+	}
+	return a.doc < b.doc
+}
+
+// up and down restore groupTop's heap (the worst group on top) after the
+// group at i got worse (up) or better (down), keeping slots in step.
+func (c *collected) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !c.better(&c.groups[parent], &c.groups[i]) {
+			break
+		}
+		c.swap(i, parent)
+		i = parent
+	}
+}
+
+func (c *collected) down(i int) {
+	n := len(c.groups)
+	for {
+		worst := i
+		if l := 2*i + 1; l < n && c.better(&c.groups[worst], &c.groups[l]) {
+			worst = l
+		}
+		if r := 2*i + 2; r < n && c.better(&c.groups[worst], &c.groups[r]) {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		c.swap(i, worst)
+		i = worst
+	}
+}
+
+func (c *collected) swap(i, j int) {
+	c.groups[i], c.groups[j] = c.groups[j], c.groups[i]
+	c.slots[c.groups[i].ord], c.slots[c.groups[j].ord] = int32(i+1), int32(j+1)
 }
 
 // matchSegment returns the pages of segment i that match p, are visible
@@ -745,6 +890,7 @@ func (s *slotPool) get(n int) *collected {
 	}
 	if len(c.slots) < n {
 		c.slots = make([]int32, n+n/4+1024)
+		c.seen = make([]uint64, (len(c.slots)+63)/64)
 	}
 	return c
 }
@@ -755,8 +901,11 @@ func (s *slotPool) put(c *collected) {
 	for _, g := range c.groups {
 		c.slots[g.ord] = 0
 	}
+	if !c.exhaustive {
+		clear(c.seen)
+	}
 	clear(c.segs)
-	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
+	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
 		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }

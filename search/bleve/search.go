@@ -96,17 +96,16 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
-	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit, q.Order)
 	if err != nil {
 		return nil, err
 	}
 	defer x.slots.put(c)
 	res = emptyResult()
-	res.Total = len(c.groups)
+	res.Total = c.total
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
-	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
@@ -178,7 +177,17 @@ type collected struct {
 	// document ordinal to its group's index + 1 (0: none).
 	groups []group
 	slots  []int32
-	n      int // how many top groups are wanted
+	// seen has a bit per document ordinal, set for the matching ones
+	// (groupTop; cleared by put), and total counts them.
+	seen  []uint64
+	total int
+	// combos counts, in groupTop, a segment's newly matching documents
+	// by columns.combos.
+	combos []int32
+	// exhaustive: a group for every matching document (groupAll), not
+	// only for the best n (groupTop).
+	exhaustive bool
+	n          int // how many top groups are wanted
 	order  rsearch.Order
 	facets [3][]int     // documents by facet value ordinal
 	cache  *columnCache // for the names of the ordinals
@@ -204,8 +213,9 @@ type segPages struct {
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
-// most MaxPages. Only a result's groups need them, so they are found in
-// a second pass over the matching pages rather than kept for every
+// most MaxPages, and sets the groups' matches where groupTop left them
+// to count. Only a result's groups need them, so they are found in a
+// second pass over the matching pages rather than kept for every
 // matching document.
 func (c *collected) pagesOf(top []*group) [][]pageHit {
 	pages := make([][]pageHit, len(top))
@@ -214,7 +224,7 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 	}
 	some := false
 	for k, g := range top {
-		if g.matches == 1 {
+		if c.exhaustive && g.matches == 1 {
 			pages[k] = []pageHit{g.top}
 			continue
 		}
@@ -226,8 +236,14 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
 			gi := c.slots[sp.ords[local]] - 1
+			if gi < 0 {
+				continue // a document not kept (groupTop)
+			}
 			if k := c.shown[gi]; k > 0 {
 				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.pages[local]), score: sp.scores[j]})
+				if !c.exhaustive {
+					top[k-1].matches++
+				}
 			}
 		}
 	}
