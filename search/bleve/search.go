@@ -188,9 +188,9 @@ type collected struct {
 	// only for the best n (groupTop).
 	exhaustive bool
 	n          int // how many top groups are wanted
-	order  rsearch.Order
-	facets [3][]int     // documents by facet value ordinal
-	cache  *columnCache // for the names of the ordinals
+	order      rsearch.Order
+	facets     [3][]int     // documents by facet value ordinal
+	cache      *columnCache // for the names of the ordinals
 	// segs are the matching pages of each segment with their scores,
 	// for the pages of the groups shown; docs and scores hold them.
 	segs   []segPages
