@@ -350,7 +350,7 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		}
 		off := sc.offsets[i]
 		col := sc.cols[i]
-		c.segs = append(c.segs, segPages{off: off, ords: col.ords, pages: col.pages, docs: docs, scores: scores})
+		c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
 		if c.exhaustive {
 			c.groupAll(off, col, docs, scores)
 		} else {
@@ -397,7 +397,7 @@ func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []f
 // test and a comparison. The kept groups' matches are counted by
 // pagesOf.
 func (c *collected) groupTop(off uint64, col *columns, docs []uint32, scores []float64) {
-	ords, pgs, infos, combo := col.ords, col.pages, col.infos, col.combo
+	oc, pgs, infos := col.oc, col.pages, col.infos
 	seen := c.seen
 	counts := c.combos[:0]
 	for range col.combos {
@@ -409,10 +409,11 @@ func (c *collected) groupTop(off uint64, col *columns, docs []uint32, scores []f
 		floor = c.groups[0].top.score
 	}
 	for j, local := range docs {
-		o := ords[local]
+		r := oc[local]
+		o := r.ord
 		if w, b := o>>6, uint64(1)<<(o&63); seen[w]&b == 0 {
 			seen[w] |= b
-			counts[combo[local]]++
+			counts[r.combo]++
 		}
 		s := scores[j]
 		if s < floor || c.n == 0 {

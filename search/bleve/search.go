@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,9 +206,8 @@ type collected struct {
 // segPages are the matching pages of one segment: local numbers,
 // ascending, and their scores.
 type segPages struct {
-	off    uint64  // the segment's first global document number
-	ords   []int32 // the rows' ords (columns.ords)
-	pages  []int32 // the rows' pages (columns.pages)
+	off    uint64 // the segment's first global document number
+	col    *columns
 	docs   []uint32
 	scores []float64
 }
@@ -219,6 +219,23 @@ type segPages struct {
 // matching document.
 func (c *collected) pagesOf(top []*group) [][]pageHit {
 	pages := make([][]pageHit, len(top))
+	if !c.exhaustive {
+		// The shown documents' rows, looked up among each segment's
+		// matching pages.
+		for k, g := range top {
+			for _, sp := range c.segs {
+				for _, r := range sp.col.rowsOf(g.ord) {
+					j, ok := slices.BinarySearch(sp.docs, r.local)
+					if !ok {
+						continue
+					}
+					pages[k] = addPage(pages[k], pageHit{id: sp.off + uint64(r.local), page: int(sp.col.pages[r.local]), score: sp.scores[j]})
+					g.matches++
+				}
+			}
+		}
+		return pages
+	}
 	if len(c.shown) < len(c.groups) {
 		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
 	}
@@ -235,15 +252,9 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 	}
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			gi := c.slots[sp.ords[local]] - 1
-			if gi < 0 {
-				continue // a document not kept (groupTop)
-			}
+			gi := c.slots[sp.col.ords[local]] - 1
 			if k := c.shown[gi]; k > 0 {
-				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.pages[local]), score: sp.scores[j]})
-				if !c.exhaustive {
-					top[k-1].matches++
-				}
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.col.pages[local]), score: sp.scores[j]})
 			}
 		}
 	}
