@@ -337,27 +337,113 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		if !f.From.IsZero() || !f.To.IsZero() {
 			m = dateFilter(m, rows, f)
 		}
-		// The pages and their scores are kept, for the pages of the
-		// groups shown, in the pooled buffers: a later segment may move
-		// the buffers, not what an earlier one's slices hold.
-		start, k := len(c.docs), int(m.GetCardinality())
-		c.docs = slices.Grow(c.docs, k)[:start+k]
-		m.ManyIterator().NextMany(c.docs[start:])
-		c.scores = slices.Grow(c.scores, k)[:start+k]
-		docs, scores := c.docs[start:], c.scores[start:]
-		if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
 		off := sc.offsets[i]
 		col := sc.cols[i]
-		c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
 		if c.exhaustive {
+			docs, scores := c.page(m)
+			if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
 			c.groupAll(off, col, docs, scores)
-		} else {
-			c.groupTop(off, col, docs, scores)
+			continue
+		}
+		if err := c.collectTop(sq, p, m, off, col, weight); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
 	return c, nil
+}
+
+// page returns the pages of m, ascending, and room for their scores.
+// They are kept, for the pages of the groups shown, in the pooled
+// buffers: a later segment may move the buffers, not what an earlier
+// one's slices hold.
+func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
+	start, k := len(c.docs), int(m.GetCardinality())
+	c.docs = slices.Grow(c.docs, k)[:start+k]
+	m.ManyIterator().NextMany(c.docs[start:])
+	c.scores = slices.Grow(c.scores, k)[:start+k]
+	return c.docs[start:], c.scores[start:]
+}
+
+// collectTop counts the matching pages m of a segment (sq, col, starting
+// at global number off) in the total and facets and keeps the best
+// groups (groupTop). By relevance, it scores first the pages of the
+// strong alternatives (boost above 1: a title, a reference), which the
+// best pages almost always have, and the other pages only if the best
+// of them could still beat the worst kept group: each of their clauses
+// scores at most the sum of its other alternatives' largest term values
+// (the share of matching alternatives is at most 1). Those left
+// unscored are kept as a bitmap; pagesOf scores the few it needs.
+func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, weight func(termKey, float64) float64) error {
+	all, _ := c.page(m)
+	c.countNew(col, all)
+	if c.order != rsearch.OrderNewest && c.n > 0 {
+		strong, bound, err := strongPages(sq, p, weight)
+		if err != nil {
+			return err
+		}
+		if strong != nil {
+			first := roaring.And(m, strong)
+			if !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
+				docs, scores := c.page(first)
+				if err := c.scoring.score(sq, p, first, docs, scores, weight); err != nil {
+					return err
+				}
+				c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+				c.keep(off, col, docs, scores)
+				m = roaring.AndNot(m, first)
+				// A margin for the sums' rounding in another order.
+				if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
+					c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
+					return nil
+				}
+			}
+		}
+	}
+	docs, scores := c.page(m)
+	if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
+		return err
+	}
+	c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+	c.keep(off, col, docs, scores)
+	return nil
+}
+
+// strongPages returns the pages of the segment's strong alternatives
+// (boost above 1), nil if there are none, and the largest score a page
+// without any of them can have.
+func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) (*roaring.Bitmap, float64, error) {
+	var strong []*roaring.Bitmap
+	bound := 0.0
+	for ci, cl := range p.clauses {
+		for ai := range cl {
+			a := &cl[ai]
+			if a.boost > 1 {
+				if sq.alts[ci] == nil || sq.alts[ci][ai] == nil {
+					return nil, 0, nil // not evaluated: no split
+				}
+				strong = append(strong, sq.alts[ci][ai])
+				continue
+			}
+			for _, t := range a.terms {
+				k := termKey{a.field, t}
+				tf := sq.terms[k]
+				if tf == nil || tf.n == 0 || a.boost == 0 {
+					continue
+				}
+				if err := tf.decode(sq, k); err != nil {
+					return nil, 0, err
+				}
+				bound += weight(k, a.boost) * float64(tf.max)
+			}
+		}
+	}
+	if len(strong) == 0 {
+		return nil, 0, nil
+	}
+	return roaring.FastOr(strong...), bound, nil
 }
 
 // groupAll groups the matching pages docs of a segment (col, starting at
@@ -387,38 +473,59 @@ func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []f
 	c.total = len(c.groups)
 }
 
-// groupTop is groupAll keeping only the best c.n groups: the total and
-// the facets count each matching document once through a bit per
-// document ordinal, and a group is made only for a document that can
-// still be among the best c.n, which c.groups keeps as a heap, the
-// worst on top. By relevance, a page that scores below the worst kept
-// group's best page can neither bring its document in nor improve a
-// kept one (which scores at least as much), so most pages cost a bit
-// test and a comparison. The kept groups' matches are counted by
-// pagesOf.
-func (c *collected) groupTop(off uint64, col *columns, docs []uint32, scores []float64) {
-	oc, pgs, infos := col.oc, col.pages, col.infos
-	seen := c.seen
+// countNew counts the documents of a segment's matching pages docs (col)
+// that no earlier page matched, in the total and the facets: a bit per
+// document ordinal says which were met, and the new ones are counted by
+// their facet combination, added to the facets once at the end.
+func (c *collected) countNew(col *columns, docs []uint32) {
+	oc, seen := col.oc, c.seen
 	counts := c.combos[:0]
 	for range col.combos {
 		counts = append(counts, 0)
 	}
-	newest := c.order == rsearch.OrderNewest
-	floor := math.Inf(-1) // the worst kept group's best score, once c.n are kept
-	if len(c.groups) == c.n && c.n > 0 && !newest {
-		floor = c.groups[0].top.score
-	}
-	for j, local := range docs {
+	for _, local := range docs {
 		r := oc[local]
-		o := r.ord
-		if w, b := o>>6, uint64(1)<<(o&63); seen[w]&b == 0 {
+		if w, b := r.ord>>6, uint64(1)<<(r.ord&63); seen[w]&b == 0 {
 			seen[w] |= b
 			counts[r.combo]++
 		}
-		s := scores[j]
-		if s < floor || c.n == 0 {
+	}
+	for k, n := range counts {
+		if n == 0 {
 			continue
 		}
+		c.total += int(n)
+		for fi, v := range col.combos[k] {
+			c.grow(fi, v)
+			c.facets[fi][v] += int(n)
+		}
+	}
+	c.combos = counts
+}
+
+// keep is groupAll keeping only the best c.n groups (with countNew for
+// the total and facets, and pagesOf for the kept groups' matches): a
+// group is made only for a document that can still be among the best
+// c.n, which c.groups keeps as a heap, the worst on top. By relevance, a
+// page that scores below the worst kept group's best page can neither
+// bring its document in nor improve a kept one (which scores at least as
+// much), so most pages cost a comparison.
+func (c *collected) keep(off uint64, col *columns, docs []uint32, scores []float64) {
+	if c.n == 0 {
+		return
+	}
+	oc, pgs, infos := col.oc, col.pages, col.infos
+	newest := c.order == rsearch.OrderNewest
+	floor := math.Inf(-1) // the worst kept group's best score, once c.n are kept
+	if len(c.groups) == c.n && !newest {
+		floor = c.groups[0].top.score
+	}
+	for j, local := range docs {
+		s := scores[j]
+		if s < floor {
+			continue
+		}
+		o := oc[local].ord
 		ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: s}
 		if gi := c.slots[o]; gi != 0 {
 			g := &c.groups[gi-1]
@@ -447,17 +554,6 @@ func (c *collected) groupTop(off uint64, col *columns, docs []uint32, scores []f
 			floor = c.groups[0].top.score
 		}
 	}
-	for k, n := range counts {
-		if n == 0 {
-			continue
-		}
-		c.total += int(n)
-		for fi, v := range col.combos[k] {
-			c.grow(fi, v)
-			c.facets[fi][v] += int(n)
-		}
-	}
-	c.combos = counts
 }
 
 // count counts a matching document, whose first matching page's table
@@ -950,6 +1046,8 @@ type termTF struct {
 	// b<<shift: a seek starts there instead of searching (see seek).
 	blocks []uint32
 	shift  uint
+	// max is the largest √tf·norm of the term in the segment.
+	max float32
 }
 
 // posting is a page of a term with √tf·norm of the term on it: side by
@@ -1062,6 +1160,7 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 				break
 			}
 			v := float32(math.Sqrt(float64(p.Frequency())) * p.Norm())
+			t.max = max(t.max, v)
 			if t.dense != nil {
 				if v == 0 {
 					// Not expected (tf ≥ 1, norm > 0), but 0 would

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
@@ -113,7 +114,10 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	} else {
 		top = nil
 	}
-	pages := c.pagesOf(top)
+	pages, err := c.pagesOf(top)
+	if err != nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
+	}
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for k, g := range top {
@@ -210,6 +214,12 @@ type segPages struct {
 	col    *columns
 	docs   []uint32
 	scores []float64
+	// rest, if not nil, are matching pages not scored (collectTop), with
+	// what scores them.
+	rest   *roaring.Bitmap
+	sq     *segQuery
+	plan   *plan
+	weight func(termKey, float64) float64
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
@@ -217,7 +227,7 @@ type segPages struct {
 // to count. Only a result's groups need them, so they are found in a
 // second pass over the matching pages rather than kept for every
 // matching document.
-func (c *collected) pagesOf(top []*group) [][]pageHit {
+func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 	pages := make([][]pageHit, len(top))
 	if !c.exhaustive {
 		// The shown documents' rows, looked up among each segment's
@@ -225,16 +235,30 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 		for k, g := range top {
 			for _, sp := range c.segs {
 				for _, r := range sp.col.rowsOf(g.ord) {
-					j, ok := slices.BinarySearch(sp.docs, r.local)
-					if !ok {
-						continue
+					var score float64
+					if sp.rest != nil {
+						if !sp.rest.Contains(r.local) {
+							continue
+						}
+						one := []uint32{r.local}
+						s := []float64{0}
+						if err := c.scoring.score(sp.sq, sp.plan, roaring.BitmapOf(r.local), one, s, sp.weight); err != nil {
+							return nil, err
+						}
+						score = s[0]
+					} else {
+						j, ok := slices.BinarySearch(sp.docs, r.local)
+						if !ok {
+							continue
+						}
+						score = sp.scores[j]
 					}
-					pages[k] = addPage(pages[k], pageHit{id: sp.off + uint64(r.local), page: int(sp.col.pages[r.local]), score: sp.scores[j]})
+					pages[k] = addPage(pages[k], pageHit{id: sp.off + uint64(r.local), page: int(sp.col.pages[r.local]), score: score})
 					g.matches++
 				}
 			}
 		}
-		return pages
+		return pages, nil
 	}
 	if len(c.shown) < len(c.groups) {
 		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
@@ -248,7 +272,7 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return pages
+		return pages, nil
 	}
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
@@ -261,7 +285,7 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 	for _, g := range top {
 		c.shown[c.slots[g.ord]-1] = 0
 	}
-	return pages
+	return pages, nil
 }
 
 // parseDocPage parses a "document-page" term.
