@@ -127,9 +127,20 @@ func TestTopGroupsAgreeWithAll(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			q.Offset = rng.IntN(40)
 		}
-		all, top := answer(q, true), answer(q, false)
+		// Bleve merges segments in the background, which drops deleted
+		// pages from the terms' counts and so changes their weights: a
+		// difference counts only if the exhaustive answer was the same
+		// before and after (the counts only fall, so the index between
+		// had them too).
+		var all, top string
+		for range 10 {
+			all, top = answer(q, true), answer(q, false)
+			if answer(q, true) == all {
+				break
+			}
+		}
 		if top != all {
-			t.Fatalf("%+v:\nbest groups only: %s\nevery group:      %s", q, top, all)
+			t.Fatalf("%+v:\nbest groups only: %s\nevery group:      %s", q, brief(top), brief(all))
 		}
 		if !strings.Contains(all, `"Total":0,`) {
 			some++
@@ -138,4 +149,19 @@ func TestTopGroupsAgreeWithAll(t *testing.T) {
 	if some < 200 {
 		t.Fatalf("only %d of 400 queries found something: the comparison says little", some)
 	}
+}
+
+// brief is what a failure shows of an answer: the total, the facets and
+// each hit's document, page, pages and matches.
+func brief(answer string) string {
+	var r search.Result
+	if err := json.Unmarshal([]byte(answer), &r); err != nil {
+		return answer
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "total %d, facets %v, hits", r.Total, r.Facets)
+	for _, h := range r.Hits {
+		fmt.Fprintf(&b, " %d:%d%v×%d", h.Document, h.Page, h.Pages, h.Matches)
+	}
+	return b.String()
 }
