@@ -320,7 +320,10 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 	}
 
 	c := x.slots.get(x.columns.documents())
-	c.n, c.cache, c.order, c.exhaustive = n, x.columns, order, x.exhaustive
+	// By date, a page's group needs the date its document's first
+	// matching page has, whichever page comes to be kept: every group is
+	// made.
+	c.n, c.cache, c.order, c.exhaustive = n, x.columns, order, x.exhaustive || order == rsearch.OrderNewest
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -369,7 +372,7 @@ func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
 
 // collectTop counts the matching pages m of a segment (sq, col, starting
 // at global number off) in the total and facets and keeps the best
-// groups (groupTop). By relevance, it scores first the pages of the
+// groups (keep). It scores first the pages of the
 // strong alternatives (boost above 1: a title, a reference), which the
 // best pages almost always have, and the other pages only if the best
 // of them could still beat the worst kept group: each of their clauses
@@ -379,7 +382,7 @@ func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
 func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, weight func(termKey, float64) float64) error {
 	all, _ := c.page(m)
 	c.countNew(col, all)
-	if c.order != rsearch.OrderNewest && c.n > 0 {
+	if c.n > 0 {
 		strong, bound, err := strongPages(sq, p, weight)
 		if err != nil {
 			return err
@@ -450,7 +453,7 @@ func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) (
 // global number off) with their scores by document: a group for every
 // matching document, with its number of matching pages and best page,
 // each document counted once in the facets. It is the exhaustive
-// grouping that groupTop must agree with.
+// grouping that collectTop must agree with.
 func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []float64) {
 	ords, pgs, infos := col.ords, col.pages, col.infos
 	for j, local := range docs {
@@ -503,10 +506,10 @@ func (c *collected) countNew(col *columns, docs []uint32) {
 	c.combos = counts
 }
 
-// keep is groupAll keeping only the best c.n groups (with countNew for
-// the total and facets, and pagesOf for the kept groups' matches): a
-// group is made only for a document that can still be among the best
-// c.n, which c.groups keeps as a heap, the worst on top. By relevance, a
+// keep is groupAll keeping only the best c.n groups by relevance (with
+// countNew for the total and facets, and pagesOf for the kept groups'
+// matches): a group is made only for a document that can still be among
+// the best c.n, which c.groups keeps as a heap, the worst on top. A
 // page that scores below the worst kept group's best page can neither
 // bring its document in nor improve a kept one (which scores at least as
 // much), so most pages cost a comparison.
@@ -515,9 +518,8 @@ func (c *collected) keep(off uint64, col *columns, docs []uint32, scores []float
 		return
 	}
 	oc, pgs, infos := col.oc, col.pages, col.infos
-	newest := c.order == rsearch.OrderNewest
 	floor := math.Inf(-1) // the worst kept group's best score, once c.n are kept
-	if len(c.groups) == c.n && !newest {
+	if len(c.groups) == c.n {
 		floor = c.groups[0].top.score
 	}
 	for j, local := range docs {
@@ -550,7 +552,7 @@ func (c *collected) keep(off uint64, col *columns, docs []uint32, scores []float
 				continue
 			}
 		}
-		if len(c.groups) == c.n && !newest {
+		if len(c.groups) == c.n {
 			floor = c.groups[0].top.score
 		}
 	}
@@ -584,7 +586,7 @@ func (c *collected) better(a, b *group) bool {
 	return a.doc < b.doc
 }
 
-// up and down restore groupTop's heap (the worst group on top) after the
+// up and down restore keep's heap (the worst group on top) after the
 // group at i got worse (up) or better (down), keeping slots in step.
 func (c *collected) up(i int) {
 	for i > 0 {

@@ -4,5 +4,5 @@ package bleve
 var LivePlan = livePlan
 
 // SetExhaustive makes x's searches group every matching document, as
-// they did before groupTop, for comparing the two.
+// they do by date, for comparing the two.
 func SetExhaustive(x *Index, on bool) { x.exhaustive = on }

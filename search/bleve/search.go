@@ -183,14 +183,14 @@ type collected struct {
 	groups []group
 	slots  []int32
 	// seen has a bit per document ordinal, set for the matching ones
-	// (groupTop; cleared by put), and total counts them.
+	// (countNew; cleared by put), and total counts them.
 	seen  []uint64
 	total int
-	// combos counts, in groupTop, a segment's newly matching documents
+	// combos counts, in countNew, a segment's newly matching documents
 	// by columns.combos.
 	combos []int32
 	// exhaustive: a group for every matching document (groupAll), not
-	// only for the best n (groupTop).
+	// only for the best n (collectTop); always by date.
 	exhaustive bool
 	n          int // how many top groups are wanted
 	order      rsearch.Order
@@ -223,7 +223,7 @@ type segPages struct {
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
-// most MaxPages, and sets the groups' matches where groupTop left them
+// most MaxPages, and sets the groups' matches where collectTop left them
 // to count. Only a result's groups need them, so they are found in a
 // second pass over the matching pages rather than kept for every
 // matching document.
