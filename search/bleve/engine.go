@@ -380,32 +380,39 @@ func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
 // (the share of matching alternatives is at most 1). Those left
 // unscored are kept as a bitmap; pagesOf scores the few it needs.
 func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, weight func(termKey, float64) float64) error {
-	all, _ := c.page(m)
-	c.countNew(col, all)
+	docs, scores := c.page(m)
+	c.countNew(col, docs)
 	if c.n > 0 {
 		strong, bound, err := strongPages(sq, p, weight)
 		if err != nil {
 			return err
 		}
+		var first *roaring.Bitmap
 		if strong != nil {
-			first := roaring.And(m, strong)
-			if !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
-				docs, scores := c.page(first)
-				if err := c.scoring.score(sq, p, first, docs, scores, weight); err != nil {
-					return err
-				}
-				c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
-				c.keep(off, col, docs, scores)
-				m = roaring.AndNot(m, first)
-				// A margin for the sums' rounding in another order.
-				if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
-					c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
-					return nil
-				}
+			first = roaring.And(m, strong)
+		}
+		if first != nil && !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
+			docs, scores := c.page(first)
+			if err := c.scoring.score(sq, p, first, docs, scores, weight); err != nil {
+				return err
 			}
+			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+			c.keep(off, col, docs, scores)
+			m = roaring.AndNot(m, first)
+			// A margin for the sums' rounding in another order.
+			if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
+				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
+				return nil
+			}
+			docs, scores = c.page(m)
+			return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
 		}
 	}
-	docs, scores := c.page(m)
+	return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
+}
+
+// scoreKeep scores the pages docs of m and keeps their best groups.
+func (c *collected) scoreKeep(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, docs []uint32, scores []float64, weight func(termKey, float64) float64) error {
 	if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
 		return err
 	}
