@@ -224,9 +224,11 @@ type segPages struct {
 
 // pagesOf returns the best pages of each group in top, best first, at
 // most MaxPages, and sets the groups' matches where collectTop left them
-// to count. Only a result's groups need them, so they are found in a
-// second pass over the matching pages rather than kept for every
-// matching document.
+// to count. Only a result's groups need them, so they are found
+// afterwards rather than kept for every matching document: looked up by
+// document ordinal among each segment's matching pages (a page left
+// unscored is scored here), or, after groupAll, in a second pass over
+// the matching pages.
 func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 	pages := make([][]pageHit, len(top))
 	if !c.exhaustive {
@@ -265,7 +267,7 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 	}
 	some := false
 	for k, g := range top {
-		if c.exhaustive && g.matches == 1 {
+		if g.matches == 1 {
 			pages[k] = []pageHit{g.top}
 			continue
 		}
