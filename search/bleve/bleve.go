@@ -108,6 +108,9 @@ type Index struct {
 	views      *viewCache
 	columns    *columnCache
 	slots      slotPool
+	// exhaustive makes searches group every matching document (tests
+	// compare it with the default, which keeps only the best).
+	exhaustive bool
 	tfs        *tfCache
 	fuzzyMu    sync.Mutex
 	fuzzyCache map[string][]string // see fuzzy

@@ -1,8 +1,10 @@
 package bleve
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -39,6 +41,38 @@ type columns struct {
 	pages []int32
 	infos []uint32
 	docs  []docInfo
+	// oc are the rows' ord again, each beside the index in combos of the
+	// row's facet values, where each distinct combination is once (a few
+	// hundred per segment): counting a matching document in the facets
+	// is then one increment in a small table, read from the cache line
+	// its ord came in, and the table is added to the facets once per
+	// segment.
+	oc     []ordCombo
+	combos [][3]uint32
+	// byOrd are the rows by document ordinal (then row): the pages of
+	// the documents shown are found there rather than by a second pass
+	// over every matching page.
+	byOrd []ordRow
+}
+
+type ordCombo struct {
+	ord   int32
+	combo uint32
+}
+
+type ordRow struct {
+	ord   int32
+	local uint32
+}
+
+// rowsOf returns the rows of document ordinal o in the segment, in order.
+func (c *columns) rowsOf(o int32) []ordRow {
+	i, _ := slices.BinarySearchFunc(c.byOrd, o, func(r ordRow, o int32) int { return cmp.Compare(r.ord, o) })
+	j := i
+	for j < len(c.byOrd) && c.byOrd[j].ord == o {
+		j++
+	}
+	return c.byOrd[i:j]
 }
 
 // docInfo is what the rows of one document in a segment have in common.
@@ -202,8 +236,9 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			return nil, fmt.Errorf("decode doc values: %w", err)
 		}
 	}
-	cols.pages, cols.infos = make([]int32, n), make([]uint32, n)
+	cols.pages, cols.infos, cols.oc, cols.byOrd = make([]int32, n), make([]uint32, n), make([]ordCombo, n), make([]ordRow, n)
 	seen := make(map[docInfo]uint32)
+	combos := make(map[[3]uint32]uint32)
 	for local := range cols.rows {
 		row := &cols.rows[local]
 		d := docInfo{row.doc, row.date, row.facet}
@@ -214,7 +249,18 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 			cols.docs = append(cols.docs, d)
 		}
 		cols.pages[local], cols.infos[local] = row.page, k
+		f, ok := combos[row.facet]
+		if !ok {
+			f = uint32(len(cols.combos))
+			combos[row.facet] = f
+			cols.combos = append(cols.combos, row.facet)
+		}
+		cols.oc[local] = ordCombo{row.ord, f}
+		cols.byOrd[local] = ordRow{row.ord, uint32(local)}
 	}
+	slices.SortFunc(cols.byOrd, func(a, b ordRow) int {
+		return cmp.Or(cmp.Compare(a.ord, b.ord), cmp.Compare(a.local, b.local))
+	})
 	return cols, nil
 }
 

@@ -290,7 +290,7 @@ func consecutive(positions [][]uint64, slots [][]string) bool {
 // execute runs plan p in snapshot snap for a viewer whose visible pages
 // are vis (nil: everything), with the user's filter f, and collects the
 // matching pages. n is how many top groups are wanted.
-func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int) (*collected, error) {
+func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *snapColumns, p *plan, vis *visibleSet, f rsearch.Filter, n int, order rsearch.Order) (*collected, error) {
 	segs := snap.Segments()
 	keys := p.terms(f)
 
@@ -320,7 +320,10 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 	}
 
 	c := x.slots.get(x.columns.documents())
-	c.n, c.cache = n, x.columns
+	// By date, a page's group needs the date its document's first
+	// matching page has, whichever page comes to be kept: every group is
+	// made.
+	c.n, c.cache, c.order, c.exhaustive = n, x.columns, order, x.exhaustive || order == rsearch.OrderNewest
 	for i, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -337,45 +340,293 @@ func (x *Index) execute(ctx context.Context, snap *scorch.IndexSnapshot, sc *sna
 		if !f.From.IsZero() || !f.To.IsZero() {
 			m = dateFilter(m, rows, f)
 		}
-		// The pages and their scores are kept, for the pages of the
-		// groups shown, in the pooled buffers: a later segment may move
-		// the buffers, not what an earlier one's slices hold.
-		start, k := len(c.docs), int(m.GetCardinality())
-		c.docs = slices.Grow(c.docs, k)[:start+k]
-		m.ManyIterator().NextMany(c.docs[start:])
-		c.scores = slices.Grow(c.scores, k)[:start+k]
-		docs, scores := c.docs[start:], c.scores[start:]
-		if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
 		off := sc.offsets[i]
 		col := sc.cols[i]
-		ords, pgs, infos := col.ords, col.pages, col.infos
-		c.segs = append(c.segs, segPages{off: off, ords: ords, pages: pgs, docs: docs, scores: scores})
-		for j, local := range docs {
-			o := ords[local]
-			ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
-			gi := c.slots[o]
-			if gi == 0 {
-				d := &col.docs[infos[local]]
-				c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
-				c.slots[o] = int32(len(c.groups))
-				for fi, v := range d.facet {
-					for len(c.facets[fi]) <= int(v) {
-						c.facets[fi] = append(c.facets[fi], 0)
-					}
-					c.facets[fi][v]++
-				}
-				continue
+		if c.exhaustive {
+			docs, scores := c.page(m)
+			if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
 			}
-			g := &c.groups[gi-1]
-			g.matches++
-			if better(ph, g.top) {
-				g.top = ph
-			}
+			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+			c.groupAll(off, col, docs, scores)
+			continue
+		}
+		if err := c.collectTop(sq, p, m, off, col, weight); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
 	return c, nil
+}
+
+// page returns the pages of m, ascending, and room for their scores.
+// They are kept, for the pages of the groups shown, in the pooled
+// buffers: a later segment may move the buffers, not what an earlier
+// one's slices hold.
+func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
+	start, k := len(c.docs), int(m.GetCardinality())
+	c.docs = slices.Grow(c.docs, k)[:start+k]
+	m.ManyIterator().NextMany(c.docs[start:])
+	c.scores = slices.Grow(c.scores, k)[:start+k]
+	return c.docs[start:], c.scores[start:]
+}
+
+// collectTop counts the matching pages m of a segment (sq, col, starting
+// at global number off) in the total and facets and keeps the best
+// groups (keep). It scores first the pages of the
+// strong alternatives (boost above 1: a title, a reference), which the
+// best pages almost always have, and the other pages only if the best
+// of them could still beat the worst kept group: each of their clauses
+// scores at most the sum of its other alternatives' largest term values
+// (the share of matching alternatives is at most 1). Those left
+// unscored are kept as a bitmap; pagesOf scores the few it needs.
+func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, weight func(termKey, float64) float64) error {
+	docs, scores := c.page(m)
+	c.countNew(col, docs)
+	if c.n > 0 {
+		strong, bound, err := strongPages(sq, p, weight)
+		if err != nil {
+			return err
+		}
+		var first *roaring.Bitmap
+		if strong != nil {
+			first = roaring.And(m, strong)
+		}
+		if first != nil && !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
+			docs, scores := c.page(first)
+			if err := c.scoring.score(sq, p, first, docs, scores, weight); err != nil {
+				return err
+			}
+			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+			c.keep(off, col, docs, scores)
+			m = roaring.AndNot(m, first)
+			// A margin for the sums' rounding in another order.
+			if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
+				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
+				return nil
+			}
+			docs, scores = c.page(m)
+			return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
+		}
+	}
+	return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
+}
+
+// scoreKeep scores the pages docs of m and keeps their best groups.
+func (c *collected) scoreKeep(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, docs []uint32, scores []float64, weight func(termKey, float64) float64) error {
+	if err := c.scoring.score(sq, p, m, docs, scores, weight); err != nil {
+		return err
+	}
+	c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
+	c.keep(off, col, docs, scores)
+	return nil
+}
+
+// strongPages returns the pages of the segment's strong alternatives
+// (boost above 1), nil if there are none, and the largest score a page
+// without any of them can have.
+func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) (*roaring.Bitmap, float64, error) {
+	var strong []*roaring.Bitmap
+	bound := 0.0
+	for ci, cl := range p.clauses {
+		for ai := range cl {
+			a := &cl[ai]
+			if a.boost > 1 {
+				if sq.alts[ci] == nil || sq.alts[ci][ai] == nil {
+					return nil, 0, nil // not evaluated: no split
+				}
+				strong = append(strong, sq.alts[ci][ai])
+				continue
+			}
+			for _, t := range a.terms {
+				k := termKey{a.field, t}
+				tf := sq.terms[k]
+				if tf == nil || tf.n == 0 || a.boost == 0 {
+					continue
+				}
+				if err := tf.decode(sq, k); err != nil {
+					return nil, 0, err
+				}
+				bound += weight(k, a.boost) * float64(tf.max)
+			}
+		}
+	}
+	if len(strong) == 0 {
+		return nil, 0, nil
+	}
+	return roaring.FastOr(strong...), bound, nil
+}
+
+// groupAll groups the matching pages docs of a segment (col, starting at
+// global number off) with their scores by document: a group for every
+// matching document, with its number of matching pages and best page,
+// each document counted once in the facets. It is the exhaustive
+// grouping that collectTop must agree with.
+func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []float64) {
+	ords, pgs, infos := col.ords, col.pages, col.infos
+	for j, local := range docs {
+		o := ords[local]
+		ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: scores[j]}
+		gi := c.slots[o]
+		if gi == 0 {
+			d := &col.docs[infos[local]]
+			c.groups = append(c.groups, group{doc: d.doc, ord: o, date: d.date, matches: 1, top: ph})
+			c.slots[o] = int32(len(c.groups))
+			c.count(d)
+			continue
+		}
+		g := &c.groups[gi-1]
+		g.matches++
+		if better(ph, g.top) {
+			g.top = ph
+		}
+	}
+	c.total = len(c.groups)
+}
+
+// countNew counts the documents of a segment's matching pages docs (col)
+// that no earlier page matched, in the total and the facets: a bit per
+// document ordinal says which were met, and the new ones are counted by
+// their facet combination, added to the facets once at the end.
+func (c *collected) countNew(col *columns, docs []uint32) {
+	oc, seen := col.oc, c.seen
+	counts := c.combos[:0]
+	for range col.combos {
+		counts = append(counts, 0)
+	}
+	for _, local := range docs {
+		r := oc[local]
+		if w, b := r.ord>>6, uint64(1)<<(r.ord&63); seen[w]&b == 0 {
+			seen[w] |= b
+			counts[r.combo]++
+		}
+	}
+	for k, n := range counts {
+		if n == 0 {
+			continue
+		}
+		c.total += int(n)
+		for fi, v := range col.combos[k] {
+			c.grow(fi, v)
+			c.facets[fi][v] += int(n)
+		}
+	}
+	c.combos = counts
+}
+
+// keep is groupAll keeping only the best c.n groups by relevance (with
+// countNew for the total and facets, and pagesOf for the kept groups'
+// matches): a group is made only for a document that can still be among
+// the best c.n, which c.groups keeps as a heap, the worst on top. A
+// page that scores below the worst kept group's best page can neither
+// bring its document in nor improve a kept one (which scores at least as
+// much), so most pages cost a comparison.
+func (c *collected) keep(off uint64, col *columns, docs []uint32, scores []float64) {
+	if c.n == 0 {
+		return
+	}
+	oc, pgs, infos := col.oc, col.pages, col.infos
+	floor := math.Inf(-1) // the worst kept group's best score, once c.n are kept
+	if len(c.groups) == c.n {
+		floor = c.groups[0].top.score
+	}
+	for j, local := range docs {
+		s := scores[j]
+		if s < floor {
+			continue
+		}
+		o := oc[local].ord
+		ph := pageHit{id: off + uint64(local), page: int(pgs[local]), score: s}
+		if gi := c.slots[o]; gi != 0 {
+			g := &c.groups[gi-1]
+			if better(ph, g.top) {
+				g.top = ph
+				c.down(int(gi - 1))
+			}
+		} else {
+			d := &col.docs[infos[local]]
+			g := group{doc: d.doc, ord: o, date: d.date, top: ph}
+			switch {
+			case len(c.groups) < c.n:
+				c.groups = append(c.groups, g)
+				c.slots[o] = int32(len(c.groups))
+				c.up(len(c.groups) - 1)
+			case c.better(&g, &c.groups[0]):
+				c.slots[c.groups[0].ord] = 0
+				c.groups[0] = g
+				c.slots[o] = 1
+				c.down(0)
+			default:
+				continue
+			}
+		}
+		if len(c.groups) == c.n {
+			floor = c.groups[0].top.score
+		}
+	}
+}
+
+// count counts a matching document, whose first matching page's table
+// entry is d, in the facets.
+func (c *collected) count(d *docInfo) {
+	for fi, v := range d.facet {
+		c.grow(fi, v)
+		c.facets[fi][v]++
+	}
+}
+
+// grow makes facet fi's counts long enough for ordinal v.
+func (c *collected) grow(fi int, v uint32) {
+	for len(c.facets[fi]) <= int(v) {
+		c.facets[fi] = append(c.facets[fi], 0)
+	}
+}
+
+// better orders groups by relevance, or by date first when newest, as
+// top ranks them.
+func (c *collected) better(a, b *group) bool {
+	if c.order == rsearch.OrderNewest && a.date != b.date {
+		return a.date > b.date
+	}
+	if a.best() != b.best() {
+		return a.best() > b.best()
+	}
+	return a.doc < b.doc
+}
+
+// up and down restore keep's heap (the worst group on top) after the
+// group at i got worse (up) or better (down), keeping slots in step.
+func (c *collected) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !c.better(&c.groups[parent], &c.groups[i]) {
+			break
+		}
+		c.swap(i, parent)
+		i = parent
+	}
+}
+
+func (c *collected) down(i int) {
+	n := len(c.groups)
+	for {
+		worst := i
+		if l := 2*i + 1; l < n && c.better(&c.groups[worst], &c.groups[l]) {
+			worst = l
+		}
+		if r := 2*i + 2; r < n && c.better(&c.groups[worst], &c.groups[r]) {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		c.swap(i, worst)
+		i = worst
+	}
+}
+
+func (c *collected) swap(i, j int) {
+	c.groups[i], c.groups[j] = c.groups[j], c.groups[i]
+	c.slots[c.groups[i].ord], c.slots[c.groups[j].ord] = int32(i+1), int32(j+1)
 }
 
 // matchSegment returns the pages of segment i that match p, are visible
@@ -745,6 +996,7 @@ func (s *slotPool) get(n int) *collected {
 	}
 	if len(c.slots) < n {
 		c.slots = make([]int32, n+n/4+1024)
+		c.seen = make([]uint64, (len(c.slots)+63)/64)
 	}
 	return c
 }
@@ -755,8 +1007,11 @@ func (s *slotPool) put(c *collected) {
 	for _, g := range c.groups {
 		c.slots[g.ord] = 0
 	}
+	if !c.exhaustive {
+		clear(c.seen)
+	}
 	clear(c.segs)
-	*c = collected{groups: c.groups[:0], slots: c.slots, segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
+	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
 		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }
@@ -800,6 +1055,8 @@ type termTF struct {
 	// b<<shift: a seek starts there instead of searching (see seek).
 	blocks []uint32
 	shift  uint
+	// max is the largest √tf·norm of the term in the segment.
+	max float32
 }
 
 // posting is a page of a term with √tf·norm of the term on it: side by
@@ -912,6 +1169,7 @@ func (t *termTF) decode(sq *segQuery, k termKey) error {
 				break
 			}
 			v := float32(math.Sqrt(float64(p.Frequency())) * p.Norm())
+			t.max = max(t.max, v)
 			if t.dense != nil {
 				if v == 0 {
 					// Not expected (tf ≥ 1, norm > 0), but 0 would

@@ -4,11 +4,13 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unsafe"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	rsearch "github.com/ratsmappe/ratsmappe/search"
@@ -96,24 +98,26 @@ func (x *Index) search(ctx context.Context, q rsearch.Query) (res *rsearch.Resul
 	if err != nil {
 		return nil, err
 	}
-	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit)
+	c, err := x.execute(ctx, snap, sc, &p, vis, q.Filter, q.Offset+q.Limit, q.Order)
 	if err != nil {
 		return nil, err
 	}
 	defer x.slots.put(c)
 	res = emptyResult()
-	res.Total = len(c.groups)
+	res.Total = c.total
 	for f := range res.Facets {
 		res.Facets[f].Values = rsearch.SortFacet(c.facet(f))
 	}
-	c.order = q.Order
 	top := c.top()
 	if q.Offset < len(top) {
 		top = top[q.Offset:]
 	} else {
 		top = nil
 	}
-	pages := c.pagesOf(top)
+	pages, err := c.pagesOf(top)
+	if err != nil {
+		return nil, rsearch.Unavailable(fmt.Errorf("search: %w", err))
+	}
 	ss := newSnippetState(&p)
 	res.Hits = make([]rsearch.Hit, 0, len(top))
 	for k, g := range top {
@@ -178,10 +182,20 @@ type collected struct {
 	// document ordinal to its group's index + 1 (0: none).
 	groups []group
 	slots  []int32
-	n      int // how many top groups are wanted
-	order  rsearch.Order
-	facets [3][]int     // documents by facet value ordinal
-	cache  *columnCache // for the names of the ordinals
+	// seen has a bit per document ordinal, set for the matching ones
+	// (countNew; cleared by put), and total counts them.
+	seen  []uint64
+	total int
+	// combos counts, in countNew, a segment's newly matching documents
+	// by columns.combos.
+	combos []int32
+	// exhaustive: a group for every matching document (groupAll), not
+	// only for the best n (collectTop); always by date.
+	exhaustive bool
+	n          int // how many top groups are wanted
+	order      rsearch.Order
+	facets     [3][]int     // documents by facet value ordinal
+	cache      *columnCache // for the names of the ordinals
 	// segs are the matching pages of each segment with their scores,
 	// for the pages of the groups shown; docs and scores hold them.
 	segs   []segPages
@@ -196,19 +210,58 @@ type collected struct {
 // segPages are the matching pages of one segment: local numbers,
 // ascending, and their scores.
 type segPages struct {
-	off    uint64  // the segment's first global document number
-	ords   []int32 // the rows' ords (columns.ords)
-	pages  []int32 // the rows' pages (columns.pages)
+	off    uint64 // the segment's first global document number
+	col    *columns
 	docs   []uint32
 	scores []float64
+	// rest, if not nil, are matching pages not scored (collectTop), with
+	// what scores them.
+	rest   *roaring.Bitmap
+	sq     *segQuery
+	plan   *plan
+	weight func(termKey, float64) float64
 }
 
 // pagesOf returns the best pages of each group in top, best first, at
-// most MaxPages. Only a result's groups need them, so they are found in
-// a second pass over the matching pages rather than kept for every
-// matching document.
-func (c *collected) pagesOf(top []*group) [][]pageHit {
+// most MaxPages, and sets the groups' matches where collectTop left them
+// to count. Only a result's groups need them, so they are found
+// afterwards rather than kept for every matching document: looked up by
+// document ordinal among each segment's matching pages (a page left
+// unscored is scored here), or, after groupAll, in a second pass over
+// the matching pages.
+func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 	pages := make([][]pageHit, len(top))
+	if !c.exhaustive {
+		// The shown documents' rows, looked up among each segment's
+		// matching pages.
+		for k, g := range top {
+			for _, sp := range c.segs {
+				for _, r := range sp.col.rowsOf(g.ord) {
+					var score float64
+					if sp.rest != nil {
+						if !sp.rest.Contains(r.local) {
+							continue
+						}
+						one := []uint32{r.local}
+						s := []float64{0}
+						if err := c.scoring.score(sp.sq, sp.plan, roaring.BitmapOf(r.local), one, s, sp.weight); err != nil {
+							return nil, err
+						}
+						score = s[0]
+					} else {
+						j, ok := slices.BinarySearch(sp.docs, r.local)
+						if !ok {
+							continue
+						}
+						score = sp.scores[j]
+					}
+					pages[k] = addPage(pages[k], pageHit{id: sp.off + uint64(r.local), page: int(sp.col.pages[r.local]), score: score})
+					g.matches++
+				}
+			}
+		}
+		return pages, nil
+	}
 	if len(c.shown) < len(c.groups) {
 		c.shown = make([]int32, len(c.groups)+len(c.groups)/4)
 	}
@@ -221,20 +274,20 @@ func (c *collected) pagesOf(top []*group) [][]pageHit {
 		c.shown[c.slots[g.ord]-1], some = int32(k+1), true
 	}
 	if !some {
-		return pages
+		return pages, nil
 	}
 	for _, sp := range c.segs {
 		for j, local := range sp.docs {
-			gi := c.slots[sp.ords[local]] - 1
+			gi := c.slots[sp.col.ords[local]] - 1
 			if k := c.shown[gi]; k > 0 {
-				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.pages[local]), score: sp.scores[j]})
+				pages[k-1] = addPage(pages[k-1], pageHit{id: sp.off + uint64(local), page: int(sp.col.pages[local]), score: sp.scores[j]})
 			}
 		}
 	}
 	for _, g := range top {
 		c.shown[c.slots[g.ord]-1] = 0
 	}
-	return pages
+	return pages, nil
 }
 
 // parseDocPage parses a "document-page" term.
