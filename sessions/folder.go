@@ -143,8 +143,13 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 		return nil, err
 	}
 	// The folders' meetings and items are the graph's too: not read
-	// again.
-	k := known{papers: knownPapers, items: make(map[int64]*AgendaItem, len(items)), meetings: make(map[int64]*Meeting, len(ms))}
+	// again. Every item of the meetings mids is among them, so their
+	// exclusions are known too.
+	k := known{papers: knownPapers, items: make(map[int64]*AgendaItem, len(items)), meetings: make(map[int64]*Meeting, len(ms)),
+		whole: make(map[int64]bool, len(mids))}
+	for _, id := range mids {
+		k.whole[id] = true
+	}
 	for _, it := range items {
 		k.items[it.ID] = it
 	}
