@@ -105,10 +105,31 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	for _, it := range items {
 		itemIDs = append(itemIDs, it.ID)
 	}
-	// Every consultation of the papers on these items: those on the
-	// items are the folders', and all of them are the papers' facts.
-	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
-		WHERE paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY id`, idList(itemIDs))
+	// Every consultation of the papers on these items, each with its
+	// paper, in one statement (a round trip fewer on PostgreSQL): those
+	// on the items are the folders', and all of them are the papers'
+	// facts. rank is the paper's place in the order (reference, id), in
+	// the database's collation, as the papers were read apart before.
+	type consultationPaper struct {
+		c    *Consultation
+		p    *Paper
+		rank int64
+	}
+	all, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (consultationPaper, error) {
+		cp := consultationPaper{c: &Consultation{}, p: &Paper{}}
+		cd, cfinish := consultationDest(cp.c)
+		pd, pfinish := paperDest(cp.p)
+		if err := sc.Scan(append(append(cd, pd...), &cp.rank)...); err != nil {
+			return cp, err
+		}
+		cfinish()
+		pfinish()
+		return cp, nil
+	}, `SELECT c.id, c.paper_id, c.agenda_item_id, c.role, c.authoritative, c.created,
+			p.id, p.body_id, p.reference, p.name, p.paper_type, p.date, p.originator, p.published_at, p.created, p.modified,
+			DENSE_RANK() OVER (ORDER BY p.reference, p.id)
+		FROM consultations c JOIN papers p ON p.id = c.paper_id
+		WHERE c.paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY c.id`, idList(itemIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: consultations: %w", err)
 	}
@@ -118,18 +139,22 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	}
 	var cons []*Consultation
 	var paperIDs []int64
+	var papers []*Paper
+	paperRank := map[int64]int64{}
 	paperItems := map[int64][]int64{}
-	for _, c := range all {
+	for _, cp := range all {
+		c := cp.c
 		paperItems[c.PaperID] = append(paperItems[c.PaperID], c.AgendaItemID)
 		if mine[c.AgendaItemID] {
 			cons = append(cons, c)
 			paperIDs = append(paperIDs, c.PaperID)
+			if _, ok := paperRank[cp.p.ID]; !ok {
+				paperRank[cp.p.ID] = cp.rank
+				papers = append(papers, cp.p)
+			}
 		}
 	}
-	papers, err := queryAll(ctx, s.db, scanPaper, `SELECT `+paperColumns+` FROM papers WHERE id`+inIDs+` ORDER BY reference, id`, idList(paperIDs))
-	if err != nil {
-		return nil, fmt.Errorf("find folders: papers: %w", err)
-	}
+	slices.SortFunc(papers, func(a, b *Paper) int { return cmp.Compare(paperRank[a.ID], paperRank[b.ID]) })
 	knownPapers := make(map[int64]*paperRow, len(papers))
 	for _, p := range papers {
 		knownPapers[p.ID] = paperRowOf(p, paperItems[p.ID])
