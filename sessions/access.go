@@ -33,6 +33,9 @@ type paperRow struct {
 	publishedAt sql.NullString
 	items       []int64
 	excluded    []int64 // persons excluded from any item consulting the paper
+	// excludedKnown is set once excluded is filled in from the items
+	// (exclusions), so that a paper listed twice is not counted twice.
+	excludedKnown bool
 }
 
 // idList encodes ids for `IN (SELECT value FROM json_each(?))`: one
@@ -81,11 +84,13 @@ func paperRowOf(p *Paper, items []int64) *paperRow {
 // known are rows a caller of loadGraphWith read already, by id: papers'
 // rows with their consultations (paperRowOf), agenda items with their
 // exclusions (as Store.items reads them), meetings (as scanMeeting reads
-// them).
+// them). whole are the meetings among them whose every agenda item is
+// in items (a folder's meetings).
 type known struct {
 	papers   map[int64]*paperRow
 	items    map[int64]*AgendaItem
 	meetings map[int64]*Meeting
+	whole    map[int64]bool
 }
 
 // loadGraphWith is loadGraph for a caller that read some of the rows
@@ -163,7 +168,7 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 		}
 	}
 	if len(meetingIDs) == 0 {
-		return g, s.readExclusions(ctx, g, paperIDs, nil)
+		return g, s.exclusions(ctx, g, k, paperIDs, nil)
 	}
 	var unknownMeetings []int64
 	for _, id := range meetingIDs {
@@ -191,7 +196,70 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 			return nil, fmt.Errorf("policy facts: meetings: %w", err)
 		}
 	}
-	return g, s.readExclusions(ctx, g, paperIDs, meetingIDs)
+	return g, s.exclusions(ctx, g, k, paperIDs, meetingIDs)
+}
+
+// exclusions fills in g's exclusions of the papers and the meetings (see
+// readExclusions) from the items g holds where those are all there is:
+// a paper's are the exclusions recorded on the items consulting it, and
+// g holds every such item with its exclusions (Store.items reads them
+// with the item); a meeting's are those of its items, recorded or by
+// matter, where g holds every item of the meeting (k.whole). Only the
+// rest are read — on a meeting page, whose papers are consulted in that
+// meeting only, nothing: a statement fewer.
+func (s *Store) exclusions(ctx context.Context, g *graph, k known, paperIDs, meetingIDs []int64) error {
+	var readPapers, readMeetings []int64
+	for _, id := range paperIDs {
+		p := g.papers[id]
+		if p == nil || p.excludedKnown {
+			continue
+		}
+		var ex []int64
+		whole := true
+		for _, it := range p.items {
+			item := g.items[it]
+			if item == nil {
+				whole = false
+				break
+			}
+			ex = append(ex, item.Excluded...)
+		}
+		if !whole {
+			readPapers = append(readPapers, id)
+			continue
+		}
+		p.excluded, p.excludedKnown = sortedSet(ex), true
+	}
+	var byMeeting map[int64][]int64
+	for _, id := range meetingIDs {
+		if !k.whole[id] {
+			readMeetings = append(readMeetings, id)
+			continue
+		}
+		if byMeeting == nil {
+			byMeeting = map[int64][]int64{}
+			for _, it := range k.items {
+				if k.whole[it.MeetingID] {
+					byMeeting[it.MeetingID] = append(append(byMeeting[it.MeetingID], it.Excluded...), it.ExcludedByMatter...)
+				}
+			}
+		}
+		if ex := sortedSet(byMeeting[id]); len(ex) > 0 {
+			g.excluded[id] = ex
+		}
+	}
+	return s.readExclusions(ctx, g, readPapers, readMeetings)
+}
+
+// sortedSet returns the distinct ids of ids in ascending order, as
+// readExclusions lists them; nil for none.
+func sortedSet(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // readExclusions fills in g's exclusions of the papers (persons excluded

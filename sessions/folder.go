@@ -19,11 +19,6 @@ import (
 // items and attachments it reads.
 type Folder struct {
 	Meeting *Meeting
-	// Organization is the name of the meeting's organization (public
-	// data), "" if it has none, read with the meeting: a meeting page
-	// names it, and asking for it apart was a round trip of its own on
-	// PostgreSQL (issue 15).
-	Organization string
 	// Agenda is the agenda in order: items Full or reduced to a Stub
 	// (FindAgenda); items the viewer may not see are left out.
 	Agenda []*FolderItem
@@ -87,28 +82,15 @@ func (s *Store) FindFolder(ctx context.Context, v access.Viewer, id int64) (*Fol
 func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) ([]*Folder, error) {
 	now := s.now()
 	vis, args := meetingVisible(v, now)
-	type meetingOrg struct {
-		m   *Meeting
-		org string
-	}
-	mos, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (meetingOrg, error) {
-		var mo meetingOrg
-		var err error
-		mo.m, err = scanMeeting(scanWith{sc, []any{&mo.org}})
-		return mo, err
-	}, `SELECT `+meetingColumns+`, COALESCE((SELECT o.name FROM organizations o WHERE o.id = meetings.organization_id), '')
-		FROM meetings WHERE id`+inIDs+vis, append([]any{idList(ids)}, args...)...)
+	ms, err := queryAll(ctx, s.db, scanMeeting, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs+vis, append([]any{idList(ids)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("find folders: %w", err)
 	}
-	ms := make([]*Meeting, len(mos))
 	byID := map[int64]*Folder{}
 	var mids []int64
-	for i, mo := range mos {
-		m := mo.m
-		ms[i] = m
+	for _, m := range ms {
 		if access.MeetingAccess(v, m.Facts(), now) != access.None {
-			byID[m.ID] = &Folder{Meeting: m, Organization: mo.org}
+			byID[m.ID] = &Folder{Meeting: m}
 			mids = append(mids, m.ID)
 		}
 	}
@@ -123,10 +105,31 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	for _, it := range items {
 		itemIDs = append(itemIDs, it.ID)
 	}
-	// Every consultation of the papers on these items: those on the
-	// items are the folders', and all of them are the papers' facts.
-	all, err := queryAll(ctx, s.db, scanConsultation, `SELECT `+consultationColumns+` FROM consultations
-		WHERE paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY id`, idList(itemIDs))
+	// Every consultation of the papers on these items, each with its
+	// paper, in one statement (a round trip fewer on PostgreSQL): those
+	// on the items are the folders', and all of them are the papers'
+	// facts. rank is the paper's place in the order (reference, id), in
+	// the database's collation, as the papers were read apart before.
+	type consultationPaper struct {
+		c    *Consultation
+		p    *Paper
+		rank int64
+	}
+	all, err := queryAll(ctx, s.db, func(sc interface{ Scan(...any) error }) (consultationPaper, error) {
+		cp := consultationPaper{c: &Consultation{}, p: &Paper{}}
+		cd, cfinish := consultationDest(cp.c)
+		pd, pfinish := paperDest(cp.p)
+		if err := sc.Scan(append(append(cd, pd...), &cp.rank)...); err != nil {
+			return cp, err
+		}
+		cfinish()
+		pfinish()
+		return cp, nil
+	}, `SELECT c.id, c.paper_id, c.agenda_item_id, c.role, c.authoritative, c.created,
+			p.id, p.body_id, p.reference, p.name, p.paper_type, p.date, p.originator, p.published_at, p.created, p.modified,
+			DENSE_RANK() OVER (ORDER BY p.reference, p.id)
+		FROM consultations c JOIN papers p ON p.id = c.paper_id
+		WHERE c.paper_id IN (SELECT paper_id FROM consultations WHERE agenda_item_id`+inIDs+`) ORDER BY c.id`, idList(itemIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find folders: consultations: %w", err)
 	}
@@ -136,18 +139,22 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	}
 	var cons []*Consultation
 	var paperIDs []int64
+	var papers []*Paper
+	paperRank := map[int64]int64{}
 	paperItems := map[int64][]int64{}
-	for _, c := range all {
+	for _, cp := range all {
+		c := cp.c
 		paperItems[c.PaperID] = append(paperItems[c.PaperID], c.AgendaItemID)
 		if mine[c.AgendaItemID] {
 			cons = append(cons, c)
 			paperIDs = append(paperIDs, c.PaperID)
+			if _, ok := paperRank[cp.p.ID]; !ok {
+				paperRank[cp.p.ID] = cp.rank
+				papers = append(papers, cp.p)
+			}
 		}
 	}
-	papers, err := queryAll(ctx, s.db, scanPaper, `SELECT `+paperColumns+` FROM papers WHERE id`+inIDs+` ORDER BY reference, id`, idList(paperIDs))
-	if err != nil {
-		return nil, fmt.Errorf("find folders: papers: %w", err)
-	}
+	slices.SortFunc(papers, func(a, b *Paper) int { return cmp.Compare(paperRank[a.ID], paperRank[b.ID]) })
 	knownPapers := make(map[int64]*paperRow, len(papers))
 	for _, p := range papers {
 		knownPapers[p.ID] = paperRowOf(p, paperItems[p.ID])
@@ -161,8 +168,13 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 		return nil, err
 	}
 	// The folders' meetings and items are the graph's too: not read
-	// again.
-	k := known{papers: knownPapers, items: make(map[int64]*AgendaItem, len(items)), meetings: make(map[int64]*Meeting, len(ms))}
+	// again. Every item of the meetings mids is among them, so their
+	// exclusions are known too.
+	k := known{papers: knownPapers, items: make(map[int64]*AgendaItem, len(items)), meetings: make(map[int64]*Meeting, len(ms)),
+		whole: make(map[int64]bool, len(mids))}
+	for _, id := range mids {
+		k.whole[id] = true
+	}
 	for _, it := range items {
 		k.items[it.ID] = it
 	}

@@ -18,14 +18,31 @@ import (
 // meetingColumns are the columns scanMeeting reads from table meetings
 // (unaliased), with the deputies seated in its running session: a fact of
 // the visibility rule, read with the meeting wherever a meeting is read.
+// The organization's name comes along, so that a page or a list that
+// names each meeting's committee asks no second statement for it: on
+// PostgreSQL a round trip per page.
 const meetingColumns = `id, organization_id, name, start, "end", location, state, published_at, created, modified,
-	(SELECT json_group_array(d.person_id) FROM meeting_deputies d WHERE d.meeting_id = meetings.id)`
+	` + meetingDeputies + `,
+	COALESCE((SELECT o.name FROM organizations o WHERE o.id = meetings.organization_id), '')`
+
+const meetingDeputies = `(SELECT json_group_array(d.person_id) FROM meeting_deputies d WHERE d.meeting_id = meetings.id)`
+
+// meetingListFrom and meetingListColumns are meetingColumns for a list
+// of meetings: the organization's name by a join rather than a subquery
+// per row, which PostgreSQL ran for each of a list's 51 meetings (a list
+// statement 0.2 → 0.5 ms, more than the round trip it saved); SQLite
+// reads the organization by its key either way.
+const (
+	meetingListFrom    = `meetings LEFT JOIN organizations o ON o.id = meetings.organization_id`
+	meetingListColumns = `meetings.id, meetings.organization_id, meetings.name, meetings.start, meetings."end", meetings.location,
+	meetings.state, meetings.published_at, meetings.created, meetings.modified, ` + meetingDeputies + `, COALESCE(o.name, '')`
+)
 
 func scanMeeting(sc interface{ Scan(...any) error }) (*Meeting, error) {
 	var m Meeting
 	var start, end, c, mod, deputies string
 	var pub sql.NullString
-	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod, &deputies); err != nil {
+	if err := sc.Scan(&m.ID, &m.OrganizationID, &m.Name, &start, &end, &m.Location, &m.State, &pub, &c, &mod, &deputies, &m.OrganizationName); err != nil {
 		return nil, err
 	}
 	// Most meetings have no deputies: a list of a hundred meetings need
@@ -278,31 +295,31 @@ func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilt
 // its own rows wherever it is in the list (TestMeetingPagePlan).
 func findMeetingsQuery(v access.Viewer, f MeetingFilter, now time.Time) (string, []any) {
 	vis, args := meetingVisible(v, now)
-	q := `SELECT ` + meetingColumns + ` FROM meetings WHERE 1=1` + vis
+	q := `SELECT ` + meetingListColumns + ` FROM ` + meetingListFrom + ` WHERE 1=1` + vis
 	if f.OrganizationID != 0 {
-		q += ` AND organization_id = ?`
+		q += ` AND meetings.organization_id = ?`
 		args = append(args, f.OrganizationID)
 	}
 	if !f.From.IsZero() {
-		q += ` AND start >= ?`
+		q += ` AND meetings.start >= ?`
 		args = append(args, ts(f.From))
 	}
 	if !f.To.IsZero() {
-		q += ` AND start < ?`
+		q += ` AND meetings.start < ?`
 		args = append(args, ts(f.To))
 	}
 	if c := f.After; c != nil {
 		if f.Descending {
-			q += ` AND (start, id) < (?, ?)`
+			q += ` AND (meetings.start, meetings.id) < (?, ?)`
 		} else {
-			q += ` AND (start, id) > (?, ?)`
+			q += ` AND (meetings.start, meetings.id) > (?, ?)`
 		}
 		args = append(args, ts(c.Start), c.ID)
 	}
 	if f.Descending {
-		q += ` ORDER BY start DESC, id DESC`
+		q += ` ORDER BY meetings.start DESC, meetings.id DESC`
 	} else {
-		q += ` ORDER BY start, id`
+		q += ` ORDER BY meetings.start, meetings.id`
 	}
 	if f.Limit > 0 || f.Offset > 0 {
 		limit := f.Limit

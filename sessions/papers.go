@@ -19,14 +19,24 @@ const paperColumns = `id, body_id, reference, name, paper_type, date, originator
 
 func scanPaper(sc interface{ Scan(...any) error }) (*Paper, error) {
 	var p Paper
-	var pub sql.NullString
-	var c, m string
-	if err := sc.Scan(&p.ID, &p.BodyID, &p.Reference, &p.Name, &p.Type, &p.Date, &p.Originator, &pub, &c, &m); err != nil {
+	dest, finish := paperDest(&p)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
-	p.PublishedAt = parseNull(pub)
-	p.Created, p.Modified = parseTS(c), parseTS(m)
+	finish()
 	return &p, nil
+}
+
+// paperDest returns the scan destinations of paperColumns for p and what
+// fills in p once a row is scanned into them, for a row that holds more
+// than a paper.
+func paperDest(p *Paper) ([]any, func()) {
+	var pub sql.NullString
+	var c, m string
+	return []any{&p.ID, &p.BodyID, &p.Reference, &p.Name, &p.Type, &p.Date, &p.Originator, &pub, &c, &m}, func() {
+		p.PublishedAt = parseNull(pub)
+		p.Created, p.Modified = parseTS(c), parseTS(m)
+	}
 }
 
 // CreatePaper stores p, unpublished (its PublishedAt is ignored), and sets
@@ -226,11 +236,19 @@ const consultationColumns = `id, paper_id, agenda_item_id, role, authoritative, 
 
 func scanConsultation(sc interface{ Scan(...any) error }) (*Consultation, error) {
 	var c Consultation
+	dest, finish := consultationDest(&c)
+	err := sc.Scan(dest...)
+	finish()
+	return &c, err
+}
+
+// consultationDest is paperDest for consultationColumns.
+func consultationDest(c *Consultation) ([]any, func()) {
 	var auth int
 	var created string
-	err := sc.Scan(&c.ID, &c.PaperID, &c.AgendaItemID, &c.Role, &auth, &created)
-	c.Authoritative, c.Created = auth != 0, parseTS(created)
-	return &c, err
+	return []any{&c.ID, &c.PaperID, &c.AgendaItemID, &c.Role, &auth, &created}, func() {
+		c.Authoritative, c.Created = auth != 0, parseTS(created)
+	}
 }
 
 // PaperFilter selects papers for FindPapers; zero fields do not filter.

@@ -206,11 +206,14 @@ type LegislativeTerm struct {
 type Meeting struct {
 	ID             int64
 	OrganizationID int64
-	Name           string
-	Start          time.Time
-	End            time.Time // zero if not known
-	Location       string
-	State          string
+	// OrganizationName is the organization's name, read with the meeting
+	// (public data) by every read of the store; writes ignore it.
+	OrganizationName string
+	Name             string
+	Start            time.Time
+	End              time.Time // zero if not known
+	Location         string
+	State            string
 	// PublishedAt is when the agenda is (or becomes) public; zero while
 	// it is a draft. A time in the future is an embargo.
 	PublishedAt time.Time

@@ -115,10 +115,19 @@ func (s *Folder) OrgName(ctx context.Context, id int64) string {
 	return ""
 }
 
+// meetingOrg is the name of m's organization: as the store read it with
+// m, or else read now.
+func (s *Folder) meetingOrg(ctx context.Context, m *sessions.Meeting) string {
+	if m.OrganizationName != "" {
+		return m.OrganizationName
+	}
+	return s.OrgName(ctx, m.OrganizationID)
+}
+
 // MeetingSummary describes one meeting; lists use MeetingSummaries, which
 // reads the organizations of a whole page at once.
 func (s *Folder) MeetingSummary(ctx context.Context, m *sessions.Meeting) MeetingView {
-	return summary(m, s.OrgName(ctx, m.OrganizationID))
+	return summary(m, s.meetingOrg(ctx, m))
 }
 
 func summary(m *sessions.Meeting, org string) MeetingView {
@@ -222,7 +231,7 @@ func (s *Folder) MeetingDetail(ctx context.Context, v access.Viewer, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	return detail(v, f, f.Organization), nil
+	return detail(v, f, s.meetingOrg(ctx, f.Meeting)), nil
 }
 
 // MeetingDetails gathers the meetings ids as v may see them, as
@@ -236,7 +245,7 @@ func (s *Folder) MeetingDetails(ctx context.Context, v access.Viewer, ids []int6
 	}
 	out := make([]*MeetingView, len(fs))
 	for i, f := range fs {
-		out[i] = detail(v, f, f.Organization)
+		out[i] = detail(v, f, s.meetingOrg(ctx, f.Meeting))
 	}
 	return out, nil
 }

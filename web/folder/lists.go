@@ -154,8 +154,9 @@ func WithCursor(r *http.Request, path, cursor string) string {
 	return path + "?" + q.Encode()
 }
 
-// MeetingSummaries describes ms for lists, with their organizations' names
-// read in one query for the whole page.
+// MeetingSummaries describes ms for lists, with their organizations'
+// names as the store read them with the meetings (or, for meetings
+// without, read in one query for the whole page).
 func (s *Folder) MeetingSummaries(ctx context.Context, ms []*sessions.Meeting) ([]MeetingView, error) {
 	return s.MeetingSummariesWith(ctx, ms, nil)
 }
@@ -169,8 +170,15 @@ func (s *Folder) MeetingSummariesWith(ctx context.Context, ms []*sessions.Meetin
 	for _, o := range orgs {
 		names[o.ID] = o.Name
 	}
-	// Each organization once: a month of a large city's calendar has a
-	// few committees for a hundred meetings.
+	// The store reads each meeting's organization's name with it; the
+	// rest (a meeting made by hand), each organization once: a month of
+	// a large city's calendar has a few committees for a hundred
+	// meetings.
+	for _, m := range ms {
+		if _, known := names[m.OrganizationID]; !known && m.OrganizationName != "" {
+			names[m.OrganizationID] = m.OrganizationName
+		}
+	}
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, m := range ms {

@@ -37,8 +37,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // meeting and items once (its invitation opening is asked once per
 // member and meeting; an item's exclusions, recorded and by matter, are
 // one statement, and so are the graph's exclusions of papers and
-// meetings), and the document page decides the member's and the
-// anonymous citizen's access (for the audit log) from one reading of the
+// meetings, which a meeting page takes from its items; its
+// consultations come with their papers), each meeting read carries its
+// organization's name, and the document page decides the member's and
+// the anonymous citizen's access (for the audit log) from one reading of the
 // document's links. A change that adds a statement must change a count
 // here, and say why.
 func TestSignedInStatements(t *testing.T) { dbtest.Each(t, testSignedInStatements) }
@@ -64,10 +66,10 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		page string
 		want int64
 	}{
-		{"meetings", 4},           // sign-in, the meetings before and after now, their organizations
-		{"meeting", 11 + opening}, // the organization's name is read with the meeting
-		{"document", 10},          // the document and its versions are one statement
-		{"paper", 9},              // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions, organizations
+		{"meetings", 3}, // sign-in, the meetings before and after now (each with its organization's name)
+		{"meeting", 9 + opening},
+		{"document", 10}, // the document and its versions are one statement
+		{"paper", 8},     // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
