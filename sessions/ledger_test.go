@@ -283,3 +283,86 @@ func testFileFollowsItsItemsPapers(t *testing.T, db *sql.DB) {
 		t.Error("the files modified since the consultation was taken back do not list the file")
 	}
 }
+
+// A File serves its document's current version, so withdrawing that
+// version — the one before it is current again — changes the File, and
+// the meeting, agenda item or paper that embeds it, although no row of
+// the attachment or the minutes changed and the public state did not
+// either (the document still has a version to serve). A mirror syncing
+// with modified_since after the file last changed kept the withdrawn
+// version's bytes (the reference model found it when its steps crossed a
+// second between publishing the minutes and withdrawing their version).
+// The current version's state_changed_at is when it became current; the
+// lists with modified_since must find what changed then.
+func TestFileFollowsItsCurrentVersion(t *testing.T) { dbtest.Each(t, testFileFollowsItsCurrentVersion) }
+
+func testFileFollowsItsCurrentVersion(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	// A meeting of its own: the council's others embed documents
+	// uploaded on the real clock.
+	pub, err := c.store.FindMeetingByID(ctx, access.Viewer{}, c.published)
+	must(t, err)
+	meeting := &sessions.Meeting{OrganizationID: pub.OrganizationID, Name: "Nachträge", Start: c.clock.t.Add(24 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, meeting))
+	item := &sessions.AgendaItem{MeetingID: meeting.ID, Number: "Ö 1", Title: "Bericht", Public: true}
+	must(t, c.store.CreateAgendaItem(ctx, item))
+	must(t, c.store.PublishMeeting(ctx, meeting.ID, time.Time{}))
+	doc, svc := versionedDocumentAt(t, db, c.clock.now, "eins", "zwei")
+	att := &sessions.Attachment{DocumentID: doc, AgendaItemID: item.ID}
+	must(t, c.store.Attach(ctx, att))
+	must(t, c.store.SetAttachmentPublic(ctx, att.ID, true))
+	minutesDoc, _ := versionedDocumentAt(t, db, c.clock.now, "Entwurf", "Fassung")
+	mi := &sessions.Minutes{MeetingID: meeting.ID, DocumentID: minutesDoc, Public: true}
+	must(t, c.store.CreateMinutes(ctx, mi))
+	must(t, c.store.SetMinutesState(ctx, mi.ID, sessions.MinutesApproved))
+	must(t, c.store.SetMinutesState(ctx, mi.ID, sessions.MinutesPublished))
+
+	c.clock.t = c.clock.t.Add(time.Hour)
+	withdrawn := c.clock.t
+	must(t, svc.Withdraw(ctx, doc, 2))
+	must(t, svc.Withdraw(ctx, minutesDoc, 2))
+
+	// What OParl's modified of the File is built from: the current
+	// version, current again since the withdrawal.
+	fs, err := c.store.FindFolders(ctx, access.Viewer{}, []int64{meeting.ID})
+	must(t, err)
+	var found bool
+	for _, m := range fs[0].Minutes {
+		if m.Minutes.ID == mi.ID {
+			found = true
+			if v := m.Version; v == nil || v.Number != 1 || !v.StateChanged.Equal(withdrawn) {
+				t.Errorf("the minutes' current version after the withdrawal: %+v, want number 1, state changed %v", v, withdrawn)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the public does not see the published minutes")
+	}
+	listed := func(l sessions.PublicList, typ string, id int64) bool {
+		t.Helper()
+		refs, _, err := c.store.FindPublicPage(ctx, l, sessions.PublicListFilter{ModifiedSince: withdrawn, Gone: true, Limit: 1000})
+		must(t, err)
+		for _, r := range refs {
+			if r.Type == typ && r.ID == id && r.Gone == nil {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range []struct {
+		what string
+		l    sessions.PublicList
+		typ  string
+		id   int64
+	}{
+		{"the attachment", sessions.ListFiles, access.ObjAttachment, att.ID},
+		{"the minutes", sessions.ListFiles, access.ObjMinutes, mi.ID},
+		{"the attachment's agenda item", sessions.ListAgendaItems, access.ObjAgendaItem, item.ID},
+		{"the meeting of both", sessions.ListMeetings, access.ObjMeeting, meeting.ID},
+	} {
+		if !listed(w.l, w.typ, w.id) {
+			t.Errorf("the list modified since the withdrawal of a current version does not name %s", w.what)
+		}
+	}
+}

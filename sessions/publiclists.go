@@ -111,11 +111,16 @@ func ledgerSince(typ, col string) string {
 	return touchedAt(typ, col, "at >= ?8 AND at <= ?2") + ` IS NOT NULL`
 }
 
-// versionSince is true if document doc has a version created at or after
-// ?8 (its times are RFC 3339 with varying fraction digits: as strings,
-// this can only err towards true, which a superset may).
+// versionSince is true if a version of document doc changed at or after
+// ?8: created, superseded, withdrawn or current again. A File serves the
+// current version, which changes by an upload and also by a withdrawal
+// of the current one (the one before it is current again, with no new
+// version created); a version's state_changed_at is the last of these
+// and never before its created_at. (The times are RFC 3339 with varying
+// fraction digits: as strings, this can only err towards true, which a
+// superset may.)
 func versionSince(doc string) string {
-	return `EXISTS (SELECT 1 FROM versions v WHERE v.document_id = ` + doc + ` AND v.created_at >= ?8)`
+	return `EXISTS (SELECT 1 FROM versions v WHERE v.document_id = ` + doc + ` AND v.state_changed_at >= ?8)`
 }
 
 // served is true if document doc has a version the public may be given

@@ -52,13 +52,20 @@ func newDocument(t *testing.T, db *sql.DB, title string) int64 {
 // its id.
 func versionedDocument(t *testing.T, db *sql.DB, contents ...string) (int64, *documents.Service) {
 	t.Helper()
+	return versionedDocumentAt(t, db, time.Now, contents...)
+}
+
+// versionedDocumentAt is versionedDocument with the documents service on
+// the clock now, which its later withdrawals keep.
+func versionedDocumentAt(t *testing.T, db *sql.DB, now func() time.Time, contents ...string) (int64, *documents.Service) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: ingesttest.Ingester{}})
+	svc := documents.NewService(documents.ServiceConfig{Store: documents.NewStore(db), Blobs: blobs, Ingester: ingesttest.Ingester{}, Now: now})
 	var id int64
 	for i, c := range contents {
 		p := filepath.Join(dir, "upload.pdf")

@@ -114,7 +114,9 @@ func (s *Handler) oparlFileObjOf(ctx context.Context, u oparlURLs, b *oparlBatch
 		text = oparlText(pages)
 	}
 	id := oparl.Str(u.of("file", a.ID))
-	modified, err := s.oparlTouched(ctx, b, typ, a.ID, latest(a.Modified, v.Created))
+	// v.StateChanged is when v became current: at its upload, or at the
+	// withdrawal of the version after it, which changes the File as much.
+	modified, err := s.oparlTouched(ctx, b, typ, a.ID, latest(a.Modified, v.Created, v.StateChanged))
 	if err != nil {
 		return nil, time.Time{}, err
 	}
