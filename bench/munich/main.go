@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/ratsmappe/ratsmappe/bench/internal/measure"
+	"github.com/ratsmappe/ratsmappe/bench/internal/queries"
 	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/pgtest"
 )
@@ -651,23 +652,11 @@ func uncached(path, base string) gen {
 	}
 }
 
-// Words of the generated text (sessions/demo/scale) and of the demo's.
-var (
-	words1 = []string{"Grundschule", "Hallenbad", "Radweg", "Kindertagesstätte", "Feuerwache", "Stadtbibliothek", "Photovoltaikanlage",
-		"Verkehrsberuhigung", "Parkraumbewirtschaftung", "Straßenbäume", "Fernwärmeversorgung", "Fahrradstraße", "Sportanlage",
-		"Lärmschutzwand", "Wohnungsbau", "Haushalt", "Bürgerbeteiligung", "Klimaschutzkonzept", "Fördermittel", "Umweltprüfung"}
-	words2 = []string{"", "Sanierung", "Neubau", "Kosten", "Bezirksausschuss", "Vergabe", "Leopoldstraße", "Westpark", "Marienplatz",
-		"Ostbahnhof", "Stellungnahmen", "Seniorenbeirat", "Planung", "Ausbau", "Betrieb"}
-)
-
 // searches asks /api/v1/search distinct German queries in turn: a word,
-// or two (300 distinct queries).
+// or two (queries.Count distinct queries, bench/internal/queries).
 func searches(base string) gen {
 	return func(i int64) (*http.Request, func(*http.Response) bool) {
-		q := words1[i%int64(len(words1))]
-		if w := words2[(i/int64(len(words1)))%int64(len(words2))]; w != "" {
-			q += " " + w
-		}
+		q := queries.Munich(i)
 		req, _ := http.NewRequest("GET", base+"/api/v1/search?q="+url.QueryEscape(q), nil)
 		return req, ok200
 	}

@@ -28,32 +28,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ratsmappe/ratsmappe/bench/internal/queries"
 	"github.com/ratsmappe/ratsmappe/search"
 	"github.com/ratsmappe/ratsmappe/search/bleve"
 )
-
-// The words of bench/munich's searches.
-var (
-	words1 = []string{"Grundschule", "Hallenbad", "Radweg", "Kindertagesstätte", "Feuerwache", "Stadtbibliothek", "Photovoltaikanlage",
-		"Verkehrsberuhigung", "Parkraumbewirtschaftung", "Straßenbäume", "Fernwärmeversorgung", "Fahrradstraße", "Sportanlage",
-		"Lärmschutzwand", "Wohnungsbau", "Haushalt", "Bürgerbeteiligung", "Klimaschutzkonzept", "Fördermittel", "Umweltprüfung"}
-	words2 = []string{"", "Sanierung", "Neubau", "Kosten", "Bezirksausschuss", "Vergabe", "Leopoldstraße", "Westpark", "Marienplatz",
-		"Ostbahnhof", "Stellungnahmen", "Seniorenbeirat", "Planung", "Ausbau", "Betrieb"}
-)
-
-func queries() []string {
-	var qs []string
-	for _, w2 := range words2 {
-		for _, w1 := range words1 {
-			q := w1
-			if w2 != "" {
-				q += " " + w2
-			}
-			qs = append(qs, q)
-		}
-	}
-	return qs
-}
 
 func cpu() time.Duration {
 	var ru syscall.Rusage
@@ -78,7 +56,7 @@ func main() {
 	ctx := context.Background()
 	now := time.Now()
 	citizen := search.Viewer{Principals: []string{search.Public}}
-	qs := queries()
+	qs := queries.All()
 	ask := func(text string, v search.Viewer, f search.Filter, order search.Order, offset, limit int) *search.Result {
 		r, err := x.Search(ctx, search.Query{Text: text, Viewer: v, Now: now, Filter: f, Order: order, Offset: offset, Limit: limit})
 		if err != nil {
