@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/ratsmappe/ratsmappe/documents/postgres"
 	"github.com/ratsmappe/ratsmappe/internal/pgnotify"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/sessions/changes"
@@ -19,13 +20,32 @@ import (
 // which the app servers share), through LISTEN/NOTIFY on a connection of
 // its own that lives as long as ctx. On SQLite, which one
 // process serves, it is nil, and web builds the store as before.
+// notifyConns bounds the live session's pool for notifications.
+const notifyConns = 2
+
 func liveStore(ctx context.Context, app *App, cfg Config, key []byte, log *slog.Logger) *live.Store {
 	if sqldb.DialectOf(app.DB) != sqldb.Postgres {
 		return nil
 	}
+	// Notifications go through a small pool of their own. A secret
+	// ballot's choice is sent after its record commits, while a closing
+	// holds the write lock and waits for that choice; ballots queued
+	// behind the lock hold connections of the app's pool, and when they
+	// held all of them the choice could not be sent until the closing
+	// gave up ("tally_lost": TestConcurrentBallotsAcrossServers, 2 of 6
+	// runs on a loaded machine).
+	notifier := app.DB
+	if db, err := postgres.Open(ctx, cfg.Database); err != nil {
+		log.Error("live session: no connection of its own for notifications; using the app's pool", "err", err)
+	} else {
+		db.SetMaxOpenConns(notifyConns)
+		db.SetMaxIdleConns(notifyConns)
+		notifier = db
+		go func() { <-ctx.Done(); db.Close() }()
+	}
 	s := live.NewStore(app.DB, app.Sessions, app.Sessions.Now)
 	s.Join(ctx, func(ctx context.Context, channel, payload string) error {
-		return pgnotify.Notify(ctx, app.DB, channel, payload)
+		return pgnotify.Notify(ctx, notifier, channel, payload)
 	}, key, log)
 	_, err := pgnotify.Listen(ctx, pgnotify.Config{URL: cfg.Database, Channels: live.Channels(), Log: log,
 		Handle: func(n pgnotify.Notification) {

@@ -70,6 +70,11 @@ type cluster struct {
 // hands s every notification on Channels (Receive) and, after its
 // listener reconnected, calls Missed. Join is called once, before s is
 // used; the relay runs until ctx ends. log receives failures to notify.
+// notify must not wait for a connection of the pool the store writes
+// through: a closing holds the write lock while it waits for choices
+// sent after their ballots committed, and ballots queued behind the lock
+// can hold every connection of that pool (cmd/ratsmappe gives it a small
+// pool of its own).
 //
 // key is a secret the app servers share (serve's DATA/secret.key, which
 // their CSRF tokens need alike): choices travel sealed with it, so that

@@ -61,8 +61,11 @@ func joinServerWithKey(t *testing.T, url string, key []byte) *live.Store {
 	s := live.NewStore(db, sessions.NewStore(db, nil), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	// Notifications on a pool of their own, as cmd/ratsmappe sends them.
+	ndb := openPool(t, url)
+	ndb.SetMaxOpenConns(2)
 	s.Join(ctx, func(ctx context.Context, channel, payload string) error {
-		return pgnotify.Notify(ctx, db, channel, payload)
+		return pgnotify.Notify(ctx, ndb, channel, payload)
 	}, key, nil)
 	listening := make(chan struct{}, 1)
 	ln, err := pgnotify.Listen(ctx, pgnotify.Config{URL: url, Channels: live.Channels(), Handle: func(n pgnotify.Notification) {
