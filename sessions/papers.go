@@ -350,10 +350,7 @@ func (s *Store) FindPaperByID(ctx context.Context, v access.Viewer, id int64) (*
 // statement: a refused id and a missing one both find no row, and the
 // paper page saves PostgreSQL a round trip (issue 15).
 func (s *Store) candidatePaper(ctx context.Context, v access.Viewer, id int64) (*Paper, error) {
-	cond := paperCouldShow
-	if v.Staff() {
-		cond = staffCandidate
-	}
+	cond := paperCandidateCond(v)
 	p, err := scanPaper(s.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers p WHERE p.id = ?1 AND `+cond,
 		id, ts(s.now()), memberOrgs(v)))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -365,16 +362,22 @@ func (s *Store) candidatePaper(ctx context.Context, v access.Viewer, id int64) (
 	return p, nil
 }
 
+// paperCandidateCond is the condition on paper p under which v could see
+// it (paperCouldShow); for staff, that it exists.
+func paperCandidateCond(v access.Viewer) string {
+	if v.Staff() {
+		return staffCandidate
+	}
+	return paperCouldShow
+}
+
 // candidatePaperConsultations is candidatePaper together with the
 // paper's consultations (oldest first) and their items, as
 // paperConsultations reads them, in one statement: the paper page's
 // first round trip on PostgreSQL instead of two (issue 15). A refused id
 // and a missing one both find no row.
 func (s *Store) candidatePaperConsultations(ctx context.Context, v access.Viewer, id int64) (*Paper, []*Consultation, []int64, error) {
-	cond := paperCouldShow
-	if v.Staff() {
-		cond = staffCandidate
-	}
+	cond := paperCandidateCond(v)
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.body_id, p.reference, p.name, p.paper_type, p.date, p.originator,
 		p.published_at, p.created, p.modified,
 		pc.id, pc.agenda_item_id, pc.role, pc.authoritative, pc.created

@@ -13,6 +13,9 @@ import (
 	"github.com/ratsmappe/ratsmappe/web"
 )
 
+// notifyConns bounds the live session's pool for notifications.
+const notifyConns = 2
+
 // liveStore returns the live session's store for serve. On PostgreSQL,
 // where several app servers may share the database, it is joined to the
 // others (live.Store.Join): its changes wake their followers and its
@@ -20,9 +23,6 @@ import (
 // which the app servers share), through LISTEN/NOTIFY on a connection of
 // its own that lives as long as ctx. On SQLite, which one
 // process serves, it is nil, and web builds the store as before.
-// notifyConns bounds the live session's pool for notifications.
-const notifyConns = 2
-
 func liveStore(ctx context.Context, app *App, cfg Config, key []byte, log *slog.Logger) *live.Store {
 	if sqldb.DialectOf(app.DB) != sqldb.Postgres {
 		return nil
