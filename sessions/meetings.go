@@ -652,71 +652,78 @@ func exclusionScope(itemID, personID int64, added bool) ledgerScope {
 }
 
 // items reads the items of a meeting with their exclusions, unfiltered.
+//
+// Each item comes with its exclusions in the same statement (a round trip
+// fewer per page on PostgreSQL): those recorded on it, and those that
+// follow the matter (persons whose exclusion is recorded on another item
+// consulting a paper that the item consults, in whatever meeting —
+// docs/decisions.md), each a correlated subquery by the item's id, so
+// that both read by index what the page's items need however many
+// exclusions the archive holds (a subquery cannot be hashed over the
+// whole table, as a join of the items' condition with exclusions was
+// when PostgreSQL misjudged the number of items). Each list is sorted by
+// person here, as the primary key read them before.
 func (s *Store) items(ctx context.Context, where string, args ...any) ([]*AgendaItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+` FROM agenda_items WHERE `+where+` ORDER BY meeting_id, position, id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+`,
+			(SELECT json_group_array(e.person_id) FROM exclusions e WHERE e.agenda_item_id = agenda_items.id),
+			(SELECT json_group_array(e.person_id) FROM consultations mine
+				JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
+				JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
+				WHERE mine.agenda_item_id = agenda_items.id)
+		FROM agenda_items WHERE `+where+` ORDER BY meeting_id, position, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find agenda items: %w", err)
 	}
+	defer rows.Close()
 	var out []*AgendaItem
-	byID := map[int64]*AgendaItem{}
 	for rows.Next() {
-		it, err := scanItem(rows)
+		var excluded, byMatter string
+		it, err := scanItem(withExtra{rows, []any{&excluded, &byMatter}})
 		if err != nil {
-			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("find agenda items: %w", err)
+		}
+		if it.Excluded, err = personList(excluded); err != nil {
+			return nil, fmt.Errorf("agenda item %d: exclusions: %w", it.ID, err)
+		}
+		matter, err := personList(byMatter)
+		if err != nil {
+			return nil, fmt.Errorf("agenda item %d: exclusions by matter: %w", it.ID, err)
+		}
+		for i, p := range matter {
+			if (i == 0 || matter[i-1] != p) && !slices.Contains(it.Excluded, p) {
+				it.ExcludedByMatter = append(it.ExcludedByMatter, p)
+			}
 		}
 		out = append(out, it)
-		byID[it.ID] = it
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	// The exclusions recorded on the items (matter 0) and those that
-	// follow the matter (1: persons whose exclusion is recorded on
-	// another item consulting a paper that the item consults, in
-	// whatever meeting — docs/decisions.md), in one statement: a round
-	// trip fewer per page on PostgreSQL. Both by the items' ids, so that
-	// each part reads by index what the page's items need, however many
-	// exclusions the archive holds; ordered by person within an item, as
-	// the primary key read them before.
-	ids := make([]int64, len(out))
-	for i, it := range out {
-		ids[i] = it.ID
-	}
-	ex, err := s.db.QueryContext(ctx, `SELECT agenda_item_id, person_id, 0 FROM exclusions
-		WHERE agenda_item_id IN (SELECT value FROM json_each(?1))
-		UNION ALL SELECT DISTINCT mine.agenda_item_id, e.person_id, 1
-		FROM consultations mine
-		JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
-		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
-		WHERE mine.agenda_item_id IN (SELECT value FROM json_each(?1))
-		ORDER BY 3, 1, 2`, idList(ids))
-	if err != nil {
-		return nil, fmt.Errorf("find exclusions: %w", err)
-	}
-	defer ex.Close()
-	for ex.Next() {
-		var item, person, matter int64
-		if err := ex.Scan(&item, &person, &matter); err != nil {
-			return nil, err
-		}
-		it := byID[item]
-		switch {
-		case it == nil:
-		case matter == 0:
-			it.Excluded = append(it.Excluded, person)
-		case !slices.Contains(it.Excluded, person):
-			it.ExcludedByMatter = append(it.ExcludedByMatter, person)
-		}
-	}
-	if err := ex.Err(); err != nil {
-		return nil, fmt.Errorf("find exclusions: %w", err)
+		return nil, fmt.Errorf("find agenda items: %w", err)
 	}
 	return out, nil
+}
+
+// withExtra scans a row's leading columns into the destinations its
+// Scan is given and the rest into extra, so that a scanner of a table's
+// columns also reads a statement's added ones.
+type withExtra struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.extra...)...) }
+
+// personList decodes json_group_array's list of person ids, sorted; nil
+// for the empty list (most items have no exclusions).
+func personList(s string) ([]int64, error) {
+	if s == "[]" || s == "" {
+		return nil, nil
+	}
+	var ids []int64
+	if err := json.Unmarshal([]byte(s), &ids); err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // FindAgenda returns the agenda of meeting id as v may see it: items in

@@ -35,9 +35,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // The sign-in is one statement (the credential, its account and the
 // person's memberships in one join), the meeting page reads its folder's
 // meeting and items once (its invitation opening is asked once per
-// member and meeting; an item's exclusions, recorded and by matter, are
-// one statement, and so are the graph's exclusions of papers and
-// meetings, which a meeting page takes from its items; its
+// member and meeting; an item comes with its exclusions, recorded and by
+// matter, and the graph's exclusions of papers and meetings are one
+// statement, which a meeting page takes from its items; its
 // consultations come with their papers), each meeting read carries its
 // organization's name, and the document page decides the member's and
 // the anonymous citizen's access (for the audit log) from one reading of the
@@ -66,10 +66,10 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		page string
 		want int64
 	}{
-		{"meetings", 3}, // sign-in, the meetings before and after now (each with its organization's name)
-		{"meeting", 9 + opening},
-		{"document", 10}, // the document and its versions are one statement
-		{"paper", 8},     // sign-in, the paper with its candidate check and its consultations, the graph (4), attachments, versions
+		{"meetings", 3},          // sign-in, the meetings before and after now (each with its organization's name)
+		{"meeting", 8 + opening}, // its items come with their exclusions
+		{"document", 9},          // the document and its versions are one statement, its links' items come with their exclusions
+		{"paper", 7},             // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments, versions
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
