@@ -458,11 +458,7 @@ func (s *Store) documentAccesses(ctx context.Context, vs []access.Viewer, ids []
 	if !read || len(ids) == 0 {
 		return out, nil
 	}
-	as, err := s.attachments(ctx, "document_id"+inIDs, idList(ids))
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.minutesWhere(ctx, "document_id"+inIDs, idList(ids))
+	as, ms, err := s.attachmentsAndMinutes(ctx, "document_id"+inIDs, "document_id"+inIDs, idList(ids), idList(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package sessions
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -159,14 +158,15 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	for _, p := range papers {
 		knownPapers[p.ID] = paperRowOf(p, paperItems[p.ID])
 	}
-	atts, err := s.attachments(ctx, idInAny("attachments", "meeting_id", "agenda_item_id"), idList(mids), idList(itemIDs))
+	// The attachments and minutes with their documents' current
+	// versions, in one statement; only those of the links the viewer
+	// may see are used below.
+	l, err := s.readLinks(ctx, true, idInAny("attachments", "meeting_id", "agenda_item_id"), "meeting_id"+inIDs,
+		idList(mids), idList(itemIDs), idList(mids))
 	if err != nil {
 		return nil, err
 	}
-	mins, err := s.minutesWhere(ctx, "meeting_id"+inIDs, idList(mids))
-	if err != nil {
-		return nil, err
-	}
+	atts, mins := l.attachments, l.minutes
 	// The folders' meetings and items are the graph's too: not read
 	// again. Every item of the meetings mids is among them, so their
 	// exclusions are known too.
@@ -192,25 +192,19 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 		pf, ok := g.paperFacts(p.ID)
 		paperSeen[p.ID] = ok && access.PaperAccess(v, pf, now) != access.None
 	}
-	var docs []int64
 	var seenAtts []*Attachment
 	for _, a := range atts {
 		if g.attachment(v, a, now) == access.Full {
 			seenAtts = append(seenAtts, a)
-			docs = append(docs, a.DocumentID)
 		}
 	}
 	var seenMins []*Minutes
 	for _, mi := range mins {
 		if g.minutes(v, mi, now) == access.Full {
 			seenMins = append(seenMins, mi)
-			docs = append(docs, mi.DocumentID)
 		}
 	}
-	versions, titles, err := s.currentVersions(ctx, docs)
-	if err != nil {
-		return nil, err
-	}
+	versions, titles := l.current.versions, l.current.titles
 
 	folderItems := map[int64]*FolderItem{}
 	for _, it := range items {
@@ -270,64 +264,18 @@ func (s *Store) FindFolders(ctx context.Context, v access.Viewer, ids []int64) (
 	return out, nil
 }
 
-// currentVersions reads the current version (the newest active one) and
-// the title of each of the documents docs, from package documents'
-// tables in the same database, in one query. The versions carry no page
-// sizes.
-func (s *Store) currentVersions(ctx context.Context, docs []int64) (map[int64]*documents.Version, map[int64]string, error) {
-	versions := make(map[int64]*documents.Version, len(docs))
-	titles := make(map[int64]string, len(docs))
-	if len(docs) == 0 {
-		return versions, titles, nil // a folder without documents it may show
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.title, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
-		FROM documents d LEFT JOIN versions v ON v.document_id = d.id AND v.state = 'active'
-			AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
-		WHERE d.id`+inIDs, idList(docs))
-	if err != nil {
-		return nil, nil, fmt.Errorf("current versions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var title string
-		var number, size, pages sql.NullInt64
-		var sha, file, state, created, changed sql.NullString
-		if err := rows.Scan(&id, &title, &number, &sha, &size, &file, &pages, &state, &created, &changed); err != nil {
-			return nil, nil, fmt.Errorf("current versions: %w", err)
-		}
-		titles[id] = title
-		if number.Valid {
-			versions[id] = &documents.Version{DocumentID: id, Number: int(number.Int64), SHA256: sha.String, Size: size.Int64,
-				FileName: file.String, Pages: int(pages.Int64), State: state.String,
-				Created: parseTS(created.String), StateChanged: parseTS(changed.String)}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("current versions: %w", err)
-	}
-	return versions, titles, nil
-}
-
 // folderDocuments describes the attachments as, which the viewer may
-// see, with their documents' current versions and titles, in order.
-func (s *Store) folderDocuments(ctx context.Context, as []*Attachment) ([]*FolderDocument, error) {
-	docs := make([]int64, len(as))
-	for i, a := range as {
-		docs[i] = a.DocumentID
-	}
-	versions, titles, err := s.currentVersions(ctx, docs)
-	if err != nil {
-		return nil, err
-	}
+// see, with their documents' current versions and titles (as readLinks
+// read them with the attachments), in order.
+func folderDocuments(as []*Attachment, cur currentDocs) []*FolderDocument {
 	out := make([]*FolderDocument, len(as))
 	for i, a := range as {
-		out[i] = &FolderDocument{Attachment: a, Title: a.Title, Version: versions[a.DocumentID]}
+		out[i] = &FolderDocument{Attachment: a, Title: a.Title, Version: cur.versions[a.DocumentID]}
 		if out[i].Title == "" {
-			out[i].Title = titles[a.DocumentID]
+			out[i].Title = cur.titles[a.DocumentID]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // PaperFolder is a paper as one viewer may see it: its own documents at
@@ -391,19 +339,15 @@ func (s *Store) FindPaperFolders(ctx context.Context, v access.Viewer, ids []int
 		pf := byID[c.PaperID]
 		pf.Consultations = append(pf.Consultations, c)
 	}
-	atts, err := s.attachments(ctx, "paper_id"+inIDs, idList(pids))
+	l, err := s.readLinks(ctx, true, "paper_id"+inIDs, noMinutes, idList(pids))
 	if err != nil {
 		return nil, err
 	}
-	seen, err := s.visibleAttachments(ctx, v, atts)
+	seen, err := s.visibleAttachments(ctx, v, l.attachments)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := s.folderDocuments(ctx, seen)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range ds {
+	for _, d := range folderDocuments(seen, l.current) {
 		byID[d.Attachment.PaperID].Documents = append(byID[d.Attachment.PaperID].Documents, d)
 	}
 	out := make([]*PaperFolder, 0, len(byID))
@@ -461,21 +405,19 @@ func (s *Store) FindPaperFolder(ctx context.Context, v access.Viewer, id int64) 
 		}
 		pf.Consultations = append(pf.Consultations, &PaperConsultation{Consultation: c, Item: fi, Meeting: g.meetings[fi.MeetingID]})
 	}
-	atts, err := s.attachments(ctx, idInAny("attachments", "paper_id", "agenda_item_id"), idList([]int64{id}), idList(fullItems))
+	// The attachments with their documents' current versions, in one
+	// statement; only those of the attachments v may see are used.
+	l, err := s.readLinks(ctx, true, idInAny("attachments", "paper_id", "agenda_item_id"), noMinutes, idList([]int64{id}), idList(fullItems))
 	if err != nil {
 		return nil, err
 	}
 	var seen []*Attachment
-	for _, a := range atts {
+	for _, a := range l.attachments {
 		if g.attachment(v, a, now) == access.Full {
 			seen = append(seen, a)
 		}
 	}
-	ds, err := s.folderDocuments(ctx, seen)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range ds {
+	for _, d := range folderDocuments(seen, l.current) {
 		a := d.Attachment
 		if a.PaperID == id {
 			pf.Documents = append(pf.Documents, d)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/access"
+	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
@@ -731,6 +732,107 @@ func (s *Store) minutesWhere(ctx context.Context, where string, args ...any) ([]
 }
 
 const minutesColumns = `id, meeting_id, document_id, public, state, state_changed_at, created, modified`
+
+// attachmentsAndMinutes reads, without the policy, the attachments where
+// attWhere holds (ordered as attachments orders them) and the minutes
+// where minWhere holds (as minutesWhere orders them), in one statement:
+// the pages that need both (a meeting's folder, a document's links) ask
+// PostgreSQL one round trip instead of two. args are attWhere's
+// parameters, then minWhere's (plain `?`, in order). The two parts share
+// columns: a minutes row leaves the attachment's own ones empty, an
+// attachment row the minutes' state; the first column tells them apart.
+func (s *Store) attachmentsAndMinutes(ctx context.Context, attWhere, minWhere string, args ...any) ([]*Attachment, []*Minutes, error) {
+	l, err := s.readLinks(ctx, false, attWhere, minWhere, args...)
+	return l.attachments, l.minutes, err
+}
+
+// links are attachments and minutes as readLinks reads them, with their
+// documents' titles and current versions if it was asked for them.
+type links struct {
+	attachments []*Attachment
+	minutes     []*Minutes
+	current     currentDocs
+}
+
+// currentDocs are documents' titles and current versions (the newest
+// active one; none if every version is withdrawn), by document id, as
+// currentVersions reads them.
+type currentDocs struct {
+	titles   map[int64]string
+	versions map[int64]*documents.Version
+}
+
+// noMinutes is readLinks' minWhere for attachments alone.
+const noMinutes = `1 = 0`
+
+// linkUnion is readLinks' two parts, attachments and minutes, with
+// their shared columns.
+const linkUnion = `SELECT 0 AS kind, ` + attachmentColumns + `, '', '', position AS k1, id AS k2 FROM attachments WHERE %s
+		UNION ALL SELECT 1, id, document_id, 0, 0, meeting_id, '', '', public, 0, NULL, NULL, created, modified, state, state_changed_at, 1 - public, id
+		FROM minutes WHERE %s`
+
+// readLinks is attachmentsAndMinutes, and with current also the title and
+// current version of every document they link (currentVersions, read in
+// the same statement, a round trip fewer for a folder): the caller
+// takes from them only those of the links the viewer may see.
+// A caller that wants attachments alone gives noMinutes as minWhere.
+func (s *Store) readLinks(ctx context.Context, current bool, attWhere, minWhere string, args ...any) (links, error) {
+	var l links
+	q := fmt.Sprintf(linkUnion, attWhere, minWhere) + ` ORDER BY 1, 17, 18`
+	if current {
+		l.current = currentDocs{titles: map[int64]string{}, versions: map[int64]*documents.Version{}}
+		q = `SELECT u.*, d.title, v.number, v.sha256, v.size, v.file_name, v.pages, v.state, v.created_at, v.state_changed_at
+			FROM (` + fmt.Sprintf(linkUnion, attWhere, minWhere) + `) u
+			JOIN documents d ON d.id = u.document_id
+			LEFT JOIN versions v ON v.document_id = d.id AND v.state = 'active'
+				AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
+			ORDER BY u.kind, u.k1, u.k2`
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return l, fmt.Errorf("find attachments and minutes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, key, id int64
+		var a Attachment
+		var pub int
+		var late, wd sql.NullString
+		var c, m, state, changed string
+		dest := []any{&kind, &a.ID, &a.DocumentID, &a.AgendaItemID, &a.PaperID, &a.MeetingID, &a.Role, &a.Title, &pub, &a.Position,
+			&late, &wd, &c, &m, &state, &changed, &key, &id}
+		var title string
+		var number, size, pages sql.NullInt64
+		var sha, file, vstate, vcreated, vchanged sql.NullString
+		if current {
+			dest = append(dest, &title, &number, &sha, &size, &file, &pages, &vstate, &vcreated, &vchanged)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return l, fmt.Errorf("find attachments and minutes: %w", err)
+		}
+		if current {
+			l.current.titles[a.DocumentID] = title
+			if number.Valid {
+				l.current.versions[a.DocumentID] = &documents.Version{DocumentID: a.DocumentID, Number: int(number.Int64), SHA256: sha.String,
+					Size: size.Int64, FileName: file.String, Pages: int(pages.Int64), State: vstate.String,
+					Created: parseTS(vcreated.String), StateChanged: parseTS(vchanged.String)}
+			}
+		}
+		if kind == 1 {
+			l.minutes = append(l.minutes, &Minutes{ID: a.ID, MeetingID: a.MeetingID, DocumentID: a.DocumentID, Public: pub != 0, State: state,
+				StateChanged: parseTS(changed), Created: parseTS(c), Modified: parseTS(m)})
+			continue
+		}
+		a.Public = pub != 0
+		a.LateAt, a.WithdrawnAt = parseNull(late), parseNull(wd)
+		a.Created, a.Modified = parseTS(c), parseTS(m)
+		l.attachments = append(l.attachments, &a)
+	}
+	if err := rows.Err(); err != nil {
+		return l, fmt.Errorf("find attachments and minutes: %w", err)
+	}
+	return l, nil
+}
 
 func scanMinutes(sc interface{ Scan(...any) error }) (*Minutes, error) {
 	var m Minutes

@@ -207,11 +207,7 @@ func (s *Store) loadSearchFacts(ctx context.Context, ids []int64) (*searchFacts,
 	f := &searchFacts{now: s.now(), attachments: map[int64][]*Attachment{}, minutes: map[int64][]*Minutes{},
 		itemPapers: map[int64][]int64{}, members: map[int64]*access.Viewer{}, orgMembers: map[int64][]int64{},
 		orgNames: map[int64]string{}, papers: map[int64]paperMeta{}}
-	as, err := s.attachments(ctx, "document_id"+inIDs, idList(ids))
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.minutesWhere(ctx, "document_id"+inIDs, idList(ids))
+	as, ms, err := s.attachmentsAndMinutes(ctx, "document_id"+inIDs, "document_id"+inIDs, idList(ids), idList(ids))
 	if err != nil {
 		return nil, err
 	}

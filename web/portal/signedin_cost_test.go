@@ -38,7 +38,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // member and meeting; an item comes with its exclusions, recorded and by
 // matter, and the graph's exclusions of papers and meetings are one
 // statement, which a meeting page takes from its items; its
-// consultations come with their papers), each meeting read carries its
+// consultations come with their papers, and its attachments with its
+// minutes and their documents' current versions), each meeting read carries its
 // organization's name, and the document page decides the member's and
 // the anonymous citizen's access (for the audit log) from one reading of the
 // document's links. A change that adds a statement must change a count
@@ -67,9 +68,9 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		want int64
 	}{
 		{"meetings", 3},          // sign-in, the meetings before and after now (each with its organization's name)
-		{"meeting", 8 + opening}, // its items come with their exclusions
-		{"document", 9},          // the document and its versions are one statement, its links' items come with their exclusions
-		{"paper", 7},             // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments, versions
+		{"meeting", 6 + opening}, // its items come with their exclusions, its attachments with its minutes and their current versions
+		{"document", 8},          // the document and its versions are one statement, its links' items come with their exclusions, its attachments with its minutes
+		{"paper", 6},             // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments with their current versions
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
