@@ -216,9 +216,10 @@ func testAddDocumentAndVersions(t *testing.T, e *env) {
 }
 
 // FindDocumentVersions, the document page's one statement, answers what
-// FindDocumentByID and FindVersions answer apart — after a new version
-// and after a withdrawal, which move the current version — and a missing
-// document as missing.
+// FindDocumentByID, FindVersions and FindPages of the current version
+// answer apart — after a new version and after a withdrawal, which move
+// the current version, and when every version is withdrawn — and a
+// missing document as missing.
 func TestFindDocumentVersions(t *testing.T) { eachEnv(t, testFindDocumentVersions) }
 
 func testFindDocumentVersions(t *testing.T, e *env) {
@@ -226,9 +227,18 @@ func testFindDocumentVersions(t *testing.T, e *env) {
 	st := e.svc.Store()
 	check := func(id int64) {
 		t.Helper()
-		d, vs, err := st.FindDocumentVersions(ctx, id)
+		d, vs, ps, err := st.FindDocumentVersions(ctx, id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var wantPs []documents.Page
+		if d.Current != 0 {
+			if wantPs, err = st.FindPages(ctx, id, d.Current); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reflect.DeepEqual(ps, wantPs) {
+			t.Errorf("pages\n%+v, alone\n%+v", ps, wantPs)
 		}
 		wantD, err := st.FindDocumentByID(ctx, id)
 		if err != nil {
@@ -259,7 +269,11 @@ func testFindDocumentVersions(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	check(a.Document.ID)
-	if _, _, err := st.FindDocumentVersions(ctx, a.Document.ID+1); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
+	if err := e.svc.Withdraw(ctx, a.Document.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	check(a.Document.ID)
+	if _, _, _, err := st.FindDocumentVersions(ctx, a.Document.ID+1); ratsmappe.ErrorCode(err) != ratsmappe.ENOTFOUND {
 		t.Errorf("missing document: %v, want ENOTFOUND", err)
 	}
 }

@@ -192,41 +192,63 @@ func (s *Store) FindVersions(ctx context.Context, id int64) ([]*Version, error) 
 	return vs, rows.Err()
 }
 
-// FindDocumentVersions returns the document with id (FindDocumentByID)
-// and its versions, oldest first (FindVersions), in one statement: the
-// document page needs both, and on PostgreSQL each statement is a round
-// trip (issue 15). It returns an ENOTFOUND error if there is no such
-// document or it has no version.
-func (s *Store) FindDocumentVersions(ctx context.Context, id int64) (*Document, []*Version, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+documentColumns+`, `+versionColumns+`
-		FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.id = ? ORDER BY v.number`, id)
+// FindDocumentVersions returns the document with id (FindDocumentByID),
+// its versions, oldest first (FindVersions), and the pages of its current
+// version (FindPages of Document.Current; none if every version is
+// withdrawn), in one statement: the document page needs all three, and
+// on PostgreSQL each statement is a round trip (issue 15). The
+// document's columns are read without FindDocumentByID's subqueries
+// (which would run once per row): Current and Pages follow from the
+// versions. It returns an ENOTFOUND error if there is no such document
+// or it has no version.
+func (s *Store) FindDocumentVersions(ctx context.Context, id int64) (*Document, []*Version, []Page, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.title, d.kind, d.file_name, d.created_at, d.created_by, `+versionColumns+`,
+			p.number, p.width, p.height, p.text, p.ocr
+		FROM documents d JOIN versions v ON v.document_id = d.id
+		LEFT JOIN pages p ON p.document_id = v.document_id AND p.version = v.number AND v.state = 'active'
+			AND NOT EXISTS (SELECT 1 FROM versions w WHERE w.document_id = v.document_id AND w.state = 'active' AND w.number > v.number)
+		WHERE d.id = ? ORDER BY v.number, p.number`, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("find document %d: %w", id, err)
 	}
 	defer rows.Close()
 	var d *Document
 	var vs []*Version
+	var ps []Page
 	for rows.Next() {
-		var ver *Version
-		dd, err := scanDocument(scanThen{rows, func(sc interface{ Scan(...any) error }) (err error) {
-			ver, err = scanVersion(sc)
-			return err
-		}})
+		var dd Document
+		var created string
+		var number, ocr sql.NullInt64
+		var width, height sql.NullFloat64
+		var text sql.NullString
+		ver, err := scanVersion(scanFunc(func(dest ...any) error {
+			return rows.Scan(append(append([]any{&dd.ID, &dd.Title, &dd.Kind, &dd.FileName, &created, &dd.CreatedBy}, dest...),
+				&number, &width, &height, &text, &ocr)...)
+		}))
 		if err != nil {
-			return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+			return nil, nil, nil, fmt.Errorf("find document %d: %w", id, err)
 		}
 		if d == nil {
-			d = dd
+			dd.Created = parseTime(created)
+			d = &dd
 		}
-		vs = append(vs, ver)
+		if len(vs) == 0 || vs[len(vs)-1].Number != ver.Number {
+			vs = append(vs, ver)
+			if ver.State == StateActive {
+				d.Current, d.Pages = ver.Number, ver.Pages
+			}
+		}
+		if number.Valid {
+			ps = append(ps, Page{Number: int(number.Int64), Width: width.Float64, Height: height.Float64, Text: text.String, OCR: ocr.Int64 != 0})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("find document %d: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("find document %d: %w", id, err)
 	}
 	if d == nil {
-		return nil, nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
+		return nil, nil, nil, ratsmappe.Errorf(ratsmappe.ENOTFOUND, "Dokument nicht gefunden.")
 	}
-	return d, vs, nil
+	return d, vs, ps, nil
 }
 
 // scanThen scans a row whose first columns one scan function reads and

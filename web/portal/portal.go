@@ -367,7 +367,7 @@ func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	}
 	// Not found (a document without a version too) answers as below
 	// when no version is left for v: every ENOTFOUND renders alike.
-	d, vs, err := s.cfg.Documents.Store().FindDocumentVersions(ctx, id)
+	d, vs, currentPages, err := s.cfg.Documents.Store().FindDocumentVersions(ctx, id)
 	if err != nil {
 		render.Error(w, r, err)
 		return
@@ -388,7 +388,7 @@ func (s *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	current := versions[0]
 	var pages []documents.Page
 	if d.Current == current.Number {
-		pages, _ = s.cfg.Documents.Store().FindPages(ctx, id, current.Number)
+		pages = currentPages
 	}
 	if folder.SignedIn(v) && !folder.PublicVersionState(public, current.State) {
 		s.folder.Audit(ctx, "document.read_nonpublic", "document", id, fmt.Sprintf("version %d, page", current.Number))
