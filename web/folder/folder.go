@@ -288,13 +288,14 @@ func (d DocumentEntry) Blob() (sha256 string, size int64) { return d.sha256, d.s
 // one document: a document that could not be visible to v at all
 // (sessions.DocumentCandidate) is None after the same one query that
 // finds a missing id missing, so that refused and missing cost the same;
-// for the rest DocumentAccess decides.
+// for the rest the rule decides on the links that query read
+// (sessions.DocumentCandidateAccesses).
 func (s *Folder) DocumentAccess(ctx context.Context, v access.Viewer, id int64) (access.Access, error) {
-	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
-	if err != nil || !ok {
+	accs, err := s.cfg.Sessions.DocumentCandidateAccesses(ctx, v, id)
+	if err != nil {
 		return access.None, err
 	}
-	return s.cfg.Sessions.DocumentAccess(ctx, v, id)
+	return accs[0], nil
 }
 
 // DocumentAccessAndPublic is DocumentAccess together with
@@ -303,15 +304,11 @@ func (s *Folder) DocumentAccess(ctx context.Context, v access.Viewer, id int64) 
 // links rather than one each. For an anonymous viewer both are the same.
 // public is None whenever acc is.
 func (s *Folder) DocumentAccessAndPublic(ctx context.Context, v access.Viewer, id int64) (acc, public access.Access, err error) {
-	ok, err := s.cfg.Sessions.DocumentCandidate(ctx, v, id)
-	if err != nil || !ok {
-		return access.None, access.None, err
-	}
 	if !SignedIn(v) {
-		acc, err := s.cfg.Sessions.DocumentAccess(ctx, v, id)
+		acc, err := s.DocumentAccess(ctx, v, id)
 		return acc, acc, err
 	}
-	accs, err := s.cfg.Sessions.DocumentAccesses(ctx, id, v, access.Viewer{})
+	accs, err := s.cfg.Sessions.DocumentCandidateAccesses(ctx, v, id, access.Viewer{})
 	if err != nil {
 		return access.None, access.None, err
 	}

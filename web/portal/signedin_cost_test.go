@@ -69,7 +69,7 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 	}{
 		{"meetings", 3},          // sign-in, the meetings before and after now (each with its organization's name)
 		{"meeting", 6 + opening}, // its items come with their exclusions, its attachments with its minutes and their current versions
-		{"document", 7},          // the document, its versions and its current version's pages are one statement, its links' items come with their exclusions, its attachments with its minutes
+		{"document", 6},          // the candidate check reads the links, the document, its versions and its current version's pages are one statement, its links' items come with their exclusions
 		{"paper", 6},             // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments with their current versions
 	} {
 		path := v.pages[c.page]
