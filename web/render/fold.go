@@ -2,10 +2,12 @@ package render
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"text/template/parse"
 )
@@ -28,13 +30,20 @@ import (
 // $p := . where dot is the page, and dot itself outside {{with}} and
 // {{range}}.
 
-// foldPages turns folding on; checkFolded, under go test, renders every
-// page also from the general template and answers 500 if the two differ,
-// so that every test of a page checks the folding too.
-var (
-	foldPages   = true
-	checkFolded = testing.Testing()
-)
+// foldPages turns folding on.
+var foldPages = true
+
+// checkFolded says whether HTML renders every page also from the general
+// template and answers 500 if the two differ: under go test, so that
+// every test of a page checks the folding too — but not in benchmarks
+// (-test.bench), whose figures would count both renderings.
+var checkFolded = sync.OnceValue(func() bool {
+	if !testing.Testing() {
+		return false
+	}
+	f := flag.Lookup("test.bench")
+	return f == nil || f.Value.String() == ""
+})
 
 // foldLanguage escapes the templates of set (so that each action carries
 // its escapers) and folds them for lang.

@@ -59,8 +59,8 @@ func TestFoldLanguage(t *testing.T) {
 // through HTML, which under go test also renders the general template and
 // answers 500 if they differ.
 func TestFoldedPages(t *testing.T) {
-	if !checkFolded {
-		t.Fatal("checkFolded is off under go test")
+	if !checkFolded() {
+		t.Skip("benchmarking: pages are not rendered twice")
 	}
 	for _, lang := range languages {
 		for _, name := range []string{"error", "login"} {

@@ -239,7 +239,7 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if checkFolded {
+	if checkFolded() {
 		if g, ok := loaded.views.pages[name]; ok && g != t {
 			var want bytes.Buffer
 			if err := g.ExecuteTemplate(&want, "layout.html", p); err != nil || !bytes.Equal(want.Bytes(), buf.Bytes()) {
