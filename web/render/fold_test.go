@@ -2,10 +2,12 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // other is a data type with a T method and a Lang field of its own: inside
@@ -75,5 +77,42 @@ func TestFoldedPages(t *testing.T) {
 				t.Errorf("%s %s: no %q", lang, name, T(lang, "nav.signout"))
 			}
 		}
+	}
+}
+
+// BenchmarkMeetingPage renders a member's meeting page of a dozen agenda
+// items (each with a paper and two documents) from the general template
+// and from the folded one, to compare the templates' own cost.
+func BenchmarkMeetingPage(b *testing.B) {
+	if err := Load(); err != nil {
+		b.Fatal(err)
+	}
+	var agenda []map[string]any
+	for i := range 12 {
+		docs := []map[string]any{
+			{"ID": int64(100 + i), "Title": "Beschlussvorlage Haushalt 2027", "URL": "/files/abc.pdf", "Pages": 12, "Version": 1, "Late": nil},
+			{"ID": int64(200 + i), "Title": "Anlage 1 – Stellungnahme", "URL": "/files/def.pdf", "Pages": 1, "Version": 2, "Late": nil},
+		}
+		agenda = append(agenda, map[string]any{"ID": int64(i + 1), "Number": fmt.Sprintf("Ö %d", i+1), "Title": "Bebauungsplan Nr. 123 „Am Mühlbach“",
+			"Public": i%4 != 0, "Late": nil, "Result": "", "Papers": []map[string]any{{"ID": int64(i + 7), "Type": "Beschlussvorlage", "Reference": "2026/0123"}},
+			"Documents": docs})
+	}
+	data := map[string]any{"Name": "14. Sitzung des Hauptausschusses", "Organization": "Hauptausschuss", "Start": time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC),
+		"Location": "Rathaus, Großer Sitzungssaal", "PacketURL": "/api/v1/meetings/14/packet.pdf", "Agenda": agenda, "RollCalls": map[int64][]any{}, "Minutes": nil}
+	for _, c := range []struct {
+		name string
+		t    *template.Template
+	}{{"general", loaded.views.pages["meeting"]}, {"folded", loaded.views.byLang["de"]["meeting"]}} {
+		b.Run(c.name, func(b *testing.B) {
+			p := &Page{Lang: "de", Title: "x", User: "Anna Beispiel", CSRF: "tok", Path: "/meetings/14", Data: data}
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				if err := c.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
