@@ -87,9 +87,21 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // views holds the parsed templates: each page is parsed together with the
-// layout once, at start-up.
+// layout once, at start-up, and once more for each language with what
+// the language decides folded in (fold.go).
 type views struct {
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	byLang map[string]map[string]*template.Template // language → page name → folded template
+}
+
+// page returns the template of page name for lang: the folded one, or
+// the general one for a language without its own.
+func (v *views) page(name, lang string) (*template.Template, bool) {
+	if t, ok := v.byLang[lang][name]; ok {
+		return t, true
+	}
+	t, ok := v.pages[name]
+	return t, ok
 }
 
 func loadViews(a *assets) (*views, error) {
@@ -132,7 +144,7 @@ func loadViews(a *assets) (*views, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &views{pages: map[string]*template.Template{}}
+	v := &views{pages: map[string]*template.Template{}, byLang: map[string]map[string]*template.Template{}}
 	for _, n := range names {
 		base := path.Base(n)
 		if base == "layout.html" {
@@ -142,7 +154,24 @@ func loadViews(a *assets) (*views, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", base, err)
 		}
-		v.pages[strings.TrimSuffix(base, ".html")] = t
+		name := strings.TrimSuffix(base, ".html")
+		v.pages[name] = t
+		if !foldPages {
+			continue
+		}
+		for _, lang := range languages {
+			t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", base, err)
+			}
+			if err := foldLanguage(t, lang); err != nil {
+				return nil, fmt.Errorf("template %s: %w", base, err)
+			}
+			if v.byLang[lang] == nil {
+				v.byLang[lang] = map[string]*template.Template{}
+			}
+			v.byLang[lang][name] = t
+		}
 	}
 	return v, nil
 }
@@ -193,14 +222,14 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	t, ok := loaded.views.pages[name]
+	if p.Lang == "" {
+		p.Lang = Language(r)
+	}
+	t, ok := loaded.views.page(name, p.Lang)
 	if !ok {
 		log.Error("no template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
-	}
-	if p.Lang == "" {
-		p.Lang = Language(r)
 	}
 	p.Path = r.URL.Path
 	buf := pageBuffers.Get().(*bytes.Buffer)
@@ -209,6 +238,16 @@ func HTML(w http.ResponseWriter, r *http.Request, status int, name string, p *Pa
 		log.Error("render", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if checkFolded() {
+		if g, ok := loaded.views.pages[name]; ok && g != t {
+			var want bytes.Buffer
+			if err := g.ExecuteTemplate(&want, "layout.html", p); err != nil || !bytes.Equal(want.Bytes(), buf.Bytes()) {
+				log.Error("folded template differs", "template", name, "lang", p.Lang, "err", err, "folded", buf.String(), "general", want.String())
+				http.Error(w, "internal error: folded template differs", http.StatusInternalServerError)
+				return
+			}
+		}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
