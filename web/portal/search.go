@@ -136,6 +136,16 @@ func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, s.searchError(r, err))
 		return
 	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Add("Vary", "Cookie, Authorization")
+	if writeSearchJSON(w, res, q) {
+		return
+	}
+	render.JSON(w, http.StatusOK, searchAnswer(res, q))
+}
+
+// searchAnswer is the API's answer to q, res.
+func searchAnswer(res *search.Result, q search.Query) searchJSON {
 	hits := make([]hitJSON, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		doc, file := hitURLs(h)
@@ -151,14 +161,14 @@ func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 		}
 		facets[f.Name] = vals
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Add("Vary", "Cookie, Authorization")
-	render.JSON(w, http.StatusOK, searchJSON{Facets: facets, Hits: hits, Limit: q.Limit, Offset: q.Offset, Total: res.Total})
+	return searchJSON{Facets: facets, Hits: hits, Limit: q.Limit, Offset: q.Offset, Total: res.Total}
 }
 
 // searchJSON is the answer of the API: a struct rather than a map, which
 // encoding/json would sort and reflect on for every search; its fields
-// are in the order of their names, as a map's keys were.
+// are in the order of their names, as a map's keys were. It is written
+// by appendSearchJSON (search_json.go); encoding/json writes it only
+// where that cannot.
 type searchJSON struct {
 	Facets map[string][]facetValueJSON `json:"facets"`
 	Hits   []hitJSON                   `json:"hits"`
