@@ -217,6 +217,15 @@ func appendHTMLEscaped(dst []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe holds the ASCII bytes a JSON string with HTML escaping keeps
+// as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s quoted as encoding/json writes a string
 // with HTML escaping: ", \ and control characters escaped, <, > and &
 // as \u003c, \u003e, \u0026, invalid UTF-8 as \ufffd, U+2028 and U+2029
@@ -226,7 +235,7 @@ func appendJSONString[S []byte | string](dst []byte, s S) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
