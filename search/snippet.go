@@ -66,7 +66,15 @@ func passage(text string, start int, matches []Match) Snippet {
 	// The pieces go, white space collapsed, into one buffer that becomes
 	// one string, the spans its parts: not a string per piece and
 	// another per joined piece.
-	s := Snippet{}
+	// At most a span per match in the passage and one after each, and
+	// the leading "… ".
+	n := 2
+	for _, m := range matches {
+		if m.Start >= start && m.End <= end {
+			n += 2
+		}
+	}
+	s := make(Snippet, 0, n)
 	buf := make([]byte, 0, end-start+8)
 	var endsArr [16]int
 	ends := endsArr[:0] // of each span in buf
