@@ -31,11 +31,10 @@ type Searcher interface {
 // answer.
 var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorübergehend nicht verfügbar.")
 
-// parseSearch reads a search.Query from the URL: q, committee, meeting,
-// kind (each repeatable), from and to (dates YYYY-MM-DD, both inclusive),
-// sort (absent: relevance; "newest") — for the viewer of r.
-func parseSearch(r *http.Request) (search.Query, error) {
-	v := r.URL.Query()
+// parseSearch reads a search.Query from the URL's query v: q, committee,
+// meeting, kind (each repeatable), from and to (dates YYYY-MM-DD, both
+// inclusive), sort (absent: relevance; "newest") — for the viewer of r.
+func parseSearch(r *http.Request, v url.Values) (search.Query, error) {
 	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(request.Viewer(r.Context()))}
 	clean := func(xs []string) []string {
 		var out []string
@@ -114,12 +113,12 @@ func (s *Handler) searchError(r *http.Request, err error) error {
 
 // APISearch answers GET /api/v1/search.
 func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
-	q, err := parseSearch(r)
+	v := r.URL.Query()
+	q, err := parseSearch(r, v)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	v := r.URL.Query()
 	if q.Offset, err = intParam(v.Get("offset"), 0); err == nil {
 		q.Limit, err = intParam(v.Get("limit"), search.DefaultLimit)
 	}
@@ -265,7 +264,7 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := render.Language(r)
 	vals := r.URL.Query()
-	q, err := parseSearch(r)
+	q, err := parseSearch(r, vals)
 	p := render.NewPage(w, r, render.T(lang, "search.title"))
 	view := &searchView{Query: q.Text, Meetings: q.Filter.Meetings, DateFrom: vals.Get("from"), DateTo: vals.Get("to"), Newest: q.Order == search.OrderNewest,
 		Filtered: len(q.Filter.Committees) + len(q.Filter.Kinds) + len(q.Filter.Meetings)}

@@ -146,26 +146,16 @@ func appendSearchJSON(dst, scratch []byte, res *search.Result, q search.Query) (
 		}
 		dst = append(dst, `,"matches":`...)
 		dst = strconv.AppendInt(dst, int64(h.Matches), 10)
-		// The snippet as Snippet.String and Snippet.HTML build it, then
-		// escaped whole, as the strings were.
+		// The plain snippet as Snippet.String builds it, escaped whole:
+		// a character may run on from one span into the next.
 		scratch = scratch[:0]
 		for _, sp := range h.Snippet {
 			scratch = append(scratch, sp.Text...)
 		}
 		dst = append(dst, `,"snippet":`...)
 		dst = appendJSONString(dst, scratch)
-		scratch = scratch[:0]
-		for _, sp := range h.Snippet {
-			if sp.Mark {
-				scratch = append(scratch, "<mark>"...)
-			}
-			scratch = appendHTMLEscaped(scratch, sp.Text)
-			if sp.Mark {
-				scratch = append(scratch, "</mark>"...)
-			}
-		}
 		dst = append(dst, `,"snippet_html":`...)
-		dst = appendJSONString(dst, scratch)
+		dst = appendSnippetHTML(dst, h.Snippet)
 		// hitURLs' two URLs: digits and ASCII that needs no escaping.
 		dst = append(dst, `,"url":"/documents/`...)
 		dst = strconv.AppendInt(dst, h.Document, 10)
@@ -189,30 +179,36 @@ func appendSearchJSON(dst, scratch []byte, res *search.Result, q search.Query) (
 	return dst, scratch
 }
 
-// appendHTMLEscaped appends s as html.EscapeString returns it.
-func appendHTMLEscaped(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '\'':
-			esc = "&#39;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '"':
-			esc = "&#34;"
-		default:
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		dst = append(dst, esc...)
-		start = i + 1
+// appendSnippetHTML appends the JSON string of sn.HTML(). It escapes
+// span by span: a tag stands between two spans where one is marked and
+// the other not (as MakeSnippet makes them), so no character of one runs
+// on into the next. Otherwise it makes the string and escapes it whole.
+func appendSnippetHTML(dst []byte, sn search.Snippet) []byte {
+	if !alternating(sn) {
+		return appendJSONString(dst, string(sn.HTML()))
 	}
-	return append(dst, s[start:]...)
+	dst = append(dst, '"')
+	for _, sp := range sn {
+		if sp.Mark {
+			dst = append(dst, `\u003cmark\u003e`...)
+		}
+		dst = appendJSONChars(dst, sp.Text, true)
+		if sp.Mark {
+			dst = append(dst, `\u003c/mark\u003e`...)
+		}
+	}
+	return append(dst, '"')
+}
+
+// alternating reports whether every span of s is marked where the one
+// before is not, and the other way round.
+func alternating(s search.Snippet) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i].Mark == s[i-1].Mark {
+			return false
+		}
+	}
+	return true
 }
 
 const hexDigits = "0123456789abcdef"
@@ -226,20 +222,54 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// jsonHTMLSafe holds those that html.EscapeString keeps too.
+var jsonHTMLSafe = func() (t [utf8.RuneSelf]bool) {
+	t = jsonSafe
+	t['\''] = false
+	return t
+}()
+
+// htmlInJSON is what html.EscapeString makes of a byte, escaped for
+// JSON.
+var htmlInJSON = [utf8.RuneSelf]string{
+	'&':  `\u0026amp;`,
+	'\'': `\u0026#39;`,
+	'<':  `\u0026lt;`,
+	'>':  `\u0026gt;`,
+	'"':  `\u0026#34;`,
+}
+
 // appendJSONString appends s quoted as encoding/json writes a string
 // with HTML escaping: ", \ and control characters escaped, <, > and &
 // as \u003c, \u003e, \u0026, invalid UTF-8 as \ufffd, U+2028 and U+2029
 // escaped.
 func appendJSONString[S []byte | string](dst []byte, s S) []byte {
 	dst = append(dst, '"')
+	dst = appendJSONChars(dst, s, false)
+	return append(dst, '"')
+}
+
+// appendJSONChars appends s escaped as in appendJSONString, without the
+// quotes; with html, as html.EscapeString(s) would be.
+func appendJSONChars[S []byte | string](dst []byte, s S, html bool) []byte {
+	safe := &jsonSafe
+	if html {
+		safe = &jsonHTMLSafe
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
+			if safe[c] {
 				i++
 				continue
 			}
 			dst = append(dst, s[start:i]...)
+			if html && htmlInJSON[c] != "" {
+				dst = append(dst, htmlInJSON[c]...)
+				i++
+				start = i
+				continue
+			}
 			switch c {
 			case '\\', '"':
 				dst = append(dst, '\\', c)
@@ -278,6 +308,5 @@ func appendJSONString[S []byte | string](dst []byte, s S) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }

@@ -60,8 +60,16 @@ func TestSearchJSONAsEncodingJSON(t *testing.T) {
 					h.Pages = append(h.Pages, rng.IntN(500))
 				}
 			}
+			// Spans as MakeSnippet makes them (marked and not in turn),
+			// or not.
+			alternate, mark := rng.IntN(2) == 0, rng.IntN(2) == 0
 			for range rng.IntN(5) {
-				h.Snippet = append(h.Snippet, search.Span{Text: str(), Mark: rng.IntN(2) == 0})
+				if alternate {
+					mark = !mark
+				} else {
+					mark = rng.IntN(2) == 0
+				}
+				h.Snippet = append(h.Snippet, search.Span{Text: str(), Mark: mark})
 			}
 			res.Hits = append(res.Hits, h)
 		}
