@@ -63,17 +63,33 @@ func passage(text string, start int, matches []Match) Snippet {
 	for start < end && !utf8.RuneStart(text[start]) {
 		start++
 	}
-	s := Snippet{}
+	// The pieces go, white space collapsed, into one buffer that becomes
+	// one string, the spans its parts: not a string per piece and
+	// another per joined piece.
+	// At most a span per match in the passage and one after each, and
+	// the leading "… ".
+	n := 2
+	for _, m := range matches {
+		if m.Start >= start && m.End <= end {
+			n += 2
+		}
+	}
+	s := make(Snippet, 0, n)
+	buf := make([]byte, 0, end-start+8)
+	var endsArr [16]int
+	ends := endsArr[:0] // of each span in buf
 	add := func(t string, mark bool) {
-		t = collapse(t)
-		if t == "" {
+		n0 := len(buf)
+		buf = appendCollapsed(buf, t)
+		if len(buf) == n0 {
 			return
 		}
 		if n := len(s); n > 0 && s[n-1].Mark == mark {
-			s[n-1].Text += t
+			ends[n-1] = len(buf)
 			return
 		}
-		s = append(s, Span{Text: t, Mark: mark})
+		s = append(s, Span{Mark: mark})
+		ends = append(ends, len(buf))
 	}
 	if start > 0 {
 		add("… ", false)
@@ -91,6 +107,10 @@ func passage(text string, start int, matches []Match) Snippet {
 	if end < len(text) {
 		add(" …", false)
 	}
+	all, from := string(buf), 0
+	for i := range s {
+		s[i].Text, from = all[from:ends[i]], ends[i]
+	}
 	if len(s) > 0 {
 		s[0].Text = strings.TrimLeft(s[0].Text, " ")
 		s[len(s)-1].Text = strings.TrimRight(s[len(s)-1].Text, " ")
@@ -103,9 +123,9 @@ func spaceAt(text string, i int) bool {
 	return unicode.IsSpace(r)
 }
 
-// collapse turns every run of white space (and soft hyphens) into one
-// space, keeping a leading or trailing one.
-func collapse(s string) string {
+// appendCollapsed appends s with every run of white space (and soft
+// hyphens) turned into one space, keeping a leading or trailing one.
+func appendCollapsed(b []byte, s string) []byte {
 	// Most passages have nothing to change: no white space but single
 	// ASCII spaces, and no byte that may begin a Unicode space or soft
 	// hyphen (C2: U+0085, U+00A0, U+00AD; E1, E2, E3: the others).
@@ -119,9 +139,8 @@ func collapse(s string) string {
 		}
 	}
 	if plain && utf8.ValidString(s) {
-		return s
+		return append(b, s...)
 	}
-	b := make([]byte, 0, len(s))
 	space := false
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -159,5 +178,5 @@ func collapse(s string) string {
 	if space {
 		b = append(b, ' ')
 	}
-	return string(b)
+	return b
 }

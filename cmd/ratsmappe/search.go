@@ -56,7 +56,9 @@ func searchOpener(cfg Config) func(ctx context.Context, fresh bool) (search.Inde
 
 // newIndexer returns the indexer of app's database and the configured
 // index; the caller Starts it (serve) or calls Reindex (reindex).
-func newIndexer(app *App, cfg Config) *indexer.Indexer {
+// commits, if not nil, marks the database's commits (serve on SQLite:
+// searches then ask the database only after a commit).
+func newIndexer(app *App, cfg Config, commits indexer.Commits) *indexer.Indexer {
 	consumer, err := searchConsumer(app, cfg)
 	if err != nil {
 		app.Log.Error("search index: no name of its own; servers sharing the database must use Meilisearch", "err", err)
@@ -65,7 +67,7 @@ func newIndexer(app *App, cfg Config) *indexer.Indexer {
 	// them (a clerk waits for an upload; the index can wait a moment).
 	// On PostgreSQL serve tells it of the feed's commits (followChanges).
 	return indexer.New(indexer.Config{DB: app.DB, Store: app.Sessions, Open: searchOpener(cfg), Log: app.Log, Consumer: consumer,
-		Foreground: app.Docs, ChangesNotified: sqldb.DialectOf(app.DB) == sqldb.Postgres})
+		Foreground: app.Docs, ChangesNotified: sqldb.DialectOf(app.DB) == sqldb.Postgres, Commits: commits})
 }
 
 // searchConsumer is the name the index follows the changes feed by
@@ -108,7 +110,7 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer app.Close()
 	start := time.Now()
 	bar := newProgress(stderr, "Suchindex")
-	err = newIndexer(app, cfg).Reindex(ctx, bar.update)
+	err = newIndexer(app, cfg, nil).Reindex(ctx, bar.update)
 	bar.done()
 	if err != nil {
 		return err

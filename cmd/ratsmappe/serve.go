@@ -25,11 +25,13 @@ import (
 	"github.com/ratsmappe/ratsmappe/annotate"
 	"github.com/ratsmappe/ratsmappe/documents"
 	"github.com/ratsmappe/ratsmappe/documents/postgres"
+	"github.com/ratsmappe/ratsmappe/documents/sqlite"
 	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 	"github.com/ratsmappe/ratsmappe/notify"
 	"github.com/ratsmappe/ratsmappe/notify/smtp"
 	"github.com/ratsmappe/ratsmappe/notify/webpush"
 	"github.com/ratsmappe/ratsmappe/sessions/alerts"
+	"github.com/ratsmappe/ratsmappe/sessions/indexer"
 	"github.com/ratsmappe/ratsmappe/sessions/invitation"
 	"github.com/ratsmappe/ratsmappe/sessions/notices"
 	"github.com/ratsmappe/ratsmappe/web"
@@ -118,7 +120,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The search index follows the database through the changes feed; a
 	// missing or damaged index is rebuilt in the background while the
 	// rest of the server works.
-	searcher := newIndexer(app, cfg)
+	// On SQLite a search asks the database whether the index lags only
+	// after a commit (of this process or another, the CLI's): the WAL
+	// index's header says whether one happened (documents/sqlite.Watch).
+	// Without it, every search asks.
+	var commits indexer.Commits
+	if sqldb.DialectOf(app.DB) == sqldb.SQLite {
+		w, err := sqlite.OpenWatch(ctx, filepath.Join(cfg.Data, "ratsmappe.db"))
+		if err != nil {
+			log.Warn("search: watching the database's commits", "err", err)
+		} else {
+			defer w.Close()
+			commits = w
+		}
+	}
+	searcher := newIndexer(app, cfg, commits)
 	searcher.Start()
 	defer searcher.Close()
 	// Several app servers on one database share their keys through it.

@@ -93,6 +93,19 @@ type Config struct {
 	// whether anything is pending only after a notice, or after
 	// QuietFor: see sync.
 	ChangesNotified bool
+	// Commits, if set, tells whether anything was committed to the
+	// database since a mark, by any connection of any process (SQLite:
+	// documents/sqlite's Watch). A search then asks the database whether
+	// anything is pending only after a commit, or after QuietFor: see
+	// sync.
+	Commits Commits
+}
+
+// Commits marks the database's commits: two marks that Mark returned
+// are equal only if nothing was committed between the two calls. ok
+// false means it cannot tell now.
+type Commits interface {
+	Mark() (m [96]byte, ok bool)
 }
 
 // QuietFor is how long a search with Config.ChangesNotified trusts the
@@ -156,9 +169,10 @@ type Indexer struct {
 
 // quiet is a Pending that found nothing due, with Config.ChangesNotified.
 type quiet struct {
-	notices int64 // Indexer.notices before the statement
-	checked int64 // Unix ms of the statement
-	until   int64 // Unix ms at which the outbox's next row becomes due; math.MaxInt64 if none
+	notices int64    // Indexer.notices before the statement
+	mark    [96]byte // Config.Commits' mark before the statement
+	checked int64    // Unix ms of the statement
+	until   int64    // Unix ms at which the outbox's next row becomes due; math.MaxInt64 if none
 }
 
 // New returns an Indexer; Start opens the index.
@@ -1011,6 +1025,11 @@ func (x *Indexer) checkDamage(err error) {
 // (well under a millisecond to a few), as for the public cache
 // (web/cache.go). The answer is not trusted before the listener first
 // connected (its FeedMissed), nor for longer than QuietFor.
+//
+// With Config.Commits (SQLite) the same holds with a commit mark in
+// place of the notices, and without their delay: the mark is read before
+// the statement, and while it is the same no commit has happened since,
+// so the database is still as that statement saw it.
 func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
 	idx, err := x.current()
 	if err != nil {
@@ -1019,8 +1038,14 @@ func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
 	now := x.cfg.Now()
 	follow := x.cfg.ChangesNotified && x.listening.Load()
 	notices := x.notices.Load()
+	var mark [96]byte
+	if x.cfg.Commits != nil {
+		// Read before the statement: a commit after this read changes
+		// the next one. No mark, no trust.
+		mark, follow = x.cfg.Commits.Mark()
+	}
 	if follow {
-		if q := x.quiet.Load(); q != nil && q.notices == notices && ms(now) < q.until && ms(now)-q.checked < QuietFor.Milliseconds() && ms(now) >= q.checked {
+		if q := x.quiet.Load(); q != nil && q.notices == notices && q.mark == mark && ms(now) < q.until && ms(now)-q.checked < QuietFor.Milliseconds() && ms(now) >= q.checked {
 			return idx, nil
 		}
 	}
@@ -1029,7 +1054,7 @@ func (x *Indexer) sync(ctx context.Context) (search.Index, error) {
 		return nil, search.Unavailable(err)
 	}
 	if follow && !pending {
-		x.quiet.Store(&quiet{notices: notices, checked: ms(now), until: until})
+		x.quiet.Store(&quiet{notices: notices, mark: mark, checked: ms(now), until: until})
 	}
 	if pending {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

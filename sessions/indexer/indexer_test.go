@@ -1202,3 +1202,81 @@ func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
 		t.Errorf("a search after QuietFor did not ask the database")
 	}
 }
+
+// TestSearchWatchesCommits: on SQLite, with the commit watch of
+// documents/sqlite, a search asks the database only after a commit —
+// by any connection: here the council's store writes through handles
+// other than the indexer's — and after QuietFor; a depublication,
+// a withdrawal and an embargo's end are in the very next search.
+func TestSearchWatchesCommits(t *testing.T) {
+	db := dbtest.New(t, sqldb.SQLite).Open(t)
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	var file string
+	must(t, db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file))
+	w, err := sqlite.OpenWatch(ctx, file)
+	must(t, err)
+	t.Cleanup(func() { w.Close() })
+	// A second handle on the file, as another process (the CLI) writes.
+	other, err := sqlite.Open(ctx, file)
+	must(t, err)
+	t.Cleanup(func() { other.Close() })
+	otherStore := sessions.NewStore(other, c.clock.now)
+
+	counted, queries := dbtest.Counting(t, db)
+	x := indexer.New(indexer.Config{DB: counted, Store: sessions.NewStore(counted, c.clock.now), Open: c.bleve, Commits: w})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	citizen := access.Viewer{}
+	fewest := func(what string, want int64, found ...int64) {
+		t.Helper()
+		least := int64(1 << 62)
+		for range 5 {
+			before := queries.Load()
+			got := hits(t, x, citizen, "Radwegebau")
+			least = min(least, queries.Load()-before)
+			if len(got) != len(found) || len(got) > 0 && got[0] != found[0] {
+				t.Fatalf("%s: found %v, want %v", what, got, found)
+			}
+		}
+		if least != want {
+			t.Errorf("%s: a search took %d statements, want %d", what, least, want)
+		}
+	}
+	fewest("no commit since the last statement", 0, c.doc)
+
+	// An embargo that ends without a commit (the publication time is
+	// kept to the second).
+	c.clock.add(500 * time.Millisecond)
+	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.now().Add(72 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, m))
+	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Kanal", Public: true}
+	must(t, c.store.CreateAgendaItem(ctx, it))
+	doc := c.upload(t, "Die Kanalsanierung beginnt im Juni.")
+	a := &sessions.Attachment{DocumentID: doc, AgendaItemID: it.ID}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.now().Add(700*time.Millisecond)))
+	want(t, "embargoed", hits(t, x, citizen, "Kanalsanierung"))
+	fewest("embargoed, no commit since", 0, c.doc)
+	c.clock.add(701 * time.Millisecond)
+	want(t, "embargo over", hits(t, x, citizen, "Kanalsanierung"), doc)
+
+	// A depublication by another handle on the file.
+	must(t, otherStore.UnpublishMeeting(ctx, c.meeting))
+	before := queries.Load()
+	want(t, "depublished elsewhere", hits(t, x, citizen, "Radwegebau"))
+	if queries.Load() == before {
+		t.Errorf("the search after a commit did not ask the database")
+	}
+	fewest("depublished, no commit since", 0)
+	must(t, otherStore.UnpublishMeeting(ctx, m.ID))
+	want(t, "the second depublished elsewhere", hits(t, x, citizen, "Kanalsanierung"))
+
+	c.clock.add(indexer.QuietFor)
+	before = queries.Load()
+	hits(t, x, citizen, "Radwegebau")
+	if queries.Load() == before {
+		t.Errorf("a search after QuietFor did not ask the database")
+	}
+}

@@ -31,11 +31,10 @@ type Searcher interface {
 // answer.
 var errSearchUnavailable = ratsmappe.Errorf(ratsmappe.EUNAVAILABLE, "Suche vorübergehend nicht verfügbar.")
 
-// parseSearch reads a search.Query from the URL: q, committee, meeting,
-// kind (each repeatable), from and to (dates YYYY-MM-DD, both inclusive),
-// sort (absent: relevance; "newest") — for the viewer of r.
-func parseSearch(r *http.Request) (search.Query, error) {
-	v := r.URL.Query()
+// parseSearch reads a search.Query from the URL's query v: q, committee,
+// meeting, kind (each repeatable), from and to (dates YYYY-MM-DD, both
+// inclusive), sort (absent: relevance; "newest") — for the viewer of r.
+func parseSearch(r *http.Request, v url.Values) (search.Query, error) {
 	q := search.Query{Text: strings.TrimSpace(v.Get("q")), Viewer: access.SearchViewer(request.Viewer(r.Context()))}
 	clean := func(xs []string) []string {
 		var out []string
@@ -114,12 +113,12 @@ func (s *Handler) searchError(r *http.Request, err error) error {
 
 // APISearch answers GET /api/v1/search.
 func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
-	q, err := parseSearch(r)
+	v := r.URL.Query()
+	q, err := parseSearch(r, v)
 	if err != nil {
 		render.Error(w, r, err)
 		return
 	}
-	v := r.URL.Query()
 	if q.Offset, err = intParam(v.Get("offset"), 0); err == nil {
 		q.Limit, err = intParam(v.Get("limit"), search.DefaultLimit)
 	}
@@ -136,6 +135,16 @@ func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 		render.Error(w, r, s.searchError(r, err))
 		return
 	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Add("Vary", "Cookie, Authorization")
+	if writeSearchJSON(w, res, q) {
+		return
+	}
+	render.JSON(w, http.StatusOK, searchAnswer(res, q))
+}
+
+// searchAnswer is the API's answer to q, res.
+func searchAnswer(res *search.Result, q search.Query) searchJSON {
 	hits := make([]hitJSON, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		doc, file := hitURLs(h)
@@ -151,14 +160,14 @@ func (s *Handler) APISearch(w http.ResponseWriter, r *http.Request) {
 		}
 		facets[f.Name] = vals
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Add("Vary", "Cookie, Authorization")
-	render.JSON(w, http.StatusOK, searchJSON{Facets: facets, Hits: hits, Limit: q.Limit, Offset: q.Offset, Total: res.Total})
+	return searchJSON{Facets: facets, Hits: hits, Limit: q.Limit, Offset: q.Offset, Total: res.Total}
 }
 
 // searchJSON is the answer of the API: a struct rather than a map, which
 // encoding/json would sort and reflect on for every search; its fields
-// are in the order of their names, as a map's keys were.
+// are in the order of their names, as a map's keys were. It is written
+// by appendSearchJSON (search_json.go); encoding/json writes it only
+// where that cannot.
 type searchJSON struct {
 	Facets map[string][]facetValueJSON `json:"facets"`
 	Hits   []hitJSON                   `json:"hits"`
@@ -255,7 +264,7 @@ func (s *Handler) Search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := render.Language(r)
 	vals := r.URL.Query()
-	q, err := parseSearch(r)
+	q, err := parseSearch(r, vals)
 	p := render.NewPage(w, r, render.T(lang, "search.title"))
 	view := &searchView{Query: q.Text, Meetings: q.Filter.Meetings, DateFrom: vals.Get("from"), DateTo: vals.Get("to"), Newest: q.Order == search.OrderNewest,
 		Filtered: len(q.Filter.Committees) + len(q.Filter.Kinds) + len(q.Filter.Meetings)}
