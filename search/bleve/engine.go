@@ -399,12 +399,12 @@ func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uin
 			}
 			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
 			c.keep(off, col, docs, scores)
-			m = roaring.AndNot(m, first)
 			// A margin for the sums' rounding in another order.
 			if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
-				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
+				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, scored: first, sq: sq, plan: p, weight: weight})
 				return nil
 			}
+			m = roaring.AndNot(m, first)
 			docs, scores = c.page(m)
 			return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
 		}

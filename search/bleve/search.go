@@ -215,8 +215,10 @@ type segPages struct {
 	docs   []uint32
 	scores []float64
 	// rest, if not nil, are matching pages not scored (collectTop), with
-	// what scores them.
+	// what scores them: those of rest not in scored (nil for none), which
+	// are another segPages' docs.
 	rest   *roaring.Bitmap
+	scored *roaring.Bitmap
 	sq     *segQuery
 	plan   *plan
 	weight func(termKey, float64) float64
@@ -239,7 +241,7 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 				for _, r := range sp.col.rowsOf(g.ord) {
 					var score float64
 					if sp.rest != nil {
-						if !sp.rest.Contains(r.local) {
+						if !sp.rest.Contains(r.local) || sp.scored != nil && sp.scored.Contains(r.local) {
 							continue
 						}
 						one := []uint32{r.local}
