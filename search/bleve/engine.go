@@ -30,6 +30,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -491,6 +492,9 @@ func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []f
 // reading m's pages a chunk at a time rather than listing them all.
 func (c *collected) countNew(col *columns, m *roaring.Bitmap) {
 	counts := c.startCount(col)
+	if col.docCombo != nil {
+		c.markBefore(col)
+	}
 	var buf [countChunk]uint32
 	it := m.ManyIterator()
 	for {
@@ -498,9 +502,44 @@ func (c *collected) countNew(col *columns, m *roaring.Bitmap) {
 		if k == 0 {
 			break
 		}
-		countOrds(col.oc, c.seen, counts, buf[:k])
+		if col.docCombo != nil {
+			markOrds(col.ords, c.seen, buf[:k])
+		} else {
+			countOrds(col.oc, c.seen, counts, buf[:k])
+		}
+	}
+	if col.docCombo != nil {
+		c.countMarked(col, counts)
 	}
 	c.endCount(col, counts)
+}
+
+// markBefore keeps the words of c.seen that col's document ordinals
+// fall in, for countMarked.
+func (c *collected) markBefore(col *columns) {
+	c.before = append(c.before[:0], c.seen[col.minOrd>>6:col.maxOrd>>6+1]...)
+}
+
+// markOrds marks the documents of pages in seen.
+func markOrds(ords []int32, seen []uint64, pages []uint32) {
+	for _, local := range pages {
+		o := ords[local]
+		seen[o>>6] |= 1 << uint(o&63)
+	}
+}
+
+// countMarked counts in counts, by facet combination, the documents of
+// col that markOrds marked since markBefore: each once, by its
+// combination in the segment, which is its first matching page's.
+func (c *collected) countMarked(col *columns, counts []int32) {
+	lo := int(col.minOrd >> 6)
+	for i, old := range c.before {
+		w := lo + i
+		for nw := c.seen[w] &^ old; nw != 0; nw &= nw - 1 {
+			o := int32(w<<6 + bits.TrailingZeros64(nw))
+			counts[col.docCombo[o-col.minOrd]]++
+		}
+	}
 }
 
 // countChunk is how many pages countNew reads from a bitmap at a time:
@@ -513,7 +552,13 @@ const countChunk = 512
 // by their facet combination, added to the facets once at the end.
 func (c *collected) countPages(col *columns, docs []uint32) {
 	counts := c.startCount(col)
-	countOrds(col.oc, c.seen, counts, docs)
+	if col.docCombo != nil {
+		c.markBefore(col)
+		markOrds(col.ords, c.seen, docs)
+		c.countMarked(col, counts)
+	} else {
+		countOrds(col.oc, c.seen, counts, docs)
+	}
 	c.endCount(col, counts)
 }
 
@@ -1081,7 +1126,7 @@ func (s *slotPool) put(c *collected) {
 		clear(c.seen)
 	}
 	clear(c.segs)
-	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
+	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], before: c.before[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
 		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }

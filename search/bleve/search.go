@@ -186,6 +186,9 @@ type collected struct {
 	// (countNew; cleared by put), and total counts them.
 	seen  []uint64
 	total int
+	// before are words of seen before a segment's pages were marked
+	// (countNew).
+	before []uint64
 	// combos counts, in countNew, a segment's newly matching documents
 	// by columns.combos.
 	combos []int32
