@@ -49,6 +49,13 @@ type columns struct {
 	// segment.
 	oc     []ordCombo
 	combos [][3]uint32
+	// docCombo is, when every row of each document in the segment has
+	// the same facet values, the index in combos of document ordinal
+	// minOrd+i's; nil otherwise. A query then only marks each matching
+	// page's document (reading its 4-byte ord) and counts the documents
+	// newly marked afterwards, once each, instead of counting per page.
+	docCombo       []uint32
+	minOrd, maxOrd int32
 	// byOrd are the rows by document ordinal (then row): the pages of
 	// the documents shown are found there rather than by a second pass
 	// over every matching page.
@@ -258,6 +265,7 @@ func (c *columnCache) decode(seg segment.Segment) (*columns, error) {
 		cols.oc[local] = ordCombo{row.ord, f}
 		cols.byOrd[local] = ordRow{row.ord, uint32(local)}
 	}
+	cols.docCombos()
 	slices.SortFunc(cols.byOrd, func(a, b ordRow) int {
 		return cmp.Or(cmp.Compare(a.ord, b.ord), cmp.Compare(a.local, b.local))
 	})
@@ -274,4 +282,30 @@ func (c *columnCache) ordinal(term []byte) uint32 {
 	c.ids[string(term)] = o
 	c.names = append(c.names, string(term))
 	return o
+}
+
+// docCombos sets c.docCombo, minOrd and maxOrd from c.oc.
+func (c *columns) docCombos() {
+	if len(c.oc) == 0 {
+		return
+	}
+	c.minOrd, c.maxOrd = c.oc[0].ord, c.oc[0].ord
+	for _, r := range c.oc {
+		c.minOrd, c.maxOrd = min(c.minOrd, r.ord), max(c.maxOrd, r.ord)
+	}
+	const none = math.MaxUint32
+	dc := make([]uint32, c.maxOrd-c.minOrd+1)
+	for i := range dc {
+		dc[i] = none
+	}
+	for _, r := range c.oc {
+		switch k := &dc[r.ord-c.minOrd]; *k {
+		case none:
+			*k = r.combo
+		case r.combo:
+		default:
+			return // a document's rows differ (an old and a new version)
+		}
+	}
+	c.docCombo = dc
 }

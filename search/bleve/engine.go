@@ -30,6 +30,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -380,8 +381,6 @@ func (c *collected) page(m *roaring.Bitmap) (docs []uint32, scores []float64) {
 // (the share of matching alternatives is at most 1). Those left
 // unscored are kept as a bitmap; pagesOf scores the few it needs.
 func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uint64, col *columns, weight func(termKey, float64) float64) error {
-	docs, scores := c.page(m)
-	c.countNew(col, docs)
 	if c.n > 0 {
 		strong, bound, err := strongPages(sq, p, weight)
 		if err != nil {
@@ -392,22 +391,27 @@ func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uin
 			first = roaring.And(m, strong)
 		}
 		if first != nil && !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
+			// Most of m is usually only counted: straight from the
+			// bitmap, without listing its pages.
+			c.countNew(col, m)
 			docs, scores := c.page(first)
 			if err := c.scoring.score(sq, p, first, docs, scores, weight); err != nil {
 				return err
 			}
 			c.segs = append(c.segs, segPages{off: off, col: col, docs: docs, scores: scores})
 			c.keep(off, col, docs, scores)
-			m = roaring.AndNot(m, first)
 			// A margin for the sums' rounding in another order.
 			if len(c.groups) == c.n && c.groups[0].top.score > bound*(1+1e-9) {
-				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, sq: sq, plan: p, weight: weight})
+				c.segs = append(c.segs, segPages{off: off, col: col, rest: m, scored: first, sq: sq, plan: p, weight: weight})
 				return nil
 			}
+			m = roaring.AndNot(m, first)
 			docs, scores = c.page(m)
 			return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
 		}
 	}
+	docs, scores := c.page(m)
+	c.countPages(col, docs)
 	return c.scoreKeep(sq, p, m, off, col, docs, scores, weight)
 }
 
@@ -483,23 +487,108 @@ func (c *collected) groupAll(off uint64, col *columns, docs []uint32, scores []f
 	c.total = len(c.groups)
 }
 
-// countNew counts the documents of a segment's matching pages docs (col)
-// that no earlier page matched, in the total and the facets: a bit per
-// document ordinal says which were met, and the new ones are counted by
-// their facet combination, added to the facets once at the end.
-func (c *collected) countNew(col *columns, docs []uint32) {
-	oc, seen := col.oc, c.seen
+// countNew counts the documents of a segment's matching pages m (col)
+// that no earlier page matched, in the total and the facets (countPages),
+// reading m's pages a chunk at a time rather than listing them all.
+func (c *collected) countNew(col *columns, m *roaring.Bitmap) {
+	counts := c.startCount(col)
+	if col.docCombo != nil {
+		c.markBefore(col)
+	}
+	var buf [countChunk]uint32
+	it := m.ManyIterator()
+	for {
+		k := it.NextMany(buf[:])
+		if k == 0 {
+			break
+		}
+		if col.docCombo != nil {
+			markOrds(col.ords, c.seen, buf[:k])
+		} else {
+			countOrds(col.oc, c.seen, counts, buf[:k])
+		}
+	}
+	if col.docCombo != nil {
+		c.countMarked(col, counts)
+	}
+	c.endCount(col, counts)
+}
+
+// markBefore keeps the words of c.seen that col's document ordinals
+// fall in, for countMarked.
+func (c *collected) markBefore(col *columns) {
+	c.before = append(c.before[:0], c.seen[col.minOrd>>6:col.maxOrd>>6+1]...)
+}
+
+// markOrds marks the documents of pages in seen.
+func markOrds(ords []int32, seen []uint64, pages []uint32) {
+	for _, local := range pages {
+		o := ords[local]
+		seen[o>>6] |= 1 << uint(o&63)
+	}
+}
+
+// countMarked counts in counts, by facet combination, the documents of
+// col that markOrds marked since markBefore: each once, by its
+// combination in the segment, which is its first matching page's.
+func (c *collected) countMarked(col *columns, counts []int32) {
+	lo := int(col.minOrd >> 6)
+	for i, old := range c.before {
+		w := lo + i
+		for nw := c.seen[w] &^ old; nw != 0; nw &= nw - 1 {
+			o := int32(w<<6 + bits.TrailingZeros64(nw))
+			counts[col.docCombo[o-col.minOrd]]++
+		}
+	}
+}
+
+// countChunk is how many pages countNew reads from a bitmap at a time:
+// a buffer that stays in the first-level cache.
+const countChunk = 512
+
+// countPages counts the documents of a segment's matching pages docs
+// (col) that no earlier page matched, in the total and the facets: a bit
+// per document ordinal says which were met, and the new ones are counted
+// by their facet combination, added to the facets once at the end.
+func (c *collected) countPages(col *columns, docs []uint32) {
+	counts := c.startCount(col)
+	if col.docCombo != nil {
+		c.markBefore(col)
+		markOrds(col.ords, c.seen, docs)
+		c.countMarked(col, counts)
+	} else {
+		countOrds(col.oc, c.seen, counts, docs)
+	}
+	c.endCount(col, counts)
+}
+
+// startCount returns zeroed counts for col's facet combinations.
+func (c *collected) startCount(col *columns) []int32 {
 	counts := c.combos[:0]
 	for range col.combos {
 		counts = append(counts, 0)
 	}
-	for _, local := range docs {
+	return counts
+}
+
+// countOrds marks the documents of pages in seen and counts in counts,
+// by facet combination, those not marked before.
+func countOrds(oc []ordCombo, seen []uint64, counts []int32, pages []uint32) {
+	// Without a branch: whether a page's document is new is about even
+	// for a common word, so a branch would be mispredicted half the
+	// time; the count adds 0 or 1 instead.
+	for _, local := range pages {
 		r := oc[local]
-		if w, b := r.ord>>6, uint64(1)<<(r.ord&63); seen[w]&b == 0 {
-			seen[w] |= b
-			counts[r.combo]++
-		}
+		w, sh := r.ord>>6, uint(r.ord&63)
+		old := seen[w]
+		seen[w] = old | 1<<sh
+		counts[r.combo] += int32(^old>>sh) & 1
 	}
+}
+
+// endCount adds a segment's counts by facet combination (col) to the
+// total and the facets.
+func (c *collected) endCount(col *columns, counts []int32) {
 	for k, n := range counts {
 		if n == 0 {
 			continue
@@ -687,10 +776,22 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 		return cmp.Compare(a.GetCardinality(), b.GetCardinality())
 	})
 	slices.SortFunc(plain, func(a, b int) int { return cmp.Compare(size[a], size[b]) })
+	// m starts as the smallest set, which the visible set or a term's
+	// pages are (not to be changed): the first operation that narrows it
+	// makes it a bitmap of its own, rather than a copy made first (at ten
+	// years a viewer's pages are a megabyte).
 	var m *roaring.Bitmap
+	owned := true
+	and := func(b *roaring.Bitmap) {
+		if owned {
+			m.And(b)
+		} else {
+			m, owned = roaring.And(m, b), true
+		}
+	}
 	switch {
 	case len(sets) > 0 && (len(plain) == 0 || sets[0].GetCardinality() <= size[plain[0]]):
-		m = sets[0].Clone()
+		m, owned = sets[0], false
 		sets = sets[1:]
 	case len(plain) > 0:
 		sq.allWithin(p.clauses[plain[0]], plain[0], nil)
@@ -700,23 +801,27 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 		m = roaring.New()
 		m.AddRange(0, sq.seg.Count())
 	}
-	if d := ss.Deleted(); d != nil {
-		m.AndNot(d)
+	if d := ss.Deleted(); d != nil && !d.IsEmpty() {
+		if owned {
+			m.AndNot(d)
+		} else {
+			m, owned = roaring.AndNot(m, d), true
+		}
 	}
 	for _, s := range sets {
 		if m.IsEmpty() {
-			return m, nil
+			break
 		}
-		m.And(s)
+		and(s)
 	}
 	for _, ci := range plain {
 		if m.IsEmpty() {
-			return m, nil
+			break
 		}
 		sq.allWithin(p.clauses[ci], ci, m)
 		alts := sq.alts[ci]
 		if len(alts) == 1 {
-			m.And(alts[0])
+			and(alts[0])
 			continue
 		}
 		parts := make([]*roaring.Bitmap, 0, len(alts))
@@ -725,7 +830,7 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 				parts = append(parts, in)
 			}
 		}
-		m = roaring.FastOr(parts...)
+		m, owned = roaring.FastOr(parts...), true
 	}
 	for _, ci := range phrased {
 		if m.IsEmpty() {
@@ -735,7 +840,10 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 		if err != nil {
 			return nil, err
 		}
-		m.And(bm)
+		and(bm)
+	}
+	if !owned {
+		m = m.Clone()
 	}
 	return m, nil
 }
@@ -897,11 +1005,18 @@ func (s *scoring) score(sq *segQuery, p *plan, m *roaring.Bitmap, docs []uint32,
 // says every page of docs is one of the term's.
 func (s *scoring) termScores(docs []uint32, tf *termTF, w float64, whole bool) {
 	if dense := tf.dense; dense != nil {
+		// Without a branch: a dense term is on a page or not about as
+		// often. Where it is not, v is 0 and the sum gets +0, which
+		// changes no sum (sums are never -0).
+		count, sum := s.count[:len(docs)], s.sum[:len(docs)]
 		for j, d := range docs {
-			if v := dense[d]; v != 0 {
-				s.count[j]++
-				s.sum[j] += w * float64(v)
+			v := dense[d]
+			var on uint16
+			if v != 0 {
+				on = 1
 			}
+			count[j] += on
+			sum[j] += w * float64(v)
 		}
 		return
 	}
@@ -1011,7 +1126,7 @@ func (s *slotPool) put(c *collected) {
 		clear(c.seen)
 	}
 	clear(c.segs)
-	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
+	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], before: c.before[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
 		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }

@@ -186,6 +186,9 @@ type collected struct {
 	// (countNew; cleared by put), and total counts them.
 	seen  []uint64
 	total int
+	// before are words of seen before a segment's pages were marked
+	// (countNew).
+	before []uint64
 	// combos counts, in countNew, a segment's newly matching documents
 	// by columns.combos.
 	combos []int32
@@ -215,8 +218,10 @@ type segPages struct {
 	docs   []uint32
 	scores []float64
 	// rest, if not nil, are matching pages not scored (collectTop), with
-	// what scores them.
+	// what scores them: those of rest not in scored (nil for none), which
+	// are another segPages' docs.
 	rest   *roaring.Bitmap
+	scored *roaring.Bitmap
 	sq     *segQuery
 	plan   *plan
 	weight func(termKey, float64) float64
@@ -239,7 +244,7 @@ func (c *collected) pagesOf(top []*group) ([][]pageHit, error) {
 				for _, r := range sp.col.rowsOf(g.ord) {
 					var score float64
 					if sp.rest != nil {
-						if !sp.rest.Contains(r.local) {
+						if !sp.rest.Contains(r.local) || sp.scored != nil && sp.scored.Contains(r.local) {
 							continue
 						}
 						one := []uint32{r.local}
