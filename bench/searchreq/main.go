@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,6 +128,17 @@ func loadavg() string {
 	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
+// inTurn is the servers in round r's order: as given in even rounds,
+// reversed in odd ones, so that neither always runs first.
+func inTurn(r int) servers {
+	if r%2 == 0 {
+		return list
+	}
+	order := slices.Clone(list)
+	slices.Reverse(order)
+	return order
+}
+
 func cpu() {
 	for _, s := range list { // warm: one pass over the queries
 		for i := range int64(queries.Count) {
@@ -135,12 +147,7 @@ func cpu() {
 	}
 	per := map[string][]float64{}
 	for r := range *rounds {
-		order := list
-		if r%2 == 1 {
-			order = append(servers{}, list...)
-			sort.SliceStable(order, func(i, j int) bool { return i > j })
-		}
-		for _, s := range order {
+		for _, s := range inTurn(r) {
 			c0, t0 := cpuTime(s.pid), time.Now()
 			for i := range int64(*n) {
 				if _, code, err := get(queryURL(s, i)); err != nil || code != 200 {
@@ -160,12 +167,7 @@ func cpu() {
 
 func load() {
 	for r := range *rounds {
-		order := list
-		if r%2 == 1 {
-			order = append(servers{}, list...)
-			sort.SliceStable(order, func(i, j int) bool { return i > j })
-		}
-		for _, s := range order {
+		for _, s := range inTurn(r) {
 			var seq atomic.Int64
 			var mu sync.Mutex
 			var lat []time.Duration

@@ -1137,23 +1137,18 @@ func (l *lockedBuffer) String() string {
 // search's answer, and so is an embargo that ends without a notice.
 func TestSearchFollowsNotices(t *testing.T) { dbtest.Each(t, testSearchFollowsNotices) }
 
-func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
-	c := newCouncil(t, db)
-	ctx := context.Background()
-	counted, queries := dbtest.Counting(t, db)
-	x := indexer.New(indexer.Config{DB: counted, Store: sessions.NewStore(counted, c.clock.now), Open: c.bleve, ChangesNotified: true})
-	x.Start()
-	t.Cleanup(func() { x.Close() })
-	citizen := access.Viewer{}
-	// The background worker shares the counted handle and may run a
-	// round while a search is counted: its statements only add, so the
-	// fewest of a few searches is the search's own.
-	fewest := func(what string, want int64, found ...int64) {
+// fewestStatements returns a check that a search for "Radwegebau" as v
+// finds found and takes want statements counted by queries. The
+// background worker shares the counted handle and may run a round while
+// a search is counted: its statements only add, so the fewest of a few
+// searches is the search's own.
+func fewestStatements(t *testing.T, x *indexer.Indexer, queries *atomic.Int64, v access.Viewer) func(what string, want int64, found ...int64) {
+	return func(what string, want int64, found ...int64) {
 		t.Helper()
 		least := int64(1 << 62)
 		for range 5 {
 			before := queries.Load()
-			got := hits(t, x, citizen, "Radwegebau")
+			got := hits(t, x, v, "Radwegebau")
 			least = min(least, queries.Load()-before)
 			if len(got) != len(found) || len(got) > 0 && got[0] != found[0] {
 				t.Fatalf("%s: found %v, want %v", what, got, found)
@@ -1163,6 +1158,17 @@ func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
 			t.Errorf("%s: a search took %d statements, want %d", what, least, want)
 		}
 	}
+}
+
+func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
+	c := newCouncil(t, db)
+	ctx := context.Background()
+	counted, queries := dbtest.Counting(t, db)
+	x := indexer.New(indexer.Config{DB: counted, Store: sessions.NewStore(counted, c.clock.now), Open: c.bleve, ChangesNotified: true})
+	x.Start()
+	t.Cleanup(func() { x.Close() })
+	citizen := access.Viewer{}
+	fewest := fewestStatements(t, x, queries, citizen)
 	fewest("before the listener connected", 1, c.doc)
 	x.FeedMissed()
 	fewest("in step", 0, c.doc)
@@ -1228,21 +1234,7 @@ func TestSearchWatchesCommits(t *testing.T) {
 	x.Start()
 	t.Cleanup(func() { x.Close() })
 	citizen := access.Viewer{}
-	fewest := func(what string, want int64, found ...int64) {
-		t.Helper()
-		least := int64(1 << 62)
-		for range 5 {
-			before := queries.Load()
-			got := hits(t, x, citizen, "Radwegebau")
-			least = min(least, queries.Load()-before)
-			if len(got) != len(found) || len(got) > 0 && got[0] != found[0] {
-				t.Fatalf("%s: found %v, want %v", what, got, found)
-			}
-		}
-		if least != want {
-			t.Errorf("%s: a search took %d statements, want %d", what, least, want)
-		}
-	}
+	fewest := fewestStatements(t, x, queries, citizen)
 	fewest("no commit since the last statement", 0, c.doc)
 
 	// An embargo that ends without a commit (the publication time is
