@@ -1137,6 +1137,24 @@ func (l *lockedBuffer) String() string {
 // search's answer, and so is an embargo that ends without a notice.
 func TestSearchFollowsNotices(t *testing.T) { dbtest.Each(t, testSearchFollowsNotices) }
 
+// embargoedDocument puts a public document with text on a new meeting's
+// public item and publishes the meeting after the delay: an embargo that
+// ends without a commit. It returns the meeting and the document.
+func (c *council) embargoedDocument(t *testing.T, text string, delay time.Duration) (meeting, doc int64) {
+	t.Helper()
+	ctx := context.Background()
+	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.now().Add(72 * time.Hour)}
+	must(t, c.store.CreateMeeting(ctx, m))
+	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Kanal", Public: true}
+	must(t, c.store.CreateAgendaItem(ctx, it))
+	doc = c.upload(t, text)
+	a := &sessions.Attachment{DocumentID: doc, AgendaItemID: it.ID}
+	must(t, c.store.Attach(ctx, a))
+	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
+	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.now().Add(delay)))
+	return m.ID, doc
+}
+
 // fewestStatements returns a check that a search for "Radwegebau" as v
 // finds found and takes want statements counted by queries. The
 // background worker shares the counted handle and may run a round while
@@ -1177,15 +1195,7 @@ func testSearchFollowsNotices(t *testing.T, db *sql.DB) {
 	// within QuietFor (the publication time is kept to the second).
 	c.clock.add(500 * time.Millisecond)
 	x.FeedChanged()
-	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.now().Add(72 * time.Hour)}
-	must(t, c.store.CreateMeeting(ctx, m))
-	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Kanal", Public: true}
-	must(t, c.store.CreateAgendaItem(ctx, it))
-	doc := c.upload(t, "Die Kanalsanierung beginnt im Juni.")
-	a := &sessions.Attachment{DocumentID: doc, AgendaItemID: it.ID}
-	must(t, c.store.Attach(ctx, a))
-	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
-	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.now().Add(700*time.Millisecond)))
+	_, doc := c.embargoedDocument(t, "Die Kanalsanierung beginnt im Juni.", 700*time.Millisecond)
 	x.FeedChanged()
 	want(t, "embargoed", hits(t, x, citizen, "Kanalsanierung"))
 	fewest("embargoed, in step", 0, c.doc)
@@ -1240,15 +1250,7 @@ func TestSearchWatchesCommits(t *testing.T) {
 	// An embargo that ends without a commit (the publication time is
 	// kept to the second).
 	c.clock.add(500 * time.Millisecond)
-	m := &sessions.Meeting{OrganizationID: c.orgOf(t, c.meeting), Name: "6. Sitzung", Start: c.clock.now().Add(72 * time.Hour)}
-	must(t, c.store.CreateMeeting(ctx, m))
-	it := &sessions.AgendaItem{MeetingID: m.ID, Number: "Ö 1", Title: "Kanal", Public: true}
-	must(t, c.store.CreateAgendaItem(ctx, it))
-	doc := c.upload(t, "Die Kanalsanierung beginnt im Juni.")
-	a := &sessions.Attachment{DocumentID: doc, AgendaItemID: it.ID}
-	must(t, c.store.Attach(ctx, a))
-	must(t, c.store.SetAttachmentPublic(ctx, a.ID, true))
-	must(t, c.store.PublishMeeting(ctx, m.ID, c.clock.now().Add(700*time.Millisecond)))
+	meeting, doc := c.embargoedDocument(t, "Die Kanalsanierung beginnt im Juni.", 700*time.Millisecond)
 	want(t, "embargoed", hits(t, x, citizen, "Kanalsanierung"))
 	fewest("embargoed, no commit since", 0, c.doc)
 	c.clock.add(701 * time.Millisecond)
@@ -1262,7 +1264,7 @@ func TestSearchWatchesCommits(t *testing.T) {
 		t.Errorf("the search after a commit did not ask the database")
 	}
 	fewest("depublished, no commit since", 0)
-	must(t, otherStore.UnpublishMeeting(ctx, m.ID))
+	must(t, otherStore.UnpublishMeeting(ctx, meeting))
 	want(t, "the second depublished elsewhere", hits(t, x, citizen, "Kanalsanierung"))
 
 	c.clock.add(indexer.QuietFor)
