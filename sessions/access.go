@@ -443,8 +443,22 @@ func (s *Store) documentAccess(ctx context.Context, v access.Viewer, ids []int64
 // documentAccesses is documentAccess for each of the viewers vs, from one
 // reading of the documents' links (none if every viewer is staff).
 func (s *Store) documentAccesses(ctx context.Context, vs []access.Viewer, ids []int64) ([]map[int64]access.Access, error) {
-	out := make([]map[int64]access.Access, len(vs))
-	read := false
+	out, read := staffAccesses(vs, ids)
+	if !read || len(ids) == 0 {
+		return out, nil
+	}
+	as, ms, err := s.attachmentsAndMinutes(ctx, "document_id"+inIDs, "document_id"+inIDs, idList(ids), idList(ids))
+	if err != nil {
+		return nil, err
+	}
+	return s.linkAccesses(ctx, vs, out, as, ms)
+}
+
+// staffAccesses is documentAccesses' answer before the links are read:
+// Full for every id for staff, empty for everyone else; read says whether
+// anyone is not staff, so that the links must be read.
+func staffAccesses(vs []access.Viewer, ids []int64) (out []map[int64]access.Access, read bool) {
+	out = make([]map[int64]access.Access, len(vs))
 	for i, v := range vs {
 		out[i] = make(map[int64]access.Access, len(ids))
 		if !v.Staff() {
@@ -455,14 +469,16 @@ func (s *Store) documentAccesses(ctx context.Context, vs []access.Viewer, ids []
 			out[i][id] = access.Full
 		}
 	}
-	if !read || len(ids) == 0 {
-		return out, nil
+	return out, read
+}
+
+// accessesOf is each viewer's access to document docID in maps.
+func accessesOf(maps []map[int64]access.Access, docID int64) []access.Access {
+	out := make([]access.Access, len(maps))
+	for i, m := range maps {
+		out[i] = m[docID]
 	}
-	as, ms, err := s.attachmentsAndMinutes(ctx, "document_id"+inIDs, "document_id"+inIDs, idList(ids), idList(ids))
-	if err != nil {
-		return nil, err
-	}
-	return s.linkAccesses(ctx, vs, out, as, ms)
+	return out
 }
 
 // linkAccesses fills out (documentAccesses' answer, staff's filled
@@ -515,11 +531,7 @@ func (s *Store) DocumentAccesses(ctx context.Context, docID int64, vs ...access.
 	if err != nil {
 		return nil, err
 	}
-	out := make([]access.Access, len(vs))
-	for i, acc := range accs {
-		out[i] = acc[docID]
-	}
-	return out, nil
+	return accessesOf(accs, docID), nil
 }
 
 // DocumentCandidateAccesses is DocumentCandidate for v and then, if v
@@ -550,22 +562,12 @@ func (s *Store) DocumentCandidateAccesses(ctx context.Context, v access.Viewer, 
 	if len(as) == 0 && len(ms) == 0 {
 		return none, nil
 	}
-	maps := make([]map[int64]access.Access, len(vs))
-	for i, w := range vs {
-		maps[i] = map[int64]access.Access{}
-		if w.Staff() {
-			maps[i][docID] = access.Full
-		}
-	}
+	maps, _ := staffAccesses(vs, []int64{docID})
 	maps, err = s.linkAccesses(ctx, vs, maps, as, ms)
 	if err != nil {
 		return none, err
 	}
-	out := make([]access.Access, len(vs))
-	for i, m := range maps {
-		out[i] = m[docID]
-	}
-	return out, nil
+	return accessesOf(maps, docID), nil
 }
 
 // FilterDocuments returns those of the documents ids that v may see, in the
