@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ratsmappe/ratsmappe"
 	"github.com/ratsmappe/ratsmappe/search"
@@ -138,6 +139,35 @@ func TestRecordValidate(t *testing.T) {
 	} {
 		if err := bad.Validate(); ratsmappe.ErrorCode(err) != ratsmappe.EINVALID {
 			t.Errorf("Validate(%+v) = %v, want %s", bad, err, ratsmappe.EINVALID)
+		}
+	}
+}
+
+// TestSnippetOwnsItsText: the index cuts snippets out of its storage's
+// buffer, which the next page read overwrites; a snippet must not change
+// with it (search/bleve no longer copies the spans).
+func TestSnippetOwnsItsText(t *testing.T) {
+	for _, text := range []string{
+		"Der Rat beschließt die Gebühren für das Jahr.",
+		"kurz",
+		strings.Repeat("Füllwort ", 60) + "Gebühren   steigen " + strings.Repeat("Füllwort ", 60),
+	} {
+		buf := []byte(text)
+		view := unsafe.String(unsafe.SliceData(buf), len(buf))
+		var ms []search.Match
+		if i := strings.Index(text, "Gebühren"); i >= 0 {
+			ms = []search.Match{{Start: i, End: i + len("Gebühren"), Term: "gebuhr"}}
+		}
+		for _, m := range [][]search.Match{ms, nil} {
+			s := search.MakeSnippet(view, m)
+			want := s.String()
+			for i := range buf {
+				buf[i] = 'x'
+			}
+			if got := s.String(); got != want {
+				t.Fatalf("snippet changed with its text's buffer: %q, was %q", got, want)
+			}
+			copy(buf, text)
 		}
 	}
 }

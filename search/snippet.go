@@ -23,7 +23,9 @@ const (
 // terms (then the most matches; the earliest of equals) and marks the
 // matches in it. Without matches (a page found by its title) it is the
 // start of the text. White space is collapsed; a cut is shown as "…".
-// Matches must be in text order.
+// Matches must be in text order. The spans' text is one string of its
+// own, never a part of text, so text may be a buffer reused afterwards;
+// matches are not kept.
 func MakeSnippet(text string, matches []Match) Snippet {
 	if len(matches) == 0 {
 		return passage(text, 0, nil)

@@ -388,7 +388,7 @@ func (c *collected) collectTop(sq *segQuery, p *plan, m *roaring.Bitmap, off uin
 		}
 		var first *roaring.Bitmap
 		if strong != nil {
-			first = roaring.And(m, strong)
+			first = within(m, strong)
 		}
 		if first != nil && !first.IsEmpty() && first.GetCardinality() < m.GetCardinality() {
 			// Most of m is usually only counted: straight from the
@@ -425,10 +425,11 @@ func (c *collected) scoreKeep(sq *segQuery, p *plan, m *roaring.Bitmap, off uint
 	return nil
 }
 
-// strongPages returns the pages of the segment's strong alternatives
-// (boost above 1), nil if there are none, and the largest score a page
-// without any of them can have.
-func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) (*roaring.Bitmap, float64, error) {
+// strongPages returns the pages of each of the segment's strong
+// alternatives (boost above 1), nil if there are none, and the largest
+// score a page without any of them can have. The caller narrows them to
+// its matching pages before joining them: their union is bigger.
+func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) ([]*roaring.Bitmap, float64, error) {
 	var strong []*roaring.Bitmap
 	bound := 0.0
 	for ci, cl := range p.clauses {
@@ -457,7 +458,7 @@ func strongPages(sq *segQuery, p *plan, weight func(termKey, float64) float64) (
 	if len(strong) == 0 {
 		return nil, 0, nil
 	}
-	return roaring.FastOr(strong...), bound, nil
+	return strong, bound, nil
 }
 
 // groupAll groups the matching pages docs of a segment (col, starting at
@@ -495,10 +496,15 @@ func (c *collected) countNew(col *columns, m *roaring.Bitmap) {
 	if col.docCombo != nil {
 		c.markBefore(col)
 	}
-	var buf [countChunk]uint32
+	// The chunk is the pooled state's: on the stack it escapes (through
+	// the iterator's interface), 2 kB of garbage a segment.
+	if c.chunk == nil {
+		c.chunk = make([]uint32, countChunk)
+	}
+	buf := c.chunk
 	it := m.ManyIterator()
 	for {
-		k := it.NextMany(buf[:])
+		k := it.NextMany(buf)
 		if k == 0 {
 			break
 		}
@@ -719,8 +725,9 @@ func (c *collected) swap(i, j int) {
 }
 
 // matchSegment returns the pages of segment i that match p, are visible
-// and live and pass the filter's terms (owned by the caller), nil for
-// none. Clauses with a phrase are evaluated last, on the pages the
+// and live and pass the filter's terms, nil for none. They are not to be
+// changed: they may be a term's pages or the viewer's visible ones,
+// where nothing narrowed them (a copy would be garbage of a search). Clauses with a phrase are evaluated last, on the pages the
 // others left: checking positions is the expensive part.
 func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, vis *visibleSet, i int, f rsearch.Filter) (*roaring.Bitmap, error) {
 	var sets []*roaring.Bitmap
@@ -795,7 +802,7 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 		sets = sets[1:]
 	case len(plain) > 0:
 		sq.allWithin(p.clauses[plain[0]], plain[0], nil)
-		m = roaring.FastOr(sq.alts[plain[0]]...)
+		m, owned = union(sq.alts[plain[0]])
 		plain = plain[1:]
 	default:
 		m = roaring.New()
@@ -824,13 +831,7 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 			and(alts[0])
 			continue
 		}
-		parts := make([]*roaring.Bitmap, 0, len(alts))
-		for _, a := range alts {
-			if in := roaring.And(m, a); !in.IsEmpty() {
-				parts = append(parts, in)
-			}
-		}
-		m, owned = roaring.FastOr(parts...), true
+		m, owned = within(m, alts), true
 	}
 	for _, ci := range phrased {
 		if m.IsEmpty() {
@@ -842,10 +843,47 @@ func (x *Index) matchSegment(sq *segQuery, ss *scorch.SegmentSnapshot, p *plan, 
 		}
 		and(bm)
 	}
-	if !owned {
-		m = m.Clone()
-	}
 	return m, nil
+}
+
+// union returns the pages of any of bms: one of bms itself (owned false:
+// not to be changed) when there is one, else a bitmap of its own. It
+// joins them pair by pair, which makes a sparse union's containers at
+// their size, where FastOr makes each a 8 kB bitmap first and converts
+// it back; and a single one is not copied.
+func union(bms []*roaring.Bitmap) (u *roaring.Bitmap, owned bool) {
+	switch len(bms) {
+	case 0:
+		return roaring.New(), true
+	case 1:
+		return bms[0], false
+	}
+	u = roaring.Or(bms[0], bms[1])
+	for _, b := range bms[2:] {
+		u.Or(b)
+	}
+	return u, true
+}
+
+// within returns the pages of m that are in any of bms (a bitmap of its
+// own): each of bms narrowed to m first, which is smaller than their
+// union, then those joined.
+func within(m *roaring.Bitmap, bms []*roaring.Bitmap) *roaring.Bitmap {
+	var u *roaring.Bitmap
+	for _, b := range bms {
+		in := roaring.And(m, b)
+		switch {
+		case in.IsEmpty():
+		case u == nil:
+			u = in
+		default:
+			u.Or(in)
+		}
+	}
+	if u == nil {
+		return roaring.New()
+	}
+	return u
 }
 
 // allWithin sets the pages of clause ci's compound parts alternatives:
@@ -1127,7 +1165,7 @@ func (s *slotPool) put(c *collected) {
 	}
 	clear(c.segs)
 	*c = collected{groups: c.groups[:0], slots: c.slots, seen: c.seen, combos: c.combos[:0], before: c.before[:0], segs: c.segs[:0], docs: c.docs[:0], scores: c.scores[:0],
-		scoring: c.scoring, shown: c.shown, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
+		scoring: c.scoring, shown: c.shown, chunk: c.chunk, facets: [3][]int{c.facets[0][:0], c.facets[1][:0], c.facets[2][:0]}}
 	s.p.Put(c)
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -208,6 +207,8 @@ type collected struct {
 	// to its place among the groups shown + 1 (pagesOf, which clears it).
 	scoring scoring
 	shown   []int32
+	// chunk is countNew's buffer of pages.
+	chunk []uint32
 }
 
 // segPages are the matching pages of one segment: local numbers,
@@ -309,7 +310,13 @@ func parseDocPage(b []byte) (doc int64, page int) {
 
 // facet returns the values of facet f with their counts.
 func (c *collected) facet(f int) []rsearch.FacetValue {
-	vs := []rsearch.FacetValue{}
+	k := 0
+	for o, n := range c.facets[f] {
+		if o != 0 && n != 0 {
+			k++
+		}
+	}
+	vs := make([]rsearch.FacetValue, 0, k)
 	for o, n := range c.facets[f] {
 		if o == 0 || n == 0 {
 			continue // no value
@@ -430,13 +437,10 @@ func (x *Index) hit(snap *scorch.IndexSnapshot, sc *snapColumns, g *group, pages
 	return h, nil
 }
 
-// snippet is rsearch.MakeSnippet with its text copied out of text.
+// snippet is rsearch.MakeSnippet, whose spans are a string of their own
+// (never parts of text, which here is zap's buffer).
 func snippet(text string, ms []rsearch.Match) rsearch.Snippet {
-	sn := rsearch.MakeSnippet(text, ms)
-	for i := range sn {
-		sn[i].Text = strings.Clone(sn[i].Text)
-	}
-	return sn
+	return rsearch.MakeSnippet(text, ms)
 }
 
 // cloneResult copies r so that callers may change what they get without

@@ -93,6 +93,8 @@ type snippetState struct {
 	// query has a few dozen marks at most, and a page's tokens mostly
 	// miss them.
 	filter [1 << 12 / 64]uint64
+	// ms is matches' list, reused from page to page.
+	ms []search.Match
 }
 
 func newSnippetState(p *plan) *snippetState {
@@ -117,10 +119,11 @@ func (s *snippetState) mark(h uint32) (string, bool) {
 // page's encoded analysis: a word is marked by the first of its terms,
 // stem then parts, that is a mark, and a compound matched by a part is
 // marked whole. A damaged encoding ends the list where it is damaged.
+// The list is s's, valid until the next call.
 func (s *snippetState) matches(enc []byte) []search.Match {
 	// nextToken's decoding, inline: this loop runs over every token of
 	// every shown page.
-	ms := make([]search.Match, 0, 16)
+	ms := s.ms[:0]
 	start := 0
 	marked := -1 // start of the word last marked
 	i := 0
@@ -153,5 +156,6 @@ func (s *snippetState) matches(enc []byte) []search.Match {
 			marked = start
 		}
 	}
+	s.ms = ms[:0]
 	return ms
 }
