@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Match is a word of a text that a query matched.
@@ -109,7 +110,8 @@ func passage(text string, start int, matches []Match) Snippet {
 	if end < len(text) {
 		add(" …", false)
 	}
-	all, from := string(buf), 0
+	// buf is not written again: the string is its bytes, not a copy.
+	all, from := unsafe.String(unsafe.SliceData(buf), len(buf)), 0
 	for i := range s {
 		s[i].Text, from = all[from:ends[i]], ends[i]
 	}
