@@ -329,7 +329,7 @@ func (c *collected) facet(f int) []rsearch.FacetValue {
 // top returns the best c.n groups, best first: by the score of their best
 // page (with OrderNewest: by date first), then by document number.
 func (c *collected) top() []*group {
-	h := &groupHeap{newest: c.order == rsearch.OrderNewest}
+	h := &groupHeap{gs: make([]*group, 0, min(c.n, len(c.groups))), newest: c.order == rsearch.OrderNewest}
 	for i := range c.groups {
 		g := &c.groups[i]
 		if h.Len() < c.n {
