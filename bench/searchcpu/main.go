@@ -22,6 +22,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -92,14 +93,20 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	var per []float64
+	var ms0, ms1 runtime.MemStats
 	for range *rounds {
+		runtime.ReadMemStats(&ms0)
 		c0 := cpu()
 		for _, q := range qs {
 			ask(q, citizen, search.Filter{}, "", 0, 0)
 		}
 		ms := float64(cpu()-c0) / float64(time.Millisecond) / float64(len(qs))
+		runtime.ReadMemStats(&ms1)
 		per = append(per, ms)
-		fmt.Printf("round: %.3f ms CPU a query\n", ms)
+		// The garbage a query makes is what the server's collector has
+		// to keep up with (issue 15, search p99 at 32 clients).
+		fmt.Printf("round: %.3f ms CPU a query, %.1f kB and %d allocations\n", ms,
+			float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e3/float64(len(qs)), (ms1.Mallocs-ms0.Mallocs)/uint64(len(qs)))
 	}
 	slices.Sort(per)
 	fmt.Printf("median of %d rounds: %.3f ms CPU a query [%.3f-%.3f]\n", len(per), per[len(per)/2], per[0], per[len(per)-1])
