@@ -8,7 +8,7 @@
 // change answers the same; with -cpuprofile it writes a CPU profile of the
 // rounds.
 //
-//	go run ./bench/searchcpu -data DIR [-rounds 5] [-sum] [-member 'public,member,person:1'] [-cpuprofile FILE]
+//	go run ./bench/searchcpu -data DIR [-rounds 5] [-sum] [-member 'public,member,person:1'] [-cpuprofile FILE] [-memprofile FILE]
 //
 // The index is opened read-write, as the server does: use a copy.
 package main
@@ -48,6 +48,7 @@ func main() {
 	sum := flag.Bool("sum", false, "print a hash of the answers instead of timing")
 	member := flag.String("member", "public,member,person:1", "principals of the member viewer for -sum")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the rounds to this file")
+	memprofile := flag.String("memprofile", "", "write an allocation profile (every allocation of the rounds) to this file")
 	flag.Parse()
 	x, err := bleve.Open(filepath.Join(*data, "search"), bleve.Options{CacheEntries: -1})
 	if err != nil {
@@ -91,6 +92,17 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		runtime.MemProfileRate = 1
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err != nil {
+				log.Fatal(err)
+			}
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}()
 	}
 	var per []float64
 	var ms0, ms1 runtime.MemStats
