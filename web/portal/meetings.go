@@ -91,7 +91,7 @@ type meetingList struct {
 type meetingRows []folder.MeetingView
 
 // AppendHTML appends the rows in lang.
-func (ms meetingRows) AppendHTML(dst []byte, lang string) []byte {
+func (ms meetingRows) AppendHTML(dst []byte, lang string) ([]byte, error) {
 	draft := render.AppendHTMLText(nil, render.T(lang, "office.status_draft"))
 	for i := range ms {
 		m := &ms[i]
@@ -111,7 +111,7 @@ func (ms meetingRows) AppendHTML(dst []byte, lang string) []byte {
 		dst = render.AppendHTMLText(dst, m.Organization)
 		dst = append(dst, "</td>\n</tr>"...)
 	}
-	return dst
+	return dst, nil
 }
 
 // meetingLists reads the pages ps of the meetings f selects for v, each
@@ -185,6 +185,8 @@ func (s *Handler) Meetings(w http.ResponseWriter, r *http.Request) {
 type meetingPage struct {
 	*folder.MeetingView
 	RollCalls map[int64][]live.RollCall
+	// Items writes the agenda (the template's {{rows}}).
+	Items agendaRows
 }
 
 // Meeting answers GET /meetings/{id}.
@@ -221,6 +223,7 @@ func (s *Handler) Meeting(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	data.Items = agendaRows{Agenda: mv.Agenda, RollCalls: data.RollCalls}
 	p := render.NewPage(w, r, mv.Name)
 	p.Data = data
 	render.HTML(w, r, http.StatusOK, "meeting", p)

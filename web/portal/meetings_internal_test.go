@@ -59,7 +59,11 @@ func TestMeetingRowsAsTemplate(t *testing.T) {
 			if err := tmpl.Execute(&want, &render.Page{Lang: lang, Data: ms}); err != nil {
 				t.Fatal(err)
 			}
-			got := "<table><tbody>\n" + string(ms.AppendHTML(nil, lang)) + "\n</tbody></table>"
+			b, err := ms.AppendHTML(nil, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "<table><tbody>\n" + string(b) + "\n</tbody></table>"
 			if got != want.String() {
 				t.Fatalf("case %d, %s:\n got %q\nwant %q", n, lang, got, want.String())
 			}
