@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +129,40 @@ func TestAgendaRowsAsTemplate(t *testing.T) {
 	if _, err := a.AppendHTML(nil, "de"); err == nil {
 		t.Fatal("agendaRows: no error for a roll call with one list")
 	}
+}
+
+// BenchmarkAgenda writes a dozen agenda items (each with a paper and two
+// documents) as main's template did and as agendaRows does.
+func BenchmarkAgenda(b *testing.B) {
+	var a agendaRows
+	for i := range 12 {
+		a.Agenda = append(a.Agenda, folder.AgendaEntry{ID: int64(i + 1), Number: "Ö " + strconv.Itoa(i+1), Title: "Bebauungsplan Nr. 123 „Am Mühlbach“",
+			Public: i%4 != 0, Papers: []*folder.PaperEntry{{ID: int64(i + 7), Type: "Beschlussvorlage", Reference: "2026/0123"}},
+			Documents: []folder.DocumentEntry{
+				{ID: int64(100 + i), Title: "Beschlussvorlage Haushalt 2027", URL: "/api/v1/documents/100/versions/1/file", Pages: 12, Version: 1},
+				{ID: int64(200 + i), Title: "Anlage 1 – Stellungnahme", URL: "/api/v1/documents/200/versions/2/file", Pages: 1, Version: 2},
+			}})
+	}
+	page := &render.Page{Lang: "de", Data: meetingPage{MeetingView: &folder.MeetingView{Agenda: a.Agenda}, RollCalls: map[int64][]live.RollCall{}}}
+	b.Run("template", func(b *testing.B) {
+		tmpl := template.Must(template.New("agenda").Parse(mainAgenda))
+		var buf bytes.Buffer
+		b.ReportAllocs()
+		for b.Loop() {
+			buf.Reset()
+			if err := tmpl.Execute(&buf, page); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rows", func(b *testing.B) {
+		var buf []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if buf, err = a.AppendHTML(buf[:0], "de"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

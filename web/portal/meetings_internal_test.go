@@ -70,3 +70,37 @@ func TestMeetingRowsAsTemplate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMeetingRows writes /meetings' twenty rows as main's template
+// did and as meetingRows does.
+func BenchmarkMeetingRows(b *testing.B) {
+	var ms meetingRows
+	for i := range 20 {
+		ms = append(ms, folder.MeetingView{ID: int64(1000 + i), Name: "14. Sitzung des Bezirksausschusses 3 – Maxvorstadt", Organization: "Bezirksausschuss 3",
+			Start: time.Date(2027, 3, 10+i, 16, 0, 0, 0, time.UTC), Published: folder.Tptr(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC))})
+	}
+	page := &render.Page{Lang: "de", Data: ms}
+	b.Run("template", func(b *testing.B) {
+		tmpl := template.Must(template.New("rows").Funcs(template.FuncMap{
+			"datetime": func(t time.Time) string { return t.In(render.Berlin).Format("02.01.2006, 15:04") },
+		}).Parse(mainMeetingRows))
+		var buf bytes.Buffer
+		b.ReportAllocs()
+		for b.Loop() {
+			buf.Reset()
+			if err := tmpl.Execute(&buf, page); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rows", func(b *testing.B) {
+		var buf []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if buf, err = ms.AppendHTML(buf[:0], "de"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
