@@ -67,6 +67,12 @@ func (a *assets) URL(name string) string {
 	return u
 }
 
+// lookup returns the hashed URL of a static file, if there is one.
+func (a *assets) lookup(name string) (string, bool) {
+	u, ok := a.byName[name]
+	return u, ok
+}
+
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := strings.TrimPrefix(r.URL.Path, "/static/")
 	b, ok := a.files[key]
@@ -165,7 +171,7 @@ func loadViews(a *assets) (*views, error) {
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", base, err)
 			}
-			if err := foldLanguage(t, lang); err != nil {
+			if err := foldLanguage(t, lang, a.lookup); err != nil {
 				return nil, fmt.Errorf("template %s: %w", base, err)
 			}
 			if v.byLang[lang] == nil {
