@@ -130,9 +130,13 @@ func (s *Folder) MeetingSummary(ctx context.Context, m *sessions.Meeting) Meetin
 	return summary(m, s.meetingOrg(ctx, m))
 }
 
-func summary(m *sessions.Meeting, org string) MeetingView {
-	return MeetingView{ID: m.ID, Name: m.Name, Organization: org, Start: m.Start, End: Tptr(m.End),
-		Location: m.Location, State: m.State, Published: Tptr(m.PublishedAt)}
+func summary(m *sessions.Meeting, org string) MeetingView { return summaryWith(m, org, Tptr) }
+
+// summaryWith is summary with the times' pointers made by tptr (a nil
+// for the zero time, as Tptr).
+func summaryWith(m *sessions.Meeting, org string, tptr func(time.Time) *time.Time) MeetingView {
+	return MeetingView{ID: m.ID, Name: m.Name, Organization: org, Start: m.Start, End: tptr(m.End),
+		Location: m.Location, State: m.State, Published: tptr(m.PublishedAt)}
 }
 
 // Document describes one attached document at its current version, if the

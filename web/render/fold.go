@@ -46,8 +46,9 @@ var checkFolded = sync.OnceValue(func() bool {
 })
 
 // foldLanguage escapes the templates of set (so that each action carries
-// its escapers) and folds them for lang.
-func foldLanguage(set *template.Template, lang string) error {
+// its escapers) and folds them for lang; static, if not nil, gives the
+// URL of a static file, so that {{static "app.css"}} is folded too.
+func foldLanguage(set *template.Template, lang string, static func(string) (string, bool)) error {
 	// Executing escapes the whole set first; the empty page's execution
 	// itself may fail (a template that needs its data), which does not
 	// matter here, but escaping must not.
@@ -55,7 +56,7 @@ func foldLanguage(set *template.Template, lang string) error {
 	if err := set.ExecuteTemplate(io.Discard, "layout.html", &Page{Lang: lang}); errors.As(err, &escErr) {
 		return fmt.Errorf("escape for %s: %w", lang, err)
 	}
-	f := folder{lang: lang}
+	f := folder{lang: lang, static: static}
 	for _, t := range set.Templates() {
 		if t.Tree == nil || t.Tree.Root == nil {
 			continue
@@ -80,7 +81,13 @@ func (s scope) withDot(isPage bool) scope {
 	return scope{dotIsPage: isPage, pageVars: vars}
 }
 
-type folder struct{ lang string }
+type folder struct {
+	lang   string
+	static func(string) (string, bool)
+}
+
+// otherLang is the page's OtherLang for lang.
+func otherLang(lang string) string { return (&Page{Lang: lang}).OtherLang() }
 
 // list folds the nodes of l in place.
 func (f folder) list(l *parse.ListNode, sc scope) {
@@ -175,13 +182,28 @@ func (f folder) pipe(p *parse.PipeNode, sc scope) {
 }
 
 // command folds a page's T with a constant key into its text, a page's
-// Lang into the language, and both where they are arguments.
+// Lang and OtherLang into the languages, both where they are arguments,
+// and a static file's URL.
 func (f folder) command(c *parse.CommandNode, sc scope) {
 	if len(c.Args) == 2 && f.isPage(c.Args[0], sc, "T") {
 		if key, ok := c.Args[1].(*parse.StringNode); ok {
 			c.Args = []parse.Node{str(c.Position(), T(f.lang, key.Text))}
 			return
 		}
+	}
+	if len(c.Args) == 2 && f.static != nil {
+		id, ok1 := c.Args[0].(*parse.IdentifierNode)
+		name, ok2 := c.Args[1].(*parse.StringNode)
+		if ok1 && ok2 && id.Ident == "static" {
+			if u, ok := f.static(name.Text); ok {
+				c.Args = []parse.Node{str(c.Position(), u)}
+				return
+			}
+		}
+	}
+	if len(c.Args) == 1 && f.isPage(c.Args[0], sc, "OtherLang") {
+		c.Args[0] = str(c.Args[0].Position(), otherLang(f.lang))
+		return
 	}
 	for i, a := range c.Args {
 		switch a := a.(type) {
@@ -242,6 +264,32 @@ var identityEscapers = map[string]bool{
 // unsafeText are the characters those escapers replace.
 const unsafeText = "\x00\"&'+<>"
 
+// urlIdentity reports whether html/template's URL escaper esc leaves s as
+// it is: the filter a URL without a colon (no scheme to refuse), the
+// normalizer one of letters, digits and -._~/ only, the escaper (a query's
+// or path's part) one without the /.
+func urlIdentity(esc, s string) bool {
+	switch esc {
+	case "_html_template_urlfilter":
+		return !strings.Contains(s, ":")
+	case "_html_template_urlnormalizer":
+		return onlyURLBytes(s, "-._~/")
+	case "_html_template_urlescaper":
+		return onlyURLBytes(s, "-._~")
+	}
+	return false
+}
+
+func onlyURLBytes(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // literal returns the text of an action that prints a constant string
 // through escapers that leave it as it is.
 func (f folder) literal(n *parse.ActionNode) (*parse.TextNode, bool) {
@@ -260,7 +308,7 @@ func (f folder) literal(n *parse.ActionNode) (*parse.TextNode, bool) {
 			return nil, false
 		}
 		id, ok := c.Args[0].(*parse.IdentifierNode)
-		if !ok || !identityEscapers[id.Ident] {
+		if !ok || !identityEscapers[id.Ident] && !urlIdentity(id.Ident, s.Text) {
 			return nil, false
 		}
 	}

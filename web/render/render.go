@@ -67,6 +67,12 @@ func (a *assets) URL(name string) string {
 	return u
 }
 
+// lookup returns the hashed URL of a static file, if there is one.
+func (a *assets) lookup(name string) (string, bool) {
+	u, ok := a.byName[name]
+	return u, ok
+}
+
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := strings.TrimPrefix(r.URL.Path, "/static/")
 	b, ok := a.files[key]
@@ -135,6 +141,7 @@ func loadViews(a *assets) (*views, error) {
 			return []string{"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"}
 		},
 		"datetime": func(t time.Time) string { return t.In(Berlin).Format("02.01.2006, 15:04") },
+		"rows":     rows,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -164,7 +171,7 @@ func loadViews(a *assets) (*views, error) {
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", base, err)
 			}
-			if err := foldLanguage(t, lang); err != nil {
+			if err := foldLanguage(t, lang, a.lookup); err != nil {
 				return nil, fmt.Errorf("template %s: %w", base, err)
 			}
 			if v.byLang[lang] == nil {
