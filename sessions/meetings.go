@@ -664,42 +664,45 @@ func exclusionScope(itemID, personID int64, added bool) ledgerScope {
 // when PostgreSQL misjudged the number of items). Each list is sorted by
 // person here, as the primary key read them before.
 func (s *Store) items(ctx context.Context, where string, args ...any) ([]*AgendaItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+`,
+	var out []*AgendaItem
+	if err := sqldb.Each(ctx, s.db, itemsQuery(&out, where, args...)); err != nil {
+		return nil, fmt.Errorf("find agenda items: %w", err)
+	}
+	return out, nil
+}
+
+// itemsQuery is items' statement, for a batch: its Read appends the
+// items to out.
+func itemsQuery(out *[]*AgendaItem, where string, args ...any) sqldb.Query {
+	return sqldb.Query{SQL: `SELECT ` + itemColumns + `,
 			(SELECT json_group_array(e.person_id) FROM exclusions e WHERE e.agenda_item_id = agenda_items.id),
 			(SELECT json_group_array(e.person_id) FROM consultations mine
 				JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
 				JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
 				WHERE mine.agenda_item_id = agenda_items.id)
-		FROM agenda_items WHERE `+where+` ORDER BY meeting_id, position, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find agenda items: %w", err)
-	}
-	defer rows.Close()
-	var out []*AgendaItem
-	for rows.Next() {
-		var excluded, byMatter string
-		it, err := scanItem(withExtra{rows, []any{&excluded, &byMatter}})
-		if err != nil {
-			return nil, fmt.Errorf("find agenda items: %w", err)
-		}
-		if it.Excluded, err = personList(excluded); err != nil {
-			return nil, fmt.Errorf("agenda item %d: exclusions: %w", it.ID, err)
-		}
-		matter, err := personList(byMatter)
-		if err != nil {
-			return nil, fmt.Errorf("agenda item %d: exclusions by matter: %w", it.ID, err)
-		}
-		for i, p := range matter {
-			if (i == 0 || matter[i-1] != p) && !slices.Contains(it.Excluded, p) {
-				it.ExcludedByMatter = append(it.ExcludedByMatter, p)
+		FROM agenda_items WHERE ` + where + ` ORDER BY meeting_id, position, id`, Args: args, Read: func(rows sqldb.Rows) error {
+		for rows.Next() {
+			var excluded, byMatter string
+			it, err := scanItem(withExtra{rows, []any{&excluded, &byMatter}})
+			if err != nil {
+				return err
 			}
+			if it.Excluded, err = personList(excluded); err != nil {
+				return fmt.Errorf("agenda item %d: exclusions: %w", it.ID, err)
+			}
+			matter, err := personList(byMatter)
+			if err != nil {
+				return fmt.Errorf("agenda item %d: exclusions by matter: %w", it.ID, err)
+			}
+			for i, p := range matter {
+				if (i == 0 || matter[i-1] != p) && !slices.Contains(it.Excluded, p) {
+					it.ExcludedByMatter = append(it.ExcludedByMatter, p)
+				}
+			}
+			*out = append(*out, it)
 		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find agenda items: %w", err)
-	}
-	return out, nil
+		return nil
+	}}
 }
 
 // withExtra scans a row's leading columns into the destinations its

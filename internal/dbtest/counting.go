@@ -92,6 +92,16 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, nv []drive
 	return c.c.ExecContext(ctx, query, args(nv)...)
 }
 
+// Batch counts each statement of a batch (sqldb.Batch) and sends them
+// as the wrapped connection does: in one round trip on PostgreSQL.
+func (c *countingConn) Batch(ctx context.Context, qs []sqldb.Query) error {
+	c.n.Add(int64(len(qs)))
+	if c.tx != nil {
+		return sqldb.Each(ctx, c.tx, qs...)
+	}
+	return sqldb.BatchConn(ctx, c.c, qs...)
+}
+
 func (c *countingConn) Prepare(string) (driver.Stmt, error) {
 	return nil, errors.New("dbtest: prepared statements are not counted")
 }
