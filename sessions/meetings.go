@@ -266,26 +266,43 @@ type MeetingFilter struct {
 // Limit and After count visible meetings only and pages are full; a page
 // reads only its own rows.
 func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilter) ([]*Meeting, error) {
-	now := s.now()
-	q, args := findMeetingsQuery(v, f, now)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	ls, err := s.FindMeetingLists(ctx, v, f)
 	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// FindMeetingLists is FindMeetings for each of fs, the lists in the
+// order of fs: a page that shows several lists (the upcoming and the
+// past meetings) reads them in one round trip on PostgreSQL
+// (sqldb.Batch).
+func (s *Store) FindMeetingLists(ctx context.Context, v access.Viewer, fs ...MeetingFilter) ([][]*Meeting, error) {
+	now := s.now()
+	out := make([][]*Meeting, len(fs))
+	qs := make([]sqldb.Query, len(fs))
+	for i, f := range fs {
+		q, args := findMeetingsQuery(v, f, now)
+		qs[i] = sqldb.Query{SQL: q, Args: args, Read: func(rows sqldb.Rows) error {
+			for rows.Next() {
+				m, err := scanMeeting(rows)
+				if err != nil {
+					return err
+				}
+				// The query applied the rule; asking it again keeps one
+				// decider.
+				if access.MeetingAccess(v, m.Facts(), now) == access.None {
+					continue
+				}
+				out[i] = append(out[i], m)
+			}
+			return nil
+		}}
+	}
+	if err := sqldb.Batch(ctx, s.db, qs...); err != nil {
 		return nil, fmt.Errorf("find meetings: %w", err)
 	}
-	defer rows.Close()
-	var out []*Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find meetings: %w", err)
-		}
-		// The query applied the rule; asking it again keeps one decider.
-		if access.MeetingAccess(v, m.Facts(), now) == access.None {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // findMeetingsQuery is FindMeetings' SQL with its arguments. Its order
