@@ -65,8 +65,9 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		opening = 1
 	}
 	// On PostgreSQL independent statements travel together
-	// (sqldb.Batch): the two lists of /meetings, and a folder's items,
-	// consultations and links once its meeting passed the rule.
+	// (sqldb.Batch): the two lists of /meetings, a folder's items,
+	// consultations and links once its meeting passed the rule, and the
+	// policy graph's meetings and exclusions.
 	pg := sqldb.DialectOf(db) == sqldb.Postgres
 	for _, c := range []struct {
 		page      string
@@ -75,8 +76,8 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 	}{
 		{"meetings", 3, 2},                    // sign-in, the meetings before and after now (each with its organization's name)
 		{"meeting", 6 + opening, 4 + opening}, // its items come with their exclusions, its attachments with its minutes and their current versions
-		{"document", 6, 6},                    // the candidate check reads the links, the document, its versions and its current version's pages are one statement, its links' items come with their exclusions
-		{"paper", 6, 6},                       // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments with their current versions
+		{"document", 6, 5},                    // the candidate check reads the links, the document, its versions and its current version's pages are one statement, its links' items come with their exclusions; the graph's meetings and exclusions travel together
+		{"paper", 6, 5},                       // sign-in, the paper with its candidate check and its consultations, the graph (3: its meetings and exclusions together), attachments with their current versions
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
