@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratsmappe/ratsmappe/access"
 	"github.com/ratsmappe/ratsmappe/documents"
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // graph holds what the policy needs to decide on a set of attachments,
@@ -178,29 +179,33 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 			unknownMeetings = append(unknownMeetings, id)
 		}
 	}
+	// The meetings and the exclusions need only the ids known by now:
+	// one round trip on PostgreSQL (sqldb.Batch).
+	var qs []sqldb.Query
 	if len(unknownMeetings) > 0 {
-		rows, err := s.db.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id`+inIDs, idList(unknownMeetings))
-		if err != nil {
-			return nil, fmt.Errorf("policy facts: meetings: %w", err)
-		}
-		for rows.Next() {
-			m, err := scanMeeting(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("policy facts: meetings: %w", err)
-			}
-			g.meetings[m.ID] = m
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("policy facts: meetings: %w", err)
-		}
+		qs = append(qs, sqldb.Query{SQL: `SELECT ` + meetingColumns + ` FROM meetings WHERE id` + inIDs, Args: []any{idList(unknownMeetings)},
+			Read: func(rows sqldb.Rows) error {
+				for rows.Next() {
+					m, err := scanMeeting(rows)
+					if err != nil {
+						return fmt.Errorf("meetings: %w", err)
+					}
+					g.meetings[m.ID] = m
+				}
+				return nil
+			}})
 	}
-	return g, s.exclusions(ctx, g, k, paperIDs, meetingIDs)
+	if q, ok := exclusionsQuery(g, k, paperIDs, meetingIDs); ok {
+		qs = append(qs, q)
+	}
+	if err := sqldb.Batch(ctx, s.db, qs...); err != nil {
+		return nil, fmt.Errorf("policy facts: %w", err)
+	}
+	return g, nil
 }
 
 // exclusions fills in g's exclusions of the papers and the meetings (see
-// readExclusions) from the items g holds where those are all there is:
+// exclusionsQuery) from the items g holds where those are all there is:
 // a paper's are the exclusions recorded on the items consulting it, and
 // g holds every such item with its exclusions (Store.items reads them
 // with the item); a meeting's are those of its items, recorded or by
@@ -208,7 +213,20 @@ func (s *Store) loadGraphWith(ctx context.Context, k known, meetingIDs, itemIDs,
 // rest are read — on a meeting page, whose papers are consulted in that
 // meeting only, nothing: a statement fewer.
 func (s *Store) exclusions(ctx context.Context, g *graph, k known, paperIDs, meetingIDs []int64) error {
-	var readPapers, readMeetings []int64
+	q, ok := exclusionsQuery(g, k, paperIDs, meetingIDs)
+	if !ok {
+		return nil
+	}
+	if err := sqldb.Each(ctx, s.db, q); err != nil {
+		return fmt.Errorf("policy facts: %w", err)
+	}
+	return nil
+}
+
+// exclusionsToRead is exclusions without the statement: it fills in what
+// the known items say and returns the papers and meetings whose
+// exclusions are still to be read.
+func exclusionsToRead(g *graph, k known, paperIDs, meetingIDs []int64) (readPapers, readMeetings []int64) {
 	for _, id := range paperIDs {
 		p := g.papers[id]
 		if p == nil || p.excludedKnown {
@@ -248,11 +266,11 @@ func (s *Store) exclusions(ctx context.Context, g *graph, k known, paperIDs, mee
 			g.excluded[id] = ex
 		}
 	}
-	return s.readExclusions(ctx, g, readPapers, readMeetings)
+	return readPapers, readMeetings
 }
 
 // sortedSet returns the distinct ids of ids in ascending order, as
-// readExclusions lists them; nil for none.
+// exclusionsQuery lists them; nil for none.
 func sortedSet(ids []int64) []int64 {
 	if len(ids) == 0 {
 		return nil
@@ -262,17 +280,20 @@ func sortedSet(ids []int64) []int64 {
 	return slices.Compact(ids)
 }
 
-// readExclusions fills in g's exclusions of the papers (persons excluded
-// from any item consulting the paper) and of the meetings (persons
-// excluded from any item of the meeting: recorded on the item, or on
-// another item consulting a paper the item consults — the matter), in
-// one statement: a round trip fewer per page on PostgreSQL. Ordered, so
-// that the lists do not depend on a plan.
-func (s *Store) readExclusions(ctx context.Context, g *graph, paperIDs, meetingIDs []int64) error {
+// exclusionsQuery fills in what exclusionsToRead can of g's exclusions of
+// the papers and meetings, and returns the statement that reads the rest,
+// if any is left: of the papers (persons excluded from any item
+// consulting the paper) and of the meetings (persons excluded from any
+// item of the meeting: recorded on the item, or on another item
+// consulting a paper the item consults — the matter), in one statement:
+// a round trip fewer per page on PostgreSQL. Ordered, so that the lists
+// do not depend on a plan.
+func exclusionsQuery(g *graph, k known, papers, meetings []int64) (sqldb.Query, bool) {
+	paperIDs, meetingIDs := exclusionsToRead(g, k, papers, meetings)
 	if len(paperIDs) == 0 && len(meetingIDs) == 0 {
-		return nil
+		return sqldb.Query{}, false
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT 0, c.paper_id, e.person_id FROM consultations c
+	return sqldb.Query{SQL: `SELECT 0, c.paper_id, e.person_id FROM consultations c
 		JOIN exclusions e ON e.agenda_item_id = c.agenda_item_id WHERE c.paper_id IN (SELECT value FROM json_each(?1))
 		UNION SELECT 1, a.meeting_id, e.person_id FROM exclusions e
 		JOIN agenda_items a ON a.id = e.agenda_item_id WHERE a.meeting_id IN (SELECT value FROM json_each(?2))
@@ -281,26 +302,20 @@ func (s *Store) readExclusions(ctx context.Context, g *graph, paperIDs, meetingI
 		JOIN consultations other ON other.paper_id = mine.paper_id
 		JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
 		WHERE a.meeting_id IN (SELECT value FROM json_each(?2))
-		ORDER BY 1, 2, 3`, idList(paperIDs), idList(meetingIDs))
-	if err != nil {
-		return fmt.Errorf("policy facts: exclusions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var ofMeeting, id, person int64 // ofMeeting: 1 if id is a meeting's, 0 if a paper's
-		if err := rows.Scan(&ofMeeting, &id, &person); err != nil {
-			return fmt.Errorf("policy facts: exclusions: %w", err)
+		ORDER BY 1, 2, 3`, Args: []any{idList(paperIDs), idList(meetingIDs)}, Read: func(rows sqldb.Rows) error {
+		for rows.Next() {
+			var ofMeeting, id, person int64 // ofMeeting: 1 if id is a meeting's, 0 if a paper's
+			if err := rows.Scan(&ofMeeting, &id, &person); err != nil {
+				return fmt.Errorf("exclusions: %w", err)
+			}
+			if ofMeeting == 1 {
+				g.excluded[id] = append(g.excluded[id], person)
+			} else if p := g.papers[id]; p != nil {
+				p.excluded = append(p.excluded, person)
+			}
 		}
-		if ofMeeting == 1 {
-			g.excluded[id] = append(g.excluded[id], person)
-		} else if p := g.papers[id]; p != nil {
-			p.excluded = append(p.excluded, person)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("policy facts: exclusions: %w", err)
-	}
-	return nil
+		return nil
+	}}, true
 }
 
 // sub returns the part of g that loadGraph(meetingIDs, itemIDs,

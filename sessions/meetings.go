@@ -266,26 +266,43 @@ type MeetingFilter struct {
 // Limit and After count visible meetings only and pages are full; a page
 // reads only its own rows.
 func (s *Store) FindMeetings(ctx context.Context, v access.Viewer, f MeetingFilter) ([]*Meeting, error) {
-	now := s.now()
-	q, args := findMeetingsQuery(v, f, now)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	ls, err := s.FindMeetingLists(ctx, v, f)
 	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// FindMeetingLists is FindMeetings for each of fs, the lists in the
+// order of fs: a page that shows several lists (the upcoming and the
+// past meetings) reads them in one round trip on PostgreSQL
+// (sqldb.Batch).
+func (s *Store) FindMeetingLists(ctx context.Context, v access.Viewer, fs ...MeetingFilter) ([][]*Meeting, error) {
+	now := s.now()
+	out := make([][]*Meeting, len(fs))
+	qs := make([]sqldb.Query, len(fs))
+	for i, f := range fs {
+		q, args := findMeetingsQuery(v, f, now)
+		qs[i] = sqldb.Query{SQL: q, Args: args, Read: func(rows sqldb.Rows) error {
+			for rows.Next() {
+				m, err := scanMeeting(rows)
+				if err != nil {
+					return err
+				}
+				// The query applied the rule; asking it again keeps one
+				// decider.
+				if access.MeetingAccess(v, m.Facts(), now) == access.None {
+					continue
+				}
+				out[i] = append(out[i], m)
+			}
+			return nil
+		}}
+	}
+	if err := sqldb.Batch(ctx, s.db, qs...); err != nil {
 		return nil, fmt.Errorf("find meetings: %w", err)
 	}
-	defer rows.Close()
-	var out []*Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find meetings: %w", err)
-		}
-		// The query applied the rule; asking it again keeps one decider.
-		if access.MeetingAccess(v, m.Facts(), now) == access.None {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // findMeetingsQuery is FindMeetings' SQL with its arguments. Its order
@@ -664,42 +681,45 @@ func exclusionScope(itemID, personID int64, added bool) ledgerScope {
 // when PostgreSQL misjudged the number of items). Each list is sorted by
 // person here, as the primary key read them before.
 func (s *Store) items(ctx context.Context, where string, args ...any) ([]*AgendaItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+`,
+	var out []*AgendaItem
+	if err := sqldb.Each(ctx, s.db, itemsQuery(&out, where, args...)); err != nil {
+		return nil, fmt.Errorf("find agenda items: %w", err)
+	}
+	return out, nil
+}
+
+// itemsQuery is items' statement, for a batch: its Read appends the
+// items to out.
+func itemsQuery(out *[]*AgendaItem, where string, args ...any) sqldb.Query {
+	return sqldb.Query{SQL: `SELECT ` + itemColumns + `,
 			(SELECT json_group_array(e.person_id) FROM exclusions e WHERE e.agenda_item_id = agenda_items.id),
 			(SELECT json_group_array(e.person_id) FROM consultations mine
 				JOIN consultations other ON other.paper_id = mine.paper_id AND other.agenda_item_id <> mine.agenda_item_id
 				JOIN exclusions e ON e.agenda_item_id = other.agenda_item_id
 				WHERE mine.agenda_item_id = agenda_items.id)
-		FROM agenda_items WHERE `+where+` ORDER BY meeting_id, position, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find agenda items: %w", err)
-	}
-	defer rows.Close()
-	var out []*AgendaItem
-	for rows.Next() {
-		var excluded, byMatter string
-		it, err := scanItem(withExtra{rows, []any{&excluded, &byMatter}})
-		if err != nil {
-			return nil, fmt.Errorf("find agenda items: %w", err)
-		}
-		if it.Excluded, err = personList(excluded); err != nil {
-			return nil, fmt.Errorf("agenda item %d: exclusions: %w", it.ID, err)
-		}
-		matter, err := personList(byMatter)
-		if err != nil {
-			return nil, fmt.Errorf("agenda item %d: exclusions by matter: %w", it.ID, err)
-		}
-		for i, p := range matter {
-			if (i == 0 || matter[i-1] != p) && !slices.Contains(it.Excluded, p) {
-				it.ExcludedByMatter = append(it.ExcludedByMatter, p)
+		FROM agenda_items WHERE ` + where + ` ORDER BY meeting_id, position, id`, Args: args, Read: func(rows sqldb.Rows) error {
+		for rows.Next() {
+			var excluded, byMatter string
+			it, err := scanItem(withExtra{rows, []any{&excluded, &byMatter}})
+			if err != nil {
+				return err
 			}
+			if it.Excluded, err = personList(excluded); err != nil {
+				return fmt.Errorf("agenda item %d: exclusions: %w", it.ID, err)
+			}
+			matter, err := personList(byMatter)
+			if err != nil {
+				return fmt.Errorf("agenda item %d: exclusions by matter: %w", it.ID, err)
+			}
+			for i, p := range matter {
+				if (i == 0 || matter[i-1] != p) && !slices.Contains(it.Excluded, p) {
+					it.ExcludedByMatter = append(it.ExcludedByMatter, p)
+				}
+			}
+			*out = append(*out, it)
 		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find agenda items: %w", err)
-	}
-	return out, nil
+		return nil
+	}}
 }
 
 // withExtra scans a row's leading columns into the destinations its

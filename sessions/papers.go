@@ -778,6 +778,14 @@ const linkUnion = `SELECT 0 AS kind, ` + attachmentColumns + `, '', '', position
 // A caller that wants attachments alone gives noMinutes as minWhere.
 func (s *Store) readLinks(ctx context.Context, current bool, attWhere, minWhere string, args ...any) (links, error) {
 	var l links
+	if err := sqldb.Each(ctx, s.db, linksQuery(&l, current, attWhere, minWhere, args...)); err != nil {
+		return l, fmt.Errorf("find attachments and minutes: %w", err)
+	}
+	return l, nil
+}
+
+// linksQuery is readLinks' statement, for a batch: its Read fills l.
+func linksQuery(l *links, current bool, attWhere, minWhere string, args ...any) sqldb.Query {
 	q := fmt.Sprintf(linkUnion, attWhere, minWhere) + ` ORDER BY 1, 17, 18`
 	if current {
 		l.current = currentDocs{titles: map[int64]string{}, versions: map[int64]*documents.Version{}}
@@ -788,50 +796,44 @@ func (s *Store) readLinks(ctx context.Context, current bool, attWhere, minWhere 
 				AND v.number = (SELECT MAX(w.number) FROM versions w WHERE w.document_id = d.id AND w.state = 'active')
 			ORDER BY u.kind, u.k1, u.k2`
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return l, fmt.Errorf("find attachments and minutes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, key, id int64
-		var a Attachment
-		var pub int
-		var late, wd sql.NullString
-		var c, m, state, changed string
-		dest := []any{&kind, &a.ID, &a.DocumentID, &a.AgendaItemID, &a.PaperID, &a.MeetingID, &a.Role, &a.Title, &pub, &a.Position,
-			&late, &wd, &c, &m, &state, &changed, &key, &id}
-		var title string
-		var number, size, pages sql.NullInt64
-		var sha, file, vstate, vcreated, vchanged sql.NullString
-		if current {
-			dest = append(dest, &title, &number, &sha, &size, &file, &pages, &vstate, &vcreated, &vchanged)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return l, fmt.Errorf("find attachments and minutes: %w", err)
-		}
-		if current {
-			l.current.titles[a.DocumentID] = title
-			if number.Valid {
-				l.current.versions[a.DocumentID] = &documents.Version{DocumentID: a.DocumentID, Number: int(number.Int64), SHA256: sha.String,
-					Size: size.Int64, FileName: file.String, Pages: int(pages.Int64), State: vstate.String,
-					Created: parseTS(vcreated.String), StateChanged: parseTS(vchanged.String)}
+	return sqldb.Query{SQL: q, Args: args, Read: func(rows sqldb.Rows) error {
+		for rows.Next() {
+			var kind, key, id int64
+			var a Attachment
+			var pub int
+			var late, wd sql.NullString
+			var c, m, state, changed string
+			dest := []any{&kind, &a.ID, &a.DocumentID, &a.AgendaItemID, &a.PaperID, &a.MeetingID, &a.Role, &a.Title, &pub, &a.Position,
+				&late, &wd, &c, &m, &state, &changed, &key, &id}
+			var title string
+			var number, size, pages sql.NullInt64
+			var sha, file, vstate, vcreated, vchanged sql.NullString
+			if current {
+				dest = append(dest, &title, &number, &sha, &size, &file, &pages, &vstate, &vcreated, &vchanged)
 			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if current {
+				l.current.titles[a.DocumentID] = title
+				if number.Valid {
+					l.current.versions[a.DocumentID] = &documents.Version{DocumentID: a.DocumentID, Number: int(number.Int64), SHA256: sha.String,
+						Size: size.Int64, FileName: file.String, Pages: int(pages.Int64), State: vstate.String,
+						Created: parseTS(vcreated.String), StateChanged: parseTS(vchanged.String)}
+				}
+			}
+			if kind == 1 {
+				l.minutes = append(l.minutes, &Minutes{ID: a.ID, MeetingID: a.MeetingID, DocumentID: a.DocumentID, Public: pub != 0, State: state,
+					StateChanged: parseTS(changed), Created: parseTS(c), Modified: parseTS(m)})
+				continue
+			}
+			a.Public = pub != 0
+			a.LateAt, a.WithdrawnAt = parseNull(late), parseNull(wd)
+			a.Created, a.Modified = parseTS(c), parseTS(m)
+			l.attachments = append(l.attachments, &a)
 		}
-		if kind == 1 {
-			l.minutes = append(l.minutes, &Minutes{ID: a.ID, MeetingID: a.MeetingID, DocumentID: a.DocumentID, Public: pub != 0, State: state,
-				StateChanged: parseTS(changed), Created: parseTS(c), Modified: parseTS(m)})
-			continue
-		}
-		a.Public = pub != 0
-		a.LateAt, a.WithdrawnAt = parseNull(late), parseNull(wd)
-		a.Created, a.Modified = parseTS(c), parseTS(m)
-		l.attachments = append(l.attachments, &a)
-	}
-	if err := rows.Err(); err != nil {
-		return l, fmt.Errorf("find attachments and minutes: %w", err)
-	}
-	return l, nil
+		return nil
+	}}
 }
 
 func scanMinutes(sc interface{ Scan(...any) error }) (*Minutes, error) {

@@ -23,6 +23,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/ratsmappe/ratsmappe/internal/sqldb"
 )
 
 // maxConns bounds the pool: every connection is a server process, and a
@@ -207,4 +209,33 @@ func rebound(query string) string {
 		}
 	}
 	return r
+}
+
+// Batch sends qs in one round trip (a pgx pipeline with one Sync: the
+// statements run in one implicit transaction) and hands each statement's
+// rows to its Read in order (sqldb.Batch). Rows are pgx's: they scan into
+// the destinations database/sql does for the stores' columns, sql.Scanner
+// ones included.
+func (c *conn) Batch(ctx context.Context, qs []sqldb.Query) (err error) {
+	var b pgx.Batch
+	for _, q := range qs {
+		b.Queue(rebound(q.SQL), q.Args...)
+	}
+	br := c.Conn.Conn().SendBatch(ctx, &b)
+	defer func() { err = errors.Join(err, br.Close()) }()
+	for _, q := range qs {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		err = q.Read(rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -20,10 +20,19 @@ import (
 // ends.
 func Counting(tb testing.TB, db *sql.DB) (*sql.DB, *atomic.Int64) {
 	tb.Helper()
-	n := new(atomic.Int64)
-	c := sql.OpenDB(countingConnector{db: db, n: n, dialect: string(sqldb.DialectOf(db))})
-	tb.Cleanup(func() { c.Close() })
+	c, n, _ := CountingTrips(tb, db)
 	return c, n
+}
+
+// CountingTrips is Counting that also counts round trips: a statement
+// alone is one, and a batch of them (sqldb.Batch) on PostgreSQL is one
+// for all of its statements.
+func CountingTrips(tb testing.TB, db *sql.DB) (*sql.DB, *atomic.Int64, *atomic.Int64) {
+	tb.Helper()
+	n, trips := new(atomic.Int64), new(atomic.Int64)
+	c := sql.OpenDB(countingConnector{db: db, n: n, trips: trips, dialect: string(sqldb.DialectOf(db))})
+	tb.Cleanup(func() { c.Close() })
+	return c, n, trips
 }
 
 // countingConnector makes each connection of the counting handle from a
@@ -31,9 +40,9 @@ func Counting(tb testing.TB, db *sql.DB) (*sql.DB, *atomic.Int64) {
 // driver (placeholders rebound on PostgreSQL, SQLite's pragmas) does the
 // work.
 type countingConnector struct {
-	db      *sql.DB
-	n       *atomic.Int64
-	dialect string
+	db       *sql.DB
+	n, trips *atomic.Int64
+	dialect  string
 }
 
 func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -41,7 +50,7 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{c: sc, n: c.n}, nil
+	return &countingConn{c: sc, n: c.n, trips: c.trips}, nil
 }
 
 func (c countingConnector) Driver() driver.Driver { return countingDriver{c.dialect} }
@@ -56,9 +65,9 @@ func (countingDriver) Open(string) (driver.Conn, error) {
 func (d countingDriver) Dialect() string { return d.dialect }
 
 type countingConn struct {
-	c  *sql.Conn
-	tx *sql.Tx // the open transaction, which every statement then goes to
-	n  *atomic.Int64
+	c        *sql.Conn
+	tx       *sql.Tx // the open transaction, which every statement then goes to
+	n, trips *atomic.Int64
 }
 
 func args(nv []driver.NamedValue) []any {
@@ -71,6 +80,7 @@ func args(nv []driver.NamedValue) []any {
 
 func (c *countingConn) QueryContext(ctx context.Context, query string, nv []driver.NamedValue) (driver.Rows, error) {
 	c.n.Add(1)
+	c.trips.Add(1)
 	var rows *sql.Rows
 	var err error
 	if c.tx != nil {
@@ -86,10 +96,23 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, nv []driv
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, nv []driver.NamedValue) (driver.Result, error) {
 	c.n.Add(1)
+	c.trips.Add(1)
 	if c.tx != nil {
 		return c.tx.ExecContext(ctx, query, args(nv)...)
 	}
 	return c.c.ExecContext(ctx, query, args(nv)...)
+}
+
+// Batch counts each statement of a batch (sqldb.Batch) and sends them
+// as the wrapped connection does: in one round trip on PostgreSQL.
+func (c *countingConn) Batch(ctx context.Context, qs []sqldb.Query) error {
+	c.n.Add(int64(len(qs)))
+	if c.tx != nil {
+		c.trips.Add(int64(len(qs)))
+		return sqldb.Each(ctx, c.tx, qs...)
+	}
+	c.trips.Add(1)
+	return sqldb.BatchConn(ctx, c.c, qs...)
 }
 
 func (c *countingConn) Prepare(string) (driver.Stmt, error) {

@@ -121,17 +121,35 @@ func ParseMeetingPage(r *http.Request, lim ListLimits) (MeetingPage, error) {
 // page). It reads one row more than the page to know whether there is a
 // next one.
 func (s *Folder) FindMeetingPage(ctx context.Context, v access.Viewer, f sessions.MeetingFilter, p MeetingPage) ([]*sessions.Meeting, string, error) {
-	f.After, f.Descending, f.Limit, f.Offset = p.After, p.Descending, p.Limit+1, 0
-	ms, err := s.cfg.Sessions.FindMeetings(ctx, v, f)
+	ms, next, err := s.FindMeetingPages(ctx, v, f, p)
 	if err != nil {
 		return nil, "", err
 	}
-	if len(ms) <= p.Limit {
-		return ms, "", nil
+	return ms[0], next[0], nil
+}
+
+// FindMeetingPages is FindMeetingPage for each of ps, read together (in
+// one round trip on PostgreSQL): the meetings of each page and the cursor
+// of its next page, in the order of ps.
+func (s *Folder) FindMeetingPages(ctx context.Context, v access.Viewer, f sessions.MeetingFilter, ps ...MeetingPage) ([][]*sessions.Meeting, []string, error) {
+	fs := make([]sessions.MeetingFilter, len(ps))
+	for i, p := range ps {
+		fs[i] = f
+		fs[i].After, fs[i].Descending, fs[i].Limit, fs[i].Offset = p.After, p.Descending, p.Limit+1, 0
 	}
-	ms = ms[:p.Limit]
-	last := ms[len(ms)-1]
-	return ms, EncodeMeetingCursor(sessions.MeetingCursor{Start: last.Start, ID: last.ID}, p.Descending), nil
+	lists, err := s.cfg.Sessions.FindMeetingLists(ctx, v, fs...)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := make([]string, len(ps))
+	for i, p := range ps {
+		if ms := lists[i]; len(ms) > p.Limit {
+			lists[i] = ms[:p.Limit]
+			last := ms[p.Limit-1]
+			next[i] = EncodeMeetingCursor(sessions.MeetingCursor{Start: last.Start, ID: last.ID}, p.Descending)
+		}
+	}
+	return lists, next, nil
 }
 
 // Boundary is a page that starts at time t: ascending, the meetings that

@@ -114,20 +114,20 @@ func (ms meetingRows) AppendHTML(dst []byte, lang string) ([]byte, error) {
 	return dst, nil
 }
 
-// meetingLists reads the pages ps of the meetings f selects for v, each
-// with the link that continues it on path, and describes their meetings
-// with one read of the organizations for all of them.
+// meetingLists reads the pages ps of the meetings f selects for v
+// together, each with the link that continues it on path, and describes
+// their meetings with one read of the organizations for all of them.
 func (s *Handler) meetingLists(r *http.Request, path string, f sessions.MeetingFilter, ps ...folder.MeetingPage) ([]meetingList, error) {
 	ctx := r.Context()
 	lists := make([]meetingList, len(ps))
+	pages, nexts, err := s.folder.FindMeetingPages(ctx, request.Viewer(ctx), f, ps...)
+	if err != nil {
+		return nil, err
+	}
 	var all []*sessions.Meeting
-	for i, p := range ps {
-		ms, next, err := s.folder.FindMeetingPage(ctx, request.Viewer(ctx), f, p)
-		if err != nil {
-			return nil, err
-		}
-		if next != "" {
-			lists[i].Next = folder.WithCursor(r, path, next)
+	for i, ms := range pages {
+		if nexts[i] != "" {
+			lists[i].Next = folder.WithCursor(r, path, nexts[i])
 		}
 		lists[i].Meetings = make([]folder.MeetingView, len(ms))
 		all = append(all, ms...)

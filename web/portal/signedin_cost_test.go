@@ -31,7 +31,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // TestSignedInStatements pins what a council member's pages cost the
 // database, on the demo council, on both databases: on PostgreSQL each
-// statement is a round trip, and at 32 clients on two cores they add up.
+// statement, or batch of independent ones (sqldb.Batch), is a round trip,
+// and at 32 clients on two cores they add up.
 // The sign-in is one statement (the credential, its account and the
 // person's memberships in one join), the meeting page reads its folder's
 // meeting and items once (its invitation opening is asked once per
@@ -49,7 +50,7 @@ func TestSignedInStatements(t *testing.T) { dbtest.Each(t, testSignedInStatement
 func testSignedInStatements(t *testing.T, db *sql.DB) {
 	c := demotest.OpenOn(t, db)
 	c.Load(t, demo.Options{Now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
-	counted, n := dbtest.Counting(t, db)
+	counted, n, trips := dbtest.CountingTrips(t, db)
 	h, err := web.NewServer(web.Config{Sessions: sessions.NewStore(counted, nil), DB: counted,
 		Documents: documents.NewService(documents.ServiceConfig{Store: documents.NewStore(counted), Blobs: blobtest.NewMemory()})})
 	if err != nil {
@@ -63,14 +64,20 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 	if sqldb.DialectOf(db) == sqldb.Postgres {
 		opening = 1
 	}
+	// On PostgreSQL independent statements travel together
+	// (sqldb.Batch): the two lists of /meetings, a folder's items,
+	// consultations and links once its meeting passed the rule, and the
+	// policy graph's meetings and exclusions.
+	pg := sqldb.DialectOf(db) == sqldb.Postgres
 	for _, c := range []struct {
-		page string
-		want int64
+		page      string
+		want      int64
+		wantTrips int64 // on PostgreSQL
 	}{
-		{"meetings", 3},          // sign-in, the meetings before and after now (each with its organization's name)
-		{"meeting", 6 + opening}, // its items come with their exclusions, its attachments with its minutes and their current versions
-		{"document", 6},          // the candidate check reads the links, the document, its versions and its current version's pages are one statement, its links' items come with their exclusions
-		{"paper", 6},             // sign-in, the paper with its candidate check and its consultations, the graph (3), attachments with their current versions
+		{"meetings", 3, 2},                    // sign-in, the meetings before and after now (each with its organization's name)
+		{"meeting", 6 + opening, 4 + opening}, // its items come with their exclusions, its attachments with its minutes and their current versions
+		{"document", 6, 5},                    // the candidate check reads the links, the document, its versions and its current version's pages are one statement, its links' items come with their exclusions; the graph's meetings and exclusions travel together
+		{"paper", 6, 5},                       // sign-in, the paper with its candidate check and its consultations, the graph (3: its meetings and exclusions together), attachments with their current versions
 	} {
 		path := v.pages[c.page]
 		// The first request records the member's opening (the
@@ -86,6 +93,16 @@ func testSignedInStatements(t *testing.T, db *sql.DB) {
 		})
 		if got != c.want {
 			t.Errorf("%s page (%s): %d statements, want %d", c.page, path, got, c.want)
+		}
+		if !pg {
+			continue
+		}
+		if got := leastStatements(trips, func() {
+			if status, _ := v.get(h, path); status != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, status)
+			}
+		}); got != c.wantTrips {
+			t.Errorf("%s page (%s): %d round trips, want %d", c.page, path, got, c.wantTrips)
 		}
 	}
 }
