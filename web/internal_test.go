@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -359,4 +360,51 @@ func asMember(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// On PostgreSQL members' reads compute in a gate of their own (twice the
+// cores), their writes (an upload waiting for its PDF worker) in none,
+// and a citizen's page never in theirs; on SQLite members have no gate.
+func TestAdmissionMemberGate(t *testing.T) {
+	if a := newAdmission(64, 64, 10*time.Second, false); a.members.gate != nil {
+		t.Fatal("SQLite: members' reads have a gate")
+	}
+	a := newAdmission(64, 64, 10*time.Second, true)
+	if cap(a.members.gate) != 2*max(1, runtime.GOMAXPROCS(0)) || a.memberWrites.gate != nil ||
+		a.memberWrites.slots != a.members.slots || a.memberWrites.queue != a.members.queue {
+		t.Fatal("PostgreSQL: members' reads want a gate of twice the cores, their writes none, both the members' slots and queue")
+	}
+	a.readers.spare = nil // the citizens' gate alone shows where a citizen is
+	in, release := make(chan struct{}), make(chan struct{})
+	h := a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in <- struct{}{}
+		<-release
+	}))
+	member := access.Viewer{AccountID: 7, Role: access.RoleMember}
+	for _, c := range []struct {
+		method, path        string
+		signedIn            bool
+		inMembers, inReader int
+	}{
+		{"GET", "/meetings/3", true, 1, 0},
+		{"POST", "/api/v1/annotations", true, 0, 0},
+		{"GET", "/meetings/3", false, 0, 1},
+	} {
+		r := httptest.NewRequest(c.method, c.path, nil)
+		if c.signedIn {
+			r = r.WithContext(request.WithViewer(r.Context(), member, false))
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}()
+		<-in
+		if len(a.members.gate) != c.inMembers || len(a.readers.gate) != c.inReader {
+			t.Errorf("%s %s (signed in %v): %d in the members' gate, %d in the citizens'; want %d, %d",
+				c.method, c.path, c.signedIn, len(a.members.gate), len(a.readers.gate), c.inMembers, c.inReader)
+		}
+		release <- struct{}{}
+		<-done
+	}
 }
