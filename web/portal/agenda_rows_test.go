@@ -144,8 +144,15 @@ func BenchmarkAgenda(b *testing.B) {
 			}})
 	}
 	page := &render.Page{Lang: "de", Data: meetingPage{MeetingView: &folder.MeetingView{Agenda: a.Agenda}, RollCalls: map[int64][]live.RollCall{}}}
+	benchTemplateAndRows(b, template.Must(template.New("agenda").Parse(mainAgenda)), page, a)
+}
+
+// benchTemplateAndRows times main's template tmpl executing page beside
+// rows written in Go, the same rows (BenchmarkAgenda, BenchmarkMeetingRows).
+func benchTemplateAndRows(b *testing.B, tmpl *template.Template, page *render.Page, rows interface {
+	AppendHTML([]byte, string) ([]byte, error)
+}) {
 	b.Run("template", func(b *testing.B) {
-		tmpl := template.Must(template.New("agenda").Parse(mainAgenda))
 		var buf bytes.Buffer
 		b.ReportAllocs()
 		for b.Loop() {
@@ -160,7 +167,7 @@ func BenchmarkAgenda(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var err error
-			if buf, err = a.AppendHTML(buf[:0], "de"); err != nil {
+			if buf, err = rows.AppendHTML(buf[:0], page.Lang); err != nil {
 				b.Fatal(err)
 			}
 		}

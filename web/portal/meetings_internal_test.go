@@ -80,27 +80,8 @@ func BenchmarkMeetingRows(b *testing.B) {
 			Start: time.Date(2027, 3, 10+i, 16, 0, 0, 0, time.UTC), Published: folder.Tptr(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC))})
 	}
 	page := &render.Page{Lang: "de", Data: ms}
-	b.Run("template", func(b *testing.B) {
-		tmpl := template.Must(template.New("rows").Funcs(template.FuncMap{
-			"datetime": func(t time.Time) string { return t.In(render.Berlin).Format("02.01.2006, 15:04") },
-		}).Parse(mainMeetingRows))
-		var buf bytes.Buffer
-		b.ReportAllocs()
-		for b.Loop() {
-			buf.Reset()
-			if err := tmpl.Execute(&buf, page); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("rows", func(b *testing.B) {
-		var buf []byte
-		b.ReportAllocs()
-		for b.Loop() {
-			var err error
-			if buf, err = ms.AppendHTML(buf[:0], "de"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	tmpl := template.Must(template.New("rows").Funcs(template.FuncMap{
+		"datetime": func(t time.Time) string { return t.In(render.Berlin).Format("02.01.2006, 15:04") },
+	}).Parse(mainMeetingRows))
+	benchTemplateAndRows(b, tmpl, page, ms)
 }
