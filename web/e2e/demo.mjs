@@ -1,9 +1,9 @@
 // The real binary with the demo council on a free port, and Debian's
 // Chromium: what every browser test and the reader benchmark start with.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -19,6 +19,20 @@ export async function startDemo({ timeout = 120000, stderr = "inherit", env = {}
   execFileSync("go", ["build", "-o", bin, "./cmd/ratsmappe"], { cwd: root, stdio: "inherit" });
   const data = mkdtempSync(join(tmpdir(), "rm-e2e-data-"));
   const server = spawn(bin, ["serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", stderr], env: { ...process.env, ...env } });
+  // The binary (75 MB) and the data directory go with the test: removed
+  // when the server exits, or when this process does (a test that never
+  // stopped its server stops it then). Each CI run otherwise left about
+  // 600 MB in the temporary directory.
+  const cleanup = () => {
+    for (const dir of [dirname(bin), data]) {
+      try { rmSync(dir, { recursive: true, force: true }); } catch {}
+    }
+  };
+  server.on("exit", cleanup);
+  process.on("exit", () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill();
+    cleanup();
+  });
   const base = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error("server did not start: " + out)), timeout);
