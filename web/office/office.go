@@ -75,7 +75,7 @@ func newOfficeMeeting(v folder.MeetingView, m *sessions.Meeting, now time.Time, 
 	case m.PublishedAt.IsZero():
 		return officeMeeting{v, render.T(lang, "office.status_draft"), "draft"}
 	case now.Before(m.PublishedAt):
-		return officeMeeting{v, render.T(lang, "office.status_scheduled") + " " + m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04"), "scheduled"}
+		return officeMeeting{v, render.T(lang, "office.status_scheduled") + " " + render.DateTime(m.PublishedAt), "scheduled"}
 	}
 	return officeMeeting{v, render.T(lang, "office.status_published"), "published"}
 }
@@ -280,7 +280,7 @@ func (s *Handler) MeetingPage(w http.ResponseWriter, r *http.Request) {
 		"NonPublicCount": counted(r, nonPublic, "office.nonpublic_item", "office.nonpublic_items"),
 	}
 	if !m.PublishedAt.IsZero() {
-		data["PublishedAt"] = m.PublishedAt.In(render.Berlin).Format("02.01.2006, 15:04")
+		data["PublishedAt"] = render.DateTime(m.PublishedAt)
 		data["PublishAt"] = m.PublishedAt.In(render.Berlin).Format("2006-01-02T15:04")
 	}
 	p := render.NewPage(w, r, m.Name)

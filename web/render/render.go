@@ -140,7 +140,7 @@ func loadViews(a *assets) (*views, error) {
 			}
 			return []string{"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"}
 		},
-		"datetime": func(t time.Time) string { return t.In(Berlin).Format("02.01.2006, 15:04") },
+		"datetime": DateTime,
 		"rows":     rows,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")

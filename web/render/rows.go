@@ -67,11 +67,17 @@ func AppendHTMLText(dst []byte, s string) []byte {
 	return append(dst, s[start:]...)
 }
 
-// AppendDateTime appends t as the templates' datetime function writes
-// it: in Berlin's time, "02.01.2006, 15:04" (digits and punctuation
-// that need no escaping).
+// dateTimeLayout is a date with its time as the pages show it.
+const dateTimeLayout = "02.01.2006, 15:04"
+
+// DateTime is t in Berlin's time as the pages show it (the templates'
+// datetime function): "02.01.2006, 15:04".
+func DateTime(t time.Time) string { return t.In(Berlin).Format(dateTimeLayout) }
+
+// AppendDateTime appends DateTime(t) (digits and punctuation that need
+// no escaping).
 func AppendDateTime(dst []byte, t time.Time) []byte {
-	return t.In(Berlin).AppendFormat(dst, "02.01.2006, 15:04")
+	return t.In(Berlin).AppendFormat(dst, dateTimeLayout)
 }
 
 // AppendHTMLURL appends s as html/template writes a string that is a
